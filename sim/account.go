@@ -1,0 +1,49 @@
+package sim
+
+import (
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+)
+
+// NormalizeEmail trims and lower-cases an email address and checks that it is
+// a bare address (no display name). It returns an EINVALID *Error naming the
+// "email" field when it is not.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "", FieldError("email", "email is required")
+	}
+	if len(s) > 254 {
+		return "", FieldError("email", "email must be at most 254 characters")
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || addr.Name != "" {
+		return "", FieldError("email", "email must be a valid address such as name@example.org")
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at < 1 || !strings.Contains(s[at+1:], ".") {
+		return "", FieldError("email", "email must be a valid address such as name@example.org")
+	}
+	return s, nil
+}
+
+// Password length limits, in characters. The upper bound keeps hashing cost
+// bounded; there are no composition rules (NIST SP 800-63B).
+const (
+	MinPasswordLen = 12
+	MaxPasswordLen = 128
+)
+
+// ValidatePassword returns an EINVALID *Error naming the "password" field
+// when pw is too short or too long.
+func ValidatePassword(pw string) error {
+	n := utf8.RuneCountInString(pw)
+	if n < MinPasswordLen {
+		return FieldError("password", "password must be at least %d characters", MinPasswordLen)
+	}
+	if n > MaxPasswordLen {
+		return FieldError("password", "password must be at most %d characters", MaxPasswordLen)
+	}
+	return nil
+}

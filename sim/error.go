@@ -1,0 +1,69 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. The HTTP API maps each to one status; anything that is not a
+// *Error is an internal error and is never shown to a client.
+const (
+	EINVALID      = "invalid"       // the input is malformed or breaks a rule
+	EUNAUTHORIZED = "unauthorized"  // no valid credentials
+	EFORBIDDEN    = "forbidden"     // credentials valid, action not allowed
+	ENOTFOUND     = "not_found"     // no such thing, or not visible to the caller
+	ECONFLICT     = "conflict"      // the action clashes with current state
+	EGONE         = "gone"          // the thing existed but has expired or been used
+	EINTERNAL     = "internal"      // everything else
+)
+
+// Error is a domain error with a machine-readable Code and a Message fit to
+// show to the person who caused it. Field names the input at fault, if any.
+type Error struct {
+	Code    string
+	Message string
+	Field   string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldError returns an EINVALID *Error about one input field.
+func FieldError(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, or EINTERNAL.
+// It returns "" for a nil error.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the client-safe message of the first *Error in err's
+// chain, or a generic message for anything else.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// ErrNotFound is returned when a thing does not exist or is not visible.
+var ErrNotFound = &Error{Code: ENOTFOUND, Message: "not found"}

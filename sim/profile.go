@@ -1,0 +1,190 @@
+package sim
+
+import (
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Connection is how a person belongs to the Armed Forces community.
+type Connection string
+
+// The fixed list of Armed Forces connections.
+const (
+	ConnServiceLeaver        Connection = "service_leaver"
+	ConnVeteran              Connection = "veteran"
+	ConnReservist            Connection = "reservist"
+	ConnCadetAdultVolunteer  Connection = "cadet_forces_adult_volunteer"
+	ConnSpouseOrPartner      Connection = "spouse_or_partner"
+	ConnBereavedFamilyMember Connection = "bereaved_family_member"
+	ConnAdultChild           Connection = "adult_child"
+	ConnOtherFamilyMember    Connection = "other_family_member"
+)
+
+// Connections lists every valid Connection.
+var Connections = []Connection{
+	ConnServiceLeaver, ConnVeteran, ConnReservist, ConnCadetAdultVolunteer,
+	ConnSpouseOrPartner, ConnBereavedFamilyMember, ConnAdultChild, ConnOtherFamilyMember,
+}
+
+// Region is a broad region, coarse enough to survive into ghost records.
+type Region string
+
+// Regions lists every valid Region: the NHS England regions, the devolved
+// nations and overseas.
+var Regions = []Region{
+	"north_east_and_yorkshire", "north_west", "midlands", "east_of_england",
+	"london", "south_east", "south_west", "scotland", "wales",
+	"northern_ireland", "overseas",
+}
+
+// Source is where a person heard about the programme, so the operator can
+// measure which promotion works.
+type Source string
+
+// Sources lists every valid Source.
+var Sources = []Source{
+	"career_transition_partnership", "armed_forces_unit", "armed_forces_charity",
+	"nhs_organisation", "social_media", "website", "event", "word_of_mouth", "other",
+}
+
+// MinimumAge is the youngest a candidate may be at registration.
+const MinimumAge = 18
+
+// Profile is what a candidate tells the programme about themselves.
+type Profile struct {
+	FirstName      string
+	LastName       string
+	Phone          string // optional
+	DateOfBirth    time.Time
+	Connection     Connection
+	Skills         []string
+	JobPreferences string
+	Region         Region
+	HeardAbout     Source
+}
+
+// Field limits, in characters.
+const (
+	maxNameLen     = 100
+	maxPhoneLen    = 32
+	maxSkills      = 30
+	maxSkillLen    = 100
+	maxJobPrefsLen = 2000
+)
+
+// Normalize trims surrounding space from the text fields and drops empty
+// skills; Validate expects a normalized profile.
+func (p Profile) Normalize() Profile {
+	p.FirstName = strings.TrimSpace(p.FirstName)
+	p.LastName = strings.TrimSpace(p.LastName)
+	p.Phone = strings.TrimSpace(p.Phone)
+	p.JobPreferences = strings.TrimSpace(p.JobPreferences)
+	skills := make([]string, 0, len(p.Skills))
+	for _, s := range p.Skills {
+		if s = strings.TrimSpace(s); s != "" {
+			skills = append(skills, s)
+		}
+	}
+	p.Skills = skills
+	return p
+}
+
+// Validate checks the profile as of now and returns an EINVALID *Error naming
+// the first field at fault. Under-18s are refused.
+func (p Profile) Validate(now time.Time) error {
+	if err := checkText("first_name", p.FirstName, true, maxNameLen); err != nil {
+		return err
+	}
+	if err := checkText("last_name", p.LastName, true, maxNameLen); err != nil {
+		return err
+	}
+	if p.Phone != "" {
+		if utf8.RuneCountInString(p.Phone) > maxPhoneLen || strings.IndexFunc(p.Phone, notPhoneRune) >= 0 {
+			return FieldError("phone", "phone must be digits, spaces and + - ( ) only, at most %d characters", maxPhoneLen)
+		}
+	}
+	if err := CheckDateOfBirth(p.DateOfBirth, now); err != nil {
+		return err
+	}
+	if !slices.Contains(Connections, p.Connection) {
+		return FieldError("connection", "connection must be one of %s", joinValues(Connections))
+	}
+	if len(p.Skills) > maxSkills {
+		return FieldError("skills", "at most %d skills", maxSkills)
+	}
+	for _, s := range p.Skills {
+		if err := checkText("skills", s, true, maxSkillLen); err != nil {
+			return err
+		}
+	}
+	if err := checkText("job_preferences", p.JobPreferences, false, maxJobPrefsLen); err != nil {
+		return err
+	}
+	if !slices.Contains(Regions, p.Region) {
+		return FieldError("region", "region must be one of %s", joinValues(Regions))
+	}
+	if !slices.Contains(Sources, p.HeardAbout) {
+		return FieldError("heard_about", "heard_about must be one of %s", joinValues(Sources))
+	}
+	return nil
+}
+
+// CheckDateOfBirth refuses a missing or future date of birth, one before
+// 1900, and anyone younger than MinimumAge on now's date.
+func CheckDateOfBirth(dob, now time.Time) error {
+	if dob.IsZero() {
+		return FieldError("date_of_birth", "date_of_birth is required")
+	}
+	if dob.Year() < 1900 || dob.After(now) {
+		return FieldError("date_of_birth", "date_of_birth must be a real date in the past")
+	}
+	if AgeOn(dob, now) < MinimumAge {
+		return FieldError("date_of_birth", "you must be %d or over to register with the programme", MinimumAge)
+	}
+	return nil
+}
+
+// AgeOn returns the age in whole years of someone born on dob, on the
+// calendar date of now (both read as UTC dates).
+func AgeOn(dob, now time.Time) int {
+	dob, now = dob.UTC(), now.UTC()
+	age := now.Year() - dob.Year()
+	if now.Month() < dob.Month() || (now.Month() == dob.Month() && now.Day() < dob.Day()) {
+		age--
+	}
+	return age
+}
+
+func checkText(field, s string, required bool, maxLen int) error {
+	if s == "" {
+		if required {
+			return FieldError(field, "%s is required", field)
+		}
+		return nil
+	}
+	if !utf8.ValidString(s) {
+		return FieldError(field, "%s must be valid UTF-8", field)
+	}
+	if n := utf8.RuneCountInString(s); n > maxLen {
+		return FieldError(field, "%s must be at most %d characters", field, maxLen)
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) >= 0 {
+		return FieldError(field, "%s must not contain control characters", field)
+	}
+	return nil
+}
+
+func notPhoneRune(r rune) bool {
+	return !(r >= '0' && r <= '9') && !strings.ContainsRune(" +-()", r)
+}
+
+func joinValues[T ~string](vs []T) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = string(v)
+	}
+	return strings.Join(parts, ", ")
+}
