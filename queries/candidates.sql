@@ -10,8 +10,8 @@ SELECT * FROM candidates WHERE user_id = @user_id;
 
 -- name: CandidateRegister :exec
 UPDATE candidates SET
-    user_id = @user_id,
-    status = @status,
+    user_id = @user_id::uuid,
+    status = @status::text,
     first_name = @first_name,
     last_name = @last_name,
     phone = @phone,
@@ -21,8 +21,8 @@ UPDATE candidates SET
     job_preferences = @job_preferences,
     region = @region,
     heard_about = @heard_about,
-    registered_at = @now,
-    updated_at = @now
+    registered_at = @now::timestamptz,
+    updated_at = @now::timestamptz
 WHERE id = @id;
 
 -- name: CandidateUpdateProfile :exec
@@ -36,7 +36,7 @@ UPDATE candidates SET
     job_preferences = @job_preferences,
     region = @region,
     heard_about = @heard_about,
-    updated_at = @now
+    updated_at = @now::timestamptz
 WHERE id = @id;
 
 -- name: CandidateDelete :exec

@@ -19,9 +19,16 @@ UPDATE invitations SET token_hash = @token_hash
 WHERE id = @id AND used_at IS NULL AND sent_at IS NULL;
 
 -- name: InvitationMarkSent :exec
-UPDATE invitations SET sent_at = @now WHERE id = @id AND sent_at IS NULL;
+UPDATE invitations SET sent_at = @now::timestamptz WHERE id = @id AND sent_at IS NULL;
 
 -- name: InvitationConsume :one
-UPDATE invitations SET used_at = @now, email = NULL
-WHERE token_hash = @token_hash AND used_at IS NULL AND expires_at > @now
-RETURNING *;
+-- Marks the link used and wipes the address from the invitation, returning
+-- the address as it was so the account can be created with it.
+UPDATE invitations i SET used_at = @now::timestamptz, email = NULL
+FROM (
+    SELECT p.id, p.email FROM invitations p
+    WHERE p.token_hash = @token_hash AND p.used_at IS NULL AND p.expires_at > @now::timestamptz
+    FOR UPDATE
+) old
+WHERE i.id = old.id
+RETURNING i.id, i.candidate_id, i.kind, old.email::text AS email;

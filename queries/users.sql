@@ -11,3 +11,6 @@ SELECT * FROM users WHERE email = @email;
 
 -- name: UserEmailExists :one
 SELECT EXISTS (SELECT 1 FROM users WHERE email = @email);
+
+-- name: ContextSet :exec
+SELECT set_config('app.role', @role::text, true), set_config('app.user_id', @user_id::text, true);

@@ -92,8 +92,8 @@ func (q *Queries) CandidateGetByUser(ctx context.Context, db DBTX, userID *uuid.
 
 const candidateRegister = `-- name: CandidateRegister :exec
 UPDATE candidates SET
-    user_id = $1,
-    status = $2,
+    user_id = $1::uuid,
+    status = $2::text,
     first_name = $3,
     last_name = $4,
     phone = $5,
@@ -103,13 +103,13 @@ UPDATE candidates SET
     job_preferences = $9,
     region = $10,
     heard_about = $11,
-    registered_at = $12,
-    updated_at = $12
+    registered_at = $12::timestamptz,
+    updated_at = $12::timestamptz
 WHERE id = $13
 `
 
 type CandidateRegisterParams struct {
-	UserID         *uuid.UUID
+	UserID         uuid.UUID
 	Status         string
 	FirstName      *string
 	LastName       *string
@@ -120,7 +120,7 @@ type CandidateRegisterParams struct {
 	JobPreferences *string
 	Region         *string
 	HeardAbout     *string
-	Now            *time.Time
+	Now            time.Time
 	ID             uuid.UUID
 }
 
@@ -154,7 +154,7 @@ UPDATE candidates SET
     job_preferences = $7,
     region = $8,
     heard_about = $9,
-    updated_at = $10
+    updated_at = $10::timestamptz
 WHERE id = $11
 `
 

@@ -13,30 +13,38 @@ import (
 )
 
 const invitationConsume = `-- name: InvitationConsume :one
-UPDATE invitations SET used_at = $1, email = NULL
-WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
-RETURNING id, candidate_id, kind, email, token_hash, invited_by, created_at, expires_at, sent_at, used_at
+UPDATE invitations i SET used_at = $1::timestamptz, email = NULL
+FROM (
+    SELECT p.id, p.email FROM invitations p
+    WHERE p.token_hash = $2 AND p.used_at IS NULL AND p.expires_at > $1::timestamptz
+    FOR UPDATE
+) old
+WHERE i.id = old.id
+RETURNING i.id, i.candidate_id, i.kind, old.email::text AS email
 `
 
 type InvitationConsumeParams struct {
-	Now       *time.Time
+	Now       time.Time
 	TokenHash []byte
 }
 
-func (q *Queries) InvitationConsume(ctx context.Context, db DBTX, arg InvitationConsumeParams) (Invitation, error) {
+type InvitationConsumeRow struct {
+	ID          uuid.UUID
+	CandidateID uuid.UUID
+	Kind        string
+	Email       string
+}
+
+// Marks the link used and wipes the address from the invitation, returning
+// the address as it was so the account can be created with it.
+func (q *Queries) InvitationConsume(ctx context.Context, db DBTX, arg InvitationConsumeParams) (InvitationConsumeRow, error) {
 	row := db.QueryRow(ctx, invitationConsume, arg.Now, arg.TokenHash)
-	var i Invitation
+	var i InvitationConsumeRow
 	err := row.Scan(
 		&i.ID,
 		&i.CandidateID,
 		&i.Kind,
 		&i.Email,
-		&i.TokenHash,
-		&i.InvitedBy,
-		&i.CreatedAt,
-		&i.ExpiresAt,
-		&i.SentAt,
-		&i.UsedAt,
 	)
 	return i, err
 }
@@ -136,11 +144,11 @@ func (q *Queries) InvitationGetForUpdate(ctx context.Context, db DBTX, id uuid.U
 }
 
 const invitationMarkSent = `-- name: InvitationMarkSent :exec
-UPDATE invitations SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL
+UPDATE invitations SET sent_at = $1::timestamptz WHERE id = $2 AND sent_at IS NULL
 `
 
 type InvitationMarkSentParams struct {
-	Now *time.Time
+	Now time.Time
 	ID  uuid.UUID
 }
 

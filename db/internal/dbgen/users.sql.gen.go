@@ -12,6 +12,20 @@ import (
 	"github.com/google/uuid"
 )
 
+const contextSet = `-- name: ContextSet :exec
+SELECT set_config('app.role', $1::text, true), set_config('app.user_id', $2::text, true)
+`
+
+type ContextSetParams struct {
+	Role   string
+	UserID string
+}
+
+func (q *Queries) ContextSet(ctx context.Context, db DBTX, arg ContextSetParams) error {
+	_, err := db.Exec(ctx, contextSet, arg.Role, arg.UserID)
+	return err
+}
+
 const userCreate = `-- name: UserCreate :one
 INSERT INTO users (id, role, email, password_hash, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $5)

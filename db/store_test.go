@@ -1,0 +1,252 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/internal/testdb"
+	"github.com/muster-cms/muster/sim"
+)
+
+type testBundle struct {
+	db    *testdb.DB
+	store *db.Store
+	op    sim.Actor
+	now   time.Time
+}
+
+func setup(t *testing.T) *testBundle {
+	t.Helper()
+	d := testdb.New(t)
+	store := db.NewStore(d.App, sim.DefaultSessionPolicy)
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	_, err := store.EnsureOperator(ctx, "operator@example.org", "operator password 1", now)
+	require.NoError(t, err)
+	res, err := store.Login(ctx, db.LoginAttempt{Email: "operator@example.org", Password: "operator password 1", IP: "127.0.0.1", UserAgent: "test", Now: now})
+	require.NoError(t, err)
+	return &testBundle{db: d, store: store, op: res.Session.Actor(), now: now}
+}
+
+func profile(now time.Time) sim.Profile {
+	return sim.Profile{
+		FirstName: "Sam", LastName: "Carter", DateOfBirth: now.AddDate(-35, 0, 0),
+		Connection: sim.ConnReservist, Skills: []string{"first aid"}, Region: "wales", HeardAbout: "event",
+	}
+}
+
+// invite creates an invitation and issues its token, as the workflow does.
+func (b *testBundle) invite(t *testing.T, email string) (sim.Invitation, string) {
+	t.Helper()
+	ctx := context.Background()
+	inv, err := b.store.CreateInvitation(ctx, b.op, db.InvitationRequest{Email: email, Window: sim.DefaultInvitationWindow, Now: b.now})
+	require.NoError(t, err)
+	link, err := b.store.IssueInvitationToken(ctx, inv.ID)
+	require.NoError(t, err)
+	require.Equal(t, email, link.Email)
+	require.NoError(t, b.store.MarkInvitationSent(ctx, inv.ID, b.now))
+	return inv, link.Token
+}
+
+func (b *testBundle) count(t *testing.T, query string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, b.db.Admin.QueryRow(context.Background(), query, args...).Scan(&n))
+	return n
+}
+
+func TestRegisterOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	inv, token := b.invite(t, "sam@example.org")
+
+	// A sent invitation is not sent again.
+	again, err := b.store.IssueInvitationToken(ctx, inv.ID)
+	require.NoError(t, err)
+	require.Empty(t, again.Token)
+
+	reg := db.Registration{Token: token, Password: "a long enough password", Profile: profile(b.now), ConsentVersion: "2026-11-share-v1", ConsentGiven: true, Now: b.now}
+	out, err := b.store.Register(ctx, reg)
+	require.NoError(t, err)
+	require.Equal(t, inv.CandidateID, out.CandidateID)
+
+	_, err = b.store.Register(ctx, reg)
+	require.Equal(t, sim.EGONE, sim.ErrorCode(err))
+	require.Contains(t, sim.ErrorMessage(err), "already been used")
+
+	// The address is wiped from the used invitation; it lives on the account.
+	require.Equal(t, 0, b.count(t, "SELECT count(*) FROM invitations WHERE email IS NOT NULL"))
+	require.Equal(t, 2, b.count(t, "SELECT count(*) FROM journey_events WHERE candidate_id = $1", inv.CandidateID))
+
+	res, err := b.store.Login(ctx, db.LoginAttempt{Email: "SAM@example.org", Password: "a long enough password", IP: "10.0.0.1", UserAgent: "ua", Now: b.now})
+	require.NoError(t, err)
+	me, err := b.store.Me(ctx, res.Session.Actor())
+	require.NoError(t, err)
+	require.Equal(t, sim.StatusRegistered, me.Candidate.Status)
+	require.Equal(t, "Sam", me.Candidate.Profile.FirstName)
+	require.True(t, me.Candidate.Consent.Given)
+	require.Equal(t, "2026-11-share-v1", me.Candidate.Consent.TextVersion)
+}
+
+func TestRegisterRefusalsChangeNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	_, token := b.invite(t, "young@example.org")
+	young := profile(b.now)
+	young.DateOfBirth = b.now.AddDate(-17, 0, 0)
+	cases := []struct {
+		reg  db.Registration
+		code string
+	}{
+		{db.Registration{Token: token, Password: "a long enough password", Profile: young, ConsentVersion: "2026-11-share-v1", Now: b.now}, sim.EINVALID},
+		{db.Registration{Token: token, Password: "short", Profile: profile(b.now), ConsentVersion: "2026-11-share-v1", Now: b.now}, sim.EINVALID},
+		{db.Registration{Token: token, Password: "a long enough password", Profile: profile(b.now), ConsentVersion: "nope", Now: b.now}, sim.EINVALID},
+		{db.Registration{Token: "not-a-token", Password: "a long enough password", Profile: profile(b.now), ConsentVersion: "2026-11-share-v1", Now: b.now}, sim.ENOTFOUND},
+		{db.Registration{Token: token, Password: "a long enough password", Profile: profile(b.now), ConsentVersion: "2026-11-share-v1", Now: b.now.Add(31 * 24 * time.Hour)}, sim.EGONE},
+	}
+	for _, tc := range cases {
+		_, err := b.store.Register(ctx, tc.reg)
+		require.Equal(t, tc.code, sim.ErrorCode(err), "%v", err)
+	}
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM users"))
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM invitations WHERE used_at IS NULL"))
+	require.Equal(t, 0, b.count(t, "SELECT count(*) FROM consents"))
+}
+
+func TestExpireDeletesEverything(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	inv, _ := b.invite(t, "gone@example.org")
+	expired, err := b.store.ExpireInvitation(ctx, inv.ID, b.now.Add(sim.DefaultInvitationWindow))
+	require.NoError(t, err)
+	require.True(t, expired)
+	require.Equal(t, 0, b.count(t, "SELECT count(*) FROM candidates"))
+	require.Equal(t, 0, b.count(t, "SELECT count(*) FROM invitations"))
+	require.Equal(t, 0, b.count(t, "SELECT count(*) FROM journey_events"))
+	n, err := b.store.ExpiredInvitationCount(ctx, b.op)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n)
+
+	// Idempotent: a retry changes nothing.
+	expired, err = b.store.ExpireInvitation(ctx, inv.ID, b.now.Add(sim.DefaultInvitationWindow))
+	require.NoError(t, err)
+	require.False(t, expired)
+	n, err = b.store.ExpiredInvitationCount(ctx, b.op)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n)
+}
+
+func TestExpireAfterRegistrationKeepsCandidate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	inv, token := b.invite(t, "kept@example.org")
+	_, err := b.store.Register(ctx, db.Registration{Token: token, Password: "a long enough password", Profile: profile(b.now), ConsentVersion: "2026-11-share-v1", Now: b.now})
+	require.NoError(t, err)
+	expired, err := b.store.ExpireInvitation(ctx, inv.ID, b.now.Add(sim.DefaultInvitationWindow))
+	require.NoError(t, err)
+	require.False(t, expired)
+	st, err := b.store.CandidateStatus(ctx, inv.CandidateID)
+	require.NoError(t, err)
+	require.Equal(t, sim.StatusRegistered, st)
+}
+
+func TestDuplicateInvitation(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	b.invite(t, "dup@example.org")
+	_, err := b.store.CreateInvitation(ctx, b.op, db.InvitationRequest{Email: "DUP@example.org", Window: time.Hour, Now: b.now})
+	require.Equal(t, sim.ECONFLICT, sim.ErrorCode(err))
+	_, created, err := b.store.RequestRegistration(ctx, db.InvitationRequest{Email: "dup@example.org", Window: time.Hour, Now: b.now})
+	require.NoError(t, err)
+	require.False(t, created)
+	_, err = b.store.CreateInvitation(ctx, sim.Actor{UserID: b.op.UserID, Role: sim.RoleCandidate}, db.InvitationRequest{Email: "x@example.org", Window: time.Hour, Now: b.now})
+	require.Equal(t, sim.EFORBIDDEN, sim.ErrorCode(err))
+}
+
+func TestLoginRecordsEveryAttempt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	_, err := b.store.Login(ctx, db.LoginAttempt{Email: "operator@example.org", Password: "wrong password!!", IP: "192.0.2.1", UserAgent: "curl", Now: b.now})
+	require.Equal(t, sim.EUNAUTHORIZED, sim.ErrorCode(err))
+	wrongPw := sim.ErrorMessage(err)
+	_, err = b.store.Login(ctx, db.LoginAttempt{Email: "nobody@example.org", Password: "wrong password!!", IP: "192.0.2.2", UserAgent: "curl", Now: b.now})
+	require.Equal(t, sim.EUNAUTHORIZED, sim.ErrorCode(err))
+	require.Equal(t, wrongPw, sim.ErrorMessage(err))
+	// setup's successful login plus two failures, one for an unknown user.
+	require.Equal(t, 3, b.count(t, "SELECT count(*) FROM login_events"))
+	require.Equal(t, 2, b.count(t, "SELECT count(*) FROM login_events WHERE outcome = 'failure'"))
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM login_events WHERE user_id IS NULL AND ip = '192.0.2.2' AND user_agent = 'curl'"))
+}
+
+func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	res, err := b.store.Login(ctx, db.LoginAttempt{Email: "operator@example.org", Password: "operator password 1", IP: "::1", UserAgent: "t", Now: b.now})
+	require.NoError(t, err)
+	_, err = b.store.Authenticate(ctx, res.Token, b.now.Add(10*time.Minute))
+	require.NoError(t, err)
+	// Idle for longer than the policy allows.
+	_, err = b.store.Authenticate(ctx, res.Token, b.now.Add(10*time.Minute+sim.DefaultSessionPolicy.Idle+time.Second))
+	require.Equal(t, sim.EUNAUTHORIZED, sim.ErrorCode(err))
+	// The expired session is gone for good.
+	_, err = b.store.Authenticate(ctx, res.Token, b.now.Add(11*time.Minute))
+	require.Equal(t, sim.EUNAUTHORIZED, sim.ErrorCode(err))
+
+	// Absolute expiry holds however active the session is.
+	res, err = b.store.Login(ctx, db.LoginAttempt{Email: "operator@example.org", Password: "operator password 1", IP: "::1", UserAgent: "t", Now: b.now})
+	require.NoError(t, err)
+	at := b.now
+	for at.Before(b.now.Add(sim.DefaultSessionPolicy.Absolute - 20*time.Minute)) {
+		at = at.Add(20 * time.Minute)
+		_, err = b.store.Authenticate(ctx, res.Token, at)
+		require.NoError(t, err)
+	}
+	_, err = b.store.Authenticate(ctx, res.Token, b.now.Add(sim.DefaultSessionPolicy.Absolute))
+	require.Equal(t, sim.EUNAUTHORIZED, sim.ErrorCode(err))
+}
+
+// A transaction without tenant context sees no rows at all, even as the
+// application role with every table populated.
+func TestNoContextSeesNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	b.invite(t, "hidden@example.org")
+	for _, table := range []string{"users", "sessions", "candidates", "invitations", "login_events", "journey_events", "consent_texts"} {
+		var all, seen int
+		require.NoError(t, b.db.Admin.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&all))
+		require.Positive(t, all, table)
+		require.NoError(t, b.db.App.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&seen))
+		require.Zero(t, seen, "app role without context saw rows of %s", table)
+	}
+	// A candidate's context sees only their own account.
+	var seen int
+	tx, err := b.db.App.Begin(ctx)
+	require.NoError(t, err)
+	defer tx.Rollback(ctx) //nolint:errcheck
+	_, err = tx.Exec(ctx, "SELECT set_config('app.role', 'candidate', true), set_config('app.user_id', $1, true)", "00000000-0000-0000-0000-000000000001")
+	require.NoError(t, err)
+	require.NoError(t, tx.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&seen))
+	require.Zero(t, seen)
+}
+
+func TestPasswordHash(t *testing.T) {
+	t.Parallel()
+	h, err := db.HashPassword("correct horse battery staple")
+	require.NoError(t, err)
+	require.Contains(t, h, "$argon2id$v=19$m=19456,t=2,p=1$")
+	require.True(t, db.VerifyPassword(h, "correct horse battery staple"))
+	require.False(t, db.VerifyPassword(h, "correct horse battery stapl"))
+	require.False(t, db.VerifyPassword("garbage", "x"))
+}

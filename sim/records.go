@@ -1,0 +1,69 @@
+package sim
+
+import "time"
+
+// Candidate is a person on the programme as the engine sees them.
+type Candidate struct {
+	ID           string
+	UserID       string // empty until registered
+	Email        string // empty until registered
+	Status       Status
+	Profile      Profile
+	InvitedAt    time.Time
+	RegisteredAt time.Time
+	Consent      ConsentRecord
+}
+
+// ConsentRecord is the latest consent decision a candidate made.
+type ConsentRecord struct {
+	Purpose     string
+	TextVersion string
+	Given       bool
+	Method      string
+	RecordedAt  time.Time
+}
+
+// User is an account that can sign in.
+type User struct {
+	ID    string
+	Role  Role
+	Email string
+}
+
+// Session is a signed-in session. The bearer token itself is never stored.
+type Session struct {
+	ID         string
+	UserID     string
+	Role       Role
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+// Actor returns the actor this session acts as.
+func (s Session) Actor() Actor { return Actor{UserID: s.UserID, Role: s.Role} }
+
+// Invitation is a single-use registration link sent to one email address.
+type Invitation struct {
+	ID          string
+	CandidateID string
+	Kind        InvitationKind
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// SessionPolicy bounds how long a session lives: Idle without use, Absolute
+// in all.
+type SessionPolicy struct {
+	Idle     time.Duration
+	Absolute time.Duration
+}
+
+// DefaultSessionPolicy follows OWASP guidance for a system holding
+// special-category data: 30 minutes idle, 12 hours absolute.
+var DefaultSessionPolicy = SessionPolicy{Idle: 30 * time.Minute, Absolute: 12 * time.Hour}
+
+// Alive reports whether s is usable at now under p.
+func (p SessionPolicy) Alive(s Session, now time.Time) bool {
+	return now.Before(s.ExpiresAt) && now.Before(s.LastSeenAt.Add(p.Idle))
+}
