@@ -1,0 +1,180 @@
+// Package mail provides Muster's two built-in Notifier plugins: SMTP for
+// real deployments and Outbox, which writes each message as an .eml file
+// for development.
+package mail
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"net/smtp"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/muster-cms/muster/sim"
+)
+
+// Compose renders m as an RFC 5322 message from the given sender.
+func Compose(from string, m sim.Message, now time.Time) ([]byte, error) {
+	if strings.ContainsAny(m.To, "\r\n") || strings.ContainsAny(from, "\r\n") {
+		return nil, errors.New("compose message: header injection")
+	}
+	var b bytes.Buffer
+	id := make([]byte, 12)
+	if _, err := rand.Read(id); err != nil {
+		return nil, err
+	}
+	domain := "muster.invalid"
+	if a, err := mail.ParseAddress(from); err == nil {
+		if at := strings.LastIndexByte(a.Address, '@'); at >= 0 {
+			domain = a.Address[at+1:]
+		}
+	}
+	fmt.Fprintf(&b, "From: %s\r\n", from)
+	fmt.Fprintf(&b, "To: %s\r\n", m.To)
+	fmt.Fprintf(&b, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", m.Subject))
+	fmt.Fprintf(&b, "Date: %s\r\n", now.Format(time.RFC1123Z))
+	fmt.Fprintf(&b, "Message-ID: <%s@%s>\r\n", hex.EncodeToString(id), domain)
+	b.WriteString("MIME-Version: 1.0\r\n")
+	b.WriteString("Content-Type: text/plain; charset=utf-8\r\n")
+	b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+	qp := quotedprintable.NewWriter(&b)
+	if _, err := qp.Write([]byte(strings.ReplaceAll(m.Body, "\n", "\r\n"))); err != nil {
+		return nil, err
+	}
+	if err := qp.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// SMTP delivers messages through an SMTP server.
+type SMTP struct {
+	Addr     string    // host:port
+	Username string    // optional; AUTH PLAIN requires TLS unless the host is local
+	Password string
+	From     string
+	Timeout  time.Duration // per message; 0 means 30s
+}
+
+// NewSMTP parses smtp://[user:password@]host:port into an SMTP notifier
+// sending as from.
+func NewSMTP(rawURL, from string) (*SMTP, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "smtp" || u.Host == "" {
+		return nil, fmt.Errorf("smtp url must look like smtp://user:password@host:587")
+	}
+	s := &SMTP{Addr: u.Host, From: from}
+	if u.Port() == "" {
+		s.Addr = net.JoinHostPort(u.Hostname(), "587")
+	}
+	if u.User != nil {
+		s.Username = u.User.Username()
+		s.Password, _ = u.User.Password()
+	}
+	return s, nil
+}
+
+// Notify sends m. It uses STARTTLS when the server offers it.
+func (s *SMTP) Notify(ctx context.Context, m sim.Message) error {
+	msg, err := Compose(s.From, m, time.Now())
+	if err != nil {
+		return err
+	}
+	timeout := s.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	d := net.Dialer{Timeout: timeout}
+	conn, err := d.DialContext(ctx, "tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("smtp dial: %w", err)
+	}
+	deadline := time.Now().Add(timeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	_ = conn.SetDeadline(deadline)
+	host, _, _ := net.SplitHostPort(s.Addr)
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("smtp greeting: %w", err)
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		if err := c.StartTLS(tlsConfig(host)); err != nil {
+			return fmt.Errorf("smtp starttls: %w", err)
+		}
+	}
+	if s.Username != "" {
+		if err := c.Auth(smtp.PlainAuth("", s.Username, s.Password, host)); err != nil {
+			return fmt.Errorf("smtp auth: %w", err)
+		}
+	}
+	if err := c.Mail(envelopeAddress(s.From)); err != nil {
+		return fmt.Errorf("smtp MAIL FROM: %w", err)
+	}
+	if err := c.Rcpt(m.To); err != nil {
+		return fmt.Errorf("smtp RCPT TO refused: %w", err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		return fmt.Errorf("smtp DATA: %w", err)
+	}
+	if _, err := w.Write(msg); err != nil {
+		return fmt.Errorf("smtp write: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("smtp end of data: %w", err)
+	}
+	return c.Quit()
+}
+
+func envelopeAddress(from string) string {
+	if a, err := mail.ParseAddress(from); err == nil {
+		return a.Address
+	}
+	return from
+}
+
+// Outbox writes each message as an .eml file under Dir instead of sending
+// it: for development, where no mail server is at hand. A message with a
+// Key already written is not written again.
+type Outbox struct {
+	Dir  string
+	From string
+}
+
+// Notify writes m to Dir/<key>.eml.
+func (o *Outbox) Notify(_ context.Context, m sim.Message) error {
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	msg, err := Compose(o.From, m, time.Now())
+	if err != nil {
+		return err
+	}
+	name := strings.NewReplacer("/", "-", "\\", "-", "..", "-").Replace(m.Key)
+	if name == "" {
+		name = hex.EncodeToString(msg[:8])
+	}
+	path := filepath.Join(o.Dir, time.Now().UTC().Format("20060102T150405")+"-"+name+".eml")
+	if matches, _ := filepath.Glob(filepath.Join(o.Dir, "*-"+name+".eml")); len(matches) > 0 {
+		return nil
+	}
+	if err := os.WriteFile(path, msg, 0o600); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	return nil
+}
