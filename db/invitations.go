@@ -234,3 +234,30 @@ func (s *Store) ExpiredInvitationCount(ctx context.Context, actor sim.Actor) (in
 	}
 	return n, nil
 }
+
+// DiscardInvitation deletes an invitation that never got under way (its
+// workflow could not be started), with the invitee's details, and counts
+// nothing: as if it had never been made. It does nothing once the
+// invitation has been used.
+func (s *Store) DiscardInvitation(ctx context.Context, invitationID string) error {
+	id, err := parseID("invitation_id", invitationID)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
+		inv, err := s.q.InvitationGetForUpdate(ctx, tx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("load invitation: %w", err)
+		}
+		if inv.UsedAt != nil {
+			return nil
+		}
+		if err := s.q.CandidateDelete(ctx, tx, inv.CandidateID); err != nil {
+			return fmt.Errorf("discard invitation: %w", err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,255 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/muster-cms/muster/internal/teststack"
+	"github.com/muster-cms/muster/workflows"
+)
+
+// tableCounts counts the rows of every table, past row-level security.
+func tableCounts(t *testing.T, s *teststack.Stack) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, table := range []string{"users", "sessions", "candidates", "invitations", "consents", "login_events", "journey_events", "expired_invitation_counts"} {
+		var n int
+		require.NoError(t, s.DB.Admin.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n))
+		out[table] = n
+	}
+	return out
+}
+
+func invite(t *testing.T, s *teststack.Stack, opToken, email string, window int) string {
+	t.Helper()
+	body := map[string]any{"email": email}
+	if window > 0 {
+		body["window_seconds"] = window
+	}
+	r := s.JSON(t, http.MethodPost, "/v1/invitations", opToken, body)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	return r.Body["id"].(string)
+}
+
+func TestInviteRegisterMe(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	op := s.Login(t, teststack.OperatorEmail, teststack.OperatorPassword)
+	invID := invite(t, s, op, "Jordan.Reid@Example.org", 0)
+
+	msg := s.SMTP.WaitFor(t, "jordan.reid@example.org", 20*time.Second)
+	token := msg.Token(t)
+	require.Contains(t, string(msg.Data), "https://muster.example.org/register?token=3D")
+
+	ct := s.Do(t, http.MethodGet, "/v1/consent-text", "", nil)
+	require.Equal(t, http.StatusOK, ct.Status)
+	require.Equal(t, "2026-11-share-v1", ct.Body["version"])
+
+	r := s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(token))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	candidateID := r.Body["candidate_id"].(string)
+
+	// The workflow ends as registered.
+	var res workflows.InvitationResult
+	run := s.Temporal.GetWorkflow(context.Background(), workflows.InvitationWorkflowID(invID), "")
+	require.NoError(t, run.Get(context.Background(), &res))
+	require.Equal(t, workflows.OutcomeRegistered, res.Outcome)
+
+	me := s.Login(t, "jordan.reid@example.org", "a very good passphrase")
+	got := s.Do(t, http.MethodGet, "/v1/me", me, nil)
+	require.Equal(t, http.StatusOK, got.Status, string(got.Raw))
+	user := got.Body["user"].(map[string]any)
+	require.Equal(t, "candidate", user["role"])
+	require.Equal(t, "jordan.reid@example.org", user["email"])
+	cand := got.Body["candidate"].(map[string]any)
+	require.Equal(t, candidateID, cand["id"])
+	require.Equal(t, "registered", cand["status"])
+	profile := cand["profile"].(map[string]any)
+	require.Equal(t, "Jordan", profile["first_name"])
+	require.Equal(t, "1990-05-17", profile["date_of_birth"])
+	require.Equal(t, "service_leaver", profile["connection"])
+	consent := cand["consent"].(map[string]any)
+	require.Equal(t, true, consent["given"])
+	require.Equal(t, "2026-11-share-v1", consent["text_version"])
+
+	// Profile update, then logout ends the session.
+	p := teststack.Profile()
+	p["region"] = "london"
+	up := s.JSON(t, http.MethodPut, "/v1/me/profile", me, p)
+	require.Equal(t, http.StatusOK, up.Status, string(up.Raw))
+	require.Equal(t, "london", up.Body["profile"].(map[string]any)["region"])
+	require.Equal(t, http.StatusNoContent, s.Do(t, http.MethodDelete, "/v1/sessions/current", me, nil).Status)
+	require.Equal(t, http.StatusUnauthorized, s.Do(t, http.MethodGet, "/v1/me", me, nil).Status)
+
+	// No personal data in the workflow's history: every payload is encrypted.
+	hist := s.Temporal.GetWorkflowHistory(context.Background(), workflows.InvitationWorkflowID(invID), "", false, 0)
+	for hist.HasNext() {
+		ev, err := hist.Next()
+		require.NoError(t, err)
+		raw := ev.String()
+		require.NotContains(t, raw, "jordan")
+		require.NotContains(t, raw, token)
+	}
+}
+
+func TestInvitationExpiresAndDeletesDetails(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	op := s.Login(t, teststack.OperatorEmail, teststack.OperatorPassword)
+	before := tableCounts(t, s)
+	invID := invite(t, s, op, "late@example.org", 3)
+	token := s.SMTP.WaitFor(t, "late@example.org", 20*time.Second).Token(t)
+
+	var res workflows.InvitationResult
+	run := s.Temporal.GetWorkflow(context.Background(), workflows.InvitationWorkflowID(invID), "")
+	require.NoError(t, run.Get(context.Background(), &res))
+	require.Equal(t, workflows.OutcomeExpired, res.Outcome)
+
+	// Nothing about the invitee is left in any table; one anonymous count.
+	after := tableCounts(t, s)
+	for table, n := range before {
+		if table == "expired_invitation_counts" {
+			continue
+		}
+		require.Equal(t, n, after[table], "table %s", table)
+	}
+	require.Equal(t, 1, after["expired_invitation_counts"])
+	var emails int
+	require.NoError(t, s.DB.Admin.QueryRow(context.Background(),
+		"SELECT count(*) FROM users WHERE email = 'late@example.org'").Scan(&emails))
+	require.Zero(t, emails)
+
+	// The link no longer works.
+	r := s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(token))
+	require.Equal(t, http.StatusNotFound, r.Status, string(r.Raw))
+}
+
+func TestRegistrationRefusals(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	op := s.Login(t, teststack.OperatorEmail, teststack.OperatorPassword)
+	invite(t, s, op, "pat@example.org", 0)
+	token := s.SMTP.WaitFor(t, "pat@example.org", 20*time.Second).Token(t)
+	base := tableCounts(t, s)
+
+	type check struct {
+		name    string
+		status  int
+		code    string
+		message string
+		send    func() teststack.Response
+	}
+	young := teststack.Registration(token)
+	young["profile"].(map[string]any)["date_of_birth"] = time.Now().AddDate(-17, 0, 0).Format("2006-01-02")
+	unknownField := teststack.Registration(token)
+	unknownField["favourite_colour"] = "blue"
+	nestedUnknown := teststack.Registration(token)
+	nestedUnknown["profile"].(map[string]any)["rank"] = "sergeant"
+	badEnum := teststack.Registration(token)
+	badEnum["profile"].(map[string]any)["connection"] = "civilian"
+	unknownToken := teststack.Registration(strings.Repeat("A", 43))
+	checks := []check{
+		{"under 18", http.StatusUnprocessableEntity, "invalid", "you must be 18 or over to register with the programme",
+			func() teststack.Response { return s.JSON(t, http.MethodPost, "/v1/registrations", "", young) }},
+		{"malformed JSON", http.StatusBadRequest, "malformed", "not valid JSON",
+			func() teststack.Response {
+				return s.Do(t, http.MethodPost, "/v1/registrations", "", []byte(`{"token": "abc",`))
+			}},
+		{"unknown field", http.StatusBadRequest, "malformed", `unknown field "favourite_colour"`,
+			func() teststack.Response { return s.JSON(t, http.MethodPost, "/v1/registrations", "", unknownField) }},
+		{"unknown nested field", http.StatusBadRequest, "malformed", `unknown field "profile.rank"`,
+			func() teststack.Response { return s.JSON(t, http.MethodPost, "/v1/registrations", "", nestedUnknown) }},
+		{"bad connection", http.StatusBadRequest, "malformed", "profile.connection",
+			func() teststack.Response { return s.JSON(t, http.MethodPost, "/v1/registrations", "", badEnum) }},
+		{"oversized body", http.StatusRequestEntityTooLarge, "too_large", "at most",
+			func() teststack.Response {
+				big := teststack.Registration(token)
+				big["profile"].(map[string]any)["job_preferences"] = strings.Repeat("x", 100_000)
+				return s.JSON(t, http.MethodPost, "/v1/registrations", "", big)
+			}},
+		{"unknown token", http.StatusNotFound, "not_found", "registration link is not valid",
+			func() teststack.Response { return s.JSON(t, http.MethodPost, "/v1/registrations", "", unknownToken) }},
+		{"no auth for invite", http.StatusUnauthorized, "unauthorized", "sign in first",
+			func() teststack.Response {
+				return s.JSON(t, http.MethodPost, "/v1/invitations", "", map[string]any{"email": "x@example.org"})
+			}},
+		{"invalid email", http.StatusUnprocessableEntity, "invalid", "valid address",
+			func() teststack.Response {
+				return s.JSON(t, http.MethodPost, "/v1/invitations", op, map[string]any{"email": "not an email"})
+			}},
+		{"window too long", http.StatusUnprocessableEntity, "invalid", "invitation window",
+			func() teststack.Response {
+				return s.JSON(t, http.MethodPost, "/v1/invitations", op, map[string]any{"email": "w@example.org", "window_seconds": 1 << 40})
+			}},
+		{"invited twice", http.StatusConflict, "conflict", "pending invitation",
+			func() teststack.Response {
+				return s.JSON(t, http.MethodPost, "/v1/invitations", op, map[string]any{"email": "PAT@example.org"})
+			}},
+		{"wrong password", http.StatusUnauthorized, "unauthorized", "email or password is incorrect",
+			func() teststack.Response {
+				return s.JSON(t, http.MethodPost, "/v1/sessions", "", map[string]any{"email": teststack.OperatorEmail, "password": "nope nope nope"})
+			}},
+		{"unknown user", http.StatusUnauthorized, "unauthorized", "email or password is incorrect",
+			func() teststack.Response {
+				return s.JSON(t, http.MethodPost, "/v1/sessions", "", map[string]any{"email": "nobody@example.org", "password": "nope nope nope"})
+			}},
+		{"unknown endpoint", http.StatusNotFound, "not_found", "no such endpoint",
+			func() teststack.Response { return s.Do(t, http.MethodGet, "/v1/nothing", "", nil) }},
+	}
+	for _, c := range checks {
+		r := c.send()
+		require.Equal(t, c.status, r.Status, "%s: %s", c.name, r.Raw)
+		e, ok := r.Body["error"].(map[string]any)
+		require.True(t, ok, "%s: no error object in %s", c.name, r.Raw)
+		require.Equal(t, c.code, e["code"], c.name)
+		require.Contains(t, e["message"], c.message, c.name)
+	}
+	after := tableCounts(t, s)
+	// Only the two failed logins were recorded; nothing else changed.
+	require.Equal(t, base["login_events"]+2, after["login_events"])
+	after["login_events"] = base["login_events"]
+	require.Equal(t, base, after)
+
+	// The real registration works once; the second use of the link is refused.
+	r := s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(token))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	before := tableCounts(t, s)
+	r = s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(token))
+	require.Equal(t, http.StatusGone, r.Status, string(r.Raw))
+	require.Contains(t, r.Body["error"].(map[string]any)["message"], "already been used")
+	require.Equal(t, before, tableCounts(t, s))
+}
+
+func TestSelfRegistration(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	r := s.JSON(t, http.MethodPost, "/v1/registration-requests", "", map[string]any{"email": "self@example.org"})
+	require.Equal(t, http.StatusAccepted, r.Status, string(r.Raw))
+	msg := s.SMTP.WaitFor(t, "self@example.org", 20*time.Second)
+	require.Contains(t, string(msg.Data), "Finish registering")
+	reg := s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(msg.Token(t)))
+	require.Equal(t, http.StatusCreated, reg.Status, string(reg.Raw))
+
+	// Asking again for a registered address gives the same answer and sends nothing.
+	again := s.JSON(t, http.MethodPost, "/v1/registration-requests", "", map[string]any{"email": "self@example.org"})
+	require.Equal(t, http.StatusAccepted, again.Status)
+	require.Equal(t, r.Body, again.Body)
+	time.Sleep(500 * time.Millisecond)
+	require.Len(t, s.SMTP.Messages(), 1)
+}
+
+func TestHealthAndDocument(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	require.Equal(t, http.StatusOK, s.Do(t, http.MethodGet, "/healthz", "", nil).Status)
+	ready := s.Do(t, http.MethodGet, "/readyz", "", nil)
+	require.Equal(t, http.StatusOK, ready.Status, string(ready.Raw))
+	doc := s.Do(t, http.MethodGet, "/openapi.yaml", "", nil)
+	require.Equal(t, http.StatusOK, doc.Status)
+	require.Contains(t, string(doc.Raw), "openapi: 3.0.3")
+}

@@ -1,0 +1,5 @@
+package teststack
+
+import "time"
+
+func timeNow() time.Time { return time.Now() }

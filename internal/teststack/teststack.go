@@ -1,0 +1,175 @@
+// Package teststack wires the whole engine for end-to-end tests: a fresh
+// Postgres database, a worker and client on a real Temporal dev server with
+// the payload codec, a real SMTP server, and the HTTP API on a local port.
+package teststack
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/muster-cms/muster/activities"
+	"github.com/muster-cms/muster/activities/mail"
+	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/httpapi"
+	"github.com/muster-cms/muster/internal/testdb"
+	"github.com/muster-cms/muster/internal/testsmtp"
+	"github.com/muster-cms/muster/sim"
+	"github.com/muster-cms/muster/workflows"
+)
+
+// Stack is one test's running engine.
+type Stack struct {
+	DB       *testdb.DB
+	Store    *db.Store
+	SMTP     *testsmtp.Server
+	Temporal client.Client
+	Engine   *workflows.Engine
+	Codec    *workflows.Codec
+	URL      string
+}
+
+// Operator credentials seeded in every stack.
+const (
+	OperatorEmail    = "operator@example.org"
+	OperatorPassword = "operator password 1"
+)
+
+// New starts a stack against the dev server at temporalHostPort.
+func New(t testing.TB, temporalHostPort string) *Stack {
+	t.Helper()
+	ctx := context.Background()
+	s := &Stack{DB: testdb.New(t), SMTP: testsmtp.Start(t)}
+	s.Store = db.NewStore(s.DB.App, sim.DefaultSessionPolicy)
+	if _, err := s.Store.EnsureOperator(ctx, OperatorEmail, OperatorPassword, timeNow()); err != nil {
+		t.Fatalf("seed operator: %v", err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	codec, err := workflows.NewCodec("test", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Codec = codec
+	c, err := client.Dial(client.Options{HostPort: temporalHostPort, DataConverter: codec.DataConverter(), Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("connect to Temporal at %s: %v", temporalHostPort, err)
+	}
+	t.Cleanup(c.Close)
+	s.Temporal = c
+	queue := "test-" + uuid.NewString()
+	smtpN, err := mail.NewSMTP("smtp://"+s.SMTP.Addr, "Step into Health <noreply@example.org>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := worker.New(c, queue, worker.Options{})
+	workflows.Register(w, &activities.Activities{Store: s.Store, Notifier: smtpN, PublicURL: "https://muster.example.org"})
+	if err := w.Start(); err != nil {
+		t.Fatalf("start worker: %v", err)
+	}
+	t.Cleanup(w.Stop)
+	s.Engine = &workflows.Engine{Client: c, TaskQueue: queue}
+	h, err := httpapi.NewHandler(httpapi.Config{Store: s.Store, Engine: s.Engine, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+// Response is a decoded API answer.
+type Response struct {
+	Status int
+	Body   map[string]any
+	Raw    []byte
+}
+
+// Do sends a request with a raw body and an optional bearer token.
+func (s *Stack) Do(t testing.TB, method, path, token string, body []byte) Response {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.URL+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("User-Agent", "muster-e2e")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := Response{Status: resp.StatusCode, Raw: raw}
+	if len(raw) > 0 {
+		_ = json.Unmarshal(raw, &out.Body)
+	}
+	return out
+}
+
+// JSON sends v encoded as JSON.
+func (s *Stack) JSON(t testing.TB, method, path, token string, v any) Response {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Do(t, method, path, token, b)
+}
+
+// Login signs in and returns the token.
+func (s *Stack) Login(t testing.TB, email, password string) string {
+	t.Helper()
+	r := s.JSON(t, http.MethodPost, "/v1/sessions", "", map[string]any{"email": email, "password": password})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("login as %s: %d %s", email, r.Status, r.Raw)
+	}
+	return r.Body["token"].(string)
+}
+
+// Profile is a valid registration profile for someone born in 1990.
+func Profile() map[string]any {
+	return map[string]any{
+		"first_name": "Jordan", "last_name": "Reid", "phone": "+44 7700 900123",
+		"date_of_birth": "1990-05-17", "connection": "service_leaver",
+		"skills": []string{"logistics", "team leadership"}, "job_preferences": "Estates and facilities, full time",
+		"region": "north_west", "heard_about": "career_transition_partnership",
+	}
+}
+
+// Registration is a valid registration body for token.
+func Registration(token string) map[string]any {
+	return map[string]any{
+		"token": token, "password": "a very good passphrase",
+		"profile": Profile(), "consent": map[string]any{"text_version": "2026-11-share-v1", "given": true},
+	}
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}

@@ -1,0 +1,60 @@
+// Package testtemporal starts a real Temporal dev server for tests from the
+// binary that `make` builds into ./bin, so tests never download anything.
+package testtemporal
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+)
+
+// BinaryPath finds the Temporal CLI: $MUSTER_TEMPORAL_BIN, or bin/temporal
+// in the module root above the working directory.
+func BinaryPath() (string, error) {
+	if p := os.Getenv("MUSTER_TEMPORAL_BIN"); p != "" {
+		return p, nil
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			p := filepath.Join(dir, "bin", "temporal")
+			if _, err := os.Stat(p); err != nil {
+				return "", fmt.Errorf("no Temporal CLI at %s: run `make test` (or `make tools`), which builds it", p)
+			}
+			return p, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory, so no bin/temporal")
+		}
+		dir = parent
+	}
+}
+
+// Start starts a dev server on free ports with in-memory persistence. The
+// caller stops it. It returns an error saying why when it cannot start.
+func Start() (*testsuite.DevServer, error) {
+	path, err := BinaryPath()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath: path,
+		LogLevel:     "error",
+		Stdout:       os.Stderr,
+		Stderr:       os.Stderr,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start Temporal dev server from %s: %w", path, err)
+	}
+	return srv, nil
+}
