@@ -1,0 +1,74 @@
+# Muster's two commands: `make dev` (run it) and `make test` (check it).
+# Every tool version is pinned here and nowhere else.
+
+SQLC_VERSION          := v1.31.1
+TEMPORAL_CLI_VERSION  := v1.5.1
+OAPI_CODEGEN_VERSION  := v2.8.2
+WORKFLOWCHECK_VERSION := v0.6.0
+
+BIN   := $(CURDIR)/bin
+STAMP := $(BIN)/.stamps
+TOOLS := $(STAMP)/sqlc-$(SQLC_VERSION) $(STAMP)/temporal-$(TEMPORAL_CLI_VERSION) \
+         $(STAMP)/oapi-codegen-$(OAPI_CODEGEN_VERSION) $(STAMP)/workflowcheck-$(WORKFLOWCHECK_VERSION)
+
+.PHONY: dev test tools postgres generate verify lint bench build clean
+
+## dev: set everything up and run Muster (API, worker, codec server, Temporal dev server with UI)
+dev: tools postgres build
+	./bin/muster dev
+
+## test: set everything up and run every check and test
+test: tools postgres verify lint
+	go test -race -count=1 ./...
+
+## tools: build the pinned tools into ./bin
+tools: $(TOOLS)
+
+$(STAMP)/sqlc-$(SQLC_VERSION):
+	GOBIN=$(BIN) go install github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION)
+	@mkdir -p $(STAMP) && rm -f $(STAMP)/sqlc-* && touch $@
+
+$(STAMP)/temporal-$(TEMPORAL_CLI_VERSION):
+	@echo "building the Temporal CLI $(TEMPORAL_CLI_VERSION) (a few minutes the first time)"
+	GOBIN=$(BIN) go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+	@mkdir -p $(STAMP) && rm -f $(STAMP)/temporal-* && touch $@
+
+$(STAMP)/oapi-codegen-$(OAPI_CODEGEN_VERSION):
+	GOBIN=$(BIN) go install github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@$(OAPI_CODEGEN_VERSION)
+	@mkdir -p $(STAMP) && rm -f $(STAMP)/oapi-codegen-* && touch $@
+
+$(STAMP)/workflowcheck-$(WORKFLOWCHECK_VERSION):
+	GOBIN=$(BIN) go install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+	@mkdir -p $(STAMP) && rm -f $(STAMP)/workflowcheck-* && touch $@
+
+## postgres: make Postgres reachable (DATABASE_URL, or start/install the local cluster)
+postgres:
+	@bash internal/devenv/postgres.sh
+
+build:
+	go build -o bin/muster ./cmd/muster
+
+## generate: regenerate sqlc and oapi-codegen output (never edit it by hand)
+generate: tools
+	./bin/sqlc generate
+	./bin/oapi-codegen -config httpapi/oapi-codegen.yaml httpapi/openapi.yaml
+
+## verify: generated code matches its sources
+verify: tools
+	./bin/sqlc diff
+	@tmp=$$(mktemp -d); sed "s#^output:.*#output: $$tmp/openapi.gen.go#" httpapi/oapi-codegen.yaml > $$tmp/cfg.yaml && \
+	  ./bin/oapi-codegen -config $$tmp/cfg.yaml httpapi/openapi.yaml && \
+	  if ! cmp -s $$tmp/openapi.gen.go httpapi/openapi.gen.go; then rm -rf $$tmp; \
+	    echo "httpapi/openapi.gen.go is out of date with httpapi/openapi.yaml: run make generate"; exit 1; fi; rm -rf $$tmp
+
+## lint: go vet and the workflow determinism check
+lint: tools
+	go vet ./...
+	./bin/workflowcheck ./workflows/...
+
+## bench: the benchmarks recorded in docs/benchmarks.md
+bench: tools postgres
+	go test -run '^$$' -bench . -benchmem -count 5 ./db/ ./httpapi/
+
+clean:
+	rm -rf bin .data

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/sim"
+)
+
+// config is every setting, read from the environment. The README lists
+// them; keep the two in step.
+type config struct {
+	DatabaseURL       string
+	AppDatabaseURL    string
+	TemporalAddress   string
+	TemporalNamespace string
+	TaskQueue         string
+	HTTPAddr          string
+	CodecAddr         string
+	CodecKeyID        string
+	CodecKey          []byte
+	TemporalUIOrigin  string
+	PublicURL         string
+	InvitationWindow  time.Duration
+	Sessions          sim.SessionPolicy
+	SMTPURL           string
+	MailFrom          string
+	OutboxDir         string
+	LogLevel          string
+}
+
+const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/muster?sslmode=disable"
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) (time.Duration, error) {
+	v := env(name, "")
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive duration such as 720h or 30m", name, v)
+	}
+	return d, nil
+}
+
+// loadConfig reads the environment. needKey says whether the payload codec
+// key is required (it is for serve, not for migrate).
+func loadConfig(needKey bool) (config, error) {
+	c := config{
+		DatabaseURL:       env("DATABASE_URL", defaultDatabaseURL),
+		TemporalAddress:   env("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+		TemporalNamespace: env("TEMPORAL_NAMESPACE", "default"),
+		TaskQueue:         env("MUSTER_TASK_QUEUE", "muster"),
+		HTTPAddr:          env("MUSTER_HTTP_ADDR", "127.0.0.1:8080"),
+		CodecAddr:         env("MUSTER_CODEC_ADDR", "127.0.0.1:8081"),
+		CodecKeyID:        env("MUSTER_CODEC_KEY_ID", "k1"),
+		TemporalUIOrigin:  env("MUSTER_TEMPORAL_UI_ORIGIN", "http://localhost:8233"),
+		PublicURL:         strings.TrimRight(env("MUSTER_PUBLIC_URL", "http://localhost:8080"), "/"),
+		SMTPURL:           env("MUSTER_SMTP_URL", ""),
+		MailFrom:          env("MUSTER_MAIL_FROM", "Step into Health <noreply@localhost>"),
+		OutboxDir:         env("MUSTER_OUTBOX_DIR", ".data/outbox"),
+		LogLevel:          env("MUSTER_LOG_LEVEL", "info"),
+	}
+	app, err := appURL(c.DatabaseURL)
+	if err != nil {
+		return c, err
+	}
+	c.AppDatabaseURL = env("MUSTER_APP_DATABASE_URL", app)
+	if c.InvitationWindow, err = envDuration("MUSTER_INVITATION_WINDOW", sim.DefaultInvitationWindow); err != nil {
+		return c, err
+	}
+	if err := sim.CheckInvitationWindow(c.InvitationWindow); err != nil {
+		return c, fmt.Errorf("MUSTER_INVITATION_WINDOW: %s", sim.ErrorMessage(err))
+	}
+	if c.Sessions.Idle, err = envDuration("MUSTER_SESSION_IDLE", sim.DefaultSessionPolicy.Idle); err != nil {
+		return c, err
+	}
+	if c.Sessions.Absolute, err = envDuration("MUSTER_SESSION_MAX", sim.DefaultSessionPolicy.Absolute); err != nil {
+		return c, err
+	}
+	if needKey {
+		if c.CodecKey, err = codecKey(); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// appURL is DATABASE_URL with the user replaced by the application role.
+func appURL(admin string) (string, error) {
+	u, err := url.Parse(admin)
+	if err != nil {
+		return "", fmt.Errorf("DATABASE_URL is not a URL")
+	}
+	u.User = url.User(db.AppRole)
+	return u.String(), nil
+}
+
+// codecKey reads the 32-byte payload key, base64, from MUSTER_CODEC_KEY or
+// the file named by MUSTER_CODEC_KEY_FILE.
+func codecKey() ([]byte, error) {
+	raw := env("MUSTER_CODEC_KEY", "")
+	if raw == "" {
+		path := env("MUSTER_CODEC_KEY_FILE", "")
+		if path == "" {
+			return nil, fmt.Errorf("set MUSTER_CODEC_KEY (32 random bytes, base64) or MUSTER_CODEC_KEY_FILE: every Temporal payload is encrypted with it; `make dev` makes one under .data")
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("MUSTER_CODEC_KEY_FILE: %w", err)
+		}
+		raw = strings.TrimSpace(string(b))
+	}
+	key, err := base64.StdEncoding.DecodeString(raw)
+	if err != nil || len(key) != 32 {
+		return nil, fmt.Errorf("the payload codec key must be 32 bytes, base64-encoded (openssl rand -base64 32)")
+	}
+	return key, nil
+}

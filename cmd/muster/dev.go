@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/muster-cms/muster/db"
+)
+
+// Demo operator seeded by `muster dev`. Development only.
+const (
+	demoOperatorEmail    = "operator@muster.local"
+	demoOperatorPassword = "muster-demo-operator"
+)
+
+// runDev starts everything a developer needs and stops what it started on
+// Ctrl-C.
+func runDev(ctx context.Context) error {
+	if err := os.MkdirAll(".data", 0o700); err != nil {
+		return err
+	}
+	keyFile := filepath.Join(".data", "codec.key")
+	if os.Getenv("MUSTER_CODEC_KEY") == "" && os.Getenv("MUSTER_CODEC_KEY_FILE") == "" {
+		if err := ensureKeyFile(keyFile); err != nil {
+			return err
+		}
+		os.Setenv("MUSTER_CODEC_KEY_FILE", keyFile)
+	}
+	cfg, err := loadConfig(true)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg.LogLevel)
+
+	uiURL := "(TEMPORAL_ADDRESS is set: use that cluster's UI)"
+	if os.Getenv("TEMPORAL_ADDRESS") == "" {
+		stop, err := startTemporal(cfg)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		uiURL = "http://localhost:8233"
+	}
+	if err := waitForTemporal(ctx, cfg.TemporalAddress); err != nil {
+		return err
+	}
+	if err := ensureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	if err := db.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	pool, err := db.Open(ctx, cfg.AppDatabaseURL)
+	if err != nil {
+		return err
+	}
+	_, err = db.NewStore(pool, cfg.Sessions).EnsureOperator(ctx, demoOperatorEmail, demoOperatorPassword, time.Now())
+	pool.Close()
+	if err != nil {
+		return fmt.Errorf("seed demo operator: %w", err)
+	}
+	return serve(ctx, cfg, logger, func() {
+		fmt.Printf(`
+Muster is running. Ctrl-C stops everything started here.
+
+  API             http://%[1]s   (OpenAPI document: http://%[1]s/openapi.yaml)
+  Temporal Web UI %[2]s   (payloads decoded by the codec server)
+  Codec server    http://%[3]s
+  Temporal        %[4]s   namespace %[5]s, task queue %[6]s
+  Outbox          %[7]s   (emails land here while MUSTER_SMTP_URL is unset)
+  Demo operator   %[8]s / %[9]s
+
+Try:
+  curl -s -X POST http://%[1]s/v1/sessions -H 'Content-Type: application/json' \
+    -d '{"email":"%[8]s","password":"%[9]s"}'
+
+`, cfg.HTTPAddr, uiURL, cfg.CodecAddr, cfg.TemporalAddress, cfg.TemporalNamespace, cfg.TaskQueue, cfg.OutboxDir, demoOperatorEmail, demoOperatorPassword)
+	})
+}
+
+func ensureKeyFile(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600)
+}
+
+// startTemporal runs the Temporal dev server from ./bin with its Web UI and
+// a file database under .data, and returns how to stop it.
+func startTemporal(cfg config) (func(), error) {
+	bin := filepath.Join("bin", "temporal")
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("no Temporal CLI at %s: run `make dev`, which builds it", bin)
+	}
+	host, port, err := net.SplitHostPort(cfg.TemporalAddress)
+	if err != nil {
+		return nil, fmt.Errorf("TEMPORAL_ADDRESS: %w", err)
+	}
+	if c, err := net.DialTimeout("tcp", cfg.TemporalAddress, time.Second); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("something already listens on %s: stop it, or set TEMPORAL_ADDRESS to use it", cfg.TemporalAddress)
+	}
+	logFile, err := os.OpenFile(filepath.Join(".data", "temporal.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "server", "start-dev",
+		"--ip", host, "--port", port, "--ui-port", "8233",
+		"--db-filename", filepath.Join(".data", "temporal.db"),
+		"--namespace", cfg.TemporalNamespace,
+		"--ui-codec-endpoint", "http://"+cfg.CodecAddr,
+		"--log-level", "warn")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("start Temporal dev server: %w", err)
+	}
+	return func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		logFile.Close()
+	}, nil
+}
+
+func waitForTemporal(ctx context.Context, addr string) error {
+	deadline := time.Now().Add(90 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		c, err := client.DialContext(ctx, client.Options{HostPort: addr, Logger: quietTemporalLogger{}})
+		if err == nil {
+			_, err = c.CheckHealth(ctx, &client.CheckHealthRequest{})
+			c.Close()
+			if err == nil {
+				return nil
+			}
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return errors.Join(fmt.Errorf("Temporal did not answer at %s within 90s (see .data/temporal.log)", addr), last)
+}
+
+type quietTemporalLogger struct{}
+
+func (quietTemporalLogger) Debug(string, ...any) {}
+func (quietTemporalLogger) Info(string, ...any)  {}
+func (quietTemporalLogger) Warn(string, ...any)  {}
+func (quietTemporalLogger) Error(string, ...any) {}

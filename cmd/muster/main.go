@@ -1,0 +1,64 @@
+// Command muster runs the Muster engine.
+//
+//	muster serve     the HTTP API, a Temporal worker and the codec server
+//	muster migrate   apply database migrations (as DATABASE_URL's owner role)
+//	muster operator  create an operator account (password from MUSTER_OPERATOR_PASSWORD)
+//	muster dev       everything for development: Temporal dev server, migrate, demo operator, serve
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: muster <command>
+
+commands:
+  serve      run the HTTP API, a Temporal worker and the codec server
+  migrate    apply database migrations using DATABASE_URL
+  operator   create an operator: muster operator <email> (password from MUSTER_OPERATOR_PASSWORD)
+  dev        development: start Temporal (unless TEMPORAL_ADDRESS is set), migrate, seed a demo operator, serve
+
+configuration is read from the environment: see README.md`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = runServe(ctx)
+	case "migrate":
+		err = runMigrate(ctx)
+	case "operator":
+		err = runOperator(ctx, os.Args[2:])
+	case "dev":
+		err = runDev(ctx)
+	case "help", "-h", "--help":
+		fmt.Println(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s\n", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		slog.Error("muster "+os.Args[1]+" failed", "error", err.Error())
+		os.Exit(1)
+	}
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}

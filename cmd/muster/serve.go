@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/muster-cms/muster/activities"
+	"github.com/muster-cms/muster/activities/mail"
+	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/httpapi"
+	"github.com/muster-cms/muster/sim"
+	"github.com/muster-cms/muster/workflows"
+)
+
+func runServe(ctx context.Context) error {
+	cfg, err := loadConfig(true)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, newLogger(cfg.LogLevel), nil)
+}
+
+// serve runs the API, the worker and the codec server until ctx ends.
+// ready, if set, is called once all three are listening.
+func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) error {
+	pool, err := db.Open(ctx, cfg.AppDatabaseURL)
+	if err != nil {
+		return fmt.Errorf("%w (has `muster migrate` been run? it creates the %s role)", err, db.AppRole)
+	}
+	defer pool.Close()
+	store := db.NewStore(pool, cfg.Sessions)
+
+	codec, err := workflows.NewCodec(cfg.CodecKeyID, cfg.CodecKey)
+	if err != nil {
+		return err
+	}
+	tc, err := client.DialContext(ctx, client.Options{
+		HostPort:      cfg.TemporalAddress,
+		Namespace:     cfg.TemporalNamespace,
+		DataConverter: codec.DataConverter(),
+		Logger:        tlog.NewStructuredLogger(logger),
+	})
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	defer tc.Close()
+
+	var notifier sim.Notifier
+	if cfg.SMTPURL != "" {
+		if notifier, err = mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			return fmt.Errorf("MUSTER_SMTP_URL: %w", err)
+		}
+	} else {
+		notifier = &mail.Outbox{Dir: cfg.OutboxDir, From: cfg.MailFrom}
+		logger.Warn("MUSTER_SMTP_URL is not set: emails are written to the outbox, not sent", "outbox", cfg.OutboxDir)
+	}
+
+	w := worker.New(tc, cfg.TaskQueue, worker.Options{})
+	workflows.Register(w, &activities.Activities{Store: store, Notifier: notifier, PublicURL: cfg.PublicURL})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+
+	api, err := httpapi.NewHandler(httpapi.Config{
+		Store:            store,
+		Engine:           &workflows.Engine{Client: tc, TaskQueue: cfg.TaskQueue},
+		Logger:           logger,
+		InvitationWindow: cfg.InvitationWindow,
+	})
+	if err != nil {
+		return err
+	}
+	servers := []*http.Server{
+		{Addr: cfg.HTTPAddr, Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second},
+		{Addr: cfg.CodecAddr, Handler: workflows.CodecServer(codec, cfg.TemporalUIOrigin), ReadHeaderTimeout: 10 * time.Second},
+	}
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		l, err := net.Listen("tcp", s.Addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", s.Addr, err)
+		}
+		go func() {
+			if err := s.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+	logger.Info("muster serving", "api", cfg.HTTPAddr, "codec_server", cfg.CodecAddr, "temporal", cfg.TemporalAddress, "task_queue", cfg.TaskQueue)
+	if ready != nil {
+		ready()
+	}
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		_ = s.Shutdown(shutdown)
+	}
+	return err
+}
+
+func runMigrate(ctx context.Context) error {
+	cfg, err := loadConfig(false)
+	if err != nil {
+		return err
+	}
+	if err := ensureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	if err := db.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	newLogger(cfg.LogLevel).Info("database migrated")
+	return nil
+}
+
+// ensureDatabase creates DATABASE_URL's database when it does not exist.
+func ensureDatabase(ctx context.Context, url string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err == nil {
+		return conn.Close(ctx)
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "3D000" {
+		return fmt.Errorf("connect to Postgres: %w", err)
+	}
+	cc, err := pgx.ParseConfig(url)
+	if err != nil {
+		return err
+	}
+	name := cc.Database
+	cc.Database = "postgres"
+	admin, err := pgx.ConnectConfig(ctx, cc)
+	if err != nil {
+		return fmt.Errorf("connect to Postgres to create database %s: %w", name, err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+func runOperator(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: MUSTER_OPERATOR_PASSWORD=... muster operator <email>")
+	}
+	cfg, err := loadConfig(false)
+	if err != nil {
+		return err
+	}
+	password := env("MUSTER_OPERATOR_PASSWORD", "")
+	if password == "" {
+		return errors.New("set MUSTER_OPERATOR_PASSWORD (not a flag, so it stays out of process lists)")
+	}
+	pool, err := db.Open(ctx, cfg.AppDatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	created, err := db.NewStore(pool, cfg.Sessions).EnsureOperator(ctx, args[0], password, time.Now())
+	if err != nil {
+		if sim.ErrorCode(err) == sim.EINTERNAL {
+			return err
+		}
+		return errors.New(sim.ErrorMessage(err))
+	}
+	if created {
+		fmt.Println("operator created")
+	} else {
+		fmt.Println("an account with that email already exists; nothing changed")
+	}
+	return nil
+}
