@@ -8,13 +8,13 @@ import (
 // Error codes. The HTTP API maps each to one status; anything that is not a
 // *Error is an internal error and is never shown to a client.
 const (
-	EINVALID      = "invalid"       // the input is malformed or breaks a rule
-	EUNAUTHORIZED = "unauthorized"  // no valid credentials
-	EFORBIDDEN    = "forbidden"     // credentials valid, action not allowed
-	ENOTFOUND     = "not_found"     // no such thing, or not visible to the caller
-	ECONFLICT     = "conflict"      // the action clashes with current state
-	EGONE         = "gone"          // the thing existed but has expired or been used
-	EINTERNAL     = "internal"      // everything else
+	EINVALID      = "invalid"      // the input is malformed or breaks a rule
+	EUNAUTHORIZED = "unauthorized" // no valid credentials
+	EFORBIDDEN    = "forbidden"    // credentials valid, action not allowed
+	ENOTFOUND     = "not_found"    // no such thing, or not visible to the caller
+	ECONFLICT     = "conflict"     // the action clashes with current state
+	EGONE         = "gone"         // the thing existed but has expired or been used
+	EINTERNAL     = "internal"     // everything else
 )
 
 // Error is a domain error with a machine-readable Code and a Message fit to

@@ -60,8 +60,8 @@ func Compose(from string, m sim.Message, now time.Time) ([]byte, error) {
 
 // SMTP delivers messages through an SMTP server.
 type SMTP struct {
-	Addr     string    // host:port
-	Username string    // optional; AUTH PLAIN requires TLS unless the host is local
+	Addr     string // host:port
+	Username string // optional; AUTH PLAIN requires TLS unless the host is local
 	Password string
 	From     string
 	Timeout  time.Duration // per message; 0 means 30s
