@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/muster-cms/muster/internal/testdb"
+	"github.com/muster-cms/muster/internal/testtemporal"
+)
+
+var temporalAddr string
+
+func TestMain(m *testing.M) {
+	srv, err := testtemporal.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: muster serve's test needs a Temporal dev server:", err)
+		os.Exit(1)
+	}
+	temporalAddr = srv.FrontendHostPort()
+	code := m.Run()
+	_ = srv.Stop()
+	os.Exit(code)
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// muster serve, as wired by cmd/muster: the API answers ready, an
+// invitation lands in the outbox, and the codec server decodes for the UI.
+func TestServe(t *testing.T) {
+	d := testdb.New(t)
+	key := make([]byte, 32)
+	_, err := rand.Read(key)
+	require.NoError(t, err)
+	t.Setenv("DATABASE_URL", d.AdminURL)
+	t.Setenv("TEMPORAL_ADDRESS", temporalAddr)
+	t.Setenv("MUSTER_TASK_QUEUE", "serve-test")
+	t.Setenv("MUSTER_HTTP_ADDR", freeAddr(t))
+	t.Setenv("MUSTER_CODEC_ADDR", freeAddr(t))
+	t.Setenv("MUSTER_CODEC_KEY", base64.StdEncoding.EncodeToString(key))
+	outbox := t.TempDir()
+	t.Setenv("MUSTER_OUTBOX_DIR", outbox)
+	t.Setenv("MUSTER_OPERATOR_PASSWORD", "serve test password")
+	cfg, err := loadConfig(true)
+	require.NoError(t, err)
+	require.Equal(t, d.AppURL, cfg.AppDatabaseURL)
+	require.NoError(t, runOperator(context.Background(), []string{"op@example.org"}))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), func() { close(ready) })
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not become ready")
+	}
+	api := "http://" + cfg.HTTPAddr
+	resp, err := http.Get(api + "/readyz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	resp, err = http.Post(api+"/v1/sessions", "application/json", strings.NewReader(`{"email":"op@example.org","password":"serve test password"}`))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	var tok struct{ Token string }
+	require.NoError(t, decodeJSON(resp.Body, &tok))
+	req, _ := http.NewRequest(http.MethodPost, api+"/v1/invitations", strings.NewReader(`{"email":"outbox@example.org"}`))
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	require.Eventually(t, func() bool {
+		files, _ := filepath.Glob(filepath.Join(outbox, "*.eml"))
+		return len(files) == 1
+	}, 20*time.Second, 50*time.Millisecond, "the invitation never reached the outbox")
+
+	// The codec server answers the UI's CORS preflight and decodes.
+	resp, err = http.Post("http://"+cfg.CodecAddr+"/decode", "application/json", bytes.NewReader([]byte(`{"payloads":[]}`)))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func decodeJSON(r io.ReadCloser, v any) error {
+	defer r.Close()
+	return json.NewDecoder(r).Decode(v)
+}
+
+func TestConfigErrors(t *testing.T) {
+	t.Setenv("MUSTER_CODEC_KEY", "")
+	t.Setenv("MUSTER_CODEC_KEY_FILE", "")
+	_, err := loadConfig(true)
+	require.ErrorContains(t, err, "MUSTER_CODEC_KEY")
+	t.Setenv("MUSTER_CODEC_KEY", base64.StdEncoding.EncodeToString([]byte("short")))
+	_, err = loadConfig(true)
+	require.ErrorContains(t, err, "32 bytes")
+	t.Setenv("MUSTER_INVITATION_WINDOW", "forever")
+	_, err = loadConfig(false)
+	require.ErrorContains(t, err, "MUSTER_INVITATION_WINDOW")
+	t.Setenv("MUSTER_INVITATION_WINDOW", "9000h")
+	_, err = loadConfig(false)
+	require.ErrorContains(t, err, "between")
+}
+
+// migrate creates the database when it does not exist yet.
+func TestMigrateCreatesDatabase(t *testing.T) {
+	name := fmt.Sprintf("muster_migrate_%d", time.Now().UnixNano())
+	parsed, err := url.Parse(testdb.AdminURL())
+	require.NoError(t, err)
+	parsed.Path = "/" + name
+	u := parsed.String()
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), testdb.AdminURL())
+		if err == nil {
+			_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			c.Close(context.Background())
+		}
+	})
+	t.Setenv("DATABASE_URL", u)
+	require.NoError(t, runMigrate(context.Background()))
+	require.NoError(t, runMigrate(context.Background()), "migrate twice")
+}
