@@ -9,7 +9,9 @@ import (
 	"net/http"
 
 	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -115,6 +117,19 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 // to every client and worker that talks to Muster's workflows.
 func (c *Codec) DataConverter() converter.DataConverter {
 	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)
+}
+
+// ClientOptions returns o with the data converter and a failure converter
+// that both encrypt with c: payloads, and also failure messages and stack
+// traces (which could quote personal data from an error), never reach the
+// Temporal server in clear. Use it for every client and worker.
+func (c *Codec) ClientOptions(o client.Options) client.Options {
+	dc := c.DataConverter()
+	o.DataConverter = dc
+	o.FailureConverter = temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
+		DataConverter: dc, EncodeCommonAttributes: true,
+	})
+	return o
 }
 
 // CodecServer returns the HTTP handler the Temporal Web UI calls (POST

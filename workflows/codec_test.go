@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -73,4 +75,16 @@ func TestCodecServerDecodes(t *testing.T) {
 	var s string
 	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(decoded.Payloads[0], &s))
 	require.Equal(t, "hello", s)
+}
+
+// Failure messages and stack traces are encrypted too: an error that
+// quotes personal data never reaches the server in clear.
+func TestCodecEncryptsFailures(t *testing.T) {
+	t.Parallel()
+	c := newCodec(t)
+	fc := c.ClientOptions(client.Options{}).FailureConverter
+	f := fc.ErrorToFailure(errors.New("could not reach sam@example.org"))
+	require.NotContains(t, f.GetMessage(), "sam@example.org")
+	require.NotContains(t, string(f.GetEncodedAttributes().GetData()), "sam@example.org")
+	require.Contains(t, fc.FailureToError(f).Error(), "could not reach sam@example.org")
 }

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -85,8 +86,31 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 	return s, nil
 }
 
-// Notify sends m. It uses STARTTLS when the server offers it.
+// Notify sends m. It uses STARTTLS when the server offers it. Errors never
+// quote the recipient's address, even when the server's reply does: they
+// end up in logs and workflow histories.
 func (s *SMTP) Notify(ctx context.Context, m sim.Message) error {
+	if err := s.notify(ctx, m); err != nil {
+		return redact(err, m.To)
+	}
+	return nil
+}
+
+// redactedError is an error whose text has had an address removed.
+type redactedError struct{ msg string }
+
+func (e redactedError) Error() string { return e.msg }
+
+func redact(err error, addr string) error {
+	msg := err.Error()
+	if addr == "" || !strings.Contains(strings.ToLower(msg), strings.ToLower(addr)) {
+		return err
+	}
+	re := regexp.MustCompile("(?i)" + regexp.QuoteMeta(addr))
+	return redactedError{msg: re.ReplaceAllString(msg, "<recipient>")}
+}
+
+func (s *SMTP) notify(ctx context.Context, m sim.Message) error {
 	msg, err := Compose(s.From, m, time.Now())
 	if err != nil {
 		return err

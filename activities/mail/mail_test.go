@@ -63,3 +63,18 @@ func TestOutboxWritesOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(string(b), "From: noreply@example.org\r\nTo: x@example.org\r\n"))
 }
+
+// A server that rejects the recipient and quotes the address back: the
+// error keeps the reason but not the address.
+func TestSMTPErrorsDoNotQuoteTheAddress(t *testing.T) {
+	t.Parallel()
+	srv := testsmtp.Start(t)
+	srv.Reject("refused@example.org")
+	n, err := mail.NewSMTP("smtp://"+srv.Addr, "noreply@example.org")
+	require.NoError(t, err)
+	err = n.Notify(context.Background(), sim.Message{To: "Refused@example.org", Subject: "x", Body: "y"})
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "RCPT TO refused")
+	require.Contains(t, err.Error(), "<recipient>")
+	require.NotContains(t, strings.ToLower(err.Error()), "refused@example.org")
+}

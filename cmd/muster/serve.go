@@ -45,12 +45,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) e
 	if err != nil {
 		return err
 	}
-	tc, err := client.DialContext(ctx, client.Options{
-		HostPort:      cfg.TemporalAddress,
-		Namespace:     cfg.TemporalNamespace,
-		DataConverter: codec.DataConverter(),
-		Logger:        tlog.NewStructuredLogger(logger),
-	})
+	tc, err := client.DialContext(ctx, codec.ClientOptions(client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(logger),
+	}))
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}

@@ -59,7 +59,7 @@ type Options struct {
 // NewApp builds the embedder's router with Muster mounted under /muster and
 // starts Muster's worker.
 func NewApp(opts Options) (*App, error) {
-	c, err := client.Dial(client.Options{HostPort: opts.TemporalAddress, DataConverter: opts.Codec.DataConverter()})
+	c, err := client.Dial(opts.Codec.ClientOptions(client.Options{HostPort: opts.TemporalAddress}))
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,9 +23,21 @@ type Message struct {
 
 // Server is a listening SMTP server.
 type Server struct {
-	Addr string
-	mu   sync.Mutex
-	msgs []Message
+	Addr   string
+	mu     sync.Mutex
+	msgs   []Message
+	reject map[string]bool
+}
+
+// Reject makes the server refuse RCPT TO for addr (case-insensitively),
+// quoting the address in its reply as real servers do.
+func (s *Server) Reject(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reject == nil {
+		s.reject = map[string]bool{}
+	}
+	s.reject[strings.ToLower(addr)] = true
 }
 
 // Start listens on a free loopback port until t ends.
@@ -97,7 +110,16 @@ type session struct {
 }
 
 func (x *session) Mail(from string, _ *smtp.MailOptions) error { x.from = from; return nil }
-func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error   { x.to = append(x.to, to); return nil }
+func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.s.mu.Lock()
+	rejected := x.s.reject[strings.ToLower(to)]
+	x.s.mu.Unlock()
+	if rejected {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<" + to + ">: Recipient address rejected"}
+	}
+	x.to = append(x.to, to)
+	return nil
+}
 func (x *session) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {

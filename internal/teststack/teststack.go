@@ -63,7 +63,7 @@ func New(t testing.TB, temporalHostPort string) *Stack {
 		t.Fatal(err)
 	}
 	s.Codec = codec
-	c, err := client.Dial(client.Options{HostPort: temporalHostPort, DataConverter: codec.DataConverter(), Logger: quietLogger()})
+	c, err := client.Dial(codec.ClientOptions(client.Options{HostPort: temporalHostPort, Logger: quietLogger()}))
 	if err != nil {
 		t.Fatalf("connect to Temporal at %s: %v", temporalHostPort, err)
 	}
