@@ -83,19 +83,7 @@ func (s *Store) UpdateProfile(ctx context.Context, actor sim.Actor, p sim.Profil
 		if sim.Status(c.Status) != sim.StatusRegistered {
 			return sim.Errorf(sim.ECONFLICT, "a %s record can no longer be edited", c.Status)
 		}
-		err = s.q.CandidateUpdateProfile(ctx, tx, dbgen.CandidateUpdateProfileParams{
-			ID:             c.ID,
-			FirstName:      &p.FirstName,
-			LastName:       &p.LastName,
-			Phone:          ptr(p.Phone),
-			DateOfBirth:    dateOnly(p.DateOfBirth),
-			Connection:     ptr(string(p.Connection)),
-			Skills:         p.Skills,
-			JobPreferences: ptr(p.JobPreferences),
-			Region:         ptr(string(p.Region)),
-			HeardAbout:     ptr(string(p.HeardAbout)),
-			Now:            now,
-		})
+		err = s.q.CandidateUpdateProfile(ctx, tx, profileParams(c.ID, p, now))
 		if err != nil {
 			return fmt.Errorf("update profile: %w", err)
 		}
@@ -127,4 +115,21 @@ func (s *Store) CandidateStatus(ctx context.Context, candidateID string) (sim.St
 		return nil
 	})
 	return st, err
+}
+
+// profileParams maps a normalized, validated profile onto its columns.
+func profileParams(id uuid.UUID, p sim.Profile, now time.Time) dbgen.CandidateUpdateProfileParams {
+	return dbgen.CandidateUpdateProfileParams{
+		ID:             id,
+		FirstName:      &p.FirstName,
+		LastName:       &p.LastName,
+		Phone:          ptr(p.Phone),
+		DateOfBirth:    dateOnly(p.DateOfBirth),
+		Connection:     ptr(string(p.Connection)),
+		Skills:         p.Skills,
+		JobPreferences: ptr(p.JobPreferences),
+		Region:         ptr(string(p.Region)),
+		HeardAbout:     ptr(string(p.HeardAbout)),
+		Now:            now,
+	}
 }

@@ -90,24 +90,14 @@ func (s *Store) Register(ctx context.Context, r Registration) (Registered, error
 			}
 			return fmt.Errorf("insert user: %w", err)
 		}
-		p := r.Profile
 		err = s.q.CandidateRegister(ctx, tx, dbgen.CandidateRegisterParams{
-			ID:             c.ID,
-			UserID:         user.ID,
-			Status:         string(journey.Status),
-			FirstName:      &p.FirstName,
-			LastName:       &p.LastName,
-			Phone:          ptr(p.Phone),
-			DateOfBirth:    dateOnly(p.DateOfBirth),
-			Connection:     ptr(string(p.Connection)),
-			Skills:         p.Skills,
-			JobPreferences: ptr(p.JobPreferences),
-			Region:         ptr(string(p.Region)),
-			HeardAbout:     ptr(string(p.HeardAbout)),
-			Now:            r.Now,
+			ID: c.ID, UserID: user.ID, Status: string(journey.Status), Now: r.Now,
 		})
 		if err != nil {
 			return fmt.Errorf("register candidate: %w", err)
+		}
+		if err := s.q.CandidateUpdateProfile(ctx, tx, profileParams(c.ID, r.Profile, r.Now)); err != nil {
+			return fmt.Errorf("store profile: %w", err)
 		}
 		err = s.q.ConsentCreate(ctx, tx, dbgen.ConsentCreateParams{
 			ID: uuid.New(), CandidateID: c.ID, TextVersion: text.Version, Given: r.ConsentGiven,

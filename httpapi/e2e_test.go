@@ -252,4 +252,10 @@ func TestHealthAndDocument(t *testing.T) {
 	doc := s.Do(t, http.MethodGet, "/openapi.yaml", "", nil)
 	require.Equal(t, http.StatusOK, doc.Status)
 	require.Contains(t, string(doc.Raw), "openapi: 3.0.3")
+
+	resp, err := http.Get(s.URL + "/v1/consent-text")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	require.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
 }

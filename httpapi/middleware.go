@@ -177,3 +177,15 @@ func logRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 		})
 	}
 }
+
+// secureHeaders marks every answer as not to be cached or sniffed: they
+// carry personal data and session tokens.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
+}

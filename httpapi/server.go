@@ -74,7 +74,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger}
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, logRequests(s.log), middleware.Recoverer, withClient)
+	r.Use(middleware.RequestID, logRequests(s.log), middleware.Recoverer, secureHeaders, withClient)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(s.log, w, r, sim.Errorf(sim.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -12,15 +12,6 @@ SELECT * FROM candidates WHERE user_id = @user_id;
 UPDATE candidates SET
     user_id = @user_id::uuid,
     status = @status::text,
-    first_name = @first_name,
-    last_name = @last_name,
-    phone = @phone,
-    date_of_birth = @date_of_birth,
-    connection = @connection,
-    skills = @skills,
-    job_preferences = @job_preferences,
-    region = @region,
-    heard_about = @heard_about,
     registered_at = @now::timestamptz,
     updated_at = @now::timestamptz
 WHERE id = @id;

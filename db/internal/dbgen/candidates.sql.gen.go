@@ -94,49 +94,22 @@ const candidateRegister = `-- name: CandidateRegister :exec
 UPDATE candidates SET
     user_id = $1::uuid,
     status = $2::text,
-    first_name = $3,
-    last_name = $4,
-    phone = $5,
-    date_of_birth = $6,
-    connection = $7,
-    skills = $8,
-    job_preferences = $9,
-    region = $10,
-    heard_about = $11,
-    registered_at = $12::timestamptz,
-    updated_at = $12::timestamptz
-WHERE id = $13
+    registered_at = $3::timestamptz,
+    updated_at = $3::timestamptz
+WHERE id = $4
 `
 
 type CandidateRegisterParams struct {
-	UserID         uuid.UUID
-	Status         string
-	FirstName      *string
-	LastName       *string
-	Phone          *string
-	DateOfBirth    *time.Time
-	Connection     *string
-	Skills         []string
-	JobPreferences *string
-	Region         *string
-	HeardAbout     *string
-	Now            time.Time
-	ID             uuid.UUID
+	UserID uuid.UUID
+	Status string
+	Now    time.Time
+	ID     uuid.UUID
 }
 
 func (q *Queries) CandidateRegister(ctx context.Context, db DBTX, arg CandidateRegisterParams) error {
 	_, err := db.Exec(ctx, candidateRegister,
 		arg.UserID,
 		arg.Status,
-		arg.FirstName,
-		arg.LastName,
-		arg.Phone,
-		arg.DateOfBirth,
-		arg.Connection,
-		arg.Skills,
-		arg.JobPreferences,
-		arg.Region,
-		arg.HeardAbout,
 		arg.Now,
 		arg.ID,
 	)
