@@ -68,7 +68,7 @@ lint: tools
 
 ## bench: the benchmarks recorded in docs/benchmarks.md
 bench: tools postgres
-	go test -run '^$$' -bench . -benchmem -count 5 ./db/
+	go test -run '^$$' -bench . -benchmem -count 5 ./db/ ./httpapi/
 
 clean:
 	rm -rf bin .data

@@ -41,8 +41,11 @@ var activityRef *activities.Activities
 // after the expiry is refused.
 func Invitation(ctx workflow.Context, in InvitationInput) (InvitationResult, error) {
 	logger := workflow.GetLogger(ctx)
-	ctx, cancelSend := workflow.WithCancel(ctx)
-	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+
+	// Sending runs beside the timer: a mail server that is down must not
+	// hold the window open. It is cancelled once the invitation is settled.
+	sendScope, cancelSend := workflow.WithCancel(ctx)
+	sendCtx := workflow.WithActivityOptions(sendScope, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
 		// Keep trying while the link is still worth sending.
 		ScheduleToCloseTimeout: in.Window,
@@ -79,10 +82,9 @@ func Invitation(ctx workflow.Context, in InvitationInput) (InvitationResult, err
 		return InvitationResult{Outcome: OutcomeRegistered}, nil
 	}
 
-	// The window has passed. The expiry runs in a context that is not
-	// cancelled, and retries until the database answers.
-	expireCtx, _ := workflow.NewDisconnectedContext(ctx)
-	expireCtx = workflow.WithActivityOptions(expireCtx, workflow.ActivityOptions{
+	// The window has passed: delete the details, retrying until the
+	// database answers.
+	expireCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
 	})

@@ -1,0 +1,92 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/muster-cms/muster/internal/benchceiling"
+	"github.com/muster-cms/muster/internal/teststack"
+	"github.com/muster-cms/muster/sim"
+)
+
+// The same paths as db's benchmarks, through the whole HTTP API (request
+// validation, authentication, JSON, and for registration the signal to the
+// workflow), beside the bare-pgx ceiling in the same run.
+
+func BenchmarkAPILogin(b *testing.B) {
+	s := teststack.New(b, temporalAddr)
+	body := map[string]any{"email": teststack.OperatorEmail, "password": teststack.OperatorPassword}
+	b.Run("api", func(b *testing.B) {
+		for b.Loop() {
+			if r := s.JSON(b, http.MethodPost, "/v1/sessions", "", body); r.Status != http.StatusCreated {
+				b.Fatalf("login: %d %s", r.Status, r.Raw)
+			}
+		}
+	})
+	b.Run("bare-pgx", func(b *testing.B) {
+		for b.Loop() {
+			if err := benchceiling.Login(context.Background(), s.DB.Admin, teststack.OperatorEmail, teststack.OperatorPassword, time.Now()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkAPIGetMe(b *testing.B) {
+	s := teststack.New(b, temporalAddr)
+	tok := s.Login(b, teststack.OperatorEmail, teststack.OperatorPassword)
+	b.Run("api", func(b *testing.B) {
+		for b.Loop() {
+			if r := s.Do(b, http.MethodGet, "/v1/me", tok, nil); r.Status != http.StatusOK {
+				b.Fatalf("me: %d %s", r.Status, r.Raw)
+			}
+		}
+	})
+	b.Run("bare-pgx", func(b *testing.B) {
+		for b.Loop() {
+			if err := benchceiling.Me(context.Background(), s.DB.Admin, tok, time.Now()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkAPIRegister(b *testing.B) {
+	s := teststack.New(b, temporalAddr)
+	op := s.Login(b, teststack.OperatorEmail, teststack.OperatorPassword)
+	n := 0
+	// invited runs the real invitation flow, untimed: API, workflow, SMTP.
+	invited := func(b *testing.B) string {
+		n++
+		email := fmt.Sprintf("bench%d@example.org", n)
+		if r := s.JSON(b, http.MethodPost, "/v1/invitations", op, map[string]any{"email": email}); r.Status != http.StatusCreated {
+			b.Fatalf("invite: %d %s", r.Status, r.Raw)
+		}
+		return s.SMTP.WaitFor(b, email, 20*time.Second).Token(b)
+	}
+	b.Run("api", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			token := invited(b)
+			b.StartTimer()
+			if r := s.JSON(b, http.MethodPost, "/v1/registrations", "", teststack.Registration(token)); r.Status != http.StatusCreated {
+				b.Fatalf("register: %d %s", r.Status, r.Raw)
+			}
+		}
+	})
+	p := sim.Profile{FirstName: "Jordan", LastName: "Reid", DateOfBirth: time.Date(1990, 5, 17, 0, 0, 0, 0, time.UTC),
+		Connection: sim.ConnServiceLeaver, Skills: []string{"logistics", "team leadership"}, Region: "north_west", HeardAbout: "career_transition_partnership"}
+	b.Run("bare-pgx", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			token := invited(b)
+			b.StartTimer()
+			if err := benchceiling.Register(context.Background(), s.DB.Admin, token, "a very good passphrase", p, time.Now()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

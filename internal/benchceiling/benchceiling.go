@@ -1,0 +1,101 @@
+// Package benchceiling holds the ceilings Muster's benchmarks are measured
+// beside: the same work as a Muster path, done by bare pgx statements on a
+// superuser connection (no Store, no sqlc, no row-level security context).
+package benchceiling
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/sim"
+)
+
+// Login looks up the account, verifies the argon2id hash, records the
+// attempt and creates a session.
+func Login(ctx context.Context, pool *pgxpool.Pool, email, password string, now time.Time) error {
+	var id uuid.UUID
+	var hash string
+	if err := pool.QueryRow(ctx, "SELECT id, password_hash FROM users WHERE email = $1", email).Scan(&id, &hash); err != nil {
+		return err
+	}
+	if !db.VerifyPassword(hash, password) {
+		return errors.New("wrong password")
+	}
+	_, tokenHash, err := db.NewToken()
+	if err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO login_events (id, user_id, outcome, ip, user_agent, occurred_at) VALUES ($1, $2, 'success', '127.0.0.1', 'bench', $3)", uuid.New(), id, now); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)", uuid.New(), id, tokenHash, now, now.Add(time.Hour))
+		return err
+	})
+}
+
+// Authenticate looks up a session by token hash and touches it.
+func Authenticate(ctx context.Context, pool *pgxpool.Pool, token string, now time.Time) error {
+	h := db.HashToken(token)
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var id uuid.UUID
+		var role string
+		if err := tx.QueryRow(ctx, "SELECT s.id, u.role FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1", h).Scan(&id, &role); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2", now, id)
+		return err
+	})
+}
+
+// Register consumes the token, creates the account with an argon2id hash,
+// stores the profile and consent and records the journey event.
+func Register(ctx context.Context, pool *pgxpool.Pool, token, password string, p sim.Profile, now time.Time) error {
+	hash, err := db.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var invID, candID uuid.UUID
+		var email string
+		err := tx.QueryRow(ctx, `UPDATE invitations i SET used_at = $1, email = NULL
+			FROM (SELECT id, email FROM invitations WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 FOR UPDATE) old
+			WHERE i.id = old.id RETURNING i.id, i.candidate_id, old.email`, now, db.HashToken(token)).Scan(&invID, &candID, &email)
+		if err != nil {
+			return err
+		}
+		userID := uuid.New()
+		if _, err := tx.Exec(ctx, "INSERT INTO users (id, role, email, password_hash, created_at, updated_at) VALUES ($1, 'candidate', $2, $3, $4, $4)", userID, email, hash, now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE candidates SET user_id = $1, status = 'registered', first_name = $2, last_name = $3,
+			date_of_birth = $4, connection = $5, skills = $6, region = $7, heard_about = $8, registered_at = $9, updated_at = $9 WHERE id = $10`,
+			userID, p.FirstName, p.LastName, p.DateOfBirth, string(p.Connection), p.Skills, string(p.Region), string(p.HeardAbout), now, candID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO consents (id, candidate_id, text_version, given, method, recorded_at) VALUES ($1, $2, '2026-11-share-v1', true, 'registration_form', $3)", uuid.New(), candID, now); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "INSERT INTO journey_events (id, candidate_id, type, from_status, to_status, actor_id, occurred_at) VALUES ($1, $2, 'candidate.registered', 'invited', 'registered', $3, $4)", uuid.New(), candID, userID, now)
+		return err
+	})
+}
+
+// Me authenticates the token, as Authenticate, then loads the account in
+// a second transaction, as GET /v1/me does for an operator.
+func Me(ctx context.Context, pool *pgxpool.Pool, token string, now time.Time) error {
+	if err := Authenticate(ctx, pool, token, now); err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var id uuid.UUID
+		var role, email string
+		return tx.QueryRow(ctx, "SELECT u.id, u.role, u.email FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1", db.HashToken(token)).Scan(&id, &role, &email)
+	})
+}
