@@ -88,3 +88,27 @@ func TestCodecEncryptsFailures(t *testing.T) {
 	require.NotContains(t, string(f.GetEncodedAttributes().GetData()), "sam@example.org")
 	require.Contains(t, fc.FailureToError(f).Error(), "could not reach sam@example.org")
 }
+
+// The Temporal Web UI's browser sends a CORS preflight first; only the
+// configured UI origin is allowed.
+func TestCodecServerPreflight(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(workflows.CodecServer(newCodec(t), "http://localhost:8233"))
+	defer srv.Close()
+	for origin, allowed := range map[string]bool{"http://localhost:8233": true, "https://evil.example": false} {
+		req, err := http.NewRequest(http.MethodOptions, srv.URL+"/decode", nil)
+		require.NoError(t, err)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusNoContent, resp.StatusCode)
+		if allowed {
+			require.Equal(t, origin, resp.Header.Get("Access-Control-Allow-Origin"))
+			require.Contains(t, resp.Header.Get("Access-Control-Allow-Headers"), "X-Namespace")
+		} else {
+			require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
+		}
+	}
+}
