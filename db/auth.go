@@ -38,25 +38,65 @@ const maxUserAgent = 512
 // Login checks an email and password and opens a new session with a fresh
 // token. Every attempt, successful or not, is recorded with its time,
 // outcome, IP and user agent. An unknown email and a wrong password give
-// the same EUNAUTHORIZED error after the same amount of work.
+// the same EUNAUTHORIZED error after the same amount of work. Too many
+// recent failures for the account or from the address (see
+// sim.LoginThrottle) give ETHROTTLED without checking the password; such
+// attempts are recorded as "throttled".
 func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) {
 	if len(a.UserAgent) > maxUserAgent {
 		a.UserAgent = a.UserAgent[:maxUserAgent]
 	}
-	var user dbgen.User
-	found := false
-	if email, err := sim.NormalizeEmail(a.Email); err == nil {
-		err := s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
+	var (
+		user     dbgen.User
+		found    bool
+		throttle error
+	)
+	email, emailErr := sim.NormalizeEmail(a.Email)
+	err := s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
+		if emailErr == nil {
 			var err error
 			user, err = s.q.UserGetByEmail(ctx, tx, email)
-			return err
-		})
-		switch {
-		case err == nil:
-			found = true
-		case !errors.Is(err, pgx.ErrNoRows):
-			return LoginResult{}, fmt.Errorf("load user: %w", err)
+			switch {
+			case err == nil:
+				found = true
+			case !errors.Is(err, pgx.ErrNoRows):
+				return fmt.Errorf("load user: %w", err)
+			}
 		}
+		since := a.Now.Add(-s.throttle.Window)
+		var accountFailures []time.Time
+		if found {
+			var err error
+			accountFailures, err = s.q.LoginFailuresForUser(ctx, tx, dbgen.LoginFailuresForUserParams{
+				UserID: &user.ID, Since: since, MaxRows: int32(s.throttle.MaxAccountFailures),
+			})
+			if err != nil {
+				return fmt.Errorf("count account failures: %w", err)
+			}
+		}
+		ipFailures, err := s.q.LoginFailuresFromIP(ctx, tx, dbgen.LoginFailuresFromIPParams{
+			Ip: a.IP, Since: since, MaxRows: int32(s.throttle.MaxIPFailures),
+		})
+		if err != nil {
+			return fmt.Errorf("count address failures: %w", err)
+		}
+		if throttle = s.throttle.Check(a.Now, accountFailures, ipFailures); throttle == nil {
+			return nil
+		}
+		ev := dbgen.LoginEventCreateParams{ID: uuid.New(), Outcome: "throttled", Ip: a.IP, UserAgent: a.UserAgent, Now: a.Now}
+		if found {
+			ev.UserID = &user.ID
+		}
+		if err := s.q.LoginEventCreate(ctx, tx, ev); err != nil {
+			return fmt.Errorf("record login: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if throttle != nil {
+		return LoginResult{}, throttle
 	}
 	hash := dummyHash
 	if found {
@@ -65,7 +105,7 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 	ok := VerifyPassword(hash, a.Password) && found
 
 	var res LoginResult
-	err := s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
 		ev := dbgen.LoginEventCreateParams{ID: uuid.New(), Outcome: "failure", Ip: a.IP, UserAgent: a.UserAgent, Now: a.Now}
 		if found {
 			ev.UserID = &user.ID

@@ -21,11 +21,29 @@ type Store struct {
 	pool     *pgxpool.Pool
 	q        *dbgen.Queries
 	sessions sim.SessionPolicy
+	throttle sim.LoginThrottle
+}
+
+// Option adjusts a Store.
+type Option func(*Store)
+
+// WithLoginThrottle replaces sim.DefaultLoginThrottle. It panics on a policy
+// that fails Validate: that is a programming or configuration error the
+// caller should have caught.
+func WithLoginThrottle(p sim.LoginThrottle) Option {
+	if err := p.Validate(); err != nil {
+		panic(err)
+	}
+	return func(s *Store) { s.throttle = p }
 }
 
 // NewStore returns a Store on pool with the given session policy.
-func NewStore(pool *pgxpool.Pool, sessions sim.SessionPolicy) *Store {
-	return &Store{pool: pool, q: dbgen.New(), sessions: sessions}
+func NewStore(pool *pgxpool.Pool, sessions sim.SessionPolicy, opts ...Option) *Store {
+	s := &Store{pool: pool, q: dbgen.New(), sessions: sessions, throttle: sim.DefaultLoginThrottle}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Ping checks that the database answers.

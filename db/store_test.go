@@ -19,10 +19,10 @@ type testBundle struct {
 	now   time.Time
 }
 
-func setup(t *testing.T) *testBundle {
+func setup(t *testing.T, opts ...db.Option) *testBundle {
 	t.Helper()
 	d := testdb.New(t)
-	store := db.NewStore(d.App, sim.DefaultSessionPolicy)
+	store := db.NewStore(d.App, sim.DefaultSessionPolicy, opts...)
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	ctx := context.Background()
 	_, err := store.EnsureOperator(ctx, "operator@example.org", "operator password 1", now)
@@ -186,6 +186,63 @@ func TestLoginRecordsEveryAttempt(t *testing.T) {
 	require.Equal(t, 3, b.count(t, "SELECT count(*) FROM login_events"))
 	require.Equal(t, 2, b.count(t, "SELECT count(*) FROM login_events WHERE outcome = 'failure'"))
 	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM login_events WHERE user_id IS NULL AND ip = '192.0.2.2' AND user_agent = 'curl'"))
+}
+
+func TestLoginThrottlesAnAccount(t *testing.T) {
+	t.Parallel()
+	b := setup(t, db.WithLoginThrottle(sim.LoginThrottle{Window: 15 * time.Minute, MaxAccountFailures: 3, MaxIPFailures: 100}))
+	ctx := context.Background()
+	login := func(pw, ip string, at time.Duration) error {
+		_, err := b.store.Login(ctx, db.LoginAttempt{Email: "operator@example.org", Password: pw, IP: ip, UserAgent: "ua", Now: b.now.Add(at)})
+		return err
+	}
+	const good, bad = "operator password 1", "not the password"
+
+	// Two failures, then a success: the success wipes the slate.
+	require.Equal(t, sim.EUNAUTHORIZED, sim.ErrorCode(login(bad, "192.0.2.1", time.Second)))
+	require.Equal(t, sim.EUNAUTHORIZED, sim.ErrorCode(login(bad, "192.0.2.1", 2*time.Second)))
+	require.NoError(t, login(good, "192.0.2.1", 3*time.Second))
+
+	// Three failures from three addresses lock the account, even for the
+	// right password, until the first of them is 15 minutes old.
+	for i, ip := range []string{"192.0.2.2", "192.0.2.3", "192.0.2.4"} {
+		require.Equal(t, sim.EUNAUTHORIZED, sim.ErrorCode(login(bad, ip, time.Duration(i+1)*time.Minute)))
+	}
+	sessions := b.count(t, "SELECT count(*) FROM sessions")
+	err := login(good, "192.0.2.5", 4*time.Minute)
+	var se *sim.Error
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, sim.ETHROTTLED, se.Code)
+	require.Equal(t, 12*time.Minute, se.RetryAfter)
+	require.Equal(t, "too many failed sign-in attempts: try again in 12 minutes", se.Message)
+	require.Equal(t, sessions, b.count(t, "SELECT count(*) FROM sessions"), "no session for a throttled attempt")
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM login_events WHERE outcome = 'throttled' AND user_id IS NOT NULL AND ip = '192.0.2.5'"))
+
+	// Refused attempts do not count: hammering does not extend the lock.
+	for i := 0; i < 5; i++ {
+		require.Equal(t, sim.ETHROTTLED, sim.ErrorCode(login(bad, "192.0.2.6", 5*time.Minute)))
+	}
+	require.NoError(t, login(good, "192.0.2.5", 16*time.Minute))
+}
+
+func TestLoginThrottlesAnAddress(t *testing.T) {
+	t.Parallel()
+	b := setup(t, db.WithLoginThrottle(sim.LoginThrottle{Window: 15 * time.Minute, MaxAccountFailures: 100, MaxIPFailures: 3}))
+	ctx := context.Background()
+	attempt := func(email, pw, ip string) error {
+		_, err := b.store.Login(ctx, db.LoginAttempt{Email: email, Password: pw, IP: ip, UserAgent: "ua", Now: b.now.Add(time.Minute)})
+		return err
+	}
+	// Guessing across unknown accounts from one address...
+	for _, email := range []string{"a@example.org", "b@example.org", "not an email"} {
+		require.Equal(t, sim.EUNAUTHORIZED, sim.ErrorCode(attempt(email, "guess guess guess", "198.51.100.7")))
+	}
+	// ...locks that address for everyone, known or unknown, right or wrong...
+	require.Equal(t, sim.ETHROTTLED, sim.ErrorCode(attempt("c@example.org", "guess guess guess", "198.51.100.7")))
+	require.Equal(t, sim.ETHROTTLED, sim.ErrorCode(attempt("operator@example.org", "operator password 1", "198.51.100.7")))
+	// ...and no other.
+	require.NoError(t, attempt("operator@example.org", "operator password 1", "198.51.100.8"))
+	require.Equal(t, 2, b.count(t, "SELECT count(*) FROM login_events WHERE outcome = 'throttled' AND ip = '198.51.100.7'"))
 }
 
 func TestSessionExpiry(t *testing.T) {

@@ -1,14 +1,18 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/muster-cms/muster/httpapi"
 	"github.com/muster-cms/muster/internal/teststack"
 	"github.com/muster-cms/muster/workflows"
 )
@@ -262,4 +266,53 @@ func TestHealthAndDocument(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
 	require.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
+}
+
+// Guessing a password is slowed: after 10 failures in 15 minutes the
+// account answers 429 with Retry-After, even to the right password, and
+// every attempt is on record.
+func TestLoginThrottle(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	for i := 0; i < 10; i++ {
+		r := s.JSON(t, http.MethodPost, "/v1/sessions", "", map[string]any{"email": teststack.OperatorEmail, "password": "a wrong guess " + strings.Repeat("x", i)})
+		require.Equal(t, http.StatusUnauthorized, r.Status, string(r.Raw))
+	}
+	before := tableCounts(t, s)
+	r := s.JSON(t, http.MethodPost, "/v1/sessions", "", map[string]any{"email": teststack.OperatorEmail, "password": teststack.OperatorPassword})
+	require.Equal(t, http.StatusTooManyRequests, r.Status, string(r.Raw))
+	require.Equal(t, map[string]any{"code": "throttled", "message": "too many failed sign-in attempts: try again in 15 minutes"}, r.Body["error"])
+	retry, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	require.NoError(t, err, "Retry-After is a number of seconds")
+	require.True(t, retry > 0 && retry <= 900, "Retry-After %d", retry)
+
+	after := tableCounts(t, s)
+	require.Equal(t, before["sessions"], after["sessions"], "no session")
+	require.Equal(t, before["login_events"]+1, after["login_events"], "the refused attempt is recorded")
+	var outcome string
+	require.NoError(t, s.DB.Admin.QueryRow(context.Background(),
+		"SELECT outcome FROM login_events ORDER BY occurred_at DESC LIMIT 1").Scan(&outcome))
+	require.Equal(t, "throttled", outcome)
+}
+
+// Behind a trusted reverse proxy the sign-in record holds the client's
+// address from X-Forwarded-For; a client cannot forge it by sending its own.
+func TestLoginRecordsClientAddressBehindProxy(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr, func(c *httpapi.Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	})
+	body := []byte(`{"email":"` + teststack.OperatorEmail + `","password":"` + teststack.OperatorPassword + `"}`)
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/v1/sessions", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", "192.0.2.66, 203.0.113.7")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	var ip string
+	require.NoError(t, s.DB.Admin.QueryRow(context.Background(),
+		"SELECT ip FROM login_events ORDER BY occurred_at DESC LIMIT 1").Scan(&ip))
+	require.Equal(t, "203.0.113.7", ip)
 }

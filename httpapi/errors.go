@@ -3,7 +3,10 @@ package httpapi
 import (
 	"encoding/json"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 
@@ -26,6 +29,7 @@ var statusOf = map[string]int{
 	sim.ENOTFOUND:        http.StatusNotFound,
 	sim.ECONFLICT:        http.StatusConflict,
 	sim.EGONE:            http.StatusGone,
+	sim.ETHROTTLED:       http.StatusTooManyRequests,
 	codeMalformed:        http.StatusBadRequest,
 	codeTooLarge:         http.StatusRequestEntityTooLarge,
 	codeUnavailable:      http.StatusServiceUnavailable,
@@ -60,7 +64,10 @@ type errorDetail struct {
 // writeError answers with err's code and client-safe message. Internal
 // errors are logged in full, with the request ID, and answered generically.
 func writeError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
-	var d errorDetail
+	var (
+		d          errorDetail
+		retryAfter time.Duration
+	)
 	switch e := err.(type) {
 	case *httpError:
 		d = errorDetail{Code: e.code, Message: e.message, Field: e.field}
@@ -69,7 +76,7 @@ func writeError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err
 		d.Message = sim.ErrorMessage(err)
 		var se *sim.Error
 		if asSimError(err, &se) {
-			d.Field = se.Field
+			d.Field, retryAfter = se.Field, se.RetryAfter
 		}
 	}
 	status, ok := statusOf[d.Code]
@@ -80,6 +87,9 @@ func writeError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="muster"`)
+	}
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retryAfter.Seconds()))))
 	}
 	writeJSON(w, status, errorBody{Error: d})
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -40,20 +41,57 @@ func clientFrom(ctx context.Context) caller {
 }
 
 // withClient records the caller's address, user agent and bearer token.
-func withClient(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip := r.RemoteAddr
-		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-			ip = host
-		}
-		c := caller{IP: ip, UserAgent: r.UserAgent()}
-		if h := r.Header.Get("Authorization"); h != "" {
-			if scheme, tok, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
-				c.Token = strings.TrimSpace(tok)
+func withClient(trusted []netip.Prefix) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c := caller{IP: clientIP(r, trusted), UserAgent: r.UserAgent()}
+			if h := r.Header.Get("Authorization"); h != "" {
+				if scheme, tok, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
+					c.Token = strings.TrimSpace(tok)
+				}
 			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey, c)))
+		})
+	}
+}
+
+// clientIP is the address a request came from. When the connection comes
+// from a trusted proxy, it is the right-most address in X-Forwarded-For
+// that is not itself a trusted proxy: entries to its left were written by
+// the client and could be anything. Without trusted proxies the header is
+// ignored.
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
+	peer := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(peer); err == nil {
+		peer = host
+	}
+	addr, err := netip.ParseAddr(peer)
+	if err != nil || !isTrusted(addr, trusted) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed entry: trust nothing further left
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey, c)))
-	})
+		hop = hop.Unmap()
+		if !isTrusted(hop, trusted) {
+			return hop.String()
+		}
+		addr = hop
+	}
+	return addr.String()
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // limitBody reads the whole body, refusing one larger than max with 413,

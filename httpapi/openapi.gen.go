@@ -59,6 +59,7 @@ const (
 	Malformed        ErrorErrorCode = "malformed"
 	MethodNotAllowed ErrorErrorCode = "method_not_allowed"
 	NotFound         ErrorErrorCode = "not_found"
+	Throttled        ErrorErrorCode = "throttled"
 	TooLarge         ErrorErrorCode = "too_large"
 	Unauthorized     ErrorErrorCode = "unauthorized"
 	Unavailable      ErrorErrorCode = "unavailable"
@@ -82,6 +83,8 @@ func (e ErrorErrorCode) Valid() bool {
 	case MethodNotAllowed:
 		return true
 	case NotFound:
+		return true
+	case Throttled:
 		return true
 	case TooLarge:
 		return true
@@ -1498,47 +1501,50 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFlfb9s4Ev8qA94BmwKq4ybdw8J9OGS7e9se2m7QZB8OdaGOpbHFhiJ1JGXXW/i7H4aUZDmW0ySb9N5s",
-	"aTic+c3/0VeRmbIymrR3YvJVWHKV0Y7Cn1+tNZZ/ZEZ70p5/YlUpmaGXRh9/dkbzM5cVVCL/+ruluZiI",
-	"vx1vuR7Ht+44cttsNonIyWVWVsxETMRlQWDpvzU5D3OUivIX4AuCmcnX4HDtYFWsR4IPNrz4qrMso8pT",
-	"zr8rayqyXkaxS3IOF8Q//boiMRHOW6kXgQNfJC0f+9ARfkxaQjP7TJkXm0S8RJ3LHD3t888YoIjGTfq+",
-	"bMg2iZBByrmxJXoxEXUtc5FcFy4RUi+lpzxFv0POUjz1sqShM5U1c6noW8KcN2QBgYV0nuwdL3IefR30",
-	"J12XDF8jruizFIlYSV/kFldaJKJSmIWHqI1el9JR3kP7gFkCOM11WwV34Bm02NYsu/ZayCXpnjfMjFGE",
-	"OmKRGZvfEQlPX3y6JOuk0d92sh3qpBFm9+YbtPmFMtneg3kuOWRQnff0m6NylNxe5evS78di8xLMPIRh",
-	"4+6wMjaXehGeVWSd0bBCB64wKw1Hv/16CcfLZ8cN9VO+5slIJPdB5wY8LunLgIU5UwxYIhFVbSvjaPDd",
-	"rS24Fa9ll8Qbh+TscuYdrEX3OJOZnK4FI6oQOSUq9uMQdrXG2hfGyj/D37mxM5nnwQG18enc1JqfZ0bP",
-	"lcw8W8Do4PTGpArtgn+X5AuTp3wAlTKrwEpqT1ajipcsUSqcKRoI7kTMJal80AS3ztRB2+SGhH2NPiI6",
-	"ZJ9XhMoXA0m9oOzKHTbCgPR7vLcp8mZtGroh8V5zjkPf+OU1N/lSSUvuTrnqVpVnKP/2LrtZzvexct/V",
-	"5UuUKhRr/PKG9IJNcvLj8wENVlLnZpU6yozO3X7GemVWoEyTl2KJICjQgTfQ1qUR/EJzrJUPT5kwp0qZ",
-	"dUna/+AgXgFHp2PIce1C2uogk9r/4/kWM/b7Bdl9jwsKDUH1xizko6NUoXOcoK8RPxufPP+WueMlPRZD",
-	"Srwd6oP6LdKNnVBHuElE7ch+68AfbgDhcHBItvNtC3SnBKo1ZW2ktWnUkV3KjFJFuCQruEp4shgrdnjp",
-	"OEtmmBOnT5txiOS18unSqFp7CodcZWpHqbFphdbr8GxGlnnm6RxLqdZpSeUsvIjHs0IqjjvjC7LXaIaS",
-	"KsOZmnk6kzams518IAbTsHU+1VjSnpOMB8gLQpunODO17wOUoSWyqbeoXYC6VdEVsmJtuPK0yNRa+uvP",
-	"sgKt9GuuQIVLjV2gli5mvEQ4k0lUaUm5RG4laeZk0IaW3Nolgh2U1S5N7YsWrkGAPptZWlmakyWdNYNB",
-	"L4rGg0orvAtEVcHFcpfy9GSAkPPQrp9pY32REl+HOk/Xxl65QloKhZlfrSg4WilzhZz3EhGIzTwlveBH",
-	"IhHK6LyBrW64dX+a8y4zvqFeoSLX8ierU2mpeWW4xSF0g0C6K6lUwE96Kt2tkCnxy+tIfLp9jdbiei+s",
-	"e27Zx/+6hyf9gO0Q3XXToeTwfjuaHE5g6X3K5M7pw1fbrprfLTndYcTshoQ7FoL7TI/eXMXJos/85Kdv",
-	"9vnhWE+8/mDXavstEB+3iN66oF+Qcw/WoHV47nY1PxNashDejuAizFhGZ/QCnDeWQHpwOCe1Hg0xvXeN",
-	"bc3U0yQ5XHj/aK45gPf9mtFEWKN2Rhtmjt7YUHfbTuJ2W4TAKjloS85ulNVcjy4YlmaaDNif1bGuBrzC",
-	"DB0ebwUuvK/iOkvquRkepX0hNby6vDyHs/PXPFC/rTkZJXGwbpWB0mjpDasBbu08leAL9NBkPDfVTH7G",
-	"VRT+FaooZKYsubquYSV9AZ/NzIHUge27VxejqZ5qVoC0lxnfEKg+nf9+Ead0F13YfQLUOTjSeThqyddW",
-	"Ux79DtBN9aezZoAMETiBxjGn9Xh8mgWy8JM+jaCJCwfMDueeLJyOoZS69uRA5orAWHh2MtWFqW2QF5WC",
-	"I54+5aK2PEA+CaKHIdoBqhWuHRS4pCCeK7Ai+PR1Gue7qZjA12mYDacigWk7HsY/Yeqcin9uNp9GU/18",
-	"PIaSULtGz7htlA66aRmOtPHw74vf3yVQ6ysdIs5CKR3bO4fAzz1Jpvr5yUnDSwYWK1IKGiaz2sPMEl45",
-	"QLC1IjiaGwv0BctKEaCGZoGq/VTXOicLz356MoJ3hl1lweyyAvWCWa2ZRSNp8Ic5SuVGUw5QLz0HiYj+",
-	"xN4lehsNMR49G405lkxFGispJuJ0NB6dhgzsi+Dmx0UYhf8M+yIKKStGmjT6dS4m4jfyrxqSZHcxfDIe",
-	"P9hauBnID+yFK2syco5xqatmB1yXJdq1mIg3ckmanAuPjy1hvr5Rm/eR4v+iTLh7xCb5cXz6He57ZzwE",
-	"RF5AXG20m3QMPsuuJPXiOqIspWRI4ejcOL+w5EKGuKSyMhYVoHYrsk8i4tfWfTdB31/fPSL+/WsOeFRW",
-	"W9tfZ7J60rt26xlMlMdtwaHbOvG7bxp9DC+HdqYm7EkBfbOTaLrCFkbZrVMCJJVxAzC+tISeehuiWPDI",
-	"+Z+b/eeDYLi/2tns1lZva9rsGfHZIwgwZMPX8StA/ESkpL5idzY62HCF63vbr+kDxOTDbgfw4ePmY9+8",
-	"8X7AdgfeWzPBUduqbAMkjpKHwuItPWY0vKUhAP9j6kcHiWPAyYWm/KnUwA1kEgLNFyRtr/GJX0F6YB33",
-	"JpKqHgDtj4oPnnezw2NEQDfu3MbvHzB5bddkw6mrDrrnDWqPbsT3FD7fxdarM2ZnvB8cVB1Q0X793Pa0",
-	"scxOQtvV6YJ0Hvqk3rEY0s2WFvPcknMJrAqZFZyi5VxyL+lHwIDEasQJIMiIJcGqIF+Q5daN+7keFyZD",
-	"FWoihPaOR6dd52oS3s7g/jguNjTW3srdTh5MhO4D+lCSne8gl6HuklwC+JBpt/O2M3e1k0t5YjG155ZZ",
-	"9gvCvqfdUDLb7c93sOL3rpK9xdZgu9m+HcGFXDCGcQZks4ZxeFs/w1dc7la8+etmfGl40AkFciesu8vj",
-	"aDm3puwk6KzajqWHU8avS7JrQO+prEIj235Hby6QJSVgap8Z/vH6PFQdrj+AC9J+BGewskYvoF1EBQLU",
-	"3cgXsVnIduTknBLTzH66CF92Hsm1dr4afWfXahdcA351EeoASP0CEDStmg3VX3abxkf3POG4adejJ7Bj",
-	"7Qf5G7Mw9cBY8Xyg4kTxTe0fvXoGjViuTTxmecAIp2qrxEQci83Hzf8CAAD//w==",
+	"xFrbbttI0n6VQv8/MA7AyPIhi1nnYuHJzE6ySDJG7LlYjAK6RJbEjpvd3O6mFU2gd19UN0mRFu3Ynjh7",
+	"FZnsQ9VXx6+YLyIzZWU0ae/EyRdhyVVGOwp//GKtsfwjM9qT9vwTq0rJDL00ev+TM5qfuaygEvnX/1ta",
+	"iBPxf/vbU/fjW7cfT9tsNonIyWVWVnyIOBEXBYGl/9TkPCxQKspfgi8I5iZfg8O1g1Wxngje2JzFV51m",
+	"GVWecv5dWVOR9TKKXZJzuCT+6dcViRPhvJV6GU7gi6TlbX90Cz8m7UIz/0SZF5tEvEKdyxw97Z6fMUAR",
+	"jbv0fdUs2yRCBikXxpboxYmoa5mL5KZwiZD6WnrKU/SD5SzFcy9LGttTWbOQir4mzFmzLCCwlM6TfeBF",
+	"zqOvg/6k65Lha8QV/SNFIlbSF7nFlRaJqBRm4SFqo9eldJT30L7FLAGc5rqtggN4Ri22NcvQXkt5Tbrn",
+	"DXNjFKGOWGTG5g9EwtNnn16TddLorzvZYHXSCDO8+Q5tfqZMtvdgnksOGVRnPf0WqBwl91f5pvS7sdi8",
+	"BLMIYdi4O6yMzaVehmcVWWc0rNCBK8xKw96vv1zA/vXBfrP6OV/zbCKSx6BzBx4X9HnEwpwpRiyRiKq2",
+	"lXE0+u7eFtyK1x6XxBvH5Oxy5gOsRY/Yk5mcbgQjqhA5JSr24xB2tcbaF8bKP8OfC2PnMs+DA2rj04Wp",
+	"NT/PjF4omXm2gNHB6QtrvFdhlzcmVWiX/LwkX5g85c2olFmFBVJ7shpVvPAapcK5opFAT8RCkspHzXHv",
+	"rB00T+5I3jfWR3THbPWaUPliJMEXlF252w0yIv3O2dt0ebc2zbox8d5wvkPf+OgNl/lcSUvuQXnrXlVo",
+	"LBf3Lrtbzg+xij/U/UuUKhRu/PyW9JJNcvjieESDldS5WaWOMqNzt5u9XpsVKNPkqFguCAp04A20NWoC",
+	"P9MCa+XDU16YU6XMuiTtf3AQr4C9oynkuHYhhXWQSe3/drzFjP1+SXbX44JCY1C9NUv55ChV6Bwn6xuL",
+	"D6aHx18zd7ykd8SYEu/GeqJ+u3RnV9Qt3CSidmS/tuF3N4Jw2Dgm29m2HXpQMtWasjbS2pTqyF7LjFJF",
+	"eE1WcMXwZDFW7/DSccbMMCdOpTbjEMlr5dNro2rtKWxylakdpcamFVqvw7M5WT4zTxdYSrVOSyrn4UXc",
+	"nhVScdwZX5C9sWYsqTKcqVmkc2ljOhvkAzGahq3zqcaSdpxkOrK8ILR5inNT+z5AGVoim3qL2gWoWxVd",
+	"ISvWhqtQi0ytpb/5LCvQSr/malS41NglaulixkuEM5lElZaUS+S2kuZOBm3omtu8RLCDstqlqX3RwjUK",
+	"0CczTytLC7Kks4Yk9KJoOqq0wodAVBVcOIcrjw5HFnIeGvqZNtYXKfF1qPN0beyVK6SlUKT51YqCo5Uy",
+	"V8h5LxFhsVmkpJf8SCRCGZ03sNXNad0fzX6XGd+sXqEi155PVqfSUvPKcLtD6EaBdFdSqYCf9FS6eyFT",
+	"4uc3cfHR9jVai+udsO65ZR//mx6e9AO2Q3TopmPJ4cOWptyewNLHlMnB7tuvtl01f1hyegDd7AjDAwvB",
+	"Y5ikN1eRZfQPP/zxqz1/2NYTr0/yWm2/BuLTFtF7F/Rzcu6bNWgdnsOu5idCSxbC2wmcB75ldEYvwXlj",
+	"CaQHhwtS68nYoY+usa2Zepoktxfe35trbsH7cc1oIqxRA5rDh6M3NtTdtpO430QhHJXcakvObpTVXI/O",
+	"GZaGWQbsT+tYVwNegU+Hx1uBC++rONqSemHGabUvpIbXFxdncHr2hsn1u5qTURJJdqsMlEZLb1gNcGvn",
+	"qQRfoIcm47mZ5uWnXEXhn6GKQmbKkqvrGlbSF/DJzB1IHY59//p8MtMzzQqQ9jLjG8Kqy7PfziNjd9GF",
+	"3SWgzsGRzsNWS762mvLod4Bupi9PGzIZIvAEGsec1dPpURaWhZ90OYEmLhzwcbjwZOFoCqXUtScHMlcE",
+	"xsLB4UwXprZBXlQK9piJymVtmUA+C6IHQu0A1QrXDgq8piCeK7AiuPwyi/xuJk7gyyxww5lIYNbSw/hH",
+	"YJ0z8Y/N5nIy08fTKZSE2jV6xsmjdNAxZ9jTxsO/zn97n0Ctr3SIOAuldGzvHMJ57lky08eHh81ZMhyx",
+	"IqWgOWRee5hbwisHCLZWBHsLY4E+Y1kpAtTQDFO1n+la52Th4MdnEzg+/DtcdgT8spXVGChRr8FSRrqd",
+	"lAJ6T2Xl3QmsUHrWaKZ1za0iu1jDlFp3uPxA3q6fn7I9LqEgzJkPvTfsmksWPytQL1n0NeBMt9AEB+T7",
+	"3GTGGcFLz1EpogOzO4veOEVMJweTKQevqUhjJcWJOJpMJ0ch5fsixNV+Ebj3n2FYRSFHxtCWRr/JxYn4",
+	"lfzrZkkynEofTqffbCbdTABuGUpX1mTkHANTV80Aui5LtGtxIt7Ka9LkXHi8bwnz9Z3afIgr/ifKhLsn",
+	"bJIX06PvcN974yEg8hLiLKUd42MIEnYlqZc3EWUpJUMKe2fG+aUlF1LSBZWVsagAtVuRfRYRvzFrvAv6",
+	"/uzwCfHvX3OLR2W1tf1ZKqsnvWtHrsFEeRxP3HZbJ373QaWP4cXYwNaEIS2gb4YgTRvawii7+U2ApDJu",
+	"BMZXltBTbyQVKyw5/1MzfP0mGO7OkjbDYu5tTZsdIx48gQBjNnwTP0HE71NK6it2Z6ODDVe4frT9msZD",
+	"nPwxbDn++Lj52DdvvB+wHcD35lqw1/ZG2wCJ3PW2sHhHTxkN72gMwH+b+slB4hhwcqkpfy41cMeahEDz",
+	"BUnb67TiJ5geWPs9ClTVI6D9XvHGs46sPEUEdPzqPn7/DZPXdi43nrrqoHveoPbkRvxA4dth7PU6Y3bG",
+	"+8FB1QEV7dfPbc8bywwS2lCnc+LGCAcpMYZ0MxbGPLfkXAKrQmYFp2i5kNy8+gkwILEacQIIMmJJsCrI",
+	"F9x5WeAGsncKL0MVaiKEfpK52tC5moQ3mBQ8jYuN8eh7udvhNxOh+3o/lmQXA+Qy1F2SSwC/ZdrtvO3U",
+	"XQ1yKVMkU3vu0WW/IOx62h0lsx03fQcrfu8q2Zukjbab7dsJnMslYxhJJ5s18O9t/QyfkLlb8eavm/GV",
+	"YWYVCuQgrLvLI5ddWFN2EnRWbXnw7Snjl2uy65ZxsQu2H/GbC2RJCZjaZ4Z/vDkLVYfrD+CStJ/AKays",
+	"0UtoJ19hAeqOY0ZslrLluJxTmjSzdzw9eDaBQN3gYBp66Jo7ZKaURhNglpla+4STz4tp1DE879KYDBOI",
+	"gxcdDR+y7aTjkoCWq+Oidq1qTEmDrNBjkA2BhFr7xqJG5cwXw38cMI62QkrXv9eo/CUguDpjerWoVcjw",
+	"Ib8rQib7ulXnBwfh3910GT6lPVFoDT7TfefQaieKI3F1HuogSM3oaVo1I8G/HDZNjO5Ewn5DV2IkcGDt",
+	"Jrm3ZmnqEVp1PFJxo/im9k/ePQSNWK5N3GaZYIVdtVXiROyLzcfNfwMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

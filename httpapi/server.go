@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -34,9 +35,13 @@ type Config struct {
 	InvitationWindow time.Duration
 	// BasePath is where the handler is mounted in an embedder's router,
 	// such as "/muster"; empty means the root.
-	BasePath     string
-	MaxBodyBytes int64            // zero means DefaultMaxBodyBytes
-	Now          func() time.Time // nil means time.Now
+	BasePath string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// is believed when recording where a sign-in came from; empty means
+	// the connection's own address is used.
+	TrustedProxies []netip.Prefix
+	MaxBodyBytes   int64            // zero means DefaultMaxBodyBytes
+	Now            func() time.Time // nil means time.Now
 }
 
 // Server implements the API's operations.
@@ -74,7 +79,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger}
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, logRequests(s.log), middleware.Recoverer, secureHeaders, withClient)
+	r.Use(middleware.RequestID, logRequests(s.log), middleware.Recoverer, secureHeaders, withClient(cfg.TrustedProxies))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(s.log, w, r, sim.Errorf(sim.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. The HTTP API maps each to one status; anything that is not a
@@ -14,6 +15,7 @@ const (
 	ENOTFOUND     = "not_found"    // no such thing, or not visible to the caller
 	ECONFLICT     = "conflict"     // the action clashes with current state
 	EGONE         = "gone"         // the thing existed but has expired or been used
+	ETHROTTLED    = "throttled"    // too many attempts: wait RetryAfter and try again
 	EINTERNAL     = "internal"     // everything else
 )
 
@@ -23,6 +25,8 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// RetryAfter is, for ETHROTTLED, how long to wait before trying again.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

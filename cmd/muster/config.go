@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/base64"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +30,8 @@ type config struct {
 	PublicURL         string
 	InvitationWindow  time.Duration
 	Sessions          sim.SessionPolicy
+	LoginThrottle     sim.LoginThrottle
+	TrustedProxies    []netip.Prefix
 	SMTPURL           string
 	MailFrom          string
 	OutboxDir         string
@@ -53,6 +57,40 @@ func envDuration(name string, def time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%s=%q: want a positive duration such as 720h or 30m", name, v)
 	}
 	return d, nil
+}
+
+func envCount(name string, def int) (int, error) {
+	v := env(name, "")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%s=%q: want a whole number of at least 1", name, v)
+	}
+	return n, nil
+}
+
+// trustedProxies parses a comma-separated list of addresses and CIDR
+// prefixes, such as "10.0.0.0/8, 192.0.2.10".
+func trustedProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("MUSTER_TRUSTED_PROXIES: %q is neither an IP address nor a CIDR prefix such as 10.0.0.0/8", item)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // loadConfig reads the environment. needKey says whether the payload codec
@@ -88,6 +126,18 @@ func loadConfig(needKey bool) (config, error) {
 		return c, err
 	}
 	if c.Sessions.Absolute, err = envDuration("MUSTER_SESSION_MAX", sim.DefaultSessionPolicy.Absolute); err != nil {
+		return c, err
+	}
+	if c.LoginThrottle.Window, err = envDuration("MUSTER_LOGIN_FAILURE_WINDOW", sim.DefaultLoginThrottle.Window); err != nil {
+		return c, err
+	}
+	if c.LoginThrottle.MaxAccountFailures, err = envCount("MUSTER_LOGIN_MAX_FAILURES", sim.DefaultLoginThrottle.MaxAccountFailures); err != nil {
+		return c, err
+	}
+	if c.LoginThrottle.MaxIPFailures, err = envCount("MUSTER_LOGIN_MAX_FAILURES_PER_IP", sim.DefaultLoginThrottle.MaxIPFailures); err != nil {
+		return c, err
+	}
+	if c.TrustedProxies, err = trustedProxies(env("MUSTER_TRUSTED_PROXIES", "")); err != nil {
 		return c, err
 	}
 	if needKey {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/muster-cms/muster/internal/testdb"
 	"github.com/muster-cms/muster/internal/testtemporal"
+	"github.com/muster-cms/muster/sim"
 )
 
 var temporalAddr string
@@ -132,6 +134,22 @@ func TestConfigErrors(t *testing.T) {
 	t.Setenv("MUSTER_INVITATION_WINDOW", "9000h")
 	_, err = loadConfig(false)
 	require.ErrorContains(t, err, "between")
+	t.Setenv("MUSTER_INVITATION_WINDOW", "")
+
+	t.Setenv("MUSTER_LOGIN_MAX_FAILURES", "0")
+	_, err = loadConfig(false)
+	require.ErrorContains(t, err, `MUSTER_LOGIN_MAX_FAILURES="0": want a whole number of at least 1`)
+	t.Setenv("MUSTER_LOGIN_MAX_FAILURES", "")
+	t.Setenv("MUSTER_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")
+	_, err = loadConfig(false)
+	require.ErrorContains(t, err, `"proxy.internal" is neither an IP address nor a CIDR prefix`)
+
+	t.Setenv("MUSTER_TRUSTED_PROXIES", "10.1.2.3/8, 192.0.2.10, ::1")
+	t.Setenv("MUSTER_LOGIN_MAX_FAILURES_PER_IP", "200")
+	c, err := loadConfig(false)
+	require.NoError(t, err)
+	require.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.10/32"), netip.MustParsePrefix("::1/128")}, c.TrustedProxies)
+	require.Equal(t, sim.LoginThrottle{Window: 15 * time.Minute, MaxAccountFailures: 10, MaxIPFailures: 200}, c.LoginThrottle)
 }
 
 // migrate creates the database when it does not exist yet.

@@ -39,7 +39,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) e
 		return fmt.Errorf("%w (has `muster migrate` been run? it creates the %s role)", err, db.AppRole)
 	}
 	defer pool.Close()
-	store := db.NewStore(pool, cfg.Sessions)
+	store := db.NewStore(pool, cfg.Sessions, db.WithLoginThrottle(cfg.LoginThrottle))
 
 	codec, err := workflows.NewCodec(cfg.CodecKeyID, cfg.CodecKey)
 	if err != nil {
@@ -77,6 +77,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) e
 		Engine:           &workflows.Engine{Client: tc, TaskQueue: cfg.TaskQueue},
 		Logger:           logger,
 		InvitationWindow: cfg.InvitationWindow,
+		TrustedProxies:   cfg.TrustedProxies,
 	})
 	if err != nil {
 		return err

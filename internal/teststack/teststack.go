@@ -45,8 +45,11 @@ const (
 	OperatorPassword = "operator password 1"
 )
 
+// Option changes the API's configuration before the stack starts it.
+type Option func(*httpapi.Config)
+
 // New starts a stack against the dev server at temporalHostPort.
-func New(t testing.TB, temporalHostPort string) *Stack {
+func New(t testing.TB, temporalHostPort string, opts ...Option) *Stack {
 	t.Helper()
 	ctx := context.Background()
 	s := &Stack{DB: testdb.New(t), SMTP: testsmtp.Start(t)}
@@ -81,7 +84,11 @@ func New(t testing.TB, temporalHostPort string) *Stack {
 	}
 	t.Cleanup(w.Stop)
 	s.Engine = &workflows.Engine{Client: c, TaskQueue: queue}
-	h, err := httpapi.NewHandler(httpapi.Config{Store: s.Store, Engine: s.Engine, Logger: quietLogger()})
+	cfg := httpapi.Config{Store: s.Store, Engine: s.Engine, Logger: quietLogger()}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := httpapi.NewHandler(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +101,7 @@ func New(t testing.TB, temporalHostPort string) *Stack {
 // Response is a decoded API answer.
 type Response struct {
 	Status int
+	Header http.Header
 	Body   map[string]any
 	Raw    []byte
 }
@@ -125,7 +133,7 @@ func (s *Stack) Do(t testing.TB, method, path, token string, body []byte) Respon
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := Response{Status: resp.StatusCode, Raw: raw}
+	out := Response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
 	if len(raw) > 0 {
 		_ = json.Unmarshal(raw, &out.Body)
 	}

@@ -74,3 +74,72 @@ func (q *Queries) LoginEventListForUser(ctx context.Context, db DBTX, arg LoginE
 	}
 	return items, nil
 }
+
+const loginFailuresForUser = `-- name: LoginFailuresForUser :many
+SELECT e.occurred_at FROM login_events e
+WHERE e.user_id = $1 AND e.outcome = 'failure' AND e.occurred_at > $2
+  AND e.occurred_at > coalesce((SELECT max(l.occurred_at) FROM login_events l
+                              WHERE l.user_id = $1 AND l.outcome = 'success'), '-infinity')
+ORDER BY e.occurred_at DESC LIMIT $3
+`
+
+type LoginFailuresForUserParams struct {
+	UserID  *uuid.UUID
+	Since   time.Time
+	MaxRows int32
+}
+
+// The newest failures of one account inside the window and after its last
+// successful sign-in, newest first.
+func (q *Queries) LoginFailuresForUser(ctx context.Context, db DBTX, arg LoginFailuresForUserParams) ([]time.Time, error) {
+	rows, err := db.Query(ctx, loginFailuresForUser, arg.UserID, arg.Since, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []time.Time
+	for rows.Next() {
+		var occurred_at time.Time
+		if err := rows.Scan(&occurred_at); err != nil {
+			return nil, err
+		}
+		items = append(items, occurred_at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const loginFailuresFromIP = `-- name: LoginFailuresFromIP :many
+SELECT occurred_at FROM login_events
+WHERE ip = $1 AND outcome = 'failure' AND occurred_at > $2
+ORDER BY occurred_at DESC LIMIT $3
+`
+
+type LoginFailuresFromIPParams struct {
+	Ip      string
+	Since   time.Time
+	MaxRows int32
+}
+
+// The newest failures from one address inside the window, newest first.
+func (q *Queries) LoginFailuresFromIP(ctx context.Context, db DBTX, arg LoginFailuresFromIPParams) ([]time.Time, error) {
+	rows, err := db.Query(ctx, loginFailuresFromIP, arg.Ip, arg.Since, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []time.Time
+	for rows.Next() {
+		var occurred_at time.Time
+		if err := rows.Scan(&occurred_at); err != nil {
+			return nil, err
+		}
+		items = append(items, occurred_at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
