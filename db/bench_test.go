@@ -46,6 +46,32 @@ func BenchmarkLogin(b *testing.B) {
 	})
 }
 
+// BenchmarkLoginThrottled is a sign-in refused because the account is
+// locked: what each further guess costs the server (no argon2id).
+func BenchmarkLoginThrottled(b *testing.B) {
+	d, store, now := benchStore(b)
+	ctx := context.Background()
+	for range sim.DefaultLoginThrottle.MaxAccountFailures {
+		_, err := store.Login(ctx, db.LoginAttempt{Email: "bench@example.org", Password: "wrong password!", IP: "192.0.2.1", UserAgent: "bench", Now: now})
+		require.Equal(b, sim.EUNAUTHORIZED, sim.ErrorCode(err))
+	}
+	b.Run("store", func(b *testing.B) {
+		for b.Loop() {
+			_, err := store.Login(ctx, db.LoginAttempt{Email: "bench@example.org", Password: "bench password 1", IP: "127.0.0.1", UserAgent: "bench", Now: now})
+			if sim.ErrorCode(err) != sim.ETHROTTLED {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("bare-pgx", func(b *testing.B) {
+		for b.Loop() {
+			if err := benchceiling.LoginThrottled(ctx, d.Admin, "bench@example.org", now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 // BenchmarkAuthenticate is the per-request cost of a bearer token.
 func BenchmarkAuthenticate(b *testing.B) {
 	d, store, now := benchStore(b)

@@ -24,6 +24,17 @@ func Login(ctx context.Context, pool *pgxpool.Pool, email, password string, now 
 	if err := pool.QueryRow(ctx, "SELECT id, password_hash FROM users WHERE email = $1", email).Scan(&id, &hash); err != nil {
 		return err
 	}
+	// The same throttle counts as the store: recent failures of the account
+	// since its last success, and of the address.
+	since := now.Add(-15 * time.Minute)
+	var failures int
+	if err := pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM (SELECT 1 FROM login_events e WHERE e.user_id = $1 AND e.outcome = 'failure' AND e.occurred_at > $2
+		   AND e.occurred_at > coalesce((SELECT max(occurred_at) FROM login_events WHERE user_id = $1 AND outcome = 'success'), '-infinity') LIMIT 10) a)
+		+ (SELECT count(*) FROM (SELECT 1 FROM login_events WHERE ip = '127.0.0.1' AND outcome = 'failure' AND occurred_at > $2 LIMIT 50) b)`,
+		id, since).Scan(&failures); err != nil {
+		return err
+	}
 	if !db.VerifyPassword(hash, password) {
 		return errors.New("wrong password")
 	}
@@ -36,6 +47,31 @@ func Login(ctx context.Context, pool *pgxpool.Pool, email, password string, now 
 			return err
 		}
 		_, err := tx.Exec(ctx, "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)", uuid.New(), id, tokenHash, now, now.Add(time.Hour))
+		return err
+	})
+}
+
+// LoginThrottled is a refused sign-in for a locked account: look it up,
+// count its recent failures and those of the address, record the refusal.
+func LoginThrottled(ctx context.Context, pool *pgxpool.Pool, email string, now time.Time) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var id uuid.UUID
+		if err := tx.QueryRow(ctx, "SELECT id FROM users WHERE email = $1", email).Scan(&id); err != nil {
+			return err
+		}
+		since := now.Add(-15 * time.Minute)
+		var account, address int
+		if err := tx.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM (SELECT 1 FROM login_events e WHERE e.user_id = $1 AND e.outcome = 'failure' AND e.occurred_at > $2
+			   AND e.occurred_at > coalesce((SELECT max(occurred_at) FROM login_events WHERE user_id = $1 AND outcome = 'success'), '-infinity') LIMIT 10) a),
+			(SELECT count(*) FROM (SELECT 1 FROM login_events WHERE ip = '127.0.0.1' AND outcome = 'failure' AND occurred_at > $2 LIMIT 50) b)`,
+			id, since).Scan(&account, &address); err != nil {
+			return err
+		}
+		if account < 10 {
+			return errors.New("not locked")
+		}
+		_, err := tx.Exec(ctx, "INSERT INTO login_events (id, user_id, outcome, ip, user_agent, occurred_at) VALUES ($1, $2, 'throttled', '127.0.0.1', 'bench', $3)", uuid.New(), id, now)
 		return err
 	})
 }
