@@ -316,3 +316,23 @@ func TestLoginRecordsClientAddressBehindProxy(t *testing.T) {
 		"SELECT ip FROM login_events ORDER BY occurred_at DESC LIMIT 1").Scan(&ip))
 	require.Equal(t, "203.0.113.7", ip)
 }
+
+// One address cannot ask for registration links without end: past the
+// hourly allowance the answer is 429 and nothing is created or sent.
+func TestRegistrationRequestsAreLimitedPerAddress(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr, func(c *httpapi.Config) { c.RegistrationRequestsPerHour = 2 })
+	for _, email := range []string{"one@example.org", "two@example.org"} {
+		r := s.JSON(t, http.MethodPost, "/v1/registration-requests", "", map[string]any{"email": email})
+		require.Equal(t, http.StatusAccepted, r.Status, string(r.Raw))
+	}
+	before := tableCounts(t, s)
+	r := s.JSON(t, http.MethodPost, "/v1/registration-requests", "", map[string]any{"email": "three@example.org"})
+	require.Equal(t, http.StatusTooManyRequests, r.Status, string(r.Raw))
+	require.Equal(t, "1800", r.Header.Get("Retry-After"))
+	require.Equal(t, map[string]any{"code": "throttled", "message": "too many registration requests from your network: try again in 30 minutes"}, r.Body["error"])
+	require.Equal(t, before, tableCounts(t, s))
+	s.SMTP.WaitFor(t, "one@example.org", 20*time.Second)
+	s.SMTP.WaitFor(t, "two@example.org", 20*time.Second)
+	require.Len(t, s.SMTP.Messages(), 2, "no link for the refused request")
+}

@@ -72,6 +72,9 @@ const registrationAccepted = "If this address can register, a registration link 
 // RequestRegistration sends a registration link to a person who asked for
 // one. It answers the same whether or not the address is known.
 func (s *Server) RequestRegistration(ctx context.Context, req RequestRegistrationRequestObject) (RequestRegistrationResponseObject, error) {
+	if err := s.registrationRequests.allow(clientFrom(ctx).IP, s.cfg.Now()); err != nil {
+		return nil, err
+	}
 	inv, created, err := s.cfg.Store.RequestRegistration(ctx, db.InvitationRequest{
 		Email: req.Body.Email, Window: s.cfg.InvitationWindow, Now: s.cfg.Now(),
 	})

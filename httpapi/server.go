@@ -25,6 +25,11 @@ var openAPIDocument []byte
 // DefaultMaxBodyBytes bounds every request body.
 const DefaultMaxBodyBytes = 64 << 10
 
+// DefaultRegistrationRequestsPerHour is how many registration links one
+// address may ask for in an hour: enough for a family or a careers event
+// sharing a network, too few to use Muster to send mail to strangers.
+const DefaultRegistrationRequestsPerHour = 20
+
 // Config is what the API needs. Store and Engine are required.
 type Config struct {
 	Store  *db.Store
@@ -40,14 +45,19 @@ type Config struct {
 	// is believed when recording where a sign-in came from; empty means
 	// the connection's own address is used.
 	TrustedProxies []netip.Prefix
-	MaxBodyBytes   int64            // zero means DefaultMaxBodyBytes
-	Now            func() time.Time // nil means time.Now
+	// RegistrationRequestsPerHour bounds POST /v1/registration-requests
+	// from one address, per API process; zero means
+	// DefaultRegistrationRequestsPerHour.
+	RegistrationRequestsPerHour int
+	MaxBodyBytes                int64            // zero means DefaultMaxBodyBytes
+	Now                         func() time.Time // nil means time.Now
 }
 
 // Server implements the API's operations.
 type Server struct {
-	cfg Config
-	log *slog.Logger
+	cfg                  Config
+	log                  *slog.Logger
+	registrationRequests *perAddress
 }
 
 // NewHandler returns the API as an http.Handler: /healthz, /readyz,
@@ -71,12 +81,21 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.RegistrationRequestsPerHour == 0 {
+		cfg.RegistrationRequestsPerHour = DefaultRegistrationRequestsPerHour
+	}
+	if cfg.RegistrationRequestsPerHour < 0 {
+		return nil, errors.New("httpapi: RegistrationRequestsPerHour must not be negative")
+	}
 	spec, err := GetSwagger()
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: load OpenAPI document: %w", err)
 	}
 	spec.Servers = nil
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{
+		cfg: cfg, log: cfg.Logger,
+		registrationRequests: newPerAddress(cfg.RegistrationRequestsPerHour, "too many registration requests from your network"),
+	}
 
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, logRequests(s.log), middleware.Recoverer, secureHeaders, withClient(cfg.TrustedProxies))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/httpapi"
 	"github.com/muster-cms/muster/sim"
 )
 
@@ -32,6 +33,7 @@ type config struct {
 	Sessions          sim.SessionPolicy
 	LoginThrottle     sim.LoginThrottle
 	TrustedProxies    []netip.Prefix
+	RegistrationRate  int // registration requests per address per hour
 	SMTPURL           string
 	MailFrom          string
 	OutboxDir         string
@@ -135,6 +137,9 @@ func loadConfig(needKey bool) (config, error) {
 		return c, err
 	}
 	if c.LoginThrottle.MaxIPFailures, err = envCount("MUSTER_LOGIN_MAX_FAILURES_PER_IP", sim.DefaultLoginThrottle.MaxIPFailures); err != nil {
+		return c, err
+	}
+	if c.RegistrationRate, err = envCount("MUSTER_REGISTRATION_REQUESTS_PER_HOUR", httpapi.DefaultRegistrationRequestsPerHour); err != nil {
 		return c, err
 	}
 	if c.TrustedProxies, err = trustedProxies(env("MUSTER_TRUSTED_PROXIES", "")); err != nil {

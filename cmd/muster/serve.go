@@ -78,6 +78,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) e
 		Logger:           logger,
 		InvitationWindow: cfg.InvitationWindow,
 		TrustedProxies:   cfg.TrustedProxies,
+
+		RegistrationRequestsPerHour: cfg.RegistrationRate,
 	})
 	if err != nil {
 		return err

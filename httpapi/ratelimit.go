@@ -1,0 +1,86 @@
+package httpapi
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/muster-cms/muster/sim"
+)
+
+// perAddress is a token bucket for each client address, held in memory:
+// a limit per API process. Buckets idle for longer than it takes them to
+// refill are dropped, so memory stays bounded by recent callers.
+type perAddress struct {
+	mu      sync.Mutex
+	every   time.Duration // one token per every
+	burst   int
+	buckets map[string]*bucket
+	swept   time.Time
+	message string
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	last time.Time
+}
+
+func newPerAddress(perHour int, message string) *perAddress {
+	return &perAddress{
+		every:   time.Hour / time.Duration(perHour),
+		burst:   perHour,
+		buckets: map[string]*bucket{},
+		message: message,
+	}
+}
+
+// allow takes a token for addr at now, or returns an ETHROTTLED error
+// saying how long to wait.
+func (p *perAddress) allow(addr string, now time.Time) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sweep(now)
+	b := p.buckets[addr]
+	if b == nil {
+		b = &bucket{lim: rate.NewLimiter(rate.Every(p.every), p.burst)}
+		p.buckets[addr] = b
+	}
+	b.last = now
+	r := b.lim.ReserveN(now, 1)
+	wait := r.DelayFrom(now)
+	if wait == 0 {
+		return nil
+	}
+	r.CancelAt(now) // a refused request does not use up a token
+	secs := time.Duration(math.Ceil(wait.Seconds())) * time.Second
+	mins := int(math.Ceil(wait.Minutes()))
+	return &sim.Error{
+		Code:       sim.ETHROTTLED,
+		Message:    fmt.Sprintf("%s: try again in %d minute%s", p.message, mins, plural(mins)),
+		RetryAfter: secs,
+	}
+}
+
+// sweep drops full buckets at most once a minute.
+func (p *perAddress) sweep(now time.Time) {
+	if now.Sub(p.swept) < time.Minute {
+		return
+	}
+	p.swept = now
+	full := time.Duration(p.burst) * p.every
+	for k, b := range p.buckets {
+		if now.Sub(b.last) > full {
+			delete(p.buckets, k)
+		}
+	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
