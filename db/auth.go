@@ -102,7 +102,10 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 	if found {
 		hash = user.PasswordHash
 	}
-	ok := VerifyPassword(hash, a.Password) && found
+	var ok bool
+	if err := s.withHashSlot(ctx, func() { ok = VerifyPassword(hash, a.Password) && found }); err != nil {
+		return LoginResult{}, err
+	}
 
 	var res LoginResult
 	err = s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
@@ -215,7 +218,7 @@ func (s *Store) EnsureOperator(ctx context.Context, email, password string, now 
 	if err := sim.ValidatePassword(password); err != nil {
 		return false, err
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return false, err
 	}

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -58,6 +59,27 @@ func VerifyPassword(hash, pw string) bool {
 	}
 	got := argon2.IDKey([]byte(pw), salt, iters, mem, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// withHashSlot runs fn once a hashing slot is free, or returns ctx's error
+// if ctx ends first.
+func (s *Store) withHashSlot(ctx context.Context, fn func()) error {
+	select {
+	case s.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("waiting to hash a password: %w", ctx.Err())
+	}
+	defer func() { <-s.hashing }()
+	fn()
+	return nil
+}
+
+// hashPassword is HashPassword inside a hashing slot.
+func (s *Store) hashPassword(ctx context.Context, pw string) (hash string, err error) {
+	if werr := s.withHashSlot(ctx, func() { hash, err = HashPassword(pw) }); werr != nil {
+		return "", werr
+	}
+	return hash, err
 }
 
 // dummyHash is verified against when no account matches, so an unknown

@@ -53,7 +53,7 @@ func (s *Store) Register(ctx context.Context, r Registration) (Registered, error
 	if !wellFormedToken(r.Token) {
 		return Registered{}, errLinkNotValid
 	}
-	hash, err := HashPassword(r.Password)
+	hash, err := s.hashPassword(ctx, r.Password)
 	if err != nil {
 		return Registered{}, err
 	}

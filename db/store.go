@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,6 +23,11 @@ type Store struct {
 	q        *dbgen.Queries
 	sessions sim.SessionPolicy
 	throttle sim.LoginThrottle
+	// hashing holds a slot for each argon2id computation in progress: each
+	// takes 19 MiB, so without a bound a burst of sign-ins or registrations
+	// could take all the process's memory. More slots than cores add memory,
+	// not throughput.
+	hashing chan struct{}
 }
 
 // Option adjusts a Store.
@@ -37,9 +43,22 @@ func WithLoginThrottle(p sim.LoginThrottle) Option {
 	return func(s *Store) { s.throttle = p }
 }
 
+// WithPasswordHashing sets how many argon2id hashes may be computed at
+// once; the default is GOMAXPROCS. Further sign-ins and registrations wait
+// their turn (or give up when their context ends). n below 1 panics.
+func WithPasswordHashing(n int) Option {
+	if n < 1 {
+		panic(fmt.Sprintf("db: WithPasswordHashing(%d): need at least 1", n))
+	}
+	return func(s *Store) { s.hashing = make(chan struct{}, n) }
+}
+
 // NewStore returns a Store on pool with the given session policy.
 func NewStore(pool *pgxpool.Pool, sessions sim.SessionPolicy, opts ...Option) *Store {
-	s := &Store{pool: pool, q: dbgen.New(), sessions: sessions, throttle: sim.DefaultLoginThrottle}
+	s := &Store{
+		pool: pool, q: dbgen.New(), sessions: sessions, throttle: sim.DefaultLoginThrottle,
+		hashing: make(chan struct{}, runtime.GOMAXPROCS(0)),
+	}
 	for _, o := range opts {
 		o(s)
 	}

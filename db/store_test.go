@@ -307,3 +307,27 @@ func TestPasswordHash(t *testing.T) {
 	require.False(t, db.VerifyPassword(h, "correct horse battery stapl"))
 	require.False(t, db.VerifyPassword("garbage", "x"))
 }
+
+// Password hashing is bounded: a sign-in or registration that cannot get a
+// hashing slot before its context ends gives up, checking nothing and
+// recording nothing; once a slot is free, it goes ahead.
+func TestPasswordHashingIsBounded(t *testing.T) {
+	t.Parallel()
+	b := setup(t, db.WithPasswordHashing(1))
+	release := b.store.HoldHashSlot() // another request is hashing
+	before := b.count(t, "SELECT count(*) FROM login_events")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := b.store.Login(ctx, db.LoginAttempt{Email: "operator@example.org", Password: "operator password 1", IP: "192.0.2.9", UserAgent: "ua", Now: b.now})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Equal(t, before, b.count(t, "SELECT count(*) FROM login_events"), "nothing recorded")
+	_, err = b.store.EnsureOperator(ctx, "second@example.org", "operator password 2", b.now)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Zero(t, b.count(t, "SELECT count(*) FROM users WHERE email = 'second@example.org'"))
+
+	release()
+	_, err = b.store.Login(context.Background(), db.LoginAttempt{Email: "operator@example.org", Password: "operator password 1", IP: "192.0.2.9", UserAgent: "ua", Now: b.now})
+	require.NoError(t, err)
+	require.Panics(t, func() { db.WithPasswordHashing(0) })
+}
