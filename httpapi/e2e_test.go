@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"net/netip"
@@ -289,10 +288,16 @@ func TestLoginThrottle(t *testing.T) {
 	after := tableCounts(t, s)
 	require.Equal(t, before["sessions"], after["sessions"], "no session")
 	require.Equal(t, before["login_events"]+1, after["login_events"], "the refused attempt is recorded")
-	var outcome string
+	require.Equal(t, "throttled", lastLoginEvent(t, s, "outcome"))
+}
+
+// lastLoginEvent reads one column of the newest sign-in record.
+func lastLoginEvent(t *testing.T, s *teststack.Stack, column string) string {
+	t.Helper()
+	var v string
 	require.NoError(t, s.DB.Admin.QueryRow(context.Background(),
-		"SELECT outcome FROM login_events ORDER BY occurred_at DESC LIMIT 1").Scan(&outcome))
-	require.Equal(t, "throttled", outcome)
+		"SELECT "+column+" FROM login_events ORDER BY occurred_at DESC LIMIT 1").Scan(&v))
+	return v
 }
 
 // Behind a trusted reverse proxy the sign-in record holds the client's
@@ -303,18 +308,9 @@ func TestLoginRecordsClientAddressBehindProxy(t *testing.T) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	})
 	body := []byte(`{"email":"` + teststack.OperatorEmail + `","password":"` + teststack.OperatorPassword + `"}`)
-	req, err := http.NewRequest(http.MethodPost, s.URL+"/v1/sessions", bytes.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Forwarded-For", "192.0.2.66, 203.0.113.7")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	var ip string
-	require.NoError(t, s.DB.Admin.QueryRow(context.Background(),
-		"SELECT ip FROM login_events ORDER BY occurred_at DESC LIMIT 1").Scan(&ip))
-	require.Equal(t, "203.0.113.7", ip)
+	r := s.DoWithHeaders(t, http.MethodPost, "/v1/sessions", "", body, http.Header{"X-Forwarded-For": {"192.0.2.66, 203.0.113.7"}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	require.Equal(t, "203.0.113.7", lastLoginEvent(t, s, "ip"))
 }
 
 // One address cannot ask for registration links without end: past the

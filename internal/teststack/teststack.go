@@ -109,6 +109,12 @@ type Response struct {
 // Do sends a request with a raw body and an optional bearer token.
 func (s *Stack) Do(t testing.TB, method, path, token string, body []byte) Response {
 	t.Helper()
+	return s.DoWithHeaders(t, method, path, token, body, nil)
+}
+
+// DoWithHeaders is Do with extra request headers.
+func (s *Stack) DoWithHeaders(t testing.TB, method, path, token string, body []byte, header http.Header) Response {
+	t.Helper()
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
@@ -124,6 +130,9 @@ func (s *Stack) Do(t testing.TB, method, path, token string, body []byte) Respon
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	req.Header.Set("User-Agent", "muster-e2e")
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
