@@ -51,6 +51,17 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 		found    bool
 		throttle error
 	)
+	// record writes this attempt to the login audit trail.
+	record := func(tx pgx.Tx, outcome string) error {
+		ev := dbgen.LoginEventCreateParams{ID: uuid.New(), Outcome: outcome, Ip: a.IP, UserAgent: a.UserAgent, Now: a.Now}
+		if found {
+			ev.UserID = &user.ID
+		}
+		if err := s.q.LoginEventCreate(ctx, tx, ev); err != nil {
+			return fmt.Errorf("record login: %w", err)
+		}
+		return nil
+	}
 	email, emailErr := sim.NormalizeEmail(a.Email)
 	err := s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
 		if emailErr == nil {
@@ -83,14 +94,7 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 		if throttle = s.throttle.Check(a.Now, accountFailures, ipFailures); throttle == nil {
 			return nil
 		}
-		ev := dbgen.LoginEventCreateParams{ID: uuid.New(), Outcome: "throttled", Ip: a.IP, UserAgent: a.UserAgent, Now: a.Now}
-		if found {
-			ev.UserID = &user.ID
-		}
-		if err := s.q.LoginEventCreate(ctx, tx, ev); err != nil {
-			return fmt.Errorf("record login: %w", err)
-		}
-		return nil
+		return record(tx, "throttled")
 	})
 	if err != nil {
 		return LoginResult{}, err
@@ -109,18 +113,11 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 
 	var res LoginResult
 	err = s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
-		ev := dbgen.LoginEventCreateParams{ID: uuid.New(), Outcome: "failure", Ip: a.IP, UserAgent: a.UserAgent, Now: a.Now}
-		if found {
-			ev.UserID = &user.ID
-		}
-		if ok {
-			ev.Outcome = "success"
-		}
-		if err := s.q.LoginEventCreate(ctx, tx, ev); err != nil {
-			return fmt.Errorf("record login: %w", err)
-		}
 		if !ok {
-			return nil
+			return record(tx, "failure")
+		}
+		if err := record(tx, "success"); err != nil {
+			return err
 		}
 		token, tokenHash, err := NewToken()
 		if err != nil {

@@ -73,12 +73,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) e
 	defer w.Stop()
 
 	api, err := httpapi.NewHandler(httpapi.Config{
-		Store:            store,
-		Engine:           &workflows.Engine{Client: tc, TaskQueue: cfg.TaskQueue},
-		Logger:           logger,
-		InvitationWindow: cfg.InvitationWindow,
-		TrustedProxies:   cfg.TrustedProxies,
-
+		Store:                       store,
+		Engine:                      &workflows.Engine{Client: tc, TaskQueue: cfg.TaskQueue},
+		Logger:                      logger,
+		InvitationWindow:            cfg.InvitationWindow,
+		TrustedProxies:              cfg.TrustedProxies,
 		RegistrationRequestsPerHour: cfg.RegistrationRate,
 	})
 	if err != nil {
