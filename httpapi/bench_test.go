@@ -3,7 +3,9 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,5 +90,54 @@ func BenchmarkAPIRegister(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// BenchmarkAPIGetMeConcurrent is a load run: 32 signed-in people asking for
+// their record at once (RunParallel, 16 goroutines per core), each with
+// their own session, through the API and, as the ceiling, by bare pgx.
+// ns/op is the inverse of throughput.
+func BenchmarkAPIGetMeConcurrent(b *testing.B) {
+	s := teststack.New(b, temporalAddr)
+	const people = 32
+	tokens := make([]string, people)
+	for i := range tokens {
+		tokens[i] = s.Login(b, teststack.OperatorEmail, teststack.OperatorPassword)
+	}
+	var next atomic.Int64
+	token := func() string { return tokens[next.Add(1)%people] }
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: people}}
+	b.Run("api", func(b *testing.B) {
+		b.SetParallelism(16)
+		b.RunParallel(func(pb *testing.PB) {
+			tok := token()
+			for pb.Next() {
+				req, _ := http.NewRequest(http.MethodGet, s.URL+"/v1/me", nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Errorf("me: %d", resp.StatusCode)
+					return
+				}
+			}
+		})
+	})
+	b.Run("bare-pgx", func(b *testing.B) {
+		b.SetParallelism(16)
+		b.RunParallel(func(pb *testing.PB) {
+			tok := token()
+			for pb.Next() {
+				if err := benchceiling.Me(context.Background(), s.DB.Admin, tok, time.Now()); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
 	})
 }
