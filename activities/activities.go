@@ -20,9 +20,16 @@ type Activities struct {
 	// PublicURL is where people reach the front end; registration links are
 	// PublicURL + "/register?token=...".
 	PublicURL string
+	// ResendGap is the least time between two emails for one invitation
+	// when the invitee asks for the link again; zero means DefaultResendGap.
+	ResendGap time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
+
+// DefaultResendGap: asking for the link again sends at most one email
+// every ten minutes, whoever asks and however often.
+const DefaultResendGap = 10 * time.Minute
 
 func (a *Activities) now() time.Time {
 	if a.Now != nil {
@@ -48,14 +55,37 @@ func (a *Activities) SendInvitation(ctx context.Context, in InvitationRef) error
 		activity.GetLogger(ctx).Info("invitation already sent, used or gone", "invitation_id", in.InvitationID)
 		return nil
 	}
-	msg := invitationMessage(in.InvitationID, link, a.PublicURL)
-	if err := a.Notifier.Notify(ctx, msg); err != nil {
+	return a.send(ctx, in.InvitationID, link)
+}
+
+// ResendInvitation sends the invitee a new link, which replaces the old
+// one, when they ask for it again. It sends nothing when the invitation is
+// used, gone or past its window, or was emailed less than ResendGap ago.
+func (a *Activities) ResendInvitation(ctx context.Context, in InvitationRef) error {
+	gap := a.ResendGap
+	if gap == 0 {
+		gap = DefaultResendGap
+	}
+	link, err := a.Store.ReissueInvitationToken(ctx, in.InvitationID, a.now(), gap)
+	if err != nil {
+		return fmt.Errorf("reissue invitation token: %w", err)
+	}
+	if link.Token == "" {
+		activity.GetLogger(ctx).Info("invitation not resent: used, gone, closed or sent recently", "invitation_id", in.InvitationID)
+		return nil
+	}
+	return a.send(ctx, in.InvitationID, link)
+}
+
+// send emails the link and records that it went.
+func (a *Activities) send(ctx context.Context, invitationID string, link db.InvitationLink) error {
+	if err := a.Notifier.Notify(ctx, invitationMessage(invitationID, link, a.PublicURL)); err != nil {
 		return fmt.Errorf("send invitation: %w", err)
 	}
-	if err := a.Store.MarkInvitationSent(ctx, in.InvitationID, a.now()); err != nil {
+	if err := a.Store.MarkInvitationSent(ctx, invitationID, a.now()); err != nil {
 		return fmt.Errorf("mark invitation sent: %w", err)
 	}
-	activity.GetLogger(ctx).Info("invitation sent", "invitation_id", in.InvitationID)
+	activity.GetLogger(ctx).Info("invitation sent", "invitation_id", invitationID)
 	return nil
 }
 

@@ -32,26 +32,52 @@ func (s *Store) CreateInvitation(ctx context.Context, actor sim.Actor, req Invit
 	}
 	req.Kind = sim.InvitationByOperator
 	inv, err := s.createInvitation(ctx, actor, req)
-	if errors.Is(err, errAlreadyKnown) {
+	var pending *pendingInvitation
+	if errors.Is(err, errRegistered) || errors.As(err, &pending) {
 		return sim.Invitation{}, sim.Errorf(sim.ECONFLICT, "that email address is already registered or has a pending invitation")
 	}
 	return inv, err
 }
 
+// RequestOutcome says what a person's request to register led to.
+type RequestOutcome int
+
+const (
+	// RequestCreated: a new self-invitation, whose workflow is to be started.
+	RequestCreated RequestOutcome = iota + 1
+	// RequestPending: the address already has an unused invitation (its ID
+	// is returned), whose link may be sent again.
+	RequestPending
+	// RequestRegistered: the address already has an account; nothing to do.
+	RequestRegistered
+)
+
 // RequestRegistration records a person's own request to register: the same
-// as an invitation, so the link verifies their email. It reports created
-// false, and no error, when the address is already registered or invited,
-// so that the answer cannot be used to find out who is on the programme.
-func (s *Store) RequestRegistration(ctx context.Context, req InvitationRequest) (inv sim.Invitation, created bool, err error) {
+// as an invitation, so the link verifies their email. When the address is
+// already registered or invited it creates nothing and says so in the
+// outcome, not as an error, so that the API's answer cannot be used to find
+// out who is on the programme.
+func (s *Store) RequestRegistration(ctx context.Context, req InvitationRequest) (sim.Invitation, RequestOutcome, error) {
 	req.Kind = sim.InvitationSelf
-	inv, err = s.createInvitation(ctx, sim.System, req)
-	if errors.Is(err, errAlreadyKnown) {
-		return sim.Invitation{}, false, nil
+	inv, err := s.createInvitation(ctx, sim.System, req)
+	var pending *pendingInvitation
+	switch {
+	case err == nil:
+		return inv, RequestCreated, nil
+	case errors.Is(err, errRegistered):
+		return sim.Invitation{}, RequestRegistered, nil
+	case errors.As(err, &pending):
+		return sim.Invitation{ID: pending.id}, RequestPending, nil
 	}
-	return inv, err == nil, err
+	return sim.Invitation{}, 0, err
 }
 
-var errAlreadyKnown = errors.New("email already registered or invited")
+var errRegistered = errors.New("email already registered")
+
+// pendingInvitation is the error for an address with an unused invitation.
+type pendingInvitation struct{ id string }
+
+func (e *pendingInvitation) Error() string { return "email has a pending invitation" }
 
 func (s *Store) createInvitation(ctx context.Context, actor sim.Actor, req InvitationRequest) (sim.Invitation, error) {
 	email, err := sim.NormalizeEmail(req.Email)
@@ -80,12 +106,13 @@ func (s *Store) createInvitation(ctx context.Context, actor sim.Actor, req Invit
 		if known, err := s.q.UserEmailExists(ctx, tx, email); err != nil {
 			return fmt.Errorf("check user email: %w", err)
 		} else if known {
-			return errAlreadyKnown
+			return errRegistered
 		}
-		if pending, err := s.q.InvitationPendingExists(ctx, tx, &email); err != nil {
+		switch pendingID, err := s.q.InvitationPendingByEmail(ctx, tx, &email); {
+		case err == nil:
+			return &pendingInvitation{id: pendingID.String()}
+		case !errors.Is(err, pgx.ErrNoRows):
 			return fmt.Errorf("check pending invitation: %w", err)
-		} else if pending {
-			return errAlreadyKnown
 		}
 		candidateID := uuid.MustParse(inv.CandidateID)
 		if err := s.q.CandidateCreateInvited(ctx, tx, dbgen.CandidateCreateInvitedParams{ID: candidateID, Now: journey.InvitedAt}); err != nil {
@@ -102,7 +129,9 @@ func (s *Store) createInvitation(ctx context.Context, actor sim.Actor, req Invit
 		})
 		if err != nil {
 			if sim.ErrorCode(interpretError(err)) == sim.ECONFLICT {
-				return errAlreadyKnown // lost a race with another invitation
+				// Lost a race with another invitation for the address, whose
+				// own request will send it a link.
+				return &pendingInvitation{}
 			}
 			return fmt.Errorf("insert invitation: %w", err)
 		}
@@ -127,6 +156,22 @@ type InvitationLink struct {
 // when the invitation is gone, used or already sent, so a retried activity
 // never sends twice. Any earlier unsent token is replaced.
 func (s *Store) IssueInvitationToken(ctx context.Context, invitationID string) (InvitationLink, error) {
+	return s.issueToken(ctx, invitationID, func(inv dbgen.Invitation) bool { return inv.SentAt == nil })
+}
+
+// ReissueInvitationToken replaces the token of an invitation whose link the
+// invitee has asked for again, so that the old link stops working, and
+// returns the new one to send. It returns an empty link, and no error, when
+// the invitation is gone, used or past its window, or its link was sent
+// less than gap before now: asking repeatedly sends one email per gap.
+func (s *Store) ReissueInvitationToken(ctx context.Context, invitationID string, now time.Time, gap time.Duration) (InvitationLink, error) {
+	return s.issueToken(ctx, invitationID, func(inv dbgen.Invitation) bool {
+		return inv.ExpiresAt.After(now) && (inv.SentAt == nil || !inv.SentAt.After(now.Add(-gap)))
+	})
+}
+
+// issueToken gives an unused invitation a new token when due says so.
+func (s *Store) issueToken(ctx context.Context, invitationID string, due func(dbgen.Invitation) bool) (InvitationLink, error) {
 	id, err := parseID("invitation_id", invitationID)
 	if err != nil {
 		return InvitationLink{}, err
@@ -144,10 +189,10 @@ func (s *Store) IssueInvitationToken(ctx context.Context, invitationID string) (
 			}
 			return fmt.Errorf("load invitation: %w", err)
 		}
-		if inv.UsedAt != nil || inv.SentAt != nil || inv.Email == nil {
+		if inv.UsedAt != nil || inv.Email == nil || !due(inv) {
 			return nil
 		}
-		if _, err := s.q.InvitationSetToken(ctx, tx, dbgen.InvitationSetTokenParams{ID: id, TokenHash: hash}); err != nil {
+		if _, err := s.q.InvitationReplaceToken(ctx, tx, dbgen.InvitationReplaceTokenParams{ID: id, TokenHash: hash}); err != nil {
 			return fmt.Errorf("store invitation token: %w", err)
 		}
 		link = InvitationLink{Email: *inv.Email, Token: token, Kind: sim.InvitationKind(inv.Kind)}

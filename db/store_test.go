@@ -162,14 +162,54 @@ func TestDuplicateInvitation(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	b.invite(t, "dup@example.org")
+	first, _ := b.invite(t, "dup@example.org")
 	_, err := b.store.CreateInvitation(ctx, b.op, db.InvitationRequest{Email: "DUP@example.org", Window: time.Hour, Now: b.now})
 	require.Equal(t, sim.ECONFLICT, sim.ErrorCode(err))
-	_, created, err := b.store.RequestRegistration(ctx, db.InvitationRequest{Email: "dup@example.org", Window: time.Hour, Now: b.now})
+	pending, outcome, err := b.store.RequestRegistration(ctx, db.InvitationRequest{Email: "dup@example.org", Window: time.Hour, Now: b.now})
 	require.NoError(t, err)
-	require.False(t, created)
+	require.Equal(t, db.RequestPending, outcome)
+	require.Equal(t, first.ID, pending.ID, "the pending invitation, whose link can be sent again")
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM invitations"))
 	_, err = b.store.CreateInvitation(ctx, sim.Actor{UserID: b.op.UserID, Role: sim.RoleCandidate}, db.InvitationRequest{Email: "x@example.org", Window: time.Hour, Now: b.now})
 	require.Equal(t, sim.EFORBIDDEN, sim.ErrorCode(err))
+}
+
+// Asking again for a link replaces the token, at most once per gap, and
+// only while the invitation is open: the old link stops working.
+func TestReissueInvitationToken(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	inv, oldToken := b.invite(t, "again@example.org") // sent at b.now
+	gap := 10 * time.Minute
+
+	link, err := b.store.ReissueInvitationToken(ctx, inv.ID, b.now.Add(5*time.Minute), gap)
+	require.NoError(t, err)
+	require.Empty(t, link.Token, "too soon after the last email")
+
+	later := b.now.Add(gap)
+	link, err = b.store.ReissueInvitationToken(ctx, inv.ID, later, gap)
+	require.NoError(t, err)
+	require.NotEmpty(t, link.Token)
+	require.NotEqual(t, oldToken, link.Token)
+	require.Equal(t, "again@example.org", link.Email)
+	require.NoError(t, b.store.MarkInvitationSent(ctx, inv.ID, later))
+
+	_, err = b.store.Register(ctx, db.Registration{Token: oldToken, Password: "a long enough password", Profile: profile(b.now),
+		ConsentVersion: "2026-11-share-v1", ConsentGiven: true, Now: later})
+	require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err), "the old link no longer works")
+	_, err = b.store.Register(ctx, db.Registration{Token: link.Token, Password: "a long enough password", Profile: profile(b.now),
+		ConsentVersion: "2026-11-share-v1", ConsentGiven: true, Now: later})
+	require.NoError(t, err)
+
+	link, err = b.store.ReissueInvitationToken(ctx, inv.ID, later.Add(time.Hour), gap)
+	require.NoError(t, err)
+	require.Empty(t, link.Token, "nothing to send once used")
+
+	expired, _ := b.invite(t, "late@example.org")
+	link, err = b.store.ReissueInvitationToken(ctx, expired.ID, expired.ExpiresAt, gap)
+	require.NoError(t, err)
+	require.Empty(t, link.Token, "nothing to send once the window has passed")
 }
 
 func TestLoginRecordsEveryAttempt(t *testing.T) {

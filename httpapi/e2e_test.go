@@ -332,3 +332,35 @@ func TestRegistrationRequestsAreLimitedPerAddress(t *testing.T) {
 	s.SMTP.WaitFor(t, "two@example.org", 20*time.Second)
 	require.Len(t, s.SMTP.Messages(), 2, "no link for the refused request")
 }
+
+// Someone who lost their link asks again: a fresh link goes out, the old
+// one stops working, and the answer is the same as for a first request.
+func TestRegistrationLinkSentAgain(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	first := s.JSON(t, http.MethodPost, "/v1/registration-requests", "", map[string]any{"email": "lost@example.org"})
+	require.Equal(t, http.StatusAccepted, first.Status, string(first.Raw))
+	oldToken := s.SMTP.WaitFor(t, "lost@example.org", 20*time.Second).Token(t)
+
+	again := s.JSON(t, http.MethodPost, "/v1/registration-requests", "", map[string]any{"email": "Lost@example.org"})
+	require.Equal(t, http.StatusAccepted, again.Status, string(again.Raw))
+	require.Equal(t, first.Body, again.Body)
+	var newToken string
+	require.Eventually(t, func() bool {
+		msgs := s.SMTP.Messages()
+		if len(msgs) < 2 {
+			return false
+		}
+		newToken = msgs[1].Token(t)
+		return true
+	}, 20*time.Second, 20*time.Millisecond, "a second email")
+	require.NotEqual(t, oldToken, newToken)
+
+	old := s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(oldToken))
+	require.Equal(t, http.StatusNotFound, old.Status, string(old.Raw))
+	reg := s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(newToken))
+	require.Equal(t, http.StatusCreated, reg.Status, string(reg.Raw))
+	var invitations int
+	require.NoError(t, s.DB.Admin.QueryRow(context.Background(), "SELECT count(*) FROM invitations").Scan(&invitations))
+	require.Equal(t, 1, invitations, "one invitation, two links")
+}

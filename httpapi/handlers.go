@@ -70,20 +70,29 @@ func (s *Server) startInvitation(ctx context.Context, inv sim.Invitation) error 
 const registrationAccepted = "If this address can register, a registration link is on its way to it."
 
 // RequestRegistration sends a registration link to a person who asked for
-// one. It answers the same whether or not the address is known.
+// one, or a fresh one if their address already has an unused invitation
+// (they may have lost the email). It answers the same whether or not the
+// address is known.
 func (s *Server) RequestRegistration(ctx context.Context, req RequestRegistrationRequestObject) (RequestRegistrationResponseObject, error) {
 	if err := s.registrationRequests.allow(clientFrom(ctx).IP, s.cfg.Now()); err != nil {
 		return nil, err
 	}
-	inv, created, err := s.cfg.Store.RequestRegistration(ctx, db.InvitationRequest{
+	inv, outcome, err := s.cfg.Store.RequestRegistration(ctx, db.InvitationRequest{
 		Email: req.Body.Email, Window: s.cfg.InvitationWindow, Now: s.cfg.Now(),
 	})
 	if err != nil {
 		return nil, err
 	}
-	if created {
+	switch {
+	case outcome == db.RequestCreated:
 		if err := s.startInvitation(ctx, inv); err != nil {
 			return nil, err
+		}
+	case outcome == db.RequestPending && inv.ID != "":
+		// Failing here is logged, not answered: a different answer would
+		// tell the caller that the address has an invitation.
+		if err := s.cfg.Engine.ResendInvitation(ctx, inv.ID); err != nil {
+			s.log.ErrorContext(ctx, "start invitation resend", "invitation_id", inv.ID, "error", err.Error())
 		}
 	}
 	return RequestRegistration202JSONResponse{Message: registrationAccepted}, nil

@@ -11,12 +11,14 @@ SELECT * FROM invitations WHERE id = @id FOR UPDATE;
 -- name: InvitationGetByTokenHash :one
 SELECT * FROM invitations WHERE token_hash = @token_hash;
 
--- name: InvitationPendingExists :one
-SELECT EXISTS (SELECT 1 FROM invitations WHERE email = @email AND used_at IS NULL);
+-- name: InvitationPendingByEmail :one
+SELECT id FROM invitations WHERE email = @email AND used_at IS NULL;
 
--- name: InvitationSetToken :execrows
-UPDATE invitations SET token_hash = @token_hash
-WHERE id = @id AND used_at IS NULL AND sent_at IS NULL;
+-- name: InvitationReplaceToken :execrows
+-- A new link for an unused invitation; the old one stops working and the
+-- new one is not yet sent.
+UPDATE invitations SET token_hash = @token_hash, sent_at = NULL
+WHERE id = @id AND used_at IS NULL;
 
 -- name: InvitationMarkSent :exec
 UPDATE invitations SET sent_at = @now::timestamptz WHERE id = @id AND sent_at IS NULL;

@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *activities.Activ
 	env := s.NewTestWorkflowEnvironment()
 	a := &activities.Activities{}
 	env.RegisterWorkflow(workflows.Invitation)
+	env.RegisterWorkflow(workflows.InvitationResend)
 	env.RegisterActivity(a)
 	return env, a
 }
@@ -89,4 +91,17 @@ func TestInvitationExpiresEvenIfSendingFails(t *testing.T) {
 	var res workflows.InvitationResult
 	require.NoError(t, env.GetWorkflowResult(&res))
 	require.Equal(t, workflows.OutcomeExpired, res.Outcome)
+}
+
+// Sending a link again retries a mail server that is down, then ends.
+func TestInvitationResendRetries(t *testing.T) {
+	t.Parallel()
+	env, a := newEnv(t)
+	ref := activities.InvitationRef{InvitationID: "inv-5"}
+	env.OnActivity(a.ResendInvitation, mock.Anything, ref).Return(errors.New("smtp: connection refused")).Twice()
+	env.OnActivity(a.ResendInvitation, mock.Anything, ref).Return(nil).Once()
+	env.ExecuteWorkflow(workflows.InvitationResend, ref)
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	env.AssertExpectations(t)
 }

@@ -19,6 +19,7 @@ const DefaultTaskQueue = "muster"
 // call an embedder makes on its worker.
 func Register(r worker.Registry, a *activities.Activities) {
 	r.RegisterWorkflow(Invitation)
+	r.RegisterWorkflow(InvitationResend)
 	r.RegisterActivity(a)
 }
 
@@ -41,6 +42,22 @@ func (e *Engine) StartInvitation(ctx context.Context, inv sim.Invitation) error 
 			return nil
 		}
 		return fmt.Errorf("start invitation workflow: %w", err)
+	}
+	return nil
+}
+
+// ResendInvitation starts sending an invitation's link again. While one
+// resend is under way, asking again is not an error and starts nothing.
+func (e *Engine) ResendInvitation(ctx context.Context, invitationID string) error {
+	_, err := e.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        InvitationResendWorkflowID(invitationID),
+		TaskQueue: e.TaskQueue,
+	}, InvitationResend, activities.InvitationRef{InvitationID: invitationID})
+	if err != nil {
+		if _, ok := err.(*serviceerror.WorkflowExecutionAlreadyStarted); ok {
+			return nil
+		}
+		return fmt.Errorf("start invitation resend workflow: %w", err)
 	}
 	return nil
 }

@@ -30,6 +30,7 @@ func TestReplayCommittedHistories(t *testing.T) {
 		r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{DataConverter: codec.DataConverter()})
 		require.NoError(t, err)
 		r.RegisterWorkflow(workflows.Invitation)
+		r.RegisterWorkflow(workflows.InvitationResend)
 		require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f), f)
 	}
 }

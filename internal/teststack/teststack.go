@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
@@ -78,7 +79,9 @@ func New(t testing.TB, temporalHostPort string, opts ...Option) *Stack {
 		t.Fatal(err)
 	}
 	w := worker.New(c, queue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: s.Store, Notifier: smtpN, PublicURL: "https://muster.example.org"})
+	// No gap between resent links, so tests need not wait ten minutes; the
+	// gap itself is tested in db.
+	workflows.Register(w, &activities.Activities{Store: s.Store, Notifier: smtpN, PublicURL: "https://muster.example.org", ResendGap: time.Nanosecond})
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}

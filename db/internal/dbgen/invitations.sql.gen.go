@@ -157,29 +157,31 @@ func (q *Queries) InvitationMarkSent(ctx context.Context, db DBTX, arg Invitatio
 	return err
 }
 
-const invitationPendingExists = `-- name: InvitationPendingExists :one
-SELECT EXISTS (SELECT 1 FROM invitations WHERE email = $1 AND used_at IS NULL)
+const invitationPendingByEmail = `-- name: InvitationPendingByEmail :one
+SELECT id FROM invitations WHERE email = $1 AND used_at IS NULL
 `
 
-func (q *Queries) InvitationPendingExists(ctx context.Context, db DBTX, email *string) (bool, error) {
-	row := db.QueryRow(ctx, invitationPendingExists, email)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
+func (q *Queries) InvitationPendingByEmail(ctx context.Context, db DBTX, email *string) (uuid.UUID, error) {
+	row := db.QueryRow(ctx, invitationPendingByEmail, email)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
 }
 
-const invitationSetToken = `-- name: InvitationSetToken :execrows
-UPDATE invitations SET token_hash = $1
-WHERE id = $2 AND used_at IS NULL AND sent_at IS NULL
+const invitationReplaceToken = `-- name: InvitationReplaceToken :execrows
+UPDATE invitations SET token_hash = $1, sent_at = NULL
+WHERE id = $2 AND used_at IS NULL
 `
 
-type InvitationSetTokenParams struct {
+type InvitationReplaceTokenParams struct {
 	TokenHash []byte
 	ID        uuid.UUID
 }
 
-func (q *Queries) InvitationSetToken(ctx context.Context, db DBTX, arg InvitationSetTokenParams) (int64, error) {
-	result, err := db.Exec(ctx, invitationSetToken, arg.TokenHash, arg.ID)
+// A new link for an unused invitation; the old one stops working and the
+// new one is not yet sent.
+func (q *Queries) InvitationReplaceToken(ctx context.Context, db DBTX, arg InvitationReplaceTokenParams) (int64, error) {
+	result, err := db.Exec(ctx, invitationReplaceToken, arg.TokenHash, arg.ID)
 	if err != nil {
 		return 0, err
 	}
