@@ -119,6 +119,13 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 		if err := record(tx, "success"); err != nil {
 			return err
 		}
+		// Sessions abandoned without signing out are cleared at the next
+		// sign-in, so they do not pile up for active accounts.
+		if _, err := s.q.SessionDeleteExpiredForUser(ctx, tx, dbgen.SessionDeleteExpiredForUserParams{
+			UserID: user.ID, Now: a.Now, IdleBefore: a.Now.Add(-s.sessions.Idle),
+		}); err != nil {
+			return fmt.Errorf("clear expired sessions: %w", err)
+		}
 		token, tokenHash, err := NewToken()
 		if err != nil {
 			return err

@@ -313,6 +313,28 @@ func TestSessionExpiry(t *testing.T) {
 	require.Equal(t, sim.EUNAUTHORIZED, sim.ErrorCode(err))
 }
 
+// Sessions left without signing out are cleared at the account's next
+// sign-in; live ones are kept.
+func TestLoginClearsAbandonedSessions(t *testing.T) {
+	t.Parallel()
+	b := setup(t) // session A, at b.now, never used again
+	ctx := context.Background()
+	login := func(at time.Duration) string {
+		res, err := b.store.Login(ctx, db.LoginAttempt{Email: "operator@example.org", Password: "operator password 1", IP: "::1", UserAgent: "t", Now: b.now.Add(at)})
+		require.NoError(t, err)
+		return res.Token
+	}
+	tokB := login(10 * time.Minute)
+	_, err := b.store.Authenticate(ctx, tokB, b.now.Add(35*time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, 2, b.count(t, "SELECT count(*) FROM sessions"))
+
+	login(40 * time.Minute) // A has been idle for 40 minutes; B for 5
+	require.Equal(t, 2, b.count(t, "SELECT count(*) FROM sessions"), "A cleared; B and the new one kept")
+	_, err = b.store.Authenticate(ctx, tokB, b.now.Add(41*time.Minute))
+	require.NoError(t, err)
+}
+
 // A transaction without tenant context sees no rows at all, even as the
 // application role with every table populated.
 func TestNoContextSeesNothing(t *testing.T) {

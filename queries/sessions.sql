@@ -14,5 +14,6 @@ UPDATE sessions SET last_seen_at = @now WHERE id = @id;
 -- name: SessionDelete :exec
 DELETE FROM sessions WHERE id = @id;
 
--- name: SessionDeleteExpired :execrows
-DELETE FROM sessions WHERE expires_at <= @now OR last_seen_at <= @idle_before::timestamptz;
+-- name: SessionDeleteExpiredForUser :execrows
+DELETE FROM sessions
+WHERE user_id = @user_id AND (expires_at <= @now OR last_seen_at <= @idle_before::timestamptz);

@@ -45,17 +45,19 @@ func (q *Queries) SessionDelete(ctx context.Context, db DBTX, id uuid.UUID) erro
 	return err
 }
 
-const sessionDeleteExpired = `-- name: SessionDeleteExpired :execrows
-DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2::timestamptz
+const sessionDeleteExpiredForUser = `-- name: SessionDeleteExpiredForUser :execrows
+DELETE FROM sessions
+WHERE user_id = $1 AND (expires_at <= $2 OR last_seen_at <= $3::timestamptz)
 `
 
-type SessionDeleteExpiredParams struct {
+type SessionDeleteExpiredForUserParams struct {
+	UserID     uuid.UUID
 	Now        time.Time
 	IdleBefore time.Time
 }
 
-func (q *Queries) SessionDeleteExpired(ctx context.Context, db DBTX, arg SessionDeleteExpiredParams) (int64, error) {
-	result, err := db.Exec(ctx, sessionDeleteExpired, arg.Now, arg.IdleBefore)
+func (q *Queries) SessionDeleteExpiredForUser(ctx context.Context, db DBTX, arg SessionDeleteExpiredForUserParams) (int64, error) {
+	result, err := db.Exec(ctx, sessionDeleteExpiredForUser, arg.UserID, arg.Now, arg.IdleBefore)
 	if err != nil {
 		return 0, err
 	}
