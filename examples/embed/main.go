@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"go.temporal.io/sdk/client"
@@ -118,7 +119,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer app.Close()
-	srv := &http.Server{Addr: "127.0.0.1:3000", Handler: app.Handler}
+	srv := &http.Server{Addr: "127.0.0.1:3000", Handler: app.Handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		_ = srv.Shutdown(context.Background())
