@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -40,6 +41,7 @@ func newPerAddress(perHour int, message string) *perAddress {
 // allow takes a token for addr at now, or returns an ETHROTTLED error
 // saying how long to wait.
 func (p *perAddress) allow(addr string, now time.Time) error {
+	addr = network(addr)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.sweep(now)
@@ -62,6 +64,22 @@ func (p *perAddress) allow(addr string, now time.Time) error {
 		Message:    fmt.Sprintf("%s: try again in %d minute%s", p.message, mins, plural(mins)),
 		RetryAfter: secs,
 	}
+}
+
+// network is the unit a limit applies to: an IPv4 address, or the /64 an
+// IPv6 address belongs to (one subscriber commonly holds a whole /64, so
+// counting single addresses would let them step around the limit).
+func network(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }
 
 // sweep drops full buckets at most once a minute.

@@ -32,3 +32,21 @@ func TestPerAddress(t *testing.T) {
 	require.NoError(t, p.allow("192.0.2.3", now.Add(3*time.Hour)))
 	require.Len(t, p.buckets, 1)
 }
+
+// An IPv6 subscriber's whole /64 shares one bucket; IPv4-mapped addresses
+// count as IPv4.
+func TestPerAddressNetworks(t *testing.T) {
+	t.Parallel()
+	p := newPerAddress(3, "too many requests")
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, a := range []string{"2001:db8:1:2::a", "2001:db8:1:2::b", "2001:db8:1:2:ffff::1"} {
+		require.NoError(t, p.allow(a, now))
+	}
+	require.Error(t, p.allow("2001:db8:1:2::c", now), "the /64 has used its allowance")
+	require.NoError(t, p.allow("2001:db8:1:3::1", now), "the next /64 is someone else")
+
+	require.NoError(t, p.allow("::ffff:192.0.2.1", now))
+	require.NoError(t, p.allow("192.0.2.1", now))
+	require.NoError(t, p.allow("192.0.2.1", now))
+	require.Error(t, p.allow("::ffff:192.0.2.1", now))
+}
