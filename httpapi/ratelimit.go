@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"fmt"
-	"math"
 	"net/netip"
 	"sync"
 	"time"
@@ -57,13 +55,7 @@ func (p *perAddress) allow(addr string, now time.Time) error {
 		return nil
 	}
 	r.CancelAt(now) // a refused request does not use up a token
-	secs := time.Duration(math.Ceil(wait.Seconds())) * time.Second
-	mins := int(math.Ceil(wait.Minutes()))
-	return &sim.Error{
-		Code:       sim.ETHROTTLED,
-		Message:    fmt.Sprintf("%s: try again in %d minute%s", p.message, mins, plural(mins)),
-		RetryAfter: secs,
-	}
+	return sim.Throttled(p.message, wait)
 }
 
 // network is the unit a limit applies to: an IPv4 address, or the /64 an
@@ -94,11 +86,4 @@ func (p *perAddress) sweep(now time.Time) {
 			delete(p.buckets, k)
 		}
 	}
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

@@ -43,13 +43,22 @@ func (p LoginThrottle) Check(now time.Time, accountFailures, ipFailures []time.T
 	if until.IsZero() {
 		return nil
 	}
-	wait := until.Sub(now).Round(time.Second)
+	return Throttled("too many failed sign-in attempts", until.Sub(now))
+}
+
+// Throttled is the ETHROTTLED *Error for a limit that lifts after wait:
+// "<what>: try again in N minutes", with RetryAfter in whole seconds (at
+// least one).
+func Throttled(what string, wait time.Duration) *Error {
+	if r := wait % time.Second; r > 0 {
+		wait += time.Second - r // never tell anyone to come back early
+	}
 	if wait < time.Second {
 		wait = time.Second
 	}
 	return &Error{
 		Code:       ETHROTTLED,
-		Message:    fmt.Sprintf("too many failed sign-in attempts: try again in %s", humanMinutes(wait)),
+		Message:    fmt.Sprintf("%s: try again in %s", what, humanMinutes(wait)),
 		RetryAfter: wait,
 	}
 }

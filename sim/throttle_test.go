@@ -43,6 +43,11 @@ func TestLoginThrottle(t *testing.T) {
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, 12*time.Minute, se.RetryAfter, "the later of the two locks wins")
 
+	se = sim.Throttled("too many tries", 61500*time.Millisecond)
+	assert.Equal(t, 62*time.Second, se.RetryAfter, "rounded up: never come back early")
+	assert.Equal(t, "too many tries: try again in 2 minutes", se.Message)
+	assert.Equal(t, time.Second, sim.Throttled("x", time.Millisecond).RetryAfter)
+
 	assert.Error(t, sim.LoginThrottle{}.Validate())
 	assert.NoError(t, sim.DefaultLoginThrottle.Validate())
 }
