@@ -24,15 +24,7 @@ func Login(ctx context.Context, pool *pgxpool.Pool, email, password string, now 
 	if err := pool.QueryRow(ctx, "SELECT id, password_hash FROM users WHERE email = $1", email).Scan(&id, &hash); err != nil {
 		return err
 	}
-	// The same throttle counts as the store: recent failures of the account
-	// since its last success, and of the address.
-	since := now.Add(-15 * time.Minute)
-	var failures int
-	if err := pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM (SELECT 1 FROM login_events e WHERE e.user_id = $1 AND e.outcome = 'failure' AND e.occurred_at > $2
-		   AND e.occurred_at > coalesce((SELECT max(occurred_at) FROM login_events WHERE user_id = $1 AND outcome = 'success'), '-infinity') LIMIT 10) a)
-		+ (SELECT count(*) FROM (SELECT 1 FROM login_events WHERE ip = '127.0.0.1' AND outcome = 'failure' AND occurred_at > $2 LIMIT 50) b)`,
-		id, since).Scan(&failures); err != nil {
+	if _, _, err := recentFailures(ctx, pool, id, now); err != nil {
 		return err
 	}
 	if !db.VerifyPassword(hash, password) {
@@ -51,6 +43,20 @@ func Login(ctx context.Context, pool *pgxpool.Pool, email, password string, now 
 	})
 }
 
+// recentFailures is the sign-in throttle's counts, as the store makes them:
+// failures of the account since its last success and of the address, in
+// the last 15 minutes, up to the default limits.
+func recentFailures(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, userID uuid.UUID, now time.Time) (account, address int, err error) {
+	err = q.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM (SELECT 1 FROM login_events e WHERE e.user_id = $1 AND e.outcome = 'failure' AND e.occurred_at > $2
+		   AND e.occurred_at > coalesce((SELECT max(occurred_at) FROM login_events WHERE user_id = $1 AND outcome = 'success'), '-infinity') LIMIT 10) a),
+		(SELECT count(*) FROM (SELECT 1 FROM login_events WHERE ip = '127.0.0.1' AND outcome = 'failure' AND occurred_at > $2 LIMIT 50) b)`,
+		userID, now.Add(-15*time.Minute)).Scan(&account, &address)
+	return account, address, err
+}
+
 // LoginThrottled is a refused sign-in for a locked account: look it up,
 // count its recent failures and those of the address, record the refusal.
 func LoginThrottled(ctx context.Context, pool *pgxpool.Pool, email string, now time.Time) error {
@@ -59,19 +65,14 @@ func LoginThrottled(ctx context.Context, pool *pgxpool.Pool, email string, now t
 		if err := tx.QueryRow(ctx, "SELECT id FROM users WHERE email = $1", email).Scan(&id); err != nil {
 			return err
 		}
-		since := now.Add(-15 * time.Minute)
-		var account, address int
-		if err := tx.QueryRow(ctx, `SELECT
-			(SELECT count(*) FROM (SELECT 1 FROM login_events e WHERE e.user_id = $1 AND e.outcome = 'failure' AND e.occurred_at > $2
-			   AND e.occurred_at > coalesce((SELECT max(occurred_at) FROM login_events WHERE user_id = $1 AND outcome = 'success'), '-infinity') LIMIT 10) a),
-			(SELECT count(*) FROM (SELECT 1 FROM login_events WHERE ip = '127.0.0.1' AND outcome = 'failure' AND occurred_at > $2 LIMIT 50) b)`,
-			id, since).Scan(&account, &address); err != nil {
+		account, _, err := recentFailures(ctx, tx, id, now)
+		if err != nil {
 			return err
 		}
 		if account < 10 {
 			return errors.New("not locked")
 		}
-		_, err := tx.Exec(ctx, "INSERT INTO login_events (id, user_id, outcome, ip, user_agent, occurred_at) VALUES ($1, $2, 'throttled', '127.0.0.1', 'bench', $3)", uuid.New(), id, now)
+		_, err = tx.Exec(ctx, "INSERT INTO login_events (id, user_id, outcome, ip, user_agent, occurred_at) VALUES ($1, $2, 'throttled', '127.0.0.1', 'bench', $3)", uuid.New(), id, now)
 		return err
 	})
 }
