@@ -11,15 +11,19 @@ STAMP := $(BIN)/.stamps
 TOOLS := $(STAMP)/sqlc-$(SQLC_VERSION) $(STAMP)/temporal-$(TEMPORAL_CLI_VERSION) \
          $(STAMP)/oapi-codegen-$(OAPI_CODEGEN_VERSION) $(STAMP)/workflowcheck-$(WORKFLOWCHECK_VERSION)
 
-.PHONY: dev test tools postgres generate verify lint bench build clean
+.PHONY: dev test tools postgres generate verify lint bench build clean hygiene
 
 ## dev: set everything up and run Muster (API, worker, codec server, Temporal dev server with UI)
 dev: tools postgres build
 	./bin/muster dev
 
 ## test: set everything up and run every check and test
-test: tools postgres verify lint
+test: hygiene tools postgres verify lint
 	go test -race -count=1 ./...
+
+## hygiene: no build outputs or data dumps in git (no tracked file over 1 MiB, no binaries)
+hygiene:
+	@bash internal/devenv/check-tracked.sh
 
 ## tools: build the pinned tools into ./bin
 tools: $(TOOLS)
