@@ -62,8 +62,8 @@ verify: tools
 	./bin/sqlc diff
 	@tmp=$$(mktemp -d); sed "s#^output:.*#output: $$tmp/openapi.gen.go#" httpapi/oapi-codegen.yaml > $$tmp/cfg.yaml && \
 	  ./bin/oapi-codegen -config $$tmp/cfg.yaml httpapi/openapi.yaml && \
-	  if ! cmp -s $$tmp/openapi.gen.go httpapi/openapi.gen.go; then rm -rf $$tmp; \
-	    echo "httpapi/openapi.gen.go is out of date with httpapi/openapi.yaml: run make generate"; exit 1; fi; rm -rf $$tmp
+	  if ! cmp -s $$tmp/openapi.gen.go httpapi/internal/api/openapi.gen.go; then rm -rf $$tmp; \
+	    echo "httpapi/internal/api/openapi.gen.go is out of date with httpapi/openapi.yaml: run make generate"; exit 1; fi; rm -rf $$tmp
 
 ## lint: go vet and the workflow determinism check
 lint: tools

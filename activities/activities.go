@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -13,19 +15,35 @@ import (
 )
 
 // Activities is what Muster's workflows call. Register a *Activities with
-// the worker; every exported method is an activity.
+// the worker (workflows.Register does); every exported method is an
+// activity. Each runs its data work as the engine (sim.System): a workflow
+// acts for no person.
 type Activities struct {
 	Store    *db.Store
 	Notifier sim.Notifier
-	// PublicURL is where people reach the front end; registration links are
+	// Programme names the programme in emails; PublicURL is where people
+	// reach the front end: registration links are
 	// PublicURL + "/register?token=...".
+	Programme string
 	PublicURL string
+	// Emails is the wording of the emails; zero fields use DefaultEmails.
+	Emails Emails
+	// InvitationWindow is how long a person who asked to register has to
+	// finish; zero means sim.DefaultInvitationWindow.
+	InvitationWindow time.Duration
 	// ResendGap is the least time between two emails for one invitation
 	// when the invitee asks for the link again; zero means DefaultResendGap.
 	ResendGap time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	once     sync.Once
+	emails   *compiled
+	emailErr error
 }
+
+// DefaultProgramme names the programme in emails unless configured.
+const DefaultProgramme = "Muster"
 
 // DefaultResendGap: asking for the link again sends at most one email
 // every ten minutes, whoever asks and however often.
@@ -43,49 +61,72 @@ type InvitationRef struct {
 	InvitationID string
 }
 
-// SendInvitation issues the invitation's single-use token and emails the
-// registration link. It sends nothing when the invitation was already
-// sent, used or deleted, so retries are safe.
+// SendInvitation issues the invitation's first single-use link and emails
+// it. It sends nothing when the invitation's link was already sent, or it
+// is used or deleted, so retries are safe.
 func (a *Activities) SendInvitation(ctx context.Context, in InvitationRef) error {
-	link, err := a.Store.IssueInvitationToken(ctx, in.InvitationID)
+	var (
+		link db.InvitationLink
+		due  bool
+	)
+	err := a.Store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+		var err error
+		link, due, err = tx.InvitationIssueLink(ctx, in.InvitationID, a.now())
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("issue invitation token: %w", err)
+		return fmt.Errorf("issue invitation link: %w", err)
 	}
-	if link.Token == "" {
+	if !due {
 		activity.GetLogger(ctx).Info("invitation already sent, used or gone", "invitation_id", in.InvitationID)
 		return nil
 	}
-	return a.send(ctx, in.InvitationID, link)
+	return a.send(ctx, link)
 }
 
-// ResendInvitation sends the invitee a new link, which replaces the old
-// one, when they ask for it again. It sends nothing when the invitation is
-// used, gone or past its window, or was emailed less than ResendGap ago.
+// ResendInvitation sends the invitee a further link when they ask for it
+// again; earlier links keep working. It sends nothing when the invitation
+// is used, gone or past its window, or was emailed less than ResendGap ago.
 func (a *Activities) ResendInvitation(ctx context.Context, in InvitationRef) error {
 	gap := a.ResendGap
 	if gap == 0 {
 		gap = DefaultResendGap
 	}
-	link, err := a.Store.ReissueInvitationToken(ctx, in.InvitationID, a.now(), gap)
+	var (
+		link db.InvitationLink
+		due  bool
+	)
+	err := a.Store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+		var err error
+		link, due, err = tx.InvitationReissueLink(ctx, in.InvitationID, a.now(), gap)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("reissue invitation token: %w", err)
+		return fmt.Errorf("reissue invitation link: %w", err)
 	}
-	if link.Token == "" {
+	if !due {
 		activity.GetLogger(ctx).Info("invitation not resent: used, gone, closed or sent recently", "invitation_id", in.InvitationID)
 		return nil
 	}
-	return a.send(ctx, in.InvitationID, link)
+	return a.send(ctx, link)
 }
 
-// send emails the link and records that it went.
-func (a *Activities) send(ctx context.Context, invitationID string, link db.InvitationLink) error {
-	if err := a.Notifier.Notify(ctx, invitationMessage(invitationID, link, a.PublicURL)); err != nil {
+// send emails the link and records that it went. The message key names the
+// link's generation: a new link is a new message, never a dropped repeat.
+func (a *Activities) send(ctx context.Context, link db.InvitationLink) error {
+	msg, err := a.invitationMessage(link)
+	if err != nil {
+		return err
+	}
+	if err := a.Notifier.Notify(ctx, msg); err != nil {
 		return fmt.Errorf("send invitation: %w", err)
 	}
-	if err := a.Store.MarkInvitationSent(ctx, invitationID, a.now()); err != nil {
-		return fmt.Errorf("mark invitation sent: %w", err)
+	if err := a.Store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+		return tx.InvitationLinkSent(ctx, link, a.now())
+	}); err != nil {
+		return fmt.Errorf("record invitation sent: %w", err)
 	}
-	activity.GetLogger(ctx).Info("invitation sent", "invitation_id", invitationID)
+	activity.GetLogger(ctx).Info("invitation sent", "invitation_id", link.InvitationID, "generation", link.Generation)
 	return nil
 }
 
@@ -97,7 +138,12 @@ type ExpireResult struct {
 // ExpireInvitation deletes an unregistered invitee's details, leaving only
 // an anonymous count. Idempotent; does nothing once the person registered.
 func (a *Activities) ExpireInvitation(ctx context.Context, in InvitationRef) (ExpireResult, error) {
-	expired, err := a.Store.ExpireInvitation(ctx, in.InvitationID, a.now())
+	var expired bool
+	err := a.Store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+		var err error
+		expired, err = tx.InvitationExpire(ctx, in.InvitationID, a.now())
+		return err
+	})
 	if err != nil {
 		return ExpireResult{}, fmt.Errorf("expire invitation: %w", err)
 	}
@@ -105,17 +151,61 @@ func (a *Activities) ExpireInvitation(ctx context.Context, in InvitationRef) (Ex
 	return ExpireResult{Expired: expired}, nil
 }
 
-func invitationMessage(invitationID string, link db.InvitationLink, publicURL string) sim.Message {
-	u := publicURL + "/register?token=" + url.QueryEscape(link.Token)
-	subject := "You're invited to register with Step into Health"
-	intro := "You have been invited to register with the Step into Health programme, which connects the Armed Forces community with careers in the NHS."
-	if link.Kind == sim.InvitationSelf {
-		subject = "Finish registering with Step into Health"
-		intro = "You asked to register with the Step into Health programme. Please confirm this is your email address by finishing your registration."
+// RegistrationRequestRef names one request for a registration link.
+type RegistrationRequestRef struct {
+	RequestID string
+}
+
+// RegistrationRequestResult is what a request led to: "created" (a new
+// invitation, whose workflow sends the link), "pending" (InvitationID's
+// link is to be sent again) or "registered" (nothing to send). IDs only.
+type RegistrationRequestResult struct {
+	Outcome      string
+	InvitationID string
+}
+
+// HandleRegistrationRequest decides a request for a registration link and
+// wipes its address. Retries return the first decision.
+func (a *Activities) HandleRegistrationRequest(ctx context.Context, in RegistrationRequestRef) (RegistrationRequestResult, error) {
+	window := a.InvitationWindow
+	if window == 0 {
+		window = sim.DefaultInvitationWindow
 	}
-	body := intro + "\n\n" +
-		"Complete your registration here:\n" + u + "\n\n" +
-		"The link works once. If you do not register before it expires, we delete your details.\n" +
-		"If you did not expect this email, you can ignore it.\n"
-	return sim.Message{Key: "invitation/" + invitationID, To: link.Email, Subject: subject, Body: body}
+	var out db.RequestHandled
+	err := a.Store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+		var err error
+		out, err = tx.RegistrationRequestHandle(ctx, in.RequestID, window, a.now())
+		return err
+	})
+	if err != nil {
+		return RegistrationRequestResult{}, fmt.Errorf("handle registration request: %w", err)
+	}
+	activity.GetLogger(ctx).Info("registration request handled", "request_id", in.RequestID, "outcome", string(out.Outcome), "invitation_id", out.InvitationID)
+	return RegistrationRequestResult{Outcome: string(out.Outcome), InvitationID: out.InvitationID}, nil
+}
+
+// invitationMessage renders the email that carries link.
+func (a *Activities) invitationMessage(link db.InvitationLink) (sim.Message, error) {
+	a.once.Do(func() { a.emails, a.emailErr = a.Emails.compile() })
+	if a.emailErr != nil {
+		return sim.Message{}, a.emailErr
+	}
+	programme := a.Programme
+	if programme == "" {
+		programme = DefaultProgramme
+	}
+	subject, body, err := a.emails.render(link.Kind == sim.InvitationSelf, EmailData{
+		Programme: programme,
+		Link:      RegistrationLink(a.PublicURL, link.Token),
+		ExpiresOn: expiresOn(link.ExpiresAt),
+	})
+	if err != nil {
+		return sim.Message{}, fmt.Errorf("render invitation email: %w", err)
+	}
+	return sim.Message{Key: link.MessageKey(), To: link.Email, Subject: subject, Body: body}, nil
+}
+
+// RegistrationLink is the address a registration token is sent at.
+func RegistrationLink(publicURL, token string) string {
+	return strings.TrimRight(publicURL, "/") + "/register?token=" + url.QueryEscape(token)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/muster-cms/muster/db"
 	"github.com/muster-cms/muster/internal/benchceiling"
 	"github.com/muster-cms/muster/internal/testdb"
+	"github.com/muster-cms/muster/internal/testfactory"
 	"github.com/muster-cms/muster/sim"
 )
 
@@ -24,6 +25,31 @@ func benchStore(b *testing.B) (*testdb.DB, *db.Store, time.Time) {
 	_, err := store.EnsureOperator(context.Background(), "bench@example.org", "bench password 1", now)
 	require.NoError(b, err)
 	return d, store, now
+}
+
+// issueLink creates an invitation as the operator and issues its link as
+// the engine, returning the token.
+func issueLink(b *testing.B, store *db.Store, op sim.Actor, email string, now time.Time) string {
+	ctx := context.Background()
+	var inv sim.Invitation
+	err := store.InTx(ctx, op, func(tx *db.Tx) error {
+		var err error
+		inv, err = tx.InvitationCreate(ctx, db.InvitationRequest{Email: email, Window: time.Hour, Now: now})
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var link db.InvitationLink
+	err = store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+		var err error
+		link, _, err = tx.InvitationIssueLink(ctx, inv.ID, now)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return link.Token
 }
 
 func BenchmarkLogin(b *testing.B) {
@@ -103,17 +129,9 @@ func BenchmarkRegister(b *testing.B) {
 	n := 0
 	newToken := func(b *testing.B) string {
 		n++
-		inv, err := store.CreateInvitation(ctx, op, db.InvitationRequest{Email: fmt.Sprintf("c%d@example.org", n), Window: time.Hour, Now: now})
-		if err != nil {
-			b.Fatal(err)
-		}
-		link, err := store.IssueInvitationToken(ctx, inv.ID)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return link.Token
+		return issueLink(b, store, op, fmt.Sprintf("c%d@example.org", n), now)
 	}
-	p := profile(now)
+	p := testfactory.Profile(now)
 	b.Run("store", func(b *testing.B) {
 		for b.Loop() {
 			b.StopTimer()

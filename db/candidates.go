@@ -2,16 +2,17 @@ package db
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/muster-cms/muster/db/internal/dbgen"
 	"github.com/muster-cms/muster/sim"
 )
+
+// Candidates: a person's own record and profile, and the engine's view of
+// where a candidate is in the programme.
 
 // Me is what a signed-in user sees about themselves. Candidate is nil for
 // an operator.
@@ -20,101 +21,135 @@ type Me struct {
 	Candidate *sim.Candidate
 }
 
-// Me returns the signed-in actor's own account and, for a candidate, their
-// record with the latest consent decision.
-func (s *Store) Me(ctx context.Context, actor sim.Actor) (Me, error) {
-	uid, err := parseID("user_id", actor.UserID)
-	if err != nil {
-		return Me{}, sim.Errorf(sim.EUNAUTHORIZED, "sign in first")
+func candidateFromInternal(r dbgen.Candidate) sim.Candidate {
+	c := sim.Candidate{
+		ID:        r.ID.String(),
+		UserID:    idString(r.UserID),
+		Status:    sim.Status(r.Status),
+		InvitedAt: r.InvitedAt,
+		Profile: sim.Profile{
+			FirstName:      deref(r.FirstName),
+			LastName:       deref(r.LastName),
+			Phone:          deref(r.Phone),
+			DateOfBirth:    deref(r.DateOfBirth),
+			Connection:     sim.Connection(deref(r.Connection)),
+			Skills:         r.Skills,
+			JobPreferences: deref(r.JobPreferences),
+			Region:         sim.Region(deref(r.Region)),
+			HeardAbout:     sim.Source(deref(r.HeardAbout)),
+		},
 	}
-	var me Me
-	err = s.inTx(ctx, actor, func(tx pgx.Tx) error {
-		u, err := s.q.UserGet(ctx, tx, uid)
-		if err != nil {
-			return fmt.Errorf("load user: %w", interpretError(err))
-		}
-		me.User = sim.User{ID: u.ID.String(), Role: sim.Role(u.Role), Email: u.Email}
-		if actor.Role != sim.RoleCandidate {
-			return nil
-		}
-		c, err := s.q.CandidateGetByUser(ctx, tx, &uid)
-		if err != nil {
-			return fmt.Errorf("load candidate: %w", interpretError(err))
-		}
-		cand := candidateFromRow(c)
-		cand.Email = u.Email
-		consent, err := s.q.ConsentLatest(ctx, tx, c.ID)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("load consent: %w", err)
-		}
-		if err == nil {
-			cand.Consent = sim.ConsentRecord{
-				Purpose: sim.ConsentPurposeSharing, TextVersion: consent.TextVersion, Given: consent.Given,
-				Method: consent.Method, RecordedAt: consent.RecordedAt,
-			}
-		}
-		me.Candidate = &cand
-		return nil
-	})
-	return me, err
+	if r.RegisteredAt != nil {
+		c.RegisteredAt = *r.RegisteredAt
+	}
+	return c
 }
 
-// UpdateProfile replaces the signed-in candidate's profile. EFORBIDDEN for
-// anyone but a candidate; EINVALID for a bad profile; ECONFLICT once the
-// record is closed (placed, withdrawn or anonymised).
-func (s *Store) UpdateProfile(ctx context.Context, actor sim.Actor, p sim.Profile, now time.Time) (sim.Candidate, error) {
-	if actor.Role != sim.RoleCandidate {
-		return sim.Candidate{}, sim.Errorf(sim.EFORBIDDEN, "only a candidate has a profile to update")
+func consentFromInternal(r dbgen.Consent) sim.ConsentRecord {
+	return sim.ConsentRecord{
+		Purpose: sim.ConsentPurposeSharing, TextVersion: r.TextVersion, Given: r.Given,
+		Method: r.Method, RecordedAt: r.RecordedAt,
 	}
-	uid, err := parseID("user_id", actor.UserID)
+}
+
+func journeyOf(c dbgen.Candidate) sim.Journey {
+	j := sim.Journey{Status: sim.Status(c.Status), InvitedAt: c.InvitedAt}
+	if c.RegisteredAt != nil {
+		j.RegisteredAt = *c.RegisteredAt
+	}
+	return j
+}
+
+// Me returns the signed-in actor's own account and, for a candidate, their
+// record with the latest consent decision. EUNAUTHORIZED unless signed in.
+func (tx *Tx) Me(ctx context.Context) (Me, error) {
+	if err := tx.authorize(sim.PermViewSelf); err != nil {
+		return Me{}, err
+	}
+	uid, err := parseID("user_id", tx.actor.UserID)
 	if err != nil {
-		return sim.Candidate{}, sim.Errorf(sim.EUNAUTHORIZED, "sign in first")
+		return Me{}, err
+	}
+	u, err := tx.q.UserGet(ctx, tx.tx, uid)
+	if err != nil {
+		return Me{}, fmt.Errorf("load user: %w", interpretError(err))
+	}
+	me := Me{User: userFromInternal(u)}
+	if tx.actor.Role != sim.RoleCandidate {
+		return me, nil
+	}
+	c, err := tx.candidateOfUser(ctx, uid)
+	if err != nil {
+		return Me{}, err
+	}
+	c.Email = u.Email
+	me.Candidate = &c
+	return me, nil
+}
+
+// candidateOfUser loads the candidate record of an account with its latest
+// consent decision.
+func (tx *Tx) candidateOfUser(ctx context.Context, uid uuid.UUID) (sim.Candidate, error) {
+	row, err := tx.q.CandidateGetByUser(ctx, tx.tx, &uid)
+	if err != nil {
+		return sim.Candidate{}, fmt.Errorf("load candidate: %w", interpretError(err))
+	}
+	c := candidateFromInternal(row)
+	consent, err := tx.q.ConsentLatest(ctx, tx.tx, row.ID)
+	switch err = interpretError(err); {
+	case err == nil:
+		c.Consent = consentFromInternal(consent)
+	case !notFound(err):
+		return sim.Candidate{}, fmt.Errorf("load consent: %w", err)
+	}
+	return c, nil
+}
+
+// ProfileReplace replaces the signed-in candidate's whole profile (fields
+// left out are cleared). EFORBIDDEN for anyone but that candidate;
+// EINVALID for a bad profile; ECONFLICT once the record is closed (placed,
+// withdrawn or anonymised).
+func (tx *Tx) ProfileReplace(ctx context.Context, p sim.Profile, now time.Time) (sim.Candidate, error) {
+	if err := tx.authorize(sim.PermEditOwnProfile); err != nil {
+		return sim.Candidate{}, err
 	}
 	p = p.Normalize()
 	if err := p.Validate(now); err != nil {
 		return sim.Candidate{}, err
 	}
-	var out sim.Candidate
-	err = s.inTx(ctx, actor, func(tx pgx.Tx) error {
-		c, err := s.q.CandidateGetByUser(ctx, tx, &uid)
-		if err != nil {
-			return fmt.Errorf("load candidate: %w", interpretError(err))
-		}
-		if sim.Status(c.Status) != sim.StatusRegistered {
-			return sim.Errorf(sim.ECONFLICT, "a %s record can no longer be edited", c.Status)
-		}
-		err = s.q.CandidateUpdateProfile(ctx, tx, profileParams(c.ID, p, now))
-		if err != nil {
-			return fmt.Errorf("update profile: %w", err)
-		}
-		c, err = s.q.CandidateGet(ctx, tx, c.ID)
-		if err != nil {
-			return fmt.Errorf("reload candidate: %w", err)
-		}
-		out = candidateFromRow(c)
-		return nil
-	})
-	return out, err
+	uid, err := parseID("user_id", tx.actor.UserID)
+	if err != nil {
+		return sim.Candidate{}, err
+	}
+	c, err := tx.candidateOfUser(ctx, uid)
+	if err != nil {
+		return sim.Candidate{}, err
+	}
+	if err := sim.CanEditProfile(tx.actor, c); err != nil {
+		return sim.Candidate{}, err
+	}
+	if err := tx.q.CandidateUpdateProfile(ctx, tx.tx, profileParams(uuid.MustParse(c.ID), p, now)); err != nil {
+		return sim.Candidate{}, fmt.Errorf("update profile: %w", interpretError(err))
+	}
+	return tx.candidateOfUser(ctx, uid)
 }
 
 // CandidateStatus returns a candidate's status as the engine sees it, or
 // sim.ErrNotFound when the record no longer exists (for instance after an
-// invitation expired). For the engine and tests; not for people.
-func (s *Store) CandidateStatus(ctx context.Context, candidateID string) (sim.Status, error) {
-	id, err := uuid.Parse(candidateID)
-	if err != nil {
-		return "", sim.FieldError("candidate_id", "candidate_id must be a UUID")
+// invitation expired). Engine only.
+func (tx *Tx) CandidateStatus(ctx context.Context, candidateID string) (sim.Status, error) {
+	if err := tx.authorize(sim.PermEngine); err != nil {
+		return "", err
 	}
-	var st sim.Status
-	err = s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
-		c, err := s.q.CandidateGet(ctx, tx, id)
-		if err != nil {
-			return interpretError(err)
-		}
-		st = sim.Status(c.Status)
-		return nil
-	})
-	return st, err
+	id, err := parseID("candidate_id", candidateID)
+	if err != nil {
+		return "", err
+	}
+	c, err := tx.q.CandidateGet(ctx, tx.tx, id)
+	if err != nil {
+		return "", interpretError(err)
+	}
+	return sim.Status(c.Status), nil
 }
 
 // profileParams maps a normalized, validated profile onto its columns.
@@ -132,4 +167,12 @@ func profileParams(id uuid.UUID, p sim.Profile, now time.Time) dbgen.CandidateUp
 		HeardAbout:     ptr(string(p.HeardAbout)),
 		Now:            now,
 	}
+}
+
+func dateOnly(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return &d
 }

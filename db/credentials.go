@@ -61,24 +61,24 @@ func VerifyPassword(hash, pw string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// withHashSlot runs fn once a hashing slot is free, or returns ctx's error
-// if ctx ends first.
-func (s *Store) withHashSlot(ctx context.Context, fn func()) error {
+// withHashSlot runs fn once a hashing slot is free and returns its error,
+// or returns ctx's error, having run nothing, if ctx ends first.
+func (s *Store) withHashSlot(ctx context.Context, fn func() error) error {
 	select {
 	case s.hashing <- struct{}{}:
 	case <-ctx.Done():
 		return fmt.Errorf("waiting to hash a password: %w", ctx.Err())
 	}
 	defer func() { <-s.hashing }()
-	fn()
-	return nil
+	return fn()
 }
 
 // hashPassword is HashPassword inside a hashing slot.
 func (s *Store) hashPassword(ctx context.Context, pw string) (hash string, err error) {
-	if werr := s.withHashSlot(ctx, func() { hash, err = HashPassword(pw) }); werr != nil {
-		return "", werr
-	}
+	err = s.withHashSlot(ctx, func() error {
+		hash, err = HashPassword(pw)
+		return err
+	})
 	return hash, err
 }
 

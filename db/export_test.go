@@ -1,8 +1,26 @@
 package db
 
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
 // HoldHashSlot takes one password-hashing slot, as a request busy hashing
 // would, until release is called.
 func (s *Store) HoldHashSlot() (release func()) {
 	s.hashing <- struct{}{}
 	return func() { <-s.hashing }
+}
+
+// QueryRow runs raw SQL inside the transaction, as its actor: for tests
+// of what row-level security lets each actor see and do.
+func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return tx.tx.QueryRow(ctx, sql, args...)
+}
+
+// Exec runs raw SQL inside the transaction, as its actor.
+func (tx *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return tx.tx.Exec(ctx, sql, args...)
 }

@@ -7,31 +7,40 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/muster-cms/muster/db/internal/dbgen"
 	"github.com/muster-cms/muster/sim"
 )
 
+// Invitations and requests for them: the operator's invitation, a
+// person's own request for a link, the links themselves (issued, sent,
+// sent again) and the expiry that deletes an invitee who never registered.
+
 // InvitationRequest asks for a registration link for one email address.
 type InvitationRequest struct {
 	Email  string
-	Kind   sim.InvitationKind
 	Window time.Duration
 	Now    time.Time
 }
 
-// CreateInvitation records an operator's invitation: an invited candidate
-// with no details but the email on the invitation, and its journey event.
-// The link itself is issued and sent by the Invitation workflow. Errors:
-// EFORBIDDEN unless actor is an operator, EINVALID for a bad email or
-// window, ECONFLICT when the address is already registered or invited.
-func (s *Store) CreateInvitation(ctx context.Context, actor sim.Actor, req InvitationRequest) (sim.Invitation, error) {
-	if !actor.IsOperator() {
-		return sim.Invitation{}, sim.Errorf(sim.EFORBIDDEN, "only the programme operator can invite candidates")
+func invitationFromInternal(r dbgen.Invitation) sim.Invitation {
+	return sim.Invitation{
+		ID: r.ID.String(), CandidateID: r.CandidateID.String(), Kind: sim.InvitationKind(r.Kind),
+		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
 	}
-	req.Kind = sim.InvitationByOperator
-	inv, err := s.createInvitation(ctx, actor, req)
+}
+
+// InvitationCreate records the operator's invitation of a person: an
+// invited candidate with no details but the address on the invitation,
+// its journey event, and the intent to start its Invitation workflow,
+// which issues and sends the link. Errors: EFORBIDDEN unless the actor is
+// the operator, EINVALID for a bad email or window, ECONFLICT when the
+// address is already registered or invited.
+func (tx *Tx) InvitationCreate(ctx context.Context, req InvitationRequest) (sim.Invitation, error) {
+	if err := tx.authorize(sim.PermInvite); err != nil {
+		return sim.Invitation{}, err
+	}
+	inv, err := tx.invitationInsert(ctx, req, sim.InvitationByOperator)
 	var pending *pendingInvitation
 	if errors.Is(err, errRegistered) || errors.As(err, &pending) {
 		return sim.Invitation{}, sim.Errorf(sim.ECONFLICT, "that email address is already registered or has a pending invitation")
@@ -39,47 +48,17 @@ func (s *Store) CreateInvitation(ctx context.Context, actor sim.Actor, req Invit
 	return inv, err
 }
 
-// RequestOutcome says what a person's request to register led to.
-type RequestOutcome int
-
-const (
-	// RequestCreated: a new self-invitation, whose workflow is to be started.
-	RequestCreated RequestOutcome = iota + 1
-	// RequestPending: the address already has an unused invitation (its ID
-	// is returned), whose link may be sent again.
-	RequestPending
-	// RequestRegistered: the address already has an account; nothing to do.
-	RequestRegistered
-)
-
-// RequestRegistration records a person's own request to register: the same
-// as an invitation, so the link verifies their email. When the address is
-// already registered or invited it creates nothing and says so in the
-// outcome, not as an error, so that the API's answer cannot be used to find
-// out who is on the programme.
-func (s *Store) RequestRegistration(ctx context.Context, req InvitationRequest) (sim.Invitation, RequestOutcome, error) {
-	req.Kind = sim.InvitationSelf
-	inv, err := s.createInvitation(ctx, sim.System, req)
-	var pending *pendingInvitation
-	switch {
-	case err == nil:
-		return inv, RequestCreated, nil
-	case errors.Is(err, errRegistered):
-		return sim.Invitation{}, RequestRegistered, nil
-	case errors.As(err, &pending):
-		return sim.Invitation{ID: pending.id}, RequestPending, nil
-	}
-	return sim.Invitation{}, 0, err
-}
-
 var errRegistered = errors.New("email already registered")
 
 // pendingInvitation is the error for an address with an unused invitation.
-type pendingInvitation struct{ id string }
+type pendingInvitation struct{ id uuid.UUID }
 
 func (e *pendingInvitation) Error() string { return "email has a pending invitation" }
 
-func (s *Store) createInvitation(ctx context.Context, actor sim.Actor, req InvitationRequest) (sim.Invitation, error) {
+// invitationInsert creates an invitation of kind for req's address, unless
+// the address is registered (errRegistered) or already has an unused
+// invitation (*pendingInvitation).
+func (tx *Tx) invitationInsert(ctx context.Context, req InvitationRequest, kind sim.InvitationKind) (sim.Invitation, error) {
 	email, err := sim.NormalizeEmail(req.Email)
 	if err != nil {
 		return sim.Invitation{}, err
@@ -91,218 +70,283 @@ func (s *Store) createInvitation(ctx context.Context, actor sim.Actor, req Invit
 	if err != nil {
 		return sim.Invitation{}, err
 	}
+	if known, err := tx.q.UserEmailExists(ctx, tx.tx, email); err != nil {
+		return sim.Invitation{}, fmt.Errorf("check user email: %w", err)
+	} else if known {
+		return sim.Invitation{}, errRegistered
+	}
+	id, err := tx.q.InvitationPendingByEmail(ctx, tx.tx, &email)
+	switch err = interpretError(err); {
+	case err == nil:
+		return sim.Invitation{}, &pendingInvitation{id: id}
+	case !notFound(err):
+		return sim.Invitation{}, fmt.Errorf("check pending invitation: %w", err)
+	}
 	inv := sim.Invitation{
-		ID:          uuid.NewString(),
-		CandidateID: uuid.NewString(),
-		Kind:        req.Kind,
-		CreatedAt:   req.Now,
-		ExpiresAt:   req.Now.Add(req.Window),
+		ID: uuid.NewString(), CandidateID: uuid.NewString(), Kind: kind,
+		CreatedAt: req.Now, ExpiresAt: req.Now.Add(req.Window),
 	}
-	var invitedBy *uuid.UUID
-	if id, err := uuid.Parse(actor.UserID); err == nil {
-		invitedBy = &id
+	candidateID := uuid.MustParse(inv.CandidateID)
+	if err := tx.q.CandidateCreateInvited(ctx, tx.tx, dbgen.CandidateCreateInvitedParams{ID: candidateID, Now: journey.InvitedAt}); err != nil {
+		return sim.Invitation{}, fmt.Errorf("insert candidate: %w", interpretError(err))
 	}
-	err = s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
-		if known, err := s.q.UserEmailExists(ctx, tx, email); err != nil {
-			return fmt.Errorf("check user email: %w", err)
-		} else if known {
-			return errRegistered
-		}
-		switch pendingID, err := s.q.InvitationPendingByEmail(ctx, tx, &email); {
-		case err == nil:
-			return &pendingInvitation{id: pendingID.String()}
-		case !errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("check pending invitation: %w", err)
-		}
-		candidateID := uuid.MustParse(inv.CandidateID)
-		if err := s.q.CandidateCreateInvited(ctx, tx, dbgen.CandidateCreateInvitedParams{ID: candidateID, Now: journey.InvitedAt}); err != nil {
-			return fmt.Errorf("insert candidate: %w", err)
-		}
-		err := s.q.InvitationCreate(ctx, tx, dbgen.InvitationCreateParams{
-			ID:          uuid.MustParse(inv.ID),
-			CandidateID: candidateID,
-			Kind:        string(inv.Kind),
-			Email:       &email,
-			InvitedBy:   invitedBy,
-			Now:         inv.CreatedAt,
-			ExpiresAt:   inv.ExpiresAt,
-		})
-		if err != nil {
-			if sim.ErrorCode(interpretError(err)) == sim.ECONFLICT {
-				// Lost a race with another invitation for the address, whose
-				// own request will send it a link.
-				return &pendingInvitation{}
-			}
-			return fmt.Errorf("insert invitation: %w", err)
-		}
-		return recordEvent(ctx, s.q, tx, candidateID, actor, events[0])
-	})
-	if err != nil {
+	if err := tx.q.InvitationCreate(ctx, tx.tx, dbgen.InvitationCreateParams{
+		ID:          uuid.MustParse(inv.ID),
+		CandidateID: candidateID,
+		Kind:        string(kind),
+		Email:       &email,
+		InvitedBy:   optionalID(tx.actor.UserID),
+		Now:         inv.CreatedAt,
+		ExpiresAt:   inv.ExpiresAt,
+	}); err != nil {
+		// A unique violation: another invitation for the address won a race.
+		return sim.Invitation{}, fmt.Errorf("insert invitation: %w", interpretError(err))
+	}
+	if err := tx.journeyEvent(ctx, candidateID, events[0]); err != nil {
+		return sim.Invitation{}, err
+	}
+	if err := tx.enqueue(ctx, sim.StartInvitation(inv)); err != nil {
 		return sim.Invitation{}, err
 	}
 	return inv, nil
 }
 
-// InvitationLink is what an invitation email needs: where to send it and
-// the token to put in the link. Token is empty when there is nothing to send.
-type InvitationLink struct {
-	Email string
-	Token string
-	Kind  sim.InvitationKind
-}
-
-// IssueInvitationToken creates the invitation's single-use token and returns
-// it with the address to send it to. It returns an empty link, and no error,
-// when the invitation is gone, used or already sent, so a retried activity
-// never sends twice. Any earlier unsent token is replaced.
-func (s *Store) IssueInvitationToken(ctx context.Context, invitationID string) (InvitationLink, error) {
-	return s.issueToken(ctx, invitationID, func(inv dbgen.Invitation) bool { return inv.SentAt == nil })
-}
-
-// ReissueInvitationToken replaces the token of an invitation whose link the
-// invitee has asked for again, so that the old link stops working, and
-// returns the new one to send. It returns an empty link, and no error, when
-// the invitation is gone, used or past its window, or its link was sent
-// less than gap before now: asking repeatedly sends one email per gap.
-func (s *Store) ReissueInvitationToken(ctx context.Context, invitationID string, now time.Time, gap time.Duration) (InvitationLink, error) {
-	return s.issueToken(ctx, invitationID, func(inv dbgen.Invitation) bool {
-		return inv.ExpiresAt.After(now) && (inv.SentAt == nil || !inv.SentAt.After(now.Add(-gap)))
-	})
-}
-
-// issueToken gives an unused invitation a new token when due says so.
-func (s *Store) issueToken(ctx context.Context, invitationID string, due func(dbgen.Invitation) bool) (InvitationLink, error) {
-	id, err := parseID("invitation_id", invitationID)
-	if err != nil {
-		return InvitationLink{}, err
+// RegistrationRequestCreate records a person's request for a registration
+// link and the intent to handle it, and nothing else: whether the address
+// is new, invited or registered is decided afterwards by the
+// RegistrationRequest workflow, so the request's answer and its timing are
+// the same for every address. EINVALID for a malformed address;
+// EFORBIDDEN for a signed-in actor.
+func (tx *Tx) RegistrationRequestCreate(ctx context.Context, email string, now time.Time) error {
+	if err := tx.authorize(sim.PermRequestRegistration); err != nil {
+		return err
 	}
-	token, hash, err := NewToken()
-	if err != nil {
-		return InvitationLink{}, err
-	}
-	var link InvitationLink
-	err = s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
-		inv, err := s.q.InvitationGetForUpdate(ctx, tx, id)
-		if err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			return fmt.Errorf("load invitation: %w", err)
-		}
-		if inv.UsedAt != nil || inv.Email == nil || !due(inv) {
-			return nil
-		}
-		if _, err := s.q.InvitationReplaceToken(ctx, tx, dbgen.InvitationReplaceTokenParams{ID: id, TokenHash: hash}); err != nil {
-			return fmt.Errorf("store invitation token: %w", err)
-		}
-		link = InvitationLink{Email: *inv.Email, Token: token, Kind: sim.InvitationKind(inv.Kind)}
-		return nil
-	})
-	if err != nil {
-		return InvitationLink{}, err
-	}
-	return link, nil
-}
-
-// MarkInvitationSent records that the invitation email was accepted for
-// delivery. It is idempotent.
-func (s *Store) MarkInvitationSent(ctx context.Context, invitationID string, now time.Time) error {
-	id, err := parseID("invitation_id", invitationID)
+	email, err := sim.NormalizeEmail(email)
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
-		if err := s.q.InvitationMarkSent(ctx, tx, dbgen.InvitationMarkSentParams{ID: id, Now: now}); err != nil {
-			return fmt.Errorf("mark invitation sent: %w", err)
-		}
-		return nil
+	id := uuid.New()
+	if err := tx.q.RegistrationRequestCreate(ctx, tx.tx, dbgen.RegistrationRequestCreateParams{ID: id, Email: &email, Now: now}); err != nil {
+		return fmt.Errorf("record registration request: %w", interpretError(err))
+	}
+	return tx.enqueue(ctx, sim.StartRegistrationRequest(id.String()))
+}
+
+// RequestOutcome says what a request for a registration link led to.
+type RequestOutcome string
+
+// Request outcomes.
+const (
+	// RequestCreated: a new self-invitation, whose workflow will send the link.
+	RequestCreated RequestOutcome = "created"
+	// RequestPending: the address already has an unused invitation, whose
+	// link may be sent again.
+	RequestPending RequestOutcome = "pending"
+	// RequestRegistered: the address already has an account.
+	RequestRegistered RequestOutcome = "registered"
+)
+
+// RequestHandled is what handling a registration request decided.
+type RequestHandled struct {
+	Outcome      RequestOutcome
+	InvitationID string // the new or pending invitation, if any
+}
+
+// RegistrationRequestHandle decides a request for a registration link:
+// a new self-invitation (whose Invitation workflow is started through the
+// outbox), an existing unused invitation whose link may be sent again, or
+// an address already registered. The address is wiped from the request.
+// Handling a request twice returns the first decision. Engine only.
+func (tx *Tx) RegistrationRequestHandle(ctx context.Context, requestID string, window time.Duration, now time.Time) (RequestHandled, error) {
+	if err := tx.authorize(sim.PermEngine); err != nil {
+		return RequestHandled{}, err
+	}
+	id, err := parseID("request_id", requestID)
+	if err != nil {
+		return RequestHandled{}, err
+	}
+	req, err := tx.q.RegistrationRequestGetForUpdate(ctx, tx.tx, id)
+	if err != nil {
+		return RequestHandled{}, fmt.Errorf("load registration request: %w", interpretError(err))
+	}
+	if req.Outcome != nil {
+		return RequestHandled{Outcome: RequestOutcome(*req.Outcome), InvitationID: idString(req.InvitationID)}, nil
+	}
+	var out RequestHandled
+	inv, err := tx.invitationInsert(ctx, InvitationRequest{Email: deref(req.Email), Window: window, Now: now}, sim.InvitationSelf)
+	var pending *pendingInvitation
+	switch {
+	case err == nil:
+		out = RequestHandled{Outcome: RequestCreated, InvitationID: inv.ID}
+	case errors.Is(err, errRegistered):
+		out = RequestHandled{Outcome: RequestRegistered}
+	case errors.As(err, &pending):
+		out = RequestHandled{Outcome: RequestPending, InvitationID: pending.id.String()}
+	default:
+		return RequestHandled{}, err
+	}
+	if err := tx.q.RegistrationRequestSettle(ctx, tx.tx, dbgen.RegistrationRequestSettleParams{
+		ID: id, Now: now, Outcome: string(out.Outcome), InvitationID: optionalID(out.InvitationID),
+	}); err != nil {
+		return RequestHandled{}, fmt.Errorf("settle registration request: %w", err)
+	}
+	return out, nil
+}
+
+// InvitationLink is what an invitation email needs: where to send it, the
+// token to put in the link, and which of the invitation's links it is.
+type InvitationLink struct {
+	InvitationID string
+	Generation   int
+	Email        string
+	Token        string
+	Kind         sim.InvitationKind
+	ExpiresAt    time.Time
+}
+
+// MessageKey identifies this link's email: one per token generation, so a
+// notifier that drops repeats never drops a new link.
+func (l InvitationLink) MessageKey() string {
+	return fmt.Sprintf("invitation/%s/%d", l.InvitationID, l.Generation)
+}
+
+// InvitationIssueLink gives an invitation whose link has never been sent a
+// new single-use token and returns it with the address to send it to. ok
+// is false, and nothing changes, when the invitation is gone, used or its
+// link already sent, so a retried activity never sends twice. Engine only.
+func (tx *Tx) InvitationIssueLink(ctx context.Context, invitationID string, now time.Time) (link InvitationLink, ok bool, err error) {
+	return tx.invitationLink(ctx, invitationID, now, func(inv dbgen.Invitation) (bool, error) {
+		sent, err := tx.q.InvitationEverSent(ctx, tx.tx, inv.ID)
+		return !sent, err
 	})
 }
 
-// ExpireInvitation deletes an unregistered invitee's details from every
-// table (candidate, invitation, journey events) and adds one to the
+// InvitationReissueLink gives an invitation a further link when its
+// invitee asks again. Earlier links keep working (see
+// InvitationLinkSent), so asking for someone else's link cannot kill the
+// one in their inbox. ok is false, and nothing changes, when the
+// invitation is gone, used or past its window, or a link was sent less
+// than gap before now: asking repeatedly sends one email per gap. Engine
+// only.
+func (tx *Tx) InvitationReissueLink(ctx context.Context, invitationID string, now time.Time, gap time.Duration) (link InvitationLink, ok bool, err error) {
+	return tx.invitationLink(ctx, invitationID, now, func(inv dbgen.Invitation) (bool, error) {
+		if !inv.ExpiresAt.After(now) {
+			return false, nil
+		}
+		last, err := tx.q.InvitationLastSent(ctx, tx.tx, inv.ID)
+		if err = interpretError(err); notFound(err) {
+			return true, nil
+		} else if err != nil {
+			return false, err
+		}
+		return last == nil || !last.After(now.Add(-gap)), nil
+	})
+}
+
+// invitationLink issues a new token generation for an unused invitation
+// when due says so.
+func (tx *Tx) invitationLink(ctx context.Context, invitationID string, now time.Time, due func(dbgen.Invitation) (bool, error)) (InvitationLink, bool, error) {
+	if err := tx.authorize(sim.PermEngine); err != nil {
+		return InvitationLink{}, false, err
+	}
+	id, err := parseID("invitation_id", invitationID)
+	if err != nil {
+		return InvitationLink{}, false, err
+	}
+	inv, err := tx.q.InvitationGetForUpdate(ctx, tx.tx, id)
+	if err = interpretError(err); notFound(err) {
+		return InvitationLink{}, false, nil
+	} else if err != nil {
+		return InvitationLink{}, false, fmt.Errorf("load invitation: %w", err)
+	}
+	if inv.UsedAt != nil || inv.Email == nil {
+		return InvitationLink{}, false, nil
+	}
+	if ok, err := due(inv); err != nil {
+		return InvitationLink{}, false, fmt.Errorf("check whether a link is due: %w", err)
+	} else if !ok {
+		return InvitationLink{}, false, nil
+	}
+	token, hash, err := NewToken()
+	if err != nil {
+		return InvitationLink{}, false, err
+	}
+	gen, err := tx.q.InvitationTokenCreate(ctx, tx.tx, dbgen.InvitationTokenCreateParams{
+		TokenHash: hash, InvitationID: id, Now: now,
+	})
+	if err != nil {
+		return InvitationLink{}, false, fmt.Errorf("store invitation token: %w", interpretError(err))
+	}
+	return InvitationLink{
+		InvitationID: invitationID, Generation: int(gen), Email: *inv.Email, Token: token,
+		Kind: sim.InvitationKind(inv.Kind), ExpiresAt: inv.ExpiresAt,
+	}, true, nil
+}
+
+// KeepLinks is how many of an invitation's newest sent links keep working:
+// an older one stops only after this many newer ones have been sent.
+const KeepLinks = 5
+
+// InvitationLinkSent records that link's email was accepted for delivery,
+// and retires links more than KeepLinks generations older. Idempotent.
+// Engine only.
+func (tx *Tx) InvitationLinkSent(ctx context.Context, link InvitationLink, now time.Time) error {
+	if err := tx.authorize(sim.PermEngine); err != nil {
+		return err
+	}
+	id, err := parseID("invitation_id", link.InvitationID)
+	if err != nil {
+		return err
+	}
+	if err := tx.q.InvitationTokenMarkSent(ctx, tx.tx, dbgen.InvitationTokenMarkSentParams{
+		InvitationID: id, Generation: int32(link.Generation), Now: now,
+	}); err != nil {
+		return fmt.Errorf("mark invitation sent: %w", err)
+	}
+	if _, err := tx.q.InvitationTokenPrune(ctx, tx.tx, dbgen.InvitationTokenPruneParams{
+		InvitationID: id, ThroughGeneration: int32(link.Generation - KeepLinks),
+	}); err != nil {
+		return fmt.Errorf("retire old links: %w", err)
+	}
+	return nil
+}
+
+// InvitationExpire deletes an unregistered invitee's details from every
+// table (candidate, invitation, links, journey events) and adds one to the
 // anonymous count of expired invitations for the month. It reports false,
 // and changes nothing, when the invitation was used or is already gone, so
-// it is safe to retry and safe to race with a registration.
-func (s *Store) ExpireInvitation(ctx context.Context, invitationID string, now time.Time) (bool, error) {
+// it is safe to retry and safe to race with a registration. Engine only.
+func (tx *Tx) InvitationExpire(ctx context.Context, invitationID string, now time.Time) (bool, error) {
+	if err := tx.authorize(sim.PermEngine); err != nil {
+		return false, err
+	}
 	id, err := parseID("invitation_id", invitationID)
 	if err != nil {
 		return false, err
 	}
-	expired := false
-	err = s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
-		inv, err := s.q.InvitationGetForUpdate(ctx, tx, id)
-		if err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			return fmt.Errorf("load invitation: %w", err)
-		}
-		if inv.UsedAt != nil {
-			return nil
-		}
-		c, err := s.q.CandidateGet(ctx, tx, inv.CandidateID)
-		if err != nil {
-			return fmt.Errorf("load candidate: %w", err)
-		}
-		if _, _, err := sim.Transition(journeyOf(c), sim.Command{Kind: sim.CmdExpire}, now); err != nil {
-			return err
-		}
-		// The candidate row cascades to its invitations, consents and journey
-		// events: nothing that could identify the person is left.
-		if err := s.q.CandidateDelete(ctx, tx, c.ID); err != nil {
-			return fmt.Errorf("delete expired invitee: %w", err)
-		}
-		if err := s.q.ExpiredInvitationCountAdd(ctx, tx, dbgen.ExpiredInvitationCountAddParams{Now: now, Kind: inv.Kind}); err != nil {
-			return fmt.Errorf("count expired invitation: %w", err)
-		}
-		expired = true
-		return nil
-	})
-	return expired, err
-}
-
-// ExpiredInvitationCount returns how many invitations have expired unused,
-// in all. Operator only.
-func (s *Store) ExpiredInvitationCount(ctx context.Context, actor sim.Actor) (int64, error) {
-	if !actor.IsOperator() && actor.Role != sim.RoleSystem {
-		return 0, sim.Errorf(sim.EFORBIDDEN, "only the programme operator can see programme statistics")
+	inv, err := tx.q.InvitationGetForUpdate(ctx, tx.tx, id)
+	if err = interpretError(err); notFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("load invitation: %w", err)
 	}
-	var n int64
-	err := s.inTx(ctx, actor, func(tx pgx.Tx) error {
-		var err error
-		n, err = s.q.ExpiredInvitationCountTotal(ctx, tx)
-		return err
-	})
+	if inv.UsedAt != nil {
+		return false, nil
+	}
+	c, err := tx.q.CandidateGet(ctx, tx.tx, inv.CandidateID)
 	if err != nil {
-		return 0, fmt.Errorf("count expired invitations: %w", err)
+		return false, fmt.Errorf("load candidate: %w", interpretError(err))
 	}
-	return n, nil
-}
-
-// DiscardInvitation deletes an invitation that never got under way (its
-// workflow could not be started), with the invitee's details, and counts
-// nothing: as if it had never been made. It does nothing once the
-// invitation has been used.
-func (s *Store) DiscardInvitation(ctx context.Context, invitationID string) error {
-	id, err := parseID("invitation_id", invitationID)
-	if err != nil {
-		return err
+	if _, _, err := sim.Transition(journeyOf(c), sim.Command{Kind: sim.CmdExpire}, now); err != nil {
+		return false, err
 	}
-	return s.inTx(ctx, sim.System, func(tx pgx.Tx) error {
-		inv, err := s.q.InvitationGetForUpdate(ctx, tx, id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("load invitation: %w", err)
-		}
-		if inv.UsedAt != nil {
-			return nil
-		}
-		if err := s.q.CandidateDelete(ctx, tx, inv.CandidateID); err != nil {
-			return fmt.Errorf("discard invitation: %w", err)
-		}
-		return nil
-	})
+	// The candidate row cascades to its invitations, links, consents and
+	// journey events: nothing that could identify the person is left.
+	if err := tx.q.CandidateDelete(ctx, tx.tx, c.ID); err != nil {
+		return false, fmt.Errorf("delete expired invitee: %w", err)
+	}
+	if err := tx.q.ExpiredInvitationCountAdd(ctx, tx.tx, dbgen.ExpiredInvitationCountAddParams{Now: now, Kind: inv.Kind}); err != nil {
+		return false, fmt.Errorf("count expired invitation: %w", err)
+	}
+	return true, nil
 }

@@ -2,10 +2,10 @@ package db
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"runtime"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -16,8 +16,8 @@ import (
 	"github.com/muster-cms/muster/sim"
 )
 
-// Store runs Muster's data operations, each in one tenant-scoped
-// transaction, on a pool connected as AppRole.
+// Store is Muster's door to Postgres, connected as AppRole. Every data
+// operation runs in a Tx that InTx opens for a real actor.
 type Store struct {
 	pool     *pgxpool.Pool
 	q        *dbgen.Queries
@@ -28,6 +28,9 @@ type Store struct {
 	// could take all the process's memory. More slots than cores add memory,
 	// not throughput.
 	hashing chan struct{}
+	// enqueued is nudged after a commit that wrote to the outbox, so an
+	// in-process relay delivers at once instead of at its next poll.
+	enqueued chan struct{}
 }
 
 // Option adjusts a Store.
@@ -57,7 +60,8 @@ func WithPasswordHashing(n int) Option {
 func NewStore(pool *pgxpool.Pool, sessions sim.SessionPolicy, opts ...Option) *Store {
 	s := &Store{
 		pool: pool, q: dbgen.New(), sessions: sessions, throttle: sim.DefaultLoginThrottle,
-		hashing: make(chan struct{}, runtime.GOMAXPROCS(0)),
+		hashing:  make(chan struct{}, runtime.GOMAXPROCS(0)),
+		enqueued: make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o(s)
@@ -68,29 +72,68 @@ func NewStore(pool *pgxpool.Pool, sessions sim.SessionPolicy, opts ...Option) *S
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
-// inTx runs fn in one transaction whose row-level security context is actor.
-func (s *Store) inTx(ctx context.Context, actor sim.Actor, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := s.q.ContextSet(ctx, tx, dbgen.ContextSetParams{Role: string(actor.Role), UserID: actor.UserID}); err != nil {
+// Enqueued receives a value soon after a transaction that wrote workflow
+// intents commits: the relay listens to deliver them at once.
+func (s *Store) Enqueued() <-chan struct{} { return s.enqueued }
+
+// InTx runs fn in one transaction as actor. It is the one place Muster
+// opens a transaction: the row-level security context (app.role,
+// app.user_id, app.credential) is set before fn runs, so every statement
+// in fn sees and changes only what actor may, and the methods fn calls on
+// the Tx compose into one atomic change. An error from fn rolls it all
+// back and is returned as it is.
+func (s *Store) InTx(ctx context.Context, actor sim.Actor, fn func(*Tx) error) error {
+	if actor.Role == "" {
+		return errors.New("db: a transaction needs an actor with a role")
+	}
+	var enqueued bool
+	err := pgx.BeginFunc(ctx, s.pool, func(ptx pgx.Tx) error {
+		if err := s.q.ContextSet(ctx, ptx, dbgen.ContextSetParams{
+			Role: string(actor.Role), UserID: actor.UserID, Credential: hex.EncodeToString(actor.Credential),
+		}); err != nil {
 			return fmt.Errorf("set transaction context: %w", err)
 		}
-		return fn(tx)
+		tx := &Tx{tx: ptx, q: s.q, actor: actor, store: s}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		enqueued = tx.enqueued
+		return nil
 	})
+	if err == nil && enqueued {
+		select {
+		case s.enqueued <- struct{}{}:
+		default:
+		}
+	}
+	return err
 }
 
 // interpretError maps driver errors to domain errors: no rows is
-// sim.ErrNotFound, a unique violation is ECONFLICT. Anything else is
-// returned as it is, to be wrapped by the caller.
+// sim.ErrNotFound, a unique violation is ECONFLICT, a row that row-level
+// security refuses is EFORBIDDEN, and text Postgres cannot store (NUL,
+// invalid UTF-8, which the layers above refuse first) is EINVALID.
+// Anything else is returned as it is, to be wrapped by the caller.
 func interpretError(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return sim.ErrNotFound
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return sim.Errorf(sim.ECONFLICT, "that already exists")
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return sim.Errorf(sim.ECONFLICT, "that already exists")
+		case "42501": // insufficient_privilege: a row-level security policy refused the row
+			return sim.Errorf(sim.EFORBIDDEN, "not allowed")
+		case "22021", "22P05": // invalid byte sequence, untranslatable character (NUL)
+			return sim.Errorf(sim.EINVALID, "text must be valid UTF-8 without NUL characters")
+		}
 	}
 	return err
 }
+
+// notFound reports whether err, once interpreted, means no such row.
+func notFound(err error) bool { return errors.Is(err, sim.ErrNotFound) }
 
 func parseID(field, s string) (uuid.UUID, error) {
 	id, err := uuid.Parse(s)
@@ -98,6 +141,14 @@ func parseID(field, s string) (uuid.UUID, error) {
 		return uuid.Nil, sim.FieldError(field, "%s must be a UUID", field)
 	}
 	return id, nil
+}
+
+// optionalID is the actor's user as a column value, or nil.
+func optionalID(s string) *uuid.UUID {
+	if id, err := uuid.Parse(s); err == nil {
+		return &id
+	}
+	return nil
 }
 
 func idString(id *uuid.UUID) string {
@@ -121,64 +172,4 @@ func ptr[T comparable](v T) *T {
 		return nil
 	}
 	return &v
-}
-
-func recordEvent(ctx context.Context, q *dbgen.Queries, tx pgx.Tx, candidateID uuid.UUID, actor sim.Actor, ev sim.Event) error {
-	var actorID *uuid.UUID
-	if id, err := uuid.Parse(actor.UserID); err == nil {
-		actorID = &id
-	}
-	err := q.JourneyEventCreate(ctx, tx, dbgen.JourneyEventCreateParams{
-		ID:          uuid.New(),
-		CandidateID: candidateID,
-		Type:        string(ev.Type),
-		FromStatus:  ptr(string(ev.From)),
-		ToStatus:    string(ev.To),
-		ActorID:     actorID,
-		OccurredAt:  ev.At,
-	})
-	if err != nil {
-		return fmt.Errorf("record journey event %s: %w", ev.Type, err)
-	}
-	return nil
-}
-
-func candidateFromRow(r dbgen.Candidate) sim.Candidate {
-	c := sim.Candidate{
-		ID:        r.ID.String(),
-		UserID:    idString(r.UserID),
-		Status:    sim.Status(r.Status),
-		InvitedAt: r.InvitedAt,
-		Profile: sim.Profile{
-			FirstName:      deref(r.FirstName),
-			LastName:       deref(r.LastName),
-			Phone:          deref(r.Phone),
-			DateOfBirth:    deref(r.DateOfBirth),
-			Connection:     sim.Connection(deref(r.Connection)),
-			Skills:         r.Skills,
-			JobPreferences: deref(r.JobPreferences),
-			Region:         sim.Region(deref(r.Region)),
-			HeardAbout:     sim.Source(deref(r.HeardAbout)),
-		},
-	}
-	if r.RegisteredAt != nil {
-		c.RegisteredAt = *r.RegisteredAt
-	}
-	return c
-}
-
-func journeyOf(c dbgen.Candidate) sim.Journey {
-	j := sim.Journey{Status: sim.Status(c.Status), InvitedAt: c.InvitedAt}
-	if c.RegisteredAt != nil {
-		j.RegisteredAt = *c.RegisteredAt
-	}
-	return j
-}
-
-func dateOnly(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	return &d
 }

@@ -48,9 +48,6 @@ func malformed(msg, field string) error {
 	return &httpError{code: codeMalformed, message: msg, field: field}
 }
 
-// unavailable reports that a dependency is down; the message is for people.
-func unavailable(msg string) error { return &httpError{code: codeUnavailable, message: msg} }
-
 type errorBody struct {
 	Error errorDetail `json:"error"`
 }

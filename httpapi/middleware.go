@@ -1,22 +1,25 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"errors"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"regexp"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
-	nethttpmiddleware "github.com/oapi-codegen/nethttp-middleware"
 
 	"github.com/muster-cms/muster/sim"
 )
@@ -40,11 +43,15 @@ func clientFrom(ctx context.Context) caller {
 	return c
 }
 
-// withClient records the caller's address, user agent and bearer token.
+// maxUserAgent bounds what is kept of a User-Agent header.
+const maxUserAgent = 512
+
+// withClient records the caller's address, user agent (cleaned of bytes
+// that could not be stored or would mislead a reader) and bearer token.
 func withClient(trusted []netip.Prefix) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			c := caller{IP: clientIP(r, trusted), UserAgent: r.UserAgent()}
+			c := caller{IP: clientIP(r, trusted), UserAgent: sim.CleanHeader(r.UserAgent(), maxUserAgent)}
 			if h := r.Header.Get("Authorization"); h != "" {
 				if scheme, tok, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
 					c.Token = strings.TrimSpace(tok)
@@ -66,8 +73,11 @@ func clientIP(r *http.Request, trusted []netip.Prefix) string {
 		peer = host
 	}
 	addr, err := netip.ParseAddr(peer)
-	if err != nil || !isTrusted(addr, trusted) {
-		return peer
+	if err != nil {
+		return sim.CleanHeader(peer, 64)
+	}
+	if !isTrusted(addr, trusted) {
+		return addr.Unmap().String()
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
@@ -81,7 +91,7 @@ func clientIP(r *http.Request, trusted []netip.Prefix) string {
 		}
 		addr = hop
 	}
-	return addr.String()
+	return addr.Unmap().String()
 }
 
 func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
@@ -94,110 +104,22 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	return false
 }
 
-// limitBody reads the whole body, refusing one larger than max with 413,
-// so that nothing downstream reads an unbounded stream.
-func limitBody(logger *slog.Logger, max int64) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Body == nil || r.Body == http.NoBody {
-				next.ServeHTTP(w, r)
-				return
-			}
-			tooLarge := &httpError{code: codeTooLarge, message: fmt.Sprintf("request body must be at most %d bytes", max)}
-			if r.ContentLength > max {
-				writeError(logger, w, r, tooLarge)
-				return
-			}
-			b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-			if err != nil {
-				var mbe *http.MaxBytesError
-				if errors.As(err, &mbe) {
-					writeError(logger, w, r, tooLarge)
-					return
-				}
-				writeError(logger, w, r, malformed("could not read the request body", ""))
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(b))
-			next.ServeHTTP(w, r)
-		})
-	}
-}
+var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
-// validateRequests checks each request against the OpenAPI document:
-// JSON syntax, required and unknown fields, types, formats and enums.
-// Failures are 400 with the field at fault; authentication is left to the
-// handlers.
-func validateRequests(logger *slog.Logger, spec *openapi3.T, prefix string) func(http.Handler) http.Handler {
-	return nethttpmiddleware.OapiRequestValidatorWithOptions(spec, &nethttpmiddleware.Options{
-		Prefix:                prefix,
-		SilenceServersWarning: true,
-		DoNotValidateServers:  true,
-		Options: openapi3filter.Options{
-			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
-		},
-		ErrorHandlerWithOpts: func(_ context.Context, err error, w http.ResponseWriter, r *http.Request, opts nethttpmiddleware.ErrorHandlerOpts) {
-			switch opts.StatusCode {
-			case http.StatusNotFound:
-				writeError(logger, w, r, sim.Errorf(sim.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
-				return
-			case http.StatusMethodNotAllowed:
-				writeError(logger, w, r, &httpError{code: codeMethodNotAllowed, message: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)})
-				return
-			}
-			msg, field := describeValidationError(err)
-			writeError(logger, w, r, malformed(msg, field))
-		},
+// requestID gives every request an ID for logs and support, echoed in the
+// X-Request-Id header. A caller's own ID is kept only when it is short and
+// plain, so nothing a client sends reaches a log line unchecked.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(middleware.RequestIDHeader)
+		if !requestIDRe.MatchString(id) {
+			b := make([]byte, 8)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set(middleware.RequestIDHeader, id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), middleware.RequestIDKey, id)))
 	})
-}
-
-// describeValidationError turns kin-openapi's verbose errors into one
-// sentence and the JSON path of the field at fault.
-func describeValidationError(err error) (msg, field string) {
-	var se *openapi3.SchemaError
-	if errors.As(err, &se) {
-		field = strings.Join(se.JSONPointer(), ".")
-		reason := se.Reason
-		if strings.HasPrefix(reason, "property ") && strings.HasSuffix(reason, " is unsupported") {
-			name := strings.TrimSuffix(strings.TrimPrefix(reason, "property "), " is unsupported")
-			name = strings.Trim(name, `"`)
-			if field != "" {
-				name = field + "." + name
-			}
-			return fmt.Sprintf("unknown field %q", name), name
-		}
-		if strings.Contains(reason, `doesn't match the format "date"`) {
-			reason = "must be a date in the form YYYY-MM-DD"
-		}
-		if field == "" {
-			return "request body: " + reason, ""
-		}
-		return fmt.Sprintf("field %q: %s", field, reason), field
-	}
-	var re *openapi3filter.RequestError
-	if errors.As(err, &re) {
-		var pe *openapi3filter.ParseError
-		if errors.As(err, &pe) {
-			return "request body is not valid JSON: " + firstLine(pe.Error()), ""
-		}
-		if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) || strings.Contains(re.Error(), "value is required but missing") {
-			return "a JSON request body is required", ""
-		}
-		if re.Err != nil && re.Reason != "" {
-			return re.Reason + ": " + firstLine(re.Err.Error()), ""
-		}
-		if re.Reason != "" {
-			return re.Reason, ""
-		}
-	}
-	return firstLine(err.Error()), ""
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // logRequests logs one line per request: method, route, status, duration
@@ -208,10 +130,32 @@ func logRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 			start := time.Now()
 			next.ServeHTTP(ww, r)
+			route := r.URL.Path
+			if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePattern() != "" {
+				route = rctx.RoutePattern()
+			}
 			logger.InfoContext(r.Context(), "request",
 				"request_id", middleware.GetReqID(r.Context()),
-				"method", r.Method, "path", r.URL.Path, "status", ww.Status(),
+				"method", r.Method, "route", sim.CleanHeader(route, 200), "status", ww.Status(),
 				"duration_ms", time.Since(start).Milliseconds())
+		})
+	}
+}
+
+// recoverer turns a panic into a logged internal error and a 500 in the
+// API's own error shape.
+func recoverer(logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if rec := recover(); rec != nil {
+					if rec == http.ErrAbortHandler {
+						panic(rec)
+					}
+					writeError(logger, w, r, fmt.Errorf("panic: %v\n%s", rec, debug.Stack()))
+				}
+			}()
+			next.ServeHTTP(w, r)
 		})
 	}
 }
@@ -226,4 +170,72 @@ func secureHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// cleanURL refuses a path or query parameter that is not valid UTF-8 or
+// holds control characters (NUL among them): such bytes must never reach
+// Postgres or a log line.
+func cleanURL(logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !cleanText(r.URL.Path) {
+				writeError(logger, w, r, malformed("the path must be valid UTF-8 without control characters", ""))
+				return
+			}
+			q, err := url.ParseQuery(r.URL.RawQuery)
+			if err != nil {
+				writeError(logger, w, r, malformed("the query string is not valid: "+strings.TrimPrefix(err.Error(), "invalid URL escape "), ""))
+				return
+			}
+			for k, vs := range q {
+				if !cleanText(k) {
+					writeError(logger, w, r, malformed("query parameter names must be valid UTF-8 without control characters", ""))
+					return
+				}
+				for _, v := range vs {
+					if !cleanText(v) {
+						writeError(logger, w, r, malformed(fmt.Sprintf("query parameter %q must be valid UTF-8 without control characters", k), k))
+						return
+					}
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func cleanText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
+}
+
+// methodsToTry are the methods a 405's Allow header may list.
+var methodsToTry = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// methodNotAllowed answers 405 with an Allow header listing the methods
+// the path does take.
+func methodNotAllowed(logger *slog.Logger, mux *chi.Mux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		path := r.URL.RawPath
+		if path == "" {
+			path = r.URL.Path
+		}
+		if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath != "" {
+			path = rctx.RoutePath
+		}
+		var allow []string
+		for _, m := range methodsToTry {
+			if m != r.Method && mux.Match(chi.NewRouteContext(), m, path) {
+				allow = append(allow, m)
+			}
+		}
+		slices.Sort(allow)
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(logger, w, r, &httpError{code: codeMethodNotAllowed,
+			message: fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, " or "))})
+	}
+}
+
+// errTooLarge is what limitBody answers for a body over the limit.
+func errTooLarge(max int64) error {
+	return &httpError{code: codeTooLarge, message: fmt.Sprintf("request body must be at most %d bytes", max)}
 }

@@ -10,10 +10,10 @@ import (
 	"github.com/muster-cms/muster/sim"
 )
 
-// perAddress is a token bucket for each client address, held in memory:
+// perNetwork is a token bucket for each client network, held in memory:
 // a limit per API process. Buckets idle for longer than it takes them to
 // refill are dropped, so memory stays bounded by recent callers.
-type perAddress struct {
+type perNetwork struct {
 	mu      sync.Mutex
 	every   time.Duration // one token per every
 	burst   int
@@ -27,8 +27,8 @@ type bucket struct {
 	last time.Time
 }
 
-func newPerAddress(perHour int, message string) *perAddress {
-	return &perAddress{
+func newPerNetwork(perHour int, message string) *perNetwork {
+	return &perNetwork{
 		every:   time.Hour / time.Duration(perHour),
 		burst:   perHour,
 		buckets: map[string]*bucket{},
@@ -38,7 +38,7 @@ func newPerAddress(perHour int, message string) *perAddress {
 
 // allow takes a token for addr at now, or returns an ETHROTTLED error
 // saying how long to wait.
-func (p *perAddress) allow(addr string, now time.Time) error {
+func (p *perNetwork) allow(addr string, now time.Time) error {
 	addr = network(addr)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -75,7 +75,7 @@ func network(addr string) string {
 }
 
 // sweep drops full buckets at most once a minute.
-func (p *perAddress) sweep(now time.Time) {
+func (p *perNetwork) sweep(now time.Time) {
 	if now.Sub(p.swept) < time.Minute {
 		return
 	}

@@ -11,7 +11,7 @@ import (
 
 func TestPerAddress(t *testing.T) {
 	t.Parallel()
-	p := newPerAddress(3, "too many requests")
+	p := newPerNetwork(3, "too many requests")
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	for i := 0; i < 3; i++ {
 		require.NoError(t, p.allow("192.0.2.1", now), "the burst is the hourly allowance")
@@ -37,7 +37,7 @@ func TestPerAddress(t *testing.T) {
 // count as IPv4.
 func TestPerAddressNetworks(t *testing.T) {
 	t.Parallel()
-	p := newPerAddress(3, "too many requests")
+	p := newPerNetwork(3, "too many requests")
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	for _, a := range []string{"2001:db8:1:2::a", "2001:db8:1:2::b", "2001:db8:1:2:ffff::1"} {
 		require.NoError(t, p.allow(a, now))

@@ -11,12 +11,10 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
-	"go.temporal.io/sdk/client"
 
 	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/httpapi/internal/api"
 	"github.com/muster-cms/muster/sim"
-	"github.com/muster-cms/muster/workflows"
 )
 
 //go:embed openapi.yaml
@@ -26,15 +24,23 @@ var openAPIDocument []byte
 const DefaultMaxBodyBytes = 64 << 10
 
 // DefaultRegistrationRequestsPerHour is how many registration links one
-// address may ask for in an hour: enough for a family or a careers event
+// network may ask for in an hour: enough for a family or a careers event
 // sharing a network, too few to use Muster to send mail to strangers.
 const DefaultRegistrationRequestsPerHour = 20
 
-// Config is what the API needs. Store and Engine are required.
+// DefaultRegistrationAttemptsPerHour is how many registrations one network
+// may attempt in an hour: a careers event's worth of people completing
+// their forms, with mistakes, and too few to guess a link.
+const DefaultRegistrationAttemptsPerHour = 60
+
+// Config is what the API needs. Store is required.
 type Config struct {
 	Store  *db.Store
-	Engine *workflows.Engine
 	Logger *slog.Logger // nil means slog.Default()
+	// TemporalHealth reports whether Temporal answers, for /readyz; nil
+	// reports nothing about Temporal. A Temporal outage makes the API
+	// degraded, not unavailable: work waits in the outbox.
+	TemporalHealth func(context.Context) error
 	// InvitationWindow is how long an invitee has to register unless the
 	// operator chooses otherwise; zero means sim.DefaultInvitationWindow.
 	InvitationWindow time.Duration
@@ -42,29 +48,39 @@ type Config struct {
 	// such as "/muster"; empty means the root.
 	BasePath string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
-	// is believed when recording where a sign-in came from; empty means
+	// is believed when recording where a request came from; empty means
 	// the connection's own address is used.
 	TrustedProxies []netip.Prefix
 	// RegistrationRequestsPerHour bounds POST /v1/registration-requests
-	// from one address, per API process; zero means
+	// from one network, per API process; zero means
 	// DefaultRegistrationRequestsPerHour.
 	RegistrationRequestsPerHour int
+	// RegistrationAttemptsPerHour bounds POST /v1/registrations from one
+	// network, per API process; zero means
+	// DefaultRegistrationAttemptsPerHour.
+	RegistrationAttemptsPerHour int
 	MaxBodyBytes                int64            // zero means DefaultMaxBodyBytes
 	Now                         func() time.Time // nil means time.Now
+	// DevPages serves a minimal registration page at /register, where
+	// the links in emails point in development (`muster dev`). Leave it
+	// off in production: the embedder's front end serves that address.
+	DevPages bool
 }
 
-// Server implements the API's operations.
-type Server struct {
+// server implements the API's operations.
+type server struct {
 	cfg                  Config
 	log                  *slog.Logger
-	registrationRequests *perAddress
+	registrationRequests *perNetwork
+	registrationAttempts *perNetwork
 }
 
 // NewHandler returns the API as an http.Handler: /healthz, /readyz,
-// /openapi.yaml and /v1/... It returns an error when Config is incomplete.
+// /openapi.yaml and /v1/..., and /register when Config.DevPages is set.
+// It returns an error when Config is incomplete or out of range.
 func NewHandler(cfg Config) (http.Handler, error) {
-	if cfg.Store == nil || cfg.Engine == nil || cfg.Engine.Client == nil {
-		return nil, errors.New("httpapi: Config.Store and Config.Engine (with a Temporal client) are required")
+	if cfg.Store == nil {
+		return nil, errors.New("httpapi: Config.Store is required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -84,42 +100,48 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if cfg.RegistrationRequestsPerHour == 0 {
 		cfg.RegistrationRequestsPerHour = DefaultRegistrationRequestsPerHour
 	}
-	if cfg.RegistrationRequestsPerHour < 0 {
-		return nil, errors.New("httpapi: RegistrationRequestsPerHour must not be negative")
+	if cfg.RegistrationAttemptsPerHour == 0 {
+		cfg.RegistrationAttemptsPerHour = DefaultRegistrationAttemptsPerHour
 	}
-	spec, err := GetSwagger()
+	if cfg.RegistrationRequestsPerHour < 0 || cfg.RegistrationAttemptsPerHour < 0 || cfg.MaxBodyBytes < 0 {
+		return nil, errors.New("httpapi: limits must not be negative")
+	}
+	spec, err := api.GetSwagger()
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: load OpenAPI document: %w", err)
 	}
 	spec.Servers = nil
-	s := &Server{
+	s := &server{
 		cfg: cfg, log: cfg.Logger,
-		registrationRequests: newPerAddress(cfg.RegistrationRequestsPerHour, "too many registration requests from your network"),
+		registrationRequests: newPerNetwork(cfg.RegistrationRequestsPerHour, "too many registration requests from your network"),
+		registrationAttempts: newPerNetwork(cfg.RegistrationAttemptsPerHour, "too many registration attempts from your network"),
 	}
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, logRequests(s.log), middleware.Recoverer, secureHeaders, withClient(cfg.TrustedProxies))
+	r.Use(requestID, logRequests(s.log), recoverer(s.log), secureHeaders, withClient(cfg.TrustedProxies), cleanURL(s.log))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(s.log, w, r, sim.Errorf(sim.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeError(s.log, w, r, &httpError{code: codeMethodNotAllowed, message: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)})
-	})
+	r.MethodNotAllowed(methodNotAllowed(s.log, r))
 	r.Get("/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		_, _ = w.Write(openAPIDocument)
 	})
-	strict := NewStrictHandlerWithOptions(s, []StrictMiddlewareFunc{s.authenticate}, StrictHTTPServerOptions{
+	if cfg.DevPages {
+		mountDevPages(r)
+	}
+	strict := api.NewStrictHandlerWithOptions(s, []api.StrictMiddlewareFunc{s.authenticate}, api.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			writeError(s.log, w, r, malformed("request body could not be read as JSON of the expected shape", ""))
+			msg, field := describeDecodeError(err)
+			writeError(s.log, w, r, malformed(msg, field))
 		},
 		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(s.log, w, r, err)
 		},
 	})
 	r.Group(func(r chi.Router) {
-		r.Use(limitBody(s.log, cfg.MaxBodyBytes), validateRequests(s.log, spec, cfg.BasePath))
-		HandlerWithOptions(strict, ChiServerOptions{
+		r.Use(limitBody(s.log, cfg.MaxBodyBytes), checkJSON(s.log), validateRequests(s.log, spec, cfg.BasePath))
+		api.HandlerWithOptions(strict, api.ChiServerOptions{
 			BaseRouter: r,
 			ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 				writeError(s.log, w, r, malformed(err.Error(), ""))
@@ -137,7 +159,7 @@ var public = map[string]bool{
 
 // authenticate resolves the bearer token of every non-public operation to
 // a live session, or answers 401.
-func (s *Server) authenticate(f StrictHandlerFunc, operationID string) StrictHandlerFunc {
+func (s *server) authenticate(f api.StrictHandlerFunc, operationID string) api.StrictHandlerFunc {
 	if public[operationID] {
 		return f
 	}
@@ -154,32 +176,53 @@ func (s *Server) authenticate(f StrictHandlerFunc, operationID string) StrictHan
 	}
 }
 
-func sessionFrom(ctx context.Context) sim.Session {
-	sess, _ := ctx.Value(sessionKey).(sim.Session)
-	return sess
+// actor is who is making the request: the session's user, or anonymous.
+func actor(ctx context.Context) sim.Actor {
+	if sess, ok := ctx.Value(sessionKey).(sim.Session); ok {
+		return sess.Actor()
+	}
+	return sim.Anonymous
+}
+
+// inTx runs fn in one transaction as the request's real actor: the one
+// place the API opens a transaction.
+func (s *server) inTx(ctx context.Context, fn func(*db.Tx) error) error {
+	return s.cfg.Store.InTx(ctx, actor(ctx), fn)
 }
 
 // GetHealthz reports that the process is up.
-func (s *Server) GetHealthz(context.Context, GetHealthzRequestObject) (GetHealthzResponseObject, error) {
-	return GetHealthz200JSONResponse{Status: "ok"}, nil
+func (s *server) GetHealthz(context.Context, api.GetHealthzRequestObject) (api.GetHealthzResponseObject, error) {
+	return api.GetHealthz200JSONResponse{Status: api.HealthStatusOk}, nil
 }
 
-// GetReadyz reports whether Postgres and Temporal answer.
-func (s *Server) GetReadyz(ctx context.Context, _ GetReadyzRequestObject) (GetReadyzResponseObject, error) {
+// GetReadyz reports whether Postgres answers (ready), whether Temporal
+// does (degraded if not: work waits in the outbox), and the outbox's
+// backlog.
+func (s *server) GetReadyz(ctx context.Context, _ api.GetReadyzRequestObject) (api.GetReadyzResponseObject, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
-	ready := true
-	if err := s.cfg.Store.Ping(ctx); err != nil {
-		checks["postgres"], ready = "unreachable", false
+	checks := map[string]string{"postgres": "ok"}
+	out := api.Health{Status: api.HealthStatusOk, Checks: &checks}
+	backlog, err := s.cfg.Store.OutboxBacklog(ctx)
+	if err != nil {
+		checks["postgres"] = "unreachable"
+		out.Status = api.HealthStatusUnavailable
 		s.log.WarnContext(ctx, "readiness: postgres", "error", err.Error())
+	} else {
+		out.Outbox = &api.OutboxBacklog{Pending: backlog.Pending, OldestPendingSeconds: int64(backlog.OldestAge.Seconds())}
 	}
-	if _, err := s.cfg.Engine.Client.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		checks["temporal"], ready = "unreachable", false
-		s.log.WarnContext(ctx, "readiness: temporal", "error", err.Error())
+	if s.cfg.TemporalHealth != nil {
+		checks["temporal"] = "ok"
+		if err := s.cfg.TemporalHealth(ctx); err != nil {
+			checks["temporal"] = "unreachable"
+			if out.Status == api.HealthStatusOk {
+				out.Status = api.HealthStatusDegraded
+			}
+			s.log.WarnContext(ctx, "readiness: temporal", "error", err.Error())
+		}
 	}
-	if !ready {
-		return GetReadyz503JSONResponse{Status: "unavailable", Checks: &checks}, nil
+	if out.Status == api.HealthStatusUnavailable {
+		return api.GetReadyz503JSONResponse(out), nil
 	}
-	return GetReadyz200JSONResponse{Status: "ok", Checks: &checks}, nil
+	return api.GetReadyz200JSONResponse(out), nil
 }

@@ -1,22 +1,33 @@
 -- name: LoginEventCreate :exec
-INSERT INTO login_events (id, user_id, outcome, ip, user_agent, occurred_at)
-VALUES (@id, sqlc.narg(user_id), @outcome, @ip, @user_agent, @now);
+INSERT INTO login_events (id, user_id, subject, outcome, ip, user_agent, occurred_at)
+VALUES (@id, sqlc.narg(user_id), @subject, @outcome, @ip, @user_agent, @now);
+
+-- name: LoginEventSettle :exec
+-- A pending attempt, once its password has been checked.
+UPDATE login_events SET outcome = @outcome WHERE id = @id AND outcome = 'pending';
 
 -- name: LoginEventListForUser :many
 SELECT * FROM login_events WHERE user_id = @user_id
 ORDER BY occurred_at DESC LIMIT @max_rows;
 
--- name: LoginFailuresForUser :many
--- The newest failures of one account inside the window and after its last
--- successful sign-in, newest first.
+-- name: LoginThrottleLock :exec
+-- Serialises sign-in attempts for one address tried and from one client
+-- address until the transaction ends, so their counts cannot race. Two key
+-- spaces, taken always in the same order, so they cannot deadlock.
+SELECT pg_advisory_xact_lock(1, hashtext(@subject_key::text)), pg_advisory_xact_lock(2, hashtext(@ip::text));
+
+-- name: LoginFailuresForSubject :many
+-- The newest failed or still-pending attempts for one address tried, inside
+-- the window and after its last successful sign-in, newest first.
 SELECT e.occurred_at FROM login_events e
-WHERE e.user_id = @user_id AND e.outcome = 'failure' AND e.occurred_at > @since
+WHERE e.subject = @subject AND e.outcome IN ('failure', 'pending') AND e.occurred_at > @since
   AND e.occurred_at > coalesce((SELECT max(l.occurred_at) FROM login_events l
-                              WHERE l.user_id = @user_id AND l.outcome = 'success'), '-infinity')
+                              WHERE l.subject = @subject AND l.outcome = 'success'), '-infinity')
 ORDER BY e.occurred_at DESC LIMIT @max_rows;
 
 -- name: LoginFailuresFromIP :many
--- The newest failures from one address inside the window, newest first.
+-- The newest failed or still-pending attempts from one address, inside the
+-- window, newest first.
 SELECT occurred_at FROM login_events
-WHERE ip = @ip AND outcome = 'failure' AND occurred_at > @since
+WHERE ip = @ip AND outcome IN ('failure', 'pending') AND occurred_at > @since
 ORDER BY occurred_at DESC LIMIT @max_rows;

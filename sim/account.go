@@ -3,6 +3,7 @@ package sim
 import (
 	"net/mail"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -13,6 +14,9 @@ func NormalizeEmail(s string) (string, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if s == "" {
 		return "", FieldError("email", "email is required")
+	}
+	if p := problemInLine(s); p != "" {
+		return "", FieldError("email", "email %s", p)
 	}
 	if len(s) > 254 {
 		return "", FieldError("email", "email must be at most 254 characters")
@@ -47,3 +51,8 @@ func ValidatePassword(pw string) error {
 	}
 	return nil
 }
+
+// SessionTouchEvery is how stale a session's last-seen time may get before
+// a request records it again: reads do not each cost a write, and idle
+// expiry is accurate to within this.
+const SessionTouchEvery = time.Minute

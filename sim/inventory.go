@@ -34,10 +34,12 @@ const (
 	RetainReporting       RetentionCategory = "reporting"        // kept in the ghost record
 	RetainStatistics      RetentionCategory = "statistics"       // anonymous counts, indefinitely
 	RetainReference       RetentionCategory = "reference"        // reference data such as consent wording, indefinitely
+	RetainRequest         RetentionCategory = "request"          // a request for a registration link: the address is wiped once handled
+	RetainOutbox          RetentionCategory = "outbox"           // workflow intents: IDs only, pruned a day after delivery
 )
 
 // RetentionCategories lists every RetentionCategory.
 var RetentionCategories = []RetentionCategory{
 	RetainAccount, RetainSession, RetainCandidateRecord, RetainInvitation, RetainConsent,
-	RetainLoginRecord, RetainReporting, RetainStatistics, RetainReference,
+	RetainLoginRecord, RetainReporting, RetainStatistics, RetainReference, RetainRequest, RetainOutbox,
 }

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -52,6 +51,10 @@ var Sources = []Source{
 
 // MinimumAge is the youngest a candidate may be at registration.
 const MinimumAge = 18
+
+// MaximumAge is the oldest a date of birth may make anyone: an older one
+// is a typing mistake (1919 for 1991), not a candidate.
+const MaximumAge = 100
 
 // Profile is what a candidate tells the programme about themselves.
 type Profile struct {
@@ -120,7 +123,7 @@ func (p Profile) Validate(now time.Time) error {
 			return err
 		}
 	}
-	if err := checkText("job_preferences", p.JobPreferences, false, maxJobPrefsLen); err != nil {
+	if err := checkFreeText("job_preferences", p.JobPreferences, false, maxJobPrefsLen); err != nil {
 		return err
 	}
 	if !slices.Contains(Regions, p.Region) {
@@ -132,14 +135,18 @@ func (p Profile) Validate(now time.Time) error {
 	return nil
 }
 
-// CheckDateOfBirth refuses a missing or future date of birth, one before
-// 1900, and anyone younger than MinimumAge on now's date.
+// CheckDateOfBirth refuses a missing or future date of birth, one that
+// would make the person older than MaximumAge (so never before 1900), and
+// anyone younger than MinimumAge on now's date.
 func CheckDateOfBirth(dob, now time.Time) error {
 	if dob.IsZero() {
 		return FieldError("date_of_birth", "date_of_birth is required")
 	}
 	if dob.Year() < 1900 || dob.After(now) {
 		return FieldError("date_of_birth", "date_of_birth must be a real date in the past")
+	}
+	if AgeOn(dob, now) > MaximumAge {
+		return FieldError("date_of_birth", "date_of_birth must be a plausible date of birth: it makes you older than %d", MaximumAge)
 	}
 	if AgeOn(dob, now) < MinimumAge {
 		return FieldError("date_of_birth", "you must be %d or over to register with the programme", MinimumAge)
@@ -159,20 +166,25 @@ func AgeOn(dob, now time.Time) int {
 }
 
 func checkText(field, s string, required bool, maxLen int) error {
+	return checkString(field, s, required, maxLen, problemInLine)
+}
+
+func checkFreeText(field, s string, required bool, maxLen int) error {
+	return checkString(field, s, required, maxLen, problemInText)
+}
+
+func checkString(field, s string, required bool, maxLen int, problem func(string) string) error {
 	if s == "" {
 		if required {
 			return FieldError(field, "%s is required", field)
 		}
 		return nil
 	}
-	if !utf8.ValidString(s) {
-		return FieldError(field, "%s must be valid UTF-8", field)
+	if p := problem(s); p != "" {
+		return FieldError(field, "%s %s", field, p)
 	}
 	if n := utf8.RuneCountInString(s); n > maxLen {
 		return FieldError(field, "%s must be at most %d characters", field, maxLen)
-	}
-	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) >= 0 {
-		return FieldError(field, "%s must not contain control characters", field)
 	}
 	return nil
 }

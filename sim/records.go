@@ -63,6 +63,12 @@ type SessionPolicy struct {
 // special-category data: 30 minutes idle, 12 hours absolute.
 var DefaultSessionPolicy = SessionPolicy{Idle: 30 * time.Minute, Absolute: 12 * time.Hour}
 
+// NeedsTouch reports whether s's last-seen time is stale enough at now to
+// be written again (see SessionTouchEvery).
+func (p SessionPolicy) NeedsTouch(s Session, now time.Time) bool {
+	return now.Sub(s.LastSeenAt) >= SessionTouchEvery
+}
+
 // Alive reports whether s is usable at now under p.
 func (p SessionPolicy) Alive(s Session, now time.Time) bool {
 	return now.Before(s.ExpiresAt) && now.Before(s.LastSeenAt.Add(p.Idle))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/client"
@@ -132,20 +133,28 @@ func (c *Codec) ClientOptions(o client.Options) client.Options {
 	return o
 }
 
+// DefaultUIOrigins are the addresses the Temporal dev server's Web UI is
+// opened at: the codec server allows both.
+var DefaultUIOrigins = []string{"http://localhost:8233", "http://127.0.0.1:8233"}
+
 // CodecServer returns the HTTP handler the Temporal Web UI calls (POST
-// /encode and /decode) to show payloads in clear to an operator. uiOrigin
-// is the UI's origin, allowed by CORS. Serve it only where operators can
-// reach it: it decrypts whatever it is sent.
-func CodecServer(c *Codec, uiOrigin string) http.Handler {
+// /encode and /decode) to show payloads in clear to an operator. uiOrigins
+// are the UI's origins, allowed by CORS (nil means DefaultUIOrigins).
+// Serve it only where operators can reach it: it decrypts whatever it is
+// sent.
+func CodecServer(c *Codec, uiOrigins []string) http.Handler {
+	if uiOrigins == nil {
+		uiOrigins = DefaultUIOrigins
+	}
 	h := converter.NewPayloadCodecHTTPHandler(c)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if uiOrigin != "" && r.Header.Get("Origin") == uiOrigin {
-			w.Header().Set("Access-Control-Allow-Origin", uiOrigin)
+		if origin := r.Header.Get("Origin"); origin != "" && slices.Contains(uiOrigins, origin) {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
 			w.Header().Set("Access-Control-Allow-Methods", "POST, OPTIONS")
 			w.Header().Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
 			w.Header().Set("Access-Control-Allow-Credentials", "true")
-			w.Header().Set("Vary", "Origin")
 		}
+		w.Header().Set("Vary", "Origin")
 		if r.Method == http.MethodOptions {
 			w.WriteHeader(http.StatusNoContent)
 			return

@@ -57,7 +57,7 @@ func TestCodecServerDecodes(t *testing.T) {
 	require.NoError(t, err)
 	body, err := protojson.Marshal(&commonpb.Payloads{Payloads: []*commonpb.Payload{p}})
 	require.NoError(t, err)
-	srv := httptest.NewServer(workflows.CodecServer(c, "http://localhost:8233"))
+	srv := httptest.NewServer(workflows.CodecServer(c, nil))
 	defer srv.Close()
 	req, err := http.NewRequest(http.MethodPost, srv.URL+"/decode", bytes.NewReader(body))
 	require.NoError(t, err)
@@ -90,12 +90,16 @@ func TestCodecEncryptsFailures(t *testing.T) {
 }
 
 // The Temporal Web UI's browser sends a CORS preflight first; only the
-// configured UI origin is allowed.
+// configured UI origins are allowed, and by default the dev UI works
+// whether it is opened at localhost or 127.0.0.1.
 func TestCodecServerPreflight(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(workflows.CodecServer(newCodec(t), "http://localhost:8233"))
+	srv := httptest.NewServer(workflows.CodecServer(newCodec(t), nil))
 	defer srv.Close()
-	for origin, allowed := range map[string]bool{"http://localhost:8233": true, "https://evil.example": false} {
+	for origin, allowed := range map[string]bool{
+		"http://localhost:8233": true, "http://127.0.0.1:8233": true,
+		"https://evil.example": false, "http://localhost:8234": false,
+	} {
 		req, err := http.NewRequest(http.MethodOptions, srv.URL+"/decode", nil)
 		require.NoError(t, err)
 		req.Header.Set("Origin", origin)

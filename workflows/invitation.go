@@ -7,13 +7,12 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/muster-cms/muster/activities"
+	"github.com/muster-cms/muster/sim"
 )
 
-// InvitationInput starts an Invitation workflow. IDs only.
-type InvitationInput struct {
-	InvitationID string
-	Window       time.Duration // how long the invitee has to register
-}
+// InvitationInput starts an Invitation workflow. IDs and enumerations
+// only; the window reads as a duration ("720h0m0s") in the Temporal UI.
+type InvitationInput = sim.InvitationArgs
 
 // Invitation outcomes.
 const (
@@ -27,20 +26,40 @@ type InvitationResult struct {
 }
 
 // SignalRegistered tells an Invitation workflow that its invitee registered.
-const SignalRegistered = "registered"
+const SignalRegistered = sim.SignalInvitationRegistered
 
 // InvitationWorkflowID is the workflow ID for an invitation.
-func InvitationWorkflowID(invitationID string) string { return "invitation/" + invitationID }
+func InvitationWorkflowID(invitationID string) string { return sim.InvitationWorkflowID(invitationID) }
 
 var activityRef *activities.Activities
+
+// Change IDs for workflow.GetVersion: each names a change to a workflow's
+// commands, so that histories recorded before it still replay.
+const changeSearchAttributes = "search-attributes"
 
 // Invitation sends a registration link and waits for the invitee to
 // register or for the window to pass. When it passes, the invitee's details
 // are deleted and only an anonymous count is kept. The database decides any
 // race: an expiry after a registration changes nothing, and a registration
-// after the expiry is refused.
+// after the expiry is refused. Its state and kind are search attributes
+// (MusterInvitationState, MusterInvitationKind).
 func Invitation(ctx workflow.Context, in InvitationInput) (InvitationResult, error) {
 	logger := workflow.GetLogger(ctx)
+	searchable := workflow.GetVersion(ctx, changeSearchAttributes, workflow.DefaultVersion, 1) >= 1
+	setState := func(state string) {
+		if !searchable {
+			return
+		}
+		updates := []temporal.SearchAttributeUpdate{InvitationState.ValueSet(state)}
+		if state == StateWaiting && in.Kind != "" {
+			updates = append(updates, InvitationKind.ValueSet(string(in.Kind)))
+		}
+		if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+			logger.Warn("search attributes not set", "invitation_id", in.InvitationID, "error", err)
+		}
+	}
+	setState(StateWaiting)
+	window := time.Duration(in.Window)
 
 	// Sending runs beside the timer: a mail server that is down must not
 	// hold the window open. It is cancelled once the invitation is settled.
@@ -48,13 +67,13 @@ func Invitation(ctx workflow.Context, in InvitationInput) (InvitationResult, err
 	sendCtx := workflow.WithActivityOptions(sendScope, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
 		// Keep trying while the link is still worth sending.
-		ScheduleToCloseTimeout: in.Window,
+		ScheduleToCloseTimeout: window,
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute},
 	})
 	send := workflow.ExecuteActivity(sendCtx, activityRef.SendInvitation, activities.InvitationRef{InvitationID: in.InvitationID})
 
 	timerCtx, cancelTimer := workflow.WithCancel(ctx)
-	timer := workflow.NewTimer(timerCtx, in.Window)
+	timer := workflow.NewTimer(timerCtx, window)
 	registered := workflow.GetSignalChannel(ctx, SignalRegistered)
 
 	outcome := ""
@@ -79,6 +98,7 @@ func Invitation(ctx workflow.Context, in InvitationInput) (InvitationResult, err
 	cancelTimer()
 	cancelSend()
 	if outcome == OutcomeRegistered {
+		setState(StateRegistered)
 		return InvitationResult{Outcome: OutcomeRegistered}, nil
 	}
 
@@ -94,7 +114,9 @@ func Invitation(ctx workflow.Context, in InvitationInput) (InvitationResult, err
 	}
 	if !res.Expired {
 		// Registered, but the signal had not arrived when the timer fired.
+		setState(StateRegistered)
 		return InvitationResult{Outcome: OutcomeRegistered}, nil
 	}
+	setState(StateExpired)
 	return InvitationResult{Outcome: OutcomeExpired}, nil
 }

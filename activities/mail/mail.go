@@ -173,14 +173,16 @@ func envelopeAddress(from string) string {
 }
 
 // Outbox writes each message as an .eml file under Dir instead of sending
-// it: for development, where no mail server is at hand. A message with a
-// Key already written is not written again.
+// it: for development, where no mail server is at hand. Beside each it
+// writes a plain .txt copy, easy to read and to copy a link from (the .eml
+// is quoted-printable). A message with a Key already written is not
+// written again: each link is its own key, so a new link always lands.
 type Outbox struct {
 	Dir  string
 	From string
 }
 
-// Notify writes m to Dir/<key>.eml.
+// Notify writes m to Dir/<time>-<key>.eml and .txt.
 func (o *Outbox) Notify(_ context.Context, m sim.Message) error {
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return fmt.Errorf("outbox: %w", err)
@@ -193,11 +195,16 @@ func (o *Outbox) Notify(_ context.Context, m sim.Message) error {
 	if name == "" {
 		name = hex.EncodeToString(msg[:8])
 	}
-	path := filepath.Join(o.Dir, time.Now().UTC().Format("20060102T150405")+"-"+name+".eml")
 	if matches, _ := filepath.Glob(filepath.Join(o.Dir, "*-"+name+".eml")); len(matches) > 0 {
 		return nil
 	}
-	if err := os.WriteFile(path, msg, 0o600); err != nil {
+	base := filepath.Join(o.Dir, time.Now().UTC().Format("20060102T150405")+"-"+name)
+	text := fmt.Sprintf("From: %s\nTo: %s\nSubject: %s\n\n%s", o.From, m.To, m.Subject, m.Body)
+	if err := os.WriteFile(base+".txt", []byte(text), 0o600); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	// The .eml last: its presence is what marks the key as written.
+	if err := os.WriteFile(base+".eml", msg, 0o600); err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	return nil

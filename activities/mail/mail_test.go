@@ -62,6 +62,18 @@ func TestOutboxWritesOnce(t *testing.T) {
 	b, err := os.ReadFile(files[0])
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(string(b), "From: noreply@example.org\r\nTo: x@example.org\r\n"))
+
+	// A plain copy beside it, whose link can be copied as it is.
+	txt, err := os.ReadFile(strings.TrimSuffix(files[0], ".eml") + ".txt")
+	require.NoError(t, err)
+	require.Equal(t, "From: noreply@example.org\nTo: x@example.org\nSubject: s\n\nb", string(txt))
+
+	// Another key is another message.
+	m.Key = "invitation/123/2"
+	require.NoError(t, o.Notify(context.Background(), m))
+	files, err = filepath.Glob(filepath.Join(dir, "*.eml"))
+	require.NoError(t, err)
+	require.Len(t, files, 2)
 }
 
 // A server that rejects the recipient and quotes the address back: the

@@ -10,34 +10,39 @@ import (
 	"strings"
 	"time"
 
+	"github.com/muster-cms/muster/activities"
 	"github.com/muster-cms/muster/db"
 	"github.com/muster-cms/muster/httpapi"
 	"github.com/muster-cms/muster/sim"
+	"github.com/muster-cms/muster/workflows"
 )
 
 // config is every setting, read from the environment. The README lists
 // them; keep the two in step.
 type config struct {
-	DatabaseURL       string
-	AppDatabaseURL    string
-	TemporalAddress   string
-	TemporalNamespace string
-	TaskQueue         string
-	HTTPAddr          string
-	CodecAddr         string
-	CodecKeyID        string
-	CodecKey          []byte
-	TemporalUIOrigin  string
-	PublicURL         string
-	InvitationWindow  time.Duration
-	Sessions          sim.SessionPolicy
-	LoginThrottle     sim.LoginThrottle
-	TrustedProxies    []netip.Prefix
-	RegistrationRate  int // registration requests per address per hour
-	SMTPURL           string
-	MailFrom          string
-	OutboxDir         string
-	LogLevel          string
+	DatabaseURL          string
+	AppDatabaseURL       string
+	TemporalAddress      string
+	TemporalNamespace    string
+	TaskQueue            string
+	HTTPAddr             string
+	CodecAddr            string
+	CodecKeyID           string
+	CodecKey             []byte
+	TemporalUIOrigins    []string
+	Programme            string
+	PublicURL            string
+	InvitationWindow     time.Duration
+	Sessions             sim.SessionPolicy
+	LoginThrottle        sim.LoginThrottle
+	TrustedProxies       []netip.Prefix
+	RegistrationRate     int // registration requests per network per hour
+	RegistrationAttempts int // registration attempts per network per hour
+	DevPages             bool
+	SMTPURL              string
+	MailFrom             string
+	OutboxDir            string
+	LogLevel             string
 }
 
 const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/muster?sslmode=disable"
@@ -73,6 +78,17 @@ func envCount(name string, def int) (int, error) {
 	return n, nil
 }
 
+// list splits a comma-separated setting, dropping empty items.
+func list(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
 // trustedProxies parses a comma-separated list of addresses and CIDR
 // prefixes, such as "10.0.0.0/8, 192.0.2.10".
 func trustedProxies(list string) ([]netip.Prefix, error) {
@@ -106,10 +122,12 @@ func loadConfig(needKey bool) (config, error) {
 		HTTPAddr:          env("MUSTER_HTTP_ADDR", "127.0.0.1:8080"),
 		CodecAddr:         env("MUSTER_CODEC_ADDR", "127.0.0.1:8081"),
 		CodecKeyID:        env("MUSTER_CODEC_KEY_ID", "k1"),
-		TemporalUIOrigin:  env("MUSTER_TEMPORAL_UI_ORIGIN", "http://localhost:8233"),
+		TemporalUIOrigins: list(env("MUSTER_TEMPORAL_UI_ORIGINS", strings.Join(workflows.DefaultUIOrigins, ","))),
+		Programme:         env("MUSTER_PROGRAMME_NAME", activities.DefaultProgramme),
 		PublicURL:         strings.TrimRight(env("MUSTER_PUBLIC_URL", "http://localhost:8080"), "/"),
 		SMTPURL:           env("MUSTER_SMTP_URL", ""),
-		MailFrom:          env("MUSTER_MAIL_FROM", "Step into Health <noreply@localhost>"),
+		MailFrom:          env("MUSTER_MAIL_FROM", "Muster <noreply@localhost>"),
+		DevPages:          env("MUSTER_DEV_PAGES", "") == "1",
 		OutboxDir:         env("MUSTER_OUTBOX_DIR", ".data/outbox"),
 		LogLevel:          env("MUSTER_LOG_LEVEL", "info"),
 	}
@@ -141,6 +159,12 @@ func loadConfig(needKey bool) (config, error) {
 	}
 	if c.RegistrationRate, err = envCount("MUSTER_REGISTRATION_REQUESTS_PER_HOUR", httpapi.DefaultRegistrationRequestsPerHour); err != nil {
 		return c, err
+	}
+	if c.RegistrationAttempts, err = envCount("MUSTER_REGISTRATION_ATTEMPTS_PER_HOUR", httpapi.DefaultRegistrationAttemptsPerHour); err != nil {
+		return c, err
+	}
+	if strings.ContainsAny(c.Programme, "\r\n") {
+		return c, fmt.Errorf("MUSTER_PROGRAMME_NAME must be one line")
 	}
 	if c.TrustedProxies, err = trustedProxies(env("MUSTER_TRUSTED_PROXIES", "")); err != nil {
 		return c, err

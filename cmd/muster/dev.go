@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/workflows"
 )
 
 // Demo operator seeded by `muster dev`. Development only.
@@ -31,6 +32,10 @@ func runDev(ctx context.Context) error {
 		return err
 	}
 	keyFile := filepath.Join(".data", "codec.key")
+	// The emailed links point at this API's development registration page.
+	if os.Getenv("MUSTER_DEV_PAGES") == "" {
+		os.Setenv("MUSTER_DEV_PAGES", "1")
+	}
 	if os.Getenv("MUSTER_CODEC_KEY") == "" && os.Getenv("MUSTER_CODEC_KEY_FILE") == "" {
 		if err := ensureKeyFile(keyFile); err != nil {
 			return err
@@ -50,7 +55,7 @@ func runDev(ctx context.Context) error {
 			return err
 		}
 		defer stop()
-		uiURL = "http://localhost:8233"
+		uiURL = "http://localhost:8233 (or http://127.0.0.1:8233)"
 	}
 	if err := waitForTemporal(ctx, cfg.TemporalAddress); err != nil {
 		return err
@@ -78,7 +83,8 @@ Muster is running. Ctrl-C stops everything started here.
   Temporal Web UI %[2]s   (payloads decoded by the codec server)
   Codec server    http://%[3]s
   Temporal        %[4]s   namespace %[5]s, task queue %[6]s
-  Outbox          %[7]s   (emails land here while MUSTER_SMTP_URL is unset)
+  Outbox          %[7]s   (emails land here while MUSTER_SMTP_URL is unset: open the .txt
+                  copy and follow its link to the development registration page)
   Demo operator   %[8]s / %[9]s
 
 Try:
@@ -119,12 +125,13 @@ func startTemporal(cfg config) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "server", "start-dev",
+	args := append([]string{"server", "start-dev",
 		"--ip", host, "--port", port, "--ui-port", "8233",
 		"--db-filename", filepath.Join(".data", "temporal.db"),
 		"--namespace", cfg.TemporalNamespace,
-		"--ui-codec-endpoint", "http://"+cfg.CodecAddr,
-		"--log-level", "warn")
+		"--ui-codec-endpoint", "http://" + cfg.CodecAddr,
+		"--log-level", "warn"}, workflows.DevServerFlags()...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

@@ -3,6 +3,7 @@
 //	muster serve     the HTTP API, a Temporal worker and the codec server
 //	muster migrate   apply database migrations (as DATABASE_URL's owner role)
 //	muster operator  create an operator account (password from MUSTER_OPERATOR_PASSWORD)
+//	muster temporal-setup  register Muster's search attributes on a Temporal namespace
 //	muster dev       everything for development: Temporal dev server, migrate, demo operator, serve
 package main
 
@@ -21,6 +22,8 @@ commands:
   serve      run the HTTP API, a Temporal worker and the codec server
   migrate    apply database migrations using DATABASE_URL
   operator   create an operator: muster operator <email> (password from MUSTER_OPERATOR_PASSWORD)
+  temporal-setup
+             register Muster's search attributes on TEMPORAL_NAMESPACE of a real cluster
   dev        development: start Temporal (unless TEMPORAL_ADDRESS is set), migrate, seed a demo operator, serve
 
 configuration is read from the environment: see README.md`
@@ -40,6 +43,8 @@ func main() {
 		err = runMigrate(ctx)
 	case "operator":
 		err = runOperator(ctx, os.Args[2:])
+	case "temporal-setup":
+		err = runTemporalSetup(ctx)
 	case "dev":
 		err = runDev(ctx)
 	case "help", "-h", "--help":

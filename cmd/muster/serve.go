@@ -7,18 +7,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 
-	"github.com/muster-cms/muster/activities"
+	"github.com/muster-cms/muster"
 	"github.com/muster-cms/muster/activities/mail"
 	"github.com/muster-cms/muster/db"
-	"github.com/muster-cms/muster/httpapi"
 	"github.com/muster-cms/muster/sim"
 	"github.com/muster-cms/muster/workflows"
 )
@@ -31,27 +31,28 @@ func runServe(ctx context.Context) error {
 	return serve(ctx, cfg, newLogger(cfg.LogLevel), nil)
 }
 
-// serve runs the API, the worker and the codec server until ctx ends.
-// ready, if set, is called once all three are listening.
+// serve runs the API, the worker, the outbox relay and the codec server
+// until ctx ends. ready, if set, is called once they are listening. It
+// starts even while Temporal is down: the API serves, /readyz says
+// degraded, and workflows wait in the outbox until Temporal is back.
 func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) error {
 	pool, err := db.Open(ctx, cfg.AppDatabaseURL)
 	if err != nil {
 		return fmt.Errorf("%w (has `muster migrate` been run? it creates the %s role)", err, db.AppRole)
 	}
 	defer pool.Close()
-	store := db.NewStore(pool, cfg.Sessions, db.WithLoginThrottle(cfg.LoginThrottle))
 
 	codec, err := workflows.NewCodec(cfg.CodecKeyID, cfg.CodecKey)
 	if err != nil {
 		return err
 	}
-	tc, err := client.DialContext(ctx, codec.ClientOptions(client.Options{
+	tc, err := client.NewLazyClient(codec.ClientOptions(client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(logger),
 	}))
 	if err != nil {
-		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+		return fmt.Errorf("Temporal client for %s: %w", cfg.TemporalAddress, err)
 	}
 	defer tc.Close()
 
@@ -65,27 +66,26 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) e
 		logger.Warn("MUSTER_SMTP_URL is not set: emails are written to the outbox, not sent", "outbox", cfg.OutboxDir)
 	}
 
-	w := worker.New(tc, cfg.TaskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: store, Notifier: notifier, PublicURL: cfg.PublicURL})
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	defer w.Stop()
-
-	api, err := httpapi.NewHandler(httpapi.Config{
-		Store:                       store,
-		Engine:                      &workflows.Engine{Client: tc, TaskQueue: cfg.TaskQueue},
-		Logger:                      logger,
-		InvitationWindow:            cfg.InvitationWindow,
+	m, err := muster.New(muster.Config{
+		Pool: pool, Temporal: tc, Namespace: cfg.TemporalNamespace, TaskQueue: cfg.TaskQueue,
+		Notifier: notifier, Programme: cfg.Programme, PublicURL: cfg.PublicURL,
+		Logger:        logger,
+		Sessions:      cfg.Sessions,
+		LoginThrottle: cfg.LoginThrottle, InvitationWindow: cfg.InvitationWindow,
 		TrustedProxies:              cfg.TrustedProxies,
 		RegistrationRequestsPerHour: cfg.RegistrationRate,
+		RegistrationAttemptsPerHour: cfg.RegistrationAttempts,
+		DevPages:                    cfg.DevPages,
 	})
 	if err != nil {
 		return err
 	}
+	m.Start()
+	defer m.Stop()
+
 	servers := []*http.Server{
-		{Addr: cfg.HTTPAddr, Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second},
-		{Addr: cfg.CodecAddr, Handler: workflows.CodecServer(codec, cfg.TemporalUIOrigin), ReadHeaderTimeout: 10 * time.Second},
+		{Addr: cfg.HTTPAddr, Handler: m.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second},
+		{Addr: cfg.CodecAddr, Handler: workflows.CodecServer(codec, cfg.TemporalUIOrigins), ReadHeaderTimeout: 10 * time.Second},
 	}
 	errc := make(chan error, len(servers))
 	for _, s := range servers {
@@ -113,6 +113,37 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) e
 		_ = s.Shutdown(shutdown)
 	}
 	return err
+}
+
+// runTemporalSetup registers Muster's search attributes on the namespace
+// of a real cluster (the dev server gets them from `muster dev`). It needs
+// an administrator's access to the operator service.
+func runTemporalSetup(ctx context.Context) error {
+	cfg, err := loadConfig(false)
+	if err != nil {
+		return err
+	}
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, Logger: quietTemporalLogger{},
+	})
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	defer c.Close()
+	if err := workflows.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace); err != nil {
+		return err
+	}
+	fmt.Printf("namespace %s has Muster's search attributes: %s\n", cfg.TemporalNamespace, strings.Join(searchAttributeNames(), ", "))
+	return nil
+}
+
+func searchAttributeNames() []string {
+	var names []string
+	for name := range workflows.SearchAttributes {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 func runMigrate(ctx context.Context) error {

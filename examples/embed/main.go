@@ -1,6 +1,7 @@
 // Command embed shows how a developer embeds Muster: Muster's HTTP API is
 // mounted under /muster in the embedder's own chi router, and Muster's
-// workflows run on a worker in the same process.
+// workflows and outbox relay run in the same process, wired by muster.New
+// like the muster command itself.
 //
 //	DATABASE_URL=postgres://muster_app@127.0.0.1:5432/muster \
 //	TEMPORAL_ADDRESS=127.0.0.1:7233 MUSTER_CODEC_KEY=$(openssl rand -base64 32) \
@@ -22,13 +23,12 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 
-	"github.com/muster-cms/muster/activities"
+	"github.com/muster-cms/muster"
 	"github.com/muster-cms/muster/activities/mail"
 	"github.com/muster-cms/muster/db"
-	"github.com/muster-cms/muster/httpapi"
 	"github.com/muster-cms/muster/sim"
 	"github.com/muster-cms/muster/workflows"
 )
@@ -36,58 +36,52 @@ import (
 // App is the embedder's application with Muster inside it.
 type App struct {
 	Handler http.Handler
-	worker  worker.Worker
+	Muster  *muster.Muster
 	client  client.Client
 }
 
-// Close stops the worker and closes the Temporal client.
+// Close stops Muster's worker and relay and closes the Temporal client.
 func (a *App) Close() {
-	a.worker.Stop()
+	a.Muster.Stop()
 	a.client.Close()
 }
 
 // Options is what the embedder supplies.
 type Options struct {
-	Store           *db.Store
+	Pool            *pgxpool.Pool
 	TemporalAddress string
 	Codec           *workflows.Codec
 	Notifier        sim.Notifier // any implementation: SMTP, outbox, or the embedder's own
+	Programme       string
 	PublicURL       string
 	TaskQueue       string
 	Logger          *slog.Logger
 }
 
 // NewApp builds the embedder's router with Muster mounted under /muster and
-// starts Muster's worker.
+// starts Muster's worker and relay.
 func NewApp(opts Options) (*App, error) {
-	c, err := client.Dial(opts.Codec.ClientOptions(client.Options{HostPort: opts.TemporalAddress}))
+	c, err := client.NewLazyClient(opts.Codec.ClientOptions(client.Options{HostPort: opts.TemporalAddress}))
 	if err != nil {
 		return nil, err
 	}
-	w := worker.New(c, opts.TaskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: opts.Store, Notifier: opts.Notifier, PublicURL: opts.PublicURL})
-	if err := w.Start(); err != nil {
-		c.Close()
-		return nil, err
-	}
-	api, err := httpapi.NewHandler(httpapi.Config{
-		Store:    opts.Store,
-		Engine:   &workflows.Engine{Client: c, TaskQueue: opts.TaskQueue},
-		Logger:   opts.Logger,
-		BasePath: "/muster",
+	m, err := muster.New(muster.Config{
+		Pool: opts.Pool, Temporal: c, TaskQueue: opts.TaskQueue,
+		Notifier: opts.Notifier, Programme: opts.Programme, PublicURL: opts.PublicURL,
+		Logger: opts.Logger, BasePath: "/muster",
 	})
 	if err != nil {
-		w.Stop()
 		c.Close()
 		return nil, err
 	}
+	m.Start()
 
 	r := chi.NewRouter()
 	r.Get("/", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("Welcome to the careers portal. Muster's API is under /muster.\n"))
 	})
-	r.Mount("/muster", api)
-	return &App{Handler: r, worker: w, client: c}, nil
+	r.Mount("/muster", m.Handler)
+	return &App{Handler: r, Muster: m, client: c}, nil
 }
 
 func main() {
@@ -107,10 +101,11 @@ func main() {
 	}
 	defer pool.Close()
 	app, err := NewApp(Options{
-		Store:           db.NewStore(pool, sim.DefaultSessionPolicy),
+		Pool:            pool,
 		TemporalAddress: os.Getenv("TEMPORAL_ADDRESS"),
 		Codec:           codec,
 		Notifier:        &mail.Outbox{Dir: ".data/outbox", From: "noreply@localhost"},
+		Programme:       "Step into Health",
 		PublicURL:       "http://localhost:3000",
 		TaskQueue:       "embedded-muster",
 		Logger:          slog.Default(),

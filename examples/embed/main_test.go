@@ -17,11 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/muster-cms/muster/activities/mail"
-	"github.com/muster-cms/muster/db"
 	"github.com/muster-cms/muster/internal/testdb"
 	"github.com/muster-cms/muster/internal/testsmtp"
 	"github.com/muster-cms/muster/internal/testtemporal"
-	"github.com/muster-cms/muster/sim"
 	"github.com/muster-cms/muster/workflows"
 )
 
@@ -63,11 +61,8 @@ func TestEmbeddedMuster(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := testdb.New(t)
-	store := db.NewStore(d.App, sim.DefaultSessionPolicy)
-	_, err := store.EnsureOperator(ctx, "op@example.org", "operator password 1", time.Now())
-	require.NoError(t, err)
 	key := make([]byte, 32)
-	_, err = rand.Read(key)
+	_, err := rand.Read(key)
 	require.NoError(t, err)
 	codec, err := workflows.NewCodec("k1", key)
 	require.NoError(t, err)
@@ -76,12 +71,14 @@ func TestEmbeddedMuster(t *testing.T) {
 	require.NoError(t, err)
 
 	app, err := NewApp(Options{
-		Store: store, TemporalAddress: temporalAddr, Codec: codec, Notifier: notifier,
-		PublicURL: "https://portal.example.org", TaskQueue: "embed-test",
+		Pool: d.App, TemporalAddress: temporalAddr, Codec: codec, Notifier: notifier,
+		Programme: "Step into Health", PublicURL: "https://portal.example.org", TaskQueue: "embed-test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	require.NoError(t, err)
 	defer app.Close()
+	_, err = app.Muster.Store.EnsureOperator(ctx, "op@example.org", "operator password 1", time.Now())
+	require.NoError(t, err)
 	srv := httptest.NewServer(app.Handler)
 	defer srv.Close()
 

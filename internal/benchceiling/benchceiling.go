@@ -5,6 +5,8 @@ package benchceiling
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -16,15 +18,28 @@ import (
 	"github.com/muster-cms/muster/sim"
 )
 
-// Login looks up the account, verifies the argon2id hash, records the
-// attempt and creates a session.
+// Login looks up the account, takes the sign-in locks, counts recent
+// failures, records the attempt as pending, verifies the argon2id hash,
+// settles the attempt and creates a session.
 func Login(ctx context.Context, pool *pgxpool.Pool, email, password string, now time.Time) error {
+	subject := sha256.Sum256([]byte(email))
 	var id uuid.UUID
 	var hash string
-	if err := pool.QueryRow(ctx, "SELECT id, password_hash FROM users WHERE email = $1", email).Scan(&id, &hash); err != nil {
+	attempt := uuid.New()
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockSQL, hex.EncodeToString(subject[:]), "127.0.0.1"); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, "SELECT id, password_hash FROM users WHERE email = $1", email).Scan(&id, &hash); err != nil {
+			return err
+		}
+		if _, _, err := recentFailures(ctx, tx, subject[:], now); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "INSERT INTO login_events (id, user_id, subject, outcome, ip, user_agent, occurred_at) VALUES ($1, $2, $3, 'pending', '127.0.0.1', 'bench', $4)", attempt, id, subject[:], now)
 		return err
-	}
-	if _, _, err := recentFailures(ctx, pool, id, now); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	if !db.VerifyPassword(hash, password) {
@@ -35,7 +50,7 @@ func Login(ctx context.Context, pool *pgxpool.Pool, email, password string, now 
 		return err
 	}
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO login_events (id, user_id, outcome, ip, user_agent, occurred_at) VALUES ($1, $2, 'success', '127.0.0.1', 'bench', $3)", uuid.New(), id, now); err != nil {
+		if _, err := tx.Exec(ctx, "UPDATE login_events SET outcome = 'success' WHERE id = $1 AND outcome = 'pending'", attempt); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)", uuid.New(), id, tokenHash, now, now.Add(time.Hour))
@@ -43,52 +58,63 @@ func Login(ctx context.Context, pool *pgxpool.Pool, email, password string, now 
 	})
 }
 
+const lockSQL = "SELECT pg_advisory_xact_lock(1, hashtext($1)), pg_advisory_xact_lock(2, hashtext($2))"
+
 // recentFailures is the sign-in throttle's counts, as the store makes them:
-// failures of the account since its last success and of the address, in
-// the last 15 minutes, up to the default limits.
+// failed or pending attempts for the address tried since its last success,
+// and from the client address, in the last 15 minutes, up to the default
+// limits.
 func recentFailures(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
-}, userID uuid.UUID, now time.Time) (account, address int, err error) {
+}, subject []byte, now time.Time) (account, address int, err error) {
 	err = q.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM (SELECT 1 FROM login_events e WHERE e.user_id = $1 AND e.outcome = 'failure' AND e.occurred_at > $2
-		   AND e.occurred_at > coalesce((SELECT max(occurred_at) FROM login_events WHERE user_id = $1 AND outcome = 'success'), '-infinity') LIMIT 10) a),
-		(SELECT count(*) FROM (SELECT 1 FROM login_events WHERE ip = '127.0.0.1' AND outcome = 'failure' AND occurred_at > $2 LIMIT 50) b)`,
-		userID, now.Add(-15*time.Minute)).Scan(&account, &address)
+		(SELECT count(*) FROM (SELECT 1 FROM login_events e WHERE e.subject = $1 AND e.outcome IN ('failure', 'pending') AND e.occurred_at > $2
+		   AND e.occurred_at > coalesce((SELECT max(occurred_at) FROM login_events WHERE subject = $1 AND outcome = 'success'), '-infinity') LIMIT 10) a),
+		(SELECT count(*) FROM (SELECT 1 FROM login_events WHERE ip = '127.0.0.1' AND outcome IN ('failure', 'pending') AND occurred_at > $2 LIMIT 50) b)`,
+		subject, now.Add(-15*time.Minute)).Scan(&account, &address)
 	return account, address, err
 }
 
-// LoginThrottled is a refused sign-in for a locked account: look it up,
-// count its recent failures and those of the address, record the refusal.
+// LoginThrottled is a refused sign-in for a locked account: take the
+// sign-in locks, look it up, count its recent failures and those of the
+// address, record the refusal.
 func LoginThrottled(ctx context.Context, pool *pgxpool.Pool, email string, now time.Time) error {
+	subject := sha256.Sum256([]byte(email))
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockSQL, hex.EncodeToString(subject[:]), "127.0.0.1"); err != nil {
+			return err
+		}
 		var id uuid.UUID
 		if err := tx.QueryRow(ctx, "SELECT id FROM users WHERE email = $1", email).Scan(&id); err != nil {
 			return err
 		}
-		account, _, err := recentFailures(ctx, tx, id, now)
+		account, _, err := recentFailures(ctx, tx, subject[:], now)
 		if err != nil {
 			return err
 		}
 		if account < 10 {
 			return errors.New("not locked")
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO login_events (id, user_id, outcome, ip, user_agent, occurred_at) VALUES ($1, $2, 'throttled', '127.0.0.1', 'bench', $3)", uuid.New(), id, now)
+		_, err = tx.Exec(ctx, "INSERT INTO login_events (id, user_id, subject, outcome, ip, user_agent, occurred_at) VALUES ($1, $2, $3, 'throttled', '127.0.0.1', 'bench', $4)", uuid.New(), id, subject[:], now)
 		return err
 	})
 }
 
-// Authenticate looks up a session by token hash and touches it.
+// Authenticate looks up a session by token hash (its last-seen time is
+// fresh, so, as in the store, it is not written).
 func Authenticate(ctx context.Context, pool *pgxpool.Pool, token string, now time.Time) error {
 	h := db.HashToken(token)
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		var id uuid.UUID
-		var role string
-		if err := tx.QueryRow(ctx, "SELECT s.id, u.role FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1", h).Scan(&id, &role); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2", now, id)
+	var id uuid.UUID
+	var role string
+	var lastSeen time.Time
+	if err := pool.QueryRow(ctx, "SELECT s.id, u.role, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1", h).Scan(&id, &role, &lastSeen); err != nil {
 		return err
-	})
+	}
+	if now.Sub(lastSeen) < time.Minute {
+		return nil
+	}
+	_, err := pool.Exec(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2", now, id)
+	return err
 }
 
 // Register consumes the token, creates the account with an argon2id hash,
@@ -102,7 +128,8 @@ func Register(ctx context.Context, pool *pgxpool.Pool, token, password string, p
 		var invID, candID uuid.UUID
 		var email string
 		err := tx.QueryRow(ctx, `UPDATE invitations i SET used_at = $1, email = NULL
-			FROM (SELECT id, email FROM invitations WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 FOR UPDATE) old
+			FROM (SELECT p.id, p.email FROM invitations p JOIN invitation_tokens t ON t.invitation_id = p.id
+			      WHERE t.token_hash = $2 AND p.used_at IS NULL AND p.expires_at > $1 FOR UPDATE OF p) old
 			WHERE i.id = old.id RETURNING i.id, i.candidate_id, old.email`, now, db.HashToken(token)).Scan(&invID, &candID, &email)
 		if err != nil {
 			return err

@@ -17,26 +17,25 @@ import (
 
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
+	tlog "go.temporal.io/sdk/log"
 
-	"github.com/muster-cms/muster/activities"
+	"github.com/muster-cms/muster"
 	"github.com/muster-cms/muster/activities/mail"
 	"github.com/muster-cms/muster/db"
-	"github.com/muster-cms/muster/httpapi"
 	"github.com/muster-cms/muster/internal/testdb"
 	"github.com/muster-cms/muster/internal/testsmtp"
-	"github.com/muster-cms/muster/sim"
 	"github.com/muster-cms/muster/workflows"
 )
 
 // Stack is one test's running engine.
 type Stack struct {
 	DB       *testdb.DB
+	Muster   *muster.Muster
 	Store    *db.Store
 	SMTP     *testsmtp.Server
 	Temporal client.Client
-	Engine   *workflows.Engine
 	Codec    *workflows.Codec
+	Queue    string // the task queue of this stack's worker
 	URL      string
 }
 
@@ -46,18 +45,13 @@ const (
 	OperatorPassword = "operator password 1"
 )
 
-// Option changes the API's configuration before the stack starts it.
-type Option func(*httpapi.Config)
+// Option changes the stack's configuration before it starts.
+type Option func(*muster.Config)
 
 // New starts a stack against the dev server at temporalHostPort.
 func New(t testing.TB, temporalHostPort string, opts ...Option) *Stack {
 	t.Helper()
-	ctx := context.Background()
 	s := &Stack{DB: testdb.New(t), SMTP: testsmtp.Start(t)}
-	s.Store = db.NewStore(s.DB.App, sim.DefaultSessionPolicy)
-	if _, err := s.Store.EnsureOperator(ctx, OperatorEmail, OperatorPassword, timeNow()); err != nil {
-		t.Fatalf("seed operator: %v", err)
-	}
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		t.Fatal(err)
@@ -67,35 +61,41 @@ func New(t testing.TB, temporalHostPort string, opts ...Option) *Stack {
 		t.Fatal(err)
 	}
 	s.Codec = codec
-	c, err := client.Dial(codec.ClientOptions(client.Options{HostPort: temporalHostPort, Logger: quietLogger()}))
+	// Lazy, so a test may start the stack before its Temporal is up.
+	c, err := client.NewLazyClient(codec.ClientOptions(client.Options{HostPort: temporalHostPort, Logger: quietTemporal()}))
 	if err != nil {
-		t.Fatalf("connect to Temporal at %s: %v", temporalHostPort, err)
+		t.Fatalf("Temporal client for %s: %v", temporalHostPort, err)
 	}
 	t.Cleanup(c.Close)
 	s.Temporal = c
-	queue := "test-" + uuid.NewString()
+	s.Queue = "test-" + uuid.NewString()
 	smtpN, err := mail.NewSMTP("smtp://"+s.SMTP.Addr, "Step into Health <noreply@example.org>")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(c, queue, worker.Options{})
-	// No gap between resent links, so tests need not wait ten minutes; the
-	// gap itself is tested in db.
-	workflows.Register(w, &activities.Activities{Store: s.Store, Notifier: smtpN, PublicURL: "https://muster.example.org", ResendGap: time.Nanosecond})
-	if err := w.Start(); err != nil {
-		t.Fatalf("start worker: %v", err)
+	cfg := muster.Config{
+		Pool: s.DB.App, Temporal: c, TaskQueue: s.Queue, Notifier: smtpN,
+		Programme: "Step into Health", PublicURL: "https://muster.example.org",
+		Logger: quietLogger(),
+		// No gap between resent links, so tests need not wait ten
+		// minutes; the gap itself is tested in db and activities.
+		ResendGap:     time.Nanosecond,
+		RelayInterval: 50 * time.Millisecond,
 	}
-	t.Cleanup(w.Stop)
-	s.Engine = &workflows.Engine{Client: c, TaskQueue: queue}
-	cfg := httpapi.Config{Store: s.Store, Engine: s.Engine, Logger: quietLogger()}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h, err := httpapi.NewHandler(cfg)
+	m, err := muster.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	s.Muster, s.Store = m, m.Store
+	if _, err := s.Store.EnsureOperator(context.Background(), OperatorEmail, OperatorPassword, time.Now()); err != nil {
+		t.Fatalf("seed operator: %v", err)
+	}
+	m.Start()
+	t.Cleanup(m.Stop)
+	srv := httptest.NewServer(m.Handler)
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL
 	return s
@@ -192,4 +192,8 @@ func Registration(token string) map[string]any {
 
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func quietTemporal() tlog.Logger {
+	return tlog.NewStructuredLogger(quietLogger())
 }

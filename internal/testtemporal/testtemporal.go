@@ -9,7 +9,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
+
+	"github.com/muster-cms/muster/workflows"
 )
 
 // BinaryPath finds the Temporal CLI: $MUSTER_TEMPORAL_BIN, or bin/temporal
@@ -38,9 +41,14 @@ func BinaryPath() (string, error) {
 	}
 }
 
-// Start starts a dev server on free ports with in-memory persistence. The
-// caller stops it. It returns an error saying why when it cannot start.
-func Start() (*testsuite.DevServer, error) {
+// Start starts a dev server on free ports with in-memory persistence and
+// Muster's search attributes. The caller stops it. It returns an error
+// saying why when it cannot start.
+func Start() (*testsuite.DevServer, error) { return StartOn("") }
+
+// StartOn is Start on hostPort ("" for a free port): a test can start
+// Temporal where a client has been waiting for it.
+func StartOn(hostPort string) (*testsuite.DevServer, error) {
 	path, err := BinaryPath()
 	if err != nil {
 		return nil, err
@@ -48,10 +56,12 @@ func Start() (*testsuite.DevServer, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath: path,
-		LogLevel:     "error",
-		Stdout:       os.Stderr,
-		Stderr:       os.Stderr,
+		ExistingPath:  path,
+		ClientOptions: &client.Options{HostPort: hostPort},
+		LogLevel:      "error",
+		Stdout:        os.Stderr,
+		Stderr:        os.Stderr,
+		ExtraArgs:     workflows.DevServerFlags(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start Temporal dev server from %s: %w", path, err)

@@ -16,8 +16,9 @@ const invitationConsume = `-- name: InvitationConsume :one
 UPDATE invitations i SET used_at = $1::timestamptz, email = NULL
 FROM (
     SELECT p.id, p.email FROM invitations p
-    WHERE p.token_hash = $2 AND p.used_at IS NULL AND p.expires_at > $1::timestamptz
-    FOR UPDATE
+    JOIN invitation_tokens t ON t.invitation_id = p.id
+    WHERE t.token_hash = $2 AND p.used_at IS NULL AND p.expires_at > $1::timestamptz
+    FOR UPDATE OF p
 ) old
 WHERE i.id = old.id
 RETURNING i.id, i.candidate_id, i.kind, old.email::text AS email
@@ -35,8 +36,9 @@ type InvitationConsumeRow struct {
 	Email       string
 }
 
-// Marks the link used and wipes the address from the invitation, returning
-// the address as it was so the account can be created with it.
+// Marks the invitation used and wipes the address from it, returning the
+// address as it was so the account can be created with it. Any of the
+// invitation's links will do.
 func (q *Queries) InvitationConsume(ctx context.Context, db DBTX, arg InvitationConsumeParams) (InvitationConsumeRow, error) {
 	row := db.QueryRow(ctx, invitationConsume, arg.Now, arg.TokenHash)
 	var i InvitationConsumeRow
@@ -77,30 +79,21 @@ func (q *Queries) InvitationCreate(ctx context.Context, db DBTX, arg InvitationC
 	return err
 }
 
-const invitationGet = `-- name: InvitationGet :one
-SELECT id, candidate_id, kind, email, token_hash, invited_by, created_at, expires_at, sent_at, used_at FROM invitations WHERE id = $1
+const invitationEverSent = `-- name: InvitationEverSent :one
+SELECT EXISTS (SELECT 1 FROM invitation_tokens WHERE invitation_id = $1 AND sent_at IS NOT NULL)
 `
 
-func (q *Queries) InvitationGet(ctx context.Context, db DBTX, id uuid.UUID) (Invitation, error) {
-	row := db.QueryRow(ctx, invitationGet, id)
-	var i Invitation
-	err := row.Scan(
-		&i.ID,
-		&i.CandidateID,
-		&i.Kind,
-		&i.Email,
-		&i.TokenHash,
-		&i.InvitedBy,
-		&i.CreatedAt,
-		&i.ExpiresAt,
-		&i.SentAt,
-		&i.UsedAt,
-	)
-	return i, err
+func (q *Queries) InvitationEverSent(ctx context.Context, db DBTX, invitationID uuid.UUID) (bool, error) {
+	row := db.QueryRow(ctx, invitationEverSent, invitationID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const invitationGetByTokenHash = `-- name: InvitationGetByTokenHash :one
-SELECT id, candidate_id, kind, email, token_hash, invited_by, created_at, expires_at, sent_at, used_at FROM invitations WHERE token_hash = $1
+SELECT i.id, i.candidate_id, i.kind, i.email, i.invited_by, i.created_at, i.expires_at, i.used_at FROM invitations i
+JOIN invitation_tokens t ON t.invitation_id = i.id
+WHERE t.token_hash = $1
 `
 
 func (q *Queries) InvitationGetByTokenHash(ctx context.Context, db DBTX, tokenHash []byte) (Invitation, error) {
@@ -111,18 +104,16 @@ func (q *Queries) InvitationGetByTokenHash(ctx context.Context, db DBTX, tokenHa
 		&i.CandidateID,
 		&i.Kind,
 		&i.Email,
-		&i.TokenHash,
 		&i.InvitedBy,
 		&i.CreatedAt,
 		&i.ExpiresAt,
-		&i.SentAt,
 		&i.UsedAt,
 	)
 	return i, err
 }
 
 const invitationGetForUpdate = `-- name: InvitationGetForUpdate :one
-SELECT id, candidate_id, kind, email, token_hash, invited_by, created_at, expires_at, sent_at, used_at FROM invitations WHERE id = $1 FOR UPDATE
+SELECT id, candidate_id, kind, email, invited_by, created_at, expires_at, used_at FROM invitations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) InvitationGetForUpdate(ctx context.Context, db DBTX, id uuid.UUID) (Invitation, error) {
@@ -133,28 +124,25 @@ func (q *Queries) InvitationGetForUpdate(ctx context.Context, db DBTX, id uuid.U
 		&i.CandidateID,
 		&i.Kind,
 		&i.Email,
-		&i.TokenHash,
 		&i.InvitedBy,
 		&i.CreatedAt,
 		&i.ExpiresAt,
-		&i.SentAt,
 		&i.UsedAt,
 	)
 	return i, err
 }
 
-const invitationMarkSent = `-- name: InvitationMarkSent :exec
-UPDATE invitations SET sent_at = $1::timestamptz WHERE id = $2 AND sent_at IS NULL
+const invitationLastSent = `-- name: InvitationLastSent :one
+SELECT sent_at FROM invitation_tokens
+WHERE invitation_id = $1 AND sent_at IS NOT NULL
+ORDER BY sent_at DESC LIMIT 1
 `
 
-type InvitationMarkSentParams struct {
-	Now time.Time
-	ID  uuid.UUID
-}
-
-func (q *Queries) InvitationMarkSent(ctx context.Context, db DBTX, arg InvitationMarkSentParams) error {
-	_, err := db.Exec(ctx, invitationMarkSent, arg.Now, arg.ID)
-	return err
+func (q *Queries) InvitationLastSent(ctx context.Context, db DBTX, invitationID uuid.UUID) (*time.Time, error) {
+	row := db.QueryRow(ctx, invitationLastSent, invitationID)
+	var sent_at *time.Time
+	err := row.Scan(&sent_at)
+	return sent_at, err
 }
 
 const invitationPendingByEmail = `-- name: InvitationPendingByEmail :one
@@ -168,20 +156,58 @@ func (q *Queries) InvitationPendingByEmail(ctx context.Context, db DBTX, email *
 	return id, err
 }
 
-const invitationReplaceToken = `-- name: InvitationReplaceToken :execrows
-UPDATE invitations SET token_hash = $1, sent_at = NULL
-WHERE id = $2 AND used_at IS NULL
+const invitationTokenCreate = `-- name: InvitationTokenCreate :one
+INSERT INTO invitation_tokens (token_hash, invitation_id, generation, created_at)
+SELECT $1, $2, coalesce(max(t.generation), 0) + 1, $3
+FROM invitation_tokens t WHERE t.invitation_id = $2
+RETURNING generation
 `
 
-type InvitationReplaceTokenParams struct {
-	TokenHash []byte
-	ID        uuid.UUID
+type InvitationTokenCreateParams struct {
+	TokenHash    []byte
+	InvitationID uuid.UUID
+	Now          time.Time
 }
 
-// A new link for an unused invitation; the old one stops working and the
-// new one is not yet sent.
-func (q *Queries) InvitationReplaceToken(ctx context.Context, db DBTX, arg InvitationReplaceTokenParams) (int64, error) {
-	result, err := db.Exec(ctx, invitationReplaceToken, arg.TokenHash, arg.ID)
+// A new link for the invitation, one generation after the newest. The
+// caller holds the invitation's row lock.
+func (q *Queries) InvitationTokenCreate(ctx context.Context, db DBTX, arg InvitationTokenCreateParams) (int32, error) {
+	row := db.QueryRow(ctx, invitationTokenCreate, arg.TokenHash, arg.InvitationID, arg.Now)
+	var generation int32
+	err := row.Scan(&generation)
+	return generation, err
+}
+
+const invitationTokenMarkSent = `-- name: InvitationTokenMarkSent :exec
+UPDATE invitation_tokens SET sent_at = $1::timestamptz
+WHERE invitation_id = $2 AND generation = $3 AND sent_at IS NULL
+`
+
+type InvitationTokenMarkSentParams struct {
+	Now          time.Time
+	InvitationID uuid.UUID
+	Generation   int32
+}
+
+func (q *Queries) InvitationTokenMarkSent(ctx context.Context, db DBTX, arg InvitationTokenMarkSentParams) error {
+	_, err := db.Exec(ctx, invitationTokenMarkSent, arg.Now, arg.InvitationID, arg.Generation)
+	return err
+}
+
+const invitationTokenPrune = `-- name: InvitationTokenPrune :execrows
+DELETE FROM invitation_tokens
+WHERE invitation_id = $1 AND generation <= $2
+`
+
+type InvitationTokenPruneParams struct {
+	InvitationID      uuid.UUID
+	ThroughGeneration int32
+}
+
+// Keeps the newest links of an invitation; older ones stop working only
+// once several newer ones have been sent.
+func (q *Queries) InvitationTokenPrune(ctx context.Context, db DBTX, arg InvitationTokenPruneParams) (int64, error) {
+	result, err := db.Exec(ctx, invitationTokenPrune, arg.InvitationID, arg.ThroughGeneration)
 	if err != nil {
 		return 0, err
 	}

@@ -13,13 +13,14 @@ import (
 )
 
 const loginEventCreate = `-- name: LoginEventCreate :exec
-INSERT INTO login_events (id, user_id, outcome, ip, user_agent, occurred_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO login_events (id, user_id, subject, outcome, ip, user_agent, occurred_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 `
 
 type LoginEventCreateParams struct {
 	ID        uuid.UUID
 	UserID    *uuid.UUID
+	Subject   []byte
 	Outcome   string
 	Ip        string
 	UserAgent string
@@ -30,6 +31,7 @@ func (q *Queries) LoginEventCreate(ctx context.Context, db DBTX, arg LoginEventC
 	_, err := db.Exec(ctx, loginEventCreate,
 		arg.ID,
 		arg.UserID,
+		arg.Subject,
 		arg.Outcome,
 		arg.Ip,
 		arg.UserAgent,
@@ -39,7 +41,7 @@ func (q *Queries) LoginEventCreate(ctx context.Context, db DBTX, arg LoginEventC
 }
 
 const loginEventListForUser = `-- name: LoginEventListForUser :many
-SELECT id, user_id, outcome, ip, user_agent, occurred_at FROM login_events WHERE user_id = $1
+SELECT id, user_id, outcome, ip, user_agent, occurred_at, subject FROM login_events WHERE user_id = $1
 ORDER BY occurred_at DESC LIMIT $2
 `
 
@@ -64,6 +66,7 @@ func (q *Queries) LoginEventListForUser(ctx context.Context, db DBTX, arg LoginE
 			&i.Ip,
 			&i.UserAgent,
 			&i.OccurredAt,
+			&i.Subject,
 		); err != nil {
 			return nil, err
 		}
@@ -75,24 +78,39 @@ func (q *Queries) LoginEventListForUser(ctx context.Context, db DBTX, arg LoginE
 	return items, nil
 }
 
-const loginFailuresForUser = `-- name: LoginFailuresForUser :many
+const loginEventSettle = `-- name: LoginEventSettle :exec
+UPDATE login_events SET outcome = $1 WHERE id = $2 AND outcome = 'pending'
+`
+
+type LoginEventSettleParams struct {
+	Outcome string
+	ID      uuid.UUID
+}
+
+// A pending attempt, once its password has been checked.
+func (q *Queries) LoginEventSettle(ctx context.Context, db DBTX, arg LoginEventSettleParams) error {
+	_, err := db.Exec(ctx, loginEventSettle, arg.Outcome, arg.ID)
+	return err
+}
+
+const loginFailuresForSubject = `-- name: LoginFailuresForSubject :many
 SELECT e.occurred_at FROM login_events e
-WHERE e.user_id = $1 AND e.outcome = 'failure' AND e.occurred_at > $2
+WHERE e.subject = $1 AND e.outcome IN ('failure', 'pending') AND e.occurred_at > $2
   AND e.occurred_at > coalesce((SELECT max(l.occurred_at) FROM login_events l
-                              WHERE l.user_id = $1 AND l.outcome = 'success'), '-infinity')
+                              WHERE l.subject = $1 AND l.outcome = 'success'), '-infinity')
 ORDER BY e.occurred_at DESC LIMIT $3
 `
 
-type LoginFailuresForUserParams struct {
-	UserID  *uuid.UUID
+type LoginFailuresForSubjectParams struct {
+	Subject []byte
 	Since   time.Time
 	MaxRows int32
 }
 
-// The newest failures of one account inside the window and after its last
-// successful sign-in, newest first.
-func (q *Queries) LoginFailuresForUser(ctx context.Context, db DBTX, arg LoginFailuresForUserParams) ([]time.Time, error) {
-	rows, err := db.Query(ctx, loginFailuresForUser, arg.UserID, arg.Since, arg.MaxRows)
+// The newest failed or still-pending attempts for one address tried, inside
+// the window and after its last successful sign-in, newest first.
+func (q *Queries) LoginFailuresForSubject(ctx context.Context, db DBTX, arg LoginFailuresForSubjectParams) ([]time.Time, error) {
+	rows, err := db.Query(ctx, loginFailuresForSubject, arg.Subject, arg.Since, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +131,7 @@ func (q *Queries) LoginFailuresForUser(ctx context.Context, db DBTX, arg LoginFa
 
 const loginFailuresFromIP = `-- name: LoginFailuresFromIP :many
 SELECT occurred_at FROM login_events
-WHERE ip = $1 AND outcome = 'failure' AND occurred_at > $2
+WHERE ip = $1 AND outcome IN ('failure', 'pending') AND occurred_at > $2
 ORDER BY occurred_at DESC LIMIT $3
 `
 
@@ -123,7 +141,8 @@ type LoginFailuresFromIPParams struct {
 	MaxRows int32
 }
 
-// The newest failures from one address inside the window, newest first.
+// The newest failed or still-pending attempts from one address, inside the
+// window, newest first.
 func (q *Queries) LoginFailuresFromIP(ctx context.Context, db DBTX, arg LoginFailuresFromIPParams) ([]time.Time, error) {
 	rows, err := db.Query(ctx, loginFailuresFromIP, arg.Ip, arg.Since, arg.MaxRows)
 	if err != nil {
@@ -142,4 +161,21 @@ func (q *Queries) LoginFailuresFromIP(ctx context.Context, db DBTX, arg LoginFai
 		return nil, err
 	}
 	return items, nil
+}
+
+const loginThrottleLock = `-- name: LoginThrottleLock :exec
+SELECT pg_advisory_xact_lock(1, hashtext($1::text)), pg_advisory_xact_lock(2, hashtext($2::text))
+`
+
+type LoginThrottleLockParams struct {
+	SubjectKey string
+	Ip         string
+}
+
+// Serialises sign-in attempts for one address tried and from one client
+// address until the transaction ends, so their counts cannot race. Two key
+// spaces, taken always in the same order, so they cannot deadlock.
+func (q *Queries) LoginThrottleLock(ctx context.Context, db DBTX, arg LoginThrottleLockParams) error {
+	_, err := db.Exec(ctx, loginThrottleLock, arg.SubjectKey, arg.Ip)
+	return err
 }

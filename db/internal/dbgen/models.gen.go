@@ -93,8 +93,6 @@ type Invitation struct {
 	Kind string
 	// class=contact; category=invitation
 	Email *string
-	// class=credential; category=invitation
-	TokenHash []byte
 	// class=operational; category=invitation
 	InvitedBy *uuid.UUID
 	// class=operational; category=invitation
@@ -102,9 +100,21 @@ type Invitation struct {
 	// class=operational; category=invitation
 	ExpiresAt time.Time
 	// class=operational; category=invitation
-	SentAt *time.Time
-	// class=operational; category=invitation
 	UsedAt *time.Time
+}
+
+// Registration links, stored only as the SHA-256 of their token; one per email sent for an invitation.
+type InvitationToken struct {
+	// class=credential; category=invitation
+	TokenHash []byte
+	// class=operational; category=invitation
+	InvitationID uuid.UUID
+	// class=operational; category=invitation
+	Generation int32
+	// class=operational; category=invitation
+	CreatedAt time.Time
+	// class=operational; category=invitation
+	SentAt *time.Time
 }
 
 // Append-only: every state change of a candidate journey, written in the transaction that made it.
@@ -139,6 +149,24 @@ type LoginEvent struct {
 	UserAgent string
 	// class=operational; category=login_record
 	OccurredAt time.Time
+	// class=identifying; category=login_record
+	Subject []byte
+}
+
+// Requests for a registration link; the address is wiped when the request is handled.
+type RegistrationRequest struct {
+	// class=operational; category=request
+	ID uuid.UUID
+	// class=contact; category=request
+	Email *string
+	// class=operational; category=request
+	RequestedAt time.Time
+	// class=operational; category=request
+	HandledAt *time.Time
+	// class=operational; category=request
+	Outcome *string
+	// class=operational; category=request
+	InvitationID *uuid.UUID
 }
 
 // Signed-in sessions; the bearer token is stored only as its SHA-256.
@@ -171,4 +199,28 @@ type User struct {
 	CreatedAt time.Time
 	// class=operational; category=account
 	UpdatedAt time.Time
+}
+
+// Workflow starts and signals caused by committed changes, waiting for the relay; IDs only.
+type WorkflowOutbox struct {
+	// class=operational; category=outbox
+	ID int64
+	// class=operational; category=outbox
+	WorkflowID string
+	// class=operational; category=outbox
+	Workflow *string
+	// class=operational; category=outbox
+	Signal *string
+	// class=operational; category=outbox
+	Args []byte
+	// class=operational; category=outbox
+	CreatedAt time.Time
+	// class=operational; category=outbox
+	Attempts int32
+	// class=operational; category=outbox
+	NextAttemptAt time.Time
+	// class=operational; category=outbox
+	LastError *string
+	// class=operational; category=outbox
+	DeliveredAt *time.Time
 }

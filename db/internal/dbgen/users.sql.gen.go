@@ -13,23 +13,26 @@ import (
 )
 
 const contextSet = `-- name: ContextSet :exec
-SELECT set_config('app.role', $1::text, true), set_config('app.user_id', $2::text, true)
+SELECT set_config('app.role', $1::text, true),
+       set_config('app.user_id', $2::text, true),
+       set_config('app.credential', $3::text, true)
 `
 
 type ContextSetParams struct {
-	Role   string
-	UserID string
+	Role       string
+	UserID     string
+	Credential string
 }
 
+// The row-level security context of one transaction: who is acting.
 func (q *Queries) ContextSet(ctx context.Context, db DBTX, arg ContextSetParams) error {
-	_, err := db.Exec(ctx, contextSet, arg.Role, arg.UserID)
+	_, err := db.Exec(ctx, contextSet, arg.Role, arg.UserID, arg.Credential)
 	return err
 }
 
-const userCreate = `-- name: UserCreate :one
+const userCreate = `-- name: UserCreate :exec
 INSERT INTO users (id, role, email, password_hash, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $5)
-RETURNING id, role, email, password_hash, created_at, updated_at
 `
 
 type UserCreateParams struct {
@@ -40,24 +43,15 @@ type UserCreateParams struct {
 	Now          time.Time
 }
 
-func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams) (User, error) {
-	row := db.QueryRow(ctx, userCreate,
+func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams) error {
+	_, err := db.Exec(ctx, userCreate,
 		arg.ID,
 		arg.Role,
 		arg.Email,
 		arg.PasswordHash,
 		arg.Now,
 	)
-	var i User
-	err := row.Scan(
-		&i.ID,
-		&i.Role,
-		&i.Email,
-		&i.PasswordHash,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
+	return err
 }
 
 const userEmailExists = `-- name: UserEmailExists :one

@@ -1,0 +1,299 @@
+package db
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/muster-cms/muster/db/internal/dbgen"
+	"github.com/muster-cms/muster/sim"
+)
+
+// Accounts and sessions: sign-in with its throttle, bearer-token
+// authentication, sign-out, and the operator accounts the command line
+// creates.
+
+// LoginAttempt is one sign-in try with where it came from.
+type LoginAttempt struct {
+	Email     string
+	Password  string
+	IP        string
+	UserAgent string
+	Now       time.Time
+}
+
+// LoginResult is a new session and its bearer token, which is returned
+// once and never stored.
+type LoginResult struct {
+	Token   string
+	Session sim.Session
+	User    sim.User
+}
+
+var errBadCredentials = sim.Errorf(sim.EUNAUTHORIZED, "email or password is incorrect")
+
+// Bounds on what a client can make us store about an attempt.
+const (
+	maxUserAgent = 512
+	maxIP        = 64
+)
+
+func userFromInternal(u dbgen.User) sim.User {
+	return sim.User{ID: u.ID.String(), Role: sim.Role(u.Role), Email: u.Email}
+}
+
+func sessionFromInternal(r dbgen.SessionGetByTokenHashRow) sim.Session {
+	return sim.Session{
+		ID: r.ID.String(), UserID: r.UserID.String(), Role: sim.Role(r.Role),
+		CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, ExpiresAt: r.ExpiresAt,
+	}
+}
+
+// loginSubject is what sign-in attempts are counted by: the SHA-256 of the
+// address as tried, whether or not an account has it, so that an unknown
+// address is throttled exactly like a known one.
+func loginSubject(raw string) []byte {
+	addr, err := sim.NormalizeEmail(raw)
+	if err != nil {
+		addr = strings.ToLower(strings.TrimSpace(raw))
+	}
+	sum := sha256.Sum256([]byte(addr))
+	return sum[:]
+}
+
+// Login checks an email and password and opens a new session with a fresh
+// token. Every attempt is recorded with its time, outcome, IP and user
+// agent (cleaned of bytes that cannot be stored). An unknown email and a
+// wrong password give the same EUNAUTHORIZED error after the same work.
+// Too many recent failures for the address tried, known or not, or from
+// the client's address (see sim.LoginThrottle) give ETHROTTLED without
+// checking the password, recorded as "throttled". An attempt is recorded
+// as pending, and counts as a failure, from before its password is checked
+// until it is settled, with attempts for the same address serialised while
+// they are counted: so however many arrive at once, no more than the limit
+// are ever checked. An attempt that cannot get a hashing slot before ctx
+// ends changes nothing.
+func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) {
+	a.UserAgent = sim.CleanHeader(a.UserAgent, maxUserAgent)
+	a.IP = sim.CleanHeader(a.IP, maxIP)
+	email, emailErr := sim.NormalizeEmail(a.Email)
+	subject := loginSubject(a.Email)
+	var res LoginResult
+	err := s.withHashSlot(ctx, func() error {
+		var (
+			user     dbgen.User
+			found    bool
+			throttle error
+		)
+		attempt := dbgen.LoginEventCreateParams{
+			ID: uuid.New(), Subject: subject, Outcome: "pending", Ip: a.IP, UserAgent: a.UserAgent, Now: a.Now,
+		}
+		// The sign-in check is the engine's work (sim.System): nobody is
+		// signed in yet, and it must find the account by its address.
+		err := s.InTx(ctx, sim.System, func(tx *Tx) error {
+			if err := tx.q.LoginThrottleLock(ctx, tx.tx, dbgen.LoginThrottleLockParams{
+				SubjectKey: hex.EncodeToString(subject), Ip: a.IP,
+			}); err != nil {
+				return fmt.Errorf("lock sign-in counts: %w", err)
+			}
+			if emailErr == nil {
+				u, err := tx.q.UserGetByEmail(ctx, tx.tx, email)
+				switch err = interpretError(err); {
+				case err == nil:
+					user, found = u, true
+					attempt.UserID = &u.ID
+				case !notFound(err):
+					return fmt.Errorf("load user: %w", err)
+				}
+			}
+			since := a.Now.Add(-s.throttle.Window)
+			subjectFailures, err := tx.q.LoginFailuresForSubject(ctx, tx.tx, dbgen.LoginFailuresForSubjectParams{
+				Subject: subject, Since: since, MaxRows: int32(s.throttle.MaxAccountFailures),
+			})
+			if err != nil {
+				return fmt.Errorf("count account failures: %w", err)
+			}
+			ipFailures, err := tx.q.LoginFailuresFromIP(ctx, tx.tx, dbgen.LoginFailuresFromIPParams{
+				Ip: a.IP, Since: since, MaxRows: int32(s.throttle.MaxIPFailures),
+			})
+			if err != nil {
+				return fmt.Errorf("count address failures: %w", err)
+			}
+			if throttle = s.throttle.Check(a.Now, subjectFailures, ipFailures); throttle != nil {
+				attempt.Outcome = "throttled"
+			}
+			if err := tx.q.LoginEventCreate(ctx, tx.tx, attempt); err != nil {
+				return fmt.Errorf("record login: %w", interpretError(err))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if throttle != nil {
+			return throttle
+		}
+
+		hash := dummyHash
+		if found {
+			hash = user.PasswordHash
+		}
+		ok := VerifyPassword(hash, a.Password) && found
+
+		// Still the sign-in check: settling the attempt and, if it
+		// succeeded, opening the session it asked for.
+		err = s.InTx(ctx, sim.System, func(tx *Tx) error {
+			outcome := "failure"
+			if ok {
+				outcome = "success"
+			}
+			if err := tx.q.LoginEventSettle(ctx, tx.tx, dbgen.LoginEventSettleParams{ID: attempt.ID, Outcome: outcome}); err != nil {
+				return fmt.Errorf("record login: %w", err)
+			}
+			if !ok {
+				return nil
+			}
+			var err error
+			res, err = tx.sessionOpen(ctx, user, a.Now)
+			return err
+		})
+		if err == nil && !ok {
+			return errBadCredentials
+		}
+		return err
+	})
+	if err != nil {
+		return LoginResult{}, err
+	}
+	return res, nil
+}
+
+// sessionOpen clears the user's abandoned sessions and opens a new one.
+func (tx *Tx) sessionOpen(ctx context.Context, user dbgen.User, now time.Time) (LoginResult, error) {
+	policy := tx.store.sessions
+	// Sessions abandoned without signing out are cleared at the next
+	// sign-in, so they do not pile up for active accounts.
+	if _, err := tx.q.SessionDeleteExpiredForUser(ctx, tx.tx, dbgen.SessionDeleteExpiredForUserParams{
+		UserID: user.ID, Now: now, IdleBefore: now.Add(-policy.Idle),
+	}); err != nil {
+		return LoginResult{}, fmt.Errorf("clear expired sessions: %w", err)
+	}
+	token, tokenHash, err := NewToken()
+	if err != nil {
+		return LoginResult{}, err
+	}
+	sess := sim.Session{
+		ID: uuid.NewString(), UserID: user.ID.String(), Role: sim.Role(user.Role),
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(policy.Absolute),
+	}
+	if err := tx.q.SessionCreate(ctx, tx.tx, dbgen.SessionCreateParams{
+		ID: uuid.MustParse(sess.ID), UserID: user.ID, TokenHash: tokenHash, Now: now, ExpiresAt: sess.ExpiresAt,
+	}); err != nil {
+		return LoginResult{}, fmt.Errorf("create session: %w", err)
+	}
+	return LoginResult{Token: token, Session: sess, User: userFromInternal(user)}, nil
+}
+
+var errSessionInvalid = sim.Errorf(sim.EUNAUTHORIZED, "your session has expired or is not valid: sign in again")
+
+// Authenticate returns the live session a bearer token belongs to. It
+// runs as an anonymous actor presenting the token, so row-level security
+// shows it that session and nothing else. Its last-seen time is written at
+// most once per sim.SessionTouchEvery. EUNAUTHORIZED when the token is
+// unknown or the session has passed its idle or absolute expiry (the
+// session is then deleted).
+func (s *Store) Authenticate(ctx context.Context, token string, now time.Time) (sim.Session, error) {
+	if !wellFormedToken(token) {
+		return sim.Session{}, errSessionInvalid
+	}
+	var (
+		sess    sim.Session
+		expired bool
+	)
+	err := s.InTx(ctx, sim.Presenting(HashToken(token)), func(tx *Tx) error {
+		row, err := tx.q.SessionGetByTokenHash(ctx, tx.tx, HashToken(token))
+		if err = interpretError(err); notFound(err) {
+			return errSessionInvalid
+		} else if err != nil {
+			return fmt.Errorf("load session: %w", err)
+		}
+		sess = sessionFromInternal(row)
+		if !s.sessions.Alive(sess, now) {
+			if err := tx.q.SessionDelete(ctx, tx.tx, row.ID); err != nil {
+				return fmt.Errorf("delete expired session: %w", err)
+			}
+			expired = true // return nil so that the deletion commits
+			return nil
+		}
+		if s.sessions.NeedsTouch(sess, now) {
+			if err := tx.q.SessionTouch(ctx, tx.tx, dbgen.SessionTouchParams{ID: row.ID, Now: now}); err != nil {
+				return fmt.Errorf("touch session: %w", err)
+			}
+			sess.LastSeenAt = now
+		}
+		return nil
+	})
+	if err != nil {
+		return sim.Session{}, err
+	}
+	if expired {
+		return sim.Session{}, errSessionInvalid
+	}
+	return sess, nil
+}
+
+// SessionEnd signs the actor out of session sessionID. It is idempotent.
+func (tx *Tx) SessionEnd(ctx context.Context, sessionID string) error {
+	if err := tx.authorize(sim.PermEndSession); err != nil {
+		return err
+	}
+	id, err := parseID("session_id", sessionID)
+	if err != nil {
+		return err
+	}
+	if err := tx.q.SessionDelete(ctx, tx.tx, id); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// EnsureOperator creates an operator account with the given email and
+// password unless an account with that email exists. It reports whether it
+// created one. EINVALID for a bad email or password.
+func (s *Store) EnsureOperator(ctx context.Context, email, password string, now time.Time) (bool, error) {
+	email, err := sim.NormalizeEmail(email)
+	if err != nil {
+		return false, err
+	}
+	if err := sim.ValidatePassword(password); err != nil {
+		return false, err
+	}
+	hash, err := s.hashPassword(ctx, password)
+	if err != nil {
+		return false, err
+	}
+	created := false
+	// Creating an operator is the command line's work, done by whoever
+	// holds the database's credentials: there is no operator yet to act
+	// as, so it runs as the engine (sim.System).
+	err = s.InTx(ctx, sim.System, func(tx *Tx) error {
+		if known, err := tx.q.UserEmailExists(ctx, tx.tx, email); err != nil {
+			return fmt.Errorf("check user email: %w", err)
+		} else if known {
+			return nil
+		}
+		if err := tx.q.UserCreate(ctx, tx.tx, dbgen.UserCreateParams{
+			ID: uuid.New(), Role: string(sim.RoleOperator), Email: email, PasswordHash: hash, Now: now,
+		}); err != nil {
+			return fmt.Errorf("insert operator: %w", interpretError(err))
+		}
+		created = true
+		return nil
+	})
+	return created, err
+}

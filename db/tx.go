@@ -1,0 +1,78 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/muster-cms/muster/db/internal/dbgen"
+	"github.com/muster-cms/muster/sim"
+)
+
+// Tx is one tenant-scoped transaction, opened by Store.InTx as one actor.
+// Each aggregate (accounts, invitations, candidates, ...) adds its methods
+// to Tx in a file of its own; they ask sim whether the actor may act, run
+// their queries, and compose: several methods called in one InTx commit or
+// roll back together. A Tx must not be used after its InTx returns.
+type Tx struct {
+	tx       pgx.Tx
+	q        *dbgen.Queries
+	actor    sim.Actor
+	store    *Store
+	enqueued bool
+}
+
+// Actor is who this transaction runs as.
+func (tx *Tx) Actor() sim.Actor { return tx.actor }
+
+// authorize asks sim whether this transaction's actor holds p.
+func (tx *Tx) authorize(p sim.Permission) error { return sim.Authorize(tx.actor, p) }
+
+// enqueue writes a workflow intent to the outbox in this transaction: it is
+// delivered to Temporal once, and only if, the transaction commits.
+func (tx *Tx) enqueue(ctx context.Context, in sim.Intent) error {
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	var args []byte
+	if in.Args != nil {
+		var err error
+		if args, err = json.Marshal(in.Args); err != nil {
+			return fmt.Errorf("encode intent for %s: %w", in.WorkflowID, err)
+		}
+	}
+	err := tx.q.OutboxInsert(ctx, tx.tx, dbgen.OutboxInsertParams{
+		WorkflowID: in.WorkflowID, Workflow: ptr(in.Workflow), Signal: ptr(in.Signal), Args: args,
+	})
+	if err != nil {
+		return fmt.Errorf("write intent for %s: %w", in.WorkflowID, interpretError(err))
+	}
+	tx.enqueued = true
+	return nil
+}
+
+// journeyEvent records one accepted journey transition for a candidate,
+// made by this transaction's actor.
+func (tx *Tx) journeyEvent(ctx context.Context, candidateID uuid.UUID, ev sim.Event) error {
+	return tx.journeyEventBy(ctx, candidateID, tx.actor, ev)
+}
+
+// journeyEventBy records a transition made by actor.
+func (tx *Tx) journeyEventBy(ctx context.Context, candidateID uuid.UUID, actor sim.Actor, ev sim.Event) error {
+	err := tx.q.JourneyEventCreate(ctx, tx.tx, dbgen.JourneyEventCreateParams{
+		ID:          uuid.New(),
+		CandidateID: candidateID,
+		Type:        string(ev.Type),
+		FromStatus:  ptr(string(ev.From)),
+		ToStatus:    string(ev.To),
+		ActorID:     optionalID(actor.UserID),
+		OccurredAt:  ev.At,
+	})
+	if err != nil {
+		return fmt.Errorf("record journey event %s: %w", ev.Type, interpretError(err))
+	}
+	return nil
+}

@@ -1,0 +1,320 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	nethttpmiddleware "github.com/oapi-codegen/nethttp-middleware"
+
+	"github.com/muster-cms/muster/sim"
+)
+
+// Request bodies pass three gates before a handler sees them: limitBody
+// (size), checkJSON (bytes and shape that no schema can express) and
+// validateRequests (the OpenAPI document). Each answers 400 or 413 naming
+// the field at fault, and nothing downstream ever sees the body otherwise.
+
+// limitBody reads the whole body, refusing one larger than max with 413,
+// so that nothing downstream reads an unbounded stream.
+func limitBody(logger *slog.Logger, max int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Body == nil || r.Body == http.NoBody {
+				next.ServeHTTP(w, r)
+				return
+			}
+			if r.ContentLength > max {
+				writeError(logger, w, r, errTooLarge(max))
+				return
+			}
+			b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					writeError(logger, w, r, errTooLarge(max))
+					return
+				}
+				writeError(logger, w, r, malformed("could not read the request body", ""))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			r.ContentLength = int64(len(b))
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// checkJSON refuses a body that is not exactly one JSON value of valid
+// UTF-8 (Go's decoder would silently turn bad bytes into U+FFFD, so an
+// email could go to an address nobody typed), that has a NUL character in
+// any string (Postgres cannot store it), or that gives a key twice (which
+// of the two would count is a matter of the reader). Run after limitBody.
+func checkJSON(logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+				next.ServeHTTP(w, r)
+				return
+			}
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				writeError(logger, w, r, malformed("could not read the request body", ""))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			if err := inspectJSON(b); err != nil {
+				writeError(logger, w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// frame is one open object or array while walking a JSON document.
+type frame struct {
+	object bool
+	keys   map[string]bool
+	key    string // object: the key whose value comes next ("" while expecting a key)
+	index  int    // array: the index of the next element
+}
+
+// inspectJSON walks b token by token, keeping the path of the value at
+// hand, and returns a malformed error naming that path at the first
+// problem.
+func inspectJSON(b []byte) error {
+	badAt := -1
+	if !utf8.Valid(b) {
+		for i := 0; i < len(b); {
+			r, n := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && n <= 1 {
+				badAt = i
+				break
+			}
+			i += n
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var stack []*frame
+	path := func() string {
+		var parts []string
+		for _, f := range stack {
+			switch {
+			case f.object && f.key != "":
+				parts = append(parts, f.key)
+			case !f.object:
+				parts = append(parts, strconv.Itoa(f.index))
+			}
+		}
+		return strings.Join(parts, ".")
+	}
+	named := func(msg, field string) error {
+		if field == "" {
+			return malformed("request body "+msg, "")
+		}
+		return malformed(fmt.Sprintf("field %q %s", field, msg), field)
+	}
+	// value is called once a value (scalar, or a container closing) has
+	// been read: it advances the enclosing frame.
+	value := func() {
+		if len(stack) == 0 {
+			return
+		}
+		f := stack[len(stack)-1]
+		if f.object {
+			f.key = ""
+		} else {
+			f.index++
+		}
+	}
+	for done := false; !done; {
+		before := dec.InputOffset()
+		tok, err := dec.Token()
+		if badAt >= 0 && int(dec.InputOffset()) > badAt && int(before) <= badAt {
+			return named("is not valid UTF-8", path())
+		}
+		if err != nil {
+			if badAt >= 0 {
+				return named("is not valid UTF-8", path())
+			}
+			return malformed("request body is not valid JSON: "+strings.TrimPrefix(err.Error(), "json: "), path())
+		}
+		top := len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].key == ""
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, &frame{object: true, keys: map[string]bool{}})
+			case '[':
+				stack = append(stack, &frame{})
+			case '}', ']':
+				stack = stack[:len(stack)-1]
+				value()
+			}
+		case string:
+			if top { // a key
+				f := stack[len(stack)-1]
+				if strings.IndexByte(t, 0) >= 0 {
+					return named("has a key with a NUL character", path())
+				}
+				if f.keys[t] {
+					f.key = t
+					return named("is given twice", path())
+				}
+				f.keys[t] = true
+				f.key = t
+				continue
+			}
+			if strings.IndexByte(t, 0) >= 0 {
+				return named("must not contain the NUL character", path())
+			}
+			value()
+		default:
+			value()
+		}
+		done = len(stack) == 0
+	}
+	if badAt >= 0 {
+		return malformed("request body is not valid UTF-8", "")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return malformed("request body has data after the JSON value: send exactly one JSON object", "")
+	}
+	return nil
+}
+
+func init() {
+	// A date must be a real one: kin-openapi's own check is only a pattern,
+	// which lets 2026-02-30 through to fail later without naming its field.
+	openapi3.DefineStringFormatValidator("date", openapi3.NewCallbackValidator(func(s string) error {
+		if _, err := time.Parse("2006-01-02", s); err != nil {
+			return errors.New("must be a date in the form YYYY-MM-DD")
+		}
+		return nil
+	}))
+}
+
+// validateRequests checks each request against the OpenAPI document:
+// required and unknown fields, types, formats, enums and limits. Failures
+// are 400 with the field at fault; authentication is left to the handlers.
+func validateRequests(logger *slog.Logger, spec *openapi3.T, prefix string) func(http.Handler) http.Handler {
+	return nethttpmiddleware.OapiRequestValidatorWithOptions(spec, &nethttpmiddleware.Options{
+		Prefix:                prefix,
+		SilenceServersWarning: true,
+		DoNotValidateServers:  true,
+		Options: openapi3filter.Options{
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		},
+		ErrorHandlerWithOpts: func(_ context.Context, err error, w http.ResponseWriter, r *http.Request, opts nethttpmiddleware.ErrorHandlerOpts) {
+			if opts.StatusCode == http.StatusNotFound {
+				writeError(logger, w, r, sim.Errorf(sim.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
+				return
+			}
+			msg, field := describeValidationError(err)
+			writeError(logger, w, r, malformed(msg, field))
+		},
+	})
+}
+
+// describeValidationError turns kin-openapi's verbose errors into one
+// sentence and the JSON path of the field at fault.
+func describeValidationError(err error) (msg, field string) {
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		field = strings.Join(se.JSONPointer(), ".")
+		reason := se.Reason
+		if strings.HasPrefix(reason, "property ") && strings.HasSuffix(reason, " is unsupported") {
+			name := strings.TrimSuffix(strings.TrimPrefix(reason, "property "), " is unsupported")
+			name = strings.Trim(name, `"`)
+			if field != "" {
+				name = field + "." + name
+			}
+			return fmt.Sprintf("unknown field %q", name), name
+		}
+		if strings.HasPrefix(reason, "property ") && strings.HasSuffix(reason, " is missing") {
+			name := strings.Trim(strings.TrimSuffix(strings.TrimPrefix(reason, "property "), " is missing"), `"`)
+			if field != "" {
+				name = field + "." + name
+			}
+			return fmt.Sprintf("field %q is required", name), name
+		}
+		if strings.Contains(reason, "match the format") {
+			if se.Origin != nil {
+				reason = se.Origin.Error()
+			}
+			if strings.Contains(reason, `"date"`) || strings.Contains(reason, "YYYY-MM-DD") {
+				reason = "must be a date in the form YYYY-MM-DD"
+			}
+		}
+		if field == "" {
+			return "request body: " + reason, ""
+		}
+		return fmt.Sprintf("field %q: %s", field, reason), field
+	}
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) {
+		var pe *openapi3filter.ParseError
+		if errors.As(err, &pe) {
+			return "request body is not valid JSON: " + firstLine(pe.Error()), ""
+		}
+		if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) || strings.Contains(re.Error(), "value is required but missing") {
+			return "a JSON request body is required", ""
+		}
+		if re.Err != nil && re.Reason != "" {
+			return re.Reason + ": " + firstLine(re.Err.Error()), ""
+		}
+		if re.Reason != "" {
+			return re.Reason, ""
+		}
+	}
+	return firstLine(err.Error()), ""
+}
+
+// describeDecodeError explains a body that passed the document but could
+// not be decoded into its Go type (a backstop: the document should catch
+// all of these first).
+func describeDecodeError(err error) (msg, field string) {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q must be %s", te.Field, describeType(te.Type.String())), te.Field
+	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		return "a date must be in the form YYYY-MM-DD", ""
+	}
+	return "request body could not be read as JSON of the expected shape", ""
+}
+
+func describeType(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(goType, "float"):
+		return "a number"
+	case goType == "string":
+		return "a string"
+	case goType == "bool":
+		return "true or false"
+	}
+	return "of another type"
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

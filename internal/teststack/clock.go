@@ -1,5 +1,0 @@
-package teststack
-
-import "time"
-
-func timeNow() time.Time { return time.Now() }

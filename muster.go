@@ -1,0 +1,259 @@
+// Package muster wires Muster together: the one way to run it, used by
+// the muster command, the embedding example and the end-to-end tests.
+//
+//	m, err := muster.New(muster.Config{Pool: pool, Temporal: c, Notifier: n})
+//	m.Start()          // the Temporal worker and the outbox relay
+//	defer m.Stop()
+//	router.Mount("/muster", m.Handler)
+//
+// Config says what differs between deployments (the notifier, the clock,
+// the policies); everything else has a default. The packages underneath
+// (sim, db, activities, workflows, httpapi) can be used on their own;
+// this package only composes them.
+package muster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/muster-cms/muster/activities"
+	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/httpapi"
+	"github.com/muster-cms/muster/sim"
+	"github.com/muster-cms/muster/workflows"
+)
+
+// Config is what an embedder supplies. Pool, Temporal and Notifier are
+// required; a zero value anywhere else means the default.
+type Config struct {
+	// Pool is connected as db.AppRole (NOSUPERUSER, NOBYPASSRLS) to a
+	// database migrated with db.Migrate.
+	Pool *pgxpool.Pool
+	// Temporal is a client made with a workflows.Codec's ClientOptions, so
+	// every payload is encrypted. A lazy client (client.NewLazyClient) lets
+	// Muster start while Temporal is down: work waits in the outbox.
+	Temporal  client.Client
+	Namespace string // default "default"
+	TaskQueue string // default workflows.DefaultTaskQueue
+
+	// Notifier delivers emails: mail.SMTP, mail.Outbox, or your own.
+	Notifier sim.Notifier
+	// Programme names the programme in emails (default "Muster").
+	Programme string
+	// PublicURL is where people reach your front end; emailed links are
+	// PublicURL + "/register?token=...".
+	PublicURL string
+	// Emails overrides the wording of emails; zero fields keep
+	// activities.DefaultEmails.
+	Emails activities.Emails
+
+	Logger *slog.Logger     // default slog.Default()
+	Now    func() time.Time // the clock of the API and the activities; default time.Now
+
+	// Policies.
+	Sessions         sim.SessionPolicy // default sim.DefaultSessionPolicy
+	LoginThrottle    sim.LoginThrottle // default sim.DefaultLoginThrottle
+	InvitationWindow time.Duration     // default sim.DefaultInvitationWindow
+	ResendGap        time.Duration     // default activities.DefaultResendGap
+	PasswordHashing  int               // argon2id computations at once; default GOMAXPROCS
+
+	// The HTTP API: see httpapi.Config for each.
+	BasePath                    string
+	TrustedProxies              []netip.Prefix
+	RegistrationRequestsPerHour int
+	RegistrationAttemptsPerHour int
+	MaxBodyBytes                int64
+	DevPages                    bool
+
+	// RelayInterval is how often the outbox relay polls for intents
+	// written by other processes; default one second.
+	RelayInterval time.Duration
+	// SkipSearchAttributes: do not check, before the worker starts, that
+	// the namespace has Muster's search attributes (and add them if it
+	// does not). Set it only where the worker may not use the operator
+	// service and the attributes were registered by other means.
+	SkipSearchAttributes bool
+}
+
+// Muster is a wired engine: the Store, the HTTP Handler, and (once
+// started) a Temporal worker and the outbox relay.
+type Muster struct {
+	Store   *db.Store
+	Handler http.Handler
+
+	cfg    Config
+	log    *slog.Logger
+	acts   *activities.Activities
+	relay  *workflows.Relay
+	mu     sync.Mutex
+	worker worker.Worker
+	stop   context.CancelFunc
+	done   sync.WaitGroup
+}
+
+// New wires Muster from cfg. It starts nothing: call Start.
+func New(cfg Config) (*Muster, error) {
+	if cfg.Pool == nil || cfg.Temporal == nil || cfg.Notifier == nil {
+		return nil, errors.New("muster: Config.Pool, Config.Temporal and Config.Notifier are required")
+	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = "default"
+	}
+	if cfg.TaskQueue == "" {
+		cfg.TaskQueue = workflows.DefaultTaskQueue
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sessions == (sim.SessionPolicy{}) {
+		cfg.Sessions = sim.DefaultSessionPolicy
+	}
+	if cfg.LoginThrottle == (sim.LoginThrottle{}) {
+		cfg.LoginThrottle = sim.DefaultLoginThrottle
+	}
+	if err := cfg.LoginThrottle.Validate(); err != nil {
+		return nil, fmt.Errorf("muster: %w", err)
+	}
+	if cfg.InvitationWindow == 0 {
+		cfg.InvitationWindow = sim.DefaultInvitationWindow
+	}
+	if err := cfg.Emails.Validate(); err != nil {
+		return nil, fmt.Errorf("muster: %w", err)
+	}
+	opts := []db.Option{db.WithLoginThrottle(cfg.LoginThrottle)}
+	if cfg.PasswordHashing > 0 {
+		opts = append(opts, db.WithPasswordHashing(cfg.PasswordHashing))
+	}
+	store := db.NewStore(cfg.Pool, cfg.Sessions, opts...)
+	handler, err := httpapi.NewHandler(httpapi.Config{
+		Store:  store,
+		Logger: cfg.Logger,
+		TemporalHealth: func(ctx context.Context) error {
+			_, err := cfg.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		},
+		InvitationWindow:            cfg.InvitationWindow,
+		BasePath:                    cfg.BasePath,
+		TrustedProxies:              cfg.TrustedProxies,
+		RegistrationRequestsPerHour: cfg.RegistrationRequestsPerHour,
+		RegistrationAttemptsPerHour: cfg.RegistrationAttemptsPerHour,
+		MaxBodyBytes:                cfg.MaxBodyBytes,
+		Now:                         cfg.Now,
+		DevPages:                    cfg.DevPages,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Muster{
+		Store: store, Handler: handler, cfg: cfg, log: cfg.Logger,
+		acts: &activities.Activities{
+			Store: store, Notifier: cfg.Notifier, Programme: cfg.Programme, PublicURL: cfg.PublicURL,
+			Emails: cfg.Emails, InvitationWindow: cfg.InvitationWindow, ResendGap: cfg.ResendGap, Now: cfg.Now,
+		},
+		relay: &workflows.Relay{
+			Store: store, Client: cfg.Temporal, TaskQueue: cfg.TaskQueue, Logger: cfg.Logger, Interval: cfg.RelayInterval,
+		},
+	}, nil
+}
+
+// Start runs the outbox relay and the Temporal worker in the background
+// and returns at once. While Temporal is unreachable the relay keeps
+// intents pending and the worker keeps trying to start (each logged), so
+// the API serves throughout and nothing is lost.
+func (m *Muster) Start() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stop != nil {
+		return
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	m.stop = stop
+	m.done.Add(2)
+	go func() {
+		defer m.done.Done()
+		_ = m.relay.Run(ctx)
+	}()
+	go func() {
+		defer m.done.Done()
+		m.runWorker(ctx)
+	}()
+}
+
+// Stop stops the relay and the worker and waits for them.
+func (m *Muster) Stop() {
+	m.mu.Lock()
+	stop := m.stop
+	m.mu.Unlock()
+	if stop == nil {
+		return
+	}
+	stop()
+	m.done.Wait()
+	m.mu.Lock()
+	if m.worker != nil {
+		m.worker.Stop()
+		m.worker = nil
+	}
+	m.stop = nil
+	m.mu.Unlock()
+}
+
+// runWorker starts the worker once the namespace has Muster's search
+// attributes, retrying while Temporal is unreachable, until ctx ends.
+func (m *Muster) runWorker(ctx context.Context) {
+	wait := time.Second
+	for attempt := 1; ; attempt++ {
+		err := m.startWorker(ctx)
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if attempt == 1 || attempt%10 == 0 {
+			m.log.Warn("Temporal worker not started yet; retrying", "attempt", attempt, "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		if wait < 15*time.Second {
+			wait *= 2
+		}
+	}
+}
+
+func (m *Muster) startWorker(ctx context.Context) error {
+	if !m.cfg.SkipSearchAttributes {
+		callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := workflows.EnsureSearchAttributes(callCtx, m.cfg.Temporal, m.cfg.Namespace)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("%w (register them with `muster temporal-setup`)", err)
+		}
+	}
+	w := worker.New(m.cfg.Temporal, m.cfg.TaskQueue, worker.Options{})
+	workflows.Register(w, m.acts)
+	if err := w.Start(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.worker = w
+	m.mu.Unlock()
+	m.log.Info("Temporal worker started", "task_queue", m.cfg.TaskQueue, "namespace", m.cfg.Namespace)
+	return nil
+}

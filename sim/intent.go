@@ -1,0 +1,123 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Intent is a workflow start or signal that a committed change causes. It
+// is written to the outbox in the change's own transaction and delivered
+// to Temporal by the relay afterwards, so a change is never committed
+// without its consequence, and a Temporal outage delays work but loses
+// none. WorkflowID is derived from the row that caused the intent, which
+// is what makes delivery idempotent. Args carry IDs and enumerations only.
+type Intent struct {
+	WorkflowID string
+	Workflow   string // workflow type to start; empty for a signal
+	Signal     string // signal to send; empty for a start
+	Args       any
+}
+
+// The engine's long-running processes, as the domain names them. The
+// workflows package registers its functions under these names.
+const (
+	WorkflowInvitation          = "Invitation"
+	WorkflowInvitationResend    = "InvitationResend" // no longer started; kept for executions already running
+	WorkflowRegistrationRequest = "RegistrationRequest"
+
+	// SignalInvitationRegistered tells an Invitation that its invitee registered.
+	SignalInvitationRegistered = "registered"
+)
+
+// InvitationWorkflowID is the workflow ID of an invitation's Invitation.
+func InvitationWorkflowID(invitationID string) string { return "invitation/" + invitationID }
+
+// RegistrationRequestWorkflowID is the workflow ID that handles one
+// request for a registration link.
+func RegistrationRequestWorkflowID(requestID string) string {
+	return "registration-request/" + requestID
+}
+
+// InvitationArgs starts an Invitation workflow. IDs and enumerations only.
+type InvitationArgs struct {
+	InvitationID string
+	Kind         InvitationKind
+	Window       Duration // how long the invitee has to register
+}
+
+// RegistrationRequestArgs starts a RegistrationRequest workflow.
+type RegistrationRequestArgs struct {
+	RequestID string
+}
+
+// StartInvitation is the intent to run inv's Invitation workflow.
+func StartInvitation(inv Invitation) Intent {
+	return Intent{
+		WorkflowID: InvitationWorkflowID(inv.ID),
+		Workflow:   WorkflowInvitation,
+		Args:       InvitationArgs{InvitationID: inv.ID, Kind: inv.Kind, Window: Duration(inv.ExpiresAt.Sub(inv.CreatedAt))},
+	}
+}
+
+// SignalRegistered is the intent to tell an invitation's workflow that its
+// invitee has registered.
+func SignalRegistered(invitationID string) Intent {
+	return Intent{WorkflowID: InvitationWorkflowID(invitationID), Signal: SignalInvitationRegistered}
+}
+
+// StartRegistrationRequest is the intent to handle a request for a
+// registration link.
+func StartRegistrationRequest(requestID string) Intent {
+	return Intent{
+		WorkflowID: RegistrationRequestWorkflowID(requestID),
+		Workflow:   WorkflowRegistrationRequest,
+		Args:       RegistrationRequestArgs{RequestID: requestID},
+	}
+}
+
+// Validate reports an intent that names neither or both of a workflow and
+// a signal, or no workflow ID.
+func (i Intent) Validate() error {
+	if i.WorkflowID == "" || (i.Workflow == "") == (i.Signal == "") {
+		return fmt.Errorf("intent %q: needs a workflow ID and exactly one of a workflow type or a signal", i.WorkflowID)
+	}
+	return nil
+}
+
+// Duration is a time.Duration that reads well where people see it: it is
+// written to JSON as "720h0m0s", so a workflow's input in the Temporal UI
+// says how long it waits. It reads that form and, for inputs recorded
+// before it existed, a number of nanoseconds.
+type Duration time.Duration
+
+// MarshalJSON writes d as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads a duration string or a number of nanoseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("duration %q: %w", s, err)
+		}
+		*d = Duration(v)
+		return nil
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return fmt.Errorf("duration: want a string such as \"720h\" or nanoseconds, got %s", b)
+	}
+	*d = Duration(n)
+	return nil
+}
+
+// String is the Go duration string.
+func (d Duration) String() string { return time.Duration(d).String() }
