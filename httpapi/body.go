@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -229,6 +230,10 @@ func validateRequests(logger *slog.Logger, spec *openapi3.T, prefix string) func
 	})
 }
 
+// plainNumbers finds numbers kin-openapi writes in exponent form
+// ("at most 3.1536e+07"), to be written as people read them.
+var plainNumbers = regexp.MustCompile(`\d+(\.\d+)?e[+-]\d+`)
+
 // describeValidationError turns kin-openapi's verbose errors into one
 // sentence and the JSON path of the field at fault.
 func describeValidationError(err error) (msg, field string) {
@@ -245,11 +250,8 @@ func describeValidationError(err error) (msg, field string) {
 			return fmt.Sprintf("unknown field %q", name), name
 		}
 		if strings.HasPrefix(reason, "property ") && strings.HasSuffix(reason, " is missing") {
-			name := strings.Trim(strings.TrimSuffix(strings.TrimPrefix(reason, "property "), " is missing"), `"`)
-			if field != "" {
-				name = field + "." + name
-			}
-			return fmt.Sprintf("field %q is required", name), name
+			// The pointer already ends with the missing property.
+			return fmt.Sprintf("field %q is required", field), field
 		}
 		if strings.Contains(reason, "match the format") {
 			if se.Origin != nil {
@@ -259,6 +261,12 @@ func describeValidationError(err error) (msg, field string) {
 				reason = "must be a date in the form YYYY-MM-DD"
 			}
 		}
+		reason = plainNumbers.ReplaceAllStringFunc(reason, func(n string) string {
+			if f, err := strconv.ParseFloat(n, 64); err == nil {
+				return strconv.FormatFloat(f, 'f', -1, 64)
+			}
+			return n
+		})
 		if field == "" {
 			return "request body: " + reason, ""
 		}

@@ -1,0 +1,271 @@
+package httpapi_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/muster-cms/muster"
+	"github.com/muster-cms/muster/internal/testfactory"
+	"github.com/muster-cms/muster/internal/teststack"
+)
+
+// errorOf is the error object of an answer.
+func errorOf(t *testing.T, r teststack.Response) map[string]any {
+	t.Helper()
+	e, ok := r.Body["error"].(map[string]any)
+	require.True(t, ok, "no error object in %s", r.Raw)
+	return e
+}
+
+// Bytes that Postgres cannot store, or that Go would silently rewrite,
+// never get past the door: a clear 400 naming the field, and nothing
+// changes. Trailing data and repeated keys are refused too.
+func TestHostileBodies(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	op := s.Login(t, teststack.OperatorEmail, teststack.OperatorPassword)
+	before := tableCounts(t, s)
+	cases := []struct {
+		name, method, path, body, field, message string
+	}{
+		{"invalid UTF-8 in a string", "POST", "/v1/invitations", "{\"email\":\"jo\xff@example.org\"}", "email", "not valid UTF-8"},
+		{"invalid UTF-8 in a nested string", "POST", "/v1/registrations",
+			"{\"token\":\"x\",\"password\":\"y\",\"profile\":{\"first_name\":\"Jo\xc3\",\"last_name\":\"R\"},\"consent\":{}}", "profile.first_name", "not valid UTF-8"},
+		{"NUL in a string", "POST", "/v1/invitations", `{"email":"jo\u0000@example.org"}`, "email", "NUL"},
+		{"NUL in a sign-in", "POST", "/v1/sessions", `{"email":"x@example.org","password":"a\u0000b"}`, "password", "NUL"},
+		{"NUL in an array", "PUT", "/v1/me/profile", `{"skills":["ok","b\u0000d"]}`, "skills.1", "NUL"},
+		{"trailing data", "POST", "/v1/invitations", `{"email":"jo@example.org"}xyz`, "", "after the JSON value"},
+		{"two JSON values", "POST", "/v1/sessions", `{"email":"a@example.org","password":"p"}{}`, "", "after the JSON value"},
+		{"a key twice", "POST", "/v1/invitations", `{"email":"a@example.org","email":"b@example.org"}`, "email", "given twice"},
+		{"not JSON", "POST", "/v1/invitations", `{"email":`, "", "not valid JSON"},
+	}
+	for _, c := range cases {
+		r := s.Do(t, c.method, c.path, op, []byte(c.body))
+		require.Equal(t, http.StatusBadRequest, r.Status, "%s: %s", c.name, r.Raw)
+		e := errorOf(t, r)
+		require.Equal(t, "malformed", e["code"], c.name)
+		require.Contains(t, e["message"], c.message, c.name)
+		if c.field != "" {
+			require.Equal(t, c.field, e["field"], c.name)
+		}
+	}
+	// Path and query parameters likewise.
+	for _, path := range []string{"/v1/me?x=%00", "/v1/me?x=%ff", "/v1/me?x=%zz"} {
+		r := s.Do(t, http.MethodGet, path, op, nil)
+		require.Equal(t, http.StatusBadRequest, r.Status, "%s: %s", path, r.Raw)
+	}
+	require.Equal(t, before, tableCounts(t, s), "nothing changed")
+}
+
+// A sign-in with a user agent Postgres could not store is answered like
+// any other, and recorded and counted (cleaned), not a 500.
+func TestHostileUserAgentIsRecorded(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	body := `{"email":"` + teststack.OperatorEmail + `","password":"not the password!"}`
+	// Go's client refuses to send such headers, so this one is written by hand.
+	for _, ua := range []string{"bad \xff\xfe bytes", "rtl\u202eoverride", "zero\u200bwidth"} {
+		status := rawPost(t, s.URL, "/v1/sessions", ua, body)
+		require.Equal(t, "HTTP/1.1 401 Unauthorized", status, "%q", ua)
+	}
+	var recorded int
+	require.NoError(t, s.DB.Admin.QueryRow(context.Background(),
+		"SELECT count(*) FROM login_events WHERE outcome = 'failure' AND user_agent IN ('bad \uFFFD bytes', 'rtloverride', 'zerowidth')").Scan(&recorded))
+	require.Equal(t, 3, recorded)
+	// Control characters (NUL among them) in a header are refused by the
+	// HTTP server itself, before Muster.
+	require.Equal(t, "HTTP/1.1 400 Bad Request", rawPost(t, s.URL, "/v1/sessions", "nul\x00inside", body))
+}
+
+// rawPost sends a POST over a plain connection with the given User-Agent,
+// byte for byte, and returns the status line.
+func rawPost(t *testing.T, baseURL, path, userAgent, body string) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(baseURL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: muster\r\nUser-Agent: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+		path, userAgent, len(body), body)
+	require.NoError(t, err)
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	require.NoError(t, err)
+	return strings.TrimSpace(status)
+}
+
+// Every 400 names the field and says what is wrong with it.
+func TestValidationErrorsNameTheField(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	op := s.Login(t, teststack.OperatorEmail, teststack.OperatorPassword)
+	profile := func(dob string) map[string]any {
+		p := teststack.Profile()
+		p["date_of_birth"] = dob
+		return p
+	}
+	reg := func(edit func(map[string]any)) map[string]any {
+		r := teststack.Registration(strings.Repeat("A", 43))
+		edit(r)
+		return r
+	}
+	cases := []struct {
+		name, method, path string
+		body               any
+		field, message     string
+	}{
+		{"impossible date", "POST", "/v1/registrations", reg(func(r map[string]any) { r["profile"] = profile("2026-02-30") }), "profile.date_of_birth", "YYYY-MM-DD"},
+		{"not a date", "POST", "/v1/registrations", reg(func(r map[string]any) { r["profile"] = profile("17/05/1990") }), "profile.date_of_birth", "YYYY-MM-DD"},
+		{"fractional window", "POST", "/v1/invitations", map[string]any{"email": "a@example.org", "window_seconds": 1.5}, "window_seconds", "integer"},
+		{"text window", "POST", "/v1/invitations", map[string]any{"email": "a@example.org", "window_seconds": "a week"}, "window_seconds", "integer"},
+		{"window too long", "POST", "/v1/invitations", map[string]any{"email": "a@example.org", "window_seconds": 31536001}, "window_seconds", "31536000"},
+		{"window too short", "POST", "/v1/invitations", map[string]any{"email": "a@example.org", "window_seconds": 0}, "window_seconds", "1"},
+		{"missing field", "POST", "/v1/sessions", map[string]any{"email": "a@example.org"}, "password", "required"},
+		{"wrong type", "POST", "/v1/sessions", map[string]any{"email": 7, "password": "x"}, "email", "string"},
+		{"unknown enum", "POST", "/v1/registrations", reg(func(r map[string]any) { r["profile"].(map[string]any)["region"] = "mars" }), "profile.region", ""},
+	}
+	for _, c := range cases {
+		r := s.JSON(t, c.method, c.path, op, c.body)
+		require.Equal(t, http.StatusBadRequest, r.Status, "%s: %s", c.name, r.Raw)
+		e := errorOf(t, r)
+		require.Equal(t, c.field, e["field"], "%s: %s", c.name, r.Raw)
+		require.Contains(t, e["message"], c.message, c.name)
+	}
+}
+
+// A 405 says which methods the path does take.
+func TestMethodNotAllowedSaysAllow(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	for path, allow := range map[string]string{
+		"/v1/invitations": "POST", "/v1/me": "GET", "/v1/sessions/current": "DELETE", "/v1/me/profile": "PUT",
+	} {
+		r := s.Do(t, http.MethodPatch, path, "", nil)
+		require.Equal(t, http.StatusMethodNotAllowed, r.Status, path)
+		require.Equal(t, allow, r.Header.Get("Allow"), path)
+		require.Equal(t, "method_not_allowed", errorOf(t, r)["code"])
+	}
+}
+
+// Names and addresses with invisible or direction-changing characters, or
+// line breaks, and implausible dates of birth, are refused with a 422 that
+// names the field.
+func TestInvisibleCharactersAndImplausibleDates(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	op := s.Login(t, teststack.OperatorEmail, teststack.OperatorPassword)
+	for _, email := range []string{"jo\u200b@example.org", "\ufeffjo@example.org", "jo\u202e@example.org", "jo\n@example.org"} {
+		r := s.JSON(t, http.MethodPost, "/v1/invitations", op, map[string]any{"email": email})
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%q: %s", email, r.Raw)
+		require.Equal(t, "email", errorOf(t, r)["field"])
+	}
+	invite(t, s, op, "pat@example.org", 0)
+	token := s.SMTP.WaitFor(t, "pat@example.org", 20*time.Second).Token(t)
+	before := tableCounts(t, s)
+	for _, c := range []struct{ field, value string }{
+		{"first_name", "Pat\u202e"}, {"last_name", "Re\u200bid"}, {"first_name", "\ufeffPat"}, {"last_name", "Reid\nSmith"},
+		{"date_of_birth", "1899-12-31"}, {"date_of_birth", "1920-01-01"},
+	} {
+		body := teststack.Registration(token)
+		body["profile"].(map[string]any)[c.field] = c.value
+		r := s.JSON(t, http.MethodPost, "/v1/registrations", "", body)
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s=%q: %s", c.field, c.value, r.Raw)
+		require.Equal(t, c.field, errorOf(t, r)["field"])
+	}
+	require.Equal(t, before["users"], tableCounts(t, s)["users"], "nobody registered")
+}
+
+// An address nobody has behaves exactly like an account under guessing:
+// 401 ten times, then 429, with the same words.
+func TestUnknownAddressesAreThrottledLikeAccounts(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	answers := map[string][]string{}
+	for _, email := range []string{teststack.OperatorEmail, "nobody@example.org"} {
+		for i := 0; i < 11; i++ {
+			r := s.JSON(t, http.MethodPost, "/v1/sessions", "", map[string]any{"email": email, "password": "a wrong guess " + strings.Repeat("x", i)})
+			answers[email] = append(answers[email], string(r.Raw))
+		}
+	}
+	require.Equal(t, answers[teststack.OperatorEmail], answers["nobody@example.org"])
+	require.Contains(t, answers["nobody@example.org"][10], "throttled")
+}
+
+// Asking for a registration link does the same work for a new address, one
+// with a pending invitation and one already registered: the same status,
+// body and headers, and the same rows written (one request, one intent),
+// with everything else left to the engine afterwards.
+func TestRegistrationRequestsLookTheSame(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	s.Muster.Stop() // keep the engine out of it: only the request's own work is seen
+	testfactory.Invitation(t, s.DB, testfactory.InvitationOpts{Email: "pending@example.org"})
+	testfactory.Candidate(t, s.DB, testfactory.CandidateOpts{Email: "member@example.org"})
+	type seen struct {
+		status int
+		body   string
+		header http.Header
+		diff   map[string]int
+	}
+	var first *seen
+	for _, email := range []string{"new@example.org", "pending@example.org", "member@example.org", "MEMBER@example.org "} {
+		before := tableCounts(t, s)
+		r := s.JSON(t, http.MethodPost, "/v1/registration-requests", "", map[string]any{"email": email})
+		after := tableCounts(t, s)
+		diff := map[string]int{}
+		for table, n := range after {
+			if d := n - before[table]; d != 0 {
+				diff[table] = d
+			}
+		}
+		h := r.Header.Clone()
+		h.Del("Date")
+		h.Del("X-Request-Id")
+		got := &seen{status: r.Status, body: string(r.Raw), header: h, diff: diff}
+		if first == nil {
+			first = got
+			require.Equal(t, http.StatusAccepted, got.status)
+			require.Equal(t, map[string]int{"registration_requests": 1, "workflow_outbox": 1}, got.diff)
+			continue
+		}
+		require.Equal(t, first, got, email)
+	}
+}
+
+// Registration attempts are limited per network, before any work.
+func TestRegistrationAttemptsAreLimitedPerNetwork(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr, func(c *muster.Config) { c.RegistrationAttemptsPerHour = 2 })
+	for i := 0; i < 2; i++ {
+		r := s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(strings.Repeat("B", 43)))
+		require.Equal(t, http.StatusNotFound, r.Status, string(r.Raw))
+	}
+	r := s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(strings.Repeat("B", 43)))
+	require.Equal(t, http.StatusTooManyRequests, r.Status, string(r.Raw))
+	require.Equal(t, "too many registration attempts from your network: try again in 30 minutes", errorOf(t, r)["message"])
+	require.Equal(t, "1800", r.Header.Get("Retry-After"))
+}
+
+// In development, the emailed link leads to a page that completes the
+// registration through the API; elsewhere that address is the embedder's.
+func TestDevRegistrationPage(t *testing.T) {
+	t.Parallel()
+	dev := teststack.New(t, temporalAddr, func(c *muster.Config) { c.DevPages = true })
+	page := dev.Do(t, http.MethodGet, "/register?token=abc", "", nil)
+	require.Equal(t, http.StatusOK, page.Status)
+	require.Equal(t, "text/html; charset=utf-8", page.Header.Get("Content-Type"))
+	require.Contains(t, page.Header.Get("Content-Security-Policy"), "default-src 'self'")
+	require.Contains(t, string(page.Raw), `<script src="register.js">`)
+	js := dev.Do(t, http.MethodGet, "/register.js", "", nil)
+	require.Equal(t, http.StatusOK, js.Status)
+	require.Contains(t, string(js.Raw), `fetch("v1/registrations"`)
+
+	prod := teststack.New(t, temporalAddr)
+	require.Equal(t, http.StatusNotFound, prod.Do(t, http.MethodGet, "/register", "", nil).Status)
+}
