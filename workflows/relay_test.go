@@ -1,0 +1,133 @@
+package workflows_test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/muster-cms/muster/activities"
+	"github.com/muster-cms/muster/activities/mail"
+	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/internal/testdb"
+	"github.com/muster-cms/muster/internal/testfactory"
+	"github.com/muster-cms/muster/internal/testsmtp"
+	"github.com/muster-cms/muster/sim"
+	"github.com/muster-cms/muster/workflows"
+)
+
+type relayBundle struct {
+	d      *testdb.DB
+	store  *db.Store
+	smtp   *testsmtp.Server
+	client client.Client
+	queue  string
+	op     sim.Actor
+}
+
+func relaySetup(t *testing.T) *relayBundle {
+	t.Helper()
+	b := &relayBundle{d: testdb.New(t), smtp: testsmtp.Start(t), queue: "relay-" + uuid.NewString()}
+	b.store = db.NewStore(b.d.App, sim.DefaultSessionPolicy)
+	key := make([]byte, 32)
+	_, err := rand.Read(key)
+	require.NoError(t, err)
+	codec, err := workflows.NewCodec("test", key)
+	require.NoError(t, err)
+	b.client, err = client.Dial(codec.ClientOptions(client.Options{HostPort: temporalAddr}))
+	require.NoError(t, err)
+	t.Cleanup(b.client.Close)
+	notifier, err := mail.NewSMTP("smtp://"+b.smtp.Addr, "noreply@example.org")
+	require.NoError(t, err)
+	w := worker.New(b.client, b.queue, worker.Options{})
+	workflows.Register(w, &activities.Activities{Store: b.store, Notifier: notifier, PublicURL: "https://muster.example.org"})
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+	b.op = testfactory.Actor(testfactory.User(t, b.d, testfactory.UserOpts{}))
+	return b
+}
+
+func (b *relayBundle) invite(t *testing.T, email string, window time.Duration) sim.Invitation {
+	t.Helper()
+	ctx := context.Background()
+	var inv sim.Invitation
+	require.NoError(t, b.store.InTx(ctx, b.op, func(tx *db.Tx) error {
+		var err error
+		inv, err = tx.InvitationCreate(ctx, db.InvitationRequest{Email: email, Window: window, Now: time.Now()})
+		return err
+	}))
+	return inv
+}
+
+func (b *relayBundle) relay() *workflows.Relay {
+	return &workflows.Relay{Store: b.store, Client: b.client, TaskQueue: b.queue, Interval: 20 * time.Millisecond}
+}
+
+func (b *relayBundle) pending(t *testing.T) int64 {
+	t.Helper()
+	backlog, err := b.store.OutboxBacklog(context.Background())
+	require.NoError(t, err)
+	return backlog.Pending
+}
+
+// runs counts the executions, open or closed, of one workflow ID.
+func (b *relayBundle) runs(t *testing.T, workflowID string) int {
+	t.Helper()
+	resp, err := b.client.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("WorkflowId = '%s'", workflowID),
+	})
+	require.NoError(t, err)
+	return len(resp.GetExecutions())
+}
+
+// A relay killed after starting a workflow and before marking its intent
+// done: a second relay delivers the intent again, and Temporal's
+// workflow-ID deduplication makes that a no-op, whether the first run is
+// still going or has already finished. One run, one email.
+func TestRelayKilledBetweenStartAndMarkStartsNothingTwice(t *testing.T) {
+	t.Parallel()
+	b := relaySetup(t)
+	running := b.invite(t, "running@example.org", time.Hour)
+	finished := b.invite(t, "finished@example.org", 2*time.Second)
+
+	killed, kill := context.WithCancel(context.Background())
+	first := b.relay()
+	delivered := 0
+	workflows.SetAfterDeliver(first, func(db.OutboxItem) {
+		if delivered++; delivered == 2 {
+			kill() // the process dies: nothing it claimed is marked
+		}
+	})
+	done := make(chan error)
+	go func() { done <- first.Run(killed) }()
+	require.NoError(t, <-done)
+	require.Equal(t, 2, delivered)
+
+	b.smtp.WaitFor(t, "running@example.org", 20*time.Second)
+	b.smtp.WaitFor(t, "finished@example.org", 20*time.Second)
+	var res workflows.InvitationResult
+	require.NoError(t, b.client.GetWorkflow(context.Background(), workflows.InvitationWorkflowID(finished.ID), "").Get(context.Background(), &res))
+	require.Equal(t, workflows.OutcomeExpired, res.Outcome, "the short invitation has run to its end")
+	require.Eventually(t, func() bool { return b.pending(t) == 2 }, 10*time.Second, 20*time.Millisecond,
+		"both intents are still pending once the dead relay's transaction is gone")
+
+	ctx, stop := context.WithCancel(context.Background())
+	second := b.relay()
+	go func() { _ = second.Run(ctx) }()
+	require.Eventually(t, func() bool { return b.pending(t) == 0 }, 20*time.Second, 20*time.Millisecond)
+	stop()
+
+	for _, inv := range []sim.Invitation{running, finished} {
+		id := workflows.InvitationWorkflowID(inv.ID)
+		require.Eventually(t, func() bool { return b.runs(t, id) >= 1 }, 10*time.Second, 50*time.Millisecond)
+		require.Equal(t, 1, b.runs(t, id), "one run of %s", id)
+	}
+	require.Len(t, b.smtp.Messages(), 2, "one email each")
+}
