@@ -11,7 +11,7 @@ STAMP := $(BIN)/.stamps
 TOOLS := $(STAMP)/sqlc-$(SQLC_VERSION) $(STAMP)/temporal-$(TEMPORAL_CLI_VERSION) \
          $(STAMP)/oapi-codegen-$(OAPI_CODEGEN_VERSION) $(STAMP)/workflowcheck-$(WORKFLOWCHECK_VERSION)
 
-.PHONY: dev test tools postgres generate verify lint bench build clean hygiene
+.PHONY: dev test tools postgres generate verify lint bench build clean hygiene histories
 
 ## dev: set everything up and run Muster (API, worker, codec server, Temporal dev server with UI)
 dev: tools postgres build
@@ -69,6 +69,10 @@ verify: tools
 lint: tools
 	go vet ./...
 	./bin/workflowcheck ./workflows/...
+
+## histories: record workflow histories on the dev server for the replay test (after a workflow change)
+histories: tools postgres
+	go test -tags record -count=1 -run TestRecordHistories ./workflows/
 
 ## bench: the benchmarks recorded in docs/benchmarks.md
 bench: tools postgres

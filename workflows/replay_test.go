@@ -2,6 +2,8 @@ package workflows_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -15,8 +17,29 @@ import (
 // fixture, never a deployment key.
 const replayKey = "bXVzdGVyLXJlcGxheS10ZXN0LWtleS0zMi1ieXRlcyE="
 
-// Histories recorded on a real Temporal dev server must replay against the
-// current workflow code: a change that breaks this needs workflow.GetVersion.
+// historyType reads which workflow a committed history is of.
+func historyType(t *testing.T, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	var h struct {
+		Events []struct {
+			Attrs struct {
+				Type struct {
+					Name string `json:"name"`
+				} `json:"workflowType"`
+			} `json:"workflowExecutionStartedEventAttributes"`
+		} `json:"events"`
+	}
+	require.NoError(t, json.Unmarshal(b, &h), file)
+	require.NotEmpty(t, h.Events, file)
+	return h.Events[0].Attrs.Type.Name
+}
+
+// Histories recorded on a real Temporal dev server (make histories) must
+// replay against the current workflow code: a change that breaks this
+// needs workflow.GetVersion. Every workflow Muster registers must have at
+// least one committed history, so none escapes this check.
 func TestReplayCommittedHistories(t *testing.T) {
 	t.Parallel()
 	key, err := base64.StdEncoding.DecodeString(replayKey)
@@ -25,12 +48,20 @@ func TestReplayCommittedHistories(t *testing.T) {
 	require.NoError(t, err)
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)
-	require.NotEmpty(t, files)
+	byType := map[string][]string{}
 	for _, f := range files {
-		r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{DataConverter: codec.DataConverter()})
-		require.NoError(t, err)
-		r.RegisterWorkflow(workflows.Invitation)
-		r.RegisterWorkflow(workflows.InvitationResend)
-		require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f), f)
+		name := historyType(t, f)
+		byType[name] = append(byType[name], f)
 	}
+	for _, d := range workflows.All {
+		require.NotEmpty(t, byType[d.Name], "workflow %s has no committed history in testdata: record one with `make histories`", d.Name)
+		for _, f := range byType[d.Name] {
+			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{DataConverter: codec.DataConverter()})
+			require.NoError(t, err)
+			workflows.RegisterWorkflows(r)
+			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f), f)
+		}
+		delete(byType, d.Name)
+	}
+	require.Empty(t, byType, "histories of workflows that are no longer registered")
 }

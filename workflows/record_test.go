@@ -1,0 +1,125 @@
+//go:build record
+
+package workflows_test
+
+import (
+	"context"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/muster-cms/muster/activities"
+	"github.com/muster-cms/muster/activities/mail"
+	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/internal/testdb"
+	"github.com/muster-cms/muster/internal/testfactory"
+	"github.com/muster-cms/muster/internal/testsmtp"
+	"github.com/muster-cms/muster/sim"
+	"github.com/muster-cms/muster/workflows"
+)
+
+// TestRecordHistories runs each workflow's main paths on the real dev
+// server, through the outbox relay, with the replay key, and writes their
+// histories to testdata for TestReplayCommittedHistories. Run it with
+// `make histories` after a change to a workflow (behind
+// workflow.GetVersion), and commit the new files beside the old ones.
+func TestRecordHistories(t *testing.T) {
+	ctx := context.Background()
+	key, err := base64.StdEncoding.DecodeString(replayKey)
+	require.NoError(t, err)
+	codec, err := workflows.NewCodec("replay-test", key)
+	require.NoError(t, err)
+	c, err := client.Dial(codec.ClientOptions(client.Options{HostPort: temporalAddr}))
+	require.NoError(t, err)
+	defer c.Close()
+	d := testdb.New(t)
+	store := db.NewStore(d.App, sim.DefaultSessionPolicy)
+	smtp := testsmtp.Start(t)
+	notifier, err := mail.NewSMTP("smtp://"+smtp.Addr, "noreply@example.org")
+	require.NoError(t, err)
+	queue := "record"
+	w := worker.New(c, queue, worker.Options{})
+	workflows.Register(w, &activities.Activities{Store: store, Notifier: notifier, PublicURL: "https://muster.example.org", ResendGap: time.Nanosecond})
+	require.NoError(t, w.Start())
+	defer w.Stop()
+	relayCtx, stopRelay := context.WithCancel(ctx)
+	defer stopRelay()
+	go func() {
+		_ = (&workflows.Relay{Store: store, Client: c, TaskQueue: queue, Interval: 20 * time.Millisecond}).Run(relayCtx)
+	}()
+	op := testfactory.Actor(testfactory.User(t, d, testfactory.UserOpts{}))
+
+	invite := func(email string, window time.Duration) sim.Invitation {
+		var inv sim.Invitation
+		require.NoError(t, store.InTx(ctx, op, func(tx *db.Tx) error {
+			var err error
+			inv, err = tx.InvitationCreate(ctx, db.InvitationRequest{Email: email, Window: window, Now: time.Now()})
+			return err
+		}))
+		return inv
+	}
+	request := func(email string) string {
+		require.NoError(t, store.InTx(ctx, sim.Anonymous, func(tx *db.Tx) error { return tx.RegistrationRequestCreate(ctx, email, time.Now()) }))
+		var id string
+		require.NoError(t, d.Admin.QueryRow(ctx, "SELECT id::text FROM registration_requests WHERE email = $1", email).Scan(&id))
+		return sim.RegistrationRequestWorkflowID(id)
+	}
+	save := func(workflowID, file string) {
+		require.Eventually(t, func() bool { // the relay starts it
+			_, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+			return err == nil
+		}, 30*time.Second, 20*time.Millisecond, workflowID)
+		require.NoError(t, c.GetWorkflow(ctx, workflowID, "").Get(ctx, nil))
+		var events []*historypb.HistoryEvent
+		it := c.GetWorkflowHistory(ctx, workflowID, "", false, 0)
+		for it.HasNext() {
+			ev, err := it.Next()
+			require.NoError(t, err)
+			events = append(events, ev)
+		}
+		b, err := protojson.MarshalOptions{Multiline: true}.Marshal(&historypb.History{Events: events})
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join("testdata", file), append(b, '\n'), 0o644))
+		t.Logf("recorded %s (%d events)", file, len(events))
+	}
+
+	// Invitation, registered: its link, then a registration through the outbox.
+	registered := invite("registered-"+uuid.NewString()[:8]+"@example.org", time.Hour)
+	token := smtp.WaitFor(t, lastRecipient(t, d, registered.ID), 30*time.Second).Token(t)
+	_, err = store.Register(ctx, db.Registration{Token: token, Password: "a long enough password", Profile: testfactory.Profile(time.Now()),
+		ConsentVersion: "2026-11-share-v1", ConsentGiven: true, Now: time.Now()})
+	require.NoError(t, err)
+	save(workflows.InvitationWorkflowID(registered.ID), "invitation-registered-v1.json")
+
+	// Invitation, expired.
+	expired := invite("expired@example.org", 2*time.Second)
+	save(workflows.InvitationWorkflowID(expired.ID), "invitation-expired-v1.json")
+
+	// RegistrationRequest: a new address, one with a pending invitation
+	// (its link is sent again), one already registered.
+	save(request("new@example.org"), "registration-request-created.json")
+	pending := invite("pending@example.org", time.Hour)
+	smtp.WaitFor(t, "pending@example.org", 30*time.Second)
+	_ = pending
+	save(request("pending@example.org"), "registration-request-pending.json")
+	var member string
+	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT email FROM users WHERE role = 'candidate'").Scan(&member))
+	save(request(member), "registration-request-registered.json")
+}
+
+// lastRecipient is the address of an invitation (before it is used).
+func lastRecipient(t *testing.T, d *testdb.DB, invitationID string) string {
+	t.Helper()
+	var email string
+	require.NoError(t, d.Admin.QueryRow(context.Background(), "SELECT email FROM invitations WHERE id = $1", invitationID).Scan(&email))
+	return email
+}
