@@ -17,9 +17,12 @@ TOOLS := $(STAMP)/sqlc-$(SQLC_VERSION) $(STAMP)/temporal-$(TEMPORAL_CLI_VERSION)
 dev: tools postgres build
 	./bin/muster dev
 
-## test: set everything up and run every check and test
+## test: set everything up and run every check and test, then fuzz the API briefly
 test: hygiene tools postgres verify lint
 	go test -race -count=1 ./...
+	go test -run '^$$' -fuzz '^FuzzAPI$$' -fuzztime $(FUZZTIME) ./httpapi/fuzz/
+
+FUZZTIME ?= 20s
 
 ## hygiene: no build outputs or data dumps in git (no tracked file over 1 MiB, no binaries)
 hygiene:
