@@ -1,14 +1,17 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/muster-cms/muster"
 	"github.com/muster-cms/muster/internal/benchceiling"
 	"github.com/muster-cms/muster/internal/teststack"
 	"github.com/muster-cms/muster/sim"
@@ -90,6 +93,73 @@ func BenchmarkAPIRegister(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// BenchmarkAPILoginUnderGuessing is a burst of 50 wrong passwords for one
+// account arriving at once, through the API and, as the ceiling, the same
+// statements by bare pgx. Each burst starts a fresh 15-minute window (the
+// clock moves on 16 minutes). checked/burst is how many passwords were
+// actually verified: the limit (10) however many arrive together.
+func BenchmarkAPILoginUnderGuessing(b *testing.B) {
+	const guesses = 50
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	s := teststack.New(b, temporalAddr, func(c *muster.Config) { c.Now = now })
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: guesses}}
+	body := []byte(`{"email":"` + teststack.OperatorEmail + `","password":"not the right password"}`)
+	burst := func(b *testing.B, guess func() (checked bool)) {
+		var checked, refused atomic.Int64
+		for b.Loop() {
+			clock.Add(int64(16 * time.Minute))
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for range guesses {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					if guess() {
+						checked.Add(1)
+					} else {
+						refused.Add(1)
+					}
+				}()
+			}
+			close(start)
+			wg.Wait()
+		}
+		b.ReportMetric(float64(checked.Load())/float64(b.N), "checked/burst")
+		b.ReportMetric(float64(refused.Load())/float64(b.N), "refused/burst")
+	}
+	b.Run("api", func(b *testing.B) {
+		burst(b, func() bool {
+			resp, err := client.Post(s.URL+"/v1/sessions", "application/json", bytes.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return false
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			switch resp.StatusCode {
+			case http.StatusUnauthorized:
+				return true
+			case http.StatusTooManyRequests:
+				return false
+			}
+			b.Errorf("guess: %d", resp.StatusCode)
+			return false
+		})
+	})
+	b.Run("bare-pgx", func(b *testing.B) {
+		burst(b, func() bool {
+			checked, err := benchceiling.LoginGuess(context.Background(), s.DB.Admin, teststack.OperatorEmail, "not the right password", "127.0.0.1", now())
+			if err != nil {
+				b.Error(err)
+			}
+			return checked
+		})
 	})
 }
 

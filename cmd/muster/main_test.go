@@ -64,6 +64,8 @@ func TestServe(t *testing.T) {
 	outbox := t.TempDir()
 	t.Setenv("MUSTER_OUTBOX_DIR", outbox)
 	t.Setenv("MUSTER_OPERATOR_PASSWORD", "serve test password")
+	t.Setenv("MUSTER_PROGRAMME_NAME", "Step into Health")
+	t.Setenv("MUSTER_DEV_PAGES", "1")
 	cfg, err := loadConfig(true)
 	require.NoError(t, err)
 	require.Equal(t, d.AppURL, cfg.AppDatabaseURL)
@@ -85,8 +87,14 @@ func TestServe(t *testing.T) {
 	api := "http://" + cfg.HTTPAddr
 	resp, err := http.Get(api + "/readyz")
 	require.NoError(t, err)
-	resp.Body.Close()
+	var readiness struct {
+		Status string
+		Checks map[string]string
+	}
+	require.NoError(t, decodeJSON(resp.Body, &readiness))
 	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "ok", readiness.Status)
+	require.Equal(t, map[string]string{"postgres": "ok", "temporal": "ok"}, readiness.Checks)
 
 	resp, err = http.Post(api+"/v1/sessions", "application/json", strings.NewReader(`{"email":"op@example.org","password":"serve test password"}`))
 	require.NoError(t, err)
@@ -104,6 +112,18 @@ func TestServe(t *testing.T) {
 		files, _ := filepath.Glob(filepath.Join(outbox, "*.eml"))
 		return len(files) == 1
 	}, 20*time.Second, 50*time.Millisecond, "the invitation never reached the outbox")
+	texts, _ := filepath.Glob(filepath.Join(outbox, "*.txt"))
+	require.Len(t, texts, 1, "a plain copy beside the .eml")
+	text, err := os.ReadFile(texts[0])
+	require.NoError(t, err)
+	require.Contains(t, string(text), "Subject: You're invited to register with Step into Health")
+	require.Contains(t, string(text), cfg.PublicURL+"/register?token=")
+
+	// With MUSTER_DEV_PAGES, the link's page is served by the API.
+	resp, err = http.Get(api + "/register?token=x")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 
 	// The codec server answers the UI's CORS preflight and decodes.
 	resp, err = http.Post("http://"+cfg.CodecAddr+"/decode", "application/json", bytes.NewReader([]byte(`{"payloads":[]}`)))
@@ -150,6 +170,28 @@ func TestConfigErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.10/32"), netip.MustParsePrefix("::1/128")}, c.TrustedProxies)
 	require.Equal(t, sim.LoginThrottle{Window: 15 * time.Minute, MaxAccountFailures: 10, MaxIPFailures: 200}, c.LoginThrottle)
+	require.Equal(t, []string{"http://localhost:8233", "http://127.0.0.1:8233"}, c.TemporalUIOrigins, "the dev UI on either host")
+	require.Equal(t, "Muster", c.Programme)
+	require.False(t, c.DevPages)
+
+	t.Setenv("MUSTER_TEMPORAL_UI_ORIGINS", "https://temporal.example.org, ")
+	t.Setenv("MUSTER_PROGRAMME_NAME", "Step into Health\nBcc: x")
+	_, err = loadConfig(false)
+	require.ErrorContains(t, err, "MUSTER_PROGRAMME_NAME must be one line")
+	t.Setenv("MUSTER_PROGRAMME_NAME", "Step into Health")
+	c, err = loadConfig(false)
+	require.NoError(t, err)
+	require.Equal(t, []string{"https://temporal.example.org"}, c.TemporalUIOrigins)
+	require.Equal(t, "Step into Health", c.Programme)
+}
+
+// temporal-setup gives a namespace Muster's search attributes, and is
+// safe to run again.
+func TestTemporalSetup(t *testing.T) {
+	t.Setenv("TEMPORAL_ADDRESS", temporalAddr)
+	t.Setenv("TEMPORAL_NAMESPACE", "default")
+	require.NoError(t, runTemporalSetup(context.Background()))
+	require.NoError(t, runTemporalSetup(context.Background()))
 }
 
 // migrate creates the database when it does not exist yet.

@@ -163,3 +163,43 @@ func Me(ctx context.Context, pool *pgxpool.Pool, token string, now time.Time) er
 		return tx.QueryRow(ctx, "SELECT u.id, u.role, u.email FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1", db.HashToken(token)).Scan(&id, &role, &email)
 	})
 }
+
+// LoginGuess is one sign-in with a wrong password as the store makes it,
+// in bare SQL: take the sign-in locks, count recent failures, and either
+// record a refusal, or reserve the attempt as pending, check the argon2id
+// hash and record the failure. It reports whether the password was
+// checked.
+func LoginGuess(ctx context.Context, pool *pgxpool.Pool, email, password, ip string, now time.Time) (checked bool, err error) {
+	subject := sha256.Sum256([]byte(email))
+	var id uuid.UUID
+	var hash string
+	attempt := uuid.New()
+	refused := false
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockSQL, hex.EncodeToString(subject[:]), ip); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, "SELECT id, password_hash FROM users WHERE email = $1", email).Scan(&id, &hash); err != nil {
+			return err
+		}
+		account, _, err := recentFailures(ctx, tx, subject[:], now)
+		if err != nil {
+			return err
+		}
+		outcome := "pending"
+		if account >= 10 {
+			outcome, refused = "throttled", true
+		}
+		_, err = tx.Exec(ctx, "INSERT INTO login_events (id, user_id, subject, outcome, ip, user_agent, occurred_at) VALUES ($1, $2, $3, $4, $5, 'bench', $6)",
+			attempt, id, subject[:], outcome, ip, now)
+		return err
+	})
+	if err != nil || refused {
+		return false, err
+	}
+	if db.VerifyPassword(hash, password) {
+		return true, errors.New("the guess was right")
+	}
+	_, err = pool.Exec(ctx, "UPDATE login_events SET outcome = 'failure' WHERE id = $1 AND outcome = 'pending'", attempt)
+	return true, err
+}
