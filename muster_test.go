@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/workflowservice/v1"
 
-	"github.com/muster-cms/muster/internal/testtemporal"
 	"github.com/muster-cms/muster/internal/teststack"
+	"github.com/muster-cms/muster/internal/testtemporal"
 	"github.com/muster-cms/muster/workflows"
 )
 

@@ -1,11 +1,14 @@
 // Package httpapi is Muster's thin HTTP API: a chi router generated from
-// openapi.yaml (oapi-codegen strict server), request validation against
-// that document, bearer-token authentication, and handlers that decode,
-// call db.Store or the workflow Engine, and encode. One table (errors.go)
-// maps sim error codes to HTTP statuses; anything else is a 500 whose
-// details are logged, never sent.
+// openapi.yaml (oapi-codegen strict server, in internal/api), request gates
+// (size; UTF-8, NUL, duplicate keys and trailing data; the OpenAPI
+// document), bearer-token authentication, and handlers that decode, call
+// the data layer in one transaction as the request's actor, and encode.
+// No handler calls Temporal: the workflows a change causes go through the
+// outbox. One table (errors.go) maps sim error codes to HTTP statuses;
+// anything else is a 500 whose details are logged, never sent.
 //
-// Regenerate openapi.gen.go with `make generate`; never edit it by hand.
+// An embedder sees NewHandler and Config (most use muster.New instead).
+// Regenerate internal/api with `make generate`; never edit it by hand.
 //
-// httpapi may import sim, db and workflows (client side only).
+// httpapi may import sim and db.
 package httpapi
