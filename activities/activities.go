@@ -16,8 +16,7 @@ import (
 
 // Activities is what Muster's workflows call. Register a *Activities with
 // the worker (workflows.Register does); every exported method is an
-// activity. Each runs its data work as the engine (sim.System): a workflow
-// acts for no person.
+// activity. Each runs its data work as the engine (see asEngine).
 type Activities struct {
 	Store    *db.Store
 	Notifier sim.Notifier
@@ -49,6 +48,13 @@ const DefaultProgramme = "Muster"
 // every ten minutes, whoever asks and however often.
 const DefaultResendGap = 10 * time.Minute
 
+// asEngine runs fn in one transaction as the engine (sim.System): an
+// activity does a workflow's work, not any person's, and must reach rows no
+// person's context would show it (an invitation's address, to send to it).
+func (a *Activities) asEngine(ctx context.Context, fn func(*db.Tx) error) error {
+	return a.Store.InTx(ctx, sim.System, fn)
+}
+
 func (a *Activities) now() time.Time {
 	if a.Now != nil {
 		return a.Now()
@@ -69,7 +75,7 @@ func (a *Activities) SendInvitation(ctx context.Context, in InvitationRef) error
 		link db.InvitationLink
 		due  bool
 	)
-	err := a.Store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+	err := a.asEngine(ctx, func(tx *db.Tx) error {
 		var err error
 		link, due, err = tx.InvitationIssueLink(ctx, in.InvitationID, a.now())
 		return err
@@ -96,7 +102,7 @@ func (a *Activities) ResendInvitation(ctx context.Context, in InvitationRef) err
 		link db.InvitationLink
 		due  bool
 	)
-	err := a.Store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+	err := a.asEngine(ctx, func(tx *db.Tx) error {
 		var err error
 		link, due, err = tx.InvitationReissueLink(ctx, in.InvitationID, a.now(), gap)
 		return err
@@ -121,7 +127,7 @@ func (a *Activities) send(ctx context.Context, link db.InvitationLink) error {
 	if err := a.Notifier.Notify(ctx, msg); err != nil {
 		return fmt.Errorf("send invitation: %w", err)
 	}
-	if err := a.Store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+	if err := a.asEngine(ctx, func(tx *db.Tx) error {
 		return tx.InvitationLinkSent(ctx, link, a.now())
 	}); err != nil {
 		return fmt.Errorf("record invitation sent: %w", err)
@@ -139,7 +145,7 @@ type ExpireResult struct {
 // an anonymous count. Idempotent; does nothing once the person registered.
 func (a *Activities) ExpireInvitation(ctx context.Context, in InvitationRef) (ExpireResult, error) {
 	var expired bool
-	err := a.Store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+	err := a.asEngine(ctx, func(tx *db.Tx) error {
 		var err error
 		expired, err = tx.InvitationExpire(ctx, in.InvitationID, a.now())
 		return err
@@ -172,7 +178,7 @@ func (a *Activities) HandleRegistrationRequest(ctx context.Context, in Registrat
 		window = sim.DefaultInvitationWindow
 	}
 	var out db.RequestHandled
-	err := a.Store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+	err := a.asEngine(ctx, func(tx *db.Tx) error {
 		var err error
 		out, err = tx.RegistrationRequestHandle(ctx, in.RequestID, window, a.now())
 		return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/muster-cms/muster"
 	"github.com/muster-cms/muster/internal/benchceiling"
+	"github.com/muster-cms/muster/internal/testfactory"
 	"github.com/muster-cms/muster/internal/teststack"
 	"github.com/muster-cms/muster/sim"
 )
@@ -161,6 +162,34 @@ func BenchmarkAPILoginUnderGuessing(b *testing.B) {
 			return checked
 		})
 	})
+}
+
+// BenchmarkAPIRegistrationRequest asks for a registration link for a new
+// address, one with a pending invitation and one already registered. The
+// API does the same work for all three (the engine, stopped here, decides
+// afterwards), so the times are the same and tell an outsider nothing.
+func BenchmarkAPIRegistrationRequest(b *testing.B) {
+	s := teststack.New(b, temporalAddr, func(c *muster.Config) { c.RegistrationRequestsPerHour = 1 << 30 })
+	s.Muster.Stop()
+	testfactory.Invitation(b, s.DB, testfactory.InvitationOpts{Email: "pending@example.org"})
+	testfactory.Candidate(b, s.DB, testfactory.CandidateOpts{Email: "member@example.org"})
+	n := 0
+	for _, c := range []struct {
+		name  string
+		email func() string
+	}{
+		{"new", func() string { n++; return fmt.Sprintf("new%d@example.org", n) }},
+		{"pending", func() string { return "pending@example.org" }},
+		{"registered", func() string { return "member@example.org" }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if r := s.JSON(b, http.MethodPost, "/v1/registration-requests", "", map[string]any{"email": c.email()}); r.Status != http.StatusAccepted {
+					b.Fatalf("request: %d %s", r.Status, r.Raw)
+				}
+			}
+		})
+	}
 }
 
 // BenchmarkAPIGetMeConcurrent is a load run: 32 signed-in people asking for

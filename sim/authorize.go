@@ -62,7 +62,8 @@ func Authorize(a Actor, p Permission) error {
 	if allowed {
 		return nil
 	}
-	if !a.SignedIn() && (slices.Contains(r.roles, RoleOperator) || slices.Contains(r.roles, RoleCandidate)) {
+	// A person who is not signed in is told to sign in; the engine is never.
+	if !a.SignedIn() && a.Role != RoleSystem && (slices.Contains(r.roles, RoleOperator) || slices.Contains(r.roles, RoleCandidate)) {
 		return Errorf(EUNAUTHORIZED, "sign in first")
 	}
 	return Errorf(EFORBIDDEN, "%s", r.refusal)

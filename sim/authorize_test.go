@@ -11,17 +11,17 @@ import (
 // authActors are the kinds of actor the authorization matrix is checked
 // against, by name.
 var authActors = map[string]sim.Actor{
-	"system":           sim.System,
-	"anonymous":        sim.Anonymous,
-	"presenting":       sim.Presenting([]byte{1}),
-	"operator":         {UserID: "u1", Role: sim.RoleOperator},
-	"candidate":        {UserID: "u2", Role: sim.RoleCandidate},
-	"operator no user": {Role: sim.RoleOperator},
+	"system":            sim.System,
+	"anonymous":         sim.Anonymous,
+	"presenting":        sim.Presenting([]byte{1}),
+	"operator":          {UserID: "u1", Role: sim.RoleOperator},
+	"candidate":         {UserID: "u2", Role: sim.RoleCandidate},
+	"operator no user":  {Role: sim.RoleOperator},
 	"candidate no user": {Role: sim.RoleCandidate},
 }
 
 const (
-	authOK   = ""
+	authOK        = ""
 	authForbidden = sim.EFORBIDDEN
 	authUnauth    = sim.EUNAUTHORIZED
 )
@@ -30,7 +30,7 @@ const (
 // and every kind of actor, written out by hand from the rules.
 var authMatrix = map[sim.Permission]map[string]string{
 	sim.PermInvite: {
-		"system":            authUnauth,
+		"system":            authForbidden,
 		"anonymous":         authUnauth,
 		"presenting":        authUnauth,
 		"operator":          authOK,
@@ -66,7 +66,7 @@ var authMatrix = map[sim.Permission]map[string]string{
 		"candidate no user": authForbidden,
 	},
 	sim.PermViewSelf: {
-		"system":            authUnauth,
+		"system":            authForbidden,
 		"anonymous":         authUnauth,
 		"presenting":        authUnauth,
 		"operator":          authOK,
@@ -75,7 +75,7 @@ var authMatrix = map[sim.Permission]map[string]string{
 		"candidate no user": authUnauth,
 	},
 	sim.PermEditOwnProfile: {
-		"system":            authUnauth,
+		"system":            authForbidden,
 		"anonymous":         authUnauth,
 		"presenting":        authUnauth,
 		"operator":          authForbidden,
@@ -84,7 +84,7 @@ var authMatrix = map[sim.Permission]map[string]string{
 		"candidate no user": authUnauth,
 	},
 	sim.PermEndSession: {
-		"system":            authUnauth,
+		"system":            authForbidden,
 		"anonymous":         authUnauth,
 		"presenting":        authUnauth,
 		"operator":          authOK,
@@ -192,7 +192,7 @@ func TestCanEditProfile(t *testing.T) {
 		{"owner, anonymised", owner, sim.Candidate{UserID: "u2", Status: sim.StatusAnonymised}, sim.ECONFLICT},
 		{"operator", sim.Actor{UserID: "u1", Role: sim.RoleOperator}, sim.Candidate{UserID: "u2", Status: sim.StatusRegistered}, sim.EFORBIDDEN},
 		{"operator with the candidate's user id", sim.Actor{UserID: "u2", Role: sim.RoleOperator}, sim.Candidate{UserID: "u2", Status: sim.StatusRegistered}, sim.EFORBIDDEN},
-		{"system", sim.System, sim.Candidate{UserID: "u2", Status: sim.StatusRegistered}, sim.EUNAUTHORIZED},
+		{"system", sim.System, sim.Candidate{UserID: "u2", Status: sim.StatusRegistered}, sim.EFORBIDDEN},
 		{"anonymous", sim.Anonymous, sim.Candidate{UserID: "u2", Status: sim.StatusRegistered}, sim.EUNAUTHORIZED},
 		{"presenting", sim.Presenting([]byte{1}), sim.Candidate{UserID: "u2", Status: sim.StatusRegistered}, sim.EUNAUTHORIZED},
 		// An empty UserID must not match a candidate whose UserID is also empty.

@@ -142,6 +142,7 @@ func CheckDateOfBirth(dob, now time.Time) error {
 	if dob.IsZero() {
 		return FieldError("date_of_birth", "date_of_birth is required")
 	}
+	dob, now = dob.UTC(), now.UTC() // a date of birth is a calendar date: read both the same way
 	if dob.Year() < 1900 || dob.After(now) {
 		return FieldError("date_of_birth", "date_of_birth must be a real date in the past")
 	}

@@ -83,3 +83,63 @@ func TestValidatePassword(t *testing.T) {
 	require.NoError(t, sim.ValidatePassword("correct horse battery"))
 	require.Error(t, sim.ValidatePassword(strings.Repeat("x", 129)))
 }
+
+func TestCheckDateOfBirth(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	const (
+		tooOld  = "date_of_birth must be a plausible date of birth: it makes you older than 100"
+		notReal = "date_of_birth must be a real date in the past"
+		minor   = "you must be 18 or over to register with the programme"
+		missing = "date_of_birth is required"
+	)
+	cases := []struct {
+		name string
+		dob  time.Time
+		now  time.Time
+		msg  string // "" when accepted
+	}{
+		{"thirty", day(1996, 11, 22), now, ""},
+		{"100 today", day(1926, 11, 22), now, ""},
+		{"100, 101 tomorrow", day(1925, 11, 23), now, ""},
+		{"101 today", day(1925, 11, 22), now, tooOld},
+		{"120", day(1906, 1, 1), now, tooOld},
+		{"1900-01-01 when that is 100", day(1900, 1, 1), day(2000, 6, 1), ""},
+		{"1900-01-01 when that is 126", day(1900, 1, 1), now, tooOld},
+		{"1899 even when under 100", day(1899, 12, 31), day(1990, 1, 1), notReal},
+		{"1899 now", day(1899, 12, 31), now, notReal},
+		{"year 1000", day(1000, 6, 1), now, notReal},
+		{"18 today", day(2008, 11, 22), now, ""},
+		{"18 tomorrow", day(2008, 11, 23), now, minor},
+		{"born today", day(2026, 11, 22), now, minor},
+		{"tomorrow", day(2026, 11, 23), now, notReal},
+		{"zero", time.Time{}, now, missing},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := sim.CheckDateOfBirth(tc.dob, tc.now)
+			if tc.msg == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Equal(t, sim.EINVALID, sim.ErrorCode(err), "%v", err)
+			require.Equal(t, tc.msg, sim.ErrorMessage(err))
+			var e *sim.Error
+			require.ErrorAs(t, err, &e)
+			require.Equal(t, "date_of_birth", e.Field)
+		})
+	}
+	require.Equal(t, 100, sim.MaximumAge)
+}
+
+// A date of birth is a calendar date: one written in another time zone is
+// read as the same day in UTC, for the 1900 rule as for the age.
+func TestCheckDateOfBirthTimeZones(t *testing.T) {
+	t.Parallel()
+	now := time.Date(1990, 6, 1, 0, 0, 0, 0, time.UTC)
+	plusOne := time.FixedZone("+01:00", 3600)
+	err := sim.CheckDateOfBirth(time.Date(1900, 1, 1, 0, 0, 0, 0, plusOne), now) // 1899-12-31 in UTC
+	require.Equal(t, sim.EINVALID, sim.ErrorCode(err))
+}

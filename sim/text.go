@@ -88,6 +88,9 @@ func CleanHeader(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}
+	if max <= 0 {
+		return ""
+	}
 	cut := max
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
