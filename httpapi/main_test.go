@@ -1,8 +1,6 @@
 package httpapi_test
 
 import (
-	"fmt"
-	"os"
 	"testing"
 
 	"github.com/muster-cms/muster/internal/testtemporal"
@@ -12,14 +10,4 @@ import (
 // test uses its own task queue and database.
 var temporalAddr string
 
-func TestMain(m *testing.M) {
-	srv, err := testtemporal.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: the end-to-end tests need a Temporal dev server:", err)
-		os.Exit(1)
-	}
-	temporalAddr = srv.FrontendHostPort()
-	code := m.Run()
-	_ = srv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testtemporal.Main(m, &temporalAddr, "the end-to-end tests") }

@@ -31,12 +31,21 @@ func invisible(r rune) bool {
 
 // problemInLine describes why s is not acceptable as one line of text (a
 // name, an address, a phone number), or returns "".
-func problemInLine(s string) string {
+func problemInLine(s string) string { return problemIn(s, false) }
+
+// problemInText is problemInLine for free text, where line breaks (\n)
+// and tabs are allowed.
+func problemInText(s string) string { return problemIn(s, true) }
+
+func problemIn(s string, multiline bool) string {
 	if !utf8.ValidString(s) {
 		return "must be valid UTF-8"
 	}
 	for _, r := range s {
 		switch {
+		case multiline && (r == '\n' || r == '\t'):
+		case multiline && r == '\r':
+			return "must use \\n for line breaks"
 		case r == '\n' || r == '\r':
 			return "must be one line"
 		case unicode.IsControl(r):
@@ -44,31 +53,7 @@ func problemInLine(s string) string {
 		case invisible(r):
 			return "must not contain invisible or direction-changing characters"
 		case r == utf8.RuneError:
-			return garbled
-		}
-	}
-	return ""
-}
-
-const garbled = "contains U+FFFD, a sign that the text was garbled on its way here: type it again"
-
-// problemInText is problemInLine for free text, where line breaks and
-// tabs are allowed.
-func problemInText(s string) string {
-	if !utf8.ValidString(s) {
-		return "must be valid UTF-8"
-	}
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\t':
-		case r == '\r':
-			return "must use \\n for line breaks"
-		case unicode.IsControl(r):
-			return "must not contain control characters"
-		case invisible(r):
-			return "must not contain invisible or direction-changing characters"
-		case r == utf8.RuneError:
-			return garbled
+			return "contains U+FFFD, a sign that the text was garbled on its way here: type it again"
 		}
 	}
 	return ""

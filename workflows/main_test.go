@@ -1,8 +1,6 @@
 package workflows_test
 
 import (
-	"fmt"
-	"os"
 	"testing"
 
 	"github.com/muster-cms/muster/internal/testtemporal"
@@ -12,14 +10,4 @@ import (
 // logic itself is tested in the SDK's test environment.
 var temporalAddr string
 
-func TestMain(m *testing.M) {
-	srv, err := testtemporal.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: the relay tests need a Temporal dev server:", err)
-		os.Exit(1)
-	}
-	temporalAddr = srv.FrontendHostPort()
-	code := m.Run()
-	_ = srv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testtemporal.Main(m, &temporalAddr, "the relay tests") }

@@ -29,17 +29,7 @@ import (
 
 var temporalAddr string
 
-func TestMain(m *testing.M) {
-	srv, err := testtemporal.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: muster serve's test needs a Temporal dev server:", err)
-		os.Exit(1)
-	}
-	temporalAddr = srv.FrontendHostPort()
-	code := m.Run()
-	_ = srv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testtemporal.Main(m, &temporalAddr, "muster serve's tests") }
 
 func freeAddr(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -4,12 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -25,17 +23,7 @@ import (
 
 var temporalAddr string
 
-func TestMain(m *testing.M) {
-	srv, err := testtemporal.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: the embedding example needs a Temporal dev server:", err)
-		os.Exit(1)
-	}
-	temporalAddr = srv.FrontendHostPort()
-	code := m.Run()
-	_ = srv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testtemporal.Main(m, &temporalAddr, "the embedding example's tests") }
 
 func post(t *testing.T, url, token string, body any) (int, map[string]any) {
 	t.Helper()

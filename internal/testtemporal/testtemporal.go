@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -67,4 +68,20 @@ func StartOn(hostPort string) (*testsuite.DevServer, error) {
 		return nil, fmt.Errorf("start Temporal dev server from %s: %w", path, err)
 	}
 	return srv, nil
+}
+
+// Main is a TestMain for a package whose tests share one dev server: it
+// starts the server, sets *addr to its address, runs the tests, stops the
+// server and exits. who says what needs the server, for the failure
+// message.
+func Main(m *testing.M, addr *string, who string) {
+	srv, err := Start()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "FAIL: %s need a Temporal dev server: %v\n", who, err)
+		os.Exit(1)
+	}
+	*addr = srv.FrontendHostPort()
+	code := m.Run()
+	_ = srv.Stop()
+	os.Exit(code)
 }
