@@ -1,9 +1,13 @@
 package workflows_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,4 +134,56 @@ func TestRelayKilledBetweenStartAndMarkStartsNothingTwice(t *testing.T) {
 		require.Equal(t, 1, b.runs(t, id), "one run of %s", id)
 	}
 	require.Len(t, b.smtp.Messages(), 2, "one email each")
+}
+
+// lockedBuffer is a log sink safe for the relay's goroutine and the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// While Temporal cannot be reached, intents wait, each retried with a
+// backoff, and the relay says so in a log line with the backlog (IDs and
+// counts only).
+func TestRelayLogsAGrowingBacklog(t *testing.T) {
+	t.Parallel()
+	b := relaySetup(t)
+	dead, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
+	require.NoError(t, err)
+	defer dead.Close()
+	b.invite(t, "waiting@example.org", time.Hour)
+	var logs lockedBuffer
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = (&workflows.Relay{
+			Store: b.store, Client: dead, TaskQueue: b.queue, Interval: 20 * time.Millisecond,
+			BacklogWarning: 200 * time.Millisecond, Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+		}).Run(ctx)
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "outbox backlog is growing") },
+		20*time.Second, 20*time.Millisecond)
+	stop()
+	<-done
+	require.Contains(t, logs.String(), `"pending":1`)
+	require.NotContains(t, logs.String(), "waiting@example.org")
+	var attempts int
+	var lastError string
+	require.NoError(t, b.d.Admin.QueryRow(context.Background(), "SELECT attempts, last_error FROM workflow_outbox").Scan(&attempts, &lastError))
+	require.Positive(t, attempts)
+	require.NotEmpty(t, lastError)
+	require.EqualValues(t, 1, b.pending(t), "still waiting, not lost")
 }
