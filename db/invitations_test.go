@@ -290,3 +290,35 @@ func TestStatisticsAreForTheOperator(t *testing.T) {
 		require.Contains(t, []string{sim.EFORBIDDEN, sim.EUNAUTHORIZED}, sim.ErrorCode(err))
 	}
 }
+
+// The gap between links counts from when the newest was issued, sent or
+// not: requests at the same moment, or while mail is down, or just after
+// the first link went out, do not each get an email.
+func TestReissueGapCountsFromIssue(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	inv, _ := testfactory.Invitation(t, b.db, testfactory.InvitationOpts{Unsent: true})
+	gap := 10 * time.Minute
+	due := func(at time.Time) bool {
+		var ok bool
+		require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
+			var err error
+			_, ok, err = tx.InvitationReissueLink(ctx, inv.ID, at, gap)
+			return err
+		}))
+		return ok
+	}
+	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
+		_, ok, err := tx.InvitationIssueLink(ctx, inv.ID, b.now) // the first link, not yet sent
+		require.True(t, ok)
+		return err
+	}))
+	require.False(t, due(b.now.Add(time.Second)), "just after the first link was issued")
+	later := b.now.Add(gap)
+	require.True(t, due(later))
+	require.False(t, due(later), "a second request at the same moment")
+	require.False(t, due(later.Add(gap-time.Second)))
+	require.True(t, due(later.Add(gap)))
+	require.Equal(t, 3, b.count(t, "SELECT count(*) FROM invitation_tokens WHERE invitation_id = $1", inv.ID))
+}

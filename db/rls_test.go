@@ -130,7 +130,8 @@ func TestPoliciesRefuseWrites(t *testing.T) {
 		})
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) {
-			require.Equal(t, "42501", pgErr.Code, sql)
+			// Refused by a policy, a grant, or the invitation's identity trigger.
+			require.Contains(t, []string{"42501", "23000"}, pgErr.Code, "%s: %v", sql, err)
 		} else {
 			require.NoError(t, err, "%s: no rows may be touched", sql)
 		}
@@ -146,4 +147,43 @@ func TestPoliciesRefuseWrites(t *testing.T) {
 	refused(holder, "UPDATE candidates SET first_name = 'x' WHERE id = $1", w.member.Candidate.ID)
 	refused(b.op, "DELETE FROM candidates WHERE id = $1", w.member.Candidate.ID)
 	refused(b.op, "UPDATE workflow_outbox SET delivered_at = now()")
+	// Consents and journey events are append-only for everyone but the engine.
+	refused(member, "DELETE FROM consents WHERE candidate_id = $1", w.member.Candidate.ID)
+	refused(member, "UPDATE journey_events SET to_status = 'placed' WHERE candidate_id = $1", w.member.Candidate.ID)
+	// Only the sign-in check opens sessions, and only last_seen_at changes.
+	refused(holder, "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at) VALUES (gen_random_uuid(), $1, $2, now(), now(), now() + interval '1 hour')",
+		b.op.UserID, db.HashToken(w.token))
+	refused(sim.Presenting(db.HashToken(w.memberToken)), "UPDATE sessions SET user_id = $1", b.op.UserID)
+	refused(member, "UPDATE sessions SET expires_at = now() + interval '10 years'")
+	// A link's holder cannot point its invitation at someone else.
+	refused(holder, "UPDATE invitations SET candidate_id = $1 WHERE id = $2", w.member.Candidate.ID, w.inv.ID)
+	refused(holder, "UPDATE invitations SET expires_at = now() + interval '10 years' WHERE id = $1", w.inv.ID)
+	refused(b.op, "UPDATE invitations SET candidate_id = $1 WHERE id = $2", w.member.Candidate.ID, w.inv.ID)
+}
+
+// A registration link opens its invitee's record only until it is used: a
+// forwarded or leaked email's link unlocks nothing afterwards.
+func TestUsedLinkUnlocksNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	inv, token := b.invite(t, "once@example.org")
+	_, err := b.register(t, token, b.now)
+	require.NoError(t, err)
+	holder := sim.Presenting(db.HashToken(token))
+	require.NoError(t, b.in(t, holder, func(tx *db.Tx) error {
+		for table, want := range map[string]int{"candidates": 0, "consents": 0, "journey_events": 0, "users": 0, "invitations": 1} {
+			var seen int
+			if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&seen); err != nil {
+				return err
+			}
+			require.Equal(t, want, seen, "a used link's holder sees %s", table)
+		}
+		tag, err := tx.Exec(ctx, "UPDATE candidates SET first_name = 'x' WHERE id = $1", inv.CandidateID)
+		require.Zero(t, tag.RowsAffected())
+		return err
+	}))
+	// And asking with it again is told why, not shown anything.
+	_, err = b.register(t, token, b.now)
+	require.Equal(t, sim.EGONE, sim.ErrorCode(err))
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -123,8 +124,13 @@ func interpretError(err error) error {
 		switch pgErr.Code {
 		case "23505": // unique_violation
 			return sim.Errorf(sim.ECONFLICT, "that already exists")
-		case "42501": // insufficient_privilege: a row-level security policy refused the row
-			return sim.Errorf(sim.EFORBIDDEN, "not allowed")
+		case "42501": // insufficient_privilege
+			// A row that a row-level security policy refuses is a refusal;
+			// a missing grant is a deployment fault, left as an internal
+			// error so that it is logged.
+			if strings.Contains(pgErr.Message, "row-level security") {
+				return sim.Errorf(sim.EFORBIDDEN, "not allowed")
+			}
 		case "22021", "22P05": // invalid byte sequence, untranslatable character (NUL)
 			return sim.Errorf(sim.EINVALID, "text must be valid UTF-8 without NUL characters")
 		}

@@ -86,10 +86,11 @@ func checkJSON(logger *slog.Logger) func(http.Handler) http.Handler {
 
 // frame is one open object or array while walking a JSON document.
 type frame struct {
-	object bool
-	keys   map[string]bool
-	key    string // object: the key whose value comes next ("" while expecting a key)
-	index  int    // array: the index of the next element
+	object    bool
+	keys      map[string]bool
+	expectKey bool   // object: the next string is a key
+	key       string // object: the key whose value comes next
+	index     int    // array: the index of the next element
 }
 
 // inspectJSON walks b token by token, keeping the path of the value at
@@ -114,7 +115,7 @@ func inspectJSON(b []byte) error {
 		var parts []string
 		for _, f := range stack {
 			switch {
-			case f.object && f.key != "":
+			case f.object && !f.expectKey:
 				parts = append(parts, f.key)
 			case !f.object:
 				parts = append(parts, strconv.Itoa(f.index))
@@ -136,7 +137,7 @@ func inspectJSON(b []byte) error {
 		}
 		f := stack[len(stack)-1]
 		if f.object {
-			f.key = ""
+			f.expectKey = true
 		} else {
 			f.index++
 		}
@@ -153,12 +154,12 @@ func inspectJSON(b []byte) error {
 			}
 			return malformed("request body is not valid JSON: "+strings.TrimPrefix(err.Error(), "json: "), path())
 		}
-		top := len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].key == ""
+		top := len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].expectKey
 		switch t := tok.(type) {
 		case json.Delim:
 			switch t {
 			case '{':
-				stack = append(stack, &frame{object: true, keys: map[string]bool{}})
+				stack = append(stack, &frame{object: true, keys: map[string]bool{}, expectKey: true})
 			case '[':
 				stack = append(stack, &frame{})
 			case '}', ']':
@@ -171,12 +172,11 @@ func inspectJSON(b []byte) error {
 				if strings.IndexByte(t, 0) >= 0 {
 					return named("has a key with a NUL character", path())
 				}
+				f.key, f.expectKey = t, false
 				if f.keys[t] {
-					f.key = t
 					return named("is given twice", path())
 				}
 				f.keys[t] = true
-				f.key = t
 				continue
 			}
 			if strings.IndexByte(t, 0) >= 0 {

@@ -14,10 +14,10 @@ WHERE t.token_hash = @token_hash;
 SELECT id FROM invitations WHERE email = @email AND used_at IS NULL;
 
 -- name: InvitationConsume :one
--- Marks the invitation used and wipes the address from it, returning the
--- address as it was so the account can be created with it. Any of the
--- invitation's links will do.
-UPDATE invitations i SET used_at = @now::timestamptz, email = NULL
+-- Marks the invitation used, by this transaction, and wipes the address
+-- from it, returning the address as it was so the account can be created
+-- with it. Any of the invitation's links will do.
+UPDATE invitations i SET used_at = @now::timestamptz, email = NULL, consumed_txid = txid_current()
 FROM (
     SELECT p.id, p.email FROM invitations p
     JOIN invitation_tokens t ON t.invitation_id = p.id
@@ -45,10 +45,11 @@ WHERE invitation_id = @invitation_id AND generation = @generation AND sent_at IS
 DELETE FROM invitation_tokens
 WHERE invitation_id = @invitation_id AND generation <= @through_generation;
 
--- name: InvitationLastSent :one
-SELECT sent_at FROM invitation_tokens
-WHERE invitation_id = @invitation_id AND sent_at IS NOT NULL
-ORDER BY sent_at DESC LIMIT 1;
+-- name: InvitationLastIssued :one
+-- When the invitation's newest link was issued, sent yet or not.
+SELECT created_at FROM invitation_tokens
+WHERE invitation_id = @invitation_id
+ORDER BY generation DESC LIMIT 1;
 
 -- name: InvitationEverSent :one
 SELECT EXISTS (SELECT 1 FROM invitation_tokens WHERE invitation_id = @invitation_id AND sent_at IS NOT NULL);

@@ -30,6 +30,10 @@ type Relay struct {
 	// other processes; zero means one second. Intents written by this
 	// process's Store are delivered at once.
 	Interval time.Duration
+	// Lease is how long a claimed intent is this relay's before another
+	// may take it (after a crash, say); zero means one minute. It must be
+	// longer than a batch takes to deliver.
+	Lease time.Duration
 	// BacklogWarning: the relay logs a warning while the oldest
 	// undelivered intent is older than this; zero means one minute.
 	BacklogWarning time.Duration
@@ -39,7 +43,10 @@ type Relay struct {
 	afterDeliver func(db.OutboxItem)
 }
 
-const relayBatch = 32
+const (
+	relayBatch   = 32
+	relayTimeout = 5 * time.Second // one start or signal
+)
 
 // Run delivers intents until ctx ends, then returns nil.
 func (r *Relay) Run(ctx context.Context) error {
@@ -59,18 +66,14 @@ func (r *Relay) Run(ctx context.Context) error {
 	var lastPending int64
 	for ctx.Err() == nil {
 		for {
-			res, err := r.Store.OutboxDeliver(ctx, relayBatch, r.deliver)
+			n, err := r.deliverBatch(ctx, logger)
 			if err != nil {
 				if ctx.Err() == nil {
 					logger.Error("outbox relay", "error", err.Error())
 				}
 				break
 			}
-			if res.Failed > 0 {
-				logger.Warn("outbox relay: some intents could not be delivered and will be tried again",
-					"delivered", res.Delivered, "failed", res.Failed)
-			}
-			if res.Delivered+res.Failed < relayBatch {
+			if n < relayBatch {
 				break
 			}
 		}
@@ -79,7 +82,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			if b, err := r.Store.OutboxBacklog(ctx); err == nil {
 				if b.OldestAge >= warnAfter && b.Pending >= lastPending {
 					logger.Warn("outbox backlog is growing: is Temporal reachable?",
-						"pending", b.Pending, "oldest_pending_seconds", int64(b.OldestAge.Seconds()))
+						"pending", b.Pending, "failing", b.Failing, "oldest_pending_seconds", int64(b.OldestAge.Seconds()))
 				}
 				lastPending = b.Pending
 			}
@@ -101,11 +104,64 @@ func (r *Relay) Run(ctx context.Context) error {
 	return nil
 }
 
+// deliverBatch claims a batch and delivers it, marking each intent as it
+// goes; no database transaction is open while Temporal is called. When
+// Temporal cannot be reached, the rest of the batch is handed back untried
+// (it would fail the same way) rather than each waiting out a timeout. It
+// returns how many intents it claimed.
+func (r *Relay) deliverBatch(ctx context.Context, logger *slog.Logger) (int, error) {
+	lease := r.Lease
+	if lease <= 0 {
+		lease = time.Minute
+	}
+	items, err := r.Store.OutboxClaim(ctx, relayBatch, lease)
+	if err != nil {
+		return 0, err
+	}
+	for i, it := range items {
+		derr := r.deliver(ctx, it)
+		if ctx.Err() != nil {
+			return len(items), nil // stopping: what was claimed is due again when its lease ends
+		}
+		if derr == nil {
+			if err := r.Store.OutboxDelivered(ctx, it.ID); err != nil {
+				return len(items), err
+			}
+			continue
+		}
+		if err := r.Store.OutboxFailed(ctx, it.ID, derr); err != nil {
+			return len(items), err
+		}
+		level := slog.LevelWarn
+		if it.Attempts+1 >= db.OutboxFailingAfter {
+			level = slog.LevelError
+		}
+		logger.Log(ctx, level, "outbox intent not delivered; it will be tried again",
+			"workflow_id", it.WorkflowID, "attempts", it.Attempts+1, "error", derr.Error())
+		if unreachable(derr) {
+			var rest []int64
+			for _, later := range items[i+1:] {
+				rest = append(rest, later.ID)
+			}
+			return len(items), r.Store.OutboxRelease(ctx, rest, time.Second)
+		}
+	}
+	return len(items), nil
+}
+
+// unreachable reports an error that says Temporal could not be reached,
+// rather than that it refused this one intent.
+func unreachable(err error) bool {
+	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &unavailable) || errors.As(err, &deadline)
+}
+
 // deliver starts or signals one intent's workflow. A workflow that was
 // already started under the ID, running or closed, counts as delivered;
 // so does a signal for a workflow that no longer exists (its work is over).
 func (r *Relay) deliver(ctx context.Context, it db.OutboxItem) error {
-	callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	callCtx, cancel := context.WithTimeout(ctx, relayTimeout)
 	defer cancel()
 	var err error
 	if it.Workflow != "" {

@@ -36,6 +36,30 @@ COMMENT ON COLUMN invitation_tokens.sent_at IS 'class=operational; category=invi
 INSERT INTO invitation_tokens (token_hash, invitation_id, generation, created_at, sent_at)
 SELECT token_hash, id, 1, created_at, sent_at FROM invitations WHERE token_hash IS NOT NULL;
 ALTER TABLE invitations DROP COLUMN token_hash, DROP COLUMN sent_at;
+-- The transaction that used the invitation: a link unlocks its invitee's
+-- rows while the invitation is unused, and, in the transaction that
+-- registers with it, until that commits; never after.
+ALTER TABLE invitations ADD COLUMN consumed_txid bigint;
+COMMENT ON COLUMN invitations.consumed_txid IS 'class=operational; category=invitation';
+
+-- What an invitation is (whose, what kind, for how long) never changes;
+-- only its use does.
+-- +goose StatementBegin
+CREATE FUNCTION invitations_keep_identity() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.id <> OLD.id OR NEW.candidate_id <> OLD.candidate_id OR NEW.kind <> OLD.kind
+     OR NEW.created_at <> OLD.created_at OR NEW.expires_at <> OLD.expires_at
+     OR NEW.invited_by IS DISTINCT FROM OLD.invited_by THEN
+    RAISE EXCEPTION 'an invitation''s candidate, kind, creator and window cannot change'
+      USING ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  RETURN NEW;
+END
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER invitations_keep_identity BEFORE UPDATE ON invitations
+    FOR EACH ROW EXECUTE FUNCTION invitations_keep_identity();
 
 -- Requests for a registration link. The API answers at once, the same for
 -- every address, and the RegistrationRequest workflow decides what to do:
@@ -120,32 +144,60 @@ DROP POLICY journey_events_access ON journey_events;
 CREATE POLICY users_read ON users FOR SELECT USING (
     app_is_staff() OR id = app_user_id()
     OR id IN (SELECT s.user_id FROM sessions s WHERE s.token_hash = app_credential()));
+-- A link's holder may create one candidate account, in the transaction
+-- that uses the link.
 CREATE POLICY users_insert ON users FOR INSERT WITH CHECK (
-    app_is_staff() OR (app_role() = 'anonymous' AND app_credential() IS NOT NULL AND role = 'candidate'));
+    app_is_staff()
+    OR (app_role() = 'anonymous' AND role = 'candidate' AND EXISTS (
+        SELECT 1 FROM invitations i JOIN invitation_tokens t ON t.invitation_id = i.id
+        WHERE t.token_hash = app_credential() AND i.consumed_txid = txid_current())));
 CREATE POLICY users_update ON users FOR UPDATE USING (app_is_staff() OR id = app_user_id());
 CREATE POLICY users_delete ON users FOR DELETE USING (app_role() = 'system');
 
-CREATE POLICY sessions_access ON sessions USING (
+-- Only the sign-in check opens a session; a session's user or bearer may
+-- read it, record its use (the only column the application may update) and
+-- end it.
+CREATE POLICY sessions_read ON sessions FOR SELECT USING (
     app_role() = 'system' OR user_id = app_user_id() OR token_hash = app_credential());
+CREATE POLICY sessions_insert ON sessions FOR INSERT WITH CHECK (app_role() = 'system');
+CREATE POLICY sessions_update ON sessions FOR UPDATE USING (
+    app_role() = 'system' OR user_id = app_user_id() OR token_hash = app_credential());
+CREATE POLICY sessions_delete ON sessions FOR DELETE USING (
+    app_role() = 'system' OR user_id = app_user_id() OR token_hash = app_credential());
+REVOKE UPDATE ON sessions FROM muster_app;
+GRANT UPDATE (last_seen_at) ON sessions TO muster_app;
+
+-- An anonymous actor presenting a registration link's token: its
+-- invitation while unused, or used by this very transaction.
+-- +goose StatementBegin
+CREATE FUNCTION app_link_invitations() RETURNS SETOF uuid
+LANGUAGE sql STABLE AS $$
+  SELECT i.id FROM invitations i JOIN invitation_tokens t ON t.invitation_id = i.id
+  WHERE t.token_hash = app_credential() AND (i.used_at IS NULL OR i.consumed_txid = txid_current())
+$$;
+-- +goose StatementEnd
+GRANT EXECUTE ON FUNCTION app_link_invitations() TO muster_app;
 
 CREATE POLICY candidates_read ON candidates FOR SELECT USING (
     app_is_staff()
     OR (app_role() = 'candidate' AND user_id = app_user_id())
-    OR id IN (SELECT i.candidate_id FROM invitations i JOIN invitation_tokens t ON t.invitation_id = i.id
-              WHERE t.token_hash = app_credential()));
+    OR id IN (SELECT i.candidate_id FROM invitations i WHERE i.id IN (SELECT app_link_invitations())));
 CREATE POLICY candidates_insert ON candidates FOR INSERT WITH CHECK (app_is_staff());
 CREATE POLICY candidates_update ON candidates FOR UPDATE USING (
     app_is_staff()
     OR (app_role() = 'candidate' AND user_id = app_user_id())
-    OR id IN (SELECT i.candidate_id FROM invitations i JOIN invitation_tokens t ON t.invitation_id = i.id
-              WHERE t.token_hash = app_credential()));
+    OR id IN (SELECT i.candidate_id FROM invitations i WHERE i.id IN (SELECT app_link_invitations())));
 CREATE POLICY candidates_delete ON candidates FOR DELETE USING (app_role() = 'system');
 
+-- A link's holder may read its invitation whatever its state (to be told
+-- the link was used), and use it once: the update that uses it must record
+-- this transaction as the one that did.
 CREATE POLICY invitations_read ON invitations FOR SELECT USING (
     app_is_staff() OR id IN (SELECT t.invitation_id FROM invitation_tokens t WHERE t.token_hash = app_credential()));
 CREATE POLICY invitations_insert ON invitations FOR INSERT WITH CHECK (app_is_staff());
-CREATE POLICY invitations_update ON invitations FOR UPDATE USING (
-    app_is_staff() OR id IN (SELECT t.invitation_id FROM invitation_tokens t WHERE t.token_hash = app_credential()));
+CREATE POLICY invitations_update ON invitations FOR UPDATE
+    USING (app_is_staff() OR (used_at IS NULL AND id IN (SELECT app_link_invitations())))
+    WITH CHECK (app_is_staff() OR (consumed_txid = txid_current() AND id IN (SELECT app_link_invitations())));
 CREATE POLICY invitations_delete ON invitations FOR DELETE USING (app_role() = 'system');
 
 ALTER TABLE invitation_tokens ENABLE ROW LEVEL SECURITY;
@@ -154,9 +206,16 @@ CREATE POLICY invitation_tokens_read ON invitation_tokens FOR SELECT USING (
     app_role() = 'system' OR token_hash = app_credential());
 CREATE POLICY invitation_tokens_write ON invitation_tokens USING (app_role() = 'system');
 
-CREATE POLICY consents_access ON consents USING (candidate_id IN (SELECT c.id FROM candidates c));
+-- Consents and journey events are append-only records: visible and
+-- writable exactly when their candidate is; changed or removed only by the
+-- engine (and by the cascade when an expired invitee is deleted).
+CREATE POLICY consents_read ON consents FOR SELECT USING (candidate_id IN (SELECT c.id FROM candidates c));
+CREATE POLICY consents_insert ON consents FOR INSERT WITH CHECK (candidate_id IN (SELECT c.id FROM candidates c));
+CREATE POLICY consents_engine ON consents USING (app_role() = 'system');
 
-CREATE POLICY journey_events_access ON journey_events USING (candidate_id IN (SELECT c.id FROM candidates c));
+CREATE POLICY journey_events_read ON journey_events FOR SELECT USING (candidate_id IN (SELECT c.id FROM candidates c));
+CREATE POLICY journey_events_insert ON journey_events FOR INSERT WITH CHECK (candidate_id IN (SELECT c.id FROM candidates c));
+CREATE POLICY journey_events_engine ON journey_events USING (app_role() = 'system');
 
 CREATE POLICY login_events_read ON login_events FOR SELECT USING (app_is_staff() OR user_id = app_user_id());
 CREATE POLICY login_events_write ON login_events USING (app_role() = 'system');
@@ -175,11 +234,17 @@ CREATE POLICY workflow_outbox_relay ON workflow_outbox USING (app_role() = 'syst
 GRANT SELECT, INSERT, UPDATE, DELETE ON invitation_tokens, registration_requests, workflow_outbox TO muster_app;
 
 -- +goose Down
+DROP TRIGGER invitations_keep_identity ON invitations;
+DROP FUNCTION invitations_keep_identity();
 DROP POLICY users_read ON users;
 DROP POLICY users_insert ON users;
 DROP POLICY users_update ON users;
 DROP POLICY users_delete ON users;
-DROP POLICY sessions_access ON sessions;
+DROP POLICY sessions_read ON sessions;
+DROP POLICY sessions_insert ON sessions;
+DROP POLICY sessions_update ON sessions;
+DROP POLICY sessions_delete ON sessions;
+GRANT UPDATE ON sessions TO muster_app;
 DROP POLICY candidates_read ON candidates;
 DROP POLICY candidates_insert ON candidates;
 DROP POLICY candidates_update ON candidates;
@@ -188,8 +253,13 @@ DROP POLICY invitations_read ON invitations;
 DROP POLICY invitations_insert ON invitations;
 DROP POLICY invitations_update ON invitations;
 DROP POLICY invitations_delete ON invitations;
-DROP POLICY consents_access ON consents;
-DROP POLICY journey_events_access ON journey_events;
+DROP POLICY consents_read ON consents;
+DROP POLICY consents_insert ON consents;
+DROP POLICY consents_engine ON consents;
+DROP POLICY journey_events_read ON journey_events;
+DROP POLICY journey_events_insert ON journey_events;
+DROP POLICY journey_events_engine ON journey_events;
+DROP FUNCTION app_link_invitations();
 DROP POLICY login_events_read ON login_events;
 DROP POLICY login_events_write ON login_events;
 CREATE POLICY users_access ON users USING (app_is_staff() OR id = app_user_id());
@@ -212,6 +282,7 @@ CREATE INDEX login_events_ip_failure_idx ON login_events (ip, occurred_at) WHERE
 CREATE INDEX login_events_user_failure_idx ON login_events (user_id, occurred_at) WHERE outcome = 'failure';
 CREATE INDEX login_events_user_success_idx ON login_events (user_id, occurred_at) WHERE outcome = 'success';
 DROP TABLE workflow_outbox, registration_requests;
+ALTER TABLE invitations DROP COLUMN consumed_txid;
 ALTER TABLE invitations ADD COLUMN token_hash bytea UNIQUE, ADD COLUMN sent_at timestamptz;
 UPDATE invitations i SET token_hash = t.token_hash, sent_at = t.sent_at
 FROM invitation_tokens t WHERE t.invitation_id = i.id AND t.generation = 1;

@@ -13,7 +13,7 @@ import (
 )
 
 const invitationConsume = `-- name: InvitationConsume :one
-UPDATE invitations i SET used_at = $1::timestamptz, email = NULL
+UPDATE invitations i SET used_at = $1::timestamptz, email = NULL, consumed_txid = txid_current()
 FROM (
     SELECT p.id, p.email FROM invitations p
     JOIN invitation_tokens t ON t.invitation_id = p.id
@@ -36,9 +36,9 @@ type InvitationConsumeRow struct {
 	Email       string
 }
 
-// Marks the invitation used and wipes the address from it, returning the
-// address as it was so the account can be created with it. Any of the
-// invitation's links will do.
+// Marks the invitation used, by this transaction, and wipes the address
+// from it, returning the address as it was so the account can be created
+// with it. Any of the invitation's links will do.
 func (q *Queries) InvitationConsume(ctx context.Context, db DBTX, arg InvitationConsumeParams) (InvitationConsumeRow, error) {
 	row := db.QueryRow(ctx, invitationConsume, arg.Now, arg.TokenHash)
 	var i InvitationConsumeRow
@@ -91,7 +91,7 @@ func (q *Queries) InvitationEverSent(ctx context.Context, db DBTX, invitationID 
 }
 
 const invitationGetByTokenHash = `-- name: InvitationGetByTokenHash :one
-SELECT i.id, i.candidate_id, i.kind, i.email, i.invited_by, i.created_at, i.expires_at, i.used_at FROM invitations i
+SELECT i.id, i.candidate_id, i.kind, i.email, i.invited_by, i.created_at, i.expires_at, i.used_at, i.consumed_txid FROM invitations i
 JOIN invitation_tokens t ON t.invitation_id = i.id
 WHERE t.token_hash = $1
 `
@@ -108,12 +108,13 @@ func (q *Queries) InvitationGetByTokenHash(ctx context.Context, db DBTX, tokenHa
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.UsedAt,
+		&i.ConsumedTxid,
 	)
 	return i, err
 }
 
 const invitationGetForUpdate = `-- name: InvitationGetForUpdate :one
-SELECT id, candidate_id, kind, email, invited_by, created_at, expires_at, used_at FROM invitations WHERE id = $1 FOR UPDATE
+SELECT id, candidate_id, kind, email, invited_by, created_at, expires_at, used_at, consumed_txid FROM invitations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) InvitationGetForUpdate(ctx context.Context, db DBTX, id uuid.UUID) (Invitation, error) {
@@ -128,21 +129,23 @@ func (q *Queries) InvitationGetForUpdate(ctx context.Context, db DBTX, id uuid.U
 		&i.CreatedAt,
 		&i.ExpiresAt,
 		&i.UsedAt,
+		&i.ConsumedTxid,
 	)
 	return i, err
 }
 
-const invitationLastSent = `-- name: InvitationLastSent :one
-SELECT sent_at FROM invitation_tokens
-WHERE invitation_id = $1 AND sent_at IS NOT NULL
-ORDER BY sent_at DESC LIMIT 1
+const invitationLastIssued = `-- name: InvitationLastIssued :one
+SELECT created_at FROM invitation_tokens
+WHERE invitation_id = $1
+ORDER BY generation DESC LIMIT 1
 `
 
-func (q *Queries) InvitationLastSent(ctx context.Context, db DBTX, invitationID uuid.UUID) (*time.Time, error) {
-	row := db.QueryRow(ctx, invitationLastSent, invitationID)
-	var sent_at *time.Time
-	err := row.Scan(&sent_at)
-	return sent_at, err
+// When the invitation's newest link was issued, sent yet or not.
+func (q *Queries) InvitationLastIssued(ctx context.Context, db DBTX, invitationID uuid.UUID) (time.Time, error) {
+	row := db.QueryRow(ctx, invitationLastIssued, invitationID)
+	var created_at time.Time
+	err := row.Scan(&created_at)
+	return created_at, err
 }
 
 const invitationPendingByEmail = `-- name: InvitationPendingByEmail :one

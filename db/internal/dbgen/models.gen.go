@@ -101,6 +101,8 @@ type Invitation struct {
 	ExpiresAt time.Time
 	// class=operational; category=invitation
 	UsedAt *time.Time
+	// class=operational; category=invitation
+	ConsumedTxid *int64
 }
 
 // Registration links, stored only as the SHA-256 of their token; one per email sent for an invitation.

@@ -11,32 +11,42 @@ import (
 
 const outboxBacklog = `-- name: OutboxBacklog :one
 SELECT count(*)::bigint AS pending,
+       count(*) FILTER (WHERE attempts >= $1::integer)::bigint AS failing,
        coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_age_seconds
 FROM workflow_outbox WHERE delivered_at IS NULL
 `
 
 type OutboxBacklogRow struct {
 	Pending          int64
+	Failing          int64
 	OldestAgeSeconds float64
 }
 
-func (q *Queries) OutboxBacklog(ctx context.Context, db DBTX) (OutboxBacklogRow, error) {
-	row := db.QueryRow(ctx, outboxBacklog)
+func (q *Queries) OutboxBacklog(ctx context.Context, db DBTX, failingAfter int32) (OutboxBacklogRow, error) {
+	row := db.QueryRow(ctx, outboxBacklog, failingAfter)
 	var i OutboxBacklogRow
-	err := row.Scan(&i.Pending, &i.OldestAgeSeconds)
+	err := row.Scan(&i.Pending, &i.Failing, &i.OldestAgeSeconds)
 	return i, err
 }
 
 const outboxClaim = `-- name: OutboxClaim :many
-SELECT o.id, o.workflow_id, o.workflow, o.signal, o.args, o.attempts
-FROM workflow_outbox o
-WHERE o.delivered_at IS NULL AND o.next_attempt_at <= now()
-  AND NOT EXISTS (SELECT 1 FROM workflow_outbox e
-                  WHERE e.workflow_id = o.workflow_id AND e.delivered_at IS NULL AND e.id < o.id)
-ORDER BY o.id
-LIMIT $1
-FOR UPDATE OF o SKIP LOCKED
+UPDATE workflow_outbox o SET next_attempt_at = now() + make_interval(secs => $1::float8)
+WHERE o.id IN (
+    SELECT c.id FROM workflow_outbox c
+    WHERE c.delivered_at IS NULL AND c.next_attempt_at <= now()
+      AND NOT EXISTS (SELECT 1 FROM workflow_outbox e
+                      WHERE e.workflow_id = c.workflow_id AND e.delivered_at IS NULL AND e.id < c.id)
+    ORDER BY c.id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING o.id, o.workflow_id, o.workflow, o.signal, o.args, o.attempts
 `
+
+type OutboxClaimParams struct {
+	LeaseSeconds float64
+	MaxRows      int32
+}
 
 type OutboxClaimRow struct {
 	ID         int64
@@ -47,10 +57,11 @@ type OutboxClaimRow struct {
 	Attempts   int32
 }
 
-// Due intents, oldest first, each only once every earlier intent for the
-// same workflow has been delivered; rows another relay holds are skipped.
-func (q *Queries) OutboxClaim(ctx context.Context, db DBTX, maxRows int32) ([]OutboxClaimRow, error) {
-	rows, err := db.Query(ctx, outboxClaim, maxRows)
+// Leases due intents, oldest first, each only once every earlier intent
+// for the same workflow has been delivered; rows another relay is claiming
+// are skipped, and a leased intent is not due again until its lease ends.
+func (q *Queries) OutboxClaim(ctx context.Context, db DBTX, arg OutboxClaimParams) ([]OutboxClaimRow, error) {
+	rows, err := db.Query(ctx, outboxClaim, arg.LeaseSeconds, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -137,4 +148,20 @@ func (q *Queries) OutboxPrune(ctx context.Context, db DBTX, olderThanSeconds flo
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const outboxRelease = `-- name: OutboxRelease :exec
+UPDATE workflow_outbox SET next_attempt_at = now() + make_interval(secs => $1::float8)
+WHERE id = ANY($2::bigint[]) AND delivered_at IS NULL
+`
+
+type OutboxReleaseParams struct {
+	DelaySeconds float64
+	Ids          []int64
+}
+
+// Hands claimed intents back, untried, to be due after a short delay.
+func (q *Queries) OutboxRelease(ctx context.Context, db DBTX, arg OutboxReleaseParams) error {
+	_, err := db.Exec(ctx, outboxRelease, arg.DelaySeconds, arg.Ids)
+	return err
 }
