@@ -209,7 +209,7 @@ func (s *server) GetReadyz(ctx context.Context, _ api.GetReadyzRequestObject) (a
 		out.Status = api.HealthStatusUnavailable
 		s.log.WarnContext(ctx, "readiness: postgres", "error", err.Error())
 	} else {
-		out.Outbox = &api.OutboxBacklog{Pending: backlog.Pending, OldestPendingSeconds: int64(backlog.OldestAge.Seconds())}
+		out.Outbox = &api.OutboxBacklog{Pending: backlog.Pending, Failing: backlog.Failing, OldestPendingSeconds: int64(backlog.OldestAge.Seconds())}
 	}
 	if s.cfg.TemporalHealth != nil {
 		checks["temporal"] = "ok"
