@@ -81,5 +81,11 @@ histories: tools postgres
 bench: tools postgres
 	go test -run '^$$' -bench . -benchmem -count 5 ./db/ ./httpapi/
 
+## clean: remove the tools, the dev data (.data: Temporal's database, the outbox, the
+## payload key) and, unless DATABASE_URL points elsewhere, the development database
+## `muster`, so that the next `make dev` starts afresh with both sides in step
 clean:
 	rm -rf bin .data
+	@if [ -z "$$DATABASE_URL" ] && command -v psql >/dev/null; then \
+	  psql "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable" -qc 'DROP DATABASE IF EXISTS muster WITH (FORCE)' \
+	    && echo "dropped the development database muster"; fi

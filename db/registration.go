@@ -49,7 +49,7 @@ var errLinkNotValid = sim.Errorf(sim.ENOTFOUND, "this registration link is not v
 func (s *Store) Register(ctx context.Context, r Registration) (Registered, error) {
 	r.Profile = r.Profile.Normalize()
 	if err := r.Profile.Validate(r.Now); err != nil {
-		return Registered{}, err
+		return Registered{}, sim.WithFieldPrefix(err, "profile")
 	}
 	if err := sim.ValidatePassword(r.Password); err != nil {
 		return Registered{}, err
@@ -138,7 +138,7 @@ func (tx *Tx) register(ctx context.Context, tokenHash []byte, passwordHash strin
 	}
 	journey, events, err := sim.Transition(journeyOf(c), sim.Command{Kind: sim.CmdRegister, Profile: r.Profile}, r.Now)
 	if err != nil {
-		return Registered{}, err
+		return Registered{}, sim.WithFieldPrefix(err, "profile")
 	}
 	userID := uuid.New()
 	if err := tx.q.UserCreate(ctx, tx.tx, dbgen.UserCreateParams{

@@ -84,6 +84,10 @@ func checkJSON(logger *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
+// maxDepth bounds how deeply a body may nest: Muster's documents are
+// three levels deep at most.
+const maxDepth = 32
+
 // frame is one open object or array while walking a JSON document.
 type frame struct {
 	object    bool
@@ -158,10 +162,11 @@ func inspectJSON(b []byte) error {
 		switch t := tok.(type) {
 		case json.Delim:
 			switch t {
-			case '{':
-				stack = append(stack, &frame{object: true, keys: map[string]bool{}, expectKey: true})
-			case '[':
-				stack = append(stack, &frame{})
+			case '{', '[':
+				if len(stack) >= maxDepth {
+					return malformed(fmt.Sprintf("request body is nested more than %d levels deep", maxDepth), "")
+				}
+				stack = append(stack, &frame{object: t == '{', keys: map[string]bool{}, expectKey: t == '{'})
 			case '}', ']':
 				stack = stack[:len(stack)-1]
 				value()
@@ -253,6 +258,12 @@ func describeValidationError(err error) (msg, field string) {
 			// The pointer already ends with the missing property.
 			return fmt.Sprintf("field %q is required", field), field
 		}
+		if strings.Contains(reason, "json.Number") || strings.Contains(reason, "float64") {
+			reason = "is not a number that can be read"
+		}
+		if strings.EqualFold(reason, "value is not nullable") {
+			reason = "must not be null"
+		}
 		if strings.Contains(reason, "match the format") {
 			if se.Origin != nil {
 				reason = se.Origin.Error()
@@ -274,6 +285,9 @@ func describeValidationError(err error) (msg, field string) {
 	}
 	var re *openapi3filter.RequestError
 	if errors.As(err, &re) {
+		if strings.Contains(re.Error(), "Content-Type") {
+			return "send the body as JSON, with the header Content-Type: application/json", ""
+		}
 		var pe *openapi3filter.ParseError
 		if errors.As(err, &pe) {
 			return "request body is not valid JSON: " + firstLine(pe.Error()), ""

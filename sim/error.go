@@ -71,3 +71,17 @@ func ErrorMessage(err error) string {
 
 // ErrNotFound is returned when a thing does not exist or is not visible.
 var ErrNotFound = &Error{Code: ENOTFOUND, Message: "not found"}
+
+// WithFieldPrefix returns err with its field named inside prefix (field
+// "last_name" becomes "profile.last_name"), so that an error about a part
+// of a request names the field as the request has it. Other errors are
+// returned as they are.
+func WithFieldPrefix(err error, prefix string) error {
+	var e *Error
+	if !errors.As(err, &e) || e.Field == "" {
+		return err
+	}
+	c := *e
+	c.Field = prefix + "." + e.Field
+	return &c
+}

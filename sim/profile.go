@@ -140,7 +140,7 @@ func (p Profile) Validate(now time.Time) error {
 // anyone younger than MinimumAge on now's date.
 func CheckDateOfBirth(dob, now time.Time) error {
 	if dob.IsZero() {
-		return FieldError("date_of_birth", "date_of_birth is required")
+		return FieldError("date_of_birth", "date_of_birth is required, as a real date of birth")
 	}
 	dob, now = dob.UTC(), now.UTC() // a date of birth is a calendar date: read both the same way
 	if dob.Year() < 1900 || dob.After(now) {

@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +93,7 @@ func TestCheckDateOfBirth(t *testing.T) {
 		tooOld  = "date_of_birth must be a plausible date of birth: it makes you older than 100"
 		notReal = "date_of_birth must be a real date in the past"
 		minor   = "you must be 18 or over to register with the programme"
-		missing = "date_of_birth is required"
+		missing = "date_of_birth is required, as a real date of birth"
 	)
 	cases := []struct {
 		name string
@@ -142,4 +143,17 @@ func TestCheckDateOfBirthTimeZones(t *testing.T) {
 	plusOne := time.FixedZone("+01:00", 3600)
 	err := sim.CheckDateOfBirth(time.Date(1900, 1, 1, 0, 0, 0, 0, plusOne), now) // 1899-12-31 in UTC
 	require.Equal(t, sim.EINVALID, sim.ErrorCode(err))
+}
+
+// An error about part of a request names the field as the request has it.
+func TestWithFieldPrefix(t *testing.T) {
+	t.Parallel()
+	err := sim.WithFieldPrefix(sim.FieldError("last_name", "bad"), "profile")
+	var e *sim.Error
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, "profile.last_name", e.Field)
+	require.Equal(t, sim.EINVALID, e.Code)
+	require.Equal(t, sim.ECONFLICT, sim.ErrorCode(sim.WithFieldPrefix(sim.Errorf(sim.ECONFLICT, "no field"), "profile")))
+	plain := errors.New("plain")
+	require.Same(t, plain, sim.WithFieldPrefix(plain, "profile"))
 }
