@@ -187,3 +187,21 @@ func TestUsedLinkUnlocksNothing(t *testing.T) {
 	_, err = b.register(t, token, b.now)
 	require.Equal(t, sim.EGONE, sim.ErrorCode(err))
 }
+
+// The context a transaction opens with is built only from a known role, a
+// UUID and hexadecimal: anything else is refused before it reaches SQL.
+func TestTransactionContextIsChecked(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, actor := range []sim.Actor{
+		{},
+		{Role: "operator', true); DROP TABLE users; --"},
+		{Role: sim.RoleOperator, UserID: "1', true); --"},
+		{Role: sim.RoleCandidate, UserID: "not-a-uuid"},
+	} {
+		err := b.in(t, actor, func(*db.Tx) error { return nil })
+		require.Error(t, err, "%+v", actor)
+	}
+	require.NoError(t, b.in(t, sim.Presenting([]byte("'); --")), func(*db.Tx) error { return nil }), "a credential is hex-encoded")
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM users"))
+}

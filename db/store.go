@@ -84,16 +84,12 @@ func (s *Store) Enqueued() <-chan struct{} { return s.enqueued }
 // the Tx compose into one atomic change. An error from fn rolls it all
 // back and is returned as it is.
 func (s *Store) InTx(ctx context.Context, actor sim.Actor, fn func(*Tx) error) error {
-	if actor.Role == "" {
-		return errors.New("db: a transaction needs an actor with a role")
+	begin, err := beginAs(actor)
+	if err != nil {
+		return err
 	}
 	var enqueued bool
-	err := pgx.BeginFunc(ctx, s.pool, func(ptx pgx.Tx) error {
-		if err := s.q.ContextSet(ctx, ptx, dbgen.ContextSetParams{
-			Role: string(actor.Role), UserID: actor.UserID, Credential: hex.EncodeToString(actor.Credential),
-		}); err != nil {
-			return fmt.Errorf("set transaction context: %w", err)
-		}
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{BeginQuery: begin}, func(ptx pgx.Tx) error {
 		tx := &Tx{tx: ptx, q: s.q, actor: actor, store: s}
 		if err := fn(tx); err != nil {
 			return err
@@ -108,6 +104,33 @@ func (s *Store) InTx(ctx context.Context, actor sim.Actor, fn func(*Tx) error) e
 		}
 	}
 	return err
+}
+
+// knownRoles are the roles a transaction may run as.
+var knownRoles = map[sim.Role]bool{
+	sim.RoleOperator: true, sim.RoleCandidate: true, sim.RoleSystem: true, sim.RoleAnonymous: true,
+}
+
+// beginAs is the statement that opens a transaction as actor and sets its
+// row-level security context, sent as one round trip (pgx runs it with the
+// simple protocol). It is the one SQL string built in Go rather than kept
+// in queries/, because a parameter cannot ride with BEGIN: every value in
+// it is checked to be a known role, a UUID, or hexadecimal, so nothing a
+// client sends can reach it unchecked.
+func beginAs(actor sim.Actor) (string, error) {
+	if !knownRoles[actor.Role] {
+		return "", fmt.Errorf("db: a transaction needs an actor with a known role, not %q", actor.Role)
+	}
+	userID := ""
+	if actor.UserID != "" {
+		id, err := uuid.Parse(actor.UserID)
+		if err != nil {
+			return "", fmt.Errorf("db: actor's user ID is not a UUID")
+		}
+		userID = id.String()
+	}
+	return fmt.Sprintf("BEGIN; SELECT set_config('app.role', '%s', true), set_config('app.user_id', '%s', true), set_config('app.credential', '%s', true)",
+		actor.Role, userID, hex.EncodeToString(actor.Credential)), nil
 }
 
 // interpretError maps driver errors to domain errors: no rows is

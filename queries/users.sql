@@ -10,9 +10,3 @@ SELECT * FROM users WHERE email = @email;
 
 -- name: UserEmailExists :one
 SELECT EXISTS (SELECT 1 FROM users WHERE email = @email);
-
--- name: ContextSet :exec
--- The row-level security context of one transaction: who is acting.
-SELECT set_config('app.role', @role::text, true),
-       set_config('app.user_id', @user_id::text, true),
-       set_config('app.credential', @credential::text, true);

@@ -12,24 +12,6 @@ import (
 	"github.com/google/uuid"
 )
 
-const contextSet = `-- name: ContextSet :exec
-SELECT set_config('app.role', $1::text, true),
-       set_config('app.user_id', $2::text, true),
-       set_config('app.credential', $3::text, true)
-`
-
-type ContextSetParams struct {
-	Role       string
-	UserID     string
-	Credential string
-}
-
-// The row-level security context of one transaction: who is acting.
-func (q *Queries) ContextSet(ctx context.Context, db DBTX, arg ContextSetParams) error {
-	_, err := db.Exec(ctx, contextSet, arg.Role, arg.UserID, arg.Credential)
-	return err
-}
-
 const userCreate = `-- name: UserCreate :exec
 INSERT INTO users (id, role, email, password_hash, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $5)
