@@ -80,8 +80,8 @@ type Config struct {
 	RelayInterval time.Duration
 	// SkipSearchAttributes: do not check, before the worker starts, that
 	// the namespace has Muster's search attributes (and add them if it
-	// does not). Set it only where the worker may not use the operator
-	// service and the attributes were registered by other means.
+	// does not). A worker that is refused the check starts anyway, with a
+	// warning; set this to skip even the attempt.
 	SkipSearchAttributes bool
 }
 
@@ -242,7 +242,12 @@ func (m *Muster) startWorker(ctx context.Context) error {
 		callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		err := workflows.EnsureSearchAttributes(callCtx, m.cfg.Temporal, m.cfg.Namespace)
 		cancel()
-		if err != nil {
+		switch {
+		case errors.Is(err, workflows.ErrCannotCheckSearchAttributes):
+			// An administrator may have registered them; workflows fail
+			// loudly in the Web UI if not.
+			m.log.Warn("could not check Muster's search attributes; starting the worker on the assumption that `muster temporal-setup` was run", "error", err.Error())
+		case err != nil:
 			return fmt.Errorf("%w (register them with `muster temporal-setup`)", err)
 		}
 	}

@@ -2,10 +2,12 @@ package workflows
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 )
@@ -47,12 +49,21 @@ func DevServerFlags() []string {
 	return out
 }
 
+// ErrCannotCheckSearchAttributes is returned by EnsureSearchAttributes
+// when the client may not use the operator service: the attributes may
+// well be registered (by an administrator, with `muster temporal-setup`).
+var ErrCannotCheckSearchAttributes = errors.New("not allowed to list the namespace's search attributes")
+
 // EnsureSearchAttributes adds to namespace whichever of SearchAttributes
 // it lacks. It needs a client allowed to use the operator service (an
 // administrator's, on a real cluster). An attribute that exists with
 // another type is an error that names it.
 func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
 	have, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	var denied *serviceerror.PermissionDenied
+	if errors.As(err, &denied) {
+		return fmt.Errorf("%w: %v", ErrCannotCheckSearchAttributes, err)
+	}
 	if err != nil {
 		return fmt.Errorf("list search attributes of namespace %s: %w", namespace, err)
 	}
