@@ -225,18 +225,21 @@ func (tx *Tx) InvitationIssueLink(ctx context.Context, invitationID string, now 
 // invitee asks again. Earlier links keep working (see
 // InvitationLinkSent), so asking for someone else's link cannot kill the
 // one in their inbox. ok is false, and nothing changes, when the
-// invitation is gone, used or past its window, or its newest link was
-// issued less than gap before now, sent yet or not: asking repeatedly, or
-// at the same moment, or while mail is down, sends one email per gap.
+// invitation is gone, used or past its window, or its newest link (or,
+// before any, the invitation itself) was issued less than gap before now,
+// sent yet or not: asking repeatedly, or at the same moment, or while mail
+// is down, sends one email per gap.
 // Engine only.
 func (tx *Tx) InvitationReissueLink(ctx context.Context, invitationID string, now time.Time, gap time.Duration) (link InvitationLink, ok bool, err error) {
 	return tx.invitationLink(ctx, invitationID, now, func(inv dbgen.Invitation) (bool, error) {
 		if !inv.ExpiresAt.After(now) {
 			return false, nil
 		}
+		// Before any link is issued, the first one is on its way: count
+		// from the invitation itself.
 		last, err := tx.q.InvitationLastIssued(ctx, tx.tx, inv.ID)
 		if err = interpretError(err); notFound(err) {
-			return true, nil
+			last = inv.CreatedAt
 		} else if err != nil {
 			return false, err
 		}

@@ -309,6 +309,7 @@ func TestReissueGapCountsFromIssue(t *testing.T) {
 		}))
 		return ok
 	}
+	require.False(t, due(b.now.Add(time.Second)), "the first link is on its way, not yet issued (a double click)")
 	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
 		_, ok, err := tx.InvitationIssueLink(ctx, inv.ID, b.now) // the first link, not yet sent
 		require.True(t, ok)
@@ -321,4 +322,18 @@ func TestReissueGapCountsFromIssue(t *testing.T) {
 	require.False(t, due(later.Add(gap-time.Second)))
 	require.True(t, due(later.Add(gap)))
 	require.Equal(t, 3, b.count(t, "SELECT count(*) FROM invitation_tokens WHERE invitation_id = $1", inv.ID))
+}
+
+// A request for an address whose invitation never got a link (its first
+// send failed for longer than the gap) does get one.
+func TestReissueWhenTheFirstLinkNeverWent(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	inv, _ := testfactory.Invitation(t, b.db, testfactory.InvitationOpts{Unsent: true})
+	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
+		link, ok, err := tx.InvitationReissueLink(context.Background(), inv.ID, b.now.Add(time.Hour), 10*time.Minute)
+		require.True(t, ok)
+		require.Equal(t, 1, link.Generation)
+		return err
+	}))
 }
