@@ -55,14 +55,14 @@ func sessionFromInternal(r dbgen.SessionGetByTokenHashRow) sim.Session {
 }
 
 // loginSubject is what sign-in attempts are counted by: the SHA-256 of the
-// address as tried, whether or not an account has it, so that an unknown
-// address is throttled exactly like a known one.
-func loginSubject(raw string) []byte {
-	addr, err := sim.NormalizeEmail(raw)
-	if err != nil {
-		addr = strings.ToLower(strings.TrimSpace(raw))
+// address tried (normalized, or as typed when it is not an address),
+// whether or not an account has it, so that an unknown address is
+// throttled exactly like a known one.
+func loginSubject(raw, normalized string, invalid error) []byte {
+	if invalid != nil {
+		normalized = strings.ToLower(strings.TrimSpace(raw))
 	}
-	sum := sha256.Sum256([]byte(addr))
+	sum := sha256.Sum256([]byte(normalized))
 	return sum[:]
 }
 
@@ -82,7 +82,7 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 	a.UserAgent = sim.CleanHeader(a.UserAgent, maxUserAgent)
 	a.IP = sim.CleanHeader(a.IP, maxIP)
 	email, emailErr := sim.NormalizeEmail(a.Email)
-	subject := loginSubject(a.Email)
+	subject := loginSubject(a.Email, email, emailErr)
 	var res LoginResult
 	err := s.withHashSlot(ctx, func() error {
 		var (
@@ -215,8 +215,9 @@ func (s *Store) Authenticate(ctx context.Context, token string, now time.Time) (
 		sess    sim.Session
 		expired bool
 	)
-	err := s.InTx(ctx, sim.Presenting(HashToken(token)), func(tx *Tx) error {
-		row, err := tx.q.SessionGetByTokenHash(ctx, tx.tx, HashToken(token))
+	tokenHash := HashToken(token)
+	err := s.InTx(ctx, sim.Presenting(tokenHash), func(tx *Tx) error {
+		row, err := tx.q.SessionGetByTokenHash(ctx, tx.tx, tokenHash)
 		if err = interpretError(err); notFound(err) {
 			return errSessionInvalid
 		} else if err != nil {

@@ -22,14 +22,19 @@ import (
 	"github.com/muster-cms/muster/sim"
 )
 
-// Request bodies pass three gates before a handler sees them: limitBody
-// (size), checkJSON (bytes and shape that no schema can express) and
-// validateRequests (the OpenAPI document). Each answers 400 or 413 naming
-// the field at fault, and nothing downstream ever sees the body otherwise.
+// Request bodies pass two gates before a handler sees them: readBody (size,
+// then bytes and shape that no schema can express) and validateRequests
+// (the OpenAPI document). Each answers 400 or 413 naming the field at
+// fault, and nothing downstream ever sees the body otherwise.
 
-// limitBody reads the whole body, refusing one larger than max with 413,
-// so that nothing downstream reads an unbounded stream.
-func limitBody(logger *slog.Logger, max int64) func(http.Handler) http.Handler {
+// readBody reads the whole body once, refusing one larger than max with
+// 413, so that nothing downstream reads an unbounded stream; then it
+// refuses a body that is not exactly one JSON value of valid UTF-8 (Go's
+// decoder would silently turn bad bytes into U+FFFD, so an email could go
+// to an address nobody typed), that has a NUL character in any string
+// (Postgres cannot store it), or that gives a key twice (which of the two
+// would count is a matter of the reader).
+func readBody(logger *slog.Logger, max int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Body == nil || r.Body == http.NoBody {
@@ -50,35 +55,14 @@ func limitBody(logger *slog.Logger, max int64) func(http.Handler) http.Handler {
 				writeError(logger, w, r, malformed("could not read the request body", ""))
 				return
 			}
+			if len(b) > 0 {
+				if err := inspectJSON(b); err != nil {
+					writeError(logger, w, r, err)
+					return
+				}
+			}
 			r.Body = io.NopCloser(bytes.NewReader(b))
 			r.ContentLength = int64(len(b))
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
-// checkJSON refuses a body that is not exactly one JSON value of valid
-// UTF-8 (Go's decoder would silently turn bad bytes into U+FFFD, so an
-// email could go to an address nobody typed), that has a NUL character in
-// any string (Postgres cannot store it), or that gives a key twice (which
-// of the two would count is a matter of the reader). Run after limitBody.
-func checkJSON(logger *slog.Logger) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
-				next.ServeHTTP(w, r)
-				return
-			}
-			b, err := io.ReadAll(r.Body)
-			if err != nil {
-				writeError(logger, w, r, malformed("could not read the request body", ""))
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(b))
-			if err := inspectJSON(b); err != nil {
-				writeError(logger, w, r, err)
-				return
-			}
 			next.ServeHTTP(w, r)
 		})
 	}

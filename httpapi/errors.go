@@ -17,7 +17,6 @@ import (
 const (
 	codeMalformed        = "malformed"
 	codeTooLarge         = "too_large"
-	codeUnavailable      = "unavailable"
 	codeMethodNotAllowed = "method_not_allowed"
 )
 
@@ -32,7 +31,6 @@ var statusOf = map[string]int{
 	sim.ETHROTTLED:       http.StatusTooManyRequests,
 	codeMalformed:        http.StatusBadRequest,
 	codeTooLarge:         http.StatusRequestEntityTooLarge,
-	codeUnavailable:      http.StatusServiceUnavailable,
 	codeMethodNotAllowed: http.StatusMethodNotAllowed,
 	sim.EINTERNAL:        http.StatusInternalServerError,
 }

@@ -235,7 +235,7 @@ func methodNotAllowed(logger *slog.Logger, mux *chi.Mux) http.HandlerFunc {
 	}
 }
 
-// errTooLarge is what limitBody answers for a body over the limit.
+// errTooLarge is what readBody answers for a body over the limit.
 func errTooLarge(max int64) error {
 	return &httpError{code: codeTooLarge, message: fmt.Sprintf("request body must be at most %d bytes", max)}
 }

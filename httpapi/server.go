@@ -140,7 +140,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		},
 	})
 	r.Group(func(r chi.Router) {
-		r.Use(limitBody(s.log, cfg.MaxBodyBytes), checkJSON(s.log), validateRequests(s.log, spec, cfg.BasePath))
+		r.Use(readBody(s.log, cfg.MaxBodyBytes), validateRequests(s.log, spec, cfg.BasePath))
 		api.HandlerWithOptions(strict, api.ChiServerOptions{
 			BaseRouter: r,
 			ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -192,7 +192,7 @@ func (s *server) inTx(ctx context.Context, fn func(*db.Tx) error) error {
 
 // GetHealthz reports that the process is up.
 func (s *server) GetHealthz(context.Context, api.GetHealthzRequestObject) (api.GetHealthzResponseObject, error) {
-	return api.GetHealthz200JSONResponse{Status: api.HealthStatusOk}, nil
+	return api.GetHealthz200JSONResponse{Status: api.Ok}, nil
 }
 
 // GetReadyz reports whether Postgres answers (ready), whether Temporal
@@ -202,11 +202,11 @@ func (s *server) GetReadyz(ctx context.Context, _ api.GetReadyzRequestObject) (a
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	checks := map[string]string{"postgres": "ok"}
-	out := api.Health{Status: api.HealthStatusOk, Checks: &checks}
+	out := api.Health{Status: api.Ok, Checks: &checks}
 	backlog, err := s.cfg.Store.OutboxBacklog(ctx)
 	if err != nil {
 		checks["postgres"] = "unreachable"
-		out.Status = api.HealthStatusUnavailable
+		out.Status = api.Unavailable
 		s.log.WarnContext(ctx, "readiness: postgres", "error", err.Error())
 	} else {
 		out.Outbox = &api.OutboxBacklog{Pending: backlog.Pending, Failing: backlog.Failing, OldestPendingSeconds: int64(backlog.OldestAge.Seconds())}
@@ -215,13 +215,13 @@ func (s *server) GetReadyz(ctx context.Context, _ api.GetReadyzRequestObject) (a
 		checks["temporal"] = "ok"
 		if err := s.cfg.TemporalHealth(ctx); err != nil {
 			checks["temporal"] = "unreachable"
-			if out.Status == api.HealthStatusOk {
-				out.Status = api.HealthStatusDegraded
+			if out.Status == api.Ok {
+				out.Status = api.Degraded
 			}
 			s.log.WarnContext(ctx, "readiness: temporal", "error", err.Error())
 		}
 	}
-	if out.Status == api.HealthStatusUnavailable {
+	if out.Status == api.Unavailable {
 		return api.GetReadyz503JSONResponse(out), nil
 	}
 	return api.GetReadyz200JSONResponse(out), nil

@@ -40,9 +40,6 @@ func Presenting(credential []byte) Actor {
 	return Actor{Role: RoleAnonymous, Credential: credential}
 }
 
-// IsOperator reports whether the actor is the programme operator.
-func (a Actor) IsOperator() bool { return a.Role == RoleOperator }
-
 // SignedIn reports whether the actor is a person with an account and a
 // live session.
 func (a Actor) SignedIn() bool {

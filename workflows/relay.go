@@ -66,14 +66,14 @@ func (r *Relay) Run(ctx context.Context) error {
 	var lastPending int64
 	for ctx.Err() == nil {
 		for {
-			n, err := r.deliverBatch(ctx, logger)
+			more, err := r.deliverBatch(ctx, logger)
 			if err != nil {
 				if ctx.Err() == nil {
 					logger.Error("outbox relay", "error", err.Error())
 				}
 				break
 			}
-			if n < relayBatch {
+			if !more {
 				break
 			}
 		}
@@ -108,29 +108,31 @@ func (r *Relay) Run(ctx context.Context) error {
 // goes; no database transaction is open while Temporal is called. When
 // Temporal cannot be reached, the rest of the batch is handed back untried
 // (it would fail the same way) rather than each waiting out a timeout. It
-// returns how many intents it claimed.
-func (r *Relay) deliverBatch(ctx context.Context, logger *slog.Logger) (int, error) {
+// reports whether another batch may be waiting: not when this one was
+// short, and not when Temporal is unreachable (the next poll tries again,
+// rather than walking the whole backlog now).
+func (r *Relay) deliverBatch(ctx context.Context, logger *slog.Logger) (more bool, err error) {
 	lease := r.Lease
 	if lease <= 0 {
 		lease = time.Minute
 	}
 	items, err := r.Store.OutboxClaim(ctx, relayBatch, lease)
 	if err != nil {
-		return 0, err
+		return false, err
 	}
 	for i, it := range items {
 		derr := r.deliver(ctx, it)
 		if ctx.Err() != nil {
-			return len(items), nil // stopping: what was claimed is due again when its lease ends
+			return false, nil // stopping: what was claimed is due again when its lease ends
 		}
 		if derr == nil {
 			if err := r.Store.OutboxDelivered(ctx, it.ID); err != nil {
-				return len(items), err
+				return false, err
 			}
 			continue
 		}
 		if err := r.Store.OutboxFailed(ctx, it.ID, derr); err != nil {
-			return len(items), err
+			return false, err
 		}
 		level := slog.LevelWarn
 		if it.Attempts+1 >= db.OutboxFailingAfter {
@@ -143,10 +145,10 @@ func (r *Relay) deliverBatch(ctx context.Context, logger *slog.Logger) (int, err
 			for _, later := range items[i+1:] {
 				rest = append(rest, later.ID)
 			}
-			return len(items), r.Store.OutboxRelease(ctx, rest, time.Second)
+			return false, r.Store.OutboxRelease(ctx, rest, time.Second)
 		}
 	}
-	return len(items), nil
+	return len(items) == relayBatch, nil
 }
 
 // unreachable reports an error that says Temporal could not be reached,

@@ -51,46 +51,43 @@ func (e CandidateStatus) Valid() bool {
 
 // Defines values for ErrorErrorCode.
 const (
-	ErrorErrorCodeConflict         ErrorErrorCode = "conflict"
-	ErrorErrorCodeForbidden        ErrorErrorCode = "forbidden"
-	ErrorErrorCodeGone             ErrorErrorCode = "gone"
-	ErrorErrorCodeInternal         ErrorErrorCode = "internal"
-	ErrorErrorCodeInvalid          ErrorErrorCode = "invalid"
-	ErrorErrorCodeMalformed        ErrorErrorCode = "malformed"
-	ErrorErrorCodeMethodNotAllowed ErrorErrorCode = "method_not_allowed"
-	ErrorErrorCodeNotFound         ErrorErrorCode = "not_found"
-	ErrorErrorCodeThrottled        ErrorErrorCode = "throttled"
-	ErrorErrorCodeTooLarge         ErrorErrorCode = "too_large"
-	ErrorErrorCodeUnauthorized     ErrorErrorCode = "unauthorized"
-	ErrorErrorCodeUnavailable      ErrorErrorCode = "unavailable"
+	Conflict         ErrorErrorCode = "conflict"
+	Forbidden        ErrorErrorCode = "forbidden"
+	Gone             ErrorErrorCode = "gone"
+	Internal         ErrorErrorCode = "internal"
+	Invalid          ErrorErrorCode = "invalid"
+	Malformed        ErrorErrorCode = "malformed"
+	MethodNotAllowed ErrorErrorCode = "method_not_allowed"
+	NotFound         ErrorErrorCode = "not_found"
+	Throttled        ErrorErrorCode = "throttled"
+	TooLarge         ErrorErrorCode = "too_large"
+	Unauthorized     ErrorErrorCode = "unauthorized"
 )
 
 // Valid indicates whether the value is a known member of the ErrorErrorCode enum.
 func (e ErrorErrorCode) Valid() bool {
 	switch e {
-	case ErrorErrorCodeConflict:
+	case Conflict:
 		return true
-	case ErrorErrorCodeForbidden:
+	case Forbidden:
 		return true
-	case ErrorErrorCodeGone:
+	case Gone:
 		return true
-	case ErrorErrorCodeInternal:
+	case Internal:
 		return true
-	case ErrorErrorCodeInvalid:
+	case Invalid:
 		return true
-	case ErrorErrorCodeMalformed:
+	case Malformed:
 		return true
-	case ErrorErrorCodeMethodNotAllowed:
+	case MethodNotAllowed:
 		return true
-	case ErrorErrorCodeNotFound:
+	case NotFound:
 		return true
-	case ErrorErrorCodeThrottled:
+	case Throttled:
 		return true
-	case ErrorErrorCodeTooLarge:
+	case TooLarge:
 		return true
-	case ErrorErrorCodeUnauthorized:
-		return true
-	case ErrorErrorCodeUnavailable:
+	case Unauthorized:
 		return true
 	default:
 		return false
@@ -99,19 +96,19 @@ func (e ErrorErrorCode) Valid() bool {
 
 // Defines values for HealthStatus.
 const (
-	HealthStatusDegraded    HealthStatus = "degraded"
-	HealthStatusOk          HealthStatus = "ok"
-	HealthStatusUnavailable HealthStatus = "unavailable"
+	Degraded    HealthStatus = "degraded"
+	Ok          HealthStatus = "ok"
+	Unavailable HealthStatus = "unavailable"
 )
 
 // Valid indicates whether the value is a known member of the HealthStatus enum.
 func (e HealthStatus) Valid() bool {
 	switch e {
-	case HealthStatusDegraded:
+	case Degraded:
 		return true
-	case HealthStatusOk:
+	case Ok:
 		return true
-	case HealthStatusUnavailable:
+	case Unavailable:
 		return true
 	default:
 		return false
@@ -1548,65 +1545,65 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFp7b9u4lv8qB9oFJsEqjvNoMZv8schMZ2676CNoU1wU44FNS8cWxxSpJSm7vkW+++IcUrJsK2nS23T+",
-	"iiPxcXiev/OjviSZKSujUXuXXHxJLLrKaIf8z2/WGks/MqM9ak8/RVUpmQkvjT7+yxlNz1xWYCno139a",
-	"nCUXyX8cb1Y9Dm/dcVjt9vY2TXJ0mZUVLZJcJDcFgsX/q9F5mAmpML8EXyBMTb4GJ9YOVsV6kNDEuBZt",
-	"dZVlWHnM6XdlTYXWyyB2ic6JOdJPv64wuUict1LPeQXaSFqa9kc78M+0GWimf2Hmk9s0+VXoXObC4/76",
-	"GSkoaOO+8/4ah92miWQpZ8aWwicXSV3LPEl3hUsTqZfSYz4Wfms4SXHkZYl9cyprZlLh14S5jsNYA3Pp",
-	"PNpHbuS88DWfH3VdkvqiuEl3ySRNVtIXuRUrnaRJpUTGD4U2el1Kh3lH23eYhZUTt9sccEs9vRbbmGXb",
-	"XnO5RN3xhqkxCoUOusiMzR+pCY+f/XiJ1kmjv+5kW6PTKMz2zvec5gVmstlH5LmkkBHqunO+mVAO04cf",
-	"eVf6/ViML8HMOAyju8PK2FzqOT+r0DqjYSUcuMKsNBz847cbOF6eHMfRR7TN4SBJv0U79+jjBj/3WJgy",
-	"RY8l0qSqbWUc9r57sAU34jXLpWHHPjnbnPkIa+E3zMlMjjvBKBRHTikU+TGHXa1F7Qtj5b/435mxU5nn",
-	"7IDa+PHM1JqeZ0bPlMw8WcBodvrCGu8Vz/LGjJWwc3peoi9MPqbJQimz4gFSe7RaqLDhUkglpgp7Aj1N",
-	"ZhJV3muOB2dtPnl6T/LeGR+022erlyiUL3oSfIHZwt1tkB7p99Y2tZ+az19Ly+941C8iWyizk2W349Is",
-	"LiHHuRU55rAqUMO1cX5u0YHQboXWwbT2cINlZaxQkBt0oI2Hg1hZHQiL4LxUCkQsnSB0TuEsLQX3YqbM",
-	"ysFKSA9Sc5iHQxxeQsesO7u3GwUxKOIblzSLhEp9EPqrvrFjtaiIPrO9ojogfIzdnVD6XEmL7lH5/EHV",
-	"ua9GdTa7X873wQaPTQulkIoBjfj8GvWcXPX02XnPCVZS52Y1dpgZnfd4z0uzAmVi7g5lFKEQDryBpnan",
-	"ZPS4Qgoza0o4ofdnJ8/Ong+HQzg4e/4McrF2hwN4gTNRK88L0Jo5VsqsS9T+JwdBGjg4GzbD/0kuIz1U",
-	"wjl0aVeMnxzk6IVUwUFzVOgxH4RkFQwitX9+zontsyzJtRqR0qSUOjw6abVCyWiOdj8NsDb77PTazOWT",
-	"m4iOThV0Z/DJ8PT8a74WNuks0XeIN31AtYth74Wq7cDbNKkd2q9N+Oh6NMwT+2TbznJ73vnPmHvAeWEp",
-	"UekcnJxroRxkpiylp1xF6Y3yzBo9eYlcEtwk/2ty3iDZtQ41E6TQvR3fEbIxDlMozApKoddQiCXG7gM8",
-	"aqBk4cBYKI1F7kfWnQzqrcQ8ZZmcKdFoJBxUqxyUMYte7911zzQxKkfnxxVqwlXd6H3A5DjrQaN37NRM",
-	"TVsF3SlLnzWvNx3Ho/CK1pg1SbspEQ7tUmY4ViiWaBMCZR6tCACZXzoCJZnIkdCKzSjb5rXy46VRtfbI",
-	"k1xlaodjY8eVsF7zsylaWjMfz0Qp1XpcYjnlF2F6VkhFKdz4Au3OmD7cQsExNrPxVNqAGLYd6tOnT5+O",
-	"3rw5evFiADcbfFzWzsMU4eRn8iSzpCxL3k1+TP/ByXC45Swcg72wyTo/1qLEHmfWCEpqvARtCKx7a1TK",
-	"6dVJqtfGQi5t0P1RVgg9JxSfFcKKzKN1g5BaNxlp2CNAgcLmYzE1te/aLxMW0Y69FdqxJzQWcIWsSNmE",
-	"QxvD1Vr63WckhvRrwqOFGxs7F1q6UNvTxJlMCjUuMZeCGkucOsn6wSU1emlC2ZCsUpraF401e+33l5mO",
-	"K4sztKgz7CmRv1tEoG7kkpUJU4ti4SCC3JR0+80qPR326lSJv9emVUFYf2/vF3IuvUvBVSLDkI3/C47g",
-	"AA7BaLXeWfrstGdlwhTbga6N9cUY6cRC5+O1sQtXSIvciNCrFXKklzJXgjJPmvBgMxujntOjJE2U0Xl0",
-	"jDqu1v4T57vM+Dh6JRS6Zn20eiwtxlcUew6F63UVt5BKsYdIj6XbK9h9qizF51dh8NnmtbBWrPeybyeU",
-	"uy6wm2LSbsZsNbodiH3Z+f2GirkbD4y/BfJuzb57a9si88dVh0dQai0p8khc9S1smTeLwKR0Fz/9+au8",
-	"Bk/riNclsprTfk2JT4tJH4yPP6Bz363ZavW5nXR+QWHRAr8dwAfmlIzO8BKcNxapeXBihiH97C36zZC1",
-	"MVPnJOndOPZj3OYOfX9bY5km1qgtKocWF95YBj4NMH8Ya8pLpXfakrIbZjVV3A+klsiese6v6gBsWF/M",
-	"GfLjjcCF91Wg76WemX7q0BdSw8ubm2u4un4FZgZv6tBbMpHYHAZKo6U3dAxwa+exBF8IDzHjuZGm4VeE",
-	"E+B3xgncBxB+WMNK+gL+MlPXkBRvX34YjPRI0wFQe5nRDjxqcv3uQ2AlXXBhNwnNBQbeAyz62mpuIxao",
-	"QbiRnlxFwowj8AKiY47q4fAs42H8EycDiHHhgJYTM48WzoZQSl17dCDzUKdPTke6MLVleYVScJAZPZPz",
-	"2oqpwkMWnUlDAhsrsXahFSHxXCEqhMmXUeCwRskFfBkx/zVKUhg1FFj4h5m1UfI/t7eTdKRXBVqECT+c",
-	"gHS83v9+ePcWKuGLhtqVuqo9CA/czcOBq7MiaCEmq8FWUZocDuB8OIRJSzFOoEShXVRmuMLJhCZ8O6Un",
-	"Ir8Y8X+0dcq9FJmaYjuKsxSqxhSma9IZewF1WTTl483vRz+nIODtx9cj3WIberLANTBVDH4lMyRQDbVe",
-	"aM4aFkrpyGdz4OPTBN4FTO2dzDG4l5Kl9A5WltpLHZxJOshNVpeo/QDOT09hEmnV5pzSky5XqBQEBYw0",
-	"9YANWARbK4SDmbGAn0VZKSTJ4pWZ9lDrnED/zylJKYAKP3vqSD8c2rENnrWsXyasXdMukyuCqpORLlDk",
-	"aEn+/4ZJy+O2ljImNLwWM9RkfI9l5d1FIP5IM7qmNgjMbKRjH9iE2uQ9ers+uiJfn0Cz0VtDYT8nzbC8",
-	"1KyvSRnRIciqI029phuMKNt66SnjJSE5UKpIOnR8MhycDIbcIFeoRSWTi+RsMByccTn1Bees44K523/x",
-	"ZQdy/QlpUxr9Kk8ukn+gfxmHpNu3mqfD4Xe704wM8h2XmpU1GTpHiqmreIFZl6Ww6+QieU3+i87x42MK",
-	"lfW9p3kfRvwth+G94SBwsmAW7KSR2D0ckKmeDc9+gBxvjeeksoaDuwjow0sI9H1zcyw4ZCPTsWsEOpgk",
-	"K3QWjJF1mIYi0lLqkSyPpDhMG9KezLdz8XWfHbsXWU9ozO42d7hnVlvbvdijA1JKjJHIds0D0XvXbq34",
-	"7e1+V7s3fbeHhm8MqejYbr/QqFG2pDmrpDKuR42/WhQeO/cAAQqh87/Em8DvosN9Av92G3V5W+PtnhFP",
-	"nkCAPhu+Cvfh4WMJJfWCHN1otuFKrL/ZfhEhJhd/bGPDP/68/bNr3rA/iIbt6lwmwEEDYg9bywae466w",
-	"eINPGQ1vsE+Bn0z95EqiGHByrjE/khqotUg7124bSBy+B+go67jTq1aBdduW/gpmtVJgkT+ySEMOJHiX",
-	"FRcbiLsqjOJKRGtdgqlCFxmgkQOFM08ZDQ6YDUohsB8p7BBmhwzLMkUn5duZbQN+rOgQ122H+xTR2Dbl",
-	"D4nB75hIN3cj/Wm05rPn0YJP7lDvg71Dg9A6VutIP7nG2K0vdfPsUXMd3E2uO34VkaXw3IGH3s0xVBVr",
-	"9t3Q62weG7sAxrxLJCya5xadC25eCIKP3fYg3hgi4Vq8IBSMq2YOJTCuFmKrOHByS2FVyKyg6iRnkhos",
-	"f8noOk7lYs19QO0wh00d6Sw6q5kKDMnyQHgojfPciwTRqRGI/dsloLBKxsEOFogVn1Tq+eHWxkIFSLL5",
-	"CKrdUQdkPIB3GkGjZ00dCA2vrpfnG0VRM8DPnsPx8/NDKEnPbgGnw3gNJTRQC7nTOl7CFNeG41wE5B6g",
-	"C21P4D9oBDqYvYHse/Eb69sWg/c0UdzHbz0ook+/mwjtl4N9NTU0xo1tM6E7F+Tie1bZNqCv3GKrdJLZ",
-	"KCML3XHi3mC+J4hvOpCA8TA1ZTij/lvodejXUDkEbnk1brsoOWApFgjPh22D+COcMGjgB3jejwZyHVa+",
-	"t71q3g7gg5wzGcF640RZCqk2EI8/uaPc4s2/73q/mrJSyBhuK9+2mwdejD8GaSRoPbHh1O52wt9CPQgO",
-	"RA7RfPQYN5AlpgQ+MkM/Xl1zxSCIBGLOFMwVrKzRc2hY9FB9NlxP0M1cNnwZVaPofgfnw5PDAQSPOxly",
-	"A1hTe0eFijM+z21z8KpALg3GMpCSnr+PoTSfZabWnrP0s2HQBc3PlOSi0i4gmfw8edYygNuBknYiyVI5",
-	"nHGdYk1QoPDReuIEau2jA4RL+kDeGYebM0nX3deo/BIEuDrL0LlZrRgnMEog/NY91U8O+G+4tWZKDApD",
-	"wLAwK6qJgSvqSG5J2REa7Icwf0rzRPG79ZnOD47f5gqkJ3g/MAYDqS8jlgl3GP92bMZEsBdux7FtD+FG",
-	"0bvfT702c1P30Avn+zEaxTe1f3LkyiciuW7DNLtE63hWbVVykRwnt3/e/n8AAAD//w==",
+	"xFrrbtvIkn6VAneBsbG0LF8SzNo/Fp7JzEkWuRiJg4NgNJBaZEnsUbOb292UohP43RdV3aQoiXbsnDjz",
+	"yzLZl+q6fPVVNb8kmSkro1F7l1x8SSy6ymiH/M9v1hpLPzKjPWpPP0VVKZkJL40+/ssZTc9cVmAp6Nd/",
+	"WpwlF8l/HG9WPQ5v3XFY7fb2Nk1ydJmVFS2SXCQ3BYLF/6vReZgJqTC/BF8gTE2+BifWDlbFepDQxLgW",
+	"bXWVZVh5zOl3ZU2F1ssgdonOiTnST7+uMLlInLdSz3kF2khamvZHO/DPtBlopn9h5pPbNPlV6FzmwuP+",
+	"+hkpKGjjvvP+GofdpolkKWfGlsInF0ldyzxJd4VLE6mX0mM+Fn5rOElx5GWJfXMqa2ZS4deEuY7DWANz",
+	"6TzaR27kvPA1nx91XZL6orhJd8kkTVbSF7kVK52kSaVExg+FNnpdSod5R9t3mIWVE7fbHHBLPb0W25hl",
+	"215zuUTd8YapMQqFDrrIjM0fqQmPn/14idZJo7/uZFuj0yjM9s73nOYFZrLZR+S5pJAR6rpzvplQDtOH",
+	"H3lX+v1YjC/BzDgMo7vDythc6jk/q9A6o2ElHLjCrDQc/OO3GzhenhzH0Ue0zeEgSb9FO/fo4wY/91iY",
+	"kKLHEmlS1bYyDnvfPdiCG/Ga5dKwY5+cLWY+wlr4DXMyk+NOMArFkVMKRX7MYVdrUfvCWPkv/ndm7FTm",
+	"OTugNn48M7Wm55nRMyUzTxYwmp2+sMZ7xbO8MWMl7Jyel+gLk49pslDKrHiA1B6tFqontNNkJlHlvQZ4",
+	"ME7zWdN74HpnfNBnn3VeolC+6IH0ArOFu9sEPdLvrW1qPzWfvwbE73jULyJbKLODq9uRaBaXkOPcihxz",
+	"WBWo4do4P7foQGi3QutgWnu4wbIyVijIDTrQxsNBzKUOhEVwXioFIiZLEDqnAJaWwnkxU2blYCWkB6k5",
+	"sMMhDi+h1mIppBJThTu7txsFMSjGGyc0i4SSexA6uF+zyNdhPyqiz2yvCPmFj9G6EzyfK2nRPQrBH5SP",
+	"+7JSZ7P75XwfbPBYICiFVExhxOfXqOfkqqfPzntOsJI6N6uxw8zovMd7XpoVKBPROiROhEI48AaabJ2S",
+	"0eMKKcysKeGE3p+dPDt7PhwO4eDs+TPIxdodDuAFzkStPC9Aa+ZYKbMuUfufHARp4OBs2Az/J7mM9FAJ",
+	"59ClXTF+cpCjF1IFB81Rocd8EOApGERq//ycoeyzLMm1GpHSpJQ6PDpptULwM0e7DwOszT47vTZz+eQm",
+	"oqNTztwZfDI8Pf+ar4VNOkv0HeJNHzXtstZ7yWk78DZNaof2axM+uh4N88Q+2bZRbs87/xmxB5wXloBK",
+	"5+DkXAvlIDNlKT1hFcEb4cwaPXmJXBLBJP9rMG+Q7FqHygdS6N6O74jLGIcpFGYFpdBrKMQSY70BHjUQ",
+	"WDgwFkpjkSuQdQdBvZWYpyyTMyUajcR8apWDMmbR67277pkmRuXo/LhCTUyqG70PmBxnPWj0jp2aqWmr",
+	"oDtl6bPm9abGeBRD0RqzBrSbFOHQLmWGY4ViiTYhGubRikCJ+aUjGpKJHImf2IzQNq+VHy+NqrVHnuQq",
+	"UzscGzuuhPWan03R0pr5eCZKqdbjEsspvwjTs0IqgnDjC7Q7Y/p4CwXH2MzGU2kDY9h2qE+fPn06evPm",
+	"6MWLAdxsGHFZOw9ThJOfyZPMklCWvJv8mP6Dk+Fwy1k4Bntpk3V+rEWJPc6sEZTUeAnaED331qiU4dVJ",
+	"ytfGQi5t0P1RVgg9J96eFcKKzKN1gwCtG0Qa9ghQoLD5WExN7bv2y4RFtGNvhXbsCY0FXCErUjYxz8Zw",
+	"tZZ+9xmJIf2aGGjhxsbOhZYu5PY0cSaTQo1LzKWgUhKnTrJ+cEmlXZoQGpJVSlP7orFmr/3+MtNxZXGG",
+	"FnWGPSnyd4sIVH9csjJhalEsHERam5Juv1mlp8NenSrx99q0Kojd7+39Qs6ldym4SmQY0Pi/4AgO4BCM",
+	"Vuudpc9Oe1YmTrEd6NpYX4yRTix0Pl4bu3CFtMilB71aIUd6KXMlCHnShAeb2Rj1nB4laaKMzqNj1HG1",
+	"9p8432XGx9ErodA166PVY2kxvqLYcyhcr6u4hVSKPUR6LN1ewu5TZSk+vwqDzzavhbVivYe+nVDuusAu",
+	"xKRdxGw1uh2Ifej8ftN8uZsPjL+F8m7Nvntr2zLzx2WHRzTR2jbII3nVt/THvFmE3kl38dOfv9rJ4Gkd",
+	"8bqtq+a0X1Pi03LSB/PjD+jcdyu2Wn1ug84vKCxa4LcD+MBdJKMzvATnjUUqHpyYYYCfvUW/mbI2Zuqc",
+	"JL2bx36M29yh728rLNPEGrXVvKHFhTeWiU9DzB/WJ+Wl0jttSeiGWU0Z9wOpJfbLWPdXdSA2rC/uEvLj",
+	"jcCF91Vo2Es9M/3NQl9IDS9vbq7h6voVmBm8qUNtya3D5jBQGi29oWOAWzuPJfhCeIiI50aahl8RT4Df",
+	"mSdwHUD8YQ0r6Qv4y0xd06R4+/LDYKRHmg6A2suMduBRk+t3H0If0gUXdpNQXGDoe4BFX1vNZcQCNQg3",
+	"0pOr2CLjCLyA6Jijejg8y3gY/8TJAGJcOKDlxMyjhbMhlFLXHh3IPOTpk9ORLkxtWV6hFBxkRs/kvLZi",
+	"qvCQRec2IZGNlVi7UIqQeK4QFcLkyyj0sEbJBXwZcf9rlKQwalpg4R/urI2S/7m9naQjvSrQIkz44QSk",
+	"4/X+98O7t1AJXzTNXKmr2oPwwNU8HLg6K4IWIlgNtpLS5HAA58MhTNqm4gRKFNpFZYZLm0xo4rdTeiLy",
+	"ixH/R1unXEuRqSm2ozhLoWpMYbomnbEXUJVFUz7e/H70cwoC3n58PdItt6EnC1wDN4fBr2SGRKqh1gvN",
+	"qGGhlI58Ngc+Pk3gXcDU3skcg3spWUrvYGWpvNTBmaSD3GR1idoP4Pz0FCaxkdqcU3rS5QqVgqCAkaYa",
+	"sCGLYGuFcDAzFvCzKCuFJFm8JNMeap0T6f85JSkFUOJnTx3ph1M7tsGztuuXCWvXtMvkiqjqZKQLFDla",
+	"kv+/YdJ2bltLGRMKXosZajK+x7Ly7iI0/kgzuqYyCMxspGMd2ITa5D16uz66Il+fQLPRW0NhPyfNsLxU",
+	"rK9JGdEhyKojTbWmG4wIbb30hHhJAAeCiqTTgE+Gg5PBkAvkCrWoZHKRnA2GgzNOp75gzDouuHf7L77e",
+	"QM4/ATal0a/y5CL5B/qXcUi6fY95Ohx+t1vM2EG+4xqzsiZD50gxdRWvLOuyFHadXCSvyX/ROX58TKGy",
+	"vvc078OIv+UwvDcchJ4smAU7aWzsHg7IVM+GZz9AjrfGM6is4eCuBvThJYT2fXNXLDhkY6dj1wh0MElW",
+	"6CwYI+swDUmkbanHZnlsisO0adqT+Xauuu6zY/fq6gmN2d3mDvfMamu7V3l0QILEGIls1zw0eu/arRW/",
+	"vc/vavem777Q8B0hJR3brRcaNcq2ac4qqYzrUeOvFoXHzj1AoELo/C/x7u+76HC/gX+7zbq8rfF2z4gn",
+	"TyBAnw1fhRvw8HmEknpBjm4023Al1t9sv8gQk4s/trnhH3/e/tk1b9gfRNPt6lwmwEFDYg9by4Y+x11h",
+	"8QafMhreYJ8CP5n6yZVEMeDkXGN+JDVQaZF2rt02lDh8AdBR1nGnVq1C121b+iuY1UqBRf6sIg0YSPQu",
+	"Ky42FHdVGMWZiNa6BFOFKjJQIwcKZ54QDQ64G5RC6H6ksNMwO2Ralik6Kd/ObBvwY0WHuG4r3KeIxrYo",
+	"f0gMfkcg3dyN9MNozWfPowWf3KHeB3uHAqF1rNaRfnKNsVtf6uLsUXMd3AXXHb+KzFJ4rsBD7eaYqoo1",
+	"+26odTaPjV0Ac94lEhfNc4vOBTcvBNHHbnkQbwyReC1eEAvGVTOHAIyzhdhKDgxuKawKmRWUneRMUoHl",
+	"L5ldx6mcrLkOqB3msMkjnUVnNbcCA1geCA+lcZ5rkSA6FQKxfrsEFFbJONjBArHik0o9P9zaWKhASTaf",
+	"PbU76sCMB/BOI2j0rKkDoeHV9fJ8oygqBvjZczh+fn4IJenZLeB0GK+hhAYqIXdKx0uY4tpwnIvA3AN1",
+	"oe2J/AeNQIezN5R9L35jftvq4D1NFPf1tx4U0affTYT2W8G+nBoK48a2mdCdC3LxPbNsG9BXbrGVOsls",
+	"hMhCd5y4N5jvCeKbDiVgPkxFGc6o/hZ6Heo1VA6BS16N2y5KDliKBcLzYVsg/ggnDBr4AZ73o4lcpyvf",
+	"W141bwfwQc65GcF6Y6AshVQbiscf2RG2ePPvu96vpqwUMofbwtt289AX449BGglaT2x6anc74W8hHwQH",
+	"IodoPnOMG8gSUyIfmaEfr645YxBFAjHnFswVrKzRc2i66CH7bHo9QTdz2fTLKBtF9zs4H54cDiB43MmQ",
+	"C8CayjtKVIz4PLfF4FWBnBqMZSIlPX8fQzCfZabWnlH62TDoguZnSnJSaReQ3Pw8edZ2ALcDJe1EkqV0",
+	"OOM8xZqgQOGj9cQJ1NpHBwiX9KF5ZxxuziRdd1+j8ksQ4OosQ+dmtWKewCyB+Fv3VD854L/h1ppbYlAY",
+	"IoaFWVFODL2ijuSWlB2pwX4I86c0TxS/W5/p/OD4ba5AeoL3A3MwkPoycplwh/Fvx2YEgr1wO45lewg3",
+	"it79euq1mZu6p71wvh+jUXxT+ydnrnwikus2TLNLtI5n1VYlF8lxcvvn7f8HAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
