@@ -66,6 +66,15 @@ type Config struct {
 	InvitationWindow time.Duration     // default sim.DefaultInvitationWindow
 	ResendGap        time.Duration     // default activities.DefaultResendGap
 	PasswordHashing  int               // argon2id computations at once; default GOMAXPROCS
+	// AccountInvitationWindow is how long an invitation to an
+	// organisation account stays open; default
+	// sim.DefaultAccountInvitationWindow (seven days, reminded two days
+	// before it closes).
+	AccountInvitationWindow time.Duration
+	// CodeOfConduct is what every organisation user accepts before first
+	// use; default sim.DefaultCodeOfConduct. New publishes it: changing
+	// the text needs a new version, which everyone accepts again.
+	CodeOfConduct sim.CodeOfConduct
 
 	// The HTTP API: see httpapi.Config for each.
 	BasePath                    string
@@ -133,11 +142,26 @@ func New(cfg Config) (*Muster, error) {
 	if err := cfg.Emails.Validate(); err != nil {
 		return nil, fmt.Errorf("muster: %w", err)
 	}
-	opts := []db.Option{db.WithLoginThrottle(cfg.LoginThrottle)}
+	if cfg.CodeOfConduct == (sim.CodeOfConduct{}) {
+		cfg.CodeOfConduct = sim.DefaultCodeOfConduct
+	}
+	if cfg.AccountInvitationWindow == 0 {
+		cfg.AccountInvitationWindow = sim.DefaultAccountInvitationWindow
+	}
+	if cfg.AccountInvitationWindow < time.Second {
+		return nil, errors.New("muster: AccountInvitationWindow must be at least a second")
+	}
+	opts := []db.Option{db.WithLoginThrottle(cfg.LoginThrottle), db.WithAccountInvitationWindow(cfg.AccountInvitationWindow)}
 	if cfg.PasswordHashing > 0 {
 		opts = append(opts, db.WithPasswordHashing(cfg.PasswordHashing))
 	}
 	store := db.NewStore(cfg.Pool, cfg.Sessions, opts...)
+	pubCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err := store.PublishConduct(pubCtx, cfg.CodeOfConduct, cfg.Now())
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("muster: %w", err)
+	}
 	handler, err := httpapi.NewHandler(httpapi.Config{
 		Store:  store,
 		Logger: cfg.Logger,

@@ -37,7 +37,7 @@ type Activities struct {
 	Now func() time.Time
 
 	once     sync.Once
-	emails   *compiled
+	emails   compiled
 	emailErr error
 }
 
@@ -192,23 +192,31 @@ func (a *Activities) HandleRegistrationRequest(ctx context.Context, in Registrat
 
 // invitationMessage renders the email that carries link.
 func (a *Activities) invitationMessage(link db.InvitationLink) (sim.Message, error) {
+	name := emailInvitation
+	if link.Kind == sim.InvitationSelf {
+		name = emailSelfInvitation
+	}
+	return a.message(name, link.MessageKey(), link.Email, EmailData{
+		Link: RegistrationLink(a.PublicURL, link.Token), ExpiresOn: expiresOn(link.ExpiresAt),
+	})
+}
+
+// message renders the email called name to one recipient; d's Programme
+// is filled in.
+func (a *Activities) message(name, key, to string, d EmailData) (sim.Message, error) {
 	a.once.Do(func() { a.emails, a.emailErr = a.Emails.compile() })
 	if a.emailErr != nil {
 		return sim.Message{}, a.emailErr
 	}
-	programme := a.Programme
-	if programme == "" {
-		programme = DefaultProgramme
+	d.Programme = a.Programme
+	if d.Programme == "" {
+		d.Programme = DefaultProgramme
 	}
-	subject, body, err := a.emails.render(link.Kind == sim.InvitationSelf, EmailData{
-		Programme: programme,
-		Link:      RegistrationLink(a.PublicURL, link.Token),
-		ExpiresOn: expiresOn(link.ExpiresAt),
-	})
+	subject, body, err := a.emails.render(name, d)
 	if err != nil {
-		return sim.Message{}, fmt.Errorf("render invitation email: %w", err)
+		return sim.Message{}, fmt.Errorf("render %s email: %w", name, err)
 	}
-	return sim.Message{Key: link.MessageKey(), To: link.Email, Subject: subject, Body: body}, nil
+	return sim.Message{Key: key, To: to, Subject: subject, Body: body}, nil
 }
 
 // RegistrationLink is the address a registration token is sent at.

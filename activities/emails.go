@@ -18,9 +18,10 @@ type EmailTemplate struct {
 // EmailData is what an email's templates may use. It carries no personal
 // data: the recipient is the envelope's business.
 type EmailData struct {
-	Programme string // the programme's name, such as "Step into Health"
-	Link      string // the single-use registration link
-	ExpiresOn string // the last day the link works, such as "23 December 2026"
+	Programme    string // the programme's name, such as "Step into Health"
+	Link         string // the single-use link, where the email has one
+	ExpiresOn    string // the last day the link works, such as "23 December 2026"
+	Organisation string // the organisation's name, in emails about an organisation
 }
 
 // Emails is the wording of every email Muster sends. An embedder replaces
@@ -31,6 +32,19 @@ type Emails struct {
 	// SelfInvitation goes to a person who asked to register: following
 	// its link also proves the address is theirs.
 	SelfInvitation EmailTemplate
+	// OnboardingInvitation goes to an organisation's initial
+	// administrator, named by the organisation when it signed its
+	// data-sharing agreement.
+	OnboardingInvitation EmailTemplate
+	// ColleagueInvitation goes to a person an organisation's administrator
+	// invited.
+	ColleagueInvitation EmailTemplate
+	// AccountReminder goes to an invitee to an organisation account who
+	// has not set it up two days before the invitation closes.
+	AccountReminder EmailTemplate
+	// OnboardingEscalated goes to every operator when an organisation's
+	// initial administrator did not answer in time.
+	OnboardingEscalated EmailTemplate
 }
 
 // DefaultEmails is neutral wording that names the programme only through
@@ -56,50 +70,97 @@ The link works once, until {{.ExpiresOn}}. If you do not register by then, we de
 If you did not ask to register, you can ignore this email.
 `,
 	},
+	OnboardingInvitation: EmailTemplate{
+		Subject: "Set up {{.Organisation}}'s account with {{.Programme}}",
+		Body: `{{.Organisation}} has signed the {{.Programme}} data-sharing agreement and named you as its initial system administrator.
+
+Create your password and set up the account here:
+{{.Link}}
+
+The link works once, until {{.ExpiresOn}}. Once your account is set up you can add your colleagues and a group mailbox.
+If you did not expect this email, tell the {{.Programme}} team.
+`,
+	},
+	ColleagueInvitation: EmailTemplate{
+		Subject: "You're invited to {{.Organisation}}'s {{.Programme}} account",
+		Body: `An administrator of {{.Organisation}} has invited you to use {{.Programme}}, to support candidates from the Armed Forces community into jobs with your organisation.
+
+Create your password here:
+{{.Link}}
+
+The link works once, until {{.ExpiresOn}}.
+If you did not expect this email, you can ignore it.
+`,
+	},
+	AccountReminder: EmailTemplate{
+		Subject: "Reminder: set up your {{.Programme}} account for {{.Organisation}}",
+		Body: `Your invitation to set up your {{.Programme}} account for {{.Organisation}} closes on {{.ExpiresOn}}.
+
+Create your password here:
+{{.Link}}
+
+The link works once. The link in the first email works too, until then.
+`,
+	},
+	OnboardingEscalated: EmailTemplate{
+		Subject: "{{.Organisation}}: onboarding invitation expired unanswered",
+		Body: `The invitation to {{.Organisation}}'s initial system administrator closed on {{.ExpiresOn}} without an answer.
+
+The organisation is in the escalated onboarding queue. Contact it, then re-issue the invitation, to the same person or another.
+`,
+	},
 }
 
-// compiled is Emails parsed, ready to render.
-type compiled struct {
-	invitation, self [2]*template.Template // subject, body
-}
+// Email names, for render.
+const (
+	emailInvitation           = "invitation"
+	emailSelfInvitation       = "self-invitation"
+	emailOnboardingInvitation = "onboarding invitation"
+	emailColleagueInvitation  = "colleague invitation"
+	emailAccountReminder      = "account reminder"
+	emailOnboardingEscalated  = "onboarding escalated"
+)
+
+// compiled is Emails parsed, ready to render: subject and body by name.
+type compiled map[string][2]*template.Template
 
 // compile parses every template, filling zero fields from DefaultEmails.
-func (e Emails) compile() (*compiled, error) {
-	if e.Invitation.Subject == "" {
-		e.Invitation.Subject = DefaultEmails.Invitation.Subject
-	}
-	if e.Invitation.Body == "" {
-		e.Invitation.Body = DefaultEmails.Invitation.Body
-	}
-	if e.SelfInvitation.Subject == "" {
-		e.SelfInvitation.Subject = DefaultEmails.SelfInvitation.Subject
-	}
-	if e.SelfInvitation.Body == "" {
-		e.SelfInvitation.Body = DefaultEmails.SelfInvitation.Body
-	}
-	var c compiled
+func (e Emails) compile() (compiled, error) {
+	c := compiled{}
 	for _, p := range []struct {
-		name string
-		src  string
-		dst  **template.Template
+		name      string
+		t, orDflt EmailTemplate
 	}{
-		{"invitation subject", e.Invitation.Subject, &c.invitation[0]},
-		{"invitation body", e.Invitation.Body, &c.invitation[1]},
-		{"self-invitation subject", e.SelfInvitation.Subject, &c.self[0]},
-		{"self-invitation body", e.SelfInvitation.Body, &c.self[1]},
+		{emailInvitation, e.Invitation, DefaultEmails.Invitation},
+		{emailSelfInvitation, e.SelfInvitation, DefaultEmails.SelfInvitation},
+		{emailOnboardingInvitation, e.OnboardingInvitation, DefaultEmails.OnboardingInvitation},
+		{emailColleagueInvitation, e.ColleagueInvitation, DefaultEmails.ColleagueInvitation},
+		{emailAccountReminder, e.AccountReminder, DefaultEmails.AccountReminder},
+		{emailOnboardingEscalated, e.OnboardingEscalated, DefaultEmails.OnboardingEscalated},
 	} {
-		t, err := template.New(p.name).Option("missingkey=error").Parse(p.src)
-		if err != nil {
-			return nil, fmt.Errorf("email template %s: %w", p.name, err)
+		if p.t.Subject == "" {
+			p.t.Subject = p.orDflt.Subject
 		}
-		// Render once with sample data, so a template that fails on real
-		// data fails here, at start-up, not at the first send.
-		if _, err := execute(t, EmailData{Programme: "P", Link: "https://example.org/register?token=x", ExpiresOn: "1 January 2027"}); err != nil {
-			return nil, fmt.Errorf("email template %s: %w", p.name, err)
+		if p.t.Body == "" {
+			p.t.Body = p.orDflt.Body
 		}
-		*p.dst = t
+		var pair [2]*template.Template
+		for i, src := range []string{p.t.Subject, p.t.Body} {
+			name := p.name + [2]string{" subject", " body"}[i]
+			t, err := template.New(name).Option("missingkey=error").Parse(src)
+			if err != nil {
+				return nil, fmt.Errorf("email template %s: %w", name, err)
+			}
+			// Render once with sample data, so a template that fails on
+			// real data fails here, at start-up, not at the first send.
+			if _, err := execute(t, EmailData{Programme: "P", Link: "https://example.org/register?token=x", ExpiresOn: "1 January 2027", Organisation: "O"}); err != nil {
+				return nil, fmt.Errorf("email template %s: %w", name, err)
+			}
+			pair[i] = t
+		}
+		c[p.name] = pair
 	}
-	return &c, nil
+	return c, nil
 }
 
 // Validate reports a template that does not parse or does not render.
@@ -116,11 +177,11 @@ func execute(t *template.Template, d EmailData) (string, error) {
 	return b.String(), nil
 }
 
-// render returns the subject and body of one email.
-func (c *compiled) render(self bool, d EmailData) (subject, body string, err error) {
-	pair := c.invitation
-	if self {
-		pair = c.self
+// render returns the subject and body of the email called name.
+func (c compiled) render(name string, d EmailData) (subject, body string, err error) {
+	pair, ok := c[name]
+	if !ok {
+		return "", "", fmt.Errorf("no email template %q", name)
 	}
 	if subject, err = execute(pair[0], d); err != nil {
 		return "", "", err

@@ -44,15 +44,17 @@ const (
 )
 
 func userFromInternal(u dbgen.User) sim.User {
-	return sim.User{ID: u.ID.String(), Role: sim.Role(u.Role), Email: u.Email}
+	return sim.User{ID: u.ID.String(), Role: sim.Role(u.Role), Email: u.Email, OrgID: idString(u.OrgID), Name: deref(u.Name)}
 }
 
 func sessionFromInternal(r dbgen.SessionGetByTokenHashRow) sim.Session {
 	return sim.Session{
-		ID: r.ID.String(), UserID: r.UserID.String(), Role: sim.Role(r.Role),
+		ID: r.ID.String(), UserID: r.UserID.String(), Role: sim.Role(r.Role), OrgID: idString(r.OrgID),
 		CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, ExpiresAt: r.ExpiresAt,
 	}
 }
+
+var errAccountDisabled = sim.Errorf(sim.EFORBIDDEN, "this account has been disabled: ask your organisation's administrator to re-enable it")
 
 // loginSubject is what sign-in attempts are counted by: the SHA-256 of the
 // address tried (normalized, or as typed when it is not an address),
@@ -144,6 +146,8 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 			hash = user.PasswordHash
 		}
 		ok := VerifyPassword(hash, a.Password) && found
+		disabled := ok && user.DisabledAt != nil
+		ok = ok && !disabled
 
 		// Still the sign-in check: settling the attempt and, if it
 		// succeeded, opening the session it asked for.
@@ -162,10 +166,15 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 			res, err = tx.sessionOpen(ctx, user, a.Now)
 			return err
 		})
-		if err == nil && !ok {
+		switch {
+		case err != nil:
+			return err
+		case disabled:
+			return errAccountDisabled
+		case !ok:
 			return errBadCredentials
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		return LoginResult{}, err
@@ -224,7 +233,7 @@ func (s *Store) Authenticate(ctx context.Context, token string, now time.Time) (
 			return fmt.Errorf("load session: %w", err)
 		}
 		sess = sessionFromInternal(row)
-		if !s.sessions.Alive(sess, now) {
+		if !s.sessions.Alive(sess, now) || row.DisabledAt != nil {
 			if err := tx.q.SessionDelete(ctx, tx.tx, row.ID); err != nil {
 				return fmt.Errorf("delete expired session: %w", err)
 			}
@@ -237,6 +246,19 @@ func (s *Store) Authenticate(ctx context.Context, token string, now time.Time) (
 			}
 			sess.LastSeenAt = now
 		}
+		if sess.Role.OrgRole() {
+			// The token has found its session: from here the
+			// transaction is that session's user, and sees what
+			// decides whether their organisation may work.
+			if err := tx.actAs(ctx, sess.Actor()); err != nil {
+				return err
+			}
+			st, err := tx.standing(ctx, sess)
+			if err != nil {
+				return err
+			}
+			sess.Restriction = sim.OrgRestriction(st)
+		}
 		return nil
 	})
 	if err != nil {
@@ -246,6 +268,24 @@ func (s *Store) Authenticate(ctx context.Context, token string, now time.Time) (
 		return sim.Session{}, errSessionInvalid
 	}
 	return sess, nil
+}
+
+// standing loads what decides whether the session's organisation user may
+// use Muster.
+func (tx *Tx) standing(ctx context.Context, sess sim.Session) (sim.Standing, error) {
+	orgID, err := parseID("org_id", sess.OrgID)
+	if err != nil {
+		return sim.Standing{}, err
+	}
+	r, err := tx.q.OrgStanding(ctx, tx.tx, dbgen.OrgStandingParams{OrgID: orgID, UserID: uuid.MustParse(sess.UserID)})
+	if err != nil {
+		return sim.Standing{}, fmt.Errorf("load organisation standing: %w", interpretError(err))
+	}
+	st := sim.Standing{OrgName: r.Name, OrgActive: r.Active, LatestAccepted: r.VersionAccepted, ConductAccepted: r.ConductAccepted}
+	if r.HasAgreement {
+		st.Latest = &sim.Agreement{Version: r.AgreementVersion, SignedName: r.AgreementSignedName}
+	}
+	return st, nil
 }
 
 // SessionEnd signs the actor out of session sessionID. It is idempotent.

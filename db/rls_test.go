@@ -22,6 +22,13 @@ type world struct {
 	inv         sim.Invitation         // a pending invitation...
 	token       string                 // ...and its link
 	memberToken string                 // the member's bearer token
+
+	orgA, orgB     sim.Organisation // two onboarded organisations
+	adminA         member           // A's initial administrator, joined with the onboarding link
+	userA          member           // a colleague A's admin invited, who joined as an org_user
+	adminB         member           // B's initial administrator
+	colleague      sim.AccountInvitation
+	colleagueToken string // the link of an invitation to A still open
 }
 
 func populate(t *testing.T, b *testBundle) world {
@@ -41,6 +48,15 @@ func populate(t *testing.T, b *testBundle) world {
 	require.NoError(t, err)
 	w.memberToken = res.Token
 	require.NoError(t, b.in(t, sim.Anonymous, func(tx *db.Tx) error { return tx.RegistrationRequestCreate(ctx, "asks@example.org", b.now) }))
+
+	// Organisations: each recorded with its agreement by the operator,
+	// onboarded by its initial administrator, who accepts the code of
+	// conduct; A's admin invites two colleagues, one of whom joins.
+	w.orgA, w.adminA = b.onboard(t, "Northshire NHS Trust", "admin.a@example.org")
+	w.orgB, w.adminB = b.onboard(t, "Southshire Health Board", "admin.b@example.org")
+	_, joinToken := b.inviteColleague(t, w.adminA.actor, "user.a@example.org", sim.RoleOrgUser)
+	w.userA = b.join(t, joinToken, "user.a@example.org")
+	w.colleague, w.colleagueToken = b.inviteColleague(t, w.adminA.actor, "later@example.org", sim.RoleOrgAdmin)
 	return w
 }
 
@@ -73,29 +89,82 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 	memberEvents := b.count(t, "SELECT count(*) FROM journey_events WHERE candidate_id = $1", w.member.Candidate.ID)
 	inviteeEvents := b.count(t, "SELECT count(*) FROM journey_events WHERE candidate_id = $1", w.inv.CandidateID)
 
+	// Reference tables anyone acting as someone may read.
+	reference := map[string]int{
+		"consent_texts": all["consent_texts"], "agreement_versions": all["agreement_versions"], "conduct_texts": all["conduct_texts"],
+	}
+	with := func(m map[string]int) map[string]int {
+		for k, v := range reference {
+			m[k] = v
+		}
+		return m
+	}
+	// What an organisation's people see: their organisation, its people
+	// and agreements, and of the rest only their own rows; an admin also
+	// the organisation's invitations and its people's sessions.
+	orgPerson := func(p member, org sim.Organisation) map[string]int {
+		m := with(map[string]int{
+			"organisations":       1,
+			"users":               b.count(t, "SELECT count(*) FROM users WHERE org_id = $1", org.ID),
+			"org_agreements":      b.count(t, "SELECT count(*) FROM org_agreements WHERE org_id = $1", org.ID),
+			"conduct_acceptances": b.count(t, "SELECT count(*) FROM conduct_acceptances WHERE user_id = $1", p.user.ID),
+			"login_events":        b.count(t, "SELECT count(*) FROM login_events WHERE user_id = $1", p.user.ID),
+			"sessions":            b.count(t, "SELECT count(*) FROM sessions WHERE user_id = $1", p.user.ID),
+		})
+		if p.user.Role == sim.RoleOrgAdmin {
+			m["account_invitations"] = b.count(t, "SELECT count(*) FROM account_invitations WHERE org_id = $1", org.ID)
+			m["sessions"] = b.count(t, "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.org_id = $1", org.ID)
+		}
+		return m
+	}
+	adminA, userA, adminB := orgPerson(w.adminA, w.orgA), orgPerson(w.userA, w.orgA), orgPerson(w.adminB, w.orgB)
+	// The world is what the counts below assume: A has two people, three
+	// invitations (its onboarding, a used and an open colleague's) and
+	// each person's session; everyone accepted the code once.
+	require.Equal(t, map[string]int{"users": 2, "account_invitations": 3, "sessions": 2, "org_agreements": 1, "conduct_acceptances": 1, "login_events": 1},
+		pick(adminA, "users", "account_invitations", "sessions", "org_agreements", "conduct_acceptances", "login_events"))
+	require.Equal(t, map[string]int{"users": 2, "sessions": 1, "conduct_acceptances": 1}, pick(userA, "users", "sessions", "conduct_acceptances"))
+	require.Equal(t, map[string]int{"users": 1, "account_invitations": 1, "sessions": 1}, pick(adminB, "users", "account_invitations", "sessions"))
+
 	cases := []struct {
 		name  string
 		actor sim.Actor
 		want  map[string]int // tables not named: nothing visible
 	}{
-		{"operator", b.op, map[string]int{
+		{"operator", b.op, with(map[string]int{
 			"users": all["users"], "candidates": all["candidates"], "invitations": all["invitations"],
 			"consents": all["consents"], "journey_events": all["journey_events"], "login_events": all["login_events"],
-			"consent_texts": all["consent_texts"], "expired_invitation_counts": all["expired_invitation_counts"],
-		}},
-		{"candidate", testfactory.Actor(w.member.User), map[string]int{
+			"expired_invitation_counts": all["expired_invitation_counts"],
+			"organisations":             all["organisations"], "org_agreements": all["org_agreements"],
+			"account_invitations": all["account_invitations"], "conduct_acceptances": all["conduct_acceptances"],
+			"audit_events": all["audit_events"],
+		})},
+		{"candidate", testfactory.Actor(w.member.User), with(map[string]int{
 			"users": 1, "candidates": 1, "consents": 1, "journey_events": memberEvents, "sessions": memberSession,
-			"login_events": memberLogins, "consent_texts": all["consent_texts"],
-		}},
-		{"anonymous", sim.Anonymous, map[string]int{"consent_texts": all["consent_texts"]}},
-		{"holder of a registration link", sim.Presenting(db.HashToken(w.token)), map[string]int{
+			"login_events": memberLogins,
+		})},
+		{"anonymous", sim.Anonymous, with(map[string]int{})},
+		{"holder of a registration link", sim.Presenting(db.HashToken(w.token)), with(map[string]int{
 			"invitation_tokens": 1, "invitations": 1, "candidates": 1, "journey_events": inviteeEvents,
-			"consent_texts": all["consent_texts"],
-		}},
-		{"holder of a bearer token", sim.Presenting(db.HashToken(w.memberToken)), map[string]int{
-			"sessions": 1, "users": 1, "consent_texts": all["consent_texts"],
-		}},
-		{"holder of an unknown secret", sim.Presenting(db.HashToken("nothing")), map[string]int{"consent_texts": all["consent_texts"]}},
+		})},
+		{"holder of a bearer token", sim.Presenting(db.HashToken(w.memberToken)), with(map[string]int{
+			"sessions": 1, "users": 1,
+		})},
+		{"holder of an org admin's bearer token", sim.Presenting(db.HashToken(w.adminA.token)), with(map[string]int{
+			"sessions": 1, "users": 1,
+		})},
+		{"holder of an unknown secret", sim.Presenting(db.HashToken("nothing")), with(map[string]int{})},
+		{"org admin of A", w.adminA.actor, adminA},
+		{"org user of A", w.userA.actor, userA},
+		{"org admin of B", w.adminB.actor, adminB},
+		{"holder of an open account invitation link", sim.Presenting(db.HashToken(w.colleagueToken)), with(map[string]int{
+			"account_invitations": 1, "account_invitation_tokens": 1,
+		})},
+		// A used link still shows its invitation (to say it was used),
+		// and nothing of the account it created.
+		{"holder of a used account invitation link", sim.Presenting(db.HashToken(w.userA.linkToken)), with(map[string]int{
+			"account_invitations": 1, "account_invitation_tokens": 1,
+		})},
 		{"engine", sim.System, all},
 	}
 	for _, c := range cases {
@@ -159,6 +228,109 @@ func TestPoliciesRefuseWrites(t *testing.T) {
 	refused(holder, "UPDATE invitations SET candidate_id = $1 WHERE id = $2", w.member.Candidate.ID, w.inv.ID)
 	refused(holder, "UPDATE invitations SET expires_at = now() + interval '10 years' WHERE id = $1", w.inv.ID)
 	refused(b.op, "UPDATE invitations SET candidate_id = $1 WHERE id = $2", w.member.Candidate.ID, w.inv.ID)
+
+	// An organisation's user may change their own name and password, not
+	// who they are in the organisation (users_guard).
+	userA, adminA := w.userA.actor, w.adminA.actor
+	refused(userA, "UPDATE users SET role = 'org_admin' WHERE id = $1", userA.UserID)
+	refused(userA, "UPDATE users SET org_id = $2 WHERE id = $1", userA.UserID, w.orgB.ID)
+	refused(userA, "UPDATE users SET disabled_at = now() WHERE id = $1", userA.UserID)
+	refused(userA, "UPDATE users SET disabled_at = now() WHERE id = $1", adminA.UserID)
+	refused(userA, "UPDATE users SET role = 'org_user' WHERE id = $1", adminA.UserID)
+	refused(userA, "UPDATE users SET email = 'me@example.org' WHERE id = $1", userA.UserID)
+	refused(userA, "UPDATE users SET org_id = NULL, role = 'operator' WHERE id = $1", userA.UserID)
+	// An admin manages their own organisation's users within its two
+	// roles, and nobody else's.
+	refused(adminA, "UPDATE users SET role = 'operator', org_id = NULL WHERE id = $1", userA.UserID)
+	refused(adminA, "UPDATE users SET org_id = $2 WHERE id = $1", userA.UserID, w.orgB.ID)
+	refused(adminA, "UPDATE users SET email = 'elsewhere@example.org' WHERE id = $1", userA.UserID)
+	refused(adminA, "UPDATE users SET disabled_at = now() WHERE id = $1", w.adminB.user.ID)
+	refused(adminA, "UPDATE users SET role = 'org_user' WHERE id = $1", w.adminB.user.ID)
+	refused(adminA, "UPDATE users SET disabled_at = now() WHERE org_id = $1", w.orgB.ID)
+	refused(adminA, "UPDATE users SET disabled_at = now() WHERE id = $1", w.member.User.ID)
+	refused(adminA, "DELETE FROM users WHERE id = $1", userA.UserID)
+	refused(adminA, "DELETE FROM sessions WHERE user_id = $1", w.adminB.user.ID)
+	// An admin may change their organisation's mailbox, nothing else of it
+	// (organisations_guard), and nothing of another organisation.
+	refused(adminA, "UPDATE organisations SET name = 'Renamed Trust' WHERE id = $1", w.orgA.ID)
+	refused(adminA, "UPDATE organisations SET onboarding = 'not_started' WHERE id = $1", w.orgA.ID)
+	refused(adminA, "UPDATE organisations SET active = false WHERE id = $1", w.orgA.ID)
+	refused(adminA, "UPDATE organisations SET pledged_on = NULL WHERE id = $1", w.orgA.ID)
+	refused(adminA, "UPDATE organisations SET mailbox = 'x@example.org' WHERE id = $1", w.orgB.ID)
+	refused(userA, "UPDATE organisations SET mailbox = 'x@example.org' WHERE id = $1", w.orgA.ID)
+	refused(adminA, "INSERT INTO organisations (id, name, type, region, created_at, updated_at) VALUES (gen_random_uuid(), 'Mine', 'trust', 'wales', now(), now())")
+	// Agreements are the programme's to record, and never change.
+	refused(adminA, "INSERT INTO org_agreements (id, org_id, version, signed_name, signatory_name, signatory_role, signed_on, recorded_at) VALUES (gen_random_uuid(), $1, '2026-dsa-v1', 'Northshire NHS Trust', 'x', 'y', now(), now())", w.orgA.ID)
+	refused(b.op, "UPDATE org_agreements SET signed_name = 'x' WHERE org_id = $1", w.orgA.ID)
+	refused(b.op, "DELETE FROM org_agreements WHERE org_id = $1", w.orgA.ID)
+	refused(adminA, "INSERT INTO agreement_versions (version, added_at) VALUES ('mine', now())")
+	refused(adminA, "UPDATE agreement_versions SET retired_at = now()")
+	// An admin invites colleagues to their own organisation only, and
+	// never starts an onboarding; links are the engine's.
+	refused(adminA, "INSERT INTO account_invitations (id, org_id, kind, role, name, email, created_at, expires_at) VALUES (gen_random_uuid(), $1, 'onboarding', 'org_admin', 'x', 'x@example.org', now(), now() + interval '1 day')", w.orgA.ID)
+	refused(adminA, "INSERT INTO account_invitations (id, org_id, kind, role, name, email, created_at, expires_at) VALUES (gen_random_uuid(), $1, 'colleague', 'org_admin', 'x', 'x@example.org', now(), now() + interval '1 day')", w.orgB.ID)
+	refused(userA, "INSERT INTO account_invitations (id, org_id, kind, role, name, email, created_at, expires_at) VALUES (gen_random_uuid(), $1, 'colleague', 'org_user', 'x', 'x@example.org', now(), now() + interval '1 day')", w.orgA.ID)
+	refused(adminA, "UPDATE account_invitations SET org_id = $2 WHERE id = $1", w.colleague.ID, w.orgB.ID)
+	refused(adminA, "UPDATE account_invitations SET expires_at = now() + interval '1 year' WHERE org_id = $1", w.orgB.ID)
+	refused(adminA, "DELETE FROM account_invitations WHERE id = $1", w.colleague.ID)
+	refused(adminA, "INSERT INTO account_invitation_tokens (token_hash, invitation_id, purpose, created_at) VALUES ('\\x00', $1, 'reminder', now())", w.colleague.ID)
+	refused(adminA, "DELETE FROM account_invitation_tokens")
+	// An account link's holder may create exactly the account invited.
+	colleagueHolder := sim.Presenting(db.HashToken(w.colleagueToken))
+	refused(colleagueHolder, "INSERT INTO users (id, role, email, password_hash) VALUES (gen_random_uuid(), 'operator', 'x@example.org', 'x')")
+	refused(colleagueHolder, "INSERT INTO users (id, role, email, password_hash, org_id) VALUES (gen_random_uuid(), 'org_admin', 'x@example.org', 'x', $1)", w.orgA.ID)
+	refused(colleagueHolder, "UPDATE account_invitations SET role = 'org_admin', org_id = $2 WHERE id = $1", w.colleague.ID, w.orgB.ID)
+	refused(colleagueHolder, "UPDATE account_invitations SET expires_at = now() + interval '10 years' WHERE id = $1", w.colleague.ID)
+	// The code of conduct: one's own acceptance, written once.
+	refused(userA, "INSERT INTO conduct_acceptances (user_id, version, accepted_at) VALUES ($1, $2, now())", adminA.UserID, sim.DefaultCodeOfConduct.Version)
+	refused(userA, "DELETE FROM conduct_acceptances WHERE user_id = $1", userA.UserID)
+	refused(userA, "UPDATE conduct_acceptances SET accepted_at = now() WHERE user_id = $1", userA.UserID)
+	refused(b.op, "INSERT INTO conduct_texts (version, body, published_at) VALUES ('mine', 'x', now())")
+	refused(b.op, "UPDATE conduct_texts SET body = 'x'")
+	// The audit trail is append-only for everyone, operator and engine
+	// included, and cannot be emptied.
+	for _, actor := range []sim.Actor{b.op, sim.System, adminA} {
+		refused(actor, "UPDATE audit_events SET action = 'x'")
+		refused(actor, "DELETE FROM audit_events")
+		refused(actor, "TRUNCATE audit_events")
+	}
+	require.Equal(t, b.db.Counts(t)["audit_events"], b.count(t, "SELECT count(*) FROM audit_events WHERE action <> 'x'"))
+
+	// What the refusals above stop short of is allowed: they are refused
+	// for what they change, not for who asks.
+	errRollBack := errors.New("roll back")
+	allowed := func(actor sim.Actor, sql string, args ...any) {
+		t.Helper()
+		err := b.in(t, actor, func(tx *db.Tx) error {
+			tag, err := tx.Exec(ctx, sql, args...)
+			require.NoError(t, err, sql)
+			require.EqualValues(t, 1, tag.RowsAffected(), sql)
+			return errRollBack
+		})
+		require.ErrorIs(t, err, errRollBack)
+	}
+	allowed(adminA, "UPDATE organisations SET mailbox = 'team@example.org' WHERE id = $1", w.orgA.ID)
+	allowed(adminA, "UPDATE users SET role = 'org_admin' WHERE id = $1", userA.UserID)
+	allowed(adminA, "UPDATE users SET disabled_at = now() WHERE id = $1", userA.UserID)
+	allowed(userA, "UPDATE users SET name = 'New Name' WHERE id = $1", userA.UserID)
+	allowed(adminA, "DELETE FROM sessions WHERE user_id = $1", userA.UserID)
+	allowed(adminA, "INSERT INTO account_invitations (id, org_id, kind, role, name, email, created_at, expires_at) VALUES (gen_random_uuid(), $1, 'colleague', 'org_user', 'x', 'x@example.org', now(), now() + interval '1 day')", w.orgA.ID)
+
+	// An organisation's people read nothing of another organisation.
+	require.NoError(t, b.in(t, userA, func(tx *db.Tx) error {
+		for table, where := range map[string]string{
+			"org_agreements": "org_id", "organisations": "id", "users": "org_id", "account_invitations": "org_id",
+		} {
+			var n int
+			if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE "+where+" = $1", w.orgB.ID).Scan(&n); err != nil {
+				return err
+			}
+			require.Zero(t, n, "an org user of A reads %s of B", table)
+		}
+		_, err := tx.AgreementList(ctx, w.orgB.ID)
+		require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err))
+		return nil
+	}))
 }
 
 // A registration link opens its invitee's record only until it is used: a
@@ -204,4 +376,13 @@ func TestTransactionContextIsChecked(t *testing.T) {
 	}
 	require.NoError(t, b.in(t, sim.Presenting([]byte("'); --")), func(*db.Tx) error { return nil }), "a credential is hex-encoded")
 	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM users"))
+}
+
+// pick is the entries of m named by keys.
+func pick(m map[string]int, keys ...string) map[string]int {
+	out := map[string]int{}
+	for _, k := range keys {
+		out[k] = m[k]
+	}
+	return out
 }

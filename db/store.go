@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -29,6 +30,9 @@ type Store struct {
 	// could take all the process's memory. More slots than cores add memory,
 	// not throughput.
 	hashing chan struct{}
+	// accountWindow is how long an invitation to an organisation account
+	// stays open.
+	accountWindow time.Duration
 	// enqueued is nudged after a commit that wrote to the outbox, so an
 	// in-process relay delivers at once instead of at its next poll.
 	enqueued chan struct{}
@@ -57,12 +61,23 @@ func WithPasswordHashing(n int) Option {
 	return func(s *Store) { s.hashing = make(chan struct{}, n) }
 }
 
+// WithAccountInvitationWindow sets how long an invitation to an
+// organisation account stays open; the default is
+// sim.DefaultAccountInvitationWindow. A window under a second panics.
+func WithAccountInvitationWindow(d time.Duration) Option {
+	if d < time.Second {
+		panic(fmt.Sprintf("db: WithAccountInvitationWindow(%s): too short", d))
+	}
+	return func(s *Store) { s.accountWindow = d }
+}
+
 // NewStore returns a Store on pool with the given session policy.
 func NewStore(pool *pgxpool.Pool, sessions sim.SessionPolicy, opts ...Option) *Store {
 	s := &Store{
 		pool: pool, q: dbgen.New(), sessions: sessions, throttle: sim.DefaultLoginThrottle,
-		hashing:  make(chan struct{}, runtime.GOMAXPROCS(0)),
-		enqueued: make(chan struct{}, 1),
+		hashing:       make(chan struct{}, runtime.GOMAXPROCS(0)),
+		accountWindow: sim.DefaultAccountInvitationWindow,
+		enqueued:      make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o(s)
@@ -108,7 +123,8 @@ func (s *Store) InTx(ctx context.Context, actor sim.Actor, fn func(*Tx) error) e
 
 // knownRoles are the roles a transaction may run as.
 var knownRoles = map[sim.Role]bool{
-	sim.RoleOperator: true, sim.RoleCandidate: true, sim.RoleSystem: true, sim.RoleAnonymous: true,
+	sim.RoleOperator: true, sim.RoleOrgAdmin: true, sim.RoleOrgUser: true, sim.RoleCandidate: true,
+	sim.RoleSystem: true, sim.RoleAnonymous: true,
 }
 
 // beginAs is the statement that opens a transaction as actor and sets its
@@ -118,19 +134,62 @@ var knownRoles = map[sim.Role]bool{
 // it is checked to be a known role, a UUID, or hexadecimal, so nothing a
 // client sends can reach it unchecked.
 func beginAs(actor sim.Actor) (string, error) {
+	ctx, err := contextOf(actor)
+	if err != nil {
+		return "", err
+	}
+	return "BEGIN; " + ctx, nil
+}
+
+// contextOf is the statement that sets actor's row-level security context
+// (app.role, app.user_id, app.org_id, app.credential) for the rest of the
+// transaction. Every value in it is checked to be a known role, a UUID or
+// hexadecimal.
+func contextOf(actor sim.Actor) (string, error) {
 	if !knownRoles[actor.Role] {
 		return "", fmt.Errorf("db: a transaction needs an actor with a known role, not %q", actor.Role)
 	}
-	userID := ""
-	if actor.UserID != "" {
-		id, err := uuid.Parse(actor.UserID)
-		if err != nil {
-			return "", fmt.Errorf("db: actor's user ID is not a UUID")
-		}
-		userID = id.String()
+	userID, err := canonicalID(actor.UserID)
+	if err != nil {
+		return "", fmt.Errorf("db: actor's user ID is not a UUID")
 	}
-	return fmt.Sprintf("BEGIN; SELECT set_config('app.role', '%s', true), set_config('app.user_id', '%s', true), set_config('app.credential', '%s', true)",
-		actor.Role, userID, hex.EncodeToString(actor.Credential)), nil
+	orgID, err := canonicalID(actor.OrgID)
+	if err != nil {
+		return "", fmt.Errorf("db: actor's organisation ID is not a UUID")
+	}
+	if actor.Role.OrgRole() != (orgID != "") {
+		return "", fmt.Errorf("db: an actor has an organisation exactly when their role is an organisation's (%s)", actor.Role)
+	}
+	return fmt.Sprintf("SELECT set_config('app.role', '%s', true), set_config('app.user_id', '%s', true), set_config('app.org_id', '%s', true), set_config('app.credential', '%s', true)",
+		actor.Role, userID, orgID, hex.EncodeToString(actor.Credential)), nil
+}
+
+// canonicalID is s as a canonical UUID, or "" for "".
+func canonicalID(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return "", err
+	}
+	return id.String(), nil
+}
+
+// actAs switches this transaction's row-level security context to actor
+// from here on. Only for proofs already made in the transaction: the
+// sign-in check becomes the session's user once the bearer token has
+// found their session, and a new account acts as itself once created.
+func (tx *Tx) actAs(ctx context.Context, actor sim.Actor) error {
+	stmt, err := contextOf(actor)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.tx.Exec(ctx, stmt); err != nil {
+		return fmt.Errorf("switch actor: %w", err)
+	}
+	tx.actor = actor
+	return nil
 }
 
 // interpretError maps driver errors to domain errors: no rows is

@@ -34,9 +34,10 @@ import (
 // to an address nobody typed), that has a NUL character in any string
 // (Postgres cannot store it), or that gives a key twice (which of the two
 // would count is a matter of the reader).
-func readBody(logger *slog.Logger, max int64) func(http.Handler) http.Handler {
+func readBody(logger *slog.Logger, limit func(*http.Request) int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			max := limit(r)
 			if r.Body == nil || r.Body == http.NoBody {
 				next.ServeHTTP(w, r)
 				return

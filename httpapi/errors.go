@@ -35,6 +35,13 @@ var statusOf = map[string]int{
 	sim.EINTERNAL:        http.StatusInternalServerError,
 }
 
+func init() {
+	// A restricted person is refused with a code that says why.
+	for _, r := range sim.Restrictions {
+		statusOf[string(r)] = http.StatusForbidden
+	}
+}
+
 // httpError is an error raised by the HTTP layer itself.
 type httpError struct {
 	code, message, field string

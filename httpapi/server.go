@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -140,7 +141,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		},
 	})
 	r.Group(func(r chi.Router) {
-		r.Use(readBody(s.log, cfg.MaxBodyBytes), validateRequests(s.log, spec, cfg.BasePath))
+		r.Use(readBody(s.log, bodyLimit(cfg.MaxBodyBytes)), validateRequests(s.log, spec, cfg.BasePath))
 		api.HandlerWithOptions(strict, api.ChiServerOptions{
 			BaseRouter: r,
 			ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -151,10 +152,25 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	return r, nil
 }
 
+// MaxAgreementBodyBytes bounds a request that records an agreement with
+// its signed document (base64, up to sim.MaxAgreementDocument decoded).
+const MaxAgreementBodyBytes = sim.MaxAgreementDocument/3*4 + 64<<10
+
+// bodyLimit is the body limit of each request: max, except where a
+// document may come with it.
+func bodyLimit(max int64) func(*http.Request) int64 {
+	return func(r *http.Request) int64 {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/agreements") && max < MaxAgreementBodyBytes {
+			return MaxAgreementBodyBytes
+		}
+		return max
+	}
+}
+
 // operations that anyone may call; every other one needs a session.
 var public = map[string]bool{
 	"GetHealthz": true, "GetReadyz": true, "Login": true, "RequestRegistration": true,
-	"GetConsentText": true, "Register": true,
+	"GetConsentText": true, "Register": true, "ListPledgedOrganisations": true, "AcceptAccountInvitation": true,
 }
 
 // authenticate resolves the bearer token of every non-public operation to
@@ -178,10 +194,12 @@ func (s *server) authenticate(f api.StrictHandlerFunc, operationID string) api.S
 
 // actor is who is making the request: the session's user, or anonymous.
 func actor(ctx context.Context) sim.Actor {
+	a := sim.Anonymous
 	if sess, ok := ctx.Value(sessionKey).(sim.Session); ok {
-		return sess.Actor()
+		a = sess.Actor()
 	}
-	return sim.Anonymous
+	a.From = clientFrom(ctx).IP
+	return a
 }
 
 // inTx runs fn in one transaction as the request's real actor: the one

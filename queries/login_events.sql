@@ -31,3 +31,15 @@ ORDER BY e.occurred_at DESC LIMIT @max_rows;
 SELECT occurred_at FROM login_events
 WHERE ip = @ip AND outcome IN ('failure', 'pending') AND occurred_at > @since
 ORDER BY occurred_at DESC LIMIT @max_rows;
+
+-- name: LoginEventList :many
+-- The login trail, newest first from a keyset cursor, filtered.
+SELECT e.id, e.user_id, e.outcome, e.ip, e.user_agent, e.occurred_at FROM login_events e
+WHERE e.outcome <> 'pending'
+  AND (sqlc.narg(user_id)::uuid IS NULL OR e.user_id = sqlc.narg(user_id)::uuid)
+  AND (sqlc.narg(org_id)::uuid IS NULL OR e.user_id IN (SELECT u.id FROM users u WHERE u.org_id = sqlc.narg(org_id)::uuid))
+  AND (sqlc.narg(since)::timestamptz IS NULL OR e.occurred_at >= sqlc.narg(since)::timestamptz)
+  AND (sqlc.narg(until)::timestamptz IS NULL OR e.occurred_at < sqlc.narg(until)::timestamptz)
+  AND (e.occurred_at, e.id) < (@before_at::timestamptz, @before_id::uuid)
+ORDER BY e.occurred_at DESC, e.id DESC
+LIMIT @max_rows;

@@ -16,6 +16,17 @@ const (
 	PermViewSelf            Permission = "view_self"            // see one's own account and record
 	PermEditOwnProfile      Permission = "edit_own_profile"     // replace one's own profile
 	PermEndSession          Permission = "end_session"          // sign out
+	PermManageOwnAccount    Permission = "manage_own_account"   // change one's password, two-factor sign-in
+	PermRequestReset        Permission = "request_reset"        // ask for a password reset link
+	PermResetPassword       Permission = "reset_password"       // set a new password with a reset link
+	PermAcceptAccount       Permission = "accept_account"       // set up an organisation account with an invitation link
+	PermListPledged         Permission = "list_pledged"         // the public list of pledged organisations
+	PermManageOrganisations Permission = "manage_organisations" // record and change organisations and their agreements
+	PermViewOrgPeople       Permission = "view_org_people"      // list an organisation's users
+	PermManageOrgPeople     Permission = "manage_org_people"    // invite, disable, promote an organisation's users; its mailbox
+	PermReadConduct         Permission = "read_conduct"         // read the code of conduct
+	PermAcceptConduct       Permission = "accept_conduct"       // accept the code of conduct
+	PermReadAudit           Permission = "read_audit"           // the audit and login trails
 	PermEngine              Permission = "engine"               // the engine's own work: activities, the relay, sign-in checks
 )
 
@@ -27,43 +38,67 @@ type rule struct {
 	credential bool
 }
 
+var (
+	people   = []Role{RoleOperator, RoleOrgAdmin, RoleOrgUser, RoleCandidate}
+	orgRoles = []Role{RoleOrgAdmin, RoleOrgUser}
+	everyone = []Role{RoleOperator, RoleOrgAdmin, RoleOrgUser, RoleCandidate, RoleAnonymous, RoleSystem}
+)
+
 var rules = map[Permission]rule{
 	PermInvite:              {roles: []Role{RoleOperator}, refusal: "only the programme operator can invite candidates"},
 	PermViewStatistics:      {roles: []Role{RoleOperator, RoleSystem}, refusal: "only the programme operator can see programme statistics"},
 	PermRequestRegistration: {roles: []Role{RoleAnonymous}, refusal: "sign out before asking for a registration link"},
 	PermRegister:            {roles: []Role{RoleAnonymous}, credential: true, refusal: "registering needs the link from your invitation"},
-	PermViewSelf:            {roles: []Role{RoleOperator, RoleCandidate}, refusal: "sign in first"},
+	PermViewSelf:            {roles: people, refusal: "sign in first"},
 	PermEditOwnProfile:      {roles: []Role{RoleCandidate}, refusal: "only a candidate has a profile to update"},
-	PermEndSession:          {roles: []Role{RoleOperator, RoleCandidate}, refusal: "sign in first"},
+	PermEndSession:          {roles: people, refusal: "sign in first"},
+	PermManageOwnAccount:    {roles: people, refusal: "sign in first"},
+	PermRequestReset:        {roles: []Role{RoleAnonymous}, refusal: "you are signed in: change your password instead"},
+	PermResetPassword:       {roles: []Role{RoleAnonymous}, credential: true, refusal: "resetting a password needs the link from the email"},
+	PermAcceptAccount:       {roles: []Role{RoleAnonymous}, credential: true, refusal: "setting up an account needs the link from your invitation"},
+	PermListPledged:         {roles: everyone, refusal: "not allowed"},
+	PermManageOrganisations: {roles: []Role{RoleOperator}, refusal: "only the programme operator can manage organisations and their agreements"},
+	PermViewOrgPeople:       {roles: []Role{RoleOperator, RoleOrgAdmin, RoleOrgUser}, refusal: "only an organisation's users and the programme operator can see its users"},
+	PermManageOrgPeople:     {roles: []Role{RoleOrgAdmin}, refusal: "only an administrator of the organisation can manage its users and mailbox"},
+	PermReadConduct:         {roles: []Role{RoleOperator, RoleOrgAdmin, RoleOrgUser}, refusal: "the code of conduct is for the programme's organisations"},
+	PermAcceptConduct:       {roles: orgRoles, refusal: "only an organisation's users accept the code of conduct"},
+	PermReadAudit:           {roles: []Role{RoleOperator}, refusal: "only the programme operator can read the audit trail"},
 	PermEngine:              {roles: []Role{RoleSystem}, refusal: "only the engine itself may do that"},
 }
 
 // Permissions lists every permission, for tests that walk them all.
 var Permissions = []Permission{
 	PermInvite, PermViewStatistics, PermRequestRegistration, PermRegister, PermViewSelf, PermEditOwnProfile, PermEndSession,
+	PermManageOwnAccount, PermRequestReset, PermResetPassword, PermAcceptAccount, PermListPledged,
+	PermManageOrganisations, PermViewOrgPeople, PermManageOrgPeople, PermReadConduct, PermAcceptConduct, PermReadAudit,
 	PermEngine,
 }
 
 // Authorize returns nil when a may do p, or an EFORBIDDEN *Error saying
 // who may (EUNAUTHORIZED when p needs a signed-in person and a is not one).
-// An unknown permission is refused.
+// A person with a Restriction may only sign out (and, when the restriction
+// is the code of conduct, read and accept it): anything else is refused
+// with the restriction's own code. An unknown permission is refused.
 func Authorize(a Actor, p Permission) error {
 	r, ok := rules[p]
 	if !ok {
 		return Errorf(EFORBIDDEN, "not allowed")
 	}
 	allowed := slices.Contains(r.roles, a.Role)
-	if allowed && (a.Role == RoleOperator || a.Role == RoleCandidate) && a.UserID == "" {
+	if allowed && a.Role.Person() && !a.SignedIn() {
 		allowed = false
 	}
 	if allowed && r.credential && len(a.Credential) == 0 {
 		allowed = false
 	}
 	if allowed {
+		if a.Restriction != "" && !a.Restriction.Allows(p) {
+			return a.Restriction.Err()
+		}
 		return nil
 	}
 	// A person who is not signed in is told to sign in; the engine is never.
-	if !a.SignedIn() && a.Role != RoleSystem && (slices.Contains(r.roles, RoleOperator) || slices.Contains(r.roles, RoleCandidate)) {
+	if !a.SignedIn() && a.Role != RoleSystem && slices.ContainsFunc(r.roles, Role.Person) {
 		return Errorf(EUNAUTHORIZED, "sign in first")
 	}
 	return Errorf(EFORBIDDEN, "%s", r.refusal)

@@ -27,9 +27,56 @@ const (
 	WorkflowInvitationResend    = "InvitationResend" // no longer started; kept for executions already running
 	WorkflowRegistrationRequest = "RegistrationRequest"
 
+	WorkflowOrgOnboarding       = "OrgOnboarding"
+	WorkflowAccountInvitation   = "AccountInvitation"
+
 	// SignalInvitationRegistered tells an Invitation that its invitee registered.
 	SignalInvitationRegistered = "registered"
+	// SignalAccountAccepted tells an OrgOnboarding or AccountInvitation
+	// that its invitee set up their account.
+	SignalAccountAccepted = "accepted"
 )
+
+// OrgOnboardingWorkflowID is the workflow ID of the OrgOnboarding that
+// invites an organisation's initial administrator with one invitation.
+func OrgOnboardingWorkflowID(orgID, invitationID string) string {
+	return "org-onboarding/" + orgID + "/" + invitationID
+}
+
+// AccountInvitationWorkflowID is the workflow ID of the AccountInvitation
+// that sends an admin's invitation of a colleague.
+func AccountInvitationWorkflowID(invitationID string) string {
+	return "account-invitation/" + invitationID
+}
+
+// AccountInvitationArgs starts an OrgOnboarding or an AccountInvitation.
+type AccountInvitationArgs struct {
+	InvitationID string
+	OrgID        string
+	Window       Duration // how long the invitee has to set up their account
+	RemindAfter  Duration // when to remind them, if they have not
+}
+
+// StartAccountInvitation is the intent to run inv's workflow: an
+// OrgOnboarding for the onboarding invitation of an organisation's initial
+// administrator, an AccountInvitation for a colleague's.
+func StartAccountInvitation(inv AccountInvitation) Intent {
+	window := inv.ExpiresAt.Sub(inv.CreatedAt)
+	args := AccountInvitationArgs{
+		InvitationID: inv.ID, OrgID: inv.OrgID, Window: Duration(window), RemindAfter: Duration(ReminderAfter(window)),
+	}
+	if inv.Kind == AccountInvitationOnboarding {
+		return Intent{WorkflowID: OrgOnboardingWorkflowID(inv.OrgID, inv.ID), Workflow: WorkflowOrgOnboarding, Args: args}
+	}
+	return Intent{WorkflowID: AccountInvitationWorkflowID(inv.ID), Workflow: WorkflowAccountInvitation, Args: args}
+}
+
+// SignalAccountInvitationAccepted is the intent to tell inv's workflow
+// that its invitee set up their account.
+func SignalAccountInvitationAccepted(inv AccountInvitation) Intent {
+	in := StartAccountInvitation(inv)
+	return Intent{WorkflowID: in.WorkflowID, Signal: SignalAccountAccepted}
+}
 
 // InvitationWorkflowID is the workflow ID of an invitation's Invitation.
 func InvitationWorkflowID(invitationID string) string { return "invitation/" + invitationID }

@@ -36,10 +36,14 @@ const (
 	RetainReference       RetentionCategory = "reference"        // reference data such as consent wording, indefinitely
 	RetainRequest         RetentionCategory = "request"          // a request for a registration link: the address is wiped once handled
 	RetainOutbox          RetentionCategory = "outbox"           // workflow intents: IDs only, pruned a day after delivery
+	RetainOrganisation    RetentionCategory = "organisation"     // while the organisation is on the programme
+	RetainAgreement       RetentionCategory = "agreement"        // signed agreements: the programme's legal record, indefinitely
+	RetainAudit           RetentionCategory = "audit"            // the audit trail: IDs only, append-only, indefinitely
 )
 
 // RetentionCategories lists every RetentionCategory.
 var RetentionCategories = []RetentionCategory{
 	RetainAccount, RetainSession, RetainCandidateRecord, RetainInvitation, RetainConsent,
 	RetainLoginRecord, RetainReporting, RetainStatistics, RetainReference, RetainRequest, RetainOutbox,
+	RetainOrganisation, RetainAgreement, RetainAudit,
 }

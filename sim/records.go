@@ -28,20 +28,28 @@ type User struct {
 	ID    string
 	Role  Role
 	Email string
+	OrgID string // for the org roles
+	Name  string // for the org roles and operators
+	// MFA reports whether the account signs in with a second factor.
+	MFA bool
 }
 
 // Session is a signed-in session. The bearer token itself is never stored.
 type Session struct {
-	ID         string
-	UserID     string
-	Role       Role
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	ExpiresAt  time.Time
+	ID          string
+	UserID      string
+	Role        Role
+	OrgID       string      // for the org roles
+	Restriction Restriction // why the user may do almost nothing for now, if anything
+	CreatedAt   time.Time
+	LastSeenAt  time.Time
+	ExpiresAt   time.Time
 }
 
 // Actor returns the actor this session acts as.
-func (s Session) Actor() Actor { return Actor{UserID: s.UserID, Role: s.Role} }
+func (s Session) Actor() Actor {
+	return Actor{UserID: s.UserID, Role: s.Role, OrgID: s.OrgID, Restriction: s.Restriction}
+}
 
 // Invitation is a single-use registration link sent to one email address.
 type Invitation struct {

@@ -27,6 +27,8 @@ var All = []Definition{
 	{Name: sim.WorkflowInvitation, Func: Invitation},
 	{Name: sim.WorkflowInvitationResend, Func: InvitationResend},
 	{Name: sim.WorkflowRegistrationRequest, Func: RegistrationRequest},
+	{Name: sim.WorkflowOrgOnboarding, Func: OrgOnboarding},
+	{Name: sim.WorkflowAccountInvitation, Func: AccountInvitation},
 }
 
 // RegisterWorkflows registers every workflow in All on r under its name.

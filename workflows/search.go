@@ -21,7 +21,15 @@ var (
 	InvitationState = temporal.NewSearchAttributeKeyKeyword("MusterInvitationState")
 	// InvitationKind is who started the invitation: operator or self.
 	InvitationKind = temporal.NewSearchAttributeKeyKeyword("MusterInvitationKind")
+	// OrgID is the organisation an OrgOnboarding or AccountInvitation is for.
+	OrgID = temporal.NewSearchAttributeKeyKeyword("MusterOrgID")
+	// OnboardingState is an OrgOnboarding's progress: inviting, reminded,
+	// completed or escalated.
+	OnboardingState = temporal.NewSearchAttributeKeyKeyword("MusterOnboardingState")
 )
+
+// searchKeys lists the custom search attributes in a fixed order.
+var searchKeys = []temporal.SearchAttributeKeyKeyword{InvitationState, InvitationKind, OrgID, OnboardingState}
 
 // Invitation states, as the InvitationState search attribute shows them.
 const (
@@ -34,17 +42,20 @@ const (
 // namespace must have them before Muster's workflows run (see
 // EnsureSearchAttributes, `muster temporal-setup`, and the dev server's
 // --search-attribute flags).
-var SearchAttributes = map[string]enumspb.IndexedValueType{
-	InvitationState.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	InvitationKind.GetName():  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-}
+var SearchAttributes = func() map[string]enumspb.IndexedValueType {
+	m := map[string]enumspb.IndexedValueType{}
+	for _, k := range searchKeys {
+		m[k.GetName()] = enumspb.INDEXED_VALUE_TYPE_KEYWORD
+	}
+	return m
+}()
 
 // DevServerFlags are the `temporal server start-dev` arguments that
 // register SearchAttributes on a dev server.
 func DevServerFlags() []string {
 	var out []string
-	for _, name := range []string{InvitationState.GetName(), InvitationKind.GetName()} {
-		out = append(out, "--search-attribute", name+"=Keyword")
+	for _, k := range searchKeys {
+		out = append(out, "--search-attribute", k.GetName()+"=Keyword")
 	}
 	return out
 }

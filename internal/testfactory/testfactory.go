@@ -50,6 +50,11 @@ type UserOpts struct {
 	Email    string
 	Password string
 	Now      time.Time
+	// OrgID is the organisation of an org_admin or org_user (required for
+	// those roles, and only for them).
+	OrgID string
+	// Name is the account holder's name; empty leaves it unset.
+	Name string
 }
 
 // User creates an account and returns it.
@@ -67,14 +72,16 @@ func User(t testing.TB, d *testdb.DB, o UserOpts) sim.User {
 	if o.Now.IsZero() {
 		o.Now = Now
 	}
-	u := sim.User{ID: uuid.NewString(), Role: o.Role, Email: o.Email}
-	exec(t, d, `INSERT INTO users (id, role, email, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
-		u.ID, string(u.Role), u.Email, QuickHash(o.Password), o.Now)
+	u := sim.User{ID: uuid.NewString(), Role: o.Role, Email: o.Email, OrgID: o.OrgID, Name: o.Name}
+	exec(t, d, `INSERT INTO users (id, role, email, password_hash, org_id, name, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, nullif($6, ''), $7, $7)`,
+		u.ID, string(u.Role), u.Email, QuickHash(o.Password), optionalUUID(o.OrgID), o.Name, o.Now)
 	return u
 }
 
-// Actor is the actor a signed-in u acts as.
-func Actor(u sim.User) sim.Actor { return sim.Actor{UserID: u.ID, Role: u.Role} }
+// Actor is the actor a signed-in u acts as: for the org roles, in their
+// organisation.
+func Actor(u sim.User) sim.Actor { return sim.Actor{UserID: u.ID, Role: u.Role, OrgID: u.OrgID} }
 
 // Session opens a session for u that lasts the default policy, and returns
 // its bearer token.
@@ -198,6 +205,121 @@ func Profile(now time.Time) sim.Profile {
 		FirstName: "Sam", LastName: "Carter", DateOfBirth: time.Date(now.Year()-35, 3, 14, 0, 0, 0, 0, time.UTC),
 		Connection: sim.ConnReservist, Skills: []string{"first aid"}, Region: "wales", HeardAbout: "event",
 	}
+}
+
+// AgreementVersion is the version of the data-sharing agreement the schema
+// starts with, and the one the factory's agreements are of.
+const AgreementVersion = "2026-dsa-v1"
+
+// OrganisationOpts describes an organisation. Zero values: a unique name,
+// an active trust in Wales that pledged a month before Now, created at Now,
+// with a signed agreement of AgreementVersion in its name and its
+// onboarding completed.
+type OrganisationOpts struct {
+	Name string
+	Now  time.Time
+	// NoAgreement leaves it without an agreement and its onboarding not
+	// started, as the operator first records it.
+	NoAgreement bool
+	// Inactive records it as no longer active on the programme.
+	Inactive bool
+}
+
+// Organisation creates an organisation (and, unless NoAgreement, its
+// agreement) and returns it.
+func Organisation(t testing.TB, d *testdb.DB, o OrganisationOpts) sim.Organisation {
+	t.Helper()
+	if o.Name == "" {
+		o.Name = "Trust " + uuid.NewString()[:8]
+	}
+	if o.Now.IsZero() {
+		o.Now = Now
+	}
+	org := sim.Organisation{
+		ID: uuid.NewString(), Name: o.Name, Type: "trust", Region: "wales", PledgeOn: dateOf(o.Now.AddDate(0, -1, 0)),
+		Active: !o.Inactive, Onboarding: sim.OnboardingCompleted, CreatedAt: o.Now, UpdatedAt: o.Now,
+	}
+	if o.NoAgreement {
+		org.Onboarding = sim.OnboardingNotStarted
+	}
+	exec(t, d, `INSERT INTO organisations (id, name, type, region, pledged_on, active, onboarding, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+		org.ID, org.Name, string(org.Type), string(org.Region), org.PledgeOn, org.Active, string(org.Onboarding), o.Now)
+	if !o.NoAgreement {
+		exec(t, d, `INSERT INTO org_agreements (id, org_id, version, signed_name, signatory_name, signatory_role, signed_on, recorded_at)
+			VALUES ($1, $2, $3, $4, 'Pat Signer', 'Chief Executive', $5, $6)`,
+			uuid.New(), org.ID, AgreementVersion, org.Name, dateOf(o.Now.AddDate(0, 0, -7)), o.Now)
+	}
+	return org
+}
+
+// OrgUserOpts describes a user of an organisation. Zero values: an
+// org_user with a unique address and name and DefaultPassword, created at
+// Now, who has accepted the current code of conduct.
+type OrgUserOpts struct {
+	OrgID    string // required
+	Role     sim.Role
+	Email    string
+	Name     string
+	Password string
+	Now      time.Time
+	// ConductPending leaves the code of conduct unaccepted.
+	ConductPending bool
+	// Disabled records the account as disabled by an admin.
+	Disabled bool
+}
+
+// OrgUser creates a user of an organisation and returns them and the
+// actor they act as once signed in. Unless ConductPending, it publishes
+// sim.DefaultCodeOfConduct (if no code is published yet) and records the
+// user's acceptance of the current one.
+func OrgUser(t testing.TB, d *testdb.DB, o OrgUserOpts) (sim.User, sim.Actor) {
+	t.Helper()
+	if o.OrgID == "" {
+		t.Fatal("testfactory.OrgUser: OrgID is required")
+	}
+	if o.Role == "" {
+		o.Role = sim.RoleOrgUser
+	}
+	if !o.Role.OrgRole() {
+		t.Fatalf("testfactory.OrgUser: %s is not an organisation role", o.Role)
+	}
+	if o.Now.IsZero() {
+		o.Now = Now
+	}
+	if o.Name == "" {
+		o.Name = "Alex " + uuid.NewString()[:8]
+	}
+	u := User(t, d, UserOpts{Role: o.Role, Email: o.Email, Password: o.Password, Now: o.Now, OrgID: o.OrgID, Name: o.Name})
+	if o.Disabled {
+		exec(t, d, `UPDATE users SET disabled_at = $2 WHERE id = $1`, u.ID, o.Now)
+	}
+	if !o.ConductPending {
+		PublishConduct(t, d, sim.DefaultCodeOfConduct, o.Now)
+		exec(t, d, `INSERT INTO conduct_acceptances (user_id, version, accepted_at)
+			SELECT $1, version, $2 FROM conduct_texts ORDER BY published_at DESC, version DESC LIMIT 1`, u.ID, o.Now)
+	}
+	return u, Actor(u)
+}
+
+// PublishConduct publishes c at the given time unless its version is
+// published already.
+func PublishConduct(t testing.TB, d *testdb.DB, c sim.CodeOfConduct, at time.Time) {
+	t.Helper()
+	exec(t, d, `INSERT INTO conduct_texts (version, body, published_at) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING`,
+		c.Version, c.Body, at)
+}
+
+func dateOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func optionalUUID(s string) *uuid.UUID {
+	if s == "" {
+		return nil
+	}
+	id := uuid.MustParse(s)
+	return &id
 }
 
 func uniqueEmail(prefix string) string {

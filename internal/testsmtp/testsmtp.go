@@ -132,3 +132,25 @@ func (x *session) Data(r io.Reader) error {
 }
 func (x *session) Reset()        { x.from, x.to = "", nil }
 func (x *session) Logout() error { return nil }
+
+// WaitForNth waits up to timeout for the nth message (from 1) to rcpt
+// and returns it.
+func (s *Server) WaitForNth(t testing.TB, rcpt string, n int, timeout time.Duration) Message {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		seen := 0
+		for _, m := range s.Messages() {
+			for _, to := range m.To {
+				if to == rcpt {
+					if seen++; seen == n {
+						return m
+					}
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no message %d to %s within %s (received %d messages)", n, rcpt, timeout, len(s.Messages()))
+	return Message{}
+}

@@ -40,6 +40,73 @@ func (q *Queries) LoginEventCreate(ctx context.Context, db DBTX, arg LoginEventC
 	return err
 }
 
+const loginEventList = `-- name: LoginEventList :many
+SELECT e.id, e.user_id, e.outcome, e.ip, e.user_agent, e.occurred_at FROM login_events e
+WHERE e.outcome <> 'pending'
+  AND ($1::uuid IS NULL OR e.user_id = $1::uuid)
+  AND ($2::uuid IS NULL OR e.user_id IN (SELECT u.id FROM users u WHERE u.org_id = $2::uuid))
+  AND ($3::timestamptz IS NULL OR e.occurred_at >= $3::timestamptz)
+  AND ($4::timestamptz IS NULL OR e.occurred_at < $4::timestamptz)
+  AND (e.occurred_at, e.id) < ($5::timestamptz, $6::uuid)
+ORDER BY e.occurred_at DESC, e.id DESC
+LIMIT $7
+`
+
+type LoginEventListParams struct {
+	UserID   *uuid.UUID
+	OrgID    *uuid.UUID
+	Since    *time.Time
+	Until    *time.Time
+	BeforeAt time.Time
+	BeforeID uuid.UUID
+	MaxRows  int32
+}
+
+type LoginEventListRow struct {
+	ID         uuid.UUID
+	UserID     *uuid.UUID
+	Outcome    string
+	Ip         string
+	UserAgent  string
+	OccurredAt time.Time
+}
+
+// The login trail, newest first from a keyset cursor, filtered.
+func (q *Queries) LoginEventList(ctx context.Context, db DBTX, arg LoginEventListParams) ([]LoginEventListRow, error) {
+	rows, err := db.Query(ctx, loginEventList,
+		arg.UserID,
+		arg.OrgID,
+		arg.Since,
+		arg.Until,
+		arg.BeforeAt,
+		arg.BeforeID,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LoginEventListRow
+	for rows.Next() {
+		var i LoginEventListRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.Outcome,
+			&i.Ip,
+			&i.UserAgent,
+			&i.OccurredAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const loginEventListForUser = `-- name: LoginEventListForUser :many
 SELECT id, user_id, outcome, ip, user_agent, occurred_at, subject FROM login_events WHERE user_id = $1
 ORDER BY occurred_at DESC LIMIT $2

@@ -8,8 +8,89 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 )
+
+// Single-use invitations to an organisation account; name and address are wiped once used or expired.
+type AccountInvitation struct {
+	// class=operational; category=invitation
+	ID uuid.UUID
+	// class=operational; category=invitation
+	OrgID uuid.UUID
+	// class=operational; category=invitation
+	Kind string
+	// class=operational; category=invitation
+	Role string
+	// class=identifying; category=invitation
+	Name *string
+	// class=contact; category=invitation
+	Email *string
+	// class=operational; category=invitation
+	InvitedBy *uuid.UUID
+	// class=operational; category=invitation
+	CreatedAt time.Time
+	// class=operational; category=invitation
+	ExpiresAt time.Time
+	// class=operational; category=invitation
+	UsedAt *time.Time
+	// class=operational; category=invitation
+	ExpiredAt *time.Time
+	// class=operational; category=invitation
+	UserID *uuid.UUID
+	// class=operational; category=invitation
+	ConsumedTxid *int64
+}
+
+// Links to an account invitation (the invitation, and the reminder), stored only as the SHA-256 of their token.
+type AccountInvitationToken struct {
+	// class=credential; category=invitation
+	TokenHash []byte
+	// class=operational; category=invitation
+	InvitationID uuid.UUID
+	// class=operational; category=invitation
+	Purpose string
+	// class=operational; category=invitation
+	CreatedAt time.Time
+	// class=operational; category=invitation
+	SentAt *time.Time
+}
+
+// Versions of the data-sharing agreement; a retired version no longer lets an organisation work.
+type AgreementVersion struct {
+	// class=operational; category=reference
+	Version string
+	// class=operational; category=reference
+	AddedAt time.Time
+	// class=operational; category=reference
+	RetiredAt *time.Time
+}
+
+// Append-only, hash-chained record of every administrative act: who, what, when, from where; IDs only.
+type AuditEvent struct {
+	// class=operational; category=audit
+	Seq int64
+	// class=operational; category=audit
+	OccurredAt time.Time
+	// class=operational; category=audit
+	ActorID *uuid.UUID
+	// class=operational; category=audit
+	ActorRole string
+	// class=operational; category=audit
+	ActorOrgID *uuid.UUID
+	// class=operational; category=audit
+	Action string
+	// class=operational; category=audit
+	ObjectType string
+	// class=operational; category=audit
+	ObjectID uuid.UUID
+	// class=operational; category=audit
+	OrgID *uuid.UUID
+	// class=identifying; category=audit
+	Ip string
+	// class=operational; category=audit
+	PrevHash []byte
+	// class=operational; category=audit
+	Hash []byte
+}
 
 // Members of the Armed Forces community on the programme, from invitation to ghost record.
 type Candidate struct {
@@ -45,6 +126,26 @@ type Candidate struct {
 	UpdatedAt time.Time
 }
 
+// Append-only: which version of the code of conduct each organisation user accepted, and when.
+type ConductAcceptance struct {
+	// class=operational; category=account
+	UserID uuid.UUID
+	// class=operational; category=account
+	Version string
+	// class=operational; category=account
+	AcceptedAt time.Time
+}
+
+// Every version of the code of conduct; the newest is the one to accept.
+type ConductText struct {
+	// class=operational; category=reference
+	Version string
+	// class=operational; category=reference
+	Body string
+	// class=operational; category=reference
+	PublishedAt time.Time
+}
+
 // Append-only: each consent given or withdrawn, with the wording version and how it was given.
 type Consent struct {
 	// class=operational; category=consent
@@ -76,7 +177,7 @@ type ConsentText struct {
 // What survives an expired invitation: a count per month, nothing about the person.
 type ExpiredInvitationCount struct {
 	// class=anonymous; category=statistics
-	Month pgtype.Date
+	Month time.Time
 	// class=anonymous; category=statistics
 	Kind string
 	// class=anonymous; category=statistics
@@ -155,6 +256,67 @@ type LoginEvent struct {
 	Subject []byte
 }
 
+// Signed data-sharing agreements, append-only: an organisation works only while its latest one names it as it is now, in an accepted version.
+type OrgAgreement struct {
+	// class=operational; category=agreement
+	ID uuid.UUID
+	// class=operational; category=agreement
+	OrgID uuid.UUID
+	// class=operational; category=agreement
+	Version string
+	// class=operational; category=agreement
+	SignedName string
+	// class=identifying; category=agreement
+	SignatoryName string
+	// class=operational; category=agreement
+	SignatoryRole string
+	// class=operational; category=agreement
+	SignedOn time.Time
+	// class=identifying; category=agreement
+	Document []byte
+	// class=operational; category=agreement
+	DocumentSha256 []byte
+	// class=operational; category=agreement
+	DocumentType *string
+	// class=operational; category=agreement
+	RecordedAt time.Time
+	// class=operational; category=agreement
+	RecordedBy *uuid.UUID
+}
+
+// NHS employers on the programme: who they are, whether they pledged, their group mailbox and onboarding.
+type Organisation struct {
+	// class=operational; category=organisation
+	ID uuid.UUID
+	// class=operational; category=organisation
+	Name string
+	// class=operational; category=organisation
+	Type string
+	// class=operational; category=organisation
+	Region string
+	// class=operational; category=organisation
+	PledgedOn *time.Time
+	// class=operational; category=organisation
+	Active bool
+	// class=contact; category=organisation
+	Mailbox *string
+	// class=operational; category=organisation
+	MailboxVerifiedAt *time.Time
+	// class=operational; category=organisation
+	Onboarding string
+	// class=operational; category=organisation
+	CreatedAt time.Time
+	// class=operational; category=organisation
+	UpdatedAt time.Time
+}
+
+type PledgedOrganisation struct {
+	ID     uuid.UUID
+	Name   string
+	Type   string
+	Region string
+}
+
 // Requests for a registration link; the address is wiped when the request is handled.
 type RegistrationRequest struct {
 	// class=operational; category=request
@@ -201,6 +363,12 @@ type User struct {
 	CreatedAt time.Time
 	// class=operational; category=account
 	UpdatedAt time.Time
+	// class=operational; category=account
+	OrgID *uuid.UUID
+	// class=identifying; category=account
+	Name *string
+	// class=operational; category=account
+	DisabledAt *time.Time
 }
 
 // Workflow starts and signals caused by committed changes, waiting for the relay; IDs only.

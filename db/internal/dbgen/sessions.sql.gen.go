@@ -45,6 +45,18 @@ func (q *Queries) SessionDelete(ctx context.Context, db DBTX, id uuid.UUID) erro
 	return err
 }
 
+const sessionDeleteAllForUser = `-- name: SessionDeleteAllForUser :execrows
+DELETE FROM sessions WHERE user_id = $1
+`
+
+func (q *Queries) SessionDeleteAllForUser(ctx context.Context, db DBTX, userID uuid.UUID) (int64, error) {
+	result, err := db.Exec(ctx, sessionDeleteAllForUser, userID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const sessionDeleteExpiredForUser = `-- name: SessionDeleteExpiredForUser :execrows
 DELETE FROM sessions
 WHERE user_id = $1 AND (expires_at <= $2 OR last_seen_at <= $3::timestamptz)
@@ -64,8 +76,25 @@ func (q *Queries) SessionDeleteExpiredForUser(ctx context.Context, db DBTX, arg 
 	return result.RowsAffected(), nil
 }
 
+const sessionDeleteOthersForUser = `-- name: SessionDeleteOthersForUser :execrows
+DELETE FROM sessions WHERE user_id = $1 AND id <> $2
+`
+
+type SessionDeleteOthersForUserParams struct {
+	UserID uuid.UUID
+	KeepID uuid.UUID
+}
+
+func (q *Queries) SessionDeleteOthersForUser(ctx context.Context, db DBTX, arg SessionDeleteOthersForUserParams) (int64, error) {
+	result, err := db.Exec(ctx, sessionDeleteOthersForUser, arg.UserID, arg.KeepID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const sessionGetByTokenHash = `-- name: SessionGetByTokenHash :one
-SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.role
+SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.role, u.org_id, u.disabled_at
 FROM sessions s
 JOIN users u ON u.id = s.user_id
 WHERE s.token_hash = $1
@@ -78,6 +107,8 @@ type SessionGetByTokenHashRow struct {
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
 	Role       string
+	OrgID      *uuid.UUID
+	DisabledAt *time.Time
 }
 
 func (q *Queries) SessionGetByTokenHash(ctx context.Context, db DBTX, tokenHash []byte) (SessionGetByTokenHashRow, error) {
@@ -90,6 +121,8 @@ func (q *Queries) SessionGetByTokenHash(ctx context.Context, db DBTX, tokenHash 
 		&i.LastSeenAt,
 		&i.ExpiresAt,
 		&i.Role,
+		&i.OrgID,
+		&i.DisabledAt,
 	)
 	return i, err
 }

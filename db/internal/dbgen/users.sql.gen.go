@@ -12,9 +12,106 @@ import (
 	"github.com/google/uuid"
 )
 
+const orgPeopleList = `-- name: OrgPeopleList :many
+SELECT id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at FROM users WHERE org_id = $1 ORDER BY lower(name), id
+`
+
+func (q *Queries) OrgPeopleList(ctx context.Context, db DBTX, orgID *uuid.UUID) ([]User, error) {
+	rows, err := db.Query(ctx, orgPeopleList, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []User
+	for rows.Next() {
+		var i User
+		if err := rows.Scan(
+			&i.ID,
+			&i.Role,
+			&i.Email,
+			&i.PasswordHash,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.OrgID,
+			&i.Name,
+			&i.DisabledAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const orgPersonGetForUpdate = `-- name: OrgPersonGetForUpdate :one
+SELECT id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at FROM users WHERE id = $1 AND org_id = $2 FOR UPDATE
+`
+
+type OrgPersonGetForUpdateParams struct {
+	ID    uuid.UUID
+	OrgID *uuid.UUID
+}
+
+func (q *Queries) OrgPersonGetForUpdate(ctx context.Context, db DBTX, arg OrgPersonGetForUpdateParams) (User, error) {
+	row := db.QueryRow(ctx, orgPersonGetForUpdate, arg.ID, arg.OrgID)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Role,
+		&i.Email,
+		&i.PasswordHash,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.OrgID,
+		&i.Name,
+		&i.DisabledAt,
+	)
+	return i, err
+}
+
+const orgPersonSet = `-- name: OrgPersonSet :one
+UPDATE users SET role = $1, disabled_at = $2, updated_at = $3
+WHERE id = $4 AND org_id = $5
+RETURNING id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at
+`
+
+type OrgPersonSetParams struct {
+	Role       string
+	DisabledAt *time.Time
+	Now        time.Time
+	ID         uuid.UUID
+	OrgID      *uuid.UUID
+}
+
+func (q *Queries) OrgPersonSet(ctx context.Context, db DBTX, arg OrgPersonSetParams) (User, error) {
+	row := db.QueryRow(ctx, orgPersonSet,
+		arg.Role,
+		arg.DisabledAt,
+		arg.Now,
+		arg.ID,
+		arg.OrgID,
+	)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Role,
+		&i.Email,
+		&i.PasswordHash,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.OrgID,
+		&i.Name,
+		&i.DisabledAt,
+	)
+	return i, err
+}
+
 const userCreate = `-- name: UserCreate :exec
-INSERT INTO users (id, role, email, password_hash, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $5)
+INSERT INTO users (id, role, email, password_hash, org_id, name, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
 `
 
 type UserCreateParams struct {
@@ -22,6 +119,8 @@ type UserCreateParams struct {
 	Role         string
 	Email        string
 	PasswordHash string
+	OrgID        *uuid.UUID
+	Name         *string
 	Now          time.Time
 }
 
@@ -31,6 +130,8 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 		arg.Role,
 		arg.Email,
 		arg.PasswordHash,
+		arg.OrgID,
+		arg.Name,
 		arg.Now,
 	)
 	return err
@@ -48,7 +149,7 @@ func (q *Queries) UserEmailExists(ctx context.Context, db DBTX, email string) (b
 }
 
 const userGet = `-- name: UserGet :one
-SELECT id, role, email, password_hash, created_at, updated_at FROM users WHERE id = $1
+SELECT id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at FROM users WHERE id = $1
 `
 
 func (q *Queries) UserGet(ctx context.Context, db DBTX, id uuid.UUID) (User, error) {
@@ -61,12 +162,15 @@ func (q *Queries) UserGet(ctx context.Context, db DBTX, id uuid.UUID) (User, err
 		&i.PasswordHash,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.OrgID,
+		&i.Name,
+		&i.DisabledAt,
 	)
 	return i, err
 }
 
 const userGetByEmail = `-- name: UserGetByEmail :one
-SELECT id, role, email, password_hash, created_at, updated_at FROM users WHERE email = $1
+SELECT id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at FROM users WHERE email = $1
 `
 
 func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (User, error) {
@@ -79,6 +183,9 @@ func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (Us
 		&i.PasswordHash,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.OrgID,
+		&i.Name,
+		&i.DisabledAt,
 	)
 	return i, err
 }

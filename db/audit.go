@@ -1,0 +1,209 @@
+package db
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/muster-cms/muster/db/internal/dbgen"
+	"github.com/muster-cms/muster/sim"
+)
+
+// The audit trail: every administrative act is a row of audit_events,
+// written in the act's own transaction. The database numbers and chains
+// the rows and records who acted from the transaction's own context, so a
+// caller can neither fork the chain nor name someone else as the actor.
+
+// audit records that this transaction's actor did action to the object
+// objectID (of type object, belonging to organisation orgID, if any).
+func (tx *Tx) audit(ctx context.Context, action sim.AuditAction, object sim.AuditObject, objectID uuid.UUID, orgID *uuid.UUID, now time.Time) error {
+	if err := tx.q.AuditInsert(ctx, tx.tx, dbgen.AuditInsertParams{
+		OccurredAt: now, Action: string(action), ObjectType: string(object), ObjectID: objectID,
+		OrgID: orgID, Ip: sim.CleanHeader(tx.actor.From, maxIP),
+	}); err != nil {
+		return fmt.Errorf("record audit event %s: %w", action, interpretError(err))
+	}
+	return nil
+}
+
+func auditFromInternal(r dbgen.AuditEvent) sim.AuditEvent {
+	return sim.AuditEvent{
+		Seq: r.Seq, OccurredAt: r.OccurredAt, ActorID: idString(r.ActorID), ActorRole: sim.Role(r.ActorRole),
+		ActorOrgID: idString(r.ActorOrgID), Action: sim.AuditAction(r.Action), ObjectType: sim.AuditObject(r.ObjectType),
+		ObjectID: r.ObjectID.String(), OrgID: idString(r.OrgID), IP: r.Ip, PrevHash: r.PrevHash, Hash: r.Hash,
+	}
+}
+
+// MaxPage bounds a page of a trail or a list.
+const MaxPage = 500
+
+func pageSize(n int) int32 {
+	if n <= 0 || n > MaxPage {
+		return 100
+	}
+	return int32(n)
+}
+
+func optionalUUID(field, s string) (*uuid.UUID, error) {
+	if s == "" {
+		return nil, nil
+	}
+	id, err := parseID(field, s)
+	if err != nil {
+		return nil, err
+	}
+	return &id, nil
+}
+
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// AuditList returns a page of the audit trail, oldest first, after the
+// cursor f.After (a Seq), filtered by f. Operator only.
+func (tx *Tx) AuditList(ctx context.Context, f sim.AuditFilter) ([]sim.AuditEvent, error) {
+	if err := tx.authorize(sim.PermReadAudit); err != nil {
+		return nil, err
+	}
+	p := dbgen.AuditListParams{AfterSeq: f.After, Since: optionalTime(f.Since), Until: optionalTime(f.Until), MaxRows: pageSize(f.Limit)}
+	var err error
+	if p.UserID, err = optionalUUID("user_id", f.UserID); err != nil {
+		return nil, err
+	}
+	if p.OrgID, err = optionalUUID("org_id", f.OrgID); err != nil {
+		return nil, err
+	}
+	if p.ObjectID, err = optionalUUID("object_id", f.ObjectID); err != nil {
+		return nil, err
+	}
+	rows, err := tx.q.AuditList(ctx, tx.tx, p)
+	if err != nil {
+		return nil, fmt.Errorf("list audit events: %w", interpretError(err))
+	}
+	out := make([]sim.AuditEvent, len(rows))
+	for i, r := range rows {
+		out[i] = auditFromInternal(r)
+	}
+	return out, nil
+}
+
+// LoginRecord is one settled sign-in attempt.
+type LoginRecord struct {
+	ID         string
+	UserID     string // empty when the address tried has no account
+	Outcome    string
+	IP         string
+	UserAgent  string
+	OccurredAt time.Time
+}
+
+// LoginCursor is where a page of the login trail continues: before this
+// attempt. The zero cursor starts at the newest.
+type LoginCursor struct {
+	At time.Time
+	ID string
+}
+
+// LoginTrail returns a page of the login trail, newest first, before the
+// cursor, filtered by user, organisation and period (f.After and
+// f.ObjectID are not used). Operator only.
+func (tx *Tx) LoginTrail(ctx context.Context, f sim.AuditFilter, before LoginCursor) ([]LoginRecord, error) {
+	if err := tx.authorize(sim.PermReadAudit); err != nil {
+		return nil, err
+	}
+	p := dbgen.LoginEventListParams{
+		Since: optionalTime(f.Since), Until: optionalTime(f.Until), MaxRows: pageSize(f.Limit),
+		BeforeAt: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), BeforeID: uuid.Max,
+	}
+	if !before.At.IsZero() {
+		id, err := parseID("cursor", before.ID)
+		if err != nil {
+			return nil, err
+		}
+		p.BeforeAt, p.BeforeID = before.At, id
+	}
+	var err error
+	if p.UserID, err = optionalUUID("user_id", f.UserID); err != nil {
+		return nil, err
+	}
+	if p.OrgID, err = optionalUUID("org_id", f.OrgID); err != nil {
+		return nil, err
+	}
+	rows, err := tx.q.LoginEventList(ctx, tx.tx, p)
+	if err != nil {
+		return nil, fmt.Errorf("list login events: %w", interpretError(err))
+	}
+	out := make([]LoginRecord, len(rows))
+	for i, r := range rows {
+		out[i] = LoginRecord{ID: r.ID.String(), UserID: idString(r.UserID), Outcome: r.Outcome, IP: r.Ip, UserAgent: r.UserAgent, OccurredAt: r.OccurredAt}
+	}
+	return out, nil
+}
+
+// AuditVerification is the result of recomputing the audit chain.
+type AuditVerification struct {
+	Rows int64 // rows checked
+	// BrokenAt is the Seq of the first row whose hash, link to the row
+	// before it or number does not hold; zero when the whole chain holds.
+	BrokenAt int64
+	Reason   string
+}
+
+// AuditVerify recomputes the whole audit chain (sim.AuditHash) from its
+// first row and reports the first row at which it breaks. Operator and
+// engine only.
+func (tx *Tx) AuditVerify(ctx context.Context) (AuditVerification, error) {
+	if tx.actor.Role != sim.RoleSystem {
+		if err := tx.authorize(sim.PermReadAudit); err != nil {
+			return AuditVerification{}, err
+		}
+	}
+	var (
+		out  AuditVerification
+		prev = sim.AuditGenesis
+		seq  int64
+	)
+	for {
+		rows, err := tx.q.AuditChainPage(ctx, tx.tx, dbgen.AuditChainPageParams{AfterSeq: seq, MaxRows: 1000})
+		if err != nil {
+			return AuditVerification{}, fmt.Errorf("read audit chain: %w", interpretError(err))
+		}
+		for _, r := range rows {
+			e := auditFromInternal(r)
+			out.Rows++
+			switch {
+			case e.Seq != seq+1:
+				out.BrokenAt, out.Reason = e.Seq, fmt.Sprintf("row %d follows row %d: a row is missing", e.Seq, seq)
+			case !bytes.Equal(e.PrevHash, prev):
+				out.BrokenAt, out.Reason = e.Seq, "its previous hash is not the hash of the row before it"
+			case !bytes.Equal(e.Hash, sim.AuditHash(prev, e)):
+				out.BrokenAt, out.Reason = e.Seq, "its hash does not match its contents"
+			}
+			if out.BrokenAt != 0 {
+				return out, nil
+			}
+			prev, seq = e.Hash, e.Seq
+		}
+		if len(rows) < 1000 {
+			return out, nil
+		}
+	}
+}
+
+// AuditVerify recomputes the audit chain as the engine (the command line's
+// `muster audit verify`, run by whoever holds the database's credentials).
+func (s *Store) AuditVerify(ctx context.Context) (AuditVerification, error) {
+	var out AuditVerification
+	err := s.InTx(ctx, sim.System, func(tx *Tx) error {
+		var err error
+		out, err = tx.AuditVerify(ctx)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,59 @@
+-- name: OrgCreate :one
+INSERT INTO organisations (id, name, type, region, pledged_on, active, created_at, updated_at)
+VALUES (@id, @name, @type, @region, @pledged_on, @active, @now, @now)
+RETURNING *;
+
+-- name: OrgGet :one
+SELECT * FROM organisations WHERE id = @id;
+
+-- name: OrgGetForUpdate :one
+SELECT * FROM organisations WHERE id = @id FOR UPDATE;
+
+-- name: OrgUpdate :one
+UPDATE organisations
+SET name = @name, type = @type, region = @region, pledged_on = @pledged_on, active = @active, updated_at = @now
+WHERE id = @id
+RETURNING *;
+
+-- name: OrgSetOnboarding :exec
+UPDATE organisations SET onboarding = @onboarding, updated_at = @now WHERE id = @id;
+
+-- name: OrgList :many
+-- Keyset pagination by name then ID.
+SELECT * FROM organisations
+WHERE (sqlc.narg(onboarding)::text IS NULL OR onboarding = sqlc.narg(onboarding)::text)
+  AND (lower(name), id) > (@after_name::text, @after_id::uuid)
+ORDER BY lower(name), id
+LIMIT @max_rows;
+
+-- name: OrgListPledged :many
+SELECT id, name, type, region FROM pledged_organisations ORDER BY lower(name), id;
+
+-- name: OrgAdminLock :exec
+-- Serialises changes to an organisation's administrators until the
+-- transaction ends, so two admins demoting each other at once cannot
+-- leave it with none.
+SELECT pg_advisory_xact_lock(3, hashtext(@org_key::text));
+
+-- name: OrgActiveAdmins :one
+SELECT count(*) FROM users WHERE org_id = @org_id AND role = 'org_admin' AND disabled_at IS NULL;
+
+-- name: OrgStanding :one
+-- What decides whether an organisation's user may use Muster: the
+-- organisation, its latest agreement and whether that version is still
+-- accepted, and whether the user accepted the newest code of conduct.
+SELECT o.name, o.active,
+       (a.id IS NOT NULL)::boolean AS has_agreement,
+       coalesce(a.version, '')::text AS agreement_version, coalesce(a.signed_name, '')::text AS agreement_signed_name,
+       (v.retired_at IS NULL AND v.version IS NOT NULL)::boolean AS version_accepted,
+       EXISTS (SELECT 1 FROM conduct_acceptances ca
+               WHERE ca.user_id = @user_id
+                 AND ca.version = (SELECT t.version FROM conduct_texts t ORDER BY t.published_at DESC, t.version DESC LIMIT 1)
+       )::boolean AS conduct_accepted
+FROM organisations o
+LEFT JOIN LATERAL (
+    SELECT g.id, g.version, g.signed_name FROM org_agreements g
+    WHERE g.org_id = o.id ORDER BY g.signed_on DESC, g.recorded_at DESC LIMIT 1
+) a ON true
+LEFT JOIN agreement_versions v ON v.version = a.version
+WHERE o.id = @org_id;
