@@ -854,6 +854,40 @@ func (response GetHealthz200JSONResponse) VisitGetHealthzResponse(w http.Respons
 	return err
 }
 
+type GetHealthz4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetHealthz4XXJSONResponse) VisitGetHealthzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealthzdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetHealthzdefaultJSONResponse) VisitGetHealthzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetReadyzRequestObject struct {
 }
 
@@ -875,6 +909,23 @@ func (response GetReadyz200JSONResponse) VisitGetReadyzResponse(w http.ResponseW
 	return err
 }
 
+type GetReadyz4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetReadyz4XXJSONResponse) VisitGetReadyzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetReadyz503JSONResponse Health
 
 func (response GetReadyz503JSONResponse) VisitGetReadyzResponse(w http.ResponseWriter) error {
@@ -885,6 +936,23 @@ func (response GetReadyz503JSONResponse) VisitGetReadyzResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadyzdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetReadyzdefaultJSONResponse) VisitGetReadyzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -906,6 +974,23 @@ func (response GetConsentText200JSONResponse) VisitGetConsentTextResponse(w http
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetConsentText4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetConsentText4XXJSONResponse) VisitGetConsentTextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -949,6 +1034,23 @@ func (response CreateInvitation201JSONResponse) VisitCreateInvitationResponse(w 
 	return err
 }
 
+type CreateInvitation4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CreateInvitation4XXJSONResponse) VisitCreateInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateInvitationdefaultJSONResponse struct {
 	Body       Error
 	StatusCode int
@@ -983,6 +1085,23 @@ func (response GetMe200JSONResponse) VisitGetMeResponse(w http.ResponseWriter) e
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetMe4XXJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1026,6 +1145,23 @@ func (response UpdateProfile200JSONResponse) VisitUpdateProfileResponse(w http.R
 	return err
 }
 
+type UpdateProfile4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response UpdateProfile4XXJSONResponse) VisitUpdateProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateProfiledefaultJSONResponse struct {
 	Body       Error
 	StatusCode int
@@ -1061,6 +1197,23 @@ func (response RequestRegistration202JSONResponse) VisitRequestRegistrationRespo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestRegistration4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RequestRegistration4XXJSONResponse) VisitRequestRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1104,6 +1257,23 @@ func (response Register201JSONResponse) VisitRegisterResponse(w http.ResponseWri
 	return err
 }
 
+type Register4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response Register4XXJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RegisterdefaultJSONResponse struct {
 	Body       Error
 	StatusCode int
@@ -1143,6 +1313,23 @@ func (response Login201JSONResponse) VisitLoginResponse(w http.ResponseWriter) e
 	return err
 }
 
+type Login4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response Login4XXJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LogindefaultJSONResponse struct {
 	Body       Error
 	StatusCode int
@@ -1173,6 +1360,23 @@ type Logout204Response struct {
 func (response Logout204Response) VisitLogoutResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
+}
+
+type Logout4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response Logout4XXJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type LogoutdefaultJSONResponse struct {
@@ -1545,65 +1749,86 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFrrbtvIkn6VAneBsbG0LF8SzNo/Fp7JzEkWuRiJg4NgNJBaZEnsUbOb292UohP43RdV3aQoiXbsnDjz",
-	"yzLZl+q6fPVVNb8kmSkro1F7l1x8SSy6ymiH/M9v1hpLPzKjPWpPP0VVKZkJL40+/ssZTc9cVmAp6Nd/",
-	"WpwlF8l/HG9WPQ5v3XFY7fb2Nk1ydJmVFS2SXCQ3BYLF/6vReZgJqTC/BF8gTE2+BifWDlbFepDQxLgW",
-	"bXWVZVh5zOl3ZU2F1ssgdonOiTnST7+uMLlInLdSz3kF2khamvZHO/DPtBlopn9h5pPbNPlV6FzmwuP+",
-	"+hkpKGjjvvP+GofdpolkKWfGlsInF0ldyzxJd4VLE6mX0mM+Fn5rOElx5GWJfXMqa2ZS4deEuY7DWANz",
-	"6TzaR27kvPA1nx91XZL6orhJd8kkTVbSF7kVK52kSaVExg+FNnpdSod5R9t3mIWVE7fbHHBLPb0W25hl",
-	"215zuUTd8YapMQqFDrrIjM0fqQmPn/14idZJo7/uZFuj0yjM9s73nOYFZrLZR+S5pJAR6rpzvplQDtOH",
-	"H3lX+v1YjC/BzDgMo7vDythc6jk/q9A6o2ElHLjCrDQc/OO3GzhenhzH0Ue0zeEgSb9FO/fo4wY/91iY",
-	"kKLHEmlS1bYyDnvfPdiCG/Ga5dKwY5+cLWY+wlr4DXMyk+NOMArFkVMKRX7MYVdrUfvCWPkv/ndm7FTm",
-	"OTugNn48M7Wm55nRMyUzTxYwmp2+sMZ7xbO8MWMl7Jyel+gLk49pslDKrHiA1B6tFqontNNkJlHlvQZ4",
-	"ME7zWdN74HpnfNBnn3VeolC+6IH0ArOFu9sEPdLvrW1qPzWfvwbE73jULyJbKLODq9uRaBaXkOPcihxz",
-	"WBWo4do4P7foQGi3QutgWnu4wbIyVijIDTrQxsNBzKUOhEVwXioFIiZLEDqnAJaWwnkxU2blYCWkB6k5",
-	"sMMhDi+h1mIppBJThTu7txsFMSjGGyc0i4SSexA6uF+zyNdhPyqiz2yvCPmFj9G6EzyfK2nRPQrBH5SP",
-	"+7JSZ7P75XwfbPBYICiFVExhxOfXqOfkqqfPzntOsJI6N6uxw8zovMd7XpoVKBPROiROhEI48AaabJ2S",
-	"0eMKKcysKeGE3p+dPDt7PhwO4eDs+TPIxdodDuAFzkStPC9Aa+ZYKbMuUfufHARp4OBs2Az/J7mM9FAJ",
-	"59ClXTF+cpCjF1IFB81Rocd8EOApGERq//ycoeyzLMm1GpHSpJQ6PDpptULwM0e7DwOszT47vTZz+eQm",
-	"oqNTztwZfDI8Pf+ar4VNOkv0HeJNHzXtstZ7yWk78DZNaof2axM+uh4N88Q+2bZRbs87/xmxB5wXloBK",
-	"5+DkXAvlIDNlKT1hFcEb4cwaPXmJXBLBJP9rMG+Q7FqHygdS6N6O74jLGIcpFGYFpdBrKMQSY70BHjUQ",
-	"WDgwFkpjkSuQdQdBvZWYpyyTMyUajcR8apWDMmbR67277pkmRuXo/LhCTUyqG70PmBxnPWj0jp2aqWmr",
-	"oDtl6bPm9abGeBRD0RqzBrSbFOHQLmWGY4ViiTYhGubRikCJ+aUjGpKJHImf2IzQNq+VHy+NqrVHnuQq",
-	"UzscGzuuhPWan03R0pr5eCZKqdbjEsspvwjTs0IqgnDjC7Q7Y/p4CwXH2MzGU2kDY9h2qE+fPn06evPm",
-	"6MWLAdxsGHFZOw9ThJOfyZPMklCWvJv8mP6Dk+Fwy1k4Bntpk3V+rEWJPc6sEZTUeAnaED331qiU4dVJ",
-	"ytfGQi5t0P1RVgg9J96eFcKKzKN1gwCtG0Qa9ghQoLD5WExN7bv2y4RFtGNvhXbsCY0FXCErUjYxz8Zw",
-	"tZZ+9xmJIf2aGGjhxsbOhZYu5PY0cSaTQo1LzKWgUhKnTrJ+cEmlXZoQGpJVSlP7orFmr/3+MtNxZXGG",
-	"FnWGPSnyd4sIVH9csjJhalEsHERam5Juv1mlp8NenSrx99q0Kojd7+39Qs6ldym4SmQY0Pi/4AgO4BCM",
-	"Vuudpc9Oe1YmTrEd6NpYX4yRTix0Pl4bu3CFtMilB71aIUd6KXMlCHnShAeb2Rj1nB4laaKMzqNj1HG1",
-	"9p8432XGx9ErodA166PVY2kxvqLYcyhcr6u4hVSKPUR6LN1ewu5TZSk+vwqDzzavhbVivYe+nVDuusAu",
-	"xKRdxGw1uh2Ifej8ftN8uZsPjL+F8m7Nvntr2zLzx2WHRzTR2jbII3nVt/THvFmE3kl38dOfv9rJ4Gkd",
-	"8bqtq+a0X1Pi03LSB/PjD+jcdyu2Wn1ug84vKCxa4LcD+MBdJKMzvATnjUUqHpyYYYCfvUW/mbI2Zuqc",
-	"JL2bx36M29yh728rLNPEGrXVvKHFhTeWiU9DzB/WJ+Wl0jttSeiGWU0Z9wOpJfbLWPdXdSA2rC/uEvLj",
-	"jcCF91Vo2Es9M/3NQl9IDS9vbq7h6voVmBm8qUNtya3D5jBQGi29oWOAWzuPJfhCeIiI50aahl8RT4Df",
-	"mSdwHUD8YQ0r6Qv4y0xd06R4+/LDYKRHmg6A2suMduBRk+t3H0If0gUXdpNQXGDoe4BFX1vNZcQCNQg3",
-	"0pOr2CLjCLyA6Jijejg8y3gY/8TJAGJcOKDlxMyjhbMhlFLXHh3IPOTpk9ORLkxtWV6hFBxkRs/kvLZi",
-	"qvCQRec2IZGNlVi7UIqQeK4QFcLkyyj0sEbJBXwZcf9rlKQwalpg4R/urI2S/7m9naQjvSrQIkz44QSk",
-	"4/X+98O7t1AJXzTNXKmr2oPwwNU8HLg6K4IWIlgNtpLS5HAA58MhTNqm4gRKFNpFZYZLm0xo4rdTeiLy",
-	"ixH/R1unXEuRqSm2ozhLoWpMYbomnbEXUJVFUz7e/H70cwoC3n58PdItt6EnC1wDN4fBr2SGRKqh1gvN",
-	"qGGhlI58Ngc+Pk3gXcDU3skcg3spWUrvYGWpvNTBmaSD3GR1idoP4Pz0FCaxkdqcU3rS5QqVgqCAkaYa",
-	"sCGLYGuFcDAzFvCzKCuFJFm8JNMeap0T6f85JSkFUOJnTx3ph1M7tsGztuuXCWvXtMvkiqjqZKQLFDla",
-	"kv+/YdJ2bltLGRMKXosZajK+x7Ly7iI0/kgzuqYyCMxspGMd2ITa5D16uz66Il+fQLPRW0NhPyfNsLxU",
-	"rK9JGdEhyKojTbWmG4wIbb30hHhJAAeCiqTTgE+Gg5PBkAvkCrWoZHKRnA2GgzNOp75gzDouuHf7L77e",
-	"QM4/ATal0a/y5CL5B/qXcUi6fY95Ohx+t1vM2EG+4xqzsiZD50gxdRWvLOuyFHadXCSvyX/ROX58TKGy",
-	"vvc078OIv+UwvDcchJ4smAU7aWzsHg7IVM+GZz9AjrfGM6is4eCuBvThJYT2fXNXLDhkY6dj1wh0MElW",
-	"6CwYI+swDUmkbanHZnlsisO0adqT+Xauuu6zY/fq6gmN2d3mDvfMamu7V3l0QILEGIls1zw0eu/arRW/",
-	"vc/vavem777Q8B0hJR3brRcaNcq2ac4qqYzrUeOvFoXHzj1AoELo/C/x7u+76HC/gX+7zbq8rfF2z4gn",
-	"TyBAnw1fhRvw8HmEknpBjm4023Al1t9sv8gQk4s/trnhH3/e/tk1b9gfRNPt6lwmwEFDYg9by4Y+x11h",
-	"8QafMhreYJ8CP5n6yZVEMeDkXGN+JDVQaZF2rt02lDh8AdBR1nGnVq1C121b+iuY1UqBRf6sIg0YSPQu",
-	"Ky42FHdVGMWZiNa6BFOFKjJQIwcKZ54QDQ64G5RC6H6ksNMwO2Ralik6Kd/ObBvwY0WHuG4r3KeIxrYo",
-	"f0gMfkcg3dyN9MNozWfPowWf3KHeB3uHAqF1rNaRfnKNsVtf6uLsUXMd3AXXHb+KzFJ4rsBD7eaYqoo1",
-	"+26odTaPjV0Ac94lEhfNc4vOBTcvBNHHbnkQbwyReC1eEAvGVTOHAIyzhdhKDgxuKawKmRWUneRMUoHl",
-	"L5ldx6mcrLkOqB3msMkjnUVnNbcCA1geCA+lcZ5rkSA6FQKxfrsEFFbJONjBArHik0o9P9zaWKhASTaf",
-	"PbU76sCMB/BOI2j0rKkDoeHV9fJ8oygqBvjZczh+fn4IJenZLeB0GK+hhAYqIXdKx0uY4tpwnIvA3AN1",
-	"oe2J/AeNQIezN5R9L35jftvq4D1NFPf1tx4U0affTYT2W8G+nBoK48a2mdCdC3LxPbNsG9BXbrGVOsls",
-	"hMhCd5y4N5jvCeKbDiVgPkxFGc6o/hZ6Heo1VA6BS16N2y5KDliKBcLzYVsg/ggnDBr4AZ73o4lcpyvf",
-	"W141bwfwQc65GcF6Y6AshVQbiscf2RG2ePPvu96vpqwUMofbwtt289AX449BGglaT2x6anc74W8hHwQH",
-	"IodoPnOMG8gSUyIfmaEfr645YxBFAjHnFswVrKzRc2i66CH7bHo9QTdz2fTLKBtF9zs4H54cDiB43MmQ",
-	"C8CayjtKVIz4PLfF4FWBnBqMZSIlPX8fQzCfZabWnlH62TDoguZnSnJSaReQ3Pw8edZ2ALcDJe1EkqV0",
-	"OOM8xZqgQOGj9cQJ1NpHBwiX9KF5ZxxuziRdd1+j8ksQ4OosQ+dmtWKewCyB+Fv3VD854L/h1ppbYlAY",
-	"IoaFWVFODL2ijuSWlB2pwX4I86c0TxS/W5/p/OD4ba5AeoL3A3MwkPoycplwh/Fvx2YEgr1wO45lewg3",
-	"it79euq1mZu6p71wvh+jUXxT+ydnrnwikus2TLNLtI5n1VYlF8lxcvvn7f8HAAD//w==",
+	"7Fxtd9s2sv4rc3jvObXPUjL14jf5w920SRt3kzSbuDdNqxwZIociKhLgAqAVbY//+54BSIqUaEd206Yf",
+	"9lMsvgCDweDBM8+A+c0LZZZLgcJob/Kbp1DnUmi0P54pJRX9EUphUBj6k+V5ykNmuBRHv2op6Bp+ZFme",
+	"une4MKgES+lvXWQZU2tv4h0HgQ+pXCwwghU3CZgEQeG/CtQGLp96vnfD0gJtY5tOI/QmmwZ9L0Ot2aJ5",
+	"EezTE+AGEqZhjijKbi7AqDWwBeMCUmZQebe3t77HxQ1LedS2bjwc+rDCNIVYqgwjmBfGvaoNMFBFivdb",
+	"6Nr0vZhjGnkTL1cy5in2I2ZwJuPZnCuTtAawlgVkhTYwRxicgVQgb1CBkaBwwbVBtfFTruRCsSxDN4SM",
+	"pc7MrUGQi5tuDZkQ0nagkEX3DWDTYmMITOuVVFHLansTpvXNqQdc2w65wsiZZxIljUl3zBue+2CkhIyJ",
+	"NSgMURhgxmCWG32fcZv2mpY0WiJ3KRuQ1dA1xEpmsJaFAoFmJdXS2VYIVphEKv7vXe8NfBASNGpNLUkF",
+	"TAB+zGlgIMW9AdBqtmml5gsBXEDMlTYT0CgieFI+ai2ewNfIFCqYFkEwCo1corB/2rm+9T0dJpgx6ut/",
+	"FcbexPufo82CPXJ39ZFbqPaFCHWoeE6NexPvqhEPMeOpXRcJwlxGa9BsrWGVrPtAj2nDTKEhlmkqV9o+",
+	"RcObwDgIoI4QH8bBAJoDhgMbqAzevXvXo8GhMAQQCAmyCNUhvTKilTXnUYSCfo5BSDOLZSFsg8eQoUlk",
+	"NKOrjPrfNCvgCV1oNnYOoRRxykPjw3gQwEIKpL9GFF+zlKkF/RwOoVyY9OMc6jiqDX6DRq17T2JabHXz",
+	"x0EAFbr0vc0UWHB7EoaYGxc7uZI5KsMd7NVz/ptn1rmde6O4WNgW6gUy+aV+8INfPSjnv2JovFvf+4aJ",
+	"iBNm7LYfEig7BL4vEL4pHyOks1bSrDFDMVpYhNoyzgIiNxjNmGk9Tlb0DM+w650S3j5lzOvyMesBB2oP",
+	"7MjFpF1yosjIfaW5XrNJz/doRiPFVsLzvTxlob3IhBTrjGuMGt6+Y1qsc8ruNgNsuadzxjbT0p6vBb9B",
+	"0YiGuZQpMuF8EUoVPdATBj+a2Q0qzaX4dJC1nvZLY9o93zOapxjyqh8WRZywhKWvG+OLWarR33/I29bv",
+	"glR5E2RcIo+1BGiT4WLhtkFUWgpYMQ06kSsBB989u4Kjm8FR+XSPujnse/5jvHOPP67wY8cME4R2zITv",
+	"5YXKpcbOe3vP4Ma8qjnf9dhlZ83THjBb+Ih33HbXWowl8WkyiK3dsAZ+z/dq1Pd8r8JwmgG3vzZ3+hrJ",
+	"7X66vTnYhVnSwg8dq6UkMR0TsDdO27H698D11vPOn12z8xxZapIOSE8wXOq7p6DD+p22ZWHm8uOngPgH",
+	"+9TXLFymcgtX2ytRLi8gwoViEfH0BAW8ltosFGpgQq9QaUuNrzDLpWIpRBI1beVwUDMvpohK8DQFVm6W",
+	"wEREC5grWs7L2NKLFeOGmBEtbDeIwwuiFTeMp2ye4lbvdUfODFrjVRDKpUesxxntwq9q5NOwXzqia9ou",
+	"CfmZKVfr1uKxvFA/CMH32o+7dqVGZ/fb+cbNwUOBIGPcZmsZ+/gCxYJCdXg87hjBiotIrmYaQymijuh5",
+	"LleQyhKt3caJNi1rZDU+TXrZgu9o+oDujwbHo5MgCOBgdHIMEVvrwz48xZgVqbENUJsR5qlcZyjMVxqc",
+	"NXAwCqrH31HIcAOUnaD2m2Z8pSFCw3jqAjTCFA1GfQdPbkK4MCdjC2UfeUahVZnkexkX7tKg9grBz8Im",
+	"lVswYL3ZNU8v5IL/4VNUZ23thwfBcPypWHOdNJroGsTLLmraZK33ktP6QUrFNKpPvfCj7vCwfbHLtjbK",
+	"7UTnuxJ7KNFRBFQiAsrPWKohlFnGjSkzf8KZNRqKEn5DBJPir8K8vrc9O5RXkUN3evyBuIzU6EMiVy5b",
+	"TdgNlokYGBRAYKEp2cykQpuarRsIahSnjIts0jJDKZCYT5FGkEq57Ize7fD0PZlGqM0sR0FMqrl693i5",
+	"fGuvp7fmqXrVrx10py1ds/l6k2M8iKEIgWEF2tUWoVHd8BBnKbIbVJTJo0HFHCW2NzXRkJBFSPxEhYS2",
+	"UZGa2Y1MC2HQvqRzWWicSTXLmTLCXpujojajWcwynq5nGWZze8O9HiY8JQiXJkG19UwXb2nrRTsB9f79",
+	"+/e9ly97T5+6lL1kxLs6km+jm+LYqkqDIGgFi12DnbRJaTMTLMOOYBYIKRd4AUISPTdKpr6FV81pv5YK",
+	"Iq6c73thwsSCeHuYMMVCg0r3HbRuECnoMCBBpqIZm8vCNOcvZApRzYxiQttIqGZAJzwnZxPzrCauENxs",
+	"XyMzuFkTA030TKoFE1y7vd33tAw5S2cZRpxRKolzza1/8IZSO98jNKRZyWRhVTw7m53z96ucz3KFMSoU",
+	"IXZskd8qRKD848I6E+YK2VJDSWutAvVolw6DTp+m7MvOaZ4Qu9/p+ylfcKN90DkL0aHx36AHB3AIUqTr",
+	"raZHw46WiVO0F7qQyiQzpBEzEc3WUi11whXa1INurdCu9IxHKSPk8T37sIxnKBZ0yfO9VIqoDIyibK3+",
+	"Ub6vQ2nKp1csRV21j0rMuMLyFq09jUx3hope8jR1irnBTO9s2F2uzNjHS/fwaHObKcXWO+jbWMrNENiG",
+	"GL+JmLVH2wuxC53fbMSXu/nA7DGUt/X23V2rmpk/bHd4gIhWyyAP5FWP0ces8Lvd+PDsk0qGfc1vivUb",
+	"6aoa7aec+Mdy0r358VunvH+eZKv2Zxt0SrHd3u3DW6siSRHiBWgjFVLyoFmMDn52Gn00Za2mqTES/24e",
+	"+2PZzR3+flxi6XtKpi3xhhpnRipLfCpivp9Oapvy75xLQjcMC9px35JbSr3M+v5J4YiN9ZdVCe3ljcGJ",
+	"MXlVqotlt1hoEi7g+dXVa3jy+hJkDC8Ll1ta6bAaDGRScCNpGKDX2mAGJmEGSsTTU0GPP7EFv28tT7B5",
+	"APGHtSu+/SrnuhIpXj1/25+KqWhVOOxT169/eOt0yLJ4pK9dcoFO9wCFplDCphFLFMD0VFzvWQW67kO5",
+	"LjRQc8wWK0YBZFwUBjXwyO3Tg+FUJLJQ1l6WpnAQShHzRaHYPMVDa7qVCYlsrNhau1SEzNMJyxGuf5s6",
+	"DWvqTeC3qdW/pp4P00oCcz+ssjb1/u/29tqfilWCCuHaXrwG7qpG37/94RXkzCSVmMtFXhhgBmw2Dwe6",
+	"CBPnhc466fVh39acrmtR8RoyZELfU92cTO0v6tq3uRRNNa3t0hxbuvNhviaf2SigLIte+fHq296ZDwxe",
+	"/fhiKmpuQ1eWuAYrDoNZ8RCJVEMhlsKihoKMa4rZCOzw6QXbC8jCaB6hC6+UZ9xoWClKL4ULJq4hkmGR",
+	"oTB9W6e6LoXUapzckC8bBempoBywIou2IA0HsVRQVt7JsrIwLwwUIiLSf+bbKibQxm8jdSr2p3Z2Do5r",
+	"1S9kSq2pl2tbjbueClcw69vS2nWt3NYzdUehd+KEP/KMKCgNAhlPRZkHVkvtulGYu4aqo1eSlv2CPGPt",
+	"pWR9Tc4oA4JmdSoo19T9KaFtykMUTod39JdyylxxNEyt7SbBDUGi59CDsMRrKPRe0B/0A5tB5yhYzr2J",
+	"N+oH/ZHdb01iQe0oseLuv239A+0G5XCVS3EZeRPvOzTPy0f89uGKYRDsf7TCQmYp2npy6e1dGS7F5ztK",
+	"w7mSIWpNPi3yPrU6/umnu5qsra/KzdSiXdJ7v9HYGbzJLx/8RgH+BS001No+dERren2vV9+4J36vUzci",
+	"fF5qzc7BvmdKwcfW9xWyMLGSckt0r6Wf4G6dZTxsyCijhvi+Ea0/w2xad8BBWcSXS7vAy/YPHzGzx8Ho",
+	"Mziy6biWR8sQrjzR1Ow/gzNeSWN3hTUc3FVBOLwAZ3F1CoJZzC0ntP+Zg5tmh1N0NwwqofXQdyyirqmU",
+	"1ZKyKgLzqmpDy2Kr1nnf+mjWLn/vInGlTu8S2MLqF+QsW5FNMSIcfvX8LTRFFQ2XECZSaoSMrUEjQraG",
+	"crOHg2xt9yTfSg4sNJU074NLin0iXtDQUXxwian1zSZhrcoC3RTucNN+hvb0R7Fw56lKMkiNuYq4u1rk",
+	"uVTGabC07UOGfRoIE1AdL3Cbd1WcJhYh1lbDvaABbhoTlE/kGuZoyWfClCs21KVhz16bUbstOUq3dqBh",
+	"MDzpDQY9+3DvZrD/2mjO/h3YHxZKNUvs5A6iKmX3X3Y3uOo6AyBt3Z/c3jz0Va8MXhfCahjaXRnfKGQG",
+	"G7U9l96gNl+X9fz9l0WZknmaZX8vL/elWni7lbKTYHwWBHvP3m5J77adhxlV4O3Oqh480PxGXl2H2uDk",
+	"ahBMBseTIPjZc7mld8wG0TmOw95wfhr3xuGI9c7wJOoN4mB+zk7DER4PvUcMrisyL915G3dKLeViSags",
+	"hY3MFVv/6VHZzlt/+XDbClNnLbBKiW8e3zyoEuzDOkKdBnsXYr/E389mmqW4htpVHs2hsNk6f7SZ+OBq",
+	"cDYZDyfB6c/e9omdTiSysXEeDvF0Phj3RvEZ642jk0FvfoxB75SNw0F0Hg9xdNY+RrVpLDhvxVpDNWuW",
+	"cRrFmq3yiDc4PzvrBePeYOi1ixfeW5ZtqZiTT1YRdsR77xkRFFefo90hXVPmwQUomWKdrbyVhUngHWpz",
+	"AXGRpnY/6LdU14n3DVPGqhylGu79bTyG09MggPMgGAxHG+11sqU0lzLxL14qKbB4qO3ssAxSmxiVxtvR",
+	"A+OR92H3uN1dk1zzr8ZZuobOdTe+2akf4Vk0YKfz3nk4jnvj+RB77CQKesfxIDzD4fyUnY8rsWjSCM39",
+	"j7W+xC6IeC+LvxgM2OOzfCEw6nEB5D6/cehlI0i5ldeAg6NGzOeu5tUe6xMXUgrtoUbfEVjImQmTyUZg",
+	"WiUyxYpfXYDMnYbrhAkNKcaG6CQc2Ohr0axmxB9aUSRMsaIrbYj6MadBvK715Ufvm19kdXeuxnrNbWo+",
+	"e623D3uHcK3x77OBBw/2438B/kuGwO+D2T2ZfAM3O3l8YZdllcr8xZDxjQMul2DVCFkj4le6Qq0aFJvU",
+	"vledKmzy+S2ALAVKZmwhx5UAtFU82dqCsJPMN5elWoKVTm9QrYFFkUKtHV4nTERtlbnMMFEsuMAJMBC4",
+	"qt4hZurywPZHKMRafVglPEwomeIxJ7JgLqxIW75afdtQiEJjBJvUpdFoXNiKsmPBB8xAJrWxkrYz3aCo",
+	"ygAXgEylvHxYwxIxtyPlYnHY6pilThjZhGLdo3ACax9+EFh9NgMHTMDl65vxxlHuy5jL1zcncHQyPrQZ",
+	"PtNLGAblaSYmIJGF2qpAXMAc19JuWKV64AQQ6n48PIc7v8nY3YjKpKhVCP4D0ri9l2hXMXUvvB8+zNDN",
+	"d0WXsVMiqlkNmWicsOyIx3YWRWHNTX//EdbfvXRlbK7Ic5cpf4EcroVIT/Ry5ys74kZMNFZhJxrdg0JX",
+	"jWTVyooYwRxjqSjK165ugalGsKUfge01RisoY0uEk6AulPwZq8h54HcyuU4Gsge52Jyo8EKpFIYGEqk0",
+	"wpxcoNagDcstz/xvXvjZ8sLyWIT3//NT8c/h8qfz/MV49SYwP4cn2feD9fOz6NuRfnK8eHZavBrKf4z5",
+	"1epxMPiHCFbtg0X7MdMHWo+qG+Q2d/vwtvyos/4+124gG8HKfqBEG6qRXxbqvpHkOatPtTaE2nB3HsEe",
+	"wq+sr5GvOstwN+g9cwTKAZb7DtjlHWUHPEOf0s5Q0h+Xry3FouQY2MKWvp/ASkmxgAoKHF3b1NidX60U",
+	"X9O3Eu4OxsHgsA8O4QaBrdsUCrVldpYi2Xdr0rJK0HIpqWwKXX4uTrwoDGUhjKU1x4HzBb0fptyysLoB",
+	"bg+dDI7rkxdtYPYbyK2IP8aW2FlPEDDboXXgMhTClMHjCoju0ITUuBkT181+ZRpdAANdhCFqHRepJdaW",
+	"VlPm3hzVVxrsv+60sD2KAIlMIw2JXBGJdDX6huWKnF1y6d0tw37C8DmoViWN/j2zpfd+KkPW+vZg4rk7",
+	"vQgz2auPKu29mlsfW/xp4nlwfjUcbvLdCm3/NfopPvt5+Wp48yLI35ya9/Pj7N0g/P48eTrW352wZ2fF",
+	"P4byMhAv/+ntqm93+cpiYDA/iUfhAHsnbBj1xvEp9s7D8aA3jM7weH7KzuNBsNHgNn7c25HVqbwOTHxr",
+	"8zng4qLMi9yxui8KeSU276DYUVntcihGoLgrwb+QCyIEO5Ex3oW+cuiyMH+xfNuOn0bh/vMAVETC7FuF",
+	"omA68m4/3P4nAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
