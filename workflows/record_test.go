@@ -114,6 +114,43 @@ func TestRecordHistories(t *testing.T) {
 	var member string
 	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT email FROM users WHERE role = 'candidate'").Scan(&member))
 	save(request(member), "registration-request-registered.json")
+
+	// OrgOnboarding, completed: the agreement starts it, the initial
+	// administrator sets up the account from the emailed link.
+	onboard := func(st *db.Store, name, admin string) (orgID, invID string) {
+		require.NoError(t, st.InTx(ctx, op, func(tx *db.Tx) error {
+			o, err := tx.OrgCreate(ctx, sim.OrgDetails{Name: name, Type: "trust", Region: "london", Active: true}, time.Now())
+			if err != nil {
+				return err
+			}
+			rec, err := tx.AgreementRecord(ctx, o.ID, sim.AgreementDetails{
+				Version: "2026-dsa-v1", SignedName: name, SignatoryName: "Alex Morgan", SignatoryRole: "DPO", SignedOn: time.Now().AddDate(0, 0, -1),
+			}, &sim.Contact{Name: "Jo Patel", Email: admin}, time.Now())
+			orgID, invID = o.ID, rec.Onboarding.ID
+			return err
+		}))
+		return orgID, invID
+	}
+	orgID, invID := onboard(store, "Recorded Trust", "admin@recorded.example")
+	created, err := store.AcceptAccountInvitation(ctx, db.AccountSetup{
+		Token: smtp.WaitFor(t, "admin@recorded.example", 30*time.Second).Token(t), Password: "a long enough password", Now: time.Now(),
+	})
+	require.NoError(t, err)
+	save(sim.OrgOnboardingWorkflowID(orgID, invID), "org-onboarding-completed.json")
+
+	// OrgOnboarding, escalated, and AccountInvitation, expired: short
+	// windows, reminded and closed unanswered.
+	short := db.NewStore(d.App, sim.DefaultSessionPolicy, db.WithAccountInvitationWindow(3*time.Second))
+	orgID, invID = onboard(short, "Escalated Trust", "admin@escalated.example")
+	save(sim.OrgOnboardingWorkflowID(orgID, invID), "org-onboarding-escalated.json")
+	admin := sim.Actor{UserID: created.UserID, Role: created.Role, OrgID: created.OrgID}
+	var colleague sim.AccountInvitation
+	require.NoError(t, short.InTx(ctx, admin, func(tx *db.Tx) error {
+		var err error
+		colleague, err = tx.OrgInvite(ctx, sim.Contact{Name: "Chris Lee", Email: "chris@recorded.example"}, sim.RoleOrgUser, time.Now())
+		return err
+	}))
+	save(sim.AccountInvitationWorkflowID(colleague.ID), "account-invitation-expired.json")
 }
 
 // lastRecipient is the address of an invitation (before it is used).

@@ -50,7 +50,11 @@ func TestEnsureSearchAttributes(t *testing.T) {
 
 	missing := &fakeOperator{have: map[string]enumspb.IndexedValueType{"MusterInvitationKind": enumspb.INDEXED_VALUE_TYPE_KEYWORD}}
 	require.NoError(t, workflows.EnsureSearchAttributes(ctx, operatorClient{ops: missing}, "default"))
-	require.Equal(t, map[string]enumspb.IndexedValueType{"MusterInvitationState": enumspb.INDEXED_VALUE_TYPE_KEYWORD}, missing.added)
+	require.Equal(t, map[string]enumspb.IndexedValueType{
+		"MusterInvitationState": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		"MusterOrgID":           enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		"MusterOnboardingState": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	}, missing.added)
 
 	clash := &fakeOperator{have: map[string]enumspb.IndexedValueType{
 		"MusterInvitationKind": enumspb.INDEXED_VALUE_TYPE_KEYWORD, "MusterInvitationState": enumspb.INDEXED_VALUE_TYPE_TEXT,

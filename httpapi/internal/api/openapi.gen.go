@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -21,6 +22,63 @@ import (
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
+
+// Defines values for AccountCreatedRole.
+const (
+	AccountCreatedRoleOrgAdmin AccountCreatedRole = "org_admin"
+	AccountCreatedRoleOrgUser  AccountCreatedRole = "org_user"
+)
+
+// Valid indicates whether the value is a known member of the AccountCreatedRole enum.
+func (e AccountCreatedRole) Valid() bool {
+	switch e {
+	case AccountCreatedRoleOrgAdmin:
+		return true
+	case AccountCreatedRoleOrgUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccountInvitationRole.
+const (
+	AccountInvitationRoleOrgAdmin AccountInvitationRole = "org_admin"
+	AccountInvitationRoleOrgUser  AccountInvitationRole = "org_user"
+)
+
+// Valid indicates whether the value is a known member of the AccountInvitationRole enum.
+func (e AccountInvitationRole) Valid() bool {
+	switch e {
+	case AccountInvitationRoleOrgAdmin:
+		return true
+	case AccountInvitationRoleOrgUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgreementRequestDocumentType.
+const (
+	Applicationpdf AgreementRequestDocumentType = "application/pdf"
+	Imagejpeg      AgreementRequestDocumentType = "image/jpeg"
+	Imagepng       AgreementRequestDocumentType = "image/png"
+)
+
+// Valid indicates whether the value is a known member of the AgreementRequestDocumentType enum.
+func (e AgreementRequestDocumentType) Valid() bool {
+	switch e {
+	case Applicationpdf:
+		return true
+	case Imagejpeg:
+		return true
+	case Imagepng:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for CandidateStatus.
 const (
@@ -49,45 +107,63 @@ func (e CandidateStatus) Valid() bool {
 	}
 }
 
+// Defines values for ColleagueInvitationRole.
+const (
+	ColleagueInvitationRoleOrgAdmin ColleagueInvitationRole = "org_admin"
+	ColleagueInvitationRoleOrgUser  ColleagueInvitationRole = "org_user"
+)
+
+// Valid indicates whether the value is a known member of the ColleagueInvitationRole enum.
+func (e ColleagueInvitationRole) Valid() bool {
+	switch e {
+	case ColleagueInvitationRoleOrgAdmin:
+		return true
+	case ColleagueInvitationRoleOrgUser:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorErrorCode.
 const (
-	Conflict         ErrorErrorCode = "conflict"
-	Forbidden        ErrorErrorCode = "forbidden"
-	Gone             ErrorErrorCode = "gone"
-	Internal         ErrorErrorCode = "internal"
-	Invalid          ErrorErrorCode = "invalid"
-	Malformed        ErrorErrorCode = "malformed"
-	MethodNotAllowed ErrorErrorCode = "method_not_allowed"
-	NotFound         ErrorErrorCode = "not_found"
-	Throttled        ErrorErrorCode = "throttled"
-	TooLarge         ErrorErrorCode = "too_large"
-	Unauthorized     ErrorErrorCode = "unauthorized"
+	ErrorErrorCodeConflict         ErrorErrorCode = "conflict"
+	ErrorErrorCodeForbidden        ErrorErrorCode = "forbidden"
+	ErrorErrorCodeGone             ErrorErrorCode = "gone"
+	ErrorErrorCodeInternal         ErrorErrorCode = "internal"
+	ErrorErrorCodeInvalid          ErrorErrorCode = "invalid"
+	ErrorErrorCodeMalformed        ErrorErrorCode = "malformed"
+	ErrorErrorCodeMethodNotAllowed ErrorErrorCode = "method_not_allowed"
+	ErrorErrorCodeNotFound         ErrorErrorCode = "not_found"
+	ErrorErrorCodeThrottled        ErrorErrorCode = "throttled"
+	ErrorErrorCodeTooLarge         ErrorErrorCode = "too_large"
+	ErrorErrorCodeUnauthorized     ErrorErrorCode = "unauthorized"
 )
 
 // Valid indicates whether the value is a known member of the ErrorErrorCode enum.
 func (e ErrorErrorCode) Valid() bool {
 	switch e {
-	case Conflict:
+	case ErrorErrorCodeConflict:
 		return true
-	case Forbidden:
+	case ErrorErrorCodeForbidden:
 		return true
-	case Gone:
+	case ErrorErrorCodeGone:
 		return true
-	case Internal:
+	case ErrorErrorCodeInternal:
 		return true
-	case Invalid:
+	case ErrorErrorCodeInvalid:
 		return true
-	case Malformed:
+	case ErrorErrorCodeMalformed:
 		return true
-	case MethodNotAllowed:
+	case ErrorErrorCodeMethodNotAllowed:
 		return true
-	case NotFound:
+	case ErrorErrorCodeNotFound:
 		return true
-	case Throttled:
+	case ErrorErrorCodeThrottled:
 		return true
-	case TooLarge:
+	case ErrorErrorCodeTooLarge:
 		return true
-	case Unauthorized:
+	case ErrorErrorCodeUnauthorized:
 		return true
 	default:
 		return false
@@ -109,6 +185,204 @@ func (e HealthStatus) Valid() bool {
 	case Ok:
 		return true
 	case Unavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LoginEventOutcome.
+const (
+	LoginEventOutcomeFailure   LoginEventOutcome = "failure"
+	LoginEventOutcomeSuccess   LoginEventOutcome = "success"
+	LoginEventOutcomeThrottled LoginEventOutcome = "throttled"
+)
+
+// Valid indicates whether the value is a known member of the LoginEventOutcome enum.
+func (e LoginEventOutcome) Valid() bool {
+	switch e {
+	case LoginEventOutcomeFailure:
+		return true
+	case LoginEventOutcomeSuccess:
+		return true
+	case LoginEventOutcomeThrottled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrganisationOnboarding.
+const (
+	OrganisationOnboardingCompleted  OrganisationOnboarding = "completed"
+	OrganisationOnboardingEscalated  OrganisationOnboarding = "escalated"
+	OrganisationOnboardingInviting   OrganisationOnboarding = "inviting"
+	OrganisationOnboardingNotStarted OrganisationOnboarding = "not_started"
+)
+
+// Valid indicates whether the value is a known member of the OrganisationOnboarding enum.
+func (e OrganisationOnboarding) Valid() bool {
+	switch e {
+	case OrganisationOnboardingCompleted:
+		return true
+	case OrganisationOnboardingEscalated:
+		return true
+	case OrganisationOnboardingInviting:
+		return true
+	case OrganisationOnboardingNotStarted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrganisationType.
+const (
+	OrganisationTypeHealthBoard         OrganisationType = "health_board"
+	OrganisationTypeIntegratedCareBoard OrganisationType = "integrated_care_board"
+	OrganisationTypeOther               OrganisationType = "other"
+	OrganisationTypeTrust               OrganisationType = "trust"
+)
+
+// Valid indicates whether the value is a known member of the OrganisationType enum.
+func (e OrganisationType) Valid() bool {
+	switch e {
+	case OrganisationTypeHealthBoard:
+		return true
+	case OrganisationTypeIntegratedCareBoard:
+		return true
+	case OrganisationTypeOther:
+		return true
+	case OrganisationTypeTrust:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrganisationDetailsRegion.
+const (
+	OrganisationDetailsRegionEastOfEngland         OrganisationDetailsRegion = "east_of_england"
+	OrganisationDetailsRegionLondon                OrganisationDetailsRegion = "london"
+	OrganisationDetailsRegionMidlands              OrganisationDetailsRegion = "midlands"
+	OrganisationDetailsRegionNorthEastAndYorkshire OrganisationDetailsRegion = "north_east_and_yorkshire"
+	OrganisationDetailsRegionNorthWest             OrganisationDetailsRegion = "north_west"
+	OrganisationDetailsRegionNorthernIreland       OrganisationDetailsRegion = "northern_ireland"
+	OrganisationDetailsRegionOverseas              OrganisationDetailsRegion = "overseas"
+	OrganisationDetailsRegionScotland              OrganisationDetailsRegion = "scotland"
+	OrganisationDetailsRegionSouthEast             OrganisationDetailsRegion = "south_east"
+	OrganisationDetailsRegionSouthWest             OrganisationDetailsRegion = "south_west"
+	OrganisationDetailsRegionWales                 OrganisationDetailsRegion = "wales"
+)
+
+// Valid indicates whether the value is a known member of the OrganisationDetailsRegion enum.
+func (e OrganisationDetailsRegion) Valid() bool {
+	switch e {
+	case OrganisationDetailsRegionEastOfEngland:
+		return true
+	case OrganisationDetailsRegionLondon:
+		return true
+	case OrganisationDetailsRegionMidlands:
+		return true
+	case OrganisationDetailsRegionNorthEastAndYorkshire:
+		return true
+	case OrganisationDetailsRegionNorthWest:
+		return true
+	case OrganisationDetailsRegionNorthernIreland:
+		return true
+	case OrganisationDetailsRegionOverseas:
+		return true
+	case OrganisationDetailsRegionScotland:
+		return true
+	case OrganisationDetailsRegionSouthEast:
+		return true
+	case OrganisationDetailsRegionSouthWest:
+		return true
+	case OrganisationDetailsRegionWales:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrganisationDetailsType.
+const (
+	OrganisationDetailsTypeHealthBoard         OrganisationDetailsType = "health_board"
+	OrganisationDetailsTypeIntegratedCareBoard OrganisationDetailsType = "integrated_care_board"
+	OrganisationDetailsTypeOther               OrganisationDetailsType = "other"
+	OrganisationDetailsTypeTrust               OrganisationDetailsType = "trust"
+)
+
+// Valid indicates whether the value is a known member of the OrganisationDetailsType enum.
+func (e OrganisationDetailsType) Valid() bool {
+	switch e {
+	case OrganisationDetailsTypeHealthBoard:
+		return true
+	case OrganisationDetailsTypeIntegratedCareBoard:
+		return true
+	case OrganisationDetailsTypeOther:
+		return true
+	case OrganisationDetailsTypeTrust:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrganisationUserRole.
+const (
+	OrganisationUserRoleOrgAdmin OrganisationUserRole = "org_admin"
+	OrganisationUserRoleOrgUser  OrganisationUserRole = "org_user"
+)
+
+// Valid indicates whether the value is a known member of the OrganisationUserRole enum.
+func (e OrganisationUserRole) Valid() bool {
+	switch e {
+	case OrganisationUserRoleOrgAdmin:
+		return true
+	case OrganisationUserRoleOrgUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrganisationUserChangeRole.
+const (
+	OrganisationUserChangeRoleOrgAdmin OrganisationUserChangeRole = "org_admin"
+	OrganisationUserChangeRoleOrgUser  OrganisationUserChangeRole = "org_user"
+)
+
+// Valid indicates whether the value is a known member of the OrganisationUserChangeRole enum.
+func (e OrganisationUserChangeRole) Valid() bool {
+	switch e {
+	case OrganisationUserChangeRoleOrgAdmin:
+		return true
+	case OrganisationUserChangeRoleOrgUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PledgedOrganisationType.
+const (
+	PledgedOrganisationTypeHealthBoard         PledgedOrganisationType = "health_board"
+	PledgedOrganisationTypeIntegratedCareBoard PledgedOrganisationType = "integrated_care_board"
+	PledgedOrganisationTypeOther               PledgedOrganisationType = "other"
+	PledgedOrganisationTypeTrust               PledgedOrganisationType = "trust"
+)
+
+// Valid indicates whether the value is a known member of the PledgedOrganisationType enum.
+func (e PledgedOrganisationType) Valid() bool {
+	switch e {
+	case PledgedOrganisationTypeHealthBoard:
+		return true
+	case PledgedOrganisationTypeIntegratedCareBoard:
+		return true
+	case PledgedOrganisationTypeOther:
+		return true
+	case PledgedOrganisationTypeTrust:
 		return true
 	default:
 		return false
@@ -153,37 +427,37 @@ func (e ProfileConnection) Valid() bool {
 
 // Defines values for ProfileHeardAbout.
 const (
-	ArmedForcesCharity          ProfileHeardAbout = "armed_forces_charity"
-	ArmedForcesUnit             ProfileHeardAbout = "armed_forces_unit"
-	CareerTransitionPartnership ProfileHeardAbout = "career_transition_partnership"
-	Event                       ProfileHeardAbout = "event"
-	NhsOrganisation             ProfileHeardAbout = "nhs_organisation"
-	Other                       ProfileHeardAbout = "other"
-	SocialMedia                 ProfileHeardAbout = "social_media"
-	Website                     ProfileHeardAbout = "website"
-	WordOfMouth                 ProfileHeardAbout = "word_of_mouth"
+	ProfileHeardAboutArmedForcesCharity          ProfileHeardAbout = "armed_forces_charity"
+	ProfileHeardAboutArmedForcesUnit             ProfileHeardAbout = "armed_forces_unit"
+	ProfileHeardAboutCareerTransitionPartnership ProfileHeardAbout = "career_transition_partnership"
+	ProfileHeardAboutEvent                       ProfileHeardAbout = "event"
+	ProfileHeardAboutNhsOrganisation             ProfileHeardAbout = "nhs_organisation"
+	ProfileHeardAboutOther                       ProfileHeardAbout = "other"
+	ProfileHeardAboutSocialMedia                 ProfileHeardAbout = "social_media"
+	ProfileHeardAboutWebsite                     ProfileHeardAbout = "website"
+	ProfileHeardAboutWordOfMouth                 ProfileHeardAbout = "word_of_mouth"
 )
 
 // Valid indicates whether the value is a known member of the ProfileHeardAbout enum.
 func (e ProfileHeardAbout) Valid() bool {
 	switch e {
-	case ArmedForcesCharity:
+	case ProfileHeardAboutArmedForcesCharity:
 		return true
-	case ArmedForcesUnit:
+	case ProfileHeardAboutArmedForcesUnit:
 		return true
-	case CareerTransitionPartnership:
+	case ProfileHeardAboutCareerTransitionPartnership:
 		return true
-	case Event:
+	case ProfileHeardAboutEvent:
 		return true
-	case NhsOrganisation:
+	case ProfileHeardAboutNhsOrganisation:
 		return true
-	case Other:
+	case ProfileHeardAboutOther:
 		return true
-	case SocialMedia:
+	case ProfileHeardAboutSocialMedia:
 		return true
-	case Website:
+	case ProfileHeardAboutWebsite:
 		return true
-	case WordOfMouth:
+	case ProfileHeardAboutWordOfMouth:
 		return true
 	default:
 		return false
@@ -192,43 +466,43 @@ func (e ProfileHeardAbout) Valid() bool {
 
 // Defines values for ProfileRegion.
 const (
-	EastOfEngland         ProfileRegion = "east_of_england"
-	London                ProfileRegion = "london"
-	Midlands              ProfileRegion = "midlands"
-	NorthEastAndYorkshire ProfileRegion = "north_east_and_yorkshire"
-	NorthWest             ProfileRegion = "north_west"
-	NorthernIreland       ProfileRegion = "northern_ireland"
-	Overseas              ProfileRegion = "overseas"
-	Scotland              ProfileRegion = "scotland"
-	SouthEast             ProfileRegion = "south_east"
-	SouthWest             ProfileRegion = "south_west"
-	Wales                 ProfileRegion = "wales"
+	ProfileRegionEastOfEngland         ProfileRegion = "east_of_england"
+	ProfileRegionLondon                ProfileRegion = "london"
+	ProfileRegionMidlands              ProfileRegion = "midlands"
+	ProfileRegionNorthEastAndYorkshire ProfileRegion = "north_east_and_yorkshire"
+	ProfileRegionNorthWest             ProfileRegion = "north_west"
+	ProfileRegionNorthernIreland       ProfileRegion = "northern_ireland"
+	ProfileRegionOverseas              ProfileRegion = "overseas"
+	ProfileRegionScotland              ProfileRegion = "scotland"
+	ProfileRegionSouthEast             ProfileRegion = "south_east"
+	ProfileRegionSouthWest             ProfileRegion = "south_west"
+	ProfileRegionWales                 ProfileRegion = "wales"
 )
 
 // Valid indicates whether the value is a known member of the ProfileRegion enum.
 func (e ProfileRegion) Valid() bool {
 	switch e {
-	case EastOfEngland:
+	case ProfileRegionEastOfEngland:
 		return true
-	case London:
+	case ProfileRegionLondon:
 		return true
-	case Midlands:
+	case ProfileRegionMidlands:
 		return true
-	case NorthEastAndYorkshire:
+	case ProfileRegionNorthEastAndYorkshire:
 		return true
-	case NorthWest:
+	case ProfileRegionNorthWest:
 		return true
-	case NorthernIreland:
+	case ProfileRegionNorthernIreland:
 		return true
-	case Overseas:
+	case ProfileRegionOverseas:
 		return true
-	case Scotland:
+	case ProfileRegionScotland:
 		return true
-	case SouthEast:
+	case ProfileRegionSouthEast:
 		return true
-	case SouthWest:
+	case ProfileRegionSouthWest:
 		return true
-	case Wales:
+	case ProfileRegionWales:
 		return true
 	default:
 		return false
@@ -239,6 +513,8 @@ func (e ProfileRegion) Valid() bool {
 const (
 	UserRoleCandidate UserRole = "candidate"
 	UserRoleOperator  UserRole = "operator"
+	UserRoleOrgAdmin  UserRole = "org_admin"
+	UserRoleOrgUser   UserRole = "org_user"
 )
 
 // Valid indicates whether the value is a known member of the UserRole enum.
@@ -248,6 +524,34 @@ func (e UserRole) Valid() bool {
 		return true
 	case UserRoleOperator:
 		return true
+	case UserRoleOrgAdmin:
+		return true
+	case UserRoleOrgUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListOrganisationsParamsOnboarding.
+const (
+	ListOrganisationsParamsOnboardingCompleted  ListOrganisationsParamsOnboarding = "completed"
+	ListOrganisationsParamsOnboardingEscalated  ListOrganisationsParamsOnboarding = "escalated"
+	ListOrganisationsParamsOnboardingInviting   ListOrganisationsParamsOnboarding = "inviting"
+	ListOrganisationsParamsOnboardingNotStarted ListOrganisationsParamsOnboarding = "not_started"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganisationsParamsOnboarding enum.
+func (e ListOrganisationsParamsOnboarding) Valid() bool {
+	switch e {
+	case ListOrganisationsParamsOnboardingCompleted:
+		return true
+	case ListOrganisationsParamsOnboardingEscalated:
+		return true
+	case ListOrganisationsParamsOnboardingInviting:
+		return true
+	case ListOrganisationsParamsOnboardingNotStarted:
+		return true
 	default:
 		return false
 	}
@@ -256,6 +560,135 @@ func (e UserRole) Valid() bool {
 // Accepted defines model for Accepted.
 type Accepted struct {
 	Message string `json:"message"`
+}
+
+// AccountCreated defines model for AccountCreated.
+type AccountCreated struct {
+	OrgId  openapi_types.UUID `json:"org_id"`
+	Role   AccountCreatedRole `json:"role"`
+	UserId openapi_types.UUID `json:"user_id"`
+}
+
+// AccountCreatedRole defines model for AccountCreated.Role.
+type AccountCreatedRole string
+
+// AccountInvitation defines model for AccountInvitation.
+type AccountInvitation struct {
+	ExpiresAt time.Time             `json:"expires_at"`
+	Id        openapi_types.UUID    `json:"id"`
+	OrgId     openapi_types.UUID    `json:"org_id"`
+	Role      AccountInvitationRole `json:"role"`
+}
+
+// AccountInvitationRole defines model for AccountInvitation.Role.
+type AccountInvitationRole string
+
+// AccountSetup defines model for AccountSetup.
+type AccountSetup struct {
+	Password string `json:"password"`
+	Token    string `json:"token"`
+}
+
+// Agreement defines model for Agreement.
+type Agreement struct {
+	// DocumentSha256 Hex SHA-256 of the stored document, if one was stored.
+	DocumentSha256 *string            `json:"document_sha256,omitempty"`
+	DocumentType   *string            `json:"document_type,omitempty"`
+	Id             openapi_types.UUID `json:"id"`
+	OrgId          openapi_types.UUID `json:"org_id"`
+	RecordedAt     time.Time          `json:"recorded_at"`
+	SignatoryName  string             `json:"signatory_name"`
+	SignatoryRole  string             `json:"signatory_role"`
+	SignedName     string             `json:"signed_name"`
+	SignedOn       openapi_types.Date `json:"signed_on"`
+	Version        string             `json:"version"`
+}
+
+// AgreementRecorded defines model for AgreementRecorded.
+type AgreementRecorded struct {
+	Agreement Agreement `json:"agreement"`
+
+	// OnboardingInvitationId Present when this agreement started the organisation's onboarding.
+	OnboardingInvitationId *openapi_types.UUID `json:"onboarding_invitation_id,omitempty"`
+}
+
+// AgreementRequest defines model for AgreementRequest.
+type AgreementRequest struct {
+	// DocumentBase64 The signed document itself, base64-encoded (at most 5 MiB decoded); stored with its SHA-256.
+	DocumentBase64 *string                       `json:"document_base64,omitempty"`
+	DocumentType   *AgreementRequestDocumentType `json:"document_type,omitempty"`
+	InitialAdmin   *Contact                      `json:"initial_admin,omitempty"`
+	SignatoryName  string                        `json:"signatory_name"`
+	SignatoryRole  string                        `json:"signatory_role"`
+
+	// SignedName The organisation's name as it appears on the signed agreement; must be its current name exactly.
+	SignedName string             `json:"signed_name"`
+	SignedOn   openapi_types.Date `json:"signed_on"`
+
+	// Version A version of the agreement the operator accepts (see /v1/agreement-versions).
+	Version string `json:"version"`
+}
+
+// AgreementRequestDocumentType defines model for AgreementRequest.DocumentType.
+type AgreementRequestDocumentType string
+
+// AgreementVersion defines model for AgreementVersion.
+type AgreementVersion struct {
+	Accepted  bool       `json:"accepted"`
+	AddedAt   time.Time  `json:"added_at"`
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
+	Version   string     `json:"version"`
+}
+
+// AgreementVersionRequest defines model for AgreementVersionRequest.
+type AgreementVersionRequest struct {
+	Version string `json:"version"`
+}
+
+// AgreementVersions defines model for AgreementVersions.
+type AgreementVersions struct {
+	Versions []AgreementVersion `json:"versions"`
+}
+
+// Agreements defines model for Agreements.
+type Agreements struct {
+	Agreements []Agreement `json:"agreements"`
+}
+
+// AuditEvent defines model for AuditEvent.
+type AuditEvent struct {
+	Action     string              `json:"action"`
+	ActorId    *openapi_types.UUID `json:"actor_id,omitempty"`
+	ActorOrgId *openapi_types.UUID `json:"actor_org_id,omitempty"`
+	ActorRole  string              `json:"actor_role"`
+
+	// Hash Hex SHA-256 of the previous row's hash and this row.
+	Hash       string              `json:"hash"`
+	Ip         string              `json:"ip"`
+	ObjectId   openapi_types.UUID  `json:"object_id"`
+	ObjectType string              `json:"object_type"`
+	OccurredAt time.Time           `json:"occurred_at"`
+	OrgId      *openapi_types.UUID `json:"org_id,omitempty"`
+	Seq        int64               `json:"seq"`
+}
+
+// AuditEvents defines model for AuditEvents.
+type AuditEvents struct {
+	Events []AuditEvent `json:"events"`
+
+	// NextAfter Pass as `after` for the next page; absent on the last page.
+	NextAfter *int64 `json:"next_after,omitempty"`
+}
+
+// AuditVerification defines model for AuditVerification.
+type AuditVerification struct {
+	// BrokenAt The seq of the first row at which the chain breaks.
+	BrokenAt *int64  `json:"broken_at,omitempty"`
+	Intact   bool    `json:"intact"`
+	Reason   *string `json:"reason,omitempty"`
+
+	// Rows Rows checked.
+	Rows int64 `json:"rows"`
 }
 
 // Candidate defines model for Candidate.
@@ -270,6 +703,31 @@ type Candidate struct {
 
 // CandidateStatus defines model for Candidate.Status.
 type CandidateStatus string
+
+// CodeOfConduct defines model for CodeOfConduct.
+type CodeOfConduct struct {
+	// AcceptedAt When you accepted this version; absent until you do.
+	AcceptedAt  *time.Time `json:"accepted_at,omitempty"`
+	Body        string     `json:"body"`
+	PublishedAt time.Time  `json:"published_at"`
+	Version     string     `json:"version"`
+}
+
+// ColleagueInvitation defines model for ColleagueInvitation.
+type ColleagueInvitation struct {
+	Email string                  `json:"email"`
+	Name  string                  `json:"name"`
+	Role  ColleagueInvitationRole `json:"role"`
+}
+
+// ColleagueInvitationRole defines model for ColleagueInvitation.Role.
+type ColleagueInvitationRole string
+
+// ConductAcceptance defines model for ConductAcceptance.
+type ConductAcceptance struct {
+	// Version The version you read and accept; must be the current one.
+	Version string `json:"version"`
+}
 
 // Consent defines model for Consent.
 type Consent struct {
@@ -291,6 +749,12 @@ type ConsentText struct {
 	Body    string `json:"body"`
 	Purpose string `json:"purpose"`
 	Version string `json:"version"`
+}
+
+// Contact defines model for Contact.
+type Contact struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
 }
 
 // Error defines model for Error.
@@ -333,6 +797,27 @@ type InvitationRequest struct {
 	WindowSeconds *int64 `json:"window_seconds,omitempty"`
 }
 
+// LoginEvent defines model for LoginEvent.
+type LoginEvent struct {
+	Id         openapi_types.UUID  `json:"id"`
+	Ip         string              `json:"ip"`
+	OccurredAt time.Time           `json:"occurred_at"`
+	Outcome    LoginEventOutcome   `json:"outcome"`
+	UserAgent  string              `json:"user_agent"`
+	UserId     *openapi_types.UUID `json:"user_id,omitempty"`
+}
+
+// LoginEventOutcome defines model for LoginEvent.Outcome.
+type LoginEventOutcome string
+
+// LoginEvents defines model for LoginEvents.
+type LoginEvents struct {
+	Events []LoginEvent `json:"events"`
+
+	// NextCursor Pass as `cursor` for the next (older) page; absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
 	Email    string `json:"email"`
@@ -345,12 +830,113 @@ type Me struct {
 	User      User       `json:"user"`
 }
 
+// OnboardingReissue defines model for OnboardingReissue.
+type OnboardingReissue struct {
+	InitialAdmin Contact `json:"initial_admin"`
+}
+
+// Organisation defines model for Organisation.
+type Organisation struct {
+	Active    bool               `json:"active"`
+	CreatedAt time.Time          `json:"created_at"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// Mailbox The organisation's group mailbox, if set.
+	Mailbox         *string `json:"mailbox,omitempty"`
+	MailboxVerified bool    `json:"mailbox_verified"`
+	Name            string  `json:"name"`
+
+	// Onboarding Escalated means the initial administrator's invitation expired unanswered; re-issue it.
+	Onboarding OrganisationOnboarding `json:"onboarding"`
+	PledgedOn  *openapi_types.Date    `json:"pledged_on,omitempty"`
+	Region     string                 `json:"region"`
+	Type       OrganisationType       `json:"type"`
+	UpdatedAt  time.Time              `json:"updated_at"`
+}
+
+// OrganisationOnboarding Escalated means the initial administrator's invitation expired unanswered; re-issue it.
+type OrganisationOnboarding string
+
+// OrganisationType defines model for Organisation.Type.
+type OrganisationType string
+
+// OrganisationDetails defines model for OrganisationDetails.
+type OrganisationDetails struct {
+	// Active An inactive organisation's users are suspended and it is not listed to candidates.
+	Active bool `json:"active"`
+
+	// Name The organisation's name, exactly as its data-sharing agreement must give it.
+	Name string `json:"name"`
+
+	// PledgedOn When the organisation pledged to the programme; absent if it has not.
+	PledgedOn *openapi_types.Date       `json:"pledged_on,omitempty"`
+	Region    OrganisationDetailsRegion `json:"region"`
+	Type      OrganisationDetailsType   `json:"type"`
+}
+
+// OrganisationDetailsRegion defines model for OrganisationDetails.Region.
+type OrganisationDetailsRegion string
+
+// OrganisationDetailsType defines model for OrganisationDetails.Type.
+type OrganisationDetailsType string
+
+// OrganisationPage defines model for OrganisationPage.
+type OrganisationPage struct {
+	// NextCursor Pass as `cursor` for the next page; absent on the last page.
+	NextCursor    *string        `json:"next_cursor,omitempty"`
+	Organisations []Organisation `json:"organisations"`
+}
+
+// OrganisationUser defines model for OrganisationUser.
+type OrganisationUser struct {
+	Disabled bool                 `json:"disabled"`
+	Email    string               `json:"email"`
+	Id       openapi_types.UUID   `json:"id"`
+	Name     string               `json:"name"`
+	OrgId    openapi_types.UUID   `json:"org_id"`
+	Role     OrganisationUserRole `json:"role"`
+}
+
+// OrganisationUserRole defines model for OrganisationUser.Role.
+type OrganisationUserRole string
+
+// OrganisationUserChange defines model for OrganisationUserChange.
+type OrganisationUserChange struct {
+	// Disabled Disabling ends every session of the user at once.
+	Disabled bool                       `json:"disabled"`
+	Role     OrganisationUserChangeRole `json:"role"`
+}
+
+// OrganisationUserChangeRole defines model for OrganisationUserChange.Role.
+type OrganisationUserChangeRole string
+
+// OrganisationUsers defines model for OrganisationUsers.
+type OrganisationUsers struct {
+	Users []OrganisationUser `json:"users"`
+}
+
 // OutboxBacklog Workflow starts and signals committed but not yet delivered to Temporal.
 type OutboxBacklog struct {
 	// Failing Of those, how many have failed ten times or more; they are still tried, but someone should look.
 	Failing              int64 `json:"failing"`
 	OldestPendingSeconds int64 `json:"oldest_pending_seconds"`
 	Pending              int64 `json:"pending"`
+}
+
+// PledgedOrganisation defines model for PledgedOrganisation.
+type PledgedOrganisation struct {
+	Id     openapi_types.UUID      `json:"id"`
+	Name   string                  `json:"name"`
+	Region string                  `json:"region"`
+	Type   PledgedOrganisationType `json:"type"`
+}
+
+// PledgedOrganisationType defines model for PledgedOrganisation.Type.
+type PledgedOrganisationType string
+
+// PledgedOrganisations defines model for PledgedOrganisations.
+type PledgedOrganisations struct {
+	Organisations []PledgedOrganisation `json:"organisations"`
 }
 
 // Profile defines model for Profile.
@@ -416,17 +1002,127 @@ type Session struct {
 type User struct {
 	Email string             `json:"email"`
 	Id    openapi_types.UUID `json:"id"`
-	Role  UserRole           `json:"role"`
+	Name  *string            `json:"name,omitempty"`
+
+	// OrgId The organisation of an org_admin or org_user.
+	OrgId *openapi_types.UUID `json:"org_id,omitempty"`
+	Role  UserRole            `json:"role"`
 }
 
 // UserRole defines model for User.Role.
 type UserRole string
+
+// FilterOrg defines model for FilterOrg.
+type FilterOrg = openapi_types.UUID
+
+// FilterUser defines model for FilterUser.
+type FilterUser = openapi_types.UUID
+
+// Limit defines model for Limit.
+type Limit = int
+
+// OrgId defines model for OrgId.
+type OrgId = openapi_types.UUID
+
+// Since defines model for Since.
+type Since = time.Time
+
+// Until defines model for Until.
+type Until = time.Time
+
+// UserId defines model for UserId.
+type UserId = openapi_types.UUID
+
+// Version defines model for Version.
+type Version = string
+
+// ListAuditEventsParams defines parameters for ListAuditEvents.
+type ListAuditEventsParams struct {
+	// UserId Only this user's events (as actor).
+	UserId *FilterUser `form:"user_id,omitempty" json:"user_id,omitempty"`
+
+	// OrgId Only events about, or by users of, this organisation.
+	OrgId *FilterOrg `form:"org_id,omitempty" json:"org_id,omitempty"`
+
+	// ObjectId Only events about this object.
+	ObjectId *openapi_types.UUID `form:"object_id,omitempty" json:"object_id,omitempty"`
+
+	// Since Only events at or after this time.
+	Since *Since `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Only events before this time.
+	Until *Until `form:"until,omitempty" json:"until,omitempty"`
+
+	// After The keyset cursor, `next_after` of the previous page.
+	After *int64 `form:"after,omitempty" json:"after,omitempty"`
+
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListLoginEventsParams defines parameters for ListLoginEvents.
+type ListLoginEventsParams struct {
+	// UserId Only this user's events (as actor).
+	UserId *FilterUser `form:"user_id,omitempty" json:"user_id,omitempty"`
+
+	// OrgId Only events about, or by users of, this organisation.
+	OrgId *FilterOrg `form:"org_id,omitempty" json:"org_id,omitempty"`
+
+	// Since Only events at or after this time.
+	Since *Since `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Only events before this time.
+	Until  *Until  `form:"until,omitempty" json:"until,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListOrganisationsParams defines parameters for ListOrganisations.
+type ListOrganisationsParams struct {
+	Onboarding *ListOrganisationsParamsOnboarding `form:"onboarding,omitempty" json:"onboarding,omitempty"`
+	Cursor     *string                            `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListOrganisationsParamsOnboarding defines parameters for ListOrganisations.
+type ListOrganisationsParamsOnboarding string
+
+// AcceptAccountInvitationJSONRequestBody defines body for AcceptAccountInvitation for application/json ContentType.
+type AcceptAccountInvitationJSONRequestBody = AccountSetup
+
+// AddAgreementVersionJSONRequestBody defines body for AddAgreementVersion for application/json ContentType.
+type AddAgreementVersionJSONRequestBody = AgreementVersionRequest
+
+// AcceptCodeOfConductJSONRequestBody defines body for AcceptCodeOfConduct for application/json ContentType.
+type AcceptCodeOfConductJSONRequestBody = ConductAcceptance
 
 // CreateInvitationJSONRequestBody defines body for CreateInvitation for application/json ContentType.
 type CreateInvitationJSONRequestBody = InvitationRequest
 
 // UpdateProfileJSONRequestBody defines body for UpdateProfile for application/json ContentType.
 type UpdateProfileJSONRequestBody = Profile
+
+// CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
+type CreateOrganisationJSONRequestBody = OrganisationDetails
+
+// UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
+type UpdateOrganisationJSONRequestBody = OrganisationDetails
+
+// RecordAgreementJSONRequestBody defines body for RecordAgreement for application/json ContentType.
+type RecordAgreementJSONRequestBody = AgreementRequest
+
+// InviteOrganisationUserJSONRequestBody defines body for InviteOrganisationUser for application/json ContentType.
+type InviteOrganisationUserJSONRequestBody = ColleagueInvitation
+
+// ReissueOnboardingJSONRequestBody defines body for ReissueOnboarding for application/json ContentType.
+type ReissueOnboardingJSONRequestBody = OnboardingReissue
+
+// UpdateOrganisationUserJSONRequestBody defines body for UpdateOrganisationUser for application/json ContentType.
+type UpdateOrganisationUserJSONRequestBody = OrganisationUserChange
 
 // RequestRegistrationJSONRequestBody defines body for RequestRegistration for application/json ContentType.
 type RequestRegistrationJSONRequestBody = RegistrationRequest
@@ -445,18 +1141,78 @@ type ServerInterface interface {
 	// GetReadyz Readiness (Postgres answers), with Temporal and the outbox backlog
 	// (GET /readyz)
 	GetReadyz(w http.ResponseWriter, r *http.Request)
+	// AcceptAccountInvitation Set up an organisation account with the link from an invitation
+	// (POST /v1/account-invitations/acceptance)
+	AcceptAccountInvitation(w http.ResponseWriter, r *http.Request)
+	// ListAgreementVersions Versions of the data-sharing agreement (operator)
+	// (GET /v1/agreement-versions)
+	ListAgreementVersions(w http.ResponseWriter, r *http.Request)
+	// AddAgreementVersion Add a version of the agreement that the operator accepts (operator)
+	// (POST /v1/agreement-versions)
+	AddAgreementVersion(w http.ResponseWriter, r *http.Request)
+	// RetireAgreementVersion Stop accepting a version of the agreement (operator)
+	// (POST /v1/agreement-versions/{version}/retirement)
+	RetireAgreementVersion(w http.ResponseWriter, r *http.Request, version Version)
+	// ListAuditEvents The audit trail, oldest first (operator)
+	// (GET /v1/audit-events)
+	ListAuditEvents(w http.ResponseWriter, r *http.Request, params ListAuditEventsParams)
+	// VerifyAuditTrail Recompute the audit chain and name the first broken row (operator)
+	// (GET /v1/audit-events/verification)
+	VerifyAuditTrail(w http.ResponseWriter, r *http.Request)
+	// GetCodeOfConduct The code of conduct every organisation user accepts before first use
+	// (GET /v1/code-of-conduct)
+	GetCodeOfConduct(w http.ResponseWriter, r *http.Request)
+	// AcceptCodeOfConduct Accept the code of conduct (organisation users)
+	// (POST /v1/code-of-conduct/acceptance)
+	AcceptCodeOfConduct(w http.ResponseWriter, r *http.Request)
 	// GetConsentText The consent wording to show at registration
 	// (GET /v1/consent-text)
 	GetConsentText(w http.ResponseWriter, r *http.Request)
 	// CreateInvitation Invite a person to register (operator)
 	// (POST /v1/invitations)
 	CreateInvitation(w http.ResponseWriter, r *http.Request)
+	// ListLoginEvents The login trail, newest first (operator)
+	// (GET /v1/login-events)
+	ListLoginEvents(w http.ResponseWriter, r *http.Request, params ListLoginEventsParams)
 	// GetMe The signed-in user, and their candidate record
 	// (GET /v1/me)
 	GetMe(w http.ResponseWriter, r *http.Request)
 	// UpdateProfile Replace the signed-in candidate's profile
 	// (PUT /v1/me/profile)
 	UpdateProfile(w http.ResponseWriter, r *http.Request)
+	// ListOrganisations List organisations by name (operator)
+	// (GET /v1/organisations)
+	ListOrganisations(w http.ResponseWriter, r *http.Request, params ListOrganisationsParams)
+	// CreateOrganisation Record an organisation (operator)
+	// (POST /v1/organisations)
+	CreateOrganisation(w http.ResponseWriter, r *http.Request)
+	// GetOrganisation An organisation (operator, or its own users)
+	// (GET /v1/organisations/{orgId})
+	GetOrganisation(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// UpdateOrganisation Replace an organisation's details (operator)
+	// (PUT /v1/organisations/{orgId})
+	UpdateOrganisation(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// ListAgreements An organisation's agreements, newest first (operator, or its own users)
+	// (GET /v1/organisations/{orgId}/agreements)
+	ListAgreements(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// RecordAgreement Record a signed data-sharing agreement (operator)
+	// (POST /v1/organisations/{orgId}/agreements)
+	RecordAgreement(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// InviteOrganisationUser Invite a colleague to the organisation (its admin)
+	// (POST /v1/organisations/{orgId}/invitations)
+	InviteOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// ReissueOnboarding Re-issue an organisation's onboarding invitation (operator)
+	// (POST /v1/organisations/{orgId}/onboarding)
+	ReissueOnboarding(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// ListOrganisationUsers An organisation's users (operator, or its own users)
+	// (GET /v1/organisations/{orgId}/users)
+	ListOrganisationUsers(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// UpdateOrganisationUser Promote, demote, disable or re-enable a user (the organisation's admin)
+	// (PUT /v1/organisations/{orgId}/users/{userId})
+	UpdateOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId, userId UserId)
+	// ListPledgedOrganisations The active pledged organisations a candidate may choose from
+	// (GET /v1/pledged-organisations)
+	ListPledgedOrganisations(w http.ResponseWriter, r *http.Request)
 	// RequestRegistration Ask to register without an invitation
 	// (POST /v1/registration-requests)
 	RequestRegistration(w http.ResponseWriter, r *http.Request)
@@ -487,6 +1243,54 @@ func (_ Unimplemented) GetReadyz(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// AcceptAccountInvitation Set up an organisation account with the link from an invitation
+// (POST /v1/account-invitations/acceptance)
+func (_ Unimplemented) AcceptAccountInvitation(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListAgreementVersions Versions of the data-sharing agreement (operator)
+// (GET /v1/agreement-versions)
+func (_ Unimplemented) ListAgreementVersions(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AddAgreementVersion Add a version of the agreement that the operator accepts (operator)
+// (POST /v1/agreement-versions)
+func (_ Unimplemented) AddAgreementVersion(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RetireAgreementVersion Stop accepting a version of the agreement (operator)
+// (POST /v1/agreement-versions/{version}/retirement)
+func (_ Unimplemented) RetireAgreementVersion(w http.ResponseWriter, r *http.Request, version Version) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListAuditEvents The audit trail, oldest first (operator)
+// (GET /v1/audit-events)
+func (_ Unimplemented) ListAuditEvents(w http.ResponseWriter, r *http.Request, params ListAuditEventsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// VerifyAuditTrail Recompute the audit chain and name the first broken row (operator)
+// (GET /v1/audit-events/verification)
+func (_ Unimplemented) VerifyAuditTrail(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetCodeOfConduct The code of conduct every organisation user accepts before first use
+// (GET /v1/code-of-conduct)
+func (_ Unimplemented) GetCodeOfConduct(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AcceptCodeOfConduct Accept the code of conduct (organisation users)
+// (POST /v1/code-of-conduct/acceptance)
+func (_ Unimplemented) AcceptCodeOfConduct(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // GetConsentText The consent wording to show at registration
 // (GET /v1/consent-text)
 func (_ Unimplemented) GetConsentText(w http.ResponseWriter, r *http.Request) {
@@ -499,6 +1303,12 @@ func (_ Unimplemented) CreateInvitation(w http.ResponseWriter, r *http.Request) 
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListLoginEvents The login trail, newest first (operator)
+// (GET /v1/login-events)
+func (_ Unimplemented) ListLoginEvents(w http.ResponseWriter, r *http.Request, params ListLoginEventsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // GetMe The signed-in user, and their candidate record
 // (GET /v1/me)
 func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
@@ -508,6 +1318,72 @@ func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
 // UpdateProfile Replace the signed-in candidate's profile
 // (PUT /v1/me/profile)
 func (_ Unimplemented) UpdateProfile(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListOrganisations List organisations by name (operator)
+// (GET /v1/organisations)
+func (_ Unimplemented) ListOrganisations(w http.ResponseWriter, r *http.Request, params ListOrganisationsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateOrganisation Record an organisation (operator)
+// (POST /v1/organisations)
+func (_ Unimplemented) CreateOrganisation(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetOrganisation An organisation (operator, or its own users)
+// (GET /v1/organisations/{orgId})
+func (_ Unimplemented) GetOrganisation(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateOrganisation Replace an organisation's details (operator)
+// (PUT /v1/organisations/{orgId})
+func (_ Unimplemented) UpdateOrganisation(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListAgreements An organisation's agreements, newest first (operator, or its own users)
+// (GET /v1/organisations/{orgId}/agreements)
+func (_ Unimplemented) ListAgreements(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RecordAgreement Record a signed data-sharing agreement (operator)
+// (POST /v1/organisations/{orgId}/agreements)
+func (_ Unimplemented) RecordAgreement(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// InviteOrganisationUser Invite a colleague to the organisation (its admin)
+// (POST /v1/organisations/{orgId}/invitations)
+func (_ Unimplemented) InviteOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ReissueOnboarding Re-issue an organisation's onboarding invitation (operator)
+// (POST /v1/organisations/{orgId}/onboarding)
+func (_ Unimplemented) ReissueOnboarding(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListOrganisationUsers An organisation's users (operator, or its own users)
+// (GET /v1/organisations/{orgId}/users)
+func (_ Unimplemented) ListOrganisationUsers(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateOrganisationUser Promote, demote, disable or re-enable a user (the organisation's admin)
+// (PUT /v1/organisations/{orgId}/users/{userId})
+func (_ Unimplemented) UpdateOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId, userId UserId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListPledgedOrganisations The active pledged organisations a candidate may choose from
+// (GET /v1/pledged-organisations)
+func (_ Unimplemented) ListPledgedOrganisations(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -572,6 +1448,227 @@ func (siw *ServerInterfaceWrapper) GetReadyz(w http.ResponseWriter, r *http.Requ
 	handler.ServeHTTP(w, r)
 }
 
+// AcceptAccountInvitation operation middleware
+func (siw *ServerInterfaceWrapper) AcceptAccountInvitation(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AcceptAccountInvitation(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListAgreementVersions operation middleware
+func (siw *ServerInterfaceWrapper) ListAgreementVersions(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListAgreementVersions(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AddAgreementVersion operation middleware
+func (siw *ServerInterfaceWrapper) AddAgreementVersion(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AddAgreementVersion(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RetireAgreementVersion operation middleware
+func (siw *ServerInterfaceWrapper) RetireAgreementVersion(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "version" -------------
+	var version Version
+
+	err = runtime.BindStyledParameterWithOptions("simple", "version", chi.URLParam(r, "version"), &version, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "version", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RetireAgreementVersion(w, r, version)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListAuditEvents operation middleware
+func (siw *ServerInterfaceWrapper) ListAuditEvents(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAuditEventsParams
+
+	// ------------- Optional query parameter "user_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "user_id", r.URL.Query(), &params.UserId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "user_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "org_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "org_id", r.URL.Query(), &params.OrgId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "org_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "org_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "object_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "object_id", r.URL.Query(), &params.ObjectId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "object_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "object_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", r.URL.Query(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "since"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "since", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "until" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "until", r.URL.Query(), &params.Until, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "until"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "until", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "after" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "after", r.URL.Query(), &params.After, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "after"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "after", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListAuditEvents(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// VerifyAuditTrail operation middleware
+func (siw *ServerInterfaceWrapper) VerifyAuditTrail(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyAuditTrail(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetCodeOfConduct operation middleware
+func (siw *ServerInterfaceWrapper) GetCodeOfConduct(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetCodeOfConduct(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AcceptCodeOfConduct operation middleware
+func (siw *ServerInterfaceWrapper) AcceptCodeOfConduct(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AcceptCodeOfConduct(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetConsentText operation middleware
 func (siw *ServerInterfaceWrapper) GetConsentText(w http.ResponseWriter, r *http.Request) {
 
@@ -600,6 +1697,104 @@ func (siw *ServerInterfaceWrapper) CreateInvitation(w http.ResponseWriter, r *ht
 	handler.ServeHTTP(w, r)
 }
 
+// ListLoginEvents operation middleware
+func (siw *ServerInterfaceWrapper) ListLoginEvents(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListLoginEventsParams
+
+	// ------------- Optional query parameter "user_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "user_id", r.URL.Query(), &params.UserId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "user_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "user_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "org_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "org_id", r.URL.Query(), &params.OrgId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "org_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "org_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", r.URL.Query(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "since"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "since", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "until" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "until", r.URL.Query(), &params.Until, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "until"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "until", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListLoginEvents(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetMe operation middleware
 func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request) {
 
@@ -619,6 +1814,310 @@ func (siw *ServerInterfaceWrapper) UpdateProfile(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.UpdateProfile(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListOrganisations operation middleware
+func (siw *ServerInterfaceWrapper) ListOrganisations(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOrganisationsParams
+
+	// ------------- Optional query parameter "onboarding" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "onboarding", r.URL.Query(), &params.Onboarding, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "onboarding"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "onboarding", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListOrganisations(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateOrganisation operation middleware
+func (siw *ServerInterfaceWrapper) CreateOrganisation(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateOrganisation(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetOrganisation operation middleware
+func (siw *ServerInterfaceWrapper) GetOrganisation(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetOrganisation(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateOrganisation operation middleware
+func (siw *ServerInterfaceWrapper) UpdateOrganisation(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateOrganisation(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListAgreements operation middleware
+func (siw *ServerInterfaceWrapper) ListAgreements(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListAgreements(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RecordAgreement operation middleware
+func (siw *ServerInterfaceWrapper) RecordAgreement(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RecordAgreement(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// InviteOrganisationUser operation middleware
+func (siw *ServerInterfaceWrapper) InviteOrganisationUser(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.InviteOrganisationUser(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReissueOnboarding operation middleware
+func (siw *ServerInterfaceWrapper) ReissueOnboarding(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReissueOnboarding(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListOrganisationUsers operation middleware
+func (siw *ServerInterfaceWrapper) ListOrganisationUsers(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListOrganisationUsers(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateOrganisationUser operation middleware
+func (siw *ServerInterfaceWrapper) UpdateOrganisationUser(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId UserId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateOrganisationUser(w, r, orgId, userId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListPledgedOrganisations operation middleware
+func (siw *ServerInterfaceWrapper) ListPledgedOrganisations(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPledgedOrganisations(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -827,6 +2326,66 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Put(options.BaseURL+"/v1/me/profile", wrapper.UpdateProfile)
 	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/pledged-organisations", wrapper.ListPledgedOrganisations)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/organisations", wrapper.ListOrganisations)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/organisations", wrapper.CreateOrganisation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/organisations/{orgId}", wrapper.GetOrganisation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/organisations/{orgId}", wrapper.UpdateOrganisation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/organisations/{orgId}/agreements", wrapper.ListAgreements)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/organisations/{orgId}/agreements", wrapper.RecordAgreement)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/organisations/{orgId}/onboarding", wrapper.ReissueOnboarding)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/organisations/{orgId}/users", wrapper.ListOrganisationUsers)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/organisations/{orgId}/users/{userId}", wrapper.UpdateOrganisationUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/organisations/{orgId}/invitations", wrapper.InviteOrganisationUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/account-invitations/acceptance", wrapper.AcceptAccountInvitation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/agreement-versions", wrapper.ListAgreementVersions)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/agreement-versions", wrapper.AddAgreementVersion)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/agreement-versions/{version}/retirement", wrapper.RetireAgreementVersion)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/code-of-conduct", wrapper.GetCodeOfConduct)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/code-of-conduct/acceptance", wrapper.AcceptCodeOfConduct)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/audit-events", wrapper.ListAuditEvents)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/audit-events/verification", wrapper.VerifyAuditTrail)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/login-events", wrapper.ListLoginEvents)
+	})
 
 	return r
 }
@@ -957,6 +2516,445 @@ func (response GetReadyzdefaultJSONResponse) VisitGetReadyzResponse(w http.Respo
 	return err
 }
 
+type AcceptAccountInvitationRequestObject struct {
+	Body *AcceptAccountInvitationJSONRequestBody
+}
+
+type AcceptAccountInvitationResponseObject interface {
+	VisitAcceptAccountInvitationResponse(w http.ResponseWriter) error
+}
+
+type AcceptAccountInvitation201JSONResponse AccountCreated
+
+func (response AcceptAccountInvitation201JSONResponse) VisitAcceptAccountInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptAccountInvitation4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response AcceptAccountInvitation4XXJSONResponse) VisitAcceptAccountInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptAccountInvitationdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response AcceptAccountInvitationdefaultJSONResponse) VisitAcceptAccountInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgreementVersionsRequestObject struct {
+}
+
+type ListAgreementVersionsResponseObject interface {
+	VisitListAgreementVersionsResponse(w http.ResponseWriter) error
+}
+
+type ListAgreementVersions200JSONResponse AgreementVersions
+
+func (response ListAgreementVersions200JSONResponse) VisitListAgreementVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgreementVersions4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListAgreementVersions4XXJSONResponse) VisitListAgreementVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgreementVersionsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListAgreementVersionsdefaultJSONResponse) VisitListAgreementVersionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddAgreementVersionRequestObject struct {
+	Body *AddAgreementVersionJSONRequestBody
+}
+
+type AddAgreementVersionResponseObject interface {
+	VisitAddAgreementVersionResponse(w http.ResponseWriter) error
+}
+
+type AddAgreementVersion201JSONResponse AgreementVersion
+
+func (response AddAgreementVersion201JSONResponse) VisitAddAgreementVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddAgreementVersion4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response AddAgreementVersion4XXJSONResponse) VisitAddAgreementVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddAgreementVersiondefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response AddAgreementVersiondefaultJSONResponse) VisitAddAgreementVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireAgreementVersionRequestObject struct {
+	Version Version `json:"version"`
+}
+
+type RetireAgreementVersionResponseObject interface {
+	VisitRetireAgreementVersionResponse(w http.ResponseWriter) error
+}
+
+type RetireAgreementVersion204Response struct {
+}
+
+func (response RetireAgreementVersion204Response) VisitRetireAgreementVersionResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RetireAgreementVersion4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RetireAgreementVersion4XXJSONResponse) VisitRetireAgreementVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RetireAgreementVersiondefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RetireAgreementVersiondefaultJSONResponse) VisitRetireAgreementVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEventsRequestObject struct {
+	Params ListAuditEventsParams
+}
+
+type ListAuditEventsResponseObject interface {
+	VisitListAuditEventsResponse(w http.ResponseWriter) error
+}
+
+type ListAuditEvents200JSONResponse AuditEvents
+
+func (response ListAuditEvents200JSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEvents4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListAuditEvents4XXJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditEventsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListAuditEventsdefaultJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyAuditTrailRequestObject struct {
+}
+
+type VerifyAuditTrailResponseObject interface {
+	VisitVerifyAuditTrailResponse(w http.ResponseWriter) error
+}
+
+type VerifyAuditTrail200JSONResponse AuditVerification
+
+func (response VerifyAuditTrail200JSONResponse) VisitVerifyAuditTrailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyAuditTrail4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response VerifyAuditTrail4XXJSONResponse) VisitVerifyAuditTrailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyAuditTraildefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response VerifyAuditTraildefaultJSONResponse) VisitVerifyAuditTrailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCodeOfConductRequestObject struct {
+}
+
+type GetCodeOfConductResponseObject interface {
+	VisitGetCodeOfConductResponse(w http.ResponseWriter) error
+}
+
+type GetCodeOfConduct200JSONResponse CodeOfConduct
+
+func (response GetCodeOfConduct200JSONResponse) VisitGetCodeOfConductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCodeOfConduct4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetCodeOfConduct4XXJSONResponse) VisitGetCodeOfConductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCodeOfConductdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetCodeOfConductdefaultJSONResponse) VisitGetCodeOfConductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptCodeOfConductRequestObject struct {
+	Body *AcceptCodeOfConductJSONRequestBody
+}
+
+type AcceptCodeOfConductResponseObject interface {
+	VisitAcceptCodeOfConductResponse(w http.ResponseWriter) error
+}
+
+type AcceptCodeOfConduct200JSONResponse CodeOfConduct
+
+func (response AcceptCodeOfConduct200JSONResponse) VisitAcceptCodeOfConductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptCodeOfConduct4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response AcceptCodeOfConduct4XXJSONResponse) VisitAcceptCodeOfConductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptCodeOfConductdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response AcceptCodeOfConductdefaultJSONResponse) VisitAcceptCodeOfConductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetConsentTextRequestObject struct {
 }
 
@@ -1068,6 +3066,62 @@ func (response CreateInvitationdefaultJSONResponse) VisitCreateInvitationRespons
 	return err
 }
 
+type ListLoginEventsRequestObject struct {
+	Params ListLoginEventsParams
+}
+
+type ListLoginEventsResponseObject interface {
+	VisitListLoginEventsResponse(w http.ResponseWriter) error
+}
+
+type ListLoginEvents200JSONResponse LoginEvents
+
+func (response ListLoginEvents200JSONResponse) VisitListLoginEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLoginEvents4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListLoginEvents4XXJSONResponse) VisitListLoginEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLoginEventsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListLoginEventsdefaultJSONResponse) VisitListLoginEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -1168,6 +3222,627 @@ type UpdateProfiledefaultJSONResponse struct {
 }
 
 func (response UpdateProfiledefaultJSONResponse) VisitUpdateProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisationsRequestObject struct {
+	Params ListOrganisationsParams
+}
+
+type ListOrganisationsResponseObject interface {
+	VisitListOrganisationsResponse(w http.ResponseWriter) error
+}
+
+type ListOrganisations200JSONResponse OrganisationPage
+
+func (response ListOrganisations200JSONResponse) VisitListOrganisationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisations4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListOrganisations4XXJSONResponse) VisitListOrganisationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisationsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListOrganisationsdefaultJSONResponse) VisitListOrganisationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganisationRequestObject struct {
+	Body *CreateOrganisationJSONRequestBody
+}
+
+type CreateOrganisationResponseObject interface {
+	VisitCreateOrganisationResponse(w http.ResponseWriter) error
+}
+
+type CreateOrganisation201JSONResponse Organisation
+
+func (response CreateOrganisation201JSONResponse) VisitCreateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganisation4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CreateOrganisation4XXJSONResponse) VisitCreateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganisationdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CreateOrganisationdefaultJSONResponse) VisitCreateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+}
+
+type GetOrganisationResponseObject interface {
+	VisitGetOrganisationResponse(w http.ResponseWriter) error
+}
+
+type GetOrganisation200JSONResponse Organisation
+
+func (response GetOrganisation200JSONResponse) VisitGetOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisation4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetOrganisation4XXJSONResponse) VisitGetOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetOrganisationdefaultJSONResponse) VisitGetOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisationRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+	Body  *UpdateOrganisationJSONRequestBody
+}
+
+type UpdateOrganisationResponseObject interface {
+	VisitUpdateOrganisationResponse(w http.ResponseWriter) error
+}
+
+type UpdateOrganisation200JSONResponse Organisation
+
+func (response UpdateOrganisation200JSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response UpdateOrganisation4XXJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisationdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response UpdateOrganisationdefaultJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgreementsRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+}
+
+type ListAgreementsResponseObject interface {
+	VisitListAgreementsResponse(w http.ResponseWriter) error
+}
+
+type ListAgreements200JSONResponse Agreements
+
+func (response ListAgreements200JSONResponse) VisitListAgreementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgreements4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListAgreements4XXJSONResponse) VisitListAgreementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAgreementsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListAgreementsdefaultJSONResponse) VisitListAgreementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordAgreementRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+	Body  *RecordAgreementJSONRequestBody
+}
+
+type RecordAgreementResponseObject interface {
+	VisitRecordAgreementResponse(w http.ResponseWriter) error
+}
+
+type RecordAgreement201JSONResponse AgreementRecorded
+
+func (response RecordAgreement201JSONResponse) VisitRecordAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordAgreement4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RecordAgreement4XXJSONResponse) VisitRecordAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordAgreementdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RecordAgreementdefaultJSONResponse) VisitRecordAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteOrganisationUserRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+	Body  *InviteOrganisationUserJSONRequestBody
+}
+
+type InviteOrganisationUserResponseObject interface {
+	VisitInviteOrganisationUserResponse(w http.ResponseWriter) error
+}
+
+type InviteOrganisationUser201JSONResponse AccountInvitation
+
+func (response InviteOrganisationUser201JSONResponse) VisitInviteOrganisationUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteOrganisationUser4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response InviteOrganisationUser4XXJSONResponse) VisitInviteOrganisationUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteOrganisationUserdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response InviteOrganisationUserdefaultJSONResponse) VisitInviteOrganisationUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReissueOnboardingRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+	Body  *ReissueOnboardingJSONRequestBody
+}
+
+type ReissueOnboardingResponseObject interface {
+	VisitReissueOnboardingResponse(w http.ResponseWriter) error
+}
+
+type ReissueOnboarding201JSONResponse AccountInvitation
+
+func (response ReissueOnboarding201JSONResponse) VisitReissueOnboardingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReissueOnboarding4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ReissueOnboarding4XXJSONResponse) VisitReissueOnboardingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReissueOnboardingdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ReissueOnboardingdefaultJSONResponse) VisitReissueOnboardingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisationUsersRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+}
+
+type ListOrganisationUsersResponseObject interface {
+	VisitListOrganisationUsersResponse(w http.ResponseWriter) error
+}
+
+type ListOrganisationUsers200JSONResponse OrganisationUsers
+
+func (response ListOrganisationUsers200JSONResponse) VisitListOrganisationUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisationUsers4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListOrganisationUsers4XXJSONResponse) VisitListOrganisationUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisationUsersdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListOrganisationUsersdefaultJSONResponse) VisitListOrganisationUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisationUserRequestObject struct {
+	OrgId  OrgId  `json:"orgId"`
+	UserId UserId `json:"userId"`
+	Body   *UpdateOrganisationUserJSONRequestBody
+}
+
+type UpdateOrganisationUserResponseObject interface {
+	VisitUpdateOrganisationUserResponse(w http.ResponseWriter) error
+}
+
+type UpdateOrganisationUser200JSONResponse OrganisationUser
+
+func (response UpdateOrganisationUser200JSONResponse) VisitUpdateOrganisationUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisationUser4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response UpdateOrganisationUser4XXJSONResponse) VisitUpdateOrganisationUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisationUserdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response UpdateOrganisationUserdefaultJSONResponse) VisitUpdateOrganisationUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPledgedOrganisationsRequestObject struct {
+}
+
+type ListPledgedOrganisationsResponseObject interface {
+	VisitListPledgedOrganisationsResponse(w http.ResponseWriter) error
+}
+
+type ListPledgedOrganisations200JSONResponse PledgedOrganisations
+
+func (response ListPledgedOrganisations200JSONResponse) VisitListPledgedOrganisationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPledgedOrganisations4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListPledgedOrganisations4XXJSONResponse) VisitListPledgedOrganisationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPledgedOrganisationsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListPledgedOrganisationsdefaultJSONResponse) VisitListPledgedOrganisationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -1404,18 +4079,78 @@ type StrictServerInterface interface {
 	// GetReadyz Readiness (Postgres answers), with Temporal and the outbox backlog
 	// (GET /readyz)
 	GetReadyz(ctx context.Context, request GetReadyzRequestObject) (GetReadyzResponseObject, error)
+	// AcceptAccountInvitation Set up an organisation account with the link from an invitation
+	// (POST /v1/account-invitations/acceptance)
+	AcceptAccountInvitation(ctx context.Context, request AcceptAccountInvitationRequestObject) (AcceptAccountInvitationResponseObject, error)
+	// ListAgreementVersions Versions of the data-sharing agreement (operator)
+	// (GET /v1/agreement-versions)
+	ListAgreementVersions(ctx context.Context, request ListAgreementVersionsRequestObject) (ListAgreementVersionsResponseObject, error)
+	// AddAgreementVersion Add a version of the agreement that the operator accepts (operator)
+	// (POST /v1/agreement-versions)
+	AddAgreementVersion(ctx context.Context, request AddAgreementVersionRequestObject) (AddAgreementVersionResponseObject, error)
+	// RetireAgreementVersion Stop accepting a version of the agreement (operator)
+	// (POST /v1/agreement-versions/{version}/retirement)
+	RetireAgreementVersion(ctx context.Context, request RetireAgreementVersionRequestObject) (RetireAgreementVersionResponseObject, error)
+	// ListAuditEvents The audit trail, oldest first (operator)
+	// (GET /v1/audit-events)
+	ListAuditEvents(ctx context.Context, request ListAuditEventsRequestObject) (ListAuditEventsResponseObject, error)
+	// VerifyAuditTrail Recompute the audit chain and name the first broken row (operator)
+	// (GET /v1/audit-events/verification)
+	VerifyAuditTrail(ctx context.Context, request VerifyAuditTrailRequestObject) (VerifyAuditTrailResponseObject, error)
+	// GetCodeOfConduct The code of conduct every organisation user accepts before first use
+	// (GET /v1/code-of-conduct)
+	GetCodeOfConduct(ctx context.Context, request GetCodeOfConductRequestObject) (GetCodeOfConductResponseObject, error)
+	// AcceptCodeOfConduct Accept the code of conduct (organisation users)
+	// (POST /v1/code-of-conduct/acceptance)
+	AcceptCodeOfConduct(ctx context.Context, request AcceptCodeOfConductRequestObject) (AcceptCodeOfConductResponseObject, error)
 	// GetConsentText The consent wording to show at registration
 	// (GET /v1/consent-text)
 	GetConsentText(ctx context.Context, request GetConsentTextRequestObject) (GetConsentTextResponseObject, error)
 	// CreateInvitation Invite a person to register (operator)
 	// (POST /v1/invitations)
 	CreateInvitation(ctx context.Context, request CreateInvitationRequestObject) (CreateInvitationResponseObject, error)
+	// ListLoginEvents The login trail, newest first (operator)
+	// (GET /v1/login-events)
+	ListLoginEvents(ctx context.Context, request ListLoginEventsRequestObject) (ListLoginEventsResponseObject, error)
 	// GetMe The signed-in user, and their candidate record
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
 	// UpdateProfile Replace the signed-in candidate's profile
 	// (PUT /v1/me/profile)
 	UpdateProfile(ctx context.Context, request UpdateProfileRequestObject) (UpdateProfileResponseObject, error)
+	// ListOrganisations List organisations by name (operator)
+	// (GET /v1/organisations)
+	ListOrganisations(ctx context.Context, request ListOrganisationsRequestObject) (ListOrganisationsResponseObject, error)
+	// CreateOrganisation Record an organisation (operator)
+	// (POST /v1/organisations)
+	CreateOrganisation(ctx context.Context, request CreateOrganisationRequestObject) (CreateOrganisationResponseObject, error)
+	// GetOrganisation An organisation (operator, or its own users)
+	// (GET /v1/organisations/{orgId})
+	GetOrganisation(ctx context.Context, request GetOrganisationRequestObject) (GetOrganisationResponseObject, error)
+	// UpdateOrganisation Replace an organisation's details (operator)
+	// (PUT /v1/organisations/{orgId})
+	UpdateOrganisation(ctx context.Context, request UpdateOrganisationRequestObject) (UpdateOrganisationResponseObject, error)
+	// ListAgreements An organisation's agreements, newest first (operator, or its own users)
+	// (GET /v1/organisations/{orgId}/agreements)
+	ListAgreements(ctx context.Context, request ListAgreementsRequestObject) (ListAgreementsResponseObject, error)
+	// RecordAgreement Record a signed data-sharing agreement (operator)
+	// (POST /v1/organisations/{orgId}/agreements)
+	RecordAgreement(ctx context.Context, request RecordAgreementRequestObject) (RecordAgreementResponseObject, error)
+	// InviteOrganisationUser Invite a colleague to the organisation (its admin)
+	// (POST /v1/organisations/{orgId}/invitations)
+	InviteOrganisationUser(ctx context.Context, request InviteOrganisationUserRequestObject) (InviteOrganisationUserResponseObject, error)
+	// ReissueOnboarding Re-issue an organisation's onboarding invitation (operator)
+	// (POST /v1/organisations/{orgId}/onboarding)
+	ReissueOnboarding(ctx context.Context, request ReissueOnboardingRequestObject) (ReissueOnboardingResponseObject, error)
+	// ListOrganisationUsers An organisation's users (operator, or its own users)
+	// (GET /v1/organisations/{orgId}/users)
+	ListOrganisationUsers(ctx context.Context, request ListOrganisationUsersRequestObject) (ListOrganisationUsersResponseObject, error)
+	// UpdateOrganisationUser Promote, demote, disable or re-enable a user (the organisation's admin)
+	// (PUT /v1/organisations/{orgId}/users/{userId})
+	UpdateOrganisationUser(ctx context.Context, request UpdateOrganisationUserRequestObject) (UpdateOrganisationUserResponseObject, error)
+	// ListPledgedOrganisations The active pledged organisations a candidate may choose from
+	// (GET /v1/pledged-organisations)
+	ListPledgedOrganisations(ctx context.Context, request ListPledgedOrganisationsRequestObject) (ListPledgedOrganisationsResponseObject, error)
 	// RequestRegistration Ask to register without an invitation
 	// (POST /v1/registration-requests)
 	RequestRegistration(ctx context.Context, request RequestRegistrationRequestObject) (RequestRegistrationResponseObject, error)
@@ -1517,6 +4252,223 @@ func (sh *strictHandler) GetReadyz(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// AcceptAccountInvitation operation middleware
+func (sh *strictHandler) AcceptAccountInvitation(w http.ResponseWriter, r *http.Request) {
+	var request AcceptAccountInvitationRequestObject
+
+	var body AcceptAccountInvitationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptAccountInvitation(ctx, request.(AcceptAccountInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptAccountInvitation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AcceptAccountInvitationResponseObject); ok {
+		if err := validResponse.VisitAcceptAccountInvitationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListAgreementVersions operation middleware
+func (sh *strictHandler) ListAgreementVersions(w http.ResponseWriter, r *http.Request) {
+	var request ListAgreementVersionsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAgreementVersions(ctx, request.(ListAgreementVersionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAgreementVersions")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListAgreementVersionsResponseObject); ok {
+		if err := validResponse.VisitListAgreementVersionsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AddAgreementVersion operation middleware
+func (sh *strictHandler) AddAgreementVersion(w http.ResponseWriter, r *http.Request) {
+	var request AddAgreementVersionRequestObject
+
+	var body AddAgreementVersionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AddAgreementVersion(ctx, request.(AddAgreementVersionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddAgreementVersion")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AddAgreementVersionResponseObject); ok {
+		if err := validResponse.VisitAddAgreementVersionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RetireAgreementVersion operation middleware
+func (sh *strictHandler) RetireAgreementVersion(w http.ResponseWriter, r *http.Request, version Version) {
+	var request RetireAgreementVersionRequestObject
+
+	request.Version = version
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RetireAgreementVersion(ctx, request.(RetireAgreementVersionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RetireAgreementVersion")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RetireAgreementVersionResponseObject); ok {
+		if err := validResponse.VisitRetireAgreementVersionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListAuditEvents operation middleware
+func (sh *strictHandler) ListAuditEvents(w http.ResponseWriter, r *http.Request, params ListAuditEventsParams) {
+	var request ListAuditEventsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAuditEvents(ctx, request.(ListAuditEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAuditEvents")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListAuditEventsResponseObject); ok {
+		if err := validResponse.VisitListAuditEventsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// VerifyAuditTrail operation middleware
+func (sh *strictHandler) VerifyAuditTrail(w http.ResponseWriter, r *http.Request) {
+	var request VerifyAuditTrailRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyAuditTrail(ctx, request.(VerifyAuditTrailRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyAuditTrail")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyAuditTrailResponseObject); ok {
+		if err := validResponse.VisitVerifyAuditTrailResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetCodeOfConduct operation middleware
+func (sh *strictHandler) GetCodeOfConduct(w http.ResponseWriter, r *http.Request) {
+	var request GetCodeOfConductRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCodeOfConduct(ctx, request.(GetCodeOfConductRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCodeOfConduct")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetCodeOfConductResponseObject); ok {
+		if err := validResponse.VisitGetCodeOfConductResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AcceptCodeOfConduct operation middleware
+func (sh *strictHandler) AcceptCodeOfConduct(w http.ResponseWriter, r *http.Request) {
+	var request AcceptCodeOfConductRequestObject
+
+	var body AcceptCodeOfConductJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptCodeOfConduct(ctx, request.(AcceptCodeOfConductRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptCodeOfConduct")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AcceptCodeOfConductResponseObject); ok {
+		if err := validResponse.VisitAcceptCodeOfConductResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetConsentText operation middleware
 func (sh *strictHandler) GetConsentText(w http.ResponseWriter, r *http.Request) {
 	var request GetConsentTextRequestObject
@@ -1572,6 +4524,32 @@ func (sh *strictHandler) CreateInvitation(w http.ResponseWriter, r *http.Request
 	}
 }
 
+// ListLoginEvents operation middleware
+func (sh *strictHandler) ListLoginEvents(w http.ResponseWriter, r *http.Request, params ListLoginEventsParams) {
+	var request ListLoginEventsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLoginEvents(ctx, request.(ListLoginEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLoginEvents")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListLoginEventsResponseObject); ok {
+		if err := validResponse.VisitListLoginEventsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetMe operation middleware
 func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 	var request GetMeRequestObject
@@ -1620,6 +4598,331 @@ func (sh *strictHandler) UpdateProfile(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UpdateProfileResponseObject); ok {
 		if err := validResponse.VisitUpdateProfileResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOrganisations operation middleware
+func (sh *strictHandler) ListOrganisations(w http.ResponseWriter, r *http.Request, params ListOrganisationsParams) {
+	var request ListOrganisationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrganisations(ctx, request.(ListOrganisationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrganisations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListOrganisationsResponseObject); ok {
+		if err := validResponse.VisitListOrganisationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateOrganisation operation middleware
+func (sh *strictHandler) CreateOrganisation(w http.ResponseWriter, r *http.Request) {
+	var request CreateOrganisationRequestObject
+
+	var body CreateOrganisationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOrganisation(ctx, request.(CreateOrganisationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOrganisation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateOrganisationResponseObject); ok {
+		if err := validResponse.VisitCreateOrganisationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetOrganisation operation middleware
+func (sh *strictHandler) GetOrganisation(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	var request GetOrganisationRequestObject
+
+	request.OrgId = orgId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrganisation(ctx, request.(GetOrganisationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrganisation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetOrganisationResponseObject); ok {
+		if err := validResponse.VisitGetOrganisationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateOrganisation operation middleware
+func (sh *strictHandler) UpdateOrganisation(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	var request UpdateOrganisationRequestObject
+
+	request.OrgId = orgId
+
+	var body UpdateOrganisationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateOrganisation(ctx, request.(UpdateOrganisationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateOrganisation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateOrganisationResponseObject); ok {
+		if err := validResponse.VisitUpdateOrganisationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListAgreements operation middleware
+func (sh *strictHandler) ListAgreements(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	var request ListAgreementsRequestObject
+
+	request.OrgId = orgId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAgreements(ctx, request.(ListAgreementsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAgreements")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListAgreementsResponseObject); ok {
+		if err := validResponse.VisitListAgreementsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RecordAgreement operation middleware
+func (sh *strictHandler) RecordAgreement(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	var request RecordAgreementRequestObject
+
+	request.OrgId = orgId
+
+	var body RecordAgreementJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordAgreement(ctx, request.(RecordAgreementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordAgreement")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RecordAgreementResponseObject); ok {
+		if err := validResponse.VisitRecordAgreementResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// InviteOrganisationUser operation middleware
+func (sh *strictHandler) InviteOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	var request InviteOrganisationUserRequestObject
+
+	request.OrgId = orgId
+
+	var body InviteOrganisationUserJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.InviteOrganisationUser(ctx, request.(InviteOrganisationUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "InviteOrganisationUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(InviteOrganisationUserResponseObject); ok {
+		if err := validResponse.VisitInviteOrganisationUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReissueOnboarding operation middleware
+func (sh *strictHandler) ReissueOnboarding(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	var request ReissueOnboardingRequestObject
+
+	request.OrgId = orgId
+
+	var body ReissueOnboardingJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ReissueOnboarding(ctx, request.(ReissueOnboardingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReissueOnboarding")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ReissueOnboardingResponseObject); ok {
+		if err := validResponse.VisitReissueOnboardingResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOrganisationUsers operation middleware
+func (sh *strictHandler) ListOrganisationUsers(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	var request ListOrganisationUsersRequestObject
+
+	request.OrgId = orgId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrganisationUsers(ctx, request.(ListOrganisationUsersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrganisationUsers")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListOrganisationUsersResponseObject); ok {
+		if err := validResponse.VisitListOrganisationUsersResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateOrganisationUser operation middleware
+func (sh *strictHandler) UpdateOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId, userId UserId) {
+	var request UpdateOrganisationUserRequestObject
+
+	request.OrgId = orgId
+	request.UserId = userId
+
+	var body UpdateOrganisationUserJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateOrganisationUser(ctx, request.(UpdateOrganisationUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateOrganisationUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateOrganisationUserResponseObject); ok {
+		if err := validResponse.VisitUpdateOrganisationUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListPledgedOrganisations operation middleware
+func (sh *strictHandler) ListPledgedOrganisations(w http.ResponseWriter, r *http.Request) {
+	var request ListPledgedOrganisationsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPledgedOrganisations(ctx, request.(ListPledgedOrganisationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPledgedOrganisations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPledgedOrganisationsResponseObject); ok {
+		if err := validResponse.VisitListPledgedOrganisationsResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -1749,86 +5052,159 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fxtd9s2sv4rc3jvObXPUjL14jf5w920SRt3kzSbuDdNqxwZIociKhLgAqAVbY//+54BSIqUaEd206Yf",
-	"9lMsvgCDweDBM8+A+c0LZZZLgcJob/Kbp1DnUmi0P54pJRX9EUphUBj6k+V5ykNmuBRHv2op6Bp+ZFme",
-	"une4MKgES+lvXWQZU2tv4h0HgQ+pXCwwghU3CZgEQeG/CtQGLp96vnfD0gJtY5tOI/QmmwZ9L0Ot2aJ5",
-	"EezTE+AGEqZhjijKbi7AqDWwBeMCUmZQebe3t77HxQ1LedS2bjwc+rDCNIVYqgwjmBfGvaoNMFBFivdb",
-	"6Nr0vZhjGnkTL1cy5in2I2ZwJuPZnCuTtAawlgVkhTYwRxicgVQgb1CBkaBwwbVBtfFTruRCsSxDN4SM",
-	"pc7MrUGQi5tuDZkQ0nagkEX3DWDTYmMITOuVVFHLansTpvXNqQdc2w65wsiZZxIljUl3zBue+2CkhIyJ",
-	"NSgMURhgxmCWG32fcZv2mpY0WiJ3KRuQ1dA1xEpmsJaFAoFmJdXS2VYIVphEKv7vXe8NfBASNGpNLUkF",
-	"TAB+zGlgIMW9AdBqtmml5gsBXEDMlTYT0CgieFI+ai2ewNfIFCqYFkEwCo1corB/2rm+9T0dJpgx6ut/",
-	"FcbexPufo82CPXJ39ZFbqPaFCHWoeE6NexPvqhEPMeOpXRcJwlxGa9BsrWGVrPtAj2nDTKEhlmkqV9o+",
-	"RcObwDgIoI4QH8bBAJoDhgMbqAzevXvXo8GhMAQQCAmyCNUhvTKilTXnUYSCfo5BSDOLZSFsg8eQoUlk",
-	"NKOrjPrfNCvgCV1oNnYOoRRxykPjw3gQwEIKpL9GFF+zlKkF/RwOoVyY9OMc6jiqDX6DRq17T2JabHXz",
-	"x0EAFbr0vc0UWHB7EoaYGxc7uZI5KsMd7NVz/ptn1rmde6O4WNgW6gUy+aV+8INfPSjnv2JovFvf+4aJ",
-	"iBNm7LYfEig7BL4vEL4pHyOks1bSrDFDMVpYhNoyzgIiNxjNmGk9Tlb0DM+w650S3j5lzOvyMesBB2oP",
-	"7MjFpF1yosjIfaW5XrNJz/doRiPFVsLzvTxlob3IhBTrjGuMGt6+Y1qsc8ruNgNsuadzxjbT0p6vBb9B",
-	"0YiGuZQpMuF8EUoVPdATBj+a2Q0qzaX4dJC1nvZLY9o93zOapxjyqh8WRZywhKWvG+OLWarR33/I29bv",
-	"glR5E2RcIo+1BGiT4WLhtkFUWgpYMQ06kSsBB989u4Kjm8FR+XSPujnse/5jvHOPP67wY8cME4R2zITv",
-	"5YXKpcbOe3vP4Ma8qjnf9dhlZ83THjBb+Ih33HbXWowl8WkyiK3dsAZ+z/dq1Pd8r8JwmgG3vzZ3+hrJ",
-	"7X66vTnYhVnSwg8dq6UkMR0TsDdO27H698D11vPOn12z8xxZapIOSE8wXOq7p6DD+p22ZWHm8uOngPgH",
-	"+9TXLFymcgtX2ytRLi8gwoViEfH0BAW8ltosFGpgQq9QaUuNrzDLpWIpRBI1beVwUDMvpohK8DQFVm6W",
-	"wEREC5grWs7L2NKLFeOGmBEtbDeIwwuiFTeMp2ye4lbvdUfODFrjVRDKpUesxxntwq9q5NOwXzqia9ou",
-	"CfmZKVfr1uKxvFA/CMH32o+7dqVGZ/fb+cbNwUOBIGPcZmsZ+/gCxYJCdXg87hjBiotIrmYaQymijuh5",
-	"LleQyhKt3caJNi1rZDU+TXrZgu9o+oDujwbHo5MgCOBgdHIMEVvrwz48xZgVqbENUJsR5qlcZyjMVxqc",
-	"NXAwCqrH31HIcAOUnaD2m2Z8pSFCw3jqAjTCFA1GfQdPbkK4MCdjC2UfeUahVZnkexkX7tKg9grBz8Im",
-	"lVswYL3ZNU8v5IL/4VNUZ23thwfBcPypWHOdNJroGsTLLmraZK33ktP6QUrFNKpPvfCj7vCwfbHLtjbK",
-	"7UTnuxJ7KNFRBFQiAsrPWKohlFnGjSkzf8KZNRqKEn5DBJPir8K8vrc9O5RXkUN3evyBuIzU6EMiVy5b",
-	"TdgNlokYGBRAYKEp2cykQpuarRsIahSnjIts0jJDKZCYT5FGkEq57Ize7fD0PZlGqM0sR0FMqrl693i5",
-	"fGuvp7fmqXrVrx10py1ds/l6k2M8iKEIgWEF2tUWoVHd8BBnKbIbVJTJo0HFHCW2NzXRkJBFSPxEhYS2",
-	"UZGa2Y1MC2HQvqRzWWicSTXLmTLCXpujojajWcwynq5nGWZze8O9HiY8JQiXJkG19UwXb2nrRTsB9f79",
-	"+/e9ly97T5+6lL1kxLs6km+jm+LYqkqDIGgFi12DnbRJaTMTLMOOYBYIKRd4AUISPTdKpr6FV81pv5YK",
-	"Iq6c73thwsSCeHuYMMVCg0r3HbRuECnoMCBBpqIZm8vCNOcvZApRzYxiQttIqGZAJzwnZxPzrCauENxs",
-	"XyMzuFkTA030TKoFE1y7vd33tAw5S2cZRpxRKolzza1/8IZSO98jNKRZyWRhVTw7m53z96ucz3KFMSoU",
-	"IXZskd8qRKD848I6E+YK2VJDSWutAvVolw6DTp+m7MvOaZ4Qu9/p+ylfcKN90DkL0aHx36AHB3AIUqTr",
-	"raZHw46WiVO0F7qQyiQzpBEzEc3WUi11whXa1INurdCu9IxHKSPk8T37sIxnKBZ0yfO9VIqoDIyibK3+",
-	"Ub6vQ2nKp1csRV21j0rMuMLyFq09jUx3hope8jR1irnBTO9s2F2uzNjHS/fwaHObKcXWO+jbWMrNENiG",
-	"GL+JmLVH2wuxC53fbMSXu/nA7DGUt/X23V2rmpk/bHd4gIhWyyAP5FWP0ces8Lvd+PDsk0qGfc1vivUb",
-	"6aoa7aec+Mdy0r358VunvH+eZKv2Zxt0SrHd3u3DW6siSRHiBWgjFVLyoFmMDn52Gn00Za2mqTES/24e",
-	"+2PZzR3+flxi6XtKpi3xhhpnRipLfCpivp9Oapvy75xLQjcMC9px35JbSr3M+v5J4YiN9ZdVCe3ljcGJ",
-	"MXlVqotlt1hoEi7g+dXVa3jy+hJkDC8Ll1ta6bAaDGRScCNpGKDX2mAGJmEGSsTTU0GPP7EFv28tT7B5",
-	"APGHtSu+/SrnuhIpXj1/25+KqWhVOOxT169/eOt0yLJ4pK9dcoFO9wCFplDCphFLFMD0VFzvWQW67kO5",
-	"LjRQc8wWK0YBZFwUBjXwyO3Tg+FUJLJQ1l6WpnAQShHzRaHYPMVDa7qVCYlsrNhau1SEzNMJyxGuf5s6",
-	"DWvqTeC3qdW/pp4P00oCcz+ssjb1/u/29tqfilWCCuHaXrwG7qpG37/94RXkzCSVmMtFXhhgBmw2Dwe6",
-	"CBPnhc466fVh39acrmtR8RoyZELfU92cTO0v6tq3uRRNNa3t0hxbuvNhviaf2SigLIte+fHq296ZDwxe",
-	"/fhiKmpuQ1eWuAYrDoNZ8RCJVEMhlsKihoKMa4rZCOzw6QXbC8jCaB6hC6+UZ9xoWClKL4ULJq4hkmGR",
-	"oTB9W6e6LoXUapzckC8bBempoBywIou2IA0HsVRQVt7JsrIwLwwUIiLSf+bbKibQxm8jdSr2p3Z2Do5r",
-	"1S9kSq2pl2tbjbueClcw69vS2nWt3NYzdUehd+KEP/KMKCgNAhlPRZkHVkvtulGYu4aqo1eSlv2CPGPt",
-	"pWR9Tc4oA4JmdSoo19T9KaFtykMUTod39JdyylxxNEyt7SbBDUGi59CDsMRrKPRe0B/0A5tB5yhYzr2J",
-	"N+oH/ZHdb01iQe0oseLuv239A+0G5XCVS3EZeRPvOzTPy0f89uGKYRDsf7TCQmYp2npy6e1dGS7F5ztK",
-	"w7mSIWpNPi3yPrU6/umnu5qsra/KzdSiXdJ7v9HYGbzJLx/8RgH+BS001No+dERren2vV9+4J36vUzci",
-	"fF5qzc7BvmdKwcfW9xWyMLGSckt0r6Wf4G6dZTxsyCijhvi+Ea0/w2xad8BBWcSXS7vAy/YPHzGzx8Ho",
-	"Mziy6biWR8sQrjzR1Ow/gzNeSWN3hTUc3FVBOLwAZ3F1CoJZzC0ntP+Zg5tmh1N0NwwqofXQdyyirqmU",
-	"1ZKyKgLzqmpDy2Kr1nnf+mjWLn/vInGlTu8S2MLqF+QsW5FNMSIcfvX8LTRFFQ2XECZSaoSMrUEjQraG",
-	"crOHg2xt9yTfSg4sNJU074NLin0iXtDQUXxwian1zSZhrcoC3RTucNN+hvb0R7Fw56lKMkiNuYq4u1rk",
-	"uVTGabC07UOGfRoIE1AdL3Cbd1WcJhYh1lbDvaABbhoTlE/kGuZoyWfClCs21KVhz16bUbstOUq3dqBh",
-	"MDzpDQY9+3DvZrD/2mjO/h3YHxZKNUvs5A6iKmX3X3Y3uOo6AyBt3Z/c3jz0Va8MXhfCahjaXRnfKGQG",
-	"G7U9l96gNl+X9fz9l0WZknmaZX8vL/elWni7lbKTYHwWBHvP3m5J77adhxlV4O3Oqh480PxGXl2H2uDk",
-	"ahBMBseTIPjZc7mld8wG0TmOw95wfhr3xuGI9c7wJOoN4mB+zk7DER4PvUcMrisyL915G3dKLeViSags",
-	"hY3MFVv/6VHZzlt/+XDbClNnLbBKiW8e3zyoEuzDOkKdBnsXYr/E389mmqW4htpVHs2hsNk6f7SZ+OBq",
-	"cDYZDyfB6c/e9omdTiSysXEeDvF0Phj3RvEZ642jk0FvfoxB75SNw0F0Hg9xdNY+RrVpLDhvxVpDNWuW",
-	"cRrFmq3yiDc4PzvrBePeYOi1ixfeW5ZtqZiTT1YRdsR77xkRFFefo90hXVPmwQUomWKdrbyVhUngHWpz",
-	"AXGRpnY/6LdU14n3DVPGqhylGu79bTyG09MggPMgGAxHG+11sqU0lzLxL14qKbB4qO3ssAxSmxiVxtvR",
-	"A+OR92H3uN1dk1zzr8ZZuobOdTe+2akf4Vk0YKfz3nk4jnvj+RB77CQKesfxIDzD4fyUnY8rsWjSCM39",
-	"j7W+xC6IeC+LvxgM2OOzfCEw6nEB5D6/cehlI0i5ldeAg6NGzOeu5tUe6xMXUgrtoUbfEVjImQmTyUZg",
-	"WiUyxYpfXYDMnYbrhAkNKcaG6CQc2Ohr0axmxB9aUSRMsaIrbYj6MadBvK715Ufvm19kdXeuxnrNbWo+",
-	"e623D3uHcK3x77OBBw/2438B/kuGwO+D2T2ZfAM3O3l8YZdllcr8xZDxjQMul2DVCFkj4le6Qq0aFJvU",
-	"vledKmzy+S2ALAVKZmwhx5UAtFU82dqCsJPMN5elWoKVTm9QrYFFkUKtHV4nTERtlbnMMFEsuMAJMBC4",
-	"qt4hZurywPZHKMRafVglPEwomeIxJ7JgLqxIW75afdtQiEJjBJvUpdFoXNiKsmPBB8xAJrWxkrYz3aCo",
-	"ygAXgEylvHxYwxIxtyPlYnHY6pilThjZhGLdo3ACax9+EFh9NgMHTMDl65vxxlHuy5jL1zcncHQyPrQZ",
-	"PtNLGAblaSYmIJGF2qpAXMAc19JuWKV64AQQ6n48PIc7v8nY3YjKpKhVCP4D0ri9l2hXMXUvvB8+zNDN",
-	"d0WXsVMiqlkNmWicsOyIx3YWRWHNTX//EdbfvXRlbK7Ic5cpf4EcroVIT/Ry5ys74kZMNFZhJxrdg0JX",
-	"jWTVyooYwRxjqSjK165ugalGsKUfge01RisoY0uEk6AulPwZq8h54HcyuU4Gsge52Jyo8EKpFIYGEqk0",
-	"wpxcoNagDcstz/xvXvjZ8sLyWIT3//NT8c/h8qfz/MV49SYwP4cn2feD9fOz6NuRfnK8eHZavBrKf4z5",
-	"1epxMPiHCFbtg0X7MdMHWo+qG+Q2d/vwtvyos/4+124gG8HKfqBEG6qRXxbqvpHkOatPtTaE2nB3HsEe",
-	"wq+sr5GvOstwN+g9cwTKAZb7DtjlHWUHPEOf0s5Q0h+Xry3FouQY2MKWvp/ASkmxgAoKHF3b1NidX60U",
-	"X9O3Eu4OxsHgsA8O4QaBrdsUCrVldpYi2Xdr0rJK0HIpqWwKXX4uTrwoDGUhjKU1x4HzBb0fptyysLoB",
-	"bg+dDI7rkxdtYPYbyK2IP8aW2FlPEDDboXXgMhTClMHjCoju0ITUuBkT181+ZRpdAANdhCFqHRepJdaW",
-	"VlPm3hzVVxrsv+60sD2KAIlMIw2JXBGJdDX6huWKnF1y6d0tw37C8DmoViWN/j2zpfd+KkPW+vZg4rk7",
-	"vQgz2auPKu29mlsfW/xp4nlwfjUcbvLdCm3/NfopPvt5+Wp48yLI35ya9/Pj7N0g/P48eTrW352wZ2fF",
-	"P4byMhAv/+ntqm93+cpiYDA/iUfhAHsnbBj1xvEp9s7D8aA3jM7weH7KzuNBsNHgNn7c25HVqbwOTHxr",
-	"8zng4qLMi9yxui8KeSU276DYUVntcihGoLgrwb+QCyIEO5Ex3oW+cuiyMH+xfNuOn0bh/vMAVETC7FuF",
-	"omA68m4/3P4nAAD//w==",
+	"7H0Jcxu58e9XQc17VZbqP6SGl8569aLYu2tvfMXWZrNrbVHgTA8JawhwAYxoxuXv/goNzEUOySEl20pe",
+	"Uqlai3M1Go1Gnz989kIxnQkOXCvv/LM3o5JOQYPEv35kiQb5Ro7NHxGoULKZZoJ7594bniwI3JnnCB2J",
+	"VPtESDJakFSBVETEPtETpoiQY8qZouaxtud78IlOZwl4595g1ImDsAetU9qNWn04iVtno+Ow1Yn69AS6",
+	"8Vl4Gni+x8zX/kxBLjzf43RqHhVyPGSR53sqnMCUGupiIadUe+demuIVvZiZO5WWjI+9L198N5hfFMg1",
+	"o0F6DflPVDayA6oIDbWQh1XaT8I+dOlZpzWIeqNWPz6FFu2Ex60zCEbd6CTu005vDe3mA7sT/5JNmV6l",
+	"+y0dA1HsX+CTDtGCDIKAHEQQ0zTRpBMEVbI7QVBPU4JvL1M0pZ/YNJ165wPzzJRx+1cnp41xDWOQSNwb",
+	"OX4RrRJ3NYHK9D9R5MWzNrnkQk9ALl+iXM2N5PSDvk/gEw11siCG/WTKlGJ8TASH/SVoRvWkIkAvDKMl",
+	"/JkyCZF3rmUKu03Je8ZD2LIwtFkUNNYgrXRpNl0aQzfoHrc6nVbQuQqCc/z/72skR+EHa4mMqIaWeXkt",
+	"pb9wzZLNlI4gFhI2E9ltQmSK39qHSAXSStF+y6w6wal92/1m+B8gFbLq8zIvIkVbd536T9+5pzZ9e0o/",
+	"vQQ+1hOzwHB9ZX92Vgn5Yt6kZoIrQK38g5QCdVgouAaOaoHOZgkLcS0dfVQVmvEZs1wlpygFKp1OqVyY",
+	"BRQEPknEeAwRmTM9IXoCxFANSpMXzzzfu6NJikIOxUejbP3jC31vCkrRcflHgnefE6bJhBrhAu4+c0G0",
+	"XBA6poyThGpUIF8MG+9owqIqdf1u1ydzSBJipgoiMkq1fVRpQolME9hMoX2n78UMksjMkxQxS6BtBHEo",
+	"4uGISZy4YgALkZJpqjQZAemcmsUr7szaFUTCmCmzjnM+zaQYSzqdgh3ClCaWzKVBGBaX2RpSzgV+QAKN",
+	"Ng2geGNpCFSpuZBRhWq8SK7zi9ceYYrk0ofk6YkUWicr5HXPfKKFIFPKF0RCCFwTqjVMZ1ptIq54X5mS",
+	"0psMuyQKZDZ0RWIppmQhUkk46LmQt5a2lNNUT4Rk/1rlXscnXBAFyqwp1KacwKeZGZjZEDaRWHltmUrF",
+	"xpwwTmImlT4nCnhELt2tSPE5+StQCZJcp0HQC7W4BY7/xLn+Ul7J/1tC7J17/+uosKOO7FV1ZBcqPrC6",
+	"M2byEFOW4LqYABmJaEEUXSgynyzaxNymNNWpIrFIEjFXeJcZ3jnpBwHJJcQn/aBDygMmByiolPz6668t",
+	"Mzjg2igIIBOgEchD80jPrKwRiyLg5s8+4UIPY5FyfOGATEFPRDQ0v1Lz/eK1nFyaH8ovOyOh4HHCQu2T",
+	"ficgY8HB/Ktn5GuYUDk2f3a7xC1M88cZyeUoJ/gdaLloXeKmmb/eGDaZdml7xRSgcrsMQ5hpKzszKWYg",
+	"NbNqL5/zzzXqvVDPH/Ib/8jVrxh9hFB7X3zzepFy/VQCrf2Is0a3bym+J0ViRZUba+oDPkqjKTO7hfm3",
+	"2bZKNBQPZlZjo32rPLDC3MyNZiRiw0Bf8DumqXY7X3WsdumpIdVNt3bfa8ibr8/GJdbUcMUvD3ADi96D",
+	"Tme470YRM5yiydsSn2KaKPCXWJer7ur+3wm6/S0WgO+hBlp5cKvlUB2vfYlfEFI7wLEEmDqrojqASISp",
+	"uTJUE9odHK8alM/hE3n//LLVHRwTEaOuUloYTZ096hMWG7VN5lS5a+26Cc4/Za98/iZCBaGQEUQ7ybbZ",
+	"SqgWcjG01t/nTbdkYlt7C0SbXwHR0C7ICmF1NN0VZusuC6CwW8vkrAxxZUBl8qpc3Chf79yNq3JGyyK4",
+	"aX8tZNXMNB8JKiPGx0OWKzA390tOswRlzJz5BLj1ePIvmu1WaohQdpcc1OIDRmR308LFkLbwBG2CHRVL",
+	"vlhGVMFxv94Rt3OUL0TCtIIk9ol9pgXcWBUROaCaTIXSZEBesb+SCPDnw4tsIeMezbTK1rlhRUknnQT4",
+	"vyYrOtPdZc9lFsXGp5rSMRzN+Dj/98cZjGu3RcaZZjRxyn+LuDwVXFPL8dVlu5NirVvUe7ygtOS3Rk7M",
+	"jYQq41LR2QyoNAJpVayd2VzELnIPxsxTmEpp5hufd2GVpUnrNid3dw1UHdglcZey/aFYebjiZiANVwlF",
+	"i06RAwVAju46R/l9LfcCdbg0isGOu+FDqLuNi7kUPVjSbyVz1T0+EiIBys3zNNp1D5KgzaB2eqbxHlGw",
+	"KSfML0bQhAH7KbUSgQ8wyU3oVKszdVe6wjRMVeMdKZv8L/mHqZR0sY5AtZlCtWGT3IO4rVSVXl5LVxox",
+	"/cNdrZFIQ10vV0ZqtJBNrTF78w7mm31grYk1oWrSyGKdSbhjIlVEivkTRcxzhPLIGgpSzGvtVTar/ahl",
+	"WdMRuLvXmrwiRGW+20LfgYMK/qzcx7g+7nu1Ef+ysJjHqsRVJsPPRKI6wDJzkH9uijbLW81CgLvdFkEh",
+	"uyurwPc4fNJDjNfX5VqUMjvwDV6/IbGQKDDmGTKjY7ggdISGpduYE6rshYq92JCrblhr2fEPkCx2dtMq",
+	"U0bS+HpOUGqMQfgzE3eMgRm5JtRYxCy0wc1wQhknIwn0VjUi39hiaF3VbmoSqFqjFaSYq1Uq34m5IuEE",
+	"wlvrIe7KPkeMe30dF59SHjE0YFa4FwquGrgfT91tzb1RdEx2XMAuaL2NmLfuNuSDDVXv6spipLFsmjty",
+	"vfIrPd8zPkAk6RxjCQkN8UfKBV9MmaoYBZv8Tve5YoAV9tTOmIjgTfxU8CgN9XqzqlbqfzW+3kKkJLvL",
+	"6nO3/eYrF7NXeF8kKmK3kXMjES1qZXuWjhKmJl/fNkMKlr5Xz8IkATpOoRrj28Eugym1ucSyAzGoRrB6",
+	"NYPa0896mEifs+Qt7RsCoE62bDyZuvTufkbrqtLNPB8jXRJohFaFFcfCZUPd61w2l+/+Subv00LJVQcx",
+	"ZnfA16nxPUJk2uypjWW6crfviNkeVnKjeQYhU7sL9YYhL1O/fl7dhuo2DzIXGCuyNiVIJbgNek7EnJOD",
+	"n364Qr/W3d0ynzlsb40j1XJnAz+u4FPNDG/QV3ImVL31uYdWyl7n9NMaOjOr4bEqoU26pG5IeXp+lwHt",
+	"8YzNclZ2a5fvLieOl5Kgeb7P87082ef5Xpa6M0Jl06rlBG+ewMM06nJOEHduVw1QF6RzuesamWqcnsOx",
+	"+huydMvWM/KzbnaeA030pMbmM7amWj8FNdSvvFukeiQ+bbPU3uBdf6XhbSKWDK+qchG3FySCsaQRRDZY",
+	"/VYoPZZQFEuNUk2uYDoTkiYkEqAIF5oc5Al3KoEozZKksHusLwtMGg11G2NWeU6ZJsx6LXYQhxck5fSO",
+	"soSOElj6ev4hSwbWCmX7863nexnRVvyyl2zfph0j6qbtu+Qk68zWLfnBgs79wl5rNdvKCOaMR2I+VBAK",
+	"HtVIz3MxJ4lwG5C1rAGrcUrFLL6ZdPcG31ZnYBlhrzPoHQdBQA56xwMS0YU6bJNntqwQX2DeGcEsEYsp",
+	"cP1EEUsNOegF2e1ocTPjACsFyi+T8USRCDRliRXQCBLQa9y8vA4xI2lrMWJFDaxV0i/FmPE1Iaymztzs",
+	"AaM0qQ7FtKLOVRqGoIyDFFOWpLKqk9fWCNCxG9PDlRDYNKGj0MVqSt+qDnkzs+8fvylN3Lr4TZhKJTYF",
+	"cOwNSxGcA5FEIA+3R3I2M2tD3AZJ/9pqYWOVwRbSnXu0sT7gVV28pBxK2RgxyW908rjtAazWritpqaXt",
+	"TZ6hfQdMqXRX922/bOJK5Kn8kloyS5m9+gD6HdQ7I6EtQfoa1Tdm7p3xsjUXOZYinRH3BJZ0KNDtDW81",
+	"LguL2bqU19q6hyLlvkrXDyqkieEGmQLlyu0vyHuCvLf1h0I+UaQoCMhrB1NujReILoiEFooLYbpsyxgT",
+	"19UDZMEphklpIw24ZZmbMzJqVfIsgWjcPG9q9uU1YdLltLmWqTK6d4L27BD55AzxsUQhCamE/Hcsua/f",
+	"NWbRjjJVtz04r8iF9t04/EyYawShMrkVya6QtG39PLN2xI4LvVhjS+lpThi3F5dl3ra1oD2dqhnwyJnS",
+	"xnC2xnBiTKrIWEe5PlSlRVEj742S/pVmCKYViaimLTWhZjJK+XOMII0N5VaKd0zwVyW1Jni6XBFD3BOZ",
+	"OZiXQ+ebJ4uzAnAu9Eo0dbP8F2tQ6skQqNJDyqPhQshbNWFoDNlLc8BlMGVRQo0d7Ht4s4iHwMfmJ8/3",
+	"EsEjm+kXqXtb/od7XoVCu7vnNAGVvR8kHzIJ7pK4A6mAqtqF9JVWaH34Yc1C27Zc3jpvu7oc7mE17Wot",
+	"YdQ2J6e52VfZM7elr6uf2MaTrCNsqaiKKeO0rtmxcnts3+12/Zb3KKpglwLmOTOa8PLphPLxrqZXmd1V",
+	"+XuGV4yuAx5hY55cFP0ANuZqRorNVjyEepX7MLxy3NmJHTUuT5r9vLPoW3t4i/jb19fSVgk9rep5FxCy",
+	"VZAK9zesfkoUCcV0yrR2XThmv1uANq47uzNGlNkFskBU21ueXePB1hpxb8z8CQU+mYi57RyZ0DtwTRFE",
+	"m32HTUERIclUSMA2iUUprKUlg8hHmpSYguBA1ESkSUQSIW4bZq6N56f00OzqjI/LIZUGD7un9qmcyB71",
+	"cwatpaVuNt/aDXizO3FfffTtTdLG5mVDnqjajo099qA6ft9/K3pb5Pd3Cv5zDnmpVR4zAnnHQhgmQO9A",
+	"Yk23BkltAg0v4gSFNAI9jIUMQQ1plCZ6eCeSlGvAh9RMpAqGQg5nVGqOv41AmndGw5hOWbIYTmE6wgv2",
+	"8XDCknxOl+6ps5WqHXgrauG33377rfXqVevZM9sE5fJnq515Puooo42wT68TBI3sTCx6WVN7+4YDSRiH",
+	"C8IFCQXXUiQ+epCKjRJjA5OIScv7Vmj2OrM3hRMqaahBqiXbu1NbDT0BKqMh9s2X58+sD5BDLSlXKAnZ",
+	"DKgJRt2onJopsBOXcuzZrvxmyGAa23EnalgWPjR4Q0aT4RQiRo2dCyPFkD8YszK/CBmZWZkay3ij0/hR",
+	"jIYzCTFI4CHURJ9/lABEwyd9gcx0lUTEZYywp29vlnbrK8yN2fk953Q2ERzq7Jcx08onakZDsHvq/5AW",
+	"OSCHRPCVWuxe9z/NLVK3LEmqSnYrK6f00wt7cy/YomBLS7ksAssqxi9rzJLfVF6Iddr5XVH4tD7suVdU",
+	"vfL0+k/LfYp0ditgy4smdgwf71ObVtvI1j3duXWtXDaWjXYbE79u6L1x6um99V0eJo+Z87OqdFz7Ml5t",
+	"k/dYc2KcI9fHQ5gmisZg1U9tpmivyHw2TaWR+OvD9fWO97dwrTcH3oxXSTnJXUQ0NpyP2KD1q8bZdG0t",
+	"ztdc8Tv9UgalmT2cNauuETIs5g5TYwq8N/Plyn5QKC5Ta3HhRKKXjD8X45hoPctQGWJRzy49YZw8v7p6",
+	"Sy7fvjD8epXafDJWQGWDIVPBmRYYqFQLpWFK9IRq4lSxuubm9kvEdvgRDRh0M41hs7CdZh/FSGWFCa+f",
+	"v29f82teaWbHu27evnlvy6lcXEDdWN8VbK0DkaBTydFLvQVOqLrmNw0b/m/axC1YRczrLJhLLyBTxlMN",
+	"irDIGhCd7jWfiFQivTRJyEEoeMzGqaSjBA6RdCwNMlbQnC6U9XSxg2tCZ0BuPl/bupVr75x8vsaal2vP",
+	"J9dZ2Yv9A6tprr3/++XLjX/N5xOQQG7wxxvCbBrk5/dvXpMZ1ZMsPsL4LNWEamKBgQ5UGk4sF2ohMW4O",
+	"2wgvcJMXEt2Ukiz1QBbn1/iX+bSPrrqZao69vkgOojT4ZLQwPEMpME68eeSXqx9bpz6h5PUvL695bnSZ",
+	"X25hgSFtTvSchWCsfZLyW47qTJIpU0ZmI4LDNw/gV4hItWIRWPFCbCNF5pJpDdwKE1N5I2QbIQluXPFU",
+	"Nk4b1S9hj1zzUapzKxaxR8hBLCRxICuGMtfJiGXEkfFGThETi9reOyOp17y5zYlzMMgrfUIq5cJ85QaB",
+	"F26uucVGaCOKwk1eGZDP1BpMj3Nb7IMB3NT4Z0TE19yFGbKldlPCYLgh2YdeC7Psx4YzSC9EZLQwzHAC",
+	"YWb1mseUJap9bRRcwkLgtpzQYeOY3VYy0FRiul4zjZg6VnsYXVLqQz73gnanHaDmngGnM+ade7120O6h",
+	"IaAnqNSObLThX1jGCbhzWnXLBH8ReefeT6Cfu1uWcHS6QdAcRQdVpivU8sSt1xgExBWcrUEBmUkRglKG",
+	"p+msbd7a/+c/170ypz5DFjFvxCXd+InSzuCdf/jDL2GtvDQLDZTCm47Mml5s5Oo7e8d9mVoU3s1cfZll",
+	"sO9pF09EKBcJNJxgGVml0C6PLAbrw3j9bilK1ysV3BWFag8wm8gOcuDwWsQtLnD3/sM9ZnYQ9B6AkWXG",
+	"VTjqRDjjRLlO7wGY8Vpo3BUW5GBd1eDhhe3vURngDUWd6ya0/cDCbWaHGekuEeRU66FvrYi8jtJVSLpK",
+	"SDLKKjXNsrjrHFELAdIqigrUEa10DBj+ry4Z21WwirFizTtQ+q+uLLv5lBfemkdtsZ/5ZTaRVIHZ+6fM",
+	"lvJaJ8H7/c/Op99O7173bl8OZu8C/evoZPq0+/H5WfRjX/10TH84Tf/WFS8C/urvzYWggojypWqtapnC",
+	"lxUF0dltkJnZ3hTuz1rfFUs7L31rhii369gzZKA1Ot4JDIFPTGl1QTL4KYel8H21/nvQJJ05f6dwgTKa",
+	"c7SzhPFbWyFKeameplgVKw36a/eOl0zp1ebr++4jxWc/lFvsLfJe0VS/DnCxsDrKAH9f/mguCysjqhGH",
+	"HzB76b7lE7tj2R7Mby4GVYfwwx9fKnKRjSJzIdZUnRxkvu0hxoPqFV8UrfTF30PpVWbqxM5U19t7nrKo",
+	"0NdQXQ3EsNu7Cs7WiOH9B1cng5eGiEcmbZdRZLy39dggdB1ASEn+1mqio8/uX1+OLFZGjm9VQjv+UD+s",
+	"4pajnKd/FJJet7wrinQ+EQoQ6lLp0oiYW1hFD6r5qVRaZosZyEE/6BWPZa1fQwf5cegaVpnGTcV4pkvN",
+	"g9WV+A4fq12MFTGvwRCyjz42uXmvxczJAuql9SJUJyhpxHSrqD9fv1mV8Af8HYWmhDr9xW949xs5xpu3",
+	"IG47gG2M+T0ctHYJlWEHrNytI7NoyQ1utGDFq8M3ltQtLBRoYivRfHJTwDXcrMB3ZAVoOVfWYF9btIfa",
+	"weZNKFnHSVBX0rF1RBa72wju/SycTFI/FCgrlfqCtiui9cpQK14PTqMOPRm1zsJ+3OqPutCix1HQGsSd",
+	"8BS6oxN61q8idpyXA9YWN8Xr0ZNR1INu7zigvah7BkD7veM4jEcn0O+HJ71B1OmchP1u1Ak7p71BvxuM",
+	"jkdnZ/1uFPXjzsj2jZx7nbNuO2h3252gggDSWGQrGCneUoK70npT7LBBZYfd1Z1AVJSOmb0yOEin+ZZc",
+	"Uh51uzEKqpFeO72PTMGi/2JGQLSkLKmarNuU6tHdEkhJrYZFJJMFsulKugb9e62TEvjJ4KTAJXHZvQyK",
+	"xGPaofvkgYkp1aFFt3MfUxmAyPngZLcJr8CzrEUAVmny2Oz+d2DelGqbmbBTb8FgsNKGTqEEG2M5jegx",
+	"NaIQighaIm6FBWLHulhiFdrj3gKAPoX3N4CZqxd1GRQcQyimaBGEgistU1vtby6Yj0Ko49RWMFawOxq6",
+	"jZ0Oeo1NRaU67DVikll0uddoaJ2v4Jkw/QhVhxEBo9ucCLjZqBjItnbXmfPuGAIrXamCdbK0JuBWZd4v",
+	"JTAXP/s0Hj2RZSyKMyd6SOpQxEP3Bdvg7pi7aknbYN6q2D6ET7uHGC3DljRyZoP9nNmN/ut/ztK7zOf+",
+	"cXnKSFaOA19eXAcr60qVlXEBNLJZExfAIQ+kh19YN6zw4rPOodfP31d0gSIvSDgRxmGe0gVRAGS6IC5F",
+	"TQ6mC9cQFdrWy6yJ3Ce2xswnH8WIlMoSfWLrvJzsZfVfWcdSfeHBYfF+3OukSMc2BOpKGKy8hkLaLIFK",
+	"ZzMhtS1Mx/6rKbTNQKiN8EaSzq2nliHDUKN4FljYfmEGWLyME6XFzKhBLJmYUIePneOyePjb0Lx3WC0t",
+	"rlsPePOumiSf/S3bUYZvY5vg8jDG941mX9UB8AgE3TFsL59Kka+MUh5nffLGhvgfJmvjKpw8Rad/cT+3",
+	"hRx7q5gOx0H/NAgaz94q+MTXCGqWy9RyUescX3WC884gOxkIHSzaic6gH7a6o5O41Q97tHUKx1GrEwej",
+	"M3oS9mCwQ2jzRTnnsCKZLyx03EWRq2AIkIylH3TxyJS4pZbQrLC9fL5MjSGdiDHjTQJVZaCFbxmoevjY",
+	"TxHLevXxcvGaBZ9evQ8Wr378+/zNlZi/eibmr34Ua0JYrpNxzXlL3ZqK4+8TxMFF0omPwzPahVZ/dBK1",
+	"+mAWSTiIW0HUHZ3BCe2E/eP64EmjYEeGK1KCEynDhHivxL9YktCjQTuo5EkbRY12yI6VJXNjFESxMW8Z",
+	"b9PVKz1CpwaXYxYP4TDfGA+xtajrrK1XcP/6mTL4Rqnw22Ha2cRTBbivUNrBVef0vN89D05+95ah7mqt",
+	"CJSNs7ALJ6NOv9WLT2mrHx13WqMBBK0T2g870Vnchd5pFc2zZMOfVfaJUgF5uaOp1Le01Cnkdc5OT1tB",
+	"v9XpetU+Hu89nS4V9J9vbahZ6WPxflCaattwaCy7ZOGiH1IkkNfHvRepnpBfQekLEqdJkh+ZV+pB8Z5S",
+	"aSPLrjHE+59+n5ycBAE5C4JOt1e0IZwvNV24jokPnpE0pVmocHbolCRYiueItzJHWeT9sYr6um6S84qf",
+	"EqRrqeR7vW2ySzDZhZEL0Wx+ZtYrqNMPv4n0ESoCexCA0VaGfX4JWq0ogbYrr6QOjkoyP0t13RkJKFIS",
+	"EFvXtyVTZEZ1ODkvSprnE5FA5htdEDGz7Qy2FFaRBGJNRKrJAUpfxUUqS/whluGGCWSuRlVF/YJIHG/z",
+	"Vou9bd7vsrprV2O+5or2p0brrflel7e7fIUgzH8V/HcWgfup2YZeeElv1vrgDiDHKZdHl0FAxVU6m8Zo",
+	"yFwjPlGZ1sqV4ko7tjOXqgP/m03+zuiYcVdbgc0fDpfkgtwUiEL/J4dlypsi/kwhRQuzuMthIVrwp1Xl",
+	"ZzyqN0tBliWfqnBTChyoNXn1MtpRIQYPhjVVdZpg8XP64qNgo5/+kfz+/BV7+fTnmfn79a8vPv3+8a8f",
+	"X3V/YfHf9/Kfjr+v/7QkKx8KMCerCMsQaeu8ol3Sv6sIZi6P6Jj1EiBS5ApoiL0Rz4WaMU0ThcHNK4eI",
+	"UMYxq0hKrok2NPQ6XmfoCmW8rmKAJ6UB7uCWrWADbfTNKrx/ZFrHLNalYPLIxosb1Sja+N6baj3B3tZO",
+	"VSR3kZQyDJeb3aAVdPYRlb2EIMNT+zrVkP9eC7Wqkx9wZtYt4vLg95q9+r4Uaxm2yQtdPsQwA/mZW5ze",
+	"tbhyeJK0e8XjK1WQ0Urpek0QpqIXjj7j6f9fNsVlVhTB/RKn/15yXzY5Hky2u19Dtpc7tx9brnadZGJf",
+	"qFlzYl4kancN2L8xUmyLkevCCO+A06lN0FWpcEXGFkzSwVrWVxsbCRpOmcK6qKzWmPKycuAOCnBut9qK",
+	"sqgPJny/PfZHkfLI8uDfcrv9z1E7NTOxVgN9g3239zV0k5X2x+qcLymFEiJ/0+3zqHoC5fZOr/u3eJW/",
+	"+KHmPHLvLD49joLTzulpPzyJjgdntBsDpUE4GNAo6AxobxT3486oOwpGp91uGHUG0XHYGYyCOAhocOqt",
+	"nFNcdzyxGVk3OqP98KTTCmAwavVjTNsdR61RB07iLj2L+uFgj2Lj+jCeW6ZZTG358GLvMoFP5BXO0up5",
+	"tefec6CRcd9ecFvZbpbdT+IOJMdasaWziJsZDKXzgIsQ2OmD9tGptf2U+R2Pe79/UjpYXK3LFD60KVBb",
+	"CVnhmoXRyyt5K7ZBBWraAlvPSUiTBCI8K6RosKnrxrJgfXaAiMRpPYyNZ6nbsmIUuZsKdP6NT+YTYWhw",
+	"cWZyQDl5I8cFyn9+gs05OcFjR3xEo5gyhN/o4k+upNS35VUu9lIqAsu1XZtcYpuWRNITFmtFqDOWbGHT",
+	"ajeVWazFqbr3MGZWTh7I8nAfRXtGNSR/4RPVzh7IN9mfBXlrrtYdaf7voBV21glftVkzn0gHm/pfJb/z",
+	"dBbreliU1VnmnMa90TF0aasT9qNWn55Ba3QSB60uDMKzqEOPR73TvSTCMnNj6ONxxi2yk/sbtFZvNMSW",
+	"CxgfdOu4JIrxcQKtVNnCOt+oTI4o8JnSHQvIT4WiUSRBKQfUrEC7jHgGVVGgHiyrU1sUt4J2/QCFluFE",
+	"MtVOAOq16FNzmbwEqIJHpA5ru2nl7OrJqt+o+rLbCjpXnWDJjzMqpxOedVvHo17U6sentHUG3bA1iDqj",
+	"07hHT8LjYB/ltS+DVoFP1pdxPtZyzTCb5Nx6qIR3jBmHO/i2FVs91+ZhF+zTRChQmW1TxurAk3ooX9hC",
+	"FWtVrVhdhMYS1KRNsN14PmEJlK21zBwz/xaS5LmsOusI06pvynnP72cfNXfrV86Q+naruF+xAJrvmv79",
+	"MXL+f1jG77JjnlaDH2UJL86KarwD5wc6rI2CrJ4Kcd9giPvmh/LZGS4Et2VxNAdCWl1IDyFq+6WnLdfW",
+	"FcSYi36W8X30YQEbdf86MYDtgnr02fzHZcD2+kiDSn78wvrsxHJqxEGi3gLMMB2RAHVBBHccl0XiPegH",
+	"Z7aHc84UHLbJ0ukw2WEwT1R2RIwqnwuzLR9xX4OzWImuKm9fY2nNmTpfI02wTPM2o3kP7VE2sL+Zvbl6",
+	"bM6q6rBsfWz71FsppkKDTyJw/7VTZLSEhBZw/IPazumDmujakg3qMiitZmV2r7HFUi9mWWcudlDiUQXk",
+	"ki/MkpzSBZ52Z5bb1KInitRCENkdtL6WrvZsloevB9tFunaJhuyeEdyhZLiONQ0S3t9xz1uFCbGKOmvu",
+	"rdZi0TIqOF1kbb6xFNNcTsvdma3sCPP17f2Xrnnf6XeLPa4QapkuUHYtVnfxs5C3GLewjekuUmG9oQnN",
+	"to8czdh6eMDHjMM5oZjkds8gVhe28lZaSl18ZD5h4YS4xKgiTF9g0tw9ivEPxLFOFURlc7N4aZziGRu2",
+	"kfGAajIVbje0pGvgGf74BQEqE+ZutjsojpTx8WHlwzSxiKxFRXL+RW6RnY3TB4SDRk4dUE5evL3rF4wS",
+	"ktjfjsnRcf8QJ5KqW9IN3CldlJOJSOUS9PkFGcFCYN+CawC3uAvm8/3umeMIKWFOZ5DTNU4lTk7laIyv",
+	"0InbeN3WHS/RaJPu7kaoA1EwrpVDjctmNaS8dJx7jTxWG2GNWDukkMb+noUwrHPz4nLIb4WUR9CGW7XD",
+	"1W2l0zbbt+oBTcuM3KCFrkr9xohnDFGGYkL5wgKmQ6KwNCYSHKprzKygKb0FchzkHY/fYhVZDtyzoae2",
+	"EaVBj0kJtTgUUkKoyURIBWRkWCAXRGlqbc3/tgc+WHtghgH9j9EJ/3v39p9ns5f9+btA/x4eT3/uLJ6f",
+	"Rj/21OVg/MNJ+ror/tZnV/P91OBXiZdVj1pq1qC0I/W2RacuiZRdbZP3ZeRmtA7MBlJgDsyp21C1+L6q",
+	"7qkroFreEHLC7UEoiOecUZ9rvsxzXq/0LM6pU1jloj/3AWZcCNd77pMXb9HEskBPYzxz45LMZQZXPrdF",
+	"vFH5cA/LV0RTyc03p+4O+kHnsE2shusECBifSlBo2aGJhM/mRst8AmhLCYmdlO5EappDXKNZMwgsL8zz",
+	"YcLQCstfwPC0m84gP/Klqpj9kuaWxn6M0bBDThjFjEOr0cuunhL9NwuqJ9xpqMWYmCp/VyTRBdYkYCt/",
+	"nCZ5tzw2cJZH9UQR/K8tycAzUMhEJJEiEzE3RqQ9HKREucQoy7pYCfbvP4SplcW8/jLFMz/aiQhp4lU2",
+	"BXulZbzfVo5EuRvSwDfHPwnOrrrdou0x07Z/9v4Zn/5++7p79zKYvTvRv40G01874c9nk2criPurTdjr",
+	"eIU6MBgdx72wA61j9HDjE2idhf1OqxudwmB0Qs/iTjl+kvOxMSOzc8pqdOJ7m7hm/ML5Rfagse8LZG91",
+	"84oWO3KARVaLGaVYE6EXY2MQNMFBdkMX6WOD28Pxm1F8sY/Juyymm0ojTEfelz++/L8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
