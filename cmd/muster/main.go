@@ -4,6 +4,7 @@
 //	muster migrate   apply database migrations (as DATABASE_URL's owner role)
 //	muster operator  create an operator account (password from MUSTER_OPERATOR_PASSWORD)
 //	muster temporal-setup  register Muster's search attributes on a Temporal namespace
+//	muster audit verify  recompute the audit trail's hash chain and name the first broken row
 //	muster dev       everything for development: Temporal dev server, migrate, demo operator, serve
 package main
 
@@ -24,6 +25,8 @@ commands:
   operator   create an operator: muster operator <email> (password from MUSTER_OPERATOR_PASSWORD)
   temporal-setup
              register Muster's search attributes on TEMPORAL_NAMESPACE of a real cluster
+  audit verify
+             recompute the audit trail's hash chain; fails naming the first broken row
   dev        development: start Temporal (unless TEMPORAL_ADDRESS is set), migrate, seed a demo operator, serve
 
 configuration is read from the environment: see README.md`
@@ -45,6 +48,8 @@ func main() {
 		err = runOperator(ctx, os.Args[2:])
 	case "temporal-setup":
 		err = runTemporalSetup(ctx)
+	case "audit":
+		err = runAudit(ctx, os.Args[2:], os.Stdout)
 	case "dev":
 		err = runDev(ctx)
 	case "help", "-h", "--help":

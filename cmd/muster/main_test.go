@@ -22,7 +22,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/muster-cms/muster/db"
 	"github.com/muster-cms/muster/internal/testdb"
+	"github.com/muster-cms/muster/internal/testfactory"
 	"github.com/muster-cms/muster/internal/testtemporal"
 	"github.com/muster-cms/muster/sim"
 )
@@ -201,4 +203,31 @@ func TestMigrateCreatesDatabase(t *testing.T) {
 	t.Setenv("DATABASE_URL", u)
 	require.NoError(t, runMigrate(context.Background()))
 	require.NoError(t, runMigrate(context.Background()), "migrate twice")
+}
+
+// `muster audit verify` says the chain holds, then names the row a
+// superuser changed, and fails.
+func TestAuditVerify(t *testing.T) {
+	d := testdb.New(t)
+	ctx := context.Background()
+	t.Setenv("MUSTER_APP_DATABASE_URL", d.AppURL)
+	store := db.NewStore(d.App, sim.DefaultSessionPolicy)
+	op := testfactory.Actor(testfactory.User(t, d, testfactory.UserOpts{}))
+	for i := range 5 {
+		require.NoError(t, store.InTx(ctx, op, func(tx *db.Tx) error {
+			return tx.AgreementVersionAdd(ctx, fmt.Sprintf("v%d", i), time.Now())
+		}))
+	}
+	var out strings.Builder
+	require.NoError(t, runAudit(ctx, []string{"verify"}, &out))
+	require.Equal(t, "audit trail intact: 5 rows\n", out.String())
+
+	_, err := d.Admin.Exec(ctx, `BEGIN; SET LOCAL session_replication_role = replica;
+		UPDATE audit_events SET action = 'agreement_version.retired' WHERE seq = 3; COMMIT`)
+	require.NoError(t, err)
+	out.Reset()
+	err = runAudit(ctx, []string{"verify"}, &out)
+	require.ErrorContains(t, err, "broken at row 3")
+	require.Contains(t, out.String(), "BROKEN at row 3 of 3 checked")
+	require.Error(t, runAudit(ctx, []string{"check"}, &out), "usage")
 }
