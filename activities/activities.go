@@ -168,6 +168,10 @@ type RegistrationRequestRef struct {
 type RegistrationRequestResult struct {
 	Outcome      string
 	InvitationID string
+	// ResetID, for a registered address, is the reset link that its "you
+	// already have an account" email carries (none while one was sent
+	// less than the resend gap ago).
+	ResetID string `json:",omitempty"`
 }
 
 // HandleRegistrationRequest decides a request for a registration link and
@@ -180,14 +184,14 @@ func (a *Activities) HandleRegistrationRequest(ctx context.Context, in Registrat
 	var out db.RequestHandled
 	err := a.asEngine(ctx, func(tx *db.Tx) error {
 		var err error
-		out, err = tx.RegistrationRequestHandle(ctx, in.RequestID, window, a.now())
+		out, err = tx.RegistrationRequestHandle(ctx, in.RequestID, window, a.resendGap(), a.now())
 		return err
 	})
 	if err != nil {
 		return RegistrationRequestResult{}, fmt.Errorf("handle registration request: %w", err)
 	}
 	activity.GetLogger(ctx).Info("registration request handled", "request_id", in.RequestID, "outcome", string(out.Outcome), "invitation_id", out.InvitationID)
-	return RegistrationRequestResult{Outcome: string(out.Outcome), InvitationID: out.InvitationID}, nil
+	return RegistrationRequestResult{Outcome: string(out.Outcome), InvitationID: out.InvitationID, ResetID: out.ResetID}, nil
 }
 
 // invitationMessage renders the email that carries link.

@@ -45,6 +45,12 @@ type Emails struct {
 	// OnboardingEscalated goes to every operator when an organisation's
 	// initial administrator did not answer in time.
 	OnboardingEscalated EmailTemplate
+	// PasswordReset carries a link to set a new password, to someone who
+	// asked for one.
+	PasswordReset EmailTemplate
+	// AlreadyRegistered goes to a registered address that asked to
+	// register again: it says so, with a link to set a new password.
+	AlreadyRegistered EmailTemplate
 }
 
 // DefaultEmails is neutral wording that names the programme only through
@@ -109,6 +115,25 @@ The link works once. The link in the first email works too, until then.
 The organisation is in the escalated onboarding queue. Contact it, then re-issue the invitation, to the same person or another.
 `,
 	},
+	PasswordReset: EmailTemplate{
+		Subject: "Reset your {{.Programme}} password",
+		Body: `Someone asked to reset the password of your {{.Programme}} account. To choose a new password, follow this link:
+{{.Link}}
+
+The link works once, for an hour. Setting a new password signs you out everywhere else.
+If you did not ask, you can ignore this email: your password has not changed.
+`,
+	},
+	AlreadyRegistered: EmailTemplate{
+		Subject: "You already have a {{.Programme}} account",
+		Body: `Someone asked to register this address with {{.Programme}}, but it already has an account. Sign in as usual.
+
+If you have forgotten your password, choose a new one here:
+{{.Link}}
+
+The link works once, for an hour. If you did not ask to register, you can ignore this email.
+`,
+	},
 }
 
 // Email names, for render.
@@ -119,6 +144,8 @@ const (
 	emailColleagueInvitation  = "colleague invitation"
 	emailAccountReminder      = "account reminder"
 	emailOnboardingEscalated  = "onboarding escalated"
+	emailPasswordReset        = "password reset"
+	emailAlreadyRegistered    = "already registered"
 )
 
 // compiled is Emails parsed, ready to render: subject and body by name.
@@ -137,6 +164,8 @@ func (e Emails) compile() (compiled, error) {
 		{emailColleagueInvitation, e.ColleagueInvitation, DefaultEmails.ColleagueInvitation},
 		{emailAccountReminder, e.AccountReminder, DefaultEmails.AccountReminder},
 		{emailOnboardingEscalated, e.OnboardingEscalated, DefaultEmails.OnboardingEscalated},
+		{emailPasswordReset, e.PasswordReset, DefaultEmails.PasswordReset},
+		{emailAlreadyRegistered, e.AlreadyRegistered, DefaultEmails.AlreadyRegistered},
 	} {
 		if p.t.Subject == "" {
 			p.t.Subject = p.orDflt.Subject

@@ -150,14 +150,17 @@ const (
 type RequestHandled struct {
 	Outcome      RequestOutcome
 	InvitationID string // the new or pending invitation, if any
+	ResetID      string // for a registered address, the reset its "you already have an account" email carries, if due
 }
 
 // RegistrationRequestHandle decides a request for a registration link:
 // a new self-invitation (whose Invitation workflow is started through the
 // outbox), an existing unused invitation whose link may be sent again, or
-// an address already registered. The address is wiped from the request.
-// Handling a request twice returns the first decision. Engine only.
-func (tx *Tx) RegistrationRequestHandle(ctx context.Context, requestID string, window time.Duration, now time.Time) (RequestHandled, error) {
+// an address already registered, whose owner is sent a "you already have
+// an account" email with a password reset link (ResetID; at most one per
+// gap). The address is wiped from the request. Handling a request twice
+// returns the first decision. Engine only.
+func (tx *Tx) RegistrationRequestHandle(ctx context.Context, requestID string, window, gap time.Duration, now time.Time) (RequestHandled, error) {
 	if err := tx.authorize(sim.PermEngine); err != nil {
 		return RequestHandled{}, err
 	}
@@ -170,7 +173,7 @@ func (tx *Tx) RegistrationRequestHandle(ctx context.Context, requestID string, w
 		return RequestHandled{}, fmt.Errorf("load registration request: %w", interpretError(err))
 	}
 	if req.Outcome != nil {
-		return RequestHandled{Outcome: RequestOutcome(*req.Outcome), InvitationID: idString(req.InvitationID)}, nil
+		return RequestHandled{Outcome: RequestOutcome(*req.Outcome), InvitationID: idString(req.InvitationID), ResetID: idString(req.ResetID)}, nil
 	}
 	var out RequestHandled
 	inv, err := tx.invitationInsert(ctx, InvitationRequest{Email: deref(req.Email), Window: window, Now: now}, sim.InvitationSelf)
@@ -180,13 +183,23 @@ func (tx *Tx) RegistrationRequestHandle(ctx context.Context, requestID string, w
 		out = RequestHandled{Outcome: RequestCreated, InvitationID: inv.ID}
 	case errors.Is(err, errRegistered):
 		out = RequestHandled{Outcome: RequestRegistered}
+		email, _ := sim.NormalizeEmail(deref(req.Email))
+		u, err := tx.q.UserGetByEmail(ctx, tx.tx, email)
+		if err != nil {
+			return RequestHandled{}, fmt.Errorf("load user: %w", interpretError(err))
+		}
+		if u.DisabledAt == nil {
+			if out.ResetID, err = tx.passwordResetFor(ctx, u, "already_registered", gap, now); err != nil {
+				return RequestHandled{}, err
+			}
+		}
 	case errors.As(err, &pending):
 		out = RequestHandled{Outcome: RequestPending, InvitationID: pending.id.String()}
 	default:
 		return RequestHandled{}, err
 	}
 	if err := tx.q.RegistrationRequestSettle(ctx, tx.tx, dbgen.RegistrationRequestSettleParams{
-		ID: id, Now: now, Outcome: string(out.Outcome), InvitationID: optionalID(out.InvitationID),
+		ID: id, Now: now, Outcome: string(out.Outcome), InvitationID: optionalID(out.InvitationID), ResetID: optionalID(out.ResetID),
 	}); err != nil {
 		return RequestHandled{}, fmt.Errorf("settle registration request: %w", err)
 	}

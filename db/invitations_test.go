@@ -125,7 +125,7 @@ func TestRegistrationRequestHandle(t *testing.T) {
 		for i := 0; i < 2; i++ { // a retried activity gets the same answer
 			require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
 				var err error
-				out, err = tx.RegistrationRequestHandle(ctx, id, sim.DefaultInvitationWindow, b.now)
+				out, err = tx.RegistrationRequestHandle(ctx, id, sim.DefaultInvitationWindow, time.Minute, b.now)
 				return err
 			}))
 		}
@@ -141,7 +141,7 @@ func TestRegistrationRequestHandle(t *testing.T) {
 	require.Equal(t, 3, b.count(t, "SELECT count(*) FROM registration_requests"))
 
 	err := b.in(t, b.op, func(tx *db.Tx) error {
-		_, err := tx.RegistrationRequestHandle(ctx, created.InvitationID, time.Hour, b.now)
+		_, err := tx.RegistrationRequestHandle(ctx, created.InvitationID, time.Hour, time.Minute, b.now)
 		return err
 	})
 	require.Equal(t, sim.EFORBIDDEN, sim.ErrorCode(err), "engine only")

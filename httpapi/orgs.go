@@ -512,3 +512,38 @@ func (s *server) ListLoginEvents(ctx context.Context, req api.ListLoginEventsReq
 }
 
 func lowerName(s string) string { return strings.ToLower(s) }
+
+const resetAccepted = "If this address has an account, a link to reset its password is on its way to it."
+
+// RequestPasswordReset records a request for a reset link and answers at
+// once, the same way for every address: the PasswordReset workflow
+// decides afterwards whether to send one.
+func (s *server) RequestPasswordReset(ctx context.Context, req api.RequestPasswordResetRequestObject) (api.RequestPasswordResetResponseObject, error) {
+	if err := s.resetRequests.allow(clientFrom(ctx).IP, s.cfg.Now()); err != nil {
+		return nil, err
+	}
+	if err := s.inTx(ctx, func(tx *db.Tx) error { return tx.ResetRequestCreate(ctx, req.Body.Email, s.cfg.Now()) }); err != nil {
+		return nil, err
+	}
+	return api.RequestPasswordReset202JSONResponse{Message: resetAccepted}, nil
+}
+
+// CompletePasswordReset sets a new password with a reset link.
+func (s *server) CompletePasswordReset(ctx context.Context, req api.CompletePasswordResetRequestObject) (api.CompletePasswordResetResponseObject, error) {
+	if err := s.registrationAttempts.allow(clientFrom(ctx).IP, s.cfg.Now()); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Store.ResetPassword(ctx, req.Body.Token, req.Body.Password, clientFrom(ctx).IP, s.cfg.Now()); err != nil {
+		return nil, err
+	}
+	return api.CompletePasswordReset204Response{}, nil
+}
+
+// ChangePassword changes the signed-in user's password.
+func (s *server) ChangePassword(ctx context.Context, req api.ChangePasswordRequestObject) (api.ChangePasswordResponseObject, error) {
+	sess, _ := ctx.Value(sessionKey).(sim.Session)
+	if err := s.cfg.Store.ChangePassword(ctx, actor(ctx), sess.ID, req.Body.CurrentPassword, req.Body.NewPassword, s.cfg.Now()); err != nil {
+		return nil, err
+	}
+	return api.ChangePassword204Response{}, nil
+}

@@ -74,6 +74,7 @@ type server struct {
 	log                  *slog.Logger
 	registrationRequests *perNetwork
 	registrationAttempts *perNetwork
+	resetRequests        *perNetwork
 }
 
 // NewHandler returns the API as an http.Handler: /healthz, /readyz,
@@ -116,6 +117,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		cfg: cfg, log: cfg.Logger,
 		registrationRequests: newPerNetwork(cfg.RegistrationRequestsPerHour, "too many registration requests from your network"),
 		registrationAttempts: newPerNetwork(cfg.RegistrationAttemptsPerHour, "too many registration attempts from your network"),
+		resetRequests:        newPerNetwork(cfg.RegistrationRequestsPerHour, "too many password reset requests from your network"),
 	}
 
 	r := chi.NewRouter()
@@ -171,6 +173,7 @@ func bodyLimit(max int64) func(*http.Request) int64 {
 var public = map[string]bool{
 	"GetHealthz": true, "GetReadyz": true, "Login": true, "RequestRegistration": true,
 	"GetConsentText": true, "Register": true, "ListPledgedOrganisations": true, "AcceptAccountInvitation": true,
+	"RequestPasswordReset": true, "CompletePasswordReset": true,
 }
 
 // authenticate resolves the bearer token of every non-public operation to

@@ -29,6 +29,7 @@ const (
 
 	WorkflowOrgOnboarding       = "OrgOnboarding"
 	WorkflowAccountInvitation   = "AccountInvitation"
+	WorkflowPasswordReset       = "PasswordReset"
 
 	// SignalInvitationRegistered tells an Invitation that its invitee registered.
 	SignalInvitationRegistered = "registered"
@@ -48,6 +49,24 @@ func OrgOnboardingWorkflowID(orgID, invitationID string) string {
 func AccountInvitationWorkflowID(invitationID string) string {
 	return "account-invitation/" + invitationID
 }
+
+// PasswordResetWorkflowID is the workflow ID that handles one request for
+// a password reset link.
+func PasswordResetWorkflowID(requestID string) string { return "password-reset/" + requestID }
+
+// PasswordResetArgs starts a PasswordReset workflow.
+type PasswordResetArgs struct {
+	RequestID string
+}
+
+// StartPasswordReset is the intent to handle a request for a password
+// reset link.
+func StartPasswordReset(requestID string) Intent {
+	return Intent{WorkflowID: PasswordResetWorkflowID(requestID), Workflow: WorkflowPasswordReset, Args: PasswordResetArgs{RequestID: requestID}}
+}
+
+// PasswordResetWindow is how long a password reset link works.
+const PasswordResetWindow = time.Hour
 
 // AccountInvitationArgs starts an OrgOnboarding or an AccountInvitation.
 type AccountInvitationArgs struct {

@@ -35,7 +35,10 @@ var activityRef *activities.Activities
 
 // Change IDs for workflow.GetVersion: each names a change to a workflow's
 // commands, so that histories recorded before it still replay.
-const changeSearchAttributes = "search-attributes"
+const (
+	changeSearchAttributes       = "search-attributes"
+	changeAlreadyRegisteredEmail = "already-registered-email"
+)
 
 // Invitation sends a registration link and waits for the invitee to
 // register or for the window to pass. When it passes, the invitee's details

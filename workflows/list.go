@@ -29,6 +29,7 @@ var All = []Definition{
 	{Name: sim.WorkflowRegistrationRequest, Func: RegistrationRequest},
 	{Name: sim.WorkflowOrgOnboarding, Func: OrgOnboarding},
 	{Name: sim.WorkflowAccountInvitation, Func: AccountInvitation},
+	{Name: sim.WorkflowPasswordReset, Func: PasswordReset},
 }
 
 // RegisterWorkflows registers every workflow in All on r under its name.

@@ -113,7 +113,18 @@ func TestRecordHistories(t *testing.T) {
 	save(request("pending@example.org"), "registration-request-pending.json")
 	var member string
 	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT email FROM users WHERE role = 'candidate'").Scan(&member))
-	save(request(member), "registration-request-registered.json")
+	// Since already-registered-email: the owner is told, with a reset link.
+	save(request(member), "registration-request-registered-v1.json")
+
+	// PasswordReset: an account's address is sent a link; an unknown one nothing.
+	reset := func(email string) string {
+		require.NoError(t, store.InTx(ctx, sim.Anonymous, func(tx *db.Tx) error { return tx.ResetRequestCreate(ctx, email, time.Now()) }))
+		var id string
+		require.NoError(t, d.Admin.QueryRow(ctx, "SELECT id::text FROM reset_requests WHERE email = $1", email).Scan(&id))
+		return sim.PasswordResetWorkflowID(id)
+	}
+	save(reset(member), "password-reset-sent.json")
+	save(reset("unknown@example.org"), "password-reset-unknown.json")
 
 	// OrgOnboarding, completed: the agreement starts it, the initial
 	// administrator sets up the account from the emailed link.

@@ -21,7 +21,8 @@ type RegistrationRequestResult = activities.RegistrationRequestResult
 // gets a self-invitation (its own Invitation workflow, started through the
 // outbox, sends the link); an address with an unused invitation is sent a
 // further link (at most one per resend gap; earlier links keep working);
-// a registered address gets nothing.
+// a registered address is sent a "you already have an account" email with
+// a password reset link (at most one per resend gap).
 func RegistrationRequest(ctx workflow.Context, in RegistrationRequestInput) (RegistrationRequestResult, error) {
 	handleCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
@@ -30,6 +31,12 @@ func RegistrationRequest(ctx workflow.Context, in RegistrationRequestInput) (Reg
 	var res RegistrationRequestResult
 	if err := workflow.ExecuteActivity(handleCtx, activityRef.HandleRegistrationRequest, activities.RegistrationRequestRef{RequestID: in.RequestID}).Get(ctx, &res); err != nil {
 		return RegistrationRequestResult{}, err
+	}
+	if res.Outcome == "registered" && res.ResetID != "" &&
+		workflow.GetVersion(ctx, changeAlreadyRegisteredEmail, workflow.DefaultVersion, 1) >= 1 {
+		if err := workflow.ExecuteActivity(resendOptions(ctx), activityRef.SendPasswordReset, activities.PasswordResetRef{ResetID: res.ResetID}).Get(ctx, nil); err != nil {
+			return res, err
+		}
 	}
 	if res.Outcome == "pending" && res.InvitationID != "" {
 		if err := workflow.ExecuteActivity(resendOptions(ctx), activityRef.ResendInvitation, activities.InvitationRef{InvitationID: res.InvitationID}).Get(ctx, nil); err != nil {

@@ -452,7 +452,80 @@ GRANT SELECT, INSERT ON conduct_texts TO muster_app;
 GRANT SELECT, INSERT ON audit_events TO muster_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM muster_app;
 
+-- Account recovery. A request for a password reset is answered at once, the
+-- same for every address, and the PasswordReset workflow decides (as the
+-- RegistrationRequest workflow does): the address is wiped once handled.
+CREATE TABLE reset_requests (
+    id           uuid PRIMARY KEY,
+    email        text,
+    requested_at timestamptz NOT NULL,
+    handled_at   timestamptz,
+    outcome      text CHECK (outcome IN ('sent', 'unknown', 'throttled')),
+    reset_id     uuid,
+    CHECK ((handled_at IS NULL) = (email IS NOT NULL)),
+    CHECK ((handled_at IS NULL) = (outcome IS NULL))
+);
+COMMENT ON TABLE reset_requests IS 'Requests for a password reset link; the address is wiped when the request is handled.';
+COMMENT ON COLUMN reset_requests.id IS 'class=operational; category=request';
+COMMENT ON COLUMN reset_requests.email IS 'class=contact; category=request';
+COMMENT ON COLUMN reset_requests.requested_at IS 'class=operational; category=request';
+COMMENT ON COLUMN reset_requests.handled_at IS 'class=operational; category=request';
+COMMENT ON COLUMN reset_requests.outcome IS 'class=operational; category=request';
+COMMENT ON COLUMN reset_requests.reset_id IS 'class=operational; category=request';
+
+-- A single-use link to set a new password: an hour from its creation,
+-- stored as the SHA-256 of its token once issued. Also what the "you
+-- already have an account" email carries.
+CREATE TABLE password_resets (
+    id            uuid PRIMARY KEY,
+    user_id       uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    role          text NOT NULL,
+    org_id        uuid,
+    purpose       text NOT NULL CHECK (purpose IN ('reset', 'already_registered')),
+    token_hash    bytea UNIQUE,
+    created_at    timestamptz NOT NULL,
+    expires_at    timestamptz NOT NULL,
+    sent_at       timestamptz,
+    used_at       timestamptz
+);
+CREATE INDEX password_resets_user_idx ON password_resets (user_id, created_at);
+COMMENT ON TABLE password_resets IS 'Single-use password reset links (one hour), stored only as the SHA-256 of their token.';
+COMMENT ON COLUMN password_resets.id IS 'class=operational; category=session';
+COMMENT ON COLUMN password_resets.user_id IS 'class=operational; category=session';
+COMMENT ON COLUMN password_resets.role IS 'class=operational; category=session';
+COMMENT ON COLUMN password_resets.org_id IS 'class=operational; category=session';
+COMMENT ON COLUMN password_resets.purpose IS 'class=operational; category=session';
+COMMENT ON COLUMN password_resets.token_hash IS 'class=credential; category=session';
+COMMENT ON COLUMN password_resets.created_at IS 'class=operational; category=session';
+COMMENT ON COLUMN password_resets.expires_at IS 'class=operational; category=session';
+COMMENT ON COLUMN password_resets.sent_at IS 'class=operational; category=session';
+COMMENT ON COLUMN password_resets.used_at IS 'class=operational; category=session';
+
+ALTER TABLE reset_requests ENABLE ROW LEVEL SECURITY;
+ALTER TABLE reset_requests FORCE ROW LEVEL SECURITY;
+CREATE POLICY reset_requests_insert ON reset_requests FOR INSERT WITH CHECK (app_role() IN ('anonymous', 'system'));
+CREATE POLICY reset_requests_engine ON reset_requests USING (app_role() = 'system');
+
+-- A reset link's holder sees its reset and may use it once, unexpired; the
+-- engine does everything else.
+ALTER TABLE password_resets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE password_resets FORCE ROW LEVEL SECURITY;
+CREATE POLICY password_resets_read ON password_resets FOR SELECT USING (
+    app_role() = 'system' OR (token_hash IS NOT NULL AND token_hash = app_credential()));
+CREATE POLICY password_resets_use ON password_resets FOR UPDATE
+    USING (token_hash = app_credential() AND used_at IS NULL)
+    WITH CHECK (token_hash = app_credential());
+CREATE POLICY password_resets_engine ON password_resets USING (app_role() = 'system');
+GRANT SELECT, INSERT, UPDATE, DELETE ON reset_requests, password_resets TO muster_app;
+
+-- A registration request from a registered address is answered with the
+-- reset link of a "you already have an account" email.
+ALTER TABLE registration_requests ADD COLUMN reset_id uuid;
+COMMENT ON COLUMN registration_requests.reset_id IS 'class=operational; category=request';
+
 -- +goose Down
+ALTER TABLE registration_requests DROP COLUMN reset_id;
+DROP TABLE password_resets, reset_requests;
 DROP POLICY sessions_read ON sessions;
 DROP POLICY sessions_delete ON sessions;
 CREATE POLICY sessions_read ON sessions FOR SELECT USING (

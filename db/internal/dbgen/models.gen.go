@@ -310,6 +310,30 @@ type Organisation struct {
 	UpdatedAt time.Time
 }
 
+// Single-use password reset links (one hour), stored only as the SHA-256 of their token.
+type PasswordReset struct {
+	// class=operational; category=session
+	ID uuid.UUID
+	// class=operational; category=session
+	UserID uuid.UUID
+	// class=operational; category=session
+	Role string
+	// class=operational; category=session
+	OrgID *uuid.UUID
+	// class=operational; category=session
+	Purpose string
+	// class=credential; category=session
+	TokenHash []byte
+	// class=operational; category=session
+	CreatedAt time.Time
+	// class=operational; category=session
+	ExpiresAt time.Time
+	// class=operational; category=session
+	SentAt *time.Time
+	// class=operational; category=session
+	UsedAt *time.Time
+}
+
 type PledgedOrganisation struct {
 	ID     uuid.UUID
 	Name   string
@@ -331,6 +355,24 @@ type RegistrationRequest struct {
 	Outcome *string
 	// class=operational; category=request
 	InvitationID *uuid.UUID
+	// class=operational; category=request
+	ResetID *uuid.UUID
+}
+
+// Requests for a password reset link; the address is wiped when the request is handled.
+type ResetRequest struct {
+	// class=operational; category=request
+	ID uuid.UUID
+	// class=contact; category=request
+	Email *string
+	// class=operational; category=request
+	RequestedAt time.Time
+	// class=operational; category=request
+	HandledAt *time.Time
+	// class=operational; category=request
+	Outcome *string
+	// class=operational; category=request
+	ResetID *uuid.UUID
 }
 
 // Signed-in sessions; the bearer token is stored only as its SHA-256.

@@ -28,7 +28,7 @@ func (q *Queries) RegistrationRequestCreate(ctx context.Context, db DBTX, arg Re
 }
 
 const registrationRequestGetForUpdate = `-- name: RegistrationRequestGetForUpdate :one
-SELECT id, email, requested_at, handled_at, outcome, invitation_id FROM registration_requests WHERE id = $1 FOR UPDATE
+SELECT id, email, requested_at, handled_at, outcome, invitation_id, reset_id FROM registration_requests WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) RegistrationRequestGetForUpdate(ctx context.Context, db DBTX, id uuid.UUID) (RegistrationRequest, error) {
@@ -41,20 +41,23 @@ func (q *Queries) RegistrationRequestGetForUpdate(ctx context.Context, db DBTX, 
 		&i.HandledAt,
 		&i.Outcome,
 		&i.InvitationID,
+		&i.ResetID,
 	)
 	return i, err
 }
 
 const registrationRequestSettle = `-- name: RegistrationRequestSettle :exec
 UPDATE registration_requests
-SET email = NULL, handled_at = $1::timestamptz, outcome = $2::text, invitation_id = $3
-WHERE id = $4
+SET email = NULL, handled_at = $1::timestamptz, outcome = $2::text, invitation_id = $3,
+    reset_id = $4
+WHERE id = $5
 `
 
 type RegistrationRequestSettleParams struct {
 	Now          time.Time
 	Outcome      string
 	InvitationID *uuid.UUID
+	ResetID      *uuid.UUID
 	ID           uuid.UUID
 }
 
@@ -64,6 +67,7 @@ func (q *Queries) RegistrationRequestSettle(ctx context.Context, db DBTX, arg Re
 		arg.Now,
 		arg.Outcome,
 		arg.InvitationID,
+		arg.ResetID,
 		arg.ID,
 	)
 	return err

@@ -923,6 +923,12 @@ type OutboxBacklog struct {
 	Pending              int64 `json:"pending"`
 }
 
+// PasswordChange defines model for PasswordChange.
+type PasswordChange struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
 // PledgedOrganisation defines model for PledgedOrganisation.
 type PledgedOrganisation struct {
 	Id     openapi_types.UUID      `json:"id"`
@@ -1103,6 +1109,9 @@ type AcceptCodeOfConductJSONRequestBody = ConductAcceptance
 // CreateInvitationJSONRequestBody defines body for CreateInvitation for application/json ContentType.
 type CreateInvitationJSONRequestBody = InvitationRequest
 
+// ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
+type ChangePasswordJSONRequestBody = PasswordChange
+
 // UpdateProfileJSONRequestBody defines body for UpdateProfile for application/json ContentType.
 type UpdateProfileJSONRequestBody = Profile
 
@@ -1123,6 +1132,12 @@ type ReissueOnboardingJSONRequestBody = OnboardingReissue
 
 // UpdateOrganisationUserJSONRequestBody defines body for UpdateOrganisationUser for application/json ContentType.
 type UpdateOrganisationUserJSONRequestBody = OrganisationUserChange
+
+// RequestPasswordResetJSONRequestBody defines body for RequestPasswordReset for application/json ContentType.
+type RequestPasswordResetJSONRequestBody = RegistrationRequest
+
+// CompletePasswordResetJSONRequestBody defines body for CompletePasswordReset for application/json ContentType.
+type CompletePasswordResetJSONRequestBody = AccountSetup
 
 // RequestRegistrationJSONRequestBody defines body for RequestRegistration for application/json ContentType.
 type RequestRegistrationJSONRequestBody = RegistrationRequest
@@ -1177,6 +1192,9 @@ type ServerInterface interface {
 	// GetMe The signed-in user, and their candidate record
 	// (GET /v1/me)
 	GetMe(w http.ResponseWriter, r *http.Request)
+	// ChangePassword Change your password, giving the current one
+	// (PUT /v1/me/password)
+	ChangePassword(w http.ResponseWriter, r *http.Request)
 	// UpdateProfile Replace the signed-in candidate's profile
 	// (PUT /v1/me/profile)
 	UpdateProfile(w http.ResponseWriter, r *http.Request)
@@ -1210,6 +1228,12 @@ type ServerInterface interface {
 	// UpdateOrganisationUser Promote, demote, disable or re-enable a user (the organisation's admin)
 	// (PUT /v1/organisations/{orgId}/users/{userId})
 	UpdateOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId, userId UserId)
+	// RequestPasswordReset Ask for a password reset link
+	// (POST /v1/password-resets)
+	RequestPasswordReset(w http.ResponseWriter, r *http.Request)
+	// CompletePasswordReset Set a new password with the link from a reset email
+	// (POST /v1/password-resets/completion)
+	CompletePasswordReset(w http.ResponseWriter, r *http.Request)
 	// ListPledgedOrganisations The active pledged organisations a candidate may choose from
 	// (GET /v1/pledged-organisations)
 	ListPledgedOrganisations(w http.ResponseWriter, r *http.Request)
@@ -1315,6 +1339,12 @@ func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ChangePassword Change your password, giving the current one
+// (PUT /v1/me/password)
+func (_ Unimplemented) ChangePassword(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // UpdateProfile Replace the signed-in candidate's profile
 // (PUT /v1/me/profile)
 func (_ Unimplemented) UpdateProfile(w http.ResponseWriter, r *http.Request) {
@@ -1378,6 +1408,18 @@ func (_ Unimplemented) ListOrganisationUsers(w http.ResponseWriter, r *http.Requ
 // UpdateOrganisationUser Promote, demote, disable or re-enable a user (the organisation's admin)
 // (PUT /v1/organisations/{orgId}/users/{userId})
 func (_ Unimplemented) UpdateOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId, userId UserId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RequestPasswordReset Ask for a password reset link
+// (POST /v1/password-resets)
+func (_ Unimplemented) RequestPasswordReset(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CompletePasswordReset Set a new password with the link from a reset email
+// (POST /v1/password-resets/completion)
+func (_ Unimplemented) CompletePasswordReset(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1809,6 +1851,20 @@ func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request)
 	handler.ServeHTTP(w, r)
 }
 
+// ChangePassword operation middleware
+func (siw *ServerInterfaceWrapper) ChangePassword(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ChangePassword(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // UpdateProfile operation middleware
 func (siw *ServerInterfaceWrapper) UpdateProfile(w http.ResponseWriter, r *http.Request) {
 
@@ -2113,6 +2169,34 @@ func (siw *ServerInterfaceWrapper) UpdateOrganisationUser(w http.ResponseWriter,
 	handler.ServeHTTP(w, r)
 }
 
+// RequestPasswordReset operation middleware
+func (siw *ServerInterfaceWrapper) RequestPasswordReset(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RequestPasswordReset(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CompletePasswordReset operation middleware
+func (siw *ServerInterfaceWrapper) CompletePasswordReset(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CompletePasswordReset(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListPledgedOrganisations operation middleware
 func (siw *ServerInterfaceWrapper) ListPledgedOrganisations(w http.ResponseWriter, r *http.Request) {
 
@@ -2385,6 +2469,15 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/login-events", wrapper.ListLoginEvents)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/password-resets", wrapper.RequestPasswordReset)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/password-resets/completion", wrapper.CompletePasswordReset)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/me/password", wrapper.ChangePassword)
 	})
 
 	return r
@@ -3177,6 +3270,56 @@ func (response GetMedefaultJSONResponse) VisitGetMeResponse(w http.ResponseWrite
 	return err
 }
 
+type ChangePasswordRequestObject struct {
+	Body *ChangePasswordJSONRequestBody
+}
+
+type ChangePasswordResponseObject interface {
+	VisitChangePasswordResponse(w http.ResponseWriter) error
+}
+
+type ChangePassword204Response struct {
+}
+
+func (response ChangePassword204Response) VisitChangePasswordResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ChangePassword4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ChangePassword4XXJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangePassworddefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ChangePassworddefaultJSONResponse) VisitChangePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateProfileRequestObject struct {
 	Body *UpdateProfileJSONRequestBody
 }
@@ -3799,6 +3942,112 @@ func (response UpdateOrganisationUserdefaultJSONResponse) VisitUpdateOrganisatio
 	return err
 }
 
+type RequestPasswordResetRequestObject struct {
+	Body *RequestPasswordResetJSONRequestBody
+}
+
+type RequestPasswordResetResponseObject interface {
+	VisitRequestPasswordResetResponse(w http.ResponseWriter) error
+}
+
+type RequestPasswordReset202JSONResponse Accepted
+
+func (response RequestPasswordReset202JSONResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestPasswordReset4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RequestPasswordReset4XXJSONResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestPasswordResetdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RequestPasswordResetdefaultJSONResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePasswordResetRequestObject struct {
+	Body *CompletePasswordResetJSONRequestBody
+}
+
+type CompletePasswordResetResponseObject interface {
+	VisitCompletePasswordResetResponse(w http.ResponseWriter) error
+}
+
+type CompletePasswordReset204Response struct {
+}
+
+func (response CompletePasswordReset204Response) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type CompletePasswordReset4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CompletePasswordReset4XXJSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePasswordResetdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CompletePasswordResetdefaultJSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListPledgedOrganisationsRequestObject struct {
 }
 
@@ -4115,6 +4364,9 @@ type StrictServerInterface interface {
 	// GetMe The signed-in user, and their candidate record
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// ChangePassword Change your password, giving the current one
+	// (PUT /v1/me/password)
+	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
 	// UpdateProfile Replace the signed-in candidate's profile
 	// (PUT /v1/me/profile)
 	UpdateProfile(ctx context.Context, request UpdateProfileRequestObject) (UpdateProfileResponseObject, error)
@@ -4148,6 +4400,12 @@ type StrictServerInterface interface {
 	// UpdateOrganisationUser Promote, demote, disable or re-enable a user (the organisation's admin)
 	// (PUT /v1/organisations/{orgId}/users/{userId})
 	UpdateOrganisationUser(ctx context.Context, request UpdateOrganisationUserRequestObject) (UpdateOrganisationUserResponseObject, error)
+	// RequestPasswordReset Ask for a password reset link
+	// (POST /v1/password-resets)
+	RequestPasswordReset(ctx context.Context, request RequestPasswordResetRequestObject) (RequestPasswordResetResponseObject, error)
+	// CompletePasswordReset Set a new password with the link from a reset email
+	// (POST /v1/password-resets/completion)
+	CompletePasswordReset(ctx context.Context, request CompletePasswordResetRequestObject) (CompletePasswordResetResponseObject, error)
 	// ListPledgedOrganisations The active pledged organisations a candidate may choose from
 	// (GET /v1/pledged-organisations)
 	ListPledgedOrganisations(ctx context.Context, request ListPledgedOrganisationsRequestObject) (ListPledgedOrganisationsResponseObject, error)
@@ -4574,6 +4832,37 @@ func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// ChangePassword operation middleware
+func (sh *strictHandler) ChangePassword(w http.ResponseWriter, r *http.Request) {
+	var request ChangePasswordRequestObject
+
+	var body ChangePasswordJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ChangePassword(ctx, request.(ChangePasswordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ChangePassword")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ChangePasswordResponseObject); ok {
+		if err := validResponse.VisitChangePasswordResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // UpdateProfile operation middleware
 func (sh *strictHandler) UpdateProfile(w http.ResponseWriter, r *http.Request) {
 	var request UpdateProfileRequestObject
@@ -4906,6 +5195,68 @@ func (sh *strictHandler) UpdateOrganisationUser(w http.ResponseWriter, r *http.R
 	}
 }
 
+// RequestPasswordReset operation middleware
+func (sh *strictHandler) RequestPasswordReset(w http.ResponseWriter, r *http.Request) {
+	var request RequestPasswordResetRequestObject
+
+	var body RequestPasswordResetJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RequestPasswordReset(ctx, request.(RequestPasswordResetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RequestPasswordReset")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RequestPasswordResetResponseObject); ok {
+		if err := validResponse.VisitRequestPasswordResetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CompletePasswordReset operation middleware
+func (sh *strictHandler) CompletePasswordReset(w http.ResponseWriter, r *http.Request) {
+	var request CompletePasswordResetRequestObject
+
+	var body CompletePasswordResetJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CompletePasswordReset(ctx, request.(CompletePasswordResetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CompletePasswordReset")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CompletePasswordResetResponseObject); ok {
+		if err := validResponse.VisitCompletePasswordResetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListPledgedOrganisations operation middleware
 func (sh *strictHandler) ListPledgedOrganisations(w http.ResponseWriter, r *http.Request) {
 	var request ListPledgedOrganisationsRequestObject
@@ -5052,159 +5403,165 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H0Jcxu58e9XQc17VZbqP6SGl8569aLYu2tvfMXWZrNrbVHgTA8JawhwAYxoxuXv/goNzEUOySEl20pe",
-	"Uqlai3M1Go1Gnz989kIxnQkOXCvv/LM3o5JOQYPEv35kiQb5Ro7NHxGoULKZZoJ7594bniwI3JnnCB2J",
-	"VPtESDJakFSBVETEPtETpoiQY8qZouaxtud78IlOZwl4595g1ImDsAetU9qNWn04iVtno+Ow1Yn69AS6",
-	"8Vl4Gni+x8zX/kxBLjzf43RqHhVyPGSR53sqnMCUGupiIadUe+demuIVvZiZO5WWjI+9L198N5hfFMg1",
-	"o0F6DflPVDayA6oIDbWQh1XaT8I+dOlZpzWIeqNWPz6FFu2Ex60zCEbd6CTu005vDe3mA7sT/5JNmV6l",
-	"+y0dA1HsX+CTDtGCDIKAHEQQ0zTRpBMEVbI7QVBPU4JvL1M0pZ/YNJ165wPzzJRx+1cnp41xDWOQSNwb",
-	"OX4RrRJ3NYHK9D9R5MWzNrnkQk9ALl+iXM2N5PSDvk/gEw11siCG/WTKlGJ8TASH/SVoRvWkIkAvDKMl",
-	"/JkyCZF3rmUKu03Je8ZD2LIwtFkUNNYgrXRpNl0aQzfoHrc6nVbQuQqCc/z/72skR+EHa4mMqIaWeXkt",
-	"pb9wzZLNlI4gFhI2E9ltQmSK39qHSAXSStF+y6w6wal92/1m+B8gFbLq8zIvIkVbd536T9+5pzZ9e0o/",
-	"vQQ+1hOzwHB9ZX92Vgn5Yt6kZoIrQK38g5QCdVgouAaOaoHOZgkLcS0dfVQVmvEZs1wlpygFKp1OqVyY",
-	"BRQEPknEeAwRmTM9IXoCxFANSpMXzzzfu6NJikIOxUejbP3jC31vCkrRcflHgnefE6bJhBrhAu4+c0G0",
-	"XBA6poyThGpUIF8MG+9owqIqdf1u1ydzSBJipgoiMkq1fVRpQolME9hMoX2n78UMksjMkxQxS6BtBHEo",
-	"4uGISZy4YgALkZJpqjQZAemcmsUr7szaFUTCmCmzjnM+zaQYSzqdgh3ClCaWzKVBGBaX2RpSzgV+QAKN",
-	"Ng2geGNpCFSpuZBRhWq8SK7zi9ceYYrk0ofk6YkUWicr5HXPfKKFIFPKF0RCCFwTqjVMZ1ptIq54X5mS",
-	"0psMuyQKZDZ0RWIppmQhUkk46LmQt5a2lNNUT4Rk/1rlXscnXBAFyqwp1KacwKeZGZjZEDaRWHltmUrF",
-	"xpwwTmImlT4nCnhELt2tSPE5+StQCZJcp0HQC7W4BY7/xLn+Ul7J/1tC7J17/+uosKOO7FV1ZBcqPrC6",
-	"M2byEFOW4LqYABmJaEEUXSgynyzaxNymNNWpIrFIEjFXeJcZ3jnpBwHJJcQn/aBDygMmByiolPz6668t",
-	"Mzjg2igIIBOgEchD80jPrKwRiyLg5s8+4UIPY5FyfOGATEFPRDQ0v1Lz/eK1nFyaH8ovOyOh4HHCQu2T",
-	"ficgY8HB/Ktn5GuYUDk2f3a7xC1M88cZyeUoJ/gdaLloXeKmmb/eGDaZdml7xRSgcrsMQ5hpKzszKWYg",
-	"NbNqL5/zzzXqvVDPH/Ib/8jVrxh9hFB7X3zzepFy/VQCrf2Is0a3bym+J0ViRZUba+oDPkqjKTO7hfm3",
-	"2bZKNBQPZlZjo32rPLDC3MyNZiRiw0Bf8DumqXY7X3WsdumpIdVNt3bfa8ibr8/GJdbUcMUvD3ADi96D",
-	"Tme470YRM5yiydsSn2KaKPCXWJer7ur+3wm6/S0WgO+hBlp5cKvlUB2vfYlfEFI7wLEEmDqrojqASISp",
-	"uTJUE9odHK8alM/hE3n//LLVHRwTEaOuUloYTZ096hMWG7VN5lS5a+26Cc4/Za98/iZCBaGQEUQ7ybbZ",
-	"SqgWcjG01t/nTbdkYlt7C0SbXwHR0C7ICmF1NN0VZusuC6CwW8vkrAxxZUBl8qpc3Chf79yNq3JGyyK4",
-	"aX8tZNXMNB8JKiPGx0OWKzA390tOswRlzJz5BLj1ePIvmu1WaohQdpcc1OIDRmR308LFkLbwBG2CHRVL",
-	"vlhGVMFxv94Rt3OUL0TCtIIk9ol9pgXcWBUROaCaTIXSZEBesb+SCPDnw4tsIeMezbTK1rlhRUknnQT4",
-	"vyYrOtPdZc9lFsXGp5rSMRzN+Dj/98cZjGu3RcaZZjRxyn+LuDwVXFPL8dVlu5NirVvUe7ygtOS3Rk7M",
-	"jYQq41LR2QyoNAJpVayd2VzELnIPxsxTmEpp5hufd2GVpUnrNid3dw1UHdglcZey/aFYebjiZiANVwlF",
-	"i06RAwVAju46R/l9LfcCdbg0isGOu+FDqLuNi7kUPVjSbyVz1T0+EiIBys3zNNp1D5KgzaB2eqbxHlGw",
-	"KSfML0bQhAH7KbUSgQ8wyU3oVKszdVe6wjRMVeMdKZv8L/mHqZR0sY5AtZlCtWGT3IO4rVSVXl5LVxox",
-	"/cNdrZFIQ10vV0ZqtJBNrTF78w7mm31grYk1oWrSyGKdSbhjIlVEivkTRcxzhPLIGgpSzGvtVTar/ahl",
-	"WdMRuLvXmrwiRGW+20LfgYMK/qzcx7g+7nu1Ef+ysJjHqsRVJsPPRKI6wDJzkH9uijbLW81CgLvdFkEh",
-	"uyurwPc4fNJDjNfX5VqUMjvwDV6/IbGQKDDmGTKjY7ggdISGpduYE6rshYq92JCrblhr2fEPkCx2dtMq",
-	"U0bS+HpOUGqMQfgzE3eMgRm5JtRYxCy0wc1wQhknIwn0VjUi39hiaF3VbmoSqFqjFaSYq1Uq34m5IuEE",
-	"wlvrIe7KPkeMe30dF59SHjE0YFa4FwquGrgfT91tzb1RdEx2XMAuaL2NmLfuNuSDDVXv6spipLFsmjty",
-	"vfIrPd8zPkAk6RxjCQkN8UfKBV9MmaoYBZv8Tve5YoAV9tTOmIjgTfxU8CgN9XqzqlbqfzW+3kKkJLvL",
-	"6nO3/eYrF7NXeF8kKmK3kXMjES1qZXuWjhKmJl/fNkMKlr5Xz8IkATpOoRrj28Eugym1ucSyAzGoRrB6",
-	"NYPa0896mEifs+Qt7RsCoE62bDyZuvTufkbrqtLNPB8jXRJohFaFFcfCZUPd61w2l+/+Subv00LJVQcx",
-	"ZnfA16nxPUJk2uypjWW6crfviNkeVnKjeQYhU7sL9YYhL1O/fl7dhuo2DzIXGCuyNiVIJbgNek7EnJOD",
-	"n364Qr/W3d0ynzlsb40j1XJnAz+u4FPNDG/QV3ImVL31uYdWyl7n9NMaOjOr4bEqoU26pG5IeXp+lwHt",
-	"8YzNclZ2a5fvLieOl5Kgeb7P87082ef5Xpa6M0Jl06rlBG+ewMM06nJOEHduVw1QF6RzuesamWqcnsOx",
-	"+huydMvWM/KzbnaeA030pMbmM7amWj8FNdSvvFukeiQ+bbPU3uBdf6XhbSKWDK+qchG3FySCsaQRRDZY",
-	"/VYoPZZQFEuNUk2uYDoTkiYkEqAIF5oc5Al3KoEozZKksHusLwtMGg11G2NWeU6ZJsx6LXYQhxck5fSO",
-	"soSOElj6ev4hSwbWCmX7863nexnRVvyyl2zfph0j6qbtu+Qk68zWLfnBgs79wl5rNdvKCOaMR2I+VBAK",
-	"HtVIz3MxJ4lwG5C1rAGrcUrFLL6ZdPcG31ZnYBlhrzPoHQdBQA56xwMS0YU6bJNntqwQX2DeGcEsEYsp",
-	"cP1EEUsNOegF2e1ocTPjACsFyi+T8USRCDRliRXQCBLQa9y8vA4xI2lrMWJFDaxV0i/FmPE1Iaymztzs",
-	"AaM0qQ7FtKLOVRqGoIyDFFOWpLKqk9fWCNCxG9PDlRDYNKGj0MVqSt+qDnkzs+8fvylN3Lr4TZhKJTYF",
-	"cOwNSxGcA5FEIA+3R3I2M2tD3AZJ/9pqYWOVwRbSnXu0sT7gVV28pBxK2RgxyW908rjtAazWritpqaXt",
-	"TZ6hfQdMqXRX922/bOJK5Kn8kloyS5m9+gD6HdQ7I6EtQfoa1Tdm7p3xsjUXOZYinRH3BJZ0KNDtDW81",
-	"LguL2bqU19q6hyLlvkrXDyqkieEGmQLlyu0vyHuCvLf1h0I+UaQoCMhrB1NujReILoiEFooLYbpsyxgT",
-	"19UDZMEphklpIw24ZZmbMzJqVfIsgWjcPG9q9uU1YdLltLmWqTK6d4L27BD55AzxsUQhCamE/Hcsua/f",
-	"NWbRjjJVtz04r8iF9t04/EyYawShMrkVya6QtG39PLN2xI4LvVhjS+lpThi3F5dl3ra1oD2dqhnwyJnS",
-	"xnC2xnBiTKrIWEe5PlSlRVEj742S/pVmCKYViaimLTWhZjJK+XOMII0N5VaKd0zwVyW1Jni6XBFD3BOZ",
-	"OZiXQ+ebJ4uzAnAu9Eo0dbP8F2tQ6skQqNJDyqPhQshbNWFoDNlLc8BlMGVRQo0d7Ht4s4iHwMfmJ8/3",
-	"EsEjm+kXqXtb/od7XoVCu7vnNAGVvR8kHzIJ7pK4A6mAqtqF9JVWaH34Yc1C27Zc3jpvu7oc7mE17Wot",
-	"YdQ2J6e52VfZM7elr6uf2MaTrCNsqaiKKeO0rtmxcnts3+12/Zb3KKpglwLmOTOa8PLphPLxrqZXmd1V",
-	"+XuGV4yuAx5hY55cFP0ANuZqRorNVjyEepX7MLxy3NmJHTUuT5r9vLPoW3t4i/jb19fSVgk9rep5FxCy",
-	"VZAK9zesfkoUCcV0yrR2XThmv1uANq47uzNGlNkFskBU21ueXePB1hpxb8z8CQU+mYi57RyZ0DtwTRFE",
-	"m32HTUERIclUSMA2iUUprKUlg8hHmpSYguBA1ESkSUQSIW4bZq6N56f00OzqjI/LIZUGD7un9qmcyB71",
-	"cwatpaVuNt/aDXizO3FfffTtTdLG5mVDnqjajo099qA6ft9/K3pb5Pd3Cv5zDnmpVR4zAnnHQhgmQO9A",
-	"Yk23BkltAg0v4gSFNAI9jIUMQQ1plCZ6eCeSlGvAh9RMpAqGQg5nVGqOv41AmndGw5hOWbIYTmE6wgv2",
-	"8XDCknxOl+6ps5WqHXgrauG33377rfXqVevZM9sE5fJnq515Puooo42wT68TBI3sTCx6WVN7+4YDSRiH",
-	"C8IFCQXXUiQ+epCKjRJjA5OIScv7Vmj2OrM3hRMqaahBqiXbu1NbDT0BKqMh9s2X58+sD5BDLSlXKAnZ",
-	"DKgJRt2onJopsBOXcuzZrvxmyGAa23EnalgWPjR4Q0aT4RQiRo2dCyPFkD8YszK/CBmZWZkay3ij0/hR",
-	"jIYzCTFI4CHURJ9/lABEwyd9gcx0lUTEZYywp29vlnbrK8yN2fk953Q2ERzq7Jcx08onakZDsHvq/5AW",
-	"OSCHRPCVWuxe9z/NLVK3LEmqSnYrK6f00wt7cy/YomBLS7ksAssqxi9rzJLfVF6Iddr5XVH4tD7suVdU",
-	"vfL0+k/LfYp0ditgy4smdgwf71ObVtvI1j3duXWtXDaWjXYbE79u6L1x6um99V0eJo+Z87OqdFz7Ml5t",
-	"k/dYc2KcI9fHQ5gmisZg1U9tpmivyHw2TaWR+OvD9fWO97dwrTcH3oxXSTnJXUQ0NpyP2KD1q8bZdG0t",
-	"ztdc8Tv9UgalmT2cNauuETIs5g5TYwq8N/Plyn5QKC5Ta3HhRKKXjD8X45hoPctQGWJRzy49YZw8v7p6",
-	"Sy7fvjD8epXafDJWQGWDIVPBmRYYqFQLpWFK9IRq4lSxuubm9kvEdvgRDRh0M41hs7CdZh/FSGWFCa+f",
-	"v29f82teaWbHu27evnlvy6lcXEDdWN8VbK0DkaBTydFLvQVOqLrmNw0b/m/axC1YRczrLJhLLyBTxlMN",
-	"irDIGhCd7jWfiFQivTRJyEEoeMzGqaSjBA6RdCwNMlbQnC6U9XSxg2tCZ0BuPl/bupVr75x8vsaal2vP",
-	"J9dZ2Yv9A6tprr3/++XLjX/N5xOQQG7wxxvCbBrk5/dvXpMZ1ZMsPsL4LNWEamKBgQ5UGk4sF2ohMW4O",
-	"2wgvcJMXEt2Ukiz1QBbn1/iX+bSPrrqZao69vkgOojT4ZLQwPEMpME68eeSXqx9bpz6h5PUvL695bnSZ",
-	"X25hgSFtTvSchWCsfZLyW47qTJIpU0ZmI4LDNw/gV4hItWIRWPFCbCNF5pJpDdwKE1N5I2QbIQluXPFU",
-	"Nk4b1S9hj1zzUapzKxaxR8hBLCRxICuGMtfJiGXEkfFGThETi9reOyOp17y5zYlzMMgrfUIq5cJ85QaB",
-	"F26uucVGaCOKwk1eGZDP1BpMj3Nb7IMB3NT4Z0TE19yFGbKldlPCYLgh2YdeC7Psx4YzSC9EZLQwzHAC",
-	"YWb1mseUJap9bRRcwkLgtpzQYeOY3VYy0FRiul4zjZg6VnsYXVLqQz73gnanHaDmngGnM+ade7120O6h",
-	"IaAnqNSObLThX1jGCbhzWnXLBH8ReefeT6Cfu1uWcHS6QdAcRQdVpivU8sSt1xgExBWcrUEBmUkRglKG",
-	"p+msbd7a/+c/170ypz5DFjFvxCXd+InSzuCdf/jDL2GtvDQLDZTCm47Mml5s5Oo7e8d9mVoU3s1cfZll",
-	"sO9pF09EKBcJNJxgGVml0C6PLAbrw3j9bilK1ysV3BWFag8wm8gOcuDwWsQtLnD3/sM9ZnYQ9B6AkWXG",
-	"VTjqRDjjRLlO7wGY8Vpo3BUW5GBd1eDhhe3vURngDUWd6ya0/cDCbWaHGekuEeRU66FvrYi8jtJVSLpK",
-	"SDLKKjXNsrjrHFELAdIqigrUEa10DBj+ry4Z21WwirFizTtQ+q+uLLv5lBfemkdtsZ/5ZTaRVIHZ+6fM",
-	"lvJaJ8H7/c/Op99O7173bl8OZu8C/evoZPq0+/H5WfRjX/10TH84Tf/WFS8C/urvzYWggojypWqtapnC",
-	"lxUF0dltkJnZ3hTuz1rfFUs7L31rhii369gzZKA1Ot4JDIFPTGl1QTL4KYel8H21/nvQJJ05f6dwgTKa",
-	"c7SzhPFbWyFKeameplgVKw36a/eOl0zp1ebr++4jxWc/lFvsLfJe0VS/DnCxsDrKAH9f/mguCysjqhGH",
-	"HzB76b7lE7tj2R7Mby4GVYfwwx9fKnKRjSJzIdZUnRxkvu0hxoPqFV8UrfTF30PpVWbqxM5U19t7nrKo",
-	"0NdQXQ3EsNu7Cs7WiOH9B1cng5eGiEcmbZdRZLy39dggdB1ASEn+1mqio8/uX1+OLFZGjm9VQjv+UD+s",
-	"4pajnKd/FJJet7wrinQ+EQoQ6lLp0oiYW1hFD6r5qVRaZosZyEE/6BWPZa1fQwf5cegaVpnGTcV4pkvN",
-	"g9WV+A4fq12MFTGvwRCyjz42uXmvxczJAuql9SJUJyhpxHSrqD9fv1mV8Af8HYWmhDr9xW949xs5xpu3",
-	"IG47gG2M+T0ctHYJlWEHrNytI7NoyQ1utGDFq8M3ltQtLBRoYivRfHJTwDXcrMB3ZAVoOVfWYF9btIfa",
-	"weZNKFnHSVBX0rF1RBa72wju/SycTFI/FCgrlfqCtiui9cpQK14PTqMOPRm1zsJ+3OqPutCix1HQGsSd",
-	"8BS6oxN61q8idpyXA9YWN8Xr0ZNR1INu7zigvah7BkD7veM4jEcn0O+HJ71B1OmchP1u1Ak7p71BvxuM",
-	"jkdnZ/1uFPXjzsj2jZx7nbNuO2h3252gggDSWGQrGCneUoK70npT7LBBZYfd1Z1AVJSOmb0yOEin+ZZc",
-	"Uh51uzEKqpFeO72PTMGi/2JGQLSkLKmarNuU6tHdEkhJrYZFJJMFsulKugb9e62TEvjJ4KTAJXHZvQyK",
-	"xGPaofvkgYkp1aFFt3MfUxmAyPngZLcJr8CzrEUAVmny2Oz+d2DelGqbmbBTb8FgsNKGTqEEG2M5jegx",
-	"NaIQighaIm6FBWLHulhiFdrj3gKAPoX3N4CZqxd1GRQcQyimaBGEgistU1vtby6Yj0Ko49RWMFawOxq6",
-	"jZ0Oeo1NRaU67DVikll0uddoaJ2v4Jkw/QhVhxEBo9ucCLjZqBjItnbXmfPuGAIrXamCdbK0JuBWZd4v",
-	"JTAXP/s0Hj2RZSyKMyd6SOpQxEP3Bdvg7pi7aknbYN6q2D6ET7uHGC3DljRyZoP9nNmN/ut/ztK7zOf+",
-	"cXnKSFaOA19eXAcr60qVlXEBNLJZExfAIQ+kh19YN6zw4rPOodfP31d0gSIvSDgRxmGe0gVRAGS6IC5F",
-	"TQ6mC9cQFdrWy6yJ3Ce2xswnH8WIlMoSfWLrvJzsZfVfWcdSfeHBYfF+3OukSMc2BOpKGKy8hkLaLIFK",
-	"ZzMhtS1Mx/6rKbTNQKiN8EaSzq2nliHDUKN4FljYfmEGWLyME6XFzKhBLJmYUIePneOyePjb0Lx3WC0t",
-	"rlsPePOumiSf/S3bUYZvY5vg8jDG941mX9UB8AgE3TFsL59Kka+MUh5nffLGhvgfJmvjKpw8Rad/cT+3",
-	"hRx7q5gOx0H/NAgaz94q+MTXCGqWy9RyUescX3WC884gOxkIHSzaic6gH7a6o5O41Q97tHUKx1GrEwej",
-	"M3oS9mCwQ2jzRTnnsCKZLyx03EWRq2AIkIylH3TxyJS4pZbQrLC9fL5MjSGdiDHjTQJVZaCFbxmoevjY",
-	"TxHLevXxcvGaBZ9evQ8Wr378+/zNlZi/eibmr34Ua0JYrpNxzXlL3ZqK4+8TxMFF0omPwzPahVZ/dBK1",
-	"+mAWSTiIW0HUHZ3BCe2E/eP64EmjYEeGK1KCEynDhHivxL9YktCjQTuo5EkbRY12yI6VJXNjFESxMW8Z",
-	"b9PVKz1CpwaXYxYP4TDfGA+xtajrrK1XcP/6mTL4Rqnw22Ha2cRTBbivUNrBVef0vN89D05+95ah7mqt",
-	"CJSNs7ALJ6NOv9WLT2mrHx13WqMBBK0T2g870Vnchd5pFc2zZMOfVfaJUgF5uaOp1Le01Cnkdc5OT1tB",
-	"v9XpetU+Hu89nS4V9J9vbahZ6WPxflCaattwaCy7ZOGiH1IkkNfHvRepnpBfQekLEqdJkh+ZV+pB8Z5S",
-	"aSPLrjHE+59+n5ycBAE5C4JOt1e0IZwvNV24jokPnpE0pVmocHbolCRYiueItzJHWeT9sYr6um6S84qf",
-	"EqRrqeR7vW2ySzDZhZEL0Wx+ZtYrqNMPv4n0ESoCexCA0VaGfX4JWq0ogbYrr6QOjkoyP0t13RkJKFIS",
-	"EFvXtyVTZEZ1ODkvSprnE5FA5htdEDGz7Qy2FFaRBGJNRKrJAUpfxUUqS/whluGGCWSuRlVF/YJIHG/z",
-	"Vou9bd7vsrprV2O+5or2p0brrflel7e7fIUgzH8V/HcWgfup2YZeeElv1vrgDiDHKZdHl0FAxVU6m8Zo",
-	"yFwjPlGZ1sqV4ko7tjOXqgP/m03+zuiYcVdbgc0fDpfkgtwUiEL/J4dlypsi/kwhRQuzuMthIVrwp1Xl",
-	"ZzyqN0tBliWfqnBTChyoNXn1MtpRIQYPhjVVdZpg8XP64qNgo5/+kfz+/BV7+fTnmfn79a8vPv3+8a8f",
-	"X3V/YfHf9/Kfjr+v/7QkKx8KMCerCMsQaeu8ol3Sv6sIZi6P6Jj1EiBS5ApoiL0Rz4WaMU0ThcHNK4eI",
-	"UMYxq0hKrok2NPQ6XmfoCmW8rmKAJ6UB7uCWrWADbfTNKrx/ZFrHLNalYPLIxosb1Sja+N6baj3B3tZO",
-	"VSR3kZQyDJeb3aAVdPYRlb2EIMNT+zrVkP9eC7Wqkx9wZtYt4vLg95q9+r4Uaxm2yQtdPsQwA/mZW5ze",
-	"tbhyeJK0e8XjK1WQ0Urpek0QpqIXjj7j6f9fNsVlVhTB/RKn/15yXzY5Hky2u19Dtpc7tx9brnadZGJf",
-	"qFlzYl4kancN2L8xUmyLkevCCO+A06lN0FWpcEXGFkzSwVrWVxsbCRpOmcK6qKzWmPKycuAOCnBut9qK",
-	"sqgPJny/PfZHkfLI8uDfcrv9z1E7NTOxVgN9g3239zV0k5X2x+qcLymFEiJ/0+3zqHoC5fZOr/u3eJW/",
-	"+KHmPHLvLD49joLTzulpPzyJjgdntBsDpUE4GNAo6AxobxT3486oOwpGp91uGHUG0XHYGYyCOAhocOqt",
-	"nFNcdzyxGVk3OqP98KTTCmAwavVjTNsdR61RB07iLj2L+uFgj2Lj+jCeW6ZZTG358GLvMoFP5BXO0up5",
-	"tefec6CRcd9ecFvZbpbdT+IOJMdasaWziJsZDKXzgIsQ2OmD9tGptf2U+R2Pe79/UjpYXK3LFD60KVBb",
-	"CVnhmoXRyyt5K7ZBBWraAlvPSUiTBCI8K6RosKnrxrJgfXaAiMRpPYyNZ6nbsmIUuZsKdP6NT+YTYWhw",
-	"cWZyQDl5I8cFyn9+gs05OcFjR3xEo5gyhN/o4k+upNS35VUu9lIqAsu1XZtcYpuWRNITFmtFqDOWbGHT",
-	"ajeVWazFqbr3MGZWTh7I8nAfRXtGNSR/4RPVzh7IN9mfBXlrrtYdaf7voBV21glftVkzn0gHm/pfJb/z",
-	"dBbreliU1VnmnMa90TF0aasT9qNWn55Ba3QSB60uDMKzqEOPR73TvSTCMnNj6ONxxi2yk/sbtFZvNMSW",
-	"CxgfdOu4JIrxcQKtVNnCOt+oTI4o8JnSHQvIT4WiUSRBKQfUrEC7jHgGVVGgHiyrU1sUt4J2/QCFluFE",
-	"MtVOAOq16FNzmbwEqIJHpA5ru2nl7OrJqt+o+rLbCjpXnWDJjzMqpxOedVvHo17U6sentHUG3bA1iDqj",
-	"07hHT8LjYB/ltS+DVoFP1pdxPtZyzTCb5Nx6qIR3jBmHO/i2FVs91+ZhF+zTRChQmW1TxurAk3ooX9hC",
-	"FWtVrVhdhMYS1KRNsN14PmEJlK21zBwz/xaS5LmsOusI06pvynnP72cfNXfrV86Q+naruF+xAJrvmv79",
-	"MXL+f1jG77JjnlaDH2UJL86KarwD5wc6rI2CrJ4Kcd9giPvmh/LZGS4Et2VxNAdCWl1IDyFq+6WnLdfW",
-	"FcSYi36W8X30YQEbdf86MYDtgnr02fzHZcD2+kiDSn78wvrsxHJqxEGi3gLMMB2RAHVBBHccl0XiPegH",
-	"Z7aHc84UHLbJ0ukw2WEwT1R2RIwqnwuzLR9xX4OzWImuKm9fY2nNmTpfI02wTPM2o3kP7VE2sL+Zvbl6",
-	"bM6q6rBsfWz71FsppkKDTyJw/7VTZLSEhBZw/IPazumDmujakg3qMiitZmV2r7HFUi9mWWcudlDiUQXk",
-	"ki/MkpzSBZ52Z5bb1KInitRCENkdtL6WrvZsloevB9tFunaJhuyeEdyhZLiONQ0S3t9xz1uFCbGKOmvu",
-	"rdZi0TIqOF1kbb6xFNNcTsvdma3sCPP17f2Xrnnf6XeLPa4QapkuUHYtVnfxs5C3GLewjekuUmG9oQnN",
-	"to8czdh6eMDHjMM5oZjkds8gVhe28lZaSl18ZD5h4YS4xKgiTF9g0tw9ivEPxLFOFURlc7N4aZziGRu2",
-	"kfGAajIVbje0pGvgGf74BQEqE+ZutjsojpTx8WHlwzSxiKxFRXL+RW6RnY3TB4SDRk4dUE5evL3rF4wS",
-	"ktjfjsnRcf8QJ5KqW9IN3CldlJOJSOUS9PkFGcFCYN+CawC3uAvm8/3umeMIKWFOZ5DTNU4lTk7laIyv",
-	"0InbeN3WHS/RaJPu7kaoA1EwrpVDjctmNaS8dJx7jTxWG2GNWDukkMb+noUwrHPz4nLIb4WUR9CGW7XD",
-	"1W2l0zbbt+oBTcuM3KCFrkr9xohnDFGGYkL5wgKmQ6KwNCYSHKprzKygKb0FchzkHY/fYhVZDtyzoae2",
-	"EaVBj0kJtTgUUkKoyURIBWRkWCAXRGlqbc3/tgc+WHtghgH9j9EJ/3v39p9ns5f9+btA/x4eT3/uLJ6f",
-	"Rj/21OVg/MNJ+ror/tZnV/P91OBXiZdVj1pq1qC0I/W2RacuiZRdbZP3ZeRmtA7MBlJgDsyp21C1+L6q",
-	"7qkroFreEHLC7UEoiOecUZ9rvsxzXq/0LM6pU1jloj/3AWZcCNd77pMXb9HEskBPYzxz45LMZQZXPrdF",
-	"vFH5cA/LV0RTyc03p+4O+kHnsE2shusECBifSlBo2aGJhM/mRst8AmhLCYmdlO5EappDXKNZMwgsL8zz",
-	"YcLQCstfwPC0m84gP/Klqpj9kuaWxn6M0bBDThjFjEOr0cuunhL9NwuqJ9xpqMWYmCp/VyTRBdYkYCt/",
-	"nCZ5tzw2cJZH9UQR/K8tycAzUMhEJJEiEzE3RqQ9HKREucQoy7pYCfbvP4SplcW8/jLFMz/aiQhp4lU2",
-	"BXulZbzfVo5EuRvSwDfHPwnOrrrdou0x07Z/9v4Zn/5++7p79zKYvTvRv40G01874c9nk2criPurTdjr",
-	"eIU6MBgdx72wA61j9HDjE2idhf1OqxudwmB0Qs/iTjl+kvOxMSOzc8pqdOJ7m7hm/ML5Rfagse8LZG91",
-	"84oWO3KARVaLGaVYE6EXY2MQNMFBdkMX6WOD28Pxm1F8sY/Juyymm0ojTEfelz++/L8AAAD//w==",
+	"7H0Jcxu58e9XQc17VZbqP6SGl8569aLYu7E2vmJ7s9m1tihwpknCGgJcACOacfm7v0IDc5Ez5JCSbW1e",
+	"Uqlai3M1Go1Gnz989kIxmwsOXCvv/LM3p5LOQIPEv35ksQb5Wk7MHxGoULK5ZoJ7595rHi8J3JnnCB2J",
+	"RPtESDJakkSBVESMfaKnTBEhJ5QzRc1jbc/34BOdzWPwzr3BqDMOwh60Tmk3avXhZNw6Gx2HrU7UpyfQ",
+	"HZ+Fp4Hne8x87Y8E5NLzPU5n5lEhJ0MWeb6nwinMqKFuLOSMau/cSxK8opdzc6fSkvGJ9+WL7wbzswJZ",
+	"Mxqk15D/RKUjO6CK0FALeVim/STsQ5eedVqDqDdq9cen0KKd8Lh1BsGoG52M+7TTq6HdfGB34l+wGdPr",
+	"dL+hEyCK/Rt80iFakEEQkIMIxjSJNekEQZnsThBU0xTj24sUzegnNktm3vnAPDNj3P7VyWhjXMMEJBL3",
+	"Wk6uonXi3k+hNP1PFLl61iaXXOgpyNVLlKuFkZx+0PcJfKKhjpfEsJ/MmFKMT4jgsL8EzamelgToyjBa",
+	"wh8JkxB551omsNuUvGM8hC0LQ5tFQccapJUuzWYrY+gG3eNWp9MKOu+D4Bz//1uN5Cj8YCWREdXQMi+v",
+	"pPRnrlm8mdIRjIWEzUR2mxCZ4Lf2IVKBtFK03zIrT3Bi33a/Gf4nSIWs+rzKi0jR1l2n+tN37qlN357R",
+	"Ty+AT/TULDBcX+mfnXVCvpg3qbngClAr/yClQB0WCq6Bo1qg83nMQlxLRx9ViWZ8xixXySlKgUpmMyqX",
+	"ZgEFgU9iMZlARBZMT4meAjFUg9Lk6pnne3c0TlDIIf9olK5/fKHvzUApOin+SPDuc8I0mVIjXMDdZy6I",
+	"lktCJ5RxElONCuSLYeMdjVlUpq7f7fpkAXFMzFRBREaJto8qTSiRSQybKbTv9L0xgzgy8yTFmMXQNoI4",
+	"FOPhiEmcuHwAS5GQWaI0GQHpnJrFK+7M2hVEwoQps44zPs2lmEg6m4EdwozGlsyVQRgWF9kaUs4FfkAC",
+	"jTYNIH9jYQhUqYWQUYlqvEius4vXHmGKZNKH5OmpFFrHa+R1z3yihSAzypdEQghcE6o1zOZabSIuf1+R",
+	"ksKbDLskCmQ6dEXGUszIUiSScNALIW8tbQmniZ4Kyf69zr2OT7ggCpRZU6hNOYFPczMwsyFsIrH02iKV",
+	"ik04YZyMmVT6nCjgEbl0tyLF5+SvQCVIcp0EQS/U4hY4/hPn+ktxJf9vCWPv3PtfR7kddWSvqiO7UPGB",
+	"9Z0xlYcxZTGuiymQkYiWRNGlIovpsk3MbUpTnSgyFnEsFgrvMsM7J/0gIJmE+KQfdEhxwOQABZWSX375",
+	"pWUGB1wbBQFkCjQCeWge6ZmVNWJRBNz82Sdc6OFYJBxfOCAz0FMRDc2v1Hw/fy0nl+aH4svOSCj4OGah",
+	"9km/E5CJ4GD+1TPyNYypnJg/u13iFqb544xkcpQR/Ba0XLYucdPMXm8Mm1S7tL18ClC5XYYhzLWVnbkU",
+	"c5CaWbWXzfnnCvWeq+cP2Y2/Z+pXjD5CqL0vvnm9SLh+KoFWfsRZo9u3FN+TIraiyo019QEfpdGMmd3C",
+	"/NtsWwUa8gdTq7HRvlUcWG5uZkYzErFhoFf8jmmq3c5XHqtdempIddOt3fca8ubrs3GFNRVc8YsD3MCi",
+	"d6CTOe67UcQMp2j8psCnMY0V+Cusy1R3ef/vBN3+FgvA91ADrT241XIoj9e+xM8JqRzgRALMnFVRHkAk",
+	"wsRcGaop7Q6O1w3K5/CJvHt+2eoOjokYo65SWhhNnT7qEzY2apssqHLX2lUTnH3KXvn8TYQKQiEjiHaS",
+	"bbOVUC3kcmitv8+bbknFtvIWiDa/AqKhXZAlwqpousvN1l0WQG63FslZG+LagIrklbm4Ub7euhvX5YwW",
+	"RXDT/prLqplpPhJURoxPhixTYG7uV5xmCcqYOYspcOvxZF80263UEKHsrjio+QeMyO6mhfMhbeEJ2gQ7",
+	"KpZssYyoguN+tSNu5yhbiIRpBfHYJ/aZFnBjVUTkgGoyE0qTAXnJ/koiwJ8PL9KFjHs00ypd54YVBZ10",
+	"EuD/mqzoVHcXPZd5NDY+1YxO4GjOJ9m/P85hUrktMs40o7FT/lvE5angmlqOry/bnRRr1aLe4wWFJb81",
+	"cmJuJFQZl4rO50ClEUirYu3MZiJ2kXkwZp7CREoz3/i8C6usTFq3Obm7a6DywC6Ju5TuD/nKwxU3B2m4",
+	"SihadIocKABydNc5yu5ruReow5VRDHbcDR9C3W1czIXowYp+K5ir7vGREDFQbp6n0a57kARtBrXTM433",
+	"iJxNGWF+PoImDNhPqRUIfIBJbkKnWp+pu8IVpmGmGu9I6eR/yT5MpaTLOgLVZgrVhk1yD+K2UlV4eSVd",
+	"ScT0D3eVRiINdbVcGanRQja1xuzNO5hv9oFaE2tK1bSRxTqXcMdEoogUiyeKmOcI5ZE1FKRYVNqrbF75",
+	"UcuypiNwd9eavCJEZb7bQt+Bgwr+KN3HuD7ue5UR/6KwmMfKxJUmw09FojzAInOQf26KNstbxUKAu90W",
+	"QS67a6vA9zh80kOM11flWpQyO/ANXr8hYyFRYMwzZE4ncEHoCA1LtzHHVNkLJXuxIVfdsGrZ8U+QbOzs",
+	"pnWmjKTx9ZygVBiD8Ecq7hgDM3JNqLGIWWiDm+GUMk5GEuitakS+scXQuqrc1CRQVaMVpFiodSrfioUi",
+	"4RTCW+sh7so+R4x7fRUXn1IeMTRg1rgXCq4auB9P3W3NvVF0THZcwC5ovY2YN+425IMNVe/qymKksWia",
+	"O3K94is93zM+QCTpAmMJMQ3xR8oFX86YKhkFm/xO97l8gCX2VM6YiOD1+KngURLqerOqUup/Mb7eUiQk",
+	"vcvqc7f9ZisXs1d4XyRKYreRcyMRLStle56MYqamX982QwpWvlfNwjgGOkmgHOPbwS6DGbW5xKIDMShH",
+	"sHoVg9rTz3qYSJ+z5C3tGwKgTrZsPJm69O5+Ruu60k09HyNdEmiEVoUVx9xlQ93rXDaX7/5K5u/TXMmV",
+	"BzFhd8Dr1PgeITJt9tTGMl2623fEbA8rudE8g5Cp3YV6w5BXqa+fV7ehus2DLATGiqxNCVIJboOeU7Hg",
+	"5OBvP7xHv9bd3TKfOWxvjSNVcmcDP97Dp4oZ3qCv5FyoautzD62Uvs7ppxo6U6vhsSqhTbqkakhZen6X",
+	"Ae3xjM1ylnZrl+8uJo5XkqBZvs/zvSzZ5/lemrozQmXTqsUEb5bAwzTqak4Qd25XDVAVpHO56wqZapye",
+	"w7H6G7J0q9Yz8rNqdp4DjfW0wuYztqaqn4IK6tfeLRI9Ep+2WWqv8a6/0vA2FiuGV1m5iNsLEsFE0ggi",
+	"G6x+I5SeSMiLpUaJJu9hNheSxiQSoAgXmhxkCXcqgSjN4ji3e6wvC0waDXU7xqzygjJNmPVa7CAOL0jC",
+	"6R1lMR3FsPL17EOWDKwVSvfnW8/3UqKt+KUv2b5NO0ZUTdt3yUlWma1b8oM5nfuFvWo129oIFoxHYjFU",
+	"EAoeVUjPc7EgsXAbkLWsAatxCsUsvpl09wbfVmdgGWGvM+gdB0FADnrHAxLRpTpsk2e2rBBfYN4ZwTwW",
+	"yxlw/UQRSw056AXp7WhxM+MAKwXKL5LxRJEINGWxFdAIYtA1bl5Wh5iStLUYsaQGapX0CzFhvCaE1dSZ",
+	"mz9glCbRoZiV1LlKwhCUcZDGlMWJLOvk2hoBOnFjergSApsmdBS6WE3hW+Uhb2b2/eM3hYmri9+EiVRi",
+	"UwDH3rASwTkQcQTycHskZzOzNsRtkPSvrRY2VhlsId25RxvrA15WxUuKoZSNEZPsRieP2x7Aau2qkpZK",
+	"2l5nGdq3wJRKdnXf9ssmrkWeii+pJLOQ2asOoN9BtTMS2hKkr1F9Y+beGS9bc5ETKZI5cU9gSYcC3d7w",
+	"VuOysDGrS3nV1j3kKfd1un5QIY0NN8gMKFduf0HeE+S9rT8U8okieUFAVjuYcGu8QHRBJLRQXAjTRVvG",
+	"mLiuHiANTjFMShtpwC3L3JySUamS5zFEk+Z5U7Mv14RJV9PmWibK6N4p2rND5JMzxCcShSSkErLfseS+",
+	"eteYRzvKVNX24LwiF9p34/BTYa4QhNLkliS7RNK29fPM2hE7LvR8ja2kpzlh3F5clXnb1oL2dKLmwCNn",
+	"ShvD2RrDsTGpImMdZfpQFRZFhbw3SvqXmiGYViSimrbUlJrJKOTPMYI0MZRbKd4xwV+W1Irg6WpFDHFP",
+	"pOZgVg6dbZ5snBaAc6HXoqmb5T9fg1JPh0CVHlIeDZdC3qopQ2PIXloALoMZi2Jq7GDfw5vFeAh8Yn7y",
+	"fC8WPLKZfpG4t2V/uOdVKLS7e0FjUOn7QfIhk+AuiTuQCqiqXEhfaYVWhx9qFtq25fLGedvl5XAPq2lX",
+	"awmjthk5zc2+0p65LX1d/sQ2nqQdYStFVUwZp7Vmx8rssX232/ot71FUwa4EzDNmNOHl0ynlk11NryK7",
+	"y/L3DK8YXQc8wsY8ucz7AWzM1YwUm614CNUq92F45bizEzsqXJ4k/Xln0bf28Bbxt6+vpK0UelrX8y4g",
+	"ZKsgFe5vWP0UKxKK2Yxp7bpwzH63BG1cd3ZnjCizC6SBqLa3OrvGg6004l6b+RMKfDIVC9s5MqV34Joi",
+	"iDb7DpuBIkKSmZCAbRLLQlhLSwaRjzQpMQPBgaipSOKIxELcNsxcG89P6aHZ1RmfFEMqDR52T+1TOZE+",
+	"6mcMqqWlajbfOD9trwXnkkzD+1Slc1jc4/nVEO8qQSvvr+SANUE2O1T31cjf3ihvbGA35Imq7FnZYxeu",
+	"4vf9N+M3eYXDTukPziErNsuiZiDvWAjDGOgdSKxq1yCpTSHiRZygkEagh2MhQ1BDGiWxHt6JOOEa8CE1",
+	"F4mCoZDDOZWa428jkOad0XBMZyxeDmcwG+EF+3g4ZXE2pyv3VFmL5R7ENcX466+//tp6+bL17JltA3MZ",
+	"xPXeRB+1tNHH2KnYCYJGljaW/dRUH7/mQGLG4YJwQULBtRSxjz60YqPYeAEkYtLyvhUa5WN253BKJQ01",
+	"SLXifXQq68GnQGU0ROSA4vyZ9QFyqCXlCiUhnQE1xbgjlTMzBXbiEo5d66XfDBlMY0PyVA2Lwocmf8ho",
+	"PJxBxKix9GGkGPIHo3bmFyEjMysz4xtsdJs/itFwLmEMEngIFfH3HyUA0fBJXyAzXS0VcTkz7Grcm6Xd",
+	"6hp7Y3h/zzmdTwWHKgtuwrTyiZrTEKxV8T+kRQ7IIRF8rRq91/1PcwzVLYvjspLdysoZ/XRlb+4FWxRs",
+	"YSkXRWBVxfhFjVnwHIsLsUo7v81Lv+oDv3vlFUpP139a7lOmtFsJX1Y2smMAfZ/qvMpWvu7pzs17xcK5",
+	"dLTbmPh1kw+Nk2/vrPf2MJncjJ9lpeMauPFqm7zDqhvjHrpOJsI0UXQMVv1U5sr2yk2k01QYiV+fsKgO",
+	"PXyL4MLm0KPxqyknmZOMxobzkhs0v1W4266xx3nba563X8ghNbOH03bdGiHDcvYwMabAOzNfrvAJheIy",
+	"sRYXTiTGCfDnfBxTrecpLsVYVLNLTxknz9+/f0Mu31wZfr1MbEYda8DSwZCZ4EwLDNWqpdIwI3pKNXGq",
+	"WF1zc/slolv8iAYMOtrGsFnaXruPYqTS0oxXz9+1r/k1L7Xz4103b16/swVlLjKibqz3Drbag0jQieTo",
+	"p98CJ1Rd85uGkAc3beIWrCLmdRbOpheQGeOJBkVYZA2ITveaT0UikV4ax+QgFHzMJomkoxgOkXQsjjJW",
+	"0IIulfX1sYdtSudAbj5f28qda++cfL7Gqp9rzyfXaeGP/QPria69//vly41/zRdTkEBu8Mcbwmwi6Kd3",
+	"r1+ROdXTNELE+DzRhGpioZEOVBJOLRcqQUFuDtsIsHCTlVLdFNJM1VAe59f4l/m0j8EKM9Ucu52RHMSp",
+	"8MloaXiGUkAloOX+8/sfW6c+oeTVzy+ueWZ0mV9uYYlBfU70goVgrH2S8FuO6kySGVNGZiOCwzcP4FeI",
+	"SLRiEVjxQnQnRRaSaQ3cChNTWStoG0EZblz5WDpOm9cooK9c81GiMysW0VfIwVhI4mBmDGWulxMLqSPj",
+	"jZwiKhi13YdGUq95c5sT52CQ1TqFVMql+coNQk/cXHOLDtFGHImbrDYim6kaVJNzW+6EIezE+GdEjK+5",
+	"C7SkS+2mgEJxQ9IPvRJm2U8MZ5BeiMhoaZjhBMLM6jUfUxar9rVRcDELgduCSocOZHZbyUBTiQULmmlE",
+	"FbLaw+iSQif2uRe0O+0ANfccOJ0z79zrtYN2Dw0BPUWldmSjDf/GQlbAndOqWyb4VeSde38D/dzdsoIk",
+	"1A2C5jhCqDJdqZonbr3GMCiu5K4GB2UuRQhKGZ4m87Z5a/9f/6p7ZUZ9iq1i3ohLuvEThZ3BO//wu19A",
+	"m3lhFhoohTcdmTW93MjVt/aO+zI1Lz2cuwo7y2Df0y6iimA2Emg4xUK6UqlhFlsN6gOZ/W4hTtkrlBzm",
+	"pXoPMJvIDnLgEGvELS5w9/7DPWZ2EPQegJFFxpU46kQ45USxUvEBmPFKaNwVluSgrm7y8MJ2OKkU8oei",
+	"znUT2n5g4Tazw4x0FwhyqvXQt1ZEVknqakRdLSgZpbWqZlncdY6oBUFp5WUV6oiWeiYM/9eXjO2rWEeZ",
+	"seYdKP1XV5jefMpzb82jttzR/DKfSqrA7P0zZouZrZPg/fZH59Ovp3evercvBvO3gf5ldDJ72v34/Cz6",
+	"sa/+dkx/OE3+3hVXAX/5j+ZCUMKE+VK2VrVM4MuagujsNsjUbG8KeGit75KlnRX/NcPU23XsKTZSjY53",
+	"AkPgE1NaXZAUgMuhSXxfrf8ONEnmzt/JXaCU5gzvLWb81tbIUl6oKMpXxRpEQe3e8YIpvd5+ft99JP/s",
+	"hyLIgMUezGEF6iAnc6ujCHH45ffmsrA2ogpx+AHzt+5bPrE7lu1C/eZiUHYIP/z+pSQX6ShSF6Km7uYg",
+	"9W0PMR5UrfiiaA0Z4B5KrzRTJ3amut7e85RGhb6G6moght3e++CsRgzvP7gqGbw0RDwyabuMIuO91aOj",
+	"0DqIlIL81Wqio8/uX1+OLFpIhvBVwHv+UD2s/JajjKe/55JetbxLinQxFQoQ7FPpwoiYW1h5F675qVBc",
+	"Z8s5yEE/6OWPpc1vQwd6cuhadpnGTcV4pivtk+WV+BYfq1yMJTGvQFGyjz42uXmnxdzJAuqlehGqEpQk",
+	"YrqVV+DXb1YFBAZ/R6Ep4G5/8Rve/VpO8OYtmOMOYhxjfg8HLl7ApdgBLXjryCxedIMbLVzz+vCNJXUL",
+	"SwWa2Fo8n9zkgBU3awAmaQlexpUa9G+Ld1E52KwNJ+25CaqKWraOyKKXG8G9n4WTSuqHHGemVF/QdmXE",
+	"XhFsxuvBadShJ6PWWdgft/qjLrTocRS0BuNOeArd0Qk965cxS86LAWuLHOP16Mko6kG3dxzQXtQ9A6D9",
+	"3vE4HI9OoN8PT3qDqNM5CfvdqBN2TnuDfjcYHY/OzvrdKOqPOyPbOXPudc667aDdbXeCEgZKY5EtocR4",
+	"KwnuUvNRvsMGpR12V3cCcWE6ZvaK8Cid5ltyQXlU7cYoqEZ67fQ+MgWL/osZAdGSsrhssm5Tqkd3KzAt",
+	"lRoWsVyWyKb30kEU3GudFOBfBic5MovL7qVgLB7TDt8oC0zMqA4tvp/7mEohVM4HJ7tNeAmgphYDWSXx",
+	"Y7P734J5U6JtZsJOvYXDwUobOoMCcI7lNOLnVIhCKCJoiXErzDFL6mKJZXCTewsA+hTe3wHmrmLWZVBw",
+	"DKGYoUUQCq60TGy/g7lgPgqhHie2hrOEXtLQbex00GtsKirlYdeISWrRZV6joXWxhujC9CNUHUYEjG5z",
+	"IuBmo2Qg2+plZ867gxisdCUK6mSpJuBWZt7PBTgbP/00Hr6RZizyUzd6SOpQjIfuC7bF3zF33ZK2wbx1",
+	"sX0In3YPMVoFbmnkzAb7ObMb/df/nKV3mc394/KUkawMCb+4uA7W1pUqKuMcamWzJs6hUx5ID19ZNyz3",
+	"4tPeqVfP35V0gSJXJJwK4zDP6JIoADJbEpeiJgezpWsJC23zadpG7xNbY+aTj2JECmWJPrF1Xk720vqv",
+	"tGeruvDgMH8/7nVSJBMbAnUlDFZeQyFtlkAl87mQ2pbmYwfaDNpmINRGeCNJF9ZTS7FxqFE8SyztvzAD",
+	"zF/GidJibtQglkxMqUMIz5BpPPxtaN47LJcWV60HvHlXTZLN/pbtKEX4sW2AWRjj+0az31dBEAmEHTJs",
+	"L57Lka2MQh6nPnljQ/wPk7VxFU6eorO/uJ/bQk68dVSL46B/GgSNZ28dfuNrBDWLZWqZqHWO33eC884g",
+	"PRsJHSzaic6gH7a6o5Nxqx/2aOsUjqNWZxyMzuhJ2IPBDqHNq2LOYU0yryx43kWeq2AIEY2lH3T5yJS4",
+	"pZbQtLC9eMJOhSEdiwnjTQJVRaiJbxmoevjYTx7LevnxcvmKBZ9evguWL3/8x+L1e7F4+UwsXv4oakJY",
+	"rpez5sSpbkXF8fcJ4uAi6YyPwzPahVZ/dBK1+mAWSTgYt4KoOzqDE9oJ+8fVwZNGwY4UWaUAqFIESvFe",
+	"in+zOKZHg3ZQypM2ihrtkB0rSubGKIhiE94y3qarV3qETg0uxzQewmGxMR5ia1HrrK2XcP/6mSL8SKHw",
+	"26H62cRTCbowV9rB+87peb97Hpz85q2C/VVaESgbZ2EXTkadfqs3PqWtfnTcaY0GELROaD/sRGfjLvRO",
+	"y3imBRv+rLRPFArIix1Nhb6llU4hr3N2etoK+q1O1yv38Xjv6GyloP98a0PNWh+L94PSVNuWS2PZxUsX",
+	"/ZAihqw+7p1I9JT8AkpfkHESx9mhgYUeFO8plTay7BpDvP/p98nJSRCQsyDodHt5G8L5StOF65j44BlJ",
+	"U5qFCmeHzkiMpXiOeCtzlEXe7+u4t3WTnFX8FEBtCyXf9bbJLsFkF0bORbP5qWEvoUo//CqSR6gI7FEI",
+	"RlsZ9vkFcLm8BNquvII6OCq2WMyT+iwiRioKrd5LLC4GHqkLl/nheEDaUq2HJ2xT7Ju8W2JvY3W9U9ab",
+	"LYnAFuNSvdFqxyrex2Gxdl9jUVjp8G1ky1ZkLu3jj82Pt1TZ4wBTnvnGf0xRUwuJ3JL05BqzUngurUKS",
+	"gNjUvi24I3Oqw+l5XhC/mIoYUs/6goi5bYaxhdSKxDDWRCSaHKDuKjnYRX15iEXcYQypo1qWwp8RyeZN",
+	"1qizvxB+j72hUpdnGjtvnmukrZtbSlmz1FcI4f3XPPjOInC/TbphDKew61ZGcBzAlNuaHl3+CRVX4Wwn",
+	"s79m++kTlWqtTCmuNfM7Y7s88L/b0oE5nTDuKnOwdcjh+lyQmxyR6/9ksGZZS80fCSTon+R3OSxRC562",
+	"rvyMP/56JUS34pHnTm6Oo1ZTlVFEC8vF4MGw2souNyx/Sq4+Cjb62z/j356/ZC+e/jQ3f7/65erTbx//",
+	"+vFl92c2/sde3vfx9/W+V2TlQw6GZhVhEWKwzqfepXhgHQHQZaEds14ARIq8BxpiZ81zoeZM01hhaPy9",
+	"w9Mo4gCWJCXTRBvawR2vU2yOIt5dPsCTwgB3cOrXsLU2evYl3j8yrWMW60oqYmSzDY0qXG10+HW5GmVv",
+	"a6cskrtIShHGzs1u0Ao6+4jKXkKQ4hF+nVraP9dCLevkB5yZukVcHPxes1fd1WQtwza50sVDQFOQrIXF",
+	"ua7FZcST2N0rHl+hi4zWGh8qQnglvXD0WcjJVfRlU1RvTRHcL+3+55L7osnxYLLd/Rqyvdr3/9gy/XWS",
+	"iV3FZs2JRZ7m3zXd89pIsS1lrwojvAVOZza9W6bClahbMFYHC1tdq24kaDhjCqvq0kp1yovKgTsozYXd",
+	"akvKojqY8P322B9FwiPLgz/ldvufo3YqZqJWA32Dfbf3NXSTlfbH6pyvKIXCiRZNt8+j8gmu2/sE798g",
+	"WPzih4rz/L2z8elxFJx2Tk/74Ul0PDij3TFQGoSDAY2CzoD2RuP+uDPqjoLRabcbRp1BdBx2BqNgHAQ0",
+	"OPXWzvmuOt7bjKwbndF+eNJpBTAYtfpjTPoeR61RB07GXXoW9cPBHqXq1WE8t0zTmNrq4d/eZQyfyEuc",
+	"pfXzns+950Aj475dcdsXYZbd38QdSI6VhitneTczGArnaechsNMH7cJUtd242R2Pe79/UjiYX9XlmR/a",
+	"FKisoy1xzYIwZnXgJdugBNVugeEXJKRxDBGetZO3Z1X18lmoRztAl9oyHoZeB4YvuCFYlI4id1M6euLG",
+	"J4upMDS4ODM5oJy8lpP8lIzsBKhzcoLH9viIZTJjCN7SxZ9cQbJvi/Nc7KVQQphpuza5xCY/iaTHbKwV",
+	"oc5YsmVx6714ZrHmp1Lfw5hZO7kjzeJ+FO051RD/hU9VO30g22R/EuSNuVo+0f/PoxV21glftdU3m0gH",
+	"uvtfJb/zdObrepgXZVrmnI57o2Po0lYn7EetPj2D1uhkHLS6MAjPog49HvVO95IIy8yNoY/HGbdw2ZEm",
+	"jfkbDbHV8tcH3TouiWJ8EkMrUbYs0zcqk+MpCqnSnQjITlWjUSRBKQd0rkC7eoo0Q55jZqyqU1tSuYYW",
+	"/wBluuFUMtWOAaq16FNzmbwAKEOPJA6rvmnd9frJxN+odrfbCjrvO8GKH2dUTic867aOR72o1R+f0tYZ",
+	"dMPWIOqMTsc9ehIeB/sor30ZtA6bU18E/FiLfcN0kjProRTeMWYc7uDbVmz5XKiHXbBPY6FApbZNEekF",
+	"T7qifGnLnKxVtWZ1ETqWoKZtgs3qiymLoWitpeaY+beQJMtlVVlHmFZ9Xcx7fj/7qLlbv3YG27dbxf2S",
+	"BdB81/Tvj7D0/8Myfpsek7Ye/ChKeH7WWuMdODsQpTYKsn6qyn2DIe6bH4pnz7gQ3JbF0RxGa30hPYSo",
+	"7ZeetlyrK4gxF/004/vowwI26v51YgDbBfXos/mPy4Dt9ZEGfSD4hfrsxGpqxAHq3gLMMR0RA3VBBHec",
+	"ncVxPugHZ7audsEUHLbJyulK6WFKT1Rad6uK5ypty0fc1+DMV6KrytvXWKo5k+prpAlWad5mNO+hPYoG",
+	"9jezN9ePnVpXHY+zsPiNFDOhwScRuP/aKTJaQkILOP5Bbd/9QUV0bcUGTV2vlgQFWtW321+6E0XTJWPB",
+	"wBViH9Mluny2I9w5eT7JgJy50G1yybPVaq0EpAVvdVV4nNj+2VWn0nYWL4S8VfgZyslUJJIcUE1mwmkC",
+	"+20NPEXuPmwTLCuDiMxBEg7avMEnVJX6REnxOPkqQxWvprXqbw2THsLrrNx9G4tv1bEHjZZ/dzdqXXO/",
+	"Mdocmlk6Y1OqMNlrp9In1M2UIChHuGFlXn2pV9Pc48AsGhuVFmVvQxf/hfFeChGGOvq+b9doeeNXt1aa",
+	"cz5Z1hlC65bnkUt+pgdM1Ab0cbR2ydjFWlg4bfJD1TmDGY4pj6paTlzW9cFWwvZOkkeHbNuv5nVRzh1y",
+	"+iNEgaXI43KkbQX51Qmg1VGZBNoUe6tZHfYrRHDQy3kK/IEADXgSErnkS6OpZ3SJxwmbr88sOLNILMKh",
+	"dbGqi60rj357+ILhXcyPXcLlu5eM7NBTUsWaBhVR39EpWkchs7ZBih1SLtalxUNH6DJFETFSm8lpcVNv",
+	"pZv6NnNG1VgzNDsKJP9ZyNsqK8fcOqWpf5EdlmBDgMAnjMO5W3wFc8dZOiVLxAbQF1MWTomrnFGE6Qvc",
+	"yNyjuGzxmIxEQVSMR+QvHSd4hJdd2ZuNpAsCVMbM3WxdLBwp45PD0odpbAHf85aV7IvcHhzRJq85pHYW",
+	"5mOv3tz1c0bZDejqzd0xOTruH+JEUnVLuoE7BjWz60onq1yQESwFNrY5fBkL62Q+3++eOY6QwpEW6YkW",
+	"dcZc6eStrwD08Scy40LKsxn1q+TxK9puV2WLbZWUx2ivFYE80n2rGi+9yEjVwFRD0wHCW4hSkDTKl/Y8",
+	"FogV1k5GgkN5jZkVNKO3QI6DDFDhW6wiy4F7dnxWdio2aEIs2I2hkBJCTaZCKiAjwwJj1mpqgxH/RR94",
+	"MPSB1BD/5+iE/6N7+6+z+Yv+4m2gfwuPZz91ls9Pox976nIw+eEkedUVf++z94v91OBXSaiUT3Js1sG6",
+	"I/W2h7OqyiC92ibvii4BWgdmA8mN8AV1G6oW31fVpb7e6oaQEW7PWUOnIaU+03xpaLVe6Vnv0ymsYlW4",
+	"+wAzLoSDtvHJ1Rs0sSyO5ASP9LokC5n6igvb5REVzw6zfEWwtsx8c+ruoB90DtvEarhOgOfRJBJsYAlN",
+	"JHw2M1oWU0BbykaxCNNrkQUhySCwvDDPhzFDKyx7AcPD9DqD7ES5smL2C5pbGvtxjIYdcsIoZhxahV52",
+	"BfcY4LOYvcIdN5+Pianid0UcXWDRGiIFjZM4A+PBDv/iqJ4ogv+1NXt4xBqZijhSZCoWxoi0Z48VKJcY",
+	"2KsLpiM80EOYWmlS5C8zPFKsHYuQxl5pU7BXWhHMRCsDut4NyOibw6sFZ++73bwvPtW2f/T+NT797fZV",
+	"9+5FMH97on8dDWa/dMKfzqbP1sIe6xgvdbxCHRiMjse9sAOtY/RwxyfQOgv7nVY3OoXB6ISejTvFAHvG",
+	"x8aMTI9BrdCJ72xlE+MXzi+y55h+3wiJ1c1rWuzI4XRYLWaUYkUKV0yMQdAkXOSGLpLHhuaL4zej+GIf",
+	"k3dp0i+RRpiOvC+/f/l/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
