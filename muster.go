@@ -75,6 +75,10 @@ type Config struct {
 	// use; default sim.DefaultCodeOfConduct. New publishes it: changing
 	// the text needs a new version, which everyone accepts again.
 	CodeOfConduct sim.CodeOfConduct
+	// RequireMFA lists the roles that must sign in with two factors (say
+	// operator and org_admin): until they enrol, they may only enrol.
+	// Anyone may turn it on for themselves.
+	RequireMFA []sim.Role
 
 	// The HTTP API: see httpapi.Config for each.
 	BasePath                    string
@@ -151,7 +155,12 @@ func New(cfg Config) (*Muster, error) {
 	if cfg.AccountInvitationWindow < time.Second {
 		return nil, errors.New("muster: AccountInvitationWindow must be at least a second")
 	}
-	opts := []db.Option{db.WithLoginThrottle(cfg.LoginThrottle), db.WithAccountInvitationWindow(cfg.AccountInvitationWindow)}
+	for _, r := range cfg.RequireMFA {
+		if !r.Person() {
+			return nil, fmt.Errorf("muster: RequireMFA: %q is not a role", r)
+		}
+	}
+	opts := []db.Option{db.WithLoginThrottle(cfg.LoginThrottle), db.WithAccountInvitationWindow(cfg.AccountInvitationWindow), db.WithMFARequired(cfg.RequireMFA...)}
 	if cfg.PasswordHashing > 0 {
 		opts = append(opts, db.WithPasswordHashing(cfg.PasswordHashing))
 	}
@@ -177,6 +186,7 @@ func New(cfg Config) (*Muster, error) {
 		MaxBodyBytes:                cfg.MaxBodyBytes,
 		Now:                         cfg.Now,
 		DevPages:                    cfg.DevPages,
+		Issuer:                      cfg.Programme,
 	})
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,8 +21,11 @@ import (
 
 // LoginAttempt is one sign-in try with where it came from.
 type LoginAttempt struct {
-	Email     string
-	Password  string
+	Email    string
+	Password string
+	// OTP is the second factor, for an account with two-factor sign-in
+	// on: the code its authenticator app shows, or a recovery code.
+	OTP       string
 	IP        string
 	UserAgent string
 	Now       time.Time
@@ -53,6 +57,12 @@ func sessionFromInternal(r dbgen.SessionGetByTokenHashRow) sim.Session {
 		CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, ExpiresAt: r.ExpiresAt,
 	}
 }
+
+// ErrMFARequired answers a correct password for an account with
+// two-factor sign-in when no code came with it: send it again with one.
+var ErrMFARequired = sim.Errorf(sim.EMFAREQUIRED, "enter the code from your authenticator app (or a recovery code) as otp")
+
+var errBadSecondFactor = sim.Errorf(sim.EUNAUTHORIZED, "the code is not correct, or has been used: wait for the next one")
 
 var errAccountDisabled = sim.Errorf(sim.EFORBIDDEN, "this account has been disabled: ask your organisation's administrator to re-enable it")
 
@@ -147,11 +157,22 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 		}
 		ok := VerifyPassword(hash, a.Password) && found
 		disabled := ok && user.DisabledAt != nil
+		var factorErr error
 		ok = ok && !disabled
 
 		// Still the sign-in check: settling the attempt and, if it
 		// succeeded, opening the session it asked for.
 		err = s.InTx(ctx, sim.System, func(tx *Tx) error {
+			if ok && user.MfaEnabledAt != nil {
+				switch passed, err := tx.secondFactor(ctx, user, a.OTP, a.Now); {
+				case err != nil:
+					return err
+				case a.OTP == "":
+					ok, factorErr = false, ErrMFARequired
+				case !passed:
+					ok, factorErr = false, errBadSecondFactor
+				}
+			}
 			outcome := "failure"
 			if ok {
 				outcome = "success"
@@ -171,6 +192,8 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 			return err
 		case disabled:
 			return errAccountDisabled
+		case factorErr != nil:
+			return factorErr
 		case !ok:
 			return errBadCredentials
 		}
@@ -246,7 +269,9 @@ func (s *Store) Authenticate(ctx context.Context, token string, now time.Time) (
 			}
 			sess.LastSeenAt = now
 		}
-		if sess.Role.OrgRole() {
+		if !row.MfaEnabled && slices.Contains(s.mfaRequired, sess.Role) {
+			sess.Restriction = sim.RestrictMFARequired
+		} else if sess.Role.OrgRole() {
 			// The token has found its session: from here the
 			// transaction is that session's user, and sees what
 			// decides whether their organisation may work.

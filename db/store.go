@@ -33,6 +33,8 @@ type Store struct {
 	// accountWindow is how long an invitation to an organisation account
 	// stays open.
 	accountWindow time.Duration
+	// mfaRequired are the roles that must sign in with two factors.
+	mfaRequired []sim.Role
 	// enqueued is nudged after a commit that wrote to the outbox, so an
 	// in-process relay delivers at once instead of at its next poll.
 	enqueued chan struct{}

@@ -24,6 +24,7 @@ const (
 var statusOf = map[string]int{
 	sim.EINVALID:         http.StatusUnprocessableEntity,
 	sim.EUNAUTHORIZED:    http.StatusUnauthorized,
+	sim.EMFAREQUIRED:     http.StatusUnauthorized,
 	sim.EFORBIDDEN:       http.StatusForbidden,
 	sim.ENOTFOUND:        http.StatusNotFound,
 	sim.ECONFLICT:        http.StatusConflict,

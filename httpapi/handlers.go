@@ -21,6 +21,7 @@ func (s *server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 	c := clientFrom(ctx)
 	res, err := s.cfg.Store.Login(ctx, db.LoginAttempt{
 		Email: req.Body.Email, Password: req.Body.Password, IP: c.IP, UserAgent: c.UserAgent, Now: s.cfg.Now(),
+		OTP: deref(req.Body.Otp),
 	})
 	if err != nil {
 		return nil, err
@@ -196,4 +197,12 @@ func candidateOut(c sim.Candidate) api.Candidate {
 		out.Consent = &api.Consent{TextVersion: c.Consent.TextVersion, Given: c.Consent.Given, RecordedAt: c.Consent.RecordedAt}
 	}
 	return out
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

@@ -547,3 +547,37 @@ func (s *server) ChangePassword(ctx context.Context, req api.ChangePasswordReque
 	}
 	return api.ChangePassword204Response{}, nil
 }
+
+// StartMfaEnrolment gives the caller a new pending TOTP secret.
+func (s *server) StartMfaEnrolment(ctx context.Context, _ api.StartMfaEnrolmentRequestObject) (api.StartMfaEnrolmentResponseObject, error) {
+	var e db.MFAEnrolment
+	if err := s.inTx(ctx, func(tx *db.Tx) error {
+		var err error
+		e, err = tx.MFAEnrolStart(ctx, s.cfg.Issuer, s.cfg.Now())
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return api.StartMfaEnrolment201JSONResponse{Secret: e.Secret, OtpauthUrl: e.URL}, nil
+}
+
+// ConfirmMfaEnrolment turns two-factor sign-in on.
+func (s *server) ConfirmMfaEnrolment(ctx context.Context, req api.ConfirmMfaEnrolmentRequestObject) (api.ConfirmMfaEnrolmentResponseObject, error) {
+	var codes []string
+	if err := s.inTx(ctx, func(tx *db.Tx) error {
+		var err error
+		codes, err = tx.MFAEnrolConfirm(ctx, req.Body.Code, s.cfg.Now())
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return api.ConfirmMfaEnrolment200JSONResponse{RecoveryCodes: codes}, nil
+}
+
+// RemoveMfa turns two-factor sign-in off.
+func (s *server) RemoveMfa(ctx context.Context, req api.RemoveMfaRequestObject) (api.RemoveMfaResponseObject, error) {
+	if err := s.inTx(ctx, func(tx *db.Tx) error { return tx.MFARemove(ctx, req.Body.Code, s.cfg.Now()) }); err != nil {
+		return nil, err
+	}
+	return api.RemoveMfa204Response{}, nil
+}

@@ -62,6 +62,8 @@ type Config struct {
 	RegistrationAttemptsPerHour int
 	MaxBodyBytes                int64            // zero means DefaultMaxBodyBytes
 	Now                         func() time.Time // nil means time.Now
+	// Issuer names the programme in authenticator apps; empty means "Muster".
+	Issuer string
 	// DevPages serves a minimal registration page at /register, where
 	// the links in emails point in development (`muster dev`). Leave it
 	// off in production: the embedder's front end serves that address.
@@ -98,6 +100,9 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = "Muster"
 	}
 	if cfg.RegistrationRequestsPerHour == 0 {
 		cfg.RegistrationRequestsPerHour = DefaultRegistrationRequestsPerHour

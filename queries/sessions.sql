@@ -3,7 +3,7 @@ INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires
 VALUES (@id, @user_id, @token_hash, @now, @now, @expires_at);
 
 -- name: SessionGetByTokenHash :one
-SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.role, u.org_id, u.disabled_at
+SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.role, u.org_id, u.disabled_at, (u.mfa_enabled_at IS NOT NULL)::boolean AS mfa_enabled
 FROM sessions s
 JOIN users u ON u.id = s.user_id
 WHERE s.token_hash = @token_hash;

@@ -16,6 +16,7 @@ const (
 	ECONFLICT     = "conflict"     // the action clashes with current state
 	EGONE         = "gone"         // the thing existed but has expired or been used
 	ETHROTTLED    = "throttled"    // too many attempts: wait RetryAfter and try again
+	EMFAREQUIRED  = "mfa_required" // the password was right; now the second factor
 	EINTERNAL     = "internal"     // everything else
 )
 

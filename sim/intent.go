@@ -27,9 +27,9 @@ const (
 	WorkflowInvitationResend    = "InvitationResend" // no longer started; kept for executions already running
 	WorkflowRegistrationRequest = "RegistrationRequest"
 
-	WorkflowOrgOnboarding       = "OrgOnboarding"
-	WorkflowAccountInvitation   = "AccountInvitation"
-	WorkflowPasswordReset       = "PasswordReset"
+	WorkflowOrgOnboarding     = "OrgOnboarding"
+	WorkflowAccountInvitation = "AccountInvitation"
+	WorkflowPasswordReset     = "PasswordReset"
 
 	// SignalInvitationRegistered tells an Invitation that its invitee registered.
 	SignalInvitationRegistered = "registered"

@@ -178,10 +178,13 @@ const (
 	RestrictRetired        Restriction = "agreement_version_retired"
 	RestrictInactive       Restriction = "organisation_inactive"
 	RestrictConductPending Restriction = "code_of_conduct_not_accepted"
+	// RestrictMFARequired holds a person whose role the deployment
+	// requires to sign in with two factors until they enrol.
+	RestrictMFARequired Restriction = "mfa_enrolment_required"
 )
 
 // Restrictions lists every Restriction.
-var Restrictions = []Restriction{RestrictNoAgreement, RestrictRenamed, RestrictRetired, RestrictInactive, RestrictConductPending}
+var Restrictions = []Restriction{RestrictNoAgreement, RestrictRenamed, RestrictRetired, RestrictInactive, RestrictConductPending, RestrictMFARequired}
 
 var restrictionMessages = map[Restriction]string{
 	RestrictNoAgreement:    "your organisation has no signed data-sharing agreement on record: ask the programme team to record it",
@@ -189,6 +192,7 @@ var restrictionMessages = map[Restriction]string{
 	RestrictRetired:        "your organisation's data-sharing agreement is a version the programme no longer accepts: access is suspended until the current version is signed and recorded",
 	RestrictInactive:       "your organisation is no longer active on the programme",
 	RestrictConductPending: "accept the code of conduct before using Muster (GET and POST /v1/code-of-conduct)",
+	RestrictMFARequired:    "your role signs in with two factors: set up two-factor sign-in first (POST /v1/me/mfa)",
 }
 
 // Err is the error a restricted person is refused with.
@@ -204,6 +208,8 @@ func (r Restriction) Allows(p Permission) bool {
 		return true
 	case PermReadConduct, PermAcceptConduct:
 		return r == RestrictConductPending
+	case PermManageOwnAccount:
+		return r == RestrictMFARequired
 	}
 	return false
 }

@@ -39,6 +39,7 @@ type config struct {
 	RegistrationRate     int // registration requests per network per hour
 	RegistrationAttempts int // registration attempts per network per hour
 	DevPages             bool
+	RequireMFA           []sim.Role
 	SMTPURL              string
 	MailFrom             string
 	OutboxDir            string
@@ -128,6 +129,7 @@ func loadConfig(needKey bool) (config, error) {
 		SMTPURL:           env("MUSTER_SMTP_URL", ""),
 		MailFrom:          env("MUSTER_MAIL_FROM", "Muster <noreply@localhost>"),
 		DevPages:          env("MUSTER_DEV_PAGES", "") == "1",
+		RequireMFA:        roleList(env("MUSTER_REQUIRE_MFA", "")),
 		OutboxDir:         env("MUSTER_OUTBOX_DIR", ".data/outbox"),
 		LogLevel:          env("MUSTER_LOG_LEVEL", "info"),
 	}
@@ -207,4 +209,16 @@ func codecKey() ([]byte, error) {
 		return nil, fmt.Errorf("the payload codec key must be 32 bytes, base64-encoded (openssl rand -base64 32)")
 	}
 	return key, nil
+}
+
+// roleList reads a comma-separated list of roles, such as
+// "operator,org_admin"; muster.New refuses one that is not a role.
+func roleList(s string) []sim.Role {
+	var out []sim.Role
+	for _, r := range strings.Split(s, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, sim.Role(r))
+		}
+	}
+	return out
 }

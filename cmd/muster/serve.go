@@ -77,6 +77,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) e
 		RegistrationRequestsPerHour: cfg.RegistrationRate,
 		RegistrationAttemptsPerHour: cfg.RegistrationAttempts,
 		DevPages:                    cfg.DevPages,
+		RequireMFA:                  cfg.RequireMFA,
 	})
 	if err != nil {
 		return err

@@ -523,7 +523,33 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON reset_requests, password_resets TO muste
 ALTER TABLE registration_requests ADD COLUMN reset_id uuid;
 COMMENT ON COLUMN registration_requests.reset_id IS 'class=operational; category=request';
 
+-- Two-factor sign-in (TOTP, RFC 6238): the shared secret (pending until
+-- a first code confirms it), the last time step used (a code works once),
+-- and single-use recovery codes stored as their SHA-256.
+ALTER TABLE users ADD COLUMN mfa_secret text,
+    ADD COLUMN mfa_enabled_at timestamptz,
+    ADD COLUMN mfa_last_step bigint;
+COMMENT ON COLUMN users.mfa_secret IS 'class=credential; category=account';
+COMMENT ON COLUMN users.mfa_enabled_at IS 'class=operational; category=account';
+COMMENT ON COLUMN users.mfa_last_step IS 'class=operational; category=account';
+CREATE TABLE mfa_recovery_codes (
+    user_id   uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    code_hash bytea NOT NULL,
+    used_at   timestamptz,
+    PRIMARY KEY (user_id, code_hash)
+);
+COMMENT ON TABLE mfa_recovery_codes IS 'Single-use recovery codes for two-factor sign-in, stored only as their SHA-256.';
+COMMENT ON COLUMN mfa_recovery_codes.user_id IS 'class=operational; category=account';
+COMMENT ON COLUMN mfa_recovery_codes.code_hash IS 'class=credential; category=account';
+COMMENT ON COLUMN mfa_recovery_codes.used_at IS 'class=operational; category=account';
+ALTER TABLE mfa_recovery_codes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE mfa_recovery_codes FORCE ROW LEVEL SECURITY;
+CREATE POLICY mfa_recovery_codes_own ON mfa_recovery_codes USING (app_role() = 'system' OR user_id = app_user_id());
+GRANT SELECT, INSERT, UPDATE, DELETE ON mfa_recovery_codes TO muster_app;
+
 -- +goose Down
+DROP TABLE mfa_recovery_codes;
+ALTER TABLE users DROP COLUMN mfa_secret, DROP COLUMN mfa_enabled_at, DROP COLUMN mfa_last_step;
 ALTER TABLE registration_requests DROP COLUMN reset_id;
 DROP TABLE password_resets, reset_requests;
 DROP POLICY sessions_read ON sessions;

@@ -256,6 +256,16 @@ type LoginEvent struct {
 	Subject []byte
 }
 
+// Single-use recovery codes for two-factor sign-in, stored only as their SHA-256.
+type MfaRecoveryCode struct {
+	// class=operational; category=account
+	UserID uuid.UUID
+	// class=credential; category=account
+	CodeHash []byte
+	// class=operational; category=account
+	UsedAt *time.Time
+}
+
 // Signed data-sharing agreements, append-only: an organisation works only while its latest one names it as it is now, in an accepted version.
 type OrgAgreement struct {
 	// class=operational; category=agreement
@@ -411,6 +421,12 @@ type User struct {
 	Name *string
 	// class=operational; category=account
 	DisabledAt *time.Time
+	// class=credential; category=account
+	MfaSecret *string
+	// class=operational; category=account
+	MfaEnabledAt *time.Time
+	// class=operational; category=account
+	MfaLastStep *int64
 }
 
 // Workflow starts and signals caused by committed changes, waiting for the relay; IDs only.

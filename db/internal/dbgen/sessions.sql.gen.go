@@ -94,7 +94,7 @@ func (q *Queries) SessionDeleteOthersForUser(ctx context.Context, db DBTX, arg S
 }
 
 const sessionGetByTokenHash = `-- name: SessionGetByTokenHash :one
-SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.role, u.org_id, u.disabled_at
+SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.role, u.org_id, u.disabled_at, (u.mfa_enabled_at IS NOT NULL)::boolean AS mfa_enabled
 FROM sessions s
 JOIN users u ON u.id = s.user_id
 WHERE s.token_hash = $1
@@ -109,6 +109,7 @@ type SessionGetByTokenHashRow struct {
 	Role       string
 	OrgID      *uuid.UUID
 	DisabledAt *time.Time
+	MfaEnabled bool
 }
 
 func (q *Queries) SessionGetByTokenHash(ctx context.Context, db DBTX, tokenHash []byte) (SessionGetByTokenHashRow, error) {
@@ -123,6 +124,7 @@ func (q *Queries) SessionGetByTokenHash(ctx context.Context, db DBTX, tokenHash 
 		&i.Role,
 		&i.OrgID,
 		&i.DisabledAt,
+		&i.MfaEnabled,
 	)
 	return i, err
 }

@@ -13,7 +13,7 @@ import (
 )
 
 const orgPeopleList = `-- name: OrgPeopleList :many
-SELECT id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at FROM users WHERE org_id = $1 ORDER BY lower(name), id
+SELECT id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at, mfa_secret, mfa_enabled_at, mfa_last_step FROM users WHERE org_id = $1 ORDER BY lower(name), id
 `
 
 func (q *Queries) OrgPeopleList(ctx context.Context, db DBTX, orgID *uuid.UUID) ([]User, error) {
@@ -35,6 +35,9 @@ func (q *Queries) OrgPeopleList(ctx context.Context, db DBTX, orgID *uuid.UUID) 
 			&i.OrgID,
 			&i.Name,
 			&i.DisabledAt,
+			&i.MfaSecret,
+			&i.MfaEnabledAt,
+			&i.MfaLastStep,
 		); err != nil {
 			return nil, err
 		}
@@ -47,7 +50,7 @@ func (q *Queries) OrgPeopleList(ctx context.Context, db DBTX, orgID *uuid.UUID) 
 }
 
 const orgPersonGetForUpdate = `-- name: OrgPersonGetForUpdate :one
-SELECT id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at FROM users WHERE id = $1 AND org_id = $2 FOR UPDATE
+SELECT id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at, mfa_secret, mfa_enabled_at, mfa_last_step FROM users WHERE id = $1 AND org_id = $2 FOR UPDATE
 `
 
 type OrgPersonGetForUpdateParams struct {
@@ -68,6 +71,9 @@ func (q *Queries) OrgPersonGetForUpdate(ctx context.Context, db DBTX, arg OrgPer
 		&i.OrgID,
 		&i.Name,
 		&i.DisabledAt,
+		&i.MfaSecret,
+		&i.MfaEnabledAt,
+		&i.MfaLastStep,
 	)
 	return i, err
 }
@@ -75,7 +81,7 @@ func (q *Queries) OrgPersonGetForUpdate(ctx context.Context, db DBTX, arg OrgPer
 const orgPersonSet = `-- name: OrgPersonSet :one
 UPDATE users SET role = $1, disabled_at = $2, updated_at = $3
 WHERE id = $4 AND org_id = $5
-RETURNING id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at
+RETURNING id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at, mfa_secret, mfa_enabled_at, mfa_last_step
 `
 
 type OrgPersonSetParams struct {
@@ -105,6 +111,9 @@ func (q *Queries) OrgPersonSet(ctx context.Context, db DBTX, arg OrgPersonSetPar
 		&i.OrgID,
 		&i.Name,
 		&i.DisabledAt,
+		&i.MfaSecret,
+		&i.MfaEnabledAt,
+		&i.MfaLastStep,
 	)
 	return i, err
 }
@@ -149,7 +158,7 @@ func (q *Queries) UserEmailExists(ctx context.Context, db DBTX, email string) (b
 }
 
 const userGet = `-- name: UserGet :one
-SELECT id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at FROM users WHERE id = $1
+SELECT id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at, mfa_secret, mfa_enabled_at, mfa_last_step FROM users WHERE id = $1
 `
 
 func (q *Queries) UserGet(ctx context.Context, db DBTX, id uuid.UUID) (User, error) {
@@ -165,12 +174,15 @@ func (q *Queries) UserGet(ctx context.Context, db DBTX, id uuid.UUID) (User, err
 		&i.OrgID,
 		&i.Name,
 		&i.DisabledAt,
+		&i.MfaSecret,
+		&i.MfaEnabledAt,
+		&i.MfaLastStep,
 	)
 	return i, err
 }
 
 const userGetByEmail = `-- name: UserGetByEmail :one
-SELECT id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at FROM users WHERE email = $1
+SELECT id, role, email, password_hash, created_at, updated_at, org_id, name, disabled_at, mfa_secret, mfa_enabled_at, mfa_last_step FROM users WHERE email = $1
 `
 
 func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (User, error) {
@@ -186,6 +198,9 @@ func (q *Queries) UserGetByEmail(ctx context.Context, db DBTX, email string) (Us
 		&i.OrgID,
 		&i.Name,
 		&i.DisabledAt,
+		&i.MfaSecret,
+		&i.MfaEnabledAt,
+		&i.MfaLastStep,
 	)
 	return i, err
 }

@@ -820,8 +820,31 @@ type LoginEvents struct {
 
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email string `json:"email"`
+
+	// Otp For an account with two-factor sign-in: the code the authenticator app shows, or an unused recovery code. Without it, a correct password is answered 401 mfa_required.
+	Otp      *string `json:"otp,omitempty"`
+	Password string  `json:"password"`
+}
+
+// MFACode defines model for MFACode.
+type MFACode struct {
+	Code string `json:"code"`
+}
+
+// MFAEnrolment defines model for MFAEnrolment.
+type MFAEnrolment struct {
+	// OtpauthUrl The same as an otpauth:// URL, for a QR code.
+	OtpauthUrl string `json:"otpauth_url"`
+
+	// Secret The shared secret, base32, for typing into an authenticator app; shown once.
+	Secret string `json:"secret"`
+}
+
+// MFARecoveryCodes defines model for MFARecoveryCodes.
+type MFARecoveryCodes struct {
+	// RecoveryCodes Ten single-use codes for when the device is lost; shown once, stored only hashed.
+	RecoveryCodes []string `json:"recovery_codes"`
 }
 
 // Me defines model for Me.
@@ -1109,6 +1132,12 @@ type AcceptCodeOfConductJSONRequestBody = ConductAcceptance
 // CreateInvitationJSONRequestBody defines body for CreateInvitation for application/json ContentType.
 type CreateInvitationJSONRequestBody = InvitationRequest
 
+// ConfirmMfaEnrolmentJSONRequestBody defines body for ConfirmMfaEnrolment for application/json ContentType.
+type ConfirmMfaEnrolmentJSONRequestBody = MFACode
+
+// RemoveMfaJSONRequestBody defines body for RemoveMfa for application/json ContentType.
+type RemoveMfaJSONRequestBody = MFACode
+
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChange
 
@@ -1192,6 +1221,15 @@ type ServerInterface interface {
 	// GetMe The signed-in user, and their candidate record
 	// (GET /v1/me)
 	GetMe(w http.ResponseWriter, r *http.Request)
+	// StartMfaEnrolment Start setting up two-factor sign-in (TOTP)
+	// (POST /v1/me/mfa)
+	StartMfaEnrolment(w http.ResponseWriter, r *http.Request)
+	// ConfirmMfaEnrolment Turn two-factor sign-in on with a first code
+	// (POST /v1/me/mfa/confirmation)
+	ConfirmMfaEnrolment(w http.ResponseWriter, r *http.Request)
+	// RemoveMfa Turn two-factor sign-in off, with a current code or a recovery code
+	// (POST /v1/me/mfa/removal)
+	RemoveMfa(w http.ResponseWriter, r *http.Request)
 	// ChangePassword Change your password, giving the current one
 	// (PUT /v1/me/password)
 	ChangePassword(w http.ResponseWriter, r *http.Request)
@@ -1336,6 +1374,24 @@ func (_ Unimplemented) ListLoginEvents(w http.ResponseWriter, r *http.Request, p
 // GetMe The signed-in user, and their candidate record
 // (GET /v1/me)
 func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// StartMfaEnrolment Start setting up two-factor sign-in (TOTP)
+// (POST /v1/me/mfa)
+func (_ Unimplemented) StartMfaEnrolment(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ConfirmMfaEnrolment Turn two-factor sign-in on with a first code
+// (POST /v1/me/mfa/confirmation)
+func (_ Unimplemented) ConfirmMfaEnrolment(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RemoveMfa Turn two-factor sign-in off, with a current code or a recovery code
+// (POST /v1/me/mfa/removal)
+func (_ Unimplemented) RemoveMfa(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1842,6 +1898,48 @@ func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request)
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetMe(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StartMfaEnrolment operation middleware
+func (siw *ServerInterfaceWrapper) StartMfaEnrolment(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StartMfaEnrolment(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ConfirmMfaEnrolment operation middleware
+func (siw *ServerInterfaceWrapper) ConfirmMfaEnrolment(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ConfirmMfaEnrolment(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemoveMfa operation middleware
+func (siw *ServerInterfaceWrapper) RemoveMfa(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemoveMfa(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2478,6 +2576,15 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Put(options.BaseURL+"/v1/me/password", wrapper.ChangePassword)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa", wrapper.StartMfaEnrolment)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/confirmation", wrapper.ConfirmMfaEnrolment)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/mfa/removal", wrapper.RemoveMfa)
 	})
 
 	return r
@@ -3259,6 +3366,167 @@ type GetMedefaultJSONResponse struct {
 }
 
 func (response GetMedefaultJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartMfaEnrolmentRequestObject struct {
+}
+
+type StartMfaEnrolmentResponseObject interface {
+	VisitStartMfaEnrolmentResponse(w http.ResponseWriter) error
+}
+
+type StartMfaEnrolment201JSONResponse MFAEnrolment
+
+func (response StartMfaEnrolment201JSONResponse) VisitStartMfaEnrolmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartMfaEnrolment4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response StartMfaEnrolment4XXJSONResponse) VisitStartMfaEnrolmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartMfaEnrolmentdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response StartMfaEnrolmentdefaultJSONResponse) VisitStartMfaEnrolmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmMfaEnrolmentRequestObject struct {
+	Body *ConfirmMfaEnrolmentJSONRequestBody
+}
+
+type ConfirmMfaEnrolmentResponseObject interface {
+	VisitConfirmMfaEnrolmentResponse(w http.ResponseWriter) error
+}
+
+type ConfirmMfaEnrolment200JSONResponse MFARecoveryCodes
+
+func (response ConfirmMfaEnrolment200JSONResponse) VisitConfirmMfaEnrolmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmMfaEnrolment4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ConfirmMfaEnrolment4XXJSONResponse) VisitConfirmMfaEnrolmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmMfaEnrolmentdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ConfirmMfaEnrolmentdefaultJSONResponse) VisitConfirmMfaEnrolmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMfaRequestObject struct {
+	Body *RemoveMfaJSONRequestBody
+}
+
+type RemoveMfaResponseObject interface {
+	VisitRemoveMfaResponse(w http.ResponseWriter) error
+}
+
+type RemoveMfa204Response struct {
+}
+
+func (response RemoveMfa204Response) VisitRemoveMfaResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RemoveMfa4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RemoveMfa4XXJSONResponse) VisitRemoveMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMfadefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RemoveMfadefaultJSONResponse) VisitRemoveMfaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -4364,6 +4632,15 @@ type StrictServerInterface interface {
 	// GetMe The signed-in user, and their candidate record
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// StartMfaEnrolment Start setting up two-factor sign-in (TOTP)
+	// (POST /v1/me/mfa)
+	StartMfaEnrolment(ctx context.Context, request StartMfaEnrolmentRequestObject) (StartMfaEnrolmentResponseObject, error)
+	// ConfirmMfaEnrolment Turn two-factor sign-in on with a first code
+	// (POST /v1/me/mfa/confirmation)
+	ConfirmMfaEnrolment(ctx context.Context, request ConfirmMfaEnrolmentRequestObject) (ConfirmMfaEnrolmentResponseObject, error)
+	// RemoveMfa Turn two-factor sign-in off, with a current code or a recovery code
+	// (POST /v1/me/mfa/removal)
+	RemoveMfa(ctx context.Context, request RemoveMfaRequestObject) (RemoveMfaResponseObject, error)
 	// ChangePassword Change your password, giving the current one
 	// (PUT /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
@@ -4825,6 +5102,92 @@ func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetMeResponseObject); ok {
 		if err := validResponse.VisitGetMeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// StartMfaEnrolment operation middleware
+func (sh *strictHandler) StartMfaEnrolment(w http.ResponseWriter, r *http.Request) {
+	var request StartMfaEnrolmentRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.StartMfaEnrolment(ctx, request.(StartMfaEnrolmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StartMfaEnrolment")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(StartMfaEnrolmentResponseObject); ok {
+		if err := validResponse.VisitStartMfaEnrolmentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ConfirmMfaEnrolment operation middleware
+func (sh *strictHandler) ConfirmMfaEnrolment(w http.ResponseWriter, r *http.Request) {
+	var request ConfirmMfaEnrolmentRequestObject
+
+	var body ConfirmMfaEnrolmentJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ConfirmMfaEnrolment(ctx, request.(ConfirmMfaEnrolmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConfirmMfaEnrolment")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ConfirmMfaEnrolmentResponseObject); ok {
+		if err := validResponse.VisitConfirmMfaEnrolmentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemoveMfa operation middleware
+func (sh *strictHandler) RemoveMfa(w http.ResponseWriter, r *http.Request) {
+	var request RemoveMfaRequestObject
+
+	var body RemoveMfaJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemoveMfa(ctx, request.(RemoveMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemoveMfa")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemoveMfaResponseObject); ok {
+		if err := validResponse.VisitRemoveMfaResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -5403,165 +5766,176 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H0Jcxu58e9XQc17VZbqP6SGl8569aLYu7E2vmJ7s9m1tihwpknCGgJcACOacfm7v0IDc5Ez5JCSbW1e",
-	"Uqlai3M1Go1Gnz989kIxmwsOXCvv/LM3p5LOQIPEv35ksQb5Wk7MHxGoULK5ZoJ7595rHi8J3JnnCB2J",
-	"RPtESDJakkSBVESMfaKnTBEhJ5QzRc1jbc/34BOdzWPwzr3BqDMOwh60Tmk3avXhZNw6Gx2HrU7UpyfQ",
-	"HZ+Fp4Hne8x87Y8E5NLzPU5n5lEhJ0MWeb6nwinMqKFuLOSMau/cSxK8opdzc6fSkvGJ9+WL7wbzswJZ",
-	"Mxqk15D/RKUjO6CK0FALeVim/STsQ5eedVqDqDdq9cen0KKd8Lh1BsGoG52M+7TTq6HdfGB34l+wGdPr",
-	"dL+hEyCK/Rt80iFakEEQkIMIxjSJNekEQZnsThBU0xTj24sUzegnNktm3vnAPDNj3P7VyWhjXMMEJBL3",
-	"Wk6uonXi3k+hNP1PFLl61iaXXOgpyNVLlKuFkZx+0PcJfKKhjpfEsJ/MmFKMT4jgsL8EzamelgToyjBa",
-	"wh8JkxB551omsNuUvGM8hC0LQ5tFQccapJUuzWYrY+gG3eNWp9MKOu+D4Bz//1uN5Cj8YCWREdXQMi+v",
-	"pPRnrlm8mdIRjIWEzUR2mxCZ4Lf2IVKBtFK03zIrT3Bi33a/Gf4nSIWs+rzKi0jR1l2n+tN37qlN357R",
-	"Ty+AT/TULDBcX+mfnXVCvpg3qbngClAr/yClQB0WCq6Bo1qg83nMQlxLRx9ViWZ8xixXySlKgUpmMyqX",
-	"ZgEFgU9iMZlARBZMT4meAjFUg9Lk6pnne3c0TlDIIf9olK5/fKHvzUApOin+SPDuc8I0mVIjXMDdZy6I",
-	"lktCJ5RxElONCuSLYeMdjVlUpq7f7fpkAXFMzFRBREaJto8qTSiRSQybKbTv9L0xgzgy8yTFmMXQNoI4",
-	"FOPhiEmcuHwAS5GQWaI0GQHpnJrFK+7M2hVEwoQps44zPs2lmEg6m4EdwozGlsyVQRgWF9kaUs4FfkAC",
-	"jTYNIH9jYQhUqYWQUYlqvEius4vXHmGKZNKH5OmpFFrHa+R1z3yihSAzypdEQghcE6o1zOZabSIuf1+R",
-	"ksKbDLskCmQ6dEXGUszIUiSScNALIW8tbQmniZ4Kyf69zr2OT7ggCpRZU6hNOYFPczMwsyFsIrH02iKV",
-	"ik04YZyMmVT6nCjgEbl0tyLF5+SvQCVIcp0EQS/U4hY4/hPn+ktxJf9vCWPv3PtfR7kddWSvqiO7UPGB",
-	"9Z0xlYcxZTGuiymQkYiWRNGlIovpsk3MbUpTnSgyFnEsFgrvMsM7J/0gIJmE+KQfdEhxwOQABZWSX375",
-	"pWUGB1wbBQFkCjQCeWge6ZmVNWJRBNz82Sdc6OFYJBxfOCAz0FMRDc2v1Hw/fy0nl+aH4svOSCj4OGah",
-	"9km/E5CJ4GD+1TPyNYypnJg/u13iFqb544xkcpQR/Ba0XLYucdPMXm8Mm1S7tL18ClC5XYYhzLWVnbkU",
-	"c5CaWbWXzfnnCvWeq+cP2Y2/Z+pXjD5CqL0vvnm9SLh+KoFWfsRZo9u3FN+TIraiyo019QEfpdGMmd3C",
-	"/NtsWwUa8gdTq7HRvlUcWG5uZkYzErFhoFf8jmmq3c5XHqtdempIddOt3fca8ubrs3GFNRVc8YsD3MCi",
-	"d6CTOe67UcQMp2j8psCnMY0V+Cusy1R3ef/vBN3+FgvA91ADrT241XIoj9e+xM8JqRzgRALMnFVRHkAk",
-	"wsRcGaop7Q6O1w3K5/CJvHt+2eoOjokYo65SWhhNnT7qEzY2apssqHLX2lUTnH3KXvn8TYQKQiEjiHaS",
-	"bbOVUC3kcmitv8+bbknFtvIWiDa/AqKhXZAlwqpousvN1l0WQG63FslZG+LagIrklbm4Ub7euhvX5YwW",
-	"RXDT/prLqplpPhJURoxPhixTYG7uV5xmCcqYOYspcOvxZF80263UEKHsrjio+QeMyO6mhfMhbeEJ2gQ7",
-	"KpZssYyoguN+tSNu5yhbiIRpBfHYJ/aZFnBjVUTkgGoyE0qTAXnJ/koiwJ8PL9KFjHs00ypd54YVBZ10",
-	"EuD/mqzoVHcXPZd5NDY+1YxO4GjOJ9m/P85hUrktMs40o7FT/lvE5angmlqOry/bnRRr1aLe4wWFJb81",
-	"cmJuJFQZl4rO50ClEUirYu3MZiJ2kXkwZp7CREoz3/i8C6usTFq3Obm7a6DywC6Ju5TuD/nKwxU3B2m4",
-	"SihadIocKABydNc5yu5ruReow5VRDHbcDR9C3W1czIXowYp+K5ir7vGREDFQbp6n0a57kARtBrXTM433",
-	"iJxNGWF+PoImDNhPqRUIfIBJbkKnWp+pu8IVpmGmGu9I6eR/yT5MpaTLOgLVZgrVhk1yD+K2UlV4eSVd",
-	"ScT0D3eVRiINdbVcGanRQja1xuzNO5hv9oFaE2tK1bSRxTqXcMdEoogUiyeKmOcI5ZE1FKRYVNqrbF75",
-	"UcuypiNwd9eavCJEZb7bQt+Bgwr+KN3HuD7ue5UR/6KwmMfKxJUmw09FojzAInOQf26KNstbxUKAu90W",
-	"QS67a6vA9zh80kOM11flWpQyO/ANXr8hYyFRYMwzZE4ncEHoCA1LtzHHVNkLJXuxIVfdsGrZ8U+QbOzs",
-	"pnWmjKTx9ZygVBiD8Ecq7hgDM3JNqLGIWWiDm+GUMk5GEuitakS+scXQuqrc1CRQVaMVpFiodSrfioUi",
-	"4RTCW+sh7so+R4x7fRUXn1IeMTRg1rgXCq4auB9P3W3NvVF0THZcwC5ovY2YN+425IMNVe/qymKksWia",
-	"O3K94is93zM+QCTpAmMJMQ3xR8oFX86YKhkFm/xO97l8gCX2VM6YiOD1+KngURLqerOqUup/Mb7eUiQk",
-	"vcvqc7f9ZisXs1d4XyRKYreRcyMRLStle56MYqamX982QwpWvlfNwjgGOkmgHOPbwS6DGbW5xKIDMShH",
-	"sHoVg9rTz3qYSJ+z5C3tGwKgTrZsPJm69O5+Ruu60k09HyNdEmiEVoUVx9xlQ93rXDaX7/5K5u/TXMmV",
-	"BzFhd8Dr1PgeITJt9tTGMl2623fEbA8rudE8g5Cp3YV6w5BXqa+fV7ehus2DLATGiqxNCVIJboOeU7Hg",
-	"5OBvP7xHv9bd3TKfOWxvjSNVcmcDP97Dp4oZ3qCv5FyoautzD62Uvs7ppxo6U6vhsSqhTbqkakhZen6X",
-	"Ae3xjM1ylnZrl+8uJo5XkqBZvs/zvSzZ5/lemrozQmXTqsUEb5bAwzTqak4Qd25XDVAVpHO56wqZapye",
-	"w7H6G7J0q9Yz8rNqdp4DjfW0wuYztqaqn4IK6tfeLRI9Ep+2WWqv8a6/0vA2FiuGV1m5iNsLEsFE0ggi",
-	"G6x+I5SeSMiLpUaJJu9hNheSxiQSoAgXmhxkCXcqgSjN4ji3e6wvC0waDXU7xqzygjJNmPVa7CAOL0jC",
-	"6R1lMR3FsPL17EOWDKwVSvfnW8/3UqKt+KUv2b5NO0ZUTdt3yUlWma1b8oM5nfuFvWo129oIFoxHYjFU",
-	"EAoeVUjPc7EgsXAbkLWsAatxCsUsvpl09wbfVmdgGWGvM+gdB0FADnrHAxLRpTpsk2e2rBBfYN4ZwTwW",
-	"yxlw/UQRSw056AXp7WhxM+MAKwXKL5LxRJEINGWxFdAIYtA1bl5Wh5iStLUYsaQGapX0CzFhvCaE1dSZ",
-	"mz9glCbRoZiV1LlKwhCUcZDGlMWJLOvk2hoBOnFjergSApsmdBS6WE3hW+Uhb2b2/eM3hYmri9+EiVRi",
-	"UwDH3rASwTkQcQTycHskZzOzNsRtkPSvrRY2VhlsId25RxvrA15WxUuKoZSNEZPsRieP2x7Aau2qkpZK",
-	"2l5nGdq3wJRKdnXf9ssmrkWeii+pJLOQ2asOoN9BtTMS2hKkr1F9Y+beGS9bc5ETKZI5cU9gSYcC3d7w",
-	"VuOysDGrS3nV1j3kKfd1un5QIY0NN8gMKFduf0HeE+S9rT8U8okieUFAVjuYcGu8QHRBJLRQXAjTRVvG",
-	"mLiuHiANTjFMShtpwC3L3JySUamS5zFEk+Z5U7Mv14RJV9PmWibK6N4p2rND5JMzxCcShSSkErLfseS+",
-	"eteYRzvKVNX24LwiF9p34/BTYa4QhNLkliS7RNK29fPM2hE7LvR8ja2kpzlh3F5clXnb1oL2dKLmwCNn",
-	"ShvD2RrDsTGpImMdZfpQFRZFhbw3SvqXmiGYViSimrbUlJrJKOTPMYI0MZRbKd4xwV+W1Irg6WpFDHFP",
-	"pOZgVg6dbZ5snBaAc6HXoqmb5T9fg1JPh0CVHlIeDZdC3qopQ2PIXloALoMZi2Jq7GDfw5vFeAh8Yn7y",
-	"fC8WPLKZfpG4t2V/uOdVKLS7e0FjUOn7QfIhk+AuiTuQCqiqXEhfaYVWhx9qFtq25fLGedvl5XAPq2lX",
-	"awmjthk5zc2+0p65LX1d/sQ2nqQdYStFVUwZp7Vmx8rssX232/ot71FUwa4EzDNmNOHl0ynlk11NryK7",
-	"y/L3DK8YXQc8wsY8ucz7AWzM1YwUm614CNUq92F45bizEzsqXJ4k/Xln0bf28Bbxt6+vpK0UelrX8y4g",
-	"ZKsgFe5vWP0UKxKK2Yxp7bpwzH63BG1cd3ZnjCizC6SBqLa3OrvGg6004l6b+RMKfDIVC9s5MqV34Joi",
-	"iDb7DpuBIkKSmZCAbRLLQlhLSwaRjzQpMQPBgaipSOKIxELcNsxcG89P6aHZ1RmfFEMqDR52T+1TOZE+",
-	"6mcMqqWlajbfOD9trwXnkkzD+1Slc1jc4/nVEO8qQSvvr+SANUE2O1T31cjf3ihvbGA35Imq7FnZYxeu",
-	"4vf9N+M3eYXDTukPziErNsuiZiDvWAjDGOgdSKxq1yCpTSHiRZygkEagh2MhQ1BDGiWxHt6JOOEa8CE1",
-	"F4mCoZDDOZWa428jkOad0XBMZyxeDmcwG+EF+3g4ZXE2pyv3VFmL5R7ENcX466+//tp6+bL17JltA3MZ",
-	"xPXeRB+1tNHH2KnYCYJGljaW/dRUH7/mQGLG4YJwQULBtRSxjz60YqPYeAEkYtLyvhUa5WN253BKJQ01",
-	"SLXifXQq68GnQGU0ROSA4vyZ9QFyqCXlCiUhnQE1xbgjlTMzBXbiEo5d66XfDBlMY0PyVA2Lwocmf8ho",
-	"PJxBxKix9GGkGPIHo3bmFyEjMysz4xtsdJs/itFwLmEMEngIFfH3HyUA0fBJXyAzXS0VcTkz7Grcm6Xd",
-	"6hp7Y3h/zzmdTwWHKgtuwrTyiZrTEKxV8T+kRQ7IIRF8rRq91/1PcwzVLYvjspLdysoZ/XRlb+4FWxRs",
-	"YSkXRWBVxfhFjVnwHIsLsUo7v81Lv+oDv3vlFUpP139a7lOmtFsJX1Y2smMAfZ/qvMpWvu7pzs17xcK5",
-	"dLTbmPh1kw+Nk2/vrPf2MJncjJ9lpeMauPFqm7zDqhvjHrpOJsI0UXQMVv1U5sr2yk2k01QYiV+fsKgO",
-	"PXyL4MLm0KPxqyknmZOMxobzkhs0v1W4266xx3nba563X8ghNbOH03bdGiHDcvYwMabAOzNfrvAJheIy",
-	"sRYXTiTGCfDnfBxTrecpLsVYVLNLTxknz9+/f0Mu31wZfr1MbEYda8DSwZCZ4EwLDNWqpdIwI3pKNXGq",
-	"WF1zc/slolv8iAYMOtrGsFnaXruPYqTS0oxXz9+1r/k1L7Xz4103b16/swVlLjKibqz3Drbag0jQieTo",
-	"p98CJ1Rd85uGkAc3beIWrCLmdRbOpheQGeOJBkVYZA2ITveaT0UikV4ax+QgFHzMJomkoxgOkXQsjjJW",
-	"0IIulfX1sYdtSudAbj5f28qda++cfL7Gqp9rzyfXaeGP/QPria69//vly41/zRdTkEBu8Mcbwmwi6Kd3",
-	"r1+ROdXTNELE+DzRhGpioZEOVBJOLRcqQUFuDtsIsHCTlVLdFNJM1VAe59f4l/m0j8EKM9Ucu52RHMSp",
-	"8MloaXiGUkAloOX+8/sfW6c+oeTVzy+ueWZ0mV9uYYlBfU70goVgrH2S8FuO6kySGVNGZiOCwzcP4FeI",
-	"SLRiEVjxQnQnRRaSaQ3cChNTWStoG0EZblz5WDpOm9cooK9c81GiMysW0VfIwVhI4mBmDGWulxMLqSPj",
-	"jZwiKhi13YdGUq95c5sT52CQ1TqFVMql+coNQk/cXHOLDtFGHImbrDYim6kaVJNzW+6EIezE+GdEjK+5",
-	"C7SkS+2mgEJxQ9IPvRJm2U8MZ5BeiMhoaZjhBMLM6jUfUxar9rVRcDELgduCSocOZHZbyUBTiQULmmlE",
-	"FbLaw+iSQif2uRe0O+0ANfccOJ0z79zrtYN2Dw0BPUWldmSjDf/GQlbAndOqWyb4VeSde38D/dzdsoIk",
-	"1A2C5jhCqDJdqZonbr3GMCiu5K4GB2UuRQhKGZ4m87Z5a/9f/6p7ZUZ9iq1i3ohLuvEThZ3BO//wu19A",
-	"m3lhFhoohTcdmTW93MjVt/aO+zI1Lz2cuwo7y2Df0y6iimA2Emg4xUK6UqlhFlsN6gOZ/W4hTtkrlBzm",
-	"pXoPMJvIDnLgEGvELS5w9/7DPWZ2EPQegJFFxpU46kQ45USxUvEBmPFKaNwVluSgrm7y8MJ2OKkU8oei",
-	"znUT2n5g4Tazw4x0FwhyqvXQt1ZEVknqakRdLSgZpbWqZlncdY6oBUFp5WUV6oiWeiYM/9eXjO2rWEeZ",
-	"seYdKP1XV5jefMpzb82jttzR/DKfSqrA7P0zZouZrZPg/fZH59Ovp3evercvBvO3gf5ldDJ72v34/Cz6",
-	"sa/+dkx/OE3+3hVXAX/5j+ZCUMKE+VK2VrVM4MuagujsNsjUbG8KeGit75KlnRX/NcPU23XsKTZSjY53",
-	"AkPgE1NaXZAUgMuhSXxfrf8ONEnmzt/JXaCU5gzvLWb81tbIUl6oKMpXxRpEQe3e8YIpvd5+ft99JP/s",
-	"hyLIgMUezGEF6iAnc6ujCHH45ffmsrA2ogpx+AHzt+5bPrE7lu1C/eZiUHYIP/z+pSQX6ShSF6Km7uYg",
-	"9W0PMR5UrfiiaA0Z4B5KrzRTJ3amut7e85RGhb6G6moght3e++CsRgzvP7gqGbw0RDwyabuMIuO91aOj",
-	"0DqIlIL81Wqio8/uX1+OLFpIhvBVwHv+UD2s/JajjKe/55JetbxLinQxFQoQ7FPpwoiYW1h5F675qVBc",
-	"Z8s5yEE/6OWPpc1vQwd6cuhadpnGTcV4pivtk+WV+BYfq1yMJTGvQFGyjz42uXmnxdzJAuqlehGqEpQk",
-	"YrqVV+DXb1YFBAZ/R6Ep4G5/8Rve/VpO8OYtmOMOYhxjfg8HLl7ApdgBLXjryCxedIMbLVzz+vCNJXUL",
-	"SwWa2Fo8n9zkgBU3awAmaQlexpUa9G+Ld1E52KwNJ+25CaqKWraOyKKXG8G9n4WTSuqHHGemVF/QdmXE",
-	"XhFsxuvBadShJ6PWWdgft/qjLrTocRS0BuNOeArd0Qk965cxS86LAWuLHOP16Mko6kG3dxzQXtQ9A6D9",
-	"3vE4HI9OoN8PT3qDqNM5CfvdqBN2TnuDfjcYHY/OzvrdKOqPOyPbOXPudc667aDdbXeCEgZKY5EtocR4",
-	"KwnuUvNRvsMGpR12V3cCcWE6ZvaK8Cid5ltyQXlU7cYoqEZ67fQ+MgWL/osZAdGSsrhssm5Tqkd3KzAt",
-	"lRoWsVyWyKb30kEU3GudFOBfBic5MovL7qVgLB7TDt8oC0zMqA4tvp/7mEohVM4HJ7tNeAmgphYDWSXx",
-	"Y7P734J5U6JtZsJOvYXDwUobOoMCcI7lNOLnVIhCKCJoiXErzDFL6mKJZXCTewsA+hTe3wHmrmLWZVBw",
-	"DKGYoUUQCq60TGy/g7lgPgqhHie2hrOEXtLQbex00GtsKirlYdeISWrRZV6joXWxhujC9CNUHUYEjG5z",
-	"IuBmo2Qg2+plZ867gxisdCUK6mSpJuBWZt7PBTgbP/00Hr6RZizyUzd6SOpQjIfuC7bF3zF33ZK2wbx1",
-	"sX0In3YPMVoFbmnkzAb7ObMb/df/nKV3mc394/KUkawMCb+4uA7W1pUqKuMcamWzJs6hUx5ID19ZNyz3",
-	"4tPeqVfP35V0gSJXJJwK4zDP6JIoADJbEpeiJgezpWsJC23zadpG7xNbY+aTj2JECmWJPrF1Xk720vqv",
-	"tGeruvDgMH8/7nVSJBMbAnUlDFZeQyFtlkAl87mQ2pbmYwfaDNpmINRGeCNJF9ZTS7FxqFE8SyztvzAD",
-	"zF/GidJibtQglkxMqUMIz5BpPPxtaN47LJcWV60HvHlXTZLN/pbtKEX4sW2AWRjj+0az31dBEAmEHTJs",
-	"L57Lka2MQh6nPnljQ/wPk7VxFU6eorO/uJ/bQk68dVSL46B/GgSNZ28dfuNrBDWLZWqZqHWO33eC884g",
-	"PRsJHSzaic6gH7a6o5Nxqx/2aOsUjqNWZxyMzuhJ2IPBDqHNq2LOYU0yryx43kWeq2AIEY2lH3T5yJS4",
-	"pZbQtLC9eMJOhSEdiwnjTQJVRaiJbxmoevjYTx7LevnxcvmKBZ9evguWL3/8x+L1e7F4+UwsXv4oakJY",
-	"rpez5sSpbkXF8fcJ4uAi6YyPwzPahVZ/dBK1+mAWSTgYt4KoOzqDE9oJ+8fVwZNGwY4UWaUAqFIESvFe",
-	"in+zOKZHg3ZQypM2ihrtkB0rSubGKIhiE94y3qarV3qETg0uxzQewmGxMR5ia1HrrK2XcP/6mSL8SKHw",
-	"26H62cRTCbowV9rB+87peb97Hpz85q2C/VVaESgbZ2EXTkadfqs3PqWtfnTcaY0GELROaD/sRGfjLvRO",
-	"y3imBRv+rLRPFArIix1Nhb6llU4hr3N2etoK+q1O1yv38Xjv6GyloP98a0PNWh+L94PSVNuWS2PZxUsX",
-	"/ZAihqw+7p1I9JT8AkpfkHESx9mhgYUeFO8plTay7BpDvP/p98nJSRCQsyDodHt5G8L5StOF65j44BlJ",
-	"U5qFCmeHzkiMpXiOeCtzlEXe7+u4t3WTnFX8FEBtCyXf9bbJLsFkF0bORbP5qWEvoUo//CqSR6gI7FEI",
-	"RlsZ9vkFcLm8BNquvII6OCq2WMyT+iwiRioKrd5LLC4GHqkLl/nheEDaUq2HJ2xT7Ju8W2JvY3W9U9ab",
-	"LYnAFuNSvdFqxyrex2Gxdl9jUVjp8G1ky1ZkLu3jj82Pt1TZ4wBTnvnGf0xRUwuJ3JL05BqzUngurUKS",
-	"gNjUvi24I3Oqw+l5XhC/mIoYUs/6goi5bYaxhdSKxDDWRCSaHKDuKjnYRX15iEXcYQypo1qWwp8RyeZN",
-	"1qizvxB+j72hUpdnGjtvnmukrZtbSlmz1FcI4f3XPPjOInC/TbphDKew61ZGcBzAlNuaHl3+CRVX4Wwn",
-	"s79m++kTlWqtTCmuNfM7Y7s88L/b0oE5nTDuKnOwdcjh+lyQmxyR6/9ksGZZS80fCSTon+R3OSxRC562",
-	"rvyMP/56JUS34pHnTm6Oo1ZTlVFEC8vF4MGw2souNyx/Sq4+Cjb62z/j356/ZC+e/jQ3f7/65erTbx//",
-	"+vFl92c2/sde3vfx9/W+V2TlQw6GZhVhEWKwzqfepXhgHQHQZaEds14ARIq8BxpiZ81zoeZM01hhaPy9",
-	"w9Mo4gCWJCXTRBvawR2vU2yOIt5dPsCTwgB3cOrXsLU2evYl3j8yrWMW60oqYmSzDY0qXG10+HW5GmVv",
-	"a6cskrtIShHGzs1u0Ao6+4jKXkKQ4hF+nVraP9dCLevkB5yZukVcHPxes1fd1WQtwza50sVDQFOQrIXF",
-	"ua7FZcST2N0rHl+hi4zWGh8qQnglvXD0WcjJVfRlU1RvTRHcL+3+55L7osnxYLLd/Rqyvdr3/9gy/XWS",
-	"iV3FZs2JRZ7m3zXd89pIsS1lrwojvAVOZza9W6bClahbMFYHC1tdq24kaDhjCqvq0kp1yovKgTsozYXd",
-	"akvKojqY8P322B9FwiPLgz/ldvufo3YqZqJWA32Dfbf3NXSTlfbH6pyvKIXCiRZNt8+j8gmu2/sE798g",
-	"WPzih4rz/L2z8elxFJx2Tk/74Ul0PDij3TFQGoSDAY2CzoD2RuP+uDPqjoLRabcbRp1BdBx2BqNgHAQ0",
-	"OPXWzvmuOt7bjKwbndF+eNJpBTAYtfpjTPoeR61RB07GXXoW9cPBHqXq1WE8t0zTmNrq4d/eZQyfyEuc",
-	"pfXzns+950Aj475dcdsXYZbd38QdSI6VhitneTczGArnaechsNMH7cJUtd242R2Pe79/UjiYX9XlmR/a",
-	"FKisoy1xzYIwZnXgJdugBNVugeEXJKRxDBGetZO3Z1X18lmoRztAl9oyHoZeB4YvuCFYlI4id1M6euLG",
-	"J4upMDS4ODM5oJy8lpP8lIzsBKhzcoLH9viIZTJjCN7SxZ9cQbJvi/Nc7KVQQphpuza5xCY/iaTHbKwV",
-	"oc5YsmVx6714ZrHmp1Lfw5hZO7kjzeJ+FO051RD/hU9VO30g22R/EuSNuVo+0f/PoxV21glftdU3m0gH",
-	"uvtfJb/zdObrepgXZVrmnI57o2Po0lYn7EetPj2D1uhkHLS6MAjPog49HvVO95IIy8yNoY/HGbdw2ZEm",
-	"jfkbDbHV8tcH3TouiWJ8EkMrUbYs0zcqk+MpCqnSnQjITlWjUSRBKQd0rkC7eoo0Q55jZqyqU1tSuYYW",
-	"/wBluuFUMtWOAaq16FNzmbwAKEOPJA6rvmnd9frJxN+odrfbCjrvO8GKH2dUTic867aOR72o1R+f0tYZ",
-	"dMPWIOqMTsc9ehIeB/sor30ZtA6bU18E/FiLfcN0kjProRTeMWYc7uDbVmz5XKiHXbBPY6FApbZNEekF",
-	"T7qifGnLnKxVtWZ1ETqWoKZtgs3qiymLoWitpeaY+beQJMtlVVlHmFZ9Xcx7fj/7qLlbv3YG27dbxf2S",
-	"BdB81/Tvj7D0/8Myfpsek7Ye/ChKeH7WWuMdODsQpTYKsn6qyn2DIe6bH4pnz7gQ3JbF0RxGa30hPYSo",
-	"7ZeetlyrK4gxF/004/vowwI26v51YgDbBfXos/mPy4Dt9ZEGfSD4hfrsxGpqxAHq3gLMMR0RA3VBBHec",
-	"ncVxPugHZ7audsEUHLbJyulK6WFKT1Rad6uK5ypty0fc1+DMV6KrytvXWKo5k+prpAlWad5mNO+hPYoG",
-	"9jezN9ePnVpXHY+zsPiNFDOhwScRuP/aKTJaQkILOP5Bbd/9QUV0bcUGTV2vlgQFWtW321+6E0XTJWPB",
-	"wBViH9Mluny2I9w5eT7JgJy50G1yybPVaq0EpAVvdVV4nNj+2VWn0nYWL4S8VfgZyslUJJIcUE1mwmkC",
-	"+20NPEXuPmwTLCuDiMxBEg7avMEnVJX6REnxOPkqQxWvprXqbw2THsLrrNx9G4tv1bEHjZZ/dzdqXXO/",
-	"Mdocmlk6Y1OqMNlrp9In1M2UIChHuGFlXn2pV9Pc48AsGhuVFmVvQxf/hfFeChGGOvq+b9doeeNXt1aa",
-	"cz5Z1hlC65bnkUt+pgdM1Ab0cbR2ydjFWlg4bfJD1TmDGY4pj6paTlzW9cFWwvZOkkeHbNuv5nVRzh1y",
-	"+iNEgaXI43KkbQX51Qmg1VGZBNoUe6tZHfYrRHDQy3kK/IEADXgSErnkS6OpZ3SJxwmbr88sOLNILMKh",
-	"dbGqi60rj357+ILhXcyPXcLlu5eM7NBTUsWaBhVR39EpWkchs7ZBih1SLtalxUNH6DJFETFSm8lpcVNv",
-	"pZv6NnNG1VgzNDsKJP9ZyNsqK8fcOqWpf5EdlmBDgMAnjMO5W3wFc8dZOiVLxAbQF1MWTomrnFGE6Qvc",
-	"yNyjuGzxmIxEQVSMR+QvHSd4hJdd2ZuNpAsCVMbM3WxdLBwp45PD0odpbAHf85aV7IvcHhzRJq85pHYW",
-	"5mOv3tz1c0bZDejqzd0xOTruH+JEUnVLuoE7BjWz60onq1yQESwFNrY5fBkL62Q+3++eOY6QwpEW6YkW",
-	"dcZc6eStrwD08Scy40LKsxn1q+TxK9puV2WLbZWUx2ivFYE80n2rGi+9yEjVwFRD0wHCW4hSkDTKl/Y8",
-	"FogV1k5GgkN5jZkVNKO3QI6DDFDhW6wiy4F7dnxWdio2aEIs2I2hkBJCTaZCKiAjwwJj1mpqgxH/RR94",
-	"MPSB1BD/5+iE/6N7+6+z+Yv+4m2gfwuPZz91ls9Pox976nIw+eEkedUVf++z94v91OBXSaiUT3Js1sG6",
-	"I/W2h7OqyiC92ibvii4BWgdmA8mN8AV1G6oW31fVpb7e6oaQEW7PWUOnIaU+03xpaLVe6Vnv0ymsYlW4",
-	"+wAzLoSDtvHJ1Rs0sSyO5ASP9LokC5n6igvb5REVzw6zfEWwtsx8c+ruoB90DtvEarhOgOfRJBJsYAlN",
-	"JHw2M1oWU0BbykaxCNNrkQUhySCwvDDPhzFDKyx7AcPD9DqD7ES5smL2C5pbGvtxjIYdcsIoZhxahV52",
-	"BfcY4LOYvcIdN5+Pianid0UcXWDRGiIFjZM4A+PBDv/iqJ4ogv+1NXt4xBqZijhSZCoWxoi0Z48VKJcY",
-	"2KsLpiM80EOYWmlS5C8zPFKsHYuQxl5pU7BXWhHMRCsDut4NyOibw6sFZ++73bwvPtW2f/T+NT797fZV",
-	"9+5FMH97on8dDWa/dMKfzqbP1sIe6xgvdbxCHRiMjse9sAOtY/RwxyfQOgv7nVY3OoXB6ISejTvFAHvG",
-	"x8aMTI9BrdCJ72xlE+MXzi+y55h+3wiJ1c1rWuzI4XRYLWaUYkUKV0yMQdAkXOSGLpLHhuaL4zej+GIf",
-	"k3dp0i+RRpiOvC+/f/l/AQAA//8=",
+	"7H0Jc+M2tu5fQfG9W7HrUjK12ZZdqTtOL2lnevF0O5NJ2ikZIg8ltElAAUCrNV39319hIQlKpCzJdtq5",
+	"b6amKm1xOzg4ODjrhy9eyNIZo0Cl8E6+eDPMcQoSuP7rJUkk8Hd8ov6IQISczCRh1Dvx3tFkgeBWPYfw",
+	"mGXSR4yj8QJlArhALPaRnBKBGJ9gSgRWj7U934PPOJ0l4J14g3EnDsIetI5xN2r14ShuDceHYasT9fER",
+	"dONheBx4vkfU1/7IgC8836M4VY8yPhmRyPM9EU4hxYq6mPEUS+/EyzJ9RS5m6k4hOaET7+tX3w7mZwG8",
+	"YTSaXkX+dyIf2R4WCIeS8f0q7UdhH7p42GkNot641Y+PoYU74WFrCMG4Gx3FfdzpNdCuPrA98a9JSuQq",
+	"3Rd4AkiQf4OPOkgyNAgCtBdBjLNEok4QVMnuBEE9TYl+u0tRij+TNEu9k4F6JiXU/NUpaCNUwgS4Ju4d",
+	"n5xHq8RdTqEy/d8JdP68jc4ok1Pgy5cwFXMlOf2g7yP4jEOZLJBiP0qJEIROEKOwuwTNsJxWBOhcMZrD",
+	"HxnhEHknkmew3ZR8IDSEOxaGVIsCxxK4kS5J0qUxdIPuYavTaQWdyyA40f//rUFyhP5gLZERltBSL6+l",
+	"9GcqSbKe0jHEjMN6IrubEJnpb+1CpABupGi3ZVad4My87X4z/E/gQrPqyzIvIoFbt536T9/ap9Z9O8Wf",
+	"XwOdyKlaYHp95X92Vgn5qt4kZowK0Fr5BedM67CQUQlUqwU8myUk1Gvp4JOo0KyfUcuVU6ylQGRpivlC",
+	"LaAg8FHCJhOI0JzIKZJTQIpqEBKdP/d87xYnmRZyKD8a5etfv9D3UhACT9wfkb77BBGJplgJF1D7mVMk",
+	"+QLhCSYUJVhqBfJVsfEWJySqUtfvdn00hyRBaqogQuNMmkeFRBjxLIH1FJp3+l5MIInUPHEWkwTaShBH",
+	"LB6NCdcTVw5gwTKUZkKiMaDOsVq87FatXYY4TIhQ67jg04yzCcdpCmYIKU4MmUuDUCx22RpiSpn+AAcc",
+	"rRtA+UZnCFiIOeNRhWp9EV0VF688RAQqpE+TJ6ecSZmskNcd+kgyhlJMF4hDCFQiLCWkMynWEVe+z6XE",
+	"eZNiF9cCmQ9doJizFC1YxhEFOWf8xtCWUZzJKePk36vc6/iIMiRAqDWltSlF8HmmBqY2hHUkVl7rUinI",
+	"hCJCUUy4kCdIAI3Qmb1VU3yCfgDMgaOrLAh6oWQ3QPU/9Vx/dVfy/+UQeyfe/zko7agDc1UcmIWqH1jd",
+	"GXN5iDFJ9LqYAhqzaIEEXgg0ny7aSN0mJJaZQDFLEjYX+i41vBPUDwJUSIiP+kEHuQNGe1pQMfrll19a",
+	"anBApVIQgKaAI+D76pGeWlljEkVA1Z99RJkcxSyj+oUDlIKcsmikfsXq++VrKTpTP7gvG6KQ0TghofRR",
+	"vxOgCaOg/tVT8jVKMJ+oP7tdZBem+mOICjkqCH4Pki9aZ3rTLF6vDJtcu7S9cgq0cjsLQ5hJIzszzmbA",
+	"JTFqr5jzLzXqvVTPH4sbfy/ULxt/glB6X331epZR+YwDrv2ItUbv3lJ8j7PEiCpV1tRH/SiOUqJ2C/Vv",
+	"tW05NJQP5lbjRvuWO7DS3CyMZk3EmoGe01sisbQ7X3WsZumJEZabbu2+tyFvHp+NS6yp4YrvDnANiz6A",
+	"zGZ6340iojiFkwuHTzFOBPhLrCtUd3X/7wTd/h0WgO9pDbTy4J2WQ3W85iV+SUjtACccILVWRXUAEQsz",
+	"dWUkprg7OFw1KF/BZ/Th1VmrOzhELNa6SkimNHX+qI9IrNQ2mmNhr7XrJrj4lLny5U8RKggZjyDaSrbV",
+	"VoIl44uRsf6+rLslF9vaWyBa/wqIRmZBVgiro+m2NFu3WQCl3eqSszLElQG55FW5uFa+3tsbV+UMuyK4",
+	"bn8tZVXNNB0zzCNCJyNSKDA790tOMwehzJz5FKjxeIovqu2WS4i07C45qOUHlMhup4XLId3BE20TbKlY",
+	"isUyxgIO+/WOuJmjYiEiIgUksY/MMy2gyqqI0B6WKGVCogF6Q35AEeif90/zhaz3aCJFvs4VKxyddBTo",
+	"/22yonPd7XousyhWPlWKJ3Awo5Pi359mMKndFgklkuDEKv87xOUZoxIbjq8u260Ua92i3uEFzpK/M3Ki",
+	"bkRYKJcKz2aAuRJIo2LNzBYidlp4MGqewoxzNd/6eRtWWZq07ubkbq+BqgM7Q/ZSvj+UK0+vuBlwxVWE",
+	"tUUn0J4AQAe3nYPivpZ9gdhfGsVgy93wIdTd2sXsRA+W9JtjrtrHx4wlgKl6Hkfb7kEcpBrUVs9svEeU",
+	"bCoI88sRbMKA3ZSaQ+ADTPImdIrVmbp1rhAJqdh4R8on/2vxYcw5XjQRKNZTKNZskjsQdydVzstr6coi",
+	"Il/c1hqJOJT1cqWkRjK+qTVmbt7CfDMPNJpYUyymG1msMw63hGUCcTb/TiD1HMI0MoYCZ/Nae5XMaj9q",
+	"WLbpCOzdjSYvC7Uy326hb8FBAX9U7iNUHva92oi/KyzqsSpxlcnwc5GoDtBljuafnaL18lazEOB2u0VQ",
+	"yu7KKvA9Cp/lSMfr63ItQqgd+Fpfv0Yx41pg1DNohidwivBYG5Z2Y06wMBcq9uKGXLXDamTHP4GT2NpN",
+	"q0wZc+XrWUGpMQbhj1zcdQxMyTXCyiImoQluhlNMKBpzwDdiI/KVLaatq9pNjQMWDVqBs7lYpfI9mwsU",
+	"TiG8MR7ituyzxNjX13HxGaYR0QbMCvdCRsUG7scze9vm3qh2TLZcwDZofRcxF/Y2zQcTqt7WldWRRtc0",
+	"t+R67is931M+QMTxXMcSEhzqHzFldJESUTEK1vmd9nPlACvsqZ0xFsG7+BmjURbKZrOqVup/Ub7egmUo",
+	"v8voc7v9FitXZ6/0fRGriN1azo1ZtKiV7Vk2ToiYPr5tpilY+l49C5ME8CSDaoxvC7sMUmxyia4DMahG",
+	"sHo1g9rRz3qYSJ+15A3tawKgVrZMPBnb9O5uRuuq0s09HyVdHHCkrQojjqXLpnWvddlsvvuRzN9npZKr",
+	"DmJCboE2qfEdQmRS7akby3Tlbt8Sc3dYyY7mOYREbC/Ua4a8TH3zvNoN1W4eaM50rMjYlMAFoyboOWVz",
+	"ivZ+fHGp/Vp7d0t9Zr99Zxypljtr+HEJn2tmeI2+4jMm6q3PHbRS/jqrnxrozK2Gp6qE1umSuiEV6flt",
+	"BrTDMybLWdmtbb7bTRwvJUGLfJ/ne0Wyz/O9PHWnhMqkVd0Eb5HA02nU5Zyg3rltNUBdkM7mrmtkauP0",
+	"nB6rvyZLt2w9a37Wzc4rwImc1th8ytYUzVNQQ/3Ku1kmx+zzXZbaO33XDzi8SdiS4VVVLuzmFEUw4TiC",
+	"yASrL5iQEw5lsdQ4k+gS0hnjOEERA4Eok2ivSLhjDkhIkiSl3WN8WSBcaaibWGeV55hIRIzXYgaxf4oy",
+	"im8xSfA4gaWvFx8yZOhaoXx/vvF8LyfaiF/+kru3acuIumn7JjnJOrP1jvxgSeduYa9GzbYygjmhEZuP",
+	"BISMRjXS84rNUcLsBmQsa9DVOE4xi68m3b7BN9UZuoyw1xn0DoMgQHu9wwGK8ELst9FzU1aoX6DeGcEs",
+	"YYsUqPxOIEMN2usF+e3a4ibKARYChO+S8Z1AEUhMEiOgESQgG9y8og4xJ+nOYsSKGmhU0q/ZhNCGENam",
+	"ztzsAaM0mQxZWlHnIgtDEMpBijFJMl7VyY01Anhix/RwJQQmTWgptLEa51vVIa9n9v3jN87ENcVvwowL",
+	"ti6AY25YiuDssSQCvn93JGc9s9bEbTTpj60WmJytjvylqZvCpnjBlrDNWSvWcTqdQWoRelJUF5nUTFk0",
+	"pB6fzbTtKnxbhJXRTECElGF+C3yhn2ujX4icskwiIn2EUcg4h9DoAGUPI5JvXRDpiqU0xqOce0u+Tq9b",
+	"FwxZV0Nxx8RY529t9cObl2fPrFm1gyW2RP02VqV+RQNFLyhnSX1JBpMzNU2jjCcNkT6bNsQU2XtPDg7Q",
+	"z+9f+1r6MfrHezNz9QHhkENTCHGK1SSaW0waudc1L5WLmXJ8CJVMS92yHJ1aJ4jRcIMFZYnwK2Nt4NR7",
+	"K4xqDmtUTS6rozC/vjQuoEgQOkmglQmzEoQeka0UUFvVLQlBiXHChHQH4ucZckaThc4aGIkulFqT+Vif",
+	"gVkitXa8dZFLN6i5NnZZ3Gh3hrse0H0TdcVltbS9K2ol3gMRItt2Re2W11+JAbsvqSXTybHXp7JuoT4s",
+	"EJpiwMeog1N6yroRd1YFTDjLZsg+oYurBMj2mreObnXeoCn53FiBVBa/rNL1QoQ4UdxAKWAqrKWneY80",
+	"700lMOPfCVSW5hRVvBnNt4RTxKGlxQUR6XoVytm0lTl5mJjo8hAlDdp4VDfnZNQaR7MEosnmFQzKQm5I",
+	"WCwXsEieCaWfptqzHGk+WZd4wrWQhJhD8btufqm332bRljJVZ6jZ+IRNstlx+Lkw1whCZXIrkl0h6a71",
+	"89xY9Fsu9HKNLRWKUESoubgs86bBTHu2mZgBjaxTq1xY45YmyrmJlJ9S6EPhLIoaed+o/KbSlkSkQBGW",
+	"uKU2QrXdlZUsOpY7UZQbKd6y1KYqqTVpjOXaNGSfyB2zojGhMGNJnLdiUCZX8hrr5b9cg1xOR4CFHGEa",
+	"jRaM34gp0W6JuTQHvQxSEiVYeaS+p29m8QjoRP3k+V7CaGRqblhm31b8YZ8XIZP27jlOQOTvB05HhIO9",
+	"pDZHAVjULqRHWqH1gcCGhXbXcrmwca/qcriH/7Kt36LzJwU5mztglT3zLjOm+om7eJL3Zi6VNxKBx0nT",
+	"jlV4Rrtut81b3pOoR19KXRXM2ISXz6aYTrY1vVx2V+Xvub6idB3QSLfI8kXZmWOyH2qkuu2xatu7OaQH",
+	"4ZXlzlbsqPEIsvznrUXf2MN3iL95fS1tlSDwqp63oVlTjyz0/qbrEBOBQpamRErbD6f2uwVIFEFCbrVf",
+	"LVkREm57y7MbY5LUGnHv1PwxAT6asrnp4ZriW7DtSUiqfYekIJT3nzIOumFp4QSYJScQ+ZomwVJgVPmI",
+	"LEsilDB2s2ENCUsiEHKkdnVCJ25wc4OH7VO71DDlj/oFgxppqZvNCxtT2GnB2XTv6D79IRTm93h+ORax",
+	"TNDS+2s5YEyQ9Q7VfTXyn2+Ub2xgb8gTUds9tsMuXMfv+2/GF2Wt0VbhL0qhKPss4tfAb0kIowTwLXDd",
+	"XyKBY5PM1xf1BIU4AjmKGQ9BjHCUJXJ0y5KMStAPiRnLBIwYH80wl1T/Ngau3hmNYpySZDFKIR3rC+bx",
+	"cEqSYk6X7qmzFqvdwCuK8ddff/219eZN6/lz05Bpc/mrXcK+1tJKH+ue4U4QbGRp6wK8hj6AdxRQQiic",
+	"IspQyKjkLPG1Dy3IOFFeAIoIN7xvhUr5qN05nGKOQwlcLHkfndrOjClgHo00hoc7f2p9AB9JjqnQkpDP",
+	"gJjqDADmqZoCM3EZ1fgRld8UGURqaICpGLnCp03+kOBklEJEsLL0YSyI5o+On6tfGI/UrKTKN1jrNn9i",
+	"49GMQwwcaFgX1nvJAZCEz/JUM9NWNSKbvdb9xTuztFvf7aIM7285p7Mpo1BnwU2IFD4SMxyCsSr+G7XQ",
+	"HtrXYctNIvB/acdQ3JAkqSrZO1mZ4s/n5uZecIeCdZayKwLLKsZ3NabjOboLsU47vy+LMJsDvztl+CpP",
+	"N3+a71IwuF0xbVHAtWWyZ5c62dqm2u7x1m20bglrPtq7mPi4acCN0+AfjPf2MDUVBT+rSsdCKeirbfSh",
+	"yJjYnkJEJBI4BqN+arPWO+Um8mlyRuI3JyzqQw9/RnBhfehR+dWYosJJ1saG9ZI3aEOtcbdti531tlc8",
+	"b9/JIW1mD+eN8w1CZvKImTIFPqj5siWIWijOMmNx6YnUcQL9czmOqZSzHCEmZvXsklNC0avLywt0dnGu",
+	"+PUmM7UtOpudDwaljBLJdKhWLISEFMkplsiqYnFF1e1nGmfmpTZgtKOtDJuFSZh/YmORF0m9ffWhfUWv",
+	"aAVYQ991ffHugynttJERcW28dzB1V4iDzDjVfvoNUITFFb3eEHzkuo3sghVIvc4AS/UClBKaSRCIRMaA",
+	"6HSv6JRlXNOLkwTthYzGZJJxPE5gX5OuyxSVFTTHC2F8fWnyujNA11+uTA3dlXeCvlzp9PSV56OrvATP",
+	"/KEr+668//n69dq/ovMpcEDX+sdrREwi6KcP796iGZbTPEJE6CyTCEtkQMr2RBZODRdq4Xmu99sa6uS6",
+	"KGq8dtJM9aA6J1f6L/VpXwcr1FRTjTugydGIMT4aLxTPtBRgDtpy//nyZevYRxi9/fn1FS2MLvXLDSx0",
+	"UJ8iOSch+KYG4oZqdcZRSoSS2Qjp4asH9FcQy6QgERjx0jhrAs05kRKoESYiiqbstoZHubaFnPk4TV7D",
+	"wUG6ouNMFlasxkFCezHjyAI+6aS76arWLQ2R8kaOTd2G6QNWknpFN7c59RwMiqrDEHO+UF+51iAw11fU",
+	"4LS0NaLLdVGlVMxUA77QiSk81CHsTPlniMVX1AZa8qV27eDBXKP8Q2+ZWvYTxRlNL0RovFDMsAKhZvWK",
+	"xpgkon2lFFxCQqCmtNnidKndlhOQmOvSIUmkxvcy2kPpEgcT4cQL2p12oDX3DCieEe/E67WDdk8bAnKq",
+	"ldqBiTb8W5eUm8IJo24Jo+eRd+L9CPKVvWUJ06sbBJsjemmVaYtGPXbjbQxIZItfGxCJZpyFIITiaTZr",
+	"q7f2//WvplcW1OcoR+qNeklv/ISzM3gnH3/3Hdyn12qhgRD6pgO1phdrufre3HFfppZFwDNb62oY7HvS",
+	"RlQ1rBQHHE51SWul6LeIrQbNgcx+14lT9pzi37Jo9gFmU7MD7VnsKHajF7h9//4OMzsIeg/ASJdxFY5a",
+	"Ec454dYMPwAz3jKpd4UF2muqYN4/Nb2GIgffwlrn2gltP7Bwq9khSrodgqxq3feNFVHUdNtqbVuVjcZ5",
+	"1bhaFredA1vR1yrLKsQBrnQvKf6vLhnT4bSK92TMOxDyB9sisvmUl96ah03hsfplNuVYgNr7U2LaCoyT",
+	"4P32R+fzr8e3b3s3rwez94H8ZXyUPut+ejWMXvbFj4f4xXH29y47D+ibf2wuBBV0pq9Va1XyDL6uKIjO",
+	"doPMzfZNoUeN9V2xtIsy3M3QLbcde45S1qDj8xJQ+EyEFKcoh8KzuC7fVut/AImymfV3SheoWraqzSh6",
+	"Y6rVMXUqispVsQIW0rh3vCZCrgJB3HcfKT/70YX7MCigJcBHE/hraXW4YKNff99cFlZGVCMOL3T+1n7L",
+	"R2bHMv3gf7oYVB3Cj79/rchFPorchWiou9nLfdt9HQ+qV3xRtILRcQ+lV5mpIzNTXW/necqjQo+hujYQ",
+	"w27vMhg2iOH9B1cng2eKiCcmbWdRpLy3Zpwi3ARW5MhfoyY6+GL/9fXA4PYUhd0O8vrH+mGVtxwUPP29",
+	"lPS65V1RpPMpE6Bhd4V0RkTswir74dVPTnGdKedAe/2gVz6Wt6GOLPzQvm2eJ1JvKsozXWpkrq7E9/qx",
+	"2sVYEfMaPDPz6FOTmw+SzawsaL3ULEJ1gpJFRLbKXpjmzcrBQvG3FBoHAf+rv+Hd7/hE33wH+r8F+9cx",
+	"v4eD+XcQYrbA7b5zZAa5fYMbDXD66vCVJXUDCwESmVo8H12X0DHXK1BCeQlewZUGHH6DPFM72KIhLu9+",
+	"C+qKWu4ckTlHQAnu/SycXFI/lohPlfqCti0j9lzYJ68Hx1EHH41bw7Aft/rjLrTwYRS0BnEnPIbu+AgP",
+	"+1X0oBM3YG0wnLwePhpHPej2DgPci7pDANzvHcZhPD6Cfj886g2iTuco7HejTtg57g363WB8OB4O+90o",
+	"6sedselhO/E6w247aHfbnaCCRrSxyFbwmrylBHelDbDcYYPKDrutO6ERmjpq9lygos7mW7KjPOp2Yy2o",
+	"SnrN9D4xBav9FzUCJDkmSdVkvUupHtwuASbValiNqrTQbLrkFizkXuvEAWIaHJUYSTa7l8MieURapLEi",
+	"MJFiGRqkTfsxkYMZnQyOtpvwClRUIxq5yJKnZve/B/WmTOb9iGrqDTCVrrTBKTgQVobTGsmqRhRCFkGL",
+	"xa2wRA9qiiVWYYbuLQDap/D+DjCzFbM2g6LHELJUWwQho0LyzPQ7qAvqoxDKODM1nBUcoQ3dxk5He42b",
+	"ikp12A1iklt0hdeoaJ2vYCsR+QRVh25sZTGyImBno2Igm+pla87bI1GMdGUCmmSpIeBWZd7PDrCUn39a",
+	"H4OTZyzK8296mtQRi0f2CwZswzJ31ZI2wbxVsX0In3YHMVqGUNrImQ12c2bX+q//e5beWTH3T8tT1mSV",
+	"XePO4tpbWVfCVcYl6NF6TVyCGD2QHj43bljpxee9U29ffajoAoHOUThlymFO8QIJAJQukE1Ro710YVvC",
+	"QtN8mgNa+MjUmPnoExsjpyzRR6bOy8peXv+V92zVFx7sl+/Xex1n2cSEQG0Jg5HXkHGTJRDZbMa4NKX5",
+	"ugMthbYaCDYR3ojjufHUcpQqrBTPQpf2n6oBli+jSEg2U2pQl0zodu+2A+p04unfRuq9o2ppcd160Ddv",
+	"q0mK2b9jO8qxtkwbYBHG+LbR7Ms6MDCmW8YV290TcoqV4eRxmpM3JsT/MFkbW+HkCZz+zf7cZnzireLL",
+	"HAb94yDYePZWgXAeI6jplqkVotY5vOwEJ51BfkqZdrBwJxpCP2x1x0dxqx/2cOsYDqNWJw7GQ3wU9mCw",
+	"RWjz3M05rEjmuYGxPC1zFUSDtevSD7x4YkrcUItwXtjunnVVY0gnbELoJoEqF/TlzwxUPXzsp4xlvfl0",
+	"tnhLgs9vPgSLNy//MX93yeZvnrP5m5esIYRlezkbzn7r1lQcf5sgjl4knfgwHOIutPrjo6jVB7VIwkHc",
+	"CqLueAhHuBP2D+uDJxsFO3KMIwfayIUs8t6wf5MkwQeDdlDJk24UNdoiO+ZK5tooiMXFKeqVnqBTo5dj",
+	"Hg+hMF8bDzG1qE3W1hu4f/2MCz/iFH5bfE2TeKqAiJZKO7jsHJ/0uyfB0W/eMuxmrRWhZWMYduFo3Om3",
+	"evExbvWjw05rPICgdYT7YScaxl3oHVeRhR0bfljZJ5wCcrejyelbWuoU8jrD4+NW0G91ul61j8f7gNOl",
+	"gv6TOxtqVvpYvBdCYmlaLpVllyxs9IOzBIr6uA8sk1P0Cwh5iuIsSYrjO50eFO8Z5iaybBtDvP/u99HR",
+	"URCgYRB0ur2yDeFkqenCdkx89JSkCUlCoWcHpyjRpXiWeCNzmETe76sI1E2TXFT8OPDSTsl3s22yTTDZ",
+	"hpFL0dz8/L43UKcffmXZE1QE5lASpa0U+3wH5rEsgTYrz1EHB2mMm2MWP5JbEOa4xrwEAysdY0GfTvV5",
+	"f4SniNjaDGxVj4EQY0hmnNbgjCFzEnRVAX2QmMs3MS7Bru5dq+NiY3kl+pVkcnbwQcLsv7oBoZL9Vzcw",
+	"xWMnn1h7hiUkf6NT0bZv+h+cTBgncpp+/+HVWecqC4LuYaT7qL4/NH9pxBr+fd0rzQ0z4IRF3/cC86dh",
+	"3/c//fDhl197zy9evLr4e+/iXxfLf3slAJd3572by7SLJ9bgVuWgXi5M1xNLtWIukQCpM63ZrE7I9i7f",
+	"XV7sLwn7gRXZskG53sMyd62I445Olj2PtD/sBr3hVlOlwegeI4C2DIX20bvpfRqk3dkfraPP8z495rqf",
+	"cxh148OpaPXGfxyFg1vwft+G+iocW42wvaOntozfAREUT1jwLhs12qoGXBY9Dim7NScw1+vb9xBrSMW9",
+	"fjDcdzHncpzV/EhfUUdCzLjR1WrDqyu3SNktvInxUxfkfh02RfxXkYM49nNJyINTJjTKdXOCI+aueLid",
+	"jrOsuZhHJwwcxJWF7vEBGolTW4BB9YnBC7EqAAab4qJsWtxdClYAK7x0gZhG+qiU/S4DR+j7lAGxfN/G",
+	"krQEtLGrQJnHn1o43VBlFnHOMx9NyG1+jIBTT1WRntJxqRWeM+MXcNCHtfim7h3NsAynJ2Vf2nzKEsgD",
+	"3KeIzUxPqulnEiiBWCKWSbSnXYhKnNt1W/Z1L1WYQB4vrkrhzxpQ7qLol72HKvoGLlqtS1U4TmUP+0ZO",
+	"0+ZbadGz/AiGwH+89G8sAvfzlTdMpTjOb63Fb3EerYf45MpAtOJyDjtVW23h1n4ncq1VKMUVTJ1JHYzx",
+	"300F3wxPCLUFsrqD18LrnaLrEhjz+wJdtOhs/SODTIcJy7ssuL7BMF1Vfq+JkO+WMmVLgfEy1lzCmTYU",
+	"R7qgnaUYPBhkajXyDYufsvNPjIx//Gfy26s35PWzn2bq77e/nH/+7dMPn950fybxP3YKgh9+2yD4kqx8",
+	"LDFJjSJ0kX6bQtvb1PCtAvHaYjDLrNcAkUCXgEPd4PqKiRmROBE6Q31pYa1cON6KpBSaaA0qi+V1DpHl",
+	"ws6WAzxyBrhFbH0F4nJtgL3C+yemddRiXaoIGJuk/0aNJiZJ+65aFLqztVMVyW0kxUWTtbMbtILOLqKy",
+	"kxDksMCP09Ly11qoVZ38gDPTtIjdwe80e/XNxcYybKNz6Z6Kn2NVzs3BL43wyESg3Lh8gvWmPFrpP6zJ",
+	"pFX0wsEXxifn0dd1ybUVRXC/6re/lty7JseDyXb3MWR7GX7nqRXcNUmmBvdQa47Ny2q7basu3ikpNh1l",
+	"WW14kuLUVFlVqbCdYgYT3aKz17eMKQkapUTo4va8YQxTVzlQi2g9N1ttRVnUBxO+3R77kmU0Mjz4S263",
+	"/3vUTs1MNGqgP2Hf7T2GbjLS/lSd8yWl4Bzxtun2WTbLbtiuf/8+ffeLH794OQ7TSExxd3DonXjD+Pgw",
+	"Co47x8f98Cg6HAxxNwaMg3AwwFHQGeDeOO7HnXF3HIyPu90w6gyiw7AzGAdxEODg2PPLl+bQkQ5JsyjO",
+	"V0k3GuJ+eNRpBTAYt/qxrr06jFrjDhzFXTyM+uFgh46x+jCeXaZ5TE0ji0vGF3lg6yyBz+iNnqXKZVtL",
+	"8QpwpNy3c2raE9Wy+5HdAqe64N88AdFoG4PBPlKJI3aOHxQMQTSCYhR3PO39/jvhkNpU7vXQpkBtqrLC",
+	"NYOFXLRjVWyDyokp5nyWOQpxkkCkD58su6TrWuoN4rIZoE1tKQ9Drp7P4rghujdMi9x15QSoax/Np0zR",
+	"YOPMaA9T9I5PysOqiiNRT9CRPsfS11m7lGgMta7+yfYF+aZG3sZenEr+Qtu10Znuteea9ITEUiBsjSVT",
+	"nb6ao1WLtZDX+xgzKwdo5cVUdTUuZaTuJ4Yu1FW9a/0FtcLWOuFRETeKibTY9/9R8ltPZ7muR2VvhGHO",
+	"cdwbH0IXtzphP2r18RBa46M4aHVhEA6jDj4c9453kgjDzLWhj6cZt7DZkU3wcdYaYstdKA+6dZy5Rywm",
+	"hN74SmWa+pVc6U4YFMcM4yjiIIQ9b0SAtGWNxZmiBXTVsjo1nQ0rh7Y8QLdMOOVEtBOAei36TF1GrwGq",
+	"CGCZPTJm0/anJAE8yWC52eTxW2i6raBz2QmW/DilcjrhsNs6HPeiVj8+xq0hdMPWIOqMj+MePgoPg12U",
+	"164MWkWva+7Feao9N2E+yYX1UAnvKDNO7+B3rdjq8YwPu2CfJUyAyG0bF3BNHziJ6cJUGxurasXqQjjm",
+	"IKZtpDFj5lOSgGut5eaY+jfjqMhl1VlHOq36zs17fjv7aHO3fuUo1D9vFfcrFsDmu6Z/f6DD/x+W8fv8",
+	"tNLV4Icr4eWRpxvvwMW5ZI1RkNXDze4bDLHf/OgeAWdDcHcsjs3RLFcX0kOI2m7pacO1poIYddHPM75P",
+	"Pixgou6PEwO4W1APvqj/2AzYTh/ZoB1Tf6E5O7GcGrG49jcAM52OSADbIII9VdYcp7DXD4amrnZOBOy3",
+	"0dIhh/mZht+JvO5WuMcb3pWPuK/BWa5EW5W3q7HUcDTkY6QJlmm+y2jeQXu4BvafZm+unv64qjqeZmHx",
+	"BWcpk+CjCOx/zRQpLcGhBVT/gQ38zV5NdG3JBs1drxYHAVI0dzSc2YO98yVjzuQQ+ggCvNAunwFmsU6e",
+	"j4rzFCiTbXRGi9VqrARNi77VVuFRZGAslp1KA/AxZ/zGnOCPKZqyjKM9LFHKrCYw35ZA8wM09ttIl5VB",
+	"hGbAEQWp3uAjLCpwDTlmjz6Fus5Q1VfzWvX3ikkP4XXW7r4bi2/d6UMbLf/udtRajB1ltFlQ0XzGpljo",
+	"ZK+ZSh9hO1MMaTnSG1bh1VcgE9Q9FlNqY6PSgN2uAdM5Vd6LE2Foou/bgjdUN35xY6S55JNhnSK0aXke",
+	"2OTnUsfbqs2jR2uWjFmszsJpoxd1x/0WcOI0qms5sVnXB1sJd3eSPDmA+X49r105tweYPEEwdtPuW420",
+	"LQGwWwE0OqqQQJNib21Wh/1WAynJxSzH39I4SfpAQnRGF0pTp3ihT/VXX09NhxXLDNCwcbHqi61rT2B9",
+	"+ILhbcyPbcLl25eMbNFTUseaDSqivqFTtAoGamyDHMKrWqyL3bO/8CIH81JSW8ipu6m38k39LnNGNFgz",
+	"uDiRq/yZ8Zs6K0fdOsW5f1GcWWRCgEAnhMKJXXyOuWMtnYolYgLo8ykJp8hWzghE5KneyOyjph+Roozq",
+	"9lInHlG+NM70SZpmZa83kk4RYJ4Qe7NxsfRICZ3sVz6ME3PuStmyUnyRmvOb2ugdhdzO0vnY84vbfsko",
+	"swGdX9weooPD/r6eSCxuUDewp5EXdl3lgLNTNIYF041tFubNoCuqz/e7w7xD0zlZKj9YqsmYqxyA+Qh4",
+	"W38hMy7EtJhRv04eH9F2O69abMukPEV7zcXTyvet+mNLXEaKDUw1bTpAeANRjlWK6cIciwaJ0LWTEaNQ",
+	"XWNqBaX4BtBhUOAa/RmryHDgnh2ftZ2KGzQhOnZjyDiHUKIp4wLQWLFAmbUSm2DEf0CAHgwEKDfE/zk+",
+	"ov/o3vxrOHvdn78P5G/hYfpTZ/HqOHrZE2eDyYuj7G2X/b1PLue7qcFHSahUD1TerIN1S+pND2ddlUF+",
+	"tY0+uC6Btg7UBlIa4XNsN1TJvq2qy3295Q2hINwcd6qdhpz6QvPlodVmpWe8T6uw3Kpw+wGiXAiLMOej",
+	"8wttYhk454k+WfMMzXnuK85Nl0fkHuFp+KoxUwvzzaq7vX7Q2W8jo+E6gT4WLuNgAkvaRNLPFkbLfAra",
+	"ljJRLETkSmSBcTQIDC/U82FCtBVWvIDoM207g+Jg16pi9h3NzZX9aHBDNCeUYtZDq9HLtuBeB/gMdL52",
+	"47VZnI+JCPe7LIlOddGaBuyLs6RAutAd/u6ovhNI/9fU7OmTTtGUJZFAUzZXRqQ5AtShnOvAXlMwXaP0",
+	"PYSplSdF/pbqkz3bCQtx4lU2BXOlFUHKWsV5E9vhCf7pKKfB8LLbLfvic237R+9f8fFvN2+7t6+D2fsj",
+	"+et4kP7SCX8aTp+vhD1WodaaeKV1YDA+jHthB1qH2sONj6A1DPudVjc6hsH4CA/jjhtgL/i4MSPz08hr",
+	"dOIHU9lE6Kn1i8xx4t82QmJ084oWO7A4HUaLKaVYk8JlE2UQbBIuskNn2VMD1dfjV6P4ah7jt3nSz0Cu",
+	"HXhff//6/wIAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
