@@ -220,7 +220,7 @@ func (tx *Tx) sessionOpen(ctx context.Context, user dbgen.User, now time.Time) (
 		return LoginResult{}, err
 	}
 	sess := sim.Session{
-		ID: uuid.NewString(), UserID: user.ID.String(), Role: sim.Role(user.Role),
+		ID: uuid.NewString(), UserID: user.ID.String(), Role: sim.Role(user.Role), OrgID: idString(user.OrgID),
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(policy.Absolute),
 	}
 	if err := tx.q.SessionCreate(ctx, tx.tx, dbgen.SessionCreateParams{

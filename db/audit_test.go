@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -405,7 +406,8 @@ func TestAuditList(t *testing.T) {
 	require.Equal(t, []int64{6, 7}, list(sim.AuditFilter{OrgID: orgA.ID, After: 4, Limit: 2}))
 	require.Equal(t, []int64{}, list(sim.AuditFilter{OrgID: orgA.ID, After: 7, Limit: 2}))
 
-	// Only the operator reads it; a malformed filter is the caller's.
+	// Only the operator reads it (and verifies it, as the engine does); a
+	// malformed filter is the caller's.
 	for _, actor := range []sim.Actor{adminA, sim.System, sim.Anonymous} {
 		err := b.in(t, actor, func(tx *db.Tx) error {
 			_, err := tx.AuditList(ctx, sim.AuditFilter{})
@@ -413,7 +415,17 @@ func TestAuditList(t *testing.T) {
 		})
 		require.Contains(t, []string{sim.EFORBIDDEN, sim.EUNAUTHORIZED}, sim.ErrorCode(err), "%s", actor.Role)
 	}
-	err := b.in(t, b.op, func(tx *db.Tx) error {
+	require.NoError(t, b.in(t, b.op, func(tx *db.Tx) error {
+		v, err := tx.AuditVerify(ctx)
+		require.Equal(t, db.AuditVerification{Rows: 7}, v)
+		return err
+	}))
+	err := b.in(t, adminA, func(tx *db.Tx) error {
+		_, err := tx.AuditVerify(ctx)
+		return err
+	})
+	require.Equal(t, sim.EFORBIDDEN, sim.ErrorCode(err))
+	err = b.in(t, b.op, func(tx *db.Tx) error {
 		_, err := tx.AuditList(ctx, sim.AuditFilter{UserID: "nobody"})
 		return err
 	})
@@ -570,4 +582,41 @@ func TestAuditVerifyAcrossPages(t *testing.T) {
 	b.asReplica(t, "INSERT INTO audit_events ("+auditColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
 		orig.Seq, orig.OccurredAt, orig.ActorID, orig.ActorRole, orig.ActorOrgID, orig.Action, orig.ObjectType, orig.ObjectID, orig.OrgID, orig.IP, orig.PrevHash, orig.Hash)
 	require.Equal(t, db.AuditVerification{Rows: n}, b.verify(t))
+}
+
+// The chain trigger reads the chain's last row with its owner's rights;
+// the tables force row-level security on their owner too, so that works
+// only when the owner bypasses it. Migrated by an owner that is neither a
+// superuser nor BYPASSRLS (as on managed Postgres), an organisation
+// admin's second audited act must still be numbered after the first.
+func TestAuditChainWithAnOwnerUnderRLS(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	owner := "muster_owner_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
+	_, err := b.db.Admin.Exec(ctx, "CREATE ROLE "+owner+" NOSUPERUSER NOBYPASSRLS")
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		for _, sql := range []string{"REASSIGN OWNED BY " + owner + " TO CURRENT_USER", "DROP OWNED BY " + owner, "DROP ROLE " + owner} {
+			if _, err := b.db.Admin.Exec(context.Background(), sql); err != nil {
+				t.Errorf("%s: %v", sql, err)
+			}
+		}
+	})
+	for _, sql := range []string{
+		"ALTER TABLE audit_events OWNER TO " + owner,
+		"ALTER FUNCTION audit_events_chain() OWNER TO " + owner,
+	} {
+		_, err := b.db.Admin.Exec(ctx, sql)
+		require.NoError(t, err, sql)
+	}
+	org := testfactory.Organisation(t, b.db, testfactory.OrganisationOpts{})
+	_, admin := testfactory.OrgUser(t, b.db, testfactory.OrgUserOpts{OrgID: org.ID, Role: sim.RoleOrgAdmin})
+	for _, email := range []string{"one@example.org", "two@example.org"} {
+		require.NoError(t, b.in(t, admin, func(tx *db.Tx) error {
+			_, err := tx.OrgInvite(ctx, sim.Contact{Name: "A Colleague", Email: email}, sim.RoleOrgUser, b.now)
+			return err
+		}), "invite %s", email)
+	}
+	require.Equal(t, db.AuditVerification{Rows: 2}, b.verify(t))
 }

@@ -110,13 +110,14 @@ func TestRegistrationRequestCreate(t *testing.T) {
 
 // Handling a request decides it once: a new address gets a self-invitation
 // (and its workflow's intent), an invited one its pending invitation, a
-// registered one nothing. The address is wiped from every request.
+// registered one the reset link of a "you already have an account" email.
+// The address is wiped from every request.
 func TestRegistrationRequestHandle(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
 	pending, _ := b.invite(t, "pending@example.org")
-	testfactory.Candidate(t, b.db, testfactory.CandidateOpts{Email: "member@example.org"})
+	member := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{Email: "member@example.org"})
 	handle := func(email string) db.RequestHandled {
 		require.NoError(t, b.in(t, sim.Anonymous, func(tx *db.Tx) error { return tx.RegistrationRequestCreate(ctx, email, b.now) }))
 		var id string
@@ -136,7 +137,10 @@ func TestRegistrationRequestHandle(t *testing.T) {
 	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM invitations WHERE id = $1 AND kind = 'self' AND email = 'new@example.org'", created.InvitationID))
 	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM workflow_outbox WHERE workflow_id = $1", "invitation/"+created.InvitationID))
 	require.Equal(t, db.RequestHandled{Outcome: db.RequestPending, InvitationID: pending.ID}, handle("pending@example.org"))
-	require.Equal(t, db.RequestHandled{Outcome: db.RequestRegistered}, handle("member@example.org"))
+	registered := handle("member@example.org")
+	require.Equal(t, db.RequestHandled{Outcome: db.RequestRegistered, ResetID: registered.ResetID}, registered)
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM password_resets WHERE id = $1 AND user_id = $2 AND purpose = 'already_registered'",
+		registered.ResetID, member.User.ID))
 	require.Zero(t, b.count(t, "SELECT count(*) FROM registration_requests WHERE email IS NOT NULL"))
 	require.Equal(t, 3, b.count(t, "SELECT count(*) FROM registration_requests"))
 

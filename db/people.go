@@ -130,6 +130,16 @@ func (tx *Tx) OrgPersonUpdate(ctx context.Context, userID string, c OrgPersonCha
 	if err := tx.q.OrgAdminLock(ctx, tx.tx, orgID.String()); err != nil {
 		return sim.OrgPerson{}, fmt.Errorf("lock organisation admins: %w", err)
 	}
+	// Under the lock, the actor must still be an active admin: one demoted
+	// or disabled by a colleague a moment ago cannot act on the power the
+	// request started with.
+	self, err := tx.q.OrgPersonGetForUpdate(ctx, tx.tx, dbgen.OrgPersonGetForUpdateParams{ID: uuid.MustParse(tx.actor.UserID), OrgID: &orgID})
+	if err != nil {
+		return sim.OrgPerson{}, wrapNotFound("load your account", err)
+	}
+	if self.Role != string(sim.RoleOrgAdmin) || self.DisabledAt != nil {
+		return sim.OrgPerson{}, sim.Errorf(sim.EFORBIDDEN, "you are no longer an active administrator of this organisation")
+	}
 	u, err := tx.q.OrgPersonGetForUpdate(ctx, tx.tx, dbgen.OrgPersonGetForUpdateParams{ID: uid, OrgID: &orgID})
 	if err != nil {
 		return sim.OrgPerson{}, wrapNotFound("load user", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -29,6 +30,7 @@ type world struct {
 	adminB         member           // B's initial administrator
 	colleague      sim.AccountInvitation
 	colleagueToken string // the link of an invitation to A still open
+	resetToken     string // a password reset link of B's admin, sent and unused
 }
 
 func populate(t *testing.T, b *testBundle) world {
@@ -57,6 +59,38 @@ func populate(t *testing.T, b *testBundle) world {
 	_, joinToken := b.inviteColleague(t, w.adminA.actor, "user.a@example.org", sim.RoleOrgUser)
 	w.userA = b.join(t, joinToken, "user.a@example.org")
 	w.colleague, w.colleagueToken = b.inviteColleague(t, w.adminA.actor, "later@example.org", sim.RoleOrgAdmin)
+
+	// B's admin turns two-factor sign-in on, and asks for a password
+	// reset link, which the engine decides on and sends.
+	require.NoError(t, b.in(t, w.adminB.actor, func(tx *db.Tx) error {
+		enrol, err := tx.MFAEnrolStart(ctx, "Muster", b.now)
+		if err != nil {
+			return err
+		}
+		code, err := db.TOTPCode(enrol.Secret, b.now)
+		if err != nil {
+			return err
+		}
+		_, err = tx.MFAEnrolConfirm(ctx, code, b.now)
+		return err
+	}))
+	require.NoError(t, b.in(t, sim.Anonymous, func(tx *db.Tx) error { return tx.ResetRequestCreate(ctx, "admin.b@example.org", b.now) }))
+	var requestID string
+	require.NoError(t, b.db.Admin.QueryRow(ctx, "SELECT id::text FROM reset_requests").Scan(&requestID))
+	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
+		handled, err := tx.ResetRequestHandle(ctx, requestID, time.Hour, b.now)
+		if err != nil {
+			return err
+		}
+		require.Equal(t, db.ResetSent, handled.Outcome)
+		link, ok, err := tx.PasswordResetIssue(ctx, handled.ResetID, b.now)
+		require.True(t, ok)
+		w.resetToken = link.Token
+		if err != nil {
+			return err
+		}
+		return tx.PasswordResetSent(ctx, handled.ResetID, b.now)
+	}))
 	return w
 }
 
@@ -110,6 +144,7 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 			"conduct_acceptances": b.count(t, "SELECT count(*) FROM conduct_acceptances WHERE user_id = $1", p.user.ID),
 			"login_events":        b.count(t, "SELECT count(*) FROM login_events WHERE user_id = $1", p.user.ID),
 			"sessions":            b.count(t, "SELECT count(*) FROM sessions WHERE user_id = $1", p.user.ID),
+			"mfa_recovery_codes":  b.count(t, "SELECT count(*) FROM mfa_recovery_codes WHERE user_id = $1", p.user.ID),
 		})
 		if p.user.Role == sim.RoleOrgAdmin {
 			m["account_invitations"] = b.count(t, "SELECT count(*) FROM account_invitations WHERE org_id = $1", org.ID)
@@ -124,7 +159,8 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 	require.Equal(t, map[string]int{"users": 2, "account_invitations": 3, "sessions": 2, "org_agreements": 1, "conduct_acceptances": 1, "login_events": 1},
 		pick(adminA, "users", "account_invitations", "sessions", "org_agreements", "conduct_acceptances", "login_events"))
 	require.Equal(t, map[string]int{"users": 2, "sessions": 1, "conduct_acceptances": 1}, pick(userA, "users", "sessions", "conduct_acceptances"))
-	require.Equal(t, map[string]int{"users": 1, "account_invitations": 1, "sessions": 1}, pick(adminB, "users", "account_invitations", "sessions"))
+	require.Equal(t, map[string]int{"users": 1, "account_invitations": 1, "sessions": 1, "mfa_recovery_codes": 10},
+		pick(adminB, "users", "account_invitations", "sessions", "mfa_recovery_codes"))
 
 	cases := []struct {
 		name  string
@@ -157,6 +193,7 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 		{"org admin of A", w.adminA.actor, adminA},
 		{"org user of A", w.userA.actor, userA},
 		{"org admin of B", w.adminB.actor, adminB},
+		{"holder of a password reset link", sim.Presenting(db.HashToken(w.resetToken)), with(map[string]int{"password_resets": 1})},
 		{"holder of an open account invitation link", sim.Presenting(db.HashToken(w.colleagueToken)), with(map[string]int{
 			"account_invitations": 1, "account_invitation_tokens": 1,
 		})},
@@ -385,4 +422,74 @@ func pick(m map[string]int, keys ...string) map[string]int {
 		out[k] = m[k]
 	}
 	return out
+}
+
+// What an account invitation is (its organisation, role, kind, window)
+// never changes, whoever holds its link: using the link may only mark it
+// used. Otherwise a colleague's link would be a way into any
+// organisation, as its administrator, past every policy that checks the
+// new account against its invitation.
+func TestAccountLinkHolderCannotRetargetInvitation(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	w := populate(t, b)
+	holder := sim.Presenting(db.HashToken(w.colleagueToken))
+	for name, set := range map[string]string{
+		"organisation": "org_id = '" + w.orgB.ID + "'",
+		"role":         "role = 'org_admin', kind = 'onboarding'",
+		"window":       "expires_at = now() + interval '10 years'",
+		"inviter":      "invited_by = NULL",
+	} {
+		err := b.in(t, holder, func(tx *db.Tx) error {
+			tag, err := tx.Exec(ctx, `UPDATE account_invitations SET `+set+`,
+				used_at = now(), consumed_txid = txid_current(), name = NULL, email = NULL WHERE id = $1`, w.colleague.ID)
+			if err == nil && tag.RowsAffected() > 0 {
+				// The invitation now says what the holder wants: the
+				// account it lets them create is that.
+				_, err = tx.Exec(ctx, `INSERT INTO users (id, role, email, password_hash, org_id, created_at, updated_at)
+					SELECT gen_random_uuid(), role, 'intruder@example.org', 'x', org_id, now(), now() FROM account_invitations WHERE id = $1`, w.colleague.ID)
+				if err == nil {
+					return errors.New("the holder changed the invitation and created its account")
+				}
+				return errors.New("the holder changed the invitation")
+			}
+			return err
+		})
+		requireRefused(t, err, name)
+	}
+}
+
+// A password reset link's holder may mark it used, nothing else: not
+// whose password it resets.
+func TestResetLinkHolderCannotRetargetReset(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	w := populate(t, b)
+	holder := sim.Presenting(db.HashToken(w.resetToken))
+	for name, set := range map[string]string{
+		"account": "user_id = '" + b.op.UserID + "', role = 'operator', org_id = NULL",
+		"window":  "expires_at = now() + interval '10 years'",
+		"purpose": "purpose = 'already_registered'",
+	} {
+		err := b.in(t, holder, func(tx *db.Tx) error {
+			tag, err := tx.Exec(ctx, "UPDATE password_resets SET "+set)
+			if err == nil && tag.RowsAffected() > 0 {
+				return errors.New("the holder changed the reset")
+			}
+			return err
+		})
+		requireRefused(t, err, name)
+	}
+}
+
+// requireRefused checks that err is Postgres refusing a write (a policy, a
+// grant or a guard trigger), and says which case was not.
+func requireRefused(t *testing.T, err error, what string) {
+	t.Helper()
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || (pgErr.Code != "42501" && pgErr.Code != "23000") {
+		t.Errorf("%s: not refused: %v", what, err)
+	}
 }

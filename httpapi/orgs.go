@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -108,7 +107,7 @@ func (s *server) ListOrganisations(ctx context.Context, req api.ListOrganisation
 	}
 	if len(orgs) == limit {
 		last := orgs[len(orgs)-1]
-		raw, _ := json.Marshal(orgCursor{Name: lowerName(last.Name), ID: last.ID})
+		raw, _ := json.Marshal(orgCursor{Name: last.Name, ID: last.ID})
 		next := base64.RawURLEncoding.EncodeToString(raw)
 		out.NextCursor = &next
 	}
@@ -510,8 +509,6 @@ func (s *server) ListLoginEvents(ctx context.Context, req api.ListLoginEventsReq
 	}
 	return out, nil
 }
-
-func lowerName(s string) string { return strings.ToLower(s) }
 
 const resetAccepted = "If this address has an account, a link to reset its password is on its way to it."
 

@@ -22,7 +22,7 @@ UPDATE organisations SET onboarding = @onboarding, updated_at = @now WHERE id = 
 -- Keyset pagination by name then ID.
 SELECT * FROM organisations
 WHERE (sqlc.narg(onboarding)::text IS NULL OR onboarding = sqlc.narg(onboarding)::text)
-  AND (lower(name), id) > (@after_name::text, @after_id::uuid)
+  AND (lower(name), id) > (lower(@after_name::text), @after_id::uuid)
 ORDER BY lower(name), id
 LIMIT @max_rows;
 

@@ -194,6 +194,27 @@ COMMENT ON COLUMN account_invitation_tokens.purpose IS 'class=operational; categ
 COMMENT ON COLUMN account_invitation_tokens.created_at IS 'class=operational; category=invitation';
 COMMENT ON COLUMN account_invitation_tokens.sent_at IS 'class=operational; category=invitation';
 
+-- What an account invitation is (whose organisation, which role, what
+-- kind, for how long, from whom) never changes; only its use does, and the
+-- account it made is recorded once.
+-- +goose StatementBegin
+CREATE FUNCTION account_invitations_keep_identity() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.id <> OLD.id OR NEW.org_id <> OLD.org_id OR NEW.kind <> OLD.kind OR NEW.role <> OLD.role
+     OR NEW.created_at <> OLD.created_at OR NEW.expires_at <> OLD.expires_at
+     OR NEW.invited_by IS DISTINCT FROM OLD.invited_by
+     OR (OLD.user_id IS NOT NULL AND NEW.user_id IS DISTINCT FROM OLD.user_id) THEN
+    RAISE EXCEPTION 'an account invitation''s organisation, role, kind, window and inviter cannot change'
+      USING ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  RETURN NEW;
+END
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER account_invitations_keep_identity BEFORE UPDATE ON account_invitations
+    FOR EACH ROW EXECUTE FUNCTION account_invitations_keep_identity();
+
 -- An anonymous actor presenting an account invitation's token: its
 -- invitation while open, or used by this very transaction.
 -- +goose StatementBegin
@@ -440,7 +461,18 @@ CREATE POLICY conduct_acceptances_engine ON conduct_acceptances USING (app_role(
 ALTER TABLE audit_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_events FORCE ROW LEVEL SECURITY;
 CREATE POLICY audit_events_read ON audit_events FOR SELECT USING (app_is_staff());
-CREATE POLICY audit_events_insert ON audit_events FOR INSERT WITH CHECK (app_role() IS NOT NULL);
+CREATE POLICY audit_events_insert ON audit_events FOR INSERT WITH CHECK (app_role() IS NOT NULL AND app_role() <> 'anonymous');
+
+-- The functions and the view that run with their owner's rights (the
+-- audit chain's trigger, the public list, an admin's reach) must see every
+-- row even where the owner is not a superuser and row-level security is
+-- forced on it too, as on a managed Postgres, whoever owns them now. So
+-- these tables are readable in full by any role but the application's
+-- (which owns nothing and is never the current user inside them); grants
+-- keep every other role out.
+CREATE POLICY audit_events_owner ON audit_events FOR SELECT USING (current_user <> 'muster_app');
+CREATE POLICY organisations_owner ON organisations FOR SELECT USING (current_user <> 'muster_app');
+CREATE POLICY users_owner ON users FOR SELECT USING (current_user <> 'muster_app');
 
 GRANT SELECT, INSERT, UPDATE ON organisations, account_invitations TO muster_app;
 GRANT DELETE ON account_invitations TO muster_app;
@@ -501,6 +533,30 @@ COMMENT ON COLUMN password_resets.expires_at IS 'class=operational; category=ses
 COMMENT ON COLUMN password_resets.sent_at IS 'class=operational; category=session';
 COMMENT ON COLUMN password_resets.used_at IS 'class=operational; category=session';
 
+-- A reset link's holder may only mark it used; whose it is, and for how
+-- long, never changes.
+-- +goose StatementBegin
+CREATE FUNCTION password_resets_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF app_role() = 'system' THEN
+    RETURN NEW;
+  END IF;
+  IF NEW.id <> OLD.id OR NEW.user_id <> OLD.user_id OR NEW.role <> OLD.role
+     OR NEW.org_id IS DISTINCT FROM OLD.org_id OR NEW.purpose <> OLD.purpose
+     OR NEW.token_hash IS DISTINCT FROM OLD.token_hash OR NEW.created_at <> OLD.created_at
+     OR NEW.expires_at <> OLD.expires_at OR NEW.sent_at IS DISTINCT FROM OLD.sent_at
+     OR OLD.used_at IS NOT NULL OR NEW.used_at IS NULL THEN
+    RAISE EXCEPTION 'a password reset link can only be used'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER password_resets_guard BEFORE UPDATE ON password_resets
+    FOR EACH ROW EXECUTE FUNCTION password_resets_guard();
+
 ALTER TABLE reset_requests ENABLE ROW LEVEL SECURITY;
 ALTER TABLE reset_requests FORCE ROW LEVEL SECURITY;
 CREATE POLICY reset_requests_insert ON reset_requests FOR INSERT WITH CHECK (app_role() IN ('anonymous', 'system'));
@@ -552,6 +608,7 @@ DROP TABLE mfa_recovery_codes;
 ALTER TABLE users DROP COLUMN mfa_secret, DROP COLUMN mfa_enabled_at, DROP COLUMN mfa_last_step;
 ALTER TABLE registration_requests DROP COLUMN reset_id;
 DROP TABLE password_resets, reset_requests;
+DROP FUNCTION password_resets_guard();
 DROP POLICY sessions_read ON sessions;
 DROP POLICY sessions_delete ON sessions;
 CREATE POLICY sessions_read ON sessions FOR SELECT USING (
@@ -570,9 +627,10 @@ CREATE POLICY users_insert ON users FOR INSERT WITH CHECK (
         SELECT 1 FROM invitations i JOIN invitation_tokens t ON t.invitation_id = i.id
         WHERE t.token_hash = app_credential() AND i.consumed_txid = txid_current())));
 CREATE POLICY users_update ON users FOR UPDATE USING (app_is_staff() OR id = app_user_id());
+DROP POLICY users_owner ON users;
 DROP TABLE audit_events, conduct_acceptances, conduct_texts, account_invitation_tokens, account_invitations;
 DROP FUNCTION audit_events_chain(), audit_events_refuse_change(), audit_event_hash(bytea, audit_events);
-DROP FUNCTION app_link_account_invitations(), app_org_admin_reach();
+DROP FUNCTION app_link_account_invitations(), app_org_admin_reach(), account_invitations_keep_identity();
 DROP TRIGGER users_guard ON users;
 DROP FUNCTION users_guard();
 DELETE FROM users WHERE role IN ('org_admin', 'org_user');

@@ -55,6 +55,8 @@ type UserOpts struct {
 	OrgID string
 	// Name is the account holder's name; empty leaves it unset.
 	Name string
+	// Disabled records the account as disabled (at Now).
+	Disabled bool
 }
 
 // User creates an account and returns it.
@@ -73,9 +75,13 @@ func User(t testing.TB, d *testdb.DB, o UserOpts) sim.User {
 		o.Now = Now
 	}
 	u := sim.User{ID: uuid.NewString(), Role: o.Role, Email: o.Email, OrgID: o.OrgID, Name: o.Name}
-	exec(t, d, `INSERT INTO users (id, role, email, password_hash, org_id, name, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, nullif($6, ''), $7, $7)`,
-		u.ID, string(u.Role), u.Email, QuickHash(o.Password), optionalUUID(o.OrgID), o.Name, o.Now)
+	var disabledAt *time.Time
+	if o.Disabled {
+		disabledAt = &o.Now
+	}
+	exec(t, d, `INSERT INTO users (id, role, email, password_hash, org_id, name, disabled_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, nullif($6, ''), $7, $8, $8)`,
+		u.ID, string(u.Role), u.Email, QuickHash(o.Password), optionalUUID(o.OrgID), o.Name, disabledAt, o.Now)
 	return u
 }
 
@@ -290,10 +296,7 @@ func OrgUser(t testing.TB, d *testdb.DB, o OrgUserOpts) (sim.User, sim.Actor) {
 	if o.Name == "" {
 		o.Name = "Alex " + uuid.NewString()[:8]
 	}
-	u := User(t, d, UserOpts{Role: o.Role, Email: o.Email, Password: o.Password, Now: o.Now, OrgID: o.OrgID, Name: o.Name})
-	if o.Disabled {
-		exec(t, d, `UPDATE users SET disabled_at = $2 WHERE id = $1`, u.ID, o.Now)
-	}
+	u := User(t, d, UserOpts{Role: o.Role, Email: o.Email, Password: o.Password, Now: o.Now, OrgID: o.OrgID, Name: o.Name, Disabled: o.Disabled})
 	if !o.ConductPending {
 		PublishConduct(t, d, sim.DefaultCodeOfConduct, o.Now)
 		exec(t, d, `INSERT INTO conduct_acceptances (user_id, version, accepted_at)

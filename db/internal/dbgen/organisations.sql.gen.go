@@ -127,7 +127,7 @@ func (q *Queries) OrgGetForUpdate(ctx context.Context, db DBTX, id uuid.UUID) (O
 const orgList = `-- name: OrgList :many
 SELECT id, name, type, region, pledged_on, active, mailbox, mailbox_verified_at, onboarding, created_at, updated_at FROM organisations
 WHERE ($1::text IS NULL OR onboarding = $1::text)
-  AND (lower(name), id) > ($2::text, $3::uuid)
+  AND (lower(name), id) > (lower($2::text), $3::uuid)
 ORDER BY lower(name), id
 LIMIT $4
 `
