@@ -77,8 +77,10 @@ var Permissions = []Permission{
 // Authorize returns nil when a may do p, or an EFORBIDDEN *Error saying
 // who may (EUNAUTHORIZED when p needs a signed-in person and a is not one).
 // A person with a Restriction may only sign out (and, when the restriction
-// is the code of conduct, read and accept it): anything else is refused
-// with the restriction's own code. An unknown permission is refused.
+// is the code of conduct, read and accept it; when it is two-factor
+// enrolment, manage their own account): anything else their role may do
+// is refused with the restriction's own code, and what their role may
+// never do is refused as it always is. An unknown permission is refused.
 func Authorize(a Actor, p Permission) error {
 	r, ok := rules[p]
 	if !ok {

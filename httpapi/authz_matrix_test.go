@@ -1,0 +1,678 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/muster-cms/muster"
+	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/httpapi"
+	"github.com/muster-cms/muster/httpapi/internal/api"
+	"github.com/muster-cms/muster/internal/teststack"
+)
+
+// The authorisation matrix: every route the router has, called as every
+// kind of caller, against the answer written down here by hand from the
+// OpenAPI document and the rules in sim. A route the router has and the
+// matrix has not (or the other way round) fails the test, so a new route
+// cannot ship without its row. Every access to another organisation's
+// object must answer exactly as a missing object does, byte for byte, and
+// change nothing in the database.
+
+// mxKind is a kind of caller.
+type mxKind int
+
+const (
+	mxAnon       mxKind = iota // no session
+	mxCandidate                // a registered candidate
+	mxOperator                 // the programme operator
+	mxAdminA                   // an administrator of organisation A
+	mxUserA                    // an org_user of A
+	mxPendingA                 // an org_user of A who has not accepted the code of conduct
+	mxAdminB                   // an administrator of organisation B: everything of A is another organisation's
+	mxSuspendedC               // the administrator of C, suspended since the operator renamed C
+	mxKinds
+)
+
+var mxKindNames = [mxKinds]string{"anonymous", "candidate", "operator", "admin_A", "user_A", "pending_A", "admin_B", "suspended_C"}
+
+func (k mxKind) String() string { return mxKindNames[k] }
+
+// mxWant is an expected answer: the status and, for an error, its code.
+type mxWant struct {
+	status int
+	code   string
+}
+
+func (w mxWant) String() string {
+	if w.code == "" {
+		return fmt.Sprint(w.status)
+	}
+	return fmt.Sprintf("%d %s", w.status, w.code)
+}
+
+func (w mxWant) success() bool { return w.status >= 200 && w.status < 300 }
+
+var (
+	mxU = mxWant{http.StatusUnauthorized, "unauthorized"}
+	mxF = mxWant{http.StatusForbidden, "forbidden"}
+	mxR = mxWant{http.StatusForbidden, "agreement_name_mismatch"}
+	mxC = mxWant{http.StatusForbidden, "code_of_conduct_not_accepted"}
+	mxN = mxWant{http.StatusNotFound, "not_found"}
+
+	mx200 = mxWant{status: http.StatusOK}
+	mx201 = mxWant{status: http.StatusCreated}
+	mx202 = mxWant{status: http.StatusAccepted}
+	mx204 = mxWant{status: http.StatusNoContent}
+)
+
+// mxAll is the same answer for every caller.
+func mxAll(w mxWant) [mxKinds]mxWant {
+	var out [mxKinds]mxWant
+	for i := range out {
+		out[i] = w
+	}
+	return out
+}
+
+// mxTarget is what a route's path parameters name, and whether the call
+// probes another organisation (then a body that would do harm if the
+// call got through).
+type mxTarget struct {
+	org, orgName, user, version string
+	probe                       bool
+}
+
+// mxRow is one route's line of the matrix.
+type mxRow struct {
+	// want is the answer for each kind of caller, in mxKind order.
+	want [mxKinds]mxWant
+	// body is a valid request body, or nil for none.
+	body func(f *mxFixture, c *mxCaller, tg mxTarget) any
+	// target overrides the default target (organisation A, A's spare
+	// user, the spare agreement version) for the matrix's own calls.
+	target func(f *mxFixture) mxTarget
+	// devOnly: mounted only with Config.DevPages.
+	devOnly bool
+	// after, when set, records what a successful answer gave the caller.
+	after func(c *mxCaller, r teststack.Response)
+	// stage orders a caller's calls: those that change how the caller
+	// signs in (1: password, two-factor sign-in, in route order) come
+	// after the calls that sign in again; the one that lifts its own
+	// restriction (2) comes last.
+	stage int
+}
+
+// mxMatrix is the expected answer of every route for every caller, in
+// mxKind order: anonymous, candidate, operator, admin of A, user of A,
+// user of A yet to accept the code of conduct, admin of B (for whom A's
+// objects are another organisation's), suspended admin of C. Path
+// parameters name A, A's spare user and the spare agreement version
+// unless a row says otherwise. Public operations ignore the caller's
+// token, so they answer every caller alike. A role refused an operation
+// outright is refused (403 forbidden) before any restriction of its
+// organisation is looked at, as sim.Authorize decides.
+var mxMatrix = map[string]mxRow{
+	"GET /healthz":                  {want: mxAll(mx200)},
+	"GET /readyz":                   {want: mxAll(mx200)},
+	"GET /openapi.yaml":             {want: mxAll(mx200)},
+	"GET /register":                 {want: mxAll(mx200), devOnly: true},
+	"GET /register.js":              {want: mxAll(mx200), devOnly: true},
+	"GET /v1/consent-text":          {want: mxAll(mx200)},
+	"GET /v1/pledged-organisations": {want: mxAll(mx200)},
+	"POST /v1/sessions": {want: mxAll(mx201), body: func(f *mxFixture, c *mxCaller, _ mxTarget) any {
+		email, pw := c.email, c.password
+		if email == "" {
+			email, pw = teststack.OperatorEmail, teststack.OperatorPassword
+		}
+		return map[string]any{"email": email, "password": pw}
+	}},
+	"DELETE /v1/sessions/current": {want: [mxKinds]mxWant{mxU, mx204, mx204, mx204, mx204, mx204, mx204, mx204}},
+	"POST /v1/invitations": {want: [mxKinds]mxWant{mxU, mxF, mx201, mxF, mxF, mxF, mxF, mxF},
+		body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any {
+			return map[string]any{"email": f.unique("invitee", "example.org"), "window_seconds": 86400}
+		}},
+	"POST /v1/registration-requests": {want: mxAll(mx202), body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any {
+		return map[string]any{"email": f.unique("self", "example.org")}
+	}},
+	"POST /v1/registrations": {want: mxAll(mx201), body: func(f *mxFixture, c *mxCaller, _ mxTarget) any {
+		return teststack.Registration(f.registrationLinks[c.kind])
+	}},
+	"GET /v1/me": {want: [mxKinds]mxWant{mxU, mx200, mx200, mx200, mx200, mxC, mx200, mxR}},
+	"PUT /v1/me/profile": {want: [mxKinds]mxWant{mxU, mx200, mxF, mxF, mxF, mxF, mxF, mxF},
+		body: func(*mxFixture, *mxCaller, mxTarget) any {
+			p := teststack.Profile()
+			p["region"] = "london"
+			return p
+		}},
+	"POST /v1/organisations": {want: [mxKinds]mxWant{mxU, mxF, mx201, mxF, mxF, mxF, mxF, mxF},
+		body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any { return orgDetails(f.unique("Matrix Trust", "")) }},
+	"GET /v1/organisations":         {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"GET /v1/organisations/{orgId}": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
+	"PUT /v1/organisations/{orgId}": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF},
+		body: func(_ *mxFixture, _ *mxCaller, tg mxTarget) any {
+			d := orgDetails(tg.orgName) // the same name: A's users stay unsuspended
+			d["region"] = "london"
+			if tg.probe {
+				d["name"], d["active"] = tg.orgName+" Renamed", false
+			}
+			return d
+		}},
+	"POST /v1/organisations/{orgId}/agreements": {want: [mxKinds]mxWant{mxU, mxF, mx201, mxF, mxF, mxF, mxF, mxF},
+		body: func(_ *mxFixture, _ *mxCaller, tg mxTarget) any {
+			return map[string]any{
+				"version": "2026-dsa-v1", "signed_name": tg.orgName, "signatory_name": "Alex Morgan",
+				"signatory_role": "Head of Information Governance", "signed_on": "2026-11-19",
+			}
+		}},
+	"GET /v1/organisations/{orgId}/agreements": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
+	// Re-issuing needs an onboarding in progress: organisation D's.
+	"POST /v1/organisations/{orgId}/onboarding": {want: [mxKinds]mxWant{mxU, mxF, mx201, mxF, mxF, mxF, mxF, mxF},
+		target: func(f *mxFixture) mxTarget { return mxTarget{org: f.orgD, orgName: f.nameD} },
+		body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any {
+			return map[string]any{"initial_admin": map[string]any{"name": "Dee Hughes", "email": f.unique("dee", "d.example")}}
+		}},
+	"GET /v1/organisations/{orgId}/users": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
+	"PUT /v1/organisations/{orgId}/users/{userId}": {want: [mxKinds]mxWant{mxU, mxF, mxF, mx200, mxF, mxF, mxN, mxR},
+		body: func(_ *mxFixture, _ *mxCaller, tg mxTarget) any {
+			if tg.probe {
+				return map[string]any{"role": "org_admin", "disabled": true}
+			}
+			return map[string]any{"role": "org_user", "disabled": false} // what A's spare user is already
+		}},
+	"POST /v1/organisations/{orgId}/invitations": {want: [mxKinds]mxWant{mxU, mxF, mxF, mx201, mxF, mxF, mxN, mxR},
+		body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any {
+			return map[string]any{"name": "Chris Lee", "email": f.unique("colleague", "a.example"), "role": "org_user"}
+		}},
+	"POST /v1/account-invitations/acceptance": {want: mxAll(mx201), body: func(f *mxFixture, c *mxCaller, _ mxTarget) any {
+		return map[string]any{"token": f.accountLinks[c.kind], "password": "colleague password 1"}
+	}},
+	"GET /v1/agreement-versions": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"POST /v1/agreement-versions": {want: [mxKinds]mxWant{mxU, mxF, mx201, mxF, mxF, mxF, mxF, mxF},
+		body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any {
+			return map[string]any{"version": strings.ReplaceAll(f.unique("matrix-v", ""), " ", "")}
+		}},
+	// The version is one no organisation signed: retiring it suspends nobody.
+	"POST /v1/agreement-versions/{version}/retirement": {want: [mxKinds]mxWant{mxU, mxF, mx204, mxF, mxF, mxF, mxF, mxF}},
+	"GET /v1/code-of-conduct":                          {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mx200, mx200, mxR}},
+	"POST /v1/code-of-conduct/acceptance": {want: [mxKinds]mxWant{mxU, mxF, mxF, mx200, mx200, mx200, mx200, mxR}, stage: 2,
+		body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any { return map[string]any{"version": f.conduct} }},
+	"POST /v1/password-resets": {want: mxAll(mx202), body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any {
+		return map[string]any{"email": f.unique("forgetful", "example.org")}
+	}},
+	"POST /v1/password-resets/completion": {want: mxAll(mx204), body: func(f *mxFixture, c *mxCaller, _ mxTarget) any {
+		return map[string]any{"token": f.resetLinks[c.kind], "password": "a reset password 1"}
+	}},
+	// Two-factor sign-in: on with a code of the new secret, off with a
+	// recovery code, before the password changes.
+	"POST /v1/me/mfa": {want: [mxKinds]mxWant{mxU, mx201, mx201, mx201, mx201, mxC, mx201, mxR}, stage: 1,
+		after: func(c *mxCaller, r teststack.Response) { c.mfaSecret = r.Body["secret"].(string) }},
+	"POST /v1/me/mfa/confirmation": {want: [mxKinds]mxWant{mxU, mx200, mx200, mx200, mx200, mxC, mx200, mxR}, stage: 1,
+		body: func(_ *mxFixture, c *mxCaller, _ mxTarget) any {
+			code := "000000" // no secret: the call is refused before the code is read
+			if c.mfaSecret != "" {
+				var err error
+				if code, err = db.TOTPCode(c.mfaSecret, time.Now()); err != nil {
+					panic(err)
+				}
+			}
+			return map[string]any{"code": code}
+		},
+		after: func(c *mxCaller, r teststack.Response) {
+			for _, rc := range r.Body["recovery_codes"].([]any) {
+				c.recoveryCodes = append(c.recoveryCodes, rc.(string))
+			}
+		}},
+	"POST /v1/me/mfa/removal": {want: [mxKinds]mxWant{mxU, mx204, mx204, mx204, mx204, mxC, mx204, mxR}, stage: 1,
+		body: func(_ *mxFixture, c *mxCaller, _ mxTarget) any {
+			if len(c.recoveryCodes) == 0 {
+				return map[string]any{"code": "000000"}
+			}
+			return map[string]any{"code": c.recoveryCodes[0]}
+		}},
+	// Ends the caller's other sessions: after those calls that sign in
+	// again.
+	"PUT /v1/me/password": {want: [mxKinds]mxWant{mxU, mx204, mx204, mx204, mx204, mxC, mx204, mxR}, stage: 1,
+		body: func(_ *mxFixture, c *mxCaller, _ mxTarget) any {
+			current := c.password
+			if current == "" {
+				current = "no account of mine" // anonymous
+			}
+			return map[string]any{"current_password": current, "new_password": current + " changed"}
+		}},
+	"GET /v1/audit-events":              {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"GET /v1/audit-events/verification": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"GET /v1/login-events":              {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+}
+
+// mxCaller is one caller: its session token (none for anonymous) and
+// what it signs in with.
+type mxCaller struct {
+	kind            mxKind
+	token           string
+	email, password string
+	org             string // its organisation, for the org roles
+	userID          string // its account, for the org roles
+	// Its two-factor secret and recovery codes, once the matrix's calls
+	// have set them up.
+	mfaSecret     string
+	recoveryCodes []string
+}
+
+// mxFixture is the world the matrix runs in.
+type mxFixture struct {
+	s                          *teststack.Stack
+	callers                    [mxKinds]*mxCaller
+	orgA, orgB, orgC, orgD     string
+	nameA, nameB, nameC, nameD string
+	spareA                     string // a user of A whom the matrix's calls change
+	spareVersion               string // an agreement version nobody signed
+	conduct                    string // the current code of conduct's version
+	registrationLinks          [mxKinds]string
+	accountLinks               [mxKinds]string
+	resetLinks                 [mxKinds]string // each for a spare account of its own
+	seq                        atomic.Int64
+}
+
+// unique returns a fresh name: an address at domain, or a name when
+// domain is empty.
+func (f *mxFixture) unique(prefix, domain string) string {
+	n := f.seq.Add(1)
+	if domain == "" {
+		return fmt.Sprintf("%s %d", prefix, n)
+	}
+	return fmt.Sprintf("%s-%d@%s", prefix, n, domain)
+}
+
+// defaultTarget is organisation A, its spare user and the spare version.
+func (f *mxFixture) defaultTarget() mxTarget {
+	return mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion}
+}
+
+// path fills pattern's parameters from tg.
+func (tg mxTarget) path(pattern string) string {
+	return strings.NewReplacer("{orgId}", tg.org, "{userId}", tg.user, "{version}", tg.version).Replace(pattern)
+}
+
+// call makes route's call as c against tg.
+func (f *mxFixture) call(t *testing.T, route string, row mxRow, c *mxCaller, tg mxTarget) teststack.Response {
+	t.Helper()
+	method, pattern, _ := strings.Cut(route, " ")
+	var body []byte
+	if row.body != nil {
+		var err error
+		if body, err = json.Marshal(row.body(f, c, tg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f.s.Do(t, method, tg.path(pattern), c.token, body)
+}
+
+const mxMailWait = 30 * time.Second
+
+// accountLink has A's or another organisation's admin invite email as an
+// org_user and returns the link's token.
+func (f *mxFixture) accountLink(t *testing.T, adminToken, orgID, email string) string {
+	t.Helper()
+	r := f.s.JSON(t, http.MethodPost, "/v1/organisations/"+orgID+"/invitations", adminToken, map[string]any{
+		"name": "Chris Lee", "email": email, "role": "org_user",
+	})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	return f.s.SMTP.WaitFor(t, email, mxMailWait).Token(t)
+}
+
+// colleague invites email to orgID, sets the account up and returns the
+// new user's ID.
+func (f *mxFixture) colleague(t *testing.T, adminToken, orgID, email, password string) string {
+	t.Helper()
+	token := f.accountLink(t, adminToken, orgID, email)
+	r := f.s.JSON(t, http.MethodPost, "/v1/account-invitations/acceptance", "", map[string]any{"token": token, "password": password})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	return r.Body["user_id"].(string)
+}
+
+// registrationLink has the operator invite email and returns the link's
+// token.
+func (f *mxFixture) registrationLink(t *testing.T, op, email string) string {
+	t.Helper()
+	r := f.s.JSON(t, http.MethodPost, "/v1/invitations", op, map[string]any{"email": email})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	return f.s.SMTP.WaitFor(t, email, mxMailWait).Token(t)
+}
+
+// newMxFixture builds the world: organisations A and B onboarded, C
+// onboarded then renamed, D with its onboarding in progress; a user of A,
+// one who has not accepted the code of conduct and a spare one; a
+// candidate; and, for each caller, a registration link, an account link
+// and a password reset link (of a spare account) of its own to use.
+func newMxFixture(t *testing.T, s *teststack.Stack) *mxFixture {
+	t.Helper()
+	f := &mxFixture{s: s}
+	op := s.Login(t, teststack.OperatorEmail, teststack.OperatorPassword)
+	const adminPassword = "admin password 123" // what onboard sets
+	f.nameA, f.nameB, f.nameC, f.nameD = "Matrix A NHS Trust", "Matrix B NHS Trust", "Matrix C NHS Trust", "Matrix D NHS Trust"
+	var adminA, adminB, adminC string
+	f.orgA, adminA = onboard(t, s, op, f.nameA, "admin@a.example")
+	f.orgB, adminB = onboard(t, s, op, f.nameB, "admin@b.example")
+	f.orgC, adminC = onboard(t, s, op, f.nameC, "admin@c.example")
+
+	// C is renamed: its users are suspended.
+	f.nameC = "Matrix C NHS Foundation Trust"
+	r := s.JSON(t, http.MethodPut, "/v1/organisations/"+f.orgC, op, orgDetails(f.nameC))
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, "agreement_name_mismatch", errCode(s.Do(t, http.MethodGet, "/v1/me", adminC, nil)))
+
+	// D's initial administrator has not answered yet.
+	r = s.JSON(t, http.MethodPost, "/v1/organisations", op, orgDetails(f.nameD))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	f.orgD = r.Body["id"].(string)
+	r = s.JSON(t, http.MethodPost, "/v1/organisations/"+f.orgD+"/agreements", op, map[string]any{
+		"version": "2026-dsa-v1", "signed_name": f.nameD, "signatory_name": "Dee Hughes",
+		"signatory_role": "Caldicott Guardian", "signed_on": "2026-11-18",
+		"initial_admin": map[string]any{"name": "Dee Hughes", "email": "admin@d.example"},
+	})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	s.SMTP.WaitFor(t, "admin@d.example", mxMailWait)
+
+	const colleaguePassword = "colleague password 1"
+	f.colleague(t, adminA, f.orgA, "user@a.example", colleaguePassword)
+	f.colleague(t, adminA, f.orgA, "pending@a.example", colleaguePassword)
+	f.spareA = f.colleague(t, adminA, f.orgA, "spare@a.example", colleaguePassword)
+	userA := s.Login(t, "user@a.example", colleaguePassword)
+	pendingA := s.Login(t, "pending@a.example", colleaguePassword)
+	c := s.Do(t, http.MethodGet, "/v1/code-of-conduct", userA, nil)
+	require.Equal(t, http.StatusOK, c.Status, string(c.Raw))
+	f.conduct = c.Body["version"].(string)
+	r = s.JSON(t, http.MethodPost, "/v1/code-of-conduct/acceptance", userA, map[string]any{"version": f.conduct})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+
+	candToken := f.registrationLink(t, op, "candidate@example.org")
+	r = s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(candToken))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	const candidatePassword = "a very good passphrase" // what teststack.Registration sets
+	candidate := s.Login(t, "candidate@example.org", candidatePassword)
+
+	f.spareVersion = "matrix-spare-v1"
+	r = s.JSON(t, http.MethodPost, "/v1/agreement-versions", op, map[string]any{"version": f.spareVersion})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+
+	for k := range mxKinds {
+		name := strings.ToLower(strings.ReplaceAll(k.String(), "_", "-"))
+		f.registrationLinks[k] = f.registrationLink(t, op, "register-"+name+"@example.org")
+		f.accountLinks[k] = f.accountLink(t, adminA, f.orgA, "account-"+name+"@a.example")
+		reset := "reset-" + name + "@a.example"
+		f.colleague(t, adminA, f.orgA, reset, colleaguePassword)
+		r := s.JSON(t, http.MethodPost, "/v1/password-resets", "", map[string]any{"email": reset})
+		require.Equal(t, http.StatusAccepted, r.Status, string(r.Raw))
+		f.resetLinks[k] = s.SMTP.WaitForNth(t, reset, 2, mxMailWait).Token(t)
+	}
+
+	f.callers = [mxKinds]*mxCaller{
+		mxAnon:       {},
+		mxCandidate:  {token: candidate, email: "candidate@example.org", password: candidatePassword},
+		mxOperator:   {token: op, email: teststack.OperatorEmail, password: teststack.OperatorPassword},
+		mxAdminA:     {token: adminA, email: "admin@a.example", password: adminPassword, org: f.orgA},
+		mxUserA:      {token: userA, email: "user@a.example", password: colleaguePassword, org: f.orgA},
+		mxPendingA:   {token: pendingA, email: "pending@a.example", password: colleaguePassword, org: f.orgA},
+		mxAdminB:     {token: adminB, email: "admin@b.example", password: adminPassword, org: f.orgB},
+		mxSuspendedC: {token: adminC, email: "admin@c.example", password: adminPassword, org: f.orgC},
+	}
+	for k, c := range f.callers {
+		c.kind = mxKind(k)
+		if c.org != "" {
+			// Past row-level security: C's suspended admin may not ask.
+			err := s.DB.Admin.QueryRow(context.Background(), "SELECT id::text FROM users WHERE email = $1", c.email).Scan(&c.userID)
+			require.NoError(t, err, c.email)
+		}
+	}
+	return f
+}
+
+// mxWalk lists the routes of handler h as "METHOD /pattern".
+func mxWalk(t *testing.T, h http.Handler) map[string]bool {
+	t.Helper()
+	r, ok := h.(chi.Routes)
+	if !ok {
+		t.Fatalf("the API handler is a %T, not a chi router: the matrix cannot walk its routes", h)
+	}
+	out := map[string]bool{}
+	err := chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		out[method+" "+route] = true
+		return nil
+	})
+	require.NoError(t, err)
+	return out
+}
+
+// mxSnapshot is what the database holds: every table's row count and a
+// checksum of the rows an access to an organisation could change.
+type mxSnapshot struct {
+	Counts map[string]int
+	Sums   map[string]string
+}
+
+// mxChecksums are the rows checksummed, each as the text of an
+// expression over the row r, in a stable order. A session's last-seen
+// time is left out: any signed-in request may move it.
+var mxChecksums = map[string][2]string{
+	"users":               {"r::text", "r.id"},
+	"organisations":       {"r::text", "r.id"},
+	"org_agreements":      {"r::text", "r.id"},
+	"agreement_versions":  {"r::text", "r.version"},
+	"account_invitations": {"r::text", "r.id"},
+	"conduct_acceptances": {"r::text", "r.user_id, r.version"},
+	"candidates":          {"r::text", "r.id"},
+	"invitations":         {"r::text", "r.id"},
+	"sessions":            {"(r.id, r.user_id, r.token_hash, r.created_at, r.expires_at)::text", "r.id"},
+}
+
+func mxSnap(t *testing.T, s *teststack.Stack) mxSnapshot {
+	t.Helper()
+	out := mxSnapshot{Counts: s.DB.Counts(t), Sums: map[string]string{}}
+	for table, q := range mxChecksums {
+		var sum string
+		err := s.DB.Admin.QueryRow(context.Background(), fmt.Sprintf(
+			"SELECT md5(coalesce(string_agg(%s, ',' ORDER BY %s), '')) FROM %s r", q[0], q[1], table)).Scan(&sum)
+		require.NoError(t, err, table)
+		out.Sums[table] = sum
+	}
+	return out
+}
+
+// TestAuthorizationMatrix calls every route as every kind of caller and
+// checks the answer against mxMatrix; then checks that reaching into
+// another organisation answers as a missing object and changes nothing.
+func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr, func(c *muster.Config) { c.DevPages = true })
+
+	// Every route the router has is in the matrix, and every row is a
+	// route. Routes only mounted with DevPages are marked so: the same
+	// API without them must not have them.
+	routes := mxWalk(t, s.Muster.Handler)
+	plain, err := httpapi.NewHandler(httpapi.Config{Store: s.Store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	plainRoutes := mxWalk(t, plain)
+	for route := range routes {
+		row, ok := mxMatrix[route]
+		if !ok {
+			t.Errorf("route %s is not in the authorisation matrix: add its row to mxMatrix", route)
+			continue
+		}
+		if plainRoutes[route] == row.devOnly {
+			t.Errorf("route %s: devOnly is %v, but without DevPages it is mounted: %v", route, row.devOnly, plainRoutes[route])
+		}
+	}
+	for route := range mxMatrix {
+		if !routes[route] {
+			t.Errorf("matrix row %s is not a route of the router", route)
+		}
+	}
+	for route := range plainRoutes {
+		if !routes[route] {
+			t.Errorf("route %s is mounted without DevPages but not with them", route)
+		}
+	}
+	// The OpenAPI document describes exactly the routes under the
+	// generated router (all but the document itself and the dev pages).
+	spec, err := api.GetSwagger()
+	require.NoError(t, err)
+	documented := map[string]bool{"GET /openapi.yaml": true}
+	for path, item := range spec.Paths.Map() {
+		for method := range item.Operations() {
+			documented[method+" "+path] = true
+		}
+	}
+	for route := range plainRoutes {
+		if !documented[route] {
+			t.Errorf("route %s is mounted but not in the OpenAPI document", route)
+		}
+	}
+	for route := range documented {
+		if !plainRoutes[route] {
+			t.Errorf("operation %s is in the OpenAPI document but not mounted", route)
+		}
+	}
+	if t.Failed() {
+		t.Fatalf("the matrix and the router disagree (routes: %v)", slices.Sorted(maps.Keys(routes)))
+	}
+
+	f := newMxFixture(t, s)
+	ordered := slices.Sorted(maps.Keys(mxMatrix))
+
+	// First, while nothing else runs: every route that names an
+	// organisation or a user, called by each caller on another
+	// organisation's object, answers exactly as for a missing object
+	// and changes nothing.
+	crossCells := 0
+	t.Run("other organisations", func(t *testing.T) {
+		for _, route := range ordered {
+			if !strings.Contains(route, "{orgId}") && !strings.Contains(route, "{userId}") {
+				continue
+			}
+			row := mxMatrix[route]
+			for _, c := range f.callers {
+				if c.kind == mxAnon || c.kind == mxOperator {
+					continue // the operator sees every organisation; anonymous, none
+				}
+				crossCells += f.checkOtherOrganisation(t, route, row, c)
+			}
+		}
+	})
+
+	// Then the matrix itself: each caller's calls in order (those that
+	// change the caller's own standing last), the callers side by side.
+	// Logging out uses a second session, so the caller's token stays.
+	var cells atomic.Int64
+	t.Run("matrix", func(t *testing.T) {
+		for _, c := range f.callers {
+			t.Run(c.kind.String(), func(t *testing.T) {
+				t.Parallel()
+				staged := slices.Clone(ordered)
+				slices.SortStableFunc(staged, func(a, b string) int { return mxMatrix[a].stage - mxMatrix[b].stage })
+				for _, route := range staged {
+					f.checkCell(t, route, c)
+					cells.Add(1)
+				}
+			})
+		}
+	})
+	t.Logf("%d routes, %d callers: %d matrix cells; %d calls on another organisation's objects compared with calls on missing ones",
+		len(mxMatrix), mxKinds, cells.Load(), crossCells)
+}
+
+// checkCell makes route's call as c and checks the answer.
+func (f *mxFixture) checkCell(t *testing.T, route string, c *mxCaller) {
+	t.Helper()
+	row := mxMatrix[route]
+	tg := f.defaultTarget()
+	if row.target != nil {
+		tg = row.target(f)
+	}
+	caller := c
+	if route == "DELETE /v1/sessions/current" && c.token != "" {
+		// Sign out of a second session of the same user.
+		second := *c
+		second.token = f.s.Login(t, c.email, c.password)
+		caller = &second
+	}
+	got := f.call(t, route, row, caller, tg)
+	want := row.want[c.kind]
+	if got.Status != want.status || (want.code != "" && errCode(got) != want.code) {
+		t.Errorf("%s as %s: got %d %s, want %s: %s", route, c.kind, got.Status, errCode(got), want, bytes.TrimSpace(got.Raw))
+	} else if row.after != nil && want.success() {
+		row.after(c, got)
+	}
+	if route == "DELETE /v1/sessions/current" && caller != c {
+		if r := f.s.Do(t, http.MethodGet, "/v1/me", caller.token, nil); r.Status != http.StatusUnauthorized {
+			t.Errorf("after signing out as %s, the signed-out token answers %d", c.kind, r.Status)
+		}
+	}
+}
+
+// checkOtherOrganisation calls route as c on another organisation's
+// objects and on missing ones: the answers must be byte-identical, and
+// the call on the other organisation must change nothing. Where c may do
+// the same on its own organisation, the answer must be 404. It returns
+// how many calls it compared.
+func (f *mxFixture) checkOtherOrganisation(t *testing.T, route string, row mxRow, c *mxCaller) int {
+	t.Helper()
+	// The other organisation and one of its users.
+	other := mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, probe: true}
+	if c.org == f.orgA {
+		other = mxTarget{org: f.orgB, orgName: f.nameB, user: f.callers[mxAdminB].userID, version: f.spareVersion, probe: true}
+	}
+	missing := mxTarget{org: uuid.NewString(), orgName: "Nowhere NHS Trust", user: uuid.NewString(), version: f.spareVersion, probe: true}
+	pairs := [][2]mxTarget{{other, missing}}
+	if strings.Contains(route, "{userId}") && c.org != "" {
+		// The caller's own organisation with another organisation's
+		// user, and another organisation with the caller's own user.
+		ownOrg, ownOrgMissing := other, missing
+		ownOrg.org, ownOrgMissing.org = c.org, c.org
+		ownUser, ownUserMissing := other, missing
+		ownUser.user, ownUserMissing.user = c.userID, c.userID
+		pairs = append(pairs, [2]mxTarget{ownOrg, ownOrgMissing}, [2]mxTarget{ownUser, ownUserMissing})
+	}
+	// What c may do on its own organisation: A's admin stands for B's.
+	twin := c.kind
+	if twin == mxAdminB {
+		twin = mxAdminA
+	}
+	want := row.want[c.kind]
+	if row.want[twin].success() {
+		want = mxN
+	}
+	for _, p := range pairs {
+		before := mxSnap(t, f.s)
+		got := f.call(t, route, row, c, p[0])
+		after := mxSnap(t, f.s)
+		absent := f.call(t, route, row, c, p[1])
+		name := fmt.Sprintf("%s as %s on %s", route, c.kind, p[0].path(strings.SplitN(route, " ", 2)[1]))
+		if got.Status != want.status || errCode(got) != want.code {
+			t.Errorf("%s: got %d %s, want %s: %s", name, got.Status, errCode(got), want, bytes.TrimSpace(got.Raw))
+		}
+		if got.Status != absent.Status || !bytes.Equal(got.Raw, absent.Raw) {
+			t.Errorf("%s answers unlike a missing object:\n  other organisation: %d %s\n  missing object:     %d %s",
+				name, got.Status, bytes.TrimSpace(got.Raw), absent.Status, bytes.TrimSpace(absent.Raw))
+		}
+		assert.Equal(t, before.Counts, after.Counts, "%s changed the row counts", name)
+		assert.Equal(t, before.Sums, after.Sums, "%s changed rows", name)
+	}
+	return len(pairs)
+}
