@@ -139,7 +139,9 @@ var mxMatrix = map[string]mxRow{
 	"POST /v1/sessions": {want: mxAll(mx201), body: func(f *mxFixture, c *mxCaller, _ mxTarget) any {
 		email, pw := c.email, c.password
 		if email == "" {
-			email, pw = teststack.OperatorEmail, teststack.OperatorPassword
+			// Someone not signed in signs in to an account of their own:
+			// the operator's password changes in a parallel subtest.
+			email, pw = mxSignInEmail, mxSignInPassword
 		}
 		return map[string]any{"email": email, "password": pw}
 	}},
@@ -276,6 +278,12 @@ type mxCaller struct {
 }
 
 // mxFixture is the world the matrix runs in.
+// The account the caller with no session signs in to.
+const (
+	mxSignInEmail    = "signs-in@example.org"
+	mxSignInPassword = "signs in password 1"
+)
+
 type mxFixture struct {
 	s                          *teststack.Stack
 	callers                    [mxKinds]*mxCaller
@@ -365,6 +373,8 @@ func newMxFixture(t *testing.T, s *teststack.Stack) *mxFixture {
 	t.Helper()
 	f := &mxFixture{s: s}
 	op := s.Login(t, teststack.OperatorEmail, teststack.OperatorPassword)
+	_, err := s.Store.EnsureOperator(context.Background(), mxSignInEmail, mxSignInPassword, time.Now())
+	require.NoError(t, err)
 	const adminPassword = "admin password 123" // what onboard sets
 	f.nameA, f.nameB, f.nameC, f.nameD = "Matrix A NHS Trust", "Matrix B NHS Trust", "Matrix C NHS Trust", "Matrix D NHS Trust"
 	var adminA, adminB, adminC string

@@ -33,6 +33,7 @@ type config struct {
 	Programme            string
 	PublicURL            string
 	InvitationWindow     time.Duration
+	AccountWindow        time.Duration
 	Sessions             sim.SessionPolicy
 	LoginThrottle        sim.LoginThrottle
 	TrustedProxies       []netip.Prefix
@@ -138,6 +139,12 @@ func loadConfig(needKey bool) (config, error) {
 		return c, err
 	}
 	c.AppDatabaseURL = env("MUSTER_APP_DATABASE_URL", app)
+	if c.AccountWindow, err = envDuration("MUSTER_ACCOUNT_INVITATION_WINDOW", sim.DefaultAccountInvitationWindow); err != nil {
+		return c, err
+	}
+	if c.AccountWindow < time.Second {
+		return c, fmt.Errorf("MUSTER_ACCOUNT_INVITATION_WINDOW must be at least 1s")
+	}
 	if c.InvitationWindow, err = envDuration("MUSTER_INVITATION_WINDOW", sim.DefaultInvitationWindow); err != nil {
 		return c, err
 	}

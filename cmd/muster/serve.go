@@ -72,7 +72,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) e
 		Notifier: notifier, Programme: cfg.Programme, PublicURL: cfg.PublicURL,
 		Logger:        logger,
 		Sessions:      cfg.Sessions,
-		LoginThrottle: cfg.LoginThrottle, InvitationWindow: cfg.InvitationWindow,
+		LoginThrottle: cfg.LoginThrottle, InvitationWindow: cfg.InvitationWindow, AccountInvitationWindow: cfg.AccountWindow,
 		TrustedProxies:              cfg.TrustedProxies,
 		RegistrationRequestsPerHour: cfg.RegistrationRate,
 		RegistrationAttemptsPerHour: cfg.RegistrationAttempts,
