@@ -150,3 +150,49 @@ func (a *Activities) CompleteOnboarding(ctx context.Context, in AccountInvitatio
 func AccountLink(publicURL, token string) string {
 	return strings.TrimRight(publicURL, "/") + "/accept-invitation?token=" + url.QueryEscape(token)
 }
+
+// MailboxVerificationRef names one group mailbox verification.
+type MailboxVerificationRef struct {
+	VerificationID string
+	OrgID          string
+}
+
+// SendMailboxVerification issues the verification link and sends it to
+// the mailbox. It sends nothing once it was sent or used, has expired, or
+// the mailbox has changed since, so retries are safe.
+func (a *Activities) SendMailboxVerification(ctx context.Context, in MailboxVerificationRef) error {
+	var (
+		link db.MailboxLink
+		ok   bool
+	)
+	if err := a.asEngine(ctx, func(tx *db.Tx) error {
+		var err error
+		link, ok, err = tx.MailboxVerificationIssue(ctx, in.VerificationID, a.now())
+		return err
+	}); err != nil {
+		return fmt.Errorf("issue mailbox link: %w", err)
+	}
+	if !ok {
+		activity.GetLogger(ctx).Info("mailbox verification not due", "verification_id", in.VerificationID)
+		return nil
+	}
+	msg, err := a.message(emailMailboxVerification, link.MessageKey(), link.Email, EmailData{
+		Link: MailboxLink(a.PublicURL, link.Token), ExpiresOn: expiresOn(link.ExpiresAt), Organisation: link.OrgName,
+	})
+	if err != nil {
+		return err
+	}
+	if err := a.Notifier.Notify(ctx, msg); err != nil {
+		return fmt.Errorf("send mailbox verification: %w", err)
+	}
+	if err := a.asEngine(ctx, func(tx *db.Tx) error { return tx.MailboxVerificationSent(ctx, in.VerificationID, a.now()) }); err != nil {
+		return fmt.Errorf("record mailbox verification sent: %w", err)
+	}
+	activity.GetLogger(ctx).Info("mailbox verification sent", "verification_id", in.VerificationID, "org_id", in.OrgID)
+	return nil
+}
+
+// MailboxLink is the address a mailbox verification token is sent at.
+func MailboxLink(publicURL, token string) string {
+	return strings.TrimRight(publicURL, "/") + "/verify-mailbox?token=" + url.QueryEscape(token)
+}

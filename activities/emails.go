@@ -51,6 +51,9 @@ type Emails struct {
 	// AlreadyRegistered goes to a registered address that asked to
 	// register again: it says so, with a link to set a new password.
 	AlreadyRegistered EmailTemplate
+	// MailboxVerification goes to an organisation's new group mailbox,
+	// with the link that verifies it.
+	MailboxVerification EmailTemplate
 }
 
 // DefaultEmails is neutral wording that names the programme only through
@@ -134,6 +137,17 @@ If you have forgotten your password, choose a new one here:
 The link works once, for an hour. If you did not ask to register, you can ignore this email.
 `,
 	},
+	MailboxVerification: EmailTemplate{
+		Subject: "Confirm {{.Organisation}}'s group mailbox for {{.Programme}}",
+		Body: `An administrator of {{.Organisation}} has set this address as its group mailbox for {{.Programme}}: it will receive notifications about candidates interested in the organisation.
+
+If this mailbox is the organisation's, confirm it here:
+{{.Link}}
+
+The link works once, until {{.ExpiresOn}}. Nothing more is sent here until it is confirmed.
+If you did not expect this email, you can ignore it.
+`,
+	},
 }
 
 // Email names, for render.
@@ -146,6 +160,7 @@ const (
 	emailOnboardingEscalated  = "onboarding escalated"
 	emailPasswordReset        = "password reset"
 	emailAlreadyRegistered    = "already registered"
+	emailMailboxVerification  = "mailbox verification"
 )
 
 // compiled is Emails parsed, ready to render: subject and body by name.
@@ -166,6 +181,7 @@ func (e Emails) compile() (compiled, error) {
 		{emailOnboardingEscalated, e.OnboardingEscalated, DefaultEmails.OnboardingEscalated},
 		{emailPasswordReset, e.PasswordReset, DefaultEmails.PasswordReset},
 		{emailAlreadyRegistered, e.AlreadyRegistered, DefaultEmails.AlreadyRegistered},
+		{emailMailboxVerification, e.MailboxVerification, DefaultEmails.MailboxVerification},
 	} {
 		if p.t.Subject == "" {
 			p.t.Subject = p.orDflt.Subject

@@ -202,6 +202,15 @@ var mxMatrix = map[string]mxRow{
 		body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any {
 			return map[string]any{"name": "Chris Lee", "email": f.unique("colleague", "a.example"), "role": "org_user"}
 		}},
+	"PUT /v1/organisations/{orgId}/mailbox": {want: [mxKinds]mxWant{mxU, mxF, mxF, mx200, mxF, mxF, mxN, mxR},
+		body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any {
+			return map[string]any{"email": f.unique("recruitment", "a.example")}
+		}},
+	// A link nobody was sent: the same answer for everyone, signed in or
+	// not (the route is public; the link is the credential).
+	"POST /v1/mailbox-verifications": {want: mxAll(mxN), body: func(*mxFixture, *mxCaller, mxTarget) any {
+		return map[string]any{"token": "bm90LWEtbGluay1hbnlvbmUtd2FzLXNlbnQtMTIzNA"}
+	}},
 	"POST /v1/account-invitations/acceptance": {want: mxAll(mx201), body: func(f *mxFixture, c *mxCaller, _ mxTarget) any {
 		return map[string]any{"token": f.accountLinks[c.kind], "password": "colleague password 1"}
 	}},

@@ -578,3 +578,30 @@ func (s *server) RemoveMfa(ctx context.Context, req api.RemoveMfaRequestObject) 
 	}
 	return api.RemoveMfa204Response{}, nil
 }
+
+// SetOrganisationMailbox sets the organisation's group mailbox.
+func (s *server) SetOrganisationMailbox(ctx context.Context, req api.SetOrganisationMailboxRequestObject) (api.SetOrganisationMailboxResponseObject, error) {
+	if err := ownOrg(ctx, req.OrgId); err != nil {
+		return nil, err
+	}
+	var o sim.Organisation
+	if err := s.inTx(ctx, func(tx *db.Tx) error {
+		var err error
+		o, err = tx.MailboxSet(ctx, req.OrgId.String(), req.Body.Email, s.cfg.Now())
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return api.SetOrganisationMailbox200JSONResponse(orgOut(o)), nil
+}
+
+// VerifyMailbox verifies a group mailbox with its link.
+func (s *server) VerifyMailbox(ctx context.Context, req api.VerifyMailboxRequestObject) (api.VerifyMailboxResponseObject, error) {
+	if err := s.registrationAttempts.allow(clientFrom(ctx).IP, s.cfg.Now()); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Store.VerifyMailbox(ctx, req.Body.Token, clientFrom(ctx).IP, s.cfg.Now()); err != nil {
+		return nil, err
+	}
+	return api.VerifyMailbox204Response{}, nil
+}

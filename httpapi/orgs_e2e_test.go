@@ -225,3 +225,46 @@ func TestOnboardingExpiryEscalates(t *testing.T) {
 	require.Equal(t, http.StatusCreated, again.Status, string(again.Raw))
 	s.SMTP.WaitForNth(t, "ffion@ctm.example", 3, 20*time.Second)
 }
+
+// An administrator sets the group mailbox; it is unverified until the link
+// sent to it is followed, once; changing it again needs a new
+// verification, and the old link no longer verifies anything.
+func TestGroupMailboxVerifiedByLink(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	op := s.Login(t, teststack.OperatorEmail, teststack.OperatorPassword)
+	orgID, admin := onboard(t, s, op, "Sheffield Children's NHS Foundation Trust", "admin@sheffield.example")
+
+	set := s.JSON(t, http.MethodPut, "/v1/organisations/"+orgID+"/mailbox", admin, map[string]any{"email": "Recruitment@Sheffield.example"})
+	require.Equal(t, http.StatusOK, set.Status, string(set.Raw))
+	require.Equal(t, "recruitment@sheffield.example", set.Body["mailbox"])
+	require.Equal(t, false, set.Body["mailbox_verified"])
+	msg := s.SMTP.WaitFor(t, "recruitment@sheffield.example", 20*time.Second)
+	require.Contains(t, string(msg.Data), "verify-mailbox?token=3D")
+	token := msg.Token(t)
+
+	v := s.JSON(t, http.MethodPost, "/v1/mailbox-verifications", "", map[string]any{"token": token})
+	require.Equal(t, http.StatusNoContent, v.Status, string(v.Raw))
+	got := s.Do(t, http.MethodGet, "/v1/organisations/"+orgID, admin, nil)
+	require.Equal(t, true, got.Body["mailbox_verified"])
+	require.Equal(t, http.StatusGone, s.JSON(t, http.MethodPost, "/v1/mailbox-verifications", "", map[string]any{"token": token}).Status, "once")
+
+	// A new address starts unverified; a link to an address no longer the
+	// mailbox verifies nothing.
+	s.JSON(t, http.MethodPut, "/v1/organisations/"+orgID+"/mailbox", admin, map[string]any{"email": "jobs@sheffield.example"})
+	first := s.SMTP.WaitFor(t, "jobs@sheffield.example", 20*time.Second).Token(t)
+	s.JSON(t, http.MethodPut, "/v1/organisations/"+orgID+"/mailbox", admin, map[string]any{"email": "talent@sheffield.example"})
+	s.SMTP.WaitFor(t, "talent@sheffield.example", 20*time.Second)
+	stale := s.JSON(t, http.MethodPost, "/v1/mailbox-verifications", "", map[string]any{"token": first})
+	require.Equal(t, http.StatusGone, stale.Status, string(stale.Raw))
+	got = s.Do(t, http.MethodGet, "/v1/organisations/"+orgID, admin, nil)
+	require.Equal(t, "talent@sheffield.example", got.Body["mailbox"])
+	require.Equal(t, false, got.Body["mailbox_verified"])
+
+	audit := s.Do(t, http.MethodGet, "/v1/audit-events?object_id="+orgID, op, nil)
+	var actions []string
+	for _, e := range audit.Body["events"].([]any) {
+		actions = append(actions, e.(map[string]any)["action"].(string))
+	}
+	require.Equal(t, []string{"organisation.created", "mailbox.changed", "mailbox.verified", "mailbox.changed", "mailbox.changed"}, actions)
+}

@@ -178,7 +178,7 @@ func bodyLimit(max int64) func(*http.Request) int64 {
 var public = map[string]bool{
 	"GetHealthz": true, "GetReadyz": true, "Login": true, "RequestRegistration": true,
 	"GetConsentText": true, "Register": true, "ListPledgedOrganisations": true, "AcceptAccountInvitation": true,
-	"RequestPasswordReset": true, "CompletePasswordReset": true,
+	"RequestPasswordReset": true, "CompletePasswordReset": true, "VerifyMailbox": true,
 }
 
 // authenticate resolves the bearer token of every non-public operation to

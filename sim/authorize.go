@@ -20,6 +20,7 @@ const (
 	PermRequestReset        Permission = "request_reset"        // ask for a password reset link
 	PermResetPassword       Permission = "reset_password"       // set a new password with a reset link
 	PermAcceptAccount       Permission = "accept_account"       // set up an organisation account with an invitation link
+	PermVerifyMailbox       Permission = "verify_mailbox"       // verify a group mailbox with the link sent to it
 	PermListPledged         Permission = "list_pledged"         // the public list of pledged organisations
 	PermManageOrganisations Permission = "manage_organisations" // record and change organisations and their agreements
 	PermViewOrgPeople       Permission = "view_org_people"      // list an organisation's users
@@ -56,6 +57,7 @@ var rules = map[Permission]rule{
 	PermRequestReset:        {roles: []Role{RoleAnonymous}, refusal: "you are signed in: change your password instead"},
 	PermResetPassword:       {roles: []Role{RoleAnonymous}, credential: true, refusal: "resetting a password needs the link from the email"},
 	PermAcceptAccount:       {roles: []Role{RoleAnonymous}, credential: true, refusal: "setting up an account needs the link from your invitation"},
+	PermVerifyMailbox:       {roles: []Role{RoleAnonymous}, credential: true, refusal: "verifying a mailbox needs the link sent to it"},
 	PermListPledged:         {roles: everyone, refusal: "not allowed"},
 	PermManageOrganisations: {roles: []Role{RoleOperator}, refusal: "only the programme operator can manage organisations and their agreements"},
 	PermViewOrgPeople:       {roles: []Role{RoleOperator, RoleOrgAdmin, RoleOrgUser}, refusal: "only an organisation's users and the programme operator can see its users"},
@@ -69,7 +71,7 @@ var rules = map[Permission]rule{
 // Permissions lists every permission, for tests that walk them all.
 var Permissions = []Permission{
 	PermInvite, PermViewStatistics, PermRequestRegistration, PermRegister, PermViewSelf, PermEditOwnProfile, PermEndSession,
-	PermManageOwnAccount, PermRequestReset, PermResetPassword, PermAcceptAccount, PermListPledged,
+	PermManageOwnAccount, PermRequestReset, PermResetPassword, PermAcceptAccount, PermVerifyMailbox, PermListPledged,
 	PermManageOrganisations, PermViewOrgPeople, PermManageOrgPeople, PermReadConduct, PermAcceptConduct, PermReadAudit,
 	PermEngine,
 }

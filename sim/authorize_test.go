@@ -52,6 +52,7 @@ var authMatrix = map[sim.Permission]string{
 	sim.PermRequestReset:        "FOOFFFFFFFFF",
 	sim.PermResetPassword:       "FFOFFFFFFFFF",
 	sim.PermAcceptAccount:       "FFOFFFFFFFFF",
+	sim.PermVerifyMailbox:       "FFOFFFFFFFFF",
 	sim.PermListPledged:         "OOOOOOOUUURC",
 	sim.PermManageOrganisations: "FUUOFFFUUUFF",
 	sim.PermViewOrgPeople:       "FUUOFOOUUURC",

@@ -27,9 +27,10 @@ const (
 	WorkflowInvitationResend    = "InvitationResend" // no longer started; kept for executions already running
 	WorkflowRegistrationRequest = "RegistrationRequest"
 
-	WorkflowOrgOnboarding     = "OrgOnboarding"
-	WorkflowAccountInvitation = "AccountInvitation"
-	WorkflowPasswordReset     = "PasswordReset"
+	WorkflowOrgOnboarding       = "OrgOnboarding"
+	WorkflowAccountInvitation   = "AccountInvitation"
+	WorkflowPasswordReset       = "PasswordReset"
+	WorkflowMailboxVerification = "MailboxVerification"
 
 	// SignalInvitationRegistered tells an Invitation that its invitee registered.
 	SignalInvitationRegistered = "registered"
@@ -63,6 +64,27 @@ type PasswordResetArgs struct {
 // reset link.
 func StartPasswordReset(requestID string) Intent {
 	return Intent{WorkflowID: PasswordResetWorkflowID(requestID), Workflow: WorkflowPasswordReset, Args: PasswordResetArgs{RequestID: requestID}}
+}
+
+// MailboxVerificationWorkflowID is the workflow ID that sends one group
+// mailbox verification link.
+func MailboxVerificationWorkflowID(verificationID string) string {
+	return "mailbox-verification/" + verificationID
+}
+
+// MailboxVerificationArgs starts a MailboxVerification workflow.
+type MailboxVerificationArgs struct {
+	VerificationID string
+	OrgID          string
+}
+
+// StartMailboxVerification is the intent to send a group mailbox's
+// verification link.
+func StartMailboxVerification(verificationID, orgID string) Intent {
+	return Intent{
+		WorkflowID: MailboxVerificationWorkflowID(verificationID), Workflow: WorkflowMailboxVerification,
+		Args: MailboxVerificationArgs{VerificationID: verificationID, OrgID: orgID},
+	}
 }
 
 // PasswordResetWindow is how long a password reset link works.

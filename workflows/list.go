@@ -30,6 +30,7 @@ var All = []Definition{
 	{Name: sim.WorkflowOrgOnboarding, Func: OrgOnboarding},
 	{Name: sim.WorkflowAccountInvitation, Func: AccountInvitation},
 	{Name: sim.WorkflowPasswordReset, Func: PasswordReset},
+	{Name: sim.WorkflowMailboxVerification, Func: MailboxVerification},
 }
 
 // RegisterWorkflows registers every workflow in All on r under its name.

@@ -162,6 +162,15 @@ func TestRecordHistories(t *testing.T) {
 		return err
 	}))
 	save(sim.AccountInvitationWorkflowID(colleague.ID), "account-invitation-expired.json")
+
+	// MailboxVerification: the link goes to the new group mailbox.
+	require.NoError(t, store.InTx(ctx, admin, func(tx *db.Tx) error {
+		_, err := tx.MailboxSet(ctx, created.OrgID, "recruitment@recorded.example", time.Now())
+		return err
+	}))
+	var verificationID string
+	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT id::text FROM mailbox_verifications WHERE email = 'recruitment@recorded.example'").Scan(&verificationID))
+	save(sim.MailboxVerificationWorkflowID(verificationID), "mailbox-verification-sent.json")
 }
 
 // lastRecipient is the address of an invitation (before it is used).

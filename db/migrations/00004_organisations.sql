@@ -341,14 +341,86 @@ CREATE TRIGGER audit_events_no_update BEFORE UPDATE OR DELETE ON audit_events
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
     FOR EACH STATEMENT EXECUTE FUNCTION audit_events_refuse_change();
 
+-- Verifying an organisation's group mailbox: a link sent to the address
+-- proves that the organisation can read it before anything is sent there.
+CREATE TABLE mailbox_verifications (
+    id            uuid PRIMARY KEY,
+    org_id        uuid NOT NULL REFERENCES organisations (id),
+    email         text NOT NULL,
+    token_hash    bytea UNIQUE,
+    created_at    timestamptz NOT NULL,
+    expires_at    timestamptz NOT NULL,
+    sent_at       timestamptz,
+    used_at       timestamptz,
+    consumed_txid bigint
+);
+CREATE INDEX mailbox_verifications_org_idx ON mailbox_verifications (org_id, created_at);
+COMMENT ON TABLE mailbox_verifications IS 'Links that verify an organisation''s group mailbox, stored only as the SHA-256 of their token.';
+COMMENT ON COLUMN mailbox_verifications.id IS 'class=operational; category=organisation';
+COMMENT ON COLUMN mailbox_verifications.org_id IS 'class=operational; category=organisation';
+COMMENT ON COLUMN mailbox_verifications.email IS 'class=contact; category=organisation';
+COMMENT ON COLUMN mailbox_verifications.token_hash IS 'class=credential; category=organisation';
+COMMENT ON COLUMN mailbox_verifications.created_at IS 'class=operational; category=organisation';
+COMMENT ON COLUMN mailbox_verifications.expires_at IS 'class=operational; category=organisation';
+COMMENT ON COLUMN mailbox_verifications.sent_at IS 'class=operational; category=organisation';
+COMMENT ON COLUMN mailbox_verifications.used_at IS 'class=operational; category=organisation';
+COMMENT ON COLUMN mailbox_verifications.consumed_txid IS 'class=operational; category=organisation';
+
+-- The organisation whose mailbox the presented link verifies, in the
+-- transaction that uses the link.
+-- +goose StatementBegin
+CREATE FUNCTION app_link_mailbox_orgs() RETURNS SETOF uuid
+LANGUAGE sql STABLE AS $$
+  SELECT v.org_id FROM mailbox_verifications v
+  WHERE v.token_hash = app_credential() AND v.consumed_txid = txid_current()
+$$;
+-- +goose StatementEnd
+GRANT EXECUTE ON FUNCTION app_link_mailbox_orgs() TO muster_app;
+
+-- A link's holder may only use it: whose and which address never change.
+-- +goose StatementBegin
+CREATE FUNCTION mailbox_verifications_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF app_role() = 'system' THEN
+    RETURN NEW;
+  END IF;
+  IF NEW.id <> OLD.id OR NEW.org_id <> OLD.org_id OR NEW.email <> OLD.email
+     OR NEW.token_hash IS DISTINCT FROM OLD.token_hash OR NEW.created_at <> OLD.created_at
+     OR NEW.expires_at <> OLD.expires_at OR NEW.sent_at IS DISTINCT FROM OLD.sent_at
+     OR OLD.used_at IS NOT NULL THEN
+    RAISE EXCEPTION 'a mailbox verification link can only be used'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER mailbox_verifications_guard BEFORE UPDATE ON mailbox_verifications
+    FOR EACH ROW EXECUTE FUNCTION mailbox_verifications_guard();
+ALTER TABLE mailbox_verifications ENABLE ROW LEVEL SECURITY;
+ALTER TABLE mailbox_verifications FORCE ROW LEVEL SECURITY;
+CREATE POLICY mailbox_verifications_read ON mailbox_verifications FOR SELECT USING (
+    app_is_staff() OR (app_role() = 'org_admin' AND app_in_org(org_id))
+    OR (token_hash IS NOT NULL AND token_hash = app_credential()));
+CREATE POLICY mailbox_verifications_insert ON mailbox_verifications FOR INSERT WITH CHECK (
+    app_is_staff() OR (app_role() = 'org_admin' AND app_in_org(org_id)));
+CREATE POLICY mailbox_verifications_use ON mailbox_verifications FOR UPDATE
+    USING (app_role() = 'system' OR (token_hash = app_credential() AND used_at IS NULL))
+    WITH CHECK (app_role() = 'system' OR (token_hash = app_credential() AND consumed_txid = txid_current()));
+CREATE POLICY mailbox_verifications_engine ON mailbox_verifications FOR DELETE USING (app_role() = 'system');
+GRANT SELECT, INSERT, UPDATE, DELETE ON mailbox_verifications TO muster_app;
+
 -- Row-level security for everything new, and the policies that change now
 -- that organisations have people.
 ALTER TABLE organisations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE organisations FORCE ROW LEVEL SECURITY;
-CREATE POLICY organisations_read ON organisations FOR SELECT USING (app_is_staff() OR app_in_org(id));
+CREATE POLICY organisations_read ON organisations FOR SELECT USING (
+    app_is_staff() OR app_in_org(id) OR id IN (SELECT app_link_mailbox_orgs()));
 CREATE POLICY organisations_insert ON organisations FOR INSERT WITH CHECK (app_is_staff());
 CREATE POLICY organisations_update ON organisations FOR UPDATE
-    USING (app_is_staff() OR (app_role() = 'org_admin' AND app_in_org(id)));
+    USING (app_is_staff() OR (app_role() = 'org_admin' AND app_in_org(id))
+           OR id IN (SELECT app_link_mailbox_orgs()));
 CREATE POLICY organisations_delete ON organisations FOR DELETE USING (app_role() = 'system');
 
 -- An organisation's admin may change its group mailbox and nothing else.
@@ -363,6 +435,10 @@ BEGIN
      OR NEW.pledged_on IS DISTINCT FROM OLD.pledged_on OR NEW.active <> OLD.active
      OR NEW.onboarding <> OLD.onboarding OR NEW.created_at <> OLD.created_at THEN
     RAISE EXCEPTION 'only the programme can change an organisation''s details'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF app_role() = 'anonymous' AND (NEW.mailbox IS DISTINCT FROM OLD.mailbox OR NEW.mailbox_verified_at IS NULL) THEN
+    RAISE EXCEPTION 'a mailbox verification link can only verify the mailbox it was sent to'
       USING ERRCODE = 'insufficient_privilege';
   END IF;
   RETURN NEW;
@@ -461,7 +537,9 @@ CREATE POLICY conduct_acceptances_engine ON conduct_acceptances USING (app_role(
 ALTER TABLE audit_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_events FORCE ROW LEVEL SECURITY;
 CREATE POLICY audit_events_read ON audit_events FOR SELECT USING (app_is_staff());
-CREATE POLICY audit_events_insert ON audit_events FOR INSERT WITH CHECK (app_role() IS NOT NULL AND app_role() <> 'anonymous');
+-- An anonymous actor audits only what a link they hold let them do.
+CREATE POLICY audit_events_insert ON audit_events FOR INSERT WITH CHECK (
+    app_role() IS NOT NULL AND (app_role() <> 'anonymous' OR app_credential() IS NOT NULL));
 
 -- The functions and the view that run with their owner's rights (the
 -- audit chain's trigger, the public list, an admin's reach) must see every
@@ -628,6 +706,7 @@ CREATE POLICY users_insert ON users FOR INSERT WITH CHECK (
         WHERE t.token_hash = app_credential() AND i.consumed_txid = txid_current())));
 CREATE POLICY users_update ON users FOR UPDATE USING (app_is_staff() OR id = app_user_id());
 DROP POLICY users_owner ON users;
+DROP TABLE mailbox_verifications;
 DROP TABLE audit_events, conduct_acceptances, conduct_texts, account_invitation_tokens, account_invitations;
 DROP FUNCTION audit_events_chain(), audit_events_refuse_change(), audit_event_hash(bytea, audit_events);
 DROP FUNCTION app_link_account_invitations(), app_org_admin_reach(), account_invitations_keep_identity();
@@ -643,4 +722,5 @@ DROP TABLE org_agreements, agreement_versions;
 DROP TRIGGER organisations_guard ON organisations;
 DROP FUNCTION organisations_guard();
 DROP TABLE organisations;
+DROP FUNCTION mailbox_verifications_guard(), app_link_mailbox_orgs();
 DROP FUNCTION app_in_org(uuid), app_org_id();

@@ -256,6 +256,28 @@ type LoginEvent struct {
 	Subject []byte
 }
 
+// Links that verify an organisation's group mailbox, stored only as the SHA-256 of their token.
+type MailboxVerification struct {
+	// class=operational; category=organisation
+	ID uuid.UUID
+	// class=operational; category=organisation
+	OrgID uuid.UUID
+	// class=contact; category=organisation
+	Email string
+	// class=credential; category=organisation
+	TokenHash []byte
+	// class=operational; category=organisation
+	CreatedAt time.Time
+	// class=operational; category=organisation
+	ExpiresAt time.Time
+	// class=operational; category=organisation
+	SentAt *time.Time
+	// class=operational; category=organisation
+	UsedAt *time.Time
+	// class=operational; category=organisation
+	ConsumedTxid *int64
+}
+
 // Single-use recovery codes for two-factor sign-in, stored only as their SHA-256.
 type MfaRecoveryCode struct {
 	// class=operational; category=account

@@ -847,6 +847,11 @@ type MFARecoveryCodes struct {
 	RecoveryCodes []string `json:"recovery_codes"`
 }
 
+// MailboxToken defines model for MailboxToken.
+type MailboxToken struct {
+	Token string `json:"token"`
+}
+
 // Me defines model for Me.
 type Me struct {
 	Candidate *Candidate `json:"candidate,omitempty"`
@@ -1132,6 +1137,9 @@ type AcceptCodeOfConductJSONRequestBody = ConductAcceptance
 // CreateInvitationJSONRequestBody defines body for CreateInvitation for application/json ContentType.
 type CreateInvitationJSONRequestBody = InvitationRequest
 
+// VerifyMailboxJSONRequestBody defines body for VerifyMailbox for application/json ContentType.
+type VerifyMailboxJSONRequestBody = MailboxToken
+
 // ConfirmMfaEnrolmentJSONRequestBody defines body for ConfirmMfaEnrolment for application/json ContentType.
 type ConfirmMfaEnrolmentJSONRequestBody = MFACode
 
@@ -1155,6 +1163,9 @@ type RecordAgreementJSONRequestBody = AgreementRequest
 
 // InviteOrganisationUserJSONRequestBody defines body for InviteOrganisationUser for application/json ContentType.
 type InviteOrganisationUserJSONRequestBody = ColleagueInvitation
+
+// SetOrganisationMailboxJSONRequestBody defines body for SetOrganisationMailbox for application/json ContentType.
+type SetOrganisationMailboxJSONRequestBody = RegistrationRequest
 
 // ReissueOnboardingJSONRequestBody defines body for ReissueOnboarding for application/json ContentType.
 type ReissueOnboardingJSONRequestBody = OnboardingReissue
@@ -1218,6 +1229,9 @@ type ServerInterface interface {
 	// ListLoginEvents The login trail, newest first (operator)
 	// (GET /v1/login-events)
 	ListLoginEvents(w http.ResponseWriter, r *http.Request, params ListLoginEventsParams)
+	// VerifyMailbox Verify a group mailbox with the link sent to it
+	// (POST /v1/mailbox-verifications)
+	VerifyMailbox(w http.ResponseWriter, r *http.Request)
 	// GetMe The signed-in user, and their candidate record
 	// (GET /v1/me)
 	GetMe(w http.ResponseWriter, r *http.Request)
@@ -1257,6 +1271,9 @@ type ServerInterface interface {
 	// InviteOrganisationUser Invite a colleague to the organisation (its admin)
 	// (POST /v1/organisations/{orgId}/invitations)
 	InviteOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// SetOrganisationMailbox Set the organisation's group mailbox (its admin)
+	// (PUT /v1/organisations/{orgId}/mailbox)
+	SetOrganisationMailbox(w http.ResponseWriter, r *http.Request, orgId OrgId)
 	// ReissueOnboarding Re-issue an organisation's onboarding invitation (operator)
 	// (POST /v1/organisations/{orgId}/onboarding)
 	ReissueOnboarding(w http.ResponseWriter, r *http.Request, orgId OrgId)
@@ -1371,6 +1388,12 @@ func (_ Unimplemented) ListLoginEvents(w http.ResponseWriter, r *http.Request, p
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// VerifyMailbox Verify a group mailbox with the link sent to it
+// (POST /v1/mailbox-verifications)
+func (_ Unimplemented) VerifyMailbox(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // GetMe The signed-in user, and their candidate record
 // (GET /v1/me)
 func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
@@ -1446,6 +1469,12 @@ func (_ Unimplemented) RecordAgreement(w http.ResponseWriter, r *http.Request, o
 // InviteOrganisationUser Invite a colleague to the organisation (its admin)
 // (POST /v1/organisations/{orgId}/invitations)
 func (_ Unimplemented) InviteOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetOrganisationMailbox Set the organisation's group mailbox (its admin)
+// (PUT /v1/organisations/{orgId}/mailbox)
+func (_ Unimplemented) SetOrganisationMailbox(w http.ResponseWriter, r *http.Request, orgId OrgId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1893,6 +1922,20 @@ func (siw *ServerInterfaceWrapper) ListLoginEvents(w http.ResponseWriter, r *htt
 	handler.ServeHTTP(w, r)
 }
 
+// VerifyMailbox operation middleware
+func (siw *ServerInterfaceWrapper) VerifyMailbox(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyMailbox(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetMe operation middleware
 func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request) {
 
@@ -2171,6 +2214,32 @@ func (siw *ServerInterfaceWrapper) InviteOrganisationUser(w http.ResponseWriter,
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.InviteOrganisationUser(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetOrganisationMailbox operation middleware
+func (siw *ServerInterfaceWrapper) SetOrganisationMailbox(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetOrganisationMailbox(w, r, orgId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2585,6 +2654,12 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/me/mfa/removal", wrapper.RemoveMfa)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/organisations/{orgId}/mailbox", wrapper.SetOrganisationMailbox)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/mailbox-verifications", wrapper.VerifyMailbox)
 	})
 
 	return r
@@ -3322,6 +3397,56 @@ func (response ListLoginEventsdefaultJSONResponse) VisitListLoginEventsResponse(
 	return err
 }
 
+type VerifyMailboxRequestObject struct {
+	Body *VerifyMailboxJSONRequestBody
+}
+
+type VerifyMailboxResponseObject interface {
+	VisitVerifyMailboxResponse(w http.ResponseWriter) error
+}
+
+type VerifyMailbox204Response struct {
+}
+
+func (response VerifyMailbox204Response) VisitVerifyMailboxResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type VerifyMailbox4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response VerifyMailbox4XXJSONResponse) VisitVerifyMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyMailboxdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response VerifyMailboxdefaultJSONResponse) VisitVerifyMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -4039,6 +4164,63 @@ func (response InviteOrganisationUserdefaultJSONResponse) VisitInviteOrganisatio
 	return err
 }
 
+type SetOrganisationMailboxRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+	Body  *SetOrganisationMailboxJSONRequestBody
+}
+
+type SetOrganisationMailboxResponseObject interface {
+	VisitSetOrganisationMailboxResponse(w http.ResponseWriter) error
+}
+
+type SetOrganisationMailbox200JSONResponse Organisation
+
+func (response SetOrganisationMailbox200JSONResponse) VisitSetOrganisationMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetOrganisationMailbox4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetOrganisationMailbox4XXJSONResponse) VisitSetOrganisationMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetOrganisationMailboxdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetOrganisationMailboxdefaultJSONResponse) VisitSetOrganisationMailboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ReissueOnboardingRequestObject struct {
 	OrgId OrgId `json:"orgId"`
 	Body  *ReissueOnboardingJSONRequestBody
@@ -4629,6 +4811,9 @@ type StrictServerInterface interface {
 	// ListLoginEvents The login trail, newest first (operator)
 	// (GET /v1/login-events)
 	ListLoginEvents(ctx context.Context, request ListLoginEventsRequestObject) (ListLoginEventsResponseObject, error)
+	// VerifyMailbox Verify a group mailbox with the link sent to it
+	// (POST /v1/mailbox-verifications)
+	VerifyMailbox(ctx context.Context, request VerifyMailboxRequestObject) (VerifyMailboxResponseObject, error)
 	// GetMe The signed-in user, and their candidate record
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -4668,6 +4853,9 @@ type StrictServerInterface interface {
 	// InviteOrganisationUser Invite a colleague to the organisation (its admin)
 	// (POST /v1/organisations/{orgId}/invitations)
 	InviteOrganisationUser(ctx context.Context, request InviteOrganisationUserRequestObject) (InviteOrganisationUserResponseObject, error)
+	// SetOrganisationMailbox Set the organisation's group mailbox (its admin)
+	// (PUT /v1/organisations/{orgId}/mailbox)
+	SetOrganisationMailbox(ctx context.Context, request SetOrganisationMailboxRequestObject) (SetOrganisationMailboxResponseObject, error)
 	// ReissueOnboarding Re-issue an organisation's onboarding invitation (operator)
 	// (POST /v1/organisations/{orgId}/onboarding)
 	ReissueOnboarding(ctx context.Context, request ReissueOnboardingRequestObject) (ReissueOnboardingResponseObject, error)
@@ -5085,6 +5273,37 @@ func (sh *strictHandler) ListLoginEvents(w http.ResponseWriter, r *http.Request,
 	}
 }
 
+// VerifyMailbox operation middleware
+func (sh *strictHandler) VerifyMailbox(w http.ResponseWriter, r *http.Request) {
+	var request VerifyMailboxRequestObject
+
+	var body VerifyMailboxJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyMailbox(ctx, request.(VerifyMailboxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyMailbox")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyMailboxResponseObject); ok {
+		if err := validResponse.VisitVerifyMailboxResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetMe operation middleware
 func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 	var request GetMeRequestObject
@@ -5465,6 +5684,39 @@ func (sh *strictHandler) InviteOrganisationUser(w http.ResponseWriter, r *http.R
 	}
 }
 
+// SetOrganisationMailbox operation middleware
+func (sh *strictHandler) SetOrganisationMailbox(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	var request SetOrganisationMailboxRequestObject
+
+	request.OrgId = orgId
+
+	var body SetOrganisationMailboxJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetOrganisationMailbox(ctx, request.(SetOrganisationMailboxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetOrganisationMailbox")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetOrganisationMailboxResponseObject); ok {
+		if err := validResponse.VisitSetOrganisationMailboxResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ReissueOnboarding operation middleware
 func (sh *strictHandler) ReissueOnboarding(w http.ResponseWriter, r *http.Request, orgId OrgId) {
 	var request ReissueOnboardingRequestObject
@@ -5766,176 +6018,180 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H0Lcxs3su5fQc29pyLVGVLDhx6UKnVWceJYWT+0trLZxEpR4EwPCWsIMABGNNfl/34LDcyLnKFISo6V",
-	"c3drq2JxXo1Go9HPD5+8UExnggPXyjv95M2opFPQIPGv5yzRIN/IsfkjAhVKNtNMcO/Ue8OTBYE78xyh",
-	"I5FqnwhJRguSKpCKiNgnesIUEXJMOVPUPNb2fA8+0uksAe/UOxx14iDsQeuEdqNWH47j1mB0FLY6UZ8e",
-	"QzcehCeB53vMfO2PFOTC8z1Op+ZRIcdDFnm+p8IJTKmhLhZySrV36qUpXtGLmblTacn42Pv82XeD+VmB",
-	"bBgN0mvI/0ZlI9ujitBQC7lfpf047EOXDjqtw6g3avXjE2jRTnjUGkAw6kbHcZ92eg20mw9sT/xLNmV6",
-	"le5LOgai2L/BJx2iBTkMArIXQUzTRJNOEFTJ7gRBPU0Jvr1M0ZR+ZNN06p0emmemjNu/OjltjGsYg0Ti",
-	"3sjxRbRK3NUEKtP/jSIX37fJORd6AnL5EuVqbiSnH/R9Ah9pqJMFMewnU6YU42MiOOwuQTOqJxUBujCM",
-	"lvBHyiRE3qmWKWw3Je8YD+GehaHNoqCxBmmlS7Pp0hi6Qfeo1em0gs5VEJzi/39rkByFH6wlMqIaWubl",
-	"tZT+zDVL1lM6glhIWE9kdxMiU/zWLkQqkFaKdltm1QlO7dseNsP/BKmQVZ+WeREp2rrr1H/6zj217ttT",
-	"+vEl8LGemAWG6yv7s7NKyGfzJjUTXAFq5R+kFKjDQsE1cFQLdDZLWIhr6eCDqtCMz5jlKjlFKVDpdErl",
-	"wiygIPBJIsZjiMic6QnREyCGalCaXHzv+d4dTVIUcig+GmXrH1/oe1NQio7LPxK8+5QwTSbUCBdw95kz",
-	"ouWC0DFlnCRUowL5bNh4RxMWVanrd7s+mUOSEDNVEJFRqu2jShNKZJrAegrtO30vZpBEZp6kiFkCbSOI",
-	"QxEPR0zixBUDWIiUTFOlyQhI58QsXnFn1q4gEsZMmXWc82kmxVjS6RTsEKY0sWQuDcKwuMzWkHIu8AMS",
-	"aLRuAMUbS0OgSs2FjCpU40VynV+89ghTJJc+JE9PpNA6WSGvO/CJFoJMKV8QCSFwTajWMJ1ptY644n1l",
-	"SkpvMuySKJDZ0BWJpZiShUgl4aDnQt5a2lJOUz0Rkv17lXsdn3BBFCizplCbcgIfZ2ZgZkNYR2LltWUq",
-	"FRtzwjiJmVT6lCjgETl3tyLFp+Q7oBIkuU6DoBdqcQsc/4lz/bm8kv+vhNg79f7PQWFHHdir6sAuVHxg",
-	"dWfM5CGmLMF1MQEyEtGCKLpQZD5ZtIm5TWmqU0VikSRirvAuM7xT0g8CkkuIT/pBh5QHTPZQUCn55Zdf",
-	"WmZwwLVREEAmQCOQ++aRnllZIxZFwM2ffcKFHsYi5fjCQzIFPRHR0PxKzfeL13Jybn4ov2xAQsHjhIXa",
-	"J/1OQMaCg/lXz8jXMKFybP7sdolbmOaPAcnlKCf4LWi5aJ3jppm/3hg2mXZpe8UUoHI7D0OYaSs7Mylm",
-	"IDWzai+f80816r1Qz+/zG3/P1a8YfYBQe59983qRcv1MAq39iLNG799SfE+KxIoqN9bUe3yURlNmdgvz",
-	"b7NtlWgoHsysxo32rfLACnMzN5qRiDUDveB3TFPtdr7qWO3SU0OqN93afW9D3nx5Ni6xpoYrfnmAa1j0",
-	"DnQ6w303ipjhFE0uS3yKaaLAX2Jdrrqr+38n6PbvsQB8DzXQyoP3Wg7V8dqX+AUhtQMcS4CpsyqqA4hE",
-	"mJorQzWh3cOjVYPyBXwk716ct7qHR0TEqKuUFkZTZ4/6hMVGbZM5Ve5au26C80/ZK5/+FKGCUMgIoq1k",
-	"22wlVAu5GFrr79O6WzKxrb0FovWvgGhoF2SFsDqa7gqzdZsFUNitZXJWhrgyoDJ5VS6ula+37sZVOaNl",
-	"EVy3vxayamaajwSVEePjIcsVmJv7JadZgjJmznwC3Ho8+RfNdis1RCi7Sw5q8QEjsttp4WJI9/AEbYIt",
-	"FUu+WEZUwVG/3hG3c5QvRMK0giT2iX2mBdxYFRHZo5pMhdLkkLxi35EI8Of9s2wh4x7NtMrWuWFFSScd",
-	"B/i/TVZ0prvLnsssio1PNaVjOJjxcf7vDzMY126LjDPNaOKU/z3i8kxwTS3HV5ftVoq1blHv8ILSkr83",
-	"cmJuJFQZl4rOZkClEUirYu3M5iJ2lnswZp7CVEoz3/i8C6ssTVp3c3K310DVgZ0TdynbH4qVhytuBtJw",
-	"lVC06BTZUwDk4K5zkN/Xci9Q+0ujONxyN3wMdbd2MZeiB0v6rWSuusdHQiRAuXmeRtvuQRK0GdRWz2y8",
-	"RxRsygnzixFswoDdlFqJwEeY5E3oVKszdVe6wjRM1cY7Ujb5n/MPUynpoolAtZ5CtWaT3IG4e6kqvbyW",
-	"rjRi+oe7WiORhrperozUaCE3tcbszVuYb/aBRhNrQtVkI4t1JuGOiVQRKebfKGKeI5RH1lCQYl5rr7JZ",
-	"7UctyzYdgbu70eQVISrz7Rb6FhxU8EflPsb1Ud+rjfiXhcU8ViWuMhl+JhLVAZaZg/xzU7Re3moWAtxt",
-	"twgK2V1ZBb7H4aMeYry+LteilNmBb/D6DYmFRIExz5AZHcMZoSM0LN3GnFBlL1TsxQ256obVyI5/gmSx",
-	"s5tWmTKSxtdzglJjDMIfmbhjDMzINaHGImahDW6GE8o4GUmgt2oj8o0thtZV7aYmgaoGrSDFXK1S+VbM",
-	"FQknEN5aD3Fb9jli3OvruPiM8oihAbPCvVBwtYH78czdtrk3io7JlgvYBa3vI+bS3YZ8sKHqbV1ZjDSW",
-	"TXNHrld+ped7xgeIJJ1jLCGhIf5IueCLKVMVo2Cd3+k+Vwywwp7aGRMRvImfCR6loW42q2ql/hfj6y1E",
-	"SrK7rD5322++cjF7hfdFoiJ2azk3EtGiVrZn6ShhavLlbTOkYOl79SxMEqDjFKoxvi3sMphSm0ssOxCH",
-	"1QhWr2ZQO/pZjxPpc5a8pX1NANTJlo0nU5fe3c1oXVW6medjpEsCjdCqsOJYuGyoe53L5vLdX8j8fVYo",
-	"ueogxuwOeJMa3yFEps2eurFMV+72HTH3h5XcaL6HkKnthXrNkJepb55Xt6G6zYPMBcaKrE0JUglug54T",
-	"Medk78cfrtCvdXe3zGf22/fGkWq5s4YfV/CxZobX6Cs5E6re+txBK2Wvc/qpgc7ManiqSmidLqkbUp6e",
-	"32ZAOzxjs5yV3drlu8uJ46UkaJ7v83wvT/Z5vpel7oxQ2bRqOcGbJ/AwjbqcE8Sd21UD1AXpXO66RqY2",
-	"Ts/hWP01Wbpl6xn5WTc7L4AmelJj8xlbUzVPQQ31K+8WqR6Jj/dZam/wru9oeJuIJcOrqlzE7RmJYCxp",
-	"BJENVl8KpccSimKpUarJFUxnQtKERAIU4UKTvTzhTiUQpVmSFHaP9WWBSaOhbmPMKs8p04RZr8UOYv+M",
-	"pJzeUZbQUQJLX88/ZMnAWqFsf771fC8j2opf9pL7t2nHiLpp+yo5yTqz9Z78YEHnbmGvRs22MoI545GY",
-	"DxWEgkc10vNCzEki3AZkLWvAapxSMYtvJt29wbfVGVhG2Osc9o6CICB7vaNDEtGF2m+T721ZIb7AvDOC",
-	"WSIWU+D6G0UsNWSvF2S3o8XNjAOsFCi/TMY3ikSgKUusgEaQgG5w8/I6xIyke4sRK2qgUUm/FGPGG0JY",
-	"mzpzs0eM0qQ6FNOKOldpGIIyDlJMWZLKqk5urBGgYzemxyshsGlCR6GL1ZS+VR3yemY/PH5Tmrim+E2Y",
-	"SiXWBXDsDUsRnD2RRCD374/krGfWmrgNkv6l1YLQs9WRP7d1U9QWL7gStrloxRinwwxSi/HTvLrIpmaK",
-	"oiHz+GyGtqvyXRFWylMFETGG+R3IBT7XJr8wPRGpJkz7hJJQSAmh1QHGHiYs27ogwoqlaUyHGfeWfJ1e",
-	"ty4Ysq6G4p6Jcc7f2uqHV8/PnzmzagdLbIn6baxKfEUDRT9wKZL6kgyhZ2aahqlMGiJ9Lm1IOXH3nh4c",
-	"kJ/fvvRR+in5x1s7c/UB4VBCUwhxQs0k2ltsGrnXtS/Vi5lxfBjXAqVuWY7OnBMkeLjBgnJE+JWxNnDq",
-	"rRNGM4c1qiaT1WGYXV8aF3CiGB8n0EqVXQkKR+QqBcxWdcdCMGKcCKXLA/GzDLngyQKzBlaic6XWZD7W",
-	"Z2CWSK0db13kshzUXBu7zG90O8N9D2DfRF1xWS1tb/JaibfAlEq3XVG75fVXYsDll9SSWcqx16ey7qA+",
-	"LBDaYsAvUQdn9JRzI+6tChhLkc6IewKLqxTo9pq3Du8wb9CUfG6sQCqKX1bp+kGFNDHcIFOgXDlLD3lP",
-	"kPe2EljIbxQpSnPyKt6UZ1vCGZHQQnEhTJe9CuNsusqcLEzMsDzESAMaj+bmjIxa42iWQDTevILBWMgN",
-	"CYvlAhYtU2X00wQ9yyHyybnEY4lCElIJ+e/Y/FJvv82iLWWqzlBz8QmXZHPj8DNhrhGEyuRWJLtC0n3r",
-	"53tr0W+50Is1tlQowgnj9uKyzNsGM/RsUzUDHjmn1riw1i1NjHMTGT8l14eqtChq5H2j8ptKWxLTikRU",
-	"05bZCM12V1SyYCx3bCi3UrxlqU1VUmvSGMu1acQ9kTlmeWNCbsayOGvF4EKv5DXWy3+xBqWeDIEqPaQ8",
-	"Gi6EvFUThm6JvTQHXAZTFiXUeKS+hzeLeAh8bH7yfC8RPLI1NyJ1b8v/cM+rUGh395wmoLL3g+RDJsFd",
-	"MpujAqpqF9IXWqH1gcCGhXbfcrl0ca/qcniA/7Kt34L5k5yczR2wyp55nxlT/cR9PMl6M5fKG5mio6Rp",
-	"x8o9o1232+Yt70nUoy+lrnJmbMLLZxPKx9uaXmV2V+Xve7xidB3wCFtk5aLozLHZDzNSbHus2vblHNKj",
-	"8MpxZyt21HgEafbz1qJv7eF7xN++vpa2ShB4Vc+70KytR1a4v2EdYqJIKKZTprXrhzP73QI0iSBhd+hX",
-	"a5GHhNve8uzGlCW1RtwbM39CgU8mYm57uCb0Dlx7EtFm32FTUMb7nwoJ2LC0KAWYtWQQ+UiTElMQ3PiI",
-	"Ik0ikghxu2ENiUgiUHpodnXGx+Xg5gYPu6d2qWHKHvVzBjXSUjebly6msNOCc+ne4UP6QzjMH/D8cixi",
-	"maCl99dywJog6x2qh2rkP98o39jA3pAnqrZ7bIdduI7fD9+ML4tao63CX5xDXvaZx69B3rEQhgnQO5DY",
-	"X6JBUpvMx4s4QSGNQA9jIUNQQxqliR7eiSTlGvAhNROpgqGQwxmVmuNvI5DmndEwplOWLIZTmI7wgn08",
-	"nLAkn9Ole+qsxWo38Ipi/PXXX39tvXrV+v5725DpcvmrXcI+ammjj7FnuBMEG1naWIDX0AfwhgNJGIcz",
-	"wgUJBddSJD760IqNEuMFkIhJy/tWaJSP2Z3DCZU01CDVkvfRqe3MmACV0RAxPMrzZ9YHyKGWlCuUhGwG",
-	"1AQzAFROzRTYiUs54kdUfjNkMI3QABM1LAsfmvwho8lwChGjxtKHkWLIH4yfm1+EjMysTI1vsNZt/iBG",
-	"w5mEGCTwsC6s91wCEA0f9Rky01U1Epe9xv7inVnare92MYb315zT2URwqLPgxkwrn6gZDcFaFf9NWmSP",
-	"7GPYcpMI/F/aMVS3LEmqSvZeVk7pxwt7cy+4R8GWlnJZBJZVjF/WmCXPsbwQ67Tz26IIsznwu1OGr/J0",
-	"86flLgWD2xXT5gVcWyZ7dqmTrW2q7Z5s3UZbLmHNRnsfE79sGnDjNPg76709Tk1Fzs+q0nFQCni1Td7l",
-	"GRPXU0iYJorGYNVPbdZ6p9xENk2lkfjNCYv60MOfEVxYH3o0fjXlJHeS0dhwXvIGbag17rZrsXPe9orn",
-	"7ZdySJvZw1njfIOQ2TxiakyBd2a+XAkiCsV5ai0unEiME+DPxTgmWs8yhJhY1LNLTxgnL66uLsn55YXh",
-	"16vU1rZgNjsbDJkKzrTAUK1aKA1ToidUE6eK1TU3t58jzsxzNGDQ0TaGzcImzD+IkcqKpF6/eNe+5te8",
-	"AqyBd91cvnlnSztdZETdWO8dbN0VkaBTydFPvwVOqLrmNxuCj9y0iVuwipjXWWCpXkCmjKcaFGGRNSA6",
-	"3Ws+EalEemmSkL1Q8JiNU0lHCewj6VimaKygOV0o6+trm9edAbn5dG1r6K69U/LpGtPT155PrrMSPPsH",
-	"VvZde//z+fONf83nE5BAbvDHG8JsIuind29ekxnVkyxCxPgs1YRqYkHK9lQaTiwXauF5bvbbCHVykxc1",
-	"3pTSTPWgOqfX+Jf5tI/BCjPVHHEHkBxEjPHJaGF4hlJAJaDl/vPV89aJTyh5/fPLa54bXeaXW1hgUJ8T",
-	"PWch+LYG4pajOpNkypSR2Yjg8M0D+BUiUq1YBFa8EGdNkblkWgO3wsRU3pTdRniUG1fImY3T5jVKOEjX",
-	"fJTq3IpFHCSyFwtJHOATJt1tVzW2NETGGzmxdRu2D9hI6jXf3ObEOTjMqw5DKuXCfOUGQWBurrnFaWkj",
-	"ostNXqWUz1QDvtCpLTzEEHZq/DMi4mvuAi3ZUrsp4cHckOxDr4VZ9mPDGaQXIjJaGGY4gTCzes1jyhLV",
-	"vjYKLmEhcFva7HC6zG4rGWgqsXRIM434XlZ7GF1SwkQ49YJ2px2g5p4BpzPmnXq9dtDuoSGgJ6jUDmy0",
-	"4d9YUm4LJ6y6ZYJfRN6p9yPoF+6WJUyvbhBsjuiFKtMVjXri1tsYkMgVvzYgEs2kCEEpw9N01jZv7f/r",
-	"X02vzKnPUI7MG3FJb/xEaWfwTt//7pdwn16ahQZK4U0HZk0v1nL1rb3joUwtioBnrtbVMtj3tIuoIqyU",
-	"BBpOsKS1UvSbx1aD5kBmv1uKU/ZKxb9F0ewjzCayg+w57ChxiwvcvX9/h5k9DHqPwMgy4yocdSKccaJc",
-	"M/wIzHgtNO4KC7LXVMG8f2Z7DVUGvkVR57oJbT+ycJvZYUa6SwQ51brvWysir+l21dquKpuMsqpxsyzu",
-	"Ogeuoq9VlFWoA1rpXjL8X10ytsNpFe/Jmneg9HeuRWTzKS+8NY/awmPzy2wiqQKz90+ZbSuwToL32x+d",
-	"j7+e3L3u3b48nL0N9C+j4+mz7ocXg+h5X/14RH84Sf/eFRcBf/WPzYWggs70uWqtapnC5xUF0dlukJnZ",
-	"vin0qLW+K5Z2Xoa7GbrltmPPUMoadHxWAgofmdLqjGRQeA7X5etq/XegSTpz/k7hAlXLVtGM4re2Wp3y",
-	"UkVRsSpWwEIa946XTOlVIIiH7iPFZ9+X4T4sCmgB8NEE/lpYHWWw0c+/by4LKyOqEYcfMH/rvuUTu2PZ",
-	"fvA/XQyqDuH73z9X5CIbReZCNNTd7GW+7T7Gg+oVXxStYHQ8QOlVZurYzlTX23mesqjQl1BdG4hht3cV",
-	"DBrE8OGDq5PBc0PEE5O28ygy3lszThFtAisqyV+jJjr45P71+cDi9uSF3SXk9ff1wypuOch5+nsh6XXL",
-	"u6JI5xOhAGF3lS6NiLmFVfTDm59KxXW2nIPs9YNe8VjWhjp08EP7rnmeadxUjGe61MhcXYlv8bHaxVgR",
-	"8xo8M/voU5Obd1rMnCygXmoWoTpBSSOmW0UvTPNmVcJC8bcUmhIC/md/w7vfyDHefA/6vwP7x5jf48H8",
-	"lxBitsDtvndkFrl9gxstcPrq8I0ldQsLBZrYWjyf3BTQMTcrUEJZCV7OlQYcfos8UzvYvCEu634L6opa",
-	"7h2RPUfACO7DLJxMUt8XiE+V+oK2KyP2yrBPXg9Oog49HrUGYT9u9UddaNGjKGgdxp3wBLqjYzroV9GD",
-	"TssBa4vh5PXo8SjqQbd3FNBe1B0A0H7vKA7j0TH0++Fx7zDqdI7DfjfqhJ2T3mG/G4yORoNBvxtF/bgz",
-	"sj1sp15n0G0H7W67E1TQiDYW2Qpek7eU4K60ARY7bFDZYbd1JxChqWNmrwxU1Nl8Sy4pj7rdGAXVSK+d",
-	"3iemYNF/MSMgWlKWVE3W+5Tqwd0SYFKthkVUpQWy6Uo6sJAHrZMSENPhcYGR5LJ7GSySx7RDGssDE1Oq",
-	"Q4u06T6mMjCj08Pj7Sa8AhXViEau0uSp2f1vwbwp1Vk/opl6C0yFlTZ0CiUIK8tpRLKqEYVQRNAScSss",
-	"0IOaYolVmKEHCwD6FN7fAWauYtZlUHAMoZiiRRAKrrRMbb+DuWA+CqGOU1vDWcER2tBt7HTQa9xUVKrD",
-	"bhCTzKLLvUZD63wFW4npJ6g6sLFVxMSJgJuNioFsq5edOe+ORLHSlSpokqWGgFuVeT+XgKX87NN4DE6W",
-	"scBjEcyeR6Z0Qab0FkpH4vSQ+qGIh+6jFn8j4/eesbjxiJxUu3LcuZC3FiO1LvK3KuOP4QDvIHPLeEsb",
-	"eb7Bbp7vWmf3f886zU5DeGpuNZJVtJiXVuLeyiJUZc1dICStV9sF4tEjKe0L67MVLn/WaPX6xbuK4lDk",
-	"goQTYbxrs3gVAJkuiMtnk73pwvWPhbZTNUO/8IktSPPJBzEipRpGn9iiMCd7WbFY1uBVX6WwX7wfN0Yp",
-	"0rGNl7p6ByuvoZA2paDS2UxIbev4sV1tCm0zEGrDwZGkc+vWZZBWVBPKF9gHcGYGWLyME6XFzOhMrK/A",
-	"3vB2CQHq1MPfhua9w2odct16wJu31ST57N+zd2XAXLZnMI95fN3Q91UdcpjA/nLD9vJxOvnKKCV9mjM9",
-	"Nh/wOCkeVw7lKTr9m/u5LeTYWwWjOQr6J0Gw8eytouZ8iQhouaYtF7XO0VUnOO0cZkeaoTdGO9EA+mGr",
-	"OzqOW/2wR1sncBS1OnEwGtDjsAeHW8RBL8oJihXJvLCYl2dFYoMhsjvWidDFE1PillpCsyr48sFYNVZ3",
-	"IsaMbxLVKiPE/JlRrccPFBWBr1cfzhevWfDx1btg8er5P+ZvrsT81fdi/uq5aIh3ucbPhoPiujXlyV8n",
-	"4oOLpBMfhQPahVZ/dBy1+mAWSXgYt4KoOxrAMe2E/aP6SMtGkZEMEKmEg1TGN/JeiX+zJKEHh+2gklTd",
-	"KMS0RSqtLJlrQyYORCcvbnqCHhAuxyx4wmG+NnhiC1ebrK1X8PBimzJWSalK3IFx2ixVBXG0UNrBVefk",
-	"tN89DY5/85YxOmutCJSNQdiF41Gn3+rFJ7TVj446rdEhBK1j2g870SDuQu+kCkNcsuEHlX2iVG1ebn8q",
-	"NTkttRV5ncHJSSvotzpdr9r0472j06Xq/9N7u29Wml68H5Sm2vZnGssuWbhQiXEp82K6dyLVE/ILKH1G",
-	"4jRJ8rM+Sw0r3jMqbRjadZF4/93vk+PjICCDIOh0e0XPwulSh4Zrr3jvGUlTmoUKZ4dOSYJ1e454K3OU",
-	"Rd7vq3DVTZOclweVsKhL9eHNtsk2kWcXcy5Ec/PD/l5BnX74VaRPUBHYE0yMtjLs80uYkEW9tF15JXVw",
-	"MI1pc4DjR3YHygYxsnoNanSMQ4g6w8MBmZwS5go5qFM9Fm9MEJ1KXgNKRuyx0VUF9E5TqV/FtEDGenBh",
-	"TxlIyyugsrTQs4N3Gmb/1Q0Y1+K/uoGtNDv9INozqiH5G5+otnvT/9BkLCTTk+m3716cd67TIOgeRdh0",
-	"9e2R/QvhbeS3da+0N8xAMhF92wvsn5Z93/703btffu19f/nDi8u/9y7/dbn8t1egdXn33ru5TJfBxxrc",
-	"qgwBrIzp9cTyslRqokBjWjad1QnZ3tWbq8v9JWE/cCJbdDPXe1j2rhVx3NHJcoeX9gfdoDfYaqoQue5L",
-	"BNCWcdPee7e9D4fT7uyP1vHHeZ+fSGz+HETd+GiiWr3RH8fh4R14v29DfRW7rUbY3vAzV/NfQhxUT1jw",
-	"rho12qoGXBY9CVNxZ49rrte3byFG/MW9fjDYLwPUZaCs2fm/qo6EWMgi4FxXmzEVd/Aqpk9dkPt1QBbx",
-	"X0UO4tjPJCELTtnQqMROhpKYl8Wj3BY5S5srfzC7UIJnWWBDEPBInblqDY7HCy/UqgBYIIvLosNxdylY",
-	"QbfwpgsiEBakUiO8jDKB9xkDYvm+jSVpCZVjV4Gyjz+1cLqlyi7ijGc+GbO77MyBUvFVRXoKx6VWeM6t",
-	"XyABT3bxbZE8mVEdTk6LJrb5RCSQBbjPiJjZBlbb/KRIArHGXNQeuhCVOHfZbdnHxqswgSxeXJXCnxF9",
-	"7jJvrn2AKvoKLlqtS5U7TkXD+0ZO0+Zbad7g/AUMgf946V9ZBB7mK2+YSik5v7UWvwOFdB7ik6sZQcVV",
-	"OhnVbLW5W/uNyrRWrhRXAHjGdZjHf7flfjM6ZtxV02K7r8PiOyM3BYrmtzkUad4G+0cKKYYJi7scEr8F",
-	"PF1Vfi+Z0m+WMmVLgfEi1lxgnzZUUpYRPgsxeDR81WrkGxY/pRcfBBv9+M/ktxev2MtnP83M369/ufj4",
-	"24fvPrzq/szif+wUBD/6ukHwJVl5XwCYWkVYhgVuCm1vU/C3itrrKsccs14CRIpcAQ2xG/aFUDOmaaIw",
-	"Q33lMLDK2L0VSck10RoIF8frDE+rjFFbDPC4NMAtYusreJhrA+wV3j8xrWMW61JFwMgm/TfqSrFJ2jfV",
-	"CtKdrZ2qSG4jKWXoWTe7QSvo7CIqOwlBhiH8Zfpf/loLtaqTH3FmmhZxefA7zV59J7K1DNvkQpeP0M+A",
-	"Lef2lJhGLGWmSGZcPsHiVBmtNCvWZNIqeuHgk5Dji+jzuuTaiiJ4WPXbX0vuyybHo8l290vI9jJWz1Mr",
-	"uGuSTEQCMWtOzItqu22rLt4YKbbtZ2lteJLTqa2yqlLh2sosgLqDcs/6y2zdZQHhAWxdRWzRiWZkbThl",
-	"CmvmfQIfsdKwVBOb9aZRXlYt3IFnz+1GXVE19aGIr7dDPxcpjywH/5Kb9f8epVUzE43660/YtXtfQrNZ",
-	"aX+qrv2SSimdJrfp5lv05W6IDPBwSIDyF99/8jLIp6Ga0O7hkXfqDeKToyg46Zyc9MPj6OhwQLsxUBqE",
-	"h4c0CjqHtDeK+3Fn1B0Fo5NuN4w6h9FR2DkcBXEQ0ODE84uXZiiVJZJmUZytkm40oP3wuNMK4HDU6sdY",
-	"uXUUtUYdOI67dBD1w8MdmtPqg4BumWYROQQx10IusrDYeQIfySucpcplV4nxAmhknL8LbjshzbL7UdyB",
-	"5NguYJ+AaLiNueEeqUQhOyePirugGvE38juetrXwjSqR2lQs9tiGRG2is8I1C7ucd35VLIvK4Sz2KJg5",
-	"CWmSQITnXBYN2XXd+xbc2Q7QJcaMf6JXj4IpOTHYhoYid1M5bOrGJ/OJMDS4KDXZo5y8kePiXKz89NVT",
-	"coxHZvqY85syhGvr4k+uBcm3FfYuclPqA8i1XZucY1u/RNITFmtFqDO1bG37aobXLNZcXh9izKyc1ZWV",
-	"YtVVyBRxvp8EuTRXcdf6C2qFrXXCFwX3yCfSwez/R8lvPZ3Fuh4WnRWWOSdxb3QEXdrqhP2o1acDaI2O",
-	"46DVhcNwEHXo0ah3spNEWGauDZw8zaiHy61sAsWz1hBb7mF51K3jvHyaY8L4rW9Upq1+yZTuWEB+ojGN",
-	"IglKuaNNFGQ+aH58aY6StaxObV/Eyvkwj9BrE04kU+0EoF6LPjOXyUuAKthY6k6n2bR5KkmAjlNYblX5",
-	"8g043VbQueoES36cUTmdcNBtHY16Uasfn9DWALph6zDqjE7iHj0Oj4JdlNeuDFoFymvu5HmqHTthNsm5",
-	"9VAJDhkzDnfw+1Zs9STIx12wzxKhQGW2TRnbDc+2pHxha5WtVbVidREaS1CTNkF4mvmEJVC21jJzDINC",
-	"kuSZsDrrCJOyb8pZ069nH23u1q+cuvrnreJ+xQLYfNf0H46p+P/DMn6bHYy6GvwoS3hxuurGO3B+BFpj",
-	"FGT1HLWHBkPcN9+XT5tzIbh7FsfmwJmrC+kxRG235LblWlM5jbnoZ/niJx8WsDH7LxMDuF9QDz6Z/7j8",
-	"2U4f2aCZE7/QnNtYTqw4CP1bgBkmMxKgLojgDrC1Jzfs9YOBrcqdMwX7bbJ0nmJ2fOI3KqvaVeWTFO/L",
-	"RzzU4CxWoqvp29VYajiF8kukCZZpvs9o3kF7lA3sP83eXD1oclV1PM2y5EsppkKDTyJw/7VTZLSEhBZw",
-	"/INapJ29mujakg2auV4tCQq0au6HOHdniGdLxh7/ofC0A7pAl8+mF52T55P86AYudJuc83y1WisBacFb",
-	"XQ0fJxYEY9mptPAgiLeDn6GcTEQqyR7VZCqcJrDf1sCzszr22wSL0iAiM5CEgzZv8AlVFbCHLBuKB17X",
-	"Gap4Nat0f2uY9BheZ+3uu7H41h10tNHy725HrUPoMUabwy/NZmxCFSZ77VT6hLqZEgTlCDes3KuvAC6Y",
-	"exx81cZGpcXVXQPFc2a8l1KEoYm+rwv9UN341a2V5oJPlnWG0KbleeCSn0v9cqs2D47WLhm7WEsLp01+",
-	"qDtZOEcu51Fdw4rLuj7aSri/D+XJYdn363ldlnN3VsoTxH23zcLVSNsS1rsTQKujcgm0KfbWZlXcrxGG",
-	"SS9mGXoXoizh2YfknC+Mpp7SBUmYrT+Z2v4sRFVz1SSM15dq1x72+vjlxtuYH9uEy7cvGdmiI6WONRvU",
-	"U31Fp2gVd9TaBhkAWLXUl5aPGaOLDArMSG0up+VNvZVt6veZM6rBmqH54V/Fz0Le1lk55tYJzfyLvLbK",
-	"hgCBjxmHU7f4SuaOs3QqlogNoM8nLJwQVzmjCNNnuJG5R203Iycpx+bUUjyieGmc4qGddmWvN5LOCFCZ",
-	"MHezdbFwpIyP9ysfpok94qVoeMm/yO1RUW3yhkNmZ2E+9uLyrl8wym5AF5d3R+TgqL+PE0nVLekG7uDz",
-	"3K6rnKV2RkawENgW50DibI2a+Xy/O8j6O0uHWGVnWDUZc5WzNr8AWtdfyIwLKc9n1K+Txy9ou11ULbZl",
-	"Up6ivVZG48r2rfoTUsqMVBuYamg6QHgLUQaLSvnCnsAGicLayUhwqK6xvGrzKMhRkf6MVWQ58MB+0do+",
-	"xw1aGEt2YyikhFCTiZAKyMiwwJi1mtpgxH8ghB4NQigzxP85Oub/6N7+azB72Z+/DfRv4dH0p87ixUn0",
-	"vKfOD8c/HKevu+LvfXY1300NfpGESvXs5s36X7ek3naA1lUZZFfb5F3ZJUDrwGwghRE+p25D1eLrqrrM",
-	"11veEHLC7cmq6DRk1OeaLwutNis96306hVWuCncfYMaFcPh0Prm4RBPLIkeP8RDPczKXma84tz0iUfm0",
-	"UMtXRFzNzTen7vb6QWe/TayG6wR4Al0qwQaW0ETCZ3OjZT4BtKVsFIswvRJZEJIcBpYX5vkwYWiF5S9g",
-	"eHxu5zA/Q7aqmP2S5pbGfrSoI8gJo5hxaDV62RXcY4DPovSjG49mcTYmpsrfFUl0hkVrCPcXp0mOk4H4",
-	"AOVRfaMI/tfW7OGhqmQikkiRiZgbI9KeNlqiXGJgrymYjhh/j2FqZUmRv03xENF2IkKaeJVNwV5pRTAV",
-	"rfxoi+3QCP90jNRgcNXtFl31mbb9o/ev+OS329fdu5fB7O2x/nV0OP2lE/40mHy/EvZYBWpr4hXqwGB0",
-	"FPfCDrSO0MONj6E1CPudVjc6gcPRMR3EnXKAPefjxozMDj6v0YnvbGUT42fOL7Inl3/dCInVzSta7MCh",
-	"fFgtZpRiTQpXjI1BsEm4yA1dpE8Nvx/Hb0bx2T4m77KknwVsO/A+//75/wUAAP//",
+	"7H2Jcxs30u+/gpr3vopU35AaHror9a3iHFbWh9ZS1ptYKQqc6SFhDQEGwIjmuvy/v0IDc5EzFElJsfK9",
+	"3dqqWJyr0Wg0+vzhsxeKyVRw4Fp5J5+9KZV0Ahok/vUjSzTIt3Jk/ohAhZJNNRPcO/He8mRO4M48R+hQ",
+	"pNonQpLhnKQKpCIi9okeM0WEHFHOFDWPtT3fg090Mk3AO/H2h504CHvQOqLdqNWHw7h1PDwIW52oTw+h",
+	"Gx+HR4Hne8x87Y8U5NzzPU4n5lEhRwMWeb6nwjFMqKEuFnJCtXfipSle0fOpuVNpyfjI+/LFd4P5RYFs",
+	"GA3Sa8j/RmUj26GK0FALuVul/TDsQ5ced1r7UW/Y6sdH0KKd8KB1DMGwGx3GfdrpNdBuPrA58a/YhOll",
+	"ui/oCIhi/wafdIgWZD8IyE4EMU0TTTpBUCW7EwT1NCX49jJFE/qJTdKJd7Jvnpkwbv/q5LQxrmEEEol7",
+	"K0fn0TJxV2OoTP83ipx/3yZnXOgxyMVLlKuZkZx+0PcJfKKhTubEsJ9MmFKMj4jgsL0ETakeVwTo3DBa",
+	"wh8pkxB5J1qmsNmUXDIewj0LQ5tFQWMN0kqXZpOFMXSD7kGr02kFnasgOMH//9YgOQo/WEtkRDW0zMtr",
+	"Kf2Fa5aspnQIsZCwmsjuOkSm+K1tiFQgrRRtt8yqE5zatz1shv8JUiGrPi/yIlK0ddep//Sde2rVtyf0",
+	"0yvgIz02CwzXV/ZnZ5mQL+ZNaiq4AtTKP0gpUIeFgmvgqBbodJqwENfS3kdVoRmfMctVcopSoNLJhMq5",
+	"WUBB4JNEjEYQkRnTY6LHQAzVoDQ5/97zvTuapCjkUHw0ytY/vtD3JqAUHZV/JHj3CWGajKkRLuDuM6dE",
+	"yzmhI8o4SahGBfLFsPGOJiyqUtfvdn0ygyQhZqogIsNU20eVJpTINIHVFNp3+l7MIInMPEkRswTaRhAH",
+	"Ih4MmcSJKwYwFymZpEqTIZDOkVm84s6sXUEkjJgy6zjn01SKkaSTCdghTGhiyVwYhGFxma0h5VzgByTQ",
+	"aNUAijeWhkCVmgkZVajGi+Q6v3jtEaZILn1Inh5LoXWyRF732CdaCDKhfE4khMA1oVrDZKrVKuKK95Up",
+	"Kb3JsEuiQGZDVySWYkLmIpWEg54JeWtpSzlN9VhI9u9l7nV8wgVRoMyaQm3KCXyamoGZDWEViZXXlqlU",
+	"bMQJ4yRmUukTooBH5MzdihSfkO+ASpDkOg2CXqjFLXD8J871l/JK/r8SYu/E+z97hR21Z6+qPbtQ8YHl",
+	"nTGTh5iyBNfFGMhQRHOi6FyR2XjeJuY2palOFYlFkoiZwrvM8E5IPwhILiE+6QcdUh4w2UFBpeT9+/ct",
+	"Mzjg2igIIGOgEchd80jPrKwhiyLg5s8+4UIPYpFyfOE+mYAei2hgfqXm+8VrOTkzP5RfdkxCweOEhdon",
+	"/U5ARoKD+VfPyNcgoXJk/ux2iVuY5o9jkstRTvA70HLeOsNNM3+9MWwy7dL2iilA5XYWhjDVVnamUkxB",
+	"ambVXj7nn2vUe6GeP+Q3/p6rXzH8CKH2vvjm9SLl+oUEWvsRZ43ev6X4nhSJFVVurKkP+CiNJszsFubf",
+	"Ztsq0VA8mFmNa+1b5YEV5mZuNCMRKwZ6zu+YptrtfNWx2qWnBlSvu7X73pq8eXo2LrCmhit+eYArWHQJ",
+	"Op3ivhtFzHCKJhclPsU0UeAvsC5X3dX9vxN0+/dYAL6HGmjpwXsth+p47Uv8gpDaAY4kwMRZFdUBRCJM",
+	"zZWBGtPu/sGyQfkSPpHLl2et7v4BETHqKqWF0dTZoz5hsVHbZEaVu9aum+D8U/bK5z9FqCAUMoJoI9k2",
+	"WwnVQs4H1vr7vOqWTGxrb4Fo9SsgGtgFWSGsjqa7wmzdZAEUdmuZnKUhLg2oTF6Viyvl6527cVnOaFkE",
+	"V+2vhayameZDQWXE+GjAcgXm5n7BaZagjJkzGwO3Hk/+RbPdSg0Ryu6Cg1p8wIjsZlq4GNI9PEGbYEPF",
+	"ki+WIVVw0K93xO0c5QuRMK0giX1in2kBN1ZFRHaoJhOhNNknr9l3JAL8efc0W8i4RzOtsnVuWFHSSYcB",
+	"/m+dFZ3p7rLnMo1i41NN6Aj2pnyU//vjFEa12yLjTDOaOOV/j7i8EFxTy/HlZbuRYq1b1Fu8oLTk742c",
+	"mBsJVcalotMpUGkE0qpYO7O5iJ3mHoyZpzCV0sw3Pu/CKguT1l2f3M01UHVgZ8RdyvaHYuXhipuCNFwl",
+	"FC06RXYUANm76+zl97XcC9Tuwij2N9wNH0PdrVzMpejBgn4rmavu8aEQCVBunqfRpnuQBG0GtdEza+8R",
+	"BZtywvxiBOswYDulViLwESZ5HTrV8kzdla4wDRO19o6UTf6X/MNUSjpvIlCtplCt2CS3IO5eqkovr6Ur",
+	"jZj+4a7WSKShrpcrIzVayHWtMXvzBuabfaDRxBpTNV7LYp1KuGMiVUSK2TeKmOcI5ZE1FKSY1dqrbFr7",
+	"UcuydUfg7m40eUWIynyzhb4BBxX8UbmPcX3Q92oj/mVhMY9ViatMhp+JRHWAZeYg/9wUrZa3moUAd5st",
+	"gkJ2l1aB73H4pAcYr6/LtShlduAbvH5DYiFRYMwzZEpHcEroEA1LtzEnVNkLFXtxTa66YTWy458gWezs",
+	"pmWmDKXx9Zyg1BiD8Ecm7hgDM3JNqLGIWWiDm+GYMk6GEuitWot8Y4uhdVW7qUmgqkErSDFTy1S+EzNF",
+	"wjGEt9ZD3JR9jhj3+jouvqA8YmjALHEvFFyt4X68cLet742iY7LhAnZB6/uIuXC3IR9sqHpTVxYjjWXT",
+	"3JHrlV/p+Z7xASJJZxhLSGiIP1Iu+HzCVMUoWOV3us8VA6ywp3bGRARv4xeCR2mom82qWql/b3y9uUhJ",
+	"dpfV5277zVcuZq/wvkhUxG4l54YimtfK9jQdJkyNn942QwoWvlfPwiQBOkqhGuPbwC6DCbW5xLIDsV+N",
+	"YPVqBrWln/U4kT5nyVvaVwRAnWzZeDJ16d3tjNZlpZt5Pka6JNAIrQorjoXLhrrXuWwu3/1E5u+LQslV",
+	"BzFid8Cb1PgWITJt9tS1Zbpyt++IuT+s5EbzPYRMbS7UK4a8SH3zvLoN1W0eZCYwVmRtSpBKcBv0HIsZ",
+	"Jzs//XCFfq27u2U+s9u+N45Uy50V/LiCTzUzvEJfyalQ9dbnFlope53TTw10ZlbDc1VCq3RJ3ZDy9Pwm",
+	"A9riGZvlrOzWLt9dThwvJEHzfJ/ne3myz/O9LHVnhMqmVcsJ3jyBh2nUxZwg7tyuGqAuSOdy1zUytXZ6",
+	"Dsfqr8jSLVrPyM+62XkJNNHjGpvP2JqqeQpqqF96t0j1UHy6z1J7i3d9R8PbRCwYXlXlIm5PSQQjSSOI",
+	"bLD6Qig9klAUSw1TTa5gMhWSJiQSoAgXmuzkCXcqgSjNkqSwe6wvC0waDXUbY1Z5RpkmzHotdhC7pyTl",
+	"9I6yhA4TWPh6/iFLBtYKZfvzred7GdFW/LKX3L9NO0bUTdtXyUnWma335AcLOrcLezVqtqURzBiPxGyg",
+	"IBQ8qpGel2JGEuE2IGtZA1bjlIpZfDPp7g2+rc7AMsJeZ793EAQB2ekd7JOIztVum3xvywrxBeadEUwT",
+	"MZ8A198oYqkhO70gux0tbmYcYKVA+WUyvlEkAk1ZYgU0ggR0g5uX1yFmJN1bjFhRA41K+pUYMd4QwlrX",
+	"mZs+YpQm1aGYVNS5SsMQlHGQYsqSVFZ1cmONAB25MT1eCYFNEzoKXaym9K3qkFcz++Hxm9LENcVvwlQq",
+	"sSqAY29YiODsiCQCuXt/JGc1s1bEbZD0p1YLQk+XR/6jrZuitnjBlbDNRCvGOB1mkFqMn+TVRTY1UxQN",
+	"mcenU7Rdle+KsFKeKoiIMczvQM7xuTZ5z/RYpJow7RNKQiElhFYHGHuYsGzrgggrliYxHWTcW/B1et26",
+	"YMiqGop7JsY5fyurH17/ePbCmVVbWGIL1G9iVeIrGij6gUuR1JdkCD010zRIZdIQ6XNpQ8qJu/dkb4/8",
+	"8u6Vj9JPyT/e2ZmrDwiHEppCiGNqJtHeYtPIva59qZ5PjePDuBYodYtydOqcIMHDNRaUI8KvjLWBU++c",
+	"MJo5rFE1mawOwuz6wriAE8X4KIFWquxKUDgiVylgtqo7FoIR40QoXR6In2XIBU/mmDWwEp0rtSbzsT4D",
+	"s0Bq7XgpS4bi01VWGrSBwD5iOVEtZXUx1XK4dWVUNb/R7Vn3PYAdHXVlb7W0vc2rON4BUyrddK1vV3Gw",
+	"FJ0uv6SWzFL2vz7Jdgf1AYvQlik+RYXexErcWvUKIynSKXFPYNmXAt1e8dbBHWY0mtLijbVRRVnOMl0/",
+	"qJAmhhtkApQrZ4Mi7wny3tYoC/mNIkXRUF5fnPJsszolElooLoTpsr9j3GBXM5QFsBkWrhhpQLPW3JyR",
+	"UWu2TROIRuvXVhjbvSGVslhao2WqjOYco887QD45Z30kUUhCKiH/Hdty6i3LabShTNWZkC5y4tJ/bhx+",
+	"Jsw1glCZ3IpkV0i6b/18b32NDRd6scYWSlg4YdxeXJR52/qGPneqpsAj524b59o6zIlxuyLjQeX6UJUW",
+	"RY28r1UYVGmYYlqRiGraMlu02YiLGhuMMo8M5VaKNywCqkpqTYJlsWqOuCcylzFvmcgNbBZnTSJc6KWM",
+	"y2r5L9ag1OMBUKUHlEeDuZC3aszQYbKXZoDLYMKihBpf2ffwZhEPgI/MT57vJYJHthpIpO5t+R/ueRUK",
+	"7e6e0QRU9n6QfMAkuEtm21ZAVe1CeqIVWh+ibFho9y2XCxeRqy6HB3hWm3pUmNnJyVnfNazsmfcZWNVP",
+	"3MeTrGt0ofCSKTpMmnas3Gfbdrtt3vKeRaX8QlItZ8Y6vHwxpny0qelVZndV/r7HK0bXAY+weVfOi54h",
+	"m5cxI8WGzKrXUc5uPQqvHHc2YkeNr5JmP28s+tYevkf87etraauEp5f1vAsa20pphfsbVkgmioRiMmFa",
+	"u049s9/NQZMIEnaHHr8WebC67S3ObkxZUmvEvTXzJxT4ZCxmtrtsTO/ANU4RbfYdNgFFhCQTIQFbqeal",
+	"0LeWDCIfaVJiAoIb71WkSUQSIW7XrG4RSQRKD8yuzvioHHZd42H31DbVVdmjfs6gRlrqZvPCRTu2WnAu",
+	"ET14SOcKh9kDnl+MkiwStPD+Wg5YE2S1Q/VQjfznG+VrG9hr8kTV9rVtsQvX8fvhm/FFUQW1UWCOc8gL",
+	"UvPIOsg7FsIgAXoHEjtfNEhqywzwIk5QSCPQg1jIENSARmmiB3ciSbkGfEhNRapgIORgSqXm+NsQpHln",
+	"NIjphCXzwQQmQ7xgHw/HLMnndOGeOmux2qe8pBh//fXXX1uvX7e+/962iroqg+X+ZR+1tNHH2M3cCYK1",
+	"LG0sDWzoUHjLgSSMwynhgoSCaykSH31oxYaJ8QJIxKTlfSs0ysfszuGYShpqkGrB++jU9oyMgcpogOgi",
+	"5fkz6wPkQEvKFUpCNgNqjLkJKidmCuzEpRyRLSq/GTKYRtCCsRqUhQ9N/pDRZDCBiFFj6cNQMeQPRvbN",
+	"L0JGZlYmxjdY6TZ/FMPBVEIMEnhYF3D8UQIQDZ/0KTLT1VsSl1fHzuetWdqt78MxhvfXnNPpWHCos+BG",
+	"TCufqCkNwVoV/01aZIfsYkB1ndzAX9oxVLcsSapK9l5WTuinc3tzL7hHwZaWclkEFlWMX9aYJc+xvBDr",
+	"tPO7ojy0OfC7Ve6x8nTzp+U2pYyblfnmpWUbpqG2qeCtjc93jzZu8C0X12ajvY+JT5ugXDtBf2m9t8ep",
+	"9sj5WVU6DuQBr7bJZZ7Lcd2OhGmiaAxW/dTm07fKTWTTVBqJ35ywqA89/BnBhdWhR+NXU05yJxmNDecl",
+	"r9EgW+Nuu+Y/520ved5+KYe0nj2ctfQ3CJnNcKbGFLg08+WKI1EozlJrceFEYpwAfy7GMdZ6mmHXxKKe",
+	"XXrMOHl5dXVBzi7ODb9ep7bqBvPs2WDIRHCmBYZq1VxpmBA9ppo4Vayuubn9DBFwfkQDBh1tY9jMbSr/",
+	"oxiqrHzrzcvL9jW/5hXID7zr5uLtpS06dZERdWO9d7AVYUSCTiVHP/0WOKHqmt+sCYty0yZuwSpiXmch",
+	"r3oBmTCealCERdaA6HSv+VikEumlSUJ2QsFjNkolHSawi6RjAaWxgmZ0rqyvr23GeQrk5vO1re679k7I",
+	"52tMnF97PrnOigPtH1hzeO39z5cvN/41n41BArnBH28Is4mgny/fviFTqsdZhIjxaaoJ1cTCp+2oNBxb",
+	"LtQCB93sthGE5SYvt7wppZnq4X5OrvEv82kfgxVmqjkiIiA5iGXjk+Hc8AylgEpAy/2Xqx9bRz6h5M0v",
+	"r655bnSZX25hjkF9TvSMheDb6oxbjupMkglTRmYjgsM3D+BXiEi1YhFY8UIEOEVmkmkN3AoTU3m7eBuB",
+	"W25ciWk2TpvXKCE0XfNhqnMrFhGayE4sJHFQVFgOYPu9sdkiMt7Ika0osR3KRlKv+fo2J87Bfl4PGVIp",
+	"5+YrNwhPc3PNLYJMG7FmbvL6qXymGpCPTmxJJIawU+OfERFfcxdoyZbaTQmp5oZkH3ojzLIfGc4gvRCR",
+	"4dwwwwmEmdVrHlOWqPa1UXAJC4HbomuHIGZ2W8lAU4lFTZppRB6z2sPokhJaw4kXtDvtADX3FDidMu/E",
+	"67WDdg8NAT1GpbZnow3/xmJ3W9Jh1S0T/DzyTryfQL90tyygjXWDYH2sMVSZrpzVE7fe2lBJriy3AStp",
+	"KkUIShmeptO2eWv/X/9qemVOfYa/ZN6IS3rtJ0o7g3fy4Xe/hEj1yiw0UApv2jNrer6Sq+/sHQ9lalGe",
+	"PHVVuJbBvqddRBUBryTQcIzFtpVy5Dy2GjQHMvvdUpyyVypLLsp5H2E2kR1kx6FaiVtc4O79u1vM7H7Q",
+	"ewRGlhlX4agT4YwT5WrmR2DGG6FxV5iTnaba6t1T2wWpMlgwijrXTWj7kYXbzA4z0l0iyKnWXd9aEXm1",
+	"uasjd/XiZJjVs5tlcdfZc7WGraKsQu3RSl+V4f/ykrG9V8tIVNa8A6W/c80r60954a151JZEm1+mY0kV",
+	"mL1/wmzDg3USvN/+6Hz69ejuTe/21f70XaDfDw8nL7ofXx5HP/bVTwf0h6P0711xHvDX/1hfCCq4UV+q",
+	"1qqWKXxZUhCdzQaZme3rgqJa67tiaecFwuvhbm469gw/rUHHZ8Wp8IkprU5JBtLnEGe+rta/BE3SqfN3",
+	"CheoWlCLZhS/tXX0lJcqiopVsQRj0rh3vGJKL0NUPHQfKT77oQxEYvFJC+iRJljawuoow6B++X19WVga",
+	"UY04/ID5W/ctn9gdy3aq/+liUHUIP/z+pSIX2SgyF6Kh7mYn8213MR5Ur/iiaAk95AFKrzJTh3amut7W",
+	"85RFhZ5Cda0hht3eVXDcIIYPH1ydDJ4ZIp6ZtJ1FkfHemhGUaBOMUkn+GjXR3mf3ry97FlEoLzkvYcJ/",
+	"qB9WccteztPfC0mvW94VRTobCwUICKx0aUTMLayiU9/8VCqus+UcZKcf9IrHsgbZgQNG2nVt/UzjpmI8",
+	"04UW6+pKfIeP1S7GipjXIK3ZR5+b3FxqMXWygHqpWYTqBCWNmG4VXTrNm1UJpcXfUGhK2Pxf/DXvfitH",
+	"ePM95xK4Ywgw5vd4BxCUsGs2QBS/d2QWU36NGy2k+/LwjSV1C3MFmthaPJ/cFKA2N0sgR1kJXs6VhhMC",
+	"LCZO7WDzVr2sLy+oK2q5d0T2hAMjuA+zcDJJ/VBgUVXqC9qujNgrA1J5PTiKOvRw2DoO+3GrP+xCix5E",
+	"QWs/7oRH0B0e0uN+FdfopBywtuhSXo8eDqMedHsHAe1F3WMA2u8dxGE8PIR+Pzzs7UedzmHY70adsHPU",
+	"2+93g+HB8Pi4342iftwZ2u66E69z3G0H7W67E1RwktYW2QqSlLeQ4K40KBY7bFDZYTd1JxA7qmNmrwyh",
+	"1Fl/Sy4pj7rdGAXVSK+d3memYNF/MSMgWlKWVE3W+5Tq3t0ClFOthkW8pzmy6Uo6GJMHrZMSRNT+YYHe",
+	"5LJ7GWCTx7TDQMsDExOqQ4sB6j6mMpilk/3DzSa8AmLViJOu0uS52f3vwLwp1VmnpJl6C5mFlTZ0AiVw",
+	"LctpxNiqEYVQRNAScSsscI2aYolVAKQHCwD6FN7fAaauYtZlUHAMoZigRRAKrrRMbb+DuWA+CqGOU1vD",
+	"WUE4WtNt7HTQa1xXVKrDbhCTzKLLvUZD62wJ9YnpZ6g6sOVWxMSJgJuNioFsq5edOe8Oa7HSlSpokqWG",
+	"gFuVeb+UIK/87NN4QE+WscADG8yeRyZ0Tib0FkqH9fSQ+oGIB+6jFhkk4/eOsbjx8J5Uu3LcmZC3Fr21",
+	"LvK3LOOP4QBvIXOLSFBreb7Bdp7vSmf3f886zc5peG5uNZJVNL+XVuLO0iJUZc1dYDetVtsFFtMjKe1z",
+	"67MVLn/WaPXm5WVFcShyTsKxMN61WbwKgEzmxOWzyc5k7vrHQtupmuFy+MQWpPnkoxiSUg2jT2xRmJO9",
+	"rFgsa/Cqr1LYLd6PG6MU6cjGS129g5XXUEibUlDpdCqktnX82K42gbYZCLXh4EjSmXXrMrAtqgnlc+wD",
+	"ODUDLF7GidJianQm1ldg13q7hE114uFvA/PeQbUOuW494M2bapJ89u/ZuzLIMNszmMc8vm7o+6oO00xg",
+	"57the/mgn3xllJI+zZkemw94nBSPK4fyFJ38zf3cFnLkLcPkHAT9oyBYe/aW8XyeIgJarmnLRa1zcNUJ",
+	"Tjr72WFr6I3RTnQM/bDVHR7GrX7Yo60jOIhanTgYHtPDsAf7G8RBz8sJiiXJPLdonKdFYoMh5jzWidD5",
+	"M1PillpCsyr48pFdNVZ3IkaMrxPVKmPX/JlRrccPFBWBr9cfz+ZvWPDp9WUwf/3jP2Zvr8Ts9fdi9vpH",
+	"0RDvco2fDUfYdWvKk79OxAcXSSc+CI9pF1r94WHU6oNZJOF+3Aqi7vAYDmkn7B/UR1rWioxkUE0lhKYy",
+	"8pL3WvybJQnd228HlaTqWiGmDVJpZclcGTJx8D55cdMz9IBwOWbBEw6zlcEThxPQKsdNVLOD834sjNmM",
+	"lRa2Ns+9AC0ie7BaruNOCdPWQ3GoLmYvRkiX2dhYTOXHmcoaDLFQL4okKLXs19jIjUNrecgm96QFChU0",
+	"mbX2uJr0xz8dcsPXtVgswwmtYpAsJOnRntGCMF3IFayy4l/Dw4u4yhg4pe4DBz9rs58VjN3CGAiuOkcn",
+	"/e5JcPibt4hKW2udos45DrtwOOz0W734iLb60UGnNdyHoHVI+2EnOo670DuqAm+XfMPjiv1R6mIot9WV",
+	"mucW2tW8zvHRUSvotzpdr9pM5l3SyUJXycm9XV1LzVTeD0pTbft+jceQzF0ITooE8iLNS5HqMXkPSp+S",
+	"ODWL1Z1uW2qE8l5QadMbrjvJ++9+nxweBgE5DoJOt1f0wpwsdP64tp0PntFgSrNQ4ezQCUmwHtQRb3UZ",
+	"ZZH3+zJAe9Mk52VnJfT1Ut9Bs827SUbD5TIK0Vz/eMvXULfv/CrSZ7jB2DN7zC5o2OeXUFCLOny78krq",
+	"YG8S0+Z95Sd2B8oGx7I6IGr2LoeJdorHYTI5wR3FHm1pxcAi7AmiU8lrYPiIPSi9qoAuNZX6dUwLLLgH",
+	"F4yVoeO8AhxOCz3du9Qw/a9uwLgW/9UNbAXjyUfRnlINyd/4WLXdm/6HJiMhmR5Pvr18eda5ToOgexBh",
+	"M9+3B/YvhE2S39a90t4wBclE9G0vsH9a9n3783eX73/tfX/xw8uLv/cu/nWx+LdX4NN59967vkyX4fYa",
+	"3PUM866MYvfM8v1UaqJAY7o/ndYJ2c7V26uL3QVh33MiW3TJ13vu9q4lcdzSrnHH9faPu0HveKOpQqzG",
+	"pwjMLiIFfvBuex/3J93pH63DT7M+P5LYVHwcdeODsWr1hn8chvt34P2+CfVVtMIaYXvLT10vSQljUz1j",
+	"wbtq1GjLGnBR9CRMxJ09oLxe376DGBFHd/rB8W4ZkjGDIc5OvFZ1JMRCFomMupqfibiD1zF97oLcrwNI",
+	"if8qchDHfiYJWdDThtwldsiUxLwsHuV222naXFGGWasS7M8cG82AR+rUVQFxPFB7XuOlWYCUi6Jzdnsp",
+	"WEJN8SZzIhBuplJ7vohegvcZA2LxvrUlaQHtZVuBso8/tzSNpcou4oxnPhmxu+yUjVJRX0V6CselVnjO",
+	"rF8gAc8y8m3zBZlSHY5PiubI2VgkkCVOTomY2sZo21SnSAKxxhznDroQlfxJ2W3ZxYa+MIEsD1GVwl8Q",
+	"1fAib9p+gCr6Ci5arUuVO04FkMJaTtP6W2neOP8EhsB/vPSvLAIP85XXTNGVnN9ai9+BjToP8dnVIqHi",
+	"Kp0FbLba3K39RmVaK1eKS8BOozqU77/bMtIpHTHuqrSxjdxhPJ6SmwKd9dsc4jZvr/4jhRTDz8Vd7uwJ",
+	"C6S7rPxeMaXfLmRgFxIuRQ6jwNRtqNAtI8cWYvBouL3VjArMf07PPwo2/OmfyW8vX7NXL36emr/fvD//",
+	"9NvH7z6+7v7C4n9slVw5+LrJlQVZ+VAA41pFWIabbkqZbFJIuowG7SoSHbNeAUSKXAENscv6pVBTpmmi",
+	"sPLhymGrlTGhK5KSa6IV0ECO1xlOWxn7uBjgYWmAG+RslnBWVyZuKrx/ZlrHLNaFSpOhLSZZq9vJJv/f",
+	"ViuTt7Z2qiK5iaSUIY3d7AatoLONqGwlBBk29dP0Vf21FmpVJz/izDQt4vLgt5q9+g53axm2yblWpc0v",
+	"A0yd2XORGjG6mSKZcfkMi55ltNQEW5OhreiFvc9Cjs6jL6uSa0uK4GFVlX8tuS+bHI8m292nkO1FDKjn",
+	"VsjZJJmIMGPWnJgVVZybVvO8NVJs2xrT2vAkpxNbvVelwrUrWmB+d0RA1rdo63kLaBhgqyqtiw5HI2uD",
+	"CVPYi+ET+IQVrKVa66znkfKyauEOlH1mN+qKqqkPRXy9HfpHkfLIcvAvuVn/71FaNTPRqL/+hF279xSa",
+	"zUr7c3XtF1RK6fzEdTffot97TcSJh0NNlL/44bOXQYkN1Jh29w+8E+84PjqIgqPO0VE/PIwO9o9pNwZK",
+	"g3B/n0ZBZ5/2hnE/7gy7w2B41O2GUWc/Ogg7+8MgDgIaHHl+8dIM/bRE0jSKs1XSjY5pPzzstALYH7b6",
+	"MVYEHkStYQcO4y49jvrh/hZNj/VBQLdMs4gcguNrIedZWOwsgU/kNc5S5bKrxHgJNDLO3zm3HbZm2f0k",
+	"7kBybEOxT0A02MTccI9UopCdo0fF81CNuC75Hc/bWvhGlUhtKkJ8bEOiNtFZ4ZqF8847CiuWReXQH3vE",
+	"0IyENEkgwpNdi0b/OlQICxpuB+gSY8Y/0ctHDJWcGGxvRJG7qRxiduOT2VgYGlyUmuxQTt7KUXHeWn7e",
+	"8Ak5xENifcz5TRjCAHbxJ9fa5tvODRe5KfWX5NquTc4QLkIi6QmLtSLUmVq2Z2I5w2sWay6vDzFmls6A",
+	"y0qx6ipkijjfz4JcmKu4a/0FtcLGOuFJQWPyiXTHN/xHyW88ncW6HhQdO5Y5R3FveABd2uqE/ajVp8fQ",
+	"Gh7GQasL++Fx1KEHw97RVhJhmbkycPI8ox4ut7IOxNNKQ2yxN+pRt46z8vmlCeO3vlGZtvolU7ojAfkZ",
+	"3q5o3R2ZoyDzQfMDe3P0tUV1avttls4deoQernAsmWonAPVa9IW5TF4BVEHsUnfq0bpNeUkCdJTCYgvU",
+	"0zd2dVtB56oTLPhxRuV0wuNu62DYi1r9+Ii2jqEbtvajzvAo7tHD8CDYRnlty6BlAMbmDrHn2gkWZpOc",
+	"Ww+V4JAx43AHv2/Flo49fdSI0Vl2iLKEUKZMox5xK9L2lEgIAauMudBFqwvaPq4fr2hjOHURn+yIK9vY",
+	"gpbhQtNKyrMwQHYuDO4qkCgoXjkGWZOivayGah+hqSVb9SUeVNb92hJbd4bBXzZQs4Ihf5kI9JPEaS5B",
+	"+yUBfm6F16Dr/KdqH9L6iqd6tPHjWgovEqFAZU5VGawUD2umfG6bJKw7t+TuERpLUOM2eVv0xpXcxMwP",
+	"xGi0JHkKvs4tw2qQt+Vyja/nmK0vp0vHiP955kO/4nqsb677DwcJ/v/BfniXnfS9HHUtS3hxXPjapn9+",
+	"pmdj+HX5YNCHblfumx/Kx6e67eKexbE+EvTyQnoMUduuqsZyramOz1z0s0KVZx+PtMnCpwk+3i+oe5/N",
+	"f1zifquPrIFOgF9YYSIvAm7bM2FuAaaYRU2MeYIhQHciuz2KaKcfHNt2gBlTsNsmCwcEZ+cBf6OydgFV",
+	"Phr4vkToQz3dYiW6YuJtvbSGY5WfwuxdpPk+b30L7VH27P80R3f55ORl1fE8+yEupJgIDT6JwP3XTpHR",
+	"EhJawPEPaqHjdmrM0gUbNIv5tCQo0CsAFc6wJKGAX7bnWSk8vgcRFaTDKXO+rE/ys4i40G1yxvPVaq0E",
+	"pMW6vbZ4mFsnlC5Gs6xXbOEZzGcoJ2ORSrJDNZkIpwnstzXw7PCp3TbBaliIyBQk4aDNG3xCVQW9KCvD",
+	"UITK2g4xvJq12LwzTHoMx7d29316r7e7GbUOcs4YbQ6QO5uxMVVYZWKn0ifUzZQgKEe4YeXhxAqCkI1b",
+	"tDcyKi1Q/ApsuVPjvZRCm030fV0so+rGr26tNBd8sqwzhDYtzz3nsy806i7bPDjaMqJJaeG0yQ91R+Xn",
+	"R3HwqK5TzgULHm0l3N8A9+wOZ+nX87os5+7wr2d4kIlFKaiG+BcOL3ECaHVULoG2tqe1XvvIG8QV1PNp",
+	"BkeJsIF4mC8543OjqSd0ThJmC98mtjEUYUJdGRvj9T0itaeXP36fwybmxyaRt81r1TZohatjzRqFnF/R",
+	"KVoG0ra2QYZoWe0xoOVzM+k8w7Y0UpvLaXlTb2Wb+n3mjGqwZmh+mmXxs5C3dVaOuXVMM/8iL+q0uQfg",
+	"I8bhxC2+krnjLJ2KJWIzd7MxC8fEhToVhvjNRuYetW3UnKQcu+JL8YjipXGKp1Dblb3aSDolQGXC3M3W",
+	"xcKRMj7arXyYJvbMsqLTLv+iSyW0yVsOmZ2FhSDnF3f9glF2Azq/uDsgewf9XZxIqm5JN0B0HlXYdZXD",
+	"QU/JEOYC+3Ed6qktjjWf73ePs8by0qmM2aGMTcZc5fDoJ4Cf/AuZcSHl+Yz6dfL4hLbbedViWyTlOdpr",
+	"ZXjJbN+qP/KrzEi1hqmGpgOEtxBlON+Uz6sZukhwqK6xvFz8IMhh/v6MVWQ58MBG9doG6zV6p0t2Yyik",
+	"hFCTsZAKyNCwwJi1mtpgxH+wyx4NuywzxP85POT/6N7+63j6qj97F+jfwoPJz535y6Pox5462x/9cJi+",
+	"6Yq/99nVbDs1+CQJldx4GKzfeL8h9bb1vK68KbvaJpdllwCtA7OBFEb4jOaZ/a+r6jJfb3FDyAm3R4Wj",
+	"05BRn2u+LLTarPSs9+kUVrkdxX2AGRfCAa765PwCTSx7FMIIT6U+IzOZ+Yoz25wWlY+/tnxFCPHcfHPq",
+	"bqcfdHbbxGq4ToBHqqYSbGAJTSR8NjdaZmNAW8pGsQjTS5EFIcl+YHlhng8TVirosO4N46Sznx+KXlXM",
+	"fklzS2M/Wrgj5IRRzDi0Gr3s6j4wwGePnUE3Hs3ibExMlb8rkugUq2URvzZOkxygB4FJyqP6RhH8ry0W",
+	"xlPCyVgkkSJjMUNYVTw+u0S5xMBeUzAdQWsfw9TKkiJ/m+Cp2O1EhDTxKpuCvdKKYCJa+VlNm8Hr/umg",
+	"38HxVbdbwHlk2vaP3r/io99u33TvXgXTd4f61+H+5H0n/Pl4/P1S2GMZIbKJV6gDg+FB3As70DpADzc+",
+	"hNZx2O+0utER7A8P6XHcKQfYcz6uzchLqwZqqzlsSSXjp84vwvF+5QiJ1c1LWmzPwQtZLWaUYk0KV4yM",
+	"QbBOuMgNXaTP7UAaHL8ZxRf7mLzLkn4WKXLP+/L7l/8XAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
