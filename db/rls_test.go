@@ -31,6 +31,7 @@ type world struct {
 	colleague      sim.AccountInvitation
 	colleagueToken string // the link of an invitation to A still open
 	resetToken     string // a password reset link of B's admin, sent and unused
+	mailboxToken   string // the link that verifies A's group mailbox, sent and unused
 }
 
 func populate(t *testing.T, b *testBundle) world {
@@ -91,6 +92,23 @@ func populate(t *testing.T, b *testBundle) world {
 		}
 		return tx.PasswordResetSent(ctx, handled.ResetID, b.now)
 	}))
+
+	// A's admin sets the group mailbox; the engine sends its link.
+	require.NoError(t, b.in(t, w.adminA.actor, func(tx *db.Tx) error {
+		_, err := tx.MailboxSet(ctx, w.orgA.ID, "recruitment@northshire.example", b.now)
+		return err
+	}))
+	var verificationID string
+	require.NoError(t, b.db.Admin.QueryRow(ctx, "SELECT id::text FROM mailbox_verifications").Scan(&verificationID))
+	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
+		link, ok, err := tx.MailboxVerificationIssue(ctx, verificationID, b.now)
+		require.True(t, ok)
+		w.mailboxToken = link.Token
+		if err != nil {
+			return err
+		}
+		return tx.MailboxVerificationSent(ctx, verificationID, b.now)
+	}))
 	return w
 }
 
@@ -148,6 +166,7 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 		})
 		if p.user.Role == sim.RoleOrgAdmin {
 			m["account_invitations"] = b.count(t, "SELECT count(*) FROM account_invitations WHERE org_id = $1", org.ID)
+			m["mailbox_verifications"] = b.count(t, "SELECT count(*) FROM mailbox_verifications WHERE org_id = $1", org.ID)
 			m["sessions"] = b.count(t, "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.org_id = $1", org.ID)
 		}
 		return m
@@ -173,7 +192,7 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 			"expired_invitation_counts": all["expired_invitation_counts"],
 			"organisations":             all["organisations"], "org_agreements": all["org_agreements"],
 			"account_invitations": all["account_invitations"], "conduct_acceptances": all["conduct_acceptances"],
-			"audit_events": all["audit_events"],
+			"audit_events": all["audit_events"], "mailbox_verifications": all["mailbox_verifications"],
 		})},
 		{"candidate", testfactory.Actor(w.member.User), with(map[string]int{
 			"users": 1, "candidates": 1, "consents": 1, "journey_events": memberEvents, "sessions": memberSession,
@@ -194,6 +213,7 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 		{"org user of A", w.userA.actor, userA},
 		{"org admin of B", w.adminB.actor, adminB},
 		{"holder of a password reset link", sim.Presenting(db.HashToken(w.resetToken)), with(map[string]int{"password_resets": 1})},
+		{"holder of a mailbox verification link", sim.Presenting(db.HashToken(w.mailboxToken)), with(map[string]int{"mailbox_verifications": 1})},
 		{"holder of an open account invitation link", sim.Presenting(db.HashToken(w.colleagueToken)), with(map[string]int{
 			"account_invitations": 1, "account_invitation_tokens": 1,
 		})},
@@ -368,6 +388,12 @@ func TestPoliciesRefuseWrites(t *testing.T) {
 		require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err))
 		return nil
 	}))
+	// A mailbox link's holder can only use it: not point it elsewhere, nor
+	// change the organisation's mailbox.
+	mailboxHolder := sim.Presenting(db.HashToken(w.mailboxToken))
+	refused(mailboxHolder, "UPDATE mailbox_verifications SET email = 'evil@example.org'")
+	refused(mailboxHolder, "UPDATE mailbox_verifications SET expires_at = now() + interval '10 years'")
+	refused(mailboxHolder, "UPDATE organisations SET mailbox = 'evil@example.org', mailbox_verified_at = now()")
 }
 
 // A registration link opens its invitee's record only until it is used: a
