@@ -179,6 +179,25 @@ func TestDisabledUsersTokenStopsWorking(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, s.Do(t, http.MethodGet, "/v1/organisations/"+orgID+"/users", chris, nil).Status)
 	login := s.JSON(t, http.MethodPost, "/v1/sessions", "", map[string]any{"email": "chris@mersey.example", "password": "chris password 123"})
 	require.Equal(t, http.StatusForbidden, login.Status, string(login.Raw))
+
+	// Re-enabled and promoted, Chris can sign in and manage people; now
+	// that there are two admins, the first may step down.
+	on := s.JSON(t, http.MethodPut, "/v1/organisations/"+orgID+"/users/"+userID, admin, map[string]any{"role": "org_admin", "disabled": false})
+	require.Equal(t, http.StatusOK, on.Status, string(on.Raw))
+	require.Equal(t, "org_admin", on.Body["role"])
+	chris = s.Login(t, "chris@mersey.example", "chris password 123")
+	require.Equal(t, http.StatusOK, s.Do(t, http.MethodGet, "/v1/organisations/"+orgID+"/users", chris, nil).Status)
+	down := s.JSON(t, http.MethodPut, "/v1/organisations/"+orgID+"/users/"+adminID, admin, map[string]any{"role": "org_user", "disabled": false})
+	require.Equal(t, http.StatusOK, down.Status, string(down.Raw))
+	// A demoted admin manages no one any more.
+	require.Equal(t, http.StatusForbidden, s.JSON(t, http.MethodPut, "/v1/organisations/"+orgID+"/users/"+userID, admin, map[string]any{"role": "org_user", "disabled": true}).Status)
+
+	audit := s.Do(t, http.MethodGet, "/v1/audit-events?object_id="+userID, op, nil)
+	var actions []string
+	for _, e := range audit.Body["events"].([]any) {
+		actions = append(actions, e.(map[string]any)["action"].(string))
+	}
+	require.Equal(t, []string{"user.joined", "code_of_conduct.accepted", "user.disabled", "user.role_changed", "user.enabled"}, actions)
 }
 
 // The onboarding invitation expires unanswered in a short window: the

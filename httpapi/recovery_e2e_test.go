@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/muster-cms/muster"
 	"github.com/muster-cms/muster/internal/teststack"
 )
 
@@ -97,4 +98,17 @@ func TestAlreadyRegisteredEmail(t *testing.T) {
 	done := s.JSON(t, http.MethodPost, "/v1/password-resets/completion", "", map[string]any{"token": msg.Token(t), "password": "a brand new passphrase"})
 	require.Equal(t, http.StatusNoContent, done.Status, string(done.Raw))
 	s.Login(t, teststack.OperatorEmail, "a brand new passphrase")
+}
+
+// Reset requests are limited per network like registration requests:
+// past the limit, 429 with Retry-After, whatever the address.
+func TestPasswordResetRequestsThrottled(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr, func(c *muster.Config) { c.RegistrationRequestsPerHour = 2 })
+	for _, email := range []string{"a@example.org", "b@example.org"} {
+		require.Equal(t, http.StatusAccepted, s.JSON(t, http.MethodPost, "/v1/password-resets", "", map[string]any{"email": email}).Status)
+	}
+	r := s.JSON(t, http.MethodPost, "/v1/password-resets", "", map[string]any{"email": teststack.OperatorEmail})
+	require.Equal(t, http.StatusTooManyRequests, r.Status, string(r.Raw))
+	require.NotEmpty(t, r.Header.Get("Retry-After"))
 }
