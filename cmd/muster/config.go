@@ -41,6 +41,7 @@ type config struct {
 	RegistrationAttempts int // registration attempts per network per hour
 	DevPages             bool
 	RequireMFA           []sim.Role
+	CodeOfConduct        sim.CodeOfConduct
 	SMTPURL              string
 	MailFrom             string
 	OutboxDir            string
@@ -139,6 +140,16 @@ func loadConfig(needKey bool) (config, error) {
 		return c, err
 	}
 	c.AppDatabaseURL = env("MUSTER_APP_DATABASE_URL", app)
+	if path := env("MUSTER_CODE_OF_CONDUCT_FILE", ""); path != "" {
+		body, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("MUSTER_CODE_OF_CONDUCT_FILE: %w", err)
+		}
+		c.CodeOfConduct = sim.CodeOfConduct{Version: env("MUSTER_CODE_OF_CONDUCT_VERSION", ""), Body: strings.TrimSpace(string(body))}
+		if err := c.CodeOfConduct.Validate(); err != nil {
+			return c, fmt.Errorf("MUSTER_CODE_OF_CONDUCT_FILE and MUSTER_CODE_OF_CONDUCT_VERSION: %s", sim.ErrorMessage(err))
+		}
+	}
 	if c.AccountWindow, err = envDuration("MUSTER_ACCOUNT_INVITATION_WINDOW", sim.DefaultAccountInvitationWindow); err != nil {
 		return c, err
 	}
