@@ -46,11 +46,8 @@ func (s *server) CreateInvitation(ctx context.Context, req api.CreateInvitationR
 	if ws := req.Body.WindowSeconds; ws != nil {
 		window = time.Duration(*ws) * time.Second // the document bounds it
 	}
-	var inv sim.Invitation
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		inv, err = tx.InvitationCreate(ctx, db.InvitationRequest{Email: req.Body.Email, Window: window, Now: s.cfg.Now()})
-		return err
+	inv, err := within(s, ctx, func(tx *db.Tx) (sim.Invitation, error) {
+		return tx.InvitationCreate(ctx, db.InvitationRequest{Email: req.Body.Email, Window: window, Now: s.cfg.Now()})
 	})
 	if err != nil {
 		return nil, err
@@ -78,12 +75,8 @@ func (s *server) RequestRegistration(ctx context.Context, req api.RequestRegistr
 
 // GetConsentText returns the consent wording to show at registration.
 func (s *server) GetConsentText(ctx context.Context, _ api.GetConsentTextRequestObject) (api.GetConsentTextResponseObject, error) {
-	var t db.ConsentText
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		t, err = tx.ConsentTextCurrent(ctx)
-		return err
-	}); err != nil {
+	t, err := within(s, ctx, func(tx *db.Tx) (db.ConsentText, error) { return tx.ConsentTextCurrent(ctx) })
+	if err != nil {
 		return nil, err
 	}
 	return api.GetConsentText200JSONResponse{Version: t.Version, Purpose: t.Purpose, Body: t.Body}, nil
@@ -108,12 +101,8 @@ func (s *server) Register(ctx context.Context, req api.RegisterRequestObject) (a
 
 // GetMe returns the signed-in user and, for a candidate, their record.
 func (s *server) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMeResponseObject, error) {
-	var me db.Me
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		me, err = tx.Me(ctx)
-		return err
-	}); err != nil {
+	me, err := within(s, ctx, func(tx *db.Tx) (db.Me, error) { return tx.Me(ctx) })
+	if err != nil {
 		return nil, err
 	}
 	out := api.GetMe200JSONResponse{User: userOut(me.User)}
@@ -126,12 +115,10 @@ func (s *server) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMe
 
 // UpdateProfile replaces the signed-in candidate's whole profile.
 func (s *server) UpdateProfile(ctx context.Context, req api.UpdateProfileRequestObject) (api.UpdateProfileResponseObject, error) {
-	var c sim.Candidate
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		c, err = tx.ProfileReplace(ctx, profileIn(*req.Body), s.cfg.Now())
-		return err
-	}); err != nil {
+	c, err := within(s, ctx, func(tx *db.Tx) (sim.Candidate, error) {
+		return tx.ProfileReplace(ctx, profileIn(*req.Body), s.cfg.Now())
+	})
+	if err != nil {
 		return nil, err
 	}
 	return api.UpdateProfile200JSONResponse(candidateOut(c)), nil

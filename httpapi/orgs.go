@@ -43,12 +43,8 @@ func orgOut(o sim.Organisation) api.Organisation {
 
 // ListPledgedOrganisations lists the active pledged organisations.
 func (s *server) ListPledgedOrganisations(ctx context.Context, _ api.ListPledgedOrganisationsRequestObject) (api.ListPledgedOrganisationsResponseObject, error) {
-	var orgs []sim.Organisation
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		orgs, err = tx.OrgListPledged(ctx)
-		return err
-	}); err != nil {
+	orgs, err := within(s, ctx, func(tx *db.Tx) ([]sim.Organisation, error) { return tx.OrgListPledged(ctx) })
+	if err != nil {
 		return nil, err
 	}
 	out := api.ListPledgedOrganisations200JSONResponse{Organisations: make([]api.PledgedOrganisation, len(orgs))}
@@ -60,12 +56,10 @@ func (s *server) ListPledgedOrganisations(ctx context.Context, _ api.ListPledged
 
 // CreateOrganisation records an organisation.
 func (s *server) CreateOrganisation(ctx context.Context, req api.CreateOrganisationRequestObject) (api.CreateOrganisationResponseObject, error) {
-	var o sim.Organisation
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		o, err = tx.OrgCreate(ctx, orgDetailsIn(*req.Body), s.cfg.Now())
-		return err
-	}); err != nil {
+	o, err := within(s, ctx, func(tx *db.Tx) (sim.Organisation, error) {
+		return tx.OrgCreate(ctx, orgDetailsIn(*req.Body), s.cfg.Now())
+	})
+	if err != nil {
 		return nil, err
 	}
 	return api.CreateOrganisation201JSONResponse(orgOut(o)), nil
@@ -93,12 +87,8 @@ func (s *server) ListOrganisations(ctx context.Context, req api.ListOrganisation
 		state = sim.OnboardingState(*req.Params.Onboarding)
 	}
 	limit := limitOf(req.Params.Limit)
-	var orgs []sim.Organisation
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		orgs, err = tx.OrgList(ctx, state, after, limit)
-		return err
-	}); err != nil {
+	orgs, err := within(s, ctx, func(tx *db.Tx) ([]sim.Organisation, error) { return tx.OrgList(ctx, state, after, limit) })
+	if err != nil {
 		return nil, err
 	}
 	out := api.ListOrganisations200JSONResponse{Organisations: make([]api.Organisation, len(orgs))}
@@ -123,12 +113,8 @@ func limitOf(p *int) int {
 
 // GetOrganisation returns one organisation.
 func (s *server) GetOrganisation(ctx context.Context, req api.GetOrganisationRequestObject) (api.GetOrganisationResponseObject, error) {
-	var o sim.Organisation
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		o, err = tx.OrgGet(ctx, req.OrgId.String())
-		return err
-	}); err != nil {
+	o, err := within(s, ctx, func(tx *db.Tx) (sim.Organisation, error) { return tx.OrgGet(ctx, req.OrgId.String()) })
+	if err != nil {
 		return nil, err
 	}
 	return api.GetOrganisation200JSONResponse(orgOut(o)), nil
@@ -136,12 +122,10 @@ func (s *server) GetOrganisation(ctx context.Context, req api.GetOrganisationReq
 
 // UpdateOrganisation replaces an organisation's details.
 func (s *server) UpdateOrganisation(ctx context.Context, req api.UpdateOrganisationRequestObject) (api.UpdateOrganisationResponseObject, error) {
-	var o sim.Organisation
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		o, err = tx.OrgUpdate(ctx, req.OrgId.String(), orgDetailsIn(*req.Body), s.cfg.Now())
-		return err
-	}); err != nil {
+	o, err := within(s, ctx, func(tx *db.Tx) (sim.Organisation, error) {
+		return tx.OrgUpdate(ctx, req.OrgId.String(), orgDetailsIn(*req.Body), s.cfg.Now())
+	})
+	if err != nil {
 		return nil, err
 	}
 	return api.UpdateOrganisation200JSONResponse(orgOut(o)), nil
@@ -185,12 +169,10 @@ func (s *server) RecordAgreement(ctx context.Context, req api.RecordAgreementReq
 		}
 		d.DocumentType = string(*b.DocumentType)
 	}
-	var rec db.AgreementRecorded
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		rec, err = tx.AgreementRecord(ctx, req.OrgId.String(), d, contactIn(b.InitialAdmin), s.cfg.Now())
-		return err
-	}); err != nil {
+	rec, err := within(s, ctx, func(tx *db.Tx) (db.AgreementRecorded, error) {
+		return tx.AgreementRecord(ctx, req.OrgId.String(), d, contactIn(b.InitialAdmin), s.cfg.Now())
+	})
+	if err != nil {
 		return nil, err
 	}
 	out := api.RecordAgreement201JSONResponse{Agreement: agreementOut(rec.Agreement)}
@@ -203,12 +185,8 @@ func (s *server) RecordAgreement(ctx context.Context, req api.RecordAgreementReq
 
 // ListAgreements lists an organisation's agreements.
 func (s *server) ListAgreements(ctx context.Context, req api.ListAgreementsRequestObject) (api.ListAgreementsResponseObject, error) {
-	var as []sim.Agreement
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		as, err = tx.AgreementList(ctx, req.OrgId.String())
-		return err
-	}); err != nil {
+	as, err := within(s, ctx, func(tx *db.Tx) ([]sim.Agreement, error) { return tx.AgreementList(ctx, req.OrgId.String()) })
+	if err != nil {
 		return nil, err
 	}
 	out := api.ListAgreements200JSONResponse{Agreements: make([]api.Agreement, len(as))}
@@ -226,12 +204,10 @@ func invitationOut(inv sim.AccountInvitation) api.AccountInvitation {
 
 // ReissueOnboarding invites an organisation's initial administrator again.
 func (s *server) ReissueOnboarding(ctx context.Context, req api.ReissueOnboardingRequestObject) (api.ReissueOnboardingResponseObject, error) {
-	var inv sim.AccountInvitation
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		inv, err = tx.OnboardingReissue(ctx, req.OrgId.String(), *contactIn(&req.Body.InitialAdmin), s.cfg.Now())
-		return err
-	}); err != nil {
+	inv, err := within(s, ctx, func(tx *db.Tx) (sim.AccountInvitation, error) {
+		return tx.OnboardingReissue(ctx, req.OrgId.String(), *contactIn(&req.Body.InitialAdmin), s.cfg.Now())
+	})
+	if err != nil {
 		return nil, err
 	}
 	return api.ReissueOnboarding201JSONResponse(invitationOut(inv)), nil
@@ -246,12 +222,8 @@ func orgUserOut(p sim.OrgPerson) api.OrganisationUser {
 
 // ListOrganisationUsers lists an organisation's users.
 func (s *server) ListOrganisationUsers(ctx context.Context, req api.ListOrganisationUsersRequestObject) (api.ListOrganisationUsersResponseObject, error) {
-	var ps []sim.OrgPerson
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		ps, err = tx.OrgPeople(ctx, req.OrgId.String())
-		return err
-	}); err != nil {
+	ps, err := within(s, ctx, func(tx *db.Tx) ([]sim.OrgPerson, error) { return tx.OrgPeople(ctx, req.OrgId.String()) })
+	if err != nil {
 		return nil, err
 	}
 	out := api.ListOrganisationUsers200JSONResponse{Users: make([]api.OrganisationUser, len(ps))}
@@ -278,12 +250,10 @@ func (s *server) UpdateOrganisationUser(ctx context.Context, req api.UpdateOrgan
 	if err := ownOrg(ctx, req.OrgId); err != nil {
 		return nil, err
 	}
-	var p sim.OrgPerson
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		p, err = tx.OrgPersonUpdate(ctx, req.UserId.String(), db.OrgPersonChange{Role: sim.Role(req.Body.Role), Disabled: req.Body.Disabled}, s.cfg.Now())
-		return err
-	}); err != nil {
+	p, err := within(s, ctx, func(tx *db.Tx) (sim.OrgPerson, error) {
+		return tx.OrgPersonUpdate(ctx, req.UserId.String(), db.OrgPersonChange{Role: sim.Role(req.Body.Role), Disabled: req.Body.Disabled}, s.cfg.Now())
+	})
+	if err != nil {
 		return nil, err
 	}
 	return api.UpdateOrganisationUser200JSONResponse(orgUserOut(p)), nil
@@ -294,12 +264,10 @@ func (s *server) InviteOrganisationUser(ctx context.Context, req api.InviteOrgan
 	if err := ownOrg(ctx, req.OrgId); err != nil {
 		return nil, err
 	}
-	var inv sim.AccountInvitation
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		inv, err = tx.OrgInvite(ctx, sim.Contact{Name: req.Body.Name, Email: req.Body.Email}, sim.Role(req.Body.Role), s.cfg.Now())
-		return err
-	}); err != nil {
+	inv, err := within(s, ctx, func(tx *db.Tx) (sim.AccountInvitation, error) {
+		return tx.OrgInvite(ctx, sim.Contact{Name: req.Body.Name, Email: req.Body.Email}, sim.Role(req.Body.Role), s.cfg.Now())
+	})
+	if err != nil {
 		return nil, err
 	}
 	return api.InviteOrganisationUser201JSONResponse(invitationOut(inv)), nil
@@ -329,12 +297,8 @@ func versionOut(v db.AgreementVersion) api.AgreementVersion {
 
 // ListAgreementVersions lists the versions of the agreement.
 func (s *server) ListAgreementVersions(ctx context.Context, _ api.ListAgreementVersionsRequestObject) (api.ListAgreementVersionsResponseObject, error) {
-	var vs []db.AgreementVersion
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		vs, err = tx.AgreementVersions(ctx)
-		return err
-	}); err != nil {
+	vs, err := within(s, ctx, func(tx *db.Tx) ([]db.AgreementVersion, error) { return tx.AgreementVersions(ctx) })
+	if err != nil {
 		return nil, err
 	}
 	out := api.ListAgreementVersions200JSONResponse{Versions: make([]api.AgreementVersion, len(vs))}
@@ -371,12 +335,8 @@ func conductOut(c db.Conduct) api.CodeOfConduct {
 
 // GetCodeOfConduct returns the code of conduct.
 func (s *server) GetCodeOfConduct(ctx context.Context, _ api.GetCodeOfConductRequestObject) (api.GetCodeOfConductResponseObject, error) {
-	var c db.Conduct
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		c, err = tx.ConductCurrent(ctx)
-		return err
-	}); err != nil {
+	c, err := within(s, ctx, func(tx *db.Tx) (db.Conduct, error) { return tx.ConductCurrent(ctx) })
+	if err != nil {
 		return nil, err
 	}
 	return api.GetCodeOfConduct200JSONResponse(conductOut(c)), nil
@@ -384,12 +344,8 @@ func (s *server) GetCodeOfConduct(ctx context.Context, _ api.GetCodeOfConductReq
 
 // AcceptCodeOfConduct records the caller's acceptance of the code of conduct.
 func (s *server) AcceptCodeOfConduct(ctx context.Context, req api.AcceptCodeOfConductRequestObject) (api.AcceptCodeOfConductResponseObject, error) {
-	var c db.Conduct
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		c, err = tx.ConductAccept(ctx, req.Body.Version, s.cfg.Now())
-		return err
-	}); err != nil {
+	c, err := within(s, ctx, func(tx *db.Tx) (db.Conduct, error) { return tx.ConductAccept(ctx, req.Body.Version, s.cfg.Now()) })
+	if err != nil {
 		return nil, err
 	}
 	return api.AcceptCodeOfConduct200JSONResponse(conductOut(c)), nil
@@ -427,12 +383,8 @@ func (s *server) ListAuditEvents(ctx context.Context, req api.ListAuditEventsReq
 	if p.After != nil {
 		f.After = *p.After
 	}
-	var es []sim.AuditEvent
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		es, err = tx.AuditList(ctx, f)
-		return err
-	}); err != nil {
+	es, err := within(s, ctx, func(tx *db.Tx) ([]sim.AuditEvent, error) { return tx.AuditList(ctx, f) })
+	if err != nil {
 		return nil, err
 	}
 	out := api.ListAuditEvents200JSONResponse{Events: make([]api.AuditEvent, len(es))}
@@ -452,12 +404,8 @@ func (s *server) ListAuditEvents(ctx context.Context, req api.ListAuditEventsReq
 
 // VerifyAuditTrail recomputes the audit chain.
 func (s *server) VerifyAuditTrail(ctx context.Context, _ api.VerifyAuditTrailRequestObject) (api.VerifyAuditTrailResponseObject, error) {
-	var v db.AuditVerification
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		v, err = tx.AuditVerify(ctx)
-		return err
-	}); err != nil {
+	v, err := within(s, ctx, func(tx *db.Tx) (db.AuditVerification, error) { return tx.AuditVerify(ctx) })
+	if err != nil {
 		return nil, err
 	}
 	out := api.VerifyAuditTrail200JSONResponse{Intact: v.BrokenAt == 0, Rows: v.Rows}
@@ -486,12 +434,8 @@ func (s *server) ListLoginEvents(ctx context.Context, req api.ListLoginEventsReq
 		}
 		before = db.LoginCursor{At: lc.At, ID: lc.ID}
 	}
-	var es []db.LoginRecord
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		es, err = tx.LoginTrail(ctx, f, before)
-		return err
-	}); err != nil {
+	es, err := within(s, ctx, func(tx *db.Tx) ([]db.LoginRecord, error) { return tx.LoginTrail(ctx, f, before) })
+	if err != nil {
 		return nil, err
 	}
 	out := api.ListLoginEvents200JSONResponse{Events: make([]api.LoginEvent, len(es))}
@@ -547,12 +491,8 @@ func (s *server) ChangePassword(ctx context.Context, req api.ChangePasswordReque
 
 // StartMfaEnrolment gives the caller a new pending TOTP secret.
 func (s *server) StartMfaEnrolment(ctx context.Context, _ api.StartMfaEnrolmentRequestObject) (api.StartMfaEnrolmentResponseObject, error) {
-	var e db.MFAEnrolment
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		e, err = tx.MFAEnrolStart(ctx, s.cfg.Issuer, s.cfg.Now())
-		return err
-	}); err != nil {
+	e, err := within(s, ctx, func(tx *db.Tx) (db.MFAEnrolment, error) { return tx.MFAEnrolStart(ctx, s.cfg.Issuer, s.cfg.Now()) })
+	if err != nil {
 		return nil, err
 	}
 	return api.StartMfaEnrolment201JSONResponse{Secret: e.Secret, OtpauthUrl: e.URL}, nil
@@ -560,12 +500,8 @@ func (s *server) StartMfaEnrolment(ctx context.Context, _ api.StartMfaEnrolmentR
 
 // ConfirmMfaEnrolment turns two-factor sign-in on.
 func (s *server) ConfirmMfaEnrolment(ctx context.Context, req api.ConfirmMfaEnrolmentRequestObject) (api.ConfirmMfaEnrolmentResponseObject, error) {
-	var codes []string
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		codes, err = tx.MFAEnrolConfirm(ctx, req.Body.Code, s.cfg.Now())
-		return err
-	}); err != nil {
+	codes, err := within(s, ctx, func(tx *db.Tx) ([]string, error) { return tx.MFAEnrolConfirm(ctx, req.Body.Code, s.cfg.Now()) })
+	if err != nil {
 		return nil, err
 	}
 	return api.ConfirmMfaEnrolment200JSONResponse{RecoveryCodes: codes}, nil
@@ -584,12 +520,10 @@ func (s *server) SetOrganisationMailbox(ctx context.Context, req api.SetOrganisa
 	if err := ownOrg(ctx, req.OrgId); err != nil {
 		return nil, err
 	}
-	var o sim.Organisation
-	if err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		o, err = tx.MailboxSet(ctx, req.OrgId.String(), req.Body.Email, s.cfg.Now())
-		return err
-	}); err != nil {
+	o, err := within(s, ctx, func(tx *db.Tx) (sim.Organisation, error) {
+		return tx.MailboxSet(ctx, req.OrgId.String(), req.Body.Email, s.cfg.Now())
+	})
+	if err != nil {
 		return nil, err
 	}
 	return api.SetOrganisationMailbox200JSONResponse(orgOut(o)), nil

@@ -216,6 +216,18 @@ func (s *server) inTx(ctx context.Context, fn func(*db.Tx) error) error {
 	return s.cfg.Store.InTx(ctx, actor(ctx), fn)
 }
 
+// within runs fn in one transaction as the request's real actor, as inTx
+// does, and returns what it made.
+func within[T any](s *server, ctx context.Context, fn func(*db.Tx) (T, error)) (T, error) {
+	var out T
+	err := s.inTx(ctx, func(tx *db.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
 // GetHealthz reports that the process is up.
 func (s *server) GetHealthz(context.Context, api.GetHealthzRequestObject) (api.GetHealthzResponseObject, error) {
 	return api.GetHealthz200JSONResponse{Status: api.Ok}, nil
