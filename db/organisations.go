@@ -357,27 +357,6 @@ func (tx *Tx) AgreementList(ctx context.Context, orgID string) ([]sim.Agreement,
 	return out, nil
 }
 
-// AgreementDocument returns the signed document stored with an agreement
-// and its media type. Operator only.
-func (tx *Tx) AgreementDocument(ctx context.Context, orgID, agreementID string) ([]byte, string, error) {
-	if err := tx.authorize(sim.PermManageOrganisations); err != nil {
-		return nil, "", err
-	}
-	oid, err := tx.orgIDFor(orgID)
-	if err != nil {
-		return nil, "", err
-	}
-	aid, err := uuid.Parse(agreementID)
-	if err != nil {
-		return nil, "", sim.ErrNotFound
-	}
-	r, err := tx.q.AgreementDocument(ctx, tx.tx, dbgen.AgreementDocumentParams{ID: aid, OrgID: oid})
-	if err != nil {
-		return nil, "", wrapNotFound("load agreement document", err)
-	}
-	return r.Document, deref(r.DocumentType), nil
-}
-
 // AgreementVersion is a version of the data-sharing agreement.
 type AgreementVersion struct {
 	Version   string

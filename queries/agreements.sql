@@ -11,9 +11,6 @@ SELECT id, org_id, version, signed_name, signatory_name, signatory_role, signed_
 FROM org_agreements WHERE org_id = @org_id
 ORDER BY signed_on DESC, recorded_at DESC;
 
--- name: AgreementDocument :one
-SELECT document, document_type FROM org_agreements WHERE id = @id AND org_id = @org_id AND document IS NOT NULL;
-
 -- name: AgreementVersionGet :one
 SELECT * FROM agreement_versions WHERE version = @version;
 

@@ -18,9 +18,6 @@ const (
 	RoleAnonymous Role = "anonymous"
 )
 
-// PersonRoles are the roles a person's account can have.
-var PersonRoles = []Role{RoleOperator, RoleOrgAdmin, RoleOrgUser, RoleCandidate}
-
 // OrgRole reports whether r is a role of an organisation's people.
 func (r Role) OrgRole() bool { return r == RoleOrgAdmin || r == RoleOrgUser }
 

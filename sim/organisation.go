@@ -27,9 +27,6 @@ const (
 	OnboardingEscalated  OnboardingState = "escalated"
 )
 
-// OnboardingStates lists every OnboardingState.
-var OnboardingStates = []OnboardingState{OnboardingNotStarted, OnboardingInviting, OnboardingCompleted, OnboardingEscalated}
-
 // Organisation is an NHS employer on the programme.
 type Organisation struct {
 	ID       string

@@ -79,27 +79,6 @@ func (q *Queries) AgreementCreate(ctx context.Context, db DBTX, arg AgreementCre
 	return i, err
 }
 
-const agreementDocument = `-- name: AgreementDocument :one
-SELECT document, document_type FROM org_agreements WHERE id = $1 AND org_id = $2 AND document IS NOT NULL
-`
-
-type AgreementDocumentParams struct {
-	ID    uuid.UUID
-	OrgID uuid.UUID
-}
-
-type AgreementDocumentRow struct {
-	Document     []byte
-	DocumentType *string
-}
-
-func (q *Queries) AgreementDocument(ctx context.Context, db DBTX, arg AgreementDocumentParams) (AgreementDocumentRow, error) {
-	row := db.QueryRow(ctx, agreementDocument, arg.ID, arg.OrgID)
-	var i AgreementDocumentRow
-	err := row.Scan(&i.Document, &i.DocumentType)
-	return i, err
-}
-
 const agreementList = `-- name: AgreementList :many
 SELECT id, org_id, version, signed_name, signatory_name, signatory_role, signed_on, document_sha256, document_type, recorded_at
 FROM org_agreements WHERE org_id = $1
