@@ -79,6 +79,10 @@ type Config struct {
 	// operator and org_admin): until they enrol, they may only enrol.
 	// Anyone may turn it on for themselves.
 	RequireMFA []sim.Role
+	// Visibility is the deployment's visibility option: by default a
+	// placed candidate is the operator's only; KeepPlacedWithPlacer keeps
+	// them visible to the organisation that placed them.
+	Visibility sim.VisibilityPolicy
 
 	// The HTTP API: see httpapi.Config for each.
 	BasePath                    string
@@ -160,7 +164,7 @@ func New(cfg Config) (*Muster, error) {
 			return nil, fmt.Errorf("muster: RequireMFA: %q is not a role", r)
 		}
 	}
-	opts := []db.Option{db.WithLoginThrottle(cfg.LoginThrottle), db.WithAccountInvitationWindow(cfg.AccountInvitationWindow), db.WithMFARequired(cfg.RequireMFA...)}
+	opts := []db.Option{db.WithLoginThrottle(cfg.LoginThrottle), db.WithAccountInvitationWindow(cfg.AccountInvitationWindow), db.WithMFARequired(cfg.RequireMFA...), db.WithVisibility(cfg.Visibility)}
 	if cfg.PasswordHashing > 0 {
 		opts = append(opts, db.WithPasswordHashing(cfg.PasswordHashing))
 	}

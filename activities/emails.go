@@ -54,6 +54,10 @@ type Emails struct {
 	// MailboxVerification goes to an organisation's new group mailbox,
 	// with the link that verifies it.
 	MailboxVerification EmailTemplate
+	// InterestNotification goes to each user of an organisation and its
+	// verified group mailbox when a candidate chooses the organisation.
+	// Its link leads to the candidate in Muster; it names nobody.
+	InterestNotification EmailTemplate
 }
 
 // DefaultEmails is neutral wording that names the programme only through
@@ -148,6 +152,16 @@ The link works once, until {{.ExpiresOn}}. Nothing more is sent here until it is
 If you did not expect this email, you can ignore it.
 `,
 	},
+	InterestNotification: EmailTemplate{
+		Subject: "A candidate has chosen {{.Organisation}} on {{.Programme}}",
+		Body: `A member of the Armed Forces community has chosen {{.Organisation}} on {{.Programme}} and would like to hear from you.
+
+See their profile and get in touch here (you will be asked to sign in):
+{{.Link}}
+
+You are receiving this because you are a user of {{.Organisation}} on {{.Programme}}, or its group mailbox.
+`,
+	},
 }
 
 // Email names, for render.
@@ -161,6 +175,7 @@ const (
 	emailPasswordReset        = "password reset"
 	emailAlreadyRegistered    = "already registered"
 	emailMailboxVerification  = "mailbox verification"
+	emailInterestNotification = "interest notification"
 )
 
 // compiled is Emails parsed, ready to render: subject and body by name.
@@ -182,6 +197,7 @@ func (e Emails) compile() (compiled, error) {
 		{emailPasswordReset, e.PasswordReset, DefaultEmails.PasswordReset},
 		{emailAlreadyRegistered, e.AlreadyRegistered, DefaultEmails.AlreadyRegistered},
 		{emailMailboxVerification, e.MailboxVerification, DefaultEmails.MailboxVerification},
+		{emailInterestNotification, e.InterestNotification, DefaultEmails.InterestNotification},
 	} {
 		if p.t.Subject == "" {
 			p.t.Subject = p.orDflt.Subject

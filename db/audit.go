@@ -40,6 +40,10 @@ func auditFromInternal(r dbgen.AuditEvent) sim.AuditEvent {
 // MaxPage bounds a page of a trail or a list.
 const MaxPage = 500
 
+// PageSize is how many rows a list returns when asked for n: n itself
+// when it is between 1 and MaxPage, 100 otherwise.
+func PageSize(n int) int32 { return pageSize(n) }
+
 func pageSize(n int) int32 {
 	if n <= 0 || n > MaxPage {
 		return 100

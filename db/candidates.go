@@ -176,3 +176,55 @@ func dateOnly(t time.Time) *time.Time {
 	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	return &d
 }
+
+// ConsentChange records the signed-in candidate's decision to give or
+// withdraw consent to share their record, shown the wording version.
+// Withdrawing hides them from every organisation at once (row-level
+// security reads the latest decision). EINVALID for an unknown wording.
+func (tx *Tx) ConsentChange(ctx context.Context, version string, given bool, now time.Time) (sim.ConsentRecord, error) {
+	if err := tx.authorize(sim.PermEditOwnProfile); err != nil {
+		return sim.ConsentRecord{}, err
+	}
+	uid, err := parseID("user_id", tx.actor.UserID)
+	if err != nil {
+		return sim.ConsentRecord{}, err
+	}
+	c, err := tx.q.CandidateLockByUser(ctx, tx.tx, &uid)
+	if err != nil {
+		return sim.ConsentRecord{}, fmt.Errorf("load candidate: %w", interpretError(err))
+	}
+	text, err := tx.consentText(ctx, version)
+	if err != nil {
+		if sim.ErrorCode(err) == sim.EINVALID {
+			return sim.ConsentRecord{}, sim.FieldError("text_version", "unknown consent wording version %q", version)
+		}
+		return sim.ConsentRecord{}, err
+	}
+	if err := tx.q.ConsentCreate(ctx, tx.tx, dbgen.ConsentCreateParams{
+		ID: uuid.New(), CandidateID: c.ID, TextVersion: text.Version, Given: given, Method: "profile_update", Now: now,
+	}); err != nil {
+		return sim.ConsentRecord{}, fmt.Errorf("record consent: %w", interpretError(err))
+	}
+	return sim.ConsentRecord{Purpose: sim.ConsentPurposeSharing, TextVersion: text.Version, Given: given, Method: "profile_update", RecordedAt: now}, nil
+}
+
+// CandidateWithdraw closes the signed-in candidate's record as withdrawn
+// ("no longer interested"): from now on only the operator sees it.
+// ECONFLICT unless the record is open.
+func (tx *Tx) CandidateWithdraw(ctx context.Context, now time.Time) error {
+	if err := tx.authorize(sim.PermChooseOrganisations); err != nil {
+		return err
+	}
+	c, err := tx.lockOwnCandidate(ctx)
+	if err != nil {
+		return err
+	}
+	j, events, err := sim.Transition(journeyOf(c), sim.Command{Kind: sim.CmdWithdraw}, now)
+	if err != nil {
+		return err
+	}
+	if err := tx.q.CandidateSetStatus(ctx, tx.tx, dbgen.CandidateSetStatusParams{ID: c.ID, Status: string(j.Status), Now: now}); err != nil {
+		return fmt.Errorf("withdraw: %w", interpretError(err))
+	}
+	return tx.journeyEvent(ctx, c.ID, events[0])
+}

@@ -35,6 +35,11 @@ type Store struct {
 	accountWindow time.Duration
 	// mfaRequired are the roles that must sign in with two factors.
 	mfaRequired []sim.Role
+	// visibility is who sees placed candidates; every transaction carries
+	// it to row-level security.
+	visibility sim.VisibilityPolicy
+	// spotChecks is how registrations are sampled for verification.
+	spotChecks sim.SpotCheckPolicy
 	// enqueued is nudged after a commit that wrote to the outbox, so an
 	// in-process relay delivers at once instead of at its next poll.
 	enqueued chan struct{}
@@ -73,12 +78,28 @@ func WithAccountInvitationWindow(d time.Duration) Option {
 	return func(s *Store) { s.accountWindow = d }
 }
 
+// WithVisibility sets the deployment's visibility option; the default
+// keeps a placed candidate the operator's only.
+func WithVisibility(p sim.VisibilityPolicy) Option {
+	return func(s *Store) { s.visibility = p }
+}
+
+// WithSpotChecks replaces sim.DefaultSpotCheckPolicy. It panics on a
+// policy that fails Validate.
+func WithSpotChecks(p sim.SpotCheckPolicy) Option {
+	if err := p.Validate(); err != nil {
+		panic(err)
+	}
+	return func(s *Store) { s.spotChecks = p }
+}
+
 // NewStore returns a Store on pool with the given session policy.
 func NewStore(pool *pgxpool.Pool, sessions sim.SessionPolicy, opts ...Option) *Store {
 	s := &Store{
 		pool: pool, q: dbgen.New(), sessions: sessions, throttle: sim.DefaultLoginThrottle,
 		hashing:       make(chan struct{}, runtime.GOMAXPROCS(0)),
 		accountWindow: sim.DefaultAccountInvitationWindow,
+		spotChecks:    sim.DefaultSpotCheckPolicy,
 		enqueued:      make(chan struct{}, 1),
 	}
 	for _, o := range opts {
@@ -101,7 +122,7 @@ func (s *Store) Enqueued() <-chan struct{} { return s.enqueued }
 // the Tx compose into one atomic change. An error from fn rolls it all
 // back and is returned as it is.
 func (s *Store) InTx(ctx context.Context, actor sim.Actor, fn func(*Tx) error) error {
-	begin, err := beginAs(actor)
+	begin, err := beginAs(actor, s.visibility)
 	if err != nil {
 		return err
 	}
@@ -135,8 +156,8 @@ var knownRoles = map[sim.Role]bool{
 // in queries/, because a parameter cannot ride with BEGIN: every value in
 // it is checked to be a known role, a UUID, or hexadecimal, so nothing a
 // client sends can reach it unchecked.
-func beginAs(actor sim.Actor) (string, error) {
-	ctx, err := contextOf(actor)
+func beginAs(actor sim.Actor, v sim.VisibilityPolicy) (string, error) {
+	ctx, err := contextOf(actor, v)
 	if err != nil {
 		return "", err
 	}
@@ -144,10 +165,10 @@ func beginAs(actor sim.Actor) (string, error) {
 }
 
 // contextOf is the statement that sets actor's row-level security context
-// (app.role, app.user_id, app.org_id, app.credential) for the rest of the
-// transaction. Every value in it is checked to be a known role, a UUID or
-// hexadecimal.
-func contextOf(actor sim.Actor) (string, error) {
+// (app.role, app.user_id, app.org_id, app.credential) and the deployment's
+// visibility option (app.keep_placed) for the rest of the transaction.
+// Every value in it is checked to be a known role, a UUID or hexadecimal.
+func contextOf(actor sim.Actor, v sim.VisibilityPolicy) (string, error) {
 	if !knownRoles[actor.Role] {
 		return "", fmt.Errorf("db: a transaction needs an actor with a known role, not %q", actor.Role)
 	}
@@ -162,8 +183,12 @@ func contextOf(actor sim.Actor) (string, error) {
 	if actor.Role.OrgRole() != (orgID != "") {
 		return "", fmt.Errorf("db: an actor has an organisation exactly when their role is an organisation's (%s)", actor.Role)
 	}
-	return fmt.Sprintf("SELECT set_config('app.role', '%s', true), set_config('app.user_id', '%s', true), set_config('app.org_id', '%s', true), set_config('app.credential', '%s', true)",
-		actor.Role, userID, orgID, hex.EncodeToString(actor.Credential)), nil
+	keepPlaced := ""
+	if v.KeepPlacedWithPlacer {
+		keepPlaced = "on"
+	}
+	return fmt.Sprintf("SELECT set_config('app.role', '%s', true), set_config('app.user_id', '%s', true), set_config('app.org_id', '%s', true), set_config('app.credential', '%s', true), set_config('app.keep_placed', '%s', true)",
+		actor.Role, userID, orgID, hex.EncodeToString(actor.Credential), keepPlaced), nil
 }
 
 // canonicalID is s as a canonical UUID, or "" for "".
@@ -183,7 +208,7 @@ func canonicalID(s string) (string, error) {
 // sign-in check becomes the session's user once the bearer token has
 // found their session, and a new account acts as itself once created.
 func (tx *Tx) actAs(ctx context.Context, actor sim.Actor) error {
-	stmt, err := contextOf(actor)
+	stmt, err := contextOf(actor, tx.store.visibility)
 	if err != nil {
 		return err
 	}

@@ -95,8 +95,8 @@ func mxAll(w mxWant) [mxKinds]mxWant {
 // probes another organisation (then a body that would do harm if the
 // call got through).
 type mxTarget struct {
-	org, orgName, user, version string
-	probe                       bool
+	org, orgName, user, version, candidate string
+	probe                                  bool
 }
 
 // mxRow is one route's line of the matrix.
@@ -115,7 +115,8 @@ type mxRow struct {
 	// stage orders a caller's calls: those that change how the caller
 	// signs in (1: password, two-factor sign-in, in route order) come
 	// after the calls that sign in again; the one that lifts its own
-	// restriction (2) comes last.
+	// restriction (2) comes after those; the one that closes the
+	// caller's record (3) comes last.
 	stage int
 }
 
@@ -270,6 +271,28 @@ var mxMatrix = map[string]mxRow{
 	"GET /v1/audit-events":              {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
 	"GET /v1/audit-events/verification": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
 	"GET /v1/login-events":              {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	// The candidate caller chose B (only): it re-chooses B, takes B back,
+	// and leaves the programme last of all.
+	"GET /v1/me/interests": {want: [mxKinds]mxWant{mxU, mx200, mxF, mxF, mxF, mxF, mxF, mxF}},
+	"POST /v1/me/interests": {want: [mxKinds]mxWant{mxU, mx200, mxF, mxF, mxF, mxF, mxF, mxF},
+		body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any { return map[string]any{"org_ids": []string{f.orgB}} }},
+	"DELETE /v1/me/interests/{orgId}": {want: [mxKinds]mxWant{mxU, mx204, mxF, mxF, mxF, mxF, mxF, mxF},
+		target: func(f *mxFixture) mxTarget { t := f.defaultTarget(); t.org = f.orgB; return t }},
+	"PUT /v1/me/consent": {want: [mxKinds]mxWant{mxU, mx200, mxF, mxF, mxF, mxF, mxF, mxF},
+		body: func(*mxFixture, *mxCaller, mxTarget) any {
+			return map[string]any{"text_version": "2026-11-share-v1", "given": true}
+		}},
+	"POST /v1/me/withdrawal": {want: [mxKinds]mxWant{mxU, mx204, mxF, mxF, mxF, mxF, mxF, mxF}, stage: 3},
+	// The candidate these name chose A only, and never calls anything.
+	"GET /v1/organisations/{orgId}/candidates":               {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
+	"GET /v1/organisations/{orgId}/candidates/{candidateId}": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
+	"POST /v1/organisations/{orgId}/candidates/{candidateId}/interventions": {want: [mxKinds]mxWant{mxU, mxF, mxF, mx201, mx201, mxC, mxN, mxR},
+		body: func(_ *mxFixture, _ *mxCaller, tg mxTarget) any {
+			if tg.probe {
+				return map[string]any{"kind": "not_progressed", "on": time.Now().Format(time.DateOnly), "reason": "other"}
+			}
+			return map[string]any{"kind": "contacted", "on": time.Now().Format(time.DateOnly)}
+		}},
 }
 
 // mxCaller is one caller: its session token (none for anonymous) and
@@ -300,6 +323,8 @@ type mxFixture struct {
 	nameA, nameB, nameC, nameD string
 	spareA                     string // a user of A whom the matrix's calls change
 	spareVersion               string // an agreement version nobody signed
+	seen                       string // a candidate who chose A only
+	chooser                    string // the candidate caller, who chose B only
 	conduct                    string // the current code of conduct's version
 	registrationLinks          [mxKinds]string
 	accountLinks               [mxKinds]string
@@ -319,12 +344,12 @@ func (f *mxFixture) unique(prefix, domain string) string {
 
 // defaultTarget is organisation A, its spare user and the spare version.
 func (f *mxFixture) defaultTarget() mxTarget {
-	return mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion}
+	return mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen}
 }
 
 // path fills pattern's parameters from tg.
 func (tg mxTarget) path(pattern string) string {
-	return strings.NewReplacer("{orgId}", tg.org, "{userId}", tg.user, "{version}", tg.version).Replace(pattern)
+	return strings.NewReplacer("{orgId}", tg.org, "{userId}", tg.user, "{version}", tg.version, "{candidateId}", tg.candidate).Replace(pattern)
 }
 
 // call makes route's call as c against tg.
@@ -371,6 +396,17 @@ func (f *mxFixture) registrationLink(t *testing.T, op, email string) string {
 	r := f.s.JSON(t, http.MethodPost, "/v1/invitations", op, map[string]any{"email": email})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	return f.s.SMTP.WaitFor(t, email, mxMailWait).Token(t)
+}
+
+// choose has the candidate signed in with token choose orgID and returns
+// the candidate's ID.
+func (f *mxFixture) choose(t *testing.T, token, orgID string) string {
+	t.Helper()
+	r := f.s.JSON(t, http.MethodPost, "/v1/me/interests", token, map[string]any{"org_ids": []string{orgID}})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	me := f.s.Do(t, http.MethodGet, "/v1/me", token, nil)
+	require.Equal(t, http.StatusOK, me.Status, string(me.Raw))
+	return me.Body["candidate"].(map[string]any)["id"].(string)
 }
 
 // newMxFixture builds the world: organisations A and B onboarded, C
@@ -426,6 +462,11 @@ func newMxFixture(t *testing.T, s *teststack.Stack) *mxFixture {
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	const candidatePassword = "a very good passphrase" // what teststack.Registration sets
 	candidate := s.Login(t, "candidate@example.org", candidatePassword)
+	f.chooser = f.choose(t, candidate, f.orgB)
+	seenToken := f.registrationLink(t, op, "seen@example.org")
+	r = s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(seenToken))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	f.seen = f.choose(t, s.Login(t, "seen@example.org", candidatePassword), f.orgA)
 
 	f.spareVersion = "matrix-spare-v1"
 	r = s.JSON(t, http.MethodPost, "/v1/agreement-versions", op, map[string]any{"version": f.spareVersion})
@@ -499,6 +540,8 @@ var mxChecksums = map[string][2]string{
 	"candidates":          {"r::text", "r.id"},
 	"invitations":         {"r::text", "r.id"},
 	"sessions":            {"(r.id, r.user_id, r.token_hash, r.created_at, r.expires_at)::text", "r.id"},
+	"interests":           {"r::text", "r.id"},
+	"interventions":       {"r::text", "r.id"},
 }
 
 func mxSnap(t *testing.T, s *teststack.Stack) mxSnapshot {
@@ -585,6 +628,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if !strings.Contains(route, "{orgId}") && !strings.Contains(route, "{userId}") {
 				continue
 			}
+			if strings.HasPrefix(route, "DELETE /v1/me/") {
+				continue // a candidate's own choice of organisations, not an organisation's object
+			}
 			row := mxMatrix[route]
 			for _, c := range f.callers {
 				if c.kind == mxAnon || c.kind == mxOperator {
@@ -653,12 +699,23 @@ func (f *mxFixture) checkCell(t *testing.T, route string, c *mxCaller) {
 func (f *mxFixture) checkOtherOrganisation(t *testing.T, route string, row mxRow, c *mxCaller) int {
 	t.Helper()
 	// The other organisation and one of its users.
-	other := mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, probe: true}
+	other := mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, probe: true}
 	if c.org == f.orgA {
-		other = mxTarget{org: f.orgB, orgName: f.nameB, user: f.callers[mxAdminB].userID, version: f.spareVersion, probe: true}
+		other = mxTarget{org: f.orgB, orgName: f.nameB, user: f.callers[mxAdminB].userID, version: f.spareVersion, candidate: f.chooser, probe: true}
 	}
-	missing := mxTarget{org: uuid.NewString(), orgName: "Nowhere NHS Trust", user: uuid.NewString(), version: f.spareVersion, probe: true}
+	missing := mxTarget{org: uuid.NewString(), orgName: "Nowhere NHS Trust", user: uuid.NewString(), version: f.spareVersion, candidate: uuid.NewString(), probe: true}
 	pairs := [][2]mxTarget{{other, missing}}
+	if strings.Contains(route, "{candidateId}") && c.org != "" {
+		// The caller's own organisation with a candidate who chose only
+		// another: exactly as a candidate who does not exist.
+		hidden, absent := missing, missing
+		hidden.org, absent.org = c.org, c.org
+		hidden.candidate = f.seen
+		if c.org == f.orgA {
+			hidden.candidate = f.chooser
+		}
+		pairs = append(pairs, [2]mxTarget{hidden, absent})
+	}
 	if strings.Contains(route, "{userId}") && c.org != "" {
 		// The caller's own organisation with another organisation's
 		// user, and another organisation with the caller's own user.

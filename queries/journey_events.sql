@@ -1,6 +1,7 @@
 -- name: JourneyEventCreate :exec
-INSERT INTO journey_events (id, candidate_id, type, from_status, to_status, actor_id, occurred_at)
-VALUES (@id, @candidate_id, @type, sqlc.narg(from_status), @to_status, sqlc.narg(actor_id), @occurred_at);
+INSERT INTO journey_events (id, candidate_id, type, from_status, to_status, actor_id, occurred_at, org_id, interest_id)
+VALUES (@id, @candidate_id, @type, sqlc.narg(from_status), @to_status, sqlc.narg(actor_id), @occurred_at,
+        sqlc.narg(org_id), sqlc.narg(interest_id));
 
 -- name: JourneyEventListForCandidate :many
 SELECT * FROM journey_events WHERE candidate_id = @candidate_id

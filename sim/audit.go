@@ -32,6 +32,8 @@ const (
 	AuditPasswordReset       AuditAction = "password.reset"
 	AuditMFAEnrolled         AuditAction = "mfa.enrolled"
 	AuditMFARemoved          AuditAction = "mfa.removed"
+	AuditCandidateViewed     AuditAction = "candidate.viewed"
+	AuditSupportRecorded     AuditAction = "intervention.recorded"
 )
 
 // AuditObject is the kind of thing an audit event is about.
@@ -44,6 +46,8 @@ const (
 	ObjectAgreementVersion AuditObject = "agreement_version"
 	ObjectUser             AuditObject = "user"
 	ObjectInvitation       AuditObject = "account_invitation"
+	ObjectCandidate        AuditObject = "candidate"
+	ObjectInterest         AuditObject = "interest"
 )
 
 // AuditEvent is one row of the audit trail: who did what to which object,

@@ -28,6 +28,9 @@ const (
 	PermReadConduct         Permission = "read_conduct"         // read the code of conduct
 	PermAcceptConduct       Permission = "accept_conduct"       // accept the code of conduct
 	PermReadAudit           Permission = "read_audit"           // the audit and login trails
+	PermChooseOrganisations Permission = "choose_organisations" // a candidate's choice of organisations
+	PermViewCandidates      Permission = "view_candidates"      // the candidates an organisation sees, and their profiles
+	PermRecordSupport       Permission = "record_support"       // record interventions on a candidate's interest
 	PermEngine              Permission = "engine"               // the engine's own work: activities, the relay, sign-in checks
 )
 
@@ -65,6 +68,9 @@ var rules = map[Permission]rule{
 	PermReadConduct:         {roles: []Role{RoleOperator, RoleOrgAdmin, RoleOrgUser}, refusal: "the code of conduct is for the programme's organisations"},
 	PermAcceptConduct:       {roles: orgRoles, refusal: "only an organisation's users accept the code of conduct"},
 	PermReadAudit:           {roles: []Role{RoleOperator}, refusal: "only the programme operator can read the audit trail"},
+	PermChooseOrganisations: {roles: []Role{RoleCandidate}, refusal: "only a candidate chooses organisations"},
+	PermViewCandidates:      {roles: []Role{RoleOperator, RoleOrgAdmin, RoleOrgUser}, refusal: "only an organisation's users and the programme operator can see its candidates"},
+	PermRecordSupport:       {roles: orgRoles, refusal: "only an organisation's users record the support they give"},
 	PermEngine:              {roles: []Role{RoleSystem}, refusal: "only the engine itself may do that"},
 }
 
@@ -73,7 +79,7 @@ var Permissions = []Permission{
 	PermInvite, PermViewStatistics, PermRequestRegistration, PermRegister, PermViewSelf, PermEditOwnProfile, PermEndSession,
 	PermManageOwnAccount, PermRequestReset, PermResetPassword, PermAcceptAccount, PermVerifyMailbox, PermListPledged,
 	PermManageOrganisations, PermViewOrgPeople, PermManageOrgPeople, PermReadConduct, PermAcceptConduct, PermReadAudit,
-	PermEngine,
+	PermChooseOrganisations, PermViewCandidates, PermRecordSupport, PermEngine,
 }
 
 // Authorize returns nil when a may do p, or an EFORBIDDEN *Error saying

@@ -60,6 +60,9 @@ var authMatrix = map[sim.Permission]string{
 	sim.PermReadConduct:         "FUUOFOOUUURO",
 	sim.PermAcceptConduct:       "FUUFFOOUUURO",
 	sim.PermReadAudit:           "FUUOFFFUUUFF",
+	sim.PermChooseOrganisations: "FUUFOFFUUUFF",
+	sim.PermViewCandidates:      "FUUOFOOUUURC",
+	sim.PermRecordSupport:       "FUUFFOOUUURC",
 	sim.PermEngine:              "OFFFFFFFFFFF",
 }
 

@@ -32,6 +32,8 @@ const (
 	WorkflowPasswordReset       = "PasswordReset"
 	WorkflowMailboxVerification = "MailboxVerification"
 
+	WorkflowInterestNotification = "InterestNotification"
+
 	// SignalInvitationRegistered tells an Invitation that its invitee registered.
 	SignalInvitationRegistered = "registered"
 	// SignalAccountAccepted tells an OrgOnboarding or AccountInvitation
@@ -64,6 +66,26 @@ type PasswordResetArgs struct {
 // reset link.
 func StartPasswordReset(requestID string) Intent {
 	return Intent{WorkflowID: PasswordResetWorkflowID(requestID), Workflow: WorkflowPasswordReset, Args: PasswordResetArgs{RequestID: requestID}}
+}
+
+// InterestNotificationWorkflowID is the workflow ID that tells an
+// organisation about one interest event (a journey event's ID).
+func InterestNotificationWorkflowID(eventID string) string { return "interest-notification/" + eventID }
+
+// InterestNotificationArgs starts an InterestNotification workflow.
+type InterestNotificationArgs struct {
+	EventID    string
+	InterestID string
+	OrgID      string
+}
+
+// StartInterestNotification is the intent to tell an organisation's users
+// and group mailbox that a candidate chose it.
+func StartInterestNotification(eventID, interestID, orgID string) Intent {
+	return Intent{
+		WorkflowID: InterestNotificationWorkflowID(eventID), Workflow: WorkflowInterestNotification,
+		Args: InterestNotificationArgs{EventID: eventID, InterestID: interestID, OrgID: orgID},
+	}
 }
 
 // MailboxVerificationWorkflowID is the workflow ID that sends one group

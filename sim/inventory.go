@@ -39,11 +39,13 @@ const (
 	RetainOrganisation    RetentionCategory = "organisation"     // while the organisation is on the programme
 	RetainAgreement       RetentionCategory = "agreement"        // signed agreements: the programme's legal record, indefinitely
 	RetainAudit           RetentionCategory = "audit"            // the audit trail: IDs only, append-only, indefinitely
+	RetainMessage         RetentionCategory = "message"          // message threads between candidates and organisations
+	RetainNotification    RetentionCategory = "notification"     // the ledger of notifications sent: IDs only
 )
 
 // RetentionCategories lists every RetentionCategory.
 var RetentionCategories = []RetentionCategory{
 	RetainAccount, RetainSession, RetainCandidateRecord, RetainInvitation, RetainConsent,
 	RetainLoginRecord, RetainReporting, RetainStatistics, RetainReference, RetainRequest, RetainOutbox,
-	RetainOrganisation, RetainAgreement, RetainAudit,
+	RetainOrganisation, RetainAgreement, RetainAudit, RetainMessage, RetainNotification,
 }

@@ -31,6 +31,7 @@ var All = []Definition{
 	{Name: sim.WorkflowAccountInvitation, Func: AccountInvitation},
 	{Name: sim.WorkflowPasswordReset, Func: PasswordReset},
 	{Name: sim.WorkflowMailboxVerification, Func: MailboxVerification},
+	{Name: sim.WorkflowInterestNotification, Func: InterestNotification},
 }
 
 // RegisterWorkflows registers every workflow in All on r under its name.

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -31,8 +32,15 @@ func Compose(from string, m sim.Message, now time.Time) ([]byte, error) {
 		return nil, errors.New("compose message: header injection")
 	}
 	var b bytes.Buffer
+	// The same notification (Key) always has the same Message-ID, so that
+	// in the one case no ledger can close (the process dies after the
+	// server accepted a message and before the send was recorded) the
+	// repeat is recognisably the same message to the receiving side.
 	id := make([]byte, 12)
-	if _, err := rand.Read(id); err != nil {
+	if m.Key != "" {
+		sum := sha256.Sum256([]byte("muster-message-id\x00" + m.Key))
+		copy(id, sum[:])
+	} else if _, err := rand.Read(id); err != nil {
 		return nil, err
 	}
 	domain := "muster.invalid"

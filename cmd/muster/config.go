@@ -41,6 +41,7 @@ type config struct {
 	RegistrationAttempts int // registration attempts per network per hour
 	DevPages             bool
 	RequireMFA           []sim.Role
+	KeepPlacedVisible    bool
 	CodeOfConduct        sim.CodeOfConduct
 	SMTPURL              string
 	MailFrom             string
@@ -132,6 +133,7 @@ func loadConfig(needKey bool) (config, error) {
 		MailFrom:          env("MUSTER_MAIL_FROM", "Muster <noreply@localhost>"),
 		DevPages:          env("MUSTER_DEV_PAGES", "") == "1",
 		RequireMFA:        roleList(env("MUSTER_REQUIRE_MFA", "")),
+		KeepPlacedVisible: env("MUSTER_KEEP_PLACED_VISIBLE", "") == "1",
 		OutboxDir:         env("MUSTER_OUTBOX_DIR", ".data/outbox"),
 		LogLevel:          env("MUSTER_LOG_LEVEL", "info"),
 	}

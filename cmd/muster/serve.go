@@ -78,6 +78,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) e
 		RegistrationAttemptsPerHour: cfg.RegistrationAttempts,
 		DevPages:                    cfg.DevPages,
 		RequireMFA:                  cfg.RequireMFA,
+		Visibility:                  sim.VisibilityPolicy{KeepPlacedWithPlacer: cfg.KeepPlacedVisible},
 		CodeOfConduct:               cfg.CodeOfConduct,
 	})
 	if err != nil {

@@ -37,7 +37,7 @@ func (q *Queries) CandidateDelete(ctx context.Context, db DBTX, id uuid.UUID) er
 }
 
 const candidateGet = `-- name: CandidateGet :one
-SELECT id, user_id, status, first_name, last_name, phone, date_of_birth, connection, skills, job_preferences, region, heard_about, invited_at, registered_at, updated_at FROM candidates WHERE id = $1
+SELECT id, user_id, status, first_name, last_name, phone, date_of_birth, connection, skills, job_preferences, region, heard_about, invited_at, registered_at, updated_at, sharing, verification FROM candidates WHERE id = $1
 `
 
 func (q *Queries) CandidateGet(ctx context.Context, db DBTX, id uuid.UUID) (Candidate, error) {
@@ -59,12 +59,14 @@ func (q *Queries) CandidateGet(ctx context.Context, db DBTX, id uuid.UUID) (Cand
 		&i.InvitedAt,
 		&i.RegisteredAt,
 		&i.UpdatedAt,
+		&i.Sharing,
+		&i.Verification,
 	)
 	return i, err
 }
 
 const candidateGetByUser = `-- name: CandidateGetByUser :one
-SELECT id, user_id, status, first_name, last_name, phone, date_of_birth, connection, skills, job_preferences, region, heard_about, invited_at, registered_at, updated_at FROM candidates WHERE user_id = $1
+SELECT id, user_id, status, first_name, last_name, phone, date_of_birth, connection, skills, job_preferences, region, heard_about, invited_at, registered_at, updated_at, sharing, verification FROM candidates WHERE user_id = $1
 `
 
 func (q *Queries) CandidateGetByUser(ctx context.Context, db DBTX, userID *uuid.UUID) (Candidate, error) {
@@ -86,6 +88,8 @@ func (q *Queries) CandidateGetByUser(ctx context.Context, db DBTX, userID *uuid.
 		&i.InvitedAt,
 		&i.RegisteredAt,
 		&i.UpdatedAt,
+		&i.Sharing,
+		&i.Verification,
 	)
 	return i, err
 }

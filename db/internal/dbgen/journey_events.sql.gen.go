@@ -13,8 +13,9 @@ import (
 )
 
 const journeyEventCreate = `-- name: JourneyEventCreate :exec
-INSERT INTO journey_events (id, candidate_id, type, from_status, to_status, actor_id, occurred_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO journey_events (id, candidate_id, type, from_status, to_status, actor_id, occurred_at, org_id, interest_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7,
+        $8, $9)
 `
 
 type JourneyEventCreateParams struct {
@@ -25,6 +26,8 @@ type JourneyEventCreateParams struct {
 	ToStatus    string
 	ActorID     *uuid.UUID
 	OccurredAt  time.Time
+	OrgID       *uuid.UUID
+	InterestID  *uuid.UUID
 }
 
 func (q *Queries) JourneyEventCreate(ctx context.Context, db DBTX, arg JourneyEventCreateParams) error {
@@ -36,12 +39,14 @@ func (q *Queries) JourneyEventCreate(ctx context.Context, db DBTX, arg JourneyEv
 		arg.ToStatus,
 		arg.ActorID,
 		arg.OccurredAt,
+		arg.OrgID,
+		arg.InterestID,
 	)
 	return err
 }
 
 const journeyEventListForCandidate = `-- name: JourneyEventListForCandidate :many
-SELECT id, candidate_id, type, from_status, to_status, actor_id, occurred_at FROM journey_events WHERE candidate_id = $1
+SELECT id, candidate_id, type, from_status, to_status, actor_id, occurred_at, org_id, interest_id FROM journey_events WHERE candidate_id = $1
 ORDER BY occurred_at, id
 `
 
@@ -62,6 +67,8 @@ func (q *Queries) JourneyEventListForCandidate(ctx context.Context, db DBTX, can
 			&i.ToStatus,
 			&i.ActorID,
 			&i.OccurredAt,
+			&i.OrgID,
+			&i.InterestID,
 		); err != nil {
 			return nil, err
 		}

@@ -124,6 +124,10 @@ type Candidate struct {
 	RegisteredAt *time.Time
 	// class=operational; category=candidate_record
 	UpdatedAt time.Time
+	// class=operational; category=consent
+	Sharing bool
+	// class=operational; category=candidate_record
+	Verification string
 }
 
 // Append-only: which version of the code of conduct each organisation user accepted, and when.
@@ -184,6 +188,50 @@ type ExpiredInvitationCount struct {
 	Expired int32
 }
 
+// Each organisation a candidate chose, and how far the organisation has taken them.
+type Interest struct {
+	// class=operational; category=reporting
+	ID uuid.UUID
+	// class=operational; category=reporting
+	CandidateID uuid.UUID
+	// class=operational; category=reporting
+	OrgID uuid.UUID
+	// class=anonymous; category=reporting
+	State string
+	// class=anonymous; category=reporting
+	Interviewed bool
+	// class=anonymous; category=reporting
+	WorkPlaced bool
+	// class=operational; category=reporting
+	OpenedAt time.Time
+	// class=operational; category=reporting
+	UpdatedAt time.Time
+}
+
+// Append-only: the pre-employment support organisations recorded on interests, with dates and who recorded it.
+type Intervention struct {
+	// class=operational; category=reporting
+	ID uuid.UUID
+	// class=operational; category=reporting
+	InterestID uuid.UUID
+	// class=anonymous; category=reporting
+	Kind string
+	// class=operational; category=reporting
+	OccurredOn time.Time
+	// class=operational; category=reporting
+	EndsOn *time.Time
+	// class=anonymous; category=reporting
+	Attended *bool
+	// class=anonymous; category=reporting
+	Direct bool
+	// class=anonymous; category=reporting
+	Reason *string
+	// class=operational; category=reporting
+	RecordedBy *uuid.UUID
+	// class=operational; category=reporting
+	RecordedAt time.Time
+}
+
 // Single-use registration links. The email is wiped when the link is used; the whole row goes when the window passes.
 type Invitation struct {
 	// class=operational; category=invitation
@@ -236,6 +284,10 @@ type JourneyEvent struct {
 	ActorID *uuid.UUID
 	// class=operational; category=reporting
 	OccurredAt time.Time
+	// class=operational; category=reporting
+	OrgID *uuid.UUID
+	// class=operational; category=reporting
+	InterestID *uuid.UUID
 }
 
 // Every sign-in attempt, successful or not: the chronological login audit trail.
@@ -278,6 +330,48 @@ type MailboxVerification struct {
 	ConsumedTxid *int64
 }
 
+// Messages in threads. A message the operator hides is kept, with the reason, for the operator only.
+type Message struct {
+	// class=operational; category=message
+	ID uuid.UUID
+	// class=operational; category=message
+	ThreadID uuid.UUID
+	// class=operational; category=message
+	AuthorID *uuid.UUID
+	// class=operational; category=message
+	FromCandidate bool
+	// class=free-text; category=message
+	Body string
+	// class=operational; category=message
+	CreatedAt time.Time
+	// class=operational; category=message
+	HiddenAt *time.Time
+	// class=operational; category=message
+	HiddenBy *uuid.UUID
+	// class=free-text; category=message
+	HiddenReason *string
+}
+
+// Reports of inappropriate messages and what the operator decided.
+type MessageReport struct {
+	// class=operational; category=message
+	ID uuid.UUID
+	// class=operational; category=message
+	MessageID uuid.UUID
+	// class=operational; category=message
+	ReportedBy *uuid.UUID
+	// class=free-text; category=message
+	Reason string
+	// class=operational; category=message
+	CreatedAt time.Time
+	// class=operational; category=message
+	Resolution *string
+	// class=operational; category=message
+	ResolvedBy *uuid.UUID
+	// class=operational; category=message
+	ResolvedAt *time.Time
+}
+
 // Single-use recovery codes for two-factor sign-in, stored only as their SHA-256.
 type MfaRecoveryCode struct {
 	// class=operational; category=account
@@ -286,6 +380,14 @@ type MfaRecoveryCode struct {
 	CodeHash []byte
 	// class=operational; category=account
 	UsedAt *time.Time
+}
+
+// Which notification went to which recipient, by IDs only, so a retry never sends it twice.
+type NotificationDelivery struct {
+	// class=operational; category=notification
+	Key string
+	// class=operational; category=notification
+	SentAt time.Time
 }
 
 // Signed data-sharing agreements, append-only: an organisation works only while its latest one names it as it is now, in an accepted version.
@@ -366,6 +468,26 @@ type PasswordReset struct {
 	UsedAt *time.Time
 }
 
+// Check-ins with placed candidates: still in post, left, or no answer.
+type PlacementFollowUp struct {
+	// class=operational; category=reporting
+	ID uuid.UUID
+	// class=operational; category=reporting
+	InterestID uuid.UUID
+	// class=anonymous; category=reporting
+	Months int32
+	// class=operational; category=reporting
+	DueOn time.Time
+	// class=operational; category=reporting
+	AskedAt *time.Time
+	// class=operational; category=reporting
+	RemindedAt *time.Time
+	// class=anonymous; category=reporting
+	Answer *string
+	// class=operational; category=reporting
+	AnsweredAt *time.Time
+}
+
 type PledgedOrganisation struct {
 	ID     uuid.UUID
 	Name   string
@@ -421,6 +543,48 @@ type Session struct {
 	LastSeenAt time.Time
 	// class=operational; category=session
 	ExpiresAt time.Time
+}
+
+// Registrations sampled for verification and the operator's decision.
+type SpotCheck struct {
+	// class=operational; category=candidate_record
+	CandidateID uuid.UUID
+	// class=operational; category=candidate_record
+	Flags []string
+	// class=operational; category=candidate_record
+	SampledAt time.Time
+	// class=operational; category=candidate_record
+	Outcome *string
+	// class=free-text; category=candidate_record
+	Reason *string
+	// class=operational; category=candidate_record
+	DecidedBy *uuid.UUID
+	// class=operational; category=candidate_record
+	DecidedAt *time.Time
+}
+
+// The one message thread between a candidate and an organisation.
+type Thread struct {
+	// class=operational; category=message
+	ID uuid.UUID
+	// class=operational; category=message
+	CandidateID uuid.UUID
+	// class=operational; category=message
+	OrgID uuid.UUID
+	// class=operational; category=message
+	CreatedAt time.Time
+	// class=operational; category=message
+	LastMessageAt time.Time
+}
+
+// The time up to which each participant has read each thread.
+type ThreadRead struct {
+	// class=operational; category=message
+	ThreadID uuid.UUID
+	// class=operational; category=message
+	UserID uuid.UUID
+	// class=operational; category=message
+	ReadAt time.Time
 }
 
 // Accounts that can sign in: programme operators and registered candidates.

@@ -191,6 +191,114 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for InterestState.
+const (
+	InterestStateContacted     InterestState = "contacted"
+	InterestStateEngaged       InterestState = "engaged"
+	InterestStateInterested    InterestState = "interested"
+	InterestStateInterviewing  InterestState = "interviewing"
+	InterestStateNotProgressed InterestState = "not_progressed"
+	InterestStateOffered       InterestState = "offered"
+	InterestStatePlaced        InterestState = "placed"
+	InterestStateRemoved       InterestState = "removed"
+	InterestStateWorkPlacement InterestState = "work_placement"
+)
+
+// Valid indicates whether the value is a known member of the InterestState enum.
+func (e InterestState) Valid() bool {
+	switch e {
+	case InterestStateContacted:
+		return true
+	case InterestStateEngaged:
+		return true
+	case InterestStateInterested:
+		return true
+	case InterestStateInterviewing:
+		return true
+	case InterestStateNotProgressed:
+		return true
+	case InterestStateOffered:
+		return true
+	case InterestStatePlaced:
+		return true
+	case InterestStateRemoved:
+		return true
+	case InterestStateWorkPlacement:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InterventionKind.
+const (
+	InterventionKindContacted      InterventionKind = "contacted"
+	InterventionKindInformationDay InterventionKind = "information_day"
+	InterventionKindInterview      InterventionKind = "interview"
+	InterventionKindNotProgressed  InterventionKind = "not_progressed"
+	InterventionKindOffer          InterventionKind = "offer"
+	InterventionKindPlaced         InterventionKind = "placed"
+	InterventionKindWorkPlacement  InterventionKind = "work_placement"
+)
+
+// Valid indicates whether the value is a known member of the InterventionKind enum.
+func (e InterventionKind) Valid() bool {
+	switch e {
+	case InterventionKindContacted:
+		return true
+	case InterventionKindInformationDay:
+		return true
+	case InterventionKindInterview:
+		return true
+	case InterventionKindNotProgressed:
+		return true
+	case InterventionKindOffer:
+		return true
+	case InterventionKindPlaced:
+		return true
+	case InterventionKindWorkPlacement:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InterventionRequestReason.
+const (
+	InterventionRequestReasonCandidateDeclined       InterventionRequestReason = "candidate_declined"
+	InterventionRequestReasonCandidateFoundOtherWork InterventionRequestReason = "candidate_found_other_work"
+	InterventionRequestReasonCandidateUnresponsive   InterventionRequestReason = "candidate_unresponsive"
+	InterventionRequestReasonDidNotMeetRequirements  InterventionRequestReason = "did_not_meet_requirements"
+	InterventionRequestReasonNoSuitableVacancy       InterventionRequestReason = "no_suitable_vacancy"
+	InterventionRequestReasonOfferDeclined           InterventionRequestReason = "offer_declined"
+	InterventionRequestReasonOther                   InterventionRequestReason = "other"
+	InterventionRequestReasonPreEmploymentChecks     InterventionRequestReason = "pre_employment_checks"
+)
+
+// Valid indicates whether the value is a known member of the InterventionRequestReason enum.
+func (e InterventionRequestReason) Valid() bool {
+	switch e {
+	case InterventionRequestReasonCandidateDeclined:
+		return true
+	case InterventionRequestReasonCandidateFoundOtherWork:
+		return true
+	case InterventionRequestReasonCandidateUnresponsive:
+		return true
+	case InterventionRequestReasonDidNotMeetRequirements:
+		return true
+	case InterventionRequestReasonNoSuitableVacancy:
+		return true
+	case InterventionRequestReasonOfferDeclined:
+		return true
+	case InterventionRequestReasonOther:
+		return true
+	case InterventionRequestReasonPreEmploymentChecks:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LoginEventOutcome.
 const (
 	LoginEventOutcomeFailure   LoginEventOutcome = "failure"
@@ -557,6 +665,24 @@ func (e ListOrganisationsParamsOnboarding) Valid() bool {
 	}
 }
 
+// Defines values for ListOrganisationCandidatesParamsSort.
+const (
+	Newest ListOrganisationCandidatesParamsSort = "newest"
+	Oldest ListOrganisationCandidatesParamsSort = "oldest"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganisationCandidatesParamsSort enum.
+func (e ListOrganisationCandidatesParamsSort) Valid() bool {
+	switch e {
+	case Newest:
+		return true
+	case Oldest:
+		return true
+	default:
+		return false
+	}
+}
+
 // Accepted defines model for Accepted.
 type Accepted struct {
 	Message string `json:"message"`
@@ -736,6 +862,15 @@ type Consent struct {
 	TextVersion string    `json:"text_version"`
 }
 
+// ConsentChange defines model for ConsentChange.
+type ConsentChange struct {
+	// Given false withdraws consent; organisations stop seeing the record at once.
+	Given bool `json:"given"`
+
+	// TextVersion The version of the consent wording the person was shown (GET /v1/consent-text).
+	TextVersion string `json:"text_version"`
+}
+
 // ConsentDecision defines model for ConsentDecision.
 type ConsentDecision struct {
 	Given bool `json:"given"`
@@ -782,6 +917,82 @@ type Health struct {
 
 // HealthStatus ok; degraded when Postgres answers but Temporal does not (requests are still accepted and their workflows wait in the outbox); unavailable when Postgres does not answer.
 type HealthStatus string
+
+// Interest defines model for Interest.
+type Interest struct {
+	Id openapi_types.UUID `json:"id"`
+
+	// OpenedAt When the candidate (last) chose the organisation.
+	OpenedAt time.Time          `json:"opened_at"`
+	OrgId    openapi_types.UUID `json:"org_id"`
+
+	// OrgName Empty once the organisation has left the programme.
+	OrgName   string        `json:"org_name"`
+	State     InterestState `json:"state"`
+	UpdatedAt time.Time     `json:"updated_at"`
+}
+
+// InterestChoice defines model for InterestChoice.
+type InterestChoice struct {
+	// OrgIds Pledged organisations to add to the candidate's choice; those already chosen are left as they are.
+	OrgIds []openapi_types.UUID `json:"org_ids"`
+}
+
+// InterestState defines model for InterestState.
+type InterestState string
+
+// Interests defines model for Interests.
+type Interests struct {
+	Interests []Interest `json:"interests"`
+}
+
+// Intervention defines model for Intervention.
+type Intervention struct {
+	Attended   *bool               `json:"attended,omitempty"`
+	Direct     *bool               `json:"direct,omitempty"`
+	EndsOn     *openapi_types.Date `json:"ends_on,omitempty"`
+	Id         openapi_types.UUID  `json:"id"`
+	Kind       InterventionKind    `json:"kind"`
+	On         openapi_types.Date  `json:"on"`
+	Reason     *string             `json:"reason,omitempty"`
+	RecordedAt time.Time           `json:"recorded_at"`
+
+	// RecordedBy The ID of the user who recorded it; empty once that account is gone.
+	RecordedBy string `json:"recorded_by"`
+}
+
+// InterventionKind defines model for InterventionKind.
+type InterventionKind string
+
+// InterventionRecorded defines model for InterventionRecorded.
+type InterventionRecorded struct {
+	// Allowed What may be recorded next.
+	Allowed      []InterventionKind `json:"allowed"`
+	Intervention Intervention       `json:"intervention"`
+	State        InterestState      `json:"state"`
+}
+
+// InterventionRequest defines model for InterventionRequest.
+type InterventionRequest struct {
+	// Attended For an information day.
+	Attended *bool `json:"attended,omitempty"`
+
+	// Direct For an offer made without an interview or work placement first.
+	Direct *bool `json:"direct,omitempty"`
+
+	// EndsOn A work placement's last day, not before `on`.
+	EndsOn *openapi_types.Date `json:"ends_on,omitempty"`
+	Kind   InterventionKind    `json:"kind"`
+
+	// On The day it happened or starts (a work placement's or a job's start date); within five years before and one year after today.
+	On openapi_types.Date `json:"on"`
+
+	// Reason Required for not_progressed, and only for it.
+	Reason *InterventionRequestReason `json:"reason,omitempty"`
+}
+
+// InterventionRequestReason Required for not_progressed, and only for it.
+type InterventionRequestReason string
 
 // Invitation defines model for Invitation.
 type Invitation struct {
@@ -861,6 +1072,44 @@ type Me struct {
 // OnboardingReissue defines model for OnboardingReissue.
 type OnboardingReissue struct {
 	InitialAdmin Contact `json:"initial_admin"`
+}
+
+// OrgCandidate defines model for OrgCandidate.
+type OrgCandidate struct {
+	CandidateId openapi_types.UUID `json:"candidate_id"`
+	Connection  string             `json:"connection"`
+	FirstName   string             `json:"first_name"`
+	InterestId  openapi_types.UUID `json:"interest_id"`
+	LastName    string             `json:"last_name"`
+
+	// OpenedAt When the candidate chose the organisation.
+	OpenedAt  time.Time     `json:"opened_at"`
+	Region    string        `json:"region"`
+	Skills    []string      `json:"skills"`
+	State     InterestState `json:"state"`
+	UpdatedAt time.Time     `json:"updated_at"`
+}
+
+// OrgCandidatePage defines model for OrgCandidatePage.
+type OrgCandidatePage struct {
+	Candidates []OrgCandidate `json:"candidates"`
+
+	// NextCursor Present when there may be more; pass it as `cursor` with the same filters.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// OrgCandidateProfile defines model for OrgCandidateProfile.
+type OrgCandidateProfile struct {
+	// Allowed What may be recorded next on the interest.
+	Allowed        []InterventionKind `json:"allowed"`
+	Candidate      OrgCandidate       `json:"candidate"`
+	Email          string             `json:"email"`
+	Interventions  []Intervention     `json:"interventions"`
+	Interviewed    bool               `json:"interviewed"`
+	JobPreferences string             `json:"job_preferences"`
+	Phone          string             `json:"phone"`
+	RegisteredAt   *time.Time         `json:"registered_at,omitempty"`
+	WorkPlaced     bool               `json:"work_placed"`
 }
 
 // Organisation defines model for Organisation.
@@ -1046,6 +1295,9 @@ type User struct {
 // UserRole defines model for User.Role.
 type UserRole string
 
+// CandidateId defines model for CandidateId.
+type CandidateId = string
+
 // FilterOrg defines model for FilterOrg.
 type FilterOrg = openapi_types.UUID
 
@@ -1125,6 +1377,35 @@ type ListOrganisationsParams struct {
 // ListOrganisationsParamsOnboarding defines parameters for ListOrganisations.
 type ListOrganisationsParamsOnboarding string
 
+// ListOrganisationCandidatesParams defines parameters for ListOrganisationCandidates.
+type ListOrganisationCandidatesParams struct {
+	Region     *string `form:"region,omitempty" json:"region,omitempty"`
+	Connection *string `form:"connection,omitempty" json:"connection,omitempty"`
+
+	// State Interest states; repeat for several.
+	State *[]InterestState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Skill Any of the candidate's skills contains this, ignoring case.
+	Skill *string `form:"skill,omitempty" json:"skill,omitempty"`
+
+	// JobPreferences The candidate's job preferences contain this, ignoring case.
+	JobPreferences *string `form:"job_preferences,omitempty" json:"job_preferences,omitempty"`
+
+	// Since Only events at or after this time.
+	Since *Since `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until Only events before this time.
+	Until  *Until                                `form:"until,omitempty" json:"until,omitempty"`
+	Sort   *ListOrganisationCandidatesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+	Cursor *string                               `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListOrganisationCandidatesParamsSort defines parameters for ListOrganisationCandidates.
+type ListOrganisationCandidatesParamsSort string
+
 // AcceptAccountInvitationJSONRequestBody defines body for AcceptAccountInvitation for application/json ContentType.
 type AcceptAccountInvitationJSONRequestBody = AccountSetup
 
@@ -1139,6 +1420,12 @@ type CreateInvitationJSONRequestBody = InvitationRequest
 
 // VerifyMailboxJSONRequestBody defines body for VerifyMailbox for application/json ContentType.
 type VerifyMailboxJSONRequestBody = MailboxToken
+
+// ChangeConsentJSONRequestBody defines body for ChangeConsent for application/json ContentType.
+type ChangeConsentJSONRequestBody = ConsentChange
+
+// ChooseOrganisationsJSONRequestBody defines body for ChooseOrganisations for application/json ContentType.
+type ChooseOrganisationsJSONRequestBody = InterestChoice
 
 // ConfirmMfaEnrolmentJSONRequestBody defines body for ConfirmMfaEnrolment for application/json ContentType.
 type ConfirmMfaEnrolmentJSONRequestBody = MFACode
@@ -1160,6 +1447,9 @@ type UpdateOrganisationJSONRequestBody = OrganisationDetails
 
 // RecordAgreementJSONRequestBody defines body for RecordAgreement for application/json ContentType.
 type RecordAgreementJSONRequestBody = AgreementRequest
+
+// RecordInterventionJSONRequestBody defines body for RecordIntervention for application/json ContentType.
+type RecordInterventionJSONRequestBody = InterventionRequest
 
 // InviteOrganisationUserJSONRequestBody defines body for InviteOrganisationUser for application/json ContentType.
 type InviteOrganisationUserJSONRequestBody = ColleagueInvitation
@@ -1235,6 +1525,18 @@ type ServerInterface interface {
 	// GetMe The signed-in user, and their candidate record
 	// (GET /v1/me)
 	GetMe(w http.ResponseWriter, r *http.Request)
+	// ChangeConsent Give or withdraw the signed-in candidate's consent to share their record
+	// (PUT /v1/me/consent)
+	ChangeConsent(w http.ResponseWriter, r *http.Request)
+	// ListMyInterests The organisations the signed-in candidate chose, newest first
+	// (GET /v1/me/interests)
+	ListMyInterests(w http.ResponseWriter, r *http.Request)
+	// ChooseOrganisations Add pledged organisations to the signed-in candidate's choice
+	// (POST /v1/me/interests)
+	ChooseOrganisations(w http.ResponseWriter, r *http.Request)
+	// RemoveInterest Take an organisation out of the signed-in candidate's choice
+	// (DELETE /v1/me/interests/{orgId})
+	RemoveInterest(w http.ResponseWriter, r *http.Request, orgId OrgId)
 	// StartMfaEnrolment Start setting up two-factor sign-in (TOTP)
 	// (POST /v1/me/mfa)
 	StartMfaEnrolment(w http.ResponseWriter, r *http.Request)
@@ -1250,6 +1552,9 @@ type ServerInterface interface {
 	// UpdateProfile Replace the signed-in candidate's profile
 	// (PUT /v1/me/profile)
 	UpdateProfile(w http.ResponseWriter, r *http.Request)
+	// Withdraw Leave the programme ("no longer interested")
+	// (POST /v1/me/withdrawal)
+	Withdraw(w http.ResponseWriter, r *http.Request)
 	// ListOrganisations List organisations by name (operator)
 	// (GET /v1/organisations)
 	ListOrganisations(w http.ResponseWriter, r *http.Request, params ListOrganisationsParams)
@@ -1268,6 +1573,15 @@ type ServerInterface interface {
 	// RecordAgreement Record a signed data-sharing agreement (operator)
 	// (POST /v1/organisations/{orgId}/agreements)
 	RecordAgreement(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// ListOrganisationCandidates The candidates the organisation sees (its users, or the operator)
+	// (GET /v1/organisations/{orgId}/candidates)
+	ListOrganisationCandidates(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListOrganisationCandidatesParams)
+	// GetOrganisationCandidate A candidate's profile as the organisation sees it (audited)
+	// (GET /v1/organisations/{orgId}/candidates/{candidateId})
+	GetOrganisationCandidate(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId)
+	// RecordIntervention Record support given to a candidate (the organisation's users)
+	// (POST /v1/organisations/{orgId}/candidates/{candidateId}/interventions)
+	RecordIntervention(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId)
 	// InviteOrganisationUser Invite a colleague to the organisation (its admin)
 	// (POST /v1/organisations/{orgId}/invitations)
 	InviteOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId)
@@ -1400,6 +1714,30 @@ func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ChangeConsent Give or withdraw the signed-in candidate's consent to share their record
+// (PUT /v1/me/consent)
+func (_ Unimplemented) ChangeConsent(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListMyInterests The organisations the signed-in candidate chose, newest first
+// (GET /v1/me/interests)
+func (_ Unimplemented) ListMyInterests(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ChooseOrganisations Add pledged organisations to the signed-in candidate's choice
+// (POST /v1/me/interests)
+func (_ Unimplemented) ChooseOrganisations(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RemoveInterest Take an organisation out of the signed-in candidate's choice
+// (DELETE /v1/me/interests/{orgId})
+func (_ Unimplemented) RemoveInterest(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // StartMfaEnrolment Start setting up two-factor sign-in (TOTP)
 // (POST /v1/me/mfa)
 func (_ Unimplemented) StartMfaEnrolment(w http.ResponseWriter, r *http.Request) {
@@ -1427,6 +1765,12 @@ func (_ Unimplemented) ChangePassword(w http.ResponseWriter, r *http.Request) {
 // UpdateProfile Replace the signed-in candidate's profile
 // (PUT /v1/me/profile)
 func (_ Unimplemented) UpdateProfile(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// Withdraw Leave the programme ("no longer interested")
+// (POST /v1/me/withdrawal)
+func (_ Unimplemented) Withdraw(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1463,6 +1807,24 @@ func (_ Unimplemented) ListAgreements(w http.ResponseWriter, r *http.Request, or
 // RecordAgreement Record a signed data-sharing agreement (operator)
 // (POST /v1/organisations/{orgId}/agreements)
 func (_ Unimplemented) RecordAgreement(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListOrganisationCandidates The candidates the organisation sees (its users, or the operator)
+// (GET /v1/organisations/{orgId}/candidates)
+func (_ Unimplemented) ListOrganisationCandidates(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListOrganisationCandidatesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetOrganisationCandidate A candidate's profile as the organisation sees it (audited)
+// (GET /v1/organisations/{orgId}/candidates/{candidateId})
+func (_ Unimplemented) GetOrganisationCandidate(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RecordIntervention Record support given to a candidate (the organisation's users)
+// (POST /v1/organisations/{orgId}/candidates/{candidateId}/interventions)
+func (_ Unimplemented) RecordIntervention(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1950,6 +2312,74 @@ func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request)
 	handler.ServeHTTP(w, r)
 }
 
+// ChangeConsent operation middleware
+func (siw *ServerInterfaceWrapper) ChangeConsent(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ChangeConsent(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMyInterests operation middleware
+func (siw *ServerInterfaceWrapper) ListMyInterests(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMyInterests(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ChooseOrganisations operation middleware
+func (siw *ServerInterfaceWrapper) ChooseOrganisations(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ChooseOrganisations(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemoveInterest operation middleware
+func (siw *ServerInterfaceWrapper) RemoveInterest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemoveInterest(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // StartMfaEnrolment operation middleware
 func (siw *ServerInterfaceWrapper) StartMfaEnrolment(w http.ResponseWriter, r *http.Request) {
 
@@ -2011,6 +2441,20 @@ func (siw *ServerInterfaceWrapper) UpdateProfile(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.UpdateProfile(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// Withdraw operation middleware
+func (siw *ServerInterfaceWrapper) Withdraw(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.Withdraw(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2188,6 +2632,235 @@ func (siw *ServerInterfaceWrapper) RecordAgreement(w http.ResponseWriter, r *htt
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RecordAgreement(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListOrganisationCandidates operation middleware
+func (siw *ServerInterfaceWrapper) ListOrganisationCandidates(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOrganisationCandidatesParams
+
+	// ------------- Optional query parameter "region" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "region", r.URL.Query(), &params.Region, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "region"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "region", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "connection" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "connection", r.URL.Query(), &params.Connection, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "connection"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "connection", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", r.URL.Query(), &params.State, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "state"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "state", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "skill" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "skill", r.URL.Query(), &params.Skill, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "skill"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "skill", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "job_preferences" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "job_preferences", r.URL.Query(), &params.JobPreferences, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "job_preferences"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "job_preferences", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", r.URL.Query(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "since"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "since", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "until" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "until", r.URL.Query(), &params.Until, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "until"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "until", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", r.URL.Query(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sort"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sort", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListOrganisationCandidates(w, r, orgId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetOrganisationCandidate operation middleware
+func (siw *ServerInterfaceWrapper) GetOrganisationCandidate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "candidateId" -------------
+	var candidateId CandidateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "candidateId", chi.URLParam(r, "candidateId"), &candidateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "candidateId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetOrganisationCandidate(w, r, orgId, candidateId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RecordIntervention operation middleware
+func (siw *ServerInterfaceWrapper) RecordIntervention(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "candidateId" -------------
+	var candidateId CandidateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "candidateId", chi.URLParam(r, "candidateId"), &candidateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "candidateId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RecordIntervention(w, r, orgId, candidateId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2660,6 +3333,30 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/mailbox-verifications", wrapper.VerifyMailbox)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/interests", wrapper.ListMyInterests)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/interests", wrapper.ChooseOrganisations)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/me/interests/{orgId}", wrapper.RemoveInterest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/me/consent", wrapper.ChangeConsent)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/withdrawal", wrapper.Withdraw)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/organisations/{orgId}/candidates", wrapper.ListOrganisationCandidates)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/organisations/{orgId}/candidates/{candidateId}", wrapper.GetOrganisationCandidate)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/organisations/{orgId}/candidates/{candidateId}/interventions", wrapper.RecordIntervention)
 	})
 
 	return r
@@ -3502,6 +4199,223 @@ func (response GetMedefaultJSONResponse) VisitGetMeResponse(w http.ResponseWrite
 	return err
 }
 
+type ChangeConsentRequestObject struct {
+	Body *ChangeConsentJSONRequestBody
+}
+
+type ChangeConsentResponseObject interface {
+	VisitChangeConsentResponse(w http.ResponseWriter) error
+}
+
+type ChangeConsent200JSONResponse Consent
+
+func (response ChangeConsent200JSONResponse) VisitChangeConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangeConsent4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ChangeConsent4XXJSONResponse) VisitChangeConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChangeConsentdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ChangeConsentdefaultJSONResponse) VisitChangeConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyInterestsRequestObject struct {
+}
+
+type ListMyInterestsResponseObject interface {
+	VisitListMyInterestsResponse(w http.ResponseWriter) error
+}
+
+type ListMyInterests200JSONResponse Interests
+
+func (response ListMyInterests200JSONResponse) VisitListMyInterestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyInterests4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListMyInterests4XXJSONResponse) VisitListMyInterestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyInterestsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListMyInterestsdefaultJSONResponse) VisitListMyInterestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChooseOrganisationsRequestObject struct {
+	Body *ChooseOrganisationsJSONRequestBody
+}
+
+type ChooseOrganisationsResponseObject interface {
+	VisitChooseOrganisationsResponse(w http.ResponseWriter) error
+}
+
+type ChooseOrganisations200JSONResponse Interests
+
+func (response ChooseOrganisations200JSONResponse) VisitChooseOrganisationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChooseOrganisations4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ChooseOrganisations4XXJSONResponse) VisitChooseOrganisationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ChooseOrganisationsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ChooseOrganisationsdefaultJSONResponse) VisitChooseOrganisationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveInterestRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+}
+
+type RemoveInterestResponseObject interface {
+	VisitRemoveInterestResponse(w http.ResponseWriter) error
+}
+
+type RemoveInterest204Response struct {
+}
+
+func (response RemoveInterest204Response) VisitRemoveInterestResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RemoveInterest4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RemoveInterest4XXJSONResponse) VisitRemoveInterestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveInterestdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RemoveInterestdefaultJSONResponse) VisitRemoveInterestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type StartMfaEnrolmentRequestObject struct {
 }
 
@@ -3758,6 +4672,55 @@ type UpdateProfiledefaultJSONResponse struct {
 }
 
 func (response UpdateProfiledefaultJSONResponse) VisitUpdateProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawRequestObject struct {
+}
+
+type WithdrawResponseObject interface {
+	VisitWithdrawResponse(w http.ResponseWriter) error
+}
+
+type Withdraw204Response struct {
+}
+
+func (response Withdraw204Response) VisitWithdrawResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type Withdraw4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response Withdraw4XXJSONResponse) VisitWithdrawResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response WithdrawdefaultJSONResponse) VisitWithdrawResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -4096,6 +5059,178 @@ type RecordAgreementdefaultJSONResponse struct {
 }
 
 func (response RecordAgreementdefaultJSONResponse) VisitRecordAgreementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisationCandidatesRequestObject struct {
+	OrgId  OrgId `json:"orgId"`
+	Params ListOrganisationCandidatesParams
+}
+
+type ListOrganisationCandidatesResponseObject interface {
+	VisitListOrganisationCandidatesResponse(w http.ResponseWriter) error
+}
+
+type ListOrganisationCandidates200JSONResponse OrgCandidatePage
+
+func (response ListOrganisationCandidates200JSONResponse) VisitListOrganisationCandidatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisationCandidates4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListOrganisationCandidates4XXJSONResponse) VisitListOrganisationCandidatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisationCandidatesdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListOrganisationCandidatesdefaultJSONResponse) VisitListOrganisationCandidatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationCandidateRequestObject struct {
+	OrgId       OrgId       `json:"orgId"`
+	CandidateId CandidateId `json:"candidateId"`
+}
+
+type GetOrganisationCandidateResponseObject interface {
+	VisitGetOrganisationCandidateResponse(w http.ResponseWriter) error
+}
+
+type GetOrganisationCandidate200JSONResponse OrgCandidateProfile
+
+func (response GetOrganisationCandidate200JSONResponse) VisitGetOrganisationCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationCandidate4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetOrganisationCandidate4XXJSONResponse) VisitGetOrganisationCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationCandidatedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetOrganisationCandidatedefaultJSONResponse) VisitGetOrganisationCandidateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordInterventionRequestObject struct {
+	OrgId       OrgId       `json:"orgId"`
+	CandidateId CandidateId `json:"candidateId"`
+	Body        *RecordInterventionJSONRequestBody
+}
+
+type RecordInterventionResponseObject interface {
+	VisitRecordInterventionResponse(w http.ResponseWriter) error
+}
+
+type RecordIntervention201JSONResponse InterventionRecorded
+
+func (response RecordIntervention201JSONResponse) VisitRecordInterventionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordIntervention4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RecordIntervention4XXJSONResponse) VisitRecordInterventionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordInterventiondefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RecordInterventiondefaultJSONResponse) VisitRecordInterventionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -4817,6 +5952,18 @@ type StrictServerInterface interface {
 	// GetMe The signed-in user, and their candidate record
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// ChangeConsent Give or withdraw the signed-in candidate's consent to share their record
+	// (PUT /v1/me/consent)
+	ChangeConsent(ctx context.Context, request ChangeConsentRequestObject) (ChangeConsentResponseObject, error)
+	// ListMyInterests The organisations the signed-in candidate chose, newest first
+	// (GET /v1/me/interests)
+	ListMyInterests(ctx context.Context, request ListMyInterestsRequestObject) (ListMyInterestsResponseObject, error)
+	// ChooseOrganisations Add pledged organisations to the signed-in candidate's choice
+	// (POST /v1/me/interests)
+	ChooseOrganisations(ctx context.Context, request ChooseOrganisationsRequestObject) (ChooseOrganisationsResponseObject, error)
+	// RemoveInterest Take an organisation out of the signed-in candidate's choice
+	// (DELETE /v1/me/interests/{orgId})
+	RemoveInterest(ctx context.Context, request RemoveInterestRequestObject) (RemoveInterestResponseObject, error)
 	// StartMfaEnrolment Start setting up two-factor sign-in (TOTP)
 	// (POST /v1/me/mfa)
 	StartMfaEnrolment(ctx context.Context, request StartMfaEnrolmentRequestObject) (StartMfaEnrolmentResponseObject, error)
@@ -4832,6 +5979,9 @@ type StrictServerInterface interface {
 	// UpdateProfile Replace the signed-in candidate's profile
 	// (PUT /v1/me/profile)
 	UpdateProfile(ctx context.Context, request UpdateProfileRequestObject) (UpdateProfileResponseObject, error)
+	// Withdraw Leave the programme ("no longer interested")
+	// (POST /v1/me/withdrawal)
+	Withdraw(ctx context.Context, request WithdrawRequestObject) (WithdrawResponseObject, error)
 	// ListOrganisations List organisations by name (operator)
 	// (GET /v1/organisations)
 	ListOrganisations(ctx context.Context, request ListOrganisationsRequestObject) (ListOrganisationsResponseObject, error)
@@ -4850,6 +6000,15 @@ type StrictServerInterface interface {
 	// RecordAgreement Record a signed data-sharing agreement (operator)
 	// (POST /v1/organisations/{orgId}/agreements)
 	RecordAgreement(ctx context.Context, request RecordAgreementRequestObject) (RecordAgreementResponseObject, error)
+	// ListOrganisationCandidates The candidates the organisation sees (its users, or the operator)
+	// (GET /v1/organisations/{orgId}/candidates)
+	ListOrganisationCandidates(ctx context.Context, request ListOrganisationCandidatesRequestObject) (ListOrganisationCandidatesResponseObject, error)
+	// GetOrganisationCandidate A candidate's profile as the organisation sees it (audited)
+	// (GET /v1/organisations/{orgId}/candidates/{candidateId})
+	GetOrganisationCandidate(ctx context.Context, request GetOrganisationCandidateRequestObject) (GetOrganisationCandidateResponseObject, error)
+	// RecordIntervention Record support given to a candidate (the organisation's users)
+	// (POST /v1/organisations/{orgId}/candidates/{candidateId}/interventions)
+	RecordIntervention(ctx context.Context, request RecordInterventionRequestObject) (RecordInterventionResponseObject, error)
 	// InviteOrganisationUser Invite a colleague to the organisation (its admin)
 	// (POST /v1/organisations/{orgId}/invitations)
 	InviteOrganisationUser(ctx context.Context, request InviteOrganisationUserRequestObject) (InviteOrganisationUserResponseObject, error)
@@ -5328,6 +6487,118 @@ func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// ChangeConsent operation middleware
+func (sh *strictHandler) ChangeConsent(w http.ResponseWriter, r *http.Request) {
+	var request ChangeConsentRequestObject
+
+	var body ChangeConsentJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ChangeConsent(ctx, request.(ChangeConsentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ChangeConsent")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ChangeConsentResponseObject); ok {
+		if err := validResponse.VisitChangeConsentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListMyInterests operation middleware
+func (sh *strictHandler) ListMyInterests(w http.ResponseWriter, r *http.Request) {
+	var request ListMyInterestsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyInterests(ctx, request.(ListMyInterestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyInterests")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMyInterestsResponseObject); ok {
+		if err := validResponse.VisitListMyInterestsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ChooseOrganisations operation middleware
+func (sh *strictHandler) ChooseOrganisations(w http.ResponseWriter, r *http.Request) {
+	var request ChooseOrganisationsRequestObject
+
+	var body ChooseOrganisationsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ChooseOrganisations(ctx, request.(ChooseOrganisationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ChooseOrganisations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ChooseOrganisationsResponseObject); ok {
+		if err := validResponse.VisitChooseOrganisationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemoveInterest operation middleware
+func (sh *strictHandler) RemoveInterest(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	var request RemoveInterestRequestObject
+
+	request.OrgId = orgId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemoveInterest(ctx, request.(RemoveInterestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemoveInterest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemoveInterestResponseObject); ok {
+		if err := validResponse.VisitRemoveInterestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // StartMfaEnrolment operation middleware
 func (sh *strictHandler) StartMfaEnrolment(w http.ResponseWriter, r *http.Request) {
 	var request StartMfaEnrolmentRequestObject
@@ -5469,6 +6740,30 @@ func (sh *strictHandler) UpdateProfile(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UpdateProfileResponseObject); ok {
 		if err := validResponse.VisitUpdateProfileResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// Withdraw operation middleware
+func (sh *strictHandler) Withdraw(w http.ResponseWriter, r *http.Request) {
+	var request WithdrawRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.Withdraw(ctx, request.(WithdrawRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "Withdraw")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(WithdrawResponseObject); ok {
+		if err := validResponse.VisitWithdrawResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -5644,6 +6939,94 @@ func (sh *strictHandler) RecordAgreement(w http.ResponseWriter, r *http.Request,
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RecordAgreementResponseObject); ok {
 		if err := validResponse.VisitRecordAgreementResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOrganisationCandidates operation middleware
+func (sh *strictHandler) ListOrganisationCandidates(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListOrganisationCandidatesParams) {
+	var request ListOrganisationCandidatesRequestObject
+
+	request.OrgId = orgId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrganisationCandidates(ctx, request.(ListOrganisationCandidatesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrganisationCandidates")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListOrganisationCandidatesResponseObject); ok {
+		if err := validResponse.VisitListOrganisationCandidatesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetOrganisationCandidate operation middleware
+func (sh *strictHandler) GetOrganisationCandidate(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId) {
+	var request GetOrganisationCandidateRequestObject
+
+	request.OrgId = orgId
+	request.CandidateId = candidateId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrganisationCandidate(ctx, request.(GetOrganisationCandidateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrganisationCandidate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetOrganisationCandidateResponseObject); ok {
+		if err := validResponse.VisitGetOrganisationCandidateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RecordIntervention operation middleware
+func (sh *strictHandler) RecordIntervention(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId) {
+	var request RecordInterventionRequestObject
+
+	request.OrgId = orgId
+	request.CandidateId = candidateId
+
+	var body RecordInterventionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordIntervention(ctx, request.(RecordInterventionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordIntervention")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RecordInterventionResponseObject); ok {
+		if err := validResponse.VisitRecordInterventionResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -6018,180 +7401,217 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H2Jcxs30u+/gpr3vopU35AaHror9a3iHFbWh9ZS1ptYKQqc6SFhDQEGwIjmuvy/v0IDc5EzFElJsfK9",
-	"3dqqWJyr0Wg0+vzhsxeKyVRw4Fp5J5+9KZV0Ahok/vUjSzTIt3Jk/ohAhZJNNRPcO/He8mRO4M48R+hQ",
-	"pNonQpLhnKQKpCIi9okeM0WEHFHOFDWPtT3fg090Mk3AO/H2h504CHvQOqLdqNWHw7h1PDwIW52oTw+h",
-	"Gx+HR4Hne8x87Y8U5NzzPU4n5lEhRwMWeb6nwjFMqKEuFnJCtXfipSle0fOpuVNpyfjI+/LFd4P5RYFs",
-	"GA3Sa8j/RmUj26GK0FALuVul/TDsQ5ced1r7UW/Y6sdH0KKd8KB1DMGwGx3GfdrpNdBuPrA58a/YhOll",
-	"ui/oCIhi/wafdIgWZD8IyE4EMU0TTTpBUCW7EwT1NCX49jJFE/qJTdKJd7Jvnpkwbv/q5LQxrmEEEol7",
-	"K0fn0TJxV2OoTP83ipx/3yZnXOgxyMVLlKuZkZx+0PcJfKKhTubEsJ9MmFKMj4jgsL0ETakeVwTo3DBa",
-	"wh8pkxB5J1qmsNmUXDIewj0LQ5tFQWMN0kqXZpOFMXSD7kGr02kFnasgOMH//9YgOQo/WEtkRDW0zMtr",
-	"Kf2Fa5aspnQIsZCwmsjuOkSm+K1tiFQgrRRtt8yqE5zatz1shv8JUiGrPi/yIlK0ddep//Sde2rVtyf0",
-	"0yvgIz02CwzXV/ZnZ5mQL+ZNaiq4AtTKP0gpUIeFgmvgqBbodJqwENfS3kdVoRmfMctVcopSoNLJhMq5",
-	"WUBB4JNEjEYQkRnTY6LHQAzVoDQ5/97zvTuapCjkUHw0ytY/vtD3JqAUHZV/JHj3CWGajKkRLuDuM6dE",
-	"yzmhI8o4SahGBfLFsPGOJiyqUtfvdn0ygyQhZqogIsNU20eVJpTINIHVFNp3+l7MIInMPEkRswTaRhAH",
-	"Ih4MmcSJKwYwFymZpEqTIZDOkVm84s6sXUEkjJgy6zjn01SKkaSTCdghTGhiyVwYhGFxma0h5VzgByTQ",
-	"aNUAijeWhkCVmgkZVajGi+Q6v3jtEaZILn1Inh5LoXWyRF732CdaCDKhfE4khMA1oVrDZKrVKuKK95Up",
-	"Kb3JsEuiQGZDVySWYkLmIpWEg54JeWtpSzlN9VhI9u9l7nV8wgVRoMyaQm3KCXyamoGZDWEViZXXlqlU",
-	"bMQJ4yRmUukTooBH5MzdihSfkO+ASpDkOg2CXqjFLXD8J871l/JK/r8SYu/E+z97hR21Z6+qPbtQ8YHl",
-	"nTGTh5iyBNfFGMhQRHOi6FyR2XjeJuY2palOFYlFkoiZwrvM8E5IPwhILiE+6QcdUh4w2UFBpeT9+/ct",
-	"Mzjg2igIIGOgEchd80jPrKwhiyLg5s8+4UIPYpFyfOE+mYAei2hgfqXm+8VrOTkzP5RfdkxCweOEhdon",
-	"/U5ARoKD+VfPyNcgoXJk/ux2iVuY5o9jkstRTvA70HLeOsNNM3+9MWwy7dL2iilA5XYWhjDVVnamUkxB",
-	"ambVXj7nn2vUe6GeP+Q3/p6rXzH8CKH2vvjm9SLl+oUEWvsRZ43ev6X4nhSJFVVurKkP+CiNJszsFubf",
-	"Ztsq0VA8mFmNa+1b5YEV5mZuNCMRKwZ6zu+YptrtfNWx2qWnBlSvu7X73pq8eXo2LrCmhit+eYArWHQJ",
-	"Op3ivhtFzHCKJhclPsU0UeAvsC5X3dX9vxN0+/dYAL6HGmjpwXsth+p47Uv8gpDaAY4kwMRZFdUBRCJM",
-	"zZWBGtPu/sGyQfkSPpHLl2et7v4BETHqKqWF0dTZoz5hsVHbZEaVu9aum+D8U/bK5z9FqCAUMoJoI9k2",
-	"WwnVQs4H1vr7vOqWTGxrb4Fo9SsgGtgFWSGsjqa7wmzdZAEUdmuZnKUhLg2oTF6Viyvl6527cVnOaFkE",
-	"V+2vhayameZDQWXE+GjAcgXm5n7BaZagjJkzGwO3Hk/+RbPdSg0Ryu6Cg1p8wIjsZlq4GNI9PEGbYEPF",
-	"ki+WIVVw0K93xO0c5QuRMK0giX1in2kBN1ZFRHaoJhOhNNknr9l3JAL8efc0W8i4RzOtsnVuWFHSSYcB",
-	"/m+dFZ3p7rLnMo1i41NN6Aj2pnyU//vjFEa12yLjTDOaOOV/j7i8EFxTy/HlZbuRYq1b1Fu8oLTk742c",
-	"mBsJVcalotMpUGkE0qpYO7O5iJ3mHoyZpzCV0sw3Pu/CKguT1l2f3M01UHVgZ8RdyvaHYuXhipuCNFwl",
-	"FC06RXYUANm76+zl97XcC9Tuwij2N9wNH0PdrVzMpejBgn4rmavu8aEQCVBunqfRpnuQBG0GtdEza+8R",
-	"BZtywvxiBOswYDulViLwESZ5HTrV8kzdla4wDRO19o6UTf6X/MNUSjpvIlCtplCt2CS3IO5eqkovr6Ur",
-	"jZj+4a7WSKShrpcrIzVayHWtMXvzBuabfaDRxBpTNV7LYp1KuGMiVUSK2TeKmOcI5ZE1FKSY1dqrbFr7",
-	"UcuydUfg7m40eUWIynyzhb4BBxX8UbmPcX3Q92oj/mVhMY9ViatMhp+JRHWAZeYg/9wUrZa3moUAd5st",
-	"gkJ2l1aB73H4pAcYr6/LtShlduAbvH5DYiFRYMwzZEpHcEroEA1LtzEnVNkLFXtxTa66YTWy458gWezs",
-	"pmWmDKXx9Zyg1BiD8Ecm7hgDM3JNqLGIWWiDm+GYMk6GEuitWot8Y4uhdVW7qUmgqkErSDFTy1S+EzNF",
-	"wjGEt9ZD3JR9jhj3+jouvqA8YmjALHEvFFyt4X68cLet742iY7LhAnZB6/uIuXC3IR9sqHpTVxYjjWXT",
-	"3JHrlV/p+Z7xASJJZxhLSGiIP1Iu+HzCVMUoWOV3us8VA6ywp3bGRARv4xeCR2mom82qWql/b3y9uUhJ",
-	"dpfV5277zVcuZq/wvkhUxG4l54YimtfK9jQdJkyNn942QwoWvlfPwiQBOkqhGuPbwC6DCbW5xLIDsV+N",
-	"YPVqBrWln/U4kT5nyVvaVwRAnWzZeDJ16d3tjNZlpZt5Pka6JNAIrQorjoXLhrrXuWwu3/1E5u+LQslV",
-	"BzFid8Cb1PgWITJt9tS1Zbpyt++IuT+s5EbzPYRMbS7UK4a8SH3zvLoN1W0eZCYwVmRtSpBKcBv0HIsZ",
-	"Jzs//XCFfq27u2U+s9u+N45Uy50V/LiCTzUzvEJfyalQ9dbnFlope53TTw10ZlbDc1VCq3RJ3ZDy9Pwm",
-	"A9riGZvlrOzWLt9dThwvJEHzfJ/ne3myz/O9LHVnhMqmVcsJ3jyBh2nUxZwg7tyuGqAuSOdy1zUytXZ6",
-	"Dsfqr8jSLVrPyM+62XkJNNHjGpvP2JqqeQpqqF96t0j1UHy6z1J7i3d9R8PbRCwYXlXlIm5PSQQjSSOI",
-	"bLD6Qig9klAUSw1TTa5gMhWSJiQSoAgXmuzkCXcqgSjNkqSwe6wvC0waDXUbY1Z5RpkmzHotdhC7pyTl",
-	"9I6yhA4TWPh6/iFLBtYKZfvzred7GdFW/LKX3L9NO0bUTdtXyUnWma335AcLOrcLezVqtqURzBiPxGyg",
-	"IBQ8qpGel2JGEuE2IGtZA1bjlIpZfDPp7g2+rc7AMsJeZ793EAQB2ekd7JOIztVum3xvywrxBeadEUwT",
-	"MZ8A198oYqkhO70gux0tbmYcYKVA+WUyvlEkAk1ZYgU0ggR0g5uX1yFmJN1bjFhRA41K+pUYMd4QwlrX",
-	"mZs+YpQm1aGYVNS5SsMQlHGQYsqSVFZ1cmONAB25MT1eCYFNEzoKXaym9K3qkFcz++Hxm9LENcVvwlQq",
-	"sSqAY29YiODsiCQCuXt/JGc1s1bEbZD0p1YLQk+XR/6jrZuitnjBlbDNRCvGOB1mkFqMn+TVRTY1UxQN",
-	"mcenU7Rdle+KsFKeKoiIMczvQM7xuTZ5z/RYpJow7RNKQiElhFYHGHuYsGzrgggrliYxHWTcW/B1et26",
-	"YMiqGop7JsY5fyurH17/ePbCmVVbWGIL1G9iVeIrGij6gUuR1JdkCD010zRIZdIQ6XNpQ8qJu/dkb4/8",
-	"8u6Vj9JPyT/e2ZmrDwiHEppCiGNqJtHeYtPIva59qZ5PjePDuBYodYtydOqcIMHDNRaUI8KvjLWBU++c",
-	"MJo5rFE1mawOwuz6wriAE8X4KIFWquxKUDgiVylgtqo7FoIR40QoXR6In2XIBU/mmDWwEp0rtSbzsT4D",
-	"s0Bq7XgpS4bi01VWGrSBwD5iOVEtZXUx1XK4dWVUNb/R7Vn3PYAdHXVlb7W0vc2rON4BUyrddK1vV3Gw",
-	"FJ0uv6SWzFL2vz7Jdgf1AYvQlik+RYXexErcWvUKIynSKXFPYNmXAt1e8dbBHWY0mtLijbVRRVnOMl0/",
-	"qJAmhhtkApQrZ4Mi7wny3tYoC/mNIkXRUF5fnPJsszolElooLoTpsr9j3GBXM5QFsBkWrhhpQLPW3JyR",
-	"UWu2TROIRuvXVhjbvSGVslhao2WqjOYco887QD45Z30kUUhCKiH/Hdty6i3LabShTNWZkC5y4tJ/bhx+",
-	"Jsw1glCZ3IpkV0i6b/18b32NDRd6scYWSlg4YdxeXJR52/qGPneqpsAj524b59o6zIlxuyLjQeX6UJUW",
-	"RY28r1UYVGmYYlqRiGraMlu02YiLGhuMMo8M5VaKNywCqkpqTYJlsWqOuCcylzFvmcgNbBZnTSJc6KWM",
-	"y2r5L9ag1OMBUKUHlEeDuZC3aszQYbKXZoDLYMKihBpf2ffwZhEPgI/MT57vJYJHthpIpO5t+R/ueRUK",
-	"7e6e0QRU9n6QfMAkuEtm21ZAVe1CeqIVWh+ibFho9y2XCxeRqy6HB3hWm3pUmNnJyVnfNazsmfcZWNVP",
-	"3MeTrGt0ofCSKTpMmnas3Gfbdrtt3vKeRaX8QlItZ8Y6vHwxpny0qelVZndV/r7HK0bXAY+weVfOi54h",
-	"m5cxI8WGzKrXUc5uPQqvHHc2YkeNr5JmP28s+tYevkf87etraauEp5f1vAsa20pphfsbVkgmioRiMmFa",
-	"u049s9/NQZMIEnaHHr8WebC67S3ObkxZUmvEvTXzJxT4ZCxmtrtsTO/ANU4RbfYdNgFFhCQTIQFbqeal",
-	"0LeWDCIfaVJiAoIb71WkSUQSIW7XrG4RSQRKD8yuzvioHHZd42H31DbVVdmjfs6gRlrqZvPCRTu2WnAu",
-	"ET14SOcKh9kDnl+MkiwStPD+Wg5YE2S1Q/VQjfznG+VrG9hr8kTV9rVtsQvX8fvhm/FFUQW1UWCOc8gL",
-	"UvPIOsg7FsIgAXoHEjtfNEhqywzwIk5QSCPQg1jIENSARmmiB3ciSbkGfEhNRapgIORgSqXm+NsQpHln",
-	"NIjphCXzwQQmQ7xgHw/HLMnndOGeOmux2qe8pBh//fXXX1uvX7e+/962iroqg+X+ZR+1tNHH2M3cCYK1",
-	"LG0sDWzoUHjLgSSMwynhgoSCaykSH31oxYaJ8QJIxKTlfSs0ysfszuGYShpqkGrB++jU9oyMgcpogOgi",
-	"5fkz6wPkQEvKFUpCNgNqjLkJKidmCuzEpRyRLSq/GTKYRtCCsRqUhQ9N/pDRZDCBiFFj6cNQMeQPRvbN",
-	"L0JGZlYmxjdY6TZ/FMPBVEIMEnhYF3D8UQIQDZ/0KTLT1VsSl1fHzuetWdqt78MxhvfXnNPpWHCos+BG",
-	"TCufqCkNwVoV/01aZIfsYkB1ndzAX9oxVLcsSapK9l5WTuinc3tzL7hHwZaWclkEFlWMX9aYJc+xvBDr",
-	"tPO7ojy0OfC7Ve6x8nTzp+U2pYyblfnmpWUbpqG2qeCtjc93jzZu8C0X12ajvY+JT5ugXDtBf2m9t8ep",
-	"9sj5WVU6DuQBr7bJZZ7Lcd2OhGmiaAxW/dTm07fKTWTTVBqJ35ywqA89/BnBhdWhR+NXU05yJxmNDecl",
-	"r9EgW+Nuu+Y/520ved5+KYe0nj2ctfQ3CJnNcKbGFLg08+WKI1EozlJrceFEYpwAfy7GMdZ6mmHXxKKe",
-	"XXrMOHl5dXVBzi7ODb9ep7bqBvPs2WDIRHCmBYZq1VxpmBA9ppo4Vayuubn9DBFwfkQDBh1tY9jMbSr/",
-	"oxiqrHzrzcvL9jW/5hXID7zr5uLtpS06dZERdWO9d7AVYUSCTiVHP/0WOKHqmt+sCYty0yZuwSpiXmch",
-	"r3oBmTCealCERdaA6HSv+VikEumlSUJ2QsFjNkolHSawi6RjAaWxgmZ0rqyvr23GeQrk5vO1re679k7I",
-	"52tMnF97PrnOigPtH1hzeO39z5cvN/41n41BArnBH28Is4mgny/fviFTqsdZhIjxaaoJ1cTCp+2oNBxb",
-	"LtQCB93sthGE5SYvt7wppZnq4X5OrvEv82kfgxVmqjkiIiA5iGXjk+Hc8AylgEpAy/2Xqx9bRz6h5M0v",
-	"r655bnSZX25hjkF9TvSMheDb6oxbjupMkglTRmYjgsM3D+BXiEi1YhFY8UIEOEVmkmkN3AoTU3m7eBuB",
-	"W25ciWk2TpvXKCE0XfNhqnMrFhGayE4sJHFQVFgOYPu9sdkiMt7Ika0osR3KRlKv+fo2J87Bfl4PGVIp",
-	"5+YrNwhPc3PNLYJMG7FmbvL6qXymGpCPTmxJJIawU+OfERFfcxdoyZbaTQmp5oZkH3ojzLIfGc4gvRCR",
-	"4dwwwwmEmdVrHlOWqPa1UXAJC4HbomuHIGZ2W8lAU4lFTZppRB6z2sPokhJaw4kXtDvtADX3FDidMu/E",
-	"67WDdg8NAT1GpbZnow3/xmJ3W9Jh1S0T/DzyTryfQL90tyygjXWDYH2sMVSZrpzVE7fe2lBJriy3AStp",
-	"KkUIShmeptO2eWv/X/9qemVOfYa/ZN6IS3rtJ0o7g3fy4Xe/hEj1yiw0UApv2jNrer6Sq+/sHQ9lalGe",
-	"PHVVuJbBvqddRBUBryTQcIzFtpVy5Dy2GjQHMvvdUpyyVypLLsp5H2E2kR1kx6FaiVtc4O79u1vM7H7Q",
-	"ewRGlhlX4agT4YwT5WrmR2DGG6FxV5iTnaba6t1T2wWpMlgwijrXTWj7kYXbzA4z0l0iyKnWXd9aEXm1",
-	"uasjd/XiZJjVs5tlcdfZc7WGraKsQu3RSl+V4f/ykrG9V8tIVNa8A6W/c80r60954a151JZEm1+mY0kV",
-	"mL1/wmzDg3USvN/+6Hz69ejuTe/21f70XaDfDw8nL7ofXx5HP/bVTwf0h6P0711xHvDX/1hfCCq4UV+q",
-	"1qqWKXxZUhCdzQaZme3rgqJa67tiaecFwuvhbm469gw/rUHHZ8Wp8IkprU5JBtLnEGe+rta/BE3SqfN3",
-	"CheoWlCLZhS/tXX0lJcqiopVsQRj0rh3vGJKL0NUPHQfKT77oQxEYvFJC+iRJljawuoow6B++X19WVga",
-	"UY04/ID5W/ctn9gdy3aq/+liUHUIP/z+pSIX2SgyF6Kh7mYn8213MR5Ur/iiaAk95AFKrzJTh3amut7W",
-	"85RFhZ5Cda0hht3eVXDcIIYPH1ydDJ4ZIp6ZtJ1FkfHemhGUaBOMUkn+GjXR3mf3ry97FlEoLzkvYcJ/",
-	"qB9WccteztPfC0mvW94VRTobCwUICKx0aUTMLayiU9/8VCqus+UcZKcf9IrHsgbZgQNG2nVt/UzjpmI8",
-	"04UW6+pKfIeP1S7GipjXIK3ZR5+b3FxqMXWygHqpWYTqBCWNmG4VXTrNm1UJpcXfUGhK2Pxf/DXvfitH",
-	"ePM95xK4Ywgw5vd4BxCUsGs2QBS/d2QWU36NGy2k+/LwjSV1C3MFmthaPJ/cFKA2N0sgR1kJXs6VhhMC",
-	"LCZO7WDzVr2sLy+oK2q5d0T2hAMjuA+zcDJJ/VBgUVXqC9qujNgrA1J5PTiKOvRw2DoO+3GrP+xCix5E",
-	"QWs/7oRH0B0e0uN+FdfopBywtuhSXo8eDqMedHsHAe1F3WMA2u8dxGE8PIR+Pzzs7UedzmHY70adsHPU",
-	"2+93g+HB8Pi4342iftwZ2u66E69z3G0H7W67E1RwktYW2QqSlLeQ4K40KBY7bFDZYTd1JxA7qmNmrwyh",
-	"1Fl/Sy4pj7rdGAXVSK+d3memYNF/MSMgWlKWVE3W+5Tq3t0ClFOthkW8pzmy6Uo6GJMHrZMSRNT+YYHe",
-	"5LJ7GWCTx7TDQMsDExOqQ4sB6j6mMpilk/3DzSa8AmLViJOu0uS52f3vwLwp1VmnpJl6C5mFlTZ0AiVw",
-	"LctpxNiqEYVQRNAScSsscI2aYolVAKQHCwD6FN7fAaauYtZlUHAMoZigRRAKrrRMbb+DuWA+CqGOU1vD",
-	"WUE4WtNt7HTQa1xXVKrDbhCTzKLLvUZD62wJ9YnpZ6g6sOVWxMSJgJuNioFsq5edOe8Oa7HSlSpokqWG",
-	"gFuVeb+UIK/87NN4QE+WscADG8yeRyZ0Tib0FkqH9fSQ+oGIB+6jFhkk4/eOsbjx8J5Uu3LcmZC3Fr21",
-	"LvK3LOOP4QBvIXOLSFBreb7Bdp7vSmf3f886zc5peG5uNZJVNL+XVuLO0iJUZc1dYDetVtsFFtMjKe1z",
-	"67MVLn/WaPXm5WVFcShyTsKxMN61WbwKgEzmxOWzyc5k7vrHQtupmuFy+MQWpPnkoxiSUg2jT2xRmJO9",
-	"rFgsa/Cqr1LYLd6PG6MU6cjGS129g5XXUEibUlDpdCqktnX82K42gbYZCLXh4EjSmXXrMrAtqgnlc+wD",
-	"ODUDLF7GidJianQm1ldg13q7hE114uFvA/PeQbUOuW494M2bapJ89u/ZuzLIMNszmMc8vm7o+6oO00xg",
-	"57the/mgn3xllJI+zZkemw94nBSPK4fyFJ38zf3cFnLkLcPkHAT9oyBYe/aW8XyeIgJarmnLRa1zcNUJ",
-	"Tjr72WFr6I3RTnQM/bDVHR7GrX7Yo60jOIhanTgYHtPDsAf7G8RBz8sJiiXJPLdonKdFYoMh5jzWidD5",
-	"M1PillpCsyr48pFdNVZ3IkaMrxPVKmPX/JlRrccPFBWBr9cfz+ZvWPDp9WUwf/3jP2Zvr8Ts9fdi9vpH",
-	"0RDvco2fDUfYdWvKk79OxAcXSSc+CI9pF1r94WHU6oNZJOF+3Aqi7vAYDmkn7B/UR1rWioxkUE0lhKYy",
-	"8pL3WvybJQnd228HlaTqWiGmDVJpZclcGTJx8D55cdMz9IBwOWbBEw6zlcEThxPQKsdNVLOD834sjNmM",
-	"lRa2Ns+9AC0ie7BaruNOCdPWQ3GoLmYvRkiX2dhYTOXHmcoaDLFQL4okKLXs19jIjUNrecgm96QFChU0",
-	"mbX2uJr0xz8dcsPXtVgswwmtYpAsJOnRntGCMF3IFayy4l/Dw4u4yhg4pe4DBz9rs58VjN3CGAiuOkcn",
-	"/e5JcPibt4hKW2udos45DrtwOOz0W734iLb60UGnNdyHoHVI+2EnOo670DuqAm+XfMPjiv1R6mIot9WV",
-	"mucW2tW8zvHRUSvotzpdr9pM5l3SyUJXycm9XV1LzVTeD0pTbft+jceQzF0ITooE8iLNS5HqMXkPSp+S",
-	"ODWL1Z1uW2qE8l5QadMbrjvJ++9+nxweBgE5DoJOt1f0wpwsdP64tp0PntFgSrNQ4ezQCUmwHtQRb3UZ",
-	"ZZH3+zJAe9Mk52VnJfT1Ut9Bs827SUbD5TIK0Vz/eMvXULfv/CrSZ7jB2DN7zC5o2OeXUFCLOny78krq",
-	"YG8S0+Z95Sd2B8oGx7I6IGr2LoeJdorHYTI5wR3FHm1pxcAi7AmiU8lrYPiIPSi9qoAuNZX6dUwLLLgH",
-	"F4yVoeO8AhxOCz3du9Qw/a9uwLgW/9UNbAXjyUfRnlINyd/4WLXdm/6HJiMhmR5Pvr18eda5ToOgexBh",
-	"M9+3B/YvhE2S39a90t4wBclE9G0vsH9a9n3783eX73/tfX/xw8uLv/cu/nWx+LdX4NN59967vkyX4fYa",
-	"3PUM866MYvfM8v1UaqJAY7o/ndYJ2c7V26uL3QVh33MiW3TJ13vu9q4lcdzSrnHH9faPu0HveKOpQqzG",
-	"pwjMLiIFfvBuex/3J93pH63DT7M+P5LYVHwcdeODsWr1hn8chvt34P2+CfVVtMIaYXvLT10vSQljUz1j",
-	"wbtq1GjLGnBR9CRMxJ09oLxe376DGBFHd/rB8W4ZkjGDIc5OvFZ1JMRCFomMupqfibiD1zF97oLcrwNI",
-	"if8qchDHfiYJWdDThtwldsiUxLwsHuV222naXFGGWasS7M8cG82AR+rUVQFxPFB7XuOlWYCUi6Jzdnsp",
-	"WEJN8SZzIhBuplJ7vohegvcZA2LxvrUlaQHtZVuBso8/tzSNpcou4oxnPhmxu+yUjVJRX0V6CselVnjO",
-	"rF8gAc8y8m3zBZlSHY5PiubI2VgkkCVOTomY2sZo21SnSAKxxhznDroQlfxJ2W3ZxYa+MIEsD1GVwl8Q",
-	"1fAib9p+gCr6Ci5arUuVO04FkMJaTtP6W2neOP8EhsB/vPSvLAIP85XXTNGVnN9ai9+BjToP8dnVIqHi",
-	"Kp0FbLba3K39RmVaK1eKS8BOozqU77/bMtIpHTHuqrSxjdxhPJ6SmwKd9dsc4jZvr/4jhRTDz8Vd7uwJ",
-	"C6S7rPxeMaXfLmRgFxIuRQ6jwNRtqNAtI8cWYvBouL3VjArMf07PPwo2/OmfyW8vX7NXL36emr/fvD//",
-	"9NvH7z6+7v7C4n9slVw5+LrJlQVZ+VAA41pFWIabbkqZbFJIuowG7SoSHbNeAUSKXAENscv6pVBTpmmi",
-	"sPLhymGrlTGhK5KSa6IV0ECO1xlOWxn7uBjgYWmAG+RslnBWVyZuKrx/ZlrHLNaFSpOhLSZZq9vJJv/f",
-	"ViuTt7Z2qiK5iaSUIY3d7AatoLONqGwlBBk29dP0Vf21FmpVJz/izDQt4vLgt5q9+g53axm2yblWpc0v",
-	"A0yd2XORGjG6mSKZcfkMi55ltNQEW5OhreiFvc9Cjs6jL6uSa0uK4GFVlX8tuS+bHI8m292nkO1FDKjn",
-	"VsjZJJmIMGPWnJgVVZybVvO8NVJs2xrT2vAkpxNbvVelwrUrWmB+d0RA1rdo63kLaBhgqyqtiw5HI2uD",
-	"CVPYi+ET+IQVrKVa66znkfKyauEOlH1mN+qKqqkPRXy9HfpHkfLIcvAvuVn/71FaNTPRqL/+hF279xSa",
-	"zUr7c3XtF1RK6fzEdTffot97TcSJh0NNlL/44bOXQYkN1Jh29w+8E+84PjqIgqPO0VE/PIwO9o9pNwZK",
-	"g3B/n0ZBZ5/2hnE/7gy7w2B41O2GUWc/Ogg7+8MgDgIaHHl+8dIM/bRE0jSKs1XSjY5pPzzstALYH7b6",
-	"MVYEHkStYQcO4y49jvrh/hZNj/VBQLdMs4gcguNrIedZWOwsgU/kNc5S5bKrxHgJNDLO3zm3HbZm2f0k",
-	"7kBybEOxT0A02MTccI9UopCdo0fF81CNuC75Hc/bWvhGlUhtKkJ8bEOiNtFZ4ZqF8847CiuWReXQH3vE",
-	"0IyENEkgwpNdi0b/OlQICxpuB+gSY8Y/0ctHDJWcGGxvRJG7qRxiduOT2VgYGlyUmuxQTt7KUXHeWn7e",
-	"8Ak5xENifcz5TRjCAHbxJ9fa5tvODRe5KfWX5NquTc4QLkIi6QmLtSLUmVq2Z2I5w2sWay6vDzFmls6A",
-	"y0qx6ipkijjfz4JcmKu4a/0FtcLGOuFJQWPyiXTHN/xHyW88ncW6HhQdO5Y5R3FveABd2uqE/ajVp8fQ",
-	"Gh7GQasL++Fx1KEHw97RVhJhmbkycPI8ox4ut7IOxNNKQ2yxN+pRt46z8vmlCeO3vlGZtvolU7ojAfkZ",
-	"3q5o3R2ZoyDzQfMDe3P0tUV1avttls4deoQernAsmWonAPVa9IW5TF4BVEHsUnfq0bpNeUkCdJTCYgvU",
-	"0zd2dVtB56oTLPhxRuV0wuNu62DYi1r9+Ii2jqEbtvajzvAo7tHD8CDYRnlty6BlAMbmDrHn2gkWZpOc",
-	"Ww+V4JAx43AHv2/Flo49fdSI0Vl2iLKEUKZMox5xK9L2lEgIAauMudBFqwvaPq4fr2hjOHURn+yIK9vY",
-	"gpbhQtNKyrMwQHYuDO4qkCgoXjkGWZOivayGah+hqSVb9SUeVNb92hJbd4bBXzZQs4Ihf5kI9JPEaS5B",
-	"+yUBfm6F16Dr/KdqH9L6iqd6tPHjWgovEqFAZU5VGawUD2umfG6bJKw7t+TuERpLUOM2eVv0xpXcxMwP",
-	"xGi0JHkKvs4tw2qQt+Vyja/nmK0vp0vHiP955kO/4nqsb677DwcJ/v/BfniXnfS9HHUtS3hxXPjapn9+",
-	"pmdj+HX5YNCHblfumx/Kx6e67eKexbE+EvTyQnoMUduuqsZyramOz1z0s0KVZx+PtMnCpwk+3i+oe5/N",
-	"f1zifquPrIFOgF9YYSIvAm7bM2FuAaaYRU2MeYIhQHciuz2KaKcfHNt2gBlTsNsmCwcEZ+cBf6OydgFV",
-	"Phr4vkToQz3dYiW6YuJtvbSGY5WfwuxdpPk+b30L7VH27P80R3f55ORl1fE8+yEupJgIDT6JwP3XTpHR",
-	"EhJawPEPaqHjdmrM0gUbNIv5tCQo0CsAFc6wJKGAX7bnWSk8vgcRFaTDKXO+rE/ys4i40G1yxvPVaq0E",
-	"pMW6vbZ4mFsnlC5Gs6xXbOEZzGcoJ2ORSrJDNZkIpwnstzXw7PCp3TbBaliIyBQk4aDNG3xCVQW9KCvD",
-	"UITK2g4xvJq12LwzTHoMx7d29316r7e7GbUOcs4YbQ6QO5uxMVVYZWKn0ifUzZQgKEe4YeXhxAqCkI1b",
-	"tDcyKi1Q/ApsuVPjvZRCm030fV0so+rGr26tNBd8sqwzhDYtzz3nsy806i7bPDjaMqJJaeG0yQ91R+Xn",
-	"R3HwqK5TzgULHm0l3N8A9+wOZ+nX87os5+7wr2d4kIlFKaiG+BcOL3ECaHVULoG2tqe1XvvIG8QV1PNp",
-	"BkeJsIF4mC8543OjqSd0ThJmC98mtjEUYUJdGRvj9T0itaeXP36fwybmxyaRt81r1TZohatjzRqFnF/R",
-	"KVoG0ra2QYZoWe0xoOVzM+k8w7Y0UpvLaXlTb2Wb+n3mjGqwZmh+mmXxs5C3dVaOuXVMM/8iL+q0uQfg",
-	"I8bhxC2+krnjLJ2KJWIzd7MxC8fEhToVhvjNRuYetW3UnKQcu+JL8YjipXGKp1Dblb3aSDolQGXC3M3W",
-	"xcKRMj7arXyYJvbMsqLTLv+iSyW0yVsOmZ2FhSDnF3f9glF2Azq/uDsgewf9XZxIqm5JN0B0HlXYdZXD",
-	"QU/JEOYC+3Ed6qktjjWf73ePs8by0qmM2aGMTcZc5fDoJ4Cf/AuZcSHl+Yz6dfL4hLbbedViWyTlOdpr",
-	"ZXjJbN+qP/KrzEi1hqmGpgOEtxBlON+Uz6sZukhwqK6xvFz8IMhh/v6MVWQ58MBG9doG6zV6p0t2Yyik",
-	"hFCTsZAKyNCwwJi1mtpgxH+wyx4NuywzxP85POT/6N7+63j6qj97F+jfwoPJz535y6Pox5462x/9cJi+",
-	"6Yq/99nVbDs1+CQJldx4GKzfeL8h9bb1vK68KbvaJpdllwCtA7OBFEb4jOaZ/a+r6jJfb3FDyAm3R4Wj",
-	"05BRn2u+LLTarPSs9+kUVrkdxX2AGRfCAa765PwCTSx7FMIIT6U+IzOZ+Yoz25wWlY+/tnxFCPHcfHPq",
-	"bqcfdHbbxGq4ToBHqqYSbGAJTSR8NjdaZmNAW8pGsQjTS5EFIcl+YHlhng8TVirosO4N46Sznx+KXlXM",
-	"fklzS2M/Wrgj5IRRzDi0Gr3s6j4wwGePnUE3Hs3ibExMlb8rkugUq2URvzZOkxygB4FJyqP6RhH8ry0W",
-	"xlPCyVgkkSJjMUNYVTw+u0S5xMBeUzAdQWsfw9TKkiJ/m+Cp2O1EhDTxKpuCvdKKYCJa+VlNm8Hr/umg",
-	"38HxVbdbwHlk2vaP3r/io99u33TvXgXTd4f61+H+5H0n/Pl4/P1S2GMZIbKJV6gDg+FB3As70DpADzc+",
-	"hNZx2O+0utER7A8P6XHcKQfYcz6uzchLqwZqqzlsSSXjp84vwvF+5QiJ1c1LWmzPwQtZLWaUYk0KV4yM",
-	"QbBOuMgNXaTP7UAaHL8ZxRf7mLzLkn4WKXLP+/L7l/8XAAD//w==",
+	"7H2Lc9s21u+/guG939Sej5Kphx+yZ+dbb9Ju0k2aNE6328YdGSJBCTEFqABoRZvJ/34HByAJUqREyXbj",
+	"fnd3dqax+AIODg7O83c+eyGfLzgjTEnv/LO3wALPiSIC/nqGWUQjrMjLSP9JPuH5IiHeuTcK++R00ht2",
+	"BvEZ7gyjk15nckyCzikehr1oFPfJ4MzzPcq8c2+B1czzPYbn+snQeaXvCfJ7SgWJvHMlUuJ7MpyROdbf",
+	"muNPrwibqpl3fjL0PbVa6KelEpRNvS9ffO87migi3oipvjsiMhR0oSjXX3zDkhUid3pOCE94qnzEBZqs",
+	"UCqJkIjHPlIzKhEXU8yoxPqxruc78zue9OIgHJDOGe5HnSE5jTujyUnY6UVDfEr68Sg8C7L5/Z4SsSom",
+	"yMV0TPXcirnEXMyx8s69NIUrTZP5SRLRMBsYrx7+NzKb2QGWCIeKi8Py2E/DIenjUa9zHA0mnWF8Rjq4",
+	"F550RiSY9KPTeIh7g4ax6w/sPvhXdE7V+rjf4ilBkv6b+KiHFEfHQYAOIhLjNFGoFwTlYfeCoH5MCby9",
+	"whp0ns6982P9zJwy81cvHxtlikyJgMG9EVPDvOXBvZ+R0vJ/I9HL5110ybiaEVG9hJlcas4ZBkMfkU84",
+	"VMkKafKjOZWSsinijOzPQeUdwmHEm/bG9iW5oiwkWzaG0psCx4oIw12Kzitz6Af9k06v1wl674PgHP7/",
+	"awPnSPhg7SD1Zu/ol9eO9CemaLJ5pBMSc0E2D7LfZpApfGufQUoiqiJwl21WXuDUvO1+K/xPIiSQ6nOV",
+	"FpHEnbte/afv7FMtJe+x2V/Zn731gXzRb5ILziSBE+NbITjIsJAzRRiIBbxYJDSEvXT0UZbGDM/o7SoY",
+	"Bi6Q6XyOxUpvoCDwUcKnUxKhJVUzpGYE6VETqdDL557v3eEkBSYnxUejbP/DC31vTqTEU/dHBHefI6rQ",
+	"DGvmIsx+5gIpsUJ4iilDCVYgQL5oMt7hhEbl0Q37fR8tSZIgvVQkQpNUmUelQhiJNCGbR2je6XsxJUmk",
+	"10nwmCakqxlxzOPxhApYuGICK56ieSoVmhDUO9Obl9/pvcuRIFMq9T7O6bQQfCrwfE7MFOY4McOsTEKT",
+	"2CVriBnj8AFBcLRpAsUbnSlgKZdcRKVRw0V0nV+89hCVKOc+GJ6aCa5Usja8/shHinM0x2yFBAkJUwgr",
+	"ReYLJTcNrnifOxLnTZpcAhgym7pEseBztOKpQIyoJRe3Zmwpw6macUH/vU69no8YR5JIvadAmjJEPi30",
+	"xPSBsGmIpde6o5R0yhBlKKZCqnMkCYvQpb0VRnyO/kawIAJdp0EwCBW/JQz+CWv9xd3J/1eQ2Dv3/s9R",
+	"oeMdmavyyGxUeGD9ZMz4IcY0gX0xI2jCoxWSeCXRcrbqIn2bVFilEsU8SfhSwl16eudoGAQo5xAfDYMe",
+	"cieMDoBRMfr55587enKEKS0gCJoRHBFxqB8Z6J01oVFEmP5ziBhX45inDF54jOZEzXg01r9i/f3itQxd",
+	"6h/cl41QyFmc0FD5aNgL0JQzov810Pw1TrCY6j/7fWQ3pv5jhHI+ygf8jiix6lzCoZm/Xis2mXTpesUS",
+	"gHC7DEOyUIZ3FoIviFDUiL18zT/XiPdCPH/Ib/wtF7988pGEyvvi69fzlKlnguDaj1htdPuR4nuCJ4ZV",
+	"mdamPsCjOJpTfVrof+tjyxlD8WCmNbY6t9yJFepmrjTDIDZM9CW7owore/KV52q2nhxj1fZo972WtHl8",
+	"MlZIU0MV353gBhJdEZUu4NyNIqophZO3Dp1inEjiV0iXi+7y+d8L+sMtGoDvgQRae3Cr5lCer3mJXwyk",
+	"doJTQcjcahXlCUQ8TPWVsZzh/vHJukL5gnxCVy8uO/3jE8RjkFVScS2ps0d9RGMtttESS3utW7fA+afM",
+	"lc9/CFORkIuIRDvxtj5KsOJiNTba3+dNt2RsW3sLiTa/gkRjsyFLA6sb012htu6yAQq91R3O2hTXJuQO",
+	"r0zFjfz1zt64zmfYZcFN52vBq3ql2YRjEVE2HdNcgNm1rxjNgkit5ixnhBmLJ/+iPm6FIhHwbsVALT6g",
+	"WXY3KVxMaQtNQCfYUbDkm2WCJTkZ1hviZo3yjYiokiSJfWSe6RCmtYoIHWCF5lwqdIxe07+hiMDPhxfZ",
+	"RoYzmiqZ7XNNCkcmnQbwvzY7OpPdruWyiGJtU83xlBwt2DT/98cFmdYei5RRRXFihf8WdnnGmcKG4uvb",
+	"difBWrep93iBs+W3ek70jQhLbVLhxYJgoRnSiFizsjmLXeQWjF6nMBVCrzc8b90qlUXrtx/u7hKoPLFL",
+	"ZC9l50Ox82DHLYjQVEUYNDqJDiQh6Oiud5Tf17EvkIeVWRzveBo+hLjbuJkd70FFvjnqqn18wnlCMNPP",
+	"42jXM0gQpSe10zOtz4iCTPnA/GIGbQiwn1BzBvgAi9xmnHJ9pe6cK1SRuWx9ImWL/yX/MBYCr5oGKDeP",
+	"UG44JPcY3NZROS+vHVcaUfXtXa2SiENVz1eaaxQXbbUxc/MO6pt5oFHFmmE5a6WxLgS5ozyVSPDlNxLp",
+	"5xBmkVEUBF/W6qt0UftRQ7K2M7B3N6q8PARhvttG34GCkvxeuo8ydTL0aj3+LrPox8qDKy2Gn7FEeYIu",
+	"cYB+dok281vNRiB3u22CgnfXdoHvMfJJjcFfXxdrkVKfwDdw/QbFXADD6GfQAk/JBcITUCztwZxgaS6U",
+	"9MWWVLXTaiTHP4mgsdWb1okyEdrWs4xSowyS3zN2Bx+Y5muEtUZMQ+PcDGeYMjQRBN/KVsPXuhhoV7WH",
+	"miBYNkgFwZdyfZTv+FKicEbCW2Mh7ko+Oxj7+joq5nHXdeqFnMkW5scze1t7axQMkx03sHVabxvMW3sb",
+	"0MG4qnc1ZcHT6Krmdrie+0rP97QNEAm8BF9CgkP4ETPOVnMqS0rBJrvTfq6YYIk8tSvGI/ImfsZZlIaq",
+	"Wa2q5fqfta234inK7jLy3B6/+c6F6BXcF/ES222k3IRHq1reXqSThMrZ4+tmMILK9+pJmCQET1NS9vHt",
+	"oJeROTaxRNeAOC57sAY1k9rTznoYT5/V5M3YNzhALW8ZfzK24d39lNZ1oZtZPpq7BMERaBWGHQuTDWSv",
+	"NdlsvPuR1N9nhZArT2JK7whrEuN7uMiUPlNb83Tpbt8OZrtbyc7m2Qyz6a6rlk+4vGZwL8qEnUT2VLgo",
+	"WebgxVwgSQhlUxvn0yOF0D8LiaMtOnSskqSZWewpbb+NlhwcUEZRJUJyZjypM75k6ODv374HY9ne3dGf",
+	"qZrJvRrvTJsl2ED05ySkcndJsoHP/mj6PCw93pNPNdtqwyEhFlzWq/x7HAXZ6+yh0DDOTFV7qpJ/kwCv",
+	"m1KeE7HLhPZ4xoSWSyqSTTJwo/WVyHMeZPV8L4+wer6XxUs1U5lYthtVz6OmELuuBmJBXbIpGHWeUZsw",
+	"UMNTrWOiMFd/Q2i0arIAPetW5wXBiZrVKNpawZfNS1Az+rV381RN+Kdt6vEbuOtvOLxNeEXbLQsXfnuB",
+	"IjIVOCKRiRC85VJNBSky1CapQu/JfMEFTlDEiUSMK3SQZzlgQZBUNEkKZdM4EAgVWkLdxhDKX2KqEDWm",
+	"opnE4QVKGb7DNMGThFS+nn/IDAMStDKl6NbzvWzQhv2yl2zXjSwh6pbtpWYw67orL1xbj8aCsE0KOYju",
+	"zA5DB9pgPkThjEuyFoBpr43v4PHQt9Z74L+dL9QKTvC1kUBKU0JiVc4C6jbZVFtNt4zMV3DzF99LF3qC",
+	"u2hZGwN7+Syz8bgLU/raJiZ4NuN0Z4XYjKFmm71NSDQlUUWXUhzhKNL/KXHGN1IzBQ3JBVLAHDjRCvTK",
+	"sAqDDQcLgiFBZqV/0MuRO4S2MsIcf3ppbrYqtv2rt8VRms1vE+GuMh4ozgxzgdgzQJ/F8G/CpnhqTGwu",
+	"bsdgW4O/1sr6O0qWFMJiPI6tMZ4b4PpsAGYkUlqbfc7vas3xYmw1/jTqXmrlUsvFxDa3cvHqRnrdEVbv",
+	"0cJKERY1BU0iKkiT74mwSLYNXLWUG7eURa2oYqfzD30/xKhbjWKTt2wfCyx/aLKq16ZfPs8UaW1Po+WM",
+	"o+wZRNUFIq40xEqfazxlClEJWV7ddgIJqAZEKA9pu3W3RktnN7kbiDJDEMrZOMKrjRsp20Ub9lDjzrFD",
+	"2ZDCYJW0mmMPKzTHK5P/aUnMyCdVkle78lXVjU0rW6nt+/Y9sur2efbK4tDJiLJthfcLGLoCokzz70zW",
+	"qMMcKMKresu8ECS17wCOQXMcGccAT5V5s+UpxI2Ch3KOM/71+m85gqkaJS+/5BtpYgkRXvnIJA9Dtv4N",
+	"ZzdretHDy6t1eRHhlcntXoAeoacNiTMSHeD1sWvSoY988o00dyE9zMMLoCBk4d4RtIKMBjsvrS1zZn7M",
+	"qie4XbIdhGclomAZFOI25Y3u2y8mK7hIlatcMz6WKVVamR7f4RCzUMuViBprbE6IGlveNwFTvyi/Gkck",
+	"TCgz53z+Y8psNj+9I5kQcu9cCDIm80XCV5AvY20k9w1gP46himYMWdS+B39sV/YLEVy/Cb9C4mfdSbEl",
+	"CbMY536iotGTsTaDJWURX44lCTmrU2Nf8CVKuHU4mfAFAfvAqRjwtZFn3+CbFHio1Rr0jgcnQRCgg8HJ",
+	"sd5S8rCLnpvaLZnpwBHJGOEbicxo0MEgyG4HK4oqtMBSEum7w/hGoogoTBNjkEYkIaohlpYXe2VD2lrx",
+	"VTL7G50yr/iUsoY8gbYRs8UDhsJTFfJ5SRWXaRgSqXdXjGmSirIPpjERG0/tnB4uT9tYanaENiDufKs8",
+	"5c3Evn+Q3Fm4piB5mArJN0XJzQ2VMPkBTyIiDreHyzcTa0NwHIb+2GKBq0WjipDpxqZOaMk7MSRDQJpe",
+	"h7LzvITD5L8VlRn68cUCfNXSt5UuKUsliUBTvCNiBc910c9W9aDKRxiFXGidBWVp3VorNz4iEkFZyDzG",
+	"2REVVaIBg35dxHlTovqWhbERto0p5q+/u3xm3ah7eF4ro9/FiwyvaBjRt0zwpD7vnauFXqZxKpKGdAqb",
+	"m6kVRHPv+dER+undKx+4H6Mf35mVq8+6CQVpytOYYb2I5haTqzvom5eq1YKyqVY9OXBdlY8ubNCjEoRq",
+	"cgKaQfiluTZQ6p1lRr2GNaIm49VxmF2vzIswJCmbJqSTSrMTJMxomXkEI3JHQ6LZOOFSuRPxszRk0NVm",
+	"WM4MR+dCrcldXO+PqAy1dr6YJhP+6X1Wf7EDwz5gzUbtyOoSV9yclo2pK/mN9sza9gCUzdfVFtWO7U2e",
+	"Kv+OUCnTXff6fmnda1ao+5LaYYrppiygXN9uqauEnDHSnP4IlmBzjUfmHGv7NX1cNr9tN8/7fV3uWtVt",
+	"mLW8pUlS1jy2bNKv5jUvLXh5QUqr59K+tOo5IfJp7+Vxd9nyrY3UNbBme5WuxOs7K3XlihkiSObDmnNB",
+	"LkD1gMoER+/L66ThdIwBfEN22y+C3E6bIjPuvt63TAfN1vxBvXGtpXJ1jXKFtF5Y2M/u6Kh3XH31bkNK",
+	"lk1u9o98Ml4IEhNBWNgQoF3MOCMNvuu98hILF27tqJr4x8n3MkNaH355xuUvVWm82X35xhGb9Tnxd6Se",
+	"pKGpKn6Mgtq50V1alRdNBU8XyD4BVZqSqO6Gt47vIAG5iVOaD6ZcNagJusoQJ5oaaE4wk3ZHwimO4BQ3",
+	"kAJcfCNRUeOXwwGkLDN7LpAgHVA81px5amxL/LJ8UxNQ07sFHCT65mwYtQ6AhYlcjlvHchqPxmolnBKp",
+	"1MfDDLIlxkAny4dTAUwSYkHy35tcfg8VP7bnm83Wz082y8w1jFBa3BJntznycm58brxWu7r/8z1W8aUz",
+	"RJm5WOV5g1QF2RqpXEDwABzBFAJbjCuUaHkF8ejiWKr35e9Ux1fCN6JKoggr3NHGnjbpipI4SAqd6pEb",
+	"Lt6xZq/MqQ1KYCmzwT6ROR/z3IbcVUPjDNOFcdXSHZ/xf7EHhZqNiVahMIvGKy5u5YyC681cWhLYBnMa",
+	"JZhFWvTCzTweEzbVP2kNjLPIKFo8tW/L/7DPy5Are/cSJyDu4f1EsDEVxF7SBqAkWNZupEfaofXJbQ0b",
+	"bdt2qdcQ7+Gj29U3BwkmRRLHLhppcWZ+2Z5o4XxiG00ykLdKnTSVeJI0nVgblK12x23zkfckgC0qOfA5",
+	"MdrQcq+0apfcZf57Dle0rCMsAqw9sSogfpxEhI1J1A9DK0udnchR4/VKs593Zn3jWdnC/ub1tWMrJTau",
+	"y3mbbpjFZ/X5BgXNiUQhn8+pUhZYS593K6JQRBJ6B75jxfM0x65XXd0Y06RWiXsTmyQtH8340oBBzfAd",
+	"sThHSOlzh84JhIWN9ZilbNmkSSUoiXwYk+RzwhlBcsbTJEIJ57cti9F4EmnTXZ/qlE3dAF6Lh+1T+xRD",
+	"Zo/6OYEax1K3mm+t33yvDWfrRsb3AZphZHmP56u2WHVAlffXUsCoIJsNqvtK5D9eKW+tYLekiayFodrj",
+	"FK6j9/0PY8c1s1OIx3Wg5jFabaGHZJwQfAfpWndEEYGNuw0uwgKFOCJqHHMREjnGUZqo8R1PUqYIPCQX",
+	"PJVkzMV4gYVi8NuECP3OaBzjOU1W4zmZT+CCeTyc0SRf08o9ddpiGVZwTTD+8ssvv3Rev+48f26Q3Wx9",
+	"yjrcoElH0fIYwAd7QdBK0y77l6tQnwQllJELxDgKOVOCJz7Y0JJOEm0FIJP5RDnrhFr46NM5nGGBw8xv",
+	"t6WICLaIiMYABlxK0MOCEDFWAjMJnJCtgJxBlBuLuV4Cs3ApAyDa0m96GFQBxuhMjl3mA5U/pDgZz0lE",
+	"sdb0yURS4/y5M3FzLWn0qsy1bbDRbK7xblUivIIQpMgndQHEtOXRyDqGAKhwb5L262FzSl7+r7CmuTev",
+	"qsFNqZI+kgscEqNV/DfqoAN0CKG5NlHmP7VhWBPV2ErKIsd8EGwRsI3BhipyaX3wwd2IddL5XVHNfd+o",
+	"16YQSvOnxT6Vx7tV5edFiTsmNOxTcF8b6e2f7YzH59bCZ7PdRsTHTXVpnep1Zay3h8kbzOlZFjoWkxWu",
+	"dtFVnhVgwckQVUjimCSrWifF3lHubJmcmfjNoe9618Mf4VzY7HrUdjVmKDeSQdmwVnILPLsac9tidVlr",
+	"e83yduNe7fThDIGzgclMrkyqVYErvV62rBaY4jI1GhcsJPgJ4OdiHjOlFhnUdMzryQXZyC/ev3+LLt++",
+	"1PR6nZr8zXKwfM4ZVRxctXIlFZmbmggriuU107dfAmD1d6DAgKGtFZuVCYp+5BOZFf798OKqe82uWQmh",
+	"F+66efvmypQrW8+IvDHWOzG1hEgQlQoGdvotYQjLa3bTEsX4povshpVIv87kWA8CNKcsVUQiGhkFote/",
+	"ZjOeChgvThJ0EHIW02kq8CQhhzB0KL3VWtASr6Sx9ZXJXVoQdPP52tSFXnvn6PM1pGBdez66zspKzR9Q",
+	"rXrt/c+XLzf+NVtChPkGfrxB1ASCvr968wNaYDXLPESULVKFsEKm28GBTMOZoUItzvfNYRcwk2/yQt0b",
+	"J8xUj859fg1/6U/74KzQS80gNx2GA9DTPpqsNM1MZYwgoLn/9P67zpmPMPrhp1fXLFe69C+3ZAVOfYbU",
+	"kobEN3l+twzEmUBzKjXPRgimrx+AryCeKkkjYtgLGjZItBRUKcIMM1GZozt2AWf5xhYnZ/M0cQ0HUP2a",
+	"TVKVa7EAqI4OYi6QRY6HxDIDzwjYKJG2Rs5MbqIBFNSces3a65ywBsd5JW2IhVjpr9wAmvTNNTOAz12A",
+	"hr7JM3HzlWoAKj83xbTgwk61fYZ4fM2soyXbajcOsPQNyj70A9fbfqopA+MlEZqsNDEsQ+hVvWYxpons",
+	"XmsBl9CQMFOubwH/9WkrKFFYQBRdUQWNAoz00LLEAVc994JurxtkKTp4Qb1zb9ANugNQBNQMhNqR8Tb8",
+	"G2ASTHKgEbeUs5eRd+79nagX9pZKc4B+ELRvDQAi0xZCe/zWa41sbgu6G6DNF4KHREpN03TR1W8d/utf",
+	"Ta/MR5/Bpes3wpZu/YRzMnjnH37zHQD5V3qjESnhpiOoGt1I1XfmjvsStShsX9j6bUNg31PWowr49ILg",
+	"cAZl2qVC9ty3GjQ7Mod9x085cArai0LwB1hNIAc6sCD0/BY2uH3/4R4rexwMHoCQLuFKFLUsnFHCrYN/",
+	"AGL8wBUydccHTVX5hxcGtExmKP4YZK5d0O4DM7deHaq52xmQFa2HvtEicpwCi0BgkQbQJENC0Nvirndk",
+	"s9Y7RVqFPMIlGCRN//UtY6CS1oHjjXpHpPqbhT1pv+SFteZhU1yjf1nMBJZEn/1zaqAyjJHg/fp779Mv",
+	"Z3c/DG5fHS/eBernyen8Wf/ji1H03VD+/QR/e5b+o89fBuz1j+2ZoATz/qWsrSqRki9rAqK32yQztb1t",
+	"DyOjfZc07bzUpF2bnF3nnrU7aJDxWZkD+USlkhco66lhAaK/rtS/IgqlC2vvFCZQuTQD1Ch2ayqyoIoz",
+	"5958V6yhDjeeHa+oVOuIsvc9R4rPfnBxg007oQIpuKmLVKF1uF2LvvzWnhfWZlTDDt9C/NZ+y0fmxMoK",
+	"X/9gNigbhB9++1Lii2wWmQnRkHdzkNm2h+APqhd8UbQG9nsPoVdaqVOzUn1v73XKvEKPIbpasGF/8D4Y",
+	"NbDh/SdXx4OXehBPjNsuo0hbb82A57gJ9dzhv0ZJdPTZ/uvLkQEAz4uXnPaSH+qnVdxylNP0t4LT67Z3",
+	"SZAuoV4gwUpv9GJG1G6sAlhT/+Qk15l0DnQwDAbFYxm02tjimB9aFE6q4FDRlmkFEbG8E9/BY7WbscTm",
+	"w7qacGWK4p4U31wpvrC8AHKpmYXqGCWNqOoU9Z7Nh5UDquzvyDROK80vfsu734gp3LyljajtGgo+v4fr",
+	"F+pATe/QAHDrzEwLyBY3mg6M69PXmtQtWUmikMnF89FNgUF9s4ZJnqXg5VRpaOhpIKxrJ5sXfWcV3kFd",
+	"UsvWGZmGpJpx76fhZJz6oYCOL+UXdG0asefix3sDchb18OmkMwqHcWc46ZMOPomCznHcC89If3KKR8My",
+	"DPm567A2YPDeAJ9OogHpD04CPIj6I0LwcHASh/HklAyH4engOOr1TsNhP+qFvbPB8bAfTE4mo9GwH0XD",
+	"uDcxddrnXm/U7wbdfrcXlGDNW7NsCfjdqwS4S6XuxQkblE7YXc0JgHrv6dVzEc977Y9kR3jUncbAqJp7",
+	"zfI+MQEL9oueAVIC06Sssm4Tqkd3FeT1WgkL8OwrINN7YVGH77VPHET349MCbN1G9zLQE48q27Igd0zM",
+	"sQpNyx77MZmhop8fn+624CXM+ca2hjJNnpre/47oN6Uqq7nXS28Q7iHTBs+Jg4VvKA2Q+DWsEPKIdHjc",
+	"CQsY8iZfYhmv/N4MADaF9w9CFjZj1kZQYA4hn4NGEHImlUhNvYO+oD9KQhWnJoezBEje0mzs9cBqbMsq",
+	"5Wk3sEmm0eVWox7rcg2knaonKDoAvIHHyLKAXY2Sgmyyl606b1GNDHelkjTxUoPDrUy8nxyEej/7NPTT",
+	"ziIW0F9Vn3lQ6TjHt8TprT2A0Y95PLYfNZiyGb0PtMYNvbZTZdNxl1zcmmZLdZ6/dR5/CAN4D56rAre3",
+	"snyD/Szfjcbu/559mrVVfWpmNQyrgFFxduLB2iaUruQuUL83i+0CxfuBhPZLY7MVJn9WaPXDi6sKBOpL",
+	"FM64tq715pWEoPkK2Xg2OpivbP2YBT3MEJ58ZBLSfPSRT5CTw+gjkxRmeS9LFssKvOqzFA6L98PBKHg6",
+	"taXcJt/B8CvA3MOv6WLBhTJ5/FCuNiddPRHMcvh8Y9ZlMO1YIcxWUAdwoSdYvIwBnr6WmZBfAfgnXQfV",
+	"/NyD38b6veNyHnLdfoCbd5Uk+epvObsysHlTM5j7PL6u6/t9HRo+BwwVTXa3L3e+M5ygT3Okx8QDHibE",
+	"Y9OhPInnf7U/d7mYeuuAayfB8CwIWq/eOjLcY3hA3Zy2nNV6J+97wXnv2MpmY43hXjQiw7DTn5zGnWE4",
+	"wJ0zchJ1enEwGeHTcECOd/CDvnQDFGuc+dI0z7koAhsUWkRCnghePTEhbkaLcJYF73bYr9G6Ez6lrI1X",
+	"y0VB+yO9Wg/vKCocX68/Xq5+oMGn11fB6vV3Py7fvOfL18/58vV3vMHfZQs/Xcaq1g7v7ux6BI8PbJJe",
+	"fBKOcJ90hpPTqDMkepOEx3EniPqTETnFvXB4Uu9paeUZyUD/HKw/F8PPe83/TZMEHx13g1JQtZWLaYdQ",
+	"msuZG10mFiguT256ghYQbMfMecLIcqPzxOIEdFy/iWw2cH6eca02Q6aFyc2zLwCNKOZJwpe5jLtAVBkL",
+	"xeKD5UCuy5nWmNzHqcwKDCFRL4oEkXLdrjGeG4v7dZ9D7lETFEq4ZK3OuJrwxz8tcsPX1VgMwREuY5BU",
+	"gvSgzyiOqCr4imzS4l+T+ydxubg9TvWBbVxkop8lQPZCGQje987Oh/3z4PRXr9rPqFY7BZkzCvvkdNIb",
+	"dgbxGe4Mo5NeZ3JMgs4pHoa9aBT3yeCs3CfPsQ1HJf3DqWJwy+qc4rlKuZrXG52ddYJhp9cvw12de1d4",
+	"XqkqOd9a1bVWTOV9C1BYUPerLYZkZV1wgickT9K84qmaoZ+JVBcoTvVmpaa1hlMI5T3DwoQ3bHWS99/D",
+	"ITo9DQI0CoJef1DUwpxXKn9s2c4HT0swqWgoYXXwHCWQD2oHb2QZppH32zpuUdMi52lnTrNEp+6gWefd",
+	"JaJhYxkFa35pLzJI3bnzC0+f4AFjWmzrU1CTz3f65xR5+GbnOeLgyNmji7TuaLHGqLaJZjQi0m3YBmlA",
+	"Na48G7S+0JYtJAorhKeabwGoVf9pjelqWzh91JgGJeuHjKnvzlrw3eOQsbLIhgFayJmdrGBbhv4YvrTy",
+	"wOulaH+gRVquyj307Brte2s+M77UBpQZ2xPbJH83eEauf8XdNaXWOXY64AXAUMOgN9L69il1fmm0sF6v",
+	"iuYx92UC54uZNdCPTicjMux1TrS1PIzPjjuTHgk6Z3gYHkf9+JT0RiU4xUZ22TUmWjSD8l4REkn0nuAQ",
+	"agNecLmgCicS/HXvLSKARakst/NxobfqB7aDyVAQuolT1zok+YiyMEkjU3ahf5FI4VvCIOPXZHJrkQet",
+	"gQ6foOSvNISq52ojV8umh5uqV0lgwuGsLNMZWSZ59yhJ7EFQvB7OArv9M++eRQtjUUVPhR3FkwgdFB1B",
+	"VtatgRNIMTzsostqKmq5gxWVeQMrqNKpOzE4l+RNxeO597mRN+b60G577M60tl/YY5wd/xEbDyc2ljOe",
+	"ECsqnmD+5KKpT9yG8y5jvPWD7egzF9OX0RcjIxKiWmD22YCE0+G3kBMZPhUaBiMTvabKtL4BdXVel6yo",
+	"JW/eMa1dkiII66cmq01cuVJjnKosZW3z2uzqmn2jl83sAbum8xg3+5C0diRNIDzL+cda6Fsk/QsEVaxi",
+	"Dt4jqmYIW/eV6cvAkUoFq2negHiNLn+lsFCvY1x0ELh3cYjbcMArWgoorhZHV4os/qsfUKb4f/UDU610",
+	"/pF3F1iR5K9sJrv2Tf+DkykXVM3mf7l6cdm7ToOgfxIBcMdfTsxfAJEq/lL3SnPDggjKo78MAvOnId9f",
+	"vv/b1c+/DJ6//fbF238M3v7rbfVvr+hq4G29t7396jZpaJBsWacEt/fBE8vtxUIhSRSk9qaLOiY7eP/m",
+	"/dtDV4DNY3xkWbZAxKqP0pm71thxTzXBNN3whqN+MBjttFTQ4eMxDv9qf4kP3u3g4/G8v/i9c/ppOWRn",
+	"AgCERlE/PpnJzmDy+2l4fEd20GDWelzUMNsbdpE7D/LOLPIJM977Rom2LgGrrAfmAk6a5e07EkOfmoNh",
+	"MDp0G3lkzauQZQJZN4SYiyJpqenIfB3jp87IwzowxPjPwgdx7GeckCU4mPQaAdXwDpu77OFC69T63L51",
+	"MtQciM8VgEoQFskLm/HPCJIKr2STs+xtgZKzPxesISR68xXiAC1ZqjOtIhXCfVqBqN7XmpMqyI77MpR5",
+	"/Kkpg2ZUZhNnNPMzh6lyUmY4K3OP08GhjnkuTQxAENCpTe9LjBZYhbPzAgjFmDD2XReILwwIkgHQsIa1",
+	"1kwPIFxQypVyQxSHYMqHCclyjspc+NPC7TlxL1H0FcIxteGTPEhSgKa1CpC0P0pzkKxHUAT+E5H7yixw",
+	"v7hYS1e9E+iq1fit5+RpeunfGcG1wSBe5BskF4qZS3+TwvW+iFuFCZcWgpFKlAHxVBH8iyJT0+ZW8LlJ",
+	"t6yzaLM4WSv3RHYze2K0f0UyJKqCCAfXHuNwhhOBCgfctVdYW2soutO65nz/MDV7CzylzJbEAmaXBdS/",
+	"QDdFK4y/5P1Eciyr31OSQq5PcZdtGWu6lqwvySsqVdX5W3GhFAljRQOThnJIt01HsQ8frElKOX2NrL5P",
+	"X37kdPL3fya/vnhNXz37fqH//uHnl59+/fi3j6/7P9H4x70y2U6+biZbhVc+FF1IzEnk9vZpyk/bxdW8",
+	"3nrHhk938T+7DXhKnJIfBRtwWC2tM1Dserf1qTPBHdzWa00tNmbJlWj/1EQPlarisZ6YzP1W0BIm0/pN",
+	"uQx0b3WzzJK7cIrbP8aubtAJevuwyl5MkDUCehwQiz/XRi3L5AdcmaZN7E5+r9WrhxMzqnkXvVTSOfyy",
+	"7hQ2hNLYEInKvG3fE6wwFdFaQKQmHbYkF9yAVFMm45oguF8J25+L712V48F4u/8YvP1+rXvq0wqmNnEm",
+	"wHnqPceXRcncvvE5v96P844wPDelUpXYqsGGkW6GRQYSY3LxChxOSFpqLGst4GQ0r43nVELhu4/IJygX",
+	"dApbM4AZzFzRwmwHrKU5qEuipt4X9PVO6O94yiJDwT/lYf2/R2jVrESj/PoDTu3BY0g2w+1P1bdSESnf",
+	"yKwotvXhW4BrtYT3u3/io/vFD5+9DLd5LGe4f3zinXuj+OwkCs56Z2fD8DQ6OR7hfkwwDsLjYxwFvWM8",
+	"mMTDuDfpT4LJWb8fRr3j6CTsHU+COAhwcOb5xUuzVhPOkBZRnO2SfjTCw/C01wnI8aQzjKH86iTqTHrk",
+	"NO7jUTQMj/dIi2rI6DXbNHOJQicyxcUq80teJuQTeg2rVLps095fEBxp4+8lM3BGetv9nd8RwaDm3zxB",
+	"ot3yscwjJTdw7+xBwRMbE7EKNnja2sI30hlqU8XXQysSjY7PSoPUHL6lpFmUOqyafq5LFOIkIZEPYPY5",
+	"qlodBJ/p0GQmaCOT2j5R6/1cHSMGsGSA5W5s12KD1Xrjo+WM6zHYMAE6wAy9EdM3xbNL26fvHJ2iCK+k",
+	"D0HXOQXM9T78ZHFEfOO3tZ4bp5g/l3ZddAnYfAKGntBYSYStqiVpncPXWC85v95HmSnN3K17qUtRKvx8",
+	"33P0Vl+FU+tPKBV2lgmPitCZL+T55/8I+f2Ws9jX4wIewRDnLB5MTkgfd3rhMOoM8Yh0Jqdx0OmT43AU",
+	"9fDJZHC2F0cYYm50nDxNr4cNbrXB092oiBVdthsjLwAYWdwHkhWS6NeEs7+58sWHcH8RkzQIVMT27xDk",
+	"IwlV1gxCLrgywO5dtCX0sz1086yY5IYYTh6PrYuK5J2+6qMiwy0RmSLiXBtycXuK7fKBKh6FCa8hU/Z5",
+	"gQRZEKwg20tq2950lc1H9aGcEW8RaEx8iXxaJJDAZSzAulGbtHp3wK3aX2ajvILHS13aRtUmbb4n1QoI",
+	"qAVTDZrnJVtl6c9ujNdE1A2mDoWiFip9RKfMNBEKsSxjepYC77Vz1S9sWpxeQ0xscxlABTcoG+z2sRKz",
+	"vA0jrVYB7zjmx0TVMEpsE4W5UKXB5lK0eC4Pl2Y/GBTJNvHQ4OVHTkuwHr0fPwGkh4H1yGOkr+c/Dn75",
+	"mCQ/PP/2TxojdUX6h2p7wbbpNQ35MjUpMZkMGe9SFVSbGdOiVGjv5JmiCqgQc00unaFWpgb7RFPzg2Z7",
+	"NLVYpaeIt1ic9mtmHhTvHeTeY7BBS8bQvWtNtmkqR5/zf5cDOWVaD4NhkRhdmkKO1CoJKZ8dvmvF6nPT",
+	"7RRWB4VeiRYVyVP39leZFrfQ4tPhWFqo6OMIr0y33dsxOOasIQkb8o6SpR5sHMPWYlyNISmHSGkO+DLU",
+	"xn9kxH1khO9CTXRDGGsVcQIWhbAicQVIcUJ6eBQOJp1+fBp1hpPjsw4OyLAzigbh6aQXH+P+ied7t5RF",
+	"lWGVDKv+sNk0dEfq3DRZtW5j85vDU46zfiPeSE5ovwAVceBDgnXskBZ5jQWrZ6PYTzi7KbK1vdT0Zd+2",
+	"PLQ6ddbNKYNezAhpAN+emjOxLuNRi7R6aU4VOgCIZhLtL723KzjPCqm9r7A/quyjz3/MWJt8o3kRqssq",
+	"2v6Amv+iUxkgaFFlCpgycNqESlU0LLPyvosuUS7Ms0zTqnmTZd7WOxVfOiS6F2Qki6Trv+mbrGgri9aO",
+	"ndKdQc/brXjajvdRfXSPfKK6rLmBfnvI/a20fkThXxyKlVHsub5/Vo9bJvdtH1mOsFOVflATpqhgIdfL",
+	"uSoO7INGbi6RpGyakE4qDaabr5V0U/2XxTymWkbZcIYF6LswsMKSZCkgWX1R0WmuKngMtqirCP8kbbHD",
+	"PfFqw5mgspsQUh/EeKYvo1eElBv2pQZRtDU4UZIQPE1JFe718UFs9e4tKa8gHYb4lPTCUb9zMhlEemfi",
+	"zoj0w85x1JucxQN8Gp4E+8QO9iXQerPJZjTcp4p6G2aLXAceZuxZCKBt27E2d+Veu7W+8M5Ab+vDXaRU",
+	"wflvd6TBzxQkJICywLgqYD0h9GixhwvIxgubcCX5nHBGLIinwU4rA3SmLMvCMdFU25yZJJIUr5wRUWP7",
+	"XpVt3wcA8Mx2vUOD0r5vzbHvHNDtnXSKp5gntYEgf5oE0EdJk7oiyncY+KkBTxBVl75QxrJqL3jcNXpo",
+	"TeFZYWeAhlCoJT6iMcJsZQAhTTbFWrYFwrEgctZFbwocYCdLI0vDgGRQgfIKmDoDBoqx3rjVUl8vL6I9",
+	"n+bjtRP4A9WHYSny3z5a7t+/IfL/D/rDO1sfWJP06HJ4PrP2kXewDzZmP1b16fsnQdpvfvjsRVTiSeIc",
+	"F1s2R/uu1+sb6SFYbb+iNkO1pjpmE76wdWJPPh3Q5Oo/Tu7fdkY9+qz/Y8Mtj+Rz+wm+sEFFXkN0XOKV",
+	"RLeELKCIIdHqCWTgYdvlSfMOQOQYOJQlleSwi54D74OWyyzgvZ7cNzKDS8lLItrUIdzX0i12ogVT2NdK",
+	"qw7qEaGEq2PeZq3vIT1cy/4PM3TX1rVGdDxNPJi3gs+5Ij6KiP2vWSItJQTpEAZ/YNMmr85dVdFBM59P",
+	"RxBJ1IbmEZdQEVS0mjZhE4nnBC2he4SwEN/WlvWRjaYKbWsCTGu2W42WAGMxZq+p3WfGCMVVb5axik0r",
+	"ChuqnfFUoAOs0JxbSWC+rQhDc8pSReRhF0GiBYnQggjEiNJv8BGWpU5NWRWURFjUImTB1Qxi6J0m0kMY",
+	"vrWn7+Nbvf3dRmsjGFpps83HsxWbYQlFXmYpfYTtSnEEfAQHVu5OLHVLMn6L7k5KpWmKv6GP3oW2XhzX",
+	"ZtP4vm7fpvLBL28NNxd0MqTTA23ankfWZq8AFa7rPDBbt3uLs3G6yCCHOZhhQDoL56nPyhqkMOsseLCd",
+	"sB0AzH/cPi/WWLkiKl3sDRoGcWSHz0NzaFxA2i6irHClf01euyIZSmvZxZ/3gAHQGmwZ0MionANNaV2n",
+	"HXrLD9BDUa0WWetNaJHIWbLSJ8BKS+o5XkFIFGB8DTAetES1VaSU1ef5vjXjWIfpfliYkV3Uj108b7uX",
+	"iu4ABVZHmhZ11F/RKFpvGm50g3pQajcEp9nH9vHUXJvzqXuod7JDfZs6Ixu0Gc270Lnd+ZmL2zotR986",
+	"w5l9kddUm9gDYVPKyLndfI66YzWdkiZiInfLGQ1nyLo6Jbj49UFmHzUwkgylDFBBHX9E8dI4FYAJCTt7",
+	"s5J0gQgWCbU3GxMLZkrZ9LD04QxV38nqz75oQwld9IaRTM+COqyXb++GBaHMAfTy7d0JOjoZHsJCYnmL",
+	"+gEkDclCrwM83mkqtCp7eIEmZMUhKcd2eDW16frzw/4oA9Z8R5RYdS5hzWaQ69WozLna02O02vwTqXEh",
+	"ZvmK+nX8+Ii628uyxlYdylPU19xWmkVLCmcX1koj2UJVA9WBhLckynqaY7YqR+gizkh5j+VoDSdB3tLw",
+	"j9hFhgL3BOqsBZhsgR3p6I0hF4KECs24kARNNAm0WquwcUb8p0/bg/VpyxTxf05O2Y/923+NFq+Gy3eB",
+	"+jU8mX/fW704i74byMvj6ben6Q99/o8hfb/cTww+SkBln6znHUdvoDfrcp2yq1105ZoEoB3oA6RQwpc4",
+	"j+x/XVGX2XrVAyEfOLBDjnRZtlgz12qz0DPWpxVYLhqM/QDVJoRtLuujl29BxQJ/FjSW7aJLtBSZrbg0",
+	"2FCRm8Bv6Art0nP1zYq7g2HQO+wiI+F6AYoxTVJBjGMJVCR4NldaljMCupTxYiGq1jwLXKDjwNBCPx8m",
+	"1EnoMOYNZah3nKlcFcHsO5IbiiYN3DtQQgtmmFqNXLZ5H+Dgg+IoY8aDWpzNiUr3uzyJLqBYHXr1xmmS",
+	"A5QDMLM7K2htlmpSmwNqrufNk0iiGV9CC9k5Zit35AIce03OdGjQ+xCqVhYU+es81buqm/AQJ17pUDBX",
+	"OhGZ8052u7dbK+E/vMF5MHrf7xdwxpm0/X3wr/js19sf+nevgsW7U/XL5Hj+cy/8fjR7vub2WO+G2UQr",
+	"kIHB5CQehD3SOQELNz4lnVE47HX60Rk5npziUdxzHew5HVsT8sqIgdpsDlPRTNmFtYtgvl/ZQ2Jk85oU",
+	"O7Lw6uW2RmvcrRWCNu4iO3WePrVCApi/nsUX85i4y4J+plPOkfflty//LwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
