@@ -171,6 +171,24 @@ func TestRecordHistories(t *testing.T) {
 	var verificationID string
 	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT id::text FROM mailbox_verifications WHERE email = 'recruitment@recorded.example'").Scan(&verificationID))
 	save(sim.MailboxVerificationWorkflowID(verificationID), "mailbox-verification-sent.json")
+
+	// InterestNotification: the registered member chooses the (now
+	// pledged) organisation; its admin is told.
+	require.NoError(t, store.InTx(ctx, op, func(tx *db.Tx) error {
+		_, err := tx.OrgUpdate(ctx, created.OrgID, sim.OrgDetails{
+			Name: "Recorded Trust", Type: "trust", Region: "london", Active: true, PledgeOn: time.Now().AddDate(0, -1, 0),
+		}, time.Now())
+		return err
+	}))
+	var memberID string
+	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT id::text FROM users WHERE email = $1", member).Scan(&memberID))
+	require.NoError(t, store.InTx(ctx, sim.Actor{UserID: memberID, Role: sim.RoleCandidate}, func(tx *db.Tx) error {
+		_, err := tx.InterestsChoose(ctx, []string{created.OrgID}, time.Now())
+		return err
+	}))
+	var eventID string
+	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT id::text FROM journey_events WHERE type = 'interest.expressed'").Scan(&eventID))
+	save(sim.InterestNotificationWorkflowID(eventID), "interest-notification-sent.json")
 }
 
 // lastRecipient is the address of an invitation (before it is used).
