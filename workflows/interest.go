@@ -22,9 +22,11 @@ type InterestNotificationResult struct {
 
 // interestNotifyRetry retries a recipient's notification for up to a week,
 // backing off to an hour between attempts: a mail server that is down for
-// a day loses nothing.
+// a day loses nothing. An attempt whose worker died is retried after 20
+// seconds; one still running then holds its notification's key, so the
+// retry waits for it and sends nothing twice.
 var interestNotifyRetry = workflow.ActivityOptions{
-	StartToCloseTimeout:    time.Minute,
+	StartToCloseTimeout:    20 * time.Second,
 	ScheduleToCloseTimeout: 7 * 24 * time.Hour,
 	RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: time.Hour},
 }

@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/muster-cms/muster/internal/testtemporal"
@@ -10,4 +11,10 @@ import (
 // logic itself is tested in the SDK's test environment.
 var temporalAddr string
 
-func TestMain(m *testing.M) { testtemporal.Main(m, &temporalAddr, "the relay tests") }
+func TestMain(m *testing.M) {
+	if os.Getenv(killWorkerEnv) != "" {
+		// This process is the worker a test starts and kills.
+		os.Exit(runKillableWorker())
+	}
+	testtemporal.Main(m, &temporalAddr, "the relay tests")
+}
