@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -399,7 +398,9 @@ func (tx *Tx) InterventionRecord(ctx context.Context, orgID, candidateID string,
 			return sim.RecordedIntervention{}, "", fmt.Errorf("close candidate as placed: %w", interpretError(err))
 		}
 		if n != 1 {
-			return sim.RecordedIntervention{}, "", errors.New("close candidate as placed: no row changed")
+			// Another organisation placed them, or they withdrew, since
+			// the interest was read: nothing of this command stands.
+			return sim.RecordedIntervention{}, "", sim.Errorf(sim.ECONFLICT, "the candidate's record closed meanwhile: nothing was recorded")
 		}
 	}
 	return interventionFromInternal(saved), next.State, nil

@@ -109,6 +109,36 @@ func populate(t *testing.T, b *testBundle) world {
 		}
 		return tx.MailboxVerificationSent(ctx, verificationID, b.now)
 	}))
+
+	// The journey with organisations: the member chooses A and B (both
+	// pledged and active: the operator recorded them so) and takes B back;
+	// A's user contacts them and records an information day they attended;
+	// the engine delivers the notification of the choice of A to A's user.
+	memberActor := testfactory.Actor(w.member.User)
+	require.NoError(t, b.in(t, memberActor, func(tx *db.Tx) error {
+		_, err := tx.InterestsChoose(ctx, []string{w.orgA.ID, w.orgB.ID}, b.now)
+		return err
+	}))
+	require.NoError(t, b.in(t, memberActor, func(tx *db.Tx) error {
+		return tx.InterestRemove(ctx, w.orgB.ID, b.now.Add(time.Minute))
+	}))
+	for i, iv := range []sim.Intervention{
+		{Kind: sim.InterventionContacted, On: b.now},
+		{Kind: sim.InterventionInfoDay, On: b.now, Attended: true},
+	} {
+		require.NoError(t, b.in(t, w.userA.actor, func(tx *db.Tx) error {
+			_, _, err := tx.InterventionRecord(ctx, w.orgA.ID, w.member.Candidate.ID, iv, b.now.Add(time.Duration(2+i)*time.Minute))
+			return err
+		}))
+	}
+	var chosenA string
+	require.NoError(t, b.db.Admin.QueryRow(ctx, "SELECT id::text FROM journey_events WHERE org_id = $1 AND type = $2",
+		w.orgA.ID, string(sim.EventInterestExpressed)).Scan(&chosenA))
+	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
+		sent, err := tx.DeliverOnce(ctx, "interest/"+chosenA+"/"+w.userA.user.ID, b.now, func() error { return nil })
+		require.True(t, sent)
+		return err
+	}))
 	return w
 }
 
@@ -171,15 +201,38 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 		}
 		return m
 	}
-	adminA, userA, adminB := orgPerson(w.adminA, w.orgA), orgPerson(w.userA, w.orgA), orgPerson(w.adminB, w.orgB)
+	// What A's people see of the member, whom A sees (registered, sharing,
+	// not rejected, with an open interest in A: engaged after the
+	// information day), whatever their role in A:
+	//   interests 1: A's interest in the member; B's is not A's.
+	//   interventions 2: the contact and the information day, on that interest.
+	//   candidates 1: the member, through that interest (candidates_org_read).
+	//   consents 1: the member's consent, visible with its candidate (consents_read).
+	//   journey_events 3: of the member's seven, those of A's interest
+	//     (chosen, contacted, information day); their invitation,
+	//     registration and the two of B's interest are not A's.
+	//   users: not the member's account (the address only, through
+	//     app_candidate_email).
+	// B's admin sees nothing of the member: their only interest in B was
+	// taken back, so no interest, candidate, consent, event or account.
+	seesMember := func(m map[string]int) map[string]int {
+		m["interests"], m["interventions"], m["candidates"], m["consents"], m["journey_events"] = 1, 2, 1, 1, 3
+		return m
+	}
+	adminA, userA, adminB := seesMember(orgPerson(w.adminA, w.orgA)), seesMember(orgPerson(w.userA, w.orgA)), orgPerson(w.adminB, w.orgB)
 	// The world is what the counts below assume: A has two people, three
 	// invitations (its onboarding, a used and an open colleague's) and
-	// each person's session; everyone accepted the code once.
+	// each person's session; everyone accepted the code once. The member
+	// has seven journey events: invited, registered, A and B chosen, B
+	// taken back, contacted and the information day, both by A.
 	require.Equal(t, map[string]int{"users": 2, "account_invitations": 3, "sessions": 2, "org_agreements": 1, "conduct_acceptances": 1, "login_events": 1},
 		pick(adminA, "users", "account_invitations", "sessions", "org_agreements", "conduct_acceptances", "login_events"))
 	require.Equal(t, map[string]int{"users": 2, "sessions": 1, "conduct_acceptances": 1}, pick(userA, "users", "sessions", "conduct_acceptances"))
 	require.Equal(t, map[string]int{"users": 1, "account_invitations": 1, "sessions": 1, "mfa_recovery_codes": 10},
 		pick(adminB, "users", "account_invitations", "sessions", "mfa_recovery_codes"))
+	require.Equal(t, 7, memberEvents)
+	require.Equal(t, map[string]int{"interests": 2, "interventions": 2, "notification_deliveries": 1},
+		pick(all, "interests", "interventions", "notification_deliveries"))
 
 	cases := []struct {
 		name  string
@@ -193,12 +246,20 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 			"organisations":             all["organisations"], "org_agreements": all["org_agreements"],
 			"account_invitations": all["account_invitations"], "conduct_acceptances": all["conduct_acceptances"],
 			"audit_events": all["audit_events"], "mailbox_verifications": all["mailbox_verifications"],
+			// Every interest and intervention; the notification ledger is
+			// the engine's alone.
+			"interests": all["interests"], "interventions": all["interventions"],
 		})},
+		// The member sees both their interests (B's taken back too), the
+		// interventions recorded on them and all seven of their events;
+		// nobody else's, and no organisation's user account.
 		{"candidate", testfactory.Actor(w.member.User), with(map[string]int{
 			"users": 1, "candidates": 1, "consents": 1, "journey_events": memberEvents, "sessions": memberSession,
-			"login_events": memberLogins,
+			"login_events": memberLogins, "interests": 2, "interventions": 2,
 		})},
 		{"anonymous", sim.Anonymous, with(map[string]int{})},
+		// A link's holder sees the invitee's record but no interest or
+		// intervention: app_candidate_id() is a signed-in candidate's only.
 		{"holder of a registration link", sim.Presenting(db.HashToken(w.token)), with(map[string]int{
 			"invitation_tokens": 1, "invitations": 1, "candidates": 1, "journey_events": inviteeEvents,
 		})},

@@ -55,11 +55,10 @@ SELECT * FROM interventions WHERE interest_id = @interest_id ORDER BY recorded_a
 -- name: CandidateProfileForOrg :one
 -- A candidate's profile as an organisation sees it, if it does.
 SELECT c.id, c.first_name, c.last_name, c.phone, c.connection, c.skills, c.job_preferences, c.region,
-       c.registered_at, coalesce(u.email, '')::text AS email,
+       c.registered_at, coalesce(app_candidate_email(c.id), '')::text AS email,
        i.id AS interest_id, i.state, i.interviewed, i.work_placed, i.opened_at, i.updated_at AS interest_updated_at
 FROM interests i
 JOIN candidates c ON c.id = i.candidate_id
-LEFT JOIN users u ON u.id = c.user_id
 WHERE i.org_id = @org_id AND i.candidate_id = @candidate_id
   AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed());
 

@@ -193,13 +193,35 @@ $$;
 -- +goose StatementEnd
 CREATE TRIGGER candidates_guard BEFORE UPDATE ON candidates FOR EACH ROW EXECUTE FUNCTION candidates_guard();
 
--- An interest always belongs to the same candidate and organisation.
+-- An interest always belongs to the same candidate and organisation, and
+-- moves only as sim's state machine allows: a candidate takes a choice
+-- back or makes it again; an organisation moves it forward.
 -- +goose StatementBegin
 CREATE FUNCTION interests_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+  stages CONSTANT text[] := ARRAY['interested', 'contacted', 'engaged', 'work_placement', 'interviewing', 'offered', 'placed'];
 BEGIN
   IF NEW.id <> OLD.id OR NEW.candidate_id <> OLD.candidate_id OR NEW.org_id <> OLD.org_id THEN
     RAISE EXCEPTION 'an interest cannot move to another candidate or organisation' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF app_is_staff() THEN
+    RETURN NEW;
+  END IF;
+  IF app_role() = 'candidate' THEN
+    IF NOT ((NEW.state = 'removed' AND OLD.state NOT IN ('placed', 'removed')
+             AND (NEW.interviewed, NEW.work_placed, NEW.opened_at) IS NOT DISTINCT FROM (OLD.interviewed, OLD.work_placed, OLD.opened_at))
+         OR (OLD.state = 'removed' AND NEW.state = 'interested' AND NOT NEW.interviewed AND NOT NEW.work_placed)) THEN
+      RAISE EXCEPTION 'a candidate only takes a choice back or makes it again' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  ELSIF app_role() IN ('org_admin', 'org_user') THEN
+    IF OLD.state IN ('placed', 'not_progressed', 'removed')
+       OR NEW.opened_at <> OLD.opened_at
+       OR (OLD.interviewed AND NOT NEW.interviewed) OR (OLD.work_placed AND NOT NEW.work_placed)
+       OR (NEW.state = 'placed' AND OLD.state <> 'offered')
+       OR (NEW.state <> 'not_progressed' AND array_position(stages, NEW.state) < array_position(stages, OLD.state)) THEN
+      RAISE EXCEPTION 'an organisation moves an interest forward only, as the journey allows' USING ERRCODE = 'insufficient_privilege';
+    END IF;
   END IF;
   RETURN NEW;
 END
@@ -237,10 +259,18 @@ CREATE POLICY candidates_org_place ON candidates FOR UPDATE
     WITH CHECK (app_role() IN ('org_admin', 'org_user') AND status = 'placed');
 CREATE POLICY candidates_owner ON candidates FOR SELECT USING (current_user <> 'muster_app');
 
--- An organisation reads the sign-in address of the candidates it sees.
-CREATE POLICY users_org_candidates ON users FOR SELECT USING (
-    role = 'candidate' AND app_role() IN ('org_admin', 'org_user')
-    AND id IN (SELECT c.user_id FROM candidates c));
+-- An organisation reads the sign-in address of a candidate it sees, and
+-- nothing else of their account, through this function alone.
+-- +goose StatementBegin
+CREATE FUNCTION app_candidate_email(candidate uuid) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT u.email FROM candidates c JOIN users u ON u.id = c.user_id
+  WHERE c.id = candidate AND (app_is_staff() OR EXISTS (
+    SELECT 1 FROM interests i WHERE i.candidate_id = c.id AND app_in_org(i.org_id)
+      AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed())))
+$$;
+-- +goose StatementEnd
+GRANT EXECUTE ON FUNCTION app_candidate_email(uuid) TO muster_app;
 
 ALTER TABLE interventions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE interventions FORCE ROW LEVEL SECURITY;
@@ -269,7 +299,6 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON interests TO muster_app;
 GRANT SELECT, INSERT, DELETE ON interventions, notification_deliveries TO muster_app;
 
 -- +goose Down
-DROP POLICY users_org_candidates ON users;
 DROP POLICY candidates_org_read ON candidates;
 DROP POLICY candidates_org_place ON candidates;
 DROP POLICY candidates_owner ON candidates;
@@ -284,6 +313,6 @@ DROP FUNCTION consents_to_candidate();
 DROP TABLE notification_deliveries;
 ALTER TABLE journey_events DROP COLUMN org_id, DROP COLUMN interest_id;
 DROP TABLE interventions, interests;
-DROP FUNCTION interests_guard(), app_org_sees_candidate(uuid, text), app_candidate_id();
+DROP FUNCTION interests_guard(), app_org_sees_candidate(uuid, text), app_candidate_id(), app_candidate_email(uuid);
 ALTER TABLE candidates DROP COLUMN sharing, DROP COLUMN verification;
 DROP FUNCTION org_sees(text, boolean, text, text, boolean), app_keep_placed();

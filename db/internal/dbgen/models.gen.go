@@ -330,48 +330,6 @@ type MailboxVerification struct {
 	ConsumedTxid *int64
 }
 
-// Messages in threads. A message the operator hides is kept, with the reason, for the operator only.
-type Message struct {
-	// class=operational; category=message
-	ID uuid.UUID
-	// class=operational; category=message
-	ThreadID uuid.UUID
-	// class=operational; category=message
-	AuthorID *uuid.UUID
-	// class=operational; category=message
-	FromCandidate bool
-	// class=free-text; category=message
-	Body string
-	// class=operational; category=message
-	CreatedAt time.Time
-	// class=operational; category=message
-	HiddenAt *time.Time
-	// class=operational; category=message
-	HiddenBy *uuid.UUID
-	// class=free-text; category=message
-	HiddenReason *string
-}
-
-// Reports of inappropriate messages and what the operator decided.
-type MessageReport struct {
-	// class=operational; category=message
-	ID uuid.UUID
-	// class=operational; category=message
-	MessageID uuid.UUID
-	// class=operational; category=message
-	ReportedBy *uuid.UUID
-	// class=free-text; category=message
-	Reason string
-	// class=operational; category=message
-	CreatedAt time.Time
-	// class=operational; category=message
-	Resolution *string
-	// class=operational; category=message
-	ResolvedBy *uuid.UUID
-	// class=operational; category=message
-	ResolvedAt *time.Time
-}
-
 // Single-use recovery codes for two-factor sign-in, stored only as their SHA-256.
 type MfaRecoveryCode struct {
 	// class=operational; category=account
@@ -468,26 +426,6 @@ type PasswordReset struct {
 	UsedAt *time.Time
 }
 
-// Check-ins with placed candidates: still in post, left, or no answer.
-type PlacementFollowUp struct {
-	// class=operational; category=reporting
-	ID uuid.UUID
-	// class=operational; category=reporting
-	InterestID uuid.UUID
-	// class=anonymous; category=reporting
-	Months int32
-	// class=operational; category=reporting
-	DueOn time.Time
-	// class=operational; category=reporting
-	AskedAt *time.Time
-	// class=operational; category=reporting
-	RemindedAt *time.Time
-	// class=anonymous; category=reporting
-	Answer *string
-	// class=operational; category=reporting
-	AnsweredAt *time.Time
-}
-
 type PledgedOrganisation struct {
 	ID     uuid.UUID
 	Name   string
@@ -543,48 +481,6 @@ type Session struct {
 	LastSeenAt time.Time
 	// class=operational; category=session
 	ExpiresAt time.Time
-}
-
-// Registrations sampled for verification and the operator's decision.
-type SpotCheck struct {
-	// class=operational; category=candidate_record
-	CandidateID uuid.UUID
-	// class=operational; category=candidate_record
-	Flags []string
-	// class=operational; category=candidate_record
-	SampledAt time.Time
-	// class=operational; category=candidate_record
-	Outcome *string
-	// class=free-text; category=candidate_record
-	Reason *string
-	// class=operational; category=candidate_record
-	DecidedBy *uuid.UUID
-	// class=operational; category=candidate_record
-	DecidedAt *time.Time
-}
-
-// The one message thread between a candidate and an organisation.
-type Thread struct {
-	// class=operational; category=message
-	ID uuid.UUID
-	// class=operational; category=message
-	CandidateID uuid.UUID
-	// class=operational; category=message
-	OrgID uuid.UUID
-	// class=operational; category=message
-	CreatedAt time.Time
-	// class=operational; category=message
-	LastMessageAt time.Time
-}
-
-// The time up to which each participant has read each thread.
-type ThreadRead struct {
-	// class=operational; category=message
-	ThreadID uuid.UUID
-	// class=operational; category=message
-	UserID uuid.UUID
-	// class=operational; category=message
-	ReadAt time.Time
 }
 
 // Accounts that can sign in: programme operators and registered candidates.
