@@ -59,17 +59,17 @@ func (a *Activities) NotifyInterest(ctx context.Context, in InterestRecipientRef
 	key := "interest/" + in.EventID + "/" + in.Recipient
 	var sent bool
 	err := a.asEngine(ctx, func(tx *db.Tx) error {
-		aud, err := tx.InterestAudience(ctx, in.InterestID)
-		if err != nil {
+		notice, err := tx.InterestNotice(ctx, in.InterestID)
+		if err != nil || !notice.Visible {
 			return err
 		}
 		to, err := tx.NotificationAddress(ctx, in.OrgID, in.Recipient)
-		if err != nil || to == "" || !aud.Visible {
+		if err != nil || to == "" {
 			return err
 		}
 		msg, err := a.message(emailInterestNotification, key, to, EmailData{
-			Organisation: aud.OrgName,
-			Link:         CandidateLink(a.PublicURL, aud.OrgID, aud.CandidateID),
+			Organisation: notice.OrgName,
+			Link:         CandidateLink(a.PublicURL, notice.OrgID, notice.CandidateID),
 		})
 		if err != nil {
 			return err

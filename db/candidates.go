@@ -169,13 +169,7 @@ func profileParams(id uuid.UUID, p sim.Profile, now time.Time) dbgen.CandidateUp
 	}
 }
 
-func dateOnly(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	return &d
-}
+func dateOnly(t time.Time) *time.Time { return optionalTime(dateValue(t)) }
 
 // ConsentChange records the signed-in candidate's decision to give or
 // withdraw consent to share their record, shown the wording version.

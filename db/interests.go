@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,7 +73,7 @@ func (tx *Tx) InterestsChoose(ctx context.Context, orgIDs []string, now time.Tim
 		return nil, fmt.Errorf("check organisations: %w", interpretError(err))
 	}
 	for _, id := range ids {
-		if !containsID(pledged, id) {
+		if !slices.Contains(pledged, id) {
 			return nil, sim.FieldError("org_ids", "organisation %s is not one of the pledged organisations you can choose", id)
 		}
 	}
@@ -181,15 +182,7 @@ func (tx *Tx) setInterest(ctx context.Context, id uuid.UUID, in sim.Interest, no
 // event of its candidate, made by this transaction's actor, and returns
 // the event's ID.
 func (tx *Tx) interestEvent(ctx context.Context, candidateID uuid.UUID, in dbgen.Interest, ev sim.InterestEvent) (uuid.UUID, error) {
-	id := uuid.New()
-	err := tx.q.JourneyEventCreate(ctx, tx.tx, dbgen.JourneyEventCreateParams{
-		ID: id, CandidateID: candidateID, Type: string(ev.Type), FromStatus: ptr(string(ev.From)), ToStatus: string(ev.To),
-		ActorID: optionalID(tx.actor.UserID), OccurredAt: ev.At, OrgID: &in.OrgID, InterestID: &in.ID,
-	})
-	if err != nil {
-		return uuid.Nil, fmt.Errorf("record journey event %s: %w", ev.Type, interpretError(err))
-	}
-	return id, nil
+	return tx.journeyRow(ctx, candidateID, tx.actor, ev.Type, string(ev.From), string(ev.To), ev.At, &in.OrgID, &in.ID)
 }
 
 // OrgCandidates returns a page of the candidates the organisation orgID
@@ -436,18 +429,9 @@ func choiceIDs(orgIDs []string) ([]uuid.UUID, error) {
 		if err != nil {
 			return nil, sim.FieldError("org_ids", "org_ids must be organisation IDs (UUIDs)")
 		}
-		if !containsID(ids, id) {
+		if !slices.Contains(ids, id) {
 			ids = append(ids, id)
 		}
 	}
 	return ids, nil
-}
-
-func containsID(ids []uuid.UUID, id uuid.UUID) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }

@@ -19,45 +19,60 @@ import (
 // recipients of a notification; the others are user IDs.
 const MailboxRecipient = "mailbox"
 
-// InterestAudience is who is told that a candidate chose an organisation.
-type InterestAudience struct {
+// InterestNotice is what a notification about an interest says: which
+// organisation, and the candidate to link to, and whether the
+// organisation still sees them (nothing is sent if not: the choice was
+// taken back, consent withdrawn...).
+type InterestNotice struct {
 	OrgID       string
 	OrgName     string
 	CandidateID string
-	// Visible is false when the organisation no longer sees the candidate
-	// (the choice was taken back, consent withdrawn...): nothing is sent.
-	Visible bool
+	Visible     bool
+}
+
+// InterestAudience is who is told that a candidate chose an organisation.
+type InterestAudience struct {
+	InterestNotice
 	// Recipients are the organisation's active users' IDs, in a stable
-	// order, then MailboxRecipient if its group mailbox is verified.
+	// order, then MailboxRecipient if its group mailbox is verified; none
+	// when the organisation no longer sees the candidate.
 	Recipients []string
+}
+
+// InterestNotice returns what a notification about the interest
+// interestID says. Engine only; ENOTFOUND when the interest is gone.
+func (tx *Tx) InterestNotice(ctx context.Context, interestID string) (InterestNotice, error) {
+	if err := tx.authorize(sim.PermEngine); err != nil {
+		return InterestNotice{}, err
+	}
+	id, err := parseID("interest_id", interestID)
+	if err != nil {
+		return InterestNotice{}, err
+	}
+	r, err := tx.q.InterestForNotification(ctx, tx.tx, id)
+	if err != nil {
+		return InterestNotice{}, wrapNotFound("load interest", err)
+	}
+	return InterestNotice{OrgID: r.OrgID.String(), OrgName: r.OrgName, CandidateID: r.CandidateID.String(), Visible: r.Visible}, nil
 }
 
 // InterestAudience returns who is to be told about the interest
 // interestID. Engine only; ENOTFOUND when the interest is gone.
 func (tx *Tx) InterestAudience(ctx context.Context, interestID string) (InterestAudience, error) {
-	if err := tx.authorize(sim.PermEngine); err != nil {
-		return InterestAudience{}, err
+	n, err := tx.InterestNotice(ctx, interestID)
+	if err != nil || !n.Visible {
+		return InterestAudience{InterestNotice: n}, err
 	}
-	id, err := parseID("interest_id", interestID)
-	if err != nil {
-		return InterestAudience{}, err
-	}
-	r, err := tx.q.InterestForNotification(ctx, tx.tx, id)
-	if err != nil {
-		return InterestAudience{}, wrapNotFound("load interest", err)
-	}
-	out := InterestAudience{OrgID: r.OrgID.String(), OrgName: r.OrgName, CandidateID: r.CandidateID.String(), Visible: r.Visible}
-	if !out.Visible {
-		return out, nil
-	}
-	users, err := tx.q.OrgNotifiableUsers(ctx, tx.tx, &r.OrgID)
+	out := InterestAudience{InterestNotice: n}
+	org := uuid.MustParse(n.OrgID)
+	users, err := tx.q.OrgNotifiableUsers(ctx, tx.tx, &org)
 	if err != nil {
 		return InterestAudience{}, fmt.Errorf("list organisation users: %w", interpretError(err))
 	}
 	for _, u := range users {
 		out.Recipients = append(out.Recipients, u.String())
 	}
-	switch _, err := tx.q.OrgVerifiedMailbox(ctx, tx.tx, r.OrgID); {
+	switch _, err := tx.q.OrgVerifiedMailbox(ctx, tx.tx, org); {
 	case err == nil:
 		out.Recipients = append(out.Recipients, MailboxRecipient)
 	case !notFound(interpretError(err)):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -62,17 +63,22 @@ func (tx *Tx) journeyEvent(ctx context.Context, candidateID uuid.UUID, ev sim.Ev
 
 // journeyEventBy records a transition made by actor.
 func (tx *Tx) journeyEventBy(ctx context.Context, candidateID uuid.UUID, actor sim.Actor, ev sim.Event) error {
+	_, err := tx.journeyRow(ctx, candidateID, actor, ev.Type, string(ev.From), string(ev.To), ev.At, nil, nil)
+	return err
+}
+
+// journeyRow writes one journey_events row, the only place that does: a
+// change of the candidate's status, or of one of their interests (then
+// with the organisation and the interest, and from and to are the
+// interest's states). It returns the event's ID.
+func (tx *Tx) journeyRow(ctx context.Context, candidateID uuid.UUID, actor sim.Actor, typ sim.EventType, from, to string, at time.Time, orgID, interestID *uuid.UUID) (uuid.UUID, error) {
+	id := uuid.New()
 	err := tx.q.JourneyEventCreate(ctx, tx.tx, dbgen.JourneyEventCreateParams{
-		ID:          uuid.New(),
-		CandidateID: candidateID,
-		Type:        string(ev.Type),
-		FromStatus:  ptr(string(ev.From)),
-		ToStatus:    string(ev.To),
-		ActorID:     optionalID(actor.UserID),
-		OccurredAt:  ev.At,
+		ID: id, CandidateID: candidateID, Type: string(typ), FromStatus: ptr(from), ToStatus: to,
+		ActorID: optionalID(actor.UserID), OccurredAt: at, OrgID: orgID, InterestID: interestID,
 	})
 	if err != nil {
-		return fmt.Errorf("record journey event %s: %w", ev.Type, interpretError(err))
+		return uuid.Nil, fmt.Errorf("record journey event %s: %w", typ, interpretError(err))
 	}
-	return nil
+	return id, nil
 }
