@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/muster-cms/muster/db/internal/dbgen"
 	"github.com/muster-cms/muster/sim"
@@ -553,7 +554,23 @@ type copyRows struct {
 
 func newCopyRows(t copyTable) *copyRows { return &copyRows{table: t} }
 
-func (r *copyRows) add(values ...any) { r.rows = append(r.rows, values) }
+// add adds a row. UUIDs are passed to pgx as pgtype.UUID: as uuid.UUID
+// (a driver.Valuer) each would be formatted as text and parsed back,
+// which was most of the loader's time.
+func (r *copyRows) add(values ...any) {
+	for i, v := range values {
+		switch v := v.(type) {
+		case uuid.UUID:
+			values[i] = pgtype.UUID{Bytes: v, Valid: true}
+		case *uuid.UUID:
+			values[i] = pgtype.UUID{}
+			if v != nil {
+				values[i] = pgtype.UUID{Bytes: *v, Valid: true}
+			}
+		}
+	}
+	r.rows = append(r.rows, values)
+}
 
 func (r *copyRows) copy(ctx context.Context, tx pgx.Tx) error {
 	if len(r.rows) == 0 {
