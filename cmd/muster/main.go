@@ -5,6 +5,7 @@
 //	muster operator  create an operator account (password from MUSTER_OPERATOR_PASSWORD)
 //	muster temporal-setup  register Muster's search attributes on a Temporal namespace
 //	muster audit verify  recompute the audit trail's hash chain and name the first broken row
+//	muster simulate  load a synthetic cohort (sim/simulate) into DATABASE_URL's database
 //	muster dev       everything for development: Temporal dev server, migrate, demo operator, serve
 package main
 
@@ -27,6 +28,8 @@ commands:
              register Muster's search attributes on TEMPORAL_NAMESPACE of a real cluster
   audit verify
              recompute the audit trail's hash chain; fails naming the first broken row
+  simulate   load a synthetic cohort: muster simulate --candidates N --orgs M [--seed S] [--users-per-org U]
+             (into DATABASE_URL's database, which must hold no candidates; -h for more)
   dev        development: start Temporal (unless TEMPORAL_ADDRESS is set), migrate, seed a demo operator, serve
 
 configuration is read from the environment: see README.md`
@@ -50,6 +53,8 @@ func main() {
 		err = runTemporalSetup(ctx)
 	case "audit":
 		err = runAudit(ctx, os.Args[2:], os.Stdout)
+	case "simulate":
+		err = runSimulate(ctx, os.Args[2:], os.Stdout)
 	case "dev":
 		err = runDev(ctx)
 	case "help", "-h", "--help":
