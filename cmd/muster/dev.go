@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -16,6 +17,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/sim"
+	"github.com/muster-cms/muster/sim/simulate"
 	"github.com/muster-cms/muster/workflows"
 )
 
@@ -75,6 +78,10 @@ func runDev(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("seed demo operator: %w", err)
 	}
+	cohort := loadDemoCohort(ctx, cfg, logger)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return serve(ctx, cfg, logger, func() {
 		fmt.Printf(`
 Muster is running. Ctrl-C stops everything started here.
@@ -86,13 +93,96 @@ Muster is running. Ctrl-C stops everything started here.
   Outbox          %[7]s   (emails land here while MUSTER_SMTP_URL is unset: open the .txt
                   copy and follow its link to the development registration page)
   Demo operator   %[8]s / %[9]s
-
+%[10]s
 Try:
   curl -s -X POST http://%[1]s/v1/sessions -H 'Content-Type: application/json' \
     -d '{"email":"%[8]s","password":"%[9]s"}'
-
-`, cfg.HTTPAddr, uiURL, cfg.CodecAddr, cfg.TemporalAddress, cfg.TemporalNamespace, cfg.TaskQueue, cfg.OutboxDir, demoOperatorEmail, demoOperatorPassword)
+%[11]s
+`, cfg.HTTPAddr, uiURL, cfg.CodecAddr, cfg.TemporalAddress, cfg.TemporalNamespace, cfg.TaskQueue, cfg.OutboxDir, demoOperatorEmail, demoOperatorPassword,
+			cohort.banner, cohort.try(cfg.HTTPAddr))
 	})
+}
+
+// demoCohort is the synthetic cohort `muster dev` loads into an empty
+// database, so that an organisation has candidates to list from the first
+// run. Its people sign in with cohortPassword.
+var demoCohort = simulate.Options{Seed: 1, Candidates: 200, Orgs: 5}
+
+// demoPeople is what the banner says about the demo cohort.
+type demoPeople struct {
+	banner string // lines for the banner
+	orgID  string // the organisation whose admin the banner names; "" when there is none
+	admin  string // that admin's address
+}
+
+// loadDemoCohort loads demoCohort unless the database holds it already,
+// and says how to sign in as its people. A database that holds other
+// candidates or organisations is left as it is; any other failure is
+// reported in the banner and the log, and the rest of dev goes on.
+func loadDemoCohort(ctx context.Context, cfg config, logger *slog.Logger) demoPeople {
+	o := demoCohort
+	o.Now = time.Now()
+	_, err := db.LoadCohort(ctx, cfg.DatabaseURL, o, db.LoadOptions{Password: cohortPassword, Conduct: cfg.CodeOfConduct})
+	switch {
+	case err == nil, errors.Is(err, db.ErrCohortLoaded):
+	case sim.ErrorCode(err) == sim.ECONFLICT:
+		return demoPeople{banner: "  Demo cohort     not loaded: the database holds other candidates or organisations (make clean starts afresh)\n"}
+	default:
+		logger.Warn("demo cohort not loaded", "error", err.Error())
+		return demoPeople{banner: fmt.Sprintf("  Demo cohort     not loaded: %v\n", err)}
+	}
+	org, candidate := demoAccounts(o, sim.VisibilityPolicy{KeepPlacedWithPlacer: cfg.KeepPlacedVisible})
+	p := demoPeople{banner: fmt.Sprintf("  Demo cohort     %d synthetic candidates, %d organisations; every account's password is %s\n",
+		o.Candidates, o.Orgs, cohortPassword)}
+	if org != nil {
+		p.orgID, p.admin = org.ID, org.Users[0].Email
+		p.banner += fmt.Sprintf("                  organisation admin %s (%s)\n", p.admin, org.Details.Name)
+	}
+	if candidate != nil {
+		p.banner += fmt.Sprintf("                  candidate          %s, who chose it\n", candidate.Email)
+	}
+	return p
+}
+
+// demoAccounts picks from the cohort o the active organisation that sees
+// the most candidates under policy, and a candidate it sees; nil for none.
+func demoAccounts(o simulate.Options, policy sim.VisibilityPolicy) (*simulate.Org, *simulate.Candidate) {
+	cohort, err := simulate.Generate(o)
+	if err != nil {
+		return nil, nil
+	}
+	seen := map[string][]int{} // organisation ID → candidates it sees
+	for i, c := range cohort.Candidates {
+		facts := sim.CandidateFacts{Status: c.Status, Sharing: c.Sharing, Verification: c.Verification}
+		for _, in := range c.Interests {
+			if policy.OrgSees(facts, in.State) {
+				seen[in.OrgID] = append(seen[in.OrgID], i)
+			}
+		}
+	}
+	var best *simulate.Org
+	for j := range cohort.Orgs {
+		org := &cohort.Orgs[j]
+		if org.Details.Active && len(org.Users) > 0 && (best == nil || len(seen[org.ID]) > len(seen[best.ID])) {
+			best = org
+		}
+	}
+	if best == nil || len(seen[best.ID]) == 0 {
+		return best, nil
+	}
+	return best, &cohort.Candidates[seen[best.ID][0]]
+}
+
+// try is the banner's example of the organisation admin's candidate list.
+func (p demoPeople) try(addr string) string {
+	if p.orgID == "" {
+		return ""
+	}
+	return fmt.Sprintf(`
+  TOKEN=$(curl -s -X POST http://%[1]s/v1/sessions -H 'Content-Type: application/json' \
+    -d '{"email":"%[2]s","password":"%[3]s"}' | jq -r .token)
+  curl -s "http://%[1]s/v1/organisations/%[4]s/candidates?limit=5" -H "Authorization: Bearer $TOKEN"
+`, addr, p.admin, cohortPassword, p.orgID)
 }
 
 func ensureKeyFile(path string) error {

@@ -6,7 +6,7 @@
 //	muster temporal-setup  register Muster's search attributes on a Temporal namespace
 //	muster audit verify  recompute the audit trail's hash chain and name the first broken row
 //	muster simulate  load a synthetic cohort (sim/simulate) into DATABASE_URL's database
-//	muster dev       everything for development: Temporal dev server, migrate, demo operator, serve
+//	muster dev       everything for development: Temporal dev server, migrate, demo operator and cohort, serve
 package main
 
 import (
@@ -30,7 +30,8 @@ commands:
              recompute the audit trail's hash chain; fails naming the first broken row
   simulate   load a synthetic cohort: muster simulate --candidates N --orgs M [--seed S] [--users-per-org U]
              (into DATABASE_URL's database, which must hold no candidates; -h for more)
-  dev        development: start Temporal (unless TEMPORAL_ADDRESS is set), migrate, seed a demo operator, serve
+  dev        development: start Temporal (unless TEMPORAL_ADDRESS is set), migrate, seed a demo operator
+             and a small demo cohort, serve
 
 configuration is read from the environment: see README.md`
 

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/muster-cms/muster/internal/testdb"
+	"github.com/muster-cms/muster/internal/testfactory"
+	"github.com/muster-cms/muster/sim"
 )
 
 // freshDatabaseURL is DATABASE_URL for a database that does not exist yet,
@@ -92,4 +96,53 @@ func TestSimulateFlags(t *testing.T) {
 	var out strings.Builder
 	require.NoError(t, runSimulate(context.Background(), []string{"-h"}, &out))
 	require.Contains(t, out.String(), "usage: muster simulate")
+}
+
+// `muster dev` loads its demo cohort into an empty database and names an
+// active organisation's admin and a candidate that organisation sees;
+// run again, it finds the cohort there; a database with other data is
+// left as it is.
+func TestDevCohort(t *testing.T) {
+	d := testdb.New(t)
+	t.Setenv("DATABASE_URL", d.AdminURL)
+	cfg, err := loadConfig(false)
+	require.NoError(t, err)
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	first := loadDemoCohort(ctx, cfg, quiet)
+	require.NotEmpty(t, first.orgID, first.banner)
+	require.Contains(t, first.banner, first.admin)
+	require.Contains(t, first.try("127.0.0.1:8080"), "/v1/organisations/"+first.orgID+"/candidates")
+	var candidates, active int
+	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT count(*) FROM candidates").Scan(&candidates))
+	require.Equal(t, demoCohort.Candidates, candidates)
+	require.NoError(t, d.Admin.QueryRow(ctx, `SELECT count(*) FROM users u JOIN organisations o ON o.id = u.org_id
+		WHERE u.email = $1 AND u.role = 'org_admin' AND o.active AND o.id = $2`, first.admin, first.orgID).Scan(&active))
+	require.Equal(t, 1, active, "the banner's admin is an active organisation's")
+
+	o := demoCohort
+	o.Now = time.Now()
+	org, candidate := demoAccounts(o, sim.VisibilityPolicy{})
+	require.Equal(t, first.orgID, org.ID)
+	require.Contains(t, first.banner, candidate.Email)
+	seen := false
+	for _, in := range candidate.Interests {
+		facts := sim.CandidateFacts{Status: candidate.Status, Sharing: candidate.Sharing, Verification: candidate.Verification}
+		seen = seen || (in.OrgID == org.ID && sim.VisibilityPolicy{}.OrgSees(facts, in.State))
+	}
+	require.True(t, seen, "the organisation sees the candidate")
+
+	again := loadDemoCohort(ctx, cfg, quiet)
+	require.Equal(t, first, again)
+	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT count(*) FROM candidates").Scan(&candidates))
+	require.Equal(t, demoCohort.Candidates, candidates, "loaded once")
+
+	other := testdb.New(t)
+	testfactory.Organisation(t, other, testfactory.OrganisationOpts{})
+	cfg.DatabaseURL = other.AdminURL
+	p := loadDemoCohort(ctx, cfg, quiet)
+	require.Empty(t, p.orgID)
+	require.Contains(t, p.banner, "not loaded")
+	require.Zero(t, other.Counts(t)["candidates"])
 }
