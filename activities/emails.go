@@ -58,6 +58,12 @@ type Emails struct {
 	// verified group mailbox when a candidate chooses the organisation.
 	// Its link leads to the candidate in Muster; it names nobody.
 	InterestNotification EmailTemplate
+	// MessageToOrganisation goes to each user of an organisation and its
+	// verified group mailbox when a candidate writes to it; MessageToCandidate
+	// goes to the candidate when the organisation writes. Neither carries
+	// the message: its link leads to the thread in Muster.
+	MessageToOrganisation EmailTemplate
+	MessageToCandidate    EmailTemplate
 }
 
 // DefaultEmails is neutral wording that names the programme only through
@@ -162,6 +168,26 @@ See their profile and get in touch here (you will be asked to sign in):
 You are receiving this because you are a user of {{.Organisation}} on {{.Programme}}, or its group mailbox.
 `,
 	},
+	MessageToOrganisation: EmailTemplate{
+		Subject: "A candidate has written to {{.Organisation}} on {{.Programme}}",
+		Body: `A candidate who chose {{.Organisation}} on {{.Programme}} has sent you a message.
+
+Read it and reply here (you will be asked to sign in):
+{{.Link}}
+
+You are receiving this because you are a user of {{.Organisation}} on {{.Programme}}, or its group mailbox.
+`,
+	},
+	MessageToCandidate: EmailTemplate{
+		Subject: "{{.Organisation}} has sent you a message on {{.Programme}}",
+		Body: `{{.Organisation}} has sent you a message on {{.Programme}}.
+
+Read it and reply here (you will be asked to sign in):
+{{.Link}}
+
+You are receiving this because you chose {{.Organisation}} on {{.Programme}}. You can take that choice back at any time.
+`,
+	},
 }
 
 // Email names, for render.
@@ -176,6 +202,8 @@ const (
 	emailAlreadyRegistered    = "already registered"
 	emailMailboxVerification  = "mailbox verification"
 	emailInterestNotification = "interest notification"
+	emailMessageToOrg         = "message to organisation"
+	emailMessageToCandidate   = "message to candidate"
 )
 
 // compiled is Emails parsed, ready to render: subject and body by name.
@@ -198,6 +226,8 @@ func (e Emails) compile() (compiled, error) {
 		{emailAlreadyRegistered, e.AlreadyRegistered, DefaultEmails.AlreadyRegistered},
 		{emailMailboxVerification, e.MailboxVerification, DefaultEmails.MailboxVerification},
 		{emailInterestNotification, e.InterestNotification, DefaultEmails.InterestNotification},
+		{emailMessageToOrg, e.MessageToOrganisation, DefaultEmails.MessageToOrganisation},
+		{emailMessageToCandidate, e.MessageToCandidate, DefaultEmails.MessageToCandidate},
 	} {
 		if p.t.Subject == "" {
 			p.t.Subject = p.orDflt.Subject

@@ -63,20 +63,30 @@ func (tx *Tx) InterestAudience(ctx context.Context, interestID string) (Interest
 	if err != nil || !n.Visible {
 		return InterestAudience{InterestNotice: n}, err
 	}
-	out := InterestAudience{InterestNotice: n}
-	org := uuid.MustParse(n.OrgID)
+	recipients, err := tx.orgRecipients(ctx, uuid.MustParse(n.OrgID))
+	if err != nil {
+		return InterestAudience{}, err
+	}
+	return InterestAudience{InterestNotice: n, Recipients: recipients}, nil
+}
+
+// orgRecipients is everyone at the organisation org who is told about its
+// candidates: its active users' IDs, in a stable order, then
+// MailboxRecipient if its group mailbox is verified.
+func (tx *Tx) orgRecipients(ctx context.Context, org uuid.UUID) ([]string, error) {
 	users, err := tx.q.OrgNotifiableUsers(ctx, tx.tx, &org)
 	if err != nil {
-		return InterestAudience{}, fmt.Errorf("list organisation users: %w", interpretError(err))
+		return nil, fmt.Errorf("list organisation users: %w", interpretError(err))
 	}
+	out := make([]string, 0, len(users)+1)
 	for _, u := range users {
-		out.Recipients = append(out.Recipients, u.String())
+		out = append(out, u.String())
 	}
 	switch _, err := tx.q.OrgVerifiedMailbox(ctx, tx.tx, org); {
 	case err == nil:
-		out.Recipients = append(out.Recipients, MailboxRecipient)
+		out = append(out, MailboxRecipient)
 	case !notFound(interpretError(err)):
-		return InterestAudience{}, fmt.Errorf("load mailbox: %w", interpretError(err))
+		return nil, fmt.Errorf("load mailbox: %w", interpretError(err))
 	}
 	return out, nil
 }
@@ -142,4 +152,75 @@ func (tx *Tx) DeliverOnce(ctx context.Context, key string, now time.Time, send f
 		return false, fmt.Errorf("record notification: %w", interpretError(err))
 	}
 	return true, nil
+}
+
+// MessageNotice is what a notification about a new message says: which
+// organisation and candidate the thread is between, who wrote, and
+// whether it is still to be told (nothing is sent once the message is
+// hidden or the organisation no longer sees the candidate).
+type MessageNotice struct {
+	OrgID           string
+	OrgName         string
+	CandidateID     string
+	CandidateUserID string
+	FromCandidate   bool
+	Open            bool
+}
+
+// MessageNotice returns what a notification about the message messageID
+// says. Engine only; ENOTFOUND when the message is gone.
+func (tx *Tx) MessageNotice(ctx context.Context, messageID string) (MessageNotice, error) {
+	if err := tx.authorize(sim.PermEngine); err != nil {
+		return MessageNotice{}, err
+	}
+	id, err := parseID("message_id", messageID)
+	if err != nil {
+		return MessageNotice{}, err
+	}
+	r, err := tx.q.MessageForNotification(ctx, tx.tx, id)
+	if err != nil {
+		return MessageNotice{}, wrapNotFound("load message", err)
+	}
+	return MessageNotice{
+		OrgID: r.OrgID.String(), OrgName: r.OrgName, CandidateID: r.CandidateID.String(),
+		CandidateUserID: idString(r.CandidateUserID), FromCandidate: r.FromCandidate, Open: r.Open,
+	}, nil
+}
+
+// MessageAudience returns who is told about the message messageID: the
+// other side of its thread. For a candidate's message, the
+// organisation's active users and its verified mailbox (as for an
+// interest); for an organisation's, the candidate. IDs only; none once
+// the notice is no longer open. Engine only.
+func (tx *Tx) MessageAudience(ctx context.Context, messageID string) ([]string, error) {
+	n, err := tx.MessageNotice(ctx, messageID)
+	if err != nil || !n.Open {
+		return nil, err
+	}
+	if !n.FromCandidate {
+		if n.CandidateUserID == "" {
+			return nil, nil
+		}
+		return []string{n.CandidateUserID}, nil
+	}
+	return tx.orgRecipients(ctx, uuid.MustParse(n.OrgID))
+}
+
+// CandidateAddress returns where the candidate whose account is userID is
+// written to, or "" when their account is gone or disabled. Engine only.
+func (tx *Tx) CandidateAddress(ctx context.Context, userID string) (string, error) {
+	if err := tx.authorize(sim.PermEngine); err != nil {
+		return "", err
+	}
+	uid, err := uuid.Parse(userID)
+	if err != nil {
+		return "", sim.FieldError("recipient", "recipient must be a user ID")
+	}
+	email, err := tx.q.CandidateEmailForNotification(ctx, tx.tx, uid)
+	if err = interpretError(err); notFound(err) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("load recipient: %w", err)
+	}
+	return email, nil
 }

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -139,6 +140,33 @@ func populate(t *testing.T, b *testBundle) world {
 		require.True(t, sent)
 		return err
 	}))
+
+	// A thread between the member and A: the member writes twice, A's user
+	// replies, A's admin reads it and reports the member's second message,
+	// which the operator hides.
+	var second sim.ThreadMessage
+	for i, by := range []sim.Actor{memberActor, memberActor, w.userA.actor} {
+		k := db.ThreadKey{OrgID: w.orgA.ID, CandidateID: w.member.Candidate.ID, Mine: i < 2}
+		require.NoError(t, b.in(t, by, func(tx *db.Tx) error {
+			m, err := tx.MessageSend(ctx, k, fmt.Sprintf("message %d", i), b.now.Add(time.Duration(10+i)*time.Minute))
+			if i == 1 {
+				second = m
+			}
+			return err
+		}))
+	}
+	var reportID string
+	require.NoError(t, b.in(t, w.adminA.actor, func(tx *db.Tx) error {
+		if err := tx.ThreadMarkRead(ctx, db.ThreadKey{OrgID: w.orgA.ID, CandidateID: w.member.Candidate.ID}); err != nil {
+			return err
+		}
+		var err error
+		reportID, _, err = tx.MessageReport(ctx, second.ID, sim.MessageReport{Reason: sim.ReportDisrespectful}, b.now.Add(20*time.Minute))
+		return err
+	}))
+	require.NoError(t, b.in(t, b.op, func(tx *db.Tx) error {
+		return tx.ModerationDecide(ctx, reportID, sim.ModerationDecision{Action: sim.ModerationHide, Reason: "code of conduct, point 1"}, b.now.Add(30*time.Minute))
+	}))
 	return w
 }
 
@@ -207,7 +235,6 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 	//   interests 1: A's interest in the member; B's is not A's.
 	//   interventions 2: the contact and the information day, on that interest.
 	//   candidates 1: the member, through that interest (candidates_org_read).
-	//   consents 1: the member's consent, visible with its candidate (consents_read).
 	//   journey_events 3: of the member's seven, those of A's interest
 	//     (chosen, contacted, information day); their invitation,
 	//     registration and the two of B's interest are not A's.
@@ -215,11 +242,16 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 	//     app_candidate_email).
 	// B's admin sees nothing of the member: their only interest in B was
 	// taken back, so no interest, candidate, consent, event or account.
+	//   consents 0: an organisation reads none of a candidate's consents.
+	//   threads 1, messages 2: the thread with the member, without the
+	//     message the operator hid; thread_reads 1: their own read mark.
 	seesMember := func(m map[string]int) map[string]int {
-		m["interests"], m["interventions"], m["candidates"], m["consents"], m["journey_events"] = 1, 2, 1, 1, 3
+		m["interests"], m["interventions"], m["candidates"], m["journey_events"] = 1, 2, 1, 3
+		m["threads"], m["messages"], m["thread_reads"] = 1, 2, 1
 		return m
 	}
 	adminA, userA, adminB := seesMember(orgPerson(w.adminA, w.orgA)), seesMember(orgPerson(w.userA, w.orgA)), orgPerson(w.adminB, w.orgB)
+	adminA["message_reports"] = 1 // the report A's admin made
 	// The world is what the counts below assume: A has two people, three
 	// invitations (its onboarding, a used and an open colleague's) and
 	// each person's session; everyone accepted the code once. The member
@@ -231,8 +263,9 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 	require.Equal(t, map[string]int{"users": 1, "account_invitations": 1, "sessions": 1, "mfa_recovery_codes": 10},
 		pick(adminB, "users", "account_invitations", "sessions", "mfa_recovery_codes"))
 	require.Equal(t, 7, memberEvents)
-	require.Equal(t, map[string]int{"interests": 2, "interventions": 2, "notification_deliveries": 1},
-		pick(all, "interests", "interventions", "notification_deliveries"))
+	require.Equal(t, map[string]int{"interests": 2, "interventions": 2, "notification_deliveries": 1,
+		"threads": 1, "messages": 3, "thread_reads": 3, "message_reports": 1},
+		pick(all, "interests", "interventions", "notification_deliveries", "threads", "messages", "thread_reads", "message_reports"))
 
 	cases := []struct {
 		name  string
@@ -246,9 +279,11 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 			"organisations":             all["organisations"], "org_agreements": all["org_agreements"],
 			"account_invitations": all["account_invitations"], "conduct_acceptances": all["conduct_acceptances"],
 			"audit_events": all["audit_events"], "mailbox_verifications": all["mailbox_verifications"],
-			// Every interest and intervention; the notification ledger is
-			// the engine's alone.
+			// Every interest and intervention, thread, message (the hidden
+			// one too) and report; the notification ledger and the read
+			// marks are the engine's and their owners'.
 			"interests": all["interests"], "interventions": all["interventions"],
+			"threads": all["threads"], "messages": all["messages"], "message_reports": all["message_reports"],
 		})},
 		// The member sees both their interests (B's taken back too), the
 		// interventions recorded on them and all seven of their events;
@@ -256,6 +291,7 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 		{"candidate", testfactory.Actor(w.member.User), with(map[string]int{
 			"users": 1, "candidates": 1, "consents": 1, "journey_events": memberEvents, "sessions": memberSession,
 			"login_events": memberLogins, "interests": 2, "interventions": 2,
+			"threads": 1, "messages": 2, "thread_reads": 1,
 		})},
 		{"anonymous", sim.Anonymous, with(map[string]int{})},
 		// A link's holder sees the invitee's record but no interest or
@@ -405,6 +441,37 @@ func TestPoliciesRefuseWrites(t *testing.T) {
 	refused(userA, "UPDATE conduct_acceptances SET accepted_at = now() WHERE user_id = $1", userA.UserID)
 	refused(b.op, "INSERT INTO conduct_texts (version, body, published_at) VALUES ('mine', 'x', now())")
 	refused(b.op, "UPDATE conduct_texts SET body = 'x'")
+	// Threads: only a participant writes, as themselves and for their own
+	// side, and only while the organisation sees the candidate; a message
+	// never changes but by the operator's moderation; reports are decided
+	// by the operator alone; read marks are one's own.
+	var threadID, firstMessage string
+	require.NoError(t, b.db.Admin.QueryRow(ctx, "SELECT t.id::text, m.id::text FROM threads t JOIN messages m ON m.thread_id = t.id ORDER BY m.seq LIMIT 1").Scan(&threadID, &firstMessage))
+	const sendSQL = "INSERT INTO messages (id, thread_id, author_id, from_candidate, body, sent_at) VALUES (gen_random_uuid(), $1, $2, $3, 'x', now())"
+	otherCandidate := testfactory.Actor(w.other.User)
+	refused(otherCandidate, sendSQL, threadID, otherCandidate.UserID, true)
+	refused(member, sendSQL, threadID, member.UserID, false)
+	refused(member, sendSQL, threadID, userA.UserID, true)
+	refused(userA, sendSQL, threadID, userA.UserID, true)
+	refused(userA, sendSQL, threadID, adminA.UserID, false)
+	refused(w.adminB.actor, sendSQL, threadID, w.adminB.user.ID, false)
+	refused(member, "INSERT INTO threads (id, candidate_id, org_id, created_at, last_message_at) VALUES (gen_random_uuid(), $1, $2, now(), now())", w.member.Candidate.ID, w.orgB.ID)
+	refused(w.adminB.actor, "INSERT INTO threads (id, candidate_id, org_id, created_at, last_message_at) VALUES (gen_random_uuid(), $1, $2, now(), now())", w.member.Candidate.ID, w.orgB.ID)
+	refused(otherCandidate, "INSERT INTO threads (id, candidate_id, org_id, created_at, last_message_at) VALUES (gen_random_uuid(), $1, $2, now(), now())", w.other.Candidate.ID, w.orgA.ID)
+	refused(member, "UPDATE messages SET body = 'x' WHERE thread_id = $1", threadID)
+	refused(userA, "UPDATE messages SET hidden_at = NULL, hidden_reason = NULL WHERE thread_id = $1", threadID)
+	refused(b.op, "UPDATE messages SET body = 'x' WHERE id = $1", firstMessage)
+	refused(member, "DELETE FROM messages WHERE thread_id = $1", threadID)
+	refused(adminA, "UPDATE message_reports SET decision = NULL, decided_at = NULL")
+	refused(member, "INSERT INTO message_reports (id, message_id, reported_by, reason, reported_at) VALUES (gen_random_uuid(), $1, $2, 'spam', now())", firstMessage, userA.UserID)
+	refused(otherCandidate, "INSERT INTO message_reports (id, message_id, reported_by, reason, reported_at) VALUES (gen_random_uuid(), $1, $2, 'spam', now())", firstMessage, otherCandidate.UserID)
+	refused(member, "INSERT INTO thread_reads (thread_id, user_id, read_seq) VALUES ($1, $2, 0)", threadID, userA.UserID)
+	refused(otherCandidate, "INSERT INTO thread_reads (thread_id, user_id, read_seq) VALUES ($1, $2, 0)", threadID, otherCandidate.UserID)
+	// Sharing is the latest consent, and an organisation writes none.
+	refused(member, "UPDATE candidates SET sharing = false WHERE id = $1", w.member.Candidate.ID)
+	refused(userA, "INSERT INTO consents (id, candidate_id, text_version, given, method, recorded_at) SELECT gen_random_uuid(), candidate_id, text_version, false, method, now() FROM consents")
+	refused(userA, "INSERT INTO consents (id, candidate_id, text_version, given, method, recorded_at) SELECT gen_random_uuid(), $1, version, false, 'profile_update', now() FROM consent_texts LIMIT 1", w.member.Candidate.ID)
+
 	// The audit trail is append-only for everyone, operator and engine
 	// included, and cannot be emptied.
 	for _, actor := range []sim.Actor{b.op, sim.System, adminA} {

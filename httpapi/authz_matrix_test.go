@@ -95,8 +95,8 @@ func mxAll(w mxWant) [mxKinds]mxWant {
 // probes another organisation (then a body that would do harm if the
 // call got through).
 type mxTarget struct {
-	org, orgName, user, version, candidate string
-	probe                                  bool
+	org, orgName, user, version, candidate, message, report string
+	probe                                                   bool
 }
 
 // mxRow is one route's line of the matrix.
@@ -293,6 +293,30 @@ var mxMatrix = map[string]mxRow{
 			}
 			return map[string]any{"kind": "contacted", "on": time.Now().Format(time.DateOnly)}
 		}},
+	// Threads. The candidate caller reads and writes its thread with B
+	// (taken back and chosen again by the time it writes); A's people,
+	// theirs with the candidate who chose A. A candidate never names
+	// another's thread: their own routes name only an organisation.
+	"GET /v1/me/threads": {want: [mxKinds]mxWant{mxU, mx200, mxF, mxF, mxF, mxF, mxF, mxF}},
+	"GET /v1/me/threads/{orgId}/messages": {want: [mxKinds]mxWant{mxU, mx200, mxF, mxF, mxF, mxF, mxF, mxF},
+		target: func(f *mxFixture) mxTarget { t := f.defaultTarget(); t.org = f.orgB; return t }},
+	"POST /v1/me/threads/{orgId}/messages": {want: [mxKinds]mxWant{mxU, mx201, mxF, mxF, mxF, mxF, mxF, mxF},
+		target: func(f *mxFixture) mxTarget { t := f.defaultTarget(); t.org = f.orgB; return t },
+		body:   func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"body": "Hello from the matrix"} }},
+	"PUT /v1/me/threads/{orgId}/messages/read": {want: [mxKinds]mxWant{mxU, mx204, mxF, mxF, mxF, mxF, mxF, mxF},
+		target: func(f *mxFixture) mxTarget { t := f.defaultTarget(); t.org = f.orgB; return t }},
+	"GET /v1/organisations/{orgId}/threads":                           {want: [mxKinds]mxWant{mxU, mxF, mxF, mx200, mx200, mxC, mxN, mxR}},
+	"GET /v1/organisations/{orgId}/candidates/{candidateId}/messages": {want: [mxKinds]mxWant{mxU, mxF, mxF, mx200, mx200, mxC, mxN, mxR}},
+	"POST /v1/organisations/{orgId}/candidates/{candidateId}/messages": {want: [mxKinds]mxWant{mxU, mxF, mxF, mx201, mx201, mxC, mxN, mxR},
+		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"body": "Hello from the matrix"} }},
+	"PUT /v1/organisations/{orgId}/candidates/{candidateId}/messages/read": {want: [mxKinds]mxWant{mxU, mxF, mxF, mx204, mx204, mxC, mxN, mxR}},
+	// The message the candidate who chose A wrote to A: A's people may
+	// report it, each once; nobody else can read it.
+	"POST /v1/messages/{messageId}/reports": {want: [mxKinds]mxWant{mxU, mxN, mxF, mx201, mx201, mxC, mxN, mxR},
+		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"reason": "spam"} }},
+	"GET /v1/moderation/reports": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"POST /v1/moderation/reports/{reportId}/decision": {want: [mxKinds]mxWant{mxU, mxF, mx204, mxF, mxF, mxF, mxF, mxF},
+		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"action": "dismiss"} }},
 }
 
 // mxCaller is one caller: its session token (none for anonymous) and
@@ -325,6 +349,8 @@ type mxFixture struct {
 	spareVersion               string // an agreement version nobody signed
 	seen                       string // a candidate who chose A only
 	chooser                    string // the candidate caller, who chose B only
+	seenMessage                string // what the candidate who chose A wrote to A
+	report                     string // that candidate's report of A's reply
 	conduct                    string // the current code of conduct's version
 	registrationLinks          [mxKinds]string
 	accountLinks               [mxKinds]string
@@ -344,12 +370,13 @@ func (f *mxFixture) unique(prefix, domain string) string {
 
 // defaultTarget is organisation A, its spare user and the spare version.
 func (f *mxFixture) defaultTarget() mxTarget {
-	return mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen}
+	return mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report}
 }
 
 // path fills pattern's parameters from tg.
 func (tg mxTarget) path(pattern string) string {
-	return strings.NewReplacer("{orgId}", tg.org, "{userId}", tg.user, "{version}", tg.version, "{candidateId}", tg.candidate).Replace(pattern)
+	return strings.NewReplacer("{orgId}", tg.org, "{userId}", tg.user, "{version}", tg.version, "{candidateId}", tg.candidate,
+		"{messageId}", tg.message, "{reportId}", tg.report).Replace(pattern)
 }
 
 // call makes route's call as c against tg.
@@ -466,7 +493,16 @@ func newMxFixture(t *testing.T, s *teststack.Stack) *mxFixture {
 	seenToken := f.registrationLink(t, op, "seen@example.org")
 	r = s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(seenToken))
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
-	f.seen = f.choose(t, s.Login(t, "seen@example.org", candidatePassword), f.orgA)
+	seen := s.Login(t, "seen@example.org", candidatePassword)
+	f.seen = f.choose(t, seen, f.orgA)
+	r = s.JSON(t, http.MethodPost, "/v1/me/threads/"+f.orgA+"/messages", seen, map[string]any{"body": "Hello A"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	f.seenMessage = r.Body["id"].(string)
+	r = s.JSON(t, http.MethodPost, "/v1/organisations/"+f.orgA+"/candidates/"+f.seen+"/messages", adminA, map[string]any{"body": "Hello seen"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	r = s.JSON(t, http.MethodPost, "/v1/messages/"+r.Body["id"].(string)+"/reports", seen, map[string]any{"reason": "disrespectful"})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	f.report = r.Body["id"].(string)
 
 	f.spareVersion = "matrix-spare-v1"
 	r = s.JSON(t, http.MethodPost, "/v1/agreement-versions", op, map[string]any{"version": f.spareVersion})
@@ -542,6 +578,10 @@ var mxChecksums = map[string][2]string{
 	"sessions":            {"(r.id, r.user_id, r.token_hash, r.created_at, r.expires_at)::text", "r.id"},
 	"interests":           {"r::text", "r.id"},
 	"interventions":       {"r::text", "r.id"},
+	"threads":             {"r::text", "r.id"},
+	"messages":            {"r::text", "r.id"},
+	"thread_reads":        {"r::text", "r.thread_id, r.user_id"},
+	"message_reports":     {"r::text", "r.id"},
 }
 
 func mxSnap(t *testing.T, s *teststack.Stack) mxSnapshot {
@@ -699,7 +739,7 @@ func (f *mxFixture) checkCell(t *testing.T, route string, c *mxCaller) {
 func (f *mxFixture) checkOtherOrganisation(t *testing.T, route string, row mxRow, c *mxCaller) int {
 	t.Helper()
 	// The other organisation and one of its users.
-	other := mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, probe: true}
+	other := mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, probe: true}
 	if c.org == f.orgA {
 		other = mxTarget{org: f.orgB, orgName: f.nameB, user: f.callers[mxAdminB].userID, version: f.spareVersion, candidate: f.chooser, probe: true}
 	}

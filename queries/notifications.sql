@@ -28,3 +28,9 @@ SELECT EXISTS (SELECT 1 FROM notification_deliveries WHERE key = @key);
 
 -- name: NotificationDeliveryRecord :exec
 INSERT INTO notification_deliveries (key, sent_at) VALUES (@key, @now);
+
+-- name: CandidateEmailForNotification :one
+-- Where a candidate is written to: their sign-in address while their
+-- account is active.
+SELECT u.email FROM users u JOIN candidates c ON c.user_id = u.id
+WHERE u.id = @id AND u.disabled_at IS NULL;

@@ -34,6 +34,9 @@ const (
 	AuditMFARemoved          AuditAction = "mfa.removed"
 	AuditCandidateViewed     AuditAction = "candidate.viewed"
 	AuditSupportRecorded     AuditAction = "intervention.recorded"
+	AuditMessageReported     AuditAction = "message.reported"
+	AuditMessageHidden       AuditAction = "message.hidden"
+	AuditReportDismissed     AuditAction = "message_report.dismissed"
 )
 
 // AuditObject is the kind of thing an audit event is about.
@@ -48,6 +51,8 @@ const (
 	ObjectInvitation       AuditObject = "account_invitation"
 	ObjectCandidate        AuditObject = "candidate"
 	ObjectInterest         AuditObject = "interest"
+	ObjectMessage          AuditObject = "message"
+	ObjectMessageReport    AuditObject = "message_report"
 )
 
 // AuditEvent is one row of the audit trail: who did what to which object,

@@ -31,6 +31,9 @@ const (
 	PermChooseOrganisations Permission = "choose_organisations" // a candidate's choice of organisations
 	PermViewCandidates      Permission = "view_candidates"      // the candidates an organisation sees, and their profiles
 	PermRecordSupport       Permission = "record_support"       // record interventions on a candidate's interest
+	PermMessage             Permission = "message"              // read and write the threads between candidates and organisations
+	PermReportMessage       Permission = "report_message"       // report a message as inappropriate
+	PermModerate            Permission = "moderate"             // decide reported messages
 	PermEngine              Permission = "engine"               // the engine's own work: activities, the relay, sign-in checks
 )
 
@@ -71,6 +74,9 @@ var rules = map[Permission]rule{
 	PermChooseOrganisations: {roles: []Role{RoleCandidate}, refusal: "only a candidate chooses organisations"},
 	PermViewCandidates:      {roles: []Role{RoleOperator, RoleOrgAdmin, RoleOrgUser}, refusal: "only an organisation's users and the programme operator can see its candidates"},
 	PermRecordSupport:       {roles: orgRoles, refusal: "only an organisation's users record the support they give"},
+	PermMessage:             {roles: []Role{RoleCandidate, RoleOrgAdmin, RoleOrgUser}, refusal: "only a candidate and the organisations they chose write to each other"},
+	PermReportMessage:       {roles: []Role{RoleCandidate, RoleOrgAdmin, RoleOrgUser}, refusal: "only a participant in a thread can report a message in it"},
+	PermModerate:            {roles: []Role{RoleOperator}, refusal: "only the programme operator moderates messages"},
 	PermEngine:              {roles: []Role{RoleSystem}, refusal: "only the engine itself may do that"},
 }
 
@@ -79,7 +85,7 @@ var Permissions = []Permission{
 	PermInvite, PermViewStatistics, PermRequestRegistration, PermRegister, PermViewSelf, PermEditOwnProfile, PermEndSession,
 	PermManageOwnAccount, PermRequestReset, PermResetPassword, PermAcceptAccount, PermVerifyMailbox, PermListPledged,
 	PermManageOrganisations, PermViewOrgPeople, PermManageOrgPeople, PermReadConduct, PermAcceptConduct, PermReadAudit,
-	PermChooseOrganisations, PermViewCandidates, PermRecordSupport, PermEngine,
+	PermChooseOrganisations, PermViewCandidates, PermRecordSupport, PermMessage, PermReportMessage, PermModerate, PermEngine,
 }
 
 // Authorize returns nil when a may do p, or an EFORBIDDEN *Error saying

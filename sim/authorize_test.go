@@ -63,6 +63,9 @@ var authMatrix = map[sim.Permission]string{
 	sim.PermChooseOrganisations: "FUUFOFFUUUFF",
 	sim.PermViewCandidates:      "FUUOFOOUUURC",
 	sim.PermRecordSupport:       "FUUFFOOUUURC",
+	sim.PermMessage:             "FUUFOOOUUURC",
+	sim.PermReportMessage:       "FUUFOOOUUURC",
+	sim.PermModerate:            "FUUOFFFUUUFF",
 	sim.PermEngine:              "OFFFFFFFFFFF",
 }
 

@@ -33,6 +33,7 @@ const (
 	WorkflowMailboxVerification = "MailboxVerification"
 
 	WorkflowInterestNotification = "InterestNotification"
+	WorkflowMessageNotification  = "MessageNotification"
 
 	// SignalInvitationRegistered tells an Invitation that its invitee registered.
 	SignalInvitationRegistered = "registered"

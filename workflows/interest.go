@@ -46,23 +46,33 @@ func InterestNotification(ctx workflow.Context, in InterestNotificationInput) (I
 	if err := workflow.ExecuteActivity(actx, activityRef.InterestRecipients, ref).Get(ctx, &recipients); err != nil {
 		return InterestNotificationResult{}, err
 	}
+	sent, err := fanOut(actx, recipients, func(r string) workflow.Future {
+		return workflow.ExecuteActivity(actx, activityRef.NotifyInterest, activities.InterestRecipientRef{InterestRef: ref, Recipient: r})
+	})
+	return InterestNotificationResult{Recipients: len(recipients), Sent: sent}, err
+}
+
+// fanOut notifies every recipient at once, one activity each, and waits
+// for all of them: it returns how many were told now and the first error
+// (the others still ran to their end).
+func fanOut(ctx workflow.Context, recipients []string, notify func(string) workflow.Future) (int, error) {
 	futures := make([]workflow.Future, len(recipients))
 	for i, r := range recipients {
-		futures[i] = workflow.ExecuteActivity(actx, activityRef.NotifyInterest, activities.InterestRecipientRef{InterestRef: ref, Recipient: r})
+		futures[i] = notify(r)
 	}
-	res := InterestNotificationResult{Recipients: len(recipients)}
+	sent := 0
 	var firstErr error
 	for _, f := range futures {
-		var sent bool
-		if err := f.Get(ctx, &sent); err != nil {
+		var ok bool
+		if err := f.Get(ctx, &ok); err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}
 			continue
 		}
-		if sent {
-			res.Sent++
+		if ok {
+			sent++
 		}
 	}
-	return res, firstErr
+	return sent, firstErr
 }

@@ -32,6 +32,7 @@ var All = []Definition{
 	{Name: sim.WorkflowPasswordReset, Func: PasswordReset},
 	{Name: sim.WorkflowMailboxVerification, Func: MailboxVerification},
 	{Name: sim.WorkflowInterestNotification, Func: InterestNotification},
+	{Name: sim.WorkflowMessageNotification, Func: MessageNotification},
 }
 
 // RegisterWorkflows registers every workflow in All on r under its name.

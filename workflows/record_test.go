@@ -189,6 +189,16 @@ func TestRecordHistories(t *testing.T) {
 	var eventID string
 	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT id::text FROM journey_events WHERE type = 'interest.expressed'").Scan(&eventID))
 	save(sim.InterestNotificationWorkflowID(eventID), "interest-notification-sent.json")
+
+	// MessageNotification: the member writes to the organisation; its
+	// admin is told, without the text.
+	var message sim.ThreadMessage
+	require.NoError(t, store.InTx(ctx, sim.Actor{UserID: memberID, Role: sim.RoleCandidate}, func(tx *db.Tx) error {
+		var err error
+		message, err = tx.MessageSend(ctx, db.ThreadKey{OrgID: created.OrgID, Mine: true}, "Hello", time.Now())
+		return err
+	}))
+	save(sim.MessageNotificationWorkflowID(message.ID), "message-notification-sent.json")
 }
 
 // lastRecipient is the address of an invitation (before it is used).

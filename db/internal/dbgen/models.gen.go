@@ -330,6 +330,52 @@ type MailboxVerification struct {
 	ConsumedTxid *int64
 }
 
+// Messages between candidates and organisations; hidden ones are kept for the audit.
+type Message struct {
+	// class=operational; category=message
+	ID uuid.UUID
+	// class=operational; category=message
+	Seq int64
+	// class=operational; category=message
+	ThreadID uuid.UUID
+	// class=operational; category=message
+	AuthorID *uuid.UUID
+	// class=operational; category=message
+	FromCandidate bool
+	// class=free-text; category=message
+	Body string
+	// class=operational; category=message
+	SentAt time.Time
+	// class=operational; category=message
+	HiddenAt *time.Time
+	// class=operational; category=message
+	HiddenBy *uuid.UUID
+	// class=free-text; category=message
+	HiddenReason *string
+}
+
+// Reports of inappropriate messages under the code of conduct, and the operator's decisions.
+type MessageReport struct {
+	// class=operational; category=message
+	ID uuid.UUID
+	// class=operational; category=message
+	MessageID uuid.UUID
+	// class=operational; category=message
+	ReportedBy *uuid.UUID
+	// class=operational; category=message
+	Reason string
+	// class=free-text; category=message
+	Note *string
+	// class=operational; category=message
+	ReportedAt time.Time
+	// class=operational; category=message
+	Decision *string
+	// class=operational; category=message
+	DecidedBy *uuid.UUID
+	// class=operational; category=message
+	DecidedAt *time.Time
+}
+
 // Single-use recovery codes for two-factor sign-in, stored only as their SHA-256.
 type MfaRecoveryCode struct {
 	// class=operational; category=account
@@ -481,6 +527,30 @@ type Session struct {
 	LastSeenAt time.Time
 	// class=operational; category=session
 	ExpiresAt time.Time
+}
+
+// One message thread per candidate and organisation.
+type Thread struct {
+	// class=operational; category=message
+	ID uuid.UUID
+	// class=operational; category=message
+	CandidateID uuid.UUID
+	// class=operational; category=message
+	OrgID uuid.UUID
+	// class=operational; category=message
+	CreatedAt time.Time
+	// class=operational; category=message
+	LastMessageAt time.Time
+}
+
+// The last message of a thread each person has read, for unread counts.
+type ThreadRead struct {
+	// class=operational; category=message
+	ThreadID uuid.UUID
+	// class=operational; category=message
+	UserID uuid.UUID
+	// class=operational; category=message
+	ReadSeq int64
 }
 
 // Accounts that can sign in: programme operators and registered candidates.

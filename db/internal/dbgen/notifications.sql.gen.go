@@ -12,6 +12,20 @@ import (
 	"github.com/google/uuid"
 )
 
+const candidateEmailForNotification = `-- name: CandidateEmailForNotification :one
+SELECT u.email FROM users u JOIN candidates c ON c.user_id = u.id
+WHERE u.id = $1 AND u.disabled_at IS NULL
+`
+
+// Where a candidate is written to: their sign-in address while their
+// account is active.
+func (q *Queries) CandidateEmailForNotification(ctx context.Context, db DBTX, id uuid.UUID) (string, error) {
+	row := db.QueryRow(ctx, candidateEmailForNotification, id)
+	var email string
+	err := row.Scan(&email)
+	return email, err
+}
+
 const interestForNotification = `-- name: InterestForNotification :one
 SELECT i.org_id, i.candidate_id, o.name AS org_name,
        org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed()) AS visible

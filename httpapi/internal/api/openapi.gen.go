@@ -320,6 +320,24 @@ func (e LoginEventOutcome) Valid() bool {
 	}
 }
 
+// Defines values for ModerationDecisionRequestAction.
+const (
+	Dismiss ModerationDecisionRequestAction = "dismiss"
+	Hide    ModerationDecisionRequestAction = "hide"
+)
+
+// Valid indicates whether the value is a known member of the ModerationDecisionRequestAction enum.
+func (e ModerationDecisionRequestAction) Valid() bool {
+	switch e {
+	case Dismiss:
+		return true
+	case Hide:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrganisationOnboarding.
 const (
 	OrganisationOnboardingCompleted  OrganisationOnboarding = "completed"
@@ -611,6 +629,36 @@ func (e ProfileRegion) Valid() bool {
 	case ProfileRegionSouthWest:
 		return true
 	case ProfileRegionWales:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReportReason.
+const (
+	ReportReasonDiscriminatory ReportReason = "discriminatory"
+	ReportReasonDisrespectful  ReportReason = "disrespectful"
+	ReportReasonHarassment     ReportReason = "harassment"
+	ReportReasonOther          ReportReason = "other"
+	ReportReasonPersonalData   ReportReason = "personal_data"
+	ReportReasonSpam           ReportReason = "spam"
+)
+
+// Valid indicates whether the value is a known member of the ReportReason enum.
+func (e ReportReason) Valid() bool {
+	switch e {
+	case ReportReasonDiscriminatory:
+		return true
+	case ReportReasonDisrespectful:
+		return true
+	case ReportReasonHarassment:
+		return true
+	case ReportReasonOther:
+		return true
+	case ReportReasonPersonalData:
+		return true
+	case ReportReasonSpam:
 		return true
 	default:
 		return false
@@ -1069,6 +1117,52 @@ type Me struct {
 	User      User       `json:"user"`
 }
 
+// Message defines model for Message.
+type Message struct {
+	// AuthorId The user who wrote it; absent once their account is gone.
+	AuthorId *openapi_types.UUID `json:"author_id,omitempty"`
+	Body     string              `json:"body"`
+
+	// FromCandidate Whether the candidate wrote it; otherwise one of the organisation's users did.
+	FromCandidate bool               `json:"from_candidate"`
+	Id            openapi_types.UUID `json:"id"`
+	SentAt        time.Time          `json:"sent_at"`
+}
+
+// MessagePage defines model for MessagePage.
+type MessagePage struct {
+	// Messages Newest first. Messages hidden by moderation are not shown.
+	Messages []Message `json:"messages"`
+
+	// NextCursor Present when there may be older messages; pass it as `cursor`.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// MessageRequest defines model for MessageRequest.
+type MessageRequest struct {
+	// Body The message: at most 5000 characters, line breaks allowed.
+	Body string `json:"body"`
+}
+
+// ModerationDecisionRequest defines model for ModerationDecisionRequest.
+type ModerationDecisionRequest struct {
+	Action ModerationDecisionRequestAction `json:"action"`
+
+	// Reason Why; required when hiding, kept with the hidden message. At most 2000 characters.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// ModerationDecisionRequestAction defines model for ModerationDecisionRequest.Action.
+type ModerationDecisionRequestAction string
+
+// ModerationQueue defines model for ModerationQueue.
+type ModerationQueue struct {
+	NextCursor *string `json:"next_cursor,omitempty"`
+
+	// Reports Open reports, oldest first.
+	Reports []ReportedMessage `json:"reports"`
+}
+
 // OnboardingReissue defines model for OnboardingReissue.
 type OnboardingReissue struct {
 	InitialAdmin Contact `json:"initial_admin"`
@@ -1272,6 +1366,37 @@ type RegistrationRequest struct {
 	Email string `json:"email"`
 }
 
+// ReportCreated defines model for ReportCreated.
+type ReportCreated struct {
+	Id openapi_types.UUID `json:"id"`
+}
+
+// ReportReason defines model for ReportReason.
+type ReportReason string
+
+// ReportRequest defines model for ReportRequest.
+type ReportRequest struct {
+	// Note What is wrong; required when the reason is `other`. At most 2000 characters.
+	Note   *string      `json:"note,omitempty"`
+	Reason ReportReason `json:"reason"`
+}
+
+// ReportedMessage defines model for ReportedMessage.
+type ReportedMessage struct {
+	AuthorId      *openapi_types.UUID `json:"author_id,omitempty"`
+	Body          string              `json:"body"`
+	FromCandidate bool                `json:"from_candidate"`
+	MessageId     openapi_types.UUID  `json:"message_id"`
+	Note          *string             `json:"note,omitempty"`
+	OrgId         openapi_types.UUID  `json:"org_id"`
+	Reason        ReportReason        `json:"reason"`
+	ReportId      openapi_types.UUID  `json:"report_id"`
+	ReportedAt    time.Time           `json:"reported_at"`
+	ReportedBy    *openapi_types.UUID `json:"reported_by,omitempty"`
+	SentAt        time.Time           `json:"sent_at"`
+	ThreadId      openapi_types.UUID  `json:"thread_id"`
+}
+
 // Session defines model for Session.
 type Session struct {
 	ExpiresAt time.Time `json:"expires_at"`
@@ -1279,6 +1404,26 @@ type Session struct {
 	// Token Bearer token. Shown once; store it safely.
 	Token string `json:"token"`
 	User  User   `json:"user"`
+}
+
+// ThreadList defines model for ThreadList.
+type ThreadList struct {
+	NextCursor *string         `json:"next_cursor,omitempty"`
+	Threads    []ThreadSummary `json:"threads"`
+}
+
+// ThreadSummary defines model for ThreadSummary.
+type ThreadSummary struct {
+	CandidateId   openapi_types.UUID `json:"candidate_id"`
+	Id            openapi_types.UUID `json:"id"`
+	LastMessageAt time.Time          `json:"last_message_at"`
+	OrgId         openapi_types.UUID `json:"org_id"`
+
+	// OrgName In the candidate's list.
+	OrgName *string `json:"org_name,omitempty"`
+
+	// Unread Messages from the other side that the reader has not read.
+	Unread int `json:"unread"`
 }
 
 // User defines model for User.
@@ -1298,6 +1443,9 @@ type UserRole string
 // CandidateId defines model for CandidateId.
 type CandidateId = string
 
+// Cursor defines model for Cursor.
+type Cursor = string
+
 // FilterOrg defines model for FilterOrg.
 type FilterOrg = openapi_types.UUID
 
@@ -1307,8 +1455,14 @@ type FilterUser = openapi_types.UUID
 // Limit defines model for Limit.
 type Limit = int
 
+// MessageId defines model for MessageId.
+type MessageId = string
+
 // OrgId defines model for OrgId.
 type OrgId = openapi_types.UUID
+
+// ReportId defines model for ReportId.
+type ReportId = string
 
 // Since defines model for Since.
 type Since = time.Time
@@ -1365,6 +1519,24 @@ type ListLoginEventsParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListMyMessagesParams defines parameters for ListMyMessages.
+type ListMyMessagesParams struct {
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListModerationQueueParams defines parameters for ListModerationQueue.
+type ListModerationQueueParams struct {
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // ListOrganisationsParams defines parameters for ListOrganisations.
 type ListOrganisationsParams struct {
 	Onboarding *ListOrganisationsParamsOnboarding `form:"onboarding,omitempty" json:"onboarding,omitempty"`
@@ -1406,6 +1578,24 @@ type ListOrganisationCandidatesParams struct {
 // ListOrganisationCandidatesParamsSort defines parameters for ListOrganisationCandidates.
 type ListOrganisationCandidatesParamsSort string
 
+// ListCandidateMessagesParams defines parameters for ListCandidateMessages.
+type ListCandidateMessagesParams struct {
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListOrganisationThreadsParams defines parameters for ListOrganisationThreads.
+type ListOrganisationThreadsParams struct {
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // AcceptAccountInvitationJSONRequestBody defines body for AcceptAccountInvitation for application/json ContentType.
 type AcceptAccountInvitationJSONRequestBody = AccountSetup
 
@@ -1439,6 +1629,15 @@ type ChangePasswordJSONRequestBody = PasswordChange
 // UpdateProfileJSONRequestBody defines body for UpdateProfile for application/json ContentType.
 type UpdateProfileJSONRequestBody = Profile
 
+// SendMyMessageJSONRequestBody defines body for SendMyMessage for application/json ContentType.
+type SendMyMessageJSONRequestBody = MessageRequest
+
+// ReportMessageJSONRequestBody defines body for ReportMessage for application/json ContentType.
+type ReportMessageJSONRequestBody = ReportRequest
+
+// DecideReportJSONRequestBody defines body for DecideReport for application/json ContentType.
+type DecideReportJSONRequestBody = ModerationDecisionRequest
+
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationDetails
 
@@ -1450,6 +1649,9 @@ type RecordAgreementJSONRequestBody = AgreementRequest
 
 // RecordInterventionJSONRequestBody defines body for RecordIntervention for application/json ContentType.
 type RecordInterventionJSONRequestBody = InterventionRequest
+
+// SendCandidateMessageJSONRequestBody defines body for SendCandidateMessage for application/json ContentType.
+type SendCandidateMessageJSONRequestBody = MessageRequest
 
 // InviteOrganisationUserJSONRequestBody defines body for InviteOrganisationUser for application/json ContentType.
 type InviteOrganisationUserJSONRequestBody = ColleagueInvitation
@@ -1552,9 +1754,30 @@ type ServerInterface interface {
 	// UpdateProfile Replace the signed-in candidate's profile
 	// (PUT /v1/me/profile)
 	UpdateProfile(w http.ResponseWriter, r *http.Request)
+	// ListMyThreads The signed-in candidate's threads with organisations
+	// (GET /v1/me/threads)
+	ListMyThreads(w http.ResponseWriter, r *http.Request)
+	// ListMyMessages A page of the thread (the candidate)
+	// (GET /v1/me/threads/{orgId}/messages)
+	ListMyMessages(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListMyMessagesParams)
+	// SendMyMessage Write to the thread (the candidate)
+	// (POST /v1/me/threads/{orgId}/messages)
+	SendMyMessage(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// MarkMyThreadRead Mark the whole thread as read (the candidate)
+	// (PUT /v1/me/threads/{orgId}/messages/read)
+	MarkMyThreadRead(w http.ResponseWriter, r *http.Request, orgId OrgId)
 	// Withdraw Leave the programme ("no longer interested")
 	// (POST /v1/me/withdrawal)
 	Withdraw(w http.ResponseWriter, r *http.Request)
+	// ReportMessage Report a message as inappropriate (a participant in its thread)
+	// (POST /v1/messages/{messageId}/reports)
+	ReportMessage(w http.ResponseWriter, r *http.Request, messageId MessageId)
+	// ListModerationQueue Open reports of messages, oldest first (the programme operator)
+	// (GET /v1/moderation/reports)
+	ListModerationQueue(w http.ResponseWriter, r *http.Request, params ListModerationQueueParams)
+	// DecideReport Hide the reported message, or dismiss the report (the programme operator)
+	// (POST /v1/moderation/reports/{reportId}/decision)
+	DecideReport(w http.ResponseWriter, r *http.Request, reportId ReportId)
 	// ListOrganisations List organisations by name (operator)
 	// (GET /v1/organisations)
 	ListOrganisations(w http.ResponseWriter, r *http.Request, params ListOrganisationsParams)
@@ -1582,6 +1805,15 @@ type ServerInterface interface {
 	// RecordIntervention Record support given to a candidate (the organisation's users)
 	// (POST /v1/organisations/{orgId}/candidates/{candidateId}/interventions)
 	RecordIntervention(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId)
+	// ListCandidateMessages A page of the thread (the organisation's users)
+	// (GET /v1/organisations/{orgId}/candidates/{candidateId}/messages)
+	ListCandidateMessages(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId, params ListCandidateMessagesParams)
+	// SendCandidateMessage Write to the thread (the organisation's users)
+	// (POST /v1/organisations/{orgId}/candidates/{candidateId}/messages)
+	SendCandidateMessage(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId)
+	// MarkCandidateThreadRead Mark the whole thread as read (the organisation's users)
+	// (PUT /v1/organisations/{orgId}/candidates/{candidateId}/messages/read)
+	MarkCandidateThreadRead(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId)
 	// InviteOrganisationUser Invite a colleague to the organisation (its admin)
 	// (POST /v1/organisations/{orgId}/invitations)
 	InviteOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId)
@@ -1591,6 +1823,9 @@ type ServerInterface interface {
 	// ReissueOnboarding Re-issue an organisation's onboarding invitation (operator)
 	// (POST /v1/organisations/{orgId}/onboarding)
 	ReissueOnboarding(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// ListOrganisationThreads The organisation's threads with the candidates it sees (its users)
+	// (GET /v1/organisations/{orgId}/threads)
+	ListOrganisationThreads(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListOrganisationThreadsParams)
 	// ListOrganisationUsers An organisation's users (operator, or its own users)
 	// (GET /v1/organisations/{orgId}/users)
 	ListOrganisationUsers(w http.ResponseWriter, r *http.Request, orgId OrgId)
@@ -1768,9 +2003,51 @@ func (_ Unimplemented) UpdateProfile(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListMyThreads The signed-in candidate's threads with organisations
+// (GET /v1/me/threads)
+func (_ Unimplemented) ListMyThreads(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListMyMessages A page of the thread (the candidate)
+// (GET /v1/me/threads/{orgId}/messages)
+func (_ Unimplemented) ListMyMessages(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListMyMessagesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SendMyMessage Write to the thread (the candidate)
+// (POST /v1/me/threads/{orgId}/messages)
+func (_ Unimplemented) SendMyMessage(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MarkMyThreadRead Mark the whole thread as read (the candidate)
+// (PUT /v1/me/threads/{orgId}/messages/read)
+func (_ Unimplemented) MarkMyThreadRead(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // Withdraw Leave the programme ("no longer interested")
 // (POST /v1/me/withdrawal)
 func (_ Unimplemented) Withdraw(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ReportMessage Report a message as inappropriate (a participant in its thread)
+// (POST /v1/messages/{messageId}/reports)
+func (_ Unimplemented) ReportMessage(w http.ResponseWriter, r *http.Request, messageId MessageId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListModerationQueue Open reports of messages, oldest first (the programme operator)
+// (GET /v1/moderation/reports)
+func (_ Unimplemented) ListModerationQueue(w http.ResponseWriter, r *http.Request, params ListModerationQueueParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DecideReport Hide the reported message, or dismiss the report (the programme operator)
+// (POST /v1/moderation/reports/{reportId}/decision)
+func (_ Unimplemented) DecideReport(w http.ResponseWriter, r *http.Request, reportId ReportId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1828,6 +2105,24 @@ func (_ Unimplemented) RecordIntervention(w http.ResponseWriter, r *http.Request
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListCandidateMessages A page of the thread (the organisation's users)
+// (GET /v1/organisations/{orgId}/candidates/{candidateId}/messages)
+func (_ Unimplemented) ListCandidateMessages(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId, params ListCandidateMessagesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SendCandidateMessage Write to the thread (the organisation's users)
+// (POST /v1/organisations/{orgId}/candidates/{candidateId}/messages)
+func (_ Unimplemented) SendCandidateMessage(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MarkCandidateThreadRead Mark the whole thread as read (the organisation's users)
+// (PUT /v1/organisations/{orgId}/candidates/{candidateId}/messages/read)
+func (_ Unimplemented) MarkCandidateThreadRead(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // InviteOrganisationUser Invite a colleague to the organisation (its admin)
 // (POST /v1/organisations/{orgId}/invitations)
 func (_ Unimplemented) InviteOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId) {
@@ -1843,6 +2138,12 @@ func (_ Unimplemented) SetOrganisationMailbox(w http.ResponseWriter, r *http.Req
 // ReissueOnboarding Re-issue an organisation's onboarding invitation (operator)
 // (POST /v1/organisations/{orgId}/onboarding)
 func (_ Unimplemented) ReissueOnboarding(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListOrganisationThreads The organisation's threads with the candidates it sees (its users)
+// (GET /v1/organisations/{orgId}/threads)
+func (_ Unimplemented) ListOrganisationThreads(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListOrganisationThreadsParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2450,11 +2751,230 @@ func (siw *ServerInterfaceWrapper) UpdateProfile(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// ListMyThreads operation middleware
+func (siw *ServerInterfaceWrapper) ListMyThreads(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMyThreads(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMyMessages operation middleware
+func (siw *ServerInterfaceWrapper) ListMyMessages(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyMessagesParams
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMyMessages(w, r, orgId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SendMyMessage operation middleware
+func (siw *ServerInterfaceWrapper) SendMyMessage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SendMyMessage(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MarkMyThreadRead operation middleware
+func (siw *ServerInterfaceWrapper) MarkMyThreadRead(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MarkMyThreadRead(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // Withdraw operation middleware
 func (siw *ServerInterfaceWrapper) Withdraw(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.Withdraw(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReportMessage operation middleware
+func (siw *ServerInterfaceWrapper) ReportMessage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "messageId" -------------
+	var messageId MessageId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "messageId", chi.URLParam(r, "messageId"), &messageId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "messageId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReportMessage(w, r, messageId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListModerationQueue operation middleware
+func (siw *ServerInterfaceWrapper) ListModerationQueue(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListModerationQueueParams
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListModerationQueue(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DecideReport operation middleware
+func (siw *ServerInterfaceWrapper) DecideReport(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "reportId" -------------
+	var reportId ReportId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "reportId", chi.URLParam(r, "reportId"), &reportId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "reportId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DecideReport(w, r, reportId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2870,6 +3390,140 @@ func (siw *ServerInterfaceWrapper) RecordIntervention(w http.ResponseWriter, r *
 	handler.ServeHTTP(w, r)
 }
 
+// ListCandidateMessages operation middleware
+func (siw *ServerInterfaceWrapper) ListCandidateMessages(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "candidateId" -------------
+	var candidateId CandidateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "candidateId", chi.URLParam(r, "candidateId"), &candidateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "candidateId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCandidateMessagesParams
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListCandidateMessages(w, r, orgId, candidateId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SendCandidateMessage operation middleware
+func (siw *ServerInterfaceWrapper) SendCandidateMessage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "candidateId" -------------
+	var candidateId CandidateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "candidateId", chi.URLParam(r, "candidateId"), &candidateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "candidateId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SendCandidateMessage(w, r, orgId, candidateId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MarkCandidateThreadRead operation middleware
+func (siw *ServerInterfaceWrapper) MarkCandidateThreadRead(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "candidateId" -------------
+	var candidateId CandidateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "candidateId", chi.URLParam(r, "candidateId"), &candidateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "candidateId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MarkCandidateThreadRead(w, r, orgId, candidateId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // InviteOrganisationUser operation middleware
 func (siw *ServerInterfaceWrapper) InviteOrganisationUser(w http.ResponseWriter, r *http.Request) {
 
@@ -2939,6 +3593,61 @@ func (siw *ServerInterfaceWrapper) ReissueOnboarding(w http.ResponseWriter, r *h
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ReissueOnboarding(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListOrganisationThreads operation middleware
+func (siw *ServerInterfaceWrapper) ListOrganisationThreads(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOrganisationThreadsParams
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListOrganisationThreads(w, r, orgId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3357,6 +4066,39 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/organisations/{orgId}/candidates/{candidateId}/interventions", wrapper.RecordIntervention)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/threads", wrapper.ListMyThreads)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/threads/{orgId}/messages", wrapper.ListMyMessages)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/threads/{orgId}/messages", wrapper.SendMyMessage)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/me/threads/{orgId}/messages/read", wrapper.MarkMyThreadRead)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/organisations/{orgId}/threads", wrapper.ListOrganisationThreads)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/organisations/{orgId}/candidates/{candidateId}/messages", wrapper.ListCandidateMessages)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/organisations/{orgId}/candidates/{candidateId}/messages", wrapper.SendCandidateMessage)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/organisations/{orgId}/candidates/{candidateId}/messages/read", wrapper.MarkCandidateThreadRead)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/messages/{messageId}/reports", wrapper.ReportMessage)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/moderation/reports", wrapper.ListModerationQueue)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/moderation/reports/{reportId}/decision", wrapper.DecideReport)
 	})
 
 	return r
@@ -4683,6 +5425,225 @@ func (response UpdateProfiledefaultJSONResponse) VisitUpdateProfileResponse(w ht
 	return err
 }
 
+type ListMyThreadsRequestObject struct {
+}
+
+type ListMyThreadsResponseObject interface {
+	VisitListMyThreadsResponse(w http.ResponseWriter) error
+}
+
+type ListMyThreads200JSONResponse ThreadList
+
+func (response ListMyThreads200JSONResponse) VisitListMyThreadsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyThreads4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListMyThreads4XXJSONResponse) VisitListMyThreadsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyThreadsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListMyThreadsdefaultJSONResponse) VisitListMyThreadsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMessagesRequestObject struct {
+	OrgId  OrgId `json:"orgId"`
+	Params ListMyMessagesParams
+}
+
+type ListMyMessagesResponseObject interface {
+	VisitListMyMessagesResponse(w http.ResponseWriter) error
+}
+
+type ListMyMessages200JSONResponse MessagePage
+
+func (response ListMyMessages200JSONResponse) VisitListMyMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMessages4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListMyMessages4XXJSONResponse) VisitListMyMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMessagesdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListMyMessagesdefaultJSONResponse) VisitListMyMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendMyMessageRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+	Body  *SendMyMessageJSONRequestBody
+}
+
+type SendMyMessageResponseObject interface {
+	VisitSendMyMessageResponse(w http.ResponseWriter) error
+}
+
+type SendMyMessage201JSONResponse Message
+
+func (response SendMyMessage201JSONResponse) VisitSendMyMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendMyMessage4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SendMyMessage4XXJSONResponse) VisitSendMyMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendMyMessagedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SendMyMessagedefaultJSONResponse) VisitSendMyMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkMyThreadReadRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+}
+
+type MarkMyThreadReadResponseObject interface {
+	VisitMarkMyThreadReadResponse(w http.ResponseWriter) error
+}
+
+type MarkMyThreadRead204Response struct {
+}
+
+func (response MarkMyThreadRead204Response) VisitMarkMyThreadReadResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type MarkMyThreadRead4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response MarkMyThreadRead4XXJSONResponse) VisitMarkMyThreadReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkMyThreadReaddefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response MarkMyThreadReaddefaultJSONResponse) VisitMarkMyThreadReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type WithdrawRequestObject struct {
 }
 
@@ -4721,6 +5682,184 @@ type WithdrawdefaultJSONResponse struct {
 }
 
 func (response WithdrawdefaultJSONResponse) VisitWithdrawResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReportMessageRequestObject struct {
+	MessageId MessageId `json:"messageId"`
+	Body      *ReportMessageJSONRequestBody
+}
+
+type ReportMessageResponseObject interface {
+	VisitReportMessageResponse(w http.ResponseWriter) error
+}
+
+type ReportMessage200JSONResponse ReportCreated
+
+func (response ReportMessage200JSONResponse) VisitReportMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReportMessage201JSONResponse ReportCreated
+
+func (response ReportMessage201JSONResponse) VisitReportMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReportMessage4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ReportMessage4XXJSONResponse) VisitReportMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReportMessagedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ReportMessagedefaultJSONResponse) VisitReportMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListModerationQueueRequestObject struct {
+	Params ListModerationQueueParams
+}
+
+type ListModerationQueueResponseObject interface {
+	VisitListModerationQueueResponse(w http.ResponseWriter) error
+}
+
+type ListModerationQueue200JSONResponse ModerationQueue
+
+func (response ListModerationQueue200JSONResponse) VisitListModerationQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListModerationQueue4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListModerationQueue4XXJSONResponse) VisitListModerationQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListModerationQueuedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListModerationQueuedefaultJSONResponse) VisitListModerationQueueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReportRequestObject struct {
+	ReportId ReportId `json:"reportId"`
+	Body     *DecideReportJSONRequestBody
+}
+
+type DecideReportResponseObject interface {
+	VisitDecideReportResponse(w http.ResponseWriter) error
+}
+
+type DecideReport204Response struct {
+}
+
+func (response DecideReport204Response) VisitDecideReportResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DecideReport4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DecideReport4XXJSONResponse) VisitDecideReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideReportdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DecideReportdefaultJSONResponse) VisitDecideReportResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5242,6 +6381,173 @@ func (response RecordInterventiondefaultJSONResponse) VisitRecordInterventionRes
 	return err
 }
 
+type ListCandidateMessagesRequestObject struct {
+	OrgId       OrgId       `json:"orgId"`
+	CandidateId CandidateId `json:"candidateId"`
+	Params      ListCandidateMessagesParams
+}
+
+type ListCandidateMessagesResponseObject interface {
+	VisitListCandidateMessagesResponse(w http.ResponseWriter) error
+}
+
+type ListCandidateMessages200JSONResponse MessagePage
+
+func (response ListCandidateMessages200JSONResponse) VisitListCandidateMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCandidateMessages4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListCandidateMessages4XXJSONResponse) VisitListCandidateMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCandidateMessagesdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListCandidateMessagesdefaultJSONResponse) VisitListCandidateMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendCandidateMessageRequestObject struct {
+	OrgId       OrgId       `json:"orgId"`
+	CandidateId CandidateId `json:"candidateId"`
+	Body        *SendCandidateMessageJSONRequestBody
+}
+
+type SendCandidateMessageResponseObject interface {
+	VisitSendCandidateMessageResponse(w http.ResponseWriter) error
+}
+
+type SendCandidateMessage201JSONResponse Message
+
+func (response SendCandidateMessage201JSONResponse) VisitSendCandidateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendCandidateMessage4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SendCandidateMessage4XXJSONResponse) VisitSendCandidateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendCandidateMessagedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SendCandidateMessagedefaultJSONResponse) VisitSendCandidateMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkCandidateThreadReadRequestObject struct {
+	OrgId       OrgId       `json:"orgId"`
+	CandidateId CandidateId `json:"candidateId"`
+}
+
+type MarkCandidateThreadReadResponseObject interface {
+	VisitMarkCandidateThreadReadResponse(w http.ResponseWriter) error
+}
+
+type MarkCandidateThreadRead204Response struct {
+}
+
+func (response MarkCandidateThreadRead204Response) VisitMarkCandidateThreadReadResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type MarkCandidateThreadRead4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response MarkCandidateThreadRead4XXJSONResponse) VisitMarkCandidateThreadReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkCandidateThreadReaddefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response MarkCandidateThreadReaddefaultJSONResponse) VisitMarkCandidateThreadReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type InviteOrganisationUserRequestObject struct {
 	OrgId OrgId `json:"orgId"`
 	Body  *InviteOrganisationUserJSONRequestBody
@@ -5402,6 +6708,63 @@ type ReissueOnboardingdefaultJSONResponse struct {
 }
 
 func (response ReissueOnboardingdefaultJSONResponse) VisitReissueOnboardingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisationThreadsRequestObject struct {
+	OrgId  OrgId `json:"orgId"`
+	Params ListOrganisationThreadsParams
+}
+
+type ListOrganisationThreadsResponseObject interface {
+	VisitListOrganisationThreadsResponse(w http.ResponseWriter) error
+}
+
+type ListOrganisationThreads200JSONResponse ThreadList
+
+func (response ListOrganisationThreads200JSONResponse) VisitListOrganisationThreadsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisationThreads4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListOrganisationThreads4XXJSONResponse) VisitListOrganisationThreadsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisationThreadsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListOrganisationThreadsdefaultJSONResponse) VisitListOrganisationThreadsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5979,9 +7342,30 @@ type StrictServerInterface interface {
 	// UpdateProfile Replace the signed-in candidate's profile
 	// (PUT /v1/me/profile)
 	UpdateProfile(ctx context.Context, request UpdateProfileRequestObject) (UpdateProfileResponseObject, error)
+	// ListMyThreads The signed-in candidate's threads with organisations
+	// (GET /v1/me/threads)
+	ListMyThreads(ctx context.Context, request ListMyThreadsRequestObject) (ListMyThreadsResponseObject, error)
+	// ListMyMessages A page of the thread (the candidate)
+	// (GET /v1/me/threads/{orgId}/messages)
+	ListMyMessages(ctx context.Context, request ListMyMessagesRequestObject) (ListMyMessagesResponseObject, error)
+	// SendMyMessage Write to the thread (the candidate)
+	// (POST /v1/me/threads/{orgId}/messages)
+	SendMyMessage(ctx context.Context, request SendMyMessageRequestObject) (SendMyMessageResponseObject, error)
+	// MarkMyThreadRead Mark the whole thread as read (the candidate)
+	// (PUT /v1/me/threads/{orgId}/messages/read)
+	MarkMyThreadRead(ctx context.Context, request MarkMyThreadReadRequestObject) (MarkMyThreadReadResponseObject, error)
 	// Withdraw Leave the programme ("no longer interested")
 	// (POST /v1/me/withdrawal)
 	Withdraw(ctx context.Context, request WithdrawRequestObject) (WithdrawResponseObject, error)
+	// ReportMessage Report a message as inappropriate (a participant in its thread)
+	// (POST /v1/messages/{messageId}/reports)
+	ReportMessage(ctx context.Context, request ReportMessageRequestObject) (ReportMessageResponseObject, error)
+	// ListModerationQueue Open reports of messages, oldest first (the programme operator)
+	// (GET /v1/moderation/reports)
+	ListModerationQueue(ctx context.Context, request ListModerationQueueRequestObject) (ListModerationQueueResponseObject, error)
+	// DecideReport Hide the reported message, or dismiss the report (the programme operator)
+	// (POST /v1/moderation/reports/{reportId}/decision)
+	DecideReport(ctx context.Context, request DecideReportRequestObject) (DecideReportResponseObject, error)
 	// ListOrganisations List organisations by name (operator)
 	// (GET /v1/organisations)
 	ListOrganisations(ctx context.Context, request ListOrganisationsRequestObject) (ListOrganisationsResponseObject, error)
@@ -6009,6 +7393,15 @@ type StrictServerInterface interface {
 	// RecordIntervention Record support given to a candidate (the organisation's users)
 	// (POST /v1/organisations/{orgId}/candidates/{candidateId}/interventions)
 	RecordIntervention(ctx context.Context, request RecordInterventionRequestObject) (RecordInterventionResponseObject, error)
+	// ListCandidateMessages A page of the thread (the organisation's users)
+	// (GET /v1/organisations/{orgId}/candidates/{candidateId}/messages)
+	ListCandidateMessages(ctx context.Context, request ListCandidateMessagesRequestObject) (ListCandidateMessagesResponseObject, error)
+	// SendCandidateMessage Write to the thread (the organisation's users)
+	// (POST /v1/organisations/{orgId}/candidates/{candidateId}/messages)
+	SendCandidateMessage(ctx context.Context, request SendCandidateMessageRequestObject) (SendCandidateMessageResponseObject, error)
+	// MarkCandidateThreadRead Mark the whole thread as read (the organisation's users)
+	// (PUT /v1/organisations/{orgId}/candidates/{candidateId}/messages/read)
+	MarkCandidateThreadRead(ctx context.Context, request MarkCandidateThreadReadRequestObject) (MarkCandidateThreadReadResponseObject, error)
 	// InviteOrganisationUser Invite a colleague to the organisation (its admin)
 	// (POST /v1/organisations/{orgId}/invitations)
 	InviteOrganisationUser(ctx context.Context, request InviteOrganisationUserRequestObject) (InviteOrganisationUserResponseObject, error)
@@ -6018,6 +7411,9 @@ type StrictServerInterface interface {
 	// ReissueOnboarding Re-issue an organisation's onboarding invitation (operator)
 	// (POST /v1/organisations/{orgId}/onboarding)
 	ReissueOnboarding(ctx context.Context, request ReissueOnboardingRequestObject) (ReissueOnboardingResponseObject, error)
+	// ListOrganisationThreads The organisation's threads with the candidates it sees (its users)
+	// (GET /v1/organisations/{orgId}/threads)
+	ListOrganisationThreads(ctx context.Context, request ListOrganisationThreadsRequestObject) (ListOrganisationThreadsResponseObject, error)
 	// ListOrganisationUsers An organisation's users (operator, or its own users)
 	// (GET /v1/organisations/{orgId}/users)
 	ListOrganisationUsers(ctx context.Context, request ListOrganisationUsersRequestObject) (ListOrganisationUsersResponseObject, error)
@@ -6747,6 +8143,116 @@ func (sh *strictHandler) UpdateProfile(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// ListMyThreads operation middleware
+func (sh *strictHandler) ListMyThreads(w http.ResponseWriter, r *http.Request) {
+	var request ListMyThreadsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyThreads(ctx, request.(ListMyThreadsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyThreads")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMyThreadsResponseObject); ok {
+		if err := validResponse.VisitListMyThreadsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListMyMessages operation middleware
+func (sh *strictHandler) ListMyMessages(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListMyMessagesParams) {
+	var request ListMyMessagesRequestObject
+
+	request.OrgId = orgId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyMessages(ctx, request.(ListMyMessagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyMessages")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMyMessagesResponseObject); ok {
+		if err := validResponse.VisitListMyMessagesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SendMyMessage operation middleware
+func (sh *strictHandler) SendMyMessage(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	var request SendMyMessageRequestObject
+
+	request.OrgId = orgId
+
+	var body SendMyMessageJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SendMyMessage(ctx, request.(SendMyMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendMyMessage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SendMyMessageResponseObject); ok {
+		if err := validResponse.VisitSendMyMessageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MarkMyThreadRead operation middleware
+func (sh *strictHandler) MarkMyThreadRead(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	var request MarkMyThreadReadRequestObject
+
+	request.OrgId = orgId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MarkMyThreadRead(ctx, request.(MarkMyThreadReadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MarkMyThreadRead")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MarkMyThreadReadResponseObject); ok {
+		if err := validResponse.VisitMarkMyThreadReadResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Withdraw operation middleware
 func (sh *strictHandler) Withdraw(w http.ResponseWriter, r *http.Request) {
 	var request WithdrawRequestObject
@@ -6764,6 +8270,98 @@ func (sh *strictHandler) Withdraw(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(WithdrawResponseObject); ok {
 		if err := validResponse.VisitWithdrawResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReportMessage operation middleware
+func (sh *strictHandler) ReportMessage(w http.ResponseWriter, r *http.Request, messageId MessageId) {
+	var request ReportMessageRequestObject
+
+	request.MessageId = messageId
+
+	var body ReportMessageJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ReportMessage(ctx, request.(ReportMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReportMessage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ReportMessageResponseObject); ok {
+		if err := validResponse.VisitReportMessageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListModerationQueue operation middleware
+func (sh *strictHandler) ListModerationQueue(w http.ResponseWriter, r *http.Request, params ListModerationQueueParams) {
+	var request ListModerationQueueRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListModerationQueue(ctx, request.(ListModerationQueueRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListModerationQueue")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListModerationQueueResponseObject); ok {
+		if err := validResponse.VisitListModerationQueueResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DecideReport operation middleware
+func (sh *strictHandler) DecideReport(w http.ResponseWriter, r *http.Request, reportId ReportId) {
+	var request DecideReportRequestObject
+
+	request.ReportId = reportId
+
+	var body DecideReportJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideReport(ctx, request.(DecideReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideReport")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DecideReportResponseObject); ok {
+		if err := validResponse.VisitDecideReportResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -7034,6 +8632,95 @@ func (sh *strictHandler) RecordIntervention(w http.ResponseWriter, r *http.Reque
 	}
 }
 
+// ListCandidateMessages operation middleware
+func (sh *strictHandler) ListCandidateMessages(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId, params ListCandidateMessagesParams) {
+	var request ListCandidateMessagesRequestObject
+
+	request.OrgId = orgId
+	request.CandidateId = candidateId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCandidateMessages(ctx, request.(ListCandidateMessagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCandidateMessages")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListCandidateMessagesResponseObject); ok {
+		if err := validResponse.VisitListCandidateMessagesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SendCandidateMessage operation middleware
+func (sh *strictHandler) SendCandidateMessage(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId) {
+	var request SendCandidateMessageRequestObject
+
+	request.OrgId = orgId
+	request.CandidateId = candidateId
+
+	var body SendCandidateMessageJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SendCandidateMessage(ctx, request.(SendCandidateMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendCandidateMessage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SendCandidateMessageResponseObject); ok {
+		if err := validResponse.VisitSendCandidateMessageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MarkCandidateThreadRead operation middleware
+func (sh *strictHandler) MarkCandidateThreadRead(w http.ResponseWriter, r *http.Request, orgId OrgId, candidateId CandidateId) {
+	var request MarkCandidateThreadReadRequestObject
+
+	request.OrgId = orgId
+	request.CandidateId = candidateId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MarkCandidateThreadRead(ctx, request.(MarkCandidateThreadReadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MarkCandidateThreadRead")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MarkCandidateThreadReadResponseObject); ok {
+		if err := validResponse.VisitMarkCandidateThreadReadResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // InviteOrganisationUser operation middleware
 func (sh *strictHandler) InviteOrganisationUser(w http.ResponseWriter, r *http.Request, orgId OrgId) {
 	var request InviteOrganisationUserRequestObject
@@ -7126,6 +8813,33 @@ func (sh *strictHandler) ReissueOnboarding(w http.ResponseWriter, r *http.Reques
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ReissueOnboardingResponseObject); ok {
 		if err := validResponse.VisitReissueOnboardingResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOrganisationThreads operation middleware
+func (sh *strictHandler) ListOrganisationThreads(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListOrganisationThreadsParams) {
+	var request ListOrganisationThreadsRequestObject
+
+	request.OrgId = orgId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrganisationThreads(ctx, request.(ListOrganisationThreadsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrganisationThreads")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListOrganisationThreadsResponseObject); ok {
+		if err := validResponse.VisitListOrganisationThreadsResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -7401,217 +9115,251 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H2Lc9s21u+/guG939Sej5Kphx+yZ+dbb9Ju0k2aNE6328YdGSJBCTEFqABoRZvJ/34HByAJUqREyXbj",
-	"fnd3dqax+AIODg7O83c+eyGfLzgjTEnv/LO3wALPiSIC/nqGWUQjrMjLSP9JPuH5IiHeuTcK++R00ht2",
-	"BvEZ7gyjk15nckyCzikehr1oFPfJ4MzzPcq8c2+B1czzPYbn+snQeaXvCfJ7SgWJvHMlUuJ7MpyROdbf",
-	"muNPrwibqpl3fjL0PbVa6KelEpRNvS9ffO87migi3oipvjsiMhR0oSjXX3zDkhUid3pOCE94qnzEBZqs",
-	"UCqJkIjHPlIzKhEXU8yoxPqxruc78zue9OIgHJDOGe5HnSE5jTujyUnY6UVDfEr68Sg8C7L5/Z4SsSom",
-	"yMV0TPXcirnEXMyx8s69NIUrTZP5SRLRMBsYrx7+NzKb2QGWCIeKi8Py2E/DIenjUa9zHA0mnWF8Rjq4",
-	"F550RiSY9KPTeIh7g4ax6w/sPvhXdE7V+rjf4ilBkv6b+KiHFEfHQYAOIhLjNFGoFwTlYfeCoH5MCby9",
-	"whp0ns6982P9zJwy81cvHxtlikyJgMG9EVPDvOXBvZ+R0vJ/I9HL5110ybiaEVG9hJlcas4ZBkMfkU84",
-	"VMkKafKjOZWSsinijOzPQeUdwmHEm/bG9iW5oiwkWzaG0psCx4oIw12Kzitz6Af9k06v1wl674PgHP7/",
-	"awPnSPhg7SD1Zu/ol9eO9CemaLJ5pBMSc0E2D7LfZpApfGufQUoiqiJwl21WXuDUvO1+K/xPIiSQ6nOV",
-	"FpHEnbte/afv7FMtJe+x2V/Zn731gXzRb5ILziSBE+NbITjIsJAzRRiIBbxYJDSEvXT0UZbGDM/o7SoY",
-	"Bi6Q6XyOxUpvoCDwUcKnUxKhJVUzpGYE6VETqdDL557v3eEkBSYnxUejbP/DC31vTqTEU/dHBHefI6rQ",
-	"DGvmIsx+5gIpsUJ4iilDCVYgQL5oMt7hhEbl0Q37fR8tSZIgvVQkQpNUmUelQhiJNCGbR2je6XsxJUmk",
-	"10nwmCakqxlxzOPxhApYuGICK56ieSoVmhDUO9Obl9/pvcuRIFMq9T7O6bQQfCrwfE7MFOY4McOsTEKT",
-	"2CVriBnj8AFBcLRpAsUbnSlgKZdcRKVRw0V0nV+89hCVKOc+GJ6aCa5Usja8/shHinM0x2yFBAkJUwgr",
-	"ReYLJTcNrnifOxLnTZpcAhgym7pEseBztOKpQIyoJRe3Zmwpw6macUH/vU69no8YR5JIvadAmjJEPi30",
-	"xPSBsGmIpde6o5R0yhBlKKZCqnMkCYvQpb0VRnyO/kawIAJdp0EwCBW/JQz+CWv9xd3J/1eQ2Dv3/s9R",
-	"oeMdmavyyGxUeGD9ZMz4IcY0gX0xI2jCoxWSeCXRcrbqIn2bVFilEsU8SfhSwl16eudoGAQo5xAfDYMe",
-	"cieMDoBRMfr55587enKEKS0gCJoRHBFxqB8Z6J01oVFEmP5ziBhX45inDF54jOZEzXg01r9i/f3itQxd",
-	"6h/cl41QyFmc0FD5aNgL0JQzov810Pw1TrCY6j/7fWQ3pv5jhHI+ygf8jiix6lzCoZm/Xis2mXTpesUS",
-	"gHC7DEOyUIZ3FoIviFDUiL18zT/XiPdCPH/Ib/wtF7988pGEyvvi69fzlKlnguDaj1htdPuR4nuCJ4ZV",
-	"mdamPsCjOJpTfVrof+tjyxlD8WCmNbY6t9yJFepmrjTDIDZM9CW7owore/KV52q2nhxj1fZo972WtHl8",
-	"MlZIU0MV353gBhJdEZUu4NyNIqophZO3Dp1inEjiV0iXi+7y+d8L+sMtGoDvgQRae3Cr5lCer3mJXwyk",
-	"doJTQcjcahXlCUQ8TPWVsZzh/vHJukL5gnxCVy8uO/3jE8RjkFVScS2ps0d9RGMtttESS3utW7fA+afM",
-	"lc9/CFORkIuIRDvxtj5KsOJiNTba3+dNt2RsW3sLiTa/gkRjsyFLA6sb012htu6yAQq91R3O2hTXJuQO",
-	"r0zFjfz1zt64zmfYZcFN52vBq3ql2YRjEVE2HdNcgNm1rxjNgkit5ixnhBmLJ/+iPm6FIhHwbsVALT6g",
-	"WXY3KVxMaQtNQCfYUbDkm2WCJTkZ1hviZo3yjYiokiSJfWSe6RCmtYoIHWCF5lwqdIxe07+hiMDPhxfZ",
-	"RoYzmiqZ7XNNCkcmnQbwvzY7OpPdruWyiGJtU83xlBwt2DT/98cFmdYei5RRRXFihf8WdnnGmcKG4uvb",
-	"difBWrep93iBs+W3ek70jQhLbVLhxYJgoRnSiFizsjmLXeQWjF6nMBVCrzc8b90qlUXrtx/u7hKoPLFL",
-	"ZC9l50Ox82DHLYjQVEUYNDqJDiQh6Oiud5Tf17EvkIeVWRzveBo+hLjbuJkd70FFvjnqqn18wnlCMNPP",
-	"42jXM0gQpSe10zOtz4iCTPnA/GIGbQiwn1BzBvgAi9xmnHJ9pe6cK1SRuWx9ImWL/yX/MBYCr5oGKDeP",
-	"UG44JPcY3NZROS+vHVcaUfXtXa2SiENVz1eaaxQXbbUxc/MO6pt5oFHFmmE5a6WxLgS5ozyVSPDlNxLp",
-	"5xBmkVEUBF/W6qt0UftRQ7K2M7B3N6q8PARhvttG34GCkvxeuo8ydTL0aj3+LrPox8qDKy2Gn7FEeYIu",
-	"cYB+dok281vNRiB3u22CgnfXdoHvMfJJjcFfXxdrkVKfwDdw/QbFXADD6GfQAk/JBcITUCztwZxgaS6U",
-	"9MWWVLXTaiTHP4mgsdWb1okyEdrWs4xSowyS3zN2Bx+Y5muEtUZMQ+PcDGeYMjQRBN/KVsPXuhhoV7WH",
-	"miBYNkgFwZdyfZTv+FKicEbCW2Mh7ko+Oxj7+joq5nHXdeqFnMkW5scze1t7axQMkx03sHVabxvMW3sb",
-	"0MG4qnc1ZcHT6Krmdrie+0rP97QNEAm8BF9CgkP4ETPOVnMqS0rBJrvTfq6YYIk8tSvGI/ImfsZZlIaq",
-	"Wa2q5fqfta234inK7jLy3B6/+c6F6BXcF/ES222k3IRHq1reXqSThMrZ4+tmMILK9+pJmCQET1NS9vHt",
-	"oJeROTaxRNeAOC57sAY1k9rTznoYT5/V5M3YNzhALW8ZfzK24d39lNZ1oZtZPpq7BMERaBWGHQuTDWSv",
-	"NdlsvPuR1N9nhZArT2JK7whrEuN7uMiUPlNb83Tpbt8OZrtbyc7m2Qyz6a6rlk+4vGZwL8qEnUT2VLgo",
-	"WebgxVwgSQhlUxvn0yOF0D8LiaMtOnSskqSZWewpbb+NlhwcUEZRJUJyZjypM75k6ODv374HY9ne3dGf",
-	"qZrJvRrvTJsl2ED05ySkcndJsoHP/mj6PCw93pNPNdtqwyEhFlzWq/x7HAXZ6+yh0DDOTFV7qpJ/kwCv",
-	"m1KeE7HLhPZ4xoSWSyqSTTJwo/WVyHMeZPV8L4+wer6XxUs1U5lYthtVz6OmELuuBmJBXbIpGHWeUZsw",
-	"UMNTrWOiMFd/Q2i0arIAPetW5wXBiZrVKNpawZfNS1Az+rV381RN+Kdt6vEbuOtvOLxNeEXbLQsXfnuB",
-	"IjIVOCKRiRC85VJNBSky1CapQu/JfMEFTlDEiUSMK3SQZzlgQZBUNEkKZdM4EAgVWkLdxhDKX2KqEDWm",
-	"opnE4QVKGb7DNMGThFS+nn/IDAMStDKl6NbzvWzQhv2yl2zXjSwh6pbtpWYw67orL1xbj8aCsE0KOYju",
-	"zA5DB9pgPkThjEuyFoBpr43v4PHQt9Z74L+dL9QKTvC1kUBKU0JiVc4C6jbZVFtNt4zMV3DzF99LF3qC",
-	"u2hZGwN7+Syz8bgLU/raJiZ4NuN0Z4XYjKFmm71NSDQlUUWXUhzhKNL/KXHGN1IzBQ3JBVLAHDjRCvTK",
-	"sAqDDQcLgiFBZqV/0MuRO4S2MsIcf3ppbrYqtv2rt8VRms1vE+GuMh4ozgxzgdgzQJ/F8G/CpnhqTGwu",
-	"bsdgW4O/1sr6O0qWFMJiPI6tMZ4b4PpsAGYkUlqbfc7vas3xYmw1/jTqXmrlUsvFxDa3cvHqRnrdEVbv",
-	"0cJKERY1BU0iKkiT74mwSLYNXLWUG7eURa2oYqfzD30/xKhbjWKTt2wfCyx/aLKq16ZfPs8UaW1Po+WM",
-	"o+wZRNUFIq40xEqfazxlClEJWV7ddgIJqAZEKA9pu3W3RktnN7kbiDJDEMrZOMKrjRsp20Ub9lDjzrFD",
-	"2ZDCYJW0mmMPKzTHK5P/aUnMyCdVkle78lXVjU0rW6nt+/Y9sur2efbK4tDJiLJthfcLGLoCokzz70zW",
-	"qMMcKMKresu8ECS17wCOQXMcGccAT5V5s+UpxI2Ch3KOM/71+m85gqkaJS+/5BtpYgkRXvnIJA9Dtv4N",
-	"ZzdretHDy6t1eRHhlcntXoAeoacNiTMSHeD1sWvSoY988o00dyE9zMMLoCBk4d4RtIKMBjsvrS1zZn7M",
-	"qie4XbIdhGclomAZFOI25Y3u2y8mK7hIlatcMz6WKVVamR7f4RCzUMuViBprbE6IGlveNwFTvyi/Gkck",
-	"TCgz53z+Y8psNj+9I5kQcu9cCDIm80XCV5AvY20k9w1gP46himYMWdS+B39sV/YLEVy/Cb9C4mfdSbEl",
-	"CbMY536iotGTsTaDJWURX44lCTmrU2Nf8CVKuHU4mfAFAfvAqRjwtZFn3+CbFHio1Rr0jgcnQRCgg8HJ",
-	"sd5S8rCLnpvaLZnpwBHJGOEbicxo0MEgyG4HK4oqtMBSEum7w/hGoogoTBNjkEYkIaohlpYXe2VD2lrx",
-	"VTL7G50yr/iUsoY8gbYRs8UDhsJTFfJ5SRWXaRgSqXdXjGmSirIPpjERG0/tnB4uT9tYanaENiDufKs8",
-	"5c3Evn+Q3Fm4piB5mArJN0XJzQ2VMPkBTyIiDreHyzcTa0NwHIb+2GKBq0WjipDpxqZOaMk7MSRDQJpe",
-	"h7LzvITD5L8VlRn68cUCfNXSt5UuKUsliUBTvCNiBc910c9W9aDKRxiFXGidBWVp3VorNz4iEkFZyDzG",
-	"2REVVaIBg35dxHlTovqWhbERto0p5q+/u3xm3ah7eF4ro9/FiwyvaBjRt0zwpD7vnauFXqZxKpKGdAqb",
-	"m6kVRHPv+dER+undKx+4H6Mf35mVq8+6CQVpytOYYb2I5haTqzvom5eq1YKyqVY9OXBdlY8ubNCjEoRq",
-	"cgKaQfiluTZQ6p1lRr2GNaIm49VxmF2vzIswJCmbJqSTSrMTJMxomXkEI3JHQ6LZOOFSuRPxszRk0NVm",
-	"WM4MR+dCrcldXO+PqAy1dr6YJhP+6X1Wf7EDwz5gzUbtyOoSV9yclo2pK/mN9sza9gCUzdfVFtWO7U2e",
-	"Kv+OUCnTXff6fmnda1ao+5LaYYrppiygXN9uqauEnDHSnP4IlmBzjUfmHGv7NX1cNr9tN8/7fV3uWtVt",
-	"mLW8pUlS1jy2bNKv5jUvLXh5QUqr59K+tOo5IfJp7+Vxd9nyrY3UNbBme5WuxOs7K3XlihkiSObDmnNB",
-	"LkD1gMoER+/L66ThdIwBfEN22y+C3E6bIjPuvt63TAfN1vxBvXGtpXJ1jXKFtF5Y2M/u6Kh3XH31bkNK",
-	"lk1u9o98Ml4IEhNBWNgQoF3MOCMNvuu98hILF27tqJr4x8n3MkNaH355xuUvVWm82X35xhGb9Tnxd6Se",
-	"pKGpKn6Mgtq50V1alRdNBU8XyD4BVZqSqO6Gt47vIAG5iVOaD6ZcNagJusoQJ5oaaE4wk3ZHwimO4BQ3",
-	"kAJcfCNRUeOXwwGkLDN7LpAgHVA81px5amxL/LJ8UxNQ07sFHCT65mwYtQ6AhYlcjlvHchqPxmolnBKp",
-	"1MfDDLIlxkAny4dTAUwSYkHy35tcfg8VP7bnm83Wz082y8w1jFBa3BJntznycm58brxWu7r/8z1W8aUz",
-	"RJm5WOV5g1QF2RqpXEDwABzBFAJbjCuUaHkF8ejiWKr35e9Ux1fCN6JKoggr3NHGnjbpipI4SAqd6pEb",
-	"Lt6xZq/MqQ1KYCmzwT6ROR/z3IbcVUPjDNOFcdXSHZ/xf7EHhZqNiVahMIvGKy5u5YyC681cWhLYBnMa",
-	"JZhFWvTCzTweEzbVP2kNjLPIKFo8tW/L/7DPy5Are/cSJyDu4f1EsDEVxF7SBqAkWNZupEfaofXJbQ0b",
-	"bdt2qdcQ7+Gj29U3BwkmRRLHLhppcWZ+2Z5o4XxiG00ykLdKnTSVeJI0nVgblK12x23zkfckgC0qOfA5",
-	"MdrQcq+0apfcZf57Dle0rCMsAqw9sSogfpxEhI1J1A9DK0udnchR4/VKs593Zn3jWdnC/ub1tWMrJTau",
-	"y3mbbpjFZ/X5BgXNiUQhn8+pUhZYS593K6JQRBJ6B75jxfM0x65XXd0Y06RWiXsTmyQtH8340oBBzfAd",
-	"sThHSOlzh84JhIWN9ZilbNmkSSUoiXwYk+RzwhlBcsbTJEIJ57cti9F4EmnTXZ/qlE3dAF6Lh+1T+xRD",
-	"Zo/6OYEax1K3mm+t33yvDWfrRsb3AZphZHmP56u2WHVAlffXUsCoIJsNqvtK5D9eKW+tYLekiayFodrj",
-	"FK6j9/0PY8c1s1OIx3Wg5jFabaGHZJwQfAfpWndEEYGNuw0uwgKFOCJqHHMREjnGUZqo8R1PUqYIPCQX",
-	"PJVkzMV4gYVi8NuECP3OaBzjOU1W4zmZT+CCeTyc0SRf08o9ddpiGVZwTTD+8ssvv3Rev+48f26Q3Wx9",
-	"yjrcoElH0fIYwAd7QdBK0y77l6tQnwQllJELxDgKOVOCJz7Y0JJOEm0FIJP5RDnrhFr46NM5nGGBw8xv",
-	"t6WICLaIiMYABlxK0MOCEDFWAjMJnJCtgJxBlBuLuV4Cs3ApAyDa0m96GFQBxuhMjl3mA5U/pDgZz0lE",
-	"sdb0yURS4/y5M3FzLWn0qsy1bbDRbK7xblUivIIQpMgndQHEtOXRyDqGAKhwb5L262FzSl7+r7CmuTev",
-	"qsFNqZI+kgscEqNV/DfqoAN0CKG5NlHmP7VhWBPV2ErKIsd8EGwRsI3BhipyaX3wwd2IddL5XVHNfd+o",
-	"16YQSvOnxT6Vx7tV5edFiTsmNOxTcF8b6e2f7YzH59bCZ7PdRsTHTXVpnep1Zay3h8kbzOlZFjoWkxWu",
-	"dtFVnhVgwckQVUjimCSrWifF3lHubJmcmfjNoe9618Mf4VzY7HrUdjVmKDeSQdmwVnILPLsac9tidVlr",
-	"e83yduNe7fThDIGzgclMrkyqVYErvV62rBaY4jI1GhcsJPgJ4OdiHjOlFhnUdMzryQXZyC/ev3+LLt++",
-	"1PR6nZr8zXKwfM4ZVRxctXIlFZmbmggriuU107dfAmD1d6DAgKGtFZuVCYp+5BOZFf798OKqe82uWQmh",
-	"F+66efvmypQrW8+IvDHWOzG1hEgQlQoGdvotYQjLa3bTEsX4povshpVIv87kWA8CNKcsVUQiGhkFote/",
-	"ZjOeChgvThJ0EHIW02kq8CQhhzB0KL3VWtASr6Sx9ZXJXVoQdPP52tSFXnvn6PM1pGBdez66zspKzR9Q",
-	"rXrt/c+XLzf+NVtChPkGfrxB1ASCvr968wNaYDXLPESULVKFsEKm28GBTMOZoUItzvfNYRcwk2/yQt0b",
-	"J8xUj859fg1/6U/74KzQS80gNx2GA9DTPpqsNM1MZYwgoLn/9P67zpmPMPrhp1fXLFe69C+3ZAVOfYbU",
-	"kobEN3l+twzEmUBzKjXPRgimrx+AryCeKkkjYtgLGjZItBRUKcIMM1GZozt2AWf5xhYnZ/M0cQ0HUP2a",
-	"TVKVa7EAqI4OYi6QRY6HxDIDzwjYKJG2Rs5MbqIBFNSces3a65ywBsd5JW2IhVjpr9wAmvTNNTOAz12A",
-	"hr7JM3HzlWoAKj83xbTgwk61fYZ4fM2soyXbajcOsPQNyj70A9fbfqopA+MlEZqsNDEsQ+hVvWYxpons",
-	"XmsBl9CQMFOubwH/9WkrKFFYQBRdUQWNAoz00LLEAVc994JurxtkKTp4Qb1zb9ANugNQBNQMhNqR8Tb8",
-	"G2ASTHKgEbeUs5eRd+79nagX9pZKc4B+ELRvDQAi0xZCe/zWa41sbgu6G6DNF4KHREpN03TR1W8d/utf",
-	"Ta/MR5/Bpes3wpZu/YRzMnjnH37zHQD5V3qjESnhpiOoGt1I1XfmjvsStShsX9j6bUNg31PWowr49ILg",
-	"cAZl2qVC9ty3GjQ7Mod9x085cArai0LwB1hNIAc6sCD0/BY2uH3/4R4rexwMHoCQLuFKFLUsnFHCrYN/",
-	"AGL8wBUydccHTVX5hxcGtExmKP4YZK5d0O4DM7deHaq52xmQFa2HvtEicpwCi0BgkQbQJENC0Nvirndk",
-	"s9Y7RVqFPMIlGCRN//UtY6CS1oHjjXpHpPqbhT1pv+SFteZhU1yjf1nMBJZEn/1zaqAyjJHg/fp779Mv",
-	"Z3c/DG5fHS/eBernyen8Wf/ji1H03VD+/QR/e5b+o89fBuz1j+2ZoATz/qWsrSqRki9rAqK32yQztb1t",
-	"DyOjfZc07bzUpF2bnF3nnrU7aJDxWZkD+USlkhco66lhAaK/rtS/IgqlC2vvFCZQuTQD1Ch2ayqyoIoz",
-	"5958V6yhDjeeHa+oVOuIsvc9R4rPfnBxg007oQIpuKmLVKF1uF2LvvzWnhfWZlTDDt9C/NZ+y0fmxMoK",
-	"X/9gNigbhB9++1Lii2wWmQnRkHdzkNm2h+APqhd8UbQG9nsPoVdaqVOzUn1v73XKvEKPIbpasGF/8D4Y",
-	"NbDh/SdXx4OXehBPjNsuo0hbb82A57gJ9dzhv0ZJdPTZ/uvLkQEAz4uXnPaSH+qnVdxylNP0t4LT67Z3",
-	"SZAuoV4gwUpv9GJG1G6sAlhT/+Qk15l0DnQwDAbFYxm02tjimB9aFE6q4FDRlmkFEbG8E9/BY7WbscTm",
-	"w7qacGWK4p4U31wpvrC8AHKpmYXqGCWNqOoU9Z7Nh5UDquzvyDROK80vfsu734gp3LyljajtGgo+v4fr",
-	"F+pATe/QAHDrzEwLyBY3mg6M69PXmtQtWUmikMnF89FNgUF9s4ZJnqXg5VRpaOhpIKxrJ5sXfWcV3kFd",
-	"UsvWGZmGpJpx76fhZJz6oYCOL+UXdG0asefix3sDchb18OmkMwqHcWc46ZMOPomCznHcC89If3KKR8My",
-	"DPm567A2YPDeAJ9OogHpD04CPIj6I0LwcHASh/HklAyH4engOOr1TsNhP+qFvbPB8bAfTE4mo9GwH0XD",
-	"uDcxddrnXm/U7wbdfrcXlGDNW7NsCfjdqwS4S6XuxQkblE7YXc0JgHrv6dVzEc977Y9kR3jUncbAqJp7",
-	"zfI+MQEL9oueAVIC06Sssm4Tqkd3FeT1WgkL8OwrINN7YVGH77VPHET349MCbN1G9zLQE48q27Igd0zM",
-	"sQpNyx77MZmhop8fn+624CXM+ca2hjJNnpre/47oN6Uqq7nXS28Q7iHTBs+Jg4VvKA2Q+DWsEPKIdHjc",
-	"CQsY8iZfYhmv/N4MADaF9w9CFjZj1kZQYA4hn4NGEHImlUhNvYO+oD9KQhWnJoezBEje0mzs9cBqbMsq",
-	"5Wk3sEmm0eVWox7rcg2knaonKDoAvIHHyLKAXY2Sgmyyl606b1GNDHelkjTxUoPDrUy8nxyEej/7NPTT",
-	"ziIW0F9Vn3lQ6TjHt8TprT2A0Y95PLYfNZiyGb0PtMYNvbZTZdNxl1zcmmZLdZ6/dR5/CAN4D56rAre3",
-	"snyD/Szfjcbu/559mrVVfWpmNQyrgFFxduLB2iaUruQuUL83i+0CxfuBhPZLY7MVJn9WaPXDi6sKBOpL",
-	"FM64tq715pWEoPkK2Xg2OpivbP2YBT3MEJ58ZBLSfPSRT5CTw+gjkxRmeS9LFssKvOqzFA6L98PBKHg6",
-	"taXcJt/B8CvA3MOv6WLBhTJ5/FCuNiddPRHMcvh8Y9ZlMO1YIcxWUAdwoSdYvIwBnr6WmZBfAfgnXQfV",
-	"/NyD38b6veNyHnLdfoCbd5Uk+epvObsysHlTM5j7PL6u6/t9HRo+BwwVTXa3L3e+M5ygT3Okx8QDHibE",
-	"Y9OhPInnf7U/d7mYeuuAayfB8CwIWq/eOjLcY3hA3Zy2nNV6J+97wXnv2MpmY43hXjQiw7DTn5zGnWE4",
-	"wJ0zchJ1enEwGeHTcECOd/CDvnQDFGuc+dI0z7koAhsUWkRCnghePTEhbkaLcJYF73bYr9G6Ez6lrI1X",
-	"y0VB+yO9Wg/vKCocX68/Xq5+oMGn11fB6vV3Py7fvOfL18/58vV3vMHfZQs/Xcaq1g7v7ux6BI8PbJJe",
-	"fBKOcJ90hpPTqDMkepOEx3EniPqTETnFvXB4Uu9paeUZyUD/HKw/F8PPe83/TZMEHx13g1JQtZWLaYdQ",
-	"msuZG10mFiguT256ghYQbMfMecLIcqPzxOIEdFy/iWw2cH6eca02Q6aFyc2zLwCNKOZJwpe5jLtAVBkL",
-	"xeKD5UCuy5nWmNzHqcwKDCFRL4oEkXLdrjGeG4v7dZ9D7lETFEq4ZK3OuJrwxz8tcsPX1VgMwREuY5BU",
-	"gvSgzyiOqCr4imzS4l+T+ydxubg9TvWBbVxkop8lQPZCGQje987Oh/3z4PRXr9rPqFY7BZkzCvvkdNIb",
-	"dgbxGe4Mo5NeZ3JMgs4pHoa9aBT3yeCs3CfPsQ1HJf3DqWJwy+qc4rlKuZrXG52ddYJhp9cvw12de1d4",
-	"XqkqOd9a1bVWTOV9C1BYUPerLYZkZV1wgickT9K84qmaoZ+JVBcoTvVmpaa1hlMI5T3DwoQ3bHWS99/D",
-	"ITo9DQI0CoJef1DUwpxXKn9s2c4HT0swqWgoYXXwHCWQD2oHb2QZppH32zpuUdMi52lnTrNEp+6gWefd",
-	"JaJhYxkFa35pLzJI3bnzC0+f4AFjWmzrU1CTz3f65xR5+GbnOeLgyNmji7TuaLHGqLaJZjQi0m3YBmlA",
-	"Na48G7S+0JYtJAorhKeabwGoVf9pjelqWzh91JgGJeuHjKnvzlrw3eOQsbLIhgFayJmdrGBbhv4YvrTy",
-	"wOulaH+gRVquyj307Brte2s+M77UBpQZ2xPbJH83eEauf8XdNaXWOXY64AXAUMOgN9L69il1fmm0sF6v",
-	"iuYx92UC54uZNdCPTicjMux1TrS1PIzPjjuTHgk6Z3gYHkf9+JT0RiU4xUZ22TUmWjSD8l4REkn0nuAQ",
-	"agNecLmgCicS/HXvLSKARakst/NxobfqB7aDyVAQuolT1zok+YiyMEkjU3ahf5FI4VvCIOPXZHJrkQet",
-	"gQ6foOSvNISq52ojV8umh5uqV0lgwuGsLNMZWSZ59yhJ7EFQvB7OArv9M++eRQtjUUVPhR3FkwgdFB1B",
-	"VtatgRNIMTzsostqKmq5gxWVeQMrqNKpOzE4l+RNxeO597mRN+b60G577M60tl/YY5wd/xEbDyc2ljOe",
-	"ECsqnmD+5KKpT9yG8y5jvPWD7egzF9OX0RcjIxKiWmD22YCE0+G3kBMZPhUaBiMTvabKtL4BdXVel6yo",
-	"JW/eMa1dkiII66cmq01cuVJjnKosZW3z2uzqmn2jl83sAbum8xg3+5C0diRNIDzL+cda6Fsk/QsEVaxi",
-	"Dt4jqmYIW/eV6cvAkUoFq2negHiNLn+lsFCvY1x0ELh3cYjbcMArWgoorhZHV4os/qsfUKb4f/UDU610",
-	"/pF3F1iR5K9sJrv2Tf+DkykXVM3mf7l6cdm7ToOgfxIBcMdfTsxfAJEq/lL3SnPDggjKo78MAvOnId9f",
-	"vv/b1c+/DJ6//fbF238M3v7rbfVvr+hq4G29t7396jZpaJBsWacEt/fBE8vtxUIhSRSk9qaLOiY7eP/m",
-	"/dtDV4DNY3xkWbZAxKqP0pm71thxTzXBNN3whqN+MBjttFTQ4eMxDv9qf4kP3u3g4/G8v/i9c/ppOWRn",
-	"AgCERlE/PpnJzmDy+2l4fEd20GDWelzUMNsbdpE7D/LOLPIJM977Rom2LgGrrAfmAk6a5e07EkOfmoNh",
-	"MDp0G3lkzauQZQJZN4SYiyJpqenIfB3jp87IwzowxPjPwgdx7GeckCU4mPQaAdXwDpu77OFC69T63L51",
-	"MtQciM8VgEoQFskLm/HPCJIKr2STs+xtgZKzPxesISR68xXiAC1ZqjOtIhXCfVqBqN7XmpMqyI77MpR5",
-	"/Kkpg2ZUZhNnNPMzh6lyUmY4K3OP08GhjnkuTQxAENCpTe9LjBZYhbPzAgjFmDD2XReILwwIkgHQsIa1",
-	"1kwPIFxQypVyQxSHYMqHCclyjspc+NPC7TlxL1H0FcIxteGTPEhSgKa1CpC0P0pzkKxHUAT+E5H7yixw",
-	"v7hYS1e9E+iq1fit5+RpeunfGcG1wSBe5BskF4qZS3+TwvW+iFuFCZcWgpFKlAHxVBH8iyJT0+ZW8LlJ",
-	"t6yzaLM4WSv3RHYze2K0f0UyJKqCCAfXHuNwhhOBCgfctVdYW2soutO65nz/MDV7CzylzJbEAmaXBdS/",
-	"QDdFK4y/5P1Eciyr31OSQq5PcZdtGWu6lqwvySsqVdX5W3GhFAljRQOThnJIt01HsQ8frElKOX2NrL5P",
-	"X37kdPL3fya/vnhNXz37fqH//uHnl59+/fi3j6/7P9H4x70y2U6+biZbhVc+FF1IzEnk9vZpyk/bxdW8",
-	"3nrHhk938T+7DXhKnJIfBRtwWC2tM1Dserf1qTPBHdzWa00tNmbJlWj/1EQPlarisZ6YzP1W0BIm0/pN",
-	"uQx0b3WzzJK7cIrbP8aubtAJevuwyl5MkDUCehwQiz/XRi3L5AdcmaZN7E5+r9WrhxMzqnkXvVTSOfyy",
-	"7hQ2hNLYEInKvG3fE6wwFdFaQKQmHbYkF9yAVFMm45oguF8J25+L712V48F4u/8YvP1+rXvq0wqmNnEm",
-	"wHnqPceXRcncvvE5v96P844wPDelUpXYqsGGkW6GRQYSY3LxChxOSFpqLGst4GQ0r43nVELhu4/IJygX",
-	"dApbM4AZzFzRwmwHrKU5qEuipt4X9PVO6O94yiJDwT/lYf2/R2jVrESj/PoDTu3BY0g2w+1P1bdSESnf",
-	"yKwotvXhW4BrtYT3u3/io/vFD5+9DLd5LGe4f3zinXuj+OwkCs56Z2fD8DQ6OR7hfkwwDsLjYxwFvWM8",
-	"mMTDuDfpT4LJWb8fRr3j6CTsHU+COAhwcOb5xUuzVhPOkBZRnO2SfjTCw/C01wnI8aQzjKH86iTqTHrk",
-	"NO7jUTQMj/dIi2rI6DXbNHOJQicyxcUq80teJuQTeg2rVLps095fEBxp4+8lM3BGetv9nd8RwaDm3zxB",
-	"ot3yscwjJTdw7+xBwRMbE7EKNnja2sI30hlqU8XXQysSjY7PSoPUHL6lpFmUOqyafq5LFOIkIZEPYPY5",
-	"qlodBJ/p0GQmaCOT2j5R6/1cHSMGsGSA5W5s12KD1Xrjo+WM6zHYMAE6wAy9EdM3xbNL26fvHJ2iCK+k",
-	"D0HXOQXM9T78ZHFEfOO3tZ4bp5g/l3ZddAnYfAKGntBYSYStqiVpncPXWC85v95HmSnN3K17qUtRKvx8",
-	"33P0Vl+FU+tPKBV2lgmPitCZL+T55/8I+f2Ws9jX4wIewRDnLB5MTkgfd3rhMOoM8Yh0Jqdx0OmT43AU",
-	"9fDJZHC2F0cYYm50nDxNr4cNbrXB092oiBVdthsjLwAYWdwHkhWS6NeEs7+58sWHcH8RkzQIVMT27xDk",
-	"IwlV1gxCLrgywO5dtCX0sz1086yY5IYYTh6PrYuK5J2+6qMiwy0RmSLiXBtycXuK7fKBKh6FCa8hU/Z5",
-	"gQRZEKwg20tq2950lc1H9aGcEW8RaEx8iXxaJJDAZSzAulGbtHp3wK3aX2ajvILHS13aRtUmbb4n1QoI",
-	"qAVTDZrnJVtl6c9ujNdE1A2mDoWiFip9RKfMNBEKsSxjepYC77Vz1S9sWpxeQ0xscxlABTcoG+z2sRKz",
-	"vA0jrVYB7zjmx0TVMEpsE4W5UKXB5lK0eC4Pl2Y/GBTJNvHQ4OVHTkuwHr0fPwGkh4H1yGOkr+c/Dn75",
-	"mCQ/PP/2TxojdUX6h2p7wbbpNQ35MjUpMZkMGe9SFVSbGdOiVGjv5JmiCqgQc00unaFWpgb7RFPzg2Z7",
-	"NLVYpaeIt1ic9mtmHhTvHeTeY7BBS8bQvWtNtmkqR5/zf5cDOWVaD4NhkRhdmkKO1CoJKZ8dvmvF6nPT",
-	"7RRWB4VeiRYVyVP39leZFrfQ4tPhWFqo6OMIr0y33dsxOOasIQkb8o6SpR5sHMPWYlyNISmHSGkO+DLU",
-	"xn9kxH1khO9CTXRDGGsVcQIWhbAicQVIcUJ6eBQOJp1+fBp1hpPjsw4OyLAzigbh6aQXH+P+ied7t5RF",
-	"lWGVDKv+sNk0dEfq3DRZtW5j85vDU46zfiPeSE5ovwAVceBDgnXskBZ5jQWrZ6PYTzi7KbK1vdT0Zd+2",
-	"PLQ6ddbNKYNezAhpAN+emjOxLuNRi7R6aU4VOgCIZhLtL723KzjPCqm9r7A/quyjz3/MWJt8o3kRqssq",
-	"2v6Amv+iUxkgaFFlCpgycNqESlU0LLPyvosuUS7Ms0zTqnmTZd7WOxVfOiS6F2Qki6Trv+mbrGgri9aO",
-	"ndKdQc/brXjajvdRfXSPfKK6rLmBfnvI/a20fkThXxyKlVHsub5/Vo9bJvdtH1mOsFOVflATpqhgIdfL",
-	"uSoO7INGbi6RpGyakE4qDaabr5V0U/2XxTymWkbZcIYF6LswsMKSZCkgWX1R0WmuKngMtqirCP8kbbHD",
-	"PfFqw5mgspsQUh/EeKYvo1eElBv2pQZRtDU4UZIQPE1JFe718UFs9e4tKa8gHYb4lPTCUb9zMhlEemfi",
-	"zoj0w85x1JucxQN8Gp4E+8QO9iXQerPJZjTcp4p6G2aLXAceZuxZCKBt27E2d+Veu7W+8M5Ab+vDXaRU",
-	"wflvd6TBzxQkJICywLgqYD0h9GixhwvIxgubcCX5nHBGLIinwU4rA3SmLMvCMdFU25yZJJIUr5wRUWP7",
-	"XpVt3wcA8Mx2vUOD0r5vzbHvHNDtnXSKp5gntYEgf5oE0EdJk7oiyncY+KkBTxBVl75QxrJqL3jcNXpo",
-	"TeFZYWeAhlCoJT6iMcJsZQAhTTbFWrYFwrEgctZFbwocYCdLI0vDgGRQgfIKmDoDBoqx3rjVUl8vL6I9",
-	"n+bjtRP4A9WHYSny3z5a7t+/IfL/D/rDO1sfWJP06HJ4PrP2kXewDzZmP1b16fsnQdpvfvjsRVTiSeIc",
-	"F1s2R/uu1+sb6SFYbb+iNkO1pjpmE76wdWJPPh3Q5Oo/Tu7fdkY9+qz/Y8Mtj+Rz+wm+sEFFXkN0XOKV",
-	"RLeELKCIIdHqCWTgYdvlSfMOQOQYOJQlleSwi54D74OWyyzgvZ7cNzKDS8lLItrUIdzX0i12ogVT2NdK",
-	"qw7qEaGEq2PeZq3vIT1cy/4PM3TX1rVGdDxNPJi3gs+5Ij6KiP2vWSItJQTpEAZ/YNMmr85dVdFBM59P",
-	"RxBJ1IbmEZdQEVS0mjZhE4nnBC2he4SwEN/WlvWRjaYKbWsCTGu2W42WAGMxZq+p3WfGCMVVb5axik0r",
-	"ChuqnfFUoAOs0JxbSWC+rQhDc8pSReRhF0GiBYnQggjEiNJv8BGWpU5NWRWURFjUImTB1Qxi6J0m0kMY",
-	"vrWn7+Nbvf3dRmsjGFpps83HsxWbYQlFXmYpfYTtSnEEfAQHVu5OLHVLMn6L7k5KpWmKv6GP3oW2XhzX",
-	"ZtP4vm7fpvLBL28NNxd0MqTTA23ankfWZq8AFa7rPDBbt3uLs3G6yCCHOZhhQDoL56nPyhqkMOsseLCd",
-	"sB0AzH/cPi/WWLkiKl3sDRoGcWSHz0NzaFxA2i6irHClf01euyIZSmvZxZ/3gAHQGmwZ0MionANNaV2n",
-	"HXrLD9BDUa0WWetNaJHIWbLSJ8BKS+o5XkFIFGB8DTAetES1VaSU1ef5vjXjWIfpfliYkV3Uj108b7uX",
-	"iu4ABVZHmhZ11F/RKFpvGm50g3pQajcEp9nH9vHUXJvzqXuod7JDfZs6Ixu0Gc270Lnd+ZmL2zotR986",
-	"w5l9kddUm9gDYVPKyLndfI66YzWdkiZiInfLGQ1nyLo6Jbj49UFmHzUwkgylDFBBHX9E8dI4FYAJCTt7",
-	"s5J0gQgWCbU3GxMLZkrZ9LD04QxV38nqz75oQwld9IaRTM+COqyXb++GBaHMAfTy7d0JOjoZHsJCYnmL",
-	"+gEkDclCrwM83mkqtCp7eIEmZMUhKcd2eDW16frzw/4oA9Z8R5RYdS5hzWaQ69WozLna02O02vwTqXEh",
-	"ZvmK+nX8+Ii628uyxlYdylPU19xWmkVLCmcX1koj2UJVA9WBhLckynqaY7YqR+gizkh5j+VoDSdB3tLw",
-	"j9hFhgL3BOqsBZhsgR3p6I0hF4KECs24kARNNAm0WquwcUb8p0/bg/VpyxTxf05O2Y/923+NFq+Gy3eB",
-	"+jU8mX/fW704i74byMvj6ben6Q99/o8hfb/cTww+SkBln6znHUdvoDfrcp2yq1105ZoEoB3oA6RQwpc4",
-	"j+x/XVGX2XrVAyEfOLBDjnRZtlgz12qz0DPWpxVYLhqM/QDVJoRtLuujl29BxQJ/FjSW7aJLtBSZrbg0",
-	"2FCRm8Bv6Art0nP1zYq7g2HQO+wiI+F6AYoxTVJBjGMJVCR4NldaljMCupTxYiGq1jwLXKDjwNBCPx8m",
-	"1EnoMOYNZah3nKlcFcHsO5IbiiYN3DtQQgtmmFqNXLZ5H+Dgg+IoY8aDWpzNiUr3uzyJLqBYHXr1xmmS",
-	"A5QDMLM7K2htlmpSmwNqrufNk0iiGV9CC9k5Zit35AIce03OdGjQ+xCqVhYU+es81buqm/AQJ17pUDBX",
-	"OhGZ8052u7dbK+E/vMF5MHrf7xdwxpm0/X3wr/js19sf+nevgsW7U/XL5Hj+cy/8fjR7vub2WO+G2UQr",
-	"kIHB5CQehD3SOQELNz4lnVE47HX60Rk5npziUdxzHew5HVsT8sqIgdpsDlPRTNmFtYtgvl/ZQ2Jk85oU",
-	"O7Lw6uW2RmvcrRWCNu4iO3WePrVCApi/nsUX85i4y4J+plPOkfflty//LwAA//8=",
+	"7L0Lc9s21jf+VTD6/9+pM48kUxdfZM/O83iTduNubo3TzbZJR4ZIUEJMASoAWtFm8t3fwQFAghQpUbLd",
+	"uM/bTmdiSbwABwcH5/o7X1ohny84I0zJ1tmX1gILPCeKCPj0FLOIRliRy0h/JJ/xfJGQ1llrFPbJyaQ3",
+	"7AziU9wZRse9zuSIBJ0TPAx70Sjuk8Fpq92irHXWWmA1a7VbDM/1naH3yHZLkN9TKkjUOlMiJe2WDGdk",
+	"jvW75vjzC8KmatY6Ox62W2q10HdLJSibtr5+bbeepkJyoS+NiAwFXSjK9evezQi6ZuSzGodwxTXiMVIz",
+	"ghaC3FKeSrTAU9Jttb3pkNWP/7n8xD+//PRq5Ib9e0rEyhu3eV3dEIOgaow/0EQR8VpM14f5miUrRG41",
+	"3RGe8FS1ERdoskKpJEIiHreRmlGJuJhiRiXWtxUHfTTpxUE4IJ1T3I86Q3ISd0aT47DTi4b4hPTjUXga",
+	"1EyGi+mYRoXJxFzMsWqdtdIUfqmbzM+SiJrZwHj18L+TbmYHWCIcKi6eFMd+Eg5JH496naNoMOkM41PS",
+	"wb3wuDMiwaQfncRD3BvUjF2/YPfBv6BzqtbH/QZPCZL0P6SNekhxdBQE6CAiMU4ThXpBUBx2T69y1ZgS",
+	"eHqJN+g8nbfOjvQ9c8rMp142NsoUmRIBg3tJpMTTtU02wKdxL+xHnRMynHSGeBR2Jr3ouHMUB6QfnuKT",
+	"yWhYvcnm2QPvtMVei6kZ0/oO89nyO4kun3XRBeNqRkT5J8zkUnP0MBi2EfmMQ5WskGYLNKdSUjZFnJH9",
+	"Obs4cQ4j3jTp7azyliy4UOXFOJ30o2F8jDs9PbAhPpp0RtFJ3NFLMcTHk9OoF1ePSbjn3WktrigLyRYx",
+	"orQIwbEiwuxFReclyvaD/nGn1+sEvXdBcAb//1qzzyS8sJJ0Wnx39MMr6fczUzTZPNIJibkgmwfZbzLI",
+	"FN61zyAlEeUl3kUoFZc4NU+7G9/9iwgJpPpSpkUkcee2V/3qW3tXQ+Y6MtLIfeytD+SrfpJccCYJ6ADf",
+	"C2GO2ZAzRRgIUbxYJDSEHX74SRbGDPdo4SYYBi6Q6XyOxUpv6yBoo4RPpyRCS6pmcCrrUROp0OWzVrt1",
+	"i5MUmJzkL42ctIQHtp1s875EcPUZogrNsGYuwuxrzpESK4SnmDKUYAXi9qsm4y1OaFQc3bDfb6MlSRKk",
+	"l4pEaJIqc6tUCCORJmTzCM0z262YkiTS6yR4TBPS1Yw45vF4QgUsXD6BFU/RPJUKTQjqnerNy2/13uVI",
+	"kCmVeh9ndFoIPhV4PidmCnOcmGGWJqFJ7JM1xIxxeIEgONo0gfyJ3hSwlEsuosKo4Uf0MfvxYwtRiTLu",
+	"g+GpmeBKJWvD64/aSHGO5pitkCAhYQphpch8oeSmweXP80fiPUmTSwBDuqlLFAs+RyueCsSIWnJxY8aW",
+	"MpyqGRf0P+vU67UR40gSqfcUSFOGyOeFnpg+pjYNsfBYf5SSThmiDMVUSHWGJGERurCXwojP0N8JFkSg",
+	"j2kQDELFbwiDP2Gtv/o7+f8XJG6dtf6/w1xrPzS/ykOzUeGG9fPa8UOMaQL7YkbQhEcrJPFKouVs1UX6",
+	"MqmwSiWKeZLwpYSr9PTO0DAIUMYhbTQMesifMDoARsXo/fv3HT05wpQWEATNCI6IeKJvGeidNaFRRJj+",
+	"OESMq3HMUwYPPEJzomY8GutvsX5//liGLvQX/sNGKOQsTmio2mjYC9CUM6L/Gmj+GidYTPXHfh/Zjak/",
+	"jFDGR9mA3xIlVp0LODSzx2s10EmXbitfAhBuF2FIFsrwzkLwBRGKGrGXrfmXCvGei+cP2YW/ZeKXTz6R",
+	"ULW+tvXjecrUU0Fw5Uus7r79SGm3BE8MqzKte36AW3E0p/q00H/rY8sbQ36j07EbnVv+xHLlPDMxYBAb",
+	"JnrJbqnCyp58xbmarSfHWDU92tuthrR5eDKWSFNBlbY/wQ0kuiIqXcC5G0VUUwonbzw6xTiRpF0iXSa6",
+	"i+d/L+gPt2gA7RZIoLUbt2oOxfmah7TzgVROcCoImVutojiBiIep/mUsZ7h/dLyuUD4nn9HV84tO/+jY",
+	"mfhScS2p3a1tRGMtttESS/tbt2qBs1eZX778IUxFQi4iEu3E2/oowYqL1dhof182XeLYtvISEm1+BInG",
+	"ZkMWBlY1pttcbd1lA+R6qz+ctSmuTcgfXpGKG/nrrb1wnc+wz4KbztecV/VKswnHIqJsOqaZALNrX3Ix",
+	"CCK1mrOcEWYsnuyN+rgVikTAuyWzOX+BZtndpHA+pS00AZ1gR8GSbZYJluR4WO0eMGuUbURElSRJ3Ebm",
+	"ng5hWquI0AFWaM6lQkfoJf07igh8/eTcbWQ4o6mSbp9rUngy6SSA/5rsaCe7fctlEYHFPsdTcrhg0+zv",
+	"TwsyrTwWKaOK4sQK/y3s8pQzhQ3F17ftToK1alPv8QBvy2/15+gLEZbapMKLBcFCM6QRsWZlMxY7zywY",
+	"vU5hKoReb7jfOntKi9ZvPtzdJVBxYhfI/uTOh3znwY5bEKGpijBodBIdSELQ4W3vMLuuYx8gn5RmcbTj",
+	"aXgf4m7jZva8ByX55qmr9vYJ5wnBTN+Po13PIEGUntRO9zQ+I3IyZQNr5zNoQoD9hJo3wHtY5CbjlOsr",
+	"dev9QhWZy8Ynklv8r9mLsRB4VTdAuXmEcsMhucfgto7Ke3jluNKIqu9vK5VEHKpqvtJco7hoqo2Zi3dQ",
+	"38wNtSrWDMtZI401C0oJvvxOIn0fwiwyioLgy0p9lS4qX2pI1nQG9upalZeHIMx32+g7UFCS3wvXUaaO",
+	"h63K+IjPLPq24uAKi9F2LFGcoE8coJ9dos38VrERyO1umyDn3bVd0G5BlBL89VWRKSn1CXwNv1+jmAtg",
+	"GH0PRDDPEZ6AYmkP5gRLlYU2d6WqnVYtOf5FBI2t3rROlInQtp5llAplkPzu2B18YJqvEdYaMQ2NczOc",
+	"YcrQRBB8IxsNX+tioF1VHmqCYFkjFQRfyvVRvuVLicIZCW+Mhbgr+exg7OOrqJhF0tepF3ImG5gfT+1l",
+	"za1RMEx23MDWab1tMG/sZUAH46re1ZQFT6OvmtvhtvxHttotbQNEAi/Bl5DgEL7EjLPVnMqCUrDJ7rSv",
+	"yydYIE/livGIvI6fchaloapXqyq5/r229VY8Re4qI8/t8ZvtXIhewXURL7DdRspNeLSq5O1FOkmonD28",
+	"bgYjKL2vmoRJQvA0JUUf3w56GZljE0v0DYijogdrUDGpPe2s+/H0WU3ejH2DA9TylvEnYxve3U9pXRe6",
+	"zvLR3CUIjkCrMOyYm2wge63JZqPwD6T+Ps2FXHESU3pLWJ0Y38NFpvSZ2pinC1e37WC2u5XsbJ7OMJvu",
+	"umrZhItrBtciJ+wksqfCecEyBy/mAklCKJvaOJ8eKYT+WUg8bdGjY5kk9cxiT2n7brTk4IAyiioRkjPj",
+	"SZ3xJUMH//j+HRjL9uqOfk3ZTO5V50VtXYINRH9GQip3lyQb+OyPps/90uMd+VyxrTYcEmLBZbXKv8dR",
+	"4B5nD4WacTpV7bFK/k0CvGpKWU7ELhPa4x4TWi6oSDbJwI/WlyLPWZC11W5lEdZWu+XipZqpTCzbj6pn",
+	"UVOIXZcDsaAu2RSMKs+oTRio4KnGMVGYa3tDaLRssgA9q1bnOcGJmlUo2lrBl/VLUDH6tWfzVE34523q",
+	"8Wu46u84vEl4SdstChd+c44iMhU4IpGJELzhUk0FyfPmJqlC78h8wQVOUMSJRIwrdJBlOWBBkFQ0SXJl",
+	"0zgQCBVaQt3EEMpfYqoQNaaimcSTc5QyfItpgicJKb09e5EZBiRoOaXoptVuuUEb9nMP2a4bWUJULdul",
+	"ZjDruisuXFOPxoKwTQo5iG5nh6EDbTA/QeGMS7IWgGmuje/g8dCXVnvgv58v1ApO8LWRQEpTQmJVzALq",
+	"1tlUW003R+YruPhru5Uu9AR30bI2BvayWbrx+AtTeNsmJng643RnhdiMoWKbvUlINCVRSZdSHOEo0v8U",
+	"OOM7qZmChuQcKWAOnGgFemVYhcGGgwXBkCCz0l/o5cgcQlsZYY4/X5qLrYptP/W2OErd/DYR7srxQH5m",
+	"mB+IPQP0WQx/EzbFU2Nic3EzBtsa/LVW1t9SsqQQFuNxbI3xzADXZwMwI5HS2uxzfltpjudjq/CnUf+n",
+	"Ri61TExscyvnj66l1y1h1R4trBRhUV3QJKKC1PmeCItk08BVQ7lxQ1nUiCp2Ov/U10OMutEoNnnL9rHA",
+	"spsmq2pt+vKZU6S1PY2WM47cPYiqc0R8aYiVPtd4yhSiErK8us0EElANiFAc0nbrbo2W3m7yNxBlhiCU",
+	"s3GEVxs3kttFG/ZQ7c6xQ9mQwmCVtIpjDys0xyuT/2lJzMhnVZBXu/JV2Y1NS1up6fP2PbKq9rl7ZH7o",
+	"OKJsW+H9Aoa+gCjS/AeTNeoxB4rwqtoyzwVJ5TOAY9AcR8YxwFNlnmx5CnGj4KGM44x/vfpdnmAqR8mL",
+	"D/lOmlhChFdtZJKHIVv/mrPrNb3o/uXVuryI8Mrkdi9Aj9DThsQZiQ7w+tg16dAnPvlOmquQHuaTc6Ag",
+	"ZOHeErSCjAY7L60tc2a+dNUT3C7ZDsKzFFGwDApxm+JGb9s3Jiv4kSpfuWZ8LFOqtDI9vsUhZqGWKxE1",
+	"1ticEDW2vG8Cpu28oG4ckTChzJzz2Zcps9n89JY4IeRfuRBkTOaLhK8gX8baSP4TwH4cQ23PGLKo2y34",
+	"sF3Zz0Vw9Sb8BomfVSfFliTMfJz7iYpaT8baDJaURXw5liTkrEqNfc6XKOHW4WTCFwTsA69ioK2NPPuE",
+	"tkmBh8q2Qe9ocBwEAToYHB/pLSWfdNEzU+kmnQ4cEccI30lkRoMOBoG7HKwoqtACS0lk2x/GdxJFRGGa",
+	"GIM0IglRNbG0rDTODWlrfVzB7K91yrzgU8pq8gSaRswW9xgKT1XI5wVVXKZhSKTeXTGmSSqKPpjaRGw8",
+	"tXO6vzxtY6nZEdqAuPeu4pQ3E/vuQXJv4eqC5GFNsW8WJXe1voUw+QFPIiKebA+XbybWhuA4DP2hxQJX",
+	"i1oVwenGpk5oyTsxJENAml6HsrOshMPkv+WVGfr2xQJ81bJtK11SlkoSgaZ4S8QK7uui91b1oKqNMAq5",
+	"0DoLcmndWis3PiISQVnIPMbuiIpK0YBBvyrivClRfcvC2AjbxhTzlz9cPLVu1D08r6XR7+JFhkfUjOh7",
+	"JnhSnffO1UIv0zgVSU06hc3N1Aqiufbs8BD9/PZFG7gfo5/empWrzroJBanL05hhvYjmEpOrO+ibh6rV",
+	"grKpVj05cF2Zj85t0KMUhKpzAppBtAtzraHUW8uMeg0rRI3j1XHofi/NizAkKZsmpJNKsxMkzGjpPIIR",
+	"uaUh0WyccKn8ibRdGjLoajMsZ4ajM6FW5y6u9keUhlo5X0yTCf/8ztVf7MCw91izUTmyqsQVP6dlY+pK",
+	"dqE9s7bdACADVbVFNWPLQgwlIw3CIpVZ+e9878NScEXA9ZCdEcYTS0WV82GrGlEbfNPq2LhAtjU3NZTQ",
+	"Fz3V+fBA715SScBgsU6UUuq2wY+IaFRtBjbOzmPqjh7h0mSztBH36A1L+aZyOW1oqGKXvyJLKG4E6xfZ",
+	"h0g0gzAYmqzQnEfElodq9VRbtbDPG/tBHI/trKAUqz+IIM4fA7oJcnM6hwMV8u1zbWa7JM1IsoGY+6kn",
+	"jofXt4195xnKije0WRHOsMChIkK2kbYtbTYfsm6Y9SKAXWVTbXz5Zba2LjVgT5dOlkvs9PUZhZBkROWc",
+	"SlmpoNfZ/+9nq/OsJtqs/oxGlE3b6IYsVF7XbXnUErWLLixR+0Wiluh3GmxPrLDz2Uyyn1KSVmy1Ek9X",
+	"THvBharYia8XhCH7axt4XHpeqUZbzeBvkKh2y62dq2YsVRN9nVVRvSVUynRXNXC/ip81B6X/kMphiumm",
+	"BNHMFdNQeIecMVKfGQ/LUV/+5+ImTd+mLan6p+0WlL1rNFaQad2s5Q1NkqJRukV/+2YB1cKCFxeksHo+",
+	"7QurnhEim/ZewVifLauP5Gykza39Aq/f33E654JUHqK5qAXDKQYUK9ltvghyO23ypOm7Bmace8Kt+b0G",
+	"ahor7OU1ynwV1cLCvnbHGK4XBaqOKFGyrIvAfuKT8UKQmAjCwprcncWMM1Jzeu2Vsp5H9ypHVcc/Xiqw",
+	"GdL68IszLr6pTOPNka3XntisLpe6JdUkDQ3gxENgLcyNWduo8nQqeLpA9g4o4JdEdTc8dXwLtSl1nFJ/",
+	"MGWqQUU+jgxxoqmB5gQzaXcknOIITnGDNsPFdxLl5d8ZUkzKnEdM64AdUDzW4jxqbKu/XSmCybXQuwV8",
+	"5/piN4xK1XNhklrGjcP8tUdjuUhaiVTq42EGiXRjoJPlw6kAJgmxINn3ddGg+0otsuebLeTKTjbLzBWM",
+	"UFjcAmc3OfIybnxmAhp7mBG3Fbb9BUOUmR+rTXZI5EvlAuLKECOk4HbQxmqi5RWkKuXHUrV9v1OJdwGQ",
+	"jyqJIqxwR86wXgyvWhrqBaZ65IaLdyznLnJqjRJYSHqzd7i4VJb2lnloaOzgvhhXDSO105J5x7hQszHR",
+	"KhRm0XjFxY2cUYjKmJ+WBLbBnEYJZpEWvXAxj8eETfVXWgPjLDKKFk/t07IP9n4ZcmWvXuIExD08nwg2",
+	"poLYn/gtEZLgajPzgXZodd5zzUbbtl2qNcQ7hG92DdtA7mGe37eLRpqfmV+35+B5r9hGE4eWWoLQoBJP",
+	"kroTa4Oy1ey4rT/yHgXmUak8KiNGE1ruVXHjk7vIf8/gFy3rCIsAtFascvQ3L0dtY33N/dDKUmcnclQE",
+	"RFL39c6sb5zuW9jfPL5ybIWc93U5bzPRXeqOPt8A6yKRKOTzOVXKYi7q825FFIpIQm8hrKh4lgHfbZVX",
+	"N8Y0qVTiXscmf7eNZnxpcAJn+JZYCDyk9LlD5wQyhoz16LJ5bT69EpREbRiT5HPCGUFyxtMkQgnnNw3r",
+	"lI0LbKxPdcqmfm5Hg5vtXfvUybtb2xmBasdStZpvbEh1rw1nSwrHd8EgY2R5h/vLtlh5QKXnV1LAqCCb",
+	"Daq7SuQ/XilvrGA3pImsRCjc4xSuovfdD2PPNbNT9N93oGbpO9pCD8k4IfgWMnlviSICG3cb/AgLFOKI",
+	"qHHMRUjkGEdposa3PEmZInCTXPBUkjEX4wUWisF3EyL0M6NxjOc0WY3nZD6BH8zt4Ywm2ZqWrqnSFouI",
+	"s2uC8Zdffvml8/Jl59kzA/ppSxfXkWhNpqKWx4BL2wuCRpp20b9cRoEmEB46R4yjkDMleNIGG1rSSaKt",
+	"AGSSYilnnVALH30618ZBepXoXzOCRTQGVP1C7jYWhIixEphJ4AS3AnIGCVBYzPUSmIVLGSC6F77Tw6AK",
+	"4KdncuwzH6j8IcXJeE4iirWmTyaSGufPrUmp0pJGr8pc2wYbzeYK71Yp+UcQghT5rM6rYm2AYbs3SfvV",
+	"iGoFL/83WNPMm1fW4KZUyTaSCxwSo1X8F+qgA/QEsjaaJCD9qQ3DiqjGVlLm5UeDYIuArQ02lEGtq4MP",
+	"/kasks5vc6CPu0a9NoVQ6l8t9gGl2A2wJatX3zHXbR8slsokoP7pzlCtPkyKm+02Ij5sFmTjLGATPa5F",
+	"T94zWbb+TW+zBAAnPSIqBZELEqo4tQZuKOicGlg/QJ4SWEpbIWQOX5yMI6wwqAd4vvFwcK/dh9qMV2cd",
+	"YXA0LgVn03LWggGZ0HPUl1zDuK7vlKbgJ01szwOw9F0P+sPX9euS5w9sTgu7z2SuddeATeto+i63PncD",
+	"Ft6duC6ho/k7DIl3rAu0N5m6wPtOQYNUeoKjvY6LfPqFNfOf6TuyDNmKdMjy29by3jYlvF0ZZ9P9VMBk",
+	"4r+4v213Afi1i66y/FYLs4uoQhLHJFlV+lT3ztd0p4o3k3Z9Euc7IPQLWlX/vy0bySxSc1PTvOvK9n3Y",
+	"ZmS6p9eP2j3p7pk7u6TcOD59IHzGerSCS7ZWMJ9QWR2kTRn0HVl7RpajCRVKEP+BzFdJI1v1aw+eiAgX",
+	"5oGP3QZofIXNWkqmKZMuG2LV8la77/8IB/3m8B3iMaT/O0czGOzW09woQ3nNZW2hkC3h1rzXfu5IM5+S",
+	"a3BQo6iZUoRUm9NXelfapFOQVBep8VrAdoUDFb7O5zFTauE6+cS8mlxQ7Pn83bs36OLNpabXy9SUxxUT",
+	"zuacUcUh3ClXUpG5YT5rzsiPTF9+Af2AfgAnADirU0bVyiQWfeIT6XBVXj2/6n5kH1mhAQpcdf3m9ZVB",
+	"g7LRBXltPODEQLUgQVQqGPi6bwhDWH5k1w2bxFx3kT1FJNKPMyWsgwDNKUsVkYhGxgjv9T+yGU8FjBcn",
+	"CToIOYvpNBV4kpAnMHRANpIIJ0u8ksZfrkxpyIKg6y8fDezOx9YZ+vIRKlw+ttroozszzQcAA/rY+u+v",
+	"X6/bH9kSsrSu4ctrrUPq5/149foVWmA1c1EWyhapQlgh03rvQKbhzFChso3S9ZMutKS5znCQrr1Ujerm",
+	"R2cf4ZN+dRsc/nqpGWTSw3Cgs08bTVaaZgZ4wKaK//zuh85pG2H06ucXH1mm7epvbsgKAuMMqSUNSduU",
+	"Ud0wOGMFmlOpeTZCMH19A7wF8VRpSWfYC7oHavWbKkWYYSYqM/D8LrSxubbYT26eJjfA61f1kU1SlXmC",
+	"oF8VOoi5QLYxF9TtGPR7gJ7UgrV3akq/DF675tSPrLnfBtbgKAMqCrEQK/2Wa2jWc/2RmX46Xei8c50V",
+	"OmYrVdMH6sxgFUEYOJ1PiEA8/shssMJttWuvb881ci96xfW2n2rKwHhJhCYrTQzLEHpVP7IY00R2P2oB",
+	"l9CQMIOGZvupaRtKUKKcZkAV9GEz0kPLEq93xVkr6Pa6gUtzxQvaOmsNukF3AMa0moFQOzQe+/8ACp2p",
+	"vTLilnJ2GbXOWv8g6rm9pNR7rR8EzTuvgci0OFMtftNq3DjK4mXVdI5aCB4SKTVN00VXP3X473/XPTIb",
+	"vetGpZ8IW7rxHd7J0Dr78Fvb68/1Qm80IiVcdAigPBup+tZccVei5rhhCwuPZQjcbikblYT2X4LgcAYo",
+	"WAWcsCw+GdQHA4d9L9Y38PDCcpyte1hNIAc6sD2++A1scPv8J3us7FEwuAdC+oQrUNSysKOEDzN2D8R4",
+	"ZfXJFTqoAz17cm4woaVrkmbcJHZBu/fM3Hp1qOZub0BWtD5pGy0ig4GzAG8WyA1NHNCc3ha3vUNbs9bJ",
+	"UxPlIS6gzGr6r28Zg0S73pfLqHdEqr9bX0jzJc89ni1ssAv0N4uZwBIK2ObUIBEay7X16++9z7+c3r4a",
+	"3Lw4WrwN1PvJyfxp/9PzUfTDUP7jGH9/mv6zzy8D9vKn5kxQ6KL1taitKpGSr2sCorfbJJ3a3rRxrdG+",
+	"C5p2VsnfrAvprnN3/tAaGe+KHMlnKpU8R65loe2/822l/hVRKF1Yeyc3gYqV76BGsRtjTgJITsa92a5Y",
+	"a+pSe3a8oFKtN+y46zmSv/aD35bFdGvNG7HUNenNtQ6/KezX35rzwtqMKtjhe8iBsu8qV3D9wWxQNAg/",
+	"/Pa1wBduFs6EqMldPXC27ROIqVQLviha66VyB6FXWKkTs1L91t7r5Hz9DyG6GrBhf/AuGNWw4d0nV8WD",
+	"F3oQj4zbLqJIW2/1/aRwXVMpj/9qJdHhF/vX10PTXynDhsACz4mCnL4P1dPKLznMaPpbzulV27sgSJdQ",
+	"c5dgpTd6PiNqN1bet0B/5SWo2zL5g2EwyG9zyNVj2ybqiW1yQBUcKtoyLQHOF3fiW7itcjMW2HxYBbml",
+	"DObIo+KbK8UXlhdALtWzUBWjpBFVnRxOp/6w8nrWtHdkmh+gIs5mfza8+rWYwsUbmtFPeKoM+xif3/4t",
+	"/ks93/1OPjv0V986M9Nhv8GFpsH9+vS1JnVDVpIoZIIVbXSdt/i5Xmv55NLYM6oE1RM2HYIqJ5thajkA",
+	"raDKO751Ri/onCqQGnfTcBynfsir6Qs5el1bitPy23O1BuQ06uGTSWcUDuPOcNInHXwcBZ2juBeekv7k",
+	"BI+GxS5PZ77D2vTaag3wySQakP7gOMCDqD8iBA8Hx3EYT07IcBieDI6iXu8kHPajXtg7HRwN+8HkeDIa",
+	"DftRNIx7EwODddbqjfrdoNvv9oJC16jGLFvoq9UqJYkVkMTyEzYonLC7mhPQSaunV89vKNVrfiR7wqPq",
+	"NAZG1dxrlveRCViwX/QMkBKYJkWVdZtQPbwtNbaqlLDQ/WoFZHonbFOXO+0Tr2HW0Uney8rmbLgIfosq",
+	"2xEuc0zMsQpNR1T7MumaTp0dney24IWWXrVd42WaPDa9/y3RT0qVgzTTS28aiEG2Kp4Tr9WYoTR0HKtg",
+	"hZBHpMPjTph3earzJRbbQd2ZAcCmaP2TkIWtOrERFJhDyOegEYScSSVSUzOof8jzirrl/ktNzcZeD6zG",
+	"pqxSnHYNmziNLrMa9ViXaz2wqHqEogOw8XiMLAvY1SgoyKYCyKrzFjTWcFcqSR0v1TjcisT72WsA1nav",
+	"hji4i1iseCqQPvMALWCOb0gWb9F6t37pmMdj+1LTssPR+0Br3Frp1JqYKWlZcnFjetlWef7Wefw+DOA9",
+	"eK7cF6uR5RvsZ/luNHb/9+zTCzvdx2ZWw7BylEpvJx6sbULpS+68qdJmsZ03SbonoX1pbLbc5HfFyq+e",
+	"X5U6TFyicMa1da03ryQEzVfIxrPRwXxla7AtprwD0G0jk9TdRp/4BHl1AG1kEqst77mEa1ckXZ2l8CR/",
+	"PhyMgqdTC4di8h0Mv0IXMfg2XSy4UKYWDkq+56SrJ4JZ1p3MmHWuCxZWCLMV1NKd6wnmD2PQrkzLTMiv",
+	"AHjJrtc06qwF3431c8fFWp6q/QAX7ypJstXfcna5Xl6m7j7zeXxb1/e7qmZjHKDrNNmFn8PudoYX9KmP",
+	"9Jh4wP2EeGw6VEvi+f/Yr7tcTFvreNbHwfA0CBqv3jrw9kN4QP1Ey4zVesfvesFZ78jKZmON4V40IsOw",
+	"05+cxJ1hOMCdU3IcdXpxMBnhk3BAjnbwg176AYo1zrw0vUnP88AGhQ78kCeCV49MiJvRIuwqyTw48iqt",
+	"O+FTypp4tXyQ6T/Sq3X/jqLc8fXy08XqFQ0+v7wKVi9/+Gn5+h1fvnzGly9/4DX+Lpv46jNWGX9jd2fX",
+	"A3h8YJP04uNwhPukM5ycRJ0h0ZskPIo7QdSfjMgJ7oXD42pPSyPPiMNU96DUfYj01kv+H5ok+PCoGxSC",
+	"qo1cTDuE0nzO3OgysTjcWXLTI7SAYDs65wnzkFSr9q7F2un4fhNZb+C8n3GtNkOmhcnNsw8AjSjmScKX",
+	"mYw7R1QZC8XCL2d9MpYzrTH5t1PpivQhUS+KBJFy3a4xnhsLq3yXQ+5BExQKsM+NzriK8Me/LPrRt9VY",
+	"DMERLuJ4lYL0oM8ojqjK+Yps0uJfkrsncfmFOl4Fn+0La6KfhX5XuTIQvOudng37Z8HJr61yu9hK7RRk",
+	"zijsk5NJb9gZxKe4M4yOe53JEQk6J3gY9qJR3CeD02Ibcs82HBX0D68S0C9N9wrQSyXfrd7o9LQTDDu9",
+	"fhEy8qx1BfVlhRLprZXRawXJre8BThKwM7TFkKysC07whGRJmlc8VTP0nkh1juJUb1ZqOhd6xcStp1iY",
+	"8Iat8G3913CITk6CAI2CoNcf5PWkZ6XqWVv6+qGlJZhUNJSwOniOEsgHtYM3sgzTqPXbOvZf3SJnaWde",
+	"L3qvGKZe590lomFjGTlrfm0uMkjVufMLTx/hAaPPQBLpU1CTr+21J83z8M3O88TBobdHF2nV0WKNUW0T",
+	"zWhEpN8PG9KAKlx5Nmh9ri1bSBRWCE8130IfDP3RGtPlrtv6qDH9H9cPGYOR4jqc3+GQsbLIhgEayJmd",
+	"rGAL5fIQvrTiwKulaH+gRVqmyt337Grte2s+M77UBpQZ2yPbJP8wmIC+f8XfNYXOpHY64AXAwnUpWN8+",
+	"hcaatRbWy1Xem/OuTOC90VkD/ehkMiLDXudYW8vD+PSoM+mRoHOKh+FR1I9PSG9UgCSuZZddY6J59Vrr",
+	"BSGRRO8IDqE24DmXC6pwIsFf986i6lik52K3VB++snpgO5gMOaHrOHWtAW0bURYmaWTKLvQ3Eil8Qxhk",
+	"/JpMbi3yoPPqk0co+Uv9dqu52sjVounhp+qVEphwOCvKdEaWSdacVxJ7EOSPh7PAbn/n3bOImywq6amw",
+	"o3gSoYO84eIKuRp9SDF80kUX5VTUYoNgKrP+wFClU3VicC7J65LHc+9zI+t7/KHZ9tidaW075oc4O/4S",
+	"G/cnNpYznhArKh5h/uSirg33hvPOMd76wXb4hYvpZfTVyIiEqAa4tzYgIQlEJIpywmE8omEwMtFrqkxn",
+	"UVBX51XJilryZg2pmyUpgrB+bLLaxJVLNcapcilrm9dmV9fsa71sZg/YNZ3HuN6HpLUjaQLhLucfa6Fv",
+	"G5WdI6hiFXPwHlE1Q9i6r0zbO45UKlhFbzzEK3T5K4WFehnjvEHbnYtD/H5urbxjm+JqcXilyOL/9APK",
+	"FP8//cBUK5194t0FViT5HzaTXfuk/8bJlAuqZvO/XT2/6H1Mg6B/HAH41d+OzSeAGRd/q3qkuWBBBOXR",
+	"3waB+WjI97cf/371/pfBszffP3/zz8Gbf78pf27lTeNaW69tbr/6PfBqJJtrROe3lntkub1YKCSJgtTe",
+	"dFHFZAfvXr9788QXYPMYH1qWzVElq6N05qo1dtxTTTA9DVvDUT8YjHZaKmig+BCHf7l934fWzeDT0by/",
+	"+L1z8nk5ZKcCQPhGUT8+nsnOYPL7SXh0S3bQYNZaCFYw22t2njkPssaX8hEz3rtaibYuAcusB+YCTurl",
+	"7VsSQxvQg2EweuL3SXS9gR1ClKwaQsxFnrRUd2S+jPFjZ+RhFaBw/GfhgzhuO05wCQ4mvUZANbzH5j57",
+	"+PB0lT63770MNQ8mewWgEoRF8txm/DOCpMIrWecse5Mjze3PBWsow635CnGAZy7UmZbRfuE6rUCUr2vM",
+	"SSV05H0Zytz+2JRBMyqziR3N2s5hqryUGc6K3ON1QapingsTAxAEdOq2KbRGC6zC2VkOhGJMGPusc8QX",
+	"BtrOAGhYw1prpgcQLijkSvkhiidgyocJcTlHRS78eeH3bbqTKPoG4ZjK8EkWJMmBRxsFSJofpRnQ5AMo",
+	"An9F5L4xC9wtLtbQVe8Fuio1fus5eZxe+rdGcG0wiBfZBsmEogdNN63qu/3ClF0CP7QRweHMnNtZy4Lq",
+	"Jr+u7ytIOQNgti7kjIP/nR3BXXdoNpMPZVy7xvsKfHvhkBzj00kniHpxZ4gHYeeUHE06J9Eo7uFBeERO",
+	"ggqYNs+RNnwXjM4G9+Dhe8WFmgGwM/j0fuApi4zrw7n3HHpdbweHnQdkWMPllpKPOlLrs7Udr2HMYpru",
+	"Oqc7r9yh3625kvX9ps3neQugBfD1BIc3XXRh321ezXjO9ysCFcpkvlCrOs53GIM75w4+NRl3f2AaXU6s",
+	"DwV82mZoIFmdwrsZZjdQT6LNMMg9B8+E7KL30LhE/5TQG3CLhXwO/2o9jzJTUqqZP8IrbUgO0TMSQo+B",
+	"/14HNXWhXpPtgE/jXtiPOidkOOkM8SjsTHrRcecoDkg/PMUnE8h2yPBcq7dyVr/ogD5bZPXjfy4/8c8v",
+	"P73axcrzWohvTM1zNH9sjvJsgCqTFeig4Kp+sr/PtS6s9q6IwEmlCYNNVghSXbJiBwG/YUc8Y2VqfZwq",
+	"CR0Juuh1MWOv6H5fD88dDINR1vcr/zprdV9RrXRFWJRt77to73bb/EIkWiQES9JGl2hpWvx4u6S7M/c9",
+	"KGSHJx568WByFJ2Qzgj3w86QHMed00kQdfp4GB6T0ziY+OJh+zzXN7pRw++8z3vBWdA3+3xHUlZt4ivC",
+	"Hlst4XtBFXGxrLpdu/20PHRwuXtv77TCkfwSixunCb7VL2gWqsKPTQXX8/C8BJbMWKJt5HaZNZv8nu/y",
+	"9LEw4dJ2E6ESOTzMcjPKHOsFkpQdknF1YMmlqzUivbuYPTL6vyAOEDYnwsHHFuPgSiMC5XHwjy1/ASxz",
+	"f7F/aY53bft35vWX7hkbjrOfAd60oqqwiwzyvfNlQU/wrKYTUgENFK/0isjNUNFBPwieAMgo4kwrxnzJ",
+	"snvBW17l79a33sNRlYECFNtLNJamxbYRD5LIoed7OulHw/gYd3raFBvio0lnFJ3EHX1CDPHx5DTqxbsO",
+	"egN43YXNvHFA/FphAQ+0SdmB7bPzAfstJuKaVjw+n4fmfJxvEYkow4sFoOSC+obRAgtFQ7rATCFqatSM",
+	"ZPYkAI/srvD3fX1aYnb5TylJyZ/AgMtmdSf77ReeZqDTADe6JPA54fxGS6yYi269MeY3G2mqrO0MXVkt",
+	"hgoNRJrtnVIXkbKy6Bytha4hTfXdLaZmoVVIM4/UDg6gMvNuNEL5gjArvR6bIfraG5pvL5cRdqp1ok17",
+	"//CL+UOrAZFrj7WzHvDWPmODGvCcQu7sDSELW31mxZizNwE9pp2XJxn2NiUKfkkA43qHQitYH+Svi76n",
+	"YDS7WTjN0ZYe5BR09rwPH6ENaWYBbKCO0qSeAaqefmBUFbl6Bj+Yud9Fn8jwuWY0Iv7G/jvAMTszvag9",
+	"tdGCU6ZQbxeLOFt+1wltJyWkQjt+5mjzqLbLc9O5hOS6SOYjASB9OadSehds3zhrfVQr3aj/NIhzCzyl",
+	"zAI6QscJ6089R9ecQVNYyqZ/IzLEidZBsk4Mv2sZBZIou0qaAu4OJJRVO1fLqculnZuXO2cvrAPzy95a",
+	"KHDOOzGqMTSMtg+4pcpcqlctIebr/B2/VZZCe6NZ/ZhefuJ08o9/Jb8+f0lfPP1xoT+/en/5+ddPf//0",
+	"sv8zjX/aqw77+NvWYZd4xQLw3WYOHAu8t7G6ehc9wCbMj29t1WmmhOySPe0tfpFTskDmhk6cltauLXJ1",
+	"0vWJN8EdjnCfvbc7kgu0f2wWO5WqlG89MbgzjYCRjcXyughieKczJ2fJXTjFZo6Pvfh+0Al6+7DKXkzw",
+	"zEDzPBAE859roxZl8j2uTN0m9ie/1+pVG9wmsaSLLrV6m00QwdSkKwCQdbDiVCKXm/II8RFFtJbOf7BF",
+	"wfDLKerq8NcEwd0A2P5cfO+rHPfG2/2H4O1y1ctji3DWcSZoynrP8WUO+Na+ayikvO8Znhugr1Jo0iCb",
+	"S78+0EGcG3Mu7yIFJbe1oIw5GLrmtfGcSoBtbSPyGcDuPFhGB4+u7cBctJiEa0aW5qAuiJrqTMZvd0JX",
+	"ZM38qQ7r/z1Cq2IlauXXH3BqDx5Cshluf6yZgSWR8p10kI6ND9+8NUTD5jR3z+vz3/jhS8t1HRzLGe4f",
+	"HbfOWqP49DgKTnunp8PwJDo+GuF+TDAOwqMjHAW9IzyYxMO4N+lPgslpvx9GvaPoOOwdTYI4CHBw2mrn",
+	"D3WNdr0hLaI4yw2MRngYnvQ6ATmadIYxgIcdR51Jj5zEfTyKhuHRXj7rSjwKs02dn1kLZWjQ7rIDLxLy",
+	"Gb2EVSr8bEFbnhMcaePv0suc+ge/JYIBYq25g0S7VRObWwpJzL3Te239U1tGnLPB49YWvpPeUOvwyu5b",
+	"kajNF8gP7XkqVQ4+XtAsyGccqmSV4QEAGEGIk4REbWjFmvUEqWog00XvskC0rasRSlYlBXtGDCChA8td",
+	"U0YVxYnpNHbdRssZ12OwSe7oADP0Wkxf5/cuubiJE748QycowivZhpKhOYWQeh++sijYbZPuYD03HhRt",
+	"Ju266AI6ywgYekJjJRG2qpaBV10PmOvNmvHrXZSZwsx91KaqAtvcz/cjR2/0r3Bq/Qmlws4y4UGT1bKF",
+	"PPvyl5DfbznzfT3OwX1tpDUeTI5JH3d64TDqDPGIdCYncdDpk6NwFPXw8WRwuhdHGGJudJw8Tq+HzWFv",
+	"0g1uoyKWhdfrIy+Q6JpfB5IVIGDWhHN7M25TG4L8eUWN6Z9AbCKAIJ9IqFwrY7ngyrQl7aItoZ/toZun",
+	"+SQ3xHCyaqKqqIi1F+qiIsMtEZm8Xqoy5JKXVu32gjKasslKQwa08BwJsiBYQRRYatseJ4U+TB+KeC4W",
+	"P93El8jnRQLlxzYxtmLUBhTGHzBVZC6bIr1cwe1ftTX4+dLcOMomiYXAK9MXdwUE1IKpohfVRV465Jdy",
+	"mHowgwhPIceNyjaiU2Za4IdYFjtSFcrGKueqH1i3OL2amNhmEJsS6r0b7PaxErO8NSMtY1juOOaHxIQ2",
+	"SmwdhU2gPx9sJkXz+7JwqfvCZGg0iYcGl584LYBS9376DIDUBpQ6i5G+nP80+OVTkrx69v2fNEbqi/S9",
+	"i9hqqj0rCjqdDBnvgmlVWdfZAOhq79LPHMMqF3N1Lp1iuc4uTp3soNkeTc1X6TF2C8pP++raloPMeww2",
+	"aMEYujNS0jZN5fBL9ncxkFOk9TAY5rAehSlkfcYkIcWzo+1bsfrcxAyl7IYZgJSKLJFStCgv/b2zvypJ",
+	"+FLbJx8KHOtVsI0jrEWStmPH4JizhiRsyFtKlnqwcQxbi3E1hhwcIqU54ItA0X/JiLvIiLYPlNwNYaxl",
+	"vGRYFMLyxBUgxTHp4VE4mHT68UnUGU6OTjs4IMPOKBqEJ5NefIT7x61264ayqDSsgmHVH9abhsWM0Owi",
+	"yDNt1oT9N4+nPGf9RrTsjNDtHBLbA78O1pGvG1Tl56zuRrGfcPYBHtaVNFveDl6frNLDoTlnjYMcIU27",
+	"kkdXXFlRr69FWrU0pwodQH4mifaX3tsVnKe51N5X2B+W9tGXP2asdb7RDELRZxVtfwBibXbMgCxHVJ0X",
+	"cmMTKiEBA4Oz1Mr7LrpAmTB3abZl88bhRlQ7FS89Et2p4RGLpO+/6RtMDyuL1o6dwpVBr7Ub9Kcd74P6",
+	"6B74RPVZcwP99pD7W2n9gMI/PxRLo9hzff+sHjcn9wG2BymOsF/cXRGmKHXy21HOfWtYiUz+/YUu8Re6",
+	"xP8mdImaXdr+torEnw6Xoiwf/oKn+Aue4jHDUzzI4Xw3FIs9ZEcd6EV24f8T2Bf7rGW5Xey9pshcIK0h",
+	"JKSTStP6rW1qIrVYdcklU20MWsa0ffzOTfdhSVyurYMhNQobVeui17Qg9T2O0PrzHtrahjNBZTchpDpb",
+	"5Kn+Gb0gJO/nxcV0nJrGo417GCUJwdOUlLvCPnyvW20mFbyEIEuH+IT0wlG/czwZRFoxxJ0R6Yedo6g3",
+	"OY0H+CQ8DvZJ0tiXQBcG+L9R09zH2hw3dItc1WPMBA4gU2nbjrVJwvcAErS2WaFDNxIkFClV4GixO9Lo",
+	"WYKEBJoxMK7y7p+Q42VbFOedHc9tZrvkc8IZsb0+TT11sY9nyly6s0lb4wqyZ0giSf5IreFVKVyFIMM9",
+	"9Pl0u96jQWHf74D4kffmfkjUlT8kIX0DQf40lTYPko9+RVTbY+DH1p+CqKo80WLLq+aCx1+j+9YUnuYO",
+	"XdAQcrWkjWiMMFsZUAaTtrqW1opwLIicFYw8Lx3W5btC1Y1AWalxlacYqt5f+2Xp3y4BtTmfZuO1E/gD",
+	"1YdhIcWyeVrindQHQ9L/F/SHtxaIoaK6xOfwbGbNUxzvC5vaj8BknlS11vgVzbC0CY11aNW+uM1xqx+7",
+	"e/URIWPnfozdd9f9g137zsbHCnld2lIFrGtVzPihqpzj81ApPfDwjQVgZUv37nVg9p0fvrQiKvEk8RS5",
+	"LcfWLqGE8hF3H4fAfrgehmp1jQhMBpeFynj0FVGmXPlhyp+2M+rhF/2PzTh7II/fz/CGDcbrWkvWJV5J",
+	"i/yFFUq04QBFSMZgMhqvcfJ7Ln30DHgf7E8WmVNMT+476fodZVXhTUqx7+qDynei7Yayr/+kPKgH7AVe",
+	"HvM2P9oe0sP3uf1hLqi1da0QHY+zodMbwedckTaKiP3XLJGWEoJ0CIMP2ChpVY7kknXovLEdQSSxCL7V",
+	"7l8ARSCR2zLtHHJ3iVfgBTbICtbL1EY2oVRoPRH6LLvdavR3GItxSBn4MmbcQ7jsZzb+qiUXN1m26oyn",
+	"Ah1ghebcSgLzbkUYmlOWKiKfdBHohCRCCyIQI0o/oW2c7Lk7xwFBQPeVKhMSfnU9wt5qIt2HS6ry9H14",
+	"f1R/r1wDbU7FBorXrZhW/zFzS9lG2K4UR8BHcGBljn5oIgdfaU4Bj2J3J3OPLOogg+1v54jGftChbnyF",
+	"kfzhO7t48Msbw805nQzp9EDrtueh9aaVOo2u6zwwW7NlzGb1Nk4XmdZ/XtM/IJ3tx6vPyopWf9aNd287",
+	"YXsHv3ZL8RuiZ/Tr773Pv5zevhrcvDhavA3U+8nJ/Gn/0/NR9MNQ/uMYf3+a/rPPLwP28qed3QhXRKWL",
+	"veErIZXW4/PQHBrnYC4jyvIg17fktSvi2iwXg2/KcQrA3WPLgEZGZRxo0EU6zQAsX+G5PhlWC4OKahy+",
+	"AKmvT4CVltRzvIKsUOjDned2OCAdyqrdCW/MONb77N8v0uIu6scuPvHd0XJ26OVXRZoGUFLf0ChaM92t",
+	"blDdVd7PQtTsA+lqBLg241P/UO+4Q32bOiNrtBnNuzhWtu2A+ZqLmyotR186w86+yGClTFSQsCll5Mxu",
+	"Pk/dsZpOQRMxMfXljIYzZIMQEoJv+iCzt5o+sAylDNr6ep7C/KFxKiDJCnb2ZiXpHBEsEmovNiYWzJSy",
+	"6ZPCi3EGzp8VNrs32iBfF71mxOlZAEVx+eZ2mBPKHECXb26P0eHx8AksJJY3qB9A3YTM9TpoqD1NhVZl",
+	"n5yjCVlxqEsw2WEWnku/ftgfuc64b4kSq84FrNkMyl1qlTlfe7oPXU7ieaEO5k+kxoWYZSvaruLHB9Td",
+	"LosaW3koj1FfA/XWDDE7t7Af36qURrKBqgaqAwlvSGThWBBmq2LsPOKMFPdYBlh3HCCsFJkv1B+yiwwF",
+	"7thpt7JDbIPmr57eGHIhSKjQjAtJ0ESTQKu1ChtnxLdu67qxdEymi0WiTzLoUsMTLepNhc0VT9UMvSdS",
+	"nedVZd26UkFXa/ZfwyFaLzeD+Ur9wLEtJm9WJWhnjzCNoKGsU8T/NTlhP/Vv/j1avBgu3wbq1/B4/mNv",
+	"9fw0+mEgL46m35+kr/r8n0P6brmfGHyQUOc+cZwdR29651aVe7hfu+jKNwlAO7BZz85cw1nOzbcVdc7W",
+	"Kx8I2cCBHbIeWUWL1blW64WesT6twPIBMe0LqDYheKpCrv+4fAMqFviz8BQaK1ygpXC24tLA40Z+DbOh",
+	"qxYsufpmxd3BMOg96SIj4XoBijFNUkGMYwlUJLg3U1qWMwK6lPFiIarWPAtcoKPA0ELfHybUS7Uy5g1l",
+	"qHfkVK6SYG57khtwY2JQ7IASWjDD1Crkss3IAgef6eABZjyoxW5OVPrv5Ul0DnhdYUikjNMETC7oD5sQ",
+	"LPxZfScR/GvgyhI61/PmSSTRjC+1EmlCxt7IBTj26pzpL/iU3ouq5YIi/zNP9a7qJjzESatwKJhfOhGZ",
+	"8467vPluhpE+ZEZ9RdoF9CPv9/N+5E7a/j74d3z6682r/u2LYPH2RP0yOZq/74U/jmbP1twebYj5NaEV",
+	"yMBgchwPwh7pHIOFG5+Qzigc9jr96JQcTU7wKO75DvaMjo0JeWXEQGWelQF1ouzc2kUw32/sITGyeU2K",
+	"HYapEHZlI6KFYkUIl0+1QtDEXWSnztPHVlIA89ez+GpuE7cu6JcKzUyHra+/ff2/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
