@@ -83,6 +83,11 @@ type Config struct {
 	// placed candidate is the operator's only; KeepPlacedWithPlacer keeps
 	// them visible to the organisation that placed them.
 	Visibility sim.VisibilityPolicy
+	// FollowUp is when a placement is followed up; zero means
+	// sim.DefaultFollowUpPolicy (3, 6 and 12 months, a reminder after two
+	// weeks, no answer two weeks later). A placement keeps the schedule it
+	// started with.
+	FollowUp sim.FollowUpPolicy
 
 	// The HTTP API: see httpapi.Config for each.
 	BasePath                    string
@@ -164,7 +169,14 @@ func New(cfg Config) (*Muster, error) {
 			return nil, fmt.Errorf("muster: RequireMFA: %q is not a role", r)
 		}
 	}
-	opts := []db.Option{db.WithLoginThrottle(cfg.LoginThrottle), db.WithAccountInvitationWindow(cfg.AccountInvitationWindow), db.WithMFARequired(cfg.RequireMFA...), db.WithVisibility(cfg.Visibility)}
+	if cfg.FollowUp.Months == nil && cfg.FollowUp.RemindAfter == 0 && cfg.FollowUp.AnswerWindow == 0 {
+		cfg.FollowUp = sim.DefaultFollowUpPolicy
+	}
+	if err := cfg.FollowUp.Validate(); err != nil {
+		return nil, fmt.Errorf("muster: FollowUp: %w", err)
+	}
+	opts := []db.Option{db.WithLoginThrottle(cfg.LoginThrottle), db.WithAccountInvitationWindow(cfg.AccountInvitationWindow), db.WithMFARequired(cfg.RequireMFA...),
+		db.WithVisibility(cfg.Visibility), db.WithFollowUps(cfg.FollowUp)}
 	if cfg.PasswordHashing > 0 {
 		opts = append(opts, db.WithPasswordHashing(cfg.PasswordHashing))
 	}

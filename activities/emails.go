@@ -22,6 +22,7 @@ type EmailData struct {
 	Link         string // the single-use link, where the email has one
 	ExpiresOn    string // the last day the link works, such as "23 December 2026"
 	Organisation string // the organisation's name, in emails about an organisation
+	Months       int    // months since a placement started, in its check-ins
 }
 
 // Emails is the wording of every email Muster sends. An embedder replaces
@@ -64,6 +65,11 @@ type Emails struct {
 	// the message: its link leads to the thread in Muster.
 	MessageToOrganisation EmailTemplate
 	MessageToCandidate    EmailTemplate
+	// FollowUpCheckIn asks a placed candidate, months after their start
+	// date, whether they are still in post; FollowUpReminder asks once
+	// more when they have not answered.
+	FollowUpCheckIn  EmailTemplate
+	FollowUpReminder EmailTemplate
 }
 
 // DefaultEmails is neutral wording that names the programme only through
@@ -188,6 +194,26 @@ Read it and reply here (you will be asked to sign in):
 You are receiving this because you chose {{.Organisation}} on {{.Programme}}. You can take that choice back at any time.
 `,
 	},
+	FollowUpCheckIn: EmailTemplate{
+		Subject: "Are you still with {{.Organisation}}?",
+		Body: `It is {{.Months}} months since you started with {{.Organisation}} through {{.Programme}}. Are you still in post?
+
+Please tell us here (you will be asked to sign in); it takes one click:
+{{.Link}}
+
+Your answer helps the programme show what works for the Armed Forces community. It is not shared with your employer.
+`,
+	},
+	FollowUpReminder: EmailTemplate{
+		Subject: "Reminder: are you still with {{.Organisation}}?",
+		Body: `We asked recently whether you are still in post with {{.Organisation}}, {{.Months}} months after you started through {{.Programme}}.
+
+If you have a moment, please tell us here (you will be asked to sign in):
+{{.Link}}
+
+This is the only reminder we will send about it.
+`,
+	},
 }
 
 // Email names, for render.
@@ -204,6 +230,8 @@ const (
 	emailInterestNotification = "interest notification"
 	emailMessageToOrg         = "message to organisation"
 	emailMessageToCandidate   = "message to candidate"
+	emailFollowUpCheckIn      = "follow-up check-in"
+	emailFollowUpReminder     = "follow-up reminder"
 )
 
 // compiled is Emails parsed, ready to render: subject and body by name.
@@ -228,6 +256,8 @@ func (e Emails) compile() (compiled, error) {
 		{emailInterestNotification, e.InterestNotification, DefaultEmails.InterestNotification},
 		{emailMessageToOrg, e.MessageToOrganisation, DefaultEmails.MessageToOrganisation},
 		{emailMessageToCandidate, e.MessageToCandidate, DefaultEmails.MessageToCandidate},
+		{emailFollowUpCheckIn, e.FollowUpCheckIn, DefaultEmails.FollowUpCheckIn},
+		{emailFollowUpReminder, e.FollowUpReminder, DefaultEmails.FollowUpReminder},
 	} {
 		if p.t.Subject == "" {
 			p.t.Subject = p.orDflt.Subject

@@ -395,6 +395,11 @@ func (tx *Tx) InterventionRecord(ctx context.Context, orgID, candidateID string,
 			// the interest was read: nothing of this command stands.
 			return sim.RecordedIntervention{}, "", sim.Errorf(sim.ECONFLICT, "the candidate's record closed meanwhile: nothing was recorded")
 		}
+		// The placement is followed up from the job's start date.
+		intent := sim.StartPlacementFollowUp(row.Interest.ID.String(), org.String(), iv.On, tx.store.followUps)
+		if err := tx.enqueue(ctx, intent); err != nil {
+			return sim.RecordedIntervention{}, "", err
+		}
 	}
 	return interventionFromInternal(saved), next.State, nil
 }

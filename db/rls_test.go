@@ -167,6 +167,33 @@ func populate(t *testing.T, b *testBundle) world {
 	require.NoError(t, b.in(t, b.op, func(tx *db.Tx) error {
 		return tx.ModerationDecide(ctx, reportID, sim.ModerationDecision{Action: sim.ModerationHide, Reason: "code of conduct, point 1"}, b.now.Add(30*time.Minute))
 	}))
+
+	// The other candidate chooses A, which places them (from then on A no
+	// longer sees them); the engine asks the first check-in, which they
+	// answer.
+	otherActor := testfactory.Actor(w.other.User)
+	require.NoError(t, b.in(t, otherActor, func(tx *db.Tx) error {
+		_, err := tx.InterestsChoose(ctx, []string{w.orgA.ID}, b.now)
+		return err
+	}))
+	for _, kind := range []sim.InterventionKind{sim.InterventionInterview, sim.InterventionOffer, sim.InterventionPlaced} {
+		require.NoError(t, b.in(t, w.userA.actor, func(tx *db.Tx) error {
+			_, _, err := tx.InterventionRecord(ctx, w.orgA.ID, w.other.Candidate.ID, sim.Intervention{Kind: kind, On: b.now}, b.now)
+			return err
+		}))
+	}
+	var placedInterest string
+	require.NoError(t, b.db.Admin.QueryRow(ctx, "SELECT id::text FROM interests WHERE candidate_id = $1", w.other.Candidate.ID).Scan(&placedInterest))
+	var checkIn sim.FollowUp
+	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
+		var err error
+		checkIn, _, err = tx.FollowUpAsk(ctx, placedInterest, 3, b.now.AddDate(0, 3, 0), b.now.AddDate(0, 3, 0))
+		return err
+	}))
+	require.NoError(t, b.in(t, otherActor, func(tx *db.Tx) error {
+		_, err := tx.FollowUpAnswer(ctx, checkIn.ID, true, b.now.AddDate(0, 3, 1))
+		return err
+	}))
 	return w
 }
 
@@ -263,9 +290,9 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 	require.Equal(t, map[string]int{"users": 1, "account_invitations": 1, "sessions": 1, "mfa_recovery_codes": 10},
 		pick(adminB, "users", "account_invitations", "sessions", "mfa_recovery_codes"))
 	require.Equal(t, 7, memberEvents)
-	require.Equal(t, map[string]int{"interests": 2, "interventions": 2, "notification_deliveries": 1,
-		"threads": 1, "messages": 3, "thread_reads": 3, "message_reports": 1},
-		pick(all, "interests", "interventions", "notification_deliveries", "threads", "messages", "thread_reads", "message_reports"))
+	require.Equal(t, map[string]int{"interests": 3, "interventions": 5, "notification_deliveries": 1,
+		"threads": 1, "messages": 3, "thread_reads": 3, "message_reports": 1, "follow_ups": 1},
+		pick(all, "interests", "interventions", "notification_deliveries", "threads", "messages", "thread_reads", "message_reports", "follow_ups"))
 
 	cases := []struct {
 		name  string
@@ -284,6 +311,7 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 			// marks are the engine's and their owners'.
 			"interests": all["interests"], "interventions": all["interventions"],
 			"threads": all["threads"], "messages": all["messages"], "message_reports": all["message_reports"],
+			"follow_ups": all["follow_ups"],
 		})},
 		// The member sees both their interests (B's taken back too), the
 		// interventions recorded on them and all seven of their events;
@@ -471,6 +499,14 @@ func TestPoliciesRefuseWrites(t *testing.T) {
 	refused(member, "UPDATE candidates SET sharing = false WHERE id = $1", w.member.Candidate.ID)
 	refused(userA, "INSERT INTO consents (id, candidate_id, text_version, given, method, recorded_at) SELECT gen_random_uuid(), candidate_id, text_version, false, method, now() FROM consents")
 	refused(userA, "INSERT INTO consents (id, candidate_id, text_version, given, method, recorded_at) SELECT gen_random_uuid(), $1, version, false, 'profile_update', now() FROM consent_texts LIMIT 1", w.member.Candidate.ID)
+
+	// Check-ins: the engine asks them; a candidate answers their own, once.
+	refused(otherCandidate, "UPDATE follow_ups SET answer = 'not_in_post', answered_at = now()")
+	refused(otherCandidate, "UPDATE follow_ups SET months = 6")
+	refused(otherCandidate, "INSERT INTO follow_ups (id, interest_id, months, due_on, asked_at) SELECT gen_random_uuid(), id, 6, now(), now() FROM interests")
+	refused(member, "UPDATE follow_ups SET answer = 'in_post', answered_at = now()")
+	refused(userA, "UPDATE follow_ups SET answer = 'no_answer', answered_at = now()")
+	refused(b.op, "DELETE FROM follow_ups")
 
 	// The audit trail is append-only for everyone, operator and engine
 	// included, and cannot be emptied.

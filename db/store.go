@@ -40,6 +40,8 @@ type Store struct {
 	visibility sim.VisibilityPolicy
 	// spotChecks is how registrations are sampled for verification.
 	spotChecks sim.SpotCheckPolicy
+	// followUps is when a placement is followed up.
+	followUps sim.FollowUpPolicy
 	// enqueued is nudged after a commit that wrote to the outbox, so an
 	// in-process relay delivers at once instead of at its next poll.
 	enqueued chan struct{}
@@ -93,6 +95,15 @@ func WithSpotChecks(p sim.SpotCheckPolicy) Option {
 	return func(s *Store) { s.spotChecks = p }
 }
 
+// WithFollowUps replaces sim.DefaultFollowUpPolicy for placements
+// recorded from now on. It panics on a policy that fails Validate.
+func WithFollowUps(p sim.FollowUpPolicy) Option {
+	if err := p.Validate(); err != nil {
+		panic(err)
+	}
+	return func(s *Store) { s.followUps = p }
+}
+
 // NewStore returns a Store on pool with the given session policy.
 func NewStore(pool *pgxpool.Pool, sessions sim.SessionPolicy, opts ...Option) *Store {
 	s := &Store{
@@ -100,6 +111,7 @@ func NewStore(pool *pgxpool.Pool, sessions sim.SessionPolicy, opts ...Option) *S
 		hashing:       make(chan struct{}, runtime.GOMAXPROCS(0)),
 		accountWindow: sim.DefaultAccountInvitationWindow,
 		spotChecks:    sim.DefaultSpotCheckPolicy,
+		followUps:     sim.DefaultFollowUpPolicy,
 		enqueued:      make(chan struct{}, 1),
 	}
 	for _, o := range opts {

@@ -25,6 +25,7 @@ import (
 	"github.com/muster-cms/muster/httpapi"
 	"github.com/muster-cms/muster/httpapi/internal/api"
 	"github.com/muster-cms/muster/internal/teststack"
+	"github.com/muster-cms/muster/sim"
 )
 
 // The authorisation matrix: every route the router has, called as every
@@ -95,8 +96,8 @@ func mxAll(w mxWant) [mxKinds]mxWant {
 // probes another organisation (then a body that would do harm if the
 // call got through).
 type mxTarget struct {
-	org, orgName, user, version, candidate, message, report string
-	probe                                                   bool
+	org, orgName, user, version, candidate, message, report, followUp string
+	probe                                                             bool
 }
 
 // mxRow is one route's line of the matrix.
@@ -314,6 +315,11 @@ var mxMatrix = map[string]mxRow{
 	// report it, each once; nobody else can read it.
 	"POST /v1/messages/{messageId}/reports": {want: [mxKinds]mxWant{mxU, mxN, mxF, mx201, mx201, mxC, mxN, mxR},
 		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"reason": "spam"} }},
+	// Check-ins: the candidate caller has none; the one named is another
+	// candidate's, placed by B.
+	"GET /v1/me/follow-ups": {want: [mxKinds]mxWant{mxU, mx200, mxF, mxF, mxF, mxF, mxF, mxF}},
+	"POST /v1/me/follow-ups/{followUpId}/answer": {want: [mxKinds]mxWant{mxU, mxN, mxF, mxF, mxF, mxF, mxF, mxF},
+		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"still_in_post": false} }},
 	"GET /v1/moderation/reports": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
 	"POST /v1/moderation/reports/{reportId}/decision": {want: [mxKinds]mxWant{mxU, mxF, mx204, mxF, mxF, mxF, mxF, mxF},
 		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"action": "dismiss"} }},
@@ -351,6 +357,7 @@ type mxFixture struct {
 	chooser                    string // the candidate caller, who chose B only
 	seenMessage                string // what the candidate who chose A wrote to A
 	report                     string // that candidate's report of A's reply
+	followUp                   string // a check-in of a candidate B placed
 	conduct                    string // the current code of conduct's version
 	registrationLinks          [mxKinds]string
 	accountLinks               [mxKinds]string
@@ -370,13 +377,13 @@ func (f *mxFixture) unique(prefix, domain string) string {
 
 // defaultTarget is organisation A, its spare user and the spare version.
 func (f *mxFixture) defaultTarget() mxTarget {
-	return mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report}
+	return mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, followUp: f.followUp}
 }
 
 // path fills pattern's parameters from tg.
 func (tg mxTarget) path(pattern string) string {
 	return strings.NewReplacer("{orgId}", tg.org, "{userId}", tg.user, "{version}", tg.version, "{candidateId}", tg.candidate,
-		"{messageId}", tg.message, "{reportId}", tg.report).Replace(pattern)
+		"{messageId}", tg.message, "{reportId}", tg.report, "{followUpId}", tg.followUp).Replace(pattern)
 }
 
 // call makes route's call as c against tg.
@@ -503,6 +510,22 @@ func newMxFixture(t *testing.T, s *teststack.Stack) *mxFixture {
 	r = s.JSON(t, http.MethodPost, "/v1/messages/"+r.Body["id"].(string)+"/reports", seen, map[string]any{"reason": "disrespectful"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	f.report = r.Body["id"].(string)
+	placedToken := f.registrationLink(t, op, "placed@example.org")
+	r = s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(placedToken))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	placed := f.choose(t, s.Login(t, "placed@example.org", candidatePassword), f.orgB)
+	for _, kind := range []string{"interview", "offer", "placed"} {
+		r = s.JSON(t, http.MethodPost, "/v1/organisations/"+f.orgB+"/candidates/"+placed+"/interventions", adminB,
+			map[string]any{"kind": kind, "on": time.Now().Format(time.DateOnly)})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	}
+	var interestID string
+	require.NoError(t, s.DB.Admin.QueryRow(context.Background(), "SELECT id::text FROM interests WHERE candidate_id = $1", placed).Scan(&interestID))
+	require.NoError(t, s.Store.InTx(context.Background(), sim.System, func(tx *db.Tx) error {
+		checkIn, _, err := tx.FollowUpAsk(context.Background(), interestID, 3, time.Now(), time.Now())
+		f.followUp = checkIn.ID
+		return err
+	}))
 
 	f.spareVersion = "matrix-spare-v1"
 	r = s.JSON(t, http.MethodPost, "/v1/agreement-versions", op, map[string]any{"version": f.spareVersion})
@@ -739,7 +762,7 @@ func (f *mxFixture) checkCell(t *testing.T, route string, c *mxCaller) {
 func (f *mxFixture) checkOtherOrganisation(t *testing.T, route string, row mxRow, c *mxCaller) int {
 	t.Helper()
 	// The other organisation and one of its users.
-	other := mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, probe: true}
+	other := mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, followUp: f.followUp, probe: true}
 	if c.org == f.orgA {
 		other = mxTarget{org: f.orgB, orgName: f.nameB, user: f.callers[mxAdminB].userID, version: f.spareVersion, candidate: f.chooser, probe: true}
 	}

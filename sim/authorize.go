@@ -34,6 +34,7 @@ const (
 	PermMessage             Permission = "message"              // read and write the threads between candidates and organisations
 	PermReportMessage       Permission = "report_message"       // report a message as inappropriate
 	PermModerate            Permission = "moderate"             // decide reported messages
+	PermAnswerFollowUp      Permission = "answer_follow_up"     // a placed candidate's check-ins
 	PermEngine              Permission = "engine"               // the engine's own work: activities, the relay, sign-in checks
 )
 
@@ -77,6 +78,7 @@ var rules = map[Permission]rule{
 	PermMessage:             {roles: []Role{RoleCandidate, RoleOrgAdmin, RoleOrgUser}, refusal: "only a candidate and the organisations they chose write to each other"},
 	PermReportMessage:       {roles: []Role{RoleCandidate, RoleOrgAdmin, RoleOrgUser}, refusal: "only a participant in a thread can report a message in it"},
 	PermModerate:            {roles: []Role{RoleOperator}, refusal: "only the programme operator moderates messages"},
+	PermAnswerFollowUp:      {roles: []Role{RoleCandidate}, refusal: "only a candidate answers the check-ins after their placement"},
 	PermEngine:              {roles: []Role{RoleSystem}, refusal: "only the engine itself may do that"},
 }
 
@@ -85,7 +87,7 @@ var Permissions = []Permission{
 	PermInvite, PermViewStatistics, PermRequestRegistration, PermRegister, PermViewSelf, PermEditOwnProfile, PermEndSession,
 	PermManageOwnAccount, PermRequestReset, PermResetPassword, PermAcceptAccount, PermVerifyMailbox, PermListPledged,
 	PermManageOrganisations, PermViewOrgPeople, PermManageOrgPeople, PermReadConduct, PermAcceptConduct, PermReadAudit,
-	PermChooseOrganisations, PermViewCandidates, PermRecordSupport, PermMessage, PermReportMessage, PermModerate, PermEngine,
+	PermChooseOrganisations, PermViewCandidates, PermRecordSupport, PermMessage, PermReportMessage, PermModerate, PermAnswerFollowUp, PermEngine,
 }
 
 // Authorize returns nil when a may do p, or an EFORBIDDEN *Error saying

@@ -66,6 +66,7 @@ var authMatrix = map[sim.Permission]string{
 	sim.PermMessage:             "FUUFOOOUUURC",
 	sim.PermReportMessage:       "FUUFOOOUUURC",
 	sim.PermModerate:            "FUUOFFFUUUFF",
+	sim.PermAnswerFollowUp:      "FUUFOFFUUUFF",
 	sim.PermEngine:              "OFFFFFFFFFFF",
 }
 

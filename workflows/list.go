@@ -33,6 +33,7 @@ var All = []Definition{
 	{Name: sim.WorkflowMailboxVerification, Func: MailboxVerification},
 	{Name: sim.WorkflowInterestNotification, Func: InterestNotification},
 	{Name: sim.WorkflowMessageNotification, Func: MessageNotification},
+	{Name: sim.WorkflowPlacementFollowUp, Func: PlacementFollowUp},
 }
 
 // RegisterWorkflows registers every workflow in All on r under its name.

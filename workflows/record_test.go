@@ -42,7 +42,10 @@ func TestRecordHistories(t *testing.T) {
 	require.NoError(t, err)
 	defer c.Close()
 	d := testdb.New(t)
-	store := db.NewStore(d.App, sim.DefaultSessionPolicy)
+	// Check-ins wait seconds, not weeks, so the follow-up's history is
+	// recorded in one run of this test.
+	store := db.NewStore(d.App, sim.DefaultSessionPolicy,
+		db.WithFollowUps(sim.FollowUpPolicy{Months: []int{3, 6, 12}, RemindAfter: 2 * time.Second, AnswerWindow: 2 * time.Second}))
 	smtp := testsmtp.Start(t)
 	notifier, err := mail.NewSMTP("smtp://"+smtp.Addr, "noreply@example.org")
 	require.NoError(t, err)
@@ -199,6 +202,33 @@ func TestRecordHistories(t *testing.T) {
 		return err
 	}))
 	save(sim.MessageNotificationWorkflowID(message.ID), "message-notification-sent.json")
+
+	// PlacementFollowUp: the organisation places the member in a job that
+	// started thirteen months ago, so every check-in is due at once; the
+	// member answers none of them. The history is the last check-in's run.
+	started := time.Now().AddDate(0, -13, 0)
+	memberCandidate := candidateOf(t, d, memberID)
+	for _, iv := range []sim.Intervention{
+		{Kind: sim.InterventionInterview, On: started},
+		{Kind: sim.InterventionOffer, On: started},
+		{Kind: sim.InterventionPlaced, On: started},
+	} {
+		require.NoError(t, store.InTx(ctx, admin, func(tx *db.Tx) error {
+			_, _, err := tx.InterventionRecord(ctx, created.OrgID, memberCandidate, iv, time.Now())
+			return err
+		}))
+	}
+	var interestID string
+	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT id::text FROM interests WHERE candidate_id = $1", memberCandidate).Scan(&interestID))
+	save(sim.PlacementFollowUpWorkflowID(interestID), "placement-follow-up-no-answer.json")
+}
+
+// candidateOf is the candidate ID of the account userID.
+func candidateOf(t *testing.T, d *testdb.DB, userID string) string {
+	t.Helper()
+	var id string
+	require.NoError(t, d.Admin.QueryRow(context.Background(), "SELECT id::text FROM candidates WHERE user_id = $1", userID).Scan(&id))
+	return id
 }
 
 // lastRecipient is the address of an invitation (before it is used).

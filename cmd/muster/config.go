@@ -42,6 +42,7 @@ type config struct {
 	DevPages             bool
 	RequireMFA           []sim.Role
 	KeepPlacedVisible    bool
+	FollowUp             sim.FollowUpPolicy
 	CodeOfConduct        sim.CodeOfConduct
 	SMTPURL              string
 	MailFrom             string
@@ -185,6 +186,9 @@ func loadConfig(needKey bool) (config, error) {
 	if c.RegistrationAttempts, err = envCount("MUSTER_REGISTRATION_ATTEMPTS_PER_HOUR", httpapi.DefaultRegistrationAttemptsPerHour); err != nil {
 		return c, err
 	}
+	if c.FollowUp, err = followUpPolicy(); err != nil {
+		return c, err
+	}
 	if strings.ContainsAny(c.Programme, "\r\n") {
 		return c, fmt.Errorf("MUSTER_PROGRAMME_NAME must be one line")
 	}
@@ -241,4 +245,33 @@ func roleList(s string) []sim.Role {
 		}
 	}
 	return out
+}
+
+// followUpPolicy reads the placement follow-up's schedule:
+// MUSTER_FOLLOW_UP_MONTHS (such as "3,6,12"), MUSTER_FOLLOW_UP_REMIND_AFTER
+// and MUSTER_FOLLOW_UP_ANSWER_WINDOW, each defaulting to
+// sim.DefaultFollowUpPolicy.
+func followUpPolicy() (sim.FollowUpPolicy, error) {
+	p := sim.DefaultFollowUpPolicy
+	if months := env("MUSTER_FOLLOW_UP_MONTHS", ""); months != "" {
+		p.Months = nil
+		for _, m := range list(months) {
+			n, err := strconv.Atoi(m)
+			if err != nil {
+				return p, fmt.Errorf("MUSTER_FOLLOW_UP_MONTHS: %q is not a number of months", m)
+			}
+			p.Months = append(p.Months, n)
+		}
+	}
+	var err error
+	if p.RemindAfter, err = envDuration("MUSTER_FOLLOW_UP_REMIND_AFTER", p.RemindAfter); err != nil {
+		return p, err
+	}
+	if p.AnswerWindow, err = envDuration("MUSTER_FOLLOW_UP_ANSWER_WINDOW", p.AnswerWindow); err != nil {
+		return p, err
+	}
+	if err := p.Validate(); err != nil {
+		return p, fmt.Errorf("MUSTER_FOLLOW_UP_*: %s", sim.ErrorMessage(err))
+	}
+	return p, nil
 }

@@ -162,6 +162,18 @@ func TestConfigErrors(t *testing.T) {
 	_, err = loadConfig(false)
 	require.ErrorContains(t, err, "MUSTER_ACCOUNT_INVITATION_WINDOW")
 	t.Setenv("MUSTER_ACCOUNT_INVITATION_WINDOW", "")
+	for _, bad := range []string{"three", "6,3", "0", "3,3", "61"} {
+		t.Setenv("MUSTER_FOLLOW_UP_MONTHS", bad)
+		_, err = loadConfig(false)
+		require.ErrorContains(t, err, "MUSTER_FOLLOW_UP", bad)
+	}
+	t.Setenv("MUSTER_FOLLOW_UP_MONTHS", "1, 2,24")
+	t.Setenv("MUSTER_FOLLOW_UP_REMIND_AFTER", "72h")
+	c, err = loadConfig(false)
+	require.NoError(t, err)
+	require.Equal(t, sim.FollowUpPolicy{Months: []int{1, 2, 24}, RemindAfter: 72 * time.Hour, AnswerWindow: sim.DefaultFollowUpPolicy.AnswerWindow}, c.FollowUp)
+	t.Setenv("MUSTER_FOLLOW_UP_MONTHS", "")
+	t.Setenv("MUSTER_FOLLOW_UP_REMIND_AFTER", "")
 
 	t.Setenv("MUSTER_LOGIN_MAX_FAILURES", "0")
 	_, err = loadConfig(false)

@@ -79,6 +79,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) e
 		DevPages:                    cfg.DevPages,
 		RequireMFA:                  cfg.RequireMFA,
 		Visibility:                  sim.VisibilityPolicy{KeepPlacedWithPlacer: cfg.KeepPlacedVisible},
+		FollowUp:                    cfg.FollowUp,
 		CodeOfConduct:               cfg.CodeOfConduct,
 	})
 	if err != nil {

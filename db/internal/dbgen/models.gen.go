@@ -188,6 +188,26 @@ type ExpiredInvitationCount struct {
 	Expired int32
 }
 
+// Check-ins after a placement: whether the person is still in post, for the reports.
+type FollowUp struct {
+	// class=operational; category=reporting
+	ID uuid.UUID
+	// class=operational; category=reporting
+	InterestID uuid.UUID
+	// class=anonymous; category=reporting
+	Months int32
+	// class=operational; category=reporting
+	DueOn time.Time
+	// class=operational; category=reporting
+	AskedAt time.Time
+	// class=operational; category=reporting
+	RemindedAt *time.Time
+	// class=anonymous; category=reporting
+	Answer *string
+	// class=operational; category=reporting
+	AnsweredAt *time.Time
+}
+
 // Each organisation a candidate chose, and how far the organisation has taken them.
 type Interest struct {
 	// class=operational; category=reporting

@@ -170,6 +170,27 @@ func (e ErrorErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for FollowUpAnswer.
+const (
+	InPost    FollowUpAnswer = "in_post"
+	NoAnswer  FollowUpAnswer = "no_answer"
+	NotInPost FollowUpAnswer = "not_in_post"
+)
+
+// Valid indicates whether the value is a known member of the FollowUpAnswer enum.
+func (e FollowUpAnswer) Valid() bool {
+	switch e {
+	case InPost:
+		return true
+	case NoAnswer:
+		return true
+	case NotInPost:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Degraded    HealthStatus = "degraded"
@@ -952,6 +973,35 @@ type Error struct {
 // ErrorErrorCode defines model for Error.Error.Code.
 type ErrorErrorCode string
 
+// FollowUp defines model for FollowUp.
+type FollowUp struct {
+	// Answer Absent while the check-in is open.
+	Answer     *FollowUpAnswer    `json:"answer,omitempty"`
+	AnsweredAt *time.Time         `json:"answered_at,omitempty"`
+	AskedAt    time.Time          `json:"asked_at"`
+	DueOn      openapi_types.Date `json:"due_on"`
+	Id         openapi_types.UUID `json:"id"`
+
+	// Months Months after the start date.
+	Months     int                `json:"months"`
+	OrgId      openapi_types.UUID `json:"org_id"`
+	OrgName    *string            `json:"org_name,omitempty"`
+	RemindedAt *time.Time         `json:"reminded_at,omitempty"`
+}
+
+// FollowUpAnswer Absent while the check-in is open.
+type FollowUpAnswer string
+
+// FollowUpAnswerRequest defines model for FollowUpAnswerRequest.
+type FollowUpAnswerRequest struct {
+	StillInPost bool `json:"still_in_post"`
+}
+
+// FollowUpList defines model for FollowUpList.
+type FollowUpList struct {
+	FollowUps []FollowUp `json:"follow_ups"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	Checks *map[string]string `json:"checks,omitempty"`
@@ -1452,6 +1502,9 @@ type FilterOrg = openapi_types.UUID
 // FilterUser defines model for FilterUser.
 type FilterUser = openapi_types.UUID
 
+// FollowUpId defines model for FollowUpId.
+type FollowUpId = string
+
 // Limit defines model for Limit.
 type Limit = int
 
@@ -1614,6 +1667,9 @@ type VerifyMailboxJSONRequestBody = MailboxToken
 // ChangeConsentJSONRequestBody defines body for ChangeConsent for application/json ContentType.
 type ChangeConsentJSONRequestBody = ConsentChange
 
+// AnswerFollowUpJSONRequestBody defines body for AnswerFollowUp for application/json ContentType.
+type AnswerFollowUpJSONRequestBody = FollowUpAnswerRequest
+
 // ChooseOrganisationsJSONRequestBody defines body for ChooseOrganisations for application/json ContentType.
 type ChooseOrganisationsJSONRequestBody = InterestChoice
 
@@ -1730,6 +1786,12 @@ type ServerInterface interface {
 	// ChangeConsent Give or withdraw the signed-in candidate's consent to share their record
 	// (PUT /v1/me/consent)
 	ChangeConsent(w http.ResponseWriter, r *http.Request)
+	// ListMyFollowUps The signed-in candidate's check-ins after their placement
+	// (GET /v1/me/follow-ups)
+	ListMyFollowUps(w http.ResponseWriter, r *http.Request)
+	// AnswerFollowUp Answer a check-in (the candidate)
+	// (POST /v1/me/follow-ups/{followUpId}/answer)
+	AnswerFollowUp(w http.ResponseWriter, r *http.Request, followUpId FollowUpId)
 	// ListMyInterests The organisations the signed-in candidate chose, newest first
 	// (GET /v1/me/interests)
 	ListMyInterests(w http.ResponseWriter, r *http.Request)
@@ -1952,6 +2014,18 @@ func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
 // ChangeConsent Give or withdraw the signed-in candidate's consent to share their record
 // (PUT /v1/me/consent)
 func (_ Unimplemented) ChangeConsent(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListMyFollowUps The signed-in candidate's check-ins after their placement
+// (GET /v1/me/follow-ups)
+func (_ Unimplemented) ListMyFollowUps(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AnswerFollowUp Answer a check-in (the candidate)
+// (POST /v1/me/follow-ups/{followUpId}/answer)
+func (_ Unimplemented) AnswerFollowUp(w http.ResponseWriter, r *http.Request, followUpId FollowUpId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2618,6 +2692,46 @@ func (siw *ServerInterfaceWrapper) ChangeConsent(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ChangeConsent(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMyFollowUps operation middleware
+func (siw *ServerInterfaceWrapper) ListMyFollowUps(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMyFollowUps(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AnswerFollowUp operation middleware
+func (siw *ServerInterfaceWrapper) AnswerFollowUp(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "followUpId" -------------
+	var followUpId FollowUpId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "followUpId", chi.URLParam(r, "followUpId"), &followUpId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "followUpId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AnswerFollowUp(w, r, followUpId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -4100,6 +4214,12 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/moderation/reports/{reportId}/decision", wrapper.DecideReport)
 	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/follow-ups", wrapper.ListMyFollowUps)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/follow-ups/{followUpId}/answer", wrapper.AnswerFollowUp)
+	})
 
 	return r
 }
@@ -4986,6 +5106,118 @@ type ChangeConsentdefaultJSONResponse struct {
 }
 
 func (response ChangeConsentdefaultJSONResponse) VisitChangeConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyFollowUpsRequestObject struct {
+}
+
+type ListMyFollowUpsResponseObject interface {
+	VisitListMyFollowUpsResponse(w http.ResponseWriter) error
+}
+
+type ListMyFollowUps200JSONResponse FollowUpList
+
+func (response ListMyFollowUps200JSONResponse) VisitListMyFollowUpsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyFollowUps4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListMyFollowUps4XXJSONResponse) VisitListMyFollowUpsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyFollowUpsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListMyFollowUpsdefaultJSONResponse) VisitListMyFollowUpsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerFollowUpRequestObject struct {
+	FollowUpId FollowUpId `json:"followUpId"`
+	Body       *AnswerFollowUpJSONRequestBody
+}
+
+type AnswerFollowUpResponseObject interface {
+	VisitAnswerFollowUpResponse(w http.ResponseWriter) error
+}
+
+type AnswerFollowUp200JSONResponse FollowUp
+
+func (response AnswerFollowUp200JSONResponse) VisitAnswerFollowUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerFollowUp4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response AnswerFollowUp4XXJSONResponse) VisitAnswerFollowUpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerFollowUpdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response AnswerFollowUpdefaultJSONResponse) VisitAnswerFollowUpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -7318,6 +7550,12 @@ type StrictServerInterface interface {
 	// ChangeConsent Give or withdraw the signed-in candidate's consent to share their record
 	// (PUT /v1/me/consent)
 	ChangeConsent(ctx context.Context, request ChangeConsentRequestObject) (ChangeConsentResponseObject, error)
+	// ListMyFollowUps The signed-in candidate's check-ins after their placement
+	// (GET /v1/me/follow-ups)
+	ListMyFollowUps(ctx context.Context, request ListMyFollowUpsRequestObject) (ListMyFollowUpsResponseObject, error)
+	// AnswerFollowUp Answer a check-in (the candidate)
+	// (POST /v1/me/follow-ups/{followUpId}/answer)
+	AnswerFollowUp(ctx context.Context, request AnswerFollowUpRequestObject) (AnswerFollowUpResponseObject, error)
 	// ListMyInterests The organisations the signed-in candidate chose, newest first
 	// (GET /v1/me/interests)
 	ListMyInterests(ctx context.Context, request ListMyInterestsRequestObject) (ListMyInterestsResponseObject, error)
@@ -7907,6 +8145,63 @@ func (sh *strictHandler) ChangeConsent(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ChangeConsentResponseObject); ok {
 		if err := validResponse.VisitChangeConsentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListMyFollowUps operation middleware
+func (sh *strictHandler) ListMyFollowUps(w http.ResponseWriter, r *http.Request) {
+	var request ListMyFollowUpsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyFollowUps(ctx, request.(ListMyFollowUpsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyFollowUps")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMyFollowUpsResponseObject); ok {
+		if err := validResponse.VisitListMyFollowUpsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AnswerFollowUp operation middleware
+func (sh *strictHandler) AnswerFollowUp(w http.ResponseWriter, r *http.Request, followUpId FollowUpId) {
+	var request AnswerFollowUpRequestObject
+
+	request.FollowUpId = followUpId
+
+	var body AnswerFollowUpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AnswerFollowUp(ctx, request.(AnswerFollowUpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AnswerFollowUp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AnswerFollowUpResponseObject); ok {
+		if err := validResponse.VisitAnswerFollowUpResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -9115,251 +9410,259 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L0Lc9s21jf+VTD6/9+pM48kUxdfZM/O83iTduNubo3TzbZJR4ZIUEJMASoAWtFm8t3fwQFAghQpUbLd",
-	"uM/bTmdiSbwABwcH5/o7X1ohny84I0zJ1tmX1gILPCeKCPj0FLOIRliRy0h/JJ/xfJGQ1llrFPbJyaQ3",
-	"7AziU9wZRse9zuSIBJ0TPAx70Sjuk8Fpq92irHXWWmA1a7VbDM/1naH3yHZLkN9TKkjUOlMiJe2WDGdk",
-	"jvW75vjzC8KmatY6Ox62W2q10HdLJSibtr5+bbeepkJyoS+NiAwFXSjK9evezQi6ZuSzGodwxTXiMVIz",
-	"ghaC3FKeSrTAU9Jttb3pkNWP/7n8xD+//PRq5Ib9e0rEyhu3eV3dEIOgaow/0EQR8VpM14f5miUrRG41",
-	"3RGe8FS1ERdoskKpJEIiHreRmlGJuJhiRiXWtxUHfTTpxUE4IJ1T3I86Q3ISd0aT47DTi4b4hPTjUXga",
-	"1EyGi+mYRoXJxFzMsWqdtdIUfqmbzM+SiJrZwHj18L+TbmYHWCIcKi6eFMd+Eg5JH496naNoMOkM41PS",
-	"wb3wuDMiwaQfncRD3BvUjF2/YPfBv6BzqtbH/QZPCZL0P6SNekhxdBQE6CAiMU4ThXpBUBx2T69y1ZgS",
-	"eHqJN+g8nbfOjvQ9c8rMp142NsoUmRIBg3tJpMTTtU02wKdxL+xHnRMynHSGeBR2Jr3ouHMUB6QfnuKT",
-	"yWhYvcnm2QPvtMVei6kZ0/oO89nyO4kun3XRBeNqRkT5J8zkUnP0MBi2EfmMQ5WskGYLNKdSUjZFnJH9",
-	"Obs4cQ4j3jTp7azyliy4UOXFOJ30o2F8jDs9PbAhPpp0RtFJ3NFLMcTHk9OoF1ePSbjn3WktrigLyRYx",
-	"orQIwbEiwuxFReclyvaD/nGn1+sEvXdBcAb//1qzzyS8sJJ0Wnx39MMr6fczUzTZPNIJibkgmwfZbzLI",
-	"FN61zyAlEeUl3kUoFZc4NU+7G9/9iwgJpPpSpkUkcee2V/3qW3tXQ+Y6MtLIfeytD+SrfpJccCYJ6ADf",
-	"C2GO2ZAzRRgIUbxYJDSEHX74SRbGDPdo4SYYBi6Q6XyOxUpv6yBoo4RPpyRCS6pmcCrrUROp0OWzVrt1",
-	"i5MUmJzkL42ctIQHtp1s875EcPUZogrNsGYuwuxrzpESK4SnmDKUYAXi9qsm4y1OaFQc3bDfb6MlSRKk",
-	"l4pEaJIqc6tUCCORJmTzCM0z262YkiTS6yR4TBPS1Yw45vF4QgUsXD6BFU/RPJUKTQjqnerNy2/13uVI",
-	"kCmVeh9ndFoIPhV4PidmCnOcmGGWJqFJ7JM1xIxxeIEgONo0gfyJ3hSwlEsuosKo4Uf0MfvxYwtRiTLu",
-	"g+GpmeBKJWvD64/aSHGO5pitkCAhYQphpch8oeSmweXP80fiPUmTSwBDuqlLFAs+RyueCsSIWnJxY8aW",
-	"MpyqGRf0P+vU67UR40gSqfcUSFOGyOeFnpg+pjYNsfBYf5SSThmiDMVUSHWGJGERurCXwojP0N8JFkSg",
-	"j2kQDELFbwiDP2Gtv/o7+f8XJG6dtf6/w1xrPzS/ykOzUeGG9fPa8UOMaQL7YkbQhEcrJPFKouVs1UX6",
-	"MqmwSiWKeZLwpYSr9PTO0DAIUMYhbTQMesifMDoARsXo/fv3HT05wpQWEATNCI6IeKJvGeidNaFRRJj+",
-	"OESMq3HMUwYPPEJzomY8GutvsX5//liGLvQX/sNGKOQsTmio2mjYC9CUM6L/Gmj+GidYTPXHfh/Zjak/",
-	"jFDGR9mA3xIlVp0LODSzx2s10EmXbitfAhBuF2FIFsrwzkLwBRGKGrGXrfmXCvGei+cP2YW/ZeKXTz6R",
-	"ULW+tvXjecrUU0Fw5Uus7r79SGm3BE8MqzKte36AW3E0p/q00H/rY8sbQ36j07EbnVv+xHLlPDMxYBAb",
-	"JnrJbqnCyp58xbmarSfHWDU92tuthrR5eDKWSFNBlbY/wQ0kuiIqXcC5G0VUUwonbzw6xTiRpF0iXSa6",
-	"i+d/L+gPt2gA7RZIoLUbt2oOxfmah7TzgVROcCoImVutojiBiIep/mUsZ7h/dLyuUD4nn9HV84tO/+jY",
-	"mfhScS2p3a1tRGMtttESS/tbt2qBs1eZX778IUxFQi4iEu3E2/oowYqL1dhof182XeLYtvISEm1+BInG",
-	"ZkMWBlY1pttcbd1lA+R6qz+ctSmuTcgfXpGKG/nrrb1wnc+wz4KbztecV/VKswnHIqJsOqaZALNrX3Ix",
-	"CCK1mrOcEWYsnuyN+rgVikTAuyWzOX+BZtndpHA+pS00AZ1gR8GSbZYJluR4WO0eMGuUbURElSRJ3Ebm",
-	"ng5hWquI0AFWaM6lQkfoJf07igh8/eTcbWQ4o6mSbp9rUngy6SSA/5rsaCe7fctlEYHFPsdTcrhg0+zv",
-	"TwsyrTwWKaOK4sQK/y3s8pQzhQ3F17ftToK1alPv8QBvy2/15+gLEZbapMKLBcFCM6QRsWZlMxY7zywY",
-	"vU5hKoReb7jfOntKi9ZvPtzdJVBxYhfI/uTOh3znwY5bEKGpijBodBIdSELQ4W3vMLuuYx8gn5RmcbTj",
-	"aXgf4m7jZva8ByX55qmr9vYJ5wnBTN+Po13PIEGUntRO9zQ+I3IyZQNr5zNoQoD9hJo3wHtY5CbjlOsr",
-	"dev9QhWZy8Ynklv8r9mLsRB4VTdAuXmEcsMhucfgto7Ke3jluNKIqu9vK5VEHKpqvtJco7hoqo2Zi3dQ",
-	"38wNtSrWDMtZI401C0oJvvxOIn0fwiwyioLgy0p9lS4qX2pI1nQG9upalZeHIMx32+g7UFCS3wvXUaaO",
-	"h63K+IjPLPq24uAKi9F2LFGcoE8coJ9dos38VrERyO1umyDn3bVd0G5BlBL89VWRKSn1CXwNv1+jmAtg",
-	"GH0PRDDPEZ6AYmkP5gRLlYU2d6WqnVYtOf5FBI2t3rROlInQtp5llAplkPzu2B18YJqvEdYaMQ2NczOc",
-	"YcrQRBB8IxsNX+tioF1VHmqCYFkjFQRfyvVRvuVLicIZCW+Mhbgr+exg7OOrqJhF0tepF3ImG5gfT+1l",
-	"za1RMEx23MDWab1tMG/sZUAH46re1ZQFT6OvmtvhtvxHttotbQNEAi/Bl5DgEL7EjLPVnMqCUrDJ7rSv",
-	"yydYIE/livGIvI6fchaloapXqyq5/r229VY8Re4qI8/t8ZvtXIhewXURL7DdRspNeLSq5O1FOkmonD28",
-	"bgYjKL2vmoRJQvA0JUUf3w56GZljE0v0DYijogdrUDGpPe2s+/H0WU3ejH2DA9TylvEnYxve3U9pXRe6",
-	"zvLR3CUIjkCrMOyYm2wge63JZqPwD6T+Ps2FXHESU3pLWJ0Y38NFpvSZ2pinC1e37WC2u5XsbJ7OMJvu",
-	"umrZhItrBtciJ+wksqfCecEyBy/mAklCKJvaOJ8eKYT+WUg8bdGjY5kk9cxiT2n7brTk4IAyiioRkjPj",
-	"SZ3xJUMH//j+HRjL9uqOfk3ZTO5V50VtXYINRH9GQip3lyQb+OyPps/90uMd+VyxrTYcEmLBZbXKv8dR",
-	"4B5nD4WacTpV7bFK/k0CvGpKWU7ELhPa4x4TWi6oSDbJwI/WlyLPWZC11W5lEdZWu+XipZqpTCzbj6pn",
-	"UVOIXZcDsaAu2RSMKs+oTRio4KnGMVGYa3tDaLRssgA9q1bnOcGJmlUo2lrBl/VLUDH6tWfzVE34523q",
-	"8Wu46u84vEl4SdstChd+c44iMhU4IpGJELzhUk0FyfPmJqlC78h8wQVOUMSJRIwrdJBlOWBBkFQ0SXJl",
-	"0zgQCBVaQt3EEMpfYqoQNaaimcSTc5QyfItpgicJKb09e5EZBiRoOaXoptVuuUEb9nMP2a4bWUJULdul",
-	"ZjDruisuXFOPxoKwTQo5iG5nh6EDbTA/QeGMS7IWgGmuje/g8dCXVnvgv58v1ApO8LWRQEpTQmJVzALq",
-	"1tlUW003R+YruPhru5Uu9AR30bI2BvayWbrx+AtTeNsmJng643RnhdiMoWKbvUlINCVRSZdSHOEo0v8U",
-	"OOM7qZmChuQcKWAOnGgFemVYhcGGgwXBkCCz0l/o5cgcQlsZYY4/X5qLrYptP/W2OErd/DYR7srxQH5m",
-	"mB+IPQP0WQx/EzbFU2Nic3EzBtsa/LVW1t9SsqQQFuNxbI3xzADXZwMwI5HS2uxzfltpjudjq/CnUf+n",
-	"Ri61TExscyvnj66l1y1h1R4trBRhUV3QJKKC1PmeCItk08BVQ7lxQ1nUiCp2Ov/U10OMutEoNnnL9rHA",
-	"spsmq2pt+vKZU6S1PY2WM47cPYiqc0R8aYiVPtd4yhSiErK8us0EElANiFAc0nbrbo2W3m7yNxBlhiCU",
-	"s3GEVxs3kttFG/ZQ7c6xQ9mQwmCVtIpjDys0xyuT/2lJzMhnVZBXu/JV2Y1NS1up6fP2PbKq9rl7ZH7o",
-	"OKJsW+H9Aoa+gCjS/AeTNeoxB4rwqtoyzwVJ5TOAY9AcR8YxwFNlnmx5CnGj4KGM44x/vfpdnmAqR8mL",
-	"D/lOmlhChFdtZJKHIVv/mrPrNb3o/uXVuryI8Mrkdi9Aj9DThsQZiQ7w+tg16dAnPvlOmquQHuaTc6Ag",
-	"ZOHeErSCjAY7L60tc2a+dNUT3C7ZDsKzFFGwDApxm+JGb9s3Jiv4kSpfuWZ8LFOqtDI9vsUhZqGWKxE1",
-	"1ticEDW2vG8Cpu28oG4ckTChzJzz2Zcps9n89JY4IeRfuRBkTOaLhK8gX8baSP4TwH4cQ23PGLKo2y34",
-	"sF3Zz0Vw9Sb8BomfVSfFliTMfJz7iYpaT8baDJaURXw5liTkrEqNfc6XKOHW4WTCFwTsA69ioK2NPPuE",
-	"tkmBh8q2Qe9ocBwEAToYHB/pLSWfdNEzU+kmnQ4cEccI30lkRoMOBoG7HKwoqtACS0lk2x/GdxJFRGGa",
-	"GIM0IglRNbG0rDTODWlrfVzB7K91yrzgU8pq8gSaRswW9xgKT1XI5wVVXKZhSKTeXTGmSSqKPpjaRGw8",
-	"tXO6vzxtY6nZEdqAuPeu4pQ3E/vuQXJv4eqC5GFNsW8WJXe1voUw+QFPIiKebA+XbybWhuA4DP2hxQJX",
-	"i1oVwenGpk5oyTsxJENAml6HsrOshMPkv+WVGfr2xQJ81bJtK11SlkoSgaZ4S8QK7uui91b1oKqNMAq5",
-	"0DoLcmndWis3PiISQVnIPMbuiIpK0YBBvyrivClRfcvC2AjbxhTzlz9cPLVu1D08r6XR7+JFhkfUjOh7",
-	"JnhSnffO1UIv0zgVSU06hc3N1Aqiufbs8BD9/PZFG7gfo5/empWrzroJBanL05hhvYjmEpOrO+ibh6rV",
-	"grKpVj05cF2Zj85t0KMUhKpzAppBtAtzraHUW8uMeg0rRI3j1XHofi/NizAkKZsmpJNKsxMkzGjpPIIR",
-	"uaUh0WyccKn8ibRdGjLoajMsZ4ajM6FW5y6u9keUhlo5X0yTCf/8ztVf7MCw91izUTmyqsQVP6dlY+pK",
-	"dqE9s7bdACADVbVFNWPLQgwlIw3CIpVZ+e9878NScEXA9ZCdEcYTS0WV82GrGlEbfNPq2LhAtjU3NZTQ",
-	"Fz3V+fBA715SScBgsU6UUuq2wY+IaFRtBjbOzmPqjh7h0mSztBH36A1L+aZyOW1oqGKXvyJLKG4E6xfZ",
-	"h0g0gzAYmqzQnEfElodq9VRbtbDPG/tBHI/trKAUqz+IIM4fA7oJcnM6hwMV8u1zbWa7JM1IsoGY+6kn",
-	"jofXt4195xnKije0WRHOsMChIkK2kbYtbTYfsm6Y9SKAXWVTbXz5Zba2LjVgT5dOlkvs9PUZhZBkROWc",
-	"SlmpoNfZ/+9nq/OsJtqs/oxGlE3b6IYsVF7XbXnUErWLLixR+0Wiluh3GmxPrLDz2Uyyn1KSVmy1Ek9X",
-	"THvBharYia8XhCH7axt4XHpeqUZbzeBvkKh2y62dq2YsVRN9nVVRvSVUynRXNXC/ip81B6X/kMphiumm",
-	"BNHMFdNQeIecMVKfGQ/LUV/+5+ImTd+mLan6p+0WlL1rNFaQad2s5Q1NkqJRukV/+2YB1cKCFxeksHo+",
-	"7QurnhEim/ZewVifLauP5Gykza39Aq/f33E654JUHqK5qAXDKQYUK9ltvghyO23ypOm7Bmace8Kt+b0G",
-	"ahor7OU1ynwV1cLCvnbHGK4XBaqOKFGyrIvAfuKT8UKQmAjCwprcncWMM1Jzeu2Vsp5H9ypHVcc/Xiqw",
-	"GdL68IszLr6pTOPNka3XntisLpe6JdUkDQ3gxENgLcyNWduo8nQqeLpA9g4o4JdEdTc8dXwLtSl1nFJ/",
-	"MGWqQUU+jgxxoqmB5gQzaXcknOIITnGDNsPFdxLl5d8ZUkzKnEdM64AdUDzW4jxqbKu/XSmCybXQuwV8",
-	"5/piN4xK1XNhklrGjcP8tUdjuUhaiVTq42EGiXRjoJPlw6kAJgmxINn3ddGg+0otsuebLeTKTjbLzBWM",
-	"UFjcAmc3OfIybnxmAhp7mBG3Fbb9BUOUmR+rTXZI5EvlAuLKECOk4HbQxmqi5RWkKuXHUrV9v1OJdwGQ",
-	"jyqJIqxwR86wXgyvWhrqBaZ65IaLdyznLnJqjRJYSHqzd7i4VJb2lnloaOzgvhhXDSO105J5x7hQszHR",
-	"KhRm0XjFxY2cUYjKmJ+WBLbBnEYJZpEWvXAxj8eETfVXWgPjLDKKFk/t07IP9n4ZcmWvXuIExD08nwg2",
-	"poLYn/gtEZLgajPzgXZodd5zzUbbtl2qNcQ7hG92DdtA7mGe37eLRpqfmV+35+B5r9hGE4eWWoLQoBJP",
-	"kroTa4Oy1ey4rT/yHgXmUak8KiNGE1ruVXHjk7vIf8/gFy3rCIsAtFascvQ3L0dtY33N/dDKUmcnclQE",
-	"RFL39c6sb5zuW9jfPL5ybIWc93U5bzPRXeqOPt8A6yKRKOTzOVXKYi7q825FFIpIQm8hrKh4lgHfbZVX",
-	"N8Y0qVTiXscmf7eNZnxpcAJn+JZYCDyk9LlD5wQyhoz16LJ5bT69EpREbRiT5HPCGUFyxtMkQgnnNw3r",
-	"lI0LbKxPdcqmfm5Hg5vtXfvUybtb2xmBasdStZpvbEh1rw1nSwrHd8EgY2R5h/vLtlh5QKXnV1LAqCCb",
-	"Daq7SuQ/XilvrGA3pImsRCjc4xSuovfdD2PPNbNT9N93oGbpO9pCD8k4IfgWMnlviSICG3cb/AgLFOKI",
-	"qHHMRUjkGEdposa3PEmZInCTXPBUkjEX4wUWisF3EyL0M6NxjOc0WY3nZD6BH8zt4Ywm2ZqWrqnSFouI",
-	"s2uC8Zdffvml8/Jl59kzA/ppSxfXkWhNpqKWx4BL2wuCRpp20b9cRoEmEB46R4yjkDMleNIGG1rSSaKt",
-	"AGSSYilnnVALH30618ZBepXoXzOCRTQGVP1C7jYWhIixEphJ4AS3AnIGCVBYzPUSmIVLGSC6F77Tw6AK",
-	"4KdncuwzH6j8IcXJeE4iirWmTyaSGufPrUmp0pJGr8pc2wYbzeYK71Yp+UcQghT5rM6rYm2AYbs3SfvV",
-	"iGoFL/83WNPMm1fW4KZUyTaSCxwSo1X8F+qgA/QEsjaaJCD9qQ3DiqjGVlLm5UeDYIuArQ02lEGtq4MP",
-	"/kasks5vc6CPu0a9NoVQ6l8t9gGl2A2wJatX3zHXbR8slsokoP7pzlCtPkyKm+02Ij5sFmTjLGATPa5F",
-	"T94zWbb+TW+zBAAnPSIqBZELEqo4tQZuKOicGlg/QJ4SWEpbIWQOX5yMI6wwqAd4vvFwcK/dh9qMV2cd",
-	"YXA0LgVn03LWggGZ0HPUl1zDuK7vlKbgJ01szwOw9F0P+sPX9euS5w9sTgu7z2SuddeATeto+i63PncD",
-	"Ft6duC6ho/k7DIl3rAu0N5m6wPtOQYNUeoKjvY6LfPqFNfOf6TuyDNmKdMjy29by3jYlvF0ZZ9P9VMBk",
-	"4r+4v213Afi1i66y/FYLs4uoQhLHJFlV+lT3ztd0p4o3k3Z9Euc7IPQLWlX/vy0bySxSc1PTvOvK9n3Y",
-	"ZmS6p9eP2j3p7pk7u6TcOD59IHzGerSCS7ZWMJ9QWR2kTRn0HVl7RpajCRVKEP+BzFdJI1v1aw+eiAgX",
-	"5oGP3QZofIXNWkqmKZMuG2LV8la77/8IB/3m8B3iMaT/O0czGOzW09woQ3nNZW2hkC3h1rzXfu5IM5+S",
-	"a3BQo6iZUoRUm9NXelfapFOQVBep8VrAdoUDFb7O5zFTauE6+cS8mlxQ7Pn83bs36OLNpabXy9SUxxUT",
-	"zuacUcUh3ClXUpG5YT5rzsiPTF9+Af2AfgAnADirU0bVyiQWfeIT6XBVXj2/6n5kH1mhAQpcdf3m9ZVB",
-	"g7LRBXltPODEQLUgQVQqGPi6bwhDWH5k1w2bxFx3kT1FJNKPMyWsgwDNKUsVkYhGxgjv9T+yGU8FjBcn",
-	"CToIOYvpNBV4kpAnMHRANpIIJ0u8ksZfrkxpyIKg6y8fDezOx9YZ+vIRKlw+ttroozszzQcAA/rY+u+v",
-	"X6/bH9kSsrSu4ctrrUPq5/149foVWmA1c1EWyhapQlgh03rvQKbhzFChso3S9ZMutKS5znCQrr1Ujerm",
-	"R2cf4ZN+dRsc/nqpGWTSw3Cgs08bTVaaZgZ4wKaK//zuh85pG2H06ucXH1mm7epvbsgKAuMMqSUNSduU",
-	"Ud0wOGMFmlOpeTZCMH19A7wF8VRpSWfYC7oHavWbKkWYYSYqM/D8LrSxubbYT26eJjfA61f1kU1SlXmC",
-	"oF8VOoi5QLYxF9TtGPR7gJ7UgrV3akq/DF675tSPrLnfBtbgKAMqCrEQK/2Wa2jWc/2RmX46Xei8c50V",
-	"OmYrVdMH6sxgFUEYOJ1PiEA8/shssMJttWuvb881ci96xfW2n2rKwHhJhCYrTQzLEHpVP7IY00R2P2oB",
-	"l9CQMIOGZvupaRtKUKKcZkAV9GEz0kPLEq93xVkr6Pa6gUtzxQvaOmsNukF3AMa0moFQOzQe+/8ACp2p",
-	"vTLilnJ2GbXOWv8g6rm9pNR7rR8EzTuvgci0OFMtftNq3DjK4mXVdI5aCB4SKTVN00VXP3X473/XPTIb",
-	"vetGpZ8IW7rxHd7J0Dr78Fvb68/1Qm80IiVcdAigPBup+tZccVei5rhhCwuPZQjcbikblYT2X4LgcAYo",
-	"WAWcsCw+GdQHA4d9L9Y38PDCcpyte1hNIAc6sD2++A1scPv8J3us7FEwuAdC+oQrUNSysKOEDzN2D8R4",
-	"ZfXJFTqoAz17cm4woaVrkmbcJHZBu/fM3Hp1qOZub0BWtD5pGy0ig4GzAG8WyA1NHNCc3ha3vUNbs9bJ",
-	"UxPlIS6gzGr6r28Zg0S73pfLqHdEqr9bX0jzJc89ni1ssAv0N4uZwBIK2ObUIBEay7X16++9z7+c3r4a",
-	"3Lw4WrwN1PvJyfxp/9PzUfTDUP7jGH9/mv6zzy8D9vKn5kxQ6KL1taitKpGSr2sCorfbJJ3a3rRxrdG+",
-	"C5p2VsnfrAvprnN3/tAaGe+KHMlnKpU8R65loe2/822l/hVRKF1Yeyc3gYqV76BGsRtjTgJITsa92a5Y",
-	"a+pSe3a8oFKtN+y46zmSv/aD35bFdGvNG7HUNenNtQ6/KezX35rzwtqMKtjhe8iBsu8qV3D9wWxQNAg/",
-	"/Pa1wBduFs6EqMldPXC27ROIqVQLviha66VyB6FXWKkTs1L91t7r5Hz9DyG6GrBhf/AuGNWw4d0nV8WD",
-	"F3oQj4zbLqJIW2/1/aRwXVMpj/9qJdHhF/vX10PTXynDhsACz4mCnL4P1dPKLznMaPpbzulV27sgSJdQ",
-	"c5dgpTd6PiNqN1bet0B/5SWo2zL5g2EwyG9zyNVj2ybqiW1yQBUcKtoyLQHOF3fiW7itcjMW2HxYBbml",
-	"DObIo+KbK8UXlhdALtWzUBWjpBFVnRxOp/6w8nrWtHdkmh+gIs5mfza8+rWYwsUbmtFPeKoM+xif3/4t",
-	"/ks93/1OPjv0V986M9Nhv8GFpsH9+vS1JnVDVpIoZIIVbXSdt/i5Xmv55NLYM6oE1RM2HYIqJ5thajkA",
-	"raDKO751Ri/onCqQGnfTcBynfsir6Qs5el1bitPy23O1BuQ06uGTSWcUDuPOcNInHXwcBZ2juBeekv7k",
-	"BI+GxS5PZ77D2vTaag3wySQakP7gOMCDqD8iBA8Hx3EYT07IcBieDI6iXu8kHPajXtg7HRwN+8HkeDIa",
-	"DftRNIx7EwODddbqjfrdoNvv9oJC16jGLFvoq9UqJYkVkMTyEzYonLC7mhPQSaunV89vKNVrfiR7wqPq",
-	"NAZG1dxrlveRCViwX/QMkBKYJkWVdZtQPbwtNbaqlLDQ/WoFZHonbFOXO+0Tr2HW0Uney8rmbLgIfosq",
-	"2xEuc0zMsQpNR1T7MumaTp0dney24IWWXrVd42WaPDa9/y3RT0qVgzTTS28aiEG2Kp4Tr9WYoTR0HKtg",
-	"hZBHpMPjTph3earzJRbbQd2ZAcCmaP2TkIWtOrERFJhDyOegEYScSSVSUzOof8jzirrl/ktNzcZeD6zG",
-	"pqxSnHYNmziNLrMa9ViXaz2wqHqEogOw8XiMLAvY1SgoyKYCyKrzFjTWcFcqSR0v1TjcisT72WsA1nav",
-	"hji4i1iseCqQPvMALWCOb0gWb9F6t37pmMdj+1LTssPR+0Br3Frp1JqYKWlZcnFjetlWef7Wefw+DOA9",
-	"eK7cF6uR5RvsZ/luNHb/9+zTCzvdx2ZWw7BylEpvJx6sbULpS+68qdJmsZ03SbonoX1pbLbc5HfFyq+e",
-	"X5U6TFyicMa1da03ryQEzVfIxrPRwXxla7AtprwD0G0jk9TdRp/4BHl1AG1kEqst77mEa1ckXZ2l8CR/",
-	"PhyMgqdTC4di8h0Mv0IXMfg2XSy4UKYWDkq+56SrJ4JZ1p3MmHWuCxZWCLMV1NKd6wnmD2PQrkzLTMiv",
-	"AHjJrtc06qwF3431c8fFWp6q/QAX7ypJstXfcna5Xl6m7j7zeXxb1/e7qmZjHKDrNNmFn8PudoYX9KmP",
-	"9Jh4wP2EeGw6VEvi+f/Yr7tcTFvreNbHwfA0CBqv3jrw9kN4QP1Ey4zVesfvesFZ78jKZmON4V40IsOw",
-	"05+cxJ1hOMCdU3IcdXpxMBnhk3BAjnbwg176AYo1zrw0vUnP88AGhQ78kCeCV49MiJvRIuwqyTw48iqt",
-	"O+FTypp4tXyQ6T/Sq3X/jqLc8fXy08XqFQ0+v7wKVi9/+Gn5+h1fvnzGly9/4DX+Lpv46jNWGX9jd2fX",
-	"A3h8YJP04uNwhPukM5ycRJ0h0ZskPIo7QdSfjMgJ7oXD42pPSyPPiMNU96DUfYj01kv+H5ok+PCoGxSC",
-	"qo1cTDuE0nzO3OgysTjcWXLTI7SAYDs65wnzkFSr9q7F2un4fhNZb+C8n3GtNkOmhcnNsw8AjSjmScKX",
-	"mYw7R1QZC8XCL2d9MpYzrTH5t1PpivQhUS+KBJFy3a4xnhsLq3yXQ+5BExQKsM+NzriK8Me/LPrRt9VY",
-	"DMERLuJ4lYL0oM8ojqjK+Yps0uJfkrsncfmFOl4Fn+0La6KfhX5XuTIQvOudng37Z8HJr61yu9hK7RRk",
-	"zijsk5NJb9gZxKe4M4yOe53JEQk6J3gY9qJR3CeD02Ibcs82HBX0D68S0C9N9wrQSyXfrd7o9LQTDDu9",
-	"fhEy8qx1BfVlhRLprZXRawXJre8BThKwM7TFkKysC07whGRJmlc8VTP0nkh1juJUb1ZqOhd6xcStp1iY",
-	"8Iat8G3913CITk6CAI2CoNcf5PWkZ6XqWVv6+qGlJZhUNJSwOniOEsgHtYM3sgzTqPXbOvZf3SJnaWde",
-	"L3qvGKZe590lomFjGTlrfm0uMkjVufMLTx/hAaPPQBLpU1CTr+21J83z8M3O88TBobdHF2nV0WKNUW0T",
-	"zWhEpN8PG9KAKlx5Nmh9ri1bSBRWCE8130IfDP3RGtPlrtv6qDH9H9cPGYOR4jqc3+GQsbLIhgEayJmd",
-	"rGAL5fIQvrTiwKulaH+gRVqmyt337Grte2s+M77UBpQZ2yPbJP8wmIC+f8XfNYXOpHY64AXAwnUpWN8+",
-	"hcaatRbWy1Xem/OuTOC90VkD/ehkMiLDXudYW8vD+PSoM+mRoHOKh+FR1I9PSG9UgCSuZZddY6J59Vrr",
-	"BSGRRO8IDqE24DmXC6pwIsFf986i6lik52K3VB++snpgO5gMOaHrOHWtAW0bURYmaWTKLvQ3Eil8Qxhk",
-	"/JpMbi3yoPPqk0co+Uv9dqu52sjVounhp+qVEphwOCvKdEaWSdacVxJ7EOSPh7PAbn/n3bOImywq6amw",
-	"o3gSoYO84eIKuRp9SDF80kUX5VTUYoNgKrP+wFClU3VicC7J65LHc+9zI+t7/KHZ9tidaW075oc4O/4S",
-	"G/cnNpYznhArKh5h/uSirg33hvPOMd76wXb4hYvpZfTVyIiEqAa4tzYgIQlEJIpywmE8omEwMtFrqkxn",
-	"UVBX51XJilryZg2pmyUpgrB+bLLaxJVLNcapcilrm9dmV9fsa71sZg/YNZ3HuN6HpLUjaQLhLucfa6Fv",
-	"G5WdI6hiFXPwHlE1Q9i6r0zbO45UKlhFbzzEK3T5K4WFehnjvEHbnYtD/H5urbxjm+JqcXilyOL/9APK",
-	"FP8//cBUK5194t0FViT5HzaTXfuk/8bJlAuqZvO/XT2/6H1Mg6B/HAH41d+OzSeAGRd/q3qkuWBBBOXR",
-	"3waB+WjI97cf/371/pfBszffP3/zz8Gbf78pf27lTeNaW69tbr/6PfBqJJtrROe3lntkub1YKCSJgtTe",
-	"dFHFZAfvXr9788QXYPMYH1qWzVElq6N05qo1dtxTTTA9DVvDUT8YjHZaKmig+BCHf7l934fWzeDT0by/",
-	"+L1z8nk5ZKcCQPhGUT8+nsnOYPL7SXh0S3bQYNZaCFYw22t2njkPssaX8hEz3rtaibYuAcusB+YCTurl",
-	"7VsSQxvQg2EweuL3SXS9gR1ClKwaQsxFnrRUd2S+jPFjZ+RhFaBw/GfhgzhuO05wCQ4mvUZANbzH5j57",
-	"+PB0lT63770MNQ8mewWgEoRF8txm/DOCpMIrWecse5Mjze3PBWsow635CnGAZy7UmZbRfuE6rUCUr2vM",
-	"SSV05H0Zytz+2JRBMyqziR3N2s5hqryUGc6K3ON1QapingsTAxAEdOq2KbRGC6zC2VkOhGJMGPusc8QX",
-	"BtrOAGhYw1prpgcQLijkSvkhiidgyocJcTlHRS78eeH3bbqTKPoG4ZjK8EkWJMmBRxsFSJofpRnQ5AMo",
-	"An9F5L4xC9wtLtbQVe8Fuio1fus5eZxe+rdGcG0wiBfZBsmEogdNN63qu/3ClF0CP7QRweHMnNtZy4Lq",
-	"Jr+u7ytIOQNgti7kjIP/nR3BXXdoNpMPZVy7xvsKfHvhkBzj00kniHpxZ4gHYeeUHE06J9Eo7uFBeERO",
-	"ggqYNs+RNnwXjM4G9+Dhe8WFmgGwM/j0fuApi4zrw7n3HHpdbweHnQdkWMPllpKPOlLrs7Udr2HMYpru",
-	"Oqc7r9yh3625kvX9ps3neQugBfD1BIc3XXRh321ezXjO9ysCFcpkvlCrOs53GIM75w4+NRl3f2AaXU6s",
-	"DwV82mZoIFmdwrsZZjdQT6LNMMg9B8+E7KL30LhE/5TQG3CLhXwO/2o9jzJTUqqZP8IrbUgO0TMSQo+B",
-	"/14HNXWhXpPtgE/jXtiPOidkOOkM8SjsTHrRcecoDkg/PMUnE8h2yPBcq7dyVr/ogD5bZPXjfy4/8c8v",
-	"P73axcrzWohvTM1zNH9sjvJsgCqTFeig4Kp+sr/PtS6s9q6IwEmlCYNNVghSXbJiBwG/YUc8Y2VqfZwq",
-	"CR0Juuh1MWOv6H5fD88dDINR1vcr/zprdV9RrXRFWJRt77to73bb/EIkWiQES9JGl2hpWvx4u6S7M/c9",
-	"KGSHJx568WByFJ2Qzgj3w86QHMed00kQdfp4GB6T0ziY+OJh+zzXN7pRw++8z3vBWdA3+3xHUlZt4ivC",
-	"Hlst4XtBFXGxrLpdu/20PHRwuXtv77TCkfwSixunCb7VL2gWqsKPTQXX8/C8BJbMWKJt5HaZNZv8nu/y",
-	"9LEw4dJ2E6ESOTzMcjPKHOsFkpQdknF1YMmlqzUivbuYPTL6vyAOEDYnwsHHFuPgSiMC5XHwjy1/ASxz",
-	"f7F/aY53bft35vWX7hkbjrOfAd60oqqwiwzyvfNlQU/wrKYTUgENFK/0isjNUNFBPwieAMgo4kwrxnzJ",
-	"snvBW17l79a33sNRlYECFNtLNJamxbYRD5LIoed7OulHw/gYd3raFBvio0lnFJ3EHX1CDPHx5DTqxbsO",
-	"egN43YXNvHFA/FphAQ+0SdmB7bPzAfstJuKaVjw+n4fmfJxvEYkow4sFoOSC+obRAgtFQ7rATCFqatSM",
-	"ZPYkAI/srvD3fX1aYnb5TylJyZ/AgMtmdSf77ReeZqDTADe6JPA54fxGS6yYi269MeY3G2mqrO0MXVkt",
-	"hgoNRJrtnVIXkbKy6Bytha4hTfXdLaZmoVVIM4/UDg6gMvNuNEL5gjArvR6bIfraG5pvL5cRdqp1ok17",
-	"//CL+UOrAZFrj7WzHvDWPmODGvCcQu7sDSELW31mxZizNwE9pp2XJxn2NiUKfkkA43qHQitYH+Svi76n",
-	"YDS7WTjN0ZYe5BR09rwPH6ENaWYBbKCO0qSeAaqefmBUFbl6Bj+Yud9Fn8jwuWY0Iv7G/jvAMTszvag9",
-	"tdGCU6ZQbxeLOFt+1wltJyWkQjt+5mjzqLbLc9O5hOS6SOYjASB9OadSehds3zhrfVQr3aj/NIhzCzyl",
-	"zAI6QscJ6089R9ecQVNYyqZ/IzLEidZBsk4Mv2sZBZIou0qaAu4OJJRVO1fLqculnZuXO2cvrAPzy95a",
-	"KHDOOzGqMTSMtg+4pcpcqlctIebr/B2/VZZCe6NZ/ZhefuJ08o9/Jb8+f0lfPP1xoT+/en/5+ddPf//0",
-	"sv8zjX/aqw77+NvWYZd4xQLw3WYOHAu8t7G6ehc9wCbMj29t1WmmhOySPe0tfpFTskDmhk6cltauLXJ1",
-	"0vWJN8EdjnCfvbc7kgu0f2wWO5WqlG89MbgzjYCRjcXyughieKczJ2fJXTjFZo6Pvfh+0Al6+7DKXkzw",
-	"zEDzPBAE859roxZl8j2uTN0m9ie/1+pVG9wmsaSLLrV6m00QwdSkKwCQdbDiVCKXm/II8RFFtJbOf7BF",
-	"wfDLKerq8NcEwd0A2P5cfO+rHPfG2/2H4O1y1ctji3DWcSZoynrP8WUO+Na+ayikvO8Znhugr1Jo0iCb",
-	"S78+0EGcG3Mu7yIFJbe1oIw5GLrmtfGcSoBtbSPyGcDuPFhGB4+u7cBctJiEa0aW5qAuiJrqTMZvd0JX",
-	"ZM38qQ7r/z1Cq2IlauXXH3BqDx5Cshluf6yZgSWR8p10kI6ND9+8NUTD5jR3z+vz3/jhS8t1HRzLGe4f",
-	"HbfOWqP49DgKTnunp8PwJDo+GuF+TDAOwqMjHAW9IzyYxMO4N+lPgslpvx9GvaPoOOwdTYI4CHBw2mrn",
-	"D3WNdr0hLaI4yw2MRngYnvQ6ATmadIYxgIcdR51Jj5zEfTyKhuHRXj7rSjwKs02dn1kLZWjQ7rIDLxLy",
-	"Gb2EVSr8bEFbnhMcaePv0suc+ge/JYIBYq25g0S7VRObWwpJzL3Te239U1tGnLPB49YWvpPeUOvwyu5b",
-	"kajNF8gP7XkqVQ4+XtAsyGccqmSV4QEAGEGIk4REbWjFmvUEqWog00XvskC0rasRSlYlBXtGDCChA8td",
-	"U0YVxYnpNHbdRssZ12OwSe7oADP0Wkxf5/cuubiJE748QycowivZhpKhOYWQeh++sijYbZPuYD03HhRt",
-	"Ju266AI6ywgYekJjJRG2qpaBV10PmOvNmvHrXZSZwsx91KaqAtvcz/cjR2/0r3Bq/Qmlws4y4UGT1bKF",
-	"PPvyl5DfbznzfT3OwX1tpDUeTI5JH3d64TDqDPGIdCYncdDpk6NwFPXw8WRwuhdHGGJudJw8Tq+HzWFv",
-	"0g1uoyKWhdfrIy+Q6JpfB5IVIGDWhHN7M25TG4L8eUWN6Z9AbCKAIJ9IqFwrY7ngyrQl7aItoZ/toZun",
-	"+SQ3xHCyaqKqqIi1F+qiIsMtEZm8Xqoy5JKXVu32gjKasslKQwa08BwJsiBYQRRYatseJ4U+TB+KeC4W",
-	"P93El8jnRQLlxzYxtmLUBhTGHzBVZC6bIr1cwe1ftTX4+dLcOMomiYXAK9MXdwUE1IKpohfVRV465Jdy",
-	"mHowgwhPIceNyjaiU2Za4IdYFjtSFcrGKueqH1i3OL2amNhmEJsS6r0b7PaxErO8NSMtY1juOOaHxIQ2",
-	"SmwdhU2gPx9sJkXz+7JwqfvCZGg0iYcGl584LYBS9376DIDUBpQ6i5G+nP80+OVTkrx69v2fNEbqi/S9",
-	"i9hqqj0rCjqdDBnvgmlVWdfZAOhq79LPHMMqF3N1Lp1iuc4uTp3soNkeTc1X6TF2C8pP++raloPMeww2",
-	"aMEYujNS0jZN5fBL9ncxkFOk9TAY5rAehSlkfcYkIcWzo+1bsfrcxAyl7IYZgJSKLJFStCgv/b2zvypJ",
-	"+FLbJx8KHOtVsI0jrEWStmPH4JizhiRsyFtKlnqwcQxbi3E1hhwcIqU54ItA0X/JiLvIiLYPlNwNYaxl",
-	"vGRYFMLyxBUgxTHp4VE4mHT68UnUGU6OTjs4IMPOKBqEJ5NefIT7x61264ayqDSsgmHVH9abhsWM0Owi",
-	"yDNt1oT9N4+nPGf9RrTsjNDtHBLbA78O1pGvG1Tl56zuRrGfcPYBHtaVNFveDl6frNLDoTlnjYMcIU27",
-	"kkdXXFlRr69FWrU0pwodQH4mifaX3tsVnKe51N5X2B+W9tGXP2asdb7RDELRZxVtfwBibXbMgCxHVJ0X",
-	"cmMTKiEBA4Oz1Mr7LrpAmTB3abZl88bhRlQ7FS89Et2p4RGLpO+/6RtMDyuL1o6dwpVBr7Ub9Kcd74P6",
-	"6B74RPVZcwP99pD7W2n9gMI/PxRLo9hzff+sHjcn9wG2BymOsF/cXRGmKHXy21HOfWtYiUz+/YUu8Re6",
-	"xP8mdImaXdr+torEnw6Xoiwf/oKn+Aue4jHDUzzI4Xw3FIs9ZEcd6EV24f8T2Bf7rGW5Xey9pshcIK0h",
-	"JKSTStP6rW1qIrVYdcklU20MWsa0ffzOTfdhSVyurYMhNQobVeui17Qg9T2O0PrzHtrahjNBZTchpDpb",
-	"5Kn+Gb0gJO/nxcV0nJrGo417GCUJwdOUlLvCPnyvW20mFbyEIEuH+IT0wlG/czwZRFoxxJ0R6Yedo6g3",
-	"OY0H+CQ8DvZJ0tiXQBcG+L9R09zH2hw3dItc1WPMBA4gU2nbjrVJwvcAErS2WaFDNxIkFClV4GixO9Lo",
-	"WYKEBJoxMK7y7p+Q42VbFOedHc9tZrvkc8IZsb0+TT11sY9nyly6s0lb4wqyZ0giSf5IreFVKVyFIMM9",
-	"9Pl0u96jQWHf74D4kffmfkjUlT8kIX0DQf40lTYPko9+RVTbY+DH1p+CqKo80WLLq+aCx1+j+9YUnuYO",
-	"XdAQcrWkjWiMMFsZUAaTtrqW1opwLIicFYw8Lx3W5btC1Y1AWalxlacYqt5f+2Xp3y4BtTmfZuO1E/gD",
-	"1YdhIcWyeVrindQHQ9L/F/SHtxaIoaK6xOfwbGbNUxzvC5vaj8BknlS11vgVzbC0CY11aNW+uM1xqx+7",
-	"e/URIWPnfozdd9f9g137zsbHCnld2lIFrGtVzPihqpzj81ApPfDwjQVgZUv37nVg9p0fvrQiKvEk8RS5",
-	"LcfWLqGE8hF3H4fAfrgehmp1jQhMBpeFynj0FVGmXPlhyp+2M+rhF/2PzTh7II/fz/CGDcbrWkvWJV5J",
-	"i/yFFUq04QBFSMZgMhqvcfJ7Ln30DHgf7E8WmVNMT+476fodZVXhTUqx7+qDynei7Yayr/+kPKgH7AVe",
-	"HvM2P9oe0sP3uf1hLqi1da0QHY+zodMbwedckTaKiP3XLJGWEoJ0CIMP2ChpVY7kknXovLEdQSSxCL7V",
-	"7l8ARSCR2zLtHHJ3iVfgBTbICtbL1EY2oVRoPRH6LLvdavR3GItxSBn4MmbcQ7jsZzb+qiUXN1m26oyn",
-	"Ah1ghebcSgLzbkUYmlOWKiKfdBHohCRCCyIQI0o/oW2c7Lk7xwFBQPeVKhMSfnU9wt5qIt2HS6ry9H14",
-	"f1R/r1wDbU7FBorXrZhW/zFzS9lG2K4UR8BHcGBljn5oIgdfaU4Bj2J3J3OPLOogg+1v54jGftChbnyF",
-	"kfzhO7t48Msbw805nQzp9EDrtueh9aaVOo2u6zwwW7NlzGb1Nk4XmdZ/XtM/IJ3tx6vPyopWf9aNd287",
-	"YXsHv3ZL8RuiZ/Tr773Pv5zevhrcvDhavA3U+8nJ/Gn/0/NR9MNQ/uMYf3+a/rPPLwP28qed3QhXRKWL",
-	"veErIZXW4/PQHBrnYC4jyvIg17fktSvi2iwXg2/KcQrA3WPLgEZGZRxo0EU6zQAsX+G5PhlWC4OKahy+",
-	"AKmvT4CVltRzvIKsUOjDned2OCAdyqrdCW/MONb77N8v0uIu6scuPvHd0XJ26OVXRZoGUFLf0ChaM92t",
-	"blDdVd7PQtTsA+lqBLg241P/UO+4Q32bOiNrtBnNuzhWtu2A+ZqLmyotR186w86+yGClTFSQsCll5Mxu",
-	"Pk/dsZpOQRMxMfXljIYzZIMQEoJv+iCzt5o+sAylDNr6ep7C/KFxKiDJCnb2ZiXpHBEsEmovNiYWzJSy",
-	"6ZPCi3EGzp8VNrs32iBfF71mxOlZAEVx+eZ2mBPKHECXb26P0eHx8AksJJY3qB9A3YTM9TpoqD1NhVZl",
-	"n5yjCVlxqEsw2WEWnku/ftgfuc64b4kSq84FrNkMyl1qlTlfe7oPXU7ieaEO5k+kxoWYZSvaruLHB9Td",
-	"LosaW3koj1FfA/XWDDE7t7Af36qURrKBqgaqAwlvSGThWBBmq2LsPOKMFPdYBlh3HCCsFJkv1B+yiwwF",
-	"7thpt7JDbIPmr57eGHIhSKjQjAtJ0ESTQKu1ChtnxLdu67qxdEymi0WiTzLoUsMTLepNhc0VT9UMvSdS",
-	"nedVZd26UkFXa/ZfwyFaLzeD+Ur9wLEtJm9WJWhnjzCNoKGsU8T/NTlhP/Vv/j1avBgu3wbq1/B4/mNv",
-	"9fw0+mEgL46m35+kr/r8n0P6brmfGHyQUOc+cZwdR29651aVe7hfu+jKNwlAO7BZz85cw1nOzbcVdc7W",
-	"Kx8I2cCBHbIeWUWL1blW64WesT6twPIBMe0LqDYheKpCrv+4fAMqFviz8BQaK1ygpXC24tLA40Z+DbOh",
-	"qxYsufpmxd3BMOg96SIj4XoBijFNUkGMYwlUJLg3U1qWMwK6lPFiIarWPAtcoKPA0ELfHybUS7Uy5g1l",
-	"qHfkVK6SYG57khtwY2JQ7IASWjDD1Crkss3IAgef6eABZjyoxW5OVPrv5Ul0DnhdYUikjNMETC7oD5sQ",
-	"LPxZfScR/GvgyhI61/PmSSTRjC+1EmlCxt7IBTj26pzpL/iU3ouq5YIi/zNP9a7qJjzESatwKJhfOhGZ",
-	"8467vPluhpE+ZEZ9RdoF9CPv9/N+5E7a/j74d3z6682r/u2LYPH2RP0yOZq/74U/jmbP1twebYj5NaEV",
-	"yMBgchwPwh7pHIOFG5+Qzigc9jr96JQcTU7wKO75DvaMjo0JeWXEQGWelQF1ouzc2kUw32/sITGyeU2K",
-	"HYapEHZlI6KFYkUIl0+1QtDEXWSnztPHVlIA89ez+GpuE7cu6JcKzUyHra+/ff2/AQAA//8=",
+	"7L0Lc9s21jf+VTD6/9+pM48kUxdfZM/O83iTduNubo3TzbZJR4ZIUEJMASoBWtFm8t3fwQFAghQoUbLd",
+	"uM/bTmdiSbwABwcH5/o7X1ohny84I0yK1tmX1gKneE4kSeHTU8wiGmFJLiP1kXzG80VCWmetUdgnJ5Pe",
+	"sDOIT3FnGB33OpMjEnRO8DDsRaO4TwanrXaLstZZa4HlrNVuMTxXd4bOI9utlPye0ZRErTOZZqTdEuGM",
+	"zLF61xx/fkHYVM5aZ8fDdkuuFupuIVPKpq2vX9utp1kqeKoujYgIU7qQlKvXvZsRdM3IZzkO4YprxGMk",
+	"ZwQtUnJLeSbQAk9Jt9V2pkNWP/7n8hP//PLTq5Ed9u8ZSVfOuPXr6oYYBL4x/kATSdLX6XR9mK9ZskLk",
+	"VtEd4QnPZBvxFE1WKBMkFYjHbSRnVCCeTjGjAqvbyoM+mvTiIByQzinuR50hOYk7o8lx2OlFQ3xC+vEo",
+	"PA1qJsPT6ZhGpcnEPJ1j2TprZRn8UjeZnwVJa2YD41XD/07YmR1ggXAoefqkPPaTcEj6eNTrHEWDSWcY",
+	"n5IO7oXHnREJJv3oJB7i3qBm7OoFewyeJwlf/ryoMvIwOo5PcS/sDMjRpDMMT6LOKO7hTn8yDI+jUxLE",
+	"xUDKjBwXT7wTH7+gcyrXKfoGTwkS9D+kjXpIcnQUBOggIjHOEol6QVAmaE/xn49aCTy9MiA6z+atsyN1",
+	"z5wy/amXj40ySaYkhcG9JELg6dr2H+DTuBf2o84JGU46QzwKO5NedNw5igPSD0/xyWQ09FNtnj/wTkR7",
+	"nU71mNb3vrthvhPo8lkXXTAuZySt/oSZWKq9NgyGbUQ+41AmK6QYFs2pEJRNEWdk/z1XnjiHEW+a9HYm",
+	"fksWPJXVxTid9KNhfIw7PTWwIT6adEbRSdxRSzHEx5PTqBf7x5Ta591pLa4oC8kWASeVcMOxJKmWEpLO",
+	"K5TtB/3jTq/XCXrvguAM/v+1RgIIeKGXdOpg6aiHe+n3M5M02TzSCYl5SjYPst9kkBm8a59BCpJWl3gX",
+	"cVle4kw/7W589y+SCiDVlyotIoE7tz3/q2/NXQ2Z60hLI/uxtz6Qr+pJYsGZIKCdfJ+mWgEIOZOEgRDF",
+	"i0VCQ9jhh59EacxwjxJuKcPABSKbz3G6Uts6CNoo4dMpidCSyhnoC2rUREh0+azVbt3iJAMmJ8VLIyst",
+	"4YFtK9ucLxFcfYaoRDOsmIsw85pzJNMVwlNMGUqwBHH7VZHxFic0Ko9u2O+30ZIkCVJLRSI0yaS+VUiE",
+	"UZolZPMI9TPbrZiSJFLrlPKYJqSrGHHM4/GEprBwxQRWPEPzTEg0Iah3qjYvv1V7l6OUTKlQ+zin0yLl",
+	"0xTP50RPYY4TPczKJBSJXbKGmDEOL0gJjjZNoHiiMwUsxJKnUWnU8CP6mP/4sYWoQDn3wfDkLOVSJmvD",
+	"64/aSHKO5pitUEpCwiTCUpL5QopNgyue547EeZIiVwoMaacuUJzyOVrxLEWMyCVPb/TYMoYzOeMp/c86",
+	"9XptxDgSRKg9BdKUIfJ5oSamjqlNQyw91h2loFOGKEMxTYU8Q4KwCF2YS2HEZ+jvBKckRR+zIBiEkt8Q",
+	"Bn/CWn91d/L/n5K4ddb6/w4Le+JQ/yoO9UaFG9bPa8sPMaYJ7IsZQRMerZDAK4GWs1UXqcuExDITSGtd",
+	"Aq5S0ztDwyBAOYe00TDoIXfC6AAYFaP379931OQIk0pAEDQjOCLpE3XLQO2sCY0iwtTHIWJcjmOeMXjg",
+	"EZoTOePRWH2L1fuLxzJ0ob5wHzZCIWdxQkPZRsNegKacEfXXQPHXOMHpVH3s95HZmOrDCOV8lA/4LZHp",
+	"qnMBh2b+eKUGWunSbRVLAMLtIgzJQmreWaR8QVJJtdjL1/yLR7wX4vlDfuFvufjlk08klK2vbfV4njH5",
+	"NCXY+xJjVWw/UtqtlCeaVZnSPT/ArTiaU3VaqL/VseWMobjRav+Nzi13YoXZkBs/MIgNE71kt1RiaU6+",
+	"8lz11hNjLJse7e1WQ9o8PBkrpPFQpe1OcAOJrojMFnDuRhFVlMLJG4dOMU4EaVdIl4vu8vnfC/rDLRpA",
+	"uwUSaO3GrZpDeb76Ie1iIN4JTlNC5karKE8g4mGmfhmLGe4fHa8rlM/JZ3T1/KLTPzq2zgchuZLU9tY2",
+	"orES22iJhfmt61vg/FX6ly9/CFORkKcRiXbibXWUYMnT1Vhrf182XWLZ1nsJiTY/gkRjvSFLA/ON6bZQ",
+	"W3fZAIXe6g5nbYprE3KHV6biRv56ay5c5zPssuCm87XgVbXSbMJxGlE2HdNcgJm1r7gYUiKUmrOcEaYt",
+	"nvyN6rhNJYmAdytmc/ECxbK7SeFiSltoAjrBjoIl3ywTLMjx0O8e0GuUb0REpSBJ3Eb6ng5hSquI0AGW",
+	"aM6FREfoJf07igh8/eTcbmQ4o6kUdp8rUjgy6SSA/5rsaCu7XctlEYHFPsdTcrhg0/zvTwsy9R6LlFFJ",
+	"cWKE/xZ2ecqZxJri69t2J8Hq29R7PMDZ8lv9OepChIUyqfBiQXCqGFKLWL2yOYud5xaMWqcwS1O13nC/",
+	"cfZUFq3ffLi7S6DyxC6Q+cmeD8XOgx23IKmiKsKg0Ql0IAhBh7e9w/y6jnmAeFKZxdGOp+F9iLuNm9nx",
+	"HlTkm6OumtsnnCcEM3U/jnY9g1Ii1aR2uqfxGVGQKR9Yu5hBEwLsJ9ScAd7DIjcZp1hfqVvnFyrJXDQ+",
+	"kezif81fjNMUr+oGKDaPUGw4JPcY3NZROQ/3jiuLqPz+1qsk4lD6+UpxjeRpU21MX7yD+qZvqFWxZljM",
+	"Gmmsebgs5cvvBFL3IcwirSikfOnVV+nC+1JNsqYzMFfXqrw8BGG+20bfgYKC/F66jjJ5PGx54yMus6jb",
+	"yoMrLUbbskR5gi5xgH5miTbzm2cjkNvdNkHBu2u7oN2C+Cn4632RKSHUCXwNv1+jmKfAMOoeiK2eIzwB",
+	"xdIczAkWMg+67kpVM61acvyLpDQ2etM6USapsvUMo3iUQfK7ZXfwgSm+RlhpxDTUzs1whilDk5TgG9Fo",
+	"+EoXA+3Ke6ilBIsaqZDypVgf5Vu+FCickfBGW4i7ks8MxjzeR8U8xr9OvZAz0cD8eGoua26NgmGy4wY2",
+	"Tuttg3ljLgM6aFf1rqYseBpd1dwMt+U+stVuKRsgSvESfAkJDuFLzDhbzakoKQWb7E7zumKCJfJ4V4xH",
+	"5HX8lLMoC2W9WuXl+vfK1lvxDNmrtDw3x2++cyF6BddFvMR2Gyk34dHKy9uLbJJQMXt43QxGUHmfn4RJ",
+	"QvA0I2Uf3w56GZljHUt0DYijsgdr4JnUnnbW/Xj6jCavx77BAWp4S/uTsQnv7qe0rgtda/ko7koJjkCr",
+	"0OxYmGwge43JZqLwD6T+Pi2EXHkSU3pLWJ0Y38NFJtWZ2pinS1e3zWC2u5XMbJ7OMJvuumr5hMtrBtci",
+	"K+wEMqfCeckyBy/mAglCKJuaOJ8aKYT+WUgcbdGhY5Uk9cxiTmnzbrTk4IDSiipJBWfakzrjS4YO/vH9",
+	"OzCWzdUd9ZqqmdzzZ2xtXYINRH9GQip2lyQb+OyPps/90uMd+ezZVhsOiXTBhV/l3+MosI8zh0LNOK2q",
+	"9lgl/yYB7ptSnhOxy4T2uEeHlksqkkkycKP1lchzHmRttVt5hLXVbtl4qWIqHct2o+p51BRi19VALKhL",
+	"JgXD5xk1CQMenmocE4W5tjeERqsmC9DTtzo2C9GjtEEumsdRODEuepqYQ1HZAh3KEBWIL4jOCc0XYbzg",
+	"Qhrqup/G5vk+CumfdjzMsLjZ8Y4oI03dpg2tiDlncuaxmV7C93m6GdHBDKTe1vVabDv4BtSlteGplMwp",
+	"200t2BiJMhPMaeeQfRN3XcCC7uduFJImSc46nkOp6vQoXb9pVC+o8JwGOp9jnC2aey7yTbTNe+c82zew",
+	"5wQncuaxetUOE/V08yz82rN5Jif887aZvIar/o7Dm4RXTM8yR/ObcxSRaYojEulw3Rsu5DQlRRLrJJPo",
+	"HZkveIoTFHEiEOMSHeQpRzhV+4AmSWH5aW8eoalSF25iyKtZYioR1X4bPYkn5yhj+BbTBE8SUnl7/iI9",
+	"DFcY8RvFuGbQ+iywD9luqBhC+JbtUkl74uOlplt4Qdgm6xikrHWKoIMEC/kEhTMuyFo0tLlpvKeIKQ/v",
+	"+/lCrkCdXhsJ5BcmJJbllLxunYNjqx/FkvkKLv7abmULNcF7k235LO143IUpvW0TEzydcbqzdarH4Nlm",
+	"bxISTUlUMWwkRziK1D8lzvhOKKagITlHEpgDJ8qaXWlWYbDhYEEwZKut1BdqOXIZt/18w58v9cXG3jWf",
+	"elvknp3fJsJdWR4odAf9AzEKmVKM4W/Cpniq/V08vRmDowuCJ0bxuqVkSSFGzePYeMZyb5jSQ4AZiRDG",
+	"gTbnt17fWDE2j3Obuj81OiVyMbHtlCgeXUuvW8L87mUsJWFRXQQzoimpcwQTFol7VoduKIsaUcVM55/q",
+	"ekgYaTSKTa7rfdwh+U2Tld+0vXxmrdpMkBQtZxzZexCV54i40hBLda7xjEmlGE+Ny6iBQAKqARHKQ9ru",
+	"almjpbOb3A1EmSYI5Wwc4dXGjWR30YY9VLtzzFA25BMZi8lz7GGJ5nilk7ENiRn5LEvyale+qsaUaGUr",
+	"NX3evkeWb5/bRxaHjiXKthXeT512BUSZ5j/oFG6HOVCEV343WSFIvM8AjkFzHGkvHc+kfrLhKcS1gody",
+	"jtPBLv+7HMFUTVkpP+Q7oQN7EV61kc7kh9KZa86u1/Si+5dX6/IiwitdaLEAPUJNGww/gQ7w+tgV6dAn",
+	"PvlOOObhk3OgIKTE3xK0gvQiMy+lLXOmv7S2JTdLtoPwrIT3DINCELW80dvmjckKfqTSVa4ZH4uMSqVM",
+	"j29xiFmo5EpEtWtkTogcG97X2Qvtou52HJEwoUyf8/mXGTOlNfSWWCHkXrlIyZjMFwlfQfKasZHcJ4Az",
+	"ZwyFdmMoaWi34MN2Zb8Qwf5N+A2ysH0nxZaM6GKc+4mKWrfi2gyWlEV8ORYk5Mynxj7nS5Rw4/3VsUQC",
+	"9oFTvtNWRp55QlvXo0CZ6aB3NDgOggAdDI6P1JYST7romS47FVYHjohlhO8E0qNBB4PAXg5WFJVogYUg",
+	"ou0O4zuBIiIxTbRBGpGEyJrAdl6naoe0tVi15IOr9ZC+4FPKapJ2moavF/eYl5LJkM9LqrjIwpAItbti",
+	"TJMsLTtEa6si8NTM6f6KJrSlZkZoslOcd5WnvJnYd89YcRauLmMlrMEEyFNWLCRAKWflgCcRSZ9sz13Z",
+	"TKwNmSow9IcWC1wualUEqxvror0l78SQmQQ5sx3KzvJ6Kp2MWpRJqdsXCwgcibYpO8tYJkgEmuItSVdw",
+	"Xxe9N6oHlW2EUchTpbMgW2OhtHLraIYarXmM7REVVUJzg74v/WNT1ciWhTHh7o31Hi9/uHhqYhp7hEEq",
+	"o98lpAOPqBnR9yzlib8IhcuFWqZxliY1uU0mUVopiPras8ND9PPbF23gfox+eqtXzp8CF6akLmlqhtUi",
+	"6kt04vygrx8qVwvKpkr15MB1VT46NxHISkS4zgmoB9EuzbWGUm8NM6o19Igay6vj0P5emRdhSFA2TUgn",
+	"E3onCJjR0noEI3JLQ6LYOOFCuhNp25oA0NVmWMw0R+dCrc5d7PdHVIbqnS+myYR/fmeLoXZg2HssoPKO",
+	"zJdF5iaYbcwjyy80Z9a2GwCLxFfoVzO2PN5XMdIgRuktkXnneh+WKZcEXA/5GaE9sTT1OR+2qhG1kXCl",
+	"jo1LZFtzUwOeRdlTXQwP9O4lFQQMFuNEqdRRaJiZiEZ+M7BxqiyTd/QIVyab53DZR29Yyjfe5TRxWs8u",
+	"f0WWUGkM1i8yDxFoBjFpNFmhOY+IqdVW6qmyamGfN/aDWB7bWUEpl2KRlFh/DOgmyM7pHA5UKH4ptJnt",
+	"kjQnyQZi7qeeWB5e3zbmnWcor6RSZkU4wykOJUlFGynb0qTWIuOGWa/I2VU21SZ7vMzX1ubp7OnSyRP7",
+	"rb4+o5AfEFExp0J4FfQ6+//9bHWeAxTo1Z/RiLJpG92QhSxAFgyPGqJ20YUhar9M1Ar9ToPtWU5mPptJ",
+	"9lNGMs9Wq/C0Z9oLnkrPTny9IAyZX9vA48LxSjXaahoMh0S1W27tXNVj8U30dV7S+JZQIbJd1cD9yu/W",
+	"HJTuQ7zDTKebsrVzV0xD4R1yxkh9mQosR32yg42bNH2bsqTqn7ZbUPau0diUTOtmLW5okpSN0i362zcL",
+	"qJYWvLwgpdVzaV9a9ZwQ+bT3Csa6bOk/kvORNrf2S7x+f8fpnKfEe4gWohYMpxjA7kS3+SKI7bQpKhju",
+	"Gpix7gm75vcaqGmssFfXKPdV+IWFee2OMVwnCuSPKFGyrIvAfuKT8SIlMUkJC2tydxYzzurSufaqHymi",
+	"e1GDBCpX880dFTOdBVkdfnnG5TdVabw5svXaEZv+2sVb4idpqNFfHgL4ZK7N2kZl4NOUZwtk7gA0DUFk",
+	"d8NTx7dQKFbHKfUHU64aePJxRIgTRQ00J5gJsyPhFEdwimvoJ55+J1CBxZDDNmXMesSUDtgBxWMtziPH",
+	"BorB1gXpXAu1W8B3ri62w/Cqngud1DJuHOavPRqriAUyzSC9dAaJdGOgk+HDaQpMEuKU5N/XRYPuK7XI",
+	"nG+mqjI/2QwzexihtLglzm5y5OXc+EwHNPYwI249tv0FQ5TpH/0mOyTyZWIBcWWIEVJwOyhjNVHyClKV",
+	"imPJb9/vhLdQQsekUqAIS9wRM6wWw4EugOKdqRq55uIdsRXKnFqjBJaS3swdNi6Vp73lHhoaW+w9xmXD",
+	"SO20Yt4xnsrZmCgVCrNovOLpjZhRiMron5YEtsGcRglmkRK9cDGPx4RN1VdKA+Ms0ooWz8zT8g/mfhFy",
+	"aa5e4gTEPTyfpGxMU2J+4rckFQT7zcwH2qH+IoSajbZtu/g1xDuEb3YN20DuYZHft4tGWpyZX7fn4Dmv",
+	"2EYTC6pcwbOhAk+SuhNrg7LV7LitP/IeBQBZpVYxJ0YTWu5V/uaSu8x/z+AXJesIiwDbOl0VUIxOjtrG",
+	"Yrf7oZWhzk7k8AREMvv1zqyvne5b2F8/3ju2Us77upw3meg2dUedbwA8kwgU8vmcSmkAUNV5tyISRSSh",
+	"txBWlDzPgO+2qqsbY5p4lbjXsc7fbaMZX2rQzhm+JQaPEkl17tA5gYwhbT3abF6TTy9TSqI2jEnwOeGM",
+	"IDHjWRKhhPObhqAB2gU2Vqc6ZVM3t6PBzeaufUAr7K3tnEC1Y/Gt5hsTUt1rw5n63vFdAAEZWd7h/qot",
+	"Vh1Q5fleCmgVZLNBdVeJ/Mcr5Y0V7IY0EV640D1OYR+9734YO66ZnaL/rgM1T99RFnpIxgnBt5DJe0sk",
+	"SbF2t8GPsEAhjogcxzwNiRjjKEvk+JYnGZMEbhILngky5ul4gVPJ4LsJSdUzo3GM5zRZjedkPoEf9O3h",
+	"jCb5mlau8WmLZfjnNcH4yy+//NJ5+bLz7JlG4DV1xOuw0DpTUcljAInuBUEjTbvsX65CshMID50jxlHI",
+	"mUx50gYbWtBJoqwApJNiKWedUAkfdTrXxkF6Xii+GcFpNIbmG6XcbZwSko5lipkATrArIGaQAIXTuVoC",
+	"vXAZg/YKpe/UMKgELPiZGLvMByp/SHEynpOIYqXpk4mg2vlzq1OqlKRRqzJXtsFGs9nj3aok/6SEIEk+",
+	"y3NfrA0Apfcmad8Pb1jy8n+DNc29eVUNbkqlaCOxwCHRWsV/oQ46QE8ga6NJAtKf2jD0RDW2krIoPxoE",
+	"2yot64INVYR5f/DB3Yg+6fy2QN25a9RrUwil/tXpPggxu6En5eARO+a67QOM5E0C6p/ujJvsYhbZ2W4j",
+	"4sNmQTbOAtbR41oo8z2TZevf9DZPALDSI6IiJWJBQhlnxsANUzqnGmMTYOBSLISpENKHL07GEZYY1AM8",
+	"33g42NfuQ23G/VlHGByNy5SzaTVrQSO+qDmqS65hXNd3SlNwkya25wEY+q4H/eHr+nUp8gc2p4XdZzLX",
+	"umvApHU0fZddn7uhfO9OXJvQ0fwdmsQ71gWam3Rd4H2noEEqPcHRXsdFMf3SmrnPdB1ZmmxlOuT5bWt5",
+	"b5sS3q60s+l+KmBy8V/e36bVB/zaRVd5fqvBvEZUIoFjkqy8PtW98zXtqeLMpF2fxPkOCO3HktiWjaQX",
+	"qbmpqd91ZZqwbDMy7dPrR22fdPfMnV1SbiyfPhBYaj1awSVbK5hPqPAHaTMGTYDWoVxsjiZUKEH8BzJf",
+	"BY1M1a85eCKS2jAPfOw2gMYsbdZKMk2VdPkQfcvrd9//EQ76zeE7xGNI/7eOZjDYjae5UYbymsva4JIb",
+	"wq15r93ckWY+JdttpEZR06UImTKnr9SuNEmnIKkuMu21gO0KByp8XcxjJuXCttWKuZ9cUOz5/N27N+ji",
+	"zaWi18tMl8eVE87mnFHJIdwpVkKSuWY+Y86Ij0xdfgHNuX4AJwA4qzNG5UonFn3iE2FxVV49v+p+ZB9Z",
+	"qRsRXHX95vWVhmYz0QVxrT3gREO1oJTILGXg674hDGHxkV037Nh03UXmFBFIPU6XsA4CNKcsk0QgGmkj",
+	"vNf/yGY8S2G8OEnQQchZTKdZiicJeQJDB5gxgXCyxCuh/eVSl4YsCLr+8lFjYH1snaEvH6HC5WOrjT7a",
+	"M1N/AGSuj63//vr1uv2RLSFL6xq+vFY6pHrej1evX6EFljMbZaFskUmEJdJ9MA9EFs40Fbw9za6fdKE/",
+	"1HUOSnbtpGr4O5GdfYRP6tVtcPirpWaQSQ/DgTZbbTRZKZpp4AGTKv7zux86p22E0aufX3xkubarvrkh",
+	"KwiMMySXNCRtXUZ1w+CMTdGcCsWzEYLpqxvgLYhnUkk6zV7QylOp31RKwjQzUZF3suhCT6lrA8Rm56lz",
+	"A5zmcR/ZJJO5Jwiax6GDmKfIdMmDuh3digJwYJVg7Z3q0i/dPEFx6kfW3G8Da3CUAxWFOE1X6i3X0Dnr",
+	"+iPTza260AbrOi90zFeqpinbmcYqgjBwNp+QFPH4IzPBCrvVrp0mWtfIvugVV9t+qigD4yURmqwUMQxD",
+	"qFX9yGJME9H9qARcQkPCNDShaW6obKiUEmk1AyqhKaKWHkqWOI1kzlpBt9cNbJorXtDWWWvQDboDMKYN",
+	"htmh9tj/ByAhde2VFreUs8uoddb6B5HPzSWVRoj9IGjeBlGjfGmcqRa/aTXu4mbwsmrauC1SHhIhFE2z",
+	"RVc9dfjvf9c9Mh+9bQ2nnghbuvEdzsnQOvvwW9tplvdCbTQiBFx0CKA8G6n6Vl9xV6IWuGELA4+lCdxu",
+	"SROVhF58KcHhDFCwSjhheXwyqA8GDvtOrG/g4IUVOFv3sJpADnRgGu7xG9jg5vlP9ljZo2BwD4R0CVei",
+	"qGFhSwkXZuweiPHK6JMrdFAHevbkXIMyCtuxULtJzIJ275m51epQxd3OgIxofdLWWkQOA2cA3gyQG5pY",
+	"oDm1LW57h6ZmrVOkJopDXIJ8tiCA5S2jYaHXm+Rp9Y4I+XfjC2m+5IXHs4U1doH6ZjFLsYACtjnVsKDa",
+	"cm39+nvv8y+nt68GNy+OFm8D+X5yMn/a//R8FP0wFP84xt+fZv/s88uAvfypOROUWtp9LWurMs3I1zUB",
+	"0dttklZtb9pFWmvfJU07r+Rv1hJ417lbf2iNjLdFjuQzFVKcI9s/1DTD+rZS/4pIlC2MvVOYQOXKd1Cj",
+	"2I02JwEkJ+fefFesdViqPTteUCHXu+fc9RwpXvvB7ZGkWycXXZHqOmYXWofbofnrb815YW1GHnb4HnKg",
+	"zLuqFVx/MBuUDcIPv30t8YWdhTUhanJXD6xt+wRiKn7BF0VrjY3uIPRKK3WiV6rf2nudrK//IURXAzbs",
+	"D94Foxo2vPvkfDx4oQbxyLjtIoqU9Vbf3A3XdXhz+K9WEh1+MX99PdTNznJsCJziOZGQ0/fBP63iksOc",
+	"pr8VnO7b3iVBuoSauwRLtdGLGVGzsYomIuorJ0HdlMkfDINBcZuFkR+bnm1PTMcRKuFQUZZppftDeSe+",
+	"hdu8m7HE5kMf5JbUmCOPim+uJF8YXgC5VM9CPkbJIio7BZxO/WHlNJBq78g0P0BFnMn+bHj163QKF1cT",
+	"QZIV0qNFEPTX7KN9flD9YgVPU02Jqsf+nhGImxoL3W2rVcicrfGerTO7oko5bnDhz4qjPdNXmtQNWQki",
+	"kQ5WtNF10W/req3/mk1jz6kS+Ces23V5J5tjalkArcDnHd86oxd0TiVIjbtpOJZTPxTV9KUcva4pxWm5",
+	"vfJaA3Ia9fDJpDMKh3FnOOmTDj6Ogs5R3AtPSX9ygkfDcsu1M9dhrRvftQb4ZBINSH9wHOBB1B8RgoeD",
+	"4ziMJydkOAxPBkdRr3cSDvtRL+ydDo6G/WByPBmNhv0oGsa9iYbBOmv1Rv1u0O13e0GphVtjli01uWtV",
+	"ksRKSGLFCRuUTthdzQloa9dTq+d2d+s1P5Id4eE7jYFRFffq5X1kAhbsFzUDJFNMk7LKuk2oHt5Wusx5",
+	"JSy0olsBmd6lpsPSnfaJ073u6KRoLGdyNmwEv0Wlac+YOybmWIa6PbF5mbAd4M6OTnZb8FJ/vRq7MCUi",
+	"Sx6b3v+WqCdl0kKaqaXX3fwgWxXPidP3T1Ma2v95WCHkEenwuBMWLdfqfInl3mx3ZgCwKVr/JGRhqk5M",
+	"BAXmEPI5aAQhZ0Kmma4ZVD8UeUXdajO0pmZjrwdWY1NWKU+7hk2sRpdbjWqsy7WGdFQ+QtEB2Hg8RoYF",
+	"zGqUFGRdAWTUeQMaq7krE6SOl2ocbmXi/ex042vbV0Mc3EYsVjxLkTrzAC1gjm9IHm9Rerd66ZjHY/NS",
+	"3T/H0vtAadxK6VSamC5pWfL0RjeW9nn+1nn8PgzgPXiu2qSukeUb7Gf5bjR2//fs0wsz3cdmVsOwCpRK",
+	"ZycerG1C4UruosPZZrFddCy7J6F9qW22wuS3xcqvnl9VOkxconDGlXWtNq8gBM1XyMSz0cF8ZWqwDaa8",
+	"BdBtI53U3Uaf+AQ5dQBtpBOrDe/ZhGtbJO3PUnhSPB8OxpRnUwOHovMdNL9CSz/4NlsseCp1LRyUfM9J",
+	"V00Es7xVoDbrbEs6LBFmK6ilO1cTLB7GoHegkpmQXwHwkl2ng9tZC74bq+eOy7U8vv0AF+8qSfLV33J2",
+	"2cZ6uu4+93l8W9f3O1/nPw7QdYrsqZvDbneGE/Spj/ToeMD9hHhMOlRL4Pn/mK+7PJ221vGsj4PhaRA0",
+	"Xr114O2H8IC6iZY5q/WO3/WCs96Rkc3aGsO9aESGYac/OYk7w3CAO6fkOOr04mAywifhgBzt4Ae9dAMU",
+	"a5x5qRsFnxeBDSoQZ8CZS7x6ZEJcjxZhW0nmwJH7tO6ETylr4tVyQab/SK/W/TuKCsfXy08Xq1c0+Pzy",
+	"Kli9/OGn5et3fPnyGV++/IHX+LtM4qvLWFX8jd2dXQ/g8YFN0ouPwxHuk85wchJ1hkRtkvAo7gRRfzIi",
+	"J7gXDo/9npZGnhGLqe5AqbsQ6a2X/D80SfDhUTcoBVUbuZh2CKW5nLnRZWJwuPPkpkdoAcF2tM4T5iCp",
+	"+vauwdrpuH4TUW/gvJ9xpTZDpoXOzTMPAI1I9/HLZdw5olJbKAZ+Oe+TUXTJtLdTYYv0IVEvilIixLpd",
+	"oz03Blb5LofcgyYolGCfG51xnvDHvwz60bfVWDTBES7jeFWC9KDPSI6oLPiKbNLiX5K7J3G5hTpOBZ9p",
+	"0qyjn6V+V4UyELzrnZ4N+2fBya+tau9mr3YKMmcU9snJpDfsDOJT3BlGx73O5IgEnRM8DHvRKO6TwanF",
+	"/lqzDUcl/cOpBHRL050C9ErJd6s3Oj3tBMNOr1+GjDxrXUF9WalEemtl9FpBcut7gJME7AxlMSQr44JL",
+	"eULyJM0rnskZek+EPEdxpjYr1Z0LnWLi1lOc6vCGqfBt/ddwiE5OggCNgqDXHxT1pGeV6llT+vqhpSSY",
+	"kDQUsDp4jhLIBzWD17IM06j12zr2X90i52lnxfVuMUy9zrtLRMPEMgrW/NpcZBDfufMLzx7hAaPOQBKp",
+	"U1CRr+20Jy3y8PXOc8TBobNHF5nvaDHGqLKJZjQiwm1OD2lAHleeCVqfK8sWEoUlwlPFt9AHQ300xnS1",
+	"Bb46anT/x/VDRmOkGFvzLoeMkUUmDNBAzuxkBRsol4fwpZUH7pei/YESabkqd9+zq7XvjfnM+FIZUHps",
+	"j2yT/ENjArr+FXfXlDqTmumAFwCntkvB+vbRulXH9F+e+np+lFHzv8dQcXEj0LLoQuDCIVGGlJK3zv/K",
+	"VHu5st2b754n57aO/vDF6UiuM46CgeM6Pfq16KLt/m4l8TA6jk9xL+wMyNGkMwxPos4o7uFOfzIMj6NT",
+	"EsS9QdGQ+2ywe/S1qJNrveKpnAFSBPgCf+AZi7TceQfgPTsYGKXm2nWsbTrGi0ct88t9dc2Iix7uNC26",
+	"9/n59/BLbIhxGX09LPrp7+gPyJ+xITvq/WbOR8NgVHRpzhv2z3QzHj0ydACT0j2VGLffFj3rTS/51BeF",
+	"gWvzNuh3OEkq3d6NkN+N9crd5h8kBGPWsmUH2m5Z4NzKfu+DcmbPjkctEXams9eBYMjw2KI1hpkL3j8o",
+	"lVM+cXdwqbVzrY/v5aroDn1XfnLeaP1R/ehkMiLDXuc4HODOMD496kx6JOic4mF4FPXjE9IblUDxaxWW",
+	"O5wLLwiJBHpHcAjVac+5WFCJEwGnxDuD62Z6DZT7dbsAyv6B7XCmFISuO1DWWqC3EWVhkkW68E99I5DE",
+	"N4RBzYmuJQKRxm/3qyF66HOo0vHdfzJpzb7s/HKTxSsptEpRKlkVjCyTvD28IMYUKR4P1ohRQG18yWA+",
+	"s6jiKQGdjicROiha/q6QRYmBJPcnXXRRLYYot6inIu9QD3WiPpuFc0FeV2Jue583eef9D822x+5M+xS4",
+	"70GOob/Exv2JjeWMJ8SIikeYwW9D9RWxwDdZXJbx1g+2wy88nV5GX7WMSIhsgLxuQuKCQEy8LCcsyjDo",
+	"mUvbbBfaQKgr5750eSV57Qo1TJMHYf3YZLXObKqgXGTSJk1vXptdg4Ov1bLpPWDWdB7j+iiGss+FTsWy",
+	"VWdYCX3TKvMcAY5COof4BZUzhE0ARTde5UhmKfN0Z0Xc4026kjiVL2NctAi9c3mi21G0VfQMlVwuDq8k",
+	"WfyffkCZ5P+nH+h62bNPvLvAkiT/w2aia5703ziZ8pTK2fxvV88veh+zIOgfRwC/+Ldj/QkaXaR/8z1S",
+	"X7AgKeXR3waB/qjJ97cf/371/pfBszffP3/zz8Gbf7+pfm4VbUtbW69t7kF1u7DWSDbbCtVtbvrIqktw",
+	"KpEgEopLsoWPyQ7evX73pqSZz2N8aFi2wDX254noq9bYcU81QXfVbQ1H/WAw2mmpoIXvQxz+1QayH1o3",
+	"g09H8/7i987J5+WQnaZglo6ifnw8E53B5PeT8OiW7KDBrDWx9TDba3aeu6/z1sviETPeu1qJti4Bq6wH",
+	"5gJO6uXtWxJDI+qDYTB64nbqtd3pLUah8A0h5mmRNlt3ZL6M8WNn5KEP0j7+s/BBHLctJ9gUO53gmQIe",
+	"i8PmLnu4AKneqM/3To6006hhBbBGhEXi3NScMYKExCtRF655U2Cd7s8Fazj3rfkKcWgQUEI6qOLNw3VK",
+	"gahe15iTKvj8+zKUvv2xKYN6VHoTW5q1bchOOkmbnJW5x+nD52OeCx2FTgno1G0N9YEWWIazswKKS5sw",
+	"5lnniC80uKqGcDKGtdJMDyBgXcrWdYPkT8CUDxNis17LXPjzwu0ceCdR9A0SArwB/DxMX0BfNwrRNz9K",
+	"c6jjB1AE/soJ+cYscLfMjIbBYifVwqvxG8/J44wTv9WCa4NBvMg3SC4UHXBUbxT4hS78B35oI4LDmT63",
+	"86Y5/jbztvM4SDkNoVkXGX5nRnDXHZrP5EMVWbXxvgLfXjgkx/h00gmiXtwZ4kHYOSVHk85JNIp7eBAe",
+	"kZPAAxTqONKG74LR2eAePHzbAsYFfmpvB4edA6Vbw+WGkn+auLEZr2bMcqHIOqdbr9xh3hy/SQLEedGE",
+	"bgF8PcHhTRddmHfrVzNe8P2KAEYGmS/kqo7zLcrtztnrT3XO9x+YyF0Q60MJIb0ZHlVeKfduhtkNVDQq",
+	"Mwyqn8AzIbroPbTOUj8l9AbcYiGfw79Kz6NMgxoo5o/wShmSQ/SMhNDl5r/XYbVtspHOt8OncS/sR50T",
+	"Mpx0hngUdia96LhzFAekH57ikwnk2+WI4v6tnFfQW6jpFln9+J/LT/zzy0+vdrHyNCmhH+LG5HBL88fm",
+	"KM8HKHNZsR7o3dfnWhdWe1fGgKZCh8EmKwTJlnm5XQq/YUs8bWUqfZxKAT1xuuh1OWe87H5fD88dDINR",
+	"3nmy+BoGs6SCeDI1rgiL8u19F+3dbJtfiECLhGBB2ugSLXWTOWeXdHfmvgcFjXLEQy8eTI6iE9IZ4X7Y",
+	"GZLjuHM6CaJOHw/DY3IaBxNXPGyf5/pG12r4nfd5LzgL+nqf70hK3ya+IuyxVbO/T6kkNpZVt2u3n5aH",
+	"FrB97+2deRzJL3F6YzXBt+oFzUJV+LGp4GoejpfAkBkLtI3cNrdzk9/zXZHAHCZcmH5WVCCLyFxth1yg",
+	"jUGZjMXS9weWbMJ0I9Lbi9kjo/8LYiHJCyIcfGwxDq40ovQIGwf/2HIXwDD3F/OX4njdvUPszusv7TM2",
+	"HGc/A8C2p669i3TvFevLEnhOClQBSEbXYPDCgTHRQ0UH/SB4AjDXiDOlGPMly+8Fb7nP361uvYejKoel",
+	"KTc4aixNy42LHiSRQ833dNKPhvEx7vSUKTbER5POKDqJO+qEGOLjyWnUi3cd9Ab41AuTeWNbwSiFBTzQ",
+	"OmUHts/OB+y3mIhtm/T4fB6K83GxRQSiDC8WgNMO6htGC5xKGtIFZhJRXSWtJbMjAXhkdoW77+vTEvPL",
+	"f8pIRv4EBlw+qzvZb7/wLG97AIDXSwKfE85vlMSKedqtN8bcdldNlbWdwZP9YqjUwqrZ3qn0saoqi9bR",
+	"Wupb1VTf3WJqlppVNfNI7eAAqjLvRiOULwgz0uuxGaKvnaG59nIV482vE23a+4df9B9KDYhsg8ad9YC3",
+	"5hkb1IDnFHJnbwhZmPpnI8asvQn4Ze2iQFazty6Sc4vSGFc7FJqRuzCzXfQ9BaPZzsJqjqb4raCgtedd",
+	"ACOqCxcAQg0q+Z0SB/XAyBe5egY/6LnfRZ/IESJnNCLuxv47NASwZnpZe2qjBadMot4uFnG+/LYX505K",
+	"iEc7fmZp86i2y3PdO4sUukjuI4FWLmJOhXAu2L5x1jp5e92o/9SYpws8pcxACkPPI+NPPUfXnEFbcsqm",
+	"fyMixInSQfJeQL8rGQWSKL9KaAiRDiSU+Z2r1dTlys4tADfyF9bByeZvLUFsFL2A5VhInNoH3FKpL1Wr",
+	"lhD9dfGO37xgHM5oVj9ml584nfzjX8mvz1/SF09/XKjPr95ffv71098/vez/TOOf9kICOf62SCAVXjEQ",
+	"sLe5A8dAv27E99hFDzAJ8+Nbg3uQKyG7ZE87i1/mlDyQuaEXtKG1bczvT7o+cSa4wxHusvd2R3KJ9o/N",
+	"YqdCVvKtJxr5rBE0v7ZYXpdhdO905hQsuQunmMzxsRPfD3RV2c6sshcTPNPgcA/UBODPtVHLMvkeV6Zu",
+	"E7uT32v1/Aa3Tizpokul3uYTRDA1YQsARF1jCyqQzU15hAi9abSWzn+wRcFwyynqkGDWBMHdIED/XHzv",
+	"qhz3xtv9h+DtatXLo6tjreFM0JTVnuPLAnK0fddQSHXfMzzXUJOV0KTurSHc+kDbZEObc0UfQwB9qIUF",
+	"LtpxKF4bz6kA4PA2Ip8BbtUBBrYNOpQdWIgWnXDNyFIf1CVR489k/HYntCdr5k91WP/vEVqelaiVX3/A",
+	"qT14CMmmuf2xZgZWRMp3woIKNz58i+ZEDduj3T2vz33jhy8t2/d2LGa4f3TcOmuN4tPjKDjtnZ4Ow5Po",
+	"+GiE+zHBOAiPjnAU9I7wYBIP496kPwkmp/1+GPWOouOwdzQJ4iDAwWmrXTzUtnp3hrSI4jw3MBrhYXjS",
+	"6wQADhEDfOVx1Jn0yEncx6NoGB7t5bP2IiLpbWr9zEooqwVa2ezAi4R8Ri9hlUo/G9iw5wRHyvi7dDKn",
+	"/sFvScoAM13fQaLdqon1LaUk5t7pvTafqy0jLtjgcWsL3wlnqHWImfetSNTmCxSH9jwTsmh/UdIsyGcc",
+	"ymSV4wEAGEGIk4REbWgGnnel8rUw66J3eSDa1NWkUviSgh0jBnpxAMtdU0YlxYnudXndRssZV2MwSe7o",
+	"ADP0Op2+Lu5d8vQmTvjyDJ2gCK9EG0qGNGwO6sNXpg9DW6c7GM+NA4aeS7suuoDeZikMPaGxFAgbVUsD",
+	"fK8HzNVmzfn1LspMaeYubqCvwLbw8/3I0Rv1K5xaf0KpsLNMeNBktXwhz778JeT3W85iX48LeHkTaY0H",
+	"k2PSx51eOIw6QzwinclJHHT65CgcRT18PBmc7sURmpgbHSeP0+thctib9CPdqIjl4fX6yAskuhbXgWQF",
+	"CJg14dzejBzYhiB/UVGjO/gQkwiQkk8klLaZvlhwqQGgumhL6Gd76OZpMckNMZy8msgXFTH2Ql1UZLgl",
+	"IlPUS3lDLkVp1W4vqOL566w0pGFzz1FKFgRLiAILZdvjpNQJ8EMZz8V08NDxJfJ5kUD5sUmM9Yxag8K4",
+	"A6aSzEVTpJcruP2rsgY/X+obR/kkcZrile7MvgICKsHk6YZ4UZQOuaUcuh5M9yShkONGRRvRKeOwT0Is",
+	"yj0RS2Vj3rmqB9YtTq8mJrYZxKbSd8UOdvtYiV7empFWUZR3HPNDdiXQSmwdhXWgvxhsLkWL+/Jwqf1C",
+	"Z2g0iYcGl584LbVF6P30GVoi6LYIeYz05fynwS+fkuTVs+//pDFSV6TvXcRWU+3pKei0MmS8C6aVt66z",
+	"AdDV3qWfBYZVIebqXDrlcp1dnDr5QbM9mlqs0mPsV1ec9v7aloPceww2aMkYujNS0jZN5fBL/nc5kFOm",
+	"9TAYFrAepSnknS4FIeWzo+1asercxAxl7IZpgBRPlkglWlSU/t7ZX5UkfKnskw8ljnUq2MYRViJJ2bHj",
+	"At3WbMhbSpZqsHEMW4txOYYcHCKEPuDLrQr+khF3kRFtF6q/G8JYq4j9sCiEFYkrQIpj0sOjcDDp9OOT",
+	"qDOcHJ12cECGnVE0CE8mvfgI949b7dYNZVFlWCXDqj+sNw3LGaH5RZBn2ihtV4mHnKccZ/3Gfg05odtF",
+	"Uwan/UKw3nuhQVV+wep2FPsJZxfgYV1JM+Xt4PXJKz1sP4G8dZ0lpG6Y9eiKKz31+kqk+aU5legA8jNJ",
+	"tL/03q7gPC2k9r7C/rCyj778MWOt843mEIouqyj7AxBr82MGZDmi8ryUG5tQAQkYGJylRt530UUBVW7T",
+	"bKvmjcWN8DsVLx0S3anlHouE67/pa0wPI4vWjp3SlUGvtRv0pxnvg/roHvhEdVlzA/32kPtbaf2Awr84",
+	"FCuj2HN9/6weNyv3AbYHSY6wW9ztCVNUesnuKOe+NaxELv/+Qpf4C13ifxO6RM0ubX9bReJPh0tRlQ9/",
+	"wVP8BU/xmOEpHuRwvhuKxR6yow70Ir/w/wnsi33Wstqw/F5TZC6Q0hAS0smEbj7a1jWRSqza5JKpMgYN",
+	"Y5pOsue6BZQgNtfWwpBqhY16uqDpJtiuxxGaT99DY/VwllLRTQjxZ4s8VT+jF4QUHSV5Oh1nuvV14y56",
+	"SULwNCPVvuQP321dmUklL6Fu04RPSC8c9TvHk0GkFEPcGZF+2DmKepPTeIBPwuNgnySNfQl0oYH/G7Vt",
+	"f6zt2UO7yL4ulzpwAJlK23asSRK+B5Cgtc06w6lG30wzKsHRYnak1rNSEhJoxsC4LPpPQ46XaZJf9BY+",
+	"N5ntgs8JZ8R0m9b11OVO0hmz6c46bY1LyJ4hiSDFI5WG51O4SkGGe+g0bXe9Q4PSvt8B8WNKhdRjfdAu",
+	"bn9EQvoGgvxpKm0eJB/9isi2w8CPrT8Fkb480XLLq+aCx12j+9YUnhYOXdAQCrWkjWiMMFtpUAadtrqW",
+	"1opwnBIxKxl5TjqszXeFqpsU5aXGPk8xVL2/dsvSv10CanM+zcdrJvAHqg/DUopl87TEO6kPmqT/L+gP",
+	"bw0Qg6e6xOXwfGbNUxzvC5vajcDknlS51nocOrXqhMY6tGpX3Ba41Y/dvfqIkLELP8buu+v+wa5dZ+Nj",
+	"hbyubKkS1rUsZ/xQWc3xeaiUHnj4xgKwqqV79zow884PX1oRFXiSOIrclmNrl1BC9Yi7j0NgP1wPTbW6",
+	"RgQ6g8tAZTz6iihdrvww5U/bGfXwi/rHZJw9kMfvZ3jDBuN1rSXrEq+EQf7CEiXKcIAiJG0waY1XO/kd",
+	"lz56BrwP9ieL9CmmJvedsP2O8qrwJqXYd/VBFTvRdEPZ139SHdQujYuCu415mx9tD+nh+tz+MBfU2rp6",
+	"RMfjbOj0JuVzLkkbRcT8q5dISYmUdAiDD1graT5HcsU6tN7YTkoEMQi+fvev6aNut0y7gNxd4hV4gTWy",
+	"gvEytZFJKE2Vngh9lu1u1fo7jEU7pDR8GdPuIVz1M2t/1ZKnN3m26oxnKTrAEs25kQT63ZIwNKcsk0Q8",
+	"6SLQCUmEFiRFjEj1hLZ2shfuHAsEAd1XfCYk/Gp7hL1VRLoPl5T39H14f1R/r1wDZU7FGorXrphS/zGz",
+	"S9lG2KwUR8BHcGDljn5oIgdfKU4Bj2J3J3OPLOogg81v54jGbtChbnylkfzhO7t88Isbzc0FnTTp1EDr",
+	"tueh8aZVOo2u6zwwW71l9GZ1Nk4X6dZ/TtM/IJ3px6vOSk+rP+PGu7edsL2DX7sl+Q1RM/r1997nX05v",
+	"Xw1uXhwt3gby/eRk/rT/6fko+mEo/nGMvz/N/tnnlwF7+dPOboQrIrPF3vCVkErr8HmoD41zMJcRZUWQ",
+	"61vy2hWxbZbLwTdpOQXg7rFhQC2jcg7U6CKdZgCWr/BcnQyrhUZF1Q5fgNRXJ8BKSeo5XkFWKPThLnI7",
+	"LJAOZX53whs9jvU++/eLtLiL+rGLT3x3tJwdevn5SNMASuobGkVrprvRDfxd5d0sRMU+kK5GgGtzPnUP",
+	"9Y491LepM6JGm1G8i2Np2g7or3l649Ny1KUzbO2LHFZKRwUJm1JGzszmc9Qdo+mUNBEdU1/OaDhDJggh",
+	"IPimDjJzq+4Dy1DGoK2v4yksHhpnKSRZwc7erCSdI4LThJqLtYkFM6Vs+qT0YpyD8+eFzfaNJsjXRa8Z",
+	"sXoWQFFcvrkdFoTSB9Dlm9tjdHg8fAILicUN6gdQNyEKvQ4aak+zVKmyT87RhKw41CXo7DADz6VeP+yP",
+	"bGfct0Smq84FrNkMyl1qlTlXe7oPXU7geakO5k+kxoWY5Sva9vHjA+pul2WNrTqUx6ivgXqrh5ifW9iN",
+	"b3mlkWigqoHqQMIbEhk4FoTZqhw7jzgj5T2WA9YdBwhLSeYL+YfsIk2BO3ba9XaIbdD81dEbQ56mJJRo",
+	"xlNB0ESRQKm1EmtnxLdu67qxdExki0WiTjLoUsMTJep1hc0Vz+QMvSdCnhdVZd26UkFba/ZfwyFaLzeD",
+	"+Qr1wLEpJm9WJWhmjzCNoKGsVcT/NTlhP/Vv/j1avBgu3wby1/B4/mNv9fw0+mEgLo6m359kr/r8n0P6",
+	"brmfGHyQUOc+cZwdR6975/rKPeyvXXTlmgSgHZisZ2uu4Tzn5tuKOmvrVQ+EfODADnmPrLLFal2r9UJP",
+	"W59GYLmAmOYFVJkQPJMhV39cvgEVC/xZeAqNFS7QMrW24lLD40ZuDbOmqxIshfpmxN3BMOg96SIt4XoB",
+	"ijFNspRoxxKoSHBvrrQsZwR0Ke3FQlSueRZ4io4CTQt1f5hQJ9VKmzeUod6RVbkqgrntSG7AjYlBsQNK",
+	"KMEMU/PIZZORBQ4+3cEDzHhQi+2cqHDfy5PoHPC6wpAIEWcJmFzQHzYhOHVn9Z1A8K+GK0voXM2bJ5FA",
+	"M75USqQOGTsjT8GxV+dMf8Gn9F5ULRsU+Z95pnZVN+EhTlqlQ0H/0onInHfs5c13M4z0ITPqPWkX0I+8",
+	"3y/6kVtp+/vg3/Hprzev+rcvgsXbE/nL5Gj+vhf+OJo9W3N7tCHm14RWIAODyXE8CHukcwwWbnxCOqNw",
+	"2Ov0o1NyNDnBo7jnOthzOjYm5JUWA948Kw3qRNm5sYtgvt/YQ6Jl85oUOwyzNDUrGxElFD0hXD5VCkET",
+	"d5GZOs8eW0kBzF/N4qu+Lb21Qb8sVcx02Pr629f/GwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,0 +1,47 @@
+-- name: FollowUpAsk :one
+-- Records that a check-in was asked, once: asking again returns the row
+-- as it is.
+WITH ins AS (
+    INSERT INTO follow_ups (id, interest_id, months, due_on, asked_at)
+    VALUES (@id, @interest_id, @months, @due_on, @asked_at)
+    ON CONFLICT (interest_id, months) DO NOTHING
+    RETURNING *
+)
+SELECT * FROM ins
+UNION ALL
+SELECT f.* FROM follow_ups f WHERE f.interest_id = @interest_id AND f.months = @months
+LIMIT 1;
+
+-- name: FollowUpForAnswer :one
+-- One of the signed-in candidate's check-ins, locked to answer it.
+SELECT f.*, i.org_id, i.candidate_id
+FROM follow_ups f JOIN interests i ON i.id = f.interest_id
+WHERE f.id = @id AND i.candidate_id = @candidate_id
+FOR UPDATE OF f;
+
+-- name: FollowUpSetAnswer :execrows
+UPDATE follow_ups SET answer = @answer::text, answered_at = @answered_at::timestamptz
+WHERE id = @id AND answer IS NULL;
+
+-- name: FollowUpByID :one
+SELECT * FROM follow_ups WHERE id = @id;
+
+-- name: FollowUpSetReminded :execrows
+UPDATE follow_ups SET reminded_at = @reminded_at::timestamptz
+WHERE id = @id AND answer IS NULL AND reminded_at IS NULL;
+
+-- name: FollowUpsForCandidate :many
+-- The candidate's check-ins, newest first, with the organisation's
+-- public name while it is on the programme.
+SELECT f.*, i.org_id, coalesce(p.name, '')::text AS org_name
+FROM follow_ups f JOIN interests i ON i.id = f.interest_id
+LEFT JOIN pledged_organisations p ON p.id = i.org_id
+WHERE i.candidate_id = @candidate_id
+ORDER BY f.asked_at DESC, f.id DESC;
+
+-- name: FollowUpNotice :one
+-- What a check-in's email needs: the candidate's account and the
+-- organisation's name.
+SELECT c.user_id, o.name AS org_name
+FROM interests i JOIN candidates c ON c.id = i.candidate_id JOIN organisations o ON o.id = i.org_id
+WHERE i.id = @id;
