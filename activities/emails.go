@@ -70,6 +70,10 @@ type Emails struct {
 	// more when they have not answered.
 	FollowUpCheckIn  EmailTemplate
 	FollowUpReminder EmailTemplate
+	// SpotCheckRejected tells a candidate that the programme could not
+	// verify their registration, so organisations no longer see it. It
+	// does not give the operator's reason.
+	SpotCheckRejected EmailTemplate
 }
 
 // DefaultEmails is neutral wording that names the programme only through
@@ -214,6 +218,13 @@ If you have a moment, please tell us here (you will be asked to sign in):
 This is the only reminder we will send about it.
 `,
 	},
+	SpotCheckRejected: EmailTemplate{
+		Subject: "We could not confirm your registration with {{.Programme}}",
+		Body: `We check a share of registrations with {{.Programme}}, and we could not confirm yours. Until we can, organisations no longer see your record.
+
+If you think this is a mistake, or you can tell us more, please reply to this email or contact the programme team. Your record is still yours to see, correct or delete when you sign in.
+`,
+	},
 }
 
 // Email names, for render.
@@ -232,6 +243,7 @@ const (
 	emailMessageToCandidate   = "message to candidate"
 	emailFollowUpCheckIn      = "follow-up check-in"
 	emailFollowUpReminder     = "follow-up reminder"
+	emailSpotCheckRejected    = "spot check rejected"
 )
 
 // compiled is Emails parsed, ready to render: subject and body by name.
@@ -258,6 +270,7 @@ func (e Emails) compile() (compiled, error) {
 		{emailMessageToCandidate, e.MessageToCandidate, DefaultEmails.MessageToCandidate},
 		{emailFollowUpCheckIn, e.FollowUpCheckIn, DefaultEmails.FollowUpCheckIn},
 		{emailFollowUpReminder, e.FollowUpReminder, DefaultEmails.FollowUpReminder},
+		{emailSpotCheckRejected, e.SpotCheckRejected, DefaultEmails.SpotCheckRejected},
 	} {
 		if p.t.Subject == "" {
 			p.t.Subject = p.orDflt.Subject

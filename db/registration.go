@@ -163,6 +163,9 @@ func (tx *Tx) register(ctx context.Context, tokenHash []byte, passwordHash strin
 	}); err != nil {
 		return Registered{}, fmt.Errorf("record consent: %w", interpretError(err))
 	}
+	if err := tx.sampleRegistration(ctx, c.ID, r.Profile, r.Now); err != nil {
+		return Registered{}, err
+	}
 	// The journey event names the new account as its actor.
 	registrant := sim.Actor{UserID: userID.String(), Role: sim.RoleCandidate}
 	if err := tx.journeyEventBy(ctx, c.ID, registrant, events[0]); err != nil {

@@ -194,6 +194,9 @@ func populate(t *testing.T, b *testBundle) world {
 		_, err := tx.FollowUpAnswer(ctx, checkIn.ID, true, b.now.AddDate(0, 3, 1))
 		return err
 	}))
+
+	// A registration a rule flags waits in the operator's spot-check queue.
+	b.registerWith(t, "sampled@example.org", sim.ConnOtherFamilyMember)
 	return w
 }
 
@@ -311,7 +314,7 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 			// marks are the engine's and their owners'.
 			"interests": all["interests"], "interventions": all["interventions"],
 			"threads": all["threads"], "messages": all["messages"], "message_reports": all["message_reports"],
-			"follow_ups": all["follow_ups"],
+			"follow_ups": all["follow_ups"], "spot_checks": all["spot_checks"],
 		})},
 		// The member sees both their interests (B's taken back too), the
 		// interventions recorded on them and all seven of their events;
@@ -507,6 +510,12 @@ func TestPoliciesRefuseWrites(t *testing.T) {
 	refused(member, "UPDATE follow_ups SET answer = 'in_post', answered_at = now()")
 	refused(userA, "UPDATE follow_ups SET answer = 'no_answer', answered_at = now()")
 	refused(b.op, "DELETE FROM follow_ups")
+	// Spot checks: the operator's queue; nobody else reads or decides it.
+	refused(userA, "UPDATE spot_checks SET outcome = 'verified', decided_at = now()")
+	refused(member, "UPDATE spot_checks SET outcome = 'verified', decided_at = now()")
+	refused(member, "INSERT INTO spot_checks (id, candidate_id, flags, sampled_at) VALUES (gen_random_uuid(), $1, '{random_sample}', now())", w.member.Candidate.ID)
+	refused(member, "UPDATE candidates SET verification = 'verified' WHERE id = $1", w.member.Candidate.ID)
+	refused(userA, "UPDATE candidates SET verification = 'rejected' WHERE id = $1", w.member.Candidate.ID)
 
 	// The audit trail is append-only for everyone, operator and engine
 	// included, and cannot be emptied.

@@ -96,8 +96,8 @@ func mxAll(w mxWant) [mxKinds]mxWant {
 // probes another organisation (then a body that would do harm if the
 // call got through).
 type mxTarget struct {
-	org, orgName, user, version, candidate, message, report, followUp string
-	probe                                                             bool
+	org, orgName, user, version, candidate, message, report, followUp, spotCheck string
+	probe                                                                        bool
 }
 
 // mxRow is one route's line of the matrix.
@@ -320,6 +320,10 @@ var mxMatrix = map[string]mxRow{
 	"GET /v1/me/follow-ups": {want: [mxKinds]mxWant{mxU, mx200, mxF, mxF, mxF, mxF, mxF, mxF}},
 	"POST /v1/me/follow-ups/{followUpId}/answer": {want: [mxKinds]mxWant{mxU, mxN, mxF, mxF, mxF, mxF, mxF, mxF},
 		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"still_in_post": false} }},
+	// The spot check of a registration a rule flagged.
+	"GET /v1/spot-checks": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"POST /v1/spot-checks/{spotCheckId}/decision": {want: [mxKinds]mxWant{mxU, mxF, mx204, mxF, mxF, mxF, mxF, mxF},
+		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"outcome": "verified"} }},
 	"GET /v1/moderation/reports": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
 	"POST /v1/moderation/reports/{reportId}/decision": {want: [mxKinds]mxWant{mxU, mxF, mx204, mxF, mxF, mxF, mxF, mxF},
 		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"action": "dismiss"} }},
@@ -358,6 +362,7 @@ type mxFixture struct {
 	seenMessage                string // what the candidate who chose A wrote to A
 	report                     string // that candidate's report of A's reply
 	followUp                   string // a check-in of a candidate B placed
+	spotCheck                  string // the spot check of a flagged registration
 	conduct                    string // the current code of conduct's version
 	registrationLinks          [mxKinds]string
 	accountLinks               [mxKinds]string
@@ -377,13 +382,13 @@ func (f *mxFixture) unique(prefix, domain string) string {
 
 // defaultTarget is organisation A, its spare user and the spare version.
 func (f *mxFixture) defaultTarget() mxTarget {
-	return mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, followUp: f.followUp}
+	return mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, followUp: f.followUp, spotCheck: f.spotCheck}
 }
 
 // path fills pattern's parameters from tg.
 func (tg mxTarget) path(pattern string) string {
 	return strings.NewReplacer("{orgId}", tg.org, "{userId}", tg.user, "{version}", tg.version, "{candidateId}", tg.candidate,
-		"{messageId}", tg.message, "{reportId}", tg.report, "{followUpId}", tg.followUp).Replace(pattern)
+		"{messageId}", tg.message, "{reportId}", tg.report, "{followUpId}", tg.followUp, "{spotCheckId}", tg.spotCheck).Replace(pattern)
 }
 
 // call makes route's call as c against tg.
@@ -519,6 +524,12 @@ func newMxFixture(t *testing.T, s *teststack.Stack) *mxFixture {
 			map[string]any{"kind": kind, "on": time.Now().Format(time.DateOnly)})
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	}
+	flaggedToken := f.registrationLink(t, op, "flagged@example.org")
+	flagged := teststack.Registration(flaggedToken)
+	flagged["profile"].(map[string]any)["connection"] = "other_family_member"
+	r = s.JSON(t, http.MethodPost, "/v1/registrations", "", flagged)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	require.NoError(t, s.DB.Admin.QueryRow(context.Background(), "SELECT id::text FROM spot_checks WHERE candidate_id = $1", r.Body["candidate_id"]).Scan(&f.spotCheck))
 	var interestID string
 	require.NoError(t, s.DB.Admin.QueryRow(context.Background(), "SELECT id::text FROM interests WHERE candidate_id = $1", placed).Scan(&interestID))
 	require.NoError(t, s.Store.InTx(context.Background(), sim.System, func(tx *db.Tx) error {
@@ -762,7 +773,7 @@ func (f *mxFixture) checkCell(t *testing.T, route string, c *mxCaller) {
 func (f *mxFixture) checkOtherOrganisation(t *testing.T, route string, row mxRow, c *mxCaller) int {
 	t.Helper()
 	// The other organisation and one of its users.
-	other := mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, followUp: f.followUp, probe: true}
+	other := mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, followUp: f.followUp, spotCheck: f.spotCheck, probe: true}
 	if c.org == f.orgA {
 		other = mxTarget{org: f.orgB, orgName: f.nameB, user: f.callers[mxAdminB].userID, version: f.spareVersion, candidate: f.chooser, probe: true}
 	}

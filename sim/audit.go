@@ -37,6 +37,7 @@ const (
 	AuditMessageReported     AuditAction = "message.reported"
 	AuditMessageHidden       AuditAction = "message.hidden"
 	AuditReportDismissed     AuditAction = "message_report.dismissed"
+	AuditSpotCheckDecided    AuditAction = "spot_check.decided"
 )
 
 // AuditObject is the kind of thing an audit event is about.
@@ -53,6 +54,7 @@ const (
 	ObjectInterest         AuditObject = "interest"
 	ObjectMessage          AuditObject = "message"
 	ObjectMessageReport    AuditObject = "message_report"
+	ObjectSpotCheck        AuditObject = "spot_check"
 )
 
 // AuditEvent is one row of the audit trail: who did what to which object,

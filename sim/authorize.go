@@ -35,6 +35,7 @@ const (
 	PermReportMessage       Permission = "report_message"       // report a message as inappropriate
 	PermModerate            Permission = "moderate"             // decide reported messages
 	PermAnswerFollowUp      Permission = "answer_follow_up"     // a placed candidate's check-ins
+	PermVerify              Permission = "verify"               // the spot-check queue and its decisions
 	PermEngine              Permission = "engine"               // the engine's own work: activities, the relay, sign-in checks
 )
 
@@ -79,6 +80,7 @@ var rules = map[Permission]rule{
 	PermReportMessage:       {roles: []Role{RoleCandidate, RoleOrgAdmin, RoleOrgUser}, refusal: "only a participant in a thread can report a message in it"},
 	PermModerate:            {roles: []Role{RoleOperator}, refusal: "only the programme operator moderates messages"},
 	PermAnswerFollowUp:      {roles: []Role{RoleCandidate}, refusal: "only a candidate answers the check-ins after their placement"},
+	PermVerify:              {roles: []Role{RoleOperator}, refusal: "only the programme operator checks registrations"},
 	PermEngine:              {roles: []Role{RoleSystem}, refusal: "only the engine itself may do that"},
 }
 
@@ -87,7 +89,7 @@ var Permissions = []Permission{
 	PermInvite, PermViewStatistics, PermRequestRegistration, PermRegister, PermViewSelf, PermEditOwnProfile, PermEndSession,
 	PermManageOwnAccount, PermRequestReset, PermResetPassword, PermAcceptAccount, PermVerifyMailbox, PermListPledged,
 	PermManageOrganisations, PermViewOrgPeople, PermManageOrgPeople, PermReadConduct, PermAcceptConduct, PermReadAudit,
-	PermChooseOrganisations, PermViewCandidates, PermRecordSupport, PermMessage, PermReportMessage, PermModerate, PermAnswerFollowUp, PermEngine,
+	PermChooseOrganisations, PermViewCandidates, PermRecordSupport, PermMessage, PermReportMessage, PermModerate, PermAnswerFollowUp, PermVerify, PermEngine,
 }
 
 // Authorize returns nil when a may do p, or an EFORBIDDEN *Error saying

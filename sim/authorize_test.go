@@ -67,6 +67,7 @@ var authMatrix = map[sim.Permission]string{
 	sim.PermReportMessage:       "FUUFOOOUUURC",
 	sim.PermModerate:            "FUUOFFFUUUFF",
 	sim.PermAnswerFollowUp:      "FUUFOFFUUUFF",
+	sim.PermVerify:              "FUUOFFFUUUFF",
 	sim.PermEngine:              "OFFFFFFFFFFF",
 }
 

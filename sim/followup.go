@@ -108,7 +108,9 @@ const SignalFollowUpAnswered = "follow-up-answered"
 
 // PlacementFollowUpWorkflowID is the workflow ID that follows up the
 // placement on one interest.
-func PlacementFollowUpWorkflowID(interestID string) string { return "placement-follow-up/" + interestID }
+func PlacementFollowUpWorkflowID(interestID string) string {
+	return "placement-follow-up/" + interestID
+}
 
 // PlacementFollowUpArgs starts (or continues) a PlacementFollowUp: the
 // interest placed, the start date, the schedule it keeps, and which

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 )
 
 // Verification is where a registration stands with the operator's spot
@@ -100,4 +101,42 @@ func DecideVerification(v Verification, outcome Verification, reason string) (Ve
 		return v, Errorf(ECONFLICT, "this registration is %s, not waiting for a check", v)
 	}
 	return outcome, nil
+}
+
+// SpotCheck is one sampled registration in the operator's queue, with
+// what the operator checks it against.
+type SpotCheck struct {
+	ID           string
+	CandidateID  string
+	Flags        []SpotCheckFlag
+	SampledAt    time.Time
+	FirstName    string
+	LastName     string
+	Connection   Connection
+	Region       Region
+	RegisteredAt time.Time
+}
+
+// SpotCheckCursor is a position in the queue, oldest first.
+type SpotCheckCursor struct {
+	SampledAt time.Time
+	ID        string
+}
+
+// WorkflowSpotCheckNotice tells a candidate that their registration was
+// rejected by a spot check.
+const WorkflowSpotCheckNotice = "SpotCheckNotice"
+
+// SpotCheckNoticeWorkflowID is the workflow ID that tells the candidate
+// of one spot check's rejection.
+func SpotCheckNoticeWorkflowID(spotCheckID string) string { return "spot-check-notice/" + spotCheckID }
+
+// SpotCheckNoticeArgs starts a SpotCheckNotice: the check's ID only.
+type SpotCheckNoticeArgs struct {
+	SpotCheckID string
+}
+
+// StartSpotCheckNotice is the intent to tell the candidate of a rejection.
+func StartSpotCheckNotice(spotCheckID string) Intent {
+	return Intent{WorkflowID: SpotCheckNoticeWorkflowID(spotCheckID), Workflow: WorkflowSpotCheckNotice, Args: SpotCheckNoticeArgs{SpotCheckID: spotCheckID}}
 }

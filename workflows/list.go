@@ -34,6 +34,7 @@ var All = []Definition{
 	{Name: sim.WorkflowInterestNotification, Func: InterestNotification},
 	{Name: sim.WorkflowMessageNotification, Func: MessageNotification},
 	{Name: sim.WorkflowPlacementFollowUp, Func: PlacementFollowUp},
+	{Name: sim.WorkflowSpotCheckNotice, Func: SpotCheckNotice},
 }
 
 // RegisterWorkflows registers every workflow in All on r under its name.

@@ -221,6 +221,22 @@ func TestRecordHistories(t *testing.T) {
 	var interestID string
 	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT id::text FROM interests WHERE candidate_id = $1", memberCandidate).Scan(&interestID))
 	save(sim.PlacementFollowUpWorkflowID(interestID), "placement-follow-up-no-answer.json")
+
+	// SpotCheckNotice: a registration a rule flags is rejected by the
+	// operator; the candidate is told.
+	flagged := invite("flagged-"+uuid.NewString()[:8]+"@example.org", time.Hour)
+	flaggedToken := smtp.WaitFor(t, lastRecipient(t, d, flagged.ID), 30*time.Second).Token(t)
+	profile := testfactory.Profile(time.Now())
+	profile.Connection = sim.ConnOtherFamilyMember
+	_, err = store.Register(ctx, db.Registration{Token: flaggedToken, Password: "a long enough password", Profile: profile,
+		ConsentVersion: "2026-11-share-v1", ConsentGiven: true, Now: time.Now()})
+	require.NoError(t, err)
+	var spotCheckID string
+	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT id::text FROM spot_checks WHERE candidate_id = $1", flagged.CandidateID).Scan(&spotCheckID))
+	require.NoError(t, store.InTx(ctx, op, func(tx *db.Tx) error {
+		return tx.SpotCheckDecide(ctx, spotCheckID, sim.VerificationRejected, "No service record found", time.Now())
+	}))
+	save(sim.SpotCheckNoticeWorkflowID(spotCheckID), "spot-check-notice-sent.json")
 }
 
 // candidateOf is the candidate ID of the account userID.

@@ -549,6 +549,26 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
+// Registrations sampled for verification, and the operator's decisions.
+type SpotCheck struct {
+	// class=operational; category=candidate_record
+	ID uuid.UUID
+	// class=operational; category=candidate_record
+	CandidateID uuid.UUID
+	// class=operational; category=candidate_record
+	Flags []string
+	// class=operational; category=candidate_record
+	SampledAt time.Time
+	// class=operational; category=candidate_record
+	Outcome *string
+	// class=free-text; category=candidate_record
+	Reason *string
+	// class=operational; category=candidate_record
+	DecidedBy *uuid.UUID
+	// class=operational; category=candidate_record
+	DecidedAt *time.Time
+}
+
 // One message thread per candidate and organisation.
 type Thread struct {
 	// class=operational; category=message

@@ -686,6 +686,42 @@ func (e ReportReason) Valid() bool {
 	}
 }
 
+// Defines values for SpotCheckFlags.
+const (
+	ConnectionOtherFamilyMember SpotCheckFlags = "connection_other_family_member"
+	RandomSample                SpotCheckFlags = "random_sample"
+)
+
+// Valid indicates whether the value is a known member of the SpotCheckFlags enum.
+func (e SpotCheckFlags) Valid() bool {
+	switch e {
+	case ConnectionOtherFamilyMember:
+		return true
+	case RandomSample:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SpotCheckDecisionRequestOutcome.
+const (
+	Rejected SpotCheckDecisionRequestOutcome = "rejected"
+	Verified SpotCheckDecisionRequestOutcome = "verified"
+)
+
+// Valid indicates whether the value is a known member of the SpotCheckDecisionRequestOutcome enum.
+func (e SpotCheckDecisionRequestOutcome) Valid() bool {
+	switch e {
+	case Rejected:
+		return true
+	case Verified:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UserRole.
 const (
 	UserRoleCandidate UserRole = "candidate"
@@ -1456,6 +1492,43 @@ type Session struct {
 	User  User   `json:"user"`
 }
 
+// SpotCheck defines model for SpotCheck.
+type SpotCheck struct {
+	CandidateId openapi_types.UUID `json:"candidate_id"`
+	Connection  string             `json:"connection"`
+	FirstName   string             `json:"first_name"`
+
+	// Flags Why it was sampled.
+	Flags        []SpotCheckFlags   `json:"flags"`
+	Id           openapi_types.UUID `json:"id"`
+	LastName     string             `json:"last_name"`
+	Region       string             `json:"region"`
+	RegisteredAt *time.Time         `json:"registered_at,omitempty"`
+	SampledAt    time.Time          `json:"sampled_at"`
+}
+
+// SpotCheckFlags defines model for SpotCheck.Flags.
+type SpotCheckFlags string
+
+// SpotCheckDecisionRequest defines model for SpotCheckDecisionRequest.
+type SpotCheckDecisionRequest struct {
+	Outcome SpotCheckDecisionRequestOutcome `json:"outcome"`
+
+	// Reason Why it was rejected (required then, at most 500 characters); kept for the operator and never sent to the candidate.
+	Reason *string `json:"reason,omitempty"`
+}
+
+// SpotCheckDecisionRequestOutcome defines model for SpotCheckDecisionRequest.Outcome.
+type SpotCheckDecisionRequestOutcome string
+
+// SpotCheckQueue defines model for SpotCheckQueue.
+type SpotCheckQueue struct {
+	NextCursor *string `json:"next_cursor,omitempty"`
+
+	// SpotChecks Open checks, oldest first.
+	SpotChecks []SpotCheck `json:"spot_checks"`
+}
+
 // ThreadList defines model for ThreadList.
 type ThreadList struct {
 	NextCursor *string         `json:"next_cursor,omitempty"`
@@ -1519,6 +1592,9 @@ type ReportId = string
 
 // Since defines model for Since.
 type Since = time.Time
+
+// SpotCheckId defines model for SpotCheckId.
+type SpotCheckId = string
 
 // Until defines model for Until.
 type Until = time.Time
@@ -1649,6 +1725,15 @@ type ListOrganisationThreadsParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListSpotChecksParams defines parameters for ListSpotChecks.
+type ListSpotChecksParams struct {
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // AcceptAccountInvitationJSONRequestBody defines body for AcceptAccountInvitation for application/json ContentType.
 type AcceptAccountInvitationJSONRequestBody = AccountSetup
 
@@ -1735,6 +1820,9 @@ type RegisterJSONRequestBody = Registration
 
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
+
+// DecideSpotCheckJSONRequestBody defines body for DecideSpotCheck for application/json ContentType.
+type DecideSpotCheckJSONRequestBody = SpotCheckDecisionRequest
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -1915,6 +2003,12 @@ type ServerInterface interface {
 	// Logout Sign out
 	// (DELETE /v1/sessions/current)
 	Logout(w http.ResponseWriter, r *http.Request)
+	// ListSpotChecks Registrations waiting for a spot check (the programme operator)
+	// (GET /v1/spot-checks)
+	ListSpotChecks(w http.ResponseWriter, r *http.Request, params ListSpotChecksParams)
+	// DecideSpotCheck Verify or reject a sampled registration (the programme operator)
+	// (POST /v1/spot-checks/{spotCheckId}/decision)
+	DecideSpotCheck(w http.ResponseWriter, r *http.Request, spotCheckId SpotCheckId)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
@@ -2272,6 +2366,18 @@ func (_ Unimplemented) Login(w http.ResponseWriter, r *http.Request) {
 // Logout Sign out
 // (DELETE /v1/sessions/current)
 func (_ Unimplemented) Logout(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListSpotChecks Registrations waiting for a spot check (the programme operator)
+// (GET /v1/spot-checks)
+func (_ Unimplemented) ListSpotChecks(w http.ResponseWriter, r *http.Request, params ListSpotChecksParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DecideSpotCheck Verify or reject a sampled registration (the programme operator)
+// (POST /v1/spot-checks/{spotCheckId}/decision)
+func (_ Unimplemented) DecideSpotCheck(w http.ResponseWriter, r *http.Request, spotCheckId SpotCheckId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -3930,6 +4036,78 @@ func (siw *ServerInterfaceWrapper) Logout(w http.ResponseWriter, r *http.Request
 	handler.ServeHTTP(w, r)
 }
 
+// ListSpotChecks operation middleware
+func (siw *ServerInterfaceWrapper) ListSpotChecks(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSpotChecksParams
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListSpotChecks(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DecideSpotCheck operation middleware
+func (siw *ServerInterfaceWrapper) DecideSpotCheck(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "spotCheckId" -------------
+	var spotCheckId SpotCheckId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "spotCheckId", chi.URLParam(r, "spotCheckId"), &spotCheckId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "spotCheckId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DecideSpotCheck(w, r, spotCheckId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -4219,6 +4397,12 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/me/follow-ups/{followUpId}/answer", wrapper.AnswerFollowUp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/spot-checks", wrapper.ListSpotChecks)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/spot-checks/{spotCheckId}/decision", wrapper.DecideSpotCheck)
 	})
 
 	return r
@@ -7500,6 +7684,113 @@ func (response LogoutdefaultJSONResponse) VisitLogoutResponse(w http.ResponseWri
 	return err
 }
 
+type ListSpotChecksRequestObject struct {
+	Params ListSpotChecksParams
+}
+
+type ListSpotChecksResponseObject interface {
+	VisitListSpotChecksResponse(w http.ResponseWriter) error
+}
+
+type ListSpotChecks200JSONResponse SpotCheckQueue
+
+func (response ListSpotChecks200JSONResponse) VisitListSpotChecksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSpotChecks4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListSpotChecks4XXJSONResponse) VisitListSpotChecksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSpotChecksdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListSpotChecksdefaultJSONResponse) VisitListSpotChecksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideSpotCheckRequestObject struct {
+	SpotCheckId SpotCheckId `json:"spotCheckId"`
+	Body        *DecideSpotCheckJSONRequestBody
+}
+
+type DecideSpotCheckResponseObject interface {
+	VisitDecideSpotCheckResponse(w http.ResponseWriter) error
+}
+
+type DecideSpotCheck204Response struct {
+}
+
+func (response DecideSpotCheck204Response) VisitDecideSpotCheckResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DecideSpotCheck4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DecideSpotCheck4XXJSONResponse) VisitDecideSpotCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideSpotCheckdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DecideSpotCheckdefaultJSONResponse) VisitDecideSpotCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetHealthz Liveness
@@ -7679,6 +7970,12 @@ type StrictServerInterface interface {
 	// Logout Sign out
 	// (DELETE /v1/sessions/current)
 	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
+	// ListSpotChecks Registrations waiting for a spot check (the programme operator)
+	// (GET /v1/spot-checks)
+	ListSpotChecks(ctx context.Context, request ListSpotChecksRequestObject) (ListSpotChecksResponseObject, error)
+	// DecideSpotCheck Verify or reject a sampled registration (the programme operator)
+	// (POST /v1/spot-checks/{spotCheckId}/decision)
+	DecideSpotCheck(ctx context.Context, request DecideSpotCheckRequestObject) (DecideSpotCheckResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -9405,264 +9702,332 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// ListSpotChecks operation middleware
+func (sh *strictHandler) ListSpotChecks(w http.ResponseWriter, r *http.Request, params ListSpotChecksParams) {
+	var request ListSpotChecksRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSpotChecks(ctx, request.(ListSpotChecksRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSpotChecks")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListSpotChecksResponseObject); ok {
+		if err := validResponse.VisitListSpotChecksResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DecideSpotCheck operation middleware
+func (sh *strictHandler) DecideSpotCheck(w http.ResponseWriter, r *http.Request, spotCheckId SpotCheckId) {
+	var request DecideSpotCheckRequestObject
+
+	request.SpotCheckId = spotCheckId
+
+	var body DecideSpotCheckJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideSpotCheck(ctx, request.(DecideSpotCheckRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideSpotCheck")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DecideSpotCheckResponseObject); ok {
+		if err := validResponse.VisitDecideSpotCheckResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L0Lc9s21jf+VTD6/9+pM48kUxdfZM/O83iTduNubo3TzbZJR4ZIUEJMASoBWtFm8t3fwQFAghQoUbLd",
-	"uM/bTmdiSbwABwcH5/o7X1ohny84I0yK1tmX1gKneE4kSeHTU8wiGmFJLiP1kXzG80VCWmetUdgnJ5Pe",
-	"sDOIT3FnGB33OpMjEnRO8DDsRaO4TwanrXaLstZZa4HlrNVuMTxXd4bOI9utlPye0ZRErTOZZqTdEuGM",
-	"zLF61xx/fkHYVM5aZ8fDdkuuFupuIVPKpq2vX9utp1kqeKoujYgIU7qQlKvXvZsRdM3IZzkO4YprxGMk",
-	"ZwQtUnJLeSbQAk9Jt9V2pkNWP/7n8hP//PLTq5Ed9u8ZSVfOuPXr6oYYBL4x/kATSdLX6XR9mK9ZskLk",
-	"VtEd4QnPZBvxFE1WKBMkFYjHbSRnVCCeTjGjAqvbyoM+mvTiIByQzinuR50hOYk7o8lx2OlFQ3xC+vEo",
-	"PA1qJsPT6ZhGpcnEPJ1j2TprZRn8UjeZnwVJa2YD41XD/07YmR1ggXAoefqkPPaTcEj6eNTrHEWDSWcY",
-	"n5IO7oXHnREJJv3oJB7i3qBm7OoFewyeJwlf/ryoMvIwOo5PcS/sDMjRpDMMT6LOKO7hTn8yDI+jUxLE",
-	"xUDKjBwXT7wTH7+gcyrXKfoGTwkS9D+kjXpIcnQUBOggIjHOEol6QVAmaE/xn49aCTy9MiA6z+atsyN1",
-	"z5wy/amXj40ySaYkhcG9JELg6dr2H+DTuBf2o84JGU46QzwKO5NedNw5igPSD0/xyWQ09FNtnj/wTkR7",
-	"nU71mNb3vrthvhPo8lkXXTAuZySt/oSZWKq9NgyGbUQ+41AmK6QYFs2pEJRNEWdk/z1XnjiHEW+a9HYm",
-	"fksWPJXVxTid9KNhfIw7PTWwIT6adEbRSdxRSzHEx5PTqBf7x5Ta591pLa4oC8kWASeVcMOxJKmWEpLO",
-	"K5TtB/3jTq/XCXrvguAM/v+1RgIIeKGXdOpg6aiHe+n3M5M02TzSCYl5SjYPst9kkBm8a59BCpJWl3gX",
-	"cVle4kw/7W589y+SCiDVlyotIoE7tz3/q2/NXQ2Z60hLI/uxtz6Qr+pJYsGZIKCdfJ+mWgEIOZOEgRDF",
-	"i0VCQ9jhh59EacxwjxJuKcPABSKbz3G6Uts6CNoo4dMpidCSyhnoC2rUREh0+azVbt3iJAMmJ8VLIyst",
-	"4YFtK9ucLxFcfYaoRDOsmIsw85pzJNMVwlNMGUqwBHH7VZHxFic0Ko9u2O+30ZIkCVJLRSI0yaS+VUiE",
-	"UZolZPMI9TPbrZiSJFLrlPKYJqSrGHHM4/GEprBwxQRWPEPzTEg0Iah3qjYvv1V7l6OUTKlQ+zin0yLl",
-	"0xTP50RPYY4TPczKJBSJXbKGmDEOL0gJjjZNoHiiMwUsxJKnUWnU8CP6mP/4sYWoQDn3wfDkLOVSJmvD",
-	"64/aSHKO5pitUEpCwiTCUpL5QopNgyue547EeZIiVwoMaacuUJzyOVrxLEWMyCVPb/TYMoYzOeMp/c86",
-	"9XptxDgSRKg9BdKUIfJ5oSamjqlNQyw91h2loFOGKEMxTYU8Q4KwCF2YS2HEZ+jvBKckRR+zIBiEkt8Q",
-	"Bn/CWn91d/L/n5K4ddb6/w4Le+JQ/yoO9UaFG9bPa8sPMaYJ7IsZQRMerZDAK4GWs1UXqcuExDITSGtd",
-	"Aq5S0ztDwyBAOYe00TDoIXfC6AAYFaP379931OQIk0pAEDQjOCLpE3XLQO2sCY0iwtTHIWJcjmOeMXjg",
-	"EZoTOePRWH2L1fuLxzJ0ob5wHzZCIWdxQkPZRsNegKacEfXXQPHXOMHpVH3s95HZmOrDCOV8lA/4LZHp",
-	"qnMBh2b+eKUGWunSbRVLAMLtIgzJQmreWaR8QVJJtdjL1/yLR7wX4vlDfuFvufjlk08klK2vbfV4njH5",
-	"NCXY+xJjVWw/UtqtlCeaVZnSPT/ArTiaU3VaqL/VseWMobjRav+Nzi13YoXZkBs/MIgNE71kt1RiaU6+",
-	"8lz11hNjLJse7e1WQ9o8PBkrpPFQpe1OcAOJrojMFnDuRhFVlMLJG4dOMU4EaVdIl4vu8vnfC/rDLRpA",
-	"uwUSaO3GrZpDeb76Ie1iIN4JTlNC5karKE8g4mGmfhmLGe4fHa8rlM/JZ3T1/KLTPzq2zgchuZLU9tY2",
-	"orES22iJhfmt61vg/FX6ly9/CFORkKcRiXbibXWUYMnT1Vhrf182XWLZ1nsJiTY/gkRjvSFLA/ON6bZQ",
-	"W3fZAIXe6g5nbYprE3KHV6biRv56ay5c5zPssuCm87XgVbXSbMJxGlE2HdNcgJm1r7gYUiKUmrOcEaYt",
-	"nvyN6rhNJYmAdytmc/ECxbK7SeFiSltoAjrBjoIl3ywTLMjx0O8e0GuUb0REpSBJ3Eb6ng5hSquI0AGW",
-	"aM6FREfoJf07igh8/eTcbmQ4o6kUdp8rUjgy6SSA/5rsaCu7XctlEYHFPsdTcrhg0/zvTwsy9R6LlFFJ",
-	"cWKE/xZ2ecqZxJri69t2J8Hq29R7PMDZ8lv9OepChIUyqfBiQXCqGFKLWL2yOYud5xaMWqcwS1O13nC/",
-	"cfZUFq3ffLi7S6DyxC6Q+cmeD8XOgx23IKmiKsKg0Ql0IAhBh7e9w/y6jnmAeFKZxdGOp+F9iLuNm9nx",
-	"HlTkm6OumtsnnCcEM3U/jnY9g1Ii1aR2uqfxGVGQKR9Yu5hBEwLsJ9ScAd7DIjcZp1hfqVvnFyrJXDQ+",
-	"kezif81fjNMUr+oGKDaPUGw4JPcY3NZROQ/3jiuLqPz+1qsk4lD6+UpxjeRpU21MX7yD+qZvqFWxZljM",
-	"Gmmsebgs5cvvBFL3IcwirSikfOnVV+nC+1JNsqYzMFfXqrw8BGG+20bfgYKC/F66jjJ5PGx54yMus6jb",
-	"yoMrLUbbskR5gi5xgH5miTbzm2cjkNvdNkHBu2u7oN2C+Cn4632RKSHUCXwNv1+jmKfAMOoeiK2eIzwB",
-	"xdIczAkWMg+67kpVM61acvyLpDQ2etM6USapsvUMo3iUQfK7ZXfwgSm+RlhpxDTUzs1whilDk5TgG9Fo",
-	"+EoXA+3Ke6ilBIsaqZDypVgf5Vu+FCickfBGW4i7ks8MxjzeR8U8xr9OvZAz0cD8eGoua26NgmGy4wY2",
-	"Tuttg3ljLgM6aFf1rqYseBpd1dwMt+U+stVuKRsgSvESfAkJDuFLzDhbzakoKQWb7E7zumKCJfJ4V4xH",
-	"5HX8lLMoC2W9WuXl+vfK1lvxDNmrtDw3x2++cyF6BddFvMR2Gyk34dHKy9uLbJJQMXt43QxGUHmfn4RJ",
-	"QvA0I2Uf3w56GZljHUt0DYijsgdr4JnUnnbW/Xj6jCavx77BAWp4S/uTsQnv7qe0rgtda/ko7koJjkCr",
-	"0OxYmGwge43JZqLwD6T+Pi2EXHkSU3pLWJ0Y38NFJtWZ2pinS1e3zWC2u5XMbJ7OMJvuumr5hMtrBtci",
-	"K+wEMqfCeckyBy/mAglCKJuaOJ8aKYT+WUgcbdGhY5Uk9cxiTmnzbrTk4IDSiipJBWfakzrjS4YO/vH9",
-	"OzCWzdUd9ZqqmdzzZ2xtXYINRH9GQip2lyQb+OyPps/90uMd+ezZVhsOiXTBhV/l3+MosI8zh0LNOK2q",
-	"9lgl/yYB7ptSnhOxy4T2uEeHlksqkkkycKP1lchzHmRttVt5hLXVbtl4qWIqHct2o+p51BRi19VALKhL",
-	"JgXD5xk1CQMenmocE4W5tjeERqsmC9DTtzo2C9GjtEEumsdRODEuepqYQ1HZAh3KEBWIL4jOCc0XYbzg",
-	"Qhrqup/G5vk+CumfdjzMsLjZ8Y4oI03dpg2tiDlncuaxmV7C93m6GdHBDKTe1vVabDv4BtSlteGplMwp",
-	"200t2BiJMhPMaeeQfRN3XcCC7uduFJImSc46nkOp6vQoXb9pVC+o8JwGOp9jnC2aey7yTbTNe+c82zew",
-	"5wQncuaxetUOE/V08yz82rN5Jif887aZvIar/o7Dm4RXTM8yR/ObcxSRaYojEulw3Rsu5DQlRRLrJJPo",
-	"HZkveIoTFHEiEOMSHeQpRzhV+4AmSWH5aW8eoalSF25iyKtZYioR1X4bPYkn5yhj+BbTBE8SUnl7/iI9",
-	"DFcY8RvFuGbQ+iywD9luqBhC+JbtUkl74uOlplt4Qdgm6xikrHWKoIMEC/kEhTMuyFo0tLlpvKeIKQ/v",
-	"+/lCrkCdXhsJ5BcmJJbllLxunYNjqx/FkvkKLv7abmULNcF7k235LO143IUpvW0TEzydcbqzdarH4Nlm",
-	"bxISTUlUMWwkRziK1D8lzvhOKKagITlHEpgDJ8qaXWlWYbDhYEEwZKut1BdqOXIZt/18w58v9cXG3jWf",
-	"elvknp3fJsJdWR4odAf9AzEKmVKM4W/Cpniq/V08vRmDowuCJ0bxuqVkSSFGzePYeMZyb5jSQ4AZiRDG",
-	"gTbnt17fWDE2j3Obuj81OiVyMbHtlCgeXUuvW8L87mUsJWFRXQQzoimpcwQTFol7VoduKIsaUcVM55/q",
-	"ekgYaTSKTa7rfdwh+U2Tld+0vXxmrdpMkBQtZxzZexCV54i40hBLda7xjEmlGE+Ny6iBQAKqARHKQ9ru",
-	"almjpbOb3A1EmSYI5Wwc4dXGjWR30YY9VLtzzFA25BMZi8lz7GGJ5nilk7ENiRn5LEvyale+qsaUaGUr",
-	"NX3evkeWb5/bRxaHjiXKthXeT512BUSZ5j/oFG6HOVCEV343WSFIvM8AjkFzHGkvHc+kfrLhKcS1gody",
-	"jtPBLv+7HMFUTVkpP+Q7oQN7EV61kc7kh9KZa86u1/Si+5dX6/IiwitdaLEAPUJNGww/gQ7w+tgV6dAn",
-	"PvlOOObhk3OgIKTE3xK0gvQiMy+lLXOmv7S2JTdLtoPwrIT3DINCELW80dvmjckKfqTSVa4ZH4uMSqVM",
-	"j29xiFmo5EpEtWtkTogcG97X2Qvtou52HJEwoUyf8/mXGTOlNfSWWCHkXrlIyZjMFwlfQfKasZHcJ4Az",
-	"ZwyFdmMoaWi34MN2Zb8Qwf5N+A2ysH0nxZaM6GKc+4mKWrfi2gyWlEV8ORYk5Mynxj7nS5Rw4/3VsUQC",
-	"9oFTvtNWRp55QlvXo0CZ6aB3NDgOggAdDI6P1JYST7romS47FVYHjohlhO8E0qNBB4PAXg5WFJVogYUg",
-	"ou0O4zuBIiIxTbRBGpGEyJrAdl6naoe0tVi15IOr9ZC+4FPKapJ2moavF/eYl5LJkM9LqrjIwpAItbti",
-	"TJMsLTtEa6si8NTM6f6KJrSlZkZoslOcd5WnvJnYd89YcRauLmMlrMEEyFNWLCRAKWflgCcRSZ9sz13Z",
-	"TKwNmSow9IcWC1wualUEqxvror0l78SQmQQ5sx3KzvJ6Kp2MWpRJqdsXCwgcibYpO8tYJkgEmuItSVdw",
-	"Xxe9N6oHlW2EUchTpbMgW2OhtHLraIYarXmM7REVVUJzg74v/WNT1ciWhTHh7o31Hi9/uHhqYhp7hEEq",
-	"o98lpAOPqBnR9yzlib8IhcuFWqZxliY1uU0mUVopiPras8ND9PPbF23gfox+eqtXzp8CF6akLmlqhtUi",
-	"6kt04vygrx8qVwvKpkr15MB1VT46NxHISkS4zgmoB9EuzbWGUm8NM6o19Igay6vj0P5emRdhSFA2TUgn",
-	"E3onCJjR0noEI3JLQ6LYOOFCuhNp25oA0NVmWMw0R+dCrc5d7PdHVIbqnS+myYR/fmeLoXZg2HssoPKO",
-	"zJdF5iaYbcwjyy80Z9a2GwCLxFfoVzO2PN5XMdIgRuktkXnneh+WKZcEXA/5GaE9sTT1OR+2qhG1kXCl",
-	"jo1LZFtzUwOeRdlTXQwP9O4lFQQMFuNEqdRRaJiZiEZ+M7BxqiyTd/QIVyab53DZR29Yyjfe5TRxWs8u",
-	"f0WWUGkM1i8yDxFoBjFpNFmhOY+IqdVW6qmyamGfN/aDWB7bWUEpl2KRlFh/DOgmyM7pHA5UKH4ptJnt",
-	"kjQnyQZi7qeeWB5e3zbmnWcor6RSZkU4wykOJUlFGynb0qTWIuOGWa/I2VU21SZ7vMzX1ubp7OnSyRP7",
-	"rb4+o5AfEFExp0J4FfQ6+//9bHWeAxTo1Z/RiLJpG92QhSxAFgyPGqJ20YUhar9M1Ar9ToPtWU5mPptJ",
-	"9lNGMs9Wq/C0Z9oLnkrPTny9IAyZX9vA48LxSjXaahoMh0S1W27tXNVj8U30dV7S+JZQIbJd1cD9yu/W",
-	"HJTuQ7zDTKebsrVzV0xD4R1yxkh9mQosR32yg42bNH2bsqTqn7ZbUPau0diUTOtmLW5okpSN0i362zcL",
-	"qJYWvLwgpdVzaV9a9ZwQ+bT3Csa6bOk/kvORNrf2S7x+f8fpnKfEe4gWohYMpxjA7kS3+SKI7bQpKhju",
-	"Gpix7gm75vcaqGmssFfXKPdV+IWFee2OMVwnCuSPKFGyrIvAfuKT8SIlMUkJC2tydxYzzurSufaqHymi",
-	"e1GDBCpX880dFTOdBVkdfnnG5TdVabw5svXaEZv+2sVb4idpqNFfHgL4ZK7N2kZl4NOUZwtk7gA0DUFk",
-	"d8NTx7dQKFbHKfUHU64aePJxRIgTRQ00J5gJsyPhFEdwimvoJ55+J1CBxZDDNmXMesSUDtgBxWMtziPH",
-	"BorB1gXpXAu1W8B3ri62w/Cqngud1DJuHOavPRqriAUyzSC9dAaJdGOgk+HDaQpMEuKU5N/XRYPuK7XI",
-	"nG+mqjI/2QwzexihtLglzm5y5OXc+EwHNPYwI249tv0FQ5TpH/0mOyTyZWIBcWWIEVJwOyhjNVHyClKV",
-	"imPJb9/vhLdQQsekUqAIS9wRM6wWw4EugOKdqRq55uIdsRXKnFqjBJaS3swdNi6Vp73lHhoaW+w9xmXD",
-	"SO20Yt4xnsrZmCgVCrNovOLpjZhRiMron5YEtsGcRglmkRK9cDGPx4RN1VdKA+Ms0ooWz8zT8g/mfhFy",
-	"aa5e4gTEPTyfpGxMU2J+4rckFQT7zcwH2qH+IoSajbZtu/g1xDuEb3YN20DuYZHft4tGWpyZX7fn4Dmv",
-	"2EYTC6pcwbOhAk+SuhNrg7LV7LitP/IeBQBZpVYxJ0YTWu5V/uaSu8x/z+AXJesIiwDbOl0VUIxOjtrG",
-	"Yrf7oZWhzk7k8AREMvv1zqyvne5b2F8/3ju2Us77upw3meg2dUedbwA8kwgU8vmcSmkAUNV5tyISRSSh",
-	"txBWlDzPgO+2qqsbY5p4lbjXsc7fbaMZX2rQzhm+JQaPEkl17tA5gYwhbT3abF6TTy9TSqI2jEnwOeGM",
-	"IDHjWRKhhPObhqAB2gU2Vqc6ZVM3t6PBzeaufUAr7K3tnEC1Y/Gt5hsTUt1rw5n63vFdAAEZWd7h/qot",
-	"Vh1Q5fleCmgVZLNBdVeJ/Mcr5Y0V7IY0EV640D1OYR+9734YO66ZnaL/rgM1T99RFnpIxgnBt5DJe0sk",
-	"SbF2t8GPsEAhjogcxzwNiRjjKEvk+JYnGZMEbhILngky5ul4gVPJ4LsJSdUzo3GM5zRZjedkPoEf9O3h",
-	"jCb5mlau8WmLZfjnNcH4yy+//NJ5+bLz7JlG4DV1xOuw0DpTUcljAInuBUEjTbvsX65CshMID50jxlHI",
-	"mUx50gYbWtBJoqwApJNiKWedUAkfdTrXxkF6Xii+GcFpNIbmG6XcbZwSko5lipkATrArIGaQAIXTuVoC",
-	"vXAZg/YKpe/UMKgELPiZGLvMByp/SHEynpOIYqXpk4mg2vlzq1OqlKRRqzJXtsFGs9nj3aok/6SEIEk+",
-	"y3NfrA0Apfcmad8Pb1jy8n+DNc29eVUNbkqlaCOxwCHRWsV/oQ46QE8ga6NJAtKf2jD0RDW2krIoPxoE",
-	"2yot64INVYR5f/DB3Yg+6fy2QN25a9RrUwil/tXpPggxu6En5eARO+a67QOM5E0C6p/ujJvsYhbZ2W4j",
-	"4sNmQTbOAtbR41oo8z2TZevf9DZPALDSI6IiJWJBQhlnxsANUzqnGmMTYOBSLISpENKHL07GEZYY1AM8",
-	"33g42NfuQ23G/VlHGByNy5SzaTVrQSO+qDmqS65hXNd3SlNwkya25wEY+q4H/eHr+nUp8gc2p4XdZzLX",
-	"umvApHU0fZddn7uhfO9OXJvQ0fwdmsQ71gWam3Rd4H2noEEqPcHRXsdFMf3SmrnPdB1ZmmxlOuT5bWt5",
-	"b5sS3q60s+l+KmBy8V/e36bVB/zaRVd5fqvBvEZUIoFjkqy8PtW98zXtqeLMpF2fxPkOCO3HktiWjaQX",
-	"qbmpqd91ZZqwbDMy7dPrR22fdPfMnV1SbiyfPhBYaj1awSVbK5hPqPAHaTMGTYDWoVxsjiZUKEH8BzJf",
-	"BY1M1a85eCKS2jAPfOw2gMYsbdZKMk2VdPkQfcvrd9//EQ76zeE7xGNI/7eOZjDYjae5UYbymsva4JIb",
-	"wq15r93ckWY+JdttpEZR06UImTKnr9SuNEmnIKkuMu21gO0KByp8XcxjJuXCttWKuZ9cUOz5/N27N+ji",
-	"zaWi18tMl8eVE87mnFHJIdwpVkKSuWY+Y86Ij0xdfgHNuX4AJwA4qzNG5UonFn3iE2FxVV49v+p+ZB9Z",
-	"qRsRXHX95vWVhmYz0QVxrT3gREO1oJTILGXg674hDGHxkV037Nh03UXmFBFIPU6XsA4CNKcsk0QgGmkj",
-	"vNf/yGY8S2G8OEnQQchZTKdZiicJeQJDB5gxgXCyxCuh/eVSl4YsCLr+8lFjYH1snaEvH6HC5WOrjT7a",
-	"M1N/AGSuj63//vr1uv2RLSFL6xq+vFY6pHrej1evX6EFljMbZaFskUmEJdJ9MA9EFs40Fbw9za6fdKE/",
-	"1HUOSnbtpGr4O5GdfYRP6tVtcPirpWaQSQ/DgTZbbTRZKZpp4AGTKv7zux86p22E0aufX3xkubarvrkh",
-	"KwiMMySXNCRtXUZ1w+CMTdGcCsWzEYLpqxvgLYhnUkk6zV7QylOp31RKwjQzUZF3suhCT6lrA8Rm56lz",
-	"A5zmcR/ZJJO5Jwiax6GDmKfIdMmDuh3digJwYJVg7Z3q0i/dPEFx6kfW3G8Da3CUAxWFOE1X6i3X0Dnr",
-	"+iPTza260AbrOi90zFeqpinbmcYqgjBwNp+QFPH4IzPBCrvVrp0mWtfIvugVV9t+qigD4yURmqwUMQxD",
-	"qFX9yGJME9H9qARcQkPCNDShaW6obKiUEmk1AyqhKaKWHkqWOI1kzlpBt9cNbJorXtDWWWvQDboDMKYN",
-	"htmh9tj/ByAhde2VFreUs8uoddb6B5HPzSWVRoj9IGjeBlGjfGmcqRa/aTXu4mbwsmrauC1SHhIhFE2z",
-	"RVc9dfjvf9c9Mh+9bQ2nnghbuvEdzsnQOvvwW9tplvdCbTQiBFx0CKA8G6n6Vl9xV6IWuGELA4+lCdxu",
-	"SROVhF58KcHhDFCwSjhheXwyqA8GDvtOrG/g4IUVOFv3sJpADnRgGu7xG9jg5vlP9ljZo2BwD4R0CVei",
-	"qGFhSwkXZuweiPHK6JMrdFAHevbkXIMyCtuxULtJzIJ275m51epQxd3OgIxofdLWWkQOA2cA3gyQG5pY",
-	"oDm1LW57h6ZmrVOkJopDXIJ8tiCA5S2jYaHXm+Rp9Y4I+XfjC2m+5IXHs4U1doH6ZjFLsYACtjnVsKDa",
-	"cm39+nvv8y+nt68GNy+OFm8D+X5yMn/a//R8FP0wFP84xt+fZv/s88uAvfypOROUWtp9LWurMs3I1zUB",
-	"0dttklZtb9pFWmvfJU07r+Rv1hJ417lbf2iNjLdFjuQzFVKcI9s/1DTD+rZS/4pIlC2MvVOYQOXKd1Cj",
-	"2I02JwEkJ+fefFesdViqPTteUCHXu+fc9RwpXvvB7ZGkWycXXZHqOmYXWofbofnrb815YW1GHnb4HnKg",
-	"zLuqFVx/MBuUDcIPv30t8YWdhTUhanJXD6xt+wRiKn7BF0VrjY3uIPRKK3WiV6rf2nudrK//IURXAzbs",
-	"D94Foxo2vPvkfDx4oQbxyLjtIoqU9Vbf3A3XdXhz+K9WEh1+MX99PdTNznJsCJziOZGQ0/fBP63iksOc",
-	"pr8VnO7b3iVBuoSauwRLtdGLGVGzsYomIuorJ0HdlMkfDINBcZuFkR+bnm1PTMcRKuFQUZZppftDeSe+",
-	"hdu8m7HE5kMf5JbUmCOPim+uJF8YXgC5VM9CPkbJIio7BZxO/WHlNJBq78g0P0BFnMn+bHj163QKF1cT",
-	"QZIV0qNFEPTX7KN9flD9YgVPU02Jqsf+nhGImxoL3W2rVcicrfGerTO7oko5bnDhz4qjPdNXmtQNWQki",
-	"kQ5WtNF10W/req3/mk1jz6kS+Ces23V5J5tjalkArcDnHd86oxd0TiVIjbtpOJZTPxTV9KUcva4pxWm5",
-	"vfJaA3Ia9fDJpDMKh3FnOOmTDj6Ogs5R3AtPSX9ygkfDcsu1M9dhrRvftQb4ZBINSH9wHOBB1B8RgoeD",
-	"4ziMJydkOAxPBkdRr3cSDvtRL+ydDo6G/WByPBmNhv0oGsa9iYbBOmv1Rv1u0O13e0GphVtjli01uWtV",
-	"ksRKSGLFCRuUTthdzQloa9dTq+d2d+s1P5Id4eE7jYFRFffq5X1kAhbsFzUDJFNMk7LKuk2oHt5Wusx5",
-	"JSy0olsBmd6lpsPSnfaJ073u6KRoLGdyNmwEv0Wlac+YOybmWIa6PbF5mbAd4M6OTnZb8FJ/vRq7MCUi",
-	"Sx6b3v+WqCdl0kKaqaXX3fwgWxXPidP3T1Ma2v95WCHkEenwuBMWLdfqfInl3mx3ZgCwKVr/JGRhqk5M",
-	"BAXmEPI5aAQhZ0Kmma4ZVD8UeUXdajO0pmZjrwdWY1NWKU+7hk2sRpdbjWqsy7WGdFQ+QtEB2Hg8RoYF",
-	"zGqUFGRdAWTUeQMaq7krE6SOl2ocbmXi/ex042vbV0Mc3EYsVjxLkTrzAC1gjm9IHm9Rerd66ZjHY/NS",
-	"3T/H0vtAadxK6VSamC5pWfL0RjeW9nn+1nn8PgzgPXiu2qSukeUb7Gf5bjR2//fs0wsz3cdmVsOwCpRK",
-	"ZycerG1C4UruosPZZrFddCy7J6F9qW22wuS3xcqvnl9VOkxconDGlXWtNq8gBM1XyMSz0cF8ZWqwDaa8",
-	"BdBtI53U3Uaf+AQ5dQBtpBOrDe/ZhGtbJO3PUnhSPB8OxpRnUwOHovMdNL9CSz/4NlsseCp1LRyUfM9J",
-	"V00Es7xVoDbrbEs6LBFmK6ilO1cTLB7GoHegkpmQXwHwkl2ng9tZC74bq+eOy7U8vv0AF+8qSfLV33J2",
-	"2cZ6uu4+93l8W9f3O1/nPw7QdYrsqZvDbneGE/Spj/ToeMD9hHhMOlRL4Pn/mK+7PJ221vGsj4PhaRA0",
-	"Xr114O2H8IC6iZY5q/WO3/WCs96Rkc3aGsO9aESGYac/OYk7w3CAO6fkOOr04mAywifhgBzt4Ae9dAMU",
-	"a5x5qRsFnxeBDSoQZ8CZS7x6ZEJcjxZhW0nmwJH7tO6ETylr4tVyQab/SK/W/TuKCsfXy08Xq1c0+Pzy",
-	"Kli9/OGn5et3fPnyGV++/IHX+LtM4qvLWFX8jd2dXQ/g8YFN0ouPwxHuk85wchJ1hkRtkvAo7gRRfzIi",
-	"J7gXDo/9npZGnhGLqe5AqbsQ6a2X/D80SfDhUTcoBVUbuZh2CKW5nLnRZWJwuPPkpkdoAcF2tM4T5iCp",
-	"+vauwdrpuH4TUW/gvJ9xpTZDpoXOzTMPAI1I9/HLZdw5olJbKAZ+Oe+TUXTJtLdTYYv0IVEvilIixLpd",
-	"oz03Blb5LofcgyYolGCfG51xnvDHvwz60bfVWDTBES7jeFWC9KDPSI6oLPiKbNLiX5K7J3G5hTpOBZ9p",
-	"0qyjn6V+V4UyELzrnZ4N+2fBya+tau9mr3YKMmcU9snJpDfsDOJT3BlGx73O5IgEnRM8DHvRKO6TwanF",
-	"/lqzDUcl/cOpBHRL050C9ErJd6s3Oj3tBMNOr1+GjDxrXUF9WalEemtl9FpBcut7gJME7AxlMSQr44JL",
-	"eULyJM0rnskZek+EPEdxpjYr1Z0LnWLi1lOc6vCGqfBt/ddwiE5OggCNgqDXHxT1pGeV6llT+vqhpSSY",
-	"kDQUsDp4jhLIBzWD17IM06j12zr2X90i52lnxfVuMUy9zrtLRMPEMgrW/NpcZBDfufMLzx7hAaPOQBKp",
-	"U1CRr+20Jy3y8PXOc8TBobNHF5nvaDHGqLKJZjQiwm1OD2lAHleeCVqfK8sWEoUlwlPFt9AHQ300xnS1",
-	"Bb46anT/x/VDRmOkGFvzLoeMkUUmDNBAzuxkBRsol4fwpZUH7pei/YESabkqd9+zq7XvjfnM+FIZUHps",
-	"j2yT/ENjArr+FXfXlDqTmumAFwCntkvB+vbRulXH9F+e+np+lFHzv8dQcXEj0LLoQuDCIVGGlJK3zv/K",
-	"VHu5st2b754n57aO/vDF6UiuM46CgeM6Pfq16KLt/m4l8TA6jk9xL+wMyNGkMwxPos4o7uFOfzIMj6NT",
-	"EsS9QdGQ+2ywe/S1qJNrveKpnAFSBPgCf+AZi7TceQfgPTsYGKXm2nWsbTrGi0ct88t9dc2Iix7uNC26",
-	"9/n59/BLbIhxGX09LPrp7+gPyJ+xITvq/WbOR8NgVHRpzhv2z3QzHj0ydACT0j2VGLffFj3rTS/51BeF",
-	"gWvzNuh3OEkq3d6NkN+N9crd5h8kBGPWsmUH2m5Z4NzKfu+DcmbPjkctEXams9eBYMjw2KI1hpkL3j8o",
-	"lVM+cXdwqbVzrY/v5aroDn1XfnLeaP1R/ehkMiLDXuc4HODOMD496kx6JOic4mF4FPXjE9IblUDxaxWW",
-	"O5wLLwiJBHpHcAjVac+5WFCJEwGnxDuD62Z6DZT7dbsAyv6B7XCmFISuO1DWWqC3EWVhkkW68E99I5DE",
-	"N4RBzYmuJQKRxm/3qyF66HOo0vHdfzJpzb7s/HKTxSsptEpRKlkVjCyTvD28IMYUKR4P1ohRQG18yWA+",
-	"s6jiKQGdjicROiha/q6QRYmBJPcnXXRRLYYot6inIu9QD3WiPpuFc0FeV2Jue583eef9D822x+5M+xS4",
-	"70GOob/Exv2JjeWMJ8SIikeYwW9D9RWxwDdZXJbx1g+2wy88nV5GX7WMSIhsgLxuQuKCQEy8LCcsyjDo",
-	"mUvbbBfaQKgr5750eSV57Qo1TJMHYf3YZLXObKqgXGTSJk1vXptdg4Ov1bLpPWDWdB7j+iiGss+FTsWy",
-	"VWdYCX3TKvMcAY5COof4BZUzhE0ARTde5UhmKfN0Z0Xc4026kjiVL2NctAi9c3mi21G0VfQMlVwuDq8k",
-	"WfyffkCZ5P+nH+h62bNPvLvAkiT/w2aia5703ziZ8pTK2fxvV88veh+zIOgfRwC/+Ldj/QkaXaR/8z1S",
-	"X7AgKeXR3waB/qjJ97cf/371/pfBszffP3/zz8Gbf7+pfm4VbUtbW69t7kF1u7DWSDbbCtVtbvrIqktw",
-	"KpEgEopLsoWPyQ7evX73pqSZz2N8aFi2wDX254noq9bYcU81QXfVbQ1H/WAw2mmpoIXvQxz+1QayH1o3",
-	"g09H8/7i987J5+WQnaZglo6ifnw8E53B5PeT8OiW7KDBrDWx9TDba3aeu6/z1sviETPeu1qJti4Bq6wH",
-	"5gJO6uXtWxJDI+qDYTB64nbqtd3pLUah8A0h5mmRNlt3ZL6M8WNn5KEP0j7+s/BBHLctJ9gUO53gmQIe",
-	"i8PmLnu4AKneqM/3To6006hhBbBGhEXi3NScMYKExCtRF655U2Cd7s8Fazj3rfkKcWgQUEI6qOLNw3VK",
-	"gahe15iTKvj8+zKUvv2xKYN6VHoTW5q1bchOOkmbnJW5x+nD52OeCx2FTgno1G0N9YEWWIazswKKS5sw",
-	"5lnniC80uKqGcDKGtdJMDyBgXcrWdYPkT8CUDxNis17LXPjzwu0ceCdR9A0SArwB/DxMX0BfNwrRNz9K",
-	"c6jjB1AE/soJ+cYscLfMjIbBYifVwqvxG8/J44wTv9WCa4NBvMg3SC4UHXBUbxT4hS78B35oI4LDmT63",
-	"86Y5/jbztvM4SDkNoVkXGX5nRnDXHZrP5EMVWbXxvgLfXjgkx/h00gmiXtwZ4kHYOSVHk85JNIp7eBAe",
-	"kZPAAxTqONKG74LR2eAePHzbAsYFfmpvB4edA6Vbw+WGkn+auLEZr2bMcqHIOqdbr9xh3hy/SQLEedGE",
-	"bgF8PcHhTRddmHfrVzNe8P2KAEYGmS/kqo7zLcrtztnrT3XO9x+YyF0Q60MJIb0ZHlVeKfduhtkNVDQq",
-	"Mwyqn8AzIbroPbTOUj8l9AbcYiGfw79Kz6NMgxoo5o/wShmSQ/SMhNDl5r/XYbVtspHOt8OncS/sR50T",
-	"Mpx0hngUdia96LhzFAekH57ikwnk2+WI4v6tnFfQW6jpFln9+J/LT/zzy0+vdrHyNCmhH+LG5HBL88fm",
-	"KM8HKHNZsR7o3dfnWhdWe1fGgKZCh8EmKwTJlnm5XQq/YUs8bWUqfZxKAT1xuuh1OWe87H5fD88dDINR",
-	"3nmy+BoGs6SCeDI1rgiL8u19F+3dbJtfiECLhGBB2ugSLXWTOWeXdHfmvgcFjXLEQy8eTI6iE9IZ4X7Y",
-	"GZLjuHM6CaJOHw/DY3IaBxNXPGyf5/pG12r4nfd5LzgL+nqf70hK3ya+IuyxVbO/T6kkNpZVt2u3n5aH",
-	"FrB97+2deRzJL3F6YzXBt+oFzUJV+LGp4GoejpfAkBkLtI3cNrdzk9/zXZHAHCZcmH5WVCCLyFxth1yg",
-	"jUGZjMXS9weWbMJ0I9Lbi9kjo/8LYiHJCyIcfGwxDq40ovQIGwf/2HIXwDD3F/OX4njdvUPszusv7TM2",
-	"HGc/A8C2p669i3TvFevLEnhOClQBSEbXYPDCgTHRQ0UH/SB4AjDXiDOlGPMly+8Fb7nP361uvYejKoel",
-	"KTc4aixNy42LHiSRQ833dNKPhvEx7vSUKTbER5POKDqJO+qEGOLjyWnUi3cd9Ab41AuTeWNbwSiFBTzQ",
-	"OmUHts/OB+y3mIhtm/T4fB6K83GxRQSiDC8WgNMO6htGC5xKGtIFZhJRXSWtJbMjAXhkdoW77+vTEvPL",
-	"f8pIRv4EBlw+qzvZb7/wLG97AIDXSwKfE85vlMSKedqtN8bcdldNlbWdwZP9YqjUwqrZ3qn0saoqi9bR",
-	"Wupb1VTf3WJqlppVNfNI7eAAqjLvRiOULwgz0uuxGaKvnaG59nIV482vE23a+4df9B9KDYhsg8ad9YC3",
-	"5hkb1IDnFHJnbwhZmPpnI8asvQn4Ze2iQFazty6Sc4vSGFc7FJqRuzCzXfQ9BaPZzsJqjqb4raCgtedd",
-	"ACOqCxcAQg0q+Z0SB/XAyBe5egY/6LnfRZ/IESJnNCLuxv47NASwZnpZe2qjBadMot4uFnG+/LYX505K",
-	"iEc7fmZp86i2y3PdO4sUukjuI4FWLmJOhXAu2L5x1jp5e92o/9SYpws8pcxACkPPI+NPPUfXnEFbcsqm",
-	"fyMixInSQfJeQL8rGQWSKL9KaAiRDiSU+Z2r1dTlys4tADfyF9bByeZvLUFsFL2A5VhInNoH3FKpL1Wr",
-	"lhD9dfGO37xgHM5oVj9ml584nfzjX8mvz1/SF09/XKjPr95ffv71098/vez/TOOf9kICOf62SCAVXjEQ",
-	"sLe5A8dAv27E99hFDzAJ8+Nbg3uQKyG7ZE87i1/mlDyQuaEXtKG1bczvT7o+cSa4wxHusvd2R3KJ9o/N",
-	"YqdCVvKtJxr5rBE0v7ZYXpdhdO905hQsuQunmMzxsRPfD3RV2c6sshcTPNPgcA/UBODPtVHLMvkeV6Zu",
-	"E7uT32v1/Aa3Tizpokul3uYTRDA1YQsARF1jCyqQzU15hAi9abSWzn+wRcFwyynqkGDWBMHdIED/XHzv",
-	"qhz3xtv9h+DtatXLo6tjreFM0JTVnuPLAnK0fddQSHXfMzzXUJOV0KTurSHc+kDbZEObc0UfQwB9qIUF",
-	"LtpxKF4bz6kA4PA2Ip8BbtUBBrYNOpQdWIgWnXDNyFIf1CVR489k/HYntCdr5k91WP/vEVqelaiVX3/A",
-	"qT14CMmmuf2xZgZWRMp3woIKNz58i+ZEDduj3T2vz33jhy8t2/d2LGa4f3TcOmuN4tPjKDjtnZ4Ow5Po",
-	"+GiE+zHBOAiPjnAU9I7wYBIP496kPwkmp/1+GPWOouOwdzQJ4iDAwWmrXTzUtnp3hrSI4jw3MBrhYXjS",
-	"6wQADhEDfOVx1Jn0yEncx6NoGB7t5bP2IiLpbWr9zEooqwVa2ezAi4R8Ri9hlUo/G9iw5wRHyvi7dDKn",
-	"/sFvScoAM13fQaLdqon1LaUk5t7pvTafqy0jLtjgcWsL3wlnqHWImfetSNTmCxSH9jwTsmh/UdIsyGcc",
-	"ymSV4wEAGEGIk4REbWgGnnel8rUw66J3eSDa1NWkUviSgh0jBnpxAMtdU0YlxYnudXndRssZV2MwSe7o",
-	"ADP0Op2+Lu5d8vQmTvjyDJ2gCK9EG0qGNGwO6sNXpg9DW6c7GM+NA4aeS7suuoDeZikMPaGxFAgbVUsD",
-	"fK8HzNVmzfn1LspMaeYubqCvwLbw8/3I0Rv1K5xaf0KpsLNMeNBktXwhz778JeT3W85iX48LeHkTaY0H",
-	"k2PSx51eOIw6QzwinclJHHT65CgcRT18PBmc7sURmpgbHSeP0+thctib9CPdqIjl4fX6yAskuhbXgWQF",
-	"CJg14dzejBzYhiB/UVGjO/gQkwiQkk8klLaZvlhwqQGgumhL6Gd76OZpMckNMZy8msgXFTH2Ql1UZLgl",
-	"IlPUS3lDLkVp1W4vqOL566w0pGFzz1FKFgRLiAILZdvjpNQJ8EMZz8V08NDxJfJ5kUD5sUmM9Yxag8K4",
-	"A6aSzEVTpJcruP2rsgY/X+obR/kkcZrile7MvgICKsHk6YZ4UZQOuaUcuh5M9yShkONGRRvRKeOwT0Is",
-	"yj0RS2Vj3rmqB9YtTq8mJrYZxKbSd8UOdvtYiV7empFWUZR3HPNDdiXQSmwdhXWgvxhsLkWL+/Jwqf1C",
-	"Z2g0iYcGl584LbVF6P30GVoi6LYIeYz05fynwS+fkuTVs+//pDFSV6TvXcRWU+3pKei0MmS8C6aVt66z",
-	"AdDV3qWfBYZVIebqXDrlcp1dnDr5QbM9mlqs0mPsV1ec9v7aloPceww2aMkYujNS0jZN5fBL/nc5kFOm",
-	"9TAYFrAepSnknS4FIeWzo+1asercxAxl7IZpgBRPlkglWlSU/t7ZX5UkfKnskw8ljnUq2MYRViJJ2bHj",
-	"At3WbMhbSpZqsHEMW4txOYYcHCKEPuDLrQr+khF3kRFtF6q/G8JYq4j9sCiEFYkrQIpj0sOjcDDp9OOT",
-	"qDOcHJ12cECGnVE0CE8mvfgI949b7dYNZVFlWCXDqj+sNw3LGaH5RZBn2ihtV4mHnKccZ/3Gfg05odtF",
-	"Uwan/UKw3nuhQVV+wep2FPsJZxfgYV1JM+Xt4PXJKz1sP4G8dZ0lpG6Y9eiKKz31+kqk+aU5legA8jNJ",
-	"tL/03q7gPC2k9r7C/rCyj778MWOt843mEIouqyj7AxBr82MGZDmi8ryUG5tQAQkYGJylRt530UUBVW7T",
-	"bKvmjcWN8DsVLx0S3anlHouE67/pa0wPI4vWjp3SlUGvtRv0pxnvg/roHvhEdVlzA/32kPtbaf2Awr84",
-	"FCuj2HN9/6weNyv3AbYHSY6wW9ztCVNUesnuKOe+NaxELv/+Qpf4C13ifxO6RM0ubX9bReJPh0tRlQ9/",
-	"wVP8BU/xmOEpHuRwvhuKxR6yow70Ir/w/wnsi33Wstqw/F5TZC6Q0hAS0smEbj7a1jWRSqza5JKpMgYN",
-	"Y5pOsue6BZQgNtfWwpBqhY16uqDpJtiuxxGaT99DY/VwllLRTQjxZ4s8VT+jF4QUHSV5Oh1nuvV14y56",
-	"SULwNCPVvuQP321dmUklL6Fu04RPSC8c9TvHk0GkFEPcGZF+2DmKepPTeIBPwuNgnySNfQl0oYH/G7Vt",
-	"f6zt2UO7yL4ulzpwAJlK23asSRK+B5Cgtc06w6lG30wzKsHRYnak1rNSEhJoxsC4LPpPQ46XaZJf9BY+",
-	"N5ntgs8JZ8R0m9b11OVO0hmz6c46bY1LyJ4hiSDFI5WG51O4SkGGe+g0bXe9Q4PSvt8B8WNKhdRjfdAu",
-	"bn9EQvoGgvxpKm0eJB/9isi2w8CPrT8Fkb480XLLq+aCx12j+9YUnhYOXdAQCrWkjWiMMFtpUAadtrqW",
-	"1opwnBIxKxl5TjqszXeFqpsU5aXGPk8xVL2/dsvSv10CanM+zcdrJvAHqg/DUopl87TEO6kPmqT/L+gP",
-	"bw0Qg6e6xOXwfGbNUxzvC5vajcDknlS51nocOrXqhMY6tGpX3Ba41Y/dvfqIkLELP8buu+v+wa5dZ+Nj",
-	"hbyubKkS1rUsZ/xQWc3xeaiUHnj4xgKwqqV79zow884PX1oRFXiSOIrclmNrl1BC9Yi7j0NgP1wPTbW6",
-	"RgQ6g8tAZTz6iihdrvww5U/bGfXwi/rHZJw9kMfvZ3jDBuN1rSXrEq+EQf7CEiXKcIAiJG0waY1XO/kd",
-	"lz56BrwP9ieL9CmmJvedsP2O8qrwJqXYd/VBFTvRdEPZ139SHdQujYuCu415mx9tD+nh+tz+MBfU2rp6",
-	"RMfjbOj0JuVzLkkbRcT8q5dISYmUdAiDD1graT5HcsU6tN7YTkoEMQi+fvev6aNut0y7gNxd4hV4gTWy",
-	"gvEytZFJKE2Vngh9lu1u1fo7jEU7pDR8GdPuIVz1M2t/1ZKnN3m26oxnKTrAEs25kQT63ZIwNKcsk0Q8",
-	"6SLQCUmEFiRFjEj1hLZ2shfuHAsEAd1XfCYk/Gp7hL1VRLoPl5T39H14f1R/r1wDZU7FGorXrphS/zGz",
-	"S9lG2KwUR8BHcGDljn5oIgdfKU4Bj2J3J3OPLOogg81v54jGbtChbnylkfzhO7t88Isbzc0FnTTp1EDr",
-	"tueh8aZVOo2u6zwwW71l9GZ1Nk4X6dZ/TtM/IJ3px6vOSk+rP+PGu7edsL2DX7sl+Q1RM/r1997nX05v",
-	"Xw1uXhwt3gby/eRk/rT/6fko+mEo/nGMvz/N/tnnlwF7+dPOboQrIrPF3vCVkErr8HmoD41zMJcRZUWQ",
-	"61vy2hWxbZbLwTdpOQXg7rFhQC2jcg7U6CKdZgCWr/BcnQyrhUZF1Q5fgNRXJ8BKSeo5XkFWKPThLnI7",
-	"LJAOZX53whs9jvU++/eLtLiL+rGLT3x3tJwdevn5SNMASuobGkVrprvRDfxd5d0sRMU+kK5GgGtzPnUP",
-	"9Y491LepM6JGm1G8i2Np2g7or3l649Ny1KUzbO2LHFZKRwUJm1JGzszmc9Qdo+mUNBEdU1/OaDhDJggh",
-	"IPimDjJzq+4Dy1DGoK2v4yksHhpnKSRZwc7erCSdI4LThJqLtYkFM6Vs+qT0YpyD8+eFzfaNJsjXRa8Z",
-	"sXoWQFFcvrkdFoTSB9Dlm9tjdHg8fAILicUN6gdQNyEKvQ4aak+zVKmyT87RhKw41CXo7DADz6VeP+yP",
-	"bGfct0Smq84FrNkMyl1qlTlXe7oPXU7geakO5k+kxoWY5Sva9vHjA+pul2WNrTqUx6ivgXqrh5ifW9iN",
-	"b3mlkWigqoHqQMIbEhk4FoTZqhw7jzgj5T2WA9YdBwhLSeYL+YfsIk2BO3ba9XaIbdD81dEbQ56mJJRo",
-	"xlNB0ESRQKm1EmtnxLdu67qxdExki0WiTjLoUsMTJep1hc0Vz+QMvSdCnhdVZd26UkFba/ZfwyFaLzeD",
-	"+Qr1wLEpJm9WJWhmjzCNoKGsVcT/NTlhP/Vv/j1avBgu3wby1/B4/mNv9fw0+mEgLo6m359kr/r8n0P6",
-	"brmfGHyQUOc+cZwdR6975/rKPeyvXXTlmgSgHZisZ2uu4Tzn5tuKOmvrVQ+EfODADnmPrLLFal2r9UJP",
-	"W59GYLmAmOYFVJkQPJMhV39cvgEVC/xZeAqNFS7QMrW24lLD40ZuDbOmqxIshfpmxN3BMOg96SIt4XoB",
-	"ijFNspRoxxKoSHBvrrQsZwR0Ke3FQlSueRZ4io4CTQt1f5hQJ9VKmzeUod6RVbkqgrntSG7AjYlBsQNK",
-	"KMEMU/PIZZORBQ4+3cEDzHhQi+2cqHDfy5PoHPC6wpAIEWcJmFzQHzYhOHVn9Z1A8K+GK0voXM2bJ5FA",
-	"M75USqQOGTsjT8GxV+dMf8Gn9F5ULRsU+Z95pnZVN+EhTlqlQ0H/0onInHfs5c13M4z0ITPqPWkX0I+8",
-	"3y/6kVtp+/vg3/Hprzev+rcvgsXbE/nL5Gj+vhf+OJo9W3N7tCHm14RWIAODyXE8CHukcwwWbnxCOqNw",
-	"2Ov0o1NyNDnBo7jnOthzOjYm5JUWA948Kw3qRNm5sYtgvt/YQ6Jl85oUOwyzNDUrGxElFD0hXD5VCkET",
-	"d5GZOs8eW0kBzF/N4qu+Lb21Qb8sVcx02Pr629f/GwAA//8=",
+	"7L0Lc9s21jf+VTD6/9+pM48oUzfLsmfnebxJu3E3t8bpZtukI0MkKCGmAJUArWgz+e7v4AAgQYqUKNlu",
+	"3OdtpzOxJF6Ag4ODc/2dL62AL5acESZF6+xLa4kTvCCSJPDpKWYhDbEkl6H6SD7jxTImrbPWOOiR0bQ7",
+	"8PrRKfYG4UnXmw6J743wIOiG46hH+qetdouy1llrieW81W4xvFB3Bs4j262E/J7ShIStM5mkpN0SwZws",
+	"sHrXAn9+QdhMzltnJ4N2S66X6m4hE8pmra9f262naSJ4oi4NiQgSupSUq9e9mxN0zchnOQngimvEIyTn",
+	"BC0Tckt5KtASz0in1XamQ9Y//ufyE//88tOrsR327ylJ1s649evqhuj7VWP8gcaSJK+T2eYwX7N4jcit",
+	"ojvCU57KNuIJmq5RKkgiEI/aSM6pQDyZYUYFVrcVBz2cdiM/6BPvFPdCb0BGkTeengReNxzgEelF4+DU",
+	"r5kMT2YTGhYmE/FkgWXrrJWm8EvdZH4WJKmZDYxXDf87YWd2hAXCgeTJk+LYR8GA9PC46w3D/tQbRKfE",
+	"w93gxBsTf9oLR9EAd/s1Y1cvOGDwPI756udlmZEH4Ul0iruB1yfDqTcIRqE3jrrY600HwUl4SvwoH0iR",
+	"kaP8iXfi4xd0QeUmRd/gGUGC/oe0URdJjoa+j45CEuE0lqjr+0WCdhX/VVErhqeXBkQX6aJ1NlT3LCjT",
+	"n7rZ2CiTZEYSGNxLIgSebWz/Pj6NukEv9EZkMPUGeBx402544g0jn/SCUzyajgfVVFtkD7wT0V4nMz2m",
+	"zb3vbpjvBLp81kEXjMs5Sco/YSZWaq8N/EEbkc84kPEaKYZFCyoEZTPEGTl8zxUnzmHE2ya9m4nfkiVP",
+	"ZHkxTqe9cBCdYK+rBjbAw6k3DkeRp5ZigE+mp2E3qh5TYp93p7W4oiwgOwScVMINR5IkWkpIuihRtuf3",
+	"Trxu1/O773z/DP7/tUYCCHhhJenUweKph1fS72rJ5dM5CW7KJDzBp4FPepE3mHbVsvaxNw6GkTcKx9Mu",
+	"6eNhMKpZVuE88k5U/JlJGm+n4pREPCHbCdhrQsAU3nUAAZXwL9NuH1FepF2qn3a3PfEvkggg1ZcyLUKB",
+	"vdtu9atvzV0Nl2yoJaX92N0cyFf1JLHkTBDQnL5PEq2cBJxJwkDA4+UypgFIn+NPojBmuEcJ3oRh4AKR",
+	"LhY4WSuR4/ttFPPZjIRoReUcdBk1aiIkunzWarducZzCBiT5S0MryeGBbSt3nS8RXH2GqERzrJiLMPOa",
+	"cySTNcIzTBmKsYSj4Ksi4y2OaVgc3aDXa6MViWOkloqEaJpKfauQCKMkjcn2EepntlsRJXGo1inhEY1J",
+	"RzHihEeTKU1g4fIJrHmKFqmQaEpQ91QJFn6r5ApHCZlRoWRMRqdlwmcJXiyInsICx3qYpUkoErtkDTBj",
+	"HF6QEBxum0D+RGcKWIgVT8LCqOFH9DH78WMLUYEy7oPhyXnCpYw3htcbt5HkHC0wW6OEBIRJhKUki6UU",
+	"2waXP88difMkRa4EGNJOXaAo4Qu05mmCGJErntzosaUMp3LOE/qfTep124hxJIhQewokPUPk81JNTB2h",
+	"24ZYeKw7SkFnDFGGIpoIeYYEYSG6MJfCiM/Q3wlOSII+pr7fDyS/IQz+hLX+6u7k/z8hUeus9f8d57bO",
+	"sf5VHOuNCjds6hKWHyJMY9gXc4KmPFwjgdcCrebrDlKXCYllKpDWCAVcpaZ3hga+jzIOaaOB30XuhNER",
+	"MCpG79+/99TkCJNKQBA0JzgkyRN1S1/trCkNQ8LUxwFiXE4injJ44BAtiJzzcKK+xer9+WMZulBfuA8b",
+	"o4CzKKaBbKNB10czzoj6q6/4axLjZKY+9nrIbEz1YYwyPsoG/JbIZO1dwIGePV6pqFa6dFr5EoBwuwgC",
+	"spSad5YJX5JEUi32sjX/UiHec/H8Ibvwt0z88uknEsjW17Z6PE+ZfJoQXPkSY/HsPlLarYTHmlWZ0os/",
+	"wK04XFB1Wqi/1bHljCG/0Vomjc4td2K5SZMZZjCILRO9ZLdUYmlOvuJc9dYTEyybHu3tVkPaPDwZS6Sp",
+	"oErbneAWEl0RmS7h3A1DqiiF4zcOnSIcC9IukS4T3cXzv+v3Bjs0gHYLJNDGjTs1h+J89UPa+UAqJzhL",
+	"CFkYraI4gZAHqfplIua4NzzZVCifk8/o6vmF1xueWMeIkFxJantrG9FIiW20wsL81qla4OxV+pcvfwhT",
+	"kYAnIQn34m11lGDJk/VEa39ftl1i2bbyEhJufwQJJ3pDFgZWNabbXG3dZwPkeqs7nI0pbkzIHV6Rilv5",
+	"6625cJPPsMuC287XnFfVSrMpx0lI2WxCMwFm1r7k/kiIUGrOak6YtniyN6rjNpEkBN4tmfT5CxTL7ieF",
+	"8yntoAnoBHsKlmyzTLEgJ4Nq14Veo2wjIioFiaM20vd4hCmtIkRHWKIFFxIN0Uv6dxQS+PrJud3IcEZT",
+	"Kew+V6RwZNLIh/+a7Ggru13LZRmCN2GBZ+R4yWbZ35+WZFZ5LFJGJcWxEf472OUpZxJrim9u270Ea9Wm",
+	"PuABzpbf6WtSFyIslEmFl0uCE8WQWsTqlc1Y7DyzYNQ6BWmSqPWG+40jqrRovebD3V8CFSd2gcxP9nzI",
+	"dx7suCVJFFURBo1OoCNBCDq+7R5n13nmAeJJaRbDPU/D+xB3Wzez4z0oyTdHXTW3TzmPCWbqfhzuewYl",
+	"RKpJ7XVP4zMiJ1M2sHY+gyYEOEyoOQO8h0VuMk6xuVK3zi9UkoVofCLZxf+avRgnCV7XDVBsH6HYckge",
+	"MLido3IeXjmuNKTy+9tKJREHspqvFNdInjTVxvTFe6hv+oZaFWuOxbyRxpqF8hK++k4gdR/CLNSKQsJX",
+	"lfoqXVa+VJOs6QzM1bUqLw9AmO+30fegoCC/F66jTJ4MWpWxG5dZ1G3FwRUWo21ZojhBlzhAP7NE2/mt",
+	"YiOQ2/02Qc67G7ug3YLYLsQSqqJmQqgT+Bp+v0YRT4Bh1D0Q9z1HeAqKpTmYYyxkFhDel6pmWrXk+BdJ",
+	"aGT0pk2iTBNl6xlGqVAGye+W3cEHpvgaYaUR00A7N4M5pgxNE4JvRKPhK10MtKvKQy0hWNRIhYSvxOYo",
+	"3/KVQMGcBDfaQtyXfGYw5vFVVMzyDzapF3AmGpgfT81lza1RMEz23MDGab1rMG/MZUAH7are15QFT6Or",
+	"mpvhttxHttotZQOECV6BLyHGAXyJGWfrBRUFpWCb3Wlel0+wQJ7KFeMheR095SxMA1mvVlVy/Xtl6615",
+	"iuxVWp6b4zfbuRC9gutCXmC7rZSb8nBdydvLdBpTMX943QxGUHpfNQnjmOBZSoo+vj30MrLAOpboGhDD",
+	"ogerXzGpA+2s+/H0GU1ej32LA9TwlvYnYxN6Pkxp3RS61vJR3JUQHIJWodkxN9lA9hqTzWQIPJD6+zQX",
+	"csVJzOgtYXVi/AAXmVRnamOeLlzdNoPZ7VYys3k6x2y276plEy6uGVyLrLATyJwK5wXLHLyYSyQIoWxm",
+	"4nxqpJCWwALiaIsOHcskqWcWc0qbd6MVBweUVlRJIjjTntQ5XzF09I/v34GxbK721GvKZnK3Opts5xJs",
+	"IfozElCxvyTZwmd/NH3ulx7vyOeKbbXlkEiWXFSr/AccBfZx5lCoGadV1R6r5N8mwKumlOVE7DOhA+7R",
+	"oeWCimSSDNxofSnynAVZW+1WFmFttVs2XqqYSsey3ah6FjWF2HU5EAvqkknBqPKMmoSBCp5qHBOFuba3",
+	"hEbLJgvQs2p1bIZkhdIGeXIVjsKpcdHT2ByKyhbwKENUIL4kOl81W4TJkgtpqOt+mpjnV1FI/7TnYYbF",
+	"zZ53hClp6jZtaEUsOJPzCpvpJXyfpcIRHcxA6m2dSottD9+AurQ2PJWQBWX7qQVbI1FmghntHLJv464L",
+	"WNDD3I1C0jjOWKfiUCo7PQrXbxvVCyoqTgOdzzFJl809F9km2uW9c55dNbDnBMdyXmH1qh0m6ulWsfAb",
+	"z+apnPLPu2byGq76Ow5uYl4yPYsczW/OUUhmCQ5JqMN1b7iQs4TkCbbTVKJ3ZLHkCY5RyIlAjEt0lKUc",
+	"4UTtAxrHueWnvXmEJkpduIkgr2aFqURU+230JJ6co5ThW0xjPI1J6e3Zi/QwXGHEbxTjmkHrs8A+ZLeh",
+	"YghRtWyXStqTKl5quoWXhG2zjkHKWqcIOoqxkE9QMOeCbERDm5vGB4qY4vC+XyzlGtTpjZFAfmFMIllM",
+	"yevUOTh2+lEsma/g4q/tVrpUE7w32ZbN0o7HXZjC27YxwdM5p3tbp3oMFdvsTUzCGQlLho3kCIeh+qfA",
+	"Gd8JxRQ0IOdIAnPgWFmza80qDDYcLAiGbLW1+kItRybjdp9v+POlvtjYu+ZTd4fcs/PbRrgrywO57qB/",
+	"IEYhU4ox/E3YDM+0v4snNxNwdEHwxChet5SsKMSoeRQZz1jmDVN6CDAjEcI40Bb8ttI3lo+twrlN3Z8a",
+	"nRKZmNh1SuSPrqXXLWHV7mUsJWFhXQQzpAmpcwQTFop7VoduKAsbUcVM55/qekgYaTSKba7rQ9wh2U3T",
+	"dbVpe/nMWrWpIAlazTmy9yAqzxFxpSGW6lzjKZNKMZ4Zl1EDgQRUAyIUh7Tb1bJBS2c3uRuIMk0Qytkk",
+	"xOutG8nuoi17qHbnmKFsyScyFlPFsYclWuC1TsY2JGbksyzIq335qhxToqWt1PR5hx5ZVfvcPjI/dCxR",
+	"dq3wYeq0KyCKNP9Bp3A7zIFCvK52k+WCpPIZwDFogUPtpeOp1E82PIW4VvBQxnE62FX9LkcwlVNWig/5",
+	"TujAXojXbaQz+aF05pqz6w296P7l1aa8CPFaF1osQY9Q0wbDT6AjvDl2RTr0iU+/E455+OQcKAgp8bcE",
+	"rSG9yMxLacuc6S+tbcnNku0hPEvhPcOgEEQtbvS2eWO8hh+pdJVrxicipVIp05NbHGAWKLkSUu0aWRAi",
+	"J4b3dfZCO68JnoQkiCnT53z2ZcpMaQ29JVYIuVcuEzIhi2XM15C8Zmwk9wngzJlAEeAEShraLfiwW9nP",
+	"RXD1JvwGWdhVJ8WOjOh8nIeJilq34sYMVpSFfDURJOCsSo19zlco5sb7q2OJBOwDp3ynrYw884S2rkeB",
+	"Eth+d9g/8X0fHfVPhmpLiScd9EyXxAqrA4fEMsJ3AunRoKO+by8HK4pKtMRCENF2h/GdQCGRmMbaIA1J",
+	"TGRNYDurobVD2llIW/DB1XpIX/AZZTVJO03D18t7zEtJZcAXBVVcpEFAhNpdEaZxmhQdorVVEXhm5nR/",
+	"RRPaUjMjNNkpzruKU95O7LtnrDgLV5exEtTgFWQpKxauoJCzcsTjkCRPdueubCfWlkwVGPpDiwUul7Uq",
+	"gtWNddHeinsRZCZBzqxH2VlWT6WTUfMyKXX7cgmBI9E2ZWcpSwUJQVO8Jcka7uug90b1oLKNMAp4onQW",
+	"ZGsslFZuHc1Qo7WIsD2iwlJort+rSv/YVjWyY2FMuHtrvcfLHy6empjGAWGQ0uj3CenAI2pG9D1LeFxd",
+	"hMLlUi3TJE3imtwmkyitFER97dnxMfr57Ys2cD9GP73VK1edAhckpC5pao7VIupLdOJ8v6cfKtdLymZK",
+	"9eTAdWU+OjcRyFJEuM4JqAfRLsy1hlJvDTOqNawQNZZXJ4H9vTQvwpCgbBYTLxV6JwiY0cp6BENySwOi",
+	"2DjmQroTaduaANDV5ljMNUdnQq3OXVztjygNtXK+mMZT/vmdLYbag2HvsYCqcmRVWWRugtnWPLLsQnNm",
+	"7boBcFKqCv1qxpbF+0pGGsQoK0tk3rneh1XCJQHXQ3ZGaE8sTaqcDzvViNpIuFLHJgWybbipAWuj6KnO",
+	"hwd694oKAgaLcaKU6ig0BE5Iw2ozsHGqLJN39AiXJpvlcNlHb1nKN5XLaeK0Fbv8FVlBpTFYv8g8RKA5",
+	"xKTRdI0WPCSmVlupp8qqhX3e2A9ieWxvBaVYikUSYv0xoJsgO6dzOFCh+CXXZnZL0owkW4h5mHpieXhz",
+	"25h3nqGskkqZFcEcJziQJBFtpGxLk1qLjBtmsyJnX9lUm+zxMltbm6dzoEsnS+y3+vqcQn5ASMWCClGp",
+	"oNfZ/+/n6/MMoECv/pyGlM3a6IYsZQ6yYHjUELWDLgxRe0Wiluh36u/OcjLz2U6yn1KSVmy1Ek9XTHvJ",
+	"E1mxE18vCUPm1zbwuHC8Uo22mgbqIWHtlts4V/VYqib6OitpfEuoEOm+auBh5XcbDkr3IZXDTGbbsrUz",
+	"V0xD4R1wxkh9mQosR32yg42bNH2bsqTqn7ZfUPau0diEzOpmLW5oHBeN0h362zcLqBYWvLgghdVzaV9Y",
+	"9YwQ2bQPCsa6bFl9JGcjbW7tF3j9/o7TBU9I5SGai1ownCIA4hOd5osgdtMmr2C4a2DGuifsmt9roKax",
+	"wl5eo8xXUS0szGv3jOE6UaDqiBIlq7oI7Cc+nSwTEpGEsKAmd2c556wuneug+pE8uhc2SKByNd/MUTHX",
+	"WZDl4RdnXHxTmcbbI1uvHbFZXbt4S6pJGmj0l4cAPllos7ZRGfgs4ekSmTsATUMQ2dny1MktFIrVcUr9",
+	"wZSpBhX5OCLAsaIGWhDMhNmRcIojOMU19BNPvhMox2LIYJtSZj1iSgf0QPHYiPPIiYFisHVBOtdC7Rbw",
+	"nauL7TAqVc+lTmqZNA7z1x6NZcQCmaSQXjqHRLoJ0Mnw4SwBJglwQrLv66JB95VaZM43U1WZnWyGmSsY",
+	"obC4Bc5ucuRl3PhMBzQOMCNuK2z7C4Yo0z9Wm+yQyJeKJcSVIUZIwe2gjNVYyStIVcqPpWr7fi+8hQJy",
+	"J5UChVhiT8yxWgwHugCKd2Zq5JqL98RWKHJqjRJYSHozd9i4VJb2lnloaGSx9xiXDSO1s5J5x3gi5xOi",
+	"VCjMwsmaJzdiTiEqo39aEdgGCxrGmIVK9MLFPJoQNlNfKQ2Ms1ArWjw1T8s+mPtFwKW5eoVjEPfwfJKw",
+	"CU2I+YnfkkQQXG1mPtAOrS5CqNlou7ZLtYZ4h/DNvmEbyD3M8/v20UjzM/Pr7hw85xW7aGIBn0t4NlTg",
+	"aVx3Ym1Rtpodt/VH3qMAICvVKmbEaELLg8rfXHIX+e8Z/KJkHWEh4G4n6xyK0clR21rsdj+0MtTZixwV",
+	"AZHUfr0362un+w7214+vHFsh531TzptMdJu6o843AJ6JBQr4YkGlNACo6rxbE4lCEtNbCCtKnmXAd1rl",
+	"1Y0wjSuVuNeRzt9tozlfadDOOb4lBo8SSXXu0AWBjCFtPdpsXpNPLxNKwjaMSfAF4YwgMedpHKKY85uG",
+	"oAHaBTZRpzplMze3o8HN5q5DQCvsre2MQLVjqVrNNyaketCGM/W9k7sAAjKyusP9ZVusPKDS8yspoFWQ",
+	"7QbVXSXyH6+UN1awG9JEVMKFHnAKV9H77oex45rZK/rvOlCz9B1loQdkEhN8C5m8t0SSBGt3G/wICxTg",
+	"kMhJxJOAiAkO01hObnmcMkngJrHkqSATnkyWOJEMvpuSRD0znER4QeP1ZEEWU/hB3x7MaZytaemaKm2x",
+	"CP+8IRh/+eWXX7yXL71nzzQCr6kj3oSF1pmKSh4DSHTX9xtp2kX/chmSnUB46BwxjgLOZMLjNtjQgk5j",
+	"ZQUgnRRLOfMCJXzU6VwbB+lWQvHNCU7CCTQGKeRu44SQZCITzARwgl0BMYcEKJws1BLohUsZtH4ofKeG",
+	"QSVgwc/FxGU+UPkDiuPJgoQUK02fTAXVzp9bnVKlJI1alYWyDbaazRXerVLyT0IIkuSzPK+KtQGg9MEk",
+	"7VXDGxa8/N9gTTNvXlmDm1Ep2kgscUC0VvFfyENH6AlkbTRJQPpTG4YVUY2dpMzLj/r+rkrLumBDGWG+",
+	"OvjgbsQq6fw2R925a9RrWwil/tXJIQgx+6EnZeARe+a6HQKMVJkE1DvdGzfZxSyys91FxIfNgmycBayj",
+	"x7VQ5gcmy9a/6W2WAGClR0hFQsSSBDJKjYEbJHRBNcYmwMAlWAhTIaQPXxxPQiwxqAd4sfVwsK89hNqM",
+	"V2cdYXA0rhLOZuWsBY34ouaoLrmGcV3fKU3BTZrYnQdg6LsZ9Iev69clzx/YnhZ2n8lcm64Bk9bR9F12",
+	"fe6G8r0/cW1CR/N3aBLvWRdobtJ1gfedggap9ASHBx0X+fQLa+Y+03VkabIV6ZDlt23kvW1LeLvSzqb7",
+	"qYDJxH9xf5tWH/BrB11l+a0G8xpRiQSOSLyu9KkenK9pTxVnJu36JM6svdQ3z3+JYjwTlRldilKAtgRt",
+	"h4q5wFb6J5iFfDHRlxQUo0lT820jGn4feThbPA2HwilqKtwxuFfKddHELzx8z5SXrcx1twzBipIeJ+aY",
+	"EPW6mmDtljxBy1X2fo3tASewnBPWdvMsnaP2ybnOJLQhkxxaXNnsRBnsEDgpwxs0MffKbhYz762kPTCT",
+	"UCx5VnVYnU2ofzwwmTAXK7t8Se5Aqib6Dk6CarCbXZPUp0hzX5h+15XpErVr5Pbp9aO2T7q7aN1HFtmD",
+	"9IHQnOvhVC7ZBqJHTEV1FknKoEvZJtaUTSKHEkrYYJCaL2hoYAmMZhySxMah4WOnAXZvQZsoScAy6bIh",
+	"Vi1vdXzxj4ggbs8vQDyC+iQbCQOPogmFNSqh2IipGelmCLcRXnOT25o5vW07pBpLUtdKpQmV6yu1K01W",
+	"PKhSF6l2q8J2BY0fvs7nMZdyafv+RbyaXFCN/vzduzfo4s2lotfLVNfvFjNiF5xRySEfQ6yFJAvNfObk",
+	"Ex+ZuvwCugf+AF5KiKaljMq1znz8xKfCAj+9en7V+cg+skK7NLjq+s3rK40dacKf4lqH6IjGkkIJkWnC",
+	"IBh3QxjC4iO7bthS7rqDjJorkHqcrrHv+2hBWSqJQDTUXsJu7yOb8zSB8eI4RkcBZxGdpQmexuQJDB1w",
+	"EAXC8QqvhQ7oSV27tiTo+stHDdL3sXWGvnyEEryPrTb6aJV6/QGgAz+2/vvr1+v2R7aCNNJr+PJaGbnq",
+	"eT9evX6FlljObRiYsmUq1VGsmwgfiTSYaypUNl28ftKBBnbXGWritZNLVt0q8ewjfFKvbkNEUi01g1If",
+	"GA70AWyj6VrRTCOjmFqWn9/94J22EUavfn7xkWU6gvrmhqwhc4chuaIBaes6zxsGRkCCFlQong0RTF/d",
+	"AG9BPJVK0mn2gj7IAq0SKiVhmpmoyFrtdKDp3bVBirTz1MlLTnfLj2yaysxVDd0t0ZHSXkwbTygs1L1y",
+	"AKhaCdbuqa5N1d1dFKd+ZM0dy7AGwwxJLcBJslZvuYbWftcfme6+14E+fddZJXa2UjVdI880mBrkqaRK",
+	"i0c8+shMNNVutWuny981si96xdW2nynKwHhJiKZrRQzDEGpVP7II01h0PioBF9OAMI2darqvKi01oURa",
+	"zYBK6NqqpYeSJU6nq7OW3+l2fJuHj5e0ddbqd/xOH7x9BmTxWIcU/wOYtbo4VItbytll2Dpr/YPI5+aS",
+	"UqfWnu8379OqYQg1EF6Lg0bWrM2kAfSr6TO5THhAhFA0TZcd9dTBv/9d98hs9LZ3pXoibOnGdzgnQ+vs",
+	"w29tp5vnC7XRiBBw0TGghm2l6lt9xV2JmqvPS4PfpwncbkmTNgHNQhOCgznA9BWADLMECr8+W2HQc5IR",
+	"+g6gYQ4EeA+rCeRAR6YjKL+BDW6e/+SAlR36/XsgpEu4AkUNC1tKuDiI90CMV0afXKOjOlTGJ+fGOLIt",
+	"VbUf1yxo556ZW60OVdztDMiI1idtrUVkOJUGgdIgTaKpRcJU2+K2e2yKar08d1oc4wImvUUpLW4ZjVu/",
+	"2cVTq3dEyL8bZ23zJc9DMi2swVXUN8t5ggVU2C6oxi3WrrXWr793P/9yevuqf/NiuHzry/fT0eJp79Pz",
+	"cfjDQPzjBH9/mv6zxy999vKn5kxQ6Ln5taityiQlXzcERHe/SVq1vWkLfq19FzTtDGqkWc/yfeduAzY1",
+	"Mt5WYZPPVEhxjmyDY9Ot79tK/SsiUbo09k5uAhWhOUCNYjfanAQUr4x7s12x0QKu9ux4QYXcbO9113Mk",
+	"f+0Ht4mb7u2et20z3fK75W75udbhtpD/+ltzXtiYUQU7fA9JmuZdZa/QH8wGRYPww29fC3xhZ2FNiJrk",
+	"+iNr2z6BoG+14AvDjc5rdxB6hZUa6ZXqtQ5eJ+tNfQjR1YANe/13/riGDe8+uSoevFCDeGTcdhGGynqr",
+	"7z6J61pQOvxXK4mOv5i/vh7rbowZeA1O8IJISDr+UD2t/JLjjKa/5Zxetb0LgnQFRcExlmqj5zOiZmPl",
+	"XY7UV04FjcHxOBr4/fw22+diYppKPjEtkaiEQ0VZpqX2NMWd+BZuq9yMBTYfVGECSg2K9Kj45krypeEF",
+	"kEv1LFTFKGlIpZfjfdUfVk6Hu/aeTPMDlOya9PSGV79OZnBxOVMtXiM9WgRZSZp9tM8PyvOs4GmqKVH1",
+	"2N9TAokdxkJ3+/7lMmdnQHrnzK6oUo4bXPiz4uiK6StN6oasBZFIByva6DpvCHi90SDS1tlkVPGrJ6z7",
+	"CVZONgP9swh/fpV3fOeMXtAFlSA17qbhWE79kMN9FJKIO6ZWsOU282z1yWnYxaOpNw4GkTeY9oiHT0Lf",
+	"G0bd4JT0piM8HhR7Qp65DmvdmbPVx6Np2Ce9/omP+2FvTAge9E+iIJqOyGAQjPrDsNsdBYNe2A26p/3h",
+	"oOdPT6bj8aAXhoOoO9U4fWet7rjX8Tu9Ttcv9JhszLKFLpytUhZrAeowP2H9wgm7rzkBfTe7avXc9pPd",
+	"5keyIzyqTmNgVMW9enkfmYAF+0XNAMkE07iosu4Sqse3pTaYlRIWemWugUzvEtMC7k77xGmvORzlnS9N",
+	"VNwGs1tUmv6xmWNigWWg+6eblwnbovJsONpvwQsNQGvswoSINH5sev9bop6USou5qJZetxuF0DxeEKcx",
+	"qaY09CetYIWAh8TjkRfkPSHrfInF5pF3ZgCwKVr/JGRpyuJMBAXmEPAFaAQBZ0ImqS5qVj/kiY+dcrfG",
+	"pmZjtwtWY1NWKU67hk2sRpdZjWqsq42OmVQ+QtEB4J08QoYFzGoUFGRdomjUeYNqrbkrFaSOl2ocbkXi",
+	"/ey0C23bV0Mc3EYs1jxNkDrzAM5kgW9IFm9Rerd66YRHE/NS3eDL0vtIadxK6VSamK65W/HkRne+r/L8",
+	"bfL4fRjAB/BcuYtmI8vXP8zy3Wrs/u/Zpxdmuo/NrIZh5TC6zk482tiEwpXceQvG7WI7b6l4T0L7Utts",
+	"uclv0RRePb8qtcC5RMGcK+tabV5BCFqskYlno6PF2oBEmKYXFuG7jXTVSRt94lPkFCq1kc7BM7xnc/Ns",
+	"Clp1lsKT/PlwMCY8nRm8Jp3voPkVeo7Ct+lyyROpi3UBk2JBOmoimGW9TLVZZ3tmYokwW0Ox77maYP4w",
+	"Bs1NlcyE/ArAv+04LSbPWvDdRD13Uiw2rNoPcPG+kiRb/R1nl+38qYFBMp/Ht3V9v6tqTcoBW1ORPXGL",
+	"bOzOcII+9ZEeHQ+4nxCPSYdqCbz4H/N1hyez1ibg/ok/OPX9xqu32RngITygbiZ4xmrdk3dd/6w7NLJZ",
+	"W2O4G47JIPB601HkDYI+9k7JSeh1I386xqOgT4Z7+EEv3QDFBmde6k7m53lggwrEGXDmCq8fmRDXo0XY",
+	"lro6/RKqtO6Yzyhr4tVyUfD/SK/W/TuKcsfXy08X61fU//zyyl+//OGn1et3fPXyGV+9/IHX+LtM4qvL",
+	"WGWAoP2dXQ/g8YFN0o1OgjHuEW8wHYXegKhNEgwjzw970zEZ4W4wOKn2tDTyjNgMcafXg9vDofWS/4fG",
+	"MT4edvxCULWRi2mPUJrLmVtdJqZRQJbc9AgtINiO1nnCHKjnqr1rwMA8128i6g2c93MOqfKQQQ3CzDwA",
+	"NCLdaDSTceeQqq8sFIMPnzXyydv42tupsCgikKgXhgkRYtOu0Z4bg/t+l0PuQRMUCrj0jc64ivDHv0yp",
+	"xLfVWDTBES4CDZaC9LZwgsqcr8g2Lf4luXsSl1tJ6JQYmy7yOvpZaMiXKwP+u+7p2aB35o9+bZWby1dq",
+	"pyBzxkGPjKbdgdePTrE3CE+63nRIfG+EB0E3HEc90j+14IQbtuG4oH84pcpu8ZWDkFHCpGh1x6ennj/w",
+	"ur1igc9Z6woKYAsYDjuhGzYQE1rfA94tgPsoiyFeGxdcwmOSJWle8VTO0Xsi5DmKUrVZqW6t6tRStZ7i",
+	"RIc3DARB678GAzQa+T4a+363189Lj85K5f2mNv9DS0kwIWkgYHXwAsWQD2oGr2UZpmHrt81qrLpFztLO",
+	"8uvdar16nXefiIaJZeSs+bW5yCBV584vPH2EB4w6A0moTkFFvrbTPznPw9c7zxEHx84eXaZVR4sxRpVN",
+	"NKchsanfYHxCGlCFK88Erc+VZQuJwhLhmeJbaNSjPhpjumjH66NGN6jdPGQ0iJOxNe9yyBhZZMIADeTM",
+	"XlawwZp6CF9aceDVUrTXVyItU+Xue3a19r0xnxlfKQNKj+2RbZJ/aNBS17/i7ppC62QzHfAC4MS2Udnc",
+	"Plq38kyD+FlVU6JiW4/vMVRc3Ai0ytukuHhtlCGl5G3yvzLVXq5te/m758m5ve0/fMl795uMI7/vuE6H",
+	"v+Zt/t3frSQehCfRKe4GXp8Mp94gGIXeOOpirzcdBCfhKfGjrjphFpxBtn5//+hrXifXesUTOQcoG/AF",
+	"/sBTFmq58w7QxfYwMArd/+tYe06CG48y8ahlfrHxtxmxbQQKzJt39K3k3+MvkSHGZfj1WEc/9k+N+iF7",
+	"xpbsqPfbOR8N/HHeRt5OBsoTMTNxGXQEk9JN3xi332bzRQlZUBaSpCoKA9fakd7lJIFxTyib6HkaIb8f",
+	"6+nR7OV62zcEY9ayZQfabllk79J+74FyZs+ORy0R9qZzpQPBkOGxRWsMM+e8f1Qop3zi7uBC7/laH9/L",
+	"dd6+/q785LzR+qN64Wg6JoOudxL0sTeITofetEt87xQPgmHYi0akOy507ahVWO5wLrwgJBToHcEBVKc9",
+	"52JJJY4FnBLvDPCkaYaSTQKypFyE9+qB7XGm5ISuO1AKoppDPSNlQZyGuvBPfSOQxDeEQc2JriUCkcZv",
+	"D6sheuhzqKjH1+hVWrMvOr/cZPFSCq1SlApWBSMrMICVeYAEMaZI/niwRowCauNLBpSehSVPCeh0PA7R",
+	"Ud6TfI0sjBUkuT/poItyMUSsa5nMGKhAMYmkhp1HVFTZLJwL8roUczv4vNGbA4zxRttjf6Z9Ctz3IMfQ",
+	"X2Lj/sTGas5jYkTFI8zgt6H6kljg2ywuy3ibB9vxF57MLsOvWkbERDZoDWFC4oJATLwoJywMOuiZK9sN",
+	"HPrUqCsXVenySvLaFWqYJg/C+rHJap3ZVEK5SKVNmt6+NvsGB1+rZdN7wKzpIsL1UQxlnwudimWrzrAS",
+	"+qaX7zkCHIVkAfELKucImwCK7gzNkUwTVtE+GvEKb9KVxIl8GeG8h/GdyxPdlsetvKmx5HJ5fCXJ8v/0",
+	"fMok/z89X9fLnn3inSWWJP4fNhcd86T/xvGMJ1TOF3+7en7R/Zj6fu8kBHzYv53oT9CJJ/lb1SP1BUuS",
+	"UB7+re/rj5p8f/vx71fvf+k/e/P98zf/7L/595vy51beV7m189rmHlS3TXSNZLO9mt3uy4+sugQnEgki",
+	"obgkXVYx2dG71+/eFDTzRYSPDcvmwOvVeSL6qg12PFBN0G2/W4Nxz++P91oq6DH+EId/ucP1h9ZN/9Nw",
+	"0Vv+7o0+rwbsNAGzdBz2opO58PrT30fB8JbsocFsdNmuYLbX7DxzX2e94cUjZrx3tRJtUwKWWQ/MBRzX",
+	"y9u3JIJO+UcDf/zEbSW+jPkaMi4NE4iqIUQ8ydNm647MlxF+7Iw8qOq5Ef1Z+CCK2pYTbIqdTvBMAI/F",
+	"YXOXPVwE58qoz/dOjrTTSWYNsEaEheLc1JwxgoTEa1EXrnmTgzEfzgUbjThaizXi0MGkgHRQbogB1ykF",
+	"onxdY04qNRA5lKH07Y9NGdSj0pvY0qxtQ3bSSdrkrMg9TqPQKua50FHohIBO3dZQH2iJZTA/y6G4tAlj",
+	"nnWO+FLDV2oIJ2NYK830CALWhWxdN0j+BEz5ICY267XIhT8v3damdxJF3yAhoDKAn4Xpc2z+RiH65kdp",
+	"hsX+AIrAXzkh35gF7paZ0TBY7KRaVGr8xnPyOOPEb7Xg2mIQL7MNkglFBxy1Mgr8Qhf+Az+0EcHBXJ/b",
+	"WVcvY4GX+lsuLICnknIaQrMuMvzOjOCuOzSbyYcysmrjfQW+vWBATvDp1PPDbuQNcD/wTslw6o3CcdTF",
+	"/WBIRn4FUKjjSBu888dn/Xvw8O0KGOf4qd09HHYOlG4NlxtK/mnixma8mjGLhSKbnG69cseWRRslQJzn",
+	"XTKXwNdTHNx00IV5t3414znfrwlgZJDFUq7rON+i3O6dvf5U53z/gYncObE+FFo4NMOjyirl3s0xu4GK",
+	"RmWGQfUTeCZEB72H3n7qp5jegFss4Av4V+l5lGlQA8X8IV4rQ3KAnpEAcNz/exP33yYb6Xw7fBp1g17o",
+	"jchg6g3wOPCm3fDEG0Y+6QWneDSFfLus5UH1Vs4q6C3UdIusf/zP5Sf++eWnV/tYeZqU0LB1a3K4pflj",
+	"c5RnA5SZrNgM9B7qc60Lq70rYkBTocNg0zWCZMus3C6B37AlnrYylT5OpYCmXR30upgzXnS/b4bnjgb+",
+	"OMN5z7+GwayoIBWZGleEhdn2vov2brbNL0SgZUywIG10iVa6C6azSzp7c9+DgkY54qEb9afDcES8Me4F",
+	"3oCcRN7p1A+9Hh4EJ+Q08qeueNg9z82NrtXwO+/zrn/m9/Q+35OUVZv4irDHVs3+PqGS2FhW3a7dfVoe",
+	"W8D2g7d3WuFIfomTG6sJvlUvaBaqwo9NBVfzcLwEhszQXmI7uW1u5za/57s8gTmIuTAN96hAFpG53K89",
+	"RxuDMhmLpV8dWLIJ041Iby9mj4z+L4iFJM+JcPSxxTi40ojSI2wc/GPLXQDD3F/MX4rjdXshsT+vv7TP",
+	"2HKc/QwA2xV17R2km0NZX5bAC5KjCkAyugaDFw6MiR4qOur5/hOAuUacKcWYr1h2L3jLq/zd6tZ7OKoy",
+	"WJpiB7bG0rTYWe1BEjnUfE+nvXAQnWCvq0yxAR5OvXE4ijx1QgzwyfQ07Eb7DnoLfOqFybyxvaqUwgIe",
+	"aJ2yA9tn7wP2W0zE9nV7fD4Pxfk43yICUYaXS8BpB/UNoyVOJA3oEjOJqK6S1pLZkQA8NLvC3ff1aYnZ",
+	"5brxzuM34LJZ3cl++4WnWdsDALxeEfgcc36jJFbEk069Meb242uqrO0Nnlwthgo99prtnVKjvbKyaB2t",
+	"hcZ6TfXdHaZmoZteM4/UHg6gMvNuNUL5kjAjvR6bIfraGZprL5cx3qp1om17//iL/kOpAaHtILu3HvDW",
+	"PGOLGvCcQu7sDSFLU/9sxJi1NwG/rJ0XyGr21kVyblEa42qHomlahJntoO8pGM12FlZzNMVvOQWtPe8C",
+	"GFFduAAQalDJ75Q4qAeGVZGrZ/CDnvtd9IkMIXJOQ+Ju7L9DQwBrphe1pzZacsok6u5jEWfLX+5Pd2jY",
+	"9JmlzaPaLs917yyS6yKZjwRauYgFFcK5YPfGKbpa69yo/9SYp0s8o8xACkPPI+NPPUfXnE05BviavxER",
+	"4FjpIFkvoN+VjAJJlF0lNISIBwll1c7VcupyaefmgBvZC+vgZLO3FiA28mblciIkTuwDbqnUl6pVi4n+",
+	"On/Hb5VgHM5o1j+ml584nf7jX/Gvz1/SF09/XKrPr95ffv71098/vez9TKOfDkICOfm2SCAlXjEQsLeZ",
+	"A8dAv27F99hHDzAJ85OsRaRVQvbJnnYWv8gpWSBzS7N6Q2tpQzWVSdcjZ4J7HOEue+92JBdo/9gsdipk",
+	"Kd96qpHPGkHza4vldRFG905nTs6S+3CKyRyfOPF9X1eV7c0qBzHBMw0O90BNAP5cG7Uok+9xZeo2sTv5",
+	"g1av2uDWiSUddKnU22yCCKYmbAGAqGtsQQWyuSmPEKE3CTfS+Y92KBhuOUUdEsyGILgbBOifi+9dlePe",
+	"eLv3ELxdrnp5dHWsNZwJmrLac3yVQ4627xoKKe97hhcaarIUmtS9NYRbH2ibbGhzLu9jCKAPtbDAeTsO",
+	"xWuTBRUAHN5G5DPArTrAwLZBh7IDc9GiE64ZWemDuiBqqjMZv90JXZE186c6rP/3CK2KlaiVX3/Aqd1/",
+	"CMmmuf2xZgaWRMp3woIKNz588+ZEDduj3T2vz33jhy8t2/d2Iua4NzxpnbXG0elJ6J92T08HwSg8GY5x",
+	"LyIY+8FwiEO/O8T9aTSIutPe1J+e9npB2B2GJ0F3OPUj38f+aaudP9S2eneGtAyjLDcwHONBMOp6PoBD",
+	"RABfeRJ60y4ZRT08DgfB8CCfdSUikt6m1s+shLJaoLXNDryIyWf0Elap8LOBDXtOcKiMv0snc+of/JYk",
+	"DDDT9R0k3K+aWN9SSGLunt5r87naMuKcDR63tvCdcIZah5h534pEbb5AfmgvUiHz9hcFzYJ8xoGM1xke",
+	"AIARBDiOSdiGZuBZV6qqFmYd9C4LRJu6mkSKqqRgx4iBXhzActeUUUlxrHtdXrfRas7VGEySOzrCDL1O",
+	"Zq/ze1c8uYlivjpDIxTitWhDyZCGzUE9+Mr0YWjrdAfjuXHA0DNp10EX0NssgaHHNJICYaNqaYDvzYC5",
+	"2qwZv95FmSnM3MUNrCqwzf18P3L0Rv0Kp9afUCrsLRMeNFktW8izL38J+cOWM9/Xkxxe3kRao/70hPSw",
+	"1w0GoTfAY+JNR5Hv9cgwGIddfDLtnx7EEZqYWx0nj9PrYXLYm/Qj3aqIZeH1+sgLJLrm14FkBQiYDeHc",
+	"3o4c2IYgf15Rozv4EJMIkJBPJJC2mb5YcqkBoDpoR+hnd+jmaT7JLTGcrJqoKipi7IW6qMhgR0Qmr5eq",
+	"DLnkpVX7vaCM56+z0pCGzT1HCVkSLCEKLJRtj+NCJ8APRTwX08FDx5fI52UM5ccmMbZi1BoUxh0wlWQh",
+	"miK9XMHtX5U1+PlS3zjOJomTBK91Z/Y1EFAJpopuiBd56ZBbyqHrwXRPEgo5blS0EZ0xDvskwKLYE7FQ",
+	"NlY5V/XAusXp1sTEtoPYlPqu2MHuHivRy1sz0jKK8p5jfsiuBFqJraOwDvTng82kaH5fFi61X+gMjSbx",
+	"UP/yE6eFtgjdnz5DSwTdFiGLkb5c/NT/5VMcv3r2/Z80RuqK9IOL2GqqPSsKOq0MmeyDaVVZ19kA6Org",
+	"0s8cwyoXc3UunWK5zj5Oneyg2R1NzVfpMfary0/76tqWo8x7DDZowRi6M1LSLk3l+Ev2dzGQU6T1wB/k",
+	"sB6FKWSdLgUhxbOj7Vqx6tzEDKXshmmAlIoskVK0KC/9vbO/Ko75StknHwoc61SwTUKsRJKyYyc5uq3Z",
+	"kLeUrNRgowi2FuNyAjk4RAh9wBdbFfwlI+4iI9ouVH8ngLGWEfthUQjLE1eAFCeki8dBf+r1olHoDabD",
+	"Uw/7ZOCNw34wmnajIe6dtNqtG8rC0rAKhlVvUG8aFjNCs4sgz7RR2q4SDxlPOc76rf0aMkK386YMTvsF",
+	"f7P3QoOq/JzV7SgOE84uwMOmkmbK28Hrk1V62H4CWes6S0jdMOvRFVdW1OsrkVYtzalER5CfScLDpfdu",
+	"BedpLrUPFfbHpX305Y8Za51vNINQdFlF2R+AWJsdMyDLEZXnhdzYmApIwMDgLDXyvoMucqhym2ZbNm8s",
+	"bkS1U/HSIdGdWu6xULj+m57G9DCyaOPYKVzpd1v7QX+a8T6oj+6BT1SXNbfQ7wC5v5PWDyj880OxNIoD",
+	"1/fP6nGzch9ge5DkCLvF3RVhilIv2T3l3LeGlcjk31/oEn+hS/xvQpeo2aXtb6tI/OlwKcry4S94ir/g",
+	"KR4zPMWDHM53Q7E4QHbUgV5kF/4/gX1xyFqWG5bfa4rMBVIaQky8VOjmo21dE6nEqk0umSlj0DCm6SR7",
+	"rltACWJzbS0MqVbYaEUXNN0E2/U4QvPpe2isHswTKjoxIdXZIk/Vz+gFIXlHSZ7MJqlufd24i14cEzxL",
+	"Sbkv+cN3W1dmUsFLqNs04RHpBuOedzLth0oxxN6Y9AJvGHanp1Efj4IT/5AkjUMJdKGB/xu1bX+s7dkD",
+	"u8hVXS514AAylXbtWJMkfA8gQRubdY4Tjb6ZpFSCo8XsSK1nJSQg0IyBcZn3n4YcL9MkP+8tfG4y2wVf",
+	"EM6I6Tat66mLnaRTZtOdddoal5A9Q2JB8kcqDa9K4SoEGe6h07Td9Q4NCvt+D8SPGRVSj/VBu7j9EQnp",
+	"Wwjyp6m0eZB89Csi2w4DP7b+FERW5YkWW141FzzuGt23pvA0d+iChpCrJW1EI4TZWoMy6LTVjbRWhKOE",
+	"iHnByHPSYW2+K1TdJCgrNa7yFEPV+2u3LP3bJaA259NsvGYCf6D6MCikWDZPS7yT+qBJ+v+C/vDWADFU",
+	"VJe4HJ7NrHmK431hU7sRmMyTKjdaj0OnVp3QWIdW7YrbHLf6sbtXHxEydu7H2H933T/YtetsfKyQ16Ut",
+	"VcC6lsWMHyrLOT4PldIDD99aAFa2dO9eB2be+eFLK6QCT2NHkdtxbO0TSigfcfdxCByG66GpVteIQGdw",
+	"GaiMR18RpcuVH6b8aTejHn9R/5iMswfy+P0Mb9hivG60ZF3htTDIX1iiWBkOUISkDSat8Wonv+PSR8+A",
+	"98H+ZKE+xdTkvhO231FWFd6kFPuuPqh8J5puKIf6T8qD2qdxkX+3Me/yox0gPVyf2x/mgtpY1wrR8Tgb",
+	"Or1J+IJL0kYhMf/qJVJSIiEeYfABayWtypFcsg6tN9ZLiCAGwbfa/Wv6qNst084hd1d4DV5gjaxgvExt",
+	"ZBJKE6UnQp9lu1u1/g5j0Q4pDV/GtHsIl/3M2l+14slNlq0652mCjrBEC24kgX63JAwtKEslEU86CHRC",
+	"EqIlSRAjUj2hrZ3suTvHAkFA95UqExJ+tT3C3ioi3YdLqvL0fXh/VO+gXANlTkUaiteumFL/MbNL2UbY",
+	"rBRHwEdwYGWOfmgiB18pTgGPYmcvc48s6yCDzW/niEZu0KFufIWR/OE7u3jwixvNzTmdNOnUQOu257Hx",
+	"ppU6jW7qPDBbvWX0ZnU2Tgfp1n9O0z8gnenHq87KilZ/xo13bzthdwe/dkvyG6Jm9Ovv3c+/nN6+6t+8",
+	"GC7f+vL9dLR42vv0fBz+MBD/OMHfn6b/7PFLn738aW83whWR6fJg+EpIpXX4PNCHxjmYy4iyPMj1LXnt",
+	"itg2y8Xgm7ScAnD32DCgllEZB2p0Ea8ZgOUrvFAnw3qpUVG1wxcg9dUJsFaSeoHXkBUKfbjz3A4LpENZ",
+	"tTvhjR7HZp/9+0Va3Ef92Mcnvj9azh69/KpI0wBK6hsaRRumu9ENqrvKu1mIin0gXY0A12Z86h7qnj3U",
+	"d6kzokabUbyLI2naDuiveXJTpeWoS+fY2hcZrJSOChI2o4ycmc3nqDtG0yloIjqmvprTYI5MEEJA8E0d",
+	"ZOZW3QeWoZRBW1/HU5g/NEoTSLKCnb1dSTpHBCcxNRdrEwtmStnsSeHFOAPnzwqb7RtNkK+DXjNi9SyA",
+	"orh8czvICaUPoMs3tyfo+GTwBBYSixvU86FuQuR6HTTUnqWJUmWfnKMpWXOoS9DZYQaeS71+0Bvbzrhv",
+	"iUzW3gWs2RzKXWqVOVd7ug9dTuBFoQ7mT6TGBZhlK9qu4scH1N0uixpbeSiPUV8D9VYPMTu3sBvfqpRG",
+	"ooGqBqoDCW5IaOBYEGbrYuw85IwU91gGWHfiIywlWSzlH7KLNAXu2Gm3skNsg+avjt4Y8CQhgURzngiC",
+	"pooESq2VWDsjvnVb162lYyJdLmN1kkGXGh4rUa8rbK54KufoPRHyPK8q69SVCtpas/8aDNBmuRnMV6gH",
+	"TkwxebMqQTN7hGkIDWWtIv6v6Yj91Lv593j5YrB668tfg5PFj93189Pwh764GM6+H6WvevyfA/pudZgY",
+	"fJBQ5yFxnD1Hr3vnVpV72F876Mo1CUA7MFnP1lzDWc7NtxV11tYrHwjZwIEdsh5ZRYvVulbrhZ62Po3A",
+	"cgExzQuoMiF4KgOu/rh8AyoW+LPwDBorXKBVYm3FlYbHDd0aZk1XJVhy9c2Iu6OB333SQVrCdX0UYRqn",
+	"CdGOJVCR4N5MaVnNCehS2ouFqNzwLPAEDX1NC3V/EFMn1UqbN5Sh7tCqXCXB3HYkN+DGRKDYASWUYIap",
+	"Vchlk5EFDj7dwQPMeFCL7ZyocN/L4/Ac8LqCgAgRpTGYXNAfNiY4cWf1nUDwr4Yri+lCzZvHoUBzvlJK",
+	"pA4ZOyNPwLFX50x/wWf0XlQtGxT5n0WqdlUn5gGOW4VDQf/ihWTBPXt5890MI33IjPqKtAvoR97r5f3I",
+	"rbT9vf/v6PTXm1e92xf+8u1I/jIdLt53gx/H82cbbo82xPya0ApkoD89ifpBl3gnYOFGI+KNg0HX64Wn",
+	"ZDgd4XHUdR3sGR0bE/JKi4HKPCsN6kTZubGLYL7f2EOiZfOGFDsO0iQxKxsSJRQrQrh8phSCJu4iM3We",
+	"PraSApi/mkVGgCWXHqik9c4ek2SqJE9B31WCIMEs5AttHpsGOgwOlDQmKIrxTFS7ea6WXD7Vr338ySKK",
+	"SBNLpPtBoYH45STCCxqvJwsoqqvWRYGGpszX3D6puvk3W4yLTwOf9CJvMO2G3oD0sTcOhpE3CsfTLunj",
+	"YZBnpJgXvSU0rISaqEMy0FV6WXKqAEJtu2YPJ1fGGE0bcel1eXQJYO4+WWGdxqjjADka3O52Qs72PP4i",
+	"LGnu1oPrKn/M1jIQjWGnFMI5DTdK7UATMju+EMS3jjaLMZHfslEIaG3rvIuXjh/m3bUQ0b26Vnh93rjR",
+	"VjbBu6giRjGFLGqN5ec23HrFbdtZHiFBklsaEBTxlIVZ+aGFkQbDdw9fSjb6/92tt/5FEhqtdThb0Vdt",
+	"DC1HisbIli0Cr0tuLduniVKHjpWw+b8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
