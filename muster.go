@@ -88,6 +88,13 @@ type Config struct {
 	// weeks, no answer two weeks later). A placement keeps the schedule it
 	// started with.
 	FollowUp sim.FollowUpPolicy
+	// SpotChecks is how new registrations are sampled for verification;
+	// zero means sim.DefaultSpotCheckPolicy (one in ten, plus every one a
+	// rule flags). Set Share to a negative number for none at random.
+	SpotChecks sim.SpotCheckPolicy
+	// JourneyHooks receive every journey event, durably (see
+	// sim.JourneyHook): an embedder's extension point beside the Notifier.
+	JourneyHooks []sim.JourneyHook
 
 	// The HTTP API: see httpapi.Config for each.
 	BasePath                    string
@@ -175,8 +182,24 @@ func New(cfg Config) (*Muster, error) {
 	if err := cfg.FollowUp.Validate(); err != nil {
 		return nil, fmt.Errorf("muster: FollowUp: %w", err)
 	}
+	switch {
+	case cfg.SpotChecks == (sim.SpotCheckPolicy{}):
+		cfg.SpotChecks = sim.DefaultSpotCheckPolicy
+	case cfg.SpotChecks.Share < 0:
+		cfg.SpotChecks.Share = 0
+	}
+	if err := cfg.SpotChecks.Validate(); err != nil {
+		return nil, fmt.Errorf("muster: SpotChecks: %w", err)
+	}
+	if err := sim.CheckHooks(cfg.JourneyHooks); err != nil {
+		return nil, fmt.Errorf("muster: JourneyHooks: %w", err)
+	}
+	hookNames := make([]string, len(cfg.JourneyHooks))
+	for i, h := range cfg.JourneyHooks {
+		hookNames[i] = h.Name()
+	}
 	opts := []db.Option{db.WithLoginThrottle(cfg.LoginThrottle), db.WithAccountInvitationWindow(cfg.AccountInvitationWindow), db.WithMFARequired(cfg.RequireMFA...),
-		db.WithVisibility(cfg.Visibility), db.WithFollowUps(cfg.FollowUp)}
+		db.WithVisibility(cfg.Visibility), db.WithFollowUps(cfg.FollowUp), db.WithSpotChecks(cfg.SpotChecks), db.WithJourneyHooks(hookNames...)}
 	if cfg.PasswordHashing > 0 {
 		opts = append(opts, db.WithPasswordHashing(cfg.PasswordHashing))
 	}
@@ -212,6 +235,7 @@ func New(cfg Config) (*Muster, error) {
 		acts: &activities.Activities{
 			Store: store, Notifier: cfg.Notifier, Programme: cfg.Programme, PublicURL: cfg.PublicURL,
 			Emails: cfg.Emails, InvitationWindow: cfg.InvitationWindow, ResendGap: cfg.ResendGap, Now: cfg.Now,
+			Hooks: cfg.JourneyHooks,
 		},
 		relay: &workflows.Relay{
 			Store: store, Client: cfg.Temporal, TaskQueue: cfg.TaskQueue, Logger: cfg.Logger, Interval: cfg.RelayInterval,

@@ -35,6 +35,9 @@ type Activities struct {
 	ResendGap time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Hooks receive every journey event (see sim.JourneyHook), each
+	// delivery an activity of its own.
+	Hooks []sim.JourneyHook
 
 	once     sync.Once
 	emails   compiled

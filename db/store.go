@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +43,9 @@ type Store struct {
 	spotChecks sim.SpotCheckPolicy
 	// followUps is when a placement is followed up.
 	followUps sim.FollowUpPolicy
+	// hooks are the names of the journey hooks every journey event is
+	// delivered to.
+	hooks []string
 	// enqueued is nudged after a commit that wrote to the outbox, so an
 	// in-process relay delivers at once instead of at its next poll.
 	enqueued chan struct{}
@@ -102,6 +106,13 @@ func WithFollowUps(p sim.FollowUpPolicy) Option {
 		panic(err)
 	}
 	return func(s *Store) { s.followUps = p }
+}
+
+// WithJourneyHooks names the journey hooks the worker runs: every
+// journey event then starts, through the outbox, the workflow that
+// delivers it to each.
+func WithJourneyHooks(names ...string) Option {
+	return func(s *Store) { s.hooks = slices.Clone(names) }
 }
 
 // NewStore returns a Store on pool with the given session policy.

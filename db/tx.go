@@ -80,5 +80,32 @@ func (tx *Tx) journeyRow(ctx context.Context, candidateID uuid.UUID, actor sim.A
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("record journey event %s: %w", typ, interpretError(err))
 	}
+	if hooks := tx.store.hooks; len(hooks) > 0 {
+		if err := tx.enqueue(ctx, sim.StartJourneyHooks(id.String(), idString(orgID), hooks)); err != nil {
+			return uuid.Nil, err
+		}
+	}
 	return id, nil
+}
+
+// JourneyEventForHook returns the journey event eventID as a journey hook
+// receives it, keyed for the hook named hook. Engine only; ENOTFOUND when
+// the event is gone (its candidate's data was deleted).
+func (tx *Tx) JourneyEventForHook(ctx context.Context, eventID, hook string) (sim.HookEvent, error) {
+	if err := tx.authorize(sim.PermEngine); err != nil {
+		return sim.HookEvent{}, err
+	}
+	id, err := parseID("event_id", eventID)
+	if err != nil {
+		return sim.HookEvent{}, err
+	}
+	r, err := tx.q.JourneyEventForHook(ctx, tx.tx, id)
+	if err != nil {
+		return sim.HookEvent{}, wrapNotFound("load journey event", err)
+	}
+	return sim.HookEvent{
+		Key: sim.HookKey(r.ID.String(), hook), EventID: r.ID.String(), Type: sim.EventType(r.Type),
+		CandidateID: r.CandidateID.String(), OrgID: idString(r.OrgID), InterestID: idString(r.InterestID),
+		From: r.FromStatus, To: r.ToStatus, At: r.OccurredAt,
+	}, nil
 }

@@ -35,6 +35,7 @@ var All = []Definition{
 	{Name: sim.WorkflowMessageNotification, Func: MessageNotification},
 	{Name: sim.WorkflowPlacementFollowUp, Func: PlacementFollowUp},
 	{Name: sim.WorkflowSpotCheckNotice, Func: SpotCheckNotice},
+	{Name: sim.WorkflowJourneyHooks, Func: JourneyHooks},
 }
 
 // RegisterWorkflows registers every workflow in All on r under its name.

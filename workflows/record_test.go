@@ -45,13 +45,15 @@ func TestRecordHistories(t *testing.T) {
 	// Check-ins wait seconds, not weeks, so the follow-up's history is
 	// recorded in one run of this test.
 	store := db.NewStore(d.App, sim.DefaultSessionPolicy,
-		db.WithFollowUps(sim.FollowUpPolicy{Months: []int{3, 6, 12}, RemindAfter: 2 * time.Second, AnswerWindow: 2 * time.Second}))
+		db.WithFollowUps(sim.FollowUpPolicy{Months: []int{3, 6, 12}, RemindAfter: 2 * time.Second, AnswerWindow: 2 * time.Second}),
+		db.WithJourneyHooks("recorder"))
 	smtp := testsmtp.Start(t)
 	notifier, err := mail.NewSMTP("smtp://"+smtp.Addr, "noreply@example.org")
 	require.NoError(t, err)
 	queue := "record"
 	w := worker.New(c, queue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: store, Notifier: notifier, PublicURL: "https://muster.example.org", ResendGap: time.Nanosecond})
+	workflows.Register(w, &activities.Activities{Store: store, Notifier: notifier, PublicURL: "https://muster.example.org", ResendGap: time.Nanosecond,
+		Hooks: []sim.JourneyHook{recorderHook{}}})
 	require.NoError(t, w.Start())
 	defer w.Stop()
 	relayCtx, stopRelay := context.WithCancel(ctx)
@@ -192,6 +194,7 @@ func TestRecordHistories(t *testing.T) {
 	var eventID string
 	require.NoError(t, d.Admin.QueryRow(ctx, "SELECT id::text FROM journey_events WHERE type = 'interest.expressed'").Scan(&eventID))
 	save(sim.InterestNotificationWorkflowID(eventID), "interest-notification-sent.json")
+	save(sim.JourneyHooksWorkflowID(eventID), "journey-hooks-delivered.json")
 
 	// MessageNotification: the member writes to the organisation; its
 	// admin is told, without the text.
@@ -254,3 +257,10 @@ func lastRecipient(t *testing.T, d *testdb.DB, invitationID string) string {
 	require.NoError(t, d.Admin.QueryRow(context.Background(), "SELECT email FROM invitations WHERE id = $1", invitationID).Scan(&email))
 	return email
 }
+
+// recorderHook is a journey hook that accepts every event.
+type recorderHook struct{}
+
+func (recorderHook) Name() string { return "recorder" }
+
+func (recorderHook) HandleJourneyEvent(context.Context, sim.HookEvent) error { return nil }

@@ -43,6 +43,7 @@ type config struct {
 	RequireMFA           []sim.Role
 	KeepPlacedVisible    bool
 	FollowUp             sim.FollowUpPolicy
+	SpotChecks           sim.SpotCheckPolicy
 	CodeOfConduct        sim.CodeOfConduct
 	SMTPURL              string
 	MailFrom             string
@@ -188,6 +189,17 @@ func loadConfig(needKey bool) (config, error) {
 	}
 	if c.FollowUp, err = followUpPolicy(); err != nil {
 		return c, err
+	}
+	c.SpotChecks = sim.DefaultSpotCheckPolicy
+	if share := env("MUSTER_SPOT_CHECK_SHARE", ""); share != "" {
+		f, err := strconv.ParseFloat(share, 64)
+		if err != nil || !(f >= 0 && f <= 1) {
+			return c, fmt.Errorf("MUSTER_SPOT_CHECK_SHARE must be a fraction from 0 to 1, such as 0.1, not %q", share)
+		}
+		c.SpotChecks.Share = f
+		if f == 0 {
+			c.SpotChecks.Share = -1 // muster.Config: none at random
+		}
 	}
 	if strings.ContainsAny(c.Programme, "\r\n") {
 		return c, fmt.Errorf("MUSTER_PROGRAMME_NAME must be one line")

@@ -174,6 +174,16 @@ func TestConfigErrors(t *testing.T) {
 	require.Equal(t, sim.FollowUpPolicy{Months: []int{1, 2, 24}, RemindAfter: 72 * time.Hour, AnswerWindow: sim.DefaultFollowUpPolicy.AnswerWindow}, c.FollowUp)
 	t.Setenv("MUSTER_FOLLOW_UP_MONTHS", "")
 	t.Setenv("MUSTER_FOLLOW_UP_REMIND_AFTER", "")
+	for _, bad := range []string{"ten", "1.5", "-0.1", "NaN"} {
+		t.Setenv("MUSTER_SPOT_CHECK_SHARE", bad)
+		_, err = loadConfig(false)
+		require.ErrorContains(t, err, "MUSTER_SPOT_CHECK_SHARE", bad)
+	}
+	t.Setenv("MUSTER_SPOT_CHECK_SHARE", "0.25")
+	c, err = loadConfig(false)
+	require.NoError(t, err)
+	require.Equal(t, sim.SpotCheckPolicy{Share: 0.25}, c.SpotChecks)
+	t.Setenv("MUSTER_SPOT_CHECK_SHARE", "")
 
 	t.Setenv("MUSTER_LOGIN_MAX_FAILURES", "0")
 	_, err = loadConfig(false)

@@ -80,6 +80,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) e
 		RequireMFA:                  cfg.RequireMFA,
 		Visibility:                  sim.VisibilityPolicy{KeepPlacedWithPlacer: cfg.KeepPlacedVisible},
 		FollowUp:                    cfg.FollowUp,
+		SpotChecks:                  cfg.SpotChecks,
 		CodeOfConduct:               cfg.CodeOfConduct,
 	})
 	if err != nil {

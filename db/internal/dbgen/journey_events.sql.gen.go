@@ -45,6 +45,39 @@ func (q *Queries) JourneyEventCreate(ctx context.Context, db DBTX, arg JourneyEv
 	return err
 }
 
+const journeyEventForHook = `-- name: JourneyEventForHook :one
+SELECT id, type, candidate_id, org_id, interest_id, coalesce(from_status, '')::text AS from_status, to_status, occurred_at
+FROM journey_events WHERE id = $1
+`
+
+type JourneyEventForHookRow struct {
+	ID          uuid.UUID
+	Type        string
+	CandidateID uuid.UUID
+	OrgID       *uuid.UUID
+	InterestID  *uuid.UUID
+	FromStatus  string
+	ToStatus    string
+	OccurredAt  time.Time
+}
+
+// A journey event as a hook receives it: IDs and enumerations only.
+func (q *Queries) JourneyEventForHook(ctx context.Context, db DBTX, id uuid.UUID) (JourneyEventForHookRow, error) {
+	row := db.QueryRow(ctx, journeyEventForHook, id)
+	var i JourneyEventForHookRow
+	err := row.Scan(
+		&i.ID,
+		&i.Type,
+		&i.CandidateID,
+		&i.OrgID,
+		&i.InterestID,
+		&i.FromStatus,
+		&i.ToStatus,
+		&i.OccurredAt,
+	)
+	return i, err
+}
+
 const journeyEventListForCandidate = `-- name: JourneyEventListForCandidate :many
 SELECT id, candidate_id, type, from_status, to_status, actor_id, occurred_at, org_id, interest_id FROM journey_events WHERE candidate_id = $1
 ORDER BY occurred_at, id
