@@ -44,11 +44,14 @@ func (tx *Tx) FollowUpAsk(ctx context.Context, interestID string, months int, du
 	if err != nil {
 		return sim.FollowUp{}, FollowUpNotice{}, wrapNotFound("load interest", err)
 	}
-	r, err := tx.q.FollowUpAsk(ctx, tx.tx, dbgen.FollowUpAskParams{ID: uuid.New(), InterestID: id, Months: int32(months), DueOn: dateValue(dueOn), AskedAt: now})
-	if err != nil {
+	if _, err := tx.q.FollowUpAsk(ctx, tx.tx, dbgen.FollowUpAskParams{ID: uuid.New(), InterestID: id, Months: int32(months), DueOn: dateValue(dueOn), AskedAt: now}); err != nil {
 		return sim.FollowUp{}, FollowUpNotice{}, fmt.Errorf("record check-in: %w", interpretError(err))
 	}
-	f := followUpOf(dbgen.FollowUp(r), uuid.Nil, n.OrgName)
+	r, err := tx.q.FollowUpOf(ctx, tx.tx, dbgen.FollowUpOfParams{InterestID: id, Months: int32(months)})
+	if err != nil {
+		return sim.FollowUp{}, FollowUpNotice{}, fmt.Errorf("load check-in: %w", interpretError(err))
+	}
+	f := followUpOf(r, uuid.Nil, n.OrgName)
 	return f, FollowUpNotice{CandidateUserID: idString(n.UserID), OrgName: n.OrgName}, nil
 }
 

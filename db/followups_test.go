@@ -153,3 +153,37 @@ func TestFollowUpUnanswered(t *testing.T) {
 	})
 	require.Equal(t, sim.ECONFLICT, sim.ErrorCode(err))
 }
+
+// Retried activities may ask one check-in at once: one row, the same for
+// every asker.
+func TestFollowUpAskedConcurrently(t *testing.T) {
+	t.Parallel()
+	j := setupJourney(t)
+	ctx := context.Background()
+	interestID := j.placeFrom(t, j.now)
+	const n = 10
+	ids := make(chan string, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			var f sim.FollowUp
+			err := j.store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+				var err error
+				f, _, err = tx.FollowUpAsk(ctx, interestID, 3, j.now, j.now)
+				return err
+			})
+			errs <- err
+			ids <- f.ID
+		}()
+	}
+	first := ""
+	for range n {
+		require.NoError(t, <-errs)
+		id := <-ids
+		if first == "" {
+			first = id
+		}
+		require.Equal(t, first, id)
+	}
+	require.Equal(t, 1, j.count(t, "SELECT count(*) FROM follow_ups"))
+}

@@ -276,15 +276,20 @@ func (tx *Tx) MessageReport(ctx context.Context, messageID string, r sim.Message
 	saved, err := tx.q.MessageReportInsert(ctx, tx.tx, dbgen.MessageReportInsertParams{
 		ID: uuid.New(), MessageID: id, ReportedBy: &uid, Reason: string(r.Reason), Note: ptr(r.Note), ReportedAt: now,
 	})
-	if err != nil {
-		return "", false, fmt.Errorf("save report: %w", interpretError(err))
-	}
-	if saved.Created {
+	switch err = interpretError(err); {
+	case err == nil:
 		if err := tx.audit(ctx, sim.AuditMessageReported, sim.ObjectMessage, id, &m.OrgID, now); err != nil {
 			return "", false, err
 		}
+		return saved.String(), true, nil
+	case !notFound(err):
+		return "", false, fmt.Errorf("save report: %w", err)
 	}
-	return saved.ID.String(), saved.Created, nil
+	first, err := tx.q.MessageReportOf(ctx, tx.tx, dbgen.MessageReportOfParams{MessageID: id, ReportedBy: &uid})
+	if err != nil {
+		return "", false, fmt.Errorf("load report: %w", interpretError(err))
+	}
+	return first.String(), false, nil
 }
 
 // ModerationQueue returns the open reports, oldest first, after the

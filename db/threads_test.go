@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -319,4 +320,97 @@ func TestReportAndModeration(t *testing.T) {
 	// A hidden message cannot be reported again.
 	_, _, err = report(j.candActor, rude.ID, sim.MessageReport{Reason: sim.ReportSpam})
 	require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err))
+}
+
+// Fifty messages at once, from both sides, into a thread that does not
+// exist yet: one thread, every message kept in one order, each side's
+// unread count right; and twenty reports of one message by one reader at
+// once make one report.
+func TestThreadUnderConcurrentWriters(t *testing.T) {
+	t.Parallel()
+	j := setupJourney(t)
+	ctx := context.Background()
+	_, err := j.choose(t, j.candActor, j.now, j.orgA.ID)
+	require.NoError(t, err)
+	const n = 50
+	errs := make(chan error, n)
+	ids := make(chan string, n)
+	for i := range n {
+		go func() {
+			actor, k := j.userA, db.ThreadKey{OrgID: j.orgA.ID, CandidateID: j.cand.Candidate.ID}
+			if i%2 == 1 {
+				actor, k = j.candActor, db.ThreadKey{OrgID: j.orgA.ID, Mine: true}
+			}
+			var m sim.ThreadMessage
+			err := j.store.InTx(ctx, actor, func(tx *db.Tx) error {
+				var err error
+				m, err = tx.MessageSend(ctx, k, fmt.Sprintf("message %d", i), j.now)
+				return err
+			})
+			errs <- err
+			ids <- m.ID
+		}()
+	}
+	for range n {
+		require.NoError(t, <-errs)
+	}
+	require.Equal(t, 1, j.count(t, "SELECT count(*) FROM threads"))
+	require.Equal(t, n, j.count(t, "SELECT count(DISTINCT seq) FROM messages"))
+	require.Len(t, j.outboxStarts(t, sim.WorkflowMessageNotification), n)
+	all, err := j.page(t, j.userA, db.ThreadKey{OrgID: j.orgA.ID, CandidateID: j.cand.Candidate.ID}, nil, 500)
+	require.NoError(t, err)
+	require.Len(t, all, n)
+	require.True(t, slices.IsSortedFunc(all, func(a, b sim.ThreadMessage) int { return int(b.Seq - a.Seq) }))
+	// Each side has read up to its own last message, at least; what the
+	// other side wrote after that is unread.
+	cand := j.candidateThreads(t, j.candActor)[0].Unread
+	org := j.orgThreads(t, j.userA, j.orgA.ID)[0].Unread
+	lastOf := func(fromCandidate bool) int64 {
+		for _, m := range all {
+			if m.FromCandidate == fromCandidate {
+				return m.Seq
+			}
+		}
+		return 0
+	}
+	countAfter := func(seq int64, fromCandidate bool) int {
+		c := 0
+		for _, m := range all {
+			if m.FromCandidate == fromCandidate && m.Seq > seq {
+				c++
+			}
+		}
+		return c
+	}
+	require.Equal(t, countAfter(lastOf(true), false), cand)
+	require.Equal(t, countAfter(lastOf(false), true), org)
+
+	target := all[0]
+	reporter := j.candActor
+	if target.FromCandidate {
+		reporter = j.userA
+	}
+	reports := make(chan string, 20)
+	for range 20 {
+		go func() {
+			var id string
+			err := j.store.InTx(ctx, reporter, func(tx *db.Tx) error {
+				var err error
+				id, _, err = tx.MessageReport(ctx, target.ID, sim.MessageReport{Reason: sim.ReportSpam}, j.now)
+				return err
+			})
+			errs <- err
+			reports <- id
+		}()
+	}
+	first := ""
+	for range 20 {
+		require.NoError(t, <-errs)
+		id := <-reports
+		if first == "" {
+			first = id
+		}
+		require.Equal(t, first, id)
+	}
+	require.Equal(t, 1, j.count(t, "SELECT count(*) FROM message_reports"))
 }

@@ -1,16 +1,14 @@
--- name: FollowUpAsk :one
--- Records that a check-in was asked, once: asking again returns the row
--- as it is.
-WITH ins AS (
-    INSERT INTO follow_ups (id, interest_id, months, due_on, asked_at)
-    VALUES (@id, @interest_id, @months, @due_on, @asked_at)
-    ON CONFLICT (interest_id, months) DO NOTHING
-    RETURNING *
-)
-SELECT * FROM ins
-UNION ALL
-SELECT f.* FROM follow_ups f WHERE f.interest_id = @interest_id AND f.months = @months
-LIMIT 1;
+-- name: FollowUpAsk :execrows
+-- Records that a check-in was asked, once: asking again inserts nothing,
+-- and FollowUpOf reads it.
+INSERT INTO follow_ups (id, interest_id, months, due_on, asked_at)
+VALUES (@id, @interest_id, @months, @due_on, @asked_at)
+ON CONFLICT (interest_id, months) DO NOTHING;
+
+-- name: FollowUpOf :one
+-- A check-in, in a statement of its own so that it sees one a concurrent
+-- ask committed while FollowUpAsk waited for it.
+SELECT * FROM follow_ups WHERE interest_id = @interest_id AND months = @months;
 
 -- name: FollowUpForAnswer :one
 -- One of the signed-in candidate's check-ins, locked to answer it.

@@ -83,18 +83,18 @@ FROM messages m JOIN threads t ON t.id = m.thread_id
 WHERE m.id = @id AND m.hidden_at IS NULL;
 
 -- name: MessageReportInsert :one
--- A report; one per reader per message, so reporting again changes
--- nothing and returns the first report.
-WITH ins AS (
-    INSERT INTO message_reports (id, message_id, reported_by, reason, note, reported_at)
-    VALUES (@id, @message_id, @reported_by, @reason, sqlc.narg(note), @reported_at)
-    ON CONFLICT (message_id, reported_by) DO NOTHING
-    RETURNING id, true AS created
-)
-SELECT ins.id, ins.created FROM ins
-UNION ALL
-SELECT r.id, false FROM message_reports r WHERE r.message_id = @message_id AND r.reported_by = @reported_by
-LIMIT 1;
+-- A report; one per reader per message: ENOTFOUND (no row) when the
+-- reader reported it already, and MessageReportOf then finds the first.
+INSERT INTO message_reports (id, message_id, reported_by, reason, note, reported_at)
+VALUES (@id, @message_id, @reported_by, @reason, sqlc.narg(note), @reported_at)
+ON CONFLICT (message_id, reported_by) DO NOTHING
+RETURNING id;
+
+-- name: MessageReportOf :one
+-- A reader's report of a message. A statement of its own: after the
+-- insert above waited for a concurrent report to commit, only a new
+-- statement's snapshot sees that report.
+SELECT id FROM message_reports WHERE message_id = @message_id AND reported_by = @reported_by;
 
 -- name: ReportsOpen :many
 -- The moderation queue: open reports, oldest first, keyset on

@@ -12,17 +12,10 @@ import (
 	"github.com/google/uuid"
 )
 
-const followUpAsk = `-- name: FollowUpAsk :one
-WITH ins AS (
-    INSERT INTO follow_ups (id, interest_id, months, due_on, asked_at)
-    VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (interest_id, months) DO NOTHING
-    RETURNING id, interest_id, months, due_on, asked_at, reminded_at, answer, answered_at
-)
-SELECT id, interest_id, months, due_on, asked_at, reminded_at, answer, answered_at FROM ins
-UNION ALL
-SELECT f.id, f.interest_id, f.months, f.due_on, f.asked_at, f.reminded_at, f.answer, f.answered_at FROM follow_ups f WHERE f.interest_id = $2 AND f.months = $3
-LIMIT 1
+const followUpAsk = `-- name: FollowUpAsk :execrows
+INSERT INTO follow_ups (id, interest_id, months, due_on, asked_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (interest_id, months) DO NOTHING
 `
 
 type FollowUpAskParams struct {
@@ -33,39 +26,20 @@ type FollowUpAskParams struct {
 	AskedAt    time.Time
 }
 
-type FollowUpAskRow struct {
-	ID         uuid.UUID
-	InterestID uuid.UUID
-	Months     int32
-	DueOn      time.Time
-	AskedAt    time.Time
-	RemindedAt *time.Time
-	Answer     *string
-	AnsweredAt *time.Time
-}
-
-// Records that a check-in was asked, once: asking again returns the row
-// as it is.
-func (q *Queries) FollowUpAsk(ctx context.Context, db DBTX, arg FollowUpAskParams) (FollowUpAskRow, error) {
-	row := db.QueryRow(ctx, followUpAsk,
+// Records that a check-in was asked, once: asking again inserts nothing,
+// and FollowUpOf reads it.
+func (q *Queries) FollowUpAsk(ctx context.Context, db DBTX, arg FollowUpAskParams) (int64, error) {
+	result, err := db.Exec(ctx, followUpAsk,
 		arg.ID,
 		arg.InterestID,
 		arg.Months,
 		arg.DueOn,
 		arg.AskedAt,
 	)
-	var i FollowUpAskRow
-	err := row.Scan(
-		&i.ID,
-		&i.InterestID,
-		&i.Months,
-		&i.DueOn,
-		&i.AskedAt,
-		&i.RemindedAt,
-		&i.Answer,
-		&i.AnsweredAt,
-	)
-	return i, err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const followUpByID = `-- name: FollowUpByID :one
@@ -149,6 +123,33 @@ func (q *Queries) FollowUpNotice(ctx context.Context, db DBTX, id uuid.UUID) (Fo
 	row := db.QueryRow(ctx, followUpNotice, id)
 	var i FollowUpNoticeRow
 	err := row.Scan(&i.UserID, &i.OrgName)
+	return i, err
+}
+
+const followUpOf = `-- name: FollowUpOf :one
+SELECT id, interest_id, months, due_on, asked_at, reminded_at, answer, answered_at FROM follow_ups WHERE interest_id = $1 AND months = $2
+`
+
+type FollowUpOfParams struct {
+	InterestID uuid.UUID
+	Months     int32
+}
+
+// A check-in, in a statement of its own so that it sees one a concurrent
+// ask committed while FollowUpAsk waited for it.
+func (q *Queries) FollowUpOf(ctx context.Context, db DBTX, arg FollowUpOfParams) (FollowUp, error) {
+	row := db.QueryRow(ctx, followUpOf, arg.InterestID, arg.Months)
+	var i FollowUp
+	err := row.Scan(
+		&i.ID,
+		&i.InterestID,
+		&i.Months,
+		&i.DueOn,
+		&i.AskedAt,
+		&i.RemindedAt,
+		&i.Answer,
+		&i.AnsweredAt,
+	)
 	return i, err
 }
 

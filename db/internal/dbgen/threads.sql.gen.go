@@ -130,16 +130,10 @@ func (q *Queries) MessageInsert(ctx context.Context, db DBTX, arg MessageInsertP
 }
 
 const messageReportInsert = `-- name: MessageReportInsert :one
-WITH ins AS (
-    INSERT INTO message_reports (id, message_id, reported_by, reason, note, reported_at)
-    VALUES ($1, $2, $3, $4, $5, $6)
-    ON CONFLICT (message_id, reported_by) DO NOTHING
-    RETURNING id, true AS created
-)
-SELECT ins.id, ins.created FROM ins
-UNION ALL
-SELECT r.id, false FROM message_reports r WHERE r.message_id = $2 AND r.reported_by = $3
-LIMIT 1
+INSERT INTO message_reports (id, message_id, reported_by, reason, note, reported_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (message_id, reported_by) DO NOTHING
+RETURNING id
 `
 
 type MessageReportInsertParams struct {
@@ -151,14 +145,9 @@ type MessageReportInsertParams struct {
 	ReportedAt time.Time
 }
 
-type MessageReportInsertRow struct {
-	ID      uuid.UUID
-	Created bool
-}
-
-// A report; one per reader per message, so reporting again changes
-// nothing and returns the first report.
-func (q *Queries) MessageReportInsert(ctx context.Context, db DBTX, arg MessageReportInsertParams) (MessageReportInsertRow, error) {
+// A report; one per reader per message: ENOTFOUND (no row) when the
+// reader reported it already, and MessageReportOf then finds the first.
+func (q *Queries) MessageReportInsert(ctx context.Context, db DBTX, arg MessageReportInsertParams) (uuid.UUID, error) {
 	row := db.QueryRow(ctx, messageReportInsert,
 		arg.ID,
 		arg.MessageID,
@@ -167,9 +156,28 @@ func (q *Queries) MessageReportInsert(ctx context.Context, db DBTX, arg MessageR
 		arg.Note,
 		arg.ReportedAt,
 	)
-	var i MessageReportInsertRow
-	err := row.Scan(&i.ID, &i.Created)
-	return i, err
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
+}
+
+const messageReportOf = `-- name: MessageReportOf :one
+SELECT id FROM message_reports WHERE message_id = $1 AND reported_by = $2
+`
+
+type MessageReportOfParams struct {
+	MessageID  uuid.UUID
+	ReportedBy *uuid.UUID
+}
+
+// A reader's report of a message. A statement of its own: after the
+// insert above waited for a concurrent report to commit, only a new
+// statement's snapshot sees that report.
+func (q *Queries) MessageReportOf(ctx context.Context, db DBTX, arg MessageReportOfParams) (uuid.UUID, error) {
+	row := db.QueryRow(ctx, messageReportOf, arg.MessageID, arg.ReportedBy)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
 }
 
 const messagesPage = `-- name: MessagesPage :many
