@@ -37,7 +37,10 @@ import (
 //   - No audit events and no workflow intents. An audit row says that a
 //     real person did something, stamped from the transaction's own
 //     context; a loaded cohort is history nobody lived, so the audit trail
-//     starts empty. And nothing is sent: the outbox stays empty.
+//     starts empty. And nothing is sent: the outbox stays empty, so no
+//     notification goes out, no journey hook hears the loaded events and
+//     no placement is followed up (follow_ups stays empty: the cohort does
+//     not say how check-ins were answered).
 //
 // Every loaded account has the same password, hashed once with argon2id at
 // full cost (a million hashes would take hours): the cohort's people can
@@ -78,6 +81,7 @@ type LoadStats struct {
 	Candidates         int64
 	Invitations        int64 // the used link each candidate registered with
 	Consents           int64
+	SpotChecks         int64 // the sampled registrations' checks
 	Interests          int64
 	Interventions      int64
 	JourneyEvents      int64
@@ -86,7 +90,7 @@ type LoadStats struct {
 // Rows is the number of rows written, all tables together.
 func (s LoadStats) Rows() int64 {
 	return s.Organisations + s.Agreements + s.Users + s.ConductAcceptances + s.Candidates + s.Invitations +
-		s.Consents + s.Interests + s.Interventions + s.JourneyEvents
+		s.Consents + s.SpotChecks + s.Interests + s.Interventions + s.JourneyEvents
 }
 
 func (s *LoadStats) add(b *loadBatch) {
@@ -94,6 +98,7 @@ func (s *LoadStats) add(b *loadBatch) {
 	s.Candidates += int64(len(b.candidates.rows))
 	s.Invitations += int64(len(b.invitations.rows))
 	s.Consents += int64(len(b.consents.rows))
+	s.SpotChecks += int64(len(b.spotChecks.rows))
 	s.Interests += int64(len(b.interests.rows))
 	s.Interventions += int64(len(b.interventions.rows))
 	s.JourneyEvents += int64(len(b.events.rows))
@@ -156,7 +161,7 @@ func LoadCohort(ctx context.Context, url string, o simulate.Options, lo LoadOpti
 	}
 	// The planner should see the tables as they now are, and readers
 	// should not be the ones to set a million rows' hint bits.
-	if _, err := conn.Exec(ctx, "VACUUM (ANALYZE) organisations, org_agreements, users, conduct_acceptances, candidates, invitations, consents, interests, interventions, journey_events"); err != nil {
+	if _, err := conn.Exec(ctx, "VACUUM (ANALYZE) organisations, org_agreements, users, conduct_acceptances, candidates, invitations, consents, spot_checks, interests, interventions, journey_events"); err != nil {
 		return stats, fmt.Errorf("load cohort: vacuum and analyse: %w", err)
 	}
 	return stats, nil
@@ -373,23 +378,23 @@ func loadCandidates(ctx context.Context, conn *pgx.Conn, o simulate.Options, ref
 }
 
 // Messages: the cohort's threads (simulate.Interest.Messages) are not
-// loaded yet. TODO: load them once the message tables (migration 00006)
-// are in, with their own copyRows after interests.
+// loaded yet. TODO: load them into threads and messages (migration 00006),
+// with their own copyRows after interests, as db/threads.go writes them.
 
 // loadBatch is the rows of a batch of candidates, table by table, in the
 // order their foreign keys need.
 type loadBatch struct {
-	n                                                   int // candidates
-	users, candidates, invitations, consents, interests *copyRows
-	interventions, events                               *copyRows
-	eventSeq                                            int // journey events of the current candidate
-	eventCandidate                                      uuid.UUID
+	n                                                               int // candidates
+	users, candidates, invitations, consents, spotChecks, interests *copyRows
+	interventions, events                                           *copyRows
+	eventSeq                                                        int // journey events of the current candidate
+	eventCandidate                                                  uuid.UUID
 }
 
 func newLoadBatch() *loadBatch {
 	return &loadBatch{
 		users: newCopyRows(userTable), candidates: newCopyRows(candidateTable), invitations: newCopyRows(invitationTable),
-		consents: newCopyRows(consentTable), interests: newCopyRows(interestTable),
+		consents: newCopyRows(consentTable), spotChecks: newCopyRows(spotCheckTable), interests: newCopyRows(interestTable),
 		interventions: newCopyRows(interventionTable), events: newCopyRows(journeyTable),
 	}
 }
@@ -401,7 +406,7 @@ func (b *loadBatch) write(ctx context.Context, conn *pgx.Conn) error {
 		if _, err := tx.Exec(ctx, "SET LOCAL session_replication_role = replica"); err != nil {
 			return fmt.Errorf("load cohort: turn triggers off for the batch: %w", err)
 		}
-		for _, rows := range []*copyRows{b.users, b.candidates, b.invitations, b.consents, b.interests, b.interventions, b.events} {
+		for _, rows := range []*copyRows{b.users, b.candidates, b.invitations, b.consents, b.spotChecks, b.interests, b.interventions, b.events} {
 			if err := rows.copy(ctx, tx); err != nil {
 				return err
 			}
@@ -412,7 +417,7 @@ func (b *loadBatch) write(ctx context.Context, conn *pgx.Conn) error {
 
 // addCandidate adds the rows of c's registration and journey: their
 // account, their record, the used link they registered with, their consent
-// decision, their interests with the interventions recorded on them, and a
+// decision, their spot check when the policy sampled them, their interests with the interventions recorded on them, and a
 // journey event for every change, as the live code writes it (db/tx.go's
 // journeyRow): each interest's and intervention's event replayed through
 // sim's state machines, so each carries the from and to states the live
@@ -442,6 +447,9 @@ func (b *loadBatch) addCandidate(c simulate.Candidate, ref cohortRef) error {
 		invited, reg, updated, c.Sharing, string(c.Verification))
 	b.invitations.add(derivedID(cid, "invitation"), cid, string(sim.InvitationSelf), invited, invited.Add(sim.DefaultInvitationWindow), reg)
 	b.consents.add(derivedID(cid, "consent"), cid, ref.consentVersion, c.Sharing, "registration_form", reg)
+	if err := b.addSpotCheck(cid, c); err != nil {
+		return fmt.Errorf("candidate %s: %w", c.ID, err)
+	}
 	b.event(sim.EventInvited, string(sim.StatusNone), string(sim.StatusInvited), nil, invited, nil, nil)
 	b.event(sim.EventRegistered, string(sim.StatusInvited), string(sim.StatusRegistered), &uid, reg, nil, nil)
 	for _, in := range c.Interests {
@@ -452,6 +460,40 @@ func (b *loadBatch) addCandidate(c simulate.Candidate, ref cohortRef) error {
 	if c.Status == sim.StatusWithdrawn {
 		b.event(sim.EventWithdrawn, string(sim.StatusRegistered), string(sim.StatusWithdrawn), &uid, c.ClosedAt, nil, nil)
 	}
+	return nil
+}
+
+// addSpotCheck adds the spot check of a sampled registration, as the
+// registration would have queued it (with the flags the policy gives, the
+// cohort's own), and the operator's decision once the cohort has one. The
+// cohort says neither who decided nor why: decided_by is left empty, and a
+// rejection gives a reason that says it is made up.
+func (b *loadBatch) addSpotCheck(cid uuid.UUID, c simulate.Candidate) error {
+	flags := sim.DefaultSpotCheckPolicy.Sample(c.ID, c.Profile)
+	if (len(flags) > 0) != (c.Verification != sim.VerificationUnchecked) {
+		return fmt.Errorf("verification %s disagrees with the spot check policy's flags %v", c.Verification, flags)
+	}
+	if len(flags) == 0 {
+		return nil
+	}
+	names := make([]string, len(flags))
+	for i, f := range flags {
+		names[i] = string(f)
+	}
+	var (
+		outcome, reason *string
+		decided         *time.Time
+	)
+	switch c.Verification {
+	case sim.VerificationVerified, sim.VerificationRejected:
+		outcome = ptr(string(c.Verification))
+		at := c.RegisteredAt.Add(time.Duration(24+int(cid[14])%(12*24)) * time.Hour) // within the two weeks it waits
+		decided = &at
+		if c.Verification == sim.VerificationRejected {
+			reason = ptr("Synthetic cohort: the stated connection could not be confirmed.")
+		}
+	}
+	b.spotChecks.add(derivedID(cid, "spot_check"), cid, names, c.RegisteredAt, outcome, reason, nil, decided)
 	return nil
 }
 
@@ -538,7 +580,9 @@ var (
 		"job_preferences", "region", "heard_about", "invited_at", "registered_at", "updated_at", "sharing", "verification"}}
 	invitationTable = copyTable{"invitations", []string{"id", "candidate_id", "kind", "created_at", "expires_at", "used_at"}}
 	consentTable    = copyTable{"consents", []string{"id", "candidate_id", "text_version", "given", "method", "recorded_at"}}
-	interestTable   = copyTable{"interests", []string{
+	spotCheckTable  = copyTable{"spot_checks", []string{
+		"id", "candidate_id", "flags", "sampled_at", "outcome", "reason", "decided_by", "decided_at"}}
+	interestTable = copyTable{"interests", []string{
 		"id", "candidate_id", "org_id", "state", "interviewed", "work_placed", "opened_at", "updated_at"}}
 	interventionTable = copyTable{"interventions", []string{
 		"id", "interest_id", "kind", "occurred_on", "ends_on", "attended", "direct", "reason", "recorded_by", "recorded_at"}}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/muster-cms/muster/db"
 	"github.com/muster-cms/muster/internal/testdb"
+	"github.com/muster-cms/muster/internal/testfactory"
 	"github.com/muster-cms/muster/sim"
 	"github.com/muster-cms/muster/sim/simulate"
 )
@@ -50,12 +51,12 @@ func TestLoadCohort(t *testing.T) {
 	require.Equal(t, map[string]int64{
 		"organisations": stats.Organisations, "org_agreements": stats.Agreements, "users": stats.Users,
 		"conduct_acceptances": stats.ConductAcceptances, "candidates": stats.Candidates, "invitations": stats.Invitations,
-		"consents": stats.Consents, "interests": stats.Interests, "interventions": stats.Interventions,
+		"consents": stats.Consents, "spot_checks": stats.SpotChecks, "interests": stats.Interests, "interventions": stats.Interventions,
 		"journey_events": stats.JourneyEvents, "audit_events": 0, "workflow_outbox": 0,
 	}, map[string]int64{
 		"organisations": int64(counts["organisations"]), "org_agreements": int64(counts["org_agreements"]), "users": int64(counts["users"]),
 		"conduct_acceptances": int64(counts["conduct_acceptances"]), "candidates": int64(counts["candidates"]), "invitations": int64(counts["invitations"]),
-		"consents": int64(counts["consents"]), "interests": int64(counts["interests"]), "interventions": int64(counts["interventions"]),
+		"consents": int64(counts["consents"]), "spot_checks": int64(counts["spot_checks"]), "interests": int64(counts["interests"]), "interventions": int64(counts["interventions"]),
 		"journey_events": int64(counts["journey_events"]), "audit_events": int64(counts["audit_events"]), "workflow_outbox": int64(counts["workflow_outbox"]),
 	})
 
@@ -64,6 +65,10 @@ func TestLoadCohort(t *testing.T) {
 	require.NoError(t, d.Admin.QueryRow(ctx, `SELECT count(*) FROM candidates c
 		WHERE c.sharing IS DISTINCT FROM (SELECT k.given FROM consents k WHERE k.candidate_id = c.id ORDER BY k.recorded_at DESC, k.id DESC LIMIT 1)`).Scan(&drifted))
 	require.Zero(t, drifted, "candidates whose sharing is not their latest consent")
+	require.NoError(t, d.Admin.QueryRow(ctx, `SELECT count(*) FROM candidates c LEFT JOIN spot_checks k ON k.candidate_id = c.id
+		WHERE c.verification IS DISTINCT FROM CASE WHEN k.id IS NULL THEN 'unchecked' ELSE coalesce(k.outcome, 'sampled') END`).Scan(&drifted))
+	require.Zero(t, drifted, "candidates whose verification is not their spot check's")
+	require.Positive(t, stats.SpotChecks)
 	requireEventChains(t, d)
 
 	// The cohort exercises both sides of the rule: organisations see
@@ -94,6 +99,26 @@ func TestLoadCohort(t *testing.T) {
 			require.Equal(t, wantSeen, listAll(t, store, sess.Actor(), org.ID), "%s's list (policy %+v)", org.Details.Name, policy)
 		}
 	}
+
+	// The operator's verification queue holds the cohort's registrations
+	// that were sampled and not yet decided.
+	var wantQueue []string
+	for _, c := range cohort.Candidates {
+		if c.Verification == sim.VerificationSampled {
+			wantQueue = append(wantQueue, c.ID)
+		}
+	}
+	operator := testfactory.Actor(testfactory.User(t, d, testfactory.UserOpts{Role: sim.RoleOperator}))
+	var queue []string
+	require.NoError(t, db.NewStore(d.App, sim.DefaultSessionPolicy).InTx(ctx, operator, func(tx *db.Tx) error {
+		checks, err := tx.SpotChecks(ctx, nil, db.MaxPage)
+		for _, k := range checks {
+			queue = append(queue, k.CandidateID)
+		}
+		return err
+	}))
+	require.NotEmpty(t, wantQueue)
+	require.ElementsMatch(t, wantQueue, queue)
 
 	// A candidate with choices signs in and reads them.
 	i := slices.IndexFunc(cohort.Candidates, func(c simulate.Candidate) bool {
@@ -133,6 +158,9 @@ func expectedCounts(cohort simulate.Cohort) db.LoadStats {
 		s.Candidates++
 		s.Invitations++
 		s.Consents++
+		if c.Verification != sim.VerificationUnchecked {
+			s.SpotChecks++
+		}
 		s.JourneyEvents += 2 // invited, registered
 		if c.Status == sim.StatusWithdrawn {
 			s.JourneyEvents++
