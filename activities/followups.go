@@ -37,57 +37,45 @@ func (r FollowUpRef) key(step string) string {
 // candidate a link to answer, exactly once however often it is retried.
 // A check-in already answered sends nothing.
 func (a *Activities) FollowUpAsk(ctx context.Context, ref FollowUpRef) (FollowUpStatus, error) {
-	var st FollowUpStatus
-	err := a.asEngine(ctx, func(tx *db.Tx) error {
-		f, n, err := tx.FollowUpAsk(ctx, ref.InterestID, ref.Months, ref.DueOn, a.now())
-		if err != nil {
-			return err
-		}
-		st = FollowUpStatus{ID: f.ID, Answer: f.Answer}
-		if !f.Open() {
-			return nil
-		}
-		return a.followUpEmail(ctx, tx, emailFollowUpCheckIn, ref.key("ask"), f, n)
+	return a.followUpStep(ctx, "ask", ref, func(tx *db.Tx, f sim.FollowUp, n db.FollowUpNotice) (sim.FollowUp, error) {
+		return f, a.followUpEmail(ctx, tx, emailFollowUpCheckIn, ref.key("ask"), f, n)
 	})
-	return a.followUpResult(ctx, "ask", ref, st, err)
 }
 
 // FollowUpRemind sends the one reminder of a check-in still open.
 func (a *Activities) FollowUpRemind(ctx context.Context, ref FollowUpRef) (FollowUpStatus, error) {
-	var st FollowUpStatus
-	err := a.asEngine(ctx, func(tx *db.Tx) error {
-		f, n, err := tx.FollowUpAsk(ctx, ref.InterestID, ref.Months, ref.DueOn, a.now())
+	return a.followUpStep(ctx, "remind", ref, func(tx *db.Tx, f sim.FollowUp, n db.FollowUpNotice) (sim.FollowUp, error) {
+		f, _, err := tx.FollowUpRemind(ctx, f.ID, a.now())
 		if err != nil {
-			return err
+			return f, err
 		}
-		st = FollowUpStatus{ID: f.ID, Answer: f.Answer}
-		if !f.Open() {
-			return nil
-		}
-		if f, _, err = tx.FollowUpRemind(ctx, f.ID, a.now()); err != nil {
-			return err
-		}
-		return a.followUpEmail(ctx, tx, emailFollowUpReminder, ref.key("remind"), f, n)
+		return f, a.followUpEmail(ctx, tx, emailFollowUpReminder, ref.key("remind"), f, n)
 	})
-	return a.followUpResult(ctx, "remind", ref, st, err)
 }
 
 // FollowUpClose records no answer for a check-in still open, and returns
 // how it ended.
 func (a *Activities) FollowUpClose(ctx context.Context, ref FollowUpRef) (FollowUpStatus, error) {
+	return a.followUpStep(ctx, "close", ref, func(tx *db.Tx, f sim.FollowUp, _ db.FollowUpNotice) (sim.FollowUp, error) {
+		return tx.FollowUpClose(ctx, f.ID, a.now())
+	})
+}
+
+// followUpStep runs one step of a check-in in one engine transaction: it
+// finds (or first records) the check-in and, while it is open, runs
+// step; it returns how the check-in stands after.
+func (a *Activities) followUpStep(ctx context.Context, name string, ref FollowUpRef,
+	step func(*db.Tx, sim.FollowUp, db.FollowUpNotice) (sim.FollowUp, error)) (FollowUpStatus, error) {
 	var st FollowUpStatus
 	err := a.asEngine(ctx, func(tx *db.Tx) error {
-		f, _, err := tx.FollowUpAsk(ctx, ref.InterestID, ref.Months, ref.DueOn, a.now())
-		if err != nil {
-			return err
-		}
-		if f, err = tx.FollowUpClose(ctx, f.ID, a.now()); err != nil {
-			return err
+		f, n, err := tx.FollowUpAsk(ctx, ref.InterestID, ref.Months, ref.DueOn, a.now())
+		if err == nil && f.Open() {
+			f, err = step(tx, f, n)
 		}
 		st = FollowUpStatus{ID: f.ID, Answer: f.Answer}
-		return nil
+		return err
 	})
-	return a.followUpResult(ctx, "close", ref, st, err)
+	return a.followUpResult(ctx, name, ref, st, err)
 }
 
 func (a *Activities) followUpEmail(ctx context.Context, tx *db.Tx, name, key string, f sim.FollowUp, n db.FollowUpNotice) error {
@@ -98,11 +86,7 @@ func (a *Activities) followUpEmail(ctx context.Context, tx *db.Tx, name, key str
 	if err != nil || to == "" {
 		return err
 	}
-	msg, err := a.message(name, key, to, EmailData{Organisation: n.OrgName, Months: f.Months, Link: FollowUpLink(a.PublicURL, f.ID)})
-	if err != nil {
-		return err
-	}
-	_, err = tx.DeliverOnce(ctx, key, a.now(), func() error { return a.Notifier.Notify(ctx, msg) })
+	_, err = a.sendOnce(ctx, tx, name, key, to, EmailData{Organisation: n.OrgName, Months: f.Months, Link: FollowUpLink(a.PublicURL, f.ID)})
 	return err
 }
 

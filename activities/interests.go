@@ -67,14 +67,10 @@ func (a *Activities) NotifyInterest(ctx context.Context, in InterestRecipientRef
 		if err != nil || to == "" {
 			return err
 		}
-		msg, err := a.message(emailInterestNotification, key, to, EmailData{
+		sent, err = a.sendOnce(ctx, tx, emailInterestNotification, key, to, EmailData{
 			Organisation: notice.OrgName,
 			Link:         CandidateLink(a.PublicURL, notice.OrgID, notice.CandidateID),
 		})
-		if err != nil {
-			return err
-		}
-		sent, err = tx.DeliverOnce(ctx, key, a.now(), func() error { return a.Notifier.Notify(ctx, msg) })
 		return err
 	})
 	switch {
@@ -91,4 +87,15 @@ func (a *Activities) NotifyInterest(ctx context.Context, in InterestRecipientRef
 // CandidateLink is where an organisation's user sees a candidate.
 func CandidateLink(publicURL, orgID, candidateID string) string {
 	return strings.TrimRight(publicURL, "/") + "/organisations/" + url.PathEscape(orgID) + "/candidates/" + url.PathEscape(candidateID)
+}
+
+// sendOnce renders the email name for to and sends it through the
+// Notifier unless key was delivered already (see db.Tx.DeliverOnce). It
+// reports whether it went now.
+func (a *Activities) sendOnce(ctx context.Context, tx *db.Tx, name, key, to string, data EmailData) (bool, error) {
+	msg, err := a.message(name, key, to, data)
+	if err != nil {
+		return false, err
+	}
+	return tx.DeliverOnce(ctx, key, a.now(), func() error { return a.Notifier.Notify(ctx, msg) })
 }

@@ -66,11 +66,7 @@ func (a *Activities) NotifyMessage(ctx context.Context, in MessageRecipientRef) 
 		if err != nil || to == "" {
 			return err
 		}
-		msg, err := a.message(name, key, to, EmailData{Organisation: notice.OrgName, Link: link})
-		if err != nil {
-			return err
-		}
-		sent, err = tx.DeliverOnce(ctx, key, a.now(), func() error { return a.Notifier.Notify(ctx, msg) })
+		sent, err = a.sendOnce(ctx, tx, name, key, to, EmailData{Organisation: notice.OrgName, Link: link})
 		return err
 	})
 	switch {

@@ -26,11 +26,7 @@ func (a *Activities) NotifySpotCheck(ctx context.Context, in sim.SpotCheckNotice
 		if err != nil || to == "" {
 			return err
 		}
-		msg, err := a.message(emailSpotCheckRejected, key, to, EmailData{})
-		if err != nil {
-			return err
-		}
-		sent, err = tx.DeliverOnce(ctx, key, a.now(), func() error { return a.Notifier.Notify(ctx, msg) })
+		sent, err = a.sendOnce(ctx, tx, emailSpotCheckRejected, key, to, EmailData{})
 		return err
 	})
 	if err != nil {

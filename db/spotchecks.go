@@ -46,15 +46,15 @@ func (tx *Tx) SpotChecks(ctx context.Context, after *sim.SpotCheckCursor, limit 
 		return nil, err
 	}
 	var at time.Time
-	var id uuid.UUID
+	var id string
 	if after != nil {
-		var err error
-		if id, err = parseID("cursor", after.ID); err != nil {
-			return nil, err
-		}
-		at = after.SampledAt
+		at, id = after.SampledAt, after.ID
 	}
-	rows, err := tx.q.SpotChecksOpen(ctx, tx.tx, dbgen.SpotChecksOpenParams{AfterAt: at, AfterID: id, MaxRows: pageSize(limit)})
+	at, key, err := keysetAfter(at, id)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.q.SpotChecksOpen(ctx, tx.tx, dbgen.SpotChecksOpenParams{AfterAt: at, AfterID: key, MaxRows: pageSize(limit)})
 	if err != nil {
 		return nil, fmt.Errorf("list spot checks: %w", interpretError(err))
 	}

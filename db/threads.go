@@ -300,15 +300,15 @@ func (tx *Tx) ModerationQueue(ctx context.Context, after *sim.ReportCursor, limi
 		return nil, err
 	}
 	var at time.Time
-	var id uuid.UUID
+	var id string
 	if after != nil {
-		var err error
-		if id, err = parseID("cursor", after.ID); err != nil {
-			return nil, err
-		}
-		at = after.ReportedAt
+		at, id = after.ReportedAt, after.ID
 	}
-	rows, err := tx.q.ReportsOpen(ctx, tx.tx, dbgen.ReportsOpenParams{AfterAt: at, AfterID: id, MaxRows: pageSize(limit)})
+	at, key, err := keysetAfter(at, id)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.q.ReportsOpen(ctx, tx.tx, dbgen.ReportsOpenParams{AfterAt: at, AfterID: key, MaxRows: pageSize(limit)})
 	if err != nil {
 		return nil, fmt.Errorf("list reports: %w", interpretError(err))
 	}
@@ -366,4 +366,15 @@ func (tx *Tx) ModerationDecide(ctx context.Context, reportID string, d sim.Moder
 		return fmt.Errorf("close reports: %w", interpretError(err))
 	}
 	return nil
+}
+
+// keysetAfter is the (time, ID) key of an oldest-first list's page after
+// the cursor at/id: the start of the list for none (id ""); EINVALID
+// naming cursor for an ID that is not one.
+func keysetAfter(at time.Time, id string) (time.Time, uuid.UUID, error) {
+	if id == "" {
+		return time.Time{}, uuid.Nil, nil
+	}
+	key, err := parseID("cursor", id)
+	return at, key, err
 }
