@@ -20,5 +20,6 @@
 // same transaction. A new aggregate is a queries file, a migration and a
 // file here, copied from the nearest neighbour.
 //
-// db may import sim and nothing else of Muster's.
+// db may import sim (and sim/simulate, for LoadCohort: see docs/decisions.md)
+// and nothing else of Muster's.
 package db

@@ -85,12 +85,14 @@ type LoadStats struct {
 	Interests          int64
 	Interventions      int64
 	JourneyEvents      int64
+	Threads            int64
+	Messages           int64
 }
 
 // Rows is the number of rows written, all tables together.
 func (s LoadStats) Rows() int64 {
 	return s.Organisations + s.Agreements + s.Users + s.ConductAcceptances + s.Candidates + s.Invitations +
-		s.Consents + s.SpotChecks + s.Interests + s.Interventions + s.JourneyEvents
+		s.Consents + s.SpotChecks + s.Interests + s.Interventions + s.JourneyEvents + s.Threads + s.Messages
 }
 
 func (s *LoadStats) add(b *loadBatch) {
@@ -102,6 +104,8 @@ func (s *LoadStats) add(b *loadBatch) {
 	s.Interests += int64(len(b.interests.rows))
 	s.Interventions += int64(len(b.interventions.rows))
 	s.JourneyEvents += int64(len(b.events.rows))
+	s.Threads += int64(len(b.threads.rows))
+	s.Messages += int64(len(b.messages.rows))
 }
 
 // LoadCohort writes the cohort o describes into the migrated database at
@@ -109,8 +113,7 @@ func (s *LoadStats) add(b *loadBatch) {
 // superuser (the owner that runs migrations). It generates candidates one
 // at a time (simulate.Options.Each) and writes them in batches of
 // lo.BatchSize, one transaction each, so memory stays flat however large
-// the cohort; a failure leaves the batches before it committed. Messages
-// are not loaded yet (see loadBatch). It returns what it wrote, and errors:
+// the cohort; a failure leaves the batches before it committed. It returns what it wrote, and errors:
 // EINVALID for invalid Options or a bad password; ErrCohortLoaded when
 // the database holds a cohort of the same seed, and another ECONFLICT when
 // it holds other candidates or organisations; and wrapped errors
@@ -377,16 +380,12 @@ func loadCandidates(ctx context.Context, conn *pgx.Conn, o simulate.Options, ref
 	return nil
 }
 
-// Messages: the cohort's threads (simulate.Interest.Messages) are not
-// loaded yet. TODO: load them into threads and messages (migration 00006),
-// with their own copyRows after interests, as db/threads.go writes them.
-
 // loadBatch is the rows of a batch of candidates, table by table, in the
 // order their foreign keys need.
 type loadBatch struct {
 	n                                                               int // candidates
 	users, candidates, invitations, consents, spotChecks, interests *copyRows
-	interventions, events                                           *copyRows
+	interventions, events, threads, messages                        *copyRows
 	eventSeq                                                        int // journey events of the current candidate
 	eventCandidate                                                  uuid.UUID
 }
@@ -396,6 +395,7 @@ func newLoadBatch() *loadBatch {
 		users: newCopyRows(userTable), candidates: newCopyRows(candidateTable), invitations: newCopyRows(invitationTable),
 		consents: newCopyRows(consentTable), spotChecks: newCopyRows(spotCheckTable), interests: newCopyRows(interestTable),
 		interventions: newCopyRows(interventionTable), events: newCopyRows(journeyTable),
+		threads: newCopyRows(threadTable), messages: newCopyRows(messageTable),
 	}
 }
 
@@ -406,7 +406,8 @@ func (b *loadBatch) write(ctx context.Context, conn *pgx.Conn) error {
 		if _, err := tx.Exec(ctx, "SET LOCAL session_replication_role = replica"); err != nil {
 			return fmt.Errorf("load cohort: turn triggers off for the batch: %w", err)
 		}
-		for _, rows := range []*copyRows{b.users, b.candidates, b.invitations, b.consents, b.spotChecks, b.interests, b.interventions, b.events} {
+		for _, rows := range []*copyRows{b.users, b.candidates, b.invitations, b.consents, b.spotChecks, b.interests, b.interventions, b.events,
+			b.threads, b.messages} {
 			if err := rows.copy(ctx, tx); err != nil {
 				return err
 			}
@@ -540,6 +541,34 @@ func (b *loadBatch) addInterest(cid, uid uuid.UUID, in simulate.Interest) error 
 		return fmt.Errorf("replaying it reaches %s, not the cohort's %s", state.State, in.State)
 	}
 	b.interests.add(iid, cid, oid, string(state.State), state.Interviewed, state.WorkPlaced, in.OpenedAt, updated)
+	return b.addThread(cid, oid, iid, in.Messages)
+}
+
+// addThread adds the thread of an interest's messages, as MessageSend
+// writes it: one thread per candidate and organisation, created at its
+// first message and moved to the top at its last; each message's seq is
+// the table's own, in the cohort's order. Read marks are not loaded: every
+// message of a loaded cohort is unread.
+func (b *loadBatch) addThread(cid, oid, iid uuid.UUID, msgs []simulate.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	tid := derivedID(iid, "thread")
+	b.threads.add(tid, cid, oid, msgs[0].At, msgs[len(msgs)-1].At)
+	for _, m := range msgs {
+		id, err := uuid.Parse(m.ID)
+		if err != nil {
+			return fmt.Errorf("message ID %q: %w", m.ID, err)
+		}
+		author, err := uuid.Parse(m.AuthorID)
+		if err != nil {
+			return fmt.Errorf("message %s: author %q: %w", m.ID, m.AuthorID, err)
+		}
+		if err := sim.CheckMessage(m.Body); err != nil {
+			return fmt.Errorf("message %s: %w", m.ID, err)
+		}
+		b.messages.add(id, tid, author, m.FromCandidate, m.Body, m.At)
+	}
 	return nil
 }
 
@@ -588,6 +617,8 @@ var (
 		"id", "interest_id", "kind", "occurred_on", "ends_on", "attended", "direct", "reason", "recorded_by", "recorded_at"}}
 	journeyTable = copyTable{"journey_events", []string{
 		"id", "candidate_id", "type", "from_status", "to_status", "actor_id", "occurred_at", "org_id", "interest_id"}}
+	threadTable  = copyTable{"threads", []string{"id", "candidate_id", "org_id", "created_at", "last_message_at"}}
+	messageTable = copyTable{"messages", []string{"id", "thread_id", "author_id", "from_candidate", "body", "sent_at"}}
 )
 
 // copyRows is rows waiting to be copied into one table.

@@ -53,12 +53,15 @@ func TestLoadCohort(t *testing.T) {
 		"conduct_acceptances": stats.ConductAcceptances, "candidates": stats.Candidates, "invitations": stats.Invitations,
 		"consents": stats.Consents, "spot_checks": stats.SpotChecks, "interests": stats.Interests, "interventions": stats.Interventions,
 		"journey_events": stats.JourneyEvents, "audit_events": 0, "workflow_outbox": 0,
+		"threads": stats.Threads, "messages": stats.Messages,
 	}, map[string]int64{
 		"organisations": int64(counts["organisations"]), "org_agreements": int64(counts["org_agreements"]), "users": int64(counts["users"]),
 		"conduct_acceptances": int64(counts["conduct_acceptances"]), "candidates": int64(counts["candidates"]), "invitations": int64(counts["invitations"]),
 		"consents": int64(counts["consents"]), "spot_checks": int64(counts["spot_checks"]), "interests": int64(counts["interests"]), "interventions": int64(counts["interventions"]),
 		"journey_events": int64(counts["journey_events"]), "audit_events": int64(counts["audit_events"]), "workflow_outbox": int64(counts["workflow_outbox"]),
+		"threads": int64(counts["threads"]), "messages": int64(counts["messages"]),
 	})
+	require.Positive(t, stats.Messages)
 
 	requireNoOrphans(t, d)
 	var drifted int
@@ -169,6 +172,10 @@ func expectedCounts(cohort simulate.Cohort) db.LoadStats {
 			s.Interests++
 			s.Interventions += int64(len(in.Interventions))
 			s.JourneyEvents += 1 + int64(len(in.Interventions)) // expressed, then one per intervention
+			if len(in.Messages) > 0 {
+				s.Threads++
+				s.Messages += int64(len(in.Messages))
+			}
 			if !in.RemovedAt.IsZero() {
 				s.JourneyEvents++
 			}

@@ -192,7 +192,16 @@ func loadBenchCohort(b, top *testing.B, n int) *benchCohort {
 	if _, err := server.Exec(ctx, "CHECKPOINT"); err != nil {
 		b.Fatal(err)
 	}
-	if c.admin, err = db.Open(ctx, adminURL); err != nil {
+	// The ceiling plans each statement for its values, as the Store's
+	// transactions do (plan_cache_mode): the same plans on both sides.
+	ceilingURL, err := url.Parse(adminURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := ceilingURL.Query()
+	q.Set("plan_cache_mode", "force_custom_plan")
+	ceilingURL.RawQuery = q.Encode()
+	if c.admin, err = db.Open(ctx, ceilingURL.String()); err != nil {
 		b.Fatal(err)
 	}
 	if c.app, err = db.Open(ctx, appURL); err != nil {

@@ -85,10 +85,11 @@ func runSimulate(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "loaded %d candidates and %d organisations (seed %d) into %s in %s: %d rows, %s\n",
 		stats.Candidates, stats.Organisations, o.Seed, name, took.Round(time.Millisecond), stats.Rows(), rate(stats.Rows(), took))
 	fmt.Fprintf(out, "  organisations %d, org_agreements %d, users %d, conduct_acceptances %d, candidates %d,\n"+
-		"  invitations %d, consents %d, spot_checks %d, interests %d, interventions %d, journey_events %d\n"+
-		"  (messages are not loaded yet)\n",
+		"  invitations %d, consents %d, spot_checks %d, interests %d, interventions %d, journey_events %d,\n"+
+		"  threads %d, messages %d\n",
 		stats.Organisations, stats.Agreements, stats.Users, stats.ConductAcceptances, stats.Candidates,
-		stats.Invitations, stats.Consents, stats.SpotChecks, stats.Interests, stats.Interventions, stats.JourneyEvents)
+		stats.Invitations, stats.Consents, stats.SpotChecks, stats.Interests, stats.Interventions, stats.JourneyEvents,
+		stats.Threads, stats.Messages)
 	fmt.Fprintf(out, "sign in as org-<j>-user-<k>@example.test (user 0 is organisation j's org_admin) or candidate-<i>@example.test, password %s\n",
 		cohortPassword)
 	return nil
