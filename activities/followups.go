@@ -46,8 +46,8 @@ func (a *Activities) FollowUpAsk(ctx context.Context, ref FollowUpRef) (FollowUp
 func (a *Activities) FollowUpRemind(ctx context.Context, ref FollowUpRef) (FollowUpStatus, error) {
 	return a.followUpStep(ctx, "remind", ref, func(tx *db.Tx, f sim.FollowUp, n db.FollowUpNotice) (sim.FollowUp, error) {
 		f, _, err := tx.FollowUpRemind(ctx, f.ID, a.now())
-		if err != nil {
-			return f, err
+		if err != nil || !f.Open() {
+			return f, err // answered meanwhile: no reminder
 		}
 		return f, a.followUpEmail(ctx, tx, emailFollowUpReminder, ref.key("remind"), f, n)
 	})

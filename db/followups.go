@@ -57,11 +57,12 @@ func (tx *Tx) FollowUpAsk(ctx context.Context, interestID string, months int, du
 
 // FollowUpRemind records the one reminder of an open check-in and
 // reports whether it was recorded now (false once answered, or already
-// reminded). Engine only.
+// reminded). It holds the check-in until the transaction ends, so an
+// answer being committed is seen, not raced. Engine only.
 func (tx *Tx) FollowUpRemind(ctx context.Context, followUpID string, now time.Time) (sim.FollowUp, bool, error) {
 	f, err := tx.followUp(ctx, followUpID)
-	if err != nil {
-		return sim.FollowUp{}, false, err
+	if err != nil || !f.Open() {
+		return f, false, err
 	}
 	n, err := tx.q.FollowUpSetReminded(ctx, tx.tx, dbgen.FollowUpSetRemindedParams{ID: uuid.MustParse(f.ID), RemindedAt: now})
 	if err != nil {
@@ -74,7 +75,8 @@ func (tx *Tx) FollowUpRemind(ctx context.Context, followUpID string, now time.Ti
 }
 
 // FollowUpClose records no answer for a check-in still open, and returns
-// how it ended. Engine only.
+// how it ended: the candidate's answer when theirs committed first (the
+// check-in is held while it is read). Engine only.
 func (tx *Tx) FollowUpClose(ctx context.Context, followUpID string, now time.Time) (sim.FollowUp, error) {
 	f, err := tx.followUp(ctx, followUpID)
 	if err != nil || !f.Open() {

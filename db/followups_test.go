@@ -187,3 +187,44 @@ func TestFollowUpAskedConcurrently(t *testing.T) {
 	}
 	require.Equal(t, 1, j.count(t, "SELECT count(*) FROM follow_ups"))
 }
+
+// The engine's "no answer" waits for an answer being committed and
+// reports it, instead of overwriting or ignoring it.
+func TestFollowUpCloseSeesAnAnswerBeingCommitted(t *testing.T) {
+	t.Parallel()
+	j := setupJourney(t)
+	ctx := context.Background()
+	interestID := j.placeFrom(t, j.now)
+	var f sim.FollowUp
+	require.NoError(t, j.in(t, sim.System, func(tx *db.Tx) error {
+		var err error
+		f, _, err = tx.FollowUpAsk(ctx, interestID, 3, j.now, j.now)
+		return err
+	}))
+	answered, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- j.store.InTx(ctx, j.candActor, func(tx *db.Tx) error {
+			if _, err := tx.FollowUpAnswer(ctx, f.ID, false, j.now.Add(time.Hour)); err != nil {
+				return err
+			}
+			close(answered)
+			<-release // hold the answer uncommitted while the engine closes
+			return nil
+		})
+	}()
+	<-answered
+	closed := make(chan sim.FollowUp, 1)
+	go func() {
+		_ = j.store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+			c, err := tx.FollowUpClose(ctx, f.ID, j.now.Add(2*time.Hour))
+			closed <- c
+			return err
+		})
+	}()
+	time.Sleep(200 * time.Millisecond) // the close is waiting on the check-in
+	close(release)
+	require.NoError(t, <-done)
+	require.Equal(t, sim.FollowUpNotInPost, (<-closed).Answer)
+	require.Equal(t, "not_in_post", j.stringOf(t, "SELECT answer FROM follow_ups WHERE id = $1", f.ID))
+}

@@ -263,8 +263,12 @@ func (tx *Tx) MessageReport(ctx context.Context, messageID string, r sim.Message
 	// The row is readable, but the reader must also be a participant now:
 	// an organisation's user only while it sees the candidate.
 	mine := tx.actor.Role == sim.RoleCandidate
-	if _, err := tx.resolveThread(ctx, ThreadKey{OrgID: m.OrgID.String(), CandidateID: m.CandidateID.String(), Mine: mine}); err != nil {
+	t, err := tx.resolveThread(ctx, ThreadKey{OrgID: m.OrgID.String(), CandidateID: m.CandidateID.String(), Mine: mine})
+	if err != nil {
 		return "", false, err
+	}
+	if t.candidateID != m.CandidateID {
+		return "", false, sim.ErrNotFound // another candidate's thread
 	}
 	uid, err := parseID("user_id", tx.actor.UserID)
 	if err != nil {
@@ -339,6 +343,9 @@ func (tx *Tx) ModerationDecide(ctx context.Context, reportID string, d sim.Moder
 	if err != nil {
 		return sim.ErrNotFound
 	}
+	if _, err := tx.q.MessageLockForReport(ctx, tx.tx, id); err != nil {
+		return wrapNotFound("load report", err)
+	}
 	r, err := tx.q.ReportGetForUpdate(ctx, tx.tx, id)
 	if err != nil {
 		return wrapNotFound("load report", err)
@@ -353,11 +360,14 @@ func (tx *Tx) ModerationDecide(ctx context.Context, reportID string, d sim.Moder
 	decision := "dismissed"
 	if d.Action == sim.ModerationHide {
 		decision = "hidden"
-		if _, err := tx.q.MessageHide(ctx, tx.tx, dbgen.MessageHideParams{ID: r.MessageID, HiddenAt: now, HiddenBy: uid, HiddenReason: d.Reason}); err != nil {
+		n, err := tx.q.MessageHide(ctx, tx.tx, dbgen.MessageHideParams{ID: r.MessageID, HiddenAt: now, HiddenBy: uid, HiddenReason: d.Reason})
+		if err != nil {
 			return fmt.Errorf("hide message: %w", interpretError(err))
 		}
-		if err := tx.audit(ctx, sim.AuditMessageHidden, sim.ObjectMessage, r.MessageID, &r.OrgID, now); err != nil {
-			return err
+		if n == 1 { // hidden now, not by an earlier decision
+			if err := tx.audit(ctx, sim.AuditMessageHidden, sim.ObjectMessage, r.MessageID, &r.OrgID, now); err != nil {
+				return err
+			}
 		}
 	} else if err := tx.audit(ctx, sim.AuditReportDismissed, sim.ObjectMessageReport, r.ID, &r.OrgID, now); err != nil {
 		return err

@@ -414,3 +414,41 @@ func TestThreadUnderConcurrentWriters(t *testing.T) {
 	}
 	require.Equal(t, 1, j.count(t, "SELECT count(*) FROM message_reports"))
 }
+
+// Two operators deciding two reports of one message at once: one
+// decides, the other is told it was decided; never a deadlock.
+func TestConcurrentModerationOfOneMessage(t *testing.T) {
+	t.Parallel()
+	j := setupJourney(t)
+	ctx := context.Background()
+	_, colleague := testfactory.OrgUser(t, j.db, testfactory.OrgUserOpts{OrgID: j.orgA.ID})
+	_, err := j.choose(t, j.candActor, j.now, j.orgA.ID)
+	require.NoError(t, err)
+	for round := range 5 {
+		m, err := j.send(t, j.candActor, db.ThreadKey{OrgID: j.orgA.ID, Mine: true}, fmt.Sprintf("round %d", round), j.now)
+		require.NoError(t, err)
+		var reports []string
+		for _, by := range []sim.Actor{j.userA, colleague} {
+			require.NoError(t, j.in(t, by, func(tx *db.Tx) error {
+				id, _, err := tx.MessageReport(ctx, m.ID, sim.MessageReport{Reason: sim.ReportSpam}, j.now)
+				reports = append(reports, id)
+				return err
+			}))
+		}
+		errs := make(chan error, 2)
+		for i, id := range reports {
+			d := sim.ModerationDecision{Action: sim.ModerationHide, Reason: "spam"}
+			if i == 1 {
+				d = sim.ModerationDecision{Action: sim.ModerationDismiss}
+			}
+			go func() {
+				errs <- j.store.InTx(ctx, j.op, func(tx *db.Tx) error { return tx.ModerationDecide(ctx, id, d, j.now) })
+			}()
+		}
+		var codes []string
+		for range 2 {
+			codes = append(codes, sim.ErrorCode(<-errs))
+		}
+		require.ElementsMatch(t, []string{"", sim.ECONFLICT}, codes, "round %d", round)
+	}
+}

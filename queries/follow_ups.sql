@@ -22,7 +22,9 @@ UPDATE follow_ups SET answer = @answer::text, answered_at = @answered_at::timest
 WHERE id = @id AND answer IS NULL;
 
 -- name: FollowUpByID :one
-SELECT * FROM follow_ups WHERE id = @id;
+-- A check-in, locked: the engine's reminder and "no answer" see an answer
+-- the candidate is committing, and never overwrite or ignore it.
+SELECT * FROM follow_ups WHERE id = @id FOR UPDATE;
 
 -- name: FollowUpSetReminded :execrows
 UPDATE follow_ups SET reminded_at = @reminded_at::timestamptz

@@ -106,6 +106,14 @@ WHERE r.decision IS NULL AND (r.reported_at, r.id) > (@after_at::timestamptz, @a
 ORDER BY r.reported_at, r.id
 LIMIT @max_rows;
 
+-- name: MessageLockForReport :one
+-- Holds the reported message before any of its reports, so that two
+-- decisions on one message run one after the other instead of locking
+-- each other's reports.
+SELECT m.id FROM messages m
+WHERE m.id = (SELECT r.message_id FROM message_reports r WHERE r.id = @report_id)
+FOR UPDATE OF m;
+
 -- name: ReportGetForUpdate :one
 SELECT r.id, r.message_id, r.decision, m.thread_id, t.org_id, t.candidate_id
 FROM message_reports r JOIN messages m ON m.id = r.message_id JOIN threads t ON t.id = m.thread_id

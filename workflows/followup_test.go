@@ -35,6 +35,9 @@ type candidateAnswer struct {
 	months int
 	after  time.Duration // after the check-in is asked
 	answer sim.FollowUpAnswer
+	// during is the check-in whose run the signal arrives in: months
+	// unless set (a late answer to an earlier check-in).
+	during int
 }
 
 // runFollowUp runs a follow-up from in to its end in the time-skipping
@@ -73,7 +76,7 @@ func runFollowUp(t *testing.T, w *followUpWorld, in sim.PlacementFollowUpArgs, c
 		})
 		months := in.Months[in.Next]
 		for _, ans := range answers {
-			if ans.months != months {
+			if during := ans.during; during != months && (during != 0 || ans.months != months) {
 				continue
 			}
 			due := sim.FollowUpDue(in.StartsOn, months)
@@ -146,21 +149,29 @@ func TestPlacementFollowUpEndsWhenNoLongerInPost(t *testing.T) {
 	require.Empty(t, w.reminded)
 }
 
-// An answer to an earlier check-in arriving late does not answer this
-// one; a placement whose record was erased ends the follow-up.
+// An answer to an earlier check-in arriving late (the outbox repeats a
+// signal) does not answer this one, even "not in post": the 6-month
+// check-in is still reminded and closed, and the 12-month one asked. A
+// placement whose record was erased ends the follow-up.
 func TestPlacementFollowUpIgnoresStaleAnswersAndEndsWhenErased(t *testing.T) {
 	t.Parallel()
 	w := newFollowUpWorld()
+	w.answers[3] = sim.FollowUpInPost
 	in := followUpArgs()
 	in.Next = 1 // the 6-month check-in
-	res, _ := runFollowUp(t, w, in, placedOn.AddDate(0, 3, 1),
-		candidateAnswer{months: 6, after: time.Hour, answer: sim.FollowUpInPost},
+	res, runs := runFollowUp(t, w, in, placedOn.AddDate(0, 3, 1),
+		candidateAnswer{months: 3, during: 6, after: time.Hour, answer: sim.FollowUpNotInPost},
+		candidateAnswer{months: 12, after: time.Hour, answer: sim.FollowUpInPost},
 	)
-	require.Equal(t, 12, res.Months)
+	require.Equal(t, 2, runs)
+	require.Equal(t, workflows.PlacementFollowUpResult{Months: 12, Answer: sim.FollowUpInPost}, res)
+	require.Equal(t, sim.FollowUpNoAnswer, w.answers[6])
+	require.Contains(t, w.reminded, 6)
+	require.Contains(t, w.closed, 6)
 
 	w = newFollowUpWorld()
 	w.gone = true
-	res, runs := runFollowUp(t, w, followUpArgs(), placedOn)
+	res, runs = runFollowUp(t, w, followUpArgs(), placedOn)
 	require.Equal(t, 1, runs)
 	require.True(t, res.Gone)
 	require.Empty(t, w.reminded)

@@ -43,9 +43,11 @@ func (q *Queries) FollowUpAsk(ctx context.Context, db DBTX, arg FollowUpAskParam
 }
 
 const followUpByID = `-- name: FollowUpByID :one
-SELECT id, interest_id, months, due_on, asked_at, reminded_at, answer, answered_at FROM follow_ups WHERE id = $1
+SELECT id, interest_id, months, due_on, asked_at, reminded_at, answer, answered_at FROM follow_ups WHERE id = $1 FOR UPDATE
 `
 
+// A check-in, locked: the engine's reminder and "no answer" see an answer
+// the candidate is committing, and never overwrite or ignore it.
 func (q *Queries) FollowUpByID(ctx context.Context, db DBTX, id uuid.UUID) (FollowUp, error) {
 	row := db.QueryRow(ctx, followUpByID, id)
 	var i FollowUp

@@ -129,6 +129,22 @@ func (q *Queries) MessageInsert(ctx context.Context, db DBTX, arg MessageInsertP
 	return seq, err
 }
 
+const messageLockForReport = `-- name: MessageLockForReport :one
+SELECT m.id FROM messages m
+WHERE m.id = (SELECT r.message_id FROM message_reports r WHERE r.id = $1)
+FOR UPDATE OF m
+`
+
+// Holds the reported message before any of its reports, so that two
+// decisions on one message run one after the other instead of locking
+// each other's reports.
+func (q *Queries) MessageLockForReport(ctx context.Context, db DBTX, reportID uuid.UUID) (uuid.UUID, error) {
+	row := db.QueryRow(ctx, messageLockForReport, reportID)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
+}
+
 const messageReportInsert = `-- name: MessageReportInsert :one
 INSERT INTO message_reports (id, message_id, reported_by, reason, note, reported_at)
 VALUES ($1, $2, $3, $4, $5, $6)
