@@ -214,6 +214,9 @@ func (tx *Tx) OrgCandidates(ctx context.Context, orgID string, f sim.CandidateFi
 			return nil, err
 		}
 	}
+	if err := tx.q.PlanForValues(ctx, tx.tx); err != nil {
+		return nil, fmt.Errorf("list candidates: %w", interpretError(err))
+	}
 	var out []sim.OrgCandidate
 	if f.Oldest {
 		at := f.After.At

@@ -210,11 +210,7 @@ func contextOf(actor sim.Actor, v sim.VisibilityPolicy) (string, error) {
 	if v.KeepPlacedWithPlacer {
 		keepPlaced = "on"
 	}
-	// Every statement is planned for its values (plan_cache_mode): the
-	// lists' optional filters ("$1 IS NULL OR ...") make a generic plan
-	// read an organisation's whole list, and the policies' context is
-	// part of what a good plan depends on.
-	return fmt.Sprintf("SELECT set_config('app.role', '%s', true), set_config('app.user_id', '%s', true), set_config('app.org_id', '%s', true), set_config('app.credential', '%s', true), set_config('app.keep_placed', '%s', true), set_config('plan_cache_mode', 'force_custom_plan', true)",
+	return fmt.Sprintf("SELECT set_config('app.role', '%s', true), set_config('app.user_id', '%s', true), set_config('app.org_id', '%s', true), set_config('app.credential', '%s', true), set_config('app.keep_placed', '%s', true)",
 		actor.Role, userID, orgID, hex.EncodeToString(actor.Credential), keepPlaced), nil
 }
 

@@ -62,6 +62,13 @@ JOIN candidates c ON c.id = i.candidate_id
 WHERE i.org_id = @org_id AND i.candidate_id = @candidate_id
   AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed());
 
+-- name: PlanForValues :exec
+-- Plans the rest of the transaction's statements for their values: the
+-- candidate list's optional filters ("$1 IS NULL OR ...") give a generic
+-- plan that reads the organisation's whole list and sorts it, which
+-- Postgres would otherwise switch to after five executions.
+SELECT set_config('plan_cache_mode', 'force_custom_plan', true);
+
 -- name: CandidateListForOrgNewest :many
 -- The candidates an organisation sees, newest interest first; keyset on
 -- (opened_at, interest id).

@@ -568,6 +568,19 @@ func (q *Queries) InterventionListForInterest(ctx context.Context, db DBTX, inte
 	return items, nil
 }
 
+const planForValues = `-- name: PlanForValues :exec
+SELECT set_config('plan_cache_mode', 'force_custom_plan', true)
+`
+
+// Plans the rest of the transaction's statements for their values: the
+// candidate list's optional filters ("$1 IS NULL OR ...") give a generic
+// plan that reads the organisation's whole list and sorts it, which
+// Postgres would otherwise switch to after five executions.
+func (q *Queries) PlanForValues(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, planForValues)
+	return err
+}
+
 const pledgedOrgsAmong = `-- name: PledgedOrgsAmong :many
 SELECT id FROM pledged_organisations WHERE id = ANY($1::uuid[])
 `
