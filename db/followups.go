@@ -119,10 +119,7 @@ func (tx *Tx) FollowUpsMine(ctx context.Context) ([]sim.FollowUp, error) {
 	}
 	out := make([]sim.FollowUp, len(rows))
 	for i, r := range rows {
-		out[i] = followUpOf(dbgen.FollowUp{
-			ID: r.ID, InterestID: r.InterestID, Months: r.Months, DueOn: r.DueOn, AskedAt: r.AskedAt,
-			RemindedAt: r.RemindedAt, Answer: r.Answer, AnsweredAt: r.AnsweredAt,
-		}, r.OrgID, r.OrgName)
+		out[i] = followUpOf(r.FollowUp, r.OrgID, r.OrgName)
 	}
 	return out, nil
 }
@@ -147,31 +144,15 @@ func (tx *Tx) FollowUpAnswer(ctx context.Context, followUpID string, stillInPost
 	if err != nil {
 		return sim.FollowUp{}, wrapNotFound("load check-in", err)
 	}
-	f := followUpOf(dbgen.FollowUp{
-		ID: r.ID, InterestID: r.InterestID, Months: r.Months, DueOn: r.DueOn, AskedAt: r.AskedAt,
-		RemindedAt: r.RemindedAt, Answer: r.Answer, AnsweredAt: r.AnsweredAt,
-	}, r.OrgID, "")
+	f := followUpOf(r.FollowUp, r.OrgID, "")
 	if f, err = sim.AnswerFollowUp(f, stillInPost, now); err != nil {
 		return sim.FollowUp{}, err
 	}
 	if _, err := tx.q.FollowUpSetAnswer(ctx, tx.tx, dbgen.FollowUpSetAnswerParams{ID: id, Answer: string(f.Answer), AnsweredAt: now}); err != nil {
 		return sim.FollowUp{}, fmt.Errorf("record answer: %w", interpretError(err))
 	}
-	if _, err := tx.journeyRow(ctx, c, tx.actor, sim.EventFollowUpAnswered, "", string(f.Answer), now, &r.OrgID, &r.InterestID); err != nil {
+	if _, err := tx.journeyRow(ctx, c, tx.actor, sim.EventFollowUpAnswered, "", string(f.Answer), now, &r.OrgID, &r.FollowUp.InterestID); err != nil {
 		return sim.FollowUp{}, err
 	}
 	return f, tx.enqueue(ctx, sim.SignalFollowUp(f.InterestID, sim.FollowUpAnswered{Months: f.Months, Answer: f.Answer}))
-}
-
-// ownCandidate is the signed-in candidate's record ID.
-func (tx *Tx) ownCandidate(ctx context.Context) (uuid.UUID, error) {
-	uid, err := parseID("user_id", tx.actor.UserID)
-	if err != nil {
-		return uuid.Nil, err
-	}
-	c, err := tx.q.CandidateGetByUser(ctx, tx.tx, &uid)
-	if err != nil {
-		return uuid.Nil, fmt.Errorf("load candidate: %w", interpretError(err))
-	}
-	return c.ID, nil
 }

@@ -50,6 +50,19 @@ func (tx *Tx) lockOwnCandidate(ctx context.Context) (dbgen.Candidate, error) {
 	return c, nil
 }
 
+// ownCandidate is the signed-in candidate's record ID.
+func (tx *Tx) ownCandidate(ctx context.Context) (uuid.UUID, error) {
+	uid, err := parseID("user_id", tx.actor.UserID)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	c, err := tx.q.CandidateGetByUser(ctx, tx.tx, &uid)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("load candidate: %w", interpretError(err))
+	}
+	return c.ID, nil
+}
+
 // InterestsChoose adds the organisations orgIDs to the signed-in
 // candidate's choice. Each must be active and pledged (EINVALID naming
 // org_ids otherwise); those already chosen are left as they are. Each new
@@ -145,15 +158,11 @@ func (tx *Tx) InterestsMine(ctx context.Context) ([]sim.InterestSummary, error) 
 	if err := tx.authorize(sim.PermChooseOrganisations); err != nil {
 		return nil, err
 	}
-	uid, err := parseID("user_id", tx.actor.UserID)
+	c, err := tx.ownCandidate(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c, err := tx.q.CandidateGetByUser(ctx, tx.tx, &uid)
-	if err != nil {
-		return nil, fmt.Errorf("load candidate: %w", interpretError(err))
-	}
-	return tx.interestsOf(ctx, c.ID)
+	return tx.interestsOf(ctx, c)
 }
 
 func (tx *Tx) interestsOf(ctx context.Context, candidateID uuid.UUID) ([]sim.InterestSummary, error) {

@@ -56,15 +56,9 @@ func (tx *Tx) resolveThread(ctx context.Context, k ThreadKey) (thread, error) {
 		if t.orgID, err = uuid.Parse(k.OrgID); err != nil {
 			return thread{}, sim.ErrNotFound
 		}
-		uid, err := parseID("user_id", tx.actor.UserID)
-		if err != nil {
+		if t.candidateID, err = tx.ownCandidate(ctx); err != nil {
 			return thread{}, err
 		}
-		c, err := tx.q.CandidateGetByUser(ctx, tx.tx, &uid)
-		if err != nil {
-			return thread{}, fmt.Errorf("load candidate: %w", interpretError(err))
-		}
-		t.candidateID = c.ID
 	} else {
 		if t.orgID, err = tx.orgIDFor(k.OrgID); err != nil {
 			return thread{}, err
@@ -183,21 +177,17 @@ func (tx *Tx) CandidateThreads(ctx context.Context) ([]sim.ThreadSummary, error)
 	if err := tx.authorize(sim.PermMessage); err != nil {
 		return nil, err
 	}
-	uid, err := parseID("user_id", tx.actor.UserID)
+	c, err := tx.ownCandidate(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c, err := tx.q.CandidateGetByUser(ctx, tx.tx, &uid)
-	if err != nil {
-		return nil, fmt.Errorf("load candidate: %w", interpretError(err))
-	}
-	rows, err := tx.q.ThreadsForCandidate(ctx, tx.tx, dbgen.ThreadsForCandidateParams{CandidateID: c.ID, UserID: uid})
+	rows, err := tx.q.ThreadsForCandidate(ctx, tx.tx, dbgen.ThreadsForCandidateParams{CandidateID: c, UserID: uuid.MustParse(tx.actor.UserID)})
 	if err != nil {
 		return nil, fmt.Errorf("list threads: %w", interpretError(err))
 	}
 	out := make([]sim.ThreadSummary, len(rows))
 	for i, r := range rows {
-		out[i] = sim.ThreadSummary{ID: r.ID.String(), CandidateID: c.ID.String(), OrgID: r.OrgID.String(), OrgName: r.OrgName,
+		out[i] = sim.ThreadSummary{ID: r.ID.String(), CandidateID: c.String(), OrgID: r.OrgID.String(), OrgName: r.OrgName,
 			LastMessageAt: r.LastMessageAt, Unread: int(r.Unread)}
 	}
 	return out, nil

@@ -12,7 +12,7 @@ SELECT * FROM follow_ups WHERE interest_id = @interest_id AND months = @months;
 
 -- name: FollowUpForAnswer :one
 -- One of the signed-in candidate's check-ins, locked to answer it.
-SELECT f.*, i.org_id, i.candidate_id
+SELECT sqlc.embed(f), i.org_id, i.candidate_id
 FROM follow_ups f JOIN interests i ON i.id = f.interest_id
 WHERE f.id = @id AND i.candidate_id = @candidate_id
 FOR UPDATE OF f;
@@ -33,7 +33,7 @@ WHERE id = @id AND answer IS NULL AND reminded_at IS NULL;
 -- name: FollowUpsForCandidate :many
 -- The candidate's check-ins, newest first, with the organisation's
 -- public name while it is on the programme.
-SELECT f.*, i.org_id, coalesce(p.name, '')::text AS org_name
+SELECT sqlc.embed(f), i.org_id, coalesce(p.name, '')::text AS org_name
 FROM follow_ups f JOIN interests i ON i.id = f.interest_id
 LEFT JOIN pledged_organisations p ON p.id = i.org_id
 WHERE i.candidate_id = @candidate_id

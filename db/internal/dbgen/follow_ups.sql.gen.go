@@ -77,14 +77,7 @@ type FollowUpForAnswerParams struct {
 }
 
 type FollowUpForAnswerRow struct {
-	ID          uuid.UUID
-	InterestID  uuid.UUID
-	Months      int32
-	DueOn       time.Time
-	AskedAt     time.Time
-	RemindedAt  *time.Time
-	Answer      *string
-	AnsweredAt  *time.Time
+	FollowUp    FollowUp
 	OrgID       uuid.UUID
 	CandidateID uuid.UUID
 }
@@ -94,14 +87,14 @@ func (q *Queries) FollowUpForAnswer(ctx context.Context, db DBTX, arg FollowUpFo
 	row := db.QueryRow(ctx, followUpForAnswer, arg.ID, arg.CandidateID)
 	var i FollowUpForAnswerRow
 	err := row.Scan(
-		&i.ID,
-		&i.InterestID,
-		&i.Months,
-		&i.DueOn,
-		&i.AskedAt,
-		&i.RemindedAt,
-		&i.Answer,
-		&i.AnsweredAt,
+		&i.FollowUp.ID,
+		&i.FollowUp.InterestID,
+		&i.FollowUp.Months,
+		&i.FollowUp.DueOn,
+		&i.FollowUp.AskedAt,
+		&i.FollowUp.RemindedAt,
+		&i.FollowUp.Answer,
+		&i.FollowUp.AnsweredAt,
 		&i.OrgID,
 		&i.CandidateID,
 	)
@@ -201,16 +194,9 @@ ORDER BY f.asked_at DESC, f.id DESC
 `
 
 type FollowUpsForCandidateRow struct {
-	ID         uuid.UUID
-	InterestID uuid.UUID
-	Months     int32
-	DueOn      time.Time
-	AskedAt    time.Time
-	RemindedAt *time.Time
-	Answer     *string
-	AnsweredAt *time.Time
-	OrgID      uuid.UUID
-	OrgName    string
+	FollowUp FollowUp
+	OrgID    uuid.UUID
+	OrgName  string
 }
 
 // The candidate's check-ins, newest first, with the organisation's
@@ -225,14 +211,14 @@ func (q *Queries) FollowUpsForCandidate(ctx context.Context, db DBTX, candidateI
 	for rows.Next() {
 		var i FollowUpsForCandidateRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.InterestID,
-			&i.Months,
-			&i.DueOn,
-			&i.AskedAt,
-			&i.RemindedAt,
-			&i.Answer,
-			&i.AnsweredAt,
+			&i.FollowUp.ID,
+			&i.FollowUp.InterestID,
+			&i.FollowUp.Months,
+			&i.FollowUp.DueOn,
+			&i.FollowUp.AskedAt,
+			&i.FollowUp.RemindedAt,
+			&i.FollowUp.Answer,
+			&i.FollowUp.AnsweredAt,
 			&i.OrgID,
 			&i.OrgName,
 		); err != nil {
