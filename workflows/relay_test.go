@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -196,4 +199,110 @@ func TestRelayLogsAGrowingBacklog(t *testing.T) {
 	require.Positive(t, attempts)
 	require.NotEmpty(t, lastError)
 	require.EqualValues(t, 1, b.pending(t), "still waiting, not lost")
+}
+
+// A signal intent delivered twice changes nothing: a relay killed after
+// signalling a placement's follow-up that the candidate answered its
+// first check-in, and before marking the intent done, leaves it to the
+// next relay, which signals again. By then the follow-up has moved on to
+// its second check-in; the repeated answer to the first reaches it and is
+// let go: the second check-in stays open and unanswered, nobody is
+// emailed again, and no step runs after the repeated signal.
+func TestRelayKilledBetweenSignalAndMarkChangesNothing(t *testing.T) {
+	t.Parallel()
+	b := relaySetup(t)
+	ctx := context.Background()
+	org := testfactory.Organisation(t, b.d, testfactory.OrganisationOpts{})
+	_, staff := testfactory.OrgUser(t, b.d, testfactory.OrgUserOpts{OrgID: org.ID})
+	cand := testfactory.Candidate(t, b.d, testfactory.CandidateOpts{Email: "placed@example.org"})
+	candActor := testfactory.Actor(cand.User)
+	now := time.Now()
+	require.NoError(t, b.store.InTx(ctx, candActor, func(tx *db.Tx) error {
+		_, err := tx.InterestsChoose(ctx, []string{org.ID}, now)
+		return err
+	}))
+	// Started seven months ago: the 3- and 6-month check-ins are due at
+	// once; each waits 14 days for its answer.
+	started := now.AddDate(0, -7, 0)
+	for _, k := range []sim.InterventionKind{sim.InterventionInterview, sim.InterventionOffer, sim.InterventionPlaced} {
+		require.NoError(t, b.store.InTx(ctx, staff, func(tx *db.Tx) error {
+			_, _, err := tx.InterventionRecord(ctx, org.ID, cand.Candidate.ID, sim.Intervention{Kind: k, On: started}, now)
+			return err
+		}))
+	}
+	var interestID string
+	require.NoError(t, b.d.Admin.QueryRow(ctx, "SELECT id::text FROM interests WHERE candidate_id = $1", cand.Candidate.ID).Scan(&interestID))
+	wid := sim.PlacementFollowUpWorkflowID(interestID)
+
+	relayUntilDone := func() {
+		ctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go func() { _ = b.relay().Run(ctx) }()
+		require.Eventually(t, func() bool { return b.pending(t) == 0 }, 20*time.Second, 20*time.Millisecond)
+	}
+	checkIn := func(months int) (id string, answer *string) {
+		require.Eventually(t, func() bool {
+			return b.d.Admin.QueryRow(ctx, "SELECT id::text, answer FROM follow_ups WHERE interest_id = $1 AND months = $2",
+				interestID, months).Scan(&id, &answer) == nil
+		}, 20*time.Second, 20*time.Millisecond, "the %d-month check-in is asked", months)
+		return id, answer
+	}
+
+	relayUntilDone() // starts the follow-up
+	first, _ := checkIn(3)
+	b.smtp.WaitForNth(t, "placed@example.org", 1, 20*time.Second)
+	require.NoError(t, b.store.InTx(ctx, candActor, func(tx *db.Tx) error {
+		_, err := tx.FollowUpAnswer(ctx, first, true, time.Now())
+		return err
+	}))
+	require.EqualValues(t, 1, b.pending(t), "the answer's signal waits in the outbox")
+
+	// The first relay signals and dies before marking it.
+	b.killedAfter(t, 1)
+	second, answer := checkIn(6)
+	require.Nil(t, answer)
+	b.smtp.WaitForNth(t, "placed@example.org", 2, 20*time.Second)
+	require.EqualValues(t, 1, b.pending(t), "the signal is not marked")
+	desc, err := b.client.DescribeWorkflowExecution(ctx, wid, "")
+	require.NoError(t, err)
+	run := desc.GetWorkflowExecutionInfo().GetExecution().GetRunId() // the second check-in's
+
+	// The next relay signals again, now the second check-in's run.
+	relayUntilDone()
+	var events []*historypb.HistoryEvent
+	require.Eventually(t, func() bool {
+		events = events[:0]
+		iter := b.client.GetWorkflowHistory(ctx, wid, run, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for iter.HasNext() {
+			e, err := iter.Next()
+			require.NoError(t, err)
+			events = append(events, e)
+		}
+		signalled := slices.IndexFunc(events, func(e *historypb.HistoryEvent) bool {
+			return e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+		})
+		return signalled >= 0 && slices.ContainsFunc(events[signalled:], func(e *historypb.HistoryEvent) bool {
+			return e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+		})
+	}, 20*time.Second, 50*time.Millisecond, "the repeated signal reached the second check-in's run and was handled")
+	signalled := slices.IndexFunc(events, func(e *historypb.HistoryEvent) bool {
+		return e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+	})
+	for _, e := range events[signalled:] {
+		require.NotEqual(t, enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, e.GetEventType(), "no step runs after the repeated signal")
+		require.NotEqual(t, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, e.GetEventType(), "the check-in is not moved on")
+	}
+	desc, err = b.client.DescribeWorkflowExecution(ctx, wid, "")
+	require.NoError(t, err)
+	require.Equal(t, run, desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), "still the second check-in's run")
+	require.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.GetWorkflowExecutionInfo().GetStatus())
+	id, answer := checkIn(6)
+	require.Equal(t, second, id)
+	require.Nil(t, answer, "the second check-in is still open")
+	var answered, followUps int
+	require.NoError(t, b.d.Admin.QueryRow(ctx, "SELECT count(*) FROM journey_events WHERE type = $1", string(sim.EventFollowUpAnswered)).Scan(&answered))
+	require.NoError(t, b.d.Admin.QueryRow(ctx, "SELECT count(*) FROM follow_ups").Scan(&followUps))
+	require.Equal(t, 1, answered)
+	require.Equal(t, 2, followUps)
+	require.Len(t, b.smtp.Messages(), 2, "two check-ins asked, nothing else sent")
 }
