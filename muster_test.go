@@ -44,6 +44,17 @@ func TestInvitationCommittedWhileTemporalIsDown(t *testing.T) {
 	require.Equal(t, "unreachable", ready.Body["checks"].(map[string]any)["temporal"])
 	require.EqualValues(t, 1, ready.Body["outbox"].(map[string]any)["pending"])
 
+	// The relay is trying, and failing, while Temporal is down: the
+	// intent has failed attempts recorded before the server comes up.
+	require.Eventually(t, func() bool {
+		var attempts int
+		var lastError *string
+		require.NoError(t, s.DB.Admin.QueryRow(context.Background(),
+			"SELECT attempts, last_error FROM workflow_outbox WHERE delivered_at IS NULL").Scan(&attempts, &lastError))
+		return attempts >= 2 && lastError != nil && *lastError != ""
+	}, 60*time.Second, 50*time.Millisecond, "the relay tries to deliver while Temporal is down")
+	require.Empty(t, s.SMTP.Messages(), "nothing was sent while Temporal was down")
+
 	srv, err := testtemporal.StartOn(addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Stop() })
