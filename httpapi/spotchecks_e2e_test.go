@@ -3,11 +3,11 @@ package httpapi_test
 import (
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/muster-cms/muster/internal/teststack"
+	"github.com/muster-cms/muster/sim"
 )
 
 // Spot checks through the API: registrations a rule flags wait in the
@@ -58,7 +58,9 @@ func TestSpotCheckThroughTheAPI(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, s.Do(t, http.MethodGet, "/v1/organisations/"+orgID+"/candidates/"+goneID, admin, nil).Status)
 	mail := waitMailsWith(t, s, "gone@example.org", "We could not confirm your registration", 1)[0]
 	require.NotContains(t, mail, "service record", "the reason is not in the email")
-	time.Sleep(500 * time.Millisecond)
+	// One notice, the rejection's, and it has run to its end: the
+	// verified candidate is told nothing.
+	require.Equal(t, []string{sim.SpotCheckNoticeWorkflowID(checks[goneID])}, s.Finished(t, sim.WorkflowSpotCheckNotice))
 	require.Empty(t, mailsWith(s, "kept@example.org", "We could not confirm"))
 	audit := s.Do(t, http.MethodGet, "/v1/audit-events", op, nil)
 	require.Contains(t, string(audit.Raw), `"spot_check.decided"`)

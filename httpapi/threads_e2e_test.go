@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/muster-cms/muster/internal/teststack"
+	"github.com/muster-cms/muster/sim"
 )
 
 // mailsWith are the emails rcpt has received that contain marker.
@@ -111,7 +112,9 @@ func TestMessageThreadThroughTheAPI(t *testing.T) {
 			require.NotContains(t, mail, personal)
 		}
 	}
-	time.Sleep(time.Second)
+	// Both messages' notifications have run to their end: nothing more is
+	// coming.
+	require.Len(t, s.Finished(t, sim.WorkflowMessageNotification), 2)
 	for _, rcpt := range []string{"admin@thread.example", "user@thread.example", "jobs@thread.example"} {
 		require.Len(t, mailsWith(s, rcpt, "A candidate has written to"), 1, "%s is told once", rcpt)
 	}

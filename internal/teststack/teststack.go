@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
@@ -196,4 +197,43 @@ func quietLogger() *slog.Logger {
 
 func quietTemporal() tlog.Logger {
 	return tlog.NewStructuredLogger(quietLogger())
+}
+
+// Finished waits until the outbox has delivered every intent this
+// stack's changes wrote, and every workflow of type workflowType that it
+// started has run to its end, and returns their IDs. Once it returns,
+// nothing those workflows would do is still to come: a test asserts that
+// no more arrived after it, instead of sleeping and hoping.
+func (s *Stack) Finished(t testing.TB, workflowType string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for {
+		b, err := s.Store.OutboxBacklog(ctx)
+		if err != nil {
+			t.Fatalf("outbox backlog: %v", err)
+		}
+		if b.Pending == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the outbox still holds %d intents", b.Pending)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	rows, err := s.DB.Admin.Query(ctx, "SELECT workflow_id FROM workflow_outbox WHERE workflow = $1 ORDER BY id", workflowType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if err := s.Temporal.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
+			t.Fatalf("workflow %s: %v", id, err)
+		}
+	}
+	return ids
 }
