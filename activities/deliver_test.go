@@ -83,7 +83,9 @@ func TestEveryNotificationGoesOnceWhenItsActivityRunsAgain(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, d.Admin.QueryRow(ctx, `INSERT INTO spot_checks (id, candidate_id, flags, sampled_at)
 		VALUES (gen_random_uuid(), $1, '{random_sample}', $2) RETURNING id::text`, rejected.Candidate.ID, now).Scan(&spotCheck))
-	in(op, func(tx *db.Tx) error { return tx.SpotCheckDecide(ctx, spotCheck, sim.VerificationRejected, "not eligible", now) })
+	in(op, func(tx *db.Tx) error {
+		return tx.SpotCheckDecide(ctx, spotCheck, sim.VerificationRejected, "not eligible", now)
+	})
 
 	// Each call is one attempt of an activity; want is how many emails
 	// go to each address in all.
