@@ -155,7 +155,7 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 		if found {
 			hash = user.PasswordHash
 		}
-		ok := VerifyPassword(hash, a.Password) && found
+		ok := s.verifyPassword(hash, a.Password) && found
 		disabled := ok && user.DisabledAt != nil
 		var factorErr error
 		ok = ok && !disabled

@@ -2,7 +2,9 @@ package db_test
 
 import (
 	"context"
+	"maps"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -131,36 +133,105 @@ func TestLoginThrottlesAnAddress(t *testing.T) {
 	require.Equal(t, 2, b.count(t, "SELECT count(*) FROM login_events WHERE outcome = 'throttled' AND ip = '198.51.100.7'"))
 }
 
-// Dozens of wrong passwords for one account arriving at the same moment:
-// no more than the limit are checked, known account or not; the rest are
-// refused without looking at the password.
+// heldChecks stands in for the password check a sign-in makes: it counts
+// each check by the hash it is against, then holds it until released, and
+// only then runs the real VerifyPassword.
+type heldChecks struct {
+	mu      sync.Mutex
+	byHash  map[string]int
+	release chan struct{}
+	once    sync.Once
+}
+
+func newHeldChecks() *heldChecks {
+	return &heldChecks{byHash: map[string]int{}, release: make(chan struct{})}
+}
+
+func (h *heldChecks) verify(hash, pw string) bool {
+	h.mu.Lock()
+	h.byHash[hash]++
+	h.mu.Unlock()
+	<-h.release
+	return db.VerifyPassword(hash, pw)
+}
+
+// counts is how many checks have begun, by hash, and in all.
+func (h *heldChecks) counts() (map[string]int, int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	total := 0
+	for _, n := range h.byHash {
+		total += n
+	}
+	return maps.Clone(h.byHash), total
+}
+
+func (h *heldChecks) releaseAll() { h.once.Do(func() { close(h.release) }) }
+
+// Dozens of wrong passwords for one account, and as many for an address
+// with no account, arriving at the same moment: exactly the limit of each
+// are checked, and the rest are refused without looking at the password.
+// Every check is held until each attempt has been either refused or let
+// through to its check, so the checks let through are all in progress at
+// once, and each attempt counted the ones still being checked (pending) as
+// failures.
 func TestConcurrentFailuresCheckedAtMostTheLimit(t *testing.T) {
 	t.Parallel()
 	const limit, attempts = 10, 50
+	checks := newHeldChecks()
+	t.Cleanup(checks.releaseAll) // a failure below must not leave sign-ins held
 	b := setup(t, db.WithLoginThrottle(sim.LoginThrottle{Window: 15 * time.Minute, MaxAccountFailures: limit, MaxIPFailures: 1000}),
-		db.WithPasswordHashing(attempts))
+		db.WithPasswordHashing(2*attempts), db.WithPasswordVerifier(checks.verify))
+	// The account under attack has its password hashed at the cost
+	// production uses (the factory's is the cheapest), as an address with
+	// no account is checked against one of that cost.
+	opHash, err := db.HashPassword(opPassword)
+	require.NoError(t, err)
+	_, err = b.db.Admin.Exec(context.Background(), "UPDATE users SET password_hash = $1 WHERE id = $2", opHash, b.op.UserID)
+	require.NoError(t, err)
+
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	var throttled atomic.Int64
+	codes := make(chan string, 2*attempts)
 	for _, email := range []string{"operator@example.org", "nobody@example.org"} {
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		codes := make(chan string, attempts)
-		for i := 0; i < attempts; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+		for range attempts {
+			wg.Go(func() {
 				<-start
 				_, err := b.login(email, "a wrong guess!!", "192.0.2.1", b.now)
+				if sim.ErrorCode(err) == sim.ETHROTTLED {
+					throttled.Add(1)
+				}
 				codes <- sim.ErrorCode(err)
-			}()
+			})
 		}
-		close(start)
-		wg.Wait()
-		close(codes)
-		got := map[string]int{}
-		for c := range codes {
-			got[c]++
-		}
-		require.Equal(t, map[string]int{sim.EUNAUTHORIZED: limit, sim.ETHROTTLED: attempts - limit}, got, email)
 	}
+	close(start)
+	// Until released, an attempt let through stays in its check: wait until
+	// every attempt is either refused or in its check.
+	require.Eventually(t, func() bool {
+		_, inCheck := checks.counts()
+		return int(throttled.Load())+inCheck == 2*attempts
+	}, time.Minute, 5*time.Millisecond, "every attempt is refused or being checked")
+	byHash, inCheck := checks.counts()
+	require.Equal(t, 2*limit, inCheck, "passwords being checked at once (%d against the account's hash)", byHash[opHash])
+	require.Equal(t, limit, byHash[opHash], "the account's password checked")
+	delete(byHash, opHash)
+	require.Len(t, byHash, 1, "the unknown address is checked against one stand-in hash")
+	for _, n := range byHash {
+		require.Equal(t, limit, n, "the unknown address's attempts checked")
+	}
+
+	checks.releaseAll()
+	wg.Wait()
+	close(codes)
+	got := map[string]int{}
+	for c := range codes {
+		got[c]++
+	}
+	require.Equal(t, map[string]int{sim.EUNAUTHORIZED: 2 * limit, sim.ETHROTTLED: 2 * (attempts - limit)}, got)
+	_, total := checks.counts()
+	require.Equal(t, 2*limit, total, "no password checked once the checks in progress ended")
 	require.Equal(t, 2*limit, b.count(t, "SELECT count(*) FROM login_events WHERE outcome = 'failure'"), "checked")
 	require.Equal(t, 2*(attempts-limit), b.count(t, "SELECT count(*) FROM login_events WHERE outcome = 'throttled'"))
 }

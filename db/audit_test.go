@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/muster-cms/muster/db"
@@ -46,54 +49,130 @@ func (b *testBundle) requireGaplessChain(t *testing.T, n int) {
 	require.Equal(t, n, b.count(t, "SELECT count(DISTINCT hash) FROM audit_events"), "no two rows share a hash: the chain never forked")
 }
 
-// However many transactions write at once, the chain stays one unbroken
-// line numbered from 1 without gaps: the trigger serialises writers.
+// However many transactions write at once, committing or rolling back,
+// the chain stays one unbroken line numbered from 1 without gaps: the
+// trigger serialises writers on one lock. The writers do write at once:
+// each has a connection of its own, and the first holds the chain's lock,
+// its row written, until every other writer is seen waiting for that lock.
+// Released, a third of them roll back, their rows written, between the
+// others' commits, and the numbers their rows took are taken again.
 func TestAuditChainUnderConcurrentWriters(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	const writers = 200
-	start := make(chan struct{})
-	errs := make(chan error, writers)
-	var wg sync.WaitGroup
-	for i := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			at := b.now.Add(time.Duration(i) * time.Second)
-			errs <- b.store.InTx(ctx, b.op, func(tx *db.Tx) error {
-				if i%2 == 0 {
-					return tx.AgreementVersionAdd(ctx, fmt.Sprintf("concurrent-v%03d", i), at)
-				}
-				_, err := tx.OrgCreate(ctx, sim.OrgDetails{Name: fmt.Sprintf("Concurrent Trust %03d", i), Type: "trust", Region: "wales", Active: true}, at)
-				return err
-			})
-		}()
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
-	b.requireGaplessChain(t, writers)
-	require.Equal(t, writers/2, b.count(t, "SELECT count(*) FROM audit_events WHERE action = $1", string(sim.AuditAgreementVersion)))
-	require.Equal(t, writers/2, b.count(t, "SELECT count(*) FROM audit_events WHERE action = $1", string(sim.AuditOrgCreated)))
-	v := b.verify(t)
-	require.Equal(t, db.AuditVerification{Rows: writers}, v)
+	// As many connections as writers (the test database's own pool has
+	// four), and no more: the server's 100 connections are shared by every
+	// test running at the time.
+	const writers = 32
+	cfg, err := pgxpool.ParseConfig(b.db.AppURL)
+	require.NoError(t, err)
+	cfg.MaxConns = writers
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	store := db.NewStore(pool, sim.DefaultSessionPolicy)
 
-	// A writer whose transaction rolls back leaves no gap either.
-	err := b.in(t, b.op, func(tx *db.Tx) error {
-		if err := tx.AgreementVersionAdd(ctx, "rolled-back", b.now); err != nil {
-			return err
+	errChangeOfMind := errors.New("change of mind")
+	rollsBack := func(i int) bool { return i%3 == 0 && i > 0 }
+	agreement := func(i int) bool { return i%2 == 0 }
+	// write has writer i make its audited change and returns the number
+	// its audit row took.
+	write := func(tx *db.Tx, i int) (int64, error) {
+		at := b.now.Add(time.Duration(i) * time.Second)
+		var err error
+		if agreement(i) {
+			err = tx.AgreementVersionAdd(ctx, fmt.Sprintf("concurrent-v%03d", i), at)
+		} else {
+			_, err = tx.OrgCreate(ctx, sim.OrgDetails{Name: fmt.Sprintf("Concurrent Trust %03d", i), Type: "trust", Region: "wales", Active: true}, at)
 		}
-		return errors.New("change of mind")
+		if err != nil {
+			return 0, err
+		}
+		var seq int64
+		err = tx.QueryRow(ctx, "SELECT max(seq) FROM audit_events").Scan(&seq)
+		return seq, err
+	}
+
+	seqs, errs := make([]int64, writers), make([]error, writers)
+	held, release := make(chan int32, 1), make(chan struct{})
+	var releaseOnce sync.Once
+	releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(releaseAll) // a failure below must not leave the first writer held
+	var wg sync.WaitGroup
+	firstDone := make(chan struct{})
+	wg.Go(func() {
+		defer close(firstDone)
+		errs[0] = store.InTx(ctx, b.op, func(tx *db.Tx) error {
+			var err error
+			if seqs[0], err = write(tx, 0); err != nil {
+				return err
+			}
+			pid, err := backendPID(ctx, tx)
+			if err != nil {
+				return err
+			}
+			held <- pid
+			<-release // hold the chain's lock, the row written
+			return nil
+		})
 	})
-	require.EqualError(t, err, "change of mind")
-	require.NoError(t, b.in(t, b.op, func(tx *db.Tx) error { return tx.AgreementVersionAdd(ctx, "after", b.now) }))
-	b.requireGaplessChain(t, writers+1)
-	require.Equal(t, db.AuditVerification{Rows: writers + 1}, b.verify(t))
+	var holder int32
+	select {
+	case holder = <-held:
+	case <-firstDone:
+		require.NoError(t, errs[0], "the first writer")
+		require.FailNow(t, "the first writer ended before it wrote")
+	}
+	for i := 1; i < writers; i++ {
+		wg.Go(func() {
+			errs[i] = store.InTx(ctx, b.op, func(tx *db.Tx) error {
+				var err error
+				if seqs[i], err = write(tx, i); err != nil {
+					return err
+				}
+				if rollsBack(i) {
+					return errChangeOfMind
+				}
+				return nil
+			})
+		})
+	}
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		n, err := b.advisoryWaiters(holder)
+		require.NoError(c, err)
+		require.Equal(c, writers-1, n, "writers waiting for the chain's lock, which the first holds")
+	}, 30*time.Second, 5*time.Millisecond, "every other writer waits for the chain's lock at once")
+	releaseAll()
+	wg.Wait()
+
+	var committed, rolledBack []int64
+	agreements := 0
+	for i := range writers {
+		if rollsBack(i) {
+			require.ErrorIs(t, errs[i], errChangeOfMind, "writer %d", i)
+			rolledBack = append(rolledBack, seqs[i])
+			continue
+		}
+		require.NoError(t, errs[i], "writer %d", i)
+		committed = append(committed, seqs[i])
+		if agreement(i) {
+			agreements++
+		}
+	}
+	n := len(committed)
+	require.Equal(t, int64(1), seqs[0], "the first writer's row is the first")
+	slices.Sort(committed)
+	want := make([]int64, n)
+	for i := range want {
+		want[i] = int64(i + 1)
+	}
+	require.Equal(t, want, committed, "the writers that committed took the numbers 1 to %d, each once", n)
+	require.LessOrEqual(t, slices.Min(rolledBack), int64(n),
+		"a writer committed after one rolled back, with the number the rolled-back row had: %v", rolledBack)
+	b.requireGaplessChain(t, n)
+	require.Equal(t, agreements, b.count(t, "SELECT count(*) FROM audit_events WHERE action = $1", string(sim.AuditAgreementVersion)))
+	require.Equal(t, n-agreements, b.count(t, "SELECT count(*) FROM audit_events WHERE action = $1", string(sim.AuditOrgCreated)))
+	require.Equal(t, db.AuditVerification{Rows: int64(n)}, b.verify(t))
 }
 
 // auditRow is every column of an audit event, as stored.

@@ -24,3 +24,9 @@ func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 func (tx *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	return tx.tx.Exec(ctx, sql, args...)
 }
+
+// WithPasswordVerifier replaces the password check a sign-in makes
+// (VerifyPassword), so that a test can count and hold each check.
+func WithPasswordVerifier(verify func(hash, pw string) bool) Option {
+	return func(s *Store) { s.verifyPassword = verify }
+}

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -201,30 +202,56 @@ func TestFollowUpCloseSeesAnAnswerBeingCommitted(t *testing.T) {
 		f, _, err = tx.FollowUpAsk(ctx, interestID, 3, j.now, j.now)
 		return err
 	}))
-	answered, release := make(chan struct{}), make(chan struct{})
+	answered, release := make(chan int32, 1), make(chan struct{})
+	var releaseOnce sync.Once
+	releaseAnswer := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(releaseAnswer) // a failure below must not leave the answer held
 	done := make(chan error, 1)
 	go func() {
 		done <- j.store.InTx(ctx, j.candActor, func(tx *db.Tx) error {
 			if _, err := tx.FollowUpAnswer(ctx, f.ID, false, j.now.Add(time.Hour)); err != nil {
 				return err
 			}
-			close(answered)
+			pid, err := backendPID(ctx, tx)
+			if err != nil {
+				return err
+			}
+			answered <- pid
 			<-release // hold the answer uncommitted while the engine closes
 			return nil
 		})
 	}()
-	<-answered
-	closed := make(chan sim.FollowUp, 1)
+	var answerPID int32
+	select {
+	case answerPID = <-answered:
+	case err := <-done:
+		require.NoError(t, err, "the answer")
+		require.FailNow(t, "the answer's transaction ended before it answered")
+	}
+	closing := make(chan int32, 1)
+	closed, closeDone := make(chan sim.FollowUp, 1), make(chan error, 1)
 	go func() {
-		_ = j.store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+		closeDone <- j.store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+			pid, err := backendPID(ctx, tx)
+			if err != nil {
+				return err
+			}
+			closing <- pid
 			c, err := tx.FollowUpClose(ctx, f.ID, j.now.Add(2*time.Hour))
 			closed <- c
 			return err
 		})
 	}()
-	time.Sleep(200 * time.Millisecond) // the close is waiting on the check-in
-	close(release)
+	var closePID int32
+	select {
+	case closePID = <-closing:
+	case err := <-closeDone:
+		require.FailNow(t, "the close's transaction ended before it began", "%v", err)
+	}
+	j.waitBlocked(t, closePID, answerPID) // the close is waiting on the answer's lock
+	releaseAnswer()
 	require.NoError(t, <-done)
+	require.NoError(t, <-closeDone)
 	require.Equal(t, sim.FollowUpNotInPost, (<-closed).Answer)
 	require.Equal(t, "not_in_post", j.stringOf(t, "SELECT answer FROM follow_ups WHERE id = $1", f.ID))
 }

@@ -866,47 +866,54 @@ func TestConcurrentPlacementsConflict(t *testing.T) {
 
 	// A records the placement and holds its transaction open until B's is
 	// waiting on it; then A commits.
-	aPlaced, release := make(chan struct{}), make(chan struct{})
+	aPlaced, release := make(chan int32, 1), make(chan struct{})
+	var releaseOnce sync.Once
+	releaseA := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(releaseA) // a failure below must not leave A held
 	aDone, bDone := make(chan error, 1), make(chan error, 1)
 	go func() {
 		aDone <- j.store.InTx(ctx, j.userA, func(tx *db.Tx) error {
 			if _, _, err := tx.InterventionRecord(ctx, j.orgA.ID, cid, placed, j.now.Add(time.Minute)); err != nil {
 				return err
 			}
-			close(aPlaced)
+			pid, err := backendPID(ctx, tx)
+			if err != nil {
+				return err
+			}
+			aPlaced <- pid
 			<-release
 			return nil
 		})
 	}()
+	var aPID int32
 	select {
-	case <-aPlaced:
+	case aPID = <-aPlaced:
 	case err := <-aDone:
 		require.NoError(t, err, "A's placement")
 		require.FailNow(t, "A's transaction ended before it placed the candidate")
 	}
+	bStarted := make(chan int32, 1)
 	go func() {
 		bDone <- j.store.InTx(ctx, j.userB, func(tx *db.Tx) error {
-			_, _, err := tx.InterventionRecord(ctx, j.orgB.ID, cid, placed, j.now.Add(time.Minute))
+			pid, err := backendPID(ctx, tx)
+			if err != nil {
+				return err
+			}
+			bStarted <- pid
+			_, _, err = tx.InterventionRecord(ctx, j.orgB.ID, cid, placed, j.now.Add(time.Minute))
 			return err
 		})
 	}()
-	var errB error
-	bFinished := false
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		select {
-		case errB = <-bDone:
-			bFinished = true
-		default:
-		}
-		if bFinished || j.count(t, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", j.db.Name) > 0 {
-			break
-		}
+	var bPID int32
+	select {
+	case bPID = <-bStarted:
+	case err := <-bDone:
+		require.FailNow(t, "B's transaction ended before it began", "%v", err)
 	}
-	close(release)
+	j.waitBlocked(t, bPID, aPID) // B's placement waits for A's transaction
+	releaseA()
 	require.NoError(t, <-aDone)
-	if !bFinished {
-		errB = <-bDone
-	}
+	errB := <-bDone
 	require.Contains(t, []string{sim.ENOTFOUND, sim.ECONFLICT}, sim.ErrorCode(errB), "B's placement: %v", errB)
 	require.Equal(t, 1, j.count(t, "SELECT count(*) FROM candidates WHERE id = $1 AND status = 'placed'", cid))
 	require.Equal(t, 1, j.count(t, "SELECT count(*) FROM interventions WHERE kind = 'placed'"))

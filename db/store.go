@@ -31,6 +31,9 @@ type Store struct {
 	// could take all the process's memory. More slots than cores add memory,
 	// not throughput.
 	hashing chan struct{}
+	// verifyPassword checks a sign-in's password against the stored hash:
+	// VerifyPassword (a test may count the checks through export_test.go).
+	verifyPassword func(hash, pw string) bool
 	// accountWindow is how long an invitation to an organisation account
 	// stays open.
 	accountWindow time.Duration
@@ -118,7 +121,7 @@ func WithJourneyHooks(names ...string) Option {
 // NewStore returns a Store on pool with the given session policy.
 func NewStore(pool *pgxpool.Pool, sessions sim.SessionPolicy, opts ...Option) *Store {
 	s := &Store{
-		pool: pool, q: dbgen.New(), sessions: sessions, throttle: sim.DefaultLoginThrottle,
+		pool: pool, q: dbgen.New(), sessions: sessions, throttle: sim.DefaultLoginThrottle, verifyPassword: VerifyPassword,
 		hashing:       make(chan struct{}, runtime.GOMAXPROCS(0)),
 		accountWindow: sim.DefaultAccountInvitationWindow,
 		spotChecks:    sim.DefaultSpotCheckPolicy,

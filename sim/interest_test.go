@@ -221,8 +221,8 @@ var modelCommands = func() []modelCommand {
 		c modelCommand
 		n int
 	}{
-		{cmdIntervention, 20}, {cmdExpress, 8}, {cmdRemove, 5}, {cmdConsent, 6}, {cmdSample, 3}, {cmdDecide, 5},
-		{cmdIntervention, 20}, {cmdExpress, 7}, {cmdRemove, 5}, {cmdConsent, 6}, {cmdSample, 3}, {cmdDecide, 5},
+		{cmdIntervention, 20}, {cmdExpress, 8}, {cmdRemove, 5}, {cmdConsent, 6}, {cmdSample, 3}, {cmdDecide, 10},
+		{cmdIntervention, 20}, {cmdExpress, 7}, {cmdRemove, 5}, {cmdConsent, 6}, {cmdSample, 3}, {cmdDecide, 10},
 		{cmdWithdraw, 2},
 	} {
 		for range w.n {
@@ -306,11 +306,28 @@ func (m *candidateModel) sees(org int, keepPlacedWithPlacer bool) bool {
 }
 
 // modelStats counts what the random runs exercised, so a generator that
-// stopped reaching placements or refusals would show.
+// stopped reaching placements, refusals or any state that hides a
+// candidate would show.
 type modelStats struct {
 	steps, accepted, refused, harnessRefused  atomic.Int64
 	placements, placementsRolledBack, offers  atomic.Int64
 	offersRefused, visibleToPlacer, invalidIv atomic.Int64
+	// Steps that took a candidate into a state that hides them from
+	// every organisation.
+	withdrawn, rejected, consentOff atomic.Int64
+}
+
+// reached counts the hiding states a step took the candidate into.
+func (s *modelStats) reached(before, after *candidateSystem) {
+	if before.journey.Status != sim.StatusWithdrawn && after.journey.Status == sim.StatusWithdrawn {
+		s.withdrawn.Add(1)
+	}
+	if before.verif != sim.VerificationRejected && after.verif == sim.VerificationRejected {
+		s.rejected.Add(1)
+	}
+	if before.sharing && !after.sharing {
+		s.consentOff.Add(1)
+	}
 }
 
 func requireRefused(t require.TestingT, err error) {
@@ -389,6 +406,7 @@ func TestCandidateModel(t *testing.T) {
 				accepted = stepIntervention(t, &sys, &m, org, now, &stats)
 			}
 			stats.steps.Add(1)
+			stats.reached(&before, &sys)
 			if accepted {
 				stats.accepted.Add(1)
 			} else {
@@ -398,10 +416,10 @@ func TestCandidateModel(t *testing.T) {
 			checkCandidate(t, &before, &sys, &m, &stats)
 		}
 	})
-	t.Logf("steps %d, accepted %d, refused %d (by the harness %d), invalid interventions %d, offers %d, offers refused for want of an interview %d, placements %d, placements refused by the journey %d, placed candidate visible to placer %d",
+	t.Logf("steps %d, accepted %d, refused %d (by the harness %d), invalid interventions %d, offers %d, offers refused for want of an interview %d, placements %d, placements refused by the journey %d, placed candidate visible to placer %d, withdrawn %d, rejected %d, consent withdrawn %d",
 		stats.steps.Load(), stats.accepted.Load(), stats.refused.Load(), stats.harnessRefused.Load(), stats.invalidIv.Load(),
 		stats.offers.Load(), stats.offersRefused.Load(), stats.placements.Load(), stats.placementsRolledBack.Load(),
-		stats.visibleToPlacer.Load())
+		stats.visibleToPlacer.Load(), stats.withdrawn.Load(), stats.rejected.Load(), stats.consentOff.Load())
 	if t.Failed() || stats.steps.Load() < 2000 {
 		return // a failure said enough, or -rapid.checks asked for a short run
 	}
@@ -409,6 +427,9 @@ func TestCandidateModel(t *testing.T) {
 	require.Positive(t, stats.offers.Load(), "no run made an offer")
 	require.Positive(t, stats.harnessRefused.Load(), "no interest command came after the candidate left")
 	require.Positive(t, stats.invalidIv.Load(), "no invalid intervention was drawn")
+	require.Positive(t, stats.withdrawn.Load(), "no run withdrew the candidate")
+	require.Positive(t, stats.rejected.Load(), "no run rejected the candidate in a spot check")
+	require.Positive(t, stats.consentOff.Load(), "no run withdrew the candidate's consent")
 }
 
 // checkCandidate checks what must hold after every step.
