@@ -228,7 +228,32 @@ func (tx *Tx) sessionOpen(ctx context.Context, user dbgen.User, now time.Time) (
 	}); err != nil {
 		return LoginResult{}, fmt.Errorf("create session: %w", err)
 	}
-	return LoginResult{Token: token, Session: sess, User: userFromInternal(user)}, nil
+	u := userFromInternal(user)
+	if sess.Restriction, u.OrgName, err = tx.holdBack(ctx, sess, user.MfaEnabledAt != nil); err != nil {
+		return LoginResult{}, err
+	}
+	return LoginResult{Token: token, Session: sess, User: u}, nil
+}
+
+// holdBack decides what, if anything, holds the session's user back (see
+// sim.Restriction) and, for the org roles, returns their organisation's
+// name as it is now. The transaction must see that organisation: the
+// engine's, or the user's own.
+func (tx *Tx) holdBack(ctx context.Context, sess sim.Session, mfaEnabled bool) (sim.Restriction, string, error) {
+	var st sim.Standing
+	if sess.Role.OrgRole() {
+		var err error
+		if st, err = tx.standing(ctx, sess); err != nil {
+			return "", "", err
+		}
+	}
+	switch {
+	case !mfaEnabled && slices.Contains(tx.store.mfaRequired, sess.Role):
+		return sim.RestrictMFARequired, st.OrgName, nil
+	case sess.Role.OrgRole():
+		return sim.OrgRestriction(st), st.OrgName, nil
+	}
+	return "", "", nil
 }
 
 var errSessionInvalid = sim.Errorf(sim.EUNAUTHORIZED, "your session has expired or is not valid: sign in again")
@@ -269,22 +294,16 @@ func (s *Store) Authenticate(ctx context.Context, token string, now time.Time) (
 			}
 			sess.LastSeenAt = now
 		}
-		if !row.MfaEnabled && slices.Contains(s.mfaRequired, sess.Role) {
-			sess.Restriction = sim.RestrictMFARequired
-		} else if sess.Role.OrgRole() {
+		if sess.Role.OrgRole() {
 			// The token has found its session: from here the
 			// transaction is that session's user, and sees what
 			// decides whether their organisation may work.
 			if err := tx.actAs(ctx, sess.Actor()); err != nil {
 				return err
 			}
-			st, err := tx.standing(ctx, sess)
-			if err != nil {
-				return err
-			}
-			sess.Restriction = sim.OrgRestriction(st)
 		}
-		return nil
+		sess.Restriction, _, err = tx.holdBack(ctx, sess, row.MfaEnabled)
+		return err
 	})
 	if err != nil {
 		return sim.Session{}, err

@@ -14,11 +14,14 @@ import (
 // Candidates: a person's own record and profile, and the engine's view of
 // where a candidate is in the programme.
 
-// Me is what a signed-in user sees about themselves. Candidate is nil for
-// an operator.
+// Me is what a signed-in user sees about themselves: their account (with,
+// for the org roles, their organisation's name), what holds them back if
+// anything, and, for a candidate, their record. Candidate is nil for
+// everyone else.
 type Me struct {
-	User      sim.User
-	Candidate *sim.Candidate
+	User        sim.User
+	Restriction sim.Restriction
+	Candidate   *sim.Candidate
 }
 
 func candidateFromInternal(r dbgen.Candidate) sim.Candidate {
@@ -61,7 +64,8 @@ func journeyOf(c dbgen.Candidate) sim.Journey {
 }
 
 // Me returns the signed-in actor's own account and, for a candidate, their
-// record with the latest consent decision. EUNAUTHORIZED unless signed in.
+// record with the latest consent decision. It works under any restriction
+// (and says which). EUNAUTHORIZED unless signed in.
 func (tx *Tx) Me(ctx context.Context) (Me, error) {
 	if err := tx.authorize(sim.PermViewSelf); err != nil {
 		return Me{}, err
@@ -74,7 +78,14 @@ func (tx *Tx) Me(ctx context.Context) (Me, error) {
 	if err != nil {
 		return Me{}, fmt.Errorf("load user: %w", interpretError(err))
 	}
-	me := Me{User: userFromInternal(u)}
+	me := Me{User: userFromInternal(u), Restriction: tx.actor.Restriction}
+	if u.OrgID != nil {
+		o, err := tx.q.OrgGet(ctx, tx.tx, *u.OrgID)
+		if err != nil {
+			return Me{}, fmt.Errorf("load organisation: %w", interpretError(err))
+		}
+		me.User.OrgName = o.Name
+	}
 	if tx.actor.Role != sim.RoleCandidate {
 		return me, nil
 	}

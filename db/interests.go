@@ -18,9 +18,6 @@ import (
 // Who sees whom is sim.VisibilityPolicy, run by the queries (org_sees) and
 // by row-level security behind them.
 
-// maxChoices bounds how many organisations one request may choose.
-const maxChoices = 50
-
 func interestSummaryFromInternal(r dbgen.InterestListForCandidateRow) sim.InterestSummary {
 	return sim.InterestSummary{
 		ID: r.ID.String(), OrgID: r.OrgID.String(), OrgName: r.OrgName, State: sim.InterestState(r.State),
@@ -437,8 +434,8 @@ func choiceIDs(orgIDs []string) ([]uuid.UUID, error) {
 	if len(orgIDs) == 0 {
 		return nil, sim.FieldError("org_ids", "choose at least one organisation")
 	}
-	if len(orgIDs) > maxChoices {
-		return nil, sim.FieldError("org_ids", "at most %d organisations at once", maxChoices)
+	if len(orgIDs) > sim.MaxChoices {
+		return nil, sim.FieldError("org_ids", "at most %d organisations at once", sim.MaxChoices)
 	}
 	ids := make([]uuid.UUID, 0, len(orgIDs))
 	for _, s := range orgIDs {

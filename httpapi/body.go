@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/google/uuid"
 	nethttpmiddleware "github.com/oapi-codegen/nethttp-middleware"
 
 	"github.com/muster-cms/muster/sim"
@@ -24,8 +24,9 @@ import (
 
 // Request bodies pass two gates before a handler sees them: readBody (size,
 // then bytes and shape that no schema can express) and validateRequests
-// (the OpenAPI document). Each answers 400 or 413 naming the field at
-// fault, and nothing downstream ever sees the body otherwise.
+// (the OpenAPI document). Each answers naming the field at fault (413 for a
+// body over the size limit), and nothing downstream ever sees the body
+// otherwise.
 
 // readBody reads the whole body once, refusing one larger than max with
 // 413, so that nothing downstream reads an unbounded stream; then it
@@ -101,22 +102,25 @@ func inspectJSON(b []byte) error {
 	dec.UseNumber()
 	var stack []*frame
 	path := func() string {
-		var parts []string
+		var b strings.Builder
 		for _, f := range stack {
 			switch {
 			case f.object && !f.expectKey:
-				parts = append(parts, f.key)
+				if b.Len() > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(f.key)
 			case !f.object:
-				parts = append(parts, strconv.Itoa(f.index))
+				b.WriteString("[" + strconv.Itoa(f.index) + "]")
 			}
 		}
-		return strings.Join(parts, ".")
+		return b.String()
 	}
 	named := func(msg, field string) error {
 		if field == "" {
-			return malformed("request body "+msg, "")
+			return malformed("the request body "+msg, "")
 		}
-		return malformed(fmt.Sprintf("field %q %s", field, msg), field)
+		return malformed(field+" "+msg, field)
 	}
 	// value is called once a value (scalar, or a container closing) has
 	// been read: it advances the enclosing frame.
@@ -196,11 +200,22 @@ func init() {
 		}
 		return nil
 	}))
+	// An ID is checked by the document too (kin-openapi leaves the uuid
+	// format unchecked by default), so that a bad one is refused naming
+	// its field (org_ids[1], orgId) rather than failing to decode later.
+	// Only the canonical form: the one every answer uses.
+	openapi3.DefineStringFormatValidator("uuid", openapi3.NewCallbackValidator(func(s string) error {
+		if _, err := uuid.Parse(s); err != nil || len(s) != 36 {
+			return errors.New("must be an ID")
+		}
+		return nil
+	}))
 }
 
 // validateRequests checks each request against the OpenAPI document:
 // required and unknown fields, types, formats, enums and limits. Failures
-// are 400 with the field at fault; authentication is left to the handlers.
+// name the field at fault (see requestError); authentication is left to
+// the handlers.
 func validateRequests(logger *slog.Logger, spec *openapi3.T, prefix string) func(http.Handler) http.Handler {
 	return nethttpmiddleware.OapiRequestValidatorWithOptions(spec, &nethttpmiddleware.Options{
 		Prefix:                prefix,
@@ -214,114 +229,7 @@ func validateRequests(logger *slog.Logger, spec *openapi3.T, prefix string) func
 				writeError(logger, w, r, sim.Errorf(sim.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 				return
 			}
-			msg, field := describeValidationError(err)
-			writeError(logger, w, r, malformed(msg, field))
+			writeError(logger, w, r, requestError(err))
 		},
 	})
-}
-
-// plainNumbers finds numbers kin-openapi writes in exponent form
-// ("at most 3.1536e+07"), to be written as people read them.
-var plainNumbers = regexp.MustCompile(`\d+(\.\d+)?e[+-]\d+`)
-
-// describeValidationError turns kin-openapi's verbose errors into one
-// sentence and the JSON path of the field at fault.
-func describeValidationError(err error) (msg, field string) {
-	var se *openapi3.SchemaError
-	if errors.As(err, &se) {
-		field = strings.Join(se.JSONPointer(), ".")
-		reason := se.Reason
-		if strings.HasPrefix(reason, "property ") && strings.HasSuffix(reason, " is unsupported") {
-			name := strings.TrimSuffix(strings.TrimPrefix(reason, "property "), " is unsupported")
-			name = strings.Trim(name, `"`)
-			if field != "" {
-				name = field + "." + name
-			}
-			return fmt.Sprintf("unknown field %q", name), name
-		}
-		if strings.HasPrefix(reason, "property ") && strings.HasSuffix(reason, " is missing") {
-			// The pointer already ends with the missing property.
-			return fmt.Sprintf("field %q is required", field), field
-		}
-		if strings.Contains(reason, "json.Number") || strings.Contains(reason, "float64") {
-			reason = "is not a number that can be read"
-		}
-		if strings.EqualFold(reason, "value is not nullable") {
-			reason = "must not be null"
-		}
-		if strings.Contains(reason, "match the format") {
-			if se.Origin != nil {
-				reason = se.Origin.Error()
-			}
-			if strings.Contains(reason, `"date"`) || strings.Contains(reason, "YYYY-MM-DD") {
-				reason = "must be a date in the form YYYY-MM-DD"
-			}
-		}
-		reason = plainNumbers.ReplaceAllStringFunc(reason, func(n string) string {
-			if f, err := strconv.ParseFloat(n, 64); err == nil {
-				return strconv.FormatFloat(f, 'f', -1, 64)
-			}
-			return n
-		})
-		if field == "" {
-			return "request body: " + reason, ""
-		}
-		return fmt.Sprintf("field %q: %s", field, reason), field
-	}
-	var re *openapi3filter.RequestError
-	if errors.As(err, &re) {
-		if strings.Contains(re.Error(), "Content-Type") {
-			return "send the body as JSON, with the header Content-Type: application/json", ""
-		}
-		var pe *openapi3filter.ParseError
-		if errors.As(err, &pe) {
-			return "request body is not valid JSON: " + firstLine(pe.Error()), ""
-		}
-		if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) || strings.Contains(re.Error(), "value is required but missing") {
-			return "a JSON request body is required", ""
-		}
-		if re.Err != nil && re.Reason != "" {
-			return re.Reason + ": " + firstLine(re.Err.Error()), ""
-		}
-		if re.Reason != "" {
-			return re.Reason, ""
-		}
-	}
-	return firstLine(err.Error()), ""
-}
-
-// describeDecodeError explains a body that passed the document but could
-// not be decoded into its Go type (a backstop: the document should catch
-// all of these first).
-func describeDecodeError(err error) (msg, field string) {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Sprintf("field %q must be %s", te.Field, describeType(te.Type.String())), te.Field
-	}
-	var pe *time.ParseError
-	if errors.As(err, &pe) {
-		return "a date must be in the form YYYY-MM-DD", ""
-	}
-	return "request body could not be read as JSON of the expected shape", ""
-}
-
-func describeType(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
-		return "a whole number"
-	case strings.HasPrefix(goType, "float"):
-		return "a number"
-	case goType == "string":
-		return "a string"
-	case goType == "bool":
-		return "true or false"
-	}
-	return "of another type"
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

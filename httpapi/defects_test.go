@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func TestHostileBodies(t *testing.T) {
 			"{\"token\":\"x\",\"password\":\"y\",\"profile\":{\"first_name\":\"Jo\xc3\",\"last_name\":\"R\"},\"consent\":{}}", "profile.first_name", "not valid UTF-8"},
 		{"NUL in a string", "POST", "/v1/invitations", `{"email":"jo\u0000@example.org"}`, "email", "NUL"},
 		{"NUL in a sign-in", "POST", "/v1/sessions", `{"email":"x@example.org","password":"a\u0000b"}`, "password", "NUL"},
-		{"NUL in an array", "PUT", "/v1/me/profile", `{"skills":["ok","b\u0000d"]}`, "skills.1", "NUL"},
+		{"NUL in an array", "PUT", "/v1/me/profile", `{"skills":["ok","b\u0000d"]}`, "skills[1]", "NUL"},
 		{"trailing data", "POST", "/v1/invitations", `{"email":"jo@example.org"}xyz`, "", "after the JSON value"},
 		{"two JSON values", "POST", "/v1/sessions", `{"email":"a@example.org","password":"p"}{}`, "", "after the JSON value"},
 		{"a key twice", "POST", "/v1/invitations", `{"email":"a@example.org","email":"b@example.org"}`, "email", "given twice"},
@@ -135,8 +136,8 @@ func TestValidationErrorsNameTheField(t *testing.T) {
 	}{
 		{"impossible date", "POST", "/v1/registrations", reg(func(r map[string]any) { r["profile"] = profile("2026-02-30") }), "profile.date_of_birth", "YYYY-MM-DD"},
 		{"not a date", "POST", "/v1/registrations", reg(func(r map[string]any) { r["profile"] = profile("17/05/1990") }), "profile.date_of_birth", "YYYY-MM-DD"},
-		{"fractional window", "POST", "/v1/invitations", map[string]any{"email": "a@example.org", "window_seconds": 1.5}, "window_seconds", "integer"},
-		{"text window", "POST", "/v1/invitations", map[string]any{"email": "a@example.org", "window_seconds": "a week"}, "window_seconds", "integer"},
+		{"fractional window", "POST", "/v1/invitations", map[string]any{"email": "a@example.org", "window_seconds": 1.5}, "window_seconds", "window_seconds must be a whole number between 1 and 31536000"},
+		{"text window", "POST", "/v1/invitations", map[string]any{"email": "a@example.org", "window_seconds": "a week"}, "window_seconds", "whole number"},
 		{"window too long", "POST", "/v1/invitations", map[string]any{"email": "a@example.org", "window_seconds": 31536001}, "window_seconds", "31536000"},
 		{"window too short", "POST", "/v1/invitations", map[string]any{"email": "a@example.org", "window_seconds": 0}, "window_seconds", "1"},
 		{"missing field", "POST", "/v1/sessions", map[string]any{"email": "a@example.org"}, "password", "required"},
@@ -144,6 +145,9 @@ func TestValidationErrorsNameTheField(t *testing.T) {
 		{"unknown enum", "POST", "/v1/registrations", reg(func(r map[string]any) { r["profile"].(map[string]any)["region"] = "mars" }), "profile.region", ""},
 		{"huge number", "POST", "/v1/invitations", json.RawMessage(`{"email":"a@example.org","window_seconds":1e400}`), "window_seconds", "not a number that can be read"},
 		{"null body", "POST", "/v1/invitations", json.RawMessage(`null`), "", "must not be null"},
+		{"not an ID in a list", "POST", "/v1/me/interests", json.RawMessage(`{"org_ids":["5b1f0c3e-8a2d-4e7f-9b6c-1d4a7e2f9c80","nope"]}`),
+			"org_ids[1]", "org_ids[1] must be an ID like"},
+		{"not a list", "POST", "/v1/me/interests", map[string]any{"org_ids": "5b1f0c3e-8a2d-4e7f-9b6c-1d4a7e2f9c80"}, "org_ids", "org_ids must be a list"},
 	}
 	for _, c := range cases {
 		r := s.JSON(t, c.method, c.path, op, c.body)
@@ -155,7 +159,21 @@ func TestValidationErrorsNameTheField(t *testing.T) {
 			require.Equal(t, c.field, e["field"], "%s: %s", c.name, r.Raw)
 		}
 		require.Contains(t, e["message"], c.message, c.name)
+		requireHumane(t, e["message"].(string), c.name)
 	}
+}
+
+// goTypeName finds a Go type's name in a message (*uuid.UUID, time.Time).
+var goTypeName = regexp.MustCompile(`\b[a-z][a-z0-9_]*\.[A-Z][A-Za-z0-9]*\b|\b(u?int(8|16|32|64)?|float(32|64))\b|interface \{\}|\[\]string|map\[`)
+
+// requireHumane fails when msg shows a person the machinery instead of
+// what to do: a regular expression, a Go type's name, a library's phrasing.
+func requireHumane(t *testing.T, msg string, about ...any) {
+	t.Helper()
+	for _, bad := range []string{"^", "$", "[0-9]", "\\", "(?", "{4}", "doesn't match", "pattern", "unmarshal", "openapi", "request body: "} {
+		require.NotContains(t, msg, bad, about...)
+	}
+	require.False(t, goTypeName.MatchString(msg), "%q names a Go type: %v", msg, about)
 }
 
 // A 405 says which methods the path does take.
@@ -291,8 +309,9 @@ func TestDevRegistrationPage(t *testing.T) {
 
 // Every query parameter of every GET in the OpenAPI document, sent
 // hostile values by the operator and by an organisation's admin, is
-// answered with a 4xx that names what is wrong, or served: never a 500,
-// whatever reaches Postgres.
+// answered with a 4xx that names the parameter (its field is the
+// parameter's name) and says in words what is wrong, or served: never a
+// 500, whatever reaches Postgres.
 func TestHostileQueryParameters(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, temporalAddr)
@@ -300,8 +319,9 @@ func TestHostileQueryParameters(t *testing.T) {
 	orgID, admin := onboard(t, s, op, "Hostile Query NHS Trust", "admin@hostile.example")
 	spec, err := api.GetSwagger()
 	require.NoError(t, err)
-	hostile := []string{"%00", "%ff", "%c0%af", "%e2%80%ae", url.QueryEscape("' OR 1=1 --"), url.QueryEscape(`\%_*`),
-		strings.Repeat("a", 5000), "-1", "99999999999999999999", "2026-13-45T99:99:99Z", "eyJrIjoibSIsInMiOi0xfQ"}
+	hostile := []string{"%00", "%ff", "%c0%af", "%e2%80%ae", "%zz", url.QueryEscape("' OR 1=1 --"), url.QueryEscape(`\%_*`),
+		strings.Repeat("a", 5000), "-1", "0", "1.5", "true", "hired", "yesterday", "2026-12-01", "not-a-uuid",
+		"99999999999999999999", "2026-13-45T99:99:99Z", "eyJrIjoibSIsInMiOi0xfQ"}
 	calls := 0
 	for path, item := range spec.Paths.Map() {
 		get := item.Get
@@ -325,10 +345,37 @@ func TestHostileQueryParameters(t *testing.T) {
 					if r.Status >= 400 {
 						require.NotEmpty(t, errorOf(t, r)["message"], "GET %s?%s=%.40s", concrete, name, v)
 					}
+					if r.Status == http.StatusBadRequest || r.Status == http.StatusUnprocessableEntity {
+						e := errorOf(t, r)
+						require.Equal(t, name, e["field"], "GET %s?%s=%.40s: %s", concrete, name, v, r.Raw)
+						requireHumane(t, e["message"].(string), "GET %s?%s=%.40s: %s", concrete, name, v, r.Raw)
+					}
 				}
 			}
 		}
 	}
 	require.Positive(t, calls)
 	t.Logf("%d hostile query calls", calls)
+
+	// What the answers say, in the words a person can act on.
+	list := "/v1/organisations/" + orgID + "/candidates"
+	for _, c := range []struct{ path, field, message string }{
+		{list + "?limit=0", "limit", "limit must be a whole number between 1 and 500"},
+		{list + "?limit=ten", "limit", "limit must be a whole number between 1 and 500"},
+		{list + "?state=interested&state=hired", "state", "state must be one of interested, contacted, engaged"},
+		{list + "?since=yesterday", "since", "since must be a date and time like 2026-12-01T09:00:00Z"},
+		{list + "?sort=sideways", "sort", "sort must be one of newest, oldest"},
+		{list + "?skill=" + strings.Repeat("x", 101), "skill", "skill must be at most 100 characters"},
+		{"/v1/audit-events?org_id=xyz", "org_id", "org_id must be an ID like"},
+		{"/v1/organisations?onboarding=zzz", "onboarding", "onboarding must be one of not_started, inviting, completed, escalated"},
+		{"/v1/organisations/not-an-id/candidates", "orgId", "orgId must be an ID like"},
+		{"/v1/me?x=%zz", "x", "x is not"},
+	} {
+		r := s.Do(t, http.MethodGet, c.path, op, nil)
+		require.Contains(t, []int{http.StatusBadRequest, http.StatusUnprocessableEntity}, r.Status, "%s: %s", c.path, r.Raw)
+		e := errorOf(t, r)
+		require.Equal(t, c.field, e["field"], "%s: %s", c.path, r.Raw)
+		require.Contains(t, e["message"], c.message, "%s: %s", c.path, r.Raw)
+		requireHumane(t, e["message"].(string), c.path)
+	}
 }

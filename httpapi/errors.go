@@ -20,6 +20,11 @@ const (
 	codeMethodNotAllowed = "method_not_allowed"
 )
 
+// httpCodes lists the codes above. With sim.ErrorCodes they are every code
+// the API can send: statusOf maps each, and the document's Error.code
+// enumeration lists each (TestEveryErrorCodeIsDocumented).
+var httpCodes = []string{codeMalformed, codeTooLarge, codeMethodNotAllowed}
+
 // statusOf is the one table from error code to HTTP status.
 var statusOf = map[string]int{
 	sim.EINVALID:         http.StatusUnprocessableEntity,

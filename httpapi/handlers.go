@@ -26,7 +26,7 @@ func (s *server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 	if err != nil {
 		return nil, err
 	}
-	return api.Login201JSONResponse{Token: res.Token, ExpiresAt: res.Session.ExpiresAt, User: userOut(res.User)}, nil
+	return api.Login201JSONResponse{Token: res.Token, ExpiresAt: res.Session.ExpiresAt, User: userOut(res.User, res.Session.Restriction)}, nil
 }
 
 // Logout ends the caller's session.
@@ -105,7 +105,7 @@ func (s *server) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMe
 	if err != nil {
 		return nil, err
 	}
-	out := api.GetMe200JSONResponse{User: userOut(me.User)}
+	out := api.GetMe200JSONResponse{User: userOut(me.User, me.Restriction)}
 	if me.Candidate != nil {
 		c := candidateOut(*me.Candidate)
 		out.Candidate = &c
@@ -124,8 +124,22 @@ func (s *server) UpdateProfile(ctx context.Context, req api.UpdateProfileRequest
 	return api.UpdateProfile200JSONResponse(candidateOut(c)), nil
 }
 
-func userOut(u sim.User) api.User {
-	return api.User{Id: uuid.MustParse(u.ID), Role: api.UserRole(u.Role), Email: u.Email}
+// userOut is a user as the API shows them to themselves: who they are,
+// their organisation, and what holds them back, if anything.
+func userOut(u sim.User, r sim.Restriction) api.User {
+	out := api.User{Id: uuid.MustParse(u.ID), Role: api.UserRole(u.Role), Email: u.Email}
+	if u.Name != "" {
+		out.Name = &u.Name
+	}
+	if u.OrgID != "" {
+		id := uuid.MustParse(u.OrgID)
+		out.OrgId = &id
+		out.OrgName = &u.OrgName
+	}
+	if r != "" {
+		out.Restriction = &api.Restriction{Code: api.RestrictionCode(r), Message: r.Message()}
+	}
+	return out
 }
 
 func profileIn(p api.Profile) sim.Profile {

@@ -2,9 +2,7 @@ package httpapi
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"time"
+	"strconv"
 
 	"github.com/google/uuid"
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -80,14 +78,6 @@ func (s *server) Withdraw(ctx context.Context, _ api.WithdrawRequestObject) (api
 	return api.Withdraw204Response{}, nil
 }
 
-// candidateCursor is the opaque cursor of the candidate list. It names
-// its sort order, so a cursor is never read in the other.
-type candidateCursor struct {
-	At     time.Time `json:"t"`
-	ID     string    `json:"i"`
-	Oldest bool      `json:"o,omitempty"`
-}
-
 func orgCandidateOut(c sim.OrgCandidate) api.OrgCandidate {
 	skills := c.Skills
 	if skills == nil {
@@ -119,12 +109,18 @@ func (s *server) ListOrganisationCandidates(ctx context.Context, req api.ListOrg
 	if p.Until != nil {
 		f.Until = *p.Until
 	}
-	if p.Cursor != nil {
-		var c candidateCursor
-		raw, err := base64.RawURLEncoding.DecodeString(*p.Cursor)
-		if err != nil || json.Unmarshal(raw, &c) != nil || c.Oldest != f.Oldest || c.ID == "" {
-			return nil, sim.FieldError("cursor", "cursor is not one this API gave for this sort order")
-		}
+	// The cursor is bound to the organisation, the filters and the sort.
+	states := make([]string, len(f.States))
+	for i, st := range f.States {
+		states[i] = string(st)
+	}
+	sc := scope("candidates", req.OrgId.String(), strconv.FormatBool(f.Oldest), sortedScope(states), string(f.Region),
+		string(f.Connection), f.Skill, f.JobPreferences, timeScope(f.Since), timeScope(f.Until))
+	c, err := s.cursors.read(sc, p.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
 		f.After = sim.CandidateCursor{At: c.At, ID: c.ID}
 	}
 	list, err := within(s, ctx, func(tx *db.Tx) ([]sim.OrgCandidate, error) {
@@ -137,12 +133,9 @@ func (s *server) ListOrganisationCandidates(ctx context.Context, req api.ListOrg
 	for i, c := range list {
 		out.Candidates[i] = orgCandidateOut(c)
 	}
-	if n := len(list); n > 0 && n == int(db.PageSize(f.Limit)) {
-		last := list[n-1]
-		raw, _ := json.Marshal(candidateCursor{At: last.OpenedAt, ID: last.InterestID, Oldest: f.Oldest})
-		next := base64.RawURLEncoding.EncodeToString(raw)
-		out.NextCursor = &next
-	}
+	out.NextCursor = page(s.cursors, sc, list, pageLimit(p.Limit), func(c sim.OrgCandidate) position {
+		return position{At: c.OpenedAt, ID: c.InterestID}
+	})
 	return out, nil
 }
 

@@ -182,26 +182,40 @@ func cleanURL(logger *slog.Logger) func(http.Handler) http.Handler {
 				writeError(logger, w, r, malformed("the path must be valid UTF-8 without control characters", ""))
 				return
 			}
-			q, err := url.ParseQuery(r.URL.RawQuery)
-			if err != nil {
-				writeError(logger, w, r, malformed("the query string is not valid: "+strings.TrimPrefix(err.Error(), "invalid URL escape "), ""))
+			if err := cleanQuery(r.URL.RawQuery); err != nil {
+				writeError(logger, w, r, err)
 				return
-			}
-			for k, vs := range q {
-				if !cleanText(k) {
-					writeError(logger, w, r, malformed("query parameter names must be valid UTF-8 without control characters", ""))
-					return
-				}
-				for _, v := range vs {
-					if !cleanText(v) {
-						writeError(logger, w, r, malformed(fmt.Sprintf("query parameter %q must be valid UTF-8 without control characters", k), k))
-						return
-					}
-				}
 			}
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// cleanQuery refuses a query string that cannot be read, or a parameter
+// whose name or value is not valid UTF-8 or holds control characters,
+// naming the parameter.
+func cleanQuery(raw string) error {
+	for _, pair := range strings.Split(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(rawKey)
+		if err != nil || !cleanText(key) {
+			return malformed("a query parameter's name must be valid, percent-encoded UTF-8 without control characters", "")
+		}
+		if strings.Contains(rawKey, ";") || strings.Contains(rawValue, ";") {
+			return malformed(key+" is not a valid query parameter: separate parameters with &, and write ; as %3B", key)
+		}
+		value, err := url.QueryUnescape(rawValue)
+		if err != nil {
+			return malformed(key+" is not correctly percent-encoded: write % as %25", key)
+		}
+		if !cleanText(value) {
+			return malformed(key+" must be valid UTF-8 without control characters", key)
+		}
+	}
+	return nil
 }
 
 func cleanText(s string) bool {

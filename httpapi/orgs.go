@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -65,28 +64,22 @@ func (s *server) CreateOrganisation(ctx context.Context, req api.CreateOrganisat
 	return api.CreateOrganisation201JSONResponse(orgOut(o)), nil
 }
 
-// orgCursor is the opaque cursor of the organisation list.
-type orgCursor struct {
-	Name string `json:"n"`
-	ID   string `json:"i"`
-}
-
 // ListOrganisations lists organisations by name, a page at a time.
 func (s *server) ListOrganisations(ctx context.Context, req api.ListOrganisationsRequestObject) (api.ListOrganisationsResponseObject, error) {
-	var after db.OrgCursor
-	if c := req.Params.Cursor; c != nil {
-		var oc orgCursor
-		raw, err := base64.RawURLEncoding.DecodeString(*c)
-		if err != nil || json.Unmarshal(raw, &oc) != nil {
-			return nil, sim.FieldError("cursor", "cursor is not one this API gave")
-		}
-		after = db.OrgCursor{Name: oc.Name, ID: oc.ID}
-	}
 	var state sim.OnboardingState
 	if req.Params.Onboarding != nil {
 		state = sim.OnboardingState(*req.Params.Onboarding)
 	}
-	limit := limitOf(req.Params.Limit)
+	sc := scope("organisations", string(state))
+	c, err := s.cursors.read(sc, req.Params.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	var after db.OrgCursor
+	if c != nil {
+		after = db.OrgCursor{Name: c.Name, ID: c.ID}
+	}
+	limit := pageLimit(req.Params.Limit)
 	orgs, err := within(s, ctx, func(tx *db.Tx) ([]sim.Organisation, error) { return tx.OrgList(ctx, state, after, limit) })
 	if err != nil {
 		return nil, err
@@ -95,20 +88,8 @@ func (s *server) ListOrganisations(ctx context.Context, req api.ListOrganisation
 	for i, o := range orgs {
 		out.Organisations[i] = orgOut(o)
 	}
-	if len(orgs) == limit {
-		last := orgs[len(orgs)-1]
-		raw, _ := json.Marshal(orgCursor{Name: last.Name, ID: last.ID})
-		next := base64.RawURLEncoding.EncodeToString(raw)
-		out.NextCursor = &next
-	}
+	out.NextCursor = page(s.cursors, sc, orgs, limit, func(o sim.Organisation) position { return position{Name: o.Name, ID: o.ID} })
 	return out, nil
-}
-
-func limitOf(p *int) int {
-	if p == nil {
-		return 100
-	}
-	return *p
 }
 
 // GetOrganisation returns one organisation.
@@ -378,10 +359,15 @@ func (s *server) ListAuditEvents(ctx context.Context, req api.ListAuditEventsReq
 	p := req.Params
 	f := sim.AuditFilter{
 		UserID: optUUID(p.UserId), OrgID: optUUID(p.OrgId), ObjectID: optUUID(p.ObjectId),
-		Since: optTime(p.Since), Until: optTime(p.Until), Limit: limitOf(p.Limit),
+		Since: optTime(p.Since), Until: optTime(p.Until), Limit: pageLimit(p.Limit),
 	}
-	if p.After != nil {
-		f.After = *p.After
+	sc := scope("audit-events", f.UserID, f.OrgID, f.ObjectID, timeScope(f.Since), timeScope(f.Until))
+	c, err := s.cursors.read(sc, p.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		f.After = c.Seq
 	}
 	es, err := within(s, ctx, func(tx *db.Tx) ([]sim.AuditEvent, error) { return tx.AuditList(ctx, f) })
 	if err != nil {
@@ -395,10 +381,7 @@ func (s *server) ListAuditEvents(ctx context.Context, req api.ListAuditEventsReq
 			ObjectId: uuid.MustParse(e.ObjectID), OrgId: optIDOut(e.OrgID), Ip: e.IP, Hash: hex.EncodeToString(e.Hash),
 		}
 	}
-	if len(es) == f.Limit {
-		next := es[len(es)-1].Seq
-		out.NextAfter = &next
-	}
+	out.NextCursor = page(s.cursors, sc, es, f.Limit, func(e sim.AuditEvent) position { return position{Seq: e.Seq} })
 	return out, nil
 }
 
@@ -415,24 +398,18 @@ func (s *server) VerifyAuditTrail(ctx context.Context, _ api.VerifyAuditTrailReq
 	return out, nil
 }
 
-// loginCursor is the opaque cursor of the login trail.
-type loginCursor struct {
-	At time.Time `json:"t"`
-	ID string    `json:"i"`
-}
-
 // ListLoginEvents returns a page of the login trail.
 func (s *server) ListLoginEvents(ctx context.Context, req api.ListLoginEventsRequestObject) (api.ListLoginEventsResponseObject, error) {
 	p := req.Params
-	f := sim.AuditFilter{UserID: optUUID(p.UserId), OrgID: optUUID(p.OrgId), Since: optTime(p.Since), Until: optTime(p.Until), Limit: limitOf(p.Limit)}
+	f := sim.AuditFilter{UserID: optUUID(p.UserId), OrgID: optUUID(p.OrgId), Since: optTime(p.Since), Until: optTime(p.Until), Limit: pageLimit(p.Limit)}
+	sc := scope("login-events", f.UserID, f.OrgID, timeScope(f.Since), timeScope(f.Until))
+	c, err := s.cursors.read(sc, p.Cursor)
+	if err != nil {
+		return nil, err
+	}
 	var before db.LoginCursor
-	if p.Cursor != nil {
-		var lc loginCursor
-		raw, err := base64.RawURLEncoding.DecodeString(*p.Cursor)
-		if err != nil || json.Unmarshal(raw, &lc) != nil || lc.At.IsZero() {
-			return nil, sim.FieldError("cursor", "cursor is not one this API gave")
-		}
-		before = db.LoginCursor{At: lc.At, ID: lc.ID}
+	if c != nil {
+		before = db.LoginCursor{At: c.At, ID: c.ID}
 	}
 	es, err := within(s, ctx, func(tx *db.Tx) ([]db.LoginRecord, error) { return tx.LoginTrail(ctx, f, before) })
 	if err != nil {
@@ -445,12 +422,7 @@ func (s *server) ListLoginEvents(ctx context.Context, req api.ListLoginEventsReq
 			Ip: e.IP, UserAgent: e.UserAgent, OccurredAt: e.OccurredAt,
 		}
 	}
-	if len(es) == f.Limit {
-		last := es[len(es)-1]
-		raw, _ := json.Marshal(loginCursor{At: last.OccurredAt, ID: last.ID})
-		next := base64.RawURLEncoding.EncodeToString(raw)
-		out.NextCursor = &next
-	}
+	out.NextCursor = page(s.cursors, sc, es, f.Limit, func(e db.LoginRecord) position { return position{At: e.OccurredAt, ID: e.ID} })
 	return out, nil
 }
 

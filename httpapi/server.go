@@ -68,12 +68,22 @@ type Config struct {
 	// the links in emails point in development (`muster dev`). Leave it
 	// off in production: the embedder's front end serves that address.
 	DevPages bool
+	// CursorKey signs the cursors of every paged list (HMAC-SHA256), which
+	// binds each to the list, organisation and filters it was issued for:
+	// give every API process of a deployment the same secret of at least
+	// 32 bytes, so that any of them reads a cursor another issued. Nil
+	// means a built-in key, the same everywhere: cursors are still bound
+	// and refused when altered, but someone who reads Muster's source
+	// could forge one, which only ever names a place in a list they may
+	// read anyway.
+	CursorKey []byte
 }
 
 // server implements the API's operations.
 type server struct {
 	cfg                  Config
 	log                  *slog.Logger
+	cursors              cursors
 	registrationRequests *perNetwork
 	registrationAttempts *perNetwork
 	resetRequests        *perNetwork
@@ -113,13 +123,19 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if cfg.RegistrationRequestsPerHour < 0 || cfg.RegistrationAttemptsPerHour < 0 || cfg.MaxBodyBytes < 0 {
 		return nil, errors.New("httpapi: limits must not be negative")
 	}
+	if err := checkCursorKey(cfg.CursorKey); err != nil {
+		return nil, err
+	}
+	if cfg.CursorKey == nil {
+		cfg.CursorKey = defaultCursorKey[:]
+	}
 	spec, err := api.GetSwagger()
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: load OpenAPI document: %w", err)
 	}
 	spec.Servers = nil
 	s := &server{
-		cfg: cfg, log: cfg.Logger,
+		cfg: cfg, log: cfg.Logger, cursors: cursors{key: cfg.CursorKey},
 		registrationRequests: newPerNetwork(cfg.RegistrationRequestsPerHour, "too many registration requests from your network"),
 		registrationAttempts: newPerNetwork(cfg.RegistrationAttemptsPerHour, "too many registration attempts from your network"),
 		resetRequests:        newPerNetwork(cfg.RegistrationRequestsPerHour, "too many password reset requests from your network"),
@@ -140,8 +156,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	}
 	strict := api.NewStrictHandlerWithOptions(s, []api.StrictMiddlewareFunc{s.authenticate}, api.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			msg, field := describeDecodeError(err)
-			writeError(s.log, w, r, malformed(msg, field))
+			writeError(s.log, w, r, requestError(err))
 		},
 		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(s.log, w, r, err)
@@ -152,7 +167,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		api.HandlerWithOptions(strict, api.ChiServerOptions{
 			BaseRouter: r,
 			ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-				writeError(s.log, w, r, malformed(err.Error(), ""))
+				writeError(s.log, w, r, requestError(err))
 			},
 		})
 	})

@@ -12,11 +12,10 @@ import (
 
 // The operator's spot checks of registrations.
 
-const cursorSpotChecks = "s"
-
 // ListSpotChecks lists a page of the registrations waiting for a check.
 func (s *server) ListSpotChecks(ctx context.Context, req api.ListSpotChecksRequestObject) (api.ListSpotChecksResponseObject, error) {
-	c, err := decodeCursor(req.Params.Cursor, cursorSpotChecks)
+	sc := scope("spot-checks")
+	c, err := s.cursors.read(sc, req.Params.Cursor)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +23,7 @@ func (s *server) ListSpotChecks(ctx context.Context, req api.ListSpotChecksReque
 	if c != nil {
 		after = &sim.SpotCheckCursor{SampledAt: c.At, ID: c.ID}
 	}
-	n := deref(req.Params.Limit)
+	n := pageLimit(req.Params.Limit)
 	list, err := within(s, ctx, func(tx *db.Tx) ([]sim.SpotCheck, error) { return tx.SpotChecks(ctx, after, n) })
 	if err != nil {
 		return nil, err
@@ -44,10 +43,7 @@ func (s *server) ListSpotChecks(ctx context.Context, req api.ListSpotChecksReque
 			out.SpotChecks[i].RegisteredAt = &at
 		}
 	}
-	if len(list) > 0 && len(list) == int(db.PageSize(n)) {
-		last := list[len(list)-1]
-		out.NextCursor = encodeCursor(pageCursor{K: cursorSpotChecks, At: last.SampledAt, ID: last.ID})
-	}
+	out.NextCursor = page(s.cursors, sc, list, n, func(c sim.SpotCheck) position { return position{At: c.SampledAt, ID: c.ID} })
 	return out, nil
 }
 

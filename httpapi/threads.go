@@ -2,9 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -16,43 +13,6 @@ import (
 // Message threads between a candidate and an organisation, and the
 // operator's moderation of reported messages.
 
-// pageCursor is the opaque cursor of the thread, thread-list and
-// moderation-queue pages: each names what it pages (K), so a cursor from
-// one list is never read in another.
-type pageCursor struct {
-	K   string    `json:"k"`
-	Seq int64     `json:"s,omitempty"`
-	At  time.Time `json:"t,omitempty"`
-	ID  string    `json:"i,omitempty"`
-}
-
-const (
-	cursorMessages = "m"
-	cursorThreads  = "t"
-	cursorReports  = "r"
-)
-
-func encodeCursor(c pageCursor) *string {
-	raw, _ := json.Marshal(c)
-	s := base64.RawURLEncoding.EncodeToString(raw)
-	return &s
-}
-
-// decodeCursor reads a cursor of kind k, or nil for none; EINVALID naming
-// cursor when it is not one this API gave for that list.
-func decodeCursor(s *string, k string) (*pageCursor, error) {
-	if s == nil {
-		return nil, nil
-	}
-	var c pageCursor
-	raw, err := base64.RawURLEncoding.DecodeString(*s)
-	if err != nil || json.Unmarshal(raw, &c) != nil || c.K != k ||
-		(k == cursorMessages && c.Seq <= 0) || (k != cursorMessages && c.ID == "") {
-		return nil, sim.FieldError("cursor", "cursor is not one this API gave for this list")
-	}
-	return &c, nil
-}
-
 func messageOut(m sim.ThreadMessage) api.Message {
 	out := api.Message{Id: uuid.MustParse(m.ID), FromCandidate: m.FromCandidate, Body: m.Body, SentAt: m.SentAt}
 	if m.AuthorID != "" {
@@ -62,8 +22,15 @@ func messageOut(m sim.ThreadMessage) api.Message {
 	return out
 }
 
+// messagePage returns a page of the thread k names. Its cursor is bound to
+// the thread: for a candidate's own, to the candidate and the
+// organisation; for an organisation's, to it and the candidate.
 func (s *server) messagePage(ctx context.Context, k db.ThreadKey, cursor *string, limit *int) (api.MessagePage, error) {
-	c, err := decodeCursor(cursor, cursorMessages)
+	sc := scope("messages", k.OrgID, k.CandidateID)
+	if k.Mine {
+		sc = scope("my-messages", actor(ctx).UserID, k.OrgID)
+	}
+	c, err := s.cursors.read(sc, cursor)
 	if err != nil {
 		return api.MessagePage{}, err
 	}
@@ -71,7 +38,7 @@ func (s *server) messagePage(ctx context.Context, k db.ThreadKey, cursor *string
 	if c != nil {
 		before = &sim.MessageCursor{Seq: c.Seq}
 	}
-	n := deref(limit)
+	n := pageLimit(limit)
 	list, err := within(s, ctx, func(tx *db.Tx) ([]sim.ThreadMessage, error) { return tx.ThreadMessages(ctx, k, before, n) })
 	if err != nil {
 		return api.MessagePage{}, err
@@ -80,9 +47,7 @@ func (s *server) messagePage(ctx context.Context, k db.ThreadKey, cursor *string
 	for i, m := range list {
 		out.Messages[i] = messageOut(m)
 	}
-	if len(list) > 0 && len(list) == int(db.PageSize(n)) {
-		out.NextCursor = encodeCursor(pageCursor{K: cursorMessages, Seq: list[len(list)-1].Seq})
-	}
+	out.NextCursor = page(s.cursors, sc, list, n, func(m sim.ThreadMessage) position { return position{Seq: m.Seq} })
 	return out, nil
 }
 
@@ -147,7 +112,8 @@ func (s *server) MarkMyThreadRead(ctx context.Context, req api.MarkMyThreadReadR
 
 // ListOrganisationThreads lists a page of an organisation's threads.
 func (s *server) ListOrganisationThreads(ctx context.Context, req api.ListOrganisationThreadsRequestObject) (api.ListOrganisationThreadsResponseObject, error) {
-	c, err := decodeCursor(req.Params.Cursor, cursorThreads)
+	sc := scope("threads", req.OrgId.String())
+	c, err := s.cursors.read(sc, req.Params.Cursor)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +121,7 @@ func (s *server) ListOrganisationThreads(ctx context.Context, req api.ListOrgani
 	if c != nil {
 		after = &sim.ThreadCursor{LastMessageAt: c.At, ID: c.ID}
 	}
-	n := deref(req.Params.Limit)
+	n := pageLimit(req.Params.Limit)
 	list, err := within(s, ctx, func(tx *db.Tx) ([]sim.ThreadSummary, error) {
 		return tx.OrgThreads(ctx, req.OrgId.String(), after, n)
 	})
@@ -163,10 +129,7 @@ func (s *server) ListOrganisationThreads(ctx context.Context, req api.ListOrgani
 		return nil, err
 	}
 	out := api.ListOrganisationThreads200JSONResponse{Threads: threadsOut(list)}
-	if len(list) > 0 && len(list) == int(db.PageSize(n)) {
-		last := list[len(list)-1]
-		out.NextCursor = encodeCursor(pageCursor{K: cursorThreads, At: last.LastMessageAt, ID: last.ID})
-	}
+	out.NextCursor = page(s.cursors, sc, list, n, func(t sim.ThreadSummary) position { return position{At: t.LastMessageAt, ID: t.ID} })
 	return out, nil
 }
 
@@ -220,7 +183,8 @@ func (s *server) ReportMessage(ctx context.Context, req api.ReportMessageRequest
 
 // ListModerationQueue lists a page of open reports.
 func (s *server) ListModerationQueue(ctx context.Context, req api.ListModerationQueueRequestObject) (api.ListModerationQueueResponseObject, error) {
-	c, err := decodeCursor(req.Params.Cursor, cursorReports)
+	sc := scope("moderation-reports")
+	c, err := s.cursors.read(sc, req.Params.Cursor)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +192,7 @@ func (s *server) ListModerationQueue(ctx context.Context, req api.ListModeration
 	if c != nil {
 		after = &sim.ReportCursor{ReportedAt: c.At, ID: c.ID}
 	}
-	n := deref(req.Params.Limit)
+	n := pageLimit(req.Params.Limit)
 	list, err := within(s, ctx, func(tx *db.Tx) ([]sim.ReportedMessage, error) { return tx.ModerationQueue(ctx, after, n) })
 	if err != nil {
 		return nil, err
@@ -245,10 +209,7 @@ func (s *server) ListModerationQueue(ctx context.Context, req api.ListModeration
 			out.Reports[i].Note = &note
 		}
 	}
-	if len(list) > 0 && len(list) == int(db.PageSize(n)) {
-		last := list[len(list)-1]
-		out.NextCursor = encodeCursor(pageCursor{K: cursorReports, At: last.ReportedAt, ID: last.ReportID})
-	}
+	out.NextCursor = page(s.cursors, sc, list, n, func(r sim.ReportedMessage) position { return position{At: r.ReportedAt, ID: r.ReportID} })
 	return out, nil
 }
 

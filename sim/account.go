@@ -18,8 +18,8 @@ func NormalizeEmail(s string) (string, error) {
 	if p := problemInLine(s); p != "" {
 		return "", FieldError("email", "email %s", p)
 	}
-	if len(s) > 254 {
-		return "", FieldError("email", "email must be at most 254 characters")
+	if len(s) > MaxEmailLen {
+		return "", FieldError("email", "email must be at most %d characters", MaxEmailLen)
 	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil || addr.Address != s || addr.Name != "" {
@@ -31,13 +31,6 @@ func NormalizeEmail(s string) (string, error) {
 	}
 	return s, nil
 }
-
-// Password length limits, in characters. The upper bound keeps hashing cost
-// bounded; there are no composition rules (NIST SP 800-63B).
-const (
-	MinPasswordLen = 12
-	MaxPasswordLen = 128
-)
 
 // ValidatePassword returns an EINVALID *Error naming the "password" field
 // when pw is too short or too long.

@@ -38,6 +38,14 @@ const (
 	AuditMessageHidden       AuditAction = "message.hidden"
 	AuditReportDismissed     AuditAction = "message_report.dismissed"
 	AuditSpotCheckDecided    AuditAction = "spot_check.decided"
+	AuditRetentionChanged    AuditAction = "retention.changed"
+	AuditProfileUpdated      AuditAction = "profile.updated"
+	AuditConsentPublished    AuditAction = "consent_text.published"
+	AuditErasureRequested    AuditAction = "erasure.requested"
+	AuditDataRequestLogged   AuditAction = "data_request.logged"
+	AuditDataRequestExtended AuditAction = "data_request.extended"
+	AuditDataRequestAnswered AuditAction = "data_request.answered"
+	AuditSubjectExported     AuditAction = "subject_access.exported"
 )
 
 // AuditObject is the kind of thing an audit event is about.
@@ -55,6 +63,9 @@ const (
 	ObjectMessage          AuditObject = "message"
 	ObjectMessageReport    AuditObject = "message_report"
 	ObjectSpotCheck        AuditObject = "spot_check"
+	ObjectRetention        AuditObject = "retention_rule"
+	ObjectConsentText      AuditObject = "consent_text"
+	ObjectDataRequest      AuditObject = "data_request"
 )
 
 // AuditEvent is one row of the audit trail: who did what to which object,

@@ -37,6 +37,10 @@ const (
 	PermAnswerFollowUp      Permission = "answer_follow_up"     // a placed candidate's check-ins
 	PermVerify              Permission = "verify"               // the spot-check queue and its decisions
 	PermEngine              Permission = "engine"               // the engine's own work: activities, the relay, sign-in checks
+	PermManageRetention     Permission = "manage_retention"     // read and change the retention schedule
+	PermOwnData             Permission = "own_data"             // a candidate's rights over their data: export, erase, subject access requests
+	PermDataRequests        Permission = "data_requests"        // the register of data requests, and logging one on a person's behalf
+	PermPublishConsent      Permission = "publish_consent"      // publish a new version of the consent wording
 )
 
 // rule says who holds a permission and what to tell anyone else.
@@ -82,6 +86,10 @@ var rules = map[Permission]rule{
 	PermAnswerFollowUp:      {roles: []Role{RoleCandidate}, refusal: "only a candidate answers the check-ins after their placement"},
 	PermVerify:              {roles: []Role{RoleOperator}, refusal: "only the programme operator checks registrations"},
 	PermEngine:              {roles: []Role{RoleSystem}, refusal: "only the engine itself may do that"},
+	PermManageRetention:     {roles: []Role{RoleOperator}, refusal: "only the programme operator manages the retention schedule"},
+	PermOwnData:             {roles: []Role{RoleCandidate}, refusal: "only a candidate exports or erases their own data"},
+	PermDataRequests:        {roles: []Role{RoleOperator}, refusal: "only the programme operator keeps the register of data requests"},
+	PermPublishConsent:      {roles: []Role{RoleOperator}, refusal: "only the programme operator publishes the consent wording"},
 }
 
 // Permissions lists every permission, for tests that walk them all.
@@ -90,13 +98,15 @@ var Permissions = []Permission{
 	PermManageOwnAccount, PermRequestReset, PermResetPassword, PermAcceptAccount, PermVerifyMailbox, PermListPledged,
 	PermManageOrganisations, PermViewOrgPeople, PermManageOrgPeople, PermReadConduct, PermAcceptConduct, PermReadAudit,
 	PermChooseOrganisations, PermViewCandidates, PermRecordSupport, PermMessage, PermReportMessage, PermModerate, PermAnswerFollowUp, PermVerify, PermEngine,
+	PermManageRetention, PermOwnData, PermDataRequests, PermPublishConsent,
 }
 
 // Authorize returns nil when a may do p, or an EFORBIDDEN *Error saying
 // who may (EUNAUTHORIZED when p needs a signed-in person and a is not one).
-// A person with a Restriction may only sign out (and, when the restriction
-// is the code of conduct, read and accept it; when it is two-factor
-// enrolment, manage their own account): anything else their role may do
+// A person with a Restriction may only read their own account and sign out
+// (and, when the restriction is the code of conduct, read and accept it;
+// when it is two-factor enrolment, manage their own account): see
+// Restriction.Allows. Anything else their role may do
 // is refused with the restriction's own code, and what their role may
 // never do is refused as it always is. An unknown permission is refused.
 func Authorize(a Actor, p Permission) error {

@@ -45,7 +45,7 @@ var authMatrix = map[sim.Permission]string{
 	sim.PermViewStatistics:      "OUUOFFFUUUFF",
 	sim.PermRequestRegistration: "FOOFFFFFFFFF",
 	sim.PermRegister:            "FFOFFFFFFFFF",
-	sim.PermViewSelf:            "FUUOOOOUUURC",
+	sim.PermViewSelf:            "FUUOOOOUUUOO",
 	sim.PermEditOwnProfile:      "FUUFOFFUUUFF",
 	sim.PermEndSession:          "FUUOOOOUUUOO",
 	sim.PermManageOwnAccount:    "FUUOOOOUUURC",
@@ -69,6 +69,10 @@ var authMatrix = map[sim.Permission]string{
 	sim.PermAnswerFollowUp:      "FUUFOFFUUUFF",
 	sim.PermVerify:              "FUUOFFFUUUFF",
 	sim.PermEngine:              "OFFFFFFFFFFF",
+	sim.PermManageRetention:     "FUUOFFFUUUFF",
+	sim.PermOwnData:             "FUUFOFFUUUFF",
+	sim.PermDataRequests:        "FUUOFFFUUUFF",
+	sim.PermPublishConsent:      "FUUOFFFUUUFF",
 }
 
 func TestAuthorizeMatrixCoversEveryPermission(t *testing.T) {

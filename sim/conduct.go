@@ -38,12 +38,10 @@ does this system.
 `),
 }
 
-const maxConductLen = 20000
-
 // Validate checks a code of conduct.
 func (c CodeOfConduct) Validate() error {
 	if err := CheckVersion("version", c.Version); err != nil {
 		return err
 	}
-	return checkFreeText("body", c.Body, true, maxConductLen)
+	return checkFreeText("body", c.Body, true, MaxConductLen)
 }

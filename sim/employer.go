@@ -65,9 +65,6 @@ type CandidateFilter struct {
 	Limit          int
 }
 
-// maxFilterText bounds a text filter.
-const maxFilterText = 100
-
 // Normalize trims the text filters.
 func (f CandidateFilter) Normalize() CandidateFilter {
 	f.Skill = strings.TrimSpace(f.Skill)
@@ -88,10 +85,10 @@ func (f CandidateFilter) Validate() error {
 			return FieldError("state", "state must be one of %s", joinValues(InterestStates))
 		}
 	}
-	if err := checkText("skill", f.Skill, false, maxFilterText); err != nil {
+	if err := checkText("skill", f.Skill, false, MaxFilterLen); err != nil {
 		return err
 	}
-	if err := checkText("job_preferences", f.JobPreferences, false, maxFilterText); err != nil {
+	if err := checkText("job_preferences", f.JobPreferences, false, MaxFilterLen); err != nil {
 		return err
 	}
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {

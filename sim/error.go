@@ -20,6 +20,20 @@ const (
 	EINTERNAL     = "internal"     // everything else
 )
 
+// ErrorCodes lists every code an *Error can carry: the codes above and
+// each Restriction's (a restricted person is refused with it). The HTTP
+// API maps each to a status, and its document lists each.
+var ErrorCodes = append([]string{EINVALID, EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, ECONFLICT, EGONE, ETHROTTLED, EMFAREQUIRED, EINTERNAL},
+	restrictionCodes()...)
+
+func restrictionCodes() []string {
+	out := make([]string, len(Restrictions))
+	for i, r := range Restrictions {
+		out[i] = string(r)
+	}
+	return out
+}
+
 // Error is a domain error with a machine-readable Code and a Message fit to
 // show to the person who caused it. Field names the input at fault, if any.
 type Error struct {

@@ -56,8 +56,6 @@ type OrgDetails struct {
 	Active   bool
 }
 
-const maxOrgNameLen = 200
-
 // Normalize trims the name and collapses runs of spaces inside it, so that
 // "Leeds  Teaching Hospitals " and its agreement compare equal.
 func (d OrgDetails) Normalize() OrgDetails {
@@ -67,7 +65,7 @@ func (d OrgDetails) Normalize() OrgDetails {
 
 // Validate checks normalized details as of now.
 func (d OrgDetails) Validate(now time.Time) error {
-	if err := checkText("name", d.Name, true, maxOrgNameLen); err != nil {
+	if err := checkText("name", d.Name, true, MaxOrgNameLen); err != nil {
 		return err
 	}
 	if !slices.Contains(OrgTypes, d.Type) {
@@ -130,13 +128,13 @@ func (d AgreementDetails) Validate(now time.Time) error {
 	if err := CheckVersion("version", d.Version); err != nil {
 		return err
 	}
-	if err := checkText("signed_name", d.SignedName, true, maxOrgNameLen); err != nil {
+	if err := checkText("signed_name", d.SignedName, true, MaxOrgNameLen); err != nil {
 		return err
 	}
-	if err := checkText("signatory_name", d.SignatoryName, true, maxNameLen); err != nil {
+	if err := checkText("signatory_name", d.SignatoryName, true, MaxNameLen); err != nil {
 		return err
 	}
-	if err := checkText("signatory_role", d.SignatoryRole, true, maxNameLen); err != nil {
+	if err := checkText("signatory_role", d.SignatoryRole, true, MaxNameLen); err != nil {
 		return err
 	}
 	if d.SignedOn.IsZero() || d.SignedOn.Year() < 2000 || d.SignedOn.After(now) {
@@ -152,12 +150,12 @@ func (d AgreementDetails) Validate(now time.Time) error {
 }
 
 // CheckVersion checks a version label (of an agreement, a code of
-// conduct): 1 to 50 letters, digits, '.', '-' or '_'.
+// conduct): 1 to MaxVersionLen letters, digits, '.', '-' or '_'.
 func CheckVersion(field, v string) error {
-	if v == "" || len(v) > 50 || strings.IndexFunc(v, func(r rune) bool {
+	if v == "" || len(v) > MaxVersionLen || strings.IndexFunc(v, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_')
 	}) >= 0 {
-		return FieldError(field, "%s must be 1 to 50 letters, digits, '.', '-' or '_'", field)
+		return FieldError(field, "%s must be 1 to %d letters, digits, '.', '-' or '_'", field, MaxVersionLen)
 	}
 	return nil
 }
@@ -194,14 +192,20 @@ var restrictionMessages = map[Restriction]string{
 
 // Err is the error a restricted person is refused with.
 func (r Restriction) Err() error {
-	return &Error{Code: string(r), Message: restrictionMessages[r]}
+	return &Error{Code: string(r), Message: r.Message()}
 }
 
-// Allows reports whether a person held by r may still do p: sign out, and
-// read and accept the code of conduct when that is what holds them.
+// Message says, to the person held by r, why and what to do about it.
+func (r Restriction) Message() string { return restrictionMessages[r] }
+
+// Allows reports whether a person held by r may still do p: read their own
+// account (so a front end can show who is signed in and why they are held)
+// and sign out, whatever holds them; read and accept the code of conduct
+// when that is what holds them; manage their own account when two-factor
+// enrolment is.
 func (r Restriction) Allows(p Permission) bool {
 	switch p {
-	case PermEndSession:
+	case PermViewSelf, PermEndSession:
 		return true
 	case PermReadConduct, PermAcceptConduct:
 		return r == RestrictConductPending
@@ -272,7 +276,7 @@ func CanChangeOrgPerson(p OrgPerson, newRole Role, disable bool, activeAdmins in
 
 // CheckPersonName checks a person's name (an organisation user's, a
 // signatory's) for field.
-func CheckPersonName(field, s string) error { return checkText(field, s, true, maxNameLen) }
+func CheckPersonName(field, s string) error { return checkText(field, s, true, MaxNameLen) }
 
 // AccountInvitationKind is why an organisation account invitation was sent.
 type AccountInvitationKind string

@@ -69,15 +69,6 @@ type Profile struct {
 	HeardAbout     Source
 }
 
-// Field limits, in characters.
-const (
-	maxNameLen     = 100
-	maxPhoneLen    = 32
-	maxSkills      = 30
-	maxSkillLen    = 100
-	maxJobPrefsLen = 2000
-)
-
 // Normalize trims surrounding space from the text fields and drops empty
 // skills; Validate expects a normalized profile.
 func (p Profile) Normalize() Profile {
@@ -98,15 +89,15 @@ func (p Profile) Normalize() Profile {
 // Validate checks the profile as of now and returns an EINVALID *Error naming
 // the first field at fault. Under-18s are refused.
 func (p Profile) Validate(now time.Time) error {
-	if err := checkText("first_name", p.FirstName, true, maxNameLen); err != nil {
+	if err := checkText("first_name", p.FirstName, true, MaxNameLen); err != nil {
 		return err
 	}
-	if err := checkText("last_name", p.LastName, true, maxNameLen); err != nil {
+	if err := checkText("last_name", p.LastName, true, MaxNameLen); err != nil {
 		return err
 	}
 	if p.Phone != "" {
-		if utf8.RuneCountInString(p.Phone) > maxPhoneLen || strings.IndexFunc(p.Phone, notPhoneRune) >= 0 {
-			return FieldError("phone", "phone must be digits, spaces and + - ( ) only, at most %d characters", maxPhoneLen)
+		if utf8.RuneCountInString(p.Phone) > MaxPhoneLen || strings.IndexFunc(p.Phone, notPhoneRune) >= 0 {
+			return FieldError("phone", "phone must be digits, spaces and + - ( ) only, at most %d characters", MaxPhoneLen)
 		}
 	}
 	if err := CheckDateOfBirth(p.DateOfBirth, now); err != nil {
@@ -115,15 +106,15 @@ func (p Profile) Validate(now time.Time) error {
 	if !slices.Contains(Connections, p.Connection) {
 		return FieldError("connection", "connection must be one of %s", joinValues(Connections))
 	}
-	if len(p.Skills) > maxSkills {
-		return FieldError("skills", "at most %d skills", maxSkills)
+	if len(p.Skills) > MaxSkills {
+		return FieldError("skills", "at most %d skills", MaxSkills)
 	}
 	for _, s := range p.Skills {
-		if err := checkText("skills", s, true, maxSkillLen); err != nil {
+		if err := checkText("skills", s, true, MaxSkillLen); err != nil {
 			return err
 		}
 	}
-	if err := checkFreeText("job_preferences", p.JobPreferences, false, maxJobPrefsLen); err != nil {
+	if err := checkFreeText("job_preferences", p.JobPreferences, false, MaxJobPreferencesLen); err != nil {
 		return err
 	}
 	if !slices.Contains(Regions, p.Region) {

@@ -29,7 +29,10 @@ type User struct {
 	Role  Role
 	Email string
 	OrgID string // for the org roles
-	Name  string // for the org roles and operators
+	// OrgName is the organisation's name as it is now, for the org roles
+	// (filled where it is read with the account: sign-in and Me).
+	OrgName string
+	Name    string // the person's own name, for the org roles and operators
 	// MFA reports whether the account signs in with a second factor.
 	MFA bool
 }

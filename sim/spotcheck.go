@@ -76,9 +76,6 @@ func drawOf(id string) float64 {
 	return float64(binary.BigEndian.Uint64(sum[:8])>>11) / (1 << 53)
 }
 
-// maxVerificationReason bounds the operator's reason for a rejection.
-const maxVerificationReason = 500
-
 // DecideVerification is the operator's decision on a sampled registration:
 // verified, or rejected with a reason (kept for the operator; the
 // candidate is told without it). ECONFLICT unless the registration is in
@@ -91,7 +88,7 @@ func DecideVerification(v Verification, outcome Verification, reason string) (Ve
 			return v, FieldError("reason", "a reason is for a rejection only")
 		}
 	case VerificationRejected:
-		if err := checkFreeText("reason", reason, true, maxVerificationReason); err != nil {
+		if err := checkFreeText("reason", reason, true, MaxVerificationReasonLen); err != nil {
 			return v, err
 		}
 	default:

@@ -13,12 +13,6 @@ import (
 // candidate (VisibilityPolicy), and the candidate writes to it only then,
 // though they can always read what is theirs.
 
-// MaxMessageLen is the longest message, in characters.
-const MaxMessageLen = 5000
-
-// maxModerationText bounds a report's note and a moderator's reason.
-const maxModerationText = 2000
-
 // CheckMessage validates a message's text: required, not blank, free text
 // (line breaks allowed), at most MaxMessageLen characters.
 func CheckMessage(body string) error {
@@ -60,7 +54,7 @@ func (r MessageReport) Validate() error {
 	if !slices.Contains(ReportReasons, r.Reason) {
 		return FieldError("reason", "reason must be one of %s", joinValues(ReportReasons))
 	}
-	if err := checkFreeText("note", r.Note, r.Reason == ReportOther, maxModerationText); err != nil {
+	if err := checkFreeText("note", r.Note, r.Reason == ReportOther, MaxModerationTextLen); err != nil {
 		return err
 	}
 	return nil
@@ -87,7 +81,7 @@ func (d ModerationDecision) Validate() error {
 	if d.Action != ModerationHide && d.Action != ModerationDismiss {
 		return FieldError("action", "action must be one of hide, dismiss")
 	}
-	return checkFreeText("reason", d.Reason, d.Action == ModerationHide, maxModerationText)
+	return checkFreeText("reason", d.Reason, d.Action == ModerationHide, MaxModerationTextLen)
 }
 
 // ThreadMessage is one message of a thread as its reader sees it.

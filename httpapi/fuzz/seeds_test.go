@@ -106,7 +106,7 @@ var seeds = map[string]seed{
 	"POST /v1/agreement-versions/{version}/retirement": {ok: op},
 	"GET /v1/code-of-conduct":                          {ok: staff},
 	"POST /v1/code-of-conduct/acceptance":              {ok: orgPeople, fresh: true, conductPending: true, body: `{"version":"{{conduct}}"}`},
-	"GET /v1/audit-events":                             {ok: op, query: "org_id={{org}}&since=2026-01-01T00:00:00Z&after=0&limit=5"},
+	"GET /v1/audit-events":                             {ok: op, query: "org_id={{org}}&since=2026-01-01T00:00:00Z&limit=5"},
 	"GET /v1/audit-events/verification":                {ok: op},
 	"GET /v1/login-events":                             {ok: op, query: "since=2026-01-01T00:00:00Z&limit=5"},
 

@@ -127,22 +127,37 @@ func (e ColleagueInvitationRole) Valid() bool {
 
 // Defines values for ErrorErrorCode.
 const (
-	ErrorErrorCodeConflict         ErrorErrorCode = "conflict"
-	ErrorErrorCodeForbidden        ErrorErrorCode = "forbidden"
-	ErrorErrorCodeGone             ErrorErrorCode = "gone"
-	ErrorErrorCodeInternal         ErrorErrorCode = "internal"
-	ErrorErrorCodeInvalid          ErrorErrorCode = "invalid"
-	ErrorErrorCodeMalformed        ErrorErrorCode = "malformed"
-	ErrorErrorCodeMethodNotAllowed ErrorErrorCode = "method_not_allowed"
-	ErrorErrorCodeNotFound         ErrorErrorCode = "not_found"
-	ErrorErrorCodeThrottled        ErrorErrorCode = "throttled"
-	ErrorErrorCodeTooLarge         ErrorErrorCode = "too_large"
-	ErrorErrorCodeUnauthorized     ErrorErrorCode = "unauthorized"
+	ErrorErrorCodeAgreementMissing         ErrorErrorCode = "agreement_missing"
+	ErrorErrorCodeAgreementNameMismatch    ErrorErrorCode = "agreement_name_mismatch"
+	ErrorErrorCodeAgreementVersionRetired  ErrorErrorCode = "agreement_version_retired"
+	ErrorErrorCodeCodeOfConductNotAccepted ErrorErrorCode = "code_of_conduct_not_accepted"
+	ErrorErrorCodeConflict                 ErrorErrorCode = "conflict"
+	ErrorErrorCodeForbidden                ErrorErrorCode = "forbidden"
+	ErrorErrorCodeGone                     ErrorErrorCode = "gone"
+	ErrorErrorCodeInternal                 ErrorErrorCode = "internal"
+	ErrorErrorCodeInvalid                  ErrorErrorCode = "invalid"
+	ErrorErrorCodeMalformed                ErrorErrorCode = "malformed"
+	ErrorErrorCodeMethodNotAllowed         ErrorErrorCode = "method_not_allowed"
+	ErrorErrorCodeMfaEnrolmentRequired     ErrorErrorCode = "mfa_enrolment_required"
+	ErrorErrorCodeMfaRequired              ErrorErrorCode = "mfa_required"
+	ErrorErrorCodeNotFound                 ErrorErrorCode = "not_found"
+	ErrorErrorCodeOrganisationInactive     ErrorErrorCode = "organisation_inactive"
+	ErrorErrorCodeThrottled                ErrorErrorCode = "throttled"
+	ErrorErrorCodeTooLarge                 ErrorErrorCode = "too_large"
+	ErrorErrorCodeUnauthorized             ErrorErrorCode = "unauthorized"
 )
 
 // Valid indicates whether the value is a known member of the ErrorErrorCode enum.
 func (e ErrorErrorCode) Valid() bool {
 	switch e {
+	case ErrorErrorCodeAgreementMissing:
+		return true
+	case ErrorErrorCodeAgreementNameMismatch:
+		return true
+	case ErrorErrorCodeAgreementVersionRetired:
+		return true
+	case ErrorErrorCodeCodeOfConductNotAccepted:
+		return true
 	case ErrorErrorCodeConflict:
 		return true
 	case ErrorErrorCodeForbidden:
@@ -157,7 +172,13 @@ func (e ErrorErrorCode) Valid() bool {
 		return true
 	case ErrorErrorCodeMethodNotAllowed:
 		return true
+	case ErrorErrorCodeMfaEnrolmentRequired:
+		return true
+	case ErrorErrorCodeMfaRequired:
+		return true
 	case ErrorErrorCodeNotFound:
+		return true
+	case ErrorErrorCodeOrganisationInactive:
 		return true
 	case ErrorErrorCodeThrottled:
 		return true
@@ -686,6 +707,36 @@ func (e ReportReason) Valid() bool {
 	}
 }
 
+// Defines values for RestrictionCode.
+const (
+	RestrictionCodeAgreementMissing         RestrictionCode = "agreement_missing"
+	RestrictionCodeAgreementNameMismatch    RestrictionCode = "agreement_name_mismatch"
+	RestrictionCodeAgreementVersionRetired  RestrictionCode = "agreement_version_retired"
+	RestrictionCodeCodeOfConductNotAccepted RestrictionCode = "code_of_conduct_not_accepted"
+	RestrictionCodeMfaEnrolmentRequired     RestrictionCode = "mfa_enrolment_required"
+	RestrictionCodeOrganisationInactive     RestrictionCode = "organisation_inactive"
+)
+
+// Valid indicates whether the value is a known member of the RestrictionCode enum.
+func (e RestrictionCode) Valid() bool {
+	switch e {
+	case RestrictionCodeAgreementMissing:
+		return true
+	case RestrictionCodeAgreementNameMismatch:
+		return true
+	case RestrictionCodeAgreementVersionRetired:
+		return true
+	case RestrictionCodeCodeOfConductNotAccepted:
+		return true
+	case RestrictionCodeMfaEnrolmentRequired:
+		return true
+	case RestrictionCodeOrganisationInactive:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SpotCheckFlags.
 const (
 	ConnectionOtherFamilyMember SpotCheckFlags = "connection_other_family_member"
@@ -845,7 +896,7 @@ type AgreementRecorded struct {
 
 // AgreementRequest defines model for AgreementRequest.
 type AgreementRequest struct {
-	// DocumentBase64 The signed document itself, base64-encoded (at most 5 MiB decoded); stored with its SHA-256.
+	// DocumentBase64 The signed document itself, base64-encoded (at most 5 MiB decoded, so 6990508 characters); stored with its SHA-256.
 	DocumentBase64 *string                       `json:"document_base64,omitempty"`
 	DocumentType   *AgreementRequestDocumentType `json:"document_type,omitempty"`
 	InitialAdmin   *Contact                      `json:"initial_admin,omitempty"`
@@ -907,8 +958,8 @@ type AuditEvent struct {
 type AuditEvents struct {
 	Events []AuditEvent `json:"events"`
 
-	// NextAfter Pass as `after` for the next page; absent on the last page.
-	NextAfter *int64 `json:"next_after,omitempty"`
+	// NextCursor Present when there may be more; pass it as `cursor`, with the same filters, for the next page.
+	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
 // AuditVerification defines model for AuditVerification.
@@ -1000,13 +1051,14 @@ type Contact struct {
 // Error defines model for Error.
 type Error struct {
 	Error struct {
+		// Code What went wrong, for a program; the status follows from it (see the Error response). The restriction codes (agreement_missing … mfa_enrolment_required) are a 403 for a person held back, as GET /v1/me describes.
 		Code    ErrorErrorCode `json:"code"`
 		Field   *string        `json:"field,omitempty"`
 		Message string         `json:"message"`
 	} `json:"error"`
 }
 
-// ErrorErrorCode defines model for Error.Error.Code.
+// ErrorErrorCode What went wrong, for a program; the status follows from it (see the Error response). The restriction codes (agreement_missing … mfa_enrolment_required) are a 403 for a person held back, as GET /v1/me describes.
 type ErrorErrorCode string
 
 // FollowUp defines model for FollowUp.
@@ -1226,7 +1278,7 @@ type MessagePage struct {
 
 // MessageRequest defines model for MessageRequest.
 type MessageRequest struct {
-	// Body The message: at most 5000 characters, line breaks allowed.
+	// Body The message: line breaks allowed.
 	Body string `json:"body"`
 }
 
@@ -1234,7 +1286,7 @@ type MessageRequest struct {
 type ModerationDecisionRequest struct {
 	Action ModerationDecisionRequestAction `json:"action"`
 
-	// Reason Why; required when hiding, kept with the hidden message. At most 2000 characters.
+	// Reason Why; required when hiding, kept with the hidden message. Line breaks allowed.
 	Reason *string `json:"reason,omitempty"`
 }
 
@@ -1462,7 +1514,7 @@ type ReportReason string
 
 // ReportRequest defines model for ReportRequest.
 type ReportRequest struct {
-	// Note What is wrong; required when the reason is `other`. At most 2000 characters.
+	// Note What is wrong; required when the reason is `other`. Line breaks allowed.
 	Note   *string      `json:"note,omitempty"`
 	Reason ReportReason `json:"reason"`
 }
@@ -1482,6 +1534,17 @@ type ReportedMessage struct {
 	SentAt        time.Time           `json:"sent_at"`
 	ThreadId      openapi_types.UUID  `json:"thread_id"`
 }
+
+// Restriction Present while the person may do almost nothing, and why. They may still read themselves (GET /v1/me) and sign out; held by code_of_conduct_not_accepted, they may read and accept it; held by mfa_enrolment_required, they may set up two-factor sign-in. Anything else is refused with 403 and this code.
+type Restriction struct {
+	Code RestrictionCode `json:"code"`
+
+	// Message What holds the person back and what to do about it, fit to show them.
+	Message string `json:"message"`
+}
+
+// RestrictionCode defines model for Restriction.Code.
+type RestrictionCode string
 
 // Session defines model for Session.
 type Session struct {
@@ -1514,7 +1577,7 @@ type SpotCheckFlags string
 type SpotCheckDecisionRequest struct {
 	Outcome SpotCheckDecisionRequestOutcome `json:"outcome"`
 
-	// Reason Why it was rejected (required then, at most 500 characters); kept for the operator and never sent to the candidate.
+	// Reason Why it was rejected (required then); kept for the operator and never sent to the candidate.
 	Reason *string `json:"reason,omitempty"`
 }
 
@@ -1553,11 +1616,19 @@ type ThreadSummary struct {
 type User struct {
 	Email string             `json:"email"`
 	Id    openapi_types.UUID `json:"id"`
-	Name  *string            `json:"name,omitempty"`
 
-	// OrgId The organisation of an org_admin or org_user.
+	// Name The person's own name (operators and organisation users; a candidate's is in their profile).
+	Name *string `json:"name,omitempty"`
+
+	// OrgId The organisation of an org_admin or org_user, for building its routes.
 	OrgId *openapi_types.UUID `json:"org_id,omitempty"`
-	Role  UserRole            `json:"role"`
+
+	// OrgName That organisation's name as it is now.
+	OrgName *string `json:"org_name,omitempty"`
+
+	// Restriction Present while the person may do almost nothing, and why. They may still read themselves (GET /v1/me) and sign out; held by code_of_conduct_not_accepted, they may read and accept it; held by mfa_enrolment_required, they may set up two-factor sign-in. Anything else is refused with 403 and this code.
+	Restriction *Restriction `json:"restriction,omitempty"`
+	Role        UserRole     `json:"role"`
 }
 
 // UserRole defines model for User.Role.
@@ -1622,8 +1693,8 @@ type ListAuditEventsParams struct {
 	// Until Only events before this time.
 	Until *Until `form:"until,omitempty" json:"until,omitempty"`
 
-	// After The keyset cursor, `next_after` of the previous page.
-	After *int64 `form:"after,omitempty" json:"after,omitempty"`
+	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Limit Page size, 1 to 500 (default 100).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1641,8 +1712,10 @@ type ListLoginEventsParams struct {
 	Since *Since `form:"since,omitempty" json:"since,omitempty"`
 
 	// Until Only events before this time.
-	Until  *Until  `form:"until,omitempty" json:"until,omitempty"`
-	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Until *Until `form:"until,omitempty" json:"until,omitempty"`
+
+	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Limit Page size, 1 to 500 (default 100).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1650,7 +1723,7 @@ type ListLoginEventsParams struct {
 
 // ListMyMessagesParams defines parameters for ListMyMessages.
 type ListMyMessagesParams struct {
-	// Cursor The `next_cursor` of the previous page.
+	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Limit Page size, 1 to 500 (default 100).
@@ -1659,7 +1732,7 @@ type ListMyMessagesParams struct {
 
 // ListModerationQueueParams defines parameters for ListModerationQueue.
 type ListModerationQueueParams struct {
-	// Cursor The `next_cursor` of the previous page.
+	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Limit Page size, 1 to 500 (default 100).
@@ -1669,7 +1742,9 @@ type ListModerationQueueParams struct {
 // ListOrganisationsParams defines parameters for ListOrganisations.
 type ListOrganisationsParams struct {
 	Onboarding *ListOrganisationsParamsOnboarding `form:"onboarding,omitempty" json:"onboarding,omitempty"`
-	Cursor     *string                            `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Limit Page size, 1 to 500 (default 100).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1696,9 +1771,11 @@ type ListOrganisationCandidatesParams struct {
 	Since *Since `form:"since,omitempty" json:"since,omitempty"`
 
 	// Until Only events before this time.
-	Until  *Until                                `form:"until,omitempty" json:"until,omitempty"`
-	Sort   *ListOrganisationCandidatesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
-	Cursor *string                               `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Until *Until                                `form:"until,omitempty" json:"until,omitempty"`
+	Sort  *ListOrganisationCandidatesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Limit Page size, 1 to 500 (default 100).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1709,7 +1786,7 @@ type ListOrganisationCandidatesParamsSort string
 
 // ListCandidateMessagesParams defines parameters for ListCandidateMessages.
 type ListCandidateMessagesParams struct {
-	// Cursor The `next_cursor` of the previous page.
+	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Limit Page size, 1 to 500 (default 100).
@@ -1718,7 +1795,7 @@ type ListCandidateMessagesParams struct {
 
 // ListOrganisationThreadsParams defines parameters for ListOrganisationThreads.
 type ListOrganisationThreadsParams struct {
-	// Cursor The `next_cursor` of the previous page.
+	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Limit Page size, 1 to 500 (default 100).
@@ -1727,7 +1804,7 @@ type ListOrganisationThreadsParams struct {
 
 // ListSpotChecksParams defines parameters for ListSpotChecks.
 type ListSpotChecksParams struct {
-	// Cursor The `next_cursor` of the previous page.
+	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Limit Page size, 1 to 500 (default 100).
@@ -2560,15 +2637,15 @@ func (siw *ServerInterfaceWrapper) ListAuditEvents(w http.ResponseWriter, r *htt
 		return
 	}
 
-	// ------------- Optional query parameter "after" -------------
+	// ------------- Optional query parameter "cursor" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "after", r.URL.Query(), &params.After, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
-			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "after"})
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
 		} else {
-			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "after", Err: err})
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
 		}
 		return
 	}
@@ -9766,268 +9843,282 @@ func (sh *strictHandler) DecideSpotCheck(w http.ResponseWriter, r *http.Request,
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L0Lc9s21jf+VTD6/9+pM48oUzfLsmfnebxJu3E3t8bpZtukI0MkKCGmAJUArWgz+e7v4AAgQYqUKNlu",
-	"3OdtpzOxJF6Ag4ODc/2dL62AL5acESZF6+xLa4kTvCCSJPDpKWYhDbEkl6H6SD7jxTImrbPWOOiR0bQ7",
-	"8PrRKfYG4UnXmw6J743wIOiG46hH+qetdouy1llrieW81W4xvFB3Bs4j262E/J7ShIStM5mkpN0SwZws",
-	"sHrXAn9+QdhMzltnJ4N2S66X6m4hE8pmra9f262naSJ4oi4NiQgSupSUq9e9mxN0zchnOQngimvEIyTn",
-	"BC0Tckt5KtASz0in1XamQ9Y//ufyE//88tOrsR327ylJ1s649evqhuj7VWP8gcaSJK+T2eYwX7N4jcit",
-	"ojvCU57KNuIJmq5RKkgiEI/aSM6pQDyZYUYFVrcVBz2cdiM/6BPvFPdCb0BGkTeengReNxzgEelF4+DU",
-	"r5kMT2YTGhYmE/FkgWXrrJWm8EvdZH4WJKmZDYxXDf87YWd2hAXCgeTJk+LYR8GA9PC46w3D/tQbRKfE",
-	"w93gxBsTf9oLR9EAd/s1Y1cvOGDwPI756udlmZEH4Ul0iruB1yfDqTcIRqE3jrrY600HwUl4SvwoH0iR",
-	"kaP8iXfi4xd0QeUmRd/gGUGC/oe0URdJjoa+j45CEuE0lqjr+0WCdhX/VVErhqeXBkQX6aJ1NlT3LCjT",
-	"n7rZ2CiTZEYSGNxLIgSebWz/Pj6NukEv9EZkMPUGeBx402544g0jn/SCUzyajgfVVFtkD7wT0V4nMz2m",
-	"zb3vbpjvBLp81kEXjMs5Sco/YSZWaq8N/EEbkc84kPEaKYZFCyoEZTPEGTl8zxUnzmHE2ya9m4nfkiVP",
-	"ZHkxTqe9cBCdYK+rBjbAw6k3DkeRp5ZigE+mp2E3qh5TYp93p7W4oiwgOwScVMINR5IkWkpIuihRtuf3",
-	"Trxu1/O773z/DP7/tUYCCHhhJenUweKph1fS72rJ5dM5CW7KJDzBp4FPepE3mHbVsvaxNw6GkTcKx9Mu",
-	"6eNhMKpZVuE88k5U/JlJGm+n4pREPCHbCdhrQsAU3nUAAZXwL9NuH1FepF2qn3a3PfEvkggg1ZcyLUKB",
-	"vdtu9atvzV0Nl2yoJaX92N0cyFf1JLHkTBDQnL5PEq2cBJxJwkDA4+UypgFIn+NPojBmuEcJ3oRh4AKR",
-	"LhY4WSuR4/ttFPPZjIRoReUcdBk1aiIkunzWarducZzCBiT5S0MryeGBbSt3nS8RXH2GqERzrJiLMPOa",
-	"cySTNcIzTBmKsYSj4Ksi4y2OaVgc3aDXa6MViWOkloqEaJpKfauQCKMkjcn2EepntlsRJXGo1inhEY1J",
-	"RzHihEeTKU1g4fIJrHmKFqmQaEpQ91QJFn6r5ApHCZlRoWRMRqdlwmcJXiyInsICx3qYpUkoErtkDTBj",
-	"HF6QEBxum0D+RGcKWIgVT8LCqOFH9DH78WMLUYEy7oPhyXnCpYw3htcbt5HkHC0wW6OEBIRJhKUki6UU",
-	"2waXP88difMkRa4EGNJOXaAo4Qu05mmCGJErntzosaUMp3LOE/qfTep124hxJIhQewokPUPk81JNTB2h",
-	"24ZYeKw7SkFnDFGGIpoIeYYEYSG6MJfCiM/Q3wlOSII+pr7fDyS/IQz+hLX+6u7k/z8hUeus9f8d57bO",
-	"sf5VHOuNCjds6hKWHyJMY9gXc4KmPFwjgdcCrebrDlKXCYllKpDWCAVcpaZ3hga+jzIOaaOB30XuhNER",
-	"MCpG79+/99TkCJNKQBA0JzgkyRN1S1/trCkNQ8LUxwFiXE4injJ44BAtiJzzcKK+xer9+WMZulBfuA8b",
-	"o4CzKKaBbKNB10czzoj6q6/4axLjZKY+9nrIbEz1YYwyPsoG/JbIZO1dwIGePV6pqFa6dFr5EoBwuwgC",
-	"spSad5YJX5JEUi32sjX/UiHec/H8Ibvwt0z88uknEsjW17Z6PE+ZfJoQXPkSY/HsPlLarYTHmlWZ0os/",
-	"wK04XFB1Wqi/1bHljCG/0Vomjc4td2K5SZMZZjCILRO9ZLdUYmlOvuJc9dYTEyybHu3tVkPaPDwZS6Sp",
-	"oErbneAWEl0RmS7h3A1DqiiF4zcOnSIcC9IukS4T3cXzv+v3Bjs0gHYLJNDGjTs1h+J89UPa+UAqJzhL",
-	"CFkYraI4gZAHqfplIua4NzzZVCifk8/o6vmF1xueWMeIkFxJantrG9FIiW20wsL81qla4OxV+pcvfwhT",
-	"kYAnIQn34m11lGDJk/VEa39ftl1i2bbyEhJufwQJJ3pDFgZWNabbXG3dZwPkeqs7nI0pbkzIHV6Rilv5",
-	"6625cJPPsMuC287XnFfVSrMpx0lI2WxCMwFm1r7k/kiIUGrOak6YtniyN6rjNpEkBN4tmfT5CxTL7ieF",
-	"8yntoAnoBHsKlmyzTLEgJ4Nq14Veo2wjIioFiaM20vd4hCmtIkRHWKIFFxIN0Uv6dxQS+PrJud3IcEZT",
-	"Kew+V6RwZNLIh/+a7Ggru13LZRmCN2GBZ+R4yWbZ35+WZFZ5LFJGJcWxEf472OUpZxJrim9u270Ea9Wm",
-	"PuABzpbf6WtSFyIslEmFl0uCE8WQWsTqlc1Y7DyzYNQ6BWmSqPWG+40jqrRovebD3V8CFSd2gcxP9nzI",
-	"dx7suCVJFFURBo1OoCNBCDq+7R5n13nmAeJJaRbDPU/D+xB3Wzez4z0oyTdHXTW3TzmPCWbqfhzuewYl",
-	"RKpJ7XVP4zMiJ1M2sHY+gyYEOEyoOQO8h0VuMk6xuVK3zi9UkoVofCLZxf+avRgnCV7XDVBsH6HYckge",
-	"MLido3IeXjmuNKTy+9tKJREHspqvFNdInjTVxvTFe6hv+oZaFWuOxbyRxpqF8hK++k4gdR/CLNSKQsJX",
-	"lfoqXVa+VJOs6QzM1bUqLw9AmO+30fegoCC/F66jTJ4MWpWxG5dZ1G3FwRUWo21ZojhBlzhAP7NE2/mt",
-	"YiOQ2/02Qc67G7ug3YLYLsQSqqJmQqgT+Bp+v0YRT4Bh1D0Q9z1HeAqKpTmYYyxkFhDel6pmWrXk+BdJ",
-	"aGT0pk2iTBNl6xlGqVAGye+W3cEHpvgaYaUR00A7N4M5pgxNE4JvRKPhK10MtKvKQy0hWNRIhYSvxOYo",
-	"3/KVQMGcBDfaQtyXfGYw5vFVVMzyDzapF3AmGpgfT81lza1RMEz23MDGab1rMG/MZUAH7are15QFT6Or",
-	"mpvhttxHttotZQOECV6BLyHGAXyJGWfrBRUFpWCb3Wlel0+wQJ7KFeMheR095SxMA1mvVlVy/Xtl6615",
-	"iuxVWp6b4zfbuRC9gutCXmC7rZSb8nBdydvLdBpTMX943QxGUHpfNQnjmOBZSoo+vj30MrLAOpboGhDD",
-	"ogerXzGpA+2s+/H0GU1ej32LA9TwlvYnYxN6Pkxp3RS61vJR3JUQHIJWodkxN9lA9hqTzWQIPJD6+zQX",
-	"csVJzOgtYXVi/AAXmVRnamOeLlzdNoPZ7VYys3k6x2y276plEy6uGVyLrLATyJwK5wXLHLyYSyQIoWxm",
-	"4nxqpJCWwALiaIsOHcskqWcWc0qbd6MVBweUVlRJIjjTntQ5XzF09I/v34GxbK721GvKZnK3Opts5xJs",
-	"IfozElCxvyTZwmd/NH3ulx7vyOeKbbXlkEiWXFSr/AccBfZx5lCoGadV1R6r5N8mwKumlOVE7DOhA+7R",
-	"oeWCimSSDNxofSnynAVZW+1WFmFttVs2XqqYSsey3ah6FjWF2HU5EAvqkknBqPKMmoSBCp5qHBOFuba3",
-	"hEbLJgvQs2p1bIZkhdIGeXIVjsKpcdHT2ByKyhbwKENUIL4kOl81W4TJkgtpqOt+mpjnV1FI/7TnYYbF",
-	"zZ53hClp6jZtaEUsOJPzCpvpJXyfpcIRHcxA6m2dSottD9+AurQ2PJWQBWX7qQVbI1FmghntHLJv464L",
-	"WNDD3I1C0jjOWKfiUCo7PQrXbxvVCyoqTgOdzzFJl809F9km2uW9c55dNbDnBMdyXmH1qh0m6ulWsfAb",
-	"z+apnPLPu2byGq76Ow5uYl4yPYsczW/OUUhmCQ5JqMN1b7iQs4TkCbbTVKJ3ZLHkCY5RyIlAjEt0lKUc",
-	"4UTtAxrHueWnvXmEJkpduIkgr2aFqURU+230JJ6co5ThW0xjPI1J6e3Zi/QwXGHEbxTjmkHrs8A+ZLeh",
-	"YghRtWyXStqTKl5quoWXhG2zjkHKWqcIOoqxkE9QMOeCbERDm5vGB4qY4vC+XyzlGtTpjZFAfmFMIllM",
-	"yevUOTh2+lEsma/g4q/tVrpUE7w32ZbN0o7HXZjC27YxwdM5p3tbp3oMFdvsTUzCGQlLho3kCIeh+qfA",
-	"Gd8JxRQ0IOdIAnPgWFmza80qDDYcLAiGbLW1+kItRybjdp9v+POlvtjYu+ZTd4fcs/PbRrgrywO57qB/",
-	"IEYhU4ox/E3YDM+0v4snNxNwdEHwxChet5SsKMSoeRQZz1jmDVN6CDAjEcI40Bb8ttI3lo+twrlN3Z8a",
-	"nRKZmNh1SuSPrqXXLWHV7mUsJWFhXQQzpAmpcwQTFop7VoduKAsbUcVM55/qekgYaTSKba7rQ9wh2U3T",
-	"dbVpe/nMWrWpIAlazTmy9yAqzxFxpSGW6lzjKZNKMZ4Zl1EDgQRUAyIUh7Tb1bJBS2c3uRuIMk0Qytkk",
-	"xOutG8nuoi17qHbnmKFsyScyFlPFsYclWuC1TsY2JGbksyzIq335qhxToqWt1PR5hx5ZVfvcPjI/dCxR",
-	"dq3wYeq0KyCKNP9Bp3A7zIFCvK52k+WCpPIZwDFogUPtpeOp1E82PIW4VvBQxnE62FX9LkcwlVNWig/5",
-	"TujAXojXbaQz+aF05pqz6w296P7l1aa8CPFaF1osQY9Q0wbDT6AjvDl2RTr0iU+/E455+OQcKAgp8bcE",
-	"rSG9yMxLacuc6S+tbcnNku0hPEvhPcOgEEQtbvS2eWO8hh+pdJVrxicipVIp05NbHGAWKLkSUu0aWRAi",
-	"J4b3dfZCO68JnoQkiCnT53z2ZcpMaQ29JVYIuVcuEzIhi2XM15C8Zmwk9wngzJlAEeAEShraLfiwW9nP",
-	"RXD1JvwGWdhVJ8WOjOh8nIeJilq34sYMVpSFfDURJOCsSo19zlco5sb7q2OJBOwDp3ynrYw884S2rkeB",
-	"Eth+d9g/8X0fHfVPhmpLiScd9EyXxAqrA4fEMsJ3AunRoKO+by8HK4pKtMRCENF2h/GdQCGRmMbaIA1J",
-	"TGRNYDurobVD2llIW/DB1XpIX/AZZTVJO03D18t7zEtJZcAXBVVcpEFAhNpdEaZxmhQdorVVEXhm5nR/",
-	"RRPaUjMjNNkpzruKU95O7LtnrDgLV5exEtTgFWQpKxauoJCzcsTjkCRPdueubCfWlkwVGPpDiwUul7Uq",
-	"gtWNddHeinsRZCZBzqxH2VlWT6WTUfMyKXX7cgmBI9E2ZWcpSwUJQVO8Jcka7uug90b1oLKNMAp4onQW",
-	"ZGsslFZuHc1Qo7WIsD2iwlJort+rSv/YVjWyY2FMuHtrvcfLHy6empjGAWGQ0uj3CenAI2pG9D1LeFxd",
-	"hMLlUi3TJE3imtwmkyitFER97dnxMfr57Ys2cD9GP73VK1edAhckpC5pao7VIupLdOJ8v6cfKtdLymZK",
-	"9eTAdWU+OjcRyFJEuM4JqAfRLsy1hlJvDTOqNawQNZZXJ4H9vTQvwpCgbBYTLxV6JwiY0cp6BENySwOi",
-	"2DjmQroTaduaANDV5ljMNUdnQq3OXVztjygNtXK+mMZT/vmdLYbag2HvsYCqcmRVWWRugtnWPLLsQnNm",
-	"7boBcFKqCv1qxpbF+0pGGsQoK0tk3rneh1XCJQHXQ3ZGaE8sTaqcDzvViNpIuFLHJgWybbipAWuj6KnO",
-	"hwd694oKAgaLcaKU6ig0BE5Iw2ozsHGqLJN39AiXJpvlcNlHb1nKN5XLaeK0Fbv8FVlBpTFYv8g8RKA5",
-	"xKTRdI0WPCSmVlupp8qqhX3e2A9ieWxvBaVYikUSYv0xoJsgO6dzOFCh+CXXZnZL0owkW4h5mHpieXhz",
-	"25h3nqGskkqZFcEcJziQJBFtpGxLk1qLjBtmsyJnX9lUm+zxMltbm6dzoEsnS+y3+vqcQn5ASMWCClGp",
-	"oNfZ/+/n6/MMoECv/pyGlM3a6IYsZQ6yYHjUELWDLgxRe0Wiluh36u/OcjLz2U6yn1KSVmy1Ek9XTHvJ",
-	"E1mxE18vCUPm1zbwuHC8Uo22mgbqIWHtlts4V/VYqib6OitpfEuoEOm+auBh5XcbDkr3IZXDTGbbsrUz",
-	"V0xD4R1wxkh9mQosR32yg42bNH2bsqTqn7ZfUPau0diEzOpmLW5oHBeN0h362zcLqBYWvLgghdVzaV9Y",
-	"9YwQ2bQPCsa6bFl9JGcjbW7tF3j9/o7TBU9I5SGai1ownCIA4hOd5osgdtMmr2C4a2DGuifsmt9roKax",
-	"wl5eo8xXUS0szGv3jOE6UaDqiBIlq7oI7Cc+nSwTEpGEsKAmd2c556wuneug+pE8uhc2SKByNd/MUTHX",
-	"WZDl4RdnXHxTmcbbI1uvHbFZXbt4S6pJGmj0l4cAPllos7ZRGfgs4ekSmTsATUMQ2dny1MktFIrVcUr9",
-	"wZSpBhX5OCLAsaIGWhDMhNmRcIojOMU19BNPvhMox2LIYJtSZj1iSgf0QPHYiPPIiYFisHVBOtdC7Rbw",
-	"nauL7TAqVc+lTmqZNA7z1x6NZcQCmaSQXjqHRLoJ0Mnw4SwBJglwQrLv66JB95VaZM43U1WZnWyGmSsY",
-	"obC4Bc5ucuRl3PhMBzQOMCNuK2z7C4Yo0z9Wm+yQyJeKJcSVIUZIwe2gjNVYyStIVcqPpWr7fi+8hQJy",
-	"J5UChVhiT8yxWgwHugCKd2Zq5JqL98RWKHJqjRJYSHozd9i4VJb2lnloaGSx9xiXDSO1s5J5x3gi5xOi",
-	"VCjMwsmaJzdiTiEqo39aEdgGCxrGmIVK9MLFPJoQNlNfKQ2Ms1ArWjw1T8s+mPtFwKW5eoVjEPfwfJKw",
-	"CU2I+YnfkkQQXG1mPtAOrS5CqNlou7ZLtYZ4h/DNvmEbyD3M8/v20UjzM/Pr7hw85xW7aGIBn0t4NlTg",
-	"aVx3Ym1Rtpodt/VH3qMAICvVKmbEaELLg8rfXHIX+e8Z/KJkHWEh4G4n6xyK0clR21rsdj+0MtTZixwV",
-	"AZHUfr0362un+w7214+vHFsh531TzptMdJu6o843AJ6JBQr4YkGlNACo6rxbE4lCEtNbCCtKnmXAd1rl",
-	"1Y0wjSuVuNeRzt9tozlfadDOOb4lBo8SSXXu0AWBjCFtPdpsXpNPLxNKwjaMSfAF4YwgMedpHKKY85uG",
-	"oAHaBTZRpzplMze3o8HN5q5DQCvsre2MQLVjqVrNNyaketCGM/W9k7sAAjKyusP9ZVusPKDS8yspoFWQ",
-	"7QbVXSXyH6+UN1awG9JEVMKFHnAKV9H77oex45rZK/rvOlCz9B1loQdkEhN8C5m8t0SSBGt3G/wICxTg",
-	"kMhJxJOAiAkO01hObnmcMkngJrHkqSATnkyWOJEMvpuSRD0znER4QeP1ZEEWU/hB3x7MaZytaemaKm2x",
-	"CP+8IRh/+eWXX7yXL71nzzQCr6kj3oSF1pmKSh4DSHTX9xtp2kX/chmSnUB46BwxjgLOZMLjNtjQgk5j",
-	"ZQUgnRRLOfMCJXzU6VwbB+lWQvHNCU7CCTQGKeRu44SQZCITzARwgl0BMYcEKJws1BLohUsZtH4ofKeG",
-	"QSVgwc/FxGU+UPkDiuPJgoQUK02fTAXVzp9bnVKlJI1alYWyDbaazRXerVLyT0IIkuSzPK+KtQGg9MEk",
-	"7VXDGxa8/N9gTTNvXlmDm1Ep2kgscUC0VvFfyENH6AlkbTRJQPpTG4YVUY2dpMzLj/r+rkrLumBDGWG+",
-	"OvjgbsQq6fw2R925a9RrWwil/tXJIQgx+6EnZeARe+a6HQKMVJkE1DvdGzfZxSyys91FxIfNgmycBayj",
-	"x7VQ5gcmy9a/6W2WAGClR0hFQsSSBDJKjYEbJHRBNcYmwMAlWAhTIaQPXxxPQiwxqAd4sfVwsK89hNqM",
-	"V2cdYXA0rhLOZuWsBY34ouaoLrmGcV3fKU3BTZrYnQdg6LsZ9Iev69clzx/YnhZ2n8lcm64Bk9bR9F12",
-	"fe6G8r0/cW1CR/N3aBLvWRdobtJ1gfedggap9ASHBx0X+fQLa+Y+03VkabIV6ZDlt23kvW1LeLvSzqb7",
-	"qYDJxH9xf5tWH/BrB11l+a0G8xpRiQSOSLyu9KkenK9pTxVnJu36JM6svdQ3z3+JYjwTlRldilKAtgRt",
-	"h4q5wFb6J5iFfDHRlxQUo0lT820jGn4feThbPA2HwilqKtwxuFfKddHELzx8z5SXrcx1twzBipIeJ+aY",
-	"EPW6mmDtljxBy1X2fo3tASewnBPWdvMsnaP2ybnOJLQhkxxaXNnsRBnsEDgpwxs0MffKbhYz762kPTCT",
-	"UCx5VnVYnU2ofzwwmTAXK7t8Se5Aqib6Dk6CarCbXZPUp0hzX5h+15XpErVr5Pbp9aO2T7q7aN1HFtmD",
-	"9IHQnOvhVC7ZBqJHTEV1FknKoEvZJtaUTSKHEkrYYJCaL2hoYAmMZhySxMah4WOnAXZvQZsoScAy6bIh",
-	"Vi1vdXzxj4ggbs8vQDyC+iQbCQOPogmFNSqh2IipGelmCLcRXnOT25o5vW07pBpLUtdKpQmV6yu1K01W",
-	"PKhSF6l2q8J2BY0fvs7nMZdyafv+RbyaXFCN/vzduzfo4s2lotfLVNfvFjNiF5xRySEfQ6yFJAvNfObk",
-	"Ex+ZuvwCugf+AF5KiKaljMq1znz8xKfCAj+9en7V+cg+skK7NLjq+s3rK40dacKf4lqH6IjGkkIJkWnC",
-	"IBh3QxjC4iO7bthS7rqDjJorkHqcrrHv+2hBWSqJQDTUXsJu7yOb8zSB8eI4RkcBZxGdpQmexuQJDB1w",
-	"EAXC8QqvhQ7oSV27tiTo+stHDdL3sXWGvnyEEryPrTb6aJV6/QGgAz+2/vvr1+v2R7aCNNJr+PJaGbnq",
-	"eT9evX6FlljObRiYsmUq1VGsmwgfiTSYaypUNl28ftKBBnbXGWritZNLVt0q8ewjfFKvbkNEUi01g1If",
-	"GA70AWyj6VrRTCOjmFqWn9/94J22EUavfn7xkWU6gvrmhqwhc4chuaIBaes6zxsGRkCCFlQong0RTF/d",
-	"AG9BPJVK0mn2gj7IAq0SKiVhmpmoyFrtdKDp3bVBirTz1MlLTnfLj2yaysxVDd0t0ZHSXkwbTygs1L1y",
-	"AKhaCdbuqa5N1d1dFKd+ZM0dy7AGwwxJLcBJslZvuYbWftcfme6+14E+fddZJXa2UjVdI880mBrkqaRK",
-	"i0c8+shMNNVutWuny981si96xdW2nynKwHhJiKZrRQzDEGpVP7II01h0PioBF9OAMI2darqvKi01oURa",
-	"zYBK6NqqpYeSJU6nq7OW3+l2fJuHj5e0ddbqd/xOH7x9BmTxWIcU/wOYtbo4VItbytll2Dpr/YPI5+aS",
-	"UqfWnu8379OqYQg1EF6Lg0bWrM2kAfSr6TO5THhAhFA0TZcd9dTBv/9d98hs9LZ3pXoibOnGdzgnQ+vs",
-	"w29tp5vnC7XRiBBw0TGghm2l6lt9xV2JmqvPS4PfpwncbkmTNgHNQhOCgznA9BWADLMECr8+W2HQc5IR",
-	"+g6gYQ4EeA+rCeRAR6YjKL+BDW6e/+SAlR36/XsgpEu4AkUNC1tKuDiI90CMV0afXKOjOlTGJ+fGOLIt",
-	"VbUf1yxo556ZW60OVdztDMiI1idtrUVkOJUGgdIgTaKpRcJU2+K2e2yKar08d1oc4wImvUUpLW4ZjVu/",
-	"2cVTq3dEyL8bZ23zJc9DMi2swVXUN8t5ggVU2C6oxi3WrrXWr793P/9yevuqf/NiuHzry/fT0eJp79Pz",
-	"cfjDQPzjBH9/mv6zxy999vKn5kxQ6Ln5taityiQlXzcERHe/SVq1vWkLfq19FzTtDGqkWc/yfeduAzY1",
-	"Mt5WYZPPVEhxjmyDY9Ot79tK/SsiUbo09k5uAhWhOUCNYjfanAQUr4x7s12x0QKu9ux4QYXcbO9113Mk",
-	"f+0Ht4mb7u2et20z3fK75W75udbhtpD/+ltzXtiYUQU7fA9JmuZdZa/QH8wGRYPww29fC3xhZ2FNiJrk",
-	"+iNr2z6BoG+14AvDjc5rdxB6hZUa6ZXqtQ5eJ+tNfQjR1YANe/13/riGDe8+uSoevFCDeGTcdhGGynqr",
-	"7z6J61pQOvxXK4mOv5i/vh7rbowZeA1O8IJISDr+UD2t/JLjjKa/5Zxetb0LgnQFRcExlmqj5zOiZmPl",
-	"XY7UV04FjcHxOBr4/fw22+diYppKPjEtkaiEQ0VZpqX2NMWd+BZuq9yMBTYfVGECSg2K9Kj45krypeEF",
-	"kEv1LFTFKGlIpZfjfdUfVk6Hu/aeTPMDlOya9PSGV79OZnBxOVMtXiM9WgRZSZp9tM8PyvOs4GmqKVH1",
-	"2N9TAokdxkJ3+/7lMmdnQHrnzK6oUo4bXPiz4uiK6StN6oasBZFIByva6DpvCHi90SDS1tlkVPGrJ6z7",
-	"CVZONgP9swh/fpV3fOeMXtAFlSA17qbhWE79kMN9FJKIO6ZWsOU282z1yWnYxaOpNw4GkTeY9oiHT0Lf",
-	"G0bd4JT0piM8HhR7Qp65DmvdmbPVx6Np2Ce9/omP+2FvTAge9E+iIJqOyGAQjPrDsNsdBYNe2A26p/3h",
-	"oOdPT6bj8aAXhoOoO9U4fWet7rjX8Tu9Ttcv9JhszLKFLpytUhZrAeowP2H9wgm7rzkBfTe7avXc9pPd",
-	"5keyIzyqTmNgVMW9enkfmYAF+0XNAMkE07iosu4Sqse3pTaYlRIWemWugUzvEtMC7k77xGmvORzlnS9N",
-	"VNwGs1tUmv6xmWNigWWg+6eblwnbovJsONpvwQsNQGvswoSINH5sev9bop6USou5qJZetxuF0DxeEKcx",
-	"qaY09CetYIWAh8TjkRfkPSHrfInF5pF3ZgCwKVr/JGRpyuJMBAXmEPAFaAQBZ0ImqS5qVj/kiY+dcrfG",
-	"pmZjtwtWY1NWKU67hk2sRpdZjWqsq42OmVQ+QtEB4J08QoYFzGoUFGRdomjUeYNqrbkrFaSOl2ocbkXi",
-	"/ey0C23bV0Mc3EYs1jxNkDrzAM5kgW9IFm9Rerd66YRHE/NS3eDL0vtIadxK6VSamK65W/HkRne+r/L8",
-	"bfL4fRjAB/BcuYtmI8vXP8zy3Wrs/u/Zpxdmuo/NrIZh5TC6zk482tiEwpXceQvG7WI7b6l4T0L7Utts",
-	"uclv0RRePb8qtcC5RMGcK+tabV5BCFqskYlno6PF2oBEmKYXFuG7jXTVSRt94lPkFCq1kc7BM7xnc/Ns",
-	"Clp1lsKT/PlwMCY8nRm8Jp3voPkVeo7Ct+lyyROpi3UBk2JBOmoimGW9TLVZZ3tmYokwW0Ox77maYP4w",
-	"Bs1NlcyE/ArAv+04LSbPWvDdRD13Uiw2rNoPcPG+kiRb/R1nl+38qYFBMp/Ht3V9v6tqTcoBW1ORPXGL",
-	"bOzOcII+9ZEeHQ+4nxCPSYdqCbz4H/N1hyez1ibg/ok/OPX9xqu32RngITygbiZ4xmrdk3dd/6w7NLJZ",
-	"W2O4G47JIPB601HkDYI+9k7JSeh1I386xqOgT4Z7+EEv3QDFBmde6k7m53lggwrEGXDmCq8fmRDXo0XY",
-	"lro6/RKqtO6Yzyhr4tVyUfD/SK/W/TuKcsfXy08X61fU//zyyl+//OGn1et3fPXyGV+9/IHX+LtM4qvL",
-	"WGWAoP2dXQ/g8YFN0o1OgjHuEW8wHYXegKhNEgwjzw970zEZ4W4wOKn2tDTyjNgMcafXg9vDofWS/4fG",
-	"MT4edvxCULWRi2mPUJrLmVtdJqZRQJbc9AgtINiO1nnCHKjnqr1rwMA8128i6g2c93MOqfKQQQ3CzDwA",
-	"NCLdaDSTceeQqq8sFIMPnzXyydv42tupsCgikKgXhgkRYtOu0Z4bg/t+l0PuQRMUCrj0jc64ivDHv0yp",
-	"xLfVWDTBES4CDZaC9LZwgsqcr8g2Lf4luXsSl1tJ6JQYmy7yOvpZaMiXKwP+u+7p2aB35o9+bZWby1dq",
-	"pyBzxkGPjKbdgdePTrE3CE+63nRIfG+EB0E3HEc90j+14IQbtuG4oH84pcpu8ZWDkFHCpGh1x6ennj/w",
-	"ur1igc9Z6woKYAsYDjuhGzYQE1rfA94tgPsoiyFeGxdcwmOSJWle8VTO0Xsi5DmKUrVZqW6t6tRStZ7i",
-	"RIc3DARB678GAzQa+T4a+363189Lj85K5f2mNv9DS0kwIWkgYHXwAsWQD2oGr2UZpmHrt81qrLpFztLO",
-	"8uvdar16nXefiIaJZeSs+bW5yCBV584vPH2EB4w6A0moTkFFvrbTPznPw9c7zxEHx84eXaZVR4sxRpVN",
-	"NKchsanfYHxCGlCFK88Erc+VZQuJwhLhmeJbaNSjPhpjumjH66NGN6jdPGQ0iJOxNe9yyBhZZMIADeTM",
-	"XlawwZp6CF9aceDVUrTXVyItU+Xue3a19r0xnxlfKQNKj+2RbZJ/aNBS17/i7ppC62QzHfAC4MS2Udnc",
-	"Plq38kyD+FlVU6JiW4/vMVRc3Ai0ytukuHhtlCGl5G3yvzLVXq5te/m758m5ve0/fMl795uMI7/vuE6H",
-	"v+Zt/t3frSQehCfRKe4GXp8Mp94gGIXeOOpirzcdBCfhKfGjrjphFpxBtn5//+hrXifXesUTOQcoG/AF",
-	"/sBTFmq58w7QxfYwMArd/+tYe06CG48y8ahlfrHxtxmxbQQKzJt39K3k3+MvkSHGZfj1WEc/9k+N+iF7",
-	"xpbsqPfbOR8N/HHeRt5OBsoTMTNxGXQEk9JN3xi332bzRQlZUBaSpCoKA9fakd7lJIFxTyib6HkaIb8f",
-	"6+nR7OV62zcEY9ayZQfabllk79J+74FyZs+ORy0R9qZzpQPBkOGxRWsMM+e8f1Qop3zi7uBC7/laH9/L",
-	"dd6+/q785LzR+qN64Wg6JoOudxL0sTeITofetEt87xQPgmHYi0akOy507ahVWO5wLrwgJBToHcEBVKc9",
-	"52JJJY4FnBLvDPCkaYaSTQKypFyE9+qB7XGm5ISuO1AKoppDPSNlQZyGuvBPfSOQxDeEQc2JriUCkcZv",
-	"D6sheuhzqKjH1+hVWrMvOr/cZPFSCq1SlApWBSMrMICVeYAEMaZI/niwRowCauNLBpSehSVPCeh0PA7R",
-	"Ud6TfI0sjBUkuT/poItyMUSsa5nMGKhAMYmkhp1HVFTZLJwL8roUczv4vNGbA4zxRttjf6Z9Ctz3IMfQ",
-	"X2Lj/sTGas5jYkTFI8zgt6H6kljg2ywuy3ibB9vxF57MLsOvWkbERDZoDWFC4oJATLwoJywMOuiZK9sN",
-	"HPrUqCsXVenySvLaFWqYJg/C+rHJap3ZVEK5SKVNmt6+NvsGB1+rZdN7wKzpIsL1UQxlnwudimWrzrAS",
-	"+qaX7zkCHIVkAfELKucImwCK7gzNkUwTVtE+GvEKb9KVxIl8GeG8h/GdyxPdlsetvKmx5HJ5fCXJ8v/0",
-	"fMok/z89X9fLnn3inSWWJP4fNhcd86T/xvGMJ1TOF3+7en7R/Zj6fu8kBHzYv53oT9CJJ/lb1SP1BUuS",
-	"UB7+re/rj5p8f/vx71fvf+k/e/P98zf/7L/595vy51beV7m189rmHlS3TXSNZLO9mt3uy4+sugQnEgki",
-	"obgkXVYx2dG71+/eFDTzRYSPDcvmwOvVeSL6qg12PFBN0G2/W4Nxz++P91oq6DH+EId/ucP1h9ZN/9Nw",
-	"0Vv+7o0+rwbsNAGzdBz2opO58PrT30fB8JbsocFsdNmuYLbX7DxzX2e94cUjZrx3tRJtUwKWWQ/MBRzX",
-	"y9u3JIJO+UcDf/zEbSW+jPkaMi4NE4iqIUQ8ydNm647MlxF+7Iw8qOq5Ef1Z+CCK2pYTbIqdTvBMAI/F",
-	"YXOXPVwE58qoz/dOjrTTSWYNsEaEheLc1JwxgoTEa1EXrnmTgzEfzgUbjThaizXi0MGkgHRQbogB1ykF",
-	"onxdY04qNRA5lKH07Y9NGdSj0pvY0qxtQ3bSSdrkrMg9TqPQKua50FHohIBO3dZQH2iJZTA/y6G4tAlj",
-	"nnWO+FLDV2oIJ2NYK830CALWhWxdN0j+BEz5ICY267XIhT8v3damdxJF3yAhoDKAn4Xpc2z+RiH65kdp",
-	"hsX+AIrAXzkh35gF7paZ0TBY7KRaVGr8xnPyOOPEb7Xg2mIQL7MNkglFBxy1Mgr8Qhf+Az+0EcHBXJ/b",
-	"WVcvY4GX+lsuLICnknIaQrMuMvzOjOCuOzSbyYcysmrjfQW+vWBATvDp1PPDbuQNcD/wTslw6o3CcdTF",
-	"/WBIRn4FUKjjSBu888dn/Xvw8O0KGOf4qd09HHYOlG4NlxtK/mnixma8mjGLhSKbnG69cseWRRslQJzn",
-	"XTKXwNdTHNx00IV5t3414znfrwlgZJDFUq7rON+i3O6dvf5U53z/gYncObE+FFo4NMOjyirl3s0xu4GK",
-	"RmWGQfUTeCZEB72H3n7qp5jegFss4Av4V+l5lGlQA8X8IV4rQ3KAnpEAcNz/exP33yYb6Xw7fBp1g17o",
-	"jchg6g3wOPCm3fDEG0Y+6QWneDSFfLus5UH1Vs4q6C3UdIusf/zP5Sf++eWnV/tYeZqU0LB1a3K4pflj",
-	"c5RnA5SZrNgM9B7qc60Lq70rYkBTocNg0zWCZMus3C6B37AlnrYylT5OpYCmXR30upgzXnS/b4bnjgb+",
-	"OMN5z7+GwayoIBWZGleEhdn2vov2brbNL0SgZUywIG10iVa6C6azSzp7c9+DgkY54qEb9afDcES8Me4F",
-	"3oCcRN7p1A+9Hh4EJ+Q08qeueNg9z82NrtXwO+/zrn/m9/Q+35OUVZv4irDHVs3+PqGS2FhW3a7dfVoe",
-	"W8D2g7d3WuFIfomTG6sJvlUvaBaqwo9NBVfzcLwEhszQXmI7uW1u5za/57s8gTmIuTAN96hAFpG53K89",
-	"RxuDMhmLpV8dWLIJ041Iby9mj4z+L4iFJM+JcPSxxTi40ojSI2wc/GPLXQDD3F/MX4rjdXshsT+vv7TP",
-	"2HKc/QwA2xV17R2km0NZX5bAC5KjCkAyugaDFw6MiR4qOur5/hOAuUacKcWYr1h2L3jLq/zd6tZ7OKoy",
-	"WJpiB7bG0rTYWe1BEjnUfE+nvXAQnWCvq0yxAR5OvXE4ijx1QgzwyfQ07Eb7DnoLfOqFybyxvaqUwgIe",
-	"aJ2yA9tn7wP2W0zE9nV7fD4Pxfk43yICUYaXS8BpB/UNoyVOJA3oEjOJqK6S1pLZkQA8NLvC3ff1aYnZ",
-	"5brxzuM34LJZ3cl++4WnWdsDALxeEfgcc36jJFbEk069Meb242uqrO0Nnlwthgo99prtnVKjvbKyaB2t",
-	"hcZ6TfXdHaZmoZteM4/UHg6gMvNuNUL5kjAjvR6bIfraGZprL5cx3qp1om17//iL/kOpAaHtILu3HvDW",
-	"PGOLGvCcQu7sDSFLU/9sxJi1NwG/rJ0XyGr21kVyblEa42qHomlahJntoO8pGM12FlZzNMVvOQWtPe8C",
-	"GFFduAAQalDJ75Q4qAeGVZGrZ/CDnvtd9IkMIXJOQ+Ju7L9DQwBrphe1pzZacsok6u5jEWfLX+5Pd2jY",
-	"9JmlzaPaLs917yyS6yKZjwRauYgFFcK5YPfGKbpa69yo/9SYp0s8o8xACkPPI+NPPUfXnE05BviavxER",
-	"4FjpIFkvoN+VjAJJlF0lNISIBwll1c7VcupyaefmgBvZC+vgZLO3FiA28mblciIkTuwDbqnUl6pVi4n+",
-	"On/Hb5VgHM5o1j+ml584nf7jX/Gvz1/SF09/XKrPr95ffv71098/vez9TKOfDkICOfm2SCAlXjEQsLeZ",
-	"A8dAv27F99hHDzAJ85OsRaRVQvbJnnYWv8gpWSBzS7N6Q2tpQzWVSdcjZ4J7HOEue+92JBdo/9gsdipk",
-	"Kd96qpHPGkHza4vldRFG905nTs6S+3CKyRyfOPF9X1eV7c0qBzHBMw0O90BNAP5cG7Uok+9xZeo2sTv5",
-	"g1av2uDWiSUddKnU22yCCKYmbAGAqGtsQQWyuSmPEKE3CTfS+Y92KBhuOUUdEsyGILgbBOifi+9dlePe",
-	"eLv3ELxdrnp5dHWsNZwJmrLac3yVQ4627xoKKe97hhcaarIUmtS9NYRbH2ibbGhzLu9jCKAPtbDAeTsO",
-	"xWuTBRUAHN5G5DPArTrAwLZBh7IDc9GiE64ZWemDuiBqqjMZv90JXZE186c6rP/3CK2KlaiVX3/Aqd1/",
-	"CMmmuf2xZgaWRMp3woIKNz588+ZEDduj3T2vz33jhy8t2/d2Iua4NzxpnbXG0elJ6J92T08HwSg8GY5x",
-	"LyIY+8FwiEO/O8T9aTSIutPe1J+e9npB2B2GJ0F3OPUj38f+aaudP9S2eneGtAyjLDcwHONBMOp6PoBD",
-	"RABfeRJ60y4ZRT08DgfB8CCfdSUikt6m1s+shLJaoLXNDryIyWf0Elap8LOBDXtOcKiMv0snc+of/JYk",
-	"DDDT9R0k3K+aWN9SSGLunt5r87naMuKcDR63tvCdcIZah5h534pEbb5AfmgvUiHz9hcFzYJ8xoGM1xke",
-	"AIARBDiOSdiGZuBZV6qqFmYd9C4LRJu6mkSKqqRgx4iBXhzActeUUUlxrHtdXrfRas7VGEySOzrCDL1O",
-	"Zq/ze1c8uYlivjpDIxTitWhDyZCGzUE9+Mr0YWjrdAfjuXHA0DNp10EX0NssgaHHNJICYaNqaYDvzYC5",
-	"2qwZv95FmSnM3MUNrCqwzf18P3L0Rv0Kp9afUCrsLRMeNFktW8izL38J+cOWM9/Xkxxe3kRao/70hPSw",
-	"1w0GoTfAY+JNR5Hv9cgwGIddfDLtnx7EEZqYWx0nj9PrYXLYm/Qj3aqIZeH1+sgLJLrm14FkBQiYDeHc",
-	"3o4c2IYgf15Rozv4EJMIkJBPJJC2mb5YcqkBoDpoR+hnd+jmaT7JLTGcrJqoKipi7IW6qMhgR0Qmr5eq",
-	"DLnkpVX7vaCM56+z0pCGzT1HCVkSLCEKLJRtj+NCJ8APRTwX08FDx5fI52UM5ccmMbZi1BoUxh0wlWQh",
-	"miK9XMHtX5U1+PlS3zjOJomTBK91Z/Y1EFAJpopuiBd56ZBbyqHrwXRPEgo5blS0EZ0xDvskwKLYE7FQ",
-	"NlY5V/XAusXp1sTEtoPYlPqu2MHuHivRy1sz0jKK8p5jfsiuBFqJraOwDvTng82kaH5fFi61X+gMjSbx",
-	"UP/yE6eFtgjdnz5DSwTdFiGLkb5c/NT/5VMcv3r2/Z80RuqK9IOL2GqqPSsKOq0MmeyDaVVZ19kA6Org",
-	"0s8cwyoXc3UunWK5zj5Oneyg2R1NzVfpMfary0/76tqWo8x7DDZowRi6M1LSLk3l+Ev2dzGQU6T1wB/k",
-	"sB6FKWSdLgUhxbOj7Vqx6tzEDKXshmmAlIoskVK0KC/9vbO/Ko75StknHwoc61SwTUKsRJKyYyc5uq3Z",
-	"kLeUrNRgowi2FuNyAjk4RAh9wBdbFfwlI+4iI9ouVH8ngLGWEfthUQjLE1eAFCeki8dBf+r1olHoDabD",
-	"Uw/7ZOCNw34wmnajIe6dtNqtG8rC0rAKhlVvUG8aFjNCs4sgz7RR2q4SDxlPOc76rf0aMkK386YMTvsF",
-	"f7P3QoOq/JzV7SgOE84uwMOmkmbK28Hrk1V62H4CWes6S0jdMOvRFVdW1OsrkVYtzalER5CfScLDpfdu",
-	"BedpLrUPFfbHpX305Y8Za51vNINQdFlF2R+AWJsdMyDLEZXnhdzYmApIwMDgLDXyvoMucqhym2ZbNm8s",
-	"bkS1U/HSIdGdWu6xULj+m57G9DCyaOPYKVzpd1v7QX+a8T6oj+6BT1SXNbfQ7wC5v5PWDyj880OxNIoD",
-	"1/fP6nGzch9ge5DkCLvF3RVhilIv2T3l3LeGlcjk31/oEn+hS/xvQpeo2aXtb6tI/OlwKcry4S94ir/g",
-	"KR4zPMWDHM53Q7E4QHbUgV5kF/4/gX1xyFqWG5bfa4rMBVIaQky8VOjmo21dE6nEqk0umSlj0DCm6SR7",
-	"rltACWJzbS0MqVbYaEUXNN0E2/U4QvPpe2isHswTKjoxIdXZIk/Vz+gFIXlHSZ7MJqlufd24i14cEzxL",
-	"Sbkv+cN3W1dmUsFLqNs04RHpBuOedzLth0oxxN6Y9AJvGHanp1Efj4IT/5AkjUMJdKGB/xu1bX+s7dkD",
-	"u8hVXS514AAylXbtWJMkfA8gQRubdY4Tjb6ZpFSCo8XsSK1nJSQg0IyBcZn3n4YcL9MkP+8tfG4y2wVf",
-	"EM6I6Tat66mLnaRTZtOdddoal5A9Q2JB8kcqDa9K4SoEGe6h07Td9Q4NCvt+D8SPGRVSj/VBu7j9EQnp",
-	"Wwjyp6m0eZB89Csi2w4DP7b+FERW5YkWW141FzzuGt23pvA0d+iChpCrJW1EI4TZWoMy6LTVjbRWhKOE",
-	"iHnByHPSYW2+K1TdJCgrNa7yFEPV+2u3LP3bJaA259NsvGYCf6D6MCikWDZPS7yT+qBJ+v+C/vDWADFU",
-	"VJe4HJ7NrHmK431hU7sRmMyTKjdaj0OnVp3QWIdW7YrbHLf6sbtXHxEydu7H2H933T/YtetsfKyQ16Ut",
-	"VcC6lsWMHyrLOT4PldIDD99aAFa2dO9eB2be+eFLK6QCT2NHkdtxbO0TSigfcfdxCByG66GpVteIQGdw",
-	"GaiMR18RpcuVH6b8aTejHn9R/5iMswfy+P0Mb9hivG60ZF3htTDIX1iiWBkOUISkDSat8Wonv+PSR8+A",
-	"98H+ZKE+xdTkvhO231FWFd6kFPuuPqh8J5puKIf6T8qD2qdxkX+3Me/yox0gPVyf2x/mgtpY1wrR8Tgb",
-	"Or1J+IJL0kYhMf/qJVJSIiEeYfABayWtypFcsg6tN9ZLiCAGwbfa/Wv6qNst084hd1d4DV5gjaxgvExt",
-	"ZBJKE6UnQp9lu1u1/g5j0Q4pDV/GtHsIl/3M2l+14slNlq0652mCjrBEC24kgX63JAwtKEslEU86CHRC",
-	"EqIlSRAjUj2hrZ3suTvHAkFA95UqExJ+tT3C3ioi3YdLqvL0fXh/VO+gXANlTkUaiteumFL/MbNL2UbY",
-	"rBRHwEdwYGWOfmgiB18pTgGPYmcvc48s6yCDzW/niEZu0KFufIWR/OE7u3jwixvNzTmdNOnUQOu257Hx",
-	"ppU6jW7qPDBbvWX0ZnU2Tgfp1n9O0z8gnenHq87KilZ/xo13bzthdwe/dkvyG6Jm9Ovv3c+/nN6+6t+8",
-	"GC7f+vL9dLR42vv0fBz+MBD/OMHfn6b/7PFLn738aW83whWR6fJg+EpIpXX4PNCHxjmYy4iyPMj1LXnt",
-	"itg2y8Xgm7ScAnD32DCgllEZB2p0Ea8ZgOUrvFAnw3qpUVG1wxcg9dUJsFaSeoHXkBUKfbjz3A4LpENZ",
-	"tTvhjR7HZp/9+0Va3Ef92Mcnvj9azh69/KpI0wBK6hsaRRumu9ENqrvKu1mIin0gXY0A12Z86h7qnj3U",
-	"d6kzokabUbyLI2naDuiveXJTpeWoS+fY2hcZrJSOChI2o4ycmc3nqDtG0yloIjqmvprTYI5MEEJA8E0d",
-	"ZOZW3QeWoZRBW1/HU5g/NEoTSLKCnb1dSTpHBCcxNRdrEwtmStnsSeHFOAPnzwqb7RtNkK+DXjNi9SyA",
-	"orh8czvICaUPoMs3tyfo+GTwBBYSixvU86FuQuR6HTTUnqWJUmWfnKMpWXOoS9DZYQaeS71+0Bvbzrhv",
-	"iUzW3gWs2RzKXWqVOVd7ug9dTuBFoQ7mT6TGBZhlK9qu4scH1N0uixpbeSiPUV8D9VYPMTu3sBvfqpRG",
-	"ooGqBqoDCW5IaOBYEGbrYuw85IwU91gGWHfiIywlWSzlH7KLNAXu2Gm3skNsg+avjt4Y8CQhgURzngiC",
-	"pooESq2VWDsjvnVb162lYyJdLmN1kkGXGh4rUa8rbK54KufoPRHyPK8q69SVCtpas/8aDNBmuRnMV6gH",
-	"TkwxebMqQTN7hGkIDWWtIv6v6Yj91Lv593j5YrB668tfg5PFj93189Pwh764GM6+H6WvevyfA/pudZgY",
-	"fJBQ5yFxnD1Hr3vnVpV72F876Mo1CUA7MFnP1lzDWc7NtxV11tYrHwjZwIEdsh5ZRYvVulbrhZ62Po3A",
-	"cgExzQuoMiF4KgOu/rh8AyoW+LPwDBorXKBVYm3FlYbHDd0aZk1XJVhy9c2Iu6OB333SQVrCdX0UYRqn",
-	"CdGOJVCR4N5MaVnNCehS2ouFqNzwLPAEDX1NC3V/EFMn1UqbN5Sh7tCqXCXB3HYkN+DGRKDYASWUYIap",
-	"Vchlk5EFDj7dwQPMeFCL7ZyocN/L4/Ac8LqCgAgRpTGYXNAfNiY4cWf1nUDwr4Yri+lCzZvHoUBzvlJK",
-	"pA4ZOyNPwLFX50x/wWf0XlQtGxT5n0WqdlUn5gGOW4VDQf/ihWTBPXt5890MI33IjPqKtAvoR97r5f3I",
-	"rbT9vf/v6PTXm1e92xf+8u1I/jIdLt53gx/H82cbbo82xPya0ApkoD89ifpBl3gnYOFGI+KNg0HX64Wn",
-	"ZDgd4XHUdR3sGR0bE/JKi4HKPCsN6kTZubGLYL7f2EOiZfOGFDsO0iQxKxsSJRQrQrh8phSCJu4iM3We",
-	"PraSApi/mkVGgCWXHqik9c4ek2SqJE9B31WCIMEs5AttHpsGOgwOlDQmKIrxTFS7ea6WXD7Vr338ySKK",
-	"SBNLpPtBoYH45STCCxqvJwsoqqvWRYGGpszX3D6puvk3W4yLTwOf9CJvMO2G3oD0sTcOhpE3CsfTLunj",
-	"YZBnpJgXvSU0rISaqEMy0FV6WXKqAEJtu2YPJ1fGGE0bcel1eXQJYO4+WWGdxqjjADka3O52Qs72PP4i",
-	"LGnu1oPrKn/M1jIQjWGnFMI5DTdK7UATMju+EMS3jjaLMZHfslEIaG3rvIuXjh/m3bUQ0b26Vnh93rjR",
-	"VjbBu6giRjGFLGqN5ec23HrFbdtZHiFBklsaEBTxlIVZ+aGFkQbDdw9fSjb6/92tt/5FEhqtdThb0Vdt",
-	"DC1HisbIli0Cr0tuLduniVKHjpWw+b8BAAD//w==",
+	"7L2LcuM20j/6Kiid86/Y9Yk2dbfs2vo+70yy4+zcMnY2m2S2NBAJShhTgEKA1minpuo8zXmw8ySn0ABI",
+	"kCIlSrYzzn6pSmosiReg0Wj05dfdn1sBXyw5I0yK1vnn1hIneEEkSeDTM8xCGmJJrkL1kXzCi2VMWuet",
+	"cdAlo2mn7/WiM+z1w2HHmw6I741wP+iE46hLemetdouy1nlrieW81W4xvFB3Bs4j262E/JbShIStc5mk",
+	"pN0SwZwssHrXAn96SdhMzlvnw367JddLdbeQCWWz1pcv7dazNBE8UZeGRAQJXUrK1etu5gR9YOSTnARw",
+	"xQfEIyTnBC3xjKApiXhC2khyFHAmKUsJWs1JQhCViLCQhCfoEuk7ERWIL/FvKUGYhWhKYs5mQt2qHhdT",
+	"IZGcY4lm+E7dfg5fC7wgKOGpVC+xn3kyw4wKrIbYRhkJEE+QnCcEh214Q3Z9RGO1BPCl4Ik8QZdsjbic",
+	"k8SMra3u5YwgrK4kYVsNNiFRKkiIVlTOUb/bRQwvKJuhD4YSFygmeqyIp1JNREicSBQlfAEvj2giJBDq",
+	"pNV2lvu3Dun+Q/rLH26vP6382fe9xQt2xgQNn10Nrz5erV59/Fm+uvlWvvr4+sdXN5fDV8/V/3/FV3RF",
+	"8bW65vvb192rwS83P3y6Yr7ljN9Skqwd1tArWsMFXb9/VsUH3wGt3iSzTVZ4w+I1IneKtxGe8lQC1aZr",
+	"lApFXR6pJVKL7CxPceKDaSfygx7xznA39PpkFHnj6TDwOmEfj0g3GgdndbPhyWxCw8JsIp4ssGydt9IU",
+	"fqmbzI+CJDWzgfGq4X8j7MyOsEA4kDw5Lo59FPRJF4873iDsTb1+dEY83AmG3pj40244ivq406sZu3rB",
+	"AYPnccxXPy7LwqIfDqMz3Am8HhlMvX4wCr1x1MFed9oPhuEZ8aN8IEVhEeVPvJeseEkXVG5S9K2SCIL+",
+	"m7RRR+2Gge+jo5BEOI0l6vh+kaAd36+mVgxPLw2ILtJF63yg7llQpj91srFRJsmMJDC4V0QIPNsQsT18",
+	"FnWCbuiNSH/q9fE48KadcOgNIp90gzM8mo771VRbZA+8F9HeJDM9pk356m6YbwS6eq4ElBZPpZ8wEyu1",
+	"1/p+v43IJxzIeI0Uw6IFFUIJJ87I4XuuOHEOI9426d1M/I4seSLLi3E27Yb9aIi9jhpYHw+m3jgcRZ5a",
+	"ij4eTs/CTlQ9psQ+715rcU1ZQHYIOKmEG44kSbSUkHRRomzX7w69TsfzOze+fw7//VIjAQS8sJJ06uTy",
+	"1MMr6Xe95PLZnAS3ZRIO8Vngk27k9acdtaw97I2DQeSNwvG0Q3p4EIxqllU4j7wXFX9kksbbqaj1g+0E",
+	"7DYhYArvOoCASviXabePKC/SLtVPu9+e+AdJBJDqc5kWocDeXaf61XfmroZLNtCS0n7sbA7ki3qSWHIm",
+	"CGin3yaJVgCVJkcYCHi8XMY0AOlz+lEUxgz3KMGbMAxcINLFAidrJXJ8v41iPptZ5UkpQ2rUREh09bzV",
+	"bt3hOIUNSPKXhlaSwwPbVu46XyK4+lwpXHOsmIsw85oLJJM1wjNMGYqxhKPgiyLjHY5pWBxdv9ttoxWJ",
+	"Y6SWioRomkp9q5AIoySNyfYR6me2WxElcajWKeERjcmJYsQJjyZTmsDC5RNY8xQtUiHRlKDOGeiad0qu",
+	"cJSQGRVKxmR0WiZ8luDFgugpLHCsh1mahCKxS9YAM8bhBUoB3jaB/InOFLAQK56EhVHDj+h99uP7ltaK",
+	"DfdZDpIJDeTm+HpthNGSJIIzNFcPmuLgFh397dsbdHrXOV0o3XwtMiX9eNuQ1T+KsgFnYRrICeNygoOA",
+	"LCUpDll/CQ9V9yhbxdxjRVEKp+SrFIgOo1FWwds313pY6i6PR56561jPUs4TLmW8McnuWJk+HC0wW6OE",
+	"BIRJhKUki6UU2+aTP88dvPMkxRQJbDu7wEKbFWueJogRueLJrR5bynAq5zyh/95cg04bMY4EEUpywHnG",
+	"EPm0VMunFIVtQyw81h2loDOGKNPGzTkShIXo0lwKIz5HfyU4IQl6n/p+L5D8ljD4Ezj6iyuv/u+ERK3z",
+	"1v91mlvNp/pXcarFEdywqTFZro8wjWH3zwma8nCteWo1X58gdZmQWKYCab1XZGxxjvq+j7J90EZ9v4Pc",
+	"CStSLSI8sbyOjmB7YvTTTz95arKESSUWCZoTHJLkWD2ip+TJlIYh0aRGdm9o1Q348QjPEkIWhMmJUdja",
+	"KP9KSXr1/QLLYO7+YGT/JCGSgnXqqoUTynAg6R1po237pA0zIizhMTzTzg3G3kfq0oinDKgxQAsi5zzU",
+	"D1DEy2nA0KX6wp35WG2yKKaBbKN+x0czzoj6q6c2xyTGyUx97HaRkZ3qwxhlmyCj7jsik7V3CTpX9nhl",
+	"RdgD4KSV8w+cP5dWCJx/VmJ4SRJJ9cmUMeznihM4P0F/zS78V3ZC8ulHEsjWl7Z6PE+ZfJYQXPkSY5Tu",
+	"PvXbrYTHep8xZbr8CrficEHVga7+VpqFM4b8Rms8NlIt3InlVmdmO8Mgtkz0it1RiaVRTopz1XJDTLBs",
+	"qn21Ww1p8/hkLJGmgiptd4JbSHRNZLoE1SgMqaIUjt86dIpwLEi7RLrsdC2qaJ3u2Q4drd0C6Vm+z9+p",
+	"2xWnqx/SzsdROT8rbTaXPuRBCjJDzHF3MNxU+V+QT+j6xaXXHQyte1BIrgSnvbWNaAQOthUW5reTqvXN",
+	"XqV/+fy78BQJeBKScC/WVscgljxZT7R+/nnbJZZrKy8h4fZHkHCi92NhYFVjussNi334P7cs3OFsTHFj",
+	"Qu7wilTcyl/vzIWbfIZdFtymG+S8qlaaTTlOQspmE5rJL7P2JQdVQoRS0VZzwrRNmr1Ru26JdhqXnC75",
+	"CxTL7ieE8yntoAnoM3vKlWyzTLEgw361c0mvUbYREZWCxFEb6Xs8wpTSEKIjLNGCC4kG6BX9KwoJfN1G",
+	"gqPheOwP/DMUzHGCA0kScXxh9zec3FQKu/0VhVzHgb61yUa3Et01OZchuIEWeEZOl2yW/f1xSWaVhyVl",
+	"VFIcmyNhBxc940xivRCbu3kveVu11w94gCMJdjoJ1YUIC2UL4+WS4ETxqZa8esEzzrvITE+1TkGaJIoN",
+	"4H7jQSwtWrf5cPcXTMWJXSLzkz028g0JG3FJEkVVpJVYgY4EIWCnZdd55gHiuDSLwZ6H5ENIwa173HH7",
+	"lMSeo8Sa26ecxwQzdT8O9z2ajJWw1z2Nj46cTNnA2vkMmhDgMFnnDPABFrnJOMXmSt05v1BJFqLxQWUX",
+	"/0v2YpwkeF03QLF9hGLL2XnA4HaOynl45bjSkMpv7yp1RxzIar5SXCN50lRJ0xfvodXpG2o1rzkW80aK",
+	"7DIhd5SnAiV89Y1A6j4TXabwXaUaS5eVL9UkazoDc3WtJswDEOb7bfQ9KCjIb4XrKJPDfqsy6OYyi7qt",
+	"OLjCYrQtSxQn6BIH6GeWaDu/VWwEcrffJsh5d2MXtFsO8GGnOkkSghZ4rQ7aBU/IBVLmFpzPIoMMtHM/",
+	"r4tMaKMIsAsEqRdmiIHtssxMtJZA/yAJjYwmtUmmaaKMQsM6FVoj+c1uAI1iSPgKYTVXGujxB3NMGZom",
+	"BN+Kgl5cxyZKOwN9q/KYSwgWNXIi4SuxOcp3fCVQMCfBrTYl92VTMxjz+CoqZnCdTeoFnIkGdsozc1lz",
+	"sxUsmD23tIk/7BrMW3MZ0EFHHfa1ecGd6irrZrgt95GtdksxeZjgFTgdYhzAl5hxtl5QUVATthmo5nX5",
+	"BAvkqVwxHpI30TPt/axXtCq5/ie1i9c8RfYqLeHNgXyB8BQ2OwQi4bqQF9huK+WmPFxX8vYyncZUzB9f",
+	"W4MRlN5XTcI4JniWkqIvcA9NjSywDgu7JsWgX1DUehWTOtDyehiPoNHt9di3OEoNb2m/MzYogsPU2E2h",
+	"a20hxV0JwSHoGZodcyMOZK8x4gzY45EU4me5kCtOYkbvCKsT4wf40qQ6ZRvzdOHqthnMbv+Tmc2zOWaz",
+	"fVctm3BxzeBaZIWdQOZUuCjY6uDuXCJBCGUzE7JVIwWECQvcg96hY5kk9cxiTmnzbrTi4KnSqquOvoLL",
+	"dc5XLI++mqs99Zqy4Qyb7oAl2EL05ySgYn9JsoXPfm/6PCw9bsinim215ZBIllxUGwEHHAX2ceZQqBmn",
+	"VdWequTfJsCrppTBW/aZ0AH36Pj5pnahlGdgwISzmVb4sQV7XJiQSSFaDfF+KrXPS/0OM0AWs3OsQ9xO",
+	"kBnCv6Iixoz+v//n/62L/iKcEIRt+LoCstFW9ouD2tDzmhJQ+h090IBiXHRJGUPgRNS15qSj5a12K4s+",
+	"t9otG0tWG0mDFFy4RBZRBlBCOUgNKmKGINogROG7QrS98Esp3K4Vic14O4x1OzClkuaVnmuDxKnY4Y0j",
+	"2cB57S0B7bIBCdxdtVcs9LhChQYAaoUjd2pMYRobFUVZZh5lGvVPWJFbJksupFl399PEPL+KQvqnPVUL",
+	"LG73vCNMSVO3dkObbsGZnFdYsK/g+wxjSkz6gHrbSaX9vIfvRl1aG1VMyIKy/ZS0rQFEM8GMdg7Zt3HX",
+	"JSzoYe5gIWkcZ6xToSKUnVKF67eN6iUVFWezFsqTdNncs5Rtol3eVefZVQN7QXAs5xU+CLXDRD3dKhZ+",
+	"49k8lVP+addM3sBVf8XBbcxLjoAiR/PbCxSSWYJDEmq32Fsu5CwhOXJ9mkp0QxZLnuAYhZwIxLhERxnK",
+	"TR1HsFi5HW5yeWiilLfbCA7HFaYSUR3w0pM4vkApw3eYxngak9LbsxfpYbjCiN8qxjWD1oeWfchus9EQ",
+	"omrZrtQ5RKp4qekWXhK2zVcBUjbLfTqKsZDHKJhzQTaC2M0dFQeKmOLwvl0s5RqMm42RAHA3JpEsYl1P",
+	"6txNO71alszXcPGXditdqgk+mGzLZmnH4y5M4W3bmODZnNO9fQV6DBXb7G1MwhmgFF0zU3KEw9Dm02Wc",
+	"8Y1QTEEDopRMxRw4TggO15pVGGw4WBAMAMm1+kItRybjdp9v+NOVvth4H8ynzg65Z+e3jXDXlgdy3UH/",
+	"QIyqqMwU+JuwGZ5p7yNPbifgdoTgllEJ7yhZaRWQR5HxU2a+SaWHADMSIYw7c8HvalQ1O7aK4AN1f2p0",
+	"SmRiYtcpkT+6ll53hFU7+7GUkIxZbUuHNCF1bnnCQvHA6tAtZWEjqpjp/F1dDzifRqPYFkg4xDmV3TRd",
+	"Vzsarp5bH0MqSIJWc47sPYjKC0RcaYilOtd4yqRSjGfGgddAIAHVgAjFIe12fG3Q0tlN7gaiTBNEmTgh",
+	"Xm/dSHYXbdlDtTvHDGULDMzYctVGtAmxZSRm5JMsyKt9+aoc86OlrdT0eYceWVX73D4yP3QsUXat8GHq",
+	"tCsgijT/TmcNOMyBQryudlrmgqTyGcAxaIFD7TPlqdRPNjyFuFbwUMZxOvRY/S5HMJUhRcWHfCOQUo3U",
+	"qNtIp8hAIsgHzj5s6EUPL6825UWI1zqDaQl6hJo2GH4CHeHNsYNP5iOffiMc8/D4AigIWRh3BK0B/mXm",
+	"pbRlzvSX1rbkZsn2EJ6lYKtNhIh4goobvW3eGK/hRypd5ZrxiUipVMr05A4HmAVKroRUO20WhGReEY0u",
+	"aecFDSYhCWLK9DmffZky4//S/hdgKffKZUImZLGM+RpcLsZGcp8AbqYJZNdOIIum3YIPu5X9XARXb8Kv",
+	"gJ2vOil24NjzcR4mKmqdvBszWFEW8tVEkICzKjX2BV+hmBtfvI7sErAPnLy4tjLyzBPa2iUKueW9zqA3",
+	"9H0fHfWGA7WlxPEJeq5zzbOaEiGxjPCNQHo06Kjn28vBiqIScBpEtN1hfCNQSCSmsTZIQxITWQMzyJLT",
+	"7ZB2ZqgXfHC1/uqXfEZZDaiqKZhg+YC4oVQGfFFQxUUaBESo3RVhGqdJ0VVbm8uCZ2ZOD5fqoi01M0KD",
+	"HnLeVZzydmLfH1HkLNzeiCIshAsXKsKCjngckuQY4EEZHsGAfuGIuzduCIb+2GKBy2WtimB1Y42SWnEv",
+	"AuQYYJo9ys7zzE4AC+eZeOr25RLCeKJtMh1TBuVblKZ4R5I13HeCfjKqB5VthFHAE6WzIJsao7Ry62iG",
+	"tEA3aFEKlPa6VWCcLbk+O9bFYA+2Zum8+u7ymQkwHRCTKg1+n/gaPKJmRN/aEEdFhpxcqlWapElcAzQz",
+	"OHalH+prz09P0Y/vXtoQ2Q/v9MJVIxSDhNQh2OZYraG+RKc79LoGaLdeUjZTmicHpiuz0YUJB5fC83U+",
+	"QD2IdmGuNZR6Z3hRrWGFpLGsOgns76V5EYYEZbOYeKkgJt6nZmQhiCgkdzQgiotjLqQ7kbZN2QBVbY7F",
+	"XDN0JtPqvMXV7ojSUCvni2k85Z9ubArbHgz7gGlvlSOrgvS5aL+toL7sQnNk7boB6g9VZWfWjC0L95Vs",
+	"NIilViY23bjOh1XCJQHPQ3ZEaEcsTap8Dzu1iFpYgtLGJgWybXipoYZN0VGdDw/U7hUVBOwV40Mppbno",
+	"0lIhDautwMZIZibv6RAuTTYD1NlHb1nKt5XLacK0Fbv8NVlBbjsYv8g8RKC5Ti2frtGCh8RUB1DaqTJq",
+	"YZ83doNYHns4xDOoJsjOqRL7vFuSZiTZQszDtBPLw5vbxrzzHCkL0sCZkXG2bGDr9pVAtfiaV9kKWmjU",
+	"gX6bLLvCKuVzCiCAkIoFFaJSC68z8n+ary+y8h56jec0hBoFt2Qpc+i64URDuhP0cifpuv5uUJmZy3Zy",
+	"/ZCStGIzlbi2YspLnsiKvfZmSRgyv7aBi4Xjdmq0mXSJKxLWbqqNk1OPpWqib7JU03eECpHuq+gdlv+4",
+	"4YF0H1I5zGS2DRyf+VoaiueAM0bq84RgOerRDDYw0vRtylSqf9p+Udf7hlsTMqubtbilcVy0OndoaF8t",
+	"YlpY8OKCFFbPpX1h1TNCZNM+KNrqsmX1oZuNtLk5X+D13yFFqDpD6KT5IojdtMkTRu4bebH+B7vmDxqJ",
+	"aaySl9coc0ZUCwvz2j2DtE6YpzpkRMmqLsT6kU8ny4REJCEsqAHnLOec1eG1DkrXycN3YQOElKvbZq6I",
+	"uQZglodfnHHxTWUabw9dvXHEZnXy6B2pJmmgi/I8Rj2ahTZcG+XhzxKeLpG5A6qcCCJPtjx1cgd5eXWc",
+	"Un8wZapBBeBGBDhW1EALgpkwOxJOcQSnuC4nxpNvBMprZGSlwFJmXV5K//NA8dgI5MiJKZFh07A0mELt",
+	"FnCOq4vtMCrVzqVGrUwax/Frj8ZyyQiZpIAfnQNSbgJ0Mnw4S4BJApyQ7Pu6cM9DYYfM+WbSWrOTLQMN",
+	"bzBCYXELnN3kyMu48bmOWBxgQtxVWO+XDFmgc7VRDki9VCwhcAxBQAqOBWWOxkpeARYpP5aqLfi9Cl4U",
+	"at5SKVCIJfbEHKvFcGpHQK7UjN5ZLt6zuEWRU2uUwAKqzdxhA08Zri3zwdDIVq1kXDYMxc5Kph3jiZxP",
+	"iFKhMAsna57cijmFsIv+aUVgGyxoGGMWKtELF/NoQthMfaU0MM5CrWjx1Dwt+2DuFwGX5uoVjkHcw/NJ",
+	"wiY0IeYnfkcSQXC1iflIO7Q656Nmo+3aLtUa4j3iM/vGZYppBXtppPmZ+WU3yM55xS6a2FLppTpDVOBp",
+	"XHdibVG2mh239Ufek6gLV0oNzYjRhJYHZRu65C7y33P4Rck6wkKoWJ+s8/KeDghta27hw9DKUGcvclSE",
+	"PFL79d6sr93qO9hfP75ybAVQ+6acN1Bzi82B3hF0xnAsUMAXCyqlKR2szrs1kSgkMb2DuKHkGcT9pFVe",
+	"3QjTuFKJexNpgG4bzflKF4Kd4ztiapwiqc4duiAACdLWo4XrGsC8TCgJ2zAmwReEM4LEnKdxiGLObxvW",
+	"aNAusIk61SmbueCNBjebuw6pGmJvbWcEqh1L1Wq+NUHTgzacSaee3KNOIyOrw28vW2Ll4ZQeXzl/rYBs",
+	"N6fuK49/f5W8sXrdkCaisobrAWdwFb3vfxQ7jpm9ovuu+zRD5yj7PCAT6FGTQJlHSRKsnW3wIyxQgEMi",
+	"JxFPAiImOExjObnjccokgZvEkqeCTHgyWeJEMvhuShL1zHAS4QWN15MFWUzhB317MKdxtqala6p0xWLZ",
+	"9A2x+PPPP//svXrlPX+uE15NfupmOXUNRFTSGIqrd3y/kZ5d9C6XWxkQiAtdIKYbHCU8boMFLeg0hoZD",
+	"GvNKOfMCJXrU2ZzXSWyQWQ9bJAkn0FCnAM3GCSHJRCaYCeAEuwJiDvgmnCzUEuiFSxm0TCl8p4ZBJfRQ",
+	"mIuJy3yg8AcUx5MFCSlWej6ZCqpdP3caMaUkjVqVhbIMthrNFb6tErYnIQRJ8kleVAXZoET5wSStDCyV",
+	"fPxfYU0zX15Zf5tRKdpILHFAtE7xX8hDR+gYUBlN8EV/aLOwIqaxk5R5dlHP35VIWRdqKHdmqA49uBux",
+	"Sjq/y0sc3TfmtS2AUv/q5JByPPuVqsoqdewHZTukCFUlxmc3TG6jmLVbH8pOdhcNHxfj2Bjjq0PHteXl",
+	"D4TC1r/pXRb5t8IjpCIhYkkCGaXGug0SuqC6wikU4UuwECb/R5+9OJ6EWGLQDvBi69lgX3sItRmXdYU0",
+	"qNBlNMpwBV1dR81RXfIBxvXhYHyCi5TYDQAwtN2M9sPX9WuSAwe2I74eEqe16RMwWI6m77Jrc7+y6/sT",
+	"1yI5mr9Dk3jPjD9zk874e2h0GYDkCQ4POiny6RfWzH2m68HSZCvSIYOubUDatmHZ3uV1ZraFuW35D6ul",
+	"4zUKOcIxlBZnXM51yxMWZk1a1nCR9mBA0TM5JwtB4jsi3G5Bx5kHBvFUXpj6NOsdLU+kfX6pnBrgD+0j",
+	"qqu0ODcLIlG6rMCjQyNRmBMisSCbTUP9Xl4r1qKYq6HZWfnzP1DNGqcyTYWQnvM4FC4zQAMovfQY2qUq",
+	"zphaLH5EdQvVOV8BCzRAPOyqd9NuXWvf6MNkZGUKS3GyptsR/HqCrjPAtamRj6hEAkckXleGAA4GEFs9",
+	"yJlJux5VnPUR/OpwrSjGM1EJPlSUglps0F+uCE632yPBLOSLib6koMlPmvobNsAbDwEb2+IaO7TYqqbC",
+	"PWPRJWiWJn7h4XsitLYy1/3ArBUpZk6IPCHqdTWSaAuk1XKVvV/XmgGdUc4JO77Q4FYbyctbDrAQMXJH",
+	"EgRHW7msxiY2eNd62OltpeCB+Fax5FmyazXGVf94IMQ1lx67fJzuQKomegNqSnWNpV2T1CpOcx+tfte1",
+	"6Ye3a+T26fWjtk+6vwTdR+RYLe+RirzXV/G5YhuFZGIqqrFNKYOuk5slzmzyQtYTXbc1FjQ01TCMyRaS",
+	"xKIj4ONJgwLeBVW3JOjKpMuGWLW81VHvB4trb0JbtEL0jUBKV4BOLEdW7mivYAFcAjHMC4QLS0GFKX9F",
+	"E2T8H8cn23lhO8QG8QiS8GwwGNzqJhqs0+amKY2hdiqVQvfkF40SiOpZ7GYObZbrGtsAmKi6wUJSNEe2",
+	"W5D5pVXRb0N4w0wbgXAXhtosQGX7ydW4fXTeYppQub5WQzQZKqBFXqY6BAJjBxMdvs4pMJdyaXvbRrx6",
+	"VaEwxIubm7fo8u2VWlbd7bRdwq4vOKOSA3JKrIUkC70hzaEv3jN1+SV0yP0OIgoQ904ZlWtt3XzkU8uE",
+	"6PWL65P37D0rNMeEqz5kvVUNUEF80KYc0WXdUEJkmjAIm98ShrB4zz40bCj64QQZDV8g9Thd7qLnowVl",
+	"ij0RDbVHv9N9z+Y8TWC8OI7RUcBZRGdpgqdq46ihQ3lVgXC8wmuhQ+9S55EuCfrw+b2ul/m+dY4+vwfb",
+	"432rjd5b80N/gCqe71v//eXLh/Z7tgLA9wf48oPiZvW876/fvEZLLOcWsEHZMpUIS6Qb5R+JNJhrKlQ2",
+	"Fv5wfALtSz9klVY/OKjP6nbA5+/hk3p1G7ADaqkZpN3BcKALbBtN14pmukiRySv78eY776yNMHr948v3",
+	"LIuCqG9uyRowdgzJFQ1IW6dc3zKwfxK0oELxbIhg+uoGeIuy3pX01+wFvf4FWiVUSsI0M1GRNSs7ga6h",
+	"H0x1WTtPLRmcDs7v2TSVmYMPOjijIyWxTKtqSPLVbcWggr86bDpnOk1cyxvFqe9Z8yAQrMEgK2oY4CRZ",
+	"q7d8gN6oH94z3b70BBqdfsiKImQrVdMz+FzXNQREWaoMGMSj98zgHuxW++C0Sf2A7Itea9+KogyMl4Br",
+	"A2cMoVb1PYswjcXJeyXgYhoQpotKmw7jSkFPKJFWW6ISOpObXsmXb6+cXoHnLf+kc+LbjBm8pK3zVu/E",
+	"P+mBa97UOz3V4f9/QzFvnaitxS3l7Cpsnbf+RuQLc0mpG3nX95v3ItcVQXVNyhYHLbVZk2FTW7Omy/Ay",
+	"4QERcNamyxP11P4//1n3yGz0tnOxeiJs6cZ3OCdD6/zXf7WdXs4v1UYjQsBFp1DAbytV3+kr7kvU3KRY",
+	"mlKamsDtljQAJ2gVnRAczKFiZqGmaAZ18utxRf2uAxvqObVF85qcD7CaQA50ZCps81vY4Ob5xwes7MDv",
+	"PQAhXcIVKGpY2FLCLUn6AMR4bXTsNTqqK5B6fGEMRttQWwddzIKePDBzq9WhirudARnRemw6JmUlY00x",
+	"WFP0FXyKUJRWbYu7zqlJcPfyLAdxigvNOmzB4OKW0Q09Ntsga/WOCPlXE11pvuR5+LSFdZ0j9c1ynmAB",
+	"2e4Lqouba69i65ffOp9+Prt73bt9OVi+8+VP09HiWffji3H4XV/8bYi/PUv/3uVXPnv1Q3MmKDQt/lLU",
+	"VmWSki8bAqKz3yStddEaTDuRH/SId4a7odcno8gbT4eB1wn7eES60Tg4861ufF7QtLOqP61R0CddPO54",
+	"g7A39frRGfFwJxh6Y+JPu+Eo6uNOb++52+hqjYy3FRHIJyqkuEC2vb1pbPp1pf61Djxosyy31IpVckCN",
+	"YrfaxIaCehn3Zrtio1tm7dnxkgq52QnxvudI/tpf3X6XigXdDpetrt8dep2O53dufP8c/vuloHXABaHA",
+	"3l2n9eVfzXlhY0YV7PAtwKnNu8qest+ZDYoG4a//+lLgCzsLa0LUpMFkToVjQGhUC74w3GhSeQ+hV1ip",
+	"kV6pbuvgdbKO5McQXQ3YsNu78cc1bHj/yVXx4KUaxBPjtsswVNZbfaNeXNet1+G/Wkl0+tn89eVUxy6z",
+	"QlI4wQsiIT3g1+pp5ZecZjT9V87pVdu7IEhXkL4fY6k2ej4jajZW3v5NfeXkupmaOkcQ360LwR6bXnFU",
+	"wqGiLNNS367iTnwHt1VuxgKb96vKc0pdn+xJ8c215EvDCyCX6lmoilHSkEovL71Xf1g5zUDbezLNd5Bc",
+	"bxJJGl79JpnBxWVUabxGerQmpg3so31+kEhrBU9TTYmqx/6WEkBhGQvdbZGay5ydCJKdM7umSjlucOGP",
+	"iqObXPhMh3EaXPmSLqiEbXs/FcOyyq95VZwCBOLEpNW23MbDrR45Czt4NPXGQT/y+tMu8fAw9L1B1AnO",
+	"SHc6wuN+sX/tuesx1l2EWz08moY90u0NfdwLu2NCcL83jIJoOiL9fjDqDcJOZxT0u2En6Jz1Bv2uPx1O",
+	"x+N+Nwz7UWeqa1aetzrj7ol/0j3p+IV+uI15ptAxuFWCfBfKfuZHnF844vbV56FHcEetXiF61/qtQ7r/",
+	"kP7yh9vrTyt/9n1v8YKdMUHDZ1fDq49Xq1cff5avbr6Vrz6+/vHVzeXw1XP1/1/xFV1RfK2u+f72dfdq",
+	"8MvND5+umL/HIeuIg6rzFZIxlQTS/PLERCZYJGoGSCaYxkUldJeYPL0rdfytlJnQFngNZLpJTLfLe208",
+	"p5PwYJQ3+TUhfhuZb1FpmmdnrgYAMUEwybxM2G6854PRfgte6HVcY+klRKTxU9Pk3xH1pFTagqZq6XVn",
+	"ZcAf4AVxejBrSkMr5gpWCHhIPB55Qd7+ts47WOyTe28GACuh9XdCliYl1cREYA4BX8AZH3AmZJLqggLq",
+	"hxx3fFJuTNvUEOx0wA5syirFadewidXRMjtQI9bKzYGpfIKiAyrj8ggZFjCrsRFMzhR0UzJec1cqSB0v",
+	"1bjQisT70emM3Lavhmi/jUGseZogdYgCqnKBb0kWQVGa9DZgIjpSOrRSI5VupdGiK57ciuNNRVr78jZ5",
+	"/CFM2gN4rtwwuJEt6x9my241X/9z9umlme5TM5Q1tlhW7MSjTUSHK7nzbrPbxXbePfaBhPaVtsJyI95W",
+	"Mnn94rrUX+oKBXOu7GUNiSZosbbIE3S0WJsCLaajjC2f30Y656uNPvIpctIE20gDCg3vWaChxdlV4w6O",
+	"8+fDwZjwdGZqpWkEg+ZXaK8M36bLJU+kRnJDPZgFOVETwSxr22zB2bo9MJYIszUk2l+oCeYPY9DHWclM",
+	"QExAdekTp5vueQu+m6jnToqpvlX7AS7eV5Jkq7/j7LJNjnVRnsyL8XWd2TdVXZgN4BtL0/EhKTqunTBO",
+	"fexGe/gfJmhjQF8tgRf/Y74+4cmstdnNYuj3z3y/8epttt14DJ+mC2vPWK0zvOn4552Bkc3avMOdcEz6",
+	"gdedjiKvH/Swd0aGodeJ/OkYj4IeGezh2bxyQw4bnAm/kvAiD1VQgTgDzlzh9RMT4nq0eSNkpxlJldYd",
+	"8xllTfxUbouJ39NP9b/L9QPM3YmGwRh3idefjkKvTxRzB4PI88PudExGuBP0h9Uul0YuEgtTdxqguI1N",
+	"Wq/4v2kc49PBiV8IbzbyNe0R1HI5aqurw2QrZTCjJ2i5wDayTg/mFECv2nOmgJ7n+jtEvWHy05wDjh/w",
+	"3SCEzANAk9HddzPZdAH5AsqyMF0Tsu5WeXKbvZ0KW3kHIHNhmBAhNu0R7XEx3RDuczg9KlSg0K2h0dlU",
+	"EYj4h8nX+LqahiY4wsXinKVwuc3qoDLnK+JI8HI1RG2ndn1f9yVha6ivRGeMhIiydtaIX3d0Y1yel+P2",
+	"pnIiiijTfEiTom1+pL2vbWQR08doThLNg23Df7jQ8T/LsVu0jSMt1EabteyOXDs8wHGsy0M5trRrgRsK",
+	"AQo4JBWm9d+IfEXuZXts9tpw7KccndzOVosmRglXajSOdXZM4QFOhQPAo9qAbqHdZ64N+Teds/N+99wf",
+	"/QKoq09Z5K5GPQfhPQ66ZDTt9L1edIa9fjjseNMB8b0R7gedcBx1Se/MVkbdMI7HBQXMKZXgptI5BXpK",
+	"JXFanfHZmef3vU63mK513rqGBPxCCZmdlWM2Cra0voVi21BZTJlM8dr4IBMekwx3es1TOUc/ESEvUJQq",
+	"qUd142YnM671DCdStwXVFVBa/9Xvo9HI99HY9zvdXp5Idl6qLmJKg/zaUkeBkDQQsDp4gWKAuJrB60MB",
+	"07D1r83curpFzpB0+fVu7mW90r9PjMhEh3LWNELUioUSr2/IhkKhXqgoJ7lNV65wKbjboTyRj/xkiSWJ",
+	"/4fNxYk9QMxsGoGssojj9xy9VU86IDSUp320XhISCnRDcAAY5RdcLKnEsQAvw40pFVZK6dCJ0TuzlW0K",
+	"cqueUtbNmQr1cgNnhtRyJSmz9ISSz/M4TxZx4GpfYFEbnqikSi37madPUP/SB5lSEnW+T95zP08YMWI4",
+	"Py1PHcm7TKs0L+NjUXSf05DYHAXwqQBercJDbdAVF2hG73S2EcIzJY2guRuiWS5m0T2lNTHd1Hzz4NJ1",
+	"AY0L5T46mDlhTHSrwemxl3PHlC98DBdxceDVZ2O3pw6qzNJ56NnVuq2MV4jxFeLM8McT2yR/03WwXbeh",
+	"u2sK7fbNdMC5hRNS1GKc7aNNDy9dilq9s9gL6lsMqUG3Aq3y3lpuCVDKkLKBNvn/JRXy1fo7eOGPy/sD",
+	"OvXQJzD0Xz+3sLh1eGnk+T0nIjBQvBSmZJJD5+B3eyL1w2F0hjuB1yODqdcPRqE3jjrY6077wTA8I34E",
+	"J9KCM0gr6d3rKHrNEzmH+mhw+HzHUxZquaPPoT3sb0tNyGauY+05CW49ysSTlvkF7rUjts2jdYpp1gW+",
+	"kn9PP0eGGFfhl1NtUuyP4fsue8YWGN9P2zkf9f1x1vEumwzkFmNmjB10BJPSjUIZt99m80UJWVAWkqQq",
+	"uAjX2pHe5ySBcU8om+h5GiG/H+vp0ezlUd43smjWsmUH2m7ZZhGl/d4FldueHU9aIuxN50r/miHDUwtC",
+	"GmbOef+okPd77O5g27Znu+v61foqu+6+/OS80bpru+FoOib9jjcMelhZJANv2iG+d4b7wSDsRiPSGRca",
+	"QdUqLI9topj+WtkkwARxm4ZUD2yPMyUndN2BUhDVHBJvKQviNNQZquobgSS+JabgEiS9gUjjd4cluz32",
+	"OVTU42v0Kq3ZF33DblZDCeutFKWCVcHICtwayjxAghhTJH88WCNGAbVhU9PnhIUlRyLodDwO0dHKNJPG",
+	"bI1scUTIxjg+QZflrJ1YJ92ZMVCBYhLJrNRBlc3CuSBvSqHkg88bvTnAxdJoe+zPtM+A+x7lGPpTbDyc",
+	"2FjNeUyMqHiCqSYWgVISC3ybxWUZb/NgO/3Mk9lV+EXLiJjIBt2GDNJDEIB6FOWE7awBeibAAqnU2nGY",
+	"la0r53UoyWtXqGE+BwjrpyarNWCvVDUmlTafY/va7BvzfqOWTe8Bs6aLCNcH+ZR9LjTC0KZHYiX0TQP4",
+	"CwQFP5IFhPeonCNs4ovgLFTclSasosQj4hXepGuJE/kqwnnj+3vn0bp98lt5J3zJ5fL0WpLl/+n6lEn+",
+	"f7q+Tuw+r/Lx/jeOZzyhcr74y/WLy8771Pe7wxCKjv9lqD9Bc7fkL1WP1BcsSUJ5+Jeerz9q8v3l+79e",
+	"//Rz7/nbb1+8/Xvv7T/flj+38mb8rZ3XNvegfneZk7hGstkG/27L/ieWBoUTiQSRkAVVWUcUHd28uXlb",
+	"0MwXET41LJt386iGP+mrNtjxQDXB+N37467fG++1VM/UnY9x+Cck4HckWU/U2ECBue19HCy6y9+80adV",
+	"n50lYJaOw240nAuvN/1tFAzuyB4azKvvLt+ZlzyDd1Qw2xt2kbmvwWsNo3nCjHdTK9E2JWCZ9cBcwHG9",
+	"vH1n6twe9f3xcV59OyTLmK8BSGyYQFQNIeJJjgavOzJfRfipM3K/qo1T9EfhgyhqW06wyFEdOksAZuCw",
+	"ucsebluAyqjPtw7kwGlOtob6W4SF4sIkRzKChMRrUReueZuX+D+cCzZ6O7UWa8ShKVahJEe5yxJcpxSI",
+	"8nWNOanUk+pQhtK3PzVlUI9Kb2JLs7YN2UkHi8xZkXuc3tNVzHOpsQUJAZ26rWvSoCWWwfw8rxmnTRjz",
+	"rAvEl7rErK41ZgxrpZkeAQyhAEJ3oQ/HYMoHMbFg7iIX/rh0u2XfSxR9BZhHJSwjA1/kDV8aAS+aH6VZ",
+	"h49HUAT+RPp8ZRa4H96mYbC4CKDZ1PiN5+RpxonfacG1xSBeZhskE4pOZePKKPBLXaEC+KGNCA7m+tzO",
+	"GkUaC7yEKFrY6rtKyun6t3WR4Rszgvvu0Gwmv5bLIjfeV+DbC/pkiM+mnh92Iq+Pe4F3RgZTbxSOow7u",
+	"BQMy8iuq/DqOtP6NPz7vPYCHb1fAOC9+3NnDYefUwa7hckPJP0zc2IxXM2Yx/2mT061X7tSyaCMAxEXe",
+	"eHkJfD3Fwe0JujTv1q9mPOf7NYFiLmSxlOs6zrclqvdOyvj98xxyYv1aaA7UFNNncv5u5pjdQqKuMsMg",
+	"qQ88E+IE/QTtYtVPMb0Ft1jAF/Cv0vMo06VGFPOHeK0MyT56TgLotfDfmx1lLNhIoyjxWdQJuqE3Iv2p",
+	"18fjwJt2wqE3iHzSDc7waAooyqyZTvVW3qw0Qdbf//vqI//06uPrfaw8TUroAb41d8LS/Kk5yrMBykxW",
+	"bAZ6D/W51oXVbooF3KnQYbDpGgHyNMsiTeA3bImnrUzd6EVAJ8gT9KaYUlF0v2+G5476/jjr0ZB/DYNZ",
+	"UVGFVb8mLMy29320d7NtfiYCLWOCBWmjK7TSjZWdXXKyN/c9anUzRzx0ot50EI6IN8bdwOuTYeSdTf3Q",
+	"6+J+MCRnkT91xcPueW5udK2G33ufd/xzv6v3+Z6krNrE14Q9tSINPyVUEhvLqtu1u0/LU9tt4eDtnVY4",
+	"kl/h5NZqgu/UC5qFqvBTU8HVPBwvgSEztIDZTm6L7dzm97zJAcxBzIXp4koFsqXDzeIuEz5L8GLhlMWD",
+	"LDLbCKM6sGQB041Iby9mT4z+L4mtnZ8T4eh9i3FwpRGlR9g4+PuWuwCGuT+bvxTH68Z1Yn9ef2WfseU4",
+	"+xEqwVdkDJwg3XbQ+rIEXpC8WAaA0XXXAuFU59FDRUdd3z+GeuyIM2J6fGTpWH1/fFzl71a3PsBRlVVb",
+	"Kvb1bCxNi/06HwXIoeZ7Nu2G/WiIvY4yxfp4MPXG4Sjy1AnRx8PpWdiJ9h30ljq/lwZ5Y7sgKoUFPNAa",
+	"sgPbZ+8D9mtMxHYMfXo+D8X5ON8iAlGGl0toKADqG0ZLnEga0CVmElGd/K8lsyMBeGh2hbvv62GJ2eW6",
+	"a9bTN+CyWd3LfvuZp1l/DqjMviLwOeb8VkmsiCcn9caY2+m1qbK2d5XvajFU6N7abO+UWriWlUXraC20",
+	"bG2q7+4wNQt9Wpt5pPZwAJWZd6sRypeEGen11AzRN87QXHu5XLqwWifatvdPP+s/lBoQ2rbke+sB78wz",
+	"tqgBLyhgZ28JWZryAEaMWXsTyvLlGcmmxbROknOT0hhXOxQyrN16yCfoWwpGs52F1RxN8ltOQWvPu3W5",
+	"qE5cgMqAUOjCSXFQDwyrIlfP4Qc99/voE1kl1TkNibux/wqdK6yZXtSe2mjJKZOos49FnC1/uYfkoWHT",
+	"55Y2T2q7vNCN70iui2Q+Eug5JBZUCOeC3Run6Gqtc6P+nawFkUqgUGZqX0NzLuNPvUAfOJtyDFWZ/kJE",
+	"gGOlg2RNq35TMgokUXaV0JVxPACUVTtXy9Dl0s7NSyJnL6yre5y9tVD42LZwY1xOhMSJfcAdlfpStWox",
+	"0V/n7/jXISWSf39lobSwpq7xXeZtMfWMt9aq2efQNuj2SdZz1WoM+0CdnZUqLmsWdWQ8kfMJwUJOMAsn",
+	"a57cQnQlL1wtbVylEiE9cia4x3nr8uJur2+B9k/NvKZClsDR03Wpi+SWhg/avHhTrA19rwMiZ8l9OMXA",
+	"vCdOMN7XKWB7s8pBTPBcFyh8pNYSf6yNWhSgD7gydZvYnfxBq1dtHWsUyAm6UrpoNkEEUxMWrS/q2qVA",
+	"937ziKdXJToJN7D3Rzu0ATf3oa6m6IYguF8Z2j8W37v6wYPxdvcxeLucovLkkk5rOBPUWrXn+Cove9u+",
+	"b9yivO8ZXuhyp6U4ou7YItxkPtu6RdteeXdMqNBQW5o6b/KieG2yoAKK17cR+QRVZ5yCWrbtizLactGi",
+	"0dGMrPRBXRA11bDDr3dCV0Bc/lCH9X+O0KpYiVr59Tuc2r3HkGya258qjG+zhJ8pbN348M1bXjVsund/",
+	"EJ77xl8/t2w35YmY4+5g2DpvjaOzYeifdc7O+sEoHA7GuBsRjP1gMMCh3xng3jTqR51pd+pPz7rdIOwM",
+	"wmHQGUz9yPexf9Zq5w81nOMOaRlGGZAvHON+MOp4PlRyiKAU6zD0ph0yirp4HPaDwUEO5sryRXqbWqew",
+	"EspqgdYWyncZk0/oFaxS4WdT5esFwaEy/q4cmNPf+B1JGNTt13eQcL/UX31LAXHcOXvQloa1Ob85Gzxt",
+	"beEb4Qy1rvrrQysStcH9/NBepELmLVgKmgX5hAMZr7PkfagcEOA4JmEbWsxnvc6qGuOdoJssamySYBIp",
+	"qhC8jhED/WCA5T5QRiXFsS5J96GNVnOuxmAQ6egIM/Qmmb3J713x5DaK+eocjVCI16IN+T26xg3qwlem",
+	"SF5bYxOM58YpyJ9JuxN0CR3zEhh6TCMpEDaqli4yvxndVps149f7KDOFmTeoeFiuYvjljykV9pYJj4os",
+	"yxby/POfQv6w5cz39SRvcWDColFvOiRd7HWCfuj18Zh401Hke10yCMZhBw+nvbODOEITc6vj5Gl6PWyV",
+	"5QZdbrcqYlksvD5MAqjU/DqQrFCvZUM4t7eX+WtDRD5Pf9FdpIiJ2ifkIwkMEAUjseRSV2s6QTviNLvj",
+	"LM/ySW4JuGSpP1XRFmMvuCy2wJ9eEjZTqzTsV4ZP8mfnyU1VD3fyoPZ7QbmnhIaQIV25+AIlZEmwhJCt",
+	"ULY9jgtdN38tFl8xXWR0MIh8WsaQK2xQrBWj1hVc3AFTSRaiaVmWa7j9i7IGP13pG8fZJHGS4LXu978G",
+	"AirBVNFi9DLP83HzLnTylu6LQwGQRkUb0RnjsE8CLEix/6ib41U5V/XAusXp+H6D1SlXnCn1/rGD3T1W",
+	"ope3ZqTlQtZ7jvnhO2PkA9dKbB2FdVQ+H2wmRfP7stim/ULDKf4owUtX1h6cClaTM1mRFmk392SfylCV",
+	"2ZENykUdnECZV4LK5U+dr6WY9LKPtyU7AXaHOfNVeorNDPNjuDpD5Chz64JxWLBS7l1vaJcKcfo5+7sY",
+	"YSnSuu/38+IYhSlkbVAFIUWh3nbNS91sAqXslukyI6SyK0OlCnB/R1Ic85UyHH4tcKyTBzYJsRJsysCc",
+	"5DVizYa8o2SlBhtFsLUYlxNAshAh9MlbbOPwp4y4j4xou20MTgIYa7mbASwKYTmiBEgxJB08DnpTrxuN",
+	"Qq8/HZx52Cd9bxz2gtG0Ew1wd9hqt24pC0vDKlg83X69zVbEVWYXAVqzEfhViYeMpxwv+tZeFhmh23nD",
+	"Cqc1hb/Zl6JBbnvO6nYUhwlnt0zCpvZkksTBHZPlS9iq/FlfQ0tI3U3tyaUoVmS9K5FWLc2pREeAciTh",
+	"4dK7gSqUS+1Dhf1paR99/n3GWue0zAoRuqyiDAOo+5odMyDLEZUXBYRpTAUgIzB4MY28P0GXecFvC1Yt",
+	"2x22+kK1t+/KIdG9+jGyULiOla6ujGFk0caxU7jS77T2K6BpxvuozrNHPlFd1txCvwPk/k5aP6Lwzw/F",
+	"0igOXN8/qivMyn0ofgPtgdwU6Yr4QanR8J5y7msXZ8jk3581Gv6s0fCfVKOhZpe2v64i8Yer7lCWD38W",
+	"efizyMNTLvLwKIfz/WpBHCA76kpHZBf+r6ggcchalrvZPyh25RIpDSEmXip0h9u2zixUYtWiPmbKGDSM",
+	"adoVX+hGSoJYEKwt5qkVNlrRS0x3SHc9jtCZ/AG67gfzhIqTmJBqGMcz9TN6SUir0Jkx1X3RG/eii2OC",
+	"ZykpN61//Fb8ykwqeAl1syM8Ip1g3PWG016oFEPsjUk38AZhZ3oW9fAoGPqHoCcOJdClLp/fqKf/U+3d",
+	"H9hFruoVqQMHACHatWMNevcBSu1sbNY5TnQNyySlEhwtZkdqPSshAYGWBozLvMk5gK8ou4XW41kD6wsD",
+	"ORd8QTgjpqW5zkoutitPmcUhazwZlwBrIbEg+SOVhlelcBWCDA/QztzueocGhX2/R92Mme6bu6/z5iki",
+	"xbcQ5A+TAvMoQPFrItsOAz+1Lg9EVgE4i42jmgsed40eWlN4ljt0QUPI1ZI2ohHCbK1LG2g86QbeFOEo",
+	"IWJeMPIcnKoFokI6TIKyHOAqTzHkjr9xk7u/HjK0OZ9m4zUT+B3Vh34B+9gcL3gv9cF0vv5foD+8M+UM",
+	"KtI+XA7PZtYce/hQFZ7dCEzmSZUbDbyh36lGGtbVfHbFbV79+am7V59Qfencj7H/7nr4ktGus/GpFo4u",
+	"balCxWhZRPxQWcb4PBakBx6+NTOrbOneP0HLvPPXz62QCjyNHUVux7G1TyihfMQ9xCFwWMENTbW6cv4a",
+	"wWVqWDz5VCWdR/w4eUm7GfX0s/rHIM4eyeP3I7xhi/G60dh0hdfC1M/CEsXKcIDsIG0waY1XO/kdlz56",
+	"DrwP9icL9SmmJveNsF2DsnTtJjnS9/VB5TvR9BQ51H9SHtQ+7X/8+415lx/tAOnh+tx+NxfUxrpWiI6n",
+	"2RbpbcIXXJI2Con5Vy+RkhIJ8QiDD1graVWO5JJ1aL2xXkIEMXVwq92/phu53TLtvHDtCq/BC6xLHhgv",
+	"UxsZQGmi9EToVmx3q9bfYSzaIaWLgDHtHsJlP7P2V614cpuhVec8TdARlmjBjSTQ75aEoQVlqSTi+ASB",
+	"TkhCtCQJYkSqJ7S1kz1359gKDdDDpMqEhF9tp613ikgP4ZKqPH0f3x/VPQhroMypSBe0tSum1H/M7FK2",
+	"ETYrxRHwERxYmaMfWrHBV4pTwKN4spe5R5Z1hXfNbxeIRm7QoW58hZH87ju7ePCLW83NOZ006dRA67bn",
+	"qfGmlfp1buo8MFu9ZfRmdTbOCdIN9JzWeUA609VWnZUVDfOMG+/BdsLuPnjtluS3RM3ol986n34+u3vd",
+	"u305WL7z5U/T0eJZ9+OLcfhdX/xtiL89S//e5Vc+e/XD3m6EayLT5cFFIAFK6/B5oA+NCzCXEWV5kOtr",
+	"8to1sc2Ki8E3aTkFisZjw4BaRmUcqMt+eM3KQL7GC3UyrJe6tqh2+EJhenUCrJWkXuA1oEKhm3WO7bAV",
+	"biirdie81ePY7Fb/sCUQ91E/9vGJ71/GZo+OeFWkaVDj6SsaRRumu9ENqnuzuyhExT4AVyPAtRmfuoe6",
+	"Zw/1XeqMqNFmFO/iSJri/fprntxWaTnq0jm29kVW70lHBQmbUUbOzeZz1B2j6RQ0ER1TX81pMEcmCCEg",
+	"+KYOMnOr7qbKUMqgOa7jKcwfGqUJgKxgZ29Xki4QwUlMzcXaxIKZUjY7LrwYZyXus4xj+0YT5DtBbxix",
+	"ehbUiLh6e9fPCaUPoKu3d0N0Ouwfw0JicYu6PuRNiFyvg7bUszRRquzxBZqSNYe8BI0OM3Wz1Ov73bHt",
+	"L/uOyGTtXcKazSHdpVaZc7Wnh9DlBF4U8mD+QGpcgFm2ou0qfnxE3e2qqLGVh/IU9TVQb/UQs3MLu/Gt",
+	"SmkkGqhqoDqQ4JaEpk4KwmxdjJ2HnJHiHssqyQ19hKUki6X8XXaRpsA9+9VW9llt0ELV0RsDniQkkGjO",
+	"E0HQVJFAqbUSa2fE126OujV1TKTLZaxOMuj1wmMl6nWGzTVP5Rz9RIS8yLPKTupSBW2u2X/1+2gz3Qzm",
+	"K9QDJybLu1mWoJk9wjSEtqxWEf/HdMR+6N7+c7x82V+98+UvwXDxfWf94iz8ricuB7NvR+nrLv97n96s",
+	"DhODjxLqPCSOs+fodQfaqnQP++sJunZNAtAODOrZmms4w9x8XVFnbb3ygZANHNgh6zRVtFita7Ve6Gnr",
+	"0wgst1KleQFVJgRPZcDVH1dvQcUCfxaeQXuCS7RKrK240nVrQzeHWdNVCZZcfTPi7qjvd45PkJZwHR9F",
+	"mMZpQrRjCVQkuDdTWlZzArqU9mIhKjc8CzxBA1/TQt0fxNSBWmnzhjLUGViVqySY247khoIuESh2QAkl",
+	"mGFqFXLZILLAwaf7YIAZD2qxnRMV7nt5HF5AIa0gIEJEaZz16Yf+5O6svhEI/tV1xGK6UPPmcSjQnK+U",
+	"EqlDxs7IE3Ds1TnTX/IZfRBVywZF/meRql11EvMAx63CoaB/8UKy4J69vPluhpE+JqK+AnYBXb273byr",
+	"t5W2v/X+GZ39cvu6e/fSX74byZ+ng8VPneD78fz5htujDTG/JrQCGehPh1Ev6BBvCBZuNCLeOOh3vG54",
+	"RgbTER5HHdfBntGxMSGvtRioxFnpakuUXRi7COb7lT0kWjZvSLHTIE0Ss7IhUUKxIoTLZ0ohaOIuMlPn",
+	"6VNLKYD5q1lkBFhy6YFKWu/sMSBTJXkK+q4SBAlmIV9o89i0oWFwoKQxQVGMZ6LazXO95PKZfu3TB4so",
+	"Ik0skR6mCg3ELycRXtB4PVlAUl21Lgo0NGm+5vZJ1c3/ssm4+CzwSTfy+tNO6PVJD3vjYBB5o3A87ZAe",
+	"HgQ5IsW86B2hYWWpibpKBjpLLwOnCiDUtmv2cHJljNG0nZVelycHAHP3yQprGKOOA+Rl2nY35XG25+ln",
+	"YUlzv05W1/ljtqaB6OJySiGc03Aj1Q40IbPjC0F862izNSbyWzYSAa1tnffC0vHDvEcVIrrj1QqvLxq3",
+	"q8omeB9VxCimgKLWRfbctlWvuW3eyiMkSHJHA4IinrIwSz+09Z3B8N3Dl5KN/j+7gdU/SEKjtQ5nK/qq",
+	"jaHlSNEY2bJF4HXJnWX7NFHq0KkSNv9/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
