@@ -75,13 +75,18 @@ postgres:
 build:
 	go build -o bin/muster ./cmd/muster
 
-## generate: regenerate sqlc and oapi-codegen output (never edit it by hand)
-generate: tools
+## generate: regenerate the data inventory's code (db.Inventory and the privacy
+## statements, from the migrations' column comments), sqlc and oapi-codegen output
+## (never edit it by hand)
+generate: tools postgres
+	go run ./db/internal/inventorygen
 	./bin/sqlc generate
+	go run ./cmd/muster inventory > docs/data-inventory.md
 	./bin/oapi-codegen -config httpapi/oapi-codegen.yaml httpapi/openapi.yaml
 
 ## verify: generated code matches its sources
-verify: tools
+verify: tools postgres
+	go run ./db/internal/inventorygen -check
 	./bin/sqlc diff
 	@tmp=$$(mktemp -d); sed "s#^output:.*#output: $$tmp/openapi.gen.go#" httpapi/oapi-codegen.yaml > $$tmp/cfg.yaml && \
 	  ./bin/oapi-codegen -config $$tmp/cfg.yaml httpapi/openapi.yaml && \
@@ -107,7 +112,7 @@ lint-openapi: $(STAMP)/redocly-cli-$(REDOCLY_CLI_VERSION)
 
 ## histories: record workflow histories on the dev server for the replay test (after a workflow change)
 histories: tools postgres
-	go test -tags record -count=1 -run TestRecordHistories ./workflows/
+	go test -tags record -count=1 -run '^TestRecord' ./workflows/
 
 ## bench: the benchmarks recorded in docs/benchmarks.md
 bench: tools postgres

@@ -197,6 +197,45 @@ func populate(t *testing.T, b *testBundle) world {
 
 	// A registration a rule flags waits in the operator's spot-check queue.
 	b.registerWith(t, "sampled@example.org", sim.ConnOtherFamilyMember)
+
+	// The privacy engine: a former candidate, placed by A and followed up,
+	// is erased into a ghost record with its receipt; another asks to be
+	// erased; the member asks for a copy of their data.
+	former := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{Email: "former@example.org"})
+	formerActor := testfactory.Actor(former.User)
+	require.NoError(t, b.in(t, formerActor, func(tx *db.Tx) error {
+		_, err := tx.InterestsChoose(ctx, []string{w.orgA.ID}, b.now)
+		return err
+	}))
+	for _, kind := range []sim.InterventionKind{sim.InterventionInterview, sim.InterventionOffer, sim.InterventionPlaced} {
+		require.NoError(t, b.in(t, w.userA.actor, func(tx *db.Tx) error {
+			_, _, err := tx.InterventionRecord(ctx, w.orgA.ID, former.Candidate.ID, sim.Intervention{Kind: kind, On: b.now}, b.now)
+			return err
+		}))
+	}
+	var formerInterest string
+	require.NoError(t, b.db.Admin.QueryRow(ctx, "SELECT id::text FROM interests WHERE candidate_id = $1", former.Candidate.ID).Scan(&formerInterest))
+	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
+		f, _, err := tx.FollowUpAsk(ctx, formerInterest, 3, b.now.AddDate(0, 3, 0), b.now.AddDate(0, 3, 0))
+		if err != nil {
+			return err
+		}
+		_, err = tx.FollowUpClose(ctx, f.ID, b.now.AddDate(0, 4, 0))
+		return err
+	}))
+	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
+		_, err := tx.Erase(ctx, former.Candidate.ID, "ER-2345-6789-ABCD", sim.ErasureByOperator, b.now.AddDate(0, 5, 0))
+		return err
+	}))
+	leaver := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{Email: "leaver@example.org"})
+	require.NoError(t, b.in(t, testfactory.Actor(leaver.User), func(tx *db.Tx) error {
+		_, err := tx.ErasureRequest(ctx, leaver.Candidate.ID, b.now)
+		return err
+	}))
+	require.NoError(t, b.in(t, memberActor, func(tx *db.Tx) error {
+		_, err := tx.DataRequestMake(ctx, sim.RequestSubjectAccess, "", b.now)
+		return err
+	}))
 	return w
 }
 
@@ -228,6 +267,9 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 	memberLogins := b.count(t, "SELECT count(*) FROM login_events WHERE user_id = $1", w.member.User.ID)
 	memberEvents := b.count(t, "SELECT count(*) FROM journey_events WHERE candidate_id = $1", w.member.Candidate.ID)
 	inviteeEvents := b.count(t, "SELECT count(*) FROM journey_events WHERE candidate_id = $1", w.inv.CandidateID)
+	memberAudit := b.count(t, `SELECT count(*) FROM audit_events WHERE actor_id = $1 OR object_id IN (SELECT candidate_objects($2))`,
+		w.member.User.ID, w.member.Candidate.ID)
+	require.Positive(t, memberAudit)
 
 	// Reference tables anyone acting as someone may read.
 	reference := map[string]int{
@@ -251,6 +293,12 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 			"login_events":        b.count(t, "SELECT count(*) FROM login_events WHERE user_id = $1", p.user.ID),
 			"sessions":            b.count(t, "SELECT count(*) FROM sessions WHERE user_id = $1", p.user.ID),
 			"mfa_recovery_codes":  b.count(t, "SELECT count(*) FROM mfa_recovery_codes WHERE user_id = $1", p.user.ID),
+			// Their own acts in the audit trail; the anonymous outcomes of
+			// their organisation's former candidates.
+			"audit_events":     b.count(t, "SELECT count(*) FROM audit_events WHERE actor_id = $1", p.user.ID),
+			"password_resets":  b.count(t, "SELECT count(*) FROM password_resets WHERE user_id = $1", p.user.ID),
+			"ghost_outcomes":   b.count(t, "SELECT count(*) FROM ghost_outcomes WHERE org_id = $1", org.ID),
+			"ghost_follow_ups": b.count(t, "SELECT count(*) FROM ghost_follow_ups WHERE org_id = $1", org.ID),
 		})
 		if p.user.Role == sim.RoleOrgAdmin {
 			m["account_invitations"] = b.count(t, "SELECT count(*) FROM account_invitations WHERE org_id = $1", org.ID)
@@ -315,6 +363,10 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 			"interests": all["interests"], "interventions": all["interventions"],
 			"threads": all["threads"], "messages": all["messages"], "message_reports": all["message_reports"],
 			"follow_ups": all["follow_ups"], "spot_checks": all["spot_checks"],
+			// The privacy engine's register, schedule and ghosts.
+			"candidate_activity": all["candidate_activity"], "ghosts": all["ghosts"], "ghost_outcomes": all["ghost_outcomes"],
+			"ghost_follow_ups": all["ghost_follow_ups"], "retention_rules": all["retention_rules"],
+			"erasure_receipts": all["erasure_receipts"], "erasure_requests": all["erasure_requests"], "data_requests": all["data_requests"],
 		})},
 		// The member sees both their interests (B's taken back too), the
 		// interventions recorded on them and all seven of their events;
@@ -323,6 +375,11 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 			"users": 1, "candidates": 1, "consents": 1, "journey_events": memberEvents, "sessions": memberSession,
 			"login_events": memberLogins, "interests": 2, "interventions": 2,
 			"threads": 1, "messages": 2, "thread_reads": 1,
+			// Their last activity, their own data request, and the audit
+			// rows of their own acts and of acts on their record.
+			"candidate_activity": 1, "data_requests": 1, "audit_events": memberAudit,
+			// Their own invitation (used: its address wiped), for the export.
+			"invitations": 1,
 		})},
 		{"anonymous", sim.Anonymous, with(map[string]int{})},
 		// A link's holder sees the invitee's record but no interest or

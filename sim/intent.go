@@ -35,6 +35,10 @@ const (
 	WorkflowInterestNotification = "InterestNotification"
 	WorkflowMessageNotification  = "MessageNotification"
 
+	// WorkflowRetention applies the retention schedule; a Temporal Schedule
+	// starts it daily.
+	WorkflowRetention = "Retention"
+
 	// SignalInvitationRegistered tells an Invitation that its invitee registered.
 	SignalInvitationRegistered = "registered"
 	// SignalAccountAccepted tells an OrgOnboarding or AccountInvitation

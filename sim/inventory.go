@@ -49,3 +49,13 @@ var RetentionCategories = []RetentionCategory{
 	RetainLoginRecord, RetainReporting, RetainStatistics, RetainReference, RetainRequest, RetainOutbox,
 	RetainOrganisation, RetainAgreement, RetainAudit, RetainMessage, RetainNotification,
 }
+
+// Personal reports whether a column of class c holds personal data: it
+// then needs a data subject (see SubjectPath).
+func (c DataClass) Personal() bool {
+	switch c {
+	case ClassIdentifying, ClassContact, ClassSpecial, ClassFreeText:
+		return true
+	}
+	return false
+}

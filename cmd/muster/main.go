@@ -6,6 +6,7 @@
 //	muster temporal-setup  register Muster's search attributes on a Temporal namespace
 //	muster audit verify  recompute the audit trail's hash chain and name the first broken row
 //	muster simulate  load a synthetic cohort (sim/simulate) into DATABASE_URL's database
+//	muster inventory print the data inventory (the record of processing) as Markdown or CSV
 //	muster dev       everything for development: Temporal dev server, migrate, demo operator and cohort, serve
 package main
 
@@ -30,6 +31,7 @@ commands:
              recompute the audit trail's hash chain; fails naming the first broken row
   simulate   load a synthetic cohort: muster simulate --candidates N --orgs M [--seed S] [--users-per-org U]
              (into DATABASE_URL's database, which must hold no candidates; -h for more)
+  inventory  print the data inventory, the record of processing: muster inventory [--format markdown|csv]
   dev        development: start Temporal (unless TEMPORAL_ADDRESS is set), migrate, seed a demo operator
              and a small demo cohort, serve
 
@@ -56,6 +58,8 @@ func main() {
 		err = runAudit(ctx, os.Args[2:], os.Stdout)
 	case "simulate":
 		err = runSimulate(ctx, os.Args[2:], os.Stdout)
+	case "inventory":
+		err = runInventory(os.Args[2:], os.Stdout)
 	case "dev":
 		err = runDev(ctx)
 	case "help", "-h", "--help":

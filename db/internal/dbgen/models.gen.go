@@ -12,483 +12,573 @@ import (
 
 // Single-use invitations to an organisation account; name and address are wiped once used or expired.
 type AccountInvitation struct {
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=external:invitee; seen_by=org,operator
 	ID uuid.UUID
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=external:invitee; seen_by=org,operator
 	OrgID uuid.UUID
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=external:invitee; seen_by=org,operator
 	Kind string
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=external:invitee; seen_by=org,operator
 	Role string
-	// class=identifying; category=invitation
+	// class=identifying; category=invitation; subject=external:invitee; seen_by=org,operator
 	Name *string
-	// class=contact; category=invitation
+	// class=contact; category=invitation; subject=external:invitee; seen_by=org,operator
 	Email *string
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=external:invitee; seen_by=org,operator
 	InvitedBy *uuid.UUID
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=external:invitee; seen_by=org,operator
 	CreatedAt time.Time
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=external:invitee; seen_by=org,operator; retention=clock
 	ExpiresAt time.Time
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=external:invitee; seen_by=org,operator
 	UsedAt *time.Time
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=external:invitee; seen_by=org,operator
 	ExpiredAt *time.Time
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=external:invitee; seen_by=org,operator
 	UserID *uuid.UUID
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=external:invitee; seen_by=engine
 	ConsumedTxid *int64
 }
 
 // Links to an account invitation (the invitation, and the reminder), stored only as the SHA-256 of their token.
 type AccountInvitationToken struct {
-	// class=credential; category=invitation
+	// class=credential; category=invitation; seen_by=engine
 	TokenHash []byte
-	// class=operational; category=invitation
+	// class=operational; category=invitation; seen_by=engine; retention=cascade
 	InvitationID uuid.UUID
-	// class=operational; category=invitation
+	// class=operational; category=invitation; seen_by=engine
 	Purpose string
-	// class=operational; category=invitation
+	// class=operational; category=invitation; seen_by=engine
 	CreatedAt time.Time
-	// class=operational; category=invitation
+	// class=operational; category=invitation; seen_by=engine
 	SentAt *time.Time
 }
 
 // Versions of the data-sharing agreement; a retired version no longer lets an organisation work.
 type AgreementVersion struct {
-	// class=operational; category=reference
+	// class=operational; category=reference; seen_by=org,operator
 	Version string
-	// class=operational; category=reference
+	// class=operational; category=reference; seen_by=org,operator
 	AddedAt time.Time
-	// class=operational; category=reference
+	// class=operational; category=reference; seen_by=org,operator
 	RetiredAt *time.Time
 }
 
 // Append-only, hash-chained record of every administrative act: who, what, when, from where; IDs only.
 type AuditEvent struct {
-	// class=operational; category=audit
+	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	Seq int64
-	// class=operational; category=audit
+	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	OccurredAt time.Time
-	// class=operational; category=audit
+	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	ActorID *uuid.UUID
-	// class=operational; category=audit
+	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	ActorRole string
-	// class=operational; category=audit
+	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	ActorOrgID *uuid.UUID
-	// class=operational; category=audit
+	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	Action string
-	// class=operational; category=audit
+	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	ObjectType string
-	// class=operational; category=audit
+	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	ObjectID uuid.UUID
-	// class=operational; category=audit
+	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	OrgID *uuid.UUID
-	// class=identifying; category=audit
+	// class=identifying; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	Ip string
-	// class=operational; category=audit
+	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	PrevHash []byte
-	// class=operational; category=audit
+	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	Hash []byte
 }
 
 // Members of the Armed Forces community on the programme, from invitation to ghost record.
 type Candidate struct {
-	// class=operational; category=candidate_record
+	// class=operational; category=candidate_record; subject=candidate; anonymise=delete; seen_by=candidate,org,operator
 	ID uuid.UUID
-	// class=operational; category=candidate_record
+	// class=operational; category=candidate_record; subject=candidate; anonymise=delete; seen_by=engine
 	UserID *uuid.UUID
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate; anonymise=delete; seen_by=candidate,operator
 	Status string
-	// class=identifying; category=candidate_record
+	// class=identifying; category=candidate_record; subject=candidate; anonymise=delete; seen_by=candidate,org,operator
 	FirstName *string
-	// class=identifying; category=candidate_record
+	// class=identifying; category=candidate_record; subject=candidate; anonymise=delete; seen_by=candidate,org,operator
 	LastName *string
-	// class=contact; category=candidate_record
+	// class=contact; category=candidate_record; subject=candidate; anonymise=delete; seen_by=candidate,org,operator
 	Phone *string
-	// class=identifying; category=candidate_record
+	// class=identifying; category=candidate_record; subject=candidate; anonymise=ghost:band; seen_by=candidate,org,operator
 	DateOfBirth *time.Time
-	// class=special; category=reporting
+	// class=special; category=reporting; subject=candidate; anonymise=ghost; seen_by=candidate,org,operator
 	Connection *string
-	// class=free-text; category=candidate_record
+	// class=free-text; category=candidate_record; subject=candidate; anonymise=delete; seen_by=candidate,org,operator
 	Skills []string
-	// class=free-text; category=candidate_record
+	// class=free-text; category=candidate_record; subject=candidate; anonymise=delete; seen_by=candidate,org,operator
 	JobPreferences *string
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate; anonymise=ghost; seen_by=candidate,org,operator
 	Region *string
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate; anonymise=ghost; seen_by=candidate,org,operator
 	HeardAbout *string
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate; anonymise=delete; seen_by=operator
 	InvitedAt time.Time
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate; anonymise=ghost:month; seen_by=candidate,org,operator
 	RegisteredAt *time.Time
-	// class=operational; category=candidate_record
+	// class=operational; category=candidate_record; subject=candidate; anonymise=delete; seen_by=candidate,operator
 	UpdatedAt time.Time
-	// class=operational; category=consent
+	// class=operational; category=consent; subject=candidate; anonymise=delete; seen_by=candidate,operator
 	Sharing bool
-	// class=operational; category=candidate_record
+	// class=operational; category=candidate_record; subject=candidate; anonymise=delete; seen_by=operator
 	Verification string
+}
+
+// When each candidate was last active: the clock of their record's retention.
+type CandidateActivity struct {
+	// class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
+	CandidateID uuid.UUID
+	// class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=operator; retention=clock
+	LastActiveAt time.Time
 }
 
 // Append-only: which version of the code of conduct each organisation user accepted, and when.
 type ConductAcceptance struct {
-	// class=operational; category=account
+	// class=operational; category=account; subject=user:user_id; anonymise=delete; seen_by=user,operator
 	UserID uuid.UUID
-	// class=operational; category=account
+	// class=operational; category=account; subject=user:user_id; anonymise=delete; seen_by=user,operator
 	Version string
-	// class=operational; category=account
+	// class=operational; category=account; subject=user:user_id; anonymise=delete; seen_by=user,operator
 	AcceptedAt time.Time
 }
 
 // Every version of the code of conduct; the newest is the one to accept.
 type ConductText struct {
-	// class=operational; category=reference
+	// class=operational; category=reference; seen_by=org,operator
 	Version string
-	// class=operational; category=reference
+	// class=operational; category=reference; seen_by=org,operator
 	Body string
-	// class=operational; category=reference
+	// class=operational; category=reference; seen_by=org,operator
 	PublishedAt time.Time
 }
 
 // Append-only: each consent given or withdrawn, with the wording version and how it was given.
 type Consent struct {
-	// class=operational; category=consent
+	// class=operational; category=consent; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator
 	ID uuid.UUID
-	// class=operational; category=consent
+	// class=operational; category=consent; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator
 	CandidateID uuid.UUID
-	// class=operational; category=consent
+	// class=operational; category=consent; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator
 	TextVersion string
-	// class=operational; category=consent
+	// class=operational; category=consent; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator
 	Given bool
-	// class=operational; category=consent
+	// class=operational; category=consent; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator
 	Method string
-	// class=operational; category=consent
+	// class=operational; category=consent; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator
 	RecordedAt time.Time
 }
 
 // Every version of every consent wording ever shown, so a consent can be read back as it was given.
 type ConsentText struct {
-	// class=operational; category=reference
+	// class=operational; category=reference; seen_by=candidate,operator
 	Version string
-	// class=operational; category=reference
+	// class=operational; category=reference; seen_by=candidate,operator
 	Purpose string
-	// class=operational; category=reference
+	// class=operational; category=reference; seen_by=candidate,operator
 	Body string
-	// class=operational; category=reference
+	// class=operational; category=reference; seen_by=candidate,operator
 	PublishedAt time.Time
+}
+
+// The register of data requests: a formal request for a candidate's data and its deadline.
+type DataRequest struct {
+	// class=operational; category=audit; subject=candidate:candidate_id; anonymise=keep; seen_by=candidate,operator
+	ID uuid.UUID
+	// class=operational; category=audit; subject=candidate:candidate_id; anonymise=keep; seen_by=candidate,operator
+	Kind string
+	// class=operational; category=audit; subject=candidate:candidate_id; anonymise=null; seen_by=candidate,operator
+	CandidateID *uuid.UUID
+	// class=operational; category=audit; subject=candidate:candidate_id; anonymise=keep; seen_by=candidate,operator
+	State string
+	// class=operational; category=audit; subject=candidate:candidate_id; anonymise=keep; seen_by=candidate,operator
+	ReceivedAt time.Time
+	// class=operational; category=audit; subject=candidate:candidate_id; anonymise=keep; seen_by=candidate,operator
+	DueAt time.Time
+	// class=free-text; category=audit; subject=candidate:candidate_id; anonymise=null; seen_by=candidate,operator
+	Extension *string
+	// class=operational; category=audit; subject=candidate:candidate_id; anonymise=keep; seen_by=operator
+	LoggedBy *uuid.UUID
+	// class=operational; category=audit; subject=candidate:candidate_id; anonymise=keep; seen_by=candidate,operator
+	AnsweredAt *time.Time
+}
+
+// Receipts of erasures: a number, when and who asked; nothing about the person.
+type ErasureReceipt struct {
+	// class=anonymous; category=audit; seen_by=operator
+	Receipt string
+	// class=anonymous; category=audit; seen_by=operator
+	ErasedAt time.Time
+	// class=anonymous; category=audit; seen_by=operator
+	RequestedBy string
+}
+
+// Requests to erase a candidate, until the Erasure workflow has anonymised them.
+type ErasureRequest struct {
+	// class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator
+	CandidateID uuid.UUID
+	// class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator
+	RequestedAt time.Time
+	// class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator
+	RequestedBy string
 }
 
 // What survives an expired invitation: a count per month, nothing about the person.
 type ExpiredInvitationCount struct {
-	// class=anonymous; category=statistics
+	// class=anonymous; category=statistics; seen_by=operator
 	Month time.Time
-	// class=anonymous; category=statistics
+	// class=anonymous; category=statistics; seen_by=operator
 	Kind string
-	// class=anonymous; category=statistics
+	// class=anonymous; category=statistics; seen_by=operator
 	Expired int32
 }
 
 // Check-ins after a placement: whether the person is still in post, for the reports.
 type FollowUp struct {
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	ID uuid.UUID
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	InterestID uuid.UUID
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=ghost; seen_by=candidate,org,operator
 	Months int32
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	DueOn time.Time
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	AskedAt time.Time
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	RemindedAt *time.Time
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=ghost; seen_by=candidate,org,operator
 	Answer *string
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	AnsweredAt *time.Time
+}
+
+// Ghost records: what survives an anonymised candidate, for the reports; nothing that names or links back to them.
+type Ghost struct {
+	// class=anonymous; category=statistics; seen_by=operator
+	ID uuid.UUID
+	// class=anonymous; category=statistics; seen_by=operator
+	RegisteredMonth time.Time
+	// class=anonymous; category=statistics; seen_by=operator
+	AgeBand string
+	// class=anonymous; category=statistics; seen_by=operator
+	Connection string
+	// class=anonymous; category=statistics; seen_by=operator
+	Region string
+	// class=anonymous; category=statistics; seen_by=operator
+	HeardAbout string
+}
+
+// The answers a ghost gave to its placement's follow-up.
+type GhostFollowUp struct {
+	// class=anonymous; category=statistics; seen_by=org,operator
+	GhostID uuid.UUID
+	// class=anonymous; category=statistics; seen_by=org,operator
+	OrgID uuid.UUID
+	// class=anonymous; category=statistics; seen_by=org,operator
+	Months int32
+	// class=anonymous; category=statistics; seen_by=org,operator
+	Answer string
+}
+
+// How far each ghost got with each organisation it chose.
+type GhostOutcome struct {
+	// class=anonymous; category=statistics; seen_by=org,operator
+	GhostID uuid.UUID
+	// class=anonymous; category=statistics; seen_by=org,operator
+	OrgID uuid.UUID
+	// class=anonymous; category=statistics; seen_by=org,operator
+	Furthest string
+	// class=anonymous; category=statistics; seen_by=org,operator
+	PlacedMonth *time.Time
 }
 
 // Each organisation a candidate chose, and how far the organisation has taken them.
 type Interest struct {
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	ID uuid.UUID
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	CandidateID uuid.UUID
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=ghost; seen_by=candidate,org,operator
 	OrgID uuid.UUID
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	State string
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	Interviewed bool
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	WorkPlaced bool
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	OpenedAt time.Time
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	UpdatedAt time.Time
 }
 
 // Append-only: the pre-employment support organisations recorded on interests, with dates and who recorded it.
 type Intervention struct {
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	ID uuid.UUID
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	InterestID uuid.UUID
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=ghost; seen_by=candidate,org,operator
 	Kind string
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=ghost:month; seen_by=candidate,org,operator
 	OccurredOn time.Time
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	EndsOn *time.Time
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	Attended *bool
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	Direct bool
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	Reason *string
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=org,operator
 	RecordedBy *uuid.UUID
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:interest_id>interests.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	RecordedAt time.Time
 }
 
 // Single-use registration links. The email is wiped when the link is used; the whole row goes when the window passes.
 type Invitation struct {
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	ID uuid.UUID
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	CandidateID uuid.UUID
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	Kind string
-	// class=contact; category=invitation
+	// class=contact; category=invitation; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	Email *string
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	InvitedBy *uuid.UUID
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	CreatedAt time.Time
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=candidate:candidate_id; anonymise=delete; seen_by=operator; retention=clock
 	ExpiresAt time.Time
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	UsedAt *time.Time
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=candidate:candidate_id; anonymise=delete; seen_by=engine
 	ConsumedTxid *int64
 }
 
 // Registration links, stored only as the SHA-256 of their token; one per email sent for an invitation.
 type InvitationToken struct {
-	// class=credential; category=invitation
+	// class=credential; category=invitation; subject=candidate:invitation_id>invitations.candidate_id; anonymise=delete; seen_by=engine
 	TokenHash []byte
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=candidate:invitation_id>invitations.candidate_id; anonymise=delete; seen_by=engine; retention=cascade
 	InvitationID uuid.UUID
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=candidate:invitation_id>invitations.candidate_id; anonymise=delete; seen_by=engine
 	Generation int32
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=candidate:invitation_id>invitations.candidate_id; anonymise=delete; seen_by=engine
 	CreatedAt time.Time
-	// class=operational; category=invitation
+	// class=operational; category=invitation; subject=candidate:invitation_id>invitations.candidate_id; anonymise=delete; seen_by=engine
 	SentAt *time.Time
 }
 
 // Append-only: every state change of a candidate journey, written in the transaction that made it.
 type JourneyEvent struct {
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	ID uuid.UUID
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	CandidateID uuid.UUID
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	Type string
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	FromStatus *string
-	// class=anonymous; category=reporting
+	// class=anonymous; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	ToStatus string
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	ActorID *uuid.UUID
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	OccurredAt time.Time
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	OrgID *uuid.UUID
-	// class=operational; category=reporting
+	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	InterestID *uuid.UUID
 }
 
 // Every sign-in attempt, successful or not: the chronological login audit trail.
 type LoginEvent struct {
-	// class=operational; category=login_record
+	// class=operational; category=login_record; subject=user:user_id; anonymise=delete; seen_by=user,operator
 	ID uuid.UUID
-	// class=operational; category=login_record
+	// class=operational; category=login_record; subject=user:user_id; anonymise=delete; seen_by=user,operator
 	UserID *uuid.UUID
-	// class=operational; category=login_record
+	// class=operational; category=login_record; subject=user:user_id; anonymise=delete; seen_by=user,operator
 	Outcome string
-	// class=identifying; category=login_record
+	// class=identifying; category=login_record; subject=user:user_id; anonymise=delete; seen_by=user,operator
 	Ip string
-	// class=operational; category=login_record
+	// class=operational; category=login_record; subject=user:user_id; anonymise=delete; seen_by=user,operator
 	UserAgent string
-	// class=operational; category=login_record
+	// class=operational; category=login_record; subject=user:user_id; anonymise=delete; seen_by=user,operator; retention=clock
 	OccurredAt time.Time
-	// class=identifying; category=login_record
+	// class=identifying; category=login_record; subject=user:user_id; anonymise=delete; seen_by=engine
 	Subject []byte
 }
 
 // Links that verify an organisation's group mailbox, stored only as the SHA-256 of their token.
 type MailboxVerification struct {
-	// class=operational; category=organisation
+	// class=operational; category=invitation; subject=external:organisation; seen_by=org,operator
 	ID uuid.UUID
-	// class=operational; category=organisation
+	// class=operational; category=invitation; subject=external:organisation; seen_by=org,operator
 	OrgID uuid.UUID
-	// class=contact; category=organisation
+	// class=contact; category=invitation; subject=external:organisation; seen_by=org,operator
 	Email string
-	// class=credential; category=organisation
+	// class=credential; category=invitation; subject=external:organisation; seen_by=engine
 	TokenHash []byte
-	// class=operational; category=organisation
+	// class=operational; category=invitation; subject=external:organisation; seen_by=org,operator
 	CreatedAt time.Time
-	// class=operational; category=organisation
+	// class=operational; category=invitation; subject=external:organisation; seen_by=org,operator; retention=clock
 	ExpiresAt time.Time
-	// class=operational; category=organisation
+	// class=operational; category=invitation; subject=external:organisation; seen_by=org,operator
 	SentAt *time.Time
-	// class=operational; category=organisation
+	// class=operational; category=invitation; subject=external:organisation; seen_by=org,operator
 	UsedAt *time.Time
-	// class=operational; category=organisation
+	// class=operational; category=invitation; subject=external:organisation; seen_by=engine
 	ConsumedTxid *int64
 }
 
 // Messages between candidates and organisations; hidden ones are kept for the audit.
 type Message struct {
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:thread_id>threads.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	ID uuid.UUID
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:thread_id>threads.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	Seq int64
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:thread_id>threads.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	ThreadID uuid.UUID
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:thread_id>threads.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	AuthorID *uuid.UUID
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:thread_id>threads.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	FromCandidate bool
-	// class=free-text; category=message
+	// class=free-text; category=message; subject=candidate:thread_id>threads.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	Body string
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:thread_id>threads.candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	SentAt time.Time
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:thread_id>threads.candidate_id; anonymise=delete; seen_by=operator
 	HiddenAt *time.Time
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:thread_id>threads.candidate_id; anonymise=delete; seen_by=operator
 	HiddenBy *uuid.UUID
-	// class=free-text; category=message
+	// class=free-text; category=message; subject=candidate:thread_id>threads.candidate_id; anonymise=delete; seen_by=operator
 	HiddenReason *string
 }
 
 // Reports of inappropriate messages under the code of conduct, and the operator's decisions.
 type MessageReport struct {
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:message_id>messages.thread_id>threads.candidate_id; anonymise=delete; seen_by=operator
 	ID uuid.UUID
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:message_id>messages.thread_id>threads.candidate_id; anonymise=delete; seen_by=operator
 	MessageID uuid.UUID
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:message_id>messages.thread_id>threads.candidate_id; anonymise=delete; seen_by=operator
 	ReportedBy *uuid.UUID
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:message_id>messages.thread_id>threads.candidate_id; anonymise=delete; seen_by=operator
 	Reason string
-	// class=free-text; category=message
+	// class=free-text; category=message; subject=candidate:message_id>messages.thread_id>threads.candidate_id; anonymise=delete; seen_by=operator
 	Note *string
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:message_id>messages.thread_id>threads.candidate_id; anonymise=delete; seen_by=operator
 	ReportedAt time.Time
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:message_id>messages.thread_id>threads.candidate_id; anonymise=delete; seen_by=operator
 	Decision *string
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:message_id>messages.thread_id>threads.candidate_id; anonymise=delete; seen_by=operator
 	DecidedBy *uuid.UUID
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:message_id>messages.thread_id>threads.candidate_id; anonymise=delete; seen_by=operator
 	DecidedAt *time.Time
 }
 
 // Single-use recovery codes for two-factor sign-in, stored only as their SHA-256.
 type MfaRecoveryCode struct {
-	// class=operational; category=account
+	// class=operational; category=account; subject=user:user_id; anonymise=delete; seen_by=engine
 	UserID uuid.UUID
-	// class=credential; category=account
+	// class=credential; category=account; subject=user:user_id; anonymise=delete; seen_by=engine
 	CodeHash []byte
-	// class=operational; category=account
+	// class=operational; category=account; subject=user:user_id; anonymise=delete; seen_by=engine
 	UsedAt *time.Time
 }
 
 // Which notification went to which recipient, by IDs only, so a retry never sends it twice.
 type NotificationDelivery struct {
-	// class=operational; category=notification
+	// class=operational; category=notification; seen_by=engine
 	Key string
-	// class=operational; category=notification
+	// class=operational; category=notification; seen_by=engine; retention=clock
 	SentAt time.Time
 }
 
 // Signed data-sharing agreements, append-only: an organisation works only while its latest one names it as it is now, in an accepted version.
 type OrgAgreement struct {
-	// class=operational; category=agreement
+	// class=operational; category=agreement; subject=external:signatory; seen_by=org,operator
 	ID uuid.UUID
-	// class=operational; category=agreement
+	// class=operational; category=agreement; subject=external:signatory; seen_by=org,operator
 	OrgID uuid.UUID
-	// class=operational; category=agreement
+	// class=operational; category=agreement; subject=external:signatory; seen_by=org,operator
 	Version string
-	// class=operational; category=agreement
+	// class=operational; category=agreement; subject=external:signatory; seen_by=org,operator
 	SignedName string
-	// class=identifying; category=agreement
+	// class=identifying; category=agreement; subject=external:signatory; seen_by=org,operator
 	SignatoryName string
-	// class=operational; category=agreement
+	// class=operational; category=agreement; subject=external:signatory; seen_by=org,operator
 	SignatoryRole string
-	// class=operational; category=agreement
+	// class=operational; category=agreement; subject=external:signatory; seen_by=org,operator
 	SignedOn time.Time
-	// class=identifying; category=agreement
+	// class=identifying; category=agreement; subject=external:signatory; seen_by=org,operator
 	Document []byte
-	// class=operational; category=agreement
+	// class=operational; category=agreement; subject=external:signatory; seen_by=org,operator
 	DocumentSha256 []byte
-	// class=operational; category=agreement
+	// class=operational; category=agreement; subject=external:signatory; seen_by=org,operator
 	DocumentType *string
-	// class=operational; category=agreement
+	// class=operational; category=agreement; subject=external:signatory; seen_by=org,operator
 	RecordedAt time.Time
-	// class=operational; category=agreement
+	// class=operational; category=agreement; subject=external:signatory; seen_by=org,operator
 	RecordedBy *uuid.UUID
 }
 
 // NHS employers on the programme: who they are, whether they pledged, their group mailbox and onboarding.
 type Organisation struct {
-	// class=operational; category=organisation
+	// class=operational; category=organisation; subject=external:organisation; seen_by=candidate,org,operator
 	ID uuid.UUID
-	// class=operational; category=organisation
+	// class=operational; category=organisation; subject=external:organisation; seen_by=candidate,org,operator
 	Name string
-	// class=operational; category=organisation
+	// class=operational; category=organisation; subject=external:organisation; seen_by=candidate,org,operator
 	Type string
-	// class=operational; category=organisation
+	// class=operational; category=organisation; subject=external:organisation; seen_by=candidate,org,operator
 	Region string
-	// class=operational; category=organisation
+	// class=operational; category=organisation; subject=external:organisation; seen_by=candidate,org,operator
 	PledgedOn *time.Time
-	// class=operational; category=organisation
+	// class=operational; category=organisation; subject=external:organisation; seen_by=candidate,org,operator
 	Active bool
-	// class=contact; category=organisation
+	// class=contact; category=organisation; subject=external:organisation; seen_by=org,operator
 	Mailbox *string
-	// class=operational; category=organisation
+	// class=operational; category=organisation; subject=external:organisation; seen_by=org,operator
 	MailboxVerifiedAt *time.Time
-	// class=operational; category=organisation
+	// class=operational; category=organisation; subject=external:organisation; seen_by=operator
 	Onboarding string
-	// class=operational; category=organisation
+	// class=operational; category=organisation; subject=external:organisation; seen_by=operator
 	CreatedAt time.Time
-	// class=operational; category=organisation
+	// class=operational; category=organisation; subject=external:organisation; seen_by=operator
 	UpdatedAt time.Time
 }
 
 // Single-use password reset links (one hour), stored only as the SHA-256 of their token.
 type PasswordReset struct {
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=engine
 	ID uuid.UUID
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=engine
 	UserID uuid.UUID
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=engine
 	Role string
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=engine
 	OrgID *uuid.UUID
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=engine
 	Purpose string
-	// class=credential; category=session
+	// class=credential; category=session; subject=user:user_id; anonymise=delete; seen_by=engine
 	TokenHash []byte
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=engine
 	CreatedAt time.Time
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=engine; retention=clock
 	ExpiresAt time.Time
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=engine
 	SentAt *time.Time
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=engine
 	UsedAt *time.Time
 }
 
@@ -501,146 +591,185 @@ type PledgedOrganisation struct {
 
 // Requests for a registration link; the address is wiped when the request is handled.
 type RegistrationRequest struct {
-	// class=operational; category=request
+	// class=operational; category=request; subject=external:requester; seen_by=engine
 	ID uuid.UUID
-	// class=contact; category=request
+	// class=contact; category=request; subject=external:requester; seen_by=engine
 	Email *string
-	// class=operational; category=request
+	// class=operational; category=request; subject=external:requester; seen_by=engine; retention=clock
 	RequestedAt time.Time
-	// class=operational; category=request
+	// class=operational; category=request; subject=external:requester; seen_by=engine
 	HandledAt *time.Time
-	// class=operational; category=request
+	// class=operational; category=request; subject=external:requester; seen_by=engine
 	Outcome *string
-	// class=operational; category=request
+	// class=operational; category=request; subject=external:requester; seen_by=engine
 	InvitationID *uuid.UUID
-	// class=operational; category=request
+	// class=operational; category=request; subject=external:requester; seen_by=engine
 	ResetID *uuid.UUID
+}
+
+type ReportingFollowUp struct {
+	CandidateID uuid.UUID
+	OrgID       uuid.UUID
+	Months      int32
+	Answer      *string
+}
+
+type ReportingOutcome struct {
+	CandidateID uuid.UUID
+	OrgID       uuid.UUID
+	Furthest    interface{}
+	PlacedMonth interface{}
+}
+
+type ReportingPerson struct {
+	CandidateID     uuid.UUID
+	RegisteredMonth time.Time
+	AgeBand         string
+	Connection      *string
+	Region          *string
+	HeardAbout      *string
 }
 
 // Requests for a password reset link; the address is wiped when the request is handled.
 type ResetRequest struct {
-	// class=operational; category=request
+	// class=operational; category=request; subject=external:requester; seen_by=engine
 	ID uuid.UUID
-	// class=contact; category=request
+	// class=contact; category=request; subject=external:requester; seen_by=engine
 	Email *string
-	// class=operational; category=request
+	// class=operational; category=request; subject=external:requester; seen_by=engine; retention=clock
 	RequestedAt time.Time
-	// class=operational; category=request
+	// class=operational; category=request; subject=external:requester; seen_by=engine
 	HandledAt *time.Time
-	// class=operational; category=request
+	// class=operational; category=request; subject=external:requester; seen_by=engine
 	Outcome *string
-	// class=operational; category=request
+	// class=operational; category=request; subject=external:requester; seen_by=engine
 	ResetID *uuid.UUID
+}
+
+// The retention schedule: how long each category is kept, how long organisations see a candidate, and what happens at the end.
+type RetentionRule struct {
+	// class=operational; category=reference; seen_by=operator
+	Category string
+	// class=operational; category=reference; seen_by=operator
+	Action string
+	// class=operational; category=reference; seen_by=operator
+	KeepSeconds int64
+	// class=operational; category=reference; seen_by=operator
+	OrgVisibleSeconds int64
+	// class=operational; category=reference; seen_by=operator
+	UpdatedAt time.Time
+	// class=operational; category=reference; seen_by=operator
+	UpdatedBy *uuid.UUID
 }
 
 // Signed-in sessions; the bearer token is stored only as its SHA-256.
 type Session struct {
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=user
 	ID uuid.UUID
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=user
 	UserID uuid.UUID
-	// class=credential; category=session
+	// class=credential; category=session; subject=user:user_id; anonymise=delete; seen_by=engine
 	TokenHash []byte
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=user
 	CreatedAt time.Time
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=user
 	LastSeenAt time.Time
-	// class=operational; category=session
+	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=user; retention=clock
 	ExpiresAt time.Time
 }
 
 // Registrations sampled for verification, and the operator's decisions.
 type SpotCheck struct {
-	// class=operational; category=candidate_record
+	// class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	ID uuid.UUID
-	// class=operational; category=candidate_record
+	// class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	CandidateID uuid.UUID
-	// class=operational; category=candidate_record
+	// class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	Flags []string
-	// class=operational; category=candidate_record
+	// class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	SampledAt time.Time
-	// class=operational; category=candidate_record
+	// class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	Outcome *string
-	// class=free-text; category=candidate_record
+	// class=free-text; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	Reason *string
-	// class=operational; category=candidate_record
+	// class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	DecidedBy *uuid.UUID
-	// class=operational; category=candidate_record
+	// class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
 	DecidedAt *time.Time
 }
 
 // One message thread per candidate and organisation.
 type Thread struct {
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	ID uuid.UUID
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	CandidateID uuid.UUID
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	OrgID uuid.UUID
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	CreatedAt time.Time
-	// class=operational; category=message
+	// class=operational; category=message; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	LastMessageAt time.Time
 }
 
 // The last message of a thread each person has read, for unread counts.
 type ThreadRead struct {
-	// class=operational; category=message
+	// class=operational; category=message; subject=user:user_id; anonymise=delete; seen_by=engine; retention=cascade
 	ThreadID uuid.UUID
-	// class=operational; category=message
+	// class=operational; category=message; subject=user:user_id; anonymise=delete; seen_by=engine
 	UserID uuid.UUID
-	// class=operational; category=message
+	// class=operational; category=message; subject=user:user_id; anonymise=delete; seen_by=engine
 	ReadSeq int64
 }
 
 // Accounts that can sign in: programme operators and registered candidates.
 type User struct {
-	// class=operational; category=account
+	// class=operational; category=account; subject=user; anonymise=delete; seen_by=user,operator
 	ID uuid.UUID
-	// class=operational; category=account
+	// class=operational; category=account; subject=user; anonymise=delete; seen_by=user,operator
 	Role string
-	// class=contact; category=account
+	// class=contact; category=account; subject=user; anonymise=delete; seen_by=user,org,operator
 	Email string
-	// class=credential; category=account
+	// class=credential; category=account; subject=user; anonymise=delete; seen_by=engine
 	PasswordHash string
-	// class=operational; category=account
+	// class=operational; category=account; subject=user; anonymise=delete; seen_by=user,operator
 	CreatedAt time.Time
-	// class=operational; category=account
+	// class=operational; category=account; subject=user; anonymise=delete; seen_by=user,operator
 	UpdatedAt time.Time
-	// class=operational; category=account
+	// class=operational; category=account; subject=user; anonymise=delete; seen_by=user,operator
 	OrgID *uuid.UUID
-	// class=identifying; category=account
+	// class=identifying; category=account; subject=user; anonymise=delete; seen_by=user,org,operator
 	Name *string
-	// class=operational; category=account
+	// class=operational; category=account; subject=user; anonymise=delete; seen_by=user,operator
 	DisabledAt *time.Time
-	// class=credential; category=account
+	// class=credential; category=account; subject=user; anonymise=delete; seen_by=engine
 	MfaSecret *string
-	// class=operational; category=account
+	// class=operational; category=account; subject=user; anonymise=delete; seen_by=user,operator
 	MfaEnabledAt *time.Time
-	// class=operational; category=account
+	// class=operational; category=account; subject=user; anonymise=delete; seen_by=engine
 	MfaLastStep *int64
 }
 
 // Workflow starts and signals caused by committed changes, waiting for the relay; IDs only.
 type WorkflowOutbox struct {
-	// class=operational; category=outbox
+	// class=operational; category=outbox; seen_by=engine
 	ID int64
-	// class=operational; category=outbox
+	// class=operational; category=outbox; seen_by=engine
 	WorkflowID string
-	// class=operational; category=outbox
+	// class=operational; category=outbox; seen_by=engine
 	Workflow *string
-	// class=operational; category=outbox
+	// class=operational; category=outbox; seen_by=engine
 	Signal *string
-	// class=operational; category=outbox
+	// class=operational; category=outbox; seen_by=engine
 	Args []byte
-	// class=operational; category=outbox
+	// class=operational; category=outbox; seen_by=engine
 	CreatedAt time.Time
-	// class=operational; category=outbox
+	// class=operational; category=outbox; seen_by=engine
 	Attempts int32
-	// class=operational; category=outbox
+	// class=operational; category=outbox; seen_by=engine
 	NextAttemptAt time.Time
-	// class=operational; category=outbox
+	// class=operational; category=outbox; seen_by=engine
 	LastError *string
-	// class=operational; category=outbox
+	// class=operational; category=outbox; seen_by=engine; retention=clock
 	DeliveredAt *time.Time
 }

@@ -1,0 +1,268 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/muster-cms/muster/db/internal/dbgen"
+	"github.com/muster-cms/muster/sim"
+)
+
+// The privacy engine's data work: what subject access reads, what
+// anonymisation removes and what the retention sweep deletes, each driven
+// by the data inventory (Inventory, and the statements generated from it
+// in privacy.gen.go), so that a column added to the schema is covered by
+// all three or the inventory's tests fail.
+
+// subjectExport reads what one table holds about one candidate or user.
+type subjectExport struct {
+	Table string
+	Kind  sim.SubjectKind
+	Query func(*dbgen.Queries, context.Context, dbgen.DBTX, uuid.UUID) ([][]byte, error)
+}
+
+// erasure removes what one table holds about the candidates or users
+// being anonymised. Depth is the length of the table's subject path:
+// deeper tables go first.
+type erasure struct {
+	Table string
+	Kind  sim.SubjectKind
+	Depth int
+	Query func(*dbgen.Queries, context.Context, dbgen.DBTX, []uuid.UUID) (int64, error)
+}
+
+// sweep deletes up to a batch of one table's rows whose retention clock is
+// before a moment.
+type sweep struct {
+	Table    string
+	Category sim.RetentionCategory
+	Query    func(*dbgen.Queries, context.Context, dbgen.DBTX, time.Time) (int64, error)
+}
+
+// erasureOrder is the order anonymisation runs the erasures in: what
+// hangs off a candidate before the candidate, then what hangs off their
+// account before the account.
+var erasureOrder = func() []erasure {
+	out := slices.Clone(erasures)
+	slices.SortStableFunc(out, func(a, b erasure) int {
+		if a.Kind != b.Kind {
+			if a.Kind == sim.SubjectCandidate {
+				return -1
+			}
+			return 1
+		}
+		return b.Depth - a.Depth
+	})
+	return out
+}()
+
+// SubjectData is everything Muster holds about one candidate: the rows of
+// each table about them or their account (by table, each row by column,
+// credentials left out), and who accessed their record.
+type SubjectData struct {
+	CandidateID string
+	Tables      map[string][]map[string]any
+	Access      []sim.AccessRecord
+}
+
+// SubjectAccess reads everything held about the candidate candidateID:
+// every table's rows about them or their account, as the data inventory
+// names them, and the record of who accessed it. The candidate themselves
+// (their own ID only) or the engine; ENOTFOUND for anyone else's.
+func (tx *Tx) SubjectAccess(ctx context.Context, candidateID string) (SubjectData, error) {
+	id, err := parseID("candidate_id", candidateID)
+	if err != nil {
+		return SubjectData{}, err
+	}
+	if tx.actor.Role == sim.RoleCandidate {
+		if err := tx.authorize(sim.PermOwnData); err != nil {
+			return SubjectData{}, err
+		}
+		own, err := tx.ownCandidate(ctx)
+		if err != nil {
+			return SubjectData{}, err
+		}
+		if own != id {
+			return SubjectData{}, sim.ErrNotFound
+		}
+	} else if err := tx.authorize(sim.PermEngine); err != nil {
+		return SubjectData{}, err
+	}
+	c, err := tx.q.CandidateGet(ctx, tx.tx, id)
+	if err != nil {
+		return SubjectData{}, wrapNotFound("load candidate", err)
+	}
+	out := SubjectData{CandidateID: candidateID, Tables: map[string][]map[string]any{}}
+	for _, e := range subjectExports {
+		subject := id
+		if e.Kind == sim.SubjectUser {
+			if c.UserID == nil {
+				continue
+			}
+			subject = *c.UserID
+		}
+		raw, err := e.Query(tx.q, ctx, tx.tx, subject)
+		if err != nil {
+			return SubjectData{}, fmt.Errorf("export %s: %w", e.Table, interpretError(err))
+		}
+		rows := make([]map[string]any, 0, len(raw))
+		for _, r := range raw {
+			var m map[string]any
+			if err := json.Unmarshal(r, &m); err != nil {
+				return SubjectData{}, fmt.Errorf("export %s: %w", e.Table, err)
+			}
+			rows = append(rows, m)
+		}
+		out.Tables[e.Table] = rows
+	}
+	if out.Access, err = tx.accessLog(ctx, id, 0, 0); err != nil {
+		return SubjectData{}, err
+	}
+	return out, nil
+}
+
+// maxAccessPage bounds one page of the access log.
+const maxAccessPage = 1000
+
+// accessLog reads the record of who accessed the candidate's record,
+// newest first: before a sequence number (0: from the newest), at most
+// limit rows (0: all).
+func (tx *Tx) accessLog(ctx context.Context, candidate uuid.UUID, before int64, limit int) ([]sim.AccessRecord, error) {
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	var out []sim.AccessRecord
+	for {
+		page := maxAccessPage
+		if limit > 0 && limit-len(out) < page {
+			page = limit - len(out)
+		}
+		rows, err := tx.q.AccessLogForCandidate(ctx, tx.tx, dbgen.AccessLogForCandidateParams{
+			CandidateID: candidate, BeforeSeq: before, MaxRows: int32(page),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read access log: %w", interpretError(err))
+		}
+		for _, r := range rows {
+			out = append(out, sim.AccessRecordOf(r.Seq, r.OccurredAt, sim.AuditAction(r.Action), sim.Role(r.ActorRole), derefString(r.OrgName)))
+			before = r.Seq
+		}
+		if len(rows) < page || (limit > 0 && len(out) >= limit) {
+			return out, nil
+		}
+	}
+}
+
+func derefString(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// AccessLog is one page of who accessed the signed-in candidate's record,
+// newest first: the rows before cursor's sequence number (nil: from the
+// newest), at most limit.
+func (tx *Tx) AccessLog(ctx context.Context, before *sim.AccessCursor, limit int) ([]sim.AccessRecord, error) {
+	if err := tx.authorize(sim.PermOwnData); err != nil {
+		return nil, err
+	}
+	own, err := tx.ownCandidate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var seq int64
+	if before != nil {
+		seq = before.Seq
+	}
+	return tx.accessLog(ctx, own, seq, int(pageSize(limit)))
+}
+
+// Anonymised is what an anonymisation did: the candidates that became
+// ghosts, and how many rows each table lost.
+type Anonymised struct {
+	Candidates int
+	Rows       map[string]int64
+}
+
+// Anonymise turns each registered candidate of candidateIDs into a ghost
+// record (sim.GhostOf's facts, under a new ID) and removes everything the
+// data inventory says is about them or their account, in this one
+// transaction: a candidate is a ghost or untouched, never half. IDs
+// already gone are skipped, so a retry changes nothing more. Engine only.
+func (tx *Tx) Anonymise(ctx context.Context, candidateIDs []string) (Anonymised, error) {
+	if err := tx.authorize(sim.PermEngine); err != nil {
+		return Anonymised{}, err
+	}
+	ids := make([]uuid.UUID, 0, len(candidateIDs))
+	for _, s := range candidateIDs {
+		id, err := parseID("candidate_id", s)
+		if err != nil {
+			return Anonymised{}, err
+		}
+		ids = append(ids, id)
+	}
+	return tx.anonymise(ctx, ids)
+}
+
+func (tx *Tx) anonymise(ctx context.Context, ids []uuid.UUID) (Anonymised, error) {
+	locked, err := tx.q.PrivacySubjectsLock(ctx, tx.tx, ids)
+	if err != nil {
+		return Anonymised{}, fmt.Errorf("lock candidates: %w", interpretError(err))
+	}
+	out := Anonymised{Rows: map[string]int64{}}
+	if len(locked) == 0 {
+		return out, nil
+	}
+	candidates := make([]uuid.UUID, len(locked))
+	var users []uuid.UUID
+	for i, l := range locked {
+		candidates[i] = l.ID
+		if l.UserID != nil {
+			users = append(users, *l.UserID)
+		}
+	}
+	ghosts, err := tx.q.GhostsCreate(ctx, tx.tx, candidates)
+	if err != nil {
+		return Anonymised{}, fmt.Errorf("create ghost records: %w", interpretError(err))
+	}
+	out.Candidates = len(ghosts)
+	for _, e := range erasureOrder {
+		subjects := candidates
+		if e.Kind == sim.SubjectUser {
+			subjects = users
+		}
+		if len(subjects) == 0 {
+			continue
+		}
+		n, err := e.Query(tx.q, ctx, tx.tx, subjects)
+		if err != nil {
+			return Anonymised{}, fmt.Errorf("anonymise %s: %w", e.Table, interpretError(err))
+		}
+		out.Rows[e.Table] += n
+	}
+	return out, nil
+}
+
+// ReportingTotals are every total the reports are built from, over live
+// candidates and ghosts together, keyed "dimension/key": anonymising
+// changes none of them.
+func (tx *Tx) ReportingTotals(ctx context.Context) (map[string]int64, error) {
+	if err := tx.authorize(sim.PermViewStatistics); err != nil {
+		return nil, err
+	}
+	rows, err := tx.q.ReportingTotals(ctx, tx.tx)
+	if err != nil {
+		return nil, fmt.Errorf("reporting totals: %w", interpretError(err))
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.Dimension+"/"+r.Key] = r.N
+	}
+	return out, nil
+}
