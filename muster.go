@@ -103,6 +103,12 @@ type Config struct {
 	RegistrationAttemptsPerHour int
 	MaxBodyBytes                int64
 	DevPages                    bool
+	// CursorKey signs the cursors of every paged list, binding each to the
+	// list and the caller's scope that issued it (see
+	// httpapi.Config.CursorKey): at least 32 secret bytes, the same in
+	// every API process. `muster serve` derives it from the payload key
+	// unless MUSTER_CURSOR_KEY is set.
+	CursorKey []byte
 
 	// RelayInterval is how often the outbox relay polls for intents
 	// written by other processes; default one second.
@@ -225,6 +231,7 @@ func New(cfg Config) (*Muster, error) {
 		MaxBodyBytes:                cfg.MaxBodyBytes,
 		Now:                         cfg.Now,
 		DevPages:                    cfg.DevPages,
+		CursorKey:                   cfg.CursorKey,
 		Issuer:                      cfg.Programme,
 	})
 	if err != nil {

@@ -23,6 +23,9 @@ type EmailData struct {
 	ExpiresOn    string // the last day the link works, such as "23 December 2026"
 	Organisation string // the organisation's name, in emails about an organisation
 	Months       int    // months since a placement started, in its check-ins
+	Receipt      string // an erasure's receipt number, which names nobody
+	Date         string // the day something happened or is due, such as "7 December 2026"
+	Days         int    // days left, in a data request's reminder
 }
 
 // Emails is the wording of every email Muster sends. An embedder replaces
@@ -74,6 +77,18 @@ type Emails struct {
 	// verify their registration, so organisations no longer see it. It
 	// does not give the operator's reason.
 	SpotCheckRejected EmailTemplate
+	// ErasureReceipt goes to a candidate whose record is being erased, to
+	// their address before it is wiped: what is erased, when, and a
+	// receipt number that names nobody.
+	ErasureReceipt EmailTemplate
+	// CandidateLeft tells each user of an organisation a candidate had
+	// chosen, and its group mailbox, that the candidate left the
+	// programme. It names nobody.
+	CandidateLeft EmailTemplate
+	// DataRequestReminder tells the operators that a data request is due
+	// soon; DataRequestOverdue that its deadline has passed.
+	DataRequestReminder EmailTemplate
+	DataRequestOverdue  EmailTemplate
 }
 
 // DefaultEmails is neutral wording that names the programme only through
@@ -225,6 +240,40 @@ This is the only reminder we will send about it.
 If you think this is a mistake, or you can tell us more, please reply to this email or contact the programme team. Your record is still yours to see, correct or delete when you sign in.
 `,
 	},
+	ErasureReceipt: EmailTemplate{
+		Subject: "Your {{.Programme}} record has been erased",
+		Body: `As you asked, we have erased your record with {{.Programme}} on {{.Date}}: your profile, contact details, date of birth, messages, consents, sign-in records and account. You can no longer sign in, and no organisation sees you.
+
+What we keep cannot identify you: for the programme's statistics, the month you registered, your age band then, your Armed Forces connection category, your broad region, how you heard of the programme and how far you got with each organisation, under a new number that is not linked to you.
+
+Your receipt number is {{.Receipt}}. Quote it if you contact us about this erasure: we cannot look you up any other way, because we no longer know who you are.
+This is the last email we will send to this address.
+`,
+	},
+	CandidateLeft: EmailTemplate{
+		Subject: "A candidate who chose {{.Organisation}} has left {{.Programme}}",
+		Body: `A candidate who chose {{.Organisation}} on {{.Programme}} has left the programme and asked for their record to be erased. Their profile and your messages with them are no longer available.
+
+If you have copies of their details outside {{.Programme}}, please handle them under your own data-protection policies.
+You are receiving this because you are a user of {{.Organisation}} on {{.Programme}}, or its group mailbox.
+`,
+	},
+	DataRequestReminder: EmailTemplate{
+		Subject: "{{.Programme}}: a data request is due in {{.Days}} days",
+		Body: `A data request logged with {{.Programme}} is due on {{.Date}}, in {{.Days}} days, and has not been answered.
+
+See the register of data requests (you will be asked to sign in):
+{{.Link}}
+`,
+	},
+	DataRequestOverdue: EmailTemplate{
+		Subject: "{{.Programme}}: a data request is overdue",
+		Body: `A data request logged with {{.Programme}} was due on {{.Date}} and has not been answered. Answer it, or extend it with a reason, now.
+
+See the register of data requests (you will be asked to sign in):
+{{.Link}}
+`,
+	},
 }
 
 // Email names, for render.
@@ -244,6 +293,10 @@ const (
 	emailFollowUpCheckIn      = "follow-up check-in"
 	emailFollowUpReminder     = "follow-up reminder"
 	emailSpotCheckRejected    = "spot check rejected"
+	emailErasureReceipt       = "erasure receipt"
+	emailCandidateLeft        = "candidate left"
+	emailDataRequestReminder  = "data request reminder"
+	emailDataRequestOverdue   = "data request overdue"
 )
 
 // compiled is Emails parsed, ready to render: subject and body by name.
@@ -271,6 +324,10 @@ func (e Emails) compile() (compiled, error) {
 		{emailFollowUpCheckIn, e.FollowUpCheckIn, DefaultEmails.FollowUpCheckIn},
 		{emailFollowUpReminder, e.FollowUpReminder, DefaultEmails.FollowUpReminder},
 		{emailSpotCheckRejected, e.SpotCheckRejected, DefaultEmails.SpotCheckRejected},
+		{emailErasureReceipt, e.ErasureReceipt, DefaultEmails.ErasureReceipt},
+		{emailCandidateLeft, e.CandidateLeft, DefaultEmails.CandidateLeft},
+		{emailDataRequestReminder, e.DataRequestReminder, DefaultEmails.DataRequestReminder},
+		{emailDataRequestOverdue, e.DataRequestOverdue, DefaultEmails.DataRequestOverdue},
 	} {
 		if p.t.Subject == "" {
 			p.t.Subject = p.orDflt.Subject
@@ -287,7 +344,8 @@ func (e Emails) compile() (compiled, error) {
 			}
 			// Render once with sample data, so a template that fails on
 			// real data fails here, at start-up, not at the first send.
-			if _, err := execute(t, EmailData{Programme: "P", Link: "https://example.org/register?token=x", ExpiresOn: "1 January 2027", Organisation: "O"}); err != nil {
+			if _, err := execute(t, EmailData{Programme: "P", Link: "https://example.org/register?token=x", ExpiresOn: "1 January 2027", Organisation: "O",
+				Receipt: "ER-0000-0000-0000", Date: "1 January 2027", Days: 7}); err != nil {
 				return nil, fmt.Errorf("email template %s: %w", name, err)
 			}
 			pair[i] = t

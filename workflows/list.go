@@ -36,6 +36,9 @@ var All = []Definition{
 	{Name: sim.WorkflowPlacementFollowUp, Func: PlacementFollowUp},
 	{Name: sim.WorkflowSpotCheckNotice, Func: SpotCheckNotice},
 	{Name: sim.WorkflowJourneyHooks, Func: JourneyHooks},
+	{Name: sim.WorkflowRetention, Func: Retention},
+	{Name: sim.WorkflowErasure, Func: Erasure},
+	{Name: sim.WorkflowDataRequest, Func: DataRequest},
 }
 
 // RegisterWorkflows registers every workflow in All on r under its name.

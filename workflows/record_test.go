@@ -264,3 +264,103 @@ type recorderHook struct{}
 func (recorderHook) Name() string { return "recorder" }
 
 func (recorderHook) HandleJourneyEvent(context.Context, sim.HookEvent) error { return nil }
+
+// TestRecordPrivacyHistories records the privacy engine's workflows:
+// Retention over a database with something due, Erasure of a placed
+// candidate, and a DataRequest extended and then answered.
+func TestRecordPrivacyHistories(t *testing.T) {
+	ctx := context.Background()
+	key, err := base64.StdEncoding.DecodeString(replayKey)
+	require.NoError(t, err)
+	codec, err := workflows.NewCodec("replay-test", key)
+	require.NoError(t, err)
+	c, err := client.Dial(codec.ClientOptions(client.Options{HostPort: temporalAddr}))
+	require.NoError(t, err)
+	defer c.Close()
+	d := testdb.New(t)
+	store := db.NewStore(d.App, sim.DefaultSessionPolicy)
+	smtp := testsmtp.Start(t)
+	notifier, err := mail.NewSMTP("smtp://"+smtp.Addr, "noreply@example.org")
+	require.NoError(t, err)
+	queue := "record-privacy"
+	w := worker.New(c, queue, worker.Options{})
+	workflows.Register(w, &activities.Activities{Store: store, Notifier: notifier, PublicURL: "https://muster.example.org"})
+	require.NoError(t, w.Start())
+	defer w.Stop()
+	relayCtx, stopRelay := context.WithCancel(ctx)
+	defer stopRelay()
+	go func() {
+		_ = (&workflows.Relay{Store: store, Client: c, TaskQueue: queue, Interval: 20 * time.Millisecond}).Run(relayCtx)
+	}()
+	save := func(workflowID, file string) {
+		require.Eventually(t, func() bool {
+			_, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+			return err == nil
+		}, 30*time.Second, 20*time.Millisecond, workflowID)
+		require.NoError(t, c.GetWorkflow(ctx, workflowID, "").Get(ctx, nil))
+		var events []*historypb.HistoryEvent
+		it := c.GetWorkflowHistory(ctx, workflowID, "", false, 0)
+		for it.HasNext() {
+			ev, err := it.Next()
+			require.NoError(t, err)
+			events = append(events, ev)
+		}
+		b, err := protojson.MarshalOptions{Multiline: true}.Marshal(&historypb.History{Events: events})
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join("testdata", file), append(b, '\n'), 0o644))
+		t.Logf("recorded %s (%d events)", file, len(events))
+	}
+	op := testfactory.Actor(testfactory.User(t, d, testfactory.UserOpts{}))
+	org := testfactory.Organisation(t, d, testfactory.OrganisationOpts{})
+	_, staff := testfactory.OrgUser(t, d, testfactory.OrgUserOpts{OrgID: org.ID})
+
+	// Retention: an inactive candidate and an old sign-in record.
+	old := testfactory.Candidate(t, d, testfactory.CandidateOpts{})
+	_, err = d.Admin.Exec(ctx, `INSERT INTO candidate_activity (candidate_id, last_active_at) VALUES ($1, now() - interval '4 years')
+		ON CONFLICT (candidate_id) DO UPDATE SET last_active_at = EXCLUDED.last_active_at`, old.Candidate.ID)
+	require.NoError(t, err)
+	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "retention-recorded", TaskQueue: queue}, sim.WorkflowRetention, workflows.RetentionInput{})
+	require.NoError(t, err)
+	save("retention-recorded", "retention-run.json")
+
+	// Erasure: a placed candidate asks to be erased.
+	cand := testfactory.Candidate(t, d, testfactory.CandidateOpts{})
+	candActor := testfactory.Actor(cand.User)
+	require.NoError(t, store.InTx(ctx, candActor, func(tx *db.Tx) error {
+		_, err := tx.InterestsChoose(ctx, []string{org.ID}, time.Now())
+		return err
+	}))
+	for _, k := range []sim.InterventionKind{sim.InterventionInterview, sim.InterventionOffer, sim.InterventionPlaced} {
+		require.NoError(t, store.InTx(ctx, staff, func(tx *db.Tx) error {
+			_, _, err := tx.InterventionRecord(ctx, org.ID, cand.Candidate.ID, sim.Intervention{Kind: k, On: time.Now()}, time.Now())
+			return err
+		}))
+	}
+	require.NoError(t, store.InTx(ctx, candActor, func(tx *db.Tx) error {
+		_, err := tx.ErasureRequest(ctx, cand.Candidate.ID, time.Now())
+		return err
+	}))
+	save(sim.ErasureWorkflowID(cand.Candidate.ID), "erasure-erased.json")
+
+	// DataRequest: logged by the operator, extended, answered.
+	other := testfactory.Candidate(t, d, testfactory.CandidateOpts{})
+	var r sim.DataRequest
+	require.NoError(t, store.InTx(ctx, op, func(tx *db.Tx) error {
+		var err error
+		r, err = tx.DataRequestMake(ctx, sim.RequestSubjectAccess, other.Candidate.ID, time.Now())
+		return err
+	}))
+	require.Eventually(t, func() bool {
+		_, err := c.DescribeWorkflowExecution(ctx, sim.DataRequestWorkflowID(r.ID), "")
+		return err == nil
+	}, 30*time.Second, 20*time.Millisecond)
+	require.NoError(t, store.InTx(ctx, op, func(tx *db.Tx) error {
+		_, err := tx.DataRequestChange(ctx, r.ID, 1, "A large request: records from three organisations", time.Now())
+		return err
+	}))
+	require.NoError(t, store.InTx(ctx, op, func(tx *db.Tx) error {
+		_, err := tx.DataRequestChange(ctx, r.ID, 0, "", time.Now())
+		return err
+	}))
+	save(sim.DataRequestWorkflowID(r.ID), "data-request-answered.json")
+}

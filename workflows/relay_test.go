@@ -306,3 +306,76 @@ func TestRelayKilledBetweenSignalAndMarkChangesNothing(t *testing.T) {
 	require.Equal(t, 2, followUps)
 	require.Len(t, b.smtp.Messages(), 2, "two check-ins asked, nothing else sent")
 }
+
+// The Retention schedule on the dev server: created twice it is one
+// schedule, and triggering it runs the sweep with the real activities on
+// the real Postgres: an old sign-in record goes, an invitation nobody used
+// within its window is expired and counted, a candidate inactive for
+// longer than their record is kept becomes a ghost, and a recent one
+// stays.
+func TestRetentionScheduleRunsTheSweep(t *testing.T) {
+	t.Parallel()
+	b := relaySetup(t)
+	ctx := context.Background()
+	created, err := workflows.EnsureRetentionSchedule(ctx, b.client, b.queue)
+	require.NoError(t, err)
+	require.True(t, created)
+	created, err = workflows.EnsureRetentionSchedule(ctx, b.client, b.queue)
+	require.NoError(t, err)
+	require.False(t, created, "the second call finds the schedule")
+	iter, err := b.client.ScheduleClient().List(ctx, client.ScheduleListOptions{})
+	require.NoError(t, err)
+	found := 0
+	for iter.HasNext() {
+		s, err := iter.Next()
+		require.NoError(t, err)
+		if s.ID == workflows.RetentionScheduleID {
+			found++
+		}
+	}
+	require.Equal(t, 1, found, "one schedule")
+
+	old := testfactory.Candidate(t, b.d, testfactory.CandidateOpts{Email: "old@example.org"})
+	recent := testfactory.Candidate(t, b.d, testfactory.CandidateOpts{Email: "recent@example.org"})
+	_, _ = testfactory.Invitation(t, b.d, testfactory.InvitationOpts{Email: "never@example.org", Now: time.Now().AddDate(0, -3, 0), Window: time.Hour})
+	exec := func(sql string, args ...any) {
+		_, err := b.d.Admin.Exec(ctx, sql, args...)
+		require.NoError(t, err, sql)
+	}
+	exec(`INSERT INTO candidate_activity (candidate_id, last_active_at) VALUES ($1, now() - interval '4 years'), ($2, now() - interval '1 day')
+		ON CONFLICT (candidate_id) DO UPDATE SET last_active_at = EXCLUDED.last_active_at`, old.Candidate.ID, recent.Candidate.ID)
+	exec(`INSERT INTO login_events (id, user_id, outcome, ip, user_agent, occurred_at, subject)
+		VALUES (gen_random_uuid(), $1, 'failure', '192.0.2.9', 'ua', now() - interval '3 years', '\x00')`, recent.User.ID)
+
+	h := b.client.ScheduleClient().GetHandle(ctx, workflows.RetentionScheduleID)
+	require.NoError(t, h.Trigger(ctx, client.ScheduleTriggerOptions{}))
+	var runID, workflowID string
+	require.Eventually(t, func() bool {
+		d, err := h.Describe(ctx)
+		require.NoError(t, err)
+		for _, a := range d.Info.RecentActions {
+			if a.StartWorkflowResult != nil {
+				workflowID, runID = a.StartWorkflowResult.WorkflowID, a.StartWorkflowResult.FirstExecutionRunID
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 100*time.Millisecond, "the trigger starts a run")
+	var res workflows.RetentionResult
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	require.NoError(t, b.client.GetWorkflow(wctx, workflowID, runID).Get(wctx, &res))
+	require.EqualValues(t, 1, res.Done[activities.StepAnonymise])
+	require.EqualValues(t, 1, res.Done[activities.StepExpireInvitations])
+	require.EqualValues(t, 1, res.Done["sweep:login_events"])
+	count := func(q string, args ...any) (n int) {
+		require.NoError(t, b.d.Admin.QueryRow(ctx, q, args...).Scan(&n))
+		return n
+	}
+	require.Zero(t, count("SELECT count(*) FROM candidates WHERE id = $1", old.Candidate.ID))
+	require.Equal(t, 1, count("SELECT count(*) FROM candidates WHERE id = $1", recent.Candidate.ID))
+	require.Equal(t, 1, count("SELECT count(*) FROM ghosts"))
+	require.Zero(t, count("SELECT count(*) FROM invitations WHERE email = 'never@example.org'"))
+	require.Equal(t, 1, count("SELECT coalesce(sum(expired), 0) FROM expired_invitation_counts"))
+	require.Zero(t, count("SELECT count(*) FROM login_events WHERE occurred_at < now() - interval '2 years'"))
+}

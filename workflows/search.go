@@ -26,10 +26,16 @@ var (
 	// OnboardingState is an OrgOnboarding's progress: inviting, reminded,
 	// completed or escalated.
 	OnboardingState = temporal.NewSearchAttributeKeyKeyword("MusterOnboardingState")
+	// RequestID, RequestKind and RequestState are a data request's ID, its
+	// kind (subject_access) and where it stands: open, extended, overdue
+	// or answered.
+	RequestID    = temporal.NewSearchAttributeKeyKeyword("MusterRequestID")
+	RequestKind  = temporal.NewSearchAttributeKeyKeyword("MusterRequestKind")
+	RequestState = temporal.NewSearchAttributeKeyKeyword("MusterRequestState")
 )
 
 // searchKeys lists the custom search attributes in a fixed order.
-var searchKeys = []temporal.SearchAttributeKeyKeyword{InvitationState, InvitationKind, OrgID, OnboardingState}
+var searchKeys = []temporal.SearchAttributeKeyKeyword{InvitationState, InvitationKind, OrgID, OnboardingState, RequestID, RequestKind, RequestState}
 
 // Invitation states, as the InvitationState search attribute shows them.
 const (

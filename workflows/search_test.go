@@ -54,6 +54,9 @@ func TestEnsureSearchAttributes(t *testing.T) {
 		"MusterInvitationState": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		"MusterOrgID":           enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		"MusterOnboardingState": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		"MusterRequestID":       enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		"MusterRequestKind":     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		"MusterRequestState":    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}, missing.added)
 
 	clash := &fakeOperator{have: map[string]enumspb.IndexedValueType{

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"net/netip"
@@ -29,6 +31,7 @@ type config struct {
 	CodecAddr            string
 	CodecKeyID           string
 	CodecKey             []byte
+	CursorKey            []byte
 	TemporalUIOrigins    []string
 	Programme            string
 	PublicURL            string
@@ -211,8 +214,27 @@ func loadConfig(needKey bool) (config, error) {
 		if c.CodecKey, err = codecKey(); err != nil {
 			return c, err
 		}
+		if c.CursorKey, err = cursorKey(c.CodecKey); err != nil {
+			return c, err
+		}
 	}
 	return c, nil
+}
+
+// cursorKey is MUSTER_CURSOR_KEY (at least 32 bytes, base64) or, unset, a
+// key derived from the payload key: secret, and the same in every process
+// of a deployment, as paging across processes needs.
+func cursorKey(codec []byte) ([]byte, error) {
+	if raw := env("MUSTER_CURSOR_KEY", ""); raw != "" {
+		k, err := base64.StdEncoding.DecodeString(raw)
+		if err != nil || len(k) < 32 {
+			return nil, fmt.Errorf("MUSTER_CURSOR_KEY must be at least 32 random bytes, base64 (openssl rand -base64 32)")
+		}
+		return k, nil
+	}
+	mac := hmac.New(sha256.New, codec)
+	mac.Write([]byte("muster: the key that signs list cursors"))
+	return mac.Sum(nil), nil
 }
 
 // appURL is DATABASE_URL with the user replaced by the application role.

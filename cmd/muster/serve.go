@@ -82,12 +82,14 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready func()) e
 		FollowUp:                    cfg.FollowUp,
 		SpotChecks:                  cfg.SpotChecks,
 		CodeOfConduct:               cfg.CodeOfConduct,
+		CursorKey:                   cfg.CursorKey,
 	})
 	if err != nil {
 		return err
 	}
 	m.Start()
 	defer m.Stop()
+	go ensureSchedules(ctx, tc, cfg.TaskQueue, logger)
 
 	servers := []*http.Server{
 		{Addr: cfg.HTTPAddr, Handler: m.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second},
@@ -140,7 +142,31 @@ func runTemporalSetup(ctx context.Context) error {
 		return err
 	}
 	fmt.Printf("namespace %s has Muster's search attributes: %s\n", cfg.TemporalNamespace, strings.Join(searchAttributeNames(), ", "))
+	created, err := workflows.EnsureRetentionSchedule(ctx, c, cfg.TaskQueue)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("retention schedule %s (daily, 02:00 UTC, task queue %s): %s\n", workflows.RetentionScheduleID, cfg.TaskQueue,
+		map[bool]string{true: "created", false: "already there"}[created])
 	return nil
+}
+
+// ensureSchedules creates Muster's Temporal Schedules, trying again with
+// a backoff while Temporal cannot be reached: serve starts whether or not
+// Temporal is up.
+func ensureSchedules(ctx context.Context, c client.Client, taskQueue string, logger *slog.Logger) {
+	for wait := time.Second; ctx.Err() == nil; wait = min(2*wait, time.Minute) {
+		created, err := workflows.EnsureRetentionSchedule(ctx, c, taskQueue)
+		if err == nil {
+			logger.Info("retention schedule in place", "schedule_id", workflows.RetentionScheduleID, "created", created)
+			return
+		}
+		logger.Warn("retention schedule not yet created; trying again", "error", err.Error(), "retry_in", wait.String())
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
 }
 
 func searchAttributeNames() []string {

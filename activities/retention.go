@@ -1,0 +1,133 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/sim"
+)
+
+// The retention sweep's steps: each applies one part of the retention
+// schedule in batches, one transaction a batch, heartbeating, until
+// nothing more is due or its time is up; the Retention workflow runs them
+// in order and again until each is done.
+
+// Retention steps besides sweeping a table by its clock.
+const (
+	StepExpireInvitations = "expire_invitations" // invitations past their window nobody used
+	StepAnonymise         = "anonymise"          // candidates past their record's period become ghosts
+	stepSweepPrefix       = "sweep:"             // + a table: rows past their period by its clock
+)
+
+// RetentionPlan is the retention sweep's steps, in the order it runs
+// them: expiring invitations first (their candidates' rows go), then each
+// table by its clock, then anonymisation.
+func (a *Activities) RetentionPlan(ctx context.Context) ([]string, error) {
+	steps := []string{StepExpireInvitations}
+	for _, t := range db.SweepTables() {
+		steps = append(steps, stepSweepPrefix+t)
+	}
+	return append(steps, StepAnonymise), nil
+}
+
+// RetentionStepInput is one run of one step: which, as of when (the whole
+// sweep uses one moment, so a rerun finds no more due), and where a
+// keyset step stopped.
+type RetentionStepInput struct {
+	Step  string
+	AsOf  time.Time
+	After string
+}
+
+// RetentionStepResult is what one run of a step did: how many rows (or
+// candidates) went, where it stopped, and whether it is done.
+type RetentionStepResult struct {
+	Done  int64
+	After string
+	More  bool
+}
+
+// retentionBatch is how many candidates one transaction anonymises, and
+// how many invitations it expires.
+const retentionBatch = 500
+
+// retentionBudget is how long one activity works before it hands back to
+// the workflow, which runs it again: short enough that a retry after a
+// crash repeats little, long enough that few activities run.
+var retentionBudget = 20 * time.Second
+
+// RetentionStep runs one step of the retention sweep in batches, one
+// transaction each, heartbeating its progress (a retry resumes from the
+// last heartbeat), until nothing more is due or its budget is spent. A
+// batch that committed is never undone and never repeated: each is
+// idempotent (a row deleted or a candidate anonymised is not found
+// again). Counts only, no personal data.
+func (a *Activities) RetentionStep(ctx context.Context, in RetentionStepInput) (RetentionStepResult, error) {
+	out := RetentionStepResult{After: in.After}
+	if activity.HasHeartbeatDetails(ctx) {
+		var saved RetentionStepResult
+		if err := activity.GetHeartbeatDetails(ctx, &saved); err == nil {
+			out = saved
+		}
+	}
+	var schedule sim.RetentionSchedule
+	if err := a.asEngine(ctx, func(tx *db.Tx) error {
+		var err error
+		schedule, err = tx.RetentionSchedule(ctx)
+		return err
+	}); err != nil {
+		return out, fmt.Errorf("read retention schedule: %w", err)
+	}
+	deadline := time.Now().Add(retentionBudget)
+	for {
+		n, next, more, err := a.retentionBatch(ctx, schedule, in.Step, in.AsOf, out.After)
+		if err != nil {
+			return out, err
+		}
+		out.Done += n
+		out.After = next
+		out.More = more
+		activity.RecordHeartbeat(ctx, out)
+		if !more || time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+	}
+	activity.GetLogger(ctx).Info("retention step", "step", in.Step, "done", out.Done, "more", out.More)
+	return out, nil
+}
+
+// retentionBatch runs one batch of a step in one transaction.
+func (a *Activities) retentionBatch(ctx context.Context, schedule sim.RetentionSchedule, step string, asOf time.Time, after string) (n int64, next string, more bool, err error) {
+	next = after
+	err = a.asEngine(ctx, func(tx *db.Tx) error {
+		switch {
+		case step == StepExpireInvitations:
+			var err error
+			n, err = tx.RetentionExpireInvitations(ctx, asOf, retentionBatch)
+			more = n == retentionBatch
+			return err
+		case step == StepAnonymise:
+			ids, err := tx.RetentionCandidatesDue(ctx, schedule, asOf, after, retentionBatch)
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			res, err := tx.Anonymise(ctx, ids)
+			n, next, more = int64(res.Candidates), ids[len(ids)-1], len(ids) == retentionBatch
+			return err
+		case len(step) > len(stepSweepPrefix) && step[:len(stepSweepPrefix)] == stepSweepPrefix:
+			var err error
+			n, err = tx.RetentionSweep(ctx, schedule, step[len(stepSweepPrefix):], asOf)
+			more = n > 0
+			return err
+		}
+		return sim.Errorf(sim.EINVALID, "unknown retention step %q", step)
+	})
+	if err != nil {
+		return 0, after, false, fmt.Errorf("retention %s: %w", step, err)
+	}
+	return n, next, more, nil
+}
