@@ -20,9 +20,18 @@ import (
 // audit records that this transaction's actor did action to the object
 // objectID (of type object, belonging to organisation orgID, if any).
 func (tx *Tx) audit(ctx context.Context, action sim.AuditAction, object sim.AuditObject, objectID uuid.UUID, orgID *uuid.UUID, now time.Time) error {
+	return tx.auditDetail(ctx, action, object, objectID, orgID, "", now)
+}
+
+// auditDetail is audit with a detail: what the act changed, never values.
+func (tx *Tx) auditDetail(ctx context.Context, action sim.AuditAction, object sim.AuditObject, objectID uuid.UUID, orgID *uuid.UUID, detail string, now time.Time) error {
+	var d *string
+	if detail != "" {
+		d = &detail
+	}
 	if err := tx.q.AuditInsert(ctx, tx.tx, dbgen.AuditInsertParams{
 		OccurredAt: now, Action: string(action), ObjectType: string(object), ObjectID: objectID,
-		OrgID: orgID, Ip: sim.CleanHeader(tx.actor.From, maxIP),
+		OrgID: orgID, Ip: sim.CleanHeader(tx.actor.From, maxIP), Detail: d,
 	}); err != nil {
 		return fmt.Errorf("record audit event %s: %w", action, interpretError(err))
 	}
@@ -33,7 +42,7 @@ func auditFromInternal(r dbgen.AuditEvent) sim.AuditEvent {
 	return sim.AuditEvent{
 		Seq: r.Seq, OccurredAt: r.OccurredAt, ActorID: idString(r.ActorID), ActorRole: sim.Role(r.ActorRole),
 		ActorOrgID: idString(r.ActorOrgID), Action: sim.AuditAction(r.Action), ObjectType: sim.AuditObject(r.ObjectType),
-		ObjectID: r.ObjectID.String(), OrgID: idString(r.OrgID), IP: r.Ip, PrevHash: r.PrevHash, Hash: r.Hash,
+		ObjectID: r.ObjectID.String(), OrgID: idString(r.OrgID), IP: r.Ip, Detail: derefString(r.Detail), PrevHash: r.PrevHash, Hash: r.Hash,
 	}
 }
 

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -142,7 +143,18 @@ func (tx *Tx) ProfileReplace(ctx context.Context, p sim.Profile, now time.Time) 
 	if err := tx.q.CandidateUpdateProfile(ctx, tx.tx, profileParams(uuid.MustParse(c.ID), p, now)); err != nil {
 		return sim.Candidate{}, fmt.Errorf("update profile: %w", interpretError(err))
 	}
-	return tx.candidateOfUser(ctx, uid)
+	updated, err := tx.candidateOfUser(ctx, uid)
+	if err != nil {
+		return sim.Candidate{}, err
+	}
+	// Rectification is an audited act that names the fields corrected,
+	// never what they held or hold.
+	if changed := c.Profile.Changes(updated.Profile); len(changed) > 0 {
+		if err := tx.auditDetail(ctx, sim.AuditProfileUpdated, sim.ObjectCandidate, uuid.MustParse(c.ID), nil, strings.Join(changed, ","), now); err != nil {
+			return sim.Candidate{}, err
+		}
+	}
+	return updated, nil
 }
 
 // CandidateStatus returns a candidate's status as the engine sees it, or

@@ -61,43 +61,37 @@ var erasureOrder = func() []erasure {
 	return out
 }()
 
-// SubjectData is everything Muster holds about one candidate: the rows of
-// each table about them or their account (by table, each row by column,
-// credentials left out), and who accessed their record.
-type SubjectData struct {
-	CandidateID string
-	Tables      map[string][]map[string]any
-	Access      []sim.AccessRecord
-}
-
-// SubjectAccess reads everything held about the candidate candidateID:
-// every table's rows about them or their account, as the data inventory
-// names them, and the record of who accessed it. The candidate themselves
-// (their own ID only) or the engine; ENOTFOUND for anyone else's.
-func (tx *Tx) SubjectAccess(ctx context.Context, candidateID string) (SubjectData, error) {
+// SubjectAccess reads everything held about the candidate candidateID, as
+// of now: every table's rows about them or their account, as the data
+// inventory names them, and the record of who accessed it. The candidate
+// themselves (their own ID only), the operator (answering a data request)
+// or the engine; ENOTFOUND for another candidate's.
+func (tx *Tx) SubjectAccess(ctx context.Context, candidateID string, now time.Time) (sim.SubjectAccess, error) {
 	id, err := parseID("candidate_id", candidateID)
 	if err != nil {
-		return SubjectData{}, err
+		return sim.SubjectAccess{}, err
 	}
 	if tx.actor.Role == sim.RoleCandidate {
 		if err := tx.authorize(sim.PermOwnData); err != nil {
-			return SubjectData{}, err
+			return sim.SubjectAccess{}, err
 		}
 		own, err := tx.ownCandidate(ctx)
 		if err != nil {
-			return SubjectData{}, err
+			return sim.SubjectAccess{}, err
 		}
 		if own != id {
-			return SubjectData{}, sim.ErrNotFound
+			return sim.SubjectAccess{}, sim.ErrNotFound
 		}
-	} else if err := tx.authorize(sim.PermEngine); err != nil {
-		return SubjectData{}, err
+	} else if tx.actor.Role != sim.RoleSystem {
+		if err := tx.authorize(sim.PermDataRequests); err != nil {
+			return sim.SubjectAccess{}, err
+		}
 	}
 	c, err := tx.q.CandidateGet(ctx, tx.tx, id)
 	if err != nil {
-		return SubjectData{}, wrapNotFound("load candidate", err)
+		return sim.SubjectAccess{}, wrapNotFound("load candidate", err)
 	}
-	out := SubjectData{CandidateID: candidateID, Tables: map[string][]map[string]any{}}
+	out := sim.SubjectAccess{CandidateID: candidateID, GeneratedAt: now}
 	for _, e := range subjectExports {
 		subject := id
 		if e.Kind == sim.SubjectUser {
@@ -108,20 +102,27 @@ func (tx *Tx) SubjectAccess(ctx context.Context, candidateID string) (SubjectDat
 		}
 		raw, err := e.Query(tx.q, ctx, tx.tx, subject)
 		if err != nil {
-			return SubjectData{}, fmt.Errorf("export %s: %w", e.Table, interpretError(err))
+			return sim.SubjectAccess{}, fmt.Errorf("export %s: %w", e.Table, interpretError(err))
 		}
 		rows := make([]map[string]any, 0, len(raw))
 		for _, r := range raw {
 			var m map[string]any
 			if err := json.Unmarshal(r, &m); err != nil {
-				return SubjectData{}, fmt.Errorf("export %s: %w", e.Table, err)
+				return sim.SubjectAccess{}, fmt.Errorf("export %s: %w", e.Table, err)
 			}
 			rows = append(rows, m)
 		}
-		out.Tables[e.Table] = rows
+		table := sim.SubjectTable{Name: e.Table, Rows: rows}
+		for _, col := range Inventory.Table(e.Table) {
+			table.Purpose = col.Purpose
+			if col.Class != sim.ClassCredential {
+				table.Columns = append(table.Columns, col.Column)
+			}
+		}
+		out.Tables = append(out.Tables, table)
 	}
 	if out.Access, err = tx.accessLog(ctx, id, 0, 0); err != nil {
-		return SubjectData{}, err
+		return sim.SubjectAccess{}, err
 	}
 	return out, nil
 }

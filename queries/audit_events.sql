@@ -1,8 +1,8 @@
 -- name: AuditInsert :exec
 -- Who acted is taken from the transaction's own context by the chain
 -- trigger, which also numbers and hashes the row.
-INSERT INTO audit_events (seq, occurred_at, actor_role, action, object_type, object_id, org_id, ip, prev_hash, hash)
-VALUES (0, @occurred_at, '', @action, @object_type, @object_id, sqlc.narg(org_id), @ip, '', '');
+INSERT INTO audit_events (seq, occurred_at, actor_role, action, object_type, object_id, org_id, ip, detail, prev_hash, hash)
+VALUES (0, @occurred_at, '', @action, @object_type, @object_id, sqlc.narg(org_id), @ip, sqlc.narg(detail), '', '');
 
 -- name: AuditList :many
 -- The audit trail, oldest first from a keyset cursor, filtered.

@@ -12,3 +12,13 @@ VALUES (@id, @candidate_id, @text_version, @given, @method, @now);
 -- name: ConsentLatest :one
 SELECT * FROM consents WHERE candidate_id = @candidate_id
 ORDER BY recorded_at DESC, id DESC LIMIT 1;
+
+-- name: ConsentTextPublish :one
+INSERT INTO consent_texts (version, purpose, body, published_at) VALUES (@version, @purpose, @body, @now)
+ON CONFLICT (version) DO NOTHING
+RETURNING *;
+
+-- name: ConsentHistory :many
+-- A candidate's consents, newest first.
+SELECT * FROM consents WHERE candidate_id = @candidate_id
+ORDER BY recorded_at DESC, id DESC;

@@ -38,3 +38,24 @@ func AccessRecordOf(seq int64, at time.Time, action AuditAction, role Role, orgN
 type AccessCursor struct {
 	Seq int64
 }
+
+// SubjectAccess is everything Muster holds about one candidate, for them
+// to download: the rows of each table about them or their account (each
+// row by column, credentials left out), in the data inventory's order,
+// and who accessed their record.
+type SubjectAccess struct {
+	CandidateID string
+	GeneratedAt time.Time
+	// Tables lists the tables in order, each with its columns in order and
+	// its rows.
+	Tables []SubjectTable
+	Access []AccessRecord
+}
+
+// SubjectTable is one table's rows about the candidate.
+type SubjectTable struct {
+	Name    string
+	Purpose string
+	Columns []string
+	Rows    []map[string]any
+}

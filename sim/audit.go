@@ -82,8 +82,11 @@ type AuditEvent struct {
 	ObjectID   string
 	OrgID      string // the organisation the object belongs to, if any
 	IP         string
-	PrevHash   []byte
-	Hash       []byte
+	// Detail names what an act changed, never the values: the fields of a
+	// profile that were corrected. Empty for most acts.
+	Detail   string
+	PrevHash []byte
+	Hash     []byte
 }
 
 // AuditGenesis is the previous hash of the first row of the chain.
@@ -92,15 +95,19 @@ var AuditGenesis = make([]byte, sha256.Size)
 // AuditHash is the hash a row must carry: SHA-256 of the previous row's
 // hash followed by the row's fields, in this order, separated by '|':
 // seq, occurred_at in Unix microseconds, actor ID, actor role, actor
-// organisation, action, object type, object ID, organisation, IP. An empty
-// field is empty text. The database computes the same in its
-// audit_events trigger; `muster audit verify` recomputes it here.
+// organisation, action, object type, object ID, organisation, IP, and the
+// detail when there is one (rows written before it existed hash as they
+// did). An empty field is empty text. The database computes the same in
+// its audit_events trigger; `muster audit verify` recomputes it here.
 func AuditHash(prev []byte, e AuditEvent) []byte {
 	fields := []string{
 		strconv.FormatInt(e.Seq, 10),
 		strconv.FormatInt(e.OccurredAt.UnixMicro(), 10),
 		e.ActorID, string(e.ActorRole), e.ActorOrgID,
 		string(e.Action), string(e.ObjectType), e.ObjectID, e.OrgID, e.IP,
+	}
+	if e.Detail != "" {
+		fields = append(fields, e.Detail)
 	}
 	h := sha256.New()
 	h.Write(prev)

@@ -25,4 +25,5 @@ const (
 	MaxVerificationReasonLen = 500   // the operator's reason for rejecting a registration
 	MaxExtensionReason       = 500   // the reason a data request's deadline was extended
 	MaxConductLen            = 20000 // the code of conduct's text
+	MaxConsentLen            = 20000 // a version of the consent wording
 )

@@ -192,3 +192,25 @@ func joinValues[T ~string](vs []T) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// Changes names the fields of the profile that differ between p and
+// next, by their names in the API, in the profile's order: what a
+// rectification corrected, never the values.
+func (p Profile) Changes(next Profile) []string {
+	var out []string
+	add := func(changed bool, field string) {
+		if changed {
+			out = append(out, field)
+		}
+	}
+	add(p.FirstName != next.FirstName, "first_name")
+	add(p.LastName != next.LastName, "last_name")
+	add(p.Phone != next.Phone, "phone")
+	add(!p.DateOfBirth.Equal(next.DateOfBirth), "date_of_birth")
+	add(p.Connection != next.Connection, "connection")
+	add(!slices.Equal(p.Skills, next.Skills), "skills")
+	add(p.JobPreferences != next.JobPreferences, "job_preferences")
+	add(p.Region != next.Region, "region")
+	add(p.HeardAbout != next.HeardAbout, "heard_about")
+	return out
+}

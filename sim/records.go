@@ -84,3 +84,24 @@ func (p SessionPolicy) NeedsTouch(s Session, now time.Time) bool {
 func (p SessionPolicy) Alive(s Session, now time.Time) bool {
 	return now.Before(s.ExpiresAt) && now.Before(s.LastSeenAt.Add(p.Idle))
 }
+
+// ConsentStatus is where a candidate stands with the consent wording: the
+// wording in force, what they last decided and under which version, and
+// every decision they made, newest first.
+type ConsentStatus struct {
+	CurrentVersion string
+	CurrentBody    string
+	Latest         ConsentRecord
+	// UpToDate: their latest decision was made on the wording in force.
+	UpToDate bool
+	History  []ConsentRecord
+}
+
+// ValidateConsentWording checks a new version of the consent wording: a
+// version label, and a text of 1 to MaxConsentLen characters.
+func ValidateConsentWording(version, body string) error {
+	if err := CheckVersion("version", version); err != nil {
+		return err
+	}
+	return checkFreeText("body", body, true, MaxConsentLen)
+}

@@ -174,6 +174,26 @@ CREATE TABLE erasure_receipts (
 );
 COMMENT ON TABLE erasure_receipts IS 'Receipts of erasures: a number, when and who asked; nothing about the person.';
 
+-- An audit event may name the fields an act changed (never their values):
+-- a profile's rectification says which fields were corrected. The hash
+-- covers it only when present, so every earlier row verifies as before.
+ALTER TABLE audit_events ADD COLUMN detail text CHECK (length(detail) BETWEEN 1 AND 500);
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION audit_event_hash(prev bytea, e audit_events) RETURNS bytea
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT sha256(prev || convert_to(concat_ws('|',
+    e.seq::text,
+    (extract(epoch FROM e.occurred_at) * 1000000)::bigint::text,
+    coalesce(e.actor_id::text, ''), e.actor_role, coalesce(e.actor_org_id::text, ''),
+    e.action, e.object_type, e.object_id::text, coalesce(e.org_id::text, ''), e.ip, e.detail), 'UTF8'))
+$$;
+-- +goose StatementEnd
+
+-- The operator publishes new versions of the consent wording; a candidate
+-- agrees to the newest when they choose to.
+CREATE POLICY consent_texts_publish ON consent_texts FOR INSERT WITH CHECK (app_role() = 'operator');
+GRANT INSERT ON consent_texts TO muster_app;
+
 -- A candidate's own acts (a password changed, a message reported) are
 -- audited without the address they came from: the trail outlives them.
 -- +goose StatementBegin
@@ -599,6 +619,7 @@ COMMENT ON COLUMN workflow_outbox.attempts IS 'class=operational; category=outbo
 COMMENT ON COLUMN workflow_outbox.next_attempt_at IS 'class=operational; category=outbox; seen_by=engine';
 COMMENT ON COLUMN workflow_outbox.last_error IS 'class=operational; category=outbox; seen_by=engine';
 COMMENT ON COLUMN workflow_outbox.delivered_at IS 'class=operational; category=outbox; seen_by=engine; retention=clock';
+COMMENT ON COLUMN audit_events.detail IS 'class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator';
 COMMENT ON COLUMN candidate_activity.candidate_id IS 'class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=operator';
 COMMENT ON COLUMN candidate_activity.last_active_at IS 'class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=operator; retention=clock';
 COMMENT ON COLUMN ghosts.id IS 'class=anonymous; category=statistics; seen_by=operator';
@@ -665,6 +686,19 @@ DROP POLICY account_invitations_privacy_engine ON account_invitations;
 DROP POLICY account_invitation_tokens_privacy_engine ON account_invitation_tokens;
 DROP POLICY mailbox_verifications_privacy_engine ON mailbox_verifications;
 DROP POLICY audit_events_subject ON audit_events;
+DROP POLICY consent_texts_publish ON consent_texts;
+REVOKE INSERT ON consent_texts FROM muster_app;
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION audit_event_hash(prev bytea, e audit_events) RETURNS bytea
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT sha256(prev || convert_to(concat_ws('|',
+    e.seq::text,
+    (extract(epoch FROM e.occurred_at) * 1000000)::bigint::text,
+    coalesce(e.actor_id::text, ''), e.actor_role, coalesce(e.actor_org_id::text, ''),
+    e.action, e.object_type, e.object_id::text, coalesce(e.org_id::text, ''), e.ip), 'UTF8'))
+$$;
+-- +goose StatementEnd
+ALTER TABLE audit_events DROP COLUMN detail;
 DROP FUNCTION candidate_objects(uuid);
 DROP POLICY password_resets_subject ON password_resets;
 DROP POLICY invitations_subject ON invitations;

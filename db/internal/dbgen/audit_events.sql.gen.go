@@ -13,7 +13,7 @@ import (
 )
 
 const auditChainPage = `-- name: AuditChainPage :many
-SELECT seq, occurred_at, actor_id, actor_role, actor_org_id, action, object_type, object_id, org_id, ip, prev_hash, hash FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2
+SELECT seq, occurred_at, actor_id, actor_role, actor_org_id, action, object_type, object_id, org_id, ip, prev_hash, hash, detail FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2
 `
 
 type AuditChainPageParams struct {
@@ -44,6 +44,7 @@ func (q *Queries) AuditChainPage(ctx context.Context, db DBTX, arg AuditChainPag
 			&i.Ip,
 			&i.PrevHash,
 			&i.Hash,
+			&i.Detail,
 		); err != nil {
 			return nil, err
 		}
@@ -56,8 +57,8 @@ func (q *Queries) AuditChainPage(ctx context.Context, db DBTX, arg AuditChainPag
 }
 
 const auditInsert = `-- name: AuditInsert :exec
-INSERT INTO audit_events (seq, occurred_at, actor_role, action, object_type, object_id, org_id, ip, prev_hash, hash)
-VALUES (0, $1, '', $2, $3, $4, $5, $6, '', '')
+INSERT INTO audit_events (seq, occurred_at, actor_role, action, object_type, object_id, org_id, ip, detail, prev_hash, hash)
+VALUES (0, $1, '', $2, $3, $4, $5, $6, $7, '', '')
 `
 
 type AuditInsertParams struct {
@@ -67,6 +68,7 @@ type AuditInsertParams struct {
 	ObjectID   uuid.UUID
 	OrgID      *uuid.UUID
 	Ip         string
+	Detail     *string
 }
 
 // Who acted is taken from the transaction's own context by the chain
@@ -79,12 +81,13 @@ func (q *Queries) AuditInsert(ctx context.Context, db DBTX, arg AuditInsertParam
 		arg.ObjectID,
 		arg.OrgID,
 		arg.Ip,
+		arg.Detail,
 	)
 	return err
 }
 
 const auditList = `-- name: AuditList :many
-SELECT seq, occurred_at, actor_id, actor_role, actor_org_id, action, object_type, object_id, org_id, ip, prev_hash, hash FROM audit_events
+SELECT seq, occurred_at, actor_id, actor_role, actor_org_id, action, object_type, object_id, org_id, ip, prev_hash, hash, detail FROM audit_events
 WHERE seq > $1
   AND ($2::uuid IS NULL OR actor_id = $2::uuid)
   AND ($3::uuid IS NULL OR org_id = $3::uuid OR actor_org_id = $3::uuid)
@@ -136,6 +139,7 @@ func (q *Queries) AuditList(ctx context.Context, db DBTX, arg AuditListParams) (
 			&i.Ip,
 			&i.PrevHash,
 			&i.Hash,
+			&i.Detail,
 		); err != nil {
 			return nil, err
 		}

@@ -38,6 +38,39 @@ func (q *Queries) ConsentCreate(ctx context.Context, db DBTX, arg ConsentCreateP
 	return err
 }
 
+const consentHistory = `-- name: ConsentHistory :many
+SELECT id, candidate_id, text_version, given, method, recorded_at FROM consents WHERE candidate_id = $1
+ORDER BY recorded_at DESC, id DESC
+`
+
+// A candidate's consents, newest first.
+func (q *Queries) ConsentHistory(ctx context.Context, db DBTX, candidateID uuid.UUID) ([]Consent, error) {
+	rows, err := db.Query(ctx, consentHistory, candidateID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Consent
+	for rows.Next() {
+		var i Consent
+		if err := rows.Scan(
+			&i.ID,
+			&i.CandidateID,
+			&i.TextVersion,
+			&i.Given,
+			&i.Method,
+			&i.RecordedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const consentLatest = `-- name: ConsentLatest :one
 SELECT id, candidate_id, text_version, given, method, recorded_at FROM consents WHERE candidate_id = $1
 ORDER BY recorded_at DESC, id DESC LIMIT 1
@@ -80,6 +113,36 @@ SELECT version, purpose, body, published_at FROM consent_texts WHERE version = $
 
 func (q *Queries) ConsentTextGet(ctx context.Context, db DBTX, version string) (ConsentText, error) {
 	row := db.QueryRow(ctx, consentTextGet, version)
+	var i ConsentText
+	err := row.Scan(
+		&i.Version,
+		&i.Purpose,
+		&i.Body,
+		&i.PublishedAt,
+	)
+	return i, err
+}
+
+const consentTextPublish = `-- name: ConsentTextPublish :one
+INSERT INTO consent_texts (version, purpose, body, published_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (version) DO NOTHING
+RETURNING version, purpose, body, published_at
+`
+
+type ConsentTextPublishParams struct {
+	Version string
+	Purpose string
+	Body    string
+	Now     time.Time
+}
+
+func (q *Queries) ConsentTextPublish(ctx context.Context, db DBTX, arg ConsentTextPublishParams) (ConsentText, error) {
+	row := db.QueryRow(ctx, consentTextPublish,
+		arg.Version,
+		arg.Purpose,
+		arg.Body,
+		arg.Now,
+	)
 	var i ConsentText
 	err := row.Scan(
 		&i.Version,

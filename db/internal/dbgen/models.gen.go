@@ -90,6 +90,8 @@ type AuditEvent struct {
 	PrevHash []byte
 	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	Hash []byte
+	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
+	Detail *string
 }
 
 // Members of the Armed Forces community on the programme, from invitation to ghost record.
