@@ -111,12 +111,17 @@ func (b *testBundle) richCandidate(t *testing.T) richSubject {
 		VALUES (gen_random_uuid(), $1, 'candidate', 'reset', sha256(gen_random_uuid()::text::bytea), $2::timestamptz, $2::timestamptz + interval '1 hour')`, cand.User.ID, now)
 	exec(`INSERT INTO mfa_recovery_codes (user_id, code_hash) VALUES ($1, sha256(gen_random_uuid()::text::bytea))`, cand.User.ID)
 	exec(`INSERT INTO erasure_requests (candidate_id, requested_at, requested_by) VALUES ($1, $2, 'candidate')`, cand.Candidate.ID, now)
-	in(actor, func(tx *db.Tx) error { _, err := tx.DataRequestMake(ctx, sim.RequestSubjectAccess, "", now); return err })
+	in(actor, func(tx *db.Tx) error {
+		_, err := tx.DataRequestMake(ctx, sim.RequestSubjectAccess, "", now)
+		return err
+	})
 	exec(`UPDATE candidates SET verification = 'sampled' WHERE id = $1`, cand.Candidate.ID)
 	var spotCheck string
 	require.NoError(t, b.db.Admin.QueryRow(ctx, `INSERT INTO spot_checks (id, candidate_id, flags, sampled_at)
 		VALUES (gen_random_uuid(), $1, '{random_sample}', $2) RETURNING id::text`, cand.Candidate.ID, now).Scan(&spotCheck))
-	in(b.op, func(tx *db.Tx) error { return tx.SpotCheckDecide(ctx, spotCheck, sim.VerificationRejected, m["reason"], now) })
+	in(b.op, func(tx *db.Tx) error {
+		return tx.SpotCheckDecide(ctx, spotCheck, sim.VerificationRejected, m["reason"], now)
+	})
 
 	out := richSubject{cand: cand, notApplicable: []string{"conduct_acceptances"}}
 	for _, v := range m {

@@ -112,7 +112,7 @@ func EnsureRetentionSchedule(ctx context.Context, c client.Client, taskQueue str
 		// No arguments: a run starts from a zero RetentionInput, and the
 		// schedule, created by a client with or without the payload codec,
 		// carries no payload at all.
-		Action: &client.ScheduleWorkflowAction{ID: RetentionWorkflowID, Workflow: sim.WorkflowRetention, TaskQueue: taskQueue},
+		Action:  &client.ScheduleWorkflowAction{ID: RetentionWorkflowID, Workflow: sim.WorkflowRetention, TaskQueue: taskQueue},
 		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
 		Note:    "Muster applies its retention schedule daily: expires invitations, deletes what is past its period, anonymises candidates into ghost records.",
 	})
