@@ -52,6 +52,18 @@ type Option func(*muster.Config)
 // New starts a stack against the dev server at temporalHostPort.
 func New(t testing.TB, temporalHostPort string, opts ...Option) *Stack {
 	t.Helper()
+	return NewLogged(t, temporalHostPort, io.Discard, opts...)
+}
+
+// NewLogged is New with every log line of the stack (Muster's, and the
+// Temporal client's and worker's, at debug level) written to logs: for
+// tests that check what the process logs.
+func NewLogged(t testing.TB, temporalHostPort string, logs io.Writer, opts ...Option) *Stack {
+	t.Helper()
+	logger := slog.New(slog.DiscardHandler)
+	if logs != io.Discard {
+		logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	s := &Stack{DB: testdb.New(t), SMTP: testsmtp.Start(t)}
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
@@ -63,7 +75,7 @@ func New(t testing.TB, temporalHostPort string, opts ...Option) *Stack {
 	}
 	s.Codec = codec
 	// Lazy, so a test may start the stack before its Temporal is up.
-	c, err := client.NewLazyClient(codec.ClientOptions(client.Options{HostPort: temporalHostPort, Logger: quietTemporal()}))
+	c, err := client.NewLazyClient(codec.ClientOptions(client.Options{HostPort: temporalHostPort, Logger: tlog.NewStructuredLogger(logger)}))
 	if err != nil {
 		t.Fatalf("Temporal client for %s: %v", temporalHostPort, err)
 	}
@@ -77,7 +89,7 @@ func New(t testing.TB, temporalHostPort string, opts ...Option) *Stack {
 	cfg := muster.Config{
 		Pool: s.DB.App, Temporal: c, TaskQueue: s.Queue, Notifier: smtpN,
 		Programme: "Step into Health", PublicURL: "https://muster.example.org",
-		Logger: quietLogger(),
+		Logger: logger,
 		// No gap between resent links, so tests need not wait ten
 		// minutes; the gap itself is tested in db and activities.
 		ResendGap:     time.Nanosecond,
@@ -191,13 +203,6 @@ func Registration(token string) map[string]any {
 	}
 }
 
-func quietLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
-func quietTemporal() tlog.Logger {
-	return tlog.NewStructuredLogger(quietLogger())
-}
 
 // Finished waits until the outbox has delivered every intent this
 // stack's changes wrote, and every workflow of type workflowType that it
