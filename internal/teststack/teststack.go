@@ -203,7 +203,6 @@ func Registration(token string) map[string]any {
 	}
 }
 
-
 // Finished waits until the outbox has delivered every intent this
 // stack's changes wrote, and every workflow of type workflowType that it
 // started has run to its end, and returns their IDs. Once it returns,
