@@ -215,13 +215,7 @@ func startTemporal(cfg config) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"server", "start-dev",
-		"--ip", host, "--port", port, "--ui-port", "8233",
-		"--db-filename", filepath.Join(".data", "temporal.db"),
-		"--namespace", cfg.TemporalNamespace,
-		"--ui-codec-endpoint", "http://" + cfg.CodecAddr,
-		"--log-level", "warn"}, workflows.DevServerFlags()...)
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, devServerArgs(cfg, host, port)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -270,3 +264,18 @@ func (quietTemporalLogger) Debug(string, ...any) {}
 func (quietTemporalLogger) Info(string, ...any)  {}
 func (quietTemporalLogger) Warn(string, ...any)  {}
 func (quietTemporalLogger) Error(string, ...any) {}
+
+// devServerArgs are the arguments `muster dev` starts the Temporal dev
+// server with: its SQLite database under .data with secure_delete on, so
+// that what Temporal deletes (a closed workflow's history, once its
+// namespace's retention passes) is overwritten, not left in free pages of
+// the file; and Muster's search attributes.
+func devServerArgs(cfg config, host, port string) []string {
+	return append([]string{"server", "start-dev",
+		"--ip", host, "--port", port, "--ui-port", "8233",
+		"--db-filename", filepath.Join(".data", "temporal.db"),
+		"--sqlite-pragma", "secure_delete=ON",
+		"--namespace", cfg.TemporalNamespace,
+		"--ui-codec-endpoint", "http://" + cfg.CodecAddr,
+		"--log-level", "warn"}, workflows.DevServerFlags()...)
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -35,4 +36,16 @@ func TestInventoryCSV(t *testing.T) {
 	require.Len(t, rows, len(db.Inventory)+1)
 	require.ErrorContains(t, runInventory([]string{"--format", "pdf"}, &out), "--format must be markdown or csv")
 	require.ErrorContains(t, runInventory([]string{"extra"}, &out), "no arguments")
+}
+
+// The development Temporal server keeps its SQLite file with secure_delete
+// on, so erased histories do not linger in free pages, and has Muster's
+// search attributes.
+func TestDevServerDeletesSecurely(t *testing.T) {
+	t.Parallel()
+	args := devServerArgs(config{TemporalNamespace: "default", CodecAddr: "127.0.0.1:8081"}, "127.0.0.1", "7233")
+	i := slices.Index(args, "--sqlite-pragma")
+	require.GreaterOrEqual(t, i, 0)
+	require.Equal(t, "secure_delete=ON", args[i+1])
+	require.Contains(t, args, "MusterRequestState=Keyword")
 }
