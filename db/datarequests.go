@@ -18,10 +18,10 @@ import (
 func dataRequestOf(r dbgen.DataRequest) sim.DataRequest {
 	out := sim.DataRequest{
 		ID: r.ID.String(), Kind: sim.DataRequestKind(r.Kind), CandidateID: idString(r.CandidateID), State: sim.DataRequestState(r.State),
-		ReceivedAt: r.ReceivedAt, DueAt: r.DueAt, Extension: derefString(r.Extension),
+		ReceivedAt: r.ReceivedAt.UTC(), DueAt: r.DueAt.UTC(), Extension: derefString(r.Extension),
 	}
 	if r.AnsweredAt != nil {
-		out.AnsweredAt = *r.AnsweredAt
+		out.AnsweredAt = r.AnsweredAt.UTC()
 	}
 	return out
 }

@@ -1,0 +1,243 @@
+package db_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/internal/testfactory"
+	"github.com/muster-cms/muster/sim"
+)
+
+// outboxIntents lists the workflow IDs of the outbox's starts (workflow
+// given) or signals (signal given).
+func (b *testBundle) outboxIntents(t *testing.T, workflow, signal string) []string {
+	t.Helper()
+	rows, err := b.db.Admin.Query(context.Background(),
+		"SELECT workflow_id FROM workflow_outbox WHERE coalesce(workflow, '') = $1 AND coalesce(signal, '') = $2 ORDER BY id", workflow, signal)
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		out = append(out, id)
+	}
+	return out
+}
+
+// A new version of the consent wording is the operator's to publish, once
+// per version, audited; a candidate sees they agreed to an older one until
+// they agree to the new one; their history keeps both.
+func TestConsentVersions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	cand := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
+	actor := testfactory.Actor(cand.User)
+	publish := func(a sim.Actor, version, body string) error {
+		return b.in(t, a, func(tx *db.Tx) error { _, err := tx.ConsentTextPublish(ctx, version, body, b.now.Add(time.Hour)); return err })
+	}
+	mine := func() sim.ConsentStatus {
+		var st sim.ConsentStatus
+		require.NoError(t, b.in(t, actor, func(tx *db.Tx) error {
+			var err error
+			st, err = tx.ConsentMine(ctx)
+			return err
+		}))
+		return st
+	}
+	require.True(t, mine().UpToDate)
+	require.Equal(t, sim.EFORBIDDEN, sim.ErrorCode(publish(actor, "2027-share-v2", "New wording")))
+	err := publish(b.op, "bad version!", "New wording")
+	require.Equal(t, sim.EINVALID, sim.ErrorCode(err))
+	require.Equal(t, "version", err.(*sim.Error).Field)
+	err = publish(b.op, "2027-share-v2", "nul \x00 byte")
+	require.Equal(t, "body", err.(*sim.Error).Field)
+	require.NoError(t, publish(b.op, "2027-share-v2", "We share your record with the organisations you choose, and no one else."))
+	require.Equal(t, sim.ECONFLICT, sim.ErrorCode(publish(b.op, "2027-share-v2", "Again")))
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM audit_events WHERE action = 'consent_text.published'"))
+
+	st := mine()
+	require.False(t, st.UpToDate, "agreed to the first wording, not the new one")
+	require.Equal(t, "2027-share-v2", st.CurrentVersion)
+	require.NoError(t, b.in(t, actor, func(tx *db.Tx) error {
+		_, err := tx.ConsentChange(ctx, "2027-share-v2", true, b.now.Add(2*time.Hour))
+		return err
+	}))
+	st = mine()
+	require.True(t, st.UpToDate)
+	require.Len(t, st.History, 2)
+	require.Equal(t, "2027-share-v2", st.History[0].TextVersion)
+	require.Equal(t, shareConsent, st.History[1].TextVersion)
+}
+
+// Rectification is an audited act that names the fields corrected and
+// never their values, and the chain still verifies with the detail in it.
+func TestProfileChangesAreAuditedByField(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	cand := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
+	p := cand.Candidate.Profile
+	p.FirstName, p.Phone = "Samantha", "07700 900999"
+	require.NoError(t, b.in(t, testfactory.Actor(cand.User), func(tx *db.Tx) error {
+		_, err := tx.ProfileReplace(ctx, p, b.now.Add(time.Hour))
+		return err
+	}))
+	var detail string
+	var object string
+	require.NoError(t, b.db.Admin.QueryRow(ctx, "SELECT detail, object_id::text FROM audit_events WHERE action = 'profile.updated'").Scan(&detail, &object))
+	require.Equal(t, "first_name,phone", detail)
+	require.Equal(t, cand.Candidate.ID, object)
+	require.Zero(t, b.count(t, "SELECT count(*) FROM audit_events a WHERE a::text LIKE '%Samantha%' OR a::text LIKE '%900999%'"))
+	// The same profile again changes nothing and records nothing.
+	require.NoError(t, b.in(t, testfactory.Actor(cand.User), func(tx *db.Tx) error {
+		_, err := tx.ProfileReplace(ctx, p, b.now.Add(2*time.Hour))
+		return err
+	}))
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM audit_events WHERE action = 'profile.updated'"))
+	v := b.verify(t)
+	require.Equal(t, db.AuditVerification{Rows: v.Rows}, v, "the chain verifies with a detail in it")
+}
+
+// A data request: the candidate makes their own, the operator logs one on
+// a candidate's behalf; each starts its workflow through the outbox, is
+// due a month later, may be extended (with a reason, by at most two
+// months in all) and answered once, each change signalling the workflow.
+// Nobody else may do any of it.
+func TestDataRequests(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	cand := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
+	other := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
+	org := testfactory.Organisation(t, b.db, testfactory.OrganisationOpts{})
+	_, staff := testfactory.OrgUser(t, b.db, testfactory.OrgUserOpts{OrgID: org.ID})
+	actor := testfactory.Actor(cand.User)
+	makeRequest := func(a sim.Actor, k sim.DataRequestKind, candidate string) (sim.DataRequest, error) {
+		var r sim.DataRequest
+		err := b.in(t, a, func(tx *db.Tx) error {
+			var err error
+			r, err = tx.DataRequestMake(ctx, k, candidate, b.now)
+			return err
+		})
+		return r, err
+	}
+	own, err := makeRequest(actor, sim.RequestSubjectAccess, "")
+	require.NoError(t, err)
+	require.Equal(t, b.now.AddDate(0, 1, 0), own.DueAt)
+	require.Equal(t, sim.RequestOpen, own.State)
+	_, err = makeRequest(actor, sim.RequestSubjectAccess, other.Candidate.ID)
+	require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err), "a candidate asks only for their own")
+	_, err = makeRequest(actor, "everything", "")
+	require.Equal(t, sim.EINVALID, sim.ErrorCode(err))
+	_, err = makeRequest(staff, sim.RequestSubjectAccess, cand.Candidate.ID)
+	require.Equal(t, sim.EFORBIDDEN, sim.ErrorCode(err))
+	logged, err := makeRequest(b.op, sim.RequestSubjectAccess, other.Candidate.ID)
+	require.NoError(t, err)
+	_, err = makeRequest(b.op, sim.RequestSubjectAccess, "7f1e0c2a-9b3d-4e5f-8a6b-1c2d3e4f5a6b")
+	require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err))
+	require.ElementsMatch(t, []string{sim.DataRequestWorkflowID(own.ID), sim.DataRequestWorkflowID(logged.ID)},
+		b.outboxIntents(t, sim.WorkflowDataRequest, ""))
+
+	change := func(a sim.Actor, id string, months int, reason string) (sim.DataRequest, error) {
+		var r sim.DataRequest
+		err := b.in(t, a, func(tx *db.Tx) error {
+			var err error
+			r, err = tx.DataRequestChange(ctx, id, months, reason, b.now.Add(time.Hour))
+			return err
+		})
+		return r, err
+	}
+	_, err = change(actor, own.ID, 1, "more time")
+	require.Equal(t, sim.EFORBIDDEN, sim.ErrorCode(err))
+	_, err = change(b.op, own.ID, 1, "")
+	require.Equal(t, "reason", err.(*sim.Error).Field)
+	_, err = change(b.op, own.ID, 3, "a complex request")
+	require.Equal(t, "months", err.(*sim.Error).Field)
+	r, err := change(b.op, own.ID, 1, "records from three organisations")
+	require.NoError(t, err)
+	require.Equal(t, b.now.AddDate(0, 2, 0), r.DueAt)
+	require.Equal(t, sim.RequestExtended, r.State)
+	r, err = change(b.op, own.ID, 1, "still more records")
+	require.NoError(t, err)
+	_, err = change(b.op, own.ID, 1, "and more")
+	require.Equal(t, sim.ECONFLICT, sim.ErrorCode(err), "two months beyond the first deadline at most")
+	r, err = change(b.op, own.ID, 0, "")
+	require.NoError(t, err)
+	require.Equal(t, sim.RequestAnswered, r.State)
+	_, err = change(b.op, own.ID, 0, "")
+	require.Equal(t, sim.ECONFLICT, sim.ErrorCode(err), "answered once")
+	_, err = change(b.op, "7f1e0c2a-9b3d-4e5f-8a6b-1c2d3e4f5a6b", 0, "")
+	require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err))
+	require.Len(t, b.outboxIntents(t, "", sim.SignalDataRequestExtended), 2)
+	require.Len(t, b.outboxIntents(t, "", sim.SignalDataRequestAnswered), 1)
+	var raw []byte
+	require.NoError(t, b.db.Admin.QueryRow(ctx, "SELECT args FROM workflow_outbox WHERE signal = $1 ORDER BY id DESC LIMIT 1", sim.SignalDataRequestExtended).Scan(&raw))
+	var ext sim.DataRequestExtended
+	require.NoError(t, json.Unmarshal(raw, &ext))
+	require.Equal(t, b.now.AddDate(0, 3, 0), ext.DueAt.UTC(), "the signal carries the new deadline, no reason")
+	require.NotContains(t, string(raw), "records")
+
+	var register []sim.DataRequest
+	require.NoError(t, b.in(t, b.op, func(tx *db.Tx) error {
+		var err error
+		register, err = tx.DataRequests(ctx, false, nil, 0)
+		return err
+	}))
+	require.Len(t, register, 1, "the answered one is off the open register")
+	require.Equal(t, logged.ID, register[0].ID)
+	require.Equal(t, 30, register[0].DaysLeft(b.now), "a month from 22 November")
+	var mine []sim.DataRequest
+	require.NoError(t, b.in(t, actor, func(tx *db.Tx) error {
+		var err error
+		mine, err = tx.DataRequestsMine(ctx)
+		return err
+	}))
+	require.Len(t, mine, 1)
+	require.Equal(t, own.ID, mine[0].ID)
+}
+
+// Asking to be erased records the request once, ends the candidate's
+// sessions and starts one Erasure through the outbox; the operator may ask
+// on a candidate's behalf; nobody may ask for someone else.
+func TestErasureRequests(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	cand := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
+	other := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
+	_, err := b.login(cand.User.Email, testfactory.DefaultPassword, "192.0.2.1", b.now)
+	require.NoError(t, err)
+	ask := func(a sim.Actor, id string) (bool, error) {
+		var made bool
+		err := b.in(t, a, func(tx *db.Tx) error {
+			var err error
+			made, err = tx.ErasureRequest(ctx, id, b.now)
+			return err
+		})
+		return made, err
+	}
+	_, err = ask(testfactory.Actor(cand.User), other.Candidate.ID)
+	require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err))
+	_, err = ask(testfactory.Actor(cand.User), "not-an-id")
+	require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err))
+	made, err := ask(testfactory.Actor(cand.User), cand.Candidate.ID)
+	require.NoError(t, err)
+	require.True(t, made)
+	require.Zero(t, b.count(t, "SELECT count(*) FROM sessions WHERE user_id = $1", cand.User.ID), "every session ended")
+	made, err = ask(testfactory.Actor(cand.User), cand.Candidate.ID)
+	require.NoError(t, err)
+	require.False(t, made, "asked already")
+	made, err = ask(b.op, other.Candidate.ID)
+	require.NoError(t, err)
+	require.True(t, made)
+	require.ElementsMatch(t, []string{sim.ErasureWorkflowID(cand.Candidate.ID), sim.ErasureWorkflowID(other.Candidate.ID)},
+		b.outboxIntents(t, sim.WorkflowErasure, ""))
+	require.Equal(t, 2, b.count(t, "SELECT count(*) FROM audit_events WHERE action = 'erasure.requested'"))
+}
