@@ -18,16 +18,18 @@ import (
 
 // Retention steps besides sweeping a table by its clock.
 const (
+	StepEraseAgain        = "erase_again"        // candidates erased lately and restored from a backup
 	StepExpireInvitations = "expire_invitations" // invitations past their window nobody used
 	StepAnonymise         = "anonymise"          // candidates past their record's period become ghosts
 	stepSweepPrefix       = "sweep:"             // + a table: rows past their period by its clock
 )
 
 // RetentionPlan is the retention sweep's steps, in the order it runs
-// them: expiring invitations first (their candidates' rows go), then each
-// table by its clock, then anonymisation.
+// them: erasing again anyone restored from a backup, expiring invitations
+// (their candidates' rows go), then each table by its clock, then
+// anonymisation.
 func (a *Activities) RetentionPlan(ctx context.Context) ([]string, error) {
-	steps := []string{StepExpireInvitations}
+	steps := []string{StepEraseAgain, StepExpireInvitations}
 	for _, t := range db.SweepTables() {
 		steps = append(steps, stepSweepPrefix+t)
 	}
@@ -51,9 +53,11 @@ type RetentionStepResult struct {
 	More  bool
 }
 
-// retentionBatch is how many candidates one transaction anonymises, and
-// how many invitations it expires.
-const retentionBatch = 500
+// RetentionBatch is how many candidates one transaction anonymises, and
+// how many invitations it expires: large enough that each batch's fixed
+// cost (the reporting views, a round trip per table) is small beside its
+// rows (docs/benchmarks.md), small enough that a retry repeats little.
+const RetentionBatch = 2000
 
 // retentionBudget is how long one activity works before it hands back to
 // the workflow, which runs it again: short enough that a retry after a
@@ -105,18 +109,23 @@ func (a *Activities) retentionBatch(ctx context.Context, schedule sim.RetentionS
 	next = after
 	err = a.asEngine(ctx, func(tx *db.Tx) error {
 		switch {
+		case step == StepEraseAgain:
+			var err error
+			n, err = tx.ErasedAgain(ctx, RetentionBatch)
+			more = n == RetentionBatch
+			return err
 		case step == StepExpireInvitations:
 			var err error
-			n, err = tx.RetentionExpireInvitations(ctx, asOf, retentionBatch)
-			more = n == retentionBatch
+			n, err = tx.RetentionExpireInvitations(ctx, asOf, RetentionBatch)
+			more = n == RetentionBatch
 			return err
 		case step == StepAnonymise:
-			ids, err := tx.RetentionCandidatesDue(ctx, schedule, asOf, after, retentionBatch)
+			ids, err := tx.RetentionCandidatesDue(ctx, schedule, asOf, after, RetentionBatch)
 			if err != nil || len(ids) == 0 {
 				return err
 			}
 			res, err := tx.Anonymise(ctx, ids)
-			n, next, more = int64(res.Candidates), ids[len(ids)-1], len(ids) == retentionBatch
+			n, next, more = int64(res.Candidates), ids[len(ids)-1], len(ids) == RetentionBatch
 			return err
 		case len(step) > len(stepSweepPrefix) && step[:len(stepSweepPrefix)] == stepSweepPrefix:
 			var err error

@@ -135,6 +135,12 @@ func (b *testBundle) richCandidate(t *testing.T) richSubject {
 // aboutSQL is the SQL that counts the rows of table about the subject
 // (a candidate's ID or a user's), following its subject path.
 func aboutSQL(table string, p sim.SubjectPath) string {
+	return "SELECT count(*) FROM (" + aboutRowsSQL(table, p) + ") rows"
+}
+
+// aboutRowsSQL is the SQL that reads the rows of table about the subject
+// ($1), following its subject path.
+func aboutRowsSQL(table string, p sim.SubjectPath) string {
 	from, prev := table+" r", "r.id"
 	if !p.Self() {
 		prev = "r." + p.Via[0]
@@ -145,7 +151,7 @@ func aboutSQL(table string, p sim.SubjectPath) string {
 			prev = alias + "." + col
 		}
 	}
-	return fmt.Sprintf("SELECT count(*) FROM %s WHERE %s = $1", from, prev)
+	return fmt.Sprintf("SELECT r.* FROM %s WHERE %s = $1", from, prev)
 }
 
 // subjectTables are the tables the inventory says hold rows about a

@@ -241,3 +241,38 @@ func TestErasureRequests(t *testing.T) {
 		b.outboxIntents(t, sim.WorkflowErasure, ""))
 	require.Equal(t, 2, b.count(t, "SELECT count(*) FROM audit_events WHERE action = 'erasure.requested'"))
 }
+
+// A candidate erased lately and then restored from a backup taken before
+// the erasure (their ID is in the erasure log, and they are in the
+// database again) is erased again by the retention sweep; the log's IDs
+// go once their period passes.
+func TestErasedCandidatesRestoredFromABackupAreErasedAgain(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	erased := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
+	stays := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
+	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
+		_, err := tx.Erase(ctx, erased.Candidate.ID, "ER-2345-6789-ABCD", sim.ErasureByCandidate, b.now)
+		return err
+	}))
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM erasure_log WHERE candidate_id = $1", erased.Candidate.ID))
+	// The restore: the candidate is back, as the backup had them.
+	restored := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
+	_, err := b.db.Admin.Exec(ctx, "INSERT INTO erasure_log (candidate_id, erased_at) VALUES ($1, $2)", restored.Candidate.ID, b.now)
+	require.NoError(t, err)
+	var n int64
+	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
+		var err error
+		n, err = tx.ErasedAgain(ctx, 100)
+		return err
+	}))
+	require.EqualValues(t, 1, n)
+	require.Zero(t, b.count(t, "SELECT count(*) FROM candidates WHERE id = $1", restored.Candidate.ID))
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM candidates WHERE id = $1", stays.Candidate.ID))
+	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
+		n, err := tx.RetentionSweep(ctx, sim.DefaultRetention, "erasure_log", b.now.AddDate(0, 0, 31))
+		require.EqualValues(t, 2, n)
+		return err
+	}))
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/muster-cms/muster/db"
@@ -73,4 +74,25 @@ func TestAppRoleAndRLS(t *testing.T) {
 	var user string
 	require.NoError(t, d.App.QueryRow(ctx, "SELECT current_user").Scan(&user))
 	require.Equal(t, db.AppRole, user)
+}
+
+// Every foreign key has an index that leads with its column, except those
+// that name reference data (wording and agreement versions): deleting an
+// account, a candidate or an interest, as anonymisation and the retention
+// sweep do in bulk, then probes each referencing table instead of
+// scanning it.
+func TestForeignKeysAreIndexed(t *testing.T) {
+	t.Parallel()
+	d := testdb.New(t)
+	rows, err := d.Admin.Query(context.Background(), `
+		SELECT c.conrelid::regclass::text || '.' || a.attname
+		FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		WHERE c.contype = 'f'
+		  AND c.confrelid::regclass::text NOT IN ('conduct_texts', 'consent_texts', 'agreement_versions')
+		  AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])
+		ORDER BY 1`)
+	require.NoError(t, err)
+	unindexed, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.Empty(t, unindexed, "foreign keys without an index")
 }

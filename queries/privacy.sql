@@ -176,3 +176,12 @@ LIMIT @max_rows;
 -- name: DataRequestsForCandidate :many
 SELECT * FROM data_requests WHERE candidate_id = @candidate_id ORDER BY received_at DESC, id;
 
+
+-- name: ErasureLogAdd :exec
+INSERT INTO erasure_log (candidate_id, erased_at) VALUES (@candidate_id, @erased_at)
+ON CONFLICT (candidate_id) DO NOTHING;
+
+-- name: ErasedCandidatesRestored :many
+-- Candidates erased lately who are in the database again (restored from a
+-- backup taken before their erasure), at most @max_rows.
+SELECT c.id FROM candidates c JOIN erasure_log e ON e.candidate_id = c.id ORDER BY c.id LIMIT @max_rows;

@@ -20,7 +20,7 @@ import (
 	"github.com/muster-cms/muster/workflows"
 )
 
-// A retention run over 3,000 candidates all past their record's period,
+// A retention run over 7,000 candidates all past their record's period,
 // with the worker process killed (SIGKILL) part-way through anonymising
 // them and a new one started: every candidate becomes exactly one ghost,
 // none is left, and every total the reports count is the same as before.
@@ -28,8 +28,8 @@ import (
 // landed (some anonymised, not all).
 func TestRetentionThroughWorkerKills(t *testing.T) {
 	t.Parallel()
-	const candidates = 3000
-	for _, killAt := range []int{700, 2100} {
+	const candidates = 7000
+	for _, killAt := range []int{1000, 4100} {
 		t.Run(fmt.Sprint(killAt), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
@@ -79,7 +79,7 @@ func TestRetentionThroughWorkerKills(t *testing.T) {
 			require.Zero(t, count("SELECT count(*) FROM users WHERE role = 'candidate'"))
 			require.Equal(t, before, totals(), "every total the same")
 			require.Positive(t, res.Done[activities.StepAnonymise])
-			t.Logf("killed at %d ghosts of %d; the run after the restart anonymised %d", atKill, candidates, res.Done[activities.StepAnonymise])
+			t.Logf("killed at %d ghosts of %d; the run counted %d anonymised", atKill, candidates, res.Done[activities.StepAnonymise])
 		})
 	}
 }

@@ -194,6 +194,16 @@ $$;
 CREATE POLICY consent_texts_publish ON consent_texts FOR INSERT WITH CHECK (app_role() = 'operator');
 GRANT INSERT ON consent_texts TO muster_app;
 
+-- The candidates erased lately, by ID only, kept as long as database
+-- backups (the request category: 30 days by default): a candidate restored
+-- from a backup taken before their erasure is erased again by the next
+-- retention run. Nothing else holds these IDs once the erasure is done.
+CREATE TABLE erasure_log (
+    candidate_id uuid PRIMARY KEY,
+    erased_at    timestamptz NOT NULL
+);
+COMMENT ON TABLE erasure_log IS 'The IDs of candidates erased lately, so that one restored from a backup is erased again.';
+
 -- A candidate's own acts (a password changed, a message reported) are
 -- audited without the address they came from: the trail outlives them.
 -- +goose StatementBegin
@@ -332,6 +342,10 @@ CREATE POLICY erasure_requests_ask ON erasure_requests FOR INSERT WITH CHECK (
     app_role() = 'operator' OR (requested_by = 'candidate' AND candidate_id = app_candidate_id()));
 CREATE POLICY erasure_requests_engine ON erasure_requests USING (app_role() = 'system');
 GRANT SELECT, INSERT, DELETE ON erasure_requests TO muster_app;
+ALTER TABLE erasure_log ENABLE ROW LEVEL SECURITY;
+ALTER TABLE erasure_log FORCE ROW LEVEL SECURITY;
+CREATE POLICY erasure_log_engine ON erasure_log USING (app_role() = 'system');
+GRANT SELECT, INSERT, DELETE ON erasure_log TO muster_app;
 ALTER TABLE erasure_receipts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE erasure_receipts FORCE ROW LEVEL SECURITY;
 CREATE POLICY erasure_receipts_read ON erasure_receipts FOR SELECT USING (app_is_staff());
@@ -339,6 +353,25 @@ CREATE POLICY erasure_receipts_engine ON erasure_receipts FOR INSERT WITH CHECK 
 GRANT SELECT, INSERT, UPDATE, DELETE ON candidate_activity TO muster_app;
 GRANT SELECT, INSERT ON ghosts, ghost_outcomes, ghost_follow_ups, erasure_receipts TO muster_app;
 GRANT SELECT, UPDATE ON retention_rules TO muster_app;
+
+-- Deleting an account or a candidate (anonymisation, erasure, the sweep)
+-- sets null or deletes what names them in other tables: each such foreign
+-- key has an index, so that costs a probe, not a scan of the table.
+CREATE INDEX account_invitations_invited_by_idx ON account_invitations (invited_by) WHERE invited_by IS NOT NULL;
+CREATE INDEX account_invitations_user_id_idx ON account_invitations (user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX data_requests_logged_by_idx ON data_requests (logged_by) WHERE logged_by IS NOT NULL;
+CREATE INDEX interventions_recorded_by_idx ON interventions (recorded_by) WHERE recorded_by IS NOT NULL;
+CREATE INDEX invitations_invited_by_idx ON invitations (invited_by) WHERE invited_by IS NOT NULL;
+CREATE INDEX journey_events_interest_id_idx ON journey_events (interest_id) WHERE interest_id IS NOT NULL;
+CREATE INDEX message_reports_decided_by_idx ON message_reports (decided_by) WHERE decided_by IS NOT NULL;
+CREATE INDEX message_reports_reported_by_idx ON message_reports (reported_by) WHERE reported_by IS NOT NULL;
+CREATE INDEX messages_author_id_idx ON messages (author_id) WHERE author_id IS NOT NULL;
+CREATE INDEX messages_hidden_by_idx ON messages (hidden_by) WHERE hidden_by IS NOT NULL;
+CREATE INDEX org_agreements_recorded_by_idx ON org_agreements (recorded_by) WHERE recorded_by IS NOT NULL;
+CREATE INDEX registration_requests_invitation_id_idx ON registration_requests (invitation_id) WHERE invitation_id IS NOT NULL;
+CREATE INDEX retention_rules_updated_by_idx ON retention_rules (updated_by) WHERE updated_by IS NOT NULL;
+CREATE INDEX spot_checks_decided_by_idx ON spot_checks (decided_by) WHERE decided_by IS NOT NULL;
+CREATE INDEX thread_reads_user_id_idx ON thread_reads (user_id) WHERE user_id IS NOT NULL;
 
 -- The privacy engine (the engine's own work, as system) deletes what
 -- anonymisation and the retention sweep remove.
@@ -654,11 +687,28 @@ COMMENT ON COLUMN data_requests.answered_at IS 'class=operational; category=audi
 COMMENT ON COLUMN erasure_requests.candidate_id IS 'class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator';
 COMMENT ON COLUMN erasure_requests.requested_at IS 'class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator';
 COMMENT ON COLUMN erasure_requests.requested_by IS 'class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator';
+COMMENT ON COLUMN erasure_log.candidate_id IS 'class=operational; category=request; seen_by=engine';
+COMMENT ON COLUMN erasure_log.erased_at IS 'class=operational; category=request; seen_by=engine; retention=clock';
 COMMENT ON COLUMN erasure_receipts.receipt IS 'class=anonymous; category=audit; seen_by=operator';
 COMMENT ON COLUMN erasure_receipts.erased_at IS 'class=anonymous; category=audit; seen_by=operator';
 COMMENT ON COLUMN erasure_receipts.requested_by IS 'class=anonymous; category=audit; seen_by=operator';
 
 -- +goose Down
+DROP INDEX account_invitations_invited_by_idx;
+DROP INDEX account_invitations_user_id_idx;
+DROP INDEX data_requests_logged_by_idx;
+DROP INDEX interventions_recorded_by_idx;
+DROP INDEX invitations_invited_by_idx;
+DROP INDEX journey_events_interest_id_idx;
+DROP INDEX message_reports_decided_by_idx;
+DROP INDEX message_reports_reported_by_idx;
+DROP INDEX messages_author_id_idx;
+DROP INDEX messages_hidden_by_idx;
+DROP INDEX org_agreements_recorded_by_idx;
+DROP INDEX registration_requests_invitation_id_idx;
+DROP INDEX retention_rules_updated_by_idx;
+DROP INDEX spot_checks_decided_by_idx;
+DROP INDEX thread_reads_user_id_idx;
 DROP POLICY users_privacy_engine ON users;
 DROP POLICY sessions_privacy_engine ON sessions;
 DROP POLICY candidates_privacy_engine ON candidates;
@@ -712,7 +762,7 @@ DROP TRIGGER candidate_activity ON messages;
 DROP TRIGGER candidate_activity ON login_events;
 DROP TRIGGER candidate_activity ON candidates;
 DROP FUNCTION candidate_activity_from_row(), candidate_active(uuid, timestamptz);
-DROP TABLE data_requests, erasure_requests, erasure_receipts, retention_rules, ghost_follow_ups, ghost_outcomes, ghosts, candidate_activity;
+DROP TABLE erasure_log, data_requests, erasure_requests, erasure_receipts, retention_rules, ghost_follow_ups, ghost_outcomes, ghosts, candidate_activity;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION audit_events_chain() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$

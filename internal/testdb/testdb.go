@@ -52,6 +52,24 @@ func New(t testing.TB) *DB {
 	if err != nil {
 		t.Fatalf("test database: %v\n(Postgres must answer at %s: run `make test`, which starts it, or set TEST_DATABASE_URL)", err, redact(admin))
 	}
+	return newFrom(t, admin, tmpl)
+}
+
+// Clone closes d's connections and returns a fresh database that is a
+// copy of d (Postgres copies it as a template: fast, whatever its size),
+// dropped when t ends. d stays for further clones; its pools are closed.
+func (d *DB) Clone(t testing.TB) *DB {
+	t.Helper()
+	d.App.Close()
+	d.Admin.Close()
+	return newFrom(t, AdminURL(), d.Name)
+}
+
+// newFrom creates a database copied from the template tmpl.
+func newFrom(t testing.TB, admin, tmpl string) *DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	name := "muster_test_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
