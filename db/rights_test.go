@@ -40,7 +40,10 @@ func TestConsentVersions(t *testing.T) {
 	cand := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
 	actor := testfactory.Actor(cand.User)
 	publish := func(a sim.Actor, version, body string) error {
-		return b.in(t, a, func(tx *db.Tx) error { _, err := tx.ConsentTextPublish(ctx, version, body, b.now.Add(time.Hour)); return err })
+		return b.in(t, a, func(tx *db.Tx) error {
+			_, err := tx.ConsentTextPublish(ctx, version, body, b.now.Add(time.Hour))
+			return err
+		})
 	}
 	mine := func() sim.ConsentStatus {
 		var st sim.ConsentStatus
