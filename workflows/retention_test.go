@@ -8,9 +8,13 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/muster-cms/muster/activities"
+	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/internal/testdb"
+	"github.com/muster-cms/muster/internal/testfactory"
 	"github.com/muster-cms/muster/sim"
 	"github.com/muster-cms/muster/workflows"
 )
@@ -68,4 +72,44 @@ func TestRetentionRunsEveryStepToItsEnd(t *testing.T) {
 	for i := 1; i < len(afters); i++ {
 		require.Equal(t, activities.StepAnonymise+"-"+time.Duration(i).String(), afters[i], "each batch resumes where the last stopped")
 	}
+}
+
+// The three years, in test time, with the real activities on the real
+// Postgres and the default schedule: a candidate last active on 10
+// January 2026 is kept by a run on 9 January 2029 and anonymised by the
+// run on 11 January 2029; a candidate active since stays.
+func TestRetentionAnonymisesThreeYearsAfterTheLastActivity(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testdb.New(t)
+	store := db.NewStore(d.App, sim.DefaultSessionPolicy)
+	lastActive := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
+	old := testfactory.Candidate(t, d, testfactory.CandidateOpts{Now: lastActive.AddDate(0, -1, 0)})
+	recent := testfactory.Candidate(t, d, testfactory.CandidateOpts{Now: lastActive.AddDate(0, -1, 0)})
+	_, err := d.Admin.Exec(ctx, `INSERT INTO candidate_activity (candidate_id, last_active_at) VALUES ($1, $3), ($2, $3 + interval '2 years')
+		ON CONFLICT (candidate_id) DO UPDATE SET last_active_at = EXCLUDED.last_active_at`, old.Candidate.ID, recent.Candidate.ID, lastActive)
+	require.NoError(t, err)
+	run := func(at time.Time) workflows.RetentionResult {
+		var s testsuite.WorkflowTestSuite
+		env := s.NewTestWorkflowEnvironment()
+		workflows.Register(env, &activities.Activities{Store: store})
+		env.SetStartTime(at)
+		env.ExecuteWorkflow(workflows.Retention, workflows.RetentionInput{})
+		require.True(t, env.IsWorkflowCompleted())
+		require.NoError(t, env.GetWorkflowError())
+		var res workflows.RetentionResult
+		require.NoError(t, env.GetWorkflowResult(&res))
+		return res
+	}
+	count := func(id string) (n int) {
+		require.NoError(t, d.Admin.QueryRow(ctx, "SELECT count(*) FROM candidates WHERE id = $1", id).Scan(&n))
+		return n
+	}
+	res := run(time.Date(2029, 1, 9, 2, 0, 0, 0, time.UTC))
+	require.Zero(t, res.Done[activities.StepAnonymise])
+	require.Equal(t, 1, count(old.Candidate.ID), "a day short of three years")
+	res = run(time.Date(2029, 1, 11, 2, 0, 0, 0, time.UTC))
+	require.EqualValues(t, 1, res.Done[activities.StepAnonymise])
+	require.Zero(t, count(old.Candidate.ID), "three years and a day")
+	require.Equal(t, 1, count(recent.Candidate.ID))
 }
