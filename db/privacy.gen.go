@@ -33,27 +33,9 @@ var subjectExports = []subjectExport{
 
 // erasures remove what each table holds about candidates or users being anonymised.
 var erasures = []erasure{
-	{Table: "candidate_activity", Kind: "candidate", Depth: 1, Query: (*dbgen.Queries).EraseCandidateActivity},
 	{Table: "candidates", Kind: "candidate", Depth: 0, Query: (*dbgen.Queries).EraseCandidates},
-	{Table: "conduct_acceptances", Kind: "user", Depth: 1, Query: (*dbgen.Queries).EraseConductAcceptances},
-	{Table: "consents", Kind: "candidate", Depth: 1, Query: (*dbgen.Queries).EraseConsents},
 	{Table: "data_requests", Kind: "candidate", Depth: 1, Query: (*dbgen.Queries).EraseDataRequests},
-	{Table: "erasure_requests", Kind: "candidate", Depth: 1, Query: (*dbgen.Queries).EraseErasureRequests},
-	{Table: "follow_ups", Kind: "candidate", Depth: 2, Query: (*dbgen.Queries).EraseFollowUps},
-	{Table: "interests", Kind: "candidate", Depth: 1, Query: (*dbgen.Queries).EraseInterests},
-	{Table: "interventions", Kind: "candidate", Depth: 2, Query: (*dbgen.Queries).EraseInterventions},
-	{Table: "invitation_tokens", Kind: "candidate", Depth: 2, Query: (*dbgen.Queries).EraseInvitationTokens},
-	{Table: "invitations", Kind: "candidate", Depth: 1, Query: (*dbgen.Queries).EraseInvitations},
-	{Table: "journey_events", Kind: "candidate", Depth: 1, Query: (*dbgen.Queries).EraseJourneyEvents},
 	{Table: "login_events", Kind: "user", Depth: 1, Query: (*dbgen.Queries).EraseLoginEvents},
-	{Table: "message_reports", Kind: "candidate", Depth: 3, Query: (*dbgen.Queries).EraseMessageReports},
-	{Table: "messages", Kind: "candidate", Depth: 2, Query: (*dbgen.Queries).EraseMessages},
-	{Table: "mfa_recovery_codes", Kind: "user", Depth: 1, Query: (*dbgen.Queries).EraseMfaRecoveryCodes},
-	{Table: "password_resets", Kind: "user", Depth: 1, Query: (*dbgen.Queries).ErasePasswordResets},
-	{Table: "sessions", Kind: "user", Depth: 1, Query: (*dbgen.Queries).EraseSessions},
-	{Table: "spot_checks", Kind: "candidate", Depth: 1, Query: (*dbgen.Queries).EraseSpotChecks},
-	{Table: "thread_reads", Kind: "user", Depth: 1, Query: (*dbgen.Queries).EraseThreadReads},
-	{Table: "threads", Kind: "candidate", Depth: 1, Query: (*dbgen.Queries).EraseThreads},
 	{Table: "users", Kind: "user", Depth: 0, Query: (*dbgen.Queries).EraseUsers},
 }
 

@@ -20,10 +20,7 @@ FROM candidate_activity r
 WHERE r.candidate_id = @subject_id::uuid
 ORDER BY r.candidate_id;
 
--- name: EraseCandidateActivity :execrows
--- Anonymising: the rows of candidate_activity about these candidates go.
-DELETE FROM candidate_activity r
-WHERE r.candidate_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of candidate_activity about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 
 -- name: ExportCandidates :many
 -- What candidates holds about one candidate (subject access).
@@ -44,10 +41,7 @@ FROM conduct_acceptances r
 WHERE r.user_id = @subject_id::uuid
 ORDER BY r.user_id, r.version;
 
--- name: EraseConductAcceptances :execrows
--- Anonymising: the rows of conduct_acceptances about these users go.
-DELETE FROM conduct_acceptances r
-WHERE r.user_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of conduct_acceptances about these users go with the user (ON DELETE CASCADE along user:user_id).
 
 -- name: ExportConsents :many
 -- What consents holds about one candidate (subject access).
@@ -56,10 +50,7 @@ FROM consents r
 WHERE r.candidate_id = @subject_id::uuid
 ORDER BY r.id;
 
--- name: EraseConsents :execrows
--- Anonymising: the rows of consents about these candidates go.
-DELETE FROM consents r
-WHERE r.candidate_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of consents about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 
 -- name: ExportDataRequests :many
 -- What data_requests holds about one candidate (subject access).
@@ -85,10 +76,7 @@ FROM erasure_requests r
 WHERE r.candidate_id = @subject_id::uuid
 ORDER BY r.candidate_id;
 
--- name: EraseErasureRequests :execrows
--- Anonymising: the rows of erasure_requests about these candidates go.
-DELETE FROM erasure_requests r
-WHERE r.candidate_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of erasure_requests about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 
 -- name: ExportFollowUps :many
 -- What follow_ups holds about one candidate (subject access).
@@ -97,10 +85,7 @@ FROM follow_ups r JOIN interests j1 ON j1.id = r.interest_id
 WHERE j1.candidate_id = @subject_id::uuid
 ORDER BY r.id;
 
--- name: EraseFollowUps :execrows
--- Anonymising: the rows of follow_ups about these candidates go.
-DELETE FROM follow_ups r USING interests j1
-WHERE j1.id = r.interest_id AND j1.candidate_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of follow_ups about these candidates go with the candidate (ON DELETE CASCADE along candidate:interest_id>interests.candidate_id).
 
 -- name: ExportInterests :many
 -- What interests holds about one candidate (subject access).
@@ -109,10 +94,7 @@ FROM interests r
 WHERE r.candidate_id = @subject_id::uuid
 ORDER BY r.id;
 
--- name: EraseInterests :execrows
--- Anonymising: the rows of interests about these candidates go.
-DELETE FROM interests r
-WHERE r.candidate_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of interests about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 
 -- name: ExportInterventions :many
 -- What interventions holds about one candidate (subject access).
@@ -121,10 +103,7 @@ FROM interventions r JOIN interests j1 ON j1.id = r.interest_id
 WHERE j1.candidate_id = @subject_id::uuid
 ORDER BY r.id;
 
--- name: EraseInterventions :execrows
--- Anonymising: the rows of interventions about these candidates go.
-DELETE FROM interventions r USING interests j1
-WHERE j1.id = r.interest_id AND j1.candidate_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of interventions about these candidates go with the candidate (ON DELETE CASCADE along candidate:interest_id>interests.candidate_id).
 
 -- name: ExportInvitationTokens :many
 -- What invitation_tokens holds about one candidate (subject access).
@@ -133,10 +112,7 @@ FROM invitation_tokens r JOIN invitations j1 ON j1.id = r.invitation_id
 WHERE j1.candidate_id = @subject_id::uuid
 ORDER BY r.token_hash;
 
--- name: EraseInvitationTokens :execrows
--- Anonymising: the rows of invitation_tokens about these candidates go.
-DELETE FROM invitation_tokens r USING invitations j1
-WHERE j1.id = r.invitation_id AND j1.candidate_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of invitation_tokens about these candidates go with the candidate (ON DELETE CASCADE along candidate:invitation_id>invitations.candidate_id).
 
 -- name: ExportInvitations :many
 -- What invitations holds about one candidate (subject access).
@@ -145,10 +121,7 @@ FROM invitations r
 WHERE r.candidate_id = @subject_id::uuid
 ORDER BY r.id;
 
--- name: EraseInvitations :execrows
--- Anonymising: the rows of invitations about these candidates go.
-DELETE FROM invitations r
-WHERE r.candidate_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of invitations about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 
 -- name: SweepInvitations :execrows
 -- Retention: up to 5000 rows of invitations whose expires_at is before @before go.
@@ -162,10 +135,7 @@ FROM journey_events r
 WHERE r.candidate_id = @subject_id::uuid
 ORDER BY r.id;
 
--- name: EraseJourneyEvents :execrows
--- Anonymising: the rows of journey_events about these candidates go.
-DELETE FROM journey_events r
-WHERE r.candidate_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of journey_events about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 
 -- name: ExportLoginEvents :many
 -- What login_events holds about one user (subject access).
@@ -196,10 +166,7 @@ FROM message_reports r JOIN messages j1 ON j1.id = r.message_id JOIN threads j2 
 WHERE j2.candidate_id = @subject_id::uuid
 ORDER BY r.id;
 
--- name: EraseMessageReports :execrows
--- Anonymising: the rows of message_reports about these candidates go.
-DELETE FROM message_reports r USING messages j1, threads j2
-WHERE j1.id = r.message_id AND j2.id = j1.thread_id AND j2.candidate_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of message_reports about these candidates go with the candidate (ON DELETE CASCADE along candidate:message_id>messages.thread_id>threads.candidate_id).
 
 -- name: ExportMessages :many
 -- What messages holds about one candidate (subject access).
@@ -208,10 +175,7 @@ FROM messages r JOIN threads j1 ON j1.id = r.thread_id
 WHERE j1.candidate_id = @subject_id::uuid
 ORDER BY r.id;
 
--- name: EraseMessages :execrows
--- Anonymising: the rows of messages about these candidates go.
-DELETE FROM messages r USING threads j1
-WHERE j1.id = r.thread_id AND j1.candidate_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of messages about these candidates go with the candidate (ON DELETE CASCADE along candidate:thread_id>threads.candidate_id).
 
 -- name: ExportMfaRecoveryCodes :many
 -- What mfa_recovery_codes holds about one user (subject access).
@@ -220,10 +184,7 @@ FROM mfa_recovery_codes r
 WHERE r.user_id = @subject_id::uuid
 ORDER BY r.user_id, r.code_hash;
 
--- name: EraseMfaRecoveryCodes :execrows
--- Anonymising: the rows of mfa_recovery_codes about these users go.
-DELETE FROM mfa_recovery_codes r
-WHERE r.user_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of mfa_recovery_codes about these users go with the user (ON DELETE CASCADE along user:user_id).
 
 -- name: SweepNotificationDeliveries :execrows
 -- Retention: up to 5000 rows of notification_deliveries whose sent_at is before @before go.
@@ -237,10 +198,7 @@ FROM password_resets r
 WHERE r.user_id = @subject_id::uuid
 ORDER BY r.id;
 
--- name: ErasePasswordResets :execrows
--- Anonymising: the rows of password_resets about these users go.
-DELETE FROM password_resets r
-WHERE r.user_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of password_resets about these users go with the user (ON DELETE CASCADE along user:user_id).
 
 -- name: SweepPasswordResets :execrows
 -- Retention: up to 5000 rows of password_resets whose expires_at is before @before go.
@@ -264,10 +222,7 @@ FROM sessions r
 WHERE r.user_id = @subject_id::uuid
 ORDER BY r.id;
 
--- name: EraseSessions :execrows
--- Anonymising: the rows of sessions about these users go.
-DELETE FROM sessions r
-WHERE r.user_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of sessions about these users go with the user (ON DELETE CASCADE along user:user_id).
 
 -- name: SweepSessions :execrows
 -- Retention: up to 5000 rows of sessions whose expires_at is before @before go.
@@ -281,10 +236,7 @@ FROM spot_checks r
 WHERE r.candidate_id = @subject_id::uuid
 ORDER BY r.id;
 
--- name: EraseSpotChecks :execrows
--- Anonymising: the rows of spot_checks about these candidates go.
-DELETE FROM spot_checks r
-WHERE r.candidate_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of spot_checks about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 
 -- name: ExportThreadReads :many
 -- What thread_reads holds about one user (subject access).
@@ -293,10 +245,7 @@ FROM thread_reads r
 WHERE r.user_id = @subject_id::uuid
 ORDER BY r.thread_id, r.user_id;
 
--- name: EraseThreadReads :execrows
--- Anonymising: the rows of thread_reads about these users go.
-DELETE FROM thread_reads r
-WHERE r.user_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of thread_reads about these users go with the user (ON DELETE CASCADE along user:user_id).
 
 -- name: ExportThreads :many
 -- What threads holds about one candidate (subject access).
@@ -305,10 +254,7 @@ FROM threads r
 WHERE r.candidate_id = @subject_id::uuid
 ORDER BY r.id;
 
--- name: EraseThreads :execrows
--- Anonymising: the rows of threads about these candidates go.
-DELETE FROM threads r
-WHERE r.candidate_id = ANY(@subject_ids::uuid[]);
+-- Anonymising: the rows of threads about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 
 -- name: ExportUsers :many
 -- What users holds about one user (subject access).

@@ -12,20 +12,6 @@ import (
 	"github.com/google/uuid"
 )
 
-const eraseCandidateActivity = `-- name: EraseCandidateActivity :execrows
-DELETE FROM candidate_activity r
-WHERE r.candidate_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of candidate_activity about these candidates go.
-func (q *Queries) EraseCandidateActivity(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseCandidateActivity, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const eraseCandidates = `-- name: EraseCandidates :execrows
 DELETE FROM candidates r
 WHERE r.id = ANY($1::uuid[])
@@ -34,34 +20,6 @@ WHERE r.id = ANY($1::uuid[])
 // Anonymising: the rows of candidates about these candidates go.
 func (q *Queries) EraseCandidates(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
 	result, err := db.Exec(ctx, eraseCandidates, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseConductAcceptances = `-- name: EraseConductAcceptances :execrows
-DELETE FROM conduct_acceptances r
-WHERE r.user_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of conduct_acceptances about these users go.
-func (q *Queries) EraseConductAcceptances(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseConductAcceptances, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseConsents = `-- name: EraseConsents :execrows
-DELETE FROM consents r
-WHERE r.candidate_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of consents about these candidates go.
-func (q *Queries) EraseConsents(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseConsents, subjectIds)
 	if err != nil {
 		return 0, err
 	}
@@ -82,104 +40,6 @@ func (q *Queries) EraseDataRequests(ctx context.Context, db DBTX, subjectIds []u
 	return result.RowsAffected(), nil
 }
 
-const eraseErasureRequests = `-- name: EraseErasureRequests :execrows
-DELETE FROM erasure_requests r
-WHERE r.candidate_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of erasure_requests about these candidates go.
-func (q *Queries) EraseErasureRequests(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseErasureRequests, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseFollowUps = `-- name: EraseFollowUps :execrows
-DELETE FROM follow_ups r USING interests j1
-WHERE j1.id = r.interest_id AND j1.candidate_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of follow_ups about these candidates go.
-func (q *Queries) EraseFollowUps(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseFollowUps, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseInterests = `-- name: EraseInterests :execrows
-DELETE FROM interests r
-WHERE r.candidate_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of interests about these candidates go.
-func (q *Queries) EraseInterests(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseInterests, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseInterventions = `-- name: EraseInterventions :execrows
-DELETE FROM interventions r USING interests j1
-WHERE j1.id = r.interest_id AND j1.candidate_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of interventions about these candidates go.
-func (q *Queries) EraseInterventions(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseInterventions, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseInvitationTokens = `-- name: EraseInvitationTokens :execrows
-DELETE FROM invitation_tokens r USING invitations j1
-WHERE j1.id = r.invitation_id AND j1.candidate_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of invitation_tokens about these candidates go.
-func (q *Queries) EraseInvitationTokens(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseInvitationTokens, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseInvitations = `-- name: EraseInvitations :execrows
-DELETE FROM invitations r
-WHERE r.candidate_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of invitations about these candidates go.
-func (q *Queries) EraseInvitations(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseInvitations, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseJourneyEvents = `-- name: EraseJourneyEvents :execrows
-DELETE FROM journey_events r
-WHERE r.candidate_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of journey_events about these candidates go.
-func (q *Queries) EraseJourneyEvents(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseJourneyEvents, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const eraseLoginEvents = `-- name: EraseLoginEvents :execrows
 DELETE FROM login_events r
 WHERE r.user_id = ANY($1::uuid[])
@@ -188,118 +48,6 @@ WHERE r.user_id = ANY($1::uuid[])
 // Anonymising: the rows of login_events about these users go.
 func (q *Queries) EraseLoginEvents(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
 	result, err := db.Exec(ctx, eraseLoginEvents, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseMessageReports = `-- name: EraseMessageReports :execrows
-DELETE FROM message_reports r USING messages j1, threads j2
-WHERE j1.id = r.message_id AND j2.id = j1.thread_id AND j2.candidate_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of message_reports about these candidates go.
-func (q *Queries) EraseMessageReports(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseMessageReports, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseMessages = `-- name: EraseMessages :execrows
-DELETE FROM messages r USING threads j1
-WHERE j1.id = r.thread_id AND j1.candidate_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of messages about these candidates go.
-func (q *Queries) EraseMessages(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseMessages, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseMfaRecoveryCodes = `-- name: EraseMfaRecoveryCodes :execrows
-DELETE FROM mfa_recovery_codes r
-WHERE r.user_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of mfa_recovery_codes about these users go.
-func (q *Queries) EraseMfaRecoveryCodes(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseMfaRecoveryCodes, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const erasePasswordResets = `-- name: ErasePasswordResets :execrows
-DELETE FROM password_resets r
-WHERE r.user_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of password_resets about these users go.
-func (q *Queries) ErasePasswordResets(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, erasePasswordResets, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseSessions = `-- name: EraseSessions :execrows
-DELETE FROM sessions r
-WHERE r.user_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of sessions about these users go.
-func (q *Queries) EraseSessions(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseSessions, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseSpotChecks = `-- name: EraseSpotChecks :execrows
-DELETE FROM spot_checks r
-WHERE r.candidate_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of spot_checks about these candidates go.
-func (q *Queries) EraseSpotChecks(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseSpotChecks, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseThreadReads = `-- name: EraseThreadReads :execrows
-DELETE FROM thread_reads r
-WHERE r.user_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of thread_reads about these users go.
-func (q *Queries) EraseThreadReads(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseThreadReads, subjectIds)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const eraseThreads = `-- name: EraseThreads :execrows
-DELETE FROM threads r
-WHERE r.candidate_id = ANY($1::uuid[])
-`
-
-// Anonymising: the rows of threads about these candidates go.
-func (q *Queries) EraseThreads(ctx context.Context, db DBTX, subjectIds []uuid.UUID) (int64, error) {
-	result, err := db.Exec(ctx, eraseThreads, subjectIds)
 	if err != nil {
 		return 0, err
 	}
@@ -377,12 +125,14 @@ func (q *Queries) ExportCandidateActivity(ctx context.Context, db DBTX, subjectI
 }
 
 const exportCandidates = `-- name: ExportCandidates :many
+
 SELECT jsonb_build_object('id', r.id, 'user_id', r.user_id, 'status', r.status, 'first_name', r.first_name, 'last_name', r.last_name, 'phone', r.phone, 'date_of_birth', r.date_of_birth, 'connection', r.connection, 'skills', r.skills, 'job_preferences', r.job_preferences, 'region', r.region, 'heard_about', r.heard_about, 'invited_at', r.invited_at, 'registered_at', r.registered_at, 'updated_at', r.updated_at, 'sharing', r.sharing, 'verification', r.verification)::jsonb AS row
 FROM candidates r
 WHERE r.id = $1::uuid
 ORDER BY r.id
 `
 
+// Anonymising: the rows of candidate_activity about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 // What candidates holds about one candidate (subject access).
 func (q *Queries) ExportCandidates(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportCandidates, subjectID)
@@ -433,12 +183,14 @@ func (q *Queries) ExportConductAcceptances(ctx context.Context, db DBTX, subject
 }
 
 const exportConsents = `-- name: ExportConsents :many
+
 SELECT jsonb_build_object('id', r.id, 'candidate_id', r.candidate_id, 'text_version', r.text_version, 'given', r.given, 'method', r.method, 'recorded_at', r.recorded_at)::jsonb AS row
 FROM consents r
 WHERE r.candidate_id = $1::uuid
 ORDER BY r.id
 `
 
+// Anonymising: the rows of conduct_acceptances about these users go with the user (ON DELETE CASCADE along user:user_id).
 // What consents holds about one candidate (subject access).
 func (q *Queries) ExportConsents(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportConsents, subjectID)
@@ -461,12 +213,14 @@ func (q *Queries) ExportConsents(ctx context.Context, db DBTX, subjectID uuid.UU
 }
 
 const exportDataRequests = `-- name: ExportDataRequests :many
+
 SELECT jsonb_build_object('id', r.id, 'kind', r.kind, 'candidate_id', r.candidate_id, 'state', r.state, 'received_at', r.received_at, 'due_at', r.due_at, 'extension', r.extension, 'logged_by', r.logged_by, 'answered_at', r.answered_at)::jsonb AS row
 FROM data_requests r
 WHERE r.candidate_id = $1::uuid
 ORDER BY r.id
 `
 
+// Anonymising: the rows of consents about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 // What data_requests holds about one candidate (subject access).
 func (q *Queries) ExportDataRequests(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportDataRequests, subjectID)
@@ -517,12 +271,14 @@ func (q *Queries) ExportErasureRequests(ctx context.Context, db DBTX, subjectID 
 }
 
 const exportFollowUps = `-- name: ExportFollowUps :many
+
 SELECT jsonb_build_object('id', r.id, 'interest_id', r.interest_id, 'months', r.months, 'due_on', r.due_on, 'asked_at', r.asked_at, 'reminded_at', r.reminded_at, 'answer', r.answer, 'answered_at', r.answered_at)::jsonb AS row
 FROM follow_ups r JOIN interests j1 ON j1.id = r.interest_id
 WHERE j1.candidate_id = $1::uuid
 ORDER BY r.id
 `
 
+// Anonymising: the rows of erasure_requests about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 // What follow_ups holds about one candidate (subject access).
 func (q *Queries) ExportFollowUps(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportFollowUps, subjectID)
@@ -545,12 +301,14 @@ func (q *Queries) ExportFollowUps(ctx context.Context, db DBTX, subjectID uuid.U
 }
 
 const exportInterests = `-- name: ExportInterests :many
+
 SELECT jsonb_build_object('id', r.id, 'candidate_id', r.candidate_id, 'org_id', r.org_id, 'state', r.state, 'interviewed', r.interviewed, 'work_placed', r.work_placed, 'opened_at', r.opened_at, 'updated_at', r.updated_at)::jsonb AS row
 FROM interests r
 WHERE r.candidate_id = $1::uuid
 ORDER BY r.id
 `
 
+// Anonymising: the rows of follow_ups about these candidates go with the candidate (ON DELETE CASCADE along candidate:interest_id>interests.candidate_id).
 // What interests holds about one candidate (subject access).
 func (q *Queries) ExportInterests(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportInterests, subjectID)
@@ -573,12 +331,14 @@ func (q *Queries) ExportInterests(ctx context.Context, db DBTX, subjectID uuid.U
 }
 
 const exportInterventions = `-- name: ExportInterventions :many
+
 SELECT jsonb_build_object('id', r.id, 'interest_id', r.interest_id, 'kind', r.kind, 'occurred_on', r.occurred_on, 'ends_on', r.ends_on, 'attended', r.attended, 'direct', r.direct, 'reason', r.reason, 'recorded_by', r.recorded_by, 'recorded_at', r.recorded_at)::jsonb AS row
 FROM interventions r JOIN interests j1 ON j1.id = r.interest_id
 WHERE j1.candidate_id = $1::uuid
 ORDER BY r.id
 `
 
+// Anonymising: the rows of interests about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 // What interventions holds about one candidate (subject access).
 func (q *Queries) ExportInterventions(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportInterventions, subjectID)
@@ -601,12 +361,14 @@ func (q *Queries) ExportInterventions(ctx context.Context, db DBTX, subjectID uu
 }
 
 const exportInvitationTokens = `-- name: ExportInvitationTokens :many
+
 SELECT jsonb_build_object('invitation_id', r.invitation_id, 'generation', r.generation, 'created_at', r.created_at, 'sent_at', r.sent_at)::jsonb AS row
 FROM invitation_tokens r JOIN invitations j1 ON j1.id = r.invitation_id
 WHERE j1.candidate_id = $1::uuid
 ORDER BY r.token_hash
 `
 
+// Anonymising: the rows of interventions about these candidates go with the candidate (ON DELETE CASCADE along candidate:interest_id>interests.candidate_id).
 // What invitation_tokens holds about one candidate (subject access).
 func (q *Queries) ExportInvitationTokens(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportInvitationTokens, subjectID)
@@ -629,12 +391,14 @@ func (q *Queries) ExportInvitationTokens(ctx context.Context, db DBTX, subjectID
 }
 
 const exportInvitations = `-- name: ExportInvitations :many
+
 SELECT jsonb_build_object('id', r.id, 'candidate_id', r.candidate_id, 'kind', r.kind, 'email', r.email, 'invited_by', r.invited_by, 'created_at', r.created_at, 'expires_at', r.expires_at, 'used_at', r.used_at, 'consumed_txid', r.consumed_txid)::jsonb AS row
 FROM invitations r
 WHERE r.candidate_id = $1::uuid
 ORDER BY r.id
 `
 
+// Anonymising: the rows of invitation_tokens about these candidates go with the candidate (ON DELETE CASCADE along candidate:invitation_id>invitations.candidate_id).
 // What invitations holds about one candidate (subject access).
 func (q *Queries) ExportInvitations(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportInvitations, subjectID)
@@ -685,12 +449,14 @@ func (q *Queries) ExportJourneyEvents(ctx context.Context, db DBTX, subjectID uu
 }
 
 const exportLoginEvents = `-- name: ExportLoginEvents :many
+
 SELECT jsonb_build_object('id', r.id, 'user_id', r.user_id, 'outcome', r.outcome, 'ip', r.ip, 'user_agent', r.user_agent, 'occurred_at', r.occurred_at, 'subject', r.subject)::jsonb AS row
 FROM login_events r
 WHERE r.user_id = $1::uuid
 ORDER BY r.id
 `
 
+// Anonymising: the rows of journey_events about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 // What login_events holds about one user (subject access).
 func (q *Queries) ExportLoginEvents(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportLoginEvents, subjectID)
@@ -741,12 +507,14 @@ func (q *Queries) ExportMessageReports(ctx context.Context, db DBTX, subjectID u
 }
 
 const exportMessages = `-- name: ExportMessages :many
+
 SELECT jsonb_build_object('id', r.id, 'seq', r.seq, 'thread_id', r.thread_id, 'author_id', r.author_id, 'from_candidate', r.from_candidate, 'body', r.body, 'sent_at', r.sent_at, 'hidden_at', r.hidden_at, 'hidden_by', r.hidden_by, 'hidden_reason', r.hidden_reason)::jsonb AS row
 FROM messages r JOIN threads j1 ON j1.id = r.thread_id
 WHERE j1.candidate_id = $1::uuid
 ORDER BY r.id
 `
 
+// Anonymising: the rows of message_reports about these candidates go with the candidate (ON DELETE CASCADE along candidate:message_id>messages.thread_id>threads.candidate_id).
 // What messages holds about one candidate (subject access).
 func (q *Queries) ExportMessages(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportMessages, subjectID)
@@ -769,12 +537,14 @@ func (q *Queries) ExportMessages(ctx context.Context, db DBTX, subjectID uuid.UU
 }
 
 const exportMfaRecoveryCodes = `-- name: ExportMfaRecoveryCodes :many
+
 SELECT jsonb_build_object('user_id', r.user_id, 'used_at', r.used_at)::jsonb AS row
 FROM mfa_recovery_codes r
 WHERE r.user_id = $1::uuid
 ORDER BY r.user_id, r.code_hash
 `
 
+// Anonymising: the rows of messages about these candidates go with the candidate (ON DELETE CASCADE along candidate:thread_id>threads.candidate_id).
 // What mfa_recovery_codes holds about one user (subject access).
 func (q *Queries) ExportMfaRecoveryCodes(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportMfaRecoveryCodes, subjectID)
@@ -881,12 +651,14 @@ func (q *Queries) ExportSpotChecks(ctx context.Context, db DBTX, subjectID uuid.
 }
 
 const exportThreadReads = `-- name: ExportThreadReads :many
+
 SELECT jsonb_build_object('thread_id', r.thread_id, 'user_id', r.user_id, 'read_seq', r.read_seq)::jsonb AS row
 FROM thread_reads r
 WHERE r.user_id = $1::uuid
 ORDER BY r.thread_id, r.user_id
 `
 
+// Anonymising: the rows of spot_checks about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 // What thread_reads holds about one user (subject access).
 func (q *Queries) ExportThreadReads(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportThreadReads, subjectID)
@@ -909,12 +681,14 @@ func (q *Queries) ExportThreadReads(ctx context.Context, db DBTX, subjectID uuid
 }
 
 const exportThreads = `-- name: ExportThreads :many
+
 SELECT jsonb_build_object('id', r.id, 'candidate_id', r.candidate_id, 'org_id', r.org_id, 'created_at', r.created_at, 'last_message_at', r.last_message_at)::jsonb AS row
 FROM threads r
 WHERE r.candidate_id = $1::uuid
 ORDER BY r.id
 `
 
+// Anonymising: the rows of thread_reads about these users go with the user (ON DELETE CASCADE along user:user_id).
 // What threads holds about one candidate (subject access).
 func (q *Queries) ExportThreads(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportThreads, subjectID)
@@ -937,12 +711,14 @@ func (q *Queries) ExportThreads(ctx context.Context, db DBTX, subjectID uuid.UUI
 }
 
 const exportUsers = `-- name: ExportUsers :many
+
 SELECT jsonb_build_object('id', r.id, 'role', r.role, 'email', r.email, 'created_at', r.created_at, 'updated_at', r.updated_at, 'org_id', r.org_id, 'name', r.name, 'disabled_at', r.disabled_at, 'mfa_enabled_at', r.mfa_enabled_at, 'mfa_last_step', r.mfa_last_step)::jsonb AS row
 FROM users r
 WHERE r.id = $1::uuid
 ORDER BY r.id
 `
 
+// Anonymising: the rows of threads about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 // What users holds about one user (subject access).
 func (q *Queries) ExportUsers(ctx context.Context, db DBTX, subjectID uuid.UUID) ([][]byte, error) {
 	rows, err := db.Query(ctx, exportUsers, subjectID)
@@ -996,10 +772,12 @@ func (q *Queries) SweepErasureLog(ctx context.Context, db DBTX, before time.Time
 }
 
 const sweepInvitations = `-- name: SweepInvitations :execrows
+
 DELETE FROM invitations WHERE (id) IN (
     SELECT s.id FROM invitations s WHERE s.expires_at < $1::timestamptz ORDER BY s.expires_at LIMIT 5000)
 `
 
+// Anonymising: the rows of invitations about these candidates go with the candidate (ON DELETE CASCADE along candidate:candidate_id).
 // Retention: up to 5000 rows of invitations whose expires_at is before @before go.
 func (q *Queries) SweepInvitations(ctx context.Context, db DBTX, before time.Time) (int64, error) {
 	result, err := db.Exec(ctx, sweepInvitations, before)
@@ -1038,10 +816,12 @@ func (q *Queries) SweepMailboxVerifications(ctx context.Context, db DBTX, before
 }
 
 const sweepNotificationDeliveries = `-- name: SweepNotificationDeliveries :execrows
+
 DELETE FROM notification_deliveries WHERE (key) IN (
     SELECT s.key FROM notification_deliveries s WHERE s.sent_at < $1::timestamptz ORDER BY s.sent_at LIMIT 5000)
 `
 
+// Anonymising: the rows of mfa_recovery_codes about these users go with the user (ON DELETE CASCADE along user:user_id).
 // Retention: up to 5000 rows of notification_deliveries whose sent_at is before @before go.
 func (q *Queries) SweepNotificationDeliveries(ctx context.Context, db DBTX, before time.Time) (int64, error) {
 	result, err := db.Exec(ctx, sweepNotificationDeliveries, before)
@@ -1052,10 +832,12 @@ func (q *Queries) SweepNotificationDeliveries(ctx context.Context, db DBTX, befo
 }
 
 const sweepPasswordResets = `-- name: SweepPasswordResets :execrows
+
 DELETE FROM password_resets WHERE (id) IN (
     SELECT s.id FROM password_resets s WHERE s.expires_at < $1::timestamptz ORDER BY s.expires_at LIMIT 5000)
 `
 
+// Anonymising: the rows of password_resets about these users go with the user (ON DELETE CASCADE along user:user_id).
 // Retention: up to 5000 rows of password_resets whose expires_at is before @before go.
 func (q *Queries) SweepPasswordResets(ctx context.Context, db DBTX, before time.Time) (int64, error) {
 	result, err := db.Exec(ctx, sweepPasswordResets, before)
@@ -1094,10 +876,12 @@ func (q *Queries) SweepResetRequests(ctx context.Context, db DBTX, before time.T
 }
 
 const sweepSessions = `-- name: SweepSessions :execrows
+
 DELETE FROM sessions WHERE (id) IN (
     SELECT s.id FROM sessions s WHERE s.expires_at < $1::timestamptz ORDER BY s.expires_at LIMIT 5000)
 `
 
+// Anonymising: the rows of sessions about these users go with the user (ON DELETE CASCADE along user:user_id).
 // Retention: up to 5000 rows of sessions whose expires_at is before @before go.
 func (q *Queries) SweepSessions(ctx context.Context, db DBTX, before time.Time) (int64, error) {
 	result, err := db.Exec(ctx, sweepSessions, before)

@@ -60,7 +60,7 @@ func adminURL() string {
 func run(check bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	inv, pks, err := readInventory(ctx, adminURL())
+	inv, facts, err := readInventory(ctx, adminURL())
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func run(check bool) error {
 			fmt.Fprintln(os.Stderr, c.Table, c.Column, c.Subject, c.Anonymise)
 		}
 	}
-	sqlText, registry, err := privacySQL(inv, pks)
+	sqlText, registry, err := privacySQL(inv, facts)
 	if err != nil {
 		return err
 	}
@@ -101,36 +101,45 @@ func run(check bool) error {
 	return nil
 }
 
+// schemaFacts are what the generated statements need of the schema
+// beside the inventory: each table's primary key, and each foreign key
+// that cascades on delete ("table.column" → the table it names).
+type schemaFacts struct {
+	pks      map[string][]string
+	cascades map[string]string
+}
+
 // readInventory migrates a scratch database and reads every column's
-// comment, every table's comment and primary key.
-func readInventory(ctx context.Context, admin string) (sim.Inventory, map[string][]string, error) {
+// comment, every table's comment and primary key, and the foreign keys
+// that cascade.
+func readInventory(ctx context.Context, admin string) (sim.Inventory, schemaFacts, error) {
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to Postgres at %s (set TEST_DATABASE_URL): %w", redact(admin), err)
+		return nil, schemaFacts{}, fmt.Errorf("connect to Postgres at %s (set TEST_DATABASE_URL): %w", redact(admin), err)
 	}
 	defer conn.Close(context.Background())
 	name := "muster_inventorygen_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return nil, nil, fmt.Errorf("create scratch database: %w", err)
+		return nil, schemaFacts{}, fmt.Errorf("create scratch database: %w", err)
 	}
 	defer conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") //nolint:errcheck
 	scratch, err := withDatabase(admin, name)
 	if err != nil {
-		return nil, nil, err
+		return nil, schemaFacts{}, err
 	}
 	cfg, err := pgx.ParseConfig(scratch)
 	if err != nil {
-		return nil, nil, err
+		return nil, schemaFacts{}, err
 	}
 	if cfg.Database != name {
-		return nil, nil, fmt.Errorf("the scratch database's URL names %q, not %q", cfg.Database, name)
+		return nil, schemaFacts{}, fmt.Errorf("the scratch database's URL names %q, not %q", cfg.Database, name)
 	}
 	if err := migrate(ctx, scratch, name); err != nil {
-		return nil, nil, err
+		return nil, schemaFacts{}, err
 	}
 	sc, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, schemaFacts{}, err
 	}
 	defer sc.Close(context.Background())
 	rows, err := sc.Query(ctx, `
@@ -142,14 +151,14 @@ func readInventory(ctx context.Context, admin string) (sim.Inventory, map[string
 		WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' AND c.table_name <> 'goose_db_version'
 		ORDER BY c.table_name, c.ordinal_position`)
 	if err != nil {
-		return nil, nil, err
+		return nil, schemaFacts{}, err
 	}
 	var inv sim.Inventory
 	var problems []string
 	for rows.Next() {
 		var table, column, typ, comment, purpose string
 		if err := rows.Scan(&table, &column, &typ, &comment, &purpose); err != nil {
-			return nil, nil, err
+			return nil, schemaFacts{}, err
 		}
 		col, err := sim.ParseColumnComment(table, column, comment)
 		col.Type, col.Purpose = typ, purpose
@@ -160,15 +169,32 @@ func readInventory(ctx context.Context, admin string) (sim.Inventory, map[string
 		inv = append(inv, col)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, err
+		return nil, schemaFacts{}, err
 	}
 	if len(problems) > 0 {
-		return nil, nil, errors.New("the data inventory has problems:\n  " + strings.Join(problems, "\n  "))
+		return nil, schemaFacts{}, errors.New("the data inventory has problems:\n  " + strings.Join(problems, "\n  "))
 	}
 	if err := inv.Validate(); err != nil {
-		return nil, nil, errors.New(sim.ErrorMessage(err))
+		return nil, schemaFacts{}, errors.New(sim.ErrorMessage(err))
 	}
-	pks := map[string][]string{}
+	facts := schemaFacts{pks: map[string][]string{}, cascades: map[string]string{}}
+	crow, err := sc.Query(ctx, `
+		SELECT c.conrelid::regclass::text || '.' || a.attname, c.confrelid::regclass::text
+		FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		WHERE c.contype = 'f' AND c.confdeltype = 'c' AND cardinality(c.conkey) = 1`)
+	if err != nil {
+		return nil, schemaFacts{}, err
+	}
+	for crow.Next() {
+		var col, parent string
+		if err := crow.Scan(&col, &parent); err != nil {
+			return nil, schemaFacts{}, err
+		}
+		facts.cascades[col] = parent
+	}
+	if err := crow.Err(); err != nil {
+		return nil, schemaFacts{}, err
+	}
 	prow, err := sc.Query(ctx, `
 		SELECT tc.table_name, array_agg(k.column_name::text ORDER BY k.ordinal_position)
 		FROM information_schema.table_constraints tc
@@ -176,17 +202,17 @@ func readInventory(ctx context.Context, admin string) (sim.Inventory, map[string
 		WHERE tc.table_schema = 'public' AND tc.constraint_type = 'PRIMARY KEY'
 		GROUP BY tc.table_name`)
 	if err != nil {
-		return nil, nil, err
+		return nil, schemaFacts{}, err
 	}
 	for prow.Next() {
 		var t string
 		var cols []string
 		if err := prow.Scan(&t, &cols); err != nil {
-			return nil, nil, err
+			return nil, schemaFacts{}, err
 		}
-		pks[t] = cols
+		facts.pks[t] = cols
 	}
-	return inv, pks, prow.Err()
+	return inv, facts, prow.Err()
 }
 
 func migrate(ctx context.Context, url, name string) error {
