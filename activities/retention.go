@@ -20,20 +20,21 @@ import (
 const (
 	StepEraseAgain        = "erase_again"        // candidates erased lately and restored from a backup
 	StepExpireInvitations = "expire_invitations" // invitations past their window nobody used
+	StepLapseInterests    = "lapse_interests"    // interests idle past the organisations' view: they no longer see the candidate
 	StepAnonymise         = "anonymise"          // candidates past their record's period become ghosts
 	stepSweepPrefix       = "sweep:"             // + a table: rows past their period by its clock
 )
 
 // RetentionPlan is the retention sweep's steps, in the order it runs
 // them: erasing again anyone restored from a backup, expiring invitations
-// (their candidates' rows go), then each table by its clock, then
-// anonymisation.
+// (their candidates' rows go), then each table by its clock, lapsing the
+// interests idle past the organisations' view, then anonymisation.
 func (a *Activities) RetentionPlan(ctx context.Context) ([]string, error) {
 	steps := []string{StepEraseAgain, StepExpireInvitations}
 	for _, t := range db.SweepTables() {
 		steps = append(steps, stepSweepPrefix+t)
 	}
-	return append(steps, StepAnonymise), nil
+	return append(steps, StepLapseInterests, StepAnonymise), nil
 }
 
 // RetentionStepInput is one run of one step: which, as of when (the whole
@@ -117,6 +118,11 @@ func (a *Activities) retentionBatch(ctx context.Context, schedule sim.RetentionS
 		case step == StepExpireInvitations:
 			var err error
 			n, err = tx.RetentionExpireInvitations(ctx, asOf, RetentionBatch)
+			more = n == RetentionBatch
+			return err
+		case step == StepLapseInterests:
+			var err error
+			n, err = tx.RetentionLapseInterests(ctx, schedule, asOf, RetentionBatch)
 			more = n == RetentionBatch
 			return err
 		case step == StepAnonymise:

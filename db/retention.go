@@ -162,3 +162,24 @@ func (tx *Tx) RetentionCandidatesDue(ctx context.Context, schedule sim.Retention
 	}
 	return out, nil
 }
+
+// RetentionLapseInterests closes up to max open interests (not
+// placements) on which nothing has happened, neither support recorded nor
+// a message, for the organisations' view of the candidate record under
+// schedule at now (sim.InterestLapsed, a journey event each): the
+// organisation no longer sees the candidate through them. It returns how
+// many. Engine only.
+func (tx *Tx) RetentionLapseInterests(ctx context.Context, schedule sim.RetentionSchedule, now time.Time, max int) (int64, error) {
+	if err := tx.authorize(sim.PermEngine); err != nil {
+		return 0, err
+	}
+	visible := schedule.Rule(sim.RetainCandidateRecord).OrgVisible
+	if visible <= 0 {
+		return 0, nil
+	}
+	n, err := tx.q.InterestsLapse(ctx, tx.tx, dbgen.InterestsLapseParams{Before: now.Add(-visible), Now: now, MaxRows: int32(max)})
+	if err != nil {
+		return 0, fmt.Errorf("lapse interests: %w", interpretError(err))
+	}
+	return n, nil
+}

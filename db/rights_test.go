@@ -279,3 +279,68 @@ func TestErasedCandidatesRestoredFromABackupAreErasedAgain(t *testing.T) {
 		return err
 	}))
 }
+
+// The organisations' view lapses: an open interest on which nothing has
+// happened (no support recorded, no message) for the schedule's twelve
+// months is closed by the sweep, and the organisation no longer lists or
+// opens the candidate; one with a recent message stays, and so does a
+// placement; the candidate may choose the organisation again and is seen
+// at once. A lapse is the engine's act, not the candidate's activity.
+func TestInterestsLapseAfterTheOrganisationsView(t *testing.T) {
+	t.Parallel()
+	j := setupJourney(t)
+	ctx := context.Background()
+	now := j.now.AddDate(1, 1, 0) // thirteen months on
+	idle := testfactory.Candidate(t, j.db, testfactory.CandidateOpts{})
+	talking := testfactory.Candidate(t, j.db, testfactory.CandidateOpts{})
+	for _, c := range []testfactory.Registered{idle, talking} {
+		_, err := j.choose(t, testfactory.Actor(c.User), j.now, j.orgA.ID)
+		require.NoError(t, err)
+	}
+	require.NoError(t, j.in(t, testfactory.Actor(talking.User), func(tx *db.Tx) error {
+		_, err := tx.MessageSend(ctx, db.ThreadKey{OrgID: j.orgA.ID, Mine: true}, "Still interested", now.AddDate(0, -1, 0))
+		return err
+	}))
+	var activityBefore time.Time
+	require.NoError(t, j.db.Admin.QueryRow(ctx, "SELECT last_active_at FROM candidate_activity WHERE candidate_id = $1", idle.Candidate.ID).Scan(&activityBefore))
+	listed := func() map[string]bool {
+		out := map[string]bool{}
+		cs, err := j.orgCandidates(t, j.userA, j.orgA.ID, sim.CandidateFilter{})
+		require.NoError(t, err)
+		for _, c := range cs {
+			out[c.CandidateID] = true
+		}
+		return out
+	}
+	require.Equal(t, map[string]bool{idle.Candidate.ID: true, talking.Candidate.ID: true}, listed())
+
+	var n int64
+	require.NoError(t, j.in(t, sim.System, func(tx *db.Tx) error {
+		var err error
+		n, err = tx.RetentionLapseInterests(ctx, sim.DefaultRetention, now, 100)
+		return err
+	}))
+	require.EqualValues(t, 1, n)
+	require.Equal(t, map[string]bool{talking.Candidate.ID: true}, listed())
+	err := j.in(t, j.userA, func(tx *db.Tx) error { _, err := tx.OrgCandidate(ctx, j.orgA.ID, idle.Candidate.ID, now); return err })
+	require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err), "a lapsed interest opens nothing")
+	_, err = j.recordSupport(t, j.userA, j.orgA.ID, idle.Candidate.ID, sim.Intervention{Kind: sim.InterventionContacted, On: now}, now)
+	require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err))
+	require.Equal(t, 1, j.count(t, "SELECT count(*) FROM journey_events WHERE type = 'interest.lapsed' AND candidate_id = $1", idle.Candidate.ID))
+	var activityAfter time.Time
+	require.NoError(t, j.db.Admin.QueryRow(ctx, "SELECT last_active_at FROM candidate_activity WHERE candidate_id = $1", idle.Candidate.ID).Scan(&activityAfter))
+	require.True(t, activityBefore.Equal(activityAfter), "the lapse is not the candidate's activity")
+
+	// Again: nothing more lapses.
+	require.NoError(t, j.in(t, sim.System, func(tx *db.Tx) error {
+		var err error
+		n, err = tx.RetentionLapseInterests(ctx, sim.DefaultRetention, now, 100)
+		return err
+	}))
+	require.Zero(t, n)
+
+	// The candidate chooses the organisation again: seen at once.
+	_, err = j.choose(t, testfactory.Actor(idle.User), now, j.orgA.ID)
+	require.NoError(t, err)
+	require.Equal(t, map[string]bool{idle.Candidate.ID: true, talking.Candidate.ID: true}, listed())
+}

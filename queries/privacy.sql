@@ -185,3 +185,27 @@ ON CONFLICT (candidate_id) DO NOTHING;
 -- Candidates erased lately who are in the database again (restored from a
 -- backup taken before their erasure), at most @max_rows.
 SELECT c.id FROM candidates c JOIN erasure_log e ON e.candidate_id = c.id ORDER BY c.id LIMIT @max_rows;
+
+-- name: InterestsLapse :one
+-- Up to @max_rows open interests (not placements) on which nothing has
+-- happened since @before, neither support recorded nor a message, lapse:
+-- the organisation no longer sees the candidate through them. Each is a
+-- journey event, the engine's.
+WITH due AS (
+    SELECT i.id, i.candidate_id, i.org_id, i.state FROM interests i
+    LEFT JOIN threads t ON t.candidate_id = i.candidate_id AND t.org_id = i.org_id
+    WHERE i.state IN ('interested', 'contacted', 'engaged', 'work_placement', 'interviewing', 'offered', 'not_progressed')
+      AND greatest(i.updated_at, t.last_message_at) < @before::timestamptz
+    ORDER BY i.id
+    LIMIT @max_rows
+    FOR UPDATE OF i SKIP LOCKED
+), lapsed AS (
+    UPDATE interests i SET state = 'lapsed', updated_at = @now::timestamptz
+    WHERE i.id IN (SELECT d.id FROM due d)
+    RETURNING i.id
+), events AS (
+    INSERT INTO journey_events (id, candidate_id, type, from_status, to_status, occurred_at, org_id, interest_id)
+    SELECT gen_random_uuid(), d.candidate_id, 'interest.lapsed', d.state, 'lapsed', @now::timestamptz, d.org_id, d.id
+    FROM due d WHERE d.id IN (SELECT l.id FROM lapsed l)
+)
+SELECT count(*)::bigint FROM lapsed;

@@ -14,6 +14,9 @@ import (
 //	      any of those but placed → not_progressed
 //	      any of those but placed → removed (the candidate took the choice back)
 //	removed → interested (the candidate chose the organisation again)
+//	any but placed and removed → lapsed (nothing happened on it for the
+//	      organisations' view of the retention schedule: the engine)
+//	lapsed → interested (the candidate chose the organisation again)
 //
 // placed and not_progressed are final for the organisation: nothing more
 // can be recorded on them.
@@ -32,13 +35,17 @@ const (
 	InterestPlaced        InterestState = "placed"
 	InterestNotProgressed InterestState = "not_progressed"
 	InterestRemoved       InterestState = "removed"
+	// InterestLapsed: nothing happened on the interest for the period the
+	// retention schedule lets organisations see a candidate, so it closed;
+	// the candidate may choose the organisation again.
+	InterestLapsed InterestState = "lapsed"
 )
 
 // InterestStates lists every state an interest row can be in (not
 // InterestNone), in the order of the journey.
 var InterestStates = []InterestState{
 	InterestInterested, InterestContacted, InterestEngaged, InterestWorkPlacement, InterestInterviewing,
-	InterestOffered, InterestPlaced, InterestNotProgressed, InterestRemoved,
+	InterestOffered, InterestPlaced, InterestNotProgressed, InterestRemoved, InterestLapsed,
 }
 
 // stage orders the states an organisation moves an interest through.
@@ -50,7 +57,7 @@ var stage = map[InterestState]int{
 // Open reports whether the candidate still holds this interest: chosen and
 // not taken back. An organisation sees a candidate only through an open
 // interest (see VisibilityPolicy).
-func (s InterestState) Open() bool { return s != InterestNone && s != InterestRemoved }
+func (s InterestState) Open() bool { return s != InterestNone && s != InterestRemoved && s != InterestLapsed }
 
 // Final reports whether nothing more can be recorded on the interest.
 func (s InterestState) Final() bool { return s == InterestPlaced || s == InterestNotProgressed }
@@ -164,6 +171,7 @@ type Interest struct {
 const (
 	EventInterestExpressed EventType = "interest.expressed"
 	EventInterestRemoved   EventType = "interest.removed"
+	EventInterestLapsed    EventType = "interest.lapsed"
 )
 
 // InterventionEvent is the event type of recording an intervention of
@@ -220,6 +228,19 @@ func RemoveInterest(in Interest, now time.Time) (Interest, InterestEvent, error)
 	next := in
 	next.State = InterestRemoved
 	return next, InterestEvent{Type: EventInterestRemoved, From: in.State, To: next.State, At: now}, nil
+}
+
+// LapseInterest closes an open interest on which nothing happened for the
+// organisations' view of the retention schedule: the organisation no
+// longer sees the candidate through it. The engine's; ECONFLICT when it
+// is not open or is a placement (whose record the follow-up still reads).
+func LapseInterest(in Interest, now time.Time) (Interest, InterestEvent, error) {
+	if !in.State.Open() || in.State == InterestPlaced {
+		return in, InterestEvent{}, Errorf(ECONFLICT, "only an open interest that is not a placement lapses, not one %s", interestWords(in.State))
+	}
+	next := in
+	next.State = InterestLapsed
+	return next, InterestEvent{Type: EventInterestLapsed, From: in.State, To: next.State, At: now}, nil
 }
 
 // RecordIntervention applies an intervention to an interest. It returns
@@ -298,6 +319,8 @@ func interestWords(s InterestState) string {
 		return "not chosen"
 	case InterestRemoved:
 		return "removed by the candidate"
+	case InterestLapsed:
+		return "lapsed for want of activity"
 	}
 	return strings.ReplaceAll(string(s), "_", " ")
 }

@@ -839,7 +839,7 @@ func TestExpressAndRemoveInterest(t *testing.T) {
 	for _, s := range append([]sim.InterestState{sim.InterestNone}, sim.InterestStates...) {
 		in := sim.Interest{State: s, Interviewed: true, WorkPlaced: true, OpenedAt: then}
 		got, ev, err := sim.ExpressInterest(in, now)
-		if s == sim.InterestNone || s == sim.InterestRemoved {
+		if s == sim.InterestNone || s == sim.InterestRemoved || s == sim.InterestLapsed {
 			require.NoError(t, err, s)
 			require.Equal(t, sim.Interest{State: sim.InterestInterested, OpenedAt: now}, got, s)
 			require.Equal(t, sim.InterestEvent{Type: sim.EventInterestExpressed, From: s, To: sim.InterestInterested, At: now}, ev)
@@ -850,7 +850,7 @@ func TestExpressAndRemoveInterest(t *testing.T) {
 		}
 
 		got, ev, err = sim.RemoveInterest(in, now)
-		if s == sim.InterestNone || s == sim.InterestRemoved || s == sim.InterestPlaced {
+		if s == sim.InterestNone || s == sim.InterestRemoved || s == sim.InterestLapsed || s == sim.InterestPlaced {
 			require.Equal(t, sim.ECONFLICT, sim.ErrorCode(err), s)
 			require.Equal(t, in, got)
 			require.Zero(t, ev)
@@ -864,12 +864,34 @@ func TestExpressAndRemoveInterest(t *testing.T) {
 	}
 }
 
+// An open interest that is not a placement lapses, once; nothing else
+// does.
+func TestLapseInterest(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2027, 11, 22, 10, 30, 0, 0, time.UTC)
+	for _, s := range append([]sim.InterestState{sim.InterestNone}, sim.InterestStates...) {
+		in := sim.Interest{State: s, Interviewed: true}
+		got, ev, err := sim.LapseInterest(in, now)
+		if !s.Open() || s == sim.InterestPlaced {
+			require.Equal(t, sim.ECONFLICT, sim.ErrorCode(err), s)
+			require.Equal(t, in, got)
+			continue
+		}
+		require.NoError(t, err, s)
+		require.Equal(t, sim.InterestLapsed, got.State)
+		require.True(t, got.Interviewed, "what was recorded stays")
+		require.Equal(t, sim.InterestEvent{Type: sim.EventInterestLapsed, From: s, To: sim.InterestLapsed, At: now}, ev)
+		require.False(t, sim.VisibilityPolicy{}.OrgSees(sim.CandidateFacts{Status: sim.StatusRegistered, Sharing: true, Verification: sim.VerificationVerified}, got.State),
+			"a lapsed interest shows the candidate to nobody")
+	}
+}
+
 func TestInterestStateOpenFinal(t *testing.T) {
 	t.Parallel()
 	for _, s := range append([]sim.InterestState{sim.InterestNone}, sim.InterestStates...) {
-		require.Equal(t, s != "" && s != "removed", s.Open(), "%q open", s)
+		require.Equal(t, s != "" && s != "removed" && s != "lapsed", s.Open(), "%q open", s)
 		require.Equal(t, specFinal(s), s.Final(), "%q final", s)
 	}
-	require.Len(t, sim.InterestStates, 9)
+	require.Len(t, sim.InterestStates, 10)
 	require.Equal(t, specStages, sim.InterestStates[:len(specStages)], "in journey order")
 }

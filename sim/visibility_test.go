@@ -53,7 +53,7 @@ func TestOrgSeesTable(t *testing.T) {
 
 // Over every combination of the inputs: an organisation sees a candidate
 // only with consent and no rejection; a registered candidate exactly
-// through an interest they hold; a placed one only by the placer and only
+// through an interest they hold (not taken back, not lapsed); a placed one only by the placer and only
 // when the policy says so; nobody else ever. A spot check that has not
 // rejected the registration changes nothing.
 func TestOrgSeesEveryCombination(t *testing.T) {
@@ -71,7 +71,7 @@ func TestOrgSeesEveryCombination(t *testing.T) {
 						switch {
 						case !sharing || v == sim.VerificationRejected:
 						case status == sim.StatusRegistered:
-							want = in != sim.InterestNone && in != sim.InterestRemoved
+							want = in != sim.InterestNone && in != sim.InterestRemoved && in != sim.InterestLapsed
 						case status == sim.StatusPlaced:
 							want = keep && in == sim.InterestPlaced
 						}

@@ -47,6 +47,7 @@ DECLARE
 BEGIN
   CASE TG_TABLE_NAME
   WHEN 'journey_events' THEN
+    IF NEW.type = 'interest.lapsed' THEN RETURN NULL; END IF; -- the engine's, not the candidate's
     who := NEW.candidate_id; at := NEW.occurred_at;
   WHEN 'messages' THEN
     IF NOT NEW.from_candidate THEN RETURN NULL; END IF;
@@ -193,6 +194,55 @@ $$;
 -- agrees to the newest when they choose to.
 CREATE POLICY consent_texts_publish ON consent_texts FOR INSERT WITH CHECK (app_role() = 'operator');
 GRANT INSERT ON consent_texts TO muster_app;
+
+-- The organisations' view of a candidate lapses (sim.InterestLapsed) when
+-- nothing has happened on the interest for the schedule's org_visible
+-- period: the retention sweep closes it, and org_sees(), the twin of
+-- sim.VisibilityPolicy.OrgSees, treats it as closed. The candidate may
+-- choose the organisation again; nobody records support on it.
+ALTER TABLE interests DROP CONSTRAINT interests_state_check;
+ALTER TABLE interests ADD CONSTRAINT interests_state_check CHECK (state IN ('interested', 'contacted', 'engaged',
+    'work_placement', 'interviewing', 'offered', 'placed', 'not_progressed', 'removed', 'lapsed'));
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION org_sees(status text, sharing boolean, verification text, interest text, keep_placed boolean)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT coalesce(sharing AND verification <> 'rejected' AND CASE status
+    WHEN 'registered' THEN interest IS NOT NULL AND interest NOT IN ('removed', 'lapsed')
+    WHEN 'placed' THEN keep_placed AND interest = 'placed'
+    ELSE false END, false)
+$$;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION interests_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  stages CONSTANT text[] := ARRAY['interested', 'contacted', 'engaged', 'work_placement', 'interviewing', 'offered', 'placed'];
+BEGIN
+  IF NEW.id <> OLD.id OR NEW.candidate_id <> OLD.candidate_id OR NEW.org_id <> OLD.org_id THEN
+    RAISE EXCEPTION 'an interest cannot move to another candidate or organisation' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF app_is_staff() THEN
+    RETURN NEW;
+  END IF;
+  IF app_role() = 'candidate' THEN
+    IF NOT ((NEW.state = 'removed' AND OLD.state NOT IN ('placed', 'removed', 'lapsed')
+             AND (NEW.interviewed, NEW.work_placed, NEW.opened_at) IS NOT DISTINCT FROM (OLD.interviewed, OLD.work_placed, OLD.opened_at))
+         OR (OLD.state IN ('removed', 'lapsed') AND NEW.state = 'interested' AND NOT NEW.interviewed AND NOT NEW.work_placed)) THEN
+      RAISE EXCEPTION 'a candidate only takes a choice back or makes it again' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  ELSIF app_role() IN ('org_admin', 'org_user') THEN
+    IF OLD.state IN ('placed', 'not_progressed', 'removed', 'lapsed')
+       OR NEW.opened_at <> OLD.opened_at
+       OR (OLD.interviewed AND NOT NEW.interviewed) OR (OLD.work_placed AND NOT NEW.work_placed)
+       OR (NEW.state = 'placed' AND OLD.state <> 'offered')
+       OR (NEW.state <> 'not_progressed' AND array_position(stages, NEW.state) < array_position(stages, OLD.state)) THEN
+      RAISE EXCEPTION 'an organisation moves an interest forward only, as the journey allows' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$$;
+-- +goose StatementEnd
 
 -- The candidates erased lately, by ID only, kept as long as database
 -- backups (the request category: 30 days by default): a candidate restored
@@ -694,6 +744,19 @@ COMMENT ON COLUMN erasure_receipts.erased_at IS 'class=anonymous; category=audit
 COMMENT ON COLUMN erasure_receipts.requested_by IS 'class=anonymous; category=audit; seen_by=operator';
 
 -- +goose Down
+UPDATE interests SET state = 'removed' WHERE state = 'lapsed';
+ALTER TABLE interests DROP CONSTRAINT interests_state_check;
+ALTER TABLE interests ADD CONSTRAINT interests_state_check CHECK (state IN ('interested', 'contacted', 'engaged',
+    'work_placement', 'interviewing', 'offered', 'placed', 'not_progressed', 'removed'));
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION org_sees(status text, sharing boolean, verification text, interest text, keep_placed boolean)
+RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT coalesce(sharing AND verification <> 'rejected' AND CASE status
+    WHEN 'registered' THEN interest IS NOT NULL AND interest <> 'removed'
+    WHEN 'placed' THEN keep_placed AND interest = 'placed'
+    ELSE false END, false)
+$$;
+-- +goose StatementEnd
 DROP INDEX account_invitations_invited_by_idx;
 DROP INDEX account_invitations_user_id_idx;
 DROP INDEX data_requests_logged_by_idx;

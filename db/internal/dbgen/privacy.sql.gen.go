@@ -472,6 +472,44 @@ func (q *Queries) GhostsCreate(ctx context.Context, db DBTX, candidateIds []uuid
 	return items, nil
 }
 
+const interestsLapse = `-- name: InterestsLapse :one
+WITH due AS (
+    SELECT i.id, i.candidate_id, i.org_id, i.state FROM interests i
+    LEFT JOIN threads t ON t.candidate_id = i.candidate_id AND t.org_id = i.org_id
+    WHERE i.state IN ('interested', 'contacted', 'engaged', 'work_placement', 'interviewing', 'offered', 'not_progressed')
+      AND greatest(i.updated_at, t.last_message_at) < $1::timestamptz
+    ORDER BY i.id
+    LIMIT $2
+    FOR UPDATE OF i SKIP LOCKED
+), lapsed AS (
+    UPDATE interests i SET state = 'lapsed', updated_at = $3::timestamptz
+    WHERE i.id IN (SELECT d.id FROM due d)
+    RETURNING i.id
+), events AS (
+    INSERT INTO journey_events (id, candidate_id, type, from_status, to_status, occurred_at, org_id, interest_id)
+    SELECT gen_random_uuid(), d.candidate_id, 'interest.lapsed', d.state, 'lapsed', $3::timestamptz, d.org_id, d.id
+    FROM due d WHERE d.id IN (SELECT l.id FROM lapsed l)
+)
+SELECT count(*)::bigint FROM lapsed
+`
+
+type InterestsLapseParams struct {
+	Before  time.Time
+	MaxRows int32
+	Now     time.Time
+}
+
+// Up to @max_rows open interests (not placements) on which nothing has
+// happened since @before, neither support recorded nor a message, lapse:
+// the organisation no longer sees the candidate through them. Each is a
+// journey event, the engine's.
+func (q *Queries) InterestsLapse(ctx context.Context, db DBTX, arg InterestsLapseParams) (int64, error) {
+	row := db.QueryRow(ctx, interestsLapse, arg.Before, arg.MaxRows, arg.Now)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const privacySubjectsLock = `-- name: PrivacySubjectsLock :many
 SELECT c.id, c.user_id FROM candidates c
 WHERE c.id = ANY($1::uuid[])
