@@ -57,7 +57,9 @@ var stage = map[InterestState]int{
 // Open reports whether the candidate still holds this interest: chosen and
 // not taken back. An organisation sees a candidate only through an open
 // interest (see VisibilityPolicy).
-func (s InterestState) Open() bool { return s != InterestNone && s != InterestRemoved && s != InterestLapsed }
+func (s InterestState) Open() bool {
+	return s != InterestNone && s != InterestRemoved && s != InterestLapsed
+}
 
 // Final reports whether nothing more can be recorded on the interest.
 func (s InterestState) Final() bool { return s == InterestPlaced || s == InterestNotProgressed }
