@@ -18,16 +18,13 @@ import (
 // tells the organisations they had chosen (see workflows.Erasure).
 
 // ErasureRequest records that the candidate candidateID asks to be erased
-// (the signed-in candidate, naming themselves; or the operator on their
-// behalf), ends every session of their account and starts the Erasure
+// (the signed-in candidate, naming themselves or "" for themselves; or the
+// operator on their behalf), ends every session of their account and starts the Erasure
 // workflow through the outbox. Asking again changes nothing and reports
 // false. ENOTFOUND for a candidate the caller may not name or who is not
 // registered.
 func (tx *Tx) ErasureRequest(ctx context.Context, candidateID string, now time.Time) (bool, error) {
-	id, err := parseID("candidate_id", candidateID)
-	if err != nil {
-		return false, sim.ErrNotFound
-	}
+	var id uuid.UUID
 	by := sim.ErasureByOperator
 	if tx.actor.Role == sim.RoleCandidate {
 		if err := tx.authorize(sim.PermOwnData); err != nil {
@@ -37,12 +34,16 @@ func (tx *Tx) ErasureRequest(ctx context.Context, candidateID string, now time.T
 		if err != nil {
 			return false, err
 		}
-		if own != id {
+		if candidateID != "" && candidateID != own.String() {
 			return false, sim.ErrNotFound
 		}
-		by = sim.ErasureByCandidate
+		id, by = own, sim.ErasureByCandidate
+	} else if candidateID == "" {
+		return false, tx.authorize(sim.PermOwnData) // erasing oneself: a candidate's right
 	} else if err := tx.authorize(sim.PermDataRequests); err != nil {
 		return false, err
+	} else if id, err = uuid.Parse(candidateID); err != nil {
+		return false, sim.ErrNotFound
 	}
 	c, err := tx.q.CandidateGet(ctx, tx.tx, id)
 	if err != nil {
@@ -66,7 +67,7 @@ func (tx *Tx) ErasureRequest(ctx context.Context, candidateID string, now time.T
 	if err := tx.audit(ctx, sim.AuditErasureRequested, sim.ObjectCandidate, id, nil, now); err != nil {
 		return false, err
 	}
-	return true, tx.enqueue(ctx, sim.StartErasure(candidateID, by))
+	return true, tx.enqueue(ctx, sim.StartErasure(id.String(), by))
 }
 
 // ErasurePlan is what the Erasure workflow needs before it erases a

@@ -64,13 +64,12 @@ var erasureOrder = func() []erasure {
 // SubjectAccess reads everything held about the candidate candidateID, as
 // of now: every table's rows about them or their account, as the data
 // inventory names them, and the record of who accessed it. The candidate
-// themselves (their own ID only), the operator (answering a data request)
-// or the engine; ENOTFOUND for another candidate's.
+// themselves ("" or their own ID), the operator (answering a data request)
+// or the engine; ENOTFOUND for another candidate's or an unknown ID. A
+// person's read is audited (subject_access.exported): it shows in the
+// record of who accessed theirs.
 func (tx *Tx) SubjectAccess(ctx context.Context, candidateID string, now time.Time) (sim.SubjectAccess, error) {
-	id, err := parseID("candidate_id", candidateID)
-	if err != nil {
-		return sim.SubjectAccess{}, err
-	}
+	var id uuid.UUID
 	if tx.actor.Role == sim.RoleCandidate {
 		if err := tx.authorize(sim.PermOwnData); err != nil {
 			return sim.SubjectAccess{}, err
@@ -79,10 +78,18 @@ func (tx *Tx) SubjectAccess(ctx context.Context, candidateID string, now time.Ti
 		if err != nil {
 			return sim.SubjectAccess{}, err
 		}
-		if own != id {
+		if candidateID != "" && candidateID != own.String() {
 			return sim.SubjectAccess{}, sim.ErrNotFound
 		}
-	} else if tx.actor.Role != sim.RoleSystem {
+		id = own
+	} else if candidateID == "" {
+		return sim.SubjectAccess{}, tx.authorize(sim.PermOwnData) // one's own data: a candidate's right
+	} else if parsed, err := uuid.Parse(candidateID); err != nil {
+		return sim.SubjectAccess{}, sim.ErrNotFound
+	} else {
+		id = parsed
+	}
+	if tx.actor.Role != sim.RoleCandidate && tx.actor.Role != sim.RoleSystem {
 		if err := tx.authorize(sim.PermDataRequests); err != nil {
 			return sim.SubjectAccess{}, err
 		}
@@ -91,7 +98,7 @@ func (tx *Tx) SubjectAccess(ctx context.Context, candidateID string, now time.Ti
 	if err != nil {
 		return sim.SubjectAccess{}, wrapNotFound("load candidate", err)
 	}
-	out := sim.SubjectAccess{CandidateID: candidateID, GeneratedAt: now}
+	out := sim.SubjectAccess{CandidateID: id.String(), GeneratedAt: now}
 	for _, e := range subjectExports {
 		subject := id
 		if e.Kind == sim.SubjectUser {
@@ -121,10 +128,31 @@ func (tx *Tx) SubjectAccess(ctx context.Context, candidateID string, now time.Ti
 		}
 		out.Tables = append(out.Tables, table)
 	}
+	if tx.actor.Role != sim.RoleSystem {
+		// Who downloaded it is in the record of who accessed it.
+		if err := tx.audit(ctx, sim.AuditSubjectExported, sim.ObjectCandidate, id, nil, now); err != nil {
+			return sim.SubjectAccess{}, err
+		}
+	}
 	if out.Access, err = tx.accessLog(ctx, id, 0, 0); err != nil {
 		return sim.SubjectAccess{}, err
 	}
 	return out, nil
+}
+
+// DataRequestExport reads everything held about the person the request
+// requestID is from, for the operator to answer it (an audited act, like
+// every export). ENOTFOUND for an unknown request, or once the person was
+// anonymised. Operator only.
+func (tx *Tx) DataRequestExport(ctx context.Context, requestID string, now time.Time) (sim.SubjectAccess, error) {
+	r, err := tx.DataRequestGet(ctx, requestID)
+	if err != nil {
+		return sim.SubjectAccess{}, err
+	}
+	if r.CandidateID == "" {
+		return sim.SubjectAccess{}, sim.Errorf(sim.ENOTFOUND, "the person this request is from was erased: nothing about them is left to export")
+	}
+	return tx.SubjectAccess(ctx, r.CandidateID, now)
 }
 
 // maxAccessPage bounds one page of the access log.
@@ -150,7 +178,7 @@ func (tx *Tx) accessLog(ctx context.Context, candidate uuid.UUID, before int64, 
 			return nil, fmt.Errorf("read access log: %w", interpretError(err))
 		}
 		for _, r := range rows {
-			out = append(out, sim.AccessRecordOf(r.Seq, r.OccurredAt, sim.AuditAction(r.Action), sim.Role(r.ActorRole), derefString(r.OrgName)))
+			out = append(out, sim.AccessRecordOf(r.Seq, r.OccurredAt, sim.AuditAction(r.Action), sim.Role(r.ActorRole), r.OrgName))
 			before = r.Seq
 		}
 		if len(rows) < page || (limit > 0 && len(out) >= limit) {

@@ -24,6 +24,7 @@ import (
 // identifies them.
 type richSubject struct {
 	cand    testfactory.Registered
+	orgName string // the organisation that viewed them
 	markers []string
 	// notApplicable are the tables about a person that hold nothing about
 	// a candidate by the nature of the journey (an organisation user's
@@ -123,7 +124,7 @@ func (b *testBundle) richCandidate(t *testing.T) richSubject {
 		return tx.SpotCheckDecide(ctx, spotCheck, sim.VerificationRejected, m["reason"], now)
 	})
 
-	out := richSubject{cand: cand, notApplicable: []string{"conduct_acceptances"}}
+	out := richSubject{cand: cand, orgName: org.Name, notApplicable: []string{"conduct_acceptances"}}
 	for _, v := range m {
 		out.markers = append(out.markers, v)
 	}
@@ -227,6 +228,12 @@ func TestSubjectAccessHasEveryRowAndColumn(t *testing.T) {
 		require.Contains(t, string(raw), mk)
 	}
 	require.NotEmpty(t, data.Access, "the export says who accessed the record")
+	require.True(t, slices.ContainsFunc(data.Access, func(a sim.AccessRecord) bool {
+		return a.Action == sim.AuditCandidateViewed && a.By == s.orgName
+	}), "the organisation that viewed the record is named: %+v", data.Access)
+	require.True(t, slices.ContainsFunc(data.Access, func(a sim.AccessRecord) bool {
+		return a.Action == sim.AuditSpotCheckDecided && a.By == sim.AccessByProgramme
+	}), "the operator's decision is the programme team's")
 
 	// Another candidate cannot export this one.
 	other := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})

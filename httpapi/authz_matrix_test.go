@@ -98,8 +98,8 @@ func mxAll(w mxWant) [mxKinds]mxWant {
 // probes another organisation (then a body that would do harm if the
 // call got through).
 type mxTarget struct {
-	org, orgName, user, version, candidate, message, report, followUp, spotCheck string
-	probe                                                                        bool
+	org, orgName, user, version, candidate, message, report, followUp, spotCheck, request, category string
+	probe                                                                                           bool
 }
 
 // mxRow is one route's line of the matrix.
@@ -119,7 +119,8 @@ type mxRow struct {
 	// signs in (1: password, two-factor sign-in, in route order) come
 	// after the calls that sign in again; the one that lifts its own
 	// restriction (2) comes after those; the one that closes the
-	// caller's record (3) comes last.
+	// caller's record (3) after that, and the one that erases the caller
+	// and ends their sessions (4) last of all.
 	stage int
 }
 
@@ -287,6 +288,42 @@ var mxMatrix = map[string]mxRow{
 			return map[string]any{"text_version": "2026-11-share-v1", "given": true}
 		}},
 	"POST /v1/me/withdrawal": {want: [mxKinds]mxWant{mxU, mx204, mxF, mxF, mxF, mxF, mxF, mxF}, stage: 3},
+	// The privacy engine. The candidate caller downloads their data, reads
+	// who accessed it, makes a data request, reads their consent, and is
+	// erased last of all: that ends their sessions. The operator erases a
+	// candidate kept for it (a candidate may name only themselves), logs,
+	// reads, extends and exports one data request about the candidate who
+	// chose A and answers another, changes the session's period to what
+	// it is and publishes a consent wording; nobody else may.
+	"GET /v1/me/export":        {want: [mxKinds]mxWant{mxU, mx200, mxF, mxF, mxF, mxF, mxF, mxF}},
+	"GET /v1/me/access":        {want: [mxKinds]mxWant{mxU, mx200, mxF, mxF, mxF, mxF, mxF, mxF}},
+	"GET /v1/me/consent":       {want: [mxKinds]mxWant{mxU, mx200, mxF, mxF, mxF, mxF, mxF, mxF}},
+	"GET /v1/me/data-requests": {want: [mxKinds]mxWant{mxU, mx200, mxF, mxF, mxF, mxF, mxF, mxF}},
+	"POST /v1/me/data-requests": {want: [mxKinds]mxWant{mxU, mx201, mxF, mxF, mxF, mxF, mxF, mxF},
+		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"kind": "subject_access"} }},
+	"POST /v1/me/erasure": {want: [mxKinds]mxWant{mxU, mx202, mxF, mxF, mxF, mxF, mxF, mxF}, stage: 4},
+	"POST /v1/candidates/{candidateId}/erasure": {want: [mxKinds]mxWant{mxU, mxN, mx202, mxF, mxF, mxF, mxF, mxF},
+		target: func(f *mxFixture) mxTarget { t := f.defaultTarget(); t.candidate = f.erasable; return t }},
+	"GET /v1/data-requests": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"POST /v1/data-requests": {want: [mxKinds]mxWant{mxU, mxN, mx201, mxF, mxF, mxF, mxF, mxF},
+		body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any {
+			return map[string]any{"candidate_id": f.seen, "kind": "subject_access"}
+		}},
+	"GET /v1/data-requests/{requestId}":        {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"GET /v1/data-requests/{requestId}/export": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"POST /v1/data-requests/{requestId}/extension": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF},
+		body: func(*mxFixture, *mxCaller, mxTarget) any {
+			return map[string]any{"months": 1, "reason": "The request covers several years of messages."}
+		}},
+	"POST /v1/data-requests/{requestId}/answer": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF},
+		target: func(f *mxFixture) mxTarget { t := f.defaultTarget(); t.request = f.answerable; return t }},
+	"GET /v1/retention-schedule": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"PUT /v1/retention-schedule/{category}": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF},
+		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"keep_days": 30} }},
+	"POST /v1/consent-texts": {want: [mxKinds]mxWant{mxU, mxF, mx201, mxF, mxF, mxF, mxF, mxF},
+		body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any {
+			return map[string]any{"version": strings.ReplaceAll(f.unique("matrix-consent-v", ""), " ", ""), "body": "I agree to share my record."}
+		}},
 	// The candidate these name chose A only, and never calls anything.
 	"GET /v1/organisations/{orgId}/candidates":               {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
 	"GET /v1/organisations/{orgId}/candidates/{candidateId}": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
@@ -367,6 +404,9 @@ type mxFixture struct {
 	report                     string // that candidate's report of A's reply
 	followUp                   string // a check-in of a candidate B placed
 	spotCheck                  string // the spot check of a flagged registration
+	erasable                   string // a registered candidate the operator erases
+	dataRequest                string // a data request about the candidate who chose A
+	answerable                 string // another, which the operator answers
 	conduct                    string // the current code of conduct's version
 	registrationLinks          [mxKinds]string
 	accountLinks               [mxKinds]string
@@ -386,13 +426,15 @@ func (f *mxFixture) unique(prefix, domain string) string {
 
 // defaultTarget is organisation A, its spare user and the spare version.
 func (f *mxFixture) defaultTarget() mxTarget {
-	return mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, followUp: f.followUp, spotCheck: f.spotCheck}
+	return mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, followUp: f.followUp, spotCheck: f.spotCheck,
+		request: f.dataRequest, category: string(sim.RetainSession)}
 }
 
 // path fills pattern's parameters from tg.
 func (tg mxTarget) path(pattern string) string {
 	return strings.NewReplacer("{orgId}", tg.org, "{userId}", tg.user, "{version}", tg.version, "{candidateId}", tg.candidate,
-		"{messageId}", tg.message, "{reportId}", tg.report, "{followUpId}", tg.followUp, "{spotCheckId}", tg.spotCheck).Replace(pattern)
+		"{messageId}", tg.message, "{reportId}", tg.report, "{followUpId}", tg.followUp, "{spotCheckId}", tg.spotCheck,
+		"{requestId}", tg.request, "{category}", tg.category).Replace(pattern)
 }
 
 // call makes route's call as c against tg.
@@ -544,6 +586,16 @@ func newMxFixture(t *testing.T, s *teststack.Stack) *mxFixture {
 		f.followUp = checkIn.ID
 		return err
 	}))
+
+	erasableToken := f.registrationLink(t, op, "erasable@example.org")
+	r = s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(erasableToken))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	f.erasable = r.Body["candidate_id"].(string)
+	for _, id := range []*string{&f.dataRequest, &f.answerable} {
+		r = s.JSON(t, http.MethodPost, "/v1/data-requests", op, map[string]any{"candidate_id": f.seen, "kind": "subject_access"})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+		*id = r.Body["id"].(string)
+	}
 
 	f.spareVersion = "matrix-spare-v1"
 	r = s.JSON(t, http.MethodPost, "/v1/agreement-versions", op, map[string]any{"version": f.spareVersion})
@@ -777,12 +829,15 @@ func (f *mxFixture) checkOtherOrganisation(t *testing.T, route string, row mxRow
 	// The other organisation, one of its users, a candidate it sees and a
 	// message in its thread with them; another candidate's check-in; the
 	// operator's spot check and report.
-	other := mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, followUp: f.followUp, spotCheck: f.spotCheck, probe: true}
+	other := mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, followUp: f.followUp, spotCheck: f.spotCheck,
+		request: f.dataRequest, category: string(sim.RetainSession), probe: true}
 	if c.org == f.orgA {
-		other = mxTarget{org: f.orgB, orgName: f.nameB, user: f.callers[mxAdminB].userID, version: f.spareVersion, candidate: f.chooser, message: f.messageB, report: f.report, followUp: f.followUp, spotCheck: f.spotCheck, probe: true}
+		other = mxTarget{org: f.orgB, orgName: f.nameB, user: f.callers[mxAdminB].userID, version: f.spareVersion, candidate: f.chooser, message: f.messageB, report: f.report, followUp: f.followUp, spotCheck: f.spotCheck,
+			request: f.dataRequest, category: string(sim.RetainSession), probe: true}
 	}
 	missing := mxTarget{org: uuid.NewString(), orgName: "Nowhere NHS Trust", user: uuid.NewString(), version: f.spareVersion, candidate: uuid.NewString(),
-		message: uuid.NewString(), report: uuid.NewString(), followUp: uuid.NewString(), spotCheck: uuid.NewString(), probe: true}
+		message: uuid.NewString(), report: uuid.NewString(), followUp: uuid.NewString(), spotCheck: uuid.NewString(), request: uuid.NewString(),
+		category: string(sim.RetainSession), probe: true}
 	pairs := [][2]mxTarget{{other, missing}}
 	if strings.Contains(route, "{candidateId}") && c.org != "" {
 		// The caller's own organisation with a candidate who chose only

@@ -10,5 +10,7 @@
 // An embedder sees NewHandler and Config (most use muster.New instead).
 // Regenerate internal/api with `make generate`; never edit it by hand.
 //
-// httpapi may import sim and db.
+// httpapi may import sim, db and render: render turns a subject-access
+// export into the file a person downloads (privacy.go), which DESIGN.md's
+// layout table does not list yet.
 package httpapi

@@ -51,6 +51,9 @@ var simLimits = map[string]int{
 	"ReportRequest.note":                                       sim.MaxModerationTextLen,
 	"ModerationDecisionRequest.reason":                         sim.MaxModerationTextLen,
 	"SpotCheckDecisionRequest.reason":                          sim.MaxVerificationReasonLen,
+	"DataRequestExtension.reason":                              sim.MaxExtensionReason,
+	"ConsentTextRequest.version":                               sim.MaxVersionLen,
+	"ConsentTextRequest.body":                                  sim.MaxConsentLen,
 	"GET /v1/organisations/{orgId}/candidates skill":           sim.MaxFilterLen,
 	"GET /v1/organisations/{orgId}/candidates job_preferences": sim.MaxFilterLen,
 	"GET /v1/organisations/{orgId}/candidates state":           len(sim.InterestStates),
@@ -72,6 +75,7 @@ var boundsOfOurOwn = map[string]int{
 	"parameter reportId":                                  64,
 	"parameter followUpId":                                64,
 	"parameter spotCheckId":                               64,
+	"parameter requestId":                                 64,
 	"parameter cursor":                                    maxCursorLen,
 	"GET /v1/organisations/{orgId}/candidates region":     64, // one of sim.Regions
 	"GET /v1/organisations/{orgId}/candidates connection": 64, // one of sim.Connections

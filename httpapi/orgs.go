@@ -380,6 +380,10 @@ func (s *server) ListAuditEvents(ctx context.Context, req api.ListAuditEventsReq
 			ActorOrgId: optIDOut(e.ActorOrgID), Action: string(e.Action), ObjectType: string(e.ObjectType),
 			ObjectId: uuid.MustParse(e.ObjectID), OrgId: optIDOut(e.OrgID), Ip: e.IP, Hash: hex.EncodeToString(e.Hash),
 		}
+		if e.Detail != "" {
+			detail := e.Detail
+			out.Events[i].Detail = &detail
+		}
 	}
 	out.NextCursor = page(s.cursors, sc, es, f.Limit, func(e sim.AuditEvent) position { return position{Seq: e.Seq} })
 	return out, nil

@@ -178,12 +178,22 @@ func NewHandler(cfg Config) (http.Handler, error) {
 // its signed document (base64, up to sim.MaxAgreementDocument decoded).
 const MaxAgreementBodyBytes = sim.MaxAgreementDocument/3*4 + 64<<10
 
+// MaxConsentTextBodyBytes bounds a request that publishes a version of
+// the consent wording: sim.MaxConsentLen characters, each escaped in JSON
+// as a surrogate pair (12 bytes) at worst, so that no wording the document
+// allows is refused for its bytes.
+const MaxConsentTextBodyBytes = sim.MaxConsentLen*12 + 64<<10
+
 // bodyLimit is the body limit of each request: max, except where a
-// document may come with it.
+// document or a long text may come with it.
 func bodyLimit(max int64) func(*http.Request) int64 {
 	return func(r *http.Request) int64 {
-		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/agreements") && max < MaxAgreementBodyBytes {
+		switch {
+		case r.Method != http.MethodPost:
+		case strings.HasSuffix(r.URL.Path, "/agreements") && max < MaxAgreementBodyBytes:
 			return MaxAgreementBodyBytes
+		case strings.HasSuffix(r.URL.Path, "/v1/consent-texts") && max < MaxConsentTextBodyBytes:
+			return MaxConsentTextBodyBytes
 		}
 		return max
 	}

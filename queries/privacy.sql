@@ -106,9 +106,8 @@ SELECT count(*)::bigint FROM gone;
 -- Who looked at or acted on a candidate's record: the organisation (or
 -- the programme team), the action and when; newest first, a keyset page
 -- before @before_seq. Never who or from where.
-SELECT a.seq, a.occurred_at, a.action, a.actor_role, o.name AS org_name
+SELECT a.seq, a.occurred_at, a.action, a.actor_role, coalesce(org_name(a.actor_org_id), '')::text AS org_name
 FROM audit_events a
-LEFT JOIN organisations o ON o.id = a.actor_org_id
 WHERE a.object_id IN (SELECT candidate_objects(@candidate_id::uuid)) AND a.seq < @before_seq
 ORDER BY a.seq DESC
 LIMIT @max_rows;

@@ -10,8 +10,9 @@ type AccessRecord struct {
 	Seq    int64 // the audit trail's sequence number: the page cursor
 	At     time.Time
 	Action AuditAction
-	// By is the organisation's name, or "programme team" for the operator
-	// and Muster's own processes, or "you" for the candidate's own acts.
+	// By is the organisation's name ("an organisation" once it has gone),
+	// or "programme team" for the operator and Muster's own processes, or
+	// "you" for the candidate's own acts.
 	By string
 }
 
@@ -19,6 +20,7 @@ type AccessRecord struct {
 const (
 	AccessByProgramme = "programme team"
 	AccessBySelf      = "you"
+	AccessByOrg       = "an organisation"
 )
 
 // AccessRecordOf names who acted on a record from the actor's role and,
@@ -30,6 +32,8 @@ func AccessRecordOf(seq int64, at time.Time, action AuditAction, role Role, orgN
 		by = AccessBySelf
 	case role.OrgRole() && orgName != "":
 		by = orgName
+	case role.OrgRole():
+		by = AccessByOrg
 	}
 	return AccessRecord{Seq: seq, At: at, Action: action, By: by}
 }

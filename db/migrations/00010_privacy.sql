@@ -340,6 +340,15 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 -- +goose StatementEnd
 GRANT EXECUTE ON FUNCTION candidate_objects(uuid) TO muster_app;
+-- An organisation's name, whoever asks: a candidate's access log names the
+-- organisation that looked, though they may not read organisations.
+-- +goose StatementBegin
+CREATE FUNCTION org_name(org uuid) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT o.name FROM organisations o WHERE o.id = org
+$$;
+-- +goose StatementEnd
+GRANT EXECUTE ON FUNCTION org_name(uuid) TO muster_app;
 CREATE POLICY audit_events_subject ON audit_events FOR SELECT USING (
     actor_id = app_user_id() OR object_id IN (SELECT candidate_objects(app_candidate_id())));
 
@@ -812,7 +821,7 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 -- +goose StatementEnd
 ALTER TABLE audit_events DROP COLUMN detail;
-DROP FUNCTION candidate_objects(uuid);
+DROP FUNCTION candidate_objects(uuid), org_name(uuid);
 DROP POLICY password_resets_subject ON password_resets;
 DROP POLICY invitations_subject ON invitations;
 DROP POLICY spot_checks_subject ON spot_checks;

@@ -36,9 +36,11 @@
 // Throughout, no answer may be a 5xx; a 204 has no body; every other
 // answer is a JSON document served as application/json, except a success
 // of /openapi.yaml or a development page, which is served as its own
-// type. It lives apart from httpapi's other tests so that fuzzing workers
-// (each runs FuzzAPI's setup) do not each start a Temporal dev server: no
-// handler calls Temporal.
+// type, and a success the document serves as something else (a
+// subject-access export as a zip or a workbook), which is served as one of
+// the types the document lists for it. It lives apart from httpapi's other
+// tests so that fuzzing workers (each runs FuzzAPI's setup) do not each
+// start a Temporal dev server: no handler calls Temporal.
 package fuzz_test
 
 import (
@@ -62,6 +64,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -101,7 +104,9 @@ type route struct {
 	method, pattern string
 	params          []string // its path parameters, in order
 	documented      bool     // in the OpenAPI document
-	seed            seed
+	// types are the media types the document lists for its successes.
+	types []string
+	seed  seed
 }
 
 func (r route) String() string { return r.method + " " + r.pattern }
@@ -209,10 +214,10 @@ func servedRoutes(t testing.TB, h http.Handler) []route {
 	}))
 	spec, err := api.GetSwagger()
 	require.NoError(t, err)
-	documented := map[string]bool{}
+	documented := map[string]*openapi3.Operation{}
 	for path, item := range spec.Paths.Map() {
-		for method := range item.Operations() {
-			documented[method+" "+path] = true
+		for method, op := range item.Operations() {
+			documented[method+" "+path] = op
 		}
 	}
 	var problems []string
@@ -234,7 +239,16 @@ func servedRoutes(t testing.TB, h http.Handler) []route {
 			continue
 		}
 		method, pattern, _ := strings.Cut(r, " ")
-		rt := route{method: method, pattern: pattern, documented: documented[r], seed: s}
+		rt := route{method: method, pattern: pattern, documented: documented[r] != nil, seed: s}
+		if op := documented[r]; op != nil {
+			for code, resp := range op.Responses.Map() {
+				if strings.HasPrefix(code, "2") && resp.Value != nil {
+					for mt := range resp.Value.Content {
+						rt.types = append(rt.types, mt)
+					}
+				}
+			}
+		}
 		for _, m := range paramRe.FindAllStringSubmatch(pattern, -1) {
 			rt.params = append(rt.params, m[1])
 			if paramDefaults[m[1]] == nil && s.params[m[1]] == nil {
@@ -335,7 +349,8 @@ type result struct {
 	contentType string
 	body        []byte
 	logs        string
-	pageType    string // the type a success of a non-JSON route is served as
+	pageType    string   // the type a success of a non-JSON route is served as
+	types       []string // the types the document lists for a success of the operation
 }
 
 // do makes c's request in the current world (a new one when the last
@@ -402,6 +417,9 @@ func (e *env) do(t testing.TB, c call) result {
 	if method == http.MethodGet && !c.route.documented && req.URL.Path == c.route.pattern {
 		res.pageType = s.contentType
 	}
+	if method == c.route.method {
+		res.types = c.route.types
+	}
 	return res
 }
 
@@ -417,6 +435,10 @@ func (r result) violation() string {
 	case r.pageType != "" && r.code/100 == 2:
 		if !strings.HasPrefix(r.contentType, r.pageType) {
 			return fmt.Sprintf("%s: served as %q, want %s", r.desc, r.contentType, r.pageType)
+		}
+	case r.code/100 == 2 && !strings.HasPrefix(r.contentType, "application/json") && len(r.types) > 0:
+		if !slices.ContainsFunc(r.types, func(t string) bool { return strings.HasPrefix(r.contentType, t) }) {
+			return fmt.Sprintf("%s: %d answer is served as %q, which the document does not list (%v)", r.desc, r.code, r.contentType, r.types)
 		}
 	case !strings.HasPrefix(r.contentType, "application/json"):
 		return fmt.Sprintf("%s: %d answer is not JSON: %q", r.desc, r.code, r.contentType)
@@ -506,6 +528,8 @@ func (e *env) fill(t testing.TB, w *world, a *actor, s string, links *int) strin
 			return w.orgA.Name
 		case "orgB":
 			return w.orgB.ID
+		case "erasable":
+			return w.erasable
 		case "version":
 			return w.version
 		case "conduct":

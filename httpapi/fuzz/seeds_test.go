@@ -2,6 +2,8 @@ package fuzz_test
 
 import (
 	"testing"
+
+	"github.com/muster-cms/muster/sim"
 )
 
 // seed is a route's valid request: who it succeeds for and with what.
@@ -144,13 +146,39 @@ var seeds = map[string]seed{
 	"POST /v1/me/follow-ups/{followUpId}/answer":  {ok: cand, placed: true, body: `{"still_in_post":true}`},
 	"GET /v1/spot-checks":                         {ok: op, query: "limit=5"},
 	"POST /v1/spot-checks/{spotCheckId}/decision": {ok: op, body: `{"outcome":"verified"}`},
+
+	// The privacy engine: a candidate's export, access log, consent, data
+	// requests and erasure (which signs them out: a new candidate each
+	// time); the operator's erasure of the world's erasable candidate, the
+	// register of data requests (the world's one is the candidate's), the
+	// retention schedule (the session's period set to what it is) and the
+	// consent wording (any published version stays one a candidate may
+	// agree to).
+	"GET /v1/me/export":         {ok: cand, query: "format=csv"},
+	"GET /v1/me/access":         {ok: cand, query: "limit=5"},
+	"GET /v1/me/consent":        {ok: cand},
+	"GET /v1/me/data-requests":  {ok: cand},
+	"POST /v1/me/data-requests": {ok: cand, keeps: true, body: `{"kind":"subject_access"}`},
+	"POST /v1/me/erasure":       {ok: cand, fresh: true},
+	"POST /v1/candidates/{candidateId}/erasure": {ok: op, keeps: true,
+		params: map[string]func(*world, kind) string{"candidateId": func(w *world, _ kind) string { return w.erasable }}},
+	"GET /v1/data-requests":                        {ok: op, query: "answered=true&limit=5"},
+	"POST /v1/data-requests":                       {ok: op, keeps: true, body: `{"candidate_id":"{{erasable}}","kind":"subject_access"}`},
+	"GET /v1/data-requests/{requestId}":            {ok: op},
+	"GET /v1/data-requests/{requestId}/export":     {ok: op, query: "format=xlsx"},
+	"POST /v1/data-requests/{requestId}/extension": {ok: op, body: `{"months":1,"reason":"Several years of messages"}`},
+	"POST /v1/data-requests/{requestId}/answer":    {ok: op},
+	"GET /v1/retention-schedule":                   {ok: op},
+	"PUT /v1/retention-schedule/{category}":        {ok: op, keeps: true, body: `{"keep_days":30}`},
+	"POST /v1/consent-texts":                       {ok: op, keeps: true, body: `{"version":"{{uniqueVersion}}","body":"I agree to share my record."}`},
 }
 
 // paramDefaults names what each path parameter names in a route's seed:
 // organisation A, its spare user, the unsigned agreement version, the
 // candidate who chose A, the message of the other side of the caller's
-// thread, and the world's open report, check-in and spot check. A path
-// parameter without an entry fails FuzzAPI.
+// thread, the world's open report, check-in, spot check and data request,
+// and the session's retention category. A path parameter without an entry
+// fails FuzzAPI.
 var paramDefaults = map[string]func(w *world, k kind) string{
 	"orgId":       func(w *world, _ kind) string { return w.orgA.ID },
 	"userId":      func(w *world, _ kind) string { return w.spare.ID },
@@ -165,4 +193,6 @@ var paramDefaults = map[string]func(w *world, k kind) string{
 	"reportId":    func(w *world, _ kind) string { return w.report },
 	"followUpId":  func(w *world, _ kind) string { return w.followUp },
 	"spotCheckId": func(w *world, _ kind) string { return w.spotCheck },
+	"requestId":   func(w *world, _ kind) string { return w.dataRequest },
+	"category":    func(*world, kind) string { return string(sim.RetainSession) },
 }

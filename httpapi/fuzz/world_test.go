@@ -68,6 +68,8 @@ type world struct {
 	report       string // the spare user's open report of the candidate's message
 	followUp     string // the placed candidate's open check-in
 	spotCheck    string // the open spot check of a flagged registration
+	erasable     string // a registered candidate nothing else names, for the operator to erase
+	dataRequest  string // the candidate's open data request
 	conduct      string // the current code of conduct's version
 	consent      string // the current consent text's version
 	// ids are the IDs of every fixture object, for a path parameter that
@@ -193,6 +195,15 @@ func (e *env) build(t testing.TB) *world {
 	e.exec(t, `INSERT INTO spot_checks (id, candidate_id, flags, sampled_at) VALUES ($1, $2, $3, $4)`,
 		w.spotCheck, flagged.Candidate.ID, []string{string(sim.FlagConnectionOther)}, now)
 
+	// A fourth registered, for the operator to erase on their behalf;
+	// the candidate made a data request.
+	w.erasable = testfactory.Candidate(t, e.d, testfactory.CandidateOpts{Email: e.unique("erasable", "example.org"), Now: now}).Candidate.ID
+	e.in(t, candActor, func(tx *db.Tx) error {
+		r, err := tx.DataRequestMake(ctx, sim.RequestSubjectAccess, "", now)
+		w.dataRequest = r.ID
+		return err
+	})
+
 	e.in(t, adminActor, func(tx *db.Tx) error {
 		c, err := tx.ConductCurrent(ctx)
 		w.conduct = c.Version
@@ -206,7 +217,7 @@ func (e *env) build(t testing.TB) *world {
 	w.ids = []string{
 		w.orgA.ID, w.orgB.ID, w.orgD.ID, op.ID, admin.ID, user.ID, spare.ID, adminB.UserID, cand.User.ID, cand.Candidate.ID,
 		placed.Candidate.ID, flagged.Candidate.ID, w.candMessage, w.orgMessage, w.report, w.followUp, w.spotCheck, interestID,
-		w.version, w.spareVersion, testfactory.AgreementVersion,
+		w.version, w.spareVersion, testfactory.AgreementVersion, w.erasable, w.dataRequest,
 	}
 	return w
 }

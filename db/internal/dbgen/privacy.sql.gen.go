@@ -13,9 +13,8 @@ import (
 )
 
 const accessLogForCandidate = `-- name: AccessLogForCandidate :many
-SELECT a.seq, a.occurred_at, a.action, a.actor_role, o.name AS org_name
+SELECT a.seq, a.occurred_at, a.action, a.actor_role, coalesce(org_name(a.actor_org_id), '')::text AS org_name
 FROM audit_events a
-LEFT JOIN organisations o ON o.id = a.actor_org_id
 WHERE a.object_id IN (SELECT candidate_objects($1::uuid)) AND a.seq < $2
 ORDER BY a.seq DESC
 LIMIT $3
@@ -32,7 +31,7 @@ type AccessLogForCandidateRow struct {
 	OccurredAt time.Time
 	Action     string
 	ActorRole  string
-	OrgName    *string
+	OrgName    string
 }
 
 // Who looked at or acted on a candidate's record: the organisation (or

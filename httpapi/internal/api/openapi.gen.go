@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -119,6 +120,45 @@ func (e ColleagueInvitationRole) Valid() bool {
 	case ColleagueInvitationRoleOrgAdmin:
 		return true
 	case ColleagueInvitationRoleOrgUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DataRequestState.
+const (
+	Answered DataRequestState = "answered"
+	Extended DataRequestState = "extended"
+	Open     DataRequestState = "open"
+	Overdue  DataRequestState = "overdue"
+)
+
+// Valid indicates whether the value is a known member of the DataRequestState enum.
+func (e DataRequestState) Valid() bool {
+	switch e {
+	case Answered:
+		return true
+	case Extended:
+		return true
+	case Open:
+		return true
+	case Overdue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DataRequestKind.
+const (
+	SubjectAccess DataRequestKind = "subject_access"
+)
+
+// Valid indicates whether the value is a known member of the DataRequestKind enum.
+func (e DataRequestKind) Valid() bool {
+	switch e {
+	case SubjectAccess:
 		return true
 	default:
 		return false
@@ -239,6 +279,7 @@ const (
 	InterestStateEngaged       InterestState = "engaged"
 	InterestStateInterested    InterestState = "interested"
 	InterestStateInterviewing  InterestState = "interviewing"
+	InterestStateLapsed        InterestState = "lapsed"
 	InterestStateNotProgressed InterestState = "not_progressed"
 	InterestStateOffered       InterestState = "offered"
 	InterestStatePlaced        InterestState = "placed"
@@ -256,6 +297,8 @@ func (e InterestState) Valid() bool {
 	case InterestStateInterested:
 		return true
 	case InterestStateInterviewing:
+		return true
+	case InterestStateLapsed:
 		return true
 	case InterestStateNotProgressed:
 		return true
@@ -737,6 +780,90 @@ func (e RestrictionCode) Valid() bool {
 	}
 }
 
+// Defines values for RetentionCategory.
+const (
+	RetentionCategoryAccount         RetentionCategory = "account"
+	RetentionCategoryAgreement       RetentionCategory = "agreement"
+	RetentionCategoryAudit           RetentionCategory = "audit"
+	RetentionCategoryCandidateRecord RetentionCategory = "candidate_record"
+	RetentionCategoryConsent         RetentionCategory = "consent"
+	RetentionCategoryInvitation      RetentionCategory = "invitation"
+	RetentionCategoryLoginRecord     RetentionCategory = "login_record"
+	RetentionCategoryMessage         RetentionCategory = "message"
+	RetentionCategoryNotification    RetentionCategory = "notification"
+	RetentionCategoryOrganisation    RetentionCategory = "organisation"
+	RetentionCategoryOutbox          RetentionCategory = "outbox"
+	RetentionCategoryReference       RetentionCategory = "reference"
+	RetentionCategoryReporting       RetentionCategory = "reporting"
+	RetentionCategoryRequest         RetentionCategory = "request"
+	RetentionCategorySession         RetentionCategory = "session"
+	RetentionCategoryStatistics      RetentionCategory = "statistics"
+)
+
+// Valid indicates whether the value is a known member of the RetentionCategory enum.
+func (e RetentionCategory) Valid() bool {
+	switch e {
+	case RetentionCategoryAccount:
+		return true
+	case RetentionCategoryAgreement:
+		return true
+	case RetentionCategoryAudit:
+		return true
+	case RetentionCategoryCandidateRecord:
+		return true
+	case RetentionCategoryConsent:
+		return true
+	case RetentionCategoryInvitation:
+		return true
+	case RetentionCategoryLoginRecord:
+		return true
+	case RetentionCategoryMessage:
+		return true
+	case RetentionCategoryNotification:
+		return true
+	case RetentionCategoryOrganisation:
+		return true
+	case RetentionCategoryOutbox:
+		return true
+	case RetentionCategoryReference:
+		return true
+	case RetentionCategoryReporting:
+		return true
+	case RetentionCategoryRequest:
+		return true
+	case RetentionCategorySession:
+		return true
+	case RetentionCategoryStatistics:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RetentionRuleAction.
+const (
+	Anonymise     RetentionRuleAction = "anonymise"
+	Delete        RetentionRuleAction = "delete"
+	Keep          RetentionRuleAction = "keep"
+	WithCandidate RetentionRuleAction = "with_candidate"
+)
+
+// Valid indicates whether the value is a known member of the RetentionRuleAction enum.
+func (e RetentionRuleAction) Valid() bool {
+	switch e {
+	case Anonymise:
+		return true
+	case Delete:
+		return true
+	case Keep:
+		return true
+	case WithCandidate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SpotCheckFlags.
 const (
 	ConnectionOtherFamilyMember SpotCheckFlags = "connection_other_family_member"
@@ -797,6 +924,69 @@ func (e UserRole) Valid() bool {
 	}
 }
 
+// Defines values for ExportFormat.
+const (
+	ExportFormatCsv  ExportFormat = "csv"
+	ExportFormatJson ExportFormat = "json"
+	ExportFormatXlsx ExportFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the ExportFormat enum.
+func (e ExportFormat) Valid() bool {
+	switch e {
+	case ExportFormatCsv:
+		return true
+	case ExportFormatJson:
+		return true
+	case ExportFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportDataRequestSubjectParamsFormat.
+const (
+	ExportDataRequestSubjectParamsFormatCsv  ExportDataRequestSubjectParamsFormat = "csv"
+	ExportDataRequestSubjectParamsFormatJson ExportDataRequestSubjectParamsFormat = "json"
+	ExportDataRequestSubjectParamsFormatXlsx ExportDataRequestSubjectParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the ExportDataRequestSubjectParamsFormat enum.
+func (e ExportDataRequestSubjectParamsFormat) Valid() bool {
+	switch e {
+	case ExportDataRequestSubjectParamsFormatCsv:
+		return true
+	case ExportDataRequestSubjectParamsFormatJson:
+		return true
+	case ExportDataRequestSubjectParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportMyDataParamsFormat.
+const (
+	ExportMyDataParamsFormatCsv  ExportMyDataParamsFormat = "csv"
+	ExportMyDataParamsFormatJson ExportMyDataParamsFormat = "json"
+	ExportMyDataParamsFormatXlsx ExportMyDataParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the ExportMyDataParamsFormat enum.
+func (e ExportMyDataParamsFormat) Valid() bool {
+	switch e {
+	case ExportMyDataParamsFormatCsv:
+		return true
+	case ExportMyDataParamsFormatJson:
+		return true
+	case ExportMyDataParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListOrganisationsParamsOnboarding.
 const (
 	ListOrganisationsParamsOnboardingCompleted  ListOrganisationsParamsOnboarding = "completed"
@@ -842,6 +1032,25 @@ func (e ListOrganisationCandidatesParamsSort) Valid() bool {
 // Accepted defines model for Accepted.
 type Accepted struct {
 	Message string `json:"message"`
+}
+
+// AccessLog defines model for AccessLog.
+type AccessLog struct {
+	// Access Newest first.
+	Access []AccessRecord `json:"access"`
+
+	// NextCursor Present when there may be more; pass it as `cursor` for the next page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// AccessRecord defines model for AccessRecord.
+type AccessRecord struct {
+	// Action What was done, as the audit trail names it (such as candidate.viewed).
+	Action string    `json:"action"`
+	At     time.Time `json:"at"`
+
+	// By Who: the organisation's name, "programme team" for the operator and Muster's own processes, or "you". Never which person, nor from where.
+	By string `json:"by"`
 }
 
 // AccountCreated defines model for AccountCreated.
@@ -944,6 +1153,9 @@ type AuditEvent struct {
 	ActorOrgId *openapi_types.UUID `json:"actor_org_id,omitempty"`
 	ActorRole  string              `json:"actor_role"`
 
+	// Detail What the act changed, never the values: for profile.updated, the names of the fields corrected, comma-separated (first_name,phone). Absent for most acts.
+	Detail *string `json:"detail,omitempty"`
+
 	// Hash Hex SHA-256 of the previous row's hash and this row.
 	Hash       string              `json:"hash"`
 	Ip         string              `json:"ip"`
@@ -1035,6 +1247,21 @@ type ConsentDecision struct {
 	TextVersion string `json:"text_version"`
 }
 
+// ConsentStatus defines model for ConsentStatus.
+type ConsentStatus struct {
+	CurrentBody string `json:"current_body"`
+
+	// CurrentVersion The version of the wording in force.
+	CurrentVersion string `json:"current_version"`
+
+	// History Every decision, newest first.
+	History []Consent `json:"history"`
+	Latest  *Consent  `json:"latest,omitempty"`
+
+	// UpToDate Whether the latest decision was made on the wording in force; agree to a new version with PUT /v1/me/consent.
+	UpToDate bool `json:"up_to_date"`
+}
+
 // ConsentText defines model for ConsentText.
 type ConsentText struct {
 	Body    string `json:"body"`
@@ -1042,10 +1269,74 @@ type ConsentText struct {
 	Version string `json:"version"`
 }
 
+// ConsentTextRequest defines model for ConsentTextRequest.
+type ConsentTextRequest struct {
+	// Body The wording a candidate is shown and agrees to.
+	Body string `json:"body"`
+
+	// Version A new version label (letters, digits, `.-_`); a version published already is refused with 409.
+	Version string `json:"version"`
+}
+
 // Contact defines model for Contact.
 type Contact struct {
 	Email string `json:"email"`
 	Name  string `json:"name"`
+}
+
+// DataRequest defines model for DataRequest.
+type DataRequest struct {
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+
+	// CandidateId Whom it is about; absent once the person was erased.
+	CandidateId *openapi_types.UUID `json:"candidate_id,omitempty"`
+
+	// DaysLeft Whole days until the deadline at the time of the answer; 0 on the day, negative once it passed.
+	DaysLeft int `json:"days_left"`
+
+	// DueAt The deadline, moved by an extension.
+	DueAt time.Time `json:"due_at"`
+
+	// Extension Why the deadline was extended, when it was.
+	Extension *string            `json:"extension,omitempty"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// Kind subject_access asks for a copy of everything held about the person (due in a month).
+	Kind       DataRequestKind  `json:"kind"`
+	ReceivedAt time.Time        `json:"received_at"`
+	State      DataRequestState `json:"state"`
+}
+
+// DataRequestState defines model for DataRequest.State.
+type DataRequestState string
+
+// DataRequestExtension defines model for DataRequestExtension.
+type DataRequestExtension struct {
+	// Months How far to move the deadline; at most two months beyond the first deadline in all.
+	Months int `json:"months"`
+
+	// Reason Why the request needs longer (complex or numerous); required, and told to nobody but the programme team.
+	Reason string `json:"reason"`
+}
+
+// DataRequestKind subject_access asks for a copy of everything held about the person (due in a month).
+type DataRequestKind string
+
+// DataRequestList defines model for DataRequestList.
+type DataRequestList struct {
+	DataRequests []DataRequest `json:"data_requests"`
+
+	// NextCursor Present when there may be more; pass it as `cursor`, with the same filter, for the next page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// DataRequestLog defines model for DataRequestLog.
+type DataRequestLog struct {
+	// CandidateId The candidate the request is from.
+	CandidateId openapi_types.UUID `json:"candidate_id"`
+
+	// Kind subject_access asks for a copy of everything held about the person (due in a month).
+	Kind DataRequestKind `json:"kind"`
 }
 
 // Error defines model for Error.
@@ -1113,7 +1404,9 @@ type Interest struct {
 	OrgId    openapi_types.UUID `json:"org_id"`
 
 	// OrgName Empty once the organisation has left the programme.
-	OrgName   string        `json:"org_name"`
+	OrgName string `json:"org_name"`
+
+	// State removed: the candidate took the choice back; lapsed: nothing happened on it for as long as the retention schedule lets organisations see a candidate (org_visible_days), so it closed. Either way the organisation no longer sees the candidate, who may choose it again.
 	State     InterestState `json:"state"`
 	UpdatedAt time.Time     `json:"updated_at"`
 }
@@ -1124,7 +1417,7 @@ type InterestChoice struct {
 	OrgIds []openapi_types.UUID `json:"org_ids"`
 }
 
-// InterestState defines model for InterestState.
+// InterestState removed: the candidate took the choice back; lapsed: nothing happened on it for as long as the retention schedule lets organisations see a candidate (org_visible_days), so it closed. Either way the organisation no longer sees the candidate, who may choose it again.
 type InterestState string
 
 // Interests defines model for Interests.
@@ -1155,7 +1448,9 @@ type InterventionRecorded struct {
 	// Allowed What may be recorded next.
 	Allowed      []InterventionKind `json:"allowed"`
 	Intervention Intervention       `json:"intervention"`
-	State        InterestState      `json:"state"`
+
+	// State removed: the candidate took the choice back; lapsed: nothing happened on it for as long as the retention schedule lets organisations see a candidate (org_visible_days), so it closed. Either way the organisation no longer sees the candidate, who may choose it again.
+	State InterestState `json:"state"`
 }
 
 // InterventionRequest defines model for InterventionRequest.
@@ -1301,6 +1596,12 @@ type ModerationQueue struct {
 	Reports []ReportedMessage `json:"reports"`
 }
 
+// MyDataRequest defines model for MyDataRequest.
+type MyDataRequest struct {
+	// Kind subject_access asks for a copy of everything held about the person (due in a month).
+	Kind DataRequestKind `json:"kind"`
+}
+
 // OnboardingReissue defines model for OnboardingReissue.
 type OnboardingReissue struct {
 	InitialAdmin Contact `json:"initial_admin"`
@@ -1315,9 +1616,11 @@ type OrgCandidate struct {
 	LastName    string             `json:"last_name"`
 
 	// OpenedAt When the candidate chose the organisation.
-	OpenedAt  time.Time     `json:"opened_at"`
-	Region    string        `json:"region"`
-	Skills    []string      `json:"skills"`
+	OpenedAt time.Time `json:"opened_at"`
+	Region   string    `json:"region"`
+	Skills   []string  `json:"skills"`
+
+	// State removed: the candidate took the choice back; lapsed: nothing happened on it for as long as the retention schedule lets organisations see a candidate (org_visible_days), so it closed. Either way the organisation no longer sees the candidate, who may choose it again.
 	State     InterestState `json:"state"`
 	UpdatedAt time.Time     `json:"updated_at"`
 }
@@ -1546,6 +1849,59 @@ type Restriction struct {
 // RestrictionCode defines model for Restriction.Code.
 type RestrictionCode string
 
+// RetentionCategory defines model for RetentionCategory.
+type RetentionCategory string
+
+// RetentionChange defines model for RetentionChange.
+type RetentionChange struct {
+	// KeepDays The new period in days, within the category's limits (GET /v1/retention-schedule).
+	KeepDays int `json:"keep_days"`
+
+	// OrgVisibleDays For candidate_record only (required there); no longer than keep_days.
+	OrgVisibleDays *int `json:"org_visible_days,omitempty"`
+}
+
+// RetentionLimits What a changeable rule's periods may be set to, in whole days.
+type RetentionLimits struct {
+	KeepDaysMax int `json:"keep_days_max"`
+	KeepDaysMin int `json:"keep_days_min"`
+
+	// OrgVisibleDaysMax And never longer than keep_days.
+	OrgVisibleDaysMax *int `json:"org_visible_days_max,omitempty"`
+	OrgVisibleDaysMin *int `json:"org_visible_days_min,omitempty"`
+}
+
+// RetentionRule defines model for RetentionRule.
+type RetentionRule struct {
+	// Action What happens at the end of the period: delete (rows older than the period go), anonymise (the candidate becomes a ghost record), with_candidate (kept and anonymised with the candidate's record), keep (indefinitely, or while it exists).
+	Action   RetentionRuleAction `json:"action"`
+	Category RetentionCategory   `json:"category"`
+
+	// Changeable Whether the operator may change its periods; the others are fixed by the programme.
+	Changeable bool `json:"changeable"`
+
+	// Description The rule in words.
+	Description string `json:"description"`
+
+	// KeepDays For delete and anonymise, the period in days.
+	KeepDays *int `json:"keep_days,omitempty"`
+
+	// Limits What a changeable rule's periods may be set to, in whole days.
+	Limits *RetentionLimits `json:"limits,omitempty"`
+
+	// OrgVisibleDays For the candidate record, how long after the last activity on an interest the organisation still sees the candidate.
+	OrgVisibleDays *int `json:"org_visible_days,omitempty"`
+}
+
+// RetentionRuleAction What happens at the end of the period: delete (rows older than the period go), anonymise (the candidate becomes a ghost record), with_candidate (kept and anonymised with the candidate's record), keep (indefinitely, or while it exists).
+type RetentionRuleAction string
+
+// RetentionSchedule defines model for RetentionSchedule.
+type RetentionSchedule struct {
+	// Rules One rule per retention category, in the data inventory's order.
+	Rules []RetentionRule `json:"rules"`
+}
+
 // Session defines model for Session.
 type Session struct {
 	ExpiresAt time.Time `json:"expires_at"`
@@ -1590,6 +1946,16 @@ type SpotCheckQueue struct {
 
 	// SpotChecks Open checks, oldest first.
 	SpotChecks []SpotCheck `json:"spot_checks"`
+}
+
+// SubjectExport Everything held about the candidate, as JSON: each table's rows about them or their account under the table's name (credentials left out), what each table is for, and who accessed their record.
+type SubjectExport struct {
+	// About What each table holds and why.
+	About       map[string]string                   `json:"about"`
+	Access      []AccessRecord                      `json:"access"`
+	CandidateId openapi_types.UUID                  `json:"candidate_id"`
+	GeneratedAt time.Time                           `json:"generated_at"`
+	Tables      map[string][]map[string]interface{} `json:"tables"`
 }
 
 // ThreadList defines model for ThreadList.
@@ -1637,8 +2003,14 @@ type UserRole string
 // CandidateId defines model for CandidateId.
 type CandidateId = string
 
+// Category defines model for Category.
+type Category = RetentionCategory
+
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// ExportFormat defines model for ExportFormat.
+type ExportFormat string
 
 // FilterOrg defines model for FilterOrg.
 type FilterOrg = openapi_types.UUID
@@ -1661,6 +2033,9 @@ type OrgId = openapi_types.UUID
 // ReportId defines model for ReportId.
 type ReportId = string
 
+// RequestId defines model for RequestId.
+type RequestId = string
+
 // Since defines model for Since.
 type Since = time.Time
 
@@ -1675,6 +2050,9 @@ type UserId = openapi_types.UUID
 
 // Version defines model for Version.
 type Version = string
+
+// ErasureStarted defines model for ErasureStarted.
+type ErasureStarted = Accepted
 
 // ListAuditEventsParams defines parameters for ListAuditEvents.
 type ListAuditEventsParams struct {
@@ -1700,6 +2078,27 @@ type ListAuditEventsParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListDataRequestsParams defines parameters for ListDataRequests.
+type ListDataRequestsParams struct {
+	// Answered false (the default) lists the requests still to answer; true lists every request, answered ones too.
+	Answered *bool `form:"answered,omitempty" json:"answered,omitempty"`
+
+	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ExportDataRequestSubjectParams defines parameters for ExportDataRequestSubject.
+type ExportDataRequestSubjectParams struct {
+	// Format json (the default): one JSON document; csv: a zip of CSV files, one per table, with the access log and a README; xlsx: one workbook, a sheet per table. Every spreadsheet cell is neutralised against formula injection (a value starting with = + - @ is written with a leading apostrophe).
+	Format *ExportDataRequestSubjectParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ExportDataRequestSubjectParamsFormat defines parameters for ExportDataRequestSubject.
+type ExportDataRequestSubjectParamsFormat string
+
 // ListLoginEventsParams defines parameters for ListLoginEvents.
 type ListLoginEventsParams struct {
 	// UserId Only this user's events (as actor).
@@ -1720,6 +2119,24 @@ type ListLoginEventsParams struct {
 	// Limit Page size, 1 to 500 (default 100).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
+
+// ListMyAccessParams defines parameters for ListMyAccess.
+type ListMyAccessParams struct {
+	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ExportMyDataParams defines parameters for ExportMyData.
+type ExportMyDataParams struct {
+	// Format json (the default): one JSON document; csv: a zip of CSV files, one per table, with the access log and a README; xlsx: one workbook, a sheet per table. Every spreadsheet cell is neutralised against formula injection (a value starting with = + - @ is written with a leading apostrophe).
+	Format *ExportMyDataParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ExportMyDataParamsFormat defines parameters for ExportMyData.
+type ExportMyDataParamsFormat string
 
 // ListMyMessagesParams defines parameters for ListMyMessages.
 type ListMyMessagesParams struct {
@@ -1820,6 +2237,15 @@ type AddAgreementVersionJSONRequestBody = AgreementVersionRequest
 // AcceptCodeOfConductJSONRequestBody defines body for AcceptCodeOfConduct for application/json ContentType.
 type AcceptCodeOfConductJSONRequestBody = ConductAcceptance
 
+// PublishConsentTextJSONRequestBody defines body for PublishConsentText for application/json ContentType.
+type PublishConsentTextJSONRequestBody = ConsentTextRequest
+
+// LogDataRequestJSONRequestBody defines body for LogDataRequest for application/json ContentType.
+type LogDataRequestJSONRequestBody = DataRequestLog
+
+// ExtendDataRequestJSONRequestBody defines body for ExtendDataRequest for application/json ContentType.
+type ExtendDataRequestJSONRequestBody = DataRequestExtension
+
 // CreateInvitationJSONRequestBody defines body for CreateInvitation for application/json ContentType.
 type CreateInvitationJSONRequestBody = InvitationRequest
 
@@ -1828,6 +2254,9 @@ type VerifyMailboxJSONRequestBody = MailboxToken
 
 // ChangeConsentJSONRequestBody defines body for ChangeConsent for application/json ContentType.
 type ChangeConsentJSONRequestBody = ConsentChange
+
+// MakeDataRequestJSONRequestBody defines body for MakeDataRequest for application/json ContentType.
+type MakeDataRequestJSONRequestBody = MyDataRequest
 
 // AnswerFollowUpJSONRequestBody defines body for AnswerFollowUp for application/json ContentType.
 type AnswerFollowUpJSONRequestBody = FollowUpAnswerRequest
@@ -1895,6 +2324,9 @@ type RequestRegistrationJSONRequestBody = RegistrationRequest
 // RegisterJSONRequestBody defines body for Register for application/json ContentType.
 type RegisterJSONRequestBody = Registration
 
+// SetRetentionRuleJSONRequestBody defines body for SetRetentionRule for application/json ContentType.
+type SetRetentionRuleJSONRequestBody = RetentionChange
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
@@ -1927,6 +2359,9 @@ type ServerInterface interface {
 	// VerifyAuditTrail Recompute the audit chain and name the first broken row (operator)
 	// (GET /v1/audit-events/verification)
 	VerifyAuditTrail(w http.ResponseWriter, r *http.Request)
+	// RequestErasure Erase a candidate on their behalf (the programme operator)
+	// (POST /v1/candidates/{candidateId}/erasure)
+	RequestErasure(w http.ResponseWriter, r *http.Request, candidateId CandidateId)
 	// GetCodeOfConduct The code of conduct every organisation user accepts before first use
 	// (GET /v1/code-of-conduct)
 	GetCodeOfConduct(w http.ResponseWriter, r *http.Request)
@@ -1936,6 +2371,27 @@ type ServerInterface interface {
 	// GetConsentText The consent wording to show at registration
 	// (GET /v1/consent-text)
 	GetConsentText(w http.ResponseWriter, r *http.Request)
+	// PublishConsentText Publish a new version of the consent wording (the programme operator)
+	// (POST /v1/consent-texts)
+	PublishConsentText(w http.ResponseWriter, r *http.Request)
+	// ListDataRequests The register of data requests, soonest deadline first (the programme operator)
+	// (GET /v1/data-requests)
+	ListDataRequests(w http.ResponseWriter, r *http.Request, params ListDataRequestsParams)
+	// LogDataRequest Log a data request a candidate made another way (the programme operator)
+	// (POST /v1/data-requests)
+	LogDataRequest(w http.ResponseWriter, r *http.Request)
+	// GetDataRequest One data request (the programme operator)
+	// (GET /v1/data-requests/{requestId})
+	GetDataRequest(w http.ResponseWriter, r *http.Request, requestId RequestId)
+	// AnswerDataRequest Record that a data request was answered (the programme operator)
+	// (POST /v1/data-requests/{requestId}/answer)
+	AnswerDataRequest(w http.ResponseWriter, r *http.Request, requestId RequestId)
+	// ExportDataRequestSubject Download everything held about a data request's person, to answer it (the programme operator)
+	// (GET /v1/data-requests/{requestId}/export)
+	ExportDataRequestSubject(w http.ResponseWriter, r *http.Request, requestId RequestId, params ExportDataRequestSubjectParams)
+	// ExtendDataRequest Extend a data request's deadline, with the reason (the programme operator)
+	// (POST /v1/data-requests/{requestId}/extension)
+	ExtendDataRequest(w http.ResponseWriter, r *http.Request, requestId RequestId)
 	// CreateInvitation Invite a person to register (operator)
 	// (POST /v1/invitations)
 	CreateInvitation(w http.ResponseWriter, r *http.Request)
@@ -1948,9 +2404,27 @@ type ServerInterface interface {
 	// GetMe The signed-in user, and their candidate record
 	// (GET /v1/me)
 	GetMe(w http.ResponseWriter, r *http.Request)
+	// ListMyAccess Who accessed the signed-in candidate's record, newest first
+	// (GET /v1/me/access)
+	ListMyAccess(w http.ResponseWriter, r *http.Request, params ListMyAccessParams)
+	// GetMyConsent Where the signed-in candidate stands with the consent wording
+	// (GET /v1/me/consent)
+	GetMyConsent(w http.ResponseWriter, r *http.Request)
 	// ChangeConsent Give or withdraw the signed-in candidate's consent to share their record
 	// (PUT /v1/me/consent)
 	ChangeConsent(w http.ResponseWriter, r *http.Request)
+	// ListMyDataRequests The signed-in candidate's data requests, newest first
+	// (GET /v1/me/data-requests)
+	ListMyDataRequests(w http.ResponseWriter, r *http.Request)
+	// MakeDataRequest Make a formal data request (the signed-in candidate)
+	// (POST /v1/me/data-requests)
+	MakeDataRequest(w http.ResponseWriter, r *http.Request)
+	// RequestMyErasure Ask to be erased (the right to be forgotten)
+	// (POST /v1/me/erasure)
+	RequestMyErasure(w http.ResponseWriter, r *http.Request)
+	// ExportMyData Download everything held about the signed-in candidate (subject access)
+	// (GET /v1/me/export)
+	ExportMyData(w http.ResponseWriter, r *http.Request, params ExportMyDataParams)
 	// ListMyFollowUps The signed-in candidate's check-ins after their placement
 	// (GET /v1/me/follow-ups)
 	ListMyFollowUps(w http.ResponseWriter, r *http.Request)
@@ -2074,6 +2548,12 @@ type ServerInterface interface {
 	// Register Complete a registration with the token from the link
 	// (POST /v1/registrations)
 	Register(w http.ResponseWriter, r *http.Request)
+	// GetRetentionSchedule The retention schedule in force (the programme operator)
+	// (GET /v1/retention-schedule)
+	GetRetentionSchedule(w http.ResponseWriter, r *http.Request)
+	// SetRetentionRule Change a retention category's periods (the programme operator)
+	// (PUT /v1/retention-schedule/{category})
+	SetRetentionRule(w http.ResponseWriter, r *http.Request, category Category)
 	// Login Sign in
 	// (POST /v1/sessions)
 	Login(w http.ResponseWriter, r *http.Request)
@@ -2140,6 +2620,12 @@ func (_ Unimplemented) VerifyAuditTrail(w http.ResponseWriter, r *http.Request) 
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// RequestErasure Erase a candidate on their behalf (the programme operator)
+// (POST /v1/candidates/{candidateId}/erasure)
+func (_ Unimplemented) RequestErasure(w http.ResponseWriter, r *http.Request, candidateId CandidateId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // GetCodeOfConduct The code of conduct every organisation user accepts before first use
 // (GET /v1/code-of-conduct)
 func (_ Unimplemented) GetCodeOfConduct(w http.ResponseWriter, r *http.Request) {
@@ -2155,6 +2641,48 @@ func (_ Unimplemented) AcceptCodeOfConduct(w http.ResponseWriter, r *http.Reques
 // GetConsentText The consent wording to show at registration
 // (GET /v1/consent-text)
 func (_ Unimplemented) GetConsentText(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PublishConsentText Publish a new version of the consent wording (the programme operator)
+// (POST /v1/consent-texts)
+func (_ Unimplemented) PublishConsentText(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListDataRequests The register of data requests, soonest deadline first (the programme operator)
+// (GET /v1/data-requests)
+func (_ Unimplemented) ListDataRequests(w http.ResponseWriter, r *http.Request, params ListDataRequestsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// LogDataRequest Log a data request a candidate made another way (the programme operator)
+// (POST /v1/data-requests)
+func (_ Unimplemented) LogDataRequest(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetDataRequest One data request (the programme operator)
+// (GET /v1/data-requests/{requestId})
+func (_ Unimplemented) GetDataRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AnswerDataRequest Record that a data request was answered (the programme operator)
+// (POST /v1/data-requests/{requestId}/answer)
+func (_ Unimplemented) AnswerDataRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ExportDataRequestSubject Download everything held about a data request's person, to answer it (the programme operator)
+// (GET /v1/data-requests/{requestId}/export)
+func (_ Unimplemented) ExportDataRequestSubject(w http.ResponseWriter, r *http.Request, requestId RequestId, params ExportDataRequestSubjectParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ExtendDataRequest Extend a data request's deadline, with the reason (the programme operator)
+// (POST /v1/data-requests/{requestId}/extension)
+func (_ Unimplemented) ExtendDataRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2182,9 +2710,45 @@ func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListMyAccess Who accessed the signed-in candidate's record, newest first
+// (GET /v1/me/access)
+func (_ Unimplemented) ListMyAccess(w http.ResponseWriter, r *http.Request, params ListMyAccessParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetMyConsent Where the signed-in candidate stands with the consent wording
+// (GET /v1/me/consent)
+func (_ Unimplemented) GetMyConsent(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ChangeConsent Give or withdraw the signed-in candidate's consent to share their record
 // (PUT /v1/me/consent)
 func (_ Unimplemented) ChangeConsent(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListMyDataRequests The signed-in candidate's data requests, newest first
+// (GET /v1/me/data-requests)
+func (_ Unimplemented) ListMyDataRequests(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MakeDataRequest Make a formal data request (the signed-in candidate)
+// (POST /v1/me/data-requests)
+func (_ Unimplemented) MakeDataRequest(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RequestMyErasure Ask to be erased (the right to be forgotten)
+// (POST /v1/me/erasure)
+func (_ Unimplemented) RequestMyErasure(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ExportMyData Download everything held about the signed-in candidate (subject access)
+// (GET /v1/me/export)
+func (_ Unimplemented) ExportMyData(w http.ResponseWriter, r *http.Request, params ExportMyDataParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2431,6 +2995,18 @@ func (_ Unimplemented) RequestRegistration(w http.ResponseWriter, r *http.Reques
 // Register Complete a registration with the token from the link
 // (POST /v1/registrations)
 func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRetentionSchedule The retention schedule in force (the programme operator)
+// (GET /v1/retention-schedule)
+func (_ Unimplemented) GetRetentionSchedule(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetRetentionRule Change a retention category's periods (the programme operator)
+// (PUT /v1/retention-schedule/{category})
+func (_ Unimplemented) SetRetentionRule(w http.ResponseWriter, r *http.Request, category Category) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2688,6 +3264,32 @@ func (siw *ServerInterfaceWrapper) VerifyAuditTrail(w http.ResponseWriter, r *ht
 	handler.ServeHTTP(w, r)
 }
 
+// RequestErasure operation middleware
+func (siw *ServerInterfaceWrapper) RequestErasure(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "candidateId" -------------
+	var candidateId CandidateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "candidateId", chi.URLParam(r, "candidateId"), &candidateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "candidateId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RequestErasure(w, r, candidateId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetCodeOfConduct operation middleware
 func (siw *ServerInterfaceWrapper) GetCodeOfConduct(w http.ResponseWriter, r *http.Request) {
 
@@ -2721,6 +3323,213 @@ func (siw *ServerInterfaceWrapper) GetConsentText(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetConsentText(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PublishConsentText operation middleware
+func (siw *ServerInterfaceWrapper) PublishConsentText(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PublishConsentText(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListDataRequests operation middleware
+func (siw *ServerInterfaceWrapper) ListDataRequests(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDataRequestsParams
+
+	// ------------- Optional query parameter "answered" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "answered", r.URL.Query(), &params.Answered, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "answered"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "answered", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListDataRequests(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// LogDataRequest operation middleware
+func (siw *ServerInterfaceWrapper) LogDataRequest(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.LogDataRequest(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetDataRequest operation middleware
+func (siw *ServerInterfaceWrapper) GetDataRequest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "requestId" -------------
+	var requestId RequestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "requestId", chi.URLParam(r, "requestId"), &requestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "requestId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetDataRequest(w, r, requestId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AnswerDataRequest operation middleware
+func (siw *ServerInterfaceWrapper) AnswerDataRequest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "requestId" -------------
+	var requestId RequestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "requestId", chi.URLParam(r, "requestId"), &requestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "requestId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AnswerDataRequest(w, r, requestId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ExportDataRequestSubject operation middleware
+func (siw *ServerInterfaceWrapper) ExportDataRequestSubject(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "requestId" -------------
+	var requestId RequestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "requestId", chi.URLParam(r, "requestId"), &requestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "requestId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportDataRequestSubjectParams
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ExportDataRequestSubject(w, r, requestId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ExtendDataRequest operation middleware
+func (siw *ServerInterfaceWrapper) ExtendDataRequest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "requestId" -------------
+	var requestId RequestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "requestId", chi.URLParam(r, "requestId"), &requestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "requestId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ExtendDataRequest(w, r, requestId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2870,11 +3679,146 @@ func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request)
 	handler.ServeHTTP(w, r)
 }
 
+// ListMyAccess operation middleware
+func (siw *ServerInterfaceWrapper) ListMyAccess(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyAccessParams
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMyAccess(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetMyConsent operation middleware
+func (siw *ServerInterfaceWrapper) GetMyConsent(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetMyConsent(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ChangeConsent operation middleware
 func (siw *ServerInterfaceWrapper) ChangeConsent(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ChangeConsent(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListMyDataRequests operation middleware
+func (siw *ServerInterfaceWrapper) ListMyDataRequests(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListMyDataRequests(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MakeDataRequest operation middleware
+func (siw *ServerInterfaceWrapper) MakeDataRequest(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MakeDataRequest(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RequestMyErasure operation middleware
+func (siw *ServerInterfaceWrapper) RequestMyErasure(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RequestMyErasure(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ExportMyData operation middleware
+func (siw *ServerInterfaceWrapper) ExportMyData(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportMyDataParams
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ExportMyData(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -4085,6 +5029,46 @@ func (siw *ServerInterfaceWrapper) Register(w http.ResponseWriter, r *http.Reque
 	handler.ServeHTTP(w, r)
 }
 
+// GetRetentionSchedule operation middleware
+func (siw *ServerInterfaceWrapper) GetRetentionSchedule(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRetentionSchedule(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetRetentionRule operation middleware
+func (siw *ServerInterfaceWrapper) SetRetentionRule(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "category" -------------
+	var category Category
+
+	err = runtime.BindStyledParameterWithOptions("simple", "category", chi.URLParam(r, "category"), &category, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "category", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetRetentionRule(w, r, category)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // Login operation middleware
 func (siw *ServerInterfaceWrapper) Login(w http.ResponseWriter, r *http.Request) {
 
@@ -4422,6 +5406,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Delete(options.BaseURL+"/v1/me/interests/{orgId}", wrapper.RemoveInterest)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/consent", wrapper.GetMyConsent)
+	})
+	r.Group(func(r chi.Router) {
 		r.Put(options.BaseURL+"/v1/me/consent", wrapper.ChangeConsent)
 	})
 	r.Group(func(r chi.Router) {
@@ -4481,11 +5468,81 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/spot-checks/{spotCheckId}/decision", wrapper.DecideSpotCheck)
 	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/export", wrapper.ExportMyData)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/access", wrapper.ListMyAccess)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/erasure", wrapper.RequestMyErasure)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/candidates/{candidateId}/erasure", wrapper.RequestErasure)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/data-requests", wrapper.ListMyDataRequests)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/data-requests", wrapper.MakeDataRequest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/data-requests", wrapper.ListDataRequests)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/data-requests", wrapper.LogDataRequest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/data-requests/{requestId}", wrapper.GetDataRequest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/data-requests/{requestId}/extension", wrapper.ExtendDataRequest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/data-requests/{requestId}/answer", wrapper.AnswerDataRequest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/data-requests/{requestId}/export", wrapper.ExportDataRequestSubject)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/retention-schedule", wrapper.GetRetentionSchedule)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/retention-schedule/{category}", wrapper.SetRetentionRule)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/consent-texts", wrapper.PublishConsentText)
+	})
 
 	return r
 }
 
+type DataRequestJSONResponse DataRequest
+
+type ErasureStartedJSONResponse Accepted
+
 type ErrorJSONResponse Error
+
+type SubjectExportResponseHeaders struct {
+	ContentDisposition *string
+}
+type SubjectExportJSONResponse struct {
+	Body SubjectExport
+
+	Headers SubjectExportResponseHeaders
+}
+type SubjectExportApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body io.Reader
+
+	Headers       SubjectExportResponseHeaders
+	ContentLength int64
+}
+type SubjectExportApplicationzipResponse struct {
+	Body io.Reader
+
+	Headers       SubjectExportResponseHeaders
+	ContentLength int64
+}
 
 type GetHealthzRequestObject struct {
 }
@@ -4939,6 +5996,62 @@ func (response VerifyAuditTraildefaultJSONResponse) VisitVerifyAuditTrailRespons
 	return err
 }
 
+type RequestErasureRequestObject struct {
+	CandidateId CandidateId `json:"candidateId"`
+}
+
+type RequestErasureResponseObject interface {
+	VisitRequestErasureResponse(w http.ResponseWriter) error
+}
+
+type RequestErasure202JSONResponse struct{ ErasureStartedJSONResponse }
+
+func (response RequestErasure202JSONResponse) VisitRequestErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestErasure4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RequestErasure4XXJSONResponse) VisitRequestErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestErasuredefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RequestErasuredefaultJSONResponse) VisitRequestErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCodeOfConductRequestObject struct {
 }
 
@@ -5094,6 +6207,447 @@ type GetConsentTextdefaultJSONResponse struct {
 }
 
 func (response GetConsentTextdefaultJSONResponse) VisitGetConsentTextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishConsentTextRequestObject struct {
+	Body *PublishConsentTextJSONRequestBody
+}
+
+type PublishConsentTextResponseObject interface {
+	VisitPublishConsentTextResponse(w http.ResponseWriter) error
+}
+
+type PublishConsentText201JSONResponse ConsentText
+
+func (response PublishConsentText201JSONResponse) VisitPublishConsentTextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishConsentText4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response PublishConsentText4XXJSONResponse) VisitPublishConsentTextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishConsentTextdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response PublishConsentTextdefaultJSONResponse) VisitPublishConsentTextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDataRequestsRequestObject struct {
+	Params ListDataRequestsParams
+}
+
+type ListDataRequestsResponseObject interface {
+	VisitListDataRequestsResponse(w http.ResponseWriter) error
+}
+
+type ListDataRequests200JSONResponse DataRequestList
+
+func (response ListDataRequests200JSONResponse) VisitListDataRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDataRequests4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListDataRequests4XXJSONResponse) VisitListDataRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDataRequestsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListDataRequestsdefaultJSONResponse) VisitListDataRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LogDataRequestRequestObject struct {
+	Body *LogDataRequestJSONRequestBody
+}
+
+type LogDataRequestResponseObject interface {
+	VisitLogDataRequestResponse(w http.ResponseWriter) error
+}
+
+type LogDataRequest201JSONResponse struct{ DataRequestJSONResponse }
+
+func (response LogDataRequest201JSONResponse) VisitLogDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LogDataRequest4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response LogDataRequest4XXJSONResponse) VisitLogDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LogDataRequestdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response LogDataRequestdefaultJSONResponse) VisitLogDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDataRequestRequestObject struct {
+	RequestId RequestId `json:"requestId"`
+}
+
+type GetDataRequestResponseObject interface {
+	VisitGetDataRequestResponse(w http.ResponseWriter) error
+}
+
+type GetDataRequest200JSONResponse struct{ DataRequestJSONResponse }
+
+func (response GetDataRequest200JSONResponse) VisitGetDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDataRequest4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetDataRequest4XXJSONResponse) VisitGetDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDataRequestdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetDataRequestdefaultJSONResponse) VisitGetDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerDataRequestRequestObject struct {
+	RequestId RequestId `json:"requestId"`
+}
+
+type AnswerDataRequestResponseObject interface {
+	VisitAnswerDataRequestResponse(w http.ResponseWriter) error
+}
+
+type AnswerDataRequest200JSONResponse struct{ DataRequestJSONResponse }
+
+func (response AnswerDataRequest200JSONResponse) VisitAnswerDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerDataRequest4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response AnswerDataRequest4XXJSONResponse) VisitAnswerDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AnswerDataRequestdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response AnswerDataRequestdefaultJSONResponse) VisitAnswerDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportDataRequestSubjectRequestObject struct {
+	RequestId RequestId `json:"requestId"`
+	Params    ExportDataRequestSubjectParams
+}
+
+type ExportDataRequestSubjectResponseObject interface {
+	VisitExportDataRequestSubjectResponse(w http.ResponseWriter) error
+}
+
+type ExportDataRequestSubject200JSONResponse struct{ SubjectExportJSONResponse }
+
+func (response ExportDataRequestSubject200JSONResponse) VisitExportDataRequestSubjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportDataRequestSubject200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	SubjectExportApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse
+}
+
+func (response ExportDataRequestSubject200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitExportDataRequestSubjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportDataRequestSubject200ApplicationzipResponse struct {
+	SubjectExportApplicationzipResponse
+}
+
+func (response ExportDataRequestSubject200ApplicationzipResponse) VisitExportDataRequestSubjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/zip")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportDataRequestSubject4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ExportDataRequestSubject4XXJSONResponse) VisitExportDataRequestSubjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportDataRequestSubjectdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ExportDataRequestSubjectdefaultJSONResponse) VisitExportDataRequestSubjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExtendDataRequestRequestObject struct {
+	RequestId RequestId `json:"requestId"`
+	Body      *ExtendDataRequestJSONRequestBody
+}
+
+type ExtendDataRequestResponseObject interface {
+	VisitExtendDataRequestResponse(w http.ResponseWriter) error
+}
+
+type ExtendDataRequest200JSONResponse struct{ DataRequestJSONResponse }
+
+func (response ExtendDataRequest200JSONResponse) VisitExtendDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExtendDataRequest4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ExtendDataRequest4XXJSONResponse) VisitExtendDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExtendDataRequestdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ExtendDataRequestdefaultJSONResponse) VisitExtendDataRequestResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5322,6 +6876,117 @@ func (response GetMedefaultJSONResponse) VisitGetMeResponse(w http.ResponseWrite
 	return err
 }
 
+type ListMyAccessRequestObject struct {
+	Params ListMyAccessParams
+}
+
+type ListMyAccessResponseObject interface {
+	VisitListMyAccessResponse(w http.ResponseWriter) error
+}
+
+type ListMyAccess200JSONResponse AccessLog
+
+func (response ListMyAccess200JSONResponse) VisitListMyAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyAccess4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListMyAccess4XXJSONResponse) VisitListMyAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyAccessdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListMyAccessdefaultJSONResponse) VisitListMyAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyConsentRequestObject struct {
+}
+
+type GetMyConsentResponseObject interface {
+	VisitGetMyConsentResponse(w http.ResponseWriter) error
+}
+
+type GetMyConsent200JSONResponse ConsentStatus
+
+func (response GetMyConsent200JSONResponse) VisitGetMyConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyConsent4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetMyConsent4XXJSONResponse) VisitGetMyConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyConsentdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetMyConsentdefaultJSONResponse) VisitGetMyConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangeConsentRequestObject struct {
 	Body *ChangeConsentJSONRequestBody
 }
@@ -5367,6 +7032,275 @@ type ChangeConsentdefaultJSONResponse struct {
 }
 
 func (response ChangeConsentdefaultJSONResponse) VisitChangeConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyDataRequestsRequestObject struct {
+}
+
+type ListMyDataRequestsResponseObject interface {
+	VisitListMyDataRequestsResponse(w http.ResponseWriter) error
+}
+
+type ListMyDataRequests200JSONResponse DataRequestList
+
+func (response ListMyDataRequests200JSONResponse) VisitListMyDataRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyDataRequests4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListMyDataRequests4XXJSONResponse) VisitListMyDataRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyDataRequestsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListMyDataRequestsdefaultJSONResponse) VisitListMyDataRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MakeDataRequestRequestObject struct {
+	Body *MakeDataRequestJSONRequestBody
+}
+
+type MakeDataRequestResponseObject interface {
+	VisitMakeDataRequestResponse(w http.ResponseWriter) error
+}
+
+type MakeDataRequest201JSONResponse struct{ DataRequestJSONResponse }
+
+func (response MakeDataRequest201JSONResponse) VisitMakeDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MakeDataRequest4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response MakeDataRequest4XXJSONResponse) VisitMakeDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MakeDataRequestdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response MakeDataRequestdefaultJSONResponse) VisitMakeDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestMyErasureRequestObject struct {
+}
+
+type RequestMyErasureResponseObject interface {
+	VisitRequestMyErasureResponse(w http.ResponseWriter) error
+}
+
+type RequestMyErasure202JSONResponse struct{ ErasureStartedJSONResponse }
+
+func (response RequestMyErasure202JSONResponse) VisitRequestMyErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestMyErasure4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RequestMyErasure4XXJSONResponse) VisitRequestMyErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestMyErasuredefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response RequestMyErasuredefaultJSONResponse) VisitRequestMyErasureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMyDataRequestObject struct {
+	Params ExportMyDataParams
+}
+
+type ExportMyDataResponseObject interface {
+	VisitExportMyDataResponse(w http.ResponseWriter) error
+}
+
+type ExportMyData200JSONResponse struct{ SubjectExportJSONResponse }
+
+func (response ExportMyData200JSONResponse) VisitExportMyDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMyData200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	SubjectExportApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse
+}
+
+func (response ExportMyData200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitExportMyDataResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportMyData200ApplicationzipResponse struct {
+	SubjectExportApplicationzipResponse
+}
+
+func (response ExportMyData200ApplicationzipResponse) VisitExportMyDataResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/zip")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportMyData4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ExportMyData4XXJSONResponse) VisitExportMyDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMyDatadefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ExportMyDatadefaultJSONResponse) VisitExportMyDataResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -7656,6 +9590,118 @@ func (response RegisterdefaultJSONResponse) VisitRegisterResponse(w http.Respons
 	return err
 }
 
+type GetRetentionScheduleRequestObject struct {
+}
+
+type GetRetentionScheduleResponseObject interface {
+	VisitGetRetentionScheduleResponse(w http.ResponseWriter) error
+}
+
+type GetRetentionSchedule200JSONResponse RetentionSchedule
+
+func (response GetRetentionSchedule200JSONResponse) VisitGetRetentionScheduleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRetentionSchedule4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetRetentionSchedule4XXJSONResponse) VisitGetRetentionScheduleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRetentionScheduledefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetRetentionScheduledefaultJSONResponse) VisitGetRetentionScheduleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRetentionRuleRequestObject struct {
+	Category Category `json:"category"`
+	Body     *SetRetentionRuleJSONRequestBody
+}
+
+type SetRetentionRuleResponseObject interface {
+	VisitSetRetentionRuleResponse(w http.ResponseWriter) error
+}
+
+type SetRetentionRule200JSONResponse RetentionRule
+
+func (response SetRetentionRule200JSONResponse) VisitSetRetentionRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRetentionRule4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetRetentionRule4XXJSONResponse) VisitSetRetentionRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRetentionRuledefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response SetRetentionRuledefaultJSONResponse) VisitSetRetentionRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LoginRequestObject struct {
 	Body *LoginJSONRequestBody
 }
@@ -7894,6 +9940,9 @@ type StrictServerInterface interface {
 	// VerifyAuditTrail Recompute the audit chain and name the first broken row (operator)
 	// (GET /v1/audit-events/verification)
 	VerifyAuditTrail(ctx context.Context, request VerifyAuditTrailRequestObject) (VerifyAuditTrailResponseObject, error)
+	// RequestErasure Erase a candidate on their behalf (the programme operator)
+	// (POST /v1/candidates/{candidateId}/erasure)
+	RequestErasure(ctx context.Context, request RequestErasureRequestObject) (RequestErasureResponseObject, error)
 	// GetCodeOfConduct The code of conduct every organisation user accepts before first use
 	// (GET /v1/code-of-conduct)
 	GetCodeOfConduct(ctx context.Context, request GetCodeOfConductRequestObject) (GetCodeOfConductResponseObject, error)
@@ -7903,6 +9952,27 @@ type StrictServerInterface interface {
 	// GetConsentText The consent wording to show at registration
 	// (GET /v1/consent-text)
 	GetConsentText(ctx context.Context, request GetConsentTextRequestObject) (GetConsentTextResponseObject, error)
+	// PublishConsentText Publish a new version of the consent wording (the programme operator)
+	// (POST /v1/consent-texts)
+	PublishConsentText(ctx context.Context, request PublishConsentTextRequestObject) (PublishConsentTextResponseObject, error)
+	// ListDataRequests The register of data requests, soonest deadline first (the programme operator)
+	// (GET /v1/data-requests)
+	ListDataRequests(ctx context.Context, request ListDataRequestsRequestObject) (ListDataRequestsResponseObject, error)
+	// LogDataRequest Log a data request a candidate made another way (the programme operator)
+	// (POST /v1/data-requests)
+	LogDataRequest(ctx context.Context, request LogDataRequestRequestObject) (LogDataRequestResponseObject, error)
+	// GetDataRequest One data request (the programme operator)
+	// (GET /v1/data-requests/{requestId})
+	GetDataRequest(ctx context.Context, request GetDataRequestRequestObject) (GetDataRequestResponseObject, error)
+	// AnswerDataRequest Record that a data request was answered (the programme operator)
+	// (POST /v1/data-requests/{requestId}/answer)
+	AnswerDataRequest(ctx context.Context, request AnswerDataRequestRequestObject) (AnswerDataRequestResponseObject, error)
+	// ExportDataRequestSubject Download everything held about a data request's person, to answer it (the programme operator)
+	// (GET /v1/data-requests/{requestId}/export)
+	ExportDataRequestSubject(ctx context.Context, request ExportDataRequestSubjectRequestObject) (ExportDataRequestSubjectResponseObject, error)
+	// ExtendDataRequest Extend a data request's deadline, with the reason (the programme operator)
+	// (POST /v1/data-requests/{requestId}/extension)
+	ExtendDataRequest(ctx context.Context, request ExtendDataRequestRequestObject) (ExtendDataRequestResponseObject, error)
 	// CreateInvitation Invite a person to register (operator)
 	// (POST /v1/invitations)
 	CreateInvitation(ctx context.Context, request CreateInvitationRequestObject) (CreateInvitationResponseObject, error)
@@ -7915,9 +9985,27 @@ type StrictServerInterface interface {
 	// GetMe The signed-in user, and their candidate record
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// ListMyAccess Who accessed the signed-in candidate's record, newest first
+	// (GET /v1/me/access)
+	ListMyAccess(ctx context.Context, request ListMyAccessRequestObject) (ListMyAccessResponseObject, error)
+	// GetMyConsent Where the signed-in candidate stands with the consent wording
+	// (GET /v1/me/consent)
+	GetMyConsent(ctx context.Context, request GetMyConsentRequestObject) (GetMyConsentResponseObject, error)
 	// ChangeConsent Give or withdraw the signed-in candidate's consent to share their record
 	// (PUT /v1/me/consent)
 	ChangeConsent(ctx context.Context, request ChangeConsentRequestObject) (ChangeConsentResponseObject, error)
+	// ListMyDataRequests The signed-in candidate's data requests, newest first
+	// (GET /v1/me/data-requests)
+	ListMyDataRequests(ctx context.Context, request ListMyDataRequestsRequestObject) (ListMyDataRequestsResponseObject, error)
+	// MakeDataRequest Make a formal data request (the signed-in candidate)
+	// (POST /v1/me/data-requests)
+	MakeDataRequest(ctx context.Context, request MakeDataRequestRequestObject) (MakeDataRequestResponseObject, error)
+	// RequestMyErasure Ask to be erased (the right to be forgotten)
+	// (POST /v1/me/erasure)
+	RequestMyErasure(ctx context.Context, request RequestMyErasureRequestObject) (RequestMyErasureResponseObject, error)
+	// ExportMyData Download everything held about the signed-in candidate (subject access)
+	// (GET /v1/me/export)
+	ExportMyData(ctx context.Context, request ExportMyDataRequestObject) (ExportMyDataResponseObject, error)
 	// ListMyFollowUps The signed-in candidate's check-ins after their placement
 	// (GET /v1/me/follow-ups)
 	ListMyFollowUps(ctx context.Context, request ListMyFollowUpsRequestObject) (ListMyFollowUpsResponseObject, error)
@@ -8041,6 +10129,12 @@ type StrictServerInterface interface {
 	// Register Complete a registration with the token from the link
 	// (POST /v1/registrations)
 	Register(ctx context.Context, request RegisterRequestObject) (RegisterResponseObject, error)
+	// GetRetentionSchedule The retention schedule in force (the programme operator)
+	// (GET /v1/retention-schedule)
+	GetRetentionSchedule(ctx context.Context, request GetRetentionScheduleRequestObject) (GetRetentionScheduleResponseObject, error)
+	// SetRetentionRule Change a retention category's periods (the programme operator)
+	// (PUT /v1/retention-schedule/{category})
+	SetRetentionRule(ctx context.Context, request SetRetentionRuleRequestObject) (SetRetentionRuleResponseObject, error)
 	// Login Sign in
 	// (POST /v1/sessions)
 	Login(ctx context.Context, request LoginRequestObject) (LoginResponseObject, error)
@@ -8304,6 +10398,32 @@ func (sh *strictHandler) VerifyAuditTrail(w http.ResponseWriter, r *http.Request
 	}
 }
 
+// RequestErasure operation middleware
+func (sh *strictHandler) RequestErasure(w http.ResponseWriter, r *http.Request, candidateId CandidateId) {
+	var request RequestErasureRequestObject
+
+	request.CandidateId = candidateId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RequestErasure(ctx, request.(RequestErasureRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RequestErasure")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RequestErasureResponseObject); ok {
+		if err := validResponse.VisitRequestErasureResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetCodeOfConduct operation middleware
 func (sh *strictHandler) GetCodeOfConduct(w http.ResponseWriter, r *http.Request) {
 	var request GetCodeOfConductRequestObject
@@ -8376,6 +10496,206 @@ func (sh *strictHandler) GetConsentText(w http.ResponseWriter, r *http.Request) 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetConsentTextResponseObject); ok {
 		if err := validResponse.VisitGetConsentTextResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PublishConsentText operation middleware
+func (sh *strictHandler) PublishConsentText(w http.ResponseWriter, r *http.Request) {
+	var request PublishConsentTextRequestObject
+
+	var body PublishConsentTextJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PublishConsentText(ctx, request.(PublishConsentTextRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PublishConsentText")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PublishConsentTextResponseObject); ok {
+		if err := validResponse.VisitPublishConsentTextResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListDataRequests operation middleware
+func (sh *strictHandler) ListDataRequests(w http.ResponseWriter, r *http.Request, params ListDataRequestsParams) {
+	var request ListDataRequestsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDataRequests(ctx, request.(ListDataRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDataRequests")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListDataRequestsResponseObject); ok {
+		if err := validResponse.VisitListDataRequestsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// LogDataRequest operation middleware
+func (sh *strictHandler) LogDataRequest(w http.ResponseWriter, r *http.Request) {
+	var request LogDataRequestRequestObject
+
+	var body LogDataRequestJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.LogDataRequest(ctx, request.(LogDataRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "LogDataRequest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(LogDataRequestResponseObject); ok {
+		if err := validResponse.VisitLogDataRequestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetDataRequest operation middleware
+func (sh *strictHandler) GetDataRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
+	var request GetDataRequestRequestObject
+
+	request.RequestId = requestId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDataRequest(ctx, request.(GetDataRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDataRequest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetDataRequestResponseObject); ok {
+		if err := validResponse.VisitGetDataRequestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AnswerDataRequest operation middleware
+func (sh *strictHandler) AnswerDataRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
+	var request AnswerDataRequestRequestObject
+
+	request.RequestId = requestId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AnswerDataRequest(ctx, request.(AnswerDataRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AnswerDataRequest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AnswerDataRequestResponseObject); ok {
+		if err := validResponse.VisitAnswerDataRequestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ExportDataRequestSubject operation middleware
+func (sh *strictHandler) ExportDataRequestSubject(w http.ResponseWriter, r *http.Request, requestId RequestId, params ExportDataRequestSubjectParams) {
+	var request ExportDataRequestSubjectRequestObject
+
+	request.RequestId = requestId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportDataRequestSubject(ctx, request.(ExportDataRequestSubjectRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportDataRequestSubject")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ExportDataRequestSubjectResponseObject); ok {
+		if err := validResponse.VisitExportDataRequestSubjectResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ExtendDataRequest operation middleware
+func (sh *strictHandler) ExtendDataRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
+	var request ExtendDataRequestRequestObject
+
+	request.RequestId = requestId
+
+	var body ExtendDataRequestJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ExtendDataRequest(ctx, request.(ExtendDataRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExtendDataRequest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ExtendDataRequestResponseObject); ok {
+		if err := validResponse.VisitExtendDataRequestResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -8495,6 +10815,56 @@ func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// ListMyAccess operation middleware
+func (sh *strictHandler) ListMyAccess(w http.ResponseWriter, r *http.Request, params ListMyAccessParams) {
+	var request ListMyAccessRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyAccess(ctx, request.(ListMyAccessRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyAccess")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMyAccessResponseObject); ok {
+		if err := validResponse.VisitListMyAccessResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetMyConsent operation middleware
+func (sh *strictHandler) GetMyConsent(w http.ResponseWriter, r *http.Request) {
+	var request GetMyConsentRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyConsent(ctx, request.(GetMyConsentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyConsent")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetMyConsentResponseObject); ok {
+		if err := validResponse.VisitGetMyConsentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ChangeConsent operation middleware
 func (sh *strictHandler) ChangeConsent(w http.ResponseWriter, r *http.Request) {
 	var request ChangeConsentRequestObject
@@ -8519,6 +10889,111 @@ func (sh *strictHandler) ChangeConsent(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ChangeConsentResponseObject); ok {
 		if err := validResponse.VisitChangeConsentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListMyDataRequests operation middleware
+func (sh *strictHandler) ListMyDataRequests(w http.ResponseWriter, r *http.Request) {
+	var request ListMyDataRequestsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyDataRequests(ctx, request.(ListMyDataRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyDataRequests")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListMyDataRequestsResponseObject); ok {
+		if err := validResponse.VisitListMyDataRequestsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MakeDataRequest operation middleware
+func (sh *strictHandler) MakeDataRequest(w http.ResponseWriter, r *http.Request) {
+	var request MakeDataRequestRequestObject
+
+	var body MakeDataRequestJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MakeDataRequest(ctx, request.(MakeDataRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MakeDataRequest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MakeDataRequestResponseObject); ok {
+		if err := validResponse.VisitMakeDataRequestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RequestMyErasure operation middleware
+func (sh *strictHandler) RequestMyErasure(w http.ResponseWriter, r *http.Request) {
+	var request RequestMyErasureRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RequestMyErasure(ctx, request.(RequestMyErasureRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RequestMyErasure")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RequestMyErasureResponseObject); ok {
+		if err := validResponse.VisitRequestMyErasureResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ExportMyData operation middleware
+func (sh *strictHandler) ExportMyData(w http.ResponseWriter, r *http.Request, params ExportMyDataParams) {
+	var request ExportMyDataRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportMyData(ctx, request.(ExportMyDataRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportMyData")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ExportMyDataResponseObject); ok {
+		if err := validResponse.VisitExportMyDataResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -9724,6 +12199,63 @@ func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// GetRetentionSchedule operation middleware
+func (sh *strictHandler) GetRetentionSchedule(w http.ResponseWriter, r *http.Request) {
+	var request GetRetentionScheduleRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRetentionSchedule(ctx, request.(GetRetentionScheduleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRetentionSchedule")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRetentionScheduleResponseObject); ok {
+		if err := validResponse.VisitGetRetentionScheduleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetRetentionRule operation middleware
+func (sh *strictHandler) SetRetentionRule(w http.ResponseWriter, r *http.Request, category Category) {
+	var request SetRetentionRuleRequestObject
+
+	request.Category = category
+
+	var body SetRetentionRuleJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetRetentionRule(ctx, request.(SetRetentionRuleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetRetentionRule")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetRetentionRuleResponseObject); ok {
+		if err := validResponse.VisitSetRetentionRuleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Login operation middleware
 func (sh *strictHandler) Login(w http.ResponseWriter, r *http.Request) {
 	var request LoginRequestObject
@@ -9843,282 +12375,367 @@ func (sh *strictHandler) DecideSpotCheck(w http.ResponseWriter, r *http.Request,
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2LcuM20j/6Kiid86/Y9Yk2dbfs2vo+70yy4+zcMnY2m2S2NBAJShhTgEKA1minpuo8zXmw8ySn0ABI",
-	"kCIlSrYzzn6pSmosiReg0Wj05dfdn1sBXyw5I0yK1vnn1hIneEEkSeDTM8xCGmJJrkL1kXzCi2VMWuet",
-	"cdAlo2mn7/WiM+z1w2HHmw6I741wP+iE46hLemetdouy1nlrieW81W4xvFB3Bs4j262E/JbShIStc5mk",
-	"pN0SwZwssHrXAn96SdhMzlvnw367JddLdbeQCWWz1pcv7dazNBE8UZeGRAQJXUrK1etu5gR9YOSTnARw",
-	"xQfEIyTnBC3xjKApiXhC2khyFHAmKUsJWs1JQhCViLCQhCfoEuk7ERWIL/FvKUGYhWhKYs5mQt2qHhdT",
-	"IZGcY4lm+E7dfg5fC7wgKOGpVC+xn3kyw4wKrIbYRhkJEE+QnCcEh214Q3Z9RGO1BPCl4Ik8QZdsjbic",
-	"k8SMra3u5YwgrK4kYVsNNiFRKkiIVlTOUb/bRQwvKJuhD4YSFygmeqyIp1JNREicSBQlfAEvj2giJBDq",
-	"pNV2lvu3Dun+Q/rLH26vP6382fe9xQt2xgQNn10Nrz5erV59/Fm+uvlWvvr4+sdXN5fDV8/V/3/FV3RF",
-	"8bW65vvb192rwS83P3y6Yr7ljN9Skqwd1tArWsMFXb9/VsUH3wGt3iSzTVZ4w+I1IneKtxGe8lQC1aZr",
-	"lApFXR6pJVKL7CxPceKDaSfygx7xznA39PpkFHnj6TDwOmEfj0g3GgdndbPhyWxCw8JsIp4ssGydt9IU",
-	"fqmbzI+CJDWzgfGq4X8j7MyOsEA4kDw5Lo59FPRJF4873iDsTb1+dEY83AmG3pj40244ivq406sZu3rB",
-	"AYPnccxXPy7LwqIfDqMz3Am8HhlMvX4wCr1x1MFed9oPhuEZ8aN8IEVhEeVPvJeseEkXVG5S9K2SCIL+",
-	"m7RRR+2Gge+jo5BEOI0l6vh+kaAd36+mVgxPLw2ILtJF63yg7llQpj91srFRJsmMJDC4V0QIPNsQsT18",
-	"FnWCbuiNSH/q9fE48KadcOgNIp90gzM8mo771VRbZA+8F9HeJDM9pk356m6YbwS6eq4ElBZPpZ8wEyu1",
-	"1/p+v43IJxzIeI0Uw6IFFUIJJ87I4XuuOHEOI9426d1M/I4seSLLi3E27Yb9aIi9jhpYHw+m3jgcRZ5a",
-	"ij4eTs/CTlQ9psQ+715rcU1ZQHYIOKmEG44kSbSUkHRRomzX7w69TsfzOze+fw7//VIjAQS8sJJ06uTy",
-	"1MMr6Xe95PLZnAS3ZRIO8Vngk27k9acdtaw97I2DQeSNwvG0Q3p4EIxqllU4j7wXFX9kksbbqaj1g+0E",
-	"7DYhYArvOoCASviXabePKC/SLtVPu9+e+AdJBJDqc5kWocDeXaf61XfmroZLNtCS0n7sbA7ki3qSWHIm",
-	"CGin3yaJVgCVJkcYCHi8XMY0AOlz+lEUxgz3KMGbMAxcINLFAidrJXJ8v41iPptZ5UkpQ2rUREh09bzV",
-	"bt3hOIUNSPKXhlaSwwPbVu46XyK4+lwpXHOsmIsw85oLJJM1wjNMGYqxhKPgiyLjHY5pWBxdv9ttoxWJ",
-	"Y6SWioRomkp9q5AIoySNyfYR6me2WxElcajWKeERjcmJYsQJjyZTmsDC5RNY8xQtUiHRlKDOGeiad0qu",
-	"cJSQGRVKxmR0WiZ8luDFgugpLHCsh1mahCKxS9YAM8bhBUoB3jaB/InOFLAQK56EhVHDj+h99uP7ltaK",
-	"DfdZDpIJDeTm+HpthNGSJIIzNFcPmuLgFh397dsbdHrXOV0o3XwtMiX9eNuQ1T+KsgFnYRrICeNygoOA",
-	"LCUpDll/CQ9V9yhbxdxjRVEKp+SrFIgOo1FWwds313pY6i6PR56561jPUs4TLmW8McnuWJk+HC0wW6OE",
-	"BIRJhKUki6UU2+aTP88dvPMkxRQJbDu7wEKbFWueJogRueLJrR5bynAq5zyh/95cg04bMY4EEUpywHnG",
-	"EPm0VMunFIVtQyw81h2loDOGKNPGzTkShIXo0lwKIz5HfyU4IQl6n/p+L5D8ljD4Ezj6iyuv/u+ERK3z",
-	"1v91mlvNp/pXcarFEdywqTFZro8wjWH3zwma8nCteWo1X58gdZmQWKYCab1XZGxxjvq+j7J90EZ9v4Pc",
-	"CStSLSI8sbyOjmB7YvTTTz95arKESSUWCZoTHJLkWD2ip+TJlIYh0aRGdm9o1Q348QjPEkIWhMmJUdja",
-	"KP9KSXr1/QLLYO7+YGT/JCGSgnXqqoUTynAg6R1po237pA0zIizhMTzTzg3G3kfq0oinDKgxQAsi5zzU",
-	"D1DEy2nA0KX6wp35WG2yKKaBbKN+x0czzoj6q6c2xyTGyUx97HaRkZ3qwxhlmyCj7jsik7V3CTpX9nhl",
-	"RdgD4KSV8w+cP5dWCJx/VmJ4SRJJ9cmUMeznihM4P0F/zS78V3ZC8ulHEsjWl7Z6PE+ZfJYQXPkSY5Tu",
-	"PvXbrYTHep8xZbr8CrficEHVga7+VpqFM4b8Rms8NlIt3InlVmdmO8Mgtkz0it1RiaVRTopz1XJDTLBs",
-	"qn21Ww1p8/hkLJGmgiptd4JbSHRNZLoE1SgMqaIUjt86dIpwLEi7RLrsdC2qaJ3u2Q4drd0C6Vm+z9+p",
-	"2xWnqx/SzsdROT8rbTaXPuRBCjJDzHF3MNxU+V+QT+j6xaXXHQyte1BIrgSnvbWNaAQOthUW5reTqvXN",
-	"XqV/+fy78BQJeBKScC/WVscgljxZT7R+/nnbJZZrKy8h4fZHkHCi92NhYFVjussNi334P7cs3OFsTHFj",
-	"Qu7wilTcyl/vzIWbfIZdFtymG+S8qlaaTTlOQspmE5rJL7P2JQdVQoRS0VZzwrRNmr1Ru26JdhqXnC75",
-	"CxTL7ieE8yntoAnoM3vKlWyzTLEgw361c0mvUbYREZWCxFEb6Xs8wpTSEKIjLNGCC4kG6BX9KwoJfN1G",
-	"gqPheOwP/DMUzHGCA0kScXxh9zec3FQKu/0VhVzHgb61yUa3Et01OZchuIEWeEZOl2yW/f1xSWaVhyVl",
-	"VFIcmyNhBxc940xivRCbu3kveVu11w94gCMJdjoJ1YUIC2UL4+WS4ETxqZa8esEzzrvITE+1TkGaJIoN",
-	"4H7jQSwtWrf5cPcXTMWJXSLzkz028g0JG3FJEkVVpJVYgY4EIWCnZdd55gHiuDSLwZ6H5ENIwa173HH7",
-	"lMSeo8Sa26ecxwQzdT8O9z2ajJWw1z2Nj46cTNnA2vkMmhDgMFnnDPABFrnJOMXmSt05v1BJFqLxQWUX",
-	"/0v2YpwkeF03QLF9hGLL2XnA4HaOynl45bjSkMpv7yp1RxzIar5SXCN50lRJ0xfvodXpG2o1rzkW80aK",
-	"7DIhd5SnAiV89Y1A6j4TXabwXaUaS5eVL9UkazoDc3WtJswDEOb7bfQ9KCjIb4XrKJPDfqsy6OYyi7qt",
-	"OLjCYrQtSxQn6BIH6GeWaDu/VWwEcrffJsh5d2MXtFsO8GGnOkkSghZ4rQ7aBU/IBVLmFpzPIoMMtHM/",
-	"r4tMaKMIsAsEqRdmiIHtssxMtJZA/yAJjYwmtUmmaaKMQsM6FVoj+c1uAI1iSPgKYTVXGujxB3NMGZom",
-	"BN+Kgl5cxyZKOwN9q/KYSwgWNXIi4SuxOcp3fCVQMCfBrTYl92VTMxjz+CoqZnCdTeoFnIkGdsozc1lz",
-	"sxUsmD23tIk/7BrMW3MZ0EFHHfa1ecGd6irrZrgt95GtdksxeZjgFTgdYhzAl5hxtl5QUVATthmo5nX5",
-	"BAvkqVwxHpI30TPt/axXtCq5/ie1i9c8RfYqLeHNgXyB8BQ2OwQi4bqQF9huK+WmPFxX8vYyncZUzB9f",
-	"W4MRlN5XTcI4JniWkqIvcA9NjSywDgu7JsWgX1DUehWTOtDyehiPoNHt9di3OEoNb2m/MzYogsPU2E2h",
-	"a20hxV0JwSHoGZodcyMOZK8x4gzY45EU4me5kCtOYkbvCKsT4wf40qQ6ZRvzdOHqthnMbv+Tmc2zOWaz",
-	"fVctm3BxzeBaZIWdQOZUuCjY6uDuXCJBCGUzE7JVIwWECQvcg96hY5kk9cxiTmnzbrTi4KnSqquOvoLL",
-	"dc5XLI++mqs99Zqy4Qyb7oAl2EL05ySgYn9JsoXPfm/6PCw9bsinim215ZBIllxUGwEHHAX2ceZQqBmn",
-	"VdWequTfJsCrppTBW/aZ0AH36Pj5pnahlGdgwISzmVb4sQV7XJiQSSFaDfF+KrXPS/0OM0AWs3OsQ9xO",
-	"kBnCv6Iixoz+v//n/62L/iKcEIRt+LoCstFW9ouD2tDzmhJQ+h090IBiXHRJGUPgRNS15qSj5a12K4s+",
-	"t9otG0tWG0mDFFy4RBZRBlBCOUgNKmKGINogROG7QrS98Esp3K4Vic14O4x1OzClkuaVnmuDxKnY4Y0j",
-	"2cB57S0B7bIBCdxdtVcs9LhChQYAaoUjd2pMYRobFUVZZh5lGvVPWJFbJksupFl399PEPL+KQvqnPVUL",
-	"LG73vCNMSVO3dkObbsGZnFdYsK/g+wxjSkz6gHrbSaX9vIfvRl1aG1VMyIKy/ZS0rQFEM8GMdg7Zt3HX",
-	"JSzoYe5gIWkcZ6xToSKUnVKF67eN6iUVFWezFsqTdNncs5Rtol3eVefZVQN7QXAs5xU+CLXDRD3dKhZ+",
-	"49k8lVP+addM3sBVf8XBbcxLjoAiR/PbCxSSWYJDEmq32Fsu5CwhOXJ9mkp0QxZLnuAYhZwIxLhERxnK",
-	"TR1HsFi5HW5yeWiilLfbCA7HFaYSUR3w0pM4vkApw3eYxngak9LbsxfpYbjCiN8qxjWD1oeWfchus9EQ",
-	"omrZrtQ5RKp4qekWXhK2zVcBUjbLfTqKsZDHKJhzQTaC2M0dFQeKmOLwvl0s5RqMm42RAHA3JpEsYl1P",
-	"6txNO71alszXcPGXditdqgk+mGzLZmnH4y5M4W3bmODZnNO9fQV6DBXb7G1MwhmgFF0zU3KEw9Dm02Wc",
-	"8Y1QTEEDopRMxRw4TggO15pVGGw4WBAMAMm1+kItRybjdp9v+NOVvth4H8ynzg65Z+e3jXDXlgdy3UH/",
-	"QIyqqMwU+JuwGZ5p7yNPbifgdoTgllEJ7yhZaRWQR5HxU2a+SaWHADMSIYw7c8HvalQ1O7aK4AN1f2p0",
-	"SmRiYtcpkT+6ll53hFU7+7GUkIxZbUuHNCF1bnnCQvHA6tAtZWEjqpjp/F1dDzifRqPYFkg4xDmV3TRd",
-	"Vzsarp5bH0MqSIJWc47sPYjKC0RcaYilOtd4yqRSjGfGgddAIAHVgAjFIe12fG3Q0tlN7gaiTBNEmTgh",
-	"Xm/dSHYXbdlDtTvHDGULDMzYctVGtAmxZSRm5JMsyKt9+aoc86OlrdT0eYceWVX73D4yP3QsUXat8GHq",
-	"tCsgijT/TmcNOMyBQryudlrmgqTyGcAxaIFD7TPlqdRPNjyFuFbwUMZxOvRY/S5HMJUhRcWHfCOQUo3U",
-	"qNtIp8hAIsgHzj5s6EUPL6825UWI1zqDaQl6hJo2GH4CHeHNsYNP5iOffiMc8/D4AigIWRh3BK0B/mXm",
-	"pbRlzvSX1rbkZsn2EJ6lYKtNhIh4goobvW3eGK/hRypd5ZrxiUipVMr05A4HmAVKroRUO20WhGReEY0u",
-	"aecFDSYhCWLK9DmffZky4//S/hdgKffKZUImZLGM+RpcLsZGcp8AbqYJZNdOIIum3YIPu5X9XARXb8Kv",
-	"gJ2vOil24NjzcR4mKmqdvBszWFEW8tVEkICzKjX2BV+hmBtfvI7sErAPnLy4tjLyzBPa2iUKueW9zqA3",
-	"9H0fHfWGA7WlxPEJeq5zzbOaEiGxjPCNQHo06Kjn28vBiqIScBpEtN1hfCNQSCSmsTZIQxITWQMzyJLT",
-	"7ZB2ZqgXfHC1/uqXfEZZDaiqKZhg+YC4oVQGfFFQxUUaBESo3RVhGqdJ0VVbm8uCZ2ZOD5fqoi01M0KD",
-	"HnLeVZzydmLfH1HkLNzeiCIshAsXKsKCjngckuQY4EEZHsGAfuGIuzduCIb+2GKBy2WtimB1Y42SWnEv",
-	"AuQYYJo9ys7zzE4AC+eZeOr25RLCeKJtMh1TBuVblKZ4R5I13HeCfjKqB5VthFHAE6WzIJsao7Ry62iG",
-	"tEA3aFEKlPa6VWCcLbk+O9bFYA+2Zum8+u7ymQkwHRCTKg1+n/gaPKJmRN/aEEdFhpxcqlWapElcAzQz",
-	"OHalH+prz09P0Y/vXtoQ2Q/v9MJVIxSDhNQh2OZYraG+RKc79LoGaLdeUjZTmicHpiuz0YUJB5fC83U+",
-	"QD2IdmGuNZR6Z3hRrWGFpLGsOgns76V5EYYEZbOYeKkgJt6nZmQhiCgkdzQgiotjLqQ7kbZN2QBVbY7F",
-	"XDN0JtPqvMXV7ojSUCvni2k85Z9ubArbHgz7gGlvlSOrgvS5aL+toL7sQnNk7boB6g9VZWfWjC0L95Vs",
-	"NIilViY23bjOh1XCJQHPQ3ZEaEcsTap8Dzu1iFpYgtLGJgWybXipoYZN0VGdDw/U7hUVBOwV40Mppbno",
-	"0lIhDautwMZIZibv6RAuTTYD1NlHb1nKt5XLacK0Fbv8NVlBbjsYv8g8RKC5Ti2frtGCh8RUB1DaqTJq",
-	"YZ83doNYHns4xDOoJsjOqRL7vFuSZiTZQszDtBPLw5vbxrzzHCkL0sCZkXG2bGDr9pVAtfiaV9kKWmjU",
-	"gX6bLLvCKuVzCiCAkIoFFaJSC68z8n+ary+y8h56jec0hBoFt2Qpc+i64URDuhP0cifpuv5uUJmZy3Zy",
-	"/ZCStGIzlbi2YspLnsiKvfZmSRgyv7aBi4Xjdmq0mXSJKxLWbqqNk1OPpWqib7JU03eECpHuq+gdlv+4",
-	"4YF0H1I5zGS2DRyf+VoaiueAM0bq84RgOerRDDYw0vRtylSqf9p+Udf7hlsTMqubtbilcVy0OndoaF8t",
-	"YlpY8OKCFFbPpX1h1TNCZNM+KNrqsmX1oZuNtLk5X+D13yFFqDpD6KT5IojdtMkTRu4bebH+B7vmDxqJ",
-	"aaySl9coc0ZUCwvz2j2DtE6YpzpkRMmqLsT6kU8ny4REJCEsqAHnLOec1eG1DkrXycN3YQOElKvbZq6I",
-	"uQZglodfnHHxTWUabw9dvXHEZnXy6B2pJmmgi/I8Rj2ahTZcG+XhzxKeLpG5A6qcCCJPtjx1cgd5eXWc",
-	"Un8wZapBBeBGBDhW1EALgpkwOxJOcQSnuC4nxpNvBMprZGSlwFJmXV5K//NA8dgI5MiJKZFh07A0mELt",
-	"FnCOq4vtMCrVzqVGrUwax/Frj8ZyyQiZpIAfnQNSbgJ0Mnw4S4BJApyQ7Pu6cM9DYYfM+WbSWrOTLQMN",
-	"bzBCYXELnN3kyMu48bmOWBxgQtxVWO+XDFmgc7VRDki9VCwhcAxBQAqOBWWOxkpeARYpP5aqLfi9Cl4U",
-	"at5SKVCIJfbEHKvFcGpHQK7UjN5ZLt6zuEWRU2uUwAKqzdxhA08Zri3zwdDIVq1kXDYMxc5Kph3jiZxP",
-	"iFKhMAsna57cijmFsIv+aUVgGyxoGGMWKtELF/NoQthMfaU0MM5CrWjx1Dwt+2DuFwGX5uoVjkHcw/NJ",
-	"wiY0IeYnfkcSQXC1iflIO7Q656Nmo+3aLtUa4j3iM/vGZYppBXtppPmZ+WU3yM55xS6a2FLppTpDVOBp",
-	"XHdibVG2mh239Ufek6gLV0oNzYjRhJYHZRu65C7y33P4Rck6wkKoWJ+s8/KeDghta27hw9DKUGcvclSE",
-	"PFL79d6sr93qO9hfP75ybAVQ+6acN1Bzi82B3hF0xnAsUMAXCyqlKR2szrs1kSgkMb2DuKHkGcT9pFVe",
-	"3QjTuFKJexNpgG4bzflKF4Kd4ztiapwiqc4duiAACdLWo4XrGsC8TCgJ2zAmwReEM4LEnKdxiGLObxvW",
-	"aNAusIk61SmbueCNBjebuw6pGmJvbWcEqh1L1Wq+NUHTgzacSaee3KNOIyOrw28vW2Ll4ZQeXzl/rYBs",
-	"N6fuK49/f5W8sXrdkCaisobrAWdwFb3vfxQ7jpm9ovuu+zRD5yj7PCAT6FGTQJlHSRKsnW3wIyxQgEMi",
-	"JxFPAiImOExjObnjccokgZvEkqeCTHgyWeJEMvhuShL1zHAS4QWN15MFWUzhB317MKdxtqala6p0xWLZ",
-	"9A2x+PPPP//svXrlPX+uE15NfupmOXUNRFTSGIqrd3y/kZ5d9C6XWxkQiAtdIKYbHCU8boMFLeg0hoZD",
-	"GvNKOfMCJXrU2ZzXSWyQWQ9bJAkn0FCnAM3GCSHJRCaYCeAEuwJiDvgmnCzUEuiFSxm0TCl8p4ZBJfRQ",
-	"mIuJy3yg8AcUx5MFCSlWej6ZCqpdP3caMaUkjVqVhbIMthrNFb6tErYnIQRJ8kleVAXZoET5wSStDCyV",
-	"fPxfYU0zX15Zf5tRKdpILHFAtE7xX8hDR+gYUBlN8EV/aLOwIqaxk5R5dlHP35VIWRdqKHdmqA49uBux",
-	"Sjq/y0sc3TfmtS2AUv/q5JByPPuVqsoqdewHZTukCFUlxmc3TG6jmLVbH8pOdhcNHxfj2Bjjq0PHteXl",
-	"D4TC1r/pXRb5t8IjpCIhYkkCGaXGug0SuqC6wikU4UuwECb/R5+9OJ6EWGLQDvBi69lgX3sItRmXdYU0",
-	"qNBlNMpwBV1dR81RXfIBxvXhYHyCi5TYDQAwtN2M9sPX9WuSAwe2I74eEqe16RMwWI6m77Jrc7+y6/sT",
-	"1yI5mr9Dk3jPjD9zk874e2h0GYDkCQ4POiny6RfWzH2m68HSZCvSIYOubUDatmHZ3uV1ZraFuW35D6ul",
-	"4zUKOcIxlBZnXM51yxMWZk1a1nCR9mBA0TM5JwtB4jsi3G5Bx5kHBvFUXpj6NOsdLU+kfX6pnBrgD+0j",
-	"qqu0ODcLIlG6rMCjQyNRmBMisSCbTUP9Xl4r1qKYq6HZWfnzP1DNGqcyTYWQnvM4FC4zQAMovfQY2qUq",
-	"zphaLH5EdQvVOV8BCzRAPOyqd9NuXWvf6MNkZGUKS3GyptsR/HqCrjPAtamRj6hEAkckXleGAA4GEFs9",
-	"yJlJux5VnPUR/OpwrSjGM1EJPlSUglps0F+uCE632yPBLOSLib6koMlPmvobNsAbDwEb2+IaO7TYqqbC",
-	"PWPRJWiWJn7h4XsitLYy1/3ArBUpZk6IPCHqdTWSaAuk1XKVvV/XmgGdUc4JO77Q4FYbyctbDrAQMXJH",
-	"EgRHW7msxiY2eNd62OltpeCB+Fax5FmyazXGVf94IMQ1lx67fJzuQKomegNqSnWNpV2T1CpOcx+tfte1",
-	"6Ye3a+T26fWjtk+6vwTdR+RYLe+RirzXV/G5YhuFZGIqqrFNKYOuk5slzmzyQtYTXbc1FjQ01TCMyRaS",
-	"xKIj4ONJgwLeBVW3JOjKpMuGWLW81VHvB4trb0JbtEL0jUBKV4BOLEdW7mivYAFcAjHMC4QLS0GFKX9F",
-	"E2T8H8cn23lhO8QG8QiS8GwwGNzqJhqs0+amKY2hdiqVQvfkF40SiOpZ7GYObZbrGtsAmKi6wUJSNEe2",
-	"W5D5pVXRb0N4w0wbgXAXhtosQGX7ydW4fXTeYppQub5WQzQZKqBFXqY6BAJjBxMdvs4pMJdyaXvbRrx6",
-	"VaEwxIubm7fo8u2VWlbd7bRdwq4vOKOSA3JKrIUkC70hzaEv3jN1+SV0yP0OIgoQ904ZlWtt3XzkU8uE",
-	"6PWL65P37D0rNMeEqz5kvVUNUEF80KYc0WXdUEJkmjAIm98ShrB4zz40bCj64QQZDV8g9Thd7qLnowVl",
-	"ij0RDbVHv9N9z+Y8TWC8OI7RUcBZRGdpgqdq46ihQ3lVgXC8wmuhQ+9S55EuCfrw+b2ul/m+dY4+vwfb",
-	"432rjd5b80N/gCqe71v//eXLh/Z7tgLA9wf48oPiZvW876/fvEZLLOcWsEHZMpUIS6Qb5R+JNJhrKlQ2",
-	"Fv5wfALtSz9klVY/OKjP6nbA5+/hk3p1G7ADaqkZpN3BcKALbBtN14pmukiRySv78eY776yNMHr948v3",
-	"LIuCqG9uyRowdgzJFQ1IW6dc3zKwfxK0oELxbIhg+uoGeIuy3pX01+wFvf4FWiVUSsI0M1GRNSs7ga6h",
-	"H0x1WTtPLRmcDs7v2TSVmYMPOjijIyWxTKtqSPLVbcWggr86bDpnOk1cyxvFqe9Z8yAQrMEgK2oY4CRZ",
-	"q7d8gN6oH94z3b70BBqdfsiKImQrVdMz+FzXNQREWaoMGMSj98zgHuxW++C0Sf2A7Itea9+KogyMl4Br",
-	"A2cMoVb1PYswjcXJeyXgYhoQpotKmw7jSkFPKJFWW6ISOpObXsmXb6+cXoHnLf+kc+LbjBm8pK3zVu/E",
-	"P+mBa97UOz3V4f9/QzFvnaitxS3l7Cpsnbf+RuQLc0mpG3nX95v3ItcVQXVNyhYHLbVZk2FTW7Omy/Ay",
-	"4QERcNamyxP11P4//1n3yGz0tnOxeiJs6cZ3OCdD6/zXf7WdXs4v1UYjQsBFp1DAbytV3+kr7kvU3KRY",
-	"mlKamsDtljQAJ2gVnRAczKFiZqGmaAZ18utxRf2uAxvqObVF85qcD7CaQA50ZCps81vY4Ob5xwes7MDv",
-	"PQAhXcIVKGpY2FLCLUn6AMR4bXTsNTqqK5B6fGEMRttQWwddzIKePDBzq9WhirudARnRemw6JmUlY00x",
-	"WFP0FXyKUJRWbYu7zqlJcPfyLAdxigvNOmzB4OKW0Q09Ntsga/WOCPlXE11pvuR5+LSFdZ0j9c1ynmAB",
-	"2e4Lqouba69i65ffOp9+Prt73bt9OVi+8+VP09HiWffji3H4XV/8bYi/PUv/3uVXPnv1Q3MmKDQt/lLU",
-	"VmWSki8bAqKz3yStddEaTDuRH/SId4a7odcno8gbT4eB1wn7eES60Tg4861ufF7QtLOqP61R0CddPO54",
-	"g7A39frRGfFwJxh6Y+JPu+Eo6uNOb++52+hqjYy3FRHIJyqkuEC2vb1pbPp1pf61Djxosyy31IpVckCN",
-	"YrfaxIaCehn3Zrtio1tm7dnxkgq52QnxvudI/tpf3X6XigXdDpetrt8dep2O53dufP8c/vuloHXABaHA",
-	"3l2n9eVfzXlhY0YV7PAtwKnNu8qest+ZDYoG4a//+lLgCzsLa0LUpMFkToVjQGhUC74w3GhSeQ+hV1ip",
-	"kV6pbuvgdbKO5McQXQ3YsNu78cc1bHj/yVXx4KUaxBPjtsswVNZbfaNeXNet1+G/Wkl0+tn89eVUxy6z",
-	"QlI4wQsiIT3g1+pp5ZecZjT9V87pVdu7IEhXkL4fY6k2ej4jajZW3v5NfeXkupmaOkcQ360LwR6bXnFU",
-	"wqGiLNNS367iTnwHt1VuxgKb96vKc0pdn+xJ8c215EvDCyCX6lmoilHSkEovL71Xf1g5zUDbezLNd5Bc",
-	"bxJJGl79JpnBxWVUabxGerQmpg3so31+kEhrBU9TTYmqx/6WEkBhGQvdbZGay5ydCJKdM7umSjlucOGP",
-	"iqObXPhMh3EaXPmSLqiEbXs/FcOyyq95VZwCBOLEpNW23MbDrR45Czt4NPXGQT/y+tMu8fAw9L1B1AnO",
-	"SHc6wuN+sX/tuesx1l2EWz08moY90u0NfdwLu2NCcL83jIJoOiL9fjDqDcJOZxT0u2En6Jz1Bv2uPx1O",
-	"x+N+Nwz7UWeqa1aetzrj7ol/0j3p+IV+uI15ptAxuFWCfBfKfuZHnF844vbV56FHcEetXiF61/qtQ7r/",
-	"kP7yh9vrTyt/9n1v8YKdMUHDZ1fDq49Xq1cff5avbr6Vrz6+/vHVzeXw1XP1/1/xFV1RfK2u+f72dfdq",
-	"8MvND5+umL/HIeuIg6rzFZIxlQTS/PLERCZYJGoGSCaYxkUldJeYPL0rdfytlJnQFngNZLpJTLfLe208",
-	"p5PwYJQ3+TUhfhuZb1FpmmdnrgYAMUEwybxM2G6854PRfgte6HVcY+klRKTxU9Pk3xH1pFTagqZq6XVn",
-	"ZcAf4AVxejBrSkMr5gpWCHhIPB55Qd7+ts47WOyTe28GACuh9XdCliYl1cREYA4BX8AZH3AmZJLqggLq",
-	"hxx3fFJuTNvUEOx0wA5syirFadewidXRMjtQI9bKzYGpfIKiAyrj8ggZFjCrsRFMzhR0UzJec1cqSB0v",
-	"1bjQisT70emM3Lavhmi/jUGseZogdYgCqnKBb0kWQVGa9DZgIjpSOrRSI5VupdGiK57ciuNNRVr78jZ5",
-	"/CFM2gN4rtwwuJEt6x9my241X/9z9umlme5TM5Q1tlhW7MSjTUSHK7nzbrPbxXbePfaBhPaVtsJyI95W",
-	"Mnn94rrUX+oKBXOu7GUNiSZosbbIE3S0WJsCLaajjC2f30Y656uNPvIpctIE20gDCg3vWaChxdlV4w6O",
-	"8+fDwZjwdGZqpWkEg+ZXaK8M36bLJU+kRnJDPZgFOVETwSxr22zB2bo9MJYIszUk2l+oCeYPY9DHWclM",
-	"QExAdekTp5vueQu+m6jnToqpvlX7AS7eV5Jkq7/j7LJNjnVRnsyL8XWd2TdVXZgN4BtL0/EhKTqunTBO",
-	"fexGe/gfJmhjQF8tgRf/Y74+4cmstdnNYuj3z3y/8epttt14DJ+mC2vPWK0zvOn4552Bkc3avMOdcEz6",
-	"gdedjiKvH/Swd0aGodeJ/OkYj4IeGezh2bxyQw4bnAm/kvAiD1VQgTgDzlzh9RMT4nq0eSNkpxlJldYd",
-	"8xllTfxUbouJ39NP9b/L9QPM3YmGwRh3idefjkKvTxRzB4PI88PudExGuBP0h9Uul0YuEgtTdxqguI1N",
-	"Wq/4v2kc49PBiV8IbzbyNe0R1HI5aqurw2QrZTCjJ2i5wDayTg/mFECv2nOmgJ7n+jtEvWHy05wDjh/w",
-	"3SCEzANAk9HddzPZdAH5AsqyMF0Tsu5WeXKbvZ0KW3kHIHNhmBAhNu0R7XEx3RDuczg9KlSg0K2h0dlU",
-	"EYj4h8nX+LqahiY4wsXinKVwuc3qoDLnK+JI8HI1RG2ndn1f9yVha6ivRGeMhIiydtaIX3d0Y1yel+P2",
-	"pnIiiijTfEiTom1+pL2vbWQR08doThLNg23Df7jQ8T/LsVu0jSMt1EabteyOXDs8wHGsy0M5trRrgRsK",
-	"AQo4JBWm9d+IfEXuZXts9tpw7KccndzOVosmRglXajSOdXZM4QFOhQPAo9qAbqHdZ64N+Teds/N+99wf",
-	"/QKoq09Z5K5GPQfhPQ66ZDTt9L1edIa9fjjseNMB8b0R7gedcBx1Se/MVkbdMI7HBQXMKZXgptI5BXpK",
-	"JXFanfHZmef3vU63mK513rqGBPxCCZmdlWM2Cra0voVi21BZTJlM8dr4IBMekwx3es1TOUc/ESEvUJQq",
-	"qUd142YnM671DCdStwXVFVBa/9Xvo9HI99HY9zvdXp5Idl6qLmJKg/zaUkeBkDQQsDp4gWKAuJrB60MB",
-	"07D1r83curpFzpB0+fVu7mW90r9PjMhEh3LWNELUioUSr2/IhkKhXqgoJ7lNV65wKbjboTyRj/xkiSWJ",
-	"/4fNxYk9QMxsGoGssojj9xy9VU86IDSUp320XhISCnRDcAAY5RdcLKnEsQAvw40pFVZK6dCJ0TuzlW0K",
-	"cqueUtbNmQr1cgNnhtRyJSmz9ISSz/M4TxZx4GpfYFEbnqikSi37madPUP/SB5lSEnW+T95zP08YMWI4",
-	"Py1PHcm7TKs0L+NjUXSf05DYHAXwqQBercJDbdAVF2hG73S2EcIzJY2guRuiWS5m0T2lNTHd1Hzz4NJ1",
-	"AY0L5T46mDlhTHSrwemxl3PHlC98DBdxceDVZ2O3pw6qzNJ56NnVuq2MV4jxFeLM8McT2yR/03WwXbeh",
-	"u2sK7fbNdMC5hRNS1GKc7aNNDy9dilq9s9gL6lsMqUG3Aq3y3lpuCVDKkLKBNvn/JRXy1fo7eOGPy/sD",
-	"OvXQJzD0Xz+3sLh1eGnk+T0nIjBQvBSmZJJD5+B3eyL1w2F0hjuB1yODqdcPRqE3jjrY6077wTA8I34E",
-	"J9KCM0gr6d3rKHrNEzmH+mhw+HzHUxZquaPPoT3sb0tNyGauY+05CW49ysSTlvkF7rUjts2jdYpp1gW+",
-	"kn9PP0eGGFfhl1NtUuyP4fsue8YWGN9P2zkf9f1x1vEumwzkFmNmjB10BJPSjUIZt99m80UJWVAWkqQq",
-	"uAjX2pHe5ySBcU8om+h5GiG/H+vp0ezlUd43smjWsmUH2m7ZZhGl/d4FldueHU9aIuxN50r/miHDUwtC",
-	"GmbOef+okPd77O5g27Znu+v61foqu+6+/OS80bpru+FoOib9jjcMelhZJANv2iG+d4b7wSDsRiPSGRca",
-	"QdUqLI9topj+WtkkwARxm4ZUD2yPMyUndN2BUhDVHBJvKQviNNQZquobgSS+JabgEiS9gUjjd4cluz32",
-	"OVTU42v0Kq3ZF33DblZDCeutFKWCVcHICtwayjxAghhTJH88WCNGAbVhU9PnhIUlRyLodDwO0dHKNJPG",
-	"bI1scUTIxjg+QZflrJ1YJ92ZMVCBYhLJrNRBlc3CuSBvSqHkg88bvTnAxdJoe+zPtM+A+x7lGPpTbDyc",
-	"2FjNeUyMqHiCqSYWgVISC3ybxWUZb/NgO/3Mk9lV+EXLiJjIBt2GDNJDEIB6FOWE7awBeibAAqnU2nGY",
-	"la0r53UoyWtXqGE+BwjrpyarNWCvVDUmlTafY/va7BvzfqOWTe8Bs6aLCNcH+ZR9LjTC0KZHYiX0TQP4",
-	"CwQFP5IFhPeonCNs4ovgLFTclSasosQj4hXepGuJE/kqwnnj+3vn0bp98lt5J3zJ5fL0WpLl/+n6lEn+",
-	"f7q+Tuw+r/Lx/jeOZzyhcr74y/WLy8771Pe7wxCKjv9lqD9Bc7fkL1WP1BcsSUJ5+Jeerz9q8v3l+79e",
-	"//Rz7/nbb1+8/Xvv7T/flj+38mb8rZ3XNvegfneZk7hGstkG/27L/ieWBoUTiQSRkAVVWUcUHd28uXlb",
-	"0MwXET41LJt386iGP+mrNtjxQDXB+N37467fG++1VM/UnY9x+Cck4HckWU/U2ECBue19HCy6y9+80adV",
-	"n50lYJaOw240nAuvN/1tFAzuyB4azKvvLt+ZlzyDd1Qw2xt2kbmvwWsNo3nCjHdTK9E2JWCZ9cBcwHG9",
-	"vH1n6twe9f3xcV59OyTLmK8BSGyYQFQNIeJJjgavOzJfRfipM3K/qo1T9EfhgyhqW06wyFEdOksAZuCw",
-	"ucsebluAyqjPtw7kwGlOtob6W4SF4sIkRzKChMRrUReueZuX+D+cCzZ6O7UWa8ShKVahJEe5yxJcpxSI",
-	"8nWNOanUk+pQhtK3PzVlUI9Kb2JLs7YN2UkHi8xZkXuc3tNVzHOpsQUJAZ26rWvSoCWWwfw8rxmnTRjz",
-	"rAvEl7rErK41ZgxrpZkeAQyhAEJ3oQ/HYMoHMbFg7iIX/rh0u2XfSxR9BZhHJSwjA1/kDV8aAS+aH6VZ",
-	"h49HUAT+RPp8ZRa4H96mYbC4CKDZ1PiN5+RpxonfacG1xSBeZhskE4pOZePKKPBLXaEC+KGNCA7m+tzO",
-	"GkUaC7yEKFrY6rtKyun6t3WR4Rszgvvu0Gwmv5bLIjfeV+DbC/pkiM+mnh92Iq+Pe4F3RgZTbxSOow7u",
-	"BQMy8iuq/DqOtP6NPz7vPYCHb1fAOC9+3NnDYefUwa7hckPJP0zc2IxXM2Yx/2mT061X7tSyaCMAxEXe",
-	"eHkJfD3Fwe0JujTv1q9mPOf7NYFiLmSxlOs6zrclqvdOyvj98xxyYv1aaA7UFNNncv5u5pjdQqKuMsMg",
-	"qQ88E+IE/QTtYtVPMb0Ft1jAF/Cv0vMo06VGFPOHeK0MyT56TgLotfDfmx1lLNhIoyjxWdQJuqE3Iv2p",
-	"18fjwJt2wqE3iHzSDc7waAooyqyZTvVW3qw0Qdbf//vqI//06uPrfaw8TUroAb41d8LS/Kk5yrMBykxW",
-	"bAZ6D/W51oXVbooF3KnQYbDpGgHyNMsiTeA3bImnrUzd6EVAJ8gT9KaYUlF0v2+G5476/jjr0ZB/DYNZ",
-	"UVGFVb8mLMy29320d7NtfiYCLWOCBWmjK7TSjZWdXXKyN/c9anUzRzx0ot50EI6IN8bdwOuTYeSdTf3Q",
-	"6+J+MCRnkT91xcPueW5udK2G33ufd/xzv6v3+Z6krNrE14Q9tSINPyVUEhvLqtu1u0/LU9tt4eDtnVY4",
-	"kl/h5NZqgu/UC5qFqvBTU8HVPBwvgSEztIDZTm6L7dzm97zJAcxBzIXp4koFsqXDzeIuEz5L8GLhlMWD",
-	"LDLbCKM6sGQB041Iby9mT4z+L4mtnZ8T4eh9i3FwpRGlR9g4+PuWuwCGuT+bvxTH68Z1Yn9ef2WfseU4",
-	"+xEqwVdkDJwg3XbQ+rIEXpC8WAaA0XXXAuFU59FDRUdd3z+GeuyIM2J6fGTpWH1/fFzl71a3PsBRlVVb",
-	"Kvb1bCxNi/06HwXIoeZ7Nu2G/WiIvY4yxfp4MPXG4Sjy1AnRx8PpWdiJ9h30ljq/lwZ5Y7sgKoUFPNAa",
-	"sgPbZ+8D9mtMxHYMfXo+D8X5ON8iAlGGl0toKADqG0ZLnEga0CVmElGd/K8lsyMBeGh2hbvv62GJ2eW6",
-	"a9bTN+CyWd3LfvuZp1l/DqjMviLwOeb8VkmsiCcn9caY2+m1qbK2d5XvajFU6N7abO+UWriWlUXraC20",
-	"bG2q7+4wNQt9Wpt5pPZwAJWZd6sRypeEGen11AzRN87QXHu5XLqwWifatvdPP+s/lBoQ2rbke+sB78wz",
-	"tqgBLyhgZ28JWZryAEaMWXsTyvLlGcmmxbROknOT0hhXOxQyrN16yCfoWwpGs52F1RxN8ltOQWvPu3W5",
-	"qE5cgMqAUOjCSXFQDwyrIlfP4Qc99/voE1kl1TkNibux/wqdK6yZXtSe2mjJKZOos49FnC1/uYfkoWHT",
-	"55Y2T2q7vNCN70iui2Q+Eug5JBZUCOeC3Run6Gqtc6P+nawFkUqgUGZqX0NzLuNPvUAfOJtyDFWZ/kJE",
-	"gGOlg2RNq35TMgokUXaV0JVxPACUVTtXy9Dl0s7NSyJnL6yre5y9tVD42LZwY1xOhMSJfcAdlfpStWox",
-	"0V/n7/jXISWSf39lobSwpq7xXeZtMfWMt9aq2efQNuj2SdZz1WoM+0CdnZUqLmsWdWQ8kfMJwUJOMAsn",
-	"a57cQnQlL1wtbVylEiE9cia4x3nr8uJur2+B9k/NvKZClsDR03Wpi+SWhg/avHhTrA19rwMiZ8l9OMXA",
-	"vCdOMN7XKWB7s8pBTPBcFyh8pNYSf6yNWhSgD7gydZvYnfxBq1dtHWsUyAm6UrpoNkEEUxMWrS/q2qVA",
-	"937ziKdXJToJN7D3Rzu0ATf3oa6m6IYguF8Z2j8W37v6wYPxdvcxeLucovLkkk5rOBPUWrXn+Cove9u+",
-	"b9yivO8ZXuhyp6U4ou7YItxkPtu6RdteeXdMqNBQW5o6b/KieG2yoAKK17cR+QRVZ5yCWrbtizLactGi",
-	"0dGMrPRBXRA11bDDr3dCV0Bc/lCH9X+O0KpYiVr59Tuc2r3HkGya258qjG+zhJ8pbN348M1bXjVsund/",
-	"EJ77xl8/t2w35YmY4+5g2DpvjaOzYeifdc7O+sEoHA7GuBsRjP1gMMCh3xng3jTqR51pd+pPz7rdIOwM",
-	"wmHQGUz9yPexf9Zq5w81nOMOaRlGGZAvHON+MOp4PlRyiKAU6zD0ph0yirp4HPaDwUEO5sryRXqbWqew",
-	"EspqgdYWyncZk0/oFaxS4WdT5esFwaEy/q4cmNPf+B1JGNTt13eQcL/UX31LAXHcOXvQloa1Ob85Gzxt",
-	"beEb4Qy1rvrrQysStcH9/NBepELmLVgKmgX5hAMZr7PkfagcEOA4JmEbWsxnvc6qGuOdoJssamySYBIp",
-	"qhC8jhED/WCA5T5QRiXFsS5J96GNVnOuxmAQ6egIM/Qmmb3J713x5DaK+eocjVCI16IN+T26xg3qwlem",
-	"SF5bYxOM58YpyJ9JuxN0CR3zEhh6TCMpEDaqli4yvxndVps149f7KDOFmTeoeFiuYvjljykV9pYJj4os",
-	"yxby/POfQv6w5cz39SRvcWDColFvOiRd7HWCfuj18Zh401Hke10yCMZhBw+nvbODOEITc6vj5Gl6PWyV",
-	"5QZdbrcqYlksvD5MAqjU/DqQrFCvZUM4t7eX+WtDRD5Pf9FdpIiJ2ifkIwkMEAUjseRSV2s6QTviNLvj",
-	"LM/ySW4JuGSpP1XRFmMvuCy2wJ9eEjZTqzTsV4ZP8mfnyU1VD3fyoPZ7QbmnhIaQIV25+AIlZEmwhJCt",
-	"ULY9jgtdN38tFl8xXWR0MIh8WsaQK2xQrBWj1hVc3AFTSRaiaVmWa7j9i7IGP13pG8fZJHGS4LXu978G",
-	"AirBVNFi9DLP83HzLnTylu6LQwGQRkUb0RnjsE8CLEix/6ib41U5V/XAusXp+H6D1SlXnCn1/rGD3T1W",
-	"ope3ZqTlQtZ7jvnhO2PkA9dKbB2FdVQ+H2wmRfP7stim/ULDKf4owUtX1h6cClaTM1mRFmk392SfylCV",
-	"2ZENykUdnECZV4LK5U+dr6WY9LKPtyU7AXaHOfNVeorNDPNjuDpD5Chz64JxWLBS7l1vaJcKcfo5+7sY",
-	"YSnSuu/38+IYhSlkbVAFIUWh3nbNS91sAqXslukyI6SyK0OlCnB/R1Ic85UyHH4tcKyTBzYJsRJsysCc",
-	"5DVizYa8o2SlBhtFsLUYlxNAshAh9MlbbOPwp4y4j4xou20MTgIYa7mbASwKYTmiBEgxJB08DnpTrxuN",
-	"Qq8/HZx52Cd9bxz2gtG0Ew1wd9hqt24pC0vDKlg83X69zVbEVWYXAVqzEfhViYeMpxwv+tZeFhmh23nD",
-	"Cqc1hb/Zl6JBbnvO6nYUhwlnt0zCpvZkksTBHZPlS9iq/FlfQ0tI3U3tyaUoVmS9K5FWLc2pREeAciTh",
-	"4dK7gSqUS+1Dhf1paR99/n3GWue0zAoRuqyiDAOo+5odMyDLEZUXBYRpTAUgIzB4MY28P0GXecFvC1Yt",
-	"2x22+kK1t+/KIdG9+jGyULiOla6ujGFk0caxU7jS77T2K6BpxvuozrNHPlFd1txCvwPk/k5aP6Lwzw/F",
-	"0igOXN8/qivMyn0ofgPtgdwU6Yr4QanR8J5y7msXZ8jk3581Gv6s0fCfVKOhZpe2v64i8Yer7lCWD38W",
-	"efizyMNTLvLwKIfz/WpBHCA76kpHZBf+r6ggcchalrvZPyh25RIpDSEmXip0h9u2zixUYtWiPmbKGDSM",
-	"adoVX+hGSoJYEKwt5qkVNlrRS0x3SHc9jtCZ/AG67gfzhIqTmJBqGMcz9TN6SUir0Jkx1X3RG/eii2OC",
-	"ZykpN61//Fb8ykwqeAl1syM8Ip1g3PWG016oFEPsjUk38AZhZ3oW9fAoGPqHoCcOJdClLp/fqKf/U+3d",
-	"H9hFruoVqQMHACHatWMNevcBSu1sbNY5TnQNyySlEhwtZkdqPSshAYGWBozLvMk5gK8ou4XW41kD6wsD",
-	"ORd8QTgjpqW5zkoutitPmcUhazwZlwBrIbEg+SOVhlelcBWCDA/QztzueocGhX2/R92Mme6bu6/z5iki",
-	"xbcQ5A+TAvMoQPFrItsOAz+1Lg9EVgE4i42jmgsed40eWlN4ljt0QUPI1ZI2ohHCbK1LG2g86QbeFOEo",
-	"IWJeMPIcnKoFokI6TIKyHOAqTzHkjr9xk7u/HjK0OZ9m4zUT+B3Vh34B+9gcL3gv9cF0vv5foD+8M+UM",
-	"KtI+XA7PZtYce/hQFZ7dCEzmSZUbDbyh36lGGtbVfHbFbV79+am7V59Qfencj7H/7nr4ktGus/GpFo4u",
-	"balCxWhZRPxQWcb4PBakBx6+NTOrbOneP0HLvPPXz62QCjyNHUVux7G1TyihfMQ9xCFwWMENTbW6cv4a",
-	"wWVqWDz5VCWdR/w4eUm7GfX0s/rHIM4eyeP3I7xhi/G60dh0hdfC1M/CEsXKcIDsIG0waY1XO/kdlz56",
-	"DrwP9icL9SmmJveNsF2DsnTtJjnS9/VB5TvR9BQ51H9SHtQ+7X/8+415lx/tAOnh+tx+NxfUxrpWiI6n",
-	"2RbpbcIXXJI2Con5Vy+RkhIJ8QiDD1graVWO5JJ1aL2xXkIEMXVwq92/phu53TLtvHDtCq/BC6xLHhgv",
-	"UxsZQGmi9EToVmx3q9bfYSzaIaWLgDHtHsJlP7P2V614cpuhVec8TdARlmjBjSTQ75aEoQVlqSTi+ASB",
-	"TkhCtCQJYkSqJ7S1kz1359gKDdDDpMqEhF9tp613ikgP4ZKqPH0f3x/VPQhroMypSBe0tSum1H/M7FK2",
-	"ETYrxRHwERxYmaMfWrHBV4pTwKN4spe5R5Z1hXfNbxeIRm7QoW58hZH87ju7ePCLW83NOZ006dRA67bn",
-	"qfGmlfp1buo8MFu9ZfRmdTbOCdIN9JzWeUA609VWnZUVDfOMG+/BdsLuPnjtluS3RM3ol986n34+u3vd",
-	"u305WL7z5U/T0eJZ9+OLcfhdX/xtiL89S//e5Vc+e/XD3m6EayLT5cFFIAFK6/B5oA+NCzCXEWV5kOtr",
-	"8to1sc2Ki8E3aTkFisZjw4BaRmUcqMt+eM3KQL7GC3UyrJe6tqh2+EJhenUCrJWkXuA1oEKhm3WO7bAV",
-	"biirdie81ePY7Fb/sCUQ91E/9vGJ71/GZo+OeFWkaVDj6SsaRRumu9ENqnuzuyhExT4AVyPAtRmfuoe6",
-	"Zw/1XeqMqNFmFO/iSJri/fprntxWaTnq0jm29kVW70lHBQmbUUbOzeZz1B2j6RQ0ER1TX81pMEcmCCEg",
-	"+KYOMnOr7qbKUMqgOa7jKcwfGqUJgKxgZ29Xki4QwUlMzcXaxIKZUjY7LrwYZyXus4xj+0YT5DtBbxix",
-	"ehbUiLh6e9fPCaUPoKu3d0N0Ouwfw0JicYu6PuRNiFyvg7bUszRRquzxBZqSNYe8BI0OM3Wz1Ov73bHt",
-	"L/uOyGTtXcKazSHdpVaZc7Wnh9DlBF4U8mD+QGpcgFm2ou0qfnxE3e2qqLGVh/IU9TVQb/UQs3MLu/Gt",
-	"SmkkGqhqoDqQ4JaEpk4KwmxdjJ2HnJHiHssqyQ19hKUki6X8XXaRpsA9+9VW9llt0ELV0RsDniQkkGjO",
-	"E0HQVJFAqbUSa2fE126OujV1TKTLZaxOMuj1wmMl6nWGzTVP5Rz9RIS8yLPKTupSBW2u2X/1+2gz3Qzm",
-	"K9QDJybLu1mWoJk9wjSEtqxWEf/HdMR+6N7+c7x82V+98+UvwXDxfWf94iz8ricuB7NvR+nrLv97n96s",
-	"DhODjxLqPCSOs+fodQfaqnQP++sJunZNAtAODOrZmms4w9x8XVFnbb3ygZANHNgh6zRVtFita7Ve6Gnr",
-	"0wgst1KleQFVJgRPZcDVH1dvQcUCfxaeQXuCS7RKrK240nVrQzeHWdNVCZZcfTPi7qjvd45PkJZwHR9F",
-	"mMZpQrRjCVQkuDdTWlZzArqU9mIhKjc8CzxBA1/TQt0fxNSBWmnzhjLUGViVqySY247khoIuESh2QAkl",
-	"mGFqFXLZILLAwaf7YIAZD2qxnRMV7nt5HF5AIa0gIEJEaZz16Yf+5O6svhEI/tV1xGK6UPPmcSjQnK+U",
-	"EqlDxs7IE3Ds1TnTX/IZfRBVywZF/meRql11EvMAx63CoaB/8UKy4J69vPluhpE+JqK+AnYBXb273byr",
-	"t5W2v/X+GZ39cvu6e/fSX74byZ+ng8VPneD78fz5htujDTG/JrQCGehPh1Ev6BBvCBZuNCLeOOh3vG54",
-	"RgbTER5HHdfBntGxMSGvtRioxFnpakuUXRi7COb7lT0kWjZvSLHTIE0Ss7IhUUKxIoTLZ0ohaOIuMlPn",
-	"6VNLKYD5q1lkBFhy6YFKWu/sMSBTJXkK+q4SBAlmIV9o89i0oWFwoKQxQVGMZ6LazXO95PKZfu3TB4so",
-	"Ik0skR6mCg3ELycRXtB4PVlAUl21Lgo0NGm+5vZJ1c3/ssm4+CzwSTfy+tNO6PVJD3vjYBB5o3A87ZAe",
-	"HgQ5IsW86B2hYWWpibpKBjpLLwOnCiDUtmv2cHJljNG0nZVelycHAHP3yQprGKOOA+Rl2nY35XG25+ln",
-	"YUlzv05W1/ljtqaB6OJySiGc03Aj1Q40IbPjC0F862izNSbyWzYSAa1tnffC0vHDvEcVIrrj1QqvLxq3",
-	"q8omeB9VxCimgKLWRfbctlWvuW3eyiMkSHJHA4IinrIwSz+09Z3B8N3Dl5KN/j+7gdU/SEKjtQ5nK/qq",
-	"jaHlSNEY2bJF4HXJnWX7NFHq0KkSNv9/AAAA//8=",
+	"7L2Lchs30i/+Kij+/6ci1UdSvOleW98qtrNW1rdYSrLZOEWDMxgS1hBgBhhRXJerztOcBztPcgrdwAxm",
+	"OMObpFjZb6uSskjOBWg0Gn399edGIKczKZjQqnH2uTGjCZ0yzRL49IyKkIdUs8vQfGR3dDqLWeOscRr0",
+	"2PGoO2j1oxPaGoRH3dbokHVax3QQdMPTqMf6J41mg4vGWWNG9aTRbAg6NXcG3iObjYT9nvKEhY0znaSs",
+	"2VDBhE2pedeU3r1iYqwnjbOjQbOhFzNzt9IJF+PGly/NxjOq2VgmC3NxyFSQ8Jnm0rzwgiRMM2E+kcBe",
+	"1W40veErppS5tmaE9sGrhvf/JyxqnDX+v4OcfAf4qzp4796eDRHGmyZKJsujvZ4w8lGwOz0M4IqPREZE",
+	"TxiZ0TEjIxbJhDWJliSQQnORMjKfsIQRrgkTIQvb5ILgnYQrImf095QRKkIyYrEUY2VuNY+LudJET6gm",
+	"Y3prbj+DrxWdMpLIVJuXuM8yGVPBFTVDbJJsyYhMiJ4kjIZNeEN2fcRjwzLwpZKJbpMLsSBST1hix9Y0",
+	"90rBCDVXsrBpBpuwKFUsJHOuJ2TQ6xFBp1yMyUdLiXMSMxwrkak2E1GaJppEiZzCyyOeKA2EKq7v713W",
+	"+0l3Zj/cXN3NO+Pv+9OX4kQoHj67PLr8dDl//ekX/fr6hX796c2Pr68vjl4/N/9/Sy/5nNMrc833N296",
+	"l4f/vP7h7lJ0HJ/8njJgC8couKI1XNvrDE6q+PbF3Uwm+juZTKle5oZPSgqyZ+YWsoimsd4/A7J9f/X2",
+	"DQllkE6Z0OckULdnhJJ/8ZnhlmdXP5klYKoJ185YQjQdxayJlDVPo0HAlCKxHMMiUfL+xcXz1y/OyV2s",
+	"7vAVc5ncjKS8aRJK1IQxnT+oTV7csmRB1MwsPv4YsDg2iyhYqhMac7OQdEy5UJpEMpmmMSVcfGIB7MM9",
+	"Sm5pnDJcQbPIMLS/kP8iLfJX85x5wrVmAr+nZuVDcxmdSaUTOZuw/eIaB+q2Zl0ipK2/LpaYlsDmOSKd",
+	"Ns5+dR/xYYYWjd+qFu07YPC3yXh5xd6KeEHYrZEAhI5kqoHVRwuSKrMlZGT2ldmZ3p4qzuRw1I06QZ+1",
+	"TmgvbA3YcdQ6HR0FrW44oMesF50GJ3UsKJPxkIeFqdrZnzXSFH6pm8yPiiU1s4HxmuF/o9zM9qgiNNAy",
+	"Ka3CcTBgPXrabR2G/VFrEJ2wFu0GR61T1hn1wuNoQLv9mrGbF+wweBnHcv7jrHwiDcKj6IR2g1afHY5a",
+	"g+A4bJ1GXdrqjQbBUXjCOlE+kKK8j/In3utAesWnvGJHvzNiXPF/sSbpGhF22OmQPcuPpNvpFAna7XSq",
+	"qRXD00sD4lPDxYfmnikX+KmbjY0LzcYsgcG9ZkrR8dI53qcnUTfoha1jNhi1BvQ0aI264VHrMOqwXnBC",
+	"j0eng2qqTbMH3otob5Mxjmn5UPQ3zDeKXD43pwqeKaWfqFBzs9cGnUGTsDsa6HhBDMOSKVfKSBEp2O57",
+	"rjhxCSNeNen1TPyemTOgvBgno144iI5oq2sGNqCHo9ZpeBy1zFIM6NHoJOxG1WNK3PPutRbv2e8pU7pu",
+	"PUKqKUnwGlyPAkV70YAeBSes1Rl1w9Yg6tPWSXDIWsf0dNQN+9Eh6/TqRu/ee6/hX3ERsDXyWRvZTCNt",
+	"DjYj5DSflhij1+kdtbrdVqd73emcwX//rBFgCl5YufJGW2qZh1cu/9VM6mcTFtyUOeCIngQd1otaA6Ah",
+	"69PWaXAYtY7D01GX9elhcFzDlcp75L2o+KPQPF5NRdRJVxOwtwkBU3jXDgQ0Z1eZdtucREXapfi0+23p",
+	"n1gCJkVhTECLUNHWbbf61bf2rg2X7BAFvfvYXR7IF/MkNZNCMbDgnlNN7b42H40NwQT8SWezmAcgQg9A",
+	"C/JH/jm308wRvbHBF9KFGsYs0o2zfqfZCFM2BLI5pugNrrs+U4SbC44bLszVKh0ZnXKICi0QLmD8loX+",
+	"i7rlFylNNQjvGRONL5sacj7xgLTLQtHKLlCqM7tMaSpC1TYvepFQlSbsymi9LNxuCewRa9/E8ElkQhUq",
+	"0Sw0JgBMf6ZRbeZaEZFORwxswREzRx+bUh6z0JmB2bqaczMME6YUGH4Cfk1YIJPQ3Gxex8L25sS6CAI2",
+	"M3OsoVTF+M/dO2EGRkcWMIU5XawYrqVrgsb0ZuSEvWD0oURQkG4qnU5psjCaQKfTNHbR2Bmi2lvWy+eN",
+	"ZgMMF3hY/tLQKVjwwKa3Vu5LAlefGX4wUx4xJuxrzolOFmgrkZhq0NC+GPFwS2MeFkc36PWaZG5MLSOC",
+	"WEhGqc7MLEqSNGarR4jPbDYizmKzf2aJNKZiG7a2jIYjnoBAyiewkCmZpkqTESPdE7Dbb815KUnCxlyZ",
+	"szOj0yyR44ROpwynMKUxDrM0CUNin6wBFULCC4w9uWoC+RO9KVCl5jIJC6OGH8mH7McPDfQwWKnqJKNO",
+	"eKCXx9c3Ru+MJcb6npgHjWhwQ/b+9uKaHNx2D6aMKLpQmcNjf9WQzT+GsoEUYRrooZAorWBz+EPGL5HN",
+	"ZciMJW/vcUdsCsrr6xSIDqMxcubd2ysclrmrJaOWvWsfZ6knidQ6Xppk77RJtJRkSsUCNp3QhGrNpjOt",
+	"Vs0nf54/eO9JhikS2HZugRW6aBYyTYhgei6TGxxbKmiqJzLh/1peg26TCEmsaw70NEHY3cwsn9HfVw2x",
+	"8Fh/lIqPBeECHUVnRDERkgt7KYz4jHzLaMIS8iHtdPqBljdMwJ/A0RsLPxRHa86ICAQxCr2RDBfIU/PJ",
+	"ok3MZeaMShVBc1RlbHFGBp0OyfZBkww6XeJP2JBqGtGh43WyZ10oP//8c8tMlgltxCIjE0ZDluybR/SN",
+	"PBnxMGRIauL2BlpUwI97dJwwNmVCD60d1ST5V0aDMd9PqQ4m/g9WpxkmTHPw9PnW2pALGmh+y5pk1T5p",
+	"woyYSGQMz3Rzg7EPiLk0kqkAahySKdMTGeIDDPFyGghyYb7wZ35qNlkU80A3yaDbIWMpmPmrbzbHMKbJ",
+	"2Hzs9YiVnebDKck2QUbd90wni9YF2BLZ441x7w4AOKeuUF1Bp992xz84kwqqmALntn8k2vPaSAUn2M1b",
+	"rXJ09uvnBg0sJ2a3tW85m8M+KWtMndOzvtOYRmZTvpGJnqgJTxh58/KKfGdIjhv9OkmNUvRbc0dFccwE",
+	"S6heo7aB81GVafDr5wbs56FVoq/o1OmSG749pvnd7xlH3X+MdIqlCKVofPlt891fXGRzn7+0tyJsG73z",
+	"bhqjGaFaMop4wJw7t+25VadxG/4t2hF7VJB/vLr6R+ajJRl7GyZBd22F3xZ9vcJ5f+HX/WqDa8QFBdts",
+	"2bTxJ/MvPisPDbzQNAkm/BbOMPQst/WdRne0806XhwVjagfqdtsRVauXQPwmun1CORexpOEZeYbbrfWc",
+	"q5lUHHjXLLy5CgY1hcO1hbe38BQwfIaHQNvsyyZpg6M9Ie27WN0Zcxc3PMbIlt+wbD5TrWkwMYvddA5u",
+	"eLsZCgZlJjIOjQIM7ldwtpTs6vwR53CvufUvHxrF8ef7yAz5Q6NA2SU65hwOM8k0+LPPRk2csURz3H3Z",
+	"gfq5gj1yy/XX7MLciS5haxihdAEL/kqOl5/v5FWZbG/YHA5Os9sNNbhmU7WJIaLUe5CM5r12IDRJ6MJ8",
+	"9mJtFd7ahCmjGM2tRZQwMqULo6lOZcLOiVEvjUpPVRalMicprJl5cBaMWk0nO+F6MtnhV1CqmsF+Njw0",
+	"p4qEcJxR1B9oGnJNdEJ5bLmea7Kn0mBiriifCPsV48ZDYjPHDB4ayyOTGGksOW3NeJpGYXcmBNGMTj80",
+	"MnKaaVMNemBodeBvFJFzYY46QyOIdyXkg7FYPjTa5A0zdsp8woOJ1eWNRpmgLgrG+QYLo/HsazpK1yyR",
+	"TIV+ljBauV1sVGa936jZSCQe9i4eZW6l4ZSLRhP+ThVLKkJSzSx6spFzyp9hHnbJgkcwiBUTvRS3XFPH",
+	"eMW5ooauhtuwyYa0eXwylkhTQZWmP8EVJLpiOoWTkYYhnAE0fufRKaKxYs0S6TI7tujk6/ZO1nj5mg2w",
+	"U8r3ddZ6B4vTxYc083FUzs/p9ctL7/SXoZrQ3uHR8tZ/ye7I1cuLVu/wyCU1KC2NieJubRIeYfAZvELm",
+	"t0ohlL0Kf/n8h/AUiGCroW7K2sbgNEJrYdXLz6sucVxbeQkLVz+ChUPcj4WBVY3pNndNb8P/uW/aH87S",
+	"FJcm5A+vSMWV/PXeXlhx5vksuPLkzy40Ky1GkiYhF+Mhz+SXXfuVZz5XuTHrPJVVB1j+AsOy2wnhfEpr",
+	"aJJ57reQK9lmGVHFjgbV0Txco2wjEq4Vi6MmwXtaTBjzPCR7VJOpVJocktf8WxIy+LpJlCRHp6edw84J",
+	"CSY0oYFmido/d/s780bb7W8o5Iee8NZNNrqT6L4RMgshDjqlY3YwE+Ps708zNq48LLngmtPYHglruMgo",
+	"9BQXYnk3byVvq/b6Dg/wJMHaKDkYFBRV1NmM0QSc6jpf8IzzzjMnr1mnIE0SwwZwvw2hlxatt/lwtxdM",
+	"5Qw++5M7NvINWdQMwWJRZE8xBh7R7LqWfYDaL83icMtD8iGk4Mo97gUOl40iZ47Z20dSxoxCBIuG2x5N",
+	"1h+31T0bHx05mbKBNfMZbEKA3WSdN8AHWORNxqmWV+rW+2UzE7W8+EtmavUA1eoRqhVn5w6DWzsq7+GV",
+	"4zLW54vbSt0xt2OXDc5Ay2RTJQ0v3kKrwxtqNa+QaVqV/wD2NSZSanPiibE5BQVYnOZrCE2oMzBenSc2",
+	"nZm9FWLoC81vK84gWKVIIJOEBXBJIKdT2lJsRsErSvZyD2dzNpGC7bfJxQjUFPMKOJJpoFWltjyharKR",
+	"Nj5L2C2XqSKJnH+jiLnPJvZy+K7y6egBXNasMS6/qR6OV9eq8zKAE2k7abUFGyj2e+E6LvTRoFGZOudz",
+	"vLmtOLgCR2Veg+IEfeIA/ewSrd40FbuZ3W63k/MN+Af4wbxsYz8pvLmLf8xOtJZAP7GER1YdXCbTKDGW",
+	"7bAqvxpUX/Z7vhETpQ2nE6qt5wjibhPKBRkljN6ognJfxyZGxQSlsfKsThhVNcIukfMKv+d7OVckmLDg",
+	"Bu3hbdnUDsY+voqKWWXHMvUCKdQGxtYze9nmtjeYYVtuaStL1w3mnb3sCwZyFNQYbGe4Q/TVtzjscBv+",
+	"IxvNhmHyMKFz8JzENMBImpBiMeWqoOussrLt6/IJFshTuWIyZG+jZxgsrdcWK7n+Z7OLFzIl7iqU8Far",
+	"OCcUTxbIx4PrQllgu9VOXxkuKnl7lo5iriaPr3LCCErvqyZhHDM6TlnRobmFugnJVOVCj8NBQdvsV0xq",
+	"R/PxYdya1kDBsa/w9lrewjAQtcm0u+niy0LXGXSGuxJGwywGOPMsUZC91hK1KduPpNU/y4VccRJjfstE",
+	"nRjfwSGozSm7MU8Xrm7awax3otnZPAO9dMtVyyZcXDO4ljhhZ3RVeMV5weEAPtsZUQwyDb0EQmrWL/AP",
+	"eo+OZZLUM4s9pe27yVyCuw1VV0zWAr/xRM5Fnqxlr26Z15Stf9h0OyzBCqI/ZwFX20uSFXz2R9PnYelx",
+	"lR2kJbUC9/Ww9rhwF2wzczdjLoyWGbBqc4grXVkoikVtoV1AY87tEG729KCyhh1TbT0aGz4gnQ21HDq1",
+	"bOkMh9oXqOWEB2cjh1We0pA5X1+ZLOfoQCNaEmpmmZERNPZ3P7osR8cbVfu2xBbl1WoWF7gwl3wJVvDN",
+	"NburEMcrlItkJlW18biDCuEeZ5WJNePczVfl5rLM1W69qFdry93GhYPSLJ8iWi77ZCsk2krPqr/8MR2x",
+	"mOzFTKOlFvIx16pJPrZbw4/754RmV2a6FaGxOb4Xy/W7ndOK83orFa6G6s6weqp62ip1q2pKpZqMkh4P",
+	"tWxbKhnFHLyKDIypsdW5LVDN9H1zRJcPC5f331xvz3nFHhWvjBkxF1ijAiuaaRhzwYh1pZnZZA5+mPY5",
+	"6TgRFtKFEchjqiGtzIyUa3A7FELEngXuik0qa9fsq5tkKm9ZSEYLzC7WTChbj7sZpbNbqua8KE4TyGmu",
+	"h4gZeFI4JOm075EUgWUwG9et/N1c/qVUJbONTVy0P2agjrpJGSvkliVhCp4vy7gbGsAwD/eK4viypfRZ",
+	"bM1GeuGvyxaCYiqFnlR4YF7KOYkoVD0Yjiks7DlxQVE9Nz+bJ5ARW0gLiYBOpYwNuCA0jq1sxBrd3up6",
+	"Xd9jVM1jLqVcMBYqEksxZgnZM6wQszsiEyLSKUtkqvbPsxoIi9kgY6gFEhJS0EepLhZyQBbWkiBfK8kt",
+	"HbORr1muv1suLs6uWNtFqLpR4DykJJCzhREVzGhsemLOSijTAHnmi7C9MEWK47pgcbXl3lLpWFWg2Bvi",
+	"K14lnkOqMdOeqS0csYVCsq/lid3JEVuc75pVtbmdW2y/1QfXtV8AVuB7jhUmGx1TO0nMsrbrj9M+sooY",
+	"WVnaNrrKDvdg3Ut1EigwSyLFuGk3j93b5zYBq1BlArmRkBTKkMIwA+JqSPexNMUrDoGyDVVRG0L+7//+",
+	"P3VVG4QmjFBXdlJRagUZq161Fc5rxJS/f/NiNr8qrFz741XCIHdglUuj2ciqRoyxYmtAjEWLxUV+mVNW",
+	"CQLFROXiEvDVZpV/S4QofFeokin8UiqTQY/ecp0MjHV1QVklzSvFm62gqzCZNs7wBs5rrkj0LkdygLur",
+	"9opD8qjTgSuMl5GVhDy2vsIJC25aXCDyERNFbhnOpNJ23f1PQ/v8KgrtpH5TdbPlHUbB2TBJZkO9sE6R",
+	"eY3qicM8sAA8WX3BsuqxRRDVXFqbo5iwKRfbeUtXpiNmGoalnUf2Vdx1AQu6m8GuNI/jjHUqfHXl6HDh",
+	"+lWjqlYuUCgP09nmmkW2idblanjPrhrYS0ZjPanw2pkdpurpVrHwS8+WqR7Ju3UzeQtXfUuDm1iWInJF",
+	"jpY35yRk44SGLESt6J1UepywHAjGaLXXbDqTCY1JKJkiQmqyl1WnmuMIFisPiFk8M55AjVUEh+OcGqsZ",
+	"7VGcxP45SQW9pTyGOqbi27MX4TB8YSRvDOPaQeOh5R6y3l6yhKhatktzDlX6ETbdwjMmVgUNCzX4ZC+m",
+	"Su+TYCIVW0qJ3dyI3lHElJy305le5C4MfyRQcG+sxqJp015p467iTUfmK7gYHLUh1Q8n27JZ5gZxvjCF",
+	"t61igmcTybcO2uEYKrbZu5iFY6gu9uM9WhIaVoJJBPB2o2Qa5nBeQmAVARsOFgQLkxbmi4KHff35Ru8u",
+	"8WIbBrSfumvknpvfKsJd6UqPe8LAWXRW2gRayhurfZgZg/56TmI6U+ZaIa15SmewgohpgWovWuquOCsH",
+	"qTRsFqaxIZFW5QAbYwW38J6Z0C1XfBSzYUgXah+SsbkmQSwVC9vkBYc4AYBolDeGkM5ZoMCf7E+sSeYT",
+	"CbZlMJFmDblFmihqVUgyZpVoTQP8m4kxHWOChExuhpAZAUmEVlm+5WyOyrGMIptKkaVPGA0NtilTymZc",
+	"AOmhVHemarRZt3wVwSbu/7TRQZpJ0nUHaf7oWpa6xXWtUGy1dZxVxv1CnrC6FCImQvXAGuMmdrE/HedK",
+	"3HAUq5KedgmkZzeNaoIol8+dMzlVUAcoibuHcH1OmH9gUG2OfpkK8CWMbbLB5n7LYm3LaLFBkH6Jlp5j",
+	"1d9JXCBBjBUY0sXKHeW204rNVLtz7FBW1N1Yc7faz2CdUBmJBbvbPGhaxVdlrxgvbaVNn7frqV61z90j",
+	"83PZEWXdCu9mcfgCokjz7xAQxWMOEtJFdYJFLkgqnwEcg/HiOdcTmWp8suUpIlEHJhnH5RHxlYKpHGks",
+	"PuQbRYz2aAM7MsO4+SjFxyXV8eHlVRWe4QLBmdxBnaBtrMgeXR47uK0+ydE3yrOg98+BggAwc8vIAupt",
+	"7LyMQSEFfunMb2mXbAvhWUoMdRgvRp8obvSmfWO8gB+59o9tIYcq5QC+MLylARWBkSshR7/WlLHMcYTp",
+	"/H5IMWRBzAUe+NmXqbAuQnRRAUv5V84SNmTTWSwX4JWyZqT/BPDEDQHPcwgAQc0GfFhvD+UiuHoTfoVi",
+	"5aqTYk3hcD7O3URFbYh7aQZzLkI5HyoWSBHWxLpAMTVnJ2ahIkybB/nVNHawfUITvcaAZtvvHvaPOp0O",
+	"2esfHULAd79NniO6bQY9HjLHCN8ogqMhe/2Ou/xnGxmF4C6i0blhfKMIVmSgzR6ymOmalOgsuOaGtBYT",
+	"t+CmrI3Wv5JjLmqqWDZNfJ49YI1DqgM5LURlVeqwECPK4zQperNrwQPo2M7p4bAF0Ji1I7SVDt67ilNe",
+	"Tez7Vz94C7d1zI1C+LEG4mNPxiFL9iGC5uVS2Mws9QA1DjD0xxYLUs9qVQSnG2MccS5bEVS5QBFpi4uz",
+	"HLQOYUYykDFz+2wGmUuIzkEFSQVkCRlNERLuzH1t8rNVPTgAF9lSKOKwCCBZxfriAfHMj+uUwtP9XlXh",
+	"wApwhTXrYvOkV8IivP7u4pmNwe0QtisNfpvsInhEzYheuChQBSSJnplVGqZJXFMUYwuHjX6I154dHJAf",
+	"379yUcQf3uPCVVdTBQmrq7aZULOGeAnWl/d7Nha9mGGWopbAdGU2OrcZcKVU4jo3KQ6iWZhrDaXeW140",
+	"a1ghaRyrDgP3e2leTBDFxThmrVQxGxI1M3JBehKyWx5AEl8slfYn0nQ18qCqTaiaIENnMq3OoV7tjigN",
+	"tXK+lMcjeXftMEO2YNgHxBmpHFlV+ZFfmbQybza70B5Z626AjgdVcDg1Y8sioiUbDcLNtQkLmfNhnkjN",
+	"wPNQSrfjSZXvYa0WUZsKa7SxYYFs9ZnDuSMxHx6o3XOuGNgr1odSwhXAZhYhD6utwI2rLoW+p8+8NNms",
+	"+Mc9esVSvqtcThvJXoc+RuxDFJkgauZoQaYyZBb41GinxqiFfb6xG8Tx2MPlBIFqQtycKrOD1kvSjCQr",
+	"iPnQKdD2nWcEcuaw9JJYZ8tyOtqWEqg2u/h1toKujGNHv01Wzu6U8gmHPImQqymvSTZbkeSXZ+3hGk94",
+	"CPCrN8xBfZs9ajnRkq5NXq0lXa+zPpVvBfBZTq4fUpZWbKYS11ZMeSYTXbHX3s6YIPbXJnDx1oUY2FSD",
+	"hbWbaunkxLFUTnRRStLeghceIt+sNsHsbQY69J5xpdJtNdDdkHCWXKP+QyqHmYxXVRiXsv7WnhuBFILV",
+	"I0b4aLBV0GDWz7vp2zx02M/3jZjfN1TuYGmrQMBueBwXzeE1quNXi3aX0if9BSmsnk/7wqpnhMimvVOk",
+	"3GfLam3Axxne0M9Q4PU/Am+0EmahvfkiqPW0yavu7xsSco4Rt+YPGiLa2FYor1HmJakWFva1W0aPvfhT",
+	"dSwLcbcr47uf5Gg4S1jEEiaCmsQqwIGpOVZ3wjzI44rhBtltvtKd+UgmmDxbHn5xxsU3lWm8Oqb21hOb",
+	"1TBCt6yapAHCsz4GMukULeqNENnGiUxnxN4BeJeK6faKpw5vAdykjlPqD6ZMNahIllIBjQFYaMqoUHZH",
+	"wilO4BTHFg4y+UaRHC0xa7+QCueLM4ppCxSPpQiTHlqwRIdlgekeWJRik0TcMCr14RlmHA03TjCoPRrL",
+	"4IEa0OoBtjvWkyHQyfLhGFHoA5qw7Pu6ONRD5X3Z881iA2UnW5bwvcQIhcUtcPYmR17Gjc8xlLKDbXNb",
+	"4Va4EMQlqVd7CyDLMlUziGhDdBKLEI2dHBt5BXlk+bFU7VrYCvqw0P6PawVN61pqQhMor81QBAFwYsxv",
+	"HRdvCXNY5NQaJbCQeGXvcBGxLCcxcw7xyHUKElJvGCMel2xOIRM9GTKjQlERDhcyuYHmDZAUYn6aM9gG",
+	"Ux7GVIRG9MLFMhoyMTZfGQ0M+x80G0qm9mnZB3u/CqS2V89pDOIens8SMeQJsz/JW5YoRqtt30faodWl",
+	"uDUbbd12qdYQ7xE42jZgVCwJ2Uojzc/ML+sTJL1XrKOJ6xpbqorjio7iuhNrhbK12XFbf+Q9CYTwEr5O",
+	"RoxNaLkTZItP7iL/PYdfoO2bCBWWS+YtlbzsuJUALQ9DK0udrchREYtJ3ddbsz76+9ewPz6+cmyFgoRl",
+	"OW/LBFzSEPQ+52NBYwVojlxr267NnHcLpknIYn4LAU0ts/KEdqO8uhHlcaUS9zbC5Oommcg5Nt+a0Ftm",
+	"+0oRbc4dDiiTibUeXaq1LXbQCWdhE8ak5JRJwYiayDQOSSzlzYZAd+ibG5pTnYuxn1Wywc32rl2gF92t",
+	"zYxAtWOpWs13Npq704Zz0Cb3QOwXbL777TXYK14jvMLjK+ePCshqc+q+8viPV8k3Vq83pImq7Oaxwxlc",
+	"Re/7H8WeY2artAPffZqlDRn7PGDDmNFbyCC+ZZolFJ1t8CMsUEBDpocAI6SGNExjPbyVcSo0g5vUTKaK",
+	"DWUynNFEC/huxBLzzHAY0SmPF8Mpm47gB7w9mPA4W9PSNb9V4oz4rSqXxOIvv/zyS+v169bz51isbGuL",
+	"l1tYYoakkcbQ0LLb6WykZxe9y+W2yIwgJISQJJBCJzJuggUNBRrmzZiMy6VoAWywOZtzxPwN4MlgiyTh",
+	"MGsHl+WM04SxZKgTKrDtlFsBNYHEK5pMzRLgwqUCuscXvjPD4Br6MU/U0Gc+UPgDTuPhlIWcGj2fjRRH",
+	"188tpnIZSWNWZWosg5VGc4Vvq5R0BNhU7E6fV0X/oC3kziTtVQMkFXz8X2FNM19eWX9DACY1owFDneK/",
+	"SIvskX1IF9kk8elPbRZWxDTWkjKvDOt31hXB1oUayt1wq0MP/kasks7vc5zY+8a8VgVQ6l+d7IJpuh3e",
+	"bwZ3uF2O3S5IvpXJR+vz95baGvkgu26y62j4uMmXGycfY0y7ttHYjjm69W96n6UkOOERcpUwNWOBjlJr",
+	"3QYJn3LsdQFI5glVyhYm4dlL42FINQXtAHpz1p8N7rW7UFtIXQeCwhVCoJTzKLDu0szRXPIRxvVx58QJ",
+	"P4VjfWaCpe1yGkItYFI5o2F1KtpDJpAt+wRsksmm73Jrc78GXNsT16WYbP4OJPGWpYj2JixFfOi0N8je",
+	"ZzTc6aTIp19YM/+ZvgcLyVakQ5ZTt5RrtyrJ7n2OEbQqzO2gW5yWThcklITGgKdmi6dRUXeNsRdwEXow",
+	"ADlaT9hUsfiWKb9D+37mgSGAcYjYQos1baa1e34JkxoSI90jqhF2vJsV0ySdVSTKt8mFsHhlLFasAjSz",
+	"nzfccOnV1TnjWSOsPxHekIcqVCGkseWtxwzQdB+XnmqiJXDGyBUJRBy+UxM5BxbYIONhHVaR4VpbhP+M",
+	"aja2KMEZqTFLFxhfOZTbTBPDNAcX7HR2k1MwjMY85iK/CncYrpcylyvNA0TMs5ZRA0ePyrQFTSmukr+g",
+	"5u80BKvOTRDEbt4Xo/q8dfPdxQ92w9gMQAeqA3KCzc1SchkSDuWpqunqIzErCkn8jSIxn3Ltbd8MC6Hl",
+	"sBD2C4CJ/aPDQkFXpw65yEdGqK5uKS8g5uHvZXoCJOHsn3tQCXpCBcmmvu24ypl9GQlXsuMrIFDNxqG2",
+	"AxFg0CRpzL5Rlu7K5eAYiaQlVO3NMyzWZeGSjWY4pXfeee1R1buEi+pLyoR3DyvHi0PbMKmWrps8unoQ",
+	"dVQeYtSiOM+VlH+fViY+req7jCXEyuHaMhFmDZZgVc5s4SLZS+Rc2RxtmH1+DRnLfXPu2T4iZK+YRzhi",
+	"gcSu5eOJOSmRd/dxfw09eBDIEMa2764lSZ4w5uO1ZE8wtCF7XIQs4oJrFi+gcAuPaq4Ju+NKqwKSJk7H",
+	"73tiG6MUtAXz4EohFHiydrVqVxbO5uaM9VdXOmRNAhHRxNwEGQF2oyAaIhgAmKkQ8TsEBq7DDPIL7P23",
+	"VklCsylh78kkrIb7XSFKjZSyDFNYyKbPLlbAVu+aOJMeG5HXCpuNRWiRNZGRMCiF+DYZ1hwEt0Gv4AC9",
+	"keEMMKWXcyRQxVsGpmmvDw5lHOV14PLHXWCbldv/yp4/FUVhaVzlvHwr7HLPWOJh+rgRNR2AmLGICRe3",
+	"TGg8A2USIkjYhtntvnxam9sOY62a6JXVZB6kNj7z0BRJ8i2jCcAd3DDRJldZ6ZttD2uEiqIRixeVO2Pn",
+	"Ui7n+PFm0qyv77qaSf1swoKbr56fHsV0rKqxnhEvnCg6ncWlMkEnixMqQjkd4iUF1+Vw0wDLUrbqQ+TJ",
+	"r4gF7tqiC6lwz+S7Ui46Er/w8C1T0lcy1/3KiiqK/b2cwIR9gu6R2xYXOa5y9xeVX7F/jmVGLnUp77ab",
+	"KXBgy5cx4LYHDXfTW0nBHSuN1ExmsCPV1Ub4447FRrn0WCeK/YFUThRRyV/cGfOwpkdNJeK5B9xGFfn+",
+	"6u2bM8JoMCEA8/INNPBU+fVTguvpVZ+mIrQHtbsF2j/vBQkLzWFDYwujKFNtVE2j6+ZvABBumThnjSSI",
+	"q84cjibqBcs2RxbI3BhRtELl9oaBbgTnMWpUkNgCvm/cNhMuR1yslVUHmx4PYyZYsnUuOsxuJfRqNpvq",
+	"C3SSsgpqlKezGr+5JC4LU8nG2LSLmpG6itGvwQFZjXy7bjej83LzJcR3XaXTKU0Wa7eoe3r9qN2T7q8q",
+	"bHO2Ov/tI/XArcdWvRRL5mLMVXXVQioMgSqAp129NIAFZcYWUTy0AHw2GGNkkM17ho8bqPtFJ3aJRcuk",
+	"y4ZYtbzV+awPlrG6bBmiq9Oo/3Nhxa07YFGIFUwiyE489wFAv1FG7qJNwbNe0/vt1bywOnmeyAhwP1ya",
+	"JyTM2DxPROoYpTzGjmLanCupzda/B4tdGw6oyODHxH0sE6juP50UAw2rjab80qq8Vkt4y0xLKa5+gdlm",
+	"qWc257UuoItQKWnC9cLYmVNbFA/m0kWKyU0wdvA3wNc5BSZazxpfvnxBhMjqVQVf68vr63fk4t2lWdbX",
+	"KaJ3FU32qRRcS6iJUAul2RQ3pNVu1QdhLr9Ipiwk30GuEGS0psJY8eBM+iRHjgnJm5dX7Q/ig7jI4VsQ",
+	"WJB8fPf2Cv271n+uPmKQhtlOOQnTaSIgIfaGCULVB/HxwnZzAKY4I9aW/JB2Ov0ALoM/2cc2saasAocb",
+	"Oh36HTLlwrAn4SHm6nR7H8REpomyjXjIXiBFxMdpYs6ufRg6NL1QhMZzulCYVKsRumbGyMfPH7CLwYfG",
+	"Gfn8AaIKHxpN8sH53fED9Fb40PjvL18+Nj+IOZRyfoQvPxpuNs8zOhqZUT1x7kEuZqkmVBPASyN7Kg0m",
+	"SAXXQ76QmPJxv00GnQ75mPW/+OjVc7neKAEVCK8I0vTsA3wyr25CVjA6HqWww4HG9U0yWmhwu1CdQVn8",
+	"eP1d66RJKHnz46sPIstvMt/csAVUzwii5zwwCqggqbgRYOgnZMqV4dkQ+9ybG+AtRo000h/Zy4YA5gnX",
+	"mglkJq5IKIN0yoRuk0GvRz7anh9unigZ5iyOCRLggxilOgvdoyNmz0gsdgcGHeAKzWYxD2im8HZPEJkK",
+	"5Y3h1A9i8/QuWIPDDGo+oEkCzcQ+XsSxnH/8ICZwpJnxn5KPGQ5btlJSYup2wgJjRVGt2XSm1RmizUOt",
+	"SGosdSKjD8JmNLut9vE908midWF4/SNxL3pjIae5sn5O7G+WMYRZ1Q8iojxW7Q9GwMU8YAJ7J6Jwbhi1",
+	"MeFMO22JayMpGyg9jCxpeD0FG512t91xtfB0xhtnjX670+5D0o3tQnGAib3/gl6niA2F4pZLcRk2zhp/",
+	"Y/qlvQRkOvSbgVt7nY7NS9I2L8muoLn34JNLUMEFxj4N2CmgIcEcQ+m/7mywHQ9AoFYc04mEHlRckXTW",
+	"Nk8d/OMfdY/MRn+A/X/gibClN77DOxkaZ7/+1mwop3E2XpmNZpRqc9EBwKqvpOp7vOK+RM1t55ltcIAE",
+	"bja0LV0w577RrIIJuFULnR6yIoZOfcXAoOcVBPS9jg95p4QHWE0gB9mzfY/kDWxw+/z9HVb2sNN/AEL6",
+	"hCtQ1LKwo4TfKOIBiPHG6tgLslfXtmL/3HpGiDKH4dymU9kFbT8wc5vV4Ya7vQFZ0WqDW3kjD9uiw7bi",
+	"gGwBaBVitsVt98B6NVp5OF4d0EIvc9fGpbhlsN/5Bd596cfyrQD91uZNbb7keWJkg2JMxHwzmyRUAcDW",
+	"lGPLKXSfN/75e/ful5PbN/2bV4ez9x398+h4+qz36eVp+N1A/e2IvjhJ/96Tlx3x+ofNmcBO6Irp1KqN",
+	"ubaqk5R9WRIQ3e0m6ayLxuGoG3WCPmud0F7YGrDjqHU6Ogpa3XBAj1kvOg1OOk43Pito2hnQaOM4GLAe",
+	"Pe22DsP+qDWITliLdoOj1inrjHrhcTSg3f7Wc3d5kzUy3rnBMMB5jrlD3DZF5vrrSv0rTClCsyy31IrA",
+	"nKBGiRs0sSG2lnFvtitcvkjLnt+q9ux4xZW+cJf/5K6+7zmSv/bXz40sjcg6p2jo2gA0ep3eUavbbXW6",
+	"153OGfz3z4LWAReEirZuu40vv23OC0szqmAH7ARu31V2Cf/BbFA0CH/97UuBL9wsnAlRU+CeORX2Ife6",
+	"WvCFYZk49xF6hZU6xpXqNXZep6xf5iOIrg3YsNe/7pzWsOH9J1fFgxdmEE+M2y7C0GsC7no1Z1yWufHy",
+	"GBFQVhX4r1YSHXy2f305wKzEDLuWJnTKNBT+/lo9rfySg4ymv+WcXrW9C4J0DsBctpF+PiNuNxZX2ay5",
+	"8lEsLIznHmRu1iVX7tuu11zDoWIsU1uzSSzaZ3EnvofbKjdjgc0HVR0BNEIiPym+udJyZnkB+9rXslAV",
+	"o6Qh160c7bv+sDIXWrTw5pZM8x3AZtkS8Q2vfpuM4eJyAki8IDjaLNpm2Ah8fpA15QTPppoSN4/9PWWQ",
+	"z2ItdHwcerhzmbM2N3ztzK64UY43uPBHw9GbXPgMwzgbXAl5R7Bt76diOFb5Nc/TK6TNti1gDmYH2YKJ",
+	"Rp+dhF16PGqdBoOoNRj1WIsehZ3WYdQNTlhvdExPB9kdTnnNPcYTqibmKfR4FPZZr3/Uof2wd8oYHfSP",
+	"oiAaHbPBIDjuH4bd7nEw6IXdoHvSPxz0OqOj0enpoBeGg6g7Qpj8s0b3tNfutHvtrmGAfLE35hl7i3M4",
+	"F5OGC50G8iOuUzjittXnFfu9cdY1y5wR3XktLSZRkd4bqfglevvphNgIonHmZWc0Hf6YXYzTqBcMRses",
+	"S/vhYXTUOemOekE/HDDz4bh70jvt08HoMDgKj9lJdNqhpd/zxThpH3bb3U6nfVxajtOgx45H3UGrH53Q",
+	"1iA86rZGh6zTOqaDoBueRj3WP1laDn8aNWvRve4OzvpuLYC2PbMzCpHRxu9d1vtJd2Y/3FzdzTvj7/vT",
+	"l+JEKB4+uzy6/HQ5f/3pF/36+oV+/enNj6+vL45ePzf/f0sv+ZzTK3PN9zdvepeH/7z+4e5SdLZQYDxR",
+	"W6W7AISN7dAutHpixxFYe2YGRCeUx0UFf90RdIApN0FWW1l5Hv1kLloAma4TBIK5n1AbJfKGCeCSw2MA",
+	"RqCBzvKEXHpPg2sFIPK5GwdKPyBQZ18GNpycK/Og7Rb8J3/mNVZ0wlQaPzUr6T0zT0q1609hlj6YUC4w",
+	"iYlO8Qdcf6Q0SeS8ihVyfLKDz9nfl+GXA5ZQlSZse331Wf6UFTrrhSJZ+GzK3NtcNwYPx30iCXRCLiYu",
+	"E83o9MwGhgLGZ5qMDYdUdO6kYZgwpaDYiicOLgjDalnVpH2/Rbtpkws/nEgXSFMopcjLs9rkQt2gXWpI",
+	"bxtjYQwnlILZcIXKmmZiujMGVjKA016ndwbxqowE5oOdVJsMOgOkiSCXz9EigeAxybMM/dlCrMo8CTow",
+	"QDhdBHEaYnZlWS0HE/SFXeilHd3bhHfh3iuLjPikNskLcEf6vCRdWsGITWgcYRFCzlIVm0OGrCWjli0V",
+	"WxWWeCZD9jZ6Zi+8t3QE90Tj74zNLMqVDcYCDwVyCsZFIIXSSYoYheaHvJQZ8tLSUczVZDsPVLcLDqhN",
+	"5Whx2jUy1BmHmQOKuq23kGneo5rrJ3iuQhcgGRHLAnY1lrJYMs+AlQIoelPF6nipxndfJB4YJUCkUDbd",
+	"qyHNyAU/FzJNiNEmQUpN6Q3LJIwx4VfVOpI9Y7wbuWSMOqxOmMvkBmthqoIIyzz+EL60HXgOBnCRE3Aj",
+	"J1pnNyfaSr/Zv88+vbDTfWoeOixX1hU7cW85lcyX3FCn2tLsbo3YhuuuzWUPJLQv0f2Tew8dOOqbl1el",
+	"7teXrhc1VlkzMl24lDeyN11YzFfbPde1CmwShJFpkk9yRDzkoSbBlH3Ley6V3+lE1QlP+/nzQWtMZDq2",
+	"8OuYOoX8CqWk8G06m8lEY3E4QMxOWdtMhGJkKUzo3NV7A2kJ1YSKBWD3nZsJ5g8TRGk5MzITUrWgkxZu",
+	"iGQmFXh6zHdDKL0roodV7Qe4eFtJkq3+mrNrLgGe2OL8Zu7TrxtFwwMKyewG6GrIqbYqYlKMmPk7Q9Uf",
+	"PZeCAI4WBt+EnJ8VHmfhj6H2CVrciZDkYAXuJUSzOFaYze51mAcdLLSlI1CrAd16sYCO0STmLMlcquhq",
+	"RqhH3FfSeiAFI3vvfiy/EzpuYhVx9ka4EXAplaYLc6tL3yeDzqm1OdwLM3Hsuvy3CViLVSr0O7y2LEV2",
+	"PBYfVID8kfu6vRxC6mT7sbfTfnzM+Nifms7bC8f7L0aVcHzntskT0xjsuAgFvIZSYKYsLNdagBB/tht6",
+	"dbTG63lUEa4p0g68XPhyS4p9qEAoZLoqB2srrUp/Tgz32wtR27SXNvNmolKAF0QWIjPWq1YVeHE3FuIu",
+	"2frYG5dbZzzBMIlZqmG+VL+Wq1c29W0DjkLMIt04O+o2G2HKMr0cdlJvcN319HJ2p5lQvsPQ5ikDEqDf",
+	"OV1GWec6l+BixE9h70KFnhlsLxrQo+CEtTqjbtgaRH3aOgkOWeuYno66YT86ZJ1ew3WNbyisshtS1yoZ",
+	"/Ee3S9ZLcei2XRJOAfIRn45H3ttOUFO10iuPuwb9YU/Qh+CGZoYKdfKOS5tESbNhjW5PQwAHtT77WrlU",
+	"50+FzsYZ84E+NVqQmGnIaYeKDaiQZDGDqNIZieV47NAzjEYbszGNvYFYvW+FC9LzOy6rRq/k2G8ydw+1",
+	"aLdtXL0zduI/yMLcVA1ZzUE+SZ4Un76SY0IL3FnQoIGhqEDn05wutjw5Dz7bvy7DL6vM8TLHLJ8Hf1Ly",
+	"vhWsSNyVO3yreMt7R1lMG1xJ+wM87rcP6vgvqU1DglIOrUjCplyELFGZ5XQOdhakFjmFo8LJCL/827LA",
+	"e2cEgHFaYIY59drB776zDlhWZT+u7VdOp4zgdaWquVDORSxpaJUTz5rHy/EgcF2eHaidGTrGm87yOFde",
+	"lM+xxH55sREQwFssCxSwdaYTPug7zBSq0yJXL2YRo+BJMc1zuyio7y8BJRT5CHHSlBTN3Ggg/KvJGk8z",
+	"fgxx8+0CG3onRM8lmUqhJwodUaOFMZoBctP8NGILaWsrULvKdBxXMmmEU3YV1VA/VxBW+yt8QC9Ae34g",
+	"XQen0TjreTkQD2FV7KL3vMjWb/P4yp9UNuMaLm8nxynNvCLB4iuvldJenU59cQ6WcDxMVY6t6m8oOv2r",
+	"/botkzFA14lQzvPKtKPO4KTT2Zgl8uE9plPOB+jKDNbukTFYu4fWYMX8PdoNT9kgaPVGx1FrEBjLmB2F",
+	"rW7UGZ3S46DPDrfwcl36NSVLJib8atSXrBYFHM+g5czp4onZmjhaQt3ZrPMskarUH0Bw3SQR+ZW58Csk",
+	"Iv/Pyu0F5u5GR8Ep7bHWYHQctgYM3T5RqxP2RqfsmHaDwVF1Tu1GObAOcKuhUucpgiI1OobhNl7Lf/E4",
+	"pgeH7U6hfm2jZOItqpZ8jlrp2bFA01kd+RP07sA2cpmXgs1XZl7a3qctP+lyRRTu54kERDIA8AEhZB8A",
+	"gYhIxjGiRYNsOgfkM5ncKFBeUBeCnLUcl9zdzjPvMpgjNkVuSbfBtM/Xth/wPQ6nR60FteO7hndsdDZV",
+	"VJr8ZJHnvm5EFwlOaLGvcqke0uHTcZ3zFau1+i5sPlCv07FuvAW0xuNjwULCRZM4yBkWGsVXSH1WLsy0",
+	"TW9JxAXyIU+KOVB7mF7fJA4SZ59MWII82LT8R4mHbZPDo0+bNps3xOQYl0Gz5+c7BUZPh85+Xs6Sn+lk",
+	"KQQwLyGrSGH6G9Ov2b1yPIqIWIDMkOep+Hh1brUylLhGswEQIUsP8JrTAOCIq9hzPeZL2lDnuntyNuid",
+	"dY7/CWX1d1lpVk0axDYOU466TikJ6bSggHldbnxQUK+3WqmbWaN7enLS6gxa3V4RePKscQW9Uwrdv9Y2",
+	"/VrqtdV4AUEMaAqp0tksXthE6ETGLAMWuZKpnpCfmdLnJEqN1LPBVA/js/GMJhoAiWzzqsZ/DQbk+LjT",
+	"IaedTrfXzyExz0qNoWxXp18BE9/h3mtGpyQGDBM7eDwUKA8bvy2jhNYtcgaVkF/vo8jWK/3bFAEtlaNY",
+	"IerEQonXl2RDocc6NAPV0nWaqEjd8rdDeSKfZHtGNYv/Kiaq7Q4QO5sNS2zsen4vyTvzpB1qf3Jcr8Yr",
+	"xkJFrhkNwPfyUqoZ1zRWkCRwbbs8ljC7sKfF2kYTrntEo55SLp00VeblFq8G2goYSZkl0JdyS/dzNDAP",
+	"j+ALLOqGJyqrUst+kekT1L/wIDNKIgK6WRwNniyBeHun5UEOmll5aL4AAE4+ZUsQBRY2tliJAB1mbf1s",
+	"Qigepa4fE7h99xy8h1+aIOfCXKwA4vRDYyHTD439M3NcBpPCWy06qcubblqgWrwQrb02+TtbKAbdtrmw",
+	"VcAAU2abdVeE6LjSrxcXzhLYsszjD7eV3JL5dZA5PO8tZ3OsyauIeLvza7QAlJhET6BFIGzi72QqQqQX",
+	"7ud1NX+r8oHN8xcyfUqRdFzfLIi5KoaOFDYWzRPb5z+X8He9Tb/c9KFohfmb3le36gIkLjWIuwTIUsZn",
+	"0woXW1vv0hjNDsXuDBZ+2qU0gk6a5Ruls6GWQzPcfZRUqOTmT/GH3ibXMk96LCQ0Ncly5mOO7FKl+y6e",
+	"Za177omcZdszP2gWnRmze/CK5LVmY8IVdOYzHLOBytzrFzJe1qrMvxmdUFso80d4frORc4BNr9o2Ie8K",
+	"NcLqfGVz6uFlT24Hs4TVbV2iNBWh8jq5FPP0IFCVVvlHbMYkhMV4yJR/5EIGS0W9jgW5OCdjfougr7aC",
+	"T03kHEAYbcZ8kXvRXxJMpGJieYthwyl/j+3oKbFM5zLv1jPUVsxj+2I9RsFMceAPtV22ml1tEr9lJyHn",
+	"Xu7309ogf+O3EMz0koDrjrksu15i0UTR1+Cdd5tnr75elPJXn1wuZr9TzMU8anV75YTGPzxzUs6Y2Mbv",
+	"vUFW47VdS5sDbFX+hGEVBQrKJ22F+ZxaynYs6mV1gf1XmJhofTeZoQX6nY1m1SUt7tnltMriGaGYGADt",
+	"HYytVGG68SxhKSQywib72M1IKxZHkJk/ytNjPJSkmjyZpbPhNb1hD5QfcM+sxsI2//dPanwN9bCApWy4",
+	"ZCn/roJp93356WMg1Ke8oYphcQWySgMfgcCiGmboWlDfgaDgWAE3l8kNF2Pb5BUwCHxYgjPwnSPMATAd",
+	"dSjKoHULOgWUAaORG3YGXxrWO9mOKBjfaWLRnaciceU30uMCzAy/BR++4IaxmcrgDwpbMu/1ae0ZWnJd",
+	"YKXLhIZWdQK0cBlniXC5EmjkfNNMxihlOJu1EAt7WRgDL9l/CNCFOqSE14t/V6yEC3VjuGXEHHYEbI+E",
+	"jyfafh/JZCy1ZqK4QVYnHCIwXXXDHh+XodS5B9xhy03lLJ9DXuGew6C1XSUwSPSQjX3IFUtujbBXhGbC",
+	"n+w9Q1Hdes7VTGKMglCtaTCZMqH3LfAeVPACZgiGubKtA64qcpHjySPEWUXn5I7bCR/xko91OZQo0/+T",
+	"N7lN3mSdHVrSHwq8jtH2Vjqr9xq/KThvwIdM1Y3KXENYxQowM8aW5IKYY6XOMfsdvPDH2f3VcRz6EIb+",
+	"6+cG4On4RU19D2zg0Oi3RtH2PDDmd6deD8Kj6IR2g1afHY5ag+A4bJ1GXdrqjQbBUXjCOhEEYVwiY/9e",
+	"0Ze1rtrNVW9HzRV6NyKDt7j48yjY2YjztqQ8IbOYBog2Wsm/B58jS4z7lAR8lz1jRZLuz6s5Py8L0B75",
+	"oV8SFS6DeQ8mpZqYnOC+zduwunKD/bqSAjfS+yjeMO4hF0Ocp9WVt2M9HM1W2ve2IRK7lg030GZW4Fna",
+	"7z2IMjt79klLhK3pXBnoyMpOnpbiZZk55/1iZ+zCCeR6C69z5Vxm192Xn7w3ugzFXng8OmWDbuso6NPW",
+	"IDo5bI26rNM6oYPgMOxFx6x7ivtQrPH+PXZU3jlp3CQgemfjeCsGtsWZkhO67kApiGoJzYQQkA277phv",
+	"FNHUWIIjGtxgIw8QafKWhftG5AWxNGphJBMyp0JDNzPXc9peHtOZ2q3dx2OfWkUXep3aBZbhpu6hF0sW",
+	"pmBzyPsB83K5wXZWykosNg7XmM6GtkMx0w7cqcY83TN6OGaZLWyI3foQ9kGBL4YUECnEM3HB/nDN3qrC",
+	"BVIq9rYE27Dz6YRbCXKQNtpM27P4M+DVRzm0/iNkHk7IzCcyZlawPEGwfRcbLokFuSrY4Rhv+Rg8+CyT",
+	"sa0oDlnMNNugGSQ63BQDzKminLD+OdRKAZ+Qa9SlwTcwrXIMGTntVmhDRHsQ7U9NViNyYCnVKdXOnbl6",
+	"bbb1Pbw1y5aXEE7ZwTSi9V7Wv/FbphDqMHOlQjKEYkHC9DmBlofJFFIv0D2KuZaQTWe4K00E0XPZigB+",
+	"O6sqkBWBXPDPvY7oC5HIeFqZMLFtJyE9o6meDNMEOmDhp7ODAy317OBKs9n/6nW40PJ/9TrY2uqsKgny",
+	"v2k8lgnXk+lfrl5edD+knU7vKORjrtVfjvATVyplyV+qHokXzFjCZfiXfgc/Ivn+8v23Vz//0n/+7sXL",
+	"d3/vv/vHu/JnAOw2VzbOGmuv3TwU8d1FTuIayYavbVqcMdibT60RBE00UUxDH4h0VsVke9dvr98V9Php",
+	"RA8sy2ao2zX1gXjVEjvuiqSBiamD016nf7rVUj0zdz7G4Z8wKGldDM3YQIG56X86nPZmv7eO7+YDcZKA",
+	"EXsa9qKjiWr1R78fB4e3bAsN5vV3F+/tS57BOyqY7a04z8Ii4LOG0TxhxruulWjLErDMemBc0Lhe3r63",
+	"nui9Qed0P8fIDtkslgtANLVMoKqGYAyVDJa27sh8HdGnzsgVZ/fbKPqz8EEUNR0nOAhLzC1HmCCPzX32",
+	"yDv7fa5OuHrh1eR4Ec8FdCBmIlTnOTgjYC3WZUq9c2+6DxfYhEGvH+F0QYzxVmpK2Gg2BJuXrjMKRPm6",
+	"jTnJDX+bfKoKhsLbn5oyiKPCTexo1nTZctoDRZWiyD15dVAl81xg8U3CQKduYldOMqM6mJzlXbPRhLHP",
+	"OicS7qYxdlvOA3tkD+p0Cmi4fm3QPpjyQcxoJdjMj2CivbMjvpco+gp1UJV1S1l1UixFCFgCm1UmbX6U",
+	"OnI9hiLwn1K4r8wC9ytI2zBPs1hhtqzxW8/J00zRfI+Ca4VBPMs2SCYU9QSKt2tjxq+wjgD4oYlpCnBu",
+	"T+QcO6lbC7xUcpdhvhgpB+2Ww7o48rUdwX13aDaTndM50bcXDNgRPRm1OmE3ag1oP2idsMNR6zg8jbq0",
+	"Hxyy447jbzvLpVzMzmneTOoRw8tNbGQdNs66WzjskN6r4syWkn+aKLMdLzJmEWt4mdOdV+7AsehG6RLn",
+	"WZ0aVCQpCIe0yYV9N75ayJzvF0xjrttML+o4/7UbwdMvbsuJ9evnBk31ZMu+crYa53pCxQ10DDFmGJTb",
+	"gGdCtcnPMo1D+CnmN+AWC+QU/jV6HheYZmSYP6QLY0gOyHMWsOmIJf9tDqxETode8brDFIYyY3oSdYNe",
+	"2Dpmg1FrQE+D1qgbHrUOow7rBSf0eARlxuZ8X7GVl2vm2OL7f11+knevP73ZxspDUr6jY7a65M3R/Kk5",
+	"ygs1eZb/l8LCu/pc68Jq4ChHu46HLMvSHC0seKyr70rgN+qIh1am0ce5VsToYW3ytog5UnS/L4fn9hwG",
+	"fykr0LxszlUVmMMVE2G2vR8Acv8XpsgsZlSxJrkkc9gp/i5pb819j9rf2RMP3ag/OgyPWeuU9oLWgB1F",
+	"rZNRJ2z16CA4YidRZ+SLh/XzXN7oqIbfe593O2edHu7zLUlZtYmvnmCFW8I1c7Gsul27/rQ8QIXj8+7b",
+	"O61wJL+myY3TBN+bF2wWqqJPTQU38/C8BJbMVJF15HZlVav8ntd5YjwkXWB+AFfklis+irPFXYb9wwRf",
+	"yDOAFPuqwJKrVdyI9O5i8cTo/4rRW1Yiwt6HhpDgSmNGj3Bx8A8NfwEsc3+2fxmOT9hMJrYHzVa8/to9",
+	"Y8Vx9qMIbXpgCVKjTd7De50vC+oBsq5dUGaQMJ0mNl0F3eg4VLLX63T22+SN1La5opyLHK9o0Dndr/J3",
+	"Q5L2/Y+qDA805CpvILa5NMWBPGb2IZwRJ6NeOIiOaKtrTLEBPRy1TsPjqGVOiAE9Gp2E3WjbQT+zDa6r",
+	"tDmbeYMrxEBhAQ+0RcUwr9r6gP0aE3lvJ/D0fB6G82m+RRThgs5miZwlHNQ3SmY00TzgMyo04YiOiZLZ",
+	"kwAytLvC3/f1SYzZ5T+kLGV/AgMum9W97LdfZAoeHSE11q3MGXyOpYQ6qEgm7XpjzLlLtlHWtnWf1Iih",
+	"piXAcPO9426pqbV1jtbsIgBX2VDfXWNqNq0za7i5R2oLB1CZeVcaoXLGhJVeT80QfesNzbeXyw3G10Eh",
+	"L+/9g8/4h1EDHPbJLijh+IwVasBLDpm2WMAIAJhWjDl7E5pnL8E7Y3GYjwdhqytHtnjITbJNXnAwmrN2",
+	"dlZztLgTOQWdPe83COVY5gD9uwEJ1iuIMA+sbNv8HH7Aud9Hn8ggjiY8ZP7G/jZhNJg4M72oPTXJTHKh",
+	"SXcbizhb/ueWSFspIRXa8XNHmye1XV7ykFkesrpI5iORCQm5mnKlvAvWb5yiq7XOjboG9+ucfJRiJCkg",
+	"qfyFqYDGRgf5CC6eCSO/GxkFkii7SiF0dAsSyqqdq+XU5dLOzfiskb2wUd2ALH9roQUZE+m0cfZrQ0g9",
+	"VLZk1gbm8FKzajHDr/N3/JY1K1M6AeSYJwn7XFpYi2h2m3lbAtQTV4I5b3No2+z24a0Fuc00hm1Snb2V",
+	"Ki5rFnUUMtGTIaNKD6kIhwuZ3EB0pZGtinZxlcoM6WNvgluctz4vrvf6LndGeELmNVe6lBw9wrrnAph0",
+	"c2U7AZ8c9z0gcpbchlNsmvfQC8Z3sGBsa1bZiQmeY6fkx3G+/sk2alGAPuDK1G1if/I7rV61dYxZIG1y",
+	"aXTRbIIOLMNm6yPiDOR9IGpEwqAOFuvr7SOeZFuocu793hptwK99qOumtiQI7oe++efie18/eDDe7j0G",
+	"b5dLVJ5ciWoNZ4Jaa/acnOf995v3jVuU971FwSjvD5WqGXMN52wxn4PXKfTGdageMkbcySlWuuTI8ZmQ",
+	"gKyQ4ZSrKdXBpEnYHcAye4jz+7YbuTHactGC2dGCzfGgLoia6rTDr3dCV6S4/KkO638foVWxErXy6w84",
+	"tfuPIdmQ259qGt9yj4sQWXHjw/cgkwKrvdkX+WX35mjvjb9+boQySEF2qQntHR41zhqn0clR2DnpnpwM",
+	"guPw6PCU9iJGaSc4PKRhp3tI+6NoEHVHvVFndNLrBWH3MDwKuoejTtTp0A6gLrqHWs7xhzQLoyyRLzyl",
+	"g+C42+oA7gMCLR6FrVGXHUc9ehoOgsOdHMyVyKG4TZ1T2Ahls0ALl8p3EbM78hpWqfCzhcF/yWhojL9L",
+	"L83pb/KWJYKKgNk7WLhd6S/eUsg47p6Uu+8ftUJFEVt4c8jufJFr9IWcDZ62tvCN8oZa1x7poRWJ2uB+",
+	"fmhPU4W4ecsZSuyOBjpeZMX7gBwQ0DhmYRNw5hwGd8ERbNtdKMSPxAnaIhgH5leii2fEUBESASz3kQuu",
+	"OY2xZ8PHJgCUcUVsRjrZo4K8TcZv83vnMrmJYjk/I8ckpAvVhPoeRMQhPfjK4uZZ+D/rueHYIM6fw36b",
+	"XACueQJDj3mkFaFW1VK8KqkBrZeMX++jzBRmvkFLkHKbjy9/TqmwtUx41MyybCHPPv9HyO+2nPm+HuY9",
+	"QG1YNOqPjliPtrrBIGwN6ClrjY6jTqvHDoPTsEuPRv2TnTgCibnScfI0vR6uDVmN22ZjRSyLhdeHSSAr",
+	"Nb8OJCvgtSwJ5+ZqhO0mROTz8hcEkmQ2ap+wTyywiSiUqJnUiO20Y38WX8V+lk9yRcAlK/2pirZYe8Fn",
+	"sSm9e8XE2KzS0aAyfJI/Oy9uqnq4Vwe13QvKTVcxhYxga69zkrAZoxpCtsrY9jQ2tMpG9WsRfMVIO+jA",
+	"0/jNXDSLoVbYZrFWjBoRXPwBc82malNYliu4/YuxBu8u8cZuJ5slTRK6gC2tF0BBI5kay3O+yAt9/MIL",
+	"rN4iMCUOGWlcNQkfCwkbJaCKFUhRKPKqnKx5YN3qdDudDZanDDnzSY6IV3fpBrt+rAzXt2ak5VZvW475",
+	"4XvH5gNHLbaOwhiWzwebidH8viy46b7AfIo/S/TSF7Y714LVFE1W1EW63T3cBhqqsjxyA7yonSsocyio",
+	"XADVOVuKVS/buFuyI2B9nDNfpSdYZ+adw9UlInuZX7fpWq4VA6D3ARxap0McfM7+LoZYirQedAY5OkZh",
+	"CqFEBHLoclQQ6k3fvsR2rBkWtBSssndTpQ5wf09SHMu5sRx+LXCsVwg2DKkRbMbCHOaQsnZD3nI2N4ON",
+	"IthaQuohpLIAlLbZDsVGp/+REfeREU2/0Wc7gLGW+33CojCRp5QAKY5Yl54G/VGrFx2HrcHo8KRFO2zQ",
+	"Og37wfGoGx3S3lHeDcUfVsHk6Q3qjbZiYmV2EaRrbpT9asRDxlOeG31lt9eM0M28pavXvLWz3Ll1g+L2",
+	"nNXDbbtzFYSzj5OwrD3ZKnHwx2QFE65vJbSxlYnOgkhECmjq9sRqFCvK3h1s/7I055rsQZojC3eX3huo",
+	"QrnU3lXYH5T20ec/Zqx1XssMidBnFdt2g+XHDMhywvV5IcU05gpSI7C/gJX3bXKR44O7bNWy3eHgF6rd",
+	"fZceie7j8WMiVL5npYfQGFYWLR07hSs7W7jO/PE+qvfskU9UnzVX0G8Hub+W1o8o/PNDsTSKHdf3z+oL",
+	"c3If0G+w4adXI10RQHCRkt3k3NdGZ8jk339AGv4D0vDvBNJQs0ubX1eR+NPBO5Tlw39QHv6D8vCUUR4e",
+	"5XC+HxjEDrKjDjsiu/B/BITELmuZx3rVvdA7KqX3BTEaQsxaqTJmnbhpYmmhEasu7WNsjEHLmLbh4zn2",
+	"XVLMZcE6NM/6VvGXkGjiexx/VBZacFcrz3qugknCVTtmrDqP45n5mbxiIOgxni+T8dDQfps+0HHM6Dhl",
+	"l9lqPIpsZncznjBVbEbc6S43Ix7QY9YNTnuto1E/NIohbZ2yXtA6DLujk6hPj4Ojzi7pE7sS6ALx88vk",
+	"KQdgIdnoie1bHJWxitwiV/Vpx8AB5BCt27E2ffcBsHaWNuuEJghimaRcg6PF7kjUs2yPafDd8MjymYLs",
+	"Ky5ujALmsg+4Prc550pOmRSMYOs2LEuesKxvDVckFS4RGRPKbANUFiuWP9JoeFUKVyHI8NpS5gF2vUeD",
+	"wr7fAjhjzJXGsT5q67Q/IlV8BUH+NDUwj5IpfsV002Pgp9bmgemqDM5i56jNBY+/Rg+tKTzLHbqgIeRq",
+	"SZPwiFCxQGwDTChdSjglNEqYmhSMPC9R1WWiQj1MQrIi4CpPMRSPv/Wru79eaujmfJqN107gD1QfBoXk",
+	"x80TBu+lPiBJ/yfoD+8tnkFF3YfP4dnMNk8+fCiIZz8Ck3lSi2DTRtuD9qiYalgH+uyL2xz++am7V58Q",
+	"wHTux9h+dz08ZrTvbHyqyNGlLVWAjNbFjB+uyzk+j5XSAw9fWZpVtnTvX6Fl3/nr50bIFR3FniK35tja",
+	"JpRQPuIe4hDYDXEDqVaH548ZXBbE4snXKmEh8eMUJq1n1IPP5h+bcfZIHr8f4Q0rjNelzqZzulAWQItq",
+	"EhvDAcqD0GBCjRed/J5LnzwH3gf7U4R4ipnJfaNc26CsXnuTIun7+qDynWibiuzqPykPapv+P537jXmd",
+	"H20H6eH73P4wF9TSulaIjqfZF+ldIqdSsyYJmf0Xl8hIiYS1mIAPFJW0KkdyyTp03thWwhSzQLjV7l/b",
+	"vNxtmWaOXDunC/ACI+aB9TI1iU0oTYyeCO2K3W5F/R3Ggg4pRAET6B6iZT8z+qvmMrnJslUnMk3IHtVk",
+	"Kq0kwHdrJsiUi1Qztd8moBOykMxYQgTT5glNdLLn7hwH0QBNTKpMSPjVtdp6b4j0EC6pytP38f1RvZ1y",
+	"DYw5FSGirVsxo/5T4ZaySahdKUmAj+DAyhz90IsNvjKcAh7F9lbmHpvVIe/a384Jj/ygQ934CiP5w3d2",
+	"8eBXN8jNOZ2QdGagddvzwHrTSg07l3UemC1uGdys3sZpE+yg5/XOA9LZtrbmrKzomGfdeA+2E9Y3wms2",
+	"tLxhZkb//L1798vJ7Zv+zavD2fuO/nl0PH3W+/TyNPxuoP52RF+cpH/vycuOeP3D1m6EK6bT2c4okJBK",
+	"6/F5gIfGOZjLhIs8yPU1ee2KuW7FxeCbdpwCqPHUMiDKqIwDEfejtRkO5Bs6NSfDYobgoujwBWR6cwIs",
+	"jKSe0gVkhUI76zy3w0HccFHtTniH41huV/+wGIjbqB/b+MS3x7HZoiVeFWk2AHn6ikbRkuludYPq5ux+",
+	"FqJhH0hXY8C1GZ/6h3rLHerr1BlVo80Y3qWRtuj9+LVMbqq0HHPphDr7IgN8wqggE2Mu2JndfJ66YzWd",
+	"giaCMfX5hAcTYoMQCoJv5iCzt2I7VUFSAd1xPU9h/tAoTSDJCnb2aiXpnDCaxNxejCYWzJSL8X7hxTTD",
+	"uM9Kjt0bbZCvTd4K5vQsAIm4fHc7yAmFB9Dlu9sjcnA02IeFpOqG9DpQN6FyvQ76Uo/TxKiy++dkxBYS",
+	"6hIwO8wCZ5nXD3qnrsHse6aTResC1mwC5S61ypyvPT2ELqfotFAH8ydS4wIqshVtVvHjI+pul0WNrTyU",
+	"p6ivgXqLQ8zOLerHtyqlkdpAVQPVgQU3LLRAKYSKRTF2HkrBinssg5I76hCqNZvO9B+yi5AC92xYW9lo",
+	"dYMeqp7eGMgkYYEmE5koRkaGBEat1RSdEV+7O+rK0jGVzmaxOcmg2YuMjajHCpsrmeoJ+ZkpfZ5XlbXr",
+	"SgVdrdl/DQZkudwM5qvMA4e2ynuzKkE7e0J5CH1ZnSL+0+hY/NC7+cfp7NVg/r6j/xkcTb/vLl6ehN/1",
+	"1cXh+MVx+qYn/z7g1/PdxOCjhDp3ieNsOXpsQVtV7uF+bZMr3yQA7cBmPTtzjWY5N19X1Dlbr3wgZAMH",
+	"dshaTRUt1oRprIJpGQqFKS5BpbHwUlqjD8KR2Y0koJqNZbIwwumGzTQqWVBDNqGzGUO/LepX4bnVmJLU",
+	"7CEjEkfMmWH2Rm4EKd4f8ynXqrLC+b17/5Ub973bsZghZcjq2LCEGcI2mg03R7M/0Q43X8KwjcB2ArFI",
+	"MLw7JP0OYmqhimqOR494sQxuGs2GUeWG5qrGWb/TbODEzaiyH4ZTetc4Oza/et9x0TjrAuZDNmjza3HI",
+	"UEdZGrCNLxVHzEXIIi64ZvFiG5NmeTEqNpc5Cw2NwcHnRvcEw5L54rgtYcRAJJOAre+/sLyfDj67ue4Q",
+	"pHnmFrE2+vIzbheMl+LF3yi7ccjeoNcjFg43YxpznslkPLQt6vA7V0psb8zjMudgztkdXpx9xO+YQpJg",
+	"QxKdUB43C/B9sI0hz3g5rGtrRv/v//4/+x687mmbXGDd77lFyb3TJKQ8Xngrk6SCwHYGm6syOzHjyffp",
+	"/dr1e1vzqLP9lnjEeM8Dy6mj7eTU0S5yalvqvU/ri+JBmAg5z7bnExMmuPJwLJfPym+g2xyXoVovUlz0",
+	"s94uQQextSl8NGm76fiUNYlMdSDNH5fvYLdDyImOoYXQBZknzp07R2z50IcZQdXH6P65h8VaJHuDTne/",
+	"TdAI6XZIRHmcJgxjP+DFgHszv8J8wsDdgYEmwvWS818m5LCD6oq5P4i5lw3ddPpB99B5RUq2U9MzrgB0",
+	"LQLfC1DC2E4wtQrTySZNQwwOe1WBpx08V25OXPnvlXF4DmCXQcCUitIYvKLQCT1mNPFn9Y0i8C9ifcKu",
+	"IRMZh4pM5JzdsgSzuryRJxB7q4t3v5Jj/iDeEMduf52mRvFtxzKgcaNgt+EvrZBNZctdvrnCDSN9zKK3",
+	"iszIbqtzet3rnXVdZqQziH7v/yM6+efNm97tq87s/bH+ZXQ4/bkbfH86eb4UmWhCWs4mtAIzpTM6ivpB",
+	"l7WOwAkdHbPWaTDotnrhCTscHdPTqOvHwDM6bkzIKyvPq1KhERGRi3PruoT5fuUgBppPS1LsIEiTxK6s",
+	"PbaWs6zk2Njsm0R07NRl+tSq/mD+ZhYZAWZSt8BrVB+PsXUgRvIUXFJGECRUhHKKNpJtFSfgcDGnYBTT",
+	"saqOxFzNpH6Gr336+ZyGSENHpIcBigNVdhjRKY8XwynUvVe7i4CGFonD3j6suvk3h5dBT4IO60Wtwagb",
+	"tgasT1unwWHUOg5PR13Wp4dBnjRqX/Se8bASDaoObAgL6bP6EQWEWnXNFkZbxhibtpzEdXlyOdr+PplT",
+	"rDTAUH0OpbqBlpVvz4PPypHmft0mr/LHrKzURABYox9OeLhUDQ+akN3xhTw7Fwtztlt+y1KtvnN/5/0q",
+	"McUn7yNJGHalnNPF+cYtJbMJ3kcVsYopFDohEK7fWvKNdA3WZUQUS255wEgkUxFmCAGuBwP4prcId2Sj",
+	"//duMvkTS3i0wIwzQ1+zMVCOFP2FK7YIvC65dWyfJkYdOjDC5v8FAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
