@@ -91,15 +91,10 @@ func (tx *Tx) DataRequestChange(ctx context.Context, requestID string, months in
 	if err := tx.authorize(sim.PermDataRequests); err != nil {
 		return sim.DataRequest{}, err
 	}
-	id, err := uuid.Parse(requestID)
+	r, err := tx.dataRequest(ctx, requestID, true)
 	if err != nil {
-		return sim.DataRequest{}, sim.ErrNotFound
+		return sim.DataRequest{}, err
 	}
-	row, err := tx.q.DataRequestGetForUpdate(ctx, tx.tx, id)
-	if err != nil {
-		return sim.DataRequest{}, wrapNotFound("load data request", err)
-	}
-	r := dataRequestOf(row)
 	action, intent := sim.AuditDataRequestAnswered, sim.SignalDataRequestAnswer
 	if months > 0 {
 		r, err = r.Extend(months, reason, now)
@@ -146,15 +141,10 @@ func (tx *Tx) DataRequestOverdue(ctx context.Context, requestID string, now time
 	if err := tx.authorize(sim.PermEngine); err != nil {
 		return sim.DataRequest{}, err
 	}
-	id, err := parseID("request_id", requestID)
+	r, err := tx.dataRequest(ctx, requestID, true)
 	if err != nil {
 		return sim.DataRequest{}, err
 	}
-	row, err := tx.q.DataRequestGetForUpdate(ctx, tx.tx, id)
-	if err != nil {
-		return sim.DataRequest{}, wrapNotFound("load data request", err)
-	}
-	r := dataRequestOf(row)
 	if r.State == sim.RequestAnswered || r.State == sim.RequestOverdue || r.DueAt.After(now) {
 		return r, nil
 	}
@@ -169,11 +159,21 @@ func (tx *Tx) DataRequestGet(ctx context.Context, requestID string) (sim.DataReq
 			return sim.DataRequest{}, err
 		}
 	}
+	return tx.dataRequest(ctx, requestID, false)
+}
+
+// dataRequest loads the request requestID, locked for update when lock:
+// ENOTFOUND for a malformed or unknown ID.
+func (tx *Tx) dataRequest(ctx context.Context, requestID string, lock bool) (sim.DataRequest, error) {
 	id, err := uuid.Parse(requestID)
 	if err != nil {
 		return sim.DataRequest{}, sim.ErrNotFound
 	}
-	row, err := tx.q.DataRequestGet(ctx, tx.tx, id)
+	load := tx.q.DataRequestGet
+	if lock {
+		load = tx.q.DataRequestGetForUpdate
+	}
+	row, err := load(ctx, tx.tx, id)
 	if err != nil {
 		return sim.DataRequest{}, wrapNotFound("load data request", err)
 	}

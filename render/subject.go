@@ -88,6 +88,37 @@ func accessRow(a sim.AccessRecord) []string {
 	return []string{a.At.UTC().Format(time.RFC3339), a.By, string(a.Action)}
 }
 
+// rows feeds a table's rows, as text, one at a time to emit.
+type rows func(emit func([]string) error) error
+
+// tableRows is a table's rows, each value as text in its column's order.
+func tableRows(t sim.SubjectTable) rows {
+	return func(emit func([]string) error) error {
+		for _, row := range t.Rows {
+			r := make([]string, len(t.Columns))
+			for i, c := range t.Columns {
+				r[i] = Value(row[c])
+			}
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// accessRows is the access log's rows.
+func accessRows(log []sim.AccessRecord) rows {
+	return func(emit func([]string) error) error {
+		for _, a := range log {
+			if err := emit(accessRow(a)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
 // readme says what the files of an export are.
 func readme(d sim.SubjectAccess) string {
 	var b strings.Builder
@@ -103,7 +134,7 @@ func readme(d sim.SubjectAccess) string {
 // one for the access log, and a README that says what each is.
 func SubjectCSVZip(w io.Writer, d sim.SubjectAccess) error {
 	z := zip.NewWriter(w)
-	write := func(name string, header []string, rows func(func([]string) error) error) error {
+	write := func(name string, header []string, rows rows) error {
 		f, err := z.Create(name)
 		if err != nil {
 			return err
@@ -131,29 +162,11 @@ func SubjectCSVZip(w io.Writer, d sim.SubjectAccess) error {
 		return err
 	}
 	for _, t := range d.Tables {
-		if err := write(t.Name+".csv", t.Columns, func(emit func([]string) error) error {
-			for _, row := range t.Rows {
-				r := make([]string, len(t.Columns))
-				for i, c := range t.Columns {
-					r[i] = Value(row[c])
-				}
-				if err := emit(r); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
+		if err := write(t.Name+".csv", t.Columns, tableRows(t)); err != nil {
 			return err
 		}
 	}
-	if err := write("access.csv", accessHeader, func(emit func([]string) error) error {
-		for _, a := range d.Access {
-			if err := emit(accessRow(a)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	if err := write("access.csv", accessHeader, accessRows(d.Access)); err != nil {
 		return err
 	}
 	return z.Close()
@@ -172,7 +185,7 @@ func sheetName(s string) string {
 func SubjectXLSX(w io.Writer, d sim.SubjectAccess) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	stream := func(sheet string, header []string, rows func(func([]string) error) error) error {
+	stream := func(sheet string, header []string, rows rows) error {
 		if _, err := f.NewSheet(sheet); err != nil {
 			return err
 		}
@@ -212,29 +225,11 @@ func SubjectXLSX(w io.Writer, d sim.SubjectAccess) error {
 		return err
 	}
 	for _, t := range d.Tables {
-		if err := stream(sheetName(t.Name), t.Columns, func(emit func([]string) error) error {
-			for _, row := range t.Rows {
-				r := make([]string, len(t.Columns))
-				for i, c := range t.Columns {
-					r[i] = Value(row[c])
-				}
-				if err := emit(r); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
+		if err := stream(sheetName(t.Name), t.Columns, tableRows(t)); err != nil {
 			return err
 		}
 	}
-	if err := stream("access", accessHeader, func(emit func([]string) error) error {
-		for _, a := range d.Access {
-			if err := emit(accessRow(a)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	if err := stream("access", accessHeader, accessRows(d.Access)); err != nil {
 		return err
 	}
 	if err := f.DeleteSheet("Sheet1"); err != nil {

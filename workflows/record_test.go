@@ -78,24 +78,7 @@ func TestRecordHistories(t *testing.T) {
 		require.NoError(t, d.Admin.QueryRow(ctx, "SELECT id::text FROM registration_requests WHERE email = $1", email).Scan(&id))
 		return sim.RegistrationRequestWorkflowID(id)
 	}
-	save := func(workflowID, file string) {
-		require.Eventually(t, func() bool { // the relay starts it
-			_, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
-			return err == nil
-		}, 30*time.Second, 20*time.Millisecond, workflowID)
-		require.NoError(t, c.GetWorkflow(ctx, workflowID, "").Get(ctx, nil))
-		var events []*historypb.HistoryEvent
-		it := c.GetWorkflowHistory(ctx, workflowID, "", false, 0)
-		for it.HasNext() {
-			ev, err := it.Next()
-			require.NoError(t, err)
-			events = append(events, ev)
-		}
-		b, err := protojson.MarshalOptions{Multiline: true}.Marshal(&historypb.History{Events: events})
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join("testdata", file), append(b, '\n'), 0o644))
-		t.Logf("recorded %s (%d events)", file, len(events))
-	}
+	save := func(workflowID, file string) { saveHistory(t, c, workflowID, file) }
 
 	// Invitation, registered: its link, then a registration through the outbox.
 	registered := invite("registered-"+uuid.NewString()[:8]+"@example.org", time.Hour)
@@ -242,6 +225,29 @@ func TestRecordHistories(t *testing.T) {
 	save(sim.SpotCheckNoticeWorkflowID(spotCheckID), "spot-check-notice-sent.json")
 }
 
+// saveHistory waits for the workflow workflowID to start (the relay
+// starts it) and to end, and writes its history to testdata/file.
+func saveHistory(t *testing.T, c client.Client, workflowID, file string) {
+	t.Helper()
+	ctx := context.Background()
+	require.Eventually(t, func() bool {
+		_, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+		return err == nil
+	}, 30*time.Second, 20*time.Millisecond, workflowID)
+	require.NoError(t, c.GetWorkflow(ctx, workflowID, "").Get(ctx, nil))
+	var events []*historypb.HistoryEvent
+	it := c.GetWorkflowHistory(ctx, workflowID, "", false, 0)
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(t, err)
+		events = append(events, ev)
+	}
+	b, err := protojson.MarshalOptions{Multiline: true}.Marshal(&historypb.History{Events: events})
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join("testdata", file), append(b, '\n'), 0o644))
+	t.Logf("recorded %s (%d events)", file, len(events))
+}
+
 // candidateOf is the candidate ID of the account userID.
 func candidateOf(t *testing.T, d *testdb.DB, userID string) string {
 	t.Helper()
@@ -292,24 +298,7 @@ func TestRecordPrivacyHistories(t *testing.T) {
 	go func() {
 		_ = (&workflows.Relay{Store: store, Client: c, TaskQueue: queue, Interval: 20 * time.Millisecond}).Run(relayCtx)
 	}()
-	save := func(workflowID, file string) {
-		require.Eventually(t, func() bool {
-			_, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
-			return err == nil
-		}, 30*time.Second, 20*time.Millisecond, workflowID)
-		require.NoError(t, c.GetWorkflow(ctx, workflowID, "").Get(ctx, nil))
-		var events []*historypb.HistoryEvent
-		it := c.GetWorkflowHistory(ctx, workflowID, "", false, 0)
-		for it.HasNext() {
-			ev, err := it.Next()
-			require.NoError(t, err)
-			events = append(events, ev)
-		}
-		b, err := protojson.MarshalOptions{Multiline: true}.Marshal(&historypb.History{Events: events})
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join("testdata", file), append(b, '\n'), 0o644))
-		t.Logf("recorded %s (%d events)", file, len(events))
-	}
+	save := func(workflowID, file string) { saveHistory(t, c, workflowID, file) }
 	op := testfactory.Actor(testfactory.User(t, d, testfactory.UserOpts{}))
 	org := testfactory.Organisation(t, d, testfactory.OrganisationOpts{})
 	_, staff := testfactory.OrgUser(t, d, testfactory.OrgUserOpts{OrgID: org.ID})
