@@ -36,8 +36,9 @@ import (
 // Config is what an embedder supplies. Pool, Temporal and Notifier are
 // required; a zero value anywhere else means the default.
 type Config struct {
-	// Pool is connected as db.AppRole (NOSUPERUSER, NOBYPASSRLS) to a
-	// database migrated with db.Migrate.
+	// Pool is connected as db.AppRole (NOSUPERUSER, NOBYPASSRLS, owns
+	// nothing) to a database migrated with db.Migrate; New refuses any
+	// role that row-level security would not bind (db.CheckAppRole).
 	Pool *pgxpool.Pool
 	// Temporal is a client made with a workflows.Codec's ClientOptions, so
 	// every payload is encrypted. A lazy client (client.NewLazyClient) lets
@@ -211,7 +212,10 @@ func New(cfg Config) (*Muster, error) {
 	}
 	store := db.NewStore(cfg.Pool, cfg.Sessions, opts...)
 	pubCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	err := store.PublishConduct(pubCtx, cfg.CodeOfConduct, cfg.Now())
+	err := db.CheckAppRole(pubCtx, cfg.Pool)
+	if err == nil {
+		err = store.PublishConduct(pubCtx, cfg.CodeOfConduct, cfg.Now())
+	}
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("muster: %w", err)

@@ -229,3 +229,48 @@ func (d *DB) RowsMentioning(t testing.TB, needle string) []string {
 	}
 	return found
 }
+
+// OwnedByUnprivileged makes a fresh role that is neither a superuser nor
+// BYPASSRLS the owner of every table, view, sequence and function of d's
+// schema, as on managed Postgres where the migrating role is an ordinary
+// one: row-level security then applies to the owner too, and so to every
+// security definer function. The role is dropped when t ends.
+func (d *DB) OwnedByUnprivileged(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	owner := "muster_owner_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
+	if _, err := d.Admin.Exec(ctx, "CREATE ROLE "+owner+" NOSUPERUSER NOBYPASSRLS"); err != nil {
+		t.Fatalf("create owner: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		for _, sql := range []string{"REASSIGN OWNED BY " + owner + " TO CURRENT_USER", "DROP OWNED BY " + owner, "DROP ROLE " + owner} {
+			if _, err := d.Admin.Exec(ctx, sql); err != nil {
+				t.Errorf("%s: %v", sql, err)
+			}
+		}
+	})
+	rows, err := d.Admin.Query(ctx, `
+		SELECT format('ALTER TABLE %I OWNER TO %I', c.relname, $1::text) FROM pg_class c
+		WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relname <> 'goose_db_version'
+		UNION ALL
+		SELECT format('ALTER VIEW %I OWNER TO %I', c.relname, $1::text) FROM pg_class c
+		WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'v'
+		UNION ALL
+		SELECT format('ALTER FUNCTION %s OWNER TO %I', p.oid::regprocedure, $1::text) FROM pg_proc p
+		WHERE p.pronamespace = 'public'::regnamespace
+		  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`, owner)
+	if err != nil {
+		t.Fatalf("list objects: %v", err)
+	}
+	stmts, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("list objects: %v", err)
+	}
+	for _, sql := range stmts {
+		if _, err := d.Admin.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	return owner
+}
