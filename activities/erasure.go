@@ -78,10 +78,12 @@ func (a *Activities) Erase(ctx context.Context, ref ErasureRef) (bool, error) {
 	return erased, nil
 }
 
-// OrgLeftRef is one organisation to tell that a candidate left.
+// OrgLeftRef is one organisation to tell that a candidate left. Notice
+// is drawn once per erasure and kept nowhere else, so the notices' ledger
+// links neither to the erasure's receipt nor to the candidate.
 type OrgLeftRef struct {
-	OrgID   string
-	Receipt string
+	OrgID  string
+	Notice string
 }
 
 // CandidateLeftRecipients lists who at the organisation is told that a
@@ -119,7 +121,7 @@ func (a *Activities) NotifyCandidateLeft(ctx context.Context, ref OrgLeftRecipie
 		if err != nil || to == "" {
 			return err
 		}
-		sent, err = a.sendOnce(ctx, tx, emailCandidateLeft, "left/"+ref.Receipt+"/"+ref.OrgID+"/"+ref.Recipient, to, EmailData{Organisation: name})
+		sent, err = a.sendOnce(ctx, tx, emailCandidateLeft, "left/"+ref.Notice+"/"+ref.OrgID+"/"+ref.Recipient, to, EmailData{Organisation: name})
 		return err
 	})
 	switch {

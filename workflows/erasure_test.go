@@ -2,6 +2,8 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
@@ -46,9 +48,13 @@ func TestErasureSteps(t *testing.T) {
 		return []string{ref.OrgID + "/u1", ref.OrgID + "/" + "mailbox"}, nil
 	})
 	told := map[string]int{}
+	notices := map[string]bool{}
+	var mu sync.Mutex // the notices go out concurrently
 	env.OnActivity(a.NotifyCandidateLeft, mock.Anything, mock.Anything).Return(func(_ context.Context, ref activities.OrgLeftRecipientRef) (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		told[ref.Recipient]++
-		receipts[ref.Receipt] = true
+		notices[ref.Notice] = true
 		return true, nil
 	})
 	env.ExecuteWorkflow(workflows.Erasure, sim.ErasureArgs{CandidateID: "c-1", RequestedBy: sim.ErasureByOperator})
@@ -58,9 +64,12 @@ func TestErasureSteps(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&res))
 	require.Equal(t, []string{"prepare", "receipt", "erase", "end follow-up"}, order)
 	require.Len(t, receipts, 1, "one receipt number throughout")
+	require.Len(t, notices, 1, "one notice ID for every organisation")
+	require.False(t, notices[res.Receipt], "the notices do not name the receipt")
+	require.NotContains(t, notices, "", "the notices have an ID")
 	require.True(t, receipts[res.Receipt])
 	require.Equal(t, map[string]int{"org-a/u1": 1, "org-a/mailbox": 1, "org-b/u1": 1, "org-b/mailbox": 1}, told)
-	require.Equal(t, workflows.ErasureResult{Receipt: res.Receipt, Erased: true, Organisations: 2}, res)
+	require.Equal(t, workflows.ErasureResult{Receipt: res.Receipt, Erased: true, Organisations: 2}, res, "the receipt went")
 
 	again, a2 := newEnv(t)
 	again.OnActivity(a2.ErasurePrepare, mock.Anything, mock.Anything).Return(activities.ErasurePlan{Gone: true}, nil)
@@ -69,4 +78,32 @@ func TestErasureSteps(t *testing.T) {
 	var second workflows.ErasureResult
 	require.NoError(t, again.GetWorkflowResult(&second))
 	require.False(t, second.Erased)
+}
+
+// A receipt that cannot be emailed (the mail server refuses it for
+// ErasureReceiptTries) does not keep the record standing: the erasure
+// goes on, and its result says the receipt failed.
+func TestErasureGoesOnWithoutItsReceipt(t *testing.T) {
+	t.Parallel()
+	env, a := newEnv(t)
+	env.OnActivity(a.ErasurePrepare, mock.Anything, mock.Anything).Return(activities.ErasurePlan{}, nil)
+	tries := 0
+	env.OnActivity(a.SendErasureReceipt, mock.Anything, mock.Anything).Return(func(context.Context, activities.ErasureRef) (bool, error) {
+		tries++
+		return false, errors.New("421 mail server unavailable")
+	})
+	erased := false
+	env.OnActivity(a.Erase, mock.Anything, mock.Anything).Return(func(context.Context, activities.ErasureRef) (bool, error) {
+		erased = true
+		return true, nil
+	})
+	env.ExecuteWorkflow(workflows.Erasure, sim.ErasureArgs{CandidateID: "c-1", RequestedBy: sim.ErasureByCandidate})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var res workflows.ErasureResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.True(t, erased, "erased all the same")
+	require.True(t, res.ReceiptFailed)
+	require.True(t, res.Erased)
+	require.Greater(t, tries, 5, "the receipt was retried")
 }
