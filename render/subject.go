@@ -195,9 +195,12 @@ func SubjectXLSX(w io.Writer, d sim.SubjectAccess) error {
 		}
 		n := 1
 		put := func(r []string) error {
+			// Every cell is written as text, never as a formula, so a value
+			// that begins with = is shown as typed (the CSV, which has no
+			// types, is neutralised with Cell instead).
 			cells := make([]any, len(r))
 			for i, v := range r {
-				cells[i] = Cell(v)
+				cells[i] = v
 			}
 			cell, err := excelize.CoordinatesToCellName(1, n)
 			if err != nil {

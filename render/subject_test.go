@@ -77,8 +77,12 @@ func TestSubjectExportForms(t *testing.T) {
 	require.Equal(t, []string{"About", "candidates", "a_table_whose_name_is_longer_th", "messages", "access"}, f.GetSheetList())
 	rows, err := f.GetRows("candidates")
 	require.NoError(t, err)
-	require.Equal(t, [][]string{{"id", "first_name", "skills", "sharing"}, {"c-1", `'=HYPERLINK("http://evil","x")`, "first aid; +logistics", "true"}}, rows)
+	require.Equal(t, [][]string{{"id", "first_name", "skills", "sharing"}, {"c-1", `=HYPERLINK("http://evil","x")`, "first aid; +logistics", "true"}}, rows,
+		"the workbook shows each value as typed")
 	formula, err := f.GetCellFormula("candidates", "B2")
 	require.NoError(t, err)
 	require.Empty(t, formula, "no cell is a formula")
+	typ, err := f.GetCellType("candidates", "B2")
+	require.NoError(t, err)
+	require.Contains(t, []excelize.CellType{excelize.CellTypeInlineString, excelize.CellTypeSharedString}, typ, "a value that begins with = is text")
 }
