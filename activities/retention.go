@@ -18,7 +18,6 @@ import (
 
 // Retention steps besides sweeping a table by its clock.
 const (
-	StepEraseAgain        = "erase_again"        // candidates erased lately and restored from a backup
 	StepExpireInvitations = "expire_invitations" // invitations past their window nobody used
 	StepLapseInterests    = "lapse_interests"    // interests idle past the organisations' view: they no longer see the candidate
 	StepAnonymise         = "anonymise"          // candidates past their record's period become ghosts
@@ -26,11 +25,10 @@ const (
 )
 
 // RetentionPlan is the retention sweep's steps, in the order it runs
-// them: erasing again anyone restored from a backup, expiring invitations
-// (their candidates' rows go), then each table by its clock, lapsing the
+// them: expiring invitations (their candidates' rows go), then each table by its clock, lapsing the
 // interests idle past the organisations' view, then anonymisation.
 func (a *Activities) RetentionPlan(ctx context.Context) ([]string, error) {
-	steps := []string{StepEraseAgain, StepExpireInvitations}
+	steps := []string{StepExpireInvitations}
 	for _, t := range db.SweepTables() {
 		steps = append(steps, stepSweepPrefix+t)
 	}
@@ -110,11 +108,6 @@ func (a *Activities) retentionBatch(ctx context.Context, schedule sim.RetentionS
 	next = after
 	err = a.asEngine(ctx, func(tx *db.Tx) error {
 		switch {
-		case step == StepEraseAgain:
-			var err error
-			n, err = tx.ErasedAgain(ctx, RetentionBatch)
-			more = n == RetentionBatch
-			return err
 		case step == StepExpireInvitations:
 			var err error
 			n, err = tx.RetentionExpireInvitations(ctx, asOf, RetentionBatch)

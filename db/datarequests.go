@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,7 +32,8 @@ func dataRequestOf(r dbgen.DataRequest) sim.DataRequest {
 // logs on a candidate's behalf. Its deadline follows from the kind; the
 // DataRequest workflow that follows it starts through the outbox.
 // EINVALID for an unknown kind; ENOTFOUND for a candidate the caller may
-// not name.
+// not name; ECONFLICT while a request of the kind from the candidate is
+// open (one at a time: asking again adds nothing).
 func (tx *Tx) DataRequestMake(ctx context.Context, k sim.DataRequestKind, candidateID string, now time.Time) (sim.DataRequest, error) {
 	if err := k.Validate(); err != nil {
 		return sim.DataRequest{}, err
@@ -73,7 +75,9 @@ func (tx *Tx) DataRequestMake(ctx context.Context, k sim.DataRequestKind, candid
 	row, err := tx.q.DataRequestCreate(ctx, tx.tx, dbgen.DataRequestCreateParams{
 		ID: uuid.New(), Kind: string(k), CandidateID: &cand, ReceivedAt: now, DueAt: sim.DataRequestDue(k, now), LoggedBy: loggedBy,
 	})
-	if err != nil {
+	if constraint(err) == "data_requests_one_open_idx" {
+		return sim.DataRequest{}, sim.Errorf(sim.ECONFLICT, "a %s request from this candidate is open already: it is answered before another is made", strings.ReplaceAll(string(k), "_", " "))
+	} else if err != nil {
 		return sim.DataRequest{}, fmt.Errorf("record data request: %w", interpretError(err))
 	}
 	r := dataRequestOf(row)

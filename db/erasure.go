@@ -165,25 +165,7 @@ func (tx *Tx) Erase(ctx context.Context, candidateID, receipt string, by sim.Era
 	if err := tx.q.ErasureReceiptCreate(ctx, tx.tx, dbgen.ErasureReceiptCreateParams{Receipt: receipt, ErasedAt: now, RequestedBy: string(by)}); err != nil {
 		return false, fmt.Errorf("keep receipt: %w", interpretError(err))
 	}
-	if err := tx.q.ErasureLogAdd(ctx, tx.tx, dbgen.ErasureLogAddParams{CandidateID: id, ErasedAt: now}); err != nil {
-		return false, fmt.Errorf("log erasure: %w", interpretError(err))
-	}
 	return res.Candidates > 0, nil
-}
-
-// ErasedAgain anonymises up to max candidates erased lately who are in
-// the database again (restored from a backup taken before their
-// erasure), and returns how many. Engine only.
-func (tx *Tx) ErasedAgain(ctx context.Context, max int) (int64, error) {
-	if err := tx.authorize(sim.PermEngine); err != nil {
-		return 0, err
-	}
-	ids, err := tx.q.ErasedCandidatesRestored(ctx, tx.tx, int32(max))
-	if err != nil || len(ids) == 0 {
-		return 0, interpretError(err)
-	}
-	res, err := tx.anonymise(ctx, ids)
-	return int64(res.Candidates), err
 }
 
 // OrgAudience is everyone at the organisation orgID who is told about its

@@ -42,7 +42,6 @@ var erasures = []erasure{
 // sweeps delete the rows whose retention period is over, a batch at a time.
 var sweeps = []sweep{
 	{Table: "account_invitations", Category: "invitation", Query: (*dbgen.Queries).SweepAccountInvitations},
-	{Table: "erasure_log", Category: "request", Query: (*dbgen.Queries).SweepErasureLog},
 	{Table: "invitations", Category: "invitation", Query: (*dbgen.Queries).SweepInvitations},
 	{Table: "login_events", Category: "login_record", Query: (*dbgen.Queries).SweepLoginEvents},
 	{Table: "mailbox_verifications", Category: "invitation", Query: (*dbgen.Queries).SweepMailboxVerifications},

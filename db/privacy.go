@@ -99,6 +99,16 @@ func (tx *Tx) SubjectAccess(ctx context.Context, candidateID string, now time.Ti
 		return sim.SubjectAccess{}, wrapNotFound("load candidate", err)
 	}
 	out := sim.SubjectAccess{CandidateID: id.String(), GeneratedAt: now}
+	if tx.actor.Role == sim.RoleCandidate {
+		// What their own views never show them (a message the operator
+		// hid, a report an organisation made): row-level security lets a
+		// candidate read those for this purpose alone, until the export
+		// is read.
+		if err := tx.setPurpose(ctx, purposeSubjectAccess); err != nil {
+			return sim.SubjectAccess{}, err
+		}
+		defer tx.setPurpose(ctx, "") //nolint:errcheck // a failure aborts the transaction, which is then rolled back
+	}
 	for _, e := range subjectExports {
 		subject := id
 		if e.Kind == sim.SubjectUser {
@@ -294,4 +304,17 @@ func (tx *Tx) ReportingTotals(ctx context.Context) (map[string]int64, error) {
 		out[r.Dimension+"/"+r.Key] = r.N
 	}
 	return out, nil
+}
+
+// purposeSubjectAccess is the purpose (app.purpose) under which a
+// candidate's row-level security shows them every row about them.
+const purposeSubjectAccess = "subject_access"
+
+// setPurpose sets the transaction's purpose, which some row-level
+// security policies read ("" clears it).
+func (tx *Tx) setPurpose(ctx context.Context, purpose string) error {
+	if _, err := tx.tx.Exec(ctx, "SELECT set_config('app.purpose', $1, true)", purpose); err != nil {
+		return fmt.Errorf("set purpose: %w", interpretError(err))
+	}
+	return nil
 }

@@ -135,6 +135,10 @@ func TestDataRequests(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, b.now.AddDate(0, 1, 0), own.DueAt)
 	require.Equal(t, sim.RequestOpen, own.State)
+	_, err = makeRequest(actor, sim.RequestSubjectAccess, "")
+	require.Equal(t, sim.ECONFLICT, sim.ErrorCode(err), "one open request of a kind at a time")
+	_, err = makeRequest(b.op, sim.RequestSubjectAccess, cand.Candidate.ID)
+	require.Equal(t, sim.ECONFLICT, sim.ErrorCode(err), "nor may the operator log a second on their behalf")
 	_, err = makeRequest(actor, sim.RequestSubjectAccess, other.Candidate.ID)
 	require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err), "a candidate asks only for their own")
 	_, err = makeRequest(actor, "everything", "")
@@ -204,6 +208,8 @@ func TestDataRequests(t *testing.T) {
 	}))
 	require.Len(t, mine, 1)
 	require.Equal(t, own.ID, mine[0].ID)
+	_, err = makeRequest(actor, sim.RequestSubjectAccess, "")
+	require.NoError(t, err, "once the request is answered, the candidate may ask again")
 }
 
 // Asking to be erased records the request once, ends the candidate's
@@ -243,41 +249,6 @@ func TestErasureRequests(t *testing.T) {
 	require.ElementsMatch(t, []string{sim.ErasureWorkflowID(cand.Candidate.ID), sim.ErasureWorkflowID(other.Candidate.ID)},
 		b.outboxIntents(t, sim.WorkflowErasure, ""))
 	require.Equal(t, 2, b.count(t, "SELECT count(*) FROM audit_events WHERE action = 'erasure.requested'"))
-}
-
-// A candidate erased lately and then restored from a backup taken before
-// the erasure (their ID is in the erasure log, and they are in the
-// database again) is erased again by the retention sweep; the log's IDs
-// go once their period passes.
-func TestErasedCandidatesRestoredFromABackupAreErasedAgain(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	ctx := context.Background()
-	erased := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
-	stays := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
-	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
-		_, err := tx.Erase(ctx, erased.Candidate.ID, "ER-2345-6789-ABCD", sim.ErasureByCandidate, b.now)
-		return err
-	}))
-	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM erasure_log WHERE candidate_id = $1", erased.Candidate.ID))
-	// The restore: the candidate is back, as the backup had them.
-	restored := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
-	_, err := b.db.Admin.Exec(ctx, "INSERT INTO erasure_log (candidate_id, erased_at) VALUES ($1, $2)", restored.Candidate.ID, b.now)
-	require.NoError(t, err)
-	var n int64
-	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
-		var err error
-		n, err = tx.ErasedAgain(ctx, 100)
-		return err
-	}))
-	require.EqualValues(t, 1, n)
-	require.Zero(t, b.count(t, "SELECT count(*) FROM candidates WHERE id = $1", restored.Candidate.ID))
-	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM candidates WHERE id = $1", stays.Candidate.ID))
-	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
-		n, err := tx.RetentionSweep(ctx, sim.DefaultRetention, "erasure_log", b.now.AddDate(0, 0, 31))
-		require.EqualValues(t, 2, n)
-		return err
-	}))
 }
 
 // The organisations' view lapses: an open interest on which nothing has
@@ -343,4 +314,32 @@ func TestInterestsLapseAfterTheOrganisationsView(t *testing.T) {
 	_, err = j.choose(t, testfactory.Actor(idle.User), now, j.orgA.ID)
 	require.NoError(t, err)
 	require.Equal(t, map[string]bool{idle.Candidate.ID: true, talking.Candidate.ID: true}, listed())
+}
+
+// An erasure tells the organisations that still had the candidate's open
+// interest, and no other: not one whose interest lapsed (it no longer
+// sees them), nor one the candidate removed.
+func TestErasureTellsOnlyOrganisationsThatStillSeeTheCandidate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	cand := testfactory.Candidate(t, b.db, testfactory.CandidateOpts{})
+	open := testfactory.Organisation(t, b.db, testfactory.OrganisationOpts{})
+	lapsed := testfactory.Organisation(t, b.db, testfactory.OrganisationOpts{})
+	removed := testfactory.Organisation(t, b.db, testfactory.OrganisationOpts{})
+	require.NoError(t, b.in(t, testfactory.Actor(cand.User), func(tx *db.Tx) error {
+		_, err := tx.InterestsChoose(ctx, []string{open.ID, lapsed.ID, removed.ID}, b.now)
+		return err
+	}))
+	for org, state := range map[string]string{lapsed.ID: "lapsed", removed.ID: "removed"} {
+		_, err := b.db.Admin.Exec(ctx, "UPDATE interests SET state = $1 WHERE candidate_id = $2 AND org_id = $3", state, cand.Candidate.ID, org)
+		require.NoError(t, err)
+	}
+	var plan db.ErasurePlan
+	require.NoError(t, b.in(t, sim.System, func(tx *db.Tx) error {
+		var err error
+		plan, err = tx.ErasurePrepare(ctx, cand.Candidate.ID, b.now)
+		return err
+	}))
+	require.Equal(t, []string{open.ID}, plan.OrgIDs)
 }

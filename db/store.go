@@ -273,6 +273,16 @@ func interpretError(err error) error {
 	return err
 }
 
+// constraint is the name of the constraint (or unique index) that err
+// violated, or "".
+func constraint(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.ConstraintName
+	}
+	return ""
+}
+
 // notFound reports whether err, once interpreted, means no such row.
 func notFound(err error) bool { return errors.Is(err, sim.ErrNotFound) }
 

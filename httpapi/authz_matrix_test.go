@@ -307,7 +307,7 @@ var mxMatrix = map[string]mxRow{
 	"GET /v1/data-requests": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
 	"POST /v1/data-requests": {want: [mxKinds]mxWant{mxU, mxN, mx201, mxF, mxF, mxF, mxF, mxF},
 		body: func(f *mxFixture, _ *mxCaller, _ mxTarget) any {
-			return map[string]any{"candidate_id": f.seen, "kind": "subject_access"}
+			return map[string]any{"candidate_id": f.requester, "kind": "subject_access"}
 		}},
 	"GET /v1/data-requests/{requestId}":        {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
 	"GET /v1/data-requests/{requestId}/export": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
@@ -406,7 +406,8 @@ type mxFixture struct {
 	spotCheck                  string // the spot check of a flagged registration
 	erasable                   string // a registered candidate the operator erases
 	dataRequest                string // a data request about the candidate who chose A
-	answerable                 string // another, which the operator answers
+	answerable                 string // another candidate's, which the operator answers
+	requester                  string // a candidate with no data request, for the operator to log one
 	conduct                    string // the current code of conduct's version
 	registrationLinks          [mxKinds]string
 	accountLinks               [mxKinds]string
@@ -591,8 +592,18 @@ func newMxFixture(t *testing.T, s *teststack.Stack) *mxFixture {
 	r = s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(erasableToken))
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	f.erasable = r.Body["candidate_id"].(string)
-	for _, id := range []*string{&f.dataRequest, &f.answerable} {
-		r = s.JSON(t, http.MethodPost, "/v1/data-requests", op, map[string]any{"candidate_id": f.seen, "kind": "subject_access"})
+	// One open request of a kind per candidate: the one to answer is
+	// another candidate's, and the operator logs a new one for a third.
+	answerableToken := f.registrationLink(t, op, "answerable@example.org")
+	r = s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(answerableToken))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	answerable := r.Body["candidate_id"].(string)
+	requesterToken := f.registrationLink(t, op, "requester@example.org")
+	r = s.JSON(t, http.MethodPost, "/v1/registrations", "", teststack.Registration(requesterToken))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	f.requester = r.Body["candidate_id"].(string)
+	for id, candidate := range map[*string]string{&f.dataRequest: f.seen, &f.answerable: answerable} {
+		r = s.JSON(t, http.MethodPost, "/v1/data-requests", op, map[string]any{"candidate_id": candidate, "kind": "subject_access"})
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 		*id = r.Body["id"].(string)
 	}

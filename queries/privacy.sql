@@ -134,10 +134,11 @@ WHERE c.id = @candidate_id AND c.registered_at IS NOT NULL
 FOR UPDATE OF c;
 
 -- name: ErasureOpenInterestOrgs :many
--- The organisations that had an open interest of the candidate: each is
--- told that a candidate left.
+-- The organisations that had an open interest of the candidate (one that
+-- lapsed is closed: they no longer see the candidate): each is told that
+-- a candidate left.
 SELECT DISTINCT i.org_id FROM interests i
-WHERE i.candidate_id = @candidate_id AND i.state NOT IN ('removed', 'not_progressed')
+WHERE i.candidate_id = @candidate_id AND i.state NOT IN ('removed', 'not_progressed', 'lapsed')
 ORDER BY i.org_id;
 
 -- name: ErasurePlacedInterests :many
@@ -175,15 +176,6 @@ LIMIT @max_rows;
 -- name: DataRequestsForCandidate :many
 SELECT * FROM data_requests WHERE candidate_id = @candidate_id ORDER BY received_at DESC, id;
 
-
--- name: ErasureLogAdd :exec
-INSERT INTO erasure_log (candidate_id, erased_at) VALUES (@candidate_id, @erased_at)
-ON CONFLICT (candidate_id) DO NOTHING;
-
--- name: ErasedCandidatesRestored :many
--- Candidates erased lately who are in the database again (restored from a
--- backup taken before their erasure), at most @max_rows.
-SELECT c.id FROM candidates c JOIN erasure_log e ON e.candidate_id = c.id ORDER BY c.id LIMIT @max_rows;
 
 -- name: InterestsLapse :one
 -- Up to @max_rows open interests (not placements) on which nothing has

@@ -64,11 +64,6 @@ ORDER BY r.id;
 UPDATE data_requests r SET candidate_id = NULL, extension = NULL
 WHERE r.candidate_id = ANY(@subject_ids::uuid[]);
 
--- name: SweepErasureLog :execrows
--- Retention: up to 5000 rows of erasure_log whose erased_at is before @before go.
-DELETE FROM erasure_log WHERE (candidate_id) IN (
-    SELECT s.candidate_id FROM erasure_log s WHERE s.erased_at < @before::timestamptz ORDER BY s.erased_at LIMIT 5000);
-
 -- name: ExportErasureRequests :many
 -- What erasure_requests holds about one candidate (subject access).
 SELECT jsonb_build_object('candidate_id', r.candidate_id, 'requested_at', r.requested_at, 'requested_by', r.requested_by)::jsonb AS row

@@ -96,8 +96,9 @@ var AuditGenesis = make([]byte, sha256.Size)
 // hash followed by the row's fields, in this order, separated by '|':
 // seq, occurred_at in Unix microseconds, actor ID, actor role, actor
 // organisation, action, object type, object ID, organisation, IP, and the
-// detail when there is one (rows written before it existed hash as they
-// did). An empty field is empty text. The database computes the same in
+// detail when there is one, as "detail:" and the detail (rows written
+// before it existed hash as they did; the prefix keeps an IP with a '|'
+// in it from hashing as an IP and a detail). An empty field is empty text. The database computes the same in
 // its audit_events trigger; `muster audit verify` recomputes it here.
 func AuditHash(prev []byte, e AuditEvent) []byte {
 	fields := []string{
@@ -107,7 +108,7 @@ func AuditHash(prev []byte, e AuditEvent) []byte {
 		string(e.Action), string(e.ObjectType), e.ObjectID, e.OrgID, e.IP,
 	}
 	if e.Detail != "" {
-		fields = append(fields, e.Detail)
+		fields = append(fields, "detail:"+e.Detail)
 	}
 	h := sha256.New()
 	h.Write(prev)

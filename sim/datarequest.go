@@ -70,9 +70,23 @@ func (r DataRequest) DaysLeft(now time.Time) int {
 }
 
 // DataRequestDue is the first deadline of a request of kind k received
-// at: a month later for subject access.
+// at: a month later for subject access, on the same day of the next
+// month or, when that month has no such day, on its last day (the ICO's
+// rule: received 31 January, due 28 February, not 3 March).
 func DataRequestDue(k DataRequestKind, at time.Time) time.Time {
-	return at.AddDate(0, 1, 0)
+	return AddMonths(at, 1)
+}
+
+// AddMonths is t moved n calendar months on, on the same day of the
+// month or the last day of the target month when it is shorter. Go's
+// AddDate normalises 31 January plus a month to 3 March instead.
+func AddMonths(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	first := time.Date(y, m+time.Month(n), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	if last := first.AddDate(0, 1, -1).Day(); d > last {
+		d = last
+	}
+	return first.AddDate(0, 0, d-1)
 }
 
 // Validate checks a request's kind: EINVALID naming kind.
@@ -99,10 +113,19 @@ func (r DataRequest) Extend(months int, reason string, now time.Time) (DataReque
 		return r, err
 	}
 	first := DataRequestDue(r.Kind, r.ReceivedAt)
-	due := r.DueAt.AddDate(0, months, 0)
-	if due.After(first.AddDate(0, MaxExtensionMonths, 0)) {
+	// Every deadline counts from the day the request was received: one
+	// month, then the months of extension (31 January: 28 February, then
+	// 31 March, not 28 March).
+	extended := 0
+	for k := 1; k <= MaxExtensionMonths; k++ {
+		if r.DueAt.Equal(AddMonths(r.ReceivedAt, 1+k)) {
+			extended = k
+		}
+	}
+	if extended+months > MaxExtensionMonths {
 		return r, Errorf(ECONFLICT, "a request may be extended by at most %d months beyond its first deadline (%s)", MaxExtensionMonths, first.Format(time.DateOnly))
 	}
+	due := AddMonths(r.ReceivedAt, 1+extended+months)
 	r.DueAt, r.Extension, r.State = due, reason, RequestExtended
 	return r, nil
 }

@@ -5,6 +5,7 @@
 //	muster operator  create an operator account (password from MUSTER_OPERATOR_PASSWORD)
 //	muster temporal-setup  register Muster's search attributes on a Temporal namespace
 //	muster audit verify  recompute the audit trail's hash chain and name the first broken row
+//	muster erasures reapply  erase again, after a database restore, everyone erased since the backup
 //	muster simulate  load a synthetic cohort (sim/simulate) into DATABASE_URL's database
 //	muster inventory print the data inventory (the record of processing) as Markdown or CSV
 //	muster dev       everything for development: Temporal dev server, migrate, demo operator and cohort, serve
@@ -17,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 const usage = `usage: muster <command>
@@ -29,6 +31,9 @@ commands:
              register Muster's search attributes on TEMPORAL_NAMESPACE of a real cluster
   audit verify
              recompute the audit trail's hash chain; fails naming the first broken row
+  erasures reapply --since T
+             after restoring the database from a backup: erase again everyone erased since T
+             (the backup's time, RFC 3339, or a duration back such as 720h), from Temporal's record
   simulate   load a synthetic cohort: muster simulate --candidates N --orgs M [--seed S] [--users-per-org U]
              (into DATABASE_URL's database, which must hold no candidates; -h for more)
   inventory  print the data inventory, the record of processing: muster inventory [--format markdown|csv]
@@ -56,6 +61,8 @@ func main() {
 		err = runTemporalSetup(ctx)
 	case "audit":
 		err = runAudit(ctx, os.Args[2:], os.Stdout)
+	case "erasures":
+		err = runErasures(ctx, os.Args[2:], os.Stdout, time.Now())
 	case "simulate":
 		err = runSimulate(ctx, os.Args[2:], os.Stdout)
 	case "inventory":

@@ -268,3 +268,30 @@ func TestAuditVerify(t *testing.T) {
 	require.Contains(t, out.String(), "BROKEN at row 3 of 3 checked")
 	require.Error(t, runAudit(ctx, []string{"check"}, &out), "usage")
 }
+
+// `muster erasures reapply` reads its period as a time or a duration and
+// refuses anything else, then reports what it found: in a database with
+// no erasures of its own, nobody erased again.
+func TestErasuresReapply(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for _, args := range [][]string{nil, {"redo"}, {"reapply"}, {"reapply", "--since", "yesterday"}, {"reapply", "--since", "-5h"},
+		{"reapply", "--since", "2027-01-01T00:00:00Z"}, {"reapply", "--since", "1h", "extra"}} {
+		err := runErasures(context.Background(), args, io.Discard, now)
+		require.Error(t, err, "%q", args)
+	}
+	since, err := parseSince("720h", now)
+	require.NoError(t, err)
+	require.Equal(t, now.Add(-720*time.Hour), since)
+
+	d := testdb.New(t)
+	t.Setenv("MUSTER_APP_DATABASE_URL", d.AppURL)
+	t.Setenv("TEMPORAL_ADDRESS", temporalAddr)
+	t.Setenv("TEMPORAL_NAMESPACE", "default")
+	var out strings.Builder
+	require.NoError(t, runErasures(context.Background(), []string{"reapply", "--since", "2026-11-30T02:00:00Z"}, &out, time.Now()))
+	require.Regexp(t, `^\d+ erasures since 2026-11-30T02:00:00Z; 0 candidates were back and are erased again\n$`, out.String())
+
+	t.Setenv("MUSTER_APP_DATABASE_URL", d.AdminURL)
+	require.ErrorContains(t, runErasures(context.Background(), []string{"reapply", "--since", "1h"}, io.Discard, time.Now()), "is a superuser",
+		"it acts as the engine, under row-level security")
+}

@@ -154,6 +154,9 @@ CREATE TABLE data_requests (
 );
 CREATE INDEX data_requests_register_idx ON data_requests (due_at, id) WHERE state <> 'answered';
 CREATE INDEX data_requests_candidate_idx ON data_requests (candidate_id);
+-- One open request of a kind per candidate: asking again while one is
+-- open adds nothing (the open one is answered first).
+CREATE UNIQUE INDEX data_requests_one_open_idx ON data_requests (candidate_id, kind) WHERE state <> 'answered';
 COMMENT ON TABLE data_requests IS 'The register of data requests: a formal request for a candidate''s data and its deadline.';
 
 -- A candidate's request to be erased (theirs, or the operator's on their
@@ -177,7 +180,9 @@ COMMENT ON TABLE erasure_receipts IS 'Receipts of erasures: a number, when and w
 
 -- An audit event may name the fields an act changed (never their values):
 -- a profile's rectification says which fields were corrected. The hash
--- covers it only when present, so every earlier row verifies as before.
+-- covers it only when present (as 'detail:' and the detail, so that no
+-- IP can pass for an IP and a detail), so every earlier row verifies as
+-- before.
 ALTER TABLE audit_events ADD COLUMN detail text CHECK (length(detail) BETWEEN 1 AND 500);
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION audit_event_hash(prev bytea, e audit_events) RETURNS bytea
@@ -186,7 +191,7 @@ LANGUAGE sql IMMUTABLE AS $$
     e.seq::text,
     (extract(epoch FROM e.occurred_at) * 1000000)::bigint::text,
     coalesce(e.actor_id::text, ''), e.actor_role, coalesce(e.actor_org_id::text, ''),
-    e.action, e.object_type, e.object_id::text, coalesce(e.org_id::text, ''), e.ip, e.detail), 'UTF8'))
+    e.action, e.object_type, e.object_id::text, coalesce(e.org_id::text, ''), e.ip, 'detail:' || e.detail), 'UTF8'))
 $$;
 -- +goose StatementEnd
 
@@ -243,16 +248,6 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
-
--- The candidates erased lately, by ID only, kept as long as database
--- backups (the request category: 30 days by default): a candidate restored
--- from a backup taken before their erasure is erased again by the next
--- retention run. Nothing else holds these IDs once the erasure is done.
-CREATE TABLE erasure_log (
-    candidate_id uuid PRIMARY KEY,
-    erased_at    timestamptz NOT NULL
-);
-COMMENT ON TABLE erasure_log IS 'The IDs of candidates erased lately, so that one restored from a backup is erased again.';
 
 -- A candidate's own acts (a password changed, a message reported) are
 -- audited without the address they came from: the trail outlives them.
@@ -366,6 +361,23 @@ GRANT EXECUTE ON FUNCTION app_candidate_invitations() TO muster_app;
 CREATE POLICY invitation_tokens_subject ON invitation_tokens FOR SELECT USING (
     invitation_id IN (SELECT app_candidate_invitations()));
 
+-- Subject access shows a candidate everything about them, as themselves:
+-- with the transaction's purpose set to subject access (db.SubjectAccess
+-- sets it, and only there), the messages of their threads that the
+-- operator hid, and the reports that organisations made of them, which
+-- their thread never shows.
+-- +goose StatementBegin
+CREATE FUNCTION app_purpose() RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('app.purpose', true), '') $$;
+-- +goose StatementEnd
+GRANT EXECUTE ON FUNCTION app_purpose() TO muster_app;
+CREATE POLICY messages_subject ON messages FOR SELECT USING (
+    app_purpose() = 'subject_access' AND app_role() = 'candidate'
+    AND thread_id IN (SELECT t.id FROM threads t WHERE t.candidate_id = app_candidate_id()));
+CREATE POLICY message_reports_subject ON message_reports FOR SELECT USING (
+    app_purpose() = 'subject_access' AND app_role() = 'candidate'
+    AND message_id IN (SELECT m.id FROM messages m JOIN threads t ON t.id = m.thread_id WHERE t.candidate_id = app_candidate_id()));
+
 ALTER TABLE candidate_activity ENABLE ROW LEVEL SECURITY;
 ALTER TABLE candidate_activity FORCE ROW LEVEL SECURITY;
 CREATE POLICY candidate_activity_read ON candidate_activity FOR SELECT USING (
@@ -401,10 +413,6 @@ CREATE POLICY erasure_requests_ask ON erasure_requests FOR INSERT WITH CHECK (
     app_role() = 'operator' OR (requested_by = 'candidate' AND candidate_id = app_candidate_id()));
 CREATE POLICY erasure_requests_engine ON erasure_requests USING (app_role() = 'system');
 GRANT SELECT, INSERT, DELETE ON erasure_requests TO muster_app;
-ALTER TABLE erasure_log ENABLE ROW LEVEL SECURITY;
-ALTER TABLE erasure_log FORCE ROW LEVEL SECURITY;
-CREATE POLICY erasure_log_engine ON erasure_log USING (app_role() = 'system');
-GRANT SELECT, INSERT, DELETE ON erasure_log TO muster_app;
 ALTER TABLE erasure_receipts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE erasure_receipts FORCE ROW LEVEL SECURITY;
 CREATE POLICY erasure_receipts_read ON erasure_receipts FOR SELECT USING (app_is_staff());
@@ -746,8 +754,6 @@ COMMENT ON COLUMN data_requests.answered_at IS 'class=operational; category=audi
 COMMENT ON COLUMN erasure_requests.candidate_id IS 'class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator';
 COMMENT ON COLUMN erasure_requests.requested_at IS 'class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator';
 COMMENT ON COLUMN erasure_requests.requested_by IS 'class=operational; category=candidate_record; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,operator';
-COMMENT ON COLUMN erasure_log.candidate_id IS 'class=operational; category=request; seen_by=engine';
-COMMENT ON COLUMN erasure_log.erased_at IS 'class=operational; category=request; seen_by=engine; retention=clock';
 COMMENT ON COLUMN erasure_receipts.receipt IS 'class=anonymous; category=audit; seen_by=operator';
 COMMENT ON COLUMN erasure_receipts.erased_at IS 'class=anonymous; category=audit; seen_by=operator';
 COMMENT ON COLUMN erasure_receipts.requested_by IS 'class=anonymous; category=audit; seen_by=operator';
@@ -808,6 +814,9 @@ DROP POLICY account_invitations_privacy_engine ON account_invitations;
 DROP POLICY account_invitation_tokens_privacy_engine ON account_invitation_tokens;
 DROP POLICY mailbox_verifications_privacy_engine ON mailbox_verifications;
 DROP POLICY audit_events_subject ON audit_events;
+DROP POLICY messages_subject ON messages;
+DROP POLICY message_reports_subject ON message_reports;
+DROP FUNCTION app_purpose();
 DROP POLICY consent_texts_publish ON consent_texts;
 REVOKE INSERT ON consent_texts FROM muster_app;
 -- +goose StatementBegin
@@ -834,7 +843,7 @@ DROP TRIGGER candidate_activity ON messages;
 DROP TRIGGER candidate_activity ON login_events;
 DROP TRIGGER candidate_activity ON candidates;
 DROP FUNCTION candidate_activity_from_row(), candidate_active(uuid, timestamptz);
-DROP TABLE erasure_log, data_requests, erasure_requests, erasure_receipts, retention_rules, ghost_follow_ups, ghost_outcomes, ghosts, candidate_activity;
+DROP TABLE data_requests, erasure_requests, erasure_receipts, retention_rules, ghost_follow_ups, ghost_outcomes, ghosts, candidate_activity;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION audit_events_chain() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$

@@ -158,7 +158,7 @@ var seeds = map[string]seed{
 	"GET /v1/me/access":         {ok: cand, query: "limit=5"},
 	"GET /v1/me/consent":        {ok: cand},
 	"GET /v1/me/data-requests":  {ok: cand},
-	"POST /v1/me/data-requests": {ok: cand, keeps: true, body: `{"kind":"subject_access"}`},
+	"POST /v1/me/data-requests": {ok: cand, fresh: true, body: `{"kind":"subject_access"}`}, // one open at a time: a new candidate each time
 	"POST /v1/me/erasure":       {ok: cand, fresh: true},
 	"POST /v1/candidates/{candidateId}/erasure": {ok: op, keeps: true,
 		params: map[string]func(*world, kind) string{"candidateId": func(w *world, _ kind) string { return w.erasable }}},

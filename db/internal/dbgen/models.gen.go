@@ -210,14 +210,6 @@ type DataRequest struct {
 	AnsweredAt *time.Time
 }
 
-// The IDs of candidates erased lately, so that one restored from a backup is erased again.
-type ErasureLog struct {
-	// class=operational; category=request; seen_by=engine
-	CandidateID uuid.UUID
-	// class=operational; category=request; seen_by=engine; retention=clock
-	ErasedAt time.Time
-}
-
 // Receipts of erasures: a number, when and who asked; nothing about the person.
 type ErasureReceipt struct {
 	// class=anonymous; category=audit; seen_by=operator

@@ -267,55 +267,15 @@ func (q *Queries) DataRequestsOpenFirst(ctx context.Context, db DBTX, arg DataRe
 	return items, nil
 }
 
-const erasedCandidatesRestored = `-- name: ErasedCandidatesRestored :many
-SELECT c.id FROM candidates c JOIN erasure_log e ON e.candidate_id = c.id ORDER BY c.id LIMIT $1
-`
-
-// Candidates erased lately who are in the database again (restored from a
-// backup taken before their erasure), at most @max_rows.
-func (q *Queries) ErasedCandidatesRestored(ctx context.Context, db DBTX, maxRows int32) ([]uuid.UUID, error) {
-	rows, err := db.Query(ctx, erasedCandidatesRestored, maxRows)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []uuid.UUID
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		items = append(items, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const erasureLogAdd = `-- name: ErasureLogAdd :exec
-INSERT INTO erasure_log (candidate_id, erased_at) VALUES ($1, $2)
-ON CONFLICT (candidate_id) DO NOTHING
-`
-
-type ErasureLogAddParams struct {
-	CandidateID uuid.UUID
-	ErasedAt    time.Time
-}
-
-func (q *Queries) ErasureLogAdd(ctx context.Context, db DBTX, arg ErasureLogAddParams) error {
-	_, err := db.Exec(ctx, erasureLogAdd, arg.CandidateID, arg.ErasedAt)
-	return err
-}
-
 const erasureOpenInterestOrgs = `-- name: ErasureOpenInterestOrgs :many
 SELECT DISTINCT i.org_id FROM interests i
-WHERE i.candidate_id = $1 AND i.state NOT IN ('removed', 'not_progressed')
+WHERE i.candidate_id = $1 AND i.state NOT IN ('removed', 'not_progressed', 'lapsed')
 ORDER BY i.org_id
 `
 
-// The organisations that had an open interest of the candidate: each is
-// told that a candidate left.
+// The organisations that had an open interest of the candidate (one that
+// lapsed is closed: they no longer see the candidate): each is told that
+// a candidate left.
 func (q *Queries) ErasureOpenInterestOrgs(ctx context.Context, db DBTX, candidateID uuid.UUID) ([]uuid.UUID, error) {
 	rows, err := db.Query(ctx, erasureOpenInterestOrgs, candidateID)
 	if err != nil {

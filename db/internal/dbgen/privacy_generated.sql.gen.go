@@ -757,20 +757,6 @@ func (q *Queries) SweepAccountInvitations(ctx context.Context, db DBTX, before t
 	return result.RowsAffected(), nil
 }
 
-const sweepErasureLog = `-- name: SweepErasureLog :execrows
-DELETE FROM erasure_log WHERE (candidate_id) IN (
-    SELECT s.candidate_id FROM erasure_log s WHERE s.erased_at < $1::timestamptz ORDER BY s.erased_at LIMIT 5000)
-`
-
-// Retention: up to 5000 rows of erasure_log whose erased_at is before @before go.
-func (q *Queries) SweepErasureLog(ctx context.Context, db DBTX, before time.Time) (int64, error) {
-	result, err := db.Exec(ctx, sweepErasureLog, before)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const sweepInvitations = `-- name: SweepInvitations :execrows
 
 DELETE FROM invitations WHERE (id) IN (
