@@ -160,6 +160,7 @@ func New(cfg Config) (*Muster, error) {
 	if cfg.LoginThrottle == (sim.LoginThrottle{}) {
 		cfg.LoginThrottle = sim.DefaultLoginThrottle
 	}
+	cfg.LoginThrottle = cfg.LoginThrottle.WithDefaults()
 	if err := cfg.LoginThrottle.Validate(); err != nil {
 		return nil, fmt.Errorf("muster: %w", err)
 	}

@@ -95,6 +95,7 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 	a.IP = sim.CleanHeader(a.IP, maxIP)
 	email, emailErr := sim.NormalizeEmail(a.Email)
 	subject := loginSubject(a.Email, email, emailErr)
+	network := sim.ClientNetwork(a.IP)
 	var res LoginResult
 	err := s.withHashSlot(ctx, func() error {
 		var (
@@ -103,7 +104,7 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 			throttle error
 		)
 		attempt := dbgen.LoginEventCreateParams{
-			ID: uuid.New(), Subject: subject, Outcome: "pending", Ip: a.IP, UserAgent: a.UserAgent, Now: a.Now,
+			ID: uuid.New(), Subject: subject, Outcome: "pending", Ip: a.IP, Network: network, UserAgent: a.UserAgent, Now: a.Now,
 		}
 		// The sign-in check is the engine's work (sim.System): nobody is
 		// signed in yet, and it must find the account by its address.
@@ -123,20 +124,11 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 					return fmt.Errorf("load user: %w", err)
 				}
 			}
-			since := a.Now.Add(-s.throttle.Window)
-			subjectFailures, err := tx.q.LoginFailuresForSubject(ctx, tx.tx, dbgen.LoginFailuresForSubjectParams{
-				Subject: subject, Since: since, MaxRows: int32(s.throttle.MaxAccountFailures),
-			})
+			counts, err := tx.loginCounts(ctx, s.throttle, subject, network, a.IP, a.Now)
 			if err != nil {
-				return fmt.Errorf("count account failures: %w", err)
+				return err
 			}
-			ipFailures, err := tx.q.LoginFailuresFromIP(ctx, tx.tx, dbgen.LoginFailuresFromIPParams{
-				Ip: a.IP, Since: since, MaxRows: int32(s.throttle.MaxIPFailures),
-			})
-			if err != nil {
-				return fmt.Errorf("count address failures: %w", err)
-			}
-			if throttle = s.throttle.Check(a.Now, subjectFailures, ipFailures); throttle != nil {
+			if throttle = s.throttle.Check(a.Now, counts); throttle != nil {
 				attempt.Outcome = "throttled"
 			}
 			if err := tx.q.LoginEventCreate(ctx, tx.tx, attempt); err != nil {
@@ -381,4 +373,34 @@ func (s *Store) EnsureOperator(ctx context.Context, email, password string, now 
 		return nil
 	})
 	return created, err
+}
+
+// loginCounts reads what an attempt for subject from ip (in network) is
+// judged by: its failures from the network, from anywhere, and from the
+// address, and whether the account knows the network.
+func (tx *Tx) loginCounts(ctx context.Context, p sim.LoginThrottle, subject []byte, network, ip string, now time.Time) (sim.LoginCounts, error) {
+	var c sim.LoginCounts
+	var err error
+	since := now.Add(-p.Window)
+	if c.Network, err = tx.q.LoginFailuresForSubjectFromNetwork(ctx, tx.tx, dbgen.LoginFailuresForSubjectFromNetworkParams{
+		Subject: subject, Network: network, Since: since, MaxRows: int32(p.MaxAccountFailures),
+	}); err != nil {
+		return c, fmt.Errorf("count failures from the network: %w", err)
+	}
+	if c.Account, err = tx.q.LoginFailuresForSubject(ctx, tx.tx, dbgen.LoginFailuresForSubjectParams{
+		Subject: subject, Since: now.Add(-p.AccountWindow), MaxRows: int32(p.MaxAccountWideFailures),
+	}); err != nil {
+		return c, fmt.Errorf("count account failures: %w", err)
+	}
+	if c.IP, err = tx.q.LoginFailuresFromIP(ctx, tx.tx, dbgen.LoginFailuresFromIPParams{
+		Ip: ip, Since: since, MaxRows: int32(p.MaxIPFailures),
+	}); err != nil {
+		return c, fmt.Errorf("count address failures: %w", err)
+	}
+	if c.KnownNetwork, err = tx.q.LoginKnownNetwork(ctx, tx.tx, dbgen.LoginKnownNetworkParams{
+		Subject: subject, Network: network, Since: now.Add(-p.KnownNetworkFor),
+	}); err != nil {
+		return c, fmt.Errorf("check the network: %w", err)
+	}
+	return c, nil
 }

@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"sync"
 	"sync/atomic"
@@ -87,11 +88,91 @@ func TestLoginThrottlesAnAccount(t *testing.T) {
 	require.Equal(t, sessions, b.count(t, "SELECT count(*) FROM sessions"), "no session for a throttled attempt")
 	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM login_events WHERE outcome = 'throttled' AND user_id IS NOT NULL AND ip = '192.0.2.5'"))
 
+	// The lock binds the network that guessed, and no other: the owner
+	// from elsewhere is let in.
+	require.NoError(t, login(opPassword, "198.51.100.20", 4*time.Minute), "another network is not locked out")
+	require.Equal(t, sim.ETHROTTLED, sim.ErrorCode(login(opPassword, "192.0.2.5", 4*time.Minute)),
+		"a success elsewhere does not clear the guessing network's count")
+
 	// Refused attempts do not count: hammering does not extend the lock.
 	for i := 0; i < 5; i++ {
 		require.Equal(t, sim.ETHROTTLED, sim.ErrorCode(login(bad, "192.0.2.6", 5*time.Minute)))
 	}
 	require.NoError(t, login(opPassword, "192.0.2.5", 16*time.Minute))
+}
+
+// Guessing spread over many networks meets the account-wide limit, which
+// refuses networks the account has not signed in from and never one it
+// has: the owner at their usual desk is let in, with the right password,
+// while a newcomer network is refused even with it.
+func TestLoginAccountWideLimitSparesKnownNetworks(t *testing.T) {
+	t.Parallel()
+	b := setup(t, db.WithLoginThrottle(sim.LoginThrottle{Window: 15 * time.Minute, MaxAccountFailures: 3, MaxIPFailures: 100,
+		AccountWindow: 24 * time.Hour, MaxAccountWideFailures: 6, KnownNetworkFor: 90 * 24 * time.Hour}))
+	login := func(pw, ip string, at time.Duration) error {
+		_, err := b.login("operator@example.org", pw, ip, b.now.Add(at))
+		return err
+	}
+	require.NoError(t, login(opPassword, "203.0.113.10", 0), "the owner's usual network")
+	// Six wrong guesses, two from each of three networks: under each
+	// network's limit, at the account-wide one.
+	for i, ip := range []string{"198.51.100.1", "198.51.100.2", "192.0.2.1", "192.0.2.2", "100.64.1.1", "100.64.1.2"} {
+		require.Equal(t, sim.EUNAUTHORIZED, sim.ErrorCode(login("a wrong guess!!", ip, time.Duration(i+1)*time.Minute)), ip)
+	}
+	err := login(opPassword, "100.64.9.9", 10*time.Minute)
+	var se *sim.Error
+	require.ErrorAs(t, err, &se, "a network the account does not know is refused, right password or not")
+	require.Equal(t, sim.ETHROTTLED, se.Code)
+	require.Equal(t, 24*time.Hour-9*time.Minute, se.RetryAfter, "until the sixth newest failure is a day old")
+	require.NoError(t, login(opPassword, "203.0.113.77", 11*time.Minute), "the owner's own network (another address in it) is let in")
+	// The owner's success clears the account-wide count, so the newcomer
+	// network is let in too.
+	require.NoError(t, login(opPassword, "100.64.9.9", 12*time.Minute))
+}
+
+// Fifty wrong guesses from one network at the same moment as the owner's
+// right password from another: the guesses are capped at the limit, and
+// the owner is let in.
+func TestSignInFromAnotherNetworkDuringAnAttack(t *testing.T) {
+	t.Parallel()
+	const limit, attempts = 10, 50
+	var checked atomic.Int64
+	verify := func(hash, pw string) bool {
+		checked.Add(1)
+		return db.VerifyPassword(hash, pw)
+	}
+	b := setup(t, db.WithLoginThrottle(sim.LoginThrottle{Window: 15 * time.Minute, MaxAccountFailures: limit, MaxIPFailures: 1000}),
+		db.WithPasswordVerifier(verify))
+	opHash, err := db.HashPassword(opPassword)
+	require.NoError(t, err)
+	_, err = b.db.Admin.Exec(context.Background(), "UPDATE users SET password_hash = $1 WHERE id = $2", opHash, b.op.UserID)
+	require.NoError(t, err)
+
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	codes := make(chan string, attempts)
+	for i := range attempts {
+		wg.Go(func() {
+			<-start
+			_, err := b.login("operator@example.org", "a wrong guess!!", fmt.Sprintf("198.51.100.%d", i+1), b.now)
+			codes <- sim.ErrorCode(err)
+		})
+	}
+	var owner error
+	wg.Go(func() {
+		<-start
+		_, owner = b.login("operator@example.org", opPassword, "203.0.113.10", b.now)
+	})
+	close(start)
+	wg.Wait()
+	close(codes)
+	got := map[string]int{}
+	for c := range codes {
+		got[c]++
+	}
+	require.NoError(t, owner, "the owner, from another network, is let in during the attack")
+	require.Equal(t, map[string]int{sim.EUNAUTHORIZED: limit, sim.ETHROTTLED: attempts - limit}, got, "the guesses are capped")
+	require.EqualValues(t, limit+1, checked.Load(), "passwords checked: the limit's guesses and the owner's")
 }
 
 // An address nobody has is throttled exactly like an account: the 429

@@ -547,8 +547,8 @@ func TestLoginTrail(t *testing.T) {
 		}
 	}
 	// An attempt still being checked is not yet part of the trail.
-	_, err := b.db.Admin.Exec(ctx, `INSERT INTO login_events (id, user_id, outcome, ip, user_agent, occurred_at, subject)
-		VALUES (gen_random_uuid(), $1, 'pending', '192.0.2.44', 'ua', $2, '\x00')`, adminA.ID, at(5))
+	_, err := b.db.Admin.Exec(ctx, `INSERT INTO login_events (id, user_id, outcome, ip, network, user_agent, occurred_at, subject)
+		VALUES (gen_random_uuid(), $1, 'pending', '192.0.2.44', '192.0.2.0/24', 'ua', $2, '\x00')`, adminA.ID, at(5))
 	require.NoError(t, err)
 
 	trail := func(f sim.AuditFilter, before db.LoginCursor) []db.LoginRecord {

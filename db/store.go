@@ -57,10 +57,12 @@ type Store struct {
 // Option adjusts a Store.
 type Option func(*Store)
 
-// WithLoginThrottle replaces sim.DefaultLoginThrottle. It panics on a policy
-// that fails Validate: that is a programming or configuration error the
-// caller should have caught.
+// WithLoginThrottle replaces sim.DefaultLoginThrottle (account-wide fields
+// left zero take its values). It panics on a policy that fails Validate:
+// that is a programming or configuration error the caller should have
+// caught.
 func WithLoginThrottle(p sim.LoginThrottle) Option {
+	p = p.WithDefaults()
 	if err := p.Validate(); err != nil {
 		panic(err)
 	}

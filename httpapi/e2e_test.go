@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/muster-cms/muster"
 	"github.com/muster-cms/muster/internal/teststack"
+	"github.com/muster-cms/muster/sim"
 	"github.com/muster-cms/muster/workflows"
 )
 
@@ -320,6 +322,31 @@ func TestLoginRecordsClientAddressBehindProxy(t *testing.T) {
 	r := s.DoWithHeaders(t, http.MethodPost, "/v1/sessions", "", body, http.Header{"X-Forwarded-For": {"192.0.2.66, 203.0.113.7"}})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	require.Equal(t, "203.0.113.7", lastLoginEvent(t, s, "ip"))
+}
+
+// Ten wrong guesses at the operator's password from one network, through
+// the API, lock that network out of the account and no other: the right
+// password from the guessing network answers 429 with Retry-After, and
+// from the programme team's own network it signs in. Nobody can lock the
+// programme team out by guessing.
+func TestGuessingCannotLockTheOperatorOut(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr, func(c *muster.Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	})
+	signIn := func(password, from string) teststack.Response {
+		body := []byte(`{"email":"` + teststack.OperatorEmail + `","password":"` + password + `"}`)
+		return s.DoWithHeaders(t, http.MethodPost, "/v1/sessions", "", body, http.Header{"X-Forwarded-For": {from}})
+	}
+	for i := range sim.DefaultLoginThrottle.MaxAccountFailures {
+		r := signIn("a wrong guess!!", fmt.Sprintf("198.51.100.%d", i+1))
+		require.Equal(t, http.StatusUnauthorized, r.Status, string(r.Raw))
+	}
+	r := signIn(teststack.OperatorPassword, "198.51.100.200")
+	require.Equal(t, http.StatusTooManyRequests, r.Status, "the guessing network is locked out: %s", r.Raw)
+	require.NotEmpty(t, r.Header.Get("Retry-After"))
+	r = signIn(teststack.OperatorPassword, "203.0.113.7")
+	require.Equal(t, http.StatusCreated, r.Status, "the operator from another network signs in: %s", r.Raw)
 }
 
 // One address cannot ask for registration links without end: past the

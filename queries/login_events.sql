@@ -1,6 +1,6 @@
 -- name: LoginEventCreate :exec
-INSERT INTO login_events (id, user_id, subject, outcome, ip, user_agent, occurred_at)
-VALUES (@id, sqlc.narg(user_id), @subject, @outcome, @ip, @user_agent, @now);
+INSERT INTO login_events (id, user_id, subject, outcome, ip, network, user_agent, occurred_at)
+VALUES (@id, sqlc.narg(user_id), @subject, @outcome, @ip, @network, @user_agent, @now);
 
 -- name: LoginEventSettle :exec
 -- A pending attempt, once its password has been checked.
@@ -24,6 +24,21 @@ WHERE e.subject = @subject AND e.outcome IN ('failure', 'pending') AND e.occurre
   AND e.occurred_at > coalesce((SELECT max(l.occurred_at) FROM login_events l
                               WHERE l.subject = @subject AND l.outcome = 'success'), '-infinity')
 ORDER BY e.occurred_at DESC LIMIT @max_rows;
+
+-- name: LoginFailuresForSubjectFromNetwork :many
+-- The newest failed or still-pending attempts for one address tried from
+-- one client network, inside the window and after its last successful
+-- sign-in from that network, newest first.
+SELECT e.occurred_at FROM login_events e
+WHERE e.subject = @subject AND e.network = @network AND e.outcome IN ('failure', 'pending') AND e.occurred_at > @since
+  AND e.occurred_at > coalesce((SELECT max(l.occurred_at) FROM login_events l
+                              WHERE l.subject = @subject AND l.network = @network AND l.outcome = 'success'), '-infinity')
+ORDER BY e.occurred_at DESC LIMIT @max_rows;
+
+-- name: LoginKnownNetwork :one
+-- Whether the address tried signed in successfully from the network since.
+SELECT EXISTS (SELECT 1 FROM login_events
+               WHERE subject = @subject AND network = @network AND outcome = 'success' AND occurred_at > @since);
 
 -- name: LoginFailuresFromIP :many
 -- The newest failed or still-pending attempts from one address, inside the

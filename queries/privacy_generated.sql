@@ -134,7 +134,7 @@ ORDER BY r.id;
 
 -- name: ExportLoginEvents :many
 -- What login_events holds about one user (subject access).
-SELECT jsonb_build_object('id', r.id, 'user_id', r.user_id, 'outcome', r.outcome, 'ip', r.ip, 'user_agent', r.user_agent, 'occurred_at', r.occurred_at, 'subject', r.subject)::jsonb AS row
+SELECT jsonb_build_object('id', r.id, 'user_id', r.user_id, 'outcome', r.outcome, 'ip', r.ip, 'user_agent', r.user_agent, 'occurred_at', r.occurred_at, 'subject', r.subject, 'network', r.network)::jsonb AS row
 FROM login_events r
 WHERE r.user_id = @subject_id::uuid
 ORDER BY r.id;

@@ -2,25 +2,59 @@ package sim
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 )
 
-// LoginThrottle slows password guessing. An account that has had
-// MaxAccountFailures failed sign-ins within Window (since its last
-// successful one) is refused until the oldest of them is Window old; so is
-// an address that has had MaxIPFailures. Refused attempts are not checked
-// and do not count, so an attacker cannot keep an account locked for longer
-// than Window by hammering it.
+// LoginThrottle slows password guessing without handing outsiders a lock.
+//
+// Failures are counted per account and client network (ClientNetwork):
+// MaxAccountFailures within Window (since the account's last successful
+// sign-in from that network) refuse that network for that account until
+// the oldest of them is Window old. Guessing from one network therefore
+// locks that network out of that account, and no one else: the owner
+// signing in from elsewhere is let in. An account-wide limit, slower,
+// caps guessing spread over many networks: MaxAccountWideFailures within
+// AccountWindow (since the account's last successful sign-in) refuse
+// every network the account has not signed in from within
+// KnownNetworkFor, and only those, so the owner from a network they use
+// is never refused for what others did. A client address that has had
+// MaxIPFailures within Window is refused whatever it tries. Refused
+// attempts are not checked and do not count, so hammering cannot keep a
+// lock on for longer than its window.
 type LoginThrottle struct {
-	Window             time.Duration
-	MaxAccountFailures int
-	MaxIPFailures      int
+	Window                 time.Duration
+	MaxAccountFailures     int // per account and client network, within Window
+	MaxIPFailures          int // per client address, within Window
+	AccountWindow          time.Duration
+	MaxAccountWideFailures int // per account from networks it does not know, within AccountWindow
+	KnownNetworkFor        time.Duration
 }
 
-// DefaultLoginThrottle allows 10 failures an account and 50 an address
-// (a whole NHS site may sign in from one) in 15 minutes: OWASP's
-// "account lockout" guidance, with a lock that lifts by itself.
-var DefaultLoginThrottle = LoginThrottle{Window: 15 * time.Minute, MaxAccountFailures: 10, MaxIPFailures: 50}
+// DefaultLoginThrottle allows 10 failures an account from one network and
+// 50 an address (a whole NHS site may sign in from one) in 15 minutes
+// (OWASP's "account lockout" guidance, with a lock that lifts by itself
+// and binds only the network that guessed), and 100 an account in a day
+// from networks it has not signed in from in 90 days.
+var DefaultLoginThrottle = LoginThrottle{
+	Window: 15 * time.Minute, MaxAccountFailures: 10, MaxIPFailures: 50,
+	AccountWindow: 24 * time.Hour, MaxAccountWideFailures: 100, KnownNetworkFor: 90 * 24 * time.Hour,
+}
+
+// WithDefaults fills the account-wide fields left zero from
+// DefaultLoginThrottle.
+func (p LoginThrottle) WithDefaults() LoginThrottle {
+	if p.AccountWindow == 0 {
+		p.AccountWindow = DefaultLoginThrottle.AccountWindow
+	}
+	if p.MaxAccountWideFailures == 0 {
+		p.MaxAccountWideFailures = DefaultLoginThrottle.MaxAccountWideFailures
+	}
+	if p.KnownNetworkFor == 0 {
+		p.KnownNetworkFor = DefaultLoginThrottle.KnownNetworkFor
+	}
+	return p
+}
 
 // Validate reports a policy that could never let anyone in or never lock.
 func (p LoginThrottle) Validate() error {
@@ -28,22 +62,58 @@ func (p LoginThrottle) Validate() error {
 		return fmt.Errorf("login throttle: window must be positive and each limit at least 1 (got %v, %d, %d)",
 			p.Window, p.MaxAccountFailures, p.MaxIPFailures)
 	}
+	if p.AccountWindow < p.Window || p.MaxAccountWideFailures < p.MaxAccountFailures || p.KnownNetworkFor <= 0 {
+		return fmt.Errorf("login throttle: the account-wide window (%v) must be at least the window (%v), its limit (%d) at least the per-network limit (%d), and a network known for a positive time (%v)",
+			p.AccountWindow, p.Window, p.MaxAccountWideFailures, p.MaxAccountFailures, p.KnownNetworkFor)
+	}
 	return nil
 }
 
-// Check decides whether an attempt at now may go ahead, given the times of
-// recent failures for the account and for the address, newest first (as
-// many as the limits, no more are needed). It returns an ETHROTTLED *Error
-// whose RetryAfter says when the lock lifts.
-func (p LoginThrottle) Check(now time.Time, accountFailures, ipFailures []time.Time) error {
-	until := lockedUntil(now, p.Window, accountFailures, p.MaxAccountFailures)
-	if u := lockedUntil(now, p.Window, ipFailures, p.MaxIPFailures); u.After(until) {
+// LoginCounts are the recent failures an attempt is judged by, each
+// newest first (as many as the limit, no more are needed).
+type LoginCounts struct {
+	Network      []time.Time // for the account from the client's network, since its last success from there
+	Account      []time.Time // for the account from anywhere, since its last success
+	IP           []time.Time // from the client's address
+	KnownNetwork bool        // the account signed in from the client's network within KnownNetworkFor
+}
+
+// Check decides whether an attempt at now may go ahead. It returns an
+// ETHROTTLED *Error whose RetryAfter says when the lock lifts.
+func (p LoginThrottle) Check(now time.Time, c LoginCounts) error {
+	until := lockedUntil(now, p.Window, c.Network, p.MaxAccountFailures)
+	if u := lockedUntil(now, p.Window, c.IP, p.MaxIPFailures); u.After(until) {
 		until = u
+	}
+	if !c.KnownNetwork {
+		if u := lockedUntil(now, p.AccountWindow, c.Account, p.MaxAccountWideFailures); u.After(until) {
+			until = u
+		}
 	}
 	if until.IsZero() {
 		return nil
 	}
 	return Throttled("too many failed sign-in attempts", until.Sub(now))
+}
+
+// ClientNetwork is the network a client address is counted by: the /24 of
+// an IPv4 address, the /64 of an IPv6 one (a household or a site, not one
+// device), or the text itself when it is not an address.
+func ClientNetwork(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	bits := 64
+	if a.Is4() {
+		bits = 24
+	}
+	p, err := a.Prefix(bits)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // Throttled is the ETHROTTLED *Error for a limit that lifts after wait:

@@ -344,8 +344,8 @@ func TestRetentionScheduleRunsTheSweep(t *testing.T) {
 	}
 	exec(`INSERT INTO candidate_activity (candidate_id, last_active_at) VALUES ($1, now() - interval '4 years'), ($2, now() - interval '1 day')
 		ON CONFLICT (candidate_id) DO UPDATE SET last_active_at = EXCLUDED.last_active_at`, old.Candidate.ID, recent.Candidate.ID)
-	exec(`INSERT INTO login_events (id, user_id, outcome, ip, user_agent, occurred_at, subject)
-		VALUES (gen_random_uuid(), $1, 'failure', '192.0.2.9', 'ua', now() - interval '3 years', '\x00')`, recent.User.ID)
+	exec(`INSERT INTO login_events (id, user_id, outcome, ip, network, user_agent, occurred_at, subject)
+		VALUES (gen_random_uuid(), $1, 'failure', '192.0.2.9', '192.0.2.0/24', 'ua', now() - interval '3 years', '\x00')`, recent.User.ID)
 
 	h := b.client.ScheduleClient().GetHandle(ctx, workflows.RetentionScheduleID)
 	require.NoError(t, h.Trigger(ctx, client.ScheduleTriggerOptions{}))

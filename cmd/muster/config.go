@@ -184,6 +184,15 @@ func loadConfig(needKey bool) (config, error) {
 	if c.LoginThrottle.MaxIPFailures, err = envCount("MUSTER_LOGIN_MAX_FAILURES_PER_IP", sim.DefaultLoginThrottle.MaxIPFailures); err != nil {
 		return c, err
 	}
+	if c.LoginThrottle.AccountWindow, err = envDuration("MUSTER_LOGIN_ACCOUNT_WINDOW", sim.DefaultLoginThrottle.AccountWindow); err != nil {
+		return c, err
+	}
+	if c.LoginThrottle.MaxAccountWideFailures, err = envCount("MUSTER_LOGIN_MAX_ACCOUNT_FAILURES", sim.DefaultLoginThrottle.MaxAccountWideFailures); err != nil {
+		return c, err
+	}
+	if c.LoginThrottle.KnownNetworkFor, err = envDuration("MUSTER_LOGIN_KNOWN_NETWORK_FOR", sim.DefaultLoginThrottle.KnownNetworkFor); err != nil {
+		return c, err
+	}
 	if c.RegistrationRate, err = envCount("MUSTER_REGISTRATION_REQUESTS_PER_HOUR", httpapi.DefaultRegistrationRequestsPerHour); err != nil {
 		return c, err
 	}

@@ -198,7 +198,9 @@ func TestConfigErrors(t *testing.T) {
 	c, err = loadConfig(false)
 	require.NoError(t, err)
 	require.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.10/32"), netip.MustParsePrefix("::1/128")}, c.TrustedProxies)
-	require.Equal(t, sim.LoginThrottle{Window: 15 * time.Minute, MaxAccountFailures: 10, MaxIPFailures: 200}, c.LoginThrottle)
+	want := sim.DefaultLoginThrottle
+	want.MaxIPFailures = 200
+	require.Equal(t, want, c.LoginThrottle)
 	require.Equal(t, []string{"http://localhost:8233", "http://127.0.0.1:8233"}, c.TemporalUIOrigins, "the dev UI on either host")
 	require.Equal(t, "Muster", c.Programme)
 	require.False(t, c.DevPages)

@@ -13,8 +13,8 @@ import (
 )
 
 const loginEventCreate = `-- name: LoginEventCreate :exec
-INSERT INTO login_events (id, user_id, subject, outcome, ip, user_agent, occurred_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO login_events (id, user_id, subject, outcome, ip, network, user_agent, occurred_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 `
 
 type LoginEventCreateParams struct {
@@ -23,6 +23,7 @@ type LoginEventCreateParams struct {
 	Subject   []byte
 	Outcome   string
 	Ip        string
+	Network   string
 	UserAgent string
 	Now       time.Time
 }
@@ -34,6 +35,7 @@ func (q *Queries) LoginEventCreate(ctx context.Context, db DBTX, arg LoginEventC
 		arg.Subject,
 		arg.Outcome,
 		arg.Ip,
+		arg.Network,
 		arg.UserAgent,
 		arg.Now,
 	)
@@ -108,7 +110,7 @@ func (q *Queries) LoginEventList(ctx context.Context, db DBTX, arg LoginEventLis
 }
 
 const loginEventListForUser = `-- name: LoginEventListForUser :many
-SELECT id, user_id, outcome, ip, user_agent, occurred_at, subject FROM login_events WHERE user_id = $1
+SELECT id, user_id, outcome, ip, user_agent, occurred_at, subject, network FROM login_events WHERE user_id = $1
 ORDER BY occurred_at DESC LIMIT $2
 `
 
@@ -134,6 +136,7 @@ func (q *Queries) LoginEventListForUser(ctx context.Context, db DBTX, arg LoginE
 			&i.UserAgent,
 			&i.OccurredAt,
 			&i.Subject,
+			&i.Network,
 		); err != nil {
 			return nil, err
 		}
@@ -196,6 +199,49 @@ func (q *Queries) LoginFailuresForSubject(ctx context.Context, db DBTX, arg Logi
 	return items, nil
 }
 
+const loginFailuresForSubjectFromNetwork = `-- name: LoginFailuresForSubjectFromNetwork :many
+SELECT e.occurred_at FROM login_events e
+WHERE e.subject = $1 AND e.network = $2 AND e.outcome IN ('failure', 'pending') AND e.occurred_at > $3
+  AND e.occurred_at > coalesce((SELECT max(l.occurred_at) FROM login_events l
+                              WHERE l.subject = $1 AND l.network = $2 AND l.outcome = 'success'), '-infinity')
+ORDER BY e.occurred_at DESC LIMIT $4
+`
+
+type LoginFailuresForSubjectFromNetworkParams struct {
+	Subject []byte
+	Network string
+	Since   time.Time
+	MaxRows int32
+}
+
+// The newest failed or still-pending attempts for one address tried from
+// one client network, inside the window and after its last successful
+// sign-in from that network, newest first.
+func (q *Queries) LoginFailuresForSubjectFromNetwork(ctx context.Context, db DBTX, arg LoginFailuresForSubjectFromNetworkParams) ([]time.Time, error) {
+	rows, err := db.Query(ctx, loginFailuresForSubjectFromNetwork,
+		arg.Subject,
+		arg.Network,
+		arg.Since,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []time.Time
+	for rows.Next() {
+		var occurred_at time.Time
+		if err := rows.Scan(&occurred_at); err != nil {
+			return nil, err
+		}
+		items = append(items, occurred_at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const loginFailuresFromIP = `-- name: LoginFailuresFromIP :many
 SELECT occurred_at FROM login_events
 WHERE ip = $1 AND outcome IN ('failure', 'pending') AND occurred_at > $2
@@ -228,6 +274,25 @@ func (q *Queries) LoginFailuresFromIP(ctx context.Context, db DBTX, arg LoginFai
 		return nil, err
 	}
 	return items, nil
+}
+
+const loginKnownNetwork = `-- name: LoginKnownNetwork :one
+SELECT EXISTS (SELECT 1 FROM login_events
+               WHERE subject = $1 AND network = $2 AND outcome = 'success' AND occurred_at > $3)
+`
+
+type LoginKnownNetworkParams struct {
+	Subject []byte
+	Network string
+	Since   time.Time
+}
+
+// Whether the address tried signed in successfully from the network since.
+func (q *Queries) LoginKnownNetwork(ctx context.Context, db DBTX, arg LoginKnownNetworkParams) (bool, error) {
+	row := db.QueryRow(ctx, loginKnownNetwork, arg.Subject, arg.Network, arg.Since)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const loginThrottleLock = `-- name: LoginThrottleLock :exec

@@ -418,6 +418,8 @@ type LoginEvent struct {
 	OccurredAt time.Time
 	// class=identifying; category=login_record; subject=user:user_id; anonymise=delete; seen_by=engine
 	Subject []byte
+	// class=identifying; category=login_record; subject=user:user_id; anonymise=delete; seen_by=engine
+	Network string
 }
 
 // Links that verify an organisation's group mailbox, stored only as the SHA-256 of their token.

@@ -450,7 +450,7 @@ func (q *Queries) ExportJourneyEvents(ctx context.Context, db DBTX, subjectID uu
 
 const exportLoginEvents = `-- name: ExportLoginEvents :many
 
-SELECT jsonb_build_object('id', r.id, 'user_id', r.user_id, 'outcome', r.outcome, 'ip', r.ip, 'user_agent', r.user_agent, 'occurred_at', r.occurred_at, 'subject', r.subject)::jsonb AS row
+SELECT jsonb_build_object('id', r.id, 'user_id', r.user_id, 'outcome', r.outcome, 'ip', r.ip, 'user_agent', r.user_agent, 'occurred_at', r.occurred_at, 'subject', r.subject, 'network', r.network)::jsonb AS row
 FROM login_events r
 WHERE r.user_id = $1::uuid
 ORDER BY r.id
