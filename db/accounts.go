@@ -96,103 +96,120 @@ func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) 
 	email, emailErr := sim.NormalizeEmail(a.Email)
 	subject := loginSubject(a.Email, email, emailErr)
 	network := sim.ClientNetwork(a.IP)
-	var res LoginResult
-	err := s.withHashSlot(ctx, func() error {
-		var (
-			user     dbgen.User
-			found    bool
-			throttle error
-		)
-		attempt := dbgen.LoginEventCreateParams{
-			ID: uuid.New(), Subject: subject, Outcome: "pending", Ip: a.IP, Network: network, UserAgent: a.UserAgent, Now: a.Now,
+	var (
+		res      LoginResult
+		user     dbgen.User
+		found    bool
+		known    bool
+		throttle error
+	)
+	attempt := dbgen.LoginEventCreateParams{
+		ID: uuid.New(), Subject: subject, Outcome: "pending", Ip: a.IP, Network: network, UserAgent: a.UserAgent, Now: a.Now,
+	}
+	// The sign-in check is the engine's work (sim.System): nobody is
+	// signed in yet, and it must find the account by its address.
+	err := s.InTx(ctx, sim.System, func(tx *Tx) error {
+		if err := tx.q.LoginThrottleLock(ctx, tx.tx, dbgen.LoginThrottleLockParams{
+			SubjectKey: hex.EncodeToString(subject), Ip: a.IP,
+		}); err != nil {
+			return fmt.Errorf("lock sign-in counts: %w", err)
 		}
-		// The sign-in check is the engine's work (sim.System): nobody is
-		// signed in yet, and it must find the account by its address.
-		err := s.InTx(ctx, sim.System, func(tx *Tx) error {
-			if err := tx.q.LoginThrottleLock(ctx, tx.tx, dbgen.LoginThrottleLockParams{
-				SubjectKey: hex.EncodeToString(subject), Ip: a.IP,
-			}); err != nil {
-				return fmt.Errorf("lock sign-in counts: %w", err)
+		if emailErr == nil {
+			u, err := tx.q.UserGetByEmail(ctx, tx.tx, email)
+			switch err = interpretError(err); {
+			case err == nil:
+				user, found = u, true
+				attempt.UserID = &u.ID
+			case !notFound(err):
+				return fmt.Errorf("load user: %w", err)
 			}
-			if emailErr == nil {
-				u, err := tx.q.UserGetByEmail(ctx, tx.tx, email)
-				switch err = interpretError(err); {
-				case err == nil:
-					user, found = u, true
-					attempt.UserID = &u.ID
-				case !notFound(err):
-					return fmt.Errorf("load user: %w", err)
-				}
-			}
-			counts, err := tx.loginCounts(ctx, s.throttle, subject, network, a.IP, a.Now)
-			if err != nil {
-				return err
-			}
-			if throttle = s.throttle.Check(a.Now, counts); throttle != nil {
-				attempt.Outcome = "throttled"
-			}
-			if err := tx.q.LoginEventCreate(ctx, tx.tx, attempt); err != nil {
-				return fmt.Errorf("record login: %w", interpretError(err))
-			}
-			return nil
-		})
+		}
+		counts, err := tx.loginCounts(ctx, s.throttle, subject, network, a.IP, a.Now)
 		if err != nil {
 			return err
 		}
-		if throttle != nil {
-			return throttle
+		known = counts.KnownNetwork
+		if throttle = s.throttle.Check(a.Now, counts); throttle != nil {
+			attempt.Outcome = "throttled"
 		}
-
-		hash := dummyHash
-		if found {
-			hash = user.PasswordHash
-		}
-		ok := s.verifyPassword(hash, a.Password) && found
-		disabled := ok && user.DisabledAt != nil
-		var factorErr error
-		ok = ok && !disabled
-
-		// Still the sign-in check: settling the attempt and, if it
-		// succeeded, opening the session it asked for.
-		err = s.InTx(ctx, sim.System, func(tx *Tx) error {
-			if ok && user.MfaEnabledAt != nil {
-				switch passed, err := tx.secondFactor(ctx, user, a.OTP, a.Now); {
-				case err != nil:
-					return err
-				case a.OTP == "":
-					ok, factorErr = false, ErrMFARequired
-				case !passed:
-					ok, factorErr = false, errBadSecondFactor
-				}
-			}
-			outcome := "failure"
-			if ok {
-				outcome = "success"
-			}
-			if err := tx.q.LoginEventSettle(ctx, tx.tx, dbgen.LoginEventSettleParams{ID: attempt.ID, Outcome: outcome}); err != nil {
-				return fmt.Errorf("record login: %w", err)
-			}
-			if !ok {
-				return nil
-			}
-			var err error
-			res, err = tx.sessionOpen(ctx, user, a.Now)
-			return err
-		})
-		switch {
-		case err != nil:
-			return err
-		case disabled:
-			return errAccountDisabled
-		case factorErr != nil:
-			return factorErr
-		case !ok:
-			return errBadCredentials
+		if err := tx.q.LoginEventCreate(ctx, tx.tx, attempt); err != nil {
+			return fmt.Errorf("record login: %w", interpretError(err))
 		}
 		return nil
 	})
 	if err != nil {
 		return LoginResult{}, err
+	}
+	if throttle != nil {
+		return LoginResult{}, throttle
+	}
+
+	// The attempt counts as a failure (pending) from here until it is
+	// settled. Its password is checked in a hashing slot, held for the
+	// check alone; a sign-in from a network the account signed in from
+	// lately is first in line for one, so outsiders hammering sign-in
+	// queue behind it, not in front of it.
+	var ok bool
+	err = s.withHashSlot(ctx, known, func() error {
+		hash := dummyHash
+		if found {
+			hash = user.PasswordHash
+		}
+		ok = s.verifyPassword(hash, a.Password) && found
+		return nil
+	})
+	if err != nil {
+		// ctx ended before a slot was free: nothing was checked, so the
+		// attempt is taken back as if it never came.
+		gone, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if derr := s.InTx(gone, sim.System, func(tx *Tx) error {
+			return tx.q.LoginEventDeletePending(gone, tx.tx, attempt.ID)
+		}); derr != nil {
+			return LoginResult{}, fmt.Errorf("%w (and taking back the attempt: %v)", err, derr)
+		}
+		return LoginResult{}, err
+	}
+	disabled := ok && user.DisabledAt != nil
+	var factorErr error
+	ok = ok && !disabled
+
+	// Still the sign-in check: settling the attempt and, if it
+	// succeeded, opening the session it asked for.
+	err = s.InTx(ctx, sim.System, func(tx *Tx) error {
+		if ok && user.MfaEnabledAt != nil {
+			switch passed, err := tx.secondFactor(ctx, user, a.OTP, a.Now); {
+			case err != nil:
+				return err
+			case a.OTP == "":
+				ok, factorErr = false, ErrMFARequired
+			case !passed:
+				ok, factorErr = false, errBadSecondFactor
+			}
+		}
+		outcome := "failure"
+		if ok {
+			outcome = "success"
+		}
+		if err := tx.q.LoginEventSettle(ctx, tx.tx, dbgen.LoginEventSettleParams{ID: attempt.ID, Outcome: outcome}); err != nil {
+			return fmt.Errorf("record login: %w", err)
+		}
+		if !ok {
+			return nil
+		}
+		var err error
+		res, err = tx.sessionOpen(ctx, user, a.Now)
+		return err
+	})
+	switch {
+	case err != nil:
+		return LoginResult{}, err
+	case disabled:
+		return LoginResult{}, errAccountDisabled
+	case factorErr != nil:
+		return LoginResult{}, factorErr
+	case !ok:
+		return LoginResult{}, errBadCredentials
 	}
 	return res, nil
 }
@@ -350,7 +367,7 @@ func (s *Store) EnsureOperator(ctx context.Context, email, password string, now 
 	if err := sim.ValidatePassword(password); err != nil {
 		return false, err
 	}
-	hash, err := s.hashPassword(ctx, password)
+	hash, err := s.hashPassword(ctx, true, password)
 	if err != nil {
 		return false, err
 	}

@@ -62,20 +62,20 @@ func VerifyPassword(hash, pw string) bool {
 }
 
 // withHashSlot runs fn once a hashing slot is free and returns its error,
-// or returns ctx's error, having run nothing, if ctx ends first.
-func (s *Store) withHashSlot(ctx context.Context, fn func() error) error {
-	select {
-	case s.hashing <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("waiting to hash a password: %w", ctx.Err())
+// or returns ctx's error, having run nothing, if ctx ends first. Trusted
+// work (a sign-in from a network the account knows, a signed-in person's
+// own change) is given the next free slot before anything else waiting.
+func (s *Store) withHashSlot(ctx context.Context, trusted bool, fn func() error) error {
+	if err := s.hashing.acquire(ctx, trusted); err != nil {
+		return fmt.Errorf("waiting to hash a password: %w", err)
 	}
-	defer func() { <-s.hashing }()
+	defer s.hashing.release(trusted)
 	return fn()
 }
 
-// hashPassword is HashPassword inside a hashing slot.
-func (s *Store) hashPassword(ctx context.Context, pw string) (hash string, err error) {
-	err = s.withHashSlot(ctx, func() error {
+// hashPassword is HashPassword inside a hashing slot, in trusted's queue.
+func (s *Store) hashPassword(ctx context.Context, trusted bool, pw string) (hash string, err error) {
+	err = s.withHashSlot(ctx, trusted, func() error {
 		hash, err = HashPassword(pw)
 		return err
 	})

@@ -10,8 +10,10 @@ import (
 // HoldHashSlot takes one password-hashing slot, as a request busy hashing
 // would, until release is called.
 func (s *Store) HoldHashSlot() (release func()) {
-	s.hashing <- struct{}{}
-	return func() { <-s.hashing }
+	if err := s.hashing.acquire(context.Background(), false); err != nil {
+		panic(err)
+	}
+	return func() { s.hashing.release(false) }
 }
 
 // QueryRow runs raw SQL inside the transaction, as its actor: for tests

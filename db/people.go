@@ -225,7 +225,7 @@ func (s *Store) AcceptAccountInvitation(ctx context.Context, a AccountSetup) (Ac
 	if err := s.InTx(ctx, holder, func(tx *Tx) error { return tx.accountLinkUsable(ctx, tokenHash, a.Now) }); err != nil {
 		return AccountCreated{}, err
 	}
-	hash, err := s.hashPassword(ctx, a.Password)
+	hash, err := s.hashPassword(ctx, false, a.Password)
 	if err != nil {
 		return AccountCreated{}, err
 	}

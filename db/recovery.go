@@ -193,7 +193,7 @@ func (s *Store) ResetPassword(ctx context.Context, token, password, ip string, n
 	if err := s.InTx(ctx, holder, func(tx *Tx) error { return tx.resetLinkUsable(ctx, tokenHash, now) }); err != nil {
 		return err
 	}
-	hash, err := s.hashPassword(ctx, password)
+	hash, err := s.hashPassword(ctx, false, password)
 	if err != nil {
 		return err
 	}
@@ -276,7 +276,7 @@ func (s *Store) ChangePassword(ctx context.Context, actor sim.Actor, keepSession
 		return err
 	}
 	var hash string
-	if err := s.withHashSlot(ctx, func() error {
+	if err := s.withHashSlot(ctx, true, func() error {
 		if !VerifyPassword(stored, current) {
 			return sim.FieldError("current_password", "current_password is not your current password")
 		}

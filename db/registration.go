@@ -71,7 +71,7 @@ func (s *Store) Register(ctx context.Context, r Registration) (Registered, error
 	}); err != nil {
 		return Registered{}, err
 	}
-	hash, err := s.hashPassword(ctx, r.Password)
+	hash, err := s.hashPassword(ctx, false, r.Password)
 	if err != nil {
 		return Registered{}, err
 	}

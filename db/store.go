@@ -29,8 +29,8 @@ type Store struct {
 	// hashing holds a slot for each argon2id computation in progress: each
 	// takes 19 MiB, so without a bound a burst of sign-ins or registrations
 	// could take all the process's memory. More slots than cores add memory,
-	// not throughput.
-	hashing chan struct{}
+	// not throughput. Trusted work goes first (see hashSlots).
+	hashing *hashSlots
 	// verifyPassword checks a sign-in's password against the stored hash:
 	// VerifyPassword (a test may count the checks through export_test.go).
 	verifyPassword func(hash, pw string) bool
@@ -71,12 +71,13 @@ func WithLoginThrottle(p sim.LoginThrottle) Option {
 
 // WithPasswordHashing sets how many argon2id hashes may be computed at
 // once; the default is GOMAXPROCS. Further sign-ins and registrations wait
-// their turn (or give up when their context ends). n below 1 panics.
+// their turn (or give up when their context ends), sign-ins from a network
+// the account knows and signed-in people's password changes first. n below 1 panics.
 func WithPasswordHashing(n int) Option {
 	if n < 1 {
 		panic(fmt.Sprintf("db: WithPasswordHashing(%d): need at least 1", n))
 	}
-	return func(s *Store) { s.hashing = make(chan struct{}, n) }
+	return func(s *Store) { s.hashing = newHashSlots(n) }
 }
 
 // WithAccountInvitationWindow sets how long an invitation to an
@@ -124,7 +125,7 @@ func WithJourneyHooks(names ...string) Option {
 func NewStore(pool *pgxpool.Pool, sessions sim.SessionPolicy, opts ...Option) *Store {
 	s := &Store{
 		pool: pool, q: dbgen.New(), sessions: sessions, throttle: sim.DefaultLoginThrottle, verifyPassword: VerifyPassword,
-		hashing:       make(chan struct{}, runtime.GOMAXPROCS(0)),
+		hashing:       newHashSlots(runtime.GOMAXPROCS(0)),
 		accountWindow: sim.DefaultAccountInvitationWindow,
 		spotChecks:    sim.DefaultSpotCheckPolicy,
 		followUps:     sim.DefaultFollowUpPolicy,

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"net/netip"
 	"sync"
 	"time"
 
@@ -58,21 +57,11 @@ func (p *perNetwork) allow(addr string, now time.Time) error {
 	return sim.Throttled(p.message, wait)
 }
 
-// network is the unit a limit applies to: an IPv4 address, or the /64 an
-// IPv6 address belongs to (one subscriber commonly holds a whole /64, so
-// counting single addresses would let them step around the limit).
-func network(addr string) string {
-	a, err := netip.ParseAddr(addr)
-	if err != nil {
-		return addr
-	}
-	a = a.Unmap()
-	if a.Is4() {
-		return a.String()
-	}
-	p, _ := a.Prefix(64)
-	return p.String()
-}
+// network is the unit a limit applies to: the client's network as sign-in
+// counts it (sim.ClientNetwork: an IPv4 /24, an IPv6 /64), since one
+// caller commonly holds a whole one, so counting single addresses would
+// let them step around the limit.
+func network(addr string) string { return sim.ClientNetwork(addr) }
 
 // sweep drops full buckets at most once a minute.
 func (p *perNetwork) sweep(now time.Time) {

@@ -6,6 +6,10 @@ VALUES (@id, sqlc.narg(user_id), @subject, @outcome, @ip, @network, @user_agent,
 -- A pending attempt, once its password has been checked.
 UPDATE login_events SET outcome = @outcome WHERE id = @id AND outcome = 'pending';
 
+-- name: LoginEventDeletePending :exec
+-- An attempt that gave up before its password was checked.
+DELETE FROM login_events WHERE id = @id AND outcome = 'pending';
+
 -- name: LoginEventListForUser :many
 SELECT * FROM login_events WHERE user_id = @user_id
 ORDER BY occurred_at DESC LIMIT @max_rows;

@@ -36,7 +36,7 @@ func Login(ctx context.Context, pool *pgxpool.Pool, email, password string, now 
 		if _, _, err := recentFailures(ctx, tx, subject[:], now); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, "INSERT INTO login_events (id, user_id, subject, outcome, ip, user_agent, occurred_at) VALUES ($1, $2, $3, 'pending', '127.0.0.1', 'bench', $4)", attempt, id, subject[:], now)
+		_, err := tx.Exec(ctx, "INSERT INTO login_events (id, user_id, subject, outcome, ip, network, user_agent, occurred_at) VALUES ($1, $2, $3, 'pending', '127.0.0.1', '127.0.0.0/24', 'bench', $4)", attempt, id, subject[:], now)
 		return err
 	})
 	if err != nil {
@@ -60,18 +60,25 @@ func Login(ctx context.Context, pool *pgxpool.Pool, email, password string, now 
 
 const lockSQL = "SELECT pg_advisory_xact_lock(1, hashtext($1)), pg_advisory_xact_lock(2, hashtext($2))"
 
-// recentFailures is the sign-in throttle's counts, as the store makes them:
-// failed or pending attempts for the address tried since its last success,
-// and from the client address, in the last 15 minutes, up to the default
-// limits.
+// recentFailures is the sign-in throttle's counts, as the store makes them
+// (for a client on the loopback network, 127.0.0.0/24): failed or pending
+// attempts for the address tried from the network since its last success
+// there, in the last 15 minutes; from anywhere since its last success, in
+// the last day; from the client address in the last 15 minutes; and
+// whether the account knows the network. Up to the default limits.
 func recentFailures(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 }, subject []byte, now time.Time) (account, address int, err error) {
+	var wide int
+	var known bool
 	err = q.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM (SELECT 1 FROM login_events e WHERE e.subject = $1 AND e.outcome IN ('failure', 'pending') AND e.occurred_at > $2
-		   AND e.occurred_at > coalesce((SELECT max(occurred_at) FROM login_events WHERE subject = $1 AND outcome = 'success'), '-infinity') LIMIT 10) a),
-		(SELECT count(*) FROM (SELECT 1 FROM login_events WHERE ip = '127.0.0.1' AND outcome IN ('failure', 'pending') AND occurred_at > $2 LIMIT 50) b)`,
-		subject, now.Add(-15*time.Minute)).Scan(&account, &address)
+		(SELECT count(*) FROM (SELECT 1 FROM login_events e WHERE e.subject = $1 AND e.network = '127.0.0.0/24' AND e.outcome IN ('failure', 'pending') AND e.occurred_at > $2
+		   AND e.occurred_at > coalesce((SELECT max(occurred_at) FROM login_events WHERE subject = $1 AND network = '127.0.0.0/24' AND outcome = 'success'), '-infinity') LIMIT 10) a),
+		(SELECT count(*) FROM (SELECT 1 FROM login_events e WHERE e.subject = $1 AND e.outcome IN ('failure', 'pending') AND e.occurred_at > $3
+		   AND e.occurred_at > coalesce((SELECT max(occurred_at) FROM login_events WHERE subject = $1 AND outcome = 'success'), '-infinity') LIMIT 100) w),
+		(SELECT count(*) FROM (SELECT 1 FROM login_events WHERE ip = '127.0.0.1' AND outcome IN ('failure', 'pending') AND occurred_at > $2 LIMIT 50) b),
+		EXISTS (SELECT 1 FROM login_events WHERE subject = $1 AND network = '127.0.0.0/24' AND outcome = 'success' AND occurred_at > $4)`,
+		subject, now.Add(-15*time.Minute), now.Add(-24*time.Hour), now.Add(-90*24*time.Hour)).Scan(&account, &wide, &address, &known)
 	return account, address, err
 }
 
@@ -95,7 +102,7 @@ func LoginThrottled(ctx context.Context, pool *pgxpool.Pool, email string, now t
 		if account < 10 {
 			return errors.New("not locked")
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO login_events (id, user_id, subject, outcome, ip, user_agent, occurred_at) VALUES ($1, $2, $3, 'throttled', '127.0.0.1', 'bench', $4)", uuid.New(), id, subject[:], now)
+		_, err = tx.Exec(ctx, "INSERT INTO login_events (id, user_id, subject, outcome, ip, network, user_agent, occurred_at) VALUES ($1, $2, $3, 'throttled', '127.0.0.1', '127.0.0.0/24', 'bench', $4)", uuid.New(), id, subject[:], now)
 		return err
 	})
 }
@@ -190,8 +197,8 @@ func LoginGuess(ctx context.Context, pool *pgxpool.Pool, email, password, ip str
 		if account >= 10 {
 			outcome, refused = "throttled", true
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO login_events (id, user_id, subject, outcome, ip, user_agent, occurred_at) VALUES ($1, $2, $3, $4, $5, 'bench', $6)",
-			attempt, id, subject[:], outcome, ip, now)
+		_, err = tx.Exec(ctx, "INSERT INTO login_events (id, user_id, subject, outcome, ip, network, user_agent, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, 'bench', $7)",
+			attempt, id, subject[:], outcome, ip, sim.ClientNetwork(ip), now)
 		return err
 	})
 	if err != nil || refused {

@@ -42,6 +42,16 @@ func (q *Queries) LoginEventCreate(ctx context.Context, db DBTX, arg LoginEventC
 	return err
 }
 
+const loginEventDeletePending = `-- name: LoginEventDeletePending :exec
+DELETE FROM login_events WHERE id = $1 AND outcome = 'pending'
+`
+
+// An attempt that gave up before its password was checked.
+func (q *Queries) LoginEventDeletePending(ctx context.Context, db DBTX, id uuid.UUID) error {
+	_, err := db.Exec(ctx, loginEventDeletePending, id)
+	return err
+}
+
 const loginEventList = `-- name: LoginEventList :many
 SELECT e.id, e.user_id, e.outcome, e.ip, e.user_agent, e.occurred_at FROM login_events e
 WHERE e.outcome <> 'pending'
