@@ -23,18 +23,19 @@ func TestPerAddress(t *testing.T) {
 	require.Equal(t, 20*time.Minute, se.RetryAfter, "one token every 20 minutes")
 	require.Equal(t, "too many requests: try again in 20 minutes", se.Message)
 
-	require.NoError(t, p.allow("192.0.2.2", now), "other addresses have their own bucket")
+	require.Error(t, p.allow("192.0.2.2", now), "another address in the /24 shares its bucket")
+	require.NoError(t, p.allow("198.51.100.2", now), "other networks have their own bucket")
 	require.Error(t, p.allow("192.0.2.1", now.Add(19*time.Minute)), "refusals do not use up tokens, nor earn them")
 	require.NoError(t, p.allow("192.0.2.1", now.Add(20*time.Minute)))
 
 	// Buckets idle for longer than a full refill are forgotten.
 	require.Len(t, p.buckets, 2)
-	require.NoError(t, p.allow("192.0.2.3", now.Add(3*time.Hour)))
+	require.NoError(t, p.allow("203.0.113.3", now.Add(3*time.Hour)))
 	require.Len(t, p.buckets, 1)
 }
 
-// An IPv6 subscriber's whole /64 shares one bucket; IPv4-mapped addresses
-// count as IPv4.
+// An IPv6 subscriber's whole /64 shares one bucket, as an IPv4 /24 does;
+// IPv4-mapped addresses count as IPv4.
 func TestPerAddressNetworks(t *testing.T) {
 	t.Parallel()
 	p := newPerNetwork(3, "too many requests")
