@@ -143,10 +143,7 @@ func TestSignInFromAnotherNetworkDuringAnAttack(t *testing.T) {
 	}
 	b := setup(t, db.WithLoginThrottle(sim.LoginThrottle{Window: 15 * time.Minute, MaxAccountFailures: limit, MaxIPFailures: 1000}),
 		db.WithPasswordVerifier(verify))
-	opHash, err := db.HashPassword(opPassword)
-	require.NoError(t, err)
-	_, err = b.db.Admin.Exec(context.Background(), "UPDATE users SET password_hash = $1 WHERE id = $2", opHash, b.op.UserID)
-	require.NoError(t, err)
+	b.operatorAtProductionCost(t)
 
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -263,13 +260,7 @@ func TestConcurrentFailuresCheckedAtMostTheLimit(t *testing.T) {
 	t.Cleanup(checks.releaseAll) // a failure below must not leave sign-ins held
 	b := setup(t, db.WithLoginThrottle(sim.LoginThrottle{Window: 15 * time.Minute, MaxAccountFailures: limit, MaxIPFailures: 1000}),
 		db.WithPasswordHashing(2*attempts), db.WithPasswordVerifier(checks.verify))
-	// The account under attack has its password hashed at the cost
-	// production uses (the factory's is the cheapest), as an address with
-	// no account is checked against one of that cost.
-	opHash, err := db.HashPassword(opPassword)
-	require.NoError(t, err)
-	_, err = b.db.Admin.Exec(context.Background(), "UPDATE users SET password_hash = $1 WHERE id = $2", opHash, b.op.UserID)
-	require.NoError(t, err)
+	opHash := b.operatorAtProductionCost(t)
 
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -456,4 +447,17 @@ func TestEnsureOperator(t *testing.T) {
 	require.Equal(t, sim.EINVALID, sim.ErrorCode(err))
 	_, err = b.login("new.op@example.org", "operator password 2", "::1", b.now)
 	require.NoError(t, err)
+}
+
+// operatorAtProductionCost hashes the operator's password at the cost
+// production uses (the factory's is the cheapest), as an address with no
+// account is checked against one of that cost, so that checks under
+// attack truly overlap. It returns the hash.
+func (b *testBundle) operatorAtProductionCost(t *testing.T) string {
+	t.Helper()
+	opHash, err := db.HashPassword(opPassword)
+	require.NoError(t, err)
+	_, err = b.db.Admin.Exec(context.Background(), "UPDATE users SET password_hash = $1 WHERE id = $2", opHash, b.op.UserID)
+	require.NoError(t, err)
+	return opHash
 }

@@ -39,14 +39,11 @@ func runErasures(ctx context.Context, args []string, out io.Writer, now time.Tim
 	if err != nil {
 		return err
 	}
-	pool, err := db.Open(ctx, cfg.AppDatabaseURL)
+	pool, err := openApp(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := db.CheckAppRole(ctx, pool); err != nil {
-		return err
-	}
 	c, err := client.DialContext(ctx, client.Options{
 		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, Logger: quietTemporalLogger{},
 	})

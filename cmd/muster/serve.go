@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
@@ -263,7 +264,7 @@ func runAudit(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	pool, err := db.Open(ctx, cfg.AppDatabaseURL)
+	pool, err := openApp(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -278,4 +279,18 @@ func runAudit(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "audit trail intact: %d rows\n", v.Rows)
 	return nil
+}
+
+// openApp connects to the database as the application, refusing a role
+// that row-level security would not bind (db.CheckAppRole).
+func openApp(ctx context.Context, cfg config) (*pgxpool.Pool, error) {
+	pool, err := db.Open(ctx, cfg.AppDatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CheckAppRole(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
 }
