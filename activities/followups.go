@@ -61,13 +61,22 @@ func (a *Activities) FollowUpClose(ctx context.Context, ref FollowUpRef) (Follow
 	})
 }
 
-// followUpStep runs one step of a check-in in one engine transaction: it
-// finds (or first records) the check-in and, while it is open, runs
-// step; it returns how the check-in stands after.
+// followUpStep runs one step of a check-in: it finds (or first records,
+// and commits) the check-in, then, in one engine transaction, finds it
+// again and, while it is open, runs step; it returns how the check-in
+// stands after. The check-in is committed before any email about it is
+// sent, so a candidate who follows the link at once finds it.
 func (a *Activities) followUpStep(ctx context.Context, name string, ref FollowUpRef,
 	step func(*db.Tx, sim.FollowUp, db.FollowUpNotice) (sim.FollowUp, error)) (FollowUpStatus, error) {
 	var st FollowUpStatus
 	err := a.asEngine(ctx, func(tx *db.Tx) error {
+		_, _, err := tx.FollowUpAsk(ctx, ref.InterestID, ref.Months, ref.DueOn, a.now())
+		return err
+	})
+	if err != nil {
+		return a.followUpResult(ctx, name, ref, st, err)
+	}
+	err = a.asEngine(ctx, func(tx *db.Tx) error {
 		f, n, err := tx.FollowUpAsk(ctx, ref.InterestID, ref.Months, ref.DueOn, a.now())
 		if err == nil && f.Open() {
 			f, err = step(tx, f, n)
