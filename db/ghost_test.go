@@ -181,3 +181,54 @@ func countWhere(t *testing.T, d *testdb.DB, q string, args ...any) int {
 	require.NoError(t, d.Admin.QueryRow(context.Background(), q, args...).Scan(&n))
 	return n
 }
+
+// The retention sweep's batches, each anonymised in several transactions
+// side by side (AnonymiseDue), make every due candidate exactly one ghost
+// and leave every total as it was, whatever the batch size and number of
+// parts; a run again changes nothing.
+func TestAnonymiseDueInPartsKeepsEveryTotal(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, c := range []struct{ limit, parts int }{{limit: 50, parts: 1}, {limit: 64, parts: 3}, {limit: 1000, parts: 4}} {
+		t.Run(fmt.Sprintf("batches of %d in %d parts", c.limit, c.parts), func(t *testing.T) {
+			t.Parallel()
+			d := testdb.New(t)
+			store := db.NewStore(d.App, sim.DefaultSessionPolicy)
+			o := simulate.Options{Seed: 11, Candidates: 150, Orgs: 4, UsersPerOrg: 1, Now: time.Now().UTC().AddDate(-4, 0, 0).Truncate(time.Second)}
+			_, err := db.LoadCohort(ctx, d.AdminURL, o, db.LoadOptions{Password: cohortPassword})
+			require.NoError(t, err)
+			totals := func() map[string]int64 {
+				var out map[string]int64
+				require.NoError(t, store.InTx(ctx, sim.System, func(tx *db.Tx) error {
+					var err error
+					out, err = tx.ReportingTotals(ctx)
+					return err
+				}))
+				return out
+			}
+			before := totals()
+			// Registered four to seven years ago, never active since: every
+			// candidate is due.
+			due := countWhere(t, d, "SELECT count(*) FROM candidates")
+			require.Positive(t, due)
+
+			after, done, batches := "", 0, 0
+			for {
+				n, next, full, err := store.AnonymiseDue(ctx, sim.System, sim.DefaultRetention, time.Now(), after, c.limit, c.parts)
+				require.NoError(t, err)
+				done, batches = done+n, batches+1
+				if !full {
+					break
+				}
+				after = next
+			}
+			require.Equal(t, due, done, "every due candidate became a ghost, in %d batches", batches)
+			again, _, _, err := store.AnonymiseDue(ctx, sim.System, sim.DefaultRetention, time.Now(), "", c.limit, c.parts)
+			require.NoError(t, err)
+			require.Zero(t, again, "a run again from the start finds nothing more to do")
+			require.Equal(t, due, countWhere(t, d, "SELECT count(*) FROM ghosts"), "one ghost each")
+			require.Zero(t, countWhere(t, d, "SELECT count(*) FROM candidates"))
+			require.Equal(t, before, totals(), "every total is the same")
+		})
+	}
+}

@@ -35,8 +35,9 @@ func benchAnonymiseCandidates() int {
 // BenchmarkAnonymise: a cohort of candidates all past their record's
 // period (registered four to seven years ago, never active since),
 // anonymised into ghost records. "store" is the retention sweep's own
-// work: keyset batches of activities.RetentionBatch due candidates, each anonymised through the
-// Store in one transaction as the engine, under row-level security, by
+// work: keyset batches of activities.RetentionBatch due candidates, each
+// anonymised through the Store (AnonymiseDue: activities.AnonymiseParts
+// transactions side by side) as the engine, under row-level security, by
 // the statements the data inventory generates. "ceiling" is the same rows
 // in one bare set-based transaction on a superuser connection: the
 // ghosts inserted from the reporting views, then the accounts and the
@@ -62,21 +63,13 @@ func BenchmarkAnonymise(b *testing.B) {
 			start := time.Now()
 			after, done := "", 0
 			for {
-				var ids []string
-				require.NoError(b, store.InTx(ctx, sim.System, func(tx *db.Tx) error {
-					var err error
-					ids, err = tx.RetentionCandidatesDue(ctx, sim.DefaultRetention, time.Now(), after, activities.RetentionBatch)
-					if err != nil || len(ids) == 0 {
-						return err
-					}
-					res, err := tx.Anonymise(ctx, ids)
-					done += res.Candidates
-					return err
-				}))
-				if len(ids) == 0 {
+				n, next, full, err := store.AnonymiseDue(ctx, sim.System, sim.DefaultRetention, time.Now(), after, activities.RetentionBatch, activities.AnonymiseParts)
+				require.NoError(b, err)
+				done += n
+				if !full {
 					break
 				}
-				after = ids[len(ids)-1]
+				after = next
 			}
 			b.ReportMetric(float64(done)/time.Since(start).Seconds(), "candidates/s")
 			b.StopTimer()

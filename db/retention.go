@@ -1,9 +1,11 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -182,4 +184,54 @@ func (tx *Tx) RetentionLapseInterests(ctx context.Context, schedule sim.Retentio
 		return 0, fmt.Errorf("lapse interests: %w", interpretError(err))
 	}
 	return n, nil
+}
+
+// AnonymiseDue anonymises one keyset batch of the candidates due under
+// schedule at now (up to limit, after the ID after), as actor (the
+// engine): it lists them in one transaction, then anonymises them in
+// parts transactions side by side, each a contiguous share of the batch,
+// so the work uses as many cores as the database has to give. A
+// candidate is a ghost or untouched, never half; on an error some parts
+// may have committed, and a rerun of the same batch finds only those
+// still due. It returns how many became ghosts, the batch's last ID (the
+// next batch starts after it) and whether the batch was full.
+func (s *Store) AnonymiseDue(ctx context.Context, actor sim.Actor, schedule sim.RetentionSchedule, now time.Time, after string, limit, parts int) (done int, next string, full bool, err error) {
+	var ids []string
+	if err := s.InTx(ctx, actor, func(tx *Tx) error {
+		var err error
+		ids, err = tx.RetentionCandidatesDue(ctx, schedule, now, after, limit)
+		return err
+	}); err != nil || len(ids) == 0 {
+		return 0, after, false, err
+	}
+	parts = max(1, min(parts, len(ids)))
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	size := (len(ids) + parts - 1) / parts
+	for part := range slices.Chunk(ids, size) {
+		wg.Go(func() {
+			err := s.InTx(ctx, actor, func(tx *Tx) error {
+				res, err := tx.Anonymise(ctx, part)
+				if err == nil {
+					mu.Lock()
+					done += res.Candidates
+					mu.Unlock()
+				}
+				return err
+			})
+			if err != nil {
+				mu.Lock()
+				first = cmp.Or(first, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return done, after, false, first
+	}
+	return done, ids[len(ids)-1], len(ids) == limit, nil
 }
