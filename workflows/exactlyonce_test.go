@@ -115,7 +115,7 @@ func (s *slowNotifier) Notify(ctx context.Context, m sim.Message) error {
 	// A sleep is the only way here: it paces a real worker process so that
 	// a SIGKILL from outside lands between two emails; nothing is asserted
 	// from it (each round asserts where its kill landed).
-	time.Sleep(50 * time.Millisecond)
+	time.Sleep(50 * time.Millisecond) // the only way: a real worker's pace, for a kill from outside to land between emails
 	if err := s.n.Notify(ctx, m); err != nil {
 		return err
 	}
