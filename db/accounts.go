@@ -82,14 +82,16 @@ func loginSubject(raw, normalized string, invalid error) []byte {
 // token. Every attempt is recorded with its time, outcome, IP and user
 // agent (cleaned of bytes that cannot be stored). An unknown email and a
 // wrong password give the same EUNAUTHORIZED error after the same work.
-// Too many recent failures for the address tried, known or not, or from
-// the client's address (see sim.LoginThrottle) give ETHROTTLED without
-// checking the password, recorded as "throttled". An attempt is recorded
-// as pending, and counts as a failure, from before its password is checked
-// until it is settled, with attempts for the same address serialised while
-// they are counted: so however many arrive at once, no more than the limit
-// are ever checked. An attempt that cannot get a hashing slot before ctx
-// ends changes nothing.
+// Too many recent failures for the address tried (known or not) from the
+// client's network, or from anywhere when the account does not know that
+// network, or from the client's address (see sim.LoginThrottle) give
+// ETHROTTLED without checking the password, recorded as "throttled". An
+// attempt is recorded as pending, and counts as a failure, from before its
+// password is checked until it is settled, with attempts for the same
+// address serialised while they are counted: so however many arrive at
+// once, no more than the limit are ever checked. An attempt that cannot
+// get a hashing slot before ctx ends changes nothing (its pending record
+// is taken back).
 func (s *Store) Login(ctx context.Context, a LoginAttempt) (LoginResult, error) {
 	a.UserAgent = sim.CleanHeader(a.UserAgent, maxUserAgent)
 	a.IP = sim.CleanHeader(a.IP, maxIP)
