@@ -1,12 +1,14 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -269,60 +271,133 @@ func (tx *Tx) holdBack(ctx context.Context, sess sim.Session, mfaEnabled bool) (
 
 var errSessionInvalid = sim.Errorf(sim.EUNAUTHORIZED, "your session has expired or is not valid: sign in again")
 
-// Authenticate returns the live session a bearer token belongs to. It
-// runs as an anonymous actor presenting the token, so row-level security
-// shows it that session and nothing else. Its last-seen time is written at
-// most once per sim.SessionTouchEvery. EUNAUTHORIZED when the token is
-// unknown or the session has passed its idle or absolute expiry (the
-// session is then deleted).
+// Authenticate returns the live session a bearer token belongs to (see
+// OpenSession), committing what finding it wrote.
 func (s *Store) Authenticate(ctx context.Context, token string, now time.Time) (sim.Session, error) {
-	if !wellFormedToken(token) {
-		return sim.Session{}, errSessionInvalid
-	}
-	var (
-		sess    sim.Session
-		expired bool
-	)
-	tokenHash := HashToken(token)
-	err := s.InTx(ctx, sim.Presenting(tokenHash), func(tx *Tx) error {
-		row, err := tx.q.SessionGetByTokenHash(ctx, tx.tx, tokenHash)
-		if err = interpretError(err); notFound(err) {
-			return errSessionInvalid
-		} else if err != nil {
-			return fmt.Errorf("load session: %w", err)
-		}
-		sess = sessionFromInternal(row)
-		if !s.sessions.Alive(sess, now) || row.DisabledAt != nil {
-			if err := tx.q.SessionDelete(ctx, tx.tx, row.ID); err != nil {
-				return fmt.Errorf("delete expired session: %w", err)
-			}
-			expired = true // return nil so that the deletion commits
-			return nil
-		}
-		if s.sessions.NeedsTouch(sess, now) {
-			if err := tx.q.SessionTouch(ctx, tx.tx, dbgen.SessionTouchParams{ID: row.ID, Now: now}); err != nil {
-				return fmt.Errorf("touch session: %w", err)
-			}
-			sess.LastSeenAt = now
-		}
-		if sess.Role.OrgRole() {
-			// The token has found its session: from here the
-			// transaction is that session's user, and sees what
-			// decides whether their organisation may work.
-			if err := tx.actAs(ctx, sess.Actor()); err != nil {
-				return err
-			}
-		}
-		sess.Restriction, _, err = tx.holdBack(ctx, sess, row.MfaEnabled)
-		return err
-	})
+	_, sess, finish, err := s.OpenSession(ctx, token, now)
 	if err != nil {
 		return sim.Session{}, err
 	}
-	if expired {
-		return sim.Session{}, errSessionInvalid
+	return sess, finish(ctx)
+}
+
+// OpenSession finds the live session a bearer token belongs to, in a
+// transaction that then goes on as the session's user: the request's
+// transaction. It runs as an anonymous actor presenting the token, so
+// row-level security shows it that session and nothing else, until the
+// token has found it. Its last-seen time is written at most once per
+// sim.SessionTouchEvery. EUNAUTHORIZED when the token is unknown or the
+// session has passed its idle or absolute expiry (the session is then
+// deleted).
+//
+// The first InTx under the returned context as the session's user runs in
+// the request's transaction, so a request authenticates and acts in one
+// transaction. finish commits that transaction if nothing took it, and
+// must be called when the request's work is done, whatever happened; a
+// transaction InTx took is committed by InTx.
+func (s *Store) OpenSession(ctx context.Context, token string, now time.Time) (context.Context, sim.Session, func(context.Context) error, error) {
+	if !wellFormedToken(token) {
+		return ctx, sim.Session{}, nil, errSessionInvalid
 	}
-	return sess, nil
+	tokenHash := HashToken(token)
+	tx, err := s.begin(ctx, sim.Presenting(tokenHash))
+	if err != nil {
+		return ctx, sim.Session{}, nil, err
+	}
+	r := &requestTx{tx: tx}
+	sess, err := tx.openSession(ctx, tokenHash, now)
+	if err != nil {
+		tx.tx.rollback(context.WithoutCancel(ctx))
+		tx.tx.conn.Release()
+		return ctx, sim.Session{}, nil, err
+	}
+	if sess.ID == "" { // expired: commit the deletion
+		if err := r.finish(ctx); err != nil {
+			return ctx, sim.Session{}, nil, err
+		}
+		return ctx, sim.Session{}, nil, errSessionInvalid
+	}
+	return context.WithValue(ctx, requestTxKey{}, r), sess, r.finish, nil
+}
+
+// openSession is OpenSession in tx: the session, or the zero session when
+// it had expired and is deleted.
+func (tx *Tx) openSession(ctx context.Context, tokenHash []byte, now time.Time) (sim.Session, error) {
+	row, err := tx.q.SessionGetByTokenHash(ctx, tx.tx, tokenHash)
+	if err = interpretError(err); notFound(err) {
+		return sim.Session{}, errSessionInvalid
+	} else if err != nil {
+		return sim.Session{}, fmt.Errorf("load session: %w", err)
+	}
+	sess := sessionFromInternal(row)
+	if !tx.store.sessions.Alive(sess, now) || row.DisabledAt != nil {
+		if err := tx.q.SessionDelete(ctx, tx.tx, row.ID); err != nil {
+			return sim.Session{}, fmt.Errorf("delete expired session: %w", err)
+		}
+		return sim.Session{}, nil
+	}
+	if tx.store.sessions.NeedsTouch(sess, now) {
+		if err := tx.q.SessionTouch(ctx, tx.tx, dbgen.SessionTouchParams{ID: row.ID, Now: now}); err != nil {
+			return sim.Session{}, fmt.Errorf("touch session: %w", err)
+		}
+		sess.LastSeenAt = now
+	}
+	// The token has found its session: from here the transaction is
+	// that session's user, and sees what decides whether their
+	// organisation may work.
+	if err := tx.actAs(sess.Actor()); err != nil {
+		return sim.Session{}, err
+	}
+	sess.Restriction, _, err = tx.holdBack(ctx, sess, row.MfaEnabled)
+	return sess, err
+}
+
+// requestTx is a request's transaction, opened by OpenSession as the
+// session's user, until the first InTx as that user takes it.
+type requestTx struct {
+	mu sync.Mutex
+	tx *Tx // nil once taken or finished
+}
+
+type requestTxKey struct{}
+
+func requestTxFrom(ctx context.Context) *requestTx {
+	r, _ := ctx.Value(requestTxKey{}).(*requestTx)
+	return r
+}
+
+// take returns the request's transaction if it is still waiting and runs
+// as actor (the same role, user, organisation and credential), from now
+// on as actor; nil otherwise.
+func (r *requestTx) take(actor sim.Actor) *Tx {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	tx := r.tx
+	if tx == nil || tx.actor.Role != actor.Role || tx.actor.UserID != actor.UserID || tx.actor.OrgID != actor.OrgID ||
+		!bytes.Equal(tx.actor.Credential, actor.Credential) {
+		return nil
+	}
+	r.tx = nil
+	tx.actor = actor
+	return tx
+}
+
+// finish commits the request's transaction if nothing took it, and
+// returns its connection to the pool.
+func (r *requestTx) finish(ctx context.Context) error {
+	r.mu.Lock()
+	tx := r.tx
+	r.tx = nil
+	r.mu.Unlock()
+	if tx == nil {
+		return nil
+	}
+	defer tx.tx.conn.Release()
+	if err := tx.tx.commit(ctx); err != nil {
+		tx.tx.rollback(context.WithoutCancel(ctx))
+		return fmt.Errorf("commit the request's session: %w", err)
+	}
+	return nil
 }
 
 // standing loads what decides whether the session's organisation user may

@@ -207,31 +207,46 @@ func (tx *Tx) OrgCandidates(ctx context.Context, orgID string, f sim.CandidateFi
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	states := make([]string, len(f.States))
-	for i, s := range f.States {
+	// Every filter on the interest is a bound the list's index can use
+	// (queries/interests.sql): every state for none chosen, the earliest
+	// and latest times for no since or until, folded into the cursor.
+	chosen := f.States
+	if len(chosen) == 0 {
+		chosen = sim.InterestStates
+	}
+	states := make([]string, len(chosen))
+	for i, s := range chosen {
 		states[i] = string(s)
 	}
 	region, connection := ptr(string(f.Region)), ptr(string(f.Connection))
 	skill, job := containsPattern(f.Skill), containsPattern(f.JobPreferences)
-	since, until := optionalTime(f.Since), optionalTime(f.Until)
 	var after uuid.UUID
 	if f.After.ID != "" {
 		if after, err = parseID("cursor", f.After.ID); err != nil {
 			return nil, err
 		}
 	}
-	if err := tx.q.PlanForValues(ctx, tx.tx); err != nil {
+	if err := tx.q.PlanForList(ctx, tx.tx.held()); err != nil {
 		return nil, fmt.Errorf("list candidates: %w", interpretError(err))
 	}
 	var out []sim.OrgCandidate
 	if f.Oldest {
 		at := f.After.At
 		if f.After.ID == "" {
-			at, after = time.Time{}, uuid.Nil
+			at, after = listEarliest, uuid.Nil
+		}
+		// From since on: after (since, the least ID), when that is later
+		// than the cursor.
+		if !f.Since.IsZero() && f.Since.After(at) {
+			at, after = f.Since, uuid.Nil
+		}
+		until := listLatest
+		if !f.Until.IsZero() {
+			until = f.Until
 		}
 		rows, err := tx.q.CandidateListForOrgOldest(ctx, tx.tx, dbgen.CandidateListForOrgOldestParams{
 			OrgID: org, Region: region, Connection: connection, States: states, Skill: skill, Job: job,
-			Since: since, Until: until, AfterAt: at, AfterID: after, MaxRows: pageSize(f.Limit),
+			Until: until, AfterAt: at, AfterID: after, MaxRows: pageSize(f.Limit),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("list candidates: %w", interpretError(err))
@@ -244,11 +259,20 @@ func (tx *Tx) OrgCandidates(ctx context.Context, orgID string, f sim.CandidateFi
 	at := f.After.At
 	if f.After.ID == "" {
 		// Past any real row: the keyset starts at the newest.
-		at, after = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), uuid.Max
+		at, after = listLatest, uuid.Max
+	}
+	// Before until: before (until, the least ID), when that is earlier
+	// than the cursor.
+	if !f.Until.IsZero() && f.Until.Before(at) {
+		at, after = f.Until, uuid.Nil
+	}
+	since := listEarliest
+	if !f.Since.IsZero() {
+		since = f.Since
 	}
 	rows, err := tx.q.CandidateListForOrgNewest(ctx, tx.tx, dbgen.CandidateListForOrgNewestParams{
 		OrgID: org, Region: region, Connection: connection, States: states, Skill: skill, Job: job,
-		Since: since, Until: until, BeforeAt: at, BeforeID: after, MaxRows: pageSize(f.Limit),
+		Since: since, BeforeAt: at, BeforeID: after, MaxRows: pageSize(f.Limit),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list candidates: %w", interpretError(err))
@@ -258,6 +282,13 @@ func (tx *Tx) OrgCandidates(ctx context.Context, orgID string, f sim.CandidateFi
 	}
 	return out, nil
 }
+
+// The ends of the list's time bounds: before any interest and after every
+// one.
+var (
+	listEarliest = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	listLatest   = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 func orgCandidate(id, interestID uuid.UUID, first, last, conn, region *string, skills []string, state string, opened, updated time.Time) sim.OrgCandidate {
 	return sim.OrgCandidate{

@@ -27,11 +27,13 @@ import (
 //   - It needs a superuser. COPY into a table whose row-level security
 //     applies to the writer is refused, and each batch runs with
 //     session_replication_role = replica, which only a superuser may set.
-//   - With replica, no trigger fires, foreign keys included. The only
-//     trigger a live INSERT of these rows would fire is consents_to_candidate,
-//     which keeps candidates.sharing equal to the latest consent: the loader
-//     writes that column itself, from the same decision it writes the
-//     consent from. The guards fire on UPDATE only, and COPY only inserts.
+//   - With replica, no trigger fires, foreign keys included. The
+//     triggers a live INSERT of these rows would fire are
+//     consents_to_candidate, which keeps candidates.sharing equal to the
+//     latest consent, and interests_view, which keeps interests.org_view
+//     equal to sim.ViewOf: the loader writes both columns itself, from the
+//     same decisions it writes the rows from. The guards fire on UPDATE
+//     only, and COPY only inserts.
 //     The rows reference each other correctly by construction, and a test
 //     checks every foreign key of the schema after a load.
 //   - No audit events and no workflow intents. An audit row says that a
@@ -453,8 +455,9 @@ func (b *loadBatch) addCandidate(c simulate.Candidate, ref cohortRef) error {
 	}
 	b.event(sim.EventInvited, string(sim.StatusNone), string(sim.StatusInvited), nil, invited, nil, nil)
 	b.event(sim.EventRegistered, string(sim.StatusInvited), string(sim.StatusRegistered), &uid, reg, nil, nil)
+	facts := sim.CandidateFacts{Status: c.Status, Sharing: c.Sharing, Verification: c.Verification}
 	for _, in := range c.Interests {
-		if err := b.addInterest(cid, uid, in); err != nil {
+		if err := b.addInterest(cid, uid, facts, in); err != nil {
 			return fmt.Errorf("candidate %s: interest %s: %w", c.ID, in.ID, err)
 		}
 	}
@@ -498,7 +501,7 @@ func (b *loadBatch) addSpotCheck(cid uuid.UUID, c simulate.Candidate) error {
 	return nil
 }
 
-func (b *loadBatch) addInterest(cid, uid uuid.UUID, in simulate.Interest) error {
+func (b *loadBatch) addInterest(cid, uid uuid.UUID, facts sim.CandidateFacts, in simulate.Interest) error {
 	iid, err := uuid.Parse(in.ID)
 	if err != nil {
 		return fmt.Errorf("interest ID: %w", err)
@@ -540,7 +543,9 @@ func (b *loadBatch) addInterest(cid, uid uuid.UUID, in simulate.Interest) error 
 	if state.State != in.State {
 		return fmt.Errorf("replaying it reaches %s, not the cohort's %s", state.State, in.State)
 	}
-	b.interests.add(iid, cid, oid, string(state.State), state.Interviewed, state.WorkPlaced, in.OpenedAt, updated)
+	// The view interests_view would compute, had the trigger fired.
+	b.interests.add(iid, cid, oid, string(state.State), state.Interviewed, state.WorkPlaced, in.OpenedAt, updated,
+		ptr(string(sim.ViewOf(facts, state.State))))
 	return b.addThread(cid, oid, iid, in.Messages)
 }
 
@@ -612,7 +617,7 @@ var (
 	spotCheckTable  = copyTable{"spot_checks", []string{
 		"id", "candidate_id", "flags", "sampled_at", "outcome", "reason", "decided_by", "decided_at"}}
 	interestTable = copyTable{"interests", []string{
-		"id", "candidate_id", "org_id", "state", "interviewed", "work_placed", "opened_at", "updated_at"}}
+		"id", "candidate_id", "org_id", "state", "interviewed", "work_placed", "opened_at", "updated_at", "org_view"}}
 	interventionTable = copyTable{"interventions", []string{
 		"id", "interest_id", "kind", "occurred_on", "ends_on", "attended", "direct", "reason", "recorded_by", "recorded_at"}}
 	journeyTable = copyTable{"journey_events", []string{

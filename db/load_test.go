@@ -71,6 +71,11 @@ func TestLoadCohort(t *testing.T) {
 	require.NoError(t, d.Admin.QueryRow(ctx, `SELECT count(*) FROM candidates c LEFT JOIN spot_checks k ON k.candidate_id = c.id
 		WHERE c.verification IS DISTINCT FROM CASE WHEN k.id IS NULL THEN 'unchecked' ELSE coalesce(k.outcome, 'sampled') END`).Scan(&drifted))
 	require.Zero(t, drifted, "candidates whose verification is not their spot check's")
+	var open int
+	require.NoError(t, d.Admin.QueryRow(ctx, `SELECT count(*) FILTER (WHERE i.org_view IS DISTINCT FROM org_view(c.status, c.sharing, c.verification, i.state)),
+		count(*) FILTER (WHERE i.org_view = 'open') FROM interests i JOIN candidates c ON c.id = i.candidate_id`).Scan(&drifted, &open))
+	require.Zero(t, drifted, "interests whose org_view is not what interests_view computes")
+	require.Positive(t, open, "the cohort has interests organisations see")
 	require.Positive(t, stats.SpotChecks)
 	requireEventChains(t, d)
 

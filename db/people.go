@@ -260,7 +260,7 @@ func (s *Store) AcceptAccountInvitation(ctx context.Context, a AccountSetup) (Ac
 		// The account exists: the audit trail records it as having
 		// joined by its own act.
 		out = AccountCreated{UserID: userID.String(), OrgID: inv.OrgID.String(), Role: sim.Role(inv.Role)}
-		if err := tx.actAs(ctx, sim.Actor{UserID: out.UserID, Role: out.Role, OrgID: out.OrgID, From: tx.actor.From}); err != nil {
+		if err := tx.actAs(sim.Actor{UserID: out.UserID, Role: out.Role, OrgID: out.OrgID, From: tx.actor.From}); err != nil {
 			return err
 		}
 		return tx.audit(ctx, sim.AuditUserJoined, sim.ObjectUser, userID, &inv.OrgID, a.Now)

@@ -206,7 +206,7 @@ func (s *Store) ResetPassword(ctx context.Context, token, password, ip string, n
 		}
 		// The link has proved who this is: from here the transaction is
 		// the account's own.
-		if err := tx.actAs(ctx, sim.Actor{UserID: r.UserID.String(), Role: sim.Role(r.Role), OrgID: idString(r.OrgID), From: ip}); err != nil {
+		if err := tx.actAs(sim.Actor{UserID: r.UserID.String(), Role: sim.Role(r.Role), OrgID: idString(r.OrgID), From: ip}); err != nil {
 			return err
 		}
 		return tx.setPassword(ctx, r.UserID, hash, uuid.Nil, sim.AuditPasswordReset, now)

@@ -150,27 +150,66 @@ func (s *Store) Enqueued() <-chan struct{} { return s.enqueued }
 // in fn sees and changes only what actor may, and the methods fn calls on
 // the Tx compose into one atomic change. An error from fn rolls it all
 // back and is returned as it is.
+//
+// The transaction's BEGIN and context go with its first statement, in one
+// round trip (lazyTx). When ctx carries a request's transaction that has
+// not been taken yet (OpenSession: the bearer's session found, the
+// transaction already its user's) and actor is that user, fn runs in it:
+// a request authenticates and acts in one transaction. For any other
+// actor, that transaction is committed first.
 func (s *Store) InTx(ctx context.Context, actor sim.Actor, fn func(*Tx) error) error {
-	begin, err := beginAs(actor, s.visibility)
+	if r := requestTxFrom(ctx); r != nil {
+		if tx := r.take(actor); tx != nil {
+			return s.run(ctx, tx, fn)
+		} else if err := r.finish(ctx); err != nil {
+			return err
+		}
+	}
+	tx, err := s.begin(ctx, actor)
 	if err != nil {
 		return err
 	}
-	var enqueued bool
-	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{BeginQuery: begin}, func(ptx pgx.Tx) error {
-		tx := &Tx{tx: ptx, q: s.q, actor: actor, store: s}
-		if err := fn(tx); err != nil {
-			return err
+	return s.run(ctx, tx, fn)
+}
+
+// begin takes a connection for a transaction as actor, whose BEGIN and
+// context wait for its first statement.
+func (s *Store) begin(ctx context.Context, actor sim.Actor) (*Tx, error) {
+	args, err := contextOf(actor, s.visibility)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lt := &lazyTx{conn: conn}
+	lt.prepend(contextSQL, args...)
+	return &Tx{tx: lt, q: s.q, actor: actor, store: s}, nil
+}
+
+// run runs fn in tx, commits it or rolls it back, and returns tx's
+// connection to the pool.
+func (s *Store) run(ctx context.Context, tx *Tx, fn func(*Tx) error) (err error) {
+	defer tx.tx.conn.Release()
+	defer func() {
+		if err != nil {
+			tx.tx.rollback(context.WithoutCancel(ctx))
 		}
-		enqueued = tx.enqueued
-		return nil
-	})
-	if err == nil && enqueued {
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.tx.commit(ctx); err != nil {
+		return err
+	}
+	if tx.enqueued {
 		select {
 		case s.enqueued <- struct{}{}:
 		default:
 		}
 	}
-	return err
+	return nil
 }
 
 // knownRoles are the roles a transaction may run as.
@@ -179,45 +218,35 @@ var knownRoles = map[sim.Role]bool{
 	sim.RoleSystem: true, sim.RoleAnonymous: true,
 }
 
-// beginAs is the statement that opens a transaction as actor and sets its
-// row-level security context, sent as one round trip (pgx runs it with the
-// simple protocol). It is the one SQL string built in Go rather than kept
-// in queries/, because a parameter cannot ride with BEGIN: every value in
-// it is checked to be a known role, a UUID, or hexadecimal, so nothing a
-// client sends can reach it unchecked.
-func beginAs(actor sim.Actor, v sim.VisibilityPolicy) (string, error) {
-	ctx, err := contextOf(actor, v)
-	if err != nil {
-		return "", err
-	}
-	return "BEGIN; " + ctx, nil
-}
+// contextSQL sets a transaction's row-level security context (app.role,
+// app.user_id, app.org_id, app.credential) and the deployment's
+// visibility option (app.keep_placed) for the rest of the transaction,
+// from the arguments contextOf makes. One statement whose text never
+// changes, so each connection prepares it once.
+const contextSQL = "SELECT set_config('app.role', $1, true), set_config('app.user_id', $2, true), set_config('app.org_id', $3, true), set_config('app.credential', $4, true), set_config('app.keep_placed', $5, true)"
 
-// contextOf is the statement that sets actor's row-level security context
-// (app.role, app.user_id, app.org_id, app.credential) and the deployment's
-// visibility option (app.keep_placed) for the rest of the transaction.
-// Every value in it is checked to be a known role, a UUID or hexadecimal.
-func contextOf(actor sim.Actor, v sim.VisibilityPolicy) (string, error) {
+// contextOf is contextSQL's arguments for actor: every value in it is
+// checked to be a known role, a UUID or hexadecimal.
+func contextOf(actor sim.Actor, v sim.VisibilityPolicy) ([]any, error) {
 	if !knownRoles[actor.Role] {
-		return "", fmt.Errorf("db: a transaction needs an actor with a known role, not %q", actor.Role)
+		return nil, fmt.Errorf("db: a transaction needs an actor with a known role, not %q", actor.Role)
 	}
 	userID, err := canonicalID(actor.UserID)
 	if err != nil {
-		return "", fmt.Errorf("db: actor's user ID is not a UUID")
+		return nil, fmt.Errorf("db: actor's user ID is not a UUID")
 	}
 	orgID, err := canonicalID(actor.OrgID)
 	if err != nil {
-		return "", fmt.Errorf("db: actor's organisation ID is not a UUID")
+		return nil, fmt.Errorf("db: actor's organisation ID is not a UUID")
 	}
 	if actor.Role.OrgRole() != (orgID != "") {
-		return "", fmt.Errorf("db: an actor has an organisation exactly when their role is an organisation's (%s)", actor.Role)
+		return nil, fmt.Errorf("db: an actor has an organisation exactly when their role is an organisation's (%s)", actor.Role)
 	}
 	keepPlaced := ""
 	if v.KeepPlacedWithPlacer {
 		keepPlaced = "on"
 	}
-	return fmt.Sprintf("SELECT set_config('app.role', '%s', true), set_config('app.user_id', '%s', true), set_config('app.org_id', '%s', true), set_config('app.credential', '%s', true), set_config('app.keep_placed', '%s', true)",
-		actor.Role, userID, orgID, hex.EncodeToString(actor.Credential), keepPlaced), nil
+	return []any{string(actor.Role), userID, orgID, hex.EncodeToString(actor.Credential), keepPlaced}, nil
 }
 
 // canonicalID is s as a canonical UUID, or "" for "".
@@ -233,17 +262,16 @@ func canonicalID(s string) (string, error) {
 }
 
 // actAs switches this transaction's row-level security context to actor
-// from here on. Only for proofs already made in the transaction: the
-// sign-in check becomes the session's user once the bearer token has
-// found their session, and a new account acts as itself once created.
-func (tx *Tx) actAs(ctx context.Context, actor sim.Actor) error {
-	stmt, err := contextOf(actor, tx.store.visibility)
+// from its next statement on. Only for proofs already made in the
+// transaction: the sign-in check becomes the session's user once the
+// bearer token has found their session, and a new account acts as itself
+// once created.
+func (tx *Tx) actAs(actor sim.Actor) error {
+	args, err := contextOf(actor, tx.store.visibility)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.tx.Exec(ctx, stmt); err != nil {
-		return fmt.Errorf("switch actor: %w", err)
-	}
+	tx.tx.prepend(contextSQL, args...)
 	tx.actor = actor
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/muster-cms/muster/db/internal/dbgen"
 	"github.com/muster-cms/muster/sim"
@@ -19,7 +18,7 @@ import (
 // their queries, and compose: several methods called in one InTx commit or
 // roll back together. A Tx must not be used after its InTx returns.
 type Tx struct {
-	tx       pgx.Tx
+	tx       *lazyTx
 	q        *dbgen.Queries
 	actor    sim.Actor
 	store    *Store

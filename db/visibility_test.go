@@ -11,8 +11,9 @@ import (
 	"github.com/muster-cms/muster/sim"
 )
 
-// The SQL twin of sim.VisibilityPolicy.OrgSees, org_sees(), which the
-// queries and row-level security run, says the same as the Go rule for
+// The SQL twins of sim.VisibilityPolicy.OrgSees and sim.ViewOf, org_sees()
+// and org_view() (which the database keeps on every interest, and the
+// queries and row-level security compare), say the same as the Go rules for
 // every combination of their inputs: each status a candidate row can hold
 // (the candidates.status CHECK: not StatusNone, and an expired invitee's
 // row is deleted), consent to share or not, each verification state, each
@@ -40,7 +41,8 @@ func TestOrgSeesMatchesSim(t *testing.T) {
 
 	rows, err := b.db.Admin.Query(context.Background(), `
 		SELECT s.status, sh.sharing, v.verification, i.interest, k.keep,
-		       org_sees(s.status, sh.sharing, v.verification, i.interest, k.keep)
+		       org_sees(s.status, sh.sharing, v.verification, i.interest, k.keep),
+		       coalesce(org_view(s.status, sh.sharing, v.verification, i.interest), '')
 		FROM unnest($1::text[]) AS s(status)
 		CROSS JOIN unnest(ARRAY[false, true]) AS sh(sharing)
 		CROSS JOIN unnest($2::text[]) AS v(verification)
@@ -58,8 +60,9 @@ func TestOrgSeesMatchesSim(t *testing.T) {
 			interest             *string
 			sharing, keep        bool
 			got                  *bool
+			view                 string
 		)
-		require.NoError(t, rows.Scan(&status, &sharing, &verification, &interest, &keep, &got))
+		require.NoError(t, rows.Scan(&status, &sharing, &verification, &interest, &keep, &got, &view))
 		in := sim.InterestNone
 		if interest != nil {
 			in = sim.InterestState(*interest)
@@ -73,6 +76,10 @@ func TestOrgSeesMatchesSim(t *testing.T) {
 		if want != *got {
 			mismatches++
 			t.Errorf("org_sees = %v, OrgSees = %v for %s", *got, want, key)
+		}
+		if wantView := sim.ViewOf(facts, in); sim.OrgView(view) != wantView {
+			mismatches++
+			t.Errorf("org_view = %q, ViewOf = %q for %s", view, wantView, key)
 		}
 	}
 	require.NoError(t, rows.Err())

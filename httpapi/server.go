@@ -212,15 +212,23 @@ func (s *server) authenticate(f api.StrictHandlerFunc, operationID string) api.S
 	if public[operationID] {
 		return f
 	}
-	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (resp any, err error) {
 		tok := clientFrom(ctx).Token
 		if tok == "" {
 			return nil, sim.Errorf(sim.EUNAUTHORIZED, "sign in first: send Authorization: Bearer <token>")
 		}
-		sess, err := s.cfg.Store.Authenticate(ctx, tok, s.cfg.Now())
+		// The session is found in the request's transaction, which the
+		// handler's first transaction as the session's user goes on in:
+		// authenticate and act in one (db.Store.OpenSession).
+		ctx, sess, finish, err := s.cfg.Store.OpenSession(ctx, tok, s.cfg.Now())
 		if err != nil {
 			return nil, err
 		}
+		defer func() {
+			if ferr := finish(ctx); ferr != nil && err == nil {
+				resp, err = nil, ferr
+			}
+		}()
 		return f(context.WithValue(ctx, sessionKey, sess), w, r, req)
 	}
 }

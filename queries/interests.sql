@@ -35,7 +35,7 @@ ORDER BY i.opened_at DESC, i.id DESC;
 SELECT sqlc.embed(i), c.status AS candidate_status, c.registered_at AS candidate_registered_at
 FROM interests i JOIN candidates c ON c.id = i.candidate_id
 WHERE i.org_id = @org_id AND i.candidate_id = @candidate_id
-  AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed())
+  AND app_view_open(i.org_view)
 FOR UPDATE OF i;
 
 -- name: CandidateSetPlaced :execrows
@@ -60,50 +60,56 @@ SELECT c.id, c.first_name, c.last_name, c.phone, c.connection, c.skills, c.job_p
 FROM interests i
 JOIN candidates c ON c.id = i.candidate_id
 WHERE i.org_id = @org_id AND i.candidate_id = @candidate_id
-  AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed());
+  AND app_view_open(i.org_view);
 
--- name: PlanForValues :exec
--- Plans the rest of the transaction's statements for their values: the
--- candidate list's optional filters ("$1 IS NULL OR ...") give a generic
--- plan that reads the organisation's whole list and sorts it, which
--- Postgres would otherwise switch to after five executions.
-SELECT set_config('plan_cache_mode', 'force_custom_plan', true);
+-- name: PlanForList :exec
+-- Plans the rest of the transaction's statements once per connection and
+-- walks the organisation's list index rather than sorting. The list's
+-- optional filters ("$1 IS NULL OR ...") make Postgres expect almost no
+-- rows, and for almost no rows reading the whole filtered list and sorting
+-- it looks cheaper than walking the index from the cursor; but a keyset
+-- page is never cheaper by sorting: the walk stops after the page, the
+-- sort reads everything first. With sorting priced out, the one generic
+-- plan is the walk, and it is reused instead of planned per request.
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_sort', 'off', true);
 
 -- name: CandidateListForOrgNewest :many
 -- The candidates an organisation sees, newest interest first; keyset on
--- (opened_at, interest id).
+-- (opened_at, interest id). Every bound on opened_at is an index
+-- condition: the caller folds "until" into the cursor (the page starts
+-- before whichever is earlier), sends every state for "any", and the
+-- earliest time for no "since".
 SELECT c.id, c.first_name, c.last_name, c.connection, c.region, c.skills,
        i.id AS interest_id, i.state, i.opened_at, i.updated_at
 FROM interests i JOIN candidates c ON c.id = i.candidate_id
 WHERE i.org_id = @org_id
-  AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed())
+  AND i.org_view IS NOT NULL AND app_view_open(i.org_view)
   AND (sqlc.narg(region)::text IS NULL OR c.region = sqlc.narg(region)::text)
   AND (sqlc.narg(connection)::text IS NULL OR c.connection = sqlc.narg(connection)::text)
-  AND (cardinality(@states::text[]) = 0 OR i.state = ANY(@states::text[]))
+  AND i.state = ANY(@states::text[])
   AND (sqlc.narg(skill)::text IS NULL OR EXISTS (
         SELECT 1 FROM unnest(c.skills) s WHERE s ILIKE sqlc.narg(skill)::text))
   AND (sqlc.narg(job)::text IS NULL OR c.job_preferences ILIKE sqlc.narg(job)::text)
-  AND (sqlc.narg(since)::timestamptz IS NULL OR i.opened_at >= sqlc.narg(since)::timestamptz)
-  AND (sqlc.narg(until)::timestamptz IS NULL OR i.opened_at < sqlc.narg(until)::timestamptz)
+  AND i.opened_at >= @since::timestamptz
   AND (i.opened_at, i.id) < (@before_at::timestamptz, @before_id::uuid)
 ORDER BY i.opened_at DESC, i.id DESC
 LIMIT @max_rows;
 
 -- name: CandidateListForOrgOldest :many
--- CandidateListForOrgNewest, oldest interest first.
+-- CandidateListForOrgNewest, oldest interest first; the caller folds
+-- "since" into the cursor.
 SELECT c.id, c.first_name, c.last_name, c.connection, c.region, c.skills,
        i.id AS interest_id, i.state, i.opened_at, i.updated_at
 FROM interests i JOIN candidates c ON c.id = i.candidate_id
 WHERE i.org_id = @org_id
-  AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed())
+  AND i.org_view IS NOT NULL AND app_view_open(i.org_view)
   AND (sqlc.narg(region)::text IS NULL OR c.region = sqlc.narg(region)::text)
   AND (sqlc.narg(connection)::text IS NULL OR c.connection = sqlc.narg(connection)::text)
-  AND (cardinality(@states::text[]) = 0 OR i.state = ANY(@states::text[]))
+  AND i.state = ANY(@states::text[])
   AND (sqlc.narg(skill)::text IS NULL OR EXISTS (
         SELECT 1 FROM unnest(c.skills) s WHERE s ILIKE sqlc.narg(skill)::text))
   AND (sqlc.narg(job)::text IS NULL OR c.job_preferences ILIKE sqlc.narg(job)::text)
-  AND (sqlc.narg(since)::timestamptz IS NULL OR i.opened_at >= sqlc.narg(since)::timestamptz)
-  AND (sqlc.narg(until)::timestamptz IS NULL OR i.opened_at < sqlc.narg(until)::timestamptz)
+  AND i.opened_at < @until::timestamptz
   AND (i.opened_at, i.id) > (@after_at::timestamptz, @after_id::uuid)
 ORDER BY i.opened_at, i.id
 LIMIT @max_rows;

@@ -2,7 +2,7 @@
 -- What an interest notification needs: the organisation and whether the
 -- organisation still sees the candidate (nothing is sent if not).
 SELECT i.org_id, i.candidate_id, o.name AS org_name,
-       org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed()) AS visible
+       app_view_open(i.org_view) AS visible
 FROM interests i JOIN candidates c ON c.id = i.candidate_id JOIN organisations o ON o.id = i.org_id
 WHERE i.id = @id;
 

@@ -84,7 +84,7 @@ ORDER BY r.id;
 
 -- name: ExportInterests :many
 -- What interests holds about one candidate (subject access).
-SELECT jsonb_build_object('id', r.id, 'candidate_id', r.candidate_id, 'org_id', r.org_id, 'state', r.state, 'interviewed', r.interviewed, 'work_placed', r.work_placed, 'opened_at', r.opened_at, 'updated_at', r.updated_at)::jsonb AS row
+SELECT jsonb_build_object('id', r.id, 'candidate_id', r.candidate_id, 'org_id', r.org_id, 'state', r.state, 'interviewed', r.interviewed, 'work_placed', r.work_placed, 'opened_at', r.opened_at, 'updated_at', r.updated_at, 'org_view', r.org_view)::jsonb AS row
 FROM interests r
 WHERE r.candidate_id = @subject_id::uuid
 ORDER BY r.id;

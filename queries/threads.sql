@@ -2,7 +2,7 @@
 -- The thread between a candidate and an organisation, with whether the
 -- organisation sees the candidate now (messaging follows visibility).
 SELECT t.id, t.candidate_id, t.org_id, t.last_message_at,
-       org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed()) AS open
+       app_view_open(i.org_view) AS open
 FROM threads t JOIN candidates c ON c.id = t.candidate_id
 JOIN interests i ON i.candidate_id = t.candidate_id AND i.org_id = t.org_id
 WHERE t.candidate_id = @candidate_id AND t.org_id = @org_id;
@@ -10,7 +10,7 @@ WHERE t.candidate_id = @candidate_id AND t.org_id = @org_id;
 -- name: ThreadOpenFor :one
 -- Whether the organisation sees the candidate now, so that the two may
 -- write to each other: ENOTFOUND when there is no interest between them.
-SELECT org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed())::boolean AS open
+SELECT app_view_open(i.org_view)::boolean AS open
 FROM interests i JOIN candidates c ON c.id = i.candidate_id
 WHERE i.candidate_id = @candidate_id AND i.org_id = @org_id;
 
@@ -71,7 +71,7 @@ SELECT t.id, t.candidate_id, t.last_message_at,
 FROM threads t JOIN candidates c ON c.id = t.candidate_id
 JOIN interests i ON i.candidate_id = t.candidate_id AND i.org_id = t.org_id
 WHERE t.org_id = @org_id
-  AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed())
+  AND app_view_open(i.org_view)
   AND (t.last_message_at, t.id) < (@before_at::timestamptz, @before_id::uuid)
 ORDER BY t.last_message_at DESC, t.id DESC
 LIMIT @max_rows;
@@ -135,7 +135,7 @@ WHERE id = @id AND hidden_at IS NULL;
 -- organisation's name, and whether the message is still to be shown and
 -- the two may still write to each other (nothing is sent if not).
 SELECT t.org_id, t.candidate_id, c.user_id AS candidate_user_id, o.name AS org_name, m.from_candidate,
-       (m.hidden_at IS NULL AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed()))::boolean AS open
+       (m.hidden_at IS NULL AND app_view_open(i.org_view))::boolean AS open
 FROM messages m JOIN threads t ON t.id = m.thread_id JOIN candidates c ON c.id = t.candidate_id
 JOIN organisations o ON o.id = t.org_id
 JOIN interests i ON i.candidate_id = t.candidate_id AND i.org_id = t.org_id

@@ -17,18 +17,17 @@ SELECT c.id, c.first_name, c.last_name, c.connection, c.region, c.skills,
        i.id AS interest_id, i.state, i.opened_at, i.updated_at
 FROM interests i JOIN candidates c ON c.id = i.candidate_id
 WHERE i.org_id = $1
-  AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed())
+  AND i.org_view IS NOT NULL AND app_view_open(i.org_view)
   AND ($2::text IS NULL OR c.region = $2::text)
   AND ($3::text IS NULL OR c.connection = $3::text)
-  AND (cardinality($4::text[]) = 0 OR i.state = ANY($4::text[]))
+  AND i.state = ANY($4::text[])
   AND ($5::text IS NULL OR EXISTS (
         SELECT 1 FROM unnest(c.skills) s WHERE s ILIKE $5::text))
   AND ($6::text IS NULL OR c.job_preferences ILIKE $6::text)
-  AND ($7::timestamptz IS NULL OR i.opened_at >= $7::timestamptz)
-  AND ($8::timestamptz IS NULL OR i.opened_at < $8::timestamptz)
-  AND (i.opened_at, i.id) < ($9::timestamptz, $10::uuid)
+  AND i.opened_at >= $7::timestamptz
+  AND (i.opened_at, i.id) < ($8::timestamptz, $9::uuid)
 ORDER BY i.opened_at DESC, i.id DESC
-LIMIT $11
+LIMIT $10
 `
 
 type CandidateListForOrgNewestParams struct {
@@ -38,8 +37,7 @@ type CandidateListForOrgNewestParams struct {
 	States     []string
 	Skill      *string
 	Job        *string
-	Since      *time.Time
-	Until      *time.Time
+	Since      time.Time
 	BeforeAt   time.Time
 	BeforeID   uuid.UUID
 	MaxRows    int32
@@ -59,7 +57,10 @@ type CandidateListForOrgNewestRow struct {
 }
 
 // The candidates an organisation sees, newest interest first; keyset on
-// (opened_at, interest id).
+// (opened_at, interest id). Every bound on opened_at is an index
+// condition: the caller folds "until" into the cursor (the page starts
+// before whichever is earlier), sends every state for "any", and the
+// earliest time for no "since".
 func (q *Queries) CandidateListForOrgNewest(ctx context.Context, db DBTX, arg CandidateListForOrgNewestParams) ([]CandidateListForOrgNewestRow, error) {
 	rows, err := db.Query(ctx, candidateListForOrgNewest,
 		arg.OrgID,
@@ -69,7 +70,6 @@ func (q *Queries) CandidateListForOrgNewest(ctx context.Context, db DBTX, arg Ca
 		arg.Skill,
 		arg.Job,
 		arg.Since,
-		arg.Until,
 		arg.BeforeAt,
 		arg.BeforeID,
 		arg.MaxRows,
@@ -108,18 +108,17 @@ SELECT c.id, c.first_name, c.last_name, c.connection, c.region, c.skills,
        i.id AS interest_id, i.state, i.opened_at, i.updated_at
 FROM interests i JOIN candidates c ON c.id = i.candidate_id
 WHERE i.org_id = $1
-  AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed())
+  AND i.org_view IS NOT NULL AND app_view_open(i.org_view)
   AND ($2::text IS NULL OR c.region = $2::text)
   AND ($3::text IS NULL OR c.connection = $3::text)
-  AND (cardinality($4::text[]) = 0 OR i.state = ANY($4::text[]))
+  AND i.state = ANY($4::text[])
   AND ($5::text IS NULL OR EXISTS (
         SELECT 1 FROM unnest(c.skills) s WHERE s ILIKE $5::text))
   AND ($6::text IS NULL OR c.job_preferences ILIKE $6::text)
-  AND ($7::timestamptz IS NULL OR i.opened_at >= $7::timestamptz)
-  AND ($8::timestamptz IS NULL OR i.opened_at < $8::timestamptz)
-  AND (i.opened_at, i.id) > ($9::timestamptz, $10::uuid)
+  AND i.opened_at < $7::timestamptz
+  AND (i.opened_at, i.id) > ($8::timestamptz, $9::uuid)
 ORDER BY i.opened_at, i.id
-LIMIT $11
+LIMIT $10
 `
 
 type CandidateListForOrgOldestParams struct {
@@ -129,8 +128,7 @@ type CandidateListForOrgOldestParams struct {
 	States     []string
 	Skill      *string
 	Job        *string
-	Since      *time.Time
-	Until      *time.Time
+	Until      time.Time
 	AfterAt    time.Time
 	AfterID    uuid.UUID
 	MaxRows    int32
@@ -149,7 +147,8 @@ type CandidateListForOrgOldestRow struct {
 	UpdatedAt  time.Time
 }
 
-// CandidateListForOrgNewest, oldest interest first.
+// CandidateListForOrgNewest, oldest interest first; the caller folds
+// "since" into the cursor.
 func (q *Queries) CandidateListForOrgOldest(ctx context.Context, db DBTX, arg CandidateListForOrgOldestParams) ([]CandidateListForOrgOldestRow, error) {
 	rows, err := db.Query(ctx, candidateListForOrgOldest,
 		arg.OrgID,
@@ -158,7 +157,6 @@ func (q *Queries) CandidateListForOrgOldest(ctx context.Context, db DBTX, arg Ca
 		arg.States,
 		arg.Skill,
 		arg.Job,
-		arg.Since,
 		arg.Until,
 		arg.AfterAt,
 		arg.AfterID,
@@ -230,7 +228,7 @@ SELECT c.id, c.first_name, c.last_name, c.phone, c.connection, c.skills, c.job_p
 FROM interests i
 JOIN candidates c ON c.id = i.candidate_id
 WHERE i.org_id = $1 AND i.candidate_id = $2
-  AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed())
+  AND app_view_open(i.org_view)
 `
 
 type CandidateProfileForOrgParams struct {
@@ -310,10 +308,10 @@ func (q *Queries) CandidateSetStatus(ctx context.Context, db DBTX, arg Candidate
 }
 
 const interestForOrgForUpdate = `-- name: InterestForOrgForUpdate :one
-SELECT i.id, i.candidate_id, i.org_id, i.state, i.interviewed, i.work_placed, i.opened_at, i.updated_at, c.status AS candidate_status, c.registered_at AS candidate_registered_at
+SELECT i.id, i.candidate_id, i.org_id, i.state, i.interviewed, i.work_placed, i.opened_at, i.updated_at, i.org_view, c.status AS candidate_status, c.registered_at AS candidate_registered_at
 FROM interests i JOIN candidates c ON c.id = i.candidate_id
 WHERE i.org_id = $1 AND i.candidate_id = $2
-  AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed())
+  AND app_view_open(i.org_view)
 FOR UPDATE OF i
 `
 
@@ -342,6 +340,7 @@ func (q *Queries) InterestForOrgForUpdate(ctx context.Context, db DBTX, arg Inte
 		&i.Interest.WorkPlaced,
 		&i.Interest.OpenedAt,
 		&i.Interest.UpdatedAt,
+		&i.Interest.OrgView,
 		&i.CandidateStatus,
 		&i.CandidateRegisteredAt,
 	)
@@ -349,7 +348,7 @@ func (q *Queries) InterestForOrgForUpdate(ctx context.Context, db DBTX, arg Inte
 }
 
 const interestGetForUpdate = `-- name: InterestGetForUpdate :one
-SELECT id, candidate_id, org_id, state, interviewed, work_placed, opened_at, updated_at FROM interests WHERE candidate_id = $1 AND org_id = $2 FOR UPDATE
+SELECT id, candidate_id, org_id, state, interviewed, work_placed, opened_at, updated_at, org_view FROM interests WHERE candidate_id = $1 AND org_id = $2 FOR UPDATE
 `
 
 type InterestGetForUpdateParams struct {
@@ -369,12 +368,13 @@ func (q *Queries) InterestGetForUpdate(ctx context.Context, db DBTX, arg Interes
 		&i.WorkPlaced,
 		&i.OpenedAt,
 		&i.UpdatedAt,
+		&i.OrgView,
 	)
 	return i, err
 }
 
 const interestListForCandidate = `-- name: InterestListForCandidate :many
-SELECT i.id, i.candidate_id, i.org_id, i.state, i.interviewed, i.work_placed, i.opened_at, i.updated_at, coalesce(p.name, '')::text AS org_name
+SELECT i.id, i.candidate_id, i.org_id, i.state, i.interviewed, i.work_placed, i.opened_at, i.updated_at, i.org_view, coalesce(p.name, '')::text AS org_name
 FROM interests i LEFT JOIN pledged_organisations p ON p.id = i.org_id
 WHERE i.candidate_id = $1
 ORDER BY i.opened_at DESC, i.id DESC
@@ -389,6 +389,7 @@ type InterestListForCandidateRow struct {
 	WorkPlaced  bool
 	OpenedAt    time.Time
 	UpdatedAt   time.Time
+	OrgView     *string
 	OrgName     string
 }
 
@@ -412,6 +413,7 @@ func (q *Queries) InterestListForCandidate(ctx context.Context, db DBTX, candida
 			&i.WorkPlaced,
 			&i.OpenedAt,
 			&i.UpdatedAt,
+			&i.OrgView,
 			&i.OrgName,
 		); err != nil {
 			return nil, err
@@ -453,7 +455,7 @@ INSERT INTO interests (id, candidate_id, org_id, state, opened_at, updated_at)
 VALUES ($1, $2, $3, 'interested', $4, $4)
 ON CONFLICT (candidate_id, org_id) DO UPDATE
 SET state = 'interested', interviewed = false, work_placed = false, opened_at = $4, updated_at = $4
-RETURNING id, candidate_id, org_id, state, interviewed, work_placed, opened_at, updated_at
+RETURNING id, candidate_id, org_id, state, interviewed, work_placed, opened_at, updated_at, org_view
 `
 
 type InterestUpsertParams struct {
@@ -481,6 +483,7 @@ func (q *Queries) InterestUpsert(ctx context.Context, db DBTX, arg InterestUpser
 		&i.WorkPlaced,
 		&i.OpenedAt,
 		&i.UpdatedAt,
+		&i.OrgView,
 	)
 	return i, err
 }
@@ -568,16 +571,20 @@ func (q *Queries) InterventionListForInterest(ctx context.Context, db DBTX, inte
 	return items, nil
 }
 
-const planForValues = `-- name: PlanForValues :exec
-SELECT set_config('plan_cache_mode', 'force_custom_plan', true)
+const planForList = `-- name: PlanForList :exec
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_sort', 'off', true)
 `
 
-// Plans the rest of the transaction's statements for their values: the
-// candidate list's optional filters ("$1 IS NULL OR ...") give a generic
-// plan that reads the organisation's whole list and sorts it, which
-// Postgres would otherwise switch to after five executions.
-func (q *Queries) PlanForValues(ctx context.Context, db DBTX) error {
-	_, err := db.Exec(ctx, planForValues)
+// Plans the rest of the transaction's statements once per connection and
+// walks the organisation's list index rather than sorting. The list's
+// optional filters ("$1 IS NULL OR ...") make Postgres expect almost no
+// rows, and for almost no rows reading the whole filtered list and sorting
+// it looks cheaper than walking the index from the cursor; but a keyset
+// page is never cheaper by sorting: the walk stops after the page, the
+// sort reads everything first. With sorting priced out, the one generic
+// plan is the walk, and it is reused instead of planned per request.
+func (q *Queries) PlanForList(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, planForList)
 	return err
 }
 

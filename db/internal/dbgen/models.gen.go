@@ -318,6 +318,8 @@ type Interest struct {
 	OpenedAt time.Time
 	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator
 	UpdatedAt time.Time
+	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=operator
+	OrgView *string
 }
 
 // Append-only: the pre-employment support organisations recorded on interests, with dates and who recorded it.

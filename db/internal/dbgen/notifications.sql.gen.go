@@ -28,7 +28,7 @@ func (q *Queries) CandidateEmailForNotification(ctx context.Context, db DBTX, id
 
 const interestForNotification = `-- name: InterestForNotification :one
 SELECT i.org_id, i.candidate_id, o.name AS org_name,
-       org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed()) AS visible
+       app_view_open(i.org_view) AS visible
 FROM interests i JOIN candidates c ON c.id = i.candidate_id JOIN organisations o ON o.id = i.org_id
 WHERE i.id = $1
 `

@@ -14,7 +14,7 @@ import (
 
 const messageForNotification = `-- name: MessageForNotification :one
 SELECT t.org_id, t.candidate_id, c.user_id AS candidate_user_id, o.name AS org_name, m.from_candidate,
-       (m.hidden_at IS NULL AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed()))::boolean AS open
+       (m.hidden_at IS NULL AND app_view_open(i.org_view))::boolean AS open
 FROM messages m JOIN threads t ON t.id = m.thread_id JOIN candidates c ON c.id = t.candidate_id
 JOIN organisations o ON o.id = t.org_id
 JOIN interests i ON i.candidate_id = t.candidate_id AND i.org_id = t.org_id
@@ -389,7 +389,7 @@ func (q *Queries) ReportsOpen(ctx context.Context, db DBTX, arg ReportsOpenParam
 
 const threadFor = `-- name: ThreadFor :one
 SELECT t.id, t.candidate_id, t.org_id, t.last_message_at,
-       org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed()) AS open
+       app_view_open(i.org_view) AS open
 FROM threads t JOIN candidates c ON c.id = t.candidate_id
 JOIN interests i ON i.candidate_id = t.candidate_id AND i.org_id = t.org_id
 WHERE t.candidate_id = $1 AND t.org_id = $2
@@ -453,7 +453,7 @@ func (q *Queries) ThreadMarkRead(ctx context.Context, db DBTX, arg ThreadMarkRea
 }
 
 const threadOpenFor = `-- name: ThreadOpenFor :one
-SELECT org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed())::boolean AS open
+SELECT app_view_open(i.org_view)::boolean AS open
 FROM interests i JOIN candidates c ON c.id = i.candidate_id
 WHERE i.candidate_id = $1 AND i.org_id = $2
 `
@@ -562,7 +562,7 @@ SELECT t.id, t.candidate_id, t.last_message_at,
 FROM threads t JOIN candidates c ON c.id = t.candidate_id
 JOIN interests i ON i.candidate_id = t.candidate_id AND i.org_id = t.org_id
 WHERE t.org_id = $2
-  AND org_sees(c.status, c.sharing, c.verification, i.state, app_keep_placed())
+  AND app_view_open(i.org_view)
   AND (t.last_message_at, t.id) < ($3::timestamptz, $4::uuid)
 ORDER BY t.last_message_at DESC, t.id DESC
 LIMIT $5
