@@ -207,7 +207,8 @@ func New(cfg Config) (*Muster, error) {
 		hookNames[i] = h.Name()
 	}
 	opts := []db.Option{db.WithLoginThrottle(cfg.LoginThrottle), db.WithAccountInvitationWindow(cfg.AccountInvitationWindow), db.WithMFARequired(cfg.RequireMFA...),
-		db.WithVisibility(cfg.Visibility), db.WithFollowUps(cfg.FollowUp), db.WithSpotChecks(cfg.SpotChecks), db.WithJourneyHooks(hookNames...)}
+		db.WithVisibility(cfg.Visibility), db.WithFollowUps(cfg.FollowUp), db.WithSpotChecks(cfg.SpotChecks), db.WithJourneyHooks(hookNames...),
+		db.WithLogger(cfg.Logger)}
 	if cfg.PasswordHashing > 0 {
 		opts = append(opts, db.WithPasswordHashing(cfg.PasswordHashing))
 	}

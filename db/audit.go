@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,9 +14,13 @@ import (
 )
 
 // The audit trail: every administrative act is a row of audit_events,
-// written in the act's own transaction. The database numbers and chains
-// the rows and records who acted from the transaction's own context, so a
-// caller can neither fork the chain nor name someone else as the actor.
+// written in the act's own transaction. The database numbers the rows and
+// records who acted from the transaction's own context, so a caller
+// cannot name someone else as the actor; after commit, one sequencer at a
+// time links them into the hash chain (migration 00014, audit_chain()),
+// so writers never wait for one another and the chain cannot fork. The
+// Store links after every transaction that audited (kickChain), and every
+// reader of the chain links what is left first (linkAudit).
 
 // audit records that this transaction's actor did action to the object
 // objectID (of type object, belonging to organisation orgID, if any).
@@ -35,12 +40,81 @@ func (tx *Tx) auditDetail(ctx context.Context, action sim.AuditAction, object si
 	}); err != nil {
 		return fmt.Errorf("record audit event %s: %w", action, interpretError(err))
 	}
+	tx.audited = true
 	return nil
+}
+
+// linkAudit links into the chain every audit event committed and not
+// linked yet, so that what this transaction reads of the chain is whole.
+func (tx *Tx) linkAudit(ctx context.Context) error {
+	if _, err := tx.q.AuditChain(ctx, tx.tx); err != nil {
+		return fmt.Errorf("link the audit chain: %w", interpretError(err))
+	}
+	return nil
+}
+
+// AuditChain links into the chain every audit event committed and not
+// linked yet, as the engine, and returns how many it linked. Muster runs
+// it after every transaction that audited; it is safe to run at any time,
+// from any number of processes at once.
+func (s *Store) AuditChain(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.InTx(ctx, sim.System, func(tx *Tx) error {
+		var err error
+		n, err = tx.q.AuditChain(ctx, tx.tx)
+		return interpretError(err)
+	})
+	return n, err
+}
+
+// chainer runs the Store's linking after commit: one run at a time, each
+// linking everything committed by then, so that under load one run links
+// the events of many transactions; a kick while a run is going on asks
+// for one more.
+type chainer struct {
+	mu      sync.Mutex
+	running bool
+	again   bool
+}
+
+// kickChain links the audit events just committed, in the background.
+// Whatever a run fails to link, the next run, or the next reader of the
+// chain, links.
+func (s *Store) kickChain() {
+	c := &s.chain
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running {
+		c.again = true
+		return
+	}
+	c.running = true
+	go s.chainLoop()
+}
+
+func (s *Store) chainLoop() {
+	c := &s.chain
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_, err := s.AuditChain(ctx)
+		cancel()
+		if err != nil {
+			s.log.Warn("audit chain: linking after commit failed; the next transaction that audits, or the next reader of the chain, links what is left", "error", err.Error())
+		}
+		c.mu.Lock()
+		if !c.again {
+			c.running = false
+			c.mu.Unlock()
+			return
+		}
+		c.again = false
+		c.mu.Unlock()
+	}
 }
 
 func auditFromInternal(r dbgen.AuditEvent) sim.AuditEvent {
 	return sim.AuditEvent{
-		Seq: r.Seq, OccurredAt: r.OccurredAt, ActorID: idString(r.ActorID), ActorRole: sim.Role(r.ActorRole),
+		Seq: deref(r.Seq), OccurredAt: r.OccurredAt, ActorID: idString(r.ActorID), ActorRole: sim.Role(r.ActorRole),
 		ActorOrgID: idString(r.ActorOrgID), Action: sim.AuditAction(r.Action), ObjectType: sim.AuditObject(r.ObjectType),
 		ObjectID: r.ObjectID.String(), OrgID: idString(r.OrgID), IP: r.Ip, Detail: derefString(r.Detail), PrevHash: r.PrevHash, Hash: r.Hash,
 	}
@@ -82,6 +156,9 @@ func optionalTime(t time.Time) *time.Time {
 // cursor f.After (a Seq), filtered by f. Operator only.
 func (tx *Tx) AuditList(ctx context.Context, f sim.AuditFilter) ([]sim.AuditEvent, error) {
 	if err := tx.authorize(sim.PermReadAudit); err != nil {
+		return nil, err
+	}
+	if err := tx.linkAudit(ctx); err != nil {
 		return nil, err
 	}
 	p := dbgen.AuditListParams{AfterSeq: f.After, Since: optionalTime(f.Since), Until: optionalTime(f.Until), MaxRows: pageSize(f.Limit)}
@@ -176,6 +253,9 @@ func (tx *Tx) AuditVerify(ctx context.Context) (AuditVerification, error) {
 		if err := tx.authorize(sim.PermReadAudit); err != nil {
 			return AuditVerification{}, err
 		}
+	}
+	if err := tx.linkAudit(ctx); err != nil {
+		return AuditVerification{}, err
 	}
 	var (
 		out  AuditVerification

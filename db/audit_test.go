@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/muster-cms/muster/db"
@@ -29,6 +27,14 @@ func (b *testBundle) verify(t *testing.T) db.AuditVerification {
 	return v
 }
 
+// linkAudit links what is committed into the chain, as Muster does after
+// every audited transaction.
+func (b *testBundle) linkAudit(t *testing.T) {
+	t.Helper()
+	_, err := b.store.AuditChain(context.Background())
+	require.NoError(t, err)
+}
+
 // auditSeqs lists the Seq of each event.
 func auditSeqs(events []sim.AuditEvent) []int64 {
 	out := []int64{}
@@ -42,6 +48,7 @@ func auditSeqs(events []sim.AuditEvent) []int64 {
 // or a repeat, and that every row links to the one before it.
 func (b *testBundle) requireGaplessChain(t *testing.T, n int) {
 	t.Helper()
+	b.linkAudit(t)
 	require.Equal(t, n, b.count(t, "SELECT count(*) FROM audit_events"))
 	require.Equal(t, n, b.count(t, "SELECT count(DISTINCT seq) FROM audit_events WHERE seq BETWEEN 1 AND $1", n))
 	require.Zero(t, b.count(t, `SELECT count(*) FROM audit_events e JOIN audit_events p ON p.seq = e.seq - 1
@@ -50,86 +57,59 @@ func (b *testBundle) requireGaplessChain(t *testing.T, n int) {
 }
 
 // However many transactions write at once, committing or rolling back,
-// the chain stays one unbroken line numbered from 1 without gaps: the
-// trigger serialises writers on one lock. The writers do write at once:
-// each has a connection of its own, and the first holds the chain's lock,
-// its row written, until every other writer is seen waiting for that lock.
-// Released, a third of them roll back, their rows written, between the
-// others' commits, and the numbers their rows took are taken again.
+// the chain stays one unbroken line numbered from 1 without gaps, and no
+// writer waits for another: all of them write their audited change and
+// hold it, uncommitted, until every one has written (with a lock held
+// from a writer's insert to its commit, the second writer would wait for
+// the first, and this would never happen). Released, a third roll back,
+// their rows written, and the rest commit, while sequencers link the
+// chain: the Store's own after each commit, and more run at the same time
+// by hand. Every committed row is linked once; no rolled-back row is.
 func TestAuditChainUnderConcurrentWriters(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	// As many connections as writers (the test database's own pool has
-	// four), and no more: the server's 100 connections are shared by every
-	// test running at the time.
-	const writers = 32
+	// As many connections as writers and sequencers (the test database's
+	// own pool has four), and no more: the server's 100 connections are
+	// shared by every test running at the time.
+	const writers, sequencers = 32, 4
 	cfg, err := pgxpool.ParseConfig(b.db.AppURL)
 	require.NoError(t, err)
-	cfg.MaxConns = writers
+	cfg.MaxConns = writers + sequencers
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	store := db.NewStore(pool, sim.DefaultSessionPolicy)
 
 	errChangeOfMind := errors.New("change of mind")
-	rollsBack := func(i int) bool { return i%3 == 0 && i > 0 }
+	rollsBack := func(i int) bool { return i%3 == 0 }
 	agreement := func(i int) bool { return i%2 == 0 }
-	// write has writer i make its audited change and returns the number
-	// its audit row took.
-	write := func(tx *db.Tx, i int) (int64, error) {
+	write := func(tx *db.Tx, i int) error {
 		at := b.now.Add(time.Duration(i) * time.Second)
-		var err error
 		if agreement(i) {
-			err = tx.AgreementVersionAdd(ctx, fmt.Sprintf("concurrent-v%03d", i), at)
-		} else {
-			_, err = tx.OrgCreate(ctx, sim.OrgDetails{Name: fmt.Sprintf("Concurrent Trust %03d", i), Type: "trust", Region: "wales", Active: true}, at)
+			return tx.AgreementVersionAdd(ctx, fmt.Sprintf("concurrent-v%03d", i), at)
 		}
-		if err != nil {
-			return 0, err
-		}
-		var seq int64
-		err = tx.QueryRow(ctx, "SELECT max(seq) FROM audit_events").Scan(&seq)
-		return seq, err
+		_, err := tx.OrgCreate(ctx, sim.OrgDetails{Name: fmt.Sprintf("Concurrent Trust %03d", i), Type: "trust", Region: "wales", Active: true}, at)
+		return err
 	}
 
-	seqs, errs := make([]int64, writers), make([]error, writers)
-	held, release := make(chan int32, 1), make(chan struct{})
+	errs := make([]error, writers)
+	var written sync.WaitGroup
+	written.Add(writers)
+	release := make(chan struct{})
 	var releaseOnce sync.Once
 	releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
-	t.Cleanup(releaseAll) // a failure below must not leave the first writer held
+	t.Cleanup(releaseAll) // a failure below must not leave the writers held
 	var wg sync.WaitGroup
-	firstDone := make(chan struct{})
-	wg.Go(func() {
-		defer close(firstDone)
-		errs[0] = store.InTx(ctx, b.op, func(tx *db.Tx) error {
-			var err error
-			if seqs[0], err = write(tx, 0); err != nil {
-				return err
-			}
-			pid, err := backendPID(ctx, tx)
-			if err != nil {
-				return err
-			}
-			held <- pid
-			<-release // hold the chain's lock, the row written
-			return nil
-		})
-	})
-	var holder int32
-	select {
-	case holder = <-held:
-	case <-firstDone:
-		require.NoError(t, errs[0], "the first writer")
-		require.FailNow(t, "the first writer ended before it wrote")
-	}
-	for i := 1; i < writers; i++ {
+	for i := range writers {
 		wg.Go(func() {
 			errs[i] = store.InTx(ctx, b.op, func(tx *db.Tx) error {
-				var err error
-				if seqs[i], err = write(tx, i); err != nil {
+				err := write(tx, i)
+				written.Done()
+				if err != nil {
 					return err
 				}
+				<-release // hold the row written, uncommitted
 				if rollsBack(i) {
 					return errChangeOfMind
 				}
@@ -137,47 +117,64 @@ func TestAuditChainUnderConcurrentWriters(t *testing.T) {
 			})
 		})
 	}
-	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		n, err := b.advisoryWaiters(holder)
-		require.NoError(c, err)
-		require.Equal(c, writers-1, n, "writers waiting for the chain's lock, which the first holds")
-	}, 30*time.Second, 5*time.Millisecond, "every other writer waits for the chain's lock at once")
+	allWritten := make(chan struct{})
+	go func() { written.Wait(); close(allWritten) }()
+	select {
+	case <-allWritten:
+	case <-time.After(30 * time.Second):
+		require.FailNow(t, "writers wait for one another: not every writer could write its row while the others held theirs")
+	}
+	for i := range writers {
+		require.NoError(t, errs[i], "writer %d ended before it was released", i)
+	}
+
+	stop := make(chan struct{})
+	var linkers sync.WaitGroup
+	linkErrs := make([]error, sequencers)
+	for k := range sequencers {
+		linkers.Go(func() {
+			for {
+				if _, err := store.AuditChain(ctx); err != nil {
+					linkErrs[k] = err
+					return
+				}
+				select {
+				case <-stop:
+					return
+				default:
+				}
+			}
+		})
+	}
 	releaseAll()
 	wg.Wait()
+	close(stop)
+	linkers.Wait()
+	for k, err := range linkErrs {
+		require.NoError(t, err, "sequencer %d", k)
+	}
 
-	var committed, rolledBack []int64
-	agreements := 0
+	committed, agreements := 0, 0
 	for i := range writers {
 		if rollsBack(i) {
 			require.ErrorIs(t, errs[i], errChangeOfMind, "writer %d", i)
-			rolledBack = append(rolledBack, seqs[i])
 			continue
 		}
 		require.NoError(t, errs[i], "writer %d", i)
-		committed = append(committed, seqs[i])
+		committed++
 		if agreement(i) {
 			agreements++
 		}
 	}
-	n := len(committed)
-	require.Equal(t, int64(1), seqs[0], "the first writer's row is the first")
-	slices.Sort(committed)
-	want := make([]int64, n)
-	for i := range want {
-		want[i] = int64(i + 1)
-	}
-	require.Equal(t, want, committed, "the writers that committed took the numbers 1 to %d, each once", n)
-	require.LessOrEqual(t, slices.Min(rolledBack), int64(n),
-		"a writer committed after one rolled back, with the number the rolled-back row had: %v", rolledBack)
-	b.requireGaplessChain(t, n)
+	b.requireGaplessChain(t, committed)
 	require.Equal(t, agreements, b.count(t, "SELECT count(*) FROM audit_events WHERE action = $1", string(sim.AuditAgreementVersion)))
-	require.Equal(t, n-agreements, b.count(t, "SELECT count(*) FROM audit_events WHERE action = $1", string(sim.AuditOrgCreated)))
-	require.Equal(t, db.AuditVerification{Rows: int64(n)}, b.verify(t))
+	require.Equal(t, committed-agreements, b.count(t, "SELECT count(*) FROM audit_events WHERE action = $1", string(sim.AuditOrgCreated)))
+	require.Equal(t, db.AuditVerification{Rows: int64(committed)}, b.verify(t))
 }
 
 // auditRow is every column of an audit event, as stored.
 type auditRow struct {
-	Seq                           int64
+	ID, Seq                       int64
 	OccurredAt                    time.Time
 	ActorID, ActorOrgID, OrgID    *uuid.UUID
 	ActorRole, Action, ObjectType string
@@ -186,13 +183,14 @@ type auditRow struct {
 	PrevHash, Hash                []byte
 }
 
-const auditColumns = "seq, occurred_at, actor_id, actor_role, actor_org_id, action, object_type, object_id, org_id, ip, prev_hash, hash"
+const auditColumns = "id, seq, occurred_at, actor_id, actor_role, actor_org_id, action, object_type, object_id, org_id, ip, prev_hash, hash"
 
 func (b *testBundle) auditRow(t *testing.T, seq int64) auditRow {
 	t.Helper()
+	b.linkAudit(t)
 	var r auditRow
 	require.NoError(t, b.db.Admin.QueryRow(context.Background(), "SELECT "+auditColumns+" FROM audit_events WHERE seq = $1", seq).Scan(
-		&r.Seq, &r.OccurredAt, &r.ActorID, &r.ActorRole, &r.ActorOrgID, &r.Action, &r.ObjectType, &r.ObjectID, &r.OrgID, &r.IP, &r.PrevHash, &r.Hash))
+		&r.ID, &r.Seq, &r.OccurredAt, &r.ActorID, &r.ActorRole, &r.ActorOrgID, &r.Action, &r.ObjectType, &r.ObjectID, &r.OrgID, &r.IP, &r.PrevHash, &r.Hash))
 	return r
 }
 
@@ -291,8 +289,8 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		b.asReplica(t, "DELETE FROM audit_events WHERE seq = $1", mid)
 		v := b.verify(t)
 		require.Equal(t, int64(mid+1), v.BrokenAt, "%+v", v)
-		b.asReplica(t, "INSERT INTO audit_events ("+auditColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-			orig.Seq, orig.OccurredAt, orig.ActorID, orig.ActorRole, orig.ActorOrgID, orig.Action, orig.ObjectType, orig.ObjectID, orig.OrgID, orig.IP, orig.PrevHash, orig.Hash)
+		b.asReplica(t, "INSERT INTO audit_events ("+auditColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+			orig.ID, orig.Seq, orig.OccurredAt, orig.ActorID, orig.ActorRole, orig.ActorOrgID, orig.Action, orig.ObjectType, orig.ObjectID, orig.OrgID, orig.IP, orig.PrevHash, orig.Hash)
 		require.Equal(t, db.AuditVerification{Rows: n}, b.verify(t), "restored")
 	})
 	t.Run("deleted last row", func(t *testing.T) {
@@ -322,6 +320,31 @@ func TestAuditTrailIsAppendOnlyForTheOwner(t *testing.T) {
 		require.Contains(t, pgErr.Message, "append-only", sql)
 	}
 	require.Equal(t, db.AuditVerification{Rows: 1}, b.verify(t))
+
+	// The one update allowed links an unlinked row as the next in the
+	// chain, with the hashes the database computes, and changes nothing
+	// else; a linked row is never linked again.
+	_, err := b.db.Admin.Exec(ctx, `INSERT INTO audit_events (occurred_at, actor_role, action, object_type, object_id, ip)
+		VALUES ($1, '', 'agreement_version.added', 'agreement_version', gen_random_uuid(), '')`, b.now)
+	require.NoError(t, err)
+	for sql, refusal := range map[string]string{
+		"UPDATE audit_events SET seq = 1 WHERE seq IS NULL":                      "not next",
+		"UPDATE audit_events SET seq = 3 WHERE seq IS NULL":                      "not next",
+		"UPDATE audit_events SET seq = 2, action = 'x' WHERE seq IS NULL":        "append-only",
+		"UPDATE audit_events SET seq = 2 WHERE seq = 1":                          "append-only",
+		"UPDATE audit_events SET hash = '\\x00' WHERE seq = 1":                   "append-only",
+		"UPDATE audit_events SET id = id + 1000 WHERE seq IS NULL":               "append-only",
+		"UPDATE audit_events SET seq = 2, occurred_at = now() WHERE seq IS NULL": "append-only",
+	} {
+		_, err := b.db.Admin.Exec(ctx, sql)
+		var pgErr *pgconn.PgError
+		require.ErrorAs(t, err, &pgErr, sql)
+		require.Equal(t, "42501", pgErr.Code, sql)
+		require.Contains(t, pgErr.Message, refusal, sql)
+	}
+	_, err = b.db.Admin.Exec(ctx, `UPDATE audit_events SET seq = 2, prev_hash = '\x00', hash = '\x00' WHERE seq IS NULL`)
+	require.NoError(t, err, "linked by hand as the next row: the database computes the hashes")
+	require.Equal(t, db.AuditVerification{Rows: 2}, b.verify(t))
 }
 
 // Who acted is the transaction's own actor, whatever the statement says.
@@ -358,13 +381,13 @@ func TestAuditRecordsTheRealActor(t *testing.T) {
 	require.Equal(t, want, got[0])
 
 	// Writing the row directly, naming someone else, another organisation,
-	// a number and hashes of one's choosing: the database records who is
-	// really acting, numbers and chains the row itself.
+	// numbers and hashes of one's choosing: the database records who is
+	// really acting, numbers the row itself and links it into the chain.
 	forge := func(actor sim.Actor) {
 		t.Helper()
 		require.NoError(t, b.in(t, actor, func(tx *db.Tx) error {
 			_, err := tx.Exec(ctx, `INSERT INTO audit_events (`+auditColumns+`)
-				VALUES (1000, $1, $2, 'operator', $3, 'organisation.created', 'organisation', $3, $3, '203.0.113.9', '\x00', '\x00')`,
+				VALUES (7, 1000, $1, $2, 'operator', $3, 'organisation.created', 'organisation', $3, $3, '203.0.113.9', '\x00', '\x00')`,
 				b.now, b.op.UserID, other.ID)
 			return err
 		}))
@@ -385,7 +408,7 @@ func TestAuditRecordsTheRealActor(t *testing.T) {
 
 	// Without a transaction's context, nothing is written at all.
 	_, err := b.db.App.Exec(ctx, `INSERT INTO audit_events (`+auditColumns+`)
-		VALUES (0, now(), NULL, '', NULL, 'x', 'x', gen_random_uuid(), NULL, '', '', '')`)
+		VALUES (0, 0, now(), NULL, '', NULL, 'x', 'x', gen_random_uuid(), NULL, '', '', '')`)
 	var pgErr *pgconn.PgError
 	require.ErrorAs(t, err, &pgErr)
 	require.Equal(t, "42501", pgErr.Code)
@@ -637,10 +660,10 @@ func TestAuditVerifyAcrossPages(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
 	const n = 2500
-	// One statement, as the owner: the trigger numbers and chains each
-	// row after the one before it.
+	// One statement, as the owner: the trigger numbers each row, and the
+	// sequencer links them in that order.
 	_, err := b.db.Admin.Exec(ctx, `INSERT INTO audit_events (`+auditColumns+`)
-		SELECT 0, $1::timestamptz + i * interval '1 second', NULL, '', NULL, 'agreement_version.added', 'agreement_version',
+		SELECT 0, 0, $1::timestamptz + i * interval '1 second', NULL, '', NULL, 'agreement_version.added', 'agreement_version',
 		       gen_random_uuid(), NULL, '', '', '' FROM generate_series(1, $2::int) i`, b.now, n)
 	require.NoError(t, err)
 	b.requireGaplessChain(t, n)
@@ -658,8 +681,8 @@ func TestAuditVerifyAcrossPages(t *testing.T) {
 	orig := b.auditRow(t, 1000)
 	b.asReplica(t, "DELETE FROM audit_events WHERE seq = 1000")
 	require.Equal(t, int64(1001), b.verify(t).BrokenAt, "a row missing at the end of a page is found on the next")
-	b.asReplica(t, "INSERT INTO audit_events ("+auditColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-		orig.Seq, orig.OccurredAt, orig.ActorID, orig.ActorRole, orig.ActorOrgID, orig.Action, orig.ObjectType, orig.ObjectID, orig.OrgID, orig.IP, orig.PrevHash, orig.Hash)
+	b.asReplica(t, "INSERT INTO audit_events ("+auditColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+		orig.ID, orig.Seq, orig.OccurredAt, orig.ActorID, orig.ActorRole, orig.ActorOrgID, orig.Action, orig.ObjectType, orig.ObjectID, orig.OrgID, orig.IP, orig.PrevHash, orig.Hash)
 	require.Equal(t, db.AuditVerification{Rows: n}, b.verify(t))
 }
 
@@ -684,7 +707,8 @@ func TestAuditChainWithAnOwnerUnderRLS(t *testing.T) {
 	})
 	for _, sql := range []string{
 		"ALTER TABLE audit_events OWNER TO " + owner,
-		"ALTER FUNCTION audit_events_chain() OWNER TO " + owner,
+		"ALTER FUNCTION audit_events_stamp() OWNER TO " + owner,
+		"ALTER FUNCTION audit_chain() OWNER TO " + owner,
 	} {
 		_, err := b.db.Admin.Exec(ctx, sql)
 		require.NoError(t, err, sql)

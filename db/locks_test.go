@@ -31,14 +31,3 @@ func (b *testBundle) waitBlocked(t *testing.T, waiter, holder int32) {
 	}, 30*time.Second, 5*time.Millisecond, "process %d never waited for a lock held by process %d", waiter, holder)
 }
 
-// advisoryWaiters counts the server processes waiting for an advisory lock
-// that the process holder holds.
-func (b *testBundle) advisoryWaiters(holder int32) (int, error) {
-	var n int
-	err := b.db.Admin.QueryRow(context.Background(), `
-		SELECT count(*) FROM pg_locks w JOIN pg_locks h
-		  ON (h.database, h.classid, h.objid, h.objsubid) = (w.database, w.classid, w.objid, w.objsubid)
-		WHERE w.locktype = 'advisory' AND NOT w.granted
-		  AND h.locktype = 'advisory' AND h.granted AND h.pid = $1`, holder).Scan(&n)
-	return n, err
-}

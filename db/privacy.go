@@ -175,6 +175,9 @@ func (tx *Tx) accessLog(ctx context.Context, candidate uuid.UUID, before int64, 
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
+	if err := tx.linkAudit(ctx); err != nil {
+		return nil, err
+	}
 	var out []sim.AccessRecord
 	for {
 		page := maxAccessPage

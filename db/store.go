@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"slices"
 	"strings"
@@ -39,6 +40,12 @@ type Store struct {
 	accountWindow time.Duration
 	// mfaRequired are the roles that must sign in with two factors.
 	mfaRequired []sim.Role
+	// chain links audit events into the chain after the transactions that
+	// wrote them commit (audit.go).
+	chain chainer
+	// log reports what fails where no caller hears it (the chain's
+	// linking after commit); discarded unless WithLogger.
+	log *slog.Logger
 	// visibility is who sees placed candidates; every transaction carries
 	// it to row-level security.
 	visibility sim.VisibilityPolicy
@@ -121,6 +128,12 @@ func WithJourneyHooks(names ...string) Option {
 	return func(s *Store) { s.hooks = slices.Clone(names) }
 }
 
+// WithLogger reports what fails in the Store's own background work (the
+// audit chain's linking after commit) to l. Nothing personal is logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Store) { s.log = l }
+}
+
 // NewStore returns a Store on pool with the given session policy.
 func NewStore(pool *pgxpool.Pool, sessions sim.SessionPolicy, opts ...Option) *Store {
 	s := &Store{
@@ -130,6 +143,7 @@ func NewStore(pool *pgxpool.Pool, sessions sim.SessionPolicy, opts ...Option) *S
 		spotChecks:    sim.DefaultSpotCheckPolicy,
 		followUps:     sim.DefaultFollowUpPolicy,
 		enqueued:      make(chan struct{}, 1),
+		log:           slog.New(slog.DiscardHandler),
 	}
 	for _, o := range opts {
 		o(s)
@@ -202,6 +216,9 @@ func (s *Store) run(ctx context.Context, tx *Tx, fn func(*Tx) error) (err error)
 	}
 	if err = tx.tx.commit(ctx); err != nil {
 		return err
+	}
+	if tx.audited {
+		s.kickChain()
 	}
 	if tx.enqueued {
 		select {

@@ -23,6 +23,7 @@ type Tx struct {
 	actor    sim.Actor
 	store    *Store
 	enqueued bool
+	audited  bool // wrote an audit event: link it after commit
 }
 
 // Actor is who this transaction runs as.

@@ -86,6 +86,9 @@ func BenchmarkAPICandidateList(b *testing.B) {
 					b.Run("api", func(b *testing.B) {
 						concurrently(b, func(client int) error { return c.apiPage(client, page.cursor) })
 					})
+					b.Run("store", func(b *testing.B) {
+						concurrently(b, func(client int) error { return c.storePage(client, page.cursor != "", page.before) })
+					})
 					b.Run("bare-pgx", func(b *testing.B) {
 						concurrently(b, func(client int) error { return c.ceilingPage(client, page.before) })
 					})
@@ -149,6 +152,7 @@ type benchCohort struct {
 	admin      *pgxpool.Pool // superuser: the ceiling
 	adminList  *pgxpool.Pool // the same, planning as the Store's list does
 	app        *pgxpool.Pool
+	store      *db.Store // the API's data path without HTTP, on app
 	server     *httptest.Server
 	http       *http.Client
 	temporal   client.Client
@@ -216,6 +220,7 @@ func loadBenchCohort(b, top *testing.B, n int) *benchCohort {
 	if c.app, err = db.Open(ctx, appURL); err != nil {
 		b.Fatal(err)
 	}
+	c.store = db.NewStore(c.app, sim.DefaultSessionPolicy)
 	// The typical organisation: the active one with the median number of
 	// interests.
 	err = c.admin.QueryRow(ctx, `WITH o AS (
@@ -371,6 +376,36 @@ func (c *benchCohort) findDeepPage(b *testing.B) {
 		before = keyset{At: last.OpenedAt, ID: last.InterestID}
 		c.deepCursor, c.deepKey = cursor, before
 	}
+}
+
+// storePage is the request's data path without HTTP: the Store finds the
+// session and lists the page in the request's one transaction, as the
+// API's handler does, with no router, validation or JSON around it.
+func (c *benchCohort) storePage(client int, deep bool, before keyset) error {
+	ctx := context.Background()
+	rctx, sess, finish, err := c.store.OpenSession(ctx, c.tokens[client], time.Now())
+	if err != nil {
+		return err
+	}
+	f := sim.CandidateFilter{Region: sim.Region(c.region), Limit: benchCandidatePage}
+	for _, st := range benchStates {
+		f.States = append(f.States, sim.InterestState(st))
+	}
+	if deep {
+		f.After = sim.CandidateCursor{At: before.At, ID: before.ID.String()}
+	}
+	var rows []sim.OrgCandidate
+	err = c.store.InTx(rctx, sess.Actor(), func(tx *db.Tx) error {
+		rows, err = tx.OrgCandidates(rctx, c.orgID.String(), f)
+		return err
+	})
+	if ferr := finish(ctx); err == nil {
+		err = ferr
+	}
+	if err == nil && len(rows) != benchCandidatePage {
+		err = fmt.Errorf("store: %d rows, not %d", len(rows), benchCandidatePage)
+	}
+	return err
 }
 
 // ceilingPage is the request's statements by bare pgx: the session's

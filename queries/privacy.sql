@@ -106,9 +106,9 @@ SELECT count(*)::bigint FROM gone;
 -- Who looked at or acted on a candidate's record: the organisation (or
 -- the programme team), the action and when; newest first, a keyset page
 -- before @before_seq. Never who or from where.
-SELECT a.seq, a.occurred_at, a.action, a.actor_role, coalesce(org_name(a.actor_org_id), '')::text AS org_name
+SELECT a.seq::bigint AS seq, a.occurred_at, a.action, a.actor_role, coalesce(org_name(a.actor_org_id), '')::text AS org_name
 FROM audit_events a
-WHERE a.object_id IN (SELECT candidate_objects(@candidate_id::uuid)) AND a.seq < @before_seq
+WHERE a.object_id IN (SELECT candidate_objects(@candidate_id::uuid)) AND a.seq < @before_seq::bigint
 ORDER BY a.seq DESC
 LIMIT @max_rows;
 

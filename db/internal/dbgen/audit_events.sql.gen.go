@@ -12,8 +12,21 @@ import (
 	"github.com/google/uuid"
 )
 
+const auditChain = `-- name: AuditChain :one
+SELECT audit_chain()::bigint AS linked
+`
+
+// Links every committed event not linked yet into the chain, and returns
+// how many (migration 00014).
+func (q *Queries) AuditChain(ctx context.Context, db DBTX) (int64, error) {
+	row := db.QueryRow(ctx, auditChain)
+	var linked int64
+	err := row.Scan(&linked)
+	return linked, err
+}
+
 const auditChainPage = `-- name: AuditChainPage :many
-SELECT seq, occurred_at, actor_id, actor_role, actor_org_id, action, object_type, object_id, org_id, ip, prev_hash, hash, detail FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2
+SELECT seq, occurred_at, actor_id, actor_role, actor_org_id, action, object_type, object_id, org_id, ip, prev_hash, hash, detail, id FROM audit_events WHERE seq > $1::bigint ORDER BY seq LIMIT $2
 `
 
 type AuditChainPageParams struct {
@@ -45,6 +58,7 @@ func (q *Queries) AuditChainPage(ctx context.Context, db DBTX, arg AuditChainPag
 			&i.PrevHash,
 			&i.Hash,
 			&i.Detail,
+			&i.ID,
 		); err != nil {
 			return nil, err
 		}
@@ -57,8 +71,8 @@ func (q *Queries) AuditChainPage(ctx context.Context, db DBTX, arg AuditChainPag
 }
 
 const auditInsert = `-- name: AuditInsert :exec
-INSERT INTO audit_events (seq, occurred_at, actor_role, action, object_type, object_id, org_id, ip, detail, prev_hash, hash)
-VALUES (0, $1, '', $2, $3, $4, $5, $6, $7, '', '')
+INSERT INTO audit_events (occurred_at, actor_role, action, object_type, object_id, org_id, ip, detail)
+VALUES ($1, '', $2, $3, $4, $5, $6, $7)
 `
 
 type AuditInsertParams struct {
@@ -71,8 +85,9 @@ type AuditInsertParams struct {
 	Detail     *string
 }
 
-// Who acted is taken from the transaction's own context by the chain
-// trigger, which also numbers and hashes the row.
+// Who acted is taken from the transaction's own context by the stamp
+// trigger, which also numbers the event; it is linked into the chain
+// after commit (AuditChain).
 func (q *Queries) AuditInsert(ctx context.Context, db DBTX, arg AuditInsertParams) error {
 	_, err := db.Exec(ctx, auditInsert,
 		arg.OccurredAt,
@@ -87,8 +102,8 @@ func (q *Queries) AuditInsert(ctx context.Context, db DBTX, arg AuditInsertParam
 }
 
 const auditList = `-- name: AuditList :many
-SELECT seq, occurred_at, actor_id, actor_role, actor_org_id, action, object_type, object_id, org_id, ip, prev_hash, hash, detail FROM audit_events
-WHERE seq > $1
+SELECT seq, occurred_at, actor_id, actor_role, actor_org_id, action, object_type, object_id, org_id, ip, prev_hash, hash, detail, id FROM audit_events
+WHERE seq > $1::bigint
   AND ($2::uuid IS NULL OR actor_id = $2::uuid)
   AND ($3::uuid IS NULL OR org_id = $3::uuid OR actor_org_id = $3::uuid)
   AND ($4::uuid IS NULL OR object_id = $4::uuid)
@@ -108,7 +123,8 @@ type AuditListParams struct {
 	MaxRows  int32
 }
 
-// The audit trail, oldest first from a keyset cursor, filtered.
+// The audit trail as linked into the chain, oldest first from a keyset
+// cursor, filtered.
 func (q *Queries) AuditList(ctx context.Context, db DBTX, arg AuditListParams) ([]AuditEvent, error) {
 	rows, err := db.Query(ctx, auditList,
 		arg.AfterSeq,
@@ -140,6 +156,7 @@ func (q *Queries) AuditList(ctx context.Context, db DBTX, arg AuditListParams) (
 			&i.PrevHash,
 			&i.Hash,
 			&i.Detail,
+			&i.ID,
 		); err != nil {
 			return nil, err
 		}

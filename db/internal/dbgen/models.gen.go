@@ -67,7 +67,7 @@ type AgreementVersion struct {
 // Append-only, hash-chained record of every administrative act: who, what, when, from where; IDs only.
 type AuditEvent struct {
 	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
-	Seq int64
+	Seq *int64
 	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	OccurredAt time.Time
 	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
@@ -92,6 +92,8 @@ type AuditEvent struct {
 	Hash []byte
 	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
 	Detail *string
+	// class=operational; category=audit; subject=user:actor_id; anonymise=keep; seen_by=operator
+	ID int64
 }
 
 // Members of the Armed Forces community on the programme, from invitation to ghost record.

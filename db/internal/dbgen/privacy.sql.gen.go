@@ -13,9 +13,9 @@ import (
 )
 
 const accessLogForCandidate = `-- name: AccessLogForCandidate :many
-SELECT a.seq, a.occurred_at, a.action, a.actor_role, coalesce(org_name(a.actor_org_id), '')::text AS org_name
+SELECT a.seq::bigint AS seq, a.occurred_at, a.action, a.actor_role, coalesce(org_name(a.actor_org_id), '')::text AS org_name
 FROM audit_events a
-WHERE a.object_id IN (SELECT candidate_objects($1::uuid)) AND a.seq < $2
+WHERE a.object_id IN (SELECT candidate_objects($1::uuid)) AND a.seq < $2::bigint
 ORDER BY a.seq DESC
 LIMIT $3
 `

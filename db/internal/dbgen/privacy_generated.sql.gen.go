@@ -69,10 +69,10 @@ func (q *Queries) EraseUsers(ctx context.Context, db DBTX, subjectIds []uuid.UUI
 }
 
 const exportAuditEvents = `-- name: ExportAuditEvents :many
-SELECT jsonb_build_object('seq', r.seq, 'occurred_at', r.occurred_at, 'actor_id', r.actor_id, 'actor_role', r.actor_role, 'actor_org_id', r.actor_org_id, 'action', r.action, 'object_type', r.object_type, 'object_id', r.object_id, 'org_id', r.org_id, 'ip', r.ip, 'prev_hash', r.prev_hash, 'hash', r.hash, 'detail', r.detail)::jsonb AS row
+SELECT jsonb_build_object('seq', r.seq, 'occurred_at', r.occurred_at, 'actor_id', r.actor_id, 'actor_role', r.actor_role, 'actor_org_id', r.actor_org_id, 'action', r.action, 'object_type', r.object_type, 'object_id', r.object_id, 'org_id', r.org_id, 'ip', r.ip, 'prev_hash', r.prev_hash, 'hash', r.hash, 'detail', r.detail, 'id', r.id)::jsonb AS row
 FROM audit_events r
 WHERE r.actor_id = $1::uuid
-ORDER BY r.seq
+ORDER BY r.id
 `
 
 // What audit_events holds about one user (subject access).
