@@ -30,4 +30,3 @@ func (b *testBundle) waitBlocked(t *testing.T, waiter, holder int32) {
 		return err == nil && blocked
 	}, 30*time.Second, 5*time.Millisecond, "process %d never waited for a lock held by process %d", waiter, holder)
 }
-
