@@ -260,13 +260,20 @@ func (tx *Tx) holdBack(ctx context.Context, sess sim.Session, mfaEnabled bool) (
 			return "", "", err
 		}
 	}
+	r, name := tx.store.holdBack(sess, mfaEnabled, st)
+	return r, name, nil
+}
+
+// holdBack is Tx.holdBack given the organisation's standing (ignored for
+// a role that is not an organisation's).
+func (s *Store) holdBack(sess sim.Session, mfaEnabled bool, st sim.Standing) (sim.Restriction, string) {
 	switch {
-	case !mfaEnabled && slices.Contains(tx.store.mfaRequired, sess.Role):
-		return sim.RestrictMFARequired, st.OrgName, nil
+	case !mfaEnabled && slices.Contains(s.mfaRequired, sess.Role):
+		return sim.RestrictMFARequired, st.OrgName
 	case sess.Role.OrgRole():
-		return sim.OrgRestriction(st), st.OrgName, nil
+		return sim.OrgRestriction(st), st.OrgName
 	}
-	return "", "", nil
+	return "", ""
 }
 
 var errSessionInvalid = sim.Errorf(sim.EUNAUTHORIZED, "your session has expired or is not valid: sign in again")
@@ -343,13 +350,23 @@ func (tx *Tx) openSession(ctx context.Context, tokenHash []byte, now time.Time) 
 		sess.LastSeenAt = now
 	}
 	// The token has found its session: from here the transaction is
-	// that session's user, and sees what decides whether their
-	// organisation may work.
+	// that session's user. What decides whether their organisation may
+	// work came with the session.
 	if err := tx.actAs(sess.Actor()); err != nil {
 		return sim.Session{}, err
 	}
-	sess.Restriction, _, err = tx.holdBack(ctx, sess, row.MfaEnabled)
-	return sess, err
+	var st sim.Standing
+	if sess.Role.OrgRole() {
+		if !row.HasStanding {
+			return sim.Session{}, fmt.Errorf("load organisation standing: %w", sim.ErrNotFound)
+		}
+		st = sim.Standing{OrgName: row.OrgName, OrgActive: row.OrgActive, LatestAccepted: row.VersionAccepted, ConductAccepted: row.ConductAccepted}
+		if row.HasAgreement {
+			st.Latest = &sim.Agreement{Version: row.AgreementVersion, SignedName: row.AgreementSignedName}
+		}
+	}
+	sess.Restriction, _ = tx.store.holdBack(sess, row.MfaEnabled, st)
+	return sess, nil
 }
 
 // requestTx is a request's transaction, opened by OpenSession as the

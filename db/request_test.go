@@ -99,8 +99,8 @@ func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEnd
 // transaction's BEGIN and context ride with its first statement, a change
 // of actor and the list's plan settings with the next. Reading one's own
 // record (GET /v1/me) is three: find the session; become its user and read
-// the record; commit. An organisation's list is four: the organisation's
-// standing goes after finding the session, as it did before.
+// the record; commit. An organisation's list is three too: its standing
+// comes with the session, and its plan settings with the page.
 func TestRequestRoundTrips(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -138,7 +138,7 @@ func TestRequestRoundTrips(t *testing.T) {
 	org := testfactory.Organisation(t, b.db, testfactory.OrganisationOpts{Name: "Round Trip Trust"})
 	admin, _ := testfactory.OrgUser(t, b.db, testfactory.OrgUserOpts{OrgID: org.ID, Role: sim.RoleOrgAdmin})
 	tok := testfactory.Session(t, b.db, admin, b.now)
-	require.Equal(t, 4, request(tok, func(ctx context.Context, tx *db.Tx) error {
+	require.Equal(t, 3, request(tok, func(ctx context.Context, tx *db.Tx) error {
 		_, err := tx.OrgCandidates(ctx, org.ID, sim.CandidateFilter{Region: sim.Region("london")})
 		return err
 	}))
@@ -149,4 +149,29 @@ func mustUser(t *testing.T, b *testBundle, email string) sim.User {
 	var u sim.User
 	require.NoError(t, b.db.Admin.QueryRow(context.Background(), "SELECT id, role FROM users WHERE email = $1", email).Scan(&u.ID, &u.Role))
 	return u
+}
+
+// The standing that comes with the session is read with the owner's
+// rights, so it is given only for the session whose token the transaction
+// presents: to anyone else, nothing; and read as a user, an organisation's
+// standing follows row-level security as before.
+func TestSessionStandingOnlyForThePresentedToken(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	org := testfactory.Organisation(t, b.db, testfactory.OrganisationOpts{Name: "Standing Trust"})
+	other := testfactory.Organisation(t, b.db, testfactory.OrganisationOpts{Name: "Other Standing Trust"})
+	admin, actor := testfactory.OrgUser(t, b.db, testfactory.OrgUserOpts{OrgID: org.ID, Role: sim.RoleOrgAdmin})
+	testfactory.Session(t, b.db, admin, b.now)
+	count := func(a sim.Actor, sql string, args ...any) int {
+		t.Helper()
+		var n int
+		require.NoError(t, b.in(t, a, func(tx *db.Tx) error { return tx.QueryRow(ctx, sql, args...).Scan(&n) }))
+		return n
+	}
+	for _, a := range []sim.Actor{actor, b.op, sim.Presenting([]byte("not a session's token"))} {
+		require.Zero(t, count(a, "SELECT count(*) FROM session_standing()"), "%s presents no session's token", a.Role)
+	}
+	require.Equal(t, 1, count(actor, "SELECT count(*) FROM org_standing($1, $2)", admin.ID, org.ID))
+	require.Zero(t, count(actor, "SELECT count(*) FROM org_standing($1, $2)", admin.ID, other.ID), "another organisation's standing")
 }

@@ -41,19 +41,9 @@ SELECT count(*) FROM users WHERE org_id = @org_id AND role = 'org_admin' AND dis
 -- name: OrgStanding :one
 -- What decides whether an organisation's user may use Muster: the
 -- organisation, its latest agreement and whether that version is still
--- accepted, and whether the user accepted the newest code of conduct.
-SELECT o.name, o.active,
-       (a.id IS NOT NULL)::boolean AS has_agreement,
-       coalesce(a.version, '')::text AS agreement_version, coalesce(a.signed_name, '')::text AS agreement_signed_name,
-       (v.retired_at IS NULL AND v.version IS NOT NULL)::boolean AS version_accepted,
-       EXISTS (SELECT 1 FROM conduct_acceptances ca
-               WHERE ca.user_id = @user_id
-                 AND ca.version = (SELECT t.version FROM conduct_texts t ORDER BY t.published_at DESC, t.version DESC LIMIT 1)
-       )::boolean AS conduct_accepted
-FROM organisations o
-LEFT JOIN LATERAL (
-    SELECT g.id, g.version, g.signed_name FROM org_agreements g
-    WHERE g.org_id = o.id ORDER BY g.signed_on DESC, g.recorded_at DESC LIMIT 1
-) a ON true
-LEFT JOIN agreement_versions v ON v.version = a.version
-WHERE o.id = @org_id;
+-- accepted, and whether the user accepted the newest code of conduct
+-- (org_standing, migration 00015).
+SELECT st.name::text AS name, st.active::boolean AS active, st.has_agreement::boolean AS has_agreement,
+       st.agreement_version::text AS agreement_version, st.agreement_signed_name::text AS agreement_signed_name,
+       st.version_accepted::boolean AS version_accepted, st.conduct_accepted::boolean AS conduct_accepted
+FROM org_standing(@user_id::uuid, @org_id::uuid) st;

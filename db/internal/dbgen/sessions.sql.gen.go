@@ -94,24 +94,40 @@ func (q *Queries) SessionDeleteOthersForUser(ctx context.Context, db DBTX, arg S
 }
 
 const sessionGetByTokenHash = `-- name: SessionGetByTokenHash :one
-SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.role, u.org_id, u.disabled_at, (u.mfa_enabled_at IS NOT NULL)::boolean AS mfa_enabled
+SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, u.role, u.org_id, u.disabled_at, (u.mfa_enabled_at IS NOT NULL)::boolean AS mfa_enabled,
+       (st.name IS NOT NULL)::boolean AS has_standing, coalesce(st.name, '')::text AS org_name, coalesce(st.active, false)::boolean AS org_active,
+       coalesce(st.has_agreement, false)::boolean AS has_agreement, coalesce(st.agreement_version, '')::text AS agreement_version,
+       coalesce(st.agreement_signed_name, '')::text AS agreement_signed_name, coalesce(st.version_accepted, false)::boolean AS version_accepted,
+       coalesce(st.conduct_accepted, false)::boolean AS conduct_accepted
 FROM sessions s
 JOIN users u ON u.id = s.user_id
+LEFT JOIN LATERAL session_standing() st ON true
 WHERE s.token_hash = $1
 `
 
 type SessionGetByTokenHashRow struct {
-	ID         uuid.UUID
-	UserID     uuid.UUID
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	ExpiresAt  time.Time
-	Role       string
-	OrgID      *uuid.UUID
-	DisabledAt *time.Time
-	MfaEnabled bool
+	ID                  uuid.UUID
+	UserID              uuid.UUID
+	CreatedAt           time.Time
+	LastSeenAt          time.Time
+	ExpiresAt           time.Time
+	Role                string
+	OrgID               *uuid.UUID
+	DisabledAt          *time.Time
+	MfaEnabled          bool
+	HasStanding         bool
+	OrgName             string
+	OrgActive           bool
+	HasAgreement        bool
+	AgreementVersion    string
+	AgreementSignedName string
+	VersionAccepted     bool
+	ConductAccepted     bool
 }
 
+// The session a token belongs to, with its user and, for an
+// organisation's user, their organisation's standing (session_standing:
+// for the token the transaction presents, which must be this one).
 func (q *Queries) SessionGetByTokenHash(ctx context.Context, db DBTX, tokenHash []byte) (SessionGetByTokenHashRow, error) {
 	row := db.QueryRow(ctx, sessionGetByTokenHash, tokenHash)
 	var i SessionGetByTokenHashRow
@@ -125,6 +141,14 @@ func (q *Queries) SessionGetByTokenHash(ctx context.Context, db DBTX, tokenHash 
 		&i.OrgID,
 		&i.DisabledAt,
 		&i.MfaEnabled,
+		&i.HasStanding,
+		&i.OrgName,
+		&i.OrgActive,
+		&i.HasAgreement,
+		&i.AgreementVersion,
+		&i.AgreementSignedName,
+		&i.VersionAccepted,
+		&i.ConductAccepted,
 	)
 	return i, err
 }
