@@ -3,7 +3,6 @@ package muster_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -16,12 +15,13 @@ import (
 	"github.com/muster-cms/muster/workflows"
 )
 
+// freeAddr is an address for a Temporal dev server started later in the
+// test: one no other server or connection can take meanwhile.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testtemporal.UnusedAddr()
 	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 // An invitation committed while Temporal is down is not lost and not

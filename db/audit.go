@@ -75,6 +75,19 @@ type chainer struct {
 	mu      sync.Mutex
 	running bool
 	again   bool
+	idle    *sync.Cond // broadcast when a run ends with nothing more asked
+}
+
+// waitIdle waits until no run is going on or asked for.
+func (c *chainer) waitIdle() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.running {
+		if c.idle == nil {
+			c.idle = sync.NewCond(&c.mu)
+		}
+		c.idle.Wait()
+	}
 }
 
 // kickChain links the audit events just committed, in the background.
@@ -104,6 +117,9 @@ func (s *Store) chainLoop() {
 		c.mu.Lock()
 		if !c.again {
 			c.running = false
+			if c.idle != nil {
+				c.idle.Broadcast()
+			}
 			c.mu.Unlock()
 			return
 		}

@@ -323,7 +323,9 @@ func TestAuditTrailIsAppendOnlyForTheOwner(t *testing.T) {
 
 	// The one update allowed links an unlinked row as the next in the
 	// chain, with the hashes the database computes, and changes nothing
-	// else; a linked row is never linked again.
+	// else; a linked row is never linked again. (The Store's own linking
+	// is idle first: it would link the row written here.)
+	b.store.WaitChainIdle()
 	_, err := b.db.Admin.Exec(ctx, `INSERT INTO audit_events (occurred_at, actor_role, action, object_type, object_id, ip)
 		VALUES ($1, '', 'agreement_version.added', 'agreement_version', gen_random_uuid(), '')`, b.now)
 	require.NoError(t, err)

@@ -32,3 +32,10 @@ func (tx *Tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Command
 func WithPasswordVerifier(verify func(hash, pw string) bool) Option {
 	return func(s *Store) { s.verifyPassword = verify }
 }
+
+// WaitChainIdle waits until the Store's linking of the audit chain after
+// commit has nothing running or asked for: for tests that then change the
+// trail by hand, which a run at the same time could deadlock with (a hand
+// update locks its row before the chain's lock; the sequencer takes the
+// chain's lock first).
+func (s *Store) WaitChainIdle() { s.chain.waitIdle() }

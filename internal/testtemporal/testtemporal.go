@@ -5,8 +5,12 @@ package testtemporal
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,4 +88,33 @@ func Main(m *testing.M, addr *string, who string) {
 	code := m.Run()
 	_ = srv.Stop()
 	os.Exit(code)
+}
+
+// UnusedAddr is a 127.0.0.1 address that nothing listens on, for a server
+// a test starts later (StartOn) than it hands out the address: a port
+// below the system's range of ephemeral ports, so that no port the system
+// hands out in the meantime (to another test's server, or as the local
+// end of a connection) can be this one.
+func UnusedAddr() (string, error) {
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 12000 {
+				low = n
+			}
+		}
+	}
+	for range 100 {
+		port := 10000 + rand.IntN(low-10000)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		addr := l.Addr().String()
+		if err := l.Close(); err != nil {
+			return "", err
+		}
+		return addr, nil
+	}
+	return "", fmt.Errorf("no unused port below %d on 127.0.0.1", low)
 }
