@@ -360,10 +360,10 @@ func (tx *Tx) openSession(ctx context.Context, tokenHash []byte, now time.Time) 
 		if !row.HasStanding {
 			return sim.Session{}, fmt.Errorf("load organisation standing: %w", sim.ErrNotFound)
 		}
-		st = sim.Standing{OrgName: row.OrgName, OrgActive: row.OrgActive, LatestAccepted: row.VersionAccepted, ConductAccepted: row.ConductAccepted}
-		if row.HasAgreement {
-			st.Latest = &sim.Agreement{Version: row.AgreementVersion, SignedName: row.AgreementSignedName}
-		}
+		st = standingFromInternal(dbgen.OrgStandingRow{
+			Name: row.OrgName, Active: row.OrgActive, HasAgreement: row.HasAgreement, AgreementVersion: row.AgreementVersion,
+			AgreementSignedName: row.AgreementSignedName, VersionAccepted: row.VersionAccepted, ConductAccepted: row.ConductAccepted,
+		})
 	}
 	sess.Restriction, _ = tx.store.holdBack(sess, row.MfaEnabled, st)
 	return sess, nil
@@ -428,11 +428,17 @@ func (tx *Tx) standing(ctx context.Context, sess sim.Session) (sim.Standing, err
 	if err != nil {
 		return sim.Standing{}, fmt.Errorf("load organisation standing: %w", interpretError(err))
 	}
+	return standingFromInternal(r), nil
+}
+
+// standingFromInternal is what decides whether an organisation's user may
+// work, as org_standing() reads it (OrgStanding, or with the session).
+func standingFromInternal(r dbgen.OrgStandingRow) sim.Standing {
 	st := sim.Standing{OrgName: r.Name, OrgActive: r.Active, LatestAccepted: r.VersionAccepted, ConductAccepted: r.ConductAccepted}
 	if r.HasAgreement {
 		st.Latest = &sim.Agreement{Version: r.AgreementVersion, SignedName: r.AgreementSignedName}
 	}
-	return st, nil
+	return st
 }
 
 // SessionEnd signs the actor out of session sessionID. It is idempotent.
