@@ -1,9 +1,11 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -30,9 +32,11 @@ import (
 //   - With replica, no trigger fires, foreign keys included. The
 //     triggers a live INSERT of these rows would fire are
 //     consents_to_candidate, which keeps candidates.sharing equal to the
-//     latest consent, and interests_view, which keeps interests.org_view
-//     equal to sim.ViewOf: the loader writes both columns itself, from the
-//     same decisions it writes the rows from. The guards fire on UPDATE
+//     latest consent, interests_view, which keeps interests.org_view
+//     equal to sim.ViewOf, and interests_orgs, which keeps
+//     candidates.orgs_open and orgs_placed equal to the organisations
+//     whose interest's view is open and placed: the loader writes these
+//     columns itself, from the same decisions it writes the rows from. The guards fire on UPDATE
 //     only, and COPY only inserts.
 //     The rows reference each other correctly by construction, and a test
 //     checks every foreign key of the schema after a load.
@@ -445,9 +449,14 @@ func (b *loadBatch) addCandidate(c simulate.Candidate, ref cohortRef) error {
 	// cohort knows only when they registered.
 	invited := reg.Add(-time.Duration(2+int(cid[15])%28) * time.Minute)
 	b.users.add(uid, string(sim.RoleCandidate), c.Email, ref.passwordHash, nil, nil, reg, reg)
+	facts := sim.CandidateFacts{Status: c.Status, Sharing: c.Sharing, Verification: c.Verification}
+	open, placed, err := orgsOf(facts, c.Interests)
+	if err != nil {
+		return fmt.Errorf("candidate %s: %w", c.ID, err)
+	}
 	b.candidates.add(cid, uid, string(c.Status), p.FirstName, p.LastName, ptr(p.Phone), dateOnly(p.DateOfBirth),
 		string(p.Connection), p.Skills, ptr(p.JobPreferences), string(p.Region), string(p.HeardAbout),
-		invited, reg, updated, c.Sharing, string(c.Verification))
+		invited, reg, updated, c.Sharing, string(c.Verification), open, placed)
 	b.invitations.add(derivedID(cid, "invitation"), cid, string(sim.InvitationSelf), invited, invited.Add(sim.DefaultInvitationWindow), reg)
 	b.consents.add(derivedID(cid, "consent"), cid, ref.consentVersion, c.Sharing, "registration_form", reg)
 	if err := b.addSpotCheck(cid, c); err != nil {
@@ -455,7 +464,6 @@ func (b *loadBatch) addCandidate(c simulate.Candidate, ref cohortRef) error {
 	}
 	b.event(sim.EventInvited, string(sim.StatusNone), string(sim.StatusInvited), nil, invited, nil, nil)
 	b.event(sim.EventRegistered, string(sim.StatusInvited), string(sim.StatusRegistered), &uid, reg, nil, nil)
-	facts := sim.CandidateFacts{Status: c.Status, Sharing: c.Sharing, Verification: c.Verification}
 	for _, in := range c.Interests {
 		if err := b.addInterest(cid, uid, facts, in); err != nil {
 			return fmt.Errorf("candidate %s: interest %s: %w", c.ID, in.ID, err)
@@ -549,6 +557,30 @@ func (b *loadBatch) addInterest(cid, uid uuid.UUID, facts sim.CandidateFacts, in
 	return b.addThread(cid, oid, iid, in.Messages)
 }
 
+// orgsOf is the candidate's orgs_open and orgs_placed, as interests_orgs
+// would have written them had the trigger fired: the organisations of the
+// interests whose view (sim.ViewOf, as the loader writes it) is open and
+// placed, in order.
+func orgsOf(facts sim.CandidateFacts, interests []simulate.Interest) (open, placed []uuid.UUID, err error) {
+	open, placed = []uuid.UUID{}, []uuid.UUID{}
+	for _, in := range interests {
+		oid, err := uuid.Parse(in.OrgID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("organisation ID %q: %w", in.OrgID, err)
+		}
+		switch sim.ViewOf(facts, in.State) {
+		case sim.OrgViewOpen:
+			open = append(open, oid)
+		case sim.OrgViewPlaced:
+			placed = append(placed, oid)
+		}
+	}
+	byID := func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) }
+	slices.SortFunc(open, byID)
+	slices.SortFunc(placed, byID)
+	return open, placed, nil
+}
+
 // addThread adds the thread of an interest's messages, as MessageSend
 // writes it: one thread per candidate and organisation, created at its
 // first message and moved to the top at its last; each message's seq is
@@ -611,7 +643,8 @@ var (
 	conductTable   = copyTable{"conduct_acceptances", []string{"user_id", "version", "accepted_at"}}
 	candidateTable = copyTable{"candidates", []string{
 		"id", "user_id", "status", "first_name", "last_name", "phone", "date_of_birth", "connection", "skills",
-		"job_preferences", "region", "heard_about", "invited_at", "registered_at", "updated_at", "sharing", "verification"}}
+		"job_preferences", "region", "heard_about", "invited_at", "registered_at", "updated_at", "sharing", "verification",
+		"orgs_open", "orgs_placed"}}
 	invitationTable = copyTable{"invitations", []string{"id", "candidate_id", "kind", "created_at", "expires_at", "used_at"}}
 	consentTable    = copyTable{"consents", []string{"id", "candidate_id", "text_version", "given", "method", "recorded_at"}}
 	spotCheckTable  = copyTable{"spot_checks", []string{

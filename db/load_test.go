@@ -76,6 +76,7 @@ func TestLoadCohort(t *testing.T) {
 		count(*) FILTER (WHERE i.org_view = 'open') FROM interests i JOIN candidates c ON c.id = i.candidate_id`).Scan(&drifted, &open))
 	require.Zero(t, drifted, "interests whose org_view is not what interests_view computes")
 	require.Positive(t, open, "the cohort has interests organisations see")
+	require.Positive(t, requireInterestOrgs(t, d), "some organisation sees some candidate")
 	require.Positive(t, stats.SpotChecks)
 	requireEventChains(t, d)
 
@@ -336,4 +337,27 @@ func TestLoadCohortRefuses(t *testing.T) {
 	require.Equal(t, sim.ECONFLICT, sim.ErrorCode(err), "%v", err)
 	require.ErrorContains(t, err, "already holds")
 	require.Equal(t, before, d.Counts(t))
+}
+
+// requireInterestOrgs checks that every candidate's orgs_open and
+// orgs_placed hold exactly the organisations of their interests whose view
+// is open and placed (in any order), as interests_orgs keeps them and the
+// loader writes them.
+// It returns how many candidates some organisation sees.
+func requireInterestOrgs(t *testing.T, d *testdb.DB) int {
+	t.Helper()
+	var drifted, with int
+	require.NoError(t, d.Admin.QueryRow(context.Background(), `
+		WITH x AS (SELECT candidate_id,
+		                  coalesce(array_agg(org_id) FILTER (WHERE org_view = 'open'), '{}') AS open,
+		                  coalesce(array_agg(org_id) FILTER (WHERE org_view = 'placed'), '{}') AS placed
+		           FROM interests GROUP BY candidate_id)
+		SELECT count(*) FILTER (WHERE NOT (c.orgs_open @> coalesce(x.open, '{}') AND coalesce(x.open, '{}') @> c.orgs_open
+		                                   AND cardinality(c.orgs_open) = cardinality(coalesce(x.open, '{}'))
+		                                   AND c.orgs_placed @> coalesce(x.placed, '{}') AND coalesce(x.placed, '{}') @> c.orgs_placed
+		                                   AND cardinality(c.orgs_placed) = cardinality(coalesce(x.placed, '{}')))),
+		       count(*) FILTER (WHERE cardinality(c.orgs_open) + cardinality(c.orgs_placed) > 0)
+		FROM candidates c LEFT JOIN x ON x.candidate_id = c.id`).Scan(&drifted, &with))
+	require.Zero(t, drifted, "candidates whose orgs_open or orgs_placed are not their interests' views")
+	return with
 }

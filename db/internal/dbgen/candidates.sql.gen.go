@@ -37,7 +37,7 @@ func (q *Queries) CandidateDelete(ctx context.Context, db DBTX, id uuid.UUID) er
 }
 
 const candidateGet = `-- name: CandidateGet :one
-SELECT id, user_id, status, first_name, last_name, phone, date_of_birth, connection, skills, job_preferences, region, heard_about, invited_at, registered_at, updated_at, sharing, verification FROM candidates WHERE id = $1
+SELECT id, user_id, status, first_name, last_name, phone, date_of_birth, connection, skills, job_preferences, region, heard_about, invited_at, registered_at, updated_at, sharing, verification, orgs_open, orgs_placed FROM candidates WHERE id = $1
 `
 
 func (q *Queries) CandidateGet(ctx context.Context, db DBTX, id uuid.UUID) (Candidate, error) {
@@ -61,12 +61,14 @@ func (q *Queries) CandidateGet(ctx context.Context, db DBTX, id uuid.UUID) (Cand
 		&i.UpdatedAt,
 		&i.Sharing,
 		&i.Verification,
+		&i.OrgsOpen,
+		&i.OrgsPlaced,
 	)
 	return i, err
 }
 
 const candidateGetByUser = `-- name: CandidateGetByUser :one
-SELECT id, user_id, status, first_name, last_name, phone, date_of_birth, connection, skills, job_preferences, region, heard_about, invited_at, registered_at, updated_at, sharing, verification FROM candidates WHERE user_id = $1
+SELECT id, user_id, status, first_name, last_name, phone, date_of_birth, connection, skills, job_preferences, region, heard_about, invited_at, registered_at, updated_at, sharing, verification, orgs_open, orgs_placed FROM candidates WHERE user_id = $1
 `
 
 func (q *Queries) CandidateGetByUser(ctx context.Context, db DBTX, userID *uuid.UUID) (Candidate, error) {
@@ -90,6 +92,8 @@ func (q *Queries) CandidateGetByUser(ctx context.Context, db DBTX, userID *uuid.
 		&i.UpdatedAt,
 		&i.Sharing,
 		&i.Verification,
+		&i.OrgsOpen,
+		&i.OrgsPlaced,
 	)
 	return i, err
 }

@@ -192,7 +192,7 @@ func (q *Queries) CandidateListForOrgOldest(ctx context.Context, db DBTX, arg Ca
 }
 
 const candidateLockByUser = `-- name: CandidateLockByUser :one
-SELECT id, user_id, status, first_name, last_name, phone, date_of_birth, connection, skills, job_preferences, region, heard_about, invited_at, registered_at, updated_at, sharing, verification FROM candidates WHERE user_id = $1 FOR UPDATE
+SELECT id, user_id, status, first_name, last_name, phone, date_of_birth, connection, skills, job_preferences, region, heard_about, invited_at, registered_at, updated_at, sharing, verification, orgs_open, orgs_placed FROM candidates WHERE user_id = $1 FOR UPDATE
 `
 
 // Serialises one candidate's changes to their interests and status.
@@ -217,6 +217,8 @@ func (q *Queries) CandidateLockByUser(ctx context.Context, db DBTX, userID *uuid
 		&i.UpdatedAt,
 		&i.Sharing,
 		&i.Verification,
+		&i.OrgsOpen,
+		&i.OrgsPlaced,
 	)
 	return i, err
 }

@@ -132,6 +132,10 @@ type Candidate struct {
 	Sharing bool
 	// class=operational; category=candidate_record; subject=candidate; anonymise=delete; seen_by=operator
 	Verification string
+	// class=operational; category=candidate_record; subject=candidate; anonymise=delete; seen_by=engine
+	OrgsOpen []uuid.UUID
+	// class=operational; category=candidate_record; subject=candidate; anonymise=delete; seen_by=engine
+	OrgsPlaced []uuid.UUID
 }
 
 // When each candidate was last active: the clock of their record's retention.

@@ -126,7 +126,7 @@ func (q *Queries) ExportCandidateActivity(ctx context.Context, db DBTX, subjectI
 
 const exportCandidates = `-- name: ExportCandidates :many
 
-SELECT jsonb_build_object('id', r.id, 'user_id', r.user_id, 'status', r.status, 'first_name', r.first_name, 'last_name', r.last_name, 'phone', r.phone, 'date_of_birth', r.date_of_birth, 'connection', r.connection, 'skills', r.skills, 'job_preferences', r.job_preferences, 'region', r.region, 'heard_about', r.heard_about, 'invited_at', r.invited_at, 'registered_at', r.registered_at, 'updated_at', r.updated_at, 'sharing', r.sharing, 'verification', r.verification)::jsonb AS row
+SELECT jsonb_build_object('id', r.id, 'user_id', r.user_id, 'status', r.status, 'first_name', r.first_name, 'last_name', r.last_name, 'phone', r.phone, 'date_of_birth', r.date_of_birth, 'connection', r.connection, 'skills', r.skills, 'job_preferences', r.job_preferences, 'region', r.region, 'heard_about', r.heard_about, 'invited_at', r.invited_at, 'registered_at', r.registered_at, 'updated_at', r.updated_at, 'sharing', r.sharing, 'verification', r.verification, 'orgs_open', r.orgs_open, 'orgs_placed', r.orgs_placed)::jsonb AS row
 FROM candidates r
 WHERE r.id = $1::uuid
 ORDER BY r.id
