@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"slices"
 	"strings"
@@ -243,6 +244,44 @@ func BenchmarkAPIGetMeConcurrent(b *testing.B) {
 			for pb.Next() {
 				if err := benchceiling.Me(context.Background(), s.DB.Admin, tok, time.Now()); err != nil {
 					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	// The ceiling's statements behind a bare net/http handler, answering
+	// the account as JSON: what serving HTTP itself costs here.
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			http.Error(w, "no token", http.StatusUnauthorized)
+			return
+		}
+		a, err := benchceiling.MeAccount(r.Context(), s.DB.Admin, tok, time.Now())
+		if err != nil {
+			http.Error(w, "session", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(a)
+	}))
+	defer bare.Close()
+	b.Run("bare-http", func(b *testing.B) {
+		b.SetParallelism(16)
+		b.RunParallel(func(pb *testing.PB) {
+			tok := token()
+			for pb.Next() {
+				req, _ := http.NewRequest(http.MethodGet, bare.URL+"/v1/me", nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Errorf("me: %d", resp.StatusCode)
 					return
 				}
 			}

@@ -2,7 +2,10 @@ package httpapi_test
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,7 +43,9 @@ import (
 // benchCandidateClients concurrent clients, beside its ceiling: the same
 // statements (the session's lookup, the organisation's standing, the
 // list) by bare pgx on a superuser connection with no row-level security
-// context, in the same run. Each size is a synthetic cohort
+// context, in the same run; and the same statements behind a plain
+// net/http handler (bare-http), asked by the same client, so that what
+// serving HTTP costs on the machine is measured too. Each size is a synthetic cohort
 // (sim/simulate, 50 organisations) loaded once per process into a database
 // of its own; the organisation measured is the active one with the median
 // number of interests, a typical employer's share. 100,000 candidates
@@ -91,6 +97,13 @@ func BenchmarkAPICandidateList(b *testing.B) {
 					})
 					b.Run("bare-pgx", func(b *testing.B) {
 						concurrently(b, func(client int) error { return c.ceilingPage(client, page.before) })
+					})
+					b.Run("bare-http", func(b *testing.B) {
+						cursor := ""
+						if page.cursor != "" {
+							cursor = c.bareCursor(page.before)
+						}
+						concurrently(b, func(client int) error { return c.barePage(client, cursor) })
 					})
 				})
 			}
@@ -154,6 +167,7 @@ type benchCohort struct {
 	app        *pgxpool.Pool
 	store      *db.Store // the API's data path without HTTP, on app
 	server     *httptest.Server
+	bare       *httptest.Server // the ceiling's statements behind a bare net/http handler
 	http       *http.Client
 	temporal   client.Client
 	orgID      uuid.UUID
@@ -252,6 +266,9 @@ func loadBenchCohort(b, top *testing.B, n int) *benchCohort {
 		b.Fatal(err)
 	}
 	c.server = httptest.NewServer(m.Handler)
+	bare := http.NewServeMux()
+	bare.HandleFunc("GET /v1/organisations/{orgId}/candidates", c.bareList)
+	c.bare = httptest.NewServer(bare)
 	c.http = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchCandidateClients}}
 	c.signIn(b)
 	c.findDeepPage(b)
@@ -260,8 +277,10 @@ func loadBenchCohort(b, top *testing.B, n int) *benchCohort {
 
 // release stops serving and drops the database.
 func (c *benchCohort) release() {
-	if c.server != nil {
-		c.server.Close()
+	for _, s := range []*httptest.Server{c.server, c.bare} {
+		if s != nil {
+			s.Close()
+		}
 	}
 	for _, p := range []*pgxpool.Pool{c.app, c.admin, c.adminList} {
 		if p != nil {
@@ -301,12 +320,12 @@ func (c *benchCohort) signIn(b *testing.B) {
 
 // listURL is the list's address, filtered, from cursor ("" for the
 // first page).
-func (c *benchCohort) listURL(cursor string) string {
+func (c *benchCohort) listURL(base, cursor string) string {
 	q := url.Values{"region": {c.region}, "state": benchStates, "limit": {fmt.Sprint(benchCandidatePage)}}
 	if cursor != "" {
 		q.Set("cursor", cursor)
 	}
-	return fmt.Sprintf("%s/v1/organisations/%s/candidates?%s", c.server.URL, c.orgID, q.Encode())
+	return fmt.Sprintf("%s/v1/organisations/%s/candidates?%s", base, c.orgID, q.Encode())
 }
 
 type listPage struct {
@@ -318,7 +337,11 @@ type listPage struct {
 }
 
 func (c *benchCohort) get(client int, cursor string, into *listPage) error {
-	req, err := http.NewRequest(http.MethodGet, c.listURL(cursor), nil)
+	return c.getFrom(c.server.URL, client, cursor, into)
+}
+
+func (c *benchCohort) getFrom(base string, client int, cursor string, into *listPage) error {
+	req, err := http.NewRequest(http.MethodGet, c.listURL(base, cursor), nil)
 	if err != nil {
 		return err
 	}
@@ -363,6 +386,23 @@ func (c *benchCohort) findDeepPage(b *testing.B) {
 		if !slices.Equal(api, bare) {
 			b.Fatalf("page %d: the API and the ceiling disagree:\napi  %v\nbare %v", p+1, api, bare)
 		}
+		if p == 0 || p == benchDeepPages {
+			var bp listPage
+			cursor := ""
+			if p > 0 {
+				cursor = c.bareCursor(before)
+			}
+			if err := c.getFrom(c.bare.URL, 0, cursor, &bp); err != nil {
+				b.Fatal(err)
+			}
+			overHTTP := make([]uuid.UUID, len(bp.Candidates))
+			for i, r := range bp.Candidates {
+				overHTTP[i] = r.InterestID
+			}
+			if !slices.Equal(api, overHTTP) {
+				b.Fatalf("page %d: the API and bare-http disagree:\napi  %v\nbare %v", p+1, api, overHTTP)
+			}
+		}
 		if len(api) < benchCandidatePage || page.NextCursor == "" {
 			b.Fatalf("the organisation's filtered list ends on page %d: the deep page (after %d) needs a larger cohort", p+1, benchDeepPages)
 		}
@@ -406,6 +446,138 @@ func (c *benchCohort) storePage(client int, deep bool, before keyset) error {
 		err = fmt.Errorf("store: %d rows, not %d", len(rows), benchCandidatePage)
 	}
 	return err
+}
+
+// barePage is one request of the list through bare-http.
+func (c *benchCohort) barePage(client int, cursor string) error {
+	var page listPage
+	if err := c.getFrom(c.bare.URL, client, cursor, &page); err != nil {
+		return err
+	}
+	if len(page.Candidates) != benchCandidatePage {
+		return fmt.Errorf("bare-http: %d rows, not %d", len(page.Candidates), benchCandidatePage)
+	}
+	return nil
+}
+
+// bareCursorKey signs bare-http's cursors, as the API signs its own.
+var bareCursorKey = []byte("bare-http cursor key, for the benchmark only")
+
+// bareCursor is bare-http's cursor after position k: the keyset as JSON
+// and its HMAC-SHA256, base64url.
+func (c *benchCohort) bareCursor(k keyset) string {
+	payload, _ := json.Marshal(k)
+	mac := hmac.New(sha256.New, bareCursorKey)
+	mac.Write(payload)
+	return base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// bareList is the list's ceiling over HTTP: the work the API does for the
+// request (the bearer token's session and its organisation's standing, the
+// query parameters, the cursor's signature, the page, its JSON and its next
+// cursor) by a plain net/http handler with bare pgx on the ceiling's
+// connections: no router, no validation against the OpenAPI document, no
+// row-level security, no transaction. With bare-pgx beside it, it says
+// what serving HTTP itself costs on this machine.
+func (c *benchCohort) bareList(w http.ResponseWriter, r *http.Request) {
+	fail := func(code int, msg string) { http.Error(w, msg, code) }
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		fail(http.StatusUnauthorized, "no token")
+		return
+	}
+	orgID, err := uuid.Parse(r.PathValue("orgId"))
+	if err != nil {
+		fail(http.StatusBadRequest, "organisation ID")
+		return
+	}
+	ctx := r.Context()
+	var (
+		sessionID, userID                uuid.UUID
+		userOrg                          *uuid.UUID
+		created, lastSeen, expires       time.Time
+		role                             string
+		disabled                         *time.Time
+		mfa                              bool
+		name, version, signed            string
+		active, agreed, current, conduct bool
+	)
+	if err := c.admin.QueryRow(ctx, benchSessionSQL, db.HashToken(token)).Scan(
+		&sessionID, &userID, &created, &lastSeen, &expires, &role, &userOrg, &disabled, &mfa); err != nil {
+		fail(http.StatusUnauthorized, "session")
+		return
+	}
+	if disabled != nil || !expires.After(time.Now()) || userOrg == nil || *userOrg != orgID {
+		fail(http.StatusForbidden, "not this organisation's")
+		return
+	}
+	if err := c.admin.QueryRow(ctx, benchStandingSQL, userID, *userOrg).Scan(&name, &active, &agreed, &version, &signed, &current, &conduct); err != nil || !active || !agreed || !conduct {
+		fail(http.StatusForbidden, "standing")
+		return
+	}
+	q := r.URL.Query()
+	limit, err := strconv.Atoi(q.Get("limit"))
+	if err != nil || limit < 1 || limit > 100 {
+		fail(http.StatusBadRequest, "limit")
+		return
+	}
+	before := keyset{At: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), ID: uuid.Max}
+	if s := q.Get("cursor"); s != "" {
+		payload, sig, ok := strings.Cut(s, ".")
+		raw, err1 := base64.RawURLEncoding.DecodeString(payload)
+		got, err2 := base64.RawURLEncoding.DecodeString(sig)
+		mac := hmac.New(sha256.New, bareCursorKey)
+		mac.Write(raw)
+		if !ok || err1 != nil || err2 != nil || !hmac.Equal(got, mac.Sum(nil)) || json.Unmarshal(raw, &before) != nil {
+			fail(http.StatusBadRequest, "cursor")
+			return
+		}
+	}
+	var region *string
+	if v := q.Get("region"); v != "" {
+		region = &v
+	}
+	rows, err := c.adminList.Query(ctx, benchListSQL, orgID, region, nil, q["state"], nil, nil, benchEarliest, before.At, before.ID, int32(limit))
+	if err != nil {
+		fail(http.StatusInternalServerError, "list")
+		return
+	}
+	type candidate struct {
+		CandidateID uuid.UUID `json:"candidate_id"`
+		InterestID  uuid.UUID `json:"interest_id"`
+		FirstName   *string   `json:"first_name"`
+		LastName    *string   `json:"last_name"`
+		Connection  *string   `json:"connection"`
+		Region      *string   `json:"region"`
+		Skills      []string  `json:"skills"`
+		State       string    `json:"state"`
+		OpenedAt    time.Time `json:"opened_at"`
+		UpdatedAt   time.Time `json:"updated_at"`
+	}
+	out := struct {
+		Candidates []candidate `json:"candidates"`
+		NextCursor *string     `json:"next_cursor"`
+	}{Candidates: make([]candidate, 0, limit)}
+	for rows.Next() {
+		var k candidate
+		if err := rows.Scan(&k.CandidateID, &k.FirstName, &k.LastName, &k.Connection, &k.Region, &k.Skills, &k.InterestID, &k.State, &k.OpenedAt, &k.UpdatedAt); err != nil {
+			rows.Close()
+			fail(http.StatusInternalServerError, "list")
+			return
+		}
+		out.Candidates = append(out.Candidates, k)
+	}
+	if rows.Err() != nil {
+		fail(http.StatusInternalServerError, "list")
+		return
+	}
+	if len(out.Candidates) == limit {
+		last := out.Candidates[limit-1]
+		next := c.bareCursor(keyset{At: last.OpenedAt, ID: last.InterestID})
+		out.NextCursor = &next
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
 }
 
 // ceilingPage is the request's statements by bare pgx: the session's

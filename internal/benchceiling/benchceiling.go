@@ -161,14 +161,27 @@ func Register(ctx context.Context, pool *pgxpool.Pool, token, password string, p
 // Me authenticates the token, as Authenticate, then loads the account in
 // a second transaction, as GET /v1/me does for an operator.
 func Me(ctx context.Context, pool *pgxpool.Pool, token string, now time.Time) error {
+	_, err := MeAccount(ctx, pool, token, now)
+	return err
+}
+
+// Account is what MeAccount reads of the signed-in account.
+type Account struct {
+	ID    uuid.UUID `json:"id"`
+	Role  string    `json:"role"`
+	Email string    `json:"email"`
+}
+
+// MeAccount is Me, returning the account it read.
+func MeAccount(ctx context.Context, pool *pgxpool.Pool, token string, now time.Time) (Account, error) {
+	var a Account
 	if err := Authenticate(ctx, pool, token, now); err != nil {
-		return err
+		return a, err
 	}
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		var id uuid.UUID
-		var role, email string
-		return tx.QueryRow(ctx, "SELECT u.id, u.role, u.email FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1", db.HashToken(token)).Scan(&id, &role, &email)
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, "SELECT u.id, u.role, u.email FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1", db.HashToken(token)).Scan(&a.ID, &a.Role, &a.Email)
 	})
+	return a, err
 }
 
 // LoginGuess is one sign-in with a wrong password as the store makes it,
