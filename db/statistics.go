@@ -3,7 +3,11 @@ package db
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/muster-cms/muster/db/internal/dbgen"
 	"github.com/muster-cms/muster/sim"
 )
 
@@ -20,4 +24,70 @@ func (tx *Tx) ExpiredInvitationCount(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("count expired invitations: %w", err)
 	}
 	return n, nil
+}
+
+// ReportFunnel is the funnel of the people who registered in period: the
+// programme's, and orgID's own when orgID is not "". The operator (and the
+// engine) may ask for any organisation, and see every figure exactly. An
+// organisation's user may ask for their own organisation only (another's
+// is not found, as a missing one is), and sees its figures exactly and the
+// programme's through sim.ReleaseFunnel: the one place that decides what
+// leaves the operator. Live candidates and ghost records count alike.
+func (tx *Tx) ReportFunnel(ctx context.Context, period sim.ReportPeriod, orgID string, now time.Time) (sim.FunnelReport, error) {
+	if err := tx.authorize(sim.PermViewReports); err != nil {
+		return sim.FunnelReport{}, err
+	}
+	staff := tx.actor.Role == sim.RoleOperator || tx.actor.Role == sim.RoleSystem
+	var org *uuid.UUID
+	if orgID != "" {
+		id, err := uuid.Parse(orgID)
+		if err != nil || !staff && orgID != tx.actor.OrgID {
+			return sim.FunnelReport{}, sim.ErrNotFound
+		}
+		if staff {
+			if _, err := tx.q.OrgGet(ctx, tx.tx, id); err != nil {
+				return sim.FunnelReport{}, fmt.Errorf("organisation: %w", interpretError(err))
+			}
+		}
+		org = &id
+	}
+	out := sim.FunnelReport{AsOf: now, Period: period, OrgID: orgID, Released: !staff}
+	programme, err := tx.funnelCounts(ctx, period, nil)
+	if err != nil {
+		return sim.FunnelReport{}, err
+	}
+	if staff {
+		out.Programme = sim.ExactFunnel(programme)
+	} else {
+		out.Programme = sim.ReleaseFunnel(programme)
+	}
+	if org != nil {
+		own, err := tx.funnelCounts(ctx, period, org)
+		if err != nil {
+			return sim.FunnelReport{}, err
+		}
+		// An organisation's funnel starts with the people who chose it.
+		out.Organisation = sim.ExactFunnel(own[1:])
+	}
+	return out, nil
+}
+
+// funnelCounts is report_funnel's answer, checked to be every stage of
+// sim.FunnelStages in order.
+func (tx *Tx) funnelCounts(ctx context.Context, period sim.ReportPeriod, org *uuid.UUID) ([]sim.FunnelCount, error) {
+	rows, err := tx.q.ReportFunnel(ctx, tx.tx, dbgen.ReportFunnelParams{FromMonth: period.From, ToMonth: period.To, OrgID: org})
+	if err != nil {
+		return nil, fmt.Errorf("count the funnel: %w", interpretError(err))
+	}
+	if len(rows) != len(sim.FunnelStages) {
+		return nil, fmt.Errorf("count the funnel: %d stages, not %d", len(rows), len(sim.FunnelStages))
+	}
+	out := make([]sim.FunnelCount, len(rows))
+	for i, r := range rows {
+		if sim.FunnelStage(r.Stage) != sim.FunnelStages[i] {
+			return nil, fmt.Errorf("count the funnel: stage %d is %q, not %q", i, r.Stage, sim.FunnelStages[i])
+		}
+		out[i] = sim.FunnelCount{Stage: sim.FunnelStages[i], People: r.People}
+	}
+	return out, nil
 }

@@ -5,3 +5,10 @@ ON CONFLICT (month, kind) DO UPDATE SET expired = expired_invitation_counts.expi
 
 -- name: ExpiredInvitationCountTotal :one
 SELECT coalesce(sum(expired), 0)::bigint FROM expired_invitation_counts;
+
+-- name: ReportFunnel :many
+-- The funnel of the people who registered from @from_month to @to_month
+-- (firsts of months): how many reached each stage, with any organisation
+-- (org_id NULL) or with one. report_funnel() decides who may ask.
+SELECT f.stage::text AS stage, f.people::bigint AS people
+FROM report_funnel(@from_month::date, @to_month::date, sqlc.narg(org_id)::uuid) f;

@@ -41,6 +41,7 @@ const (
 	PermOwnData             Permission = "own_data"             // a candidate's rights over their data: export, erase, subject access requests
 	PermDataRequests        Permission = "data_requests"        // the register of data requests, and logging one on a person's behalf
 	PermPublishConsent      Permission = "publish_consent"      // publish a new version of the consent wording
+	PermViewReports         Permission = "view_reports"         // the reports: the programme's (released beyond the operator) and an organisation's own
 )
 
 // rule says who holds a permission and what to tell anyone else.
@@ -90,6 +91,7 @@ var rules = map[Permission]rule{
 	PermOwnData:             {roles: []Role{RoleCandidate}, refusal: "only a candidate exports or erases their own data"},
 	PermDataRequests:        {roles: []Role{RoleOperator}, refusal: "only the programme operator keeps the register of data requests"},
 	PermPublishConsent:      {roles: []Role{RoleOperator}, refusal: "only the programme operator publishes the consent wording"},
+	PermViewReports:         {roles: []Role{RoleOperator, RoleSystem, RoleOrgAdmin, RoleOrgUser}, refusal: "reports are for the programme operator and the programme's organisations"},
 }
 
 // Permissions lists every permission, for tests that walk them all.
@@ -98,7 +100,7 @@ var Permissions = []Permission{
 	PermManageOwnAccount, PermRequestReset, PermResetPassword, PermAcceptAccount, PermVerifyMailbox, PermListPledged,
 	PermManageOrganisations, PermViewOrgPeople, PermManageOrgPeople, PermReadConduct, PermAcceptConduct, PermReadAudit,
 	PermChooseOrganisations, PermViewCandidates, PermRecordSupport, PermMessage, PermReportMessage, PermModerate, PermAnswerFollowUp, PermVerify, PermEngine,
-	PermManageRetention, PermOwnData, PermDataRequests, PermPublishConsent,
+	PermManageRetention, PermOwnData, PermDataRequests, PermPublishConsent, PermViewReports,
 }
 
 // Authorize returns nil when a may do p, or an EFORBIDDEN *Error saying

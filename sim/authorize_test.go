@@ -73,6 +73,7 @@ var authMatrix = map[sim.Permission]string{
 	sim.PermOwnData:             "FUUFOFFUUUFF",
 	sim.PermDataRequests:        "FUUOFFFUUUFF",
 	sim.PermPublishConsent:      "FUUOFFFUUUFF",
+	sim.PermViewReports:         "OUUOFOOUUURC",
 }
 
 func TestAuthorizeMatrixCoversEveryPermission(t *testing.T) {

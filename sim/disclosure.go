@@ -427,3 +427,75 @@ func (t disclosureTable) released(out []ReleasedCount) ReleasedTable {
 	r.Total = out[t.total()]
 	return r
 }
+
+// FunnelStage is a stage of the programme's funnel: registered, then each
+// Stage of the journey with an organisation.
+type FunnelStage string
+
+// FunnelRegistered is the funnel's first stage: everyone in the cohort.
+const FunnelRegistered FunnelStage = "registered"
+
+// FunnelStages lists the funnel's stages in order.
+var FunnelStages = func() []FunnelStage {
+	out := []FunnelStage{FunnelRegistered}
+	for _, s := range Stages {
+		out = append(out, FunnelStage(s))
+	}
+	return out
+}()
+
+// FunnelCount is how many people of a cohort reached a stage.
+type FunnelCount struct {
+	Stage  FunnelStage
+	People int64
+}
+
+// FunnelFigure is one stage of a funnel as shown: how many people reached
+// it and, from the second stage shown on, the share of the previous
+// stage's people who reached it (0 to 1).
+type FunnelFigure struct {
+	Stage      FunnelStage       `json:"stage"`
+	People     ReleasedCount     `json:"people"`
+	Conversion ReleasedStatistic `json:"conversion"` // zero for the first stage
+}
+
+// ExactFunnel is a funnel as the operator, and an organisation for its own
+// figures, see it: every count exact; each conversion exact, withheld only
+// where the previous stage has nobody.
+func ExactFunnel(counts []FunnelCount) []FunnelFigure {
+	out := make([]FunnelFigure, len(counts))
+	for i, c := range counts {
+		out[i] = FunnelFigure{Stage: c.Stage, People: ReleasedCount{Value: max(c.People, 0)}}
+		if i > 0 {
+			prev := counts[i-1].People
+			if prev > 0 {
+				out[i].Conversion = ReleasedStatistic{Value: float64(max(c.People, 0)) / float64(prev)}
+			} else {
+				out[i].Conversion = ReleasedStatistic{Withheld: WithheldFewPeople}
+			}
+		}
+	}
+	return out
+}
+
+// ReleaseFunnel is a funnel released beyond the operator: each count by
+// ReleaseCount; each conversion computed from the released (rounded)
+// counts, not the exact ones, so that it tells nothing the counts do not,
+// and withheld where either count is withheld or the previous stage's
+// people are fewer than DisclosureMinPeople; to the nearest whole percent.
+func ReleaseFunnel(counts []FunnelCount) []FunnelFigure {
+	out := make([]FunnelFigure, len(counts))
+	for i, c := range counts {
+		out[i] = FunnelFigure{Stage: c.Stage, People: ReleaseCount(c.People)}
+		if i == 0 {
+			continue
+		}
+		prev, cur := out[i-1].People, out[i].People
+		if prev.Withheld != Shown || cur.Withheld != Shown || counts[i-1].People < DisclosureMinPeople || prev.Value == 0 {
+			out[i].Conversion = ReleasedStatistic{Withheld: WithheldFewPeople}
+			continue
+		}
+		out[i].Conversion = ReleaseStatistic(math.Round(100*float64(cur.Value)/float64(prev.Value))/100, counts[i-1].People)
+	}
+	return out
+}

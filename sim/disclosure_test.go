@@ -163,3 +163,54 @@ func strings2(rows [][]sim.ReleasedCount) [][]string {
 	}
 	return out
 }
+
+func TestReleaseFunnel(t *testing.T) {
+	counts := []sim.FunnelCount{
+		{Stage: sim.FunnelRegistered, People: 1003}, {Stage: "interested", People: 498}, {Stage: "contacted", People: 9},
+		{Stage: "information_day", People: 3}, {Stage: "work_placement", People: 0},
+	}
+	exact := sim.ExactFunnel(counts)
+	require.Equal(t, sim.ReleasedCount{Value: 1003}, exact[0].People)
+	require.InDelta(t, 498.0/1003, exact[1].Conversion.Value, 1e-9)
+	require.Equal(t, sim.ReleasedCount{Value: 3}, exact[3].People, "exact: nothing withheld")
+	require.Equal(t, sim.ReleasedStatistic{Withheld: sim.WithheldFewPeople}, sim.ExactFunnel([]sim.FunnelCount{{People: 0}, {People: 0}})[1].Conversion, "from nobody")
+
+	released := sim.ReleaseFunnel(counts)
+	var shown []string
+	for _, f := range released {
+		shown = append(shown, f.People.String())
+	}
+	require.Equal(t, []string{"1005", "500", "10", "*", "0"}, shown)
+	require.Equal(t, 0.5, released[1].Conversion.Value, "500 of 1005, from the rounded counts, to the whole percent")
+	require.Equal(t, sim.ReleasedStatistic{Value: 0.02}, released[2].Conversion, "10 of 500")
+	require.Equal(t, sim.WithheldFewPeople, released[3].Conversion.Withheld, "the count is *")
+	require.Equal(t, sim.WithheldFewPeople, released[4].Conversion.Withheld, "the previous count is *")
+}
+
+// Over random funnels: every released count is the rule applied to its
+// exact count, and every conversion shown follows from the released counts
+// alone and rests on at least DisclosureMinPeople people.
+func TestReleaseFunnelShowsNothingTheCountsDoNot(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n := rapid.IntRange(1, len(sim.FunnelStages)).Draw(rt, "stages")
+		counts := make([]sim.FunnelCount, n)
+		prev := rapid.Int64Range(0, 2000).Draw(rt, "registered")
+		for i := range counts {
+			if i > 0 {
+				prev = rapid.Int64Range(0, prev).Draw(rt, "reached")
+			}
+			counts[i] = sim.FunnelCount{Stage: sim.FunnelStages[i], People: prev}
+		}
+		released := sim.ReleaseFunnel(counts)
+		for i, f := range released {
+			require.Equal(rt, sim.ReleaseCount(counts[i].People), f.People)
+			if i == 0 || f.Conversion.Withheld != sim.Shown {
+				continue
+			}
+			require.GreaterOrEqual(rt, counts[i-1].People, int64(sim.DisclosureMinPeople))
+			p := released[i-1].People
+			require.Equal(rt, sim.Shown, p.Withheld)
+			require.Equal(rt, math.Round(100*float64(f.People.Value)/float64(p.Value))/100, f.Conversion.Value)
+		}
+	})
+}

@@ -8,6 +8,8 @@ package dbgen
 import (
 	"context"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 const expiredInvitationCountAdd = `-- name: ExpiredInvitationCountAdd :exec
@@ -35,4 +37,43 @@ func (q *Queries) ExpiredInvitationCountTotal(ctx context.Context, db DBTX) (int
 	var column_1 int64
 	err := row.Scan(&column_1)
 	return column_1, err
+}
+
+const reportFunnel = `-- name: ReportFunnel :many
+SELECT f.stage::text AS stage, f.people::bigint AS people
+FROM report_funnel($1::date, $2::date, $3::uuid) f
+`
+
+type ReportFunnelParams struct {
+	FromMonth time.Time
+	ToMonth   time.Time
+	OrgID     *uuid.UUID
+}
+
+type ReportFunnelRow struct {
+	Stage  string
+	People int64
+}
+
+// The funnel of the people who registered from @from_month to @to_month
+// (firsts of months): how many reached each stage, with any organisation
+// (org_id NULL) or with one. report_funnel() decides who may ask.
+func (q *Queries) ReportFunnel(ctx context.Context, db DBTX, arg ReportFunnelParams) ([]ReportFunnelRow, error) {
+	rows, err := db.Query(ctx, reportFunnel, arg.FromMonth, arg.ToMonth, arg.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ReportFunnelRow
+	for rows.Next() {
+		var i ReportFunnelRow
+		if err := rows.Scan(&i.Stage, &i.People); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
