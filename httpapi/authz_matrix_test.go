@@ -317,7 +317,12 @@ var mxMatrix = map[string]mxRow{
 		}},
 	"POST /v1/data-requests/{requestId}/answer": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF},
 		target: func(f *mxFixture) mxTarget { t := f.defaultTarget(); t.request = f.answerable; return t }},
-	"GET /v1/retention-schedule": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	// The programme's figures (released under disclosure control to an
+	// organisation's users), and an organisation's own beside them: another
+	// organisation's answer as a missing one.
+	"GET /v1/reports/funnel":                       {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}},
+	"GET /v1/organisations/{orgId}/reports/funnel": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
+	"GET /v1/retention-schedule":                   {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
 	"PUT /v1/retention-schedule/{category}": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF},
 		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"keep_days": 30} }},
 	"POST /v1/consent-texts": {want: [mxKinds]mxWant{mxU, mxF, mx201, mxF, mxF, mxF, mxF, mxF},

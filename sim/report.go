@@ -1,6 +1,9 @@
 package sim
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Reports: the programme's figures for a span of months. What is counted
 // is decided in the database (live records and ghost records alike); what
@@ -55,4 +58,30 @@ type FunnelReport struct {
 	// the people who chose it; nil when no organisation is asked for.
 	OrgID        string
 	Organisation []FunnelFigure
+}
+
+// Notes is what the figures of r need to travel with: what is counted,
+// for which period and as of when, where the figures come from, and, for
+// released figures, the rule applied and how many were withheld.
+func (r FunnelReport) Notes() []string {
+	notes := []string{
+		fmt.Sprintf("People who registered from %s to %s, counted at each stage they reached or passed (a direct offer counts as having passed the interview), as of %s UTC.",
+			r.Period.From.Format("January 2006"), r.Period.To.Format("January 2006"), r.AsOf.UTC().Format("2006-01-02 15:04")),
+		"Source: the programme's records, live and anonymised alike (anonymising someone changes no figure). A conversion is the share of the previous stage's people who reached the stage.",
+	}
+	if r.OrgID != "" {
+		notes = append(notes, "The organisation's funnel starts with the people who chose it, and counts how far they got with it.")
+	}
+	if r.Released {
+		withheld := 0
+		for _, f := range r.Programme {
+			if f.People.Withheld != Shown {
+				withheld++
+			}
+		}
+		notes = append(notes,
+			"The programme's figures are released under disclosure control: 0 stays 0; 1 to 7 people show as *; other counts are rounded to the nearest 5; conversions are worked out from the released counts and withheld where they would rest on fewer than 8 people.",
+			fmt.Sprintf("%d of the programme's %d counts are withheld. Not to be put in the public domain without the programme's approval.", withheld, len(r.Programme)))
+	}
+	return notes
 }

@@ -252,6 +252,42 @@ func (e FollowUpAnswer) Valid() bool {
 	}
 }
 
+// Defines values for FunnelFigureStage.
+const (
+	FunnelFigureStageContacted      FunnelFigureStage = "contacted"
+	FunnelFigureStageInformationDay FunnelFigureStage = "information_day"
+	FunnelFigureStageInterested     FunnelFigureStage = "interested"
+	FunnelFigureStageInterview      FunnelFigureStage = "interview"
+	FunnelFigureStageOffer          FunnelFigureStage = "offer"
+	FunnelFigureStagePlaced         FunnelFigureStage = "placed"
+	FunnelFigureStageRegistered     FunnelFigureStage = "registered"
+	FunnelFigureStageWorkPlacement  FunnelFigureStage = "work_placement"
+)
+
+// Valid indicates whether the value is a known member of the FunnelFigureStage enum.
+func (e FunnelFigureStage) Valid() bool {
+	switch e {
+	case FunnelFigureStageContacted:
+		return true
+	case FunnelFigureStageInformationDay:
+		return true
+	case FunnelFigureStageInterested:
+		return true
+	case FunnelFigureStageInterview:
+		return true
+	case FunnelFigureStageOffer:
+		return true
+	case FunnelFigureStagePlaced:
+		return true
+	case FunnelFigureStageRegistered:
+		return true
+	case FunnelFigureStageWorkPlacement:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Degraded    HealthStatus = "degraded"
@@ -714,6 +750,24 @@ func (e ProfileRegion) Valid() bool {
 	case ProfileRegionSouthWest:
 		return true
 	case ProfileRegionWales:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReleasedCountWithheld.
+const (
+	Complementary ReleasedCountWithheld = "complementary"
+	Small         ReleasedCountWithheld = "small"
+)
+
+// Valid indicates whether the value is a known member of the ReleasedCountWithheld enum.
+func (e ReleasedCountWithheld) Valid() bool {
+	switch e {
+	case Complementary:
+		return true
+	case Small:
 		return true
 	default:
 		return false
@@ -1381,6 +1435,45 @@ type FollowUpList struct {
 	FollowUps []FollowUp `json:"follow_ups"`
 }
 
+// FunnelFigure defines model for FunnelFigure.
+type FunnelFigure struct {
+	// Conversion The share of the previous stage's people who reached this one (0 to 1); absent for the first stage and when withheld.
+	Conversion *float64 `json:"conversion,omitempty"`
+
+	// ConversionWithheld True when the conversion is withheld (it would rest on fewer than 8 people, or on a withheld count).
+	ConversionWithheld *bool             `json:"conversion_withheld,omitempty"`
+	People             ReleasedCount     `json:"people"`
+	Stage              FunnelFigureStage `json:"stage"`
+}
+
+// FunnelFigureStage defines model for FunnelFigure.Stage.
+type FunnelFigureStage string
+
+// FunnelReport defines model for FunnelReport.
+type FunnelReport struct {
+	// AsOf The figures are exact as of this moment.
+	AsOf time.Time `json:"as_of"`
+
+	// From The first month, YYYY-MM.
+	From string `json:"from"`
+
+	// Notes What the figures mean and what was withheld and why; to travel with them.
+	Notes []string `json:"notes"`
+
+	// Organisation The organisation's own funnel, exactly, from the people who chose it; only when asked for.
+	Organisation   *[]FunnelFigure     `json:"organisation,omitempty"`
+	OrganisationId *openapi_types.UUID `json:"organisation_id,omitempty"`
+
+	// Programme Everyone's funnel, from registration.
+	Programme []FunnelFigure `json:"programme"`
+
+	// Released Whether the programme's figures went through disclosure control (for anyone but the operator).
+	Released bool `json:"released"`
+
+	// To The last month, included, YYYY-MM.
+	To string `json:"to"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	Checks *map[string]string `json:"checks,omitempty"`
@@ -1807,6 +1900,19 @@ type RegistrationRequest struct {
 	Email string `json:"email"`
 }
 
+// ReleasedCount defines model for ReleasedCount.
+type ReleasedCount struct {
+	// Shown As a table shows it: the count, `*` (1 to 7 people) or `c` (withheld so that a small count cannot be worked out).
+	Shown string `json:"shown"`
+
+	// Value The count (rounded to 5 when released); absent when withheld.
+	Value    *int64                 `json:"value,omitempty"`
+	Withheld *ReleasedCountWithheld `json:"withheld,omitempty"`
+}
+
+// ReleasedCountWithheld defines model for ReleasedCount.Withheld.
+type ReleasedCountWithheld string
+
 // ReportCreated defines model for ReportCreated.
 type ReportCreated struct {
 	Id openapi_types.UUID `json:"id"`
@@ -2210,6 +2316,15 @@ type ListCandidateMessagesParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// GetOrganisationFunnelReportParams defines parameters for GetOrganisationFunnelReport.
+type GetOrganisationFunnelReportParams struct {
+	// From The first month, YYYY-MM (default eleven months before `to`).
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// To The last month, included, YYYY-MM (default this month). At most 120 months from `from`.
+	To *string `form:"to,omitempty" json:"to,omitempty"`
+}
+
 // ListOrganisationThreadsParams defines parameters for ListOrganisationThreads.
 type ListOrganisationThreadsParams struct {
 	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
@@ -2217,6 +2332,15 @@ type ListOrganisationThreadsParams struct {
 
 	// Limit Page size, 1 to 500 (default 100).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// GetFunnelReportParams defines parameters for GetFunnelReport.
+type GetFunnelReportParams struct {
+	// From The first month, YYYY-MM (default eleven months before `to`).
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// To The last month, included, YYYY-MM (default this month). At most 120 months from `from`.
+	To *string `form:"to,omitempty" json:"to,omitempty"`
 }
 
 // ListSpotChecksParams defines parameters for ListSpotChecks.
@@ -2524,6 +2648,9 @@ type ServerInterface interface {
 	// ReissueOnboarding Re-issue an organisation's onboarding invitation (operator)
 	// (POST /v1/organisations/{orgId}/onboarding)
 	ReissueOnboarding(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// GetOrganisationFunnelReport An organisation's funnel beside the programme's (the operator; the organisation's users)
+	// (GET /v1/organisations/{orgId}/reports/funnel)
+	GetOrganisationFunnelReport(w http.ResponseWriter, r *http.Request, orgId OrgId, params GetOrganisationFunnelReportParams)
 	// ListOrganisationThreads The organisation's threads with the candidates it sees (its users)
 	// (GET /v1/organisations/{orgId}/threads)
 	ListOrganisationThreads(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListOrganisationThreadsParams)
@@ -2548,6 +2675,9 @@ type ServerInterface interface {
 	// Register Complete a registration with the token from the link
 	// (POST /v1/registrations)
 	Register(w http.ResponseWriter, r *http.Request)
+	// GetFunnelReport The funnel of the people who registered in a span of months (the operator; an organisation's users)
+	// (GET /v1/reports/funnel)
+	GetFunnelReport(w http.ResponseWriter, r *http.Request, params GetFunnelReportParams)
 	// GetRetentionSchedule The retention schedule in force (the programme operator)
 	// (GET /v1/retention-schedule)
 	GetRetentionSchedule(w http.ResponseWriter, r *http.Request)
@@ -2950,6 +3080,12 @@ func (_ Unimplemented) ReissueOnboarding(w http.ResponseWriter, r *http.Request,
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetOrganisationFunnelReport An organisation's funnel beside the programme's (the operator; the organisation's users)
+// (GET /v1/organisations/{orgId}/reports/funnel)
+func (_ Unimplemented) GetOrganisationFunnelReport(w http.ResponseWriter, r *http.Request, orgId OrgId, params GetOrganisationFunnelReportParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListOrganisationThreads The organisation's threads with the candidates it sees (its users)
 // (GET /v1/organisations/{orgId}/threads)
 func (_ Unimplemented) ListOrganisationThreads(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListOrganisationThreadsParams) {
@@ -2995,6 +3131,12 @@ func (_ Unimplemented) RequestRegistration(w http.ResponseWriter, r *http.Reques
 // Register Complete a registration with the token from the link
 // (POST /v1/registrations)
 func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetFunnelReport The funnel of the people who registered in a span of months (the operator; an organisation's users)
+// (GET /v1/reports/funnel)
+func (_ Unimplemented) GetFunnelReport(w http.ResponseWriter, r *http.Request, params GetFunnelReportParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -4843,6 +4985,61 @@ func (siw *ServerInterfaceWrapper) ReissueOnboarding(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// GetOrganisationFunnelReport operation middleware
+func (siw *ServerInterfaceWrapper) GetOrganisationFunnelReport(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetOrganisationFunnelReportParams
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", r.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "to", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetOrganisationFunnelReport(w, r, orgId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListOrganisationThreads operation middleware
 func (siw *ServerInterfaceWrapper) ListOrganisationThreads(w http.ResponseWriter, r *http.Request) {
 
@@ -5020,6 +5217,52 @@ func (siw *ServerInterfaceWrapper) Register(w http.ResponseWriter, r *http.Reque
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.Register(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetFunnelReport operation middleware
+func (siw *ServerInterfaceWrapper) GetFunnelReport(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetFunnelReportParams
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", r.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "to", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetFunnelReport(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -5503,6 +5746,12 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/data-requests/{requestId}/export", wrapper.ExportDataRequestSubject)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/reports/funnel", wrapper.GetFunnelReport)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/organisations/{orgId}/reports/funnel", wrapper.GetOrganisationFunnelReport)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/retention-schedule", wrapper.GetRetentionSchedule)
@@ -9146,6 +9395,63 @@ func (response ReissueOnboardingdefaultJSONResponse) VisitReissueOnboardingRespo
 	return err
 }
 
+type GetOrganisationFunnelReportRequestObject struct {
+	OrgId  OrgId `json:"orgId"`
+	Params GetOrganisationFunnelReportParams
+}
+
+type GetOrganisationFunnelReportResponseObject interface {
+	VisitGetOrganisationFunnelReportResponse(w http.ResponseWriter) error
+}
+
+type GetOrganisationFunnelReport200JSONResponse FunnelReport
+
+func (response GetOrganisationFunnelReport200JSONResponse) VisitGetOrganisationFunnelReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationFunnelReport4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetOrganisationFunnelReport4XXJSONResponse) VisitGetOrganisationFunnelReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationFunnelReportdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetOrganisationFunnelReportdefaultJSONResponse) VisitGetOrganisationFunnelReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListOrganisationThreadsRequestObject struct {
 	OrgId  OrgId `json:"orgId"`
 	Params ListOrganisationThreadsParams
@@ -9579,6 +9885,62 @@ type RegisterdefaultJSONResponse struct {
 }
 
 func (response RegisterdefaultJSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFunnelReportRequestObject struct {
+	Params GetFunnelReportParams
+}
+
+type GetFunnelReportResponseObject interface {
+	VisitGetFunnelReportResponse(w http.ResponseWriter) error
+}
+
+type GetFunnelReport200JSONResponse FunnelReport
+
+func (response GetFunnelReport200JSONResponse) VisitGetFunnelReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFunnelReport4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetFunnelReport4XXJSONResponse) VisitGetFunnelReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFunnelReportdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetFunnelReportdefaultJSONResponse) VisitGetFunnelReportResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -10105,6 +10467,9 @@ type StrictServerInterface interface {
 	// ReissueOnboarding Re-issue an organisation's onboarding invitation (operator)
 	// (POST /v1/organisations/{orgId}/onboarding)
 	ReissueOnboarding(ctx context.Context, request ReissueOnboardingRequestObject) (ReissueOnboardingResponseObject, error)
+	// GetOrganisationFunnelReport An organisation's funnel beside the programme's (the operator; the organisation's users)
+	// (GET /v1/organisations/{orgId}/reports/funnel)
+	GetOrganisationFunnelReport(ctx context.Context, request GetOrganisationFunnelReportRequestObject) (GetOrganisationFunnelReportResponseObject, error)
 	// ListOrganisationThreads The organisation's threads with the candidates it sees (its users)
 	// (GET /v1/organisations/{orgId}/threads)
 	ListOrganisationThreads(ctx context.Context, request ListOrganisationThreadsRequestObject) (ListOrganisationThreadsResponseObject, error)
@@ -10129,6 +10494,9 @@ type StrictServerInterface interface {
 	// Register Complete a registration with the token from the link
 	// (POST /v1/registrations)
 	Register(ctx context.Context, request RegisterRequestObject) (RegisterResponseObject, error)
+	// GetFunnelReport The funnel of the people who registered in a span of months (the operator; an organisation's users)
+	// (GET /v1/reports/funnel)
+	GetFunnelReport(ctx context.Context, request GetFunnelReportRequestObject) (GetFunnelReportResponseObject, error)
 	// GetRetentionSchedule The retention schedule in force (the programme operator)
 	// (GET /v1/retention-schedule)
 	GetRetentionSchedule(ctx context.Context, request GetRetentionScheduleRequestObject) (GetRetentionScheduleResponseObject, error)
@@ -11964,6 +12332,33 @@ func (sh *strictHandler) ReissueOnboarding(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// GetOrganisationFunnelReport operation middleware
+func (sh *strictHandler) GetOrganisationFunnelReport(w http.ResponseWriter, r *http.Request, orgId OrgId, params GetOrganisationFunnelReportParams) {
+	var request GetOrganisationFunnelReportRequestObject
+
+	request.OrgId = orgId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrganisationFunnelReport(ctx, request.(GetOrganisationFunnelReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrganisationFunnelReport")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetOrganisationFunnelReportResponseObject); ok {
+		if err := validResponse.VisitGetOrganisationFunnelReportResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListOrganisationThreads operation middleware
 func (sh *strictHandler) ListOrganisationThreads(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListOrganisationThreadsParams) {
 	var request ListOrganisationThreadsRequestObject
@@ -12199,6 +12594,32 @@ func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// GetFunnelReport operation middleware
+func (sh *strictHandler) GetFunnelReport(w http.ResponseWriter, r *http.Request, params GetFunnelReportParams) {
+	var request GetFunnelReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetFunnelReport(ctx, request.(GetFunnelReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetFunnelReport")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetFunnelReportResponseObject); ok {
+		if err := validResponse.VisitGetFunnelReportResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetRetentionSchedule operation middleware
 func (sh *strictHandler) GetRetentionSchedule(w http.ResponseWriter, r *http.Request) {
 	var request GetRetentionScheduleRequestObject
@@ -12375,367 +12796,390 @@ func (sh *strictHandler) DecideSpotCheck(w http.ResponseWriter, r *http.Request,
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2Lchs30i/+Kij+/6ci1UdSvOleW98qtrNW1rdYSrLZOEWDMxgS1hBgBhhRXJerztOcBztPcgrdwAxm",
-	"OMObpFjZb6uSskjOBWg0Gn399edGIKczKZjQqnH2uTGjCZ0yzRL49IyKkIdUs8vQfGR3dDqLWeOscRr0",
-	"2PGoO2j1oxPaGoRH3dbokHVax3QQdMPTqMf6J41mg4vGWWNG9aTRbAg6NXcG3iObjYT9nvKEhY0znaSs",
-	"2VDBhE2pedeU3r1iYqwnjbOjQbOhFzNzt9IJF+PGly/NxjOq2VgmC3NxyFSQ8Jnm0rzwgiRMM2E+kcBe",
-	"1W40veErppS5tmaE9sGrhvf/JyxqnDX+v4OcfAf4qzp4796eDRHGmyZKJsujvZ4w8lGwOz0M4IqPREZE",
-	"TxiZ0TEjIxbJhDWJliSQQnORMjKfsIQRrgkTIQvb5ILgnYQrImf095QRKkIyYrEUY2VuNY+LudJET6gm",
-	"Y3prbj+DrxWdMpLIVJuXuM8yGVPBFTVDbJJsyYhMiJ4kjIZNeEN2fcRjwzLwpZKJbpMLsSBST1hix9Y0",
-	"90rBCDVXsrBpBpuwKFUsJHOuJ2TQ6xFBp1yMyUdLiXMSMxwrkak2E1GaJppEiZzCyyOeKA2EKq7v713W",
-	"+0l3Zj/cXN3NO+Pv+9OX4kQoHj67PLr8dDl//ekX/fr6hX796c2Pr68vjl4/N/9/Sy/5nNMrc833N296",
-	"l4f/vP7h7lJ0HJ/8njJgC8couKI1XNvrDE6q+PbF3Uwm+juZTKle5oZPSgqyZ+YWsoimsd4/A7J9f/X2",
-	"DQllkE6Z0OckULdnhJJ/8ZnhlmdXP5klYKoJ185YQjQdxayJlDVPo0HAlCKxHMMiUfL+xcXz1y/OyV2s",
-	"7vAVc5ncjKS8aRJK1IQxnT+oTV7csmRB1MwsPv4YsDg2iyhYqhMac7OQdEy5UJpEMpmmMSVcfGIB7MM9",
-	"Sm5pnDJcQbPIMLS/kP8iLfJX85x5wrVmAr+nZuVDcxmdSaUTOZuw/eIaB+q2Zl0ipK2/LpaYlsDmOSKd",
-	"Ns5+dR/xYYYWjd+qFu07YPC3yXh5xd6KeEHYrZEAhI5kqoHVRwuSKrMlZGT2ldmZ3p4qzuRw1I06QZ+1",
-	"TmgvbA3YcdQ6HR0FrW44oMesF50GJ3UsKJPxkIeFqdrZnzXSFH6pm8yPiiU1s4HxmuF/o9zM9qgiNNAy",
-	"Ka3CcTBgPXrabR2G/VFrEJ2wFu0GR61T1hn1wuNoQLv9mrGbF+wweBnHcv7jrHwiDcKj6IR2g1afHY5a",
-	"g+A4bJ1GXdrqjQbBUXjCOlE+kKK8j/In3utAesWnvGJHvzNiXPF/sSbpGhF22OmQPcuPpNvpFAna7XSq",
-	"qRXD00sD4lPDxYfmnikX+KmbjY0LzcYsgcG9ZkrR8dI53qcnUTfoha1jNhi1BvQ0aI264VHrMOqwXnBC",
-	"j0eng2qqTbMH3otob5Mxjmn5UPQ3zDeKXD43pwqeKaWfqFBzs9cGnUGTsDsa6HhBDMOSKVfKSBEp2O57",
-	"rjhxCSNeNen1TPyemTOgvBgno144iI5oq2sGNqCHo9ZpeBy1zFIM6NHoJOxG1WNK3PPutRbv2e8pU7pu",
-	"PUKqKUnwGlyPAkV70YAeBSes1Rl1w9Yg6tPWSXDIWsf0dNQN+9Eh6/TqRu/ee6/hX3ERsDXyWRvZTCNt",
-	"DjYj5DSflhij1+kdtbrdVqd73emcwX//rBFgCl5YufJGW2qZh1cu/9VM6mcTFtyUOeCIngQd1otaA6Ah",
-	"69PWaXAYtY7D01GX9elhcFzDlcp75L2o+KPQPF5NRdRJVxOwtwkBU3jXDgQ0Z1eZdtucREXapfi0+23p",
-	"n1gCJkVhTECLUNHWbbf61bf2rg2X7BAFvfvYXR7IF/MkNZNCMbDgnlNN7b42H40NwQT8SWezmAcgQg9A",
-	"C/JH/jm308wRvbHBF9KFGsYs0o2zfqfZCFM2BLI5pugNrrs+U4SbC44bLszVKh0ZnXKICi0QLmD8loX+",
-	"i7rlFylNNQjvGRONL5sacj7xgLTLQtHKLlCqM7tMaSpC1TYvepFQlSbsymi9LNxuCewRa9/E8ElkQhUq",
-	"0Sw0JgBMf6ZRbeZaEZFORwxswREzRx+bUh6z0JmB2bqaczMME6YUGH4Cfk1YIJPQ3Gxex8L25sS6CAI2",
-	"M3OsoVTF+M/dO2EGRkcWMIU5XawYrqVrgsb0ZuSEvWD0oURQkG4qnU5psjCaQKfTNHbR2Bmi2lvWy+eN",
-	"ZgMMF3hY/tLQKVjwwKa3Vu5LAlefGX4wUx4xJuxrzolOFmgrkZhq0NC+GPFwS2MeFkc36PWaZG5MLSOC",
-	"WEhGqc7MLEqSNGarR4jPbDYizmKzf2aJNKZiG7a2jIYjnoBAyiewkCmZpkqTESPdE7Dbb815KUnCxlyZ",
-	"szOj0yyR44ROpwynMKUxDrM0CUNin6wBFULCC4w9uWoC+RO9KVCl5jIJC6OGH8mH7McPDfQwWKnqJKNO",
-	"eKCXx9c3Ru+MJcb6npgHjWhwQ/b+9uKaHNx2D6aMKLpQmcNjf9WQzT+GsoEUYRrooZAorWBz+EPGL5HN",
-	"ZciMJW/vcUdsCsrr6xSIDqMxcubd2ysclrmrJaOWvWsfZ6knidQ6Xppk77RJtJRkSsUCNp3QhGrNpjOt",
-	"Vs0nf54/eO9JhikS2HZugRW6aBYyTYhgei6TGxxbKmiqJzLh/1peg26TCEmsaw70NEHY3cwsn9HfVw2x",
-	"8Fh/lIqPBeECHUVnRDERkgt7KYz4jHzLaMIS8iHtdPqBljdMwJ/A0RsLPxRHa86ICAQxCr2RDBfIU/PJ",
-	"ok3MZeaMShVBc1RlbHFGBp0OyfZBkww6XeJP2JBqGtGh43WyZ10oP//8c8tMlgltxCIjE0ZDluybR/SN",
-	"PBnxMGRIauL2BlpUwI97dJwwNmVCD60d1ST5V0aDMd9PqQ4m/g9WpxkmTHPw9PnW2pALGmh+y5pk1T5p",
-	"woyYSGQMz3Rzg7EPiLk0kqkAahySKdMTGeIDDPFyGghyYb7wZ35qNlkU80A3yaDbIWMpmPmrbzbHMKbJ",
-	"2Hzs9YiVnebDKck2QUbd90wni9YF2BLZ441x7w4AOKeuUF1Bp992xz84kwqqmALntn8k2vPaSAUn2M1b",
-	"rXJ09uvnBg0sJ2a3tW85m8M+KWtMndOzvtOYRmZTvpGJnqgJTxh58/KKfGdIjhv9OkmNUvRbc0dFccwE",
-	"S6heo7aB81GVafDr5wbs56FVoq/o1OmSG749pvnd7xlH3X+MdIqlCKVofPlt891fXGRzn7+0tyJsG73z",
-	"bhqjGaFaMop4wJw7t+25VadxG/4t2hF7VJB/vLr6R+ajJRl7GyZBd22F3xZ9vcJ5f+HX/WqDa8QFBdts",
-	"2bTxJ/MvPisPDbzQNAkm/BbOMPQst/WdRne0806XhwVjagfqdtsRVauXQPwmun1CORexpOEZeYbbrfWc",
-	"q5lUHHjXLLy5CgY1hcO1hbe38BQwfIaHQNvsyyZpg6M9Ie27WN0Zcxc3PMbIlt+wbD5TrWkwMYvddA5u",
-	"eLsZCgZlJjIOjQIM7ldwtpTs6vwR53CvufUvHxrF8ef7yAz5Q6NA2SU65hwOM8k0+LPPRk2csURz3H3Z",
-	"gfq5gj1yy/XX7MLciS5haxihdAEL/kqOl5/v5FWZbG/YHA5Os9sNNbhmU7WJIaLUe5CM5r12IDRJ6MJ8",
-	"9mJtFd7ahCmjGM2tRZQwMqULo6lOZcLOiVEvjUpPVRalMicprJl5cBaMWk0nO+F6MtnhV1CqmsF+Njw0",
-	"p4qEcJxR1B9oGnJNdEJ5bLmea7Kn0mBiriifCPsV48ZDYjPHDB4ayyOTGGksOW3NeJpGYXcmBNGMTj80",
-	"MnKaaVMNemBodeBvFJFzYY46QyOIdyXkg7FYPjTa5A0zdsp8woOJ1eWNRpmgLgrG+QYLo/HsazpK1yyR",
-	"TIV+ljBauV1sVGa936jZSCQe9i4eZW6l4ZSLRhP+ThVLKkJSzSx6spFzyp9hHnbJgkcwiBUTvRS3XFPH",
-	"eMW5ooauhtuwyYa0eXwylkhTQZWmP8EVJLpiOoWTkYYhnAE0fufRKaKxYs0S6TI7tujk6/ZO1nj5mg2w",
-	"U8r3ddZ6B4vTxYc083FUzs/p9ctL7/SXoZrQ3uHR8tZ/ye7I1cuLVu/wyCU1KC2NieJubRIeYfAZvELm",
-	"t0ohlL0Kf/n8h/AUiGCroW7K2sbgNEJrYdXLz6sucVxbeQkLVz+ChUPcj4WBVY3pNndNb8P/uW/aH87S",
-	"FJcm5A+vSMWV/PXeXlhx5vksuPLkzy40Ky1GkiYhF+Mhz+SXXfuVZz5XuTHrPJVVB1j+AsOy2wnhfEpr",
-	"aJJ57reQK9lmGVHFjgbV0Txco2wjEq4Vi6MmwXtaTBjzPCR7VJOpVJocktf8WxIy+LpJlCRHp6edw84J",
-	"CSY0oYFmido/d/s780bb7W8o5Iee8NZNNrqT6L4RMgshDjqlY3YwE+Ps708zNq48LLngmtPYHglruMgo",
-	"9BQXYnk3byVvq/b6Dg/wJMHaKDkYFBRV1NmM0QSc6jpf8IzzzjMnr1mnIE0SwwZwvw2hlxatt/lwtxdM",
-	"5Qw++5M7NvINWdQMwWJRZE8xBh7R7LqWfYDaL83icMtD8iGk4Mo97gUOl40iZ47Z20dSxoxCBIuG2x5N",
-	"1h+31T0bHx05mbKBNfMZbEKA3WSdN8AHWORNxqmWV+rW+2UzE7W8+EtmavUA1eoRqhVn5w6DWzsq7+GV",
-	"4zLW54vbSt0xt2OXDc5Ay2RTJQ0v3kKrwxtqNa+QaVqV/wD2NSZSanPiibE5BQVYnOZrCE2oMzBenSc2",
-	"nZm9FWLoC81vK84gWKVIIJOEBXBJIKdT2lJsRsErSvZyD2dzNpGC7bfJxQjUFPMKOJJpoFWltjyharKR",
-	"Nj5L2C2XqSKJnH+jiLnPJvZy+K7y6egBXNasMS6/qR6OV9eq8zKAE2k7abUFGyj2e+E6LvTRoFGZOudz",
-	"vLmtOLgCR2Veg+IEfeIA/ewSrd40FbuZ3W63k/MN+Af4wbxsYz8pvLmLf8xOtJZAP7GER1YdXCbTKDGW",
-	"7bAqvxpUX/Z7vhETpQ2nE6qt5wjibhPKBRkljN6ognJfxyZGxQSlsfKsThhVNcIukfMKv+d7OVckmLDg",
-	"Bu3hbdnUDsY+voqKWWXHMvUCKdQGxtYze9nmtjeYYVtuaStL1w3mnb3sCwZyFNQYbGe4Q/TVtzjscBv+",
-	"IxvNhmHyMKFz8JzENMBImpBiMeWqoOussrLt6/IJFshTuWIyZG+jZxgsrdcWK7n+Z7OLFzIl7iqU8Far",
-	"OCcUTxbIx4PrQllgu9VOXxkuKnl7lo5iriaPr3LCCErvqyZhHDM6TlnRobmFugnJVOVCj8NBQdvsV0xq",
-	"R/PxYdya1kDBsa/w9lrewjAQtcm0u+niy0LXGXSGuxJGwywGOPMsUZC91hK1KduPpNU/y4VccRJjfstE",
-	"nRjfwSGozSm7MU8Xrm7awax3otnZPAO9dMtVyyZcXDO4ljhhZ3RVeMV5weEAPtsZUQwyDb0EQmrWL/AP",
-	"eo+OZZLUM4s9pe27yVyCuw1VV0zWAr/xRM5Fnqxlr26Z15Stf9h0OyzBCqI/ZwFX20uSFXz2R9PnYelx",
-	"lR2kJbUC9/Ww9rhwF2wzczdjLoyWGbBqc4grXVkoikVtoV1AY87tEG729KCyhh1TbT0aGz4gnQ21HDq1",
-	"bOkMh9oXqOWEB2cjh1We0pA5X1+ZLOfoQCNaEmpmmZERNPZ3P7osR8cbVfu2xBbl1WoWF7gwl3wJVvDN",
-	"NburEMcrlItkJlW18biDCuEeZ5WJNePczVfl5rLM1W69qFdry93GhYPSLJ8iWi77ZCsk2krPqr/8MR2x",
-	"mOzFTKOlFvIx16pJPrZbw4/754RmV2a6FaGxOb4Xy/W7ndOK83orFa6G6s6weqp62ip1q2pKpZqMkh4P",
-	"tWxbKhnFHLyKDIypsdW5LVDN9H1zRJcPC5f331xvz3nFHhWvjBkxF1ijAiuaaRhzwYh1pZnZZA5+mPY5",
-	"6TgRFtKFEchjqiGtzIyUa3A7FELEngXuik0qa9fsq5tkKm9ZSEYLzC7WTChbj7sZpbNbqua8KE4TyGmu",
-	"h4gZeFI4JOm075EUgWUwG9et/N1c/qVUJbONTVy0P2agjrpJGSvkliVhCp4vy7gbGsAwD/eK4viypfRZ",
-	"bM1GeuGvyxaCYiqFnlR4YF7KOYkoVD0Yjiks7DlxQVE9Nz+bJ5ARW0gLiYBOpYwNuCA0jq1sxBrd3up6",
-	"Xd9jVM1jLqVcMBYqEksxZgnZM6wQszsiEyLSKUtkqvbPsxoIi9kgY6gFEhJS0EepLhZyQBbWkiBfK8kt",
-	"HbORr1muv1suLs6uWNtFqLpR4DykJJCzhREVzGhsemLOSijTAHnmi7C9MEWK47pgcbXl3lLpWFWg2Bvi",
-	"K14lnkOqMdOeqS0csYVCsq/lid3JEVuc75pVtbmdW2y/1QfXtV8AVuB7jhUmGx1TO0nMsrbrj9M+sooY",
-	"WVnaNrrKDvdg3Ut1EigwSyLFuGk3j93b5zYBq1BlArmRkBTKkMIwA+JqSPexNMUrDoGyDVVRG0L+7//+",
-	"P3VVG4QmjFBXdlJRagUZq161Fc5rxJS/f/NiNr8qrFz741XCIHdglUuj2ciqRoyxYmtAjEWLxUV+mVNW",
-	"CQLFROXiEvDVZpV/S4QofFeokin8UiqTQY/ecp0MjHV1QVklzSvFm62gqzCZNs7wBs5rrkj0LkdygLur",
-	"9opD8qjTgSuMl5GVhDy2vsIJC25aXCDyERNFbhnOpNJ23f1PQ/v8KgrtpH5TdbPlHUbB2TBJZkO9sE6R",
-	"eY3qicM8sAA8WX3BsuqxRRDVXFqbo5iwKRfbeUtXpiNmGoalnUf2Vdx1AQu6m8GuNI/jjHUqfHXl6HDh",
-	"+lWjqlYuUCgP09nmmkW2idblanjPrhrYS0ZjPanw2pkdpurpVrHwS8+WqR7Ju3UzeQtXfUuDm1iWInJF",
-	"jpY35yRk44SGLESt6J1UepywHAjGaLXXbDqTCY1JKJkiQmqyl1WnmuMIFisPiFk8M55AjVUEh+OcGqsZ",
-	"7VGcxP45SQW9pTyGOqbi27MX4TB8YSRvDOPaQeOh5R6y3l6yhKhatktzDlX6ETbdwjMmVgUNCzX4ZC+m",
-	"Su+TYCIVW0qJ3dyI3lHElJy305le5C4MfyRQcG+sxqJp015p467iTUfmK7gYHLUh1Q8n27JZ5gZxvjCF",
-	"t61igmcTybcO2uEYKrbZu5iFY6gu9uM9WhIaVoJJBPB2o2Qa5nBeQmAVARsOFgQLkxbmi4KHff35Ru8u",
-	"8WIbBrSfumvknpvfKsJd6UqPe8LAWXRW2gRayhurfZgZg/56TmI6U+ZaIa15SmewgohpgWovWuquOCsH",
-	"qTRsFqaxIZFW5QAbYwW38J6Z0C1XfBSzYUgXah+SsbkmQSwVC9vkBYc4AYBolDeGkM5ZoMCf7E+sSeYT",
-	"CbZlMJFmDblFmihqVUgyZpVoTQP8m4kxHWOChExuhpAZAUmEVlm+5WyOyrGMIptKkaVPGA0NtilTymZc",
-	"AOmhVHemarRZt3wVwSbu/7TRQZpJ0nUHaf7oWpa6xXWtUGy1dZxVxv1CnrC6FCImQvXAGuMmdrE/HedK",
-	"3HAUq5KedgmkZzeNaoIol8+dMzlVUAcoibuHcH1OmH9gUG2OfpkK8CWMbbLB5n7LYm3LaLFBkH6Jlp5j",
-	"1d9JXCBBjBUY0sXKHeW204rNVLtz7FBW1N1Yc7faz2CdUBmJBbvbPGhaxVdlrxgvbaVNn7frqV61z90j",
-	"83PZEWXdCu9mcfgCokjz7xAQxWMOEtJFdYJFLkgqnwEcg/HiOdcTmWp8suUpIlEHJhnH5RHxlYKpHGks",
-	"PuQbRYz2aAM7MsO4+SjFxyXV8eHlVRWe4QLBmdxBnaBtrMgeXR47uK0+ydE3yrOg98+BggAwc8vIAupt",
-	"7LyMQSEFfunMb2mXbAvhWUoMdRgvRp8obvSmfWO8gB+59o9tIYcq5QC+MLylARWBkSshR7/WlLHMcYTp",
-	"/H5IMWRBzAUe+NmXqbAuQnRRAUv5V84SNmTTWSwX4JWyZqT/BPDEDQHPcwgAQc0GfFhvD+UiuHoTfoVi",
-	"5aqTYk3hcD7O3URFbYh7aQZzLkI5HyoWSBHWxLpAMTVnJ2ahIkybB/nVNHawfUITvcaAZtvvHvaPOp0O",
-	"2esfHULAd79NniO6bQY9HjLHCN8ogqMhe/2Ou/xnGxmF4C6i0blhfKMIVmSgzR6ymOmalOgsuOaGtBYT",
-	"t+CmrI3Wv5JjLmqqWDZNfJ49YI1DqgM5LURlVeqwECPK4zQperNrwQPo2M7p4bAF0Ji1I7SVDt67ilNe",
-	"Tez7Vz94C7d1zI1C+LEG4mNPxiFL9iGC5uVS2Mws9QA1DjD0xxYLUs9qVQSnG2MccS5bEVS5QBFpi4uz",
-	"HLQOYUYykDFz+2wGmUuIzkEFSQVkCRlNERLuzH1t8rNVPTgAF9lSKOKwCCBZxfriAfHMj+uUwtP9XlXh",
-	"wApwhTXrYvOkV8IivP7u4pmNwe0QtisNfpvsInhEzYheuChQBSSJnplVGqZJXFMUYwuHjX6I154dHJAf",
-	"379yUcQf3uPCVVdTBQmrq7aZULOGeAnWl/d7Nha9mGGWopbAdGU2OrcZcKVU4jo3KQ6iWZhrDaXeW140",
-	"a1ghaRyrDgP3e2leTBDFxThmrVQxGxI1M3JBehKyWx5AEl8slfYn0nQ18qCqTaiaIENnMq3OoV7tjigN",
-	"tXK+lMcjeXftMEO2YNgHxBmpHFlV+ZFfmbQybza70B5Z626AjgdVcDg1Y8sioiUbDcLNtQkLmfNhnkjN",
-	"wPNQSrfjSZXvYa0WUZsKa7SxYYFs9ZnDuSMxHx6o3XOuGNgr1odSwhXAZhYhD6utwI2rLoW+p8+8NNms",
-	"+Mc9esVSvqtcThvJXoc+RuxDFJkgauZoQaYyZBb41GinxqiFfb6xG8Tx2MPlBIFqQtycKrOD1kvSjCQr",
-	"iPnQKdD2nWcEcuaw9JJYZ8tyOtqWEqg2u/h1toKujGNHv01Wzu6U8gmHPImQqymvSTZbkeSXZ+3hGk94",
-	"CPCrN8xBfZs9ajnRkq5NXq0lXa+zPpVvBfBZTq4fUpZWbKYS11ZMeSYTXbHX3s6YIPbXJnDx1oUY2FSD",
-	"hbWbaunkxLFUTnRRStLeghceIt+sNsHsbQY69J5xpdJtNdDdkHCWXKP+QyqHmYxXVRiXsv7WnhuBFILV",
-	"I0b4aLBV0GDWz7vp2zx02M/3jZjfN1TuYGmrQMBueBwXzeE1quNXi3aX0if9BSmsnk/7wqpnhMimvVOk",
-	"3GfLam3Axxne0M9Q4PU/Am+0EmahvfkiqPW0yavu7xsSco4Rt+YPGiLa2FYor1HmJakWFva1W0aPvfhT",
-	"dSwLcbcr47uf5Gg4S1jEEiaCmsQqwIGpOVZ3wjzI44rhBtltvtKd+UgmmDxbHn5xxsU3lWm8Oqb21hOb",
-	"1TBCt6yapAHCsz4GMukULeqNENnGiUxnxN4BeJeK6faKpw5vAdykjlPqD6ZMNahIllIBjQFYaMqoUHZH",
-	"wilO4BTHFg4y+UaRHC0xa7+QCueLM4ppCxSPpQiTHlqwRIdlgekeWJRik0TcMCr14RlmHA03TjCoPRrL",
-	"4IEa0OoBtjvWkyHQyfLhGFHoA5qw7Pu6ONRD5X3Z881iA2UnW5bwvcQIhcUtcPYmR17Gjc8xlLKDbXNb",
-	"4Va4EMQlqVd7CyDLMlUziGhDdBKLEI2dHBt5BXlk+bFU7VrYCvqw0P6PawVN61pqQhMor81QBAFwYsxv",
-	"HRdvCXNY5NQaJbCQeGXvcBGxLCcxcw7xyHUKElJvGCMel2xOIRM9GTKjQlERDhcyuYHmDZAUYn6aM9gG",
-	"Ux7GVIRG9MLFMhoyMTZfGQ0M+x80G0qm9mnZB3u/CqS2V89pDOIens8SMeQJsz/JW5YoRqtt30faodWl",
-	"uDUbbd12qdYQ7xE42jZgVCwJ2Uojzc/ML+sTJL1XrKOJ6xpbqorjio7iuhNrhbK12XFbf+Q9CYTwEr5O",
-	"RoxNaLkTZItP7iL/PYdfoO2bCBWWS+YtlbzsuJUALQ9DK0udrchREYtJ3ddbsz76+9ewPz6+cmyFgoRl",
-	"OW/LBFzSEPQ+52NBYwVojlxr267NnHcLpknIYn4LAU0ts/KEdqO8uhHlcaUS9zbC5Oommcg5Nt+a0Ftm",
-	"+0oRbc4dDiiTibUeXaq1LXbQCWdhE8ak5JRJwYiayDQOSSzlzYZAd+ibG5pTnYuxn1Wywc32rl2gF92t",
-	"zYxAtWOpWs13Npq704Zz0Cb3QOwXbL777TXYK14jvMLjK+ePCshqc+q+8viPV8k3Vq83pImq7Oaxwxlc",
-	"Re/7H8WeY2artAPffZqlDRn7PGDDmNFbyCC+ZZolFJ1t8CMsUEBDpocAI6SGNExjPbyVcSo0g5vUTKaK",
-	"DWUynNFEC/huxBLzzHAY0SmPF8Mpm47gB7w9mPA4W9PSNb9V4oz4rSqXxOIvv/zyS+v169bz51isbGuL",
-	"l1tYYoakkcbQ0LLb6WykZxe9y+W2yIwgJISQJJBCJzJuggUNBRrmzZiMy6VoAWywOZtzxPwN4MlgiyTh",
-	"MGsHl+WM04SxZKgTKrDtlFsBNYHEK5pMzRLgwqUCuscXvjPD4Br6MU/U0Gc+UPgDTuPhlIWcGj2fjRRH",
-	"188tpnIZSWNWZWosg5VGc4Vvq5R0BNhU7E6fV0X/oC3kziTtVQMkFXz8X2FNM19eWX9DACY1owFDneK/",
-	"SIvskX1IF9kk8elPbRZWxDTWkjKvDOt31hXB1oUayt1wq0MP/kasks7vc5zY+8a8VgVQ6l+d7IJpuh3e",
-	"bwZ3uF2O3S5IvpXJR+vz95baGvkgu26y62j4uMmXGycfY0y7ttHYjjm69W96n6UkOOERcpUwNWOBjlJr",
-	"3QYJn3LsdQFI5glVyhYm4dlL42FINQXtAHpz1p8N7rW7UFtIXQeCwhVCoJTzKLDu0szRXPIRxvVx58QJ",
-	"P4VjfWaCpe1yGkItYFI5o2F1KtpDJpAt+wRsksmm73Jrc78GXNsT16WYbP4OJPGWpYj2JixFfOi0N8je",
-	"ZzTc6aTIp19YM/+ZvgcLyVakQ5ZTt5RrtyrJ7n2OEbQqzO2gW5yWThcklITGgKdmi6dRUXeNsRdwEXow",
-	"ADlaT9hUsfiWKb9D+37mgSGAcYjYQos1baa1e34JkxoSI90jqhF2vJsV0ySdVSTKt8mFsHhlLFasAjSz",
-	"nzfccOnV1TnjWSOsPxHekIcqVCGkseWtxwzQdB+XnmqiJXDGyBUJRBy+UxM5BxbYIONhHVaR4VpbhP+M",
-	"aja2KMEZqTFLFxhfOZTbTBPDNAcX7HR2k1MwjMY85iK/CncYrpcylyvNA0TMs5ZRA0ePyrQFTSmukr+g",
-	"5u80BKvOTRDEbt4Xo/q8dfPdxQ92w9gMQAeqA3KCzc1SchkSDuWpqunqIzErCkn8jSIxn3Ltbd8MC6Hl",
-	"sBD2C4CJ/aPDQkFXpw65yEdGqK5uKS8g5uHvZXoCJOHsn3tQCXpCBcmmvu24ypl9GQlXsuMrIFDNxqG2",
-	"AxFg0CRpzL5Rlu7K5eAYiaQlVO3NMyzWZeGSjWY4pXfeee1R1buEi+pLyoR3DyvHi0PbMKmWrps8unoQ",
-	"dVQeYtSiOM+VlH+fViY+req7jCXEyuHaMhFmDZZgVc5s4SLZS+Rc2RxtmH1+DRnLfXPu2T4iZK+YRzhi",
-	"gcSu5eOJOSmRd/dxfw09eBDIEMa2764lSZ4w5uO1ZE8wtCF7XIQs4oJrFi+gcAuPaq4Ju+NKqwKSJk7H",
-	"73tiG6MUtAXz4EohFHiydrVqVxbO5uaM9VdXOmRNAhHRxNwEGQF2oyAaIhgAmKkQ8TsEBq7DDPIL7P23",
-	"VklCsylh78kkrIb7XSFKjZSyDFNYyKbPLlbAVu+aOJMeG5HXCpuNRWiRNZGRMCiF+DYZ1hwEt0Gv4AC9",
-	"keEMMKWXcyRQxVsGpmmvDw5lHOV14PLHXWCbldv/yp4/FUVhaVzlvHwr7HLPWOJh+rgRNR2AmLGICRe3",
-	"TGg8A2USIkjYhtntvnxam9sOY62a6JXVZB6kNj7z0BRJ8i2jCcAd3DDRJldZ6ZttD2uEiqIRixeVO2Pn",
-	"Ui7n+PFm0qyv77qaSf1swoKbr56fHsV0rKqxnhEvnCg6ncWlMkEnixMqQjkd4iUF1+Vw0wDLUrbqQ+TJ",
-	"r4gF7tqiC6lwz+S7Ui46Er/w8C1T0lcy1/3KiiqK/b2cwIR9gu6R2xYXOa5y9xeVX7F/jmVGLnUp77ab",
-	"KXBgy5cx4LYHDXfTW0nBHSuN1ExmsCPV1Ub4447FRrn0WCeK/YFUThRRyV/cGfOwpkdNJeK5B9xGFfn+",
-	"6u2bM8JoMCEA8/INNPBU+fVTguvpVZ+mIrQHtbsF2j/vBQkLzWFDYwujKFNtVE2j6+ZvABBumThnjSSI",
-	"q84cjibqBcs2RxbI3BhRtELl9oaBbgTnMWpUkNgCvm/cNhMuR1yslVUHmx4PYyZYsnUuOsxuJfRqNpvq",
-	"C3SSsgpqlKezGr+5JC4LU8nG2LSLmpG6itGvwQFZjXy7bjej83LzJcR3XaXTKU0Wa7eoe3r9qN2T7q8q",
-	"bHO2Ov/tI/XArcdWvRRL5mLMVXXVQioMgSqAp129NIAFZcYWUTy0AHw2GGNkkM17ho8bqPtFJ3aJRcuk",
-	"y4ZYtbzV+awPlrG6bBmiq9Oo/3Nhxa07YFGIFUwiyE489wFAv1FG7qJNwbNe0/vt1bywOnmeyAhwP1ya",
-	"JyTM2DxPROoYpTzGjmLanCupzda/B4tdGw6oyODHxH0sE6juP50UAw2rjab80qq8Vkt4y0xLKa5+gdlm",
-	"qWc257UuoItQKWnC9cLYmVNbFA/m0kWKyU0wdvA3wNc5BSZazxpfvnxBhMjqVQVf68vr63fk4t2lWdbX",
-	"KaJ3FU32qRRcS6iJUAul2RQ3pNVu1QdhLr9Ipiwk30GuEGS0psJY8eBM+iRHjgnJm5dX7Q/ig7jI4VsQ",
-	"WJB8fPf2Cv271n+uPmKQhtlOOQnTaSIgIfaGCULVB/HxwnZzAKY4I9aW/JB2Ov0ALoM/2cc2saasAocb",
-	"Oh36HTLlwrAn4SHm6nR7H8REpomyjXjIXiBFxMdpYs6ufRg6NL1QhMZzulCYVKsRumbGyMfPH7CLwYfG",
-	"Gfn8AaIKHxpN8sH53fED9Fb40PjvL18+Nj+IOZRyfoQvPxpuNs8zOhqZUT1x7kEuZqkmVBPASyN7Kg0m",
-	"SAXXQ76QmPJxv00GnQ75mPW/+OjVc7neKAEVCK8I0vTsA3wyr25CVjA6HqWww4HG9U0yWmhwu1CdQVn8",
-	"eP1d66RJKHnz46sPIstvMt/csAVUzwii5zwwCqggqbgRYOgnZMqV4dkQ+9ybG+AtRo000h/Zy4YA5gnX",
-	"mglkJq5IKIN0yoRuk0GvRz7anh9unigZ5iyOCRLggxilOgvdoyNmz0gsdgcGHeAKzWYxD2im8HZPEJkK",
-	"5Y3h1A9i8/QuWIPDDGo+oEkCzcQ+XsSxnH/8ICZwpJnxn5KPGQ5btlJSYup2wgJjRVGt2XSm1RmizUOt",
-	"SGosdSKjD8JmNLut9vE908midWF4/SNxL3pjIae5sn5O7G+WMYRZ1Q8iojxW7Q9GwMU8YAJ7J6Jwbhi1",
-	"MeFMO22JayMpGyg9jCxpeD0FG512t91xtfB0xhtnjX670+5D0o3tQnGAib3/gl6niA2F4pZLcRk2zhp/",
-	"Y/qlvQRkOvSbgVt7nY7NS9I2L8muoLn34JNLUMEFxj4N2CmgIcEcQ+m/7mywHQ9AoFYc04mEHlRckXTW",
-	"Nk8d/OMfdY/MRn+A/X/gibClN77DOxkaZ7/+1mwop3E2XpmNZpRqc9EBwKqvpOp7vOK+RM1t55ltcIAE",
-	"bja0LV0w577RrIIJuFULnR6yIoZOfcXAoOcVBPS9jg95p4QHWE0gB9mzfY/kDWxw+/z9HVb2sNN/AEL6",
-	"hCtQ1LKwo4TfKOIBiPHG6tgLslfXtmL/3HpGiDKH4dymU9kFbT8wc5vV4Ya7vQFZ0WqDW3kjD9uiw7bi",
-	"gGwBaBVitsVt98B6NVp5OF4d0EIvc9fGpbhlsN/5Bd596cfyrQD91uZNbb7keWJkg2JMxHwzmyRUAcDW",
-	"lGPLKXSfN/75e/ful5PbN/2bV4ez9x398+h4+qz36eVp+N1A/e2IvjhJ/96Tlx3x+ofNmcBO6Irp1KqN",
-	"ubaqk5R9WRIQ3e0m6ayLxuGoG3WCPmud0F7YGrDjqHU6Ogpa3XBAj1kvOg1OOk43Pito2hnQaOM4GLAe",
-	"Pe22DsP+qDWITliLdoOj1inrjHrhcTSg3f7Wc3d5kzUy3rnBMMB5jrlD3DZF5vrrSv0rTClCsyy31IrA",
-	"nKBGiRs0sSG2lnFvtitcvkjLnt+q9ux4xZW+cJf/5K6+7zmSv/bXz40sjcg6p2jo2gA0ep3eUavbbXW6",
-	"153OGfz3z4LWAReEirZuu40vv23OC0szqmAH7ARu31V2Cf/BbFA0CH/97UuBL9wsnAlRU+CeORX2Ife6",
-	"WvCFYZk49xF6hZU6xpXqNXZep6xf5iOIrg3YsNe/7pzWsOH9J1fFgxdmEE+M2y7C0GsC7no1Z1yWufHy",
-	"GBFQVhX4r1YSHXy2f305wKzEDLuWJnTKNBT+/lo9rfySg4ymv+WcXrW9C4J0DsBctpF+PiNuNxZX2ay5",
-	"8lEsLIznHmRu1iVX7tuu11zDoWIsU1uzSSzaZ3EnvofbKjdjgc0HVR0BNEIiPym+udJyZnkB+9rXslAV",
-	"o6Qh160c7bv+sDIXWrTw5pZM8x3AZtkS8Q2vfpuM4eJyAki8IDjaLNpm2Ah8fpA15QTPppoSN4/9PWWQ",
-	"z2ItdHwcerhzmbM2N3ztzK64UY43uPBHw9GbXPgMwzgbXAl5R7Bt76diOFb5Nc/TK6TNti1gDmYH2YKJ",
-	"Rp+dhF16PGqdBoOoNRj1WIsehZ3WYdQNTlhvdExPB9kdTnnNPcYTqibmKfR4FPZZr3/Uof2wd8oYHfSP",
-	"oiAaHbPBIDjuH4bd7nEw6IXdoHvSPxz0OqOj0enpoBeGg6g7Qpj8s0b3tNfutHvtrmGAfLE35hl7i3M4",
-	"F5OGC50G8iOuUzjittXnFfu9cdY1y5wR3XktLSZRkd4bqfglevvphNgIonHmZWc0Hf6YXYzTqBcMRses",
-	"S/vhYXTUOemOekE/HDDz4bh70jvt08HoMDgKj9lJdNqhpd/zxThpH3bb3U6nfVxajtOgx45H3UGrH53Q",
-	"1iA86rZGh6zTOqaDoBueRj3WP1laDn8aNWvRve4OzvpuLYC2PbMzCpHRxu9d1vtJd2Y/3FzdzTvj7/vT",
-	"l+JEKB4+uzy6/HQ5f/3pF/36+oV+/enNj6+vL45ePzf/f0sv+ZzTK3PN9zdvepeH/7z+4e5SdLZQYDxR",
-	"W6W7AISN7dAutHpixxFYe2YGRCeUx0UFf90RdIApN0FWW1l5Hv1kLloAma4TBIK5n1AbJfKGCeCSw2MA",
-	"RqCBzvKEXHpPg2sFIPK5GwdKPyBQZ18GNpycK/Og7Rb8J3/mNVZ0wlQaPzUr6T0zT0q1609hlj6YUC4w",
-	"iYlO8Qdcf6Q0SeS8ihVyfLKDz9nfl+GXA5ZQlSZse331Wf6UFTrrhSJZ+GzK3NtcNwYPx30iCXRCLiYu",
-	"E83o9MwGhgLGZ5qMDYdUdO6kYZgwpaDYiicOLgjDalnVpH2/Rbtpkws/nEgXSFMopcjLs9rkQt2gXWpI",
-	"bxtjYQwnlILZcIXKmmZiujMGVjKA016ndwbxqowE5oOdVJsMOgOkiSCXz9EigeAxybMM/dlCrMo8CTow",
-	"QDhdBHEaYnZlWS0HE/SFXeilHd3bhHfh3iuLjPikNskLcEf6vCRdWsGITWgcYRFCzlIVm0OGrCWjli0V",
-	"WxWWeCZD9jZ6Zi+8t3QE90Tj74zNLMqVDcYCDwVyCsZFIIXSSYoYheaHvJQZ8tLSUczVZDsPVLcLDqhN",
-	"5Whx2jUy1BmHmQOKuq23kGneo5rrJ3iuQhcgGRHLAnY1lrJYMs+AlQIoelPF6nipxndfJB4YJUCkUDbd",
-	"qyHNyAU/FzJNiNEmQUpN6Q3LJIwx4VfVOpI9Y7wbuWSMOqxOmMvkBmthqoIIyzz+EL60HXgOBnCRE3Aj",
-	"J1pnNyfaSr/Zv88+vbDTfWoeOixX1hU7cW85lcyX3FCn2tLsbo3YhuuuzWUPJLQv0f2Tew8dOOqbl1el",
-	"7teXrhc1VlkzMl24lDeyN11YzFfbPde1CmwShJFpkk9yRDzkoSbBlH3Ley6V3+lE1QlP+/nzQWtMZDq2",
-	"8OuYOoX8CqWk8G06m8lEY3E4QMxOWdtMhGJkKUzo3NV7A2kJ1YSKBWD3nZsJ5g8TRGk5MzITUrWgkxZu",
-	"iGQmFXh6zHdDKL0roodV7Qe4eFtJkq3+mrNrLgGe2OL8Zu7TrxtFwwMKyewG6GrIqbYqYlKMmPk7Q9Uf",
-	"PZeCAI4WBt+EnJ8VHmfhj6H2CVrciZDkYAXuJUSzOFaYze51mAcdLLSlI1CrAd16sYCO0STmLMlcquhq",
-	"RqhH3FfSeiAFI3vvfiy/EzpuYhVx9ka4EXAplaYLc6tL3yeDzqm1OdwLM3Hsuvy3CViLVSr0O7y2LEV2",
-	"PBYfVID8kfu6vRxC6mT7sbfTfnzM+Nifms7bC8f7L0aVcHzntskT0xjsuAgFvIZSYKYsLNdagBB/tht6",
-	"dbTG63lUEa4p0g68XPhyS4p9qEAoZLoqB2srrUp/Tgz32wtR27SXNvNmolKAF0QWIjPWq1YVeHE3FuIu",
-	"2frYG5dbZzzBMIlZqmG+VL+Wq1c29W0DjkLMIt04O+o2G2HKMr0cdlJvcN319HJ2p5lQvsPQ5ikDEqDf",
-	"OV1GWec6l+BixE9h70KFnhlsLxrQo+CEtTqjbtgaRH3aOgkOWeuYno66YT86ZJ1ew3WNbyisshtS1yoZ",
-	"/Ee3S9ZLcei2XRJOAfIRn45H3ttOUFO10iuPuwb9YU/Qh+CGZoYKdfKOS5tESbNhjW5PQwAHtT77WrlU",
-	"50+FzsYZ84E+NVqQmGnIaYeKDaiQZDGDqNIZieV47NAzjEYbszGNvYFYvW+FC9LzOy6rRq/k2G8ydw+1",
-	"aLdtXL0zduI/yMLcVA1ZzUE+SZ4Un76SY0IL3FnQoIGhqEDn05wutjw5Dz7bvy7DL6vM8TLHLJ8Hf1Ly",
-	"vhWsSNyVO3yreMt7R1lMG1xJ+wM87rcP6vgvqU1DglIOrUjCplyELFGZ5XQOdhakFjmFo8LJCL/827LA",
-	"e2cEgHFaYIY59drB776zDlhWZT+u7VdOp4zgdaWquVDORSxpaJUTz5rHy/EgcF2eHaidGTrGm87yOFde",
-	"lM+xxH55sREQwFssCxSwdaYTPug7zBSq0yJXL2YRo+BJMc1zuyio7y8BJRT5CHHSlBTN3Ggg/KvJGk8z",
-	"fgxx8+0CG3onRM8lmUqhJwodUaOFMZoBctP8NGILaWsrULvKdBxXMmmEU3YV1VA/VxBW+yt8QC9Ae34g",
-	"XQen0TjreTkQD2FV7KL3vMjWb/P4yp9UNuMaLm8nxynNvCLB4iuvldJenU59cQ6WcDxMVY6t6m8oOv2r",
-	"/botkzFA14lQzvPKtKPO4KTT2Zgl8uE9plPOB+jKDNbukTFYu4fWYMX8PdoNT9kgaPVGx1FrEBjLmB2F",
-	"rW7UGZ3S46DPDrfwcl36NSVLJib8atSXrBYFHM+g5czp4onZmjhaQt3ZrPMskarUH0Bw3SQR+ZW58Csk",
-	"Iv/Pyu0F5u5GR8Ep7bHWYHQctgYM3T5RqxP2RqfsmHaDwVF1Tu1GObAOcKuhUucpgiI1OobhNl7Lf/E4",
-	"pgeH7U6hfm2jZOItqpZ8jlrp2bFA01kd+RP07sA2cpmXgs1XZl7a3qctP+lyRRTu54kERDIA8AEhZB8A",
-	"gYhIxjGiRYNsOgfkM5ncKFBeUBeCnLUcl9zdzjPvMpgjNkVuSbfBtM/Xth/wPQ6nR60FteO7hndsdDZV",
-	"VJr8ZJHnvm5EFwlOaLGvcqke0uHTcZ3zFau1+i5sPlCv07FuvAW0xuNjwULCRZM4yBkWGsVXSH1WLsy0",
-	"TW9JxAXyIU+KOVB7mF7fJA4SZ59MWII82LT8R4mHbZPDo0+bNps3xOQYl0Gz5+c7BUZPh85+Xs6Sn+lk",
-	"KQQwLyGrSGH6G9Ov2b1yPIqIWIDMkOep+Hh1brUylLhGswEQIUsP8JrTAOCIq9hzPeZL2lDnuntyNuid",
-	"dY7/CWX1d1lpVk0axDYOU466TikJ6bSggHldbnxQUK+3WqmbWaN7enLS6gxa3V4RePKscQW9Uwrdv9Y2",
-	"/VrqtdV4AUEMaAqp0tksXthE6ETGLAMWuZKpnpCfmdLnJEqN1LPBVA/js/GMJhoAiWzzqsZ/DQbk+LjT",
-	"IaedTrfXzyExz0qNoWxXp18BE9/h3mtGpyQGDBM7eDwUKA8bvy2jhNYtcgaVkF/vo8jWK/3bFAEtlaNY",
-	"IerEQonXl2RDocc6NAPV0nWaqEjd8rdDeSKfZHtGNYv/Kiaq7Q4QO5sNS2zsen4vyTvzpB1qf3Jcr8Yr",
-	"xkJFrhkNwPfyUqoZ1zRWkCRwbbs8ljC7sKfF2kYTrntEo55SLp00VeblFq8G2goYSZkl0JdyS/dzNDAP",
-	"j+ALLOqGJyqrUst+kekT1L/wIDNKIgK6WRwNniyBeHun5UEOmll5aL4AAE4+ZUsQBRY2tliJAB1mbf1s",
-	"Qigepa4fE7h99xy8h1+aIOfCXKwA4vRDYyHTD439M3NcBpPCWy06qcubblqgWrwQrb02+TtbKAbdtrmw",
-	"VcAAU2abdVeE6LjSrxcXzhLYsszjD7eV3JL5dZA5PO8tZ3OsyauIeLvza7QAlJhET6BFIGzi72QqQqQX",
-	"7ud1NX+r8oHN8xcyfUqRdFzfLIi5KoaOFDYWzRPb5z+X8He9Tb/c9KFohfmb3le36gIkLjWIuwTIUsZn",
-	"0woXW1vv0hjNDsXuDBZ+2qU0gk6a5Ruls6GWQzPcfZRUqOTmT/GH3ibXMk96LCQ0Ncly5mOO7FKl+y6e",
-	"Za177omcZdszP2gWnRmze/CK5LVmY8IVdOYzHLOBytzrFzJe1qrMvxmdUFso80d4frORc4BNr9o2Ie8K",
-	"NcLqfGVz6uFlT24Hs4TVbV2iNBWh8jq5FPP0IFCVVvlHbMYkhMV4yJR/5EIGS0W9jgW5OCdjfougr7aC",
-	"T03kHEAYbcZ8kXvRXxJMpGJieYthwyl/j+3oKbFM5zLv1jPUVsxj+2I9RsFMceAPtV22ml1tEr9lJyHn",
-	"Xu7309ogf+O3EMz0koDrjrksu15i0UTR1+Cdd5tnr75elPJXn1wuZr9TzMU8anV75YTGPzxzUs6Y2Mbv",
-	"vUFW47VdS5sDbFX+hGEVBQrKJ22F+ZxaynYs6mV1gf1XmJhofTeZoQX6nY1m1SUt7tnltMriGaGYGADt",
-	"HYytVGG68SxhKSQywib72M1IKxZHkJk/ytNjPJSkmjyZpbPhNb1hD5QfcM+sxsI2//dPanwN9bCApWy4",
-	"ZCn/roJp93356WMg1Ke8oYphcQWySgMfgcCiGmboWlDfgaDgWAE3l8kNF2Pb5BUwCHxYgjPwnSPMATAd",
-	"dSjKoHULOgWUAaORG3YGXxrWO9mOKBjfaWLRnaciceU30uMCzAy/BR++4IaxmcrgDwpbMu/1ae0ZWnJd",
-	"YKXLhIZWdQK0cBlniXC5EmjkfNNMxihlOJu1EAt7WRgDL9l/CNCFOqSE14t/V6yEC3VjuGXEHHYEbI+E",
-	"jyfafh/JZCy1ZqK4QVYnHCIwXXXDHh+XodS5B9xhy03lLJ9DXuGew6C1XSUwSPSQjX3IFUtujbBXhGbC",
-	"n+w9Q1Hdes7VTGKMglCtaTCZMqH3LfAeVPACZgiGubKtA64qcpHjySPEWUXn5I7bCR/xko91OZQo0/+T",
-	"N7lN3mSdHVrSHwq8jtH2Vjqr9xq/KThvwIdM1Y3KXENYxQowM8aW5IKYY6XOMfsdvPDH2f3VcRz6EIb+",
-	"6+cG4On4RU19D2zg0Oi3RtH2PDDmd6deD8Kj6IR2g1afHY5ag+A4bJ1GXdrqjQbBUXjCOhEEYVwiY/9e",
-	"0Ze1rtrNVW9HzRV6NyKDt7j48yjY2YjztqQ8IbOYBog2Wsm/B58jS4z7lAR8lz1jRZLuz6s5Py8L0B75",
-	"oV8SFS6DeQ8mpZqYnOC+zduwunKD/bqSAjfS+yjeMO4hF0Ocp9WVt2M9HM1W2ve2IRK7lg030GZW4Fna",
-	"7z2IMjt79klLhK3pXBnoyMpOnpbiZZk55/1iZ+zCCeR6C69z5Vxm192Xn7w3ugzFXng8OmWDbuso6NPW",
-	"IDo5bI26rNM6oYPgMOxFx6x7ivtQrPH+PXZU3jlp3CQgemfjeCsGtsWZkhO67kApiGoJzYQQkA277phv",
-	"FNHUWIIjGtxgIw8QafKWhftG5AWxNGphJBMyp0JDNzPXc9peHtOZ2q3dx2OfWkUXep3aBZbhpu6hF0sW",
-	"pmBzyPsB83K5wXZWykosNg7XmM6GtkMx0w7cqcY83TN6OGaZLWyI3foQ9kGBL4YUECnEM3HB/nDN3qrC",
-	"BVIq9rYE27Dz6YRbCXKQNtpM27P4M+DVRzm0/iNkHk7IzCcyZlawPEGwfRcbLokFuSrY4Rhv+Rg8+CyT",
-	"sa0oDlnMNNugGSQ63BQDzKminLD+OdRKAZ+Qa9SlwTcwrXIMGTntVmhDRHsQ7U9NViNyYCnVKdXOnbl6",
-	"bbb1Pbw1y5aXEE7ZwTSi9V7Wv/FbphDqMHOlQjKEYkHC9DmBlofJFFIv0D2KuZaQTWe4K00E0XPZigB+",
-	"O6sqkBWBXPDPvY7oC5HIeFqZMLFtJyE9o6meDNMEOmDhp7ODAy317OBKs9n/6nW40PJ/9TrY2uqsKgny",
-	"v2k8lgnXk+lfrl5edD+knU7vKORjrtVfjvATVyplyV+qHokXzFjCZfiXfgc/Ivn+8v23Vz//0n/+7sXL",
-	"d3/vv/vHu/JnAOw2VzbOGmuv3TwU8d1FTuIayYavbVqcMdibT60RBE00UUxDH4h0VsVke9dvr98V9Php",
-	"RA8sy2ao2zX1gXjVEjvuiqSBiamD016nf7rVUj0zdz7G4Z8wKGldDM3YQIG56X86nPZmv7eO7+YDcZKA",
-	"EXsa9qKjiWr1R78fB4e3bAsN5vV3F+/tS57BOyqY7a04z8Ii4LOG0TxhxruulWjLErDMemBc0Lhe3r63",
-	"nui9Qed0P8fIDtkslgtANLVMoKqGYAyVDJa27sh8HdGnzsgVZ/fbKPqz8EEUNR0nOAhLzC1HmCCPzX32",
-	"yDv7fa5OuHrh1eR4Ec8FdCBmIlTnOTgjYC3WZUq9c2+6DxfYhEGvH+F0QYzxVmpK2Gg2BJuXrjMKRPm6",
-	"jTnJDX+bfKoKhsLbn5oyiKPCTexo1nTZctoDRZWiyD15dVAl81xg8U3CQKduYldOMqM6mJzlXbPRhLHP",
-	"OicS7qYxdlvOA3tkD+p0Cmi4fm3QPpjyQcxoJdjMj2CivbMjvpco+gp1UJV1S1l1UixFCFgCm1UmbX6U",
-	"OnI9hiLwn1K4r8wC9ytI2zBPs1hhtqzxW8/J00zRfI+Ca4VBPMs2SCYU9QSKt2tjxq+wjgD4oYlpCnBu",
-	"T+QcO6lbC7xUcpdhvhgpB+2Ww7o48rUdwX13aDaTndM50bcXDNgRPRm1OmE3ag1oP2idsMNR6zg8jbq0",
-	"Hxyy447jbzvLpVzMzmneTOoRw8tNbGQdNs66WzjskN6r4syWkn+aKLMdLzJmEWt4mdOdV+7AsehG6RLn",
-	"WZ0aVCQpCIe0yYV9N75ayJzvF0xjrttML+o4/7UbwdMvbsuJ9evnBk31ZMu+crYa53pCxQ10DDFmGJTb",
-	"gGdCtcnPMo1D+CnmN+AWC+QU/jV6HheYZmSYP6QLY0gOyHMWsOmIJf9tDqxETode8brDFIYyY3oSdYNe",
-	"2Dpmg1FrQE+D1qgbHrUOow7rBSf0eARlxuZ8X7GVl2vm2OL7f11+knevP73ZxspDUr6jY7a65M3R/Kk5",
-	"ygs1eZb/l8LCu/pc68Jq4ChHu46HLMvSHC0seKyr70rgN+qIh1am0ce5VsToYW3ytog5UnS/L4fn9hwG",
-	"fykr0LxszlUVmMMVE2G2vR8Acv8XpsgsZlSxJrkkc9gp/i5pb819j9rf2RMP3ag/OgyPWeuU9oLWgB1F",
-	"rZNRJ2z16CA4YidRZ+SLh/XzXN7oqIbfe593O2edHu7zLUlZtYmvnmCFW8I1c7Gsul27/rQ8QIXj8+7b",
-	"O61wJL+myY3TBN+bF2wWqqJPTQU38/C8BJbMVJF15HZlVav8ntd5YjwkXWB+AFfklis+irPFXYb9wwRf",
-	"yDOAFPuqwJKrVdyI9O5i8cTo/4rRW1Yiwt6HhpDgSmNGj3Bx8A8NfwEsc3+2fxmOT9hMJrYHzVa8/to9",
-	"Y8Vx9qMIbXpgCVKjTd7De50vC+oBsq5dUGaQMJ0mNl0F3eg4VLLX63T22+SN1La5opyLHK9o0Dndr/J3",
-	"Q5L2/Y+qDA805CpvILa5NMWBPGb2IZwRJ6NeOIiOaKtrTLEBPRy1TsPjqGVOiAE9Gp2E3WjbQT+zDa6r",
-	"tDmbeYMrxEBhAQ+0RcUwr9r6gP0aE3lvJ/D0fB6G82m+RRThgs5miZwlHNQ3SmY00TzgMyo04YiOiZLZ",
-	"kwAytLvC3/f1SYzZ5T+kLGV/AgMum9W97LdfZAoeHSE11q3MGXyOpYQ6qEgm7XpjzLlLtlHWtnWf1Iih",
-	"piXAcPO9426pqbV1jtbsIgBX2VDfXWNqNq0za7i5R2oLB1CZeVcaoXLGhJVeT80QfesNzbeXyw3G10Eh",
-	"L+/9g8/4h1EDHPbJLijh+IwVasBLDpm2WMAIAJhWjDl7E5pnL8E7Y3GYjwdhqytHtnjITbJNXnAwmrN2",
-	"dlZztLgTOQWdPe83COVY5gD9uwEJ1iuIMA+sbNv8HH7Aud9Hn8ggjiY8ZP7G/jZhNJg4M72oPTXJTHKh",
-	"SXcbizhb/ueWSFspIRXa8XNHmye1XV7ykFkesrpI5iORCQm5mnKlvAvWb5yiq7XOjboG9+ucfJRiJCkg",
-	"qfyFqYDGRgf5CC6eCSO/GxkFkii7SiF0dAsSyqqdq+XU5dLOzfiskb2wUd2ALH9roQUZE+m0cfZrQ0g9",
-	"VLZk1gbm8FKzajHDr/N3/JY1K1M6AeSYJwn7XFpYi2h2m3lbAtQTV4I5b3No2+z24a0Fuc00hm1Snb2V",
-	"Ki5rFnUUMtGTIaNKD6kIhwuZ3EB0pZGtinZxlcoM6WNvgluctz4vrvf6LndGeELmNVe6lBw9wrrnAph0",
-	"c2U7AZ8c9z0gcpbchlNsmvfQC8Z3sGBsa1bZiQmeY6fkx3G+/sk2alGAPuDK1G1if/I7rV61dYxZIG1y",
-	"aXTRbIIOLMNm6yPiDOR9IGpEwqAOFuvr7SOeZFuocu793hptwK99qOumtiQI7oe++efie18/eDDe7j0G",
-	"b5dLVJ5ciWoNZ4Jaa/acnOf995v3jVuU971FwSjvD5WqGXMN52wxn4PXKfTGdageMkbcySlWuuTI8ZmQ",
-	"gKyQ4ZSrKdXBpEnYHcAye4jz+7YbuTHactGC2dGCzfGgLoia6rTDr3dCV6S4/KkO638foVWxErXy6w84",
-	"tfuPIdmQ259qGt9yj4sQWXHjw/cgkwKrvdkX+WX35mjvjb9+boQySEF2qQntHR41zhqn0clR2DnpnpwM",
-	"guPw6PCU9iJGaSc4PKRhp3tI+6NoEHVHvVFndNLrBWH3MDwKuoejTtTp0A6gLrqHWs7xhzQLoyyRLzyl",
-	"g+C42+oA7gMCLR6FrVGXHUc9ehoOgsOdHMyVyKG4TZ1T2Ahls0ALl8p3EbM78hpWqfCzhcF/yWhojL9L",
-	"L83pb/KWJYKKgNk7WLhd6S/eUsg47p6Uu+8ftUJFEVt4c8jufJFr9IWcDZ62tvCN8oZa1x7poRWJ2uB+",
-	"fmhPU4W4ecsZSuyOBjpeZMX7gBwQ0DhmYRNw5hwGd8ERbNtdKMSPxAnaIhgH5leii2fEUBESASz3kQuu",
-	"OY2xZ8PHJgCUcUVsRjrZo4K8TcZv83vnMrmJYjk/I8ckpAvVhPoeRMQhPfjK4uZZ+D/rueHYIM6fw36b",
-	"XACueQJDj3mkFaFW1VK8KqkBrZeMX++jzBRmvkFLkHKbjy9/TqmwtUx41MyybCHPPv9HyO+2nPm+HuY9",
-	"QG1YNOqPjliPtrrBIGwN6ClrjY6jTqvHDoPTsEuPRv2TnTgCibnScfI0vR6uDVmN22ZjRSyLhdeHSSAr",
-	"Nb8OJCvgtSwJ5+ZqhO0mROTz8hcEkmQ2ap+wTyywiSiUqJnUiO20Y38WX8V+lk9yRcAlK/2pirZYe8Fn",
-	"sSm9e8XE2KzS0aAyfJI/Oy9uqnq4Vwe13QvKTVcxhYxga69zkrAZoxpCtsrY9jQ2tMpG9WsRfMVIO+jA",
-	"0/jNXDSLoVbYZrFWjBoRXPwBc82malNYliu4/YuxBu8u8cZuJ5slTRK6gC2tF0BBI5kay3O+yAt9/MIL",
-	"rN4iMCUOGWlcNQkfCwkbJaCKFUhRKPKqnKx5YN3qdDudDZanDDnzSY6IV3fpBrt+rAzXt2ak5VZvW475",
-	"4XvH5gNHLbaOwhiWzwebidH8viy46b7AfIo/S/TSF7Y714LVFE1W1EW63T3cBhqqsjxyA7yonSsocyio",
-	"XADVOVuKVS/buFuyI2B9nDNfpSdYZ+adw9UlInuZX7fpWq4VA6D3ARxap0McfM7+LoZYirQedAY5OkZh",
-	"CqFEBHLoclQQ6k3fvsR2rBkWtBSssndTpQ5wf09SHMu5sRx+LXCsVwg2DKkRbMbCHOaQsnZD3nI2N4ON",
-	"IthaQuohpLIAlLbZDsVGp/+REfeREU2/0Wc7gLGW+33CojCRp5QAKY5Yl54G/VGrFx2HrcHo8KRFO2zQ",
-	"Og37wfGoGx3S3lHeDcUfVsHk6Q3qjbZiYmV2EaRrbpT9asRDxlOeG31lt9eM0M28pavXvLWz3Ll1g+L2",
-	"nNXDbbtzFYSzj5OwrD3ZKnHwx2QFE65vJbSxlYnOgkhECmjq9sRqFCvK3h1s/7I055rsQZojC3eX3huo",
-	"QrnU3lXYH5T20ec/Zqx1XssMidBnFdt2g+XHDMhywvV5IcU05gpSI7C/gJX3bXKR44O7bNWy3eHgF6rd",
-	"fZceie7j8WMiVL5npYfQGFYWLR07hSs7W7jO/PE+qvfskU9UnzVX0G8Hub+W1o8o/PNDsTSKHdf3z+oL",
-	"c3If0G+w4adXI10RQHCRkt3k3NdGZ8jk339AGv4D0vDvBNJQs0ubX1eR+NPBO5Tlw39QHv6D8vCUUR4e",
-	"5XC+HxjEDrKjDjsiu/B/BITELmuZx3rVvdA7KqX3BTEaQsxaqTJmnbhpYmmhEasu7WNsjEHLmLbh4zn2",
-	"XVLMZcE6NM/6VvGXkGjiexx/VBZacFcrz3qugknCVTtmrDqP45n5mbxiIOgxni+T8dDQfps+0HHM6Dhl",
-	"l9lqPIpsZncznjBVbEbc6S43Ix7QY9YNTnuto1E/NIohbZ2yXtA6DLujk6hPj4Ojzi7pE7sS6ALx88vk",
-	"KQdgIdnoie1bHJWxitwiV/Vpx8AB5BCt27E2ffcBsHaWNuuEJghimaRcg6PF7kjUs2yPafDd8MjymYLs",
-	"Ky5ujALmsg+4Prc550pOmRSMYOs2LEuesKxvDVckFS4RGRPKbANUFiuWP9JoeFUKVyHI8NpS5gF2vUeD",
-	"wr7fAjhjzJXGsT5q67Q/IlV8BUH+NDUwj5IpfsV002Pgp9bmgemqDM5i56jNBY+/Rg+tKTzLHbqgIeRq",
-	"SZPwiFCxQGwDTChdSjglNEqYmhSMPC9R1WWiQj1MQrIi4CpPMRSPv/Wru79eaujmfJqN107gD1QfBoXk",
-	"x80TBu+lPiBJ/yfoD+8tnkFF3YfP4dnMNk8+fCiIZz8Ck3lSi2DTRtuD9qiYalgH+uyL2xz++am7V58Q",
-	"wHTux9h+dz08ZrTvbHyqyNGlLVWAjNbFjB+uyzk+j5XSAw9fWZpVtnTvX6Fl3/nr50bIFR3FniK35tja",
-	"JpRQPuIe4hDYDXEDqVaH548ZXBbE4snXKmEh8eMUJq1n1IPP5h+bcfZIHr8f4Q0rjNelzqZzulAWQItq",
-	"EhvDAcqD0GBCjRed/J5LnzwH3gf7U4R4ipnJfaNc26CsXnuTIun7+qDynWibiuzqPykPapv+P537jXmd",
-	"H20H6eH73P4wF9TSulaIjqfZF+ldIqdSsyYJmf0Xl8hIiYS1mIAPFJW0KkdyyTp03thWwhSzQLjV7l/b",
-	"vNxtmWaOXDunC/ACI+aB9TI1iU0oTYyeCO2K3W5F/R3Ggg4pRAET6B6iZT8z+qvmMrnJslUnMk3IHtVk",
-	"Kq0kwHdrJsiUi1Qztd8moBOykMxYQgTT5glNdLLn7hwH0QBNTKpMSPjVtdp6b4j0EC6pytP38f1RvZ1y",
-	"DYw5FSGirVsxo/5T4ZaySahdKUmAj+DAyhz90IsNvjKcAh7F9lbmHpvVIe/a384Jj/ygQ934CiP5w3d2",
-	"8eBXN8jNOZ2QdGagddvzwHrTSg07l3UemC1uGdys3sZpE+yg5/XOA9LZtrbmrKzomGfdeA+2E9Y3wms2",
-	"tLxhZkb//L1798vJ7Zv+zavD2fuO/nl0PH3W+/TyNPxuoP52RF+cpH/vycuOeP3D1m6EK6bT2c4okJBK",
-	"6/F5gIfGOZjLhIs8yPU1ee2KuW7FxeCbdpwCqPHUMiDKqIwDEfejtRkO5Bs6NSfDYobgoujwBWR6cwIs",
-	"jKSe0gVkhUI76zy3w0HccFHtTniH41huV/+wGIjbqB/b+MS3x7HZoiVeFWk2AHn6ikbRkuludYPq5ux+",
-	"FqJhH0hXY8C1GZ/6h3rLHerr1BlVo80Y3qWRtuj9+LVMbqq0HHPphDr7IgN8wqggE2Mu2JndfJ66YzWd",
-	"giaCMfX5hAcTYoMQCoJv5iCzt2I7VUFSAd1xPU9h/tAoTSDJCnb2aiXpnDCaxNxejCYWzJSL8X7hxTTD",
-	"uM9Kjt0bbZCvTd4K5vQsAIm4fHc7yAmFB9Dlu9sjcnA02IeFpOqG9DpQN6FyvQ76Uo/TxKiy++dkxBYS",
-	"6hIwO8wCZ5nXD3qnrsHse6aTResC1mwC5S61ypyvPT2ELqfotFAH8ydS4wIqshVtVvHjI+pul0WNrTyU",
-	"p6ivgXqLQ8zOLerHtyqlkdpAVQPVgQU3LLRAKYSKRTF2HkrBinssg5I76hCqNZvO9B+yi5AC92xYW9lo",
-	"dYMeqp7eGMgkYYEmE5koRkaGBEat1RSdEV+7O+rK0jGVzmaxOcmg2YuMjajHCpsrmeoJ+ZkpfZ5XlbXr",
-	"SgVdrdl/DQZkudwM5qvMA4e2ynuzKkE7e0J5CH1ZnSL+0+hY/NC7+cfp7NVg/r6j/xkcTb/vLl6ehN/1",
-	"1cXh+MVx+qYn/z7g1/PdxOCjhDp3ieNsOXpsQVtV7uF+bZMr3yQA7cBmPTtzjWY5N19X1Dlbr3wgZAMH",
-	"dshaTRUt1oRprIJpGQqFKS5BpbHwUlqjD8KR2Y0koJqNZbIwwumGzTQqWVBDNqGzGUO/LepX4bnVmJLU",
-	"7CEjEkfMmWH2Rm4EKd4f8ynXqrLC+b17/5Ub973bsZghZcjq2LCEGcI2mg03R7M/0Q43X8KwjcB2ArFI",
-	"MLw7JP0OYmqhimqOR494sQxuGs2GUeWG5qrGWb/TbODEzaiyH4ZTetc4Oza/et9x0TjrAuZDNmjza3HI",
-	"UEdZGrCNLxVHzEXIIi64ZvFiG5NmeTEqNpc5Cw2NwcHnRvcEw5L54rgtYcRAJJOAre+/sLyfDj67ue4Q",
-	"pHnmFrE2+vIzbheMl+LF3yi7ccjeoNcjFg43YxpznslkPLQt6vA7V0psb8zjMudgztkdXpx9xO+YQpJg",
-	"QxKdUB43C/B9sI0hz3g5rGtrRv/v//4/+x687mmbXGDd77lFyb3TJKQ8Xngrk6SCwHYGm6syOzHjyffp",
-	"/dr1e1vzqLP9lnjEeM8Dy6mj7eTU0S5yalvqvU/ri+JBmAg5z7bnExMmuPJwLJfPym+g2xyXoVovUlz0",
-	"s94uQQextSl8NGm76fiUNYlMdSDNH5fvYLdDyImOoYXQBZknzp07R2z50IcZQdXH6P65h8VaJHuDTne/",
-	"TdAI6XZIRHmcJgxjP+DFgHszv8J8wsDdgYEmwvWS818m5LCD6oq5P4i5lw3ddPpB99B5RUq2U9MzrgB0",
-	"LQLfC1DC2E4wtQrTySZNQwwOe1WBpx08V25OXPnvlXF4DmCXQcCUitIYvKLQCT1mNPFn9Y0i8C9ifcKu",
-	"IRMZh4pM5JzdsgSzuryRJxB7q4t3v5Jj/iDeEMduf52mRvFtxzKgcaNgt+EvrZBNZctdvrnCDSN9zKK3",
-	"iszIbqtzet3rnXVdZqQziH7v/yM6+efNm97tq87s/bH+ZXQ4/bkbfH86eb4UmWhCWs4mtAIzpTM6ivpB",
-	"l7WOwAkdHbPWaTDotnrhCTscHdPTqOvHwDM6bkzIKyvPq1KhERGRi3PruoT5fuUgBppPS1LsIEiTxK6s",
-	"PbaWs6zk2Njsm0R07NRl+tSq/mD+ZhYZAWZSt8BrVB+PsXUgRvIUXFJGECRUhHKKNpJtFSfgcDGnYBTT",
-	"saqOxFzNpH6Gr336+ZyGSENHpIcBigNVdhjRKY8XwynUvVe7i4CGFonD3j6suvk3h5dBT4IO60Wtwagb",
-	"tgasT1unwWHUOg5PR13Wp4dBnjRqX/Se8bASDaoObAgL6bP6EQWEWnXNFkZbxhibtpzEdXlyOdr+PplT",
-	"rDTAUH0OpbqBlpVvz4PPypHmft0mr/LHrKzURABYox9OeLhUDQ+akN3xhTw7Fwtztlt+y1KtvnN/5/0q",
-	"McUn7yNJGHalnNPF+cYtJbMJ3kcVsYopFDohEK7fWvKNdA3WZUQUS255wEgkUxFmCAGuBwP4prcId2Sj",
-	"//duMvkTS3i0wIwzQ1+zMVCOFP2FK7YIvC65dWyfJkYdOjDC5v8FAAD//w==",
+	"7L0Lc+M20i78V1D6zqnY55Vs6uJ7bb2vd2aycXZuO55sNpvJJ0MkKGFMAQoBWtbON1Xn15wfdn7JV+gG",
+	"SJAidbMn4+ybqs2OJfECNBqNvjzd/akVyulMCia0ap1/as1oSqdMsxQ+PaMi4hHV7CoyH9k9nc4S1jpv",
+	"nYU9djLqDjr9+JR2BtFxtzM6YkHnhA7CbnQW91j/tNVucdE6b82onrTaLUGn5s7Qe2S7lbJfM56yqHWu",
+	"04y1WyqcsCk175rS+5dMjPWkdX48aLf0YmbuVjrlYtz6/LndekY1G8t0YS6OmApTPtNcmhdekpRpJswn",
+	"EtqrDlptb/iKKWWubRihffCq4f2PlMWt89b/c1iQ7xB/VYfv3NvzIcJ4s1TJdHm07yeM3Ah2r4chXHFD",
+	"ZEz0hJEZHTMyYrFMWZtoSUIpNBcZI/MJSxnhmjARseiAXBK8k3BF5Iz+mjFCRURGLJFirMyt5nEJV5ro",
+	"CdVkTO/M7efwtaJTRlKZafMS91mmYyq4omaIbZIvGZEp0ZOU0agNb8ivj3liWAa+VDLVB+RSLIjUE5ba",
+	"sbXNvVIwQs2VLGqbwaYszhSLyJzrCRn0ekTQKRdjcmMpcUEShmMlMtNmIkrTVJM4lVN4ecxTpYFQ5fX9",
+	"tct6f9fB7G+31/fzYPx9f/qdOBWKR8+ujq8+Xs1fffxJv3r/Qr/6+PqHV+8vj189N//9mV7xOafX5prv",
+	"b1/3ro7++f5v91cicHzya8aALRyj4Io2cG0vGJzW8e2L+5lM9bcynVK9zA0flRRkz8wtYjHNEr1/DmT7",
+	"/vrNaxLJMJsyoS9IqO7OCSX/4jPDLc+u/26WgKk2XDtjKdF0lLA2UtY8jYYhU4okcgyLRMm7F5fPX724",
+	"IPeJusdXzGV6O5Lytk0oURPGdPGgA/LijqULomZm8fHHkCWJWUTBMp3ShJuFpGPKhdIkluk0Syjh4iML",
+	"YR/uUXJHk4zhCppFhqH9ifwH6ZD/Ms+Zp1xrJvB7alY+MpfRmVQ6lbMJ2y+vcajuGtYlRtr662KJaQls",
+	"niOyaev8Z/cRH2Zo0fqlbtG+BQZ/k46XV+yNSBaE3RkJQOhIZhpYfbQgmTJbQsZmX5md6e2p8kyORt04",
+	"CPusc0p7UWfATuLO2eg47HSjAT1hvfgsPG1iQZmOhzwqTdXO/ryVZfBL02R+UCxtmA2M1wz/G+VmtkcV",
+	"oaGWaWUVTsIB69Gzbuco6o86g/iUdWg3PO6csWDUi07iAe32G8ZuXrDD4GWSyPkPs+qJNIiO41PaDTt9",
+	"djTqDMKTqHMWd2mnNxqEx9EpC+JiIGV5HxdPfNCB9JJPec2OfmvEuOL/Ym3SNSLsKAjInuVH0g2CMkG7",
+	"QVBPrQSeXhkQnxouPjL3TLnAT918bFxoNmYpDO4VU4qOl87xPj2Nu2Ev6pywwagzoGdhZ9SNjjtHccB6",
+	"4Sk9GZ0N6qk2zR/4IKK9Scc4puVD0d8w3yhy9dycKnimVH6iQs3NXhsEgzZh9zTUyYIYhiVTrpSRIlKw",
+	"3fdceeISRrxq0uuZ+B0zZ0B1MU5HvWgQH9NO1wxsQI9GnbPoJO6YpRjQ49Fp1I3rx5S65z1oLd6xXzOm",
+	"dNN6RFRTkuI1uB4livbiAT0OT1knGHWjziDu085peMQ6J/Rs1I368RELek2jd+990PCvuQjZGvmsjWym",
+	"sTYHmxFymk8rjNELesedbrcTdN8HwTn8758NAkzBC2tX3mhLHfPw2uW/nkn9bMLC2yoHHNPTMGC9uDMA",
+	"GrI+7ZyFR3HnJDobdVmfHoUnDVypvEc+iIo/CM2T1VREnXQ1AXubEDCDd+1AQHN2VWm3zUlUpl2GT3vY",
+	"lv47S8GkKI0JaBEp2rnr1r/6zt614ZIdoaB3H7vLA/lsnqRmUigGFtxzqqnd1+ajsSGYgD/pbJbwEETo",
+	"IWhB/sg/FXaaOaI3NvgiulDDhMW6dd4P2q0oY0Mgm2OK3uB912eKaHPBccuFuVplI6NTDlGhBcKFjN+x",
+	"yH9Rt/oipakG4T1jovV5U0POJx6QdlkoWtkFSnVulylNRaQOzItepFRlKbs2Wi+LtlsCe8TaNzF8EplQ",
+	"hUo0i4wJANOfaVSbuVZEZNMRA1twxMzRx6aUJyxyZmC+rubcjKKUKQWGn4BfUxbKNDI3m9ex6GBzYl2G",
+	"IZuZOTZQqmb8F+6dMAOjIwuYwpwuVgzX0jVFY3ozcsJeMPpQKihIN5VNpzRdGE0gCNrGLho7Q1R7y3r1",
+	"vNVugeECDyteGjkFCx7Y9tbKfUng6nPDD2bKI8aEfc0F0ekCbSWSUA0a2mcjHu5owqPy6Aa9XpvMjall",
+	"RBCLyCjTuZlFSZolbPUI8ZntVsxZYvbPLJXGVDyArS3j4YinIJCKCSxkRqaZ0mTESPcU7PY7c15KkrIx",
+	"V+bszOk0S+U4pdMpwylMaYLDrEzCkNgna0iFkPACY0+umkDxRG8KVKm5TKPSqOFH8iH/8UMLPQxWqjrJ",
+	"qFMe6uXx9Y3RO2Opsb4n5kEjGt6Svb+8eE8O77qHU0YUXajc4bG/asjmH0PZUIooC/VQSJRWsDn8IeOX",
+	"yOYyYsaSt/e4IzYD5fVVBkSH0Rg58/bNNQ7L3NWRccfetY+z1JNUap0sTbJ31iZaSjKlYgGbTmhCtWbT",
+	"mVar5lM8zx+89yTDFClsO7fACl00C5mlRDA9l+ktji0TNNMTmfJ/La9Bt02EJNY1B3qaIOx+ZpbP6O+r",
+	"hlh6rD9KxceCcIGOonOimIjIpb0URnxO/sxoylLyIQuCfqjlLRPwJ3D0xsIPxdGaMyIGQYxCbySjBfLU",
+	"fLI4IOYyc0ZliqA5qnK2OCeDICD5PmiTQdAl/oQNqaYxHTpeJ3vWhfLjjz92zGSZ0EYsMjJhNGLpvnlE",
+	"38iTEY8ihqQmbm+gRQX8uEfHKWNTJvTQ2lFtUnxlNBjz/ZTqcOL/YHWaYco0B0+fb60NuaCh5nesTVbt",
+	"kzbMiIlUJvBMNzcY+4CYS2OZCaDGEZkyPZERPsAQr6CBIJfmC3/mZ2aTxQkPdZsMugEZS8HMX32zOYYJ",
+	"TcfmY69HrOw0H85Ivgly6r5jOl10LsGWyB9vjHt3AMA5dY3qCjr9tjv+wZlUUsUUOLf9I9Ge10YqOMFu",
+	"3mqVo/OfP7VoaDkxv+3gjrM57JOqxhScnfedxjQym/K1TPVETXjKyOvvrsm3huS40d+nmVGKfmnvqCiO",
+	"mWAp1WvUNnA+qioNfv7Ugv08tEr0NZ06XXLDtye0uPsd46j7j5FOiRSRFK3Pv2y++8uLbO7zl/ZORAdG",
+	"77yfJmhGqI6MYx4y58498Nyq0+QA/i3bEXtUkH+8vP5H7qMlOXsbJkF3bY3fFn29wnl/4df9eoNrxAUF",
+	"22zZtPEn8y8+qw4NvNA0DSf8Ds4w9Cwf6HuN7mjnna4OC8Z0EKq7bUdUr14C8dvo9onkXCSSRufkGW63",
+	"znOuZlJx4F2z8OYqGNQUDtcO3t7BU8DwGR4CB2ZftskBONpTcnCfqHtj7uKGxxjZ8huWzWeqNQ0nZrHb",
+	"zsENbzdDwaDMRCaRUYDB/QrOlopdXTziAu41t/7pQ6s8/mIfmSF/aJUou0THgsNhJrkGf/7JqIkzlmqO",
+	"uy8/UD/VsEdhuf6cX1g40SVsDSOULmHBX8rx8vOdvKqS7TWbw8FpdruhBtdsqjYxRJR6B5LRvNcOhKYp",
+	"XZjPXqytxlubMmUUo7m1iFJGpnRhNNWpTNkFMeqlUempyqNU5iSFNTMPzoNRq+lkJ9xMJjv8GkrVM9iP",
+	"hofmVJEIjjOK+gPNIq6JTilPLNdzTfZUFk7MFdUTYb9m3HhIbOaYwUNjeWQSI40Vp60ZT9so7M6EIJrR",
+	"6YdWTk4zbapBD4ysDvyNInIuzFFnaATxrpR8MBbLh9YBec2MnTKf8HBidXmjUaaoi4JxvsHCaDz72o7S",
+	"DUskM6GfpYzWbhcblVnvN2q3UomHvYtHmVtpNOWi1Ya/M8XSmpBUO4+ebOSc8mdYhF3y4BEMYsVEr8Qd",
+	"19QxXnmuqKGr4TZssiFtvjwZK6SpoUrbn+AKEl0zncHJSKMIzgCavPXoFNNEsXaFdLkdW3bydXuna7x8",
+	"7RbYKdX7grXewfJ08SHtYhy183N6/fLSO/1lqCa0d3S8vPW/Y/fk+rvLTu/o2IEalJbGRHG3tgmPMfgM",
+	"XiHzW60Qyl+Fv3z6TXgKRLDVUDdlbWNwGqG1sOrlp1WXOK6tvYRFqx/BoiHux9LA6sZ0V7imt+H/wjft",
+	"D2dpiksT8odXpuJK/npnL6w583wWXHny5xealRYjSdOIi/GQ5/LLrv3KM5+rwph1nsq6A6x4gWHZ7YRw",
+	"MaU1NMk991vIlXyzjKhix4P6aB6uUb4RCdeKJXGb4D0dJox5HpE9qslUKk2OyCv+ZxIx+LpNlCTHZ2fB",
+	"UXBKwglNaahZqvYv3P7OvdF2+xsK+aEnvHWTje4kum+EzCKIg07pmB3OxDj/++OMjWsPSy645jSxR8Ia",
+	"LjIKPcWFWN7NW8nbur2+wwM8SbA2Sg4GBUUVdTZjNAWnui4WPOe8i9zJa9YpzNLUsAHcb0PolUXrbT7c",
+	"7QVTFcFnf3LHRrEhy5ohWCyK7CnGwCOaX9exD1D7lVkcbXlIPoYUXLnHvcDhslHkzDF7+0jKhFGIYNFo",
+	"26PJ+uO2umfjo6MgUz6wdjGDTQiwm6zzBvgIi7zJONXySt15v2xmolYXf8lMrR+gWj1CteLs3GFwa0fl",
+	"Pbx2XMb6fHFXqzsWduyywRlqmW6qpOHFW2h1eEOj5hUxTevwD2BfI5BSmxNPjM0pKMDiNF9DaEKdg/Hq",
+	"PLHZzOytCENfaH5bcQbBKkVCmaYshEtCOZ3SjmIzCl5Rsld4ONuziRRs/4BcjkBNMa+AI5mGWtVqyxOq",
+	"Jhtp47OU3XGZKZLK+TeKmPsssJfDd7VPRw/gsmaNcflN9XC8ulGdlyGcSNtJqy3YQLFfS9dxoY8HrVro",
+	"nM/x5rby4EoclXsNyhP0iQP0s0u0etPU7GZ2t91OLjbgb+AH89DGPii8vYt/zE60kUB/ZymPrTq4TKZR",
+	"aizbYR2+GlRf9muxEVOlDacTqq3nCOJuE8oFGaWM3qqSct/EJkbFBKWx9qxOGVUNwi6V8xq/5zs5VySc",
+	"sPAW7eFt2dQOxj6+jop5Zscy9UIp1AbG1jN72ea2N5hhW25pK0vXDeatvewzBnIU5BhsZ7hD9NW3OOxw",
+	"W/4jW+2WYfIopXPwnCQ0xEiakGIx5aqk66yysu3rigmWyFO7YjJib+JnGCxt1hZruf5Hs4sXMiPuKpTw",
+	"Vqu4IBRPFsDjwXWRLLHdaqevjBa1vD3LRglXky+vcsIIKu+rJ2GSMDrOWNmhuYW6CWCqaqLH0aCkbfZr",
+	"JrWj+fg4bk1roODYV3h7LW9hGIhaMO1uuviy0HUGneGulNEojwHOPEsUZK+1RC1k+wtp9c8KIVeexJjf",
+	"MdEkxndwCGpzym7M06Wr23Yw651odjbPQC/dctXyCZfXDK4lTtgZXRVecVFyOIDPdkYUA6ShByCkZv1C",
+	"/6D36FglSTOz2FPavpvMJbjbUHVFsBb4jSdyLgqwlr26Y15Ttf5h0+2wBCuI/pyFXG0vSVbw2W9Nn8el",
+	"x3V+kFbUCtzXw8bjwl2wzczdjLkwWmbI6s0hrnRtoigmtUV2AY05t0O42dODqhp2QrX1aGz4gGw21HLo",
+	"1LKlMxxyXyCXEx6cjxxWeUoj5nx9VbJcoAONaEmomWVORtDY3/7gUI6ON+r2bYUtqqvVLi9waS7FEqzg",
+	"m/fsvkYcr1Au0plU9cbjDiqEe5xVJtaMczdflZvLMle79aJeri13GxcOSrN8imi57JOtkWgrPav+8id0",
+	"xBKylzCNllrEx1yrNrk56Axv9i8Iza/MdStCE3N8L5bzd4OzmvN6KxWugerOsHqqetoqdatuSpWcjIoe",
+	"D7lsWyoZZQxeDQJjamx1bhNUc33fHNHVw8Lh/tvr7Tkv2aPmlQkj5gJrVGBGM40SLhixrjQzm9zBD9O+",
+	"IIETYRFdGIE8phpgZWakXIPboRQi9ixwl2xSm7tmX90mU3nHIjJaILpYM6FsPu5mlM5vqZvzojxNIKe5",
+	"HiJm4EnhANI5eAAoAtNgNs5b+au5/HMlS2Ybm7hsf8xAHXWTMlbIHUujDDxflnE3NIBhHu4V5fHlS+mz",
+	"2JqN9MJfly0ExVQKPanxwHwn5ySmkPVgOKa0sBfEBUX13PxsnkBGbCFtSQR0KuVswAWhSWJlI+bo9lbn",
+	"6/oeo3oec5BywVikSCLFmKVkz7BCwu6JTInIpiyVmdq/yHMgbM0GmUAukJAAQR9lupzIASisJUG+VpJb",
+	"OuYjX7Ncf7VcXJ5dObeLUHWrwHlISShnCyMqmNHY9MSclZCmAfLMF2F7UYYUx3XB5GrLvZXUsbpAsTfE",
+	"l7xOPEdUI9KeqS0csaVEsq/lid3JEVue75pVtdjOLbbf6oPrvZ8AVuJ7jhkmGx1TO0nMqrbrj9M+so4Y",
+	"eVraNrrKDvdg3ks9CBSYJZVi3Labx+7tCwvAKmWZADYSQKEMKQwzIC6HdB9TU7zkEEjbUDW5IeT//u//",
+	"05S1QWjKCHVpJzWpVoBY9bKtcF4jpvz9WySz+Vlh1dwfLxMGuQOzXFrtVp41YowVmwNiLFpMLvLTnPJM",
+	"EEgmqiaXgK82z/xbIkTpu1KWTOmXSpoMevSW82RgrKsTymppXivebAZdjcm0McIbOK+9AuhdjeQAd9ft",
+	"FVfJo0kHrjFeRlYS8sT6CicsvO1wgZWPmChzy3Amlbbr7n8a2ufXUWgn9Zuq2y3vMArOhiCZDfXCJkXm",
+	"FaonruaBLcCT5xcsqx5bBFHNpY0YxZRNudjOW7oSjphrGJZ2HtlXcdclLOhuBrvSPEly1qnx1VWjw6Xr",
+	"V42qXrlAoTzMZptrFvkmWofV8J5dO7BMCJZ8y8dZWh8SXOmVUxMj4KugAqXpmH2jyIzJWcLIfCJJymg4",
+	"ceEnKRjZC4wy2t3PbVKno6ASDY9wyfXorjJnRtlek9kIAmi5Sl1oq5gMDyZyPoWhe0rNXFIsryacW9W5",
+	"P7jK3032jBEnsySCY9HYqzGbw+aigpza2dp6Z4QW9wFOfL/eJY43rS8slzBjnT8zT7IG2rhkoJUilXBI",
+	"MYWnRIh+FPsDEs8QI6KLVrs1l+ntEKKZAPyx995xNjdbMI5ZWkQ719p3OKp8Us3shmVwauS/Gsq4ntNi",
+	"4FAFCgXAFI3iAIzHFZnKqXVebiaFjfLT9BrDfSBy2uSnn376qfPqVa3VLqRmagVcyI13yqiwfGwTdXK+",
+	"wG8XF1DyIKV3LMnV92nJC70cW6rYEb4CsRFaVM4FiWEp8rpJ7aK6nrdvw4lUjHB9gRlqsEVA/Jr9urGr",
+	"vCRk1ox/0zOoqEBQ796XwoggN0mYm5+x/mhjT+3eXO24z0drxmRZY46w1lRm4wmJuAoTCYUyzI5NZUL2",
+	"QGUWZia5ue4QsA3iRMv65U9owdVchEkGnqlm/q7i/WBf2n0Db/Hm7S+F2xd1W/87RhM9qTljjC6nmk/o",
+	"Zv4vni0zPZL365byDVz1ZxreJrKC/SiTTN5ekIiNUxoxewC9lUqPQf7YkmNmQd6z6UymNCGRZIoIqcle",
+	"XgfByClQCwroha2cyVPI5o3BDJtTrgnHYwcnsX9BMkHvKE8gY7b89vxFOAxf7ZW3RkWyg0bzyD1kI8lt",
+	"CFG3bFf2MFleuE2VxRkTq+AppWovZM+w6r6VO9Xki80l/I7KbEWOTGd6UTjL/ZFAaZeExRUn2sFKb+oq",
+	"3nRkvoaLISQYUf14WnQ+y8L1WixM6W2rmODZRPKt4SE4hppt9jZh0RjqWPjIAi0JjWrLFoXw9guigTlc",
+	"PApYRcCGgwXBFNiF+aIk5NdbUvT+Ci+2gBP7qbtGw3bzW0W4a10b200ZhCXOK5tAS3lr7VwzY/CUXJCE",
+	"zpS5VkjrCKUzWEGsnoQOFvQJuzTgohyyYbMoSwyJtKpCORgrBSD3zITuuOKjhBk1Ue1D2g/XxJxQLDog",
+	"LzgcbFCuqboxhHRuaQWRS39ibdApphQWDRULrGlUtt8btFcmxnSMULxGrRXdMKC44tHkgHpC6iFsU6aU",
+	"xfYB6aEoxEw1+E3c8tXAGrj/00aaRC5J15lsxaMbWeoO17VGhdY2RFOLMIl4yprAqkxE6pF9E5t4YP3p",
+	"uKDVhqNYBa/dBbKV3zRqCNdfPXe2bqYg41wSdw/oyMw/MKg2R7+x2IwVObawts0jZOUsytFiAzjYEi09",
+	"C/Hx7MClzdS4c+xQVmR4WsdqvR1lwx05iQW73xyeU8dXVd2dV7bSps/b9VSv2+fukcW57IiyboV38235",
+	"AqJM82+x9JbHHCSii3pDoxAktc8AjkFkkjFpZabxyZaniEQdmOQcV2CvVgqmKqal/JBvFBo6CCGQeTW1",
+	"GylullTHx5dXdZVzF1gG0B3UKXphFdmjy2OHAMlHOfpGeb7a/QugIJQyu2NkAZmddl7GoDDGofnSOXql",
+	"XbIthGclBcFVEzP6RHmjt+0bkwX8yLV/bAs5VBmHMj/DOxpSERq5EnGMoEwZy0MUmDjmg1ciFiZc4IGf",
+	"f5kJG4zCYAiwlH/lLGVDNp0lcgHxD2tG+k+AmM8QKkcPoRRduwUf1ttDhQiu34RfoSxG3UmxpkRFMc7d",
+	"REUjmGppBnMuIjkfKhZKETWgKkAxNWcn5jtgQVCvuGTb2MH2CdZhA3XT+92j/nEQBGSvf3wE0KL9A/Ic",
+	"66jnTS4i5hjhG0VwNGSvH7jLf7QYHIARYd1TN4xvFMHcP7TZI5Yw3ZB8k8M43JDWVl8vBcQacWEv5ZiL",
+	"hnzJTVNsZo+YTZfpUE5L7mWVuaq7MeVJlpbjpo1laujYzunxqtigMWtHaHPqvHeVp7ya2A/Ps/MWbmt0",
+	"BwWgS0MxqT2ZRCzdB6yGh9qzGGD1CNl0MPQvLRaknjWqCE43Rpf3XHZiyKeEcgUdLs6L8qhY0CovZ2lu",
+	"n80AI4t1oKggmQA8qtEUAdpt7jsgP1rVg0OJPJt0S1zVG4BF2qgv1Nb0EQQVIFS/V+eBXlHGZ8262Iyc",
+	"lQV4Xn17+cyiPXYAiFQGvw2OFR7RMKIXDm9QU/xKz8wqDbM0aQgW2hIVRj/Ea88PD8kP7146vMrf3uHC",
+	"1efthinTK6KQEcFLsJJJv2dRT4sZ4uG1BKarstGFxVpXklaa3KQ4iHZprg2Uemd50axhjaRxrDoM3e+V",
+	"eTFBFBfjhHUyxSz4xswoj1JG7I6HABdPpNL+RNquGguoahOqJsjQmwaUKrOuDLV2vpQnI3n/3lWn2oJh",
+	"H7GiVe3I6qLafg7sygyN/EJ7ZK27AXrr1BVeaxhbjr2p2GgAbGqExuXOh3kqNUbnKsBuntb5HtZqEY1J",
+	"F0YbG5bI1hzqKhyJxfBA7Z5zxcBesT6USkwS2yZFPKq3AjfO7xf6gT7zymTzNFP36BVL+bZ2OS1mal2d",
+	"S2IfosgE6zOPFmQqI2ZLbBvt1Bi1sM83doM4Hns89CmoJsTNqRaHul6S5iRZQczHTrax7zwngM7GJH9i",
+	"nS3LwOctJVBjHsurfAVdwuCOfpu8cIpTyiccEHkRV1PeAGteAScv8OG4xhMeQaHvW+aaSpg9ajnRku6A",
+	"vFxLul6wHjS+osRmQa6/ZSyr2UwVrq2Z8kymumavvZkxQeyvbeDirVP+ELfCosZNtXRy4lhqJ7qopANt",
+	"wQuPgWxuhDK/ycvbvWNcqWxbDXS3mmtLrlH/IbXDTMerallU8OVrz41QCsGaaxP5dcfrilBaP++mb/Pq",
+	"kH96aMT8oaFyVwC9rtzkLU+Ssjm8Fov0laLdFaC+vyCl1fNpX1r1nBD5tHeKlPtsWa8N+BXtN/QzlHj9",
+	"t6hsXVvQ52DzRVDraVPUd3loSMg5RtyaP2qIaGNbobpGuZekXljY124ZPfbiT/WxLOzwUBvf/ShHw1nK",
+	"YpYyETYAq6DiWMOxulN1nSKuGG2Ao/aV7txHMsE0jerwyzMuv6lK49UxtTcV9OSy3nXH6kkaYiHwL1ED",
+	"e4oW9UZoznEqsxmxd0BlZcX0wYqnDu+gjFYTpzQfTLlqUAOWUiFNoITdlFGh7I6EU5zAKY7QS5l+o0hR",
+	"lzdv9JMJ54szimkHFI+lCJMe2rK8rmoSwj0w/dGCRNwwavXhGSKOhhsDDBqPxmqZWg19UaBBRKInQ6CT",
+	"5cMx9jsJacry75viUI+F+7Lnm61Cl59seWrREiOUFrfE2ZsceTk3PsdQyg62zV2NW+FSEJcOVe8tAJRl",
+	"pmYQ0YboJKa7Gzs5MfIKcGTFsVTvWtiqyG6p0SzXCtqjdtSEplDIIa9XC6WNxvzOcfGWBXXLnNqgBJaA",
+	"V/YOFxHLMYm5c4jHriedkHrDGPG4YnMKmerJkBkViopouJDpLbQJAlCI+WnOYBtMeZRQERnRCxfLeMjE",
+	"2HxlNDDstNNuKZnZp+Uf7P0qlNpePacJiHt4PkvFkKfM/iTvWKoYrbd9v9AOrS/60LDR1m2Xeg3xAYGj",
+	"bQNGZez9VhppcWZ+Xg+Q9F6xjiauP3kl/5orOkqaTqwVytZmx23zkfckelFUKrnlxNiEljsVB/PJXea/",
+	"5/ALNBgVkcLE/KJ5n4eOW1kK7HFoZamzFTlqYjGZ+3pr1kd//xr2x8fXjq2UkLAs522agAMNmfMNqo0n",
+	"CuoGc61tY1Bz3i2YJhFL+B0ENLXM0xMOWtXVjSlPapW4NzGCq9tkIufY5nFC75jtYEi0OXc41DNOrfXo",
+	"oNY22UGnnEVtGJOSUyYFI2oCOXOJlLcbllRF39zQnOpcjH1UyQY327t2KfLrbm3nBGocS91qvrXR3J02",
+	"nCui9YDeMILNd7+9ocqX13K19Pja+aMCstqceqg8/u1V8o3V6w1pomr7Ru1wBtfR++FHseeY2Qp24LtP",
+	"c9iQsc9DNkwYvQME8R3TLKXobIMfYYFCGjE9hIJ1akijLNHDO5lkQjO4Sc1kpthQpsMZTbWA70YsNc+M",
+	"hjGd8mQxnDLI92238PZwwpN8TSvX/FJb0cpvirwkFm2iXOf5cyyLYatYLDdLRoSkkcbQOrkbBBvp2WXv",
+	"crUBPyNYfEhIlxrYBgsaEjTMmxGMy6XoQIF6czYXvVk2KIQJWySNhnnj0RwzTlPG0qFOqcAGh24F1ASA",
+	"VzSdmiXAhcsE19XvzDC4hs7/EzUspakahT/kNBlOWcSp0fPZSHF0/dwhlMtIGrMqU2MZrDSaa3xbFdAR",
+	"VEFk9/qiLvoHDYh3JmmvvhRfycf/FdY09+VV9Tcs9admNGSoU/wH6ZA9sg9wkU2AT79rs7AmprGWlEVm",
+	"WD9YV26hKdRQ7bteH3rwN2KddH5X5Pk/NOa1KoDS/Op0l+rZ21WWzwvrboex26VmfC34aD1+b6mBnl/O",
+	"3U12HQ2/LPhyY/BxubbEElMB2qTGM6cItT19AYhJuHaIzUzoNrn5XzdkD+DbJ7acwL6RajfhDfbRhgII",
+	"Sto0KaKmNEnwXhJSgbkbkCHBIiIzXd+hNG8LX1M9DB61l8oMPINakiMMgLm09aLwSHOBkRz3vVxfxDM4",
+	"/KoiueJj5pN7pqdMaFoqgtuELwRi16/STKbNjUd3RFI3v+ldDhxxU4q4SpmasVDHmfVBhCmfcux9BZ1N",
+	"UqqUTR9DDYkmw4hqCjoc9OpuPsHda3fZE0LqpqJoXGFJtCraBbNjzRzNJTcwrpud4S0+0GY9fsTSdhks",
+	"0lhAsYo7WQ0YfEyY37LnxkKBNn2XW5uHNeTcnrgOCLT5O5DEWyaM2pswYfSxwYmQY8FotNN5Xky/tGb+",
+	"M30/I5KtTIcc+biEiFwFhXxX1AxcBUZwpdycLUUXJJKEJlBf1aa4t12NHDC7FnAR+pmgk4SesKliyR1T",
+	"RZH7KdvP/WQEah5jrUHMCWiqptdGP5Z5fqVHBcBX3SPqK+55NyumSTarSWc4IJfC1i9liWI1RbT7RQMu",
+	"B4KvR/bnjTF/R/UHvSqDNUIaW+B7zDCi4W1RNElL4IyRS+WIOXxnDsu8VtIDaxcarrWlEp5Rzca2a0BO",
+	"asRSA+MrV/U+15cRjOJC0s66dWqgsWvGXBRX4Q7D9VLmcqV5iBV0rf3awtGjyWNL21SKPHkLav7OIrC9",
+	"3QRB7BZ9surPWzffXbyVt4zNoDREvfYl2NwsJZcR4ZBErNouixWxa0jibxRJ+JRrb/vmFSs6rmLFfqmA",
+	"cv/4qJR2FzRVMvTrV9TnIFUXELMl9nI9AaBS+xdeQQso9JZPfdtxVfGXOQlXsuNLIFDDxqG2IyHo4WmW",
+	"YNE9Q3flkFJGImkJuZXzvDb7snDJRzOc0nvvvPao6l3CRf0lVcK7h1Wj+pFtoNhI100eXT+IJioPMbZU",
+	"nudKyr/LauFpDQcbCjJI9Fauzj0TUV4bEVbl3KaXGsNkriySHmZfXEPGct+ce7avGNkroz1HLJRTZqyv",
+	"8cSclMi7+7i/hl4RF8BxwzmWtygrYH1+VZ38CYY2ZI+LiMVccM2SBaTX4VHNNWH3XGlVqqyN0/H7oNlG",
+	"aSVtwTy4VgiFnqxdrdpVhbO5OWf91fkoedNgrDtjbgLcht0oWB0ZDADEk8T8HhsFNFV28ssg+G+tk4Rm",
+	"U8Lek2lUX/5/hSg1UsoyTGkh2z67WAFbv2uSXHpsRF4rbDYWoWXWREbC0CFWIcprzwIEAfQKDgVS8moQ",
+	"TOllJAuqeMvlgw7Wh/ByjvI6cvrjLrHNyu1/bc+fmtS9LKlzMb8RdrlnLPUqL7kRtV2ZN2MREy7umNB4",
+	"Bso0YukWOQi+fFqbgQBjrZvotdVkHqWCQe5HK5Pkz4ymUJTilokDcp0nKNp28UaoKBqzZFG7M3ZOuHPu",
+	"OW8m7eYsvOuZ1M8mLLz96lkEcULHqr73A/YPIYpOZ0klmTMvAUtFJKdDvKTkYB5uGgZbwhQ/RjbDiojt",
+	"ri07kQoPhEhWMgaQ+KWHb5k4sJK5Hpb8VVOSwUNupuwjdJPeNgXMcZW7v6z8iv0LTAZzALOi+36uwIEt",
+	"X63Ut30TETe9lRTcMR9MzWReHKY+Jwx/3DElrJAe60SxP5DaiWKXkhf3rjZyTVHb2g4oXnk9qsj3129e",
+	"nxNGwwn657+Bht6quH5KcD29HOFMRPagdrcYNid7Ycoic9jQxBa7lJk2qqbRdYs3QFMOmTpnjSTYZ4W5",
+	"aqeoFyzbHHm4eeO6rzUqtzcMdCM4j1GrhsS2AczGbbThcqxetjI3ZNPjYcwES7fOGIDZrSyQm8+m/gKd",
+	"ZqyGGtXprO7nUBGXpankY2zbRc1JXcfo78EBWV8Jf91uRufl5kuI77rOplOaLtZuUff05lG7Jz1cVdjm",
+	"bHX+2y/UE7+5Au6VWDIXE67qc0syYQhU04jCZbXn9cVBHSGKR7ZMog3GGBlk0enwcQN1v+zErrBolXT5",
+	"EOuWtx51/Gi44mXLEF2dthY7ilt3wKIQK5lEgCG98Mu0fqOM3EWbgqfExp/3D1bzwuoUByJjqM7iwLgA",
+	"a7JoXKynMsp4gh1GtTlXMptT8QAWe284oCbPAtMrMJljflAffSkFGlYbTcWldehjS3jLTEtAZD8NcDOA",
+	"oEUmN4XdsaBNlnK9MHbm1JYuAHPpMkMIGowd/A3wdUGBidaz1ufPn7GOZ/2qgq/1u/fv35LLt1dmWV9l",
+	"WGOtbLJPpeBaQuaKWijNprghrXarPghz+WU6ZRH5FhBdgDvOhLHiwZn0UY4cE5LX310ffBAfxGVRZAfL",
+	"P5Kbt2+u0b9r/efqBoM0zHbOS5nOUgGB+lvoMPBB3Fza7k7AFOfE2pIfsiDoh3AZ/MluDog1ZRU43NDp",
+	"0A/IlAvDnoRHiKjq9j6IicxSZRvzkb1QCqjFb86ufRg6NMFShCZzulAIfdZYYGjGyM2nD9jV6EPrnHz6",
+	"AFGFD602+eD87vgBei19aP3n58837Q9iDgm3N/DljeFm8zyjo5EZ1RPnHuRilmlCNYGqdmRPZeEEqWD3",
+	"9UEJPnSzf0AGQUBu8n5YN17WneuVVgApjNQ7/wCfzKvbgN1Gx6MUdjgApmiT0UKD24XqvODID++/7Zy2",
+	"CSWvf3j5QeQoNPPNLVtAjpMges5Do4AKkolbAYZ+SqZcGZ6NCEzf3ABvMWqkkf7IXjYEME+51kwgM3FF",
+	"Ihlm0NWDDHo9cmN7gLl5omSYsyQhSIAPYpTpPHSPjhhooMDuwaCD6k+zWcJDmiu83VOsH4byxnDqB7E5",
+	"CA/W4ChvCBDSNIXmojeXSSLnNx/EBI40M/4zcpNXy8tXSkoE2KcsNFYU1ZpNZ1qdY08AyOiBJjZExh+E",
+	"xZ27rXbzjul00bk0vH5D3Ite28LgXFk/J/Y7zRnCrOoHEVOeqIMPRsAlPGQCeymjcG4ZtTHlTDttiWsj",
+	"KVsoPYwsaXk9hlvBQfcgcBUL6Iy3zlv9g+CgD9Ao25XqEOHX/4Le51jBC8Utl+Iqap23/sL0d/YSkOnQ",
+	"fw5u7QWBRY9pix6zK2juPfzoACq4wNi3Cfs5tCSYYyj9150Nti8FCNSaYzqV0JOSK5LNDsxTB//4R9Mj",
+	"89EfYj9AeCJs6Y3v8E6G1vnPv7RbymmcrZdmoxml2lx0CMXvV1L1HV7xUKIWtvPMtqFAArdb2iaYmHNf",
+	"QIcncKuW+nHkqSZBc17HoOelbfS9vhxFP4tHWE0gB9mzfRDlLWxw+/z9HVb2KOg/AiF9wpUoalnYUcJv",
+	"5/EIxHhtdewF2WtqLrJ/YT0jRJnDcG7hVHZBDx6Zuc3qcMPd3oCsaLXBraLdim2kYhumAFoAGrqYbXHX",
+	"PbRejU4RjleHCFugAptXuLZu5S1zCddc4t1XfizfCtA/W9zU5ktewFdbFGMi5pvZJKUKyqBNObagRPd5",
+	"65+/du9/Or173b99eTR7F+gfRyfTZ72P351F3w7UX47pi9Psrz15FYhXf9ucCeyErpnOrNpYaKs6zdjn",
+	"JQHR3W6SzrpoHY26cRD2WeeU9qLOgJ3EnbPRcdjpRgN6wnrxWXgaON34vKRp5+VgWyfhgPXoWbdzFPVH",
+	"nUF8yjq0Gx53zlgw6kUn8YB2+1vP3eEmG2S8c4NhgPMCsUMcQaGQvf01pf41QorQLCsstXL5VFCjxC2a",
+	"2BBby7k33xUOL9Kx57dqPDtecqUv3eV/d1c/9BwpXvvzp1YOI7LOKRq5Zg2tXtA77nS7naD7PgjO4X//",
+	"LGkdcEGkaOeu2/r8y+a8sDSjGnYALyux76q6hH9jNigbhD//8rnEF24WzoRoKEOQOxX2ASFfL/iiqEqc",
+	"hwi90kqd4Er1WjuvU94/+wuIrg3YsNd/H5w1sOHDJ1fHg5dmEE+M2y6jyFhvtiumZbmCy3I3XhEjAsqq",
+	"Ev81SqLDT/avz4eISswrDNOUTpmG9Oyf66dVXHKY0/SXgtPrtndJkM6hfFpCtdnoxYx40V3S6wXq1Rqx",
+	"xVb3ALnZBK7cJ5nQPIFANx8LY5nazFpia7KWd+I7uK12M5bYfFDXt0Fj4eonxTfXWs4sL4BcamahOkbJ",
+	"Iq47RU325sPKXGhrure3ZJpvobiZTeTf8Oo36RgurgJAkgXB0ebRNsNG4PMD1JQTPJtqStw89teMAZ7F",
+	"Wuj4OPRwFzJnLTZ87cyuuVGON7jwB8PRm1z4DMM4G1wJuCPYtg9TMRyr/Fzg9Eqw2QNb1gjRQTZhotVn",
+	"p1GXnow6Z+Eg7gxGPdahx1HQOYq74SnrjU7o2SC/wymvhcd4QtXEPIWejKI+6/WPA9qPemeM0UH/OA7j",
+	"0QkbDMKT/lHU7Z6Eg17UDbun/aNBLxgdj87OBr0oGsTdETYzOG91z3oHwUHvoGsYoFjsjXnG3uIczmXQ",
+	"cKkfRHHEBaUjblt9XrFfW+dds8w50Z3X0laOKtN7IxW/Qm8fTojtOlrnHjqj7arE2cU4i3vhYHTCurQf",
+	"HcXHwWl31Av70YCZDyfd095Znw5GR+FxdMJO47OAVn4vFuP04Kh70A2Cg5PKcpyFPXYy6g46/fiUdgbR",
+	"cbczOmJB54QOwm50FvdY/3RpOfxpNKxF9313cN53awG07ZmdUYqMtn7tst7fdTD72+31/TwYf9+ffidO",
+	"heLRs6vjq49X81cff9Kv3r/Qrz6+/uHV+8vjV8/Nf3+mV3zO6bW55vvb172ro3++/9v9lQi2UGA8UVun",
+	"u0ChISPdcS8+seMIrD0zA6JTypOygr/uCDpEyE2YZ8DWnkd/NxctgEzvUyzX8zChNkrlLRPAJUcnUL6C",
+	"hjrHCTl4T4trBaX+CzcOpH5AoM6+DGw4OVfmQdst+N/9mTdY0SlTWfLUrKR3zDwp066LiFn6cEI59uQG",
+	"v3/RdB4pTVI5r2OFoorc4af876vo8yFLqXLd87dSPZ4VT1mhs14qkofPpsy9zfXM8KrtT6RtzV0CLhPN",
+	"6PTcBoZCxmeajA2H1PRXpVGUMqUg2YqnrqgThtXyrEn7fluT6IBc+uFEukCaQipFkZ51QC7VLdqlhvS2",
+	"fRnGcCIpmA1XqLy1KcKdMbCSl6HtBb1ziFflJDAf7KQOyCAYIE0EuXqOFgkEj0mBMvRnC7Eq8yTokwHh",
+	"dNsYu04tBxP0hV3opR3d24R34d5rW7/ySW2SF+CO9HlJOljBiE1oEmMSQsFSNZtDRqwj445NFVsVlngm",
+	"I/YmfmYvfLB0BPdE66+MzWwtMhuMBR4K5RSMi1AKpdMMK0maH4pUZsClZaOEq8l2HqhuFxxQm8rR8rQb",
+	"ZKgzDnMHFHVbbyGzopM410/wXIVeTTImlgXsaiyhWHLPgJUCKHozxZp4qcF3XyYeGCVApEi23asBZuSC",
+	"nwuZpcRokyClpvSW5RLGmPCrch3JnjHejVwyRh1mJ8xleou5MHVBhGUefwxf2g48BwO4LAi4kRMt2M2J",
+	"ttJv9u+zTy/tdJ+ahw7TlXXNTtxbhpL5khvyVDua3a8R23Dde3PZIwntK3T/FN5DV8L29XfXlR7lV65j",
+	"OGZZMzJdOMgb2ZsubGVe2+PYNXRsEyz20yYf5Yh49aHaBCH7lvcclN/pRPWAp/3i+aA1pjIb2yL5CJ1C",
+	"foVUUvg2m81kqjE5HAoBT9mBmQjFyFKU0rnL9wbSEqoJFQuosHhhJlg8TBCl5czITIBqQb8z3BDpTCrw",
+	"9JjvhpB6V67xVrcf4OJtJUm++mvOrrmEItK2GnPuPv26UTQ8oJDMboAuh5xqqyKm5YiZvzNU89FzJQhU",
+	"O8Pgm5Dz89LjbJFqyH2CRoQiIkWxAvcSolmSKESzF2oY6mCRTR2BXA3oqYwJdIymCWdp7lJFVzMW5MR9",
+	"Ja0HUjCy9/aH6juhLypmEedvhBuhXo7SdGFudfB9MgjOrM3hXpiLY0ITABMcELAW61Tot3htVYrseCw+",
+	"qgD5Lff1wXIIKcj3Y2+n/fgl42O/azpvLxwfvhh1wvGt2yZPTGOw4yIU6jVUAjNVYbnWAoT4s93Qq6M1",
+	"XmeqmnBNmXbg5cKXW1LsQwZCCemqXPFhaVX6C2K4316I2qa9tF20fJUCvCCyFJmxXrW6wIu7sRR3ydfH",
+	"3rjc4OQJhknMUg2Lpfq5mr2yqW8b6igkLNat8+NuuxVlLNfLYSf1Bu+7nl7O7jUTyncYWpwy1Gv0+9vL",
+	"OO8v6AAuRvyU9i5k6JnB9uIBPQ5PWScYdaPOIO7Tzml4xDon9GzUjfrxEQt6Ldfbv6Uwy25IXUNr8B/d",
+	"LVkv5aHbplY4BcAjPh2PvLedIKdqpVcedw36w56gD8ENzQwV8uQdl7aJkmbDGt2eRlDC1frsG+VSkz8V",
+	"+k/nzAf61GhBEqYB0w4ZG5AhyRIGUaVzksjx2FXPMBptwsY08QZi9b4VLkjP77isGr2UY78V4APUot22",
+	"cf3O2In/AIW5qRqymoN8kjwpPn0px4SWuLOkQQNDUYHOpzldbHlyHn6yf11Fn1eZ41WOWT4PfqfkfSNY",
+	"mbgrd/hW8ZZ3jrIIG1xJ+0M87rcP6vgvaYQhQSqHViRlUy4ilqrccroAOwugRU7hqHEywi//tizwzhkB",
+	"YJyWmGFOvab9u++sQ5Zn2Y8bu8rTKSN4XSVrLpJzkUgaWeXEs+bxcjwIXC9uV9TODB3jTedFnKtIyueY",
+	"Yr+82FgQwFssWyhga6QTPuhbRAo1aZGrF7Nco+BJMc1zuyio7y8VSijzEdZJU1K0C6OB8K8mazzN+EuI",
+	"mz8vsO16SvRckqkUeqLQETVaGKMZSm6an0ZsIW1uBWpXuY7jUiaNcMqvohry50rCan+FD+gFaM+PpOvg",
+	"NFrnPQ8D8RhWxS56z4t8/TaPr/xOZTOu4fJ2cpzSLjISbH3ltVLay9NpTs7BFI7HycqxWf0tRaf/Zb8+",
+	"kOkYSteJSM6LzLTjYHAaBBuzRDG8L+mU8wt05QZr99gYrN0ja7Aifo92ozM2CDu90UncGYTGMmbHUacb",
+	"B6MzehL22dEWXq4rP6dkycSEX436kueigOMZtJw5XTwxWxNHS6g7m3WBEqmD/kAF102AyC/NhV8BiPzf",
+	"C9sLzN2Nj8Mz2mOdwegk6gwYun3iThD1RmfshHbDwXE9pnYjDKwruNVSmfMUQZIaHcNwW6/kv3iS0MOj",
+	"g6CUv7YRmHiLrCWfo1Z6dmyh6TyP/Al6d2AbOeSlYPOVyEvbobbjgy5XROF+nEioSAYFfEAI2QdAICKW",
+	"SYLVokE2XUDlM5neKlBeUBcCzFpRl9zdznPvMpgjFiK3pNsg7POV7dr8gMPpi+aC2vG9h3dsdDbVZJr8",
+	"3Vae+7oRXSQ4oeXu15V8SFefjuuCr1ij1Xdp8UC9ILBuvAU0MORjwSLCRZu4kjMsMoqvkPq8mphpWxOT",
+	"mAvkQ56WMVB7CK9vE1cSZ59MWIo82Lb8R4lX26Yojz5tWzRvhOAYh6DZ8/FOodHTof+ih1nykU6WQlDm",
+	"JWI1EKa/MP2KPQjjUa6IBZUZCpyKX6/OrVZeJa7ldXUpPcBrIQQFR1zGHt5Wlebd4H339HzQOw9O/glp",
+	"9fd5alYDDGIbhylHXacCQjorKWBeLyK/KKjXAa/Sc67VPTs97QSDTrdXLjx53rqG3imlHm1rW7MtdURr",
+	"vYAgBrTuVNlsliwsEDqVCcsLi1zLTE/Ij0zpCxJnRurZYKpX47P1jKYaChLZFmOt/xgMyMlJEJCzIOj2",
+	"+kVJzPNK+y7be+tnqInv6t5rRqckgRomdvB4KFAetX5ZrhLatMh5qYTier+KbLPSv00S0FI6ihWiTixU",
+	"eH1JNpQ64UPLVi1dp4ka6Ja/HaoT+SgPZlSz5L/ERB24A8TOZsMUG7ue30vy1jxph9yfoq5X6yVjkSLv",
+	"GQ3B9/KdVDOuaaIAJPDe9uKs1OzCnhZrG0247hGtZko5OGmmzMttvRpoK2AkZQ6gr2BL94tqYF49gs+w",
+	"qBueqKxOLftJZk9Q/8KDzCiJWNDN1tHg6VIRb++0PCyKZtYemi+gACefsqUSBbZsbDkTAfoA2/zZlFA8",
+	"Sl0/JnD77rnyHn5qgpwLc7GCEqcfWguZfWjtn5vjMpyU3mqrkzrcdNsWqsUL0do7IH9lC8WgJzoXNgsY",
+	"ypTZluo1ITqu9KvFpbMEtkzz+M1tJbdkfh5kUZ73jrM55uTVRLzd+TVaQJWYVE+gkSNs4m9lJiKkF+7n",
+	"dTl/q/DA5vkLmT2lSDqubx7EXBVDRwobi+aJ7fMfK/V3vU2/3PShbIX5m95Xt5oCJA4axB0AsoL4bFvh",
+	"YnPrHYzR7FDszmDLTztII+ikOd4omw21HJrh7qOkQiW3eIo/9APyXhagxxKgqU2WkY9FZZc63XfxLG/d",
+	"88DKWbaJ9qOi6MyY3YNXgNfarQlX0JnPcMwGKnOvX0K8rFWZfzE6obalzL/A89utggMsvGpbQN41aoT1",
+	"eGVz6uFlT24Hs5Q1bV2iNBWR8jq5lHF6EKjK6vwjFjEJYTEeMeUfuYBgqcnXsUUuLsiY32HRV5vB53p+",
+	"OsR8mXvRXxJOpGJieYthwyl/j+3oKbFM55B36xlqK+axfbG+RMJMeeCPtV22ml0jiN+yk5BzD/v9tDbI",
+	"X/gdBDM9EHDTMZej6yUmTZR9Dd55tzl69dWigl99cljMflDGYh53ur0qoPE3R07KGRPb+L03QDW+t2tp",
+	"McBW5U8ZZlGgoHzSVpjPqRW0Y1kvawrsv0RgovXd5IYW6Hc2mtUEWtyzy2mVxXNCERgA7R2MrVRjuvEc",
+	"sBQRGUOauO1mpBVLYkDmjwp4jFclqQEns3Q2vKK37JHwAQ9ENZa2+b8/qPEV5MNCLWXDJUv4uxqm3ffl",
+	"p18DoRnyhiqGrSuQZxr4FQhsVcO8uhbkd2BRcMyAm8v0louxbfIKNQj8sgTn4DvHMgfAdNRVUQatW9Ap",
+	"VBkwGrlhZ/ClYb6T7YiC8Z02Jt15KhJXfiM9LsDM8Fvw4QtuGZupvPxBaUsWvT6tPUMrrgvMdJnQyKpO",
+	"UC1cJjkQrlACjZxvm8kYpQxns7bEwl4exsBL9h+j6EJTpYRXi3/XWgmX6tZwy4i52hGwPVI+nmj7fSzT",
+	"sdSaifIGWQ04xMJ09Q17/LoMlc494A5bbipn+RxwhXuuBq3tKoFBosds7EOuWXpnhL0iNBf+ZO8ZiurO",
+	"c65mEmMUhGpNw8mUCb1vC+9BBi/UDMEwV751wFVFLot68ljirKZzcuB2wg1ectOEoUSZ/gduchvcZJMd",
+	"WtEfSryO0fZONmv2Gr8uOW/Ah0zVrcpdQ5jFCmVmjC3JBTHHSpNj9lt44Q+zh6vjOPQhDP3nTy2op+Mn",
+	"NfW9YgNHRr81irbngTG/O/V6EB3Hp7QbdvrsaNQZhCdR5yzu0k5vNAiPo1MWxBCEcUDG/oOiL2tdtZur",
+	"3o6aK/RurAze4eL3o2DnIy7akvKUzBIaYrXRWv49/BRbYjwkJeDb/BkrQLo/rub8Ii1Ae+SHfklUOATz",
+	"HkxKtRGc4L4t2rC6dIP9ppQCN9KHKN4w7iEXQ5yn1ZW3Yz0czVba97YhEruWLTfQdp7gWdnvPYgyO3v2",
+	"SUuErelcG+jI006eluJlmbng/XJn7NIJ5HoLr3PlXOXXPZSfvDc6hGIvOhmdsUG3cxz2aWcQnx51Rl0W",
+	"dE7pIDyKevEJ657hPhRrvH9fOirvnDRuEhC9s3G8FQPb4kwpCN10oJREtYRmQliQDbvumG8U0dRYgiMa",
+	"3mIjDxBp8o5F+0bkhYk0amEsUzKnQkM3M9dz2l6e0Jnard3Hlz61yi70JrULLMNN3UMvlixMweaA+wHz",
+	"crnBdp7KSmxtHK4Rzoa2QxlpB+5UY57uGT0cUWYLG2K3PoR9UODLIQWsFOKZuGB/uGZvdeECKRV7Uynb",
+	"sPPphFsJMEgbbabtWfwZ8OoXObT+EDKPJ2TmE5kwK1ieYLF9FxuuiAW5KtjhGG/5GDz8JNOxzSiOWMI0",
+	"26AZJDrcFIOaU2U5Yf1zqJVCfUKuUZcG38C0zjFk5LRboQ0r2oNof2qyGisHVqBOmXbuzNVrs63v4Y1Z",
+	"tiKFcMoOpzFt9rL+hd8xhaUOc1cqgCEUC1OmLwi0PEynAL1A9yhiLQFNZ7grSwXRc9mJofx2nlUgawK5",
+	"4J97FdMXIpXJtBYwsW0nIT2jmZ4MsxQ6YOGn88NDLfXs8Fqz2f/sBVxo+T97Aba2Oq8DQf4nTcYy5Xoy",
+	"/dP1d5fdD1kQ9I4jPuZa/ekYP3GlMpb+qe6ReMGMpVxGf+oH+BHJ96fv/3z940/9529ffPf2r/23/3hb",
+	"/QwFu82VrfPW2ms3D0V8e1mQuEGy4Wvbts4Y7M2n1giCppoopqEPRDarY7K992/evy3p8dOYHlqWzatu",
+	"N+QH4lVL7LhrJQ0Epg7OekH/bKulembu/BKHf8ogpXUxNGMDBea2//Fo2pv92jm5nw/EaQpG7FnUi48n",
+	"qtMf/XoSHt2xLTSYV99evrMveQbvqGG2N+IiD4uAzxpG84QZ732jRFuWgFXWA+OCJs3y9p31RO8NgrP9",
+	"okZ2xGaJXEBFU8sEqm4IxlDJy9I2HZmvYvrUGbnm7H4Tx78XPojjtuMEV8ISseVYJshjc589is5+n+oB",
+	"Vy+8nBwv4rmADsRMROqiKM4ItRabkFJv3ZsewgUWMOj1I5wuiDHeKk0JW+2WYPPKdUaBqF63MSe54W+D",
+	"p6phKLz9qSmDOCrcxI5mbYeW015RVCnK3FNkB9UyzyUm36QMdOo2duUkM6rDyXnRNRtNGPusCyLhbppg",
+	"t+UisEf2IE+nVA3Xzw3aB1M+TBitLTbzA5hob+2IHySKvkIeVG3eUp6dlEgRQS2BzTKTNj9KHbm+hCLw",
+	"RyrcV2aBhyWkbYjTLGeYLWv81nPyNCGa71BwrTCIZ/kGyYWinkDydmPM+CXmEQA/tBGmAOf2RM6xk7q1",
+	"wCspd3nNFyPloN1y1BRHfm9H8NAdms9kZzgn+vbCATump6NOEHXjzoD2w84pOxp1TqKzuEv74RE7CRx/",
+	"21kuYTGDs6KZ1BcML7exkXXUOu9u4bBDeq+KM1tK/m6izHa8yJjlWsPLnO68coeORTeCS1zkeWqQkaQg",
+	"HHJALu278dVCFny/YBqxbjO9aOL8V24ETz+5rSDWz59aNNOTLfvK2Wyc9xMqbqFjiDHDIN0GPBPqgPwo",
+	"sySCnxJ+C26xUE7hX6PncYEwI8P8EV0YQ3JAnrOQTUcs/U9zYKVyOvSS111NYUgzpqdxN+xFnRM2GHUG",
+	"9CzsjLrRcecoDlgvPKUnI0gzNuf7iq28nDPHFt//6+qjvH/18fU2Vh6S8i0ds9Upb47mT81RXsrJs/y/",
+	"FBbe1efaFFYDRznadTxiOUpztLDFY11+Vwq/UUc8tDKNPs61IkYPOyBvyjVHyu735fDcnqvBX0EFmpfN",
+	"uaor5nDNRJRv70couf8TU2SWMKpYm1yROewUf5ccbM19X7S/syceunF/dBSdsM4Z7YWdATuOO6ejIOr0",
+	"6CA8ZqdxMPLFw/p5Lm90VMMfvM+7wXnQw32+JSnrNvH1E8xwS7lmLpbVtGvXn5aHqHB82n17ZzWO5Fc0",
+	"vXWa4Dvzgs1CVfSpqeBmHp6XwJKZKrKO3C6tapXf830BjAfQBeIDuCJ3XPFRki/uctk/BPgCzgAg9nWB",
+	"JZeruBHp3cXiidH/JaN3rEKEvQ8tIcGVxowe4eLgH1r+Aljm/mT/MhyfsplMbQ+arXj9lXvGiuPsBxFZ",
+	"eGClpMYBeQfvdb4syAfIu3ZBmkHKdJZauAq60XGoZK8XBPsH5LXUtrminIuiXtEgONuv83cDSPvhR1Ve",
+	"DzTiqmggtrk0xYF8SfQhnBGno140iI9pp2tMsQE9GnXOopO4Y06IAT0enUbdeNtBP7MNruu0OYu8wRVi",
+	"oLCAB9pWxTCv2vqA/RoTeWcn8PR8HobzabFFFOGCzmapnKUc1DdKZjTVPOQzKjThWB0TJbMnAWRkd4W/",
+	"75tBjPnlf8tYxn4HBlw+qwfZbz/JDDw6QmrMW5kz+JxICXlQsUwPmo0x5y7ZRlnb1n3SIIbalgDDzfeO",
+	"u6Uh19Y5WvOLoLjKhvruGlOzbZ1Zw809Uls4gKrMu9IIlTMmrPR6aoboG29ovr1cbTC+rhTy8t4//IR/",
+	"GDXA1T7ZpUo4PmOFGvAdB6QtJjBCAUwrxpy9Cc2zl8o7Y3KYXw/CZleObPKQm+QBecHBaM7b2VnN0dad",
+	"KCjo7Hm/QSjHNAfo3w2VYL2ECPPA2rbNz+EHnPtD9Im8xNGER8zf2H9OGQ0nzkwva09tMpNcaNLdxiLO",
+	"l/+5JdJWSkiNdvzc0eZJbZfveMQsD1ldJPeRyJREXE25Ut4F6zdO2dXa5EZdU/frgtxIMZIUKqn8iamQ",
+	"JkYHuQEXz4SRX42MAkmUX6WwdHQHAGX1ztUqdLmyc3M+a+UvbNU3ICveWmpBxkQ2bZ3/3BJSD5VNmbWB",
+	"ObzUrFrC8OviHb/kzcqUTqFyzJMs+1xZWFvR7C73toSoJ64s5rzNoW3R7cM7W+Q21xi2gTp7K1Ve1jzq",
+	"KGSqJ0NGlR5SEQ0XMr2F6EorXxXt4iq1COkTb4JbnLc+L673+i53RnhC5jVXugKOHmHec6mYdHtlOwGf",
+	"HA89IAqW3IZTLMx76AXjA0wY25pVdmKC59gp+cs4X39nG7UsQB9xZZo2sT/5nVav3jpGFMgBuTK6aD5B",
+	"VyzDovWx4gzgPrBqRMogDxbz6+0jnmRbqCr2fm+NNuDnPjR1U1sSBA+rvvn74ntfP3g03u59Cd6upqg8",
+	"uRTVBs4EtdbsOTkv+u+3Hxq3qO57WwWjuj9UpmbMNZyzyXyuvE6pN66r6iETrDs5xUyXonJ8LiQAFTKc",
+	"cjWlOpy0CbuHssxexfl9243cGG2FaEF0tGBzPKhLoqYedvj1TugaiMvv6rD+9xFaNSvRKL9+g1O7/yUk",
+	"G3L7U4XxLfe4iJAVNz58D3MpsNqbfVlc9mCO9t7486dWJMMMZJea0N7Rceu8dRafHkfBaff0dBCeRMdH",
+	"Z7QXM0qD8OiIRkH3iPZH8SDujnqjYHTa64VR9yg6DrtHoyAOAhpA1UX3UMs5/pBmUZwD+aIzOghPup0A",
+	"6j5gocXjqDPqspO4R8+iQXi0k4O5tnIoblPnFDZC2SzQwkH5LhN2T17BKpV+tmXwv2M0MsbflQdz+ou8",
+	"Y6mgImT2DhZtl/qLt5QQx93Tavf9406kKNYW3rxkd7HIDfpCwQZPW1v4RnlDbWqP9NiKRGNwvzi0p5nC",
+	"unnLCCV2T0OdLPLkfagcENIkYVEb6sy5GtwlR7Btd6GwfiRO0CbBuGJ+Fbp4RgwVERHAcjdccM1pgj0b",
+	"btpQoIwrYhHpZI8K8iYdvynuncv0Nk7k/JyckIguVBvye7AiDunBV7Zuni3/Zz03HBvE+XPYPyCXUNc8",
+	"haEnPNaKUKtqKV4HakDrJefXhygzpZlv0BKk2ubj8+9TKmwtE74osixfyPNPfwj53Zaz2NfDogeoDYvG",
+	"/dEx69FONxxEnQE9Y53RSRx0euwoPIu69HjUP92JI5CYKx0nT9Pr4dqQNbhtNlbE8lh4c5gEUKnFdSBZ",
+	"oV7LknBur66w3YaIfJH+goUkmY3ap+wjCy0QhRI1kxprO+3Yn8VXsZ8Vk1wRcMlTf+qiLdZe8FlsSu9f",
+	"MjE2q3Q8qA2fFM8ukpvqHu7lQW33gmrTVYSQEWztdUFSNmNUQ8hWGdueJoZW+ah+LhdfMdIOOvC0fjEX",
+	"zRLIFbYo1ppRYwUXf8Bcs6natCzLNdz+2ViD91d4YzfIZ0nTlC5gS+sFUNBIptbynC+LRB8/8QKztwhM",
+	"iQMijas24WMhYaOEVLESKUpJXrWTNQ9sWp1uEGywPNWSMx/liHh5l26w68fKcH0bRlpt9bblmB+/d2wx",
+	"cNRimyiMYflisLkYLe7Lg5vuC8RT/F6il76w3TkXrCFpsiYv0u3u4TaloWrTIzeoF7VzBmVRCqoQQE3O",
+	"lnLWyzbulvwIWB/nLFbpCeaZeedwfYrIXu7XbbuWa+UA6EMKDq3TIQ4/5X+XQyxlWg+CQVEdozSFSGIF",
+	"cuhyVBLqbd++xHaseS1oKVht76ZaHeDhnqQkkXNjOfxc4lgvEWwYUSPYjIU5LErK2g15x9ncDDaOYWsJ",
+	"qYcAZYFS2mY7lBud/iEjHiIj2n6jz4MQxlrt9wmLwkQBKQFSHLMuPQv7o04vPok6g9HRaYcGbNA5i/rh",
+	"yagbH9HecdENxR9WyeTpDZqNtjKwMr8I4JoboV+NeMh5ynOjr+z2mhO6XbR09Zq3BsudWzdIbi9YPdq2",
+	"O1dJOPt1Epa1J5slDv6YPGHC9a2ENrYy1XkQiUgBTd2eWI5iTdq7K9u/LM25JnsAc2TR7tJ7A1WokNq7",
+	"CvvDyj769NuMtclrmVci9FnFtt1gxTEDspxwfVGCmCZcATQC+wtYeX9ALov64A6tWrU7XPmFenfflUei",
+	"h3j8mIiU71npYWkMK4uWjp3SlcEWrjN/vF/Ue/aFT1SfNVfQbwe5v5bWX1D4F4diZRQ7ru/v1Rfm5D5U",
+	"v8GGn16OdE0AwUVKdpNzX7s6Qy7//ijS8EeRhn+nIg0Nu7T9dRWJ3115h6p8+KPKwx9VHp5ylYcvcjg/",
+	"rBjEDrKjqXZEfuF/ixISu6xlEetVD6reUSu9L4nREBLWyZQx68RtG1MLjVh1sI+xMQYtY9qGjxfYd0kx",
+	"h4J11TybW8VfAdDE9zj+oGxpwV2tPOu5CicpVwcJY/U4jmfmZ/KSgaDHeL5Mx0ND+236QCcJo+OMXeWr",
+	"8UVkM7uf8ZSpcjPioLvcjHhAT1g3POt1jkf9yCiGtHPGemHnKOqOTuM+PQmPg13gE7sS6BLr51fJUw3A",
+	"Atjoie1bHJWxitwi1/Vpx8ABYIjW7VgL332EWjtLm3VCUyximWZcg6PF7kjUs2yPafDd8NjymQL0FRe3",
+	"RgFz6AOuLyzmXMkpk4IRbN2GackTlvet4YpkwgGREVBmG6CyRLHikUbDq1O4SkGGV5Yyj7DrPRqU9v0W",
+	"hTPGXGkc6xdtnfZbQMVXEOR3kwPzRZDi10y3PQZ+am0emK5DcJY7R20uePw1emxN4Vnh0AUNoVBL2oTH",
+	"hIoF1jZAQOkS4JTQOGVqUjLyPKCqQ6JCPkxK8iTgOk8xJI+/8bO7vx40dHM+zcdrJ/Abqg+DEvhxc8Dg",
+	"g9QHJOl/B/3hna1nUJP34XN4PrPNwYeuqEmcCcGSRofqd5WKzjMmZwmYIT6Y0KaTYbdMLCl3Y/7/xqgD",
+	"N1reECzPYVutK+25oT7KLBVsQfagy0OO5N4/917Q9kq0tUkep2hXnYttQJYXoSJ73x1n8zaBGEXb9sa6",
+	"cNVTuKqoYjf+x5t2XiDPnzpCMLneR7k0Yuifcp2cDLnKz8wLZtxAI768e7195p7fvl7tE+wX5YEuwCSK",
+	"eGRR8QjYz2H84MDCBMKYj7OUuVvbFq1RHo+9u8JOLo0B4B/mWMBHqWIYNtbrd9JPGbhsIpIBdD/iKkyk",
+	"MiMwi5TKhOzduGtu9i8IFejPqzNWyZhpMggG7RxlQqZcgZdZCnZOAmzOQYI26Rq+OnHUUxM5N/fc/K+b",
+	"tuuqbgiIdcZTacYWOb1bmN2mNDnCpTOauXC5EVwB/7AIejXkC59P0j1VoC0Kvbnn6H7U1mUFz5aCxGwO",
+	"pfyoIKd2nAfkRkjN1A1RZho0SXALcFVU8rE0X4uo+RZ2bV5Pp3IcL3tRMbcD9meb/PTTTz91Xr0ie1Zy",
+	"EZawOybc9kUWg227XwY/gtTHHro1IEJDrxKIcEa1Zqm58v/9Oeic/fJp8LmzF/zc7Zz98v91fw46vV/2",
+	"/0drQ/BmQovxYzNSs/2XZgLUhMvMPjN3KE26vaBGNNVMDSORNVPT8jEm9uBQDlVDGfun78n7Xq/Q7WEB",
+	"/FUCdmud/9x6Wyu1gRjfU5HRdEHMXWaPuMgMfNFGljfGmfZFN4gjJ9IlumjMelAouVUMj8DwyA/vnx20",
+	"fmmXKsgAo+LGgFbVEzkH7IBZgjuaZKx1PuhhnHVc6VVpOKTYta3z4CA46Q7aNU/rFw/re88qAt2fK6Pa",
+	"SiPJBWHDXLpBcFQMwHzyxlDqRFGdz1HdZI6CoHjaURBsQpyhk1PORlx+7P9qtVvFVS01pUnSaiSWk4Xu",
+	"eVp6m2fzpte++GoAHKFi8uQzBXGYTgWono97Pgb0gjx+qG01YOix+nj4MJs8XF7uKGLmAT3wMZ+kqbOH",
+	"f4gVPT6eegz9CXURKYJV25tQj98YxI8oP9X2IJUNV+oLosuwbq6rQO4vtTPh4Svz76vhjIen4dt3GgWR",
+	"KzpKPG/dGt/ENniRqh/jMSz93cqqIdWamjYhTN9WKnvyxwxaSF8m+3w9ox5+Mv/YtIIvFNb9Ad6wIkKx",
+	"1L5+bsworJJKNTF6Caavo1cc3ZqI5PBwG+Q58D4EGUSEp5iZ3DfK9YbMi/JsUgnnoYHGYifaznG7Bsmq",
+	"g9qmyWPwsDGvC5buID38wOpvFmdcWtca0fE0m1++TeVUatYmEbP/4hIZKZGyDhPwgaKSVocWqIQAXMi9",
+	"kzLFbLeD+hg/1KRC+9BsmXbRnmBOF+DFQb+UDSW2ic0aSo2eeEAuRb5b0UkLY8GoI5Z6FRgDpFUwAQYl",
+	"5zK9zVOSJjJLyR61Vr+RBPhuzQSZcpFppvYPCOiE4HpLiWDaPKGNSIoiZufqcIEHqS5OAL+6fqrvDJEe",
+	"I+5Ye/p++aBjbydAaeu8dWXdV27FjPpPhVvKNqF2pSQBPoIDK0dzQMNd+MpwCoSND7by6bNZU3sF+9sF",
+	"4bGPLGkaX2kkv/nOLh/86ta6PnM6IenMQJu256ENmVa6stc40cxsccvgZvU2zgHBNsleg2QgXWh90SKq",
+	"a4tsY7WPthPWdztut7S8ZWZG//y1e//T6d3r/u3Lo9m7QP84Opk+63387iz6dqD+ckxfnGZ/7cmrQLz6",
+	"29axomums9nOpb4hX8rj8xAPjQswlwkXBZLpa/LaNTNi1dC4jLDSjlPAP0gtA6KMyjkQi7t1Niv2/ZpO",
+	"zcmwmGEFeYzqQ/shcwIsjKSe0gWk/pi3TwsAr6tjyEW9O+EtjqNa2PuxC11vo35sA3zYvljhFn2P60iz",
+	"QSXPr2gULZnuVjew3FYpMu2nmhj2gZwEBlyb86l/qHfcob5OnVEN2gzEi2JtWzTh1zK9rdNyzKUT6uyL",
+	"vKonhqCYGHPBzu3m89Qdq+mUNBEETs4nPJwQizRRgLAyB5m91UYdSSYyxSI/HFw8NM5SiIzBzl6tJF0Q",
+	"RtOE24vRxIKZcjHeL72Y5o2MilCwfaNFch2QN4I5PQsqgV29vRsUhMID6Ort3TE5PB7sw0JSdUt6ASTH",
+	"qkKvC6WA6JhRZfcvyIgtJAQkMQXAVkc1rx/0zixFyDum00XnEtZsAjnNjcqcrz09hi6n6LSU7Pw7UuNC",
+	"KvIVbdfx4xfU3a7KGlt1KE9RX9NFUC0/t6gPYqqVRmoDVQ1UBxbeMhf3J1QsygDJSApW3mN5veDjgFCt",
+	"2XSmf5NdhBR4yNZp6qa/QaN8T28MZZqyUJOJTBUjIwjVLojSFJ0RX7sF/sr6ACqbzRJzkkFHP5kYUY/Q",
+	"mmuZ6Qn5kSl9UZQOOGiqB+EKCvzHYECWawrAfJV54NCW8tmsFISdPaE8gub7ThH/++hE/K13+4+z2cvB",
+	"/F2g/xkeT7/vLr47jb7tq8uj8YuT7HVP/nXA3893E4NfBM+2Sxxny9FjdLcup9f9ekCufZMAtAOb2ubM",
+	"NZoDq7+uqHO2XvVAyAcO7FCgZkoW6x9oszpg2G8JBbuogRAWeC9jdW0J5voDkPUHCOsPENbvD4T1B2rp",
+	"vx1qqRjY2oOVEjWj4P21m7WCYGo4RPa9k15jUZOOIVuU4bI1nvbg3gWmzm8kIdVsLNOFEf+3bKbxYICS",
+	"QBM6mzGM0KInxRyt4BtJM6MtG+NnxJzDtZ2fDEbBMvcnfMp1vTR/595/7cb94O66Zkh5ozzsP8uMCtVq",
+	"t9wcDe+ix918CcM2pplj1DLB8O6I9AMskY7OKGMIe8RLZHjbarduGZsNzVWt837QbuHEzajyH4ZTet86",
+	"PzG/et8ZydsF+Z8P2vxaHjKUxaoM2CJJyiPmImIxF1yzZLGN83J5MWr2m7F6DY0hlOdG9wS3XrE4bkuY",
+	"nRbLNGTr22ku76fDT26uO8AxnrlFbMRZ/IjbBZFRePE3ym4csjfo9YjtbpQzjTl8ZDoe3nHFRwnD71y2",
+	"gL2xQGBcgOPW7vDy7GN+z6zEwf6yOqU8aZe6McA2hrTxZQCX1Zr/7//+P/tet6SzA3KJZdwurMJ5r0lE",
+	"ebLwVibNBIHtDN7V2mTTnCffOeGwo5/D25rHwfZb4gsiOx5ZTh1vJ6eOd5FT21LvXdZc4xCEiZDzfHs+",
+	"MWGCKw8GePWs/EYZKchlpNaLFIdzavZAYijYeg/95mB20/EpaxuTLJTmj6u3sNsBXELH0BH6ksxTF7id",
+	"Y6vAyK8ai06OMb9jRSzF+h73BkHX2A3AM92AxJQnkIcUS2zxgffmEYT5hNmUIoAec70U5pcpOQpQ0Tb3",
+	"hwn3ktvbTj/oHrn4R8VL2vbcqFBDP4YoC1Bi0DuzVuuyk9TmwIP+hK3HQfmCGJWbE1f+e2USXUDvkjBk",
+	"SsVZAvHPDje7hdHUn9U3Cq0CNP9h15CJTCJFJnJu7H/0o3gjTwFl04RseynH/FHiHo7d/muaGa3yIJEh",
+	"TVolDy3+0onYVHbc5Ztr4TDSL1nDqCbRtdsJzoyV13WJrs71+Wv/H/HpP29f9+5eBrN3J/qn0dH0x274",
+	"/dnk+RIGoQ0A3E1oBQ7JYHQc98Mu6xxDuDk+YZ2zcNDt9KJTdjQ6oWdx10e75XTcmJDXVp7XZbZjgwsu",
+	"LmyQEub7leEK6ChdkmKHYZamdmXtsbWMp5ZjmemNiv/YqcvsqRVxgvmbWeQEmEndgfhQM/LClvUwkqcU",
+	"fDKCIKUiklO0kWznfwGHizkF44SOVT3m4nom9TN87dPP3DBEGjoiPU7df1BlhzGd8mQxnIKfpj4wBDS0",
+	"hVXt7cO6m39x5U/paRiwXtwZjLpRZ8D6tHMWHsWdk+hs1GV9ehQW6SH2Re8Yj2qLezfVjsa6iLm3SgGh",
+	"Vl2zhdGWM8bfMpata2g+YwKDm+rJpdz7+2ROsXAEgvKKzjgbaFnF9jz8pBxprqLPhxELuXJgva32z3Xx",
+	"mJWFt7Cfj9EPJzxaKm4ImpDd8SVEvUO9ONutuGWp9KILdKM7nioMZlizjd0ZBYtx0MvmdHFBAIQvQkbM",
+	"3GubzD6HH/IJPkQVsYopuCuxrxE8jSoEo0mrzRo2VCy94yEjscxElBd8dC01IQq9BbAhH/1zu8JbqSk1",
+	"h9FzR60ntUP+zlIeLxBbbuhrNgbKkXJkcMUWgdeld47ts9SoQ4dG2Pz/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

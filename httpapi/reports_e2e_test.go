@@ -1,0 +1,88 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/muster-cms/muster/internal/teststack"
+)
+
+// funnelShown is a funnel's figures as shown, stage=shown.
+func funnelShown(t *testing.T, figures any) []string {
+	t.Helper()
+	var out []string
+	for _, f := range figures.([]any) {
+		m := f.(map[string]any)
+		out = append(out, fmt.Sprintf("%s=%s", m["stage"], m["people"].(map[string]any)["shown"]))
+	}
+	return out
+}
+
+// The funnel through the API: the operator sees the programme's figures
+// exactly; an organisation's admin sees their own exactly and the
+// programme's released under disclosure control, with the notes that go
+// with them; another organisation's admin gets 404; a bad period is
+// refused naming its field.
+func TestFunnelReport(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	op := s.Login(t, teststack.OperatorEmail, teststack.OperatorPassword)
+	orgA, adminA := onboard(t, s, op, "Funnel NHS Trust", "admin@funnel-a.example")
+	_, adminB := onboard(t, s, op, "Other Health Board", "admin@funnel-b.example")
+
+	// Nine register; eight choose A; A contacts two.
+	today := time.Now().UTC().Format(time.DateOnly)
+	for i := range 9 {
+		cand, candID := journeyCandidate(t, s, op, fmt.Sprintf("funnel%d@example.org", i), nil)
+		if i == 8 {
+			continue
+		}
+		r := s.JSON(t, http.MethodPost, "/v1/me/interests", cand, map[string]any{"org_ids": []string{orgA}})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+		if i < 2 {
+			r = s.JSON(t, http.MethodPost, "/v1/organisations/"+orgA+"/candidates/"+candID+"/interventions", adminA, map[string]any{"kind": "contacted", "on": today})
+			require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+		}
+	}
+	none := []string{"information_day=0", "work_placement=0", "interview=0", "offer=0", "placed=0"}
+
+	r := s.Do(t, http.MethodGet, "/v1/reports/funnel", op, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, false, r.Body["released"])
+	require.Equal(t, append([]string{"registered=9", "interested=8", "contacted=2"}, none...), funnelShown(t, r.Body["programme"]))
+	require.Equal(t, time.Now().UTC().Format("2006-01"), r.Body["to"])
+	require.Nil(t, r.Body["organisation"])
+
+	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/funnel", adminA, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, true, r.Body["released"])
+	require.Equal(t, append([]string{"interested=8", "contacted=2"}, none...), funnelShown(t, r.Body["organisation"]), "their own, exactly")
+	require.Equal(t, append([]string{"registered=10", "interested=10", "contacted=*"}, none...), funnelShown(t, r.Body["programme"]), "the programme's, released")
+	programme := r.Body["programme"].([]any)
+	require.Equal(t, 1.0, programme[1].(map[string]any)["conversion"], "10 of 10, from the released counts")
+	require.Equal(t, true, programme[2].(map[string]any)["conversion_withheld"], "on a withheld count")
+	require.Nil(t, programme[2].(map[string]any)["people"].(map[string]any)["value"], "no value behind a *")
+	require.Contains(t, fmt.Sprint(r.Body["notes"]), "disclosure control")
+	require.Contains(t, fmt.Sprint(r.Body["notes"]), "Not to be put in the public domain")
+
+	r = s.Do(t, http.MethodGet, "/v1/reports/funnel", adminA, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, append([]string{"registered=10", "interested=10", "contacted=*"}, none...), funnelShown(t, r.Body["programme"]))
+
+	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/funnel", adminB, nil)
+	require.Equal(t, http.StatusNotFound, r.Status, string(r.Raw))
+
+	// The period: months people registered in.
+	r = s.Do(t, http.MethodGet, "/v1/reports/funnel?from=2020-01&to=2020-12", op, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, append([]string{"registered=0", "interested=0", "contacted=0"}, none...), funnelShown(t, r.Body["programme"]))
+	r = s.Do(t, http.MethodGet, "/v1/reports/funnel?from=2026-05&to=2026-04", op, nil)
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
+	require.Equal(t, "to", r.Body["error"].(map[string]any)["field"])
+	r = s.Do(t, http.MethodGet, "/v1/reports/funnel?from=2026-13", op, nil)
+	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Raw))
+}
