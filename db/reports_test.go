@@ -135,3 +135,90 @@ func TestReportFunnelPeriod(t *testing.T) {
 	_, err = sim.NewReportPeriod(time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
 	require.Equal(t, sim.EINVALID, sim.ErrorCode(err), "121 months")
 }
+
+func (w *reportWorld) breakdown(t *testing.T, actor sim.Actor, d sim.BreakdownDimension) (sim.BreakdownReport, error) {
+	t.Helper()
+	var r sim.BreakdownReport
+	err := w.in(t, actor, func(tx *db.Tx) error {
+		var err error
+		r, err = tx.ReportBreakdown(context.Background(), w.period, d, w.now)
+		return err
+	})
+	return r, err
+}
+
+// tableShown is a table's rows as shown: label, then each cell, then the
+// row's total.
+func tableShown(r sim.BreakdownReport) map[string][]string {
+	out := map[string][]string{}
+	for i, row := range r.Table.Cells {
+		var shown []string
+		for _, c := range row {
+			shown = append(shown, c.String())
+		}
+		out[r.Labels[i]] = append(shown, r.Table.RowTotals[i].String())
+	}
+	return out
+}
+
+// By organisation, each person counts once per organisation they chose, at
+// the furthest stage with it; by a fact of theirs, once, at the furthest
+// stage with anyone ("registered" for nobody chosen). The operator sees it
+// exactly, an organisation's user released.
+func TestReportBreakdown(t *testing.T) {
+	t.Parallel()
+	w := setupReportWorld(t)
+	r, err := w.breakdown(t, w.op, sim.ByOrganisation)
+	require.NoError(t, err)
+	require.False(t, r.Released)
+	require.Equal(t, sim.Stages, func() []sim.Stage {
+		var s []sim.Stage
+		for _, c := range r.Columns {
+			s = append(s, sim.Stage(c))
+		}
+		return s
+	}())
+	require.Equal(t, map[string][]string{
+		w.orgA.Name: {"1", "0", "0", "0", "0", "0", "1", "2"},
+		w.orgB.Name: {"1", "0", "0", "0", "0", "0", "0", "1"},
+	}, tableShown(r))
+	require.Equal(t, "3", r.Table.Total.String(), "three choices")
+
+	r, err = w.breakdown(t, w.op, sim.ByConnection)
+	require.NoError(t, err)
+	require.Len(t, r.Rows, 1, "the factory's one connection")
+	require.Equal(t, []string{"1", "1", "0", "0", "0", "0", "0", "1", "3"}, tableShown(r)[r.Labels[0]],
+		"chose nobody, got no further than interested, placed")
+
+	r, err = w.breakdown(t, w.userA, sim.ByConnection)
+	require.NoError(t, err)
+	require.True(t, r.Released)
+	require.Equal(t, sim.ReleaseTable([][]int64{{1, 1, 0, 0, 0, 0, 0, 1}}), r.Table, "released by sim.ReleaseTable, with what it withholds besides")
+	require.Contains(t, r.Notes()[2], "disclosure control")
+
+	_, err = w.breakdown(t, w.op, "surname")
+	require.Equal(t, sim.EINVALID, sim.ErrorCode(err))
+	_, err = w.breakdown(t, w.candActor, sim.ByRegion)
+	require.Equal(t, sim.EFORBIDDEN, sim.ErrorCode(err))
+}
+
+// Anonymising people changes no breakdown, by any dimension.
+func TestReportBreakdownCountsGhosts(t *testing.T) {
+	t.Parallel()
+	w := setupReportWorld(t)
+	all := func() map[sim.BreakdownDimension]map[string][]string {
+		out := map[sim.BreakdownDimension]map[string][]string{}
+		for _, d := range sim.BreakdownDimensions {
+			r, err := w.breakdown(t, w.op, d)
+			require.NoError(t, err)
+			out[d] = tableShown(r)
+		}
+		return out
+	}
+	before := all()
+	require.NoError(t, w.in(t, sim.System, func(tx *db.Tx) error {
+		_, err := tx.Anonymise(context.Background(), []string{w.cand.Candidate.ID, w.second.Candidate.ID})
+		return err
+	}))
+	require.Equal(t, before, all())
+}

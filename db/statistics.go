@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -88,6 +89,52 @@ func (tx *Tx) funnelCounts(ctx context.Context, period sim.ReportPeriod, org *uu
 			return nil, fmt.Errorf("count the funnel: stage %d is %q, not %q", i, r.Stage, sim.FunnelStages[i])
 		}
 		out[i] = sim.FunnelCount{Stage: sim.FunnelStages[i], People: r.People}
+	}
+	return out, nil
+}
+
+// ReportBreakdown is the people who registered in period by d and the
+// furthest stage they reached: exact for the operator (and the engine);
+// for an organisation's users, the programme's table through
+// sim.ReleaseTable. By organisation, each row's label is its name.
+func (tx *Tx) ReportBreakdown(ctx context.Context, period sim.ReportPeriod, d sim.BreakdownDimension, now time.Time) (sim.BreakdownReport, error) {
+	if err := tx.authorize(sim.PermViewReports); err != nil {
+		return sim.BreakdownReport{}, err
+	}
+	if !slices.Contains(sim.BreakdownDimensions, d) {
+		return sim.BreakdownReport{}, sim.FieldError("by", "no breakdown by %q", d)
+	}
+	rows, err := tx.q.ReportBreakdown(ctx, tx.tx, dbgen.ReportBreakdownParams{FromMonth: period.From, ToMonth: period.To, Dimension: string(d)})
+	if err != nil {
+		return sim.BreakdownReport{}, fmt.Errorf("count the breakdown: %w", interpretError(err))
+	}
+	counts := make([]sim.BreakdownCount, len(rows))
+	for i, r := range rows {
+		if !slices.Contains(d.Columns(), sim.FunnelStage(r.Furthest)) {
+			return sim.BreakdownReport{}, fmt.Errorf("count the breakdown: stage %q is not a column by %s", r.Furthest, d)
+		}
+		counts[i] = sim.BreakdownCount{Key: r.Key, Furthest: sim.FunnelStage(r.Furthest), People: r.People}
+	}
+	keys, cells := sim.BreakdownCells(d, counts)
+	staff := tx.actor.Role == sim.RoleOperator || tx.actor.Role == sim.RoleSystem
+	out := sim.BreakdownReport{AsOf: now, Period: period, Dimension: d, Rows: keys, Labels: slices.Clone(keys), Columns: d.Columns(), Released: !staff}
+	if staff {
+		out.Table = sim.ExactTable(cells)
+	} else {
+		out.Table = sim.ReleaseTable(cells)
+	}
+	if d == sim.ByOrganisation {
+		for i, k := range out.Rows {
+			id, err := uuid.Parse(k)
+			if err != nil {
+				return sim.BreakdownReport{}, fmt.Errorf("count the breakdown: organisation %q", k)
+			}
+			name, err := tx.q.OrgNameOf(ctx, tx.tx, id)
+			if err != nil {
+				return sim.BreakdownReport{}, fmt.Errorf("name organisation: %w", interpretError(err))
+			}
+			out.Labels[i] = name
+		}
 	}
 	return out, nil
 }

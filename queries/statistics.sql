@@ -12,3 +12,13 @@ SELECT coalesce(sum(expired), 0)::bigint FROM expired_invitation_counts;
 -- (org_id NULL) or with one. report_funnel() decides who may ask.
 SELECT f.stage::text AS stage, f.people::bigint AS people
 FROM report_funnel(@from_month::date, @to_month::date, sqlc.narg(org_id)::uuid) f;
+
+-- name: ReportBreakdown :many
+-- The people who registered from @from_month to @to_month by @dimension
+-- and the furthest stage they reached (report_breakdown()).
+SELECT b.key::text AS key, b.furthest::text AS furthest, b.people::bigint AS people
+FROM report_breakdown(@from_month::date, @to_month::date, @dimension::text) b;
+
+-- name: OrgNameOf :one
+-- An organisation's name, whoever asks (org_name()).
+SELECT coalesce(org_name(@id::uuid), '')::text AS name;

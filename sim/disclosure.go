@@ -499,3 +499,15 @@ func ReleaseFunnel(counts []FunnelCount) []FunnelFigure {
 	}
 	return out
 }
+
+// ExactTable is a table of counts as the operator sees it: every cell and
+// total exact (negative counts as 0), laid out as ReleaseTable lays out a
+// released one.
+func ExactTable(cells [][]int64) ReleasedTable {
+	t := newDisclosureTable(cells)
+	out := make([]ReleasedCount, len(t.exact))
+	for i, n := range t.exact {
+		out[i] = ReleasedCount{Value: n}
+	}
+	return t.released(out)
+}

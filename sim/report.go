@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -82,6 +83,114 @@ func (r FunnelReport) Notes() []string {
 		notes = append(notes,
 			"The programme's figures are released under disclosure control: 0 stays 0; 1 to 7 people show as *; other counts are rounded to the nearest 5; conversions are worked out from the released counts and withheld where they would rest on fewer than 8 people.",
 			fmt.Sprintf("%d of the programme's %d counts are withheld. Not to be put in the public domain without the programme's approval.", withheld, len(r.Programme)))
+	}
+	return notes
+}
+
+// BreakdownDimension is what a breakdown's rows are.
+type BreakdownDimension string
+
+// Breakdown dimensions.
+const (
+	ByRegion          BreakdownDimension = "region"
+	ByConnection      BreakdownDimension = "connection"
+	BySource          BreakdownDimension = "heard_about"
+	ByAgeBand         BreakdownDimension = "age_band"
+	ByRegisteredMonth BreakdownDimension = "registered_month"
+	ByOrganisation    BreakdownDimension = "organisation"
+)
+
+// BreakdownDimensions lists every BreakdownDimension.
+var BreakdownDimensions = []BreakdownDimension{ByRegion, ByConnection, BySource, ByAgeBand, ByRegisteredMonth, ByOrganisation}
+
+// Columns are a breakdown's columns: the furthest stage reached, from
+// "registered" (no further) for the people's own facts; from "interested"
+// by organisation, where each row counts the people who chose it.
+func (d BreakdownDimension) Columns() []FunnelStage {
+	if d == ByOrganisation {
+		return FunnelStages[1:]
+	}
+	return FunnelStages
+}
+
+// BreakdownCount is how many people (by organisation: people and
+// organisation) of a row's value reached Furthest and no further.
+type BreakdownCount struct {
+	Key      string
+	Furthest FunnelStage
+	People   int64
+}
+
+// BreakdownReport is the people who registered in Period by Dimension
+// (rows, in order) and the furthest stage they reached (columns): each
+// counted in one cell, so that rows and columns add up to their totals.
+type BreakdownReport struct {
+	AsOf      time.Time
+	Period    ReportPeriod
+	Dimension BreakdownDimension
+	Rows      []string // the rows' keys: the value, or the organisation's ID
+	Labels    []string // the rows as shown: the value, or the organisation's name
+	Columns   []FunnelStage
+	Table     ReleasedTable
+	Released  bool // through disclosure control (for anyone but the operator)
+}
+
+// BreakdownCells lays counts out as d's table: its rows' keys in order,
+// and the counts by row and column (d.Columns()). A count for a stage that
+// is not one of d's columns is an error in the counting, and panics.
+func BreakdownCells(d BreakdownDimension, counts []BreakdownCount) (rows []string, cells [][]int64) {
+	cols := d.Columns()
+	index := map[string]int{}
+	for _, c := range counts {
+		if _, ok := index[c.Key]; !ok {
+			index[c.Key] = 0
+			rows = append(rows, c.Key)
+		}
+	}
+	slices.Sort(rows)
+	for i, k := range rows {
+		index[k] = i
+	}
+	cells = make([][]int64, len(rows))
+	for i := range cells {
+		cells[i] = make([]int64, len(cols))
+	}
+	for _, c := range counts {
+		j := slices.Index(cols, c.Furthest)
+		if j < 0 {
+			panic(fmt.Sprintf("sim: a breakdown by %s has no column %q", d, c.Furthest))
+		}
+		cells[index[c.Key]][j] += c.People
+	}
+	return rows, cells
+}
+
+// Notes is what the breakdown's figures need to travel with.
+func (r BreakdownReport) Notes() []string {
+	what := "person"
+	if r.Dimension == ByOrganisation {
+		what = "person and organisation they chose"
+	}
+	notes := []string{
+		fmt.Sprintf("People who registered from %s to %s, by %s, counted once for each %s at the furthest stage reached, as of %s UTC.",
+			r.Period.From.Format("January 2006"), r.Period.To.Format("January 2006"), r.Dimension, what, r.AsOf.UTC().Format("2006-01-02 15:04")),
+		"Source: the programme's records, live and anonymised alike (anonymising someone changes no figure). Totals are computed from the exact counts.",
+	}
+	if r.Released {
+		small, complementary := 0, 0
+		for _, row := range r.Table.Cells {
+			for _, c := range row {
+				switch c.Withheld {
+				case WithheldSmall:
+					small++
+				case WithheldComplementary:
+					complementary++
+				}
+			}
+		}
+		notes = append(notes,
+			"Released under disclosure control: 0 stays 0; 1 to 7 show as *; other counts and totals are rounded to the nearest 5; c marks a figure withheld so that a * cannot be worked out from the totals.",
+			fmt.Sprintf("%d cells show *, %d show c. Not to be put in the public domain without the programme's approval.", small, complementary))
 	}
 	return notes
 }

@@ -39,6 +39,57 @@ func (q *Queries) ExpiredInvitationCountTotal(ctx context.Context, db DBTX) (int
 	return column_1, err
 }
 
+const orgNameOf = `-- name: OrgNameOf :one
+SELECT coalesce(org_name($1::uuid), '')::text AS name
+`
+
+// An organisation's name, whoever asks (org_name()).
+func (q *Queries) OrgNameOf(ctx context.Context, db DBTX, id uuid.UUID) (string, error) {
+	row := db.QueryRow(ctx, orgNameOf, id)
+	var name string
+	err := row.Scan(&name)
+	return name, err
+}
+
+const reportBreakdown = `-- name: ReportBreakdown :many
+SELECT b.key::text AS key, b.furthest::text AS furthest, b.people::bigint AS people
+FROM report_breakdown($1::date, $2::date, $3::text) b
+`
+
+type ReportBreakdownParams struct {
+	FromMonth time.Time
+	ToMonth   time.Time
+	Dimension string
+}
+
+type ReportBreakdownRow struct {
+	Key      string
+	Furthest string
+	People   int64
+}
+
+// The people who registered from @from_month to @to_month by @dimension
+// and the furthest stage they reached (report_breakdown()).
+func (q *Queries) ReportBreakdown(ctx context.Context, db DBTX, arg ReportBreakdownParams) ([]ReportBreakdownRow, error) {
+	rows, err := db.Query(ctx, reportBreakdown, arg.FromMonth, arg.ToMonth, arg.Dimension)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ReportBreakdownRow
+	for rows.Next() {
+		var i ReportBreakdownRow
+		if err := rows.Scan(&i.Key, &i.Furthest, &i.People); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const reportFunnel = `-- name: ReportFunnel :many
 SELECT f.stage::text AS stage, f.people::bigint AS people
 FROM report_funnel($1::date, $2::date, $3::uuid) f
