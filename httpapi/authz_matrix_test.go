@@ -113,6 +113,9 @@ type mxRow struct {
 	target func(f *mxFixture) mxTarget
 	// devOnly: mounted only with Config.DevPages.
 	devOnly bool
+	// query is appended to the path, for a route with a required query
+	// parameter ("?by=region").
+	query string
 	// after, when set, records what a successful answer gave the caller.
 	after func(c *mxCaller, r teststack.Response)
 	// stage orders a caller's calls: those that change how the caller
@@ -322,6 +325,7 @@ var mxMatrix = map[string]mxRow{
 	// organisation's answer as a missing one.
 	"GET /v1/reports/funnel":                       {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}},
 	"GET /v1/organisations/{orgId}/reports/funnel": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
+	"GET /v1/reports/breakdown":                    {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}, query: "?by=organisation"},
 	"GET /v1/retention-schedule":                   {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
 	"PUT /v1/retention-schedule/{category}": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF},
 		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"keep_days": 30} }},
@@ -454,7 +458,7 @@ func (f *mxFixture) call(t *testing.T, route string, row mxRow, c *mxCaller, tg 
 			t.Fatal(err)
 		}
 	}
-	return f.s.Do(t, method, tg.path(pattern), c.token, body)
+	return f.s.Do(t, method, tg.path(pattern)+row.query, c.token, body)
 }
 
 const mxMailWait = 30 * time.Second

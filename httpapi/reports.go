@@ -32,27 +32,32 @@ func (s *server) GetOrganisationFunnelReport(ctx context.Context, req api.GetOrg
 	return api.GetOrganisationFunnelReport200JSONResponse(r), nil
 }
 
-// funnelReport reads the period (YYYY-MM months; by default the twelve
-// months to this one, or to the one given) and the funnel.
-func (s *server) funnelReport(ctx context.Context, fromParam, toParam *string, orgID string) (api.FunnelReport, error) {
-	now := s.cfg.Now()
+// reportPeriod is a report's months (YYYY-MM): by default the twelve
+// months to this one, or to the one given.
+func reportPeriod(now time.Time, fromParam, toParam *string) (sim.ReportPeriod, error) {
 	period := sim.DefaultReportPeriod(now)
 	to, from := period.To, period.From
 	if toParam != nil {
 		t, err := time.Parse("2006-01", *toParam)
 		if err != nil {
-			return api.FunnelReport{}, sim.FieldError("to", "a month is YYYY-MM")
+			return sim.ReportPeriod{}, sim.FieldError("to", "a month is YYYY-MM")
 		}
 		to, from = t, t.AddDate(0, -11, 0)
 	}
 	if fromParam != nil {
 		f, err := time.Parse("2006-01", *fromParam)
 		if err != nil {
-			return api.FunnelReport{}, sim.FieldError("from", "a month is YYYY-MM")
+			return sim.ReportPeriod{}, sim.FieldError("from", "a month is YYYY-MM")
 		}
 		from = f
 	}
-	period, err := sim.NewReportPeriod(from, to)
+	return sim.NewReportPeriod(from, to)
+}
+
+// funnelReport is the funnel of the period asked for.
+func (s *server) funnelReport(ctx context.Context, fromParam, toParam *string, orgID string) (api.FunnelReport, error) {
+	now := s.cfg.Now()
+	period, err := reportPeriod(now, fromParam, toParam)
 	if err != nil {
 		return api.FunnelReport{}, err
 	}
@@ -70,6 +75,42 @@ func (s *server) funnelReport(ctx context.Context, fromParam, toParam *string, o
 		out.OrganisationId, out.Organisation = &id, &org
 	}
 	return out, nil
+}
+
+// GetBreakdownReport is the people of a span of months by one of their
+// facts (or by organisation) and the furthest stage they reached.
+func (s *server) GetBreakdownReport(ctx context.Context, req api.GetBreakdownReportRequestObject) (api.GetBreakdownReportResponseObject, error) {
+	now := s.cfg.Now()
+	period, err := reportPeriod(now, req.Params.From, req.Params.To)
+	if err != nil {
+		return nil, err
+	}
+	d := sim.BreakdownDimension(req.Params.By)
+	r, err := within(s, ctx, func(tx *db.Tx) (sim.BreakdownReport, error) { return tx.ReportBreakdown(ctx, period, d, now) })
+	if err != nil {
+		return nil, err
+	}
+	out := api.GetBreakdownReport200JSONResponse{
+		AsOf: r.AsOf.UTC(), From: r.Period.From.Format("2006-01"), To: r.Period.To.Format("2006-01"),
+		By: api.BreakdownReportBy(r.Dimension), Released: r.Released, Notes: r.Notes(),
+		Columns: make([]api.BreakdownReportColumns, len(r.Columns)), Rows: make([]api.BreakdownRow, len(r.Rows)),
+		ColumnTotals: releasedCountsOut(r.Table.ColTotals), Total: releasedCountOut(r.Table.Total),
+	}
+	for i, c := range r.Columns {
+		out.Columns[i] = api.BreakdownReportColumns(c)
+	}
+	for i, key := range r.Rows {
+		out.Rows[i] = api.BreakdownRow{Key: key, Label: r.Labels[i], Cells: releasedCountsOut(r.Table.Cells[i]), Total: releasedCountOut(r.Table.RowTotals[i])}
+	}
+	return out, nil
+}
+
+func releasedCountsOut(cs []sim.ReleasedCount) []api.ReleasedCount {
+	out := make([]api.ReleasedCount, len(cs))
+	for i, c := range cs {
+		out[i] = releasedCountOut(c)
+	}
+	return out
 }
 
 func funnelOut(figures []sim.FunnelFigure) []api.FunnelFigure {

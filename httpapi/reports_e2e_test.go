@@ -85,4 +85,39 @@ func TestFunnelReport(t *testing.T) {
 	require.Equal(t, "to", r.Body["error"].(map[string]any)["field"])
 	r = s.Do(t, http.MethodGet, "/v1/reports/funnel?from=2026-13", op, nil)
 	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Raw))
+
+	// Breakdowns: by organisation, exactly for the operator.
+	r = s.Do(t, http.MethodGet, "/v1/reports/breakdown?by=organisation", op, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	rows := r.Body["rows"].([]any)
+	require.Len(t, rows, 1, "only A was chosen")
+	row := rows[0].(map[string]any)
+	require.Equal(t, orgA, row["key"])
+	require.Equal(t, "Funnel NHS Trust", row["label"])
+	var cells []string
+	for _, c := range row["cells"].([]any) {
+		cells = append(cells, c.(map[string]any)["shown"].(string))
+	}
+	require.Equal(t, []string{"6", "2", "0", "0", "0", "0", "0"}, cells, "interested and no further, contacted")
+	require.Equal(t, "8", row["total"].(map[string]any)["shown"])
+	require.Equal(t, "interested", r.Body["columns"].([]any)[0])
+
+	// By region, released to an organisation: no exact figure but 0.
+	r = s.Do(t, http.MethodGet, "/v1/reports/breakdown?by=region", adminA, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, true, r.Body["released"])
+	for _, row := range r.Body["rows"].([]any) {
+		for _, c := range row.(map[string]any)["cells"].([]any) {
+			cell := c.(map[string]any)
+			switch cell["shown"] {
+			case "*", "c":
+				require.Nil(t, cell["value"])
+			default:
+				require.Zero(t, int(cell["value"].(float64))%5, "rounded: %v", cell)
+			}
+		}
+	}
+	require.Contains(t, fmt.Sprint(r.Body["notes"]), "disclosure control")
+	r = s.Do(t, http.MethodGet, "/v1/reports/breakdown?by=surname", op, nil)
+	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Raw))
 }

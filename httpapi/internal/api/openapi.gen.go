@@ -81,6 +81,72 @@ func (e AgreementRequestDocumentType) Valid() bool {
 	}
 }
 
+// Defines values for BreakdownReportBy.
+const (
+	BreakdownReportByAgeBand         BreakdownReportBy = "age_band"
+	BreakdownReportByConnection      BreakdownReportBy = "connection"
+	BreakdownReportByHeardAbout      BreakdownReportBy = "heard_about"
+	BreakdownReportByOrganisation    BreakdownReportBy = "organisation"
+	BreakdownReportByRegion          BreakdownReportBy = "region"
+	BreakdownReportByRegisteredMonth BreakdownReportBy = "registered_month"
+)
+
+// Valid indicates whether the value is a known member of the BreakdownReportBy enum.
+func (e BreakdownReportBy) Valid() bool {
+	switch e {
+	case BreakdownReportByAgeBand:
+		return true
+	case BreakdownReportByConnection:
+		return true
+	case BreakdownReportByHeardAbout:
+		return true
+	case BreakdownReportByOrganisation:
+		return true
+	case BreakdownReportByRegion:
+		return true
+	case BreakdownReportByRegisteredMonth:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BreakdownReportColumns.
+const (
+	BreakdownReportColumnsContacted      BreakdownReportColumns = "contacted"
+	BreakdownReportColumnsInformationDay BreakdownReportColumns = "information_day"
+	BreakdownReportColumnsInterested     BreakdownReportColumns = "interested"
+	BreakdownReportColumnsInterview      BreakdownReportColumns = "interview"
+	BreakdownReportColumnsOffer          BreakdownReportColumns = "offer"
+	BreakdownReportColumnsPlaced         BreakdownReportColumns = "placed"
+	BreakdownReportColumnsRegistered     BreakdownReportColumns = "registered"
+	BreakdownReportColumnsWorkPlacement  BreakdownReportColumns = "work_placement"
+)
+
+// Valid indicates whether the value is a known member of the BreakdownReportColumns enum.
+func (e BreakdownReportColumns) Valid() bool {
+	switch e {
+	case BreakdownReportColumnsContacted:
+		return true
+	case BreakdownReportColumnsInformationDay:
+		return true
+	case BreakdownReportColumnsInterested:
+		return true
+	case BreakdownReportColumnsInterview:
+		return true
+	case BreakdownReportColumnsOffer:
+		return true
+	case BreakdownReportColumnsPlaced:
+		return true
+	case BreakdownReportColumnsRegistered:
+		return true
+	case BreakdownReportColumnsWorkPlacement:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CandidateStatus.
 const (
 	CandidateStatusAnonymised CandidateStatus = "anonymised"
@@ -1083,6 +1149,36 @@ func (e ListOrganisationCandidatesParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for GetBreakdownReportParamsBy.
+const (
+	GetBreakdownReportParamsByAgeBand         GetBreakdownReportParamsBy = "age_band"
+	GetBreakdownReportParamsByConnection      GetBreakdownReportParamsBy = "connection"
+	GetBreakdownReportParamsByHeardAbout      GetBreakdownReportParamsBy = "heard_about"
+	GetBreakdownReportParamsByOrganisation    GetBreakdownReportParamsBy = "organisation"
+	GetBreakdownReportParamsByRegion          GetBreakdownReportParamsBy = "region"
+	GetBreakdownReportParamsByRegisteredMonth GetBreakdownReportParamsBy = "registered_month"
+)
+
+// Valid indicates whether the value is a known member of the GetBreakdownReportParamsBy enum.
+func (e GetBreakdownReportParamsBy) Valid() bool {
+	switch e {
+	case GetBreakdownReportParamsByAgeBand:
+		return true
+	case GetBreakdownReportParamsByConnection:
+		return true
+	case GetBreakdownReportParamsByHeardAbout:
+		return true
+	case GetBreakdownReportParamsByOrganisation:
+		return true
+	case GetBreakdownReportParamsByRegion:
+		return true
+	case GetBreakdownReportParamsByRegisteredMonth:
+		return true
+	default:
+		return false
+	}
+}
+
 // Accepted defines model for Accepted.
 type Accepted struct {
 	Message string `json:"message"`
@@ -1237,6 +1333,49 @@ type AuditVerification struct {
 
 	// Rows Rows checked.
 	Rows int64 `json:"rows"`
+}
+
+// BreakdownReport defines model for BreakdownReport.
+type BreakdownReport struct {
+	// AsOf The figures are exact as of this moment.
+	AsOf         time.Time         `json:"as_of"`
+	By           BreakdownReportBy `json:"by"`
+	ColumnTotals []ReleasedCount   `json:"column_totals"`
+
+	// Columns The furthest stage reached, one per column.
+	Columns []BreakdownReportColumns `json:"columns"`
+
+	// From The first month, YYYY-MM.
+	From string `json:"from"`
+
+	// Notes What the figures mean and what was withheld and why; to travel with them.
+	Notes []string `json:"notes"`
+
+	// Released Whether the table went through disclosure control (for anyone but the operator).
+	Released bool           `json:"released"`
+	Rows     []BreakdownRow `json:"rows"`
+
+	// To The last month, included, YYYY-MM.
+	To    string        `json:"to"`
+	Total ReleasedCount `json:"total"`
+}
+
+// BreakdownReportBy defines model for BreakdownReport.By.
+type BreakdownReportBy string
+
+// BreakdownReportColumns defines model for BreakdownReport.Columns.
+type BreakdownReportColumns string
+
+// BreakdownRow defines model for BreakdownRow.
+type BreakdownRow struct {
+	Cells []ReleasedCount `json:"cells"`
+
+	// Key The row's value (by organisation, its ID).
+	Key string `json:"key"`
+
+	// Label The row as shown (by organisation, its name).
+	Label string        `json:"label"`
+	Total ReleasedCount `json:"total"`
 }
 
 // Candidate defines model for Candidate.
@@ -2334,6 +2473,21 @@ type ListOrganisationThreadsParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// GetBreakdownReportParams defines parameters for GetBreakdownReport.
+type GetBreakdownReportParams struct {
+	// By What the rows are.
+	By GetBreakdownReportParamsBy `form:"by" json:"by"`
+
+	// From The first month, YYYY-MM (default eleven months before `to`).
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// To The last month, included, YYYY-MM (default this month). At most 120 months from `from`.
+	To *string `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// GetBreakdownReportParamsBy defines parameters for GetBreakdownReport.
+type GetBreakdownReportParamsBy string
+
 // GetFunnelReportParams defines parameters for GetFunnelReport.
 type GetFunnelReportParams struct {
 	// From The first month, YYYY-MM (default eleven months before `to`).
@@ -2675,6 +2829,9 @@ type ServerInterface interface {
 	// Register Complete a registration with the token from the link
 	// (POST /v1/registrations)
 	Register(w http.ResponseWriter, r *http.Request)
+	// GetBreakdownReport The people who registered in a span of months by one of their facts and how far they got (the operator; an organisation's users)
+	// (GET /v1/reports/breakdown)
+	GetBreakdownReport(w http.ResponseWriter, r *http.Request, params GetBreakdownReportParams)
 	// GetFunnelReport The funnel of the people who registered in a span of months (the operator; an organisation's users)
 	// (GET /v1/reports/funnel)
 	GetFunnelReport(w http.ResponseWriter, r *http.Request, params GetFunnelReportParams)
@@ -3131,6 +3288,12 @@ func (_ Unimplemented) RequestRegistration(w http.ResponseWriter, r *http.Reques
 // Register Complete a registration with the token from the link
 // (POST /v1/registrations)
 func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetBreakdownReport The people who registered in a span of months by one of their facts and how far they got (the operator; an organisation's users)
+// (GET /v1/reports/breakdown)
+func (_ Unimplemented) GetBreakdownReport(w http.ResponseWriter, r *http.Request, params GetBreakdownReportParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -5226,6 +5389,65 @@ func (siw *ServerInterfaceWrapper) Register(w http.ResponseWriter, r *http.Reque
 	handler.ServeHTTP(w, r)
 }
 
+// GetBreakdownReport operation middleware
+func (siw *ServerInterfaceWrapper) GetBreakdownReport(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetBreakdownReportParams
+
+	// ------------- Required query parameter "by" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "by", r.URL.Query(), &params.By, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "by"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "by", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", r.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "to", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetBreakdownReport(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetFunnelReport operation middleware
 func (siw *ServerInterfaceWrapper) GetFunnelReport(w http.ResponseWriter, r *http.Request) {
 
@@ -5746,6 +5968,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/data-requests/{requestId}/export", wrapper.ExportDataRequestSubject)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/reports/breakdown", wrapper.GetBreakdownReport)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/reports/funnel", wrapper.GetFunnelReport)
@@ -9896,6 +10121,62 @@ func (response RegisterdefaultJSONResponse) VisitRegisterResponse(w http.Respons
 	return err
 }
 
+type GetBreakdownReportRequestObject struct {
+	Params GetBreakdownReportParams
+}
+
+type GetBreakdownReportResponseObject interface {
+	VisitGetBreakdownReportResponse(w http.ResponseWriter) error
+}
+
+type GetBreakdownReport200JSONResponse BreakdownReport
+
+func (response GetBreakdownReport200JSONResponse) VisitGetBreakdownReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBreakdownReport4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetBreakdownReport4XXJSONResponse) VisitGetBreakdownReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBreakdownReportdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetBreakdownReportdefaultJSONResponse) VisitGetBreakdownReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetFunnelReportRequestObject struct {
 	Params GetFunnelReportParams
 }
@@ -10494,6 +10775,9 @@ type StrictServerInterface interface {
 	// Register Complete a registration with the token from the link
 	// (POST /v1/registrations)
 	Register(ctx context.Context, request RegisterRequestObject) (RegisterResponseObject, error)
+	// GetBreakdownReport The people who registered in a span of months by one of their facts and how far they got (the operator; an organisation's users)
+	// (GET /v1/reports/breakdown)
+	GetBreakdownReport(ctx context.Context, request GetBreakdownReportRequestObject) (GetBreakdownReportResponseObject, error)
 	// GetFunnelReport The funnel of the people who registered in a span of months (the operator; an organisation's users)
 	// (GET /v1/reports/funnel)
 	GetFunnelReport(ctx context.Context, request GetFunnelReportRequestObject) (GetFunnelReportResponseObject, error)
@@ -12594,6 +12878,32 @@ func (sh *strictHandler) Register(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// GetBreakdownReport operation middleware
+func (sh *strictHandler) GetBreakdownReport(w http.ResponseWriter, r *http.Request, params GetBreakdownReportParams) {
+	var request GetBreakdownReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBreakdownReport(ctx, request.(GetBreakdownReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBreakdownReport")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetBreakdownReportResponseObject); ok {
+		if err := validResponse.VisitGetBreakdownReportResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetFunnelReport operation middleware
 func (sh *strictHandler) GetFunnelReport(w http.ResponseWriter, r *http.Request, params GetFunnelReportParams) {
 	var request GetFunnelReportRequestObject
@@ -12796,390 +13106,402 @@ func (sh *strictHandler) DecideSpotCheck(w http.ResponseWriter, r *http.Request,
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L0Lc+M20i78V1D6zqnY55Vs6uJ7bb2vd2aycXZuO55sNpvJJ0MkKGFMAQoBWtbON1Xn15wfdn7JV+gG",
-	"SJAidbMn4+ybqs2OJfECNBqNvjzd/akVyulMCia0ap1/as1oSqdMsxQ+PaMi4hHV7CoyH9k9nc4S1jpv",
-	"nYU9djLqDjr9+JR2BtFxtzM6YkHnhA7CbnQW91j/tNVucdE6b82onrTaLUGn5s7Qe2S7lbJfM56yqHWu",
-	"04y1WyqcsCk175rS+5dMjPWkdX48aLf0YmbuVjrlYtz6/LndekY1G8t0YS6OmApTPtNcmhdekpRpJswn",
-	"EtqrDlptb/iKKWWubRihffCq4f2PlMWt89b/c1iQ7xB/VYfv3NvzIcJ4s1TJdHm07yeM3Ah2r4chXHFD",
-	"ZEz0hJEZHTMyYrFMWZtoSUIpNBcZI/MJSxnhmjARseiAXBK8k3BF5Iz+mjFCRURGLJFirMyt5nEJV5ro",
-	"CdVkTO/M7efwtaJTRlKZafMS91mmYyq4omaIbZIvGZEp0ZOU0agNb8ivj3liWAa+VDLVB+RSLIjUE5ba",
-	"sbXNvVIwQs2VLGqbwaYszhSLyJzrCRn0ekTQKRdjcmMpcUEShmMlMtNmIkrTVJM4lVN4ecxTpYFQ5fX9",
-	"tct6f9fB7G+31/fzYPx9f/qdOBWKR8+ujq8+Xs1fffxJv3r/Qr/6+PqHV+8vj189N//9mV7xOafX5prv",
-	"b1/3ro7++f5v91cicHzya8aALRyj4Io2cG0vGJzW8e2L+5lM9bcynVK9zA0flRRkz8wtYjHNEr1/DmT7",
-	"/vrNaxLJMJsyoS9IqO7OCSX/4jPDLc+u/26WgKk2XDtjKdF0lLA2UtY8jYYhU4okcgyLRMm7F5fPX724",
-	"IPeJusdXzGV6O5Lytk0oURPGdPGgA/LijqULomZm8fHHkCWJWUTBMp3ShJuFpGPKhdIkluk0Syjh4iML",
-	"YR/uUXJHk4zhCppFhqH9ifwH6ZD/Ms+Zp1xrJvB7alY+MpfRmVQ6lbMJ2y+vcajuGtYlRtr662KJaQls",
-	"niOyaev8Z/cRH2Zo0fqlbtG+BQZ/k46XV+yNSBaE3RkJQOhIZhpYfbQgmTJbQsZmX5md6e2p8kyORt04",
-	"CPusc0p7UWfATuLO2eg47HSjAT1hvfgsPG1iQZmOhzwqTdXO/ryVZfBL02R+UCxtmA2M1wz/G+VmtkcV",
-	"oaGWaWUVTsIB69Gzbuco6o86g/iUdWg3PO6csWDUi07iAe32G8ZuXrDD4GWSyPkPs+qJNIiO41PaDTt9",
-	"djTqDMKTqHMWd2mnNxqEx9EpC+JiIGV5HxdPfNCB9JJPec2OfmvEuOL/Ym3SNSLsKAjInuVH0g2CMkG7",
-	"QVBPrQSeXhkQnxouPjL3TLnAT918bFxoNmYpDO4VU4qOl87xPj2Nu2Ev6pywwagzoGdhZ9SNjjtHccB6",
-	"4Sk9GZ0N6qk2zR/4IKK9Scc4puVD0d8w3yhy9dycKnimVH6iQs3NXhsEgzZh9zTUyYIYhiVTrpSRIlKw",
-	"3fdceeISRrxq0uuZ+B0zZ0B1MU5HvWgQH9NO1wxsQI9GnbPoJO6YpRjQ49Fp1I3rx5S65z1oLd6xXzOm",
-	"dNN6RFRTkuI1uB4livbiAT0OT1knGHWjziDu085peMQ6J/Rs1I368RELek2jd+990PCvuQjZGvmsjWym",
-	"sTYHmxFymk8rjNELesedbrcTdN8HwTn8758NAkzBC2tX3mhLHfPw2uW/nkn9bMLC2yoHHNPTMGC9uDMA",
-	"GrI+7ZyFR3HnJDobdVmfHoUnDVypvEc+iIo/CM2T1VREnXQ1AXubEDCDd+1AQHN2VWm3zUlUpl2GT3vY",
-	"lv47S8GkKI0JaBEp2rnr1r/6zt614ZIdoaB3H7vLA/lsnqRmUigGFtxzqqnd1+ajsSGYgD/pbJbwEETo",
-	"IWhB/sg/FXaaOaI3NvgiulDDhMW6dd4P2q0oY0Mgm2OK3uB912eKaHPBccuFuVplI6NTDlGhBcKFjN+x",
-	"yH9Rt/oipakG4T1jovV5U0POJx6QdlkoWtkFSnVulylNRaQOzItepFRlKbs2Wi+LtlsCe8TaNzF8EplQ",
-	"hUo0i4wJANOfaVSbuVZEZNMRA1twxMzRx6aUJyxyZmC+rubcjKKUKQWGn4BfUxbKNDI3m9ex6GBzYl2G",
-	"IZuZOTZQqmb8F+6dMAOjIwuYwpwuVgzX0jVFY3ozcsJeMPpQKihIN5VNpzRdGE0gCNrGLho7Q1R7y3r1",
-	"vNVugeECDyteGjkFCx7Y9tbKfUng6nPDD2bKI8aEfc0F0ekCbSWSUA0a2mcjHu5owqPy6Aa9XpvMjall",
-	"RBCLyCjTuZlFSZolbPUI8ZntVsxZYvbPLJXGVDyArS3j4YinIJCKCSxkRqaZ0mTESPcU7PY7c15KkrIx",
-	"V+bszOk0S+U4pdMpwylMaYLDrEzCkNgna0iFkPACY0+umkDxRG8KVKm5TKPSqOFH8iH/8UMLPQxWqjrJ",
-	"qFMe6uXx9Y3RO2Opsb4n5kEjGt6Svb+8eE8O77qHU0YUXajc4bG/asjmH0PZUIooC/VQSJRWsDn8IeOX",
-	"yOYyYsaSt/e4IzYD5fVVBkSH0Rg58/bNNQ7L3NWRccfetY+z1JNUap0sTbJ31iZaSjKlYgGbTmhCtWbT",
-	"mVar5lM8zx+89yTDFClsO7fACl00C5mlRDA9l+ktji0TNNMTmfJ/La9Bt02EJNY1B3qaIOx+ZpbP6O+r",
-	"hlh6rD9KxceCcIGOonOimIjIpb0URnxO/sxoylLyIQuCfqjlLRPwJ3D0xsIPxdGaMyIGQYxCbySjBfLU",
-	"fLI4IOYyc0ZliqA5qnK2OCeDICD5PmiTQdAl/oQNqaYxHTpeJ3vWhfLjjz92zGSZ0EYsMjJhNGLpvnlE",
-	"38iTEY8ihqQmbm+gRQX8uEfHKWNTJvTQ2lFtUnxlNBjz/ZTqcOL/YHWaYco0B0+fb60NuaCh5nesTVbt",
-	"kzbMiIlUJvBMNzcY+4CYS2OZCaDGEZkyPZERPsAQr6CBIJfmC3/mZ2aTxQkPdZsMugEZS8HMX32zOYYJ",
-	"TcfmY69HrOw0H85Ivgly6r5jOl10LsGWyB9vjHt3AMA5dY3qCjr9tjv+wZlUUsUUOLf9I9Ge10YqOMFu",
-	"3mqVo/OfP7VoaDkxv+3gjrM57JOqxhScnfedxjQym/K1TPVETXjKyOvvrsm3huS40d+nmVGKfmnvqCiO",
-	"mWAp1WvUNnA+qioNfv7Ugv08tEr0NZ06XXLDtye0uPsd46j7j5FOiRSRFK3Pv2y++8uLbO7zl/ZORAdG",
-	"77yfJmhGqI6MYx4y58498Nyq0+QA/i3bEXtUkH+8vP5H7qMlOXsbJkF3bY3fFn29wnl/4df9eoNrxAUF",
-	"22zZtPEn8y8+qw4NvNA0DSf8Ds4w9Cwf6HuN7mjnna4OC8Z0EKq7bUdUr14C8dvo9onkXCSSRufkGW63",
-	"znOuZlJx4F2z8OYqGNQUDtcO3t7BU8DwGR4CB2ZftskBONpTcnCfqHtj7uKGxxjZ8huWzWeqNQ0nZrHb",
-	"zsENbzdDwaDMRCaRUYDB/QrOlopdXTziAu41t/7pQ6s8/mIfmSF/aJUou0THgsNhJrkGf/7JqIkzlmqO",
-	"uy8/UD/VsEdhuf6cX1g40SVsDSOULmHBX8rx8vOdvKqS7TWbw8FpdruhBtdsqjYxRJR6B5LRvNcOhKYp",
-	"XZjPXqytxlubMmUUo7m1iFJGpnRhNNWpTNkFMeqlUempyqNU5iSFNTMPzoNRq+lkJ9xMJjv8GkrVM9iP",
-	"hofmVJEIjjOK+gPNIq6JTilPLNdzTfZUFk7MFdUTYb9m3HhIbOaYwUNjeWQSI40Vp60ZT9so7M6EIJrR",
-	"6YdWTk4zbapBD4ysDvyNInIuzFFnaATxrpR8MBbLh9YBec2MnTKf8HBidXmjUaaoi4JxvsHCaDz72o7S",
-	"DUskM6GfpYzWbhcblVnvN2q3UomHvYtHmVtpNOWi1Ya/M8XSmpBUO4+ebOSc8mdYhF3y4BEMYsVEr8Qd",
-	"19QxXnmuqKGr4TZssiFtvjwZK6SpoUrbn+AKEl0zncHJSKMIzgCavPXoFNNEsXaFdLkdW3bydXuna7x8",
-	"7RbYKdX7grXewfJ08SHtYhy183N6/fLSO/1lqCa0d3S8vPW/Y/fk+rvLTu/o2IEalJbGRHG3tgmPMfgM",
-	"XiHzW60Qyl+Fv3z6TXgKRLDVUDdlbWNwGqG1sOrlp1WXOK6tvYRFqx/BoiHux9LA6sZ0V7imt+H/wjft",
-	"D2dpiksT8odXpuJK/npnL6w583wWXHny5xealRYjSdOIi/GQ5/LLrv3KM5+rwph1nsq6A6x4gWHZ7YRw",
-	"MaU1NMk991vIlXyzjKhix4P6aB6uUb4RCdeKJXGb4D0dJox5HpE9qslUKk2OyCv+ZxIx+LpNlCTHZ2fB",
-	"UXBKwglNaahZqvYv3P7OvdF2+xsK+aEnvHWTje4kum+EzCKIg07pmB3OxDj/++OMjWsPSy645jSxR8Ia",
-	"LjIKPcWFWN7NW8nbur2+wwM8SbA2Sg4GBUUVdTZjNAWnui4WPOe8i9zJa9YpzNLUsAHcb0PolUXrbT7c",
-	"7QVTFcFnf3LHRrEhy5ohWCyK7CnGwCOaX9exD1D7lVkcbXlIPoYUXLnHvcDhslHkzDF7+0jKhFGIYNFo",
-	"26PJ+uO2umfjo6MgUz6wdjGDTQiwm6zzBvgIi7zJONXySt15v2xmolYXf8lMrR+gWj1CteLs3GFwa0fl",
-	"Pbx2XMb6fHFXqzsWduyywRlqmW6qpOHFW2h1eEOj5hUxTevwD2BfI5BSmxNPjM0pKMDiNF9DaEKdg/Hq",
-	"PLHZzOytCENfaH5bcQbBKkVCmaYshEtCOZ3SjmIzCl5Rsld4ONuziRRs/4BcjkBNMa+AI5mGWtVqyxOq",
-	"Jhtp47OU3XGZKZLK+TeKmPsssJfDd7VPRw/gsmaNcflN9XC8ulGdlyGcSNtJqy3YQLFfS9dxoY8HrVro",
-	"nM/x5rby4EoclXsNyhP0iQP0s0u0etPU7GZ2t91OLjbgb+AH89DGPii8vYt/zE60kUB/ZymPrTq4TKZR",
-	"aizbYR2+GlRf9muxEVOlDacTqq3nCOJuE8oFGaWM3qqSct/EJkbFBKWx9qxOGVUNwi6V8xq/5zs5VySc",
-	"sPAW7eFt2dQOxj6+jop5Zscy9UIp1AbG1jN72ea2N5hhW25pK0vXDeatvewzBnIU5BhsZ7hD9NW3OOxw",
-	"W/4jW+2WYfIopXPwnCQ0xEiakGIx5aqk66yysu3rigmWyFO7YjJib+JnGCxt1hZruf5Hs4sXMiPuKpTw",
-	"Vqu4IBRPFsDjwXWRLLHdaqevjBa1vD3LRglXky+vcsIIKu+rJ2GSMDrOWNmhuYW6CWCqaqLH0aCkbfZr",
-	"JrWj+fg4bk1roODYV3h7LW9hGIhaMO1uuviy0HUGneGulNEojwHOPEsUZK+1RC1k+wtp9c8KIVeexJjf",
-	"MdEkxndwCGpzym7M06Wr23Yw651odjbPQC/dctXyCZfXDK4lTtgZXRVecVFyOIDPdkYUA6ShByCkZv1C",
-	"/6D36FglSTOz2FPavpvMJbjbUHVFsBb4jSdyLgqwlr26Y15Ttf5h0+2wBCuI/pyFXG0vSVbw2W9Nn8el",
-	"x3V+kFbUCtzXw8bjwl2wzczdjLkwWmbI6s0hrnRtoigmtUV2AY05t0O42dODqhp2QrX1aGz4gGw21HLo",
-	"1LKlMxxyXyCXEx6cjxxWeUoj5nx9VbJcoAONaEmomWVORtDY3/7gUI6ON+r2bYUtqqvVLi9waS7FEqzg",
-	"m/fsvkYcr1Au0plU9cbjDiqEe5xVJtaMczdflZvLMle79aJeri13GxcOSrN8imi57JOtkWgrPav+8id0",
-	"xBKylzCNllrEx1yrNrk56Axv9i8Iza/MdStCE3N8L5bzd4OzmvN6KxWugerOsHqqetoqdatuSpWcjIoe",
-	"D7lsWyoZZQxeDQJjamx1bhNUc33fHNHVw8Lh/tvr7Tkv2aPmlQkj5gJrVGBGM40SLhixrjQzm9zBD9O+",
-	"IIETYRFdGIE8phpgZWakXIPboRQi9ixwl2xSm7tmX90mU3nHIjJaILpYM6FsPu5mlM5vqZvzojxNIKe5",
-	"HiJm4EnhANI5eAAoAtNgNs5b+au5/HMlS2Ybm7hsf8xAHXWTMlbIHUujDDxflnE3NIBhHu4V5fHlS+mz",
-	"2JqN9MJfly0ExVQKPanxwHwn5ySmkPVgOKa0sBfEBUX13PxsnkBGbCFtSQR0KuVswAWhSWJlI+bo9lbn",
-	"6/oeo3oec5BywVikSCLFmKVkz7BCwu6JTInIpiyVmdq/yHMgbM0GmUAukJAAQR9lupzIASisJUG+VpJb",
-	"OuYjX7Ncf7VcXJ5dObeLUHWrwHlISShnCyMqmNHY9MSclZCmAfLMF2F7UYYUx3XB5GrLvZXUsbpAsTfE",
-	"l7xOPEdUI9KeqS0csaVEsq/lid3JEVue75pVtdjOLbbf6oPrvZ8AVuJ7jhkmGx1TO0nMqrbrj9M+so4Y",
-	"eVraNrrKDvdg3ks9CBSYJZVi3Labx+7tCwvAKmWZADYSQKEMKQwzIC6HdB9TU7zkEEjbUDW5IeT//u//",
-	"05S1QWjKCHVpJzWpVoBY9bKtcF4jpvz9WySz+Vlh1dwfLxMGuQOzXFrtVp41YowVmwNiLFpMLvLTnPJM",
-	"EEgmqiaXgK82z/xbIkTpu1KWTOmXSpoMevSW82RgrKsTymppXivebAZdjcm0McIbOK+9AuhdjeQAd9ft",
-	"FVfJo0kHrjFeRlYS8sT6CicsvO1wgZWPmChzy3Amlbbr7n8a2ufXUWgn9Zuq2y3vMArOhiCZDfXCJkXm",
-	"FaonruaBLcCT5xcsqx5bBFHNpY0YxZRNudjOW7oSjphrGJZ2HtlXcdclLOhuBrvSPEly1qnx1VWjw6Xr",
-	"V42qXrlAoTzMZptrFvkmWofV8J5dO7BMCJZ8y8dZWh8SXOmVUxMj4KugAqXpmH2jyIzJWcLIfCJJymg4",
-	"ceEnKRjZC4wy2t3PbVKno6ASDY9wyfXorjJnRtlek9kIAmi5Sl1oq5gMDyZyPoWhe0rNXFIsryacW9W5",
-	"P7jK3032jBEnsySCY9HYqzGbw+aigpza2dp6Z4QW9wFOfL/eJY43rS8slzBjnT8zT7IG2rhkoJUilXBI",
-	"MYWnRIh+FPsDEs8QI6KLVrs1l+ntEKKZAPyx995xNjdbMI5ZWkQ719p3OKp8Us3shmVwauS/Gsq4ntNi",
-	"4FAFCgXAFI3iAIzHFZnKqXVebiaFjfLT9BrDfSBy2uSnn376qfPqVa3VLqRmagVcyI13yqiwfGwTdXK+",
-	"wG8XF1DyIKV3LMnV92nJC70cW6rYEb4CsRFaVM4FiWEp8rpJ7aK6nrdvw4lUjHB9gRlqsEVA/Jr9urGr",
-	"vCRk1ox/0zOoqEBQ796XwoggN0mYm5+x/mhjT+3eXO24z0drxmRZY46w1lRm4wmJuAoTCYUyzI5NZUL2",
-	"QGUWZia5ue4QsA3iRMv65U9owdVchEkGnqlm/q7i/WBf2n0Db/Hm7S+F2xd1W/87RhM9qTljjC6nmk/o",
-	"Zv4vni0zPZL365byDVz1ZxreJrKC/SiTTN5ekIiNUxoxewC9lUqPQf7YkmNmQd6z6UymNCGRZIoIqcle",
-	"XgfByClQCwroha2cyVPI5o3BDJtTrgnHYwcnsX9BMkHvKE8gY7b89vxFOAxf7ZW3RkWyg0bzyD1kI8lt",
-	"CFG3bFf2MFleuE2VxRkTq+AppWovZM+w6r6VO9Xki80l/I7KbEWOTGd6UTjL/ZFAaZeExRUn2sFKb+oq",
-	"3nRkvoaLISQYUf14WnQ+y8L1WixM6W2rmODZRPKt4SE4hppt9jZh0RjqWPjIAi0JjWrLFoXw9guigTlc",
-	"PApYRcCGgwXBFNiF+aIk5NdbUvT+Ci+2gBP7qbtGw3bzW0W4a10b200ZhCXOK5tAS3lr7VwzY/CUXJCE",
-	"zpS5VkjrCKUzWEGsnoQOFvQJuzTgohyyYbMoSwyJtKpCORgrBSD3zITuuOKjhBk1Ue1D2g/XxJxQLDog",
-	"LzgcbFCuqboxhHRuaQWRS39ibdApphQWDRULrGlUtt8btFcmxnSMULxGrRXdMKC44tHkgHpC6iFsU6aU",
-	"xfYB6aEoxEw1+E3c8tXAGrj/00aaRC5J15lsxaMbWeoO17VGhdY2RFOLMIl4yprAqkxE6pF9E5t4YP3p",
-	"uKDVhqNYBa/dBbKV3zRqCNdfPXe2bqYg41wSdw/oyMw/MKg2R7+x2IwVObawts0jZOUsytFiAzjYEi09",
-	"C/Hx7MClzdS4c+xQVmR4WsdqvR1lwx05iQW73xyeU8dXVd2dV7bSps/b9VSv2+fukcW57IiyboV38235",
-	"AqJM82+x9JbHHCSii3pDoxAktc8AjkFkkjFpZabxyZaniEQdmOQcV2CvVgqmKqal/JBvFBo6CCGQeTW1",
-	"GylullTHx5dXdZVzF1gG0B3UKXphFdmjy2OHAMlHOfpGeb7a/QugIJQyu2NkAZmddl7GoDDGofnSOXql",
-	"XbIthGclBcFVEzP6RHmjt+0bkwX8yLV/bAs5VBmHMj/DOxpSERq5EnGMoEwZy0MUmDjmg1ciFiZc4IGf",
-	"f5kJG4zCYAiwlH/lLGVDNp0lcgHxD2tG+k+AmM8QKkcPoRRduwUf1ttDhQiu34RfoSxG3UmxpkRFMc7d",
-	"REUjmGppBnMuIjkfKhZKETWgKkAxNWcn5jtgQVCvuGTb2MH2CdZhA3XT+92j/nEQBGSvf3wE0KL9A/Ic",
-	"66jnTS4i5hjhG0VwNGSvH7jLf7QYHIARYd1TN4xvFMHcP7TZI5Yw3ZB8k8M43JDWVl8vBcQacWEv5ZiL",
-	"hnzJTVNsZo+YTZfpUE5L7mWVuaq7MeVJlpbjpo1laujYzunxqtigMWtHaHPqvHeVp7ya2A/Ps/MWbmt0",
-	"BwWgS0MxqT2ZRCzdB6yGh9qzGGD1CNl0MPQvLRaknjWqCE43Rpf3XHZiyKeEcgUdLs6L8qhY0CovZ2lu",
-	"n80AI4t1oKggmQA8qtEUAdpt7jsgP1rVg0OJPJt0S1zVG4BF2qgv1Nb0EQQVIFS/V+eBXlHGZ8262Iyc",
-	"lQV4Xn17+cyiPXYAiFQGvw2OFR7RMKIXDm9QU/xKz8wqDbM0aQgW2hIVRj/Ea88PD8kP7146vMrf3uHC",
-	"1efthinTK6KQEcFLsJJJv2dRT4sZ4uG1BKarstGFxVpXklaa3KQ4iHZprg2Uemd50axhjaRxrDoM3e+V",
-	"eTFBFBfjhHUyxSz4xswoj1JG7I6HABdPpNL+RNquGguoahOqJsjQmwaUKrOuDLV2vpQnI3n/3lWn2oJh",
-	"H7GiVe3I6qLafg7sygyN/EJ7ZK27AXrr1BVeaxhbjr2p2GgAbGqExuXOh3kqNUbnKsBuntb5HtZqEY1J",
-	"F0YbG5bI1hzqKhyJxfBA7Z5zxcBesT6USkwS2yZFPKq3AjfO7xf6gT7zymTzNFP36BVL+bZ2OS1mal2d",
-	"S2IfosgE6zOPFmQqI2ZLbBvt1Bi1sM83doM4Hns89CmoJsTNqRaHul6S5iRZQczHTrax7zwngM7GJH9i",
-	"nS3LwOctJVBjHsurfAVdwuCOfpu8cIpTyiccEHkRV1PeAGteAScv8OG4xhMeQaHvW+aaSpg9ajnRku6A",
-	"vFxLul6wHjS+osRmQa6/ZSyr2UwVrq2Z8kymumavvZkxQeyvbeDirVP+ELfCosZNtXRy4lhqJ7qopANt",
-	"wQuPgWxuhDK/ycvbvWNcqWxbDXS3mmtLrlH/IbXDTMerallU8OVrz41QCsGaaxP5dcfrilBaP++mb/Pq",
-	"kH96aMT8oaFyVwC9rtzkLU+Ssjm8Fov0laLdFaC+vyCl1fNpX1r1nBD5tHeKlPtsWa8N+BXtN/QzlHj9",
-	"t6hsXVvQ52DzRVDraVPUd3loSMg5RtyaP2qIaGNbobpGuZekXljY124ZPfbiT/WxLOzwUBvf/ShHw1nK",
-	"YpYyETYAq6DiWMOxulN1nSKuGG2Ao/aV7txHMsE0jerwyzMuv6lK49UxtTcV9OSy3nXH6kkaYiHwL1ED",
-	"e4oW9UZoznEqsxmxd0BlZcX0wYqnDu+gjFYTpzQfTLlqUAOWUiFNoITdlFGh7I6EU5zAKY7QS5l+o0hR",
-	"lzdv9JMJ54szimkHFI+lCJMe2rK8rmoSwj0w/dGCRNwwavXhGSKOhhsDDBqPxmqZWg19UaBBRKInQ6CT",
-	"5cMx9jsJacry75viUI+F+7Lnm61Cl59seWrREiOUFrfE2ZsceTk3PsdQyg62zV2NW+FSEJcOVe8tAJRl",
-	"pmYQ0YboJKa7Gzs5MfIKcGTFsVTvWtiqyG6p0SzXCtqjdtSEplDIIa9XC6WNxvzOcfGWBXXLnNqgBJaA",
-	"V/YOFxHLMYm5c4jHriedkHrDGPG4YnMKmerJkBkViopouJDpLbQJAlCI+WnOYBtMeZRQERnRCxfLeMjE",
-	"2HxlNDDstNNuKZnZp+Uf7P0qlNpePacJiHt4PkvFkKfM/iTvWKoYrbd9v9AOrS/60LDR1m2Xeg3xAYGj",
-	"bQNGZez9VhppcWZ+Xg+Q9F6xjiauP3kl/5orOkqaTqwVytZmx23zkfckelFUKrnlxNiEljsVB/PJXea/",
-	"5/ALNBgVkcLE/KJ5n4eOW1kK7HFoZamzFTlqYjGZ+3pr1kd//xr2x8fXjq2UkLAs522agAMNmfMNqo0n",
-	"CuoGc61tY1Bz3i2YJhFL+B0ENLXM0xMOWtXVjSlPapW4NzGCq9tkIufY5nFC75jtYEi0OXc41DNOrfXo",
-	"oNY22UGnnEVtGJOSUyYFI2oCOXOJlLcbllRF39zQnOpcjH1UyQY327t2KfLrbm3nBGocS91qvrXR3J02",
-	"nCui9YDeMILNd7+9ocqX13K19Pja+aMCstqceqg8/u1V8o3V6w1pomr7Ru1wBtfR++FHseeY2Qp24LtP",
-	"c9iQsc9DNkwYvQME8R3TLKXobIMfYYFCGjE9hIJ1akijLNHDO5lkQjO4Sc1kpthQpsMZTbWA70YsNc+M",
-	"hjGd8mQxnDLI92238PZwwpN8TSvX/FJb0cpvirwkFm2iXOf5cyyLYatYLDdLRoSkkcbQOrkbBBvp2WXv",
-	"crUBPyNYfEhIlxrYBgsaEjTMmxGMy6XoQIF6czYXvVk2KIQJWySNhnnj0RwzTlPG0qFOqcAGh24F1ASA",
-	"VzSdmiXAhcsE19XvzDC4hs7/EzUspakahT/kNBlOWcSp0fPZSHF0/dwhlMtIGrMqU2MZrDSaa3xbFdAR",
-	"VEFk9/qiLvoHDYh3JmmvvhRfycf/FdY09+VV9Tcs9admNGSoU/wH6ZA9sg9wkU2AT79rs7AmprGWlEVm",
-	"WD9YV26hKdRQ7bteH3rwN2KddH5X5Pk/NOa1KoDS/Op0l+rZ21WWzwvrboex26VmfC34aD1+b6mBnl/O",
-	"3U12HQ2/LPhyY/BxubbEElMB2qTGM6cItT19AYhJuHaIzUzoNrn5XzdkD+DbJ7acwL6RajfhDfbRhgII",
-	"Sto0KaKmNEnwXhJSgbkbkCHBIiIzXd+hNG8LX1M9DB61l8oMPINakiMMgLm09aLwSHOBkRz3vVxfxDM4",
-	"/KoiueJj5pN7pqdMaFoqgtuELwRi16/STKbNjUd3RFI3v+ldDhxxU4q4SpmasVDHmfVBhCmfcux9BZ1N",
-	"UqqUTR9DDYkmw4hqCjoc9OpuPsHda3fZE0LqpqJoXGFJtCraBbNjzRzNJTcwrpud4S0+0GY9fsTSdhks",
-	"0lhAsYo7WQ0YfEyY37LnxkKBNn2XW5uHNeTcnrgOCLT5O5DEWyaM2pswYfSxwYmQY8FotNN5Xky/tGb+",
-	"M30/I5KtTIcc+biEiFwFhXxX1AxcBUZwpdycLUUXJJKEJlBf1aa4t12NHDC7FnAR+pmgk4SesKliyR1T",
-	"RZH7KdvP/WQEah5jrUHMCWiqptdGP5Z5fqVHBcBX3SPqK+55NyumSTarSWc4IJfC1i9liWI1RbT7RQMu",
-	"B4KvR/bnjTF/R/UHvSqDNUIaW+B7zDCi4W1RNElL4IyRS+WIOXxnDsu8VtIDaxcarrWlEp5Rzca2a0BO",
-	"asRSA+MrV/U+15cRjOJC0s66dWqgsWvGXBRX4Q7D9VLmcqV5iBV0rf3awtGjyWNL21SKPHkLav7OIrC9",
-	"3QRB7BZ9surPWzffXbyVt4zNoDREvfYl2NwsJZcR4ZBErNouixWxa0jibxRJ+JRrb/vmFSs6rmLFfqmA",
-	"cv/4qJR2FzRVMvTrV9TnIFUXELMl9nI9AaBS+xdeQQso9JZPfdtxVfGXOQlXsuNLIFDDxqG2IyHo4WmW",
-	"YNE9Q3flkFJGImkJuZXzvDb7snDJRzOc0nvvvPao6l3CRf0lVcK7h1Wj+pFtoNhI100eXT+IJioPMbZU",
-	"nudKyr/LauFpDQcbCjJI9Fauzj0TUV4bEVbl3KaXGsNkriySHmZfXEPGct+ce7avGNkroz1HLJRTZqyv",
-	"8cSclMi7+7i/hl4RF8BxwzmWtygrYH1+VZ38CYY2ZI+LiMVccM2SBaTX4VHNNWH3XGlVqqyN0/H7oNlG",
-	"aSVtwTy4VgiFnqxdrdpVhbO5OWf91fkoedNgrDtjbgLcht0oWB0ZDADEk8T8HhsFNFV28ssg+G+tk4Rm",
-	"U8Lek2lUX/5/hSg1UsoyTGkh2z67WAFbv2uSXHpsRF4rbDYWoWXWREbC0CFWIcprzwIEAfQKDgVS8moQ",
-	"TOllJAuqeMvlgw7Wh/ByjvI6cvrjLrHNyu1/bc+fmtS9LKlzMb8RdrlnLPUqL7kRtV2ZN2MREy7umNB4",
-	"Bso0YukWOQi+fFqbgQBjrZvotdVkHqWCQe5HK5Pkz4ymUJTilokDcp0nKNp28UaoKBqzZFG7M3ZOuHPu",
-	"OW8m7eYsvOuZ1M8mLLz96lkEcULHqr73A/YPIYpOZ0klmTMvAUtFJKdDvKTkYB5uGgZbwhQ/RjbDiojt",
-	"ri07kQoPhEhWMgaQ+KWHb5k4sJK5Hpb8VVOSwUNupuwjdJPeNgXMcZW7v6z8iv0LTAZzALOi+36uwIEt",
-	"X63Ut30TETe9lRTcMR9MzWReHKY+Jwx/3DElrJAe60SxP5DaiWKXkhf3rjZyTVHb2g4oXnk9qsj3129e",
-	"nxNGwwn657+Bht6quH5KcD29HOFMRPagdrcYNid7Ycoic9jQxBa7lJk2qqbRdYs3QFMOmTpnjSTYZ4W5",
-	"aqeoFyzbHHm4eeO6rzUqtzcMdCM4j1GrhsS2AczGbbThcqxetjI3ZNPjYcwES7fOGIDZrSyQm8+m/gKd",
-	"ZqyGGtXprO7nUBGXpankY2zbRc1JXcfo78EBWV8Jf91uRufl5kuI77rOplOaLtZuUff05lG7Jz1cVdjm",
-	"bHX+2y/UE7+5Au6VWDIXE67qc0syYQhU04jCZbXn9cVBHSGKR7ZMog3GGBlk0enwcQN1v+zErrBolXT5",
-	"EOuWtx51/Gi44mXLEF2dthY7ilt3wKIQK5lEgCG98Mu0fqOM3EWbgqfExp/3D1bzwuoUByJjqM7iwLgA",
-	"a7JoXKynMsp4gh1GtTlXMptT8QAWe284oCbPAtMrMJljflAffSkFGlYbTcWldehjS3jLTEtAZD8NcDOA",
-	"oEUmN4XdsaBNlnK9MHbm1JYuAHPpMkMIGowd/A3wdUGBidaz1ufPn7GOZ/2qgq/1u/fv35LLt1dmWV9l",
-	"WGOtbLJPpeBaQuaKWijNprghrXarPghz+WU6ZRH5FhBdgDvOhLHiwZn0UY4cE5LX310ffBAfxGVRZAfL",
-	"P5Kbt2+u0b9r/efqBoM0zHbOS5nOUgGB+lvoMPBB3Fza7k7AFOfE2pIfsiDoh3AZ/MluDog1ZRU43NDp",
-	"0A/IlAvDnoRHiKjq9j6IicxSZRvzkb1QCqjFb86ufRg6NMFShCZzulAIfdZYYGjGyM2nD9jV6EPrnHz6",
-	"AFGFD602+eD87vgBei19aP3n58837Q9iDgm3N/DljeFm8zyjo5EZ1RPnHuRilmlCNYGqdmRPZeEEqWD3",
-	"9UEJPnSzf0AGQUBu8n5YN17WneuVVgApjNQ7/wCfzKvbgN1Gx6MUdjgApmiT0UKD24XqvODID++/7Zy2",
-	"CSWvf3j5QeQoNPPNLVtAjpMges5Do4AKkolbAYZ+SqZcGZ6NCEzf3ABvMWqkkf7IXjYEME+51kwgM3FF",
-	"Ihlm0NWDDHo9cmN7gLl5omSYsyQhSIAPYpTpPHSPjhhooMDuwaCD6k+zWcJDmiu83VOsH4byxnDqB7E5",
-	"CA/W4ChvCBDSNIXmojeXSSLnNx/EBI40M/4zcpNXy8tXSkoE2KcsNFYU1ZpNZ1qdY08AyOiBJjZExh+E",
-	"xZ27rXbzjul00bk0vH5D3Ite28LgXFk/J/Y7zRnCrOoHEVOeqIMPRsAlPGQCeymjcG4ZtTHlTDttiWsj",
-	"KVsoPYwsaXk9hlvBQfcgcBUL6Iy3zlv9g+CgD9Ao25XqEOHX/4Le51jBC8Utl+Iqap23/sL0d/YSkOnQ",
-	"fw5u7QWBRY9pix6zK2juPfzoACq4wNi3Cfs5tCSYYyj9150Nti8FCNSaYzqV0JOSK5LNDsxTB//4R9Mj",
-	"89EfYj9AeCJs6Y3v8E6G1vnPv7RbymmcrZdmoxml2lx0CMXvV1L1HV7xUKIWtvPMtqFAArdb2iaYmHNf",
-	"QIcncKuW+nHkqSZBc17HoOelbfS9vhxFP4tHWE0gB9mzfRDlLWxw+/z9HVb2KOg/AiF9wpUoalnYUcJv",
-	"5/EIxHhtdewF2WtqLrJ/YT0jRJnDcG7hVHZBDx6Zuc3qcMPd3oCsaLXBraLdim2kYhumAFoAGrqYbXHX",
-	"PbRejU4RjleHCFugAptXuLZu5S1zCddc4t1XfizfCtA/W9zU5ktewFdbFGMi5pvZJKUKyqBNObagRPd5",
-	"65+/du9/Or173b99eTR7F+gfRyfTZ72P351F3w7UX47pi9Psrz15FYhXf9ucCeyErpnOrNpYaKs6zdjn",
-	"JQHR3W6SzrpoHY26cRD2WeeU9qLOgJ3EnbPRcdjpRgN6wnrxWXgaON34vKRp5+VgWyfhgPXoWbdzFPVH",
-	"nUF8yjq0Gx53zlgw6kUn8YB2+1vP3eEmG2S8c4NhgPMCsUMcQaGQvf01pf41QorQLCsstXL5VFCjxC2a",
-	"2BBby7k33xUOL9Kx57dqPDtecqUv3eV/d1c/9BwpXvvzp1YOI7LOKRq5Zg2tXtA77nS7naD7PgjO4X//",
-	"LGkdcEGkaOeu2/r8y+a8sDSjGnYALyux76q6hH9jNigbhD//8rnEF24WzoRoKEOQOxX2ASFfL/iiqEqc",
-	"hwi90kqd4Er1WjuvU94/+wuIrg3YsNd/H5w1sOHDJ1fHg5dmEE+M2y6jyFhvtiumZbmCy3I3XhEjAsqq",
-	"Ev81SqLDT/avz4eISswrDNOUTpmG9Oyf66dVXHKY0/SXgtPrtndJkM6hfFpCtdnoxYx40V3S6wXq1Rqx",
-	"xVb3ALnZBK7cJ5nQPIFANx8LY5nazFpia7KWd+I7uK12M5bYfFDXt0Fj4eonxTfXWs4sL4BcamahOkbJ",
-	"Iq47RU325sPKXGhrure3ZJpvobiZTeTf8Oo36RgurgJAkgXB0ebRNsNG4PMD1JQTPJtqStw89teMAZ7F",
-	"Wuj4OPRwFzJnLTZ87cyuuVGON7jwB8PRm1z4DMM4G1wJuCPYtg9TMRyr/Fzg9Eqw2QNb1gjRQTZhotVn",
-	"p1GXnow6Z+Eg7gxGPdahx1HQOYq74SnrjU7o2SC/wymvhcd4QtXEPIWejKI+6/WPA9qPemeM0UH/OA7j",
-	"0QkbDMKT/lHU7Z6Eg17UDbun/aNBLxgdj87OBr0oGsTdETYzOG91z3oHwUHvoGsYoFjsjXnG3uIczmXQ",
-	"cKkfRHHEBaUjblt9XrFfW+dds8w50Z3X0laOKtN7IxW/Qm8fTojtOlrnHjqj7arE2cU4i3vhYHTCurQf",
-	"HcXHwWl31Av70YCZDyfd095Znw5GR+FxdMJO47OAVn4vFuP04Kh70A2Cg5PKcpyFPXYy6g46/fiUdgbR",
-	"cbczOmJB54QOwm50FvdY/3RpOfxpNKxF9313cN53awG07ZmdUYqMtn7tst7fdTD72+31/TwYf9+ffidO",
-	"heLRs6vjq49X81cff9Kv3r/Qrz6+/uHV+8vjV8/Nf3+mV3zO6bW55vvb172ro3++/9v9lQi2UGA8UVun",
-	"u0ChISPdcS8+seMIrD0zA6JTypOygr/uCDpEyE2YZ8DWnkd/NxctgEzvUyzX8zChNkrlLRPAJUcnUL6C",
-	"hjrHCTl4T4trBaX+CzcOpH5AoM6+DGw4OVfmQdst+N/9mTdY0SlTWfLUrKR3zDwp066LiFn6cEI59uQG",
-	"v3/RdB4pTVI5r2OFoorc4af876vo8yFLqXLd87dSPZ4VT1mhs14qkofPpsy9zfXM8KrtT6RtzV0CLhPN",
-	"6PTcBoZCxmeajA2H1PRXpVGUMqUg2YqnrqgThtXyrEn7fluT6IBc+uFEukCaQipFkZ51QC7VLdqlhvS2",
-	"fRnGcCIpmA1XqLy1KcKdMbCSl6HtBb1ziFflJDAf7KQOyCAYIE0EuXqOFgkEj0mBMvRnC7Eq8yTokwHh",
-	"dNsYu04tBxP0hV3opR3d24R34d5rW7/ySW2SF+CO9HlJOljBiE1oEmMSQsFSNZtDRqwj445NFVsVlngm",
-	"I/YmfmYvfLB0BPdE66+MzWwtMhuMBR4K5RSMi1AKpdMMK0maH4pUZsClZaOEq8l2HqhuFxxQm8rR8rQb",
-	"ZKgzDnMHFHVbbyGzopM410/wXIVeTTImlgXsaiyhWHLPgJUCKHozxZp4qcF3XyYeGCVApEi23asBZuSC",
-	"nwuZpcRokyClpvSW5RLGmPCrch3JnjHejVwyRh1mJ8xleou5MHVBhGUefwxf2g48BwO4LAi4kRMt2M2J",
-	"ttJv9u+zTy/tdJ+ahw7TlXXNTtxbhpL5khvyVDua3a8R23Dde3PZIwntK3T/FN5DV8L29XfXlR7lV65j",
-	"OGZZMzJdOMgb2ZsubGVe2+PYNXRsEyz20yYf5Yh49aHaBCH7lvcclN/pRPWAp/3i+aA1pjIb2yL5CJ1C",
-	"foVUUvg2m81kqjE5HAoBT9mBmQjFyFKU0rnL9wbSEqoJFQuosHhhJlg8TBCl5czITIBqQb8z3BDpTCrw",
-	"9JjvhpB6V67xVrcf4OJtJUm++mvOrrmEItK2GnPuPv26UTQ8oJDMboAuh5xqqyKm5YiZvzNU89FzJQhU",
-	"O8Pgm5Dz89LjbJFqyH2CRoQiIkWxAvcSolmSKESzF2oY6mCRTR2BXA3oqYwJdIymCWdp7lJFVzMW5MR9",
-	"Ja0HUjCy9/aH6juhLypmEedvhBuhXo7SdGFudfB9MgjOrM3hXpiLY0ITABMcELAW61Tot3htVYrseCw+",
-	"qgD5Lff1wXIIKcj3Y2+n/fgl42O/azpvLxwfvhh1wvGt2yZPTGOw4yIU6jVUAjNVYbnWAoT4s93Qq6M1",
-	"XmeqmnBNmXbg5cKXW1LsQwZCCemqXPFhaVX6C2K4316I2qa9tF20fJUCvCCyFJmxXrW6wIu7sRR3ydfH",
-	"3rjc4OQJhknMUg2Lpfq5mr2yqW8b6igkLNat8+NuuxVlLNfLYSf1Bu+7nl7O7jUTyncYWpwy1Gv0+9vL",
-	"OO8v6AAuRvyU9i5k6JnB9uIBPQ5PWScYdaPOIO7Tzml4xDon9GzUjfrxEQt6Ldfbv6Uwy25IXUNr8B/d",
-	"LVkv5aHbplY4BcAjPh2PvLedIKdqpVcedw36w56gD8ENzQwV8uQdl7aJkmbDGt2eRlDC1frsG+VSkz8V",
-	"+k/nzAf61GhBEqYB0w4ZG5AhyRIGUaVzksjx2FXPMBptwsY08QZi9b4VLkjP77isGr2UY78V4APUot22",
-	"cf3O2In/AIW5qRqymoN8kjwpPn0px4SWuLOkQQNDUYHOpzldbHlyHn6yf11Fn1eZ41WOWT4PfqfkfSNY",
-	"mbgrd/hW8ZZ3jrIIG1xJ+0M87rcP6vgvaYQhQSqHViRlUy4ilqrccroAOwugRU7hqHEywi//tizwzhkB",
-	"YJyWmGFOvab9u++sQ5Zn2Y8bu8rTKSN4XSVrLpJzkUgaWeXEs+bxcjwIXC9uV9TODB3jTedFnKtIyueY",
-	"Yr+82FgQwFssWyhga6QTPuhbRAo1aZGrF7Nco+BJMc1zuyio7y8VSijzEdZJU1K0C6OB8K8mazzN+EuI",
-	"mz8vsO16SvRckqkUeqLQETVaGKMZSm6an0ZsIW1uBWpXuY7jUiaNcMqvohry50rCan+FD+gFaM+PpOvg",
-	"NFrnPQ8D8RhWxS56z4t8/TaPr/xOZTOu4fJ2cpzSLjISbH3ltVLay9NpTs7BFI7HycqxWf0tRaf/Zb8+",
-	"kOkYSteJSM6LzLTjYHAaBBuzRDG8L+mU8wt05QZr99gYrN0ja7Aifo92ozM2CDu90UncGYTGMmbHUacb",
-	"B6MzehL22dEWXq4rP6dkycSEX436kueigOMZtJw5XTwxWxNHS6g7m3WBEqmD/kAF102AyC/NhV8BiPzf",
-	"C9sLzN2Nj8Mz2mOdwegk6gwYun3iThD1RmfshHbDwXE9pnYjDKwruNVSmfMUQZIaHcNwW6/kv3iS0MOj",
-	"g6CUv7YRmHiLrCWfo1Z6dmyh6TyP/Al6d2AbOeSlYPOVyEvbobbjgy5XROF+nEioSAYFfEAI2QdAICKW",
-	"SYLVokE2XUDlM5neKlBeUBcCzFpRl9zdznPvMpgjFiK3pNsg7POV7dr8gMPpi+aC2vG9h3dsdDbVZJr8",
-	"3Vae+7oRXSQ4oeXu15V8SFefjuuCr1ij1Xdp8UC9ILBuvAU0MORjwSLCRZu4kjMsMoqvkPq8mphpWxOT",
-	"mAvkQ56WMVB7CK9vE1cSZ59MWIo82Lb8R4lX26Yojz5tWzRvhOAYh6DZ8/FOodHTof+ih1nykU6WQlDm",
-	"JWI1EKa/MP2KPQjjUa6IBZUZCpyKX6/OrVZeJa7ldXUpPcBrIQQFR1zGHt5Wlebd4H339HzQOw9O/glp",
-	"9fd5alYDDGIbhylHXacCQjorKWBeLyK/KKjXAa/Sc67VPTs97QSDTrdXLjx53rqG3imlHm1rW7MtdURr",
-	"vYAgBrTuVNlsliwsEDqVCcsLi1zLTE/Ij0zpCxJnRurZYKpX47P1jKYaChLZFmOt/xgMyMlJEJCzIOj2",
-	"+kVJzPNK+y7be+tnqInv6t5rRqckgRomdvB4KFAetX5ZrhLatMh5qYTier+KbLPSv00S0FI6ihWiTixU",
-	"eH1JNpQ64UPLVi1dp4ka6Ja/HaoT+SgPZlSz5L/ERB24A8TOZsMUG7ue30vy1jxph9yfoq5X6yVjkSLv",
-	"GQ3B9/KdVDOuaaIAJPDe9uKs1OzCnhZrG0247hGtZko5OGmmzMttvRpoK2AkZQ6gr2BL94tqYF49gs+w",
-	"qBueqKxOLftJZk9Q/8KDzCiJWNDN1tHg6VIRb++0PCyKZtYemi+gACefsqUSBbZsbDkTAfoA2/zZlFA8",
-	"Sl0/JnD77rnyHn5qgpwLc7GCEqcfWguZfWjtn5vjMpyU3mqrkzrcdNsWqsUL0do7IH9lC8WgJzoXNgsY",
-	"ypTZluo1ITqu9KvFpbMEtkzz+M1tJbdkfh5kUZ73jrM55uTVRLzd+TVaQJWYVE+gkSNs4m9lJiKkF+7n",
-	"dTl/q/DA5vkLmT2lSDqubx7EXBVDRwobi+aJ7fMfK/V3vU2/3PShbIX5m95Xt5oCJA4axB0AsoL4bFvh",
-	"YnPrHYzR7FDszmDLTztII+ikOd4omw21HJrh7qOkQiW3eIo/9APyXhagxxKgqU2WkY9FZZc63XfxLG/d",
-	"88DKWbaJ9qOi6MyY3YNXgNfarQlX0JnPcMwGKnOvX0K8rFWZfzE6obalzL/A89utggMsvGpbQN41aoT1",
-	"eGVz6uFlT24Hs5Q1bV2iNBWR8jq5lHF6EKjK6vwjFjEJYTEeMeUfuYBgqcnXsUUuLsiY32HRV5vB53p+",
-	"OsR8mXvRXxJOpGJieYthwyl/j+3oKbFM55B36xlqK+axfbG+RMJMeeCPtV22ml0jiN+yk5BzD/v9tDbI",
-	"X/gdBDM9EHDTMZej6yUmTZR9Dd55tzl69dWigl99cljMflDGYh53ur0qoPE3R07KGRPb+L03QDW+t2tp",
-	"McBW5U8ZZlGgoHzSVpjPqRW0Y1kvawrsv0RgovXd5IYW6Hc2mtUEWtyzy2mVxXNCERgA7R2MrVRjuvEc",
-	"sBQRGUOauO1mpBVLYkDmjwp4jFclqQEns3Q2vKK37JHwAQ9ENZa2+b8/qPEV5MNCLWXDJUv4uxqm3ffl",
-	"p18DoRnyhiqGrSuQZxr4FQhsVcO8uhbkd2BRcMyAm8v0louxbfIKNQj8sgTn4DvHMgfAdNRVUQatW9Ap",
-	"VBkwGrlhZ/ClYb6T7YiC8Z02Jt15KhJXfiM9LsDM8Fvw4QtuGZupvPxBaUsWvT6tPUMrrgvMdJnQyKpO",
-	"UC1cJjkQrlACjZxvm8kYpQxns7bEwl4exsBL9h+j6EJTpYRXi3/XWgmX6tZwy4i52hGwPVI+nmj7fSzT",
-	"sdSaifIGWQ04xMJ09Q17/LoMlc494A5bbipn+RxwhXuuBq3tKoFBosds7EOuWXpnhL0iNBf+ZO8ZiurO",
-	"c65mEmMUhGpNw8mUCb1vC+9BBi/UDMEwV751wFVFLot68ljirKZzcuB2wg1ectOEoUSZ/gduchvcZJMd",
-	"WtEfSryO0fZONmv2Gr8uOW/Ah0zVrcpdQ5jFCmVmjC3JBTHHSpNj9lt44Q+zh6vjOPQhDP3nTy2op+Mn",
-	"NfW9YgNHRr81irbngTG/O/V6EB3Hp7QbdvrsaNQZhCdR5yzu0k5vNAiPo1MWxBCEcUDG/oOiL2tdtZur",
-	"3o6aK/RurAze4eL3o2DnIy7akvKUzBIaYrXRWv49/BRbYjwkJeDb/BkrQLo/rub8Ii1Ae+SHfklUOATz",
-	"HkxKtRGc4L4t2rC6dIP9ppQCN9KHKN4w7iEXQ5yn1ZW3Yz0czVba97YhEruWLTfQdp7gWdnvPYgyO3v2",
-	"SUuErelcG+jI006eluJlmbng/XJn7NIJ5HoLr3PlXOXXPZSfvDc6hGIvOhmdsUG3cxz2aWcQnx51Rl0W",
-	"dE7pIDyKevEJ657hPhRrvH9fOirvnDRuEhC9s3G8FQPb4kwpCN10oJREtYRmQliQDbvumG8U0dRYgiMa",
-	"3mIjDxBp8o5F+0bkhYk0amEsUzKnQkM3M9dz2l6e0Jnard3Hlz61yi70JrULLMNN3UMvlixMweaA+wHz",
-	"crnBdp7KSmxtHK4Rzoa2QxlpB+5UY57uGT0cUWYLG2K3PoR9UODLIQWsFOKZuGB/uGZvdeECKRV7Uynb",
-	"sPPphFsJMEgbbabtWfwZ8OoXObT+EDKPJ2TmE5kwK1ieYLF9FxuuiAW5KtjhGG/5GDz8JNOxzSiOWMI0",
-	"26AZJDrcFIOaU2U5Yf1zqJVCfUKuUZcG38C0zjFk5LRboQ0r2oNof2qyGisHVqBOmXbuzNVrs63v4Y1Z",
-	"tiKFcMoOpzFt9rL+hd8xhaUOc1cqgCEUC1OmLwi0PEynAL1A9yhiLQFNZ7grSwXRc9mJofx2nlUgawK5",
-	"4J97FdMXIpXJtBYwsW0nIT2jmZ4MsxQ6YOGn88NDLfXs8Fqz2f/sBVxo+T97Aba2Oq8DQf4nTcYy5Xoy",
-	"/dP1d5fdD1kQ9I4jPuZa/ekYP3GlMpb+qe6ReMGMpVxGf+oH+BHJ96fv/3z940/9529ffPf2r/23/3hb",
-	"/QwFu82VrfPW2ms3D0V8e1mQuEGy4Wvbts4Y7M2n1giCppoopqEPRDarY7K992/evy3p8dOYHlqWzatu",
-	"N+QH4lVL7LhrJQ0Epg7OekH/bKulembu/BKHf8ogpXUxNGMDBea2//Fo2pv92jm5nw/EaQpG7FnUi48n",
-	"qtMf/XoSHt2xLTSYV99evrMveQbvqGG2N+IiD4uAzxpG84QZ732jRFuWgFXWA+OCJs3y9p31RO8NgrP9",
-	"okZ2xGaJXEBFU8sEqm4IxlDJy9I2HZmvYvrUGbnm7H4Tx78XPojjtuMEV8ISseVYJshjc589is5+n+oB",
-	"Vy+8nBwv4rmADsRMROqiKM4ItRabkFJv3ZsewgUWMOj1I5wuiDHeKk0JW+2WYPPKdUaBqF63MSe54W+D",
-	"p6phKLz9qSmDOCrcxI5mbYeW015RVCnK3FNkB9UyzyUm36QMdOo2duUkM6rDyXnRNRtNGPusCyLhbppg",
-	"t+UisEf2IE+nVA3Xzw3aB1M+TBitLTbzA5hob+2IHySKvkIeVG3eUp6dlEgRQS2BzTKTNj9KHbm+hCLw",
-	"RyrcV2aBhyWkbYjTLGeYLWv81nPyNCGa71BwrTCIZ/kGyYWinkDydmPM+CXmEQA/tBGmAOf2RM6xk7q1",
-	"wCspd3nNFyPloN1y1BRHfm9H8NAdms9kZzgn+vbCATump6NOEHXjzoD2w84pOxp1TqKzuEv74RE7CRx/",
-	"21kuYTGDs6KZ1BcML7exkXXUOu9u4bBDeq+KM1tK/m6izHa8yJjlWsPLnO68coeORTeCS1zkeWqQkaQg",
-	"HHJALu278dVCFny/YBqxbjO9aOL8V24ETz+5rSDWz59aNNOTLfvK2Wyc9xMqbqFjiDHDIN0GPBPqgPwo",
-	"sySCnxJ+C26xUE7hX6PncYEwI8P8EV0YQ3JAnrOQTUcs/U9zYKVyOvSS111NYUgzpqdxN+xFnRM2GHUG",
-	"9CzsjLrRcecoDlgvPKUnI0gzNuf7iq28nDPHFt//6+qjvH/18fU2Vh6S8i0ds9Upb47mT81RXsrJs/y/",
-	"FBbe1efaFFYDRznadTxiOUpztLDFY11+Vwq/UUc8tDKNPs61IkYPOyBvyjVHyu735fDcnqvBX0EFmpfN",
-	"uaor5nDNRJRv70couf8TU2SWMKpYm1yROewUf5ccbM19X7S/syceunF/dBSdsM4Z7YWdATuOO6ejIOr0",
-	"6CA8ZqdxMPLFw/p5Lm90VMMfvM+7wXnQw32+JSnrNvH1E8xwS7lmLpbVtGvXn5aHqHB82n17ZzWO5Fc0",
-	"vXWa4Dvzgs1CVfSpqeBmHp6XwJKZKrKO3C6tapXf830BjAfQBeIDuCJ3XPFRki/uctk/BPgCzgAg9nWB",
-	"JZeruBHp3cXiidH/JaN3rEKEvQ8tIcGVxowe4eLgH1r+Aljm/mT/MhyfsplMbQ+arXj9lXvGiuPsBxFZ",
-	"eGClpMYBeQfvdb4syAfIu3ZBmkHKdJZauAq60XGoZK8XBPsH5LXUtrminIuiXtEgONuv83cDSPvhR1Ve",
-	"DzTiqmggtrk0xYF8SfQhnBGno140iI9pp2tMsQE9GnXOopO4Y06IAT0enUbdeNtBP7MNruu0OYu8wRVi",
-	"oLCAB9pWxTCv2vqA/RoTeWcn8PR8HobzabFFFOGCzmapnKUc1DdKZjTVPOQzKjThWB0TJbMnAWRkd4W/",
-	"75tBjPnlf8tYxn4HBlw+qwfZbz/JDDw6QmrMW5kz+JxICXlQsUwPmo0x5y7ZRlnb1n3SIIbalgDDzfeO",
-	"u6Uh19Y5WvOLoLjKhvruGlOzbZ1Zw809Uls4gKrMu9IIlTMmrPR6aoboG29ovr1cbTC+rhTy8t4//IR/",
-	"GDXA1T7ZpUo4PmOFGvAdB6QtJjBCAUwrxpy9Cc2zl8o7Y3KYXw/CZleObPKQm+QBecHBaM7b2VnN0dad",
-	"KCjo7Hm/QSjHNAfo3w2VYL2ECPPA2rbNz+EHnPtD9Im8xNGER8zf2H9OGQ0nzkwva09tMpNcaNLdxiLO",
-	"l/+5JdJWSkiNdvzc0eZJbZfveMQsD1ldJPeRyJREXE25Ut4F6zdO2dXa5EZdU/frgtxIMZIUKqn8iamQ",
-	"JkYHuQEXz4SRX42MAkmUX6WwdHQHAGX1ztUqdLmyc3M+a+UvbNU3ICveWmpBxkQ2bZ3/3BJSD5VNmbWB",
-	"ObzUrFrC8OviHb/kzcqUTqFyzJMs+1xZWFvR7C73toSoJ64s5rzNoW3R7cM7W+Q21xi2gTp7K1Ve1jzq",
-	"KGSqJ0NGlR5SEQ0XMr2F6EorXxXt4iq1COkTb4JbnLc+L673+i53RnhC5jVXugKOHmHec6mYdHtlOwGf",
-	"HA89IAqW3IZTLMx76AXjA0wY25pVdmKC59gp+cs4X39nG7UsQB9xZZo2sT/5nVav3jpGFMgBuTK6aD5B",
-	"VyzDovWx4gzgPrBqRMogDxbz6+0jnmRbqCr2fm+NNuDnPjR1U1sSBA+rvvn74ntfP3g03u59Cd6upqg8",
-	"uRTVBs4EtdbsOTkv+u+3Hxq3qO57WwWjuj9UpmbMNZyzyXyuvE6pN66r6iETrDs5xUyXonJ8LiQAFTKc",
-	"cjWlOpy0CbuHssxexfl9243cGG2FaEF0tGBzPKhLoqYedvj1TugaiMvv6rD+9xFaNSvRKL9+g1O7/yUk",
-	"G3L7U4XxLfe4iJAVNz58D3MpsNqbfVlc9mCO9t7486dWJMMMZJea0N7Rceu8dRafHkfBaff0dBCeRMdH",
-	"Z7QXM0qD8OiIRkH3iPZH8SDujnqjYHTa64VR9yg6DrtHoyAOAhpA1UX3UMs5/pBmUZwD+aIzOghPup0A",
-	"6j5gocXjqDPqspO4R8+iQXi0k4O5tnIoblPnFDZC2SzQwkH5LhN2T17BKpV+tmXwv2M0MsbflQdz+ou8",
-	"Y6mgImT2DhZtl/qLt5QQx93Tavf9406kKNYW3rxkd7HIDfpCwQZPW1v4RnlDbWqP9NiKRGNwvzi0p5nC",
-	"unnLCCV2T0OdLPLkfagcENIkYVEb6sy5GtwlR7Btd6GwfiRO0CbBuGJ+Fbp4RgwVERHAcjdccM1pgj0b",
-	"btpQoIwrYhHpZI8K8iYdvynuncv0Nk7k/JyckIguVBvye7AiDunBV7Zuni3/Zz03HBvE+XPYPyCXUNc8",
-	"haEnPNaKUKtqKV4HakDrJefXhygzpZlv0BKk2ubj8+9TKmwtE74osixfyPNPfwj53Zaz2NfDogeoDYvG",
-	"/dEx69FONxxEnQE9Y53RSRx0euwoPIu69HjUP92JI5CYKx0nT9Pr4dqQNbhtNlbE8lh4c5gEUKnFdSBZ",
-	"oV7LknBur66w3YaIfJH+goUkmY3ap+wjCy0QhRI1kxprO+3Yn8VXsZ8Vk1wRcMlTf+qiLdZe8FlsSu9f",
-	"MjE2q3Q8qA2fFM8ukpvqHu7lQW33gmrTVYSQEWztdUFSNmNUQ8hWGdueJoZW+ah+LhdfMdIOOvC0fjEX",
-	"zRLIFbYo1ppRYwUXf8Bcs6natCzLNdz+2ViD91d4YzfIZ0nTlC5gS+sFUNBIptbynC+LRB8/8QKztwhM",
-	"iQMijas24WMhYaOEVLESKUpJXrWTNQ9sWp1uEGywPNWSMx/liHh5l26w68fKcH0bRlpt9bblmB+/d2wx",
-	"cNRimyiMYflisLkYLe7Lg5vuC8RT/F6il76w3TkXrCFpsiYv0u3u4TaloWrTIzeoF7VzBmVRCqoQQE3O",
-	"lnLWyzbulvwIWB/nLFbpCeaZeedwfYrIXu7XbbuWa+UA6EMKDq3TIQ4/5X+XQyxlWg+CQVEdozSFSGIF",
-	"cuhyVBLqbd++xHaseS1oKVht76ZaHeDhnqQkkXNjOfxc4lgvEWwYUSPYjIU5LErK2g15x9ncDDaOYWsJ",
-	"qYcAZYFS2mY7lBud/iEjHiIj2n6jz4MQxlrt9wmLwkQBKQFSHLMuPQv7o04vPok6g9HRaYcGbNA5i/rh",
-	"yagbH9HecdENxR9WyeTpDZqNtjKwMr8I4JoboV+NeMh5ynOjr+z2mhO6XbR09Zq3BsudWzdIbi9YPdq2",
-	"O1dJOPt1Epa1J5slDv6YPGHC9a2ENrYy1XkQiUgBTd2eWI5iTdq7K9u/LM25JnsAc2TR7tJ7A1WokNq7",
-	"CvvDyj769NuMtclrmVci9FnFtt1gxTEDspxwfVGCmCZcATQC+wtYeX9ALov64A6tWrU7XPmFenfflUei",
-	"h3j8mIiU71npYWkMK4uWjp3SlcEWrjN/vF/Ue/aFT1SfNVfQbwe5v5bWX1D4F4diZRQ7ru/v1Rfm5D5U",
-	"v8GGn16OdE0AwUVKdpNzX7s6Qy7//ijS8EeRhn+nIg0Nu7T9dRWJ3115h6p8+KPKwx9VHp5ylYcvcjg/",
-	"rBjEDrKjqXZEfuF/ixISu6xlEetVD6reUSu9L4nREBLWyZQx68RtG1MLjVh1sI+xMQYtY9qGjxfYd0kx",
-	"h4J11TybW8VfAdDE9zj+oGxpwV2tPOu5CicpVwcJY/U4jmfmZ/KSgaDHeL5Mx0ND+236QCcJo+OMXeWr",
-	"8UVkM7uf8ZSpcjPioLvcjHhAT1g3POt1jkf9yCiGtHPGemHnKOqOTuM+PQmPg13gE7sS6BLr51fJUw3A",
-	"Atjoie1bHJWxitwi1/Vpx8ABYIjW7VgL332EWjtLm3VCUyximWZcg6PF7kjUs2yPafDd8NjymQL0FRe3",
-	"RgFz6AOuLyzmXMkpk4IRbN2GackTlvet4YpkwgGREVBmG6CyRLHikUbDq1O4SkGGV5Yyj7DrPRqU9v0W",
-	"hTPGXGkc6xdtnfZbQMVXEOR3kwPzRZDi10y3PQZ+am0emK5DcJY7R20uePw1emxN4Vnh0AUNoVBL2oTH",
-	"hIoF1jZAQOkS4JTQOGVqUjLyPKCqQ6JCPkxK8iTgOk8xJI+/8bO7vx40dHM+zcdrJ/Abqg+DEvhxc8Dg",
-	"g9QHJOl/B/3hna1nUJP34XN4PrPNwYeuqEmcCcGSRofqd5WKzjMmZwmYIT6Y0KaTYbdMLCl3Y/7/xqgD",
-	"N1reECzPYVutK+25oT7KLBVsQfagy0OO5N4/917Q9kq0tUkep2hXnYttQJYXoSJ73x1n8zaBGEXb9sa6",
-	"cNVTuKqoYjf+x5t2XiDPnzpCMLneR7k0Yuifcp2cDLnKz8wLZtxAI768e7195p7fvl7tE+wX5YEuwCSK",
-	"eGRR8QjYz2H84MDCBMKYj7OUuVvbFq1RHo+9u8JOLo0B4B/mWMBHqWIYNtbrd9JPGbhsIpIBdD/iKkyk",
-	"MiMwi5TKhOzduGtu9i8IFejPqzNWyZhpMggG7RxlQqZcgZdZCnZOAmzOQYI26Rq+OnHUUxM5N/fc/K+b",
-	"tuuqbgiIdcZTacYWOb1bmN2mNDnCpTOauXC5EVwB/7AIejXkC59P0j1VoC0Kvbnn6H7U1mUFz5aCxGwO",
-	"pfyoIKd2nAfkRkjN1A1RZho0SXALcFVU8rE0X4uo+RZ2bV5Pp3IcL3tRMbcD9meb/PTTTz91Xr0ie1Zy",
-	"EZawOybc9kUWg227XwY/gtTHHro1IEJDrxKIcEa1Zqm58v/9Oeic/fJp8LmzF/zc7Zz98v91fw46vV/2",
-	"/0drQ/BmQovxYzNSs/2XZgLUhMvMPjN3KE26vaBGNNVMDSORNVPT8jEm9uBQDlVDGfun78n7Xq/Q7WEB",
-	"/FUCdmud/9x6Wyu1gRjfU5HRdEHMXWaPuMgMfNFGljfGmfZFN4gjJ9IlumjMelAouVUMj8DwyA/vnx20",
-	"fmmXKsgAo+LGgFbVEzkH7IBZgjuaZKx1PuhhnHVc6VVpOKTYta3z4CA46Q7aNU/rFw/re88qAt2fK6Pa",
-	"SiPJBWHDXLpBcFQMwHzyxlDqRFGdz1HdZI6CoHjaURBsQpyhk1PORlx+7P9qtVvFVS01pUnSaiSWk4Xu",
-	"eVp6m2fzpte++GoAHKFi8uQzBXGYTgWono97Pgb0gjx+qG01YOix+nj4MJs8XF7uKGLmAT3wMZ+kqbOH",
-	"f4gVPT6eegz9CXURKYJV25tQj98YxI8oP9X2IJUNV+oLosuwbq6rQO4vtTPh4Svz76vhjIen4dt3GgWR",
-	"KzpKPG/dGt/ENniRqh/jMSz93cqqIdWamjYhTN9WKnvyxwxaSF8m+3w9ox5+Mv/YtIIvFNb9Ad6wIkKx",
-	"1L5+bsworJJKNTF6Caavo1cc3ZqI5PBwG+Q58D4EGUSEp5iZ3DfK9YbMi/JsUgnnoYHGYifaznG7Bsmq",
-	"g9qmyWPwsDGvC5buID38wOpvFmdcWtca0fE0m1++TeVUatYmEbP/4hIZKZGyDhPwgaKSVocWqIQAXMi9",
-	"kzLFbLeD+hg/1KRC+9BsmXbRnmBOF+DFQb+UDSW2ic0aSo2eeEAuRb5b0UkLY8GoI5Z6FRgDpFUwAQYl",
-	"5zK9zVOSJjJLyR61Vr+RBPhuzQSZcpFppvYPCOiE4HpLiWDaPKGNSIoiZufqcIEHqS5OAL+6fqrvDJEe",
-	"I+5Ye/p++aBjbydAaeu8dWXdV27FjPpPhVvKNqF2pSQBPoIDK0dzQMNd+MpwCoSND7by6bNZU3sF+9sF",
-	"4bGPLGkaX2kkv/nOLh/86ta6PnM6IenMQJu256ENmVa6stc40cxsccvgZvU2zgHBNsleg2QgXWh90SKq",
-	"a4tsY7WPthPWdztut7S8ZWZG//y1e//T6d3r/u3Lo9m7QP84Opk+63387iz6dqD+ckxfnGZ/7cmrQLz6",
-	"29axomums9nOpb4hX8rj8xAPjQswlwkXBZLpa/LaNTNi1dC4jLDSjlPAP0gtA6KMyjkQi7t1Niv2/ZpO",
-	"zcmwmGEFeYzqQ/shcwIsjKSe0gWk/pi3TwsAr6tjyEW9O+EtjqNa2PuxC11vo35sA3zYvljhFn2P60iz",
-	"QSXPr2gULZnuVjew3FYpMu2nmhj2gZwEBlyb86l/qHfcob5OnVEN2gzEi2JtWzTh1zK9rdNyzKUT6uyL",
-	"vKonhqCYGHPBzu3m89Qdq+mUNBEETs4nPJwQizRRgLAyB5m91UYdSSYyxSI/HFw8NM5SiIzBzl6tJF0Q",
-	"RtOE24vRxIKZcjHeL72Y5o2MilCwfaNFch2QN4I5PQsqgV29vRsUhMID6Ort3TE5PB7sw0JSdUt6ASTH",
-	"qkKvC6WA6JhRZfcvyIgtJAQkMQXAVkc1rx/0zixFyDum00XnEtZsAjnNjcqcrz09hi6n6LSU7Pw7UuNC",
-	"KvIVbdfx4xfU3a7KGlt1KE9RX9NFUC0/t6gPYqqVRmoDVQ1UBxbeMhf3J1QsygDJSApW3mN5veDjgFCt",
-	"2XSmf5NdhBR4yNZp6qa/QaN8T28MZZqyUJOJTBUjIwjVLojSFJ0RX7sF/sr6ACqbzRJzkkFHP5kYUY/Q",
-	"mmuZ6Qn5kSl9UZQOOGiqB+EKCvzHYECWawrAfJV54NCW8tmsFISdPaE8gub7ThH/++hE/K13+4+z2cvB",
-	"/F2g/xkeT7/vLr47jb7tq8uj8YuT7HVP/nXA3893E4NfBM+2Sxxny9FjdLcup9f9ekCufZMAtAOb2ubM",
-	"NZoDq7+uqHO2XvVAyAcO7FCgZkoW6x9oszpg2G8JBbuogRAWeC9jdW0J5voDkPUHCOsPENbvD4T1B2rp",
-	"vx1qqRjY2oOVEjWj4P21m7WCYGo4RPa9k15jUZOOIVuU4bI1nvbg3gWmzm8kIdVsLNOFEf+3bKbxYICS",
-	"QBM6mzGM0KInxRyt4BtJM6MtG+NnxJzDtZ2fDEbBMvcnfMp1vTR/595/7cb94O66Zkh5ozzsP8uMCtVq",
-	"t9wcDe+ix918CcM2pplj1DLB8O6I9AMskY7OKGMIe8RLZHjbarduGZsNzVWt837QbuHEzajyH4ZTet86",
-	"PzG/et8ZydsF+Z8P2vxaHjKUxaoM2CJJyiPmImIxF1yzZLGN83J5MWr2m7F6DY0hlOdG9wS3XrE4bkuY",
-	"nRbLNGTr22ku76fDT26uO8AxnrlFbMRZ/IjbBZFRePE3ym4csjfo9YjtbpQzjTl8ZDoe3nHFRwnD71y2",
-	"gL2xQGBcgOPW7vDy7GN+z6zEwf6yOqU8aZe6McA2hrTxZQCX1Zr/7//+P/tet6SzA3KJZdwurMJ5r0lE",
-	"ebLwVibNBIHtDN7V2mTTnCffOeGwo5/D25rHwfZb4gsiOx5ZTh1vJ6eOd5FT21LvXdZc4xCEiZDzfHs+",
-	"MWGCKw8GePWs/EYZKchlpNaLFIdzavZAYijYeg/95mB20/EpaxuTLJTmj6u3sNsBXELH0BH6ksxTF7id",
-	"Y6vAyK8ai06OMb9jRSzF+h73BkHX2A3AM92AxJQnkIcUS2zxgffmEYT5hNmUIoAec70U5pcpOQpQ0Tb3",
-	"hwn3ktvbTj/oHrn4R8VL2vbcqFBDP4YoC1Bi0DuzVuuyk9TmwIP+hK3HQfmCGJWbE1f+e2USXUDvkjBk",
-	"SsVZAvHPDje7hdHUn9U3Cq0CNP9h15CJTCJFJnJu7H/0o3gjTwFl04RseynH/FHiHo7d/muaGa3yIJEh",
-	"TVolDy3+0onYVHbc5Ztr4TDSL1nDqCbRtdsJzoyV13WJrs71+Wv/H/HpP29f9+5eBrN3J/qn0dH0x274",
-	"/dnk+RIGoQ0A3E1oBQ7JYHQc98Mu6xxDuDk+YZ2zcNDt9KJTdjQ6oWdx10e75XTcmJDXVp7XZbZjgwsu",
-	"LmyQEub7leEK6ChdkmKHYZamdmXtsbWMp5ZjmemNiv/YqcvsqRVxgvmbWeQEmEndgfhQM/LClvUwkqcU",
-	"fDKCIKUiklO0kWznfwGHizkF44SOVT3m4nom9TN87dPP3DBEGjoiPU7df1BlhzGd8mQxnIKfpj4wBDS0",
-	"hVXt7cO6m39x5U/paRiwXtwZjLpRZ8D6tHMWHsWdk+hs1GV9ehQW6SH2Re8Yj2qLezfVjsa6iLm3SgGh",
-	"Vl2zhdGWM8bfMpata2g+YwKDm+rJpdz7+2ROsXAEgvKKzjgbaFnF9jz8pBxprqLPhxELuXJgva32z3Xx",
-	"mJWFt7Cfj9EPJzxaKm4ImpDd8SVEvUO9ONutuGWp9KILdKM7nioMZlizjd0ZBYtx0MvmdHFBAIQvQkbM",
-	"3GubzD6HH/IJPkQVsYopuCuxrxE8jSoEo0mrzRo2VCy94yEjscxElBd8dC01IQq9BbAhH/1zu8JbqSk1",
-	"h9FzR60ntUP+zlIeLxBbbuhrNgbKkXJkcMUWgdeld47ts9SoQ4dG2Pz/AQAA//8=",
+	"7L2Nchs3sjZ8Kyh+71uRzhlSJEX919Y5iu1slLVjr+VsNhvno8AZDAlrCDADjCiuP1e9V/Ne2LmSr9AN",
+	"zGCGM/yTHCu7qdqsRXJ+gEaj0T9Pd39shXI6k4IJrVrnH1szmtIp0yyFT8+oiHhENbuKzEd2T6ezhLXO",
+	"W2dhn52MeoP2YXxK24PouNceHbFu+4QOwl50FvfZ4WkraHHROm/NqJ60gpagU3Nn6D0yaKXs14ynLGqd",
+	"6zRjQUuFEzal5l1Tev+SibGetM6PB0FLL2bmbqVTLsatT5+C1jOq2VimC3NxxFSY8pnm0rzwkqRMM2E+",
+	"kdBe1WkF3vAVU8pc2zBC++BVw/tfKYtb563/56Ag3wH+qg7eurfnQ4TxZqmS6fJo300YuRHsXg9DuOKG",
+	"yJjoCSMzOmZkxGKZsoBoSUIpNBcZI/MJSxnhmjARsahDLgneSbgickZ/zRihIiIjlkgxVuZW87iEK030",
+	"hGoypnfm9nP4WtEpI6nMtHmJ+yzTMRVcUTPEgORLRmRK9CRlNArgDfn1MU8My8CXSqa6Qy7Fgkg9Yakd",
+	"W2DulYIRaq5kUWAGm7I4Uywic64nZNDvE0GnXIzJjaXEBUkYjpXITJuJKE1TTeJUTuHlMU+VBkKV1/fX",
+	"Huv/TXdnf729vp93x98dTr8Vp0Lx6NnV8dWHq/mrDz/pV+9e6Fcfvv/h1bvL41fPzX9f0ys+5/TaXPPd",
+	"7ff9q6N/vPvr/ZXoOj75NWPAFo5RcEUbuLbfHZzW8e2L+5lM9TcynVK9zA0flBRkz8wtYjHNEr1/DmT7",
+	"7vr19ySSYTZlQl+QUN2dE0r+yWeGW55d/80sAVMBXDtjKdF0lLAAKWueRsOQKUUSOYZFouTti8vnr15c",
+	"kPtE3eMr5jK9HUl5GxBK1IQxXTyoQ17csXRB1MwsPv4YsiQxiyhYplOacLOQdEy5UJrEMp1mCSVcfGAh",
+	"7MM9Su5okjFcQbPIMLQ/kf8kbfLf5jnzlGvNBH5PzcpH5jI6k0qncjZh++U1DtVdw7rESFt/XSwxLYHN",
+	"c0Q2bZ3/7D7iwwwtWr/ULdo3wOCv0/Hyir0WyYKwOyMBCB3JTAOrjxYkU2ZLyNjsK7MzvT1VnsnRqBd3",
+	"w0PWPqX9qD1gJ3H7bHQctnvRgJ6wfnwWnjaxoEzHQx6Vpmpnf97KMvilaTI/KJY2zAbGa4b/lXIz26OK",
+	"0FDLtLIKJ+GA9elZr30UHY7ag/iUtWkvPG6fse6oH53EA9o7bBi7ecEOg5dJIuc/zKon0iA6jk9pL2wf",
+	"sqNRexCeRO2zuEfb/dEgPI5OWTcuBlKW93HxxAcdSC/5lNfs6DdGjCv+TxaQnhFhR90u2bP8SHrdbpmg",
+	"vW63nloJPL0yID41XHxk7plygZ96+di40GzMUhjcK6YUHS+d44f0NO6F/ah9wgaj9oCehe1RLzpuH8Vd",
+	"1g9P6cnobFBPtWn+wAcR7XU6xjEtH4r+hvlKkavn5lTBM6XyExVqbvbaoDsICLunoU4WxDAsmXKljBSR",
+	"gu2+58oTlzDiVZNez8RvmTkDqotxOupHg/iYtntmYAN6NGqfRSdx2yzFgB6PTqNeXD+m1D3vQWvxlv2a",
+	"MaWb1iOimpIUr8H1KFG0Hw/ocXjK2t1RL2oP4kPaPg2PWPuEno160WF8xLr9ptG79z5o+NdchGyNfNZG",
+	"NtNYm4PNCDnNpxXG6Hf7x+1er93tvet2z+F//2gQYApeWLvyRltqm4fXLv/1TOpnExbeVjngmJ6GXdaP",
+	"2wOgITuk7bPwKG6fRGejHjukR+FJA1cq75EPouIPQvNkNRVRJ11NwP4mBMzgXTsQ0JxdVdptcxKVaZfh",
+	"0x62pf/GUjApSmMCWkSKtu969a++s3dtuGRHKOjdx97yQD6ZJ6mZFIqBBfecamr3tflobAgm4E86myU8",
+	"BBF6AFqQP/KPhZ1mjuiNDb6ILtQwYbFunR92g1aUsSGQzTFFf/Cu5zNFtLnguOXCXK2ykdEph6jQAuFC",
+	"xu9Y5L+oV32R0lSD8J4x0fq0qSHnEw9IuywUrewCpTq3y5SmIlId86IXKVVZyq6N1sui7ZbAHrH2TQyf",
+	"RCZUoRLNImMCwPRnGtVmrhUR2XTEwBYcMXP0sSnlCYucGZivqzk3oyhlSoHhJ+DXlIUyjczN5nUs6mxO",
+	"rMswZDMzxwZK1Yz/wr0TZmB0ZAFTmNPFiuFauqZoTG9GTtgLRh9KBQXpprLplKYLowl0u4Gxi8bOENXe",
+	"sl49bwUtMFzgYcVLI6dgwQMDb63clwSuPjf8YKY8YkzY11wQnS7QViIJ1aChfTLi4Y4mPCqPbtDvB2Ru",
+	"TC0jglhERpnOzSxK0ixhq0eIzwxaMWeJ2T+zVBpTsQNbW8bDEU9BIBUTWMiMTDOlyYiR3inY7XfmvJQk",
+	"ZWOuzNmZ02mWynFKp1OGU5jSBIdZmYQhsU/WkAoh4QXGnlw1geKJ3hSoUnOZRqVRw4/kff7j+xZ6GKxU",
+	"dZJRpzzUy+M7NEbvjKXG+p6YB41oeEv2/vziHTm46x1MGVF0oXKHx/6qIZt/DGVDKaIs1EMhUVrB5vCH",
+	"jF8im8uIGUve3uOO2AyU11cZEB1GY+TMm9fXOCxzV1vGbXvXPs5ST1KpdbI0yf5ZQLSUZErFAjad0IRq",
+	"zaYzrVbNp3ieP3jvSYYpUth2boEVumgWMkuJYHou01scWyZopicy5f9cXoNeQIQk1jUHepog7H5mls/o",
+	"76uGWHqsP0rFx4JwgY6ic6KYiMilvRRGfE6+ZjRlKXmfdbuHoZa3TMCfwNEbCz8UR2vOiBgEMQq9kYwW",
+	"yFPzyaJDzGXmjMoUQXNU5WxxTgbdLsn3QUAG3R7xJ2xINY3p0PE62bMulB9//LFtJsuENmKRkQmjEUv3",
+	"zSMOjTwZ8ShiSGri9gZaVMCPe3ScMjZlQg+tHRWQ4iujwZjvp1SHE/8Hq9MMU6Y5ePp8a23IBQ01v2MB",
+	"WbVPApgRE6lM4JlubjD2ATGXxjITQI0jMmV6IiN8gCFeQQNBLs0X/szPzCaLEx7qgAx6XTKWgpm/Ds3m",
+	"GCY0HZuP/T6xstN8OCP5Jsip+5bpdNG+BFsif7wx7t0BAOfUNaor6PTb7vgHZ1JJFVPg3PaPRHteG6ng",
+	"BLt5q1WOzn/+2KKh5cT8ts4dZ3PYJ1WNqXt2fug0ppHZlN/LVE/UhKeMfP/tNfnGkBw3+rs0M0rRL8GO",
+	"iuKYCZZSvUZtA+ejqtLg548t2M9Dq0Rf06nTJTd8e0KLu98yjrr/GOmUSBFJ0fr0y+a7v7zI5j5/ae9E",
+	"1DF65/00QTNCtWUc85A5d27Hc6tOkw78W7Yj9qggf395/ffcR0ty9jZMgu7aGr8t+nqF8/7Cr/v1BteI",
+	"Cwq22bJp40/mn3xWHRp4oWkaTvgdnGHoWe7oe43uaOedrg4LxtQJ1d22I6pXL4H4Abp9IjkXiaTROXmG",
+	"2639nKuZVBx41yy8uQoGNYXDtY23t/EUMHyGh0DH7MuAdMDRnpLOfaLujbmLGx5jZMtvWDafqdY0nJjF",
+	"DpyDG95uhoJBmYlMIqMAg/sVnC0Vu7p4xAXca2790/tWefzFPjJDft8qUXaJjgWHw0xyDf78o1ETZyzV",
+	"HHdffqB+rGGPwnL9Ob+wcKJL2BpGKF3Cgr+U4+XnO3lVJdv3bA4Hp9nthhpcs6naxBBR6i1IRvNeOxCa",
+	"pnRhPnuxthpvbcqUUYzm1iJKGZnShdFUpzJlF8Sol0alpyqPUpmTFNbMPDgPRq2mk51wM5ns8GsoVc9g",
+	"PxoemlNFIjjOKOoPNIu4JjqlPLFczzXZU1k4MVdUT4T9mnHjIbGZYwYPjeWRSYw0Vpy2ZjyBUdidCUE0",
+	"o9P3rZycZtpUgx4YWR34K0XkXJijztAI4l0peW8slvetDvmeGTtlPuHhxOryRqNMURcF43yDhdF49gWO",
+	"0g1LJDOhn6WM1m4XG5VZ7zcKWqnEw97Fo8ytNJpy0Qrg70yxtCYkFeTRk42cU/4Mi7BLHjyCQayY6JW4",
+	"45o6xivPFTV0NdyGTTakzecnY4U0NVQJ/AmuINE10xmcjDSK4AygyRuPTjFNFAsqpMvt2LKTr9c/XePl",
+	"C1pgp1Tv6671Dpaniw8JinHUzs/p9ctL7/SXoZrQ/tHx8tb/lt2T628v2/2jYwdqUFoaE8XdGhAeY/AZ",
+	"vELmt1ohlL8Kf/n4m/AUiGCroW7K2sbgNEJrYdXLj6sucVxbewmLVj+CRUPcj6WB1Y3prnBNb8P/hW/a",
+	"H87SFJcm5A+vTMWV/PXWXlhz5vksuPLkzy80Ky1GkqYRF+Mhz+WXXfuVZz5XhTHrPJV1B1jxAsOy2wnh",
+	"YkpraJJ77reQK/lmGVHFjgf10Txco3wjEq4VS+KA4D1tJox5HpE9qslUKk2OyCv+NYkYfB0QJcnx2Vn3",
+	"qHtKwglNaahZqvYv3P7OvdF2+xsK+aEnvHWTje4kum+EzCKIg07pmB3MxDj/+8OMjWsPSy645jSxR8Ia",
+	"LjIKPcWFWN7NW8nbur2+wwM8SbA2Sg4GBUUVdTZjNAWnui4WPOe8i9zJa9YpzNLUsAHcb0PolUXrbz7c",
+	"7QVTFcFnf3LHRrEhy5ohWCyK7CnGwCOaX9e2D1D7lVkcbXlIPoYUXLnHvcDhslHkzDF7+0jKhFGIYNFo",
+	"26PJ+uO2umfjo6MgUz6woJjBJgTYTdZ5A3yERd5knGp5pe68XzYzUauLv2Sm1g9QrR6hWnF27jC4taPy",
+	"Hl47LmN9vrir1R0LO3bZ4Ay1TDdV0vDiLbQ6vKFR84qYpnX4B7CvEUipzYknxuYUFGBxmq8hNKHOwXh1",
+	"nthsZvZWhKEvNL+tOINglSKhTFMWwiWhnE5pW7EZBa8o2Ss8nMFsIgXb75DLEagp5hVwJNNQq1pteULV",
+	"ZCNtfJayOy4zRVI5/0oRc58F9nL4rvbp6AFc1qwxLr+pHo5XN6rzMoQTaTtptQUbKPZr6Tou9PGgVQud",
+	"8zne3FYeXImjcq9BeYI+cYB+dolWb5qa3czuttvJxQb8DfxgHtrYB4UHu/jH7EQbCfQ3lvLYqoPLZBql",
+	"xrId1uGrQfVlvxYbMVXacDqh2nqOIO42oVyQUcrorSop901sYlRMUBprz+qUUdUg7FI5r/F7vpVzRcIJ",
+	"C2/RHt6WTe1g7OPrqPi1mVsk5wKhiDUCWg1lXE+/mI+zlClCU6sqGi4AgnJFphJCGv6gN3AZOi3fRmGC",
+	"ViiFYG4vTRhNoyHGw4IWHbPhiAoXtFGQTzCcSgE4Bl8frrUFQplkUzHUUtNk8630liWMKhY9k1n9bsLH",
+	"qgaKZameMAXm5BhAD+EEIqMWrY83lzzcPkVwioAgM38pBBKEaKfYH5DaxsSN6KIVtOYyvR3OEhriUW7v",
+	"veNsbogUxyxtBS34PaolU3V+cSqnTexg9hDQPyA//fTTT+1Xr2oPDiE1UyuOVsdXU0aFBVRZp7YRLADL",
+	"wG8XFwAPSukdS3KhMy2Rb+18UrugdeNhADI2Q8Jw1RwNj1Rm4wmJuAoTCVAmswKpTMheDF7qhVnOUVa2",
+	"UXynui8S7L7fiPmKzSrndXPRsn5lElosDBdhkoHpvmqJYFdsuReqSiEIDsswMDbrUM8pXmwWS4fqpnTj",
+	"cCyzWoDJ+bL0ClnymJv7li3qKYx6E2a27I0WlcQpY1hfPa8PqyR0xJLGhxqJqiZyLhqeavTC/c+1gma2",
+	"boCBJaV7cN1S5FmCNesghdrAcffMXra5Hxdceluqh1YvXzeYN/ayT6XzZSsnMCB5fCluh1s6soyQ5noS",
+	"pXQuClkctKiQYjHlqlYw13ls7euKCZbIU7tiMmKv42cIvGn2PNRqUD8ajXAhM+KuwnPfWqgXhKKVAthu",
+	"uC6SW2gDMlrUiu9ZNkq4mnx+9wWMoPK+ehImCaPjjJWDY1u4LgCYW00aPBqUPBeHdcfobq7IxwmRWWcX",
+	"jn1F5NDyFkIKqE3M2M2vsywgnXPQcFfKaJTjSWaeVxP0eOvVtOk/n8lD9KwQcuVJjPkdE00mwQ7BJW0s",
+	"to15unR1YAezPiBjZ/MMfBxbrlo+4fKawbXECTtF7KlwUTrYIP43I4oBat0Do1OzfiGr16OqJGlmFmvx",
+	"2XeTuYTQDbpBEPg7Lw5dB/y1V7fNa6qeZNh0OyzBCqI/ZyFX20uSFXz2W9PncelxnR+kFbUC9/Ww8bhw",
+	"F2wzczdjLkgs05DVu9a40rVFBzBBOrILGBCxC3TJ04OqKmhCtfWOb/iAbDbUcujUsmYTBx+cjxxWeUoj",
+	"5uJGVbJcYDDGWGDUzDInIxhib35wiHnHG3X7tsIW1dUKygtcmkuxBCv45h27rxHHK5SLdCZVvSNyBxXC",
+	"Pc4qE2vGuVvcw81lmavdelGvbgN3GxcOSrN8imi5HN+rkWgro3T+8oO9QPYSptHrF/Ex1yogN5328Gb/",
+	"gtD8yly3IjQxx/diuRZE96zmvN5KhWugunPSPVU9bZW6VTelSn5fRY+HvOgtlYwynrsGzTclHJK1wB+X",
+	"6/vmiK4eFi6HLFhvz3mJgzWvTBgxF1ijAqtj0CjhghHrOzKzyYPFMO0L0nUiLKILI5DHVANE2YyUa3Bh",
+	"l+BGnjfXJS7W5kHbVwdkKu9YREYLzFTRTChb22EzSue31M15UZ4mkNNcDy4c8Mpz8I11HgCww5TKjXMg",
+	"/2Iu/1TJuNzGJi7bHzNQR92kjBVyx9IogyiKZdwNDWCYh3tFeXz5UvostmYjvfDXZQtBAZ62Ggfnt3JO",
+	"YgoZdIZjSgt7QRzARs8l+uoUGbGFtOV10LmaswEXhCaJlY1Y76G/uvaDH32o5zGXniQYixRJpBizlOwZ",
+	"VkjYPZEpEdmUpTJT+xd5Pp2t/yMTyCsVEtKZnOuzjOhdEuRrJbmlYz7yNcv1F8vF5dmV84QJVbcKAlGU",
+	"hHK2MKKCGY1NT8xZib5lSKXwRNhelCHFcV2wUIfl3koacp0H3RviS14nniOqMWuLqS2CeqWk5C8V1dsp",
+	"qFee75pVtXkCW2y/1QfXOz+ZuMT3HLMVNzqmdpKYVW3XH6d9ZB0x8hTnbXSVHe7BHMr6hAJgllSKcWA3",
+	"j93bFxbMW8pYBJw9JBgwpDDMgLh6BPuY5uglGkIKoKrJMyT/83/+b1MGIIQdqUthrEnbhewHL3MX5zVi",
+	"yt+/RWK0n2FczSP1siqROzBjEgMTmIGIgTjIJzQWLSaq+imzeVYhJKZWExVdYA6zyJcIUfqulHFZ+qWS",
+	"clkJg+Y5lzDW1cnJtTSvFW82G7vGZNo4Wwg4L1iRNFRFBQB31+0VVxWqSQeuMV5GVhLyxPoKJyy8bXOB",
+	"VfSYKHPLcCaVtuvufxra59dRaCf1m6rbLe8wCs6GgMsN9cImReYVqieufo4t5pbnqi2rHlsAcsyljXj3",
+	"lE252M5buhLanmsYlnYe2Vdx1yUs6G4Gu9I8SXLWqfHVVZFGpetXjapeuUChPMxmm2sW+SZah/vznl07",
+	"sEwIlnwD0fzakOBKr5yaGAFfBagBcOIrRWZMzhJG5hPpUBS2up5gZK9rlNHefm6TOh0FlWjEXthCLSLH",
+	"FJTtNZmNIICWq9SFtoqFVRDr4aYwdE+pmUuKpTqFc6s69wf38Ax7xoiTWRLBsWjs1ZjNYXNRQU7tbG3t",
+	"TEKL+yDnqAFagDdtHfMG8nx55MnSNqBwctpJNbPbl8Yx/avhY0o4qk0yD+RckBiWIq/BFxSVWr19G06k",
+	"YoTrC8x2hi0C4tfs141d5SUhs2b8m55BRTWbeve+FEYEuUnC3PzqJ4829s2wSflozZgsa3wGpNJjgYs2",
+	"gAl5CKFiKVaBgL5lNNGTmjPG6HKq+YRu5v/i2TLTI3m/bilfw1Vf0/A2kRXsR5lk8vaCRGyc0ojZA+iN",
+	"VHoM8seWrzQL8o5NZzKlCYkkU0RITfbymjpGToFaUEAvbBVmnkJliBjMsDnlmnA8dnAS+xckE/SO8gTh",
+	"bKW35y/CYfhqr7w1KpIdNJpH7iEbSW5DiLplu7KHyfLCbaoszphYBU8pVQ4je4ZV963cqSbybS7hd1Rm",
+	"K3JkOtOLwlnujwTKhCUsrjjROiu9qat405H5Gi6GkGBE9eNp0fksC9drsTClt61igmcTybeGh+AYarbZ",
+	"m4RFY6iJ5CMLtCQ0qi2BF8LbL4gG5nDxKGAVARsOFgTLKSzMFyUhv96SovdXeLEFnNhPvTUatpvfKsJd",
+	"69rYbsogLHFe2QRayltr55oZg6fkgiR0psy1QlpHKJ3BCmIlPnSwoE/YlZQoSusbNouyxJBIqyqUg7FS",
+	"AHLPTOiOKz5KmFET1T6kkHJNzAnFog55weFgg9J/1Y0hpHNLK4hc+hMLQKeYUlg0VCywPl7Zfm/QXpkY",
+	"0zFC8Rq1VnTDgOKKR5MD6gmph7BNmVIW2wekB/DkTDX4Tdzy1cAauP/TRppELknXmWzFoxtZ6g7XtUaF",
+	"1jZEU4swiXjKmhIfmIjUI/smNvHA+tNxQasNR7EqVWMXyFZ+06ghXH/13Nm6mYLqJZK4e0BHZv6BQbU5",
+	"+o3FZqzIsYW1bR4hK2fkW1T2ajjYEi09C/Hx7MClzdS4c+xQVlQLsI7VejvKhjtyEgt2vzk8p46vqro7",
+	"r2ylTZ+366let8/dI4tz2RFl3Qrv5tvyBUSZ5t9gGUePOUhEF/WGRiFIap8BHIPIJGPSykzjky1PEYk6",
+	"MMk5rsBerRRMVUxL+SFfKTR0EEIg88qcN1LcLKmOjy+v6qqwL7CkrDuoU/TCKrJHl8cOAZIPcvSV8ny1",
+	"+xdAQSiLecfIAqoE2HkZg8IYh+ZL5+iVdsm2EJ6VdDZXmdLoE+WNHtg3Jgv4kWv/2BZyqDIOOTjDOxpS",
+	"ERq5EnGMoEwZy0MUmITsg1ciFiZc4IGff5kJG4zCYAiwlH/lLGVDNp0lcgHxD2tG+k+AmM8QuhAMoaxp",
+	"0IIP6+2hQgTXb8IvUGKp7qRYU+6oGOduoqIRTLU0gzkXkZwPFQuliBpQFaCYmrMT8x2wuLRXqDgwdrB9",
+	"gnXYQA+Ow97R4XG32yV7h8dHAC3a75Dn2JMjb5gUMccIXymCoyF7h113+Y8WgwMwIqyh7YbxlSKYR442",
+	"e8QSphsSOXMYhxvS2k4epYBYIy7spRxz0ZB7v2mKzewRM7MzHcppyb2sMlfBPaY8ydJy3LSx5Bkd2zk9",
+	"XkU0NGbtCG1+tveu8pRXE/vhOdvewm2N7qAAdGkoTLgnk4il+4DV8FB7FgOsHiEzG4b+ucWC1LNGFcHp",
+	"xujynst2DLn5UPqmzcV5UWobiyPmpZHN7bMZYGSxpiAVJBOARzWaIkC7zX0d8qNVPTiUW7UFHIiroAaw",
+	"SBv1hTrNPoKgAoQ67Nd5oFeUhFuzLjYjZ2Uxt1ffXD6zaI8dACKVwW+DY4VHNIzohcMb1BRS1DOzSsMs",
+	"bUiVVLbckdEP8drzgwPyw9uXDq/y17e4cPU1IMKU6RVRyIjgJVgV67BvUU+LGeLhtQSmq7LRhcVaV5JW",
+	"mtykOIigNNcGSr21vGjWsEbSOFYdhu73yryYIIqLccLamWIWfGNmlEcpI3bHQ4CLJ1JpfyKBq+wFqtqE",
+	"qgky9KYBpcqsK0OtnS/lyUjev3OVDrdg2Eesjlg7srqotp8DuzJDI7/QHlnrboA+bXVFPBvGlmNvKjYa",
+	"AJsaoXG582GeSo3RuQqwm6d1voe1WkRj0oXRxoYlsjWHugpHYjE8ULvnXDGwV6wPpRKTxBZ8EY/qrcCN",
+	"a8UI/UCfeWWyeZqpe/SKpXxTu5wWM7WuZjKxD1FkgrX+RwsylRGz7RqMdmqMWtjnG7tBHI89HvoUVBPi",
+	"5lSLQ10vSXOSrCDmYyfb2HeeE0BnY8EYYp0ty8DnLSVQYx7Lq3wFXcLgjn6bvAiXU8onHBB5EVdT3gBr",
+	"XgEnL/DhuMYTHkHTiFvmGhSZPWo50ZKuQ16uJV2/ux40vqJcc0Guv2Ysq9lMFa6tmfJMprpmr72eMUHs",
+	"rwFw8dYpf4hbYVHjplo6OXEstRNdVNKBtuCFx0A2N0KZX+elUt8yrlS2rQa6W/3OJdeo/5DaYabjVbUs",
+	"KvjyteeGV8Oo9gD0eljUFTS2ft5N3+b1tPj40Ij5Q0PlrplGXeniW14tzbIWi/SFot0VoL6/IKXV82lf",
+	"qVyV17Oy094pUu6zZb024HdH2dDPUOL136JLQm1xuM7mi6DW06ao7/LQkJBzjLg1f9QQ0ca2QnWNci9J",
+	"vbCwr90yeuzFn+pjWdgtqDa++0GOhrOUxSxlImwAVkH1yoZjdafqOkVcMdoAR+0r3bmPZIJpGtXhl2dc",
+	"flOVxqtjaq8r6MllveuO1ZM0xKYSn6OfwhQt6o3QnONUZjNi74Aq/YrpzoqnDu+gJGMTpzQfTLlqUAOW",
+	"UiFNoBzqlFGh7I6EU5zAKY7QS5l+pUhR4z1vGpcJ54szimkbFI+lCJMe2hLvrmoSwj0w/dGCRNwwavXh",
+	"GSKOhhsDDBqPxmrJcw09tqD8YaInQ6CT5cMx9s4Kacry75viUI+F+7Lnm61omp9seWrREiOUFrfE2Zsc",
+	"eTk3PsdQyg62zV2NW+FSEJcOVe8tAJRlpmYQ0YboJKa7Gzs5MfIKcGTFsVTvWtiqYHupaTnXClptt9WE",
+	"plDIIa99DqWNxmbkyMVbFmcvc2qDElgCXtk7XEQsxyTmziEeu/6mQuoNY8Tjis0pZKonQ2ZUKCqi4UKm",
+	"t9ByDkAh5qc5g20w5VFCRWREL1ws4yET4wQrgdqubUFLycw+Lf9g71eh1PbqOU1A3MPzWSqGPGX2J3nH",
+	"UsWoWlEU89F3aH3Rh4aNtm671GuIDwgcbRswKmPvt9JIizPz03qApPeKdTT5wfpZK/nXXNFR0nRirVC2",
+	"Njtum4+8J9HXqFLJLSfGJrTcqTiYT+4y/z2HX6BZtYgUJuYXjWA9dNzKUmCPQytLna3IUROLydzXW7M+",
+	"+vvXsD8+vnZspYSEZTlv0wQcaMicb9C5IlFQg55rbZtMm/NuwTSJWMLvIKCpZZ6e0GlVVzemPKlV4l7H",
+	"CK4OyETOsWXwhN4x2w2XaHPucKiNn1rr0UGtbbKDTjmLAhiTklMmBSNqAjlziZS3G5bnRt/c0JzqXIx9",
+	"VMkGN9u7dikY724NcgI1jqVuNd/YaO5OG84V0XpAnzHB5rvf3lDly2vfXXp87fxRAVltTj1UHv/2KvnG",
+	"6vWGNFG1PQh3OIPr6P3wo9hzzGwFO/DdpzlsyNjnIRsmjN4BgviOaZZSdLbBj7BAIY2YHkLBOjWkUZbo",
+	"4Z1MMqEZ3KRmMlNsKNPhjKZawHcjlppnRsOYTnmyGE4Z5PsGLbw9nPAkX9PKNb/UVrTyG+wviUWbKNd+",
+	"/hzLYtgqFsuN9xEhaaQxtOHvdbsb6dll73JFJAtGsPiQkC41MAALGhI0zJsRjMulaEOzE3M2F32+NiiE",
+	"WS7a72PGacpYOtQpFdgs162AmgDwiqZTswS4cJnguvqdGQbXC7NjJmpYSlM1Cn/IaTKcsohTo+ezkeLo",
+	"+rlDKJeRNGZVpsYyWGk01/i2KqAjqILI7vVFXfQPmtnvTNJ+fSm+ko//C6xp7sur6m9Y6k/NaMhQp/hP",
+	"0iZ7ZB/gIpsAn37XZmFNTGMtKYvMsMPuunILTaGGsohpCj34G7FOOr8t8vwfGvNaFUBpfnW6S/Xs7SrL",
+	"54V1t8PY7VIzvhZ8tB6/t9SM1S/n7ia7joafF3y5Mfi4XFtiiakAbVLjmVOE2oYbAMQkXDvEZiZ0QG7+",
+	"44bsAXz7xJYT2DdS7Sa8IXt5AQQlbZoUUVOaJHgvCanA3A3IkGARkZmub58ArRwaqofBo/ZSmYFnUEty",
+	"hAEwl7ZeFB5pLjCS476X64t4BodfVSRXfMx8cs/0lAlNS0Vwm/CFQOz6VZrJtLmJ9Y5I6uY3vc2BI25K",
+	"EVcpUzMW6jizPogw5VOOfRShS1ZKlbLpY6gh0WQYUU1Bh6PTlSe4e+0ue0JI3VQUjSssiVZFu2B2rJmj",
+	"ueQGxnWzM7zFB9qsx49Y2i6DRRoLKFZxJ6sBg48J81v23Fgo0KbvcmvzsObO2xPXAYE2fweSeMuEUXsT",
+	"Jow+NjgRciwYjXY6z4vpl9bMf6bvZ0SylemQIx+XEJGroJBvi5qBq8AIrpSbs6XogkSS0ATqq9oU98DV",
+	"yAGzawEXoZ8JOknoCZsqltwxVRS5n7L93E9GoOYx1hrEnICmanoB+rHM8ys9KgC+6h5RX3HPu1kxTbJZ",
+	"TTpDh1wKW7+UJYrVFNE+LJo5OhB8PbI/b7L8O6o/6FUZrBHSE5lEymeGEQ1vi6JJWgJnjFwqR8zhO3NY",
+	"5rWSHli70HCtLZXwjGo2tl0DclIjlhoYX7mq97m+jGAUF5J21q1TA41dM+aiuAp3GK6XMpcrzUOsoGvt",
+	"1xaOHk0eW9qmUuTJW1DzdxaB7e0mCGK36LlYf966+e7irbxlbAalIeq1L8HmZim5jAiHJGIVuCxWxK4h",
+	"ib9SJOFTrr3tm1esaLuKFfulAsqHx0eltLtuUyVDv35FfQ5SdQExW2Iv1xMAKrV/4RW0gEJv+dS3HddS",
+	"4y5HwpXs+BII1LBxqO1uC3p4miVYdM/QXTmklJFIWkJu5Tyvzb4sXPLRDKf03juvPap6l3BRf0mV8O5h",
+	"1ah+ZJvxNtJ1k0fXD6KJykOMLZXnuZLyb7NaeFrDwYaCDBK9latzz0SU10aEVTm36aXGMJkri6SH2RfX",
+	"kLHcN+ee7StG9spozxEL5ZQZ62s8MScl8u4+7q+hV8QFcNxwjuUtygpYn19VJ3+CoQ3Z4yJiMRdcs2QB",
+	"6XV4VHNN2D1XWpUqa+N0/D5otlFaSVswD65v7+nJ2tWqXVU4m5tz1l+dj5I3oMe6M+YmwG3YjYLVkcEA",
+	"QDxJzO+xUUBTZSe/DIL/1tr2gFkCZcnnMo3qy/+vEKVGSlmGKS1k4LOLFbD1uybJpcdG5LXCZmMRWmZN",
+	"ZCQMHWIVorz2LEAQQK/gUCAlrwbBlF5GsqCKt1w+qLM+hJdzlNfd2R93iW1Wbv9re/7UpO5lSZ2L+bWw",
+	"yz1jqVd5yY0ocGXejEVMuLhjQuMZKNOIpVvkIPjyaW0GAoy1bqLXVpN5lAoGuR+tTJKvGU2hKMUtEx1y",
+	"nScoXmCCohEqisYsWdTujJ0T7px7zptJ0JyFdz2T+tmEhbdfPIsgTuhY1fd+wP4hRNHpLKkkc+YlYKmI",
+	"5HSIl5QczMNNw2BLmOLHyGZYEbHdtWUnUuGBEMlKxgASv/TwLRMHVjLXw5K/akoyeMjNlJnXNZheqzqK",
+	"WK5y95eVX7F/gclgDmCWH6Q0V+DAlq9W6tu+iYib3koK7pgPpmYyLw5TnxOGP+6YElZIj3Wi2B9I7USx",
+	"S8mLe1cbuaaobW0HFK+8HlXku+vX358TRsMJ+ueNhmeUzfz6KcH19HKEMxH5PbQt0pXshSmLzGFDE1vs",
+	"UmbaqJpG1y3eAE05ZOqcNZJgnxXmqp2iXrBsc+Th5o3rvtao3N4w0I3gPEatGhLbBjCbAiwu4XKsXrYy",
+	"N2TT42HMBEu3zhiA2a0skJvPpv4CnWashhpLnclX9nOoiMvSVPIxBq288X+1107x3nfggKyvhL9uN6Pz",
+	"cvMlxHddZ9MpTRdrt6h7evOo3ZMeripsc7Y6/+1WVXweowLulVgyFxOu6nNLMmEIVNOIwmW15/XFQR0h",
+	"ike2TKINxhgZZNHp8HEDdb/sxK6waJV0+RDrlrcedfxouOJlyxBdnbYWO4pbd8CiECuZRIAhvfDLtH6l",
+	"jNxFm4KnxMaf9zureWF1igORMVRncWBcgDVZNC7WUxllPMEOo9qcK5nNqXgAi70zHFCTZ4HpFZjMMe/U",
+	"R19KgYbVRlNxaR362BLeMtMSENlPA9wMIGiRyU1hdyxok6VcL4ydObWlC8BcuswQggZjB38DfF1QYKL1",
+	"rPXp0yes41m/quBr/fbduzfk8s2VWdZXGdZYK5vsUym4lpC5ohZKsyluSKvdqvfCXH6ZTllEvgFEF+CO",
+	"M2GseHAmfZAjx4Tk+2+vO+/Fe3FZFNnB8o/k5s3ra/TvWv+5usEgDbOd81Kms1RAoP4WOgy8FzeXtrsT",
+	"MMU5sbbk+6zbPQzhMviT3XSINWUVONzQ6XDYJVMuDHsSHiGiqtd/LyYyS5VtzEf2QimgFr85u/Zh6NAE",
+	"SxGazOlCIfRZY4GhGSM3H99jV6P3rXPy8T1EFd63AvLe+d3xA/Raet/6r0+fboL3Yg4Jtzfw5Y3hZvM8",
+	"o6ORGdUT5x7kYpZpQjWBqnZkT2XhBKlg93WnBB+62e+QQbdLbvJ+WDde1p3rlVYAKYzUO38Pn8yrA8Bu",
+	"o+NRCjscAFMEZLTQ4HahOi848sO7b9qnAaHk+x9evhc5Cs18c8sWkOMkiJ7z0CiggmTiVoChn5IpV4Zn",
+	"IwLTNzfAW4waaaQ/spcNAcxTrjUTyExckUiGGXT1IIN+n9zYHmBunigZ5ixJCBLgvRhlOg/doyMGGiiw",
+	"ezDooPrTbJbwkOYKb+8U64ehvDGc+l5sDsKDNTjKGwKENE2huejNZZLI+c17MYEjzYz/jNzk1fLylZIS",
+	"AfYpC40VRbVm05lW59gTADJ6oIkNkfF7YXHnbqvdvGU6XbQvDa/fEPei721hcK6snxP7neYMYVb1vYgp",
+	"T1TnvRFwCQ+ZwF7KKJxbRm1MOdNOW+LaSMoWSg8jS1pej+FWt9PrdF3FAjrjrfPWYafbOQRolO1KdYDw",
+	"639C73Os4IXilktxFbXOW39m+lt7Cch06D8Ht/a7XYse0xY9ZlfQ3HvwwQFUcIGxbxP2c2hJMMdQ+q87",
+	"G2xfChCoNcd0KqEnJVckm3XMUwd//3vTI/PRH2A/QHgibOmN7/BOhtb5z78ELeU0ztZLs9GMUm0uOoDi",
+	"9yup+haveChRC9t5ZttQIIGDlrYJJubcF9DhCdyqpX4ceapJtzmvY9D30jYOvb4cRT+LR1hNIAfZs30Q",
+	"5S1scPv8/R1W9qh7+AiE9AlXoqhlYUcJv53HIxDje6tjL8heU3OR/QvrGSHKHIZzC6eyC9p5ZOY2q8MN",
+	"d3sDsqLVBreKdiu2kYptmAJoAWjoYrbFXe/AejXaRTheHSBsgQpsXuHaupW3zCVcc4l3X/mxfCtAv7a4",
+	"qc2XvICvtijGRMw3s0lKFZRBm3JsQYnu89Y/fu3d/3R69/3h7cuj2duu/nF0Mn3W//DtWfTNQP35mL44",
+	"zf7Sl1dd8eqvmzOBndA105lVGwttVacZ+7QkIHrbTdJZF62jUS/uhoesfUr7UXvATuL22eg4bPeiAT1h",
+	"/fgsPO063fi8pGnn5WBbJ+GA9elZr30UHY7ag/iUtWkvPG6fse6oH53EA9o73HruDjfZIOOdGwwDnBeI",
+	"HeIICoXs7S8p9a8RUoRmWWGplcungholbtHEhthazr35rnB4kbY9v1Xj2fGSK33pLv+bu/qh50jx2p8/",
+	"tnIYkXVO0cg1a2j1u/3jdq/X7vbedbvn8L9/lLQOuCBStH3Xa336ZXNeWJpRDTuAl5XYd1Vdwr8xG5QN",
+	"wp9/+VTiCzcLZ0I0lCHInQr7gJCvF3xRVCXOQ4ReaaVOcKX6rZ3XKe+f/RlE1wZs2D981z1rYMOHT66O",
+	"By/NIJ4Yt11GkbHebFdMy3IFl+VuvCJGBJRVJf5rlEQHH+1fnw4QlZhXGKYpnTIN6dk/10+ruOQgp+kv",
+	"BafXbe+SIJ1D+bSEarPRixnxoruk1wvUqzVii63uAXKzCVy5TzKheQKBbj4WxjK1mbXE1mQt78S3cFvt",
+	"Ziyx+aCub4PGwtVPim+utZxZXgC51MxCdYySRVy3i5rszYeVudDWdA+2ZJpvoLiZTeTf8OrX6RgurgJA",
+	"kgXB0ebRNsNG4PMD1JQTPJtqStw89teMAZ7FWuj4OPRwFzJnLTZ87cyuuVGON7jwB8PRm1z4DMM4G1wJ",
+	"uCPYtg9TMRyr/Fzg9Eqw2Y4ta4ToIJsw0Tpkp1GPnozaZ+Egbg9Gfdamx1G3fRT3wlPWH53Qs0F+h1Ne",
+	"C4/xhKqJeQo9GUWHrH943KWHUf+MMTo4PI7DeHTCBoPw5PAo6vVOwkE/6oW908OjQb87Oh6dnQ36UTSI",
+	"eyNsZnDe6p31O91Ov9MzDFAs9sY8Y29xDucyaLjUD6I44rqlI25bfV6xX1vnPbPMOdGd19JWjirTeyMV",
+	"v0JvH06I7Tpa5x46I3BV4uxinMX9cDA6YT16GB3Fx93T3qgfHkYDZj6c9E77Z4d0MDoKj6MTdhqfdWnl",
+	"92IxTjtHvU6v2+2cVJbjLOyzk1Fv0D6MT2l7EB332qMj1m2f0EHYi87iPjs8XVoOfxoNa9F71xucH7q1",
+	"ANr2zc4oRUZbv/ZY/2+6O/vr7fX9vDv+7nD6rTgVikfPro6vPlzNX334Sb9690K/+vD9D6/eXR6/em7+",
+	"+5pe8Tmn1+aa726/718d/ePdX++vRHcLBcYTtXW6CxQaMtId9+ITO47A2jMzIDqlPCkr+OuOoAOE3IR5",
+	"BmztefQ3c9ECyPQuxXI9DxNqo1TeMgFccnQC5StoqHOckIP3tLhWUOq/cONA6gcE6uzLwIaTc2UetN2C",
+	"/82feYMVnTKVJU/NSnrLzJMy7bqImKUPJ5RjT27w+xdN55HSJJXzOlYoqsgdfMz/voo+HbCUKtc9fyvV",
+	"41nxlBU666UiefhsytzbXM8Mr9r+RNrW3CXgMtGMTs9tYChkfKbJ2HBITX9VGkUpUwqSrXjqijphWC3P",
+	"mrTvtzWJOuTSDyfSBdIUUimK9KwOuVS3aJca0tv2ZRjDiaRgNlyh8tamCHfGwEpehrbf7Z9DvCongflg",
+	"J9Uhg+4AaSLI1XO0SCB4TAqUoT9biFWZJ0GfDAin28bYdWo5mKAv7EIv7ej+JrwL917b+pVPapO8AHek",
+	"z0vSwQpGbEKTGJMQCpaq2RwyYm0Zt22q2KqwxDMZsdfxM3vhg6UjuCdaf2FsZmuR2WAs8FAop2BchFIo",
+	"nWZYSdL8UKQyAy4tGyVcTbbzQPV64IDaVI6Wp90gQ51xmDugqNt6C5kVncS5foLnKvRqkjGxLGBXYwnF",
+	"knsGrBRA0Zsp1sRLDb77MvHAKAEiRTJwrwaYkQt+LmSWEqNNgpSa0luWSxhjwq/KdSR7xng3cskYdZid",
+	"MJfpLebC1AURlnn8MXxpO/AcDOCyIOBGTrTubk60lX6zf519emmn+9Q8dJiurGt24t4ylMyX3JCn2tbs",
+	"fo3YhuvemcseSWhfofun8B66Erbff3td6VF+5TqGY5Y1I9OFg7yRvenCVua1PY5dQ8eAYLGfgHyQI+LV",
+	"hwoIQvYt7zkov9OJ6gFP+8XzQWtMZTa2RfIROoX8Cqmk8G02m8lUY3I4FAKeso6ZCMXIUpTSucv3BtIS",
+	"qgkVC6iweGEmWDxMEKXlzMhMgGpBvzPcEOlMKvD0mO+GkHpXrvFWtx/g4m0lSb76a86uuYQi0rYac+4+",
+	"/bJRNDygkMxugC6HnGqrIqbliJm/M1Tz0XMlCFQ7w+CbkPPz0uNskWrIfYJGhCIiRbEC9xKiWZIoRLMX",
+	"ahjqYJFNHYFcDeipjAl0jKYJZ2nuUkVXMxbkxH0lrQdSMLL35ofqO6EvKmYR52+EG6FejtJ0YW518H0y",
+	"6J5Zm8O9MBfHhCYAJugQsBbrVOg3eG1Viux4LD6qAPkt93VnOYTUzfdjf6f9+DnjY79rOm8vHB++GHXC",
+	"8Y3bJk9MY7DjIhTqNVQCM1VhudYChPiz3dCrozVeZ6qacE2ZduDlwpdbUuxDBkIJ6apc8WFpVfoLYrjf",
+	"Xojapr00KFq+SgFeEFmKzFivWl3gxd1Yirvk62NvXG5w8gTDJGaphsVS/VzNXtnUtw11FBIW69b5cS9o",
+	"RRnL9XLYSf3Bu56nl7N7zYTyHYYWpwz1Gv3+9jLO+ws6gIsRP6W9Cxl6ZrD9eECPw1PW7o56UXsQH9L2",
+	"aXjE2if0bNSLDuMj1u23XG//lsIsuyF1Da3Bf3S3ZL2Uh26bWuEUAI/4dDzy3naCnKqVXnncNegPe4I+",
+	"BDc0M1TIk3dcGhAlzYY1uj2NoISr9dk3yqUmfyr0n86ZD/Sp0YIkTAOmHTI2IEOSJQyiSuckkeOxq55h",
+	"NNqEjWniDcTqfStckJ7fcVk1einHfivAB6hFu23j+p2xE/8BCnNTNWQ1B/kkeVJ8+lKOCS1xZ0mDBoai",
+	"Ap1Pc7rY8uQ8+Gj/uoo+rTLHqxyzfB78Tsn7WrAycVfu8K3iLW8dZRE2uJL2B3jcbx/U8V/SCEOCVA6t",
+	"SMqmXEQsVbnldAF2FkCLnMJR42SEX/5lWeCtMwLAOC0xw5x6Tft331kHLM+yHzd2ladTRvC6StZcJOci",
+	"kTSyyolnzePleBC4XtyuqJ0ZOsabzos4V5GUzzHFfnmxsSCAt1i2UMDWSCd80DeIFGrSIlcvZrlGwZNi",
+	"mud2UVDfXyqUUOYjrJOmpAgKo4HwLyZrPM34c4ibrxfYdj0lei7JVAo9UeiIGi2M0QwlN81PI7aQNrcC",
+	"tatcx3Epk0Y45VdRDflzJWG1v8IH9AK050fSdXAarfO+h4F4DKtiF73nRb5+m8dXfqeyGddweTs5TgmK",
+	"jARbX3mtlPbydJqTczCF43GycmxWf0vR6X/brzsyHUPpOhHJeZGZdtwdnHa7G7NEMbzP6ZTzC3TlBmvv",
+	"2BisvSNrsCJ+j/aiMzYI2/3RSdwehMYyZsdRuxd3R2f0JDxkR1t4ua78nJIlExN+NepLnosCjmfQcuZ0",
+	"8cRsTRwtoe5s1gVKpA76AxVcNwEivzQXfgEg8r8XtheYuxcfh2e0z9qD0UnUHjB0+8TtbtQfnbET2gsH",
+	"x/WY2o0wsK7gVktlzlMESWp0DMNtvZL/5ElCD4463VL+2kZg4i2ylnyOWunZsYWm8zzyJ+jdgW3kkJeC",
+	"zVciL22H2rYPulwRhftxIqEiGRTwASFkHwCBiFgmCVaLBtl0AZXPZHqrQHlBXQgwa0Vdcnc7z73LYI5Y",
+	"iNySboOwz1e2a/MDDqfPmgtqx/cO3rHR2VSTafI3W3nuy0Z0keCElrtfV/IhXX06rgu+Yo1W36XFA/W7",
+	"XevGW0ADQz4WLCJcBMSVnGGRUXyF1OfVxEzbmpjEXCAf8rSMgdpDeH1AXEmcfTJhKfJgYPmPEq+2TVEe",
+	"fRpYNG+E4BiHoNnz8U6h0dOh/6KHWfKRTpZCUOYlYjUQpj8z/Yo9CONRrogFlRkKnIpfr86tVl4lruV1",
+	"dSk9wGshBAVHXMYe3laV5r3uu97p+aB/3j35B6TV3+epWQ0wiG0cphx1nQoI6aykgHm9iPyioF4HvErP",
+	"uVbv7PS03R20e/1y4cnz1jX0Tin1aFvbmm2pI1rrBQQxoHWnymazZGGB0KlMWF5Y5FpmekJ+ZEpfkDgz",
+	"Us8GU70an61nNNVQkMi2GGv952BATk66XXLW7fb6h0VJzPNK+y7be+tnqInv6t5rRqckgRomdvB4KFAe",
+	"tX5ZrhLatMh5qYTier+KbLPSv00S0FI6ihWiTixUeH1JNpQ64UPLVi1dp4ka6Ja/HaoT+SA7M6pZ8t9i",
+	"ojruALGz2TDFxq7nd5K8MU/aIfenqOvVeslYpMg7RkPwvXwr1YxrmigACbyzvTgrNbuwp8XaRhOue0Sr",
+	"mVIOTpop83JbrwbaChhJmQPoK9jS/aIamFeP4BMs6oYnKqtTy36S2RPUv/AgM0oiFnSzdTR4ulTE2zst",
+	"D4qimbWH5gsowMmnbKlEgS0bW85EgD7ANn82JRSPUtePCdy+e668h5+aIOfCXKygxOn71kJm71v75+a4",
+	"DCelt9rqpA43HdhCtXghWnsd8he2UAx6onNhs4ChTJltqV4TouNKv1pcOktgyzSP39xWckvm50EW5Xnv",
+	"OJtjTl5NxNudX6MFVIlJ9QQaOcIm/kZmIkJ64X5el/O3Cg9snr+Q2VOKpOP65kHMVTF0pLCxaJ7YPv+x",
+	"Un/X2/TLTR/KVpi/6X11qylA4qBB3AEgK4jPwAoXm1vvYIxmh2J3Blt+2kEaQSfN8UbZbKjl0Ax3HyUV",
+	"KrnFU/yhd8g7WYAeS4CmgCwjH4vKLnW67+JZ3rrngZWzbBPtR0XRmTG7B68ArwWtCVfQmc9wzAYqc/+w",
+	"hHhZqzL/YnRCbUuZf4bnB62CAyy8altA3jVqhPV4ZXPq4WVPbgezlDVtXaI0FZHyOrmUcXoQqMrq/CMW",
+	"MQlhMR4x5R+5gGCpydexRS4uyJjfYdFXm8Hnen46xHyZe9FfEk6kYmJ5i2HDKX+P7egpsUznkHfrGWor",
+	"5rF9sT5Hwkx54I+1XbaaXSOI37KTkHMP+/20Nsif+R0EMz0QcNMxl6PrJSZNlH0N3nm3OXr11aKCX31y",
+	"WMzDbhmLedzu9auAxt8cOSlnTGzj994A1fjOrqXFAFuVP2WYRYGC8klbYT6nVtCOZb2sKbD/EoGJ1neT",
+	"G1qg39loVhNocc8up1UWzwlFYAC0dzC2Uo3pxnPAUkRkDGnitpuRViyJAZk/KuAxXpWkBpzM0tnwit6y",
+	"R8IHPBDVWNrm//qgxleQDwu1lA2XLOHvaph235effg2EZsgbqhi2rkCeaeBXILBVDfPqWpDfgUXBMQNu",
+	"LtNbLsa2ySvUIPDLEpyD7xzLHADTUVdFGbRuQadQZcBo5IadwZeG+U62IwrGdwJMuvNUJK78RnpcgJnh",
+	"t+DDF9wyNlN5+YPSlix6fVp7hlZcF5jpMqGRVZ2gWrhMciBcoQQaOR+YyRilDGeztsTCXh7GwEv2H6Po",
+	"QlOlhFeLf9VaCZfq1nDLiLnaEbA9Uj6eaPt9LNOx1JqJ8gZZDTjEwnT1DXv8ugyVzj3gDltuKmf5HHCF",
+	"e64Gre0qgUGix2zsQ65ZemeEvSI0F/5k7xmK6vZzrmYSYxSEak3DyZQJvW8L70EGL9QMwTBXvnXAVUUu",
+	"i3ryWOKspnNy1+2EG7zkpglDiTL9D9zkNrjJJju0oj+UeB2j7e1s1uw1/r7kvAEfMlW3KncNYRYrlJkx",
+	"tiQXxBwrTY7Zb+CFP8wero7j0Icw9J8/tqCejp/UdOgVGzgy+q1RtD0PjPndqdeD6Dg+pb2wfciORu1B",
+	"eBK1z+IebfdHg/A4OmXdGIIwDsh4+KDoy1pX7eaqt6PmCr0bK4O3ufj9KNj5iIu2pDwls4SGWG20ln8P",
+	"PsaWGA9JCfgmf8YKkO6Pqzm/SAvQHvmhXxIVDsG8B5NSAYIT3LdFG1aXbrDflFLgRvoQxRvGPeRiiPO0",
+	"uvJ2rIej2Ur73jZEYtey5QYa5Amelf3ehyizs2eftETYms61gY487eRpKV6WmQveL3fGLp1ArrfwOlfO",
+	"VX7dQ/nJe6NDKPajk9EZG/Tax+EhbQ/i06P2qMe67VM6CI+ifnzCeme4D8Ua79/njso7J42bBETvbBxv",
+	"xcC2OFMKQjcdKCVRLaGZEBZkw6475htFNDWW4IiGt9jIA0SavGPRvhF5YSKNWhjLlMyp0NDNzPWctpcn",
+	"dKZ2a/fxuU+tsgu9Se0Cy3BT99CLJQtTsDngfsC8XG6wnaeyElsbh2uEs6HtUEbagTvVmKd7Rg9HlNnC",
+	"htitD2EfFPhySAErhXgmLtgfrtlbXbhASsVeV8o27Hw64VYCDNJGm2l7Fn8GvPpZDq0/hMzjCZn5RCbM",
+	"CpYnWGzfxYYrYkGuCnY4xls+Bg8+ynRsM4ojljDNNmgGiQ43xaDmVFlOWP8caqVQn5Br1KXBNzCtcwwZ",
+	"Oe1WaMOK9iDan5qsxsqBFahTpp07c/XabOt7eG2WrUghnLKDaUybvax/5ndMYanD3JUKYAjFwpTpCwIt",
+	"D9MpQC/QPYpYS0DTGe7KUkH0XLZjKL+dZxXImkAu+OdexfSFSGUyrQVMbNtJSM9opifDLIUOWPjp/OBA",
+	"Sz07uNZs9r/7XS60/N/9Lra2Oq8DQf4XTcYy5Xoy/dP1t5e991m32z+O+Jhr9adj/MSVylj6p7pH4gUz",
+	"lnIZ/emwix+RfH/67uvrH386fP7mxbdv/nL45u9vqp+hYLe5snXeWnvt5qGIby4LEjdINnxtYOuMwd58",
+	"ao0gaKqJYhr6QGSzOibbe/f63ZuSHj+N6YFl2bzqdkN+IF61xI67VtJAYOrgrN89PNtqqZ6ZOz/H4Z8y",
+	"SGldDM3YQIG5PfxwNO3Pfm2f3M8H4jQFI/Ys6sfHE9U+HP16Eh7dsS00mFffXL61L3kG76hhttfiIg+L",
+	"gM8aRvOEGe9do0RbloBV1gPjgibN8vat9UTvDbpn+0WN7IjNErmAiqaWCVTdEIyhkpelbToyX8X0qTNy",
+	"zdn9Oo5/L3wQx4HjBFfCErHlWCbIY3OfPYrOfh/rAVcvvJwcL+K5gA7ETETqoijOCLUWm5BSb9ybHsIF",
+	"FjDo9SOcLogx3ipNCVtBS7B55TqjQFSv25iT3PC3wVPVMBTe/tSUQRwVbmJHs8Ch5bRXFFWKMvcU2UG1",
+	"zHOJyTcpA506wK6cZEZ1ODkvumajCWOfdUEk3E0T7LZcBPbIHuTplKrh+rlB+2DKhwmjtcVmfgAT7Y0d",
+	"8YNE0RfIg6rNW8qzkxIpIqglsFlm0uZHqSPX51AE/kiF+8Is8LCEtA1xmuUMs2WN33pOniZE8y0KrhUG",
+	"8SzfILlQ1BNI3m6MGb/EPALghwBhCnBuT+QcO6lbC7yScpfXfDFSDtotR01x5Hd2BA/doflMdoZzom8v",
+	"HLBjejpqd6Ne3B7Qw7B9yo5G7ZPoLO7Rw/CInXQdf9tZLmExu2dFM6nPGF4OsJF11DrvbeGwQ3qvijNb",
+	"Sv5uosx2vMiY5VrDy5zuvHIHjkU3gktc5HlqkJGkIBzSIZf23fhqIQu+XzCNWLeZXjRx/is3gqef3FYQ",
+	"6+ePLZrpyZZ95Ww2zrsJFbfQMcSYYZBuA54J1SE/yiyJ4KeE34JbLJRT+NfoeVwgzMgwf0QXxpAckOcs",
+	"ZNMRS//LHFipnA695HVXUxjSjOlp3Av7UfuEDUbtAT0L26NedNw+irusH57SkxGkGZvzfcVWXs6ZY4vv",
+	"/nn1Qd6/+vD9NlYekvINHbPVKW+O5k/NUV7KybP8vxQW3tXn2hRWA0c52nU8YjlKc7SwxWNdflcKv1FH",
+	"PLQyjT7OtSJGD+uQ1+WaI2X3+3J4bs/V4K+gAs3L5lzVFXO4ZiLKt/cjlNz/iSkySxhVLCBXZA47xd8l",
+	"na2577P2d/bEQy8+HB1FJ6x9Rvthe8CO4/bpqBu1+3QQHrPTuDvyxcP6eS5vdFTDH7zPe93zbh/3+Zak",
+	"rNvE108wwy3lmrlYVtOuXX9aHqDC8XH37Z3VOJJf0fTWaYJvzQs2C1XRp6aCm3l4XgJLZqrIOnK7tKpV",
+	"fs93BTAeQBeID+CK3HHFR0m+uMtl/xDgCzgDgNjXBZZcruJGpHcXiydG/5eM3rEKEfbet4QEVxozeoSL",
+	"g79v+Qtgmfuj/ctwfMpmMrU9aLbi9VfuGSuOsx9EZOGBlZIaHfIW3ut8WZAPkHftgjSDlOkstXAVdKPj",
+	"UMlev9vd75DvpbbNFeVcFPWKBt2z/Tp/N4C0H35U5fVAI66KBmKbS1McyOdEH8IZcTrqR4P4mLZ7xhQb",
+	"0KNR+yw6idvmhBjQ49Fp1Iu3HfQz2+C6TpuzyBtcIQYKC3igbVUM86qtD9gvMZG3dgJPz+dhOJ8WW0QR",
+	"LuhslspZykF9o2RGU81DPqNCE47VMVEyexJARnZX+Pu+GcSYX/7XjGXsd2DA5bN6kP32k8zAoyOkxryV",
+	"OYPPiZSQBxXLtNNsjDl3yTbK2rbukwYxFFgCDDffO+6Whlxb52jNL4LiKhvqu2tMzcA6s4abe6S2cABV",
+	"mXelESpnTFjp9dQM0dfe0Hx7udpgfF0p5OW9f/AR/zBqgKt9skuVcHzGCjXgWw5IW0xghAKYVow5exOa",
+	"Zy+Vd8bkML8ehM2uHNnkITfJDnnBwWjO29lZzdHWnSgo6Ox5v0EoxzQH6N8NlWC9hAjzwNq2zc/hB5z7",
+	"Q/SJvMTRhEfM39hfp4yGE2eml7WngMwkF5r0trGI8+V/bom0lRJSox0/d7R5UtvlWx4xy0NWF8l9JDIl",
+	"EVdTrpR3wfqNU3a1NrlR19T9uiA3UowkhUoqf2IqpInRQW7AxTNh5Fcjo0AS5VcpLB3dBkBZvXO1Cl2u",
+	"7Nycz1r5C1v1DciKt5ZakDGRTVvnP7eE1ENlU2ZtYA4vNauWMPy6eMcvebMypVOoHPMkyz5XFtZWNLvL",
+	"vS0h6okrizlvc2hbdPvwzha5zTWGbaDO3kqVlzWPOgqZ6smQUaWHVETDhUxvIbrSyldFu7hKLUL6xJvg",
+	"Fuetz4vrvb7LnRGekHnNla6Ao0eY91wqJh2sbCfgk+OhB0TBkttwioV5D71gfBcTxrZmlZ2Y4Dl2Sv48",
+	"ztff2UYtC9BHXJmmTexPfqfVq7eOEQXSIVdGF80n6IplWLQ+VpwB3AdWjUgZ5MFifr19xJNsC1XF3u+t",
+	"0Qb83IembmpLguBh1Td/X3zv6wePxtv9z8Hb1RSVJ5ei2sCZoNaaPSfnRf/94KFxi+q+t1UwqvtDZWrG",
+	"XMM5m8znyuuUeuO6qh4ywbqTU8x0KSrH50ICUCHDKVdTqsNJQNg9lGX2Ks7v227kxmgrRAuiowWb40Fd",
+	"EjX1sMMvd0LXQFx+V4f1v47QqlmJRvn1G5zah59DsiG3P1UY33KPiwhZcePD9yCXAqu92ZfFZQ/maO+N",
+	"P39sRTLMQHapCe0fHbfOW2fx6XHUPe2dng7Ck+j46Iz2Y0ZpNzw6olG3d0QPR/Eg7o36o+7otN8Po95R",
+	"dBz2jkbduNulXai66B5qOccf0iyKcyBfdEYH4Umv3YW6D1ho8Thqj3rsJO7Ts2gQHu3kYK6tHIrb1DmF",
+	"jVA2C7RwUL7LhN2TV7BKpZ9tGfxvGY2M8XflwZz+LO9YKqgImb2DRdul/uItJcRx77Taff+4HSmKtYU3",
+	"L9ldLHKDvlCwwdPWFr5S3lCb2iM9tiLRGNwvDu1pprBu3jJCid3TUCeLPHkfKgeENElYFECdOVeDu+QI",
+	"tu0uFNaPxAnaJBhXzK9CF8+IoSIiAljuhguuOU2wZ8NNAAXKuCIWkU72qCCv0/Hr4t65TG/jRM7PyQmJ",
+	"6EIFkN+DFXFIH76ydfNs+T/rueHYIM6fw36HXEJd8xSGnvBYK0KtqqV4HagBrZecXx+izJRmvkFLkGqb",
+	"j0+/T6mwtUz4rMiyfCHPP/4h5HdbzmJfD4seoDYsGh+OjlmftnvhIGoP6Blrj07ibrvPjsKzqEePR4en",
+	"O3EEEnOl4+Rpej1cG7IGt83GilgeC28OkwAqtbgOJCvUa1kSzsHqCtsBROSL9BcsJMls1D5lH1hogSiU",
+	"qJnUWNtpx/4svor9rJjkioBLnvpTF22x9oLPYlN6/5KJsVml40Ft+KR4dpHcVPdwLw9quxdUm64ihIxg",
+	"a68LkrIZoxpCtsrY9jQxtMpH9XO5+IqRdtCBp/WLuWiWQK6wRbHWjBoruPgD5ppN1aZlWa7h9k/GGry/",
+	"wht73XyWNE3pAra0XgAFjWRqLc/5skj08RMvMHuLwJQ4INK4CggfCwkbJaSKlUhRSvKqnax5YNPq9Lrd",
+	"DZanWnLmgxwRL+/SDXb9WBmub8NIq63ethzz4/eOLQaOWmwThTEsXww2F6PFfXlw032BeIrfS/TSF7Y7",
+	"54I1JE3W5EW63T3cpjRUbXrkBvWids6gLEpBFQKoydlSznrZxt2SHwHr45zFKj3BPDPvHK5PEdnL/bqB",
+	"a7lWDoA+pODQOh3i4GP+dznEUqb1oDsoqmOUphBJrEAOXY5KQj3w7Utsx5rXgpaC1fZuqtUBHu5JShI5",
+	"N5bDzyWO9RLBhhE1gs1YmMOipKzdkHeczc1g4xi2lpB6CFAWKKVttkO50ekfMuIhMiLwG312Qhhrtd8n",
+	"LAoTBaQESHHMevQsPBy1+/FJ1B6Mjk7btMsG7bPoMDwZ9eIj2j8uuqH4wyqZPP1Bs9FWBlbmFwFccyP0",
+	"qxEPOU95bvSV3V5zQgdFS1eveWt3uXPrBsntBatH23bnKglnv07CsvZks8TBH5MnTLi+ldDGVqY6DyIR",
+	"KaCp2xPLUaxJe3dl+5elOddkD2COLNpdem+gChVSe1dhf1DZRx9/m7E2eS3zSoQ+q9i2G6w4ZkCWE64v",
+	"ShDThCuARmB/ASvvO+SyqA/u0KpVu8OVX6h39115JHqIx4+JSPmelT6WxrCyaOnYKV3Z3cJ15o/3s3rP",
+	"PvOJ6rPmCvrtIPfX0vozCv/iUKyMYsf1/b36wpzch+o32PDTy5GuCSC4SMlucu5LV2fI5d8fRRr+KNLw",
+	"r1SkoWGXBl9WkfjdlXeoyoc/qjz8UeXhKVd5+CyH88OKQewgO5pqR+QX/luUkNhlLYtYr3pQ9Y5a6X1J",
+	"jIaQsHamjFknbgNMLTRi1cE+xsYYtIxpGz5eYN8lxRwK1lXzbG4VfwVAE9/j+IOypQV3tfKs5yqcpFx1",
+	"EsbqcRzPzM/kJQNBj/F8mY6Hhvbb9IFOEkbHGbvKV+OzyGZ2P+MpU+VmxN3ecjPiAT1hvfCs3z4eHUZG",
+	"MaTtM9YP20dRb3QaH9KT8Li7C3xiVwJdYv38KnmqAVgAGz2xfYujMlaRW+S6Pu0YOAAM0boda+G7j1Br",
+	"Z2mzTmiKRSzTjGtwtNgdiXqW7TENvhseWz5TgL7i4tYoYA59wPWFxZwrOWVSMIKt2zAtecLyvjVckUw4",
+	"IDICymwDVJYoVjzSaHh1ClcpyPDKUuYRdr1Hg9K+36JwxpgrjWP9rK3Tfguo+AqC/G5yYD4LUvya6cBj",
+	"4KfW5oHpOgRnuXPU5oLHX6PH1hSeFQ5d0BAKtSQgPCZULLC2AQJKlwCnhMYpU5OSkecBVR0SFfJhUpIn",
+	"Add5iiF5/LWf3f3loKGb82k+XjuB31B9GJTAj5sDBh+kPiBJ/x30h7e2nkFN3ofP4fnMNgcfuqImcSYE",
+	"Sxodqt9WKjrPmJwlYIb4YEKbTobdMrGk3I35/xujDtxoeUOwPIdtta6054b6ILNUsAXZgy4POZJ7/9x7",
+	"QeCVaAtIHqcIqs7FAJDlRajI3nfH2TwgEKMIbG+sC1c9hauKKnbjf7wJ8gJ5/tQRgsn1PsqlEUP/lOvk",
+	"ZMhVfmZeMOMGGvHl3evtM/f89vVqn2C/KA90ASZRxCOLikfAfg7jBwcWJhDGfJylzN0aWLRGeTz27go7",
+	"uTQGgH+YYwEfpYph2Fiv30k/ZeCyiUgG0P2IqzCRyozALFIqE7J346652b8gVKA/r85YJWOmyaA7CHKU",
+	"CZlyBV5mKdg56WJzDtINSM/w1YmjnprIubnn5j9uAtdV3RAQ64yn0owtcnq3MLtNaXKES2c0c+FyI7gC",
+	"/mER9GrIFz6fpHuqQFsUenPP0f2orcsKni0FidkcSvlRQU7tODvkRkjN1A1RZho0SXALcFVU8rE0X4uo",
+	"+QZ2bV5Pp3IcL3tRMbcD9mdAfvrpp5/ar16RPSu5CEvYHRNu+yKLwbbdL4MfQepjD90aEKGhVwlEOKNa",
+	"s9Rc+f/+3G2f/fJx8Km91/251z775f/r/dxt93/Z/1+tDcGbCS3Gj81IzfZfmglQEy4z+8zcoTTp9bs1",
+	"oqlmahiJrJmalo8xsQeHcqgaytg/fU/e9fuFbg8L4K8SsFvr/OfWm1qpDcT4joqMpgti7jJ7xEVm4IsA",
+	"Wd4YZ9oX3SCOnEiX6KIx60Gh5FYxPALDIz+8e9Zp/RKUKsgAo+LGgFbVEzkH7IBZgjuaZKx1PuhjnHVc",
+	"6VVpOKTYta3zbqd70hsENU87LB526D2rCHR/qoxqK40kF4QNc+l1u0fFAMwnbwylThTV+RzVTeao2y2e",
+	"dtTtbkKcoZNTzkZcfux/tIJWcVVLTWmStBqJ5WShe56W3ubZvOm1L74aAEeomDz5TEEcplMBqufjno8B",
+	"vSCPH2pbDRh6rD4ePswmD5eXO4qYeUAPfMwnaers4R9iRY+Ppx5Df0JdRIpg1fYm1OM3BvEjyk+1PUhl",
+	"w5X6gugyrJvrKpD7c+1MePjK/PtqOOPhafj2nUZB5IqOEs9bt8Y3sQ1epOrHeAxLf7eyaki1pqZNCNO3",
+	"lcqe/DGDFtLnyT5fz6gHH80/Nq3gM4V1f4A3rIhQLLWvnxszCqukUk2MXoLp6+gVR7cmIjk83AZ5DrwP",
+	"QQYR4SlmJveVcr0h86I8m1TCeWigsdiJtnPcrkGy6qC2afLYfdiY1wVLd5AefmD1N4szLq1rjeh4ms0v",
+	"36RyKjULSMTsv7hERkqkrM0EfKCopNWhBSohABdyb6dMMdvtoD7GDzWp0D40WyYo2hPM6QK8OOiXsqHE",
+	"gNisodToiR1yKfLdik5aGAtGHbHUq8AYIK2CCTAoOZfpbZ6SNJFZSvaotfqNJMB3aybIlItMM7XfIaAT",
+	"gustJYJp84QAkRRFzM7V4QIPUl2cAH51/VTfGiI9Rtyx9vT9/EHH/k6A0tZ568q6r9yKGfWfCreUAaF2",
+	"pSQBPoIDK0dzQMNd+MpwCoSNO1v59Nmsqb2C/e2C8NhHljSNrzSS33xnlw9+dWtdnzmdkHRmoE3b88CG",
+	"TCtd2WucaGa2uGVws3obp0OwTbLXIBlIF1pftIjq2iLbWO2j7YT13Y6Dlpa3zMzoH7/27n86vfv+8Pbl",
+	"0extV/84Opk+63/49iz6ZqD+fExfnGZ/6currnj1161jRddMZ7OdS31DvpTH5yEeGhdgLhMuCiTTl+S1",
+	"a2bEqqFxGWGlHaeAf5BaBkQZlXMgFndrb1bs+3s6NSfDYoYV5DGqD+2HzAmwMJJ6SheQ+mPePi0AvK6O",
+	"IRf17oQ3OI5qYe/HLnS9jfqxDfBh+2KFW/Q9riPNBpU8v6BRtGS6W93AclulyLSfamLYB3ISGHBtzqf+",
+	"od52h/o6dUY1aDMQL4q1bdGEX8v0tk7LMZdOqLMv8qqeGIJiYswFO7ebz1N3rKZT0kQQODmf8HBCLNJE",
+	"AcLKHGT2Vht1JJnIFIv8cHDx0DhLITIGO3u1knRBGE0Tbi9GEwtmysV4v/RimjcyKkLB9o0WydUhrwVz",
+	"ehZUArt6czcoCIUH0NWbu2NycDzYh4Wk6pb0u5Acqwq9LpQComNGld2/ICO2kBCQxBQAWx3VvH7QP7MU",
+	"IW+ZThftS1izCeQ0Nypzvvb0GLqcotNSsvPvSI0LqchXNKjjx8+ou12VNbbqUJ6ivqaLoFp+blEfxFQr",
+	"jdQGqhqoDiy8ZS7uT6hYlAGSkRSsvMfyesHHXUK1ZtOZ/k12EVLgIVunqZv+Bo3yPb0xlGnKQk0mMlWM",
+	"jCBUuyBKU3RGfOkW+CvrA6hsNkvMSQYd/WRiRD1Ca65lpifkR6b0RVE6oNNUD8IVFPjPwYAs1xSA+Srz",
+	"wKEt5bNZKQg7e0J5BM33nSL+t9GJ+Gv/9u9ns5eD+duu/kd4PP2ut/j2NPrmUF0ejV+cZN/35V8G/N18",
+	"NzH4WfBsu8Rxthw9Rnfrcnrdrx1y7ZsEoB3Y1DZnrtEcWP1lRZ2z9aoHQj5wYIcCNVOyWB3abJQyehtB",
+	"4LnBVrgk2simc1BNUjlH7Yoa7Ycm2PPnZrS4IXvIyQG5TKcsIt/I1Nbxsls6sMgcgCrAFs0hbC4+GxA6",
+	"NhJCgPvKn1SAeBFzh//1hdmjvhK6H8AwQ5lkU5HnC6KqhbXgxizHSew5cJgU7MLo2OXyfZaOVFe+h7lj",
+	"Y8gcjQEl43PClNziMF/Ap+13yAvvXoDB4nBZkgRESUNeRDPhBEADINnM6qk8JVoakyUghmUy7SAjwKX3",
+	"NNQWEFWHaEOvwWbINZ5D3S5qcI4+KG093qwOJrYCH2bOPpjjBlCxm/CGTGl6aywPC7PLUWBK4tJR8xKj",
+	"tQipyYjVwsnwhRU0mJKbgcC+dhtoM+zXj+5gx6VOK9Xs8sqKdaCn0aJVFbp1za7yZ5QqKfqHYtCiYzY0",
+	"+6xc1Ab2WKsCC/plQ0DYH4i2fwNEG1Tk8BjMSKkh7h9g9hxp1fegUb1+11Dc/XbqYbBOj/xfGpBPxQVh",
+	"+QJ0s06Z0OZE9C/03t59tO9/cTNWbptZjSJoqh26c9kWWz3ql8+DIRwtiDus6w8we0JZUVV/fK4FF1aR",
+	"aUbiIWCHJf8m7HLLFn6Bt4SOWOJ/ATvHx/71e95s+70j2NElSN9GN22qFVcPrwZvJCiATxBI1Jj7QIma",
+	"UQiZuANnAYoWKpw8JTENrbZhVJGYpqgWjaWuIgQb9J/9JU363ztvYzml4bdLqlitpOoJm26ZFvFHasMf",
+	"6Qx/KH+/v3SGP/D//3b4/2Jgaw/WJaVg+5NeY3nAtiFblOGyNZ72AJQAps5vJCHVbCzThRH/t2ym8WCA",
+	"4poTOpsxxDpiTNIcrRBlTLOEKQgjjJiDLgT5ycAF3p/wKdf10vyte/+1G/dDJQUMKW85DVOOWMKgoLSb",
+	"o+FdxK6YL2HYRo90jFomGN4dkcMuNhvCsC7XyideIsPbltGq2cwYU6p1ftgNWjhxM6r8h+GU3rfOT8yv",
+	"3ndG8vZA/ueDNr+WhwwFZisDtpjs8oi5iFjMBdcsWWwDA1hejJr99lowWHYAxbnRPcGtVyyO2xJmp8Uy",
+	"Ddn6xvTL++ngo5vrDsDmZ24RGxHLP+J2wRwDvPgrZTcO2Rv0+8T2Cc2ZxvqXh3dc8VHC8DuXd2tvLLDM",
+	"FwCBsDu8PPuY3zMrcYDDiE4pT4JSXzPYxlCAaTkVwmrN//N//u++13f0rEMusSDyhVU47zWJKE8W3sqk",
+	"mSCwncGzW1u2JefJt0447Bgx9LbmcXf7LfEZMdKPLKeOt5NTx7vIqW2p9zZrrhYOwkTIeb49n5gwwZWH",
+	"UFb1rPxKGSnIZaTWixSXMdAcy0dQpY3D+2127abjUxYYkyyU5o+rN7DbAaZNx0zoDrkk89RBIOfYdDvy",
+	"+y9guHDM71iBSrJR/L1Bt2fsBuCZXpfElCeQ0R9LbJaH9+ZYnPmE2eR8SOLjegkwK1Ny1EVFGwJJCffK",
+	"RAVOP+gdOSRRBW8QeIAE6EYVA14JKDHon1mrdRluYKtJgf4ETWdQ+QK0l5sTV/57ZRJdQBfAMGRKxVkC",
+	"SMI2N7uF0dSf1VcKrQI0/2HXkIlMIkUmcm7sf/SjeCNPAa/elCPyUo75oyCIHLv99zQzWmUnkSFNWiWs",
+	"A/7SjthUtt3lm2vhMNLPWQ20pmRMr909M1Zez5WMcSCCXw//Hp/+4/b7/t3L7uztif5pdDT9sRd+dzZ5",
+	"voTmDSCVbRNaQWi/OzqOD8Meax8DcDM+Ye2zcNBr96NTdjQ6oWdxz88byem4MSGvrTyvqxGFreK4uLBw",
+	"P5jvFwb+IuRgSYodhFma2pW1x9ZyZqIcY0hvPQraTl1mT60cKszfzCInwEzqNiCt1ApcAjbVq0ACwIBK",
+	"qYjkFG0k9BhCGhqegnFCx6oevXw9k/oZvvbp50AbIg0dkR6ngxaossOYTnmyGE7BT1MPsQIa2hYF9vZh",
+	"3c2/uEYC9DTssn7cHox6UXvADmn7LDyK2yfR2ajHDulRWCRa2xe9ZTyqbZPT1IUFK4zn3ioFhFp1zRZG",
+	"W84Yf81YtqbWOFRMw3V5csWr/H0yp1iCDdNbih6TG2hZxfY8+Kgcaa6iTwcRC7lyaS9b7Z/r4jErS9hi",
+	"Z0yjH054tFQmHDQhu+NLuakOP+5st+KWpSLmDjKK7niqMJhhzTZ2ZxQsxkEvm9PFBYF0VhEyYuYe1VWx",
+	"ew4/5BN8iCpiFVNwV2KHUHgaVZjWIa02a9hQsfSOQ1A3E1EOhXLN6QHPuQVEOB/9c7vCW6kpNYfRc0et",
+	"J7VD/sZSHi8wS9PQ12wMlCNljN2KLQKvS+8c22epUYcOjLD5/wMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
