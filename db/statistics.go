@@ -69,6 +69,9 @@ func (tx *Tx) ReportFunnel(ctx context.Context, period sim.ReportPeriod, orgID s
 		}
 		// An organisation's funnel starts with the people who chose it.
 		out.Organisation = sim.ExactFunnel(own[1:])
+		if out.OrgName, err = tx.q.OrgNameOf(ctx, tx.tx, *org); err != nil {
+			return sim.FunnelReport{}, fmt.Errorf("name organisation: %w", interpretError(err))
+		}
 	}
 	return out, nil
 }

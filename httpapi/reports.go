@@ -1,13 +1,18 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/muster-cms/muster/db"
 	"github.com/muster-cms/muster/httpapi/internal/api"
+	"github.com/muster-cms/muster/render"
 	"github.com/muster-cms/muster/sim"
 )
 
@@ -19,7 +24,10 @@ func (s *server) GetFunnelReport(ctx context.Context, req api.GetFunnelReportReq
 	if err != nil {
 		return nil, err
 	}
-	return api.GetFunnelReport200JSONResponse(r), nil
+	if f := deref((*string)(req.Params.Format)); f != "" && f != "json" {
+		return funnelFile(f, r)
+	}
+	return api.GetFunnelReport200JSONResponse(funnelJSON(r)), nil
 }
 
 // GetOrganisationFunnelReport is an organisation's funnel beside the
@@ -29,7 +37,10 @@ func (s *server) GetOrganisationFunnelReport(ctx context.Context, req api.GetOrg
 	if err != nil {
 		return nil, err
 	}
-	return api.GetOrganisationFunnelReport200JSONResponse(r), nil
+	if f := deref((*string)(req.Params.Format)); f != "" && f != "json" {
+		return funnelFile(f, r)
+	}
+	return api.GetOrganisationFunnelReport200JSONResponse(funnelJSON(r)), nil
 }
 
 // reportPeriod is a report's months (YYYY-MM): by default the twelve
@@ -55,16 +66,17 @@ func reportPeriod(now time.Time, fromParam, toParam *string) (sim.ReportPeriod, 
 }
 
 // funnelReport is the funnel of the period asked for.
-func (s *server) funnelReport(ctx context.Context, fromParam, toParam *string, orgID string) (api.FunnelReport, error) {
+func (s *server) funnelReport(ctx context.Context, fromParam, toParam *string, orgID string) (sim.FunnelReport, error) {
 	now := s.cfg.Now()
 	period, err := reportPeriod(now, fromParam, toParam)
 	if err != nil {
-		return api.FunnelReport{}, err
+		return sim.FunnelReport{}, err
 	}
-	r, err := within(s, ctx, func(tx *db.Tx) (sim.FunnelReport, error) { return tx.ReportFunnel(ctx, period, orgID, now) })
-	if err != nil {
-		return api.FunnelReport{}, err
-	}
+	return within(s, ctx, func(tx *db.Tx) (sim.FunnelReport, error) { return tx.ReportFunnel(ctx, period, orgID, now) })
+}
+
+// funnelJSON is a funnel as the API answers it.
+func funnelJSON(r sim.FunnelReport) api.FunnelReport {
 	out := api.FunnelReport{
 		AsOf: r.AsOf.UTC(), From: r.Period.From.Format("2006-01"), To: r.Period.To.Format("2006-01"),
 		Released: r.Released, Programme: funnelOut(r.Programme), Notes: r.Notes(),
@@ -74,7 +86,7 @@ func (s *server) funnelReport(ctx context.Context, fromParam, toParam *string, o
 		org := funnelOut(r.Organisation)
 		out.OrganisationId, out.Organisation = &id, &org
 	}
-	return out, nil
+	return out
 }
 
 // GetBreakdownReport is the people of a span of months by one of their
@@ -89,6 +101,17 @@ func (s *server) GetBreakdownReport(ctx context.Context, req api.GetBreakdownRep
 	r, err := within(s, ctx, func(tx *db.Tx) (sim.BreakdownReport, error) { return tx.ReportBreakdown(ctx, period, d, now) })
 	if err != nil {
 		return nil, err
+	}
+	if f := deref((*string)(req.Params.Format)); f != "" && f != "json" {
+		return reportFileOf(f, "muster-"+string(d)+"-"+periodName(r.Period), func(w io.Writer, form string) error {
+			switch form {
+			case "csv":
+				return render.BreakdownCSV(w, r)
+			case "xlsx":
+				return render.BreakdownXLSX(w, r)
+			}
+			return render.BreakdownPDF(w, r)
+		})
 	}
 	out := api.GetBreakdownReport200JSONResponse{
 		AsOf: r.AsOf.UTC(), From: r.Period.From.Format("2006-01"), To: r.Period.To.Format("2006-01"),
@@ -138,4 +161,54 @@ func releasedCountOut(c sim.ReleasedCount) api.ReleasedCount {
 		out.Withheld = &w
 	}
 	return out
+}
+
+// reportFile is a report as a download.
+type reportFile struct{ subjectFile }
+
+func (f reportFile) VisitGetFunnelReportResponse(w http.ResponseWriter) error { return f.write(w) }
+func (f reportFile) VisitGetOrganisationFunnelReportResponse(w http.ResponseWriter) error {
+	return f.write(w)
+}
+func (f reportFile) VisitGetBreakdownReportResponse(w http.ResponseWriter) error { return f.write(w) }
+
+// reportForms are the files a report downloads as: content type and
+// extension.
+var reportForms = map[string][2]string{
+	"csv":  {"text/csv; charset=utf-8", "csv"},
+	"xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"},
+	"pdf":  {"application/pdf", "pdf"},
+}
+
+// reportFileOf renders a report in form (one of reportForms) as a
+// download named name.
+func reportFileOf(form, name string, write func(io.Writer, string) error) (reportFile, error) {
+	f, ok := reportForms[form]
+	if !ok { // the document refuses it first
+		return reportFile{}, malformed("format must be one of json, csv, xlsx, pdf", "format")
+	}
+	var buf bytes.Buffer
+	if err := write(&buf, form); err != nil {
+		return reportFile{}, fmt.Errorf("render the %s report: %w", form, err)
+	}
+	return reportFile{subjectFile{body: buf.Bytes(), contentType: f[0], name: name + "." + f[1]}}, nil
+}
+
+// funnelFile is a funnel as a download.
+func funnelFile(form string, r sim.FunnelReport) (reportFile, error) {
+	name := "muster-funnel-" + periodName(r.Period)
+	return reportFileOf(form, name, func(w io.Writer, form string) error {
+		switch form {
+		case "csv":
+			return render.FunnelCSV(w, r)
+		case "xlsx":
+			return render.FunnelXLSX(w, r)
+		}
+		return render.FunnelPDF(w, r)
+	})
+}
+
+// periodName is a period in a file name: 2026-01-2026-12.
+func periodName(p sim.ReportPeriod) string {
+	return p.From.Format("2006-01") + "-" + p.To.Format("2006-01")
 }

@@ -1,12 +1,16 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+	"rsc.io/pdf"
 
 	"github.com/muster-cms/muster/internal/teststack"
 )
@@ -72,6 +76,45 @@ func TestFunnelReport(t *testing.T) {
 	r = s.Do(t, http.MethodGet, "/v1/reports/funnel", adminA, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	require.Equal(t, append([]string{"registered=10", "interested=10", "contacted=*"}, none...), funnelShown(t, r.Body["programme"]))
+
+	// The same as files: the workbook's figures are the database's (their
+	// own exactly, the programme's released); the PDF carries the notes.
+	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/funnel?format=xlsx", adminA, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", r.Header.Get("Content-Type"))
+	require.Regexp(t, `^attachment; filename="muster-funnel-\d{4}-\d{2}-\d{4}-\d{2}\.xlsx"$`, r.Header.Get("Content-Disposition"))
+	book, err := excelize.OpenReader(bytes.NewReader(r.Raw))
+	require.NoError(t, err)
+	sheetRows := func(sheet string) map[string][]string {
+		rows, err := book.GetRows(sheet)
+		require.NoError(t, err)
+		out := map[string][]string{}
+		for _, row := range rows {
+			if len(row) > 1 {
+				out[row[0]] = row[1:]
+			}
+		}
+		return out
+	}
+	require.Equal(t, []string{"Organisation", "Programme", "Notes"}, book.GetSheetList())
+	require.Equal(t, []string{"8"}, sheetRows("Organisation")["Interested"])
+	require.Equal(t, []string{"2", "25%"}, sheetRows("Organisation")["Contacted"])
+	require.Equal(t, []string{"10"}, sheetRows("Programme")["Registered"])
+	require.Equal(t, []string{"*", "*"}, sheetRows("Programme")["Contacted"])
+	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/funnel?format=pdf", adminA, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, "application/pdf", r.Header.Get("Content-Type"))
+	doc, err := pdf.NewReader(bytes.NewReader(r.Raw), int64(len(r.Raw)))
+	require.NoError(t, err)
+	var text strings.Builder
+	for _, tx := range doc.Page(1).Content().Text {
+		text.WriteString(tx.S)
+	}
+	page := strings.Join(strings.Fields(text.String()), "")
+	require.Contains(t, page, strings.Join(strings.Fields("Not to be put in the public domain without the programme's approval"), ""))
+	require.Contains(t, page, "FunnelNHSTrust", "named in the title")
+	r = s.Do(t, http.MethodGet, "/v1/reports/funnel?format=doc", adminA, nil)
+	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Raw))
 
 	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/funnel", adminB, nil)
 	require.Equal(t, http.StatusNotFound, r.Status, string(r.Raw))

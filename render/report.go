@@ -31,6 +31,7 @@ type reportDoc struct {
 // docTable is one table: a header and rows of cells.
 type docTable struct {
 	name   string
+	sheet  string // the workbook's sheet (at most 31 characters)
 	header []string
 	rows   [][]docCell
 }
@@ -38,8 +39,9 @@ type docTable struct {
 // docCell is one cell: the text shown and, for a count or a share shown
 // as a figure, its number (so that a spreadsheet can add it up).
 type docCell struct {
-	text   string
-	number *float64
+	text    string
+	number  *float64
+	percent bool // the number is a share, shown as a percentage
 }
 
 // docChart is a bar chart: a label and a value for each bar, and the text
@@ -69,15 +71,15 @@ func shareCell(s sim.ReleasedStatistic, first bool) docCell {
 		return docCell{text: "*"}
 	}
 	v := s.Value
-	return docCell{text: strconv.FormatFloat(100*s.Value, 'f', 0, 64) + "%", number: &v}
+	return docCell{text: strconv.FormatFloat(100*s.Value, 'f', 0, 64) + "%", number: &v, percent: true}
 }
 
 func reportSubtitle(p sim.ReportPeriod, asOf string) string {
 	return fmt.Sprintf("Registered %s to %s; exact as of %s UTC", p.From.Format("January 2006"), p.To.Format("January 2006"), asOf)
 }
 
-func funnelTable(name string, figures []sim.FunnelFigure) docTable {
-	t := docTable{name: name, header: []string{"Stage", "People", "Conversion from the stage before"}}
+func funnelTable(name, sheet string, figures []sim.FunnelFigure) docTable {
+	t := docTable{name: name, sheet: sheet, header: []string{"Stage", "People", "Conversion from the stage before"}}
 	for i, f := range figures {
 		t.rows = append(t.rows, []docCell{textCell(stageWords(f.Stage)), countCell(f.People), shareCell(f.Conversion, i == 0)})
 	}
@@ -97,16 +99,16 @@ func funnelDoc(r sim.FunnelReport) reportDoc {
 	}
 	chartOf := r.Programme
 	if r.OrgID != "" {
-		d.title = "The organisation's funnel, beside the programme's"
-		d.tables = append(d.tables, funnelTable("Organisation", r.Organisation))
+		d.title = r.OrgName + ": the organisation's funnel, beside the programme's"
+		d.tables = append(d.tables, funnelTable(r.OrgName, "Organisation", r.Organisation))
 		chartOf = r.Organisation
 	}
 	programme := "Programme"
 	if r.Released {
 		programme = "Programme (released under disclosure control)"
 	}
-	d.tables = append(d.tables, funnelTable(programme, r.Programme))
-	d.chart.title = "People at each stage: " + strings.ToLower(d.tables[0].name)
+	d.tables = append(d.tables, funnelTable(programme, "Programme", r.Programme))
+	d.chart.title = "People at each stage: " + d.tables[0].name
 	for _, f := range chartOf {
 		d.chart.labels = append(d.chart.labels, stageWords(f.Stage))
 		d.chart.values = append(d.chart.values, float64(f.People.Value))
@@ -124,7 +126,7 @@ func breakdownDoc(r sim.BreakdownReport) reportDoc {
 	if r.Released {
 		d.subtitle += "; released under disclosure control"
 	}
-	t := docTable{name: "Breakdown", header: []string{strings.ReplaceAll(string(r.Dimension), "_", " ")}}
+	t := docTable{name: "Breakdown", sheet: "Breakdown", header: []string{strings.ReplaceAll(string(r.Dimension), "_", " ")}}
 	for _, c := range r.Columns {
 		t.header = append(t.header, stageWords(c))
 	}
@@ -209,9 +211,13 @@ func (d reportDoc) csv(w io.Writer) error {
 func (d reportDoc) xlsx(w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
+	percent, err := f.NewStyle(&excelize.Style{NumFmt: 9}) // 0%
+	if err != nil {
+		return err
+	}
 	first := true
 	for _, t := range d.tables {
-		name := sheetName(t.name)
+		name := sheetName(t.sheet)
 		if first {
 			if err := f.SetSheetName("Sheet1", name); err != nil {
 				return err
@@ -250,6 +256,12 @@ func (d reportDoc) xlsx(w io.Writer) error {
 				if err := set(i+1, v); err != nil {
 					return err
 				}
+				if c.percent {
+					cell, _ := excelize.CoordinatesToCellName(i+1, row)
+					if err := f.SetCellStyle(name, cell, cell, percent); err != nil {
+						return err
+					}
+				}
 			}
 		}
 		row += 2
@@ -268,7 +280,7 @@ func (d reportDoc) xlsx(w io.Writer) error {
 			return err
 		}
 	}
-	_, err := f.WriteTo(w)
+	_, err = f.WriteTo(w)
 	return err
 }
 

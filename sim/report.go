@@ -58,6 +58,7 @@ type FunnelReport struct {
 	// OrgID and Organisation: the organisation's own funnel, exact, from
 	// the people who chose it; nil when no organisation is asked for.
 	OrgID        string
+	OrgName      string
 	Organisation []FunnelFigure
 }
 

@@ -1065,6 +1065,30 @@ func (e ExportFormat) Valid() bool {
 	}
 }
 
+// Defines values for ReportFormat.
+const (
+	ReportFormatCsv  ReportFormat = "csv"
+	ReportFormatJson ReportFormat = "json"
+	ReportFormatPdf  ReportFormat = "pdf"
+	ReportFormatXlsx ReportFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the ReportFormat enum.
+func (e ReportFormat) Valid() bool {
+	switch e {
+	case ReportFormatCsv:
+		return true
+	case ReportFormatJson:
+		return true
+	case ReportFormatPdf:
+		return true
+	case ReportFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ExportDataRequestSubjectParamsFormat.
 const (
 	ExportDataRequestSubjectParamsFormatCsv  ExportDataRequestSubjectParamsFormat = "csv"
@@ -1149,6 +1173,54 @@ func (e ListOrganisationCandidatesParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for GetOrganisationFunnelReportParamsFormat.
+const (
+	GetOrganisationFunnelReportParamsFormatCsv  GetOrganisationFunnelReportParamsFormat = "csv"
+	GetOrganisationFunnelReportParamsFormatJson GetOrganisationFunnelReportParamsFormat = "json"
+	GetOrganisationFunnelReportParamsFormatPdf  GetOrganisationFunnelReportParamsFormat = "pdf"
+	GetOrganisationFunnelReportParamsFormatXlsx GetOrganisationFunnelReportParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetOrganisationFunnelReportParamsFormat enum.
+func (e GetOrganisationFunnelReportParamsFormat) Valid() bool {
+	switch e {
+	case GetOrganisationFunnelReportParamsFormatCsv:
+		return true
+	case GetOrganisationFunnelReportParamsFormatJson:
+		return true
+	case GetOrganisationFunnelReportParamsFormatPdf:
+		return true
+	case GetOrganisationFunnelReportParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetBreakdownReportParamsFormat.
+const (
+	GetBreakdownReportParamsFormatCsv  GetBreakdownReportParamsFormat = "csv"
+	GetBreakdownReportParamsFormatJson GetBreakdownReportParamsFormat = "json"
+	GetBreakdownReportParamsFormatPdf  GetBreakdownReportParamsFormat = "pdf"
+	GetBreakdownReportParamsFormatXlsx GetBreakdownReportParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetBreakdownReportParamsFormat enum.
+func (e GetBreakdownReportParamsFormat) Valid() bool {
+	switch e {
+	case GetBreakdownReportParamsFormatCsv:
+		return true
+	case GetBreakdownReportParamsFormatJson:
+		return true
+	case GetBreakdownReportParamsFormatPdf:
+		return true
+	case GetBreakdownReportParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetBreakdownReportParamsBy.
 const (
 	GetBreakdownReportParamsByAgeBand         GetBreakdownReportParamsBy = "age_band"
@@ -1173,6 +1245,30 @@ func (e GetBreakdownReportParamsBy) Valid() bool {
 	case GetBreakdownReportParamsByRegion:
 		return true
 	case GetBreakdownReportParamsByRegisteredMonth:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetFunnelReportParamsFormat.
+const (
+	GetFunnelReportParamsFormatCsv  GetFunnelReportParamsFormat = "csv"
+	GetFunnelReportParamsFormatJson GetFunnelReportParamsFormat = "json"
+	GetFunnelReportParamsFormatPdf  GetFunnelReportParamsFormat = "pdf"
+	GetFunnelReportParamsFormatXlsx GetFunnelReportParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetFunnelReportParamsFormat enum.
+func (e GetFunnelReportParamsFormat) Valid() bool {
+	switch e {
+	case GetFunnelReportParamsFormatCsv:
+		return true
+	case GetFunnelReportParamsFormatJson:
+		return true
+	case GetFunnelReportParamsFormatPdf:
+		return true
+	case GetFunnelReportParamsFormatXlsx:
 		return true
 	default:
 		return false
@@ -2275,6 +2371,9 @@ type MessageId = string
 // OrgId defines model for OrgId.
 type OrgId = openapi_types.UUID
 
+// ReportFormat defines model for ReportFormat.
+type ReportFormat string
+
 // ReportId defines model for ReportId.
 type ReportId = string
 
@@ -2457,12 +2556,18 @@ type ListCandidateMessagesParams struct {
 
 // GetOrganisationFunnelReportParams defines parameters for GetOrganisationFunnelReport.
 type GetOrganisationFunnelReportParams struct {
+	// Format json (the default); csv, xlsx or pdf: the same figures as a download (Content-Disposition attachment), with the title, the period, the moment they are exact at and the notes (in a PDF, on every page). Spreadsheet cells are neutralised against formula injection.
+	Format *GetOrganisationFunnelReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
 	// From The first month, YYYY-MM (default eleven months before `to`).
 	From *string `form:"from,omitempty" json:"from,omitempty"`
 
 	// To The last month, included, YYYY-MM (default this month). At most 120 months from `from`.
 	To *string `form:"to,omitempty" json:"to,omitempty"`
 }
+
+// GetOrganisationFunnelReportParamsFormat defines parameters for GetOrganisationFunnelReport.
+type GetOrganisationFunnelReportParamsFormat string
 
 // ListOrganisationThreadsParams defines parameters for ListOrganisationThreads.
 type ListOrganisationThreadsParams struct {
@@ -2475,6 +2580,9 @@ type ListOrganisationThreadsParams struct {
 
 // GetBreakdownReportParams defines parameters for GetBreakdownReport.
 type GetBreakdownReportParams struct {
+	// Format json (the default); csv, xlsx or pdf: the same figures as a download (Content-Disposition attachment), with the title, the period, the moment they are exact at and the notes (in a PDF, on every page). Spreadsheet cells are neutralised against formula injection.
+	Format *GetBreakdownReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
 	// By What the rows are.
 	By GetBreakdownReportParamsBy `form:"by" json:"by"`
 
@@ -2485,17 +2593,26 @@ type GetBreakdownReportParams struct {
 	To *string `form:"to,omitempty" json:"to,omitempty"`
 }
 
+// GetBreakdownReportParamsFormat defines parameters for GetBreakdownReport.
+type GetBreakdownReportParamsFormat string
+
 // GetBreakdownReportParamsBy defines parameters for GetBreakdownReport.
 type GetBreakdownReportParamsBy string
 
 // GetFunnelReportParams defines parameters for GetFunnelReport.
 type GetFunnelReportParams struct {
+	// Format json (the default); csv, xlsx or pdf: the same figures as a download (Content-Disposition attachment), with the title, the period, the moment they are exact at and the notes (in a PDF, on every page). Spreadsheet cells are neutralised against formula injection.
+	Format *GetFunnelReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
 	// From The first month, YYYY-MM (default eleven months before `to`).
 	From *string `form:"from,omitempty" json:"from,omitempty"`
 
 	// To The last month, included, YYYY-MM (default this month). At most 120 months from `from`.
 	To *string `form:"to,omitempty" json:"to,omitempty"`
 }
+
+// GetFunnelReportParamsFormat defines parameters for GetFunnelReport.
+type GetFunnelReportParamsFormat string
 
 // ListSpotChecksParams defines parameters for ListSpotChecks.
 type ListSpotChecksParams struct {
@@ -5166,6 +5283,19 @@ func (siw *ServerInterfaceWrapper) GetOrganisationFunnelReport(w http.ResponseWr
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetOrganisationFunnelReportParams
 
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "from" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -5398,6 +5528,19 @@ func (siw *ServerInterfaceWrapper) GetBreakdownReport(w http.ResponseWriter, r *
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetBreakdownReportParams
 
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
 	// ------------- Required query parameter "by" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, true, "by", r.URL.Query(), &params.By, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -5456,6 +5599,19 @@ func (siw *ServerInterfaceWrapper) GetFunnelReport(w http.ResponseWriter, r *htt
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetFunnelReportParams
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
 
 	// ------------- Optional query parameter "from" -------------
 
@@ -9643,6 +9799,66 @@ func (response GetOrganisationFunnelReport200JSONResponse) VisitGetOrganisationF
 	return err
 }
 
+type GetOrganisationFunnelReport200ApplicationpdfResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetOrganisationFunnelReport200ApplicationpdfResponse) VisitGetOrganisationFunnelReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/pdf")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetOrganisationFunnelReport200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetOrganisationFunnelReport200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetOrganisationFunnelReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetOrganisationFunnelReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetOrganisationFunnelReport200TextcsvResponse) VisitGetOrganisationFunnelReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type GetOrganisationFunnelReport4XXJSONResponse struct {
 	Body       Error
 	StatusCode int
@@ -10143,6 +10359,66 @@ func (response GetBreakdownReport200JSONResponse) VisitGetBreakdownReportRespons
 	return err
 }
 
+type GetBreakdownReport200ApplicationpdfResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetBreakdownReport200ApplicationpdfResponse) VisitGetBreakdownReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/pdf")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetBreakdownReport200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetBreakdownReport200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetBreakdownReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetBreakdownReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetBreakdownReport200TextcsvResponse) VisitGetBreakdownReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type GetBreakdownReport4XXJSONResponse struct {
 	Body       Error
 	StatusCode int
@@ -10196,6 +10472,66 @@ func (response GetFunnelReport200JSONResponse) VisitGetFunnelReportResponse(w ht
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFunnelReport200ApplicationpdfResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetFunnelReport200ApplicationpdfResponse) VisitGetFunnelReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/pdf")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetFunnelReport200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetFunnelReport200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetFunnelReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetFunnelReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetFunnelReport200TextcsvResponse) VisitGetFunnelReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -13106,402 +13442,406 @@ func (sh *strictHandler) DecideSpotCheck(w http.ResponseWriter, r *http.Request,
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2Nchs3sjZ8Kyh+71uRzhlSJEX919Y5iu1slLVjr+VsNhvno8AZDAlrCDADjCiuP1e9V/Ne2LmSr9AN",
-	"zGCGM/yTHCu7qdqsRXJ+gEaj0T9Pd39shXI6k4IJrVrnH1szmtIp0yyFT8+oiHhENbuKzEd2T6ezhLXO",
-	"W2dhn52MeoP2YXxK24PouNceHbFu+4QOwl50FvfZ4WkraHHROm/NqJ60gpagU3Nn6D0yaKXs14ynLGqd",
-	"6zRjQUuFEzal5l1Tev+SibGetM6PB0FLL2bmbqVTLsatT5+C1jOq2VimC3NxxFSY8pnm0rzwkqRMM2E+",
-	"kdBe1WkF3vAVU8pc2zBC++BVw/tfKYtb563/56Ag3wH+qg7eurfnQ4TxZqmS6fJo300YuRHsXg9DuOKG",
+	"7L0Lc+M20i78V1D6zqnY56VkSZbvtfW+3pnJxtm57Xiy2WwmnwyRoIQxBSgEaFk731SdX3N+2PklX6Eb",
+	"IEGK1M2ejLNvqjY7lsQLLo1Go/vppz+1QjmdScGEVq3zT60ZTemUaZbCp2dURDyiml1F5iO7p9NZwlrn",
+	"rbOwz05GvUH7MD6l7UF03GuPjli3fUIHYS86i/vs8LQVtLhonbdmVE9aQUvQqbkz9B4ZtFL2a8ZTFrXO",
+	"dZqxoKXCCZtS864pvX/JxFhPWufHg6ClFzNzt9IpF+PW589B6xnVbCzThbk4YipM+UxzaV54SVKmmTCf",
+	"SGiv6rQCr/mKKWWubWihffCq5v2PlMWt89b/c1AM3wH+qg7eubfnTYT2ZqmS6XJr308YuRHsXg9DuOKG",
 	"yJjoCSMzOmZkxGKZsoBoSUIpNBcZI/MJSxnhmjARsahDLgneSbgickZ/zRihIiIjlkgxVuZW87iEK030",
-	"hGoypnfm9nP4WtEpI6nMtHmJ+yzTMRVcUTPEgORLRmRK9CRlNArgDfn1MU8My8CXSqa6Qy7Fgkg9Yakd",
-	"W2DulYIRaq5kUWAGm7I4Uywic64nZNDvE0GnXIzJjaXEBUkYjpXITJuJKE1TTeJUTuHlMU+VBkKV1/fX",
-	"Huv/TXdnf729vp93x98dTr8Vp0Lx6NnV8dWHq/mrDz/pV+9e6Fcfvv/h1bvL41fPzX9f0ys+5/TaXPPd",
-	"7ff9q6N/vPvr/ZXoOj75NWPAFo5RcEUbuLbfHZzW8e2L+5lM9TcynVK9zA0flBRkz8wtYjHNEr1/DmT7",
-	"7vr19ySSYTZlQl+QUN2dE0r+yWeGW55d/80sAVMBXDtjKdF0lLAAKWueRsOQKUUSOYZFouTti8vnr15c",
-	"kPtE3eMr5jK9HUl5GxBK1IQxXTyoQ17csXRB1MwsPv4YsiQxiyhYplOacLOQdEy5UJrEMp1mCSVcfGAh",
-	"7MM9Su5okjFcQbPIMLQ/kf8kbfLf5jnzlGvNBH5PzcpH5jI6k0qncjZh++U1DtVdw7rESFt/XSwxLYHN",
-	"c0Q2bZ3/7D7iwwwtWr/ULdo3wOCv0/Hyir0WyYKwOyMBCB3JTAOrjxYkU2ZLyNjsK7MzvT1VnsnRqBd3",
-	"w0PWPqX9qD1gJ3H7bHQctnvRgJ6wfnwWnjaxoEzHQx6Vpmpnf97KMvilaTI/KJY2zAbGa4b/lXIz26OK",
-	"0FDLtLIKJ+GA9elZr30UHY7ag/iUtWkvPG6fse6oH53EA9o7bBi7ecEOg5dJIuc/zKon0iA6jk9pL2wf",
-	"sqNRexCeRO2zuEfb/dEgPI5OWTcuBlKW93HxxAcdSC/5lNfs6DdGjCv+TxaQnhFhR90u2bP8SHrdbpmg",
-	"vW63nloJPL0yID41XHxk7plygZ96+di40GzMUhjcK6YUHS+d44f0NO6F/ah9wgaj9oCehe1RLzpuH8Vd",
-	"1g9P6cnobFBPtWn+wAcR7XU6xjEtH4r+hvlKkavn5lTBM6XyExVqbvbaoDsICLunoU4WxDAsmXKljBSR",
-	"gu2+58oTlzDiVZNez8RvmTkDqotxOupHg/iYtntmYAN6NGqfRSdx2yzFgB6PTqNeXD+m1D3vQWvxlv2a",
-	"MaWb1iOimpIUr8H1KFG0Hw/ocXjK2t1RL2oP4kPaPg2PWPuEno160WF8xLr9ptG79z5o+NdchGyNfNZG",
-	"NtNYm4PNCDnNpxXG6Hf7x+1er93tvet2z+F//2gQYApeWLvyRltqm4fXLv/1TOpnExbeVjngmJ6GXdaP",
-	"2wOgITuk7bPwKG6fRGejHjukR+FJA1cq75EPouIPQvNkNRVRJ11NwP4mBMzgXTsQ0JxdVdptcxKVaZfh",
-	"0x62pf/GUjApSmMCWkSKtu969a++s3dtuGRHKOjdx97yQD6ZJ6mZFIqBBfecamr3tflobAgm4E86myU8",
-	"BBF6AFqQP/KPhZ1mjuiNDb6ILtQwYbFunR92g1aUsSGQzTFFf/Cu5zNFtLnguOXCXK2ykdEph6jQAuFC",
-	"xu9Y5L+oV32R0lSD8J4x0fq0qSHnEw9IuywUrewCpTq3y5SmIlId86IXKVVZyq6N1sui7ZbAHrH2TQyf",
-	"RCZUoRLNImMCwPRnGtVmrhUR2XTEwBYcMXP0sSnlCYucGZivqzk3oyhlSoHhJ+DXlIUyjczN5nUs6mxO",
-	"rMswZDMzxwZK1Yz/wr0TZmB0ZAFTmNPFiuFauqZoTG9GTtgLRh9KBQXpprLplKYLowl0u4Gxi8bOENXe",
-	"sl49bwUtMFzgYcVLI6dgwQMDb63clwSuPjf8YKY8YkzY11wQnS7QViIJ1aChfTLi4Y4mPCqPbtDvB2Ru",
-	"TC0jglhERpnOzSxK0ixhq0eIzwxaMWeJ2T+zVBpTsQNbW8bDEU9BIBUTWMiMTDOlyYiR3inY7XfmvJQk",
-	"ZWOuzNmZ02mWynFKp1OGU5jSBIdZmYQhsU/WkAoh4QXGnlw1geKJ3hSoUnOZRqVRw4/kff7j+xZ6GKxU",
-	"dZJRpzzUy+M7NEbvjKXG+p6YB41oeEv2/vziHTm46x1MGVF0oXKHx/6qIZt/DGVDKaIs1EMhUVrB5vCH",
-	"jF8im8uIGUve3uOO2AyU11cZEB1GY+TMm9fXOCxzV1vGbXvXPs5ST1KpdbI0yf5ZQLSUZErFAjad0IRq",
-	"zaYzrVbNp3ieP3jvSYYpUth2boEVumgWMkuJYHou01scWyZopicy5f9cXoNeQIQk1jUHepog7H5mls/o",
-	"76uGWHqsP0rFx4JwgY6ic6KYiMilvRRGfE6+ZjRlKXmfdbuHoZa3TMCfwNEbCz8UR2vOiBgEMQq9kYwW",
-	"yFPzyaJDzGXmjMoUQXNU5WxxTgbdLsn3QUAG3R7xJ2xINY3p0PE62bMulB9//LFtJsuENmKRkQmjEUv3",
-	"zSMOjTwZ8ShiSGri9gZaVMCPe3ScMjZlQg+tHRWQ4iujwZjvp1SHE/8Hq9MMU6Y5ePp8a23IBQ01v2MB",
-	"WbVPApgRE6lM4JlubjD2ATGXxjITQI0jMmV6IiN8gCFeQQNBLs0X/szPzCaLEx7qgAx6XTKWgpm/Ds3m",
-	"GCY0HZuP/T6xstN8OCP5Jsip+5bpdNG+BFsif7wx7t0BAOfUNaor6PTb7vgHZ1JJFVPg3PaPRHteG6ng",
-	"BLt5q1WOzn/+2KKh5cT8ts4dZ3PYJ1WNqXt2fug0ppHZlN/LVE/UhKeMfP/tNfnGkBw3+rs0M0rRL8GO",
-	"iuKYCZZSvUZtA+ejqtLg548t2M9Dq0Rf06nTJTd8e0KLu98yjrr/GOmUSBFJ0fr0y+a7v7zI5j5/ae9E",
-	"1DF65/00QTNCtWUc85A5d27Hc6tOkw78W7Yj9qggf395/ffcR0ty9jZMgu7aGr8t+nqF8/7Cr/v1BteI",
-	"Cwq22bJp40/mn3xWHRp4oWkaTvgdnGHoWe7oe43uaOedrg4LxtQJ1d22I6pXL4H4Abp9IjkXiaTROXmG",
-	"2639nKuZVBx41yy8uQoGNYXDtY23t/EUMHyGh0DH7MuAdMDRnpLOfaLujbmLGx5jZMtvWDafqdY0nJjF",
-	"DpyDG95uhoJBmYlMIqMAg/sVnC0Vu7p4xAXca2790/tWefzFPjJDft8qUXaJjgWHw0xyDf78o1ETZyzV",
-	"HHdffqB+rGGPwnL9Ob+wcKJL2BpGKF3Cgr+U4+XnO3lVJdv3bA4Hp9nthhpcs6naxBBR6i1IRvNeOxCa",
-	"pnRhPnuxthpvbcqUUYzm1iJKGZnShdFUpzJlF8Sol0alpyqPUpmTFNbMPDgPRq2mk51wM5ns8GsoVc9g",
-	"PxoemlNFIjjOKOoPNIu4JjqlPLFczzXZU1k4MVdUT4T9mnHjIbGZYwYPjeWRSYw0Vpy2ZjyBUdidCUE0",
-	"o9P3rZycZtpUgx4YWR34K0XkXJijztAI4l0peW8slvetDvmeGTtlPuHhxOryRqNMURcF43yDhdF49gWO",
-	"0g1LJDOhn6WM1m4XG5VZ7zcKWqnEw97Fo8ytNJpy0Qrg70yxtCYkFeTRk42cU/4Mi7BLHjyCQayY6JW4",
-	"45o6xivPFTV0NdyGTTakzecnY4U0NVQJ/AmuINE10xmcjDSK4AygyRuPTjFNFAsqpMvt2LKTr9c/XePl",
-	"C1pgp1Tv6671Dpaniw8JinHUzs/p9ctL7/SXoZrQ/tHx8tb/lt2T628v2/2jYwdqUFoaE8XdGhAeY/AZ",
-	"vELmt1ohlL8Kf/n4m/AUiGCroW7K2sbgNEJrYdXLj6sucVxbewmLVj+CRUPcj6WB1Y3prnBNb8P/hW/a",
-	"H87SFJcm5A+vTMWV/PXWXlhz5vksuPLkzy80Ky1GkqYRF+Mhz+WXXfuVZz5XhTHrPJV1B1jxAsOy2wnh",
-	"YkpraJJ77reQK/lmGVHFjgf10Txco3wjEq4VS+KA4D1tJox5HpE9qslUKk2OyCv+NYkYfB0QJcnx2Vn3",
-	"qHtKwglNaahZqvYv3P7OvdF2+xsK+aEnvHWTje4kum+EzCKIg07pmB3MxDj/+8OMjWsPSy645jSxR8Ia",
-	"LjIKPcWFWN7NW8nbur2+wwM8SbA2Sg4GBUUVdTZjNAWnui4WPOe8i9zJa9YpzNLUsAHcb0PolUXrbz7c",
-	"7QVTFcFnf3LHRrEhy5ohWCyK7CnGwCOaX9e2D1D7lVkcbXlIPoYUXLnHvcDhslHkzDF7+0jKhFGIYNFo",
-	"26PJ+uO2umfjo6MgUz6woJjBJgTYTdZ5A3yERd5knGp5pe68XzYzUauLv2Sm1g9QrR6hWnF27jC4taPy",
-	"Hl47LmN9vrir1R0LO3bZ4Ay1TDdV0vDiLbQ6vKFR84qYpnX4B7CvEUipzYknxuYUFGBxmq8hNKHOwXh1",
-	"nthsZvZWhKEvNL+tOINglSKhTFMWwiWhnE5pW7EZBa8o2Ss8nMFsIgXb75DLEagp5hVwJNNQq1pteULV",
-	"ZCNtfJayOy4zRVI5/0oRc58F9nL4rvbp6AFc1qwxLr+pHo5XN6rzMoQTaTtptQUbKPZr6Tou9PGgVQud",
-	"8zne3FYeXImjcq9BeYI+cYB+dolWb5qa3czuttvJxQb8DfxgHtrYB4UHu/jH7EQbCfQ3lvLYqoPLZBql",
-	"xrId1uGrQfVlvxYbMVXacDqh2nqOIO42oVyQUcrorSop901sYlRMUBprz+qUUdUg7FI5r/F7vpVzRcIJ",
-	"C2/RHt6WTe1g7OPrqPi1mVsk5wKhiDUCWg1lXE+/mI+zlClCU6sqGi4AgnJFphJCGv6gN3AZOi3fRmGC",
-	"ViiFYG4vTRhNoyHGw4IWHbPhiAoXtFGQTzCcSgE4Bl8frrUFQplkUzHUUtNk8630liWMKhY9k1n9bsLH",
-	"qgaKZameMAXm5BhAD+EEIqMWrY83lzzcPkVwioAgM38pBBKEaKfYH5DaxsSN6KIVtOYyvR3OEhriUW7v",
-	"veNsbogUxyxtBS34PaolU3V+cSqnTexg9hDQPyA//fTTT+1Xr2oPDiE1UyuOVsdXU0aFBVRZp7YRLADL",
-	"wG8XFwAPSukdS3KhMy2Rb+18UrugdeNhADI2Q8Jw1RwNj1Rm4wmJuAoTCVAmswKpTMheDF7qhVnOUVa2",
-	"UXynui8S7L7fiPmKzSrndXPRsn5lElosDBdhkoHpvmqJYFdsuReqSiEIDsswMDbrUM8pXmwWS4fqpnTj",
-	"cCyzWoDJ+bL0ClnymJv7li3qKYx6E2a27I0WlcQpY1hfPa8PqyR0xJLGhxqJqiZyLhqeavTC/c+1gma2",
-	"boCBJaV7cN1S5FmCNesghdrAcffMXra5Hxdceluqh1YvXzeYN/ayT6XzZSsnMCB5fCluh1s6soyQ5noS",
-	"pXQuClkctKiQYjHlqlYw13ls7euKCZbIU7tiMmKv42cIvGn2PNRqUD8ajXAhM+KuwnPfWqgXhKKVAthu",
-	"uC6SW2gDMlrUiu9ZNkq4mnx+9wWMoPK+ehImCaPjjJWDY1u4LgCYW00aPBqUPBeHdcfobq7IxwmRWWcX",
-	"jn1F5NDyFkIKqE3M2M2vsywgnXPQcFfKaJTjSWaeVxP0eOvVtOk/n8lD9KwQcuVJjPkdE00mwQ7BJW0s",
-	"to15unR1YAezPiBjZ/MMfBxbrlo+4fKawbXECTtF7KlwUTrYIP43I4oBat0Do1OzfiGr16OqJGlmFmvx",
-	"2XeTuYTQDbpBEPg7Lw5dB/y1V7fNa6qeZNh0OyzBCqI/ZyFX20uSFXz2W9PncelxnR+kFbUC9/Ww8bhw",
-	"F2wzczdjLkgs05DVu9a40rVFBzBBOrILGBCxC3TJ04OqKmhCtfWOb/iAbDbUcujUsmYTBx+cjxxWeUoj",
-	"5uJGVbJcYDDGWGDUzDInIxhib35wiHnHG3X7tsIW1dUKygtcmkuxBCv45h27rxHHK5SLdCZVvSNyBxXC",
-	"Pc4qE2vGuVvcw81lmavdelGvbgN3GxcOSrN8imi5HN+rkWgro3T+8oO9QPYSptHrF/Ex1yogN5328Gb/",
-	"gtD8yly3IjQxx/diuRZE96zmvN5KhWugunPSPVU9bZW6VTelSn5fRY+HvOgtlYwynrsGzTclHJK1wB+X",
-	"6/vmiK4eFi6HLFhvz3mJgzWvTBgxF1ijAqtj0CjhghHrOzKzyYPFMO0L0nUiLKILI5DHVANE2YyUa3Bh",
-	"l+BGnjfXJS7W5kHbVwdkKu9YREYLzFTRTChb22EzSue31M15UZ4mkNNcDy4c8Mpz8I11HgCww5TKjXMg",
-	"/2Iu/1TJuNzGJi7bHzNQR92kjBVyx9IogyiKZdwNDWCYh3tFeXz5UvostmYjvfDXZQtBAZ62Ggfnt3JO",
-	"YgoZdIZjSgt7QRzARs8l+uoUGbGFtOV10LmaswEXhCaJlY1Y76G/uvaDH32o5zGXniQYixRJpBizlOwZ",
-	"VkjYPZEpEdmUpTJT+xd5Pp2t/yMTyCsVEtKZnOuzjOhdEuRrJbmlYz7yNcv1F8vF5dmV84QJVbcKAlGU",
-	"hHK2MKKCGY1NT8xZib5lSKXwRNhelCHFcV2wUIfl3koacp0H3RviS14nniOqMWuLqS2CeqWk5C8V1dsp",
-	"qFee75pVtXkCW2y/1QfXOz+ZuMT3HLMVNzqmdpKYVW3XH6d9ZB0x8hTnbXSVHe7BHMr6hAJgllSKcWA3",
-	"j93bFxbMW8pYBJw9JBgwpDDMgLh6BPuY5uglGkIKoKrJMyT/83/+b1MGIIQdqUthrEnbhewHL3MX5zVi",
-	"yt+/RWK0n2FczSP1siqROzBjEgMTmIGIgTjIJzQWLSaq+imzeVYhJKZWExVdYA6zyJcIUfqulHFZ+qWS",
-	"clkJg+Y5lzDW1cnJtTSvFW82G7vGZNo4Wwg4L1iRNFRFBQB31+0VVxWqSQeuMV5GVhLyxPoKJyy8bXOB",
-	"VfSYKHPLcCaVtuvufxra59dRaCf1m6rbLe8wCs6GgMsN9cImReYVqieufo4t5pbnqi2rHlsAcsyljXj3",
-	"lE252M5buhLanmsYlnYe2Vdx1yUs6G4Gu9I8SXLWqfHVVZFGpetXjapeuUChPMxmm2sW+SZah/vznl07",
-	"sEwIlnwD0fzakOBKr5yaGAFfBagBcOIrRWZMzhJG5hPpUBS2up5gZK9rlNHefm6TOh0FlWjEXthCLSLH",
-	"FJTtNZmNIICWq9SFtoqFVRDr4aYwdE+pmUuKpTqFc6s69wf38Ax7xoiTWRLBsWjs1ZjNYXNRQU7tbG3t",
-	"TEKL+yDnqAFagDdtHfMG8nx55MnSNqBwctpJNbPbl8Yx/avhY0o4qk0yD+RckBiWIq/BFxSVWr19G06k",
-	"YoTrC8x2hi0C4tfs141d5SUhs2b8m55BRTWbeve+FEYEuUnC3PzqJ4829s2wSflozZgsa3wGpNJjgYs2",
-	"gAl5CKFiKVaBgL5lNNGTmjPG6HKq+YRu5v/i2TLTI3m/bilfw1Vf0/A2kRXsR5lk8vaCRGyc0ojZA+iN",
-	"VHoM8seWrzQL8o5NZzKlCYkkU0RITfbymjpGToFaUEAvbBVmnkJliBjMsDnlmnA8dnAS+xckE/SO8gTh",
-	"bKW35y/CYfhqr7w1KpIdNJpH7iEbSW5DiLplu7KHyfLCbaoszphYBU8pVQ4je4ZV963cqSbybS7hd1Rm",
-	"K3JkOtOLwlnujwTKhCUsrjjROiu9qat405H5Gi6GkGBE9eNp0fksC9drsTClt61igmcTybeGh+AYarbZ",
-	"m4RFY6iJ5CMLtCQ0qi2BF8LbL4gG5nDxKGAVARsOFgTLKSzMFyUhv96SovdXeLEFnNhPvTUatpvfKsJd",
-	"69rYbsogLHFe2QRayltr55oZg6fkgiR0psy1QlpHKJ3BCmIlPnSwoE/YlZQoSusbNouyxJBIqyqUg7FS",
-	"AHLPTOiOKz5KmFET1T6kkHJNzAnFog55weFgg9J/1Y0hpHNLK4hc+hMLQKeYUlg0VCywPl7Zfm/QXpkY",
-	"0zFC8Rq1VnTDgOKKR5MD6gmph7BNmVIW2wekB/DkTDX4Tdzy1cAauP/TRppELknXmWzFoxtZ6g7XtUaF",
-	"1jZEU4swiXjKmhIfmIjUI/smNvHA+tNxQasNR7EqVWMXyFZ+06ghXH/13Nm6mYLqJZK4e0BHZv6BQbU5",
-	"+o3FZqzIsYW1bR4hK2fkW1T2ajjYEi09C/Hx7MClzdS4c+xQVlQLsI7VejvKhjtyEgt2vzk8p46vqro7",
-	"r2ylTZ+366let8/dI4tz2RFl3Qrv5tvyBUSZ5t9gGUePOUhEF/WGRiFIap8BHIPIJGPSykzjky1PEYk6",
-	"MMk5rsBerRRMVUxL+SFfKTR0EEIg88qcN1LcLKmOjy+v6qqwL7CkrDuoU/TCKrJHl8cOAZIPcvSV8ny1",
-	"+xdAQSiLecfIAqoE2HkZg8IYh+ZL5+iVdsm2EJ6VdDZXmdLoE+WNHtg3Jgv4kWv/2BZyqDIOOTjDOxpS",
-	"ERq5EnGMoEwZy0MUmITsg1ciFiZc4IGff5kJG4zCYAiwlH/lLGVDNp0lcgHxD2tG+k+AmM8QuhAMoaxp",
-	"0IIP6+2hQgTXb8IvUGKp7qRYU+6oGOduoqIRTLU0gzkXkZwPFQuliBpQFaCYmrMT8x2wuLRXqDgwdrB9",
-	"gnXYQA+Ow97R4XG32yV7h8dHAC3a75Dn2JMjb5gUMccIXymCoyF7h113+Y8WgwMwIqyh7YbxlSKYR442",
-	"e8QSphsSOXMYhxvS2k4epYBYIy7spRxz0ZB7v2mKzewRM7MzHcppyb2sMlfBPaY8ydJy3LSx5Bkd2zk9",
-	"XkU0NGbtCG1+tveu8pRXE/vhOdvewm2N7qAAdGkoTLgnk4il+4DV8FB7FgOsHiEzG4b+ucWC1LNGFcHp",
-	"xujynst2DLn5UPqmzcV5UWobiyPmpZHN7bMZYGSxpiAVJBOARzWaIkC7zX0d8qNVPTiUW7UFHIiroAaw",
-	"SBv1hTrNPoKgAoQ67Nd5oFeUhFuzLjYjZ2Uxt1ffXD6zaI8dACKVwW+DY4VHNIzohcMb1BRS1DOzSsMs",
-	"bUiVVLbckdEP8drzgwPyw9uXDq/y17e4cPU1IMKU6RVRyIjgJVgV67BvUU+LGeLhtQSmq7LRhcVaV5JW",
-	"mtykOIigNNcGSr21vGjWsEbSOFYdhu73yryYIIqLccLamWIWfGNmlEcpI3bHQ4CLJ1JpfyKBq+wFqtqE",
-	"qgky9KYBpcqsK0OtnS/lyUjev3OVDrdg2Eesjlg7srqotp8DuzJDI7/QHlnrboA+bXVFPBvGlmNvKjYa",
-	"AJsaoXG582GeSo3RuQqwm6d1voe1WkRj0oXRxoYlsjWHugpHYjE8ULvnXDGwV6wPpRKTxBZ8EY/qrcCN",
-	"a8UI/UCfeWWyeZqpe/SKpXxTu5wWM7WuZjKxD1FkgrX+RwsylRGz7RqMdmqMWtjnG7tBHI89HvoUVBPi",
-	"5lSLQ10vSXOSrCDmYyfb2HeeE0BnY8EYYp0ty8DnLSVQYx7Lq3wFXcLgjn6bvAiXU8onHBB5EVdT3gBr",
-	"XgEnL/DhuMYTHkHTiFvmGhSZPWo50ZKuQ16uJV2/ux40vqJcc0Guv2Ysq9lMFa6tmfJMprpmr72eMUHs",
-	"rwFw8dYpf4hbYVHjplo6OXEstRNdVNKBtuCFx0A2N0KZX+elUt8yrlS2rQa6W/3OJdeo/5DaYabjVbUs",
-	"KvjyteeGV8Oo9gD0eljUFTS2ft5N3+b1tPj40Ij5Q0PlrplGXeniW14tzbIWi/SFot0VoL6/IKXV82lf",
-	"qVyV17Oy094pUu6zZb024HdH2dDPUOL136JLQm1xuM7mi6DW06ao7/LQkJBzjLg1f9QQ0ca2QnWNci9J",
-	"vbCwr90yeuzFn+pjWdgtqDa++0GOhrOUxSxlImwAVkH1yoZjdafqOkVcMdoAR+0r3bmPZIJpGtXhl2dc",
-	"flOVxqtjaq8r6MllveuO1ZM0xKYSn6OfwhQt6o3QnONUZjNi74Aq/YrpzoqnDu+gJGMTpzQfTLlqUAOW",
-	"UiFNoBzqlFGh7I6EU5zAKY7QS5l+pUhR4z1vGpcJ54szimkbFI+lCJMe2hLvrmoSwj0w/dGCRNwwavXh",
-	"GSKOhhsDDBqPxmrJcw09tqD8YaInQ6CT5cMx9s4Kacry75viUI+F+7Lnm61omp9seWrREiOUFrfE2Zsc",
-	"eTk3PsdQyg62zV2NW+FSEJcOVe8tAJRlpmYQ0YboJKa7Gzs5MfIKcGTFsVTvWtiqYHupaTnXClptt9WE",
-	"plDIIa99DqWNxmbkyMVbFmcvc2qDElgCXtk7XEQsxyTmziEeu/6mQuoNY8Tjis0pZKonQ2ZUKCqi4UKm",
-	"t9ByDkAh5qc5g20w5VFCRWREL1ws4yET4wQrgdqubUFLycw+Lf9g71eh1PbqOU1A3MPzWSqGPGX2J3nH",
-	"UsWoWlEU89F3aH3Rh4aNtm671GuIDwgcbRswKmPvt9JIizPz03qApPeKdTT5wfpZK/nXXNFR0nRirVC2",
-	"Njtum4+8J9HXqFLJLSfGJrTcqTiYT+4y/z2HX6BZtYgUJuYXjWA9dNzKUmCPQytLna3IUROLydzXW7M+",
-	"+vvXsD8+vnZspYSEZTlv0wQcaMicb9C5IlFQg55rbZtMm/NuwTSJWMLvIKCpZZ6e0GlVVzemPKlV4l7H",
-	"CK4OyETOsWXwhN4x2w2XaHPucKiNn1rr0UGtbbKDTjmLAhiTklMmBSNqAjlziZS3G5bnRt/c0JzqXIx9",
-	"VMkGN9u7dikY724NcgI1jqVuNd/YaO5OG84V0XpAnzHB5rvf3lDly2vfXXp87fxRAVltTj1UHv/2KvnG",
-	"6vWGNFG1PQh3OIPr6P3wo9hzzGwFO/DdpzlsyNjnIRsmjN4BgviOaZZSdLbBj7BAIY2YHkLBOjWkUZbo",
-	"4Z1MMqEZ3KRmMlNsKNPhjKZawHcjlppnRsOYTnmyGE4Z5PsGLbw9nPAkX9PKNb/UVrTyG+wviUWbKNd+",
-	"/hzLYtgqFsuN9xEhaaQxtOHvdbsb6dll73JFJAtGsPiQkC41MAALGhI0zJsRjMulaEOzE3M2F32+NiiE",
-	"WS7a72PGacpYOtQpFdgs162AmgDwiqZTswS4cJnguvqdGQbXC7NjJmpYSlM1Cn/IaTKcsohTo+ezkeLo",
-	"+rlDKJeRNGZVpsYyWGk01/i2KqAjqILI7vVFXfQPmtnvTNJ+fSm+ko//C6xp7sur6m9Y6k/NaMhQp/hP",
-	"0iZ7ZB/gIpsAn37XZmFNTGMtKYvMsMPuunILTaGGsohpCj34G7FOOr8t8vwfGvNaFUBpfnW6S/Xs7SrL",
-	"54V1t8PY7VIzvhZ8tB6/t9SM1S/n7ia7joafF3y5Mfi4XFtiiakAbVLjmVOE2oYbAMQkXDvEZiZ0QG7+",
-	"44bsAXz7xJYT2DdS7Sa8IXt5AQQlbZoUUVOaJHgvCanA3A3IkGARkZmub58ArRwaqofBo/ZSmYFnUEty",
-	"hAEwl7ZeFB5pLjCS476X64t4BodfVSRXfMx8cs/0lAlNS0Vwm/CFQOz6VZrJtLmJ9Y5I6uY3vc2BI25K",
-	"EVcpUzMW6jizPogw5VOOfRShS1ZKlbLpY6gh0WQYUU1Bh6PTlSe4e+0ue0JI3VQUjSssiVZFu2B2rJmj",
-	"ueQGxnWzM7zFB9qsx49Y2i6DRRoLKFZxJ6sBg48J81v23Fgo0KbvcmvzsObO2xPXAYE2fweSeMuEUXsT",
-	"Jow+NjgRciwYjXY6z4vpl9bMf6bvZ0SylemQIx+XEJGroJBvi5qBq8AIrpSbs6XogkSS0ATqq9oU98DV",
-	"yAGzawEXoZ8JOknoCZsqltwxVRS5n7L93E9GoOYx1hrEnICmanoB+rHM8ys9KgC+6h5RX3HPu1kxTbJZ",
-	"TTpDh1wKW7+UJYrVFNE+LJo5OhB8PbI/b7L8O6o/6FUZrBHSE5lEymeGEQ1vi6JJWgJnjFwqR8zhO3NY",
-	"5rWSHli70HCtLZXwjGo2tl0DclIjlhoYX7mq97m+jGAUF5J21q1TA41dM+aiuAp3GK6XMpcrzUOsoGvt",
-	"1xaOHk0eW9qmUuTJW1DzdxaB7e0mCGK36LlYf966+e7irbxlbAalIeq1L8HmZim5jAiHJGIVuCxWxK4h",
-	"ib9SJOFTrr3tm1esaLuKFfulAsqHx0eltLtuUyVDv35FfQ5SdQExW2Iv1xMAKrV/4RW0gEJv+dS3HddS",
-	"4y5HwpXs+BII1LBxqO1uC3p4miVYdM/QXTmklJFIWkJu5Tyvzb4sXPLRDKf03juvPap6l3BRf0mV8O5h",
-	"1ah+ZJvxNtJ1k0fXD6KJykOMLZXnuZLyb7NaeFrDwYaCDBK9latzz0SU10aEVTm36aXGMJkri6SH2RfX",
-	"kLHcN+ee7StG9spozxEL5ZQZ62s8MScl8u4+7q+hV8QFcNxwjuUtygpYn19VJ3+CoQ3Z4yJiMRdcs2QB",
-	"6XV4VHNN2D1XWpUqa+N0/D5otlFaSVswD65v7+nJ2tWqXVU4m5tz1l+dj5I3oMe6M+YmwG3YjYLVkcEA",
-	"QDxJzO+xUUBTZSe/DIL/1tr2gFkCZcnnMo3qy/+vEKVGSlmGKS1k4LOLFbD1uybJpcdG5LXCZmMRWmZN",
-	"ZCQMHWIVorz2LEAQQK/gUCAlrwbBlF5GsqCKt1w+qLM+hJdzlNfd2R93iW1Wbv9re/7UpO5lSZ2L+bWw",
-	"yz1jqVd5yY0ocGXejEVMuLhjQuMZKNOIpVvkIPjyaW0GAoy1bqLXVpN5lAoGuR+tTJKvGU2hKMUtEx1y",
-	"nScoXmCCohEqisYsWdTujJ0T7px7zptJ0JyFdz2T+tmEhbdfPIsgTuhY1fd+wP4hRNHpLKkkc+YlYKmI",
-	"5HSIl5QczMNNw2BLmOLHyGZYEbHdtWUnUuGBEMlKxgASv/TwLRMHVjLXw5K/akoyeMjNlJnXNZheqzqK",
-	"WK5y95eVX7F/gclgDmCWH6Q0V+DAlq9W6tu+iYib3koK7pgPpmYyLw5TnxOGP+6YElZIj3Wi2B9I7USx",
-	"S8mLe1cbuaaobW0HFK+8HlXku+vX358TRsMJ+ueNhmeUzfz6KcH19HKEMxH5PbQt0pXshSmLzGFDE1vs",
-	"UmbaqJpG1y3eAE05ZOqcNZJgnxXmqp2iXrBsc+Th5o3rvtao3N4w0I3gPEatGhLbBjCbAiwu4XKsXrYy",
-	"N2TT42HMBEu3zhiA2a0skJvPpv4CnWashhpLnclX9nOoiMvSVPIxBq288X+1107x3nfggKyvhL9uN6Pz",
-	"cvMlxHddZ9MpTRdrt6h7evOo3ZMeripsc7Y6/+1WVXweowLulVgyFxOu6nNLMmEIVNOIwmW15/XFQR0h",
-	"ike2TKINxhgZZNHp8HEDdb/sxK6waJV0+RDrlrcedfxouOJlyxBdnbYWO4pbd8CiECuZRIAhvfDLtH6l",
-	"jNxFm4KnxMaf9zureWF1igORMVRncWBcgDVZNC7WUxllPMEOo9qcK5nNqXgAi70zHFCTZ4HpFZjMMe/U",
-	"R19KgYbVRlNxaR362BLeMtMSENlPA9wMIGiRyU1hdyxok6VcL4ydObWlC8BcuswQggZjB38DfF1QYKL1",
-	"rPXp0yes41m/quBr/fbduzfk8s2VWdZXGdZYK5vsUym4lpC5ohZKsyluSKvdqvfCXH6ZTllEvgFEF+CO",
-	"M2GseHAmfZAjx4Tk+2+vO+/Fe3FZFNnB8o/k5s3ra/TvWv+5usEgDbOd81Kms1RAoP4WOgy8FzeXtrsT",
-	"MMU5sbbk+6zbPQzhMviT3XSINWUVONzQ6XDYJVMuDHsSHiGiqtd/LyYyS5VtzEf2QimgFr85u/Zh6NAE",
-	"SxGazOlCIfRZY4GhGSM3H99jV6P3rXPy8T1EFd63AvLe+d3xA/Raet/6r0+fboL3Yg4Jtzfw5Y3hZvM8",
-	"o6ORGdUT5x7kYpZpQjWBqnZkT2XhBKlg93WnBB+62e+QQbdLbvJ+WDde1p3rlVYAKYzUO38Pn8yrA8Bu",
-	"o+NRCjscAFMEZLTQ4HahOi848sO7b9qnAaHk+x9evhc5Cs18c8sWkOMkiJ7z0CiggmTiVoChn5IpV4Zn",
-	"IwLTNzfAW4waaaQ/spcNAcxTrjUTyExckUiGGXT1IIN+n9zYHmBunigZ5ixJCBLgvRhlOg/doyMGGiiw",
-	"ezDooPrTbJbwkOYKb+8U64ehvDGc+l5sDsKDNTjKGwKENE2huejNZZLI+c17MYEjzYz/jNzk1fLylZIS",
-	"AfYpC40VRbVm05lW59gTADJ6oIkNkfF7YXHnbqvdvGU6XbQvDa/fEPei721hcK6snxP7neYMYVb1vYgp",
-	"T1TnvRFwCQ+ZwF7KKJxbRm1MOdNOW+LaSMoWSg8jS1pej+FWt9PrdF3FAjrjrfPWYafbOQRolO1KdYDw",
-	"639C73Os4IXilktxFbXOW39m+lt7Cch06D8Ht/a7XYse0xY9ZlfQ3HvwwQFUcIGxbxP2c2hJMMdQ+q87",
-	"G2xfChCoNcd0KqEnJVckm3XMUwd//3vTI/PRH2A/QHgibOmN7/BOhtb5z78ELeU0ztZLs9GMUm0uOoDi",
-	"9yup+haveChRC9t5ZttQIIGDlrYJJubcF9DhCdyqpX4ceapJtzmvY9D30jYOvb4cRT+LR1hNIAfZs30Q",
-	"5S1scPv8/R1W9qh7+AiE9AlXoqhlYUcJv53HIxDje6tjL8heU3OR/QvrGSHKHIZzC6eyC9p5ZOY2q8MN",
-	"d3sDsqLVBreKdiu2kYptmAJoAWjoYrbFXe/AejXaRTheHSBsgQpsXuHaupW3zCVcc4l3X/mxfCtAv7a4",
-	"qc2XvICvtijGRMw3s0lKFZRBm3JsQYnu89Y/fu3d/3R69/3h7cuj2duu/nF0Mn3W//DtWfTNQP35mL44",
-	"zf7Sl1dd8eqvmzOBndA105lVGwttVacZ+7QkIHrbTdJZF62jUS/uhoesfUr7UXvATuL22eg4bPeiAT1h",
-	"/fgsPO063fi8pGnn5WBbJ+GA9elZr30UHY7ag/iUtWkvPG6fse6oH53EA9o73HruDjfZIOOdGwwDnBeI",
-	"HeIICoXs7S8p9a8RUoRmWWGplcungholbtHEhthazr35rnB4kbY9v1Xj2fGSK33pLv+bu/qh50jx2p8/",
-	"tnIYkXVO0cg1a2j1u/3jdq/X7vbedbvn8L9/lLQOuCBStH3Xa336ZXNeWJpRDTuAl5XYd1Vdwr8xG5QN",
-	"wp9/+VTiCzcLZ0I0lCHInQr7gJCvF3xRVCXOQ4ReaaVOcKX6rZ3XKe+f/RlE1wZs2D981z1rYMOHT66O",
-	"By/NIJ4Yt11GkbHebFdMy3IFl+VuvCJGBJRVJf5rlEQHH+1fnw4QlZhXGKYpnTIN6dk/10+ruOQgp+kv",
-	"BafXbe+SIJ1D+bSEarPRixnxoruk1wvUqzVii63uAXKzCVy5TzKheQKBbj4WxjK1mbXE1mQt78S3cFvt",
-	"Ziyx+aCub4PGwtVPim+utZxZXgC51MxCdYySRVy3i5rszYeVudDWdA+2ZJpvoLiZTeTf8OrX6RgurgJA",
-	"kgXB0ebRNsNG4PMD1JQTPJtqStw89teMAZ7FWuj4OPRwFzJnLTZ87cyuuVGON7jwB8PRm1z4DMM4G1wJ",
-	"uCPYtg9TMRyr/Fzg9Eqw2Y4ta4ToIJsw0Tpkp1GPnozaZ+Egbg9Gfdamx1G3fRT3wlPWH53Qs0F+h1Ne",
-	"C4/xhKqJeQo9GUWHrH943KWHUf+MMTo4PI7DeHTCBoPw5PAo6vVOwkE/6oW908OjQb87Oh6dnQ36UTSI",
-	"eyNsZnDe6p31O91Ov9MzDFAs9sY8Y29xDucyaLjUD6I44rqlI25bfV6xX1vnPbPMOdGd19JWjirTeyMV",
-	"v0JvH06I7Tpa5x46I3BV4uxinMX9cDA6YT16GB3Fx93T3qgfHkYDZj6c9E77Z4d0MDoKj6MTdhqfdWnl",
-	"92IxTjtHvU6v2+2cVJbjLOyzk1Fv0D6MT2l7EB332qMj1m2f0EHYi87iPjs8XVoOfxoNa9F71xucH7q1",
-	"ANr2zc4oRUZbv/ZY/2+6O/vr7fX9vDv+7nD6rTgVikfPro6vPlzNX334Sb9690K/+vD9D6/eXR6/em7+",
-	"+5pe8Tmn1+aa726/718d/ePdX++vRHcLBcYTtXW6CxQaMtId9+ITO47A2jMzIDqlPCkr+OuOoAOE3IR5",
-	"BmztefQ3c9ECyPQuxXI9DxNqo1TeMgFccnQC5StoqHOckIP3tLhWUOq/cONA6gcE6uzLwIaTc2UetN2C",
-	"/82feYMVnTKVJU/NSnrLzJMy7bqImKUPJ5RjT27w+xdN55HSJJXzOlYoqsgdfMz/voo+HbCUKtc9fyvV",
-	"41nxlBU666UiefhsytzbXM8Mr9r+RNrW3CXgMtGMTs9tYChkfKbJ2HBITX9VGkUpUwqSrXjqijphWC3P",
-	"mrTvtzWJOuTSDyfSBdIUUimK9KwOuVS3aJca0tv2ZRjDiaRgNlyh8tamCHfGwEpehrbf7Z9DvCongflg",
-	"J9Uhg+4AaSLI1XO0SCB4TAqUoT9biFWZJ0GfDAin28bYdWo5mKAv7EIv7ej+JrwL917b+pVPapO8AHek",
-	"z0vSwQpGbEKTGJMQCpaq2RwyYm0Zt22q2KqwxDMZsdfxM3vhg6UjuCdaf2FsZmuR2WAs8FAop2BchFIo",
-	"nWZYSdL8UKQyAy4tGyVcTbbzQPV64IDaVI6Wp90gQ51xmDugqNt6C5kVncS5foLnKvRqkjGxLGBXYwnF",
-	"knsGrBRA0Zsp1sRLDb77MvHAKAEiRTJwrwaYkQt+LmSWEqNNgpSa0luWSxhjwq/KdSR7xng3cskYdZid",
-	"MJfpLebC1AURlnn8MXxpO/AcDOCyIOBGTrTubk60lX6zf519emmn+9Q8dJiurGt24t4ylMyX3JCn2tbs",
-	"fo3YhuvemcseSWhfofun8B66Erbff3td6VF+5TqGY5Y1I9OFg7yRvenCVua1PY5dQ8eAYLGfgHyQI+LV",
-	"hwoIQvYt7zkov9OJ6gFP+8XzQWtMZTa2RfIROoX8Cqmk8G02m8lUY3I4FAKeso6ZCMXIUpTSucv3BtIS",
-	"qgkVC6iweGEmWDxMEKXlzMhMgGpBvzPcEOlMKvD0mO+GkHpXrvFWtx/g4m0lSb76a86uuYQi0rYac+4+",
-	"/bJRNDygkMxugC6HnGqrIqbliJm/M1Tz0XMlCFQ7w+CbkPPz0uNskWrIfYJGhCIiRbEC9xKiWZIoRLMX",
-	"ahjqYJFNHYFcDeipjAl0jKYJZ2nuUkVXMxbkxH0lrQdSMLL35ofqO6EvKmYR52+EG6FejtJ0YW518H0y",
-	"6J5Zm8O9MBfHhCYAJugQsBbrVOg3eG1Viux4LD6qAPkt93VnOYTUzfdjf6f9+DnjY79rOm8vHB++GHXC",
-	"8Y3bJk9MY7DjIhTqNVQCM1VhudYChPiz3dCrozVeZ6qacE2ZduDlwpdbUuxDBkIJ6apc8WFpVfoLYrjf",
-	"Xojapr00KFq+SgFeEFmKzFivWl3gxd1Yirvk62NvXG5w8gTDJGaphsVS/VzNXtnUtw11FBIW69b5cS9o",
-	"RRnL9XLYSf3Bu56nl7N7zYTyHYYWpwz1Gv3+9jLO+ws6gIsRP6W9Cxl6ZrD9eECPw1PW7o56UXsQH9L2",
-	"aXjE2if0bNSLDuMj1u23XG//lsIsuyF1Da3Bf3S3ZL2Uh26bWuEUAI/4dDzy3naCnKqVXnncNegPe4I+",
-	"BDc0M1TIk3dcGhAlzYY1uj2NoISr9dk3yqUmfyr0n86ZD/Sp0YIkTAOmHTI2IEOSJQyiSuckkeOxq55h",
-	"NNqEjWniDcTqfStckJ7fcVk1einHfivAB6hFu23j+p2xE/8BCnNTNWQ1B/kkeVJ8+lKOCS1xZ0mDBoai",
-	"Ap1Pc7rY8uQ8+Gj/uoo+rTLHqxyzfB78Tsn7WrAycVfu8K3iLW8dZRE2uJL2B3jcbx/U8V/SCEOCVA6t",
-	"SMqmXEQsVbnldAF2FkCLnMJR42SEX/5lWeCtMwLAOC0xw5x6Tft331kHLM+yHzd2ladTRvC6StZcJOci",
-	"kTSyyolnzePleBC4XtyuqJ0ZOsabzos4V5GUzzHFfnmxsSCAt1i2UMDWSCd80DeIFGrSIlcvZrlGwZNi",
-	"mud2UVDfXyqUUOYjrJOmpAgKo4HwLyZrPM34c4ibrxfYdj0lei7JVAo9UeiIGi2M0QwlN81PI7aQNrcC",
-	"tatcx3Epk0Y45VdRDflzJWG1v8IH9AK050fSdXAarfO+h4F4DKtiF73nRb5+m8dXfqeyGddweTs5TgmK",
-	"jARbX3mtlPbydJqTczCF43GycmxWf0vR6X/brzsyHUPpOhHJeZGZdtwdnHa7G7NEMbzP6ZTzC3TlBmvv",
-	"2BisvSNrsCJ+j/aiMzYI2/3RSdwehMYyZsdRuxd3R2f0JDxkR1t4ua78nJIlExN+NepLnosCjmfQcuZ0",
-	"8cRsTRwtoe5s1gVKpA76AxVcNwEivzQXfgEg8r8XtheYuxcfh2e0z9qD0UnUHjB0+8TtbtQfnbET2gsH",
-	"x/WY2o0wsK7gVktlzlMESWp0DMNtvZL/5ElCD4463VL+2kZg4i2ylnyOWunZsYWm8zzyJ+jdgW3kkJeC",
-	"zVciL22H2rYPulwRhftxIqEiGRTwASFkHwCBiFgmCVaLBtl0AZXPZHqrQHlBXQgwa0Vdcnc7z73LYI5Y",
-	"iNySboOwz1e2a/MDDqfPmgtqx/cO3rHR2VSTafI3W3nuy0Z0keCElrtfV/IhXX06rgu+Yo1W36XFA/W7",
-	"XevGW0ADQz4WLCJcBMSVnGGRUXyF1OfVxEzbmpjEXCAf8rSMgdpDeH1AXEmcfTJhKfJgYPmPEq+2TVEe",
-	"fRpYNG+E4BiHoNnz8U6h0dOh/6KHWfKRTpZCUOYlYjUQpj8z/Yo9CONRrogFlRkKnIpfr86tVl4lruV1",
-	"dSk9wGshBAVHXMYe3laV5r3uu97p+aB/3j35B6TV3+epWQ0wiG0cphx1nQoI6aykgHm9iPyioF4HvErP",
-	"uVbv7PS03R20e/1y4cnz1jX0Tin1aFvbmm2pI1rrBQQxoHWnymazZGGB0KlMWF5Y5FpmekJ+ZEpfkDgz",
-	"Us8GU70an61nNNVQkMi2GGv952BATk66XXLW7fb6h0VJzPNK+y7be+tnqInv6t5rRqckgRomdvB4KFAe",
-	"tX5ZrhLatMh5qYTier+KbLPSv00S0FI6ihWiTixUeH1JNpQ64UPLVi1dp4ka6Ja/HaoT+SA7M6pZ8t9i",
-	"ojruALGz2TDFxq7nd5K8MU/aIfenqOvVeslYpMg7RkPwvXwr1YxrmigACbyzvTgrNbuwp8XaRhOue0Sr",
-	"mVIOTpop83JbrwbaChhJmQPoK9jS/aIamFeP4BMs6oYnKqtTy36S2RPUv/AgM0oiFnSzdTR4ulTE2zst",
-	"D4qimbWH5gsowMmnbKlEgS0bW85EgD7ANn82JRSPUtePCdy+e668h5+aIOfCXKygxOn71kJm71v75+a4",
-	"DCelt9rqpA43HdhCtXghWnsd8he2UAx6onNhs4ChTJltqV4TouNKv1pcOktgyzSP39xWckvm50EW5Xnv",
-	"OJtjTl5NxNudX6MFVIlJ9QQaOcIm/kZmIkJ64X5el/O3Cg9snr+Q2VOKpOP65kHMVTF0pLCxaJ7YPv+x",
-	"Un/X2/TLTR/KVpi/6X11qylA4qBB3AEgK4jPwAoXm1vvYIxmh2J3Blt+2kEaQSfN8UbZbKjl0Ax3HyUV",
-	"KrnFU/yhd8g7WYAeS4CmgCwjH4vKLnW67+JZ3rrngZWzbBPtR0XRmTG7B68ArwWtCVfQmc9wzAYqc/+w",
-	"hHhZqzL/YnRCbUuZf4bnB62CAyy8altA3jVqhPV4ZXPq4WVPbgezlDVtXaI0FZHyOrmUcXoQqMrq/CMW",
-	"MQlhMR4x5R+5gGCpydexRS4uyJjfYdFXm8Hnen46xHyZe9FfEk6kYmJ5i2HDKX+P7egpsUznkHfrGWor",
-	"5rF9sT5Hwkx54I+1XbaaXSOI37KTkHMP+/20Nsif+R0EMz0QcNMxl6PrJSZNlH0N3nm3OXr11aKCX31y",
-	"WMzDbhmLedzu9auAxt8cOSlnTGzj994A1fjOrqXFAFuVP2WYRYGC8klbYT6nVtCOZb2sKbD/EoGJ1neT",
-	"G1qg39loVhNocc8up1UWzwlFYAC0dzC2Uo3pxnPAUkRkDGnitpuRViyJAZk/KuAxXpWkBpzM0tnwit6y",
-	"R8IHPBDVWNrm//qgxleQDwu1lA2XLOHvaph235effg2EZsgbqhi2rkCeaeBXILBVDfPqWpDfgUXBMQNu",
-	"LtNbLsa2ySvUIPDLEpyD7xzLHADTUVdFGbRuQadQZcBo5IadwZeG+U62IwrGdwJMuvNUJK78RnpcgJnh",
-	"t+DDF9wyNlN5+YPSlix6fVp7hlZcF5jpMqGRVZ2gWrhMciBcoQQaOR+YyRilDGeztsTCXh7GwEv2H6Po",
-	"QlOlhFeLf9VaCZfq1nDLiLnaEbA9Uj6eaPt9LNOx1JqJ8gZZDTjEwnT1DXv8ugyVzj3gDltuKmf5HHCF",
-	"e64Gre0qgUGix2zsQ65ZemeEvSI0F/5k7xmK6vZzrmYSYxSEak3DyZQJvW8L70EGL9QMwTBXvnXAVUUu",
-	"i3ryWOKspnNy1+2EG7zkpglDiTL9D9zkNrjJJju0oj+UeB2j7e1s1uw1/r7kvAEfMlW3KncNYRYrlJkx",
-	"tiQXxBwrTY7Zb+CFP8wero7j0Icw9J8/tqCejp/UdOgVGzgy+q1RtD0PjPndqdeD6Dg+pb2wfciORu1B",
-	"eBK1z+IebfdHg/A4OmXdGIIwDsh4+KDoy1pX7eaqt6PmCr0bK4O3ufj9KNj5iIu2pDwls4SGWG20ln8P",
-	"PsaWGA9JCfgmf8YKkO6Pqzm/SAvQHvmhXxIVDsG8B5NSAYIT3LdFG1aXbrDflFLgRvoQxRvGPeRiiPO0",
-	"uvJ2rIej2Ur73jZEYtey5QYa5Amelf3ehyizs2eftETYms61gY487eRpKV6WmQveL3fGLp1ArrfwOlfO",
-	"VX7dQ/nJe6NDKPajk9EZG/Tax+EhbQ/i06P2qMe67VM6CI+ifnzCeme4D8Ua79/njso7J42bBETvbBxv",
-	"xcC2OFMKQjcdKCVRLaGZEBZkw6475htFNDWW4IiGt9jIA0SavGPRvhF5YSKNWhjLlMyp0NDNzPWctpcn",
-	"dKZ2a/fxuU+tsgu9Se0Cy3BT99CLJQtTsDngfsC8XG6wnaeyElsbh2uEs6HtUEbagTvVmKd7Rg9HlNnC",
-	"htitD2EfFPhySAErhXgmLtgfrtlbXbhASsVeV8o27Hw64VYCDNJGm2l7Fn8GvPpZDq0/hMzjCZn5RCbM",
-	"CpYnWGzfxYYrYkGuCnY4xls+Bg8+ynRsM4ojljDNNmgGiQ43xaDmVFlOWP8caqVQn5Br1KXBNzCtcwwZ",
-	"Oe1WaMOK9iDan5qsxsqBFahTpp07c/XabOt7eG2WrUghnLKDaUybvax/5ndMYanD3JUKYAjFwpTpCwIt",
-	"D9MpQC/QPYpYS0DTGe7KUkH0XLZjKL+dZxXImkAu+OdexfSFSGUyrQVMbNtJSM9opifDLIUOWPjp/OBA",
-	"Sz07uNZs9r/7XS60/N/9Lra2Oq8DQf4XTcYy5Xoy/dP1t5e991m32z+O+Jhr9adj/MSVylj6p7pH4gUz",
-	"lnIZ/emwix+RfH/67uvrH386fP7mxbdv/nL45u9vqp+hYLe5snXeWnvt5qGIby4LEjdINnxtYOuMwd58",
-	"ao0gaKqJYhr6QGSzOibbe/f63ZuSHj+N6YFl2bzqdkN+IF61xI67VtJAYOrgrN89PNtqqZ6ZOz/H4Z8y",
-	"SGldDM3YQIG5PfxwNO3Pfm2f3M8H4jQFI/Ys6sfHE9U+HP16Eh7dsS00mFffXL61L3kG76hhttfiIg+L",
-	"gM8aRvOEGe9do0RbloBV1gPjgibN8vat9UTvDbpn+0WN7IjNErmAiqaWCVTdEIyhkpelbToyX8X0qTNy",
-	"zdn9Oo5/L3wQx4HjBFfCErHlWCbIY3OfPYrOfh/rAVcvvJwcL+K5gA7ETETqoijOCLUWm5BSb9ybHsIF",
-	"FjDo9SOcLogx3ipNCVtBS7B55TqjQFSv25iT3PC3wVPVMBTe/tSUQRwVbmJHs8Ch5bRXFFWKMvcU2UG1",
-	"zHOJyTcpA506wK6cZEZ1ODkvumajCWOfdUEk3E0T7LZcBPbIHuTplKrh+rlB+2DKhwmjtcVmfgAT7Y0d",
-	"8YNE0RfIg6rNW8qzkxIpIqglsFlm0uZHqSPX51AE/kiF+8Is8LCEtA1xmuUMs2WN33pOniZE8y0KrhUG",
-	"8SzfILlQ1BNI3m6MGb/EPALghwBhCnBuT+QcO6lbC7yScpfXfDFSDtotR01x5Hd2BA/doflMdoZzom8v",
-	"HLBjejpqd6Ne3B7Qw7B9yo5G7ZPoLO7Rw/CInXQdf9tZLmExu2dFM6nPGF4OsJF11DrvbeGwQ3qvijNb",
-	"Sv5uosx2vMiY5VrDy5zuvHIHjkU3gktc5HlqkJGkIBzSIZf23fhqIQu+XzCNWLeZXjRx/is3gqef3FYQ",
-	"6+ePLZrpyZZ95Ww2zrsJFbfQMcSYYZBuA54J1SE/yiyJ4KeE34JbLJRT+NfoeVwgzMgwf0QXxpAckOcs",
-	"ZNMRS//LHFipnA695HVXUxjSjOlp3Av7UfuEDUbtAT0L26NedNw+irusH57SkxGkGZvzfcVWXs6ZY4vv",
-	"/nn1Qd6/+vD9NlYekvINHbPVKW+O5k/NUV7KybP8vxQW3tXn2hRWA0c52nU8YjlKc7SwxWNdflcKv1FH",
-	"PLQyjT7OtSJGD+uQ1+WaI2X3+3J4bs/V4K+gAs3L5lzVFXO4ZiLKt/cjlNz/iSkySxhVLCBXZA47xd8l",
-	"na2577P2d/bEQy8+HB1FJ6x9Rvthe8CO4/bpqBu1+3QQHrPTuDvyxcP6eS5vdFTDH7zPe93zbh/3+Zak",
-	"rNvE108wwy3lmrlYVtOuXX9aHqDC8XH37Z3VOJJf0fTWaYJvzQs2C1XRp6aCm3l4XgJLZqrIOnK7tKpV",
-	"fs93BTAeQBeID+CK3HHFR0m+uMtl/xDgCzgDgNjXBZZcruJGpHcXiydG/5eM3rEKEfbet4QEVxozeoSL",
-	"g79v+Qtgmfuj/ctwfMpmMrU9aLbi9VfuGSuOsx9EZOGBlZIaHfIW3ut8WZAPkHftgjSDlOkstXAVdKPj",
-	"UMlev9vd75DvpbbNFeVcFPWKBt2z/Tp/N4C0H35U5fVAI66KBmKbS1McyOdEH8IZcTrqR4P4mLZ7xhQb",
-	"0KNR+yw6idvmhBjQ49Fp1Iu3HfQz2+C6TpuzyBtcIQYKC3igbVUM86qtD9gvMZG3dgJPz+dhOJ8WW0QR",
-	"LuhslspZykF9o2RGU81DPqNCE47VMVEyexJARnZX+Pu+GcSYX/7XjGXsd2DA5bN6kP32k8zAoyOkxryV",
-	"OYPPiZSQBxXLtNNsjDl3yTbK2rbukwYxFFgCDDffO+6Whlxb52jNL4LiKhvqu2tMzcA6s4abe6S2cABV",
-	"mXelESpnTFjp9dQM0dfe0Hx7udpgfF0p5OW9f/AR/zBqgKt9skuVcHzGCjXgWw5IW0xghAKYVow5exOa",
-	"Zy+Vd8bkML8ehM2uHNnkITfJDnnBwWjO29lZzdHWnSgo6Ox5v0EoxzQH6N8NlWC9hAjzwNq2zc/hB5z7",
-	"Q/SJvMTRhEfM39hfp4yGE2eml7WngMwkF5r0trGI8+V/bom0lRJSox0/d7R5UtvlWx4xy0NWF8l9JDIl",
-	"EVdTrpR3wfqNU3a1NrlR19T9uiA3UowkhUoqf2IqpInRQW7AxTNh5Fcjo0AS5VcpLB3dBkBZvXO1Cl2u",
-	"7Nycz1r5C1v1DciKt5ZakDGRTVvnP7eE1ENlU2ZtYA4vNauWMPy6eMcvebMypVOoHPMkyz5XFtZWNLvL",
-	"vS0h6okrizlvc2hbdPvwzha5zTWGbaDO3kqVlzWPOgqZ6smQUaWHVETDhUxvIbrSyldFu7hKLUL6xJvg",
-	"Fuetz4vrvb7LnRGekHnNla6Ao0eY91wqJh2sbCfgk+OhB0TBkttwioV5D71gfBcTxrZmlZ2Y4Dl2Sv48",
-	"ztff2UYtC9BHXJmmTexPfqfVq7eOEQXSIVdGF80n6IplWLQ+VpwB3AdWjUgZ5MFifr19xJNsC1XF3u+t",
-	"0Qb83IembmpLguBh1Td/X3zv6wePxtv9z8Hb1RSVJ5ei2sCZoNaaPSfnRf/94KFxi+q+t1UwqvtDZWrG",
-	"XMM5m8znyuuUeuO6qh4ywbqTU8x0KSrH50ICUCHDKVdTqsNJQNg9lGX2Ks7v227kxmgrRAuiowWb40Fd",
-	"EjX1sMMvd0LXQFx+V4f1v47QqlmJRvn1G5zah59DsiG3P1UY33KPiwhZcePD9yCXAqu92ZfFZQ/maO+N",
-	"P39sRTLMQHapCe0fHbfOW2fx6XHUPe2dng7Ck+j46Iz2Y0ZpNzw6olG3d0QPR/Eg7o36o+7otN8Po95R",
-	"dBz2jkbduNulXai66B5qOccf0iyKcyBfdEYH4Umv3YW6D1ho8Thqj3rsJO7Ts2gQHu3kYK6tHIrb1DmF",
-	"jVA2C7RwUL7LhN2TV7BKpZ9tGfxvGY2M8XflwZz+LO9YKqgImb2DRdul/uItJcRx77Taff+4HSmKtYU3",
-	"L9ldLHKDvlCwwdPWFr5S3lCb2iM9tiLRGNwvDu1pprBu3jJCid3TUCeLPHkfKgeENElYFECdOVeDu+QI",
-	"tu0uFNaPxAnaJBhXzK9CF8+IoSIiAljuhguuOU2wZ8NNAAXKuCIWkU72qCCv0/Hr4t65TG/jRM7PyQmJ",
-	"6EIFkN+DFXFIH76ydfNs+T/rueHYIM6fw36HXEJd8xSGnvBYK0KtqqV4HagBrZecXx+izJRmvkFLkGqb",
-	"j0+/T6mwtUz4rMiyfCHPP/4h5HdbzmJfD4seoDYsGh+OjlmftnvhIGoP6Blrj07ibrvPjsKzqEePR4en",
-	"O3EEEnOl4+Rpej1cG7IGt83GilgeC28OkwAqtbgOJCvUa1kSzsHqCtsBROSL9BcsJMls1D5lH1hogSiU",
-	"qJnUWNtpx/4svor9rJjkioBLnvpTF22x9oLPYlN6/5KJsVml40Ft+KR4dpHcVPdwLw9quxdUm64ihIxg",
-	"a68LkrIZoxpCtsrY9jQxtMpH9XO5+IqRdtCBp/WLuWiWQK6wRbHWjBoruPgD5ppN1aZlWa7h9k/GGry/",
-	"wht73XyWNE3pAra0XgAFjWRqLc/5skj08RMvMHuLwJQ4INK4CggfCwkbJaSKlUhRSvKqnax5YNPq9Lrd",
-	"DZanWnLmgxwRL+/SDXb9WBmub8NIq63ethzz4/eOLQaOWmwThTEsXww2F6PFfXlw032BeIrfS/TSF7Y7",
-	"54I1JE3W5EW63T3cpjRUbXrkBvWids6gLEpBFQKoydlSznrZxt2SHwHr45zFKj3BPDPvHK5PEdnL/bqB",
-	"a7lWDoA+pODQOh3i4GP+dznEUqb1oDsoqmOUphBJrEAOXY5KQj3w7Utsx5rXgpaC1fZuqtUBHu5JShI5",
-	"N5bDzyWO9RLBhhE1gs1YmMOipKzdkHeczc1g4xi2lpB6CFAWKKVttkO50ekfMuIhMiLwG312Qhhrtd8n",
-	"LAoTBaQESHHMevQsPBy1+/FJ1B6Mjk7btMsG7bPoMDwZ9eIj2j8uuqH4wyqZPP1Bs9FWBlbmFwFccyP0",
-	"qxEPOU95bvSV3V5zQgdFS1eveWt3uXPrBsntBatH23bnKglnv07CsvZks8TBH5MnTLi+ldDGVqY6DyIR",
-	"KaCp2xPLUaxJe3dl+5elOddkD2COLNpdem+gChVSe1dhf1DZRx9/m7E2eS3zSoQ+q9i2G6w4ZkCWE64v",
-	"ShDThCuARmB/ASvvO+SyqA/u0KpVu8OVX6h39115JHqIx4+JSPmelT6WxrCyaOnYKV3Z3cJ15o/3s3rP",
-	"PvOJ6rPmCvrtIPfX0vozCv/iUKyMYsf1/b36wpzch+o32PDTy5GuCSC4SMlucu5LV2fI5d8fRRr+KNLw",
-	"r1SkoWGXBl9WkfjdlXeoyoc/qjz8UeXhKVd5+CyH88OKQewgO5pqR+QX/luUkNhlLYtYr3pQ9Y5a6X1J",
-	"jIaQsHamjFknbgNMLTRi1cE+xsYYtIxpGz5eYN8lxRwK1lXzbG4VfwVAE9/j+IOypQV3tfKs5yqcpFx1",
-	"EsbqcRzPzM/kJQNBj/F8mY6Hhvbb9IFOEkbHGbvKV+OzyGZ2P+MpU+VmxN3ecjPiAT1hvfCs3z4eHUZG",
-	"MaTtM9YP20dRb3QaH9KT8Li7C3xiVwJdYv38KnmqAVgAGz2xfYujMlaRW+S6Pu0YOAAM0boda+G7j1Br",
-	"Z2mzTmiKRSzTjGtwtNgdiXqW7TENvhseWz5TgL7i4tYoYA59wPWFxZwrOWVSMIKt2zAtecLyvjVckUw4",
-	"IDICymwDVJYoVjzSaHh1ClcpyPDKUuYRdr1Hg9K+36JwxpgrjWP9rK3Tfguo+AqC/G5yYD4LUvya6cBj",
-	"4KfW5oHpOgRnuXPU5oLHX6PH1hSeFQ5d0BAKtSQgPCZULLC2AQJKlwCnhMYpU5OSkecBVR0SFfJhUpIn",
-	"Add5iiF5/LWf3f3loKGb82k+XjuB31B9GJTAj5sDBh+kPiBJ/x30h7e2nkFN3ofP4fnMNgcfuqImcSYE",
-	"Sxodqt9WKjrPmJwlYIb4YEKbTobdMrGk3I35/xujDtxoeUOwPIdtta6054b6ILNUsAXZgy4POZJ7/9x7",
-	"QeCVaAtIHqcIqs7FAJDlRajI3nfH2TwgEKMIbG+sC1c9hauKKnbjf7wJ8gJ5/tQRgsn1PsqlEUP/lOvk",
-	"ZMhVfmZeMOMGGvHl3evtM/f89vVqn2C/KA90ASZRxCOLikfAfg7jBwcWJhDGfJylzN0aWLRGeTz27go7",
-	"uTQGgH+YYwEfpYph2Fiv30k/ZeCyiUgG0P2IqzCRyozALFIqE7J346652b8gVKA/r85YJWOmyaA7CHKU",
-	"CZlyBV5mKdg56WJzDtINSM/w1YmjnprIubnn5j9uAtdV3RAQ64yn0owtcnq3MLtNaXKES2c0c+FyI7gC",
-	"/mER9GrIFz6fpHuqQFsUenPP0f2orcsKni0FidkcSvlRQU7tODvkRkjN1A1RZho0SXALcFVU8rE0X4uo",
-	"+QZ2bV5Pp3IcL3tRMbcD9mdAfvrpp5/ar16RPSu5CEvYHRNu+yKLwbbdL4MfQepjD90aEKGhVwlEOKNa",
-	"s9Rc+f/+3G2f/fJx8Km91/251z775f/r/dxt93/Z/1+tDcGbCS3Gj81IzfZfmglQEy4z+8zcoTTp9bs1",
-	"oqlmahiJrJmalo8xsQeHcqgaytg/fU/e9fuFbg8L4K8SsFvr/OfWm1qpDcT4joqMpgti7jJ7xEVm4IsA",
-	"Wd4YZ9oX3SCOnEiX6KIx60Gh5FYxPALDIz+8e9Zp/RKUKsgAo+LGgFbVEzkH7IBZgjuaZKx1PuhjnHVc",
-	"6VVpOKTYta3zbqd70hsENU87LB526D2rCHR/qoxqK40kF4QNc+l1u0fFAMwnbwylThTV+RzVTeao2y2e",
-	"dtTtbkKcoZNTzkZcfux/tIJWcVVLTWmStBqJ5WShe56W3ubZvOm1L74aAEeomDz5TEEcplMBqufjno8B",
-	"vSCPH2pbDRh6rD4ePswmD5eXO4qYeUAPfMwnaers4R9iRY+Ppx5Df0JdRIpg1fYm1OM3BvEjyk+1PUhl",
-	"w5X6gugyrJvrKpD7c+1MePjK/PtqOOPhafj2nUZB5IqOEs9bt8Y3sQ1epOrHeAxLf7eyaki1pqZNCNO3",
-	"lcqe/DGDFtLnyT5fz6gHH80/Nq3gM4V1f4A3rIhQLLWvnxszCqukUk2MXoLp6+gVR7cmIjk83AZ5DrwP",
-	"QQYR4SlmJveVcr0h86I8m1TCeWigsdiJtnPcrkGy6qC2afLYfdiY1wVLd5AefmD1N4szLq1rjeh4ms0v",
-	"36RyKjULSMTsv7hERkqkrM0EfKCopNWhBSohABdyb6dMMdvtoD7GDzWp0D40WyYo2hPM6QK8OOiXsqHE",
-	"gNisodToiR1yKfLdik5aGAtGHbHUq8AYIK2CCTAoOZfpbZ6SNJFZSvaotfqNJMB3aybIlItMM7XfIaAT",
-	"gustJYJp84QAkRRFzM7V4QIPUl2cAH51/VTfGiI9Rtyx9vT9/EHH/k6A0tZ568q6r9yKGfWfCreUAaF2",
-	"pSQBPoIDK0dzQMNd+MpwCoSNO1v59Nmsqb2C/e2C8NhHljSNrzSS33xnlw9+dWtdnzmdkHRmoE3b88CG",
-	"TCtd2WucaGa2uGVws3obp0OwTbLXIBlIF1pftIjq2iLbWO2j7YT13Y6Dlpa3zMzoH7/27n86vfv+8Pbl",
-	"0extV/84Opk+63/49iz6ZqD+fExfnGZ/6currnj1161jRddMZ7OdS31DvpTH5yEeGhdgLhMuCiTTl+S1",
-	"a2bEqqFxGWGlHaeAf5BaBkQZlXMgFndrb1bs+3s6NSfDYoYV5DGqD+2HzAmwMJJ6SheQ+mPePi0AvK6O",
-	"IRf17oQ3OI5qYe/HLnS9jfqxDfBh+2KFW/Q9riPNBpU8v6BRtGS6W93AclulyLSfamLYB3ISGHBtzqf+",
-	"od52h/o6dUY1aDMQL4q1bdGEX8v0tk7LMZdOqLMv8qqeGIJiYswFO7ebz1N3rKZT0kQQODmf8HBCLNJE",
-	"AcLKHGT2Vht1JJnIFIv8cHDx0DhLITIGO3u1knRBGE0Tbi9GEwtmysV4v/RimjcyKkLB9o0WydUhrwVz",
-	"ehZUArt6czcoCIUH0NWbu2NycDzYh4Wk6pb0u5Acqwq9LpQComNGld2/ICO2kBCQxBQAWx3VvH7QP7MU",
-	"IW+ZThftS1izCeQ0Nypzvvb0GLqcotNSsvPvSI0LqchXNKjjx8+ou12VNbbqUJ6ivqaLoFp+blEfxFQr",
-	"jdQGqhqoDiy8ZS7uT6hYlAGSkRSsvMfyesHHXUK1ZtOZ/k12EVLgIVunqZv+Bo3yPb0xlGnKQk0mMlWM",
-	"jCBUuyBKU3RGfOkW+CvrA6hsNkvMSQYd/WRiRD1Ca65lpifkR6b0RVE6oNNUD8IVFPjPwYAs1xSA+Srz",
-	"wKEt5bNZKQg7e0J5BM33nSL+t9GJ+Gv/9u9ns5eD+duu/kd4PP2ut/j2NPrmUF0ejV+cZN/35V8G/N18",
-	"NzH4WfBsu8Rxthw9Rnfrcnrdrx1y7ZsEoB3Y1DZnrtEcWP1lRZ2z9aoHQj5wYIcCNVOyWB3abJQyehtB",
-	"4LnBVrgk2simc1BNUjlH7Yoa7Ycm2PPnZrS4IXvIyQG5TKcsIt/I1Nbxsls6sMgcgCrAFs0hbC4+GxA6",
-	"NhJCgPvKn1SAeBFzh//1hdmjvhK6H8AwQ5lkU5HnC6KqhbXgxizHSew5cJgU7MLo2OXyfZaOVFe+h7lj",
-	"Y8gcjQEl43PClNziMF/Ap+13yAvvXoDB4nBZkgRESUNeRDPhBEADINnM6qk8JVoakyUghmUy7SAjwKX3",
-	"NNQWEFWHaEOvwWbINZ5D3S5qcI4+KG093qwOJrYCH2bOPpjjBlCxm/CGTGl6aywPC7PLUWBK4tJR8xKj",
-	"tQipyYjVwsnwhRU0mJKbgcC+dhtoM+zXj+5gx6VOK9Xs8sqKdaCn0aJVFbp1za7yZ5QqKfqHYtCiYzY0",
-	"+6xc1Ab2WKsCC/plQ0DYH4i2fwNEG1Tk8BjMSKkh7h9g9hxp1fegUb1+11Dc/XbqYbBOj/xfGpBPxQVh",
-	"+QJ0s06Z0OZE9C/03t59tO9/cTNWbptZjSJoqh26c9kWWz3ql8+DIRwtiDus6w8we0JZUVV/fK4FF1aR",
-	"aUbiIWCHJf8m7HLLFn6Bt4SOWOJ/ATvHx/71e95s+70j2NElSN9GN22qFVcPrwZvJCiATxBI1Jj7QIma",
-	"UQiZuANnAYoWKpw8JTENrbZhVJGYpqgWjaWuIgQb9J/9JU363ztvYzml4bdLqlitpOoJm26ZFvFHasMf",
-	"6Qx/KH+/v3SGP/D//3b4/2Jgaw/WJaVg+5NeY3nAtiFblOGyNZ72AJQAps5vJCHVbCzThRH/t2ym8WCA",
-	"4poTOpsxxDpiTNIcrRBlTLOEKQgjjJiDLgT5ycAF3p/wKdf10vyte/+1G/dDJQUMKW85DVOOWMKgoLSb",
-	"o+FdxK6YL2HYRo90jFomGN4dkcMuNhvCsC7XyideIsPbltGq2cwYU6p1ftgNWjhxM6r8h+GU3rfOT8yv",
-	"3ndG8vZA/ueDNr+WhwwFZisDtpjs8oi5iFjMBdcsWWwDA1hejJr99lowWHYAxbnRPcGtVyyO2xJmp8Uy",
-	"Ddn6xvTL++ngo5vrDsDmZ24RGxHLP+J2wRwDvPgrZTcO2Rv0+8T2Cc2ZxvqXh3dc8VHC8DuXd2tvLLDM",
-	"FwCBsDu8PPuY3zMrcYDDiE4pT4JSXzPYxlCAaTkVwmrN//N//u++13f0rEMusSDyhVU47zWJKE8W3sqk",
-	"mSCwncGzW1u2JefJt0447Bgx9LbmcXf7LfEZMdKPLKeOt5NTx7vIqW2p9zZrrhYOwkTIeb49n5gwwZWH",
-	"UFb1rPxKGSnIZaTWixSXMdAcy0dQpY3D+2127abjUxYYkyyU5o+rN7DbAaZNx0zoDrkk89RBIOfYdDvy",
-	"+y9guHDM71iBSrJR/L1Bt2fsBuCZXpfElCeQ0R9LbJaH9+ZYnPmE2eR8SOLjegkwK1Ny1EVFGwJJCffK",
-	"RAVOP+gdOSRRBW8QeIAE6EYVA14JKDHon1mrdRluYKtJgf4ETWdQ+QK0l5sTV/57ZRJdQBfAMGRKxVkC",
-	"SMI2N7uF0dSf1VcKrQI0/2HXkIlMIkUmcm7sf/SjeCNPAa/elCPyUo75oyCIHLv99zQzWmUnkSFNWiWs",
-	"A/7SjthUtt3lm2vhMNLPWQ20pmRMr909M1Zez5WMcSCCXw//Hp/+4/b7/t3L7uztif5pdDT9sRd+dzZ5",
-	"voTmDSCVbRNaQWi/OzqOD8Meax8DcDM+Ye2zcNBr96NTdjQ6oWdxz88byem4MSGvrTyvqxGFreK4uLBw",
-	"P5jvFwb+IuRgSYodhFma2pW1x9ZyZqIcY0hvPQraTl1mT60cKszfzCInwEzqNiCt1ApcAjbVq0ACwIBK",
-	"qYjkFG0k9BhCGhqegnFCx6oevXw9k/oZvvbp50AbIg0dkR6ngxaossOYTnmyGE7BT1MPsQIa2hYF9vZh",
-	"3c2/uEYC9DTssn7cHox6UXvADmn7LDyK2yfR2ajHDulRWCRa2xe9ZTyqbZPT1IUFK4zn3ioFhFp1zRZG",
-	"W84Yf81YtqbWOFRMw3V5csWr/H0yp1iCDdNbih6TG2hZxfY8+Kgcaa6iTwcRC7lyaS9b7Z/r4jErS9hi",
-	"Z0yjH054tFQmHDQhu+NLuakOP+5st+KWpSLmDjKK7niqMJhhzTZ2ZxQsxkEvm9PFBYF0VhEyYuYe1VWx",
-	"ew4/5BN8iCpiFVNwV2KHUHgaVZjWIa02a9hQsfSOQ1A3E1EOhXLN6QHPuQVEOB/9c7vCW6kpNYfRc0et",
-	"J7VD/sZSHi8wS9PQ12wMlCNljN2KLQKvS+8c22epUYcOjLD5/wMAAP//",
+	"hGoypnfm9nP4WtEpI6nMtHmJ+yzTMRVcUdPEgORTRmRK9CRlNArgDfn1MU+MyMCXSqa6Qy7Fgkg9Yalt",
+	"W2DulYIRaq5kUWAam7I4Uywic64nZNDvE0GnXIzJjR2JC5IwbCuRmTYdUZqmmsSpnMLLY54qDQNVnt9f",
+	"e6z/d92d/e32+n7eHX9/OP1OnArFo2dXx1cfr+avPv6kX71/oV99fP3Dq/eXx6+em//+TK/4nNNrc833",
+	"t6/7V0f/fP+3+yvRdXLya8ZALJyg4Iw2SG2/Ozitk9sX9zOZ6m9lOqV6WRo+KinInulbxGKaJXr/HIbt",
+	"++s3r0kkw2zKhL4gobo7J5T8i8+MtDy7/ruZAqYCuHbGUqLpKGEBjqx5Gg1DphRJ5BgmiZJ3Ly6fv3px",
+	"Qe4TdY+vmMv0diTlbUAoURPGdPGgDnlxx9IFUTMz+fhjyJLETKJgmU5pws1E0jHlQmkSy3SaJZRw8ZGF",
+	"sA73KLmjScZwBs0kQ9P+RP6DtMl/mefMU641E/g9NTMfmcvoTCqdytmE7ZfnOFR3DfMS49j682IH0w6w",
+	"eY7Ipq3zn91HfJgZi9YvdZP2LQj4m3S8PGNvRLIg7M5oAEJHMtMg6qMFyZRZEjI268qsTG9NlXtyNOrF",
+	"3fCQtU9pP2oP2EncPhsdh+1eNKAnrB+fhadNIijT8ZBHpa7a3p+3sgx+aerMD4qlDb2B9prmf6Ncz/ao",
+	"IjTUMq3Mwkk4YH161msfRYej9iA+ZW3aC4/bZ6w76kcn8YD2Dhvabl6wQ+Nlksj5D7PqjjSIjuNT2gvb",
+	"h+xo1B6EJ1H7LO7Rdn80CI+jU9aNi4aU9X1cPPFBG9JLPuU1K/qtUeOK/4sFpGdU2FG3S/asPJJet1se",
+	"0F63Wz9aCTy90iA+NVJ8ZO6ZcoGfennbuNBszFJo3CumFB0v7eOH9DTuhf2ofcIGo/aAnoXtUS86bh/F",
+	"XdYPT+nJ6GxQP2rT/IEPGrQ36RjbtLwp+gvmG0WunptdBfeUyk9UqLlZa4PuICDsnoY6WRAjsGTKlTJa",
+	"RAq2+5ord1xCi1d1er0Qv2Pb7QGg8APQ1Ua5zKL43N98x1nKFHY4knORSBqRvWdSGDOk/ZyrmVQctDDV",
+	"moYTs4Xse3uD5jqxu/+MpVxG+PdUmgvNnwtCU4YDS6jOt34hNVNkjwtCydvn35rNx6iLdAE78n6HXFe2",
+	"CwXP2WjDKM/WLIq/iK4P4Mm/NE9Rdb2cjvrRID6m7Z6RnQE9GrXPopO4bVbLgB6PTqNeXC82qXveg5bL",
+	"O/ZrxpRuWjIR1ZSkeA0umdIw9uMBPQ5PWbs76kXtQXxI26fhEWuf0LNRLzqMj1i339R6994HNf+ai5Ct",
+	"2UK1kXAaa2N7mH1I82ll7fa7/eN2r9fu9t53u+fwv382iIeCF9YuTmPQts3Da1fo9UzqZxMW3lYl4Jie",
+	"hl3Wj9sDGEN2SNtn4VHcPonORj12SI/CkwbFobxHPmgUfxCaJ6tHEY8Nqwewv8kAZvCuHQbQmBfVsdvG",
+	"WCiPXYZPe5jW/TtL4dRXahOMRaRo+65X/+o7e9eGU3aEe7H72FtuyGfzJDWTQjE4ZD+nmtp1bT6GqLfN",
+	"n3Q2S3gIu9wBKC+/5Z+Ko7SxojY+k0d0oYYJi3Xr/LAbtKKMDWHYnFD0B+97vlBEmyuOWy7M1SobGS0+",
+	"xDMHDFzI+B2L/Bf1qi9SmmrYX2dMtD5vetb2Bw+GdlkpWt0F21Z+dFaaikh1zItepFRlKbs2BxMWbTcF",
+	"1gqyb2L4JDKhCs85LDKnNOj+TOOGy7UiIpuOGBzXR8xYJ2xKecIid1LP59WYNlGUMqVgRxbwa8pCmUbm",
+	"ZvM6FnU2H6zLMGQz08eGkapp/4V7J/TAHGMEdGFOFyuaa8c1RX/HZsMJa8GYrKmgoN1UNp3SdGGMtW43",
+	"MEfXsfMVaG9ar563ghacLeFhxUsjZwPDAwNvrtyXBK4+N/JgujxiTNjXXBCdLtA6IQnVYER/NurhjiY8",
+	"Krdu0O8HZG5Ow0YFsYiMMp0bNpSkWcJWtxCfGbRizhKzfmapNKf5DixtGQ9HPAWFVHRgITMyzZQmI0Z6",
+	"p+BauTP7pSQpG3Nl9s58nGapHKd0OmXYhSlNsJmVTpgh9oc1pEJIeIGx4VZ1oHii1wWq1FymUanV8CP5",
+	"kP/4oYVOIKtVnWbUKQ/1cvsOA0KNfWqM44l50IiGt2TvLy/ek4O73sHUWMMLlZvF+6uabP4xIxtKEWWh",
+	"HgqJ2goWh99k/BLFXEaMyJjYe9wWm8H54lUGgw6tMXrm7ZtrbJa5qy3jtr1rH3upJ6nUOlnqZP8sIFpK",
+	"MqViAYtOGINbs+lMq1X9KZ7nN957khGKFJadm2CFXrSFzFIimJ7L9Bbblgma6YlM+b+W56AXECGJ9Z6C",
+	"nSYIu5+Z6TNHrFVNLD3Wb6XiY0G4QF/eOVFMROTSXgotPid/ZjRlKfmQdbuHoZa3TMCfINEbKz9UR2v2",
+	"iBgUMSq9kYwWKFPzyaJDzGVmj8oUQY+BysXinAy6XZKvg4AMuj3id9gM1TSmQyfrZM96uX788ce26SwT",
+	"2qhFRiaMRizdN484NPpkxKOI4VATtzbw0AvyuEfHKWPmnDa0R92AFF8ZC8Z8P6U6nPg/WJtmmDLNwRnr",
+	"H6iHXNBQ8zsWkFXrJIAeMZHKBJ7p+gZtH5jD4TCWmYDROCJTpicywgeYwSvGQJBL84Xf8zOzyOKEhzog",
+	"g16XjKVg5q9DsziGCU3H5mO/T6zuNB/OSL4I8tF9x3S6aF/CWSJ//FG3S9wGAPvUNZor6JfdbvsHf1/J",
+	"FFMQf/C3RLtfG63gFLt5qzWOzn/+1KKhlcT8ts4dZ3NYJ1WLqXt2fugsppFZlK9lqidqwlNGXn93Tb41",
+	"Q44L/X2aGaPol2BHQ3HMBEupXmO2gX9YVcfg508tWM9Da0Rf06mzJTd8e0KLu98xjrb/GMcpkSKSovX5",
+	"l81Xf3mSzX3+1N6JqGPszvtpgscI1ZZxzEPmPO4dz/M9TTrwb/kcsUcF+cfL63/kbnSSi7cREvSo17jW",
+	"0R0vnIMeft2vP3CNuKBwNls+2vid+RefVZsGgQKahhN+B3sYOv87+l5jxMAFEKrNgjZ1QnW3bYvqzUsY",
+	"/KDsqDondY4qM/HmKmjUFDbXNt7exl3AyBluAh2zLgPSgVhISjr3ibo3x11c8BjGXH7D8vG58I0FLgYB",
+	"bzdNwbjZRCaRMYDBQw7Olsq5unjEBdxrbv3Th1a5/cU6Mk3+0CqN7NI4FhIOPckt+PNPxkycsVRzXH35",
+	"hvqpRjyKk+vP+YWF10vC0jBK6RIm/KUcLz/f6avqsL1mc9g4zWo3o8E1m6pNDiJKvQPNaN5rG0LTlC7M",
+	"Zy8cWuNQT5kyhtHcnohSRqZ0YSzVqUzZBTHmpTHpqcoDiWYnRZcluy/ihavHyXa4eZhs82tGql7AfjQy",
+	"NKeKRLCdUbQfaBZxTXRKeWKlnmuyp7JwYq6o7gj7Ne3GTWIzxwxuGsstk+hPrvjVTXsCY7C7IwTRjE4/",
+	"tPLhNN2mGuzAyNrA3ygi58JsdWaMICSZkg/mxPKh1SGvmTmnzCc8nFhb3liUKdqicDjfYGI07n2BG+mG",
+	"KZKZ0M9SRmuXiw2crfcbBa1U4mbv3MjmVhpNuWgF8HemWFrjQw7yANdGzim/h0VkLI/vQSNWdPRK3HFN",
+	"neCV+4oWuhpuIyYbjs2XH8bK0NSMSuB3cMUQXTOdwc5Iowj2AJq89cYppoliQWXo8nNs2cnX65+u8fIF",
+	"LTinVO/rrvUOlruLDwmKdtT2z9n1y1Pv7JehmtD+0fHy0v+O3ZPr7y7b/aNjhztRWpojirs1IDxGfAB4",
+	"hcxvtUoofxX+8uk3kSlQwdZC3VS0zYHTKK2FNS8/rbrESW3tJSxa/QgWDXE9lhpW16a7wjW9jfwXvmm/",
+	"OUtdXOqQ37zyKK6Ur3f2wpo9zxfBlTt/fqGZaTGSNI24GA95rr/s3K/c87kqDrPOU1m3gRUvMCK7nRIu",
+	"urRmTHLP/RZ6JV8sI6rY8aA+modzlC9EwrViSRwQvKfNhDmeR2SPajKVSpMj8or/mUQMvg6IkuT47Kx7",
+	"1D0l4YSmNNQsVfsXbn3n3mi7/M0I+aEnvHWThe40un8IsRHbKR2zg5kY539/nLFx7WbJBdecJnZLWCNF",
+	"xqCnOBHLq3krfVu31nd4gKcJ1gIZ4EBB0USdzRhNwamuiwnPJe8id/KaeQqzNDViAPdblENl0vqbN3d7",
+	"xVQFWdqf3LZRLMiyZQgnFkX2FGPgEc2va9sHqP1KL4623CQfQwuuXONe4HD5UOSOY/b2kZQJoxDBotG2",
+	"W5P1x211z8ZbRzFMecOCogebDMBuus5r4CNM8ibtVMszdef9stkRtTr5S8fU+gaq1S1UK/bOHRq3tlXe",
+	"w2vbZU6fL+5qbcfiHLt84Ay1TDc10vDiLaw6vKHR8oqYpnX4BzhfI9ZVmx1PjM0uKODEab6G0IQ6h8Or",
+	"88RmM7O2LOAJj99WnUGwSpFQpikL4ZJQTqe0rdiMgleU7BUezmA2kYLtd8jlCMwU8wrYkmmoVa21PKFq",
+	"spE1PkvZHZeZIqmcf6OIuc8CsDh8V/t09AAuW9YYl9/UDserG815GcKOtJ222kIMFPu1dB0X+njQqkU3",
+	"+hJvbis3riRRudeg3EF/cGD87BStXjQ1q5ndbbeSiwX4G/jBPNCfj9sPdvGP2Y42DtDfWcpjaw4uD9Mo",
+	"NSfbYR38EUxf9muxEFOljaQTqq3nCOJuE8oFGaWM3qqScd8kJsbEBKOxdq9OGVUNyi6V8xq/5zs5VySc",
+	"sPAWz8PbiqltjH183Sj+2fQtknOBUMQaBa2GMq4fvxwTWuA2rWbjygI7S43ewGXorHwbhQlaoRSCubU0",
+	"YTSNhhgPC1p0zIYjKlzQRkHKx3AqBeAYfHu49iwQyiSbiqGWmiabL6V3LGFUseiZzOpXEz5WNYxYluoJ",
+	"U3CcHAPoIZxAZNQmVODNJQ+3PyLYRUCQmb8UAglCPKfYH3C0zRE3ootW0JrL9HY4S2iIW7m9946zuRmk",
+	"OGZpK2jB71HtMFX7F6dy2iQOZg3B+Afkp59++qn96lXtxgGQ3hVbq5OrKaPCAqqsU9soFoBl4LeLC4AH",
+	"pfSOJbnSmZaGb21/Ujuhde1hgAMH9DKEq+Z48EhlNp6QiKswkQBlMjOQyoTsxeClXpjpHGXlM4rvVPdV",
+	"gl33GwlfsVjlvK4vWtbPTEKLieEiTDI4uq+aIlgVW66FqlEIisMKDLTNOtTzES8Wix2H6qJ07XAis1qB",
+	"yfmy9gJA+OMt7lu2qB9htJsw+WhvtKjktpmD9dXz+rBKQkcsaXyo0ahqIuei4anGLtz/UjNoeusaGNih",
+	"dA+um4o8kbNmHqRQGzjuntnLNvfjgktvS/PQ2uXrGvPWXva5tL9s5QQGJI+vxW1zS1uWUdJcT6KUzkWh",
+	"i4MWFVIsplzVKuY6j619XdHB0vDUzpiM2Jv4GQJvmj0PtRbUj8YiXMiMuKtw37cn1AtC8ZQC2G64LpJb",
+	"WAMyWtSq71k2SriafHn3BbSg8r76IUwSRscZKwfHtnBdADC3mtd5NCh5Lg7rttHdXJGPEyKzzi5s+4rI",
+	"oZUthBRQm5ixm19nWUE656CRrpTRKMeTzDyvJtjx1qtpM7S+kIfoWaHkyp0Y8zsmmo4EOwSXtDmxbSzT",
+	"pasD25j1ARnbm2fg49hy1vIOl+cMriVO2Slid4WL0sYG8b8ZUQxQ6x4YnZr5C1m9HVUdkmZhsSc++24y",
+	"lxC6cYlpSgqMQeKm64C/9uq2eU3VkwyLbocpWDHoz1nI1faaZIWc/dbj87jjcZ1vpBWzAtf1sHG7cBds",
+	"03PXYy5ILNOQ1bvWuNK1vBCYwx7ZCQyI2AW65NlBVRM0odp6xzd8QDYbajl0ZlnzEQcfnLccZnlKI+bi",
+	"RtVhucBgjDmBUdPLfBjhIPb2B4eYd7JRt24rYlGdraA8waW+FFOwQm7es/sadbzCuEhnUtU7IncwIdzj",
+	"rDGxpp27xT1cX5al2s0X9ag1uFu4sFGa6VNEy+X4Xo1GWxml86cfzgtkL2EavX4RH3OtAnLTaQ9v9i8I",
+	"za/MbStCE7N9L5bpOrpnNfv1ViZcw6g7J91TtdNWmVt1Xark91XseEhd39LIKOO5a9B8U8IhWQv8cbm9",
+	"b7bo6mbhcsiC9ec5L3Gw5pUJI+YCe6jA5HUaJVwwYn1Hpjd5sBi6fUG6ToVFdGEU8phqgCiblnINLuwS",
+	"3Mjz5rrExdo8aPvqgEzlHYvIaIGZKpoJZZPLNxvp/Ja6Pi/K3YThNNeDCwe88hx8Y50HAOwwpXLjHMi/",
+	"mss/VzIutzkTl88fMzBHXafMKeSOpVEGURQruBsegKEf7hXl9uVT6YvYmoX0wp+XLRQFeNpqHJzfyTmJ",
+	"KWTQGYkpTewFcQAbPZfoq1NkxBbS0iCgczUXAy4ITRKrG5GSo7+ansOPPtTLmEtPEoxFiiRSjFlK9owo",
+	"JAwYIUQ2ZanM1P5Fnk9nKZpkAnmlQkI6k3N9lhG9S4p8rSa345i3fM10/dVKcbl35TxhQtWtgkAUJaGc",
+	"LYyqADYJPTF7JfqWIZXCU2F7UYYjjvOCXCpWeitpyHUedK+JL3mdeo6oxqwtprYI6pWSkr9WVG+noF65",
+	"v2tm1eYJbLH8Vm9c7/1k4pLcc8xW3Gib2kljVq1dv532kXWDkac4b2Or7HAP5lDWJxSAsKRSjAO7eOza",
+	"vrBg3lLGIuDsIcGA4QhDD4jjI9jHNEcv0RBSAFVNniH5v//7/zRlAELYkboUxpq0Xch+8DJ3sV8jpvz1",
+	"WyRG+xnG1TxSL6sSpQMzJjEwgRmIGIiDfEJzosVEVT9lNs8qhMTUaqKiC8xhFvnSQJS+K2Vcln6ppFxW",
+	"wqB5ziW0dXVycu2Y16o3m41dc2TaOFsIJC9YkTRURQWAdNetFUfc1WQD1xxeRlYT8sT6CicsvG1zgUSH",
+	"TJSlZTiTStt59z8N7fPrRmgn85uq2y3vMAbOhoDLDe3CJkPmFZonjj/H8u3luWrLpscWgBxzaSPePWVT",
+	"Lrbzlq6EtucWhh07b9hXSdclTOhuB3aleZLkolPjq6sijUrXr2pVvXGBSnmYzTa3LPJFtA735z27tmGZ",
+	"ECz5FqL5tSHBlV45NTEKvgpQA+DEN4rMmJwljMwn0qEoLAGiYGSva4zR3n5+JnU2ChrRiL2wRC0ixxSU",
+	"z2syG0EALTepC2sViVUQ6+G6MHRPqelLimyqwrlVnfuDe3iGPXOIk1kSwbZozqsxm8PiooKc2t5aelNC",
+	"i/sg56gBWoA3bR3zhuH5+siTpWVAYee0nWoWt6+NY/p3w8eUcFSbZB7IuSAxTEVOkxgUZLreug0nUjHC",
+	"9QVmO8MSAfVr1uvGrvKSklnT/k33oILNpt69L4VRQa6T0Def/eTR2r4ZNilvrWmTFY0vgFR6LHDRBjAh",
+	"DyFUTMUqENB3jCZ6UrPHGFtONe/QzfJfPFtmeiTv103lG7jqzzS8TWQF+1EeMnl7QSI2TmnE7Ab0Vio9",
+	"Bv1jGUbNhLxn05lMaUIiyRQRUpO9nFPH6CkwCwrohWXL5CkwQ8RwDJtTrgnHbQc7sX9BMkHvKE8QzlZ6",
+	"e/4ibIZv9spbYyLZRuPxyD1kI81tBqJu2q7sZrI8cZsaizMmVsFTSsxhZM+I6r7VO9VEvs01/I7GbEWP",
+	"TGd6UTjL/ZYATVjC4ooTrbPSm7pKNt0wX8PFEBKMqH48KzrvZeF6LSam9LZVQvBsIvnW8BBsQ80ye5uw",
+	"aAycSD6yQEtCo1oKvBDefkE0CIeLR4GoCFhwMCFIpwBMtSUlv/4kRe+v8GILOLGfemssbNe/VQN3rWtj",
+	"uymDsMR5ZRFoKW/tOdf0GDwlFyShM2WuFdI6QukMZhCZ+NDBgj5hRylRVD8wYhZliRkirapQDsZKAcg9",
+	"06E7rvgoYcZMVPuQQso1MTsUizrkBYeNDaj/qgtDSOeWVhC59DsWgE0xpTBpaFggP175/N5gvTIxpmOE",
+	"4jVareiGAcMVtyYH1BNSD2GZMqUstg+GHsCTM9XgN3HTVwNr4P5PG1kSuSZdd2QrHt0oUnc4rzUmtLYh",
+	"mlqEScRT1pT4wESkHtk3sYkH1u+OC1pt2IpVqRq7QLbym0YN4fqr5+6smylgL5HE3QM2MvM3DKrN1m9O",
+	"bOYUObawts0jZOWMfIvKXg0HWxpL74T4eOfApcXUuHJsU1awBVjHav05yoY78iEW7H5zeE6dXFVtd15Z",
+	"Sps+b9ddvW6du0cW+7IblHUzvJtvy1cQ5TH/FmkcPeEgEV3UHzQKRVL7DJAYRCaZI63MND7ZyhSRaAOT",
+	"XOIK7NVKxVTFtJQf8o3Cgw5CCGTOzHkjxc2S6fj4+qqOhX2BlLJuo07RC6vIHl1uOwRIPsrRN8rz1e5f",
+	"wAgCLeYdIwtgCbD9MgcKczg0XzpHr7RTtoXyrKSzOWZKY0+UF3pg35gs4Eeu/W1byKHKOOTgDO9oSEVo",
+	"9ErEMYIyZSwPUWASsg9eiViYcIEbfv5lJmwwCoMhIFL+lbOUDdl0lsgFxD/sMdJ/AsR8hlAoYgi0pkEL",
+	"Pqw/DxUquH4RfgWKpbqdYg3dUdHO3VRFI5hqqQdzLiI5HyoWShE1oCrAMDV7J+Y7ILm0R1QcmHOwfYJ1",
+	"2ECZlMPe0eFxt9sle4fHRwAt2u+Q51jaIa9pFTEnCN8ogq0he4ddd/mPFoMDMCLk0HbN+EYRzCPHM3vE",
+	"EqYbEjlzGIdr0tpiK6WAWCMu7KUcc9GQe79pis3sETOzMx3Kacm9rDLH4B5TnmRpOW7aSHlGx7ZPj8eI",
+	"hodZ20Kbn+29q9zl1YP98Jxtb+K2RndQALo0EBPuySRi6T5gNTzUnsUAq0fIzIamf2m1IPWs0URwtjG6",
+	"vOeyHUNuPlDftLk4L6i2kRwxp0Y2t89mgJFFTkEqSCYAj2osRYB2m/s65EdrenCgW7UEDsQxqAEs0kZ9",
+	"gafZRxBUgFCH/ToP9ApKuDXzYjNyVpK5vfr28plFe+wAEKk0fhscKzyioUUvHN6ghkhRz8wsDbO0IVVS",
+	"WbojYx/itecHB+SHdy8dXuVv73Di6jkgwpTpFVHIiOAlyIp12Leop8UM8fBagtBVxejCYq0rSStNblJs",
+	"RFDqa8NIvbOyaOawRtM4UR2G7vdKv5ggiotxwtqZYhZ8Y3qURykjdsdDgIsnUmm/I4Fj9gJTbULVBAV6",
+	"04BSpdeVptb2l/JkJO/fO6bDLQT2EdkRa1tWF9X2c2BXZmjkF9ota90NUEqvjsSzoW059qZyRgNgUyM0",
+	"Lnc+zFOpMTpXAXbztM73sNaKaEy6MNbYsDRszaGuwpFYNA/M7jlXDM4r1odSiUlilcSIR/WnwI25YoR+",
+	"oM+80tk8zdQ9esVUvq2dTouZWseZTOxDFJkg1/9oQaYyYrZcA1RMkxrX+cZuECdjj4c+BdOEuD7V4lDX",
+	"a9J8SFYM5mMn29h3nhNAZyNhDLHOlmXg85YaqDGP5VU+gy5hcEe/TU7C5YzyCQdEXsTVlDfAmlfAyQt8",
+	"OM7xhEdQNOKWuQJFZo1aSbRD1yEv1w5dv7seNL6CrrkYrr9lLKtZTBWprenyTKa6Zq29mTFB7K8BSPHW",
+	"KX+IW2FR46Ja2jmxLbUdXVTSgbaQhcdANjdCmd/kVKnvGFcq29YC3Y2/c8k16j+ktpnpeBWXRQVfvnbf",
+	"8DiMajdAr4ZFHaGx9fNu+javpsWnh0bMHxoqd8U06qiLb3mVmmUtFukrRbsrQH1/Qkqz5499hbkq57Oy",
+	"3d4pUu6LZb014FdH2dDPUJL136JKQi05XGfzSVDrx6bgd3loSMg5RtycP2qIaOOzQnWOci9JvbKwr90y",
+	"euzFn+pjWVgtqDa++1GOhrOUxSxlImwAVgF7ZcO2uhO7ThFXjDbAUftGd+4jmWCaRrX55R6X31Qd49Ux",
+	"tTcV9OSy3XXH6oc0xKISX6KewhRP1BuhOcepzGbE3gEs/YrpzoqnDu+AkrFJUpo3ptw0qAFLqZAmQIc6",
+	"ZVQouyJhFyewiyP0UqbfKFJwvOdF4zLhfHHGMG2D4bEUYdJDS/HuWJMQ7oHpjxYk4ppRaw/PEHE03Bhg",
+	"0Lg1VinPNdTYAvrDRE+GME5WDsdYOyukKcu/b4pDPRbuy+5vltE039ny1KIlQShNbkmyN9nycml8jqGU",
+	"Hc42dzVuhUtBXDpUvbcAUJaZmkFEG6KTmO5uzsmJ0VeAIyu2pXrXwlaE7aW68lwrKLXdVhOaApFDzn0O",
+	"1EZj03KU4i3J2cuS2mAEloBX9g4XEcsxiblziMeuvqmQesMY8bhy5hQy1ZMhMyYUFdFwIdNbKDkHoBDz",
+	"05zBMpjyKKEiMqoXLpbxkIlxgkygtmpb0FIys0/LP9j7VSi1vXpOE1D38HyWiiFPmf1J3rFUMapWkGI+",
+	"+gqtJ31oWGjrlku9hfiAwNG2AaMy9n4ri7TYMz+vB0h6r1g3Jj9YP2sl/5orOkqadqwVxtZm223zlvck",
+	"6hpVmNzywdhkLHciB/OHuyx/z+EXKFYtIoWJ+UUhWA8dt5IK7HHGyo7OVsNRE4vJ3Ndbiz76+9eIPz6+",
+	"tm2lhIRlPW/TBBxoyOxvULkiUcBBz7W2RabNfrdgmkQs4XcQ0NQyT0/otKqzG1Oe1Bpxb2IEVwdkIudY",
+	"MnhC75ithku02Xc4cOOn9vTooNY22UGnnEUBtEnJKZOCETWBnLlEytsN6bnRNzc0uzoXYx9VssHN9q5d",
+	"COPdrUE+QI1tqZvNtzaau9OCcyRaD6gzJth899sbWL688t2lx9f2Hw2Q1ceph+rj394k39i83nBMVG0N",
+	"wh324LrxfvhW7DlmtoId+O7THDZkzuchGyaM3gGC+I5pllJ0tsGPMEEhjZgeAmGdGtIoS/TwTiaZ0Axu",
+	"UjOZKTaU6XBGUy3guxFLzTOjYUynPFkMpwzyfYMW3h5OeJLPaeWaX2oZrfwC+0tq0SbKtZ8/R1oMy2Kx",
+	"XHgfEZJGG0MZ/l63u5GdXfYuV1SyYATJh4R0qYEBnKAhQcO8GcG4XIo2FDsxe3NR52sDIswyab+PGacp",
+	"Y+lQp1RgsVw3A2oCwCuaTs0U4MRlguvqd6YZXC/MipmoYSlN1Rj8IafJcMoiTo2dz0aKo+vnDqFcRtOY",
+	"WZmak8HKQ3ONb6sCOgIWRHavL+qif1DMfuch7ddT8ZV8/F9hTnNfXtV+Q6o/NaMhQ5viP0ib7JF9gIts",
+	"Anz6XR8La2Iaa4eyyAw77K6jW2gKNZRVTFPowV+Iddr5XZHn/9CY16oASvOr013Ys7djls+JdbfD2O3C",
+	"GV8LPlqP31sqxurTubvOrhvDLwu+3Bh8XOaWWBIqQJvUeOYUobbgBgAxCdcOsZkJHZCb/3VD9gC+fWLp",
+	"BPaNVrsJb8heToCgpE2TImpKkwTvJSEVmLsBGRIsIjLT9eUToJRDA3sYPGovlRl4BrUkRxgAc2nrBfFI",
+	"M8FIjvte5hfxDhw+q0hu+Jj+5J7pKROalkhwm/CFMNj1szSTaXMR6x2R1M1vepcDR1yXIq5SpmYs1HFm",
+	"fRBhyqcc6yhClayUKmXTx9BCoskwopqCDUenK3dw99pd1oSQuokUjSukRKuiXTA71vTRXHID7brZGd7i",
+	"A23W40fs2C6DRRoJFKu4k9WAwceE+S17biwUaNN3ubl5WHHn7QfXAYE2fwcO8ZYJo/YmTBh9bHAi5Fgw",
+	"Gu20nxfdL82Z/0zfz4jDVh6HHPm4hIhcBYV8V3AGrgIjOCo3d5aiCxJJQhPgV7Up7oHjyIFj1wIuQj8T",
+	"VJLQEzZVLLljqiC5n7L93E9GgPMYuQYxJ6CJTS9AP5Z5fqVGBcBX3SPqGfe8mxXTJJvVpDN0yKWw/KUs",
+	"UayGRPuwKOboQPD1yP68yPLviH/QYxmsUdITmUTKF4YRDW8L0iQtQTJGLpUj5vCd2SxzrqQHchcaqbVU",
+	"Cc+oZmNbNSAfasRSg+Arx3qf28sIRnEhaXe6dWagOdeMuSiuwhWG86XM5UrzEBl07fm1ha3HI4+ltqmQ",
+	"PHkTav7OIjh7uw6C2i1qLtbvt66/u3grbxmbATVEvfUl2NxMJZcR4ZBErAKXxYrYNRzibxRJ+JRrb/nm",
+	"jBVtx1ixXyJQPjw+KqXddZuYDH3+ivocpOoEYrbEXm4nAFRq/8IjtACit7zr27ZrqXCXG8KV4vgSBqhh",
+	"4VBb3Rbs8DRLkHTPjLtySCmjkbSE3Mp5zs2+rFzy1gyn9N7br71R9S7hov6S6sC7h1Wj+pEtxts4rps8",
+	"ur4RTaM8xNhSuZ8rR/5dVgtPa9jYUJFBordyPPdMRDk3IszKuU0vNQeTubJIeuh9cQ0Zy32z79m6YmSv",
+	"jPYcsVBOmTl9jSdmp0TZ3cf1NfRIXADHDftYXqKsgPX5rDr5E8zYkD0uIhZzwTVLFpBeh1s114Tdc6VV",
+	"iVkbu+PXQbOF0krWgnlwfXlPT9euNu2qytncnIv+6nyUvAA98s6YmwC3YRcKsiPDAQDxJDG/x0IBTcxO",
+	"Pg2C/9ba8oBZArTkc5lG9fT/K1Sp0VJWYEoTGfjiYhVs/apJcu2x0fBaZbOxCi2LJgoShg6RhSjnngUI",
+	"AtgVHAhScjYIpvQykgVNvGX6oM76EF4uUV51Z7/dJbFZufyv7f5Tk7qXJXUu5jfCTveMpR7zkmtR4Gje",
+	"zImYcHHHhMY9UKYRS7fIQfD109oMBGhrXUevrSXzKAwGuR+tPCR/ZjQFUopbJjrkOk9QvMAERaNUFI1Z",
+	"sqhdGTsn3Dn3nNeToDkL73om9bMJC2+/ehZBnNCxqq/9gPVDiKLTWVJJ5swpYKmI5HSIl5QczMNNw2BL",
+	"mOLHyGZYEbHdtWQnjsIDIZKVjAEc/NLDt0wcWClcD0v+qqFk8JCbKTOvazh6raooYqXK3V82fsX+BSaD",
+	"OYBZvpHS3ICDs3yVqW/7IiKueytHcMd8MDWTOTlMfU4Y/rhjSlihPdapYr8htR3FKiUv7h03cg2pbW0F",
+	"FI9ejyry/fWb1+eE0XCC/nlj4RljM79+SnA+vRzhTER+DW2LdCV7Ycois9nQxJJdykwbU9PYusUboCiH",
+	"TJ2zRhKss8Ic2ynaBctnjjzcvDHva43J7TUD3QjOY9SqGWJbAGZTgMUlXI7sZStzQzbdHsZMsHTrjAHo",
+	"3UqC3Lw39RfoNGM1o7FUmXxlPYeKuix1JW9j0MoL/1dr7RTvfQ8OyHom/HWrGZ2Xm08hvus6m05puli7",
+	"RN3Tm1vtnvRwU2GbvdX5b7di8XkMBtwrsXRcTLiqzy3JhBmgmkIULqs95xcHc4QoHlmaRBuMMTrIotPh",
+	"4wbmftmJXRHR6tDlTayb3nrU8aPhipdPhujqtFzsqG7dBotKrHQkAgzphU/T+o0yehfPFDwlNv6831kt",
+	"C6tTHIiMgZ3FgXEB1mTRuMinMsp4ghVGtdlXMptT8QARe28koCbPAtMrMJlj3qmPvpQCDasPTcWldehj",
+	"O/BWmJaAyH4a4GYAQYtMbgq7I6FNlnK9MOfMqaUugOPSZYYQNGg7+Bvg62IEJlrPWp8/f0Yez/pZBV/r",
+	"d+/fvyWXb6/MtL7KkGOtfGSfSsG1hMwVtVCaTXFBWutWfRDm8st0yiLyLSC6AHecCXOKB2fSRzlyQkhe",
+	"f3fd+SA+iMuCZAfpH8nN2zfX6N+1/nN1g0EaZivnpUxnqYBA/S1UGPggbi5tdScQinNiz5Ifsm73MITL",
+	"4E920yH2KKvA4YZOh8MumXJhxJPwCBFVvf4HMZFZqmxhPrIXSgFc/Gbv2oemQxEsRWgypwuF0GeNBEMz",
+	"Rm4+fcCqRh9a5+TTB4gqfGgF5IPzu+MHqLX0ofWfnz/fBB/EHBJub+DLGyPN5nnGRiMzqifOPcjFLNOE",
+	"agKsdmRPZeEER8Gu604JPnSz3yGDbpfc5PWwbrysO1crrQBSGK13/gE+mVcHgN1Gx6MUtjkApgjIaKHB",
+	"7UJ1Tjjyw/tv26cBoeT1Dy8/iByFZr65ZQvIcRJEz3loDFBBMnEr4KCfkilXRmYjAt03N8BbjBlptD+K",
+	"lw0BzFOuNRMoTFyRSIYZVPUgg36f3NgaYK6fqBnmLEkIDsAHMcp0HrpHRwwUUGD3cKAD9qfZLOEhzQ3e",
+	"3inyh6G+MZL6QWwOwoM5OMoLAoQ0TaG46M1lksj5zQcxgS3NtP+M3ORseflMSYkA+5SF5hRFtWbTmVbn",
+	"WBMAMnqgiA2R8Qdhceduqd28YzpdtC+NrN8Q96LXlhicK+vnxHqnuUCYWf0gYsoT1flgFFzCQyawljIq",
+	"55YxG1POtLOWuDaasoXaw+iSlldjuNXt9Dpdx1hAZ7x13jrsdDuHAI2yVakOEH79L6h9jgxeqG65FFdR",
+	"67z1F6a/s5eATof6c3Brv9u16DFt0WN2Bs29Bx8dQAUnGOs2YT2HloTjGGr/dXuDrUsBCrVmm04l1KTk",
+	"imSzjnnq4B//aHpk3voDrAcIT4QlvfEd3s7QOv/5l6ClnMXZemkWmjGqzUUHQH6/clTf4RUPHdTi7Dyz",
+	"ZShwgIOWtgkmZt8XUOEJ3Kqlehx5qkm3Oa9j0PfSNg69uhxFPYtHmE0YDrJn6yDKW1jg9vn7O8zsUffw",
+	"EQbSH7jSiFoRdiPhl/N4hMF4bW3sBdlrKi6yf2E9I0SZzXBu4VR2QjuPLNxmdriRbq9BVrXa4FZRbsUW",
+	"UrEFUwAtAAVdzLK46x1Yr0a7CMerA4QtUIHFK1xZt/KSuYRrLvHuKz+WbxXony1uavMpL+CrLYoxEfPN",
+	"bJJSBTRoU44lKNF93vrnr737n07vXh/evjyavevqH0cn02f9j9+dRd8O1F+O6YvT7K99edUVr/62uRDY",
+	"Dl0znVmzsbBWdZqxz0sKorddJ93ponU06sXd8JC1T2k/ag/YSdw+Gx2H7V40oCesH5+Fp11nG5+XLO2c",
+	"DrZ1Eg5Yn5712kfR4ag9iE9Zm/bC4/YZ64760Uk8oL3DrfvucJMNOt65wTDAeYHYIY6gUMje/ppa/xoh",
+	"RXgsK05qZfpUMKPELR6xIbaWS2++KhxepG33b9W4d7zkSl+6y//urn7oPlK89udPrRxGZJ1TNHLFGlr9",
+	"bv+43eu1u7333e45/O+fJasDLogUbd/1Wp9/2VwWlnpUIw7gZSX2XVWX8G8sBuUD4c+/fC7JheuFO0I0",
+	"0BDkToV9QMjXK74oqg7OQ5ReaaZOcKb6rZ3nKa+f/QVU1wZi2D983z1rEMOHd65OBi9NI56YtF1GkTm9",
+	"2aqYVuQKKcvdeEWMCEZWleSvURMdfLJ/fT5AVGLOMExTOmUa0rN/ru9WcclBPqa/FJJet7xLinQO9GkJ",
+	"1WahFz3iRXVJrxaoxzViyVb3ALnZBK7cJ5nQPIFANx8LczK1mbXEcrKWV+I7uK12MZbEfFBXt0EjcfWT",
+	"kptrLWdWFkAvNYtQnaBkEdftgpO9ebMyF1pO92BLofkWyM1sIv+GV79Jx3BxFQCSLAi2No+2GTECnx+g",
+	"ppzi2dRS4uaxv2YM8Cz2hI6PQw93oXPWYsPX9uyaG+N4gwt/MBK9yYXPMIyzwZWAO4Jl+zATw4nKzwVO",
+	"rwSb7VhaI0QH2YSJ1iE7jXr0ZNQ+CwdxezDqszY9jrrto7gXnrL+6ISeDfI7nPFaeIwnVE3MU+jJKDpk",
+	"/cPjLj2M+meM0cHhcRzGoxM2GIQnh0dRr3cSDvpRL+ydHh4N+t3R8ejsbNCPokHcG2Exg/NW76zf6Xb6",
+	"nZ4RgGKyN5YZe4tzOJdBw6V6EMUW1y1tcdva84r92jrvmWnOB915LS1zVHm8NzLxK+PtwwmxXEfr3ENn",
+	"BI4lzk7GWdwPB6MT1qOH0VF83D3tjfrhYTRg5sNJ77R/dkgHo6PwODphp/FZl1Z+LybjtHPU6/S63c5J",
+	"ZTrOwj47GfUG7cP4lLYH0XGvPTpi3fYJHYS96Czus8PTpenwu9EwF733vcH5oZsLGNu+WRmlyGjr1x7r",
+	"/113Z3+7vb6fd8ffH06/E6dC8ejZ1fHVx6v5q48/6VfvX+hXH1//8Or95fGr5+a/P9MrPuf02lzz/e3r",
+	"/tXRP9//7f5KdLcwYDxVW2e7ANGQ0e64Fp/YdgSnPdMDolPKk7KBv24LOkDITZhnwNbuR383Fy1gmN6n",
+	"SNfzMKU2SuUtEyAlRydAX0FDneOEHLynxbUCqv/CjQOpHxCosy+DM5ycK/Og7Sb8737PG07RKVNZ8tRO",
+	"Se+YeVKmXRURM/XhhHKsyQ1+/6LoPI40SeW8ThQKFrmDT/nfV9HnA5ZS5arnb2V6PCuessJmvVQkD59N",
+	"mXubq5nhse1PpC3NXQIuE83o9NwGhkLGZ5qMjYTU1FelUZQypSDZiqeO1AnDannWpH2/5STqkEs/nEgX",
+	"OKaQSlGkZ3XIpbrFc6kZelu+DGM4kRTMhitUXtoU4c4YWMlpaPvd/jnEq/IhMB9spzpk0B3gmAhy9RxP",
+	"JBA8JgXK0O8txKrMk6BOBoTTbWHsOrMcjqAv7EQvrej+JrIL915b/sontUhegDvSlyXpYAUjNqFJjEkI",
+	"hUjVLA4ZsbaM2zZVbFVY4pmM2Jv4mb3wwdoR3BOtvzI2s1xkNhgLMhTKKRwuQimUTjNkkjQ/FKnMgEvL",
+	"RglXk+08UL0eOKA21aPlbjfoUHc4zB1Q1C29hcyKSuJcP8F9FWo1yZhYEbCzsYRiyT0DVgug6s0Ua5Kl",
+	"Bt99efDgUAKDFMnAvRpgRi74uZBZSow1CVpqSm9ZrmHMEX5VriPZM4d3o5fMoQ6zE+YyvcVcmLogwrKM",
+	"P4YvbQeZgwZcFgO4kROtu5sTbaXf7N9nnV7a7j41Dx2mK+ualbi3DCXzNTfkqbY1u1+jtuG69+ayR1La",
+	"V+j+KbyHjsL29XfXlRrlV65iOGZZMzJdOMgb2ZsuLDOvrXHsCjoGBMl+AvJRjojHDxUQhOxb2XNQfmcT",
+	"1QOe9ovng9WYymxsSfIROoXyCqmk8G02m8lUY3I4EAFPWcd0hGJkKUrp3OV7w9ASqgkVC2BYvDAdLB4m",
+	"iNJyZnQmQLWg3hkuiHQmFXh6zHdDSL0rc7zVrQe4eFtNks/+mr1rLoFE2rIx5+7TrxtFww0Kh9k10OWQ",
+	"U21NxLQcMfNXhmreeq4EAbYzDL4JOT8vPc6SVEPuExQiFBEpyArcS4hmSaIQzV6YYWiDRTZ1BHI1oKYy",
+	"JtAxmiacpblLFV3NSMiJ60paD6RgZO/tD9V3Ql1UzCLO3wg3Al+O0nRhbnXwfTLontkzh3thro4JTQBM",
+	"0CFwWqwzod/itVUtsuO2+KgK5Ldc153lEFI3X4/9ndbjl4yP/a7HeXvl+PDJqFOOb90yeWIWg20XocDX",
+	"UAnMVJXl2hMgxJ/tgl4drfEqU9WEa8pjB14ufLkdin3IQCghXZUjH5bWpL8gRvrthWht2kuDouSrFOAF",
+	"kaXIjPWq1QVe3I2luEs+P/bG5QInTzBMYqZqWEzVz9XslU1928CjkLBYt86Pe0Erylhul8NK6g/e9zy7",
+	"nN1rJpTvMLQ4ZeBr9OvbyzivL+gALkb9lNYuZOiZxvbjAT0OT1m7O+pF7UF8SNun4RFrn9CzUS86jI9Y",
+	"t99ytf1bCrPshtQVtAb/0d3S6aXcdFvUCrsAeMSn45H3lhPkVK30yuOqQX/YE/QhuKaZpkKevJPSgChp",
+	"Fqyx7WkEFK7WZ9+ol5r8qVB/Ohc+sKdGC5IwDZh2yNiADEmWMIgqnZNEjseOPcNYtAkb08RriLX7Vrgg",
+	"Pb/jsmn0Uo79UoAPMIt2W8b1K2Mn+QMU5qZmyGoJ8ofkScnpSzkmtCSdJQsaBIoKdD7N6WLLnfPgk/3r",
+	"Kvq86jhelZjl/eB3OrxvBCsP7soVvlW85Z0bWYQNrhz7A9zutw/q+C9phCFBKodWJGVTLiKWqvzkdAHn",
+	"LIAWOYOjxskIv/zbisA7dwiAw2lJGObUK9q/+8o6YHmW/bixqjydMoLXVbLmIjkXiaSRNU680zxejhuB",
+	"q8XtSO1M0zHedF7EuYqkfI4p9suTjYQA3mRZooCtkU74oG8RKdRkRa6ezDJHwZMSmud2UtDeXyJKKMsR",
+	"8qQpKYLi0ED4V9M1nmX8JdTNnxdYdj0lei7JVAo9UeiIGi3MoRkoN81PI7aQNrcCravcxnEpk0Y55VdR",
+	"DflzJWW1v8IH9AKs50eydbAbrfO+h4F4jFPFLnbPi3z+No+v/E51M87h8nJykhIUGQmWX3mtlvbydJqT",
+	"czCF43GycmxWf0vR6X/ZrzsyHQN1nYjkvMhMO+4OTrvdjUWiaN6XdMr5BF35gbV3bA6svSN7YEX8Hu1F",
+	"Z2wQtvujk7g9CM3JmB1H7V7cHZ3Rk/CQHW3h5bryc0qWjpjwqzFf8lwUcDyDlTOniyd21sTWEur2Zl2g",
+	"ROqgP8DgugkQ+aW58CsAkf97YXtBuHvxcXhG+6w9GJ1E7QFDt0/c7kb90Rk7ob1wcFyPqd0IA+sIt1oq",
+	"c54iSFKjY2hu65X8F08SenDU6Zby1zYCE2+RteRL1ErPjiWazvPIn6B3B5aRQ14KNl+JvLQVats+6HJF",
+	"FO7HiQRGMiDwASVkHwCBiFgmCbJFg266AOYzmd4qMF7QFgLMWsFL7m7nuXcZjiMWIrdk2yDs85Wt2vyA",
+	"zemL5oLa9r2Hd2y0N9VkmvzdMs993YguDjih5erXlXxIx0/HdSFXrPHUd2nxQP1u17rxFlDAkI8FiwgX",
+	"AXGUMywyhq+Q+ryamGlLE5OYC5RDnpYxUHsIrw+Io8TZJxOWogwGVv4o8bhtCnr0aWDRvBGCYxyCZs/H",
+	"O4XGTof6ix5myUc62RECmpeI1UCY/sL0K/YgjEeZEQuYGQqcis9X52YrZ4lreVVdSg/wSggB4YjL2MPb",
+	"qtq8133fOz0f9M+7J/+EtPr7PDWrAQaxjcOUo61TASGdlQwwrxaRTwrqVcCr1Jxr9c5OT9vdQbvXLxNP",
+	"nreuoXZKqUbb2tJsSxXRWi8giAGlO1U2myULC4ROZcJyYpFrmekJ+ZEpfUHizGg9G0z1OD5bz2iqgZDI",
+	"lhhr/cdgQE5Oul1y1u32+ocFJeZ5pXyXrb31M3DiO957zeiUJMBhYhuPmwLlUeuXZZbQpknOqRKK630W",
+	"2Wajf5skoKV0FKtEnVqoyPqSbihVwoeSrVq6ShM10C1/OVQ78lF2ZlSz5L/ERHXcBmJ7s2GKjZ3P7yV5",
+	"a560Q+5PwevVeslYpMh7RkPwvXwn1YxrmigACby3tTgrnF1Y02JtoQlXPaLVPFIOTpop83LLVwNlBYym",
+	"zAH0FWzpfsEG5vERfIZJ3XBHZXVm2U8ye4L2F25kxkhEQjfLo8HTJRJvb7c8KEgzazfNF0DAyadsiaLA",
+	"0saWMxGgDrDNn00Jxa3U1WMCt++eo/fwUxPkXJiLFVCcfmgtZPahtX9utstwUnqrZSd1uOnAEtXihXja",
+	"65C/soViUBOdC5sFDDRltqR6TYiOK/1qcelOAlumefzmZyU3ZX4eZEHPe8fZHHPyaiLebv8aLYAlJtUT",
+	"KOQIi/hbmYkIxwvX87qcv1V4YPP8hcyeUiQd5zcPYq6KoeMImxPNE1vnP1b4d71Fv1z0oXwK8xe9b241",
+	"BUgcNIg7AGQF8RlY5WJz6x2M0axQrM5g6acdpBFs0hxvlM2GWg5Nc/dRU6GRWzzFb3qHvJcF6LEEaArI",
+	"MvKxYHaps30Xz/LSPQ9kzrJFtB8VRWfa7B68ArwWtCZcQWU+IzEbmMz9wxLiZa3J/IuxCbWlMv8Czw9a",
+	"hQRYeNW2gLxrtAjr8cpm18PLntwKZilrWrpEaSoi5VVyKeP0IFCV1flHLGISwmI8YsrfcgHBUpOvY0ku",
+	"LsiY3yHpq83gczU/HWK+LL3oLwknUjGxvMSw4JS/xnb0lFihc8i79QK1lfDYulhfImGm3PDHWi5b9a4R",
+	"xG/FSci5h/1+WgvkL/wOgpkeCLhpm8vR9RKTJsq+Bm+/2xy9+mpRwa8+OSzmYbeMxTxu9/pVQONvjpyU",
+	"Mya28XtvgGp8b+fSYoCtyZ8yzKJARfmkT2G+pFbQjmW7rCmw/xKBidZ3kx+0wL6z0awm0OKenU5rLJ4T",
+	"isAAKO9gzko1RzeeA5YiImNIE7fVjLRiSQzI/FEBj/FYkhpwMkt7wyt6yx4JH/BAVGNpmf/7gxpfQT4s",
+	"cCkbKVnC39UI7b6vP30OhGbIG5oYllcgzzTwGQgsq2HOrgX5HUgKjhlwc5necjG2RV6Bg8CnJTgH3znS",
+	"HIDQUceiDFa3oFNgGTAWuRFn8KVhvpOtiILxnQCT7jwTiSu/kB4XcMzwS/DhC24Zm6mc/qC0JItan/Y8",
+	"QyuuC8x0mdDImk7AFi6THAhXGIFGzwemM8Yow96spVjYy8MYeMn+Y5AuNDElvFr8u3IlXKpbIy0j5rgj",
+	"YHmkfDzR9vtYpmOpNRPlBbIacIjEdPUFe3xehkrlHnCHLReVs3IOuMI9x0Frq0pgkOgxC/uQa5beGWWv",
+	"CM2VP9l7hqq6/ZyrmcQYBaFa03AyZULvW+I9yOAFzhAMc+VLB1xV5LLgk0eKs5rKyV23Em7wkpsmDCXq",
+	"9D9wk9vgJpvOoRX7oSTrGG1vZ7Nmr/HrkvMGfMhU3arcNYRZrEAzY86SXBCzrTQ5Zr+FF/4we7g5jk0f",
+	"QtN//tQCPh0/qenQIxs4MvatMbQ9D4z53ZnXg+g4PqW9sH3IjkbtQXgStc/iHm33R4PwODpl3RiCMA7I",
+	"ePig6MtaV+3mprcbzRV2NzKDt7n4/RjYeYuLsqQ8JbOEhsg2Wiu/B59iOxgPSQn4Nn/GCpDuj6slv0gL",
+	"0N7wQ70kKhyCeQ86pQIEJ7hvizKsLt1gvymlwLX0IYY3tHvIxRD7aW3l7UQPW7OV9b1tiMTOZcs1NMgT",
+	"PCvrvQ9RZneefdIaYetxrg105GknT8vwssJcyH65MnZpB3K1hde5cq7y6x4qT94bHUKxH52Mztig1z4O",
+	"D2l7EJ8etUc91m2f0kF4FPXjE9Y7w3Uo1nj/vnRU3jlpXCcgemfjeCsatsWeUgx004ZSUtUSigkhIRtW",
+	"3THfKKKpOQmOaHiLhTxApck7Fu0blRcm0piFsUzJnAoN1cxczWl7eUJnardyH1961yq70JvMLjgZbuoe",
+	"erF0whRsDrgfOF4uF9jOU1mJ5cbhGuFseHYoI+3AnWqOp3vGDkeU2cKG2K0PYR8M+HJIAZlCvCMunD9c",
+	"sbe6cIGUir2p0DbsvDvhUgIM0kaLaXsRfway+kU2rT+UzOMpmflEJswqlidItu9iwxW1IFcFO5zgLW+D",
+	"B59kOrYZxRFLmGYbFINEh5tiwDlV1hPWP4dWKfATco22NPgGpnWOIaOn3QxtyGgPqv2p6WpkDqxAnTLt",
+	"3Jmr52Zb38MbM21FCuGUHUxj2uxl/Qu/YwqpDnNXKoAhFAtTpi8IlDxMpwC9QPcoYi0BTWekK0sF0XPZ",
+	"joF+O88qkDWBXPDPvYrpC5HKZFoLmNi2kpCe0UxPhlkKFbDw0/nBgZZ6dnCt2ex/9rtcaPk/+10sbXVe",
+	"B4L8T5qMZcr1ZPqn6+8uex+ybrd/HPEx1+pPx/iJK5Wx9E91j8QLZizlMvrTYRc/4vD96fs/X//40+Hz",
+	"ty++e/vXw7f/eFv9DITd5srWeWvttZuHIr69LIa4QbPhawPLMwZr86kVgqCpJoppqAORzeqEbO/9m/dv",
+	"S3b8NKYHVmRz1u2G/EC8akkcd2XSQGDq4KzfPTzbaqqemTu/xOafMkhpXQxN28CAuT38eDTtz35tn9zP",
+	"B+I0hUPsWdSPjyeqfTj69SQ8umNbWDCvvr18Z1/yDN5RI2xvxEUeFgGfNbTmCQve+0aNtqwBq6IHhwua",
+	"NOvbd9YTvTfonu0XHNkRmyVyAYymVghUXRPMQSWnpW3aMl/F9KkLcs3e/SaOfy9yEMeBkwRHYYnYcqQJ",
+	"8sTcF4+ist+nesDVCy8nx4t4LqACMRORuijIGYFrsQkp9da96SFSYAGDXj3C6YKYw1ulKGEraAk2r1xn",
+	"DIjqdRtLkmv+NniqGoHC25+aMYitwkXsxixwaDntkaJKUZaeIjuoVnguMfkmZWBTB1iVk8yoDifnRdVs",
+	"PMLYZ10QCXfTBKstF4E9sgd5OiU2XD83aB+O8mHCaC3ZzA9wRHtrW/wgVfQV8qBq85by7KREigi4BDbL",
+	"TNp8K3XD9SUMgT9S4b6yCDwsIW1DnGY5w2zZ4reek6cJ0XyHimvFgXiWL5BcKeoJJG83xoxfYh4ByEOA",
+	"MAXYtydyjpXU7Qm8knKXc74YLQfllqOmOPJ724KHrtC8JzvDOdG3Fw7YMT0dtbtRL24P6GHYPmVHo/ZJ",
+	"dBb36GF4xE66Tr5tL5ewmN2zopjUFwwvB1jIOmqd97Zw2OF4r4oz25H83USZbXtRMMtcw8uS7rxyB05E",
+	"N4JLXOR5apCRpCAc0iGX9t34aiELuV8wjVi3mV40Sf4r14Knn9xWDNbPn1o005Mt68rZbJz3EypuoWKI",
+	"OYZBug14JlSH/CizJIKfEn4LbrFQTuFfY+dxgTAjI/wRXZiD5IA8ZyGbjlj6n2bDSuV06CWvO05hSDOm",
+	"p3Ev7EftEzYYtQf0LGyPetFx+yjusn54Sk9GkGZs9vcVS3k5Z44tvv/X1Ud5/+rj621OeTiUb+mYrU55",
+	"c2P+1BzlpZw8K/9LYeFdfa5NYTVwlOO5jkcsR2mOFpY81uV3pfAbdYOHp0xjj3OtiLHDOuRNmXOk7H5f",
+	"Ds/tOQ7+CirQvGzOVR2ZwzUTUb68H4Fy/yemyCxhVLGAXJE5rBR/lXS2lr4vWt/ZUw+9+HB0FJ2w9hnt",
+	"h+0BO47bp6Nu1O7TQXjMTuPuyFcP6/u5vNDRDH/wOu91z7t9XOdbDmXdIr5+ghluKdfMxbKaVu363fIA",
+	"DY5Puy/vrMaR/Iqmt84SfGdesFmoij41E9z0w/MS2GGmiqwbbpdWtcrv+b4AxgPoAvEBXJE7rvgoySd3",
+	"mfYPAb6AMwCIfV1gyeUqbjT07mLxxMb/JaN3rDIIex9aQoIrjRk7wsXBP7T8CbDC/cn+ZSQ+ZTOZ2ho0",
+	"W8n6K/eMFdvZDyKy8MAKpUaHvIP3Ol8W5APkVbsgzSBlOkstXAXd6NhUstfvdvc75LXUtriinIuCr2jQ",
+	"Pduv83cDSPvhW1XOBxpxVRQQ21ybYkO+JPoQ9ojTUT8axMe03TNHsQE9GrXPopO4bXaIAT0enUa9eNtG",
+	"P7MFruusOYu8wRliYLCAB9qyYphXbb3Bfo2OvLMdeHo+DyP5tFgiinBBZ7NUzlIO5hslM5pqHvIZFZpw",
+	"ZMdEzexpABnZVeGv+2YQY3753zKWsd/BAS7v1YPObz/JDDw6QmrMW5kz+JxICXlQsUw7zYcx5y7Zxljb",
+	"1n3SoIYCOwDDzdeOu6Uh19Y5WvOLgFxlQ3t3zVEzsM6s4eYeqS0cQFXhXXkIlTMmrPZ6agfRN17T/PNy",
+	"tcD4Oirk5bV/8An/MGaA4z7ZhSUcn7HCDPiOA9IWExiBANOqMXfehOLZS/TOmBzm80HY7MqRTR5yneyQ",
+	"FxwOzXk5O2s5Wt6JYgTded4vEMoxzQHqdwMTrJcQYR5YW7b5OfyAfX+IPZFTHE14xPyF/eeU0XDijull",
+	"6ykgM8mFJr1tTsT59D+3g7SVEVJjHT93Y/Oklst3PGJWhqwtkvtIZEoirqZcKe+C9Qun7GptcqOu4f26",
+	"IDdSjCQFJpU/MRXSxNggN+DimTDyq9FRoInyqxRSR7cBUFbvXK1ClysrN5ezVv7CVn0BsuKtpRJkTGTT",
+	"1vnPLSH1UNmUWRuYw0vNrCUMvy7e8UterEzpFJhjniTtc2ViLaPZXe5tCdFOXEnmvM2mbdHtwztLcptb",
+	"DNtAnb2ZKk9rHnUUMtWTIaNKD6mIhguZ3kJ0pZXPinZxlVqE9InXwS32W18W13t9lysjPKHjNVe6Ao4e",
+	"Yd5ziUw6WFlOwB+Oh24QhUhuIykW5j30gvFdTBjbWlR2EoLnWCn5yzhff2cLtaxAH3Fmmhax3/mdZq/+",
+	"dIwokA65MrZo3kFHlmHR+sg4A7gPZI1IGeTBYn69fcSTLAtVxd7vrbEG/NyHpmpqS4rgYeybvy+59+2D",
+	"R5Pt/peQ7WqKypNLUW2QTDBrzZqT86L+fvDQuEV13VsWjOr6UJmaMVdwzibzOXqdUm1cx+ohE+SdnGKm",
+	"S8EcnysJQIUMp1xNqQ4nAWH3QMvsMc7v22rk5tBWqBZERws2x426pGrqYYdfb4eugbj8rjbrfx+lVTMT",
+	"jfrrN9i1D7+EZkNpf6owvuUaFxGK4sab70GuBVZ7sy+Lyx4s0d4bf/7UimSYge5SE9o/Om6dt87i0+Oo",
+	"e9o7PR2EJ9Hx0Rntx4zSbnh0RKNu74gejuJB3Bv1R93Rab8fRr2j6DjsHY26cbdLu8C66B5qJcdv0iyK",
+	"cyBfdEYH4Umv3QXeByRaPI7aox47ifv0LBqERzs5mGuZQ3GZOqewUcpmghYOyneZsHvyCmap9LOlwf+O",
+	"0cgc/q48mNNf5B1LBRUhs3ewaLvUX7ylhDjunVar7x+3I0WRW3hzyu5ikhvshUIMnra18I3ymtpUHumx",
+	"DYnG4H6xaU8zhbx5ywgldk9DnSzy5H1gDghpkrAoAJ45x8FdcgTbchcK+SOxgzYJxpH5VcbFO8RQEREB",
+	"InfDBdecJliz4SYAgjKuiEWkkz0qyJt0/Ka4dy7T2ziR83NyQiK6UAHk9yAjDunDV5Y3z9L/Wc8NxwJx",
+	"fh/2O+QSeM1TaHrCY60ItaaW4nWgBjy95PL6EGOm1PMNSoJUy3x8/n1qha11whdFluUTef7pDyW/23QW",
+	"63pY1AC1YdH4cHTM+rTdCwdRe0DPWHt0EnfbfXYUnkU9ejw6PN1JInAwVzpOnqbXw5Uha3DbbGyI5bHw",
+	"5jAJoFKL60CzAl/LknIOVjNsBxCRL9JfkEiS2ah9yj6y0AJRKFEzqZHbacf6LL6J/azo5IqAS576Uxdt",
+	"secFX8Sm9P4lE2MzS8eD2vBJ8ewiuanu4V4e1HYvqBZdRQgZwdJeFyRlM0Y1hGyVOdvTxIxV3qqfy+Qr",
+	"RttBBZ7WL+aiWQK5whbFWtNqZHDxG8w1m6pNaVmu4fbP5jR4f4U39rp5L2ma0gUsab2AETSaqbXc58si",
+	"0cdPvMDsLQJd4oBI4yogfCwkLJSQKlYailKSV21nzQObZqfX7W4wPVXKmY9yRLy8S9fY9W1lOL8NLa2W",
+	"etuyzY9fO7ZoOFqxTSOMYfmisbkaLe7Lg5vuC8RT/F6il76y3TkXrCFpsiYv0q3u4TbUULXpkRvwRe2c",
+	"QVlQQRUKqMnZUs562cbdkm8B6+OcxSw9wTwzbx+uTxHZy/26gSu5Vg6APoRwaJ0NcfAp/7scYimP9aA7",
+	"KNgxSl2IJDKQQ5WjklIP/PMllmPNuaClYLW1m2ptgId7kpJEzs3J4eeSxHqJYMOIGsVmTpjDglLWLsg7",
+	"zuamsXEMS0tIPQQoC1Bpm+VQLnT6h454iI4I/EKfnRDaWq33CZPCRAEpgaE4Zj16Fh6O2v34JGoPRken",
+	"bdplg/ZZdBiejHrxEe0fF9VQ/GaVjjz9QfOhrQyszC8CuOZG6FejHnKZ8tzoK6u95gMdFCVdveKt3eXK",
+	"rRsktxeiHm1bnauknH2ehGXryWaJgz8mT5hwdSuhjK1MdR5EIlJAUbcnlqNYk/buaPuXtTnXZA9gjiza",
+	"XXtvYAoVWntXZX9QWUeffpu2NnktcyZCX1Rs2Q1WbDOgywnXFyWIacIVQCOwvoDV9x1yWfCDO7Rq9dzh",
+	"6Bfq3X1X3hA9xOPHRKR8z0ofqTGsLlradkpXdrdwnfnt/aLesy+8o/qiuWL8dtD7a8f6Cyr/YlOstGLH",
+	"+f29+sKc3gf2Gyz46eVI1wQQXKRkNz33tdkZcv33B0nDHyQN/04kDQ2rNPi6hsTvjt6hqh/+YHn4g+Xh",
+	"KbM8fJHN+WFkEDvojibuiPzC/xYUErvMZRHrVQ9i76jV3pfEWAgJa2fKHOvEbYCphUatOtjH2BwGrWDa",
+	"go8XWHdJMYeCdWyezaXirwBo4nscf1CWWnDXU571XIWTlKtOwlg9juOZ+Zm8ZKDoMZ4v0/HQjP02daCT",
+	"hNFxxq7y2fgiupndz3jKVLkYcbe3XIx4QE9YLzzrt49Hh5ExDGn7jPXD9lHUG53Gh/QkPO7uAp/YdYAu",
+	"kT+/OjzVACyAjZ7YusVWmVORm+S6Ou0YOAAM0boVa+G7j8C1s7RYJzRFEss04xocLXZFop1la0yD74bH",
+	"Vs4UoK+4uDUGmEMfcH1hMedKTpkUjGDpNkxLnrC8bg1XJBMOiIyAMlsAlSWKFY80Fl6dwVUKMryyI/MI",
+	"q94bg9K634I4Y8yVxrZ+0dJpvwVUfMWA/G5yYL4IUvya6cAT4KdW5oHpOgRnuXLU5orHn6PHthSeFQ5d",
+	"sBAKsyQgPCZULJDbAAGlS4BTQuOUqUnpkOcBVR0SFfJhUpInAdd5iiF5/I2f3f31oKGby2neXtuB39B8",
+	"GJTAj5sDBh9kPuCQ/newH95ZPoOavA9fwvOebQ4+dKQmcSYESxodqt9VGJ1nTM4SOIb4YEKbTobVMpFS",
+	"7sb8/40xB260vCFIz2FLrSvtuaE+yiwVbEH2oMpDjuTeP/deEHgUbQHJ4xRB1bkYALK8CBXZ++44mwcE",
+	"YhSBrY114dhTuKqYYjf+x5sgJ8jzu44QTK73US+NGPqnXCUnM1zlZ+aEGTdQiC+vXm+fueeXr1f7BOtF",
+	"eaALOBJFPLKoeATs5zB+cGBhAmHMx1nK3K2BRWuU22PvroiTS2MA+IfZFvBRqmiGjfX6lfRTBi6biGQA",
+	"3Y+4ChOpTAvMJKUyIXs37pqb/QtCBfrz6g6rZMw0GXQHQY4yIVOuwMssBTsnXSzOQboB6Rm5OnGjpyZy",
+	"bu65+V83gauqbgYQecZTadoWObtbmNWmNDnCqTOWuXC5EVyB/LAIajXkE5930j1V4FkUanPP0f2orcsK",
+	"ni0FidkcqPyoIKe2nR1yI6Rm6oYo0w2aJLgEuCqYfOyYr0XUfAurNufT2YWCyFVRr8VKYi4IrOeA/PTT",
+	"Tz+1X70ie1bTEZawOybcckeRhGW+XwZLwi6BNXdrQIdmfEugwxnVmqXmyv/352777JdPg8/tve7PvfbZ",
+	"L/9f7+duu//L/v9obQj2TGjRfixeatTFUk9g9OEysy7NHUqTXr9bo8pquoaRy5quafkYHXtw6IeqoYz9",
+	"3frkfb9fnAVgAvxZAvFsnf/celur5WEwvqcio+mCmLvMmnKRHPgiwCViDnPaV/WgvtwWINGlY+aDAkVX",
+	"0TwCzSM/vH/Waf0SlBhnQLBxIUFp64mcA9bATMEdTTLWOh/0MS47rtS2NBJSrPLWebfTPekNgpqnHRYP",
+	"O/SeVQTGP1datZUFkyvOhr70ut2jogHmk9eGUuWKan+O6jpz1O0WTzvqdjcZnKHTa+5MufzY/9UKWsVV",
+	"LTWlSdJqHCynO93ztPQWz+ZFsn11Z+yaananaV/+JDQJWuetERcUluWSyig94E5EHXPuuJ8meKtqyzjm",
+	"IXM5pR01A97jCWN6mnTg3+1fqdm9PgjV3bZ31sKx0Gx78nmU2ExnIFWthz0fIXtBHj8QuRpO9VhVTnwQ",
+	"Ug4mKNdbMf0gE6pstk1T3RN/iy8qoDx1hMETqrFShPK2P2A+ftkUP97+VIunVBZcqWqKLoPeua7C3L/U",
+	"yoSHr2QnqAZ7Hk5SYN/586dWxBUdJZ4vc43nZhs0TdXL8xh+kN1I53DUmkpaYRKD5XF78tsMnh+/TG7+",
+	"ekE9+GT+sUkXXyjo/QO8YUX8Zqm4/9wcMpFDlmpirDBM7seYATp9EefioVrIc5B9CMGICHcx07lvlKuc",
+	"mVMWbcIT9NAwbLESbV29XUOI1UZtUwKz+7A2rwsl76A9/LDzbxaFXZrXGtXxNEuDvk3lVGoWkIjZf3GK",
+	"jJZIWZsJ+EDRSKvDUlQCJA6Q0E6ZYrYWRD0CAhi78DRslkxQFG+Y0wX4uNBrZwOtAbE5VamxEzvkUuSr",
+	"FV3Y0BaMySIRrsAIKa1CLTBkO5fpbZ6wNZFZSvao9XEYTYDv1kyQKReZZmq/Q8AmBMdkSgTT5gkB4kyK",
+	"iKZjKQP/Wl0UBX511WbfmUF6jKhs7e775UOy/Z3gtq3z1pV17rkZM+Y/FW4qA0LtTEkCcgQbVo51gXLE",
+	"8JWRFAiqd7aKeLBZU/EJ+9sF4bGPu2lqX6klv/nKLm/86tY6hvNxwqEzDW1angc2oFypWV/jMjS9xSWD",
+	"i9VbOB2CRaS98tEwdKH11Iuormi0jWQ/2kpYXws6aGl5y0yP/vlr7/6n07vXh7cvj2bvuvrH0cn0Wf/j",
+	"d2fRtwP1l2P64jT7a19edcWrv20dSbtmOpvtTIQO2WSenIe4aVzAcZlwUeC8vqasXTOjVs0Yl/Fn2kkK",
+	"eEOpFUDUUbkEIvVdezMq9Nd0anaGxQz59RHzAMWZzA6wMJp6SheQGGXePi3gzY7lkYt6d8JbbEeV9vyx",
+	"acC3MT+2gYVsT+W4RVXouqHZgOf0Kx6Klo7u1jaw0lah4PYTcYz4QMYGA6nN5dTf1NtuU19nzqgGawai",
+	"abG2Bazwa5ne1lk55tIJdeeLnPMUA3RMjLlg53bxeeaOtXRKlgjCSucTHk6IxeEowJ+ZjczeamOyJBOZ",
+	"YpEfLC8eGmcpxA1hZa82ki4Io2nC7cV4xIKecjHeL72Y5mWeikC5faPFuXXIG8GcnQU8aVdv7wbFQOEG",
+	"dPX27pgcHA/2YSKpuiX9LqQOq8KuC6WA2KExZfcvyIgtJIRrMUHCcsea1w/6Z3ZEyDum00X7EuZsAhnf",
+	"jcacbz09hi2n6LSUCv47MuNCKvIZDerk8Qvabldli63alKdor+kihJjvW9SHeNVqI7WBqQamAwtvmUNF",
+	"ECoWZfhoJAUrr7GcTfm4S6jWbDrTv8kqwhF4yNKx9F5gRvA7Y+PZiBq718MKsVuvB7xkzLK7eXZjKNOU",
+	"hZpMZKoYGUFgekGUpuiMcLXg8X11PBbg25fxcMRTc9Zu9c5OT9vdAcbCa0guJoym0ZCOZKbN62nKWDrU",
+	"KRWKQwB1RlMtLNfEGvYElc1midnJoN6hTIyqR+DRtcz0hPzIlL4oiBU6TWwZjm7hPwYDssy4AP1V5oFD",
+	"S3S0GVGG7T2hPGoZO8QZ4n8fnYi/9W//cTZ7OZi/6+p/hsfT73uL706jbw/V5dH4xUn2ui//OuDv57up",
+	"wS+C9tsljrNl6zGWXZfx7H7tkGv/SADWgU38c8c1msPOv66qc2e96oaQNxzEocAUlU6sDos3Shm9jSDM",
+	"3nBWuCTa6KZzME1SOUfrihrrhyZYEelmtLgheyjJAblMpywi38rUspzZJR1Y3BIAM2CJ5gA/F58NCB0b",
+	"DSHAfeV3KkB0jLnD//rCrFHfCN0PoJmhTLKpyLMp0dRCprwxy1Ehew46JwW7MDZ2mdzQjiPVle+h71g2",
+	"M8eeAKF+PjAltzj0F9B7+x3ywrsXQMLYXJYkAVHSDC9ivbADYAGQbGbtVJ4SLc2RJSBGZDLtADIgpfc0",
+	"1BYuVof3Q6/BZrg+ngMBL2pQoD5kbz0arw5EtwI9Z/Y+6OMGQLqb8IZMaXprTh4WhJhj5JTEqaPmJcZq",
+	"EVKTEasF2+ELK1g5JTeDyP3ZLaAvg4z70RkCKBpphRsw56msg4SNFq2qkq4rHZY/o8RL6W+iQYuO2dCs",
+	"yzJFEKzJVgU09cuGcLk/8H7/DfB+wG/iCZjRakNcb7A4chxa3wOO9fpdM+Lut1MPoXZ65P/SgAsrLgjL",
+	"F6BbdsqENjuof6H39u6jff+L67Fyy8xaIEETE+vOJDiWi+uXL4OwHC2I29zrNzy7o1lVVb/droVeVnF7",
+	"RuMhwIcl/03E5ZYtfLq8hI5Y4n8BK8dHRvZ7Xm/7vSNY0SXA40Y3bWpFVze7P3CRxnww5vEThFk15s1Q",
+	"omYUAkpue12AGYrmOE9JTENrixlDLaYpGo1jqav4yQbrcH/pnPHfO+dnOR3mt0vIWW3C6wmbbplS80da",
+	"zB+pMH+Yxv/+qTB/5I78kTvyb507UjRsrdmxZDJtbwdpJN5sm7GMMhTSRlsIQDawhPMbSUg1G8t0YTbH",
+	"WzbTuG0Cbe2EzmYMcbIYzzaGB0So0yxhCkJQI+ZgL0G+b3KB9yd8ynX9XvfOvf/atfuhehGalBdzhy5H",
+	"LGFA1e76aAQKcU/mS2i2sbLdsiwPGN4dkcMulvFCSADXyh+8RIa3LXPCYjNzsFat88Nu0MKOm1blPwyn",
+	"9L51fmJ+9b4z+0wPdru80ebXcpOBurnSYIvnL7eYi4jFXHDNksU2EJLlyahZb28Eg2kHQKVr3RNcesXk",
+	"uCVhVlos09DyuOYbEFlmGFheTwefXF93AMU/c5PYiHb/EZcL5qfgxd8ou3DI3qDfJ7YCby40NjYxvOOK",
+	"jxKG37mMdntjgYO/APiMXeHl3sf8nlmNAxJGdEp5EpQqBsIyBmqz5TQae6b4v//7/+x7FX3POuQSqcYv",
+	"rDl+r0lEebLwZibNBIHlDFGBWkKkXCbfOeWwY7TZW5rH3e2XxBfE1z+ynjreTk8d76Knth29d1kzDz8o",
+	"EyHn+fJ8YsoEZx7CoNW98htltCCXkVqvUly2STMOBAG5FsPhF7C2i45PWWAOrKE0f1y9hdUOEH86NnYZ",
+	"uSTz1MFn51jOPvIrm2CoeczvWIFoswiQvUG3Z05JIDO9LokpT4ArI5ZYhhLvzXFc8wmztBeQAMr1Etha",
+	"puSoi8cKCEIm3CNgC5x90DtyKLQKViXwwCxQ5y0GrBuMxKB/Zs/0y1AVy9MG9hOUc0LjC5CCrk9c+e+V",
+	"SXQB9TXDkCkVZwmgUNvcrBZGU79X3yg8A6FzBFYNmcgkUmQi5+yOpehl8lqeQq5DU37RSznmj4I+c+L2",
+	"X9PMWJWdRIY0aZVwMvhLO2JT2XaXb37mgJZ+SZ7dGjKmXrt7Zs60PUfG5AAovx7+Iz795+3r/t3L7uzd",
+	"if5pdDT9sRd+fzZ5voQEDyANcpOxAlhId3QcH4Y91j4G0G98wtpn4aDX7ken7Gh0Qs/inp9zlI/jxgN5",
+	"bfV5HfsaFmHk4sJCRaG/Xxk0jnCVJS12EGZpamfWblvLWa1yjOHd9Qh623WZPTWiYei/6UU+ADOp24DS",
+	"UyswLViusgIngQNUSkUkp3hGQn8qpDDiLhgndKzqke/XM6mf4Wuffv68GaShG6THqU0HpuwwplOeLIZT",
+	"8ErVw/NgDG3xD3v7sO7mX1yJDnoadlk/bg9Gvag9YIe0fRYexe2T6GzUY4f0KCyS9O2L3jEe1Ragaqpv",
+	"hNz9uW9OwUCtumaLQ1suGH/LWLaGxR+4CHFenhwtnL9O5hTJDTE1qqjeuoGVVSzPg0/KDc1V9PkgYiFX",
+	"LmVqq/VzXTxmJTk01pw19uGER0sE/GAJ2RVfymt2uQfu7FbcslQewMGNMVhBFYZ67LGN3RkDi3Gwy+Z0",
+	"cUEgFVqEjJi+R3X8kM/hh7yDDzFFrGEKzlmsvQtPowpTgqS1Zo0YKpbecQjwZyLKYXQR05QnCiuvbAEv",
+	"z1v/3M7wVmZKzWb03I3Wk1ohf2cpjxeY4WvG1ywM1CNlfOaKJQKvS++c2GepMYcOjLL5/wMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
