@@ -38,7 +38,7 @@ BEGIN
     UNION ALL
     SELECT g.ghost_id, max(array_position(stages, g.furthest))
     FROM ghost_outcomes g WHERE org IS NULL OR g.org_id = org GROUP BY g.ghost_id
-  ), counted AS (
+  ), counted AS MATERIALIZED ( -- counted once, not once per stage
     SELECT r.n FROM cohort c JOIN reached r ON r.id = c.id
   )
   SELECT 'registered'::text, (SELECT count(*) FROM cohort)::bigint
