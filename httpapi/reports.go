@@ -103,15 +103,7 @@ func (s *server) GetBreakdownReport(ctx context.Context, req api.GetBreakdownRep
 		return nil, err
 	}
 	if f := deref((*string)(req.Params.Format)); f != "" && f != "json" {
-		return reportFileOf(f, "muster-"+string(d)+"-"+periodName(r.Period), func(w io.Writer, form string) error {
-			switch form {
-			case "csv":
-				return render.BreakdownCSV(w, r)
-			case "xlsx":
-				return render.BreakdownXLSX(w, r)
-			}
-			return render.BreakdownPDF(w, r)
-		})
+		return reportFileOf(f, "muster-"+string(d)+"-"+periodName(r.Period), r, render.BreakdownCSV, render.BreakdownXLSX, render.BreakdownPDF)
 	}
 	out := api.GetBreakdownReport200JSONResponse{
 		AsOf: r.AsOf.UTC(), From: r.Period.From.Format("2006-01"), To: r.Period.To.Format("2006-01"),
@@ -180,15 +172,16 @@ var reportForms = map[string][2]string{
 	"pdf":  {"application/pdf", "pdf"},
 }
 
-// reportFileOf renders a report in form (one of reportForms) as a
-// download named name.
-func reportFileOf(form, name string, write func(io.Writer, string) error) (reportFile, error) {
+// reportFileOf renders report r in form (one of reportForms) by its
+// renderer for that form, as a download named name.
+func reportFileOf[R any](form, name string, r R, csv, xlsx, pdf func(io.Writer, R) error) (reportFile, error) {
 	f, ok := reportForms[form]
 	if !ok { // the document refuses it first
 		return reportFile{}, malformed("format must be one of json, csv, xlsx, pdf", "format")
 	}
+	write := map[string]func(io.Writer, R) error{"csv": csv, "xlsx": xlsx, "pdf": pdf}[form]
 	var buf bytes.Buffer
-	if err := write(&buf, form); err != nil {
+	if err := write(&buf, r); err != nil {
 		return reportFile{}, fmt.Errorf("render the %s report: %w", form, err)
 	}
 	return reportFile{subjectFile{body: buf.Bytes(), contentType: f[0], name: name + "." + f[1]}}, nil
@@ -196,16 +189,7 @@ func reportFileOf(form, name string, write func(io.Writer, string) error) (repor
 
 // funnelFile is a funnel as a download.
 func funnelFile(form string, r sim.FunnelReport) (reportFile, error) {
-	name := "muster-funnel-" + periodName(r.Period)
-	return reportFileOf(form, name, func(w io.Writer, form string) error {
-		switch form {
-		case "csv":
-			return render.FunnelCSV(w, r)
-		case "xlsx":
-			return render.FunnelXLSX(w, r)
-		}
-		return render.FunnelPDF(w, r)
-	})
+	return reportFileOf(form, "muster-funnel-"+periodName(r.Period), r, render.FunnelCSV, render.FunnelXLSX, render.FunnelPDF)
 }
 
 // periodName is a period in a file name: 2026-01-2026-12.
