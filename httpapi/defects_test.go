@@ -331,15 +331,26 @@ func TestHostileQueryParameters(t *testing.T) {
 		concrete := strings.NewReplacer("{orgId}", orgID, "{candidateId}", uuid.NewString(), "{userId}", uuid.NewString(),
 			"{version}", "2026-dsa-v1").Replace(path)
 		var params []string
+		valid := map[string]string{} // each required parameter's example, so that only the hostile one is wrong
 		for _, p := range append(item.Parameters, get.Parameters...) {
 			if p.Value != nil && p.Value.In == "query" {
 				params = append(params, p.Value.Name)
+				if p.Value.Required {
+					require.NotNil(t, p.Value.Example, "GET %s: the required %s has no example", path, p.Value.Name)
+					valid[p.Value.Name] = fmt.Sprint(p.Value.Example)
+				}
 			}
 		}
 		for _, name := range params {
+			others := ""
+			for k, v := range valid {
+				if k != name {
+					others += "&" + k + "=" + url.QueryEscape(v)
+				}
+			}
 			for _, v := range hostile {
 				for _, token := range []string{op, admin} {
-					r := s.Do(t, http.MethodGet, concrete+"?"+name+"="+v, token, nil)
+					r := s.Do(t, http.MethodGet, concrete+"?"+name+"="+v+others, token, nil)
 					calls++
 					require.Less(t, r.Status, 500, "GET %s?%s=%.40s: %s", concrete, name, v, r.Raw)
 					if r.Status >= 400 {
