@@ -2,9 +2,11 @@ package db_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/muster-cms/muster/db"
@@ -221,4 +223,95 @@ func TestReportBreakdownCountsGhosts(t *testing.T) {
 		return err
 	}))
 	require.Equal(t, before, all())
+}
+
+// The register of information requests: logged, acknowledged, supplied
+// with a release kept with its SHA-256, every step audited; a company's
+// request denied by policy and flagged at once; the register the
+// operator's alone, through the Store and through row-level security.
+func TestInfoRequestRegister(t *testing.T) {
+	t.Parallel()
+	w := setupReportWorld(t)
+	ctx := context.Background()
+	var r sim.InfoRequest
+	require.NoError(t, w.in(t, w.op, func(tx *db.Tx) error {
+		var err error
+		r, err = tx.InfoRequestLog(ctx, sim.RequesterAcademic, "University of Northshire", "An MSc dissertation", "Placements by region", false, w.now)
+		return err
+	}))
+	require.Equal(t, sim.InfoReceived, r.State)
+	err := w.in(t, w.op, func(tx *db.Tx) error {
+		_, err := tx.InfoRequestSupply(ctx, r.ID, db.InfoReleaseFiles{Report: "funnel", PDF: []byte("%PDF"), XLSX: []byte("PK")}, w.now)
+		return err
+	})
+	require.Equal(t, sim.ECONFLICT, sim.ErrorCode(err), "acknowledged first")
+	require.Equal(t, 0, w.count(t, "SELECT count(*) FROM info_releases"), "the refused supply stored nothing")
+
+	var release sim.FunnelReport
+	require.NoError(t, w.in(t, w.op, func(tx *db.Tx) error {
+		var err error
+		if r, err = tx.InfoRequestAcknowledge(ctx, r.ID, w.now.Add(time.Hour)); err != nil {
+			return err
+		}
+		if release, err = tx.ReleaseFunnel(ctx, w.period, w.now); err != nil {
+			return err
+		}
+		r, err = tx.InfoRequestSupply(ctx, r.ID, db.InfoReleaseFiles{Report: "funnel", PDF: []byte("%PDF-1.3 the release"), XLSX: []byte("PK the workbook")}, w.now.Add(2*time.Hour))
+		return err
+	}))
+	require.True(t, release.Released, "what leaves the programme goes through disclosure control, even when the operator releases it")
+	require.Equal(t, "*", release.Programme[0].People.String())
+	require.Equal(t, sim.InfoSupplied, r.State)
+	var stored db.InfoRelease
+	require.NoError(t, w.in(t, w.op, func(tx *db.Tx) error {
+		var err error
+		stored, err = tx.InfoReleaseOf(ctx, r.ID)
+		return err
+	}))
+	sum := sha256.Sum256([]byte("%PDF-1.3 the release"))
+	require.Equal(t, sum[:], stored.PDFSHA256)
+	require.Equal(t, []byte("PK the workbook"), stored.XLSX)
+
+	var company sim.InfoRequest
+	require.NoError(t, w.in(t, w.op, func(tx *db.Tx) error {
+		var err error
+		company, err = tx.InfoRequestLog(ctx, sim.RequesterCommercial, "Acme Equipment Ltd", "Marketing", "Every organisation's contacts", true, w.now)
+		return err
+	}))
+	require.Equal(t, sim.InfoDenied, company.State)
+	require.True(t, company.Flagged)
+	w.linkAudit(t)
+	rows, err := w.db.Admin.Query(ctx, "SELECT action FROM audit_events WHERE object_type = 'info_request' ORDER BY id")
+	require.NoError(t, err)
+	actions, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.Equal(t, []string{"info_request.logged", "info_request.acknowledged", "info_request.supplied", "info_request.logged", "info_request.denied"}, actions,
+		"every step audited: the academic's, then the company's")
+
+	var register []sim.InfoRequest
+	require.NoError(t, w.in(t, w.op, func(tx *db.Tx) error {
+		var err error
+		register, err = tx.InfoRequests(ctx, 50)
+		return err
+	}))
+	require.Len(t, register, 2, "denied or supplied, both stay in the register")
+
+	_, err = w.funnelRegister(t, w.userA)
+	require.Equal(t, sim.EFORBIDDEN, sim.ErrorCode(err))
+	var seen int
+	require.NoError(t, w.in(t, w.userA, func(tx *db.Tx) error {
+		return tx.QueryRow(ctx, "SELECT (SELECT count(*) FROM info_requests) + (SELECT count(*) FROM info_releases)").Scan(&seen)
+	}))
+	require.Zero(t, seen, "row-level security: not an organisation's to read")
+}
+
+func (w *reportWorld) funnelRegister(t *testing.T, actor sim.Actor) ([]sim.InfoRequest, error) {
+	t.Helper()
+	var out []sim.InfoRequest
+	err := w.in(t, actor, func(tx *db.Tx) error {
+		var err error
+		out, err = tx.InfoRequests(context.Background(), 50)
+		return err
+	})
+	return out, err
 }

@@ -236,6 +236,18 @@ func populate(t *testing.T, b *testBundle) world {
 		_, err := tx.DataRequestMake(ctx, sim.RequestSubjectAccess, "", b.now)
 		return err
 	}))
+	// An information request, answered with a release.
+	require.NoError(t, b.in(t, b.op, func(tx *db.Tx) error {
+		r, err := tx.InfoRequestLog(ctx, sim.RequesterAcademic, "University of Northshire", "A dissertation", "The funnel", false, b.now)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.InfoRequestAcknowledge(ctx, r.ID, b.now); err != nil {
+			return err
+		}
+		_, err = tx.InfoRequestSupply(ctx, r.ID, db.InfoReleaseFiles{Report: "funnel", PDF: []byte("%PDF"), XLSX: []byte("PK")}, b.now)
+		return err
+	}))
 	return w
 }
 
@@ -367,6 +379,8 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 			"candidate_activity": all["candidate_activity"], "ghosts": all["ghosts"], "ghost_outcomes": all["ghost_outcomes"],
 			"ghost_follow_ups": all["ghost_follow_ups"], "retention_rules": all["retention_rules"],
 			"erasure_receipts": all["erasure_receipts"], "erasure_requests": all["erasure_requests"], "data_requests": all["data_requests"],
+			// The register of information requests and its releases.
+			"info_requests": all["info_requests"], "info_releases": all["info_releases"],
 		})},
 		// The member sees both their interests (B's taken back too), the
 		// interventions recorded on them and all seven of their events;

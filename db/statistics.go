@@ -38,7 +38,21 @@ func (tx *Tx) ReportFunnel(ctx context.Context, period sim.ReportPeriod, orgID s
 	if err := tx.authorize(sim.PermViewReports); err != nil {
 		return sim.FunnelReport{}, err
 	}
-	staff := tx.actor.Role == sim.RoleOperator || tx.actor.Role == sim.RoleSystem
+	return tx.reportFunnel(ctx, period, orgID, now, !tx.actor.Role.Staff())
+}
+
+// ReleaseFunnel is the programme's funnel as the operator releases it
+// beyond the programme (an information request's answer): through
+// sim.ReleaseFunnel, as an organisation sees it.
+func (tx *Tx) ReleaseFunnel(ctx context.Context, period sim.ReportPeriod, now time.Time) (sim.FunnelReport, error) {
+	if err := tx.authorize(sim.PermInfoRequests); err != nil {
+		return sim.FunnelReport{}, err
+	}
+	return tx.reportFunnel(ctx, period, "", now, true)
+}
+
+func (tx *Tx) reportFunnel(ctx context.Context, period sim.ReportPeriod, orgID string, now time.Time, release bool) (sim.FunnelReport, error) {
+	staff := tx.actor.Role.Staff()
 	var org *uuid.UUID
 	if orgID != "" {
 		id, err := uuid.Parse(orgID)
@@ -52,12 +66,12 @@ func (tx *Tx) ReportFunnel(ctx context.Context, period sim.ReportPeriod, orgID s
 		}
 		org = &id
 	}
-	out := sim.FunnelReport{AsOf: now, Period: period, OrgID: orgID, Released: !staff}
+	out := sim.FunnelReport{AsOf: now, Period: period, OrgID: orgID, Released: release}
 	programme, err := tx.funnelCounts(ctx, period, nil)
 	if err != nil {
 		return sim.FunnelReport{}, err
 	}
-	if staff {
+	if !release {
 		out.Programme = sim.ExactFunnel(programme)
 	} else {
 		out.Programme = sim.ReleaseFunnel(programme)
@@ -104,6 +118,19 @@ func (tx *Tx) ReportBreakdown(ctx context.Context, period sim.ReportPeriod, d si
 	if err := tx.authorize(sim.PermViewReports); err != nil {
 		return sim.BreakdownReport{}, err
 	}
+	return tx.reportBreakdown(ctx, period, d, now, !tx.actor.Role.Staff())
+}
+
+// ReleaseBreakdown is a breakdown as the operator releases it beyond the
+// programme: through sim.ReleaseTable.
+func (tx *Tx) ReleaseBreakdown(ctx context.Context, period sim.ReportPeriod, d sim.BreakdownDimension, now time.Time) (sim.BreakdownReport, error) {
+	if err := tx.authorize(sim.PermInfoRequests); err != nil {
+		return sim.BreakdownReport{}, err
+	}
+	return tx.reportBreakdown(ctx, period, d, now, true)
+}
+
+func (tx *Tx) reportBreakdown(ctx context.Context, period sim.ReportPeriod, d sim.BreakdownDimension, now time.Time, release bool) (sim.BreakdownReport, error) {
 	if !slices.Contains(sim.BreakdownDimensions, d) {
 		return sim.BreakdownReport{}, sim.FieldError("by", "no breakdown by %q", d)
 	}
@@ -119,9 +146,8 @@ func (tx *Tx) ReportBreakdown(ctx context.Context, period sim.ReportPeriod, d si
 		counts[i] = sim.BreakdownCount{Key: r.Key, Furthest: sim.FunnelStage(r.Furthest), People: r.People}
 	}
 	keys, cells := sim.BreakdownCells(d, counts)
-	staff := tx.actor.Role == sim.RoleOperator || tx.actor.Role == sim.RoleSystem
-	out := sim.BreakdownReport{AsOf: now, Period: period, Dimension: d, Rows: keys, Labels: slices.Clone(keys), Columns: d.Columns(), Released: !staff}
-	if staff {
+	out := sim.BreakdownReport{AsOf: now, Period: period, Dimension: d, Rows: keys, Labels: slices.Clone(keys), Columns: d.Columns(), Released: release}
+	if !release {
 		out.Table = sim.ExactTable(cells)
 	} else {
 		out.Table = sim.ReleaseTable(cells)

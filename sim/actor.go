@@ -21,6 +21,9 @@ const (
 // OrgRole reports whether r is a role of an organisation's people.
 func (r Role) OrgRole() bool { return r == RoleOrgAdmin || r == RoleOrgUser }
 
+// Staff reports whether r is the programme's own: the operator or the engine.
+func (r Role) Staff() bool { return r == RoleOperator || r == RoleSystem }
+
 // Person reports whether r is the role of a person's account.
 func (r Role) Person() bool {
 	return r == RoleOperator || r == RoleCandidate || r.OrgRole()

@@ -42,6 +42,7 @@ const (
 	PermDataRequests        Permission = "data_requests"        // the register of data requests, and logging one on a person's behalf
 	PermPublishConsent      Permission = "publish_consent"      // publish a new version of the consent wording
 	PermViewReports         Permission = "view_reports"         // the reports: the programme's (released beyond the operator) and an organisation's own
+	PermInfoRequests        Permission = "info_requests"        // the register of information requests, and the releases that answer them
 )
 
 // rule says who holds a permission and what to tell anyone else.
@@ -92,6 +93,7 @@ var rules = map[Permission]rule{
 	PermDataRequests:        {roles: []Role{RoleOperator}, refusal: "only the programme operator keeps the register of data requests"},
 	PermPublishConsent:      {roles: []Role{RoleOperator}, refusal: "only the programme operator publishes the consent wording"},
 	PermViewReports:         {roles: []Role{RoleOperator, RoleSystem, RoleOrgAdmin, RoleOrgUser}, refusal: "reports are for the programme operator and the programme's organisations"},
+	PermInfoRequests:        {roles: []Role{RoleOperator}, refusal: "only the programme operator keeps the register of information requests"},
 }
 
 // Permissions lists every permission, for tests that walk them all.
@@ -100,7 +102,7 @@ var Permissions = []Permission{
 	PermManageOwnAccount, PermRequestReset, PermResetPassword, PermAcceptAccount, PermVerifyMailbox, PermListPledged,
 	PermManageOrganisations, PermViewOrgPeople, PermManageOrgPeople, PermReadConduct, PermAcceptConduct, PermReadAudit,
 	PermChooseOrganisations, PermViewCandidates, PermRecordSupport, PermMessage, PermReportMessage, PermModerate, PermAnswerFollowUp, PermVerify, PermEngine,
-	PermManageRetention, PermOwnData, PermDataRequests, PermPublishConsent, PermViewReports,
+	PermManageRetention, PermOwnData, PermDataRequests, PermPublishConsent, PermViewReports, PermInfoRequests,
 }
 
 // Authorize returns nil when a may do p, or an EFORBIDDEN *Error saying

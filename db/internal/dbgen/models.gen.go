@@ -306,6 +306,58 @@ type GhostOutcome struct {
 	PlacedMonth *time.Time
 }
 
+// What an information request was supplied: the report under disclosure control, as PDF and XLSX, with their SHA-256.
+type InfoRelease struct {
+	// class=anonymous; category=audit; subject=external:requester; seen_by=operator
+	ID uuid.UUID
+	// class=anonymous; category=audit; subject=external:requester; seen_by=operator
+	RequestID uuid.UUID
+	// class=anonymous; category=audit; subject=external:requester; seen_by=operator
+	Report string
+	// class=anonymous; category=audit; subject=external:requester; seen_by=operator
+	Pdf []byte
+	// class=anonymous; category=audit; subject=external:requester; seen_by=operator
+	PdfSha256 []byte
+	// class=anonymous; category=audit; subject=external:requester; seen_by=operator
+	Xlsx []byte
+	// class=anonymous; category=audit; subject=external:requester; seen_by=operator
+	XlsxSha256 []byte
+	// class=anonymous; category=audit; subject=external:requester; seen_by=operator
+	CreatedAt time.Time
+	// class=operational; category=audit; subject=external:requester; seen_by=operator
+	CreatedBy *uuid.UUID
+}
+
+// The register of information requests: who asked for which figures, what for, and what was decided.
+type InfoRequest struct {
+	// class=operational; category=audit; subject=external:requester; seen_by=operator
+	ID uuid.UUID
+	// class=operational; category=audit; subject=external:requester; seen_by=operator
+	Requester string
+	// class=operational; category=audit; subject=external:requester; seen_by=operator
+	Who string
+	// class=free-text; category=audit; subject=external:requester; seen_by=operator
+	Purpose string
+	// class=free-text; category=audit; subject=external:requester; seen_by=operator
+	Asked string
+	// class=operational; category=audit; subject=external:requester; seen_by=operator
+	CommercialGain bool
+	// class=operational; category=audit; subject=external:requester; seen_by=operator
+	State string
+	// class=operational; category=audit; subject=external:requester; seen_by=operator
+	ReceivedAt time.Time
+	// class=operational; category=audit; subject=external:requester; seen_by=operator
+	AcknowledgedAt *time.Time
+	// class=operational; category=audit; subject=external:requester; seen_by=operator
+	ClosedAt *time.Time
+	// class=free-text; category=audit; subject=external:requester; seen_by=operator
+	Reason *string
+	// class=operational; category=audit; subject=external:requester; seen_by=operator
+	Flagged bool
+	// class=operational; category=audit; subject=external:requester; seen_by=operator
+	LoggedBy *uuid.UUID
+}
+
 // Each organisation a candidate chose, and how far the organisation has taken them.
 type Interest struct {
 	// class=operational; category=reporting; subject=candidate:candidate_id; anonymise=delete; seen_by=candidate,org,operator

@@ -1,0 +1,30 @@
+-- The register of information requests (migration 00021).
+
+-- name: InfoRequestCreate :one
+INSERT INTO info_requests (id, requester, who, purpose, asked, commercial_gain, state, received_at, closed_at, reason, flagged, logged_by)
+VALUES (@id, @requester, @who, @purpose, @asked, @commercial_gain, @state, @received_at, sqlc.narg(closed_at), sqlc.narg(reason), @flagged, sqlc.narg(logged_by))
+RETURNING *;
+
+-- name: InfoRequestLock :one
+SELECT * FROM info_requests WHERE id = @id FOR UPDATE;
+
+-- name: InfoRequestSet :one
+UPDATE info_requests SET state = @state, acknowledged_at = sqlc.narg(acknowledged_at), closed_at = sqlc.narg(closed_at), reason = sqlc.narg(reason)
+WHERE id = @id
+RETURNING *;
+
+-- name: InfoRequestList :many
+-- The register: open requests first, oldest first, then the closed ones,
+-- latest closed first.
+SELECT * FROM info_requests
+ORDER BY (state IN ('received', 'acknowledged')) DESC,
+         CASE WHEN state IN ('received', 'acknowledged') THEN received_at END ASC,
+         closed_at DESC, id
+LIMIT @max_rows;
+
+-- name: InfoReleaseCreate :exec
+INSERT INTO info_releases (id, request_id, report, pdf, pdf_sha256, xlsx, xlsx_sha256, created_at, created_by)
+VALUES (@id, @request_id, @report, @pdf, @pdf_sha256, @xlsx, @xlsx_sha256, @created_at, sqlc.narg(created_by));
+
+-- name: InfoReleaseGet :one
+SELECT * FROM info_releases WHERE request_id = @request_id;
