@@ -323,6 +323,20 @@ var mxMatrix = map[string]mxRow{
 	// The programme's figures (released under disclosure control to an
 	// organisation's users), and an organisation's own beside them: another
 	// organisation's answer as a missing one.
+	// The register of information requests: the operator's alone. The
+	// matrix logs a request for each caller that may, and decides it.
+	"GET /v1/information-requests": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"POST /v1/information-requests": {want: [mxKinds]mxWant{mxU, mxF, mx201, mxF, mxF, mxF, mxF, mxF},
+		body: func(*mxFixture, *mxCaller, mxTarget) any {
+			return map[string]any{"requester": "academic", "who": "University of Northshire", "purpose": "A dissertation", "asked": "The funnel"}
+		}},
+	"POST /v1/information-requests/{requestId}/decision": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF},
+		body: func(*mxFixture, *mxCaller, mxTarget) any {
+			return map[string]any{"action": "deny", "reason": "Out of scope"}
+		},
+		target: func(f *mxFixture) mxTarget { tg := f.defaultTarget(); tg.request = f.infoRequest; return tg }},
+	"GET /v1/information-requests/{requestId}/release": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF},
+		target: func(f *mxFixture) mxTarget { tg := f.defaultTarget(); tg.request = f.suppliedInfoRequest; return tg }},
 	"GET /v1/reports/funnel":                       {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}},
 	"GET /v1/organisations/{orgId}/reports/funnel": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
 	"GET /v1/reports/breakdown":                    {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}, query: "?by=organisation"},
@@ -415,6 +429,8 @@ type mxFixture struct {
 	spotCheck                  string // the spot check of a flagged registration
 	erasable                   string // a registered candidate the operator erases
 	dataRequest                string // a data request about the candidate who chose A
+	infoRequest                string // an information request, open
+	suppliedInfoRequest        string // an information request, supplied with a release
 	answerable                 string // another candidate's, which the operator answers
 	requester                  string // a candidate with no data request, for the operator to log one
 	conduct                    string // the current code of conduct's version
@@ -615,6 +631,16 @@ func newMxFixture(t *testing.T, s *teststack.Stack) *mxFixture {
 		r = s.JSON(t, http.MethodPost, "/v1/data-requests", op, map[string]any{"candidate_id": candidate, "kind": "subject_access"})
 		require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 		*id = r.Body["id"].(string)
+	}
+
+	for _, id := range []*string{&f.infoRequest, &f.suppliedInfoRequest} {
+		r = s.JSON(t, http.MethodPost, "/v1/information-requests", op, map[string]any{"requester": "academic", "who": "University of Northshire", "purpose": "A dissertation", "asked": "The funnel"})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+		*id = r.Body["id"].(string)
+	}
+	for _, decision := range []map[string]any{{"action": "acknowledge"}, {"action": "supply", "report": map[string]any{"kind": "funnel"}}} {
+		r = s.JSON(t, http.MethodPost, "/v1/information-requests/"+f.suppliedInfoRequest+"/decision", op, decision)
+		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	}
 
 	f.spareVersion = "matrix-spare-v1"

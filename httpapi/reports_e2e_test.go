@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -163,4 +165,100 @@ func TestFunnelReport(t *testing.T) {
 	require.Contains(t, fmt.Sprint(r.Body["notes"]), "disclosure control")
 	r = s.Do(t, http.MethodGet, "/v1/reports/breakdown?by=surname", op, nil)
 	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Raw))
+}
+
+// The register of information requests through the API: an academic's
+// request logged, acknowledged and supplied with a breakdown released
+// under disclosure control, whose PDF carries the programme's proviso and
+// whose stored files answer with the SHA-256 kept beside them; a
+// company's request denied by policy and flagged at once, and never
+// supplied; bad input refused naming its field; the register the
+// operator's alone.
+func TestInformationRequests(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, temporalAddr)
+	op := s.Login(t, teststack.OperatorEmail, teststack.OperatorPassword)
+	orgA, adminA := onboard(t, s, op, "Register NHS Trust", "admin@register.example")
+	for i := range 3 {
+		cand, _ := journeyCandidate(t, s, op, fmt.Sprintf("register%d@example.org", i), nil)
+		r := s.JSON(t, http.MethodPost, "/v1/me/interests", cand, map[string]any{"org_ids": []string{orgA}})
+		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	}
+
+	r := s.JSON(t, http.MethodPost, "/v1/information-requests", op, map[string]any{
+		"requester": "academic", "who": "University of Northshire", "purpose": "An MSc dissertation", "asked": "People by region",
+	})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	id := r.Body["id"].(string)
+	require.Equal(t, "received", r.Body["state"])
+	require.EqualValues(t, 7, r.Body["days_left"])
+	decide := func(id string, body map[string]any) teststack.Response {
+		return s.JSON(t, http.MethodPost, "/v1/information-requests/"+id+"/decision", op, body)
+	}
+	r = decide(id, map[string]any{"action": "supply", "report": map[string]any{"kind": "funnel"}})
+	require.Equal(t, http.StatusConflict, r.Status, "acknowledged first: %s", r.Raw)
+	r = decide(id, map[string]any{"action": "acknowledge"})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, "acknowledged", r.Body["state"])
+	r = decide(id, map[string]any{"action": "supply", "report": map[string]any{"kind": "breakdown"}})
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
+	require.Equal(t, "report.by", errorOf(t, r)["field"])
+	r = decide(id, map[string]any{"action": "supply", "report": map[string]any{"kind": "breakdown", "by": "region"}})
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, "supplied", r.Body["state"])
+	require.Contains(t, r.Body["reason"], "breakdown by region")
+
+	// The release, as stored: its hash is the file's; the PDF is the
+	// released table, with the proviso; the workbook holds no exact small
+	// count.
+	r = s.Do(t, http.MethodGet, "/v1/information-requests/"+id+"/release", op, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, "application/pdf", r.Header.Get("Content-Type"))
+	sum := sha256.Sum256(r.Raw)
+	require.Equal(t, hex.EncodeToString(sum[:]), r.Header.Get("X-Content-SHA256"))
+	doc, err := pdf.NewReader(bytes.NewReader(r.Raw), int64(len(r.Raw)))
+	require.NoError(t, err)
+	var text strings.Builder
+	for _, tx := range doc.Page(1).Content().Text {
+		text.WriteString(tx.S)
+	}
+	page := strings.Join(strings.Fields(text.String()), "")
+	require.Contains(t, page, strings.Join(strings.Fields("Not to be put in the public domain without the programme's approval"), ""))
+	require.Contains(t, page, strings.Join(strings.Fields("released under disclosure control"), ""))
+	r = s.Do(t, http.MethodGet, "/v1/information-requests/"+id+"/release?format=xlsx", op, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	book, err := excelize.OpenReader(bytes.NewReader(r.Raw))
+	require.NoError(t, err)
+	rows, err := book.GetRows(book.GetSheetList()[0])
+	require.NoError(t, err)
+	found := false
+	for _, row := range rows {
+		if len(row) > 2 && row[0] == "Total" {
+			found = true
+			require.NotContains(t, row[1:], "3", "three people: never shown exactly outside the programme")
+		}
+	}
+	require.True(t, found, "the table's totals row")
+
+	// A company: denied by policy and flagged, and never supplied.
+	r = s.JSON(t, http.MethodPost, "/v1/information-requests", op, map[string]any{
+		"requester": "commercial", "who": "Acme Equipment Ltd", "purpose": "Marketing", "asked": "Every organisation's contacts", "commercial_gain": true,
+	})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	require.Equal(t, "denied", r.Body["state"])
+	require.Equal(t, true, r.Body["flagged"])
+	company := r.Body["id"].(string)
+	r = decide(company, map[string]any{"action": "acknowledge"})
+	require.Equal(t, http.StatusConflict, r.Status, string(r.Raw))
+
+	r = s.Do(t, http.MethodGet, "/v1/information-requests", op, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Len(t, r.Body["requests"], 2, "both stay in the register")
+	r = s.JSON(t, http.MethodPost, "/v1/information-requests", op, map[string]any{"requester": "journalist", "who": "X", "purpose": "Y", "asked": "Z"})
+	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Raw))
+	r = s.JSON(t, http.MethodPost, "/v1/information-requests", op, map[string]any{"requester": "other", "who": " ", "purpose": "Y", "asked": "Z"})
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
+	require.Equal(t, "who", errorOf(t, r)["field"])
+	require.Equal(t, http.StatusForbidden, s.Do(t, http.MethodGet, "/v1/information-requests", adminA, nil).Status)
+	require.Equal(t, http.StatusNotFound, s.Do(t, http.MethodGet, "/v1/information-requests/"+company+"/release", op, nil).Status, "never supplied")
 }

@@ -86,12 +86,12 @@ func NewInfoRequest(id string, requester Requester, who, purpose, asked string, 
 	switch {
 	case !slices.Contains(Requesters, requester):
 		return InfoRequest{}, FieldError("requester", "must be one of member_organisation, special_interest_group, academic, commercial, other")
-	case who == "" || len(who) > 200:
-		return InfoRequest{}, FieldError("who", "name the requesting body, in 1 to 200 characters")
-	case purpose == "" || len(purpose) > 2000:
-		return InfoRequest{}, FieldError("purpose", "say what the information is for, in 1 to 2000 characters")
-	case asked == "" || len(asked) > 2000:
-		return InfoRequest{}, FieldError("asked", "say what is asked for, in 1 to 2000 characters")
+	case who == "" || len(who) > MaxInfoWhoLen:
+		return InfoRequest{}, FieldError("who", "name the requesting body, in 1 to %d characters", MaxInfoWhoLen)
+	case purpose == "" || len(purpose) > MaxInfoTextLen:
+		return InfoRequest{}, FieldError("purpose", "say what the information is for, in 1 to %d characters", MaxInfoTextLen)
+	case asked == "" || len(asked) > MaxInfoTextLen:
+		return InfoRequest{}, FieldError("asked", "say what is asked for, in 1 to %d characters", MaxInfoTextLen)
 	}
 	r := InfoRequest{ID: id, Requester: requester, Who: who, Purpose: purpose, Asked: asked, CommercialGain: commercialGain,
 		State: InfoReceived, ReceivedAt: at}
@@ -163,8 +163,8 @@ func (r InfoRequest) Deny(reason string, at time.Time) (InfoRequest, error) {
 	switch {
 	case !r.Open():
 		return r, Errorf(ECONFLICT, "the request is already %s", r.State)
-	case reason == "" || len(reason) > 2000:
-		return r, FieldError("reason", "say why it is denied, in 1 to 2000 characters")
+	case reason == "" || len(reason) > MaxInfoTextLen:
+		return r, FieldError("reason", "say why it is denied, in 1 to %d characters", MaxInfoTextLen)
 	}
 	r.State, r.ClosedAt, r.Reason = InfoDenied, at, reason
 	return r, nil
@@ -179,8 +179,8 @@ func (r InfoRequest) Supply(what string, at time.Time) (InfoRequest, error) {
 		return r, Errorf(EFORBIDDEN, "the policy denies information to an external party for commercial gain")
 	case r.State != InfoAcknowledged:
 		return r, Errorf(ECONFLICT, "the request is %s: acknowledge it before supplying it", r.State)
-	case what == "" || len(what) > 2000:
-		return r, FieldError("supplied", "say what was supplied, in 1 to 2000 characters")
+	case what == "" || len(what) > MaxInfoTextLen:
+		return r, FieldError("supplied", "say what was supplied, in 1 to %d characters", MaxInfoTextLen)
 	}
 	r.State, r.ClosedAt, r.Reason = InfoSupplied, at, what
 	return r, nil

@@ -24,6 +24,8 @@ const (
 	MaxModerationTextLen     = 2000  // a report's note; a moderator's reason for hiding a message
 	MaxVerificationReasonLen = 500   // the operator's reason for rejecting a registration
 	MaxExtensionReason       = 500   // the reason a data request's deadline was extended
+	MaxInfoWhoLen            = 200   // who asks for information: a body's name
+	MaxInfoTextLen           = 2000  // what an information request is for, what it asks, why it was denied or what was supplied
 	MaxConductLen            = 20000 // the code of conduct's text
 	MaxConsentLen            = 20000 // a version of the consent wording
 )

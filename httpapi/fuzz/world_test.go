@@ -70,6 +70,8 @@ type world struct {
 	spotCheck    string // the open spot check of a flagged registration
 	erasable     string // a registered candidate nothing else names, for the operator to erase
 	dataRequest  string // the candidate's open data request
+	infoRequest  string // an open information request
+	infoSupplied string // an information request supplied with a release
 	conduct      string // the current code of conduct's version
 	consent      string // the current consent text's version
 	// ids are the IDs of every fixture object, for a path parameter that
@@ -204,6 +206,22 @@ func (e *env) build(t testing.TB) *world {
 		return err
 	})
 
+	// Two information requests: one open, one supplied.
+	e.in(t, testfactory.Actor(op), func(tx *db.Tx) error {
+		for _, id := range []*string{&w.infoRequest, &w.infoSupplied} {
+			r, err := tx.InfoRequestLog(ctx, sim.RequesterAcademic, "University of Northshire", "A dissertation", "The funnel", false, now)
+			if err != nil {
+				return err
+			}
+			*id = r.ID
+		}
+		if _, err := tx.InfoRequestAcknowledge(ctx, w.infoSupplied, now); err != nil {
+			return err
+		}
+		_, err := tx.InfoRequestSupply(ctx, w.infoSupplied, db.InfoReleaseFiles{Report: "funnel", PDF: []byte("%PDF-1.3"), XLSX: []byte("PK")}, now)
+		return err
+	})
+
 	e.in(t, adminActor, func(tx *db.Tx) error {
 		c, err := tx.ConductCurrent(ctx)
 		w.conduct = c.Version
@@ -217,7 +235,7 @@ func (e *env) build(t testing.TB) *world {
 	w.ids = []string{
 		w.orgA.ID, w.orgB.ID, w.orgD.ID, op.ID, admin.ID, user.ID, spare.ID, adminB.UserID, cand.User.ID, cand.Candidate.ID,
 		placed.Candidate.ID, flagged.Candidate.ID, w.candMessage, w.orgMessage, w.report, w.followUp, w.spotCheck, interestID,
-		w.version, w.spareVersion, testfactory.AgreementVersion, w.erasable, w.dataRequest,
+		w.version, w.spareVersion, testfactory.AgreementVersion, w.erasable, w.dataRequest, w.infoRequest, w.infoSupplied,
 	}
 	return w
 }

@@ -375,6 +375,153 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for InfoReleaseReportBy.
+const (
+	InfoReleaseReportByAgeBand         InfoReleaseReportBy = "age_band"
+	InfoReleaseReportByConnection      InfoReleaseReportBy = "connection"
+	InfoReleaseReportByHeardAbout      InfoReleaseReportBy = "heard_about"
+	InfoReleaseReportByOrganisation    InfoReleaseReportBy = "organisation"
+	InfoReleaseReportByRegion          InfoReleaseReportBy = "region"
+	InfoReleaseReportByRegisteredMonth InfoReleaseReportBy = "registered_month"
+)
+
+// Valid indicates whether the value is a known member of the InfoReleaseReportBy enum.
+func (e InfoReleaseReportBy) Valid() bool {
+	switch e {
+	case InfoReleaseReportByAgeBand:
+		return true
+	case InfoReleaseReportByConnection:
+		return true
+	case InfoReleaseReportByHeardAbout:
+		return true
+	case InfoReleaseReportByOrganisation:
+		return true
+	case InfoReleaseReportByRegion:
+		return true
+	case InfoReleaseReportByRegisteredMonth:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InfoReleaseReportKind.
+const (
+	Breakdown InfoReleaseReportKind = "breakdown"
+	Funnel    InfoReleaseReportKind = "funnel"
+)
+
+// Valid indicates whether the value is a known member of the InfoReleaseReportKind enum.
+func (e InfoReleaseReportKind) Valid() bool {
+	switch e {
+	case Breakdown:
+		return true
+	case Funnel:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InfoRequestRequester.
+const (
+	InfoRequestRequesterAcademic             InfoRequestRequester = "academic"
+	InfoRequestRequesterCommercial           InfoRequestRequester = "commercial"
+	InfoRequestRequesterMemberOrganisation   InfoRequestRequester = "member_organisation"
+	InfoRequestRequesterOther                InfoRequestRequester = "other"
+	InfoRequestRequesterSpecialInterestGroup InfoRequestRequester = "special_interest_group"
+)
+
+// Valid indicates whether the value is a known member of the InfoRequestRequester enum.
+func (e InfoRequestRequester) Valid() bool {
+	switch e {
+	case InfoRequestRequesterAcademic:
+		return true
+	case InfoRequestRequesterCommercial:
+		return true
+	case InfoRequestRequesterMemberOrganisation:
+		return true
+	case InfoRequestRequesterOther:
+		return true
+	case InfoRequestRequesterSpecialInterestGroup:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InfoRequestState.
+const (
+	Acknowledged InfoRequestState = "acknowledged"
+	Denied       InfoRequestState = "denied"
+	Received     InfoRequestState = "received"
+	Supplied     InfoRequestState = "supplied"
+)
+
+// Valid indicates whether the value is a known member of the InfoRequestState enum.
+func (e InfoRequestState) Valid() bool {
+	switch e {
+	case Acknowledged:
+		return true
+	case Denied:
+		return true
+	case Received:
+		return true
+	case Supplied:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InfoRequestDecisionAction.
+const (
+	Acknowledge InfoRequestDecisionAction = "acknowledge"
+	Deny        InfoRequestDecisionAction = "deny"
+	Supply      InfoRequestDecisionAction = "supply"
+)
+
+// Valid indicates whether the value is a known member of the InfoRequestDecisionAction enum.
+func (e InfoRequestDecisionAction) Valid() bool {
+	switch e {
+	case Acknowledge:
+		return true
+	case Deny:
+		return true
+	case Supply:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InfoRequestNewRequester.
+const (
+	InfoRequestNewRequesterAcademic             InfoRequestNewRequester = "academic"
+	InfoRequestNewRequesterCommercial           InfoRequestNewRequester = "commercial"
+	InfoRequestNewRequesterMemberOrganisation   InfoRequestNewRequester = "member_organisation"
+	InfoRequestNewRequesterOther                InfoRequestNewRequester = "other"
+	InfoRequestNewRequesterSpecialInterestGroup InfoRequestNewRequester = "special_interest_group"
+)
+
+// Valid indicates whether the value is a known member of the InfoRequestNewRequester enum.
+func (e InfoRequestNewRequester) Valid() bool {
+	switch e {
+	case InfoRequestNewRequesterAcademic:
+		return true
+	case InfoRequestNewRequesterCommercial:
+		return true
+	case InfoRequestNewRequesterMemberOrganisation:
+		return true
+	case InfoRequestNewRequesterOther:
+		return true
+	case InfoRequestNewRequesterSpecialInterestGroup:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InterestState.
 const (
 	InterestStateContacted     InterestState = "contacted"
@@ -1110,6 +1257,24 @@ func (e ExportDataRequestSubjectParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for GetInformationReleaseParamsFormat.
+const (
+	GetInformationReleaseParamsFormatPdf  GetInformationReleaseParamsFormat = "pdf"
+	GetInformationReleaseParamsFormatXlsx GetInformationReleaseParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetInformationReleaseParamsFormat enum.
+func (e GetInformationReleaseParamsFormat) Valid() bool {
+	switch e {
+	case GetInformationReleaseParamsFormatPdf:
+		return true
+	case GetInformationReleaseParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ExportMyDataParamsFormat.
 const (
 	ExportMyDataParamsFormatCsv  ExportMyDataParamsFormat = "csv"
@@ -1722,6 +1887,88 @@ type Health struct {
 
 // HealthStatus ok; degraded when Postgres answers but Temporal does not (requests are still accepted and their workflows wait in the outbox); unavailable when Postgres does not answer.
 type HealthStatus string
+
+// InfoReleaseReport The report to release (supply).
+type InfoReleaseReport struct {
+	// By What a breakdown's rows are.
+	By   *InfoReleaseReportBy  `json:"by,omitempty"`
+	From *string               `json:"from,omitempty"`
+	Kind InfoReleaseReportKind `json:"kind"`
+	To   *string               `json:"to,omitempty"`
+}
+
+// InfoReleaseReportBy What a breakdown's rows are.
+type InfoReleaseReportBy string
+
+// InfoReleaseReportKind defines model for InfoReleaseReport.Kind.
+type InfoReleaseReportKind string
+
+// InfoRequest defines model for InfoRequest.
+type InfoRequest struct {
+	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
+	Asked          string     `json:"asked"`
+	ClosedAt       *time.Time `json:"closed_at,omitempty"`
+	CommercialGain bool       `json:"commercial_gain"`
+
+	// DaysLeft Whole days to the next deadline, while open; negative once it passed.
+	DaysLeft *int `json:"days_left,omitempty"`
+
+	// Flagged Denied by policy and brought to the programme's attention.
+	Flagged bool               `json:"flagged"`
+	Id      openapi_types.UUID `json:"id"`
+
+	// NextDue The next deadline, while open.
+	NextDue *time.Time `json:"next_due,omitempty"`
+	Purpose string     `json:"purpose"`
+
+	// Reason Why it was denied, or what was supplied.
+	Reason     *string              `json:"reason,omitempty"`
+	ReceivedAt time.Time            `json:"received_at"`
+	Requester  InfoRequestRequester `json:"requester"`
+	State      InfoRequestState     `json:"state"`
+	Who        string               `json:"who"`
+}
+
+// InfoRequestRequester defines model for InfoRequest.Requester.
+type InfoRequestRequester string
+
+// InfoRequestState defines model for InfoRequest.State.
+type InfoRequestState string
+
+// InfoRequestDecision defines model for InfoRequestDecision.
+type InfoRequestDecision struct {
+	Action InfoRequestDecisionAction `json:"action"`
+
+	// Reason Why it is denied (deny).
+	Reason *string `json:"reason,omitempty"`
+
+	// Report The report to release (supply).
+	Report *InfoReleaseReport `json:"report,omitempty"`
+}
+
+// InfoRequestDecisionAction defines model for InfoRequestDecision.Action.
+type InfoRequestDecisionAction string
+
+// InfoRequestNew defines model for InfoRequestNew.
+type InfoRequestNew struct {
+	Asked string `json:"asked"`
+
+	// CommercialGain The information would be used for commercial gain.
+	CommercialGain *bool                   `json:"commercial_gain,omitempty"`
+	Purpose        string                  `json:"purpose"`
+	Requester      InfoRequestNewRequester `json:"requester"`
+
+	// Who The requesting body's name.
+	Who string `json:"who"`
+}
+
+// InfoRequestNewRequester defines model for InfoRequestNew.Requester.
+type InfoRequestNewRequester string
+
+// InfoRequests defines model for InfoRequests.
+type InfoRequests struct {
+	Requests []InfoRequest `json:"requests"`
+}
 
 // Interest defines model for Interest.
 type Interest struct {
@@ -2443,6 +2690,20 @@ type ExportDataRequestSubjectParams struct {
 // ExportDataRequestSubjectParamsFormat defines parameters for ExportDataRequestSubject.
 type ExportDataRequestSubjectParamsFormat string
 
+// ListInformationRequestsParams defines parameters for ListInformationRequests.
+type ListInformationRequestsParams struct {
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// GetInformationReleaseParams defines parameters for GetInformationRelease.
+type GetInformationReleaseParams struct {
+	Format *GetInformationReleaseParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetInformationReleaseParamsFormat defines parameters for GetInformationRelease.
+type GetInformationReleaseParamsFormat string
+
 // ListLoginEventsParams defines parameters for ListLoginEvents.
 type ListLoginEventsParams struct {
 	// UserId Only this user's events (as actor).
@@ -2641,6 +2902,12 @@ type LogDataRequestJSONRequestBody = DataRequestLog
 // ExtendDataRequestJSONRequestBody defines body for ExtendDataRequest for application/json ContentType.
 type ExtendDataRequestJSONRequestBody = DataRequestExtension
 
+// LogInformationRequestJSONRequestBody defines body for LogInformationRequest for application/json ContentType.
+type LogInformationRequestJSONRequestBody = InfoRequestNew
+
+// DecideInformationRequestJSONRequestBody defines body for DecideInformationRequest for application/json ContentType.
+type DecideInformationRequestJSONRequestBody = InfoRequestDecision
+
 // CreateInvitationJSONRequestBody defines body for CreateInvitation for application/json ContentType.
 type CreateInvitationJSONRequestBody = InvitationRequest
 
@@ -2787,6 +3054,18 @@ type ServerInterface interface {
 	// ExtendDataRequest Extend a data request's deadline, with the reason (the programme operator)
 	// (POST /v1/data-requests/{requestId}/extension)
 	ExtendDataRequest(w http.ResponseWriter, r *http.Request, requestId RequestId)
+	// ListInformationRequests The register of information requests (operator)
+	// (GET /v1/information-requests)
+	ListInformationRequests(w http.ResponseWriter, r *http.Request, params ListInformationRequestsParams)
+	// LogInformationRequest Log a request for information (operator)
+	// (POST /v1/information-requests)
+	LogInformationRequest(w http.ResponseWriter, r *http.Request)
+	// DecideInformationRequest Acknowledge, deny or supply an information request (operator)
+	// (POST /v1/information-requests/{requestId}/decision)
+	DecideInformationRequest(w http.ResponseWriter, r *http.Request, requestId RequestId)
+	// GetInformationRelease The release that answered an information request, as supplied (operator)
+	// (GET /v1/information-requests/{requestId}/release)
+	GetInformationRelease(w http.ResponseWriter, r *http.Request, requestId RequestId, params GetInformationReleaseParams)
 	// CreateInvitation Invite a person to register (operator)
 	// (POST /v1/invitations)
 	CreateInvitation(w http.ResponseWriter, r *http.Request)
@@ -3087,6 +3366,30 @@ func (_ Unimplemented) ExportDataRequestSubject(w http.ResponseWriter, r *http.R
 // ExtendDataRequest Extend a data request's deadline, with the reason (the programme operator)
 // (POST /v1/data-requests/{requestId}/extension)
 func (_ Unimplemented) ExtendDataRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListInformationRequests The register of information requests (operator)
+// (GET /v1/information-requests)
+func (_ Unimplemented) ListInformationRequests(w http.ResponseWriter, r *http.Request, params ListInformationRequestsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// LogInformationRequest Log a request for information (operator)
+// (POST /v1/information-requests)
+func (_ Unimplemented) LogInformationRequest(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DecideInformationRequest Acknowledge, deny or supply an information request (operator)
+// (POST /v1/information-requests/{requestId}/decision)
+func (_ Unimplemented) DecideInformationRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetInformationRelease The release that answered an information request, as supplied (operator)
+// (GET /v1/information-requests/{requestId}/release)
+func (_ Unimplemented) GetInformationRelease(w http.ResponseWriter, r *http.Request, requestId RequestId, params GetInformationReleaseParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -3952,6 +4255,121 @@ func (siw *ServerInterfaceWrapper) ExtendDataRequest(w http.ResponseWriter, r *h
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ExtendDataRequest(w, r, requestId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListInformationRequests operation middleware
+func (siw *ServerInterfaceWrapper) ListInformationRequests(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListInformationRequestsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListInformationRequests(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// LogInformationRequest operation middleware
+func (siw *ServerInterfaceWrapper) LogInformationRequest(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.LogInformationRequest(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DecideInformationRequest operation middleware
+func (siw *ServerInterfaceWrapper) DecideInformationRequest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "requestId" -------------
+	var requestId RequestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "requestId", chi.URLParam(r, "requestId"), &requestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "requestId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DecideInformationRequest(w, r, requestId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetInformationRelease operation middleware
+func (siw *ServerInterfaceWrapper) GetInformationRelease(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "requestId" -------------
+	var requestId RequestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "requestId", chi.URLParam(r, "requestId"), &requestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "requestId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetInformationReleaseParams
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetInformationRelease(w, r, requestId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6126,6 +6544,18 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Get(options.BaseURL+"/v1/data-requests/{requestId}/export", wrapper.ExportDataRequestSubject)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/information-requests", wrapper.ListInformationRequests)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/information-requests", wrapper.LogInformationRequest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/information-requests/{requestId}/decision", wrapper.DecideInformationRequest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/information-requests/{requestId}/release", wrapper.GetInformationRelease)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/reports/breakdown", wrapper.GetBreakdownReport)
 	})
 	r.Group(func(r chi.Router) {
@@ -7278,6 +7708,270 @@ type ExtendDataRequestdefaultJSONResponse struct {
 }
 
 func (response ExtendDataRequestdefaultJSONResponse) VisitExtendDataRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInformationRequestsRequestObject struct {
+	Params ListInformationRequestsParams
+}
+
+type ListInformationRequestsResponseObject interface {
+	VisitListInformationRequestsResponse(w http.ResponseWriter) error
+}
+
+type ListInformationRequests200JSONResponse InfoRequests
+
+func (response ListInformationRequests200JSONResponse) VisitListInformationRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInformationRequests4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListInformationRequests4XXJSONResponse) VisitListInformationRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInformationRequestsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListInformationRequestsdefaultJSONResponse) VisitListInformationRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LogInformationRequestRequestObject struct {
+	Body *LogInformationRequestJSONRequestBody
+}
+
+type LogInformationRequestResponseObject interface {
+	VisitLogInformationRequestResponse(w http.ResponseWriter) error
+}
+
+type LogInformationRequest201JSONResponse InfoRequest
+
+func (response LogInformationRequest201JSONResponse) VisitLogInformationRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LogInformationRequest4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response LogInformationRequest4XXJSONResponse) VisitLogInformationRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LogInformationRequestdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response LogInformationRequestdefaultJSONResponse) VisitLogInformationRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideInformationRequestRequestObject struct {
+	RequestId RequestId `json:"requestId"`
+	Body      *DecideInformationRequestJSONRequestBody
+}
+
+type DecideInformationRequestResponseObject interface {
+	VisitDecideInformationRequestResponse(w http.ResponseWriter) error
+}
+
+type DecideInformationRequest200JSONResponse InfoRequest
+
+func (response DecideInformationRequest200JSONResponse) VisitDecideInformationRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideInformationRequest4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DecideInformationRequest4XXJSONResponse) VisitDecideInformationRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideInformationRequestdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DecideInformationRequestdefaultJSONResponse) VisitDecideInformationRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInformationReleaseRequestObject struct {
+	RequestId RequestId `json:"requestId"`
+	Params    GetInformationReleaseParams
+}
+
+type GetInformationReleaseResponseObject interface {
+	VisitGetInformationReleaseResponse(w http.ResponseWriter) error
+}
+
+type GetInformationRelease200ResponseHeaders struct {
+	XContentSHA256 *string
+}
+
+type GetInformationRelease200ApplicationpdfResponse struct {
+	Body          io.Reader
+	Headers       GetInformationRelease200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetInformationRelease200ApplicationpdfResponse) VisitGetInformationReleaseResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/pdf")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.XContentSHA256 != nil {
+		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetInformationRelease200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body          io.Reader
+	Headers       GetInformationRelease200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetInformationRelease200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetInformationReleaseResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.XContentSHA256 != nil {
+		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetInformationRelease4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetInformationRelease4XXJSONResponse) VisitGetInformationReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInformationReleasedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetInformationReleasedefaultJSONResponse) VisitGetInformationReleaseResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -10952,6 +11646,18 @@ type StrictServerInterface interface {
 	// ExtendDataRequest Extend a data request's deadline, with the reason (the programme operator)
 	// (POST /v1/data-requests/{requestId}/extension)
 	ExtendDataRequest(ctx context.Context, request ExtendDataRequestRequestObject) (ExtendDataRequestResponseObject, error)
+	// ListInformationRequests The register of information requests (operator)
+	// (GET /v1/information-requests)
+	ListInformationRequests(ctx context.Context, request ListInformationRequestsRequestObject) (ListInformationRequestsResponseObject, error)
+	// LogInformationRequest Log a request for information (operator)
+	// (POST /v1/information-requests)
+	LogInformationRequest(ctx context.Context, request LogInformationRequestRequestObject) (LogInformationRequestResponseObject, error)
+	// DecideInformationRequest Acknowledge, deny or supply an information request (operator)
+	// (POST /v1/information-requests/{requestId}/decision)
+	DecideInformationRequest(ctx context.Context, request DecideInformationRequestRequestObject) (DecideInformationRequestResponseObject, error)
+	// GetInformationRelease The release that answered an information request, as supplied (operator)
+	// (GET /v1/information-requests/{requestId}/release)
+	GetInformationRelease(ctx context.Context, request GetInformationReleaseRequestObject) (GetInformationReleaseResponseObject, error)
 	// CreateInvitation Invite a person to register (operator)
 	// (POST /v1/invitations)
 	CreateInvitation(ctx context.Context, request CreateInvitationRequestObject) (CreateInvitationResponseObject, error)
@@ -11684,6 +12390,123 @@ func (sh *strictHandler) ExtendDataRequest(w http.ResponseWriter, r *http.Reques
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ExtendDataRequestResponseObject); ok {
 		if err := validResponse.VisitExtendDataRequestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListInformationRequests operation middleware
+func (sh *strictHandler) ListInformationRequests(w http.ResponseWriter, r *http.Request, params ListInformationRequestsParams) {
+	var request ListInformationRequestsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListInformationRequests(ctx, request.(ListInformationRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListInformationRequests")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListInformationRequestsResponseObject); ok {
+		if err := validResponse.VisitListInformationRequestsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// LogInformationRequest operation middleware
+func (sh *strictHandler) LogInformationRequest(w http.ResponseWriter, r *http.Request) {
+	var request LogInformationRequestRequestObject
+
+	var body LogInformationRequestJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.LogInformationRequest(ctx, request.(LogInformationRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "LogInformationRequest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(LogInformationRequestResponseObject); ok {
+		if err := validResponse.VisitLogInformationRequestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DecideInformationRequest operation middleware
+func (sh *strictHandler) DecideInformationRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
+	var request DecideInformationRequestRequestObject
+
+	request.RequestId = requestId
+
+	var body DecideInformationRequestJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideInformationRequest(ctx, request.(DecideInformationRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideInformationRequest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DecideInformationRequestResponseObject); ok {
+		if err := validResponse.VisitDecideInformationRequestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetInformationRelease operation middleware
+func (sh *strictHandler) GetInformationRelease(w http.ResponseWriter, r *http.Request, requestId RequestId, params GetInformationReleaseParams) {
+	var request GetInformationReleaseRequestObject
+
+	request.RequestId = requestId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInformationRelease(ctx, request.(GetInformationReleaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInformationRelease")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetInformationReleaseResponseObject); ok {
+		if err := validResponse.VisitGetInformationReleaseResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -13442,408 +14265,436 @@ func (sh *strictHandler) DecideSpotCheck(w http.ResponseWriter, r *http.Request,
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L0Lc+M20i78V1D6zqnY56VkSZbvtfW+zsxk4+zcdjxJNpvJJ0MkKCGmAIUALWvnm6rza84PO7/kK3QD",
-	"JEiRutmTcfZN1WbHkngBGo1GX57u/tgK5XQmBRNatc4/tmY0pVOmWQqfnlER8YhqdhWZj+yeTmcJa523",
-	"zsI+Oxn1Bu3D+JS2B9Fxrz06Yt32CR2Evegs7rPD01bQ4qJ13ppRPWkFLUGn5s7Qe2TQStlvGU9Z1DrX",
-	"acaClgonbErNu6b0/iUTYz1pnR8PgpZezMzdSqdcjFufPgWtZ1SzsUwX5uKIqTDlM82leeElSZlmwnwi",
-	"ob2q0wq84SumlLm2YYT2wauG9z9SFrfOW//PQUG+A/xVHbxzb8+HCOPNUiXT5dG+nzByI9i9HoZwxQ2R",
-	"MdETRmZ0zMiIxTJlAdGShFJoLjJG5hOWMsI1YSJiUYdcEryTcEXkjP6WMUJFREYskWKszK3mcQlXmugJ",
-	"1WRM78zt5/C1olNGUplp8xL3WaZjKriiZogByZeMyJToScpoFMAb8utjnhiWgS+VTHWHXIoFkXrCUju2",
-	"wNwrBSPUXMmiwAw2ZXGmWETmXE/IoN8ngk65GJMbS4kLkjAcK5GZNhNRmqaaxKmcwstjnioNhCqv7289",
-	"1v9Bd2d/v72+n3fH3x1OvxWnQvHo2dXx1a9X81e//qRfvX+hX/36+vtX7y+PXz03/31Nr/ic02tzzXe3",
-	"r/tXR/98//f7K9F1fPJbxoAtHKPgijZwbb87OK3j2xf3M5nqb2Q6pXqZG35VUpA9M7eIxTRL9P45kO27",
-	"6zevSSTDbMqEviChujsnlPyLzwy3PLv+wSwBUwFcO2Mp0XSUsAApa55Gw5ApRRI5hkWi5N2Ly+evXlyQ",
-	"+0Td4yvmMr0dSXkbEErUhDFdPKhDXtyxdEHUzCw+/hiyJDGLKFimU5pws5B0TLlQmsQynWYJJVz8ykLY",
-	"h3uU3NEkY7iCZpFhaH8h/0Ha5L/Mc+Yp15oJ/J6alY/MZXQmlU7lbML2y2scqruGdYmRtv66WGJaApvn",
-	"iGzaOv/ZfcSHGVq0fqlbtG+Awd+k4+UVeyOSBWF3RgIQOpKZBlYfLUimzJaQsdlXZmd6e6o8k6NRL+6G",
-	"h6x9SvtRe8BO4vbZ6Dhs96IBPWH9+Cw8bWJBmY6HPCpN1c7+vJVl8EvTZL5XLG2YDYzXDP8r5Wa2RxWh",
-	"oZZpZRVOwgHr07Ne+yg6HLUH8Slr01543D5j3VE/OokHtHfYMHbzgh0GL5NEzr+fVU+kQXQcn9Je2D5k",
-	"R6P2IDyJ2mdxj7b7o0F4HJ2yblwMpCzv4+KJDzqQXvIpr9nRb40YV/xfLCA9I8KOul2yZ/mR9LrdMkF7",
-	"3W49tRJ4emVAfGq4+MjcM+UCP/XysXGh2ZilMLhXTCk6XjrHD+lp3Av7UfuEDUbtAT0L26NedNw+irus",
-	"H57Sk9HZoJ5q0/yBDyLam3SMY1o+FP0N85UiV8/NqYJnSuUnKtTc7LVBdxAQdk9DnSyIYVgy5UoZKSIF",
-	"233PlScuYcSrJr2eid+x7c4AEPgByGojXGZRfO4fvuMsZQonHMm5SCSNyN4zKYwa0n7O1UwqDlKYak3D",
-	"iTlC9r2zQXOd2NN/xlIuI/x7Ks2F5s8FoSlDwhKq86NfSM0U2eOCUPL2+Tfm8DHiIl3AibzfIdeV40LB",
-	"czY6MMqrNYvizyLrA3jyL81LVN0vp6N+NIiPabtneGdAj0bts+gkbpvdMqDHo9OoF9ezTeqe96Dt8o79",
-	"ljGlm7ZMRDUlKV6DW6ZExn48oMfhKWt3R72oPYgPafs0PGLtE3o26kWH8RHr9ptG7977oOFfcxGyNUeo",
-	"NhxOY210D3MOaT6t7N1+t3/c7vXa3d77bvcc/vfPBvZQ8MLazWkU2rZ5eO0OvZ5J/WzCwtsqBxzT07DL",
-	"+nF7ADRkh7R9Fh7F7ZPobNRjh/QoPGkQHMp75IOo+L3QPFlNRTQbVhOwvwkBM3jXDgQ06kWVdtsoC2Xa",
-	"Zfi0h0ndH1gKVl9pTECLSNH2Xa/+1Xf2rg2X7AjPYvextzyQT+ZJaiaFYmBkP6ea2n1tPoYot82fdDZL",
-	"eAin3AEIL3/kHwtT2mhRG9vkEV2oYcJi3To/7AatKGNDIJtjiv7gfc9nimhzwXHLhblaZSMjxYdocwDh",
-	"QsbvWOS/qFd9kdJUw/k6Y6L1aVNb2ycekHZZKFrZBcdWbjorTUWkOuZFL1KqspRdG8OERdstgdWC7JsY",
-	"PolMqEI7h0XGSoPpzzQeuFwrIrLpiIG5PmJGO2FTyhMWOUs9X1ej2kRRypSCE1nArykLZRqZm83rWNTZ",
-	"nFiXYchmZo4NlKoZ/4V7J8zAmDECpjCnixXDtXRN0d+xGTlhLxiVNRUUpJvKplOaLoyy1u0GxnQdO1+B",
-	"9pb16nkraIFtCQ8rXho5HRgeGHhr5b4kcPW54Qcz5RFjwr7mguh0gdoJSagGJfqTEQ93NOFReXSDfj8g",
-	"c2MNGxHEIjLKdK7YUJJmCVs9Qnxm0Io5S8z+maXSWPMd2NoyHo54CgKpmMBCZmSaKU1GjPROwbVyZ85L",
-	"SVI25sqcnTmdZqkcp3Q6ZTiFKU1wmJVJGBL7ZA2pEBJeYHS4VRMonuhNgSo1l2lUGjX8SD7kP35ooRPI",
-	"SlUnGXXKQ708vsOAUKOfGuV4Yh40ouEt2fvri/fk4K53MDXa8ELlavH+qiGbfwxlQymiLNRDIVFawebw",
-	"h4xfIpvLiBEZE3uPO2IzsC9eZUB0GI2RM2/fXOOwzF1tGbftXfs4Sz1JpdbJ0iT7ZwHRUpIpFQvYdMIo",
-	"3JpNZ1qtmk/xPH/w3pMMU6Sw7dwCK/SiLWSWEsH0XKa3OLZM0ExPZMr/tbwGvYAISaz3FPQ0Qdj9zCyf",
-	"MbFWDbH0WH+Uio8F4QJ9eedEMRGRS3spjPicfM1oylLyIet2D0Mtb5mAP4GjNxZ+KI7WnBExCGIUeiMZ",
-	"LZCn5pNFh5jLzBmVKYIeA5WzxTkZdLsk3wcBGXR7xJ+wIdU0pkPH62TPerl+/PHHtpksE9qIRUYmjEYs",
-	"3TePODTyZMSjiCGpidsbaPQCP+7RccqYsdOG1tQNSPGV0WDM91Oqw4n/g9VphinTHJyxvkE95IKGmt+x",
-	"gKzaJwHMiIlUJvBMNzcY+8AYh8NYZgKocUSmTE9khA8wxCtoIMil+cKf+ZnZZHHCQx2QQa9LxlIw89eh",
-	"2RzDhKZj87HfJ1Z2mg9nJN8EOXXfMZ0u2pdgS+SPP+p2iTsA4Jy6RnUF/bLbHf/g7yupYgriD/6RaM9r",
-	"IxWcYDdvtcrR+c8fWzS0nJjf1rnjbA77pKoxdc/OD53GNDKb8rVM9URNeMrI62+vyTeG5LjR36eZUYp+",
-	"CXZUFMdMsJTqNWob+IdVlQY/f2zBfh5aJfqaTp0uueHbE1rc/Y5x1P3HSKdEikiK1qdfNt/95UU29/lL",
-	"eyeijtE776cJmhGqLeOYh8x53Due53uadODfsh2xRwX5x8vrf+RudJKzt2ES9KjXuNbRHS+cgx5+3a83",
-	"uEZcULDNlk0bfzL/4rPq0CBQQNNwwu/gDEPnf0ffa4wYuABCdVgwpk6o7rYdUb16CcQPyo6qc1LnqDIL",
-	"b66CQU3hcG3j7W08BQyf4SHQMfsyIB2IhaSkc5+oe2Pu4obHMObyG5bN58I3FrgYBLzdDAXjZhOZREYB",
-	"Bg85OFsqdnXxiAu419z6lw+t8viLfWSG/KFVouwSHQsOh5nkGvz5R6MmzliqOe6+/ED9WMMeheX6c35h",
-	"4fWSsDWMULqEBX8px8vPd/KqSrbXbA4Hp9nthhpcs6naxBBR6h1IRvNeOxCapnRhPnvh0BqHesqUUYzm",
-	"1iJKGZnShdFUpzJlF8Sol0alpyoPJJqTFF2W7L6IF66mk51wM5ns8GsoVc9gPxoemlNFIjjOKOoPNIu4",
-	"JjqlPLFczzXZU1k4MVdUT4T9mnHjIbGZYwYPjeWRSfQnV/zqZjyBUdidCUE0o9MPrZycZtpUgx4YWR34",
-	"K0XkXJijztAIQpIp+WAslg+tDnnNjJ0yn/BwYnV5o1GmqIuCcb7Bwmg8+wJH6YYlkpnQz1JGa7eLDZyt",
-	"9xsFrVTiYe/cyOZWGk25aAXwd6ZYWuNDDvIA10bOKX+GRWQsj+/BIFZM9ErccU0d45Xnihq6Gm7DJhvS",
-	"5vOTsUKaGqoE/gRXkOia6QxORhpFcAbQ5K1Hp5gmigUV0uV2bNnJ1+ufrvHyBS2wU6r3ddd6B8vTxYcE",
-	"xThq5+f0+uWld/rLUE1o/+h4eet/y+7J9beX7f7RscOdKC2NieJuDQiPER8AXiHzW60Qyl+Fv3z8XXgK",
-	"RLDVUDdlbWNwGqG1sOrlx1WXOK6tvYRFqx/BoiHux9LA6sZ0V7imt+H/wjftD2dpiksT8odXpuJK/npn",
-	"L6w583wWXHny5xealRYjSdOIi/GQ5/LLrv3KM5+rwph1nsq6A6x4gWHZ7YRwMaU1NMk991vIlXyzjKhi",
-	"x4P6aB6uUb4RCdeKJXFA8J42E8Y8j8ge1WQqlSZH5BX/mkQMvg6IkuT47Kx71D0l4YSmNNQsVfsXbn/n",
-	"3mi7/Q2F/NAT3rrJRncS3TdCbMR2SsfsYCbG+d+/zti49rDkgmtOE3skrOEio9BTXIjl3byVvK3b6zs8",
-	"wJMEa4EMYFBQVFFnM0ZTcKrrYsFzzrvInbxmncIsTQ0bwP0W5VBZtP7mw91eMFVBlvYnd2wUG7KsGYLF",
-	"osieYgw8ovl1bfsAtV+ZxdGWh+RjSMGVe9wLHC4bRc4cs7ePpEwYhQgWjbY9mqw/bqt7Nj46CjLlAwuK",
-	"GWxCgN1knTfAR1jkTcapllfqzvtlMxO1uvhLZmr9ANXqEaoVZ+cOg1s7Ku/hteMy1ueLu1rdsbBjlw3O",
-	"UMt0UyUNL95Cq8MbGjWviGlah38A+xqxrtqceGJsTkEBFqf5GkIT6hyMV+eJzWZmb1nAE5rfVpxBsEqR",
-	"UKYpC+GSUE6ntK3YjIJXlOwVHs5gNpGC7XfI5QjUFPMKOJJpqFWttjyharKRNj5L2R2XmSKpnH+liLnP",
-	"ArA4fFf7dPQALmvWGJffVA/HqxvVeRnCibSdtNqCDRT7rXQdF/p40KpFN/ocb24rD67EUbnXoDxBnzhA",
-	"P7tEqzdNzW5md9vt5GID/g5+MA/05+P2g138Y3aijQT6gaU8turgMplGqbFsh3XwR1B92W/FRkyVNpxO",
-	"qLaeI4i7TSgXZJQyeqtKyn0TmxgVE5TG2rM6ZVQ1CLtUzmv8nu/kXJFwwsJbtIe3ZVM7GPv4Oip+beYW",
-	"yblAKGKNgFZDGdfTL8eEFrhNK9m4ssDO0qA3cBk6Ld9GYYJWKIVgbi9NGE2jIcbDghYds+GIChe0UZDy",
-	"MZxKATgGXx+utQVCmWRTMdRS02TzrfSOJYwqFj2TWf1uwseqBoplqZ4wBebkGEAP4QQiozahAm8uebh9",
-	"iuAUAUFm/lIIJAjRTrE/ILWNiRvRRStozWV6O5wlNMSj3N57x9ncECmOWdoKWvB7VEum6vziVE6b2MHs",
-	"IaB/QH766aef2q9e1R4cAOldcbQ6vpoyKiygyjq1jWABWAZ+u7gAeFBK71iSC51piXxr55PaBa0bDwMc",
-	"OKCXIVw1R8Mjldl4QiKuwkQClMmsQCoTsheDl3phlnOUlW0U36nuiwS77zdivmKzynndXLSsX5mEFgvD",
-	"RZhkYLqvWiLYFVvuhapSCILDMgyMzTrUc4oXm8XSobop3Tgcy6wWYHK+LL0AEP54m/uWLeopjHoTJh/t",
-	"jRaV3DZjWF89rw+rJHTEksaHGomqJnIuGp5q9ML9z7WCZrZugIElpXtw3VLkiZw16yCF2sBx98xetrkf",
-	"F1x6W6qHVi9fN5i39rJPpfNlKycwIHl8KW6HWzqyjJDmehKldC4KWRy0qJBiMeWqVjDXeWzt64oJlshT",
-	"u2IyYm/iZwi8afY81GpQPxqNcCEz4q7Cc99aqBeEopUC2G64LpJbaAMyWtSK71k2SriafH73BYyg8r56",
-	"EiYJo+OMlYNjW7guAJhbzes8GpQ8F4d1x+hursjHCZFZZxeOfUXk0PIWQgqoTczYza+zLCCdc9BwV8po",
-	"lONJZp5XE/R469W0GVqfyUP0rBBy5UmM+R0TTSbBDsElbSy2jXm6dHVgB7M+IGNn8wx8HFuuWj7h8prB",
-	"tcQJO0XsqXBROtgg/jcjigFq3QOjU7N+IavXo6okaWYWa/HZd5O5hNCNS0xTUmAMEg9dB/y1V7fNa6qe",
-	"ZNh0OyzBCqI/ZyFX20uSFXz2e9PncelxnR+kFbUC9/Ww8bhwF2wzczdjLkgs05DVu9a40rV1ITCHPbIL",
-	"GBCxC3TJ04OqKmhCtfWOb/iAbDbUcujUsmYTBx+cjxxWeUoj5uJGVbJcYDDGWGDUzDInIxhib793iHnH",
-	"G3X7tsIW1dUKygtcmkuxBCv45j27rxHHK5SLdCZVvSNyBxXCPc4qE2vGuVvcw81lmavdelGvtAZ3GxcO",
-	"SrN8imi5HN+rkWgro3T+8oO9QPYSptHrF/Ex1yogN5328Gb/gtD8yly3IjQxx/diuVxH96zmvN5KhWug",
-	"unPSPVU9bZW6VTelSn5fRY+H1PUtlYwynrsGzTclHJK1wB+X6/vmiK4eFi6HLFhvz3mJgzWvTBgxF1ij",
-	"ApPXaZRwwYj1HZnZ5MFimPYF6ToRFtGFEchjqgGibEbKNbiwS3Ajz5vrEhdr86DtqwMylXcsIqMFZqpo",
-	"JpRNLt+M0vktdXNelKcJ5DTXgwsHvPIcfGOdBwDsMKVy4xzIv5nLP1UyLrexicv2xwzUUTcpY4XcsTTK",
-	"IIpiGXdDAxjm4V5RHl++lD6LrdlIL/x12UJQgKetxsH5rZyTmEIGneGY0sJeEAew0XOJvjpFRmwhbRkE",
-	"dK7mbMAFoUliZSOW5OivLs/hRx/qecylJwnGIkUSKcYsJXuGFRIGFSFENmWpzNT+RZ5PZ0s0yQTySoWE",
-	"dCbn+iwjepcE+VpJbumYj3zNcv3NcnF5duU8YULVrYJAFCWhnC2MqIBqEnpizkr0LUMqhSfC9qIMKY7r",
-	"grVULPdW0pDrPOjeEF/yOvEcUY1ZW0xtEdQrJSV/qajeTkG98nzXrKrNE9hi+60+uN77ycQlvueYrbjR",
-	"MbWTxKxqu/447SPriJGnOG+jq+xwD+ZQ1icUALOkUowDu3ns3r6wYN5SxiLg7CHBgCGFYQbE1SPYxzRH",
-	"L9EQUgBVTZ4h+b//+/80ZQBC2JG6FMaatF3IfvAyd3FeI6b8/VskRvsZxtU8Ui+rErkDMyYxMIEZiBiI",
-	"g3xCY9FioqqfMptnFUJiajVR0QXmMIt8iRCl70oZl6VfKimXlTBonnMJY12dnFxL81rxZrOxa0ymjbOF",
-	"gPOCFUlDVVQAcHfdXnGFu5p04BrjZWQlIU+sr3DCwts2F1jokIkytwxnUmm77v6noX1+HYV2Ur+put3y",
-	"DqPgbAi43FAvbFJkXqF64urn2Hp7ea7asuqxBSDHXNqId0/ZlIvtvKUroe25hmFp55F9FXddwoLuZrAr",
-	"zZMkZ50aX10VaVS6ftWo6pULFMrDbLa5ZpFvonW4P+/ZtQPLhGDJNxDNrw0JrvTKqYkR8FWAGgAnvlJk",
-	"xuQsYWQ+kQ5FYQsgCkb2ukYZ7e3nNqnTUVCJRuyFLdQickxB2V6T2QgCaLlKXWirWFgFsR5uCkP3lJq5",
-	"pFhNVTi3qnN/cA/PsGeMOJklERyLxl6N2Rw2FxXk1M7WljcltLgPco4aoAV409YxbyDPl0eeLG0DCien",
-	"nVQzu31pHNO/Gz6mhKPaJPNAzgWJYSnyMolBUUzX27fhRCpGuL7AbGfYIiB+zX7d2FVeEjJrxr/pGVRU",
-	"s6l370thRJCbJMzNr37yaGPfDJuUj9aMybLGZ0AqPRa4aAOYkIcQKpZiFQjoW0YTPak5Y4wup5pP6Gb+",
-	"L54tMz2S9+uW8g1c9TUNbxNZwX6USSZvL0jEximNmD2A3kqlxyB/bIVRsyDv2XQmU5qQSDJFhNRkL6+p",
-	"Y+QUqAUF9MJWy+QpVIaIwQybU64Jx2MHJ7F/QTJB7yhPEM5Wenv+IhyGr/bKW6Mi2UGjeeQespHkNoSo",
-	"W7Yre5gsL9ymyuKMiVXwlFLlMLJnWHXfyp1qIt/mEn5HZbYiR6YzvSic5f5IoExYwuKKE62z0pu6ijcd",
-	"ma/hYggJRlQ/nhadz7JwvRYLU3rbKiZ4NpF8a3gIjqFmm71NWDSGmkg+skBLQqPaEnghvP2CaGAOF48C",
-	"VhGw4WBBsJwCVKotCfn1lhS9v8KLLeDEfuqt0bDd/FYR7lrXxnZTBmGJ88om0FLeWjvXzBg8JRckoTNl",
-	"rhXSOkLpDFYQK/GhgwV9wq6kRNH9wLBZlCWGRFpVoRyMlQKQe2ZCd1zxUcKMmqj2IYWUa2JOKBZ1yAsO",
-	"BxuU/qtuDCGdW1pB5NKfWAA6xZTCoqFigfXxyvZ7g/bKxJiOEYrXqLWiGwYUVzyaHFBPSD2EbcqUstg+",
-	"ID2AJ2eqwW/ilq8G1sD9nzbSJHJJus5kKx7dyFJ3uK41KrS2IZpahEnEU9aU+MBEpB7ZN7GJB9afjgta",
-	"bTiKVakau0C28ptGDeH6q+fO1s0UVC+RxN0DOjLzDwyqzdFvLDZjRY4trG3zCFk5I9+islfDwZZo6VmI",
-	"j2cHLm2mxp1jh7KiWoB1rNbbUTbckZNYsPvN4Tl1fFXV3XllK236vF1P9bp97h5ZnMuOKOtWeDffli8g",
-	"yjT/Bss4esxBIrqoNzQKQVL7DOAYRCYZk1ZmGp9seYpI1IFJznEF9mqlYKpiWsoP+UqhoYMQAplX5ryR",
-	"4mZJdXx8eVVXhX2BJWXdQZ2iF1aRPbo8dgiQ/CpHXynPV7t/ARSEsph3jCygSoCdlzEojHFovnSOXmmX",
-	"bAvhWUlnc5UpjT5R3uiBfWOygB+59o9tIYcq45CDM7yjIRWhkSsRxwjKlLE8RIFJyD54JWJhwgUe+PmX",
-	"mbDBKAyGAEv5V85SNmTTWSIXEP+wZqT/BIj5DKFRxBDKmgYt+LDeHipEcP0m/AIllupOijXljopx7iYq",
-	"GsFUSzOYcxHJ+VCxUIqoAVUBiqk5OzHfAYtLe4WKA2MH2ydYhw20STnsHR0ed7tdsnd4fATQov0OeY6t",
-	"HfKeVhFzjPCVIjgasnfYdZf/aDE4ACPCGtpuGF8pgnnkaLNHLGG6IZEzh3G4Ia1ttlIKiDXiwl7KMRcN",
-	"ufebptjMHjEzO9OhnJbcyypzFdxjypMsLcdNG0ue0bGd0+NVRENj1o7Q5md77ypPeTWxH56z7S3c1ugO",
-	"CkCXhsKEezKJWLoPWA0PtWcxwOoRMrNh6J9bLEg9a1QRnG6MLu+5bMeQmw+lb9pcnBeltrE4Yl4a2dw+",
-	"mwFGFmsKUkEyAXhUoykCtNvc1yE/WtWDQ7lVW8CBuApqAIu0UV+o0+wjCCpAqMN+nQd6RUm4NetiM3JW",
-	"FnN79c3lM4v22AEgUhn8NjhWeETDiF44vEFNIUU9M6s0zNKGVEllyx0Z/RCvPT84IN+/e+nwKn9/hwtX",
-	"XwMiTJleEYWMCF6CVbEO+xb1tJghHl5LYLoqG11YrHUlaaXJTYqDCEpzbaDUO8uLZg1rJI1j1WHofq/M",
-	"iwmiuBgnrJ0pZsE3ZkZ5lDJidzwEuHgilfYnErjKXqCqTaiaIENvGlCqzLoy1Nr5Up6M5P17V+lwC4Z9",
-	"xOqItSOri2r7ObArMzTyC+2Rte4GaKVXV8SzYWw59qZiowGwqREalzsf5qnUGJ2rALt5Wud7WKtFNCZd",
-	"GG1sWCJbc6ircCQWwwO1e84VA3vF+lAqMUnskhjxqN4K3LhWjNAP9JlXJpunmbpHr1jKt7XLaTFT62om",
-	"E/sQRSZY63+0IFMZMduuATqmSY37fGM3iOOxx0OfgmpC3JxqcajrJWlOkhXEfOxkG/vOcwLobCwYQ6yz",
-	"ZRn4vKUEasxjeZWvoEsY3NFvkxfhckr5hAMiL+JqyhtgzSvg5AU+HNd4wiNoGnHLXIMis0ctJ1rSdcjL",
-	"taTrd9eDxleUay7I9feMZTWbqcK1NVOeyVTX7LU3MyaI/TUALt465Q9xKyxq3FRLJyeOpXaii0o60Ba8",
-	"8BjI5kYo85u8VOo7xpXKttVAd6vfueQa9R9SO8x0vKqWRQVfvvbc8GoY1R6AXg+LuoLG1s+76du8nhYf",
-	"Hxoxf2io3DXTqCtdfMurpVnWYpG+ULS7AtT3F6S0ej7tK5Wr8npWdto7Rcp9tqzXBvzuKBv6GUq8/nt0",
-	"SagtDtfZfBHUetoU9V0eGhJyjhG35o8aItrYVqiuUe4lqRcW9rVbRo+9+FN9LAu7BdXGd3+Vo+EsZTFL",
-	"mQgbgFVQvbLhWN2puk4RV4w2wFH7SnfuI5lgmkZ1+OUZl99UpfHqmNqbCnpyWe+6Y/UkDbGpxOfopzBF",
-	"i3ojNOc4ldmM2DugSr9iurPiqcM7KMnYxCnNB1OuGtSApVRIEyiHOmVUKLsj4RQncIoj9FKmXylS1HjP",
-	"m8ZlwvnijGLaBsVjKcKkh7bEu6uahHAPTH+0IBE3jFp9eIaIo+HGAIPGo7Fa8lxDjy0of5joyRDoZPlw",
-	"jL2zQpqy/PumONRj4b7s+WYrmuYnW55atMQIpcUtcfYmR17Ojc8xlLKDbXNX41a4FMSlQ9V7CwBlmakZ",
-	"RLQhOonp7sZOToy8AhxZcSzVuxa2Kthe6ivPtYJW2201oSkUcshrn0Npo7EZOXLxlsXZy5zaoASWgFf2",
-	"DhcRyzGJuXOIx66/qZB6wxjxuGJzCpnqyZAZFYqKaLiQ6S20nANQiPlpzmAbTHmUUBEZ0QsXy3jIxDjB",
-	"SqC2a1vQUjKzT8s/2PtVKLW9ek4TEPfwfJaKIU+Z/UnesVQxqlYUxXz0HVpf9KFho63bLvUa4gMCR9sG",
-	"jMrY+6000uLM/LQeIOm9Yh1Nvrd+1kr+NVd0lDSdWCuUrc2O2+Yj70n0NapUcsuJsQktdyoO5pO7zH/P",
-	"4RdoVi0ihYn5RSNYDx23shTY49DKUmcrctTEYjL39dasj/7+NeyPj68dWykhYVnO2zQBBxoy5xt0rkgU",
-	"1KDnWtsm0+a8WzBNIpbwOwhoapmnJ3Ra1dWNKU9qlbg3MYKrAzKRc2wZPKF3zHbDJdqcOxxq46fWenRQ",
-	"a5vsoFPOogDGpOSUScGImkDOXCLl7YbludE3NzSnOhdjH1Wywc32rl0Kxrtbg5xAjWOpW823Npq704Zz",
-	"RbQe0GdMsPnutzdU+fLad5ceXzt/VEBWm1MPlce/v0q+sXq9IU1UbQ/CHc7gOno//Cj2HDNbwQ5892kO",
-	"GzL2eciGCaN3gCC+Y5qlFJ1t8CMsUEgjpodQsE4NaZQlengnk0xoBjepmcwUG8p0OKOpFvDdiKXmmdEw",
-	"plOeLIZTBvm+QQtvDyc8yde0cs0vtRWt/Ab7S2LRJsq1nz/Hshi2isVy431ESBppDG34e93uRnp22btc",
-	"EcmCESw+JKRLDQzAgoYEDfNmBONyKdrQ7MSczUWfrw0KYZaL9vuYcZoylg51SgU2y3UroCYAvKLp1CwB",
-	"LlwmuK5+Z4bB9cLsmIkaltJUjcIfcpoMpyzi1Oj5bKQ4un7uEMplJI1ZlamxDFYazTW+rQroCKogsnt9",
-	"URf9g2b2O5O0X1+Kr+Tj/wJrmvvyqvoblvpTMxoy1Cn+g7TJHtkHuMgmwKc/tFlYE9NYS8oiM+ywu67c",
-	"QlOooSximkIP/kask87vijz/h8a8VgVQml+d7lI9e7vK8nlh3e0wdrvUjK8FH63H7y01Y/XLubvJrqPh",
-	"5wVfbgw+LteWWGIqQJvUeOYUobbhBgAxCdcOsZkJHZCb/3VD9gC+fWLLCewbqXYT3pC9vACCkjZNiqgp",
-	"TRK8l4RUYO4GZEiwiMhM17dPgFYODdXD4FF7qczAM6glOcIAmEtbLwqPNBcYyXHfy/VFPIPDryqSKz5m",
-	"PrlnesqEpqUiuE34QiB2/SrNZNrcxHpHJHXzm97lwBE3pYirlKkZC3WcWR9EmPIpxz6K0CUrpUrZ9DHU",
-	"kGgyjKimoMPR6coT3L12lz0hpG4qisYVlkSrol0wO9bM0VxyA+O62Rne4gNt1uNHLG2XwSKNBRSruJPV",
-	"gMHHhPkte24sFGjTd7m1eVhz5+2J64BAm78DSbxlwqi9CRNGHxucCDkWjEY7nefF9Etr5j/T9zMi2cp0",
-	"yJGPS4jIVVDId0XNwFVgBFfKzdlSdEEiSWgC9VVtinvgauSA2bWAi9DPBJ0k9IRNFUvumCqK3E/Zfu4n",
-	"I1DzGGsNYk5AUzW9AP1Y5vmVHhUAX3WPqK+4592smCbZrCadoUMuha1fyhLFaopoHxbNHB0Ivh7ZnzdZ",
-	"/gPVH/SqDNYI6YlMIuUzw4iGt0XRJC2BM0YulSPm8J05LPNaSQ+sXWi41pZKeEY1G9uuATmpEUsNjK9c",
-	"1ftcX0YwigtJO+vWqYHGrhlzUVyFOwzXS5nLleYhVtC19msLR48mjy1tUyny5C2o+TuLwPZ2EwSxW/Rc",
-	"rD9v3Xx38VbeMjaD0hD12pdgc7OUXEaEQxKxClwWK2LXkMRfKZLwKdfe9s0rVrRdxYr9UgHlw+OjUtpd",
-	"t6mSoV+/oj4HqbqAmC2xl+sJAJXav/AKWkCht3zq245rqXGXI+FKdnwJBGrYONR2twU9PM0SLLpn6K4c",
-	"UspIJC0ht3Ke12ZfFi75aIZTeu+d1x5VvUu4qL+kSnj3sGpUP7LNeBvpusmj6wfRROUhxpbK81xJ+XdZ",
-	"LTyt4WBDQQaJ3srVuWciymsjwqqc2/RSY5jMlUXSw+yLa8hY7ptzz/YVI3tltOeIhXLKjPU1npiTEnl3",
-	"H/fX0CviAjhuOMfyFmUFrM+vqpM/wdCG7HERsZgLrlmygPQ6PKq5JuyeK61KlbVxOn4fNNsoraQtmAfX",
-	"t/f0ZO1q1a4qnM3NOeuvzkfJG9Bj3RlzE+A27EbB6shgACCeJOb32CigqbKTXwbBf2tte8AsgbLkc5lG",
-	"9eX/V4hSI6Usw5QWMvDZxQrY+l2T5NJjI/JaYbOxCC2zJjIShg6xClFeexYgCKBXcCiQkleDYEovI1lQ",
-	"xVsuH9RZH8LLOcrr7uyPu8Q2K7f/tT1/alL3sqTOxfxG2OWesdSrvORGFLgyb8YiJlzcMaHxDJRpxNIt",
-	"chB8+bQ2AwHGWjfRa6vJPEoFg9yPVibJ14ymUJTilokOuc4TFC8wQdEIFUVjlixqd8bOCXfOPefNJGjO",
-	"wrueSf1swsLbL55FECd0rOp7P2D/EKLodJZUkjnzErBURHI6xEtKDubhpmGwJUzxY2QzrIjY7tqyE6nw",
-	"QIhkJWMAiV96+JaJAyuZ62HJXzUlGTzkZsrM6xpMr1UdRSxXufvLyq/Yv8BkMAcwyw9SmitwYMtXK/Vt",
-	"30TETW8lBXfMB1MzmReHqc8Jwx93TAkrpMc6UewPpHai2KXkxb2rjVxT1La2A4pXXo8q8t31m9fnhNFw",
-	"gv55o+EZZTO/fkpwPb0c4UxEfg9ti3Qle2HKInPY0MQWu5SZNqqm0XWLN0BTDpk6Z40k2GeFuWqnqBcs",
-	"2xx5uHnjuq81Krc3DHQjOI9Rq4bEtgHMpgCLS7gcq5etzA3Z9HgYM8HSrTMGYHYrC+Tms6m/QKcZq6HG",
-	"Umfylf0cKuKyNJV8jEErb/xf7bVTvPc9OCDrK+Gv283ovNx8CfFd19l0StPF2i3qnt48avekh6sK25yt",
-	"zn+7VRWfx6iAeyWWzMWEq/rckkwYAtU0onBZ7Xl9cVBHiOKRLZNogzFGBll0OnzcQN0vO7ErLFolXT7E",
-	"uuWtRx0/Gq542TJEV6etxY7i1h2wKMRKJhFgSC/8Mq1fKSN30abgKbHx5/3Oal5YneJAZAzVWRwYF2BN",
-	"Fo2L9VRGGU+ww6g250pmcyoewGLvDQfU5FlgegUmc8w79dGXUqBhtdFUXFqHPraEt8y0BET20wA3Awha",
-	"ZHJT2B0L2mQp1wtjZ05t6QIwly4zhKDB2MHfAF8XFJhoPWt9+vQJ63jWryr4Wr99//4tuXx7ZZb1VYY1",
-	"1som+1QKriVkrqiF0myKG9Jqt+qDMJdfplMWkW8A0QW440wYKx6cSb/KkWNC8vrb684H8UFcFkV2sPwj",
-	"uXn75hr9u9Z/rm4wSMNs57yU6SwVEKi/hQ4DH8TNpe3uBExxTqwt+SHrdg9DuAz+ZDcdYk1ZBQ43dDoc",
-	"dsmUC8OehEeIqOr1P4iJzFJlG/ORvVAKqMVvzq59GDo0wVKEJnO6UAh91lhgaMbIzccP2NXoQ+ucfPwA",
-	"UYUPrYB8cH53/AC9lj60/vPTp5vgg5hDwu0NfHljuNk8z+hoZEb1xLkHuZhlmlBNoKod2VNZOEEq2H3d",
-	"KcGHbvY7ZNDtkpu8H9aNl3XneqUVQAoj9c4/wCfz6gCw2+h4lMIOB8AUARktNLhdqM4Ljnz//pv2aUAo",
-	"ef39yw8iR6GZb27ZAnKcBNFzHhoFVJBM3Aow9FMy5crwbERg+uYGeItRI430R/ayIYB5yrVmApmJKxLJ",
-	"MIOuHmTQ75Mb2wPMzRMlw5wlCUECfBCjTOehe3TEQAMFdg8GHVR/ms0SHtJc4e2dYv0wlDeGUz+IzUF4",
-	"sAZHeUOAkKYpNBe9uUwSOb/5ICZwpJnxn5GbvFpevlJSIsA+ZaGxoqjWbDrT6hx7AkBGDzSxITL+ICzu",
-	"3G21m3dMp4v2peH1G+Je9NoWBufK+jmx32nOEGZVP4iY8kR1PhgBl/CQCeyljMK5ZdTGlDPttCWujaRs",
-	"ofQwsqTl9RhudTu9TtdVLKAz3jpvHXa6nUOARtmuVAcIv/4X9D7HCl4obrkUV1HrvPVXpr+1l4BMh/5z",
-	"cGu/27XoMW3RY3YFzb0HvzqACi4w9m3Cfg4tCeYYSv91Z4PtSwECteaYTiX0pOSKZLOOeergH/9oemQ+",
-	"+gPsBwhPhC298R3eydA6//mXoKWcxtl6aTaaUarNRQdQ/H4lVd/hFQ8lamE7z2wbCiRw0NI2wcSc+wI6",
-	"PIFbtdSPI0816TbndQz6XtrGodeXo+hn8QirCeQge7YPoryFDW6fv7/Dyh51Dx+BkD7hShS1LOwo4bfz",
-	"eARivLY69oLsNTUX2b+wnhGizGE4t3Aqu6CdR2ZuszrccLc3ICtabXCraLdiG6nYhimAFoCGLmZb3PUO",
-	"rFejXYTj1QHCFqjA5hWurVt5y1zCNZd495Ufy7cC9GuLm9p8yQv4aotiTMR8M5ukVEEZtCnHFpToPm/9",
-	"87fe/U+nd68Pb18ezd519Y+jk+mz/q/fnkXfDNRfj+mL0+xvfXnVFa/+vjkT2AldM51ZtbHQVnWasU9L",
-	"AqK33SSdddE6GvXibnjI2qe0H7UH7CRun42Ow3YvGtAT1o/PwtOu043PS5p2Xg62dRIOWJ+e9dpH0eGo",
-	"PYhPWZv2wuP2GeuO+tFJPKC9w63n7nCTDTLeucEwwHmB2CGOoFDI3v6SUv8aIUVolhWWWrl8KqhR4hZN",
-	"bIit5dyb7wqHF2nb81s1nh0vudKX7vIf3NUPPUeK1/78sZXDiKxzikauWUOr3+0ft3u9drf3vts9h//9",
-	"s6R1wAWRou27XuvTL5vzwtKMatgBvKzEvqvqEv6d2aBsEP78y6cSX7hZOBOioQxB7lTYB4R8veCLoipx",
-	"HiL0Sit1givVb+28Tnn/7M8gujZgw/7h++5ZAxs+fHJ1PHhpBvHEuO0yioz1ZrtiWpYruCx34xUxIqCs",
-	"KvFfoyQ6+Gj/+nSAqMS8wjBN6ZRpSM/+uX5axSUHOU1/KTi9bnuXBOkcyqclVJuNXsyIF90lvV6gXq0R",
-	"W2x1D5CbTeDKfZIJzRMIdPOxMJapzawltiZreSe+g9tqN2OJzQd1fRs0Fq5+UnxzreXM8gLIpWYWqmOU",
-	"LOK6XdRkbz6szIW2pnuwJdN8A8XNbCL/hle/ScdwcRUAkiwIjjaPthk2Ap8foKac4NlUU+Lmsb9lDPAs",
-	"1kLHx6GHu5A5a7Hha2d2zY1yvMGF3xuO3uTCZxjG2eBKwB3Btn2YiuFY5ecCp1eCzXZsWSNEB9mEidYh",
-	"O4169GTUPgsHcXsw6rM2PY667aO4F56y/uiEng3yO5zyWniMJ1RNzFPoySg6ZP3D4y49jPpnjNHB4XEc",
-	"xqMTNhiEJ4dHUa93Eg76US/snR4eDfrd0fHo7GzQj6JB3BthM4PzVu+s3+l2+p2eYYBisTfmGXuLcziX",
-	"QcOlfhDFEdctHXHb6vOK/dY675llzonuvJa2clSZ3hup+BV6+3BCbNfROvfQGYGrEmcX4yzuh4PRCevR",
-	"w+goPu6e9kb98DAaMPPhpHfaPzukg9FReBydsNP4rEsrvxeLcdo56nV63W7npLIcZ2GfnYx6g/ZhfErb",
-	"g+i41x4dsW77hA7CXnQW99nh6dJy+NNoWIve+97g/NCtBdC2b3ZGKTLa+q3H+j/o7uzvt9f38+74u8Pp",
-	"t+JUKB49uzq++vVq/urXn/Sr9y/0q19ff//q/eXxq+fmv6/pFZ9zem2u+e72df/q6J/v/35/JbpbKDCe",
-	"qK3TXaDQkJHuuBef2HEE1p6ZAdEp5UlZwV93BB0g5CbMM2Brz6MfzEULINP7FMv1PEyojVJ5ywRwydEJ",
-	"lK+goc5xQg7e0+JaQan/wo0DqR8QqLMvAxtOzpV50HYL/oM/8wYrOmUqS56alfSOmSdl2nURMUsfTijH",
-	"ntzg9y+aziOlSSrndaxQVJE7+Jj/fRV9OmApVa57/laqx7PiKSt01ktF8vDZlLm3uZ4ZXrX9ibStuUvA",
-	"ZaIZnZ7bwFDI+EyTseGQmv6qNIpSphQkW/HUFXXCsFqeNWnfb2sSdcilH06kC6QppFIU6Vkdcqlu0S41",
-	"pLftyzCGE0nBbLhC5a1NEe6MgZW8DG2/2z+HeFVOAvPBTqpDBt0B0kSQq+dokUDwmBQoQ3+2EKsyT4I+",
-	"GRBOt42x69RyMEFf2IVe2tH9TXgX7r229Suf1CZ5Ae5In5ekgxWM2IQmMSYhFCxVszlkxNoybttUsVVh",
-	"iWcyYm/iZ/bCB0tHcE+0/sbYzNYis8FY4KFQTsG4CKVQOs2wkqT5oUhlBlxaNkq4mmznger1wAG1qRwt",
-	"T7tBhjrjMHdAUbf1FjIrOolz/QTPVejVJGNiWcCuxhKKJfcMWCmAojdTrImXGnz3ZeKBUQJEimTgXg0w",
-	"Ixf8XMgsJUabBCk1pbcslzDGhF+V60j2jPFu5JIx6jA7YS7TW8yFqQsiLPP4Y/jSduA5GMBlQcCNnGjd",
-	"3ZxoK/1m/z779NJO96l56DBdWdfsxL1lKJkvuSFPta3Z/RqxDde9N5c9ktC+QvdP4T10JWxff3td6VF+",
-	"5TqGY5Y1I9OFg7yRvenCVua1PY5dQ8eAYLGfgPwqR8SrDxUQhOxb3nNQfqcT1QOe9ovng9aYymxsi+Qj",
-	"dAr5FVJJ4dtsNpOpxuRwKAQ8ZR0zEYqRpSilc5fvDaQlVBMqFlBh8cJMsHiYIErLmZGZANWCfme4IdKZ",
-	"VODpMd8NIfWuXOOtbj/AxdtKknz115xdcwlFpG015tx9+mWjaHhAIZndAF0OOdVWRUzLETN/Z6jmo+dK",
-	"EKh2hsE3IefnpcfZItWQ+wSNCEVEimIF7iVEsyRRiGYv1DDUwSKbOgK5GtBTGRPoGE0TztLcpYquZizI",
-	"iftKWg+kYGTv7ffVd0JfVMwizt8IN0K9HKXpwtzq4Ptk0D2zNod7YS6OCU0ATNAhYC3WqdBv8dqqFNnx",
-	"WHxUAfJ77uvOcgipm+/H/k778XPGx/7QdN5eOD58MeqE41u3TZ6YxmDHRSjUa6gEZqrCcq0FCPFnu6FX",
-	"R2u8zlQ14Zoy7cDLhS+3pNiHDIQS0lW54sPSqvQXxHC/vRC1TXtpULR8lQK8ILIUmbFetbrAi7uxFHfJ",
-	"18feuNzg5AmGScxSDYul+rmavbKpbxvqKCQs1q3z417QijKW6+Wwk/qD9z1PL2f3mgnlOwwtThnqNfr9",
-	"7WWc9xd0ABcjfkp7FzL0zGD78YAeh6es3R31ovYgPqTt0/CItU/o2agXHcZHrNtvud7+LYVZdkPqGlqD",
-	"/+huyXopD902tcIpAB7x6Xjkve0EOVUrvfK4a9Af9gR9CG5oZqiQJ++4NCBKmg1rdHsaQQlX67NvlEtN",
-	"/lToP50zH+hTowVJmAZMO2RsQIYkSxhElc5JIsdjVz3DaLQJG9PEG4jV+1a4ID2/47Jq9FKO/VaAD1CL",
-	"dtvG9TtjJ/4DFOamashqDvJJ8qT49KUcE1rizpIGDQxFBTqf5nSx5cl58NH+dRV9WmWOVzlm+Tz4g5L3",
-	"jWBl4q7c4VvFW945yiJscCXtD/C43z6o47+kEYYEqRxakZRNuYhYqnLL6QLsLIAWOYWjxskIv/zbssA7",
-	"ZwSAcVpihjn1mvbvvrMOWJ5lP27sKk+njOB1lay5SM5FImlklRPPmsfL8SBwvbhdUTszdIw3nRdxriIp",
-	"n2OK/fJiY0EAb7FsoYCtkU74oG8QKdSkRa5ezHKNgifFNM/toqC+v1QoocxHWCdNSREURgPhX0zWeJrx",
-	"5xA3Xy+w7XpK9FySqRR6otARNVoYoxlKbpqfRmwhbW4Fale5juNSJo1wyq+iGvLnSsJqf4UP6AVoz4+k",
-	"6+A0Wud9DwPxGFbFLnrPi3z9No+v/EFlM67h8nZynBIUGQm2vvJaKe3l6TQn52AKx+Nk5dis/pai0/+y",
-	"X3dkOobSdSKS8yIz7bg7OO12N2aJYnif0ynnF+jKDdbesTFYe0fWYEX8Hu1FZ2wQtvujk7g9CI1lzI6j",
-	"di/ujs7oSXjIjrbwcl35OSVLJib8atSXPBcFHM+g5czp4onZmjhaQt3ZrAuUSB30Byq4bgJEfmku/AJA",
-	"5P9e2F5g7l58HJ7RPmsPRidRe8DQ7RO3u1F/dMZOaC8cHNdjajfCwLqCWy2VOU8RJKnRMQy39Ur+iycJ",
-	"PTjqdEv5axuBibfIWvI5aqVnxxaazvPIn6B3B7aRQ14KNl+JvLQdats+6HJFFO7HiYSKZFDAB4SQfQAE",
-	"ImKZJFgtGmTTBVQ+k+mtAuUFdSHArBV1yd3tPPcugzliIXJLug3CPl/Zrs0POJw+ay6oHd97eMdGZ1NN",
-	"pskPtvLcl43oIsEJLXe/ruRDuvp0XBd8xRqtvkuLB+p3u9aNt4AGhnwsWES4CIgrOcMio/gKqc+riZm2",
-	"NTGJuUA+5GkZA7WH8PqAuJI4+2TCUuTBwPIfJV5tm6I8+jSwaN4IwTEOQbPn451Co6dD/0UPs+QjnSyF",
-	"oMxLxGogTH9l+hV7EMajXBELKjMUOBW/Xp1brbxKXMvr6lJ6gNdCCAqOuIw9vK0qzXvd973T80H/vHvy",
-	"T0irv89TsxpgENs4TDnqOhUQ0llJAfN6EflFQb0OeJWec63e2elpuzto9/rlwpPnrWvonVLq0ba2NdtS",
-	"R7TWCwhiQOtOlc1mycICoVOZsLywyLXM9IT8yJS+IHFmpJ4Npno1PlvPaKqhIJFtMdb6j8GAnJx0u+Ss",
-	"2+31D4uSmOeV9l2299bPUBPf1b3XjE5JAjVM7ODxUKA8av2yXCW0aZHzUgnF9X4V2Walf5skoKV0FCtE",
-	"nVio8PqSbCh1woeWrVq6ThM10C1/O1Qn8qvszKhmyX+Jieq4A8TOZsMUG7ue30ny1jxph9yfoq5X6yVj",
-	"kSLvGQ3B9/KtVDOuaaIAJPDe9uKs1OzCnhZrG0247hGtZko5OGmmzMttvRpoK2AkZQ6gr2BL94tqYF49",
-	"gk+wqBueqKxOLftJZk9Q/8KDzCiJWNDN1tHg6VIRb++0PCiKZtYemi+gACefsqUSBbZsbDkTAfoA2/zZ",
-	"lFA8Sl0/JnD77rnyHn5qgpwLc7GCEqcfWguZfWjtn5vjMpyU3mqrkzrcdGAL1eKFaO11yN/YQjHoic6F",
-	"zQKGMmW2pXpNiI4r/Wpx6SyBLdM8fndbyS2ZnwdZlOe942yOOXk1EW93fo0WUCUm1RNo5Aib+BuZiQjp",
-	"hft5Xc7fKjywef5CZk8pko7rmwcxV8XQkcLGonli+/zHSv1db9MvN30oW2H+pvfVraYAiYMGcQeArCA+",
-	"AytcbG69gzGaHYrdGWz5aQdpBJ00xxtls6GWQzPcfZRUqOQWT/GH3iHvZQF6LAGaArKMfCwqu9Tpvotn",
-	"eeueB1bOsk20HxVFZ8bsHrwCvBa0JlxBZz7DMRuozP3DEuJlrcr8i9EJtS1l/hmeH7QKDrDwqm0Bedeo",
-	"Edbjlc2ph5c9uR3MUta0dYnSVETK6+RSxulBoCqr849YxCSExXjElH/kAoKlJl/HFrm4IGN+h0VfbQaf",
-	"6/npEPNl7kV/STiRionlLYYNp/w9tqOnxDKdQ96tZ6itmMf2xfocCTPlgT/Wdtlqdo0gfstOQs497PfT",
-	"2iB/5XcQzPRAwE3HXI6ul5g0UfY1eOfd5ujVV4sKfvXJYTEPu2Us5nG7168CGn935KScMbGN33sDVON7",
-	"u5YWA2xV/pRhFgUKyidthfmcWkE7lvWypsD+SwQmWt9NbmiBfmejWU2gxT27nFZZPCcUgQHQ3sHYSjWm",
-	"G88BSxGRMaSJ225GWrEkBmT+qIDHeFWSGnAyS2fDK3rLHgkf8EBUY2mb//uDGl9BPizUUjZcsoS/q2Ha",
-	"fV9++jUQmiFvqGLYugJ5poFfgcBWNcyra0F+BxYFxwy4uUxvuRjbJq9Qg8AvS3AOvnMscwBMR10VZdC6",
-	"BZ1ClQGjkRt2Bl8a5jvZjigY3wkw6c5TkbjyG+lxAWaG34IPX3DL2Ezl5Q9KW7Lo9WntGVpxXWCmy4RG",
-	"VnWCauEyyYFwhRJo5HxgJmOUMpzN2hILe3kYAy/Zf4yiC02VEl4t/l1rJVyqW8MtI+ZqR8D2SPl4ou33",
-	"sUzHUmsmyhtkNeAQC9PVN+zx6zJUOveAO2y5qZzlc8AV7rkatLarBAaJHrOxD7lm6Z0R9orQXPiTvWco",
-	"qtvPuZpJjFEQqjUNJ1Mm9L4tvAcZvFAzBMNc+dYBVxW5LOrJY4mzms7JXbcTbvCSmyYMJcr0P3GT2+Am",
-	"m+zQiv5Q4nWMtrezWbPX+HXJeQM+ZKpuVe4awixWKDNjbEkuiDlWmhyz38ALv589XB3HoQ9h6D9/bEE9",
-	"HT+p6dArNnBk9FujaHseGPO7U68H0XF8Snth+5AdjdqD8CRqn8U92u6PBuFxdMq6MQRhHJDx8EHRl7Wu",
-	"2s1Vb0fNFXo3VgZvc/HHUbDzERdtSXlKZgkNsdpoLf8efIwtMR6SEvBN/owVIN0fV3N+kRagPfJDvyQq",
-	"HIJ5DyalAgQnuG+LNqwu3WC/KaXAjfQhijeMe8jFEOdpdeXtWA9Hs5X2vW2IxK5lyw00yBM8K/u9D1Fm",
-	"Z88+aYmwNZ1rAx152snTUrwsMxe8X+6MXTqBXG/hda6cq/y6h/KT90aHUOxHJ6MzNui1j8ND2h7Ep0ft",
-	"UY9126d0EB5F/fiE9c5wH4o13r/PHZV3Tho3CYje2TjeioFtcaYUhG46UEqiWkIzISzIhl13zDeKaGos",
-	"wRENb7GRB4g0eceifSPywkQatTCWKZlToaGbmes5bS9P6Ezt1u7jc59aZRd6k9oFluGm7qEXSxamYHPA",
-	"/YB5udxgO09lJbY2DtcIZ0PboYy0A3eqMU/3jB6OKLOFDbFbH8I+KPDlkAJWCvFMXLA/XLO3unCBlIq9",
-	"qZRt2Pl0wq0EGKSNNtP2LP4MePWzHFp/CpnHEzLziUyYFSxPsNi+iw1XxIJcFexwjLd8DB58lOnYZhRH",
-	"LGGabdAMEh1uikHNqbKcsP451EqhPiHXqEuDb2Ba5xgyctqt0IYV7UG0PzVZjZUDK1CnTDt35uq12db3",
-	"8MYsW5FCOGUH05g2e1n/yu+YwlKHuSsVwBCKhSnTFwRaHqZTgF6gexSxloCmM9yVpYLouWzHUH47zyqQ",
-	"NYFc8M+9iukLkcpkWguY2LaTkJ7RTE+GWQodsPDT+cGBlnp2cK3Z7H/2u1xo+T/7XWxtdV4HgvxPmoxl",
-	"yvVk+pfrby97H7Jut38c8THX6i/H+IkrlbH0L3WPxAtmLOUy+sthFz8i+f7y3dfXP/50+Pzti2/f/u3w",
-	"7T/eVj9DwW5zZeu8tfbazUMR31wWJG6QbPjawNYZg7351BpB0FQTxTT0gchmdUy29/7N+7clPX4a0wPL",
-	"snnV7Yb8QLxqiR13raSBwNTBWb97eLbVUj0zd36Owz9lkNK6GJqxgQJze/jr0bQ/+619cj8fiNMUjNiz",
-	"qB8fT1T7cPTbSXh0x7bQYF59c/nOvuQZvKOG2d6IizwsAj5rGM0TZrz3jRJtWQJWWQ+MC5o0y9t31hO9",
-	"N+ie7Rc1siM2S+QCKppaJlB1QzCGSl6WtunIfBXTp87INWf3mzj+o/BBHAeOE1wJS8SWY5kgj8199ig6",
-	"+32sB1y98HJyvIjnAjoQMxGpi6I4I9RabEJKvXVveggXWMCg149wuiDGeKs0JWwFLcHmleuMAlG9bmNO",
-	"csPfBk9Vw1B4+1NTBnFUuIkdzQKHltNeUVQpytxTZAfVMs8lJt+kDHTqALtykhnV4eS86JqNJox91gWR",
-	"cDdNsNtyEdgje5CnU6qG6+cG7YMpHyaM1hab+R5MtLd2xA8SRV8gD6o2bynPTkqkiKCWwGaZSZsfpY5c",
-	"n0MR+DMV7guzwMMS0jbEaZYzzJY1fus5eZoQzXcouFYYxLN8g+RCUU8gebsxZvwS8wiAHwKEKcC5PZFz",
-	"7KRuLfBKyl1e88VIOWi3HDXFkd/bETx0h+Yz2RnOib69cMCO6emo3Y16cXtAD8P2KTsatU+is7hHD8Mj",
-	"dtJ1/G1nuYTF7J4VzaQ+Y3g5wEbWUeu8t4XDDum9Ks5sKfmHiTLb8SJjlmsNL3O688odOBbdCC5xkeep",
-	"QUaSgnBIh1zad+OrhSz4fsE0Yt1metHE+a/cCJ5+cltBrJ8/tmimJ1v2lbPZOO8nVNxCxxBjhkG6DXgm",
-	"VIf8KLMkgp8SfgtusVBO4V+j53GBMCPD/BFdGENyQJ6zkE1HLP1Pc2Clcjr0ktddTWFIM6ancS/sR+0T",
-	"Nhi1B/QsbI960XH7KO6yfnhKT0aQZmzO9xVbeTlnji2++9fVr/L+1a+vt7HykJRv6ZitTnlzNH9qjvJS",
-	"Tp7l/6Ww8K4+16awGjjK0a7jEctRmqOFLR7r8rtS+I064qGVafRxrhUxeliHvCnXHCm735fDc3uuBn8F",
-	"FWheNueqrpjDNRNRvr0foeT+T0yRWcKoYgG5InPYKf4u6WzNfZ+1v7MnHnrx4egoOmHtM9oP2wN2HLdP",
-	"R92o3aeD8Jidxt2RLx7Wz3N5o6Ma/uB93uued/u4z7ckZd0mvn6CGW4p18zFspp27frT8gAVjo+7b++s",
-	"xpH8iqa3ThN8Z16wWaiKPjUV3MzD8xJYMlNF1pHbpVWt8nu+L4DxALpAfABX5I4rPkryxV0u+4cAX8AZ",
-	"AMS+LrDkchU3Ir27WDwx+r9k9I5ViLD3oSUkuNKY0SNcHPxDy18Ay9wf7V+G41M2k6ntQbMVr79yz1hx",
-	"nH0vIgsPrJTU6JB38F7ny4J8gLxrF6QZpExnqYWroBsdh0r2+t3ufoe8lto2V5RzUdQrGnTP9uv83QDS",
-	"fvhRldcDjbgqGohtLk1xIJ8TfQhnxOmoHw3iY9ruGVNsQI9G7bPoJG6bE2JAj0enUS/edtDPbIPrOm3O",
-	"Im9whRgoLOCBtlUxzKu2PmC/xETe2Qk8PZ+H4XxabBFFuKCzWSpnKQf1jZIZTTUP+YwKTThWx0TJ7EkA",
-	"Gdld4e/7ZhBjfvnfM5axP4ABl8/qQfbbTzIDj46QGvNW5gw+J1JCHlQs006zMebcJdsoa9u6TxrEUGAJ",
-	"MNx877hbGnJtnaM1vwiKq2yo764xNQPrzBpu7pHawgFUZd6VRqicMWGl11MzRN94Q/Pt5WqD8XWlkJf3",
-	"/sFH/MOoAa72yS5VwvEZK9SAbzkgbTGBEQpgWjHm7E1onr1U3hmTw/x6EDa7cmSTh9wkO+QFB6M5b2dn",
-	"NUdbd6KgoLPn/QahHNMcoH83VIL1EiLMA2vbNj+HH3DuD9En8hJHEx4xf2N/nTIaTpyZXtaeAjKTXGjS",
-	"28Yizpf/uSXSVkpIjXb83NHmSW2Xb3nELA9ZXST3kciURFxNuVLeBes3TtnV2uRGXVP364LcSDGSFCqp",
-	"/IWpkCZGB7kBF8+Ekd+MjAJJlF+lsHR0GwBl9c7VKnS5snNzPmvlL2zVNyAr3lpqQcZENm2d/9wSUg+V",
-	"TZm1gTm81KxawvDr4h2/5M3KlE6hcsyTLPtcWVhb0ewu97aEqCeuLOa8zaFt0e3DO1vkNtcYtoE6eytV",
-	"XtY86ihkqidDRpUeUhENFzK9hehKK18V7eIqtQjpE2+CW5y3Pi+u9/oud0Z4QuY1V7oCjh5h3nOpmHSw",
-	"sp2AT46HHhAFS27DKRbmPfSC8V1MGNuaVXZigufYKfnzOF//YBu1LEAfcWWaNrE/+Z1Wr946RhRIh1wZ",
-	"XTSfoCuWYdH6WHEGcB9YNSJlkAeL+fX2EU+yLVQVe7+3Rhvwcx+auqktCYKHVd/8Y/G9rx88Gm/3Pwdv",
-	"V1NUnlyKagNnglpr9pycF/33g4fGLar73lbBqO4PlakZcw3nbDKfK69T6o3rqnrIBOtOTjHTpagcnwsJ",
-	"QIUMp1xNqQ4nAWH3UJbZqzi/b7uRG6OtEC2IjhZsjgd1SdTUww6/3AldA3H5Qx3W/z5Cq2YlGuXX73Bq",
-	"H34OyYbc/lRhfMs9LiJkxY0P34NcCqz2Zl8Wlz2Yo703/vyxFckwA9mlJrR/dNw6b53Fp8dR97R3ejoI",
-	"T6LjozPajxml3fDoiEbd3hE9HMWDuDfqj7qj034/jHpH0XHYOxp1426XdqHqonuo5Rx/SLMozoF80Rkd",
-	"hCe9dhfqPmChxeOoPeqxk7hPz6JBeLSTg7m2cihuU+cUNkLZLNDCQfkuE3ZPXsEqlX62ZfC/ZTQyxt+V",
-	"B3P6q7xjqaAiZPYOFm2X+ou3lBDHvdNq9/3jdqQo1hbevGR3scgN+kLBBk9bW/hKeUNtao/02IpEY3C/",
-	"OLSnmcK6ecsIJXZPQ50s8uR9qBwQ0iRhUQB15lwN7pIj2La7UFg/Eidok2BcMb8KXTwjhoqICGC5Gy64",
-	"5jTBng03ARQo44pYRDrZo4K8ScdvinvnMr2NEzk/JyckogsVQH4PVsQhffjK1s2z5f+s54Zjgzh/Dvsd",
-	"cgl1zVMYesJjrQi1qpbidaAGtF5yfn2IMlOa+QYtQaptPj79MaXC1jLhsyLL8oU8//inkN9tOYt9PSx6",
-	"gNqwaHw4OmZ92u6Fg6g9oGesPTqJu+0+OwrPoh49Hh2e7sQRSMyVjpOn6fVwbcga3DYbK2J5LLw5TAKo",
-	"1OI6kKxQr2VJOAerK2wHEJEv0l+wkCSzUfuU/cpCC0ShRM2kxtpOO/Zn8VXsZ8UkVwRc8tSfumiLtRd8",
-	"FpvS+5dMjM0qHQ9qwyfFs4vkprqHe3lQ272g2nQVIWQEW3tdkJTNGNUQslXGtqeJoVU+qp/LxVeMtIMO",
-	"PK1fzEWzBHKFLYq1ZtRYwcUfMNdsqjYty3INt38y1uD9Fd7Y6+azpGlKF7Cl9QIoaCRTa3nOl0Wij594",
-	"gdlbBKbEAZHGVUD4WEjYKCFVrESKUpJX7WTNA5tWp9ftbrA81ZIzv8oR8fIu3WDXj5Xh+jaMtNrqbcsx",
-	"P37v2GLgqMU2URjD8sVgczFa3JcHN90XiKf4o0QvfWG7cy5YQ9JkTV6k293DbUpD1aZHblAvaucMyqIU",
-	"VCGAmpwt5ayXbdwt+RGwPs5ZrNITzDPzzuH6FJG93K8buJZr5QDoQwoOrdMhDj7mf5dDLGVaD7qDojpG",
-	"aQqRxArk0OWoJNQD377Edqx5LWgpWG3vplod4OGepCSRc2M5/FziWC8RbBhRI9iMhTksSsraDXnH2dwM",
-	"No5hawmphwBlgVLaZjuUG53+KSMeIiMCv9FnJ4SxVvt9wqIwUUBKgBTHrEfPwsNRux+fRO3B6Oi0Tbts",
-	"0D6LDsOTUS8+ov3johuKP6ySydMfNBttZWBlfhHANTdCvxrxkPOU50Zf2e01J3RQtHT1mrd2lzu3bpDc",
-	"XrB6tG13rpJw9uskLGtPNksc/DF5woTrWwltbGWq8yASkQKauj2xHMWatHdXtn9ZmnNN9gDmyKLdpfcG",
-	"qlAhtXcV9geVffTx9xlrk9cyr0Tos4ptu8GKYwZkOeH6ogQxTbgCaAT2F7DyvkMui/rgDq1atTtc+YV6",
-	"d9+VR6KHePyYiJTvWeljaQwri5aOndKV3S1cZ/54P6v37DOfqD5rrqDfDnJ/La0/o/AvDsXKKHZc3z+q",
-	"L8zJfah+gw0/vRzpmgCCi5TsJue+dHWGXP79WaThzyIN/05FGhp2afBlFYk/XHmHqnz4s8rDn1UennKV",
-	"h89yOD+sGMQOsqOpdkR+4X+LEhK7rGUR61UPqt5RK70vidEQEtbOlDHrxG2AqYVGrDrYx9gYg5YxbcPH",
-	"C+y7pJhDwbpqns2t4q8AaOJ7HL9XtrTgrlae9VyFk5SrTsJYPY7jmfmZvGQg6DGeL9Px0NB+mz7QScLo",
-	"OGNX+Wp8FtnM7mc8ZarcjLjbW25GPKAnrBee9dvHo8PIKIa0fcb6Yfso6o1O40N6Eh53d4FP7EqgS6yf",
-	"XyVPNQALYKMntm9xVMYqcotc16cdAweAIVq3Yy189xFq7Sxt1glNsYhlmnENjha7I1HPsj2mwXfDY8tn",
-	"CtBXXNwaBcyhD7i+sJhzJadMCkawdRumJU9Y3reGK5IJB0RGQJltgMoSxYpHGg2vTuEqBRleWco8wq73",
-	"aFDa91sUzhhzpXGsn7V12u8BFV9BkD9MDsxnQYpfMx14DPzU2jwwXYfgLHeO2lzw+Gv02JrCs8KhCxpC",
-	"oZYEhMeEigXWNkBA6RLglNA4ZWpSMvI8oKpDokI+TEryJOA6TzEkj7/xs7u/HDR0cz7Nx2sn8DuqD4MS",
-	"+HFzwOCD1Ack6X8H/eGdrWdQk/fhc3g+s83Bh66oSZwJwZJGh+q3lYrOMyZnCZghPpjQppNht0wsKXdj",
-	"/v/GqAM3Wt4QLM9hW60r7bmhfpVZKtiC7EGXhxzJvX/uvSDwSrQFJI9TBFXnYgDI8iJUZO+742weEIhR",
-	"BLY31oWrnsJVRRW78T/eBHmBPH/qCMHkeh/l0oihf8p1cjLkKj8zL5hxA4348u719pl7fvt6tU+wX5QH",
-	"ugCTKOKRRcUjYD+H8YMDCxMIYz7OUuZuDSxaozwee3eFnVwaA8A/zLGAj1LFMGys1++knzJw2UQkA+h+",
-	"xFWYSGVGYBYplQnZu3HX3OxfECrQn1dnrJIx02TQHQQ5yoRMuQIvsxTsnHSxOQfpBqRn+OrEUU9N5Nzc",
-	"c/O/bgLXVd0QEOuMp9KMLXJ6tzC7TWlyhEtnNHPhciO4Av5hEfRqyBc+n6R7qkBbFHpzz9H9qK3LCp4t",
-	"BYnZHEr5UUFO7Tg75EZIzdQNUWYaNElwC3BVVPKxNF+LqPkGdm1eT2eXEkSui3otVhJzQWA/B+Snn376",
-	"qf3qFdmzko6whN0x4bY7siRs8/0yWBJOCey5WwM6NPQtgQ5nVGuWmiv/35+77bNfPg4+tfe6P/faZ7/8",
-	"f72fu+3+L/v/o7Uh2DOhxfixeakRF0szAerDZWZfmjuUJr1+t0aU1UwNI5c1U9PyMSb24NAPVUMZ+6f1",
-	"yft+v7AFYAH8VQL2bJ3/3HpbK+WBGN9RkdF0QcxdZk+5SA58EeAWMcac9kU9iC93BEh06Zj1oFCiqxge",
-	"geGR798/67R+CUoVZ4CxcSNBa+uJnAPWwCzBHU0y1jof9DEuO670tjQcUuzy1nm30z3pDYKapx0WDzv0",
-	"nlUExj9VRrWVBpMLzoa59Lrdo2IA5pM3hlLniup8juomc9TtFk876nY3Ic7QyTVnUy4/9n+1glZxVUtN",
-	"aZK0GonlZKd7npbe5tm8SbYv7oxeU83u9Pm+tUfJ2+ffFEJV01HCIMdsRFMSTmiqg/w0A543EhvPzxkd",
-	"s/3S5kUFo3XeGnFBYZMvCaDScO5E1DFWzP00wVtVW8YxD5nLUO2oGVRRnjCmp0kH/q1OQJB/vLz+B5xG",
-	"IylvzdjhOjIzp4qZTzE9nMGIIZrGHWuv4Vu4afv5aHavD0J1VxkWEJNrhwLDzoy2/wcOChvcG+3BSMIK",
-	"lWG/P7v+Ydvx1OLRUG998omkOEynIVbVpz0fInxBHj8SuxpP9lhtXnwUVo6mKDecMfMgE6psulFT4xdf",
-	"xylawDx1iMUTajJTxDK3t7Afv2+MDzh4qt1jKhuu1DZGl1H/XFdx/p9rZ8LDV5ZnqEa7Hl6lwb7z54+t",
-	"iCsjzQtn7hrX1TZwoqqb6zEcQbtV3UOqNfX0wiwOW8juyR8zaEB/nuIE6xn14KP5x2adfKao//fwhhUB",
-	"rEqtJZrMjZWNRXSpJkYNxeoGGDRBrzcCfTxYD3kOvA8xKBHhKWYm95VyrUPzmk2bFEp6aBy62Im2seCu",
-	"MdTqoLbpAdp92JjXxdJ3kB5+3P13C0MvrWuN6HiavVHfpnIqNQtIxOy/uERGSqSszQTq7qik1YFJKhEi",
-	"h8hop0wx2wyjHgICJcvQHWC2TFB0r5jTBTj50OyykeaA2KSy1OiJHXIp8t2KPnwYCwalsRKwwBAxrWJN",
-	"MGZt7Kc8Y20is5TsUevkMZIA362ZIFMuMs3UfoeATgie2ZQIps0TAgTaFCFdV6YNHIx1YST41bXbfWeI",
-	"9Bhh6drT9/PHpPs74Y1b560r6910K2bUfyrcUhqbFldKEuAjOLBysA/0Y4avDKcAqqCzVciHzZq6b9jf",
-	"LgiPfeBR0/hKI/ndd3b54Fe31jOe0wlJZwbatD0PbES90rS/xmdqZotbBjert3E6BLtoe/2zgXShDVWI",
-	"qK5rtg3lP9pOWN8MO2hpecvMjP75W+/+p9O714e3L49m77r6x9HJ9Fn/12/Pom8G6q/H9MVp9re+vOqK",
-	"V3/fOpR4zXQ227kSPKTTeXwe4qFxAeYy4aIAun1JXrtmRqwaGpcBeNpxCriDqWVAlFE5B2Ltv/ZmteBf",
-	"g6tIL2bYYABBH9CdypwACyOpp3QBmWHm7dMC3+3KXHJR7054i+Oo1n1/7Dro26gf2+Bitq9luUVb7DrS",
-	"bFDo9QsaRUumu9UNLLdVapD7mUiGfSBlhQHX5nzqH+ptd6ivU2dUgzYDflfwfxZfy/S2Tssxl06osy/y",
-	"oq8YoWRizAU7t5vPU3esplPSRBBXO5/wcEIsEEkBAM8cZPZWG5QmmcgUi3y0QPHQOEshcAo7e7WSdEEY",
-	"TRNuL0YTC2bKxXi/9GKa97kqkAL2jRbo1yFvBHN6FhSKu3p7NygIhQfQ1du7Y3JwPNiHhaTqlvS7kDut",
-	"Cr0ulAKCp0aV3b8gI7aQ4HvGDBFbPNe8ftA/sxQh75hOF+1LWLMJpLw3KnO+9vQYupyi01Iu/B9IjQup",
-	"yFc0qOPHz6i7XZU1tupQnqK+posYan5uUR/jViuN1AaqGqgOLLxlDhZCqFiU8bORFKy8x/Jy0sddQrVm",
-	"05n+XXYRUuAhW8fWNwM1gt8ZHc+GFNm9HlYq2/V6UJiN2fJ2nt4YyjRloSYTmSpGRhCZXxClKTojXDN8",
-	"fF9dIQ/w7ct4OOKpsbVbvbPT03Z3gGCAmiofE0bTaEhHMtPm9TRlLB3qlArFIYI8o6kWttjGmvIRKpvN",
-	"EnOSQcNHmRhRj8ira5npCfmRKX1RVJboNJULcfUm/mMwIMslJ2C+yjxwaCs9bVYpxM6eUB61jB7iFPEf",
-	"Rifi7/3bf5zNXg7m77r6n+Hx9Lve4tvT6JtDdXk0fnGSve7Lvw34+/luYvCzwB13ieNsOXoM5telfLtf",
-	"O+TaNwlAO7CZj85coznu/suKOmfrVQ+EIgpv2KEAVZUsVgdGHKWM3kaAM2iwFS4x0HwOqkkq56hdUaP9",
-	"0ARbQt2MFjdkDzk5IJfplEXkG5naMm92SwcWuAXIFNiiOcLRxWcDQsdGQghwX/mTChAeZO7wv74we9RX",
-	"QvcDGGYok2wq8nRSVLWwVOCY5bCYPYcdlIJdGB27XN3R0pHqyvcwd+wbmoNvoKNATpiSWxzmC/DF/Q55",
-	"4d0LKGkcLkuSgChpyItgN5wAaAAkm1k9ladES2OyBMSwTKYdQgi49J6G2uLl6gCP6DXYDNjIcyTkRQ0M",
-	"1scsrocj1qEIV8AHzdkHc9wASXgT3pApTW+N5WFRmDlIUElcOmpeYrQWITUZsVq0Ib6wAhZUcjOM4Ndu",
-	"A30eaOCPThFA1kgrxRHzQp11mLjRolUV0nW90/JnlApz+odo0KJjNjT7slwjCfZkq4Ia+2VDvOCfgMf/",
-	"BoBHKPDiMZiRakPcb7A5ciBe30PO9fpdQ3H326kH0Ts98n9pAMYVF4TlC9AtO2VCmxPUv9B7e/fRvv/F",
-	"zVi5bWY1kKCpFO3OVYBsMbJfPg/EdLQg7nCvP/DsiWZFVf1xuxZ7WgUuGomHAB+W/Ddhl1u28OsFJnTE",
-	"Ev8L2Dk+NLTf82bb7x3Bji4hPje6aVMtunrY/QkM/RMYahf1CeLMGjOnKFEzChE1p18sQA9He4SnJKah",
-	"VUaNphrTFLXmsdRVAGmDery/ZGj99876Wk6I+v1SslbbMHrCplsmVf2ZGPVnMtSftsG/fzLUn9lDf2YP",
-	"/akk/jtnDxUDW6t3LemM2yuCGmvPtg0towx3aaMyCDArWKn8RhJSzcYyXRjt4JbNLO9A5eYJnc0YIqUR",
-	"0WA0L8AopFnCFAQhR8wBn4JcceAC70/4lOv6w/6de/+1G/dDDwYYElZHddG+iCUMuhW4ORqGQuSb+RKG",
-	"bTjWyaUywfDuiBx2sZNdwdYe8RIZ3raMjc1mQ3NV6/ywG7Rw4mZU+Q/DKb1vnZ+YX73vzEHbg+M+H7T5",
-	"tTxkqF5eGbDN6CiPmIuIxVxwzZLFNiCi5cWo2W9vBINlB+njRvcEt16xOG5LmJ0WyzS0pYzzE5gsF9lY",
-	"3k8HH91cd0iLeOYWsTHf4UfcLpihhBd/pezGIXuDfp/YJtQ509jo1PCOKz5KGH7nRKy9sciEuAAAld3h",
-	"5dnH/J5ZiQMcRnRKeRKUmmbCNobqfsuJVNao+r//+//se02tzzrkEqvtX1h75F6TiPJk4a1MmgkC2xni",
-	"QrU1wXKefOeEw454A29rHne33xKfMcPikeXU8XZy6ngXObUt9d5lza0oQJgIo6/Y7fnEhAmuPATCq2fl",
-	"V8rqPWq9SHH5Rs1IIIRkWxSP38PdbjpulCiZ6VCaP67ewm6HJA86NqokuSTz1AGoAeEL2l/R3AfBBmN+",
-	"xwpMo8UA7Q26PWMmAs/0uiSmPIFyMbHETqx4b47km0+YrfwCKcBcL8HtZUqOumhXQRg64V4NwsDpB70j",
-	"h0OsoJUCD84ErQ5jQDsCJQb9M6vYLoOVbKlC0J+goxkqX4AVdXPiyn+vTKILaDEbhkypOEsAh9zmZrcw",
-	"mvqz+kqhEYjeIdg1ZCKTSJGJnBubAd1s3shTyHZpyjB7Kcf8UfCHjt3+a5oZrbKTyJAmrRJSCn9pR2wq",
-	"2+7yzY0uGOnnLDVdU4+s1+6eGaO+5+qROQjSb4f/iE//efu6f/eyO3t3on8aHU1/7IXfnU2eL+UCBJAI",
-	"uwmtABjUHR3Hh2GPtY8B9h2fsPZZOOi1+9EpOxqd0LO452ed5XTcmJDXVp7XFSDEPqRcXFiwMMz3C6cN",
-	"IGBpSYodhFma2pW1x9ZyXrMcY4B/fQ6FnbrMnlqtbZi/mUVOgJnUbcBpqhWoJuzYWgEUgQGVUhHJKdpI",
-	"6GWAJFY8BeOEjlV97sP1TOpn+NqnX0HBEGnoiPQ47RlBlR3GdMqTxXAKbrl6gCbQ0Pa/sbcP627+xXWp",
-	"oadhl/Xj9mDUi9oDdkjbZ+FR3D6JzkY9dkiPwqJMg33RO8aj2h5sTS2+sH1F7pxUQKhV12xhtOWM8feM",
-	"ZWsaWUA5TlyXJ1cZ0d8nc4r1PTE5rmhgvIGWVWzPg4/KkeYq+nQQsZArlzS31f65Lh6zsj46tl02+uGE",
-	"R0s9KEATsju+lNnusk+c7VbcstQhwwHOMVpDFca6rNnG7oyCxTjoZXO6uCCQDC9CRszco7oSqc/hh3yC",
-	"D1FFrGIK3mlsPw1PowqTwqTVZg0bKpbecYB4ZCLKgZQR05QnCpsPbZFgkI/+uV3hrdSUmsPouaPWk9oh",
-	"P7CUxwvM8Tb0NRsD5UgZobtii8Dr0jvH9llq1KEDI2z+/wAAAP//",
+	"7P2LcuM2ti+MvwpK/3Mq9tmUWpLle02d7XR3Jp7p27Q7k8mkc2SIBCW0KUAhQMuaPl31f5rvwb4n+Qpr",
+	"ASRIkbrZTjszqdqz07ZJEJe1Ftb1tz63QjmdScGEVq2zz60ZTemUaZbCT8+piHhENbuMzI/sjk5nCWud",
+	"tU7DPjse9Qbtg/iEtgfRUa89OmTd9jEdhL3oNO6zg5NW0OKiddaaUT1pBS1Bp+bN0BsyaKXs14ynLGqd",
+	"6TRjQUuFEzal5ltTeveKibGetM6OBkFLL2bmbaVTLsatL1+C1nOq2VimC/NwxFSY8pnm0nzwgqRMM2F+",
+	"IqF9qtMKvOkrppR5tmGGduBV0/sfKYtbZ63/37Ni+57hX9Wz9+7r+RRhvlmqZLo82w8TRq4Fu9PDEJ64",
+	"JjImesLIjI4ZGbFYpiwgWpJQCs1Fxsh8wlJGuCZMRCzqkAuCbxKuiJzRXzNGqIjIiCVSjJV51QyXcKWJ",
+	"nlBNxvTWvH4Gv1Z0ykgqM20+4n6W6ZgKrqiZYkDyIyMyJXqSMhoF8IX8+ZgnhmTgl0qmukMuxIJIPWGp",
+	"nVtg3pWCEWqeZFFgJpuyOFMsInOuJ2TQ7xNBp1yMybXdiXOSMJwrkZk2C1GapprEqZzCx2OeKg0bVT7f",
+	"X3us/3fdnf3t5upu3h3/5WD6vTgRikfPL48uP13OX3/6Sb/+8FK//vTmh9cfLo5evzD/+5Ze8jmnV+aZ",
+	"v9y86V8e/vPD3+4uRdfRya8ZA7JwhIIn2kC1/e7gpI5uX97NZKq/k+mU6mVq+KSkIHtmbRGLaZbo/TPY",
+	"tr9cvX1DIhlmUyb0OQnV7Rmh5F98Zqjl+dXfzREwFcCzM5YSTUcJC3BnzWg0DJlSJJFjOCRK3r+8ePH6",
+	"5Tm5S9QdfmIu05uRlDcBoURNGNPFQB3y8palC6Jm5vDxjyFLEnOIgmU6pQk3B0nHlAulSSzTaZZQwsUn",
+	"FgIf7lFyS5OM4QmaQ4ap/Yn8F2mT/zbjzFOuNRP4e2pOPjKP0ZlUOpWzCdsvn3GobhvOJca99c/Fbqbd",
+	"YDOOyKats5/djziY2YvWL3WH9h0Q+Nt0vHxib0WyIOzWSABCRzLTQOqjBcmUYQkZG74ynOnxVHklh6Ne",
+	"3A0PWPuE9qP2gB3H7dPRUdjuRQN6zPrxaXjSRIIyHQ95VFqqXf1ZK8vgL02L+UGxtGE1MF8z/W+UW9ke",
+	"VYSGWqaVUzgOB6xPT3vtw+hg1B7EJ6xNe+FR+5R1R/3oOB7Q3kHD3M0Hdpi8TBI5/2FWvZEG0VF8Qnth",
+	"+4AdjtqD8Dhqn8Y92u6PBuFRdMK6cTGRsryPixHvdSG94lNew9HvjBhX/F8sID0jwg67XbJn6ZH0ut3y",
+	"hva63frdSmD0yoT41FDxoXlnygX+1MvnxoVmY5bC5F4zpeh46R4/oCdxL+xH7WM2GLUH9DRsj3rRUfsw",
+	"7rJ+eEKPR6eD+l2b5gPea9PepmOc0/Kl6DPMN4pcvjC3Ct4plT9RoeaG1wbdQUDYHQ11siCGYMmUK2Wk",
+	"iBRsd54rL1zCjFctej0Rv2fb3QEg8AOQ1Ua4zKL4zL98x1nKFC44knORSBqRvedSGDWk/YKrmVQcpDDV",
+	"moYTc4Xse3eD5jqxt/+MpVxG+O+pNA+afy4ITRluLKE6v/qF1EyRPS4IJe9efGcuHyMu0gXcyPsdclW5",
+	"LhSMs9GFUT6tWRQ/iqwPYORfmo+oyi8no340iI9ou2doZ0APR+3T6DhuG24Z0KPRSdSL68kmdePdi13e",
+	"s18zpnQTy6T4Z+AWc+VGVNPil3AxUUG4wF0zFJH/sSLX+/GAHoUnrN0d9aL2ID6g7ZPwkLWP6emoFx3E",
+	"h6zbb1qom+K9VnrFRcjW3LYaFhRro6aYK0vzaYXN+93+UbvXa3d7H7rdM/i/fzZQkoIP1vKx0X3bZvBa",
+	"Zr6aSf18wsKbKrEc0ZOwy/pxewB7yA5o+zQ8jNvH0emoxw7oYXjcIGOUN+S9dvEHoXmyehfRwli9gf1N",
+	"NjCDb+2wgUYTqe7dNnpFee8yHO1+AvrvLAUDsTQn2ItI0fZtr/7Tt/atDY/sEK9t92NveSJfzEhqJoVi",
+	"YI+/oJpaEWB+DFHEm3/S2SzhIfD0M5Bz/sw/F1a3Ubg2Nt8julDDhMW6dXbQDVpRxoawbY4o+oMPPZ8o",
+	"os0Fxw0X5mmVjYzAH6J5AhsXMn7LIv9DveqHlKYaruIZE60vm5rl/ubB1jbKT7jhcitbaSoi1TEfeplS",
+	"laXsytgwLNruCKzCZL/EcCQyoQpNIhYZgw6WP9N4N3OtiMimIwaW/YgZRYZNKU9Y5Iz6/FyNFhRFKVMK",
+	"Lm8Bf01ZKNPIvGw+x6LO5pt1EYZsZtbYsFM18z9334QVGItHwBLmdLFiunZfU3SNbLadwAtGu00FBemm",
+	"sumUpguj13W7gbFyx86toL1jvXzRClpghsJgxUcjpy7DgIF3Vu6XBJ4+M/RgljxiTNjPnBOdLlCRIQnV",
+	"oG9/MeLhliY8Ks9u0O8HZG4MZyOCWERGmc51IErSLGGrZ4hjBq2Ys8TwzyyVxvDvAGvLeDjiKQikYgEL",
+	"mZFppjQZMdI7AS/MrbkvJUnZmCtzd+b7NEvlOKXTKcMlTGmC06wswmyxv60hFULCB4y6t2oBxYjeEqhS",
+	"c5lGpVnDH8nH/I8fW+gvslLVSUad8lAvz+8gINSoskaPnpiBRjS8IXt/fvmBPLvtPZsaxXmhcg16f9WU",
+	"zX/MzoZSRFmoh0KitALm8KeMv0QylxEjMib2HXfFZmCKvM5g02E2Rs68e3uF0zJvtWXctm/t4yr1JJVa",
+	"J0uL7J8GREtJplQsgOmE0c01m860WrWeYjx/8t5IhijSknKo0OG2kFlKBNNzmd7g3DJBMz2RKf/X8hn0",
+	"AiIksY5Wq3iyu5k5PmONrZpiaVh/loqPjfaKbr8zopiIyIV9FGZ8Rr5lNGUp+Zh1uwehljdMwD+BojcW",
+	"fiiO1twRMQhiFHojGS2QpuaTRYeYx8wdlSmCzgWVk8UZGXS7JOeDgAy6PeIv2GzVNKZDR+tkzzrEfvzx",
+	"x7ZZLBPaiEVGJoxGLN03QxwYeTLiUcRwq4njDbSPgR736DhlzJh0Q2sVB6T4ldFgzO+nVIcT/w9Wpxmm",
+	"THPw2/q295ALGmp+ywKyik8CWBETqUxgTLc2mPvA2JHDWGYCduOQTJmeyAgHMJtX7IEgF+YX/spPDZPF",
+	"CQ91QAa9LhlLwcy/DgxzDBOajs2P/T6xstP8cEpyJsh39z3T6aJ9AbZEPvxht0vcBQD31BWqK+jC3e76",
+	"B9dgSRVTEKrwr0R7Xxup4AS7+apVjs5+/tyioaXE/LXOLWdz4JOqxtQ9PTtwGtPIMOUbmeqJmvCUkTff",
+	"X5HvzJYjo39IM6MU/RLsqCiOmWAp1WvUNnAlq+oe/Py5Bfw8tEr0FZ06XXLDrye0ePs946j7j3GfEiki",
+	"KVpfftmc+8uHbN7zj/ZWRB2jd95NEzQjVFvGMQ+Zc853PCf5NOnAf8t2xB4V5B+vrv6Re9xJTt6GSND5",
+	"XuOFR8+9cL58+Ot+vcE14oKCbbZs2viL+RefVacGMQWahhN+C3cYxgk6+k5jcMHFGqrTgjl1QnW77Yzq",
+	"1UvY/KDs0zojdT4tc/DmKZjUFC7XNr7exlvA0BleAh3DlwHpQNgkJZ27RN0ZcxcZHiOey19YNp8LN1rg",
+	"whXwdTMVDLFNZBIZBRic6YwAo5bs6mKIc3jXvPqnj63y/As+MlP+2Crt7NI+FhQOK8k1+LPPRk2csVRz",
+	"5L78Qv1cQx6F5fpz/mDhIJPAGkYoXcCBv5Lj5fGdvKpu2xs2h4vTcLvZDa7ZVG1iiCj1HiSj+a6dCE1T",
+	"ujA/e5HTGt97ypRRjObWIkoZmdKF0VSnMmXnxKiXRqWnKo85mpsUvZvsrggtrt4nu+DmbbLTr9mpegL7",
+	"0dDQnCoSwXVGUX+gWcQ10SnliaV6rsmeysKJeaJ6I+zXzBsvic0cM3hpLM9Mouu54oI38wmMwu5MCKIZ",
+	"nX5s5dtplk016IGR1YG/UUTOhbnqzB4x9E9+NBbLx1aHvGHGTplPeDixurzRKFPURcE43+BgNN59gdvp",
+	"hiOSmdDPU0Zr2cXG2Nb7jYJWKvGydx5n8yqNply0Avh3plha424O8ljYRs4pf4VFEC0PBcIkViz0Utxy",
+	"TR3hldeKGroabkMmG+7N429jZWtqdiXwF7hii66YzuBmpFEEdwBN3nn7FNNEsaCydbkdW3by9fona7x8",
+	"QQvslOp73bXewfJycZCgmEft+pxev3z0Tn8ZqgntHx4ts/737I5cfX/R7h8euRQVpaUxUdyrAeExphKA",
+	"V8j8rVYI5Z/Cv3z+TWgKRLDVUDclbWNwGqG1sOrl51WPOKqtfYRFq4dg0RD5sTSxujndFq7pbei/8E37",
+	"01la4tKC/OmVd3Elfb23D9bceT4Jrrz58wfNSYuRpGnExXjIc/llz37lnc9VYcw6T2XdBVZ8wJDsdkK4",
+	"WNKaPck991vIlZxZRlSxo0F94A/PKGdEwrViSRwQfKfNhDHPI7JHNZlKpckhec2/JRGDXwdESXJ0eto9",
+	"7J6QcEJTGmqWqv1zx9+5N9qyv9khP/SEr27C6E6i+0aIDe5O6Zg9m4lx/u9PMzauvSy54JrTxF4Ja6jI",
+	"KPQUD2KZm7eSt3W8vsMAniRYm/MABgVFFXU2YzQFp7ouDjynvPPcyWvOKczS1JABvG8TIiqH1t98utsL",
+	"pmo+pv2TuzYKhixrhmCxKLKnGAOPaP5c2w6AUeqtQmhlTn0IKbiSx73A4bJR5Mwx+/pIyoRRiGDRaNur",
+	"yfrjtnpn46uj2KZ8YkGxgk02YDdZ503wAQ55k3mq5ZO69f6ymYlaPfwlM7V+gmr1DNWKu3OHya2dlTd4",
+	"7byM9fnytlZ3LOzYZYMz1DLdVEnDh7fQ6vCFRs0rYprW5T+AfY1psdrceGJsbkEBFqf5NYQm1BkYr84T",
+	"m80Mb9ncKDS/rTiDYJUioUxTFsIjoZxOaVuxGQWvKNkrPJzBbCIF2++QixGoKeYTcCXTUKtabXlC1WQj",
+	"bXyWslsuM0VSOf9GEfOezdXi8Lva0dEDuKxZY1x+Uz0cn25U52UIN9J20moLMlDs19JzXOijQas2EdKn",
+	"ePNaeXIlisq9BuUF+psD+2ePaDXT1HAzu92OkwsG/A38YF5+oJ/iH+ziH7MLbdygv7OUx1YdXN6mUWos",
+	"22FdpiSovuzXghFTpQ2lE6qt5wjibhPKBRmljN6oknLfRCZGxQSlsfauThlVDcIulfMav+d7OVcknLDw",
+	"Bu3hbcnUTsYOX7eL35q1RXIuMGuxRkCroYzr9y9PHy1SPK1k48rmgJYmvYHL0Gn5NgoTtEIpBHO8NGE0",
+	"jYYYDwtadMyGIypc0EZBdchwKgXkMfj6cK0tEMokm4qhlpomm7PSe5Ywqlj0XGb13ITDqoYdy1I9YQrM",
+	"yTEkPYQTiIza2gt8ueTh9ncElwgZZOZfChMJQrRT7B/yBM1hRBetoDWX6c1wltAQr3L77i1nc7NJcczS",
+	"VtCCv0e121RdX5zKaRM5GB6C/Q/ITz/99FP79evaiwOyf1dcrY6upowKm1BlndpGsEBaBv52cQ7pQSm9",
+	"ZUkudKal7Vu7ntQeaN18GKSMQ6IzhKvmaHikMhtPSMRVmEhIZTInkMqE7MXgpV6Y4xxlZRvFd6r7IsHy",
+	"/UbEVzCrnNetRcv6k0locTBchEkGpvuqIwKu2JIXqkohCA5LMDA361DPd7xgFrsPVaZ083Aks1qAyfmy",
+	"9ILc8Ydj7hu2aEifBr0J65T2RotKGZwxrC9f1IdVEjpiSeOgRqKqiZyLhlGNXrj/WCdoVusmGNitdAPX",
+	"HUVe81lzDlKoDRx3z+1jm/txwaW3pXpo9fJ1k3lnH/tSul+2cgJDJo8vxe10S1eWEdJcT6KUzkUhi4MW",
+	"FVIsplzVCuY6j639XLHA0vbUnpiM2Nv4OSbeNHseajWoH41GuJAZcU/hvW8t1HNC0UqB3G54LpJbaAMy",
+	"WtSK71k2SriaPL77AmZQ+V79FiYJo+OMlYNjW7guIDG3WgJ6OCh5Lg7qrtHdXJEPEyKzzi6c+4rIoaUt",
+	"TCmgtjBjN7/OsoB0zkFDXSmjUZ5PMvO8mqDHW6+mLeZ6JA/R80LIlRcx5rdMNJkEOwSXtLHYNqbp0tOB",
+	"ncz6gIxdzXPwcWx5avmCy2cGzxIn7BSxt8J56WKD+N+MKAZZ614yOjXnF7J6Paq6Jc3EYi0++20ylxC6",
+	"cTVsSgqMQeKl6xJ/7dNt85mqJxmYbocjWLHpL1jI1faSZAWd/db787D7cZVfpBW1Avl62HhduAe2Wblb",
+	"MRcklmnI6l1rXOlaCAksd4/sAQZE7JK65OlBVRU0odp6xzccIJsNtRw6tazZxMGB85nDKU9pxFzcqLot",
+	"5xiMMRYYNavMtxEMsXc/uIx5Rxt1fFshi+ppBeUDLq2lOIIVdPOB3dWI4xXKRTqTqt4RuYMK4YazysSa",
+	"ee4W93BrWaZqd17UQ+HgjnHhojTHp4iWy/G9Gom2MkrnHz/YC2QvYRq9fhEfc60Cct1pD6/3zwnNn8x1",
+	"K0ITc30vlpE9uqc19/VWKlzDrjsn3VPV01apW3VLqtT3VfR4qHLfUsko53PXZPNNCYdiLfDH5fq+uaKr",
+	"l4WrIQvW23Ne4WDNJxNGzAPWqMA6dxolXDBifUdmNXmwGJZ9TrpOhEV0YQTymGpIUTYz5Rpc2KV0I8+b",
+	"6woX6xjMfTogU3nLIjJaYKWKZkLZOvTNdjp/pW7Ni/IyYTvN8+DCAa88B99Y5x4JdlhSuXEN5F/N418q",
+	"FZfb2MRl+2MG6qhblLFCblkaZRBFsYS7oQEM63CfKM8vP0qfxNYw0kv/XLYQFOBpq3Fwfi/nJKZQQWco",
+	"pnSw58Ql2Oi5RF+dIiO2kBYxAZ2rORlwQWiSWNmI6B391UgefvShnsZceZJgLFIkkWLMUrJnSCFhAB4h",
+	"silLZab2z/N6OovmJBOoKxUSypmc67Oc0bskyNdKcruP+czXHNdfLRWXV1euEyZU3SgIRFESytnCiAoA",
+	"ntATc1eibxlKKTwRthdluON4Loh3YKm3UoZc50H3pviK14nniGqs2mJqi6BeqSj5a0X1dgrqlde75lRt",
+	"ncAW7Lf64vrgFxOX6J5jteJG19ROErOq7frztEPWbUZe4ryNrrLDO1hDWV9QAMSSSjEOLPNY3j63ybyl",
+	"ikXIs4cCA4Y7DCsgDo9gH8scvUJDKAFUNXWG5P/9//8/TRWAEHakroSxpmwXqh+8yl1c14gpn3+Lwmi/",
+	"wrhaR+pVVSJ1YMUkBiawAhEDcVBPaCxaLFT1S2bzqkIoTK0WKrrAHFaRL21E6XelisvSXyoll5UwaF5z",
+	"CXNdXZxcu+e14s1WY9eYTBtXCwHlBSuKhqpZAUDddbziML6adOAa42VkJSFPrK9wwsKbNheIichEmVqG",
+	"M6m0PXf/p6Edv26HdlK/qbrZ8g2j4GyYcLmhXtikyLxG9cTh51hovrxWbVn12CIhxzzamO+esikX23lL",
+	"V6a25xqG3Ttv21dR1wUc6G4Gu9I8SXLSqfHVVTONSs+vmlW9coFCeZjNNtcsciZal/fnjV07sUwIlnwH",
+	"0fzakOBKr5yaGAFfTVCDxIlvFJkxOUsYmU+ky6KwWImCkb2uUUZ7+7lN6nQUVKIx98ICtYg8p6Bsr8ls",
+	"BAG0XKUutFUEVsFcD7eEoRulZi0pAq8K51Z17g/u5TPsGSNOZkkE16KxV2M2B+aigpzY1VokVEKL96Dm",
+	"qCG1AF/aOuYN2/P1M0+W2IDCzWkX1UxuXzuP6d8tP6aUR7VJ5YGcCxLDUeSIikGBu+vxbTiRihGuz7Ha",
+	"GVgExK/h141d5SUhs2b+m95BBZpNvXtfCiOC3CJhbT76yYPNfbPcpHy2Zk6WNB4hU+mhkos2SBPyMoSK",
+	"o1iVBPQ9o4me1NwxRpdTzTd0M/0XY8tMj+TduqN8C099S8ObRFZyP8pbJm/OScTGKY2YvYDeSaXHIH8s",
+	"GKk5kA9sOpMpTUgkmSJCarKXY+oYOQVqQZF6YYE1eQrIEDGYYXPKNeF47eAi9s9JJugt5Qmms5W+nn8I",
+	"p+GrvfLGqEh20mgeuUE2ktxmI+qO7VLE0t4/hdheqUvVgeqYFxGVCkYieyqbzZIFkHElWLJokKoUc3wj",
+	"OTcSLDW7R7FK/DdMSHU3x4xqYwi2zlr/5+du+/SXz4Mv7b3uz7326S//t/dzt93/Zf9/rPJJuCmjfGoF",
+	"rXxt9QmecvePVhPGmlwYeNBN0YnwRsh5wqLxLiZSfdg3kWrbcIecTlkacpoMx5Q3RNE3i05YyDrwiBVB",
+	"ArQwjUV5vl0MIk7oeFx3CbxggmPcYSYTHi4Qux9kvnaT8C8Hc8TCXVDLi9vwcgTHYpQ1lCE2LnpzDWpV",
+	"FHaVD5tb4AvYFdCVc70IJAJvqCnfKYxhhTF6FBzHTZmxDIYlTg9aasaArJzqPBynMptBjQiN2JSHLZ/6",
+	"jKQwV3stry4FT9zcYbSCjcxX7ZJBcpsdqR1wPpEbloMXC8a3/PA2MuIyDzWFYhxFrxEVO2bBFCVlec1w",
+	"sTW4HQu3QYvaXVlDZdwRGdkzY+3XxM/XZ+Hl990qrWL5glwGkGlEJ/F28g2bb7uJTrZuu7AaOZrDajde",
+	"4j6uNJrBI0YgDcDoqcWQxAzZYO0WUmP7s/gavGxZrxEmkIsxoAPaYu6ti7ArhLKef9fQUE361dYxK18P",
+	"WOdcWhkgurT7vzynTd2MMyZWJTaXMGfJnjFy9q3FWoWA2Pxm29ENWrFApzO9KNIs/JkAwKxRT8pXf2dl",
+	"HH71eeE2X8HDkEwWUf1w/td8lcVNURxM6WuriOD5RPKtE4txDjUG2ju8Qis5qVoSGtWCJ4fw9XOigThc",
+	"JhOQigBTDQ4EgbgWzqzIuWW9D57eXeLDNlXZ/tRbwz5ufas27krXZgWmDBJazipMoKW8sRESs2KIsZ2T",
+	"hM6UeVZIG0KnMzhBxHDG0BxmEzgwsqLFliGzKEvMFmlVTQJmrJS6tmcWdMsVHyVsaNTsfQAf4Zqgst8h",
+	"Lzm4RAA0usoYQrqEBgU5b/7CAvBGTSkcGrqkEFm5HPlp8HsyMaaocTX7OzGABy5PdGq4Eg8h9RDYlCll",
+	"q0Jg66HsZqYalDZ3fDUSmft/2lAkW0m6Th4XQzeS1C2ea42Jp21yT71VxVPWVDLLRKQeOKq1SezeX45L",
+	"d9pwFquKfHdJ9s9fGjUkel6+cFGSTAHunSTuHfCuMv/CoJpQRCozauzYFkRsnltVxnKy9XyrCwmW9tLT",
+	"sh4ugrDETI2cY6eyAmfKhuTrfUU2USbfYmPxbuzxraOrqteXV1hp0/F2vdXr+NwNWdzLblPWnfBuUVFf",
+	"QJT3/LvlzjMRXdTbAIUgqR0DKAZz2udcT2SmcWRLU+AxkOkNySmuyNpfKZiq2dDlQb5R6CLH5FOZY7pf",
+	"S3G9pDo+vLyqyVulC2xG4C7qFOP3iuzR5blDas0nOfpGeVH+/XPYQQBUv2VkAfhSdl1UAEw7/NKlCEh7",
+	"ZFsIzwoQgsM0N/pEmdED+8VkAX/k2r+2hRyqjEP19vCWhlSERq5EHHNvpozlyS0IX+OnPUcsTLjACz//",
+	"ZSZsGhOm0QBJ+U/OUjZk01kiF5A5YwMQ/giQLTQEu3AIgPjNRmKdexXOtZ4JvwI4Z91NsQYos5jnbqKi",
+	"MQ1/2cLmIpLzoWKhFFFDPi4ophpcELdcM2xL4rW4CAgXxI5gQ33Qi++gd3hw1O12yd7B0SG4ffc75AU6",
+	"OnIPcMQcIXyjCM6G7B103eM/2uxtcP5i9xU3jW8UQQQijPZELGG6AQIkTwB2U1rb0a+UStVYUfBKjrlo",
+	"QG3atDh79oCYPpkO5bTk/FSZ6/0TU55kaTnjrhEsl47tmh4OSxeNWTtDi+zjfau85NWbfX+0H+/gts4L",
+	"ppAi3QBpvSeTiKX7kOXr1XvY6jH1AJg+MPXHFgtSzxpVBKcbY7LEXLZjQHUC0MQ2F2dFkxaE1c6bapjX",
+	"ZzOorsq75WUCXJhGU4SiQPNeh/xoVQ8OQP0W+os47F0oqLH5gtDhw889rfgAD/p10ZMVYMJrzsXWcq+E",
+	"AX793cVzmye8Q2pxZfLb+C9hiIYZvXSZqjUQ3HpmTmmYpQ0gG8oCZRr9EJ89e/aM/PD+lct0/tt7PLh6",
+	"9LAwZXpF/lpE8BHEUz3o23z5xQwrKbUEoquS0bmt0quUOzcF2HESQWmtDTv13tKiOcNahy7+eRi6v1fW",
+	"xQRRXIwT1s4Us2nbMUTarM80Yrc8hELDRCrtLyRwmLCgqk2omiBBb5qKtOQeLk21dr2UJyN598FhZG9B",
+	"sA+Iq107s7p8SB89ZWVtb/6gvbLWvQD9muvg3xvmlmdtV2w0SIlvLKrInQ/zVGrM66qUBPK0zvewVoto",
+	"LNc12tiwtG3NSVKFI7GYHqjdc64Y2CvWh1LJZsNW3BGP7hUzN9twT595ZbE5QIkbesVRvqs9Tpttv67b",
+	"BrGDKDLBLlGjBZnKiNlGX9CWV2rk843dII7GHq5uCVQT4tZUW8G0XpLmW7JiMx+6TNt+84xAXR9CDRLr",
+	"bFkumdtSAjVWQL/OT9AF2Xf02yzF2iccajkirqa8oSBuRXi9qCzEM57wCNqN3TDX2tLwqKVEu3Ud8mrt",
+	"1vW768sNV4TSi+36W8ayGmaqUG1DuL+G197OmLA5bEZvTKLtwSIwM4BFjUy1dHPiXGoXuqgUkm9BCw9R",
+	"E9eYQfY2B9l/z7hS2bYa6G7I70uuUX+Q2mmm41UoaJXKxLX3hpdsWHsBet3P6lphuCSFDb/mdUP7fN+I",
+	"+X1D5a4NW13TixteBfVbm8X+laLdlRJP/0BKp+fvfSXFNE88tcveKVLuk2W9NuD31dvQz1Ci9d+iv1Yt",
+	"rHBn80NQ6/emQAa8b0jIOUbcmT9oiGhjW6F6RrmXpF5Y2M9uGT324k/1sSzsM1kb3/0kR8NZymKWMhE2",
+	"pOQD7nnDtboTLmMRV4w2qMDzle7cRzLBAt/q9MsrLn+puserY2pvK3U3y3rXLavf0hDbkT1GJ64pWtQb",
+	"1QFBZhyxb0B/J8V0Z8Wow1sA826ilOaLKVcNapKlVEgTANKfMiqU5Ui4xQnc4li0I9NvFCm6A+XthjPh",
+	"fHFGMW2D4rEUYdJD2xzI4W1iugcCZ9gkETeNWn14ZnPfN04waLwaq81yNHRnhTqFRE+GsE+WDsfYdTWk",
+	"Kct/35ys+DB5X/Z+s1j4+c2WF6UvEULpcEuUvcmVl1PjCwyl7GDb3Na4FS4EcYX09d4CqM/J1Awi2hCd",
+	"xKRhYycnRl5BHllxLdW7FrZq9ZOX2mHPH0UiqmlbTWgKEGB51xwAxRybmSMVb9nWp0ypDUpgKfHKvrFU",
+	"jpA7h3jsOuMLqTeMEY8rNqeQqZ4MmVGhqIiGC5neQLNiSAoxf5ozYIMpjxIqIiN64WEZD5kYJ1iyY/v9",
+	"Bi0lMzta/oN9X4VS26fnNAFxD+OzVAx5yuyf5C1LFaNqBZz6g3NoPVxYA6OtY5d6DfEegaNtA0blYqmt",
+	"NNLizvyyPkHS+8S6PfnB+lkryD1c0VHSdGOtULY2LLVpvPKeREfMCgZwvhmb7OVOsLL+dldKoeAvRtYx",
+	"ESmEdCKKKR/XExzUK0FkH2av7O5stR01sZjM/Xpr0kd//xryx+Fr51YqZV2W87bA1CUNmfsNep4lCio1",
+	"uDYX3CjTcN8tmCYRS/gtBDS1zAtbl6szY8qTWiXubYzJ1QGZyDmZUrEgE3rLiHnBDGruHQ5dlVJrPbpU",
+	"a1smq1OoCDNzUnLKpGBETaDMJJHyZsPGLuibG5pbnYuxn1Wywcv2rV1aDblXg3yDGudSd5rvbDR3J4Zz",
+	"8Kv36FAr2Hz31xvwYfPxKsPXrh8VkNXm1H3l8W+vkm+sXm+4J6q2e/UOd3Ddft//KvYcM1ulHfju0zxt",
+	"yNjnIRsmjN5CBvEt0yyl6GyDP8IBhTRieghQx2pIoyzRw1uZZEIzeEnNZKbYUKbDGU21gN+NWGrGjIYx",
+	"nfJkMcQaMuiFaF4PJzzJz7TyzC+1WKgaMLpGPNU1fdwsxEL7xQsEVLP4Zw73vncCcDG3LMUMSSONzU+k",
+	"1+1upGeXvcsVkSwYQdhKIR2oRAAWNBRomC9jMi6Xog1t8szdXHSI3QBCvVxd7+eM05SxdKhTKhRQgjsB",
+	"NYHEK5pOzRHgwWWC6+rvzDS4XhiOmailCj8JBX5TFnFq9Hw2UhxdP7eYymUkjTmVqbEMVhrNNb6tStIR",
+	"4GezO31eF/0LzN7uvKX9ehDnko//K5xp7sur6m8IEq1mNGSoU/wXaZM9sg/pIpskPv2uzcKamMbarSwq",
+	"ww6664C6mkINZRHTFHrwGbFOOr8vEKLuG/NaFUBp/nS6S9+V7XoS5cXo2+XY7dJtqDb5aH3+3lIbf78R",
+	"kFvsuj183OTLjZOPy6hkS0QF2SY1njlFqG3VBomYhGuXsZkJHZDr/3VN9iB9+9gCUe0bqXYdXpO9HDpL",
+	"SVsmRdSUJgm+S0IqsHYDKiRYRGSm6xtvQROwBtxZGGovlRl4BrUkhxgAc4BHBWRdMzRdnve9jEznGRw+",
+	"Hl2u+Jj15J7pKROaposNAHwmZegY/5RmMtXP0Su7o1a9rMg2f+l9njjilhRxlTI1Y6GOM+uDCFM+5diB",
+	"G/qrplQpWz6GGhJNhhHVFHQ4Ol15g7vP7sITQuomOF2uEEy3mu2C1bFmjeaRa5jX9c7pLX6izfr8Ebu3",
+	"y8kijdDb1byT1QmDD5nmt+y5salAm37Lnc29HGs7bK5LBNr8G7jFWxaM2pewYPShkxOhxoLRaKf7vFh+",
+	"6cz8MX0/I25beR/yzMeljMhVqZDvC7TpVckIDgTY2VJ0QSJJaALI/LbEPXDoimB2LeAh9DNBDzI9YVPF",
+	"klumivZIU7af+8kIdMtAlGqsCWjCYQ7Qj2XGr3Q3g/RVN0Q9VrP3smKaZLOacoYOuRAW+Z4litW0Xzko",
+	"2oC7JPj6zP4caud3hFzt4VPXCOmJTCLlE8OIhjcF3KaWQBkjV8oRc/iduSxzlM17ol4bqrVQCc+pZmPb",
+	"b6pANQJ9AghfuX5Jub6MySguJO2sW6cGGrtmzEXxFHIYnpcyjyvNQ+y9YO3XAgOqlYMiVlDtvAM1/84i",
+	"sL3dAkHsFt266+9bt95dvJU3jM0AGqIJmmxujpLLiHAoIlaBq2LF3DXc4m8USfiUa499c8SKtkOs2C+1",
+	"3jg4OiyV3XWbMLB9/Ir6GqTqAWK1xF6uJ0Cq1P65B2gBEMH50red11LLV7eFK8nxFWxQI5giOAcY6OFp",
+	"liBcs9l35TKljETSEmor5zlu3rJwyWcznNI77772dtV7pATat2Lj3WDVqH5EBLtlafO+bjJ0/SSadnmI",
+	"saXyOlfu/PusNj2t4WJDQQaF3sp1SGIiylG14VTObHmpMUzmymbSw+qLZ8hY7pt7z3akJXvlbM8RC+WU",
+	"GetrPDE3JdLuPvLX0ANxgTxuuMfy5rZFWp+PqpOPYPaG7HERsZgLrlmysNB+5qrmmrA7rrQq9WTB5fgd",
+	"dG2L3ZK2YAaubwzvydrVql1VOJuXc9JfXY/iwHYt7ox5CfI2LKNgXw0wADCfJOZ3CPXYhOzkwyD4X61F",
+	"GMsSaGgzl2lU3zhqhSg1UsoSTOkgA59crICt55oklx4bba8VNhuL0DJpIiFh6BBRiPKuBZCCAHoFB4CU",
+	"HA2CKb2cyYIq3jJ8UGd9CC+nqMBxavmQSmSzkv2v7P1TU7qXJXUu5rfCHveMpR7ykptR4ACCjUVMuLhl",
+	"QuMdKNOIpVvUIPjyaW0FAsy1bqFXVpN5EASD3I9W3pJvGU0BlOKGiQ65ygsUz7FA0QgVRWOWLGo5Y+eC",
+	"O+ee81YSNFfhXc2kfj5h4c1XryKIEzpWKxFXFZ3OkkoxZw5QSkUkp0N8pORgHm4aBlvKKX6IaoYVEdtd",
+	"m73jLtwzRbJSMYCbXxp8y8KBlcR1v+KvGkgGL3MzZeZzDabXBji+7v2y8iv2z7EYzCWY5RcpzRU4sOWr",
+	"SH3bt59zy1u5gzvWg6mZzMFh6mvC8I87loQV0mOdKPYnUrtQ7G/38s7B1da0Q6jtnefB61FF/nL19s0Z",
+	"YTScoH8+R1l3z08JnqdXI5yJyF7U7hVD5mQvTFlkLhuaWLBLmWmjahpdt/gCtHOTqXPWSIId+pjDyUe9",
+	"YNnmyMPNG3cMqFG5vWmgG8F5jFo1W2xbB26aYHEBjyN62crakE2vhzETLN26YgBWt7K1Qr6a+gd0mrGa",
+	"3aguZ3UnsIq4LC0ln2PQyhH6q10ai+9+AAdkfQ+lddyMzsvNjxC/dZVNpzRdrGVRN3rzrN1I91cVtrlb",
+	"nf92KxSfh0DAvRRL5mLCVX1tSSbMBtW0MHNV7XlnGlBHiOKRhUm0wRgjg2x2Ovy4gbpfdmJXSLS6dfkU",
+	"6463Puv4wfKKly1DdHXaLj4obt0Fi0KsZBJBDum5D9P6jTJyF20KnhIbf97vrKaF1SUORMaAzuKScSGt",
+	"yWbjIp7KKOMJ9qbX5l7JbE3FPUjsg6GAmjoLLK/AYo55QzeBUqBhtdFUPFqXfWw33hLTUiKyXwa4WYKg",
+	"zUxuCrsjoE2Wcr0wdubUQheAuXSRYQoazB38DfDrYgcmWs9aX758QRzP+lMFX+v3Hz68IxfvLs2xvs4Q",
+	"Y61ssk+l4FpC5YpaKM2myJBWu1UfhXn8Ip2yiHwHGV2Qd5wJY8WDM+mTHDkiJG++v+p8FB/FRQGyg/CP",
+	"5Prd2yv071r/ubrGIA2zPZdTprNUQKD+BnpTfRTXF7YvKBDFGbG25Mes2z0I4TH4J7vuEGvKKnC4odPh",
+	"oEumXBjyJDzCjKpe/6OYyCxVtqUz2QulgC5O5u7ah6lD+1RFaDKnC4WpzxoBhmaMXH/+iP0wP7bOyOeP",
+	"EFX42ArIR+d3xx+gS+fH1v/+8uU6+CjmUHB7Db+8NtRsxjM6GplRPXHuQS5mmSZUE0C1I3sqCye4C5av",
+	"O6X0oev9Dhl0u+Q676R67VXduS67RSKFkXpnH+En8+kAcrfR8SiFnQ4kUwRktNDgdqE6Bxz54cN37ZOA",
+	"UPLmh1cfRZ6FZn5zwxZQ4ySInvPQKKCCZOJGgKGfkilXhmYjAss3L8BXjBpppD+Slw0BzFOuNRNITFyR",
+	"SIYZ9IMjg36fXNvusW6dKBnmLEkIbsBHMcp0HrpHRwy03mJ3YNAB+tNslvCQ5gpv7wTxw1DeGEr9KDZP",
+	"woMzOMxbSYU0TaEt/fVFksj59UcxgSvNzP+UXOdoeflJSYkJ9ikLjRVFtWbTmVZn2E0KKnqg/SGR8Udh",
+	"884dq12/ZzpdtC8MrV8T96E3FhicK+vnxE75OUGYU/0oYsoT1floBFzCQyawkwMK55ZRG1POtNOWuDaS",
+	"soXSw8gSSOK1vSRb3U6v03WIBXTGW2etg063cwCpUbaf6TNMv/6X+fcYEbxQ3HIpLqPWWevPTH9vHwGZ",
+	"Dp2L4dV+t2uzx7TNHrMnaN599sklqOABY8dP7ATWkmCOofRfdzfYjmYgUGuu6VRCN3OuSDbrmFEH//hH",
+	"05D57J9hJ2kY0Xbk2PAN72Zonf38S9BSTuNsvTKMZpRq89AzAL9fuavv8Yn7bmphO89sAzPc4KClbYGJ",
+	"ufcF9AYFt2qpk1teatJtrusY9L2yjQOvo1vRCe0BThO2g+zZDtryBhjcjr+/w8kedg8eYCP9jSvtqCVh",
+	"txN+I7gH2Iw3VsdekL2mtnT759YzQpS5DOc2ncoeaOeBiducDjfU7U3IilYb3Coa9dkWfLbVHmQLQCtA",
+	"wxa3vWfWq9EuwvHqGaYtUIHNK1xD4DLLXMAzF/j2pR/LtwL0W5s3tfmRF+mrLYoxEfOb2SSlCmDQphyb",
+	"l6P7vPXPX3t3P53cvjm4eXU4e9/VP46Op8/7n74/jb4bqD8f0Zcn2V/78rIrXv9tcyKwC7piOrNqY6Gt",
+	"6jRjX5YERG+7RTrronU46sXd8IC1T2g/ag/Ycdw+HR2F7V40oMesH5+GJ12nG5+VNO0cDrZ1HA5Yn572",
+	"2ofRwag9iE9Ym/bCo/Yp64760XE8oL2Drdfu8iYbZLxzg2GA8xxzhzgmhUL19teU+leYUoRmWWGpleFT",
+	"QY0SN2hiQ2wtp96cK1y+SNve36rx7njFlb5wj//dPX3fe6T47M+fW3kakXVO0cg1a2j1u/2jdq/X7vY+",
+	"dLtn8H//LGkd8ECkaPu21/ryy+a0sLSiGnIALyux36q6hH9jMigbhD//8qVEF24VzoRogCHInQr7kCFf",
+	"L/iiqLo59xF6pZM6xpPqt3Y+p7yL1SOIrg3IsH/woXvaQIb3X1wdDV6YSTwxaruIImO92X7qluQKKsvd",
+	"eEWMCHZWleivURI9+2z/9eUZZiXmCMM0pVOmoTz75/plFY88y/f0l4LS69i7JEjnAJ+WUG0YvVgRL/qS",
+	"e13kPawRC7a6B5mbTcmV+yQTmicQ6OZjYSxTW1lLLCZrmRPfw2u1zFgi80Fd3waNwNVPim6utJxZWgC5",
+	"1ExCdYSSRVy3C0z25svKPGgx3YMtieY7ADezhfwbPv02HcPD1QSQZEFwtnm0zZAR+Pwga8oJnk01JW6G",
+	"/TVjkM9iLXQcDj3chcxZmxu+dmVX3CjHGzz4g6HoTR58jmGcDZ6EvCNg2/upGI5Ufi7y9Eppsx0La4TZ",
+	"QbZgonXATqIePR61T8NB3B6M+qxNj6Ju+zDuhSesPzqmp4P8Dae8Fh7jCVUTMwo9HkUHrH9w1KUHUf+U",
+	"MTo4OIrDeHTMBoPw+OAw6vWOw0E/6oW9k4PDQb87Ohqdng76UTSIeyNsZnDW6p32O91Ov9MzBFAc9sY0",
+	"Y19xDudy0nCpH0RxxXVLV9y2+rxiv7bOeuaY8013XkuLHFXe741U/Mp+++mE2K6jdeZlZwQOJc4exmnc",
+	"DwejY9ajB9FhfNQ96Y364UE0YOaH495J//SADkaH4VF0zE7i0y6t/L04jJPOYa/T63Y7x5XjOA377HjU",
+	"G7QP4hPaHkRHvfbokHXbx3QQ9qLTuM8OTpaOw19Gw1n0PvQGZwfuLGBv+4YzSpHR1q891v+77s7+dnN1",
+	"N++O/3Iw/V6cCMWj55dHl58u568//aRff3ipX39688PrDxdHr1+Y/31LL/mc0yvzzF9u3vQvD//54W93",
+	"l6K7hQLjido63QWAhox0R158YtcRWHtmBUSnlCdlBX/dFfQMU27CvAK29j76u3loAdv0IUW4nvsJtVEq",
+	"b5gAKjk8BvgKGhYdfl16T4trBVD/hRsHSj8gUGc/BjacnCsz0HYH/nd/5Q1WdMpUljw1K+k9MyNl2nUR",
+	"MUcfTigXmMREp/gHPH/caZLKeR0pFChyzz7n/76MvjxjKVVZyrbXV58Xo6zQWS8UycNnU+a+5npmeGj7",
+	"E0mgvXA5cZloRqdnNjAUMj7TZGwopKa/Ko2ilCkFxVY8daBOGFbLqybt9y0mUYdc+OFEusA9hVKKojyr",
+	"Qy7UDdqlZutt+zLb31sKZsMVKm9tiunOGFjJYWj73f4ZxKvyLTA/2EV1yKA7wD0R5PIFWiQQPCZFlqG/",
+	"WohVmZGgTwaE00WYZBFmV1bVcjBBX9qDXuLo/ia0C+9eWfzKJ8UkL8Ed6dOSdGkFIzahSYxFCAVJ1TCH",
+	"jFhbxm1bKrYqLPFcRuxt/Nw+eG/pCO6J1l8Zm1ksMhuMBRqCBuECAtpKpxkiSZo/FKXMkJeWjRKuJtt5",
+	"oHo9cEBtKkfLy26Qoc44zB1Q1LHeQmbEeSu+hk9y/b0KvZpkTCwJ2NNYymLJPQNWCqDozRRroqUG3315",
+	"88AogU2KZOA+DWlGLvi5kFlKjDYJUmpKb1guYYwJv6rWkewZ493IJWPUYXXCXKY3WAtTF0RYpvGH8KXt",
+	"QHMwgYtiAzdyonV3c6Kt9Jv9+/DphV3uU/PQYbmyruHEveVUMl9yQ51qW7O7NWIbnvtgHnsgoX2J7p/C",
+	"e+ggbN98f1XpUX7pOoZjlTUj04VLeSN704VF5rU9jl1Dx4Ag2E9APskR8fChAoIp+5b2XCq/04nqE572",
+	"i/FBa0xlNrYg+Zg6hfQKpaTw22w2k6nG4nAAAp6yjlkIxchSlNK5q/eGrSVUEyoWgLB4bhZYDCaI0nJm",
+	"ZCakakG/M2SIdCYVeHrM74ZQelfGeKvjB3h4W0mSn/6au2suAUTaojHn7tOvG0XDCwq32U3Q1ZBTbVXE",
+	"tBwx8zlDNV89l4IA2hkG34Scn5WGsyDVUPsEjQhFRAqwAvcRolmSKMxmL9Qw1MEiWzoCtRrQUxkL6BhN",
+	"E87S3KWKrmYE5ES+ktYDKRjZe/dD9ZvQFxWriPMvwouAl6M0XZhXXfo+GXRPrc3hPpiLY0ITSCboELAW",
+	"61Tod/hsVYrseC0+qAD5Lfm6sxxC6ub82N+JHx8zPva73uftheP9D6NOOL5zbPLENAY7L0IBr6ESmKkK",
+	"y7UWIMSfLUOvjtZ4nalqwjXlvQMvF37cbsU+VCCUMl2VAx+WVqU/J4b67YOobdpHg6LlqxTgBZGlyIz1",
+	"qtUFXtyLpbhLfj72xeUGJ08wTGKOalgc1c/V6pVNfduAo5CwWLfOjnpBK8pYrpcDJ/UHH3qeXs7uNBPK",
+	"dxjaPGXAa/T728s47y/oElyM+CnxLlTomcn24wE9Ck9YuzvqRe1BfEDbJ+Ehax/T01EvOogPWbffcr39",
+	"Wwqr7IbUNbQG/9HtkvVSnrptaoVLgHzEp+OR99gJaqpWeuWRa9Af9gR9CG5qZqpQJ++oNCBKGoY1uj2N",
+	"AMLV+uwb5VKTPxX6T+fEB/rUaEESpiGnHSo2oEKSJQyiSmckkeOxQ88wGm3CxjTxJmL1vhUuSM/vuKwa",
+	"vZJjvxXgPdSi3di4njN2oj/IwtxUDVlNQf6WPCk6fSXHhJaos6RBA0FRgc6nOV1seXM++2z/dRl9WWWO",
+	"Vylm+T74nW7vW8HKm7uSw7eKt7x3O4tpgyv3/hle99sHdfyPNKYhQSmHViRlUy4ilqrccjoHOwtSi5zC",
+	"UeNkhL/825LAe2cEgHFaIoY59Zr2785Zz1heZT9u7CpPp4zgc5WquUjORSJpZJUTz5rHx/EicL24Haid",
+	"mTrGm86KOFdRlM+xxH75sBEQwDssCxSwdaYTDvQdZgo1aZGrD7OMUfCkiOaFPRTU95eAEsp0hDhpSoqg",
+	"MBoI/2qyxtOMH0PcfLvAtusp0XNJplLoiUJH1GhhjGaA3DR/GrGFtLUVqF3lOo4rmTTCKX+KaqifKwmr",
+	"/RU+oJegPT+QroPLaJ31vRyIh7AqdtF7Xubnt3l85Xcqm/EMl9nJUUpQVCRYfOW1UpoLzF7kUtQ5EOoy",
+	"eN0hWxRBo56fufxjgZY9EHA5wSdA/2qux0PHtJzE92h4I+QcPFsOrfIYsNUM5aCZyMX4HBxTycI9Qkmc",
+	"QQcCcgzl8/kgXIz381KlAnsRgVT2BBtT7GtouGdGFWKS67y/cyJtZoKxfcwXufkxJRET0GLJZizbhVU2",
+	"vagFhdYrqmL3BTVemcviFJqdM7+Rg6Lkm4CcltZZ611CQ0gVVkZsYQAnIMZgR6D1KUuhn8iYcpH7YzwX",
+	"xQFiPI3NYM7NY8Y9inrhKevT9mB0HLcH7IC2T8PDqN2PT1iPHo8OwkG3Za39KGO5k6Df7p6UQpyFv/FC",
+	"kNdXIYm4Uiz1qsiWPQ19CF56g9ilG82zRUMasSkPPQeEG6MVtOYTCYFvDp47vTDU90ameoKdN7aojDFH",
+	"n595Y3bX78Jp4MmSwju4t4FX4EfMnlIorkYyWgRYC2kVBQd7FFv8K/MDJD/J6YwKRMqkYgH3LFa3l9Ow",
+	"AOfPd5RTzIgy4xXESwzxBpAWBWxuKH0mEx4u8oID83FLxzkyl/8Vqi0+4HkJDMCol+jGMPe4y6lacVm/",
+	"kuNlkXCfC/tefLySt4gUxHaWUt9YVBLChZYQn8AmRqqZt9Yx0g5s9IbNH6de6YFk4fFXlYWbn9dvKjB3",
+	"OOc6afkK2KzzFJ1WThgYueFLyr3NlLKSzeKi0o9jsni62BlMHE/RraBj5OPiDKpiZ0wU0Z0lPQiVNXjS",
+	"GzOqfQNNfel6xFQ0128UiTMhWGJBQwBrJJJzQa5Hi2vMx0WjhFzHqZxem6GutbzeP0OnIIKORFwZ3S5L",
+	"WdH5K2XmT0Y2K/LuxXcg4//x6uofnqoqtW3WBaLbEHdReFf0vNbGhiOzTDugEAjRhySSU2oLmh1qYOnO",
+	"mM1SeUsTNAoB9DHflqvvL9r9wyNI6TfaM6bc/PnlB9LpdJ7ZrTJWnwczwtylBbcYgGdYvEinyO4Nugf7",
+	"HfLSjKg0m5lHqO8Bw0wD+JN3jX2jcO0eVkGSIDxU+fZ6wUIesQe+wFx1C9JUDuUPgfIFyBrbxcscv5NY",
+	"3V7hYs9JBmr+C5mGvLyt8Cn6ZD1KUl/BLBX52y+Fxh7qSjp8+CvptDTRJ3Ml+Vv7211Lvm8EodUEdhYW",
+	"kXpyqYz5BgUg6I3AtVY3gBss6fg73WBWdq10AhtpXM4+sCo3iGd2R0NtJqUQ0LrUXKpwWDuphxr5P9rP",
+	"kQvbV99fGMmK8E0AIMWtqe6EbiGKufUq50levmbvPrAsB//MyoY9rnjJri8qU+8SdddQeWprTGvTH1qz",
+	"KPb6AuBPMFYNXt52/gEzli+bWnAecE0WK9+vr4YdcUFhCcuQff4nbkXUMXrE3TTBV1VbxjEPWQ5CpmaA",
+	"DDphTE+TDvy3ZlJzmd6MpLy5z8xqGReKKbE9ZGR7lVfJqJ5+vdtb23ECMmF3ABVcvugtO5QLlR+gqrVY",
+	"/NJSn6ArATU/DD25OFO9zAn8U676GO4bK/Cwi5oBixDW5mGQiizSaUvR6X/bX3dkOoZ2HiKS8wKt66g7",
+	"OOl2t7iW3PQeM1HRb1qQJ/H0jowC0Du01zLWNNNedMoGYbsP6kR4QNsn7Chq9+Lu6JQehwfssN/aYXF1",
+	"nAt/dWIf8HkgGRcU+jldPLFbF2ebO7zQELKetZrrFbpabQLO8Mo8+BXAGf6z8A6AuHvxUXhK+8zoyhHq",
+	"yifhYdzuRv3RKTumvXBwVI8zsBEugGtC0FKZy54D4C46hum2Xst/8SShzw473RKm10YAC1v4q32KWpnt",
+	"Zpvv5diaT9B5DWzkqtEFm6+sRjcyeiTv2n4h+orKhB8nEqxuUF1ACNkBIDk7lsZ0zmXTOXSDkOmNAj8z",
+	"ugKgjrfo1ehe53nGLdyTtmx4SfnEUvjX+NJ9LqdHxcez8/sA39jobqpB3/m77cbxdatccMMJJeNUZrP8",
+	"uMoYca5nB9cFXTUbQRe2RrLf7drYB8Q4DGexiHAREAfDjeFJIfVZFazuG4WVnzEXSIc8LdeF7iHkSEAc",
+	"TPg+mbAUaTCw9EeJh/ddtIycBhbhIMLQiKsq3PNrQEOaJGSUIQiTq+P0qz/tDgH0dcT2a+2o1+xedW/l",
+	"LgGAVlsYvH4PD3daeeeMltfpujSA11YdQJgdihm+VpXmve6H3snZoH/WPf4nQI3e5XBVDaVh2ySRctR1",
+	"KoWZpyUFzOvP7jdKalnHy1KTfMBfOWl3B+1ev9yM56x1Bf2k/Xb5Zy100wx1SoWCNhjDGU21YKma8Fkr",
+	"aH2So6FXBdg6a70En4zy/AsIDpHKhOVgy1cy0xPyI1P6nMSZkXq2wMTre9R6TlMNIO2IRHPW+q/BgBwf",
+	"d7vktNvt9Q+KNkFnLWUGHM7RHYklisZoNleB6wWqGZ2SBK09nDxeCpRHrV+WOyc1HXIOH1s873fWalb6",
+	"twFGWoLosULUiYUKrS/JBgABxXo5mZIFNKx03Xdryll9dqgu5JPszKhmyX+Lieq4C8SuZkPYIXuef5Hk",
+	"nRlpBzykotdB6xVjkSIfGA0hGeN7qWZc00SBV/FDmrnMTb+PAfb5Xdt813XUbTXvlCuxz5T5uMXwBte9",
+	"kZQ5qEil3n6/6JDgYbSitb7hjcrq1LKfZPYE9S+8yIySiE0ubIiFp0uNDb3b8lnRSKg+SQmaEvEpW4Jt",
+	"rQbsCTK6lDcWUzAlFK9S50aEVNg9F/nx4VrkXJiHFTgiPrYWMvvY2j8z12U4KX3Vpi44LInABmPwQbT2",
+	"OuSvbKGYNqozFxYZEVo3YIHLdX3S0OvFhbMEtoS++c1tJXdkPjZc0bLslrM54pTVVAG5+wuCPIVrHpj4",
+	"O5mJCPcL+XkdDtoqjAQz/kJmT6m6CM83L+xYVVeEO2wsmifG5z9WepJ5TL/cCLdshflM76tbTfECVy7J",
+	"XVF4pQo+sMLFZu+5ILrhUOxYa1vyuTJv0EnzGsxsNtRyaKa7j5IKldxiFH/qHfJBFoXgpSLPgCxXgxdo",
+	"13W67+J53s78nt0EECVg+KCVxWbObuAVBb1Ba8KVhn7DP2+kMvcPShHEtSrzL0Yn1La94yOMH7QKCrBR",
+	"0m2LlK9QI6yPM5hbDx97chzMUtbEujaI6XW3Ltcug0M+q/OP2CpyKBXgUZ4mC1cuVPXVYBjZPLxzMoZ0",
+	"YMOwiGqmJnIOcVWLIlKmXvSXhBOpmFhmMWzC7/PYjp4SS3SuGnk9QW1FPDjNR8k3KE/8odhlq9U1AptY",
+	"chJy7uFhPC0G+TOkkqc+MELTNZcjjkgEkin7Grz7bvOK/teLSk3/k6tPP+iW69MhbaNS5P2bV5PLGRPb",
+	"+L03qPT+YM/SZj5blT9lmLv1JLM9PjRSaqUCvKyXNWUOYvplnv/mZbnl0aymQu49e5xWWTwjFBP6IPfb",
+	"2Eo1phvPizgjImOAzrQd3rViSQxoJaOiZNBDjm+oHVy6G17TG/ZANVP3rPQusfm/f6H3a8AIhP5yhkqW",
+	"apJriHbfl58+LmxzGTCqGBZrNUdf8VFZbaeXvOMAYN5go0REBZvL9CavNkJcVh+qNU+gddke1HWWA61b",
+	"0CnkUhqN3JAz+NIQA8p2icb4TlAUJ1kViRsBI8ViyhVwHJgZ44lUusDxoZrcMDZTOSRsiSWNJESfp7Vn",
+	"aMV1geg/ExpZ1Qk6KMokLw4ulEAj5wOzGKOU4WrWws7u5WEMfGT/IYBom9BjXy/+XfFjL9SNzTy2eLrA",
+	"HikfT1xGcizTsdSaiTKDrC7CxlK/+ibmPlZtpZs5uMN0LobFLRPG5rN0DrXWe64vl+20i0Gih2x2Tq5Y",
+	"eosJ3TQX/mTPpWy94GomMUZBqNY0nEyZ0Pu2GQmkWAOOMoa5ctYBVxW5KHpsYlISXkJxphxIyaDbdZxw",
+	"jY9cN9WVo0z/o5Z8m1ryJju0oj+UaB2j7e1s1uw1flNy3oAPGSrSnGsIkf0AetvYklwQc600OWa/gw/+",
+	"MLu/Oo5TH8LUXT2mD/R04AGwHhr91ijangfmAHPgQb0eREfxCe2F7QN2OGoPwuOofRr3aLs/GoRH0Qnr",
+	"xhCEccXdB/eKvqx11W6uervdXKF3Y7fENhe/HwU7n7HtmmxbibtM/nr6ffY5tptxH5iU7/IxVlQB/bia",
+	"8guoFO1tP/SQp8KhOuzBolSAyQnut/l6cwiW/SaYFTfT+yjeMO8hF0Ncp9WVtyM9nM1W2ve2IRJ7li03",
+	"0SAHvavwex+izKUSkKcqEbbe59pARw7F87QUL0vMBe3vlXSj0g3EhWbpBq6cy/y5+9KT90WXodiPjken",
+	"bNBrH4UHtD2ITw7box7rtk/oIDyM+vEx650iH4o13r/Hjso7J41bBETvbBxvxcS2Krt329N0oZREtYQG",
+	"69ikAjuRm98ooqmxBEc0vMHmxiDS5C2LoFbF4kjEMiVzKjRCVGh+y/XCPZ7QmdqtBfJj31plF3qT2gWW",
+	"4abuoZdLFqZgc8j7AfNSMRsFKIZ38H7E4oVzjelsaDuUM+3AnWrM0z1XaknFwobYrQ9hHxT4ckgB0ZM9",
+	"ExfsD2rb3NeFC6RU7G0Fynbn2wlZCXKQNmKm7Un8OdDqo1xafwiZhxMyiFKDguUJNiB1seGKWJCrgh2O",
+	"8JavwWefZTq2KIsRSxjmVC5vUIlV0eGmGODwl+WE9c+hVgp1gFyjLg2+gWmdY8jIaXdCG3b5BNH+1GQ1",
+	"dlOppDpl2rkzV5/Ntr6Ht+bYilKpKXs2jWmzl/XP/JYpbP+Su1IhGUKxMGX6nIRSxDydQuoFukcx1xKy",
+	"6Qx1Zakgei7bMbQkzKsKZE0gF/xzr2P6UqQymdYmTGzbXV3PaKYnwyxNWmfup7Nnz7TUs2dXms3+Z7/L",
+	"hZb/s9/Fdv9ndUmQ/5smY5lyPZn+6er7i97HrNvtH0V8zLX60xH+xJXKWPqnuiHxgRlLuYz+dNDFH3H7",
+	"/vSXb69+/OngxbuX37/768G7f7yr/gxNDM2TrbPW2mc3D0V8d1FscYNkw88GtvcC8OZTa45LU00U09Ab",
+	"N5vVEdneh7cf3pX0+GlMn1mSzTsRNtQH4lNL5LgrujAmpg5O+92D062O6rl58zEu/5QBzN9iaOYGCszN",
+	"wafDaX/2a/v4bj4QJykYsadRPz6aqPbB6Nfj8PCWbaHBvP7u4r39yHP4Rg2xvc2xlvBBkBzqCRPeh0aJ",
+	"tiwBq6QHxgVNmuXte+uJ3ht0T/eLgviIzRK5ANASSwSqbgrGUMlbdTVdma9j+tQJuebufhvHvxc6iOPA",
+	"UYJr64O55Qid7pG5Tx4uqgK0kTW3XwefnhfxNOcNXSbVedGwBvrPNGVKvXNfug8V2ITBYtat6YIY4y2R",
+	"YgyQjLNJinAJgs0rzxkFovrcxpTkpr9NPlUNQeHrT00ZxFkhE7s9C1y2nPYaRUlRpp6iOqiWeC6w+CZl",
+	"oFPn6HxUh5MzolgJaNOOdU4kvE0TEnOWREVgj+xBnU6pQ5hfG7QPpnyYMFoLwP0DmGjv7IzvJYq+Qh1U",
+	"bd1SXp2USBEBlsBmlUmbX6Vuux5DEfijFO4rk8D9CtI2zNMsV5gta/zWc/I0UzTfo+BaYRDPcgbJhaKe",
+	"QPF2Y8z4VQkFuIA3nsg5mVKxcBZ4peQux8E2Ui4T5htNceQPdgb35dB8JTunc6JvLxywI3oyanejXtwe",
+	"0IOwfcIOR+3j6DTu0YPwkB13HX3bVS7lYnZPiwb7jxheDlq4s62z3hYOO9zvVXFmu5O/myiznS8SZrn/",
+	"2jKlO6/cM0eiG6VLnOd1alCRpCAc0iEX9tv4aSELul8wjbluM71oovzXbgZPv7it2KyfP7dopifSQm9s",
+	"WPRqq3E+TKi4gS7KAEs8kRIqRzPVIT/KLIngTwm/AbdYKKfwX6Pn+fBIEV0YQ3JAXrCQTUcs/d8WEXHo",
+	"Fa/7CH8H9CTuhf2ofcwGo/aAnobtUS86ah/GXdYPT+jxCMqMzf2+gpWXa+bY4i//uvwk715/erONlYdb",
+	"+Y6O2eqSN7fnT81RXqrJs/S/FBbe1efaFFYDRznadTxieZbmaGEbarn6rhT+Rt3mBTkkKdeKGD2sQ96W",
+	"MUfK7vfl8NyeQwutZAWaj825qgNzuGIiytn7AdqQ/sQUmQFwWEAuyRw4xeeSztbU95hQWb546MUHo8Po",
+	"mLVPaT9sD9hR3D4ZdaN2nw7CI3YSd0e+eFi/zmVGRzX83nze6551+8jnW25lHRNfPcEKt5Rr5mJZTVy7",
+	"/rZ8hgrH593ZO6txJL+m6Y3TBN+bD2wWqqJPTQU36/C8BHabqSLrttuVVa3ye34oEuMh6QLzA7git1zx",
+	"UZIf7nIrFEzwhTwDSLGvCyy5WsWNtt49LJ4aCjmjt5W+CGTvY0tIcKUxo0e4OPjHln8Alrg/238heutM",
+	"prYv91a0/tqNseI6+wGgumsgNTrkPXzX+bKgHsBhDmGZQcp0ltp0FXSjW2TxvX63uw+dWYgUDsAhxysa",
+	"dE/36/zdkKR9/6sq75EUcWXOkIU6zpLNpSlO5DGzD+GOOBn1o0F8RNs9Y4oN6OGofRodx21zQwzo0egk",
+	"6sXbThphMqNabc5m3uAJYb8N8EBbVAzzqa0v2K+xkPd2AU/P52EonxYsoggXADc/Szmob5TMaKp5yGdU",
+	"AGw9aIIgmT0JICPLFT7fNycx5o//LWMZ+x0YcPmq7mW//SQz8OgIqbFuZc7g50RK12ym02yMOXfJNsra",
+	"tu6TBjHkoPSHm/OOe6Wh1vYwx2K3DwG4yob67hpTM7DOrOHmHqktHEBV4l1phNruF0A8T4z333pT8+3l",
+	"ck+29e3hlnn/2Wf8x33bkOAYK9SA7zlk2mIBIwBgWjHm7E1oWbHUdQSLw3w8CFtdObLFQ26RHfKSg9Hs",
+	"VuE0R4s7Ueygs+dzOSps+SVOgQASrFcQEUH/i6ipMQau/UGaYUx4xHzG/jZlNJw4M72sPQVkJrnQpLeN",
+	"RZwfv+t3sZUSUqMdv3B786TY5XvXMizXRXIfiYSuMVOulN+oZi3jlF2tTW7UNbhf5+RaipGkgKTyJ6ZC",
+	"mhgd5BpcPBNGfjUyCiRR/pRC6Og2JJTVO1erqcuN7QjyDzb0JCi+WkKad30IhNRDZUtmbWAOHzWnljD8",
+	"dfGNml4FTxH2uXKwFtHsNve2hKgnrgRz3ubSttntw1sLcptrDNukOnsnVT7WPOooZKonQ0aVHlIRDRcy",
+	"vcEWKPmpaBdXqc2QPvYWuMV969Pieq/vcrfYJ2Rec6UrydEjrHtuaIFY107A3477XhAFSW5DKTbNe+gF",
+	"47tYMLY1qexEBC+YpjxRj+N8/Z0xalmAPuDJNDGxv/idTq/eOsYskA65NLpovkAHlmGz9RFxBvI+EDUi",
+	"ZdhljTtwwCdoYIPDsZp7v7dGG/BrH2qt6D8zvSQI7oe++fuie18/eDDa7j8GbVdLVJ5ciWoDZYJaa3hO",
+	"zhF7V90vLJnVpiJbFIwqf6hMzZiIlF/M5+B1WKnDuEX1kAniTk6x0qVAjs+FBGSFDKdcTakOJwFhdwDL",
+	"7CHO79vmXcZoK0QLZkcLNseLuiRq6tMOv94NXZPi8ru6rP99hFbNSTTKr9/g1j54DMmG1P5U0/iWe1xE",
+	"SIobX77Pcimw2pt9UTx2b4r2vvjz55ZrbzdUEwot5Fqn8clR1D3pnZwMwuPo6PCU9mNGaTc8PKRRt3dI",
+	"D0bxIO6N+qPu6KTfD6PeYXQU9g5H3bjbpV1AXXSDWsqp9vJziXzRKR2Ex712F3AfEGjxKGqPeuw47tPT",
+	"aBAe7uRgrkUORTZ1TmEjlM0BLVwq30XC7shrOKXSny0M/veMRsb481opkj/LW5YKKkJm32DRdqW/+Eop",
+	"47hn9q+SiBwpitjCm0N2F4fcoC8UZPC0tYVvlDfVpvZID61INAb3i0t7minEzVvOUPJagrq2zHPoP8Oi",
+	"AHDmHAZ3yRFs210oxI/EBdoiGAfmV9kXz4ihIiICSO6aC645TbBnw3UAAGVcEZuRTvaoIG/T8dvi3blM",
+	"b+JEzs/IMYnoQgVQ34OIOKQPv7K4eRb+z3puODaI89cAPaATqlkKU094rBWhVtVSvC6pAa2XnF7vo8yU",
+	"Vr5BS5Bqm48vv0+psLVMeNTMsvwgzz7/IeR3O86Cr4dFD1AbFo0PRkesT9u9cBC1B/SUtUfHcbfdZ4fh",
+	"adSjR6ODk50oAjdzpePkaXo9XBuyBrfNxopYHgtvDpNAVmrxHEhWwGtZEs7BaoTtACLyRfkLAkkyG7VP",
+	"2ScW2kQUStRMasR22rE/i69iPy8WuSLgkpf+1EVb8gb3BYlN6d0rJsbmlI4GteGTYuyiuKlucK8OarsP",
+	"VJuuYgoZwdZe5yRlM0Y1hGyVse1pUmpx/HMZfMVIO+jA0/rFPDRLoFbYZrHWzBoRXPwJc82malNYlit4",
+	"/YuxBu8u8cVeN18lTVO6AJbWi8S14G4tr/miKPTxCy+weovAkjhkpHEVED4WEhglXOr27Bd51S7WDNh0",
+	"Or1ud4PjqULOfJIj4tVdusmunyvD822YabXV25ZzfvjescXEUYtt2mEMy9d1WM/fy4Ob7heYT/F7iV76",
+	"wnbnWrCGosmaukjH3cNtoKFqyyM3wIvauYKygIIqBFCTs6Vc9bKNuyW/AtbHOYtTeoJ1Zt49XF8ispf7",
+	"dQPXcu0e/dkrgEPrdIhnn/N/l0Ms5b0edAcFOkZpCZFEBHLoclQS6oFvX2I71hwLWgpW27upVge4vycp",
+	"SeTcWA4/lyjWKwQbRtQINmNhDgtIWcuQt5zNzWTjGFhLSD2EVBaA0jbsUG50+oeMuI+MCPxGn50Q5lrt",
+	"9wmHwkSRUgJbccR69DQ8GLX78XHUHowOT9q0ywbt0+ggPB714kPaPyq6ofjTKpk8/UGz0VZOrMwfgnTN",
+	"jbJfjXjIacpzo6/s9ppvdFC0dPWat3aXO7duUNxekHq0bXeuknD2cRKWtSdbJQ7+mLxgwvWthDa2MtV5",
+	"EIlIAU3dnliNYk3Zu4PtX5bmXJM9SHNk0e7SewNVqJDauwr7ZxU++vzbzLXJa5kjEfqkYttusOKaAVlO",
+	"uD4vpZgmXEFqBPYXsPK+Qy4KfHCXrVq1Oxz8Qr2779Lbovt4/JiIlO9Z6SM0hpVFS9dO6cnuFq4zf76P",
+	"6j175BvVJ80V+7eD3F+7148o/ItLsTKLHc/39+oLc3If0G+w4adXI10TQHCRkt3k3NdGZ8jl3x8gDX+A",
+	"NPw7gTQ0cGnwdRWJ3x28Q1U+/IHy8AfKw1NGeXiUy/l+YBA7yI4m7Ij8wf8ICIldzrKI9ap7oXfUSu8L",
+	"YjSEhLUzZcw6cRNgaaERqy7tY2yMQUuYtuHjOfZdUsxlwTo0z+ZW8ZeQaOJ7HH9QFlpwVyvPeq7CScpV",
+	"J2GsPo/jufkzecVA0GM8X6bjodn7bfpAJwmj44xd5qfxKLKZ3c14ylS5GXG3t9yMeECPWS887bePRgeR",
+	"UQxp+5T1w/Zh1BudxAf0ODzq7pI+sesGXSB+fnV7qgFYSDZ6YnyLszJWkTvkuj7tGDiAHKJ1HGvTdx8A",
+	"a2eJWSc0RRDLNOMaHC2WI1HPsj2mwXfDY0tnCrKvuLgxCpjLPuD63OacKzllUjCCrduwLHnC8r41XJFM",
+	"uERkTCizDVBZolgxpNHw6hSuUpDhtd2ZB+B6bw9KfL8FcMaYK41zfdTWab9FqviKDfnd1MA8Sqb4FdOB",
+	"R8BPrc0D03UZnOXOUZsLHv+MHlpTeF44dEFDKNSSgPCYULFAbANMKF1KOCU0TpmalIw8L1HVZaJCPUxK",
+	"8iLgOk8xFI+/9au7v15q6OZ0ms/XLuA3VB8GpeTHzRMG76U+4Jb+J+gP7y2eQU3dh0/h+co2Tz50oCZx",
+	"JgRLGh2q31cQnWdMzhIwQ/xkQltOht0yEVLu2vz/a6MOXGt5TRCew7ZaV9pzQ32SWSrYguxBl4c8k3v/",
+	"zPtA4EG0BSSPUwRV52IAmeVFqMi+d8vZPCAQowhsb6xzh57CVUUVu/Z/vA5ygDx/6ZiCyfU+yqURQ/+U",
+	"6+Rktqs8Zg6YcQ2N+PLu9XbMPb99vdon2C/KS7oAkyjikc2Kx4T9PI0fHFhYQBjzcZYy92pgszXK87Fv",
+	"V8jJlTFA+oe5FnAoVUzDxnr9TvopA5dNRDJI3Y+4ChOpzAzMIaUyIXvX7pnr/XNCBfrz6oxVMmaaDLqD",
+	"IM8yIVOuwMssBTsjXWzOQboB6Rm6Ona7pyZybt65/l/XgeuqbjYQccZTaeYWOb1bGG5Tmhzi0RnNXLja",
+	"CK6AflgEvRryg88X6UYVaItCb+45uh+1dVnB2FKQmM0Byo8KcmLn2SHXQmqmrokyy6BJgizAVYHkY/d8",
+	"bUbNd8C1OZ7OLhBErot6ba4k1oIAPwfkp59++qn9+jXZs5KOsITdMuHYHUkS2Hy/nCwJtwT23K1JOjT7",
+	"W0o6nFGtWWqe/D8/d9unv3wefGnvdX/utU9/+b+9n7vt/i/7/6O1YbJnQov5Y/NSIy6WVgK7D48ZvjRv",
+	"KE16/W6NKKtZGkYua5am5UMs7N6hH6qGMvZv6+MP/X5hC8AB+KcE5Nk6+7n1rlbKw2b8hYqMpgti3jI8",
+	"5SI58IsAWcQYc9oX9SC+3BUg0aVjzoMCRFcxPQLTIz98eN5p/RKUEGeAsJGRoLX1RM4h18AcwS1NMtY6",
+	"G/QxLjuu9LY0FFJweeus2+ke9wZBzWgHxWAH3lhFYPxLZVZbaTC54GxYS6/bPSwmYH7y5lDqXFFdz2Hd",
+	"Yg673WK0w253k80ZOrnmbMrlYf9XK2gVT7XUlCZJq3GznOx042npMc/mTbJ9cWf0mmp1p0/3rT1K3r34",
+	"rhCqmo4SBjVmI5qScEJTHeS3GdC8kdh4f87omO2XmBcVjNZZa8QFBSZfEkCl6dyKqGOsmLtpgq+qtoxj",
+	"HjJXodpRM0BRnjCmp0kH/ltdgCD/eHX1D7iNRlLemLnDc2RmbhWznmJ5uIIRw2wad629gd/CS9uvR7M7",
+	"/SxUt5VpwWZy7bLAsDOj7f+Bk8IG90Z7MJKwssvA78+v/r7tfGrz0VBvffKFpDhNpyFW1ac9P0X4nDx8",
+	"JHZ1PtlDtXnxs7DybIpywxmzDjKhypYbNTV+8XWcogXMU0+xeEJNZopY5vYW9sP3jfETDp5q95gKw5Xa",
+	"xuhy1j/X1Tz/x+JMGHwlPEM12nV/lAb7zZ8/tyKujDQvnLlrXFfbpBNV3VwP4QjaDXUPd62ppxdWcVgg",
+	"uyd/zaAB/TjgBOsJ9dln8x9bdfJIUf8f4AsrAlgVrCWazI2VjSC6VBOjhiK6AQZN0OuNiT5eWg95AbQP",
+	"MSgR4S1mFveNcq1Dc8ymTYCS7huHLjjRNhbcNYZandQ2PUC795vzulj6DtLDj7v/ZmHopXOtER1Pszfq",
+	"u1ROpWYBiZj9Lx6RkRIpazOBujsqaXXJJJUIkcvIaKdMMdsMoz4FBCDL0B1gWCYoulfM6QKcfGh22Uhz",
+	"QGxRWWr0xA65EDm3og8f5oJBaUQCFhgiptVcE4xZG/spr1ibyCwle9Q6eYwkwG9rJsiUi0wztd8hoBOC",
+	"ZzYlgmkzQoCJNkVI18G0gYOxLowEf3Xtdt+bTXqIsHTt7fv4Men+TvnGrbPWpfVuuhMz6j8V7iiNTYsn",
+	"JQnQEVxYebIP9GOGXxlKgayCzlYhHzZr6r5h/3ZOeOwnHjXNrzST35yzyxe/urGe8XyfcOvMRJvY85mN",
+	"qFea9tf4TM1qkWWQWT3G6RDsou31z4atC22oQkR1XbNtKP/BOGF9M+ygpeUNMyv656+9u59Obt8c3Lw6",
+	"nL3v6h9Hx9Pn/U/fn0bfDdSfj+jLk+yvfXnZFa//tnUo8YrpbLYzEjyU03l0HuKlcQ7mMuGiSHT7mrR2",
+	"xYxYNXtcTsDTjlLAHUwtAaKMyikQsf/am2HBvwFXkV7MsMEAJn1AdypzAyyMpJ7SBVSGma9Pi/xuB3PJ",
+	"Rb074R3Oo4r7/tA46NuoH9vkxWyPZblFW+y6rdkA6PUrGkVLprvVDSy1VTDI/UokQz5QssKAanM69S/1",
+	"trvU16kzqkGbAb8r+D+LX8v0pk7LMY9OqLMvctBXjFAyMeaCnVnm89Qdq+mUNBHMq51PeDghNhFJQQKe",
+	"ucjsqzYoTTKRKRb52QLFoHGWQuAUOHu1knROGE0Tbh9GEwtWysV4v/Rhmve5KjIF7Bdtol+HvBXM6VkA",
+	"FHf57nZQbBReQJfvbo/Is6PBPhwkVTek34XaaVXodaEUEDw1quz+ORmxhQTfM1aIWPBc8/lB/9TuCHnP",
+	"dLpoX8CZTaDkvVGZ87Wnh9DlFJ2WauF/R2pcSEV+okEdPT6i7nZZ1tiqU3mK+pouYqj5vUX9HLdaaaQ2",
+	"UNVAdWDhDXNpIYSKRTl/NpKClXksh5M+6hKqNZvO9G/CRbgD92Edi28GagS/NTqeDSmyOz2sINv1egDM",
+	"xiy8nac3hjJNWajJRKaKkRFE5hdEaYrOCNcMH79XB+QBvn0ZD0c8NbZ2q3d6ctLuDjAZoAblY8JoGg3p",
+	"SGbafJ6mjKVDnVKhOESQZzTVwoJtrIGPUNlslpibDBo+ysSIesy8upKZnpAfmdLnBbJEpwkuxOFN/Ndg",
+	"QJYhJ2C9ygw4tEhPmyGF2NUTyqOW0UOcIv730bH4W//mH6ezV4P5+67+Z3g0/Utv8f1J9N2BujgcvzzO",
+	"3vTlXwf8w3w3Mfgo6Y67xHG2nD0G8+tKvt1fO+TKNwlAO7CVj85co3ne/dcVdc7Wq14IRRTekEORVFWy",
+	"WF0y4ihl9CaCPIMGW+ECA81noJqkco7aFTXaD02wJdT1aHFN9pCSA3KRTllEvpOphXmzLB3YxC3ITAEW",
+	"zTMcXXw2IHRsJIQA95W/qADTg8wb/q/PDY/6Suh+ANMMZZJNRV5OiqoWQgWOWZ4Ws+dyB6Vg50bHLqM7",
+	"2n2kuvJ7WDv2Dc2Tb6CjQL4xJbc4rBfSF/c75KX3LmRJ43RZkgRESbO9mOyGCwANgGQzq6fylGhpTJaA",
+	"GJLJtMsQAiq9o6G2+XJ1CY/oNdgssZHnmZDnNWmwfs7i+nTEuizCFemD5u6DNW6QSXgdXpMpTW+M5WGz",
+	"MPMkQSXx6Kj5iNFahNRkxGqzDfGDlWRBJTfLEfzWMdDjpAb+6BQBJI20Ao6YA3XW5cSNFq2qkK7rnZaP",
+	"UQLm9C/RoEXHbGj4soyRBDzZqmSN/bJhvuAfCY//AQmPAPDiEZiRakPkN2COPBGv72XO9fpds+Pubyde",
+	"it7Jof+XhsS44oGw/AC6ZadMaHOD+g96X+8+2O9/cStWjs2sBhI0QdHujAJkwch+eZwU09GCuMu9/sKz",
+	"N5oVVfXX7drc02riopF4mODDkv8QcrlhCx8vMKEjlvi/AM7xU0P7PW+1/d4hcHQp43OjlzbVoquX3R+J",
+	"oX8khtpDfYJ5Zo2VU5SoGYWImtMvFqCHoz3CUxLT0CqjRlONaYpa81jqagJpg3q8v2Ro/WdXfS0XRP12",
+	"JVmrbRg9YdMti6r+KIz6oxjqD9vg378Y6o/qoT+qh/5QEv+dq4eKia3Vu5Z0xu0VQY3Ys22zl1GGXNqo",
+	"DEKaFZxU/iIJqWZjmS7+P+aubbdxG4j+iuCXbAFrLfkar1+62LxssejFAbptgcKgRcomQouuKNkxFgX6",
+	"Nf2wfknBmaEkR3JiZROs3wJLisghZzgUz5ljs4M7saW5A5Wb12y7FYiURkSDzbwAo5DmShg4hFwKB3zq",
+	"FomDTPB5JTcya17s5+79t67dX7swQJOwOqo77eNCCVArcH20EwqRb/ZHaLadsS4uHRsMn+beIEAlu3Ja",
+	"V4yndHTXsXtssV3YuzrvBkG3gx23rSouLDbsvvNuYq9WfrMLbQjLfdFoe/W4yVC9/EGDidFx3GKZcBHL",
+	"RGZCHdqAiOqD0eBvPyUChh2ij2vdBbpeOTjOJaynxTqNqJRxsQJ79SIbdX/qfXF9fQYt4oMbxJN8h8/o",
+	"LshQwpuvDDmO92bY73skQl1MGjqdWuykkUsl8DcXYunBkgkxAwAVefhx72N5LyjiwAzzspRJ1T0SzQQ3",
+	"hup+dSIVbar+++ff7yqi1tO33nustj+j/ch95nEm1aEyMmmeeODOcC7UWBOsmJNzFxyeiTeouOY4aO8S",
+	"r8iweOE4NW4Xp8bPiVNtrTfPT0tRQDBJbL5C7nlhwQRHHg7CH66VV4byHvN0SHF8o9NIIIRkE4qnquFO",
+	"TidtEqXzLNL2j48/g7cDyYOtbCrpvff2qQNQA8IXsr9S3AfBBiu5EyWmkTBAb4ZBaLeJMGfCwIuZVFAu",
+	"JtaoxIrPFki+/VpQ5RegAMusBrfXqTcKcF8Fx9BKVmoQdl1+EI4cDvEBWqlbgTOB1GEMaEewxLA/pcS2",
+	"DlaiUoWQP4GiGSZfgBV1fZKm+l6t+AwkZqNIGBPnCnDIvrTeIlha7dWVwU0gfh0Cr/HWWnHjrfXe7hnw",
+	"M1ul5SmwXU4xzD7plXwR/KGbbt9vcptVvlU6YqpzhJTCKz4XG+2728/fdEFLX7PUdEM9stAPpnZTH7p6",
+	"ZA6C9Nfgt/j6j7sf+7tPwXY+yX5fjjafw+iH6fqmxgXoAhH2HFsBMChYjuNBFAp/DLDveCL8aTQM/T6/",
+	"FqPlhE3jsMo6K+x4tiFvKZ43FSBEHVKZzAgsDP39xrQBBCzVolgvytOURpaWrTqvWa/wgP9pDgV1XeeX",
+	"Vmsb+m97URhgqzMfcJrmEVQTKrY+ABTBBiplCdcb3CPhVwYgseIqGCu2Ms3ch9utzj7gay+/goI10sIZ",
+	"6WXkGSGVXcRsI9VhsYHPcs0ATbAh6d/Q44umh/90KjXsOgpEP/aHy5D7QzFg/jQaxf6ET5ehGLBRVJZp",
+	"oBfNheSNGmynJL5QvqL4OGnAUI/d02LTVkyMX3KRPyFkAeU4cVwurjJi1U/2DOt7IjmuFDA+I8sq3bP3",
+	"xTjTfOR/97iIpHGkuVb+c1v+m0fro6Psss0P15LXNCggEyKPP2K2O/aJ27uVj9QUMhzgHE9rmMGzLtq2",
+	"iZ1NsISEvGzPDjMPyPBJJDzbd95UIvUGLhQd/JpUhBJT+DqN8tPw35hBUpimbNZOQyPSnQSIR57wAkjJ",
+	"RcakMig+1IJgULT+hka4VZrSsBjdOGtdlIf8KlIZH5Djbe1rHQPjyDFC9xEXgdelOzft89SmQz0bbP4P",
+	"AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
