@@ -26,6 +26,7 @@ type EmailData struct {
 	Receipt      string // an erasure's receipt number, which names nobody
 	Date         string // the day something happened or is due, such as "7 December 2026"
 	Days         int    // days left, in a data request's reminder
+	Step         string // what an information request is due to be: "acknowledged" or "supplied"
 }
 
 // Emails is the wording of every email Muster sends. An embedder replaces
@@ -89,6 +90,11 @@ type Emails struct {
 	// soon; DataRequestOverdue that its deadline has passed.
 	DataRequestReminder EmailTemplate
 	DataRequestOverdue  EmailTemplate
+	// InfoRequestReminder tells the operators that an information request
+	// is due to be acknowledged or supplied soon; InfoRequestOverdue that
+	// the deadline has passed (the escalation).
+	InfoRequestReminder EmailTemplate
+	InfoRequestOverdue  EmailTemplate
 }
 
 // DefaultEmails is neutral wording that names the programme only through
@@ -274,6 +280,22 @@ See the register of data requests (you will be asked to sign in):
 {{.Link}}
 `,
 	},
+	InfoRequestReminder: EmailTemplate{
+		Subject: "{{.Programme}}: a request for information is due to be {{.Step}} in {{.Days}} days",
+		Body: `A request for information logged with {{.Programme}} is due to be {{.Step}} by {{.Date}}, in {{.Days}} days.
+
+See the register of information requests (you will be asked to sign in):
+{{.Link}}
+`,
+	},
+	InfoRequestOverdue: EmailTemplate{
+		Subject: "{{.Programme}}: a request for information is overdue",
+		Body: `A request for information logged with {{.Programme}} was due to be {{.Step}} by {{.Date}} and has not been. Act on it, or deny it with a reason, now.
+
+See the register of information requests (you will be asked to sign in):
+{{.Link}}
+`,
+	},
 }
 
 // Email names, for render.
@@ -297,6 +319,8 @@ const (
 	emailCandidateLeft        = "candidate left"
 	emailDataRequestReminder  = "data request reminder"
 	emailDataRequestOverdue   = "data request overdue"
+	emailInfoRequestReminder  = "information request reminder"
+	emailInfoRequestOverdue   = "information request overdue"
 )
 
 // compiled is Emails parsed, ready to render: subject and body by name.
@@ -328,6 +352,8 @@ func (e Emails) compile() (compiled, error) {
 		{emailCandidateLeft, e.CandidateLeft, DefaultEmails.CandidateLeft},
 		{emailDataRequestReminder, e.DataRequestReminder, DefaultEmails.DataRequestReminder},
 		{emailDataRequestOverdue, e.DataRequestOverdue, DefaultEmails.DataRequestOverdue},
+		{emailInfoRequestReminder, e.InfoRequestReminder, DefaultEmails.InfoRequestReminder},
+		{emailInfoRequestOverdue, e.InfoRequestOverdue, DefaultEmails.InfoRequestOverdue},
 	} {
 		if p.t.Subject == "" {
 			p.t.Subject = p.orDflt.Subject

@@ -13,7 +13,9 @@ import (
 )
 
 // The register of information requests (sim.InfoRequest): the operator's
-// alone. Every change is audited; nothing is deleted.
+// alone. Every change is audited; nothing is deleted. An open request is
+// followed by its InfoRequest workflow (started and told of each step
+// through the outbox, in the same transaction).
 
 // InfoRequestLog logs a request as the operator receives it; one the
 // policy denies is denied and flagged at once (sim.NewInfoRequest).
@@ -40,12 +42,12 @@ func (tx *Tx) InfoRequestLog(ctx context.Context, requester sim.Requester, who, 
 	if err := tx.audit(ctx, sim.AuditInfoRequestLogged, sim.ObjectInfoRequest, row.ID, nil, now); err != nil {
 		return sim.InfoRequest{}, err
 	}
-	if r.State == sim.InfoDenied {
-		if err := tx.audit(ctx, sim.AuditInfoRequestDenied, sim.ObjectInfoRequest, row.ID, nil, now); err != nil {
-			return sim.InfoRequest{}, err
-		}
+	out := infoRequestOf(row)
+	if out.State == sim.InfoDenied {
+		return out, tx.audit(ctx, sim.AuditInfoRequestDenied, sim.ObjectInfoRequest, row.ID, nil, now)
 	}
-	return infoRequestOf(row), nil
+	// Its InformationRequest workflow follows it to its deadlines.
+	return out, tx.enqueue(ctx, sim.StartInfoRequest(out))
 }
 
 // InfoRequestAcknowledge acknowledges the request id.
@@ -122,6 +124,26 @@ func (tx *Tx) infoRequestStep(ctx context.Context, id string, action sim.AuditAc
 	}
 	if err := tx.audit(ctx, action, sim.ObjectInfoRequest, rid, nil, now); err != nil {
 		return sim.InfoRequest{}, err
+	}
+	out := infoRequestOf(row)
+	return out, tx.enqueue(ctx, sim.SignalInfoRequestStep(out))
+}
+
+// InfoRequestGet reads one request: the operator's, and the engine's (its
+// workflow). ENOTFOUND for an unknown request.
+func (tx *Tx) InfoRequestGet(ctx context.Context, id string) (sim.InfoRequest, error) {
+	if tx.actor.Role != sim.RoleSystem {
+		if err := tx.authorize(sim.PermInfoRequests); err != nil {
+			return sim.InfoRequest{}, err
+		}
+	}
+	rid, err := uuid.Parse(id)
+	if err != nil {
+		return sim.InfoRequest{}, sim.ErrNotFound
+	}
+	row, err := tx.q.InfoRequestGet(ctx, tx.tx, rid)
+	if err != nil {
+		return sim.InfoRequest{}, fmt.Errorf("information request: %w", interpretError(err))
 	}
 	return infoRequestOf(row), nil
 }

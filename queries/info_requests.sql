@@ -28,3 +28,6 @@ VALUES (@id, @request_id, @report, @pdf, @pdf_sha256, @xlsx, @xlsx_sha256, @crea
 
 -- name: InfoReleaseGet :one
 SELECT * FROM info_releases WHERE request_id = @request_id;
+
+-- name: InfoRequestGet :one
+SELECT * FROM info_requests WHERE id = @id;

@@ -185,3 +185,54 @@ func (r InfoRequest) Supply(what string, at time.Time) (InfoRequest, error) {
 	r.State, r.ClosedAt, r.Reason = InfoSupplied, at, what
 	return r, nil
 }
+
+// InfoRequestReminder is how long before each deadline the operators are
+// reminded of a request still waiting for that step.
+const InfoRequestReminder = 2 * 24 * time.Hour
+
+// WorkflowInfoRequest follows one information request to its deadlines.
+const WorkflowInfoRequest = "InfoRequest"
+
+// Signals an InfoRequest workflow takes.
+const (
+	SignalInfoRequestAcknowledged = "info-request-acknowledged"
+	SignalInfoRequestClosed       = "info-request-closed"
+)
+
+// InfoRequestArgs starts an InfoRequest workflow: the request and when it
+// was received (its first deadline follows).
+type InfoRequestArgs struct {
+	RequestID  string
+	ReceivedAt time.Time
+}
+
+// InfoRequestAcknowledgedSignal is the acknowledgement signal's payload:
+// when, from which the supply deadline follows.
+type InfoRequestAcknowledgedSignal struct {
+	At time.Time
+}
+
+// InfoRequestClosedSignal is the closing signal's payload: supplied or
+// denied.
+type InfoRequestClosedSignal struct {
+	State InfoRequestState
+}
+
+// InfoRequestWorkflowID is the workflow ID that follows one request.
+func InfoRequestWorkflowID(requestID string) string { return "info-request/" + requestID }
+
+// StartInfoRequest is the intent to follow request r (an open one).
+func StartInfoRequest(r InfoRequest) Intent {
+	return Intent{WorkflowID: InfoRequestWorkflowID(r.ID), Workflow: WorkflowInfoRequest,
+		Args: InfoRequestArgs{RequestID: r.ID, ReceivedAt: r.ReceivedAt}}
+}
+
+// SignalInfoRequestStep is the intent to tell r's workflow where r now
+// stands: acknowledged, or closed (supplied or denied).
+func SignalInfoRequestStep(r InfoRequest) Intent {
+	if r.State == InfoAcknowledged {
+		return Intent{WorkflowID: InfoRequestWorkflowID(r.ID), Signal: SignalInfoRequestAcknowledged,
+			Args: InfoRequestAcknowledgedSignal{At: r.AcknowledgedAt}}
+	}
+	return Intent{WorkflowID: InfoRequestWorkflowID(r.ID), Signal: SignalInfoRequestClosed, Args: InfoRequestClosedSignal{State: r.State}}
+}

@@ -39,6 +39,7 @@ var All = []Definition{
 	{Name: sim.WorkflowRetention, Func: Retention},
 	{Name: sim.WorkflowErasure, Func: Erasure},
 	{Name: sim.WorkflowDataRequest, Func: DataRequest},
+	{Name: sim.WorkflowInfoRequest, Func: InfoRequest},
 }
 
 // RegisterWorkflows registers every workflow in All on r under its name.

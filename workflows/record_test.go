@@ -353,3 +353,51 @@ func TestRecordPrivacyHistories(t *testing.T) {
 	}))
 	save(sim.DataRequestWorkflowID(r.ID), "data-request-answered.json")
 }
+
+// TestRecordInfoRequestHistory records an InfoRequest workflow: logged by
+// the operator, acknowledged, supplied, through the Store and the outbox.
+func TestRecordInfoRequestHistory(t *testing.T) {
+	ctx := context.Background()
+	key, err := base64.StdEncoding.DecodeString(replayKey)
+	require.NoError(t, err)
+	codec, err := workflows.NewCodec("replay-test", key)
+	require.NoError(t, err)
+	c, err := client.Dial(codec.ClientOptions(client.Options{HostPort: temporalAddr}))
+	require.NoError(t, err)
+	defer c.Close()
+	d := testdb.New(t)
+	store := db.NewStore(d.App, sim.DefaultSessionPolicy)
+	smtp := testsmtp.Start(t)
+	notifier, err := mail.NewSMTP("smtp://"+smtp.Addr, "noreply@example.org")
+	require.NoError(t, err)
+	queue := "record-info-request"
+	w := worker.New(c, queue, worker.Options{})
+	workflows.Register(w, &activities.Activities{Store: store, Notifier: notifier, PublicURL: "https://muster.example.org"})
+	require.NoError(t, w.Start())
+	defer w.Stop()
+	relayCtx, stopRelay := context.WithCancel(ctx)
+	defer stopRelay()
+	go func() {
+		_ = (&workflows.Relay{Store: store, Client: c, TaskQueue: queue, Interval: 20 * time.Millisecond}).Run(relayCtx)
+	}()
+	op := testfactory.Actor(testfactory.User(t, d, testfactory.UserOpts{Role: sim.RoleOperator}))
+	var r sim.InfoRequest
+	require.NoError(t, store.InTx(ctx, op, func(tx *db.Tx) error {
+		var err error
+		r, err = tx.InfoRequestLog(ctx, sim.RequesterAcademic, "University of Northshire", "A dissertation", "The funnel", false, time.Now())
+		return err
+	}))
+	require.Eventually(t, func() bool {
+		_, err := c.DescribeWorkflowExecution(ctx, sim.InfoRequestWorkflowID(r.ID), "")
+		return err == nil
+	}, 30*time.Second, 20*time.Millisecond)
+	require.NoError(t, store.InTx(ctx, op, func(tx *db.Tx) error {
+		_, err := tx.InfoRequestAcknowledge(ctx, r.ID, time.Now())
+		return err
+	}))
+	require.NoError(t, store.InTx(ctx, op, func(tx *db.Tx) error {
+		_, err := tx.InfoRequestSupply(ctx, r.ID, db.InfoReleaseFiles{Report: "funnel", PDF: []byte("%PDF-1.3"), XLSX: []byte("PK")}, time.Now())
+		return err
+	}))
+	saveHistory(t, c, sim.InfoRequestWorkflowID(r.ID), "info-request-supplied.json")
+}

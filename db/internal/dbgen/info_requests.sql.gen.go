@@ -122,6 +122,31 @@ func (q *Queries) InfoRequestCreate(ctx context.Context, db DBTX, arg InfoReques
 	return i, err
 }
 
+const infoRequestGet = `-- name: InfoRequestGet :one
+SELECT id, requester, who, purpose, asked, commercial_gain, state, received_at, acknowledged_at, closed_at, reason, flagged, logged_by FROM info_requests WHERE id = $1
+`
+
+func (q *Queries) InfoRequestGet(ctx context.Context, db DBTX, id uuid.UUID) (InfoRequest, error) {
+	row := db.QueryRow(ctx, infoRequestGet, id)
+	var i InfoRequest
+	err := row.Scan(
+		&i.ID,
+		&i.Requester,
+		&i.Who,
+		&i.Purpose,
+		&i.Asked,
+		&i.CommercialGain,
+		&i.State,
+		&i.ReceivedAt,
+		&i.AcknowledgedAt,
+		&i.ClosedAt,
+		&i.Reason,
+		&i.Flagged,
+		&i.LoggedBy,
+	)
+	return i, err
+}
+
 const infoRequestList = `-- name: InfoRequestList :many
 SELECT id, requester, who, purpose, asked, commercial_gain, state, received_at, acknowledged_at, closed_at, reason, flagged, logged_by FROM info_requests
 ORDER BY (state IN ('received', 'acknowledged')) DESC,
