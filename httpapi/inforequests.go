@@ -155,4 +155,3 @@ func infoRequestOut(r sim.InfoRequest, now time.Time) api.InfoRequest {
 	}
 	return out
 }
-
