@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,28 +51,32 @@ func (a *Activities) DataRequestDeadline(ctx context.Context, ref DataRequestRef
 		if r.State == sim.RequestAnswered || !r.DueAt.Equal(ref.DueAt) {
 			return nil
 		}
-		operators, err := tx.OperatorAddresses(ctx)
-		if err != nil {
-			return err
-		}
 		name, step := emailDataRequestReminder, "reminder"
 		if ref.Overdue {
 			name, step = emailDataRequestOverdue, "overdue"
 		}
-		days := r.DaysLeft(a.now())
-		for _, op := range operators {
-			key := strings.Join([]string{"data-request", r.ID, strconv.FormatInt(r.DueAt.Unix(), 10), step, op.UserID}, "/")
-			if _, err := a.sendOnce(ctx, tx, name, key, op.Email, EmailData{
-				Date: expiresOn(r.DueAt), Days: days, Link: strings.TrimRight(a.PublicURL, "/") + "/data-requests",
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return a.tellOperators(ctx, tx, name, []string{"data-request", r.ID, strconv.FormatInt(r.DueAt.Unix(), 10), step}, EmailData{
+			Date: expiresOn(r.DueAt), Days: r.DaysLeft(a.now()), Link: strings.TrimRight(a.PublicURL, "/") + "/data-requests",
+		})
 	})
 	if err != nil {
 		return DataRequestStatus{}, fmt.Errorf("data request deadline: %w", err)
 	}
 	activity.GetLogger(ctx).Info("data request deadline", "request_id", ref.RequestID, "overdue", ref.Overdue, "state", string(st.State))
 	return st, nil
+}
+
+// tellOperators sends email name to every operator, each once per key
+// (the key's parts and the operator), however often it is retried.
+func (a *Activities) tellOperators(ctx context.Context, tx *db.Tx, name string, key []string, data EmailData) error {
+	operators, err := tx.OperatorAddresses(ctx)
+	if err != nil {
+		return err
+	}
+	for _, op := range operators {
+		if _, err := a.sendOnce(ctx, tx, name, strings.Join(append(slices.Clone(key), op.UserID), "/"), op.Email, data); err != nil {
+			return err
+		}
+	}
+	return nil
 }

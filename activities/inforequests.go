@@ -45,10 +45,6 @@ func (a *Activities) InfoRequestDeadline(ctx context.Context, ref InfoRequestRef
 		if r.State != ref.State || !r.NextDue().Equal(ref.DueAt) {
 			return nil
 		}
-		operators, err := tx.OperatorAddresses(ctx)
-		if err != nil {
-			return err
-		}
 		name, step := emailInfoRequestReminder, "reminder"
 		if ref.Overdue {
 			name, step = emailInfoRequestOverdue, "overdue"
@@ -57,16 +53,10 @@ func (a *Activities) InfoRequestDeadline(ctx context.Context, ref InfoRequestRef
 		if r.State == sim.InfoAcknowledged {
 			due = "supplied"
 		}
-		for _, op := range operators {
-			key := strings.Join([]string{"info-request", r.ID, strconv.FormatInt(ref.DueAt.Unix(), 10), step, op.UserID}, "/")
-			if _, err := a.sendOnce(ctx, tx, name, key, op.Email, EmailData{
-				Date: expiresOn(ref.DueAt), Days: r.DaysLeft(a.now()), Step: due,
-				Link: strings.TrimRight(a.PublicURL, "/") + "/information-requests",
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return a.tellOperators(ctx, tx, name, []string{"info-request", r.ID, strconv.FormatInt(ref.DueAt.Unix(), 10), step}, EmailData{
+			Date: expiresOn(ref.DueAt), Days: r.DaysLeft(a.now()), Step: due,
+			Link: strings.TrimRight(a.PublicURL, "/") + "/information-requests",
+		})
 	})
 	if err != nil {
 		return InfoRequestStatus{}, fmt.Errorf("information request deadline: %w", err)

@@ -17,6 +17,22 @@ import (
 	"github.com/muster-cms/muster/internal/teststack"
 )
 
+// firstPageText is the text of a PDF's first page, without the spaces its
+// text runs are split at (see squashed).
+func firstPageText(t *testing.T, raw []byte) string {
+	t.Helper()
+	doc, err := pdf.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	require.NoError(t, err, "a PDF a reader can open")
+	var text strings.Builder
+	for _, tx := range doc.Page(1).Content().Text {
+		text.WriteString(tx.S)
+	}
+	return squashed(text.String())
+}
+
+// squashed is s without its spaces.
+func squashed(s string) string { return strings.Join(strings.Fields(s), "") }
+
 // funnelShown is a funnel's figures as shown, stage=shown.
 func funnelShown(t *testing.T, figures any) []string {
 	t.Helper()
@@ -106,14 +122,8 @@ func TestFunnelReport(t *testing.T) {
 	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/funnel?format=pdf", adminA, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	require.Equal(t, "application/pdf", r.Header.Get("Content-Type"))
-	doc, err := pdf.NewReader(bytes.NewReader(r.Raw), int64(len(r.Raw)))
-	require.NoError(t, err)
-	var text strings.Builder
-	for _, tx := range doc.Page(1).Content().Text {
-		text.WriteString(tx.S)
-	}
-	page := strings.Join(strings.Fields(text.String()), "")
-	require.Contains(t, page, strings.Join(strings.Fields("Not to be put in the public domain without the programme's approval"), ""))
+	page := firstPageText(t, r.Raw)
+	require.Contains(t, page, squashed("Not to be put in the public domain without the programme's approval"))
 	require.Contains(t, page, "FunnelNHSTrust", "named in the title")
 	r = s.Do(t, http.MethodGet, "/v1/reports/funnel?format=doc", adminA, nil)
 	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Raw))
@@ -216,15 +226,9 @@ func TestInformationRequests(t *testing.T) {
 	require.Equal(t, "application/pdf", r.Header.Get("Content-Type"))
 	sum := sha256.Sum256(r.Raw)
 	require.Equal(t, hex.EncodeToString(sum[:]), r.Header.Get("X-Content-SHA256"))
-	doc, err := pdf.NewReader(bytes.NewReader(r.Raw), int64(len(r.Raw)))
-	require.NoError(t, err)
-	var text strings.Builder
-	for _, tx := range doc.Page(1).Content().Text {
-		text.WriteString(tx.S)
-	}
-	page := strings.Join(strings.Fields(text.String()), "")
-	require.Contains(t, page, strings.Join(strings.Fields("Not to be put in the public domain without the programme's approval"), ""))
-	require.Contains(t, page, strings.Join(strings.Fields("released under disclosure control"), ""))
+	page := firstPageText(t, r.Raw)
+	require.Contains(t, page, squashed("Not to be put in the public domain without the programme's approval"))
+	require.Contains(t, page, squashed("released under disclosure control"))
 	r = s.Do(t, http.MethodGet, "/v1/information-requests/"+id+"/release?format=xlsx", op, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	book, err := excelize.OpenReader(bytes.NewReader(r.Raw))

@@ -276,28 +276,9 @@ func (recorderHook) HandleJourneyEvent(context.Context, sim.HookEvent) error { r
 // candidate, and a DataRequest extended and then answered.
 func TestRecordPrivacyHistories(t *testing.T) {
 	ctx := context.Background()
-	key, err := base64.StdEncoding.DecodeString(replayKey)
-	require.NoError(t, err)
-	codec, err := workflows.NewCodec("replay-test", key)
-	require.NoError(t, err)
-	c, err := client.Dial(codec.ClientOptions(client.Options{HostPort: temporalAddr}))
-	require.NoError(t, err)
-	defer c.Close()
-	d := testdb.New(t)
-	store := db.NewStore(d.App, sim.DefaultSessionPolicy)
-	smtp := testsmtp.Start(t)
-	notifier, err := mail.NewSMTP("smtp://"+smtp.Addr, "noreply@example.org")
-	require.NoError(t, err)
-	queue := "record-privacy"
-	w := worker.New(c, queue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: store, Notifier: notifier, PublicURL: "https://muster.example.org"})
-	require.NoError(t, w.Start())
-	defer w.Stop()
-	relayCtx, stopRelay := context.WithCancel(ctx)
-	defer stopRelay()
-	go func() {
-		_ = (&workflows.Relay{Store: store, Client: c, TaskQueue: queue, Interval: 20 * time.Millisecond}).Run(relayCtx)
-	}()
+	const queue = "record-privacy"
+	c, d, store := recordingWorld(t, queue)
+	var err error
 	save := func(workflowID, file string) { saveHistory(t, c, workflowID, file) }
 	op := testfactory.Actor(testfactory.User(t, d, testfactory.UserOpts{}))
 	org := testfactory.Organisation(t, d, testfactory.OrganisationOpts{})
@@ -358,28 +339,7 @@ func TestRecordPrivacyHistories(t *testing.T) {
 // the operator, acknowledged, supplied, through the Store and the outbox.
 func TestRecordInfoRequestHistory(t *testing.T) {
 	ctx := context.Background()
-	key, err := base64.StdEncoding.DecodeString(replayKey)
-	require.NoError(t, err)
-	codec, err := workflows.NewCodec("replay-test", key)
-	require.NoError(t, err)
-	c, err := client.Dial(codec.ClientOptions(client.Options{HostPort: temporalAddr}))
-	require.NoError(t, err)
-	defer c.Close()
-	d := testdb.New(t)
-	store := db.NewStore(d.App, sim.DefaultSessionPolicy)
-	smtp := testsmtp.Start(t)
-	notifier, err := mail.NewSMTP("smtp://"+smtp.Addr, "noreply@example.org")
-	require.NoError(t, err)
-	queue := "record-info-request"
-	w := worker.New(c, queue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: store, Notifier: notifier, PublicURL: "https://muster.example.org"})
-	require.NoError(t, w.Start())
-	defer w.Stop()
-	relayCtx, stopRelay := context.WithCancel(ctx)
-	defer stopRelay()
-	go func() {
-		_ = (&workflows.Relay{Store: store, Client: c, TaskQueue: queue, Interval: 20 * time.Millisecond}).Run(relayCtx)
-	}()
+	c, d, store := recordingWorld(t, "record-info-request")
 	op := testfactory.Actor(testfactory.User(t, d, testfactory.UserOpts{Role: sim.RoleOperator}))
 	var r sim.InfoRequest
 	require.NoError(t, store.InTx(ctx, op, func(tx *db.Tx) error {
@@ -400,4 +360,33 @@ func TestRecordInfoRequestHistory(t *testing.T) {
 		return err
 	}))
 	saveHistory(t, c, sim.InfoRequestWorkflowID(r.ID), "info-request-supplied.json")
+}
+
+// recordingWorld is a client of the dev server with the replay codec, a
+// database and its Store, and a worker and relay on queue, all stopped
+// when t ends.
+func recordingWorld(t *testing.T, queue string) (client.Client, *testdb.DB, *db.Store) {
+	t.Helper()
+	key, err := base64.StdEncoding.DecodeString(replayKey)
+	require.NoError(t, err)
+	codec, err := workflows.NewCodec("replay-test", key)
+	require.NoError(t, err)
+	c, err := client.Dial(codec.ClientOptions(client.Options{HostPort: temporalAddr}))
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	d := testdb.New(t)
+	store := db.NewStore(d.App, sim.DefaultSessionPolicy)
+	smtp := testsmtp.Start(t)
+	notifier, err := mail.NewSMTP("smtp://"+smtp.Addr, "noreply@example.org")
+	require.NoError(t, err)
+	w := worker.New(c, queue, worker.Options{})
+	workflows.Register(w, &activities.Activities{Store: store, Notifier: notifier, PublicURL: "https://muster.example.org"})
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+	relayCtx, stopRelay := context.WithCancel(context.Background())
+	t.Cleanup(stopRelay)
+	go func() {
+		_ = (&workflows.Relay{Store: store, Client: c, TaskQueue: queue, Interval: 20 * time.Millisecond}).Run(relayCtx)
+	}()
+	return c, d, store
 }
