@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"testing"
 	"time"
 
@@ -314,4 +315,61 @@ func (w *reportWorld) funnelRegister(t *testing.T, actor sim.Actor) ([]sim.InfoR
 		return err
 	})
 	return out, err
+}
+
+// The follow-up of the period's placements: at each check-in, how many
+// placements and how they answered; exact for the operator and for the
+// placer's own, released to an organisation for the programme; the same
+// once the placed candidate is anonymised.
+func TestReportFollowUps(t *testing.T) {
+	t.Parallel()
+	w := setupReportWorld(t)
+	ctx := context.Background()
+	var interest string
+	require.NoError(t, w.db.Admin.QueryRow(ctx, "SELECT id::text FROM interests WHERE candidate_id = $1 AND org_id = $2", w.cand.Candidate.ID, w.orgA.ID).Scan(&interest))
+	for months, answer := range map[int]string{3: "in_post", 6: "no_answer"} {
+		_, err := w.db.Admin.Exec(ctx, `INSERT INTO follow_ups (id, interest_id, months, due_on, asked_at, answer, answered_at)
+			VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $4)`, interest, months, w.now.AddDate(0, months, 0), w.now, answer)
+		require.NoError(t, err)
+	}
+	followUps := func(actor sim.Actor, org string) (sim.FollowUpReport, error) {
+		var r sim.FollowUpReport
+		err := w.in(t, actor, func(tx *db.Tx) error {
+			var err error
+			r, err = tx.ReportFollowUps(ctx, w.period, org, w.now)
+			return err
+		})
+		return r, err
+	}
+	shown := func(r sim.FollowUpReport) []string {
+		var out []string
+		for _, f := range r.Rows {
+			out = append(out, fmt.Sprintf("%d: placed %s, answered %s, in post %s, no answer %s", f.Months, f.Placed, f.Answered, f.InPost, f.NoAnswer))
+		}
+		return out
+	}
+	exact := []string{"3: placed 1, answered 1, in post 1, no answer 0", "6: placed 1, answered 0, in post 0, no answer 1", "12: placed 1, answered 0, in post 0, no answer 0"}
+	r, err := followUps(w.op, "")
+	require.NoError(t, err)
+	require.Equal(t, exact, shown(r))
+	require.Equal(t, 1.0, r.Rows[0].StillInPost.Value)
+	require.Equal(t, sim.WithheldFewPeople, r.Rows[1].StillInPost.Withheld, "nobody answered")
+	r, err = followUps(w.userA, w.orgA.ID)
+	require.NoError(t, err)
+	require.False(t, r.Released)
+	require.Equal(t, exact, shown(r), "the placer's own, exactly")
+	r, err = followUps(w.userA, "")
+	require.NoError(t, err)
+	require.True(t, r.Released)
+	require.Equal(t, []string{"3: placed *, answered *, in post *, no answer 0", "6: placed *, answered 0, in post 0, no answer *", "12: placed *, answered 0, in post 0, no answer 0"}, shown(r))
+	_, err = followUps(w.userB, w.orgA.ID)
+	require.ErrorIs(t, err, sim.ErrNotFound)
+
+	require.NoError(t, w.in(t, sim.System, func(tx *db.Tx) error {
+		_, err := tx.Anonymise(ctx, []string{w.cand.Candidate.ID})
+		return err
+	}))
+	r, err = followUps(w.op, "")
+	require.NoError(t, err)
+	require.Equal(t, exact, shown(r), "a ghost's answers count as the person's did")
 }

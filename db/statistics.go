@@ -167,3 +167,46 @@ func (tx *Tx) reportBreakdown(ctx context.Context, period sim.ReportPeriod, d si
 	}
 	return out, nil
 }
+
+// ReportFollowUps is the follow-up of the placements whose job started in
+// period: the programme's, or orgID's own. Who may ask for what, and who
+// sees it exactly, as ReportFunnel: the operator everything exactly; an
+// organisation's users their own exactly, the programme's through
+// sim.ReleaseFollowUps, another organisation's not found.
+func (tx *Tx) ReportFollowUps(ctx context.Context, period sim.ReportPeriod, orgID string, now time.Time) (sim.FollowUpReport, error) {
+	if err := tx.authorize(sim.PermViewReports); err != nil {
+		return sim.FollowUpReport{}, err
+	}
+	staff := tx.actor.Role.Staff()
+	var org *uuid.UUID
+	if orgID != "" {
+		id, err := uuid.Parse(orgID)
+		if err != nil || !staff && orgID != tx.actor.OrgID {
+			return sim.FollowUpReport{}, sim.ErrNotFound
+		}
+		if staff {
+			if _, err := tx.q.OrgGet(ctx, tx.tx, id); err != nil {
+				return sim.FollowUpReport{}, fmt.Errorf("organisation: %w", interpretError(err))
+			}
+		}
+		org = &id
+	}
+	rows, err := tx.q.ReportFollowUps(ctx, tx.tx, dbgen.ReportFollowUpsParams{FromMonth: period.From, ToMonth: period.To, OrgID: org})
+	if err != nil {
+		return sim.FollowUpReport{}, fmt.Errorf("count the follow-up: %w", interpretError(err))
+	}
+	counts := make([]sim.FollowUpCount, len(rows))
+	for i, r := range rows {
+		counts[i] = sim.FollowUpCount{Months: int(r.Months), Placed: r.Placed, InPost: r.InPost, NotInPost: r.NotInPost, NoAnswer: r.NoAnswer}
+	}
+	// An organisation's own figures, and everything for the operator, are
+	// exact; the programme's beyond the operator are released.
+	release := !staff && org == nil
+	out := sim.FollowUpReport{AsOf: now, Period: period, OrgID: orgID, Released: release}
+	if release {
+		out.Rows = sim.ReleaseFollowUps(counts)
+	} else {
+		out.Rows = sim.ExactFollowUps(counts)
+	}
+	return out, nil
+}

@@ -196,3 +196,51 @@ func funnelFile(form string, r sim.FunnelReport) (reportFile, error) {
 func periodName(p sim.ReportPeriod) string {
 	return p.From.Format("2006-01") + "-" + p.To.Format("2006-01")
 }
+
+// GetFollowUpReport is the programme's placement follow-up.
+func (s *server) GetFollowUpReport(ctx context.Context, req api.GetFollowUpReportRequestObject) (api.GetFollowUpReportResponseObject, error) {
+	r, err := s.followUpReport(ctx, req.Params.From, req.Params.To, "")
+	if err != nil {
+		return nil, err
+	}
+	return api.GetFollowUpReport200JSONResponse(r), nil
+}
+
+// GetOrganisationFollowUpReport is an organisation's placement follow-up.
+func (s *server) GetOrganisationFollowUpReport(ctx context.Context, req api.GetOrganisationFollowUpReportRequestObject) (api.GetOrganisationFollowUpReportResponseObject, error) {
+	r, err := s.followUpReport(ctx, req.Params.From, req.Params.To, req.OrgId.String())
+	if err != nil {
+		return nil, err
+	}
+	return api.GetOrganisationFollowUpReport200JSONResponse(r), nil
+}
+
+func (s *server) followUpReport(ctx context.Context, fromParam, toParam *string, orgID string) (api.FollowUpReport, error) {
+	now := s.cfg.Now()
+	period, err := reportPeriod(now, fromParam, toParam)
+	if err != nil {
+		return api.FollowUpReport{}, err
+	}
+	r, err := within(s, ctx, func(tx *db.Tx) (sim.FollowUpReport, error) { return tx.ReportFollowUps(ctx, period, orgID, now) })
+	if err != nil {
+		return api.FollowUpReport{}, err
+	}
+	out := api.FollowUpReport{
+		AsOf: r.AsOf.UTC(), From: r.Period.From.Format("2006-01"), To: r.Period.To.Format("2006-01"), Released: r.Released,
+		Checkins: make([]api.FollowUpCheckin, len(r.Rows)), Notes: r.Notes(),
+	}
+	if r.OrgID != "" {
+		out.OrganisationId = new(uuid.MustParse(r.OrgID))
+	}
+	for i, f := range r.Rows {
+		c := api.FollowUpCheckin{Months: f.Months, Placed: releasedCountOut(f.Placed), Answered: releasedCountOut(f.Answered),
+			InPost: releasedCountOut(f.InPost), NoAnswer: releasedCountOut(f.NoAnswer)}
+		if f.StillInPost.Withheld != sim.Shown {
+			c.StillInPostWithheld = new(true)
+		} else {
+			c.StillInPost = new(f.StillInPost.Value)
+		}
+		out.Checkins[i] = c
+	}
+	return out, nil
+}

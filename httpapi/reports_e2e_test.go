@@ -141,6 +141,23 @@ func TestFunnelReport(t *testing.T) {
 	r = s.Do(t, http.MethodGet, "/v1/reports/funnel?from=2026-13", op, nil)
 	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Raw))
 
+	// The follow-up: nobody placed yet, so nothing to follow; the
+	// organisation's own exactly, another organisation's not found.
+	r = s.Do(t, http.MethodGet, "/v1/reports/follow-ups", op, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	var months []float64
+	for _, c := range r.Body["checkins"].([]any) {
+		months = append(months, c.(map[string]any)["months"].(float64))
+		require.Equal(t, "0", c.(map[string]any)["placed"].(map[string]any)["shown"])
+		require.Equal(t, true, c.(map[string]any)["still_in_post_withheld"])
+	}
+	require.Equal(t, []float64{3, 6, 12}, months)
+	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/follow-ups", adminA, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, false, r.Body["released"], "their own placements, exactly")
+	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/follow-ups", adminB, nil)
+	require.Equal(t, http.StatusNotFound, r.Status, string(r.Raw))
+
 	// Breakdowns: by organisation, exactly for the operator.
 	r = s.Do(t, http.MethodGet, "/v1/reports/breakdown?by=organisation", op, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))

@@ -22,3 +22,10 @@ FROM report_breakdown(@from_month::date, @to_month::date, @dimension::text) b;
 -- name: OrgNameOf :one
 -- An organisation's name, whoever asks (org_name()).
 SELECT coalesce(org_name(@id::uuid), '')::text AS name;
+
+-- name: ReportFollowUps :many
+-- The follow-up of the placements that started from @from_month to
+-- @to_month, with any organisation or one (report_follow_ups()).
+SELECT f.months::integer AS months, f.placed::bigint AS placed, f.in_post::bigint AS in_post,
+       f.not_in_post::bigint AS not_in_post, f.no_answer::bigint AS no_answer
+FROM report_follow_ups(@from_month::date, @to_month::date, sqlc.narg(org_id)::uuid) f;

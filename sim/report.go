@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 )
@@ -192,6 +193,87 @@ func (r BreakdownReport) Notes() []string {
 		notes = append(notes,
 			"Released under disclosure control: 0 stays 0; 1 to 7 show as *; other counts and totals are rounded to the nearest 5; c marks a figure withheld so that a * cannot be worked out from the totals.",
 			fmt.Sprintf("%d cells show *, %d show c. Not to be put in the public domain without the programme's approval.", small, complementary))
+	}
+	return notes
+}
+
+// FollowUpCount is, at one check-in, how the placements of a period
+// answered.
+type FollowUpCount struct {
+	Months                      int // the check-in, in months after the start
+	Placed                      int64
+	InPost, NotInPost, NoAnswer int64
+}
+
+// FollowUpFigure is one check-in as shown: the placements, the answers
+// and the share of those who answered that are still in post.
+type FollowUpFigure struct {
+	Months      int
+	Placed      ReleasedCount
+	Answered    ReleasedCount // in post or not
+	InPost      ReleasedCount
+	NoAnswer    ReleasedCount
+	StillInPost ReleasedStatistic // InPost / Answered
+}
+
+// FollowUpReport is the follow-up of the placements whose job started in
+// Period: the programme's, or an organisation's own (OrgID).
+type FollowUpReport struct {
+	AsOf     time.Time
+	Period   ReportPeriod
+	OrgID    string
+	Released bool
+	Rows     []FollowUpFigure
+}
+
+// ExactFollowUps is the follow-up as the operator, and an organisation for
+// its own placements, see it.
+func ExactFollowUps(counts []FollowUpCount) []FollowUpFigure {
+	out := make([]FollowUpFigure, len(counts))
+	for i, c := range counts {
+		answered := c.InPost + c.NotInPost
+		out[i] = FollowUpFigure{Months: c.Months, Placed: ReleasedCount{Value: c.Placed}, Answered: ReleasedCount{Value: answered},
+			InPost: ReleasedCount{Value: c.InPost}, NoAnswer: ReleasedCount{Value: c.NoAnswer}}
+		if answered > 0 {
+			out[i].StillInPost = ReleasedStatistic{Value: float64(c.InPost) / float64(answered)}
+		} else {
+			out[i].StillInPost = ReleasedStatistic{Withheld: WithheldFewPeople}
+		}
+	}
+	return out
+}
+
+// ReleaseFollowUps is the follow-up released beyond the operator: each
+// count by ReleaseCount, and the share still in post worked out from the
+// released counts and withheld on fewer than DisclosureMinPeople answers
+// or a withheld count, to the whole percent.
+func ReleaseFollowUps(counts []FollowUpCount) []FollowUpFigure {
+	out := make([]FollowUpFigure, len(counts))
+	for i, c := range counts {
+		answered := c.InPost + c.NotInPost
+		f := FollowUpFigure{Months: c.Months, Placed: ReleaseCount(c.Placed), Answered: ReleaseCount(answered),
+			InPost: ReleaseCount(c.InPost), NoAnswer: ReleaseCount(c.NoAnswer)}
+		if f.Answered.Withheld != Shown || f.InPost.Withheld != Shown || answered < DisclosureMinPeople || f.Answered.Value == 0 {
+			f.StillInPost = ReleasedStatistic{Withheld: WithheldFewPeople}
+		} else {
+			f.StillInPost = ReleaseStatistic(math.Round(100*float64(f.InPost.Value)/float64(f.Answered.Value))/100, answered)
+		}
+		out[i] = f
+	}
+	return out
+}
+
+// Notes is what the follow-up's figures need to travel with.
+func (r FollowUpReport) Notes() []string {
+	notes := []string{
+		fmt.Sprintf("Placements whose job started from %s to %s, and how they answered each check-in (months after the start), as of %s UTC. A placement not yet due a check-in has no answer to it.",
+			r.Period.From.Format("January 2006"), r.Period.To.Format("January 2006"), r.AsOf.UTC().Format("2006-01-02 15:04")),
+		"Still in post is the share of those who answered (in post or not) who said they were in post. Source: the programme's records, live and anonymised alike.",
+	}
+	if r.Released {
+		notes = append(notes,
+			"Released under disclosure control: 0 stays 0; 1 to 7 show as *; other counts are rounded to the nearest 5; a share is worked out from the released counts and withheld where it would rest on fewer than 8 answers.",
+			"Not to be put in the public domain without the programme's approval.")
 	}
 	return notes
 }

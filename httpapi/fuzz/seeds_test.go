@@ -174,12 +174,14 @@ var seeds = map[string]seed{
 		params: map[string]func(w *world, k kind) string{"requestId": func(w *world, _ kind) string { return w.infoRequest }}},
 	"GET /v1/information-requests/{requestId}/release": {ok: op, query: "format=xlsx",
 		params: map[string]func(w *world, k kind) string{"requestId": func(w *world, _ kind) string { return w.infoSupplied }}},
-	"GET /v1/reports/funnel":                       {ok: staff, query: "from=2026-01&to=2026-12"},
-	"GET /v1/organisations/{orgId}/reports/funnel": {ok: staff, query: "from=2026-01&to=2026-12&format=csv"},
-	"GET /v1/reports/breakdown":                    {ok: staff, query: "by=region&from=2026-01&to=2026-12"},
-	"GET /v1/retention-schedule":                   {ok: op},
-	"PUT /v1/retention-schedule/{category}":        {ok: op, keeps: true, body: `{"keep_days":30}`},
-	"POST /v1/consent-texts":                       {ok: op, keeps: true, body: `{"version":"{{uniqueVersion}}","body":"I agree to share my record."}`},
+	"GET /v1/reports/follow-ups":                       {ok: staff, query: "from=2026-01&to=2026-12"},
+	"GET /v1/organisations/{orgId}/reports/follow-ups": {ok: staff, query: "to=2026-12"},
+	"GET /v1/reports/funnel":                           {ok: staff, query: "from=2026-01&to=2026-12"},
+	"GET /v1/organisations/{orgId}/reports/funnel":     {ok: staff, query: "from=2026-01&to=2026-12&format=csv"},
+	"GET /v1/reports/breakdown":                        {ok: staff, query: "by=region&from=2026-01&to=2026-12"},
+	"GET /v1/retention-schedule":                       {ok: op},
+	"PUT /v1/retention-schedule/{category}":            {ok: op, keeps: true, body: `{"keep_days":30}`},
+	"POST /v1/consent-texts":                           {ok: op, keeps: true, body: `{"version":"{{uniqueVersion}}","body":"I agree to share my record."}`},
 }
 
 // paramDefaults names what each path parameter names in a route's seed:

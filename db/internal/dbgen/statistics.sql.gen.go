@@ -90,6 +90,54 @@ func (q *Queries) ReportBreakdown(ctx context.Context, db DBTX, arg ReportBreakd
 	return items, nil
 }
 
+const reportFollowUps = `-- name: ReportFollowUps :many
+SELECT f.months::integer AS months, f.placed::bigint AS placed, f.in_post::bigint AS in_post,
+       f.not_in_post::bigint AS not_in_post, f.no_answer::bigint AS no_answer
+FROM report_follow_ups($1::date, $2::date, $3::uuid) f
+`
+
+type ReportFollowUpsParams struct {
+	FromMonth time.Time
+	ToMonth   time.Time
+	OrgID     *uuid.UUID
+}
+
+type ReportFollowUpsRow struct {
+	Months    int32
+	Placed    int64
+	InPost    int64
+	NotInPost int64
+	NoAnswer  int64
+}
+
+// The follow-up of the placements that started from @from_month to
+// @to_month, with any organisation or one (report_follow_ups()).
+func (q *Queries) ReportFollowUps(ctx context.Context, db DBTX, arg ReportFollowUpsParams) ([]ReportFollowUpsRow, error) {
+	rows, err := db.Query(ctx, reportFollowUps, arg.FromMonth, arg.ToMonth, arg.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ReportFollowUpsRow
+	for rows.Next() {
+		var i ReportFollowUpsRow
+		if err := rows.Scan(
+			&i.Months,
+			&i.Placed,
+			&i.InPost,
+			&i.NotInPost,
+			&i.NoAnswer,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const reportFunnel = `-- name: ReportFunnel :many
 SELECT f.stage::text AS stage, f.people::bigint AS people
 FROM report_funnel($1::date, $2::date, $3::uuid) f

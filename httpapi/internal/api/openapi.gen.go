@@ -1830,9 +1830,38 @@ type FollowUpAnswerRequest struct {
 	StillInPost bool `json:"still_in_post"`
 }
 
+// FollowUpCheckin defines model for FollowUpCheckin.
+type FollowUpCheckin struct {
+	Answered ReleasedCount `json:"answered"`
+	InPost   ReleasedCount `json:"in_post"`
+
+	// Months Months after the job started.
+	Months   int           `json:"months"`
+	NoAnswer ReleasedCount `json:"no_answer"`
+	Placed   ReleasedCount `json:"placed"`
+
+	// StillInPost The share of those who answered who are still in post (0 to 1); absent when withheld.
+	StillInPost         *float64 `json:"still_in_post,omitempty"`
+	StillInPostWithheld *bool    `json:"still_in_post_withheld,omitempty"`
+}
+
 // FollowUpList defines model for FollowUpList.
 type FollowUpList struct {
 	FollowUps []FollowUp `json:"follow_ups"`
+}
+
+// FollowUpReport defines model for FollowUpReport.
+type FollowUpReport struct {
+	// AsOf The figures are exact as of this moment.
+	AsOf           time.Time           `json:"as_of"`
+	Checkins       []FollowUpCheckin   `json:"checkins"`
+	From           string              `json:"from"`
+	Notes          []string            `json:"notes"`
+	OrganisationId *openapi_types.UUID `json:"organisation_id,omitempty"`
+
+	// Released Whether the figures went through disclosure control.
+	Released bool   `json:"released"`
+	To       string `json:"to"`
 }
 
 // FunnelFigure defines model for FunnelFigure.
@@ -2815,6 +2844,15 @@ type ListCandidateMessagesParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// GetOrganisationFollowUpReportParams defines parameters for GetOrganisationFollowUpReport.
+type GetOrganisationFollowUpReportParams struct {
+	// From The first month a job started in, YYYY-MM (default eleven months before `to`).
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// To The last month, included, YYYY-MM (default this month). At most 120 months from `from`.
+	To *string `form:"to,omitempty" json:"to,omitempty"`
+}
+
 // GetOrganisationFunnelReportParams defines parameters for GetOrganisationFunnelReport.
 type GetOrganisationFunnelReportParams struct {
 	// Format json (the default); csv, xlsx or pdf: the same figures as a download (Content-Disposition attachment), with the title, the period, the moment they are exact at and the notes (in a PDF, on every page). Spreadsheet cells are neutralised against formula injection.
@@ -2859,6 +2897,15 @@ type GetBreakdownReportParamsFormat string
 
 // GetBreakdownReportParamsBy defines parameters for GetBreakdownReport.
 type GetBreakdownReportParamsBy string
+
+// GetFollowUpReportParams defines parameters for GetFollowUpReport.
+type GetFollowUpReportParams struct {
+	// From The first month a job started in, YYYY-MM (default eleven months before `to`).
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// To The last month, included, YYYY-MM (default this month). At most 120 months from `from`.
+	To *string `form:"to,omitempty" json:"to,omitempty"`
+}
 
 // GetFunnelReportParams defines parameters for GetFunnelReport.
 type GetFunnelReportParams struct {
@@ -3198,6 +3245,9 @@ type ServerInterface interface {
 	// ReissueOnboarding Re-issue an organisation's onboarding invitation (operator)
 	// (POST /v1/organisations/{orgId}/onboarding)
 	ReissueOnboarding(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// GetOrganisationFollowUpReport Whether the organisation's placements are still in post (the operator; the organisation's users)
+	// (GET /v1/organisations/{orgId}/reports/follow-ups)
+	GetOrganisationFollowUpReport(w http.ResponseWriter, r *http.Request, orgId OrgId, params GetOrganisationFollowUpReportParams)
 	// GetOrganisationFunnelReport An organisation's funnel beside the programme's (the operator; the organisation's users)
 	// (GET /v1/organisations/{orgId}/reports/funnel)
 	GetOrganisationFunnelReport(w http.ResponseWriter, r *http.Request, orgId OrgId, params GetOrganisationFunnelReportParams)
@@ -3228,6 +3278,9 @@ type ServerInterface interface {
 	// GetBreakdownReport The people who registered in a span of months by one of their facts and how far they got (the operator; an organisation's users)
 	// (GET /v1/reports/breakdown)
 	GetBreakdownReport(w http.ResponseWriter, r *http.Request, params GetBreakdownReportParams)
+	// GetFollowUpReport Whether the period's placements are still in post, at each check-in (the operator; an organisation's users)
+	// (GET /v1/reports/follow-ups)
+	GetFollowUpReport(w http.ResponseWriter, r *http.Request, params GetFollowUpReportParams)
 	// GetFunnelReport The funnel of the people who registered in a span of months (the operator; an organisation's users)
 	// (GET /v1/reports/funnel)
 	GetFunnelReport(w http.ResponseWriter, r *http.Request, params GetFunnelReportParams)
@@ -3657,6 +3710,12 @@ func (_ Unimplemented) ReissueOnboarding(w http.ResponseWriter, r *http.Request,
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetOrganisationFollowUpReport Whether the organisation's placements are still in post (the operator; the organisation's users)
+// (GET /v1/organisations/{orgId}/reports/follow-ups)
+func (_ Unimplemented) GetOrganisationFollowUpReport(w http.ResponseWriter, r *http.Request, orgId OrgId, params GetOrganisationFollowUpReportParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // GetOrganisationFunnelReport An organisation's funnel beside the programme's (the operator; the organisation's users)
 // (GET /v1/organisations/{orgId}/reports/funnel)
 func (_ Unimplemented) GetOrganisationFunnelReport(w http.ResponseWriter, r *http.Request, orgId OrgId, params GetOrganisationFunnelReportParams) {
@@ -3714,6 +3773,12 @@ func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request) {
 // GetBreakdownReport The people who registered in a span of months by one of their facts and how far they got (the operator; an organisation's users)
 // (GET /v1/reports/breakdown)
 func (_ Unimplemented) GetBreakdownReport(w http.ResponseWriter, r *http.Request, params GetBreakdownReportParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetFollowUpReport Whether the period's placements are still in post, at each check-in (the operator; an organisation's users)
+// (GET /v1/reports/follow-ups)
+func (_ Unimplemented) GetFollowUpReport(w http.ResponseWriter, r *http.Request, params GetFollowUpReportParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -5683,6 +5748,61 @@ func (siw *ServerInterfaceWrapper) ReissueOnboarding(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// GetOrganisationFollowUpReport operation middleware
+func (siw *ServerInterfaceWrapper) GetOrganisationFollowUpReport(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetOrganisationFollowUpReportParams
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", r.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "to", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetOrganisationFollowUpReport(w, r, orgId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetOrganisationFunnelReport operation middleware
 func (siw *ServerInterfaceWrapper) GetOrganisationFunnelReport(w http.ResponseWriter, r *http.Request) {
 
@@ -6000,6 +6120,52 @@ func (siw *ServerInterfaceWrapper) GetBreakdownReport(w http.ResponseWriter, r *
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetBreakdownReport(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetFollowUpReport operation middleware
+func (siw *ServerInterfaceWrapper) GetFollowUpReport(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetFollowUpReportParams
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", r.URL.Query(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "to", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetFollowUpReport(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6557,6 +6723,12 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/reports/breakdown", wrapper.GetBreakdownReport)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/reports/follow-ups", wrapper.GetFollowUpReport)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/organisations/{orgId}/reports/follow-ups", wrapper.GetOrganisationFollowUpReport)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/reports/funnel", wrapper.GetFunnelReport)
@@ -10470,6 +10642,63 @@ func (response ReissueOnboardingdefaultJSONResponse) VisitReissueOnboardingRespo
 	return err
 }
 
+type GetOrganisationFollowUpReportRequestObject struct {
+	OrgId  OrgId `json:"orgId"`
+	Params GetOrganisationFollowUpReportParams
+}
+
+type GetOrganisationFollowUpReportResponseObject interface {
+	VisitGetOrganisationFollowUpReportResponse(w http.ResponseWriter) error
+}
+
+type GetOrganisationFollowUpReport200JSONResponse FollowUpReport
+
+func (response GetOrganisationFollowUpReport200JSONResponse) VisitGetOrganisationFollowUpReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationFollowUpReport4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetOrganisationFollowUpReport4XXJSONResponse) VisitGetOrganisationFollowUpReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationFollowUpReportdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetOrganisationFollowUpReportdefaultJSONResponse) VisitGetOrganisationFollowUpReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetOrganisationFunnelReportRequestObject struct {
 	OrgId  OrgId `json:"orgId"`
 	Params GetOrganisationFunnelReportParams
@@ -11147,6 +11376,62 @@ func (response GetBreakdownReportdefaultJSONResponse) VisitGetBreakdownReportRes
 	return err
 }
 
+type GetFollowUpReportRequestObject struct {
+	Params GetFollowUpReportParams
+}
+
+type GetFollowUpReportResponseObject interface {
+	VisitGetFollowUpReportResponse(w http.ResponseWriter) error
+}
+
+type GetFollowUpReport200JSONResponse FollowUpReport
+
+func (response GetFollowUpReport200JSONResponse) VisitGetFollowUpReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFollowUpReport4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetFollowUpReport4XXJSONResponse) VisitGetFollowUpReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFollowUpReportdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetFollowUpReportdefaultJSONResponse) VisitGetFollowUpReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetFunnelReportRequestObject struct {
 	Params GetFunnelReportParams
 }
@@ -11790,6 +12075,9 @@ type StrictServerInterface interface {
 	// ReissueOnboarding Re-issue an organisation's onboarding invitation (operator)
 	// (POST /v1/organisations/{orgId}/onboarding)
 	ReissueOnboarding(ctx context.Context, request ReissueOnboardingRequestObject) (ReissueOnboardingResponseObject, error)
+	// GetOrganisationFollowUpReport Whether the organisation's placements are still in post (the operator; the organisation's users)
+	// (GET /v1/organisations/{orgId}/reports/follow-ups)
+	GetOrganisationFollowUpReport(ctx context.Context, request GetOrganisationFollowUpReportRequestObject) (GetOrganisationFollowUpReportResponseObject, error)
 	// GetOrganisationFunnelReport An organisation's funnel beside the programme's (the operator; the organisation's users)
 	// (GET /v1/organisations/{orgId}/reports/funnel)
 	GetOrganisationFunnelReport(ctx context.Context, request GetOrganisationFunnelReportRequestObject) (GetOrganisationFunnelReportResponseObject, error)
@@ -11820,6 +12108,9 @@ type StrictServerInterface interface {
 	// GetBreakdownReport The people who registered in a span of months by one of their facts and how far they got (the operator; an organisation's users)
 	// (GET /v1/reports/breakdown)
 	GetBreakdownReport(ctx context.Context, request GetBreakdownReportRequestObject) (GetBreakdownReportResponseObject, error)
+	// GetFollowUpReport Whether the period's placements are still in post, at each check-in (the operator; an organisation's users)
+	// (GET /v1/reports/follow-ups)
+	GetFollowUpReport(ctx context.Context, request GetFollowUpReportRequestObject) (GetFollowUpReportResponseObject, error)
 	// GetFunnelReport The funnel of the people who registered in a span of months (the operator; an organisation's users)
 	// (GET /v1/reports/funnel)
 	GetFunnelReport(ctx context.Context, request GetFunnelReportRequestObject) (GetFunnelReportResponseObject, error)
@@ -13775,6 +14066,33 @@ func (sh *strictHandler) ReissueOnboarding(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// GetOrganisationFollowUpReport operation middleware
+func (sh *strictHandler) GetOrganisationFollowUpReport(w http.ResponseWriter, r *http.Request, orgId OrgId, params GetOrganisationFollowUpReportParams) {
+	var request GetOrganisationFollowUpReportRequestObject
+
+	request.OrgId = orgId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrganisationFollowUpReport(ctx, request.(GetOrganisationFollowUpReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrganisationFollowUpReport")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetOrganisationFollowUpReportResponseObject); ok {
+		if err := validResponse.VisitGetOrganisationFollowUpReportResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetOrganisationFunnelReport operation middleware
 func (sh *strictHandler) GetOrganisationFunnelReport(w http.ResponseWriter, r *http.Request, orgId OrgId, params GetOrganisationFunnelReportParams) {
 	var request GetOrganisationFunnelReportRequestObject
@@ -14063,6 +14381,32 @@ func (sh *strictHandler) GetBreakdownReport(w http.ResponseWriter, r *http.Reque
 	}
 }
 
+// GetFollowUpReport operation middleware
+func (sh *strictHandler) GetFollowUpReport(w http.ResponseWriter, r *http.Request, params GetFollowUpReportParams) {
+	var request GetFollowUpReportRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetFollowUpReport(ctx, request.(GetFollowUpReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetFollowUpReport")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetFollowUpReportResponseObject); ok {
+		if err := validResponse.VisitGetFollowUpReportResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetFunnelReport operation middleware
 func (sh *strictHandler) GetFunnelReport(w http.ResponseWriter, r *http.Request, params GetFunnelReportParams) {
 	var request GetFunnelReportRequestObject
@@ -14265,436 +14609,444 @@ func (sh *strictHandler) DecideSpotCheck(w http.ResponseWriter, r *http.Request,
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P2LcuM2ti+MvwpK/3Mq9tmUWpLle02d7XR3Jp7p27Q7k8mkc2SIBCW0KUAhQMuaPl31f5rvwb4n+Qpr",
-	"ASRIkbrZTjszqdqz07ZJEJe1Ftb1tz63QjmdScGEVq2zz60ZTemUaZbCT8+piHhENbuMzI/sjk5nCWud",
-	"tU7DPjse9Qbtg/iEtgfRUa89OmTd9jEdhL3oNO6zg5NW0OKiddaaUT1pBS1Bp+bN0BsyaKXs14ynLGqd",
-	"6TRjQUuFEzal5ltTeveKibGetM6OBkFLL2bmbaVTLsatL1+C1nOq2VimC/NwxFSY8pnm0nzwgqRMM2F+",
-	"IqF9qtMKvOkrppR5tmGGduBV0/sfKYtbZ63/37Ni+57hX9Wz9+7r+RRhvlmqZLo82w8TRq4Fu9PDEJ64",
-	"JjImesLIjI4ZGbFYpiwgWpJQCs1Fxsh8wlJGuCZMRCzqkAuCbxKuiJzRXzNGqIjIiCVSjJV51QyXcKWJ",
-	"nlBNxvTWvH4Gv1Z0ykgqM20+4n6W6ZgKrqiZYkDyIyMyJXqSMhoF8IX8+ZgnhmTgl0qmukMuxIJIPWGp",
-	"nVtg3pWCEWqeZFFgJpuyOFMsInOuJ2TQ7xNBp1yMybXdiXOSMJwrkZk2C1GapprEqZzCx2OeKg0bVT7f",
-	"X3us/3fdnf3t5upu3h3/5WD6vTgRikfPL48uP13OX3/6Sb/+8FK//vTmh9cfLo5evzD/+5Ze8jmnV+aZ",
-	"v9y86V8e/vPD3+4uRdfRya8ZA7JwhIIn2kC1/e7gpI5uX97NZKq/k+mU6mVq+KSkIHtmbRGLaZbo/TPY",
-	"tr9cvX1DIhlmUyb0OQnV7Rmh5F98Zqjl+dXfzREwFcCzM5YSTUcJC3BnzWg0DJlSJJFjOCRK3r+8ePH6",
-	"5Tm5S9QdfmIu05uRlDcBoURNGNPFQB3y8palC6Jm5vDxjyFLEnOIgmU6pQk3B0nHlAulSSzTaZZQwsUn",
-	"FgIf7lFyS5OM4QmaQ4ap/Yn8F2mT/zbjzFOuNRP4e2pOPjKP0ZlUOpWzCdsvn3GobhvOJca99c/Fbqbd",
-	"YDOOyKats5/djziY2YvWL3WH9h0Q+Nt0vHxib0WyIOzWSABCRzLTQOqjBcmUYQkZG74ynOnxVHklh6Ne",
-	"3A0PWPuE9qP2gB3H7dPRUdjuRQN6zPrxaXjSRIIyHQ95VFqqXf1ZK8vgL02L+UGxtGE1MF8z/W+UW9ke",
-	"VYSGWqaVUzgOB6xPT3vtw+hg1B7EJ6xNe+FR+5R1R/3oOB7Q3kHD3M0Hdpi8TBI5/2FWvZEG0VF8Qnth",
-	"+4AdjtqD8Dhqn8Y92u6PBuFRdMK6cTGRsryPixHvdSG94lNew9HvjBhX/F8sID0jwg67XbJn6ZH0ut3y",
-	"hva63frdSmD0yoT41FDxoXlnygX+1MvnxoVmY5bC5F4zpeh46R4/oCdxL+xH7WM2GLUH9DRsj3rRUfsw",
-	"7rJ+eEKPR6eD+l2b5gPea9PepmOc0/Kl6DPMN4pcvjC3Ct4plT9RoeaG1wbdQUDYHQ11siCGYMmUK2Wk",
-	"iBRsd54rL1zCjFctej0Rv2fb3QEg8AOQ1Ua4zKL4zL98x1nKFC44knORSBqRvedSGDWk/YKrmVQcpDDV",
-	"moYTc4Xse3eD5jqxt/+MpVxG+O+pNA+afy4ITRluLKE6v/qF1EyRPS4IJe9efGcuHyMu0gXcyPsdclW5",
-	"LhSMs9GFUT6tWRQ/iqwPYORfmo+oyi8no340iI9ou2doZ0APR+3T6DhuG24Z0KPRSdSL68kmdePdi13e",
-	"s18zpnQTy6T4Z+AWc+VGVNPil3AxUUG4wF0zFJH/sSLX+/GAHoUnrN0d9aL2ID6g7ZPwkLWP6emoFx3E",
-	"h6zbb1qom+K9VnrFRcjW3LYaFhRro6aYK0vzaYXN+93+UbvXa3d7H7rdM/i/fzZQkoIP1vKx0X3bZvBa",
-	"Zr6aSf18wsKbKrEc0ZOwy/pxewB7yA5o+zQ8jNvH0emoxw7oYXjcIGOUN+S9dvEHoXmyehfRwli9gf1N",
-	"NjCDb+2wgUYTqe7dNnpFee8yHO1+AvrvLAUDsTQn2ItI0fZtr/7Tt/atDY/sEK9t92NveSJfzEhqJoVi",
-	"YI+/oJpaEWB+DFHEm3/S2SzhIfD0M5Bz/sw/F1a3Ubg2Nt8julDDhMW6dXbQDVpRxoawbY4o+oMPPZ8o",
-	"os0Fxw0X5mmVjYzAH6J5AhsXMn7LIv9DveqHlKYaruIZE60vm5rl/ubB1jbKT7jhcitbaSoi1TEfeplS",
-	"laXsytgwLNruCKzCZL/EcCQyoQpNIhYZgw6WP9N4N3OtiMimIwaW/YgZRYZNKU9Y5Iz6/FyNFhRFKVMK",
-	"Lm8Bf01ZKNPIvGw+x6LO5pt1EYZsZtbYsFM18z9334QVGItHwBLmdLFiunZfU3SNbLadwAtGu00FBemm",
-	"sumUpguj13W7gbFyx86toL1jvXzRClpghsJgxUcjpy7DgIF3Vu6XBJ4+M/RgljxiTNjPnBOdLlCRIQnV",
-	"oG9/MeLhliY8Ks9u0O8HZG4MZyOCWERGmc51IErSLGGrZ4hjBq2Ys8TwzyyVxvDvAGvLeDjiKQikYgEL",
-	"mZFppjQZMdI7AS/MrbkvJUnZmCtzd+b7NEvlOKXTKcMlTGmC06wswmyxv60hFULCB4y6t2oBxYjeEqhS",
-	"c5lGpVnDH8nH/I8fW+gvslLVSUad8lAvz+8gINSoskaPnpiBRjS8IXt/fvmBPLvtPZsaxXmhcg16f9WU",
-	"zX/MzoZSRFmoh0KitALm8KeMv0QylxEjMib2HXfFZmCKvM5g02E2Rs68e3uF0zJvtWXctm/t4yr1JJVa",
-	"J0uL7J8GREtJplQsgOmE0c01m860WrWeYjx/8t5IhijSknKo0OG2kFlKBNNzmd7g3DJBMz2RKf/X8hn0",
-	"AiIksY5Wq3iyu5k5PmONrZpiaVh/loqPjfaKbr8zopiIyIV9FGZ8Rr5lNGUp+Zh1uwehljdMwD+BojcW",
-	"fiiO1twRMQhiFHojGS2QpuaTRYeYx8wdlSmCzgWVk8UZGXS7JOeDgAy6PeIv2GzVNKZDR+tkzzrEfvzx",
-	"x7ZZLBPaiEVGJoxGLN03QxwYeTLiUcRwq4njDbSPgR736DhlzJh0Q2sVB6T4ldFgzO+nVIcT/w9Wpxmm",
-	"THPw2/q295ALGmp+ywKyik8CWBETqUxgTLc2mPvA2JHDWGYCduOQTJmeyAgHMJtX7IEgF+YX/spPDZPF",
-	"CQ91QAa9LhlLwcy/DgxzDBOajs2P/T6xstP8cEpyJsh39z3T6aJ9AbZEPvxht0vcBQD31BWqK+jC3e76",
-	"B9dgSRVTEKrwr0R7Xxup4AS7+apVjs5+/tyioaXE/LXOLWdz4JOqxtQ9PTtwGtPIMOUbmeqJmvCUkTff",
-	"X5HvzJYjo39IM6MU/RLsqCiOmWAp1WvUNnAlq+oe/Py5Bfw8tEr0FZ06XXLDrye0ePs946j7j3GfEiki",
-	"KVpfftmc+8uHbN7zj/ZWRB2jd95NEzQjVFvGMQ+Zc853PCf5NOnAf8t2xB4V5B+vrv6Re9xJTt6GSND5",
-	"XuOFR8+9cL58+Ot+vcE14oKCbbZs2viL+RefVacGMQWahhN+C3cYxgk6+k5jcMHFGqrTgjl1QnW77Yzq",
-	"1UvY/KDs0zojdT4tc/DmKZjUFC7XNr7exlvA0BleAh3DlwHpQNgkJZ27RN0ZcxcZHiOey19YNp8LN1rg",
-	"whXwdTMVDLFNZBIZBRic6YwAo5bs6mKIc3jXvPqnj63y/As+MlP+2Crt7NI+FhQOK8k1+LPPRk2csVRz",
-	"5L78Qv1cQx6F5fpz/mDhIJPAGkYoXcCBv5Lj5fGdvKpu2xs2h4vTcLvZDa7ZVG1iiCj1HiSj+a6dCE1T",
-	"ujA/e5HTGt97ypRRjObWIkoZmdKF0VSnMmXnxKiXRqWnKo85mpsUvZvsrggtrt4nu+DmbbLTr9mpegL7",
-	"0dDQnCoSwXVGUX+gWcQ10SnliaV6rsmeysKJeaJ6I+zXzBsvic0cM3hpLM9Mouu54oI38wmMwu5MCKIZ",
-	"nX5s5dtplk016IGR1YG/UUTOhbnqzB4x9E9+NBbLx1aHvGHGTplPeDixurzRKFPURcE43+BgNN59gdvp",
-	"hiOSmdDPU0Zr2cXG2Nb7jYJWKvGydx5n8yqNply0Avh3plha424O8ljYRs4pf4VFEC0PBcIkViz0Utxy",
-	"TR3hldeKGroabkMmG+7N429jZWtqdiXwF7hii66YzuBmpFEEdwBN3nn7FNNEsaCydbkdW3by9fona7x8",
-	"QQvslOp73bXewfJycZCgmEft+pxev3z0Tn8ZqgntHx4ts/737I5cfX/R7h8euRQVpaUxUdyrAeExphKA",
-	"V8j8rVYI5Z/Cv3z+TWgKRLDVUDclbWNwGqG1sOrl51WPOKqtfYRFq4dg0RD5sTSxujndFq7pbei/8E37",
-	"01la4tKC/OmVd3Elfb23D9bceT4Jrrz58wfNSYuRpGnExXjIc/llz37lnc9VYcw6T2XdBVZ8wJDsdkK4",
-	"WNKaPck991vIlZxZRlSxo0F94A/PKGdEwrViSRwQfKfNhDHPI7JHNZlKpckhec2/JRGDXwdESXJ0eto9",
-	"7J6QcEJTGmqWqv1zx9+5N9qyv9khP/SEr27C6E6i+0aIDe5O6Zg9m4lx/u9PMzauvSy54JrTxF4Ja6jI",
-	"KPQUD2KZm7eSt3W8vsMAniRYm/MABgVFFXU2YzQFp7ouDjynvPPcyWvOKczS1JABvG8TIiqH1t98utsL",
-	"pmo+pv2TuzYKhixrhmCxKLKnGAOPaP5c2w6AUeqtQmhlTn0IKbiSx73A4bJR5Mwx+/pIyoRRiGDRaNur",
-	"yfrjtnpn46uj2KZ8YkGxgk02YDdZ503wAQ55k3mq5ZO69f6ymYlaPfwlM7V+gmr1DNWKu3OHya2dlTd4",
-	"7byM9fnytlZ3LOzYZYMz1DLdVEnDh7fQ6vCFRs0rYprW5T+AfY1psdrceGJsbkEBFqf5NYQm1BkYr84T",
-	"m80Mb9ncKDS/rTiDYJUioUxTFsIjoZxOaVuxGQWvKNkrPJzBbCIF2++QixGoKeYTcCXTUKtabXlC1WQj",
-	"bXyWslsuM0VSOf9GEfOezdXi8Lva0dEDuKxZY1x+Uz0cn25U52UIN9J20moLMlDs19JzXOijQas2EdKn",
-	"ePNaeXIlisq9BuUF+psD+2ePaDXT1HAzu92OkwsG/A38YF5+oJ/iH+ziH7MLbdygv7OUx1YdXN6mUWos",
-	"22FdpiSovuzXghFTpQ2lE6qt5wjibhPKBRmljN6oknLfRCZGxQSlsfauThlVDcIulfMav+d7OVcknLDw",
-	"Bu3hbcnUTsYOX7eL35q1RXIuMGuxRkCroYzr9y9PHy1SPK1k48rmgJYmvYHL0Gn5NgoTtEIpBHO8NGE0",
-	"jYYYDwtadMyGIypc0EZBdchwKgXkMfj6cK0tEMokm4qhlpomm7PSe5Ywqlj0XGb13ITDqoYdy1I9YQrM",
-	"yTEkPYQTiIza2gt8ueTh9ncElwgZZOZfChMJQrRT7B/yBM1hRBetoDWX6c1wltAQr3L77i1nc7NJcczS",
-	"VtCCv0e121RdX5zKaRM5GB6C/Q/ITz/99FP79evaiwOyf1dcrY6upowKm1BlndpGsEBaBv52cQ7pQSm9",
-	"ZUkudKal7Vu7ntQeaN18GKSMQ6IzhKvmaHikMhtPSMRVmEhIZTInkMqE7MXgpV6Y4xxlZRvFd6r7IsHy",
-	"/UbEVzCrnNetRcv6k0locTBchEkGpvuqIwKu2JIXqkohCA5LMDA361DPd7xgFrsPVaZ083Aks1qAyfmy",
-	"9ILc8Ydj7hu2aEifBr0J65T2RotKGZwxrC9f1IdVEjpiSeOgRqKqiZyLhlGNXrj/WCdoVusmGNitdAPX",
-	"HUVe81lzDlKoDRx3z+1jm/txwaW3pXpo9fJ1k3lnH/tSul+2cgJDJo8vxe10S1eWEdJcT6KUzkUhi4MW",
-	"FVIsplzVCuY6j639XLHA0vbUnpiM2Nv4OSbeNHseajWoH41GuJAZcU/hvW8t1HNC0UqB3G54LpJbaAMy",
-	"WtSK71k2SriaPL77AmZQ+V79FiYJo+OMlYNjW7guIDG3WgJ6OCh5Lg7qrtHdXJEPEyKzzi6c+4rIoaUt",
-	"TCmgtjBjN7/OsoB0zkFDXSmjUZ5PMvO8mqDHW6+mLeZ6JA/R80LIlRcx5rdMNJkEOwSXtLHYNqbp0tOB",
-	"ncz6gIxdzXPwcWx5avmCy2cGzxIn7BSxt8J56WKD+N+MKAZZ614yOjXnF7J6Paq6Jc3EYi0++20ylxC6",
-	"cTVsSgqMQeKl6xJ/7dNt85mqJxmYbocjWLHpL1jI1faSZAWd/db787D7cZVfpBW1Avl62HhduAe2Wblb",
-	"MRcklmnI6l1rXOlaCAksd4/sAQZE7JK65OlBVRU0odp6xzccIJsNtRw6tazZxMGB85nDKU9pxFzcqLot",
-	"5xiMMRYYNavMtxEMsXc/uIx5Rxt1fFshi+ppBeUDLq2lOIIVdPOB3dWI4xXKRTqTqt4RuYMK4YazysSa",
-	"ee4W93BrWaZqd17UQ+HgjnHhojTHp4iWy/G9Gom2MkrnHz/YC2QvYRq9fhEfc60Cct1pD6/3zwnNn8x1",
-	"K0ITc30vlpE9uqc19/VWKlzDrjsn3VPV01apW3VLqtT3VfR4qHLfUsko53PXZPNNCYdiLfDH5fq+uaKr",
-	"l4WrIQvW23Ne4WDNJxNGzAPWqMA6dxolXDBifUdmNXmwGJZ9TrpOhEV0YQTymGpIUTYz5Rpc2KV0I8+b",
-	"6woX6xjMfTogU3nLIjJaYKWKZkLZOvTNdjp/pW7Ni/IyYTvN8+DCAa88B99Y5x4JdlhSuXEN5F/N418q",
-	"FZfb2MRl+2MG6qhblLFCblkaZRBFsYS7oQEM63CfKM8vP0qfxNYw0kv/XLYQFOBpq3Fwfi/nJKZQQWco",
-	"pnSw58Ql2Oi5RF+dIiO2kBYxAZ2rORlwQWiSWNmI6B391UgefvShnsZceZJgLFIkkWLMUrJnSCFhAB4h",
-	"silLZab2z/N6OovmJBOoKxUSypmc67Oc0bskyNdKcruP+czXHNdfLRWXV1euEyZU3SgIRFESytnCiAoA",
-	"ntATc1eibxlKKTwRthdluON4Loh3YKm3UoZc50H3pviK14nniGqs2mJqi6BeqSj5a0X1dgrqlde75lRt",
-	"ncAW7Lf64vrgFxOX6J5jteJG19ROErOq7frztEPWbUZe4ryNrrLDO1hDWV9QAMSSSjEOLPNY3j63ybyl",
-	"ikXIs4cCA4Y7DCsgDo9gH8scvUJDKAFUNXWG5P/9//8/TRWAEHakroSxpmwXqh+8yl1c14gpn3+Lwmi/",
-	"wrhaR+pVVSJ1YMUkBiawAhEDcVBPaCxaLFT1S2bzqkIoTK0WKrrAHFaRL21E6XelisvSXyoll5UwaF5z",
-	"CXNdXZxcu+e14s1WY9eYTBtXCwHlBSuKhqpZAUDddbziML6adOAa42VkJSFPrK9wwsKbNheIichEmVqG",
-	"M6m0PXf/p6Edv26HdlK/qbrZ8g2j4GyYcLmhXtikyLxG9cTh51hovrxWbVn12CIhxzzamO+esikX23lL",
-	"V6a25xqG3Ttv21dR1wUc6G4Gu9I8SXLSqfHVVTONSs+vmlW9coFCeZjNNtcsciZal/fnjV07sUwIlnwH",
-	"0fzakOBKr5yaGAFfTVCDxIlvFJkxOUsYmU+ky6KwWImCkb2uUUZ7+7lN6nQUVKIx98ICtYg8p6Bsr8ls",
-	"BAG0XKUutFUEVsFcD7eEoRulZi0pAq8K51Z17g/u5TPsGSNOZkkE16KxV2M2B+aigpzY1VokVEKL96Dm",
-	"qCG1AF/aOuYN2/P1M0+W2IDCzWkX1UxuXzuP6d8tP6aUR7VJ5YGcCxLDUeSIikGBu+vxbTiRihGuz7Ha",
-	"GVgExK/h141d5SUhs2b+m95BBZpNvXtfCiOC3CJhbT76yYPNfbPcpHy2Zk6WNB4hU+mhkos2SBPyMoSK",
-	"o1iVBPQ9o4me1NwxRpdTzTd0M/0XY8tMj+TduqN8C099S8ObRFZyP8pbJm/OScTGKY2YvYDeSaXHIH8s",
-	"GKk5kA9sOpMpTUgkmSJCarKXY+oYOQVqQZF6YYE1eQrIEDGYYXPKNeF47eAi9s9JJugt5Qmms5W+nn8I",
-	"p+GrvfLGqEh20mgeuUE2ktxmI+qO7VLE0t4/hdheqUvVgeqYFxGVCkYieyqbzZIFkHElWLJokKoUc3wj",
-	"OTcSLDW7R7FK/DdMSHU3x4xqYwi2zlr/5+du+/SXz4Mv7b3uz7326S//t/dzt93/Zf9/rPJJuCmjfGoF",
-	"rXxt9QmecvePVhPGmlwYeNBN0YnwRsh5wqLxLiZSfdg3kWrbcIecTlkacpoMx5Q3RNE3i05YyDrwiBVB",
-	"ArQwjUV5vl0MIk7oeFx3CbxggmPcYSYTHi4Qux9kvnaT8C8Hc8TCXVDLi9vwcgTHYpQ1lCE2LnpzDWpV",
-	"FHaVD5tb4AvYFdCVc70IJAJvqCnfKYxhhTF6FBzHTZmxDIYlTg9aasaArJzqPBynMptBjQiN2JSHLZ/6",
-	"jKQwV3stry4FT9zcYbSCjcxX7ZJBcpsdqR1wPpEbloMXC8a3/PA2MuIyDzWFYhxFrxEVO2bBFCVlec1w",
-	"sTW4HQu3QYvaXVlDZdwRGdkzY+3XxM/XZ+Hl990qrWL5glwGkGlEJ/F28g2bb7uJTrZuu7AaOZrDajde",
-	"4j6uNJrBI0YgDcDoqcWQxAzZYO0WUmP7s/gavGxZrxEmkIsxoAPaYu6ti7ArhLKef9fQUE361dYxK18P",
-	"WOdcWhkgurT7vzynTd2MMyZWJTaXMGfJnjFy9q3FWoWA2Pxm29ENWrFApzO9KNIs/JkAwKxRT8pXf2dl",
-	"HH71eeE2X8HDkEwWUf1w/td8lcVNURxM6WuriOD5RPKtE4txDjUG2ju8Qis5qVoSGtWCJ4fw9XOigThc",
-	"JhOQigBTDQ4EgbgWzqzIuWW9D57eXeLDNlXZ/tRbwz5ufas27krXZgWmDBJazipMoKW8sRESs2KIsZ2T",
-	"hM6UeVZIG0KnMzhBxHDG0BxmEzgwsqLFliGzKEvMFmlVTQJmrJS6tmcWdMsVHyVsaNTsfQAf4Zqgst8h",
-	"Lzm4RAA0usoYQrqEBgU5b/7CAvBGTSkcGrqkEFm5HPlp8HsyMaaocTX7OzGABy5PdGq4Eg8h9RDYlCll",
-	"q0Jg66HsZqYalDZ3fDUSmft/2lAkW0m6Th4XQzeS1C2ea42Jp21yT71VxVPWVDLLRKQeOKq1SezeX45L",
-	"d9pwFquKfHdJ9s9fGjUkel6+cFGSTAHunSTuHfCuMv/CoJpQRCozauzYFkRsnltVxnKy9XyrCwmW9tLT",
-	"sh4ugrDETI2cY6eyAmfKhuTrfUU2USbfYmPxbuzxraOrqteXV1hp0/F2vdXr+NwNWdzLblPWnfBuUVFf",
-	"QJT3/LvlzjMRXdTbAIUgqR0DKAZz2udcT2SmcWRLU+AxkOkNySmuyNpfKZiq2dDlQb5R6CLH5FOZY7pf",
-	"S3G9pDo+vLyqyVulC2xG4C7qFOP3iuzR5blDas0nOfpGeVH+/XPYQQBUv2VkAfhSdl1UAEw7/NKlCEh7",
-	"ZFsIzwoQgsM0N/pEmdED+8VkAX/k2r+2hRyqjEP19vCWhlSERq5EHHNvpozlyS0IX+OnPUcsTLjACz//",
-	"ZSZsGhOm0QBJ+U/OUjZk01kiF5A5YwMQ/giQLTQEu3AIgPjNRmKdexXOtZ4JvwI4Z91NsQYos5jnbqKi",
-	"MQ1/2cLmIpLzoWKhFFFDPi4ophpcELdcM2xL4rW4CAgXxI5gQ33Qi++gd3hw1O12yd7B0SG4ffc75AU6",
-	"OnIPcMQcIXyjCM6G7B103eM/2uxtcP5i9xU3jW8UQQQijPZELGG6AQIkTwB2U1rb0a+UStVYUfBKjrlo",
-	"QG3atDh79oCYPpkO5bTk/FSZ6/0TU55kaTnjrhEsl47tmh4OSxeNWTtDi+zjfau85NWbfX+0H+/gts4L",
-	"ppAi3QBpvSeTiKX7kOXr1XvY6jH1AJg+MPXHFgtSzxpVBKcbY7LEXLZjQHUC0MQ2F2dFkxaE1c6bapjX",
-	"ZzOorsq75WUCXJhGU4SiQPNeh/xoVQ8OQP0W+os47F0oqLH5gtDhw889rfgAD/p10ZMVYMJrzsXWcq+E",
-	"AX793cVzmye8Q2pxZfLb+C9hiIYZvXSZqjUQ3HpmTmmYpQ0gG8oCZRr9EJ89e/aM/PD+lct0/tt7PLh6",
-	"9LAwZXpF/lpE8BHEUz3o23z5xQwrKbUEoquS0bmt0quUOzcF2HESQWmtDTv13tKiOcNahy7+eRi6v1fW",
-	"xQRRXIwT1s4Us2nbMUTarM80Yrc8hELDRCrtLyRwmLCgqk2omiBBb5qKtOQeLk21dr2UJyN598FhZG9B",
-	"sA+Iq107s7p8SB89ZWVtb/6gvbLWvQD9muvg3xvmlmdtV2w0SIlvLKrInQ/zVGrM66qUBPK0zvewVoto",
-	"LNc12tiwtG3NSVKFI7GYHqjdc64Y2CvWh1LJZsNW3BGP7hUzN9twT595ZbE5QIkbesVRvqs9Tpttv67b",
-	"BrGDKDLBLlGjBZnKiNlGX9CWV2rk843dII7GHq5uCVQT4tZUW8G0XpLmW7JiMx+6TNt+84xAXR9CDRLr",
-	"bFkumdtSAjVWQL/OT9AF2Xf02yzF2iccajkirqa8oSBuRXi9qCzEM57wCNqN3TDX2tLwqKVEu3Ud8mrt",
-	"1vW768sNV4TSi+36W8ayGmaqUG1DuL+G197OmLA5bEZvTKLtwSIwM4BFjUy1dHPiXGoXuqgUkm9BCw9R",
-	"E9eYQfY2B9l/z7hS2bYa6G7I70uuUX+Q2mmm41UoaJXKxLX3hpdsWHsBet3P6lphuCSFDb/mdUP7fN+I",
-	"+X1D5a4NW13TixteBfVbm8X+laLdlRJP/0BKp+fvfSXFNE88tcveKVLuk2W9NuD31dvQz1Ci9d+iv1Yt",
-	"rHBn80NQ6/emQAa8b0jIOUbcmT9oiGhjW6F6RrmXpF5Y2M9uGT324k/1sSzsM1kb3/0kR8NZymKWMhE2",
-	"pOQD7nnDtboTLmMRV4w2qMDzle7cRzLBAt/q9MsrLn+puserY2pvK3U3y3rXLavf0hDbkT1GJ64pWtQb",
-	"1QFBZhyxb0B/J8V0Z8Wow1sA826ilOaLKVcNapKlVEgTANKfMiqU5Ui4xQnc4li0I9NvFCm6A+XthjPh",
-	"fHFGMW2D4rEUYdJD2xzI4W1iugcCZ9gkETeNWn14ZnPfN04waLwaq81yNHRnhTqFRE+GsE+WDsfYdTWk",
-	"Kct/35ys+DB5X/Z+s1j4+c2WF6UvEULpcEuUvcmVl1PjCwyl7GDb3Na4FS4EcYX09d4CqM/J1Awi2hCd",
-	"xKRhYycnRl5BHllxLdW7FrZq9ZOX2mHPH0UiqmlbTWgKEGB51xwAxRybmSMVb9nWp0ypDUpgKfHKvrFU",
-	"jpA7h3jsOuMLqTeMEY8rNqeQqZ4MmVGhqIiGC5neQLNiSAoxf5ozYIMpjxIqIiN64WEZD5kYJ1iyY/v9",
-	"Bi0lMzta/oN9X4VS26fnNAFxD+OzVAx5yuyf5C1LFaNqBZz6g3NoPVxYA6OtY5d6DfEegaNtA0blYqmt",
-	"NNLizvyyPkHS+8S6PfnB+lkryD1c0VHSdGOtULY2LLVpvPKeREfMCgZwvhmb7OVOsLL+dldKoeAvRtYx",
-	"ESmEdCKKKR/XExzUK0FkH2av7O5stR01sZjM/Xpr0kd//xryx+Fr51YqZV2W87bA1CUNmfsNep4lCio1",
-	"uDYX3CjTcN8tmCYRS/gtBDS1zAtbl6szY8qTWiXubYzJ1QGZyDmZUrEgE3rLiHnBDGruHQ5dlVJrPbpU",
-	"a1smq1OoCDNzUnLKpGBETaDMJJHyZsPGLuibG5pbnYuxn1Wywcv2rV1aDblXg3yDGudSd5rvbDR3J4Zz",
-	"8Kv36FAr2Hz31xvwYfPxKsPXrh8VkNXm1H3l8W+vkm+sXm+4J6q2e/UOd3Ddft//KvYcM1ulHfju0zxt",
-	"yNjnIRsmjN5CBvEt0yyl6GyDP8IBhTRieghQx2pIoyzRw1uZZEIzeEnNZKbYUKbDGU21gN+NWGrGjIYx",
-	"nfJkMcQaMuiFaF4PJzzJz7TyzC+1WKgaMLpGPNU1fdwsxEL7xQsEVLP4Zw73vncCcDG3LMUMSSONzU+k",
-	"1+1upGeXvcsVkSwYQdhKIR2oRAAWNBRomC9jMi6Xog1t8szdXHSI3QBCvVxd7+eM05SxdKhTKhRQgjsB",
-	"NYHEK5pOzRHgwWWC6+rvzDS4XhiOmailCj8JBX5TFnFq9Hw2UhxdP7eYymUkjTmVqbEMVhrNNb6tStIR",
-	"4GezO31eF/0LzN7uvKX9ehDnko//K5xp7sur6m8IEq1mNGSoU/wXaZM9sg/pIpskPv2uzcKamMbarSwq",
-	"ww6664C6mkINZRHTFHrwGbFOOr8vEKLuG/NaFUBp/nS6S9+V7XoS5cXo2+XY7dJtqDb5aH3+3lIbf78R",
-	"kFvsuj183OTLjZOPy6hkS0QF2SY1njlFqG3VBomYhGuXsZkJHZDr/3VN9iB9+9gCUe0bqXYdXpO9HDpL",
-	"SVsmRdSUJgm+S0IqsHYDKiRYRGSm6xtvQROwBtxZGGovlRl4BrUkhxgAc4BHBWRdMzRdnve9jEznGRw+",
-	"Hl2u+Jj15J7pKROaposNAHwmZegY/5RmMtXP0Su7o1a9rMg2f+l9njjilhRxlTI1Y6GOM+uDCFM+5diB",
-	"G/qrplQpWz6GGhJNhhHVFHQ4Ol15g7vP7sITQuomOF2uEEy3mu2C1bFmjeaRa5jX9c7pLX6izfr8Ebu3",
-	"y8kijdDb1byT1QmDD5nmt+y5salAm37Lnc29HGs7bK5LBNr8G7jFWxaM2pewYPShkxOhxoLRaKf7vFh+",
-	"6cz8MX0/I25beR/yzMeljMhVqZDvC7TpVckIDgTY2VJ0QSJJaALI/LbEPXDoimB2LeAh9DNBDzI9YVPF",
-	"klumivZIU7af+8kIdMtAlGqsCWjCYQ7Qj2XGr3Q3g/RVN0Q9VrP3smKaZLOacoYOuRAW+Z4litW0Xzko",
-	"2oC7JPj6zP4caud3hFzt4VPXCOmJTCLlE8OIhjcF3KaWQBkjV8oRc/iduSxzlM17ol4bqrVQCc+pZmPb",
-	"b6pANQJ9AghfuX5Jub6MySguJO2sW6cGGrtmzEXxFHIYnpcyjyvNQ+y9YO3XAgOqlYMiVlDtvAM1/84i",
-	"sL3dAkHsFt266+9bt95dvJU3jM0AGqIJmmxujpLLiHAoIlaBq2LF3DXc4m8USfiUa499c8SKtkOs2C+1",
-	"3jg4OiyV3XWbMLB9/Ir6GqTqAWK1xF6uJ0Cq1P65B2gBEMH50red11LLV7eFK8nxFWxQI5giOAcY6OFp",
-	"liBcs9l35TKljETSEmor5zlu3rJwyWcznNI77772dtV7pATat2Lj3WDVqH5EBLtlafO+bjJ0/SSadnmI",
-	"saXyOlfu/PusNj2t4WJDQQaF3sp1SGIiylG14VTObHmpMUzmymbSw+qLZ8hY7pt7z3akJXvlbM8RC+WU",
-	"GetrPDE3JdLuPvLX0ANxgTxuuMfy5rZFWp+PqpOPYPaG7HERsZgLrlmysNB+5qrmmrA7rrQq9WTB5fgd",
-	"dG2L3ZK2YAaubwzvydrVql1VOJuXc9JfXY/iwHYt7ox5CfI2LKNgXw0wADCfJOZ3CPXYhOzkwyD4X61F",
-	"GMsSaGgzl2lU3zhqhSg1UsoSTOkgA59crICt55oklx4bba8VNhuL0DJpIiFh6BBRiPKuBZCCAHoFB4CU",
-	"HA2CKb2cyYIq3jJ8UGd9CC+nqMBxavmQSmSzkv2v7P1TU7qXJXUu5rfCHveMpR7ykptR4ACCjUVMuLhl",
-	"QuMdKNOIpVvUIPjyaW0FAsy1bqFXVpN5EASD3I9W3pJvGU0BlOKGiQ65ygsUz7FA0QgVRWOWLGo5Y+eC",
-	"O+ee81YSNFfhXc2kfj5h4c1XryKIEzpWKxFXFZ3OkkoxZw5QSkUkp0N8pORgHm4aBlvKKX6IaoYVEdtd",
-	"m73jLtwzRbJSMYCbXxp8y8KBlcR1v+KvGkgGL3MzZeZzDabXBji+7v2y8iv2z7EYzCWY5RcpzRU4sOWr",
-	"SH3bt59zy1u5gzvWg6mZzMFh6mvC8I87loQV0mOdKPYnUrtQ7G/38s7B1da0Q6jtnefB61FF/nL19s0Z",
-	"YTScoH8+R1l3z08JnqdXI5yJyF7U7hVD5mQvTFlkLhuaWLBLmWmjahpdt/gCtHOTqXPWSIId+pjDyUe9",
-	"YNnmyMPNG3cMqFG5vWmgG8F5jFo1W2xbB26aYHEBjyN62crakE2vhzETLN26YgBWt7K1Qr6a+gd0mrGa",
-	"3aguZ3UnsIq4LC0ln2PQyhH6q10ai+9+AAdkfQ+lddyMzsvNjxC/dZVNpzRdrGVRN3rzrN1I91cVtrlb",
-	"nf92KxSfh0DAvRRL5mLCVX1tSSbMBtW0MHNV7XlnGlBHiOKRhUm0wRgjg2x2Ovy4gbpfdmJXSLS6dfkU",
-	"6463Puv4wfKKly1DdHXaLj4obt0Fi0KsZBJBDum5D9P6jTJyF20KnhIbf97vrKaF1SUORMaAzuKScSGt",
-	"yWbjIp7KKOMJ9qbX5l7JbE3FPUjsg6GAmjoLLK/AYo55QzeBUqBhtdFUPFqXfWw33hLTUiKyXwa4WYKg",
-	"zUxuCrsjoE2Wcr0wdubUQheAuXSRYQoazB38DfDrYgcmWs9aX758QRzP+lMFX+v3Hz68IxfvLs2xvs4Q",
-	"Y61ssk+l4FpC5YpaKM2myJBWu1UfhXn8Ip2yiHwHGV2Qd5wJY8WDM+mTHDkiJG++v+p8FB/FRQGyg/CP",
-	"5Prd2yv071r/ubrGIA2zPZdTprNUQKD+BnpTfRTXF7YvKBDFGbG25Mes2z0I4TH4J7vuEGvKKnC4odPh",
-	"oEumXBjyJDzCjKpe/6OYyCxVtqUz2QulgC5O5u7ah6lD+1RFaDKnC4WpzxoBhmaMXH/+iP0wP7bOyOeP",
-	"EFX42ArIR+d3xx+gS+fH1v/+8uU6+CjmUHB7Db+8NtRsxjM6GplRPXHuQS5mmSZUE0C1I3sqCye4C5av",
-	"O6X0oev9Dhl0u+Q676R67VXduS67RSKFkXpnH+En8+kAcrfR8SiFnQ4kUwRktNDgdqE6Bxz54cN37ZOA",
-	"UPLmh1cfRZ6FZn5zwxZQ4ySInvPQKKCCZOJGgKGfkilXhmYjAss3L8BXjBpppD+Slw0BzFOuNRNITFyR",
-	"SIYZ9IMjg36fXNvusW6dKBnmLEkIbsBHMcp0HrpHRwy03mJ3YNAB+tNslvCQ5gpv7wTxw1DeGEr9KDZP",
-	"woMzOMxbSYU0TaEt/fVFksj59UcxgSvNzP+UXOdoeflJSYkJ9ikLjRVFtWbTmVZn2E0KKnqg/SGR8Udh",
-	"884dq12/ZzpdtC8MrV8T96E3FhicK+vnxE75OUGYU/0oYsoT1floBFzCQyawkwMK55ZRG1POtNOWuDaS",
-	"soXSw8gSSOK1vSRb3U6v03WIBXTGW2etg063cwCpUbaf6TNMv/6X+fcYEbxQ3HIpLqPWWevPTH9vHwGZ",
-	"Dp2L4dV+t2uzx7TNHrMnaN599sklqOABY8dP7ATWkmCOofRfdzfYjmYgUGuu6VRCN3OuSDbrmFEH//hH",
-	"05D57J9hJ2kY0Xbk2PAN72Zonf38S9BSTuNsvTKMZpRq89AzAL9fuavv8Yn7bmphO89sAzPc4KClbYGJ",
-	"ufcF9AYFt2qpk1teatJtrusY9L2yjQOvo1vRCe0BThO2g+zZDtryBhjcjr+/w8kedg8eYCP9jSvtqCVh",
-	"txN+I7gH2Iw3VsdekL2mtnT759YzQpS5DOc2ncoeaOeBiducDjfU7U3IilYb3Coa9dkWfLbVHmQLQCtA",
-	"wxa3vWfWq9EuwvHqGaYtUIHNK1xD4DLLXMAzF/j2pR/LtwL0W5s3tfmRF+mrLYoxEfOb2SSlCmDQphyb",
-	"l6P7vPXPX3t3P53cvjm4eXU4e9/VP46Op8/7n74/jb4bqD8f0Zcn2V/78rIrXv9tcyKwC7piOrNqY6Gt",
-	"6jRjX5YERG+7RTrronU46sXd8IC1T2g/ag/Ycdw+HR2F7V40oMesH5+GJ12nG5+VNO0cDrZ1HA5Yn572",
-	"2ofRwag9iE9Ym/bCo/Yp64760XE8oL2Drdfu8iYbZLxzg2GA8xxzhzgmhUL19teU+leYUoRmWWGpleFT",
-	"QY0SN2hiQ2wtp96cK1y+SNve36rx7njFlb5wj//dPX3fe6T47M+fW3kakXVO0cg1a2j1u/2jdq/X7vY+",
-	"dLtn8H//LGkd8ECkaPu21/ryy+a0sLSiGnIALyux36q6hH9jMigbhD//8qVEF24VzoRogCHInQr7kCFf",
-	"L/iiqLo59xF6pZM6xpPqt3Y+p7yL1SOIrg3IsH/woXvaQIb3X1wdDV6YSTwxaruIImO92X7qluQKKsvd",
-	"eEWMCHZWleivURI9+2z/9eUZZiXmCMM0pVOmoTz75/plFY88y/f0l4LS69i7JEjnAJ+WUG0YvVgRL/qS",
-	"e13kPawRC7a6B5mbTcmV+yQTmicQ6OZjYSxTW1lLLCZrmRPfw2u1zFgi80Fd3waNwNVPim6utJxZWgC5",
-	"1ExCdYSSRVy3C0z25svKPGgx3YMtieY7ADezhfwbPv02HcPD1QSQZEFwtnm0zZAR+Pwga8oJnk01JW6G",
-	"/TVjkM9iLXQcDj3chcxZmxu+dmVX3CjHGzz4g6HoTR58jmGcDZ6EvCNg2/upGI5Ufi7y9Eppsx0La4TZ",
-	"QbZgonXATqIePR61T8NB3B6M+qxNj6Ju+zDuhSesPzqmp4P8Dae8Fh7jCVUTMwo9HkUHrH9w1KUHUf+U",
-	"MTo4OIrDeHTMBoPw+OAw6vWOw0E/6oW9k4PDQb87Ohqdng76UTSIeyNsZnDW6p32O91Ov9MzBFAc9sY0",
-	"Y19xDudy0nCpH0RxxXVLV9y2+rxiv7bOeuaY8013XkuLHFXe741U/Mp+++mE2K6jdeZlZwQOJc4exmnc",
-	"DwejY9ajB9FhfNQ96Y364UE0YOaH495J//SADkaH4VF0zE7i0y6t/L04jJPOYa/T63Y7x5XjOA377HjU",
-	"G7QP4hPaHkRHvfbokHXbx3QQ9qLTuM8OTpaOw19Gw1n0PvQGZwfuLGBv+4YzSpHR1q891v+77s7+dnN1",
-	"N++O/3Iw/V6cCMWj55dHl58u568//aRff3ipX39688PrDxdHr1+Y/31LL/mc0yvzzF9u3vQvD//54W93",
-	"l6K7hQLjido63QWAhox0R158YtcRWHtmBUSnlCdlBX/dFfQMU27CvAK29j76u3loAdv0IUW4nvsJtVEq",
-	"b5gAKjk8BvgKGhYdfl16T4trBVD/hRsHSj8gUGc/BjacnCsz0HYH/nd/5Q1WdMpUljw1K+k9MyNl2nUR",
-	"MUcfTigXmMREp/gHPH/caZLKeR0pFChyzz7n/76MvjxjKVVZyrbXV58Xo6zQWS8UycNnU+a+5npmeGj7",
-	"E0mgvXA5cZloRqdnNjAUMj7TZGwopKa/Ko2ilCkFxVY8daBOGFbLqybt9y0mUYdc+OFEusA9hVKKojyr",
-	"Qy7UDdqlZutt+zLb31sKZsMVKm9tiunOGFjJYWj73f4ZxKvyLTA/2EV1yKA7wD0R5PIFWiQQPCZFlqG/",
-	"WohVmZGgTwaE00WYZBFmV1bVcjBBX9qDXuLo/ia0C+9eWfzKJ8UkL8Ed6dOSdGkFIzahSYxFCAVJ1TCH",
-	"jFhbxm1bKrYqLPFcRuxt/Nw+eG/pCO6J1l8Zm1ksMhuMBRqCBuECAtpKpxkiSZo/FKXMkJeWjRKuJtt5",
-	"oHo9cEBtKkfLy26Qoc44zB1Q1LHeQmbEeSu+hk9y/b0KvZpkTCwJ2NNYymLJPQNWCqDozRRroqUG3315",
-	"88AogU2KZOA+DWlGLvi5kFlKjDYJUmpKb1guYYwJv6rWkewZ493IJWPUYXXCXKY3WAtTF0RYpvGH8KXt",
-	"QHMwgYtiAzdyonV3c6Kt9Jv9+/DphV3uU/PQYbmyruHEveVUMl9yQ51qW7O7NWIbnvtgHnsgoX2J7p/C",
-	"e+ggbN98f1XpUX7pOoZjlTUj04VLeSN704VF5rU9jl1Dx4Ag2E9APskR8fChAoIp+5b2XCq/04nqE572",
-	"i/FBa0xlNrYg+Zg6hfQKpaTw22w2k6nG4nAAAp6yjlkIxchSlNK5q/eGrSVUEyoWgLB4bhZYDCaI0nJm",
-	"ZCakakG/M2SIdCYVeHrM74ZQelfGeKvjB3h4W0mSn/6au2suAUTaojHn7tOvG0XDCwq32U3Q1ZBTbVXE",
-	"tBwx8zlDNV89l4IA2hkG34Scn5WGsyDVUPsEjQhFRAqwAvcRolmSKMxmL9Qw1MEiWzoCtRrQUxkL6BhN",
-	"E87S3KWKrmYE5ES+ktYDKRjZe/dD9ZvQFxWriPMvwouAl6M0XZhXXfo+GXRPrc3hPpiLY0ITSCboELAW",
-	"61Tod/hsVYrseC0+qAD5Lfm6sxxC6ub82N+JHx8zPva73uftheP9D6NOOL5zbPLENAY7L0IBr6ESmKkK",
-	"y7UWIMSfLUOvjtZ4nalqwjXlvQMvF37cbsU+VCCUMl2VAx+WVqU/J4b67YOobdpHg6LlqxTgBZGlyIz1",
-	"qtUFXtyLpbhLfj72xeUGJ08wTGKOalgc1c/V6pVNfduAo5CwWLfOjnpBK8pYrpcDJ/UHH3qeXs7uNBPK",
-	"dxjaPGXAa/T728s47y/oElyM+CnxLlTomcn24wE9Ck9YuzvqRe1BfEDbJ+Ehax/T01EvOogPWbffcr39",
-	"Wwqr7IbUNbQG/9HtkvVSnrptaoVLgHzEp+OR99gJaqpWeuWRa9Af9gR9CG5qZqpQJ++oNCBKGoY1uj2N",
-	"AMLV+uwb5VKTPxX6T+fEB/rUaEESpiGnHSo2oEKSJQyiSmckkeOxQ88wGm3CxjTxJmL1vhUuSM/vuKwa",
-	"vZJjvxXgPdSi3di4njN2oj/IwtxUDVlNQf6WPCk6fSXHhJaos6RBA0FRgc6nOV1seXM++2z/dRl9WWWO",
-	"Vylm+T74nW7vW8HKm7uSw7eKt7x3O4tpgyv3/hle99sHdfyPNKYhQSmHViRlUy4ilqrccjoHOwtSi5zC",
-	"UeNkhL/825LAe2cEgHFaIoY59Zr2785Zz1heZT9u7CpPp4zgc5WquUjORSJpZJUTz5rHx/EicL24Haid",
-	"mTrGm86KOFdRlM+xxH75sBEQwDssCxSwdaYTDvQdZgo1aZGrD7OMUfCkiOaFPRTU95eAEsp0hDhpSoqg",
-	"MBoI/2qyxtOMH0PcfLvAtusp0XNJplLoiUJH1GhhjGaA3DR/GrGFtLUVqF3lOo4rmTTCKX+KaqifKwmr",
-	"/RU+oJegPT+QroPLaJ31vRyIh7AqdtF7Xubnt3l85Xcqm/EMl9nJUUpQVCRYfOW1UpoLzF7kUtQ5EOoy",
-	"eN0hWxRBo56fufxjgZY9EHA5wSdA/2qux0PHtJzE92h4I+QcPFsOrfIYsNUM5aCZyMX4HBxTycI9Qkmc",
-	"QQcCcgzl8/kgXIz381KlAnsRgVT2BBtT7GtouGdGFWKS67y/cyJtZoKxfcwXufkxJRET0GLJZizbhVU2",
-	"vagFhdYrqmL3BTVemcviFJqdM7+Rg6Lkm4CcltZZ611CQ0gVVkZsYQAnIMZgR6D1KUuhn8iYcpH7YzwX",
-	"xQFiPI3NYM7NY8Y9inrhKevT9mB0HLcH7IC2T8PDqN2PT1iPHo8OwkG3Za39KGO5k6Df7p6UQpyFv/FC",
-	"kNdXIYm4Uiz1qsiWPQ19CF56g9ilG82zRUMasSkPPQeEG6MVtOYTCYFvDp47vTDU90ameoKdN7aojDFH",
-	"n595Y3bX78Jp4MmSwju4t4FX4EfMnlIorkYyWgRYC2kVBQd7FFv8K/MDJD/J6YwKRMqkYgH3LFa3l9Ow",
-	"AOfPd5RTzIgy4xXESwzxBpAWBWxuKH0mEx4u8oID83FLxzkyl/8Vqi0+4HkJDMCol+jGMPe4y6lacVm/",
-	"kuNlkXCfC/tefLySt4gUxHaWUt9YVBLChZYQn8AmRqqZt9Yx0g5s9IbNH6de6YFk4fFXlYWbn9dvKjB3",
-	"OOc6afkK2KzzFJ1WThgYueFLyr3NlLKSzeKi0o9jsni62BlMHE/RraBj5OPiDKpiZ0wU0Z0lPQiVNXjS",
-	"GzOqfQNNfel6xFQ0128UiTMhWGJBQwBrJJJzQa5Hi2vMx0WjhFzHqZxem6GutbzeP0OnIIKORFwZ3S5L",
-	"WdH5K2XmT0Y2K/LuxXcg4//x6uofnqoqtW3WBaLbEHdReFf0vNbGhiOzTDugEAjRhySSU2oLmh1qYOnO",
-	"mM1SeUsTNAoB9DHflqvvL9r9wyNI6TfaM6bc/PnlB9LpdJ7ZrTJWnwczwtylBbcYgGdYvEinyO4Nugf7",
-	"HfLSjKg0m5lHqO8Bw0wD+JN3jX2jcO0eVkGSIDxU+fZ6wUIesQe+wFx1C9JUDuUPgfIFyBrbxcscv5NY",
-	"3V7hYs9JBmr+C5mGvLyt8Cn6ZD1KUl/BLBX52y+Fxh7qSjp8+CvptDTRJ3Ml+Vv7211Lvm8EodUEdhYW",
-	"kXpyqYz5BgUg6I3AtVY3gBss6fg73WBWdq10AhtpXM4+sCo3iGd2R0NtJqUQ0LrUXKpwWDuphxr5P9rP",
-	"kQvbV99fGMmK8E0AIMWtqe6EbiGKufUq50levmbvPrAsB//MyoY9rnjJri8qU+8SdddQeWprTGvTH1qz",
-	"KPb6AuBPMFYNXt52/gEzli+bWnAecE0WK9+vr4YdcUFhCcuQff4nbkXUMXrE3TTBV1VbxjEPWQ5CpmaA",
-	"DDphTE+TDvy3ZlJzmd6MpLy5z8xqGReKKbE9ZGR7lVfJqJ5+vdtb23ECMmF3ABVcvugtO5QLlR+gqrVY",
-	"/NJSn6ArATU/DD25OFO9zAn8U676GO4bK/Cwi5oBixDW5mGQiizSaUvR6X/bX3dkOoZ2HiKS8wKt66g7",
-	"OOl2t7iW3PQeM1HRb1qQJ/H0jowC0Du01zLWNNNedMoGYbsP6kR4QNsn7Chq9+Lu6JQehwfssN/aYXF1",
-	"nAt/dWIf8HkgGRcU+jldPLFbF2ebO7zQELKetZrrFbpabQLO8Mo8+BXAGf6z8A6AuHvxUXhK+8zoyhHq",
-	"yifhYdzuRv3RKTumvXBwVI8zsBEugGtC0FKZy54D4C46hum2Xst/8SShzw473RKm10YAC1v4q32KWpnt",
-	"Zpvv5diaT9B5DWzkqtEFm6+sRjcyeiTv2n4h+orKhB8nEqxuUF1ACNkBIDk7lsZ0zmXTOXSDkOmNAj8z",
-	"ugKgjrfo1ehe53nGLdyTtmx4SfnEUvjX+NJ9LqdHxcez8/sA39jobqpB3/m77cbxdatccMMJJeNUZrP8",
-	"uMoYca5nB9cFXTUbQRe2RrLf7drYB8Q4DGexiHAREAfDjeFJIfVZFazuG4WVnzEXSIc8LdeF7iHkSEAc",
-	"TPg+mbAUaTCw9EeJh/ddtIycBhbhIMLQiKsq3PNrQEOaJGSUIQiTq+P0qz/tDgH0dcT2a+2o1+xedW/l",
-	"LgGAVlsYvH4PD3daeeeMltfpujSA11YdQJgdihm+VpXmve6H3snZoH/WPf4nQI3e5XBVDaVh2ySRctR1",
-	"KoWZpyUFzOvP7jdKalnHy1KTfMBfOWl3B+1ev9yM56x1Bf2k/Xb5Zy100wx1SoWCNhjDGU21YKma8Fkr",
-	"aH2So6FXBdg6a70En4zy/AsIDpHKhOVgy1cy0xPyI1P6nMSZkXq2wMTre9R6TlMNIO2IRHPW+q/BgBwf",
-	"d7vktNvt9Q+KNkFnLWUGHM7RHYklisZoNleB6wWqGZ2SBK09nDxeCpRHrV+WOyc1HXIOH1s873fWalb6",
-	"twFGWoLosULUiYUKrS/JBgABxXo5mZIFNKx03Xdryll9dqgu5JPszKhmyX+Lieq4C8SuZkPYIXuef5Hk",
-	"nRlpBzykotdB6xVjkSIfGA0hGeN7qWZc00SBV/FDmrnMTb+PAfb5Xdt813XUbTXvlCuxz5T5uMXwBte9",
-	"kZQ5qEil3n6/6JDgYbSitb7hjcrq1LKfZPYE9S+8yIySiE0ubIiFp0uNDb3b8lnRSKg+SQmaEvEpW4Jt",
-	"rQbsCTK6lDcWUzAlFK9S50aEVNg9F/nx4VrkXJiHFTgiPrYWMvvY2j8z12U4KX3Vpi44LInABmPwQbT2",
-	"OuSvbKGYNqozFxYZEVo3YIHLdX3S0OvFhbMEtoS++c1tJXdkPjZc0bLslrM54pTVVAG5+wuCPIVrHpj4",
-	"O5mJCPcL+XkdDtoqjAQz/kJmT6m6CM83L+xYVVeEO2wsmifG5z9WepJ5TL/cCLdshflM76tbTfECVy7J",
-	"XVF4pQo+sMLFZu+5ILrhUOxYa1vyuTJv0EnzGsxsNtRyaKa7j5IKldxiFH/qHfJBFoXgpSLPgCxXgxdo",
-	"13W67+J53s78nt0EECVg+KCVxWbObuAVBb1Ba8KVhn7DP2+kMvcPShHEtSrzL0Yn1La94yOMH7QKCrBR",
-	"0m2LlK9QI6yPM5hbDx97chzMUtbEujaI6XW3Ltcug0M+q/OP2CpyKBXgUZ4mC1cuVPXVYBjZPLxzMoZ0",
-	"YMOwiGqmJnIOcVWLIlKmXvSXhBOpmFhmMWzC7/PYjp4SS3SuGnk9QW1FPDjNR8k3KE/8odhlq9U1AptY",
-	"chJy7uFhPC0G+TOkkqc+MELTNZcjjkgEkin7Grz7bvOK/teLSk3/k6tPP+iW69MhbaNS5P2bV5PLGRPb",
-	"+L03qPT+YM/SZj5blT9lmLv1JLM9PjRSaqUCvKyXNWUOYvplnv/mZbnl0aymQu49e5xWWTwjFBP6IPfb",
-	"2Eo1phvPizgjImOAzrQd3rViSQxoJaOiZNBDjm+oHVy6G17TG/ZANVP3rPQusfm/f6H3a8AIhP5yhkqW",
-	"apJriHbfl58+LmxzGTCqGBZrNUdf8VFZbaeXvOMAYN5go0REBZvL9CavNkJcVh+qNU+gddke1HWWA61b",
-	"0CnkUhqN3JAz+NIQA8p2icb4TlAUJ1kViRsBI8ViyhVwHJgZ44lUusDxoZrcMDZTOSRsiSWNJESfp7Vn",
-	"aMV1geg/ExpZ1Qk6KMokLw4ulEAj5wOzGKOU4WrWws7u5WEMfGT/IYBom9BjXy/+XfFjL9SNzTy2eLrA",
-	"HikfT1xGcizTsdSaiTKDrC7CxlK/+ibmPlZtpZs5uMN0LobFLRPG5rN0DrXWe64vl+20i0Gih2x2Tq5Y",
-	"eosJ3TQX/mTPpWy94GomMUZBqNY0nEyZ0Pu2GQmkWAOOMoa5ctYBVxW5KHpsYlISXkJxphxIyaDbdZxw",
-	"jY9cN9WVo0z/o5Z8m1ryJju0oj+UaB2j7e1s1uw1flNy3oAPGSrSnGsIkf0AetvYklwQc600OWa/gw/+",
-	"MLu/Oo5TH8LUXT2mD/R04AGwHhr91ijangfmAHPgQb0eREfxCe2F7QN2OGoPwuOofRr3aLs/GoRH0Qnr",
-	"xhCEccXdB/eKvqx11W6uervdXKF3Y7fENhe/HwU7n7HtmmxbibtM/nr6ffY5tptxH5iU7/IxVlQB/bia",
-	"8guoFO1tP/SQp8KhOuzBolSAyQnut/l6cwiW/SaYFTfT+yjeMO8hF0Ncp9WVtyM9nM1W2ve2IRJ7li03",
-	"0SAHvavwex+izKUSkKcqEbbe59pARw7F87QUL0vMBe3vlXSj0g3EhWbpBq6cy/y5+9KT90WXodiPjken",
-	"bNBrH4UHtD2ITw7box7rtk/oIDyM+vEx650iH4o13r/Hjso7J41bBETvbBxvxcS2Krt329N0oZREtYQG",
-	"69ikAjuRm98ooqmxBEc0vMHmxiDS5C2LoFbF4kjEMiVzKjRCVGh+y/XCPZ7QmdqtBfJj31plF3qT2gWW",
-	"4abuoZdLFqZgc8j7AfNSMRsFKIZ38H7E4oVzjelsaDuUM+3AnWrM0z1XaknFwobYrQ9hHxT4ckgB0ZM9",
-	"ExfsD2rb3NeFC6RU7G0Fynbn2wlZCXKQNmKm7Un8OdDqo1xafwiZhxMyiFKDguUJNiB1seGKWJCrgh2O",
-	"8JavwWefZTq2KIsRSxjmVC5vUIlV0eGmGODwl+WE9c+hVgp1gFyjLg2+gWmdY8jIaXdCG3b5BNH+1GQ1",
-	"dlOppDpl2rkzV5/Ntr6Ht+bYilKpKXs2jWmzl/XP/JYpbP+Su1IhGUKxMGX6nIRSxDydQuoFukcx1xKy",
-	"6Qx1Zakgei7bMbQkzKsKZE0gF/xzr2P6UqQymdYmTGzbXV3PaKYnwyxNWmfup7Nnz7TUs2dXms3+Z7/L",
-	"hZb/s9/Fdv9ndUmQ/5smY5lyPZn+6er7i97HrNvtH0V8zLX60xH+xJXKWPqnuiHxgRlLuYz+dNDFH3H7",
-	"/vSXb69+/OngxbuX37/768G7f7yr/gxNDM2TrbPW2mc3D0V8d1FscYNkw88GtvcC8OZTa45LU00U09Ab",
-	"N5vVEdneh7cf3pX0+GlMn1mSzTsRNtQH4lNL5LgrujAmpg5O+92D062O6rl58zEu/5QBzN9iaOYGCszN",
-	"wafDaX/2a/v4bj4QJykYsadRPz6aqPbB6Nfj8PCWbaHBvP7u4r39yHP4Rg2xvc2xlvBBkBzqCRPeh0aJ",
-	"tiwBq6QHxgVNmuXte+uJ3ht0T/eLgviIzRK5ANASSwSqbgrGUMlbdTVdma9j+tQJuebufhvHvxc6iOPA",
-	"UYJr64O55Qid7pG5Tx4uqgK0kTW3XwefnhfxNOcNXSbVedGwBvrPNGVKvXNfug8V2ITBYtat6YIY4y2R",
-	"YgyQjLNJinAJgs0rzxkFovrcxpTkpr9NPlUNQeHrT00ZxFkhE7s9C1y2nPYaRUlRpp6iOqiWeC6w+CZl",
-	"oFPn6HxUh5MzolgJaNOOdU4kvE0TEnOWREVgj+xBnU6pQ5hfG7QPpnyYMFoLwP0DmGjv7IzvJYq+Qh1U",
-	"bd1SXp2USBEBlsBmlUmbX6Vuux5DEfijFO4rk8D9CtI2zNMsV5gta/zWc/I0UzTfo+BaYRDPcgbJhaKe",
-	"QPF2Y8z4VQkFuIA3nsg5mVKxcBZ4peQux8E2Ui4T5htNceQPdgb35dB8JTunc6JvLxywI3oyanejXtwe",
-	"0IOwfcIOR+3j6DTu0YPwkB13HX3bVS7lYnZPiwb7jxheDlq4s62z3hYOO9zvVXFmu5O/myiznS8SZrn/",
-	"2jKlO6/cM0eiG6VLnOd1alCRpCAc0iEX9tv4aSELul8wjbluM71oovzXbgZPv7it2KyfP7dopifSQm9s",
-	"WPRqq3E+TKi4gS7KAEs8kRIqRzPVIT/KLIngTwm/AbdYKKfwX6Pn+fBIEV0YQ3JAXrCQTUcs/d8WEXHo",
-	"Fa/7CH8H9CTuhf2ofcwGo/aAnobtUS86ah/GXdYPT+jxCMqMzf2+gpWXa+bY4i//uvwk715/erONlYdb",
-	"+Y6O2eqSN7fnT81RXqrJs/S/FBbe1efaFFYDRznadTxieZbmaGEbarn6rhT+Rt3mBTkkKdeKGD2sQ96W",
-	"MUfK7vfl8NyeQwutZAWaj825qgNzuGIiytn7AdqQ/sQUmQFwWEAuyRw4xeeSztbU95hQWb546MUHo8Po",
-	"mLVPaT9sD9hR3D4ZdaN2nw7CI3YSd0e+eFi/zmVGRzX83nze6551+8jnW25lHRNfPcEKt5Rr5mJZTVy7",
-	"/rZ8hgrH593ZO6txJL+m6Y3TBN+bD2wWqqJPTQU36/C8BHabqSLrttuVVa3ye34oEuMh6QLzA7git1zx",
-	"UZIf7nIrFEzwhTwDSLGvCyy5WsWNtt49LJ4aCjmjt5W+CGTvY0tIcKUxo0e4OPjHln8Alrg/238heutM",
-	"prYv91a0/tqNseI6+wGgumsgNTrkPXzX+bKgHsBhDmGZQcp0ltp0FXSjW2TxvX63uw+dWYgUDsAhxysa",
-	"dE/36/zdkKR9/6sq75EUcWXOkIU6zpLNpSlO5DGzD+GOOBn1o0F8RNs9Y4oN6OGofRodx21zQwzo0egk",
-	"6sXbThphMqNabc5m3uAJYb8N8EBbVAzzqa0v2K+xkPd2AU/P52EonxYsoggXADc/Szmob5TMaKp5yGdU",
-	"AGw9aIIgmT0JICPLFT7fNycx5o//LWMZ+x0YcPmq7mW//SQz8OgIqbFuZc7g50RK12ym02yMOXfJNsra",
-	"tu6TBjHkoPSHm/OOe6Wh1vYwx2K3DwG4yob67hpTM7DOrOHmHqktHEBV4l1phNruF0A8T4z333pT8+3l",
-	"ck+29e3hlnn/2Wf8x33bkOAYK9SA7zlk2mIBIwBgWjHm7E1oWbHUdQSLw3w8CFtdObLFQ26RHfKSg9Hs",
-	"VuE0R4s7Ueygs+dzOSps+SVOgQASrFcQEUH/i6ipMQau/UGaYUx4xHzG/jZlNJw4M72sPQVkJrnQpLeN",
-	"RZwfv+t3sZUSUqMdv3B786TY5XvXMizXRXIfiYSuMVOulN+oZi3jlF2tTW7UNbhf5+RaipGkgKTyJ6ZC",
-	"mhgd5BpcPBNGfjUyCiRR/pRC6Og2JJTVO1erqcuN7QjyDzb0JCi+WkKad30IhNRDZUtmbWAOHzWnljD8",
-	"dfGNml4FTxH2uXKwFtHsNve2hKgnrgRz3ubSttntw1sLcptrDNukOnsnVT7WPOooZKonQ0aVHlIRDRcy",
-	"vcEWKPmpaBdXqc2QPvYWuMV969Pieq/vcrfYJ2Rec6UrydEjrHtuaIFY107A3477XhAFSW5DKTbNe+gF",
-	"47tYMLY1qexEBC+YpjxRj+N8/Z0xalmAPuDJNDGxv/idTq/eOsYskA65NLpovkAHlmGz9RFxBvI+EDUi",
-	"ZdhljTtwwCdoYIPDsZp7v7dGG/BrH2qt6D8zvSQI7oe++fuie18/eDDa7j8GbVdLVJ5ciWoDZYJaa3hO",
-	"zhF7V90vLJnVpiJbFIwqf6hMzZiIlF/M5+B1WKnDuEX1kAniTk6x0qVAjs+FBGSFDKdcTakOJwFhdwDL",
-	"7CHO79vmXcZoK0QLZkcLNseLuiRq6tMOv94NXZPi8ru6rP99hFbNSTTKr9/g1j54DMmG1P5U0/iWe1xE",
-	"SIobX77Pcimw2pt9UTx2b4r2vvjz55ZrbzdUEwot5Fqn8clR1D3pnZwMwuPo6PCU9mNGaTc8PKRRt3dI",
-	"D0bxIO6N+qPu6KTfD6PeYXQU9g5H3bjbpV1AXXSDWsqp9vJziXzRKR2Ex712F3AfEGjxKGqPeuw47tPT",
-	"aBAe7uRgrkUORTZ1TmEjlM0BLVwq30XC7shrOKXSny0M/veMRsb481opkj/LW5YKKkJm32DRdqW/+Eop",
-	"47hn9q+SiBwpitjCm0N2F4fcoC8UZPC0tYVvlDfVpvZID61INAb3i0t7minEzVvOUPJagrq2zHPoP8Oi",
-	"AHDmHAZ3yRFs210oxI/EBdoiGAfmV9kXz4ihIiICSO6aC645TbBnw3UAAGVcEZuRTvaoIG/T8dvi3blM",
-	"b+JEzs/IMYnoQgVQ34OIOKQPv7K4eRb+z3puODaI89cAPaATqlkKU094rBWhVtVSvC6pAa2XnF7vo8yU",
-	"Vr5BS5Bqm48vv0+psLVMeNTMsvwgzz7/IeR3O86Cr4dFD1AbFo0PRkesT9u9cBC1B/SUtUfHcbfdZ4fh",
-	"adSjR6ODk50oAjdzpePkaXo9XBuyBrfNxopYHgtvDpNAVmrxHEhWwGtZEs7BaoTtACLyRfkLAkkyG7VP",
-	"2ScW2kQUStRMasR22rE/i69iPy8WuSLgkpf+1EVb8gb3BYlN6d0rJsbmlI4GteGTYuyiuKlucK8OarsP",
-	"VJuuYgoZwdZe5yRlM0Y1hGyVse1pUmpx/HMZfMVIO+jA0/rFPDRLoFbYZrHWzBoRXPwJc82malNYlit4",
-	"/YuxBu8u8cVeN18lTVO6AJbWi8S14G4tr/miKPTxCy+weovAkjhkpHEVED4WEhglXOr27Bd51S7WDNh0",
-	"Or1ud4PjqULOfJIj4tVdusmunyvD822YabXV25ZzfvjescXEUYtt2mEMy9d1WM/fy4Ob7heYT/F7iV76",
-	"wnbnWrCGosmaukjH3cNtoKFqyyM3wIvauYKygIIqBFCTs6Vc9bKNuyW/AtbHOYtTeoJ1Zt49XF8ispf7",
-	"dQPXcu0e/dkrgEPrdIhnn/N/l0Ms5b0edAcFOkZpCZFEBHLoclQS6oFvX2I71hwLWgpW27upVge4vycp",
-	"SeTcWA4/lyjWKwQbRtQINmNhDgtIWcuQt5zNzWTjGFhLSD2EVBaA0jbsUG50+oeMuI+MCPxGn50Q5lrt",
-	"9wmHwkSRUgJbccR69DQ8GLX78XHUHowOT9q0ywbt0+ggPB714kPaPyq6ofjTKpk8/UGz0VZOrMwfgnTN",
-	"jbJfjXjIacpzo6/s9ppvdFC0dPWat3aXO7duUNxekHq0bXeuknD2cRKWtSdbJQ7+mLxgwvWthDa2MtV5",
-	"EIlIAU3dnliNYk3Zu4PtX5bmXJM9SHNk0e7SewNVqJDauwr7ZxU++vzbzLXJa5kjEfqkYttusOKaAVlO",
-	"uD4vpZgmXEFqBPYXsPK+Qy4KfHCXrVq1Oxz8Qr2779Lbovt4/JiIlO9Z6SM0hpVFS9dO6cnuFq4zf76P",
-	"6j175BvVJ80V+7eD3F+7148o/ItLsTKLHc/39+oLc3If0G+w4adXI10TQHCRkt3k3NdGZ8jl3x8gDX+A",
-	"NPw7gTQ0cGnwdRWJ3x28Q1U+/IHy8AfKw1NGeXiUy/l+YBA7yI4m7Ij8wf8ICIldzrKI9ap7oXfUSu8L",
-	"YjSEhLUzZcw6cRNgaaERqy7tY2yMQUuYtuHjOfZdUsxlwTo0z+ZW8ZeQaOJ7HH9QFlpwVyvPeq7CScpV",
-	"J2GsPo/jufkzecVA0GM8X6bjodn7bfpAJwmj44xd5qfxKLKZ3c14ylS5GXG3t9yMeECPWS887bePRgeR",
-	"UQxp+5T1w/Zh1BudxAf0ODzq7pI+sesGXSB+fnV7qgFYSDZ6YnyLszJWkTvkuj7tGDiAHKJ1HGvTdx8A",
-	"a2eJWSc0RRDLNOMaHC2WI1HPsj2mwXfDY0tnCrKvuLgxCpjLPuD63OacKzllUjCCrduwLHnC8r41XJFM",
-	"uERkTCizDVBZolgxpNHw6hSuUpDhtd2ZB+B6bw9KfL8FcMaYK41zfdTWab9FqviKDfnd1MA8Sqb4FdOB",
-	"R8BPrc0D03UZnOXOUZsLHv+MHlpTeF44dEFDKNSSgPCYULFAbANMKF1KOCU0TpmalIw8L1HVZaJCPUxK",
-	"8iLgOk8xFI+/9au7v15q6OZ0ms/XLuA3VB8GpeTHzRMG76U+4Jb+J+gP7y2eQU3dh0/h+co2Tz50oCZx",
-	"JgRLGh2q31cQnWdMzhIwQ/xkQltOht0yEVLu2vz/a6MOXGt5TRCew7ZaV9pzQ32SWSrYguxBl4c8k3v/",
-	"zPtA4EG0BSSPUwRV52IAmeVFqMi+d8vZPCAQowhsb6xzh57CVUUVu/Z/vA5ygDx/6ZiCyfU+yqURQ/+U",
-	"6+Rktqs8Zg6YcQ2N+PLu9XbMPb99vdon2C/KS7oAkyjikc2Kx4T9PI0fHFhYQBjzcZYy92pgszXK87Fv",
-	"V8jJlTFA+oe5FnAoVUzDxnr9TvopA5dNRDJI3Y+4ChOpzAzMIaUyIXvX7pnr/XNCBfrz6oxVMmaaDLqD",
-	"IM8yIVOuwMssBTsjXWzOQboB6Rm6Ona7pyZybt65/l/XgeuqbjYQccZTaeYWOb1bGG5Tmhzi0RnNXLja",
-	"CK6AflgEvRryg88X6UYVaItCb+45uh+1dVnB2FKQmM0Byo8KcmLn2SHXQmqmrokyy6BJgizAVYHkY/d8",
-	"bUbNd8C1OZ7OLhBErot6ba4k1oIAPwfkp59++qn9+jXZs5KOsITdMuHYHUkS2Hy/nCwJtwT23K1JOjT7",
-	"W0o6nFGtWWqe/D8/d9unv3wefGnvdX/utU9/+b+9n7vt/i/7/6O1YbJnQov5Y/NSIy6WVgK7D48ZvjRv",
-	"KE16/W6NKKtZGkYua5am5UMs7N6hH6qGMvZv6+MP/X5hC8AB+KcE5Nk6+7n1rlbKw2b8hYqMpgti3jI8",
-	"5SI58IsAWcQYc9oX9SC+3BUg0aVjzoMCRFcxPQLTIz98eN5p/RKUEGeAsJGRoLX1RM4h18AcwS1NMtY6",
-	"G/QxLjuu9LY0FFJweeus2+ke9wZBzWgHxWAH3lhFYPxLZVZbaTC54GxYS6/bPSwmYH7y5lDqXFFdz2Hd",
-	"Yg673WK0w253k80ZOrnmbMrlYf9XK2gVT7XUlCZJq3GznOx042npMc/mTbJ9cWf0mmp1p0/3rT1K3r34",
-	"rhCqmo4SBjVmI5qScEJTHeS3GdC8kdh4f87omO2XmBcVjNZZa8QFBSZfEkCl6dyKqGOsmLtpgq+qtoxj",
-	"HjJXodpRM0BRnjCmp0kH/ltdgCD/eHX1D7iNRlLemLnDc2RmbhWznmJ5uIIRw2wad629gd/CS9uvR7M7",
-	"/SxUt5VpwWZy7bLAsDOj7f+Bk8IG90Z7MJKwssvA78+v/r7tfGrz0VBvffKFpDhNpyFW1ac9P0X4nDx8",
-	"JHZ1PtlDtXnxs7DybIpywxmzDjKhypYbNTV+8XWcogXMU0+xeEJNZopY5vYW9sP3jfETDp5q95gKw5Xa",
-	"xuhy1j/X1Tz/x+JMGHwlPEM12nV/lAb7zZ8/tyKujDQvnLlrXFfbpBNV3VwP4QjaDXUPd62ppxdWcVgg",
-	"uyd/zaAB/TjgBOsJ9dln8x9bdfJIUf8f4AsrAlgVrCWazI2VjSC6VBOjhiK6AQZN0OuNiT5eWg95AbQP",
-	"MSgR4S1mFveNcq1Dc8ymTYCS7huHLjjRNhbcNYZandQ2PUC795vzulj6DtLDj7v/ZmHopXOtER1Pszfq",
-	"u1ROpWYBiZj9Lx6RkRIpazOBujsqaXXJJJUIkcvIaKdMMdsMoz4FBCDL0B1gWCYoulfM6QKcfGh22Uhz",
-	"QGxRWWr0xA65EDm3og8f5oJBaUQCFhgiptVcE4xZG/spr1ibyCwle9Q6eYwkwG9rJsiUi0wztd8hoBOC",
-	"ZzYlgmkzQoCJNkVI18G0gYOxLowEf3Xtdt+bTXqIsHTt7fv4Men+TvnGrbPWpfVuuhMz6j8V7iiNTYsn",
-	"JQnQEVxYebIP9GOGXxlKgayCzlYhHzZr6r5h/3ZOeOwnHjXNrzST35yzyxe/urGe8XyfcOvMRJvY85mN",
-	"qFea9tf4TM1qkWWQWT3G6RDsou31z4atC22oQkR1XbNtKP/BOGF9M+ygpeUNMyv656+9u59Obt8c3Lw6",
-	"nL3v6h9Hx9Pn/U/fn0bfDdSfj+jLk+yvfXnZFa//tnUo8YrpbLYzEjyU03l0HuKlcQ7mMuGiSHT7mrR2",
-	"xYxYNXtcTsDTjlLAHUwtAaKMyikQsf/am2HBvwFXkV7MsMEAJn1AdypzAyyMpJ7SBVSGma9Pi/xuB3PJ",
-	"Rb074R3Oo4r7/tA46NuoH9vkxWyPZblFW+y6rdkA6PUrGkVLprvVDSy1VTDI/UokQz5QssKAanM69S/1",
-	"trvU16kzqkGbAb8r+D+LX8v0pk7LMY9OqLMvctBXjFAyMeaCnVnm89Qdq+mUNBHMq51PeDghNhFJQQKe",
-	"ucjsqzYoTTKRKRb52QLFoHGWQuAUOHu1knROGE0Tbh9GEwtWysV4v/Rhmve5KjIF7Bdtol+HvBXM6VkA",
-	"FHf57nZQbBReQJfvbo/Is6PBPhwkVTek34XaaVXodaEUEDw1quz+ORmxhQTfM1aIWPBc8/lB/9TuCHnP",
-	"dLpoX8CZTaDkvVGZ87Wnh9DlFJ2WauF/R2pcSEV+okEdPT6i7nZZ1tiqU3mK+pouYqj5vUX9HLdaaaQ2",
-	"UNVAdWDhDXNpIYSKRTl/NpKClXksh5M+6hKqNZvO9G/CRbgD92Edi28GagS/NTqeDSmyOz2sINv1egDM",
-	"xiy8nac3hjJNWajJRKaKkRFE5hdEaYrOCNcMH79XB+QBvn0ZD0c8NbZ2q3d6ctLuDjAZoAblY8JoGg3p",
-	"SGbafJ6mjKVDnVKhOESQZzTVwoJtrIGPUNlslpibDBo+ysSIesy8upKZnpAfmdLnBbJEpwkuxOFN/Ndg",
-	"QJYhJ2C9ygw4tEhPmyGF2NUTyqOW0UOcIv730bH4W//mH6ezV4P5+67+Z3g0/Utv8f1J9N2BujgcvzzO",
-	"3vTlXwf8w3w3Mfgo6Y67xHG2nD0G8+tKvt1fO+TKNwlAO7CVj85co3ne/dcVdc7Wq14IRRTekEORVFWy",
-	"WF0y4ihl9CaCPIMGW+ECA81noJqkco7aFTXaD02wJdT1aHFN9pCSA3KRTllEvpOphXmzLB3YxC3ITAEW",
-	"zTMcXXw2IHRsJIQA95W/qADTg8wb/q/PDY/6Suh+ANMMZZJNRV5OiqoWQgWOWZ4Ws+dyB6Vg50bHLqM7",
-	"2n2kuvJ7WDv2Dc2Tb6CjQL4xJbc4rBfSF/c75KX3LmRJ43RZkgRESbO9mOyGCwANgGQzq6fylGhpTJaA",
-	"GJLJtMsQAiq9o6G2+XJ1CY/oNdgssZHnmZDnNWmwfs7i+nTEuizCFemD5u6DNW6QSXgdXpMpTW+M5WGz",
-	"MPMkQSXx6Kj5iNFahNRkxGqzDfGDlWRBJTfLEfzWMdDjpAb+6BQBJI20Ao6YA3XW5cSNFq2qkK7rnZaP",
-	"UQLm9C/RoEXHbGj4soyRBDzZqmSN/bJhvuAfCY//AQmPAPDiEZiRakPkN2COPBGv72XO9fpds+Pubyde",
-	"it7Jof+XhsS44oGw/AC6ZadMaHOD+g96X+8+2O9/cStWjs2sBhI0QdHujAJkwch+eZwU09GCuMu9/sKz",
-	"N5oVVfXX7drc02riopF4mODDkv8QcrlhCx8vMKEjlvi/AM7xU0P7PW+1/d4hcHQp43OjlzbVoquX3R+J",
-	"oX8khtpDfYJ5Zo2VU5SoGYWImtMvFqCHoz3CUxLT0CqjRlONaYpa81jqagJpg3q8v2Ro/WdXfS0XRP12",
-	"JVmrbRg9YdMti6r+KIz6oxjqD9vg378Y6o/qoT+qh/5QEv+dq4eKia3Vu5Z0xu0VQY3Ys22zl1GGXNqo",
-	"DEKaFZxU/iIJqWZjmS7+P+aubbdxG4j+iuCXbAFrLfkar1+62LxssejFAbptgcKgRcomQouuKNkxFgX6",
-	"Nf2wfknBmaEkR3JiZROs3wJLisghZzgUz5ljs4M7saW5A5Wb12y7FYiURkSDzbwAo5DmShg4hFwKB3zq",
-	"FomDTPB5JTcya17s5+79t67dX7swQJOwOqo77eNCCVArcH20EwqRb/ZHaLadsS4uHRsMn+beIEAlu3Ja",
-	"V4yndHTXsXtssV3YuzrvBkG3gx23rSouLDbsvvNuYq9WfrMLbQjLfdFoe/W4yVC9/EGDidFx3GKZcBHL",
-	"RGZCHdqAiOqD0eBvPyUChh2ij2vdBbpeOTjOJaynxTqNqJRxsQJ79SIbdX/qfXF9fQYt4oMbxJN8h8/o",
-	"LshQwpuvDDmO92bY73skQl1MGjqdWuykkUsl8DcXYunBkgkxAwAVefhx72N5LyjiwAzzspRJ1T0SzQQ3",
-	"hup+dSIVbar+++ff7yqi1tO33nustj+j/ch95nEm1aEyMmmeeODOcC7UWBOsmJNzFxyeiTeouOY4aO8S",
-	"r8iweOE4NW4Xp8bPiVNtrTfPT0tRQDBJbL5C7nlhwQRHHg7CH66VV4byHvN0SHF8o9NIIIRkE4qnquFO",
-	"TidtEqXzLNL2j48/g7cDyYOtbCrpvff2qQNQA8IXsr9S3AfBBiu5EyWmkTBAb4ZBaLeJMGfCwIuZVFAu",
-	"JtaoxIrPFki+/VpQ5RegAMusBrfXqTcKcF8Fx9BKVmoQdl1+EI4cDvEBWqlbgTOB1GEMaEewxLA/pcS2",
-	"DlaiUoWQP4GiGSZfgBV1fZKm+l6t+AwkZqNIGBPnCnDIvrTeIlha7dWVwU0gfh0Cr/HWWnHjrfXe7hnw",
-	"M1ul5SmwXU4xzD7plXwR/KGbbt9vcptVvlU6YqpzhJTCKz4XG+2728/fdEFLX7PUdEM9stAPpnZTH7p6",
-	"ZA6C9Nfgt/j6j7sf+7tPwXY+yX5fjjafw+iH6fqmxgXoAhH2HFsBMChYjuNBFAp/DLDveCL8aTQM/T6/",
-	"FqPlhE3jsMo6K+x4tiFvKZ43FSBEHVKZzAgsDP39xrQBBCzVolgvytOURpaWrTqvWa/wgP9pDgV1XeeX",
-	"Vmsb+m97URhgqzMfcJrmEVQTKrY+ABTBBiplCdcb3CPhVwYgseIqGCu2Ms3ch9utzj7gay+/goI10sIZ",
-	"6WXkGSGVXcRsI9VhsYHPcs0ATbAh6d/Q44umh/90KjXsOgpEP/aHy5D7QzFg/jQaxf6ET5ehGLBRVJZp",
-	"oBfNheSNGmynJL5QvqL4OGnAUI/d02LTVkyMX3KRPyFkAeU4cVwurjJi1U/2DOt7IjmuFDA+I8sq3bP3",
-	"xTjTfOR/97iIpHGkuVb+c1v+m0fro6Psss0P15LXNCggEyKPP2K2O/aJ27uVj9QUMhzgHE9rmMGzLtq2",
-	"iZ1NsISEvGzPDjMPyPBJJDzbd95UIvUGLhQd/JpUhBJT+DqN8tPw35hBUpimbNZOQyPSnQSIR57wAkjJ",
-	"RcakMig+1IJgULT+hka4VZrSsBjdOGtdlIf8KlIZH5Djbe1rHQPjyDFC9xEXgdelOzft89SmQz0bbP4P",
-	"AAD//w==",
+	"7P2LcuM4ki+MvwpC/3Oi7V1KpZvvMbHrqct0zdRtytXT09PVR4ZIUEKZAtQEaFlTpyL+T/M92PckXyAT",
+	"IEGK1M2uLvfsROxsl20SBBKJRF5/+bkVytlcCia0ap1/bs1pSmdMsxR+ekpFxCOq2cvI/Mju6GyesNZ5",
+	"6yzss5Nxb9gexKe0PYyOe+3xEeu2T+gw7EVncZ8NTltBi4vWeWtO9bQVtASdmTdDb8iglbJfM56yqHWu",
+	"04wFLRVO2Yyab83o3SsmJnraOj8eBi29nJu3lU65mLS+fAlaT6lmE5kuzcMRU2HK55pL88FLkjLNhPmJ",
+	"hPapTivwpq+YUubZhhnagddN73+lLG6dt/5/TwryPcG/qifv3dfzKcJ8s1TJdHW2H6aMXAt2p0chPHFN",
+	"ZEz0lJE5nTAyZrFMWUC0JKEUmouMkcWUpYxwTZiIWNQhlwTfJFwROae/ZoxQEZExS6SYKPOqGS7hShM9",
+	"pZpM6K15/Rx+reiMkVRm2nzE/SzTCRVcUTPFgORbRmRK9DRlNArgC/nzMU8My8AvlUx1h1yKJZF6ylI7",
+	"t8C8KwUj1DzJosBMNmVxplhEFlxPybDfJ4LOuJiQa0uJC5IwnCuRmTYLUZqmmsSpnMHHY54qDYQq7++v",
+	"Pdb/m+7O/3pzdbfoTv48mH0vToXi0dOXxy8/vVy8/vSTfv3huX796c0Prz9cHr9+Zv73R/qSLzi9Ms/8",
+	"+eZN/+XRPz789e6l6Do++TVjwBaOUXBHG7i23x2e1vHt87u5TPULmc6oXuWGT0oKcmDWFrGYZok+PAey",
+	"/fnq7RsSyTCbMaEvSKhuzwkl/+Rzwy1Pr/5mtoCpAJ6ds5RoOk5YgJQ1o9EwZEqRRE5gkyh5//zy2evn",
+	"F+QuUXf4iYVMb8ZS3gSEEjVlTBcDdcjzW5YuiZqbzcc/hixJzCYKlumUJtxsJJ1QLpQmsUxnWUIJF59Y",
+	"COfwgJJbmmQMd9BsMkztD+Q/SZv8txlnkXKtmcDfU7PzkXmMzqXSqZxP2WF5j0N127AvMdLW3xdLTEtg",
+	"M47IZq3zn92POJihReuXuk17AQz+Np2s7thbkSwJuzUSgNCxzDSw+nhJMmWOhIzNuTIn0ztT5ZUcjXtx",
+	"Nxyw9intR+0hO4nbZ+PjsN2LhvSE9eOz8LSJBWU6GfGotFS7+vNWlsFfmhbzg2Jpw2pgvmb63ym3sgOq",
+	"CA21TCu7cBIOWZ+e9dpH0WDcHsanrE174XH7jHXH/egkHtLeoGHu5gN7TF4miVz8MK/eSMPoOD6lvbA9",
+	"YEfj9jA8idpncY+2++NheBydsm5cTKQs7+NixHtdSK/4jNec6HdGjCv+TxaQnhFhR90uObD8SHrdbpmg",
+	"vW63nloJjF6ZEJ8ZLj4y78y4wJ96+dy40GzCUpjca6YUnazc4wN6GvfCftQ+YcNxe0jPwva4Fx23j+Iu",
+	"64en9GR8Nqyn2iwf8F5Ee5tOcE6rl6J/YL5T5OUzc6vgnVL5ExVqYc7asDsMCLujoU6WxDAsmXGljBSR",
+	"gu1/5soLlzDjdYvezMTv2W53AAj8AGS1ES7zKD73L99JljKFC47kQiSSRuTgqRRGDWk/42ouFQcpTLWm",
+	"4dRcIYfe3aC5TuztP2cplxH+eybNg+afS0JThoQlVOdXv5CaKXLABaHk3bMX5vIx4iJdwo182CFXletC",
+	"wThbXRjl3ZpH8VeR9QGM/EvzFlXPy+m4Hw3jY9ruGd4Z0qNx+yw6idvmtAzp8fg06sX1bJO68e51XN6z",
+	"XzOmdNORSfHPcFrMlRtRTYtfwsVEBeECqWY4Iv9jRa734yE9Dk9ZuzvuRe1hPKDt0/CItU/o2bgXDeIj",
+	"1u03LdRN8V4rveIiZBtuWw0LirVRU8yVpfmscsz73f5xu9drd3sfut1z+L9/NHCSgg/WnmOj+7bN4LWH",
+	"+Wou9dMpC2+qzHJMT8Mu68ftIdCQDWj7LDyK2yfR2bjHBvQoPGmQMcob8l5U/EFonqynIloY6wnY34aA",
+	"GXxrDwIaTaRKu130ijLtMhztfgL6bywFA7E0J6BFpGj7tlf/6Vv71pZbdoTXtvuxtzqRL2YkNZdCMbDH",
+	"n1FNrQgwP4Yo4s0/6Xye8BDO9BOQc/7MPxdWt1G4tjbfI7pUo4TFunU+6AatKGMjIJtjiv7wQ89nimh7",
+	"wXHDhXlaZWMj8EdongDhQsZvWeR/qFf9kNJUw1U8Z6L1ZVuz3CcekLZRfsINl1vZSlMRqY750POUqixl",
+	"V8aGYdFuW2AVJvslhiORKVVoErHIGHSw/LnGu5lrRUQ2GzOw7MfMKDJsRnnCImfU5/tqtKAoSplScHkL",
+	"+GvKQplG5mXzORZ1tifWZRiyuVljA6Vq5n/hvgkrMBaPgCUs6HLNdC1dU3SNbEdOOAtGu00FBemmstmM",
+	"pkuj13W7gbFyJ86toL1tffmsFbTADIXBio9GTl2GAQNvr9wvCTx9bvjBLHnMmLCfuSA6XaIiQxKqQd/+",
+	"YsTDLU14VJ7dsN8PyMIYzkYEsYiMM53rQJSkWcLWzxDHDFoxZ4k5P/NUGsO/A0dbxqMxT0EgFQtYyozM",
+	"MqXJmJHeKXhhbs19KUnKJlyZuzOn0zyVk5TOZgyXMKMJTrOyCENin6whFULCB4y6t24BxYjeEqhSC5lG",
+	"pVnDH8nH/I8fW+gvslLVSUad8lCvzm8QEGpUWaNHT81AYxrekIM/Pf9Antz2nsyM4rxUuQZ9uG7K5j+G",
+	"sqEUURbqkZAoreBw+FPGXyKby4gRGRP7jrtiMzBFXmdAdJiNkTPv3l7htMxbbRm37VuHuEo9TaXWycoi",
+	"+2cB0VKSGRVLOHTC6OaazeZarVtPMZ4/eW8kwxRpSTlU6HBbyiwlgumFTG9wbpmgmZ7KlP9zdQ96ARGS",
+	"WEerVTzZ3dxsn7HG1k2xNKw/S8UnRntFt985UUxE5NI+CjM+J39kNGUp+Zh1u4NQyxsm4J/A0VsLPxRH",
+	"G+6IGAQxCr2xjJbIU4vpskPMY+aOyhRB54LK2eKcDLtdkp+DgAy7PeIv2JBqFtOR43VyYB1iP/74Y9ss",
+	"lgltxCIjU0Yjlh6aIQZGnox5FDEkNXFnA+1j4McDOkkZMybdyFrFASl+ZTQY8/sZ1eHU/4PVaUYp0xz8",
+	"tr7tPeKChprfsoCsOycBrIiJVCYwplsbzH1o7MhRLDMB1DgiM6anMsIBDPEKGghyaX7hr/zMHLI44aEO",
+	"yLDXJRMpmPnXwByOUULTifmx3ydWdpofzkh+CHLqvmc6XbYvwZbIhz/qdom7AOCeukJ1BV24u13/4Bos",
+	"qWIKQhX+lWjvayMVnGA3X7XK0fnPn1s0tJyYv9a55WwB56SqMXXPzgdOYxqbQ/lGpnqqpjxl5M33V+SF",
+	"ITke9A9pZpSiX4I9FcUJEyyleoPaBq5kVaXBz59bcJ5HVom+ojOnS2759YQWb79nHHX/CdIpkSKSovXl",
+	"l+1Pf3mTzXv+1t6KqGP0zrtZgmaEass45iFzzvmO5ySfJR34b9mOOKCC/P3V1d9zjzvJ2dswCTrfa7zw",
+	"6LkXzpcPfz2sN7jGXFCwzVZNG38x/+Tz6tQgpkDTcMpv4Q7DOEFH32kMLrhYQ3VaMKdOqG53nVG9egnE",
+	"D8o+rXNS59MyG2+egknN4HJt4+ttvAUMn+El0DHnMiAdCJukpHOXqDtj7uKBx4jn6hdWzefCjRa4cAV8",
+	"3UwFQ2xTmURGAQZnOiNwUEt2dTHEBbxrXv3Dx1Z5/sU5MlP+2CpRdoWOBYfDSnIN/vyzURPnLNUcT19+",
+	"oX6uYY/Ccv05f7BwkEk4GkYoXcKGv5KT1fGdvKqS7Q1bwMVpTruhBtdsprYxRJR6D5LRfNdOhKYpXZqf",
+	"vchpje89ZcooRgtrEaWMzOjSaKozmbILYtRLo9JTlccczU2K3k12V4QW19PJLriZTHb6NZSqZ7AfDQ8t",
+	"qCIRXGcU9QeaRVwTnVKeWK7nmhyoLJyaJ6o3wmHNvPGS2M4xg5fG6swkup4rLngzn8Ao7M6EIJrR2cdW",
+	"Tk6zbKpBD4ysDvydInIhzFVnaMTQP/nRWCwfWx3yhhk7ZTHl4dTq8kajTFEXBeN8i43RePcFjtINWyQz",
+	"oZ+mjNYeFxtj2+w3ClqpxMveeZzNqzSacdEK4N+ZYmmNuznIY2FbOaf8FRZBtDwUCJNYs9CX4pZr6hiv",
+	"vFbU0NVoFzbZkjZfn4wV0tRQJfAXuIZEV0xncDPSKII7gCbvPDrFNFEsqJAut2PLTr5e/3SDly9ogZ1S",
+	"fa+70TtYXi4OEhTzqF2f0+tXt97pLyM1pf2j49Wj/z27I1ffX7b7R8cuRUVpaUwU92pAeIypBOAVMn+r",
+	"FUL5p/Avn38TngIRbDXUbVnbGJxGaC2tevl53SOOa2sfYdH6IVg0wvNYmljdnG4L1/Qu/F/4pv3prCxx",
+	"ZUH+9MpUXMtf7+2DNXeez4Jrb/78QbPTYixpGnExGfFcftm9X3vnc1UYs85TWXeBFR8wLLubEC6WtIEm",
+	"ued+B7mSH5YxVex4WB/4wz3KDyLhWrEkDgi+02bCmOcROaCazKTS5Ii85n8kEYNfB0RJcnx21j3qnpJw",
+	"SlMaapaqwwt3vnNvtD3+hkJ+6Alf3eagO4nuGyE2uDujE/ZkLib5vz/N2aT2suSCa04TeyVs4CKj0FPc",
+	"iNXTvJO8rTvrewzgSYKNOQ9gUFBUUedzRlNwqutiw3POu8idvGafwixNDRvA+zYhorJp/e2nu7tgquZj",
+	"2j+5a6M4kGXNECwWRQ4UY+ARzZ9r2wEwSr1TCK18Uh9CCq49417gcNUocuaYfX0sZcIoRLBotOvVZP1x",
+	"O72z9dVRkCmfWFCsYBsC7CfrvAk+wCZvM0+1ulO33l+2M1Grm79iptZPUK2foVpzd+4xuY2z8gavnZex",
+	"Pp/f1uqOhR27anCGWqbbKmn48A5aHb7QqHlFTNO6/AewrzEtVpsbT0zMLSjA4jS/htCEOgfj1Xlis7k5",
+	"WzY3Cs1vK84gWKVIKNOUhfBIKGcz2lZsTsErSg4KD2cwn0rBDjvkcgxqivkEXMk01KpWW55SNd1KG5+n",
+	"7JbLTJFULr5TxLxnc7U4/K52dPQArmrWGJffVg/HpxvVeRnCjbSbtNqBDRT7tfQcF/p42KpNhPQ53rxW",
+	"nlyJo3KvQXmBPnGAfnaL1h+amtPMbnc7ycUB/A38YF5+oJ/iH+zjH7MLbSTQ31jKY6sOrpJpnBrLdlSX",
+	"KQmqL/u1OIip0obTCdXWcwRxtynlgoxTRm9USblvYhOjYoLSWHtXp4yqBmGXykWN3/O9XCgSTll4g/bw",
+	"rmxqJ2OHr6PiH83aIrkQmLVYI6DVSMb19MvTR4sUTyvZuLI5oKVJb+EydFq+jcIErVAKwdxZmjKaRiOM",
+	"hwUtOmGjMRUuaKOgOmQ0kwLyGHx9uNYWCGWSzcRIS02T7Y/Se5Ywqlj0VGb1pwmHVQ0Uy1I9ZQrMyQkk",
+	"PYRTiIza2gt8ueTh9imCS4QMMvMvhYkEIdop9g95guYoostW0FrI9GY0T2iIV7l995azhSFSHLO0FbTg",
+	"71Etmarri1M5a2IHc4aA/gH56aeffmq/fl17cUD275qr1fHVjFFhE6qsU9sIFkjLwN8uLyA9KKW3LMmF",
+	"zqxEvo3rSe2G1s2HQco4JDpDuGqBhkcqs8mURFyFiYRUJrMDqUzIQQxe6qXZznFWtlF8p7ovEuy534r5",
+	"isMqF3Vr0bJ+ZxJabAwXYZKB6b5ui+BU7HgWqkohCA7LMDA361DPKV4cFkuH6qF083Ass16AycWq9ILc",
+	"8Yc73Dds2ZA+DXoT1ikdjJeVMjhjWL98Vh9WSeiYJY2DGomqpnIhGkY1euHh19pBs1o3wcCS0g1ctxV5",
+	"zWfNPkihtnDcPbWPbe/HBZfejuqh1cs3TeadfexL6X7ZyQkMmTy+FLfTLV1ZRkhzPY1SuhCFLA5aVEix",
+	"nHFVK5jrPLb2c8UCS+Sp3TEZsbfxU0y8afY81GpQPxqNcCkz4p7Ce99aqBeEopUCud3wXCR30AZktKwV",
+	"3/NsnHA1/fruC5hB5Xv1JEwSRicZKwfHdnBdQGJutQT0aFjyXAzqrtH9XJEPEyKzzi6c+5rIoeUtTCmg",
+	"tjBjP7/OqoB0zkHDXSmjUZ5PMve8mqDHW6+mLeb6Sh6ip4WQKy9iwm+ZaDIJ9gguaWOxbc3TpacDO5nN",
+	"ARm7mqfg49hx1/IFl/cMniVO2Clib4WL0sUG8b85UQyy1r1kdGr2L2T1elSVJM3MYi0++22ykBC6cTVs",
+	"SgqMQeKl6xJ/7dNt85mqJxkO3R5bsIboz1jI1e6SZA2f/db0eVh6XOUXaUWtwHM9arwu3AO7rNytmAsS",
+	"yzRk9a41rnQthASWu0d2AwMi9kld8vSgqgqaUG2941sOkM1HWo6cWtZs4uDA+cxhl2c0Yi5uVCXLBQZj",
+	"jAVGzSpzMoIh9u4HlzHveKPu3FbYorpbQXmDS2sptmAN33xgdzXieI1ykc6lqndE7qFCuOGsMrFhnvvF",
+	"PdxaVrna7Rf1UDi4O7hwUZrtU0TL1fhejURbG6Xztx/sBXKQMI1ev4hPuFYBue60R9eHF4TmT+a6FaGJ",
+	"ub6Xq8ge3bOa+3onFa6B6s5J91j1tHXqVt2SKvV9FT0eqtx3VDLK+dw12XwzwqFYC/xxub5vrujqZeFq",
+	"yILN9pxXOFjzyYQR84A1KrDOnUYJF4xY35FZTR4shmVfkK4TYRFdGoE8oRpSlM1MuQYXdindyPPmusLF",
+	"ugPmPh2QmbxlERkvsVJFM6FsHfp2lM5fqVvzsrxMIKd5Hlw44JXn4Bvr3CPBDksqt66B/It5/Eul4nIX",
+	"m7hsf8xBHXWLMlbILUujDKIolnG3NIBhHe4T5fnlW+mz2IaD9Nzflx0EBXjaahyc38sFiSlU0BmOKW3s",
+	"BXEJNnoh0VenyJgtpUVMQOdqzgZcEJokVjYiekd/PZKHH32o5zFXniQYixRJpJiwlBwYVkgYgEeIbMZS",
+	"manDi7yezqI5yQTqSoWEcibn+ixn9K4I8o2S3NIxn/mG7fqL5eLy6sp1woSqGwWBKEpCOV8aUQHAE3pq",
+	"7kr0LUMphSfCDqIMKY77gngHlnsrZch1HnRviq94nXiOqMaqLaZ2COqVipK/VVRvr6Beeb0bdtXWCexw",
+	"/NZfXB/8YuIS33OsVtzqmtpLYla1XX+edsg6YuQlzrvoKnu8gzWU9QUFwCypFJPAHh57ti9sMm+pYhHy",
+	"7KHAgCGFYQXE4REcYpmjV2gIJYCqps6Q/L////+nqQIQwo7UlTDWlO1C9YNXuYvrGjPln9+iMNqvMK7W",
+	"kXpVlcgdWDGJgQmsQMRAHNQTGosWC1X9ktm8qhAKU6uFii4wh1XkK4Qo/a5UcVn6S6XkshIGzWsuYa7r",
+	"i5NraV4r3mw1do3JtHW1EHBesKZoqJoVANxdd1YcxleTDlxjvIytJOSJ9RVOWXjT5gIxEZkoc8toLpW2",
+	"++7/NLLj11FoL/Wbqpsd3zAKzpYJl1vqhU2KzGtUTxx+joXmy2vVVlWPHRJyzKON+e4pm3Gxm7d0bWp7",
+	"rmFY2nlkX8ddl7Ch+xnsSvMkyVmnxldXzTQqPb9uVgD7w0Wz+bdz+NOb5U7vbc03n+TYZdbXM05xsHad",
+	"gw2j7frayvbUpA1Nzc0DNqZUjCymkjgK4w+pORA8SYzOaIYhB12jHfcOcyMZ9C6XzFA2FGU2hshdrssX",
+	"ajIiuqzMcuQG2oKbcob3ooyWOYLWenm2ynD12ixqAaNsvr0qm0vtTYmm3tjrJvatc5lCPIm7E8Ad4TV5",
+	"N83ZNNvnvJSVgm2roLbJk3Fk3JAp0xDDkZtVhbqsEj+hxFF+XcrIi0wIlryAqdamKqyNFnjH30uchYSu",
+	"7xSZMzlPUCjY7C6L4SrYqhhwthMa95gTZgGk7iUeiiWUZENlLSkCQgsX7nFuWe7lWR1wTRYySyJQ14kU",
+	"JGYL2GsqyKldrUVoJrR4D2ohG1Ke8KU9JLPVJb9tRtzK9UxBo7eLama3by2T/tXy9kr5ndtURMmFIDFs",
+	"RY70GhR44N65DeFa5/oCURjgiIBaaM7r1iG8kpB5IBlcoGzVhx2lMCLILRLW5qMyPdjct7sL8tmaOW13",
+	"L+yTQflQSY+7XTTFVqy7ab5nNNHTmjvGXFOq2XJo5v9ibJnpsbzbtJVv4ak/0vAmkZWctDLJ5M0Fidgk",
+	"pRGzF9A7qfQE5I8FSTYb8oHN5jKlCYkkU0RITQ5yrK9C8c1TwizgL08BsSYG99CCcm1UY9hbmN7hBckE",
+	"vaU8wTTb0tfzD+E0fHNc3hjTzU4a3TZukK0ktyFE3ba9FLG0908httfaeHVgX+ZFRMuDkciByubzZAls",
+	"XAniLhukKsXag0gujARLDfUoolf8hony7uaYU61Zaub2f37uts9++Tz80j7o/txrn/3yf3s/d9v9Xw7/",
+	"1zpfqZsyyqdW0MrXVp94Lvf/aDWRtcm1ihvdFDUNb4RcJCya7OO6qU9HSaTaNQwrZzOWhpwmownlDdk9",
+	"20VNLZQmeOqL4CV6vuSciYvdYqNxQieTukvgGRMc46FzmfBwiT1FQOZrNwn/cjBbLNwFtbq4LS9HCHhE",
+	"WUN5dOOit9eg1mWHrIutcQvIA1QBXTnXi0Ai8Aasi73Cq1YYo8PEnbgZM5bBqHTSg5aaM2ArpzqPJqnM",
+	"5lC7RiM242HL5z4jKczVXntWV4K6bu4wWnGMzFftkkFyG4rUDriYyi1hKooF41t+2g0exNUz1BQidhy9",
+	"QVTsmZ1XlLrmWAYFaZAcS0egZS1VNnAZd0xGDsxYhzV5PZuzg/P7bp1WsXpBrgJbNaImeZR8wxa7EtHJ",
+	"1l0XViNHc7j/xkvcx7tHM3jMCKQnGT21GJKYIRus3UJq7L4X3+Is26PXCF/KxQRQSy3IxM7gEBVG2Xx+",
+	"N/BQTVrozrF0Xw/Y5INcG7h+aem/Oqdtwx9zJtYVXJSwsMmBMXIOrcVahabZ/mbbMzxTsUBnc70s0r/8",
+	"mQDwtVFPyld/Z21+0Pr9QjJfwcOQ5BpR/XBxoXyVxU1RbEzpa+uY4OlU8p0LHnAONQbaO7xCK7nyWhIa",
+	"1YK6h/D1CxulcBmWwCoCTDXYEAQIXDqzIj8tm2OD9O4lPmxLKOxPvQ3Hx61vHeGudG22csog0e68cgi0",
+	"lDc2cmtWDLH/C5LQuTLPCmlTe+gcdhCx5TFlALOcHEhi0frPsFmUJYZEWlWLExgrpdQemAXdcsXHCRsZ",
+	"NfsQQJG4Jqjsd8hzDi4RALOvHgwhXaKVglxcf2EBeKNmFDYNXVKI+F6OSDf4PZmYUNS4mv2dmFgALk90",
+	"arigkJB6BMeUKWWr1YD0UA44Vw1Km9u+GonM/T9tKZKtJN0kj4uhG1nqFve1xsTTNumw3qriKWsq5Wci",
+	"Ug8cbd8mp8hfjkvD3HIW68AH9ilCyl8aNySgv3zmoiSZAjxOSdw74F1l/oVBNaGIoGjU2Ikt1No+57OM",
+	"MWfrjNcXOK3Q0tOyHi6CsHKYGk+Oncoa/DubKlTvK7IJfDmJjcW7tce3jq+qXl9eOUrbjrfvrV53zt2Q",
+	"xb3siLJph/fL1vAFRJnmL1Y7YkV0WW8DFIKkdgzgGKy1WXA9lZnGkS1PgcdApjck57iimmitYKpWaZQH",
+	"+U6hixyT4mXea+JaiusV1fHh5VVNPj1dYpMUd1GnmBuiyAFdnTuk/H2S4++Ul310eAEUhEYPt4wsAffO",
+	"rosKaB8Bv3QpKNJu2Q7CswLQ4notGH2ifNAD+8VkCX/k2r+2hRypjAOqxOiWhlSERq5EHHMCZ4zlSXcI",
+	"q+WXY0QsTLjACz//ZSZseiWm9wFL+U/OUzZis3kil5DRZwMQ/giQxTgCu3AEjTqajcQ69yrsa/0h/Aag",
+	"wXU3xQYA32Ke+4mKxvKgVQubi0guRoqFUkQNdQKgmGpwQdxyzbBdktd6JyBcEDuCDfVBj9BB72hw3O12",
+	"ycHg+Ajcvocd8gwdHbkHOGKOEb5TBGdDDgZd9/iPtqoEnL/YFcpN4ztFEBkNoz0RS5hugCbKCxPclDZ2",
+	"Gi2leDZWOr2SEy4a0OS2BY2YPyDWWKZDOSs5P1XmepLFlCdZWs4EbgTxphO7pofD+EZj1s7QIo553yov",
+	"eT2x749C5m3czvUKFEo3GqD2D2QSsfQQqg+8OjRb1aoeAGsMpv61xYLU80YVwenGmCyxkO0Y0OYAzLXN",
+	"xXnRPArh/vNmP+b1+RyqPvMunpkAF6bRFKFY2bzXIT9a1YNDAxELSUgcJjgU+rksx2G3V+o0VPEBDvp1",
+	"0ZM1IOcb9sViTKyFJ3/94vKprV/Yo+ShMvld/JcwRMOMnrsM+prWAHpudmmUpQ3gP8oC+Br9EJ89f/KE",
+	"/PD+lavA+Ot73Lh6VMMwZevSVyOCjyDO86Bv63iWc6zw1hKYrspGF7Z6uALD0BRgx0kEpbU2UOq95UWz",
+	"h7UOXfzzKHR/r6yLCaK4mCSsnSlmy0liiLRZn2nEbnkIBdCJVNpfSOCwqkFVm1I1RYbeNhVpxT1cmmrt",
+	"eilPxvLug8Pu34FhHxDvv3ZmdfmQPqrTWsyB/EF7ZW16AfrI17WlaJhbXk1SsdGgVKex2Ct3PixSqTGv",
+	"q1KqzNM638NGLaIRRsBoY6MS2ZqTpApHYjE9ULsXXDGwV6wPpZLNZlalSMSje8XMDRnu6TOvLDYHTnJD",
+	"r9nKd7XbaauANnUBInYQRabYvW68JDMZMduAENqFS43nfGs3iOOxh6unBNWEuDXVVlZulqQ5SdYQ86Hh",
+	"I+w3zwnUGyMEKrHOltVS3h0lUCMyw+t8B12QfU+/zUqsfcqhxiziasYbCnXXhNeLimfc4ymPoA3iDXMt",
+	"d80ZtZxoSdchrzaSrt/dXAa9JpRekOuvGctqDlOFaxvC/TVn7e2cCZvDZvTGJNodxAYzA1jUeKhWbk6c",
+	"S+1ClxWAix144SFqdRszyN7mzT/eM65UtqsGul9HihXXqD9I7TTTyTp0xkrF9MZ7w0s2rL0Ava6MdS16",
+	"XJLCll/zujR+vm/E/L6hctcesq4Zzw2vgo1uzGL/RtHuSum5vyGl3fNpX0kxzRNP7bL3ipT7bFmvDfj9",
+	"Prf0M5R4/bfo+1cLd97ZfhPUZtoUiKX3DQk5x4jb8wcNEW1tK1T3KPeS1AsL+9kdo8de/Kk+loX9b2vj",
+	"u5/keDRPWcxSJsKGlHzox9Bwre6FF1vEFbep5fSV7txHMkXgger0yysuf6lK4/UxtbeVuptVveuW1ZM0",
+	"xDaJX6ND4Awt6q3qgCAzjtg3oO+cYrqzZtTRLTQZaOKU5ospVw1qkqVUSBNo8DFjVCh7IuEWJ3CLY9GO",
+	"TL9TpOhalrdBz4TzxRnFtA2Kx0qESY9sabXDAcZ0DwT0sUkibhq1+vDc5r5vnWDQeDVWm3hp6BoNdQqJ",
+	"no6ATpYPJ9gNOqQpy3/fnKz4MHlf9n6zPTrymy0Hy1hhhNLmljh7mysv58ZnGErZw7a5rXErXAriAD7q",
+	"vQVQn5OpOUS0ITqJScPGTk6MvII8suJaqnct7NSCLC+1w15kikRU07aa0hSgCfNuXgDWOzEzRy7esd1Y",
+	"mVMblMBS4pV9Y6UcIXcO8RiD0UCeLWPEk4rNKWSqpyNmVCgqotFSpjfQRB2SQsyfFgyOwYxHCRWREb3w",
+	"sIxHTEwSLNmxfciDlpKZHS3/wb6vQqnt0wuaMOXGZ6kY8ZTZP8lblipG1Zo2Dw9+QuthDBsO2qbjUq8h",
+	"3iNwtGvAqFwstZNGWtyZXzYnSHqf2ESTH6yftYIoxhUdJ0031hpla8tSm8Yr71F06q1gk+fE2IaWe8Fd",
+	"++SulELBX4ysYyJSCDVHFFM+3jA4qNeCWz8MrSx1diJHTSwmc7/emfXR37+B/XH42rmVSllX5bwtMHVJ",
+	"Q+Z+g16MiYJKDa7NBTfONNx3S6ZJxBJ+CwFNLfPC1tXqzJjypFaJe2shYAIylQsyo2JJpvSWEfOCGdTc",
+	"Oxy6vaXWenSp1rZMVqdQEWbmpOSMScGImkKZSSLlzZYNp9A3NzK3OhcTP6tki5ftW/u0QHOvBjmBGudS",
+	"t5vvbDR3rwPnYKHv0TlbsMX+rzfgVufjVYavXT8qIOvNqfvK499eJd9avd6SJqq2q/4ed3Adve9/FXuO",
+	"mZ3SDnz3aZ42ZOzzkI0SRm8hg/iWaZZSdLbBH2GDQhoxPQIIdjWiUZbo0a1MMqEZvKTmMlNsJNPRnKZa",
+	"wO/GLDVjRqOYzniyHGENGfRoNa+HU57ke1p55pdajGYN2IFjnuqa/pIWYqH97BkCPVpcRtePo3cKcDG3",
+	"LMUMSSONzU+k1+1upWeXvcsVkSwYQThdIR2oRAAWNBRomC9jMi6Xog3tO83dXHSu3qK1Q7m63s8Zpylj",
+	"6UinVCjgBLcDagqJVzSdmS3AjcsE19XfmWlwvTQnZqpWKvwkFPjNWMSp0fPZWHF0/dxiKpeRNGZXZsYy",
+	"WGs01/i2KklHgOvP7vRFXfQvMLTdm6T9enD5ko//G+xp7sur6m8IXq/mNGSoU/wnaZMDcgjpItskPv2u",
+	"zcKamMZGUhaVYYPuJjy3plBDWcQ0hR78g1gnnd8XCFH3jXmtC6A0fzrdpx/Ubr3S8mL03XLs9umCVpt8",
+	"tDl/D1/zZuc3KHOL3UTDr5t8uXXycRmVbIWpINukxjOnCLUtJCERk3DtMjYzoQNy/R/X5ADSt08sENWh",
+	"kWrX4TU5yKGzlLRlUkTNaJLguySkAms3oEKCRURmur4hIDQnbMDDhqEOUpmBZ1BLcoQBMAd4tA1yZZ73",
+	"vYpM5xkcPh5drviY9eSe6RkTmqbLLQB8pmXoGH+X5jLVT9Eru6dWvarINn/pfZ444pYUcZUyNWehjjPr",
+	"gwhTPuOCQsuaoGVuJ6Vs+RhqSDQZRVRT0OHobO0N7j67z5kQUjfBfHOFIN/VbBesjjVrNI9cw7yu905v",
+	"8RNtNuePWNquJos0tgSo5p2sTxh8yDS/Vc+NTQXa9ltub+7lWNuDuC4RaPtvIIl3LBi1L2HB6EMnJ0KN",
+	"BaPRXvd5sfzSnvlj+n5GJFuZDnnm40pG5LpUyPcFCv66ZAQHTu5sKbokkSQ0gY4htsQ9cOiKYHYt4SH0",
+	"M0FvRD1lM8WSW6aKtm0zdpj7yQh08UH0fKwJaMKHD9CPZcavdF2E9FU3RD2GvPeyYppk85pyhg65FLYj",
+	"B0sUq2kLNbDIclzlSfD1mf051M7vCFHfw82vEdJTmUTKZ4YxDW8KuE0tgTPGrpQj5vA7c1nmKJv3ROM3",
+	"XGuhEp5SzSa2D16BagT6BDC+cn3ccn0Zk1FcSNpZt04NNHbNhIviKTxhuF/KPK40D7EnjLVfCwyoVg6K",
+	"WEG18zbU/DuLwPZ2CwSxy2MeNkPgFevdx1t5w9gcoCGaoMkWZiu5jAiHImIVuCpWzF1DEn+nSMJnXHvH",
+	"N0esaDvEisNSS6DB8VGp7K7bhM3v41fU1yBVNxCrJQ5yPQFSpQ4vPEALgAjOl77rvFZaUTsSrmXHV0Cg",
+	"RjBFcA4w0MPTLEG4ZkN35TKljETSEmorFzlu3qpwyWczmtE77772qOo9UgLtW0N4N1g1qh8RwW5Z2kzX",
+	"bYaun0QTlUcYWyqvcy3l32e16WkNFxsKMij0Vq5zGxNRjqoNu3Juy0uNYbJQNpMeVl88Qyby0Nx7tlM2",
+	"OShne45ZKGfMWF+TqbkpkXcP8XyNPBAXyOOGeyxvul2k9fmoOvkIhjbkgIuIxVxwzZKlhfYzVzXXhN1x",
+	"pVWpVxQux+/sbVt/l7QFM3CtEAo9WbtetasKZ4Ckd6y/vh7Fge1a3BnzEuRt2IOC/X7AAMB8kpjfIdRj",
+	"E7KTD4Pgf7UWYSxLoNHWQqZRfUO7NaLUSCnLMKWNDHx2sQK2/tQkufTYirxW2GwtQsusiYyEoUNEIcq7",
+	"YkAKAugVHABScjQIpvRqJguqeKvwQZ3NIbycowJ3UsubVGKbtcf/yt4/NaV7WVLnYn4r7HbPWeohL7kZ",
+	"BQ4g2FjEhItbJjTegTKNWLpDDYIvnzZWIMBc6xZ6ZTWZB0EwyP1oZZL8kdEUQClumOiQq7xA8QILFI1Q",
+	"UTRmybL2ZOxdcOfcc95KguYqvKu51NCl4ptXEcQJnai1iKuKzuZJpZgzByilIpKzET5ScjCPtg2DreQU",
+	"P0Q1w5qI7Z5JxZYK90yRrFQMIPFLg+9YOLCWue5X/FUDyeBlbqbMfK7B9NoCx9e9X1Z+xeEFFoO5BLP8",
+	"IqW5Age2fBWpb/e2mG55aym4Zz2YmsscHKa+Jgz/uGdJWCE9NolifyK1C8W+m8/vHFxtTTuE2p6eHrwe",
+	"VeTPV2/fnBNGwyn653OUdff8jOB+ejXCmYjsRe1eMWxODsKUReayoYkFu5SZNqqm0XWLL0CbSZk6Z40k",
+	"2DmUOZx81AtWbY483Lx1x4AaldubBroRnMeoVUNi29J02wSLS3gc0cvW1oZsez1MmGDpzhUDsLq1rRXy",
+	"1dQ/oNOM1VCjupz1HQor4rK0lHyOQStH6K92jy2++wEckPWttjadZnRebr+F+K2rbDaj6XLjEXWjN8/a",
+	"jXR/VWGXu9X5b3dC8XkIBNyXYsVcTLiqry3JhCFQTYs8V9Wed6YBdYQoHlmYRBuMMTLIZqfDj1uo+2Un",
+	"doVFq6TLp1i3vfVZxw+WV7xqGaKr03bxQXHrLlgUYiWTCHJIL3yY1u+UkbtoU/CU2PjzYWc9L6wvcSAy",
+	"BnQWl4wLaU02GxfxVMYZTyJAVNHmXslsTcU9WOyD4YCaOgssr8BijkVDN4FSoGG90VQ8Wpd9bAlvmWkl",
+	"EdkvA9wuQdBmJjeF3RHQJku5Xho7c2ahC8BcuswwBQ3mDv4G+HVBganW89aXL18Qx7N+V8HX+v2HD+/I",
+	"5buXZltfZ4ixVjbZZ1JwLaFyRS2VZjM8kFa7VR+FefwynbGIvICMLsg7zoSx4sGZ9EmOHROSN99fdT6K",
+	"j+KyANlB+Edy/e7tFfp3rf9cXWOQhtle8CnTWSogUH8Dvak+iutL268YmOKcWFvyY9btDkJ4DP7JrjvE",
+	"mrIKHG7odBh0yYwLw56ER5hR1et/FFOZpcq2micHoRTQxcncXYcwdWjrrAhNFnSpMPVZI8DQnJHrzx+x",
+	"T+/H1jn5/BGiCh9bAfno/O74A3QP/tj6ry9froOPYgEFt9fwy2vDzWY8o6OROdVT5x7kYp5pQjUBVDty",
+	"oLJwilSw57pTSh+6PuyQYbdLrvMOz9de1Z3r/l0kUhipd/4RfjKfDiB3Gx2PUtjpQDJFQMZLDW4XqnPA",
+	"kR8+vGifBoSSNz+8+ijyLDTzmxu2hBonQfSCh0YBFSQTNwIM/ZTMuDI8GxFYvnkBvmLUSCP9kb1sCGCR",
+	"cq2ZQGbiikQyzKAfHBn2++TadrV260TJsGBJQpAAH8U403noHh0x0HqL3YFBB+hP83nCQ5orvL1TxA9D",
+	"eWM49aPYPgkP9uAobyUV0jRdmq9cXyaJXFx/FFO40sz8z8h1jpaX75SUmGCfstBYUVRrNptrdY7dpKCi",
+	"B9ofEhl/FDbv3B216/dMp8v2peH1a+I+9MYCg3Nl/ZzgxqQ5Q5hd/ShiyhPV+WgEXMJDJrCTAwrnllEb",
+	"U86005a4NpKyhdLDyBJI4rW9JFvdTq/TdYgFdM5b561Bp9sZQGqU7Zf7BNOv/2n+PUEELxS3XIqXUeu8",
+	"9Semv7ePgEyHjurwar/btdlj2maP2R007z755BJUcIOxEzF2AmtJMMdQ+m+6G2xHMxCoNdd0Ko0ia2ia",
+	"zTtm1OHf/940ZD77J9jhHka0HTm2fMO7GVrnP/8StJTTOFuvzEEzSrV56AmA36+l6nt84r5ELWznuW1g",
+	"hgQOWtoWmJh7X0BvUHCrljq55aUm3ea6jmHfK9sYeB3dik5oD7CbQA5yYDv7yxs44Hb8wz129qg7eABC",
+	"+oQrUdSysKOE3wjuAYjxxurYS3LQ1Jbu8MJ6Rogyl+HCplPZDe08MHOb3eGGu70JWdFqg1tFoz7bgs+2",
+	"2oNsAWgFaI7Fbe+J9Wq0i3C8eoJpC1Rg8wrXCbt8ZC7hmUt8+6Ufy7cC9I82b2r7LS/SV1sUYyLmN/Np",
+	"ShXAoM04YBtY93nrH7/27n46vX0zuHl1NH/f1T+OT2ZP+5++P4teDNWfjunz0+wvffmyK17/dXsmsAu6",
+	"YjqzamOhreo0Y19WBERvt0U666J1NO7F3XDA2qe0H7WH7CRun42Pw3YvGtIT1o/PwtOu043PS5p2Dgfb",
+	"OgmHrE/Peu2jaDBuD+NT1qa98Lh9xrrjfnQSD2lvsPPaXd5kg4x3bjAMcF5g7hDHpFCo3v6WUv8KU4rQ",
+	"LCsstTJ8KqhR4gZNbIit5dybnwqXL9K297dqvDtecaUv3eN/c0/f9x4pPvvz51aeRmSdUzRyzRpa/W7/",
+	"uN3rtbu9D93uOfzfP0paBzwQKdq+7bW+/LI9L6ysqIYdwMtK7LeqLuHfmA3KBuHPv3wp8YVbhTMhGmAI",
+	"cqfCIWTI1wu+KKoS5z5Cr7RTJ7hT/dbe+5R3sfoKomsLNuwPPnTPGtjw/our48FLM4lHxm2XUWSsN9tP",
+	"3bJcwWW5G6+IEQFlVYn/GiXRk8/2X1+eYFZijjBMUzpjGsqzf65fVvHIk5ymvxScXne8S4J0AfBpCdXm",
+	"oBcr4kVfcq+LvIc1YsFWDyBzsym58pBkQvMEAt18IoxlaitricVkLZ/E9/Ba7WEssfmwrm+DRuDqR8U3",
+	"V1rOLS+AXGpmoTpGySKu2wUme/NlZR60mO7BjkzzAsDNbCH/lk+/TSfwcDUBJFkSnG0ebTNsBD4/yJpy",
+	"gmdbTYmbYX/NGOSzWAsdh0MPdyFzNuaGb1zZFTfK8RYP/mA4epsHn2IYZ4snIe8Iju39VAzHKj8XeXql",
+	"tNmOhTXC7CBbMNEasNOoR0/G7bNwGLeH4z5r0+Oo2z6Ke+Ep649P6Nkwf8Mpr4XHeErV1IxCT8bRgPUH",
+	"x106iPpnjNHh4DgO4/EJGw7Dk8FR1OudhMN+1At7p4OjYb87Ph6fnQ37UTSMe2NsZnDe6p31O91Ov9Mz",
+	"DFBs9tY8Y19xDudy0nCpH0RxxXVLV9yu+rxiv7bOe2abc6I7r6VFjirTeysVv0JvP50Q23W0zr3sjMCh",
+	"xNnNOIv74XB8wnp0EB3Fx93T3rgfDqIhMz+c9E77ZwM6HB+Fx9EJO43PurTy92IzTjtHvU6v2+2cVLbj",
+	"LOyzk3Fv2B7Ep7Q9jI577fER67ZP6DDsRWdxnw1OV7bDX0bDXvQ+9IbnA7cXQNu+ORmlyGjr1x7r/013",
+	"53+9ubpbdCd/Hsy+F6dC8ejpy+OXn14uXn/6Sb/+8Fy//vTmh9cfLo9fPzP/+yN9yRecXpln/nzzpv/y",
+	"6B8f/nr3UnR3UGA8UVunuwDQkJHueBYf2XUE1p5ZAdEp5UlZwd90BT3BlJswr4CtvY/+Zh5aApk+pAjX",
+	"cz+hNk7lDRPAJUcnAF9Bw6LDr0vvaXGtAOq/cONA6QcE6uzHwIaTC2UG2m3D/+avvMGKTpnKksdmJb1n",
+	"ZqRMuy4iZuvDKeUCk5joDP+A+4+UJqlc1LFCgSL35HP+75fRlycspSpL2e766tNilDU666UiefhsxtzX",
+	"XM8MD21/Kgm0Fy4nLhPN6OzcBoZCxueaTAyH1PRXpVGUMqWg2IqnDtQJw2p51aT9vsUk6pBLP5xIl0hT",
+	"KKUoyrM65FLdoF1qSG/bl9n+3lIwG65QeWtTTHfGwEoOQ9vv9s8hXpWTwPxgF9Uhw+4QaSLIy2dokUDw",
+	"mBRZhv5qIVZlRoI+GRBOF2GSRZhdWVXLwQR9bjd65UT3t+FdePfK4lc+qkPyHNyRPi9Jl1YwZlOaxFiE",
+	"ULBUzeGQEWvLuG1LxdaFJZ7KiL2Nn9oH7y0dwT3R+gtjc4tFZoOxwEPQIFxAQFvpNEMkSfOHopQZ8tKy",
+	"ccLVdDcPVK8HDqht5Wh52Q0y1BmHuQOKuqO3lBlx3opv4ZPcfK9CryYZE8sCdjdWslhyz4CVAih6M8Wa",
+	"eKnBd18mHhglQKRIBu7TkGbkgp9LmaXEaJMgpWb0huUSxpjw62odyYEx3o1cMkYdVicsZHqDtTB1QYRV",
+	"Hn8IX9oePAcTuCwIuJUTrbufE22t3+xf55xe2uU+Ng8dlivrmpN4sJpK5ktuqFNta3a3QWzDcx/MYw8k",
+	"tF+i+6fwHjoI2zffX1V6lL90HcOxypqR2dKlvJGD2dIi89oex66hY0AQ7Ccgn+SYePhQAcGUfct7LpXf",
+	"6UT1CU+HxfigNaYym1iQfEydQn6FUlL4bTafy1RjcTgAAc9YxyyEYmQpSunC1XsDaQnVhIolICxemAUW",
+	"gwmitJwbmQmpWtDvDA9EOpcKPD3mdyMovStjvNWdB3h4V0mS7/6Gu2shAUTaojHn7tNvG0XDCwrJ7Cbo",
+	"asiptipiWo6Y+SdDNV89LwUBtDMMvgm5OC8NZ0GqofYJGhGKiBRgBe4jRLMkUZjNXqhhqINFtnQEajWg",
+	"pzIW0DGaJpyluUsVXc0IyInnSloPpGDk4N0P1W9CX1SsIs6/CC8CXo7SdGleden7ZNg9szaH+2AujglN",
+	"IJmgQ8BarFOh3+GzVSmy57X4oALktzzXndUQUjc/j/29zuPXjI/9rum8u3C8/2bUCcd37pg8Mo3BzotQ",
+	"wGuoBGaqwnKjBQjxZ3ug10drvM5UNeGaMu3Ay4Uft6Q4hAqEUqarcuDD0qr0F8Rwv30QtU37aFC0fJUC",
+	"vCCyFJmxXrW6wIt7sRR3yffHvrja4OQRhknMVo2Krfq5Wr2yrW8bcBQSFuvW+XEvaEUZy/VyOEn94Yee",
+	"p5ezO82E8h2GNk8Z8Br9/vYyzvsLugQXI35KZxcq9Mxk+/GQHoenrN0d96L2MB7Q9ml4xNon9Gzciwbx",
+	"Eev2W663f0thld2IuobW4D+6XbFeylO3Ta1wCZCP+Hg88t5xgpqqtV55PDXoD3uEPgQ3NTNVqJN3XBoQ",
+	"Jc2BNbo9jQDC1frsG+VSkz8V+k/nzAf61HhJEqYhpx0qNqBCkiUMokrnJJGTiUPPMBptwiY08SZi9b41",
+	"LkjP77iqGr2SE78V4D3Uov2Ocf3J2Iv/IAtzWzVkPQf5JHlUfPpKTggtcWdJgwaGogKdTwu63PHmfPLZ",
+	"/utl9GWdOV7lmNX74HdK3reClYm79oTvFG957yiLaYNraf8Er/vdgzr+RxrTkKCUQyuSshkXEUtVbjld",
+	"gJ0FqUVO4ahxMsJf/mVZ4L0zAsA4LTHDgqpCg9v/ZD1heZX9pLGrPJ0xgs9VquYiuRCJpJFVTjxrHh/H",
+	"i8D14nagdmbqGG86L+JcRVE+xxL71c1GQABvsyxQwM6ZTjjQC8wUatIi129mGaPgUTHNM7spqO+vACWU",
+	"+Qhx0pQUQWE0EP7NZI2nGX8NcfPHJbZdT4leSDKTQk8VOqLGS2M0A+Sm+dOYLaWtrUDtKtdxXMmkEU75",
+	"U1RD/VxJWB2u8QE9B+35gXQdXEbrvO/lQDyEVbGP3vM837/t4yu/U9mMe7h6nBynBEVFgsVX3iilucDs",
+	"RS5FnQOhLoPXbbJFETTq+bnLPxZo2QMDlxN8AvSv5no8dEzLWfyAhjdCLsCz5dAqTwBbzXAOmolcTC7A",
+	"MZUs3SOUxBl0ICAnUD6fD8LF5DAvVSqwFxFI5UCwCcW+hub0zKlCTHKd93dOpM1MMLaP+SI3P6YkYgJa",
+	"LNmMZbuwCtGLWlBovaIqdl9Q45V5WexCs3PmN3JQlHwTkNPSOm+9S2gIqcLKiC0M4ATEGOwItD5jKfQT",
+	"mVAucn+M56IYIMbTxAzm3Dxm3OOoF56xPm0Pxydxe8gGtH0WHkXtfnzKevRkPAiH3Za19qOM5U6Cfrt7",
+	"WgpxFv7GS0FeX4Uk4kqx1KsiW/U09CF46Q1il240zxYNacRmPPQcEG6MVtBaTCUEvjl47vTScN8bmeop",
+	"dt7YoTLGbH2+543ZXb8Lp4EnSwrv4MEWXoEfMXtKobgay2gZYC2kVRQc7FFs8a/MD5D8JGdzKhApk4ol",
+	"3LNY3V5OwwKcP99RTjEjyoxXMC8xzBtAWhQcc8Ppc5nwcJkXHJiPWz7Okbn8r1Bt8QEvSmAARr1EN4a5",
+	"x11O1ZrL+pWcrIqE+1zY9zrHa88WkYLYzlLqO4tKQrjQEuIT2MRINZ+tTQdpj2P0hi2+Tr3SA8nCk28q",
+	"C7ffr99UYO6xz3XS8hUcs85jdFo5YWDkhi8pD7ZTyko2i4tKfx2TxdPFzmHiuItuBR0jH5fnUBU7Z6KI",
+	"7qzoQaiswZPemFHtG2jqS9cjpqK5fqdInAnBEgsaAlgjkVwIcj1eXmM+Lhol5DpO5ezaDHWt5fXhOToF",
+	"EXQk4srodlnKis5fKTN/MrJZkXfPXoCM//urq797qqrUtlkXiG7D3EXhXdHzWhsbjswz7YBCIEQfkkjO",
+	"qC1odqiBpTtjPk/lLU3QKATQx5wsV99ftvtHx5DSb7RnTLn50/MPpNPpPLGkMlafBzPC3KUFtxiAZ1i8",
+	"SKfIHgy7g8MOeW5GVJrNzSPU94BhpgH8ybvGvlO4dg+rIEkQHqp8ez1jIY/YA19grroFeSqH8odA+RJk",
+	"je3iZbbfSaxur3Cx5ywDNf+FTMOzvKvwKfpkfZWkvuKwVORvvxQae6gr6ejhr6Sz0kQfzZXkk/a3u5Z8",
+	"3whCqwnsLCwi9ehSGXMCBSDojcC1VjeAG6zo+HvdYFZ2rXUCG2lczj6wKjeIZ3ZHQ20mpRDQutRcqnBY",
+	"O6mHGvnf20/xFLavvr80khXhmwBAiltT3QndQhRz61XOk7x8zd59YFUO/omVDXtc8YpdX1Sm3iXqrqHy",
+	"1NaY1qY/tOZR7PUFwJ9grBq8vN38A2YsXza1YD/gmixWflhfDTvmgsISViH7/E/ciqhj9Ii7WYKvqraM",
+	"Yx6yHIRMzQEZdMqYniUd+G/NpBYyvRlLeXOfmdUeXCimxPaQke1VXmWjev71bm9txwnIlN0BVHD5orfH",
+	"oVyo/ABVrcXiV5b6CF0JqPlh6MnFmeplTuDvctXHcN9YgYdd1AxYhLA2D4NUZJFOW4rO/tv+uiPTCbTz",
+	"EJFcFGhdx93habe7w7Xkpvc1ExX9pgV5Ek/v2CgAvSN7LWNNM+1FZ2wYtvugToQD2j5lx1G7F3fHZ/Qk",
+	"HLCjfmuPxdWdXPirE/uAzwPJuKDQL+jykd26ONvc4YWGkPWs1Vyv0NVqG3CGV+bBbwDO8D8L7wCYuxcf",
+	"h2e0z4yuHKGufBoexe1u1B+fsRPaC4fH9TgDW+ECuCYELZW57DkA7qITmG7rtfwnTxL65KjTLWF6bQWw",
+	"sIO/2ueotdlutvlejq35CJ3XcIxcNbpgi7XV6EZGj+Vd2y9EX1OZ8ONUgtUNqgsIITsAJGfH0pjOuWy6",
+	"gG4QMr1R4GdGVwDU8Ra9Gt3rPM+4hXvSlg2vKJ9YCv8aX7rP5fRV8fHs/D7AN7a6m2rQd/5mu3F82yoX",
+	"JDihZJLKbJ5vVxkjzvXs4Lrgq2Yj6NLWSPa7XRv7gBiHOVksIlwExMFwY3hSSH1eBav7TmHlZ8wF8iFP",
+	"y3WhBwg5EhAHE35IpixFHgws/1Hi4X0XLSNngUU4iDA04qoKD/wa0JAmCRlnCMLk6jj96k9LIYC+jthh",
+	"rR31mt2r7q3cJQDQaguD1+/h4XYr75zR8jpdlwbw2qoDCLNDMcPXqtK81/3QOz0f9s+7J/8AqNG7HK6q",
+	"oTRslyRSjrpOpTDzrKSAef3Z/UZJLet4WWmSD/grp+3usN3rl5vxnLeuoJ+03y7/vIVumpFOqVDQBmM0",
+	"p6kWLFVTPm8FrU9yPPKqAFvnrefgk1GefwHBIVKZsBxs+Upmekp+ZEpfkDgzUs8WmHh9j1pPaaoBpB2R",
+	"aM5b/zkckpOTbpecdbu9/qBoE3TeUmbA0QLdkViiaIxmcxW4XqCa0RlJ0NrDyeOlQHnU+mW1c1LTJufw",
+	"scXzfmetZqV/F2CkFYgeK0SdWKjw+opsABBQrJeTKVlCw0rXfbemnNU/DtWFfJKdOdUs+W8xVR13gdjV",
+	"bAk7ZPfzz5K8MyPtgYdU9DpovWIsUuQDoyEkY3wv1ZxrmijwKn5IM5e56fcxwD6/G5vvuo66rWZKuRL7",
+	"TJmPWwxvcN0bSZmDilTq7Q+LDgkeRita61veqKxOLftJZo9Q/8KLzCiJ2OTChlh4utLY0LstnxSNhOqT",
+	"lKApEZ+xFdjWasCe4EGX8sZiCqaE4lXq3IiQCnvgIj8+XItcCPOwAkfEx9ZSZh9bh+fmugynpa/a1AWH",
+	"JRHYYAw+iNZeh/yFLRXTRnXmwiIjQusGLHC5rk8aer28dJbAjtA3v7mt5LbMx4YrWpbdcrZAnLKaKiB3",
+	"f0GQp3DNwyF+ITMRIb3wPG/CQVuHkWDGX8rsMVUX4f7mhR3r6oqQwsaieWTn/MdKTzLv0K82wi1bYf6h",
+	"99WtpniBK5fkrii8UgUfWOFis/dcEN2cUOxYa1vyuTJv0EnzGsxsPtJyZKZ7iJIKldxiFH/qHfJBFoXg",
+	"pSLPgKxWgxdo13W67/Jp3s78nt0EECVg9KCVxWbObuA1Bb1Ba8qVhn7DP2+lMvcHpQjiRpX5F6MTatve",
+	"8SuMH7QKDrBR0l2LlK9QI6yPM5hbDx97dCeYpazp6Nogptfduly7DA75rM4/YqvIoVSAR3maLFy5UNVX",
+	"g2Fk8/AuyATSgc2BRVQzNZULiKtaFJEy96K/JJxKxcTqEcMm/P4Z29NTYpnOVSNvZqidmAen+VXyDcoT",
+	"f6jjstPqGoFNLDsJufDwMB7XAfkTpJKnPjBC0zWXI45IBJIp+xq8+277iv7Xy0pN/6OrTx90y/XpkLZR",
+	"KfL+zavJ5ZyJXfzeW1R6f7B7aTOfrcqfMszdepTZHh8aObVSAV7Wy5oyBzH9Ms9/87Lc8mhWUyH3gd1O",
+	"qyyeE4oJfZD7bWylGtON50WcEZExQGfaDu9asSQGtJJxUTLoIcc31A6u3A2v6Q17oJqpe1Z6l475v36h",
+	"92vACIT+coZLVmqSa5j20JefPi5scxkwqhgWazVHX/FRWW2nl7zjAGDeYKNERAVbyPQmrzZCXFYfqjVP",
+	"oHXZHtR1lgOtW9AZ5FIajdywM/jSEAPKdonG+E5QFCdZFYkbASPFcsYVnDgwMyZTqXSB40M1uWFsrnJI",
+	"2NKRNJIQfZ7WnqEV1wWi/0xpZFUn6KAok7w4uFACjZwPzGKMUoar2Qg7e5CHMfCRw4cAom1Cj329/FfF",
+	"j71UNzbz2OLpwvFI+WTqMpJjmU6k1kyUD8j6Imws9atvYu5j1Va6mYM7TOdiWNwyYWw+y+dQa33g+nLZ",
+	"TrsYJHrIZufkiqW3mNBNc+FPDlzK1jOu5hJjFIRqTcPpjAl9aJuRQIo14ChjmCs/OuCqIpdFj01MSsJL",
+	"KM6UAykZdrvuJFzjI9dNdeUo0/9dS75LLXmTHVrRH0q8jtH2djZv9hq/KTlvwIcMFWnONYTIfgC9bWxJ",
+	"Loi5Vpocsy/ggz/M76+O49RHMHVXj+kDPQ08ANYjo98aRdvzwAwwBx7U62F0HJ/SXtgesKNxexieRO2z",
+	"uEfb/fEwPI5OWTeGIIwr7h7cK/qy0VW7vertqLlG78ZuiW0ufj8Kdj5j2zXZthJ3mfz1/Pvkc2yJcR+Y",
+	"lBf5GGuqgH5cz/kFVIr2yA895KlwqA4HsCgVYHKC+22+3hyC5bAJZsXN9D6KN8x7xMUI12l15d1YD2ez",
+	"k/a9a4jE7mXLTTTIQe8q570PUeZSCchjlQg707k20JFD8Twuxcsyc8H7ByXdqHQDcaFZuoUr52X+3H35",
+	"yfuiy1DsRyfjMzbstY/DAW0P49Oj9rjHuu1TOgyPon58wnpneA7FBu/f147KOyeNWwRE72wcb83Ediq7",
+	"d+RpulBKolpCg3VsUoGdyM1vFNHUWIJjGt5gc2MQafKWRVCrYnEkYpmSBRUaISo0v+V66R5P6Fzt1wL5",
+	"a99aZRd6k9oFluG27qHnKxamYAvI+wHzUjEbBSiGd/B+xOKFc43pbGg7lDPtwJ1qzNMDV2pJxdKG2K0P",
+	"4RAU+HJIAdGTPRMX7A9q29zXhQukVOxtBcp279sJjxLkIG11mHZn8afAq1/l0vq3kHk4IYMoNShYHmED",
+	"UhcbrogFuS7Y4Rhv9Rp88lmmE4uyGLGEYU7lKoFKRxUdbooBDn9ZTlj/HGqlUAfINerS4BuY1TmGjJx2",
+	"O7Rll08Q7Y9NVmM3lUqqU6adO3P93uzqe3hrtq0olZqxJ7OYNntZ/8RvmcL2L7krFZIhFAtTpi9IKEXM",
+	"0xmkXqB7FHMtIZvOcFeWCqIXsh1DS8K8qkDWBHLBP/c6ps9FKpNZbcLErt3V9ZxmejrK0qR17n46f/JE",
+	"Sz1/cqXZ/H/3u1xo+b/7XWz3f16XBPlfNJnIlOvp7A9X31/2Pmbdbv844hOu1R+O8SeuVMbSP9QNiQ/M",
+	"Wcpl9IdBF39E8v3hz3+8+vGnwbN3z79/95fBu7+/q/4MTQzNk63z1sZntw9FvLgsSNwg2fCzge29AGfz",
+	"sTXHpakmimnojZvN65js4MPbD+9Kevwspk8sy+adCBvqA/GpFXbcF10YE1OHZ/3u4GynrXpq3vwal3/K",
+	"AOZvOTJzAwXmZvDpaNaf/9o+uVsMxWkKRuxZ1I+Pp6o9GP96Eh7dsh00mNcvLt/bjzyFb9Qw29scawkf",
+	"BMmhHjHjfWiUaKsSsMp6YFzQpFnevree6INh9+ywKIiP2DyRSwAtsUyg6qZgDJW8VVfTlfk6po+dkWvu",
+	"7rdx/HvhgzgOHCe4tj6YW47Q6R6b++zhoirAG1lz+3Xw6XkRT7Pf0GVSXRQNa6D/TFOm1Dv3pftwgU0Y",
+	"LGbdmi2JMd4SKSYAyTifpgiXINii8pxRIKrPbc1Jbvq75FPVMBS+/tiUQZwVHmJHs8Bly2mvUZQUZe4p",
+	"qoNqmecSi29SBjp1js5HdTg9J4qVgDbtWBdEwts0ITFnSVQE9sgB1OmUOoT5tUGHYMqHCaO1ANw/gIn2",
+	"zs74XqLoG9RB1dYt5dVJiRQRYAlsV5m0/VXqyPU1FIF/l8J9Yxa4X0Halnma5QqzVY3fek4eZ4rmexRc",
+	"awzieX5AcqGop1C83RgzflVCAS7gjadyQWZULJ0FXim5y3GwjZTLhPlGUxz5g53BfU9ovpK90znRtxcO",
+	"2TE9Hbe7US9uD+kgbJ+yo3H7JDqLe3QQHrGTruNvu8qVXMzuWdFg/yuGl4MWUrZ13tvBYYf0XhdntpT8",
+	"3USZ7XyRMcv911Y53XnlnjgW3Spd4iKvU4OKJAXhkA65tN/GTwtZ8P2Sacx1m+tlE+e/djN4/MVtBbF+",
+	"/tyimZ5KC72xZdGrrcb5MKXiBrooAyzxVEqoHM1Uh/wosySCPyX8BtxioZzBf42e58MjRXRpDMkhecZC",
+	"Nhuz9L8sIuLIK173Ef4G9DTuhf2ofcKG4/aQnoXtcS86bh/FXdYPT+nJGMqMzf2+5iiv1syx5Z//+fKT",
+	"vHv96c0uVh6S8h2dsPUlb47mj81RXqrJs/y/Ehbe1+faFFYDRznadTxieZbmeGkbarn6rhT+Rh3xghyS",
+	"lGtFjB7WIW/LmCNl9/tqeO7AoYVWsgLNxxZc1YE5XDER5cf7AdqQ/sQUmQNwWEBekgWcFP+UdHbmvq8J",
+	"leWLh148GB9FJ6x9Rvthe8iO4/bpuBu1+3QYHrPTuDv2xcPmda4edFTD733Oe93zbh/P+Y6krDvEV4+w",
+	"wi3lmrlYVtOp3XxbPkGF4/P+xzurcSS/pumN0wTfmw9sF6qij00FN+vwvASWzFSRTeR2ZVXr/J4fisR4",
+	"SLrA/ACuyC1XfJzkm7vaCgUTfCHPAFLs6wJLrlZxK9K7h8VjQyFn9LbSF4EcfGwJCa40ZvQIFwf/2PI3",
+	"wDL3Z/svRG+dy9T25d6J11+7MdZcZz8AVHcNpEaHvIfvOl8W1AM4zCEsM0iZzlKbroJudIssftDvdg+h",
+	"MwuRwgE45HhFw+7ZYZ2/G5K0739V5T2SIq7MHrJQx1myvTTFiXzN7EO4I07H/WgYH9N2z5hiQ3o0bp9F",
+	"J3Hb3BBDejw+jXrxrpNGmMyoVpuzmTe4Q9hvAzzQFhXDfGrnC/ZbLOS9XcDj83kYzqfFEVGEC4Cbn6cc",
+	"1DdK5jTVPORzKgC2HjRBkMyeBJCRPRX+uW9OYswf/2vGMvY7MODyVd3LfvtJZuDREVJj3cqCwc+JlK7Z",
+	"TKfZGHPukl2UtV3dJw1iyEHpj7Y/O+6VhlrboxyL3T4E4Cpb6rsbTM3AOrNG23ukdnAAVZl3rRFqu18A",
+	"8zyys//Wm5pvL5d7sm1uD7d69p98xn/ctw0JjrFGDfieQ6YtFjACAKYVY87ehJYVK11HsDjMx4Ow1ZVj",
+	"WzzkFtkhzzkYzW4VTnO0uBMFBZ09n8tRYcsvcQoEkGC9gogI+l9ETY0xcO0P0gxjyiPmH+w/poyGU2em",
+	"l7WngMwlF5r0drGI8+13/S52UkJqtONnjjaP6rh871qG5bpI7iOR0DVmxpXyG9VsPDhlV2uTG3UD7tcF",
+	"uZZiLCkgqfyBqZAmRge5BhfPlJFfjYwCSZQ/pRA6ug0JZfXO1WrqcmM7gvyDDT0Jiq+WkOZdHwIh9UjZ",
+	"klkbmMNHza4lDH9dfKOmV8FjhH2ubKxFNLvNvS0h6olrwZx3ubRtdvvo1oLc5hrDLqnO3k6VtzWPOgqZ",
+	"6umIUaVHVESjpUxvsAVKvivaxVVqM6RPvAXucN/6vLjZ67vaLfYRmddc6Upy9BjrnhtaINa1E/DJcd8L",
+	"omDJXTjFpnmPvGB8FwvGdmaVvZjgGdOUJ+rrOF9/Zwe1LEAfcGeaDrG/+L12r946xiyQDnlpdNF8gQ4s",
+	"w2brI+IM5H0gakTKsMsad+CAj9DABodjNff+YIM24Nc+1FrRf2J6RRDcD33z98X3vn7wYLzd/xq8XS1R",
+	"eXQlqg2cCWqtOXNygdi76n5hyaw2FdmiYFTPh8rUnIlI+cV8Dl6HlTqMW1QPmSDu5AwrXQrk+FxIQFbI",
+	"aMbVjOpwGhB2B7DMHuL8oW3eZYy2QrRgdrRgC7yoS6KmPu3w293QNSkuv6vL+l9HaNXsRKP8+g1u7cHX",
+	"kGzI7Y81jW+1x0WErLj15fsklwLrvdmXxWP35mjviz9/brn2diM1pdBCrnUWnx5H3dPe6ekwPImOj85o",
+	"P2aUdsOjIxp1e0d0MI6HcW/cH3fHp/1+GPWOouOwdzTuxt0u7QLqohvUck61l59L5IvO6DA86bW7gPuA",
+	"QIvHUXvcYydxn55Fw/BoLwdzLXIoHlPnFDZC2WzQ0qXyXSbsjryGXSr92cLgf89oZIw/r5Ui+ZO8Zamg",
+	"ImT2DRbtVvqLr5QyjnuGfpVE5EhRxBbeHrK72OQGfaFgg8etLXynvKk2tUd6aEWiMbhfXNqzTCFu3mqG",
+	"ktcS1LVlXkD/GRYFgDPnMLhLjmDb7kIhfiQu0BbBODC/Cl08I4aKiAhguWsuuOY0wZ4N1wEAlHFFbEY6",
+	"OaCCvE0nb4t3FzK9iRO5OCcnJKJLFUB9DyLikD78yuLmWfg/67nh2CDOXwP0gE6oZilMPeGxVoRaVUvx",
+	"uqQGtF5yfr2PMlNa+RYtQaptPr78PqXCzjLhq2aW5Rt5/vnfQn6/7SzO9ajoAWrDovFgfMz6tN0Lh1F7",
+	"SM9Ye3wSd9t9dhSeRT16PB6c7sURSMy1jpPH6fVwbcga3DZbK2J5LLw5TAJZqcVzIFkBr2VFOAfrEbYD",
+	"iMgX5S8IJMls1D5ln1hoE1EoUXOpEdtpz/4svor9tFjkmoBLXvpTF23JG9wXLDajd6+YmJhdOh7Whk+K",
+	"sYviprrBvTqo3T5QbbqKKWQEW3tdkJTNGdUQslXGtqdJqcXxz2XwFSPtoANP6xfz0DyBWmGbxVoza0Rw",
+	"8SfMNZupbWFZruD1L8YavHuJL/a6+SppmtIlHGm9TFwL7tbqmi+LQh+/8AKrtwgsiUNGGlcB4RMh4aCE",
+	"K92e/SKv2sWaAZt2p9ftbrE9VciZT3JMvLpLN9nNc2W4vw0zrbZ623HOD987tpg4arFNFMawfF2H9fy9",
+	"PLjpfoH5FL+X6KUvbPeuBWsomqypi3Sne7QLNFRteeQWeFF7V1AWUFCFAGpytpSrXnZxt+RXwOY4Z7FL",
+	"j7DOzLuH60tEDnK/buBart2jP3sFcGiTDvHkc/7vcoilTOthd1igY5SWEElEIIcuRyWhHvj2JbZjzbGg",
+	"pWC1vZtqdYD7e5KSRC6M5fBziWO9QrBRRI1gMxbmqICUtQfylrOFmWwcw9ESUo8glQWgtM1xKDc6/beM",
+	"uI+MCPxGn50Q5lrt9wmbwkSRUgKkOGY9ehYOxu1+fBK1h+Oj0zbtsmH7LBqEJ+NefET7x0U3FH9aJZOn",
+	"P2w22sqJlflDkK65VfarEQ85T3lu9LXdXnNCB0VLV695a3e1c+sWxe0Fq0e7ducqCWcfJ2FVe7JV4uCP",
+	"yQsmXN9KaGMrU50HkYgU0NTtkdUo1pS9O9j+VWnONTmANEcW7S+9t1CFCqm9r7B/UjlHn3+buTZ5LXMk",
+	"Qp9VbNsNVlwzIMsJ1xelFNOEK0iNwP4CVt53yGWBD+6yVat2h4NfqHf3vfRIdB+PHxOR8j0rfYTGsLJo",
+	"5dopPdndwXXmz/eres++8o3qs+Ya+u0h9zfS+isK/+JSrMxiz/39vfrCnNwH9Bts+OnVSNcEEFykZD85",
+	"963RGXL592+Qhn+DNPwrgTQ0nNLg2yoSvzt4h6p8+DfKw79RHh4zysNXuZzvBwaxh+xowo7IH/wfASGx",
+	"z14WsV51L/SOWul9SYyGkLB2poxZJ24CLC00YtWlfUyMMWgZ0zZ8vMC+S4q5LFiH5tncKv4lJJr4Hscf",
+	"lIUW3NfKs56rcJpy1UkYq8/jeGr+TF4xEPQYz5fpZGRov0sf6CRhdJKxl/lufBXZzO7mPGWq3Iy421tt",
+	"RjykJ6wXnvXbx+NBZBRD2j5j/bB9FPXGp/GAnoTH3X3SJ/Yl0CXi51fJUw3AQrLRIzu3OCtjFblNruvT",
+	"joEDyCHadGJt+u4DYO2sHNYpTRHEMs24BkeLPZGoZ9ke0+C74bHlMwXZV1zcGAXMZR9wfWFzzpWcMSkY",
+	"wdZtWJY8ZXnfGq5IJlwiMiaU2QaoLFGsGNJoeHUKVynI8NpS5gFOvUeD0rnfAThjwpXGuX7V1mm/Rar4",
+	"GoL8bmpgvkqm+BXTgcfAj63NA9N1GZzlzlHbCx5/jx5aU3haOHRBQyjUkoDwmFCxRGwDTChdSTglNE6Z",
+	"mpaMPC9R1WWiQj1MSvIi4DpPMRSPv/Wru79dauj2fJrP1y7gN1QfhqXkx+0TBu+lPiBJ/yfoD+8tnkFN",
+	"3YfP4fnKtk8+dKAmW3QIvlQrHdTzt4LcS5L7wJXtpuArODMasXOXRVC8UySi2zhidY0ut/6CUIGeoDoz",
+	"h0yYJsPuMMjzE8iMK/BPbpOe4Fpw5vAkFem26pTCVHloDkooJJPZamXCRUB++umnn9qvX5MDyxmEJeyW",
+	"CXzeJbaTay2vD8vJZXCqsEdpTZJWnMpZKUlrTrVmqXny//zcbZ/98nn4pX3Q/bnXPvvl//Z+7rb7vxz+",
+	"r9aWyXEJdQtyzR5ZVLMS2Fl47LBDLs0bSpNev+vWBmiC1+b/X9csDSM9NUvT8iEWdm9XOVUjGfvS7eRD",
+	"v1/oTpASyx32he3NCn12p3JhZjswW3dLk4y1zge9L0He0dZ7pn9WPNM/+1JqMSvkqGhs7F4YFs8PvwQt",
+	"F+j3Huh6T3QhNFVq+9vtnA2Ojgx1gIN8NhMS8+Fa74rDi83gfZ6GTf0zFRlNl8S8bJR858GHX+D1PJUL",
+	"2zPZ0gaR4V2X2E4LNgh8fIWeqKXHHTt3zbVHtiFnIZdSj80fVzSYrsozT4qudJ62fh4rMy/Iwzvuf9nu",
+	"ysiEYEnjdfF9pQnAnMl5Ap4rP//cViCvyg3DXEY2EkR0skyktBe5+CSzVLAlOQBRnxf/HJ57Hwg8VM+A",
+	"5KHtoBqPCqAYqaC7fe+Ws0VAIKwd2HaKFw5wq3q5HVz7P14HOaaqv3TM2uf6EM/KmGFIwzX/M+Qqj5lf",
+	"t9fQu1WK5YwrFrkxDyZTqVzCjTok2GLQy9ODkxjxyN43WOOVX7gQ88Ca85hPspSVL+fqfOzbDbczZAwa",
+	"SwKHUsU07LXuqw5OApAMqr0irsJEKjMDs0mpTMjBtXvm+vA+F/856WI/J9INSM/w1YmjnpGd5p3r/7gO",
+	"bIgJCIinLpVmbpFz1QhzlJUmR7h11EzUldNxBfzDImjvk298vkg3qkD35ZQlEVlgxErbKAeMLQWJ2QJk",
+	"AhXk1M6zQ65BRF8TZZZBkwSPAFcF+Jul+WYtB05tk46zFWrdCzg4rXoNwtOJ/q0C/auqQGs0iFopv43q",
+	"AEeERYRqX9SD+HJXgMQogNkPCqiOxfQITI/88OEp6Be+lADGxoNU0pf6nr7Ux1SeSaUdsuGQ4pQbHap7",
+	"0hsGNaMNPJXPG6vIpfpSmdVORm8uOBvW0ut2j4oJmJ+8OZSaHVXXc1S3mKOup0sedbvbEGfk5JpzQ64O",
+	"+x+toFU81VIzmiStRmIVKiKOt6eG6Is7o51VAQF8vm8dUPLu2YtCqGo6ThiUJY9pSsIpTXWQ32bA80Zi",
+	"4/05pxN2WDq8qGC0zltjLigc8hUBVJrOrYg6cs7E3SzBV1VbxjEPmQM16Kg5AO9PGdOzpAP/rS5AkL+/",
+	"uvo73EZjKW/M3OE5Mje3illPsTxcwZhhAqa71t7Ab+Gl3dej2Z1+EqrbyrSAmFy7xGFs5mtbRuGkaGzU",
+	"N6M9GElYoTKc96dXf9t1PvXmALDEo8cewGk6DbGqPn1jG+ChOoP5ibt5Al65R5lZB5lSZStUm3qF+TpO",
+	"0TXssWflPaK+ZEX6y+5O2YdvNebnqD3WhmOVA1fqNKbLhWJcV0vDvtbJhMHXIvpUEyTuD+xjv/nz51bE",
+	"lZHmhV9nQ7RjlwzUamTkIWIH+wG1ItWa2kBi4Z/FPn301wwa0F8Hz2Yzoz75bP5jCxW/UqLYD/CFNTkP",
+	"FXg+miyMlY2461QTo4YiIA7G2TFQirmhXiYoeQa8D2kLIsJbzCzuO+W6Tecwf9tg6903dak4ibYX7b5p",
+	"N9VJ7dI2unu/OW9Kv9pDevipWr9Z5tLKvtaIjsfZTvtdKmdSs4BEzP4Xt8hIiZS1mUDdHZW0uvzDSlKB",
+	"S+Jrp0wx2z+pPmvQxQ7skQmKhkcLugQnH5pdNjkpILYOOTV6Yodcivy0YtgX5oJ5TAgeLzCriFbTEzHN",
+	"ydhPeZHzVGYpOaDWyWMkAX5bM0FmXGSaqcMOAZ0QPLMpEUybEQLMzSyygByyJzgY6zIP4K+uQ/t7Q6SH",
+	"yGSqvX2/fhpTf68SldZ566X1brodM+o/FW4rjU2LOyUJ8BFcWHl+KLTwh18ZToFEtM5OWQJs3tSwyf7t",
+	"gvDYz1Vtml9pJr/5yS5f/OrGesZzOiHpzESbjucTm4TlOpw0VmfAavHI4GH1Dk6HPIfDYi9BZ/lZWsFd",
+	"uXoQntrsrwc7CW5lrfPWbAmAt4kUEyDGfJpSBSlk8oaZFf3j197dT6e3bwY3r47m77v6x/HJ7Gn/0/dn",
+	"0Yuh+tMxfX6a/aUvX3bF67/unH1yxXQ237t5CFRge3we4qVxAeYy4aLIjf6WvHbFjFg1NC7nbGvHKeAO",
+	"ppYBUUblHIhwse3t2oe8AVeRXs6xJw3mCUJDQ3MDLI2kntElFBObr8+KkiCHjMxFvTvhHc6j2irkoVtn",
+	"7KJ+7JJKuTv88faWUC1ptsAG/4ZG0YrpbnUDy22VthV+8aphH6hyZMC1OZ/6l3rbXeqb1BnVoM2A3xX8",
+	"n8WvZXpTp+VAggV19kWOE44RSiYmXLBze/g8dcdqOiVNBEsxFlMeTonNXVWQs20uMvuqDUqTTGSKRX6C",
+	"WTFonKUQOIWTvV5JuiCMpgm3D6OJBSvlYnJY+jDNWyMWmQL2izY3vEPeCub0LMAWffnudlgQCi+gl+9u",
+	"j8mT4+EhbCRVN6TfBbgNVeh1oRQQPDWq7OEFGbOlBN8zFhXaLBbz+WH/zFKEvGc6XbYvYc+mgJLSqMz5",
+	"2tND6HKKzkrwKb8jNS6kIt/RoI4fv6Lu9rKssVWn8hj1NV3EUPN7i/pp0bXSSG2hqoHqwMIb5tJCCBXL",
+	"cslFJAUrn7G8A8Fxl1Ct2Wyuf5NThBS4z9GxkJigRvBbo+PZkCK706MKGGqvB1iezCKienpjKNOUhZpM",
+	"ZaoYGUNkfkmUpuiMsEAy9nt12E/g25fxaMxTY2u3emenp+3uEJMBaoChpoym0YiOZabN52nKWDrSKRWK",
+	"QwR5TlMtLD7TBsQhlc3nibnJoEewTIyox8yrK5npKfmRKX1RgBF1mhCmHETRfw6HZBWlCNarzIAjCw64",
+	"HbiUXT2hPGoZPcQp4n8bn4i/9m/+fjZ/NVy87+p/hMezP/eW359GLwbq8mjy/CR705d/GfIPi/3E4FfJ",
+	"kN8njrPj7DGYX4cS4v7aIVe+SQDagS2Wd+YazUu1vq2oc7Ze9UIoovCGHYqkqpLF6pIRxymjNxHkGTSl",
+	"r2Og+RxUk1QuULuiRvuhCXYRvB4vr8kBcnJALtMZi8gLmVpkUHukA5u4BZkpcETzDEcXnw0InRgJIcB9",
+	"5S8qsNniMi79+sKcUV8JPQxgmqFMspnI8+RR1UJ02QnL02IOXO6gFOzC6NhlQGBLR6orv4e1Y6vpPPkG",
+	"mtDkhCm5xWG9kL542CHPvXehsAany5IkIEoa8mKyGy4ANACSza2eylOipTFZAmJYJsuTi4FL72iobb5c",
+	"XcIjeg22S2zkeSbkRU3lhJ+zuDkdsS6LcE36oLn7YI1bZBJeh9dkRtMbY3nYLMw8SVBJ3DpqPmK0FiE1",
+	"Gf9/7F3rTuNGFH6VUf4sSPZi5waBP90uqrTVqheQSlsJRRN7nExx7NRjB6JVpT5NH6xPUp1zZnyJHZKw",
+	"0I0W/wPbE8/t3Mbfd45oRBvSC9fAgireDSP4rRGgl4EG3hhHgLZGspZPN8/t3ISJm6w660q6qdxm/huV",
+	"XM5lI2p1+FSMQS6rafVQJjtrqLHbHfGCLeDxFQAeMSdYaYOBVhuTvKFw5EC8bgk553YdmHFz76wE0Tsb",
+	"lO9sAMYVD3jVB+hYdi6iFCxo+cHS251nu35rRqyMmGkPxNqUvfzJieM0reX2ZSCmkxUzxr3Z4GmLplVV",
+	"s7ndij1dBy6CxiOAjwhfyXa5E6tyitmQT0RYvoCSU6FDuaXRdt0BSnQF8blTo1296HVj1wJDW2CoXtQD",
+	"xJltZE5xphYcv6gZ/2KFfjjFIzJhAfe0MwqeasAT8pqncY1EtsE9Pq4FWjsQhb+rU4HrbMKtxK/znAlg",
+	"mIPsqGexIQ7H7eqWem9GK+1/w2/6POVsFoe+Oi4ApxVeMsRvPBFWcdtwFcuXasQ7M5F4G0IPzF+LLa1C",
+	"eKjqCq4BDBqWLWdC4j/rv7tTmPPS8U2FbtUYIbT86NZXbvnRLT/6i/CjyTHYwoy2GkzGU83cqyY313m/",
+	"/x/z+HFTls7EfE9j1vJ/W85va9a/fs5vS5JtSbLtWcjXTJItOrbV76odjezvCKZUlcOGufQzktKNziCi",
+	"iXGl8obM46mYxskKvIM7sdB7B2vazPhiIYgQRMA98LwQipdkoVCItZkIg++1csdBRtQ+lHOZNhv7K/P+",
+	"a9PvzzUM2CWK5gyoxRehwDpuZoywoQjgjREgdBt2rNFL1Qmj1j7rOVTju9jWpckLY++uY3XuhFiM4anO",
+	"ec+xOjRw6FV+YzznD53zU7hbugaG1kVzn3ca7la7jHWd1jqsA65qj2Xki0BGMhXhah+sbH0xGuTtx0jg",
+	"sqP2Mb07QNErFseIBEhaECeeLvKSW2BWTz9Yl6eTT2asT2D/vTeLuJHWd0PiQkRceviN0oLDjvrdLuhQ",
+	"GU1Zvmk0CGO8lEpOQkHXjIrVDQvC3wXihLWEV0cfyAehNQ7uMJYmXIZWURxaWSTGmPe8zhfWQdW/f/9z",
+	"rA8JFOs7o7fsHdUhu9DxyEPKfC7DVWllkixiKM54PNiYLTnfk1dGOTwRVlcSzaGzv0i8IJHwmfXUcD89",
+	"NXyKntp39q6yzUX6UJlE4K9o8TwwZUIrj3ivdVv5Rmm/R21XKYZWuxnwSswjDVYFM5wXJiShk+BExVnq",
+	"xfDHh59Q2pHLyKfgSrJ37D4xPCEkstDXhrzsKWHqpnIpCui+hroe9R0XwkTcM67DAi5DzIoWxAnB47Ft",
+	"Dli/16ddxGBkMq2xyuKEDRyKqxBtFcpSdnbL+AfuwMDt10C5Vgm1i0XgAwT140z0uyPt2NYxuTqJO/pP",
+	"WOu5+LaRj0mq8nvj0AftqDLPE0oFWYh0G1uCtAielEf1RlEQSKdDKDX06YbN4nuIGfS3mKLnCZI6NxGp",
+	"P8ZT+Swwe7Pdvpln4FW+DWOPh50KIJju2L6Yx7Z5fPegC3v6kkV4GjI1u7YzgqDeNZmaDdL2z96vwdnv",
+	"dz90lx+dxdVp+ttkML9xve9Hs8sa5c3CfA+7zBXiX53JMOh5rrCHyG4KToU98vqu3fXPxGByykeBWyZX",
+	"5/O480Rea33elJods8gwGV1oTgyO9wuz4wiXW9NiJ16WJHpltdmqp++Ip4Rj204V1EOPs0OrQoTjh1Hk",
+	"E7CIUxsP7B/JPV18Va1wHRBfyyM/nlOMRKcMmKuBrGAQ8qlqpvhdL+L0Pb328BMFwSSNzSQ9T+F6dGXH",
+	"AZ/LcDWe47FcMw8B51BXBtXNx02Nb039Tn7mOaIb2P2J69t90eP2yBsE9qk/mriixwdekY1Iv+hKSL+x",
+	"OvWm4sdU2C8/nFQ4UY89s0fQlm+MnzORbSnxh4UKaF0OLmd8WU7uOVU+IA447Cbq9Q5eViGeJ5+UmZoP",
+	"/l8nvvCkMtzwveTnuviZRytHJeIP2m9sJv1adT70hLTEVxK4GJKlid2KJrXagYZXRV9ruKJvXTpsE0tw",
+	"sIREv+yery4Y5nyJPMFg7H5T8YhLvJEP8HNcEe2Y4uk0zIOuhcIVcZ9j7c3CNlQiWUpEMmaRn/MFfJFy",
+	"GSoqy7oHjy7v/aVe4b3clAZjdGlm66Ak5BeRyGBFqUxgfkEwSI9UiSiPiAi+LlmabZ8l4A6dgLL5LwAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
