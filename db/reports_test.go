@@ -373,3 +373,49 @@ func TestReportFollowUps(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, exact, shown(r), "a ghost's answers count as the person's did")
 }
+
+// The operator's view of the programme counts what the tables hold, and
+// is the operator's alone.
+func TestProgrammeView(t *testing.T) {
+	t.Parallel()
+	w := setupReportWorld(t)
+	ctx := context.Background()
+	require.NoError(t, w.in(t, w.op, func(tx *db.Tx) error {
+		_, err := tx.InfoRequestLog(ctx, sim.RequesterCommercial, "Acme Ltd", "Marketing", "Contacts", true, w.now)
+		if err != nil {
+			return err
+		}
+		_, err = tx.InfoRequestLog(ctx, sim.RequesterAcademic, "University of Northshire", "A dissertation", "The funnel", false, w.now)
+		return err
+	}))
+	_, err := w.db.Admin.Exec(ctx, `INSERT INTO spot_checks (id, candidate_id, flags, sampled_at) VALUES (gen_random_uuid(), $1, '{random_sample}', $2)`,
+		w.second.Candidate.ID, w.now)
+	require.NoError(t, err)
+	var v sim.ProgrammeView
+	require.NoError(t, w.in(t, w.op, func(tx *db.Tx) error {
+		var err error
+		v, err = tx.ProgrammeView(ctx, w.now)
+		return err
+	}))
+	onboarding := map[string]int64{}
+	rows, err := w.db.Admin.Query(ctx, "SELECT onboarding, count(*) FROM organisations GROUP BY 1")
+	require.NoError(t, err)
+	for rows.Next() {
+		var k string
+		var n int64
+		require.NoError(t, rows.Scan(&k, &n))
+		onboarding[k] = n
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, onboarding, v.OrganisationsBy["onboarding"])
+	var orgs int64
+	for _, n := range v.OrganisationsBy["agreement"] {
+		orgs += n
+	}
+	require.EqualValues(t, w.count(t, "SELECT count(*) FROM organisations"), orgs, "every organisation has an agreement state")
+	require.EqualValues(t, 1, v.OpenSpotChecks)
+	require.Equal(t, map[sim.InfoRequestState]int64{sim.InfoReceived: 1}, v.OpenInfoRequests)
+	require.EqualValues(t, 1, v.FlaggedInfoRequests)
+	err = w.in(t, w.userA, func(tx *db.Tx) error { _, err := tx.ProgrammeView(ctx, w.now); return err })
+	require.Equal(t, sim.EFORBIDDEN, sim.ErrorCode(err))
+}

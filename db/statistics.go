@@ -210,3 +210,36 @@ func (tx *Tx) ReportFollowUps(ctx context.Context, period sim.ReportPeriod, orgI
 	}
 	return out, nil
 }
+
+// ProgrammeView is the operator's view of the programme (sim.ProgrammeView).
+// Operator (and engine) only.
+func (tx *Tx) ProgrammeView(ctx context.Context, now time.Time) (sim.ProgrammeView, error) {
+	if err := tx.authorize(sim.PermViewStatistics); err != nil {
+		return sim.ProgrammeView{}, err
+	}
+	rows, err := tx.q.ProgrammeView(ctx, tx.tx)
+	if err != nil {
+		return sim.ProgrammeView{}, fmt.Errorf("programme view: %w", interpretError(err))
+	}
+	v := sim.ProgrammeView{AsOf: now, OrganisationsBy: map[string]map[string]int64{"onboarding": {}, "agreement": {}, "organisations": {}},
+		OpenDataRequests: map[sim.DataRequestState]int64{}, OpenInfoRequests: map[sim.InfoRequestState]int64{}}
+	for _, r := range rows {
+		switch r.Dimension {
+		case "onboarding", "agreement", "organisations":
+			v.OrganisationsBy[r.Dimension][r.Key] = r.N
+		case "spot_checks":
+			v.OpenSpotChecks = r.N
+		case "moderation":
+			v.OpenModeration = r.N
+		case "data_requests":
+			v.OpenDataRequests[sim.DataRequestState(r.Key)] = r.N
+		case "info_requests":
+			if r.Key == "flagged" {
+				v.FlaggedInfoRequests = r.N
+			} else {
+				v.OpenInfoRequests[sim.InfoRequestState(r.Key)] = r.N
+			}
+		}
+	}
+	return v, nil
+}

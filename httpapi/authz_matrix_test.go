@@ -339,6 +339,7 @@ var mxMatrix = map[string]mxRow{
 		target: func(f *mxFixture) mxTarget { tg := f.defaultTarget(); tg.request = f.suppliedInfoRequest; return tg }},
 	"GET /v1/reports/follow-ups":                       {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}},
 	"GET /v1/organisations/{orgId}/reports/follow-ups": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
+	"GET /v1/reports/programme":                        {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
 	"GET /v1/reports/funnel":                           {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}},
 	"GET /v1/organisations/{orgId}/reports/funnel":     {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
 	"GET /v1/reports/breakdown":                        {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}, query: "?by=organisation"},

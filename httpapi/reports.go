@@ -244,3 +244,26 @@ func (s *server) followUpReport(ctx context.Context, fromParam, toParam *string,
 	}
 	return out, nil
 }
+
+// GetProgrammeView is the operator's view of the programme.
+func (s *server) GetProgrammeView(ctx context.Context, _ api.GetProgrammeViewRequestObject) (api.GetProgrammeViewResponseObject, error) {
+	now := s.cfg.Now()
+	v, err := within(s, ctx, func(tx *db.Tx) (sim.ProgrammeView, error) { return tx.ProgrammeView(ctx, now) })
+	if err != nil {
+		return nil, err
+	}
+	out := api.GetProgrammeView200JSONResponse{AsOf: v.AsOf.UTC()}
+	out.Organisations.ByOnboarding = v.OrganisationsBy["onboarding"]
+	out.Organisations.ByAgreement = v.OrganisationsBy["agreement"]
+	out.Organisations.ByStatus = v.OrganisationsBy["organisations"]
+	out.Open.SpotChecks, out.Open.Moderation, out.Open.FlaggedInfoRequests = v.OpenSpotChecks, v.OpenModeration, v.FlaggedInfoRequests
+	out.Open.DataRequests = map[string]int64{}
+	for k, n := range v.OpenDataRequests {
+		out.Open.DataRequests[string(k)] = n
+	}
+	out.Open.InfoRequests = map[string]int64{}
+	for k, n := range v.OpenInfoRequests {
+		out.Open.InfoRequests[string(k)] = n
+	}
+	return out, nil
+}

@@ -158,6 +158,19 @@ func TestFunnelReport(t *testing.T) {
 	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/follow-ups", adminB, nil)
 	require.Equal(t, http.StatusNotFound, r.Status, string(r.Raw))
 
+	// The operator's view of the programme: two organisations, both
+	// onboarding; nothing waiting.
+	r = s.Do(t, http.MethodGet, "/v1/reports/programme", op, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	orgs := r.Body["organisations"].(map[string]any)
+	var total float64
+	for _, n := range orgs["by_status"].(map[string]any) {
+		total += n.(float64)
+	}
+	require.EqualValues(t, 2, total, "A and B")
+	require.EqualValues(t, 0, r.Body["open"].(map[string]any)["moderation"])
+	require.Equal(t, http.StatusForbidden, s.Do(t, http.MethodGet, "/v1/reports/programme", adminA, nil).Status)
+
 	// Breakdowns: by organisation, exactly for the operator.
 	r = s.Do(t, http.MethodGet, "/v1/reports/breakdown?by=organisation", op, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))

@@ -29,3 +29,25 @@ SELECT coalesce(org_name(@id::uuid), '')::text AS name;
 SELECT f.months::integer AS months, f.placed::bigint AS placed, f.in_post::bigint AS in_post,
        f.not_in_post::bigint AS not_in_post, f.no_answer::bigint AS no_answer
 FROM report_follow_ups(@from_month::date, @to_month::date, sqlc.narg(org_id)::uuid) f;
+
+-- name: ProgrammeView :many
+-- The operator's view of the programme: organisations by onboarding, by
+-- agreement and active or not; what waits for the operator (spot checks,
+-- the moderation queue, data requests, information requests). Read as
+-- the operator, who reads every row.
+SELECT 'onboarding'::text AS dimension, o.onboarding::text AS key, count(*)::bigint AS n FROM organisations o GROUP BY 2
+UNION ALL
+SELECT 'agreement', CASE WHEN NOT st.has_agreement THEN 'none' WHEN st.version_accepted THEN 'current' ELSE 'retired_version' END, count(*)
+FROM organisations o CROSS JOIN LATERAL org_standing(NULL::uuid, o.id) st GROUP BY 2
+UNION ALL
+SELECT 'organisations', CASE WHEN o.active THEN 'active' ELSE 'inactive' END, count(*) FROM organisations o GROUP BY 2
+UNION ALL
+SELECT 'spot_checks', 'open', count(*) FROM spot_checks k WHERE k.outcome IS NULL
+UNION ALL
+SELECT 'moderation', 'open', count(*) FROM message_reports r WHERE r.decision IS NULL
+UNION ALL
+SELECT 'data_requests', d.state, count(*) FROM data_requests d WHERE d.state <> 'answered' GROUP BY 2
+UNION ALL
+SELECT 'info_requests', i.state, count(*) FROM info_requests i WHERE i.state IN ('received', 'acknowledged') GROUP BY 2
+UNION ALL
+SELECT 'info_requests', 'flagged', count(*) FROM info_requests i WHERE i.flagged;

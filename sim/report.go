@@ -277,3 +277,17 @@ func (r FollowUpReport) Notes() []string {
 	}
 	return notes
 }
+
+// ProgrammeView is the operator's view of the programme, exact, as of
+// AsOf: the organisations by onboarding state, by agreement (current,
+// signed on a retired version, none) and active or not, and what waits
+// for the operator.
+type ProgrammeView struct {
+	AsOf                time.Time
+	OrganisationsBy     map[string]map[string]int64 // "onboarding", "agreement", "organisations" → state → count
+	OpenSpotChecks      int64
+	OpenModeration      int64
+	OpenDataRequests    map[DataRequestState]int64
+	OpenInfoRequests    map[InfoRequestState]int64
+	FlaggedInfoRequests int64
+}

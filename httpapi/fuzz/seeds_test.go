@@ -176,6 +176,7 @@ var seeds = map[string]seed{
 		params: map[string]func(w *world, k kind) string{"requestId": func(w *world, _ kind) string { return w.infoSupplied }}},
 	"GET /v1/reports/follow-ups":                       {ok: staff, query: "from=2026-01&to=2026-12"},
 	"GET /v1/organisations/{orgId}/reports/follow-ups": {ok: staff, query: "to=2026-12"},
+	"GET /v1/reports/programme":                        {ok: op},
 	"GET /v1/reports/funnel":                           {ok: staff, query: "from=2026-01&to=2026-12"},
 	"GET /v1/organisations/{orgId}/reports/funnel":     {ok: staff, query: "from=2026-01&to=2026-12&format=csv"},
 	"GET /v1/reports/breakdown":                        {ok: staff, query: "by=region&from=2026-01&to=2026-12"},

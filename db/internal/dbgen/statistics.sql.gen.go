@@ -51,6 +51,55 @@ func (q *Queries) OrgNameOf(ctx context.Context, db DBTX, id uuid.UUID) (string,
 	return name, err
 }
 
+const programmeView = `-- name: ProgrammeView :many
+SELECT 'onboarding'::text AS dimension, o.onboarding::text AS key, count(*)::bigint AS n FROM organisations o GROUP BY 2
+UNION ALL
+SELECT 'agreement', CASE WHEN NOT st.has_agreement THEN 'none' WHEN st.version_accepted THEN 'current' ELSE 'retired_version' END, count(*)
+FROM organisations o CROSS JOIN LATERAL org_standing(NULL::uuid, o.id) st GROUP BY 2
+UNION ALL
+SELECT 'organisations', CASE WHEN o.active THEN 'active' ELSE 'inactive' END, count(*) FROM organisations o GROUP BY 2
+UNION ALL
+SELECT 'spot_checks', 'open', count(*) FROM spot_checks k WHERE k.outcome IS NULL
+UNION ALL
+SELECT 'moderation', 'open', count(*) FROM message_reports r WHERE r.decision IS NULL
+UNION ALL
+SELECT 'data_requests', d.state, count(*) FROM data_requests d WHERE d.state <> 'answered' GROUP BY 2
+UNION ALL
+SELECT 'info_requests', i.state, count(*) FROM info_requests i WHERE i.state IN ('received', 'acknowledged') GROUP BY 2
+UNION ALL
+SELECT 'info_requests', 'flagged', count(*) FROM info_requests i WHERE i.flagged
+`
+
+type ProgrammeViewRow struct {
+	Dimension string
+	Key       string
+	N         int64
+}
+
+// The operator's view of the programme: organisations by onboarding, by
+// agreement and active or not; what waits for the operator (spot checks,
+// the moderation queue, data requests, information requests). Read as
+// the operator, who reads every row.
+func (q *Queries) ProgrammeView(ctx context.Context, db DBTX) ([]ProgrammeViewRow, error) {
+	rows, err := db.Query(ctx, programmeView)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ProgrammeViewRow
+	for rows.Next() {
+		var i ProgrammeViewRow
+		if err := rows.Scan(&i.Dimension, &i.Key, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const reportBreakdown = `-- name: ReportBreakdown :many
 SELECT b.key::text AS key, b.furthest::text AS furthest, b.people::bigint AS people
 FROM report_breakdown($1::date, $2::date, $3::text) b
