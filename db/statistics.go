@@ -52,19 +52,9 @@ func (tx *Tx) ReleaseFunnel(ctx context.Context, period sim.ReportPeriod, now ti
 }
 
 func (tx *Tx) reportFunnel(ctx context.Context, period sim.ReportPeriod, orgID string, now time.Time, release bool) (sim.FunnelReport, error) {
-	staff := tx.actor.Role.Staff()
-	var org *uuid.UUID
-	if orgID != "" {
-		id, err := uuid.Parse(orgID)
-		if err != nil || !staff && orgID != tx.actor.OrgID {
-			return sim.FunnelReport{}, sim.ErrNotFound
-		}
-		if staff {
-			if _, err := tx.q.OrgGet(ctx, tx.tx, id); err != nil {
-				return sim.FunnelReport{}, fmt.Errorf("organisation: %w", interpretError(err))
-			}
-		}
-		org = &id
+	org, err := tx.reportOrg(ctx, orgID)
+	if err != nil {
+		return sim.FunnelReport{}, err
 	}
 	out := sim.FunnelReport{AsOf: now, Period: period, OrgID: orgID, Released: release}
 	programme, err := tx.funnelCounts(ctx, period, nil)
@@ -177,19 +167,9 @@ func (tx *Tx) ReportFollowUps(ctx context.Context, period sim.ReportPeriod, orgI
 	if err := tx.authorize(sim.PermViewReports); err != nil {
 		return sim.FollowUpReport{}, err
 	}
-	staff := tx.actor.Role.Staff()
-	var org *uuid.UUID
-	if orgID != "" {
-		id, err := uuid.Parse(orgID)
-		if err != nil || !staff && orgID != tx.actor.OrgID {
-			return sim.FollowUpReport{}, sim.ErrNotFound
-		}
-		if staff {
-			if _, err := tx.q.OrgGet(ctx, tx.tx, id); err != nil {
-				return sim.FollowUpReport{}, fmt.Errorf("organisation: %w", interpretError(err))
-			}
-		}
-		org = &id
+	org, err := tx.reportOrg(ctx, orgID)
+	if err != nil {
+		return sim.FollowUpReport{}, err
 	}
 	rows, err := tx.q.ReportFollowUps(ctx, tx.tx, dbgen.ReportFollowUpsParams{FromMonth: period.From, ToMonth: period.To, OrgID: org})
 	if err != nil {
@@ -201,7 +181,7 @@ func (tx *Tx) ReportFollowUps(ctx context.Context, period sim.ReportPeriod, orgI
 	}
 	// An organisation's own figures, and everything for the operator, are
 	// exact; the programme's beyond the operator are released.
-	release := !staff && org == nil
+	release := !tx.actor.Role.Staff() && org == nil
 	out := sim.FollowUpReport{AsOf: now, Period: period, OrgID: orgID, Released: release}
 	if release {
 		out.Rows = sim.ReleaseFollowUps(counts)
@@ -242,4 +222,25 @@ func (tx *Tx) ProgrammeView(ctx context.Context, now time.Time) (sim.ProgrammeVi
 		}
 	}
 	return v, nil
+}
+
+// reportOrg is the organisation a report is scoped to: nil for the
+// programme's; any existing one for the operator and the engine; an
+// organisation's users their own only (another's is not found, as a
+// missing one is).
+func (tx *Tx) reportOrg(ctx context.Context, orgID string) (*uuid.UUID, error) {
+	if orgID == "" {
+		return nil, nil
+	}
+	id, err := uuid.Parse(orgID)
+	staff := tx.actor.Role.Staff()
+	if err != nil || !staff && orgID != tx.actor.OrgID {
+		return nil, sim.ErrNotFound
+	}
+	if staff {
+		if _, err := tx.q.OrgGet(ctx, tx.tx, id); err != nil {
+			return nil, fmt.Errorf("organisation: %w", interpretError(err))
+		}
+	}
+	return &id, nil
 }
