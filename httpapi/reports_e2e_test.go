@@ -293,6 +293,13 @@ func TestInformationRequests(t *testing.T) {
 	r = s.JSON(t, http.MethodPost, "/v1/information-requests", op, map[string]any{"requester": "other", "who": " ", "purpose": "Y", "asked": "Z"})
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
 	require.Equal(t, "who", errorOf(t, r)["field"])
+	r = s.JSON(t, http.MethodPost, "/v1/information-requests", op, map[string]any{"requester": "other", "who": "X", "purpose": "Y\u0000", "asked": "Z"})
+	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Raw))
+	require.Equal(t, "purpose", errorOf(t, r)["field"])
+	r = s.JSON(t, http.MethodPost, "/v1/information-requests/"+company+"/decision", op, map[string]any{"action": "deny", "reason": "x"})
+	require.Equal(t, http.StatusConflict, r.Status, "already denied: %s", r.Raw)
+	r = s.Do(t, http.MethodGet, "/v1/information-requests", op, nil)
+	require.Len(t, r.Body["requests"], 2, "nothing refused was logged")
 	require.Equal(t, http.StatusForbidden, s.Do(t, http.MethodGet, "/v1/information-requests", adminA, nil).Status)
 	require.Equal(t, http.StatusNotFound, s.Do(t, http.MethodGet, "/v1/information-requests/"+company+"/release", op, nil).Status, "never supplied")
 }

@@ -83,15 +83,17 @@ const PolicyDenial = "Denied by policy: information is not released to an extern
 // programme's organisations) is denied by policy at once, and flagged.
 func NewInfoRequest(id string, requester Requester, who, purpose, asked string, commercialGain bool, at time.Time) (InfoRequest, error) {
 	who, purpose, asked = strings.TrimSpace(who), strings.TrimSpace(purpose), strings.TrimSpace(asked)
-	switch {
-	case !slices.Contains(Requesters, requester):
-		return InfoRequest{}, FieldError("requester", "must be one of member_organisation, special_interest_group, academic, commercial, other")
-	case who == "" || len(who) > MaxInfoWhoLen:
-		return InfoRequest{}, FieldError("who", "name the requesting body, in 1 to %d characters", MaxInfoWhoLen)
-	case purpose == "" || len(purpose) > MaxInfoTextLen:
-		return InfoRequest{}, FieldError("purpose", "say what the information is for, in 1 to %d characters", MaxInfoTextLen)
-	case asked == "" || len(asked) > MaxInfoTextLen:
-		return InfoRequest{}, FieldError("asked", "say what is asked for, in 1 to %d characters", MaxInfoTextLen)
+	if !slices.Contains(Requesters, requester) {
+		return InfoRequest{}, FieldError("requester", "requester must be one of %s", joinValues(Requesters))
+	}
+	for _, err := range []error{
+		checkText("who", who, true, MaxInfoWhoLen),
+		checkFreeText("purpose", purpose, true, MaxInfoTextLen),
+		checkFreeText("asked", asked, true, MaxInfoTextLen),
+	} {
+		if err != nil {
+			return InfoRequest{}, err
+		}
 	}
 	r := InfoRequest{ID: id, Requester: requester, Who: who, Purpose: purpose, Asked: asked, CommercialGain: commercialGain,
 		State: InfoReceived, ReceivedAt: at}
@@ -160,11 +162,11 @@ func (r InfoRequest) Acknowledge(at time.Time) (InfoRequest, error) {
 // Deny denies r at at for reason.
 func (r InfoRequest) Deny(reason string, at time.Time) (InfoRequest, error) {
 	reason = strings.TrimSpace(reason)
-	switch {
-	case !r.Open():
+	if !r.Open() {
 		return r, Errorf(ECONFLICT, "the request is already %s", r.State)
-	case reason == "" || len(reason) > MaxInfoTextLen:
-		return r, FieldError("reason", "say why it is denied, in 1 to %d characters", MaxInfoTextLen)
+	}
+	if err := checkFreeText("reason", reason, true, MaxInfoTextLen); err != nil {
+		return r, err
 	}
 	r.State, r.ClosedAt, r.Reason = InfoDenied, at, reason
 	return r, nil
@@ -179,8 +181,9 @@ func (r InfoRequest) Supply(what string, at time.Time) (InfoRequest, error) {
 		return r, Errorf(EFORBIDDEN, "the policy denies information to an external party for commercial gain")
 	case r.State != InfoAcknowledged:
 		return r, Errorf(ECONFLICT, "the request is %s: acknowledge it before supplying it", r.State)
-	case what == "" || len(what) > MaxInfoTextLen:
-		return r, FieldError("supplied", "say what was supplied, in 1 to %d characters", MaxInfoTextLen)
+	}
+	if err := checkFreeText("supplied", what, true, MaxInfoTextLen); err != nil {
+		return r, err
 	}
 	r.State, r.ClosedAt, r.Reason = InfoSupplied, at, what
 	return r, nil

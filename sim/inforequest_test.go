@@ -79,15 +79,20 @@ func TestInfoRequestRefusesBadInput(t *testing.T) {
 		"who":       {"other", " ", "B", "C"},
 		"purpose":   {"other", "A", "", "C"},
 		"asked":     {"other", "A", "B", long},
+		"who ":      {"other", "Acme\x00Ltd", "B", "C"},
+		"purpose ":  {"other", "A", "\xff\xfe", "C"},
+		"who  ":     {"other", "Acme\nLtd", "B", "C"},
 	} {
 		_, err := sim.NewInfoRequest("r", sim.Requester(args[0]), args[1], args[2], args[3], false, logged)
 		require.Equal(t, sim.EINVALID, sim.ErrorCode(err), field)
-		require.Contains(t, err.Error(), field)
+		require.Contains(t, err.Error(), strings.TrimSpace(field))
 	}
 	r, err := sim.NewInfoRequest("r", sim.RequesterOther, "A", "B", "C", false, logged)
 	require.NoError(t, err)
 	_, err = r.Deny(" ", logged)
 	require.Equal(t, sim.EINVALID, sim.ErrorCode(err))
+	_, err = r.Deny("no\x00", logged)
+	require.Equal(t, sim.EINVALID, sim.ErrorCode(err), "a NUL never reaches Postgres")
 }
 
 // Whatever happens to a request, it only moves forward and never leaves
