@@ -52,11 +52,11 @@ func (tx *Tx) ReleaseFunnel(ctx context.Context, period sim.ReportPeriod, now ti
 }
 
 func (tx *Tx) reportFunnel(ctx context.Context, period sim.ReportPeriod, orgID string, now time.Time, release bool) (sim.FunnelReport, error) {
-	org, err := tx.reportOrg(ctx, orgID)
+	org, orgName, err := tx.reportOrg(ctx, orgID)
 	if err != nil {
 		return sim.FunnelReport{}, err
 	}
-	out := sim.FunnelReport{AsOf: now, Period: period, OrgID: orgID, Released: release}
+	out := sim.FunnelReport{AsOf: now, Period: period, OrgID: orgID, OrgName: orgName, Released: release}
 	programme, err := tx.funnelCounts(ctx, period, nil)
 	if err != nil {
 		return sim.FunnelReport{}, err
@@ -73,9 +73,6 @@ func (tx *Tx) reportFunnel(ctx context.Context, period sim.ReportPeriod, orgID s
 		}
 		// An organisation's funnel starts with the people who chose it.
 		out.Organisation = sim.ExactFunnel(own[1:])
-		if out.OrgName, err = tx.q.OrgNameOf(ctx, tx.tx, *org); err != nil {
-			return sim.FunnelReport{}, fmt.Errorf("name organisation: %w", interpretError(err))
-		}
 	}
 	return out, nil
 }
@@ -167,7 +164,7 @@ func (tx *Tx) ReportFollowUps(ctx context.Context, period sim.ReportPeriod, orgI
 	if err := tx.authorize(sim.PermViewReports); err != nil {
 		return sim.FollowUpReport{}, err
 	}
-	org, err := tx.reportOrg(ctx, orgID)
+	org, _, err := tx.reportOrg(ctx, orgID)
 	if err != nil {
 		return sim.FollowUpReport{}, err
 	}
@@ -224,23 +221,24 @@ func (tx *Tx) ProgrammeView(ctx context.Context, now time.Time) (sim.ProgrammeVi
 	return v, nil
 }
 
-// reportOrg is the organisation a report is scoped to: nil for the
-// programme's; any existing one for the operator and the engine; an
-// organisation's users their own only (another's is not found, as a
-// missing one is).
-func (tx *Tx) reportOrg(ctx context.Context, orgID string) (*uuid.UUID, error) {
+// reportOrg is the organisation a report is scoped to, and its name: nil
+// for the programme's; any existing one for the operator and the engine;
+// an organisation's users their own only (another's, or one that does not
+// exist, is not found, as a missing one is).
+func (tx *Tx) reportOrg(ctx context.Context, orgID string) (*uuid.UUID, string, error) {
 	if orgID == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	id, err := uuid.Parse(orgID)
-	staff := tx.actor.Role.Staff()
-	if err != nil || !staff && orgID != tx.actor.OrgID {
-		return nil, sim.ErrNotFound
+	if err != nil || !tx.actor.Role.Staff() && orgID != tx.actor.OrgID {
+		return nil, "", sim.ErrNotFound
 	}
-	if staff {
-		if _, err := tx.q.OrgGet(ctx, tx.tx, id); err != nil {
-			return nil, fmt.Errorf("organisation: %w", interpretError(err))
-		}
+	name, err := tx.q.OrgNameOf(ctx, tx.tx, id)
+	if err != nil {
+		return nil, "", fmt.Errorf("name organisation: %w", interpretError(err))
 	}
-	return &id, nil
+	if name == "" {
+		return nil, "", sim.ErrNotFound
+	}
+	return &id, name, nil
 }

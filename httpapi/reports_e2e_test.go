@@ -130,6 +130,8 @@ func TestFunnelReport(t *testing.T) {
 
 	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/funnel", adminB, nil)
 	require.Equal(t, http.StatusNotFound, r.Status, string(r.Raw))
+	r = s.Do(t, http.MethodGet, "/v1/organisations/7f1e0c2a-9b3d-4e5f-8a6b-1c2d3e4f5a6b/reports/funnel", op, nil)
+	require.Equal(t, http.StatusNotFound, r.Status, "an organisation that does not exist: %s", r.Raw)
 
 	// The period: months people registered in.
 	r = s.Do(t, http.MethodGet, "/v1/reports/funnel?from=2020-01&to=2020-12", op, nil)
