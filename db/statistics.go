@@ -140,17 +140,20 @@ func (tx *Tx) reportBreakdown(ctx context.Context, period sim.ReportPeriod, d si
 		out.Table = sim.ReleaseTable(cells)
 	}
 	if d == sim.ByOrganisation {
+		ids := make([]uuid.UUID, len(out.Rows))
 		for i, k := range out.Rows {
-			id, err := uuid.Parse(k)
-			if err != nil {
+			if ids[i], err = uuid.Parse(k); err != nil {
 				return sim.BreakdownReport{}, fmt.Errorf("count the breakdown: organisation %q", k)
 			}
-			name, err := tx.q.OrgNameOf(ctx, tx.tx, id)
-			if err != nil {
-				return sim.BreakdownReport{}, fmt.Errorf("name organisation: %w", interpretError(err))
-			}
-			out.Labels[i] = name
 		}
+		names, err := tx.q.OrgNamesOf(ctx, tx.tx, ids)
+		if err != nil {
+			return sim.BreakdownReport{}, fmt.Errorf("name organisations: %w", interpretError(err))
+		}
+		if len(names) != len(ids) {
+			return sim.BreakdownReport{}, fmt.Errorf("name organisations: %d names for %d organisations", len(names), len(ids))
+		}
+		copy(out.Labels, names)
 	}
 	return out, nil
 }

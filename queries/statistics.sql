@@ -51,3 +51,10 @@ UNION ALL
 SELECT 'info_requests', i.state, count(*) FROM info_requests i WHERE i.state IN ('received', 'acknowledged') GROUP BY 2
 UNION ALL
 SELECT 'info_requests', 'flagged', count(*) FROM info_requests i WHERE i.flagged;
+
+-- name: OrgNamesOf :many
+-- The names of the organisations @ids, whoever asks (org_name()), in the
+-- order of @ids.
+SELECT coalesce(org_name(k.id), '')::text AS name
+FROM unnest(@ids::uuid[]) WITH ORDINALITY AS k(id, n)
+ORDER BY k.n;

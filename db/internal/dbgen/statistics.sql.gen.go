@@ -51,6 +51,34 @@ func (q *Queries) OrgNameOf(ctx context.Context, db DBTX, id uuid.UUID) (string,
 	return name, err
 }
 
+const orgNamesOf = `-- name: OrgNamesOf :many
+SELECT coalesce(org_name(k.id), '')::text AS name
+FROM unnest($1::uuid[]) WITH ORDINALITY AS k(id, n)
+ORDER BY k.n
+`
+
+// The names of the organisations @ids, whoever asks (org_name()), in the
+// order of @ids.
+func (q *Queries) OrgNamesOf(ctx context.Context, db DBTX, ids []uuid.UUID) ([]string, error) {
+	rows, err := db.Query(ctx, orgNamesOf, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		items = append(items, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const programmeView = `-- name: ProgrammeView :many
 SELECT 'onboarding'::text AS dimension, o.onboarding::text AS key, count(*)::bigint AS n FROM organisations o GROUP BY 2
 UNION ALL
