@@ -36,7 +36,10 @@ import (
 //     equal to sim.ViewOf, and interests_orgs, which keeps
 //     candidates.orgs_open and orgs_placed equal to the organisations
 //     whose interest's view is open and placed: the loader writes these
-//     columns itself, from the same decisions it writes the rows from. The guards fire on UPDATE
+//     columns itself, from the same decisions it writes the rows from;
+//     and report_mark, which marks the people whose reports' counts a
+//     transaction changes: the loader counts each batch itself
+//     (report_refresh). The guards fire on UPDATE
 //     only, and COPY only inserts.
 //     The rows reference each other correctly by construction, and a test
 //     checks every foreign key of the schema after a load.
@@ -394,6 +397,7 @@ type loadBatch struct {
 	interventions, events, threads, messages                        *copyRows
 	eventSeq                                                        int // journey events of the current candidate
 	eventCandidate                                                  uuid.UUID
+	ids                                                             []uuid.UUID // the batch's candidates
 }
 
 func newLoadBatch() *loadBatch {
@@ -418,6 +422,10 @@ func (b *loadBatch) write(ctx context.Context, conn *pgx.Conn) error {
 				return err
 			}
 		}
+		// The reports' counts, which the triggers keep for live writes.
+		if _, err := tx.Exec(ctx, "SELECT report_refresh($1)", b.ids); err != nil {
+			return fmt.Errorf("load cohort: count the batch for the reports: %w", err)
+		}
 		return nil
 	})
 }
@@ -439,6 +447,7 @@ func (b *loadBatch) addCandidate(c simulate.Candidate, ref cohortRef) error {
 		return fmt.Errorf("candidate %s: user ID %q: %w", c.ID, c.UserID, err)
 	}
 	b.n++
+	b.ids = append(b.ids, cid)
 	b.eventCandidate, b.eventSeq = cid, 0
 	reg, p := c.RegisteredAt, c.Profile
 	updated := reg

@@ -77,6 +77,7 @@ func TestLoadCohort(t *testing.T) {
 	require.Zero(t, drifted, "interests whose org_view is not what interests_view computes")
 	require.Positive(t, open, "the cohort has interests organisations see")
 	require.Positive(t, requireInterestOrgs(t, d), "some organisation sees some candidate")
+	requireCountsExact(t, &testBundle{db: d})
 	require.Positive(t, stats.SpotChecks)
 	requireEventChains(t, d)
 

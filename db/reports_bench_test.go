@@ -69,6 +69,31 @@ func BenchmarkReports(b *testing.B) {
 					}))
 				})
 			})
+			b.Run("organisation-funnel/store", func(b *testing.B) {
+				org := funnelOrg(b, d)
+				timed(b, func() {
+					require.NoError(b, store.InTx(ctx, operator, func(tx *db.Tx) error {
+						_, err := tx.ReportFunnel(ctx, period, org, now)
+						return err
+					}))
+				})
+			})
+			b.Run("breakdown-by-organisation/store", func(b *testing.B) {
+				timed(b, func() {
+					require.NoError(b, store.InTx(ctx, operator, func(tx *db.Tx) error {
+						_, err := tx.ReportBreakdown(ctx, period, sim.ByOrganisation, now)
+						return err
+					}))
+				})
+			})
+			b.Run("follow-ups/store", func(b *testing.B) {
+				timed(b, func() {
+					require.NoError(b, store.InTx(ctx, operator, func(tx *db.Tx) error {
+						_, err := tx.ReportFollowUps(ctx, period, "", now)
+						return err
+					}))
+				})
+			})
 			b.Run("breakdown/bare-sql", func(b *testing.B) {
 				timed(b, func() {
 					rows, err := d.Admin.Query(ctx, bareBreakdownSQL, period.From, period.To)
@@ -80,6 +105,13 @@ func BenchmarkReports(b *testing.B) {
 			})
 		})
 	}
+}
+
+// funnelOrg is the organisation with the most interests.
+func funnelOrg(b *testing.B, d *testdb.DB) string {
+	var org string
+	require.NoError(b, d.Admin.QueryRow(context.Background(), "SELECT org_id::text FROM interests GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").Scan(&org))
+	return org
 }
 
 // timed runs do b.N times and reports the 95th percentile in ms.

@@ -119,6 +119,7 @@ func TestReportFunnelCountsGhosts(t *testing.T) {
 	}))
 	require.Equal(t, 1, w.count(t, "SELECT count(*) FROM candidates WHERE registered_at IS NOT NULL"), "one live candidate left")
 	require.Equal(t, before, all())
+	requireCountsExact(t, w.testBundle)
 }
 
 // The period is the months people registered in: a period before anyone
@@ -372,6 +373,7 @@ func TestReportFollowUps(t *testing.T) {
 	r, err = followUps(w.op, "")
 	require.NoError(t, err)
 	require.Equal(t, exact, shown(r), "a ghost's answers count as the person's did")
+	requireCountsExact(t, w.testBundle)
 }
 
 // The operator's view of the programme counts what the tables hold, and

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Single-use invitations to an organisation account; name and address are wiped once used or expired.
@@ -669,6 +670,42 @@ type RegistrationRequest struct {
 	InvitationID *uuid.UUID
 	// class=operational; category=request; subject=external:requester; seen_by=engine
 	ResetID *uuid.UUID
+}
+
+// How many people are in each cell of the reports' counts: anonymous totals.
+type ReportCount struct {
+	// class=anonymous; category=statistics; seen_by=operator
+	Cube string
+	// class=anonymous; category=statistics; seen_by=operator
+	OrgID uuid.UUID
+	// class=anonymous; category=statistics; seen_by=operator
+	Month time.Time
+	// class=anonymous; category=statistics; seen_by=operator
+	Dim string
+	// class=anonymous; category=statistics; seen_by=operator
+	Key string
+	// class=anonymous; category=statistics; seen_by=operator
+	Stage int16
+	// class=anonymous; category=statistics; seen_by=operator
+	Days int32
+	// class=anonymous; category=statistics; seen_by=operator
+	N int64
+}
+
+// The people whose counts the current transaction changes, recounted at its commit; empty between transactions.
+type ReportDirty struct {
+	// class=operational; category=statistics; seen_by=operator
+	Tx pgtype.Uint64
+	// class=operational; category=statistics; seen_by=operator
+	Person uuid.UUID
+}
+
+// The cells of the reports' counts each person (a candidate, then their ghost) is counted in.
+type ReportPerson struct {
+	// class=anonymous; category=statistics; seen_by=operator
+	Person uuid.UUID
+	// class=anonymous; category=statistics; seen_by=operator
+	Cells []string
 }
 
 type ReportingFollowUp struct {

@@ -1,0 +1,424 @@
+-- The reports' counts kept as data (issue 17; docs/decisions.md,
+-- "reports at scale").
+--
+-- Every report counts people, or people and organisations, by a few coarse
+-- facts: the month they registered, their region, Armed Forces connection,
+-- where they heard of the programme, age band, how far they got with each
+-- organisation, the month a placement started and the follow-up answers.
+-- Counting those over a million candidates on every request costs a
+-- second; here they are counted once, as the facts change, in the
+-- transaction that changes them:
+--
+--   report_cells_of(persons) says which cells of which counts each person
+--   (a live candidate or a ghost record) falls in, from the base tables:
+--   the one definition of what a report counts.
+--
+--   report_people keeps, for each person, the cells they were last
+--   counted in; report_counts keeps how many people are in each cell.
+--
+--   A change to a candidate's reported facts, an interest, an
+--   intervention, a follow-up answer or a ghost record marks its person
+--   (report_dirty, by statement-level triggers). At commit, a deferred
+--   trigger recounts the marked people of the transaction at once:
+--   their old cells out, their new cells in, in one ordered statement,
+--   so two transactions never wait on each other's counts in opposite
+--   orders, and counts are locked only for the instant of the commit.
+--
+-- So the counts are exact as of any committed moment, and a report reads
+-- a few thousand rows whatever the number of candidates. Anonymising moves
+-- a person's cells from the candidate to their ghost: no count changes.
+-- report_rebuild() counts everyone again from the base tables (the loader
+-- and a repair use it); report_*_base() are the reports computed from the
+-- base tables, kept as the reference the tests and benchmarks compare with.
+
+-- +goose Up
+CREATE TYPE report_cell AS (
+    cube   text,     -- people, pairs, placed, follow_ups
+    month  date,     -- the month registered (people, pairs) or placed (placed, follow_ups)
+    org_id uuid,     -- the organisation, or the nil UUID for none
+    dim    text,     -- people: region, connection, heard_about, age_band; follow_ups: answer
+    key    text,     -- the dimension's value
+    stage  smallint, -- furthest stage reached (0 registered, 1 interested ... 7 placed); follow_ups: months
+    days   integer   -- reserved for intervals between stages; 0
+);
+
+CREATE TABLE report_people (
+    person uuid PRIMARY KEY,
+    cells  report_cell[] NOT NULL
+);
+COMMENT ON TABLE report_people IS 'The cells of the reports'' counts each person (a candidate, then their ghost) is counted in.';
+COMMENT ON COLUMN report_people.person IS 'class=anonymous; category=statistics; seen_by=operator';
+COMMENT ON COLUMN report_people.cells IS 'class=anonymous; category=statistics; seen_by=operator';
+ALTER TABLE report_people ENABLE ROW LEVEL SECURITY;
+
+CREATE TABLE report_counts (
+    cube   text NOT NULL,
+    org_id uuid NOT NULL,
+    month  date NOT NULL,
+    dim    text NOT NULL,
+    key    text NOT NULL,
+    stage  smallint NOT NULL,
+    days   integer NOT NULL,
+    n      bigint NOT NULL,
+    PRIMARY KEY (cube, org_id, month, dim, key, stage, days)
+);
+COMMENT ON TABLE report_counts IS 'How many people are in each cell of the reports'' counts: anonymous totals.';
+COMMENT ON COLUMN report_counts.cube IS 'class=anonymous; category=statistics; seen_by=operator';
+COMMENT ON COLUMN report_counts.org_id IS 'class=anonymous; category=statistics; seen_by=operator';
+COMMENT ON COLUMN report_counts.month IS 'class=anonymous; category=statistics; seen_by=operator';
+COMMENT ON COLUMN report_counts.dim IS 'class=anonymous; category=statistics; seen_by=operator';
+COMMENT ON COLUMN report_counts.key IS 'class=anonymous; category=statistics; seen_by=operator';
+COMMENT ON COLUMN report_counts.stage IS 'class=anonymous; category=statistics; seen_by=operator';
+COMMENT ON COLUMN report_counts.days IS 'class=anonymous; category=statistics; seen_by=operator';
+COMMENT ON COLUMN report_counts.n IS 'class=anonymous; category=statistics; seen_by=operator';
+ALTER TABLE report_counts ENABLE ROW LEVEL SECURITY;
+
+CREATE TABLE report_dirty (
+    tx     xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    person uuid NOT NULL,
+    PRIMARY KEY (tx, person)
+);
+COMMENT ON TABLE report_dirty IS 'The people whose counts the current transaction changes, recounted at its commit; empty between transactions.';
+COMMENT ON COLUMN report_dirty.tx IS 'class=operational; category=statistics; seen_by=operator';
+COMMENT ON COLUMN report_dirty.person IS 'class=operational; category=statistics; seen_by=operator';
+ALTER TABLE report_dirty ENABLE ROW LEVEL SECURITY;
+-- The operator may read the counts (they are anonymous totals); nobody
+-- writes them but the functions below, with the owner's rights.
+CREATE POLICY report_people_read ON report_people FOR SELECT USING (app_is_staff());
+CREATE POLICY report_counts_read ON report_counts FOR SELECT USING (app_is_staff());
+CREATE POLICY report_dirty_read ON report_dirty FOR SELECT USING (app_is_staff());
+GRANT SELECT ON report_people, report_counts, report_dirty TO muster_app;
+
+-- +goose StatementBegin
+CREATE FUNCTION report_cells_of(persons uuid[]) RETURNS TABLE (person uuid, cell report_cell)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  WITH people AS MATERIALIZED (
+    SELECT c.id, date_trunc('month', c.registered_at AT TIME ZONE 'UTC')::date AS m,
+           age_band(c.date_of_birth, (c.registered_at AT TIME ZONE 'UTC')::date) AS age_band,
+           c.connection, c.region, c.heard_about
+    FROM candidates c WHERE c.id = ANY(persons) AND c.registered_at IS NOT NULL
+    UNION ALL
+    SELECT g.id, g.registered_month, g.age_band, g.connection, g.region, g.heard_about
+    FROM ghosts g WHERE g.id = ANY(persons)
+  ), pairs AS MATERIALIZED (
+    SELECT i.candidate_id AS id, i.org_id,
+           max(CASE v.kind WHEN 'contacted' THEN 2 WHEN 'information_day' THEN 3 WHEN 'work_placement' THEN 4
+               WHEN 'interview' THEN 5 WHEN 'offer' THEN 6 WHEN 'placed' THEN 7 ELSE 1 END)::smallint AS n,
+           max(date_trunc('month', v.occurred_on)::date) FILTER (WHERE v.kind = 'placed') AS placed_month
+    FROM interests i LEFT JOIN interventions v ON v.interest_id = i.id
+    WHERE i.candidate_id = ANY(persons)
+    GROUP BY i.candidate_id, i.org_id
+    UNION ALL
+    SELECT g.ghost_id, g.org_id,
+           array_position(ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'], g.furthest)::smallint,
+           g.placed_month
+    FROM ghost_outcomes g WHERE g.ghost_id = ANY(persons)
+  ), answers AS (
+    SELECT DISTINCT ON (i.candidate_id, i.org_id, f.months) i.candidate_id AS id, i.org_id, f.months, f.answer
+    FROM follow_ups f JOIN interests i ON i.id = f.interest_id
+    WHERE i.candidate_id = ANY(persons) AND f.answer IS NOT NULL
+    ORDER BY i.candidate_id, i.org_id, f.months, f.answered_at DESC
+  ), ghost_answers AS (
+    SELECT g.ghost_id AS id, g.org_id, g.months, g.answer FROM ghost_follow_ups g WHERE g.ghost_id = ANY(persons)
+  )
+  SELECT p.id, ROW('people', p.m, '00000000-0000-0000-0000-000000000000'::uuid, d.dim, coalesce(d.key, ''),
+                   coalesce((SELECT max(x.n) FROM pairs x WHERE x.id = p.id), 0)::smallint, 0)::report_cell
+  FROM people p
+  CROSS JOIN LATERAL (VALUES ('region', p.region), ('connection', p.connection), ('heard_about', p.heard_about), ('age_band', p.age_band)) d(dim, key)
+  UNION ALL
+  SELECT x.id, ROW('pairs', p.m, x.org_id, '', '', x.n, 0)::report_cell FROM pairs x JOIN people p ON p.id = x.id
+  UNION ALL
+  SELECT x.id, ROW('placed', x.placed_month, x.org_id, '', '', 7::smallint, 0)::report_cell FROM pairs x WHERE x.placed_month IS NOT NULL
+  UNION ALL
+  SELECT a.id, ROW('follow_ups', x.placed_month, a.org_id, 'answer', a.answer, a.months::smallint, 0)::report_cell
+  FROM (SELECT * FROM answers UNION ALL SELECT * FROM ghost_answers) a
+  JOIN pairs x ON x.id = a.id AND x.org_id = a.org_id
+  WHERE x.placed_month IS NOT NULL
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION report_cells_of(uuid[]) FROM PUBLIC;
+
+-- report_refresh recounts persons: takes their old cells out of the counts
+-- and puts their new ones in. Callers hold the persons' locks (see
+-- report_recount).
+-- +goose StatementBegin
+CREATE FUNCTION report_refresh(persons uuid[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  IF persons IS NULL OR cardinality(persons) = 0 THEN
+    RETURN;
+  END IF;
+  WITH fresh AS MATERIALIZED (
+    SELECT f.person, array_agg(f.cell ORDER BY f.cell) AS cells FROM report_cells_of(persons) f GROUP BY f.person
+  ), old AS MATERIALIZED (
+    SELECT r.person, r.cells FROM report_people r WHERE r.person = ANY(persons)
+  ), gone AS (
+    DELETE FROM report_people r WHERE r.person = ANY(persons) AND r.person NOT IN (SELECT fresh.person FROM fresh)
+  ), kept AS (
+    INSERT INTO report_people (person, cells) SELECT fresh.person, fresh.cells FROM fresh
+    LEFT JOIN old ON old.person = fresh.person WHERE old.cells IS DISTINCT FROM fresh.cells
+    ON CONFLICT (person) DO UPDATE SET cells = excluded.cells
+  ), delta AS (
+    SELECT (u.c).cube, (u.c).org_id, (u.c).month, (u.c).dim, (u.c).key, (u.c).stage, (u.c).days, sum(u.d) AS n
+    FROM (SELECT c, 1 AS d FROM fresh, unnest(fresh.cells) c
+          UNION ALL
+          SELECT c, -1 FROM old, unnest(old.cells) c) u
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    HAVING sum(u.d) <> 0
+  )
+  INSERT INTO report_counts AS r (cube, org_id, month, dim, key, stage, days, n)
+  SELECT * FROM delta ORDER BY 1, 2, 3, 4, 5, 6, 7
+  ON CONFLICT (cube, org_id, month, dim, key, stage, days) DO UPDATE SET n = r.n + excluded.n;
+END
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION report_refresh(uuid[]) FROM PUBLIC;
+
+-- report_recount is the deferred trigger: at commit, the first marked
+-- person of the transaction recounts all of them, locked in one order.
+-- +goose StatementBegin
+CREATE FUNCTION report_recount() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  persons uuid[];
+BEGIN
+  WITH marked AS (
+    DELETE FROM report_dirty d WHERE d.tx = pg_current_xact_id() RETURNING d.person
+  )
+  SELECT array_agg(m.person ORDER BY m.person) INTO persons FROM marked m;
+  IF persons IS NULL THEN
+    RETURN NULL;
+  END IF;
+  -- Two transactions recounting the same person must not both take the
+  -- same old cells out: the second waits for the first to commit, then
+  -- reads what it left (each statement below takes a new snapshot).
+  PERFORM pg_advisory_xact_lock(hashtextextended(p::text, 17)) FROM unnest(persons) p ORDER BY p;
+  PERFORM report_refresh(persons);
+  RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+CREATE CONSTRAINT TRIGGER report_recount AFTER INSERT ON report_dirty
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION report_recount();
+
+-- report_mark marks the people a statement's rows are about. Its argument
+-- says where the person is: a column of the row, or 'interest' for the
+-- candidate of the row's interest_id, or 'candidate' for a candidate
+-- whose reported facts changed.
+-- +goose StatementBegin
+CREATE FUNCTION report_mark() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  sel text := CASE TG_ARGV[0]
+    WHEN 'interest' THEN 'SELECT i.candidate_id FROM %1$s t JOIN interests i ON i.id = t.interest_id'
+    ELSE 'SELECT t.' || quote_ident(TG_ARGV[0]) || ' FROM %1$s t' END;
+BEGIN
+  IF TG_ARGV[0] = 'candidate' THEN
+    INSERT INTO report_dirty (person)
+    SELECT n.id FROM n JOIN o ON o.id = n.id
+    WHERE (n.registered_at, n.date_of_birth, n.connection, n.region, n.heard_about)
+          IS DISTINCT FROM (o.registered_at, o.date_of_birth, o.connection, o.region, o.heard_about)
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    EXECUTE 'INSERT INTO report_dirty (person) SELECT DISTINCT p FROM (' || format(sel, 'n') || ') x(p) WHERE p IS NOT NULL ON CONFLICT DO NOTHING';
+  END IF;
+  IF TG_OP IN ('DELETE', 'UPDATE') THEN
+    EXECUTE 'INSERT INTO report_dirty (person) SELECT DISTINCT p FROM (' || format(sel, 'o') || ') x(p) WHERE p IS NOT NULL ON CONFLICT DO NOTHING';
+  END IF;
+  RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER report_mark_insert AFTER INSERT ON candidates REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION report_mark('id');
+CREATE TRIGGER report_mark_update AFTER UPDATE ON candidates REFERENCING NEW TABLE AS n OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('candidate');
+CREATE TRIGGER report_mark_delete AFTER DELETE ON candidates REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('id');
+CREATE TRIGGER report_mark_insert AFTER INSERT ON interests REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION report_mark('candidate_id');
+CREATE TRIGGER report_mark_update AFTER UPDATE ON interests REFERENCING NEW TABLE AS n OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('candidate_id');
+CREATE TRIGGER report_mark_delete AFTER DELETE ON interests REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('candidate_id');
+CREATE TRIGGER report_mark_insert AFTER INSERT ON interventions REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest');
+CREATE TRIGGER report_mark_update AFTER UPDATE ON interventions REFERENCING NEW TABLE AS n OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest');
+CREATE TRIGGER report_mark_delete AFTER DELETE ON interventions REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest');
+CREATE TRIGGER report_mark_insert AFTER INSERT ON follow_ups REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest');
+CREATE TRIGGER report_mark_update AFTER UPDATE ON follow_ups REFERENCING NEW TABLE AS n OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest');
+CREATE TRIGGER report_mark_delete AFTER DELETE ON follow_ups REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest');
+CREATE TRIGGER report_mark_insert AFTER INSERT ON ghosts REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION report_mark('id');
+CREATE TRIGGER report_mark_delete AFTER DELETE ON ghosts REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('id');
+CREATE TRIGGER report_mark_insert AFTER INSERT ON ghost_outcomes REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION report_mark('ghost_id');
+CREATE TRIGGER report_mark_delete AFTER DELETE ON ghost_outcomes REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('ghost_id');
+CREATE TRIGGER report_mark_insert AFTER INSERT ON ghost_follow_ups REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION report_mark('ghost_id');
+CREATE TRIGGER report_mark_delete AFTER DELETE ON ghost_follow_ups REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('ghost_id');
+
+-- report_rebuild counts everyone again from the base tables, in chunks.
+-- +goose StatementBegin
+CREATE FUNCTION report_rebuild() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  chunk uuid[];
+BEGIN
+  LOCK TABLE report_people, report_counts IN EXCLUSIVE MODE;
+  DELETE FROM report_people;
+  DELETE FROM report_counts;
+  FOR chunk IN
+    SELECT array_agg(x.id) FROM (
+      SELECT y.id, (row_number() OVER (ORDER BY y.id) - 1) / 20000 AS b
+      FROM (SELECT c.id FROM candidates c UNION ALL SELECT g.id FROM ghosts g) y) x
+    GROUP BY x.b
+  LOOP
+    INSERT INTO report_people (person, cells)
+    SELECT f.person, array_agg(f.cell ORDER BY f.cell) FROM report_cells_of(chunk) f GROUP BY f.person;
+  END LOOP;
+  INSERT INTO report_counts (cube, org_id, month, dim, key, stage, days, n)
+  SELECT (c).cube, (c).org_id, (c).month, (c).dim, (c).key, (c).stage, (c).days, count(*)
+  FROM report_people r, unnest(r.cells) c GROUP BY 1, 2, 3, 4, 5, 6, 7;
+END
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION report_rebuild() FROM PUBLIC;
+SELECT report_rebuild();
+
+-- The reports from the base tables, as they were computed before: the
+-- reference the counts are tested and measured against.
+ALTER FUNCTION report_funnel(date, date, uuid) RENAME TO report_funnel_base;
+ALTER FUNCTION report_breakdown(date, date, text) RENAME TO report_breakdown_base;
+ALTER FUNCTION report_follow_ups(date, date, uuid) RENAME TO report_follow_ups_base;
+
+-- +goose StatementBegin
+CREATE FUNCTION report_funnel(from_month date, to_month date, org uuid)
+RETURNS TABLE (stage text, people bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  stages CONSTANT text[] := ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
+  nil CONSTANT uuid := '00000000-0000-0000-0000-000000000000';
+BEGIN
+  IF NOT (app_is_staff() OR (app_role() IN ('org_admin', 'org_user') AND (org IS NULL OR org = app_org_id()))) THEN
+    RAISE EXCEPTION 'reports are for the programme operator and organisations'' own figures' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN QUERY
+  WITH registered AS (
+    SELECT r.stage, sum(r.n) AS n FROM report_counts r
+    WHERE r.cube = 'people' AND r.org_id = nil AND r.month BETWEEN from_month AND to_month AND r.dim = 'region'
+    GROUP BY r.stage
+  ), reached AS (
+    SELECT r.stage, sum(r.n) AS n FROM report_counts r
+    WHERE r.cube = 'pairs' AND r.org_id = org AND r.month BETWEEN from_month AND to_month
+    GROUP BY r.stage
+  ), counted AS (
+    SELECT * FROM registered WHERE org IS NULL
+    UNION ALL
+    SELECT * FROM reached WHERE org IS NOT NULL
+  )
+  SELECT 'registered'::text, coalesce((SELECT sum(g.n) FROM registered g), 0)::bigint
+  UNION ALL
+  SELECT s.stage, coalesce((SELECT sum(c.n) FROM counted c WHERE c.stage >= s.i), 0)::bigint
+  FROM unnest(stages) WITH ORDINALITY AS s(stage, i);
+END
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION report_funnel(date, date, uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION report_funnel(date, date, uuid) TO muster_app;
+
+-- +goose StatementBegin
+CREATE FUNCTION report_breakdown(from_month date, to_month date, dimension text)
+RETURNS TABLE (key text, furthest text, people bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  stages CONSTANT text[] := ARRAY['registered', 'interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
+  nil CONSTANT uuid := '00000000-0000-0000-0000-000000000000';
+BEGIN
+  IF NOT (app_is_staff() OR app_role() IN ('org_admin', 'org_user')) THEN
+    RAISE EXCEPTION 'reports are for the programme operator and organisations' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF dimension = 'organisation' THEN
+    RETURN QUERY
+    SELECT r.org_id::text, stages[r.stage + 1], sum(r.n)::bigint FROM report_counts r
+    WHERE r.cube = 'pairs' AND r.month BETWEEN from_month AND to_month
+    GROUP BY 1, 2 HAVING sum(r.n) <> 0;
+  ELSIF dimension IN ('region', 'connection', 'heard_about', 'age_band') THEN
+    RETURN QUERY
+    SELECT r.key, stages[r.stage + 1], sum(r.n)::bigint FROM report_counts r
+    WHERE r.cube = 'people' AND r.org_id = nil AND r.month BETWEEN from_month AND to_month AND r.dim = dimension
+    GROUP BY 1, 2 HAVING sum(r.n) <> 0;
+  ELSIF dimension = 'registered_month' THEN
+    RETURN QUERY
+    SELECT to_char(r.month, 'YYYY-MM'), stages[r.stage + 1], sum(r.n)::bigint FROM report_counts r
+    WHERE r.cube = 'people' AND r.org_id = nil AND r.month BETWEEN from_month AND to_month AND r.dim = 'region'
+    GROUP BY 1, 2 HAVING sum(r.n) <> 0;
+  ELSE
+    RAISE EXCEPTION 'no breakdown by %', dimension USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION report_breakdown(date, date, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION report_breakdown(date, date, text) TO muster_app;
+
+-- +goose StatementBegin
+CREATE FUNCTION report_follow_ups(from_month date, to_month date, org uuid)
+RETURNS TABLE (months integer, placed bigint, in_post bigint, not_in_post bigint, no_answer bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+  IF NOT (app_is_staff() OR (app_role() IN ('org_admin', 'org_user') AND (org IS NULL OR org = app_org_id()))) THEN
+    RAISE EXCEPTION 'reports are for the programme operator and organisations'' own figures' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN QUERY
+  WITH placements AS (
+    SELECT coalesce(sum(r.n), 0)::bigint AS n FROM report_counts r
+    WHERE r.cube = 'placed' AND r.month BETWEEN from_month AND to_month AND (org IS NULL OR r.org_id = org)
+  ), answers AS (
+    SELECT r.stage::integer AS months, r.key AS answer, sum(r.n) AS n FROM report_counts r
+    WHERE r.cube = 'follow_ups' AND r.month BETWEEN from_month AND to_month AND (org IS NULL OR r.org_id = org)
+    GROUP BY 1, 2 HAVING sum(r.n) <> 0
+  ), checkins AS (
+    SELECT 3 AS months UNION SELECT 6 UNION SELECT 12 UNION SELECT DISTINCT a.months FROM answers a
+  )
+  SELECT c.months, (SELECT p.n FROM placements p),
+         coalesce(sum(a.n) FILTER (WHERE a.answer = 'in_post'), 0)::bigint,
+         coalesce(sum(a.n) FILTER (WHERE a.answer = 'not_in_post'), 0)::bigint,
+         coalesce(sum(a.n) FILTER (WHERE a.answer = 'no_answer'), 0)::bigint
+  FROM checkins c LEFT JOIN answers a ON a.months = c.months
+  GROUP BY c.months ORDER BY c.months;
+END
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION report_follow_ups(date, date, uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION report_follow_ups(date, date, uuid) TO muster_app;
+
+-- +goose Down
+DROP FUNCTION report_follow_ups(date, date, uuid);
+DROP FUNCTION report_breakdown(date, date, text);
+DROP FUNCTION report_funnel(date, date, uuid);
+ALTER FUNCTION report_funnel_base(date, date, uuid) RENAME TO report_funnel;
+ALTER FUNCTION report_breakdown_base(date, date, text) RENAME TO report_breakdown;
+ALTER FUNCTION report_follow_ups_base(date, date, uuid) RENAME TO report_follow_ups;
+DROP TRIGGER report_mark_insert ON candidates;
+DROP TRIGGER report_mark_update ON candidates;
+DROP TRIGGER report_mark_delete ON candidates;
+DROP TRIGGER report_mark_insert ON interests;
+DROP TRIGGER report_mark_update ON interests;
+DROP TRIGGER report_mark_delete ON interests;
+DROP TRIGGER report_mark_insert ON interventions;
+DROP TRIGGER report_mark_update ON interventions;
+DROP TRIGGER report_mark_delete ON interventions;
+DROP TRIGGER report_mark_insert ON follow_ups;
+DROP TRIGGER report_mark_update ON follow_ups;
+DROP TRIGGER report_mark_delete ON follow_ups;
+DROP TRIGGER report_mark_insert ON ghosts;
+DROP TRIGGER report_mark_delete ON ghosts;
+DROP TRIGGER report_mark_insert ON ghost_outcomes;
+DROP TRIGGER report_mark_delete ON ghost_outcomes;
+DROP TRIGGER report_mark_insert ON ghost_follow_ups;
+DROP TRIGGER report_mark_delete ON ghost_follow_ups;
+DROP FUNCTION report_rebuild();
+DROP FUNCTION report_mark();
+DROP TABLE report_dirty;
+DROP FUNCTION report_recount();
+DROP FUNCTION report_refresh(uuid[]);
+DROP FUNCTION report_cells_of(uuid[]);
+DROP TABLE report_counts, report_people;
+DROP TYPE report_cell;

@@ -1,0 +1,168 @@
+package db_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/internal/testfactory"
+	"github.com/muster-cms/muster/sim"
+)
+
+// requireCountsExact checks the reports' counts kept as data (migration
+// 00023) against the base tables: every kept count equals a count from
+// scratch, every person's kept cells are their cells now, nothing is left
+// marked, and every report read from the counts equals the same report
+// computed from the base tables, for the programme and every
+// organisation, over all time and over the month of now.
+func requireCountsExact(t *testing.T, b *testBundle) {
+	t.Helper()
+	ctx := context.Background()
+	one := func(what, sql string) {
+		t.Helper()
+		var n int
+		require.NoError(t, b.db.Admin.QueryRow(ctx, sql).Scan(&n), what)
+		require.Zero(t, n, what)
+	}
+	const everyone = `(SELECT coalesce(array_agg(id), '{}') FROM (SELECT id FROM candidates UNION ALL SELECT id FROM ghosts) x)`
+	one("every kept count equals a count from scratch", `
+		WITH fresh AS (
+			SELECT (f.cell).cube, (f.cell).org_id, (f.cell).month, (f.cell).dim, (f.cell).key, (f.cell).stage, (f.cell).days, count(*) AS n
+			FROM report_cells_of(`+everyone+`) f GROUP BY 1, 2, 3, 4, 5, 6, 7
+		), kept AS (
+			SELECT cube, org_id, month, dim, key, stage, days, n FROM report_counts WHERE n <> 0
+		)
+		SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT SELECT * FROM kept) UNION ALL (SELECT * FROM kept EXCEPT SELECT * FROM fresh)) d`)
+	one("every person's kept cells are their cells now", `
+		WITH fresh AS (
+			SELECT f.person, array_agg(f.cell ORDER BY f.cell) AS cells FROM report_cells_of(`+everyone+`) f GROUP BY f.person
+		)
+		SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT SELECT * FROM report_people) UNION ALL (SELECT * FROM report_people EXCEPT SELECT * FROM fresh)) d`)
+	one("nothing is left marked after commit", `SELECT count(*) FROM report_dirty`)
+	one("no count is negative", `SELECT count(*) FROM report_counts WHERE n < 0`)
+
+	tx, err := b.db.Admin.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(ctx) }()
+	_, err = tx.Exec(ctx, "SELECT set_config('app.role', 'operator', true)")
+	require.NoError(t, err)
+	month := time.Now().UTC().Format("2006-01") + "-01"
+	for _, span := range [][2]string{{"2000-01-01", "2100-12-01"}, {month, month}} {
+		for _, q := range []string{
+			`SELECT count(*) FROM (SELECT NULL::uuid AS id UNION ALL SELECT id FROM organisations) o, LATERAL (
+				(SELECT * FROM report_funnel($1, $2, o.id) EXCEPT SELECT * FROM report_funnel_base($1, $2, o.id))
+				UNION ALL (SELECT * FROM report_funnel_base($1, $2, o.id) EXCEPT SELECT * FROM report_funnel($1, $2, o.id))) d`,
+			`SELECT count(*) FROM (SELECT NULL::uuid AS id UNION ALL SELECT id FROM organisations) o, LATERAL (
+				(SELECT * FROM report_follow_ups($1, $2, o.id) EXCEPT SELECT * FROM report_follow_ups_base($1, $2, o.id))
+				UNION ALL (SELECT * FROM report_follow_ups_base($1, $2, o.id) EXCEPT SELECT * FROM report_follow_ups($1, $2, o.id))) d`,
+			`SELECT count(*) FROM unnest(ARRAY['organisation', 'region', 'connection', 'heard_about', 'age_band', 'registered_month']) dim, LATERAL (
+				(SELECT * FROM report_breakdown($1, $2, dim) EXCEPT SELECT * FROM report_breakdown_base($1, $2, dim))
+				UNION ALL (SELECT * FROM report_breakdown_base($1, $2, dim) EXCEPT SELECT * FROM report_breakdown($1, $2, dim))) d`,
+		} {
+			var n int
+			require.NoError(t, tx.QueryRow(ctx, q, span[0], span[1]).Scan(&n), q)
+			require.Zero(t, n, "a report from the counts differs from the same report from the base tables, %s to %s:\n%s", span[0], span[1], q)
+		}
+	}
+}
+
+// Whatever happens to whom, in whichever order and however concurrently,
+// the counts stay those of the base tables: people register, choose and
+// drop organisations, organisations record support (two at once on the
+// same person), answers to follow-ups change, people correct their
+// details, and some are anonymised while others act.
+func TestReportCountsFollowEveryChange(t *testing.T) {
+	t.Parallel()
+	j := setupJourney(t)
+	ctx := context.Background()
+	requireCountsExact(t, j.testBundle)
+
+	people := []testfactory.Registered{j.cand}
+	for i := range 11 {
+		people = append(people, testfactory.Candidate(t, j.db, testfactory.CandidateOpts{Email: fmt.Sprintf("person%d@example.org", i)}))
+	}
+	requireCountsExact(t, j.testBundle)
+	for _, p := range people {
+		_, err := j.choose(t, testfactory.Actor(p.User), j.now, j.orgA.ID, j.orgB.ID)
+		require.NoError(t, err)
+	}
+	requireCountsExact(t, j.testBundle)
+
+	kinds := []sim.InterventionKind{sim.InterventionContacted, sim.InterventionInfoDay, sim.InterventionInterview, sim.InterventionOffer}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var done int
+	for w := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), 17))
+			for range 25 {
+				p := people[r.IntN(len(people))]
+				actor, org := j.userA, j.orgA.ID
+				if r.IntN(2) == 0 {
+					actor, org = j.userB, j.orgB.ID
+				}
+				var err error
+				switch r.IntN(5) {
+				case 0, 1, 2:
+					iv := sim.Intervention{Kind: kinds[r.IntN(len(kinds))], On: j.now}
+					err = j.in(t, actor, func(tx *db.Tx) error {
+						_, _, err := tx.InterventionRecord(ctx, org, p.Candidate.ID, iv, j.now)
+						return err
+					})
+				case 3:
+					_, err = j.db.Admin.Exec(ctx, "UPDATE candidates SET region = $2 WHERE id = $1",
+						p.Candidate.ID, []string{"London", "North East and Yorkshire", "South West"}[r.IntN(3)])
+				case 4:
+					_, err = j.db.Admin.Exec(ctx, `UPDATE follow_ups SET answer = $2, answered_at = now()
+						WHERE interest_id IN (SELECT id FROM interests WHERE candidate_id = $1)`, p.Candidate.ID, []string{"in_post", "not_in_post"}[r.IntN(2)])
+				}
+				if err == nil {
+					mu.Lock()
+					done++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		time.Sleep(50 * time.Millisecond)
+		require.NoError(t, j.in(t, sim.System, func(tx *db.Tx) error {
+			_, err := tx.Anonymise(ctx, []string{people[10].Candidate.ID, people[11].Candidate.ID})
+			return err
+		}))
+	}()
+	wg.Wait()
+	require.Positive(t, done, "some of the changes were made")
+	j.place(t, j.testBundle)
+	requireCountsExact(t, j.testBundle)
+
+	_, err := j.db.Admin.Exec(ctx, `INSERT INTO follow_ups (id, interest_id, months, due_on, asked_at, answer, answered_at)
+		SELECT gen_random_uuid(), i.id, 3, now(), now(), 'in_post', now() FROM interests i WHERE i.candidate_id = $1 AND i.org_id = $2`,
+		j.cand.Candidate.ID, j.orgA.ID)
+	require.NoError(t, err)
+	requireCountsExact(t, j.testBundle)
+	require.NoError(t, j.removeInterest(t, testfactory.Actor(people[3].User), j.orgB.ID, j.now.Add(time.Minute)))
+	_, err = j.db.Admin.Exec(ctx, "DELETE FROM interests WHERE candidate_id = $1", people[4].Candidate.ID)
+	require.NoError(t, err)
+	requireCountsExact(t, j.testBundle)
+	require.NoError(t, j.in(t, sim.System, func(tx *db.Tx) error {
+		_, err := tx.Anonymise(ctx, []string{j.cand.Candidate.ID, people[5].Candidate.ID})
+		return err
+	}))
+	_, err = j.db.Admin.Exec(ctx, "DELETE FROM candidates WHERE id = $1", people[6].Candidate.ID)
+	require.NoError(t, err)
+	requireCountsExact(t, j.testBundle)
+	_, err = j.db.Admin.Exec(ctx, "DELETE FROM ghosts WHERE id IN (SELECT id FROM ghosts LIMIT 1)")
+	require.NoError(t, err)
+	requireCountsExact(t, j.testBundle)
+}
