@@ -61,7 +61,10 @@ func requireCountsExact(t *testing.T, b *testBundle) {
 			`SELECT count(*) FROM (SELECT NULL::uuid AS id UNION ALL SELECT id FROM organisations) o, LATERAL (
 				(SELECT * FROM report_follow_ups($1, $2, o.id) EXCEPT SELECT * FROM report_follow_ups_base($1, $2, o.id))
 				UNION ALL (SELECT * FROM report_follow_ups_base($1, $2, o.id) EXCEPT SELECT * FROM report_follow_ups($1, $2, o.id))) d`,
-			`SELECT count(*) FROM unnest(ARRAY['organisation', 'region', 'connection', 'heard_about', 'age_band', 'registered_month']) dim, LATERAL (
+			`SELECT count(*) FROM (SELECT NULL::uuid AS id UNION ALL SELECT id FROM organisations) o, LATERAL (
+				(SELECT * FROM report_medians($1, $2, o.id) EXCEPT SELECT * FROM report_medians_base($1, $2, o.id))
+				UNION ALL (SELECT * FROM report_medians_base($1, $2, o.id) EXCEPT SELECT * FROM report_medians($1, $2, o.id))) d`,
+			`SELECT count(*) FROM unnest(ARRAY['organisation', 'organisation_type', 'organisation_region', 'region', 'connection', 'heard_about', 'age_band', 'registered_month']) dim, LATERAL (
 				(SELECT * FROM report_breakdown($1, $2, dim) EXCEPT SELECT * FROM report_breakdown_base($1, $2, dim))
 				UNION ALL (SELECT * FROM report_breakdown_base($1, $2, dim) EXCEPT SELECT * FROM report_breakdown($1, $2, dim))) d`,
 		} {
@@ -164,5 +167,56 @@ func TestReportCountsFollowEveryChange(t *testing.T) {
 	requireCountsExact(t, j.testBundle)
 	_, err = j.db.Admin.Exec(ctx, "DELETE FROM ghosts WHERE id IN (SELECT id FROM ghosts LIMIT 1)")
 	require.NoError(t, err)
+	requireCountsExact(t, j.testBundle)
+}
+
+// The median days between stages: over the intervals from the stage each
+// person reached before (here, choosing the organisation) to this one;
+// exact for the operator, withheld from organisations under 8 intervals;
+// unchanged when people are anonymised, as their ghosts keep the
+// intervals (and no dates).
+func TestReportMedians(t *testing.T) {
+	t.Parallel()
+	j := setupJourney(t)
+	people := []testfactory.Registered{j.cand,
+		testfactory.Candidate(t, j.db, testfactory.CandidateOpts{Email: "second@example.org"}),
+		testfactory.Candidate(t, j.db, testfactory.CandidateOpts{Email: "third@example.org"})}
+	for i, p := range people {
+		_, err := j.choose(t, testfactory.Actor(p.User), j.now, j.orgA.ID)
+		require.NoError(t, err)
+		_, err = j.recordSupport(t, j.userA, j.orgA.ID, p.Candidate.ID,
+			sim.Intervention{Kind: sim.InterventionContacted, On: j.now.AddDate(0, 0, []int{2, 10, 4}[i])}, j.now)
+		require.NoError(t, err)
+	}
+	period, err := sim.NewReportPeriod(j.now.AddDate(0, -1, 0), j.now.AddDate(0, 1, 0))
+	require.NoError(t, err)
+	funnel := func(actor sim.Actor, org string) sim.FunnelReport {
+		t.Helper()
+		var r sim.FunnelReport
+		require.NoError(t, j.in(t, actor, func(tx *db.Tx) error {
+			var err error
+			r, err = tx.ReportFunnel(context.Background(), period, org, j.now)
+			return err
+		}))
+		return r
+	}
+	r := funnel(j.op, j.orgA.ID)
+	require.Nil(t, r.Programme[0].MedianDays, "registering has no stage before it")
+	contacted := r.Programme[2]
+	require.Equal(t, sim.FunnelStage("contacted"), contacted.Stage)
+	require.Equal(t, sim.ReleasedStatistic{Value: 4}, *contacted.MedianDays, "the median of 2, 10 and 4 days")
+	require.Equal(t, sim.ReleasedStatistic{Value: 4}, *r.Organisation[1].MedianDays, "A's own")
+	require.Equal(t, sim.ReleasedStatistic{Withheld: sim.WithheldFewPeople}, *r.Programme[3].MedianDays, "nobody reached an information day")
+	requireCountsExact(t, j.testBundle)
+
+	released := funnel(j.userA, j.orgA.ID)
+	require.Equal(t, sim.ReleasedStatistic{Withheld: sim.WithheldFewPeople}, *released.Programme[2].MedianDays, "3 intervals are fewer than 8")
+	require.Equal(t, sim.ReleasedStatistic{Value: 4}, *released.Organisation[1].MedianDays, "their own, exactly")
+
+	require.NoError(t, j.in(t, sim.System, func(tx *db.Tx) error {
+		_, err := tx.Anonymise(context.Background(), []string{people[1].Candidate.ID, people[2].Candidate.ID})
+		return err
+	}))
+	require.Equal(t, r, funnel(j.op, j.orgA.ID), "anonymising changes no count and no median")
 	requireCountsExact(t, j.testBundle)
 }

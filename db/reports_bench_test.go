@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 
 // BenchmarkReports: the programme's funnel and a breakdown by region over
 // a synthetic cohort (10,000 candidates, and 100,000; MUSTER_BENCH_REPORTS
-// sets one other size), through the Store as the operator (report_funnel,
+// sets others, as a comma-separated list), through the Store as the operator (report_funnel,
 // report_breakdown: live and ghost records, with the owner's rights), beside
 // the ceiling: the same figures by one bare SQL aggregate over the base
 // tables (candidates, interests, interventions; no ghosts, as the cohort
@@ -27,8 +28,13 @@ import (
 // reported as p95-ms. See docs/benchmarks.md.
 func BenchmarkReports(b *testing.B) {
 	sizes := []int{10_000, 100_000}
-	if n, err := strconv.Atoi(os.Getenv("MUSTER_BENCH_REPORTS")); err == nil && n > 0 {
-		sizes = []int{n}
+	if env := os.Getenv("MUSTER_BENCH_REPORTS"); env != "" {
+		sizes = nil
+		for _, f := range strings.Split(env, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			require.NoError(b, err, "MUSTER_BENCH_REPORTS is a comma-separated list of sizes")
+			sizes = append(sizes, n)
+		}
 	}
 	for _, n := range sizes {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {

@@ -92,7 +92,7 @@ func (tx *Tx) funnelCounts(ctx context.Context, period sim.ReportPeriod, org *uu
 		if sim.FunnelStage(r.Stage) != sim.FunnelStages[i] {
 			return nil, fmt.Errorf("count the funnel: stage %d is %q, not %q", i, r.Stage, sim.FunnelStages[i])
 		}
-		out[i] = sim.FunnelCount{Stage: sim.FunnelStages[i], People: r.People}
+		out[i] = sim.FunnelCount{Stage: sim.FunnelStages[i], People: r.People, MedianDays: r.MedianDays, Intervals: r.Intervals}
 	}
 	return out, nil
 }

@@ -140,6 +140,11 @@ func funnelOut(figures []sim.FunnelFigure) []api.FunnelFigure {
 		} else {
 			out[i].Conversion = new(f.Conversion.Value)
 		}
+		if m := f.MedianDays; m != nil && m.Withheld != sim.Shown {
+			out[i].MedianWithheld = new(true)
+		} else if m != nil {
+			out[i].MedianDays = new(int64(m.Value))
+		}
 	}
 	return out
 }

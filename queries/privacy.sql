@@ -16,8 +16,8 @@ WITH m AS MATERIALIZED (
     SELECT m.ghost_id, p.registered_month, p.age_band, p.connection, p.region, p.heard_about
     FROM m JOIN reporting_people p ON p.candidate_id = m.candidate_id
 ), o AS (
-    INSERT INTO ghost_outcomes (ghost_id, org_id, furthest, placed_month)
-    SELECT m.ghost_id, o.org_id, o.furthest, o.placed_month
+    INSERT INTO ghost_outcomes (ghost_id, org_id, furthest, placed_month, gaps)
+    SELECT m.ghost_id, o.org_id, o.furthest, o.placed_month, o.gaps
     FROM m JOIN reporting_outcomes o ON o.candidate_id = m.candidate_id
 ), f AS (
     INSERT INTO ghost_follow_ups (ghost_id, org_id, months, answer)

@@ -9,9 +9,14 @@ SELECT coalesce(sum(expired), 0)::bigint FROM expired_invitation_counts;
 -- name: ReportFunnel :many
 -- The funnel of the people who registered from @from_month to @to_month
 -- (firsts of months): how many reached each stage, with any organisation
--- (org_id NULL) or with one. report_funnel() decides who may ask.
-SELECT f.stage::text AS stage, f.people::bigint AS people
-FROM report_funnel(@from_month::date, @to_month::date, sqlc.narg(org_id)::uuid) f;
+-- (org_id NULL) or with one, and the median days from the stage before
+-- (report_medians(): 0 intervals where nobody reached it with a date).
+-- report_funnel() and report_medians() decide who may ask.
+SELECT f.stage::text AS stage, f.people::bigint AS people,
+       coalesce(m.median_days, 0)::bigint AS median_days, coalesce(m.intervals, 0)::bigint AS intervals
+FROM report_funnel(@from_month::date, @to_month::date, sqlc.narg(org_id)::uuid) WITH ORDINALITY AS f(stage, people, i)
+LEFT JOIN report_medians(@from_month::date, @to_month::date, sqlc.narg(org_id)::uuid) m ON m.stage = f.stage
+ORDER BY f.i;
 
 -- name: ReportBreakdown :many
 -- The people who registered from @from_month to @to_month by @dimension

@@ -79,11 +79,24 @@ func reportSubtitle(p sim.ReportPeriod, asOf string) string {
 }
 
 func funnelTable(name, sheet string, figures []sim.FunnelFigure) docTable {
-	t := docTable{name: name, sheet: sheet, header: []string{"Stage", "People", "Conversion from the stage before"}}
+	t := docTable{name: name, sheet: sheet, header: []string{"Stage", "People", "Conversion from the stage before", "Median days from the stage before"}}
 	for i, f := range figures {
-		t.rows = append(t.rows, []docCell{textCell(stageWords(f.Stage)), countCell(f.People), shareCell(f.Conversion, i == 0)})
+		t.rows = append(t.rows, []docCell{textCell(stageWords(f.Stage)), countCell(f.People), shareCell(f.Conversion, i == 0), daysCell(f.MedianDays)})
 	}
 	return t
+}
+
+// daysCell is a median number of days: empty where there is none to show
+// (the first stage), * where it is withheld.
+func daysCell(s *sim.ReleasedStatistic) docCell {
+	switch {
+	case s == nil:
+		return docCell{}
+	case s.Withheld != sim.Shown:
+		return docCell{text: "*"}
+	}
+	v := s.Value
+	return docCell{text: strconv.FormatFloat(s.Value, 'f', 0, 64), number: &v}
 }
 
 // stageWords is a stage as a person reads it.

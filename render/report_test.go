@@ -18,8 +18,9 @@ import (
 
 func funnelReport(released bool) sim.FunnelReport {
 	counts := []sim.FunnelCount{
-		{Stage: sim.FunnelRegistered, People: 1003}, {Stage: "interested", People: 498}, {Stage: "contacted", People: 9},
-		{Stage: "information_day", People: 3}, {Stage: "work_placement", People: 0}, {Stage: "interview", People: 0},
+		{Stage: sim.FunnelRegistered, People: 1003}, {Stage: "interested", People: 498, MedianDays: 12, Intervals: 520},
+		{Stage: "contacted", People: 9, MedianDays: 5, Intervals: 9},
+		{Stage: "information_day", People: 3, MedianDays: 30, Intervals: 3}, {Stage: "work_placement", People: 0}, {Stage: "interview", People: 0},
 		{Stage: "offer", People: 0}, {Stage: "placed", People: 0},
 	}
 	r := sim.FunnelReport{
@@ -68,9 +69,10 @@ func TestFunnelFiles(t *testing.T) {
 	for _, rec := range records {
 		flat += strings.Join(rec, "|") + "\n"
 	}
-	require.Contains(t, flat, "Registered|1005|\n")
-	require.Contains(t, flat, "Interested|500|50%\n")
-	require.Contains(t, flat, "Information day|*|*\n")
+	require.Contains(t, flat, "Registered|1005||\n")
+	require.Contains(t, flat, "Interested|500|50%|12\n")
+	require.Contains(t, flat, "Contacted|10|2%|5\n", "a median over 9 intervals")
+	require.Contains(t, flat, "Information day|*|*|*\n", "a median over 3 intervals is withheld")
 	require.Contains(t, flat, "Not to be put in the public domain")
 	require.NotContains(t, flat, "1003", "no exact figure")
 

@@ -444,10 +444,15 @@ var FunnelStages = func() []FunnelStage {
 	return out
 }()
 
-// FunnelCount is how many people of a cohort reached a stage.
+// FunnelCount is how many people of a cohort reached a stage and, from
+// the second stage on, the median of the days each took to reach it from
+// the stage they reached before it (with each organisation they chose)
+// and how many such intervals it is the median of.
 type FunnelCount struct {
-	Stage  FunnelStage
-	People int64
+	Stage      FunnelStage
+	People     int64
+	MedianDays int64
+	Intervals  int64
 }
 
 // FunnelFigure is one stage of a funnel as shown: how many people reached
@@ -457,16 +462,25 @@ type FunnelFigure struct {
 	Stage      FunnelStage       `json:"stage"`
 	People     ReleasedCount     `json:"people"`
 	Conversion ReleasedStatistic `json:"conversion"` // zero for the first stage
+	// MedianDays is the median of the days from the stage reached before
+	// to this one; nil for the first stage.
+	MedianDays *ReleasedStatistic `json:"median_days,omitempty"`
 }
 
 // ExactFunnel is a funnel as the operator, and an organisation for its own
-// figures, see it: every count exact; each conversion exact, withheld only
-// where the previous stage has nobody.
+// figures, see it: every count and median exact; each conversion exact,
+// withheld only where the previous stage has nobody (a median where there
+// is no interval).
 func ExactFunnel(counts []FunnelCount) []FunnelFigure {
 	out := make([]FunnelFigure, len(counts))
 	for i, c := range counts {
 		out[i] = FunnelFigure{Stage: c.Stage, People: ReleasedCount{Value: max(c.People, 0)}}
 		if i > 0 {
+			median := ReleasedStatistic{Value: float64(c.MedianDays)}
+			if c.Intervals <= 0 {
+				median = ReleasedStatistic{Withheld: WithheldFewPeople}
+			}
+			out[i].MedianDays = &median
 			prev := counts[i-1].People
 			if prev > 0 {
 				out[i].Conversion = ReleasedStatistic{Value: float64(max(c.People, 0)) / float64(prev)}
@@ -479,7 +493,7 @@ func ExactFunnel(counts []FunnelCount) []FunnelFigure {
 }
 
 // ReleaseFunnel is a funnel released beyond the operator: each count by
-// ReleaseCount; each conversion computed from the released (rounded)
+// ReleaseCount; each median by ReleaseStatistic over its intervals; each conversion computed from the released (rounded)
 // counts, not the exact ones, so that it tells nothing the counts do not,
 // and withheld where either count is withheld or the previous stage's
 // people are fewer than DisclosureMinPeople; to the nearest whole percent.
@@ -490,6 +504,8 @@ func ReleaseFunnel(counts []FunnelCount) []FunnelFigure {
 		if i == 0 {
 			continue
 		}
+		median := ReleaseStatistic(float64(c.MedianDays), c.Intervals)
+		out[i].MedianDays = &median
 		prev, cur := out[i-1].People, out[i].People
 		if prev.Withheld != Shown || cur.Withheld != Shown || counts[i-1].People < DisclosureMinPeople || prev.Value == 0 {
 			out[i].Conversion = ReleasedStatistic{Withheld: WithheldFewPeople}

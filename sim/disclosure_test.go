@@ -200,11 +200,25 @@ func TestReleaseFunnelShowsNothingTheCountsDoNot(t *testing.T) {
 				prev = rapid.Int64Range(0, prev).Draw(rt, "reached")
 			}
 			counts[i] = sim.FunnelCount{Stage: sim.FunnelStages[i], People: prev}
+			if i > 0 {
+				counts[i].Intervals = rapid.Int64Range(0, prev).Draw(rt, "intervals")
+				counts[i].MedianDays = rapid.Int64Range(0, 400).Draw(rt, "median")
+			}
 		}
 		released := sim.ReleaseFunnel(counts)
 		for i, f := range released {
 			require.Equal(rt, sim.ReleaseCount(counts[i].People), f.People)
-			if i == 0 || f.Conversion.Withheld != sim.Shown {
+			if i == 0 {
+				require.Nil(rt, f.MedianDays, "registering has no stage before it")
+				continue
+			}
+			require.NotNil(rt, f.MedianDays)
+			if counts[i].Intervals < sim.DisclosureMinPeople {
+				require.Equal(rt, sim.WithheldFewPeople, f.MedianDays.Withheld, "a median of fewer than 8 intervals")
+			} else {
+				require.Equal(rt, sim.ReleasedStatistic{Value: float64(counts[i].MedianDays)}, *f.MedianDays)
+			}
+			if f.Conversion.Withheld != sim.Shown {
 				continue
 			}
 			require.GreaterOrEqual(rt, counts[i-1].People, int64(sim.DisclosureMinPeople))

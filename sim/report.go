@@ -100,16 +100,25 @@ const (
 	ByAgeBand         BreakdownDimension = "age_band"
 	ByRegisteredMonth BreakdownDimension = "registered_month"
 	ByOrganisation    BreakdownDimension = "organisation"
+	ByOrgType         BreakdownDimension = "organisation_type"
+	ByOrgRegion       BreakdownDimension = "organisation_region"
 )
 
 // BreakdownDimensions lists every BreakdownDimension.
-var BreakdownDimensions = []BreakdownDimension{ByRegion, ByConnection, BySource, ByAgeBand, ByRegisteredMonth, ByOrganisation}
+var BreakdownDimensions = []BreakdownDimension{ByRegion, ByConnection, BySource, ByAgeBand, ByRegisteredMonth, ByOrganisation, ByOrgType, ByOrgRegion}
+
+// ByOrganisations says whether d's rows are organisations, or groups of
+// them: each counts people and organisations they chose.
+func (d BreakdownDimension) ByOrganisations() bool {
+	return d == ByOrganisation || d == ByOrgType || d == ByOrgRegion
+}
 
 // Columns are a breakdown's columns: the furthest stage reached, from
 // "registered" (no further) for the people's own facts; from "interested"
-// by organisation, where each row counts the people who chose it.
+// by organisation (or its type or region), where each row counts the
+// people who chose one.
 func (d BreakdownDimension) Columns() []FunnelStage {
-	if d == ByOrganisation {
+	if d.ByOrganisations() {
 		return FunnelStages[1:]
 	}
 	return FunnelStages
@@ -170,7 +179,7 @@ func BreakdownCells(d BreakdownDimension, counts []BreakdownCount) (rows []strin
 // Notes is what the breakdown's figures need to travel with.
 func (r BreakdownReport) Notes() []string {
 	what := "person"
-	if r.Dimension == ByOrganisation {
+	if r.Dimension.ByOrganisations() {
 		what = "person and organisation they chose"
 	}
 	notes := []string{

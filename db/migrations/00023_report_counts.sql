@@ -122,8 +122,9 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     SELECT g.ghost_id AS id, g.org_id, g.months, g.answer FROM ghost_follow_ups g WHERE g.ghost_id = ANY(persons)
   )
   SELECT p.id, ROW('people', p.m, '00000000-0000-0000-0000-000000000000'::uuid, d.dim, coalesce(d.key, ''),
-                   coalesce((SELECT max(x.n) FROM pairs x WHERE x.id = p.id), 0)::smallint, 0)::report_cell
+                   coalesce(f.n, 0)::smallint, 0)::report_cell
   FROM people p
+  LEFT JOIN (SELECT x.id, max(x.n) AS n FROM pairs x GROUP BY x.id) f ON f.id = p.id
   CROSS JOIN LATERAL (VALUES ('region', p.region), ('connection', p.connection), ('heard_about', p.heard_about), ('age_band', p.age_band)) d(dim, key)
   UNION ALL
   SELECT x.id, ROW('pairs', p.m, x.org_id, '', '', x.n, 0)::report_cell FROM pairs x JOIN people p ON p.id = x.id

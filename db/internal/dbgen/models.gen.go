@@ -305,6 +305,8 @@ type GhostOutcome struct {
 	Furthest string
 	// class=anonymous; category=statistics; seen_by=org,operator
 	PlacedMonth *time.Time
+	// class=anonymous; category=statistics; seen_by=org,operator
+	Gaps []int32
 }
 
 // What an information request was supplied: the report under disclosure control, as PDF and XLSX, with their SHA-256.
@@ -720,6 +722,7 @@ type ReportingOutcome struct {
 	OrgID       uuid.UUID
 	Furthest    interface{}
 	PlacedMonth interface{}
+	Gaps        int32
 }
 
 type ReportingPerson struct {

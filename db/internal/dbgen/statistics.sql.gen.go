@@ -216,8 +216,11 @@ func (q *Queries) ReportFollowUps(ctx context.Context, db DBTX, arg ReportFollow
 }
 
 const reportFunnel = `-- name: ReportFunnel :many
-SELECT f.stage::text AS stage, f.people::bigint AS people
-FROM report_funnel($1::date, $2::date, $3::uuid) f
+SELECT f.stage::text AS stage, f.people::bigint AS people,
+       coalesce(m.median_days, 0)::bigint AS median_days, coalesce(m.intervals, 0)::bigint AS intervals
+FROM report_funnel($1::date, $2::date, $3::uuid) WITH ORDINALITY AS f(stage, people, i)
+LEFT JOIN report_medians($1::date, $2::date, $3::uuid) m ON m.stage = f.stage
+ORDER BY f.i
 `
 
 type ReportFunnelParams struct {
@@ -227,13 +230,17 @@ type ReportFunnelParams struct {
 }
 
 type ReportFunnelRow struct {
-	Stage  string
-	People int64
+	Stage      string
+	People     int64
+	MedianDays int64
+	Intervals  int64
 }
 
 // The funnel of the people who registered from @from_month to @to_month
 // (firsts of months): how many reached each stage, with any organisation
-// (org_id NULL) or with one. report_funnel() decides who may ask.
+// (org_id NULL) or with one, and the median days from the stage before
+// (report_medians(): 0 intervals where nobody reached it with a date).
+// report_funnel() and report_medians() decide who may ask.
 func (q *Queries) ReportFunnel(ctx context.Context, db DBTX, arg ReportFunnelParams) ([]ReportFunnelRow, error) {
 	rows, err := db.Query(ctx, reportFunnel, arg.FromMonth, arg.ToMonth, arg.OrgID)
 	if err != nil {
@@ -243,7 +250,12 @@ func (q *Queries) ReportFunnel(ctx context.Context, db DBTX, arg ReportFunnelPar
 	var items []ReportFunnelRow
 	for rows.Next() {
 		var i ReportFunnelRow
-		if err := rows.Scan(&i.Stage, &i.People); err != nil {
+		if err := rows.Scan(
+			&i.Stage,
+			&i.People,
+			&i.MedianDays,
+			&i.Intervals,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
