@@ -18,8 +18,10 @@ import (
 	"github.com/muster-cms/muster/sim/simulate"
 )
 
-// BenchmarkReports: the programme's funnel and a breakdown by region over
-// a synthetic cohort (10,000 candidates, and 100,000; MUSTER_BENCH_REPORTS
+// BenchmarkReports: the overview (the programme's funnel over the last
+// twelve months) and the drill-downs (over nine years: the funnel, an
+// organisation's funnel, breakdowns by region, organisation and its type,
+// the follow-ups) over a synthetic cohort (10,000 candidates, and 100,000; MUSTER_BENCH_REPORTS
 // sets others, as a comma-separated list), through the Store as the operator (report_funnel,
 // report_breakdown: live and ghost records, with the owner's rights), beside
 // the ceiling: the same figures by one bare SQL aggregate over the base
@@ -47,26 +49,34 @@ func BenchmarkReports(b *testing.B) {
 			require.NoError(b, err)
 			store := db.NewStore(d.App, sim.DefaultSessionPolicy)
 			operator := testfactory.Actor(testfactory.User(b, d, testfactory.UserOpts{Role: sim.RoleOperator}))
+			overview := sim.DefaultReportPeriod(now)
 			period, err := sim.NewReportPeriod(now.AddDate(-9, 0, 0), now)
 			require.NoError(b, err)
 
-			var funnel sim.FunnelReport
-			b.Run("funnel/store", func(b *testing.B) {
-				timed(b, func() {
-					require.NoError(b, store.InTx(ctx, operator, func(tx *db.Tx) error {
-						funnel, err = tx.ReportFunnel(ctx, period, "", now)
-						return err
-					}))
+			// The overview: the programme's funnel over the last twelve
+			// months, with its conversions and medians.
+			for _, p := range []struct {
+				name   string
+				period sim.ReportPeriod
+			}{{"overview", overview}, {"funnel-9y", period}} {
+				var funnel sim.FunnelReport
+				b.Run(p.name+"/store", func(b *testing.B) {
+					timed(b, func() {
+						require.NoError(b, store.InTx(ctx, operator, func(tx *db.Tx) error {
+							funnel, err = tx.ReportFunnel(ctx, p.period, "", now)
+							return err
+						}))
+					})
 				})
-			})
-			b.Run("funnel/bare-sql", func(b *testing.B) {
-				var registered, reached int64
-				timed(b, func() {
-					require.NoError(b, d.Admin.QueryRow(ctx, bareFunnelSQL, period.From, period.To).Scan(&registered, &reached))
+				b.Run(p.name+"/bare-sql", func(b *testing.B) {
+					var registered, reached int64
+					timed(b, func() {
+						require.NoError(b, d.Admin.QueryRow(ctx, bareFunnelSQL, p.period.From, p.period.To).Scan(&registered, &reached))
+					})
+					require.Equal(b, funnel.Programme[1].People.Value, registered, "the ceiling counts what the Store counts")
+					require.Equal(b, funnel.Programme[2].People.Value, reached)
 				})
-				require.Equal(b, funnel.Programme[0].People.Value, registered, "the ceiling counts what the Store counts")
-				require.Equal(b, funnel.Programme[1].People.Value, reached)
-			})
+			}
 			b.Run("breakdown/store", func(b *testing.B) {
 				timed(b, func() {
 					require.NoError(b, store.InTx(ctx, operator, func(tx *db.Tx) error {
@@ -84,14 +94,16 @@ func BenchmarkReports(b *testing.B) {
 					}))
 				})
 			})
-			b.Run("breakdown-by-organisation/store", func(b *testing.B) {
-				timed(b, func() {
-					require.NoError(b, store.InTx(ctx, operator, func(tx *db.Tx) error {
-						_, err := tx.ReportBreakdown(ctx, period, sim.ByOrganisation, now)
-						return err
-					}))
+			for _, by := range []sim.BreakdownDimension{sim.ByOrganisation, sim.ByOrgType} {
+				b.Run("breakdown-by-"+string(by)+"/store", func(b *testing.B) {
+					timed(b, func() {
+						require.NoError(b, store.InTx(ctx, operator, func(tx *db.Tx) error {
+							_, err := tx.ReportBreakdown(ctx, period, by, now)
+							return err
+						}))
+					})
 				})
-			})
+			}
 			b.Run("follow-ups/store", func(b *testing.B) {
 				timed(b, func() {
 					require.NoError(b, store.InTx(ctx, operator, func(tx *db.Tx) error {

@@ -65,7 +65,7 @@ func TestReportFunnel(t *testing.T) {
 	t.Parallel()
 	w := setupReportWorld(t)
 	operator := w.op
-	everyone := []string{"registered=3", "interested=2", "contacted=1", "information_day=1", "work_placement=1", "interview=1", "offer=1", "placed=1"}
+	everyone := []string{"invited=3", "registered=3", "interested=2", "contacted=1", "information_day=1", "work_placement=1", "interview=1", "offer=1", "placed=1"}
 	ofA := []string{"interested=2", "contacted=1", "information_day=1", "work_placement=1", "interview=1", "offer=1", "placed=1"}
 	ofB := []string{"interested=1", "contacted=0", "information_day=0", "work_placement=0", "interview=0", "offer=0", "placed=0"}
 
@@ -74,7 +74,7 @@ func TestReportFunnel(t *testing.T) {
 	require.Equal(t, everyone, counts(r.Programme))
 	require.False(t, r.Released)
 	require.Nil(t, r.Organisation)
-	require.InDelta(t, 2.0/3, r.Programme[1].Conversion.Value, 1e-9)
+	require.InDelta(t, 2.0/3, r.Programme[2].Conversion.Value, 1e-9)
 	r, err = w.funnel(t, operator, w.orgB.ID)
 	require.NoError(t, err)
 	require.Equal(t, ofB, counts(r.Organisation))
@@ -83,7 +83,7 @@ func TestReportFunnel(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, r.Released)
 	require.Equal(t, ofA, counts(r.Organisation), "their own organisation, exactly")
-	require.Equal(t, []string{"registered=*", "interested=*", "contacted=*", "information_day=*", "work_placement=*", "interview=*", "offer=*", "placed=*"},
+	require.Equal(t, []string{"invited=*", "registered=*", "interested=*", "contacted=*", "information_day=*", "work_placement=*", "interview=*", "offer=*", "placed=*"},
 		counts(r.Programme), "the programme's, through disclosure control")
 	for _, f := range r.Programme[1:] {
 		require.Equal(t, sim.WithheldFewPeople, f.Conversion.Withheld)
@@ -133,7 +133,7 @@ func TestReportFunnelPeriod(t *testing.T) {
 	require.NoError(t, err)
 	r, err := w.funnel(t, operator, "")
 	require.NoError(t, err)
-	require.Equal(t, []string{"registered=0", "interested=0", "contacted=0", "information_day=0", "work_placement=0", "interview=0", "offer=0", "placed=0"}, counts(r.Programme))
+	require.Equal(t, []string{"invited=0", "registered=0", "interested=0", "contacted=0", "information_day=0", "work_placement=0", "interview=0", "offer=0", "placed=0"}, counts(r.Programme))
 	_, err = sim.NewReportPeriod(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC))
 	require.Equal(t, sim.EINVALID, sim.ErrorCode(err))
 	_, err = sim.NewReportPeriod(time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))

@@ -72,7 +72,7 @@ func (tx *Tx) reportFunnel(ctx context.Context, period sim.ReportPeriod, orgID s
 			return sim.FunnelReport{}, err
 		}
 		// An organisation's funnel starts with the people who chose it.
-		out.Organisation = sim.ExactFunnel(own[1:])
+		out.Organisation = sim.ExactFunnel(own[2:])
 	}
 	return out, nil
 }

@@ -172,18 +172,45 @@ func (s *Store) Enqueued() <-chan struct{} { return s.enqueued }
 // a request authenticates and acts in one transaction. For any other
 // actor, that transaction is committed first.
 func (s *Store) InTx(ctx context.Context, actor sim.Actor, fn func(*Tx) error) error {
+	var tx *Tx
 	if r := requestTxFrom(ctx); r != nil {
-		if tx := r.take(actor); tx != nil {
-			return s.run(ctx, tx, fn)
-		} else if err := r.finish(ctx); err != nil {
-			return err
+		if tx = r.take(actor); tx == nil {
+			if err := r.finish(ctx); err != nil {
+				return err
+			}
 		}
 	}
-	tx, err := s.begin(ctx, actor)
-	if err != nil {
-		return err
+	for attempt := 1; ; attempt++ {
+		if tx == nil {
+			var err error
+			if tx, err = s.begin(ctx, actor); err != nil {
+				return err
+			}
+		}
+		err := s.run(ctx, tx, fn)
+		if attempt >= maxTxAttempts || !retryable(err) {
+			return err
+		}
+		tx = nil
 	}
-	return s.run(ctx, tx, fn)
+}
+
+// maxTxAttempts is how many times InTx runs fn when Postgres aborts its
+// transaction to break a deadlock or a serialisation conflict: the
+// transaction did nothing, and running it again is what Postgres asks
+// for. (Two writers can take the same rows in opposite orders — an
+// anonymisation deleting a candidate and their interests while an
+// organisation records support on one of those interests and then
+// references the candidate — and which orders the code takes is not a
+// promise every future statement will keep.) fn must therefore do
+// nothing but through its Tx, as every use case does.
+const maxTxAttempts = 3
+
+// retryable says whether err is Postgres aborting a transaction that may
+// succeed when run again: a deadlock broken, or a serialisation failure.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
 
 // begin takes a connection for a transaction as actor, whose BEGIN and

@@ -208,7 +208,10 @@ func (s *server) GetFollowUpReport(ctx context.Context, req api.GetFollowUpRepor
 	if err != nil {
 		return nil, err
 	}
-	return api.GetFollowUpReport200JSONResponse(r), nil
+	if f := deref((*string)(req.Params.Format)); f != "" && f != "json" {
+		return followUpFile(f, r)
+	}
+	return api.GetFollowUpReport200JSONResponse(followUpJSON(r)), nil
 }
 
 // GetOrganisationFollowUpReport is an organisation's placement follow-up.
@@ -217,19 +220,32 @@ func (s *server) GetOrganisationFollowUpReport(ctx context.Context, req api.GetO
 	if err != nil {
 		return nil, err
 	}
-	return api.GetOrganisationFollowUpReport200JSONResponse(r), nil
+	if f := deref((*string)(req.Params.Format)); f != "" && f != "json" {
+		return followUpFile(f, r)
+	}
+	return api.GetOrganisationFollowUpReport200JSONResponse(followUpJSON(r)), nil
 }
 
-func (s *server) followUpReport(ctx context.Context, fromParam, toParam *string, orgID string) (api.FollowUpReport, error) {
+// followUpFile is a follow-up as a download.
+func followUpFile(form string, r sim.FollowUpReport) (reportFile, error) {
+	return reportFileOf(form, "muster-follow-up-"+periodName(r.Period), r, render.FollowUpCSV, render.FollowUpXLSX, render.FollowUpPDF)
+}
+
+func (f reportFile) VisitGetFollowUpReportResponse(w http.ResponseWriter) error { return f.write(w) }
+func (f reportFile) VisitGetOrganisationFollowUpReportResponse(w http.ResponseWriter) error {
+	return f.write(w)
+}
+
+func (s *server) followUpReport(ctx context.Context, fromParam, toParam *string, orgID string) (sim.FollowUpReport, error) {
 	now := s.cfg.Now()
 	period, err := reportPeriod(now, fromParam, toParam)
 	if err != nil {
-		return api.FollowUpReport{}, err
+		return sim.FollowUpReport{}, err
 	}
-	r, err := within(s, ctx, func(tx *db.Tx) (sim.FollowUpReport, error) { return tx.ReportFollowUps(ctx, period, orgID, now) })
-	if err != nil {
-		return api.FollowUpReport{}, err
-	}
+	return within(s, ctx, func(tx *db.Tx) (sim.FollowUpReport, error) { return tx.ReportFollowUps(ctx, period, orgID, now) })
+}
+
+func followUpJSON(r sim.FollowUpReport) api.FollowUpReport {
 	out := api.FollowUpReport{
 		AsOf: r.AsOf.UTC(), From: r.Period.From.Format("2006-01"), To: r.Period.To.Format("2006-01"), Released: r.Released,
 		Checkins: make([]api.FollowUpCheckin, len(r.Rows)), Notes: r.Notes(),
@@ -247,7 +263,7 @@ func (s *server) followUpReport(ctx context.Context, fromParam, toParam *string,
 		}
 		out.Checkins[i] = c
 	}
-	return out, nil
+	return out
 }
 
 // GetProgrammeView is the operator's view of the programme.

@@ -75,7 +75,10 @@ func TestFunnelReport(t *testing.T) {
 	r := s.Do(t, http.MethodGet, "/v1/reports/funnel", op, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	require.Equal(t, false, r.Body["released"])
-	require.Equal(t, append([]string{"registered=9", "interested=8", "contacted=2"}, none...), funnelShown(t, r.Body["programme"]))
+	require.Equal(t, append([]string{"invited=9", "registered=9", "interested=8", "contacted=2"}, none...), funnelShown(t, r.Body["programme"]))
+	exact := r.Body["programme"].([]any)
+	require.Nil(t, exact[1].(map[string]any)["median_days"], "registering has no median")
+	require.Equal(t, 0.0, exact[3].(map[string]any)["median_days"], "contacted the day they chose")
 	require.Equal(t, time.Now().UTC().Format("2006-01"), r.Body["to"])
 	require.Nil(t, r.Body["organisation"])
 
@@ -83,17 +86,19 @@ func TestFunnelReport(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	require.Equal(t, true, r.Body["released"])
 	require.Equal(t, append([]string{"interested=8", "contacted=2"}, none...), funnelShown(t, r.Body["organisation"]), "their own, exactly")
-	require.Equal(t, append([]string{"registered=10", "interested=10", "contacted=*"}, none...), funnelShown(t, r.Body["programme"]), "the programme's, released")
+	require.Equal(t, append([]string{"invited=10", "registered=10", "interested=10", "contacted=*"}, none...), funnelShown(t, r.Body["programme"]), "the programme's, released")
 	programme := r.Body["programme"].([]any)
-	require.Equal(t, 1.0, programme[1].(map[string]any)["conversion"], "10 of 10, from the released counts")
-	require.Equal(t, true, programme[2].(map[string]any)["conversion_withheld"], "on a withheld count")
-	require.Nil(t, programme[2].(map[string]any)["people"].(map[string]any)["value"], "no value behind a *")
+	require.Equal(t, 1.0, programme[2].(map[string]any)["conversion"], "10 of 10, from the released counts")
+	require.Equal(t, 0.0, programme[2].(map[string]any)["median_days"], "a median of 8 intervals")
+	require.Equal(t, true, programme[3].(map[string]any)["conversion_withheld"], "on a withheld count")
+	require.Equal(t, true, programme[3].(map[string]any)["median_withheld"], "a median of 2 intervals")
+	require.Nil(t, programme[3].(map[string]any)["people"].(map[string]any)["value"], "no value behind a *")
 	require.Contains(t, fmt.Sprint(r.Body["notes"]), "disclosure control")
 	require.Contains(t, fmt.Sprint(r.Body["notes"]), "Not to be put in the public domain")
 
 	r = s.Do(t, http.MethodGet, "/v1/reports/funnel", adminA, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
-	require.Equal(t, append([]string{"registered=10", "interested=10", "contacted=*"}, none...), funnelShown(t, r.Body["programme"]))
+	require.Equal(t, append([]string{"invited=10", "registered=10", "interested=10", "contacted=*"}, none...), funnelShown(t, r.Body["programme"]))
 
 	// The same as files: the workbook's figures are the database's (their
 	// own exactly, the programme's released); the PDF carries the notes.
@@ -115,10 +120,10 @@ func TestFunnelReport(t *testing.T) {
 		return out
 	}
 	require.Equal(t, []string{"Organisation", "Programme", "Notes"}, book.GetSheetList())
-	require.Equal(t, []string{"8"}, sheetRows("Organisation")["Interested"])
-	require.Equal(t, []string{"2", "25%"}, sheetRows("Organisation")["Contacted"])
-	require.Equal(t, []string{"10"}, sheetRows("Programme")["Registered"])
-	require.Equal(t, []string{"*", "*"}, sheetRows("Programme")["Contacted"])
+	require.Equal(t, []string{"8", "", "0"}, sheetRows("Organisation")["Interested"], "people, no conversion, median days")
+	require.Equal(t, []string{"2", "25%", "0"}, sheetRows("Organisation")["Contacted"])
+	require.Equal(t, []string{"10", "100%"}, sheetRows("Programme")["Registered"])
+	require.Equal(t, []string{"*", "*", "*"}, sheetRows("Programme")["Contacted"])
 	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/funnel?format=pdf", adminA, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	require.Equal(t, "application/pdf", r.Header.Get("Content-Type"))
@@ -136,7 +141,7 @@ func TestFunnelReport(t *testing.T) {
 	// The period: months people registered in.
 	r = s.Do(t, http.MethodGet, "/v1/reports/funnel?from=2020-01&to=2020-12", op, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
-	require.Equal(t, append([]string{"registered=0", "interested=0", "contacted=0"}, none...), funnelShown(t, r.Body["programme"]))
+	require.Equal(t, append([]string{"invited=0", "registered=0", "interested=0", "contacted=0"}, none...), funnelShown(t, r.Body["programme"]))
 	r = s.Do(t, http.MethodGet, "/v1/reports/funnel?from=2026-05&to=2026-04", op, nil)
 	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
 	require.Equal(t, "to", r.Body["error"].(map[string]any)["field"])
@@ -159,6 +164,16 @@ func TestFunnelReport(t *testing.T) {
 	require.Equal(t, false, r.Body["released"], "their own placements, exactly")
 	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/follow-ups", adminB, nil)
 	require.Equal(t, http.StatusNotFound, r.Status, string(r.Raw))
+	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/follow-ups?format=xlsx", adminB, nil)
+	require.Equal(t, http.StatusNotFound, r.Status, "nor as a file: %s", r.Raw)
+	r = s.Do(t, http.MethodGet, "/v1/organisations/"+orgA+"/reports/follow-ups?format=csv", adminA, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, "text/csv; charset=utf-8", r.Header.Get("Content-Type"))
+	require.Regexp(t, `^attachment; filename="muster-follow-up-\d{4}-\d{2}-\d{4}-\d{2}\.csv"$`, r.Header.Get("Content-Disposition"))
+	require.Contains(t, string(r.Raw), "3,0,0,0,0,*\n", "three months: nobody placed, so no share")
+	r = s.Do(t, http.MethodGet, "/v1/reports/follow-ups?format=pdf", adminA, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Contains(t, firstPageText(t, r.Raw), squashed("Not to be put in the public domain without the programme's approval"), "the programme's, released")
 
 	// The operator's view of the programme: two organisations, both
 	// onboarding; nothing waiting.

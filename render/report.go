@@ -176,6 +176,47 @@ func breakdownDoc(r sim.BreakdownReport) reportDoc {
 	return d
 }
 
+// followUpDoc lays out a placement follow-up: one row per check-in, and a
+// chart of the share still in post.
+func followUpDoc(r sim.FollowUpReport) reportDoc {
+	d := reportDoc{
+		title: "The programme's placement follow-up",
+		subtitle: fmt.Sprintf("Placements whose job started %s to %s; exact as of %s UTC",
+			r.Period.From.Format("January 2006"), r.Period.To.Format("January 2006"), r.AsOf.UTC().Format("2006-01-02 15:04")),
+		notes: r.Notes(),
+	}
+	if r.OrgID != "" {
+		d.title = "The organisation's placement follow-up"
+	}
+	name := "Placements and their check-ins"
+	if r.Released {
+		name += " (released under disclosure control)"
+	}
+	t := docTable{name: name, sheet: "Follow-up", header: []string{"Months after the start", "Placements", "Answered", "In post", "No answer", "Still in post"}}
+	d.chart.title = "Share still in post, of those who answered"
+	for _, f := range r.Rows {
+		months := float64(f.Months)
+		t.rows = append(t.rows, []docCell{{text: strconv.Itoa(f.Months), number: &months}, countCell(f.Placed), countCell(f.Answered),
+			countCell(f.InPost), countCell(f.NoAnswer), shareCell(f.StillInPost, false)})
+		d.chart.labels = append(d.chart.labels, strconv.Itoa(f.Months)+" months")
+		share := shareCell(f.StillInPost, false)
+		d.chart.shown = append(d.chart.shown, share.text)
+		if share.number != nil {
+			d.chart.values = append(d.chart.values, 100**share.number)
+		} else {
+			d.chart.values = append(d.chart.values, 0)
+		}
+	}
+	d.tables = append(d.tables, t)
+	return d
+}
+
+// FollowUpCSV, FollowUpXLSX and FollowUpPDF write a placement follow-up as
+// a file.
+func FollowUpCSV(w io.Writer, r sim.FollowUpReport) error  { return followUpDoc(r).csv(w) }
+func FollowUpXLSX(w io.Writer, r sim.FollowUpReport) error { return followUpDoc(r).xlsx(w) }
+func FollowUpPDF(w io.Writer, r sim.FollowUpReport) error  { return followUpDoc(r).pdf(w) }
+
 // FunnelCSV, FunnelXLSX and FunnelPDF write a funnel report.
 func FunnelCSV(w io.Writer, r sim.FunnelReport) error  { return funnelDoc(r).csv(w) }
 func FunnelXLSX(w io.Writer, r sim.FunnelReport) error { return funnelDoc(r).xlsx(w) }

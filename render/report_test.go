@@ -175,3 +175,45 @@ func TestReportFilesNeutraliseFormulas(t *testing.T) {
 	require.NoError(t, render.BreakdownCSV(&b, r))
 	require.Contains(t, b.String(), `'=HYPERLINK`)
 }
+
+// A follow-up as files: the workbook's rows are the figures, released ones
+// as released; the PDF carries its period and notes on every page.
+func TestFollowUpFiles(t *testing.T) {
+	r := sim.FollowUpReport{
+		AsOf:     time.Date(2026, 12, 7, 22, 0, 0, 0, time.UTC),
+		Period:   sim.ReportPeriod{From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)},
+		Released: true,
+		Rows: sim.ReleaseFollowUps([]sim.FollowUpCount{
+			{Months: 3, Placed: 41, InPost: 29, NotInPost: 2, NoAnswer: 4},
+			{Months: 6, Placed: 41, InPost: 5, NotInPost: 1, NoAnswer: 0},
+		}),
+	}
+	var b bytes.Buffer
+	require.NoError(t, render.FollowUpXLSX(&b, r))
+	f, err := excelize.OpenReader(bytes.NewReader(b.Bytes()))
+	require.NoError(t, err)
+	rows, err := f.GetRows(f.GetSheetList()[0])
+	require.NoError(t, err)
+	var got [][]string
+	for _, row := range rows {
+		if len(row) == 6 {
+			got = append(got, row)
+		}
+	}
+	require.Equal(t, [][]string{
+		{"Months after the start", "Placements", "Answered", "In post", "No answer", "Still in post"},
+		{"3", "40", "30", "30", "*", "100%"},
+		{"6", "40", "*", "*", "0", "*"},
+	}, got, "released: rounded to 5, 1 to 7 as *, shares from the released counts and withheld under 8 answers")
+
+	b.Reset()
+	require.NoError(t, render.FollowUpPDF(&b, r))
+	pages := pdfText(t, b.Bytes())
+	require.NotEmpty(t, pages)
+	for i, p := range pages {
+		require.Contains(t, squash(p), squash("Placements whose job started January 2026 to December 2026"), "page %d names its period", i+1)
+		require.Contains(t, squash(p), squash("Not to be put in the public domain"), "page %d carries the condition", i+1)
+	}
+	require.Contains(t, squash(pages[0]), squash("Share still in post, of those who answered"))
+	require.NotContains(t, squash(pages[0]), "41", "no exact figure")
+}

@@ -432,12 +432,22 @@ func (t disclosureTable) released(out []ReleasedCount) ReleasedTable {
 // Stage of the journey with an organisation.
 type FunnelStage string
 
-// FunnelRegistered is the funnel's first stage: everyone in the cohort.
-const FunnelRegistered FunnelStage = "registered"
+// The funnel's first stages: the people invited (registered in the period,
+// or sent an invitation in it that is still open or expired in it unused),
+// and the people who registered in the period: the cohort the later
+// stages count.
+const (
+	FunnelInvited    FunnelStage = "invited"
+	FunnelRegistered FunnelStage = "registered"
+)
+
+// Journey says whether s is a stage of the journey with an organisation
+// (interested and after), which has a median of days from the stage before.
+func (s FunnelStage) Journey() bool { return s != FunnelInvited && s != FunnelRegistered }
 
 // FunnelStages lists the funnel's stages in order.
 var FunnelStages = func() []FunnelStage {
-	out := []FunnelStage{FunnelRegistered}
+	out := []FunnelStage{FunnelInvited, FunnelRegistered}
 	for _, s := range Stages {
 		out = append(out, FunnelStage(s))
 	}
@@ -463,7 +473,7 @@ type FunnelFigure struct {
 	People     ReleasedCount     `json:"people"`
 	Conversion ReleasedStatistic `json:"conversion"` // zero for the first stage
 	// MedianDays is the median of the days from the stage reached before
-	// to this one; nil for the first stage.
+	// to this one; nil for invited and registered.
 	MedianDays *ReleasedStatistic `json:"median_days,omitempty"`
 }
 
@@ -475,12 +485,14 @@ func ExactFunnel(counts []FunnelCount) []FunnelFigure {
 	out := make([]FunnelFigure, len(counts))
 	for i, c := range counts {
 		out[i] = FunnelFigure{Stage: c.Stage, People: ReleasedCount{Value: max(c.People, 0)}}
-		if i > 0 {
+		if c.Stage.Journey() {
 			median := ReleasedStatistic{Value: float64(c.MedianDays)}
 			if c.Intervals <= 0 {
 				median = ReleasedStatistic{Withheld: WithheldFewPeople}
 			}
 			out[i].MedianDays = &median
+		}
+		if i > 0 {
 			prev := counts[i-1].People
 			if prev > 0 {
 				out[i].Conversion = ReleasedStatistic{Value: float64(max(c.People, 0)) / float64(prev)}
@@ -501,11 +513,13 @@ func ReleaseFunnel(counts []FunnelCount) []FunnelFigure {
 	out := make([]FunnelFigure, len(counts))
 	for i, c := range counts {
 		out[i] = FunnelFigure{Stage: c.Stage, People: ReleaseCount(c.People)}
+		if c.Stage.Journey() {
+			median := ReleaseStatistic(float64(c.MedianDays), c.Intervals)
+			out[i].MedianDays = &median
+		}
 		if i == 0 {
 			continue
 		}
-		median := ReleaseStatistic(float64(c.MedianDays), c.Intervals)
-		out[i].MedianDays = &median
 		prev, cur := out[i-1].People, out[i].People
 		if prev.Withheld != Shown || cur.Withheld != Shown || counts[i-1].People < DisclosureMinPeople || prev.Value == 0 {
 			out[i].Conversion = ReleasedStatistic{Withheld: WithheldFewPeople}

@@ -71,6 +71,8 @@ func (r FunnelReport) Notes() []string {
 		fmt.Sprintf("People who registered from %s to %s, counted at each stage they reached or passed (a direct offer counts as having passed the interview), as of %s UTC.",
 			r.Period.From.Format("January 2006"), r.Period.To.Format("January 2006"), r.AsOf.UTC().Format("2006-01-02 15:04")),
 		"Source: the programme's records, live and anonymised alike (anonymising someone changes no figure). A conversion is the share of the previous stage's people who reached the stage.",
+		"Invited counts the people who registered in the period, the invitations sent in it that are still open and those that expired unused in it (an expired invitation leaves only its count).",
+		"Median days: for each person and organisation they chose, the days from the stage reached before (registering, then choosing the organisation, and so on; a stage skipped is measured from the last one reached) to this one; the median is the smallest number of days at least half of them are no longer than.",
 	}
 	if r.OrgID != "" {
 		notes = append(notes, "The organisation's funnel starts with the people who chose it, and counts how far they got with it.")
@@ -83,7 +85,7 @@ func (r FunnelReport) Notes() []string {
 			}
 		}
 		notes = append(notes,
-			"The programme's figures are released under disclosure control: 0 stays 0; 1 to 7 people show as *; other counts are rounded to the nearest 5; conversions are worked out from the released counts and withheld where they would rest on fewer than 8 people.",
+			"The programme's figures are released under disclosure control: 0 stays 0; 1 to 7 people show as *; other counts are rounded to the nearest 5; conversions are worked out from the released counts and withheld where they would rest on fewer than 8 people, as are medians of fewer than 8 intervals.",
 			fmt.Sprintf("%d of the programme's %d counts are withheld. Not to be put in the public domain without the programme's approval.", withheld, len(r.Programme)))
 	}
 	return notes
@@ -119,9 +121,9 @@ func (d BreakdownDimension) ByOrganisations() bool {
 // people who chose one.
 func (d BreakdownDimension) Columns() []FunnelStage {
 	if d.ByOrganisations() {
-		return FunnelStages[1:]
+		return FunnelStages[2:]
 	}
-	return FunnelStages
+	return FunnelStages[1:]
 }
 
 // BreakdownCount is how many people (by organisation: people and

@@ -60,7 +60,8 @@ CREATE TABLE report_counts (
     stage  smallint NOT NULL,
     days   integer NOT NULL,
     n      bigint NOT NULL,
-    PRIMARY KEY (cube, org_id, month, dim, key, stage, days)
+    -- n included: a report reads the counts from the index alone.
+    PRIMARY KEY (cube, org_id, month, dim, key, stage, days) INCLUDE (n)
 );
 COMMENT ON TABLE report_counts IS 'How many people are in each cell of the reports'' counts: anonymous totals.';
 COMMENT ON COLUMN report_counts.cube IS 'class=anonymous; category=statistics; seen_by=operator';
@@ -145,6 +146,8 @@ REVOKE ALL ON FUNCTION report_cells_of(uuid[]) FROM PUBLIC;
 -- +goose StatementBegin
 CREATE FUNCTION report_refresh(persons uuid[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  emptied report_cell[];
 BEGIN
   IF persons IS NULL OR cardinality(persons) = 0 THEN
     RETURN;
@@ -167,9 +170,22 @@ BEGIN
     GROUP BY 1, 2, 3, 4, 5, 6, 7
     HAVING sum(u.d) <> 0
   )
-  INSERT INTO report_counts AS r (cube, org_id, month, dim, key, stage, days, n)
-  SELECT * FROM delta ORDER BY 1, 2, 3, 4, 5, 6, 7
-  ON CONFLICT (cube, org_id, month, dim, key, stage, days) DO UPDATE SET n = r.n + excluded.n;
+  , counted AS (
+    INSERT INTO report_counts AS r (cube, org_id, month, dim, key, stage, days, n)
+    SELECT * FROM delta ORDER BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (cube, org_id, month, dim, key, stage, days) DO UPDATE SET n = r.n + excluded.n
+    RETURNING r.*
+  )
+  SELECT array_agg(ROW(c.cube, c.month, c.org_id, c.dim, c.key, c.stage, c.days)::report_cell) INTO emptied
+  FROM counted c WHERE c.n = 0;
+  -- A cell nobody is in any more goes: it would say that somebody was
+  -- once counted there.
+  IF emptied IS NOT NULL THEN
+    DELETE FROM report_counts r
+    USING unnest(emptied) e
+    WHERE r.cube = e.cube AND r.org_id = e.org_id AND r.month = e.month AND r.dim = e.dim AND r.key = e.key
+      AND r.stage = e.stage AND r.days = e.days AND r.n = 0;
+  END IF;
 END
 $$;
 -- +goose StatementEnd

@@ -1,5 +1,5 @@
--- The days between the funnel's stages, and breakdowns by the
--- organisations' type and region (issue 17; docs/decisions.md, "reports
+-- The days between the funnel's stages, the people invited at its start,
+-- and breakdowns by the organisations' type and region (issue 17; docs/decisions.md, "reports
 -- at scale").
 --
 -- For each person and organisation they chose, the days from each stage
@@ -114,6 +114,10 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   CROSS JOIN LATERAL unnest(coalesce(x.gaps, report_gaps(p.d, x.dates))) WITH ORDINALITY AS s(gap, i)
   CROSS JOIN LATERAL (VALUES (x.org_id), ('00000000-0000-0000-0000-000000000000'::uuid)) o(org_id)
   WHERE s.gap IS NOT NULL
+  UNION ALL
+  SELECT c.id, ROW('invited', date_trunc('month', c.invited_at AT TIME ZONE 'UTC')::date, '00000000-0000-0000-0000-000000000000'::uuid,
+                   '', '', 0::smallint, 0)::report_cell
+  FROM candidates c WHERE c.id = ANY(persons) AND c.registered_at IS NULL
   UNION ALL
   SELECT x.id, ROW('placed', x.placed_month, x.org_id, '', '', 7::smallint, 0)::report_cell FROM pairs x WHERE x.placed_month IS NOT NULL
   UNION ALL
@@ -278,11 +282,91 @@ END
 $$;
 -- +goose StatementEnd
 
+-- The funnel starts with the people invited: those who registered in the
+-- period, the invitations still open that were sent in it (the 'invited'
+-- cells: a candidate not yet registered) and the invitations that expired
+-- unused in it (expired_invitation_counts, all that is left of them).
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION report_funnel(from_month date, to_month date, org uuid)
+RETURNS TABLE (stage text, people bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  stages CONSTANT text[] := ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
+  nil CONSTANT uuid := '00000000-0000-0000-0000-000000000000';
+BEGIN
+  IF NOT (app_is_staff() OR (app_role() IN ('org_admin', 'org_user') AND (org IS NULL OR org = app_org_id()))) THEN
+    RAISE EXCEPTION 'reports are for the programme operator and organisations'' own figures' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN QUERY
+  WITH registered AS (
+    SELECT r.stage, sum(r.n) AS n FROM report_counts r
+    WHERE r.cube = 'people' AND r.org_id = nil AND r.month BETWEEN from_month AND to_month AND r.dim = 'region'
+    GROUP BY r.stage
+  ), reached AS (
+    SELECT r.stage, sum(r.n) AS n FROM report_counts r
+    WHERE r.cube = 'pairs' AND r.org_id = org AND r.month BETWEEN from_month AND to_month
+    GROUP BY r.stage
+  ), counted AS (
+    SELECT * FROM registered WHERE org IS NULL
+    UNION ALL
+    SELECT * FROM reached WHERE org IS NOT NULL
+  )
+  SELECT 'invited'::text, (coalesce((SELECT sum(g.n) FROM registered g), 0)
+      + coalesce((SELECT sum(r.n) FROM report_counts r WHERE r.cube = 'invited' AND r.org_id = nil AND r.month BETWEEN from_month AND to_month), 0)
+      + coalesce((SELECT sum(e.expired) FROM expired_invitation_counts e WHERE e.month BETWEEN from_month AND to_month), 0))::bigint
+  UNION ALL
+  SELECT 'registered'::text, coalesce((SELECT sum(g.n) FROM registered g), 0)::bigint
+  UNION ALL
+  SELECT s.stage, coalesce((SELECT sum(c.n) FROM counted c WHERE c.stage >= s.i), 0)::bigint
+  FROM unnest(stages) WITH ORDINALITY AS s(stage, i);
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION report_funnel_base(from_month date, to_month date, org uuid)
+RETURNS TABLE (stage text, people bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  stages CONSTANT text[] := ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
+BEGIN
+  IF NOT (app_is_staff() OR (app_role() IN ('org_admin', 'org_user') AND (org IS NULL OR org = app_org_id()))) THEN
+    RAISE EXCEPTION 'reports are for the programme operator and organisations'' own figures' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN QUERY
+  WITH cohort AS (
+    SELECT p.candidate_id AS id FROM reporting_people p WHERE p.registered_month BETWEEN from_month AND to_month
+    UNION ALL
+    SELECT g.id FROM ghosts g WHERE g.registered_month BETWEEN from_month AND to_month
+  ), reached AS (
+    SELECT o.candidate_id AS id, max(array_position(stages, o.furthest)) AS n
+    FROM reporting_outcomes o WHERE org IS NULL OR o.org_id = org GROUP BY o.candidate_id
+    UNION ALL
+    SELECT g.ghost_id, max(array_position(stages, g.furthest))
+    FROM ghost_outcomes g WHERE org IS NULL OR g.org_id = org GROUP BY g.ghost_id
+  ), counted AS MATERIALIZED (
+    SELECT r.n FROM cohort c JOIN reached r ON r.id = c.id
+  )
+  SELECT 'invited'::text, ((SELECT count(*) FROM cohort)
+      + (SELECT count(*) FROM candidates c WHERE c.registered_at IS NULL
+           AND date_trunc('month', c.invited_at AT TIME ZONE 'UTC')::date BETWEEN from_month AND to_month)
+      + coalesce((SELECT sum(e.expired) FROM expired_invitation_counts e WHERE e.month BETWEEN from_month AND to_month), 0))::bigint
+  UNION ALL
+  SELECT 'registered'::text, (SELECT count(*) FROM cohort)::bigint
+  UNION ALL
+  SELECT s.stage, (SELECT count(*) FROM counted WHERE counted.n >= s.i)::bigint
+  FROM unnest(stages) WITH ORDINALITY AS s(stage, i);
+END
+$$;
+-- +goose StatementEnd
+
 SELECT report_rebuild();
 
 -- +goose Down
--- The counts keep the intervals' cells until report_rebuild() runs again;
--- the breakdowns keep the organisations' type and region.
+-- The breakdowns keep the organisations' type and region, and the funnel
+-- its invited stage.
 DROP FUNCTION report_medians_base(date, date, uuid);
 DROP FUNCTION report_medians(date, date, uuid);
 -- +goose StatementBegin

@@ -123,6 +123,7 @@ const (
 	BreakdownReportColumnsInformationDay BreakdownReportColumns = "information_day"
 	BreakdownReportColumnsInterested     BreakdownReportColumns = "interested"
 	BreakdownReportColumnsInterview      BreakdownReportColumns = "interview"
+	BreakdownReportColumnsInvited        BreakdownReportColumns = "invited"
 	BreakdownReportColumnsOffer          BreakdownReportColumns = "offer"
 	BreakdownReportColumnsPlaced         BreakdownReportColumns = "placed"
 	BreakdownReportColumnsRegistered     BreakdownReportColumns = "registered"
@@ -139,6 +140,8 @@ func (e BreakdownReportColumns) Valid() bool {
 	case BreakdownReportColumnsInterested:
 		return true
 	case BreakdownReportColumnsInterview:
+		return true
+	case BreakdownReportColumnsInvited:
 		return true
 	case BreakdownReportColumnsOffer:
 		return true
@@ -330,6 +333,7 @@ const (
 	FunnelFigureStageInformationDay FunnelFigureStage = "information_day"
 	FunnelFigureStageInterested     FunnelFigureStage = "interested"
 	FunnelFigureStageInterview      FunnelFigureStage = "interview"
+	FunnelFigureStageInvited        FunnelFigureStage = "invited"
 	FunnelFigureStageOffer          FunnelFigureStage = "offer"
 	FunnelFigureStagePlaced         FunnelFigureStage = "placed"
 	FunnelFigureStageRegistered     FunnelFigureStage = "registered"
@@ -346,6 +350,8 @@ func (e FunnelFigureStage) Valid() bool {
 	case FunnelFigureStageInterested:
 		return true
 	case FunnelFigureStageInterview:
+		return true
+	case FunnelFigureStageInvited:
 		return true
 	case FunnelFigureStageOffer:
 		return true
@@ -1350,6 +1356,30 @@ func (e ListOrganisationCandidatesParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for GetOrganisationFollowUpReportParamsFormat.
+const (
+	GetOrganisationFollowUpReportParamsFormatCsv  GetOrganisationFollowUpReportParamsFormat = "csv"
+	GetOrganisationFollowUpReportParamsFormatJson GetOrganisationFollowUpReportParamsFormat = "json"
+	GetOrganisationFollowUpReportParamsFormatPdf  GetOrganisationFollowUpReportParamsFormat = "pdf"
+	GetOrganisationFollowUpReportParamsFormatXlsx GetOrganisationFollowUpReportParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetOrganisationFollowUpReportParamsFormat enum.
+func (e GetOrganisationFollowUpReportParamsFormat) Valid() bool {
+	switch e {
+	case GetOrganisationFollowUpReportParamsFormatCsv:
+		return true
+	case GetOrganisationFollowUpReportParamsFormatJson:
+		return true
+	case GetOrganisationFollowUpReportParamsFormatPdf:
+		return true
+	case GetOrganisationFollowUpReportParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetOrganisationFunnelReportParamsFormat.
 const (
 	GetOrganisationFunnelReportParamsFormatCsv  GetOrganisationFunnelReportParamsFormat = "csv"
@@ -1428,6 +1458,30 @@ func (e GetBreakdownReportParamsBy) Valid() bool {
 	case GetBreakdownReportParamsByRegion:
 		return true
 	case GetBreakdownReportParamsByRegisteredMonth:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetFollowUpReportParamsFormat.
+const (
+	GetFollowUpReportParamsFormatCsv  GetFollowUpReportParamsFormat = "csv"
+	GetFollowUpReportParamsFormatJson GetFollowUpReportParamsFormat = "json"
+	GetFollowUpReportParamsFormatPdf  GetFollowUpReportParamsFormat = "pdf"
+	GetFollowUpReportParamsFormatXlsx GetFollowUpReportParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetFollowUpReportParamsFormat enum.
+func (e GetFollowUpReportParamsFormat) Valid() bool {
+	switch e {
+	case GetFollowUpReportParamsFormatCsv:
+		return true
+	case GetFollowUpReportParamsFormatJson:
+		return true
+	case GetFollowUpReportParamsFormatPdf:
+		return true
+	case GetFollowUpReportParamsFormatXlsx:
 		return true
 	default:
 		return false
@@ -2887,12 +2941,18 @@ type ListCandidateMessagesParams struct {
 
 // GetOrganisationFollowUpReportParams defines parameters for GetOrganisationFollowUpReport.
 type GetOrganisationFollowUpReportParams struct {
+	// Format json (the default); csv, xlsx or pdf: the same figures as a download (Content-Disposition attachment), with the title, the period, the moment they are exact at and the notes (in a PDF, on every page). Spreadsheet cells are neutralised against formula injection.
+	Format *GetOrganisationFollowUpReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
 	// From The first month a job started in, YYYY-MM (default eleven months before `to`).
 	From *string `form:"from,omitempty" json:"from,omitempty"`
 
 	// To The last month, included, YYYY-MM (default this month). At most 120 months from `from`.
 	To *string `form:"to,omitempty" json:"to,omitempty"`
 }
+
+// GetOrganisationFollowUpReportParamsFormat defines parameters for GetOrganisationFollowUpReport.
+type GetOrganisationFollowUpReportParamsFormat string
 
 // GetOrganisationFunnelReportParams defines parameters for GetOrganisationFunnelReport.
 type GetOrganisationFunnelReportParams struct {
@@ -2941,12 +3001,18 @@ type GetBreakdownReportParamsBy string
 
 // GetFollowUpReportParams defines parameters for GetFollowUpReport.
 type GetFollowUpReportParams struct {
+	// Format json (the default); csv, xlsx or pdf: the same figures as a download (Content-Disposition attachment), with the title, the period, the moment they are exact at and the notes (in a PDF, on every page). Spreadsheet cells are neutralised against formula injection.
+	Format *GetFollowUpReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
 	// From The first month a job started in, YYYY-MM (default eleven months before `to`).
 	From *string `form:"from,omitempty" json:"from,omitempty"`
 
 	// To The last month, included, YYYY-MM (default this month). At most 120 months from `from`.
 	To *string `form:"to,omitempty" json:"to,omitempty"`
 }
+
+// GetFollowUpReportParamsFormat defines parameters for GetFollowUpReport.
+type GetFollowUpReportParamsFormat string
 
 // GetFunnelReportParams defines parameters for GetFunnelReport.
 type GetFunnelReportParams struct {
@@ -5816,6 +5882,19 @@ func (siw *ServerInterfaceWrapper) GetOrganisationFollowUpReport(w http.Response
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetOrganisationFollowUpReportParams
 
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
 	// ------------- Optional query parameter "from" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -6187,6 +6266,19 @@ func (siw *ServerInterfaceWrapper) GetFollowUpReport(w http.ResponseWriter, r *h
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetFollowUpReportParams
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
 
 	// ------------- Optional query parameter "from" -------------
 
@@ -10732,6 +10824,66 @@ func (response GetOrganisationFollowUpReport200JSONResponse) VisitGetOrganisatio
 	return err
 }
 
+type GetOrganisationFollowUpReport200ApplicationpdfResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetOrganisationFollowUpReport200ApplicationpdfResponse) VisitGetOrganisationFollowUpReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/pdf")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetOrganisationFollowUpReport200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetOrganisationFollowUpReport200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetOrganisationFollowUpReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetOrganisationFollowUpReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetOrganisationFollowUpReport200TextcsvResponse) VisitGetOrganisationFollowUpReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type GetOrganisationFollowUpReport4XXJSONResponse struct {
 	Body       Error
 	StatusCode int
@@ -11462,6 +11614,66 @@ func (response GetFollowUpReport200JSONResponse) VisitGetFollowUpReportResponse(
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFollowUpReport200ApplicationpdfResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetFollowUpReport200ApplicationpdfResponse) VisitGetFollowUpReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/pdf")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetFollowUpReport200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetFollowUpReport200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetFollowUpReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetFollowUpReport200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetFollowUpReport200TextcsvResponse) VisitGetFollowUpReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -14826,387 +15038,389 @@ var swaggerSpec = []string{
 	"bEdVmZKg+rLf8oOYKG04nVBtPUcQd5tRLsg4YfRGFZT7OjYxKiYojZV3dcKoqhF2iVxW+D3fy6Ui4YyF",
 	"N2gP78qmdjJ2+Coq/tmsLZJLgVmLFQJajeSkmn5Z+mie4mklG1c2B7Qw6QYuQ6fl2yhM0AqlEMydpRmj",
 	"STTCeFjQolM2GlPhgjYKqkNGcykgj8HXh0s/ZofR/539YpXVEMo4nYuRlprGzQ/dexYzqlj0VKbV5w6H",
-	"VTW0TRM9YwoMzymkR4QziKHaKg18ueAL92mHxIBcM/MvhSkHIVo09g9ZKucooqtW0FrK5Ga0iGmIl759",
-	"95azpaHVZMKSVtCCv0eVZCqvb5LIeR3jmNMGOxWQn3/++ef269eVVwzkCW+4hB0HzhkVNvXKur+NCIIE",
-	"Dvzt6gISiRJ6y+JMPM0L5Nu6nsRuaNV8GCSXQ0o0BLaWaKIkMp3OSMRVGEtIejI7kMiYHEzAn70y2zlO",
-	"i9aM7373hYeVEI2YLz/Wclm1Fi2rdyam+cZwEcYpGPmbtghOxY5noaw+goixDANzs673jOL5YbF0KB9K",
-	"Nw/HMptFnVyuyznIMn+4w33DVjWJ1qBhYUXTwXhVKpgzJvjLZ9UBmJiOWVw7qJG9aiaXomZUo0Eefq0d",
-	"NKt1EwwsKd3AVVuRVYdW7IMUqoGL76l9rLnHF5x/OyqSVoPfNpl39rEvhZtoJ3cx5Pz4UtxOt3C5GSHN",
-	"9SxK6FLksjhoUSHFas5VpWCu8u3az+ULLJCncsdkxN5OnmKKTr2PolLX+snojiuZEvcUagjWlr0gFO0Z",
-	"yAKH5yK5g94go1Wl+F6k45ir2dd3dMAMSt+rJmEcMzpNWTGMtoOTA1J4y8WiR8OCj2NQdY3u57R8mGCa",
-	"dYvh3DfEGC1vYfIBtSUc+3mA1gWkcyMa7koYjbLMk4Xn/wSN3/o/bdnXV/IlPc2FXHERU37LRJ3xsEcY",
-	"ShvbrjFPF54O7GS2h27sap6CN2THXcsWXNwzeJY4YaeIvRUuChcbRAoXRDHIb/fS1qnZv5BV61FlktQz",
-	"i7UN7bfJUkKQx1W7KSkwWomXrksRtk+3zWfKPmc4dHtswQaiP2MhV7tLkg189nvT52HpcZVdpCW1As/1",
-	"qPa6cA/ssnK3Yi7IRCYhq3bCcaUrwSawMD6yGxgQsU+Sk6cHlVXQmGrrR284QLoYaTlyalm9iYMDZzOH",
-	"XZ7TiLkIU5ksFxi2MRYYNavMyAiG2LsfXG69442qc1tii/JuBcUNLqwl34INfPOB3VWI4w3KRbKQqtpl",
-	"uYcK4YazysSWee4XIXFrWedqt1/Uw+vg7uDCRWm2TxEt1yOBFRJtYzzP336wF8hBzDT6ByM+5VoF5LrT",
-	"Hl0fXhCaPZnpVoTG5vperWOAdM8q7uudVLgaqjt33mPV0zapW1VLKlUClvR4qIffUckoZn5X5P3NCYey",
-	"LvDcZfq+uaLLl4WrNgu223NeiWHFJ2NGzAPWqMCKeBrFXDBifUdmNVlYGZZ9QbpOhEV0ZQTylGpIZjYz",
-	"5Rqc3YXEJM/v60ocqw6Y+3RA5vKWRWS8wpoWzYSyFevNKJ29UrXmVXGZQE7zPLhwwH/PwTfWuUcqHhZf",
-	"Nq6W/Jt5/EupNnMXm7hofyxAHXWLMlbILUuiFOItlnEbGsCwDveJ4vyyrfRZbMtBeu7vyw6CAjxtFQ7O",
-	"F3JJJhRq7QzHFDb2grhUHL2U6KtTZMxW0mIroHM1YwMuCI1jKxsR56O/GfPDj1NU85grZBKMRYrEUkxZ",
-	"Qg4MK8QMYCZEOmeJTNXhRVZ5Z3GfZAwVqEJC4ZNzfRZzf9cE+VZJbumYzXzLdv3NcnFxdcWKYkLVjYKQ",
-	"FSWhXKyMqACICj0zdyX6lqHowhNhB1GKFMd9QWQEy72lguUqD7o3xVe8SjxHVGN9F1M7hP8K5cvfKv63",
-	"V/ivuN4tu2orCnY4fpsvrg9+2XGB7znWNTa6pvaSmGVt15+nHbKKGFkx9C66yh7vYLVldekBMEsixTSw",
-	"h8ee7Qub9luobYSMfChFYEhhWAFxyAWHWBDplSRCsaCqqEgk/+////+pqxWEACV1xY4VBb5QJ+HV+OK6",
-	"xkz55zcvofZrkcsVp179JXIH1lZiYAJrFTEQB5WHxqLFkla/uDarP4QS1nJJowvMYb35GiEKvyvUZhb+",
-	"UirOLEdDXXUmzHVzGXMlzSvFm63brjCZGtcVAecFG8qLyvkDwN1VZ8WhgdXpwBXGy9hKQh5bX+GMhTdt",
-	"LhA9kYkit4wWUmm77/5PIzt+FYX2Ur+putnxDaPgNEzNbKgX1ikyr1E9cUg7FsQvq2pbVz12SN0xj9Zm",
-	"xidszsVu3tKNSfCZhmFp55F9E3ddwobuZ7ArzeM4Y50KX105J6nw/KZZAUAQF/Xm387hT2+WO73XmG8+",
-	"ybHLwa9mnPxg7ToHG0bb9bW17alIMJqZmwdsTKkYWc4kcRTGHxJzIHgcG53RDEMOukY77h1mRjLoXS6Z",
-	"oWgoynQMkbtMl8/VZMR+WZvlyA3UgJsyhveijJY5gtZmebbOcNXaLGoBo3TRXJXNpPa2lFRv7E0T+9ZZ",
-	"TyGexN0J4I7whryb+mya5jkvRaWgab1UkzwZR8YtmTI1MRy5XVWoyirxE0oc5TeljHyfCsHi72GqlakK",
-	"G6MF3vH3Umwhoes7RRZMLmIUCja7y6K9CrYuBpzthMY95oRZqKl7iYd8CQXZUFpLgtDRwoV7nFuWe3lW",
-	"B1yTpUzjCNR1IgWZsCXsNRXk1K7WYjkTmr8HVZM1KU9zFnEK6Wk1WXL4gCMxOPwsWbWUNwhVRCGXk1vC",
-	"5wjQ+CNgVDr6W7QdY5CACQvv+kcAHw+NND/HkVxyBgS+pPmTBHOE6wAf8H5jHkAsriwRL7DA1wTyIOyc",
-	"1A1fLBigb80ZgGVF+bQhQ8vwiJ10MR98Nx5xWaQVLOLdrHYXmvKH3ZMCb1h3T87njvwWA8FChAfEHdCg",
-	"yD2YiUhjVcMouOl7XOHW6Pi2qZNrehwF088uql4ufevL698twbOQMtykyE4uBZnAVmTgwUF+Uj0BDxKD",
-	"cH2BwB5wVsB+MIe2cay3cBs90GWdA7dVx6elMHeVW6Qn8pIMjvxB5t5Machma+bUTIHYJ9X2obJjd9NI",
-	"8q3YpJK8YDTWswplxOgzqt7ErOf/fGyZ6rG827aVb+GpP9PwJpal5MUiyeTNBYnYNKERs7fQO6n0FOSP",
-	"xd02G/KBzRcyoTGJJFNESE0OMvi43ELKcgcthjRPAARpAn7EJeXa2FCwtzC9wwuSCnpLeYz52IWvZx/C",
-	"afh+G3ljbHw7afTvuUEaSW5DiKpteykm0t4/udje6Ayowo8zL6JWAyORA5UuFvEK2LgU7V/VSFWK5SyR",
-	"XBoJlhjqUQREeZS1F+6OWVCtWWJW8b9/6bbPfv08/NI+6P7Sa5/9+n96v3Tb/V8P/9sm97tbHEqyVtDK",
-	"qFBdyyD3/2g5N7rOW48sUReID2+EXMYsmu7jDazOcIql2jWyL+dzloScxqMp5TUJY80C8RbHFYI/eTwc",
-	"nalywcTFbuH2SUyn06rr4hkTHEPsCxnzcIUNbeB20G4S/jVitli4q2x9cQ2vUYihRWlNbX7topvrWpsS",
-	"jjaFa7lFgwKqgPmVaVAgO3gN0MpeEXsrttEH507cnBljc1SSCWrBgK2ckj2aJjJdQOEkjdichy2f+4zA",
-	"MEpA5VldyxNwc4fR8mNkvmqXDDLeUKRywOVMNsRIyReMb/mZXHgQ189QXdaB4+gtomLPhM+8zjoD0shJ",
-	"g+RYOQKtKqmyhcu4YzJyYMY6rEgV255wnt2Mm/SP9at0HVWtFrLLo+QbttyViE627rqwCjma9Zqove79",
-	"ZgvoWRkzAhlvRqPNhyRmyBq7OJcau+/FtzjL9ujVYudyMQXIXItwsjMySYlRtp/fLTxUkWm8c3qGrwds",
-	"c2tvzIV4aem/PqemEbUFE5tqeApA7OTAmEOH1rYt4yI1v9n2jPiVbNX5Qq/yjMKCz25GFTHqSfHq72xM",
-	"Odu8X0jmK3gY8qYjqh8u1JitMr8p8o0pfG0TEzydSb5zDQ3OocKUe4dXaKn8QktCo8qOAiF8/cIGvlzS",
-	"LrCKAKMONgTRKVfOAMlOy/ZwM717iQ/bqhz7U2/L8XHr20S4K12ZAJ8wyN08Lx0C9DNDMoBZMaSTXJCY",
-	"LpR5VkibLUYXsIPY2ACzUDBxziF05n0nDZtFaWxIpFW53oWxQpb2gVnQLVd8HDNwkx8CIhfXBJX9DnnO",
-	"wXkCnRTKB0NIl7unIL3bX1gAfqs5XaEDG/Rx6i6aPMmhxkPKxJSixlXvGcVcFXCOovvDxRmF1CM4pkwp",
-	"WwAJpIcK04WqUdrc9lVIZO7/qaFItpJ0mzzOh65lqVvc1woTT9s81mqriiesDkeCiUg9cAJHkzQ1fzku",
-	"s7fhLDYhX+xT15a9NK6paXj5zEWFUgVgsJK4d8APy/wLg2pCEb7TqLFTW/vXPI24CHBoS9c318yt0dLT",
-	"sh4u1rB2mGpPjp3KBvBFm31W7VWyOaEZiY3F29g3XMVXZf8wLx2lpuPte6tXnXM3ZH4vO6Js2+H9EoB8",
-	"AVGk+ffr7dgiuqq2AXJBUjkGcAyWby25nslU48iWp8BjIJMbknFcXqC2UTCVC3+Kg3yn0JmOdRYya3Ry",
-	"LcX1mur48PKqokSDrrBDj7uoE0w3UuSArs8dskg/yfF3yktoO7wACkKXkVtGVgC6aNdFBfQugV+6rCZp",
-	"t2wH4VlCB3KNPow+UTzogf1ivII/cu1f20KOVMoBqGR0S0MqQiNXIo5ppnPGsjxOxHTzK3wiFsZc4IWf",
-	"/TIVNmMXM0aBpfwnFwkbsfkilitIErWhCn8ESIwdgV04gi4x9UZilXsV9rX6EH4DxOqqm2ILenQ+z/1E",
-	"RW3F2bqFzUUklyPFQimimtITUEw1uCBuuWbYq8vr+xQQLogdwQYFoUHtoHc0OO52u+RgcHwEbt/DDnmG",
-	"jo7MAxwxxwjfKYKzIQeDrnv8J1uoBM5fbEnmpvGdIgjLh3GhiMVM1+BiZbUubkpb29wWsoZri+deySkX",
-	"NVCGTXFIFg8IdJfqUM4Lzk+VuoZ4E8rjNCkml9ciyNOpXdPDAcyjMWtnaOHuvG8Vl7yZ2PeHwPM2bucS",
-	"GArVQDV9Hg5kHLHkEApavNLGPFfn3kB3MPWvLRakXtSqCE43xrSKpWxPAOoQkITbXJznncuw10TWacq8",
-	"vlhAIXHWQjYV4MI0miLUv5v3OuQnq3pw6F5j8TCJA6SH2lGXODvs9gptrko+wEG/KnqyAWF/y75Y2JKN",
-	"2Pivv798akti9qiiKU1+F/8lDFEzo+euKKOiL4VemF0apUkNnpSy6NFGP8Rnz588IT+8f+WKev7+Hjeu",
-	"GlIzTNimjOiI4CMIMj7o29Kw1QJBA7QEpiuz0YUtSC8he9SF4nESQWGtNZR6b3nR7GGlQxf/PArd30vr",
-	"YoIoLqYxa6eK2QqlCUTarM80Yrc8hJr6WCrtLyRwQOmgqs2omiFDN01aWnMPF6ZauV7K47G8++AaR+zA",
-	"sA/YbKJyZlUptj5Q2EYYi+xBe2Vte+EHVXHxlxCN/LllBUolGw2qv2rrBzPnwzKRGjPAStXvPKnyPWzV",
-	"ImqRKYw2NiqQrT6dKnck5tMDtXvJFQN7xfpQSnlvZlWKRDy6V8zckOGePvPSYjMsLjf0hq18V7mdtrBs",
-	"WwsqYgdRZIatE8crMpcRs90voVe91HjOG7tBHI89XIkuqCbEramyWHe7JM1IsoGYD41IYr95TqCEHfF3",
-	"iXW2rFeH7yiBasE+Xmc76ILse/pt1mLtMw5lixFXc15T+70hvJ4X0eMez3gEPThvmOv3bM6o5URLug55",
-	"tZV0/e72yvoNofScXH9PWVpxmEpcWxPurzhrbxdM2Gw3ozfG0e64SJgZwKLaQ7V2c+JcKhe6KmGm7MAL",
-	"D1H+XZtB9jbrPPOecaXSXTXQ/dqhrLlG/UEqp5lMNwF+lorwt94bXlpi5QXotQSt6g/lkhQafs1rEfr5",
-	"vhHz+4bKXW/Sqk5QN7yMX7s13/0bRbtLaAb+hhR2z6d9KRk1S1G1y94rUu6zZbU24DebbehnKPD679F0",
-	"shJrv9N8E9R22uQguPcNCTnHiNvzBw0RNbYVynuUeUmqhYX97I7RYy/+VB3LwubLlfHdT3I8WiRswhIm",
-	"wprkfWgGUnOt7gVBnMcVm5QH+0p35iOZIZZFefrFFRe/VKbx5pja21KFzrredcuqSRpij86v0Z5yjhZ1",
-	"o4ohyIwj9g1oeqiY7mwYdXQLHS7qOKX+YspUg4pkKRXSGLrLzBkVyp5IuMUJ3OJY3iOT7xTJW+ZlPfhT",
-	"4XxxRjFtg+KxFmHSI1ut76ClMd0DMaJskoibRqU+vLC5740TDGqvxnIHOQ0ty6GiIdazEdDJ8uEUW5GH",
-	"NGHZ7+uTFR8m78veb7YuIrvZMvyVNUYobG6Bs5tceRk3PsNQyh62zW2FW+FSEIcZU+0tgEqeVC0gog3R",
-	"SUwaNnZybOQV5JHl11K1a2Gn/ndZUR42wlMkopq21YxCtW7eSg7wn6dm5sjFO/a6K3JqjRJYSLyyb6yV",
-	"I2TOIT7BYDSQp2GMeFqyOYVM9GzEjApFRTRayeQGOvhDUoj505LBMZjzKKYiMqIXHpaTERPTGIt7bBP8",
-	"oKVkakfLfrDvq1Bq+/SSxky58VkiRjxh9k/yliWKUbWhc8iDn9BqZMyag7btuFRriPcIHO0aMCrWTO2k",
-	"keZ35pftCZLeJ7bR5AfrZy2B1HFFx3HdjbVB2WpYalN75T2KNtEluPuMGE1ouReCuk/uUikU/MXIOiYi",
-	"heiFRDHlQ1iDg3ojXvrD0MpSZydyVMRiUvfrnVkf/f1b2B+Hr5xboeh1Xc7bUlSXNASoDnwqaKygUoNr",
-	"c8GNUw333YppErGY30JAU8usBHa9jnNCeVypxL21qEIBmcklmVOxIjN6y4h5wQxq7h0OrQYTaz26VGtb",
-	"UKsTqAgzc1JyzqRgRM2gzCSW8qZhtzP0zY3Mrc7F1M8qafCyfWuf/nvu1SAjUO1cqnbznY3m7nXgHNL4",
-	"Pdq2C7bc//UaKPRsvNLwletHBWSzOXVfefz7q+SN1euGNKkQQPvdwVX0vv9V7Dlmdko78N2nWdqQsc9D",
-	"NooZvYUM4lumWULR2QZ/hA0KacT0CFD91YhGaaxHtzJOhWbwklrIVLGRTEYLmmgBvxuzxIwZjSZ0zuPV",
-	"CGvIoEGweT2c8Tjb09Izv1bCfmuAoxzzRFc0N7VgDO1nzxA71EJ9uhYvvVNAILplCWZIGmlsfiK9breR",
-	"nl30LpdEsmAEEZqFdPATAVjQUKBhvozJuFyKNvSOBSygrG16g24hxTp8P2ecJowlI51QoYAT3A6oGSRe",
-	"0WRutgA3LhVcl39npsH1ypyYmVqr8JNQ4AfQPkbPZ2PF0fVzi6lcRtKYXZkby2Cj0Vzh2yolHUGrCHan",
-	"L6qif4Gh7d4k7Vf3Kyj4+L/Bnma+vLL+hv0Q1IKGDHWK/yJtckAOIV2kSeLTH9osrIhpbCVlXhk26G6D",
-	"CKwLNRRFTF3owT+INdIZrfofOVtuAGlqmOm5YKIBHngd9ksDbWxtAbYgfcTFRBY+0qgLbumdh5xYnmnR",
-	"cAS1kFnW+T7Nnr3XC18PShtQXncdDavYRW7WO8arUeawemh6jlejorv4gQfP8YEebuByTkdhCUGRXP4k",
-	"tiJGO5Cm4n7YA1i1ce9zzLj7xrY3BUrrP53s00pwtzabGejEbrm0+zTQrEwy3J6ni695s/N7W7rFbqPh",
-	"102yblxkUMQpXGMqyCqr8MArQm33YUi4Jly7zOxU6IBc/49rcgBlGicWmu7QaC/X4TWiXQKYnpK2HJKo",
-	"OY1jfJeEVGCNFlRCsYjIVFf3koW+tjWtFGCog0SmEAHQkhxhoNtBoDUBPW6GWOlDVWYGjllPFoEycoEm",
-	"qwaQXrMiRJS/SwuZ6KcYfdnTel43WOu/9D5LEHNLirhKmFqwUE9S62sMEz7ngkK3s6BltFClrAxES4jG",
-	"I3Nnga1G5xs1dffZfc6EkLquQwRX2B+inNWGVfBmjeaRa5jX9d5pbH5C3fY8MUvb9aSw2m4y5fyyzYnB",
-	"D5nOWwWTC3No+i23N/dyoO9BXJfw1/wbSOIdC8PtS1gY/tBJyFBLxWi0132eL7+wZ/6YfjwByVakQ5bh",
-	"vJb5vCnl+X3eQGVT0pHra+F8JnRFIkloDM2mLJRF4PBWwb2ygofQnwxtdfWMzRWLb5nKO37O2WHmDyfQ",
-	"AA4br2DtT11rkQD91Wb8UsNeSFN3Q1S3H/FeVkyTdFFRttQhl8I2c2KxYhUdBQcWa5KrrNiluoIng9T6",
-	"AzVj8VquVAjpmYwj5TPDmIY3OQCvlsAZY1eyNUFwa3NZZri792zkYrjWQqI8pZpNbQvVHL0M9AlgfOVa",
-	"gGb6MiadudQTZ6w5NTBoxXLKRf4UnjDcL2MncKV5iO3ErJ8qx3prZTCpaziXvsVB0wh8bG6BIHb5hIdU",
-	"10Fd5uvdJypxw9hiA1K6YEuzlVxGhANYgApctTrmqCKJv1Mk5nOuveObIdO0HTLNYaGb3OD4qFBe261r",
-	"6+Lj1FTXGpY3EKuiDjI9AVIiDy884BrAB8+Wvuu8ynnWGQk3suMrIFAtvCo4ARno4UkaI9K/obtyGZFG",
-	"ImkJNdTLDB9zXbhksxnN6Z13X3tU9R4pgHNuILwbrJy9ExHBbllST9cmQ1dPoo7KI4whF9e5kfLv08o0",
-	"1JqLDQUZADoo1/STiShryAC7cm7LyI1hslS2YgZWnz9DpvLQ3HtSrOZcMXJQzOoes1DOmbG+pjNzUyLv",
-	"HuL5GnlgTVCvAfeYGyrK03d99KxsBEMbcsBFxCZccM3ilYXwNFc114TdcaVVoc0gLgfatdiPtNAgKmgL",
-	"ZuBKIRR6snazalcWztDNxLH+5rozB79t8aXMS5CfZQ8KtooDAwDzxib8DiFd6xDcfLgT/6uVSIJpDD0a",
-	"lzKJqnuhbhClRkpZhilsZOCzixWw1acmzqRHI/JaYdNYhBZZExkJUwQQbSxrqASpRqBXcABCylBfmNLr",
-	"GWuo4q3DhHW2e08zjgrcSS1uUoFtNh7/K3v/VJTopnFVKOmtsNu9YImHsOZmFDjIcGMREy5umdB4B8ok",
-	"YskOtUa+fNpaaQRzrVroldVkHgSpJPOjFUnyZ0YTAJ+5YaJDrrJC5AssRDZCRdEJi1eVJ2PvwlrnnvNW",
-	"EtRX214tpIYGR9+8WmgS06naiKys6HwRl4q2MyBiKiI5H+EjhUDSqGm4e6124CGqljZkZuxZPGCpcM9U",
-	"6FJlEBK/MPiOBUIbmet+RZ4V0CtehnbCzOdqTK8GeN3u/aLyKw4vsOjTJZJmFynNFDiw5cuInLt3VHbL",
-	"20jBPes+S+G4itpP/OOepZ+59Ngmiv2JVC4UWzY/v3Ow1BUNUirbQXswmlSRv169fXOOzaTAP5/1XXDP",
-	"zwnup4cFkIrIXtTuFcPm5CBMWGQuGxpbUFuZaqNqGl03/wJ0KJaJc9ZIgk2nmeucgXrBus2RpZU07iFS",
-	"oXJ700A3gvMYtSpIbLthN02kuoTHEaVwYw1Y0+thygRLdq4MgtVtjGhmq6l+QCcpq6BGeTmbQ5UlcVlY",
-	"SjbHoJX17Cg3Hs+/+wEckNVdGredZnReNt9C/NZVOp/TZLX1iLrR62ftRrq/qrDL3er8tzuhdT0E0vVL",
-	"sWYuxlxV15ClwhCooruqQ6/IelWBOkIUjywcqg3GGBlkq1DgxwbqftGJXWLRMumyKVZtb3V1wYPVD6xb",
-	"hujqtH29UNy6CxaFWMEkglzxCx+O+Ttl5C7aFDwhNv582NnMC5tLmYicAAqTS7qH9EWbdY+4SeOUxxE2",
-	"GDT3Smprp+7BYh8MB1TUU2EZFRZtLWu6hhQCDZuNpvzRqioDS3jLTGsFB365b7NEYFuBUBd2R+CqNOF6",
-	"ZezMuU27AXPpMsVUU5g7+Bvg1zkFZlovWl++2MSn6l0FX+uLDx/ekct3L822vk4RS7Foss+l4FpChZpa",
-	"Kc3meCCtdqs+CvP4ZTJnEfkeMjehviAVxooHZ9InOXZMSN68uOp8FB/FZQ6mZXsuXr97e4X+Xes/V9cY",
-	"pGHYXsuYy2kiIFB/A93qPorrS9vqHpjinFhb8mPa7Q5CeAz+ya47xJqyChxu6HQYdMmcC8OehEeYOdnr",
-	"fxQzmSYwXxrH5CCUAvq6mbvrEKb+PEng+MVLulJY4qARSGzByPXnj9ji/WPrnHz+CFGFj62AfHR+d/wB",
-	"Gs9/bP3PL1+ug49iCYX11/DLa8PNZjyjo5EF1TPnHuRikWpCNQH0SnKg0nCGVLDnulNIE7w+7JBht0uu",
-	"5zQ2R49F1151rY0deIkURuqdf4SfzKcDqNFAx6MUdjqQTBGQ8UqD24XqDFjohw/ft08DQsmbH159FFm2",
-	"qfnNDVtBLaMgeslDo4AKkoobAYZ+QuZcGZ6NCCzfvABfMWqkkf7IXjYEsEy41kwgM3FFIhmm0CGSDPt9",
-	"cs3FLY15tk6UDEsWxwQJ8FGMU52F7tERA8342B0YdIDytljEPKSZwts7RZxAlDeGUz+K5sm2sAdHWXO5",
-	"kCbJynzl+jKO5fL6o5jBlWbmf0auM1TMbKekxEKahIXGiqJas/lCq3PsLweVe9A5l8jJR2HrS9xRu37P",
-	"dLJqXxpevybuQ29sAwCurJ8T3Jg0Ywizqx/FhPJYdT4aARfzkAns2ILCuWXUxoQz7bQlro2kbKH0MLIE",
-	"kvVtG+JWt9PrdF3CKF3w1nlr0Ol2BpAaZVutP8Eyi3+Zf08RqQ/FLZfiZdQ6b/2F6Rf2EZDpCykUysN+",
-	"t2uzx7RLRMQdNO8++eQSVHCDsYk95v61JJhjKP233Q22xyEI1IprOpFGkTU0TRcdM+rwH/+oGzKb/RMQ",
-	"JGiy2M47Dd/wbobW+S+/Bi3lNM7WK3PQjFJtHnoCTS42UvU9PnFfoua288K2NEQCBy1tC8nMvS+g3S64",
-	"VQu9HbOSsm59/daw75VnDbwej3lvxAfYTSAHOcCxibyBA27HP9xjZ4+6gwcgpE+4AkUtCztK+K0hH4AY",
-	"b6yOvSIHdY0qDy+sZ4QocxkubTqV3dDOAzO32R1uuNubkBWtNriVt+60TTlt803IFoDmoOZY3PaeWK9G",
-	"Ow/HqyeYtkAFNqkx9F8/MpfwzCW+/dKP5VsB+mebN9V8y/P01RbFmIj5zWKWUAVwh3MOGCbWfd7652+9",
-	"u59Pb98Mbl4dLd539U/jk/nT/qcXZ9H3Q/WXY/r8NP1bX77sitd/b84EdkFXTKdWbcy1VZ2k7MuagOjt",
-	"tkhnXbSOxr1JNxyw9intR+0hO5m0z8bHYbsXDekJ60/OwtOu043PC5p2BvvcOgmHrE/Peu2jaDBuDyen",
-	"rE174XH7jHXH/ehkMqS9wc5rd3mTNTLeucEwwHmBuUMck0IBpeFbSv0rTClCsyy31IowyaBGiRs0sSG2",
-	"lnFvdipcvkjb3t+q9u54xZW+dI//6J6+7z2Sf/aXz60sjcg6p2jkmrK0+t3+cbvXa3d7H7rdc/i/fxa0",
-	"DnggUrR922t9+bU5L6ytqIIdwMtK7LfKLuHfmQ2KBuEvv34p8IVbhTMhauBGMqfCIWTIVwu+KCoT5z5C",
-	"r7BTJ7hT/dbe+5R1q/sKoqsBG/YHH7pnNWx4/8VV8eClmcQj47bLKDLWG07asVzOZZkbL48RAWVVgf9q",
-	"JdGTz/ZfX55gVmKGJE4TOmcaYBh+qV5W/siTjKa/5pxedbwLgnQJMIkx1eag5yvi9mBxla2aKx9TyIIq",
-	"H0DmZl1y5SFJheYxBLr5VBjL1FbQE4u9XDyJ7+G1ysNYYPNhVX8WjQD1j4pvrrRcWF4AuVTPQlWMkkZc",
-	"t/PeC/WXlXnQ9m4IdmSa7wHE0AJ2NHz6bTKFh8sJIPGK4GyzaJthI/D5QdaUEzxNNSVuhv0tZZDPYi10",
-	"HA493LnM2ZobvnVlV9woxw0e/MFwdJMHn2IYp8GTkHcEx/Z+KoZjlV/yPL1C2mzHwpdhdpAtmGgN2GnU",
-	"oyfj9lk4nLSH4z5r0+Oo2z6a9MJT1h+f0LNh9oZTXnOP8YyqmRmFnoyjAesPjrt0EPXPGKPDwfEknIxP",
-	"2HAYngyOol7vJBz2o17YOx0cDfvd8fH47GzYj6LhpDfGpiXnrd5Zv9Pt9Ds9wwD5ZjfmGfuKcziXmuP7",
-	"fV/yK65buOJ21ecV+6113jPbnBHdeS0tQlyR3o1U/BK9/XRCbMvTOveyMwKHBmk342zSD4fjE9ajg+ho",
-	"ctw97Y374SAaMvPDSe+0fzagw/FReBydsNPJWZeW/p5vxmnnqNfpdbudk9J2nIV9djLuDduDySltD6Pj",
-	"Xnt8xLrtEzoMe9HZpM8Gp2vb4S+jZi96H3rD84HbC6Bt35yMQmS09VuP9X/U3cXfb67ult3pXwfzF+JU",
-	"KB49fXn88tPL5etPP+vXH57r15/e/PD6w+Xx62fmf3+mL/mS0yvzzF9v3vRfHv3zw9/vXoruDgqMJ2qr",
-	"dBcAFDPSHc/iI7uOwNozKyA6oTwuKvjbrqAnmHITZhWwlffRj+ahFZDpQ4KwXPcTauNE3jABXHJ0AjA1",
-	"NMw7ebv0nhbXClp65G4cKP2AQJ39GNhwcqnMQLtt+I/+ymus6ISpNH5sVtJ7ZkZKtesWZLY+nFEuMImJ",
-	"zvEPuP9IaZLIZRUr5GiRTz5n/34ZfXnCEqrShO2urz7NR9mgs14qkoXP5sx9zfXG8bpqzCSBNuLFxGWi",
-	"GZ2f28BQyPhCk6nhkIo+yjSKEqYUFFvxxIG3YVgtq5q037fYYx1y6YcT6QppCqUUeXlWh1yqG7RLDelt",
-	"m0Lbx18KZsMVKmthjOnOGFjJ4Kb73f45xKsyEpgf7KI6ZNgdIk0EefkMLRIIHpM8y9BfLcSqzEjQDwfC",
-	"6SKM0wizK8tqOZigz+1Gr53ofhPehXevLE7tozokz8Ed6fOSdGkFYzaj8QSLEHKWqjgcMmJtOWnbUrFN",
-	"YYmnMmJvJ0/tg/eWjuCeaP2NsYXFHLTBWOChUM7BuAilUDpJETHW/CEvZYa8tHQcczXbzQPV64EDqqkc",
-	"LS67RoY64zBzQFF39FYyJc5b8S18ktvvVejJJifEsoDdjbUslswzYKUAit5UsTpeqvHdF4kHRgkQKZKB",
-	"+zSkGbng50qmCTHaJEipOb1hmYQxJvymWkdyYIx3I5eMUYfVCUuZ3GAtTFUQYZ3HH8KXtgfPwQQucwI2",
-	"cqJ193OibfSb/fuc00u73MfmocNyZV1xEg/WU8l8yQ11qm3N7raIbXjug3nsgYT2S3T/5N5DB1X95sVV",
-	"QXAo8pKEMykVs1XWjMxXLuWNHMxXFoHb9jJ3jVsDgqBeAfkkx8TDgQsIpuxb3nOp/E4nqk54OszHB60x",
-	"kenUNsPA1CnkVyglhd+mi4VMNBaHA+D3nHXMQihGlqKELl29N5CWUE2oWAGS6oVZYD6YIErLhZGZkKoF",
-	"fQ3xQCQLqcDTY343gtK7MpjQ+nmAh3eVJNnub7m7lhJwkSzqeuY+/bZRNLygkMxugq6GnGqrIibFiJl/",
-	"MlT91fNSEEA1xOCbkMvzwnAWjB5qn6DhqIhIDlbgPkI0i2OF2ey5GoY6WGRLR6BWA3qnYwEdo0nMWZK5",
-	"VNHVjMC7eK6k9UAKRg7e/VD+JvQ/xiri7IvwIuDlKE1X5lWXvk+G3TNrc7gPZuKY0BiSCToErMUqFfod",
-	"PluWInteiw8qQH7Pc91ZDyF1s/PY3+s8fs342B+azrsLx/tvRpVwfOeOySPTGOy8CAW8hlJgpiwst1qA",
-	"EH/2QRhrozVeB7qKcE2RduDlwo9bUhxCBUIh01U5kHFpVfoLYrjfPojapn00yFs7SwFeEFmIzFivWlXg",
-	"xb1YiLtk+2NfXG9k9AjDJCUgz1/K1StNfduAoxCziW6dH/eCVpSyTC+Hk9Qffuh5ejm700wo32Fo85QB",
-	"l5VMzBFfMZpA5NU1AnUJLkb8FM4uVOiZyfYnQ3ocnrJ2d9yL2sPJgLZPwyPWPqFn4140mByxbr8V2N6I",
-	"LYVVdiPqGteD/+h2zXopTt02r8MlQD7i4/HIe8cJaqo2euXx1KA/7BH6ENzUzFShTt5xaUCUNAfW6PY0",
-	"Aqhm67OvlUt1/lToM58xH+hT4xWJmYacdqjYgApJFjOIKp2TWE6nDj3DaLQxm9LYm4jV+za4ID2/47pq",
-	"9EpO/Zaf91CL9jvG1SdjL/6DLMymashmDvJJ8qj49JWcElrgzoIGDQxFBTqflnS148355LP918voyyZz",
-	"vMwx6/fBH5S8bwUrEnfjCd8p3vLeURbTBjfS/gle97sHdfyP1KYhQSmHViRhcy4ilqjMcroAOwtSi5zC",
-	"UeFkhL/827LAe2cEgHFaYAZjAmca3P4n6wnLquztAVv3Z0DMCZ8rVc1FciliSSOrnHjWPD6OF4Hrue9A",
-	"7czUMd50nse58qJ8jiX265uNgADeZlmggJ0znXCg7zFTqE6L3LyZRYyCR8U0z+ymoL6/BpRQ5CPESVNS",
-	"BLnRQPg3kzWeZvw1xM2fV+ACMkrNUpK5FHqm0BE1XhmjGSA3zZ/GbCVtbQVqV5mO40omjXDKnqIa6ucK",
-	"wupwgw/oOWjPD6Tr4DJa530vB+IhrIp99J7n2f41j6/8QWUz7uH6cXKcEuQVCRZfeauU5gKzF7kUVQ6E",
-	"qgxet8kWRdCo5+cu/1igZQ8MXEzwCdC/munx0BkxY/EDGt4IuQTPlkOrPAFsNcM5aCZyMb0Ax1S8co9Q",
-	"Mkmh0wg5gfL5bBAupodZqVKOvYhAKgeCTSn2LzWnZ0EVYpLrrI97LG1mgrF9zBe5+TEhERPQSs1mLNuF",
-	"lYie14JCiyVVsvuCCq/My3wX6p0zv5ODouCbgJyW1nnrXUxDSBVWRmxhACcgxmBHoPU5S6Bv0JRykflj",
-	"PBfFIGuQkbt5zLjHUS88Y33aHo5PJu0hG9D2WXgUtfuTU9ajJ+NBOOy2rLUfpSxzEvTb3dNCiDP3N14K",
-	"8voqJBFXiiVeFdm6p6EPwUtvELt0o3m2aEgjNueh54BwY7SC1nImIfDNwXOnV4b73shEz7DDzg6VMWbr",
-	"sz2vze76QzgNPFmSewcPGngFfsLsKYXiaiyjVYC1kFZRcLBHE4t/ZX6A5Cc5X1CBSJlUrOCexer2YhoW",
-	"4Pz5jnKKGVFmvJx5iWHeANKi4JgbTl/ImIerrODAfNzycYbM5X+FaosPeFEAAzDqJboxzD3ucqo2XNav",
-	"5HRdJNznwr7XOd54togUxHaQU99ZVBLChZYQn8BmZar+bG07SHscozds+XXqlR5IFp58U1nYfL9+V4G5",
-	"xz5XSctXcMw6j9Fp5YSBkRu+pDxoppQVbBYXlf46Jouni53DxHEX3Qo6Rj6uzqEqdsFEHt1Z04NQWYMn",
-	"vTGjyjfQ1JeuR0xJc/1OkUkqBIstaAhgjURyKcj1eHWN+bholJDrSSLn12aoay2vD8/RKYigIxFXRrdL",
-	"E5Z3+EuY+ZORzYq8e/Y9yPh/vLr6h6eqSm2b8oHoNsydF97lve21seHIItUOKARC9CGJ5JzagmaHGli4",
-	"MxaLRN7SGI1CAH3MyHL14rLdPzqGlH6jPWPKzV+efyCdTueJJZWx+jyYEeYuLbjFADzD4kU6RfZg2B0c",
-	"dshzM6LSbGEeob4HDDMN4E/eNfadwrV7WAVxjPBQxdvrGQt5xB74AnPVLchTGZQ/dkwDWWO79ZntdxKr",
-	"28td7BnLQM1/LtPwLO8qfPI+WV8lqS8/LCX52y+Exh7qSjp6+CvprDDRR3Ml+aT9/a4l3zeC0GoCO4iL",
-	"SD26VMaMQAEIeiNwrdUN4AZrOv5eN5iVXRudwEYaF7MPrMoN4pnd0VCbSSkEtC40l8od1k7qoUb+j/ZT",
-	"PIXtqxeXRrIifBMASHFrqjuhm4tibr3KWZKXr9m7D6zLwb+womGPK16z6/PK1LtY3dVUntoa08r0h9Yi",
-	"mnh9AfAnGKsCL283/4AZy5dNLdgPuCbzlR9WV8OOuaCwhHXIPv8TtyLqGD3ibh7jq6otJxMesgyETC0A",
-	"GXTGmJ7HHfhvxaSWMrkZS3lzn5lVHlwopsQ2sBHs2edWmY2q+de7vbUdJyAzdgdQwcWL3h6HYqHyA1S1",
-	"5otfW+ojdCWg5oehJxdnqpY5gb/LZR/DfWMFHnZRPWARwto8DFKRRTptKTr/X/bXHZlMoZ2HiOQyR+s6",
-	"7g5Pu90driU3va+ZqOg3LciSeHrHRgHoHdlrGWuaaS86Y8Ow3Qd1IhzQ9ik7jtq9SXd8Rk/CATvqt/ZY",
-	"XNXJhb86sQ/4PJCMCwr9kq4e2a2Ls80cXmgIWc9axfUKXa2agDO8Mg9+A3CG/7vwDoC5e5Pj8Iz2mdGV",
-	"I9SVT8OjSbsb9cdn7IT2wuFxNc5AI1wA14SgpVKXPQfAXXQK0229lv/icUyfHHW6BUyvRgALO/irfY7a",
-	"mO1mm+9l2JqP0HkNx8hVowu23FiNbmT0WN61/UL0DZUJP80kWN2guoAQsgNAcvZEGtM5k00X0A1CJjcK",
-	"/MzoCoA63rxXo3udZxm3cE/asuE15RNL4V/jS/e5nL4qPp6d3wf4RqO7qQJ950fbjePbVrkgwQkl00Sm",
-	"i2y7ihhxrmcH1zlf1RtBl7ZGst/t2tgHxDjMyWIR4SIgDoYbw5NC6vMyWN13Cis/J1wgH/KkWBd6gJAj",
-	"AXEw4YdkxhLkwcDyHyUe3nfeMnIeWISDCEMjrqrwwK8BDWkck3GKIEyujtOv/rQUAujriB1W2lGv2b3q",
-	"3opdAgCtNjd4/R4ebreyzhktr9N1YQCvrTqAMDsUM3ytLM173Q+90/Nh/7x78k+AGr3L4KpqSsN2SSLl",
-	"qOuUCjPPCgqY15/db5TUso4XyCj3UK4Rf+W03R22e/1iM57z1hX0k54xmkQj20ikhW6akU6oUNAGY7Sg",
-	"iRYsUTO+aAWtT3I88qoAW+et5+CTUZ5/AcEhEhmzDGz5SqZ6Rn5iSl+QSWqkni0w8foetZ7SRANIOyLR",
-	"nLf+azgkJyfdLjnrdnv9Qd4m6LylzICjJbojsUTRGM3mKnC9QDWjcxKjtYeTx0uB8qj163rnpLpNzuBj",
-	"8+f9zlr1Sv8uwEhrED1WiDqxUOL1NdkAIKBYLycTsoKGla77bkU5q38cygv5JDsLqln8v8RMddwFYlfT",
-	"EHbI7udfJXlnRtoDDynvddB6xVikyAdGQ0jGeCHVgmsaK/AqfkhSl7np9zHAPr9bm++6jrqtekq5EvtU",
-	"mY9bDG9w3RtJmYGKlOrtD/MOCR5GK1rrDW9UVqWW/SzTR6h/4UVmlERscmFDLDxZa2zo3ZZP8kZC1UlK",
-	"0JSIz9kabGs5YE/woEt5YzEFE0LxKnVuREiFPXCRHx+uRS6FeViBI+JjayXTj63Dc3NdhrPCV23qgsOS",
-	"CGwwBh9Ea69D/sZWimmjOnNhkRGhdQMWuFxXJw29Xl06S2BH6Jvf3VZyW+Zjw+Uty245WyJOWUUVkLu/",
-	"IMiTu+bhEH8vUxEhvfA8b8NB24SRYMZfyfQxVRfh/maFHZvqipDCxqJ5ZOf8p1JPMu/QrzfCLVph/qH3",
-	"1a26eIErl+SuKLxUBR9Y4WKz91wQ3ZxQ7FhrW/K5Mm/QSbMazHQx0nJkpnuIkgqV3HwUf+od8kHmheCF",
-	"Is+ArFeD52jXVbrv6mnWzvye3QQQJWD0oJXFZs5u4A0FvUFrxpWGfsO/NFKZ+4NCBHGryvyr0Qm1be/4",
-	"FcYPWjkH2CjprkXKV6gRVscZzK2Hjz26E8wSVnd0bRDT625drF0Gh3xa5R+xVeRQKsCjLE0Wrlyo6qvA",
-	"MLJ5eBdkCunA5sAiqpmaySXEVS2KSJF70V8SzqRiYv2IYRN+/4zt6SmxTOeqkbcz1E7Mg9P8KvkGxYk/",
-	"1HHZaXW1wCaWnYRcengYj+uA/AVSyRMfGKHumssQRyQCyRR9Dd5917yi//WqVNP/6OrTB91ifTqkbZSK",
-	"vH/3anK5YGIXv3eDSu8Pdi9t5rNV+ROGuVuPMtvjQy2nlirAi3pZXeYgpl9m+W9ellsWzaor5D6w22mV",
-	"xXNCMaEPcr+NrVRhuvGsiDMicgLQmbbDu1YsngBayTgvGfSQ42tqB9fuhtf0hj1QzdQ9K70Lx/zfv9D7",
-	"NWAEQn85wyVrNckVTHvoy08fF7a+DBhVDIu1mqGv+KisttNL1nEAMG+wUSKigi1lcpNVGyEuqw/VmiXQ",
-	"umwP6jrLgdYt6BxyKY1GbtgZfGmIAWW7RGN8J8iLk6yKxI2AkWI15wpOHJgZ05lUOsfxoZrcMLZQGSRs",
-	"4UgaSYg+T2vP0JLrAtF/ZjSyqhN0UJRxVhycK4FGzgdmMUYpw9VshZ09yMIY+MjhQwDR1qHHvl79u+LH",
-	"Xqobm3ls8XTheCR8OnMZyROZTKXWTBQPyOYibCz1q25i7mPVlrqZgztMZ2JY3DJhbD7L51BrfeD6ctlO",
-	"uxgkeshm5+SKJbeY0E0z4U8OXMrWM64WEmMUhGpNw9mcCX1om5FAijXgKGOYKzs64Koil3mPTUxKwkto",
-	"kioHUjLsdt1JuMZHruvqylGm/6eWfJda8jo7tKQ/FHgdo+3tdFHvNX5TcN6ADxkq0pxrCJH9AHrb2JJc",
-	"EHOt1Dlmv4cP/rC4vzqOUx/B1F09pg/0NPAAWI+MfmsUbc8DM8AceFCvh9Hx5JT2wvaAHY3bw/Akap9N",
-	"erTdHw/D4+iUdScQhHHF3YN7RV+2umqbq96Omhv0buyW2Obij6NgZzO2XZNtK3GXyV/Nv08+Tywx7gOT",
-	"8n02xoYqoJ82c34OlaI98kMPeSocqsMBLEoFmJzgfputN4NgOayDWXEzvY/iDfMecTHCdVpdeTfWw9ns",
-	"pH3vGiKxe9lyEw0y0LvSee9DlLlQAvJYJcLOdK4MdGRQPI9L8bLMnPP+QUE3KtxAXGiWNHDlvMyeuy8/",
-	"eV90GYr96GR8xoa99nE4oO3h5PSoPe6xbvuUDsOjqD85Yb0zPIdii/fva0flnZPGLQKidzaOt2FiO5Xd",
-	"O/LUXSgFUS2hwTo2qcBO5OY3imhqLMExDW+wuTGINHnLIqhVsTgSE5mQJRUaISo0v+V65R6P6ULt1wL5",
-	"a99aRRd6ndoFlmFT99DzNQtTsCXk/YB5qZiNAuTDO3g/YvHCucZ0NrQdipl24E415umBK7WkYmVD7NaH",
-	"cAgKfDGkgOjJnokL9ge1be6rwgVSKva2BGW79+2ERwlykBodpt1Z/Cnw6le5tP4jZB5OyCBKDQqWR9iA",
-	"1MWGS2JBbgp2OMZbvwaffJbJ1KIsRixmmFO5TqDCUUWHm2KAw1+UE9Y/h1op1AFyjbo0+AbmVY4hI6fd",
-	"DjXs8gmi/bHJauymUkp1SrVzZ27em119D2/NtuWlUnP2ZD6h9V7Wv/BbprD9S+ZKhWQIxcKE6QsSSjHh",
-	"yRxSL9A9irmWkE1nuCtNBNFL2Z5AS8KsqkBWBHLBP/d6Qp+LRMbzyoSJXbur6wVN9WyUJnHr3P10/uSJ",
-	"lnrx5EqzxX/vd7nQ8r/3u9ju/7wqCfJ/0ngqE65n8z9dvbjsfUy73f5xxKdcqz8d409cqZQlf6oaEh9Y",
-	"sITL6E+DLv6I5PvTX/989dPPg2fvnr9497fBu3+8K/8MTQzNk63z1tZnm4civr/MSVwj2fCzge29AGfz",
-	"sTXHpYkmimnojZsuqpjs4MPbD+8Kevx8Qp9Yls06EdbUB+JTa+y4L7owJqYOz/rdwdlOW/XUvPk1Lv+E",
-	"AczfamTmBgrMzeDT0by/+K19crccitMEjNizqD85nqn2YPzbSXh0y3bQYF5/f/nefuQpfKOC2d5mWEv4",
-	"IEgO9YgZ70OtRFuXgGXWA+OCxvXy9r31RB8Mu2eHeUF8xBaxXAFoiWUCVTUFY6hkrbrqrszXE/rYGbni",
-	"7n47mfxR+GAyCRwnuLY+mFuO0Okem/vs4aIqwBtpfft18Ol5EU+z39BlUl3kDWug/0xdptQ796X7cIFN",
-	"GMxn3ZqviDHeYimmAMm4mCUIlyDYsvScUSDKzzXmJDf9XfKpKhgKX39syiDOCg+xo1ngsuW01yhKiiL3",
-	"5NVBlcxzicU3CQOdOkPnozqcnRPFCkCbdqwLIuFtGpMJZ3GUB/bIAdTpFDqE+bVBh2DKhzGjlQDcP4CJ",
-	"9s7O+F6i6BvUQVXWLWXVSbEUEWAJNKtMan6VOnJ9DUXgP6Vw35gF7leQ1jBPs1hhtq7xW8/J40zRfI+C",
-	"a4NBvMgOSCYU9QyKt2tjxq8KKMA5vPFMLsmcipWzwEsldxkOtpFyqTDfqIsjf7AzuO8JzVaydzon+vbC",
-	"ITump+N2N+pN2kM6CNun7GjcPonOJj06CI/YSdfxt13lWi5m9yxvsP8Vw8tBCynbOu/t4LBDem+KM1tK",
-	"/mGizHa+yJjF/mvrnO68ck8cizZKl7jI6tSgIklBOKRDLu238dNC5ny/Yhpz3RZ6Vcf5r90MHn9xW06s",
-	"Xz63aKpn0kJvNCx6tdU4H2ZU3EAXZYAlnkkJlaOp6pCfZBpH8KeY34BbLJRz+K/R83x4pIiujCE5JM9Y",
-	"yOZjlvxPi4g48orXfYS/AT2d9MJ+1D5hw3F7SM/C9rgXHbePJl3WD0/pyRjKjM39vuEor9fMsdVf//Xy",
-	"k7x7/enNLlYekvIdnbLNJW+O5o/NUV6oybP8vxYW3tfnWhdWA0c52nU8YlmW5nhlG2q5+q4E/kYd8YIM",
-	"kpRrRYwe1iFvi5gjRff7enjuwKGFlrICzceWXFWBOVwxEWXH+wHakP7MFFkAcFhAXpIlnBT/lHR25r6v",
-	"CZXli4feZDA+ik5Y+4z2w/aQHU/ap+Nu1O7TYXjMTifdsS8etq9z/aCjGn7vc97rnnf7eM53JGXVIb56",
-	"hBVuCdfMxbLqTu322/IJKhyf9z/eaYUj+TVNbpwm+N58oFmoij42Fdysw/MSWDJTRbaR25VVbfJ7fsgT",
-	"4yHpAvMDuCK3XPFxnG3ueisUTPCFPANIsa8KLLlaxUakdw+Lx4ZCzuhtqS8COfjYEhJcaczoES4O/rHl",
-	"b4Bl7s/2X4jeupCJ7cu9E6+/dmNsuM5+AKjuCkiNDnkP33W+LKgHcJhDWGaQMJ0mNl0F3egWWfyg3+0e",
-	"QmcWIoUDcMjwiobds8Mqfzckad//qsp6JEVcmT1koZ6kcXNpihP5mtmHcEecjvvRcHJM2z1jig3p0bh9",
-	"Fp1M2uaGGNLj8WnUm+w6aYTJjCq1OZt5gzuE/TbAA21RMcyndr5gv8VC3tsFPD6fh+F8mh8RRbgAuPlF",
-	"wkF9o2RBE81DvqACYOtBEwTJ7EkAGdlT4Z/7+iTG7PG/pyxlfwADLlvVvey3n2UKHh0hNdatLBn8HEvp",
-	"ms106o0x5y7ZRVnb1X1SI4YclP6o+dlxr9TU2h5lWOz2IQBXaajvbjE1A+vMGjX3SO3gACoz70Yj1Ha/",
-	"AOZ5ZGf/rTc1314u9mTb3h5u/ew/+Yz/uG8bEhxjgxrwgkOmLRYwAgCmFWPO3oSWFWtdR7A4zMeDsNWV",
-	"Y1s85BbZIc85GM1uFU5ztLgTOQWdPZ/JUWHLL3EKBJBgvYKICPpfRHWNMXDtD9IMY8Yj5h/sPyeMhjNn",
-	"phe1p4AsJBea9HaxiLPtd/0udlJCKrTjZ442j+q4vHAtwzJdJPORSOgaM+dK+Y1qth6coqu1zo26Bffr",
-	"glxLMZYUkFT+xFRIY6ODXIOLZ8bIb0ZGgSTKnlIIHd2GhLJq52o5dbm2HUH2wZqeBPlXC0jzrg+BkHqk",
-	"bMmsDczho2bXYoa/zr9R0avgMcI+lzbWIprdZt6WEPXEjWDOu1zaNrt9dGtBbjONYZdUZ2+nituaRR2F",
-	"TPRsxKjSIyqi0UomN9gCJdsV7eIqlRnSJ94Cd7hvfV7c7vVd7xb7iMxrrnQpOXqMdc81LRCr2gn45Ljv",
-	"BZGz5C6cYtO8R14wvosFYzuzyl5M8IxpymP1dZyvf7CDWhSgD7gzdYfYX/xeu1dtHWMWSIe8NLpotkAH",
-	"lmGz9RFxBvI+EDUiYdhljTtwwEdoYIPDsZx7f7BFG/BrHyqt6L8wvSYI7oe++cfie18/eDDe7n8N3i6X",
-	"qDy6EtUazgS11pw5uUTsXXW/sGRamYpsUTDK50OlasFEpPxiPgevwwodxi2qh4wRd3KOlS45cnwmJCAr",
-	"ZDTnak51OAsIuwNYZg9x/tA27zJGWy5aMDtasCVe1AVRU512+O1u6IoUlz/UZf3vI7QqdqJWfv0Ot/bg",
-	"a0g25PbHmsa33uMiQlZsfPk+yaTAZm/2Zf7YvTna++Ivn1uuvd1IzSi0kGudTU6Po+5p7/R0GJ5Ex0dn",
-	"tD9hlHbDoyMadXtHdDCeDCe9cX/cHZ/2+2HUO4qOw97RuDvpdmkXUBfdoJZzyr38XCJfdEaH4Umv3QXc",
-	"BwRaPI7a4x47mfTpWTQMj/ZyMFcih+IxdU5hI5TNBq1cKt9lzO7Ia9ilwp8tDP4LRiNj/HmtFMlf5C1L",
-	"BBUhs2+waLfSX3ylkHHcM/QrJSJHiiK2cHPI7nyTa/SFnA0et7bwnfKmWtce6aEVidrgfn5pz1OFuHnr",
-	"GUpeS1DXlnkJ/WdYFADOnMPgLjiCbbsLhfiRuEBbBOPA/Ep08YwYKiIigOWuueCa0xh7NlwHAFDGFbEZ",
-	"6eSACvI2mb7N313K5GYSy+U5OSERXakA6nsQEYf04VcWN8/C/1nPDccGcf4aoAd0TDVLYOoxn2hFqFW1",
-	"FK9KakDrJePX+ygzhZU3aAlSbvPx5Y8pFXaWCV81syzbyPPP/xHy+21nfq5HeQ9QGxadDMbHrE/bvXAY",
-	"tYf0jLXHJ5Nuu8+OwrOoR4/Hg9O9OAKJudFx8ji9Hq4NWY3bprEilsXC68MkkJWaPweSFfBa1oRzsBlh",
-	"O4CIfF7+gkCSzEbtE/aJhTYRhRK1kBqxnfbsz+Kr2E/zRW4IuGSlP1XRlqzBfc5ic3r3iomp2aXjYWX4",
-	"JB87L26qGtyrg9rtA+Wmq5hCRrC11wVJ2IJRDSFbZWx7GhdaHP9SBF8x0g468LR+NQ8tYqgVtlmsFbNG",
-	"BBd/wlyzuWoKy3IFr38x1uDdS3yx181WSZOEruBI61XsWnC31td8mRf6+IUXWL1FYEkcMtK4CgifCgkH",
-	"JVzr9uwXeVUu1gxYtzu9brfB9pQhZz7JMfHqLt1kt8+V4f7WzLTc6m3HOT9879h84qjF1lEYw/JVHdaz",
-	"97LgpvsF5lP8UaKXvrDduxaspmiyoi7Sne7RLtBQleWRDfCi9q6gzKGgcgFU52wpVr3s4m7JroDtcc58",
-	"lx5hnZl3D1eXiBxkft3AtVy7R3/2EuDQNh3iyefs38UQS5HWw+4wR8coLCGSiEAOXY4KQj3w7Utsx5ph",
-	"QUvBKns3VeoA9/ckxbFcGsvhlwLHeoVgo4gawWYszFEOKWsP5C1nSzPZyQSOlpB6BKksAKVtjkOx0el/",
-	"ZMR9ZETgN/rshDDXcr9P2BQm8pQSIMUx69GzcDBu9ycnUXs4Pjpt0y4bts+iQXgy7k2OaP8474biT6tg",
-	"8vSH9UZbMbEyewjSNRtlvxrxkPGU50bf2O01I3SQt3T1mrd21zu3Nihuz1k92rU7V0E4+zgJ69qTrRIH",
-	"f0xWMOH6VkIbW5noLIhEpICmbo+sRrGi7N3B9q9Lc67JAaQ5smh/6d1AFcql9r7C/knpHH3+feZa57XM",
-	"kAh9VrFtN1h+zYAsJ1xfFFJMY64gNQL7C1h53yGXOT64y1Yt2x0OfqHa3ffSI9F9PH5MRMr3rPQRGsPK",
-	"orVrp/BkdwfXmT/fr+o9+8o3qs+aG+i3h9zfSuuvKPzzS7E0iz3394/qC3NyH9BvsOGnVyNdEUBwkZL9",
-	"5Ny3RmfI5N9/QBr+A9Lw7wTSUHNKg2+rSPzh4B3K8uE/KA//QXl4zCgPX+Vyvh8YxB6yow47Invw/woI",
-	"iX32Mo/1qnuhd1RK70tiNISYtVNlzDpxE2BpoRGrLu1jaoxBy5i24eMF9l1SzGXBOjTP+lbxLyHRxPc4",
-	"/qAstOC+Vp71XIWzhKtOzFh1HsdT82fyioGgx3i+TKYjQ/td+kDHMaPTlL3MduOryGZ2t+AJU8VmxN3e",
-	"ejPiIT1hvfCs3z4eDyKjGNL2GeuH7aOoNz6dDOhJeNzdJ31iXwJdIn5+mTzlACwkGz2yc4uzMlaR2+Sq",
-	"Pu0YOIAcom0n1qbvPgDWztphndEEQSyTlGtwtNgTiXqW7TENvhs+sXymIPuKixujgLnsA64vbM65knMm",
-	"BSPYug3Lkmcs61vDFUmFS0TGhDLbAJXFiuVDGg2vSuEqBBleW8o8wKn3aFA49zsAZ0y50jjXr9o67fdI",
-	"Fd9AkD9MDcxXyRS/YjrwGPixtXlguiqDs9g5qrng8ffooTWFp7lDFzSEXC0JCJ8QKlaIbYAJpWsJp4RO",
-	"EqZmBSPPS1R1mahQD5OQrAi4ylMMxeNv/erub5ca2pxPs/naBfyO6sOwkPzYPGHwXuoDkvT/Bv3hvcUz",
-	"qKj78Dk8W1nz5EMHatKgQ/ClWuugnr0VZF6SzAeubDcFX8GZ04iduyyC/J08Ed3GEctrdLn1F4QK9ARV",
-	"mTlkyjQZdodBlp9A5lyBf7JJeoJrwZnBk5Sk27pTClPloTkooZBMZquVCRcB+fnnn39uv35NDixnEBaz",
-	"WybweZfYTq61vD4sJpfBqcIepRVJWpNEzgtJWguqNUvMk//7l2777NfPwy/tg+4vvfbZr/+n90u33f/1",
-	"8L+1GibHxdQtyDV7ZFHFSmBn4bHDDrk0byhNev2uWxugCV6b/39dsTSM9FQsTcuHWNi9XeVUjeTEl24n",
-	"H/r9XHeClFjusC9sb1boszuTSzPbgdm6WxqnrHU+6H0Jso623jP9s/yZ/tmXQotZIUd5Y2P3wjB/fvgl",
-	"aLlAv/dA13uiC6GpQtvfbudscHRkqAMc5LOZkJgP13qXH15sBu/zNGzqX6lIabIi5mWj5DsPPvwCr+eZ",
-	"XNqeyZY2iAzvusR2WrBB4OPL9UQtPe7YuWuuPbI1OQuZlHps/ri8wXRZnnlSdK3ztPXzWJl5QR7ecf9r",
-	"sysjFYLFtdfFi1ITgAWTixg8V37+ua1AXpcbhrmMbCSI6GSZSGkvcvFJpolgK3IAoj4r/jk89z4QeKie",
-	"AclC20E5HhVAMVJOd/veLWfLgEBYO7DtFC8c4Fb5cju49n+8DjJMVX/pmLXP9SGelTHDkIZr/mfIVRwz",
-	"u26voXerFKs5VyxyYx5MZ1K5hBt1SLDFoJenBycx4pG9b7DGK7twIeaBNecTPk0TVrycy/Oxb9fczpAx",
-	"aCwJHErl07DXuq86OAlAUqj2irgKY6nMDMwmJTImB9fumevD+1z856SL/ZxINyA9w1cnjnpGdpp3rv/H",
-	"dWBDTEBAPHWJNHOLnKtGmKOsNDnCraNmoq6cjivgHxZBe59s47NFulEFui9nLI7IEiNW2kY5YGwpyIQt",
-	"QSZQQU7tPDvkGkT0NVFmGTSO8QhwlYO/WZpv13Lg1NbpOI1Q676Hg9Oq1iA8neg/KtC/qwq0QYOolPJN",
-	"VAc4IiwiVPuiHsSXuwIkRgHMflBAdcynR2B65IcPT0G/8KUEMDYepIK+1Pf0pT6m8kxL7ZANh+Sn3OhQ",
-	"3ZPeMKgYbeCpfN5YeS7Vl9KsdjJ6M8FZs5Zet3uUT8D85M2h0OyovJ6jqsUcdT1d8qjbbUKckZNrzg25",
-	"Puz/aAWt/KmWmtM4btUSK1cRcbw9NURf3BntrAwI4PN964CSd8++z4WqpuOYQVnymCYknNFEB9ltBjxv",
-	"JDbenws6ZYeFw4sKRuu8NeaCwiFfE0CF6dyKqCMXTNzNY3xVteVkwkPmQA06agHA+zPG9DzuwH/LCxDk",
-	"H6+u/gG30VjKGzN3eI4szK1i1pMvD1cwZpiA6a61N/BbeGn39Wh2p5+E6rY0LSAm1y5xGJv52pZROCk6",
-	"Meqb0R6MJCxRGc7706sfd51PtTkALPHosQdwmk5DLKtP39gGeKjOYH7ibpaAV+xRZtZBZlTZCtW6XmG+",
-	"jpN3DXvsWXmPqC9Znv6yu1P24VuN+Tlqj7XhWOnAFTqN6WKhGNfl0rCvdTJh8I2IPuUEifsD+9hv/vK5",
-	"FXFlpHnu19kS7dglA7UcGXmI2MF+QK1Itbo2kFj4Z7FPH/01gwb018Gz2c6oTz6b/9hCxa+UKPYDfGFD",
-	"zkMJno/GS2NlI+461cSooQiIg3F2DJRibqiXCUqeAe9D2oKI8BYzi/tOuW7TGcxfE2y9+6Yu5SfR9qLd",
-	"N+2mPKld2kZ37zfnbelXe0gPP1Xrd8tcWtvXCtHxONtpv0vkXGoWkIjZ/+IWGSmRsDYTqLujklaVf1hK",
-	"KnBJfO2EKWb7J1VnDbrYgT0yQd7waElX4ORDs8smJwXE1iEnRk/skEuRnVYM+8JcMI8JweMFZhXRcnoi",
-	"pjkZ+ykrcp7JNCEH1Dp5jCTAb2smyJyLVDN12CGgE4JnNiGCaTNCgLmZeRaQQ/YEB2NV5gH81XVof2+I",
-	"9BCZTJW379dPY+rvVaLSOm+9tN5Nt2NG/afCbaWxaXGnJAE+ggsryw+FFv7wK8MpkIjW2SlLgC3qGjbZ",
-	"v10QPvFzVevmV5jJ736yixe/urGe8YxOSDoz0brj+cQmYbkOJ7XVGbBaPDJ4WL2D0yHP4bDYS9BZfpZW",
-	"cFeuH4SnNvvrwU6CW1nrvDVfAeBtLMUUiLGYJVRBCpm8YWZF//ytd/fz6e2bwc2ro8X7rv5pfDJ/2v/0",
-	"4iz6fqj+ckyfn6Z/68uXXfH67ztnn1wxnS72bh4CFdgen4d4aVyAuUy4yHOjvyWvXTEjVg2Niznb2nEK",
-	"uIOpZUCUURkHIlxsu1n7kDfgKtKrBfakwTxBaGhoboCVkdRzuoJiYvP1eV4S5JCRuah2J7zDeZRbhTx0",
-	"64xd1I9dUil3hz9ubglVkqYBNvg3NIrWTHerG1huK7Wt8ItXDftAlSMDrs341L/U2+5S36bOqBptBvyu",
-	"4P/Mfy2TmyotBxIsqLMvMpxwjFAyMeWCndvD56k7VtMpaCJYirGc8XBGbO6qgpxtc5HZV21QmqQiVSzy",
-	"E8zyQSdpAoFTONmblaQLwmgSc/swmliwUi6mh4UP06w1Yp4pYL9oc8M75K1gTs8CbNGX726HOaHwAnr5",
-	"7vaYPDkeHsJGUnVD+l2A21C5XhdKAcFTo8oeXpAxW0nwPWNRoc1iMZ8f9s8sRch7ppNV+xL2bAYoKbXK",
-	"nK89PYQup+i8AJ/yB1LjQiqyHQ2q+PEr6m4vixpbeSqPUV/TeQw1u7eonxZdKY1UA1UNVAcW3jCXFkKo",
-	"WBVLLiIpWPGMZR0IjruEas3mC/27nCKkwH2OjoXEBDWC3xodz4YU2Z0elcBQez3A8mQWEdXTG0OZJCzU",
-	"ZCYTxcgYIvMrojRFZ4QFkrHfq8J+At++nIzGPDG2dqt3dnra7g4xGaACGGrGaBKN6Fim2nyeJowlI51Q",
-	"oThEkBc00cLiM21BHFLpYhGbmwx6BMvYiHrMvLqSqZ6Rn5jSFzkYUacOYcpBFP3XcEjWUYpgvcoMOLLg",
-	"gM3ApezqCeVRy+ghThH/cXwi/t6/+cfZ4tVw+b6r/xkez//aW704jb4fqMuj6fOT9E1f/m3IPyz3E4Nf",
-	"JUN+nzjOjrPHYH4VSoj7a4dc+SYBaAe2WP7/Y+9qexvHjfBfIfRlE0DeWI6dxPaXbm/viisO7TUL3LYF",
-	"Fl5KohzWsuTTSxJhsUB/TX9Yf0kxMyRFvTi2c5uucetviV4scsghZ4bPM6PdNW6oWl93qdO+XntDqE/h",
-	"YTrUoKqGx6rBiH4m+CpEnME2+DodNM/QNMnSB7KuOFg/PKYqgh/96iM7o5nssjfZWoTshzRTmUGVSrsK",
-	"uIXIFFRRg3DU57Mu40tYIRIMX9mdchVaPI0al+ego7YReu5iM4M0LteJwcmTqUXZZZfCwGLONHYwTcQc",
-	"bOxmQmAlR160rmPfqdS0Ad9gERojmEZYHPuL8MXz1+x7610k1lBzRRy7LE9BvAR2ow6gBcDKjbJTZcaK",
-	"FFwWl8GUKQ24GGfpIw8KhZfrAzxS1GA/YKM0SMh5D3PCxizuhiP2oQifgA/C3od93ANJ+DH4yNY8W4Hn",
-	"oVCYBiSYpzR0HD4CVkuSFswXvWhD+mALLJin+2EE/6gV6GWgge+1IUBTI0MvJYKhbsKDjfbZCmdthKha",
-	"C1At13IOFqhVs8aUJj9LfbVfc87r/JwNB7Ce6uysqTMNBBc40K1L1PpuQ3bq1I6W6sBOCyZpUmL3QQn9",
-	"ymnvbX1VSs1vNFJg27aH62iZN7MRotCdFtiuhXLDIEPrmvrihz0BmSdE6TeAKMWka9ZUhG1jQQsarj4G",
-	"6TiyoIneaAgS1/duLAzkzcS+swV5WD8QNB+guPdaJAWYKPaD1teHX+z6B93jXCukMvHcbenhn52ZT/GG",
-	"PrwMhtevWL1+91kUakl8cq3bCe5tI0NhSyEElYi/kemyEpWdwzfmvojtC6g5Db6ZZ/V25E1QoxuQ2r1e",
-	"2tdNaVsTJ+TtCXmrBvUIgXxbqWmc5RuOR5bavqjQ0SGbVWZoweaG9RjxjEy6Zdph6W3xP847nuweTOwf",
-	"ulzrLl1zJ7NuZqgWmprJzi5ddoXd8UbqTTU3k0o5OPCbIS84u0vjMD+vEb0N4jc4yDwTbn1bk0HtSx1m",
-	"oxYk3gbfDhME45turTxU1gbHADoNw2aopvhP+3f38iNf2oFs8Nl6XbATAf1kK58I6CcC+lchoJNhsIN6",
-	"7vZsGc/d5r5p9niXWP3/o3Y/vZUVd2J94GZ2IlifSNWnbf33T6o+sZBPLORTLOT3zEKuG7bT7uqERp5r",
-	"CFqryhZb8HuwW/TqZMEeZz1HdxigMRnxEACDYWmrLq8q26uKoAdllsFltYC4cJ2zTBQyw4fwhI8lYBnS",
-	"zCTkKPFM5mRwIGGEY+abVka7GWWyrEvp5q6yWENlQrBfS1EKlRMbAyuGIuJXugMqHWZtc3aeUTMVcaox",
-	"Xy778lr+SRQ/a2H/QscCL7qhQatxNHnBFzZGlm6AY6rauoC+WY94dL7ReIkHqyR9IMCuMxthwR4h70VI",
-	"v1RLFG+CxBckcWd2/dl1OoByv1o0SoarieDMxugBJwKboSZCjRKDb/nVopkHtU5WOxt7rmNyi6qeUNZR",
-	"ygziVwsYsDK3E/eOx/CY/s/7vH+gvTmgW9Ya8EOOkT+tlORVji3swGj6slhmoqBiSQOQQFjG4kkXEkke",
-	"uL6bF1nAC7FMswp8ipXYqB0HlfiObzaCeJqEpwZ/DRHSWRmLHCGQvtC0C9e4GzKh92O5lkW/i3Crv/9O",
-	"t/u3ah82iWJAGmsYCpiFjuvoPsI2RLwbjBtBs2Gf09ZMU2D0dsguh5iW39oMLeHFabByXGclxGYBTzmz",
-	"y6HrUMehVebGYs0fndk13LWuSVQhMNpMo+Fus8lYbq/VYBWmabZYJqGIZCILEVeHUBi6g9GjOX9NBA47",
-	"2iy6dUeoRvXgaJWA/TlKs0DV3qoVah99uvik+/oMUvZ3ehC3sq3fk7pQfgR6+FWuFIedjUcjsLxg7zaT",
-	"RmHjFvcyl34s6Jo2zNSLNQ97jvQNpeHN3kfyUSg7BWcYKzIuY7e2DXKX1BjLUXTTOKhQzH///Z9zFVrM",
-	"2Xg4fc3eUHnIuYpiPBYs5DKurJHJyoShOuOhQm8SezMnb/Xi8Ey0s6WaV8PDVeIF+d1feJ26OmydunrO",
-	"OnWo9G7L7bVTcTFJwMtR6nlkiwmNPFm/rb3yVa68pXz3kqKzHWznIRAhVHEIYBs29WJJ6SS4XmlZBCn8",
-	"8ePPqO1IMedLcEDZG/aQafom8gvpjNJUoyao8xIMdcOoUgyEs/HQO3/NiHTgDVnEZYzJKsF0R9YSvmt4",
-	"RA8qRk4GP5NFh+ybZmwypGgMgmBjaRXNcLV94E00C6rFlXAtMkUGa0yEXCuUxHg0Ve5wlyqhamugt4El",
-	"+OsTUdMnmdvfTeMQVse8DAKR51EZIwtyIEFbBM/sXr3KKXREMWXUGjrwZXfpg7gXmTrBrVueIdd+W36L",
-	"n9Kl/CLsJz3d/rAuwRd9HacBj50GT4PuDEKxTgf68f1DNdjSl6yN1pNA3xsMp+A5eTqBviZA/Hr59+jm",
-	"n6u/jO5/Gm5ur4t/+JP1ey/48/TubYeJ7GIann1khbSEoX8VXQaeGFwh6TS6FoNpMPYGo/BGTPxrPo08",
-	"O+eFkePegnyn1vO+ihnkgctkrqiK2N+vTFomukRnFbswfuEnvW11syqlS8LJ7mZwq66n5bEVh8P+Qy+M",
-	"ADZpMdAe9FZOhcFiNChoSHvgSZiuyUei2CSm0KFdEPz+vJ95/W6TFt/RZ48/f1sjzPDsHG4NvhiasouI",
-	"r2VcLdYYzO+nh6EMVcFm9fqi7+UPuqwyvwmGYhQNxr4XDsbikg+mwSQaXIdT3xOXfBLUSeLUh26FbNTf",
-	"MfjCbTXpqd6qiQDlKKinnjnAaTMT42+lKHdUXsWAGY3L0ZXysPXkgVNBGkrNUYcJ97CyavW8+JRr0fwY",
-	"fr4IRSBznbLjIP15V//MkwX9MvEvmm/sToadoqloCSmNb+TV0tx37bvVr3RKumq6K0V7eU4n5MptE/dg",
-	"YAmJdtkDr+YMU3ElgWDQ97Av9vkWb5gO/hZTRBmmeKYFclAlqnhOKSlSZc3CNMxFdi8R/1wmoQkOh6Lg",
-	"Ms6pWvYB9GbT+rdqhA8yU3o2o7daWkelIb+ITEYVZZgC+YJi0DrS5Ac+oSL4uexeT/syA3PoAhab/wUA",
-	"AP//",
+	"VTW0TRM9YwoMzymkR4QziKHaKg18ueALd7QDK5cVyQJZZ+ZfCv8Som1j/5AldY4iumoFraVMbkaLmIZ4",
+	"/dt3bzlbGqpNJixpBS34e1RJsPJKJ4mc17GQOXewZwH5+eeff26/fl152UDG8Ibr2PHinFFhk7CsI9wI",
+	"I0jlwN+uLiClKKG3LM4E1bxAyK3rSezWVs2HQZo5JEdDiGuJxkoi0+mMRFyFsYT0J7MDiYzJwQQ82yuz",
+	"seO0aNf4jnhfjFhZ0YgN8wMul1Vr0bJ6Z2KabwwXYZyCub9pi+B87HgqyookCBvLMDA364TPKJ4fG0uH",
+	"8vF083Ass1noyeW6xIN884c75jdsVZNyDboW1jYdjFel0jljjL98Vh2KiemYxbWDGimsZnIpakY1uuTh",
+	"19pBs1o3wcCS0g1ctRVZnWjFPkihGjj7ntrHmvt+rYDcSaW0uvy2ybyzj30p3Ek7OY4h+6eBPDeyK0ro",
+	"UuSyOGhRIcVqzlWlYK7y8trP5QsskKdyx2TE3k6eYrJOvbeiUuv6yWiRK5kS9xTqCtaqvSAULRvIB4fn",
+	"IrmDBiGjVaX4XqTjmKvZ13d5wAxK36smYRwzOk1ZMaC2g7sDknnLZaNHw4K3Y1B1je7nvnyYsJp1kOHc",
+	"N0QbLW9hGgK1xRz7+YLWBaRzKBruShiNshyUhecJBd3fekJtAdhX8io9zYVccRFTfstEnRmxR0BKGyuv",
+	"MU8Xng7sZLYHcexqnoJfZMddyxZc3DN4ljhhp4i9FS4KFxvEDBdEMch09xLYqdm/kFXrUWWS1DOLtRLt",
+	"t8lSQrjH1b0pKTBuiZeuSxa2T7fNZ8reZzh0e2zBBqI/YyFXu0uSDXz2e9PnYelxlV2kJbUCz/Wo9rpw",
+	"D+yycrdiLshEJiGrdsdxpSthJ7BEPrIbGBCxT7qTpweVVdCYautRbzhAuhhpOXJqWb2JgwNnM4ddntOI",
+	"uVhTmSwXGMAxFhg1q8zICIbYux9clr3jjapzW2KL8m4FxQ0urCXfgg1884HdVYjjDcpFspCq2nm5hwrh",
+	"hrPKxJZ57hcrcWtZ52q3X9RD7uDu4MJFabZPES3XY4IVEm1jZM/ffrAXyEHMNHoKIz7lWgXkutMeXR9e",
+	"EJo9melWhMbm+l6to4F0zyru651UuBqqO8feY9XTNqlbVUsq1QSW9HiojN9RySjmgFdkAM4JhwIv8OFl",
+	"+r65osuXhas7C7bbc16xYcUnY0bMA9aowNp4GsVcMGJ9R2Y1WYAZln1Buk6ERXRlBPKUakhrNjPlGtze",
+	"hRQlzwPsih2rDpj7dEDm8pZFZLzC6hbNhLK1680onb1SteZVcZlATvM8uHDAk8/BN9a5R1IelmE2rpv8",
+	"m3n8S6lKcxebuGh/LEAddYsyVsgtS6IUIi+WcRsawLAO94ni/LKt9Flsy0F67u/LDoICPG0VDs4Xckkm",
+	"FKruDMcUNvaCuKQcvZToq1NkzFbSoiygczVjAy4IjWMrGxHxo78Z/cOPWFTzmCtpEoxFisRSTFlCDgwr",
+	"xAwAJ0Q6Z4lM1eFFVoNnEaBkDLWoQkIJlHN9FrOA1wT5Vklu6ZjNfMt2/c1ycXF1xdpiQtWNguAVJaFc",
+	"rIyoALAKPTN3JfqWofzCE2EHUYoUx31BjATLvaXS5SoPujfFV7xKPEdUY6UXUzsEAguFzN8qErhXILC4",
+	"3i27amsLdjh+my+uD34BcoHvOVY4Nrqm9pKYZW3Xn6cdsooYWVn0LrrKHu9g3WV1EQIwSyLFNLCHx57t",
+	"C5sAXKhyhNx8KEpgSGFYAXEYBodYGukVJ0LZoKqoTST/7////6mrGoRQJXVljxWlvlAx4VX74rrGTPnn",
+	"Ny+m9quSy7WnXiUmcgdWWWJgAqsWMRAHNYjGosXiVr/MNqtEhGLWcnGjC8xh5fkaIQq/K1RpFv5SKtMs",
+	"x0VdnSbMdXNBcyXNK8WbreCuMJkaVxgB5wUbCo3KmQTA3VVnxeGC1enAFcbL2EpCHltf4YyFN20uEEeR",
+	"iSK3jBZSabvv/k8jO34VhfZSv6m62fENo+A0TNJsqBfWKTKvUT1xmDsWzi+rb1tXPXZI4jGP1ubIJ2zO",
+	"xW7e0o3p8JmGYWnnkX0Td13Chu5nsCvN4zhjnQpfXTk7qfD8plkBVBAX9ebfzuFPb5Y7vdeYbz7JscvG",
+	"r2ac/GDtOgcbRtv1tbXtqUg1mpmbB2xMqRhZziRxFMYfEnMgeBwbndEMQw66RjvuHWZGMuhdLpmhaCjK",
+	"dAyRu0yXz9VkRIFZm+XIDdSAmzKG96KMljmC1mZ5ts5w1dosagGjdNFclc2k9rbkVG/sTRP71vlPIZ7E",
+	"3QngjvCGvJv6bJrmOS9FpaBp5VSTPBlHxi2ZMjUxHLldVajKKvETShzlN6WMfJ8KweLvYaqVqQobowXe",
+	"8feSbSG16ztFFkwuYhQKNs/L4r4Kti4GnO2Exj1mh1nQqXuJh3wJBdlQWkuCINLChXucW5Z7eVYHXJOl",
+	"TOMI1HUiBZmwJew1FeTUrtaiOhOavwf1kzUpT3MWcQrpaTX5cviAIzE4/CxZtZQ3CFpEIauTW8LnWND4",
+	"I6BVOvpb3B1jkIAJC+/6RwAfD400P8eRXHIGBL6k+ZMEc4TrAB/wfmMeQFSuLBEvsBDYBPIg7JzUDV8s",
+	"GOBwzRnAZkX5tCFDy/CInXQxM3w3HnH5pBUs4t2sdhea8ofdkwJvWHdPzueO/BYNwYKFB8Qd0KDIPZiJ",
+	"SGNVwyi46Xtc4dboeCxJlGsaHQUj0C6vXkJ962vs3y3Vs5BG3KTwTi4FmcBWZIDCQX5mPVEPsoNwfYFg",
+	"H3BqwJIwx7dx1LdwLz3QtZ2DuVVHqqUwt5ZbpCf8kgyi/EHm3kx9yGZr5tRMldgn6fah8mR3003yrdik",
+	"nLxgNNazCrXEaDaq3tis5/98bJnqsbzbtpVv4ak/0/AmlqU0xiLJ5M0Fidg0oRGz99E7qfQU5I/F4jYb",
+	"8oHNFzKhMYkkU0RITQ4ySLncVsqyCC2uNE8AGGkCHsUl5dpYU7C3ML3DC5IKekt5jJnZha9nH8Jp+B4c",
+	"eWOsfTtp9PS5QRpJbkOIqm17KSbS3kS52N7oFqjClDMvon4DI5EDlS4W8QrYuBT3X9VIVYolLpFcGgmW",
+	"GOpRBEl5lPUY7o5ZUK1ZYlbxv3/pts9+/Tz80j7o/tJrn/36f3q/dNv9Xw//2yZHvFscSrJW0MqoUF3V",
+	"IPf/aDlLus5vjyxRF5IPb4Rcxiya7uMXrM51iqXaNcYv53OWhJzGoynlNaljzULyFtsVwkB5ZBzdqnLB",
+	"xMVugfdJTKfTquviGRMcg+0LGfNwhU1u4HbQbhL+NWK2WLirbH1xDa9RiKZFaU29fu2im+tam1KPNgVu",
+	"uUWIAqqAIZZpUCA7eA34yl6xeyu20RvnTtycGbNzVJIJasGArZySPZomMl1AMSWN2JyHLZ/7jMAwSkDl",
+	"WV3LGHBzh9HyY2S+apcMMt5QpHLA5Uw2xE3JF4xv+TldeBDXz1Bd/oHj6C2iYs/Uz7z2OgPXyEmD5Fg5",
+	"Aq0qqbKFy7hjMnJgxjqsSBrbnnqe3Yyb9I/1q3Qdaa0Wxsuj5Bu23JWITrbuurAKOZr1n6i97v0GDOhj",
+	"GTMCuW9Go82HJGbIGgs5lxq778W3OMv26NXi6XIxBRhdi3qyM1pJiVG2n98tPFSRc7xzooavB2xzcG/M",
+	"inhp6b8+p6axtQUTm6p5CuDs5MCYQ4fWti1jJTW/2faM/ZVs1flCr/LcwoL3bkYVMepJ8ervbEw+27xf",
+	"SOYreBgyqCOqHy7omK0yvynyjSl8bRMTPJ1JvnM1Dc6hwpR7h1doqRBDS0Kjyi4DIXz9wobAXPousIoA",
+	"ow42BBErV84AyU7L9sAzvXuJD9v6HPtTb8vxcevbRLgrXZkKnzDI4jwvHQL0OENagFkxJJZckJgulHlW",
+	"SJs3Rhewg9jsAPNRMIXOoXbmvSgNm0VpbEikVbnyhbFCvvaBWdAtV3wcM3CYHwJKF9cElf0Oec7BeQLd",
+	"FcoHQ0iXxacg0dtfWAB+qzldoSsb9HHqLprccVrjIWViSlHjqveMYtYKOEfR/eEijkLqERxTppT1ygLp",
+	"odZ0oWqUNrd9FRKZ+39qKJKtJN0mj/Oha1nqFve1wsTTNqO12qriCavDlmAiUg+cytEkYc1fjsvxbTiL",
+	"TWgY+1S4ZS+Na6obXj5z8aFUAUCsJO4d8MMy/8KgmlCE9DRq7NRWATZPKC6CHtoi9s3Vc2u09LSsh4s1",
+	"rB2m2pNjp7IBkNHmoVV7lWx2aEZiY/E29g1X8VXZP8xLR6npePve6lXn3A2Z38uOKNt2eL9UIF9AFGn+",
+	"/XqLtoiuqm2AXJBUjgEcg4VcS65nMtU4suUp8BjI5IZkHJeXqm0UTOUSoOIg3yl0pmPFhcyan1xLcb2m",
+	"Oj68vKoo1qAr7NrjLuoEE48UOaDrc4d80k9y/J3yUtsOL4CC0HnklpEVADHadVEB/Uzgly6/Sdot20F4",
+	"lhCDXPMPo08UD3pgvxiv4I9c+9e2kCOVcoAsGd3SkIrQyJWIY8LpnLEsoxNx3vxan4iFMRd44We/TIXN",
+	"3cXcUWAp/8lFwkZsvojlCtJFbajCHwFSZEdgF46gc0y9kVjlXoV9rT6E3wDFuuqm2IIonc9zP1FRW3u2",
+	"bmFzEcnlSLFQiqimCAUUUw0uiFuuGfbv8npBBYQLYkewQUFoWjvoHQ2Ou90uORgcH4Hb97BDnqGjI/MA",
+	"R8wxwneK4GzIwaDrHv/JliyB8xfblLlpfKcIQvVhXChiMdM1WFlZ1Yub0tbWt4X84doyuldyykUNvGFT",
+	"RJLFA4LfpTqU84LzU6WuSd6E8jhNimnmtajydGrX9HCg82jM2hlaCDzvW8Ulbyb2/WHxvI3buRiGQl1Q",
+	"Te+HAxlHLDmE0havyDHP2rk3+B1M/WuLBakXtSqC040xrWIp2xOAPwR04TYX53k3M+w/kXWfMq8vFlBS",
+	"nLWVTQW4MI2mCJXw5r0O+cmqHhw62liMTOJA6qGK1KXQDru9Quurkg9w0K+KnmxA3d+yLxbAZCNe/uvv",
+	"L5/a4pg96mlKk9/FfwlD1MzouSvPqOhVoRdml0ZpUoMspSyitNEP8dnzJ0/ID+9fufKev7/HjauG2QwT",
+	"tik3OiL4CAKPD/q2SGy1QPgALYHpymx0YUvTSxgfdaF4nERQWGsNpd5bXjR7WOnQxT+PQvf30rqYIIqL",
+	"aczaqWK2VmkCkTbrM43YLQ+huj6WSvsLCRx4OqhqM6pmyNBNk5bW3MOFqVaul/J4LO8+uGYSOzDsAzag",
+	"qJxZVbKtDxm2EdAie9BeWdte+EFVXPwlbCN/blmpUslGgzqw2krCzPmwTKTGDLBSHTxPqnwPW7WIWowK",
+	"o42NCmSrT6fKHYn59EDtXnLFwF6xPpRS3ptZlSIRj+4VMzdkuKfPvLTYDJXLDb1hK99VbqctMdvWlorY",
+	"QRSZYTvF8YrMZcRsR0zoXy81nvPGbhDHYw9XrAuqCXFrqizb3S5JM5JsIOZDY5PYb54TKGZHTF5inS3r",
+	"deI7SqBa2I/X2Q66IPuefpu1WPuMQwFjxNWc11SBbwiv5+X0uMczHkFfzhvmekCbM2o50ZKuQ15tJV2/",
+	"u73GfkMoPSfX31OWVhymEtfWhPsrztrbBRM2283ojXG0O0ISZgawqPZQrd2cOJfKha5K6Ck78MJDFILX",
+	"ZpC9zbrRvGdcqXRXDXS/FilrrlF/kMppJtNN0J+lcvyt94aXllh5AXptQqt6RrkkhYZf89qGfr5vxPy+",
+	"oXLXr7SqO9QNLyPZbs13/0bR7hKugb8hhd3zaV9KRs1SVO2y94qU+2xZrQ34DWgb+hkKvP57NKKsxN/v",
+	"NN8EtZ02ORzufUNCzjHi9vxBQ0SNbYXyHmVekmphYT+7Y/TYiz9Vx7KwIXNlfPeTHI8WCZuwhImwJnkf",
+	"GoTUXKt7gRHnccUmhcK+0p35SGaIalGefnHFxS+Vabw5pva2VKGzrnfdsmqShti382u0rJyjRd2oYggy",
+	"44h9AxohKqY7G0Yd3ULXizpOqb+YMtWgIllKhTSGjjNzRoWyJxJucQK3OJb3yOQ7RfI2ellf/lQ4X5xR",
+	"TNugeKxFmPTI1u07kGlM90C0KJsk4qZRqQ8vbO574wSD2qux3FVOQxtzqGiI9WwEdLJ8OMX25CFNWPb7",
+	"+mTFh8n7svebrYvIbrYMiWWNEQqbW+DsJldexo3PMJSyh21zW+FWuBTEocdUewugkidVC4hoQ3QSk4aN",
+	"nRwbeQV5ZPm1VO1a2KknXlaUh83xFImopm01o1C3m7eXAyToqZk5cvGO/e+KnFqjBBYSr+wba+UImXOI",
+	"TzAYDeRpGCOelmxOIRM9GzGjQlERjVYyuYGu/pAUYv60ZHAM5jyKqYiM6IWH5WTExDTG4h7bGD9oKZna",
+	"0bIf7PsqlNo+vaQxU258logRT5j9k7xliWJUbegh8uAntBojs+agbTsu1RriPQJHuwaMijVTO2mk+Z35",
+	"ZXuCpPeJbTT5wfpZS3B1XNFxXHdjbVC2Gpba1F55j6J1dAn4PiNGE1ruhaXuk7tUCgV/MbKOiUghjiFR",
+	"TPlg1uCg3oic/jC0stTZiRwVsZjU/Xpn1kd//xb2x+Er51Yoel2X87YU1SUNAb4DnwoaK6jU4NpccONU",
+	"w323YppELOa3ENDUMiuBXa/jnFAeVypxby2+UEBmcknmVKzIjN4yYl4wg5p7h0P7wcRajy7V2hbU6gQq",
+	"wsyclJwzKRhRMygziaW8adgBDX1zI3OrczH1s0oavGzf2qcnn3s1yAhUO5eq3Xxno7l7HTiHOX6PVu6C",
+	"Lfd/vQYUPRuvNHzl+lEB2WxO3Vce//4qeWP1uiFNKgTQfndwFb3vfxV7jpmd0g5892mWNmTs85CNYkZv",
+	"IYP4lmmWUHS2wR9hg0IaMT0CfH81olEa69GtjFOhGbykFjJVbCST0YImWsDvxiwxY0ajCZ3zeDXCGjJo",
+	"GmxeD2c8zva09MyvlQDgGoApxzzRFQ1PLRhD+9kzRBG1oJ+u2UvvFLCIblmCGZJGGpufSK/bbaRnF73L",
+	"JZEsGEGsZiEd/EQAFjQUaJgvYzIul6IN/WQBFShrpd6gb0ixDt/PGacJY8lIJ1Qo4AS3A2oGiVc0mZst",
+	"wI1LBdfl35lpcL0yJ2am1ir8JBT4AciP0fPZWHF0/dxiKpeRNGZX5sYy2Gg0V/i2SklH0DSC3emLquhf",
+	"YGi7N0n71Z0LCj7+b7CnmS+vrL9hZwS1oCFDneK/SJsckENIF2mS+PSHNgsrYhpbSZlXhg2628AC60IN",
+	"RRFTF3rwD2KNdEar/kfOlhtAmhpmei6YaIAMXof90kAbW1uALUgfcTGRhY806oxbeuchJ5ZnWjQcQS1k",
+	"lnW+TwNo7/XC14PSBpTXXUfDKnaRm/WO8WqUOawemp7j1ajoLn7gwXN8oIcbuJzTUVhCUCSXP4mt2NEO",
+	"pKm4H/YAVm3c+xwz7r6x7U2B0vpPJ/s0Fdyt4WYGOrFbLu0+rTQrkwy35+nia97s/C6XbrHbaPh1k6wb",
+	"FxkUEQvXmAqyyio88IpQ24cYEq4J1y4zOxU6INf/45ocQJnGiYWmOzTay3V4jbiXAKanpC2HJGpO4xjf",
+	"JSEVWKMFlVAsIjLV1V1locNtTVMFGOogkSlEALQkRxjodhBoTeCPm2FX+qCVmYFj1pNFoIxcoMmqAaTX",
+	"rAgR5e/SQib6KUZf9rSe1w3W+i+9zxLE3JIirhKmFizUk9T6GsOEz7mg0PcsaBktVCkrA9ESovHI3Flg",
+	"q9H5Rk3dfXafMyGkrusVwRV2iihntWEVvFmjeeQa5nW9dxqbn1C3PU/M0nY9Kay2r0w5v2xzYvBDpvNW",
+	"AebCHJp+y+3NvRzoexDXJfw1/waSeMfCcPsSFoY/dBIy1FIxGu11n+fLL+yZP6YfT0CyFemQZTivZT5v",
+	"Snl+n7dS2ZR05DpcOJ8JXZFIEhpD2ykLZRE4vFVwr6zgIfQnQ4NdPWNzxeJbpvLen3N2mPnDCbSCwxYs",
+	"WPtT12QkQH+1Gb/UuhfS1N0Q1Y1IvJcV0yRdVJQtdcilsG2dWKxYRW/BgcWa5Cordqmu4Mkgtf5AbVm8",
+	"5isVQnom40j5zDCm4U0OwKslcMbYlWxNEObaXJYZ7u49W7oYrrWQKE+pZlPbTDVHLwN9AhhfuWagmb6M",
+	"SWcu9cQZa04NDFqxnHKRP4UnDPfL2AlcaR5iYzHrp8qx3loZTOoazqVvcdA0Ah+bWyCIXT7hIdV1UJf5",
+	"eveJStwwttiAmS7Y0mwllxHhABagAletjjmqSOLvFIn5nGvv+GbING2HTHNY6Cs3OD4qlNd26xq8+Dg1",
+	"1bWG5Q3EqqiDTE+AlMjDCw+4BpDCs6XvOq9ynnVGwo3s+AoIVAuvCk5ABnp4ksaI+W/orlxGpJFIWkIN",
+	"9TLDx1wXLtlsRnN6593XHlW9RwrgnBsI7wYrZ+9ERLBbltTTtcnQ1ZOoo/IIY8jFdW6k/Pu0Mg215mJD",
+	"QQaADsq1/2QiylozwK6c2zJyY5gsla2YgdXnz5CpPDT3nhSrOVeMHBSzuscslHNmrK/pzNyUyLuHeL5G",
+	"HlgT1GvAPeaGivL0XR89KxvB0IYccBGxCRdcs3hlITzNVc01YXdcaVVoOIjLgcYt9iMtNIgK2oIZuFII",
+	"hZ6s3azalYUz9DVxrL+57szBb1t8KfMS5GfZg4JN48AAwLyxCb9DSNc6BDcf7sT/aiWSYBpDt8alTKLq",
+	"rqgbRKmRUpZhChsZ+OxiBWz1qYkz6dGIvFbYNBahRdZERsIUAUQby1orQaoR6BUcgJAy1Bem9HrGGqp4",
+	"6zBhne3e04yjAndSi5tUYJuNx//K3j8VJbppXBVKeivsdi9Y4iGsuRkFDjLcWMSEi1smNN6BMolYskOt",
+	"kS+ftlYawVyrFnplNZkHQSrJ/GhFkvyZ0QTAZ26Y6JCrrBD5AguRjVBRdMLiVeXJ2Luw1rnnvJUE9dW2",
+	"VwupodXRN68WmsR0qjYiKys6X8Slou0MiJiKSM5H+EghkDRqGu5eqx14iKqlDZkZexYPWCrcMxW6VBmE",
+	"xC8MvmOB0Ebmul+RZwX0ipehnTDzuRrTqwFet3u/qPyKwwss+nSJpNlFSjMFDmz5MiLn7r2V3fI2UnDP",
+	"us9SOK6i9hP/uGfpZy49tolifyKVC8Xmzc/vHCx1RYOUysbQHowmVeSvV2/fnGNbKfDPZ30X3PNzgvvp",
+	"YQGkIrIXtXvFsDk5CBMWmcuGxhbUVqbaqJpG182/AL2KZeKcNZJg+2nmOmegXrBuc2RpJY17iFSo3N40",
+	"0I3gPEatChLbvthNE6ku4XFEKdxYA9b0epgywZKdK4NgdRsjmtlqqh/QScoqqFFezuZQZUlcFpaSzTFo",
+	"ZT07yi3I8+9+AAdkdb/GbacZnZfNtxC/dZXO5zRZbT2ibvT6WbuR7q8q7HK3Ov/tTmhdD4F0/VKsmYsx",
+	"V9U1ZKkwBKros+rQK7JeVaCOEMUjC4dqgzFGBtkqFPixgbpfdGKXWLRMumyKVdtbXV3wYPUD65Yhujpt",
+	"Xy8Ut+6CRSFWMIkgV/zCh2P+Thm5izYFT4iNPx92NvPC5lImIieAwuSS7iF90WbdI27SOOVxhK0Gzb2S",
+	"2tqpe7DYB8MBFfVUWEaFRVvLmq4hhUDDZqMpf7SqysAS3jLTWsGBX+7bLBHYViDUhd0RuCpNuF4ZO3Nu",
+	"027AXLpMMdUU5g7+Bvh1ToGZ1ovWly828al6V8HX+uLDh3fk8t1Ls62vU8RSLJrscym4llChplZKszke",
+	"SKvdqo/CPH6ZzFlEvofMTagvSIWx4sGZ9EmOHROSNy+uOh/FR3GZg2nZ7ovX795eoX/X+s/VNQZpGLbX",
+	"MuZymggI1N9At7qP4vrSNr0Hpjgn1pb8mHa7gxAeg3+y6w6xpqwChxs6HQZdMufCsCfhEWZO9vofxUym",
+	"CcyXxjE5CKWAvm7m7jqEqT9PEjh+8ZKuFJY4aAQSWzBy/fkjNnv/2Donnz9CVOFjKyAfnd8df4AW9B9b",
+	"//PLl+vgo1hCYf01/PLacLMZz+hoZEH1zLkHuVikmlBNAL2SHKg0nCEV7LnuFNIErw87ZNjtkus5jc3R",
+	"Y9G1V11rYwdeIoWReucf4Sfz6QBqNNDxKIWdDiRTBGS80uB2oToDFvrhw/ft04BQ8uaHVx9Flm1qfnPD",
+	"VlDLKIhe8tAooIKk4kaAoZ+QOVeGZyMCyzcvwFeMGmmkP7KXDQEsE641E8hMXJFIhil0iCTDfp9cc3FL",
+	"Y56tEyXDksUxQQJ8FONUZ6F7dMRAMz52BwYdoLwtFjEPaabw9k4RJxDljeHUj6J5si3swVHWXC6kSbIy",
+	"X7m+jGO5vP4oZnClmfmfkesMFTPbKSmxkCZhobGiqNZsvtDqHPvLQeUe9NAlcvJR2PoSd9Su3zOdrNqX",
+	"htevifvQG9sAgCvr5wQ3Js0YwuzqRzGhPFadj0bAxTxkAju2oHBuGbUx4Uw7bYlrIylbKD2MLIFkfduQ",
+	"uNXt9DpdlzBKF7x13hp0up0BpEbZputPsMziX+bfU0TqQ3HLpXgZtc5bf2H6hX0EZPpCCoXysN/t2uwx",
+	"7RIRcQfNu08+uQQV3GBsZ4+5fy0J5hhK/213g+1xCAK14ppOpFFkDU3TRceMOvzHP+qGzGb/BAQJmiy2",
+	"807DN7yboXX+y69BSzmNs/XKHDSjVJuHnkCTi41UfY9P3Jeoue28sC0NkcBBS9tCMnPvC2i8C27VQm/H",
+	"rKSsW1+/Nex75VkDr8dj3hvxAXYTyEEOcGwib+CA2/EP99jZo+7gAQjpE65AUcvCjhJ+a8gHIMYbq2Ov",
+	"yEFdo8rDC+sZIcpchkubTmU3tPPAzG12hxvu9iZkRasNbuWtO21TTtt8E7IFoDmoORa3vSfWq9HOw/Hq",
+	"CaYtUIFNagz914/MJTxziW+/9GP5VoD+2eZNNd/yPH21RTEmYn6zmCVUAdzhnAOGiXWft/75W+/u59Pb",
+	"N4ObV0eL91390/hk/rT/6cVZ9P1Q/eWYPj9N/9aXL7vi9d+bM4Fd0BXTqVUbc21VJyn7siYgerst0lkX",
+	"raNxb9INB6x9SvtRe8hOJu2z8XHY7kVDesL6k7PwtOt04/OCpp3BPrdOwiHr07Ne+ygajNvDySlr0154",
+	"3D5j3XE/OpkMaW+w89pd3mSNjHduMAxwXmDuEMekUEBp+JZS/wpTitAsyy21IkwyqFHiBk1siK1l3Jud",
+	"Cpcv0rb3t6q9O15xpS/d4z+6p+97j+Sf/eVzK0sjss4pGrmmLK1+t3/c7vXa3d6Hbvcc/u+fBa0DHogU",
+	"bd/2Wl9+bc4LayuqYAfwshL7rbJL+Hdmg6JB+MuvXwp84VbhTIgauJHMqXAIGfLVgi+KysS5j9Ar7NQJ",
+	"7lS/tfc+Zd3qvoLoasCG/cGH7lkNG95/cVU8eGkm8ci47TKKjPWGk3Ysl3NZ5sbLY0RAWVXgv1pJ9OSz",
+	"/deXJ5iVmCGJ04TOmQYYhl+ql5U/8iSj6a85p1cd74IgXQJMYky1Oej5irg9WFxlq+bKxxSyoMoHkLlZ",
+	"l1x5SFKheQyBbj4VxjK1FfTEYi8XT+J7eK3yMBbYfFjVn0UjQP2j4psrLReWF0Au1bNQFaOkEdftvPdC",
+	"/WVlHrS9G4IdmeZ7ADG0gB0Nn36bTOHhcgJIvCI42yzaZtgIfH6QNeUET1NNiZthf0sZ5LNYCx2HQw93",
+	"LnO25oZvXdkVN8pxgwd/MBzd5MGnGMZp8CTkHcGxvZ+K4VjllzxPr5A227HwZZgdZAsmWgN2GvXoybh9",
+	"Fg4n7eG4z9r0OOq2jya98JT1xyf0bJi94ZTX3GM8o2pmRqEn42jA+oPjLh1E/TPG6HBwPAkn4xM2HIYn",
+	"g6Oo1zsJh/2oF/ZOB0fDfnd8PD47G/ajaDjpjbFpyXmrd9bvdDv9Ts8wQL7ZjXnGvuIczqXm+H7fl/yK",
+	"6xauuF31ecV+a533zDZnRHdeS4sQV6R3IxW/RG8/nRDb8rTOveyMwKFB2s04m/TD4fiE9eggOpocd097",
+	"4344iIbM/HDSO+2fDehwfBQeRyfsdHLWpaW/55tx2jnqdXrdbuektB1nYZ+djHvD9mByStvD6LjXHh+x",
+	"bvuEDsNedDbps8Hp2nb4y6jZi96H3vB84PYCaNs3J6MQGW391mP9H3V38febq7tld/rXwfyFOBWKR09f",
+	"Hr/89HL5+tPP+vWH5/r1pzc/vP5wefz6mfnfn+lLvuT0yjzz15s3/ZdH//zw97uXoruDAuOJ2irdBQDF",
+	"jHTHs/jIriOw9swKiE4oj4sK/rYr6Amm3IRZBWzlffSjeWgFZPqQICzX/YTaOJE3TACXHJ0ATA0N807e",
+	"Lr2nxbWClh65GwdKPyBQZz8GNpxcKjPQbhv+o7/yGis6YSqNH5uV9J6ZkVLtugWZrQ9nlAtMYqJz/APu",
+	"P1KaJHJZxQo5WuSTz9m/X0ZfnrCEqjRhu+urT/NRNuisl4pk4bM5c19zvXG8rhozSaCNeDFxmWhG5+c2",
+	"MBQyvtBkajikoo8yjaKEKQXFVjxx4G0YVsuqJu33LfZYh1z64US6QppCKUVentUhl+oG7VJDetum0Pbx",
+	"l4LZcIXKWhhjujMGVjK46X63fw7xqowE5ge7qA4ZdodIE0FePkOLBILHJM8y9FcLsSozEvTDgXC6COM0",
+	"wuzKsloOJuhzu9FrJ7rfhHfh3SuLU/uoDslzcEf6vCRdWsGYzWg8wSKEnKUqDoeMWFtO2rZUbFNY4qmM",
+	"2NvJU/vgvaUjuCdaf2NsYTEHbTAWeCiUczAuQimUTlJEjDV/yEuZIS8tHcdczXbzQPV64IBqKkeLy66R",
+	"oc44zBxQ1B29lUyJ81Z8C5/k9nsVerLJCbEsYHdjLYsl8wxYKYCiN1WsjpdqfPdF4oFRAkSKZOA+DWlG",
+	"Lvi5kmlCjDYJUmpOb1gmYYwJv6nWkRwY493IJWPUYXXCUiY3WAtTFURY5/GH8KXtwXMwgcucgI2caN39",
+	"nGgb/Wb/Puf00i73sXnosFxZV5zEg/VUMl9yQ51qW7O7LWIbnvtgHnsgof0S3T+599BBVb95cVUQHIq8",
+	"JOFMSsVslTUj85VLeSMH85VF4La9zF3j1oAgqFdAPskx8XDgAoIp+5b3XCq/04mqE54O8/FBa0xkOrXN",
+	"MDB1CvkVSknht+liIRONxeEA+D1nHbMQipGlKKFLV+8NpCVUEypWgKR6YRaYDyaI0nJhZCakakFfQzwQ",
+	"yUIq8PSY342g9K4MJrR+HuDhXSVJtvtb7q6lBFwki7qeuU+/bRQNLygks5ugqyGn2qqISTFi5p8MVX/1",
+	"vBQEUA0x+Cbk8rwwnAWjh9onaDgqIpKDFbiPEM3iWGE2e66GoQ4W2dIRqNWA3ulYQMdoEnOWZC5VdDUj",
+	"8C6eK2k9kIKRg3c/lL8J/Y+xijj7IrwIeDlK05V51aXvk2H3zNoc7oOZOCY0hmSCDgFrsUqFfofPlqXI",
+	"ntfigwqQ3/Ncd9ZDSN3sPPb3Oo9fMz72h6bz7sLx/ptRJRzfuWPyyDQGOy9CAa+hFJgpC8utFiDEn30Q",
+	"xtpojdeBriJcU6QdeLnw45YUh1CBUMh0VQ5kXFqV/oIY7rcPorZpHw3y1s5SgBdEFiIz1qtWFXhxLxbi",
+	"Ltn+2BfXGxk9wjBJCcjzl3L1SlPfNuAoxGyiW+fHvaAVpSzTy+Ek9Ycfep5ezu40E8p3GNo8ZcBlJRNz",
+	"xFeMJhB5dY1AXYKLET+FswsVemay/cmQHoenrN0d96L2cDKg7dPwiLVP6Nm4Fw0mR6zbbwW2N2JLYZXd",
+	"iLrG9eA/ul2zXopTt83rcAmQj/h4PPLecYKaqo1eeTw16A97hD4ENzUzVaiTd1waECXNgTW6PY0Aqtn6",
+	"7GvlUp0/FfrMZ8wH+tR4RWKmIacdKjagQpLFDKJK5ySW06lDzzAabcymNPYmYvW+DS5Iz++4rhq9klO/",
+	"5ec91KL9jnH1ydiL/yALs6kaspmDfJI8Kj59JaeEFrizoEEDQ1GBzqclXe14cz75bP/1MvqyyRwvc8z6",
+	"ffAHJe9bwYrE3XjCd4q3vHeUxbTBjbR/gtf97kEd/yO1aUhQyqEVSdici4glKrOcLsDOgtQip3BUOBnh",
+	"L/+2LPDeGQFgnBaYwZjAmQa3/8l6wrIqe3vA1v0ZEHPC50pVc5FciljSyConnjWPj+NF4HruO1A7M3WM",
+	"N53nca68KJ9jif36ZiMggLdZFihg50wnHOh7zBSq0yI3b2YRo+BRMc0zuymo768BJRT5CHHSlBRBbjQQ",
+	"/s1kjacZfw1x8+cVuICMUrOUZC6Fnil0RI1XxmgGyE3zpzFbSVtbgdpVpuO4kkkjnLKnqIb6uYKwOtzg",
+	"A3oO2vMD6Tq4jNZ538uBeAirYh+953m2f83jK39Q2Yx7uH6cHKcEeUWCxVfeKqW5wOxFLkWVA6Eqg9dt",
+	"skURNOr5ucs/FmjZAwMXE3wC9K9mejx0RsxY/ICGN0IuwbPl0CpPAFvNcA6aiVxML8AxFa/cI5RMUug0",
+	"Qk6gfD4bhIvpYVaqlGMvIpDKgWBTiv1LzelZUIWY5Drr4x5Lm5lgbB/zRW5+TEjEBLRSsxnLdmEloue1",
+	"oNBiSZXsvqDCK/My34V658zv5KAo+CYgp6V13noX0xBShZURWxjACYgx2BFofc4S6Bs0pVxk/hjPRTHI",
+	"GmTkbh4z7nHUC89Yn7aH45NJe8gGtH0WHkXt/uSU9ejJeBAOuy1r7Ucpy5wE/Xb3tBDizP2Nl4K8vgpJ",
+	"xJViiVdFtu5p6EPw0hvELt1oni0a0ojNeeg5INwYraC1nEkIfHPw3OmV4b43MtEz7LCzQ2WM2fpsz2uz",
+	"u/4QTgNPluTewYMGXoGfMHtKobgay2gVYC2kVRQc7NHE4l+ZHyD5Sc4XVCBSJhUruGexur2YhgU4f76j",
+	"nGJGlBkvZ15imDeAtCg45obTFzLm4SorODAft3ycIXP5X6Ha4gNeFMAAjHqJbgxzj7ucqg2X9Ss5XRcJ",
+	"97mw73WON54tIgWxHeTUdxaVhHChJcQnsFmZqj9b2w7SHsfoDVt+nXqlB5KFJ99UFjbfr99VYO6xz1XS",
+	"8hUcs85jdFo5YWDkhi8pD5opZQWbxUWlv47J4uli5zBx3EW3go6Rj6tzqIpdMJFHd9b0IFTW4ElvzKjy",
+	"DTT1pesRU9Jcv1NkkgrBYgsaAlgjkVwKcj1eXWM+Lhol5HqSyPm1Gepay+vDc3QKIuhIxJXR7dKE5R3+",
+	"Emb+ZGSzIu+efQ8y/h+vrv7hqapS26Z8ILoNc+eFd3lve21sOLJItQMKgRB9SCI5p7ag2aEGFu6MxSKR",
+	"tzRGoxBAHzOyXL24bPePjiGl32jPmHLzl+cfSKfTeWJJZaw+D2aEuUsLbjEAz7B4kU6RPRh2B4cd8tyM",
+	"qDRbmEeo7wHDTAP4k3eNfadw7R5WQRwjPFTx9nrGQh6xB77AXHUL8lQG5Y8d00DW2G59ZvudxOr2chd7",
+	"xjJQ85/LNDzLuwqfvE/WV0nqyw9LSf72C6Gxh7qSjh7+SjorTPTRXEk+aX+/a8n3jSC0msAO4iJSjy6V",
+	"MSNQAILeCFxrdQO4wZqOv9cNZmXXRiewkcbF7AOrcoN4Znc01GZSCgGtC82lcoe1k3qokf+j/RRPYfvq",
+	"xaWRrAjfBABS3JrqTujmophbr3KW5OVr9u4D63LwL6xo2OOK1+z6vDL1LlZ3NZWntsa0Mv2htYgmXl8A",
+	"/AnGqsDL280/YMbyZVML9gOuyXzlh9XVsGMuKCxhHbLP/8StiDpGj7ibx/iqasvJhIcsAyFTC0AGnTGm",
+	"53EH/lsxqaVMbsZS3txnZpUHF4opsQ1sBHv2uVVmo2r+9W5vbccJyIzdAVRw8aK3x6FYqPwAVa354teW",
+	"+ghdCaj5YejJxZmqZU7g73LZx3DfWIGHXVQPWISwNg+DVGSRTluKzv+X/XVHJlNo5yEiuczRuo67w9Nu",
+	"d4dryU3vayYq+k0LsiSe3rFRAHpH9lrGmmbai87YMGz3QZ0IB7R9yo6jdm/SHZ/Rk3DAjvqtPRZXdXLh",
+	"r07sAz4PJOOCQr+kq0d26+JsM4cXGkLWs1ZxvUJXqybgDK/Mg98AnOH/LrwDYO7e5Dg8o31mdOUIdeXT",
+	"8GjS7kb98Rk7ob1weFyNM9AIF8A1IWip1GXPAXAXncJ0W6/lv3gc0ydHnW4B06sRwMIO/mqfozZmu9nm",
+	"exm25iN0XsMxctXogi03VqMbGT2Wd22/EH1DZcJPMwlWN6guIITsAJCcPZHGdM5k0wV0g5DJjQI/M7oC",
+	"oI4379XoXudZxi3ck7ZseE35xFL41/jSfS6nr4qPZ+f3Ab7R6G6qQN/50Xbj+LZVLkhwQsk0keki264i",
+	"Rpzr2cF1zlf1RtClrZHsd7s29gExDnOyWES4CIiD4cbwpJD6vAxW953Cys8JF8iHPCnWhR4g5EhAHEz4",
+	"IZmxBHkwsPxHiYf3nbeMnAcW4SDC0IirKjzwa0BDGsdknCIIk6vj9Ks/LYUA+jpih5V21Gt2r7q3YpcA",
+	"QKvNDV6/h4fbraxzRsvrdF0YwGurDiDMDsUMXytL8173Q+/0fNg/7578E6BG7zK4qprSsF2SSDnqOqXC",
+	"zLOCAub1Z/cbJbWs4wUyyj2Ua8RfOW13h+1ev9iM57x1Bf2kZ4wm0cg2Emmhm2akEyoUtMEYLWiiBUvU",
+	"jC9aQeuTHI+8KsDWees5+GSU519AcIhExiwDW76SqZ6Rn5jSF2SSGqlnC0y8vketpzTRANKOSDTnrf8a",
+	"DsnJSbdLzrrdXn+Qtwk6bykz4GiJ7kgsUTRGs7kKXC9QzeicxGjt4eTxUqA8av263jmpbpMz+Nj8eb+z",
+	"Vr3Svwsw0hpEjxWiTiyUeH1NNgAIKNbLyYSsoGGl675bUc7qH4fyQj7JzoJqFv8vMVMdd4HY1TSEHbL7",
+	"+VdJ3pmR9sBDynsdtF4xFinygdEQkjFeSLXgmsYKvIofktRlbvp9DLDP79bmu66jbqueUq7EPlXm4xbD",
+	"G1z3RlJmoCKlevvDvEOCh9GK1nrDG5VVqWU/y/QR6l94kRklEZtc2BALT9YaG3q35ZO8kVB1khI0JeJz",
+	"tgbbWg7YEzzoUt5YTMGEULxKnRsRUmEPXOTHh2uRS2EeVuCI+NhayfRj6/DcXJfhrPBVm7rgsCQCG4zB",
+	"B9Ha65C/sZVi2qjOXFhkRGjdgAUu19VJQ69Xl84S2BH65ne3ldyW+dhwecuyW86WiFNWUQXk7i8I8uSu",
+	"eTjE38tUREgvPM/bcNA2YSSY8VcyfUzVRbi/WWHHproipLCxaB7ZOf+p1JPMO/TrjXCLVph/6H11qy5e",
+	"4MoluSsKL1XBB1a42Ow9F0Q3JxQ71tqWfK7MG3TSrAYzXYy0HJnpHqKkQiU3H8Wfeod8kHkheKHIMyDr",
+	"1eA52nWV7rt6mrUzv2c3AUQJGD1oZbGZsxt4Q0Fv0JpxpaHf8C+NVOb+oBBB3Koy/2p0Qm3bO36F8YNW",
+	"zgE2SrprkfIVaoTVcQZz6+Fjj+4Es4TVHV0bxPS6Wxdrl8Ehn1b5R2wVOZQK8ChLk4UrF6r6KjCMbB7e",
+	"BZlCOrA5sIhqpmZyCXFViyJS5F70l4QzqZhYP2LYhN8/Y3t6SizTuWrk7Qy1E/PgNL9KvkFx4g91XHZa",
+	"XS2wiWUnIZceHsbjOiB/gVTyxAdGqLvmMsQRiUAyRV+Dd981r+h/vSrV9D+6+vRBt1ifDmkbpSLv372a",
+	"XC6Y2MXv3aDS+4PdS5v5bFX+hGHu1qPM9vhQy6mlCvCiXlaXOYjpl1n+m5fllkWz6gq5D+x2WmXxnFBM",
+	"6IPcb2MrVZhuPCvijIicAHSm7fCuFYsngFYyzksGPeT4mtrBtbvhNb1hD1Qzdc9K78Ix//cv9H4NGIHQ",
+	"X85wyVpNcgXTHvry08eFrS8DRhXDYq1m6Cs+Kqvt9JJ1HADMG2yUiKhgS5ncZNVGiMvqQ7VmCbQu24O6",
+	"znKgdQs6h1xKo5EbdgZfGmJA2S7RGN8J8uIkqyJxI2CkWM25ghMHZsZ0JpXOcXyoJjeMLVQGCVs4kkYS",
+	"os/T2jO05LpA9J8ZjazqBB0UZZwVB+dKoJHzgVmMUcpwNVthZw+yMAY+cvgQQLR16LGvV/+u+LGX6sZm",
+	"Hls8XTgeCZ/OXEbyRCZTqTUTxQOyuQgbS/2qm5j7WLWlbubgDtOZGBa3TBibz/I51FofuL5cttMuBoke",
+	"stk5uWLJLSZ000z4kwOXsvWMq4XEGAWhWtNwNmdCH9pmJJBiDTjKGObKjg64qshl3mMTk5LwEpqkyoGU",
+	"DLtddxKu8ZHrurpylOn/qSXfpZa8zg4t6Q8FXsdoeztd1HuN3xScN+BDhoo05xpCZD+A3ja2JBfEXCt1",
+	"jtnv4YM/LO6vjuPURzB1V4/pAz0NPADWI6PfGkXb88AMMAce1OthdDw5pb2wPWBH4/YwPInaZ5MebffH",
+	"w/A4OmXdCQRhXHH34F7Rl62u2uaqt6PmBr0buyW2ufjjKNjZjG3XZNtK3GXyV/Pvk88TS4z7wKR8n42x",
+	"oQrop82cn0OlaI/80EOeCofqcACLUgEmJ7jfZuvNIFgO62BW3Ezvo3jDvEdcjHCdVlfejfVwNjtp37uG",
+	"SOxettxEgwz0rnTe+xBlLpSAPFaJsDOdKwMdGRTP41K8LDPnvH9Q0I0KNxAXmiUNXDkvs+fuy0/eF12G",
+	"Yj86GZ+xYa99HA5oezg5PWqPe6zbPqXD8CjqT05Y7wzPodji/fvaUXnnpHGLgOidjeNtmNhOZfeOPHUX",
+	"SkFUS2iwjk0qsBO5+Y0imhpLcEzDG2xuDCJN3rIIalUsjsREJmRJhUaICs1vuV65x2O6UPu1QP7at1bR",
+	"hV6ndoFl2NQ99HzNwhRsCXk/YF4qZqMA+fAO3o9YvHCuMZ0NbYdiph24U415euBKLalY2RC79SEcggJf",
+	"DCkgerJn4oL9QW2b+6pwgZSKvS1B2e59O+FRghykRodpdxZ/Crz6VS6t/wiZhxMyiFKDguURNiB1seGS",
+	"WJCbgh2O8davwSefZTK1KIsRixnmVK4TqHBU0eGmGODwF+WE9c+hVgp1gFyjLg2+gXmVY8jIabdDDbt8",
+	"gmh/bLIau6mUUp1S7dyZm/dmV9/DW7NteanUnD2ZT2i9l/Uv/JYpbP+SuVIhGUKxMGH6goRSTHgyh9QL",
+	"dI9iriVk0xnuShNB9FK2J9CSMKsqkBWBXPDPvZ7Q5yKR8bwyYWLX7up6QVM9G6VJ3Dp3P50/eaKlXjy5",
+	"0mzx3/tdLrT87/0utvs/r0qC/J80nsqE69n8T1cvLnsf0263fxzxKdfqT8f4E1cqZcmfqobEBxYs4TL6",
+	"06CLPyL5/vTXP1/99PPg2bvnL979bfDuH+/KP0MTQ/Nk67y19dnmoYjvL3MS10g2/Gxgey/A2XxszXFp",
+	"ooliGnrjposqJjv48PbDu4IeP5/QJ5Zls06ENfWB+NQaO+6LLoyJqcOzfndwttNWPTVvfo3LP2EA87ca",
+	"mbmBAnMz+HQ07y9+a5/cLYfiNAEj9izqT45nqj0Y/3YSHt2yHTSY199fvrcfeQrfqGC2txnWEj4IkkM9",
+	"Ysb7UCvR1iVgmfXAuKBxvbx9bz3RB8Pu2WFeEB+xRSxXAFpimUBVTcEYKlmrrror8/WEPnZGrri7304m",
+	"fxQ+mEwCxwmurQ/mliN0usfmPnu4qArwRlrffh18el7E0+w3dJlUF3nDGug/U5cp9c596T5cYBMG81m3",
+	"5itijLdYiilAMi5mCcIlCLYsPWcUiPJzjTnJTX+XfKoKhsLXH5syiLPCQ+xoFrhsOe01ipKiyD15dVAl",
+	"81xi8U3CQKfO0PmoDmfnRLEC0KYd64JIeJvGZMJZHOWBPXIAdTqFDmF+bdAhmPJhzGglAPcPYKK9szO+",
+	"lyj6BnVQlXVLWXVSLEUEWALNKpOaX6WOXF9DEfhPKdw3ZoH7FaQ1zNMsVpita/zWc/I4UzTfo+DaYBAv",
+	"sgOSCUU9g+Lt2pjxqwIKcA5vPJNLMqdi5SzwUsldhoNtpFwqzDfq4sgf7Azue0Kzleydzom+vXDIjunp",
+	"uN2NepP2kA7C9ik7GrdPorNJjw7CI3bSdfxtV7mWi9k9yxvsf8XwctBCyrbOezs47JDem+LMlpJ/mCiz",
+	"nS8yZrH/2jqnO6/cE8eijdIlLrI6NahIUhAO6ZBL+238tJA536+Yxly3hV7Vcf5rN4PHX9yWE+uXzy2a",
+	"6pm00BsNi15tNc6HGRU30EUZYIlnUkLlaKo65CeZxhH8KeY34BYL5Rz+a/Q8Hx4poitjSA7JMxay+Zgl",
+	"/9MiIo684nUf4W9ATye9sB+1T9hw3B7Ss7A97kXH7aNJl/XDU3oyhjJjc79vOMrrNXNs9dd/vfwk715/",
+	"erOLlYekfEenbHPJm6P5Y3OUF2ryLP+vhYX39bnWhdXAUY52HY9YlqU5XtmGWq6+K4G/UUe8IIMk5VoR",
+	"o4d1yNsi5kjR/b4enjtwaKGlrEDzsSVXVWAOV0xE2fF+gDakPzNFFgAcFpCXZAknxT8lnZ2572tCZfni",
+	"oTcZjI+iE9Y+o/2wPWTHk/bpuBu1+3QYHrPTSXfsi4ft61w/6KiG3/uc97rn3T6e8x1JWXWIrx5hhVvC",
+	"NXOxrLpTu/22fIIKx+f9j3da4Uh+TZMbpwm+Nx9oFqqij00FN+vwvASWzFSRbeR2ZVWb/J4f8sR4SLrA",
+	"/ACuyC1XfBxnm7veCgUTfCHPAFLsqwJLrlaxEendw+KxoZAzelvqi0AOPraEBFcaM3qEi4N/bPkbYJn7",
+	"s/0XorcuZGL7cu/E66/dGBuusx8AqrsCUqND3sN3nS8L6gEc5hCWGSRMp4lNV0E3ukUWP+h3u4fQmYVI",
+	"4QAcMryiYffssMrfDUna97+qsh5JEVdmD1moJ2ncXJriRL5m9iHcEafjfjScHNN2z5hiQ3o0bp9FJ5O2",
+	"uSGG9Hh8GvUmu04aYTKjSm3OZt7gDmG/DfBAW1QM86mdL9hvsZD3dgGPz+dhOJ/mR0QRLgBufpFwUN8o",
+	"WdBE85AvqADYetAEQTJ7EkBG9lT4574+iTF7/O8pS9kfwIDLVnUv++1nmYJHR0iNdStLBj/HUrpmM516",
+	"Y8y5S3ZR1nZ1n9SIIQelP2p+dtwrNbW2RxkWu30IwFUa6rtbTM3AOrNGzT1SOziAysy70Qi13S+AeR7Z",
+	"2X/rTc23l4s92ba3h1s/+08+4z/u24YEx9igBrzgkGmLBYwAgGnFmLM3oWXFWtcRLA7z8SBsdeXYFg+5",
+	"RXbIcw5Gs1uF0xwt7kROQWfPZ3JU2PJLnAIBJFivICKC/hdRXWMMXPuDNMOY8Yj5B/vPCaPhzJnpRe0p",
+	"IAvJhSa9XSzibPtdv4udlJAK7fiZo82jOi4vXMuwTBfJfCQSusbMuVJ+o5qtB6foaq1zo27B/bog11KM",
+	"JQUklT8xFdLY6CDX4OKZMfKbkVEgibKnFEJHtyGhrNq5Wk5drm1HkH2wpidB/tUC0rzrQyCkHilbMmsD",
+	"c/io2bWY4a/zb1T0KniMsM+ljbWIZreZtyVEPXEjmPMul7bNbh/dWpDbTGPYJdXZ26nitmZRRyETPRsx",
+	"qvSIimi0kskNtkDJdkW7uEplhvSJt8Ad7lufF7d7fde7xT4i85orXUqOHmPdc00LxKp2Aj457ntB5Cy5",
+	"C6fYNO+RF4zvYsHYzqyyFxM8Y5ryWH0d5+sf7KAWBegD7kzdIfYXv9fuVVvHmAXSIS+NLpot0IFl2Gx9",
+	"RJyBvA9EjUgYdlnjDhzwERrY4HAs594fbNEG/NqHSiv6L0yvCYL7oW/+sfje1w8ejLf7X4O3yyUqj65E",
+	"tYYzQa01Z04uEXtX3S8smVamIlsUjPL5UKlaMBEpv5jPweuwQodxi+ohY8SdnGOlS44cnwkJyAoZzbma",
+	"Ux3OAsLuAJbZQ5w/tM27jNGWixbMjhZsiRd1QdRUpx1+uxu6IsXlD3VZ//sIrYqdqJVfv8OtPfgakg25",
+	"/bGm8a33uIiQFRtfvk8yKbDZm32ZP3Zvjva++MvnlmtvN1IzCi3kWmeT0+Ooe9o7PR2GJ9Hx0RntTxil",
+	"3fDoiEbd3hEdjCfDSW/cH3fHp/1+GPWOouOwdzTuTrpd2gXURTeo5ZxyLz+XyBed0WF40mt3AfcBgRaP",
+	"o/a4x04mfXoWDcOjvRzMlciheEydU9gIZbNBK5fKdxmzO/IadqnwZwuD/4LRyBh/XitF8hd5yxJBRcjs",
+	"GyzarfQXXylkHPcM/UqJyJGiiC3cHLI73+QafSFng8etLXynvKnWtUd6aEWiNrifX9rzVCFu3nqGktcS",
+	"1LVlXkL/GRYFgDPnMLgLjmDb7kIhfiQu0BbBODC/El08I4aKiAhguWsuuOY0xp4N1wEAlHFFbEY6OaCC",
+	"vE2mb/N3lzK5mcRyeU5OSERXKoD6HkTEIX34lcXNs/B/1nPDsUGcvwboAR1TzRKYeswnWhFqVS3Fq5Ia",
+	"0HrJ+PU+ykxh5Q1agpTbfHz5Y0qFnWXCV80syzby/PN/hPx+25mf61HeA9SGRSeD8THr03YvHEbtIT1j",
+	"7fHJpNvus6PwLOrR4/HgdC+OQGJudJw8Tq+Ha0NW47ZprIhlsfD6MAlkpebPgWQFvJY14RxsRtgOICKf",
+	"l78gkCSzUfuEfWKhTUShRC2kRmynPfuz+Cr203yRGwIuWelPVbQla3Cfs9ic3r1iYmp26XhYGT7Jx86L",
+	"m6oG9+qgdvtAuekqppARbO11QRK2YFRDyFYZ257GhRbHvxTBV4y0gw48rV/NQ4sYaoVtFmvFrBHBxZ8w",
+	"12yumsKyXMHrX4w1ePcSX+x1s1XSJKErONJ6FbsW3K31NV/mhT5+4QVWbxFYEoeMNK4CwqdCwkEJ17o9",
+	"+0VelYs1A9btTq/bbbA9ZciZT3JMvLpLN9ntc2W4vzUzLbd623HOD987Np84arF1FMawfFWH9ey9LLjp",
+	"foH5FH+U6KUvbPeuBaspmqyoi3Sne7QLNFRleWQDvKi9KyhzKKhcANU5W4pVL7u4W7IrYHucM9+lR1hn",
+	"5t3D1SUiB5lfN3At1+7Rn70EOLRNh3jyOft3McRSpPWwO8zRMQpLiCQikEOXo4JQD3z7EtuxZljQUrDK",
+	"3k2VOsD9PUlxLJfGcvilwLFeIdgookawGQtzlEPK2gN5y9nSTHYygaMlpB5BKgtAaZvjUGx0+h8ZcR8Z",
+	"EfiNPjshzLXc7xM2hYk8pQRIccx69CwcjNv9yUnUHo6PTtu0y4bts2gQnox7kyPaP867ofjTKpg8/WG9",
+	"0VZMrMwegnTNRtmvRjxkPOW50Td2e80IHeQtXb3mrd31zq0NittzVo927c5VEM4+TsK69mSrxMEfkxVM",
+	"uL6V0MZWJjoLIhEpoKnbI6tRrCh7d7D969Kca3IAaY4s2l96N1CFcqm9r7B/UjpHn3+fudZ5LTMkQp9V",
+	"bNsNll8zIMsJ1xeFFNOYK0iNwP4CVt53yGWOD+6yVct2h4NfqHb3vfRIdB+PHxOR8j0rfYTGsLJo7dop",
+	"PNndwXXmz/eres++8o3qs+YG+u0h97fS+isK//xSLM1iz/39o/rCnNwH9Bts+OnVSFcEEFykZD85963R",
+	"GTL59x+Qhv+ANPw7gTTUnNLg2yoSfzh4h7J8+A/Kw39QHh4zysNXuZzvBwaxh+yow47IHvy/AkJin73M",
+	"Y73qXugdldL7khgNIWbtVBmzTtwEWFpoxKpL+5gaY9Aypm34eIF9lxRzWbAOzbO+VfxLSDTxPY4/KAst",
+	"uK+VZz1X4SzhqhMzVp3H8dT8mbxiIOgxni+T6cjQfpc+0HHM6DRlL7Pd+Cqymd0teMJUsRlxt7fejHhI",
+	"T1gvPOu3j8eDyCiGtH3G+mH7KOqNTycDehIed/dJn9iXQJeIn18mTzkAC8lGj+zc4qyMVeQ2uapPOwYO",
+	"IIdo24m16bsPgLWzdlhnNEEQyyTlGhwt9kSinmV7TIPvhk8snynIvuLixihgLvuA6wubc67knEnBCLZu",
+	"w7LkGcv61nBFUuESkTGhzDZAZbFi+ZBGw6tSuApBhteWMg9w6j0aFM79DsAZU640zvWrtk77PVLFNxDk",
+	"D1MD81Uyxa+YDjwGfmxtHpiuyuAsdo5qLnj8PXpoTeFp7tAFDSFXSwLCJ4SKFWIbYELpWsIpoZOEqVnB",
+	"yPMSVV0mKtTDJCQrAq7yFEPx+Fu/uvvbpYY259NsvnYBv6P6MCwkPzZPGLyX+oAk/b9Bf3hv8Qwq6j58",
+	"Ds9W1jz50IGaNOgQfKnWOqhnbwWZlyTzgSvbTcFXcOY0YucuiyB/J09Et3HE8hpdbv0FoQI9QVVmDpky",
+	"TYbdYZDlJ5A5V+CfbJKe4FpwZvAk+yC6uKbUlalnmFoPzUQJheQzW91MuAjIzz///HP79WtyYDmJsJjd",
+	"MoHPu0R4cq3l9WExGQ1OIfY0rUjqmiRyXkjqWlCtWWKe/N+/dNtnv34efmkfdH/ptc9+/T+9X7rt/q+H",
+	"/63VMJkupm5BrjkkiypWApwAjx12yKV5Q2nS63fd2gB98Nr8/+uKpWFkqGJpWj7Ewu7tWqdqJCe+NDz5",
+	"0O/nuhak0HKHlWF7uUJf3plcmtkOzNbd0jhlrfNB70uQdcD1numf5c/0z74UWtIKOcobIbsXhvnzwy9B",
+	"yyUGeA90vSe6EMoqtAnuds4GR0eGOsBBPpsJiflzrXf5Ycfm8T5Pw6b+lYqUJitiXjZGgfP4wy/wOp/J",
+	"pe2xbGmDSPKuq2ynBRsEPsFcr9TS446du+zaI25EY7lAzN/a1gEl7559nyMsQRP+gFAypgkJZzSHRsJU",
+	"60KH6CATZ0AvIoVFVlrQKTsscC6GRlrnrTEXFDh87fQVJnoroo5Rke7mMb6q2nIy4SFz5W8dtQCI1hlj",
+	"eh534L/lpQnyj1dX/4AinLGUN0G+wnzBOPMxwxA9roiSN/BbGHT3dWh2p5+E6rY0Hfg41y61BNu9+XPC",
+	"ptlGUTWnv0RcEPlPr37cdTqVOS7ZrfbY/Ld5Q/Ly/efdumt8aP2C9o69IA8f6Pm1mYqRCsHiWvXiRalp",
+	"xILJRQyeTr9ewVasr98bRriYu5EgApgVIkp7ka5PMk0EW5EDUA2yYrHDc+8DgYcCG5AsFSIoxy8DODc5",
+	"3e17t5wtAwJpEIFtv3nhTlNZGTq49n+8DjIMXn/pWOXB9SEy/JhhCMw1izTkKo6ZqWfX0OtXitWcKxa5",
+	"MQ+mM6lcgpY6JNiS0svrBEkc8cjqG1gTmCloECNDKTbh0zRhRWWuPB/7do02Bxmm5kDjUCqfhj3avqrp",
+	"bgCSQnVgxFUYS2VmYDYpkTE5uHbPXB/eR1E8J13s/0W6AekZvjpx1DN3p3nn+n9cBzYkCQTEU5dIM7fI",
+	"ufaEOcpKkyMnNkMpXPklV8A/LIJ2UNnGZ4t0owp0d89YHJElRji1jYrB2FKQCVuCTKCCnNp5dsg1SMVr",
+	"oswyaBzjEeAql+yW5tu1Yji1v4tO/B8V+N9VBd6gQVZK+SaqIxwRFhGqfVEP4stdARKjRmY/KKCA5tMj",
+	"MD3yw4enoF/6UgIYGw9SQV/ue/pyH1O/pqX22YZD8lNudOjuSW8YVIw28FR+b6w89+5LaVY7OUkywVmz",
+	"ll63e5RPwPzkzaHQHKu8nqOqxRx1PVviqNttQpyRk2vObb0+7P9oBa38qZaa0zhu1RIrNxFwvD0tBF/c",
+	"7WcfqIKB8IezAigq9kYDf3TWABz0390cAJZ49FgVOE2nIZbVp29sAzxUJzk/0TtL2Cz2tDPrIDOqbEVz",
+	"XW85X8fJu8w99izOR9THLk+X2t2J//Ct6fycxsfaoK504Aqd6XSxsJDrcinh1zqZMPhGBKhyQs39gaDs",
+	"N3/53Iq4MtI89+ttiY7tkrFcjqQ9RKxpP2BfpFpd21AsFLVYuY/+mkED+uvgH21n1CefzX9sYetXSiz8",
+	"Ab6wIUemBOdI46WxshGnn2pi1FAEUMK8DAysYy6xlzlMngHvQ5qLiPAWM4v7Trnu5BksZBMsxvumuuUn",
+	"0fYu3jdNqzypXdqMd+83523pentIDz+173fLdFvb1wrR8Tjbr79L5FxqFpCI2f/iFhkpkbA2E6i7o5JW",
+	"la9aSkJxSZ/thClm+21VZ5m62JE9MkHeIGtJV+DkQ7PLJrMFxNatJ0ZP7JBLkZ1WTBOAuWDeGzYbEJiF",
+	"RsvprJgWZ+ynrCh+JtOEHFDr5DGSAL+tmSBzLlLN1GGHgE4IntmECKbNCAHm8uZZYw4JFhyMVZkq8FfX",
+	"0f+9IdJDZL5V3r5fP+2tv1dJU+u89dJ6N92OGfWfCreVxqbFnZIE+AgurCyfmCssU1bAKZC42Nkpq4Qt",
+	"6hp82b9dED7xc5vr5leYye9+sosXv7qxnvGMTkg6M9G64/nEJu25jji11TywWjwyeFi9g9Mhz+Gw2EvQ",
+	"WX6WVnBXrh+EpzZb8MFOgltZ67w1XwFAcizFFIixmCVUQcqhvGFmRf/8rXf38+ntm8HNq6PF+67+aXwy",
+	"f9r/9OIs+n6o/nJMn5+mf+vLl13x+u87ZytdMZ0u9m42AxX7Hp+HeGlcgLlMuMhz6b8lr10xI1YNjYs5",
+	"/tpxCriDqWVAlFEZByK8cLtZu5k34CrSqwX2MMK8UmiAaW6AlZHUc7qC4nPz9XleQuaQtLmodie8w3mU",
+	"W8s8dKuVXdSPXVJvd4fLbm4JVZKmAZb8NzSK1kx3qxtYbiu1OfGLnQ37QFUsA67N+NS/1NvuUt+mzqga",
+	"bQb8ruD/zH8tk5sqLQcSbKizLzJceYxQMjHlgp3bw+epO1bTKWgiWLqznPFwRmyus4Icf3OR2VdtUJqk",
+	"IlUs8hMS80EnaQKBUzjZm5WkC8JoEnP7MJpYsFIupoeFD9OslWaeKWC/aGsJOuStYE7PAizal+9uhzmh",
+	"8AJ6+e72mDw5Hh7CRlJ1Q/pdgGdRuV4XSgHBU6PKHl6QMVtJ8D1jEarNYjKfH/bPLEXIe6aTVfsS9mwG",
+	"qDq1ypyvPT2ELqfovAC38wdS40Iqsh0NqvjxK+puL4saW3kqj1Ff03kMNbu3qJ9GXymNVANVDVQHFt4w",
+	"lxZCqFgVS3QiKVjxjGUdK467hGrN5gv9u5wipMB9jo6FUAU1gt8aHc+GFNmdHpXAc3s9wH5lFkHX0xtD",
+	"mSQs1GQmE8XIGCLzK6I0RWeEBR6y36vCCgPfvpyMxjwxtnard3Z62u4OMRmgAkhsxmgSjehYptp8niaM",
+	"JSOdUKE4RJAXNNHC4nltQahS6WIRm5sMekrL2Ih6zLy6kqmekZ+Y0hc5eFWnDpHMQVr913BI1lGtYL3K",
+	"DDiyYJLNwMjs6gnlUcvoIU4R/3F8Iv7ev/nH2eLVcPm+q/8ZHs//2lu9OI2+H6jLo+nzk/RNX/5tyD8s",
+	"9xODX6WiYp84zo6zx2B+FaqM+2uHXPkmAWgHFlzBmWv0/2PvWnfbRq7wqwz0JzZA2aIs3+Q/3d1sii0W",
+	"7dYBNm2BQBmRQ3lqiqPlxY4QBOjT9MH6JMW5zHAoUpbkxF2h0T+bF3FuZ+acme/7jqP2/b5TnY31VheE",
+	"+hQehkMNqmpErBaMOM2VvI8RZ7CO7kAHzWN0TXLzSN6VBO9HppR18sN0+UEc0UgOxHf5XMXijclZSZZN",
+	"OmDgFiJT0EQdwtGezwZCzmCGyHD7yq9UwGwBkzQu34CN+k7ocYDFjExazTPHqyBXi9SIZ8rBYo4sdtBk",
+	"6gZ87KaANLejLFeuY90pNbkD32DSItcwjW1xrC/CF49PxI/eu0jEouKqNA1EYaB5CexGFUAPQFQL9lN1",
+	"LkoDIUsgYMhUDlyOo/SjjErGy3UBHmnXYDtgo3ZIyJsOpo2PWdwMR+xCET4BH4S1D+u4BZLwQ/RBzGV+",
+	"D5EHozAdSLAw1HUSPgJeS2ZKMVWdaEP64ApYsDDbYQS/twb0MtDAd9YRoKGRY5SSQFc34cHO+nyD8xZC",
+	"NK0JmFbgBQcTtKpxY0hTnMVf7bac41rPtREA1kNdHDVtpoHgggB65RKVvl2QjTa1oaR2Y2cFJukk1Lug",
+	"hNNlb3Vt68pq636jIZnu+x5Bz7Z5U70SG723ArZbQbnhJsPKNf7i+y0BmQdE6TeAKEWRPm8owrIxoQkN",
+	"Zx+HdBx60MRwOIAWt/euPAzk1bl/Zw3ysH4gaj5A+95zlZXgovgPel8ffLXr722NC2uQ7OIF69IJPFvJ",
+	"kXlj718Gwztdinr+7vIoeEp8cq7bCO5dRYbCkkIIKpV+I8PlXi19zedUTlXqX0DLafANQ6+2w/AcLboB",
+	"qd3qpW3DlFVv4oC8PSBvuVP3EMi3lpomRbGQeGRp/YslBjrks+ocPdjCsV4TmZNLNzMtlt6a+OO4Fclu",
+	"wdx/0+bmt+m6G5l1Y0e1sNRccXQWiAusTjjkN3lsZksOcOA3Y1lKcWfSuDiuEb0NoQAIkGWugvq2JQP7",
+	"l1rMRtuQeBtiOxSUxjeD2niIm4t9AJWGbnNUY/xn9Xe3iiNfOoBs8Nk6Q7CDYMHBtz4IFhwECw6CBQfB",
+	"gr0XLKD22SBVEHS4GM91i75ptYE2Ef97Wo0J1eTVmLPzjj3nyC8f5e5w8rB0AsTNQl3KPQjWbcc4JaaE",
+	"rkSxsLjGgwhdnog30I51xYU7XKD2u+NULHMVa5lRFmAubGkMH3PD49rby+5g/7L/QacdG84n/ndCCU87",
+	"htA9O7qGB7mCg0TBwen9/5co2MjpH4aNvcuwScPHWb6D0H91FnxtgQCauCcwcaO7/0KCAfyZg47AYTfz",
+	"oCPwJduZrBywyRNubW4+1zX3ZrI13vmP4CvZGdEDLo87Dt9xi9VpoCKEDQ+WvEzsnKidnD4RVXkOl3le",
+	"CeC6FLkq0VU1GZ7Riwx8dRqZhP0mptgNOTlI+ZKoXbWiYTom7eI6eXoRcAwRs9sifqtUpTgLAm6NOpLX",
+	"dGkrwALIdRTQesbztZNUzmZdSsZ/VOUvtrF/pYO9F11EodTYm7KUEx/lTjfCz0GPyzqBunmPhHRC2XhJ",
+	"RveZeSTIfW88xBRtSj+omH6pblG8CS0+oRbvjS8/B70WJWS6nLhBgdWmgdAbj3BPKlNYDB4INc4TvjVd",
+	"TprK17U8+XgUBj2nJs01IZ1p0vaZLifQYVXhS7WPRvCY/S/8vP1RWbND18w1EBnuowICG8mrAkvYAsJ1",
+	"6RbnqqT0eH1ogbhK1ZNBPdK0cH53L4pIlmpm8iXEMfdqwSsOGvGdXCwUMa2JEQERNHIc8ipVBYKYp8oS",
+	"pwIX4uiM3k/1XJfdYcmt/f5bW+4vtT4sEu3KWrRwrGAU9oKerSMsQ8Scw51cKDasc9abaTYYvR2LswGF",
+	"2fVi6DVeaqL7XtC7V2phfbpB0KOKQ6ncjclcfuyNL+Gud02jCYEv5woNd5tFxgSrKwXmjdNmiXUWq0Rn",
+	"ulTpchcSUrszOiznL5nCbkefxZZuD82o7hxrErA+JyaPONtibVDb2NPpJ1vXZ8gq/GA7ca1ewjsyF1I4",
+	"oYdfFWw44mg0HILnBWu3GzSMbp086EJPU0XXrGPGL9ZKCjdIwGILb9Y+0R8V+yk4wkSZS50GtW9QBGTG",
+	"mICoLcTC2z//+de/j3mzvxCjwfWJ+I4SAt/wzsnHUsRSp0uvZ/IqE2jOeCzYmbbEjclbOzk8k6/gmebF",
+	"YHeTeEGFhq88T13sNk9dPGee2rX1bqv12bJxMskgymHz3LPJhHqevN+VtfJVwdFSsXlKsXol65lEROlm",
+	"FhAswy5DOBmdhtDLVGVk4I+ffkFrR5EIOYMAVHwnHnNLwEaGMKEMRJWRjgORFWbgqDtOJHOIjkaD8PhE",
+	"EG0oHIhE6hTlZsF1R94hvuuYgI98akEOv9Bli65vcnE+oB0ghLGn2kuTFFj/IDy3PMYVtlPg0aFymGMS",
+	"3B3HlhgNrzkcbpOdOJsSRhtpjPupFtPg6qQL/7smjWF2LKooUkWRVCnymPsarEXJ3K/Vq4K2q2gfG62G",
+	"IBvizjyqB5UzBqMueY5qGesUan42M/1V+It2uP1hXkEsepKaSKa9BtOK7vRjNTd9+/j2WzVY0pfMhtmR",
+	"MiXsD64hcgptyhRLYfrt7G/J1T/u/zx8+HmwuL0s/z49n78Loz9d371uaQkEKKS1TVshsWgwvUjOolD1",
+	"L5A2nlyq/nU0CvvD+EqdTy/ldRL6qjWuHbduyLc8n3flSKIIXGc3TDbG+v7OsgNEeGrNYqcuLvxkl622",
+	"LpqZEdJ9swYDV91U+5YOFOsPtXANsDBl30bQa1lRDk3VIJEicUlmsZlTjER7kyiCRasgxP1Ft3bC24Up",
+	"f6DP7r8CY2Ob4dkqjA3GJ7qyk0TOdbqczPEAoZvgiW3IKfr59UnXy+9tIn15FQ3UMOmPpmHcH6kz2b+O",
+	"zpP+ZXw9DdWZPI9qmUf+0K3SjYxrDiHs8Tg6Mmy7HaACG+qpZ3YI2tzA+Gulqg25tnHDjPpl75I3+Xby",
+	"KCkFGYnr1NuEW3hZtXmefips0/wUfz6NVaQLK7qzk/28rX/myRSuufonjTdxp+NWmmz0hNjiG8p4Vr3C",
+	"xm71K60k3pawTru9sjAZiXJh2KYewMFSGv2yR7m8ESiml0VKQN3jrr3P13jDVfBLXBF2TPHoC9qBkxLK",
+	"gkRlDHuzMAwLlT9oZDBUWew2h2NVSp0W6J9mOwgUuNK/5h7eyU3pWIxe29baKwv5VeU6WZJGHLQvGAbN",
+	"I02G7xMmgp/LH+ywr3Jwh05hsvlvAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
