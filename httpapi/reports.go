@@ -232,6 +232,7 @@ func followUpFile(form string, r sim.FollowUpReport) (reportFile, error) {
 }
 
 func (f reportFile) VisitGetFollowUpReportResponse(w http.ResponseWriter) error { return f.write(w) }
+func (f reportFile) VisitGetProgrammeViewResponse(w http.ResponseWriter) error    { return f.write(w) }
 func (f reportFile) VisitGetOrganisationFollowUpReportResponse(w http.ResponseWriter) error {
 	return f.write(w)
 }
@@ -267,11 +268,14 @@ func followUpJSON(r sim.FollowUpReport) api.FollowUpReport {
 }
 
 // GetProgrammeView is the operator's view of the programme.
-func (s *server) GetProgrammeView(ctx context.Context, _ api.GetProgrammeViewRequestObject) (api.GetProgrammeViewResponseObject, error) {
+func (s *server) GetProgrammeView(ctx context.Context, req api.GetProgrammeViewRequestObject) (api.GetProgrammeViewResponseObject, error) {
 	now := s.cfg.Now()
 	v, err := within(s, ctx, func(tx *db.Tx) (sim.ProgrammeView, error) { return tx.ProgrammeView(ctx, now) })
 	if err != nil {
 		return nil, err
+	}
+	if f := deref((*string)(req.Params.Format)); f != "" && f != "json" {
+		return reportFileOf(f, "muster-programme-"+v.AsOf.UTC().Format("2006-01-02"), v, render.ProgrammeCSV, render.ProgrammeXLSX, render.ProgrammePDF)
 	}
 	out := api.GetProgrammeView200JSONResponse{AsOf: v.AsOf.UTC()}
 	out.Organisations.ByOnboarding = v.OrganisationsBy["onboarding"]

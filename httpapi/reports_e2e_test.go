@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"strconv"
 	"testing"
 	"time"
 
@@ -187,6 +188,27 @@ func TestFunnelReport(t *testing.T) {
 	require.EqualValues(t, 2, total, "A and B")
 	require.EqualValues(t, 0, r.Body["open"].(map[string]any)["moderation"])
 	require.Equal(t, http.StatusForbidden, s.Do(t, http.MethodGet, "/v1/reports/programme", adminA, nil).Status)
+	require.Equal(t, http.StatusForbidden, s.Do(t, http.MethodGet, "/v1/reports/programme?format=csv", adminA, nil).Status, "nor as a file")
+	r = s.Do(t, http.MethodGet, "/v1/reports/programme?format=xlsx", op, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	book, err = excelize.OpenReader(bytes.NewReader(r.Raw))
+	require.NoError(t, err)
+	status, err := book.GetRows("Status")
+	require.NoError(t, err)
+	var active int
+	for _, row := range status {
+		if len(row) == 2 && (row[0] == "Active" || row[0] == "Inactive") {
+			n, err := strconv.Atoi(row[1])
+			require.NoError(t, err)
+			active += n
+		}
+	}
+	require.Equal(t, 2, active, "the workbook counts A and B as the JSON does")
+
+	// Breakdowns by the organisations' type: A is a trust.
+	r = s.Do(t, http.MethodGet, "/v1/reports/breakdown?by=organisation_type", op, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Len(t, r.Body["rows"].([]any), 1, "only A was chosen")
 
 	// Breakdowns: by organisation, exactly for the operator.
 	r = s.Do(t, http.MethodGet, "/v1/reports/breakdown?by=organisation", op, nil)

@@ -4,6 +4,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -216,6 +218,61 @@ func followUpDoc(r sim.FollowUpReport) reportDoc {
 func FollowUpCSV(w io.Writer, r sim.FollowUpReport) error  { return followUpDoc(r).csv(w) }
 func FollowUpXLSX(w io.Writer, r sim.FollowUpReport) error { return followUpDoc(r).xlsx(w) }
 func FollowUpPDF(w io.Writer, r sim.FollowUpReport) error  { return followUpDoc(r).pdf(w) }
+
+// programmeDoc lays out the operator's view of the programme: the
+// organisations by each state, what waits for the operator, and a chart of
+// the organisations by onboarding state.
+func programmeDoc(v sim.ProgrammeView) reportDoc {
+	d := reportDoc{
+		title:    "The programme at a glance",
+		subtitle: "Exact as of " + v.AsOf.UTC().Format("2006-01-02 15:04") + " UTC",
+		notes: []string{
+			"Organisations by onboarding state, by the data-sharing agreement they signed (the current version, a retired one, or none) and active or not; and what waits for the programme operator.",
+			"Source: the programme's records, exact as of the time above. For the programme operator: not to be shared beyond the programme.",
+		},
+	}
+	count := func(n int64) docCell {
+		v := float64(n)
+		return docCell{text: strconv.FormatInt(n, 10), number: &v}
+	}
+	for _, by := range []struct{ key, name, sheet string }{
+		{"onboarding", "Organisations by onboarding state", "Onboarding"},
+		{"agreement", "Organisations by data-sharing agreement", "Agreement"},
+		{"organisations", "Organisations active or not", "Status"},
+	} {
+		t := docTable{name: by.name, sheet: by.sheet, header: []string{"State", "Organisations"}}
+		states := slices.Sorted(maps.Keys(v.OrganisationsBy[by.key]))
+		for _, state := range states {
+			t.rows = append(t.rows, []docCell{textCell(stageWords(sim.FunnelStage(state))), count(v.OrganisationsBy[by.key][state])})
+			if by.key == "onboarding" {
+				d.chart.labels = append(d.chart.labels, stageWords(sim.FunnelStage(state)))
+				d.chart.values = append(d.chart.values, float64(v.OrganisationsBy[by.key][state]))
+				d.chart.shown = append(d.chart.shown, strconv.FormatInt(v.OrganisationsBy[by.key][state], 10))
+			}
+		}
+		d.tables = append(d.tables, t)
+	}
+	d.chart.title = "Organisations by onboarding state"
+	open := docTable{name: "Waiting for the programme operator", sheet: "Open", header: []string{"What", "How many"}}
+	open.rows = append(open.rows,
+		[]docCell{textCell("Spot checks open"), count(v.OpenSpotChecks)},
+		[]docCell{textCell("Messages reported, to moderate"), count(v.OpenModeration)})
+	for _, k := range slices.Sorted(maps.Keys(v.OpenDataRequests)) {
+		open.rows = append(open.rows, []docCell{textCell("Data requests " + strings.ReplaceAll(string(k), "_", " ")), count(v.OpenDataRequests[k])})
+	}
+	for _, k := range slices.Sorted(maps.Keys(v.OpenInfoRequests)) {
+		open.rows = append(open.rows, []docCell{textCell("Information requests " + strings.ReplaceAll(string(k), "_", " ")), count(v.OpenInfoRequests[k])})
+	}
+	open.rows = append(open.rows, []docCell{textCell("Information requests flagged"), count(v.FlaggedInfoRequests)})
+	d.tables = append(d.tables, open)
+	return d
+}
+
+// ProgrammeCSV, ProgrammeXLSX and ProgrammePDF write the operator's view of
+// the programme as a file.
+func ProgrammeCSV(w io.Writer, v sim.ProgrammeView) error  { return programmeDoc(v).csv(w) }
+func ProgrammeXLSX(w io.Writer, v sim.ProgrammeView) error { return programmeDoc(v).xlsx(w) }
+func ProgrammePDF(w io.Writer, v sim.ProgrammeView) error  { return programmeDoc(v).pdf(w) }
 
 // FunnelCSV, FunnelXLSX and FunnelPDF write a funnel report.
 func FunnelCSV(w io.Writer, r sim.FunnelReport) error  { return funnelDoc(r).csv(w) }

@@ -217,3 +217,44 @@ func TestFollowUpFiles(t *testing.T) {
 	require.Contains(t, squash(pages[0]), squash("Share still in post, of those who answered"))
 	require.NotContains(t, squash(pages[0]), "41", "no exact figure")
 }
+
+// The operator's view of the programme as files: every state's count in
+// the workbook, the notes on the PDF's page.
+func TestProgrammeFiles(t *testing.T) {
+	v := sim.ProgrammeView{
+		AsOf: time.Date(2026, 12, 7, 22, 0, 0, 0, time.UTC),
+		OrganisationsBy: map[string]map[string]int64{
+			"onboarding": {"completed": 41, "inviting": 3}, "agreement": {"current": 43, "none": 1}, "organisations": {"active": 44},
+		},
+		OpenSpotChecks: 7, OpenModeration: 2,
+		OpenDataRequests: map[sim.DataRequestState]int64{"open": 1}, OpenInfoRequests: map[sim.InfoRequestState]int64{"received": 2},
+		FlaggedInfoRequests: 1,
+	}
+	var b bytes.Buffer
+	require.NoError(t, render.ProgrammeXLSX(&b, v))
+	f, err := excelize.OpenReader(bytes.NewReader(b.Bytes()))
+	require.NoError(t, err)
+	require.Equal(t, []string{"Onboarding", "Agreement", "Status", "Open", "Notes"}, f.GetSheetList())
+	shown := map[string]string{}
+	for _, sheet := range f.GetSheetList()[:4] {
+		rows, err := f.GetRows(sheet)
+		require.NoError(t, err)
+		for _, row := range rows {
+			if len(row) == 2 {
+				shown[sheet+"/"+row[0]] = row[1]
+			}
+		}
+	}
+	require.Equal(t, "41", shown["Onboarding/Completed"])
+	require.Equal(t, "3", shown["Onboarding/Inviting"])
+	require.Equal(t, "1", shown["Agreement/None"])
+	require.Equal(t, "7", shown["Open/Spot checks open"])
+	require.Equal(t, "2", shown["Open/Information requests received"])
+	require.Equal(t, "1", shown["Open/Information requests flagged"])
+
+	b.Reset()
+	require.NoError(t, render.ProgrammePDF(&b, v))
+	pages := pdfText(t, b.Bytes())
+	require.Contains(t, squash(pages[0]), squash("Exact as of 2026-12-07 22:00 UTC"))
+	require.Contains(t, squash(pages[0]), squash("not to be shared beyond the programme"))
+}

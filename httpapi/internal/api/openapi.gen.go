@@ -1512,6 +1512,30 @@ func (e GetFunnelReportParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for GetProgrammeViewParamsFormat.
+const (
+	GetProgrammeViewParamsFormatCsv  GetProgrammeViewParamsFormat = "csv"
+	GetProgrammeViewParamsFormatJson GetProgrammeViewParamsFormat = "json"
+	GetProgrammeViewParamsFormatPdf  GetProgrammeViewParamsFormat = "pdf"
+	GetProgrammeViewParamsFormatXlsx GetProgrammeViewParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetProgrammeViewParamsFormat enum.
+func (e GetProgrammeViewParamsFormat) Valid() bool {
+	switch e {
+	case GetProgrammeViewParamsFormatCsv:
+		return true
+	case GetProgrammeViewParamsFormatJson:
+		return true
+	case GetProgrammeViewParamsFormatPdf:
+		return true
+	case GetProgrammeViewParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
 // Accepted defines model for Accepted.
 type Accepted struct {
 	Message string `json:"message"`
@@ -3029,6 +3053,15 @@ type GetFunnelReportParams struct {
 // GetFunnelReportParamsFormat defines parameters for GetFunnelReport.
 type GetFunnelReportParamsFormat string
 
+// GetProgrammeViewParams defines parameters for GetProgrammeView.
+type GetProgrammeViewParams struct {
+	// Format json (the default); csv, xlsx or pdf: the same figures as a download (Content-Disposition attachment), with the title, the period, the moment they are exact at and the notes (in a PDF, on every page). Spreadsheet cells are neutralised against formula injection.
+	Format *GetProgrammeViewParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetProgrammeViewParamsFormat defines parameters for GetProgrammeView.
+type GetProgrammeViewParamsFormat string
+
 // ListSpotChecksParams defines parameters for ListSpotChecks.
 type ListSpotChecksParams struct {
 	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
@@ -3393,7 +3426,7 @@ type ServerInterface interface {
 	GetFunnelReport(w http.ResponseWriter, r *http.Request, params GetFunnelReportParams)
 	// GetProgrammeView The operator's view of the programme (operator)
 	// (GET /v1/reports/programme)
-	GetProgrammeView(w http.ResponseWriter, r *http.Request)
+	GetProgrammeView(w http.ResponseWriter, r *http.Request, params GetProgrammeViewParams)
 	// GetRetentionSchedule The retention schedule in force (the programme operator)
 	// (GET /v1/retention-schedule)
 	GetRetentionSchedule(w http.ResponseWriter, r *http.Request)
@@ -3900,7 +3933,7 @@ func (_ Unimplemented) GetFunnelReport(w http.ResponseWriter, r *http.Request, p
 
 // GetProgrammeView The operator's view of the programme (operator)
 // (GET /v1/reports/programme)
-func (_ Unimplemented) GetProgrammeView(w http.ResponseWriter, r *http.Request) {
+func (_ Unimplemented) GetProgrammeView(w http.ResponseWriter, r *http.Request, params GetProgrammeViewParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -6379,8 +6412,27 @@ func (siw *ServerInterfaceWrapper) GetFunnelReport(w http.ResponseWriter, r *htt
 // GetProgrammeView operation middleware
 func (siw *ServerInterfaceWrapper) GetProgrammeView(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetProgrammeViewParams
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetProgrammeView(w, r)
+		siw.Handler.GetProgrammeView(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -11828,6 +11880,7 @@ func (response GetFunnelReportdefaultJSONResponse) VisitGetFunnelReportResponse(
 }
 
 type GetProgrammeViewRequestObject struct {
+	Params GetProgrammeViewParams
 }
 
 type GetProgrammeViewResponseObject interface {
@@ -11845,6 +11898,66 @@ func (response GetProgrammeView200JSONResponse) VisitGetProgrammeViewResponse(w 
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProgrammeView200ApplicationpdfResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetProgrammeView200ApplicationpdfResponse) VisitGetProgrammeViewResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/pdf")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetProgrammeView200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetProgrammeView200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetProgrammeViewResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetProgrammeView200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetProgrammeView200TextcsvResponse) VisitGetProgrammeViewResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -14771,8 +14884,10 @@ func (sh *strictHandler) GetFunnelReport(w http.ResponseWriter, r *http.Request,
 }
 
 // GetProgrammeView operation middleware
-func (sh *strictHandler) GetProgrammeView(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) GetProgrammeView(w http.ResponseWriter, r *http.Request, params GetProgrammeViewParams) {
 	var request GetProgrammeViewRequestObject
+
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetProgrammeView(ctx, request.(GetProgrammeViewRequestObject))
@@ -15379,48 +15494,49 @@ var swaggerSpec = []string{
 	"mSQs1GQmE8XIGCLzK6I0RWeEBR6y36vCCgPfvpyMxjwxtnard3Z62u4OMRmgAkhsxmgSjehYptp8niaM",
 	"JSOdUKE4RJAXNNHC4nltQahS6WIRm5sMekrL2Ih6zLy6kqmekZ+Y0hc5eFWnDpHMQVr913BI1lGtYL3K",
 	"DDiyYJLNwMjs6gnlUcvoIU4R/3F8Iv7ev/nH2eLVcPm+q/8ZHs//2lu9OI2+H6jLo+nzk/RNX/5tyD8s",
-	"9xODX6WiYp84zo6zx2B+FaqM+2uHXPkmAWgHFlzBmWv0/2PvWnfbRq7wqwz0JzZA2aIs3+Q/3d1sii0W",
-	"7dYBNm2BQBmRQ3lqiqPlxY4QBOjT9MH6JMW5zHAoUpbkxF2h0T+bF3FuZ+acme/7jqP2/b5TnY31VheE",
-	"+hQehkMNqmpErBaMOM2VvI8RZ7CO7kAHzWN0TXLzSN6VBO9HppR18sN0+UEc0UgOxHf5XMXijclZSZZN",
-	"OmDgFiJT0EQdwtGezwZCzmCGyHD7yq9UwGwBkzQu34CN+k7ocYDFjExazTPHqyBXi9SIZ8rBYo4sdtBk",
-	"6gZ87KaANLejLFeuY90pNbkD32DSItcwjW1xrC/CF49PxI/eu0jEouKqNA1EYaB5CexGFUAPQFQL9lN1",
-	"LkoDIUsgYMhUDlyOo/SjjErGy3UBHmnXYDtgo3ZIyJsOpo2PWdwMR+xCET4BH4S1D+u4BZLwQ/RBzGV+",
-	"D5EHozAdSLAw1HUSPgJeS2ZKMVWdaEP64ApYsDDbYQS/twb0MtDAd9YRoKGRY5SSQFc34cHO+nyD8xZC",
-	"NK0JmFbgBQcTtKpxY0hTnMVf7bac41rPtREA1kNdHDVtpoHgggB65RKVvl2QjTa1oaR2Y2cFJukk1Lug",
-	"hNNlb3Vt68pq636jIZnu+x5Bz7Z5U70SG723ArZbQbnhJsPKNf7i+y0BmQdE6TeAKEWRPm8owrIxoQkN",
-	"Zx+HdBx60MRwOIAWt/euPAzk1bl/Zw3ysH4gaj5A+95zlZXgovgPel8ffLXr722NC2uQ7OIF69IJPFvJ",
-	"kXlj718Gwztdinr+7vIoeEp8cq7bCO5dRYbCkkIIKpV+I8PlXi19zedUTlXqX0DLafANQ6+2w/AcLboB",
-	"qd3qpW3DlFVv4oC8PSBvuVP3EMi3lpomRbGQeGRp/YslBjrks+ocPdjCsV4TmZNLNzMtlt6a+OO4Fclu",
-	"wdx/0+bmt+m6G5l1Y0e1sNRccXQWiAusTjjkN3lsZksOcOA3Y1lKcWfSuDiuEb0NoQAIkGWugvq2JQP7",
-	"l1rMRtuQeBtiOxSUxjeD2niIm4t9AJWGbnNUY/xn9Xe3iiNfOoBs8Nk6Q7CDYMHBtz4IFhwECw6CBQfB",
-	"gr0XLKD22SBVEHS4GM91i75ptYE2Ef97Wo0J1eTVmLPzjj3nyC8f5e5w8rB0AsTNQl3KPQjWbcc4JaaE",
-	"rkSxsLjGgwhdnog30I51xYU7XKD2u+NULHMVa5lRFmAubGkMH3PD49rby+5g/7L/QacdG84n/ndCCU87",
-	"htA9O7qGB7mCg0TBwen9/5co2MjpH4aNvcuwScPHWb6D0H91FnxtgQCauCcwcaO7/0KCAfyZg47AYTfz",
-	"oCPwJduZrBywyRNubW4+1zX3ZrI13vmP4CvZGdEDLo87Dt9xi9VpoCKEDQ+WvEzsnKidnD4RVXkOl3le",
-	"CeC6FLkq0VU1GZ7Riwx8dRqZhP0mptgNOTlI+ZKoXbWiYTom7eI6eXoRcAwRs9sifqtUpTgLAm6NOpLX",
-	"dGkrwALIdRTQesbztZNUzmZdSsZ/VOUvtrF/pYO9F11EodTYm7KUEx/lTjfCz0GPyzqBunmPhHRC2XhJ",
-	"RveZeSTIfW88xBRtSj+omH6pblG8CS0+oRbvjS8/B70WJWS6nLhBgdWmgdAbj3BPKlNYDB4INc4TvjVd",
-	"TprK17U8+XgUBj2nJs01IZ1p0vaZLifQYVXhS7WPRvCY/S/8vP1RWbND18w1EBnuowICG8mrAkvYAsJ1",
-	"6RbnqqT0eH1ogbhK1ZNBPdK0cH53L4pIlmpm8iXEMfdqwSsOGvGdXCwUMa2JEQERNHIc8ipVBYKYp8oS",
-	"pwIX4uiM3k/1XJfdYcmt/f5bW+4vtT4sEu3KWrRwrGAU9oKerSMsQ8Scw51cKDasc9abaTYYvR2LswGF",
-	"2fVi6DVeaqL7XtC7V2phfbpB0KOKQ6ncjclcfuyNL+Gud02jCYEv5woNd5tFxgSrKwXmjdNmiXUWq0Rn",
-	"ulTpchcSUrszOiznL5nCbkefxZZuD82o7hxrErA+JyaPONtibVDb2NPpJ1vXZ8gq/GA7ca1ewjsyF1I4",
-	"oYdfFWw44mg0HILnBWu3GzSMbp086EJPU0XXrGPGL9ZKCjdIwGILb9Y+0R8V+yk4wkSZS50GtW9QBGTG",
-	"mICoLcTC2z//+de/j3mzvxCjwfWJ+I4SAt/wzsnHUsRSp0uvZ/IqE2jOeCzYmbbEjclbOzk8k6/gmebF",
-	"YHeTeEGFhq88T13sNk9dPGee2rX1bqv12bJxMskgymHz3LPJhHqevN+VtfJVwdFSsXlKsXol65lEROlm",
-	"FhAswy5DOBmdhtDLVGVk4I+ffkFrR5EIOYMAVHwnHnNLwEaGMKEMRJWRjgORFWbgqDtOJHOIjkaD8PhE",
-	"EG0oHIhE6hTlZsF1R94hvuuYgI98akEOv9Bli65vcnE+oB0ghLGn2kuTFFj/IDy3PMYVtlPg0aFymGMS",
-	"3B3HlhgNrzkcbpOdOJsSRhtpjPupFtPg6qQL/7smjWF2LKooUkWRVCnymPsarEXJ3K/Vq4K2q2gfG62G",
-	"IBvizjyqB5UzBqMueY5qGesUan42M/1V+It2uP1hXkEsepKaSKa9BtOK7vRjNTd9+/j2WzVY0pfMhtmR",
-	"MiXsD64hcgptyhRLYfrt7G/J1T/u/zx8+HmwuL0s/z49n78Loz9d371uaQkEKKS1TVshsWgwvUjOolD1",
-	"L5A2nlyq/nU0CvvD+EqdTy/ldRL6qjWuHbduyLc8n3flSKIIXGc3TDbG+v7OsgNEeGrNYqcuLvxkl622",
-	"LpqZEdJ9swYDV91U+5YOFOsPtXANsDBl30bQa1lRDk3VIJEicUlmsZlTjER7kyiCRasgxP1Ft3bC24Up",
-	"f6DP7r8CY2Ob4dkqjA3GJ7qyk0TOdbqczPEAoZvgiW3IKfr59UnXy+9tIn15FQ3UMOmPpmHcH6kz2b+O",
-	"zpP+ZXw9DdWZPI9qmUf+0K3SjYxrDiHs8Tg6Mmy7HaACG+qpZ3YI2tzA+Gulqg25tnHDjPpl75I3+Xby",
-	"KCkFGYnr1NuEW3hZtXmefips0/wUfz6NVaQLK7qzk/28rX/myRSuufonjTdxp+NWmmz0hNjiG8p4Vr3C",
-	"xm71K60k3pawTru9sjAZiXJh2KYewMFSGv2yR7m8ESiml0VKQN3jrr3P13jDVfBLXBF2TPHoC9qBkxLK",
-	"gkRlDHuzMAwLlT9oZDBUWew2h2NVSp0W6J9mOwgUuNK/5h7eyU3pWIxe29baKwv5VeU6WZJGHLQvGAbN",
-	"I02G7xMmgp/LH+ywr3Jwh05hsvlvAAAA//8=",
+	"9xODX6WiYp84zo6zx2B+FaqM+2uHXPkmAWgHFlzBmWv0/2PvWncbx63wqxD6MwkgJ5bj3Ow/nd3sAFss",
+	"2m0G2OkFA4eSKIeNLHp1iccYDNCn6YP1SYpzDklRlhzbyaRjdPwv0cXi7ZDnkN/3HUvt+7ZTnYn1VheE",
+	"+hQehkMNqmpErAaMGOaCP8SIM1hHd6CD5hG6JrlakHfFwfvhKWWdvAuXd+yIRrLP3uYzEbN3KtdKstqk",
+	"fQ3cQmQKmqhFOJrzWZ/xKcwQGW5fuZXyNVtAJY3LY7BR1wk99rGYkUqrWWZ5FeRqkRrxVFhYzJHBDqpM",
+	"jMHHbgpI63bk5cp1rDulJrfgG0xaZBumsS2O9UX44vEJ+8l5F4lYVFyRpj4rFDQvgd2oAugBsGqu/VSZ",
+	"s1JByOIzGDKVBZfjKP3Eo1Lj5boAj7RrsB2wUVok5LiDaeNiFjfDEbtQhE/AB2HtwzpugSS8i+7YjOcP",
+	"EHloFKYFCRaKuo7DR8BryVTJQtGJNqQProAFC7UdRvAHY0CvAw38YBwBGho5RikJdHUTHmytzzU4ZyFE",
+	"05qAaflOcDBBqxo1hjTFWfqr3ZZzXOu5NgLAeqizo6bNNBBcEECvXKLStwuy0aY2lNRs7KzAJK2EeheU",
+	"MFx6q2tbV1Zb+xsNyXTX9/A90+ZN9UpsdG8FbLeCcsNNhpVr+osftwRkHhCl3wGiFEX6nKEIy8aEJjSc",
+	"fSzSceBAE4NBH1rc3LtyMJBX5+6dNcjD+oGo+QDte89EVoKL4j7ofL3/1a5/NDUujEFqF89fl07g2UqO",
+	"mjf28XUwvOGS1fN3l0ehp8Qn57qN4N5VZCgsKYSgEul3MlwexNLVfE55KFL3AlpOg28YOLUdBOdo0Q1I",
+	"7VYvbRumrHoTB+TtAXmrO3UPgXxrqWmcFXOOR5bGv1hioEM+q8zRgy0s6zXhObl0U9Vi6a2JP45bkewW",
+	"zP13bW5+m667kVk3slQLQ81lR2c+u8DqBAP9ph6b2VIHOPCbMS85u1dpXBzXiN6GUAAEyDwXfn3bkIHd",
+	"Sy1mo2lIvA2xHQpK45t+bTzEzcU+gEpDt1mqMf6z+rtbxZGvHUA2+GydIdhBsODgWx8ECw6CBQfBgoNg",
+	"wd4LFlD7bJAq8DtcjOe6Rd+12kCbiP8DrcaEanJqrLPzjhznyC0f5e6w8rB0AqSbhbpU9yBYtxnjlJgS",
+	"uhLFwuIaD8JkecLeQTvWFWf2cIHa716nYpmJWPKMsgDrwpZK6WNueFw6e9kd7F/tf9Bpx4bzif+dUMLT",
+	"jiF0z46u4UGu4CBRcHB6//8lCjZy+gdBY+8yaNLwcZbvIPRfnflfWyCAJu4JTNzo7r+SYID+zEFH4LCb",
+	"edAReMl2plYO2OQJtzY3n+uaOzPZGu/8J/CVzIzoAJdHHYfvuMVqNVARwoYHS04mdp2onZw+FlV5Dpf1",
+	"vOLDdc5yUaKrqjI8o2cZ+Oo0Mgn7TUyxMTk5SPniqF21omE6Iu3iOnl64esYItZuC/u9EpXQWRBwa9SS",
+	"vMKlqYAWQK6jgNYzjq+dpHw6FfEJu1GLLFU8LvS49ckoVY7Ty9Ed/dya7cRfTbf8RkeAL/GjXnu1hubB",
+	"YcNLPnHh9HQj+OJ7ulEm0IjOIwEdhTZe4tFDphaE7fdGA8wFJ+SjiOmX6q7Dm9C1E+pab3T5xfda3JNw",
+	"ObGjD6tNI84bDXHzKxNYDD3iakApfCtcTpoS27UO+mgY+J6VrdY1IUFrEhEKlxMYGVXhasIPh/CY+S/4",
+	"sv2ZXHM8vGANa+w7bWG8h4XuRQvdN1ncHqVY7KPkhp6V3xRYwhbysksoOxcl5WPsQavEVSqe3EVCXiC2",
+	"uX2RRbwUU5UvIXB+EHPd87hq3PP5XBC1nyg48ViTavIqFQWi5kNhmHq+jallRu+ncibL7jj41nz/vSn3",
+	"S2dhLBIdAxh4eixgNvJ8z9QRhgZRNfHoAIoNY8+4z80Go7djdtanfZ16gDqNl6rowfO9ByHmJojo+x5V",
+	"HEplb0xm/JM3uoS7zjWJUykED7bQcLdZZMzou1JgvVPfLLHMYpHITJYiXe7Cemt3Rofl/DkT2O04d5jS",
+	"7aEZ1Z1jTAIcwkTlkU7vWRvUNvZ0+tnU9Rk6Hj+aTlwr0PGBzIUkdejhN4U2HHY0HAxgNoT1xg4aDaee",
+	"PMpChqmga2ay1C/W0h1jZPxpC2/WPpGfhHaMcYSxMucy9WtntPDJjDHjVVv5R+83/udf/z7Wp0sFG/av",
+	"T9hbykA91lt1n0oWc5kunZ7Jq4yhOeM5dGeeHDsmb83k8EyCjGOaF/3dTeIVJUG+8jx1sds8dfGceWrX",
+	"1rut1qdnx8kkA29Dm+eeTSbU8xRurayVbwodnhebpxQjkLOeukYaApp2BsuwTUlPRifBHVJVGSn44+df",
+	"0dpRlYRPwRFkb9kiN4x/pKQTrIVVGQmHEDtmCpGhJeFq0trRsB8cnzDiqQV9lnCZor4xxIpIdMV3LfV0",
+	"oY/JKMJksmzpQ6icnfdpyxF5E6l08nL5xj8Izg1xdoVe5zv8uxzmmASPY7AlhoNr7Za22XU6fRe67WmM",
+	"G/gGRGPrJAv3uyqNYXYsqigSRZFUKRLnexKsRfDcrdWbgvZH6eAErYYwQuxeLcDj16CfuuQ5yrOsk0T6",
+	"RU3lVyHMmuH2h1lVlCI/SVXEU69B7aM7vVjMVM88vv3eIJb0NdOvduToCXr9a4igA5Ojx3Dmfj/7a3L1",
+	"94c/DR5/6c9vL8u/heezD0H0x+v7m5Z4hY/Kbdu0FTLZ+uFFchYFoneBOgXJpehdR8OgN4ivxHl4ya+T",
+	"wJVJsu24dUO+1/N5V1Iu2vKR2Viz27G+31jnghh2rVns1O4PfDbLVluIT02JWrFZ9ENXXVX7ln8W6w+1",
+	"sA0wV2XP7KSspeFZ+F6DtYxMOZ7FakYxEu0RoOoarYJJyqdFt1jH+7kqf6TP7r/kZ2O76dmynw2KMbqy",
+	"k4TPZLqczPDEqptRjG3ojf7hvD7pevmjtvgLfhX1xSDpDcMg7g3FGe9dR+dJ7zK+DgNxxs+jWldUf+hW",
+	"yEaKPwtJd4hDHSnd7U5ggQ311DM7BG12YPylEtWG5O64Q0v9snfZwlw7WXDKeUdqTvW+9BZeVm2ep58L",
+	"0zQ/x19OYxHJwqg87WQ/7+ufeTJncC7+SeON3cu4lZcdPSFt8Q0pRiOXYmK3+pVW1nijkEDHC7xQGanA",
+	"YdgmHsHBEhL9sgVfjhmqN2aRYFD3uCtt4A3esBV8iSuiHVM8a4V20FkweUEqRkp7szAMC5E/SqTMVFls",
+	"TyNiUXKZFuifZjsoYtjS3+ge3slN6ViMbkxr7ZWF/CZymSxJlBDaFwyD5pEmpfwJE8HP5Y9m2Fc5uEOn",
+	"MNn8NwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
