@@ -232,7 +232,7 @@ func followUpFile(form string, r sim.FollowUpReport) (reportFile, error) {
 }
 
 func (f reportFile) VisitGetFollowUpReportResponse(w http.ResponseWriter) error { return f.write(w) }
-func (f reportFile) VisitGetProgrammeViewResponse(w http.ResponseWriter) error    { return f.write(w) }
+func (f reportFile) VisitGetProgrammeViewResponse(w http.ResponseWriter) error  { return f.write(w) }
 func (f reportFile) VisitGetOrganisationFollowUpReportResponse(w http.ResponseWriter) error {
 	return f.write(w)
 }

@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"strings"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
