@@ -225,6 +225,17 @@ func TestFunnelReport(t *testing.T) {
 	require.Equal(t, []string{"6", "2", "0", "0", "0", "0", "0"}, cells, "interested and no further, contacted")
 	require.Equal(t, "8", row["total"].(map[string]any)["shown"])
 	require.Equal(t, "interested", r.Body["columns"].([]any)[0])
+	// The same breakdown as a workbook: the organisation's row holds the
+	// figures the JSON holds, and the notes travel with it.
+	r = s.Do(t, http.MethodGet, "/v1/reports/breakdown?by=organisation&format=xlsx", op, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	book, err = excelize.OpenReader(bytes.NewReader(r.Raw))
+	require.NoError(t, err)
+	require.Equal(t, []string{"6", "2", "0", "0", "0", "0", "0", "8"}, sheetRows(book.GetSheetList()[0])["Funnel NHS Trust"])
+	require.Contains(t, book.GetSheetList(), "Notes")
+	r = s.Do(t, http.MethodGet, "/v1/reports/breakdown?by=region&format=pdf", adminA, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Contains(t, firstPageText(t, r.Raw), squashed("Not to be put in the public domain without the programme's approval"), "released to an organisation, with its condition")
 
 	// By region, released to an organisation: no exact figure but 0.
 	r = s.Do(t, http.MethodGet, "/v1/reports/breakdown?by=region", adminA, nil)

@@ -191,8 +191,9 @@ $$;
 -- +goose StatementEnd
 REVOKE ALL ON FUNCTION report_refresh(uuid[]) FROM PUBLIC;
 
--- report_recount is the deferred trigger: at commit, the first marked
--- person of the transaction recounts all of them, locked in one order.
+-- report_recount is the deferred trigger: it fires once per transaction,
+-- at commit, for the mark (the nil UUID) report_mark leaves beside the
+-- people, and recounts all of the transaction's marked people at once.
 -- +goose StatementBegin
 CREATE FUNCTION report_recount() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -202,47 +203,73 @@ BEGIN
   WITH marked AS (
     DELETE FROM report_dirty d WHERE d.tx = pg_current_xact_id() RETURNING d.person
   )
-  SELECT array_agg(m.person ORDER BY m.person) INTO persons FROM marked m;
+  SELECT array_agg(m.person ORDER BY m.person) FILTER (WHERE m.person <> '00000000-0000-0000-0000-000000000000')
+  INTO persons FROM marked m;
   IF persons IS NULL THEN
     RETURN NULL;
   END IF;
   -- Two transactions recounting the same person must not both take the
   -- same old cells out: the second waits for the first to commit, then
-  -- reads what it left (each statement below takes a new snapshot).
-  PERFORM pg_advisory_xact_lock(hashtextextended(p::text, 17)) FROM unnest(persons) p ORDER BY p;
+  -- reads what it left (each statement below takes a new snapshot). The
+  -- person's row of report_people is the lock, taken in one order. A
+  -- person without one yet is being created by this very transaction (a
+  -- new candidate or ghost: every committed candidate and ghost has
+  -- cells), so nobody else can be recounting them. Row locks, not
+  -- advisory ones: an anonymisation batch recounts thousands of people,
+  -- more than the shared lock table holds.
+  PERFORM 1 FROM report_people r WHERE r.person = ANY(persons) ORDER BY r.person FOR UPDATE;
   PERFORM report_refresh(persons);
   RETURN NULL;
 END
 $$;
 -- +goose StatementEnd
 CREATE CONSTRAINT TRIGGER report_recount AFTER INSERT ON report_dirty
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION report_recount();
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN (NEW.person = '00000000-0000-0000-0000-000000000000') EXECUTE FUNCTION report_recount();
 
--- report_mark marks the people a statement's rows are about. Its argument
--- says where the person is: a column of the row, or 'interest' for the
--- candidate of the row's interest_id, or 'candidate' for a candidate
--- whose reported facts changed.
+-- report_mark marks the people a statement's rows are about, and the
+-- transaction as having people to recount. Its argument says where the
+-- person is: a column of the row, or 'interest' for the candidate of the
+-- row's interest_id, or 'candidate' for a candidate whose reported facts
+-- changed. A second argument, 'child', is for a table whose rows are also
+-- deleted by the cascade from a parent (a candidate's interests, an
+-- interest's interventions, a ghost's outcomes): the parent's own trigger
+-- marks the person, so the cascade (one statement per parent row, at a
+-- deeper trigger level) marks nothing.
 -- +goose StatementBegin
 CREATE FUNCTION report_mark() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   sel text := CASE TG_ARGV[0]
-    WHEN 'interest' THEN 'SELECT i.candidate_id FROM %1$s t JOIN interests i ON i.id = t.interest_id'
+    WHEN 'interest' THEN 'SELECT (SELECT i.candidate_id FROM interests i WHERE i.id = t.interest_id) FROM %1$s t'
     ELSE 'SELECT t.' || quote_ident(TG_ARGV[0]) || ' FROM %1$s t' END;
+  marked bigint := 0;
+  more bigint;
 BEGIN
+  IF TG_OP = 'DELETE' AND TG_NARGS > 1 AND TG_ARGV[1] = 'child' AND pg_trigger_depth() > 1 THEN
+    RETURN NULL;
+  END IF;
   IF TG_ARGV[0] = 'candidate' THEN
     INSERT INTO report_dirty (person)
     SELECT n.id FROM n JOIN o ON o.id = n.id
     WHERE (n.registered_at, n.date_of_birth, n.connection, n.region, n.heard_about)
           IS DISTINCT FROM (o.registered_at, o.date_of_birth, o.connection, o.region, o.heard_about)
     ON CONFLICT DO NOTHING;
-    RETURN NULL;
+    GET DIAGNOSTICS marked = ROW_COUNT;
+  ELSE
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+      EXECUTE 'INSERT INTO report_dirty (person) SELECT DISTINCT p FROM (' || format(sel, 'n') || ') x(p) WHERE p IS NOT NULL ON CONFLICT DO NOTHING';
+      GET DIAGNOSTICS more = ROW_COUNT;
+      marked := marked + more;
+    END IF;
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+      EXECUTE 'INSERT INTO report_dirty (person) SELECT DISTINCT p FROM (' || format(sel, 'o') || ') x(p) WHERE p IS NOT NULL ON CONFLICT DO NOTHING';
+      GET DIAGNOSTICS more = ROW_COUNT;
+      marked := marked + more;
+    END IF;
   END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    EXECUTE 'INSERT INTO report_dirty (person) SELECT DISTINCT p FROM (' || format(sel, 'n') || ') x(p) WHERE p IS NOT NULL ON CONFLICT DO NOTHING';
-  END IF;
-  IF TG_OP IN ('DELETE', 'UPDATE') THEN
-    EXECUTE 'INSERT INTO report_dirty (person) SELECT DISTINCT p FROM (' || format(sel, 'o') || ') x(p) WHERE p IS NOT NULL ON CONFLICT DO NOTHING';
+  IF marked > 0 THEN
+    INSERT INTO report_dirty (person) VALUES ('00000000-0000-0000-0000-000000000000') ON CONFLICT DO NOTHING;
   END IF;
   RETURN NULL;
 END
@@ -254,19 +281,19 @@ CREATE TRIGGER report_mark_update AFTER UPDATE ON candidates REFERENCING NEW TAB
 CREATE TRIGGER report_mark_delete AFTER DELETE ON candidates REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('id');
 CREATE TRIGGER report_mark_insert AFTER INSERT ON interests REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION report_mark('candidate_id');
 CREATE TRIGGER report_mark_update AFTER UPDATE ON interests REFERENCING NEW TABLE AS n OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('candidate_id');
-CREATE TRIGGER report_mark_delete AFTER DELETE ON interests REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('candidate_id');
+CREATE TRIGGER report_mark_delete AFTER DELETE ON interests REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('candidate_id', 'child');
 CREATE TRIGGER report_mark_insert AFTER INSERT ON interventions REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest');
 CREATE TRIGGER report_mark_update AFTER UPDATE ON interventions REFERENCING NEW TABLE AS n OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest');
-CREATE TRIGGER report_mark_delete AFTER DELETE ON interventions REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest');
+CREATE TRIGGER report_mark_delete AFTER DELETE ON interventions REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest', 'child');
 CREATE TRIGGER report_mark_insert AFTER INSERT ON follow_ups REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest');
 CREATE TRIGGER report_mark_update AFTER UPDATE ON follow_ups REFERENCING NEW TABLE AS n OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest');
-CREATE TRIGGER report_mark_delete AFTER DELETE ON follow_ups REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest');
+CREATE TRIGGER report_mark_delete AFTER DELETE ON follow_ups REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('interest', 'child');
 CREATE TRIGGER report_mark_insert AFTER INSERT ON ghosts REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION report_mark('id');
 CREATE TRIGGER report_mark_delete AFTER DELETE ON ghosts REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('id');
 CREATE TRIGGER report_mark_insert AFTER INSERT ON ghost_outcomes REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION report_mark('ghost_id');
-CREATE TRIGGER report_mark_delete AFTER DELETE ON ghost_outcomes REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('ghost_id');
+CREATE TRIGGER report_mark_delete AFTER DELETE ON ghost_outcomes REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('ghost_id', 'child');
 CREATE TRIGGER report_mark_insert AFTER INSERT ON ghost_follow_ups REFERENCING NEW TABLE AS n FOR EACH STATEMENT EXECUTE FUNCTION report_mark('ghost_id');
-CREATE TRIGGER report_mark_delete AFTER DELETE ON ghost_follow_ups REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('ghost_id');
+CREATE TRIGGER report_mark_delete AFTER DELETE ON ghost_follow_ups REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION report_mark('ghost_id', 'child');
 
 -- report_rebuild counts everyone again from the base tables, in chunks.
 -- +goose StatementBegin
