@@ -42,21 +42,24 @@ $$;
 GRANT EXECUTE ON FUNCTION report_gaps(date, date[]) TO muster_app;
 
 -- What a ghost takes from each of its person's interests: as before, and
--- the intervals.
+-- the date each stage was first reached (dates: choosing the organisation,
+-- then each stage), from which report_gaps() makes the intervals the ghost
+-- keeps. (Not the intervals themselves: they need the registration date,
+-- and a lookup per group made the planner aggregate every interest and
+-- compile the plan, a second per anonymisation batch.)
 CREATE OR REPLACE VIEW reporting_outcomes WITH (security_invoker = true) AS
 SELECT i.candidate_id, i.org_id,
        (ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'])[
            max(CASE v.kind WHEN 'contacted' THEN 2 WHEN 'information_day' THEN 3 WHEN 'work_placement' THEN 4
                WHEN 'interview' THEN 5 WHEN 'offer' THEN 6 WHEN 'placed' THEN 7 ELSE 1 END)] AS furthest,
        max(date_trunc('month', v.occurred_on)::date) FILTER (WHERE v.kind = 'placed') AS placed_month,
-       report_gaps((SELECT (c.registered_at AT TIME ZONE 'UTC')::date FROM candidates c WHERE c.id = i.candidate_id),
-                   ARRAY[min((i.opened_at AT TIME ZONE 'UTC')::date),
-                         min(v.occurred_on) FILTER (WHERE v.kind = 'contacted'),
-                         min(v.occurred_on) FILTER (WHERE v.kind = 'information_day'),
-                         min(v.occurred_on) FILTER (WHERE v.kind = 'work_placement'),
-                         min(v.occurred_on) FILTER (WHERE v.kind = 'interview'),
-                         min(v.occurred_on) FILTER (WHERE v.kind = 'offer'),
-                         min(v.occurred_on) FILTER (WHERE v.kind = 'placed')]) AS gaps
+       ARRAY[min((i.opened_at AT TIME ZONE 'UTC')::date),
+             min(v.occurred_on) FILTER (WHERE v.kind = 'contacted'),
+             min(v.occurred_on) FILTER (WHERE v.kind = 'information_day'),
+             min(v.occurred_on) FILTER (WHERE v.kind = 'work_placement'),
+             min(v.occurred_on) FILTER (WHERE v.kind = 'interview'),
+             min(v.occurred_on) FILTER (WHERE v.kind = 'offer'),
+             min(v.occurred_on) FILTER (WHERE v.kind = 'placed')] AS dates
 FROM interests i
 LEFT JOIN interventions v ON v.interest_id = i.id
 GROUP BY i.candidate_id, i.org_id;
@@ -174,7 +177,8 @@ BEGIN
   END IF;
   RETURN QUERY
   WITH pairs AS (
-    SELECT p.registered_month AS m, o.org_id, o.gaps FROM reporting_people p JOIN reporting_outcomes o ON o.candidate_id = p.candidate_id
+    SELECT p.registered_month AS m, o.org_id, report_gaps((c.registered_at AT TIME ZONE 'UTC')::date, o.dates) AS gaps
+    FROM reporting_people p JOIN candidates c ON c.id = p.candidate_id JOIN reporting_outcomes o ON o.candidate_id = p.candidate_id
     UNION ALL
     SELECT g.registered_month, o.org_id, o.gaps FROM ghosts g JOIN ghost_outcomes o ON o.ghost_id = g.id
   )

@@ -722,7 +722,7 @@ type ReportingOutcome struct {
 	OrgID       uuid.UUID
 	Furthest    interface{}
 	PlacedMonth interface{}
-	Gaps        int32
+	Dates       interface{}
 }
 
 type ReportingPerson struct {

@@ -385,7 +385,8 @@ func (q *Queries) ErasureSubject(ctx context.Context, db DBTX, candidateID uuid.
 const ghostsCreate = `-- name: GhostsCreate :many
 
 WITH m AS MATERIALIZED (
-    SELECT p.candidate_id, gen_random_uuid() AS ghost_id
+    SELECT p.candidate_id, gen_random_uuid() AS ghost_id,
+           (SELECT (c.registered_at AT TIME ZONE 'UTC')::date FROM candidates c WHERE c.id = p.candidate_id) AS registered_on
     FROM reporting_people p
     WHERE p.candidate_id = ANY($1::uuid[])
 ), g AS (
@@ -394,7 +395,7 @@ WITH m AS MATERIALIZED (
     FROM m JOIN reporting_people p ON p.candidate_id = m.candidate_id
 ), o AS (
     INSERT INTO ghost_outcomes (ghost_id, org_id, furthest, placed_month, gaps)
-    SELECT m.ghost_id, o.org_id, o.furthest, o.placed_month, o.gaps
+    SELECT m.ghost_id, o.org_id, o.furthest, o.placed_month, report_gaps(m.registered_on, o.dates)
     FROM m JOIN reporting_outcomes o ON o.candidate_id = m.candidate_id
 ), f AS (
     INSERT INTO ghost_follow_ups (ghost_id, org_id, months, answer)
