@@ -54,20 +54,16 @@ func requireCountsExact(t *testing.T, b *testBundle) {
 	require.NoError(t, err)
 	month := time.Now().UTC().Format("2006-01") + "-01"
 	for _, span := range [][2]string{{"2000-01-01", "2100-12-01"}, {month, month}} {
-		for _, q := range []string{
-			`SELECT count(*) FROM (SELECT NULL::uuid AS id UNION ALL SELECT id FROM organisations) o, LATERAL (
-				(SELECT * FROM report_funnel($1, $2, o.id) EXCEPT SELECT * FROM report_funnel_base($1, $2, o.id))
-				UNION ALL (SELECT * FROM report_funnel_base($1, $2, o.id) EXCEPT SELECT * FROM report_funnel($1, $2, o.id))) d`,
-			`SELECT count(*) FROM (SELECT NULL::uuid AS id UNION ALL SELECT id FROM organisations) o, LATERAL (
-				(SELECT * FROM report_follow_ups($1, $2, o.id) EXCEPT SELECT * FROM report_follow_ups_base($1, $2, o.id))
-				UNION ALL (SELECT * FROM report_follow_ups_base($1, $2, o.id) EXCEPT SELECT * FROM report_follow_ups($1, $2, o.id))) d`,
-			`SELECT count(*) FROM (SELECT NULL::uuid AS id UNION ALL SELECT id FROM organisations) o, LATERAL (
-				(SELECT * FROM report_medians($1, $2, o.id) EXCEPT SELECT * FROM report_medians_base($1, $2, o.id))
-				UNION ALL (SELECT * FROM report_medians_base($1, $2, o.id) EXCEPT SELECT * FROM report_medians($1, $2, o.id))) d`,
-			`SELECT count(*) FROM unnest(ARRAY['organisation', 'organisation_type', 'organisation_region', 'region', 'connection', 'heard_about', 'age_band', 'registered_month']) dim, LATERAL (
+		queries := []string{`SELECT count(*) FROM unnest(ARRAY['organisation', 'organisation_type', 'organisation_region', 'region',
+				'connection', 'heard_about', 'age_band', 'registered_month']) dim, LATERAL (
 				(SELECT * FROM report_breakdown($1, $2, dim) EXCEPT SELECT * FROM report_breakdown_base($1, $2, dim))
-				UNION ALL (SELECT * FROM report_breakdown_base($1, $2, dim) EXCEPT SELECT * FROM report_breakdown($1, $2, dim))) d`,
-		} {
+				UNION ALL (SELECT * FROM report_breakdown_base($1, $2, dim) EXCEPT SELECT * FROM report_breakdown($1, $2, dim))) d`}
+		for _, f := range []string{"report_funnel", "report_follow_ups", "report_medians"} {
+			queries = append(queries, fmt.Sprintf(`SELECT count(*) FROM (SELECT NULL::uuid AS id UNION ALL SELECT id FROM organisations) o, LATERAL (
+				(SELECT * FROM %[1]s($1, $2, o.id) EXCEPT SELECT * FROM %[1]s_base($1, $2, o.id))
+				UNION ALL (SELECT * FROM %[1]s_base($1, $2, o.id) EXCEPT SELECT * FROM %[1]s($1, $2, o.id))) d`, f))
+		}
+		for _, q := range queries {
 			var n int
 			require.NoError(t, tx.QueryRow(ctx, q, span[0], span[1]).Scan(&n), q)
 			require.Zero(t, n, "a report from the counts differs from the same report from the base tables, %s to %s:\n%s", span[0], span[1], q)

@@ -260,6 +260,12 @@ func TestNoContextSeesNothing(t *testing.T) {
 	populate(t, b)
 	ctx := context.Background()
 	for table, all := range b.db.Counts(t) {
+		if table == "report_dirty" {
+			// The people a transaction marks for recounting, recounted and
+			// removed at its own commit: empty whenever another
+			// transaction could look (requireCountsExact checks it is).
+			continue
+		}
 		require.Positive(t, all, "table %s is empty: make populate write a row to it, through the code that does", table)
 		var seen int
 		require.NoError(t, b.db.App.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()).Scan(&seen))
@@ -381,6 +387,9 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 			"erasure_receipts": all["erasure_receipts"], "erasure_requests": all["erasure_requests"], "data_requests": all["data_requests"],
 			// The register of information requests and its releases.
 			"info_requests": all["info_requests"], "info_releases": all["info_releases"],
+			// The reports' counts and each person's cells (anonymous
+			// totals; the transient marks are always empty here).
+			"report_people": all["report_people"], "report_counts": all["report_counts"],
 		})},
 		// The member sees both their interests (B's taken back too), the
 		// interventions recorded on them and all seven of their events;

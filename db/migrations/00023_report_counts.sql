@@ -31,15 +31,72 @@
 -- and a repair use it); report_*_base() are the reports computed from the
 -- base tables, kept as the reference the tests and benchmarks compare with.
 
+-- The funnel starts with the people invited and shows, from interested
+-- on, the median days from the stage before: for each person and
+-- organisation they chose, the days from each stage reached to the next
+-- one reached (report_gaps() is the one definition). A ghost record keeps
+-- these intervals (ghost_outcomes.gaps: numbers of days, no dates), so
+-- that the medians do not change when people are anonymised either.
+
 -- +goose Up
+ALTER TABLE ghost_outcomes ADD COLUMN gaps integer[] CHECK (cardinality(gaps) = 7);
+COMMENT ON COLUMN ghost_outcomes.gaps IS 'class=anonymous; category=statistics; seen_by=org,operator';
+
+-- +goose StatementBegin
+CREATE FUNCTION report_gaps(registered date, dates date[]) RETURNS integer[]
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  out integer[] := array_fill(NULL::integer, ARRAY[7]);
+  prev date := registered;
+BEGIN
+  IF dates IS NULL THEN
+    RETURN NULL;
+  END IF;
+  FOR s IN 1..7 LOOP
+    IF dates[s] IS NOT NULL THEN
+      IF prev IS NOT NULL THEN
+        out[s] := greatest(dates[s] - prev, 0);
+      END IF;
+      prev := dates[s];
+    END IF;
+  END LOOP;
+  RETURN out;
+END
+$$;
+-- +goose StatementEnd
+GRANT EXECUTE ON FUNCTION report_gaps(date, date[]) TO muster_app;
+
+-- What a ghost takes from each of its person's interests: as before, and
+-- the date each stage was first reached (dates: choosing the organisation,
+-- then each stage), from which report_gaps() makes the intervals the ghost
+-- keeps. (Not the intervals themselves: they need the registration date,
+-- and a lookup per group made the planner aggregate every interest and
+-- compile the plan, a second per anonymisation batch.)
+CREATE OR REPLACE VIEW reporting_outcomes WITH (security_invoker = true) AS
+SELECT i.candidate_id, i.org_id,
+       (ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'])[
+           max(CASE v.kind WHEN 'contacted' THEN 2 WHEN 'information_day' THEN 3 WHEN 'work_placement' THEN 4
+               WHEN 'interview' THEN 5 WHEN 'offer' THEN 6 WHEN 'placed' THEN 7 ELSE 1 END)] AS furthest,
+       max(date_trunc('month', v.occurred_on)::date) FILTER (WHERE v.kind = 'placed') AS placed_month,
+       ARRAY[min((i.opened_at AT TIME ZONE 'UTC')::date),
+             min(v.occurred_on) FILTER (WHERE v.kind = 'contacted'),
+             min(v.occurred_on) FILTER (WHERE v.kind = 'information_day'),
+             min(v.occurred_on) FILTER (WHERE v.kind = 'work_placement'),
+             min(v.occurred_on) FILTER (WHERE v.kind = 'interview'),
+             min(v.occurred_on) FILTER (WHERE v.kind = 'offer'),
+             min(v.occurred_on) FILTER (WHERE v.kind = 'placed')] AS dates
+FROM interests i
+LEFT JOIN interventions v ON v.interest_id = i.id
+GROUP BY i.candidate_id, i.org_id;
+
 CREATE TYPE report_cell AS (
-    cube   text,     -- people, pairs, placed, follow_ups
-    month  date,     -- the month registered (people, pairs) or placed (placed, follow_ups)
+    cube   text,     -- people, pairs, gaps, invited, placed, follow_ups
+    month  date,     -- the month registered (people, pairs, gaps), invited (invited) or placed (placed, follow_ups)
     org_id uuid,     -- the organisation, or the nil UUID for none
     dim    text,     -- people: region, connection, heard_about, age_band; follow_ups: answer
     key    text,     -- the dimension's value
     stage  smallint, -- furthest stage reached (0 registered, 1 interested ... 7 placed); follow_ups: months
-    days   integer   -- reserved for intervals between stages; 0
+    days   integer   -- gaps: the days from the stage reached before; 0 otherwise
 );
 
 CREATE TABLE report_people (
@@ -94,25 +151,33 @@ GRANT SELECT ON report_people, report_counts, report_dirty TO muster_app;
 CREATE FUNCTION report_cells_of(persons uuid[]) RETURNS TABLE (person uuid, cell report_cell)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   WITH people AS MATERIALIZED (
-    SELECT c.id, date_trunc('month', c.registered_at AT TIME ZONE 'UTC')::date AS m,
+    SELECT c.id, date_trunc('month', c.registered_at AT TIME ZONE 'UTC')::date AS m, (c.registered_at AT TIME ZONE 'UTC')::date AS d,
            age_band(c.date_of_birth, (c.registered_at AT TIME ZONE 'UTC')::date) AS age_band,
            c.connection, c.region, c.heard_about
     FROM candidates c WHERE c.id = ANY(persons) AND c.registered_at IS NOT NULL
     UNION ALL
-    SELECT g.id, g.registered_month, g.age_band, g.connection, g.region, g.heard_about
+    SELECT g.id, g.registered_month, NULL::date, g.age_band, g.connection, g.region, g.heard_about
     FROM ghosts g WHERE g.id = ANY(persons)
   ), pairs AS MATERIALIZED (
     SELECT i.candidate_id AS id, i.org_id,
            max(CASE v.kind WHEN 'contacted' THEN 2 WHEN 'information_day' THEN 3 WHEN 'work_placement' THEN 4
                WHEN 'interview' THEN 5 WHEN 'offer' THEN 6 WHEN 'placed' THEN 7 ELSE 1 END)::smallint AS n,
-           max(date_trunc('month', v.occurred_on)::date) FILTER (WHERE v.kind = 'placed') AS placed_month
+           max(date_trunc('month', v.occurred_on)::date) FILTER (WHERE v.kind = 'placed') AS placed_month,
+           ARRAY[min((i.opened_at AT TIME ZONE 'UTC')::date),
+                 min(v.occurred_on) FILTER (WHERE v.kind = 'contacted'),
+                 min(v.occurred_on) FILTER (WHERE v.kind = 'information_day'),
+                 min(v.occurred_on) FILTER (WHERE v.kind = 'work_placement'),
+                 min(v.occurred_on) FILTER (WHERE v.kind = 'interview'),
+                 min(v.occurred_on) FILTER (WHERE v.kind = 'offer'),
+                 min(v.occurred_on) FILTER (WHERE v.kind = 'placed')] AS dates,
+           NULL::integer[] AS gaps
     FROM interests i LEFT JOIN interventions v ON v.interest_id = i.id
     WHERE i.candidate_id = ANY(persons)
     GROUP BY i.candidate_id, i.org_id
     UNION ALL
     SELECT g.ghost_id, g.org_id,
            array_position(ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'], g.furthest)::smallint,
-           g.placed_month
+           g.placed_month, NULL::date[], g.gaps
     FROM ghost_outcomes g WHERE g.ghost_id = ANY(persons)
   ), answers AS (
     SELECT DISTINCT ON (i.candidate_id, i.org_id, f.months) i.candidate_id AS id, i.org_id, f.months, f.answer
@@ -129,6 +194,16 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   CROSS JOIN LATERAL (VALUES ('region', p.region), ('connection', p.connection), ('heard_about', p.heard_about), ('age_band', p.age_band)) d(dim, key)
   UNION ALL
   SELECT x.id, ROW('pairs', p.m, x.org_id, '', '', x.n, 0)::report_cell FROM pairs x JOIN people p ON p.id = x.id
+  UNION ALL
+  SELECT x.id, ROW('gaps', p.m, o.org_id, '', '', s.i::smallint, s.gap)::report_cell
+  FROM pairs x JOIN people p ON p.id = x.id
+  CROSS JOIN LATERAL unnest(coalesce(x.gaps, report_gaps(p.d, x.dates))) WITH ORDINALITY AS s(gap, i)
+  CROSS JOIN LATERAL (VALUES (x.org_id), ('00000000-0000-0000-0000-000000000000'::uuid)) o(org_id)
+  WHERE s.gap IS NOT NULL
+  UNION ALL
+  SELECT c.id, ROW('invited', date_trunc('month', c.invited_at AT TIME ZONE 'UTC')::date, '00000000-0000-0000-0000-000000000000'::uuid,
+                   '', '', 0::smallint, 0)::report_cell
+  FROM candidates c WHERE c.id = ANY(persons) AND c.registered_at IS NULL
   UNION ALL
   SELECT x.id, ROW('placed', x.placed_month, x.org_id, '', '', 7::smallint, 0)::report_cell FROM pairs x WHERE x.placed_month IS NOT NULL
   UNION ALL
@@ -321,7 +396,6 @@ END
 $$;
 -- +goose StatementEnd
 REVOKE ALL ON FUNCTION report_rebuild() FROM PUBLIC;
-SELECT report_rebuild();
 
 -- The reports from the base tables, as they were computed before: the
 -- reference the counts are tested and measured against.
@@ -329,6 +403,163 @@ ALTER FUNCTION report_funnel(date, date, uuid) RENAME TO report_funnel_base;
 ALTER FUNCTION report_breakdown(date, date, text) RENAME TO report_breakdown_base;
 ALTER FUNCTION report_follow_ups(date, date, uuid) RENAME TO report_follow_ups_base;
 
+-- The base-table references of what changes below: the funnel's invited
+-- stage and the breakdowns by the organisations' type and region.
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION report_breakdown_base(from_month date, to_month date, dimension text)
+RETURNS TABLE (key text, furthest text, people bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  stages CONSTANT text[] := ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
+BEGIN
+  IF NOT (app_is_staff() OR app_role() IN ('org_admin', 'org_user')) THEN
+    RAISE EXCEPTION 'reports are for the programme operator and organisations' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF dimension IN ('organisation', 'organisation_type', 'organisation_region') THEN
+    RETURN QUERY
+    WITH cohort AS (
+      SELECT p.candidate_id AS id FROM reporting_people p WHERE p.registered_month BETWEEN from_month AND to_month
+      UNION ALL
+      SELECT g.id FROM ghosts g WHERE g.registered_month BETWEEN from_month AND to_month
+    ), pairs AS (
+      SELECT o.candidate_id AS id, o.org_id, o.furthest FROM reporting_outcomes o
+      UNION ALL
+      SELECT g.ghost_id, g.org_id, g.furthest FROM ghost_outcomes g
+    )
+    SELECT CASE dimension WHEN 'organisation' THEN p.org_id::text WHEN 'organisation_type' THEN o.type ELSE o.region END,
+           p.furthest, count(*)::bigint
+    FROM cohort c JOIN pairs p ON p.id = c.id JOIN organisations o ON o.id = p.org_id GROUP BY 1, 2;
+  ELSIF dimension IN ('region', 'connection', 'heard_about', 'age_band', 'registered_month') THEN
+    RETURN QUERY
+    WITH people AS (
+      SELECT p.candidate_id AS id,
+             CASE dimension WHEN 'region' THEN p.region WHEN 'connection' THEN p.connection WHEN 'heard_about' THEN p.heard_about
+                            WHEN 'age_band' THEN p.age_band ELSE to_char(p.registered_month, 'YYYY-MM') END AS key
+      FROM reporting_people p WHERE p.registered_month BETWEEN from_month AND to_month
+      UNION ALL
+      SELECT g.id,
+             CASE dimension WHEN 'region' THEN g.region WHEN 'connection' THEN g.connection WHEN 'heard_about' THEN g.heard_about
+                            WHEN 'age_band' THEN g.age_band ELSE to_char(g.registered_month, 'YYYY-MM') END
+      FROM ghosts g WHERE g.registered_month BETWEEN from_month AND to_month
+    ), reached AS (
+      SELECT o.candidate_id AS id, max(array_position(stages, o.furthest)) AS n FROM reporting_outcomes o GROUP BY o.candidate_id
+      UNION ALL
+      SELECT g.ghost_id, max(array_position(stages, g.furthest)) FROM ghost_outcomes g GROUP BY g.ghost_id
+    )
+    SELECT coalesce(p.key, ''), coalesce(stages[r.n], 'registered'), count(*)::bigint
+    FROM people p LEFT JOIN reached r ON r.id = p.id GROUP BY 1, 2;
+  ELSE
+    RAISE EXCEPTION 'no breakdown by %', dimension USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION report_funnel_base(from_month date, to_month date, org uuid)
+RETURNS TABLE (stage text, people bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  stages CONSTANT text[] := ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
+BEGIN
+  IF NOT (app_is_staff() OR (app_role() IN ('org_admin', 'org_user') AND (org IS NULL OR org = app_org_id()))) THEN
+    RAISE EXCEPTION 'reports are for the programme operator and organisations'' own figures' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN QUERY
+  WITH cohort AS (
+    SELECT p.candidate_id AS id FROM reporting_people p WHERE p.registered_month BETWEEN from_month AND to_month
+    UNION ALL
+    SELECT g.id FROM ghosts g WHERE g.registered_month BETWEEN from_month AND to_month
+  ), reached AS (
+    SELECT o.candidate_id AS id, max(array_position(stages, o.furthest)) AS n
+    FROM reporting_outcomes o WHERE org IS NULL OR o.org_id = org GROUP BY o.candidate_id
+    UNION ALL
+    SELECT g.ghost_id, max(array_position(stages, g.furthest))
+    FROM ghost_outcomes g WHERE org IS NULL OR g.org_id = org GROUP BY g.ghost_id
+  ), counted AS MATERIALIZED (
+    SELECT r.n FROM cohort c JOIN reached r ON r.id = c.id
+  )
+  SELECT 'invited'::text, ((SELECT count(*) FROM cohort)
+      + (SELECT count(*) FROM candidates c WHERE c.registered_at IS NULL
+           AND date_trunc('month', c.invited_at AT TIME ZONE 'UTC')::date BETWEEN from_month AND to_month)
+      + coalesce((SELECT sum(e.expired) FROM expired_invitation_counts e WHERE e.month BETWEEN from_month AND to_month), 0))::bigint
+  UNION ALL
+  SELECT 'registered'::text, (SELECT count(*) FROM cohort)::bigint
+  UNION ALL
+  SELECT s.stage, (SELECT count(*) FROM counted WHERE counted.n >= s.i)::bigint
+  FROM unnest(stages) WITH ORDINALITY AS s(stage, i);
+END
+$$;
+-- +goose StatementEnd
+
+
+-- report_medians: for each stage, the median of the days from the stage
+-- reached before it (percentile_disc(0.5): the smallest number of days
+-- that at least half the intervals are no longer than), and how many
+-- intervals it is the median of; for the people who registered in a span
+-- of months, with any organisation or with one. Who may ask for what as
+-- report_funnel().
+-- +goose StatementBegin
+CREATE FUNCTION report_medians(from_month date, to_month date, org uuid)
+RETURNS TABLE (stage text, median_days integer, intervals bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  stages CONSTANT text[] := ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
+BEGIN
+  IF NOT (app_is_staff() OR (app_role() IN ('org_admin', 'org_user') AND (org IS NULL OR org = app_org_id()))) THEN
+    RAISE EXCEPTION 'reports are for the programme operator and organisations'' own figures' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN QUERY
+  WITH h AS (
+    SELECT r.stage, r.days, sum(r.n) AS n FROM report_counts r
+    WHERE r.cube = 'gaps' AND r.org_id = coalesce(org, '00000000-0000-0000-0000-000000000000') AND r.month BETWEEN from_month AND to_month
+    GROUP BY r.stage, r.days HAVING sum(r.n) > 0
+  ), c AS (
+    SELECT h.stage, h.days, sum(h.n) OVER (PARTITION BY h.stage ORDER BY h.days) AS cum, sum(h.n) OVER (PARTITION BY h.stage) AS total FROM h
+  )
+  SELECT stages[c.stage], min(c.days) FILTER (WHERE c.cum * 2 >= c.total), max(c.total)::bigint
+  FROM c GROUP BY c.stage ORDER BY c.stage;
+END
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION report_medians(date, date, uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION report_medians(date, date, uuid) TO muster_app;
+
+-- +goose StatementBegin
+CREATE FUNCTION report_medians_base(from_month date, to_month date, org uuid)
+RETURNS TABLE (stage text, median_days integer, intervals bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  stages CONSTANT text[] := ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
+BEGIN
+  IF NOT (app_is_staff() OR (app_role() IN ('org_admin', 'org_user') AND (org IS NULL OR org = app_org_id()))) THEN
+    RAISE EXCEPTION 'reports are for the programme operator and organisations'' own figures' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN QUERY
+  WITH pairs AS (
+    SELECT p.registered_month AS m, o.org_id, report_gaps((c.registered_at AT TIME ZONE 'UTC')::date, o.dates) AS gaps
+    FROM reporting_people p JOIN candidates c ON c.id = p.candidate_id JOIN reporting_outcomes o ON o.candidate_id = p.candidate_id
+    UNION ALL
+    SELECT g.registered_month, o.org_id, o.gaps FROM ghosts g JOIN ghost_outcomes o ON o.ghost_id = g.id
+  )
+  SELECT stages[s.i], percentile_disc(0.5) WITHIN GROUP (ORDER BY s.gap), count(*)::bigint
+  FROM pairs x CROSS JOIN LATERAL unnest(x.gaps) WITH ORDINALITY AS s(gap, i)
+  WHERE x.m BETWEEN from_month AND to_month AND (org IS NULL OR x.org_id = org) AND s.gap IS NOT NULL
+  GROUP BY s.i ORDER BY s.i;
+END
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION report_medians_base(date, date, uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION report_medians_base(date, date, uuid) TO muster_app;
+
+-- The funnel starts with the people invited: those who registered in the
+-- period, the invitations still open that were sent in it (the 'invited'
+-- cells: a candidate not yet registered) and the invitations that expired
+-- unused in it (expired_invitation_counts, all that is left of them).
 -- +goose StatementBegin
 CREATE FUNCTION report_funnel(from_month date, to_month date, org uuid)
 RETURNS TABLE (stage text, people bigint)
@@ -355,6 +586,10 @@ BEGIN
     UNION ALL
     SELECT * FROM reached WHERE org IS NOT NULL
   )
+  SELECT 'invited'::text, (coalesce((SELECT sum(g.n) FROM registered g), 0)
+      + coalesce((SELECT sum(r.n) FROM report_counts r WHERE r.cube = 'invited' AND r.org_id = nil AND r.month BETWEEN from_month AND to_month), 0)
+      + coalesce((SELECT sum(e.expired) FROM expired_invitation_counts e WHERE e.month BETWEEN from_month AND to_month), 0))::bigint
+  UNION ALL
   SELECT 'registered'::text, coalesce((SELECT sum(g.n) FROM registered g), 0)::bigint
   UNION ALL
   SELECT s.stage, coalesce((SELECT sum(c.n) FROM counted c WHERE c.stage >= s.i), 0)::bigint
@@ -365,6 +600,9 @@ $$;
 REVOKE ALL ON FUNCTION report_funnel(date, date, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION report_funnel(date, date, uuid) TO muster_app;
 
+-- Breakdowns by the organisations' type and region: each person and
+-- organisation they chose, in the row of the organisation's type (or
+-- region), at the furthest stage reached with it.
 -- +goose StatementBegin
 CREATE FUNCTION report_breakdown(from_month date, to_month date, dimension text)
 RETURNS TABLE (key text, furthest text, people bigint)
@@ -380,6 +618,12 @@ BEGIN
   IF dimension = 'organisation' THEN
     RETURN QUERY
     SELECT r.org_id::text, stages[r.stage + 1], sum(r.n)::bigint FROM report_counts r
+    WHERE r.cube = 'pairs' AND r.month BETWEEN from_month AND to_month
+    GROUP BY 1, 2 HAVING sum(r.n) <> 0;
+  ELSIF dimension IN ('organisation_type', 'organisation_region') THEN
+    RETURN QUERY
+    SELECT CASE dimension WHEN 'organisation_type' THEN o.type ELSE o.region END, stages[r.stage + 1], sum(r.n)::bigint
+    FROM report_counts r JOIN organisations o ON o.id = r.org_id
     WHERE r.cube = 'pairs' AND r.month BETWEEN from_month AND to_month
     GROUP BY 1, 2 HAVING sum(r.n) <> 0;
   ELSIF dimension IN ('region', 'connection', 'heard_about', 'age_band') THEN
@@ -433,7 +677,13 @@ $$;
 REVOKE ALL ON FUNCTION report_follow_ups(date, date, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION report_follow_ups(date, date, uuid) TO muster_app;
 
+SELECT report_rebuild();
+
 -- +goose Down
+-- The reports go back to the base tables; they keep the funnel's invited
+-- stage and the breakdowns by the organisations' type and region.
+DROP FUNCTION report_medians_base(date, date, uuid);
+DROP FUNCTION report_medians(date, date, uuid);
 DROP FUNCTION report_follow_ups(date, date, uuid);
 DROP FUNCTION report_breakdown(date, date, text);
 DROP FUNCTION report_funnel(date, date, uuid);
@@ -466,3 +716,16 @@ DROP FUNCTION report_refresh(uuid[]);
 DROP FUNCTION report_cells_of(uuid[]);
 DROP TABLE report_counts, report_people;
 DROP TYPE report_cell;
+DROP VIEW reporting_outcomes;
+CREATE VIEW reporting_outcomes WITH (security_invoker = true) AS
+SELECT i.candidate_id, i.org_id,
+       (ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'])[
+           max(CASE v.kind WHEN 'contacted' THEN 2 WHEN 'information_day' THEN 3 WHEN 'work_placement' THEN 4
+               WHEN 'interview' THEN 5 WHEN 'offer' THEN 6 WHEN 'placed' THEN 7 ELSE 1 END)] AS furthest,
+       max(date_trunc('month', v.occurred_on)::date) FILTER (WHERE v.kind = 'placed') AS placed_month
+FROM interests i
+LEFT JOIN interventions v ON v.interest_id = i.id
+GROUP BY i.candidate_id, i.org_id;
+GRANT SELECT ON reporting_outcomes TO muster_app;
+DROP FUNCTION report_gaps(date, date[]);
+ALTER TABLE ghost_outcomes DROP COLUMN gaps;
