@@ -171,6 +171,10 @@ func (s *Store) Enqueued() <-chan struct{} { return s.enqueued }
 // transaction already its user's) and actor is that user, fn runs in it:
 // a request authenticates and acts in one transaction. For any other
 // actor, that transaction is committed first.
+//
+// When Postgres aborts the transaction to break a deadlock or for a
+// serialisation failure, fn runs again in a new one, up to maxTxAttempts
+// times in all.
 func (s *Store) InTx(ctx context.Context, actor sim.Actor, fn func(*Tx) error) error {
 	var tx *Tx
 	if r := requestTxFrom(ctx); r != nil {
