@@ -102,8 +102,15 @@ func daysCell(s *sim.ReleasedStatistic) docCell {
 }
 
 // stageWords is a stage as a person reads it.
-func stageWords(s sim.FunnelStage) string {
-	return strings.ToUpper(string(s[:1])) + strings.ReplaceAll(string(s[1:]), "_", " ")
+func stageWords(s sim.FunnelStage) string { return words(string(s)) }
+
+// words is a state or stage written in snake case as a person reads it:
+// "work_placement" is "Work placement".
+func words(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + strings.ReplaceAll(s[1:], "_", " ")
 }
 
 func funnelDoc(r sim.FunnelReport) reportDoc {
@@ -243,9 +250,9 @@ func programmeDoc(v sim.ProgrammeView) reportDoc {
 		t := docTable{name: by.name, sheet: by.sheet, header: []string{"State", "Organisations"}}
 		states := slices.Sorted(maps.Keys(v.OrganisationsBy[by.key]))
 		for _, state := range states {
-			t.rows = append(t.rows, []docCell{textCell(stageWords(sim.FunnelStage(state))), count(v.OrganisationsBy[by.key][state])})
+			t.rows = append(t.rows, []docCell{textCell(words(state)), count(v.OrganisationsBy[by.key][state])})
 			if by.key == "onboarding" {
-				d.chart.labels = append(d.chart.labels, stageWords(sim.FunnelStage(state)))
+				d.chart.labels = append(d.chart.labels, words(state))
 				d.chart.values = append(d.chart.values, float64(v.OrganisationsBy[by.key][state]))
 				d.chart.shown = append(d.chart.shown, strconv.FormatInt(v.OrganisationsBy[by.key][state], 10))
 			}
