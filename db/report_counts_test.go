@@ -97,10 +97,17 @@ func TestReportCountsFollowEveryChange(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var done int
+	// The anonymisation starts once the writers have made six changes, so
+	// that it runs among them (or once they are done, should fewer succeed).
+	acting := make(chan struct{})
+	var actingOnce sync.Once
+	var writers sync.WaitGroup
 	for w := range 6 {
 		wg.Add(1)
+		writers.Add(1)
 		go func() {
 			defer wg.Done()
+			defer writers.Done()
 			r := rand.New(rand.NewPCG(uint64(w), 17))
 			for range 25 {
 				p := people[r.IntN(len(people))]
@@ -126,15 +133,22 @@ func TestReportCountsFollowEveryChange(t *testing.T) {
 				if err == nil {
 					mu.Lock()
 					done++
+					if done == 6 {
+						actingOnce.Do(func() { close(acting) })
+					}
 					mu.Unlock()
 				}
 			}
 		}()
 	}
+	go func() {
+		writers.Wait()
+		actingOnce.Do(func() { close(acting) })
+	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		time.Sleep(50 * time.Millisecond)
+		<-acting
 		require.NoError(t, j.in(t, sim.System, func(tx *db.Tx) error {
 			_, err := tx.Anonymise(ctx, []string{people[10].Candidate.ID, people[11].Candidate.ID})
 			return err
