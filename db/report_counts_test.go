@@ -231,3 +231,32 @@ func TestReportMedians(t *testing.T) {
 	require.Equal(t, r, funnel(j.op, j.orgA.ID), "anonymising changes no count and no median")
 	requireCountsExact(t, j.testBundle)
 }
+
+// The report functions read with the owner's rights, so they check who
+// asks themselves (report_may_ask), whatever the Store checked before:
+// an organisation's user may not read another organisation's figures,
+// nor a candidate any report, even by calling the functions directly.
+func TestReportFunctionsRefuseWhoMayNotAsk(t *testing.T) {
+	t.Parallel()
+	j := setupJourney(t)
+	ctx := context.Background()
+	call := func(actor sim.Actor, sql string, args ...any) error {
+		return j.in(t, actor, func(tx *db.Tx) error {
+			_, err := tx.Exec(ctx, sql, args...)
+			return err
+		})
+	}
+	for _, f := range []string{"report_funnel", "report_follow_ups", "report_medians", "report_funnel_base", "report_follow_ups_base", "report_medians_base"} {
+		sql := "SELECT * FROM " + f + "('2026-01-01', '2026-12-01', $1)"
+		require.NoError(t, call(j.userA, sql, j.orgA.ID), "%s: their own organisation's", f)
+		require.NoError(t, call(j.userA, sql, nil), "%s: the programme's, which the Store releases", f)
+		require.ErrorContains(t, call(j.userA, sql, j.orgB.ID), "SQLSTATE 42501", "%s: another organisation's", f)
+		require.ErrorContains(t, call(j.candActor, sql, nil), "SQLSTATE 42501", "%s: a candidate", f)
+		require.NoError(t, call(j.op, sql, j.orgB.ID), "%s: the operator", f)
+	}
+	for _, f := range []string{"report_breakdown", "report_breakdown_base"} {
+		sql := "SELECT * FROM " + f + "('2026-01-01', '2026-12-01', 'region')"
+		require.NoError(t, call(j.userA, sql), "%s: an organisation's user", f)
+		require.ErrorContains(t, call(j.candActor, sql), "SQLSTATE 42501", "%s: a candidate", f)
+	}
+}

@@ -397,6 +397,23 @@ $$;
 -- +goose StatementEnd
 REVOKE ALL ON FUNCTION report_rebuild() FROM PUBLIC;
 
+-- report_may_ask is who may ask for a report, checked by every report
+-- function (they read with the owner's rights): the operator and the
+-- engine for anything; an organisation's users for the programme's
+-- figures (org NULL, which the Store releases to them only through
+-- disclosure control) and their own organisation's; nobody else.
+-- +goose StatementBegin
+CREATE FUNCTION report_may_ask(org uuid) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF NOT (app_is_staff() OR (app_role() IN ('org_admin', 'org_user') AND (org IS NULL OR org = app_org_id()))) THEN
+    RAISE EXCEPTION 'reports are for the programme operator and organisations'' own figures' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END
+$$;
+-- +goose StatementEnd
+GRANT EXECUTE ON FUNCTION report_may_ask(uuid) TO muster_app;
+
 -- The reports from the base tables, as they were computed before: the
 -- reference the counts are tested and measured against.
 ALTER FUNCTION report_funnel(date, date, uuid) RENAME TO report_funnel_base;
@@ -413,9 +430,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   stages CONSTANT text[] := ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
 BEGIN
-  IF NOT (app_is_staff() OR app_role() IN ('org_admin', 'org_user')) THEN
-    RAISE EXCEPTION 'reports are for the programme operator and organisations' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM report_may_ask(NULL);
   IF dimension IN ('organisation', 'organisation_type', 'organisation_region') THEN
     RETURN QUERY
     WITH cohort AS (
@@ -464,9 +479,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   stages CONSTANT text[] := ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
 BEGIN
-  IF NOT (app_is_staff() OR (app_role() IN ('org_admin', 'org_user') AND (org IS NULL OR org = app_org_id()))) THEN
-    RAISE EXCEPTION 'reports are for the programme operator and organisations'' own figures' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM report_may_ask(org);
   RETURN QUERY
   WITH cohort AS (
     SELECT p.candidate_id AS id FROM reporting_people p WHERE p.registered_month BETWEEN from_month AND to_month
@@ -509,9 +522,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   stages CONSTANT text[] := ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
 BEGIN
-  IF NOT (app_is_staff() OR (app_role() IN ('org_admin', 'org_user') AND (org IS NULL OR org = app_org_id()))) THEN
-    RAISE EXCEPTION 'reports are for the programme operator and organisations'' own figures' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM report_may_ask(org);
   RETURN QUERY
   WITH h AS (
     SELECT r.stage, r.days, sum(r.n) AS n FROM report_counts r
@@ -536,9 +547,7 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   stages CONSTANT text[] := ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
 BEGIN
-  IF NOT (app_is_staff() OR (app_role() IN ('org_admin', 'org_user') AND (org IS NULL OR org = app_org_id()))) THEN
-    RAISE EXCEPTION 'reports are for the programme operator and organisations'' own figures' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM report_may_ask(org);
   RETURN QUERY
   WITH pairs AS (
     SELECT p.registered_month AS m, o.org_id, report_gaps((c.registered_at AT TIME ZONE 'UTC')::date, o.dates) AS gaps
@@ -569,9 +578,7 @@ DECLARE
   stages CONSTANT text[] := ARRAY['interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
   nil CONSTANT uuid := '00000000-0000-0000-0000-000000000000';
 BEGIN
-  IF NOT (app_is_staff() OR (app_role() IN ('org_admin', 'org_user') AND (org IS NULL OR org = app_org_id()))) THEN
-    RAISE EXCEPTION 'reports are for the programme operator and organisations'' own figures' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM report_may_ask(org);
   RETURN QUERY
   WITH registered AS (
     SELECT r.stage, sum(r.n) AS n FROM report_counts r
@@ -612,9 +619,7 @@ DECLARE
   stages CONSTANT text[] := ARRAY['registered', 'interested', 'contacted', 'information_day', 'work_placement', 'interview', 'offer', 'placed'];
   nil CONSTANT uuid := '00000000-0000-0000-0000-000000000000';
 BEGIN
-  IF NOT (app_is_staff() OR app_role() IN ('org_admin', 'org_user')) THEN
-    RAISE EXCEPTION 'reports are for the programme operator and organisations' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM report_may_ask(NULL);
   IF dimension = 'organisation' THEN
     RETURN QUERY
     SELECT r.org_id::text, stages[r.stage + 1], sum(r.n)::bigint FROM report_counts r
@@ -651,9 +656,7 @@ RETURNS TABLE (months integer, placed bigint, in_post bigint, not_in_post bigint
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 #variable_conflict use_column
 BEGIN
-  IF NOT (app_is_staff() OR (app_role() IN ('org_admin', 'org_user') AND (org IS NULL OR org = app_org_id()))) THEN
-    RAISE EXCEPTION 'reports are for the programme operator and organisations'' own figures' USING ERRCODE = 'insufficient_privilege';
-  END IF;
+  PERFORM report_may_ask(org);
   RETURN QUERY
   WITH placements AS (
     SELECT coalesce(sum(r.n), 0)::bigint AS n FROM report_counts r
@@ -681,7 +684,8 @@ SELECT report_rebuild();
 
 -- +goose Down
 -- The reports go back to the base tables; they keep the funnel's invited
--- stage and the breakdowns by the organisations' type and region.
+-- stage, the breakdowns by the organisations' type and region, and
+-- report_may_ask(), which they call.
 DROP FUNCTION report_medians_base(date, date, uuid);
 DROP FUNCTION report_medians(date, date, uuid);
 DROP FUNCTION report_follow_ups(date, date, uuid);
