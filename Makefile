@@ -21,10 +21,12 @@ TOOLS := $(STAMP)/sqlc-$(SQLC_VERSION) $(STAMP)/temporal-$(TEMPORAL_CLI_VERSION)
 dev: tools postgres build
 	./bin/muster dev
 
-## test: set everything up and run every check and test, then fuzz the API briefly
+## test: set everything up and run every check and test, then fuzz the API and the roster readers briefly
 test: hygiene tools postgres verify lint
 	go test -race -count=1 ./...
 	go test -run '^$$' -fuzz '^FuzzAPI$$' -fuzztime $(FUZZTIME) ./httpapi/fuzz/
+	go test -run '^$$' -fuzz '^FuzzReadRosterCSV$$' -fuzztime $(FUZZTIME) ./render/
+	go test -run '^$$' -fuzz '^FuzzReadRosterXLSX$$' -fuzztime $(FUZZTIME) ./render/
 
 FUZZTIME ?= 20s
 
