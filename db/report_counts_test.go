@@ -46,14 +46,33 @@ func requireCountsExact(t *testing.T, b *testBundle) {
 		SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT SELECT * FROM report_people) UNION ALL (SELECT * FROM report_people EXCEPT SELECT * FROM fresh)) d`)
 	one("nothing is left marked after commit", `SELECT count(*) FROM report_dirty`)
 	one("no count is negative, and a cell nobody is in goes", `SELECT count(*) FROM report_counts WHERE n <= 0`)
+	one("every year's count is the sum of its months'", `
+		WITH fresh AS (
+			SELECT cube, org_id, date_trunc('year', month)::date AS year, dim, key, stage, days, sum(n) AS n
+			FROM report_counts GROUP BY 1, 2, 3, 4, 5, 6, 7
+		), kept AS (
+			SELECT cube, org_id, year, dim, key, stage, days, n FROM report_years
+		)
+		SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT SELECT * FROM kept) UNION ALL (SELECT * FROM kept EXCEPT SELECT * FROM fresh)) d`)
 
 	tx, err := b.db.Admin.Begin(ctx)
 	require.NoError(t, err)
 	defer func() { _ = tx.Rollback(ctx) }()
 	_, err = tx.Exec(ctx, "SELECT set_config('app.role', 'operator', true)")
 	require.NoError(t, err)
-	month := time.Now().UTC().Format("2006-01") + "-01"
-	for _, span := range [][2]string{{"2000-01-01", "2100-12-01"}, {month, month}} {
+	// All time (whole years only), this month (a month only), and spans
+	// with whole years and months before and after them, or months of
+	// two years and no whole year, one starting in the middle of a month.
+	now := time.Now().UTC()
+	first := func(years, months int) string {
+		return time.Date(now.Year()+years, now.Month()+time.Month(months), 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	}
+	for _, span := range [][2]string{
+		{"2000-01-01", "2100-12-01"}, {first(0, 0), first(0, 0)},
+		{first(-9, 0), first(0, 0)}, {first(-3, 5), first(-1, -2)}, {first(-2, 7), first(-1, 3)},
+		{time.Date(now.Year()-4, 1, 15, 0, 0, 0, 0, time.UTC).Format(time.DateOnly), first(0, -1)},
+		{time.Date(now.Year()-5, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly), time.Date(now.Year()-1, 12, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)},
+	} {
 		queries := []string{`SELECT count(*) FROM unnest(ARRAY['organisation', 'organisation_type', 'organisation_region', 'region',
 				'connection', 'heard_about', 'age_band', 'registered_month']) dim, LATERAL (
 				(SELECT * FROM report_breakdown($1, $2, dim) EXCEPT SELECT * FROM report_breakdown_base($1, $2, dim))

@@ -389,7 +389,7 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 			"info_requests": all["info_requests"], "info_releases": all["info_releases"],
 			// The reports' counts and each person's cells (anonymous
 			// totals; the transient marks are always empty here).
-			"report_people": all["report_people"], "report_counts": all["report_counts"],
+			"report_people": all["report_people"], "report_counts": all["report_counts"], "report_years": all["report_years"],
 		})},
 		// The member sees both their interests (B's taken back too), the
 		// interventions recorded on them and all seven of their events;

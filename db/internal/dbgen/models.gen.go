@@ -710,6 +710,26 @@ type ReportPerson struct {
 	Cells []string
 }
 
+// The reports' counts summed by calendar year (year: its first day): anonymous totals.
+type ReportYear struct {
+	// class=anonymous; category=statistics; seen_by=operator
+	Cube string
+	// class=anonymous; category=statistics; seen_by=operator
+	OrgID uuid.UUID
+	// class=anonymous; category=statistics; seen_by=operator
+	Year time.Time
+	// class=anonymous; category=statistics; seen_by=operator
+	Dim string
+	// class=anonymous; category=statistics; seen_by=operator
+	Key string
+	// class=anonymous; category=statistics; seen_by=operator
+	Stage int16
+	// class=anonymous; category=statistics; seen_by=operator
+	Days int32
+	// class=anonymous; category=statistics; seen_by=operator
+	N int64
+}
+
 type ReportingFollowUp struct {
 	CandidateID uuid.UUID
 	OrgID       uuid.UUID
