@@ -148,13 +148,40 @@ func (tx *Tx) InfoRequestGet(ctx context.Context, id string) (sim.InfoRequest, e
 	return infoRequestOf(row), nil
 }
 
-// InfoRequests is the register: open requests first, oldest first; then
-// the closed ones, latest first; at most limit.
-func (tx *Tx) InfoRequests(ctx context.Context, limit int) ([]sim.InfoRequest, error) {
+// InfoRequestCursor is a position in the register: the last row of the
+// page before, by whether it was closed, its time (received if open,
+// closed if closed) and its ID.
+type InfoRequestCursor struct {
+	Closed bool
+	At     time.Time
+	ID     string
+}
+
+// InfoRequestCursorOf is the position of r in the register.
+func InfoRequestCursorOf(r sim.InfoRequest) InfoRequestCursor {
+	if !r.Open() {
+		return InfoRequestCursor{Closed: true, At: r.ClosedAt, ID: r.ID}
+	}
+	return InfoRequestCursor{At: r.ReceivedAt, ID: r.ID}
+}
+
+// InfoRequests is a page of the register: open requests first, oldest
+// first; then the closed ones, latest first; after cursor (nil for the
+// first page), at most limit. Nothing ever leaves the register: every
+// request is on some page.
+func (tx *Tx) InfoRequests(ctx context.Context, after *InfoRequestCursor, limit int) ([]sim.InfoRequest, error) {
 	if err := tx.authorize(sim.PermInfoRequests); err != nil {
 		return nil, err
 	}
-	rows, err := tx.q.InfoRequestList(ctx, tx.tx, int32(limit))
+	p := dbgen.InfoRequestListParams{MaxRows: pageSize(limit)}
+	if after != nil {
+		id, err := uuid.Parse(after.ID)
+		if err != nil {
+			return nil, sim.FieldError("cursor", "cursor is not one this API gave for this list")
+		}
+		p.Paged, p.AfterClosed, p.AfterAt, p.AfterID = true, after.Closed, after.At, id
+	}
+	rows, err := tx.q.InfoRequestList(ctx, tx.tx, p)
 	if err != nil {
 		return nil, fmt.Errorf("information requests: %w", interpretError(err))
 	}

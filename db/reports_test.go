@@ -293,7 +293,7 @@ func TestInfoRequestRegister(t *testing.T) {
 	var register []sim.InfoRequest
 	require.NoError(t, w.in(t, w.op, func(tx *db.Tx) error {
 		var err error
-		register, err = tx.InfoRequests(ctx, 50)
+		register, err = tx.InfoRequests(ctx, nil, 50)
 		return err
 	}))
 	require.Len(t, register, 2, "denied or supplied, both stay in the register")
@@ -307,12 +307,78 @@ func TestInfoRequestRegister(t *testing.T) {
 	require.Zero(t, seen, "row-level security: not an organisation's to read")
 }
 
+// The register pages through every request, open ones first (oldest
+// first), then closed ones (latest closed first), each once, however the
+// requests' times tie.
+func TestInfoRegisterPagesEveryRequest(t *testing.T) {
+	t.Parallel()
+	w := setupReportWorld(t)
+	ctx := context.Background()
+	require.NoError(t, w.in(t, w.op, func(tx *db.Tx) error {
+		for i := range 9 {
+			at := w.now.Add(time.Duration(i%3) * time.Hour) // three at each time
+			r, err := tx.InfoRequestLog(ctx, sim.RequesterAcademic, fmt.Sprintf("University %d", i), "Research", "People by region", false, at)
+			if err != nil {
+				return err
+			}
+			switch i % 4 {
+			case 1:
+				_, err = tx.InfoRequestDeny(ctx, r.ID, "Not ours to give", w.now.Add(5*time.Hour))
+			case 2:
+				_, err = tx.InfoRequestAcknowledge(ctx, r.ID, at.Add(time.Hour))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		_, err := tx.InfoRequestLog(ctx, sim.RequesterCommercial, "Acme Ltd", "Marketing", "Contacts", true, w.now.Add(5*time.Hour))
+		return err
+	}))
+	var all []sim.InfoRequest
+	require.NoError(t, w.in(t, w.op, func(tx *db.Tx) error {
+		var err error
+		all, err = tx.InfoRequests(ctx, nil, 100)
+		return err
+	}))
+	require.Len(t, all, 10)
+	for i := 1; i < len(all); i++ {
+		a, b := all[i-1], all[i]
+		switch {
+		case a.Open() && b.Open():
+			require.False(t, b.ReceivedAt.Before(a.ReceivedAt), "open ones oldest first")
+		case !a.Open() && !b.Open():
+			require.False(t, b.ClosedAt.After(a.ClosedAt), "closed ones latest first")
+		default:
+			require.True(t, a.Open(), "open ones before closed ones")
+		}
+	}
+	for _, size := range []int{1, 2, 3, 4} {
+		var paged []sim.InfoRequest
+		var after *db.InfoRequestCursor
+		for range 20 {
+			var page []sim.InfoRequest
+			require.NoError(t, w.in(t, w.op, func(tx *db.Tx) error {
+				var err error
+				page, err = tx.InfoRequests(ctx, after, size)
+				return err
+			}))
+			paged = append(paged, page...)
+			if len(page) < size {
+				break
+			}
+			c := db.InfoRequestCursorOf(page[len(page)-1])
+			after = &c
+		}
+		require.Equal(t, all, paged, "pages of %d", size)
+	}
+}
+
 func (w *reportWorld) funnelRegister(t *testing.T, actor sim.Actor) ([]sim.InfoRequest, error) {
 	t.Helper()
 	var out []sim.InfoRequest
 	err := w.in(t, actor, func(tx *db.Tx) error {
 		var err error
-		out, err = tx.InfoRequests(context.Background(), 50)
+		out, err = tx.InfoRequests(context.Background(), nil, 50)
 		return err
 	})
 	return out, err

@@ -36,7 +36,17 @@ func (s *server) LogInformationRequest(ctx context.Context, req api.LogInformati
 // ListInformationRequests is the register.
 func (s *server) ListInformationRequests(ctx context.Context, req api.ListInformationRequestsRequestObject) (api.ListInformationRequestsResponseObject, error) {
 	now := s.cfg.Now()
-	list, err := within(s, ctx, func(tx *db.Tx) ([]sim.InfoRequest, error) { return tx.InfoRequests(ctx, pageLimit(req.Params.Limit)) })
+	sc := scope("information-requests")
+	c, err := s.cursors.read(sc, req.Params.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	var after *db.InfoRequestCursor
+	if c != nil {
+		after = &db.InfoRequestCursor{Closed: c.Seq == 1, At: c.At, ID: c.ID}
+	}
+	n := pageLimit(req.Params.Limit)
+	list, err := within(s, ctx, func(tx *db.Tx) ([]sim.InfoRequest, error) { return tx.InfoRequests(ctx, after, n) })
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +54,13 @@ func (s *server) ListInformationRequests(ctx context.Context, req api.ListInform
 	for i, r := range list {
 		out.Requests[i] = infoRequestOut(r, now)
 	}
+	out.NextCursor = page(s.cursors, sc, list, n, func(r sim.InfoRequest) position {
+		p := db.InfoRequestCursorOf(r)
+		if p.Closed {
+			return position{Seq: 1, At: p.At, ID: p.ID}
+		}
+		return position{At: p.At, ID: p.ID}
+	})
 	return out, nil
 }
 

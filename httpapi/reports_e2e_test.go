@@ -352,4 +352,23 @@ func TestInformationRequests(t *testing.T) {
 	require.Len(t, r.Body["requests"], 2, "nothing refused was logged")
 	require.Equal(t, http.StatusForbidden, s.Do(t, http.MethodGet, "/v1/information-requests", adminA, nil).Status)
 	require.Equal(t, http.StatusNotFound, s.Do(t, http.MethodGet, "/v1/information-requests/"+company+"/release", op, nil).Status, "never supplied")
+
+	// The register pages: every request on some page, each once.
+	all := s.Do(t, http.MethodGet, "/v1/information-requests", op, nil).Body["requests"].([]any)
+	var paged []any
+	path := "/v1/information-requests?limit=1"
+	for range 5 {
+		r = s.Do(t, http.MethodGet, path, op, nil)
+		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+		paged = append(paged, r.Body["requests"].([]any)...)
+		c, more := r.Body["next_cursor"].(string)
+		if !more {
+			break
+		}
+		path = "/v1/information-requests?limit=1&cursor=" + c
+	}
+	require.Equal(t, all, paged)
+	r = s.Do(t, http.MethodGet, "/v1/information-requests?cursor=bm90LW91cnM", op, nil)
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, string(r.Raw))
+	require.Equal(t, "cursor", errorOf(t, r)["field"])
 }

@@ -15,11 +15,19 @@ RETURNING *;
 
 -- name: InfoRequestList :many
 -- The register: open requests first, oldest first, then the closed ones,
--- latest closed first.
-SELECT * FROM info_requests
-ORDER BY (state IN ('received', 'acknowledged')) DESC,
-         CASE WHEN state IN ('received', 'acknowledged') THEN received_at END ASC,
-         closed_at DESC, id
+-- latest closed first; a keyset page after the row at (@after_closed,
+-- @after_at, @after_id) when @paged: its received_at if it was open, its
+-- closed_at if it was closed.
+SELECT * FROM info_requests r
+WHERE NOT @paged::boolean
+   OR (r.state IN ('received', 'acknowledged') AND NOT @after_closed::boolean
+       AND (r.received_at, r.id) > (@after_at::timestamptz, @after_id::uuid))
+   OR (r.state IN ('supplied', 'denied')
+       AND (NOT @after_closed::boolean OR (r.closed_at, r.id) < (@after_at::timestamptz, @after_id::uuid)))
+ORDER BY (r.state IN ('received', 'acknowledged')) DESC,
+         CASE WHEN r.state IN ('received', 'acknowledged') THEN r.received_at END ASC,
+         CASE WHEN r.state IN ('received', 'acknowledged') THEN r.id END ASC,
+         r.closed_at DESC, r.id DESC
 LIMIT @max_rows;
 
 -- name: InfoReleaseCreate :exec

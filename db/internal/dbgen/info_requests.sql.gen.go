@@ -148,17 +148,39 @@ func (q *Queries) InfoRequestGet(ctx context.Context, db DBTX, id uuid.UUID) (In
 }
 
 const infoRequestList = `-- name: InfoRequestList :many
-SELECT id, requester, who, purpose, asked, commercial_gain, state, received_at, acknowledged_at, closed_at, reason, flagged, logged_by FROM info_requests
-ORDER BY (state IN ('received', 'acknowledged')) DESC,
-         CASE WHEN state IN ('received', 'acknowledged') THEN received_at END ASC,
-         closed_at DESC, id
-LIMIT $1
+SELECT id, requester, who, purpose, asked, commercial_gain, state, received_at, acknowledged_at, closed_at, reason, flagged, logged_by FROM info_requests r
+WHERE NOT $1::boolean
+   OR (r.state IN ('received', 'acknowledged') AND NOT $2::boolean
+       AND (r.received_at, r.id) > ($3::timestamptz, $4::uuid))
+   OR (r.state IN ('supplied', 'denied')
+       AND (NOT $2::boolean OR (r.closed_at, r.id) < ($3::timestamptz, $4::uuid)))
+ORDER BY (r.state IN ('received', 'acknowledged')) DESC,
+         CASE WHEN r.state IN ('received', 'acknowledged') THEN r.received_at END ASC,
+         CASE WHEN r.state IN ('received', 'acknowledged') THEN r.id END ASC,
+         r.closed_at DESC, r.id DESC
+LIMIT $5
 `
 
+type InfoRequestListParams struct {
+	Paged       bool
+	AfterClosed bool
+	AfterAt     time.Time
+	AfterID     uuid.UUID
+	MaxRows     int32
+}
+
 // The register: open requests first, oldest first, then the closed ones,
-// latest closed first.
-func (q *Queries) InfoRequestList(ctx context.Context, db DBTX, maxRows int32) ([]InfoRequest, error) {
-	rows, err := db.Query(ctx, infoRequestList, maxRows)
+// latest closed first; a keyset page after the row at (@after_closed,
+// @after_at, @after_id) when @paged: its received_at if it was open, its
+// closed_at if it was closed.
+func (q *Queries) InfoRequestList(ctx context.Context, db DBTX, arg InfoRequestListParams) ([]InfoRequest, error) {
+	rows, err := db.Query(ctx, infoRequestList,
+		arg.Paged,
+		arg.AfterClosed,
+		arg.AfterAt,
+		arg.AfterID,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}
