@@ -32,8 +32,8 @@ type RosterLimits struct {
 }
 
 // DefaultRosterLimits: rows of at most 64 KiB, 200,000 rows, a workbook of
-// at most 512 MiB unzipped.
-var DefaultRosterLimits = RosterLimits{MaxRowBytes: 64 << 10, MaxRows: 200_000, MaxUnzipped: 512 << 20}
+// at most 128 MiB unzipped.
+var DefaultRosterLimits = RosterLimits{MaxRowBytes: 64 << 10, MaxRows: 200_000, MaxUnzipped: 128 << 20}
 
 // RosterRowFunc receives each non-blank row of a roster, with its
 // problems (none when it is valid). An error it returns stops the reading
@@ -63,7 +63,7 @@ func ReadRosterCSV(r io.Reader, charset string, limits RosterLimits, each Roster
 		if bytes.HasPrefix(head, utf8BOM) {
 			_, _ = br.Discard(len(utf8BOM))
 			head = head[len(utf8BOM):]
-		} else if charset == "" && !validPrefix(head) {
+		} else if charset == "" && !validPrefix(head, len(head) == 64<<10) {
 			text = charmap.Windows1252.NewDecoder().Reader(br)
 			head, _ = charmap.Windows1252.NewDecoder().Bytes(head)
 		}
@@ -98,7 +98,7 @@ func ReadRosterCSV(r io.Reader, charset string, limits RosterLimits, each Roster
 		}
 		return rec, line, err
 	}
-	return readRoster(next, limits, each)
+	return readRoster(next, false, limits, each)
 }
 
 // ReadRosterXLSX reads a roster from the first sheet of the XLSX workbook
@@ -106,7 +106,10 @@ func ReadRosterCSV(r io.Reader, charset string, limits RosterLimits, each Roster
 // is not a workbook, or that unzips to more than the limit (a zip bomb),
 // is refused; the sheet is read a row at a time.
 func ReadRosterXLSX(path string, limits RosterLimits, each RosterRowFunc) (err error) {
-	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: limits.MaxUnzipped, UnzipXMLSizeLimit: 16 << 20})
+	if err := checkWorkbookZip(path, limits.MaxUnzipped); err != nil {
+		return err
+	}
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: limits.MaxUnzipped, UnzipXMLSizeLimit: min(16<<20, limits.MaxUnzipped)})
 	if err != nil {
 		if strings.Contains(err.Error(), "unzip size exceeds") {
 			return sim.Errorf(sim.EINVALID, "the workbook unzips to more than %d MiB: split it, or save it as CSV", limits.MaxUnzipped>>20)
@@ -145,12 +148,40 @@ func ReadRosterXLSX(path string, limits RosterLimits, each RosterRowFunc) (err e
 		}
 		return cols, n, nil
 	}
-	return readRoster(next, limits, each)
+	return readRoster(next, true, limits, each)
+}
+
+// maxWorkbookPart is the most a part of a workbook other than a sheet or
+// its shared strings may hold unzipped: excelize reads those parts into
+// memory whole (a sheet and the shared strings it streams from disk).
+const maxWorkbookPart = 8 << 20
+
+// checkWorkbookZip refuses, from the zip's directory alone, a file that is
+// not a zip, that unzips to more than max in all, or that has a part
+// other than a sheet or the shared strings larger than maxWorkbookPart.
+// archive/zip refuses an entry that unzips to more than its directory
+// says, so the sizes cannot lie.
+func checkWorkbookZip(path string, max int64) error {
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		return sim.Errorf(sim.EINVALID, "the file is not an XLSX workbook: save it as .xlsx (Excel Workbook) or as CSV")
+	}
+	defer z.Close()
+	var total uint64
+	for _, f := range z.File {
+		total += f.UncompressedSize64
+		streamed := f.Name == "xl/sharedStrings.xml" || (strings.HasPrefix(f.Name, "xl/worksheets/") && strings.HasSuffix(f.Name, ".xml"))
+		if total > uint64(max) || (!streamed && f.UncompressedSize64 > maxWorkbookPart) {
+			return sim.Errorf(sim.EINVALID, "the workbook unzips to more than %d MiB, or has a part too large for a workbook: split it, or save it as CSV", max>>20)
+		}
+	}
+	return nil
 }
 
 // readRoster reads the header, then hands each row on, numbered as the
-// file numbers it (a CSV line, a sheet's row).
-func readRoster(next func() ([]string, int, error), limits RosterLimits, each RosterRowFunc) error {
+// file numbers it (a CSV line, a sheet's row). pad is for a sheet, whose
+// rows leave out their empty last cells: they are put back.
+func readRoster(next func() ([]string, int, error), pad bool, limits RosterLimits, each RosterRowFunc) error {
 	var header sim.RosterHeader
 	for {
 		cells, _, err := next()
@@ -174,6 +205,9 @@ func readRoster(next func() ([]string, int, error), limits RosterLimits, each Ro
 		} else if err != nil {
 			return err
 		}
+		for pad && len(cells) < header.Cells() {
+			cells = append(cells, "")
+		}
 		row, problems, ok := header.Row(line, cells)
 		if !ok {
 			continue
@@ -193,14 +227,20 @@ func readRoster(next func() ([]string, int, error), limits RosterLimits, each Ro
 
 var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 
-// validPrefix says whether b is UTF-8, allowing a character cut off at
-// its end (b is the first part of a file).
-func validPrefix(b []byte) bool {
-	for i := 0; i < utf8.UTFMax && len(b) > 0; i++ {
-		if utf8.Valid(b) {
-			return true
+// validPrefix says whether b is UTF-8; when b is the first part of a
+// longer file (cut), a character cut off at its end is allowed.
+func validPrefix(b []byte, cut bool) bool {
+	if cut {
+		// Drop an incomplete last character: from the last byte that can
+		// start one, if the bytes from there are not yet a whole one.
+		for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(b[i]) {
+				if !utf8.FullRune(b[i:]) {
+					b = b[:i]
+				}
+				break
+			}
 		}
-		b = b[:len(b)-1]
 	}
 	return utf8.Valid(b)
 }
@@ -215,6 +255,9 @@ func delimiter(head []byte) rune {
 			quoted = !quoted
 		case quoted:
 		case c == '\n':
+			if semicolons+commas == 0 {
+				continue // a blank line before the header
+			}
 			if semicolons > commas {
 				return ';'
 			}

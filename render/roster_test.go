@@ -70,6 +70,23 @@ func TestReadRosterCSVInEveryEncodingAndSeparator(t *testing.T) {
 	}
 }
 
+// A small Windows-1252 file whose only accented letter is in its last
+// bytes is still found to be Windows-1252.
+func TestReadRosterCSVFindsWindows1252AtTheEnd(t *testing.T) {
+	for _, end := range []string{"Zo\xeb\n", "Ren\xe9e\r\n", "Zo\xeb"} {
+		rows, err := readCSV(t, []byte("email,connection,consent,name\njo@example.org,veteran,by email,"+end), "")
+		require.NoError(t, err)
+		require.Len(t, rows, 1)
+		require.Empty(t, rows[0].problems, "%q", end)
+		require.Contains(t, []string{"Zoë", "Renée"}, rows[0].row.Name)
+	}
+	// And a separator found past a blank first line.
+	rows, err := readCSV(t, []byte("\nname;email;connection;consent\nJo;jo@example.org;veteran;by email\n"), "")
+	require.NoError(t, err)
+	require.Len(t, rows, 1)
+	require.Empty(t, rows[0].problems)
+}
+
 func TestReadRosterCSVRefusesABadFileSayingWhy(t *testing.T) {
 	for name, c := range map[string]struct {
 		data    string
@@ -106,7 +123,7 @@ func TestReadRosterCSVReportsEachBadRow(t *testing.T) {
 	require.Len(t, rows, 3)
 	require.Empty(t, rows[0].problems)
 	require.Equal(t, []sim.RosterProblem{{Row: 3, Column: sim.RosterName, Problem: "starts like a spreadsheet formula (=, +, -, @): remove it, or the leading character"}}, rows[1].problems)
-	require.Len(t, rows[2].problems, 3, "ragged, a bad email and no consent: %v", rows[2].problems)
+	require.Len(t, rows[2].problems, 2, "a short row: a bad email and no consent (its missing cells are empty): %v", rows[2].problems)
 	// A UTF-8 file with a byte that is not, after the part that decided
 	// the encoding: the row says so.
 	rows, err = readCSV(t, []byte(data+strings.Repeat("Pat Lee,pat@example.org,veteran,by email\n", 2000)+"Zo\xeb,zo@example.org,veteran,by email\n"), "")
@@ -195,6 +212,45 @@ func TestReadRosterXLSX(t *testing.T) {
 		"a formula is never evaluated: its cell is read as its cached value, here none")
 }
 
+// A sheet leaves out a row's empty last cells: a person without the
+// optional last column is as valid as in CSV.
+func TestReadRosterXLSXRowsWithEmptyLastCells(t *testing.T) {
+	f := excelize.NewFile()
+	for i, r := range [][]any{
+		{"name", "email", "connection", "consent", "phone", "region"},
+		{"Jo Reid", "jo@example.org", "veteran", "by email"},
+		{"Sam Lee", "sam@example.org", "reservist", "in writing", "01632 960000"},
+	} {
+		cell, err := excelize.CoordinatesToCellName(1, i+1)
+		require.NoError(t, err)
+		require.NoError(t, f.SetSheetRow("Sheet1", cell, &r))
+	}
+	path := filepath.Join(t.TempDir(), "roster.xlsx")
+	require.NoError(t, f.SaveAs(path))
+	n := 0
+	require.NoError(t, render.ReadRosterXLSX(path, render.DefaultRosterLimits, func(r sim.RosterRow, p []sim.RosterProblem) error {
+		n++
+		require.Empty(t, p, "row %d", r.Row)
+		return nil
+	}))
+	require.Equal(t, 2, n)
+}
+
+// The limits the fuzz target reads with read a real workbook: the target
+// would otherwise test only the refusal.
+func TestFuzzLimitsReadAWorkbook(t *testing.T) {
+	f := excelize.NewFile()
+	r := []any{"name", "email", "connection", "consent"}
+	require.NoError(t, f.SetSheetRow("Sheet1", "A1", &r))
+	r = []any{"Jo", "jo@example.org", "veteran", "by email"}
+	require.NoError(t, f.SetSheetRow("Sheet1", "A2", &r))
+	path := filepath.Join(t.TempDir(), "roster.xlsx")
+	require.NoError(t, f.SaveAs(path))
+	n := 0
+	require.NoError(t, render.ReadRosterXLSX(path, fuzzLimits, func(sim.RosterRow, []sim.RosterProblem) error { n++; return nil }))
+	require.Equal(t, 1, n)
+}
+
 func TestReadRosterXLSXRefusesWhatIsNotAWorkbook(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, data []byte) string {
@@ -219,10 +275,33 @@ func TestReadRosterXLSXRefusesWhatIsNotAWorkbook(t *testing.T) {
 	require.Less(t, len(bomb), 1<<20)
 	limits := render.DefaultRosterLimits
 	limits.MaxUnzipped = 16 << 20
+	var small bytes.Buffer
+	{
+		f := excelize.NewFile()
+		require.NoError(t, f.Write(&small))
+	}
+	// A real workbook with one more part of 12 MiB of zeros: excelize would
+	// read it into memory whole.
+	junk := func() []byte {
+		zr, err := zip.NewReader(bytes.NewReader(small.Bytes()), int64(small.Len()))
+		require.NoError(t, err)
+		var b bytes.Buffer
+		z := zip.NewWriter(&b)
+		for _, f := range zr.File {
+			require.NoError(t, z.Copy(f))
+		}
+		w, err := z.Create("xl/junk.bin")
+		require.NoError(t, err)
+		_, err = w.Write(make([]byte, 12<<20))
+		require.NoError(t, err)
+		require.NoError(t, z.Close())
+		return b.Bytes()
+	}()
 	for name, c := range map[string]struct {
 		data []byte
 		says string
 	}{
+		"a part too large":        {junk, "a part too large"},
 		"a zip bomb":              {bomb, "unzips to more than 16 MiB"},
 		"CSV renamed":             {[]byte(rosterCSV), "not an XLSX workbook"},
 		"an empty file":           {nil, "not an XLSX workbook"},

@@ -91,7 +91,9 @@ func ParseRosterHeader(cells []string) (RosterHeader, error) {
 		case key == "" && strings.TrimSpace(c) == "":
 			problems = append(problems, fmt.Sprintf("column %s has no heading", ColumnLetters(i)))
 		case !ok:
-			problems = append(problems, fmt.Sprintf("column %s (%q) is not a roster column", ColumnLetters(i), clip(c, 40)))
+			// Not quoted: a file without its header row would have its
+			// first person's details repeated here.
+			problems = append(problems, fmt.Sprintf("column %s is not a roster column", ColumnLetters(i)))
 		default:
 			if j, dup := h.columns[col]; dup {
 				problems = append(problems, fmt.Sprintf("columns %s and %s are both %s", ColumnLetters(j), ColumnLetters(i), col))
@@ -111,6 +113,9 @@ func ParseRosterHeader(cells []string) (RosterHeader, error) {
 	}
 	return h, nil
 }
+
+// Cells is how many cells the header row has.
+func (h RosterHeader) Cells() int { return h.cells }
 
 // RosterRow is one person of a roster, as checked by RosterHeader.Row.
 type RosterRow struct {
@@ -144,7 +149,9 @@ func (h RosterHeader) Row(n int, cells []string) (row RosterRow, problems []Rost
 	add := func(col RosterColumn, format string, args ...any) {
 		problems = append(problems, RosterProblem{Row: n, Column: col, Problem: fmt.Sprintf(format, args...)})
 	}
-	if len(cells) != h.cells {
+	// Cells past the header's are a problem only when something is in
+	// them (a spreadsheet writes a row's empty last cells, or not).
+	if len(cells) > h.cells && !blank(cells[h.cells:]) {
 		problems = append(problems, RosterProblem{Row: n, Problem: fmt.Sprintf("the row has %d cells and the header %d", len(cells), h.cells)})
 	}
 	cell := func(col RosterColumn) (string, bool) {
@@ -285,12 +292,4 @@ func ColumnLetters(i int) string {
 		s = string(rune('A'+(i-1)%26)) + s
 	}
 	return s
-}
-
-// clip shortens s to at most n runes, for quoting a heading.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

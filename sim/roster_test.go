@@ -24,7 +24,8 @@ func TestRosterHeaderRefusesWhatIsNotARoster(t *testing.T) {
 		cells []string
 		says  []string
 	}{
-		{[]string{"name", "email", "connection", "consent", "date of birth"}, []string{`column E ("date of birth") is not a roster column`}},
+		{[]string{"name", "email", "connection", "consent", "date of birth"}, []string{"column E is not a roster column"}},
+		{[]string{"Jo Reid", "jo@example.org", "veteran", "by email"}, []string{"column A is not a roster column", "there is no name column"}},
 		{[]string{"name", "email", "connection"}, []string{"there is no consent column"}},
 		{[]string{"name", "email", "connection", "consent", "e-mail"}, []string{"columns B and E are both email"}},
 		{[]string{"name", "", "connection", "consent"}, []string{"column B has no heading", "there is no email column"}},
@@ -37,6 +38,11 @@ func TestRosterHeaderRefusesWhatIsNotARoster(t *testing.T) {
 			require.Contains(t, sim.ErrorMessage(err), s)
 		}
 		require.Contains(t, sim.ErrorMessage(err), "the columns are name, email, connection, consent, phone, region")
+		for _, cell := range c.cells {
+			if _, heading := map[string]bool{"name": true, "email": true, "connection": true, "consent": true, "e-mail": true}[cell]; !heading && len(cell) > 6 {
+				require.NotContains(t, sim.ErrorMessage(err), cell, "a heading is never quoted: a file without its header would show its first person")
+			}
+		}
 	}
 	_, err := sim.ParseRosterHeader(make([]string, sim.MaxRosterColumns+1))
 	require.ErrorContains(t, err, "at most 64")
@@ -88,13 +94,21 @@ func TestRosterRowProblemsNameTheColumnAndNeverTheValue(t *testing.T) {
 			}
 		}
 	}
-	_, problems, ok := h.Row(3, with(2, "+44 20 7946 0000"))
+	_, problems, ok := h.Row(3, append(append([]string(nil), valid...), "", " "))
+	require.True(t, ok)
+	require.Empty(t, problems, "empty cells past the header's are nothing")
+	row, problems, ok := h.Row(3, []string{"Jo Reid", "jo@example.org", "", "veteran"})
+	require.True(t, ok)
+	require.Equal(t, []sim.RosterProblem{{Row: 3, Column: sim.RosterConsent, Problem: "is required: how the person agreed to be contacted"}}, problems,
+		"missing last cells are empty")
+	require.Equal(t, sim.ConnVeteran, row.Connection)
+	_, problems, ok = h.Row(3, with(2, "+44 20 7946 0000"))
 	require.True(t, ok)
 	require.Empty(t, problems, "a phone number may start with +")
 	_, problems, ok = h.Row(4, []string{"", " ", "", "", "", ""})
 	require.False(t, ok, "a blank row is nobody")
 	require.Empty(t, problems)
-	row, problems, ok := h.Row(5, []string{"Jo Reid", "jo@example.org", "", "Spouse / partner", "", "At an event"})
+	row, problems, ok = h.Row(5, []string{"Jo Reid", "jo@example.org", "", "Spouse / partner", "", "At an event"})
 	require.True(t, ok)
 	require.Empty(t, problems)
 	require.Equal(t, sim.ConnSpouseOrPartner, row.Connection)
