@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strings"
@@ -196,6 +197,16 @@ func (s *Store) InTx(ctx context.Context, actor sim.Actor, fn func(*Tx) error) e
 			return err
 		}
 		tx = nil
+		// The transaction that won is still finishing: running again at
+		// once meets it (or the same pattern) again. A few milliseconds,
+		// at random, and more each time, let it go first.
+		t := time.NewTimer(time.Duration(attempt) * (2*time.Millisecond + rand.N(8*time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
 	}
 }
 
@@ -208,7 +219,7 @@ func (s *Store) InTx(ctx context.Context, actor sim.Actor, fn func(*Tx) error) e
 // references the candidate — and which orders the code takes is not a
 // promise every future statement will keep.) fn must therefore do
 // nothing but through its Tx, as every use case does.
-const maxTxAttempts = 3
+const maxTxAttempts = 5
 
 // retryable says whether err is Postgres aborting a transaction that may
 // succeed when run again: a deadlock broken, or a serialisation failure.

@@ -13,6 +13,10 @@
 -- The trend by month still reads every month.
 
 -- +goose Up
+-- No recount may commit between the copy of the months below and the
+-- recount that keeps the years too (an instance serving while another
+-- migrates): the counts are held still until this migration commits.
+LOCK TABLE report_people, report_counts IN SHARE ROW EXCLUSIVE MODE;
 CREATE TABLE report_years (
     cube   text NOT NULL,
     org_id uuid NOT NULL,
@@ -66,7 +70,7 @@ LANGUAGE sql STABLE AS $$
     AND y.year < date_trunc('year', to_month + interval '1 month')::date
   UNION ALL
   SELECT r.cube, r.org_id, r.month, r.dim, r.key, r.stage, r.days, r.n FROM report_counts r
-  WHERE r.month <= to_month
+  WHERE r.month <= to_month AND r.month >= from_month
     AND r.month >= greatest(from_month, date_trunc('year', from_month + interval '1 year' - interval '1 day')::date,
                             date_trunc('year', to_month + interval '1 month')::date)
 $$;
