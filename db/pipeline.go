@@ -174,3 +174,14 @@ func (r batchRow) Scan(dest ...any) error {
 type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
+
+// CopyFrom copies rows into table in the transaction, after sending what
+// waits (BEGIN and the context, when nothing has been sent yet).
+func (t *lazyTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	if !t.ready() {
+		if _, err := t.Exec(ctx, "SELECT 1"); err != nil {
+			return 0, err
+		}
+	}
+	return t.tx.CopyFrom(ctx, table, columns, src)
+}

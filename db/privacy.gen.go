@@ -49,6 +49,7 @@ var sweeps = []sweep{
 	{Table: "password_resets", Category: "session", Query: (*dbgen.Queries).SweepPasswordResets},
 	{Table: "registration_requests", Category: "request", Query: (*dbgen.Queries).SweepRegistrationRequests},
 	{Table: "reset_requests", Category: "request", Query: (*dbgen.Queries).SweepResetRequests},
+	{Table: "roster_rows", Category: "invitation", Query: (*dbgen.Queries).SweepRosterRows},
 	{Table: "sessions", Category: "session", Query: (*dbgen.Queries).SweepSessions},
 	{Table: "workflow_outbox", Category: "outbox", Query: (*dbgen.Queries).SweepWorkflowOutbox},
 }

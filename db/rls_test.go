@@ -248,6 +248,13 @@ func populate(t *testing.T, b *testBundle) world {
 		_, err = tx.InfoRequestSupply(ctx, r.ID, db.InfoReleaseFiles{Report: "funnel", PDF: []byte("%PDF"), XLSX: []byte("PK")}, b.now)
 		return err
 	}))
+	// A's admin uploads a roster of two people, one with a problem.
+	require.NoError(t, b.in(t, w.adminA.actor, func(tx *db.Tx) error {
+		_, _, err := tx.RosterStage(ctx, db.RosterUpload{OrgID: w.orgA.ID, SHA256: make([]byte, 32), Format: "csv", Now: b.now},
+			rosterOf(sim.RosterRow{Row: 2, Name: "Pat Lee", Email: "pat@example.org", Connection: sim.ConnVeteran, Consent: "by_email"},
+				sim.RosterRow{Row: 3, Name: "Al Jones", Email: "al@example.org", Connection: sim.ConnReservist}))
+		return err
+	}))
 	return w
 }
 
@@ -347,7 +354,8 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 		return m
 	}
 	adminA, userA, adminB := seesMember(orgPerson(w.adminA, w.orgA)), seesMember(orgPerson(w.userA, w.orgA)), orgPerson(w.adminB, w.orgB)
-	adminA["message_reports"] = 1 // the report A's admin made
+	adminA["message_reports"] = 1                          // the report A's admin made
+	adminA["roster_imports"], adminA["roster_rows"] = 1, 2 // the roster A's admin uploaded: an admin's, not a user's
 	// The world is what the counts below assume: A has two people, three
 	// invitations (its onboarding, a used and an open colleague's) and
 	// each person's session; everyone accepted the code once. The member
@@ -390,6 +398,8 @@ func TestEachActorSeesOnlyItsRows(t *testing.T) {
 			// The reports' counts and each person's cells (anonymous
 			// totals; the transient marks are always empty here).
 			"report_people": all["report_people"], "report_counts": all["report_counts"], "report_years": all["report_years"],
+			// Every organisation's uploaded rosters.
+			"roster_imports": all["roster_imports"], "roster_rows": all["roster_rows"],
 		})},
 		// The member sees both their interests (B's taken back too), the
 		// interventions recorded on them and all seven of their events;

@@ -210,6 +210,11 @@ DELETE FROM registration_requests WHERE (id) IN (
 DELETE FROM reset_requests WHERE (id) IN (
     SELECT s.id FROM reset_requests s WHERE s.requested_at < @before::timestamptz ORDER BY s.requested_at LIMIT 5000);
 
+-- name: SweepRosterRows :execrows
+-- Retention: up to 5000 rows of roster_rows whose staged_at is before @before go.
+DELETE FROM roster_rows WHERE (import_id, row) IN (
+    SELECT s.import_id, s.row FROM roster_rows s WHERE s.staged_at < @before::timestamptz ORDER BY s.staged_at LIMIT 5000);
+
 -- name: ExportSessions :many
 -- What sessions holds about one user (subject access).
 SELECT jsonb_build_object('id', r.id, 'user_id', r.user_id, 'created_at', r.created_at, 'last_seen_at', r.last_seen_at, 'expires_at', r.expires_at)::jsonb AS row

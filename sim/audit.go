@@ -50,6 +50,7 @@ const (
 	AuditInfoRequestDenied       AuditAction = "info_request.denied"
 	AuditInfoRequestSupplied     AuditAction = "info_request.supplied"
 	AuditSubjectExported         AuditAction = "subject_access.exported"
+	AuditRosterUploaded          AuditAction = "roster.uploaded"
 )
 
 // AuditObject is the kind of thing an audit event is about.
@@ -71,6 +72,7 @@ const (
 	ObjectConsentText      AuditObject = "consent_text"
 	ObjectDataRequest      AuditObject = "data_request"
 	ObjectInfoRequest      AuditObject = "info_request"
+	ObjectRosterImport     AuditObject = "roster_import"
 )
 
 // AuditEvent is one row of the audit trail: who did what to which object,

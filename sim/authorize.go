@@ -43,6 +43,7 @@ const (
 	PermPublishConsent      Permission = "publish_consent"      // publish a new version of the consent wording
 	PermViewReports         Permission = "view_reports"         // the reports: the programme's (released beyond the operator) and an organisation's own
 	PermInfoRequests        Permission = "info_requests"        // the register of information requests, and the releases that answer them
+	PermQuickRegister       Permission = "quick_register"       // upload an organisation's roster of people to invite, and decide its import
 )
 
 // rule says who holds a permission and what to tell anyone else.
@@ -94,6 +95,7 @@ var rules = map[Permission]rule{
 	PermPublishConsent:      {roles: []Role{RoleOperator}, refusal: "only the programme operator publishes the consent wording"},
 	PermViewReports:         {roles: []Role{RoleOperator, RoleSystem, RoleOrgAdmin, RoleOrgUser}, refusal: "reports are for the programme operator and the programme's organisations"},
 	PermInfoRequests:        {roles: []Role{RoleOperator}, refusal: "only the programme operator keeps the register of information requests"},
+	PermQuickRegister:       {roles: []Role{RoleOrgAdmin, RoleOperator}, refusal: "only an administrator of the organisation, or the programme operator, can quick-register people"},
 }
 
 // Permissions lists every permission, for tests that walk them all.
@@ -102,7 +104,7 @@ var Permissions = []Permission{
 	PermManageOwnAccount, PermRequestReset, PermResetPassword, PermAcceptAccount, PermVerifyMailbox, PermListPledged,
 	PermManageOrganisations, PermViewOrgPeople, PermManageOrgPeople, PermReadConduct, PermAcceptConduct, PermReadAudit,
 	PermChooseOrganisations, PermViewCandidates, PermRecordSupport, PermMessage, PermReportMessage, PermModerate, PermAnswerFollowUp, PermVerify, PermEngine,
-	PermManageRetention, PermOwnData, PermDataRequests, PermPublishConsent, PermViewReports, PermInfoRequests,
+	PermManageRetention, PermOwnData, PermDataRequests, PermPublishConsent, PermViewReports, PermInfoRequests, PermQuickRegister,
 }
 
 // Authorize returns nil when a may do p, or an EFORBIDDEN *Error saying

@@ -74,6 +74,7 @@ var authMatrix = map[sim.Permission]string{
 	sim.PermDataRequests:        "FUUOFFFUUUFF",
 	sim.PermPublishConsent:      "FUUOFFFUUUFF",
 	sim.PermViewReports:         "OUUOFOOUUURC",
+	sim.PermQuickRegister:       "FUUOFOFUUUFC",
 	sim.PermInfoRequests:        "FUUOFFFUUUFF",
 }
 

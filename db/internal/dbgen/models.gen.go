@@ -786,6 +786,56 @@ type RetentionRule struct {
 	UpdatedBy *uuid.UUID
 }
 
+// An organisation's uploaded rosters for quick registration: what was read and checked, and what was decided. No personal data.
+type RosterImport struct {
+	// class=operational; category=organisation; seen_by=org,operator
+	ID uuid.UUID
+	// class=operational; category=organisation; seen_by=org,operator
+	OrgID uuid.UUID
+	// class=operational; category=organisation; seen_by=org,operator
+	UploadedBy *uuid.UUID
+	// class=operational; category=organisation; seen_by=org,operator
+	ContentSha256 []byte
+	// class=operational; category=organisation; seen_by=org,operator
+	Format string
+	// class=operational; category=organisation; seen_by=org,operator
+	State string
+	// class=operational; category=organisation; seen_by=org,operator
+	RowsRead int32
+	// class=operational; category=organisation; seen_by=org,operator
+	RowsValid int32
+	// class=operational; category=organisation; seen_by=org,operator
+	UploadedAt time.Time
+	// class=operational; category=organisation; seen_by=org,operator
+	DecidedAt *time.Time
+}
+
+// The people of an uploaded roster, staged and checked until the import is decided.
+type RosterRow struct {
+	// class=operational; category=invitation; subject=external:roster_person; seen_by=org,operator
+	ImportID uuid.UUID
+	// class=operational; category=invitation; subject=external:roster_person; seen_by=org,operator
+	OrgID uuid.UUID
+	// class=operational; category=invitation; subject=external:roster_person; seen_by=org,operator
+	Row int32
+	// class=identifying; category=invitation; subject=external:roster_person; seen_by=org,operator
+	Name string
+	// class=contact; category=invitation; subject=external:roster_person; seen_by=org,operator
+	Email string
+	// class=contact; category=invitation; subject=external:roster_person; seen_by=org,operator
+	Phone string
+	// class=operational; category=invitation; subject=external:roster_person; seen_by=org,operator
+	Connection string
+	// class=operational; category=invitation; subject=external:roster_person; seen_by=org,operator
+	Region string
+	// class=operational; category=invitation; subject=external:roster_person; seen_by=org,operator
+	Consent string
+	// class=operational; category=invitation; subject=external:roster_person; seen_by=org,operator
+	Problems []byte
+	// class=operational; category=invitation; subject=external:roster_person; seen_by=org,operator; retention=clock
+	StagedAt time.Time
+}
+
 // Signed-in sessions; the bearer token is stored only as its SHA-256.
 type Session struct {
 	// class=operational; category=session; subject=user:user_id; anonymise=delete; seen_by=user

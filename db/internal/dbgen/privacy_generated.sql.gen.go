@@ -861,6 +861,20 @@ func (q *Queries) SweepResetRequests(ctx context.Context, db DBTX, before time.T
 	return result.RowsAffected(), nil
 }
 
+const sweepRosterRows = `-- name: SweepRosterRows :execrows
+DELETE FROM roster_rows WHERE (import_id, row) IN (
+    SELECT s.import_id, s.row FROM roster_rows s WHERE s.staged_at < $1::timestamptz ORDER BY s.staged_at LIMIT 5000)
+`
+
+// Retention: up to 5000 rows of roster_rows whose staged_at is before @before go.
+func (q *Queries) SweepRosterRows(ctx context.Context, db DBTX, before time.Time) (int64, error) {
+	result, err := db.Exec(ctx, sweepRosterRows, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const sweepSessions = `-- name: SweepSessions :execrows
 
 DELETE FROM sessions WHERE (id) IN (

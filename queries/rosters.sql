@@ -1,0 +1,22 @@
+-- name: RosterImportBySHA :one
+SELECT * FROM roster_imports WHERE org_id = @org_id AND content_sha256 = @content_sha256;
+
+-- name: RosterImportCreate :exec
+INSERT INTO roster_imports (id, org_id, uploaded_by, content_sha256, format, state, rows_read, rows_valid, uploaded_at)
+VALUES (@id, @org_id, sqlc.narg(uploaded_by), @content_sha256, @format, 'checked', 0, 0, @uploaded_at);
+
+-- name: RosterCheck :one
+-- The checks no row can make alone, and the counts of the rows read and
+-- valid (roster_check).
+SELECT roster_check(@id::uuid)::integer AS valid;
+
+-- name: RosterImportGet :one
+SELECT * FROM roster_imports WHERE id = @id;
+
+-- name: RosterProblems :many
+-- The problems of an import's rows, in the file's order: a page after
+-- @after_row.
+SELECT row, problems FROM roster_rows
+WHERE import_id = @import_id AND problems <> '[]' AND row > @after_row
+ORDER BY row
+LIMIT @max_rows;
