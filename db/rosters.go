@@ -57,9 +57,10 @@ func rosterImportOf(r dbgen.RosterImport) RosterImport {
 // with again true, and read is not called. An error from read (a file
 // that is not a roster) leaves nothing staged.
 //
-// Errors: EFORBIDDEN unless the actor is the organisation's administrator
-// or the operator; ENOTFOUND for an organisation the operator does not
-// have; EINVALID for a bad format or hash, or from read.
+// Errors: EFORBIDDEN unless the actor is an organisation's administrator
+// or the operator; ENOTFOUND for another organisation than the
+// administrator's own, or one that does not exist; EINVALID for a bad
+// format or hash, or from read.
 func (tx *Tx) RosterStage(ctx context.Context, up RosterUpload, read RosterRead) (imp RosterImport, again bool, err error) {
 	if err := tx.authorize(sim.PermQuickRegister); err != nil {
 		return RosterImport{}, false, err
@@ -69,7 +70,8 @@ func (tx *Tx) RosterStage(ctx context.Context, up RosterUpload, read RosterRead)
 		return RosterImport{}, false, err
 	}
 	if tx.actor.Role.OrgRole() && tx.actor.OrgID != up.OrgID {
-		return RosterImport{}, false, sim.Errorf(sim.EFORBIDDEN, "an organisation's administrator quick-registers people for their own organisation only")
+		// Another organisation is not there for them, as a missing one.
+		return RosterImport{}, false, sim.ErrNotFound
 	}
 	if len(up.SHA256) != 32 {
 		return RosterImport{}, false, sim.FieldError("sha256", "a roster's hash is its SHA-256: 32 bytes")

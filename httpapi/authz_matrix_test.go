@@ -98,8 +98,8 @@ func mxAll(w mxWant) [mxKinds]mxWant {
 // probes another organisation (then a body that would do harm if the
 // call got through).
 type mxTarget struct {
-	org, orgName, user, version, candidate, message, report, followUp, spotCheck, request, category string
-	probe                                                                                           bool
+	org, orgName, user, version, candidate, message, report, followUp, spotCheck, request, category, roster string
+	probe                                                                                                   bool
 }
 
 // mxRow is one route's line of the matrix.
@@ -116,6 +116,8 @@ type mxRow struct {
 	// query is appended to the path, for a route with a required query
 	// parameter ("?by=region").
 	query string
+	// csv, when set, is the body instead, sent as text/csv.
+	csv func(f *mxFixture) string
 	// after, when set, records what a successful answer gave the caller.
 	after func(c *mxCaller, r teststack.Response)
 	// stage orders a caller's calls: those that change how the caller
@@ -339,11 +341,16 @@ var mxMatrix = map[string]mxRow{
 		target: func(f *mxFixture) mxTarget { tg := f.defaultTarget(); tg.request = f.suppliedInfoRequest; return tg }},
 	"GET /v1/reports/follow-ups":                       {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}},
 	"GET /v1/organisations/{orgId}/reports/follow-ups": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
-	"GET /v1/reports/programme":                        {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
-	"GET /v1/reports/funnel":                           {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}},
-	"GET /v1/organisations/{orgId}/reports/funnel":     {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
-	"GET /v1/reports/breakdown":                        {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}, query: "?by=organisation"},
-	"GET /v1/retention-schedule":                       {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"POST /v1/organisations/{orgId}/rosters": {want: [mxKinds]mxWant{mxU, mxF, mx201, mx201, mxF, mxF, mxN, mxR},
+		csv: func(f *mxFixture) string {
+			return "name,email,connection,consent\nJo Reid," + f.unique("roster", "example.org") + ",veteran,by email\n"
+		}},
+	"GET /v1/organisations/{orgId}/rosters/{importId}/problems": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mxF, mxF, mxN, mxR}},
+	"GET /v1/reports/programme":                                 {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"GET /v1/reports/funnel":                                    {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}},
+	"GET /v1/organisations/{orgId}/reports/funnel":              {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
+	"GET /v1/reports/breakdown":                                 {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}, query: "?by=organisation"},
+	"GET /v1/retention-schedule":                                {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
 	"PUT /v1/retention-schedule/{category}": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF},
 		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"keep_days": 30} }},
 	"POST /v1/consent-texts": {want: [mxKinds]mxWant{mxU, mxF, mx201, mxF, mxF, mxF, mxF, mxF},
@@ -434,6 +441,7 @@ type mxFixture struct {
 	dataRequest                string // a data request about the candidate who chose A
 	infoRequest                string // an information request, open
 	suppliedInfoRequest        string // an information request, supplied with a release
+	rosterA                    string // a roster A's admin uploaded
 	answerable                 string // another candidate's, which the operator answers
 	requester                  string // a candidate with no data request, for the operator to log one
 	conduct                    string // the current code of conduct's version
@@ -456,14 +464,14 @@ func (f *mxFixture) unique(prefix, domain string) string {
 // defaultTarget is organisation A, its spare user and the spare version.
 func (f *mxFixture) defaultTarget() mxTarget {
 	return mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, followUp: f.followUp, spotCheck: f.spotCheck,
-		request: f.dataRequest, category: string(sim.RetainSession)}
+		request: f.dataRequest, category: string(sim.RetainSession), roster: f.rosterA}
 }
 
 // path fills pattern's parameters from tg.
 func (tg mxTarget) path(pattern string) string {
 	return strings.NewReplacer("{orgId}", tg.org, "{userId}", tg.user, "{version}", tg.version, "{candidateId}", tg.candidate,
 		"{messageId}", tg.message, "{reportId}", tg.report, "{followUpId}", tg.followUp, "{spotCheckId}", tg.spotCheck,
-		"{requestId}", tg.request, "{category}", tg.category).Replace(pattern)
+		"{requestId}", tg.request, "{category}", tg.category, "{importId}", tg.roster).Replace(pattern)
 }
 
 // call makes route's call as c against tg.
@@ -476,6 +484,9 @@ func (f *mxFixture) call(t *testing.T, route string, row mxRow, c *mxCaller, tg 
 		if body, err = json.Marshal(row.body(f, c, tg)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if row.csv != nil {
+		return f.s.DoWithHeaders(t, method, tg.path(pattern)+row.query, c.token, []byte(row.csv(f)), http.Header{"Content-Type": {"text/csv"}})
 	}
 	return f.s.Do(t, method, tg.path(pattern)+row.query, c.token, body)
 }
@@ -645,6 +656,11 @@ func newMxFixture(t *testing.T, s *teststack.Stack) *mxFixture {
 		r = s.JSON(t, http.MethodPost, "/v1/information-requests/"+f.suppliedInfoRequest+"/decision", op, decision)
 		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
 	}
+
+	r = s.DoWithHeaders(t, http.MethodPost, "/v1/organisations/"+f.orgA+"/rosters", adminA,
+		[]byte("name,email,connection,consent\nJo Reid,jo.roster@example.org,veteran,by email\n"), http.Header{"Content-Type": {"text/csv"}})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	f.rosterA = r.Body["id"].(string)
 
 	f.spareVersion = "matrix-spare-v1"
 	r = s.JSON(t, http.MethodPost, "/v1/agreement-versions", op, map[string]any{"version": f.spareVersion})
@@ -884,14 +900,14 @@ func (f *mxFixture) checkOtherOrganisation(t *testing.T, route string, row mxRow
 	// message in its thread with them; another candidate's check-in; the
 	// operator's spot check and report.
 	other := mxTarget{org: f.orgA, orgName: f.nameA, user: f.spareA, version: f.spareVersion, candidate: f.seen, message: f.seenMessage, report: f.report, followUp: f.followUp, spotCheck: f.spotCheck,
-		request: f.dataRequest, category: string(sim.RetainSession), probe: true}
+		request: f.dataRequest, category: string(sim.RetainSession), roster: f.rosterA, probe: true}
 	if c.org == f.orgA {
 		other = mxTarget{org: f.orgB, orgName: f.nameB, user: f.callers[mxAdminB].userID, version: f.spareVersion, candidate: f.chooser, message: f.messageB, report: f.report, followUp: f.followUp, spotCheck: f.spotCheck,
-			request: f.dataRequest, category: string(sim.RetainSession), probe: true}
+			request: f.dataRequest, category: string(sim.RetainSession), roster: f.rosterA, probe: true}
 	}
 	missing := mxTarget{org: uuid.NewString(), orgName: "Nowhere NHS Trust", user: uuid.NewString(), version: f.spareVersion, candidate: uuid.NewString(),
 		message: uuid.NewString(), report: uuid.NewString(), followUp: uuid.NewString(), spotCheck: uuid.NewString(), request: uuid.NewString(),
-		category: string(sim.RetainSession), probe: true}
+		category: string(sim.RetainSession), roster: uuid.NewString(), probe: true}
 	pairs := [][2]mxTarget{{other, missing}}
 	if strings.Contains(route, "{candidateId}") && c.org != "" {
 		// The caller's own organisation with a candidate who chose only

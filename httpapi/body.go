@@ -38,6 +38,16 @@ import (
 func readBody(logger *slog.Logger, limit func(*http.Request) int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isUpload(r) {
+				// A roster streams to its handler, bounded on the way.
+				if r.ContentLength > MaxRosterBytes {
+					writeError(logger, w, r, errTooLarge(MaxRosterBytes))
+					return
+				}
+				r.Body = http.MaxBytesReader(w, r.Body, MaxRosterBytes)
+				next.ServeHTTP(w, withUploadType(r))
+				return
+			}
 			max := limit(r)
 			if r.Body == nil || r.Body == http.NoBody {
 				next.ServeHTTP(w, r)
@@ -221,6 +231,9 @@ func validateRequests(logger *slog.Logger, spec *openapi3.T, prefix string) func
 		Prefix:                prefix,
 		SilenceServersWarning: true,
 		DoNotValidateServers:  true,
+		// An upload is a file, not JSON: its handler reads and checks it as
+		// it streams (and its path's IDs are parsed by the router).
+		Skipper: isUpload,
 		Options: openapi3filter.Options{
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 		},

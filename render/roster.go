@@ -321,3 +321,21 @@ func (b *rowBound) Read(p []byte) (int, error) {
 	b.read += int64(n)
 	return n, err
 }
+
+// RosterProblemsCSV writes a roster's problems as CSV: row, column,
+// problem, a line each, in the order given; every cell neutralised (see
+// Cell), though a problem never quotes the file.
+func RosterProblemsCSV(w io.Writer, problems []sim.RosterProblem) error {
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write([]string{"row", "column", "problem"}); err != nil {
+		return err
+	}
+	for _, p := range problems {
+		if err := cw.Write([]string{fmt.Sprint(p.Row), Cell(string(p.Column)), Cell(p.Problem)}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

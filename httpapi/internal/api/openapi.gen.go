@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -1149,6 +1150,75 @@ func (e RetentionRuleAction) Valid() bool {
 	}
 }
 
+// Defines values for RosterImportFormat.
+const (
+	RosterImportFormatCsv  RosterImportFormat = "csv"
+	RosterImportFormatXlsx RosterImportFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the RosterImportFormat enum.
+func (e RosterImportFormat) Valid() bool {
+	switch e {
+	case RosterImportFormatCsv:
+		return true
+	case RosterImportFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RosterImportState.
+const (
+	Checked   RosterImportState = "checked"
+	Discarded RosterImportState = "discarded"
+	Imported  RosterImportState = "imported"
+)
+
+// Valid indicates whether the value is a known member of the RosterImportState enum.
+func (e RosterImportState) Valid() bool {
+	switch e {
+	case Checked:
+		return true
+	case Discarded:
+		return true
+	case Imported:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RosterProblemColumn.
+const (
+	RosterProblemColumnConnection RosterProblemColumn = "connection"
+	RosterProblemColumnConsent    RosterProblemColumn = "consent"
+	RosterProblemColumnEmail      RosterProblemColumn = "email"
+	RosterProblemColumnName       RosterProblemColumn = "name"
+	RosterProblemColumnPhone      RosterProblemColumn = "phone"
+	RosterProblemColumnRegion     RosterProblemColumn = "region"
+)
+
+// Valid indicates whether the value is a known member of the RosterProblemColumn enum.
+func (e RosterProblemColumn) Valid() bool {
+	switch e {
+	case RosterProblemColumnConnection:
+		return true
+	case RosterProblemColumnConsent:
+		return true
+	case RosterProblemColumnEmail:
+		return true
+	case RosterProblemColumnName:
+		return true
+	case RosterProblemColumnPhone:
+		return true
+	case RosterProblemColumnRegion:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SpotCheckFlags.
 const (
 	ConnectionOtherFamilyMember SpotCheckFlags = "connection_other_family_member"
@@ -1398,6 +1468,24 @@ func (e GetOrganisationFunnelReportParamsFormat) Valid() bool {
 	case GetOrganisationFunnelReportParamsFormatPdf:
 		return true
 	case GetOrganisationFunnelReportParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetRosterProblemsParamsFormat.
+const (
+	GetRosterProblemsParamsFormatCsv  GetRosterProblemsParamsFormat = "csv"
+	GetRosterProblemsParamsFormatJson GetRosterProblemsParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the GetRosterProblemsParamsFormat enum.
+func (e GetRosterProblemsParamsFormat) Valid() bool {
+	switch e {
+	case GetRosterProblemsParamsFormatCsv:
+		return true
+	case GetRosterProblemsParamsFormatJson:
 		return true
 	default:
 		return false
@@ -2640,6 +2728,49 @@ type RetentionSchedule struct {
 	Rules []RetentionRule `json:"rules"`
 }
 
+// RosterImport defines model for RosterImport.
+type RosterImport struct {
+	Format RosterImportFormat `json:"format"`
+	Id     openapi_types.UUID `json:"id"`
+	OrgId  openapi_types.UUID `json:"org_id"`
+
+	// Rows The people read (blank rows are nobody).
+	Rows int `json:"rows"`
+
+	// State checked (nobody invited yet), imported, or discarded.
+	State      RosterImportState `json:"state"`
+	UploadedAt time.Time         `json:"uploaded_at"`
+
+	// Valid Those with no problem.
+	Valid int `json:"valid"`
+}
+
+// RosterImportFormat defines model for RosterImport.Format.
+type RosterImportFormat string
+
+// RosterImportState checked (nobody invited yet), imported, or discarded.
+type RosterImportState string
+
+// RosterProblem defines model for RosterProblem.
+type RosterProblem struct {
+	// Column The column at fault; absent for the row as a whole.
+	Column  *RosterProblemColumn `json:"column,omitempty"`
+	Problem string               `json:"problem"`
+
+	// Row The row's number in the file, the header's being 1.
+	Row int `json:"row"`
+}
+
+// RosterProblemColumn The column at fault; absent for the row as a whole.
+type RosterProblemColumn string
+
+// RosterProblems defines model for RosterProblems.
+type RosterProblems struct {
+	// NextCursor Present when there may be more; pass it as `cursor` for the next page.
+	NextCursor *string         `json:"next_cursor,omitempty"`
+	Problems   []RosterProblem `json:"problems"`
+}
+
 // Session defines model for Session.
 type Session struct {
 	ExpiresAt time.Time `json:"expires_at"`
@@ -2998,6 +3129,27 @@ type GetOrganisationFunnelReportParams struct {
 // GetOrganisationFunnelReportParamsFormat defines parameters for GetOrganisationFunnelReport.
 type GetOrganisationFunnelReportParamsFormat string
 
+// UploadRosterMultipartBody defines parameters for UploadRoster.
+type UploadRosterMultipartBody struct {
+	// File The roster, a .csv or .xlsx file.
+	File openapi_types.File `json:"file"`
+}
+
+// GetRosterProblemsParams defines parameters for GetRosterProblems.
+type GetRosterProblemsParams struct {
+	// Format json (the default, a page at a time) or csv (every problem).
+	Format *GetRosterProblemsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// GetRosterProblemsParamsFormat defines parameters for GetRosterProblems.
+type GetRosterProblemsParamsFormat string
+
 // ListOrganisationThreadsParams defines parameters for ListOrganisationThreads.
 type ListOrganisationThreadsParams struct {
 	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
@@ -3162,6 +3314,9 @@ type SetOrganisationMailboxJSONRequestBody = RegistrationRequest
 
 // ReissueOnboardingJSONRequestBody defines body for ReissueOnboarding for application/json ContentType.
 type ReissueOnboardingJSONRequestBody = OnboardingReissue
+
+// UploadRosterMultipartRequestBody defines body for UploadRoster for multipart/form-data ContentType.
+type UploadRosterMultipartRequestBody UploadRosterMultipartBody
 
 // UpdateOrganisationUserJSONRequestBody defines body for UpdateOrganisationUser for application/json ContentType.
 type UpdateOrganisationUserJSONRequestBody = OrganisationUserChange
@@ -3396,6 +3551,12 @@ type ServerInterface interface {
 	// GetOrganisationFunnelReport An organisation's funnel beside the programme's (the operator; the organisation's users)
 	// (GET /v1/organisations/{orgId}/reports/funnel)
 	GetOrganisationFunnelReport(w http.ResponseWriter, r *http.Request, orgId OrgId, params GetOrganisationFunnelReportParams)
+	// UploadRoster Upload a roster of people to quick-register (the organisation's admin; the operator)
+	// (POST /v1/organisations/{orgId}/rosters)
+	UploadRoster(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// GetRosterProblems What is wrong with a roster's rows (the organisation's admin; the operator)
+	// (GET /v1/organisations/{orgId}/rosters/{importId}/problems)
+	GetRosterProblems(w http.ResponseWriter, r *http.Request, orgId OrgId, importId openapi_types.UUID, params GetRosterProblemsParams)
 	// ListOrganisationThreads The organisation's threads with the candidates it sees (its users)
 	// (GET /v1/organisations/{orgId}/threads)
 	ListOrganisationThreads(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListOrganisationThreadsParams)
@@ -3867,6 +4028,18 @@ func (_ Unimplemented) GetOrganisationFollowUpReport(w http.ResponseWriter, r *h
 // GetOrganisationFunnelReport An organisation's funnel beside the programme's (the operator; the organisation's users)
 // (GET /v1/organisations/{orgId}/reports/funnel)
 func (_ Unimplemented) GetOrganisationFunnelReport(w http.ResponseWriter, r *http.Request, orgId OrgId, params GetOrganisationFunnelReportParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UploadRoster Upload a roster of people to quick-register (the organisation's admin; the operator)
+// (POST /v1/organisations/{orgId}/rosters)
+func (_ Unimplemented) UploadRoster(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRosterProblems What is wrong with a roster's rows (the organisation's admin; the operator)
+// (GET /v1/organisations/{orgId}/rosters/{importId}/problems)
+func (_ Unimplemented) GetRosterProblems(w http.ResponseWriter, r *http.Request, orgId OrgId, importId openapi_types.UUID, params GetRosterProblemsParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -6051,6 +6224,109 @@ func (siw *ServerInterfaceWrapper) GetOrganisationFunnelReport(w http.ResponseWr
 	handler.ServeHTTP(w, r)
 }
 
+// UploadRoster operation middleware
+func (siw *ServerInterfaceWrapper) UploadRoster(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UploadRoster(w, r, orgId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetRosterProblems operation middleware
+func (siw *ServerInterfaceWrapper) GetRosterProblems(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "importId" -------------
+	var importId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "importId", chi.URLParam(r, "importId"), &importId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "importId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRosterProblemsParams
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRosterProblems(w, r, orgId, importId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListOrganisationThreads operation middleware
 func (siw *ServerInterfaceWrapper) ListOrganisationThreads(w http.ResponseWriter, r *http.Request) {
 
@@ -6961,6 +7237,12 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/reports/funnel", wrapper.GetFunnelReport)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/organisations/{orgId}/rosters", wrapper.UploadRoster)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/organisations/{orgId}/rosters/{importId}/problems", wrapper.GetRosterProblems)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/organisations/{orgId}/reports/funnel", wrapper.GetOrganisationFunnelReport)
@@ -11105,6 +11387,156 @@ func (response GetOrganisationFunnelReportdefaultJSONResponse) VisitGetOrganisat
 	return err
 }
 
+type UploadRosterRequestObject struct {
+	OrgId         OrgId `json:"orgId"`
+	MultipartBody *multipart.Reader
+	Body          io.Reader
+}
+
+type UploadRosterResponseObject interface {
+	VisitUploadRosterResponse(w http.ResponseWriter) error
+}
+
+type UploadRoster200JSONResponse RosterImport
+
+func (response UploadRoster200JSONResponse) VisitUploadRosterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadRoster201JSONResponse RosterImport
+
+func (response UploadRoster201JSONResponse) VisitUploadRosterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadRoster4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response UploadRoster4XXJSONResponse) VisitUploadRosterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadRosterdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response UploadRosterdefaultJSONResponse) VisitUploadRosterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRosterProblemsRequestObject struct {
+	OrgId    OrgId              `json:"orgId"`
+	ImportId openapi_types.UUID `json:"importId"`
+	Params   GetRosterProblemsParams
+}
+
+type GetRosterProblemsResponseObject interface {
+	VisitGetRosterProblemsResponse(w http.ResponseWriter) error
+}
+
+type GetRosterProblems200JSONResponse RosterProblems
+
+func (response GetRosterProblems200JSONResponse) VisitGetRosterProblemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRosterProblems200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetRosterProblems200TextcsvResponse) VisitGetRosterProblemsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetRosterProblems4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetRosterProblems4XXJSONResponse) VisitGetRosterProblemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRosterProblemsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetRosterProblemsdefaultJSONResponse) VisitGetRosterProblemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListOrganisationThreadsRequestObject struct {
 	OrgId  OrgId `json:"orgId"`
 	Params ListOrganisationThreadsParams
@@ -12546,6 +12978,12 @@ type StrictServerInterface interface {
 	// GetOrganisationFunnelReport An organisation's funnel beside the programme's (the operator; the organisation's users)
 	// (GET /v1/organisations/{orgId}/reports/funnel)
 	GetOrganisationFunnelReport(ctx context.Context, request GetOrganisationFunnelReportRequestObject) (GetOrganisationFunnelReportResponseObject, error)
+	// UploadRoster Upload a roster of people to quick-register (the organisation's admin; the operator)
+	// (POST /v1/organisations/{orgId}/rosters)
+	UploadRoster(ctx context.Context, request UploadRosterRequestObject) (UploadRosterResponseObject, error)
+	// GetRosterProblems What is wrong with a roster's rows (the organisation's admin; the operator)
+	// (GET /v1/organisations/{orgId}/rosters/{importId}/problems)
+	GetRosterProblems(ctx context.Context, request GetRosterProblemsRequestObject) (GetRosterProblemsResponseObject, error)
 	// ListOrganisationThreads The organisation's threads with the candidates it sees (its users)
 	// (GET /v1/organisations/{orgId}/threads)
 	ListOrganisationThreads(ctx context.Context, request ListOrganisationThreadsRequestObject) (ListOrganisationThreadsResponseObject, error)
@@ -14588,6 +15026,71 @@ func (sh *strictHandler) GetOrganisationFunnelReport(w http.ResponseWriter, r *h
 	}
 }
 
+// UploadRoster operation middleware
+func (sh *strictHandler) UploadRoster(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	var request UploadRosterRequestObject
+
+	request.OrgId = orgId
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if reader, err := r.MultipartReader(); err != nil {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode multipart body: %w", err))
+			return
+		} else {
+			request.MultipartBody = reader
+		}
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
+		request.Body = r.Body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadRoster(ctx, request.(UploadRosterRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadRoster")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UploadRosterResponseObject); ok {
+		if err := validResponse.VisitUploadRosterResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetRosterProblems operation middleware
+func (sh *strictHandler) GetRosterProblems(w http.ResponseWriter, r *http.Request, orgId OrgId, importId openapi_types.UUID, params GetRosterProblemsParams) {
+	var request GetRosterProblemsRequestObject
+
+	request.OrgId = orgId
+	request.ImportId = importId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRosterProblems(ctx, request.(GetRosterProblemsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRosterProblems")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRosterProblemsResponseObject); ok {
+		if err := validResponse.VisitGetRosterProblemsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListOrganisationThreads operation middleware
 func (sh *strictHandler) ListOrganisationThreads(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListOrganisationThreadsParams) {
 	var request ListOrganisationThreadsRequestObject
@@ -15103,458 +15606,479 @@ func (sh *strictHandler) DecideSpotCheck(w http.ResponseWriter, r *http.Request,
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P2Ncts41ieM3wpK/91qex9K0Ze/a2rXk6QnmcnXxOnu6en0yhAJSYgpQE2AljXZVP2v5r2w90rewjkA",
-	"CVKkRMlOxz07Vc88HdskCBwcHJzP3/ncCuV8IQUTWrXOP7cWNKFzplkCPz2lIuIR1exlZH5kd3S+iFnr",
-	"vHUW9tnJuDdsDyantD2Mjnvt8RHrtk/oMOxFZ5M+G5y2ghYXrfPWgupZK2gJOjdvht6QQSthv6U8YVHr",
-	"XCcpC1oqnLE5Nd+a07tXTEz1rHV+PAxaerUwbyudcDFtffkStJ5SzaYyWZmHI6bChC80l+aDlyRhmgnz",
-	"EwntU51W4E1fMaXMszUztANvmt5/S9ikdd76/z3JyfcE/6qevHdfz6YI800TJZP12X6YMXIt2J0ehfDE",
-	"NZETomeMLOiUkTGbyIQFREsSSqG5SBlZzljCCNeEiYhFHXJJ8E3CFZEL+lvKCBURGbNYiqkyr5rhYq40",
-	"0TOqyZTemtfP4deKzhlJZKrNR9zPMplSwRU1UwxItmVEJkTPEkajAL6QPT/hsWEZ+KWSie6QS7EiUs9Y",
-	"YucWmHelYISaJ1kUmMkmbJIqFpEl1zMy7PeJoHMupuTaUuKCxAznSmSqzUKUpokmk0TO4eMTnigNhCru",
-	"72891v9Rdxd/v7m6W3anfx3MX4hToXj09OXxy08vl68//axff3iuX39688PrD5fHr5+Z//2ZvuRLTq/M",
-	"M3+9edN/efTPD3+/eym6jk9+SxmwhWMU3NEaru13h6dVfPv8biET/b1M5lSvc8MnJQU5MGuL2ISmsT48",
-	"B7L99ertGxLJMJ0zoS9IqG7PCSX/4gvDLU+vfjRbwFQAzy5YQjQdxyxAyprRaBgypUgsp7BJlLx/fvns",
-	"9fMLcherO/zEUiY3YylvAkKJmjGm84E65PktS1ZELczm4x9DFsdmEwVLdUJjbjaSTikXSpOJTOZpTAkX",
-	"n1gI5/CAklsapwx30GwyTO1P5L9Im/wvM84y4Vozgb+nZucj8xhdSKUTuZixw+Ieh+q2Zl8mSFt/Xywx",
-	"LYHNOCKdt85/cT/iYIYWrV+rNu17YPC3yXR9x96KeEXYrZEAhI5lqoHVxyuSKnMk5MScK3MyvTNVXMnR",
-	"uDfphgPWPqX9qD1kJ5P22fg4bPeiIT1h/clZeFrHgjKZjnhUWKpd/XkrTeEvdYv5QbGkZjUwXzP975Rb",
-	"2QFVhIZaJqVdOAmHrE/Peu2jaDBuDyenrE174XH7jHXH/ehkMqS9Qc3czQf2mLyMY7n8YVG+kYbR8eSU",
-	"9sL2gB2N28PwJGqfTXq03R8Pw+PolHUn+USK8n6Sj3ivC+kVn/OKE/3OiHHF/8UC0jMi7KjbJQeWH0mv",
-	"2y0StNftVlMrhtFLE+Jzw8VH5p05F/hTL5sbF5pNWQKTe82UotO1e3xATye9sB+1T9hw3B7Ss7A97kXH",
-	"7aNJl/XDU3oyPhtWU22eDXgvor1Npjin9UvRPzDfKfLymblV8E4p/YkKtTRnbdgdBoTd0VDHK2IYlsy5",
-	"UkaKSMH2P3PFhUuY8aZFb2fi92y3OwAEfgCy2giXRTQ59y/faZowhQuO5FLEkkbk4KkURg1pP+NqIRUH",
-	"KUy1puHMXCGH3t2guY7t7b9gCZcR/nsuzYPmnytCE4aEJVRnV7+QmilywAWh5N2z783lY8RFsoIb+bBD",
-	"rkrXhYJxGl0Yxd1aRJOvIusDGPnX+i0qn5fTcT8aTo5pu2d4Z0iPxu2z6GTSNqdlSI/Hp1FvUs02iRvv",
-	"XsflPfstZUrXHZkE/wynxVy5EdU0/yVcTFQQLpBqhiOyP5bken8ypMfhKWt3x72oPZwMaPs0PGLtE3o2",
-	"7kWDyRHr9usW6qZ4r5VecRGyLbethgVNtFFTzJWl+bx0zPvd/nG712t3ex+63XP4v3/WcJKCD1aeY6P7",
-	"ts3glYf5aiH10xkLb8rMckxPwy7rT9pDoCEb0PZZeDRpn0Rn4x4b0KPwpEbGKG/Ie1HxB6F5vJmKaGFs",
-	"JmC/CQFT+NYeBDSaSJl2u+gVRdqlONr9BPSPLAEDsTAnoEWkaPu2V/3pW/tWwy07wmvb/dhbn8gXM5Ja",
-	"SKEY2OPPqKZWBJgfQxTx5p90sYh5CGf6Ccg5f+afc6vbKFyNzfeIrtQoZhPdOh90g1aUshGQzTFFf/ih",
-	"5zNF1Fxw3HBhnlbp2Aj8EZonQLiQ8VsW+R/qlT+kNNVwFS+YaH1papb7xAPS1spPuOEyK1tpKiLVMR96",
-	"nlCVJuzK2DAs2m0LrMJkv8RwJDKjCk0iFhmDDpa/0Hg3c62ISOdjBpb9mBlFhs0pj1nkjPpsX40WFEUJ",
-	"UwoubwF/TVgok8i8bD7Hok5zYl2GIVuYNdZQqmL+F+6bsAJj8QhYwpKuNkzX0jVB10gzcsJZMNptIihI",
-	"N5XO5zRZGb2u2w2MlTt1bgXtbevLZ62gBWYoDJZ/NHLqMgwYeHvlfkng6XPDD2bJY8aE/cwF0ckKFRkS",
-	"Uw369hcjHm5pzKPi7Ib9fkCWxnA2IohFZJzqTAeiJEljtnmGOGbQmnAWm/OzSKQx/DtwtOVkNOYJCKR8",
-	"ASuZknmqNBkz0jsFL8ytuS8lSdiUK3N3ZnRaJHKa0Pmc4RLmNMZplhZhSOyTNaRCSPiAUfc2LSAf0VsC",
-	"VWopk6gwa/gj+Zj98WML/UVWqjrJqBMe6vX5DQJCjSpr9OiZGWhMwxty8JfnH8iT296TuVGcVyrToA83",
-	"Tdn8x1A2lCJKQz0SEqUVHA5/yvhLZHMZMSInxL7jrtgUTJHXKRAdZmPkzLu3Vzgt81ZbTtr2rUNcpZ4l",
-	"Uut4bZH9s4BoKcmcihUcOmF0c83mC602rScfz5+8N5JhiqSgHCp0uK1kmhDB9FImNzi3VNBUz2TC/7W+",
-	"B72ACEmso9UqnuxuYbbPWGObplgY1p+l4lOjvaLb75woJiJyaR+FGZ+TPzOasIR8TLvdQajlDRPwT+Do",
-	"xsIPxdGWO2ICghiF3lhGK+Sp5WzVIeYxc0eliqBzQWVscU6G3S7JzkFAht0e8RdsSDWf0JHjdXJgHWI/",
-	"/fRT2yyWCW3EIiMzRiOWHJohBkaejHkUMSQ1cWcD7WPgxwM6TRgzJt3IWsUByX9lNBjz+znV4cz/g9Vp",
-	"RgnTHPy2vu094oKGmt+ygGw6JwGsiIlExjCmWxvMfWjsyNFEpgKocUTmTM9khAMY4uU0EOTS/MJf+Zk5",
-	"ZJOYhzogw16XTKVg5l8DczhGMU2m5sd+n1jZaX44I9khyKj7nulk1b4EWyIb/qjbJe4CgHvqCtUVdOHu",
-	"dv2Da7CgiikIVfhXor2vjVRwgt181SpH5798btHQcmL2WueWsyWck7LG1D07HziNaWwO5RuZ6Jma8YSR",
-	"Ny+uyPeG5HjQPySpUYp+DfZUFKdMsITqLWobuJJVmQa/fG7BeR5ZJfqKzp0u2fDrMc3ffs846v5TpFMs",
-	"RSRF68uvzU9/cZPNe/7W3oqoY/TOu3mMZoRqy8mEh8w55zuek3wed+C/RTvigAryj1dX/8g87iRjb8Mk",
-	"6Hyv8MKj5144Xz789bDa4BpzQcE2Wzdt/MX8iy/KU4OYAk3CGb+FOwzjBB19pzG44GIN5WnBnDqhut11",
-	"RtXqJRA/KPq0zkmVT8tsvHkKJjWHy7WNr7fxFjB8hpdAx5zLgHQgbJKQzl2s7oy5iwceI57rX1g3n3M3",
-	"WuDCFfB1MxUMsc1kHBkFGJzpjMBBLdjV+RAX8K559U8fW8X55+fITPljq0DZNTrmHA4ryTT4889GTVyw",
-	"RHM8fdmF+rmCPXLL9ZfswdxBJuFoGKF0CRv+Sk7Xx3fyqky2N2wJF6c57YYaXLO5amKIKPUeJKP5rp0I",
-	"TRK6Mj97kdMK33vClFGMltYiShiZ05XRVOcyYRfEqJdGpacqizmamxS9m+wuDy1uppNdcD2Z7PQrKFXN",
-	"YD8ZHlpSRSK4zijqDzSNuCY6oTy2XM81OVBpODNPlG+Ew4p54yXRzDGDl8b6zCS6nksueDOfwCjszoQg",
-	"mtH5x1ZGTrNsqkEPjKwO/J0icinMVWdoxNA/+dFYLB9bHfKGGTtlOePhzOryRqNMUBcF47zBxmi8+wJH",
-	"6ZotkqnQTxNGK4+LjbFt9xsFrUTiZe88zuZVGs25aAXw71SxpMLdHGSxsEbOKX+FeRAtCwXCJDYs9KW4",
-	"5Zo6xiuuFTV0NdqFTRrS5uuTsUSaCqoE/gI3kOiK6RRuRhpFcAfQ+J1HpwmNFQtKpMvs2KKTr9c/3eLl",
-	"C1pgp5Tf6271DhaXi4ME+Twq1+f0+vWtd/rLSM1o/+h4/ei/YHfk6sVlu3907FJUlJbGRHGvBoRPMJUA",
-	"vELmb5VCKPsU/uXz78JTIIKthtqUtY3BaYTWyqqXnzc94ri28hEWbR6CRSM8j4WJVc3pNndN78L/uW/a",
-	"n87aEtcW5E+vSMWN/PXePlhx5/ksuPHmzx40Oy3GkiYRF9MRz+SX3fuNdz5XuTHrPJVVF1j+AcOyuwnh",
-	"fElbaJJ57neQK9lhGVPFjofVgT/co+wgEq4ViycBwXfaTBjzPCIHVJO5VJockdf8zyRi8OuAKEmOz866",
-	"R91TEs5oQkPNEnV44c535o22x99QyA894atNDrqT6L4RYoO7czplTxZimv3704JNKy9LLrjmNLZXwhYu",
-	"Mgo9xY1YP807yduqs77HAJ4k2JrzAAYFRRV1sWA0Aae6zjc847yLzMlr9ilMk8SwAbxvEyJKm9ZvPt3d",
-	"BVM5H9P+yV0b+YEsaoZgsShyoBgDj2j2XNsOgFHqnUJoxZP6EFJw4xn3AofrRpEzx+zrYyljRiGCRaNd",
-	"rybrj9vpncZXR06mbGJBvoImBNhP1nkTfIBNbjJPtb5Tt95fmpmo5c1fM1OrJ6g2z1BtuDv3mNzWWXmD",
-	"V87LWJ/Pbyt1x9yOXTc4Qy2TpkoaPryDVocv1GpeEdO0Kv8B7GtMi9XmxhNTcwsKsDjNryE0oc7BeHWe",
-	"2HRhzpbNjULz24ozCFYpEsokYSE8Esr5nLYVW1DwipKD3MMZLGZSsMMOuRyDmmI+AVcyDbWq1JZnVM0a",
-	"aeOLhN1ymSqSyOV3ipj3bK4Wh99Vjo4ewHXNGuPyTfVwfLpWnZch3Ei7Sasd2ECx3wrPcaGPh63KREif",
-	"481rxckVOCrzGhQX6BMH6Ge3aPOhqTjN7Ha3k5wfwN/BD+blB/op/sE+/jG70FoC/cgSPrHq4DqZxomx",
-	"bEdVmZKg+rLf8oOYKG04nVBtPUcQd5tRLsg4YfRGFZT7OjYxKiYojZV3dcKoqhF2iVxW+D3fy6Ui4YyF",
-	"N2gP78qmdjJ2+Coq/tmsLZJLgVmLFQJajeSkmn5Z+mie4mklG1c2B7Qw6QYuQ6fl2yhM0AqlEMydpRmj",
-	"STTCeFjQolM2GlPhgjYKqkNGcykgj8HXh0s/ZofR/539YpXVEMo4nYuRlprGzQ/dexYzqlj0VKbV5w6H",
-	"VTW0TRM9YwoMzymkR4QziKHaKg18ueALd7QDK5cVyQJZZ+ZfCv8Som1j/5AldY4iumoFraVMbkaLmIZ4",
-	"/dt3bzlbGqpNJixpBS34e1RJsPJKJ4mc17GQOXewZwH5+eeff26/fl152UDG8Ibr2PHinFFhk7CsI9wI",
-	"I0jlwN+uLiClKKG3LM4E1bxAyK3rSezWVs2HQZo5JEdDiGuJxkoi0+mMRFyFsYT0J7MDiYzJwQQ82yuz",
-	"seO0aNf4jnhfjFhZ0YgN8wMul1Vr0bJ6Z2KabwwXYZyCub9pi+B87HgqyookCBvLMDA364TPKJ4fG0uH",
-	"8vF083Ass1noyeW6xIN884c75jdsVZNyDboW1jYdjFel0jljjL98Vh2KiemYxbWDGimsZnIpakY1uuTh",
-	"19pBs1o3wcCS0g1ctRVZnWjFPkihGjj7ntrHmvt+rYDcSaW0uvy2ybyzj30p3Ek7OY4h+6eBPDeyK0ro",
-	"UuSyOGhRIcVqzlWlYK7y8trP5QsskKdyx2TE3k6eYrJOvbeiUuv6yWiRK5kS9xTqCtaqvSAULRvIB4fn",
-	"IrmDBiGjVaX4XqTjmKvZ13d5wAxK36smYRwzOk1ZMaC2g7sDknnLZaNHw4K3Y1B1je7nvnyYsJp1kOHc",
-	"N0QbLW9hGgK1xRz7+YLWBaRzKBruShiNshyUhecJBd3fekJtAdhX8io9zYVccRFTfstEnRmxR0BKGyuv",
-	"MU8Xng7sZLYHcexqnoJfZMddyxZc3DN4ljhhp4i9FS4KFxvEDBdEMch09xLYqdm/kFXrUWWS1DOLtRLt",
-	"t8lSQrjH1b0pKTBuiZeuSxa2T7fNZ8reZzh0e2zBBqI/YyFXu0uSDXz2e9PnYelxlV2kJbUCz/Wo9rpw",
-	"D+yycrdiLshEJiGrdsdxpSthJ7BEPrIbGBCxT7qTpweVVdCYautRbzhAuhhpOXJqWb2JgwNnM4ddntOI",
-	"uVhTmSwXGMAxFhg1q8zICIbYux9clr3jjapzW2KL8m4FxQ0urCXfgg1884HdVYjjDcpFspCq2nm5hwrh",
-	"hrPKxJZ57hcrcWtZ52q3X9RD7uDu4MJFabZPES3XY4IVEm1jZM/ffrAXyEHMNHoKIz7lWgXkutMeXR9e",
-	"EJo9melWhMbm+l6to4F0zyru651UuBqqO8feY9XTNqlbVUsq1QSW9HiojN9RySjmgFdkAM4JhwIv8OFl",
-	"+r65osuXhas7C7bbc16xYcUnY0bMA9aowNp4GsVcMGJ9R2Y1WYAZln1Buk6ERXRlBPKUakhrNjPlGtze",
-	"hRQlzwPsih2rDpj7dEDm8pZFZLzC6hbNhLK1680onb1SteZVcZlATvM8uHDAk8/BN9a5R1IelmE2rpv8",
-	"m3n8S6lKcxebuGh/LEAddYsyVsgtS6IUIi+WcRsawLAO94ni/LKt9Flsy0F67u/LDoICPG0VDs4Xckkm",
-	"FKruDMcUNvaCuKQcvZToq1NkzFbSoiygczVjAy4IjWMrGxHxo78Z/cOPWFTzmCtpEoxFisRSTFlCDgwr",
-	"xAwAJ0Q6Z4lM1eFFVoNnEaBkDLWoQkIJlHN9FrOA1wT5Vklu6ZjNfMt2/c1ycXF1xdpiQtWNguAVJaFc",
-	"rIyoALAKPTN3JfqWofzCE2EHUYoUx31BjATLvaXS5SoPujfFV7xKPEdUY6UXUzsEAguFzN8qErhXILC4",
-	"3i27amsLdjh+my+uD34BcoHvOVY4Nrqm9pKYZW3Xn6cdsooYWVn0LrrKHu9g3WV1EQIwSyLFNLCHx57t",
-	"C5sAXKhyhNx8KEpgSGFYAXEYBodYGukVJ0LZoKqoTST/7////6mrGoRQJXVljxWlvlAx4VX74rrGTPnn",
-	"Ny+m9quSy7WnXiUmcgdWWWJgAqsWMRAHNYjGosXiVr/MNqtEhGLWcnGjC8xh5fkaIQq/K1RpFv5SKtMs",
-	"x0VdnSbMdXNBcyXNK8WbreCuMJkaVxgB5wUbCo3KmQTA3VVnxeGC1enAFcbL2EpCHltf4YyFN20uEEeR",
-	"iSK3jBZSabvv/k8jO34VhfZSv6m62fENo+A0TNJsqBfWKTKvUT1xmDsWzi+rb1tXPXZI4jGP1ubIJ2zO",
-	"xW7e0o3p8JmGYWnnkX0Td13Chu5nsCvN4zhjnQpfXTk7qfD8plkBVBAX9ebfzuFPb5Y7vdeYbz7JscvG",
-	"r2ac/GDtOgcbRtv1tbXtqUg1mpmbB2xMqRhZziRxFMYfEnMgeBwbndEMQw66RjvuHWZGMuhdLpmhaCjK",
-	"dAyRu0yXz9VkRIFZm+XIDdSAmzKG96KMljmC1mZ5ts5w1dosagGjdNFclc2k9rbkVG/sTRP71vlPIZ7E",
-	"3QngjvCGvJv6bJrmOS9FpaBp5VSTPBlHxi2ZMjUxHLldVajKKvETShzlN6WMfJ8KweLvYaqVqQobowXe",
-	"8feSbSG16ztFFkwuYhQKNs/L4r4Kti4GnO2Exj1mh1nQqXuJh3wJBdlQWkuCINLChXucW5Z7eVYHXJOl",
-	"TOMI1HUiBZmwJew1FeTUrtaiOhOavwf1kzUpT3MWcQrpaTX5cviAIzE4/CxZtZQ3CFpEIauTW8LnWND4",
-	"I6BVOvpb3B1jkIAJC+/6RwAfD400P8eRXHIGBL6k+ZMEc4TrAB/wfmMeQFSuLBEvsBDYBPIg7JzUDV8s",
-	"GOBwzRnAZkX5tCFDy/CInXQxM3w3HnH5pBUs4t2sdhea8ofdkwJvWHdPzueO/BYNwYKFB8Qd0KDIPZiJ",
-	"SGNVwyi46Xtc4dboeCxJlGsaHQUj0C6vXkJ962vs3y3Vs5BG3KTwTi4FmcBWZIDCQX5mPVEPsoNwfYFg",
-	"H3BqwJIwx7dx1LdwLz3QtZ2DuVVHqqUwt5ZbpCf8kgyi/EHm3kx9yGZr5tRMldgn6fah8mR3003yrdik",
-	"nLxgNNazCrXEaDaq3tis5/98bJnqsbzbtpVv4ak/0/AmlqU0xiLJ5M0Fidg0oRGz99E7qfQU5I/F4jYb",
-	"8oHNFzKhMYkkU0RITQ4ySLncVsqyCC2uNE8AGGkCHsUl5dpYU7C3ML3DC5IKekt5jJnZha9nH8Jp+B4c",
-	"eWOsfTtp9PS5QRpJbkOIqm17KSbS3kS52N7oFqjClDMvon4DI5EDlS4W8QrYuBT3X9VIVYolLpFcGgmW",
-	"GOpRBEl5lPUY7o5ZUK1ZYlbxv3/pts9+/Tz80j7o/tJrn/36f3q/dNv9Xw//2yZHvFscSrJW0MqoUF3V",
-	"IPf/aDlLus5vjyxRF5IPb4Rcxiya7uMXrM51iqXaNcYv53OWhJzGoynlNaljzULyFtsVwkB5ZBzdqnLB",
-	"xMVugfdJTKfTquviGRMcg+0LGfNwhU1u4HbQbhL+NWK2WLirbH1xDa9RiKZFaU29fu2im+tam1KPNgVu",
-	"uUWIAqqAIZZpUCA7eA34yl6xeyu20RvnTtycGbNzVJIJasGArZySPZomMl1AMSWN2JyHLZ/7jMAwSkDl",
-	"WV3LGHBzh9HyY2S+apcMMt5QpHLA5Uw2xE3JF4xv+TldeBDXz1Bd/oHj6C2iYs/Uz7z2OgPXyEmD5Fg5",
-	"Aq0qqbKFy7hjMnJgxjqsSBrbnnqe3Yyb9I/1q3Qdaa0Wxsuj5Bu23JWITrbuurAKOZr1n6i97v0GDOhj",
-	"GTMCuW9Go82HJGbIGgs5lxq778W3OMv26NXi6XIxBRhdi3qyM1pJiVG2n98tPFSRc/xNoAaz/WruU/bV",
-	"j21+9Y3JGC/ttq+TomlIb8HEpiKiAiY8OTBW2KE1qcsQTc0v1D1DjiUTeb7QqzylseA0nFFFjFZU1Dg6",
-	"G3PeNu8XkvkKHobE7Yjqh4t1ZqvML6h8Ywpf28QET2eS71zEg3OosCDf4c1dqv/QktCosrlBCF+/sJE3",
-	"lzUMrCLAloQNQaDMlbN7stOyPd5N717iw7YsyP7U23J83Po2Ee5KV2bgJwySR89LhwAd3ZCNYFYM+SwX",
-	"JKYLZZ4V0qar0QXsIPZYwDQYzNxzYKF5C0zDZlEaGxJpVS64YayQJn5gFnTLFR/HDPz0hwAOxjVBG6ND",
-	"nnPw2UBTh/LBENIlDyrIL/cXFoC7zIhE8KCDGUDd/Zb7a2scs0xMKSp69Q5ZTJYBnyx6XVygU0g9gmPK",
-	"lLLOYCA9lLguVI2u6Lav4iLg/p8aimQrSbfJ43zoWpa6xX2tsCy1TaStNuZ4wuogLZiI1ANnkDTJk/OX",
-	"41KLG85iEwjHPoV12UvjmqKKl89cWCpVgEsriXsH3L/MvzCoJhSRRI32PLXFh83zmItYi7Z2fnPR3hot",
-	"PeXu4UIca4ep9uTYqWzAgbTpb9XOLKs7ZSQ2KlJjl3QVX5Xd0rx0lJqOt++tXnXO3ZD5veyIsm2H98tA",
-	"8gVEkebfr3eGi+iq2vTIBUnlGMAxWD+25HomU40jW54CR4VMbkjGcXmF3EbBVK48Kg7ynUIfPhZ6yKzn",
-	"yrUU12uq48PLq4oaEbrCZkHuok4w30mRA7o+d0hj/STH3ykvo+7wAigIDU9uGVkB/qNdFxXQRgV+6dKq",
-	"pN2yHYRnCajI9Rwx+kTxoAf2i/EK/si1f20LOVIpB6SU0S0NqQiNXIk45rnOGcsSSRFezi8xilgYc4EX",
-	"fvbLVNiUYUxZBZbyn1wkbMTmi1iuIEvVRkj8ESAzdwTm6Aga1tTbplVeXdjX6kP4DcCzq26KLUDW+Tz3",
-	"ExW1JW/rhj0XkVyOFAuliGpqX0Ax1eD5uOWaYdswrwVVQLggdgQbi4ReuYPe0eC42+2Sg8HxEXibDzvk",
-	"GfpXMsdzxBwjfKcIzoYcDLru8Z9spRT4nLE7mpvGd4ogQiCGoyIWM10D0ZUV27gpbe24W0hbrq3eeyWn",
-	"XNSgKjYFQlk8IOZeqkM5L/hcVep6800oj9OkmN1eC2ZPp3ZND4d1j8asnaFF3vO+VVzyZmLfH43P27id",
-	"a3AolCPV+IEOZByx5BD8QV5tZZ4sdG/MPZj61xYLUi9qVQSnG2M2x1K2J4C6CKDGbS7O8yZq2PYia3pl",
-	"Xl8soJI562abCvCcGk0RCvDNex3yk1U9ODTSsdCcxGHjQ/Gqy9wddnuFjlsl1+OgXxW02QD2v2VfLG7K",
-	"Rpj+199fPrU1OXuU8ZQmv4vbFIaomdFzVxVS0SJDL8wujdKkBtBKWSBrox/is+dPnpAf3r9yVUV/f48b",
-	"V43uGSZsU0p2RPARxDsf9G1t2mqBqAVaAtOV2ejCVsSXoEXqMgBwEkFhrTWUem950exhhaRxrDoK3d9L",
-	"62KCKC6mMWunitkSqQkE+KzPNGK3PISi/lgq7S8kcJjtoKrNqJohQzfNlVpzDxemWrleyuOxvPvgeljs",
-	"wLAP2PeicmZVOb4+UtlGHI3sQXtlbXvhB1Vx8Zcglfy5ZRVSJRsNys9qCxgz58MykRoTz0rl9zyp8j1s",
-	"1SJqoTGMNjYqkK0+iyt3JObTA7V7yRUDe8X6UErpdmZVikQ8uleo3pDhnj7z0mIzMDA39IatfFe5nbay",
-	"bVs3LGIHUWSGXRzHKzKXEbONOKFtvtR4zhu7QRyPPVyNMKgmxK2pMqi1XZJmJNlAzIeGRLHfPCdQQ49Q",
-	"wMQ6W9bL03eUQLVoI6+zHXSx/T39Nmsh/hmHusmIqzmvKT7fENXPq/hxj2c8gnagN8y1njZn1HKiJV2H",
-	"vNpKun53e2n/hgh+Tq6/pyxlWwOwNVkGFWft7YIJm2Rn9MY42h2YCRMSWFR7qNZuTpxL5UJXJdCWHXjh",
-	"IerPaxPX3mZNcN4zrlS6qwa6X2eWNdeoP0jlNJPpJsTREgrA1nvDy4asvAC97qRVrapcbkTDr3ndSj/f",
-	"N2J+31C5a5Na1ZTqhpcBdLem2X+jaHcJTsHfkMLu+bQv5cBmmbF22XtFyn22rNYG/L63Df0MBV7/Pfpf",
-	"VsL+d5pvgtpOmxyF974hIecYcXv+oCGixrZCeY8yL0m1sLCf3TF67MWfqmNZ2Ae6Mr77SY5Hi4RNWMJE",
-	"WFMzAH1Jaq7VvTCQ87hik/pkX+nOfCQzBNMoT7+44uKXyjTeHFN7WyoMWte7blk1SUNsF/o1OmXO0aJu",
-	"VKgECXnEvgH9FxXTnQ2jjm6h2UYdp9RfTJlqUJEspUIaQ6ObOaNC2RMJtziBWxyrimTynSJ59z6CIYyI",
-	"pML54oxi2gbFYy3CpEcWLsBhW2O6B4JU2SQRN41KfXhhU+4bJxjUXo3lZnYauqdDIUWsZyOgk+XDKXZF",
-	"D2nCst/X50g+TN6Xvd9sOUZ2s2UAMGuMUNjcAmc3ufIybnyGoZQ9bJvbCrfCpSAOtKbaWwAFRKlaQEQb",
-	"opOYq2zs5NjIK8gjy6+latfCTq34slpA7MmnSEQ1basZhXLhvKsdAFBPzcyRi3dsu1fk1BolsJB4Zd9Y",
-	"q4LInEN8gsFoIE/DGPG0ZHMKmejZiBkViopotJLJjZrxBIvazJ+WDI7BnEcxFZERvfCwnIyYmMZYU2T7",
-	"8QctJVM7WvaDfV+FUtunlzRmyo3PEjHiCbN/krcsUYyqDa1LHvyEVkNz1hy0bcelWkO8R+Bo14BRsVRr",
-	"J400vzO/bE+Q9D6xjSY/WD9rCSWPKzqO626sDcpWwwqf2ivvUXSsLuHtZ8RoQsu9INx9cpcqsOAvRtYx",
-	"ESmETySKKR9DGxzUGwHbH4ZWljo7kaMiFpO6X+/M+ujv38L+OHzl3Aq1tuty3lbAuqQhgJXgU0FjBQUi",
-	"XJsLbpxquO9WTJOIxfwWAppaZpW36+WjE8rjSiXurYU1CshMLsmcihWZ0VtGzAtmUHPvcOh6mFjr0aVa",
-	"2zpenUAhmpmTknMmBSNqBtUtsZQ3DRuvoW9uZG51LqZ+VkmDl+1b+7QCdK8GGYFq51K1m+9sNHevA+eg",
-	"zu/RQV6w5f6v12CxZ+OVhq9cPyogm82p+8rj318lb6xeN6RJhQDa7w6uovf9r2LPMbNT2oHvPs3Shox9",
-	"HrJRzOgtZBDfMs0Sis42+CNsUEgjpkfQVkCNaJTGenQr41RoBi+phUwVG8lktKCJFvC7MUvMmNFoQuc8",
-	"Xo2wdA16FZvXwxmPsz0tPfNrJe64BjzMMU90RZ9ViwHRfvYMwUst1qjrMdM7BQikW5ZghqSRxuYn0ut2",
-	"G+nZRe9ySSQLRhAiWkiHehGABQ0FGubLmIzLpWhDG1sAI8o6uDdoV1Is//dzxmnCWDLSCRUKOMHtgJpB",
-	"4hVN5mYLcONSwXX5d2YaXK/MiZmptcJCCXWFgC1k9Hw2VhxdP7eYymUkjdmVubEMNhrNFb6tUtIR9Kpg",
-	"d/qiKvoXGNruTdJ+dcOEgo//G+xp5ssr62/YkEEtaMhQp/gv0iYH5BDSRZokPv2hzcKKmMZWUuaVYYPu",
-	"NozCulBDUcTUhR78g1gjndGq/5Gz5QZsqIaZngsmGgCS10HONNDG1hZg6+BHXExk4SONGvKW3nnIieWZ",
-	"Fg1HUAuZZZ3v03fae73w9aC0AeV119Gwil3kZr1jvBplDquHpud4NSq6ix948ByW6OEGLud0FJYQFMnl",
-	"T2IrZLXDhiruhz2AVRv3Poequ29se1OgtP7TyT69DHfr85lhXeyWS7tPB8/KJMPtebr4mjc7v7mmW+w2",
-	"Gn7dJOvGRQZFoMQ1poKssgoPvCLUtj+GhGvCtcvMToUOyPX/uCYHUKZxYhHxDo32ch1eI9wmYPgpacsh",
-	"iZrTOMZ3SUgF1mhBJRSLiEx1dTNbaKxb08sBhjpIZAoRAC3JEQa6HfJaE9TlZpCZPlZmZuCY9WQRKCMX",
-	"aLJqgCQ2KyJT+bu0kIl+itGXPa3ndYO1/kvvswQxt6SIq4SpBQv1JLW+xjDhcy4otFsLWkYLVcrKQLSE",
-	"aDwydxbYanS+UVN3n93nTAip61pUcIUNKspZbVgFb9ZoHrmGeV3vncbmJ9RtzxOztF1PCqttZ1POL9uc",
-	"GPyQ6bxVOL0wh6bfcntzLwf6HsR1CX/Nv4Ek3rEw3L6EheEPnYQMtVSMRnvd5/nyC3vmj+nHE5BsRTpk",
-	"Gc5rmc+bUp7f5x1cNiUducYazmdCVySShMbQ7cpCWQQO5hXcKyt4CP3J0NdXz9hcsfiWqbzl6JwdZv5w",
-	"Ah3osPML1v7U9TYJ0F9txi91DIY0dTdEdf8T72XFNEkXFWVLHXIpbDcpFitW0dJwYCEuucqKXaoreDIk",
-	"rz9QNxiv50uFkJ7JOFI+M4xpeJPj/moJnDF2JVsTRNc2l2UG93vPTjKGay0kylOq2dT2cM1B00CfAMZX",
-	"rgdppi9j0plLPXHGmlMDg1Ysp1zkT+EJw/0ydgJXmofYz8z6qXKIuVaGzroGr+lbHDSNwMfmFghil094",
-	"SHUdwma+3n2iEjeMLTZAtQu2NFvJZUQ4gAWowFWrY44qkvg7RWI+59o7vhkyTdsh0xwW2tkNjo8K5bXd",
-	"ur4yPk5Nda1heQOxKuog0xMgJfLwwgOuAYDybOm7zqucZ52RcCM7vgIC1aK6ghOQgR6epDG2GjB0Vy4j",
-	"0kgkLaGGepnBcq4Ll2w2ozm98+5rj6reIwVM0A2Ed4OVs3ciItgtS+rp2mTo6knUUXmEMeTiOjdS/n1a",
-	"mYZac7GhIANAB+W6jjIRZR0hYFfObRm5MUyWylbMwOrzZ8hUHpp7T4rVnCtGDopZ3WMWyjkz1td0Zm5K",
-	"5N1DPF8jD6wJ6jXgHnNDRXn6ro+elY1gaEMOuIjYhAuuWbyyyKHmquaasDuutCr0OcTlQL8Y+5EWGkQF",
-	"bcEMXCmEQk/WblbtysIZ2qk41t9cd+ZQvy2+lHkJ8rPsQcFedWAAYN7YhN8hkmwdgpsPd+J/tRLAMI2h",
-	"SeRSJlF1M9YNotRIKcswhY0MfHaxArb61MSZ9GhEXitsGovQImsiI2GKAKKNZR2dINUI9AoOQEgZ6gtT",
-	"ej1jDVW8dZiwznbvacZRgTupxU0qsM3G439l75+KEt00rgolvRV2uxcs8RDW3IwCh1RuLGLCxS0TGu9A",
-	"mUQs2aHWyJdPWyuNYK5VC72ymsyDIJVkfrQiSf7MaALgMzdMdMhVVoh8gYXIRqgoOmHxqvJk7F1Y69xz",
-	"3kqC+mrbq4XU0GHpm1cLTWI6VRsBnRWdL+JS0XaGf0xFJOcjfKQQSBo1DXev1Q48RNXShsyMPYsHLBXu",
-	"mQpdqgxC4hcG37FAaCNz3a/IswJ6xcvQTpj5XI3p1QAm3L1fVH7F4QUWfbpE0uwipZkCB7Z8GZFz95bO",
-	"bnkbKbhn3WcpHFdR+4l/3LP0M5ce20SxP5HKhWLP6Od3Dg27oi9LZT9qD0aTKvLXq7dvzrGbFfjns3YP",
-	"7vk5wf30sABSEdmL2r1i2JwchAmLzGVDYwtqK1NtVE2j6+ZfgBbJMnHOGkmw6zVzDTtQL1i3ObK0ksat",
-	"SypUbm8a6EZwHqNWBYltO+6miVSX8DiiFG6sAWt6PUyZYMnOlUGwuo0RzWw11Q/oJGUV1CgvZ3OosiQu",
-	"C0vJ5hi0slYh5c7n+Xc/gAOyuk3kttOMzsvmW4jfukrnc5qsth5RN3r9rN1I91cVdrlbnf92J7Suh0C6",
-	"finWzMWYq+oaslQYAlW0d3XoFVmLLFBHiOKRhUO1wRgjg2wVCvzYQN0vOrFLLFomXTbFqu2tri54sPqB",
-	"dcsQXZ22nRiKW3fBohArmESQK37hwzF/p4zcRZuCJ8TGnw87m3lhcykTkRNAYXJJ95C+aLPuETdpnPI4",
-	"wg6H5l5Jbe3UPVjsg+GAinoqLKPCoq1lDfZ9IdCw2WjKH62qMrCEt8y0VnDgl/s2SwS2FQh1YXcErkoT",
-	"rlfGzpzbtBswly5TTDWFuYO/AX6dU2Cm9aL15YtNfKreVfC1vvjw4R25fPfSbOvrFLEUiyb7XAquJVSo",
-	"qZXSbI4H0mq36qMwj18mcxaR7yFzE+oLUmGseHAmfZJjx4TkzYurzkfxUVzmYFq26eP1u7dX6N+1/nN1",
-	"jUEahl29jLmcJgIC9TfQJO+juL60vfaBKc6JtSU/pt3uIITH4J/sukOsKavA4YZOh0GXzLkw7El4hJmT",
-	"vf5HMZNpAvOlcUwOQimgnZy5uw5h6s+TBI5fvKQrhSUOGoHEFoxcf/6IPeY/ts7J548QVfjYCshH53fH",
-	"H6Dz/cfW//zy5Tr4KJZQWH8Nv7w23GzGMzoaWVA9c+5BLhapJlQTQK8kByoNZ0gFe647hTTB68MOGXa7",
-	"5HpOY3P0WHTtVdfa2IGXSGGk3vlH+Ml8OoAaDXQ8SmGnA8kUARmvNLhdqM6AhX748H37NCCUvPnh1UeR",
-	"ZZua39ywFdQyCqKXPDQKqCCpuBFg6CdkzpXh2YjA8s0L8BWjRhrpj+xlQwDLhGvNBDITVySSYQqNKcmw",
-	"3yfXXNzSmGfrRMmwZHFMkAAfxTjVWegeHTHQA5DdgUEHKG+LRcxDmim8vVPECUR5Yzj1o2iebAt7cJT1",
-	"tAtpkqzMV64v41gurz+KGVxpZv5n5DpDxcx2SkospElYaKwoqjWbL7Q6x7Z2ULkHrXuJnHwUtr7EHbXr",
-	"90wnq/al4fVr4j70xjYA4Mr6OcGNSTOGMLv6UUwoj1XnoxFwMQ+ZwEYxKJxbRm1MONNOW+LaSMoWSg8j",
-	"SyBZ3/ZBbnU7vU7XJYzSBW+dtwadbmcAqVG21/sTLLP4l/n3FJH6UNxyKV5GrfPWX5h+YR8Bmb6QQqE8",
-	"7He7NntMu0RE3EHz7pNPLkEFNxi76GPuX0uCOYbSf9vdYFsrgkCtuKYTaRRZQ9N00TGjDv/xj7ohs9k/",
-	"AUGCJott+NPwDe9maJ3/8mvQUk7jbL0yB80o1eahJ9DkYiNV3+MT9yVqbjsvbCdFJHDQ0raQzNz7Avr9",
-	"glu10FIyKynr1tdvDfteedbAay2Zt2R8gN0EcpADHJvIGzjgdvzDPXb2qDt4AEL6hCtQ1LKwo4TfkfIB",
-	"iPHG6tgrclDXH/PwwnpGiDKX4dKmU9kN7Twwc5vd4Ya7vQlZ0WqDW3nHUNsL1Pb8hGwB6ElqjsVt74n1",
-	"arTzcLx6gmkLVGCTGkP/9SNzCc9c4tsv/Vi+FaB/tnlTzbc8T19tUYyJmN8sZglVAHc454BhYt3nrX/+",
-	"1rv7+fT2zeDm1dHifVf/ND6ZP+1/enEWfT9Ufzmmz0/Tv/Xly654/ffmTGAXdMV0atXGXFvVScq+rAmI",
-	"3m6LdNZF62jcm3TDAWuf0n7UHrKTSftsfBy2e9GQnrD+5Cw87Trd+LygaWewz62TcMj69KzXPooG4/Zw",
-	"csratBcet89Yd9yPTiZD2hvsvHaXN1kj450bDAOcF5g7xDEpFFAavqXUv8KUIjTLckutCJMMapS4QRMb",
-	"YmsZ92anwuWLtO39rWrvjldc6Uv3+I/u6fveI/lnf/ncytKIrHOKRq4pS6vf7R+3e712t/eh2z2H//tn",
-	"QeuAByJF27e91pdfm/PC2ooq2AG8rMR+q+wS/p3ZoGgQ/vLrlwJfuFU4E6IGbiRzKhxChny14IuiMnHu",
-	"I/QKO3WCO9Vv7b1PWbe6ryC6GrBhf/Che1bDhvdfXBUPXppJPDJuu4wiY73hpB3L5VyWufHyGBFQVhX4",
-	"r1YSPfls//XlCWYlZkjiNKFzpgGG4ZfqZeWPPMlo+mvO6VXHuyBIlwCTGFNtDnq+Im4PFlfZqrnyMYUs",
-	"qPIBZG7WJVceklRoHkOgm0+FsUxtBT2x2MvFk/geXqs8jAU2H1b1Z9EIUP+o+OZKy4XlBZBL9SxUxShp",
-	"xHU7771Qf1mZB23vhmBHpvkeQAwtYEfDp98mU3i4nAASrwjONou2GTYCnx9kTTnB01RT4mbY31IG+SzW",
-	"Qsfh0MOdy5ytueFbV3bFjXLc4MEfDEc3efAphnEaPAl5R3Bs76diOFb5Jc/TK6TNdix8GWYH2YKJ1oCd",
-	"Rj16Mm6fhcNJezjuszY9jrrto0kvPGX98Qk9G2ZvOOU19xjPqJqZUejJOBqw/uC4SwdR/4wxOhwcT8LJ",
-	"+IQNh+HJ4Cjq9U7CYT/qhb3TwdGw3x0fj8/Ohv0oGk56Y2xact7qnfU73U6/0zMMkG92Y56xrziHc6kn",
-	"v9/3Jb/iuoUrbld9XrHfWuc9s80Z0Z3X0iLEFendSMUv0dtPJ8S2PK1zLzsjcGiQdjPOJv1wOD5hPTqI",
-	"jibH3dPeuB8OoiEzP5z0TvtnAzocH4XH0Qk7nZx1aenv+Wacdo56nV632zkpbcdZ2Gcn496wPZic0vYw",
-	"Ou61x0es2z6hw7AXnU36bHC6th3+Mmr2ovehNzwfuL0A2vbNyShERlu/9Vj/R91d/P3m6m7Znf51MH8h",
-	"ToXi0dOXxy8/vVy+/vSzfv3huX796c0Prz9cHr9+Zv73Z/qSLzm9Ms/89eZN/+XRPz/8/e6l6O6gwHii",
-	"tkp3AUAxI93xLD6y6wisPbMCohPK46KCv+0KeoIpN2FWAVt5H/1oHloBmT4kCMt1P6E2TuQNE8AlRycA",
-	"U0PDvIG4S+9pca2gpUfuxoHSDwjU2Y+BDSeXygy024b/6K+8xopOmErjx2YlvWdmpFS7bkFm68MZ5QKT",
-	"mOgc/4D7j5QmiVxWsUKOFvnkc/bvl9GXJyyhKk3Y7vrq03yUDTrrpSJZ+GzO3Ndcbxyvq8ZMEuheXkxc",
-	"JprR+bkNDIWMLzSZGg6p6KNMoyhhSkGxFU8ceBuG1bKqSft9iz3WIZd+OJGukKZQSpGXZ3XIpbpBu9SQ",
-	"3rYpxBhOJAWz4QqVtTDGdGcMrGRw0/1u/xziVRkJzA92UR0y7A6RJoK8fIYWCQSPSZ5l6K8WYlVmJOiH",
-	"A+F0EcZphNmVZbUcTNDndqPXTnS/Ce/Cu1cWp/ZRHZLn4I70eUm6tIIxm9F4gkUIOUtVHA4ZsbactG2p",
-	"2KawxFMZsbeTp/bBe0tHcE+0/sbYwmIO2mAs8FAo52BchFIonaSIGGv+kJcyQ15aOo65mu3mger1wAHV",
-	"VI4Wl10jQ51xmDmgqDt6K5kS5634Fj7J7fcq9GSTE2JZwO7GWhZL5hmwUgBFb6pYHS/V+O6LxAOjBIgU",
-	"ycB9GtKMXPBzJdOEGG0SpNSc3rBMwhgTflOtIzkwxruRS8aow+qEpUxusBamKoiwzuMP4Uvbg+dgApc5",
-	"ARs50br7OdE2+s3+fc7ppV3uY/PQYbmyrjiJB+upZL7khjrVtmZ3W8Q2PPfBPPZAQvslun9y76GDqn7z",
-	"4qogOBR5ScKZlIrZKmtG5iuX8kYO5iuLwG17mbvGrQFBUK+AfJJj4uHABQRT9i3vuVR+pxNVJzwd5uOD",
-	"1pjIdGqbYWDqFPIrlJLCb9PFQiYai8MB8HvOOmYhFCNLUUKXrt4bSEuoJlSsAEn1wiwwH0wQpeXCyExI",
-	"1YK+hnggkoVU4OkxvxtB6V0ZTGj9PMDDu0qSbPe33F1LCbhIFnU9c59+2ygaXlBIZjdBV0NOtVURk2LE",
-	"zD8Zqv7qeSkIoBpi8E3I5XlhOAtGD7VP0HBURCQHK3AfIZrFscJs9lwNQx0ssqUjUKsBvdOxgI7RJOYs",
-	"yVyq6GpG4F08V9J6IAUjB+9+KH8T+h9jFXH2RXgR8HKUpivzqkvfJ8PumbU53AczcUxoDMkEHQLWYpUK",
-	"/Q6fLUuRPa/FBxUgv+e57qyHkLrZeezvdR6/ZnzsD03n3YXj/TejSji+c8fkkWkMdl6EAl5DKTBTFpZb",
-	"LUCIP/sgjLXRGq8DXUW4pkg78HLhxy0pDqECoZDpqhzIuLQq/QUx3G8fRG3TPhrkrZ2lAC+ILERmrFet",
-	"KvDiXizEXbL9sS+uNzJ6hGGSEpDnL+Xqlaa+bcBRiNlEt86Pe0ErSlmml8NJ6g8/9Dy9nN1pJpTvMLR5",
-	"yoDLSibmiK8YTSDy6hqBugQXI34KZxcq9Mxk+5MhPQ5PWbs77kXt4WRA26fhEWuf0LNxLxpMjli33wps",
-	"b8SWwiq7EXWN68F/dLtmvRSnbpvX4RIgH/HxeOS94wQ1VRu98nhq0B/2CH0IbmpmqlAn77g0IEqaA2t0",
-	"exoBVLP12dfKpTp/KvSZz5gP9KnxisRMQ047VGxAhSSLGUSVzkksp1OHnmE02phNaexNxOp9G1yQnt9x",
-	"XTV6Jad+y897qEX7HePqk7EX/0EWZlM1ZDMH+SR5VHz6Sk4JLXBnQYMGhqICnU9Lutrx5nzy2f7rZfRl",
-	"kzle5pj1++APSt63ghWJu/GE7xRvee8oi2mDG2n/BK/73YM6/kdq05CglEMrkrA5FxFLVGY5XYCdBalF",
-	"TuGocDLCX/5tWeC9MwLAOC0wgzGBMw1u/5P1hGVV9vaArfszIOaEz5Wq5iK5FLGkkVVOPGseH8eLwPXc",
-	"d6B2ZuoYbzrP41x5UT7HEvv1zUZAAG+zLFDAzplOOND3mClUp0Vu3swiRsGjYppndlNQ318DSijyEeKk",
-	"KSmC3Ggg/JvJGk8z/hri5s8rcAEZpWYpyVwKPVPoiBqvjNEMkJvmT2O2kra2ArWrTMdxJZNGOGVPUQ31",
-	"cwVhdbjBB/QctOcH0nVwGa3zvpcD8RBWxT56z/Ns/5rHV/6gshn3cP04OU4J8ooEi6+8VUpzgdmLXIoq",
-	"B0JVBq/bZIsiaNTzc5d/LNCyBwYuJvgE6F/N9HjojJix+AENb4RcgmfLoVWeALaa4Rw0E7mYXoBjKl65",
-	"RyiZpNBphJxA+Xw2CBfTw6xUKcdeRCCVA8GmFPuXmtOzoAoxyXXWxz2WNjPB2D7mi9z8mJCICWilZjOW",
-	"7cJKRM9rQaHFkirYfeeEoj2oXedsWyacIbXNqCLXnnl7XWG0cKVf5htX7895dN6PguMDEmZa5613MQ0h",
-	"D1kZmYjRoYD0u/1jRHGfswSaEk0pF5mzx/N/DLLuG7kPyYx7HPXCM9an7eH4ZNIesgFtn4VHUbs/OWU9",
-	"ejIehMNuy7oSopRlHoh+u3taiJ/mzsxLQV5fhSTiSrHEK1Fbd2P0ITLqDWKXbtTaFg1pxOY89LwbboxW",
-	"0FrOJETVObgF9cqw9huZ6Bm279mh7MYwScYdtaljfwiPhCeoctfjQQOXw0+YmqVQFo5ltAqw0NJqIQ5T",
-	"aWLBtcwPkFkl5wsqEIaTihVc4lg6X8zxAhBB3wtPMd3KjJczLzHMG0DOFcgQw+kLGfNwlVUzmI9bPs5g",
-	"v/yvUG3BBy8KSANGd0UfiVESXMLWBk3glZyuC4/7aAP3OscbzxaRgtj2dOo7C3lCuNASgh/YCU3Vn61t",
-	"B2mPY/SGLb9OMdQDycKTbyoLm+/X7yow99jnKmn5Co5Z5zF6xJwwMHLDl5QHzTS+gkHkQt5fxx7yFL1z",
-	"mDjuoltBx8jH1TmU3C6YyENHa0oWaoLwpDdmVPkG+hGka0BTUou/U2SSCsFii0gCQCaRXApyPV5dY7Iv",
-	"WjzkepLI+bUZ6lrL68Nz9DgioknElVEc04Tl7QMTZv5kZLMi7559DzL+H6+u/uHpwVLbjn8gug1z51V9",
-	"eeN8bQxEski1QyGB+H9IIjmntlraQRIW7ozFIpG3NEaLExAlM7Jcvbhs94+OoV7AqOaYz/OX5x9Ip9N5",
-	"YkllTEoPw4S5SwtuMUDmsGCUTks+GHYHhx3y3IyoNFuYR6jvXsM0BviTd419p3DtHhBCHCP2VPH2esZC",
-	"HrEHvsBc6QzyVNYnANuxgayxrQDN9juJ1e3l/vuMZQBQIJdpeJZ3FT55E66vkjGYH5aS/O0X4m4PdSUd",
-	"PfyVdFaY6KO5knzS/n7Xku94Qdw2ge3JRaQeXZ5kRqAABL0RuNakB+SENR1/rxvMyq6NHmYjjYupDVbl",
-	"BvHM7miozaQUomUXOlfl3nAn9VAj/0f7KZ7C9tWLSyNZERsK0Km49QM4oZuLYm5d1lkGma/Zuw+sy8G/",
-	"sKILAFe85gHIy17vYnVXU9ZqC1grcytai2jiNR3An2CsCjC+3fwDZixfNrVgP+CazFd+WF1qO+aCwhLW",
-	"8QD9T9yKqGP0iLt5jK+qtpxMeMgyhDO1ANjRGWN6HnfgvxWTWsrkZizlzX1mVnlwoVITe8xGsGefW2U2",
-	"quZf7/bWdpyAzNgd4BAXL3p7HIpV0A9QMpsvfm2pj9CVgJofxrVcEKta5gT+Lpd9DPcNRHjASPVoSIiZ",
-	"8zAwSBZGtaXo/H/ZX3dkMoVeISKSyxwK7Lg7PO12d7iW3PS+Zhak3xEhyxDqHRsFoHdkr2UsmKa96IwN",
-	"w3Yf1IlwQNun7Dhq9ybd8Rk9CQfsqN/aY3FVJxf+6sQ+gP9Api8o9Eu6emS3Ls42c3ihIWQ9axXXK7TM",
-	"aoL88Mo8+A2QH/7vAlMA5u5NjsMz2mdGV45QVz4NjybtbtQfn7ET2guHx9UgBo1AB1yHg5ZKXWoeoILR",
-	"KUy39Vr+i8cxfXLU6RYAwxqhN+zgr/Y5amMqne3slwF3PkLnNRwjV+ou2HJjqbuR0WN51/ar3DeUPfw0",
-	"k2B1g+oCQsgOABGliTSmcyabLqDVhExuFPiZ0RUARcJ5I0j3Os/SeeGetDXJa8on1tm/xpfuczl9VfA9",
-	"O78P8I1Gd1MFtM+PttXHty2hQYITSqaJTBfZdhUB6FxDEK5zvqo3gi5tAWa/27WxD4hxmJPFIsJFQBzG",
-	"N8Y+hdTnZSS87xSWlU64QD7kSbHo9ADxTALiMMgPyYwlyIOB5T9KPDDxvB/lPLDwCRGGRlzJ4oFfYBrS",
-	"OCbjFBGeXJGoX1pqKQS42hE7rLSjXrN7FdUVWxAAFG5u8PoNQtxuZW05Wl4b7cIAXs92QHh2EGn4Wlma",
-	"97ofeqfnw/559+SfgGN6l2Fh1dSd7ZKhylHXKVV9nhUUMK/5u9+FqWUdL5Cu7kFoI7jLabs7bPf6xU4/",
-	"560raFY9YzSJRrZLSQvdNCOdUKGgx8ZoQRMtWKJmfNEKWp/keOSVGLbOW8/BJ6M8/wIiTyQyZhmS85VM",
-	"9Yz8xJS+IJPUSD1bveI1VWo9pYkGBHiEuTlv/ddwSE5Oul1y1u32+oO8B9F5S5kBR0t0R2L9ozGazVXg",
-	"Go1qRuckRmsPJ4+XAuVR69f1tkx1m5xh0+bP+2276pX+XVCX1vB/rBB1YqHE62uyARBGsRhPJmQF3TBd",
-	"a9+KWln/OJQX8kl2FlSz+H+Jmeq4C8SupiGmkd3Pv0ryzoy0B9hS3kih9YqxSJEPjIaQ6fFCqgXXNFbg",
-	"VfyQpC4t1G+SgE2Et3b2de16W/WUcvX7qTIftwDh4Lo3kjJDLCkV8x/m7Rc8AFi01hveqKxKLftZpo9Q",
-	"/8KLzCiJ2EHDhlh4stY10bstn+RdiqozoKDjEZ+zNUzYcsCe4EGX8sYCFiaE4lXq3IiQZ3vgIj8+Foxc",
-	"CvOwAkfEx9ZKph9bh+fmugxnha/a1AUHVBHYYAw+iNZeh/yNrRTTRnXmwsIuQl+IjelFr1eXzhJ47DlF",
-	"bst84Lm8H9otZ0sEQasoMXL3FwR5ctc8HOLvZSoipBee520ga5sAGMz4K5k+ptIl3N+samRT0RJS2Fg0",
-	"j+yc/1RqeOYd+vUuu0UrzD/0vrpVFy9wtZjcVZyXSuwDK1xsaqALopsTiu1wbb8/V0MOOmlW4JkuRlqO",
-	"zHQPUVKhkpuP4k+9Qz7IvMq8UEEakPVS8xxKu0r3XT3NeqXfs1UBQhCMHrRs2czZDbyhWjhozbjS0Mz4",
-	"l0Yqc39QiCBuVZl/NTqhtr0jv8L4QSvnABsl3bUC+go1wuo4g7n18LFHd4JZwuqOrg1ieq2zi4XR4JBP",
-	"q/wjtkQd6hB4lOXgwpULJYMVAEk2D++CTCHX2BxYhExTM7mEuKqFKClyL/pLwplUTKwfMezw75+xPT0l",
-	"lulcqfN2htqJeXCaXyXfoDjxhzouO62uFjXFspOQSw9s43EdkL9Annrioy7UXXMZnIlElJqir8G775rD",
-	"BbxelQADHl3x+6BbLH6HtI1SBfnvXqouF0zs4vduUEb+we6lzXy2Kn/CMHfrUWZ7fKjl1FJ5eVEvq8sc",
-	"xPTLLP/Ny3LLoll1VeIHdjutsnhOKCb0Qe63sZUqTDeeVYhGRE4Al9O2j9eKxROAQhnn9YgeLH1NYeLa",
-	"3fCa3rAHKsi6Zxl54Zj/+1eRvwYAQmheZ7hkreC5gmkPffnpg87W1xijimGBXDNoFx/y1baRydoZAKAO",
-	"dmFEyLGlTG6yUiYEffVxYLMEWpftQV3bOtC6BZ1DLqXRyA07gy8NAaZsC2qM7wR55ZNVkbgRMFKs5lzB",
-	"iQMzYzqTSucgQVSTG8YWKsObLRxJIwnR52ntGVpyXSC00IxGVnWC9owyziqPcyXQyPnALMYoZbiarZi2",
-	"B1kYAx85fAiU2zpo2terf1dw2kt1YzOPLVgvHI+ET2cuI3kik6nUmoniAdlc4Y11hNUd0n0g3FKrdHCH",
-	"6UwMi1smjM1n+RwKuQ9c0y/bxheDRA/ZSZ1cseQWE7ppJvzJgUvZesbVQmKMglCtaTibM6EPbacTSLEG",
-	"kGYMc2VHB1xV5DJv4IlJSXgJTVLlEFCG3a47Cdf4yHVd0TrK9P8Uqu9SqF5nh5b0hwKvY7S9nS7qvcZv",
-	"Cs4b8CFDRZpzDSFsIOB6G1uSC2KulTrH7PfwwR8W91fHceojmLqrx/RRpAYeuuuR0W+Nou15YAaYAw/q",
-	"9TA6npzSXtgesKNxexieRO2zSY+2++NheBydsu4EgjCucnxwr+jLVldtc9XbUXOD3o2tGNtc/HEU7GzG",
-	"tiWz7VPuMvmr+ffJ54klxn0wWL7PxthQBfTTZs7PcVi0R34ojabCQUYcwKJUgMkJ7rfZejN8l8M6DBc3",
-	"0/so3jDvERcjXKfVlXdjPZzNTtr3riESu5ctN9EgQ9Qrnfc+RJkLJSCPVSLsTOfKQEeG8/O4FC/LzDnv",
-	"HxR0o8INxIVmSQNXzsvsufvyk/dFl6HYj07GZ2zYax+HA9oeTk6P2uMe67ZP6TA8ivqTE9Y7w3Motnj/",
-	"vnZU3jlp3CIgemfjeBsmtlPZvSNP3YVSENUSurdjBwxsc25+o4imxhIc0/AGOyeDSJO3LIJaFQtSMZEJ",
-	"WVKhEf9C81uuV+7xmC7Ufv2Vv/atVXSh16ldYBk2dQ89X7MwBVtC3g+Yl4rZKEA+vMMOJBaMnGtMZ0Pb",
-	"oZhpB+5UY54euFJLKlY2xG59CIegwBdDCgjN7Jm4YH9Q20O/KlwgpWJvSzi5e99OeJQgB6nRYdqdxZ8C",
-	"r36VS+s/QubhhAxC4KBgeYTdTV1suCQW5KZgh2O89WvwyWeZTC2EY8RihjmV6wQqHFV0uCkGIP9FOWH9",
-	"c6iVQh0g16hLg29gXuUYMnLa7VDDFqIg2h+brMZWLaVUp1Q7d+bmvdnV9/DWbFteKjVnT+YTWu9l/Qu/",
-	"ZQp7y2SuVEiGUCxMmL4goRQTnswh9QLdo5hrCdl0hrvSRBC9lO0J9DvMqgpkRSAX/HOvJ/S5SGQ8r0yY",
-	"2LV1u17QVM9GaRK3zt1P50+eaKkXT640W/z3fpcLLf97v/uC0VjPzquSIP8njacy4Xo2/9PVi8vex7Tb",
-	"7R9HfMq1+tMx/sSVSlnyp6oh8YEFS7iM/jTo4o9Ivj/99c9XP/08ePbu+Yt3fxu8+8e78s/QIdE82Tpv",
-	"bX22eSji+8ucxDWSDT8b2MYOcDYfW+ddmmiimIbGu+miiskOPrz98K6gx88n9Ill2azNYU19ID61xo77",
-	"QhdjYurwrN8dnO20VU/Nm1/j8k8YYAiuRmZuoMDcDD4dzfuL39ond8uhOE3AiD2L+pPjmWoPxr+dhEe3",
-	"bAcN5vX3l+/tR57CNyqY7W2GtYQPguRQj5jxPtRKtHUJWGY9MC5oXC9v31tP9MGwe3aYF8RHbBHLFYCW",
-	"WCZQVVMwhkrWB6zuynw9oY+dkSvu7reTyR+FDyaTwHGC6xmEueWIy+6xuc8eLqoCvJHW93YHn54X8TT7",
-	"DS0s1UXeDQea29RlSr1zX7oPF9iEwXzWrfmKGOMtlmIKeI+LWYJwCYItS88ZBaL8XGNOctPfJZ+qgqHw",
-	"9cemDOKs8BA7mgUuW057XaikKHJPXh1UyTyXWHyTMNCpM3Q+qsPZOVGsgOJpx7ogEt6mMZlwFkd5YI8c",
-	"QJ1Oof2YXxt0CKZ8GDNaie79A5ho7+yM7yWKvkEdVGXdUladFEsRAZZAs8qk5lepI9fXUAT+Uwr3jVng",
-	"fgVpDfM0ixVm6xq/9Zw8zhTN9yi4NhjEi+yAZEJRz6B4uzZm/KoAMZxjJ8/kksypWDkLvFRyl4FsGymX",
-	"CvONujjyBzuD+57QbCV7p3Oiby8csmN6Om53o96kPaSDsH3Kjsbtk+hs0qOD8IiddB1/21Wu5WJ2z/Lu",
-	"/V8xvBy0kLKt894ODjuk96Y4s6XkHybKbOeLjFls7rbO6c4r98SxaKN0iYusTg0qkhSEQzrk0n4bPy1k",
-	"zvcrpjHXbaFXdZz/2s3g8Re35cT65XOLpnomLfRGw6JXW43zYUbFDbRoBljimZRQOZqqDvlJpnEEf4r5",
-	"DbjFQjmH/xo9z4dHiujKGJJD8oyFbD5myf+0iIgjr3jdR/gb0NNJL+xH7RM2HLeH9Cxsj3vRcfto0mX9",
-	"8JSejKHM2NzvG47yes0cW/31Xy8/ybvXn97sYuUhKd/RKdtc8uZo/tgc5YWaPMv/a2HhfX2udWE1cJSj",
-	"XccjlmVpjle2W5er70rgb9QRL8ggSblWxOhhHfK2iDlSdL+vh+cOHFpoKSvQfGzJVRWYwxUTUXa8H6DH",
-	"6c9MkQUAhwXkJVnCSfFPSWdn7vuaUFm+eOhNBuOj6IS1z2g/bA/Z8aR9Ou5G7T4dhsfsdNId++Jh+zrX",
-	"Dzqq4fc+573uebeP53xHUlYd4qtHWOGWcM1cLKvu1G6/LZ+gwvF5/+OdVjiSX9PkxmmC780HmoWq6GNT",
-	"wc06PC+BJTNVZBu5XVnVJr/nhzwxHpIuMD+AK3LLFR/H2eau91nBBF/IM4AU+6rAkqtVbER697B4bCjk",
-	"jN6W+iKQg48tIcGVxowe4eLgH1v+Bljm/mz/heitC5nYpt878fprN8aG6+wHgOqugNTokPfwXefLgnoA",
-	"hzmEZQYJ02li01XQjW6RxQ/63e4htH0hUjgAhwyvaNg9O6zyd0OS9v2vqqwBU8SV2UMW6kkaN5emOJGv",
-	"mX0Id8TpuB8NJ8e03TOm2JAejdtn0cmkbW6IIT0en0a9ya6TRpjMqFKbs5k3uEPYbwM80BYVw3xq5wv2",
-	"WyzkvV3A4/N5GM6n+RFRhAuAm18kHNQ3ShY00TzkCyoAth40QZDMngSQkT0V/rmvT2LMHv97ylL2h+h4",
-	"ZFd1L/vtZ5mCR0dIjXUrSwY/x1K6ZjOdemPMuUt2UdZ2dZ/UiCEHpT9qfnbcKzW1tkcZFrt9CMBVGuq7",
-	"W0zNwDqzRs09Ujs4gMrMu9EItd0vgHke2dl/603Nt5eLDd+2955bP/tPPuM/7tuGBMfYoAa84JBpiwWM",
-	"AIBpxZizN6FlxVrXESwO8/EgbHXl2BYPuUV2yHMORrNbhdMcLe5ETkFnz2dyVNjyS5wCASRYryAigv4X",
-	"UV1jDFz7gzTDmPGI+Qf7zwmj4cyZ6UXtKSALyYUmvV0s4mz7Xb+LnZSQCu34maPNozouL1zLsEwXyXwk",
-	"ErrGzLlSfqOarQen6Gqtc6Nuwf26INdSjCUFJJU/MRXS2Ogg1+DimTHym5FRIImypxRCR7choazauVpO",
-	"Xa5tR5B9sKYnQf7VAtK860MgpB4pWzJrA3P4qNm1mOGv829U9Cp4jLDPpY21iGa3mbclRD1xI5jzLpe2",
-	"zW4f3VqQ20xj2CXV2dup4rZmUUchEz0bMar0iIpotJLJDbZAyXZFu7hKZYb0ibfAHe5bnxe3e33XW9E+",
-	"IvOaK11Kjh5j3XNNC8SqdgI+Oe57QeQsuQun2DTvkReM72LB2M6sshcTPGOa8lh9HefrH+ygFgXoA+5M",
-	"3SH2F7/X7lVbx5gF0iEvjS6aLdCBZdhsfUScgbwPRI1IGHZZ4w4c8BEa2OBwLOfeH2zRBvzah0or+i9M",
-	"rwmC+6Fv/rH43tcPHoy3+1+Dt8slKo+uRLWGM0GtNWdOLhF7V90vLJlWpiJbFIzy+VCpWjARKb+Yz8Hr",
-	"sEL7covqIWPEnZxjpUuOHJ8JCcgKGc25mlMdzgLC7gCW2UOcP7TNu4zRlosWzI4WbIkXdUHUVKcdfrsb",
-	"uiLF5Q91Wf/7CK2KnaiVX7/DrT34GpINuf2xpvGt97iIkBUbX75PMimw2Zt9mT92b472vvjL55ZrbzdS",
-	"Mwot5Fpnk9PjqHvaOz0dhifR8dEZ7U8Ypd3w6IhG3d4RHYwnw0lv3B93x6f9fhj1jqLjsHc07k66XdoF",
-	"1EU3qOWcci8/l8gXndFheNJrdwH3AYEWj6P2uMdOJn16Fg3Do70czJXIoXhMnVPYCGWzQSuXyncZszvy",
-	"Gnap8GcLg/+C0cgYf14rRfIXecsSQUXI7Bss2q30F18pZBz3DP1KiciRoogt3ByyO9/kGn0hZ4PHrS18",
-	"p7yp1rVHemhFoja4n1/a81Qhbt56hpLXEtS1ZV5C/xkWBYAz5zC4C45g2+5CIX4kLtAWwTgwvxJdPCOG",
-	"iogIYLlrLrjmNMaeDdcBAJRxRWxGOjmggrxNpm/zd5cyuZnEcnlOTkhEVyqA+h5ExCF9+JXFzbPwf9Zz",
-	"w7FBnL8G6AEdU80SmHrMJ1oRalUtxauSGtB6yfj1PspMYeUNWoKU23x8+WNKhZ1lwlfNLMs28vzzf4T8",
-	"ftuZn+tR3gPUhkUng/Ex69N2LxxG7SE9Y+3xyaTb7rOj8Czq0ePx4HQvjkBibnScPE6vh2tDVuO2aayI",
-	"ZbHw+jAJZKXmz4FkBbyWNeEcbEbYDiAin5e/IJAks1H7hH1ioU1EoUQtpEZspz37s/gq9tN8kRsCLlnp",
-	"T1W0JWtwn7PYnN69YmJqdul4WBk+ycfOi5uqBvfqoHb7QLnpKqaQEWztdUEStmBUQ8hWGduexoUWx78U",
-	"wVeMtIMOPK1fzUOLGGqFbRZrxawRwcWfMNdsrprCslzB61+MNXj3El/sdbNV0iShKzjSehW7Ftyt9TVf",
-	"5oU+fuEFVm8RWBKHjDSuAsKnQsJBCde6PftFXpWLNQPW7U6v222wPWXImU9yTLy6SzfZ7XNluL81My23",
-	"ettxzg/fOzafOGqxdRTGsHxVh/XsvSy46X6B+RR/lOilL2z3rgWrKZqsqIt0p3u0CzRUZXlkA7yovSso",
-	"cyioXADVOVuKVS+7uFuyK2B7nDPfpUdYZ+bdw9UlIgeZXzdwLdfu0Z+9BDi0TYd48jn7dzHEUqT1sDvM",
-	"0TEKS4gkIpBDl6OCUA98+xLbsWZY0FKwyt5NlTrA/T1JcSyXxnL4pcCxXiHYKKJGsBkLc5RDytoDecvZ",
-	"0kx2MoGjJaQeQSoLQGmb41BsdPofGXEfGRH4jT47Icy13O8TNoWJPKUESHHMevQsHIzb/clJ1B6Oj07b",
-	"tMuG7bNoEJ6Me5Mj2j/Ou6H40yqYPP1hvdFWTKzMHoJ0zUbZr0Y8ZDzludE3dnvNCB3kLV295q3d9c6t",
-	"DYrbc1aPdu3OVRDOPk7CuvZkq8TBH5MVTLi+ldDGViY6CyIRKaCp2yOrUawoe3ew/evSnGtyAGmOLNpf",
-	"ejdQhXKpva+wf1I6R59/n7nWeS0zJEKfVWzbDZZfMyDLCdcXhRTTmCtIjcD+Albed8hljg/uslXLdoeD",
-	"X6h29730SHQfjx8TkfI9K32ExrCyaO3aKTzZ3cF15s/3q3rPvvKN6rPmBvrtIfe30vorCv/8UizNYs/9",
-	"/aP6wpzcB/QbbPjp1UhXBBBcpGQ/Ofet0Rky+fcfkIb/gDT8O4E01JzS4NsqEn84eIeyfPgPysN/UB4e",
-	"M8rDV7mc7wcGsYfsqMOOyB78vwJCYp+9zGO96l7oHZXS+5IYDSFm7VQZs07cBFhaaMSqS/uYGmPQMqZt",
-	"+HiBfZcUc1mwDs2zvlX8S0g08T2OPygLLbivlWc9V+Es4aoTM1adx/HU/Jm8YiDoMZ4vk+nI0H6XPtBx",
-	"zOg0ZS+z3fgqspndLXjCVLEZcbe33ox4SE9YLzzrt4/Hg8gohrR9xvph+yjqjU8nA3oSHnf3SZ/Yl0CX",
-	"iJ9fJk85AAvJRo/s3OKsjFXkNrmqTzsGDiCHaNuJtem7D4C1s3ZYZzRBEMsk5RocLfZEop5le0yD74ZP",
-	"LJ8pyL7i4sYoYC77gOsLm3Ou5JxJwQi2bsOy5BnL+tZwRVLhEpExocw2QGWxYvmQRsOrUrgKQYbXljIP",
-	"cOo9GhTO/Q7AGVOuNM71q7ZO+z1SxTcQ5A9TA/NVMsWvmA48Bn5sbR6YrsrgLHaOai54/D16aE3hae7Q",
-	"BQ0hV0sCwieEihViG2BC6VrCKaGThKlZwcjzElVdJirUwyQkKwKu8hRD8fhbv7r726WGNufTbL52Ab+j",
-	"+jAsJD82Txi8l/qAJP2/QX94b/EMKuo+fA7PVtY8+dCBmjToEHyp1jqoZ28FmZck84Er203BV3DmNGLn",
-	"LosgfydPRLdxxPIaXW79BaECPUFVZg6ZMk2G3WGQ5SeQOVfgn2ySnuBacGbwJPsgurim1JWpZ5haD81E",
-	"CYXkM1vdTLgIyM8///xz+/VrcmA5ibCY3TKBz7tEeHKt5fVhMRkNTiH2NK1I6pokcl5I6lpQrVlinvzf",
-	"v3TbZ79+Hn5pH3R/6bXPfv0/vV+67f6vh/+t1TCZLqZuQa45JIsqVgKcAI8ddsileUNp0ut33doAffDa",
-	"/P/riqVhZKhiaVo+xMLu7VqnaiQnvjQ8+dDv57oWpNByh5Vhe7lCX96ZXJrZDszW3dI4Za3zQe9LkHXA",
-	"9Z7pn+XP9M++FFrSCjnKGyG7F4b588MvQcslBngPdL0nuhDKKrQJ7nbOBkdHhjrAQT6bCYn5c613+WHH",
-	"5vE+T8Om/pWKlCYrYl42RoHz+MMv8DqfyaXtsWxpg0jyrqtspwUbBD7BXK/U0uOOnbvs2iNuRGO5QMzf",
-	"2tYBJe+efZ8jLEET/oBQMqYJCWc0h0bCVOtCh+ggE2dALyKFRVZa0Ck7LHAuhkZa560xFxQ4fO30FSZ6",
-	"K6KOUZHu5jG+qtpyMuEhc+VvHbUAiNYZY3oed+C/5aUJ8o9XV/+AIpyxlDdBvsJ8wTjzMcMQPa6Ikjfw",
-	"Wxh093VodqefhOq2NB34ONcutQTbvflzwqbZRlE1p79EXBD5T69+3HU6lTku2a322Py3eUPy8v3n3bpr",
-	"fGj9gvaOvSAPH+j5tZmKkQrB4lr14kWpacSCyUUMnk6/XsFWrK/fG0a4mLuRIAKYFSJKe5GuTzJNBFuR",
-	"A1ANsmKxw3PvA4GHAhuQLBUiKMcvAzg3Od3te7ecLQMCaRCBbb954U5TWRk6uPZ/vA4yDF5/6VjlwfUh",
-	"MvyYYQjMNYs05CqOmaln19DrV4rVnCsWuTEPpjOpXIKWOiTYktLL6wRJHPHI6htYE5gpaBAjQyk24dM0",
-	"YUVlrjwf+3aNNgcZpuZA41Aqn4Y92r6q6W4AkkJ1YMRVGEtlZmA2KZExObh2z1wf3kdRPCdd7P9FugHp",
-	"Gb46cdQzd6d55/p/XAc2JAkExFOXSDO3yLn2hDnKSpMjJzZDKVz5JVfAPyyCdlDZxmeLdKMKdHfPWByR",
-	"JUY4tY2KwdhSkAlbgkyggpzaeXbINUjFa6LMMmgc4xHgKpfslubbtWI4tb+LTvwfFfjfVQXeoEFWSvkm",
-	"qiMcERYRqn1RD+LLXQESo0ZmPyiggObTIzA98sOHp6Bf+lICGBsPUkFf7nv6ch9Tv6al9tmGQ/JTbnTo",
-	"7klvGFSMNvBUfm+sPPfuS2lWOzlJMsFZs5Zet3uUT8D85M2h0ByrvJ6jqsUcdT1b4qjbbUKckZNrzm29",
-	"Puz/aAWt/KmWmtM4btUSKzcRcLw9LQRf3O1nH6iCgfCHswIoKvZGA3901gAc9N/dHACWePRYFThNpyGW",
-	"1advbAM8VCc5P9E7S9gs9rQz6yAzqmxFc11vOV/HybvMPfYszkfUxy5Pl9rdif/wren8nMbH2qCudOAK",
-	"nel0sbCQ63Ip4dc6mTD4RgSockLN/YGg7Dd/+dyKuDLSPPfrbYmO7ZKxXI6kPUSsaT9gX6RaXdtQLBS1",
-	"WLmP/ppBA/rr4B9tZ9Qnn81/bGHrV0os/AG+sCFHpgTnSOOlsbIRp59qYtRQBFDCvAwMrGMusZc5TJ4B",
-	"70Oai4jwFjOL+0657uQZLGQTLMb7prrlJ9H2Lt43Tas8qV3ajHfvN+dt6Xp7SA8/te93y3Rb29cK0fE4",
-	"26+/S+RcahaQiNn/4hYZKZGwNhOou6OSVpWvWkpCcUmf7YQpZvttVWeZutiRPTJB3iBrSVfg5EOzyyaz",
-	"BcTWrSdGT+yQS5GdVkwTgLlg3hs2GxCYhUbL6ayYFmfsp6wofibThBxQ6+QxkgC/rZkgcy5SzdRhh4BO",
-	"CJ7ZhAimzQgB5vLmWWMOCRYcjFWZKvBX19H/vSHSQ2S+Vd6+Xz/trb9XSVPrvPXSejfdjhn1nwq3lcam",
-	"xZ2SBPgILqwsn5grLFNWwCmQuNjZKauELeoafNm/XRA+8XOb6+ZXmMnvfrKLF7+6sZ7xjE5IOjPRuuP5",
-	"xCbtuY44tdU8sFo8MnhYvYPTIc/hsNhL0Fl+llZwV64fhKc2W/DBToJbWeu8NV8BQHIsxRSIsZglVEHK",
-	"obxhZkX//K139/Pp7ZvBzaujxfuu/ml8Mn/a//TiLPp+qP5yTJ+fpn/ry5dd8frvO2crXTGdLvZuNgMV",
-	"+x6fh3hpXIC5TLjIc+m/Ja9dMSNWDY2LOf7acQq4g6llQJRRGQcivHC7WbuZN+Aq0qsF9jDCvFJogGlu",
-	"gJWR1HO6guJz8/V5XkLmkLS5qHYnvMN5lFvLPHSrlV3Uj11Sb3eHy25uCVWSpgGW/Dc0itZMd6sbWG4r",
-	"tTnxi50N+0BVLAOuzfjUv9Tb7lLfps6oGm0G/K7g/8x/LZObKi0HEmyosy8yXHmMUDIx5YKd28PnqTtW",
-	"0yloIli6s5zxcEZsrrOCHH9zkdlXbVCapCJVLPITEvNBJ2kCgVM42ZuVpAvCaBJz+zCaWLBSLqaHhQ/T",
-	"rJVmnilgv2hrCTrkrWBOzwIs2pfvboc5ofACevnu9pg8OR4ewkZSdUP6XYBnUbleF0oBwVOjyh5ekDFb",
-	"SfA9YxGqzWIynx/2zyxFyHumk1X7EvZsBqg6tcqcrz09hC6n6LwAt/MHUuNCKrIdDar48Svqbi+LGlt5",
-	"Ko9RX9N5DDW7t6ifRl8pjVQDVQ1UBxbeMJcWQqhYFUt0IilY8YxlHSuOu4RqzeYL/bucIqTAfY6OhVAF",
-	"NYLfGh3PhhTZnR6VwHN7PcB+ZRZB19MbQ5kkLNRkJhPFyBgi8yuiNEVnhAUest+rwgoD376cjMY8MbZ2",
-	"q3d2etruDjEZoAJIbMZoEo3oWKbafJ4mjCUjnVChOESQFzTRwuJ5bUGoUuliEZubDHpKy9iIesy8upKp",
-	"npGfmNIXOXhVpw6RzEFa/ddwSNZRrWC9ygw4smCSzcDI7OoJ5VHL6CFOEf9xfCL+3r/5x9ni1XD5vqv/",
-	"GR7P/9pbvTiNvh+o/4+9K91tHDnCr9LQn7EByhZlyYf0J7PrGWCTxWZjBzs5MJBbZFPumGJreFgjDAbI",
-	"0+TB8iRBVXU3myJlHbYzwo7+2TzEvqq6qrq+r972J+8uil+66k89+df5bmrwVRAVu5zjbNl6OsxvYpUx",
-	"d0/YresSoHWgyRWMu8YttO/bqjrj6y1vCOUpPCyHMqmq4rGaZMRxKvhDiHkGq+AOdNA8QNMkVXOyrjhY",
-	"PzymqpN348UdO6KV7LG36VSE7L1KNZOsFmlPJ25hZgqKqM1wNOezHuMT0BAJhq/cTnkaLaCiyuUhyKhr",
-	"hB572MxAxcU0sbgKMrWIjXgibFrMkckdVIkYgo1dJZDW48jzpevYdypNbpNvsGiRHZhKWBz7i+mLxyfs",
-	"nfMuArGouSKOPZYpGF5KdqMOoAXAipm2U2XKcgUui8dgyRQ2uRxX6Wce5DpfrinhkaIGmyU2SpsJOWxA",
-	"2rg5i+vTEZuyCJ9IH4S9D/u4QSbhXXDHpjx9AM9DZ2HaJMFM0dRx+AhYLYnK2Vg0ZhvSB5eSBTO1WY7g",
-	"D0aAXic18IMxBGhppOilRDDV1fRgK32uwDkbIYrWCETLc5yDEUrVoLKkyc/SX22WnOOSz7XiAJZLnR1V",
-	"ZaaSwQUO9NIlan29IWtlak1LTWBnKU3SUqg3pRKOF63lva2pqq39jQplumt7eC0z5lX2Shz01lKy3VKW",
-	"GwYZlq7pL37cMCHzkFH6HWSUIkmfsxRh2xiRQkPtYzMdu05qot/twIibe5dODuRl372zIvOwfCCoPkBx",
-	"76lIcjBR3Aedr3de7PpH0+PMCKQ28bxV5QR2ZnLUuLGPr5PDO16wUn83WRRaJT6p69Ym9y5nhsKWQhlU",
-	"Iv5OlsuDWLiczzEfi9i9gJJTwRv6Tm+7fh8lupJSu9FLm7opy9bEIfP2kHmrJ3UPE/lWQtM4y2YcjyyN",
-	"fbFAR4dsVpmiBZtZ1GvEUzLpJqqG0lvhfxzXPNkNkPvv69j8Olx3LbJuYKEWBprLjs48do7d8bv6Tb02",
-	"k4V2cOA3Q55zdq/iMDsuM3orRAHgIPNUeOVtAwZ2L9WQjWYg8Tb4dkgojW96pfAQNhfnADoN02ahxvjP",
-	"8u9u5Ee+tgNZwbM1umAHwoKDbX0gLDgQFhwICw6EBXtPWEDjs4aqwGswMXY1i75rtoE6EP8H2o0pq8np",
-	"sa7OO3CMI7d9VLvD0sPSCZAeFppSPYMg3WaNU2FKmEokCwvLfBAm8xP2Hsax7Dizhws0fve6FMtUhJIn",
-	"VAVYNzZXSh9zw+PSiWU3oH+1/UGnHWvOJ/5/RAlPG4YwPVuahge6ggNFwcHo/f1TFKzF9Hf9SuzSr8Lw",
-	"Ucs3APovz7yXJgggxT0CxY3m/isRBujPHHgEDtHMA4/Ac8KZmjlgnSVcC27uapo7mmyFdf4ObCWjEZ3E",
-	"5UHD4TuGWC0HKqaw4cGSU4ldF2ono48FRZrCZa1XPLjOWSpyNFVVgmf0LAFbnVYm5X4TUmxIRg5Cvjhy",
-	"Vy1xmA6Iu7gsnp552ocItdnCPhWiELoKAoZGLchrvDAd0ATIpRdQe8axtaOYTyYiPGHXap7EioeZXrce",
-	"CaVKUb0c3dHPrQgn/mqm5Tc6AnyOHfXauzUMDy4bnvORm05PN/yvXksPyggG0XnEp6PQyks8eEjUnHL7",
-	"W4Mu1oIT8lGE9Evl1OFNmNoRTW1rcPHVa9WwJ+PFyK4+7DatuNagh8GvRGAz9IorE0rhW+PFqEqxXfKg",
-	"D3q+17K01bonRGhNJELjxQhWRpG5nPC9Hjxm/vO/bn4mV10Pz9jDKnGnDYT3sNE9a6P7JpvboxTzfaTc",
-	"0Fr5TYYtrGVeNhFlpyKneoxtGJWwiMWTUSTEBeKY2xdZwHMxUekCHOcHMdMzj7vGPZ/NBEH7CYITDjWo",
-	"Ji1ikWHW/FgYpJ5nfWqZ0PuxnMq82Q++Md+/Ne1+rhbGJtExgElPDwVoo5bXMn2EpUFQTTw6gGbD2jPm",
-	"c3XA6O2QnXUorlMuUGfwYhU8tLzWgxAz40R0vBZ1HFplb4ym/HNrcAF3nWsSVSk4D7bRcLfaZKzou9Rg",
-	"HamvtlgmoYhkInMRL7ZBvdUno0Fy/pwInHbUHaZ1eyhG5eQYkQCDMFJpoMt7lgK1iTydfjF93YHH40cz",
-	"iSsJOj6QuBClDj38JtOCw4563S5oQ9hv7KLR6dSjR5nJcSzomlGW+sWSumOIiD8t4dXeR/Kz0IYxrjCW",
-	"p1zGXmmMZh6JMVa8qjP/6Hjjf//9n2N9upSxXufqhL2lCtRDHar7nLOQy3jhzExaJAzFGc+hG+vk2DV5",
-	"Y5TDjgAZRzTPO9uLxCtSgrywnjrfTk+d76Knth29m2J1eXZUJglYG1o890yZ0MyTu7W0V77JtHuerVcp",
-	"hiBnNXSNOAQ07Ay2YVuSnoROgjmkijxQ8MdPv6K0IysJn4AhyN6yeWoQ/whJp7QWViREHELomAl4hhaE",
-	"q0FrR72Of3zCCKfmd1jEZYz8xuArItAV37XQ07k+JiMPk8m8xg+hUtbvUMgRcROxdOpyecY+8PsGOLsE",
-	"r/Mc/F0KOibC4xgciV73SpuldXSdLt+FZnscYgDfJNHYPsnM/a6KQ9COWREEIsuiIkbgfFuCtAieur16",
-	"k1F8lA5OUGooR4jdqzlY/Drpp2x5ivQsqyiRflYT+SKAWbPc/jAtslykJ7EKeNyqQPvoTjsUU9U2j28e",
-	"G8SWvmb51YYaPX67cwUetG9q9BjM3Kezv0WX/3j4pfv4c2d2c5H/fdyffvCDP17dX9fIKzxkbttkrBDJ",
-	"1hmfR2eBL9rnyFMQXYj2VdDz293wUvTHF/wq8l2aJDuOGw/krdbnTUW5KOQjk6FGt2N/vzHPBSHsalrs",
-	"1MYHvphtq07EpyYErVhP+qG7rop9qz+L/Yde2AGYqbxtIikrYXg2fa+CWkakHE9CNSUfiWIEyLpGu2AU",
-	"80nWTNZxO1P5j/TZ/af8rISbdqb9rECM0ZQdRXwq48VoiidWzYhiHMPW4J/O66Omlz9qiT/nl0FHdKN2",
-	"b+yH7Z444+2roB+1L8KrsS/OeD8oeUX1h26ErJT4synpDnCooaS7jQRmOFBPPbOF02YXxl8KUawp7o4R",
-	"WpqXvasW5srJnFPNO2JzKuPSG1hZpXiefsnM0PwUfj0NRSAzw/K0lfzclj/zZM3gVPyL1hu7l2GtLjta",
-	"QlriK1SMhi7F+G7lK7Wq8YYhgY4XeKYSYoFDt008goElJNplc74YMmRvTALBoO9hU9nAa7xhO/gcU0Qb",
-	"pnjWCuOgq2DyjFiMlLZmYRlmIn2UCJkpktCeRoQi5zLO0D5NtmDEsK2/1jO8lZnSsBldm9HaKwn5TaQy",
-	"WhApIYwvCAbpkSqk/AkRwc+lj2bZFymYQ6egbP4XAAD//w==",
+	"7L2Lctw4sib8Koj6d6OlXVa5brrHxDlq2z3tHrvtsdzT02P3llAkWAWLBVQToEo1XkfsQ/zP8D/YPskf",
+	"yARIkEXWTXJbPWcizpy2JBIEEolEXr/81ArlbC4FE1q1zj+15jSlM6ZZCj89pSLiEdXsRWR+ZHd0Nk9Y",
+	"67x1FvbZybg3bA/iU9oeRse99viIddsndBj2orO4zwanraDFReu8Nad62gpags7Mm6E3ZNBK2W8ZT1nU",
+	"OtdpxoKWCqdsRs23ZvTuJRMTPW2dHw+Dll7OzdtKp1xMWp8/B62nVLOJTJfm4YipMOVzzaX54CVJmWbC",
+	"/ERC+1SnFXjTV0wp82zDDO3A66b331IWt85b/8+TgnxP8K/qyVv39XyKMN8sVTJdne27KSPXgt3pUQhP",
+	"XBMZEz1lZE4njIxZLFMWEC1JKIXmImNkMWUpI1wTJiIWdcglwTcJV0TO6W8ZI1REZMwSKSbKvGqGS7jS",
+	"RE+pJhN6a14/h18rOmMklZk2H3E/y3RCBVfUTDEg+ZYRmRI9TRmNAvhC/nzME8My8EslU90hl2JJpJ6y",
+	"1M4tMO9KwQg1T7IoMJNNWZwpFpEF11My7PeJoDMuJuTaUuKCJAznSmSmzUKUpqkmcSpn8PGYp0oDocr7",
+	"+1uP9f+mu/O/3lzdLbqTHwaz78WpUDx6+uL4xccXi1cff9Gv3j3Xrz7++NOrd5fHr56Z/31LX/AFp1fm",
+	"mR9ufuy/OPrHu7/evRBdxye/ZQzYwjEK7mgD1/a7w9M6vn1+N5ep/k6mM6pXueGjkoIcmLVFLKZZog/P",
+	"gWw/XL3+kUQyzGZM6AsSqttzQsk/+dxwy9Orv5ktYCqAZ+csJZqOExYgZc1oNAyZUiSRE9gkSt4+v3z2",
+	"6vkFuUvUHX5iIdObsZQ3AaFETRnTxUAd8vyWpUui5mbz8Y8hSxKziYJlOqUJNxtJJ5QLpUks01mWUMLF",
+	"RxbCOTyg5JYmGcMdNJsMU/sT+Z+kTf7TjLNIudZM4O+p2fnIPEbnUulUzqfssLzHobpt2JcYaevviyWm",
+	"JbAZR2Sz1vl79yMOZmjR+rVu074DBn+dTlZ37LVIloTdGglA6FhmGlh9vCSZMkdCxuZcmZPpnanySo7G",
+	"vbgbDlj7lPaj9pCdxO2z8XHY7kVDesL68Vl42sSCMp2MeFRaql39eSvL4C9Ni/lJsbRhNTBfM/1vlFvZ",
+	"AVWEhlqmlV04CYesT8967aNoMG4P41PWpr3wuH3GuuN+dBIPaW/QMHfzgT0mL5NELn6aV2+kYXQcn9Je",
+	"2B6wo3F7GJ5E7bO4R9v98TA8jk5ZNy4mUpb3cTHivS6kl3zGa070GyPGFf8nC0jPiLCjbpccWH4kvW63",
+	"TNBet1tPrQRGr0yIzwwXH5l3ZlzgT718blxoNmEpTO4VU4pOVu7xAT2Ne2E/ap+w4bg9pGdhe9yLjttH",
+	"cZf1w1N6Mj4b1lNtlg94L6K9Tic4p9VL0T8w3yjy4pm5VfBOqfyJCrUwZ23YHQaE3dFQJ0tiGJbMuFJG",
+	"ikjB9j9z5YVLmPG6RW9m4rdstzsABH4AstoIl3kUn/uX7yRLmcIFR3IhEkkjcvBUCqOGtJ9xNZeKgxSm",
+	"WtNwaq6QQ+9u0Fwn9vafs5TLCP89k+ZB888loSlDwhKq86tfSM0UOeCCUPLm2Xfm8jHiIl3CjXzYIVeV",
+	"60LBOFtdGOXdmkfxF5H1AYz8a/MWVc/L6bgfDeNj2u4Z3hnSo3H7LDqJ2+a0DOnx+DTqxfVsk7rx7nVc",
+	"3rLfMqZ005FJ8c9wWsyVG1FNi1/CxUQF4QKpZjgi/2NFrvfjIT0OT1m7O+5F7WE8oO3T8Ii1T+jZuBcN",
+	"4iPW7Tct1E3xXiu94iJkG25bDQuKtVFTzJWl+axyzPvd/nG712t3e++63XP4v380cJKCD9aeY6P7ts3g",
+	"tYf5ai710ykLb6rMckxPwy7rx+0h0JANaPssPIrbJ9HZuMcG9Cg8aZAxyhvyXlT8SWierKciWhjrCdjf",
+	"hoAZfGsPAhpNpEq7XfSKMu0yHO1+AvpvLAUDsTQnoEWkaPu2V//pW/vWllt2hNe2+7G3OpHPZiQ1l0Ix",
+	"sMefUU2tCDA/hijizT/pfJ7wEM70E5Bz/sw/FVa3Ubi2Nt8julSjhMW6dT7oBq0oYyMgm2OK/vBdz2eK",
+	"aHvBccOFeVplYyPwR2ieAOFCxm9Z5H+oV/2Q0lTDVTxnovV5W7PcJx6QtlF+wg2XW9lKUxGpjvnQ85Sq",
+	"LGVXxoZh0W5bYBUm+yWGI5EpVWgSscgYdLD8uca7mWtFRDYbM7Dsx8woMmxGecIiZ9Tn+2q0oChKmVJw",
+	"eQv4a8pCmUbmZfM5FnW2J9ZlGLK5WWMDpWrmf+G+CSswFo+AJSzocs10LV1TdI1sR044C0a7TQUF6aay",
+	"2YymS6PXdbuBsXInzq2gvW198awVtMAMhcGKj0ZOXYYBA2+v3C8JPH1u+MEsecyYsJ+5IDpdoiJDEqpB",
+	"3/5sxMMtTXhUnt2w3w/IwhjORgSxiIwznetAlKRZwtbPEMcMWjFniTk/81Qaw78DR1vGozFPQSAVC1jK",
+	"jMwypcmYkd4peGFuzX0pScomXJm7M6fTPJWTlM5mDJcwowlOs7IIQ2KfrCEVQsIHjLq3bgHFiN4SqFIL",
+	"mUalWcMfyYf8jx9a6C+yUtVJRp3yUK/ObxAQalRZo0dPzUBjGt6Qgz8/f0ee3PaezIzivFS5Bn24bsrm",
+	"P4ayoRRRFuqRkCit4HD4U8ZfIpvLiBEZE/uOu2IzMEVeZUB0mI2RM29eX+G0zFttGbftW4e4Sj1NpdbJ",
+	"yiL7ZwHRUpIZFUs4dMLo5prN5lqtW08xnj95byTDFGlJOVTocFvKLCWC6YVMb3BumaCZnsqU/3N1D3oB",
+	"EZJYR6tVPNnd3GyfscbWTbE0rD9LxSdGe0W33zlRTETk0j4KMz4n3zKaspR8yLrdQajlDRPwT+DorYUf",
+	"iqMNd0QMghiF3lhGS+SpxXTZIeYxc0dliqBzQeVscU6G3S7Jz0FAht0e8RdsSDWL6cjxOjmwDrGff/65",
+	"bRbLhDZikZEpoxFLD80QAyNPxjyKGJKauLOB9jHw4wGdpIwZk25kreKAFL8yGoz5/YzqcOr/weo0o5Rp",
+	"Dn5b3/YecUFDzW9ZQNadkwBWxEQqExjTrQ3mPjR25CiWmQBqHJEZ01MZ4QCGeAUNBLk0v/BXfmYOWZzw",
+	"UAdk2OuSiRTM/GtgDscooenE/NjvEys7zQ9nJD8EOXXfMp0u25dgS+TDH3W7xF0AcE9dobqCLtzdrn9w",
+	"DZZUMQWhCv9KtPe1kQpOsJuvWuXo/P2nFg0tJ+avdW45W8A5qWpM3bPzgdOYxuZQ/ihTPVVTnjLy4/dX",
+	"5DtDcjzo79LMKEW/BnsqihMmWEr1BrUNXMmqSoP3n1pwnkdWib6iM6dLbvn1hBZvv2Ucdf8J0imRIpKi",
+	"9fnX7U9/eZPNe/7W3oqoY/TOu1mCZoRqyzjmIXPO+Y7nJJ8lHfhv2Y44oIL8/eXV33OPO8nZ2zAJOt9r",
+	"vPDouRfOlw9/Paw3uMZcULDNVk0bfzH/5PPq1CCmQNNwym/hDsM4QUffaQwuuFhDdVowp06obnedUb16",
+	"CcQPyj6tc1Ln0zIbb56CSc3gcm3j6228BQyf4SXQMecyIB0Im6Skc5eoO2Pu4oHHiOfqF1bN58KNFrhw",
+	"BXzdTAVDbFOZREYBBmc6I3BQS3Z1McQFvGte/dOHVnn+xTkyU/7QKlF2hY4Fh8NKcg3+/JNRE+cs1RxP",
+	"X36hfqphj8JyfZ8/WDjIJBwNI5QuYcNfysnq+E5eVcn2I1vAxWlOu6EG12ymtjFElHoLktF8106Epild",
+	"mp+9yGmN7z1lyihGC2sRpYzM6NJoqjOZsgti1Euj0lOVxxzNTYreTXZXhBbX08kuuJlMdvo1lKpnsJ8N",
+	"Dy2oIhFcZxT1B5pFXBOdUp5YrueaHKgsnJonqjfCYc288ZLYzjGDl8bqzCS6nisueDOfwCjszoQgmtHZ",
+	"h1ZOTrNsqkEPjKwO/I0iciHMVWdoxNA/+cFYLB9aHfIjM3bKYsrDqdXljUaZoi4KxvkWG6Px7gscpRu2",
+	"SGZCP00ZrT0uNsa22W8UtFKJl73zOJtXaTTjohXAvzPF0hp3c5DHwrZyTvkrLIJoeSgQJrFmoS/ELdfU",
+	"MV55raihq9EubLIlbb48GSukqaFK4C9wDYmumM7gZqRRBHcATd54dIppolhQIV1ux5adfL3+6QYvX9AC",
+	"O6X6Xnejd7C8XBwkKOZRuz6n169uvdNfRmpK+0fHq0f/e3ZHrr6/bPePjl2KitLSmCju1YDwGFMJwCtk",
+	"/lYrhPJP4V8+/S48BSLYaqjbsrYxOI3QWlr18tO6RxzX1j7CovVDsGiE57E0sbo53Rau6V34v/BN+9NZ",
+	"WeLKgvzplam4lr/e2gdr7jyfBdfe/PmDZqfFWNI04mIy4rn8snu/9s7nqjBmnaey7gIrPmBYdjchXCxp",
+	"A01yz/0OciU/LGOq2PGwPvCHe5QfRMK1YkkcEHynzYQxzyNyQDWZSaXJEXnFvyURg18HRElyfHbWPeqe",
+	"knBKUxpqlqrDC3e+c2+0Pf6GQn7oCV/d5qA7ie4bITa4O6MT9mQuJvm/P87ZpPay5IJrThN7JWzgIqPQ",
+	"U9yI1dO8k7ytO+t7DOBJgo05D2BQUFRR53NGU3Cq62LDc867yJ28Zp/CLE0NG8D7NiGismn97ae7u2Cq",
+	"5mPaP7lroziQZc0QLBZFDhRj4BHNn2vbATBKvVMIrXxSH0IKrj3jXuBw1Shy5ph9fSxlwihEsGi069Vk",
+	"/XE7vbP11VGQKZ9YUKxgGwLsJ+u8CT7AJm8zT7W6U7feX7YzUaubv2Km1k9QrZ+hWnN37jG5jbPyBq+d",
+	"l7E+n9/W6o6FHbtqcIZaptsqafjwDlodvtCoeUVM07r8B7CvMS1WmxtPTMwtKMDiNL+G0IQ6B+PVeWKz",
+	"uTlbNjcKzW8rziBYpUgo05SF8EgoZzPaVmxOwStKDgoPZzCfSsEOO+RyDGqK+QRcyTTUqlZbnlI13Uob",
+	"n6fslstMkVQuvlHEvGdztTj8rnZ09ACuatYYl99WD8enG9V5GcKNtJu02oENFPut9BwX+njYqk2E9Dne",
+	"vFaeXImjcq9BeYE+cYB+dovWH5qa08xudzvJxQH8HfxgXn6gn+If7OMfswttJNDfWMpjqw6ukmmcGst2",
+	"VJcpCaov+604iKnShtMJ1dZzBHG3KeWCjFNGb1RJuW9iE6NigtJYe1enjKoGYZfKRY3f861cKBJOWXiD",
+	"9vCubGonY4evo+K3Zm2RXAjMWqwR0Gok43r65emjRYqnlWxc2RzQ0qS3cBk6Ld9GYYJWKIVg7ixNGU2j",
+	"EcbDghadsNGYChe0UVAdMppJAXkMvj5c+TE/jP7v7BfrrIZQJtlMjLTUNNn+0L1lCaOKRU9lVn/ucFjV",
+	"QNss1VOmwPCcQHpEOIUYqq3SwJdLvnBHO7ByWZkskHVm/qXwLyHaNvYPeVLnKKLLVtBayPRmNE9oiNe/",
+	"ffeWs4WhWhyztBW04O9RLcGqK41TOWtiIXPuYM8C8ssvv/zSfvWq9rKBjOE117HjxRmjwiZhWUe4EUaQ",
+	"yoG/XV5ASlFKb1mSC6pZiZAb15Para2bD4M0c0iOhhDXAo2VVGaTKYm4ChMJ6U9mB1KZkIMYPNtLs7Hj",
+	"rGzX+I54X4xYWbEVGxYHXC7q1qJl/c4ktNgYLsIkA3N/3RbB+djxVFQVSRA2lmFgbtYJn1O8ODaWDtXj",
+	"6ebhWGa90JOLVYkH+eYPd8xv2LIh5Rp0LaxtOhgvK6Vzxhh/8aw+FJPQMUsaBzVSWE3lQjSManTJwy+1",
+	"g2a1boKBJaUbuG4r8jrRmn2QQm3h7HtqH9ve92sF5E4qpdXlN03mjX3sc+lO2slxDNk/W8hzI7uilC5E",
+	"IYuDFhVSLGdc1QrmOi+v/VyxwBJ5andMRux1/BSTdZq9FbVa189Gi1zKjLinUFewVu0FoWjZQD44PBfJ",
+	"HTQIGS1rxfc8GydcTb+8ywNmUPlePQmThNFJxsoBtR3cHZDMWy0bPRqWvB2Dumt0P/flw4TVrIMM574m",
+	"2mh5C9MQqC3m2M8XtCognUPRcFfKaJTnoMw9Tyjo/tYTagvAvpBX6Wkh5MqLmPBbJprMiD0CUtpYeVvz",
+	"dOnpwE5mcxDHruYp+EV23LV8weU9g2eJE3aK2FvhonSxQcxwThSDTHcvgZ2a/QtZvR5VJUkzs1gr0X6b",
+	"LCSEe1zdm5IC45Z46bpkYft023ym6n2GQ7fHFqwh+jMWcrW7JFnDZ783fR6WHlf5RVpRK/BcjxqvC/fA",
+	"Lit3K+aCxDINWb07jitdCzuBJfKR3cCAiH3SnTw9qKqCJlRbj/qWA2TzkZYjp5Y1mzg4cD5z2OUZjZiL",
+	"NVXJcoEBHGOBUbPKnIxgiL35yWXZO96oO7cVtqjuVlDe4NJaii1Ywzfv2F2NOF6jXKRzqeqdl3uoEG44",
+	"q0xsmOd+sRK3llWudvtFPeQO7g4uXJRm+xTRcjUmWCPR1kb2/O0He4EcJEyjpzDiE65VQK477dH14QWh",
+	"+ZO5bkVoYq7v5SoaSPes5r7eSYVroLpz7D1WPW2dulW3pEpNYEWPh8r4HZWMcg54TQbgjHAo8AIfXq7v",
+	"myu6elm4urNgsz3nFRvWfDJhxDxgjQqsjadRwgUj1ndkVpMHmGHZF6TrRFhEl0YgT6iGtGYzU67B7V1K",
+	"UfI8wK7Yse6AuU8HZCZvWUTGS6xu0UwoW7u+HaXzV+rWvCwvE8hpngcXDnjyOfjGOvdIysMyzK3rJv9i",
+	"Hv9cqdLcxSYu2x9zUEfdoowVcsvSKIPIi2XcLQ1gWIf7RHl++Vb6LLbhID3392UHQQGethoH5/dyQWIK",
+	"VXeGY0obe0FcUo5eSPTVKTJmS2lRFtC5mrMBF4QmiZWNiPjRX4/+4Ucs6nnMlTQJxiJFEikmLCUHhhUS",
+	"BoATIpuxVGbq8CKvwbMIUDKBWlQhoQTKuT7LWcArgnyjJLd0zGe+Ybv+Yrm4vLpybTGh6kZB8IqSUM6X",
+	"RlQAWIWemrsSfctQfuGJsIMoQ4rjviBGguXeSulynQfdm+JLXieeI6qx0oupHQKBpULmrxUJ3CsQWF7v",
+	"hl21tQU7HL/1F9c7vwC5xPccKxy3uqb2kphVbdefpx2yjhh5WfQuusoe72DdZX0RAjBLKsUksIfHnu0L",
+	"mwBcqnKE3HwoSmBIYVgBcRgGh1ga6RUnQtmgqqlNJP/3//x/TVWDEKqkruyxptQXKia8al9c15gp//wW",
+	"xdR+VXK19tSrxETuwCpLDExg1SIG4qAG0Vi0WNzql9nmlYhQzFotbnSBOaw8XyFE6XelKs3SXyplmtW4",
+	"qKvThLmuL2iupXmteLMV3DUm09YVRsB5wZpCo2omAXB33VlxuGBNOnCN8TK2kpAn1lc4ZeFNmwvEUWSi",
+	"zC2juVTa7rv/08iOX0ehvdRvqm52fMMoOFsmaW6pFzYpMq9QPXGYOxbOL69vW1U9dkjiMY825sinbMbF",
+	"bt7StenwuYZhaeeRfR13XcKG7mewK82TJGedGl9dNTup9Py6WQFUEBfN5t/O4U9vlju9tzXffJRjl41f",
+	"zzjFwdp1DjaMtutrK9tTk2o0NTcP2JhSMbKYSuIojD+k5kDwJDE6oxmGHHSNdtw7zI1k0LtcMkPZUJTZ",
+	"GCJ3uS5fqMmIArMyy5EbaAtuyhneizJa5gha6+XZKsPVa7OoBYyy+faqbC61NyWnemOvm9jXzn8K8STu",
+	"TgB3hNfk3TRn02yf81JWCratnNomT8aRcUOmTEMMR25WFeqySvyEEkf5dSkj32VCsOQ7mGptqsLaaIF3",
+	"/L1kW0jt+kaROZPzBIWCzfOyuK+CrYoBZzuhcY/ZYRZ06l7ioVhCSTZU1pIiiLRw4R7nluVentUB12Qh",
+	"syQCdZ1IQWK2gL2mgpza1VpUZ0KL96B+siHlacYiTiE9rSFfDh9wJAaHnyWrlvIGQYsoZHVyS/gCCxp/",
+	"BLRKR3+Lu2MMEjBh4V3/CODjoZHm5ziSS86AwJc0f5JgjnAd4APeb8wDiMqVJ+IFFgKbQB6EnZO64fM5",
+	"AxyuGQPYrKiYNmRoGR6xky5nhu/GIy6ftIZFvJvV7sK2/GH3pMQb1t1T8Lkjv0VDsGDhAXEHNChzD2Yi",
+	"0kQ1MApu+h5XuDU6HksS5YpGR8EItMtrllBf+xr7V0v1LKURb1N4JxeCxLAVOaBwUJxZT9SD7CBcXyDY",
+	"B5wasCTM8d066lu6lx7o2i7A3Ooj1VKYW8st0hN+aQ5R/iBz3059yGdr5rSdKrFP0u1D5cnuppsUW7FO",
+	"Ofme0URPa9QSo9moZmOzmf+LsWWmx/Ju01a+hqe+peFNIitpjGWSyZsLErFJSiNm76M3UukJyB+LxW02",
+	"5B2bzWVKExJJpoiQmhzkkHKFrZRnEVpcaZ4CMFIMHsUF5dpYU7C3ML3DC5IJekt5gpnZpa/nH8Jp+B4c",
+	"eWOsfTtp9PS5QbaS3IYQddv2QsTS3kSF2F7rFqjDlDMvon4DI5EDlc3nyRLYuBL3XzZIVYolLpFcGAmW",
+	"GupRBEl5lPUY7o6ZU61Zalbxv95322e/fhp+bh903/faZ7/+7977brv/6+F/W+eId4tDSdYKWjkV6qsa",
+	"5P4frWZJN/ntkSWaQvLhjZCLhEWTffyC9blOiVS7xvjlbMbSkNNkNKG8IXVsu5C8xXaFMFARGUe3qpwz",
+	"cbFb4D1O6GRSd108Y4JjsH0uEx4usckN3A7aTcK/RswWC3eVrS5uy2sUomlR1lCv37jo7XWtdalH6wK3",
+	"3CJEAVXAEMs1KJAdvAF8Za/YvRXb6I1zJ27GjNk5qsgENWfAVk7JHk1Smc2hmJJGbMbDls99RmAYJaD2",
+	"rK5kDLi5w2jFMTJftUsGGW8oUjvgYiq3xE0pFoxv+TldeBBXz1BT/oHj6A2iYs/Uz6L2OgfXKEiD5Fg6",
+	"Ai1rqbKBy7hjMnJgxjqsSRrbnHqe34zr9I/Vq3QVaa0Rxsuj5I9ssSsRnWzddWE1cjTvP9F43fsNGNDH",
+	"MmYEct+MRlsMScyQDRZyITV234uvcZbt0WvE0+ViAjC6FvVkZ7SSCqNsPr8beKgm5/irQA3m+7W9T9lX",
+	"Pzb51dcmY7yw275Kim1DenMm1hURlTDhyYGxwg6tSV2FaNr+Qt0z5FgxkWdzvSxSGktOwylVxGhFZY2j",
+	"szbnbf1+IZmv4GFI3I6ofrhYZ77K4oIqNqb0tXVM8HQq+c5FPDiHGgvyDd7clfoPLQmNapsbhPD1Cxt5",
+	"c1nDwCoCbEnYEATKXDq7Jz8tm+Pd9O4FPmzLguxPvQ3Hx61vHeGudG0GfsogefS8cgjQ0Q3ZCGbFkM9y",
+	"QRI6V+ZZIW26Gp3DDmKPBUyDwcw9BxZatMA0bBZliSGRVtWCG8ZKaeIHZkG3XPFxwsBPfwjgYFwTtDE6",
+	"5DkHnw00dageDCFd8qCC/HJ/YQG4y4xIBA86mAHU3W+Fv7bBMcvEhKKi1+yQxWQZ8Mmi18UFOoXUIzim",
+	"TCnrDAbSQ4nrXDXoim77ai4C7v9pS5FsJekmeVwM3chSt7ivNZaltom09cYcT1kTpAUTkXrgDJJt8uT8",
+	"5bjU4i1nsQ6EY5/CuvylcUNRxYtnLiyVKcCllcS9A+5f5l8YVBOKSKJGe57Y4sPt85jLWIu2dn590d4K",
+	"LT3l7uFCHCuHqfHk2KmswYG06W/1ziyrO+UkNirS1i7pOr6quqV55ShtO96+t3rdOXdDFveyI8qmHd4v",
+	"A8kXEGWaf7faGS6iy3rToxAktWMAx2D92ILrqcw0jmx5ChwVMr0hOccVFXJrBVO18qg8yDcKffhY6CHz",
+	"nivXUlyvqI4PL69qakToEpsFuYs6xXwnRQ7o6twhjfWjHH+jvIy6wwugIDQ8uWVkCfiPdl1UQBsV+KVL",
+	"q5J2y3YQnhWgItdzxOgT5YMe2C8mS/gj1/61LeRIZRyQUka3NKQiNHIl4pjnOmMsTyRFeDm/xChiYcIF",
+	"Xvj5LzNhU4YxZRVYyn9ynrIRm80TuYQsVRsh8UeAzNwRmKMjaFjTbJvWeXVhX+sP4VcAz667KTYAWRfz",
+	"3E9UNJa8rRr2XERyMVIslCJqqH0BxVSD5+OWa4Ztw7wWVAHhgtgRbCwSeuUOekeD4263Sw4Gx0fgbT7s",
+	"kGfoX8kdzxFzjPCNIjgbcjDousd/tpVS4HPG7mhuGt8oggiBGI6KWMJ0A0RXXmzjprSx424pbbmxeu+l",
+	"nHDRgKq4LRDK/AEx9zIdylnJ56oy15svpjzJ0nJ2eyOYPZ3YNT0c1j0as3aGFnnP+1Z5yeuJfX80Pm/j",
+	"dq7BoVCO1OAHOpBJxNJD8Ad5tZVFstC9Mfdg6l9aLEg9b1QRnG6M2RwL2Y4BdRFAjdtcnBdN1LDtRd70",
+	"yrw+n0Mlc97NNhPgOTWaIhTgm/c65GerenBopGOhOYnDxofiVZe5O+z2Sh23Kq7HQb8uaLMG7H/Dvljc",
+	"lLUw/a++u3xqa3L2KOOpTH4XtykM0TCj564qpKZFhp6bXRplaQOglbJA1kY/xGfPnzwhP7196aqK/voW",
+	"N64e3TNM2bqU7IjgI4h3Pujb2rTlHFELtASmq7LRha2Ir0CLNGUA4CSC0lobKPXW8qLZwxpJ41h1FLq/",
+	"V9bFBFFcTBLWzhSzJVIxBPiszzRitzyEov5EKu0vJHCY7aCqTamaIkNvmyu14h4uTbV2vZQnY3n3zvWw",
+	"2IFhH7DvRe3M6nJ8faSytTga+YP2ytr0wk+q5uKvQCr5c8srpCo2GpSfNRYw5s6HRSo1Jp5Vyu95Wud7",
+	"2KhFNEJjGG1sVCJbcxZX4Ugspgdq94IrBvaK9aFU0u3MqhSJeHSvUL0hwz195pXF5mBgbug1W/mmdjtt",
+	"ZdumbljEDqLIFLs4jpdkJiNmG3FC23yp8Zxv7QZxPPZwNcKgmhC3ptqg1mZJmpNkDTEfGhLFfvOcQA09",
+	"QgET62xZLU/fUQI1oo28ynfQxfb39NushPinHOomI65mvKH4fE1Uv6jixz2e8gjagd4w13ranFHLiZZ0",
+	"HfJyI+n63c2l/Wsi+AW5/pqxjG0MwDZkGdSctddzJmySndEbk2h3YCZMSGBR46FauTlxLrULXVZAW3bg",
+	"hYeoP29MXHudN8F5y7hS2a4a6H6dWVZco/4gtdNMJ+sQRysoABvvDS8bsvYC9LqT1rWqcrkRW37N61b6",
+	"6b4R8/uGyl2b1LqmVDe8CqC7Mc3+K0W7K3AK/oaUds+nfSUHNs+MtcveK1Lus2W9NuD3vd3Sz1Di9d+j",
+	"/2Ut7H9n+01Qm2lToPDeNyTkHCNuzx80RLS1rVDdo9xLUi8s7Gd3jB578af6WBb2ga6N736U49E8ZTFL",
+	"mQgbagagL0nDtboXBnIRV9ymPtlXunMfyRTBNKrTL6+4/KUqjdfH1F5XCoNW9a5bVk/SENuFfolOmTO0",
+	"qLcqVIKEPGLfgP6LiunOmlFHt9Bso4lTmi+mXDWoSZZSIU2g0c2MUaHsiYRbnMAtjlVFMv1GkaJ7H8EQ",
+	"RkQy4XxxRjFtg+KxEmHSIwsX4LCtMd0DQapskoibRq0+PLcp91snGDRejdVmdhq6p0MhRaKnI6CT5cMJ",
+	"dkUPacry3zfnSD5M3pe932w5Rn6z5QAwK4xQ2twSZ29z5eXc+AxDKXvYNrc1boVLQRxoTb23AAqIMjWH",
+	"iDZEJzFX2djJiZFXkEdWXEv1roWdWvHltYDYk0+RiGraVlMK5cJFVzsAoJ6YmSMX79h2r8ypDUpgKfHK",
+	"vrFSBZE7h3iMwWggz5Yx4knF5hQy1dMRMyoUFdFoKdMbNeUpFrWZPy0YHIMZjxIqIiN64WEZj5iYJFhT",
+	"ZPvxBy0lMzta/oN9X4VS26cXNGHKjc9SMeIps3+StyxVjKo1rUse/ITWQ3M2HLRNx6VeQ7xH4GjXgFG5",
+	"VGsnjbS4Mz9vTpD0PrGJJj9ZP2sFJY8rOk6abqw1ytaWFT6NV96j6FhdwdvPibENLfeCcPfJXanAgr8Y",
+	"WcdEpBA+kSimfAxtcFCvBWx/GFpZ6uxEjppYTOZ+vTPro79/A/vj8LVzK9Xarsp5WwHrkoYAVoJPBE0U",
+	"FIhwbS64cabhvlsyTSKW8FsIaGqZV96ulo/GlCe1StxrC2sUkKlckBkVSzKlt4yYF8yg5t7h0PUwtdaj",
+	"S7W2dbw6hUI0MyclZ0wKRtQUqlsSKW+2bLyGvrmRudW5mPhZJVu8bN/apxWgezXICdQ4l7rdfGOjuXsd",
+	"OAd1fo8O8oIt9n+9AYs9H68yfO36UQFZb07dVx7//ir51ur1ljSpEUD73cF19L7/Vew5ZnZKO/Ddp3na",
+	"kLHPQzZKGL2FDOJbpllK0dkGf4QNCmnE9AjaCqgRjbJEj25lkgnN4CU1l5liI5mO5jTVAn43ZqkZMxrF",
+	"dMaT5QhL16BXsXk9nPIk39PKM7/W4o5rwMMc81TX9Fm1GBDtZ88QvNRijboeM71TgEC6ZSlmSBppbH4i",
+	"vW53Kz277F2uiGTBCEJEC+lQLwKwoKFAw3wZk3G5FG1oYwtgRHkH9y3alZTL//2ccZoylo50SoUCTnA7",
+	"oKaQeEXTmdkC3LhMcF39nZkG10tzYqZqpbBQQl0hYAsZPZ+NFUfXzy2mchlJY3ZlZiyDtUZzjW+rknQE",
+	"vSrYnb6oi/4FhrZ7k7Rf3zCh5OP/Cnua+/Kq+hs2ZFBzGjLUKf4naZMDcgjpItskPv2hzcKamMZGUhaV",
+	"YYPuJozCplBDWcQ0hR78g9ggndGq/xtnizXYUFtmes6Z2AKQvAlyZgttbGUBtg5+xEUsSx/ZqiFv5Z2H",
+	"nFiRabHlCGou86zzffpOe6+Xvh5UNqC67iYa1rGLXK93jJej3GH10PQcL0dld/EDD17AEj3cwNWcjtIS",
+	"gjK5/ElshKx22FDl/bAHsG7j3hZQdfeNba8LlDZ/Ot2nl+FufT5zrIvdcmn36eBZm2S4OU8XX/Nm5zfX",
+	"dIvdRMMvm2S9dZFBGShxhakgq6zGA68Ite2PIeGacO0yszOhA3L9P67JAZRpnFhEvEOjvVyH1wi3CRh+",
+	"StpySKJmNEnwXRJSgTVaUAnFIiIzXd/MFhrrNvRygKEOUplBBEBLcoSBboe8tg3q8naQmT5WZm7gmPXk",
+	"ESgjF2i63AJJbFpGpvJ3aS5T/RSjL3taz6sGa/OX3uYJYm5JEVcpU3MW6jizvsYw5TMuKLRbC1pGC1XK",
+	"ykC0hGgyMncW2Gp0tlZTd5/d50wIqZtaVHCFDSqqWW1YBW/WaB65hnld753G5ifUbc4Ts7RdTQprbGdT",
+	"zS9bnxj8kOm8dTi9MIdtv+X25l4O9D2I6xL+tv8GknjHwnD7EhaGP3QSMtRSMRrtdZ8Xyy/tmT+mH09A",
+	"spXpkGc4r2Q+r0t5flt0cFmXdOQaazifCV2SSBKaQLcrC2UROJhXcK8s4SH0J0NfXz1lM8WSW6aKlqMz",
+	"dpj7wwl0oMPOL1j709TbJEB/tRm/0jEY0tTdEPX9T7yXFdMkm9eULXXIpbDdpFiiWE1Lw4GFuOQqL3ap",
+	"r+DJkbz+QN1gvJ4vNUJ6KpNI+cwwpuFNgfurJXDG2JVsxYiubS7LHO73np1kDNdaSJSnVLOJ7eFagKaB",
+	"PgGMr1wP0lxfxqQzl3rijDWnBgatRE64KJ7CE4b7ZewErjQPsZ+Z9VMVEHOtHJ11BV7TtzhoFoGPzS0Q",
+	"xC6PeUh1E8Jmsd59ohI3jM3XQLULtjBbyWVEOIAFqMBVq2OOKpL4G0USPuPaO745Mk3bIdMcltrZDY6P",
+	"SuW13aa+Mj5OTX2tYXUDsSrqINcTICXy8MIDrgGA8nzpu86rmmedk3AtO74EAjWiuoITkIEenmYJthow",
+	"dFcuI9JIJC2hhnqRw3KuCpd8NqMZvfPua4+q3iMlTNA1hHeDVbN3IiLYLUub6brN0PWTaKLyCGPI5XWu",
+	"pfzbrDYNteFiQ0EGgA7KdR1lIso7QsCunNsycmOYLJStmIHVF8+QiTw0954UyxlXjByUs7rHLJQzZqyv",
+	"ydTclMi7h3i+Rh5YE9RrwD3mhoqK9F0fPSsfwdCGHHARsZgLrlmytMih5qrmmrA7rrQq9TnE5UC/GPuR",
+	"FhpEJW3BDFwrhEJP1q5X7arCGdqpONZfX3fmUL8tvpR5CfKz7EHBXnVgAGDeWMzvEEm2CcHNhzvxv1oL",
+	"YJgl0CRyIdOovhnrGlFqpJRlmNJGBj67WAFbf2qSXHpsRV4rbLYWoWXWREbCFAFEG8s7OkGqEegVHICQ",
+	"ctQXpvRqxhqqeKswYZ3N3tOcowJ3UsubVGKbtcf/yt4/NSW6WVIXSnot7HbPWeohrLkZBQ6p3FjEhItb",
+	"JjTegTKNWLpDrZEvnzZWGsFcaxcqlWbpi1l9Mwlna3gxP3XbClp3ibqrPco7gCpunTa1aFAvbIsF0NQP",
+	"xgkVNzmiuW02e1h/HFQ92h5421nRusR2BiFLpg8DwmdoEQUYflMhTSN0C+SkwffNDtpnrX8EnmzI5k0k",
+	"3RWHDHtS1pAEGo4Z2S6kkVjjpKQUN52VsgVop+DhFBv6u4+WZ9zMT2/w63X9k5JsJpqcdeZv5tYE8JaV",
+	"RkipXAA+AGowpdTvcv6bqwmoj6GtOmZLrmM37zpGbBDucvGNIthgyZ3umCdWPk8ZjVj6jbJtgHpb7Ij5",
+	"UjGXjVR+PDC0c29C20mxErdskmL58HUkubIm2YNALuUBgTLlvmU0BRStGyY65CpHVLhARAVDNEVjlixr",
+	"qbM3QoCLM3grCZphA67mUkOruK9e9hgndKLWItMrOpsnFfSJHMidikjORvhI6TSPts3bWSmCeojyyzUp",
+	"ZntWQVkq3LOmo1LiiMQvDb5jpeNa5rpftXoNhpRXapIy87mGK3OLfgfu/bIVLw4vsHrdybLcIqC5JQpy",
+	"sQotvHtvere8tRTcs4C9kldQU8SOf9yzhr2QHpuksT+R2oVi8/vnd061rGkwVdtY38MDpor8cPX6x3Ns",
+	"yweBxrxvjXt+RnA/PVCTTETW4nCvGDYnB2HKIqM108Sic8vMqHbgXiy+AL3eZeq8zpJg+37mOg+hgbPq",
+	"PMnz47buwVTjO/Cmgf5Q5/pu1ZAYJ7b1bXsJjyPc6tpi1m2vhwkTLN25xBFWtzY1I19N/QM6zVgNNarL",
+	"WZ9zURGXpaXkcwxaec8jJHUdo7+DSEp9v9tNpxmjMNtvIX7rKpvNaLrceETd6M2zdiPdX1XY5W51gaid",
+	"YAcfArL/hVjxeyVc1RfDZsIQqKZPtYPhyXv9gTpCFI8srrONKhsZZMvp4MedbbEKi1ZJl0+xbnvry6Qe",
+	"rBCqzhpPVd4XEcWtu2BRiJV8O1D0cuHjyn+jjNxF84mnxCbSHHbW88L6mkwiY4CTc9VDkIdty4cQAG6c",
+	"8STCVq3mXslsEeg9WOyd4YCawlCsB8Xq00VDE49SxHS996d4tK5cyhLeMtNK5ZSPW7BdRYMtpWrKH0IE",
+	"vizlenllpmjzB8FcuswwZx7mDo5T+HVBganW89bnzzaDs35XIWj0/bt3b8jlmxdmW19lCApb9j3OpOBa",
+	"QqmtWirNZnggrXarPgjz+GU6YxH5DlLQoVAqE1wv0XPyUY4dE5Ifv7/qfBAfxGWBCmj9K9dvXl9hoMoG",
+	"AtU1RpsZtickKdNZKiDj6Aa6fX4Q15eQnMH/CUxxTqwt+SHrdgchPAb/ZNcdYk1ZBZED9J4OumTGhWFP",
+	"wiNMAe/1P4ipzFKYL00SchBKAX0xzd11CFN/nqZw/JIFXSqs1dKIiDhn5PrThxYzD3xonZNPHyA8+qEV",
+	"kA8ugIg/xJwl0YfWf3z+fB18EAvwF1zDL68NN5vxjI5G5lRPXZyDi3mmc08OOVBZOEUq2HPdKeU7Xx92",
+	"yLDbJdczmpijx6JrDybABkG9jDAj9c4/wE/m0wE4LjCCIoWdDmSFBWS81OA/pjpHSPvp3Xft04BQ8uNP",
+	"Lz+IPG3e/OaGLaEoWxC94KFRQAXJxI0AQz8lM64Mz0YElm9egK8YNdJIf2QvG8tcpFxrJpCZuCKRDDPo",
+	"sEuG/T655gI8am6dKBkWLEkIEuCDGGc6z0FCjzI0M2V3YNABXOV8nvCQ5gpv7xQBT1HeGE79ILavGoA9",
+	"OMqbc4Y0TZfmK9eXSSIX1x8EerLM/M/IdQ7vm++UlFgRmLLQWFFUazaba3WO/TnBeYQuMhl/ELZQzh21",
+	"67dMp8v2peH1a+I+9KPtZMKVDdhAPIbmDGF29YOIKU9U54MRcAkPmcCOVyicW0ZtTDnTTlvi2kjKFkoP",
+	"I0ug6sg2dG91O71O12W+0zlvnbcGnW5nADmeegpC7QnWi/3T/HuCkKMobrkUL6LWeevPTH9vHwGZPpdC",
+	"oTzsd7s2DVa7jGrcQfPuk48u0w43GESmTWJuSTDHUPpvuhtsj1gQqDXXdCqNImtoms07ZtTh3//eNGQ+",
+	"+ycgSNBksZ3LtnzDuxla5+9/DVrKaZytl+agGaXaPPQEuvWspepbfOK+RC1s57ltCYsEDlraVsSae19A",
+	"43KID5V64+a1sd3mQtRh36szHXg9covesg+wm0AOcoBjE3kDB9yOf7jHzh51Bw9ASJ9wJYpaFnaU8Fvr",
+	"PgAxfrQ69pIcNDX6PbywnhGizGW4sHmhdkM7D8zcZne44W5vQla02ih90frYNjW2zYsh7QmaK5tjcdt7",
+	"Yr0a7SKvSD3B/CsqsNuWof/qkbmEZy7x7Rd+UpIVoN/aBNDtt7zIw29RDO6a38ynKVWA2zrjEHix7vPW",
+	"P37r3f1yevvj4Obl0fxtV/88Ppk97X/8/iz6bqj+fEyfn2Z/6csXXfHqr9szgV3QFdOZVRsLbVWnGfu8",
+	"IiB6uy3SWReto3Ev7oYD1j6l/ag9ZCdx+2x8HLZ70ZCesH58Fp52nW58XtK0c/z61kk4ZH161msfRYNx",
+	"exifsjbthcftM9Yd96OTeEh7g53X7hLAG2S8c4NhpsYFJkFyzG4HuJmvKfWvMDcSzbLCUivjvYMaJW7Q",
+	"xIYkgZx781PhEt/a9v5WjXfHS670pXv8b+7p+94jxWfff2rl+ZDWOUUjF9Vt9bv943av1+723nW75/B/",
+	"/yhpHfBApGj7ttf6/Ov2vLCyohp2AC8rsd+quoR/ZzYoG4Tvf/1c4gu3CmdCNOAm5U6FQwg41gu+KKoS",
+	"5z5Cr7RTJ7hT/dbe+5S33fwComsLNuwP3nXPGtjw/our48HLCBIlHhW3XUaRsd5w0o7lCi7L3XhFjAgo",
+	"q0r81yiJnnyy//r8BNOr85YINKUzpgFP5n39sopHnuQ0/bXg9LrjXRKkC0gDSag2B71YEbcHi6t81Vz5",
+	"4GgWHf4AUtCbssQPSSY0TyDQzSfCWKYWCoRYEPnySXwLr9UexhKbD+saTWnstPGo+OZKy7nlBZBLzSxU",
+	"xyhZxHW7aCLTfFmZB20TmmBHpvkO0Fgt8tCWT79OJ/BwNZMtWRKcbR5tM2wEPj9Iv3GCZ1tNiZthf8sY",
+	"JOZZCx2HQw93IXM2FrlsXNkVN8rxFg/+ZDh6mwefYhhniychgRKO7f1UDMcq74uE41L+f8fiMGKao638",
+	"ag3YadSjJ+P2WTiM28Nxn7XpcdRtH8W98JT1xyf0bJi/4ZTXwmM8pWpqRqEn42jA+oPjLh1E/TPG6HBw",
+	"HIfx+IQNh+HJ4Cjq9U7CYT/qhb3TwdGw3x0fj8/Ohv0oGsa9MXZfOm/1zvqdbqff6RkGKDZ7a56xrziH",
+	"c7n6odTAqrjiuqUrbld9XrHfWuc9s8050Z3X0kJdlum9lYpfobefF439xVrnXnZG4FLY7Gacxf1wOD5h",
+	"PTqIjuLj7mlv3A8H0ZCZH056p/2zAR2Oj8Lj6ISdxmddWvl7sRmnnaNep9ftdk4q23EW9tnJuDdsD+JT",
+	"2h5Gx732+Ih12yd0GPais7jPBqcr2+Evo2Eveu96w/OB2wugbd+cjFJktPVbj/X/prvzv95c3S26kx8G",
+	"s+/FqVA8evri+MXHF4tXH3/Rr949168+/vjTq3eXx6+emf99S1/wBadX5pkfbn7svzj6x7u/3r0Q3R0U",
+	"GE/U1ukukOxmpDuexUd2HYG1Z1ZAdEp5UlbwN11BTzDlJsxL+Wvvo7+Zh5ZApncp5lfeT6iNU3nDBHDJ",
+	"0QngbdFQ53lCLr2nxbWC3kSFGwdq2CBQZz+mXHrq+dHJbhv+N3/lDVZ0ylSWPDYr6S0zI2XatT0zWx9O",
+	"KReYxERnzKafmv1HSkPebA0rFLC3Tz7l/34RfX7CUqqylO2urz4tRlmjs14qkofPZsx9zTX58toDTSWh",
+	"6gbTbooKDKIZnZ3bwFDI+FyTieGQmobwNIpSphRUjfLUoVBiWC0v/7bftyCKHXLphxPpEmkKNWFFnWmH",
+	"XKobtEsN6W2/VYzhRFIwG65QeS92rNvAwEqOm9/v9s8hXpWTwPxgF9Uhw+4QaSLIi2dokUDwmBRZhv5q",
+	"IVZlRoLGXhBOF2GS2Rz1qloOJuhzu9ErJ7q/De/Cu1cWcPtRHZLn4I70eUm6tIIxm9IkxmqqgqVqDoeM",
+	"WFvGbVvzui4s8VRG7HX81D54b+kI7onWXxibW/BUG4wFHgrlDIyLUAql0wyhr80fCkwGyEvLxglX0908",
+	"UL0eOKC2laPlZTfIUGcc5g4o6o7eUmbEeSu+hk9y870KzSVlTCwL2N1YyWLJPQNWCqDozRRr4qUG332Z",
+	"eGCUAJEiGbhPQ5qRC34uZZYSo02ClJrRG5ZLGGPCryvaJgfGeDdyyRh1WGa1kOkNFvXVBRFWefwhfGl7",
+	"8BxM4LIg4FZOtO5+TrS1frN/nXN6aZf72Dx0iLuga07iwWoqmS+5obynrdndBrENz70zjz2Q0H6B7p/C",
+	"e+gw93/8/qokOBR5QcKplIpZuAhGZkuX8kYOZkvbSiDE9leuA3VAEJ0wIB/lmHiAlgHBlH3Ley6V3+lE",
+	"9QlPh8X4oDWmMpvYrj6YOoX8CjXx8NtsPpepRpQL6FwwYx2zEIqRpSilCwdcAaQlVBMqlgAJfWEWWAwm",
+	"iNJy7mqisEErHoh0LhV4eszvRlBDXEVFWz0P8PCukiTf/Q1310ICwJttH5G7T79uFA0vKCSzm6ADw6Da",
+	"qohpOWLmnwzVfPW8EATgWTH4JuTivDSc7aoBtU/QOVlEpEBdcR8hmiWJwmz2Qg1DHSyypSNQqzGjEbOV",
+	"wIymCWdp7lJFVzMiiOO5ktYDKRg5ePNT9ZvQyB3hEPIvwosA/KU0XZpXXfo+GXbPrM3hPpiLY0ITSCbo",
+	"ELAW61ToN/hsVYrseS0+qAD5Pc91ZzWE1M3PY3+v8/gl42N/aDrvLhzvvxl1wvGNOyaPTGOw8yIUgGcq",
+	"gZmqsNxoAUL82UeTbYzWeK00a8I1ZdqBlws/bklxCBUIpUxX5bolSKvSXxDD/fZB1Dbto0HRo14K8ILI",
+	"UmTGetXqAi/uxVLcJd8f++JqR7ZHGCapIBK/r1avbOvbBkCYhMW6dX7cC1pRxnK9HE5Sf/iu5+nl7E4z",
+	"oXyHoc1TBoBpEpsjvmQ0hcir62jsElyM+CmdXajQM5Ptx0N6HJ6ydnfci9rDeEDbp+ERa5/Qs3EvGsRH",
+	"rNtvBbbJa0thld3I1icZUoaM365YL+WpWwQEXALkIz4ej7x3nKCmaq1XHk8N+sMeoQ/BTc1MFQA/HJcG",
+	"RElzYI1uTyPAnLc++0a51ORP/Q50GMd8oE+NlyRhGnLaoWIDKiRZwiCqdE4SOZk4GCCj0SZsQhNvIlbv",
+	"W+OC9PyOq6rRSznxexffQy3a7xjXn4y9+A+yMLdVQ9ZzkE+SR8WnL+WE0BJ3ljRoYCgq0Pm0oMsdb84n",
+	"n+y/XkSf15njVY5ZvQ/+oOR9LViZuGtP+E7xlreOspg2uJb2T/C63z2o43+kMQ0JSjm0IimbcRGxVOWW",
+	"0wXYWZBa5BSOGicj/OVflgXeOiMAjNMSMxgTONfg9j9ZT1heZW8P2Ko/A2JO+Fylai6SC5FIGlnlxLPm",
+	"8XG8CGAPPXROM3WMN50Xca6iKJ9jif3qZiMggLdZFihg50wnHOg7zBRq0iLXb2YZo+BRMc0zuymo768A",
+	"JZT5CAEflRRBYTQQ/tVkjacZfwlx8+0SXEBGqVlIMpNCTxU6osZLYzQDdrD505gtpa2tQO0q13FcyaQR",
+	"TvlTVEP9XElYHa7xAT0H7fmBdB1cRuu87+VAPIRVsY/e8zzfv+3jK39Q2Yx7uHqcHKcERUWCBYrfKKW5",
+	"wOxFLkWdA6Eug9dtsoVDNer5ucs/FmjZAwOXE3wC9K/mejyAc+UsfkDDGyEX4NlysLsnABJpOAfNRC4m",
+	"F+CYSpbuEUriDFomkRMon88H4WJymJcqFSCyCKRyINiEYiNmc3rmVGFzBe3SLMJE2swEY/uYL3LzY0oi",
+	"JqAnpM1YtgurEL2oBYVecapk950TivYgXLCQs4Flwjnk5JQqcu2Zt9c1RgtX+kWxcc3+nEfn/Sg5PiBh",
+	"pnXeepPQEPKQlZGJGB0KSL/bP8Z2FDOWQne1CeUid/Z4/o9B3kao8CGZcY+jXnjG+rQ9HJ/E7SEb0PZZ",
+	"eBS1+/Ep69GT8SAcdlvWlRBlLPdA9Nvd01L8tHBmXgry6iokEVeKpV6J2qobow+RUW8Qu3Sj1rZoSCM2",
+	"46Hn3XBjtILWYiohqs7BLaiXhrV/lKmeYh+yHcpuDJPk3NGYOvaH8Eh4gqpwPR5s4XL4GVOzFMrCsYyW",
+	"ARZaWi3EYSrFFlzL/ACZVXI2pwLxhKlYwiWOpfPlHC9AQ/W98BTTrcx4BfMSw7wB5FyBDDGcPpcJD5d5",
+	"NYP5uOXjHPbL/wrVFkX1ooQ0YHRX9JEYJcElbK3RBF7KyarwuI82cK9zvPZsESmI7bOpvrGQJ4QLLSH4",
+	"gS0dVfPZ2nSQ9jhGP7LFlymGeiBZePJVZeH2+/W7Csw99rlOWr6EY9Z5jB4xJwyM3PAl5cF2Gl/JIHIh",
+	"7y9jD3mK3jlMHHfRraBj5OPyHEpu50wUoaMVJQs1QXjSGzOqfQP9CNJ10qqoxd8oEmdCsMQikgCQSSQX",
+	"glyPl9eY7IsWD7mOUzm7NkNda3l9eI4eR0Q0ibgyimOWsqIPasrMn4xsVuTNs+9Axv/95dXfPT1Yatu6",
+	"FES3Ye6iqs9hMMHkx4zMM+1QSCD+H5JIzqitlnaQhKU7Yz5P5S1N0OIERMmcLFffX7b7R8dQL2BUc8zn",
+	"+fPzd6TT6TyxpDImpYdhwtylBbcYIHNYMEqnJR8Mu4PDDnluRlSazc0j1HevYRoD/Mm7xr5RuHYPCCFJ",
+	"EHuqfHs9YyGP2ANfYK50Bnkqb3iCfSVB1lg8ZrP9TmJ1e4X/PmcZABQoZBqe5V2FT9FN8ItkDBaHpSJ/",
+	"+6W420NdSUcPfyWdlSb6aK4kn7S/37XkO14Qt03IhTlNIlKPLk8yJ1AAgt4IXGvSA3LCio6/1w1mZdda",
+	"D7ORxuXUBqtyg3hmdzTUZlIK0bJLLfgKb7iTeqiR/739FE9h++r7SyNZERsK0Km49QM4oVuIYm5d1nkG",
+	"ma/Zuw+sysE/s7ILAFe84gEoyl6hDUJ9dkWBo7+aW9GaR7GHXo8/NbRU2NE/YMbyZVML9gOuyWLlh/Wl",
+	"tmMuKCxhFQ/Q/8StiDpGj7ibJfiqass45iHLEc7UHGBHp4zpWdKB/9ZMaiHTm7GUN/eZWe3BhUpNbJYd",
+	"wZ59alXZqJ5/vdu7wPCfsjvAIS5f9PY4lKugH6Bktlj8ylIfoSsBNT+Ma7kgVr3MCfxdrvoY7huI8ICR",
+	"mtGQEDPnYWCQLIxqS9HZf9pfd2Q6gaZHIpKLAgrsuDs87XZ3uJbc9L5kFqTfESHPEOodGwWgd2SvZSyY",
+	"pr3ojA3Ddh/UiXBA26fsOGr34u74jJ6EA3bUb+2xuLqT+wK7rVwU4D+Q6QsK/YIuH9mti7PNHV5oCFnP",
+	"Ws31Cr3/tkF+eGke/ArID/+1wBSAuXvxcXhG+8zoyhHqyqfhUdzuRv3xGTuhvXB4XA9isBXogOtw0FKZ",
+	"S80DVDA6gem2Xsl/8iShT4463RJg2FboDTv4q32OWptKZ1uU5sCdj9B5DcfIlboLtlhb6m5k9Fjetf0q",
+	"9zVlDz9PJVjdoLqAELIDQEQplsZ0zmXTBbSakOmNAj8zugKgSLjoaOte53k6L9yTtiZ5RfnEOvtX+NJ9",
+	"LqcvCr5n5/cOvrHV3VQD7fM32+rj65bQIMEJJZNUZvN8u8oAdK4hCNcFXzUbQZe2ALPf7drYB8Q4zMli",
+	"EeEiIA7jG2OfQurzKhLeNwrLSmMukA95Wi46PUA8k4A4DPJDMmUp8mBg+Y8SD0y8aKw7Cyx8QoShEVey",
+	"eOAXmIY0Scg4Q4QnVyTql5ZaCgGudsQOa+2oV+xeRXXlFgQAhVsYvH6DELdbeVsObFWWsZUBXNsvs3f8",
+	"1pwQhEjD16rSvNd91zs9H/bPuyf/ABzTuxwLq6HubJcMVdtZrlL1eVZSwGyRiZ163oWpZR0vkK7uQWgj",
+	"uMtpuzts9/rlTj/nrSvouj9lNI1GtktJC900I51SoaDHxmhOUy1YqqZ83gpaH+V45JUYts5bz8Enozz/",
+	"AiJPpDJhOZLzlcz0lPzMlL4gcWaknq1e8ZoqtZ7SVAMCPMLcnLf+53BITk66XXLW7fb6g6IH0XlLmQFH",
+	"C3RHYv2jMZrNVeA6JmtGZyRBaw8nj5cC5VHr19W2TE2bnGPTFs/7bbualf5dUJdW8H+sEHViocLrK7IB",
+	"EEaxGE+mZAltfV2P8ppaWf84VBfyUXbmVLPkP8VUddwFYlezJaaR3c8fJHljRtoDbKlopNB6yVikyDtG",
+	"Q8j0+F6qOdc0UeBVfJdmLi3Ub5KA3dA3tih3fcdbzZRy9fuZMh+3AOHgujeSMkcsqRTzHxbtFzwAWLTW",
+	"t7xRWZ1a9ovMHqH+hReZURKxg4YNsfB0pf2rd1s+KboU1WdAQccjPmMrmLDVgD3Bgy7ljQUsTAnFq9S5",
+	"ESHP9sBFfnwsGLkQ5mEFjogPraXMPrQOz811GU5LX7WpCw6oIrDBGHwQrb0O+QtbKgaNELmwsIvQF2Jt",
+	"etGr5aWzBB57TpHbMh94ruiHdsvZAkHQakqM3P0FQZ7CNQ+H+DuZiQjphed5E8jaOgAGM/5SZo+pdAn3",
+	"N68aWVe0hBQ2Fs0jO+c/VxqeeYd+tV142QrzD72vbjXFC1wtJncV55US+8AKF5sa6ILo5oRiX2/b78/V",
+	"kINOmhd4ZvORliMz3UOUVKjkFqP4U++Qd7KoMi9VkAZktdS8gNKu032XtoD2/q0KEIJg9KBly2bObuA1",
+	"1cJBa8qVhq7s77dSmfuDUgRxo8r8q9EJte0d+QXGD1oFB9go6a4V0FeoEdbHGcyth489uhPMUtZ0dG0Q",
+	"szBzK4XR4JDP6vwjtkQd6hB4lOfgwpULJYM1AEk2D++CTCDXGLoKA2SamsoFxFUtREmZe9FfEk6lYmL1",
+	"iD0FcDX/jO3pKbFM50qdNzPUTsyD0/wi+QbliT/UcdlpdY2oKZadhFx4YBuP64D8GfLUUx91oemay+FM",
+	"JKLUlH0N3n23PVzAq2UFMODRFb8PuuXid0jbqFSQ/+6l6nLOxC5+7y3KyN/ZvbSZz1blTxnmbj3KbI93",
+	"jZxaKS8v62VNmYOYfpnnv3lZbnk0q6lK/MBup1UWzwnFhD7I/Ta2Uo3pxvMK0YjIGHA5cd5cK5bEAIUy",
+	"LuoRPVj6hsLElbvhFb1hD1SQdc8y8tIx/9evIn8FAITQvM5wyUrBcw3THvry0wedba4xRhXDArnm0C4+",
+	"5KttI5O3MwBAHezCiJBjC5ne5KVMCPrq48DmCbQu24O6tnWgdQs6g1xKo5EbdgZfGgJM2RbUGN8Jison",
+	"qyJxI2CkWM64ghMHZsZkKpUuQIKoJjeMzVWON1s6kkYSos/T2jO04rpAaKEpjazqBO0ZZZJXHhdKoJHz",
+	"gVmMUcpwNRsxbQ/yMAY+cvgQKLdN0LSvlv+q4LSX6sZmHluwXjgeKZ9MXUZyLNOJ1JqJ8gFZX+GNdYT1",
+	"HdJ9INxKq3Rwh+lcDItbJozNZ/kcCrkPXNMv28YXg0QP2UmdXLH0FhO6aS78yYFL2XrG1VxijIJQrWk4",
+	"nTGhD22nE0ixBpBmDHPlRwdcVeSyaOCJSUl4CcWZcggow27XnYRrfOS6qWgdZfq/C9V3KVRvskMr+kOJ",
+	"1zHa3s7mzV7jH0vOG/AhQ0Wacw0hbCDgehtbkgtirpUmx+x38MGf5vdXx3HqI5i6q8f0UaQGHrrrkdFv",
+	"jaLteWAGmAMP6vUwOo5PaS9sD9jRuD0MT6L2Wdyj7f54GB5Hp6wbQxDGVY4P7hV92eiq3V71dtRco3dj",
+	"K8Y2F38cBTufsW3JbPuUu0z+ev598im2xLgPBst3+RhrqoB+Xs/5BQ6L9sgPpdFUOMiIA1iUCjA5wf02",
+	"X2+O73LYhOHiZnofxRvmPeJihOu0uvJurIez2Un73jVEYvey5SYa5Ih6lfPehyhzqQTksUqEnelcG+jI",
+	"cX4el+Jlmbng/YOSblS6gbjQLN3ClfMif+6+/OR90WUo9qOT8Rkb9trH4YC2h/HpUXvcY932KR2GR1E/",
+	"PmG9MzyHYoP370tH5Z2Txi0Conc2jrdmYjuV3TvyNF0oJVEtoXs7dsDANufmN4poaizBMQ1vsHMyiDR5",
+	"yyKoVbEgFbFMyYIKjfgXmt9yvXSPJ3Su9uuv/KVvrbILvUntAstwW/fQ8xULU7AF5P2AeamYjQIUwzvs",
+	"QGLByLnGdDa0HcqZduBONebpgSu1pGJpQ+zWh3AICnw5pIDQzJ6JC/YHtT3068IFUir2uoKTu/fthEcJ",
+	"cpC2Oky7s/hT4NUvcmn9W8g8nJBBCBwULI+wu6mLDVfEglwX7HCMt3oNPvkk04mFcIxYwjCncpVApaOK",
+	"DjfFAOS/LCesfw61UqgD5Bp1afANzOocQ0ZOux3asoUoiPbHJquxVUsl1SnTzp25fm929T28NttWlErN",
+	"2JNZTJu9rH/mt0xhb5nclQrJEIqFKdMXJJQi5ukMUi/QPYq5lpBNZ7grSwXRC9mOod9hXlUgawK54J97",
+	"FdPnIpXJrDZhYtfW7XpOMz0dZWnSOnc/nT95oqWeP7nSbP7f+10utPzv/e73jCZ6el6XBPkfNJnIlOvp",
+	"7E9X31/2PmTdbv844hOu1Z+O8SeuVMbSP9UNiQ/MWcpl9KdBF39E8v3ph2+vfv5l8OzN8+/f/GXw5u9v",
+	"qj9Dh0TzZOu8tfHZ7UMR310WJG6QbPjZwDZ2gLP52Drv0lQTxTQ03s3mdUx28O71uzclPX4W0yeWZfM2",
+	"hw31gfjUCjvuC12MianDs353cLbTVj01b36Jyz9lgCG4HJm5gQJzM/h4NOvPf2uf3C2G4jQFI/Ys6sfH",
+	"U9UejH87CY9u2Q4azKvvLt/ajzyFb9Qw2+scawkfBMmhHjHjvWuUaKsSsMp6YFzQpFnevrWe6INh9+yw",
+	"KIiP2DyRSwAtsUyg6qZgDJW8D1jTlfkqpo+dkWvu7tdx/EfhgzgOHCe4nkGYW4647B6b++zhoirAG1lz",
+	"b3fw6XkRT7Pf0MJSXRTdcKC5TVOm1Bv3pftwgU0YLGbdmi2JMd4SKSaA9zifpgiXINii8pxRIKrPbc1J",
+	"bvq75FPVMBS+/tiUQZwVHmJHs8Bly2mvC5UUZe4pqoNqmecSi29SBjp1js5HdTg9J4qVUDztWBdEwts0",
+	"ITFnSVQE9sgB1OmU2o/5tUGHYMqHCaO16N4/gYn2xs74XqLoK9RB1dYt5dVJiRQRYAlsV5m0/VXqyPUl",
+	"FIF/l8J9ZRa4X0Halnma5QqzVY3fek4eZ4rmWxRcawzieX5AcqGop1C83RgzflmCGC6wk6dyQWZULJ0F",
+	"Xim5y0G2jZTLhPlGUxz5nZ3BfU9ovpK90znRtxcO2TE9Hbe7US9uD+kgbJ+yo3H7JDqLe3QQHrGTruNv",
+	"u8qVXMzuWdG9/wuGl4MWUrZ13tvBYYf0XhdntpT8w0SZ7XyRMcvN3VY53XnlnjgW3Spd4iKvU4OKJAXh",
+	"kA65tN/GTwtZ8P2Sacx1m+tlE+e/cjN4/MVtBbHef2rRTE+lhd7YsujVVuO8m1JxAy2aAZZ4KiVUjmaq",
+	"Q36WWRLBnxJ+A26xUM7gv0bP8+GRIro0huSQPGMhm41Z+h8WEXHkFa/7CH8Dehr3wn7UPmHDcXtIz8L2",
+	"uBcdt4/iLuuHp/RkDGXG5n5fc5RXa+bY8od/vvgo7159/HEXKw9J+YZO2PqSN0fzx+YoL9XkWf5fCQvv",
+	"63NtCquBoxztOh6xPEtzvLTdulx9Vwp/o454QQ5JyrUiRg/rkNdlzJGy+301PHfg0EIrWYHmYwuu6sAc",
+	"rpiI8uP9AD1Of2GKzAE4LCAvyAJOin9KOjtz35eEyvLFQy8ejI+iE9Y+o/2wPWTHcft03I3afToMj9lp",
+	"3B374mHzOlcPOqrh9z7nve55t4/nfEdS1h3iq0dY4ZZyzVwsq+nUbr4tn6DC8Wn/453VOJJf0fTGaYJv",
+	"zQe2C1XRx6aCm3V4XgJLZqrIJnK7sqp1fs93RWI8JF1gfgBX5JYrPk7yzV3ts4IJvpBnACn2dYElV6u4",
+	"Fendw+KxoZAzelvpi0AOPrSEBFcaM3qEi4N/aPkbYJn7k/0XorfOZWqbfu/E66/cGGuus58AqrsGUqND",
+	"3sJ3nS8L6gEc5hCWGaRMZ6lNV0E3ukUWP+h3u4fQ9oVI4QAccryiYffssM7fDUna97+q8gZMEVdmD1mo",
+	"4yzZXpriRL5k9iHcEafjfjSMj2m7Z0yxIT0at8+ik7htboghPR6fRr1410kjTGZUq83ZzBvcIey3AR5o",
+	"i4phPrXzBfs1FvLWLuDx+TwM59PiiCjCBcDNz1MO6hslc5pqHvI5FQBbD5ogSGZPAsjIngr/3DcnMeaP",
+	"/zVjGftDdDyyq7qX/faLzMCjI6TGupUFg58TKV2zmU6zMebcJbsoa7u6TxrEkIPSH21/dtwrDbW2RzkW",
+	"u30IwFW21Hc3mJqBdWaNtvdI7eAAqjLvWiPUdr8A5nlkZ/+1NzXfXi43fNvce2717D/5hP+4bxsSHGON",
+	"GvA9h0xbLGAEAEwrxpy9CS0rVrqOYHGYjwdhqyvHtnjILbJDnnMwmt0qnOZocScKCjp7PpejwpZf4hQI",
+	"IMF6BRER9L+Imhpj4NofpBnGlEfMP9jfpoyGU2eml7WngMwlF5r0drGI8+13/S52UkJqtONnjjaP6rh8",
+	"71qG5bpI7iOR0DVmxpXyG9VsPDhlV2uTG3UD7tcFuZZiLCkgqfyJqZAmRge5BhfPlJHfjIwCSZQ/pRA6",
+	"ug0JZfXO1WrqcmM7gvyDDT0Jiq+WkOZdHwIh9UjZklkbmMNHza4lDH9dfKOmV8FjhH2ubKxFNLvNvS0h",
+	"6olrwZx3ubRtdvvo1oLc5hrDLqnO3k6VtzWPOgqZ6umIUaVHVESjpUxvsAVKvivaxVVqM6RPvAXucN/6",
+	"vLjZ67vaivYRmddc6Upy9BjrnhtaINa1E/DJcd8LomDJXTjFpnmPvGB8FwvGdmaVvZjgGdOUJ+rLOF//",
+	"YAe1LEAfcGeaDrG/+L12r946xiyQDnlhdNF8gQ4sw2brI+IM5H0gakTKsMsad+CAj9DABodjNff+YIM2",
+	"4Nc+1FrRf2Z6RRDcD33zj8X3vn7wYLzd/xK8XS1ReXQlqg2cCWqtOXNygdi76n5hyaw2FdmiYFTPh8rU",
+	"nIlI+cV8Dl6HldqXW1QPmSDu5AwrXQrk+FxIQFbIaMbVjOpwGhB2B7DMHuL8oW3eZYy2QrRgdrRgC7yo",
+	"S6KmPu3w693QNSkuf6jL+l9HaNXsRKP8+h1u7cGXkGzI7Y81jW+1x0WErLj15fsklwLrvdmXxWP35mjv",
+	"i+8/tVx7u5GaUmgh1zqLT4+j7mnv9HQYnkTHR2e0HzNKu+HREY26vSM6GMfDuDfuj7vj034/jHpH0XHY",
+	"Oxp3426XdgF10Q1qOafay88l8kVndBie9NpdwH1AoMXjqD3usZO4T8+iYXi0l4O5FjkUj6lzChuhbDZo",
+	"6VL5LhN2R17BLpX+bGHwv2c0Msaf10qR/FneslRQETL7Bot2K/3FV0oZxz1Dv0oicqQoYgtvD9ldbHKD",
+	"vlCwwePWFr5R3lSb2iM9tCLRGNwvLu1ZphA3bzVDyWsJ6toyL6D/DIsCwJlzGNwlR7Btd6EQPxIXaItg",
+	"HJhfhS6eEUNFRASw3DUXXHOaYM+G6wAAyrgiNiOdHFBBXqeT18W7C5nexIlcnJMTEtGlCqC+BxFxSB9+",
+	"ZXHzLPyf9dxwbBDnrwF6QCdUsxSmnvBYK0KtqqV4XVIDWi85v95HmSmtfIuWINU2H5//mFJhZ5nwRTPL",
+	"8o08//RvIb/fdhbnelT0ALVh0XgwPmZ92u6Fw6g9pGesPT6Ju+0+OwrPoh49Hg9O9+IIJOZax8nj9Hq4",
+	"NmQNbputFbE8Ft4cJoGs1OI5kKyA17IinIP1CNsBROSL8hcEkmQ2ap+yjyy0iSiUqLnUiO20Z38WX8V+",
+	"WixyTcAlL/2pi7bkDe4LFpvRu5dMTMwuHQ9rwyfF2EVxU93gXh3Ubh+oNl3FFDKCrb0uSMrmjGoI2Spj",
+	"29Ok1OL4fRl8xUg76MDT+tU8NE+gVthmsdbMGhFc/AlzzWZqW1iWK3j9s7EG717gi71uvkqapnQJR1ov",
+	"E9eCu7W65sui0McvvMDqLQJL4pCRxlVA+ERIOCjhSrdnv8irdrFmwKbd6XW7W2xPFXLmoxwTr+7STXbz",
+	"XBnub8NMq63edpzzw/eOLSaOWmwThTEsX9dhPX8vD266X2A+xR8leukL271rwRqKJmvqIt3pHu0CDVVb",
+	"HrkFXtTeFZQFFFQhgJqcLeWql13cLfkVsDnOWezSI6wz8+7h+hKRg9yvG7iWa/foz14BHNqkQzz5lP+7",
+	"HGIp03rYHRboGKUlRBIRyKHLUUmoB759ie1YcyxoKVht76ZaHeD+nqQkkQtjObwvcaxXCDaKqBFsxsIc",
+	"FZCy9kDecrYwk41jOFpC6hGksgCUtjkO5Uan/5YR95ERgd/osxPCXKv9PmFTmChSSoAUx6xHz8LBuN2P",
+	"T6L2cHx02qZdNmyfRYPwZNyLj2j/uOiG4k+rZPL0h81GWzmxMn8I0jW3yn414iHnKc+Nvrbba07ooGjp",
+	"6jVv7a52bt2iuL1g9WjX7lwl4ezjJKxqT7ZKHPwxecGE61sJbWxlqvMgEpECmro9shrFmrJ3B9u/Ks25",
+	"JgeQ5sii/aX3FqpQIbX3FfZPKufo0+8z1yavZY5E6LOKbbvBimsGZDnh+qKUYppwBakR2F/AyvsOuSzw",
+	"wV22atXucPAL9e6+Fx6J7uPxYyJSvmelj9AYVhatXDulJ7s7uM78+X5R79kXvlF91lxDvz3k/kZaf0Hh",
+	"X1yKlVnsub9/VF+Yk/uAfoMNP70a6ZoAgouU7CfnvjY6Qy7//g3S8G+Qhn8lkIaGUxp8XUXiDwfvUJUP",
+	"/0Z5+DfKw2NGefgil/P9wCD2kB1N2BH5g/8lICT22csi1qvuhd5RK70vidEQEtbOlDHrxE2ApYVGrLq0",
+	"j4kxBi1j2oaPF9h3STGXBevQPJtbxb+ARBPf4/iTstCC+1p51nMVTlOuOglj9XkcT82fyUsGgh7j+TKd",
+	"jAztd+kDnSSMTjL2It+NLyKb2d2cp0yVmxF3e6vNiIf0hPXCs377eDyIjGJI22esH7aPot74NB7Qk/C4",
+	"u0/6xL4EukT8/Cp5qgFYSDZ6ZOcWZ2WsIrfJdX3aMXAAOUSbTqxN330ArJ2VwzqlKYJYphnX4GixJxL1",
+	"LNtjGnw3PLZ8piD7iosbo4C57AOuL2zOuZIzJgUj2LoNy5KnLO9bwxXJhEtExoQy2wCVJYoVQxoNr07h",
+	"KgUZXlnKPMCp92hQOvc7AGdMuNI41y/aOu33SBVfQ5A/TA3MF8kUv2I68Bj4sbV5YLoug7PcOWp7wePv",
+	"0UNrCk8Lhy5oCIVaEhAeEyqWiG2ACaUrCaeExilT05KR5yWqukxUqIdJSV4EXOcphuLx135199dLDd2e",
+	"T/P52gX8jurDsJT8uH3C4L3UByTpfwX94a3FM6ip+/A5PF/Z9smHDtRkiw7Bl2qlg3r+VpB7SXIfuLLd",
+	"FHwFZ0Yjdu6yCIp3ikR0G0esrtHl1l8QKtATVGfmkAnTZNgdBnl+AplxBf7JbdITXAvOHJ5kH0QX15S6",
+	"NvUMU+uhmSihkHxmq5sJFwH55Zdffmm/ekUOLCcRlrBbJvB5lwhPrrW8Piwno8EpxJ6mNUldcSpnpaSu",
+	"OdWapebJ//W+2z779dPwc/ug+77XPvv1f/fed9v9Xw//W2vLZLqEugW55pAsqlkJcAI8dtghl+YNpUmv",
+	"33VrA/TBa/P/r2uWhpGhmqVp+RALu7drnaqRjH1pePKu3y90LUih5Q4rw/Zyhb68U7kwsx2YrbulScZa",
+	"54Pe5yDvgOs90z8rnumffS61pBVyVDRCdi8Mi+eHn4OWSwzwHuh6T3QhlFVqE9ztnA2Ojgx1gIN8NhMS",
+	"8+dab4rDjs3jfZ6GTf2BioymS2JeNkaB8/jDL/A6n8qF7bFsaYNI8q6rbKcFGwQ+wUKv1NLjjp277Noj",
+	"bkRjtUDM39rWASVvnn1XICxBE/6AUDKmKQmntIBGwlTrUofoIBdnQC8ihUVWmtMJOyxxLoZGWuetMRcU",
+	"OHzl9JUmeiuijlGR7mYJvqraMo55yFz5W0fNAaJ1ypieJR34b3Vpgvz95dXfoQhnLOVNUKywWDDOfMww",
+	"RI8rouRH+C0Muvs6NLvTT0J1W5kOfJxrl1qC7d78OWHTbKOomtNfIS6I/KdXf9t1OrU5Lvmt9tj8t0VD",
+	"8ur95926K3xo/YL2jr0gDx/o+XU7FSMTgiWN6sX3laYRcybnCXg6/XoFW7G+em8Y4WLuRoIIYFaIKO1F",
+	"uj7KLBVsSQ5ANciLxQ7PvQ8EHgpsQPJUiKAavwzg3BR0t+/dcrYICKRBBLb95oU7TVVl6ODa//E6yDF4",
+	"/aVjlQfXh8jwY4YhMNcs0pCrPGaunl1Dr18pljOuWOTGPJhMpXIJWuqQYEtKL68TJHHEI6tvYE1grqBB",
+	"jAylWMwnWcrKylx1PvbtBm0OMkzNgcahVDENe7R9VdPdACSD6sCIqzCRyszAbFIqE3Jw7Z65PryPonhO",
+	"utj/i3QD0jN8deKoZ+5O8871/7gObEgSCIinLpVmbpFz7QlzlJUmR05shlK48kuugH9YBO2g8o3PF+lG",
+	"FejunrIkIguMcGobFYOxpSAxW4BMoIKc2nl2yDVIxWuizDJokuAR4KqQ7Jbmm7ViOLW/i078bxX4X1UF",
+	"XqNB1kr5bVRHOCIsIlT7oh7El7sCJEaNzH5QQAEtpkdgeuSnd09Bv/SlBDA2HqSSvtz39OU+pn5NKu2z",
+	"DYcUp9zo0N2T3jCoGW3gqfzeWEXu3efKrHZykuSCs2EtvW73qJiA+cmbQ6k5VnU9R3WLOep6tsRRt7sN",
+	"cUZOrjm39eqw/6MVtIqnWmpGk6TVSKzCRMDx9rQQfHG3n32gSgbCH84KoKjYGw380VkDcNB/d3MAWOLR",
+	"Y1XgNJ2GWFWfvrYNIBWO9/DZBQlXqxEOQi22PqIny9hpcLmqdZnOWES+kynWfc5mmeB6CRcR1HCDGjdl",
+	"NMVXuD4n1PxslM9UAl5W3lJUJtlMKHKAnAgOfrAdbAFQUZP9f//P/+vcHRbk3/vYmBX2BjxpWNq1EE2W",
+	"BMpD4JcYDzu0oBgU5mOOq+0bYDifHPz07rv2qWt7lqfCUTJeakMrs44ZTW+gRO1nLiK5UO1e/6h/bpRG",
+	"cm2El2L6TwvvT9cW7cSor7FRdi+AchSKWhSb8VAmUqhDV0wBsNMH1+6MXx8G2MO3E6pbAlUXWERWkkAY",
+	"jEK1EIWKG+7avHINiP1mR6lR3Wcd8tbmwHBNaJryWzj+VsE6HpJX/NsOwd6/hk5coWcJAEnI2LyK4e3A",
+	"swKcSMnL2/zNpCRkic06tBApkKFGiSduYW5ZQoOiUYcLozOaJhzajVhFPMFvub/TvC1Erg8ZqmNg4rAU",
+	"H/fQVZZMn2P+DHjRUPPPGzGmcoE2yi1NeBT4FtY4YTP8G9XkutPpPHG/vEbzDSYPu5XNE0mNhYO9RiwI",
+	"M/ydz/IuI9gct9/tASZLjLmW1MLRaGBXsyzzOWOZAOaca9rd7+MCE0ZtjoFZZ4dcYgFOHSidmdJbGHFt",
+	"mG6WJZob1nlidqYdUU0rOiy2RMW7x07R/OqwrDzMUzMBzVFRdm1Ua5rxwAiB43aZks5dou5gSEhi3OJy",
+	"LEJ37/FLRZG1HH9koV5zhQILoyjymNcKog/pB/GDJG8Zj4KP0q/GC2ypYuCya82ju9+iD5zgkH/TLNNB",
+	"eI1P2DDs0fZZPIjaQ3rK2uPj8KjdjXqsHw/ocHwU7hVfXKjWea/f9QoeUV5AVgEegEr087SUWwFHrHXe",
+	"651snygCzPJiZrXOWjWkOIYLqoqjiDaxbV3ObZIOnsb9Gsj8V6f1lbEuMA3JTuaRqX4o8go5Wig3WpLf",
+	"Mh7etN3VUZsSCmHzi2pZ+jbq25NPyFjmV+6SaPTnPje6un0KOxsZobj4RhGRgRnv3X84T6tdmQtBLkgP",
+	"bwKjDKCCFfhvfKNQh7kgwphTqIexJPlGEbBDO+RSkR+uXv8IXdoncLlRKLQFHcSaYHZ2aCyQg2vk/T+B",
+	"rlLrGUPmeePWvqIrl0lgThcuzfJDsDKbQzMbc0EclKZUcW/Zo1jn2sLTWg/aAae7gOywP5rB/iBoHQWT",
+	"vTevGS5ondsMmv+fvWtbbhtHor+C4ovtWsqWZPkmvWwmnux4Jpvx2LuTuVRKgURIwogiNARphZVK1X7N",
+	"fth+yRa6ARCkqKvtRLvRU2JSJHHrRnejz2nf3PXanmuJWDMKl1ET9YzXPsP4g36HKdleeovdt/RDlxtQ",
+	"XJTWxuKtORYzXy9p/XG1yZ7p3XpZX7bbjCtR3NDInTvgQjNxFotoqE84tJY7kGjDrq/QtgctzY8Xqr0D",
+	"SW6uS8HZ9TZGkNwpTUa54BpN6pWNpcrpTVMeVMVtl2rtpyrf7qKrLUqyWEg+lSwmIyo1jdiigu7uwUJe",
+	"2n3XoZM7VDw+xyhtbm09fT14F0i4q1XhS7qiUA4+KbL58KTM3/Nc4TB4+VLa5TKK5fHsy/qbykjhkvZC",
+	"J5lmRUrqJjDhcvrqUyR4bldNB0dtwQao2Zl0gZqdj+3iqfXzkA6vXqgnH9U/mk3qmdB8/4QvLAGmROX4",
+	"7oxmUod3aUJCRjVrMYIh0ChAAK8D1yXXsPYBWxIFuIupzh1IIpmUULVI12JYpwDCY/FluSTizr81Nqrc",
+	"qJcjGg3Zs8Riym1ehZHbQnu4eLrPBi+bm9cK1YHDumsBgdtYTETCfBIw/S9OkdISMauxCA/M0EhbaEDn",
+	"MQCDtKzFTDJd5Lr68MUkbGqRcYLdM5pBZg16tTbErsniYmUnHpMXkZVWzM2HtqDLg25QhNAvWsaQYphr",
+	"JuKxZaIbiTQmhybwrzQBfjthEZnwKE2YPDomYBNCOlRMIpaoN/gIoM2hWqb8CkTFq+AhcPdWj9KdGqSn",
+	"gJtV7r7PjzVrbsUj4rW9G51SZGZMmf80MlPpE6pnShBYR7BhWRAvl8gNJmGlAFrweCMoB5suqqqt73UI",
+	"H7iA4kXtK7Tks0t2ceOXY52OZscJh041dJF4nmiknClDu5BCA3qLIoPC6giOOSHTm6Dx/PRYwV45Lwgv",
+	"NUTvySTB9Mxre5MMqhKFIhrCYExHMZWA8xNjpnr025+ND79ePrw5Hb8+m97Vk7e9i8nL5h/fXQWvWvJv",
+	"5/Tby/SHpripR3//aWOI0D1L0unWFV4hwOKs8z5uGh1wlwmPcgD7l1xr90ypVTXGRWB9YlYKHHtTvQBR",
+	"R9kViDV9auvVeH0Dh6lJNnUPr4mIwkztAJnS1BOa2XP8Sc7bYspX8ag6nHCL7SjXc33q+qabmB+b4F03",
+	"r1G1vidUOTRrFHD7gk7RnOuubQO92kq1RV2GMbV8gIoK8zvsOnU39ZrZ1FeZM3KBNQPJTpB0lF8W8bjK",
+	"ygFUCzX+hS3mhmnBLBryiLW18DnmjrZ0CpYI8mXMRrw/IhpgLAFY7+QL6ExwkkZwiO6gAPOXDtIYspVB",
+	"spcbSR2boKB+jC4W9JRHw6POikQF80V7cP9jxIydBQVgbm4fWvlA4QZ0c/twTk7OW0cwkVSOSbMOhyMy",
+	"t+v6IoKMZWXKHnVIj2UCUhiQ+ckkPXBJWs0rEzm+Y0mc1V7AnOHZ0kJjzrWensKWk3RS4Lj9HzLj+jSy",
+	"M+pXrcdntN1uihZbuSm7aK8leeJynmTlYtcrtZFcw1RzMpV04juNsiIvRiAiVpQxWybyvE5okrDJNPks",
+	"UoQj8BjRMSdyyozgD8rG03m87EPSLVWsaTSg4ArTZWscu7Ev4pj1EzISsWSkB+nwGZEJxWCEZvvV36si",
+	"6IbYvhh0ezxWvrbXuLq8rNVbmIFfwd49YjQOurQnUsiZoDFjcTeJaSQ5pG1PaZxEmkR7BS20TKfTUO1k",
+	"lEdQ9FOaE+97kSYj8pbJpJMzRh8vogE3PNJ/abXIPJU09FeqF3Z1BYf1GMB17wnlgafsEGOI/9y7iH5q",
+	"jn+5mr5uze7qyW/988n3jey7y+DVqXxxNvz2In3TFD+0+D9m26nBZ6Ex2OYcZ8PWYwZ9FZWruXtM7l2X",
+	"AKwDzWho3DVq+XS+rKozvl55Q8hT39VyyNNrCx6rQQD2YkbHAST3L+IYwOzuNpgmsZihdUWV9UPDFI6a",
+	"3vey9+QQV7JfTuPNszQRLQVwEBBRCys0SdE+oUOlISIIX7md8jVEXwwKlztKRl0j9MiHZuJRviUzQFML",
+	"SwANmcWiHBrAnohYR9nYxapNehxpUroOfdepwgbxApWC7cAUwuLQX8AMHh2Tb51nIVMUm8vC0CdS6JzQ",
+	"KLD5yzQISDrVdiqPSSKUy+ITtWRSi+iGVfqB9hMNUqtCGWLUYD00Ibfww04FvYULFFyNAayC7i3B7Km9",
+	"D/q4Bnzvff895Esrz0NDHy0yTwqcOqo+oqyWSCSkxyohfvjBEkJPivWAed8YAXoePN5bYwiYdGHlpQzU",
+	"VBcxuVb6XIFzNkIQra4SLd9xDrogVe3CkkY/S3+1WnKO8iIqBQcwX+rksCgzBdiUcqBLl7D18w1ZKVMr",
+	"WmoCO6XkLVu3rCp/q5ctTQAxqVv2HYU6Za7t4XtmzIslI2DQvRLCrQQtgyBD6Zr+4rs1UZB7GOdXAOME",
+	"ZnxnKapto4sKDbSPhRc2HTxgo1lXI27uXTrAw8sz984CuF/+g37xBxj3nrAoUSaK+0Pn6/Unu/7O9Fga",
+	"gdQmnr+oht/W5RM0Wcu75wHO9jKS6+8qi8Igk5bpupWI2jIcE3O9f//oKfvj61guY5a5hZZC2mOhewEk",
+	"p0Dy03B622ycgUQXcKxrPbSum1K2JvZw1z3cVU/qDibyLeSDoUROKRxZGvsiA0cHbVYegwUrLdXUgMZo",
+	"0g3FHDXOAv/jaM6TXYMu79U8Id48R9ZKOpu25TcwfFjk8NQn59CdRlM/qddmlGkHByAHNKFkJMJAHuUZ",
+	"vQV2PuUg05j5+W3DwOVemqMTMgMJt5VvB6g+eNLPhQcJsWAOVKcBV2vSReCP8nvX8iOf24EskMhUumB7",
+	"lsC9bb1nCdyzBO5ZAvcsgTvPEojjs4If0K8wMbY1i75qir959rtvcDfGrCanx5q0oe0YR277sGCmrcmC",
+	"J0B6WHBK9Qwq6TZrXL0IotDI0B3k+SCEJ8fkFbCY2I4Te7iA4zfSHBsTFnAK3Zc5qljoY271c+7Esiso",
+	"t7T9gacdK84nPh874XLDUE3PhqbhniNwzwu4N3r//3kBVxLpNRuF2GWjyH0HWr6CRe/y1H9qVj5U3F2l",
+	"uMHcfyaWPv2ZPXnfPpq5J+97TDhT0/WtsoTngpvbmuaOJltE2KJsJaMRncTldsXhO4RYbeERSGGDgyVg",
+	"s4OiYYdIDkDQ6CP9NI7VZa1XfHWdkpglYKqKCGlZImWr48rE3G9EinXQyAHIFwV2uFLhkDYWDJJTkaAT",
+	"I33tQwTabCF/pixluvQghEYtyKuXmQ7oqkO5FzD3G8fWHoR0OGTBMbkWsygUNJB63foolCIG9WJIZRaE",
+	"E2/NtPyMR4CPsaOee7dWwwPLhia066bT443GJ9/Tg9JVg+j8pIFHoYWHaH8ciRnm9nvtJhRgZ/yBBfim",
+	"fOrgppraLk6t17745Htz2JNe1rWrD7qNK85rtyD4FTFohl5xeUKp+lYv6xbrWuXFx9qthu/ZWlG6J1hF",
+	"Cpl7e1lXrYxUuoXYWi31M/NX49P6Z3LF9fCIPawQd1pDePcb3aM2ui+yuT1wNttFyg2tlQ8ktHAu87Kq",
+	"OlXMlI7iIqqpUQnSkC2NIgEuEMbcPkj6NGFDEWfKcR6zqZ552DVGdDplCO1HCE7Q0aCaOA2ZhKz5HjNI",
+	"Pd/61DzC50M+4Um1H3xnvn9v2v1YLQxNwmMAk54eMKWNPN8zfVRLA6GacHSgmq3WnjGfiwOGTwfktI5x",
+	"nXyBOoMXiv7Y870xY1PjRNR9DzuuWmVvdCf0g9e+UHedaxxUqXIebKPV3WKTaRrwpNRgHakvtphHARvw",
+	"iCcszDZBvc1PRoXk/BgxmHbQHaZ1OyhG+eQYkVAG4UDEfc2XlwvUOvJ08tH0dQsej5dmEhcSdLxFcUFK",
+	"HfzxgdSCA8SuhjHZLhqdTt194JL3QobXjLLUD+bUHR1A/GkJL/Z+wD8wbRjDCiNJDAzM1hyQPooxlJme",
+	"Z/7R8cb//OvfR/p0SZJW/cqyznZ0qO5DQgLKw8yZmTiNCIgznENXFqe1a/LOKIctATKOaJ7XNxeJZ6QE",
+	"eWI9db6ZnjrfRk9tOnp3C5QJCKoSzUhZG1o8d0yZ4Myju1XaKw+kds/lapViCHIWQ9eQQ0DDzpDYWQmW",
+	"yYzW7Jtp0hfqPze3IO3ASkKHyhAkLzT1n4WkY1qLpeFGdMxQeYY5RyKC1g5bSDgNa6ZRJwPKQygqpHxF",
+	"ALrCsxZ6OtPHZOhhEp7M8UOImJzVMeQIuImQO8WwfWMfNM4McLYEr/Md/F3MLMc1jESreaXN0nl0na6Z",
+	"DWZ7GEAA3yTR2D5x6X5XhIHSjjLt95mUgzQE4HyNK2lhNHZ7dSAxPooHJyA1mCNERmIGRKqY9JO3PAZ6",
+	"lkWUSK/FkD8JYNYst79OUpmw+DgUfQocnw4lBNypBWwiaubn68cGoaUbIWofXxi3UatfKQ+6YQrjGszc",
+	"n6e/DC5/G79pPryuT+8ukl97Z5O3jf73V6PrOfIKH5jb1hkrQLLVe+eD036D1c6Bp2BwwWpX/Vaj1gwu",
+	"2Vnvgl4NGi5Nkh3HtQfyXuvzKupkDPnwqKPR7dDfL8xzgQi7OS12YuMDH822NU/EJ4YIrVhN+qG7LtJk",
+	"1+p/q/6rXtgBmIqkZiIpC2F4Nn2vgFoGpByNAjFBHwljBMC6hrvgIKRDWU3WcT8VyUv87O5TfhbCTVvT",
+	"fhYgxmDKdgd0wsOsO4ETq2pEMYyh1/7debxb9fA7LfHn9LJfZ81BrdVrBLUWO6W1q/7ZoHYRXPUa7JSe",
+	"9XNeUf2hO8YLdfVtSroDHCpTj7q06xIGatlvNnDa7ML4KWUpW84zChFanJedK9HtysmMYqF5ZHPK49Jr",
+	"WFm5eJ58lGZoboJPJwHrc2lYnjaSn/v8NUtL6cTsD1xvZMQDzfGbe0lgCWmJL1AxGroU47vlj3BJEhEG",
+	"xBSTsAwJeLxAoVrNi0i7bexBGViMg102o1mHAHtj1GdE9T2oqv9xDTdsBx9jimjDFM5a1TggCzg00mt7",
+	"b4S2ZtUylCx+4ACZSaPAnkYELKE8lGCfRhswYtjWX+sZ3shMqdiMrs1o7ZSE/MxiPsiQlFCNrxIM1CNF",
+	"SPkSEYHPxQ9m2aexModOlLL5bwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
