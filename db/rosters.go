@@ -164,7 +164,7 @@ func (tx *Tx) RosterProblems(ctx context.Context, id string, after, limit int) (
 			return nil, 0, fmt.Errorf("roster problems of row %d: %w", r.Row, err)
 		}
 		for _, p := range ps {
-			out = append(out, sim.RosterProblem{Row: int(r.Row), Column: p.Column, Problem: p.Problem})
+			out = append(out, sim.RosterProblem{Row: int(r.Row), Column: p.Column, Problem: p.Problem, Warning: p.Warning})
 		}
 		last = int(r.Row)
 	}
@@ -176,6 +176,7 @@ func (tx *Tx) RosterProblems(ctx context.Context, id string, after, limit int) (
 type rosterProblem struct {
 	Column  sim.RosterColumn `json:"column,omitempty"`
 	Problem string           `json:"problem"`
+	Warning bool             `json:"warning,omitempty"`
 }
 
 var rosterColumns = []string{"import_id", "org_id", "row", "name", "email", "phone", "connection", "region", "consent", "problems", "staged_at"}

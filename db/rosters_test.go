@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/muster-cms/muster/db"
+	"github.com/muster-cms/muster/internal/testfactory"
 	"github.com/muster-cms/muster/sim"
 )
 
@@ -49,6 +50,9 @@ func TestRosterStageChecksEveryRow(t *testing.T) {
 	orgA, adminA := b.onboard(t, "Northshire NHS Trust", "admin.a@example.org")
 	orgB, adminB := b.onboard(t, "Southshire Health Board", "admin.b@example.org")
 	b.invite(t, "waiting@example.org")
+	p := testfactory.Profile(b.now)
+	p.Phone = "+44 7700 900123"
+	testfactory.Candidate(t, b.db, testfactory.CandidateOpts{Email: "sam.carter@example.org", Profile: &p})
 	person := func(row int, email string) sim.RosterRow {
 		return sim.RosterRow{Row: row, Name: "Pat Lee", Email: email, Connection: sim.ConnVeteran, Consent: "by_email"}
 	}
@@ -60,6 +64,9 @@ func TestRosterStageChecksEveryRow(t *testing.T) {
 		person(7, "waiting@example.org"),                                 // invited
 		sim.RosterRow{Row: 8, Name: "Al Jones", Email: "al@example.org"}, // no consent
 		sim.RosterRow{Row: 9, Name: "Bo", Email: "", Connection: sim.ConnVeteran, Consent: "by_email"},
+		// Someone already registered under another address: the same name
+		// and phone number (written otherwise) is a warning, the row valid.
+		sim.RosterRow{Row: 10, Name: "sam carter", Email: "sc@example.org", Phone: "07700 900123", Connection: sim.ConnReservist, Consent: "by_email"},
 	)
 	stage := func(actor sim.Actor, org string, hash []byte, read db.RosterRead) (db.RosterImport, bool, error) {
 		var imp db.RosterImport
@@ -74,7 +81,7 @@ func TestRosterStageChecksEveryRow(t *testing.T) {
 	imp, again, err := stage(adminA.actor, orgA.ID, sha(1), roster)
 	require.NoError(t, err)
 	require.False(t, again)
-	require.Equal(t, db.RosterImport{ID: imp.ID, OrgID: orgA.ID, Format: "csv", State: "checked", Rows: 7, Valid: 2, UploadedAt: b.now}, imp)
+	require.Equal(t, db.RosterImport{ID: imp.ID, OrgID: orgA.ID, Format: "csv", State: "checked", Rows: 8, Valid: 3, UploadedAt: b.now}, imp)
 
 	var problems []sim.RosterProblem
 	require.NoError(t, b.in(t, adminA.actor, func(tx *db.Tx) error {
@@ -88,6 +95,7 @@ func TestRosterStageChecksEveryRow(t *testing.T) {
 		{Row: 7, Column: sim.RosterEmail, Problem: "already has an invitation waiting"},
 		{Row: 8, Column: sim.RosterConsent, Problem: "is required"},
 		{Row: 9, Column: sim.RosterEmail, Problem: "is required"},
+		{Row: 10, Column: sim.RosterName, Problem: "has the name and phone number of someone already registered: a possible duplicate", Warning: true},
 	}, problems, "row 9 has no address to match: only the problem reading found")
 
 	// Paged: a row's problems stay together.
@@ -106,7 +114,7 @@ func TestRosterStageChecksEveryRow(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, again)
 	require.Equal(t, imp, again2)
-	require.Equal(t, 7, b.count(t, "SELECT count(*) FROM roster_rows"))
+	require.Equal(t, 8, b.count(t, "SELECT count(*) FROM roster_rows"))
 
 	// A file that cannot be read leaves nothing, not even its import.
 	bad := errors.New("the file is not well-formed CSV at line 4")
@@ -118,7 +126,7 @@ func TestRosterStageChecksEveryRow(t *testing.T) {
 	})
 	require.ErrorIs(t, err, bad)
 	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM roster_imports"))
-	require.Equal(t, 7, b.count(t, "SELECT count(*) FROM roster_rows"))
+	require.Equal(t, 8, b.count(t, "SELECT count(*) FROM roster_rows"))
 
 	// Who may: A's admin for A only; the operator for any; nobody else.
 	_, _, err = stage(adminA.actor, orgB.ID, sha(3), roster)

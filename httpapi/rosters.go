@@ -188,6 +188,9 @@ func (s *server) GetRosterProblems(ctx context.Context, req api.GetRosterProblem
 	rows := map[int]bool{}
 	for i, p := range problems {
 		out.Problems[i] = api.RosterProblem{Row: p.Row, Problem: p.Problem}
+		if p.Warning {
+			out.Problems[i].Warning = &p.Warning
+		}
 		if p.Column != "" {
 			col := api.RosterProblemColumn(p.Column)
 			out.Problems[i].Column = &col

@@ -74,9 +74,9 @@ func TestRosterUploads(t *testing.T) {
 	require.Equal(t, "text/csv; charset=utf-8", r.Header.Get("Content-Type"))
 	rows, err := csv.NewReader(bytes.NewReader(r.Raw)).ReadAll()
 	require.NoError(t, err)
-	require.Equal(t, [][]string{{"row", "column", "problem"}, {"3", "email", "already has an invitation waiting"},
-		{"4", "name", "starts like a spreadsheet formula (=, +, -, @): remove it, or the leading character"},
-		{"5", "email", "is the same address as row 2"}}, rows)
+	require.Equal(t, [][]string{{"row", "column", "problem", "warning"}, {"3", "email", "already has an invitation waiting", ""},
+		{"4", "name", "starts like a spreadsheet formula (=, +, -, @): remove it, or the leading character", ""},
+		{"5", "email", "is the same address as row 2", ""}}, rows)
 	require.NotContains(t, string(r.Raw), "SUM(A1)", "a problem never quotes the file")
 
 	// The same file again: the same import, 200.

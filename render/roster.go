@@ -323,16 +323,20 @@ func (b *rowBound) Read(p []byte) (int, error) {
 }
 
 // RosterProblemsCSV writes a roster's problems as CSV: row, column,
-// problem, a line each, in the order given; every cell neutralised (see
+// problem, warning ("yes" for one that leaves the row valid), a line each, in the order given; every cell neutralised (see
 // Cell), though a problem never quotes the file.
 func RosterProblemsCSV(w io.Writer, problems []sim.RosterProblem) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	if err := cw.Write([]string{"row", "column", "problem"}); err != nil {
+	if err := cw.Write([]string{"row", "column", "problem", "warning"}); err != nil {
 		return err
 	}
 	for _, p := range problems {
-		if err := cw.Write([]string{fmt.Sprint(p.Row), Cell(string(p.Column)), Cell(p.Problem)}); err != nil {
+		warning := ""
+		if p.Warning {
+			warning = "yes"
+		}
+		if err := cw.Write([]string{fmt.Sprint(p.Row), Cell(string(p.Column)), Cell(p.Problem), warning}); err != nil {
 			return err
 		}
 	}

@@ -135,6 +135,9 @@ type RosterProblem struct {
 	Row     int          `json:"row"`
 	Column  RosterColumn `json:"column,omitempty"`
 	Problem string       `json:"problem"`
+	// Warning: flagged for the admin's attention, and the row stays valid
+	// (a possible duplicate of someone already registered).
+	Warning bool `json:"warning,omitempty"`
 }
 
 // Row checks the cells of the row numbered n against the header and

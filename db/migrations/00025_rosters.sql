@@ -48,6 +48,7 @@ CREATE TABLE roster_rows (
     connection text NOT NULL,
     region     text NOT NULL,
     consent    text NOT NULL,
+    -- [{column, problem, warning}]: a warning leaves the row valid.
     problems   jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(problems) = 'array'),
     staged_at  timestamptz NOT NULL,
     PRIMARY KEY (import_id, row),
@@ -84,8 +85,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON roster_rows TO muster_app;
 -- roster_check adds to an import's staged rows what no row can know
 -- alone: an address given earlier in the same file, one already
 -- registered, one already invited (by anyone: the check reads every
--- account and invitation with the owner's rights, and says only which
--- rows, never whose), and counts the rows left valid. The caller must be
+-- account, invitation and candidate with the owner's rights, and says
+-- only which rows, never whose), a possible duplicate of a candidate (a
+-- warning: it leaves the row valid), and counts the rows left valid. The caller must be
 -- able to see the import. It sets the import's counts of rows read and
 -- valid, and returns the valid.
 -- +goose StatementBegin
@@ -117,7 +119,21 @@ BEGIN
   )
   UPDATE roster_rows r SET problems = r.problems || s.problems
   FROM said s WHERE r.import_id = import AND r.row = s.row;
-  SELECT count(*), count(*) FILTER (WHERE r.problems = '[]') INTO total, valid FROM roster_rows r WHERE r.import_id = import;
+  -- A possible duplicate (the name and the phone number of a candidate
+  -- already here: the last ten digits, so +44 7700 … and 07700 … meet) is
+  -- a warning, not a problem: flagged for the admin, never merged.
+  WITH alike AS (
+    SELECT DISTINCT r.row FROM roster_rows r
+    JOIN candidates c ON lower(c.first_name || ' ' || c.last_name) = lower(r.name)
+     AND right(regexp_replace(c.phone, '\D', '', 'g'), 10) = right(regexp_replace(r.phone, '\D', '', 'g'), 10)
+    WHERE r.import_id = import AND length(regexp_replace(r.phone, '\D', '', 'g')) >= 7
+  )
+  UPDATE roster_rows r SET problems = r.problems || jsonb_build_array(jsonb_build_object(
+      'column', 'name', 'problem', 'has the name and phone number of someone already registered: a possible duplicate', 'warning', true))
+  FROM alike a WHERE r.import_id = import AND r.row = a.row;
+  SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
+      SELECT 1 FROM jsonb_array_elements(r.problems) e WHERE NOT coalesce((e->>'warning')::boolean, false)))
+  INTO total, valid FROM roster_rows r WHERE r.import_id = import;
   UPDATE roster_imports SET rows_read = total, rows_valid = valid WHERE id = import;
   RETURN valid;
 END
