@@ -225,19 +225,21 @@ func (s *rosterSource) Next() bool {
 
 func (s *rosterSource) Values() ([]any, error) {
 	r := s.cur.row
-	ps := make([]rosterProblem, len(s.cur.problems))
-	for i, p := range s.cur.problems {
-		ps[i] = rosterProblem{Column: p.Column, Problem: p.Problem}
+	problems := "[]"
+	if len(s.cur.problems) > 0 {
+		ps := make([]rosterProblem, len(s.cur.problems))
+		for i, p := range s.cur.problems {
+			ps[i] = rosterProblem{Column: p.Column, Problem: p.Problem}
+		}
+		b, err := json.Marshal(ps)
+		if err != nil {
+			return nil, err
+		}
+		problems = string(b)
 	}
-	problems, err := json.Marshal(ps)
-	if err != nil {
-		return nil, err
-	}
-	email := r.Email
-	if _, err := sim.NormalizeEmail(email); err != nil {
-		email = "" // not an address: nothing to match
-	}
-	return []any{s.importID, s.orgID, int32(r.Row), r.Name, email, r.Phone, string(r.Connection), string(r.Region), string(r.Consent), string(problems), s.now}, nil
+	// r.Email is normalised, or "" when it is not an address (sim's
+	// check): nothing to match.
+	return []any{s.importID, s.orgID, int32(r.Row), r.Name, r.Email, r.Phone, string(r.Connection), string(r.Region), string(r.Consent), problems, s.now}, nil
 }
 
 func (s *rosterSource) Err() error { return s.readErr }

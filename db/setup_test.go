@@ -20,7 +20,7 @@ type testBundle struct {
 	now   time.Time
 }
 
-func setup(t *testing.T, opts ...db.Option) *testBundle {
+func setup(t testing.TB, opts ...db.Option) *testBundle {
 	t.Helper()
 	d := testdb.New(t)
 	op := testfactory.User(t, d, testfactory.UserOpts{Role: sim.RoleOperator, Email: "operator@example.org"})
@@ -28,14 +28,14 @@ func setup(t *testing.T, opts ...db.Option) *testBundle {
 }
 
 // in runs fn in one transaction as actor.
-func (b *testBundle) in(t *testing.T, actor sim.Actor, fn func(tx *db.Tx) error) error {
+func (b *testBundle) in(t testing.TB, actor sim.Actor, fn func(tx *db.Tx) error) error {
 	t.Helper()
 	return b.store.InTx(context.Background(), actor, fn)
 }
 
 // invite has the operator invite email and issues and sends its first
 // link, as the Invitation workflow does.
-func (b *testBundle) invite(t *testing.T, email string) (sim.Invitation, string) {
+func (b *testBundle) invite(t testing.TB, email string) (sim.Invitation, string) {
 	t.Helper()
 	ctx := context.Background()
 	var inv sim.Invitation
@@ -50,7 +50,7 @@ func (b *testBundle) invite(t *testing.T, email string) (sim.Invitation, string)
 }
 
 // issue issues and sends an invitation's first link as the engine does.
-func (b *testBundle) issue(t *testing.T, invitationID string) db.InvitationLink {
+func (b *testBundle) issue(t testing.TB, invitationID string) db.InvitationLink {
 	t.Helper()
 	ctx := context.Background()
 	var link db.InvitationLink
@@ -65,14 +65,14 @@ func (b *testBundle) issue(t *testing.T, invitationID string) db.InvitationLink 
 	return link
 }
 
-func (b *testBundle) count(t *testing.T, query string, args ...any) int {
+func (b *testBundle) count(t testing.TB, query string, args ...any) int {
 	t.Helper()
 	var n int
 	require.NoError(t, b.db.Admin.QueryRow(context.Background(), query, args...).Scan(&n))
 	return n
 }
 
-func (b *testBundle) register(t *testing.T, token string, at time.Time) (db.Registered, error) {
+func (b *testBundle) register(t testing.TB, token string, at time.Time) (db.Registered, error) {
 	t.Helper()
 	return b.store.Register(context.Background(), db.Registration{
 		Token: token, Password: "a long enough password", Profile: testfactory.Profile(b.now),
@@ -81,7 +81,7 @@ func (b *testBundle) register(t *testing.T, token string, at time.Time) (db.Regi
 }
 
 // newOrg has the operator record an organisation with the given name.
-func (b *testBundle) newOrg(t *testing.T, name string) sim.Organisation {
+func (b *testBundle) newOrg(t testing.TB, name string) sim.Organisation {
 	t.Helper()
 	var org sim.Organisation
 	require.NoError(t, b.in(t, b.op, func(tx *db.Tx) error {
@@ -104,7 +104,7 @@ func (b *testBundle) agreement(version, signedName string) sim.AgreementDetails 
 
 // recordAgreement has the operator record org's agreement (in its current
 // name, of the schema's version), inviting admin when given.
-func (b *testBundle) recordAgreement(t *testing.T, org sim.Organisation, admin *sim.Contact) db.AgreementRecorded {
+func (b *testBundle) recordAgreement(t testing.TB, org sim.Organisation, admin *sim.Contact) db.AgreementRecorded {
 	t.Helper()
 	var rec db.AgreementRecorded
 	require.NoError(t, b.in(t, b.op, func(tx *db.Tx) error {
@@ -117,7 +117,7 @@ func (b *testBundle) recordAgreement(t *testing.T, org sim.Organisation, admin *
 
 // issueAccountLink issues and sends the first link of an account
 // invitation as the engine does, and returns its token.
-func (b *testBundle) issueAccountLink(t *testing.T, invitationID string) string {
+func (b *testBundle) issueAccountLink(t testing.TB, invitationID string) string {
 	t.Helper()
 	ctx := context.Background()
 	var link db.AccountLink
@@ -148,7 +148,7 @@ type member struct {
 // join sets up the account an invitation's link was sent for, signs them
 // in and has them accept the code of conduct, all through the code that
 // does each.
-func (b *testBundle) join(t *testing.T, linkToken, email string) member {
+func (b *testBundle) join(t testing.TB, linkToken, email string) member {
 	t.Helper()
 	ctx := context.Background()
 	_, err := b.store.AcceptAccountInvitation(ctx, db.AccountSetup{Token: linkToken, Password: orgPassword, Now: b.now})
@@ -167,7 +167,7 @@ func (b *testBundle) join(t *testing.T, linkToken, email string) member {
 // onboard records an organisation and its first agreement as the
 // operator, and has its initial administrator join with the onboarding
 // link: the whole onboarding, through the code that does it.
-func (b *testBundle) onboard(t *testing.T, name, adminEmail string) (sim.Organisation, member) {
+func (b *testBundle) onboard(t testing.TB, name, adminEmail string) (sim.Organisation, member) {
 	t.Helper()
 	require.NoError(t, b.store.PublishConduct(context.Background(), sim.DefaultCodeOfConduct, b.now))
 	org := b.newOrg(t, name)
@@ -179,7 +179,7 @@ func (b *testBundle) onboard(t *testing.T, name, adminEmail string) (sim.Organis
 
 // inviteColleague has an admin invite a colleague and returns the
 // invitation and its link's token.
-func (b *testBundle) inviteColleague(t *testing.T, admin sim.Actor, email string, role sim.Role) (sim.AccountInvitation, string) {
+func (b *testBundle) inviteColleague(t testing.TB, admin sim.Actor, email string, role sim.Role) (sim.AccountInvitation, string) {
 	t.Helper()
 	var inv sim.AccountInvitation
 	require.NoError(t, b.in(t, admin, func(tx *db.Tx) error {
