@@ -190,7 +190,7 @@ func readRoster(next func() ([]string, int, error), pad bool, limits RosterLimit
 		} else if err != nil {
 			return err
 		}
-		if !blankRow(cells) {
+		if !sim.BlankCells(cells) {
 			if header, err = sim.ParseRosterHeader(cells); err != nil {
 				return err
 			}
@@ -282,15 +282,6 @@ func csvProblem(err error) string {
 		return `a quote (") inside a cell that is not quoted: quote the cell and double the quote`
 	}
 	return "it cannot be read as CSV"
-}
-
-func blankRow(cells []string) bool {
-	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
 }
 
 func clipped(s string) string {

@@ -278,6 +278,10 @@ func fieldProblem(err error) string {
 	return err.Error()
 }
 
+// BlankCells says whether every cell is empty or space: a blank row of a
+// file, which is nobody.
+func BlankCells(cells []string) bool { return blank(cells) }
+
 func blank(cells []string) bool {
 	for _, c := range cells {
 		if strings.TrimSpace(c) != "" {
