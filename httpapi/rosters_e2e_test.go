@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -97,6 +98,28 @@ func TestRosterUploads(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	require.Equal(t, "xlsx", r.Body["format"])
 	require.Equal(t, float64(1), r.Body["valid"])
+
+	// Hostile bytes in a cell past the part that tells the encoding (a
+	// NUL, a byte that is not UTF-8): that row's problem, never the file's
+	// failure, and never stored.
+	var long strings.Builder
+	long.WriteString("name,email,connection,consent\n")
+	for i := range 2500 {
+		long.WriteString("Pat Lee,pat" + strconv.Itoa(i) + "@example.org,veteran,by email\n")
+	}
+	long.WriteString("Jo\x00Reid,nul@example.org,veteran,by email\nZo\xeb,bad@example.org,veteran,by email\n")
+	r = uploadCSV(t, s, org, admin, "text/csv", []byte(long.String()))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	hostile := r.Body["id"].(string)
+	r = s.Do(t, http.MethodGet, "/v1/organisations/"+org+"/rosters/"+hostile+"/problems?limit=200", admin, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	problems := r.Body["problems"].([]any)
+	require.Len(t, problems, 2, "%v", problems)
+	require.Equal(t, []any{float64(2502), "name"}, []any{problems[0].(map[string]any)["row"], problems[0].(map[string]any)["column"]})
+	require.Equal(t, map[string]any{"row": float64(2503), "column": "name", "problem": "is not text in the file's encoding (save the file as UTF-8)"}, problems[1])
+	var stored int
+	require.NoError(t, s.DB.Admin.QueryRow(t.Context(), "SELECT count(*) FROM roster_rows WHERE import_id = $1 AND row IN (2502, 2503) AND name = ''", hostile).Scan(&stored))
+	require.Equal(t, 2, stored, "the bad names are not stored")
 
 	// Every malformed file: a clear 4xx, and nothing staged.
 	staged := func() int {

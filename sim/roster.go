@@ -117,7 +117,9 @@ func ParseRosterHeader(cells []string) (RosterHeader, error) {
 // Cells is how many cells the header row has.
 func (h RosterHeader) Cells() int { return h.cells }
 
-// RosterRow is one person of a roster, as checked by RosterHeader.Row.
+// RosterRow is one person of a roster, as checked by RosterHeader.Row. A
+// value with a problem is not kept (it is empty, or for a list's value
+// the text as matched): nothing that failed its check travels further.
 type RosterRow struct {
 	Row        int // the row's number in the file, the header's being 1
 	Name       string
@@ -176,8 +178,9 @@ func (h RosterHeader) Row(n int, cells []string) (row RosterRow, problems []Rost
 	if s, good := cell(RosterName); good {
 		if err := checkText(string(RosterName), s, true, MaxNameLen*2+1); err != nil {
 			add(RosterName, "%s", fieldProblem(err))
+		} else {
+			row.Name = s
 		}
-		row.Name = s
 	}
 	if s, good := cell(RosterEmail); good {
 		email, err := NormalizeEmail(s)
@@ -189,8 +192,9 @@ func (h RosterHeader) Row(n int, cells []string) (row RosterRow, problems []Rost
 	if s, good := cell(RosterPhone); good && s != "" {
 		if utf8.RuneCountInString(s) > MaxPhoneLen || strings.IndexFunc(s, notPhoneRune) >= 0 {
 			add(RosterPhone, "must be digits, spaces and + - ( ) only, at most %d characters", MaxPhoneLen)
+		} else {
+			row.Phone = s
 		}
-		row.Phone = s
 	}
 	if s, good := cell(RosterConnection); good {
 		c := Connection(rosterKey(s))

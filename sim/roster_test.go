@@ -94,6 +94,14 @@ func TestRosterRowProblemsNameTheColumnAndNeverTheValue(t *testing.T) {
 			}
 		}
 	}
+	// A value with a problem is not kept: a NUL (or anything else a name
+	// may not hold) never reaches the database.
+	for i, bad := range map[int]string{0: "Jo\x00Reid", 2: "0770\x00"} {
+		row, problems, ok := h.Row(9, with(i, bad))
+		require.True(t, ok)
+		require.Len(t, problems, 1)
+		require.Empty(t, map[int]string{0: row.Name, 2: row.Phone}[i], "a value with a problem is dropped: %+v", row)
+	}
 	_, problems, ok := h.Row(3, append(append([]string(nil), valid...), "", " "))
 	require.True(t, ok)
 	require.Empty(t, problems, "empty cells past the header's are nothing")
