@@ -82,18 +82,32 @@ func (tx *Tx) RosterStage(ctx context.Context, up RosterUpload, read RosterRead)
 	if _, err := tx.OrgGet(ctx, up.OrgID); err != nil {
 		return RosterImport{}, false, err
 	}
-	prior, err := tx.q.RosterImportBySHA(ctx, tx.tx, dbgen.RosterImportBySHAParams{OrgID: orgID, ContentSha256: up.SHA256})
-	switch err = interpretError(err); {
-	case err == nil:
-		return rosterImportOf(prior), true, nil
-	case !notFound(err):
-		return RosterImport{}, false, fmt.Errorf("find the roster: %w", err)
+	prior := func() (RosterImport, bool, error) {
+		row, err := tx.q.RosterImportBySHA(ctx, tx.tx, dbgen.RosterImportBySHAParams{OrgID: orgID, ContentSha256: up.SHA256})
+		switch err = interpretError(err); {
+		case err == nil:
+			return rosterImportOf(row), true, nil
+		case !notFound(err):
+			return RosterImport{}, false, fmt.Errorf("find the roster: %w", err)
+		}
+		return RosterImport{}, false, nil
+	}
+	if imp, found, err := prior(); found || err != nil {
+		return imp, found, err
 	}
 	id := uuid.New()
-	if err := tx.q.RosterImportCreate(ctx, tx.tx, dbgen.RosterImportCreateParams{
+	created, err := tx.q.RosterImportCreate(ctx, tx.tx, dbgen.RosterImportCreateParams{
 		ID: id, OrgID: orgID, UploadedBy: optionalID(tx.actor.UserID), ContentSha256: up.SHA256, Format: up.Format, UploadedAt: up.Now,
-	}); err != nil {
+	})
+	if err != nil {
 		return RosterImport{}, false, fmt.Errorf("record the roster: %w", interpretError(err))
+	}
+	if created == 0 { // the same file, uploaded at the same moment, went first
+		imp, found, err := prior()
+		if err == nil && !found {
+			err = fmt.Errorf("record the roster: the same file's import vanished")
+		}
+		return imp, found, err
 	}
 	// COPY cannot write to a table under row-level security: the rows
 	// are copied into a temporary table, then inserted from it in one

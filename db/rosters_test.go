@@ -3,8 +3,10 @@ package db_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/muster-cms/muster/db"
@@ -115,6 +117,28 @@ func TestRosterStageChecksEveryRow(t *testing.T) {
 	require.True(t, again)
 	require.Equal(t, imp, again2)
 	require.Equal(t, 8, b.count(t, "SELECT count(*) FROM roster_rows"))
+
+	// The same new file uploaded eight times at once: one import, and
+	// every upload answered with it.
+	var wg sync.WaitGroup
+	ids := make([]string, 8)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			imp, _, err := stage(adminA.actor, orgA.ID, sha(9), rosterOf(person(2, "same@example.org")))
+			assert.NoError(t, err)
+			ids[i] = imp.ID
+		}()
+	}
+	wg.Wait()
+	for _, id := range ids {
+		require.Equal(t, ids[0], id)
+	}
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM roster_imports WHERE content_sha256 = $1", sha(9)))
+	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM roster_rows r JOIN roster_imports i ON i.id = r.import_id WHERE i.content_sha256 = $1", sha(9)))
+	_, err = b.db.Admin.Exec(ctx, "DELETE FROM roster_imports WHERE content_sha256 = $1", sha(9))
+	require.NoError(t, err)
 
 	// A file that cannot be read leaves nothing, not even its import.
 	bad := errors.New("the file is not well-formed CSV at line 4")

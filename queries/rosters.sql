@@ -1,9 +1,12 @@
 -- name: RosterImportBySHA :one
 SELECT * FROM roster_imports WHERE org_id = @org_id AND content_sha256 = @content_sha256;
 
--- name: RosterImportCreate :exec
+-- name: RosterImportCreate :execrows
+-- Nothing when the same file is being or has been uploaded to the
+-- organisation: the insert waits for the other upload to end.
 INSERT INTO roster_imports (id, org_id, uploaded_by, content_sha256, format, state, rows_read, rows_valid, uploaded_at)
-VALUES (@id, @org_id, sqlc.narg(uploaded_by), @content_sha256, @format, 'checked', 0, 0, @uploaded_at);
+VALUES (@id, @org_id, sqlc.narg(uploaded_by), @content_sha256, @format, 'checked', 0, 0, @uploaded_at)
+ON CONFLICT (org_id, content_sha256) DO NOTHING;
 
 -- name: RosterCheck :one
 -- The checks no row can make alone, and the counts of the rows read and

@@ -52,9 +52,10 @@ func (q *Queries) RosterImportBySHA(ctx context.Context, db DBTX, arg RosterImpo
 	return i, err
 }
 
-const rosterImportCreate = `-- name: RosterImportCreate :exec
+const rosterImportCreate = `-- name: RosterImportCreate :execrows
 INSERT INTO roster_imports (id, org_id, uploaded_by, content_sha256, format, state, rows_read, rows_valid, uploaded_at)
 VALUES ($1, $2, $3, $4, $5, 'checked', 0, 0, $6)
+ON CONFLICT (org_id, content_sha256) DO NOTHING
 `
 
 type RosterImportCreateParams struct {
@@ -66,8 +67,10 @@ type RosterImportCreateParams struct {
 	UploadedAt    time.Time
 }
 
-func (q *Queries) RosterImportCreate(ctx context.Context, db DBTX, arg RosterImportCreateParams) error {
-	_, err := db.Exec(ctx, rosterImportCreate,
+// Nothing when the same file is being or has been uploaded to the
+// organisation: the insert waits for the other upload to end.
+func (q *Queries) RosterImportCreate(ctx context.Context, db DBTX, arg RosterImportCreateParams) (int64, error) {
+	result, err := db.Exec(ctx, rosterImportCreate,
 		arg.ID,
 		arg.OrgID,
 		arg.UploadedBy,
@@ -75,7 +78,10 @@ func (q *Queries) RosterImportCreate(ctx context.Context, db DBTX, arg RosterImp
 		arg.Format,
 		arg.UploadedAt,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const rosterImportGet = `-- name: RosterImportGet :one
