@@ -159,6 +159,32 @@ func (tx *Tx) RosterImportGet(ctx context.Context, id string) (RosterImport, err
 	return rosterImportOf(row), nil
 }
 
+// RosterDiscard decides an import: nothing of it is imported, and its
+// staged rows (the people's details) go now. ECONFLICT when it was
+// decided already; ENOTFOUND when there is none the actor may see.
+func (tx *Tx) RosterDiscard(ctx context.Context, id string, now time.Time) (RosterImport, error) {
+	imp, err := tx.RosterImportGet(ctx, id)
+	if err != nil {
+		return RosterImport{}, err
+	}
+	rid := uuid.MustParse(imp.ID)
+	row, err := tx.q.RosterImportDecide(ctx, tx.tx, dbgen.RosterImportDecideParams{ID: rid, State: "discarded", DecidedAt: &now})
+	switch err = interpretError(err); {
+	case notFound(err):
+		return RosterImport{}, sim.Errorf(sim.ECONFLICT, "this roster was %s already", imp.State)
+	case err != nil:
+		return RosterImport{}, fmt.Errorf("decide the roster: %w", err)
+	}
+	if _, err := tx.q.RosterRowsDelete(ctx, tx.tx, rid); err != nil {
+		return RosterImport{}, fmt.Errorf("discard the roster's rows: %w", interpretError(err))
+	}
+	orgID := uuid.MustParse(imp.OrgID)
+	if err := tx.audit(ctx, sim.AuditRosterDiscarded, sim.ObjectRosterImport, rid, &orgID, now); err != nil {
+		return RosterImport{}, err
+	}
+	return rosterImportOf(row), nil
+}
+
 // RosterProblems is a page of the problems of an import's rows, in the
 // file's order, after the row numbered after (0 for the first page), at
 // most limit rows' problems.

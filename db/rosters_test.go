@@ -152,6 +152,32 @@ func TestRosterStageChecksEveryRow(t *testing.T) {
 	require.Equal(t, 1, b.count(t, "SELECT count(*) FROM roster_imports"))
 	require.Equal(t, 8, b.count(t, "SELECT count(*) FROM roster_rows"))
 
+	// Discarded: nothing imported, the people's details gone now, and
+	// once only.
+	discard := func(actor sim.Actor, id string) (db.RosterImport, error) {
+		var out db.RosterImport
+		err := b.in(t, actor, func(tx *db.Tx) error {
+			var err error
+			out, err = tx.RosterDiscard(ctx, id, b.now)
+			return err
+		})
+		return out, err
+	}
+	_, err = discard(adminB.actor, imp.ID)
+	require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err), "not another organisation's to discard")
+	done, err := discard(adminA.actor, imp.ID)
+	require.NoError(t, err)
+	require.Equal(t, "discarded", done.State)
+	require.Zero(t, b.count(t, "SELECT count(*) FROM roster_rows WHERE import_id = $1", imp.ID))
+	_, err = discard(adminA.actor, imp.ID)
+	require.Equal(t, sim.ECONFLICT, sim.ErrorCode(err))
+	fresh, again, err := stage(adminA.actor, orgA.ID, sha(1), roster)
+	require.NoError(t, err)
+	require.False(t, again, "a discarded file may be uploaded again")
+	require.NotEqual(t, imp.ID, fresh.ID)
+	_, err = b.db.Admin.Exec(ctx, "DELETE FROM roster_imports WHERE id = $1", fresh.ID)
+	require.NoError(t, err)
+
 	// Who may: A's admin for A only; the operator for any; nobody else.
 	_, _, err = stage(adminA.actor, orgB.ID, sha(3), roster)
 	require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err), "another organisation is not there, as a missing one")

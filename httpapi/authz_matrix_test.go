@@ -346,11 +346,15 @@ var mxMatrix = map[string]mxRow{
 			return "name,email,connection,consent\nJo Reid," + f.unique("roster", "example.org") + ",veteran,by email\n"
 		}},
 	"GET /v1/organisations/{orgId}/rosters/{importId}/problems": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mxF, mxF, mxN, mxR}},
-	"GET /v1/reports/programme":                                 {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
-	"GET /v1/reports/funnel":                                    {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}},
-	"GET /v1/organisations/{orgId}/reports/funnel":              {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
-	"GET /v1/reports/breakdown":                                 {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}, query: "?by=organisation"},
-	"GET /v1/retention-schedule":                                {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"POST /v1/organisations/{orgId}/rosters/{importId}/decision": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mxF, mxF, mxN, mxR},
+		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"action": "discard"} },
+		// Each caller decides a roster of its own: a decided one is 409.
+		target: func(f *mxFixture) mxTarget { tg := f.defaultTarget(); tg.roster = <-f.rosters; return tg }},
+	"GET /v1/reports/programme":                    {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
+	"GET /v1/reports/funnel":                       {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}},
+	"GET /v1/organisations/{orgId}/reports/funnel": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
+	"GET /v1/reports/breakdown":                    {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}, query: "?by=organisation"},
+	"GET /v1/retention-schedule":                   {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF}},
 	"PUT /v1/retention-schedule/{category}": {want: [mxKinds]mxWant{mxU, mxF, mx200, mxF, mxF, mxF, mxF, mxF},
 		body: func(*mxFixture, *mxCaller, mxTarget) any { return map[string]any{"keep_days": 30} }},
 	"POST /v1/consent-texts": {want: [mxKinds]mxWant{mxU, mxF, mx201, mxF, mxF, mxF, mxF, mxF},
@@ -428,23 +432,24 @@ type mxFixture struct {
 	callers                    [mxKinds]*mxCaller
 	orgA, orgB, orgC, orgD     string
 	nameA, nameB, nameC, nameD string
-	spareA                     string // a user of A whom the matrix's calls change
-	spareVersion               string // an agreement version nobody signed
-	seen                       string // a candidate who chose A only
-	chooser                    string // the candidate caller, who chose B only
-	seenMessage                string // what the candidate who chose A wrote to A
-	messageB                   string // what the candidate caller wrote to B
-	report                     string // that candidate's report of A's reply
-	followUp                   string // a check-in of a candidate B placed
-	spotCheck                  string // the spot check of a flagged registration
-	erasable                   string // a registered candidate the operator erases
-	dataRequest                string // a data request about the candidate who chose A
-	infoRequest                string // an information request, open
-	suppliedInfoRequest        string // an information request, supplied with a release
-	rosterA                    string // a roster A's admin uploaded
-	answerable                 string // another candidate's, which the operator answers
-	requester                  string // a candidate with no data request, for the operator to log one
-	conduct                    string // the current code of conduct's version
+	spareA                     string      // a user of A whom the matrix's calls change
+	spareVersion               string      // an agreement version nobody signed
+	seen                       string      // a candidate who chose A only
+	chooser                    string      // the candidate caller, who chose B only
+	seenMessage                string      // what the candidate who chose A wrote to A
+	messageB                   string      // what the candidate caller wrote to B
+	report                     string      // that candidate's report of A's reply
+	followUp                   string      // a check-in of a candidate B placed
+	spotCheck                  string      // the spot check of a flagged registration
+	erasable                   string      // a registered candidate the operator erases
+	dataRequest                string      // a data request about the candidate who chose A
+	infoRequest                string      // an information request, open
+	suppliedInfoRequest        string      // an information request, supplied with a release
+	rosterA                    string      // a roster A's admin uploaded
+	rosters                    chan string // more of A's, one for each caller to decide
+	answerable                 string      // another candidate's, which the operator answers
+	requester                  string      // a candidate with no data request, for the operator to log one
+	conduct                    string      // the current code of conduct's version
 	registrationLinks          [mxKinds]string
 	accountLinks               [mxKinds]string
 	resetLinks                 [mxKinds]string // each for a spare account of its own
@@ -661,6 +666,13 @@ func newMxFixture(t *testing.T, s *teststack.Stack) *mxFixture {
 		[]byte("name,email,connection,consent\nJo Reid,jo.roster@example.org,veteran,by email\n"), http.Header{"Content-Type": {"text/csv"}})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	f.rosterA = r.Body["id"].(string)
+	f.rosters = make(chan string, mxKinds)
+	for i := range mxKinds {
+		r = s.DoWithHeaders(t, http.MethodPost, "/v1/organisations/"+f.orgA+"/rosters", adminA,
+			[]byte(fmt.Sprintf("name,email,connection,consent\nJo Reid,jo.decide%d@example.org,veteran,by email\n", i)), http.Header{"Content-Type": {"text/csv"}})
+		require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+		f.rosters <- r.Body["id"].(string)
+	}
 
 	f.spareVersion = "matrix-spare-v1"
 	r = s.JSON(t, http.MethodPost, "/v1/agreement-versions", op, map[string]any{"version": f.spareVersion})

@@ -208,3 +208,23 @@ type rosterProblemsFile struct{ subjectFile }
 func (f rosterProblemsFile) VisitGetRosterProblemsResponse(w http.ResponseWriter) error {
 	return f.write(w)
 }
+
+// DecideRoster decides a checked roster: discard it (nothing imported,
+// its staged rows deleted).
+func (s *server) DecideRoster(ctx context.Context, req api.DecideRosterRequestObject) (api.DecideRosterResponseObject, error) {
+	id := req.ImportId.String()
+	imp, err := within(s, ctx, func(tx *db.Tx) (db.RosterImport, error) {
+		imp, err := tx.RosterImportGet(ctx, id)
+		if err != nil {
+			return db.RosterImport{}, err
+		}
+		if imp.OrgID != req.OrgId.String() {
+			return db.RosterImport{}, sim.ErrNotFound
+		}
+		return tx.RosterDiscard(ctx, id, s.cfg.Now())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return api.DecideRoster200JSONResponse(rosterImportOut(imp)), nil
+}

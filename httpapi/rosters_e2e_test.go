@@ -121,6 +121,24 @@ func TestRosterUploads(t *testing.T) {
 	require.NoError(t, s.DB.Admin.QueryRow(t.Context(), "SELECT count(*) FROM roster_rows WHERE import_id = $1 AND row IN (2502, 2503) AND name = ''", hostile).Scan(&stored))
 	require.Equal(t, 2, stored, "the bad names are not stored")
 
+	// Discarded: the staged details go at once; once only; the same file
+	// may then be uploaded again.
+	decide := func(id string) teststack.Response {
+		return s.JSON(t, http.MethodPost, "/v1/organisations/"+org+"/rosters/"+id+"/decision", admin, map[string]any{"action": "discard"})
+	}
+	r = decide(hostile)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+	require.Equal(t, "discarded", r.Body["state"])
+	require.NoError(t, s.DB.Admin.QueryRow(t.Context(), "SELECT count(*) FROM roster_rows WHERE import_id = $1", hostile).Scan(&stored))
+	require.Zero(t, stored)
+	r = decide(hostile)
+	require.Equal(t, http.StatusConflict, r.Status, string(r.Raw))
+	r = s.JSON(t, http.MethodPost, "/v1/organisations/"+org+"/rosters/"+hostile+"/decision", admin, map[string]any{"action": "import_everyone"})
+	require.Equal(t, http.StatusBadRequest, r.Status, string(r.Raw))
+	r = uploadCSV(t, s, org, admin, "text/csv", []byte(long.String()))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	require.NotEqual(t, hostile, r.Body["id"])
+
 	// Every malformed file: a clear 4xx, and nothing staged.
 	staged := func() int {
 		var n int

@@ -51,6 +51,7 @@ const (
 	AuditInfoRequestSupplied     AuditAction = "info_request.supplied"
 	AuditSubjectExported         AuditAction = "subject_access.exported"
 	AuditRosterUploaded          AuditAction = "roster.uploaded"
+	AuditRosterDiscarded         AuditAction = "roster.discarded"
 )
 
 // AuditObject is the kind of thing an audit event is about.

@@ -18,10 +18,11 @@ CREATE TABLE roster_imports (
     uploaded_at    timestamptz NOT NULL,
     decided_at     timestamptz,
     CHECK ((state = 'checked') = (decided_at IS NULL)),
-    -- The same file to the same organisation is the same import.
-    UNIQUE (org_id, content_sha256),
     UNIQUE (id, org_id)
 );
+-- The same file to the same organisation is the same import, unless that
+-- one was discarded (then it may be uploaded again).
+CREATE UNIQUE INDEX roster_imports_file_key ON roster_imports (org_id, content_sha256) WHERE state <> 'discarded';
 CREATE INDEX roster_imports_uploaded_by_idx ON roster_imports (uploaded_by);
 COMMENT ON TABLE roster_imports IS 'An organisation''s uploaded rosters for quick registration: what was read and checked, and what was decided. No personal data.';
 COMMENT ON COLUMN roster_imports.id IS 'class=operational; category=organisation; seen_by=org,operator';

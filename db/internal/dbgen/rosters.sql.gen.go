@@ -26,7 +26,7 @@ func (q *Queries) RosterCheck(ctx context.Context, db DBTX, id uuid.UUID) (int32
 }
 
 const rosterImportBySHA = `-- name: RosterImportBySHA :one
-SELECT id, org_id, uploaded_by, content_sha256, format, state, rows_read, rows_valid, uploaded_at, decided_at FROM roster_imports WHERE org_id = $1 AND content_sha256 = $2
+SELECT id, org_id, uploaded_by, content_sha256, format, state, rows_read, rows_valid, uploaded_at, decided_at FROM roster_imports WHERE org_id = $1 AND content_sha256 = $2 AND state <> 'discarded'
 `
 
 type RosterImportBySHAParams struct {
@@ -55,7 +55,7 @@ func (q *Queries) RosterImportBySHA(ctx context.Context, db DBTX, arg RosterImpo
 const rosterImportCreate = `-- name: RosterImportCreate :execrows
 INSERT INTO roster_imports (id, org_id, uploaded_by, content_sha256, format, state, rows_read, rows_valid, uploaded_at)
 VALUES ($1, $2, $3, $4, $5, 'checked', 0, 0, $6)
-ON CONFLICT (org_id, content_sha256) DO NOTHING
+ON CONFLICT (org_id, content_sha256) WHERE state <> 'discarded' DO NOTHING
 `
 
 type RosterImportCreateParams struct {
@@ -82,6 +82,38 @@ func (q *Queries) RosterImportCreate(ctx context.Context, db DBTX, arg RosterImp
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const rosterImportDecide = `-- name: RosterImportDecide :one
+UPDATE roster_imports SET state = $1, decided_at = $2
+WHERE id = $3 AND state = 'checked'
+RETURNING id, org_id, uploaded_by, content_sha256, format, state, rows_read, rows_valid, uploaded_at, decided_at
+`
+
+type RosterImportDecideParams struct {
+	State     string
+	DecidedAt *time.Time
+	ID        uuid.UUID
+}
+
+// The import is decided: its staged rows go whatever was decided (kept
+// as invitations first, when imported).
+func (q *Queries) RosterImportDecide(ctx context.Context, db DBTX, arg RosterImportDecideParams) (RosterImport, error) {
+	row := db.QueryRow(ctx, rosterImportDecide, arg.State, arg.DecidedAt, arg.ID)
+	var i RosterImport
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.UploadedBy,
+		&i.ContentSha256,
+		&i.Format,
+		&i.State,
+		&i.RowsRead,
+		&i.RowsValid,
+		&i.UploadedAt,
+		&i.DecidedAt,
+	)
+	return i, err
 }
 
 const rosterImportGet = `-- name: RosterImportGet :one
@@ -144,4 +176,16 @@ func (q *Queries) RosterProblems(ctx context.Context, db DBTX, arg RosterProblem
 		return nil, err
 	}
 	return items, nil
+}
+
+const rosterRowsDelete = `-- name: RosterRowsDelete :execrows
+DELETE FROM roster_rows WHERE import_id = $1
+`
+
+func (q *Queries) RosterRowsDelete(ctx context.Context, db DBTX, importID uuid.UUID) (int64, error) {
+	result, err := db.Exec(ctx, rosterRowsDelete, importID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

@@ -1474,6 +1474,21 @@ func (e GetOrganisationFunnelReportParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for DecideRosterJSONBodyAction.
+const (
+	Discard DecideRosterJSONBodyAction = "discard"
+)
+
+// Valid indicates whether the value is a known member of the DecideRosterJSONBodyAction enum.
+func (e DecideRosterJSONBodyAction) Valid() bool {
+	switch e {
+	case Discard:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetRosterProblemsParamsFormat.
 const (
 	GetRosterProblemsParamsFormatCsv  GetRosterProblemsParamsFormat = "csv"
@@ -3138,6 +3153,14 @@ type UploadRosterMultipartBody struct {
 	File openapi_types.File `json:"file"`
 }
 
+// DecideRosterJSONBody defines parameters for DecideRoster.
+type DecideRosterJSONBody struct {
+	Action DecideRosterJSONBodyAction `json:"action"`
+}
+
+// DecideRosterJSONBodyAction defines parameters for DecideRoster.
+type DecideRosterJSONBodyAction string
+
 // GetRosterProblemsParams defines parameters for GetRosterProblems.
 type GetRosterProblemsParams struct {
 	// Format json (the default, a page at a time) or csv (every problem).
@@ -3320,6 +3343,9 @@ type ReissueOnboardingJSONRequestBody = OnboardingReissue
 
 // UploadRosterMultipartRequestBody defines body for UploadRoster for multipart/form-data ContentType.
 type UploadRosterMultipartRequestBody UploadRosterMultipartBody
+
+// DecideRosterJSONRequestBody defines body for DecideRoster for application/json ContentType.
+type DecideRosterJSONRequestBody DecideRosterJSONBody
 
 // UpdateOrganisationUserJSONRequestBody defines body for UpdateOrganisationUser for application/json ContentType.
 type UpdateOrganisationUserJSONRequestBody = OrganisationUserChange
@@ -3557,6 +3583,9 @@ type ServerInterface interface {
 	// UploadRoster Upload a roster of people to quick-register (the organisation's admin; the operator)
 	// (POST /v1/organisations/{orgId}/rosters)
 	UploadRoster(w http.ResponseWriter, r *http.Request, orgId OrgId)
+	// DecideRoster Decide what becomes of a checked roster (the organisation's admin; the operator)
+	// (POST /v1/organisations/{orgId}/rosters/{importId}/decision)
+	DecideRoster(w http.ResponseWriter, r *http.Request, orgId OrgId, importId openapi_types.UUID)
 	// GetRosterProblems What is wrong with a roster's rows (the organisation's admin; the operator)
 	// (GET /v1/organisations/{orgId}/rosters/{importId}/problems)
 	GetRosterProblems(w http.ResponseWriter, r *http.Request, orgId OrgId, importId openapi_types.UUID, params GetRosterProblemsParams)
@@ -4037,6 +4066,12 @@ func (_ Unimplemented) GetOrganisationFunnelReport(w http.ResponseWriter, r *htt
 // UploadRoster Upload a roster of people to quick-register (the organisation's admin; the operator)
 // (POST /v1/organisations/{orgId}/rosters)
 func (_ Unimplemented) UploadRoster(w http.ResponseWriter, r *http.Request, orgId OrgId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DecideRoster Decide what becomes of a checked roster (the organisation's admin; the operator)
+// (POST /v1/organisations/{orgId}/rosters/{importId}/decision)
+func (_ Unimplemented) DecideRoster(w http.ResponseWriter, r *http.Request, orgId OrgId, importId openapi_types.UUID) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -6253,6 +6288,41 @@ func (siw *ServerInterfaceWrapper) UploadRoster(w http.ResponseWriter, r *http.R
 	handler.ServeHTTP(w, r)
 }
 
+// DecideRoster operation middleware
+func (siw *ServerInterfaceWrapper) DecideRoster(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "importId" -------------
+	var importId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "importId", chi.URLParam(r, "importId"), &importId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "importId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DecideRoster(w, r, orgId, importId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetRosterProblems operation middleware
 func (siw *ServerInterfaceWrapper) GetRosterProblems(w http.ResponseWriter, r *http.Request) {
 
@@ -7243,6 +7313,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/organisations/{orgId}/rosters", wrapper.UploadRoster)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/organisations/{orgId}/rosters/{importId}/decision", wrapper.DecideRoster)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/organisations/{orgId}/rosters/{importId}/problems", wrapper.GetRosterProblems)
@@ -11462,6 +11535,64 @@ func (response UploadRosterdefaultJSONResponse) VisitUploadRosterResponse(w http
 	return err
 }
 
+type DecideRosterRequestObject struct {
+	OrgId    OrgId              `json:"orgId"`
+	ImportId openapi_types.UUID `json:"importId"`
+	Body     *DecideRosterJSONRequestBody
+}
+
+type DecideRosterResponseObject interface {
+	VisitDecideRosterResponse(w http.ResponseWriter) error
+}
+
+type DecideRoster200JSONResponse RosterImport
+
+func (response DecideRoster200JSONResponse) VisitDecideRosterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideRoster4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DecideRoster4XXJSONResponse) VisitDecideRosterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideRosterdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DecideRosterdefaultJSONResponse) VisitDecideRosterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetRosterProblemsRequestObject struct {
 	OrgId    OrgId              `json:"orgId"`
 	ImportId openapi_types.UUID `json:"importId"`
@@ -12984,6 +13115,9 @@ type StrictServerInterface interface {
 	// UploadRoster Upload a roster of people to quick-register (the organisation's admin; the operator)
 	// (POST /v1/organisations/{orgId}/rosters)
 	UploadRoster(ctx context.Context, request UploadRosterRequestObject) (UploadRosterResponseObject, error)
+	// DecideRoster Decide what becomes of a checked roster (the organisation's admin; the operator)
+	// (POST /v1/organisations/{orgId}/rosters/{importId}/decision)
+	DecideRoster(ctx context.Context, request DecideRosterRequestObject) (DecideRosterResponseObject, error)
 	// GetRosterProblems What is wrong with a roster's rows (the organisation's admin; the operator)
 	// (GET /v1/organisations/{orgId}/rosters/{importId}/problems)
 	GetRosterProblems(ctx context.Context, request GetRosterProblemsRequestObject) (GetRosterProblemsResponseObject, error)
@@ -15066,6 +15200,40 @@ func (sh *strictHandler) UploadRoster(w http.ResponseWriter, r *http.Request, or
 	}
 }
 
+// DecideRoster operation middleware
+func (sh *strictHandler) DecideRoster(w http.ResponseWriter, r *http.Request, orgId OrgId, importId openapi_types.UUID) {
+	var request DecideRosterRequestObject
+
+	request.OrgId = orgId
+	request.ImportId = importId
+
+	var body DecideRosterJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideRoster(ctx, request.(DecideRosterRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideRoster")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DecideRosterResponseObject); ok {
+		if err := validResponse.VisitDecideRosterResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetRosterProblems operation middleware
 func (sh *strictHandler) GetRosterProblems(w http.ResponseWriter, r *http.Request, orgId OrgId, importId openapi_types.UUID, params GetRosterProblemsParams) {
 	var request GetRosterProblemsRequestObject
@@ -16016,74 +16184,77 @@ var swaggerSpec = []string{
 	"7uAiQvgLfqmo5ZbjjyzUa25qOCko8bwzYuXdh/SD+Isk7xiPgo/SL/oLbEVk4JJ4zaO7X9YPnEeRf9Ms",
 	"0yGFjU/YMOzR9lk8iNpDesra4+PwqN2NeqwfD+hwfBTuFcZcqNZ5r9/16ipRLEHyAh6ASpD1tJTCAUes",
 	"dd7rnWyfjwLM8nJmldtabac4hguqiqOIprftkM5tLhCexv361PxXp/WVMWIw28lO5pFpmCjyCjla6FBa",
-	"kt8yHt603VVTm3kK0fmLavX7Nlrik0/IWOZX7pJodBs/NyaBfQobKME19o0iIgNvgXfN4jytEmcuBLkg",
-	"PbwJjM6Belzgv/GNQlXpgvz/7F39ctvGEX+VG/wjaQpKJEV9kdOZOlbcKHEdRWrjfIyHPhJHEiEIMDhA",
-	"NMbjmT5NH6xP0rndvcMBBD8l2UzDv2wBBHAfu3e7e/v7bai8NjT3RBAcSAbu7jF7Idm399+/gWLwQ9jc",
-	"OOB5wdQhT49ahz4JO3yPsv9XMIkqA3AoPLe673MmeXEIlHZh10ge3LnWHKnWqA3isNCkUhSNVLEqgoba",
-	"Ws0NAtqdM4PQn+plfxBSkFzIflWPKSlw2pSo4+q7TtuxLRFjraEYNXGdcdpnGOagd+jK8KW3mH2LHrrc",
-	"gEmjJBuLt+Y4mrkk0vRxl+w+tdme0a69rE/udrtyJWocWrtzB2poL87iKBzSiQotdwcSjdn1V7btQVLz",
-	"44Xr34FkN9elYPB6OySo8JQno1yD9ZLqlK2myulNU9+rihMvXb6fqly8jeY2qMxi4fpUipiNuCTaskUF",
-	"5O2DjLyU/K5DNXeoWH2Oidrc7Hr6+vM2cHFXq9CX1opC+fmkyB7kJ2W+oOcKv8HLl9I8l1Ezj2d7pm8q",
-	"a8WXvBdYyTsrUmA3gSWX02WfIqF0u+o9OGoLNkBig6J4zM7HkvGU/HlIjlcL6slH9Q+xVz0TevBf8IUl",
-	"QJiwHE+e8UxSOBmDZsSSjOALNAoQMGzBg9k1yD5gWUIPdzHVuQPJpJASqiRR7Yd1Ci48Fs+WayLu/Ftj",
-	"scqNejni4VA8S1Cm3OZVmLwtVg8bv/fZ4Gxz81qxdOCw7lpk4DaOJlEiXOYJ+henSK0SsaiJEA/o0Ehb",
-	"aEDnwQCN7KzFQgoqql192KMTREllrOD6jGeQyYPurQnpEzldrOzEY/YiNNqKWABoC/o86AeFCDXjZcwq",
-	"xrtmUTw2zHejKI3ZoT5oUCsBfjsRIZv4YZoIeXTMwCaE9KuYhSJRb3ARsJtDw3S5FwiPV8FR4O4tjdKd",
-	"GqSngLdV7r7Pj21rbsVb4rSdG0ph0jOmzH8e6ql0GaeZihjIEWxYBjTsS+QikyApgE483gg6IqaLqnjT",
-	"vQ7zBzaAeVH7Ci357Jpd3PjlmNLfzDjh0KmGLlLPE0Lm6bK3Cyk7oLeoMqisluLoEznaBLXnR2MFe+W8",
-	"IrwkSOCTaYLumdN2JhlUQQqicAiDMR3FXAKuMBoL1aNffm98+Pny4c3p+PXZ9K6evO1dTF42f/vmynvV",
-	"kn8/519fpt81o5t6+I8fNoYk3YsknW5dURYCLJac93HT6IC7zPwwB8x/SVm7F2pZVWNcBPInWlLgmJ2T",
-	"AOIaZSQQawjV1qsp+wYOb5Nsah+WsygMMrUDZGqlnvDM5A1Mcp4YXS7LD6vDCbfYjnL92Keup7qJ+bEJ",
-	"vnbzmljre0KVQ7NGwbgv6BTNue5kG5C0lWqZ2oxmSnyA+grzSYyc2pt6TW/qq8wZucCageQqSHLKL0fx",
-	"uMrKARQN1/6FKR6HacgiHPqhaJPyWeYOWToFSwT5OWYjvz9iBGiWAOS38hMo85ylIZymW6jD/KWDNIbs",
-	"aNDs5UZSxyREqB+jiwU99cPhUWdFYoT+ojnB/z4U2s6CgjM3tw+tfKBwA7q5fThnJ+etI5hILsesWYdT",
-	"Epnbdf0ohAxpZcoedVhPZBHkMiDTlM5+8CVrNa905PhOJHFWewFzhodMC40523p6CltO8kmBU/cPZMb1",
-	"eWhm1K2Sx2e03W6KFlu5KbtoryV5onSe1GVj5StXI7mGqWZlRlGiPQ+zIg+HF4WiqGOmLOV5nfEkEZNp",
-	"8lm0CEfgMaqjj+aUGeE/KBuP8obFh6RbqpDTaECBF0Flciy7sR/FsegnbBTFUrAepN9nTCYcgxHELkzf",
-	"qyIEh9h+NOj2/Fj52k7j6vKyVm9hxn8FW/hI8Njr8l6UQvIEj4WIu0nMQ+lDmviUx0lIpN0raKhlOp0G",
-	"aifjfghFRqU++r6P0mTE3gqZdHKG6uNFtOOat/ovrRabp66G/kr1wi5VjFiPcZx6z7jvOcoO0Yb4j72L",
-	"8Ifm+Ker6evW7K6e/NI/n3zbyL659F6dyhdnw68v0jfN6LuW/8/Zdsvgs9AmbHOOs2HrMWO/ijpW3z1m",
-	"97ZLANYBMShqd40b/p4vu9RpX6+8IeSp9koc8nTegseqEYe9WPCxB2CCRZwGmE3eBtMkjmZoXXFl/fAg",
-	"haOm973sPTtESXbLacN5ViiiswB+AipqYIw6CdtlfKhWiBDCV3anXKIEiAaFyx2lo7YReuRCM/FM35An",
-	"oKmFJYeGwmBfDjVAMApFR9nYxSpRNI48KV2HvlNqskbYQGViMzCFsDj0FzCKR8fsa+tZSBnF5oogcJmM",
-	"KDk09Ey+NPc8lk7JTvVjlkTKZXGZEpnUIMhBSj/wfkKguCpUI0YN1kMv+gbu2Kmg07CBiasxh1VQwSUY",
-	"QbX3QR/XgAu+77+H/GzleRDU0iABZYRTx9VHlNUSRgnriUpIIX6whAiU0XpAwK+0Aj0P/u+tNgR03rDy",
-	"UgZqqosYYKN9tsJZGyGoVleplms5B13QqnZBpNHPoq9Wa85RXrSl4ADmos4OizpTgGkpB7p0CVs/35CV",
-	"OrWipTqwU8riMnXSqhK5etnSBBCdw2XeUaiLZtserqPHvFiiAgbdKSHqSlA2CDKUrtEX362JutzDRv8E",
-	"sFFg4rdEUW0bXVzQYPUxcMamhT9sNOtqxPW9SwvoeHlm31kAL8x/0C/+AOPeExEmykSxf2h9vf5k19/p",
-	"HkutkGTiuYtqBm5droHIYd49D1C3l7F8/a6yKDQSatlatxLBW4Z/YtL3rx8dZX/8OcRlLDK7sFPAeyKw",
-	"L4DmFEiFGlZvm40z0OgCbnath9Z1U8rWxB5eu4fX0qTuYCLfQv4ZzuSUw5Glti8ycHTQZvVjsGClobYa",
-	"8BhNumE0R8WzwP84mvNk16DnezVPwDfPybWSPqdt+BQ0/xY7PHXZOXSn0aQnSTbDjBwcwB7whLNRFHjy",
-	"KM/oLbABKgeZx8LNb2vGL/vSHH2RHki4rXw7gPfBk26uPEjABXOgOg04Xp0uAn+U37uWH/ncDmSBtKbS",
-	"BduzEu5t6z0r4Z6VcM9KuGcl3HlWQhyfFXyEboWJsa1Z9KemFJxn2/sKd2PMarJ6TOwNbcs4stuHBTpN",
-	"DRg8AaJhwSmlGVTarWVcvQii0MgI7uX5IMxPjtkrYE0xHWfmcAHHb0ScHhPh+Ry6L3N4cUTH3OrnvhXL",
-	"rqD4IvsDTztWnE98PjbE5Yahmp4NTcM9J+Geh3Bv9P7/8xCuJO5rNgqxy0aRaw9W+QrWvstT96lZAHHh",
-	"7qqFG8z9Z2IFpM/syQL30cw9WeBjwplED7jKEp4Lbm5rmlsr2SLmFmUr6RXRSlxuVxy+Q4jVFDqBFDY4",
-	"WAL2PChSdojkAAyNPtZP41hdpnXFVdc5i0UCpiowoQEqLBTI/0K534gU66CRA5AvDmx0pUIlbSxQJKdR",
-	"gk6MdMmH8MhsYb+nIhVU6hBCowbk1ct0B6jKUe4FzP3GsrUHAR8OhXfMrqNZGETckyS3LiplFMPyotll",
-	"FoQTb/W0/IhHgI+xo557t1bDA2LDE9610+nxRuOT69CgdNUgWj9p4FFo4SHeH4fRDHP7nXYTCr4L/0F4",
-	"+KZ86uCmmtouTq3TvvjkOnPYk17WNdIH3UaJc9otCH6FAppBEpcnlKpv9bJusY5WXuys3Wq4jqlNRT3B",
-	"qlXIFNzLukoyUmkXfmu11M/0X41P65/JFeXhEXtYIe60hvLuN7pHbXRfZHN78MVsFyk3aFU+kNDCuczL",
-	"qmpYsVBrlB+FNTUqXhqIpVEkwAXCmJsHWZ8nYhjFmXKcx2JKMw+7xohPpwKh/QjB8ToEqonTQEjImu8J",
-	"jdRzjU/th/h84E/8pNoPvtPfv9ftfuwqDE3CYwCdnu4JtRo5rqP7qEQDoZpwdKCarWRPm8/FAcOnPXZa",
-	"x7hOLqDW4AVRf+y4zliIqXYi6q6DHVetMje6E/7BaV+ou9Y1H5ZS5TyYRqu7xSbz1POTUoMpUl9ssR96",
-	"YuCHfiKCbBPU2/xkVGjO96GAaYe1Q7duB9UonxytEsogHERxn4jzcoVaR59OPuq+bsHj8VJP4kKCjreo",
-	"Lkipgz8+kKQ4wPCqGZqN0FA6dffBB/ZcvKYXS3owp+7oAOKPNLzY+4H/QZBhDBLGkhgYn405IF1UYyhr",
-	"Pc/8Q/HG//77P0d0uiRZq35l6Gc7FKr7kDCP+0FmzUychgzUGc6hK4vhGpm804vDlgAZSzXP65urxDNS",
-	"gjzxOnW+2Tp1vs06teno3S1YTEBRlWqGytog9dyxxQRnHt2t0l55IMk9l6uXFE2Qsxi6hhwCBDtDhmel",
-	"WDozmmg406Qfqf/c3IK2AysJHypDkL0g6j8DSce0FkP7jeiYofIMc5JEBK0dtpB5GmSmUWcD7gdQxEj5",
-	"igB0hWcN9HRGx2ToYTI/meOHiGJ2VseQI+AmAt8qvu1q+6BxpoGzJXida+HvYmHIrmEkWs0rMkvn0XVU",
-	"oxvM9sCDAL5OojF98qX93SgAGnKZ9vtCykEaAHC+5ittETy2e3UgMT6KByegNZgjxEbRDBhVMeknb3kM",
-	"9CyLKJFeR0P/SQCzWtz+NkllIuLjIOpzIPu0KCHgTs0Tk6imf75+bBBauhGi9vGFeBu1+pXyoBu6EK/G",
-	"zP1++tPg8pfxm+bD6/r07iL5uXc2edvof3s1up4jr3CBuW2dsQIkW713PjjtN0TtHHgKBheidtVvNWpN",
-	"71Kc9S741aBh0ySZcVx7IO9pPa/iUMaQjx92CN0O/f3CPBeIsJtbxU5MfOCj3rbmifiiIUIrVpN+UNej",
-	"NNm1euOq/6oXZgCmUVLTkZSFMDyTvldALQNSjodeNEEfCWMEwLqGu+Ag4ENZTdZxP42Sl/jZ3af8LISb",
-	"tqb9LECMwZTtDvjED7LuBE6sqhHFMIZO+1fr8W7Vw+9I48/5Zb8umoNaq9fwai1xymtX/bNB7cK76jXE",
-	"KT/r57yi9KE74Rfq+JuUdAs4VKYetfnXJQzUst9s4LQZwfghFalYzjMKEVqcl50rCW7ryYxjYXtkc8rj",
-	"0mtYWbl6nnyUemhuvE8nnuj7UrM8baQ/9/lrlpbuicVvKG9s5HvE8Zt7SWAJkcYXqBg1XYr23fJHfMmS",
-	"KPCYriphGBLweIFDdZwXIblt4kEZWMIHu2zGsw4D9sawL5jqu1dVCOQabpgOPsYUIcMUzlrVOCAdODTS",
-	"aTtvIrJmobaLiB98gMykoWdOIzyRcD+QYJ+GGzBimNZf0wxvZKZUbEbXerR2SkN+FLE/yJCUUI2vUgxc",
-	"R4qQ8iUqAp+LH7TYp7Eyh07UYvO/AAAA//8=",
+	"kt8yHt603VVTm3kK0fmLavX7Nlrik0/IWPfrsFEkEq8yOY7/jSIvn1WcLdtxIHhi5lRPC0eMm3KrKpVq",
+	"hVqW8ajeD1Ov5l5HXIX/P3tXuty2saxfZYp/JNUFZZKiNrJu1XW83DjxsRUpJ85SLnoIDElEIIbBAKJZ",
+	"rlSdpzkPdp7k1HT3DAYguEqymZi/bBHbLN093TP9fc2T4EPHVPPI12RnmYX5ccggFQqZdXoR6ZoIFgjI",
+	"rWKxnB6zQ5RS486CsNNSrpykAtD7vtC39bMwSo+P2NvYF1A/TjvHVPXDrruWp/ayvMCP+Ux7u6V13kR0",
+	"YHiov4D5XLQoUzWR1YvyutVE6KPFlZgHQYg++JWzJtMxZHGZNi/KS0CYN75fte7SoxUr799tmbMz+wWN",
+	"724WYcFWIei5L3w5FgrjHBOwkGY9nrU1LvnCQ7oX3B8Zbx7L1UHQcKBYnMHerBPUYDspZNbut5yyJvrd",
+	"OsLDqNlznzhQGJh2WSzuTAlEEUUHisHm4jF7qth3N2/f6CAIChFpPz8Nx1imhvbVqHW4A8QOP6C4/y8E",
+	"oJXHHSgtV6bvcxsgxSHQCoVdI1nw5lpzpFuj3fHDQpNKZxakfVXnFaig1UxMoNA5DxP9qV/2F6FgyoXs",
+	"N/2YloJah9IiPXNVr6hqPnbmKEYtNC21ziluKtM7KOwov8WaT3roYgPeopJsLA6EEjn1SKTp4x5F2Tq0",
+	"OaUYaVmfvO1ioEqODmjtzqUvYHQ+TWQ8pPNrMmkHCv2N9S2b9zV4g0vNNxVhXmiqX/PUYuBp5xzGfFTK",
+	"s3C5MywGHoQU6C3rIZ7WsxFXRBLJg9V8jz9S63YfGG/HcWs6uPULMRJvk6l1uRiBurmnlcWIt2xuYNxw",
+	"kvTULcex0xDtIBdbyVZQQ/MTK4erLUzL7GyPddgBL19Kql/GKN6fW5++qb2VUPF+5KRKrgAcbEICUQYn",
+	"PET6/na10nDUFiyAxL1Hu987f3KHOUmPQym/WlCffNL/EFfgI2G1/wlfWAI7jMund1M+U3R4h0cUxEmP",
+	"UDd0CpCewSFjYM9B9gE5GAe4iunOHSimhFKwh0GVdtYpb3Nf9HCuibjyb418LTfq2YjHQ/EoewPlNq9C",
+	"QG9hPVy09GcDD8/Na4XpwGHdtV2Bq0SOZSo8Fgj6F6dIW4lE1EWM6RDopC10oPPNAIOjrydCCSz+suBo",
+	"3aTjk8o4R5lTPoO8SQxv7QEqUYEm2k88Zk9jq62IvIK2YMyDcVCMwF5eZgjA04WpTG4tz+hIZgk7NMe6",
+	"2hLgt1MRs3EYZ6lQR8cMfEJIdk1YLFL9Bg/pEXIgrimuBYeRVeA/uHpFo3StB+khwMSVq+/jI4lbW7FE",
+	"1Tq1V5QwamZMu/88NlPpMU4zJRnIESxYlqIhVMj8qEBSAAt+vBFQT0zSah40c63LwoFLF7GofYWWfHbN",
+	"Li786paSje044dDphi5SzyeEgzZHIAsJkqC3qDKorI7imPwHWgRN5EdjBWvlvCI8IwD2g2mC6VmtUxvP",
+	"oOZcJOMhDMZklHAFKG55K3SPfv2j+fGXi7s3J7evTyfXjfRd/3z8rPX7t5fBy7b6/zP+4iL7viVfNeJ/",
+	"/LAxAPRGpNlk6/rdsMHiyLmPi0YXwmUWxjk9yZeUtRuhzaoe4yJtSmokBY6EOAkg2igrgVixrb5eBe83",
+	"kCqTziZuahKcCekVYKYt9ZjPbJbWOGflMsUJw7h6O+EK21Gu1v3Q1as3cT82YTPYvALh+pFQ5dCsUZ7z",
+	"CwZFc6E7+QYkbaXK0S5/pBYfIBrE7D0rp+6iXjeL+ip3Ri3wZiCVFQ4g859lclvl5QBmkZv4wpbqRNCH",
+	"iIdhLDqkfI67Q55OwRNBNqTpKPRHjOgjFNCmONlghPNhWQy5Sw7GO3/pIEsAiwKavdxJ6tr0M30zhljQ",
+	"0zAeHnVXpKGZL9p8qbexMH4WlPd6dXXXzgcKF6BXV3dn7MlZ+wgmkqtb1mrAKYnK/TpfxoBH0a7sUZf1",
+	"xUzCkTby+plcs1CxduvS7BxfizSZ1Z/CnOEh00JnzvWeHsKXU3xcYDD/C7lxPo/tjHpV8viIvturosdW",
+	"bsou+mtpDkvJU2hdZpJKa6TWcNWcPFSCNfF4VmQ9CmQsijpmiwCfNRhPUzGepJ9Fi3AE7qM65mhOuxHh",
+	"nfbxCKUhPqa9Uj2yZhPKaQkqSub4jb5MEuGnbCQTJVgfwE4zplKOmxHE5U7fqyq/AHv7ctDrh4mOtWvN",
+	"y4uLeqON+KqK2gwjwZOgx/syg3wJngiR9NKExwpyQnoTnqQxlUhYQfqvsskk0isZD2Mo6azM0feNzNIR",
+	"eydU2s3rARwvKvJgqgT8T7vN5gsFQH+VfmGP6vOsV9+Bes94GNS0H2Ic8Z/65/EPrdufLyev29PrRvqr",
+	"fzb+rjn79iJ4eaKeng5fnGdvWvL7dvjjdDsz+CgkNduc42zYesRHVRF1m6vH7MYNCcA7IL5aE65xy5b2",
+	"ZU2difXKC0IObNLikOeRFSJWg+/uJ4LfBgDdWsQgg9idDrgmiZyid8W198OjDI6aPvRnH9ghSrJXBmnk",
+	"OfiIhQWwH6ioBY0byIvH+FBbiBi2r9xOeUTAIgeFn7taR10n9MiDZuKZvqWqQVcLC7wNhUUaHho4toxF",
+	"V/vYxZp8NI7a9Sz8Dn0nIIjBM0IdeDswhW1x6C8gwo+O2QvnWUgGxOaKKPKYkpS/FwcWncKDgGUT8lPD",
+	"hKVShywe0yKTpW6WIMCwCYJchSHHXYP1sOKhBZd3K8iLXBj4aoR3FTB7CSJbr33QxzXA2R/8D4CG0ZEH",
+	"Adst7lpJnDquP6K9llimrC8qAdz4wRL+Wsn1YNffGAV6HLT1O+MIGJSGjlIGeqqLjAtW+1yFcxZCUK2e",
+	"Vi3PCQ56oFWdgkhjnEVfrdaco7xEViEAzEWdHRZ1pgCK1QF06Sds/XxDVurUipaajZ1SFpetSlmVyNWf",
+	"LU0AMTlc9h2FKpSu7+HVzJgXCwLBoNdK+OUScBg2GUq/0Rffr4lx34P0vwKQPtQ9cURRLxs9NGhgfSx4",
+	"vOWgvZuthh5xc+3CgZVfnLpXFoC58xv84g247z0WcapdFPdG5+uNB/v9vemxMgpJLp63qELr1sVxiIrr",
+	"/ePQIvRnLLffVR6FwZ0us3Ur+RLKYHvM8/7tU037H1+HuNyKmVtGL+J9Ebk/gOYUKNyaTm9bzVPQ6AJL",
+	"wVoPrRumlL2JPZnBnsyAJnUHE/kWsn1xpiYcjiyNfzGDQAd91jABD1ZZIsEBT9ClG8o54rMF8cfRXCS7",
+	"Bhnqy3m603kGxJVkZR3LXmPYDtnhicfOoDvNFj1JshnPKMAB7AFPORvJKFBHeUZvgXtVB8g8EV5+2fAr",
+	"uj/NkcWZgYTLOrYDMDU86eXKg3SHMAe608CaYNJF4I/ye9eKIx87gCxQhFWGYHsO2L1vveeA3XPA7jlg",
+	"9xywO88Bi+Ozgv3Vq3AxtnWLvmoC13lu029wNcasJqfHhMvvOM6R2z4sh5yj6uEEiIYFp5RmUGu3kXH9",
+	"ItiFxvoLQZ4PwsL0mL0EjirbcWYPF3D8RsSgNBZByKH7KidzkHTMrW8Pnb3sCkJF8j/wtGPF+cTn455d",
+	"7hjq6dnQNdwzwO5ZX/dO79+f9XUlTWqrWdi7bBaZTcHKV3CkXpx4D825ioa7pw03uPuPxMFKn9lTs+53",
+	"M/fUrPfZziQy1lWe8Nzm5rauuWPJFjG3aF/JWEQncblTcfgOW6y2rBSksMHBEnCVQknIQyQHYOj0MT9L",
+	"Ev0z2RVP/85ZIlJwVYF3ElBhsUD+F8r9RqRYF50cgHxx4P4slYXqYDk4NZEpBjHKoxgiILeF/ZGJTFBh",
+	"WdgatSCv/sx0gGrK5VHA3D2Orz2I+HAogmP2XE7jSPJAkdx6qJQyAfNi2GUWbCdemWn5CY8A7+NHPfZq",
+	"rYcHxIanvOem0+OF5p9ejQalpwfRuaWJR6GFh7h/G8sp5vbXOi3ddqgbGuCb8qmDi3pqezi1tc75n15t",
+	"DnvSn/Ws9EG3UeJqnTZsfsUCmkESlyeU6m/1Z71i1cK8tGSn3fRqthIg9QRrBCIve3/W05KRKbfMZrut",
+	"bzN/Nf9c/0yuKA/3WMMK+05rKO9+obvXQvdFFre7UEx3kXKDrPKBghbOZV5W1R5MhLZRoYzrelSCLBJL",
+	"d5EAFwhjbh9kPk/FUCZAfHgrJjTzsGqM+GQiENqPEJygS6CaJIuEMnSDhNTzbEwdxvh8FI7DtDoOvjbf",
+	"vzHtvq8VhibhMYClHQQyxppXM33UooFQTTg60M3Wsmfc5+KAGSrHkwbu6+QC6gxeJP3bmle7FWJigoiG",
+	"V8OO61bZC70x/1jrnOurzm8hmFIdPNhG66vFJvMsCNNSg2mnvtjiMA7EIIzDVESzTVBv85NRoTlvYwHT",
+	"DrbDtG4H1SifHKMS2iEcyMQn4rxcodbRpyefTF+34PF4ZiZxIUHHO1QXpNTBmw8UKQ7waRs+fCs0lE7d",
+	"uwuBqxx/M8aSHsypO7qA+CMNL/Z+EH4U5BiDhLE0AX596w4oD9V4KEUV8w/tN/7nX/8+KnKSEq9ol7bq",
+	"PqYs4GE0c2YmyWIG6gzn0JWlx61MXhvjsCVAxlHNs8bmKvGIlCAPbKfONrNTZ9vYqU1H73qBMQFF1aoZ",
+	"a2+D1HPHjAnOPIZbpbXyQFF4rlabFEOQsxi6hhwCBDtDPn2tWCYzmmg4s9SX+j+vrkDbgZWED7UjyJ4S",
+	"9Z+FpGNaiy2ygOiYoY4Mc5JEBK0dtpHnH2Sm2WADHkZQMk7HigB0hWct9HRKx2QYYbIwneOHkAk7beCW",
+	"I+AmohCwtPYFaPCapwY4W4LXeQ7+LhG2tACMRLt1SW7pPLqOZXFKECAZBbCBb5JobJ9C5X5XRlD0QWW+",
+	"L5QaZBEA5+uh1hbBE7dXBwr3R/HgBLQGc4TYSE6BURWTfvKWJ0DPsogS6bUchg8CmDXi9n/jTKUiOY6k",
+	"z4Hs06GEgCv1QIxl3dy+/t4gtHQjRO39y543641LHUE3Tdlzg5n74+TnwcWvt29ad68bk+vz9Jf+6fhd",
+	"0//ucvR8jrzCA+a2dcYKkGyN/tngxG+K+hnwFAzORf3SbzfrreBCnPbP+eWg6dIk2XFceyBvyJ5XMdbj",
+	"lk8YdwndDv39wjwXiLCbs2JP7P7AJ7NszRPxySFCK1aTflDXZZbumPGH/ute2AGYyLRudlIWwvBs+l4B",
+	"tQxIOR4HcowxEu4RAOsaroKDiA9VNVnHzUSmz/Czu0/5Wdhu2pr2swAxBle2N+DjMJr1xnBiVY0ohjGs",
+	"dX5zHu9VPfyeNP6MX/gN0RrU2/1mUG+LE16/9E8H9fPgst8UJ/zUz3lF6UPXIgxcOLBNSXeAQ2XqUZdw",
+	"XcFALbtng6DNCsYPmcjEcp5R2KHFedkxPbsu6MmUwxYhsTnl+9JreFm5ej75pMzQ3K/QxU3+mqWF0hLx",
+	"O8obG4UBcfzmURJ4QqTxBSpGQ5diYrf8kVCxVEYBMzV8LEMCHi9wqEX2NKawTdxpB0uE4JdN+azLgL0x",
+	"9oWpHLGowoPt4H1cEXJM4axVjwPSgUMja53aG0neLFTSEsldCJCZLA7saYSpqQH0BRswYtjWP6cZ3shN",
+	"qViMdrN4wU8iCQczJCXU46sVA+1IEVK+REXgc8mdEfss0e7QE21s/hsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
