@@ -329,7 +329,7 @@ func TestHostileQueryParameters(t *testing.T) {
 			continue
 		}
 		concrete := strings.NewReplacer("{orgId}", orgID, "{candidateId}", uuid.NewString(), "{userId}", uuid.NewString(),
-			"{version}", "2026-dsa-v1").Replace(path)
+			"{version}", "2026-dsa-v1", "{importId}", uuid.NewString()).Replace(path)
 		var params []string
 		valid := map[string]string{} // each required parameter's example, so that only the hostile one is wrong
 		for _, p := range append(item.Parameters, get.Parameters...) {

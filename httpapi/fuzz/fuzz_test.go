@@ -390,7 +390,11 @@ func (e *env) do(t testing.TB, c call) result {
 		req.RemoteAddr = fmt.Sprintf("[2001:db8:%x:%x::1]:4000", n>>16&0xffff, n&0xffff)
 	}
 	req.Header["User-Agent"] = []string{c.userAgent}
-	if ct := contentTypes[int(c.pick>>pickTypeShift)&3]; ct != "" && len(body) > 0 {
+	types := contentTypes
+	if s.requestType != "" { // a file: its own type first, then others it is not
+		types = []string{s.requestType, "", "application/json", s.requestType + "; charset=ebcdic"}
+	}
+	if ct := types[int(c.pick>>pickTypeShift)&3]; ct != "" && len(body) > 0 {
 		req.Header.Set("Content-Type", ct)
 	}
 	switch {

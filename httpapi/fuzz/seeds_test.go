@@ -38,6 +38,9 @@ type seed struct {
 	// contentType is what a success is served as, for the routes outside
 	// the OpenAPI document; every documented operation answers JSON.
 	contentType string
+	// requestType is the type the body is sent as when it is not JSON (a
+	// file upload); the fuzzer also sends it as other types.
+	requestType string
 }
 
 var (
@@ -174,15 +177,19 @@ var seeds = map[string]seed{
 		params: map[string]func(w *world, k kind) string{"requestId": func(w *world, _ kind) string { return w.infoRequest }}},
 	"GET /v1/information-requests/{requestId}/release": {ok: op, query: "format=xlsx",
 		params: map[string]func(w *world, k kind) string{"requestId": func(w *world, _ kind) string { return w.infoSupplied }}},
-	"GET /v1/reports/follow-ups":                       {ok: staff, query: "from=2026-01&to=2026-12"},
-	"GET /v1/organisations/{orgId}/reports/follow-ups": {ok: staff, query: "to=2026-12"},
-	"GET /v1/reports/programme":                        {ok: op},
-	"GET /v1/reports/funnel":                           {ok: staff, query: "from=2026-01&to=2026-12"},
-	"GET /v1/organisations/{orgId}/reports/funnel":     {ok: staff, query: "from=2026-01&to=2026-12&format=csv"},
-	"GET /v1/reports/breakdown":                        {ok: staff, query: "by=region&from=2026-01&to=2026-12"},
-	"GET /v1/retention-schedule":                       {ok: op},
-	"PUT /v1/retention-schedule/{category}":            {ok: op, keeps: true, body: `{"keep_days":30}`},
-	"POST /v1/consent-texts":                           {ok: op, keeps: true, body: `{"version":"{{uniqueVersion}}","body":"I agree to share my record."}`},
+	"POST /v1/organisations/{orgId}/rosters": {ok: []kind{operator, orgAdmin}, keeps: true, requestType: "text/csv",
+		body: "name,email,connection,consent\nJo Reid,{{unique}},veteran,by email\n"},
+	"GET /v1/organisations/{orgId}/rosters/{importId}/problems":  {ok: []kind{operator, orgAdmin}, query: "format=csv"},
+	"POST /v1/organisations/{orgId}/rosters/{importId}/decision": {ok: []kind{operator, orgAdmin}, body: `{"action":"discard"}`},
+	"GET /v1/reports/follow-ups":                                 {ok: staff, query: "from=2026-01&to=2026-12"},
+	"GET /v1/organisations/{orgId}/reports/follow-ups":           {ok: staff, query: "to=2026-12"},
+	"GET /v1/reports/programme":                                  {ok: op},
+	"GET /v1/reports/funnel":                                     {ok: staff, query: "from=2026-01&to=2026-12"},
+	"GET /v1/organisations/{orgId}/reports/funnel":               {ok: staff, query: "from=2026-01&to=2026-12&format=csv"},
+	"GET /v1/reports/breakdown":                                  {ok: staff, query: "by=region&from=2026-01&to=2026-12"},
+	"GET /v1/retention-schedule":                                 {ok: op},
+	"PUT /v1/retention-schedule/{category}":                      {ok: op, keeps: true, body: `{"keep_days":30}`},
+	"POST /v1/consent-texts":                                     {ok: op, keeps: true, body: `{"version":"{{uniqueVersion}}","body":"I agree to share my record."}`},
 }
 
 // paramDefaults names what each path parameter names in a route's seed:
@@ -207,4 +214,5 @@ var paramDefaults = map[string]func(w *world, k kind) string{
 	"spotCheckId": func(w *world, _ kind) string { return w.spotCheck },
 	"requestId":   func(w *world, _ kind) string { return w.dataRequest },
 	"category":    func(*world, kind) string { return string(sim.RetainSession) },
+	"importId":    func(w *world, _ kind) string { return w.roster },
 }

@@ -2,6 +2,7 @@ package fuzz_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"testing"
 	"time"
@@ -72,6 +73,7 @@ type world struct {
 	dataRequest  string // the candidate's open data request
 	infoRequest  string // an open information request
 	infoSupplied string // an information request supplied with a release
+	roster       string // a roster A's admin uploaded, checked
 	conduct      string // the current code of conduct's version
 	consent      string // the current consent text's version
 	// ids are the IDs of every fixture object, for a path parameter that
@@ -223,6 +225,15 @@ func (e *env) build(t testing.TB) *world {
 	})
 
 	e.in(t, adminActor, func(tx *db.Tx) error {
+		sum := sha256.Sum256([]byte(e.unique("roster", "")))
+		imp, _, err := tx.RosterStage(ctx, db.RosterUpload{OrgID: w.orgA.ID, SHA256: sum[:], Format: "csv", Now: now},
+			func(each func(sim.RosterRow, []sim.RosterProblem) error) error {
+				return each(sim.RosterRow{Row: 2, Name: "Jo Reid", Email: e.unique("roster", "example.org"), Connection: sim.ConnVeteran, Consent: "by_email"}, nil)
+			})
+		w.roster = imp.ID
+		return err
+	})
+	e.in(t, adminActor, func(tx *db.Tx) error {
 		c, err := tx.ConductCurrent(ctx)
 		w.conduct = c.Version
 		return err
@@ -235,7 +246,7 @@ func (e *env) build(t testing.TB) *world {
 	w.ids = []string{
 		w.orgA.ID, w.orgB.ID, w.orgD.ID, op.ID, admin.ID, user.ID, spare.ID, adminB.UserID, cand.User.ID, cand.Candidate.ID,
 		placed.Candidate.ID, flagged.Candidate.ID, w.candMessage, w.orgMessage, w.report, w.followUp, w.spotCheck, interestID,
-		w.version, w.spareVersion, testfactory.AgreementVersion, w.erasable, w.dataRequest, w.infoRequest, w.infoSupplied,
+		w.version, w.spareVersion, testfactory.AgreementVersion, w.erasable, w.dataRequest, w.infoRequest, w.infoSupplied, w.roster,
 	}
 	return w
 }
