@@ -185,6 +185,45 @@ func (tx *Tx) RosterDiscard(ctx context.Context, id string, now time.Time) (Rost
 	return rosterImportOf(row), nil
 }
 
+// RosterCursor is a position in an organisation's list of rosters.
+type RosterCursor struct {
+	At time.Time
+	ID string
+}
+
+// RosterImports is a page of an organisation's uploaded rosters, latest
+// first, after cursor (nil for the first page), at most limit. ENOTFOUND
+// for another organisation than an administrator's own.
+func (tx *Tx) RosterImports(ctx context.Context, orgID string, after *RosterCursor, limit int) ([]RosterImport, error) {
+	if err := tx.authorize(sim.PermQuickRegister); err != nil {
+		return nil, err
+	}
+	oid, err := parseID("org_id", orgID)
+	if err != nil {
+		return nil, err
+	}
+	if tx.actor.Role.OrgRole() && tx.actor.OrgID != orgID {
+		return nil, sim.ErrNotFound
+	}
+	p := dbgen.RosterImportListParams{OrgID: oid, MaxRows: pageSize(limit)}
+	if after != nil {
+		id, err := uuid.Parse(after.ID)
+		if err != nil {
+			return nil, sim.FieldError("cursor", "cursor is not one this API gave for this list")
+		}
+		p.Paged, p.AfterAt, p.AfterID = true, after.At, id
+	}
+	rows, err := tx.q.RosterImportList(ctx, tx.tx, p)
+	if err != nil {
+		return nil, fmt.Errorf("rosters: %w", interpretError(err))
+	}
+	out := make([]RosterImport, len(rows))
+	for i, r := range rows {
+		out[i] = rosterImportOf(r)
+	}
+	return out, nil
+}
+
 // RosterProblems is a page of the problems of an import's rows, in the
 // file's order, after the row numbered after (0 for the first page), at
 // most limit rows' problems.

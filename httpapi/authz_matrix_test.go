@@ -341,6 +341,7 @@ var mxMatrix = map[string]mxRow{
 		target: func(f *mxFixture) mxTarget { tg := f.defaultTarget(); tg.request = f.suppliedInfoRequest; return tg }},
 	"GET /v1/reports/follow-ups":                       {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mx200, mxR}},
 	"GET /v1/organisations/{orgId}/reports/follow-ups": {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mx200, mxC, mxN, mxR}},
+	"GET /v1/organisations/{orgId}/rosters":            {want: [mxKinds]mxWant{mxU, mxF, mx200, mx200, mxF, mxF, mxN, mxR}},
 	"POST /v1/organisations/{orgId}/rosters": {want: [mxKinds]mxWant{mxU, mxF, mx201, mx201, mxF, mxF, mxN, mxR},
 		csv: func(f *mxFixture) string {
 			return "name,email,connection,consent\nJo Reid," + f.unique("roster", "example.org") + ",veteran,by email\n"

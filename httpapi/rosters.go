@@ -228,3 +228,28 @@ func (s *server) DecideRoster(ctx context.Context, req api.DecideRosterRequestOb
 	}
 	return api.DecideRoster200JSONResponse(rosterImportOut(imp)), nil
 }
+
+// ListRosters lists an organisation's uploaded rosters, latest first.
+func (s *server) ListRosters(ctx context.Context, req api.ListRostersRequestObject) (api.ListRostersResponseObject, error) {
+	org := req.OrgId.String()
+	sc := scope("rosters", org)
+	c, err := s.cursors.read(sc, req.Params.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	var after *db.RosterCursor
+	if c != nil {
+		after = &db.RosterCursor{At: c.At, ID: c.ID}
+	}
+	n := pageLimit(req.Params.Limit)
+	list, err := within(s, ctx, func(tx *db.Tx) ([]db.RosterImport, error) { return tx.RosterImports(ctx, org, after, n) })
+	if err != nil {
+		return nil, err
+	}
+	out := api.ListRosters200JSONResponse{Rosters: make([]api.RosterImport, len(list))}
+	for i, imp := range list {
+		out.Rosters[i] = rosterImportOut(imp)
+	}
+	out.NextCursor = page(s.cursors, sc, list, n, func(i db.RosterImport) position { return position{At: i.UploadedAt, ID: i.ID} })
+	return out, nil
+}

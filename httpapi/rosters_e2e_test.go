@@ -139,6 +139,29 @@ func TestRosterUploads(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
 	require.NotEqual(t, hostile, r.Body["id"])
 
+	// The organisation's rosters, latest first, a page at a time; not
+	// another organisation's admin's to list.
+	var listed []any
+	path := "/v1/organisations/" + org + "/rosters?limit=2"
+	for range 5 {
+		r = s.Do(t, http.MethodGet, path, admin, nil)
+		require.Equal(t, http.StatusOK, r.Status, string(r.Raw))
+		listed = append(listed, r.Body["rosters"].([]any)...)
+		c, more := r.Body["next_cursor"].(string)
+		if !more {
+			break
+		}
+		path = "/v1/organisations/" + org + "/rosters?limit=2&cursor=" + c
+	}
+	require.Len(t, listed, 4, "the Windows-1252 file, the workbook, the hostile file discarded, and its upload again")
+	states := map[string]int{}
+	for _, l := range listed {
+		states[l.(map[string]any)["state"].(string)]++
+	}
+	require.Equal(t, map[string]int{"checked": 3, "discarded": 1}, states)
+	_, adminB := onboard(t, s, op, "Other Roster NHS Trust", "admin@other-roster.example")
+	require.Equal(t, http.StatusNotFound, s.Do(t, http.MethodGet, "/v1/organisations/"+org+"/rosters", adminB, nil).Status)
+
 	// Every malformed file: a clear 4xx, and nothing staged.
 	staged := func() int {
 		var n int

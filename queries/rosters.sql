@@ -33,3 +33,12 @@ RETURNING *;
 
 -- name: RosterRowsDelete :execrows
 DELETE FROM roster_rows WHERE import_id = @import_id;
+
+-- name: RosterImportList :many
+-- An organisation's uploaded rosters, latest first: a keyset page after
+-- (@after_at, @after_id) when @paged.
+SELECT * FROM roster_imports
+WHERE org_id = @org_id
+  AND (NOT @paged::boolean OR (uploaded_at, id) < (@after_at::timestamptz, @after_id::uuid))
+ORDER BY uploaded_at DESC, id DESC
+LIMIT @max_rows;

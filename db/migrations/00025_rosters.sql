@@ -24,6 +24,7 @@ CREATE TABLE roster_imports (
 -- one was discarded (then it may be uploaded again).
 CREATE UNIQUE INDEX roster_imports_file_key ON roster_imports (org_id, content_sha256) WHERE state <> 'discarded';
 CREATE INDEX roster_imports_uploaded_by_idx ON roster_imports (uploaded_by);
+CREATE INDEX roster_imports_org_idx ON roster_imports (org_id, uploaded_at DESC, id DESC);
 COMMENT ON TABLE roster_imports IS 'An organisation''s uploaded rosters for quick registration: what was read and checked, and what was decided. No personal data.';
 COMMENT ON COLUMN roster_imports.id IS 'class=operational; category=organisation; seen_by=org,operator';
 COMMENT ON COLUMN roster_imports.org_id IS 'class=operational; category=organisation; seen_by=org,operator';

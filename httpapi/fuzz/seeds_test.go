@@ -177,6 +177,7 @@ var seeds = map[string]seed{
 		params: map[string]func(w *world, k kind) string{"requestId": func(w *world, _ kind) string { return w.infoRequest }}},
 	"GET /v1/information-requests/{requestId}/release": {ok: op, query: "format=xlsx",
 		params: map[string]func(w *world, k kind) string{"requestId": func(w *world, _ kind) string { return w.infoSupplied }}},
+	"GET /v1/organisations/{orgId}/rosters": {ok: []kind{operator, orgAdmin}, query: "limit=5"},
 	"POST /v1/organisations/{orgId}/rosters": {ok: []kind{operator, orgAdmin}, keeps: true, requestType: "text/csv",
 		body: "name,email,connection,consent\nJo Reid,{{unique}},veteran,by email\n"},
 	"GET /v1/organisations/{orgId}/rosters/{importId}/problems":  {ok: []kind{operator, orgAdmin}, query: "format=csv"},

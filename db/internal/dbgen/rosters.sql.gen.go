@@ -138,6 +138,61 @@ func (q *Queries) RosterImportGet(ctx context.Context, db DBTX, id uuid.UUID) (R
 	return i, err
 }
 
+const rosterImportList = `-- name: RosterImportList :many
+SELECT id, org_id, uploaded_by, content_sha256, format, state, rows_read, rows_valid, uploaded_at, decided_at FROM roster_imports
+WHERE org_id = $1
+  AND (NOT $2::boolean OR (uploaded_at, id) < ($3::timestamptz, $4::uuid))
+ORDER BY uploaded_at DESC, id DESC
+LIMIT $5
+`
+
+type RosterImportListParams struct {
+	OrgID   uuid.UUID
+	Paged   bool
+	AfterAt time.Time
+	AfterID uuid.UUID
+	MaxRows int32
+}
+
+// An organisation's uploaded rosters, latest first: a keyset page after
+// (@after_at, @after_id) when @paged.
+func (q *Queries) RosterImportList(ctx context.Context, db DBTX, arg RosterImportListParams) ([]RosterImport, error) {
+	rows, err := db.Query(ctx, rosterImportList,
+		arg.OrgID,
+		arg.Paged,
+		arg.AfterAt,
+		arg.AfterID,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RosterImport
+	for rows.Next() {
+		var i RosterImport
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.UploadedBy,
+			&i.ContentSha256,
+			&i.Format,
+			&i.State,
+			&i.RowsRead,
+			&i.RowsValid,
+			&i.UploadedAt,
+			&i.DecidedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const rosterProblems = `-- name: RosterProblems :many
 SELECT row, problems FROM roster_rows
 WHERE import_id = $1 AND problems <> '[]' AND row > $2

@@ -2766,6 +2766,13 @@ type RosterImportFormat string
 // RosterImportState checked (nobody invited yet), imported, or discarded.
 type RosterImportState string
 
+// RosterImports defines model for RosterImports.
+type RosterImports struct {
+	// NextCursor Present when there may be more; pass it as `cursor` for the next page.
+	NextCursor *string        `json:"next_cursor,omitempty"`
+	Rosters    []RosterImport `json:"rosters"`
+}
+
 // RosterProblem defines model for RosterProblem.
 type RosterProblem struct {
 	// Column The column at fault; absent for the row as a whole.
@@ -3146,6 +3153,15 @@ type GetOrganisationFunnelReportParams struct {
 
 // GetOrganisationFunnelReportParamsFormat defines parameters for GetOrganisationFunnelReport.
 type GetOrganisationFunnelReportParamsFormat string
+
+// ListRostersParams defines parameters for ListRosters.
+type ListRostersParams struct {
+	// Cursor The `next_cursor` of the page before, to continue where it ended. A cursor is opaque and belongs to the list that gave it: the same route, the same organisation, candidate or thread, and the same filters and sort. Any other cursor, or one altered, is refused with 422 naming `cursor`; leave it out to start from the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit Page size, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
 
 // UploadRosterMultipartBody defines parameters for UploadRoster.
 type UploadRosterMultipartBody struct {
@@ -3580,6 +3596,9 @@ type ServerInterface interface {
 	// GetOrganisationFunnelReport An organisation's funnel beside the programme's (the operator; the organisation's users)
 	// (GET /v1/organisations/{orgId}/reports/funnel)
 	GetOrganisationFunnelReport(w http.ResponseWriter, r *http.Request, orgId OrgId, params GetOrganisationFunnelReportParams)
+	// ListRosters The organisation's uploaded rosters (the organisation's admin; the operator)
+	// (GET /v1/organisations/{orgId}/rosters)
+	ListRosters(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListRostersParams)
 	// UploadRoster Upload a roster of people to quick-register (the organisation's admin; the operator)
 	// (POST /v1/organisations/{orgId}/rosters)
 	UploadRoster(w http.ResponseWriter, r *http.Request, orgId OrgId)
@@ -4060,6 +4079,12 @@ func (_ Unimplemented) GetOrganisationFollowUpReport(w http.ResponseWriter, r *h
 // GetOrganisationFunnelReport An organisation's funnel beside the programme's (the operator; the organisation's users)
 // (GET /v1/organisations/{orgId}/reports/funnel)
 func (_ Unimplemented) GetOrganisationFunnelReport(w http.ResponseWriter, r *http.Request, orgId OrgId, params GetOrganisationFunnelReportParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListRosters The organisation's uploaded rosters (the organisation's admin; the operator)
+// (GET /v1/organisations/{orgId}/rosters)
+func (_ Unimplemented) ListRosters(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListRostersParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -6262,6 +6287,61 @@ func (siw *ServerInterfaceWrapper) GetOrganisationFunnelReport(w http.ResponseWr
 	handler.ServeHTTP(w, r)
 }
 
+// ListRosters operation middleware
+func (siw *ServerInterfaceWrapper) ListRosters(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", chi.URLParam(r, "orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orgId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRostersParams
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRosters(w, r, orgId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // UploadRoster operation middleware
 func (siw *ServerInterfaceWrapper) UploadRoster(w http.ResponseWriter, r *http.Request) {
 
@@ -7310,6 +7390,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/reports/funnel", wrapper.GetFunnelReport)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/organisations/{orgId}/rosters", wrapper.ListRosters)
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/organisations/{orgId}/rosters", wrapper.UploadRoster)
@@ -11463,6 +11546,63 @@ func (response GetOrganisationFunnelReportdefaultJSONResponse) VisitGetOrganisat
 	return err
 }
 
+type ListRostersRequestObject struct {
+	OrgId  OrgId `json:"orgId"`
+	Params ListRostersParams
+}
+
+type ListRostersResponseObject interface {
+	VisitListRostersResponse(w http.ResponseWriter) error
+}
+
+type ListRosters200JSONResponse RosterImports
+
+func (response ListRosters200JSONResponse) VisitListRostersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRosters4XXJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListRosters4XXJSONResponse) VisitListRostersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRostersdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListRostersdefaultJSONResponse) VisitListRostersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UploadRosterRequestObject struct {
 	OrgId         OrgId `json:"orgId"`
 	MultipartBody *multipart.Reader
@@ -13112,6 +13252,9 @@ type StrictServerInterface interface {
 	// GetOrganisationFunnelReport An organisation's funnel beside the programme's (the operator; the organisation's users)
 	// (GET /v1/organisations/{orgId}/reports/funnel)
 	GetOrganisationFunnelReport(ctx context.Context, request GetOrganisationFunnelReportRequestObject) (GetOrganisationFunnelReportResponseObject, error)
+	// ListRosters The organisation's uploaded rosters (the organisation's admin; the operator)
+	// (GET /v1/organisations/{orgId}/rosters)
+	ListRosters(ctx context.Context, request ListRostersRequestObject) (ListRostersResponseObject, error)
 	// UploadRoster Upload a roster of people to quick-register (the organisation's admin; the operator)
 	// (POST /v1/organisations/{orgId}/rosters)
 	UploadRoster(ctx context.Context, request UploadRosterRequestObject) (UploadRosterResponseObject, error)
@@ -15163,6 +15306,33 @@ func (sh *strictHandler) GetOrganisationFunnelReport(w http.ResponseWriter, r *h
 	}
 }
 
+// ListRosters operation middleware
+func (sh *strictHandler) ListRosters(w http.ResponseWriter, r *http.Request, orgId OrgId, params ListRostersParams) {
+	var request ListRostersRequestObject
+
+	request.OrgId = orgId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRosters(ctx, request.(ListRostersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRosters")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRostersResponseObject); ok {
+		if err := validResponse.VisitListRostersResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // UploadRoster operation middleware
 func (sh *strictHandler) UploadRoster(w http.ResponseWriter, r *http.Request, orgId OrgId) {
 	var request UploadRosterRequestObject
@@ -15777,484 +15947,486 @@ func (sh *strictHandler) DecideSpotCheck(w http.ResponseWriter, r *http.Request,
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2Lctw4sib8Koj6d6OlXVa5brrHxDlqX6Y9Y7c9lrt7etq9JRQJVsFiAdUEqFKN1xH7EP8z/A+2T/IH",
-	"MgESZJF1k9xWz5mIM6ctiQSBRCKR1y8/tUI5m0vBhFat80+tOU3pjGmWwk9PqYh4RDV7GZkf2R2dzRPW",
-	"Om+dhX12Mu4N24P4lLaH0XGvPT5i3fYJHYa96Czus8FpK2hx0TpvzametoKWoDPzZugNGbRS9lvGUxa1",
-	"znWasaClwimbUfOtGb17xcRET1vnx8OgpZdz87bSKReT1ufPQesp1Wwi06V5OGIqTPlcc2k+eElSppkw",
-	"P5HQPtVpBd70FVPKPNswQzvwuun9t5TFrfPW//OkIN8T/Kt68s59PZ8izDdLlUxXZ/t+ysi1YHd6FMIT",
-	"10TGRE8ZmdMJI2MWy5QFREsSSqG5yBhZTFnKCNeEiYhFHXJJ8E3CFZFz+lvGCBURGbNEiokyr5rhEq40",
-	"0VOqyYTemtfP4deKzhhJZabNR9zPMp1QwRU1UwxIvmVEpkRPU0ajAL6QPx/zxLAM/FLJVHfIpVgSqacs",
-	"tXMLzLtSMELNkywKzGRTFmeKRWTB9ZQM+30i6IyLCbm2lLggCcO5EplpsxClaapJnMoZfDzmqdJAqPL+",
-	"/tZj/R91d/63m6u7RXfyl8HsO3EqFI+evjx++fHl4vXHn/Xr98/164/f//D6/eXx62fmf9/Sl3zB6ZV5",
-	"5i833/dfHv3j/d/uXoqu45PfMgZs4RgFd7SBa/vd4Wkd3z6/m8tUv5DpjOpVbviopCAHZm0Ri2mW6MNz",
-	"INtfrt58TyIZZjMm9AUJ1e05oeSffG645enVj2YLmArg2TlLiabjhAVIWTMaDUOmFEnkBDaJknfPL5+9",
+	"7L2Lctw40ib6Kog6u9HSLqtcN91jYlfty7Tnt9seyz09PXZvCUWCVbBYQDUBqlTjdcQ+xHmG82D7JCeQ",
+	"CZAgi6yb5LZ6/on4529LIkEgkUjk9cvPrVDO5lIwoVXr/HNrTlM6Y5ql8NNTKiIeUc1eRuZHdkdn84S1",
+	"zltnYZ+djHvD9iA+pe1hdNxrj49Yt31Ch2EvOov7bHDaClpctM5bc6qnraAl6My8GXpDBq2U/ZbxlEWt",
+	"c51mLGipcMpm1HxrRu9eMTHR09b58TBo6eXcvK10ysWk9eVL0HpKNZvIdGkejpgKUz7XXJoPXpKUaSbM",
+	"TyS0T3VagTd9xZQyzzbM0A68bnr/JWVx67z1/zwpyPcE/6qevHNfz6cI881SJdPV2b6fMnIt2J0ehfDE",
+	"NZEx0VNG5nTCyJjFMmUB0ZKEUmguMkYWU5YywjVhImJRh1wSfJNwReSc/pYxQkVExiyRYqLMq2a4hCtN",
+	"9JRqMqG35vVz+LWiM0ZSmWnzEfezTCdUcEXNFAOSbxmRKdHTlNEogC/kz8c8MSwDv1Qy1R1yKZZE6ilL",
+	"7dwC864UjFDzJIsCM9mUxZliEVlwPSXDfp8IOuNiQq4tJS5IwnCuRGbaLERpmmoSp3IGH495qjQQqry/",
+	"v/VY/2+6O//rzdXdojv5y2D2gzgVikdPXx6//PRy8frTL/r1++f69acff3r9/vL49TPzv+/pS77g9Mo8",
+	"85ebH/svj/7x/q93L0XX8clvGQO2cIyCO9rAtf3u8LSOb5/fzWWqX8h0RvUqN3xSUpADs7aIxTRL9OE5",
+	"kO0vV29+JJEMsxkT+oKE6vacUPJPPjfc8vTqb2YLmArg2TlLiabjhAVIWTMaDUOmFEnkBDaJknfPL5+9",
 	"fn5B7hJ1h59YyPRmLOVNQChRU8Z0MVCHPL9l6ZKoudl8/GPIksRsomCZTmnCzUbSCeVCaRLLdJYllHDx",
-	"kYVwDg8ouaVJxnAHzSbD1P5E/idpk/804yxSrjUT+Htqdj4yj9G5VDqV8yk7LO9xqG4b9iVG2vr7Yolp",
-	"CWzGEdmsdf6L+xEHM7Ro/Vq3aS+Awd+kk9UdeyOSJWG3RgIQOpaZBlYfL0mmzJGQsTlX5mR6Z6q8kqNx",
-	"L+6GA9Y+pf2oPWQncftsfBy2e9GQnrB+fBaeNrGgTCcjHpWWald/3soy+EvTYn5QLG1YDczXTP8b5VZ2",
-	"QBWhoZZpZRdOwiHr07Ne+ygajNvD+JS1aS88bp+x7rgfncRD2hs0zN18YI/JyySRix/m1RtpGB3Hp7QX",
+	"iYVwDg8ouaVJxnAHzSbD1P5E/jtpk/9pxlmkXGsm8PfU7HxkHqNzqXQq51N2WN7jUN027EuMtPX3xRLT",
+	"EtiMI7JZ6/yD+xEHM7Ro/Vq3aS+Awd+kk9UdeyOSJWG3RgIQOpaZBlYfL0mmzJGQsTlX5mR6Z6q8kqNx",
+	"L+6GA9Y+pf2oPWQncftsfBy2e9GQnrB+fBaeNrGgTCcjHpWWald/3soy+EvTYn5SLG1YDczXTP875VZ2",
+	"QBWhoZZpZRdOwiHr07Ne+ygajNvD+JS1aS88bp+x7rgfncRD2hs0zN18YI/JyySRi5/m1RtpGB3Hp7QX",
 	"tgfsaNwehidR+yzu0XZ/PAyPo1PWjYuJlOV9XIx4rwvpFZ/xmhP91ohxxf/JAtIzIuyo2yUHlh9Jr9st",
 	"E7TX7dZTK4HRKxPiM8PFR+adGRf4Uy+fGxeaTVgKk3vNlKKTlXt8QE/jXtiP2idsOG4P6VnYHvei4/ZR",
-	"3GX98JSejM+G9VSb5QPei2hv0gnOafVS9A/MN4q8fGZuFbxTKn+iQi3MWRt2hwFhdzTUyZIYhiUzrpSR",
+	"3GX98JSejM+G9VSb5QPei2hv0gnOafVS9A/Md4q8fGZuFbxTKn+iQi3MWRt2hwFhdzTUyZIYhiUzrpSR",
 	"IlKw/c9ceeESZrxu0ZuZ+B3b7Q4AgR+ArDbCZR7F5/7lO8lSpnDBkVyIRNKIHDyVwqgh7WdczaXiIIWp",
 	"1jScmivk0LsbNNeJvf3nLOUywn/PpHnQ/HNJaMqQsITq/OoXUjNFDrgglLx99sJcPkZcpEu4kQ875Kpy",
-	"XSgYZ6sLo7xb8yj+IrI+gJF/bd6i6nk5HfejYXxM2z3DO0N6NG6fRSdx25yWIT0en0a9uJ5tUjfevY7L",
+	"XSgYZ6sLo7xb8yj+KrI+gJF/bd6i6nk5HfejYXxM2z3DO0N6NG6fRSdx25yWIT0en0a9uJ5tUjfevY7L",
 	"O/ZbxpRuOjIp/hlOi7lyI6pp8Uu4mKggXCDVDEfkf6zI9X48pMfhKWt3x72oPYwHtH0aHrH2CT0b96JB",
 	"fMS6/aaFuinea6VXXIRsw22rYUGxNmqKubI0n1WOeb/bP273eu1u7323ew7/948GTlLwwdpzbHTfthm8",
-	"9jBfzaV+OmXhTZVZjulp2GX9uD0EGrIBbZ+FR3H7JDob99iAHoUnDTJGeUPei4o/CM2T9VREC2M9Afvb",
-	"EDCDb+1BQKOJVGm3i15Rpl2Go91PQP/IUjAQS3MCWkSKtm979Z++tW9tuWVHeG27H3urE/lsRlJzKRQD",
-	"e/wZ1dSKAPNjiCLe/JPO5wkP4Uw/ATnnz/xTYXUbhWtr8z2iSzVKWKxb54Nu0IoyNgKyOaboD9/3fKaI",
-	"thccN1yYp1U2NgJ/hOYJEC5k/JZF/od61Q8pTTVcxXMmWp+3Nct94gFpG+Un3HC5la00FZHqmA89T6nK",
-	"UnZlbBgW7bYFVmGyX2I4EplShSYRi4xBB8ufa7ybuVZEZLMxA8t+zIwiw2aUJyxyRn2+r0YLiqKUKQWX",
-	"t4C/piyUaWReNp9jUWd7Yl2GIZubNTZQqmb+F+6bsAJj8QhYwoIu10zX0jVF18h25ISzYLTbVFCQbiqb",
-	"zWi6NHpdtxsYK3fi3Ara29aXz1pBC8xQGKz4aOTUZRgw8PbK/ZLA0+eGH8ySx4wJ+5kLotMlKjIkoRr0",
-	"7c9GPNzShEfl2Q37/YAsjOFsRBCLyDjTuQ5ESZolbP0MccygFXOWmPMzT6Ux/DtwtGU8GvMUBFKxgKXM",
-	"yCxTmowZ6Z2CF+bW3JeSpGzClbk7czrNUzlJ6WzGcAkzmuA0K4swJPbJGlIhJHzAqHvrFlCM6C2BKrWQ",
-	"aVSaNfyRfMj/+KGF/iIrVZ1k1CkP9er8BgGhRpU1evTUDDSm4Q05+PPz9+TJbe/JzCjOS5Vr0Ifrpmz+",
-	"YygbShFloR4JidIKDoc/ZfwlsrmMGJExse+4KzYDU+R1BkSH2Rg58/bNFU7LvNWWcdu+dYir1NNUap2s",
-	"LLJ/FhAtJZlRsYRDJ4xurtlsrtW69RTj+ZP3RjJMkZaUQ4UOt6XMUiKYXsj0BueWCZrpqUz5P1f3oBcQ",
-	"IYl1tFrFk93NzfYZa2zdFEvD+rNUfGK0V3T7nRPFREQu7aMw43PyLaMpS8mHrNsdhFreMAH/BI7eWvih",
-	"ONpwR8QgiFHojWW0RJ5aTJcdYh4zd1SmCDoXVM4W52TY7ZL8HARk2O0Rf8GGVLOYjhyvkwPrEPvpp5/a",
-	"ZrFMaCMWGZkyGrH00AwxMPJkzKOIIamJOxtoHwM/HtBJypgx6UbWKg5I8SujwZjfz6gOp/4frE4zSpnm",
-	"4Lf1be8RFzTU/JYFZN05CWBFTKQygTHd2mDuQ2NHjmKZCaDGEZkxPZURDmCIV9BAkEvzC3/lZ+aQxQkP",
-	"dUCGvS6ZSMHMvwbmcIwSmk7Mj/0+sbLT/HBG8kOQU/cd0+myfQm2RD78UbdL3AUA99QVqivowt3t+gfX",
-	"YEkVUxCq8K9Ee18bqeAEu/mqVY7Of/nUoqHlxPy1zi1nCzgnVY2pe3Y+cBrT2BzK72Wqp2rKU0a+/+6K",
-	"vDAkx4P+Ps2MUvRrsKeiOGGCpVRvUNvAlayqNPjlUwvO88gq0Vd05nTJLb+e0OLtd4yj7j9BOiVSRFK0",
-	"Pv+6/ekvb7J5z9/aWxF1jN55N0vQjFBtGcc8ZM453/Gc5LOkA/8t2xEHVJC/v7r6e+5xJzl7GyZB53uN",
-	"Fx4998L58uGvh/UG15gLCrbZqmnjL+affF6dGsQUaBpO+S3cYRgn6Og7jcEFF2uoTgvm1AnV7a4zqlcv",
-	"gfhB2ad1Tup8WmbjzVMwqRlcrm18vY23gOEzvAQ65lwGpANhk5R07hJ1Z8xdPPAY8Vz9wqr5XLjRAheu",
-	"gK+bqWCIbSqTyCjA4ExnBA5qya4uhriAd82rf/rQKs+/OEdmyh9aJcqu0LHgcFhJrsGffzJq4pylmuPp",
-	"yy/UTzXsUViuv+QPFg4yCUfDCKVL2PBXcrI6vpNXVbJ9zxZwcZrTbqjBNZupbQwRpd6BZDTftROhaUqX",
-	"5mcvclrje0+ZMorRwlpEKSMzujSa6kym7IIY9dKo9FTlMUdzk6J3k90VocX1dLILbiaTnX4NpeoZ7CfD",
-	"QwuqSATXGUX9gWYR10SnlCeW67kmByoLp+aJ6o1wWDNvvCS2c8zgpbE6M4mu54oL3swnMAq7MyGIZnT2",
-	"oZWT0yybatADI6sDf6OIXAhz1RkaMfRPfjAWy4dWh3zPjJ2ymPJwanV5o1GmqIuCcb7Fxmi8+wJH6YYt",
-	"kpnQT1NGa4+LjbFt9hsFrVTiZe88zuZVGs24aAXw70yxtMbdHOSxsK2cU/4KiyBaHgqESaxZ6EtxyzV1",
-	"jFdeK2roarQLm2xJmy9PxgppaqgS+AtcQ6IrpjO4GWkUwR1Ak7cenWKaKBZUSJfbsWUnX69/usHLF7TA",
-	"Tqm+193oHSwvFwcJinnUrs/p9atb7/SXkZrS/tHx6tH/jt2Rq+8u2/2jY5eiorQ0Jop7NSA8xlQC8AqZ",
-	"v9UKofxT+JdPvwtPgQi2Guq2rG0MTiO0lla9/LTuEce1tY+waP0QLBrheSxNrG5Ot4Vrehf+L3zT/nRW",
-	"lriyIH96ZSqu5a939sGaO89nwbU3f/6g2WkxljSNuJiMeC6/7N6vvfO5KoxZ56msu8CKDxiW3U0IF0va",
-	"QJPcc7+DXMkPy5gqdjysD/zhHuUHkXCtWBIHBN9pM2HM84gcUE1mUmlyRF7zb0nE4NcBUZIcn511j7qn",
-	"JJzSlIaaperwwp3v3Bttj7+hkB96wle3OehOovtGiA3uzuiEPZmLSf7vj3M2qb0sueCa08ReCRu4yCj0",
-	"FDdi9TTvJG/rzvoeA3iSYGPOAxgUFFXU+ZzRFJzqutjwnPMuciev2acwS1PDBvC+TYiobFp/++nuLpiq",
-	"+Zj2T+7aKA5kWTMEi0WRA8UYeETz59p2AIxS7xRCK5/Uh5CCa8+4FzhcNYqcOWZfH0uZMAoRLBrtejVZ",
-	"f9xO72x9dRRkyicWFCvYhgD7yTpvgg+wydvMU63u1K33l+1M1Ormr5ip9RNU62eo1tyde0xu46y8wWvn",
-	"ZazP57e1umNhx64anKGW6bZKGj68g1aHLzRqXhHTtC7/AexrTIvV5sYTE3MLCrA4za8hNKHOwXh1nths",
-	"bs6WzY1C89uKMwhWKRLKNGUhPBLK2Yy2FZtT8IqSg8LDGcynUrDDDrkcg5piPgFXMg21qtWWp1RNt9LG",
-	"5ym75TJTJJWLbxQx79lcLQ6/qx0dPYCrmjXG5bfVw/HpRnVehnAj7SatdmADxX4rPceFPh62ahMhfY43",
-	"r5UnV+Ko3GtQXqBPHKCf3aL1h6bmNLPb3U5ycQB/Bz+Ylx/op/gH+/jH7EIbCfQjS3ls1cFVMo1TY9mO",
-	"6jIlQfVlvxUHMVXacDqh2nqOIO42pVyQccrojSop901sYlRMUBpr7+qUUdUg7FK5qPF7vpMLRcIpC2/Q",
-	"Ht6VTe1k7PB1VPzWrC2SC4FZizUCWo1kXE+/PH20SPG0ko0rmwNamvQWLkOn5dsoTNAKpRDMnaUpo2k0",
-	"wnhY0KITNhpT4YI2CqpDRjMpII/B14crP+aH0f+d/WKd1RDKJJuJkZaaJtsfuncsYVSx6KnM6s8dDqsa",
-	"aJulesoUGJ4TSI8IpxBDtVUa+HLJF+5oB1YuK5MFss7MvxT+JUTbxv4hT+ocRXTZCloLmd6M5gkN8fq3",
-	"795ytjBUi2OWtoIW/D2qJVh1pXEqZ00sZM4d7FlAfv7555/br1/XXjaQMbzmOna8OGNU2CQs6wg3wghS",
-	"OfC3ywtIKUrpLUtyQTUrEXLjelK7tXXzYZBmDsnREOJaoLGSymwyJRFXYSIh/cnsQCoTchCDZ3tpNnac",
-	"le0a3xHvixErK7Ziw+KAy0XdWrSs35mEFhvDRZhkYO6v2yI4HzueiqoiCcLGMgzMzTrhc4oXx8bSoXo8",
-	"3Twcy6wXenKxKvEg3/zhjvkNWzakXIOuhbVNB+NlpXTOGOMvn9WHYhI6ZknjoEYKq6lciIZRjS55+KV2",
-	"0KzWTTCwpHQD121FXidasw9SqC2cfU/tY9v7fq2A3EmltLr8psm8tY99Lt1JOzmOIftnC3luZFeU0oUo",
-	"ZHHQokKK5YyrWsFc5+W1nysWWCJP7Y7JiL2Jn2KyTrO3olbr+slokUuZEfcU6grWqr0gFC0byAeH5yK5",
-	"gwYho2Wt+J5n44Sr6Zd3ecAMKt+rJ2GSMDrJWDmgtoO7A5J5q2WjR8OSt2NQd43u5758mLCadZDh3NdE",
-	"Gy1vYRoCtcUc+/mCVgWkcyga7koZjfIclLnnCQXd33pCbQHYF/IqPS2EXHkRE37LRJMZsUdAShsrb2ue",
-	"Lj0d2MlsDuLY1TwFv8iOu5YvuLxn8Cxxwk4ReytclC42iBnOiWKQ6e4lsFOzfyGr16OqJGlmFmsl2m+T",
-	"hYRwj6t7U1Jg3BIvXZcsbJ9um89Uvc9w6PbYgjVEf8ZCrnaXJGv47Pemz8PS4yq/SCtqBZ7rUeN14R7Y",
-	"ZeVuxVyQWKYhq3fHcaVrYSewRD6yGxgQsU+6k6cHVVXQhGrrUd9ygGw+0nLk1LJmEwcHzmcOuzyjEXOx",
-	"pipZLjCAYywwalaZkxEMsbc/uCx7xxt157bCFtXdCsobXFpLsQVr+OY9u6sRx2uUi3QuVb3zcg8Vwg1n",
-	"lYkN89wvVuLWssrVbr+oh9zB3cGFi9JsnyJarsYEayTa2siev/1gL5CDhGn0FEZ8wrUKyHWnPbo+vCA0",
-	"fzLXrQhNzPW9XEUD6Z7V3Nc7qXANVHeOvceqp61Tt+qWVKkJrOjxUBm/o5JRzgGvyQCcEQ4FXuDDy/V9",
-	"c0VXLwtXdxZstue8YsOaTyaMmAesUYG18TRKuGDE+o7MavIAMyz7gnSdCIvo0gjkCdWQ1mxmyjW4vUsp",
-	"Sp4H2BU71h0w9+mAzOQti8h4idUtmglla9e3o3T+St2al+VlAjnN8+DCAU8+B99Y5x5JeViGuXXd5F/N",
-	"458rVZq72MRl+2MO6qhblLFCblkaZRB5sYy7pQEM63CfKM8v30qfxTYcpOf+vuwgKMDTVuPg/E4uSEyh",
+	"9jBfzaV+OmXhTZVZjulp2GX9uD0EGrIBbZ+FR3H7JDob99iAHoUnDTJGeUPei4o/Cc2T9VREC2M9Afvb",
+	"EDCDb+1BQKOJVGm3i15Rpl2Go91PQP+NpWAgluYEtIgUbd/26j99a9/acsuO8Np2P/ZWJ/LFjKTmUigG",
+	"9vgzqqkVAebHEEW8+SedzxMewpl+AnLOn/nnwuo2CtfW5ntEl2qUsFi3zgfdoBVlbARkc0zRH77v+UwR",
+	"bS84brgwT6tsbAT+CM0TIFzI+C2L/A/1qh9Smmq4iudMtL5sa5b7xAPSNspPuOFyK1tpKiLVMR96nlKV",
+	"pezK2DAs2m0LrMJkv8RwJDKlCk0iFhmDDpY/13g3c62IyGZjBpb9mBlFhs0oT1jkjPp8X40WFEUpUwou",
+	"bwF/TVko08i8bD7Hos72xLoMQzY3a2ygVM38L9w3YQXG4hGwhAVdrpmupWuKrpHtyAlnwWi3qaAg3VQ2",
+	"m9F0afS6bjcwVu7EuRW0t60vn7WCFpihMFjx0cipyzBg4O2V+yWBp88NP5gljxkT9jMXRKdLVGRIQjXo",
+	"21+MeLilCY/Ksxv2+wFZGMPZiCAWkXGmcx2IkjRL2PoZ4phBK+YsMednnkpj+HfgaMt4NOYpCKRiAUuZ",
+	"kVmmNBkz0jsFL8ytuS8lSdmEK3N35nSap3KS0tmM4RJmNMFpVhZhSOyTNaRCSPiAUffWLaAY0VsCVWoh",
+	"06g0a/gj+Zj/8WML/UVWqjrJqFMe6tX5DQJCjSpr9OipGWhMwxty8Ofn78mT296TmVGclyrXoA/XTdn8",
+	"x1A2lCLKQj0SEqUVHA5/yvhLZHMZMSJjYt9xV2wGpsjrDIgOszFy5u2bK5yWeast47Z96xBXqaep1DpZ",
+	"WWT/LCBaSjKjYgmHThjdXLPZXKt16ynG8yfvjWSYIi0phwodbkuZpUQwvZDpDc4tEzTTU5nyf67uQS8g",
+	"QhLraLWKJ7ubm+0z1ti6KZaG9Wep+MRor+j2OyeKiYhc2kdhxufke0ZTlpKPWbc7CLW8YQL+CRy9tfBD",
+	"cbThjohBEKPQG8toiTy1mC47xDxm7qhMEXQuqJwtzsmw2yX5OQjIsNsj/oINqWYxHTleJwfWIfbzzz+3",
+	"zWKZ0EYsMjJlNGLpoRliYOTJmEcRQ1ITdzbQPgZ+PKCTlDFj0o2sVRyQ4ldGgzG/n1EdTv0/WJ1mlDLN",
+	"wW/r294jLmio+S0LyLpzEsCKmEhlAmO6tcHch8aOHMUyE0CNIzJjeiojHMAQr6CBIJfmF/7Kz8whixMe",
+	"6oAMe10ykYKZfw3M4RglNJ2YH/t9YmWn+eGM5Icgp+47ptNl+xJsiXz4o26XuAsA7qkrVFfQhbvb9Q+u",
+	"wZIqpiBU4V+J9r42UsEJdvNVqxydf/jcoqHlxPy1zi1nCzgnVY2pe3Y+cBrT2BzKH2Wqp2rKU0Z+/OGK",
+	"vDAkx4P+Ps2MUvRrsKeiOGGCpVRvUNvAlayqNPjwuQXneWSV6Cs6c7rkll9PaPH2O8ZR958gnRIpIila",
+	"X37d/vSXN9m852/trYg6Ru+8myVoRqi2jGMeMuec73hO8lnSgf+W7YgDKsjfX139Pfe4k5y9DZOg873G",
+	"C4+ee+F8+fDXw3qDa8wFBdts1bTxF/NPPq9ODWIKNA2n/BbuMIwTdPSdxuCCizVUpwVz6oTqdtcZ1auX",
+	"QPyg7NM6J3U+LbPx5imY1Awu1za+3sZbwPAZXgIdcy4D0oGwSUo6d4m6M+YuHniMeK5+YdV8LtxogQtX",
+	"wNfNVDDENpVJZBRgcKYzAge1ZFcXQ1zAu+bVP31sledfnCMz5Y+tEmVX6FhwOKwk1+DPPxs1cc5SzfH0",
+	"5Rfq5xr2KCzXD/mDhYNMwtEwQukSNvyVnKyO7+RVlWw/sgVcnOa0G2pwzWZqG0NEqXcgGc137URomtKl",
+	"+dmLnNb43lOmjGK0sBZRysiMLo2mOpMpuyBGvTQqPVV5zNHcpOjdZHdFaHE9neyCm8lkp19DqXoG+9nw",
+	"0IIqEsF1RlF/oFnENdEp5Ynleq7JgcrCqXmieiMc1swbL4ntHDN4aazOTKLrueKCN/MJjMLuTAiiGZ19",
+	"bOXkNMumGvTAyOrA3ykiF8JcdYZGDP2TH43F8rHVIT8yY6cspjycWl3eaJQp6qJgnG+xMRrvvsBRumGL",
+	"ZCb005TR2uNiY2yb/UZBK5V42TuPs3mVRjMuWgH8O1MsrXE3B3ksbCvnlL/CIoiWhwJhEmsW+lLcck0d",
+	"45XXihq6Gu3CJlvS5uuTsUKaGqoE/gLXkOiK6QxuRhpFcAfQ5K1Hp5gmigUV0uV2bNnJ1+ufbvDyBS2w",
+	"U6rvdTd6B8vLxUGCYh6163N6/erWO/1lpKa0f3S8evR/YHfk6ofLdv/o2KWoKC2NieJeDQiPMZUAvELm",
+	"b7VCKP8U/uXz78JTIIKthrotaxuD0witpVUvP697xHFt7SMsWj8Ei0Z4HksTq5vTbeGa3oX/C9+0P52V",
+	"Ja4syJ9emYpr+eudfbDmzvNZcO3Nnz9odlqMJU0jLiYjnssvu/dr73yuCmPWeSrrLrDiA4ZldxPCxZI2",
+	"0CT33O8gV/LDMqaKHQ/rA3+4R/lBJFwrlsQBwXfaTBjzPCIHVJOZVJockdf8exIx+HVAlCTHZ2fdo+4p",
+	"Cac0paFmqTq8cOc790bb428o5Iee8NVtDrqT6L4RYoO7MzphT+Zikv/705xNai9LLrjmNLFXwgYuMgo9",
+	"xY1YPc07ydu6s77HAJ4k2JjzAAYFRRV1Pmc0Bae6LjY857yL3Mlr9inM0tSwAbxvEyIqm9bffrq7C6Zq",
+	"Pqb9k7s2igNZ1gzBYlHkQDEGHtH8ubYdAKPUO4XQyif1IaTg2jPuBQ5XjSJnjtnXx1ImjEIEi0a7Xk3W",
+	"H7fTO1tfHQWZ8okFxQq2IcB+ss6b4ANs8jbzVKs7dev9ZTsTtbr5K2Zq/QTV+hmqNXfnHpPbOCtv8Np5",
+	"Gevz+W2t7ljYsasGZ6hluq2Shg/voNXhC42aV8Q0rct/APsa02K1ufHExNyCAixO82sITahzMF6dJzab",
+	"m7Nlc6PQ/LbiDIJVioQyTVkIj4RyNqNtxeYUvKLkoPBwBvOpFOywQy7HoKaYT8CVTEOtarXlKVXTrbTx",
+	"ecpuucwUSeXiO0XMezZXi8PvakdHD+CqZo1x+W31cHy6UZ2XIdxIu0mrHdhAsd9Kz3Ghj4et2kRIn+PN",
+	"a+XJlTgq9xqUF+gTB+hnt2j9oak5zex2t5NcHMDfwQ/m5Qf6Kf7BPv4xu9BGAv2NpTy26uAqmcapsWxH",
+	"dZmSoPqy34qDmCptOJ1QbT1HEHebUi7IOGX0RpWU+yY2MSomKI21d3XKqGoQdqlc1Pg938mFIuGUhTdo",
+	"D+/KpnYydvg6Kn5v1hbJhcCsxRoBrUYyrqdfnj5apHhaycaVzQEtTXoLl6HT8m0UJmiFUgjmztKU0TQa",
+	"YTwsaNEJG42pcEEbBdUho5kUkMfg68OVH/PD6P/OfrHOaghlks3ESEtNk+0P3TuWMKpY9FRm9ecOh1UN",
+	"tM1SPWUKDM8JpEeEU4ih2ioNfLnkC3e0AyuXlckCWWfmXwr/EqJtY/+QJ3WOIrpsBa2FTG9G84SGeP3b",
+	"d285WxiqxTFLW0EL/h7VEqy60jiVsyYWMucO9iwgv/zyyy/t169rLxvIGF5zHTtenDEqbBKWdYQbYQSp",
+	"HPjb5QWkFKX0liW5oJqVCLlxPand2rr5MEgzh+RoCHEt0FhJZTaZkoirMJGQ/mR2IJUJOYjBs700GzvO",
+	"ynaN74j3xYiVFVuxYXHA5aJuLVrW70xCi43hIkwyMPfXbRGcjx1PRVWRBGFjGQbmZp3wOcWLY2PpUD2e",
+	"bh6OZdYLPblYlXiQb/5wx/yGLRtSrkHXwtqmg/GyUjpnjPGXz+pDMQkds6RxUCOF1VQuRMOoRpc8/Fo7",
+	"aFbrJhhYUrqB67YirxOt2Qcp1BbOvqf2se19v1ZA7qRSWl1+02Te2se+lO6knRzHkP2zhTw3sitK6UIU",
+	"sjhoUSHFcsZVrWCu8/LazxULLJGndsdkxN7ETzFZp9lbUat1/Wy0yKXMiHsKdQVr1V4QipYN5IPDc5Hc",
+	"QYOQ0bJWfM+zccLV9Ou7PGAGle/VkzBJGJ1krBxQ28HdAcm81bLRo2HJ2zGou0b3c18+TFjNOshw7mui",
+	"jZa3MA2B2mKO/XxBqwLSORQNd6WMRnkOytzzhILubz2htgDsK3mVnhZCrryICb9losmM2CMgpY2VtzVP",
+	"l54O7GQ2B3Hsap6CX2THXcsXXN4zeJY4YaeIvRUuShcbxAznRDHIdPcS2KnZv5DV61FVkjQzi7US7bfJ",
+	"QkK4x9W9KSkwbomXrksWtk+3zWeq3mc4dHtswRqiP2MhV7tLkjV89nvT52HpcZVfpBW1As/1qPG6cA/s",
+	"snK3Yi5ILNOQ1bvjuNK1sBNYIh/ZDQyI2CfdydODqipoQrX1qG85QDYfaTlyalmziYMD5zOHXZ7RiLlY",
+	"U5UsFxjAMRYYNavMyQiG2NufXJa94426c1thi+puBeUNLq2l2II1fPOe3dWI4zXKRTqXqt55uYcK4Yaz",
+	"ysSGee4XK3FrWeVqt1/UQ+7g7uDCRWm2TxEtV2OCNRJtbWTP336wF8hBwjR6CiM+4VoF5LrTHl0fXhCa",
+	"P5nrVoQm5vperqKBdM9q7uudVLgGqjvH3mPV09apW3VLqtQEVvR4qIzfUcko54DXZADOCIcCL/Dh5fq+",
+	"uaKrl4WrOws223NesWHNJxNGzAPWqMDaeBolXDBifUdmNXmAGZZ9QbpOhEV0aQTyhGpIazYz5Rrc3qUU",
+	"Jc8D7Iod6w6Y+3RAZvKWRWS8xOoWzYSytevbUTp/pW7Ny/IygZzmeXDhgCefg2+sc4+kPCzD3Lpu8j/M",
+	"418qVZq72MRl+2MO6qhblLFCblkaZRB5sYy7pQEM63CfKM8v30qfxTYcpOf+vuwgKMDTVuPg/EEuSEyh",
 	"6s5wTGljL4hLytELib46RcZsKS3KAjpXczbggtAksbIRET/669E//IhFPY+5kibBWKRIIsWEpeTAsELC",
-	"AHBCZDOWykwdXuQ1eBYBSiZQiyoklEA512c5C3hFkG+U5JaO+cw3bNdfLReXV1euLSZU3SgIXlESyvnS",
-	"iAoAq9BTc1eibxnKLzwRdhBlSHHcF8RIsNxbKV2u86B7U3zF68RzRDVWejG1QyCwVMj8tSKBewUCy+vd",
-	"sKu2tmCH47f+4nrvFyCX+J5jheNW19ReErOq7frztEPWESMvi95FV9njHay7rC9CAGZJpZgE9vDYs31h",
-	"E4BLVY6Qmw9FCQwpDCsgDsPgEEsjveJEKBtUNbWJ5P/+n/+vqWoQQpXUlT3WlPpCxYRX7YvrGjPln9+i",
-	"mNqvSq7WnnqVmMgdWGWJgQmsWsRAHNQgGosWi1v9Mtu8EhGKWavFjS4wh5XnK4Qo/a5UpVn6S6VMsxoX",
-	"dXWaMNf1Bc21NK8Vb7aCu8Zk2rrCCDgvWFNoVM0kAO6uOysOF6xJB64xXsZWEvLE+gqnLLxpc4E4ikyU",
-	"uWU0l0rbffd/Gtnx6yi0l/pN1c2ObxgFZ8skzS31wiZF5jWqJw5zx8L55fVtq6rHDkk85tHGHPmUzbjY",
-	"zVu6Nh0+1zAs7Tyyr+OuS9jQ/Qx2pXmS5KxT46urZieVnl83K4AK4qLZ/Ns5/OnNcqf3tuabj3LssvHr",
-	"Gac4WLvOwYbRdn1tZXtqUo2m5uYBG1MqRhZTSRyF8YfUHAieJEZnNMOQg67RjnuHuZEMepdLZigbijIb",
-	"Q+Qu1+ULNRlRYFZmOXIDbcFNOcN7UUbLHEFrvTxbZbh6bRa1gFE2316VzaX2puRUb+x1E/va+U8hnsTd",
-	"CeCO8Jq8m+Zsmu1zXspKwbaVU9vkyTgybsiUaYjhyM2qQl1WiZ9Q4ii/LmXkRSYES17AVGtTFdZGC7zj",
-	"7yXbQmrXN4rMmZwnKBRsnpfFfRVsVQw42wmNe8wOs6BT9xIPxRJKsqGylhRBpIUL9zi3LPfyrA64JguZ",
-	"JRGo60QKErMF7DUV5NSu1qI6E1q8B/WTDSlPMxZxCulpDfly+IAjMTj8LFm1lDcIWkQhq5NbwhdY0Pgj",
-	"oFU6+lvcHWOQgAkL7/pHAB8PjTQ/x5FccgYEvqT5kwRzhOsAH/B+Yx5AVK48ES+wENgE8iDsnNQNn88Z",
-	"4HDNGMBmRcW0IUPL8IiddDkzfDcecfmkNSzi3ax2F7blD7snJd6w7p6Czx35LRqCBQsPiDugQZl7MBOR",
-	"JqqBUXDT97jCrdHxWJIoVzQ6CkagXV6zhPra19i/WqpnKY14m8I7uRAkhq3IAYWD4sx6oh5kB+H6AsE+",
-	"4NSAJWGO79ZR39K99EDXdgHmVh+plsLcWm6RnvBLc4jyB5n7dupDPlszp+1UiX2Sbh8qT3Y33aTYinXK",
-	"yXeMJnpao5YYzUY1G5vN/F+MLTM9lnebtvINPPUtDW8SWUljLJNM3lyQiE1SGjF7H72VSk9A/lgsbrMh",
-	"79lsLlOakEgyRYTU5CCHlCtspTyL0OJK8xSAkWLwKC4o18aagr2F6R1ekEzQW8oTzMwufT3/EE7D9+DI",
-	"G2Pt20mjp88NspXkNoSo27aXIpb2JirE9lq3QB2mnHkR9RsYiRyobD5PlsDGlbj/skGqUixxieTCSLDU",
-	"UI8iSMqjrMdwd8ycas1Ss4r/9Uu3ffbrp+Hn9kH3l1777Nf/3ful2+7/evjf1jni3eJQkrWCVk6F+qoG",
-	"uf9Hq1nSTX57ZImmkHx4I+QiYdFkH79gfa5TItWuMX45m7E05DQZTShvSB3bLiRvsV0hDFRExtGtKudM",
-	"XOwWeI8TOpnUXRfPmOAYbJ/LhIdLbHIDt4N2k/CvEbPFwl1lq4vb8hqFaFqUNdTrNy56e11rXerRusAt",
-	"twhRQBUwxHINCmQHbwBf2St2b8U2euPciZsxY3aOKjJBzRmwlVOyR5NUZnMopqQRm/Gw5XOfERhGCag9",
-	"qysZA27uMFpxjMxX7ZJBxhuK1A64mMotcVOKBeNbfk4XHsTVM9SUf+A4eoOo2DP1s6i9zsE1CtIgOZaO",
-	"QMtaqmzgMu6YjByYsQ5rksY2p57nN+M6/WP1Kl1FWmuE8fIo+T1b7EpEJ1t3XViNHM37TzRe934DBvSx",
-	"jBmB3Dej0RZDEjNkg4VcSI3d9+JrnGV79BrxdLmYAIyuRT3ZGa2kwiibz+8GHqrJOf4qUIP5fm3vU/bV",
-	"j01+9bXJGC/ttq+SYtuQ3pyJdUVEJUx4cmCssENrUlchmra/UPcMOVZM5NlcL4uUxpLTcEoVMVpRWePo",
-	"rM15W79fSOYreBgStyOqHy7Wma+yuKCKjSl9bR0TPJ1KvnMRD86hxoJ8izd3pf5DS0Kj2uYGIXz9wkbe",
-	"XNYwsIoAWxI2BIEyl87uyU/L5ng3vXuJD9uyIPtTb8PxcetbR7grXZuBnzJIHj2vHAJ0dEM2glkx5LNc",
-	"kITOlXlWSJuuRuewg9hjAdNgMHPPgYUWLTANm0VZYkikVbXghrFSmviBWdAtV3ycMPDTHwI4GNcEbYwO",
-	"ec7BZwNNHaoHQ0iXPKggv9xfWADuMiMSwYMOZgB191vhr21wzDIxoajoNTtkMVkGfLLodXGBTiH1CI4p",
-	"U8o6g4H0UOI6Vw26otu+mouA+3/aUiRbSbpJHhdDN7LULe5rjWWpbSJtvTHHU9YEacFEpB44g2SbPDl/",
-	"OS61eMtZrAPh2KewLn9p3FBU8fKZC0tlCnBpJXHvgPuX+RcG1YQikqjRnie2+HD7POYy1qKtnV9ftLdC",
-	"S0+5e7gQx8phajw5diprcCBt+lu9M8vqTjmJjYq0tUu6jq+qbmleOUrbjrfvrV53zt2Qxb3siLJph/fL",
-	"QPIFRJnmL1Y7w0V0WW96FIKkdgzgGKwfW3A9lZnGkS1PgaNCpjck57iiQm6tYKpWHpUH+UahDx8LPWTe",
-	"c+VaiusV1fHh5VVNjQhdYrMgd1GnmO+kyAFdnTuksX6U42+Ul1F3eAEUhIYnt4wsAf/RrosKaKMCv3Rp",
-	"VdJu2Q7CswJU5HqOGH2ifNAD+8VkCX/k2r+2hRypjANSyuiWhlSERq5EHPNcZ4zliaQIL+eXGEUsTLjA",
-	"Cz//ZSZsyjCmrAJL+U/OUzZis3kil5ClaiMk/giQmTsCc3QEDWuabdM6ry7sa/0h/Arg2XU3xQYg62Ke",
-	"+4mKxpK3VcOei0guRoqFUkQNtS+gmGrwfNxyzbBtmNeCKiBcEDuCjUVCr9xB72hw3O12ycHg+Ai8zYcd",
-	"8gz9K7njOWKOEb5RBGdDDgZd9/hPtlIKfM7YHc1N4xtFECEQw1ERS5hugOjKi23clDZ23C2lLTdW772S",
-	"Ey4aUBW3BUKZPyDmXqZDOSv5XFXmevPFlCdZWs5ubwSzpxO7pofDukdj1s7QIu953yoveT2x74/G523c",
-	"zjU4FMqRGvxABzKJWHoI/iCvtrJIFro35h5M/UuLBannjSqC040xm2Mh2zGgLgKocZuL86KJGra9yJte",
-	"mdfnc6hkzrvZZgI8p0ZThAJ8816H/GRVDw6NdCw0J3HY+FC86jJ3h91eqeNWxfU46NcFbdaA/W/YF4ub",
-	"sham//WLy6e2JmePMp7K5Hdxm8IQDTN67qpCalpk6LnZpVGWNgBaKQtkbfRDfPb8yRPyw7tXrqrob+9w",
-	"4+rRPcOUrUvJjgg+gnjng76tTVvOEbVAS2C6Khtd2Ir4CrRIUwYATiIorbWBUu8sL5o9rJE0jlVHoft7",
-	"ZV1MEMXFJGHtTDFbIhVDgM/6TCN2y0Mo6k+k0v5CAofZDqralKopMvS2uVIr7uHSVGvXS3kylnfvXQ+L",
-	"HRj2Afte1M6sLsfXRypbi6ORP2ivrE0v/KBqLv4KpJI/t7xCqmKjQflZYwFj7nxYpFJj4lml/J6ndb6H",
-	"jVpEIzSG0cZGJbI1Z3EVjsRieqB2L7hiYK9YH0ol3c6sSpGIR/cK1Rsy3NNnXllsDgbmhl6zlW9rt9NW",
-	"tm3qhkXsIIpMsYvjeElmMmK2ESe0zZcaz/nWbhDHYw9XIwyqCXFrqg1qbZakOUnWEPOhIVHsN88J1NAj",
-	"FDCxzpbV8vQdJVAj2sjrfAddbH9Pv81KiH/KoW4y4mrGG4rP10T1iyp+3OMpj6Ad6A1zrafNGbWcaEnX",
-	"Ia82kq7f3VzavyaCX5DrbxnL2MYAbEOWQc1ZezNnwibZGb0xiXYHZsKEBBY1HqqVmxPnUrvQZQW0ZQde",
-	"eIj688bEtTd5E5x3jCuV7aqB7teZZcU16g9SO810sg5xtIICsPHe8LIhay9ArztpXasqlxux5de8bqWf",
-	"7hsxv2+o3LVJrWtKdcOrALob0+y/UrS7Aqfgb0hp93zaV3Jg88xYu+y9IuU+W9ZrA37f2y39DCVe/z36",
-	"X9bC/ne23wS1mTYFCu99Q0LOMeL2/EFDRFvbCtU9yr0k9cLCfnbH6LEXf6qPZWEf6Nr47kc5Hs1TFrOU",
-	"ibChZgD6kjRcq3thIBdxxW3qk32lO/eRTBFMozr98orLX6rSeH1M7U2lMGhV77pl9SQNsV3ol+iUOUOL",
-	"eqtCJUjII/YN6L+omO6sGXV0C802mjil+WLKVYOaZCkV0gQa3cwYFcqeSLjFCdziWFUk028UKbr3EQxh",
-	"RCQTzhdnFNM2KB4rESY9snABDtsa0z0QpMomibhp1OrDc5tyv3WCQePVWG1mp6F7OhRSJHo6AjpZPpxg",
-	"V/SQpiz/fXOO5MPkfdn7zZZj5DdbDgCzwgilzS1x9jZXXs6NzzCUsodtc1vjVrgUxIHW1HsLoIAoU3OI",
-	"aEN0EnOVjZ2cGHkFeWTFtVTvWtipFV9eC4g9+RSJqKZtNaVQLlx0tQMA6omZOXLxjm33ypzaoASWEq/s",
-	"GytVELlziMcYjAbybBkjnlRsTiFTPR0xo0JREY2WMr1RU55iUZv504LBMZjxKKEiMqIXHpbxiIlJgjVF",
-	"th9/0FIys6PlP9j3VSi1fXpBE6bc+CwVI54y+yd5y1LFqFrTuuTBT2g9NGfDQdt0XOo1xHsEjnYNGJVL",
-	"tXbSSIs78/PmBEnvE5to8oP1s1ZQ8rii46TpxlqjbG1Z4dN45T2KjtUVvP2cGNvQci8Id5/clQos+IuR",
-	"dUxECuETiWLKx9AGB/VawPaHoZWlzk7kqInFZO7XO7M++vs3sD8OXzu3Uq3tqpy3FbAuaQhgJfhE0ERB",
-	"gQjX5oIbZxruuyXTJGIJv4WAppZ55e1q+WhMeVKrxL2xsEYBmcoFmVGxJFN6y4h5wQxq7h0OXQ9Taz26",
-	"VGtbx6tTKEQzc1JyxqRgRE2huiWR8mbLxmvomxuZW52LiZ9VssXL9q19WgG6V4OcQI1zqdvNtzaau9eB",
-	"c1Dn9+ggL9hi/9cbsNjz8SrD164fFZD15tR95fHvr5JvrV5vSZMaAbTfHVxH7/tfxZ5jZqe0A999mqcN",
-	"Gfs8ZKOE0VvIIL5lmqUUnW3wR9igkEZMj6CtgBrRKEv06FYmmdAMXlJzmSk2kuloTlMt4Hdjlpoxo1FM",
-	"ZzxZjrB0DXoVm9fDKU/yPa0882st7rgGPMwxT3VNn1WLAdF+9gzBSy3WqOsx0zsFCKRblmKGpJHG5ifS",
-	"63a30rPL3uWKSBaMIES0kA71IgALGgo0zJcxGZdL0YY2tgBGlHdw36JdSbn8388Zpylj6UinVCjgBLcD",
-	"agqJVzSdmS3AjcsE19XfmWlwvTQnZqpWCgsl1BUCtpDR89lYcXT93GIql5E0ZldmxjJYazTX+LYqSUfQ",
-	"q4Ld6Yu66F9gaLs3Sfv1DRNKPv6vsKe5L6+qv2FDBjWnIUOd4n+SNjkgh5Ausk3i0x/aLKyJaWwkZVEZ",
-	"NuhuwihsCjWURUxT6ME/iA3SGa36HzlbrMGG2jLTc87EFoDkTZAzW2hjKwuwdfAjLmJZ+shWDXkr7zzk",
-	"xIpMiy1HUHOZZ53v03fae7309aCyAdV1N9Gwjl3ker1jvBzlDquHpud4OSq7ix948AKW6OEGruZ0lJYQ",
-	"lMnlT2IjZLXDhirvhz2AdRv3roCqu29se12gtPnT6T69DHfr85ljXeyWS7tPB8/aJMPNebr4mjc7v7mm",
-	"W+wmGn7ZJOutiwzKQIkrTAVZZTUeeEWobX8MCdeEa5eZnQkdkOv/cU0OoEzjxCLiHRrt5Tq8RrhNwPBT",
-	"0pZDEjWjSYLvkpAKrNGCSigWEZnp+ma20Fi3oZcDDHWQygwiAFqSIwx0O+S1bVCXt4PM9LEycwPHrCeP",
-	"QBm5QNPlFkhi0zIylb9Lc5nqpxh92dN6XjVYm7/0Lk8Qc0uKuEqZmrNQx5n1NYYpn3FBod1a0DJaqFJW",
-	"BqIlRJORubPAVqOztZq6++w+Z0JI3dSigitsUFHNasMqeLNG88g1zOt67zQ2P6Fuc56Ype1qUlhjO5tq",
-	"ftn6xOCHTOetw+mFOWz7Lbc393Kg70Fcl/C3/TeQxDsWhtuXsDD8oZOQoZaK0Wiv+7xYfmnP/DH9eAKS",
-	"rUyHPMN5JfN5Xcrzu6KDy7qkI9dYw/lM6JJEktAEul1ZKIvAwbyCe2UJD6E/Gfr66imbKZbcMlW0HJ2x",
-	"w9wfTqADHXZ+wdqfpt4mAfqrzfiVjsGQpu6GqO9/4r2smCbZvKZsqUMuhe0mxRLFaloaDizEJVd5sUt9",
-	"BU+O5PUH6gbj9XypEdJTmUTKZ4YxDW8K3F8tgTPGrmQrRnRtc1nmcL/37CRjuNZCojylmk1sD9cCNA30",
-	"CWB85XqQ5voyJp251BNnrDk1MGglcsJF8RSeMNwvYydwpXmI/cysn6qAmGvl6Kwr8Jq+xUGzCHxsboEg",
-	"dnnMQ6qbEDaL9e4TlbhhbL4Gql2whdlKLiPCASxABa5aHXNUkcTfKJLwGdfe8c2RadoOmeaw1M5ucHxU",
-	"Kq/tNvWV8XFq6msNqxuIVVEHuZ4AKZGHFx5wDQCU50vfdV7VPOuchGvZ8RUQqBHVFZyADPTwNEuw1YCh",
-	"u3IZkUYiaQk11IsclnNVuOSzGc3onXdfe1T1Hilhgq4hvBusmr0TEcFuWdpM122Grp9EE5VHGEMur3Mt",
-	"5d9ltWmoDRcbCjIAdFCu6ygTUd4RAnbl3JaRG8NkoWzFDKy+eIZM5KG596RYzrhi5KCc1T1moZwxY31N",
-	"puamRN49xPM18sCaoF4D7jE3VFSk7/roWfkIhjbkgIuIxVxwzZKlRQ41VzXXhN1xpVWpzyEuB/rF2I+0",
-	"0CAqaQtm4FohFHqydr1qVxXO0E7Fsf76ujOH+m3xpcxLkJ9lDwr2qgMDAPPGYn6HSLJNCG4+3In/1VoA",
-	"wyyBJpELmUb1zVjXiFIjpSzDlDYy8NnFCtj6U5Pk0mMr8lphs7UILbMmMhKmCCDaWN7RCVKNQK/gAISU",
-	"o74wpVcz1lDFW4UJ62z2nuYcFbiTWt6kEtusPf5X9v6pKdHNkrpQ0htht3vOUg9hzc0ocEjlxiImXNwy",
-	"ofEOlGnE0h1qjXz5tLHSCOZau1CpNEtfzuqbSThbw4v5qdtW0LpL1F3tUd4BVHHrtKlFg3phWyyApn4w",
-	"Tqi4yRHNbbPZw/rjoOrR9sDbzorWJbYzCFkyfRgQPkOLKMDwmwppGqFbICcNvm920D5r/SPwZEM2byLp",
-	"rjhk2JOyhiTQcMzIdiGNxBonJaW46ayULUA7BQ+n2NDffbQ842Z+eotfr+uflGQz0eSsM38ztyaAt6w0",
-	"QkrlAvABUIMppX6X899cTUB9DG3VMVtyHbt51zFig3CXi28UwQZL7nTHPLHyecpoxNJvlG0D1KtnyQVN",
-	"RW3KFTTaMRRQcsbQctQSsqVQvaCaQPqEykkEO3VOKJlLhfHiKJsnxgiwWoQAoAUREaCTm7iM85QsB51Z",
-	"FHUcBsRGlTCDAdS2GUsnrLYceyUPb9EqaLuRax4PrO7cm9B2UrnE/Zukcj58HUmurIn5IBBSeYCjTLlv",
-	"GU0BFeyGiQ65yhEiLhAhwhBN0Zgly1rq7I144OIm3kqCZhiEq7nU0Pruq5dxmiOg1iLtKzqbJxU0jRyY",
-	"nopIzkb4SEk6jbbNQ1op6nqIctI1KXN7VnVZKtyzRqVSsonELw2+Y+XmWua6X/V9DSaWVzqTMvO5BhVg",
-	"i/4N7v2yV0IcXmA1vpNluYVTiGiQi1Wo5N177bvlraXgngX5lTyJmqJ8/OOeNfmF9Ngkjf2J1C4Um/k/",
-	"v3Oqck3DLIu8DJ3JwFFZwTemivzl6s3359hmEAKneR8e9/yM4H56IC2ZiKwF5V6BO/wgTFlkrACaWLRx",
-	"mRlVFdylxRegd71MnRddgktbKeY6KaHBtuoMyvP9tu4pVeML8aaB/l3nym/VkBgntvVtewmPI3zs2uLc",
-	"ba+HCRMs3blkE1a3NtUkX039AzrNWA01qstZn0NSEZelpeRzDFp5DyckdR2jv4fIUH3/3k2nGaNK228h",
-	"fusqm81outx4RN3ozbN2I91fVdjlbnWBtZ1gFB+iBcFLseLHS7iqL+7NhCFQTd9tByuU9y4EdYQoHlmc",
-	"ahslNzLIlgfCjzvblhUWrZIun2Ld9taXfT1YYVeddyFVeZ9HFLfugkUhVvJVQRHPhY+T/40ychfNQZ4S",
-	"mxh02FnPC+trTI2RRgXJq6Egr9yWQyGg3TjjSYStZ829ktmi1nuw2HvDATWFrljfitW0i4amJKUI8Hpv",
-	"VvFoXfmXJbxlppVKMB+HYbsKDVsa1pQPhYiCWcr18spM0eZDgrl0mWENAMwdzF74dUGBqdbz1ufPNiO1",
-	"flchCPbd+/dvyeXbl2ZbX2cIclv2pc6k4FpC6bBaKs1meCCtdqs+CPP4ZTpjEXkBKfVQ+JUJrpfoCfoo",
-	"x44JyfffXXU+iA/iskA5tP6i67dvrjDwZgOb6hqj5wzbLZKU6SwVkEF1A91LP4jrS0g24f8Epjgn1pb8",
-	"kHW7gxAeg3+y6w6xpqyCSAh6gwddMuPCsCfhEaa09/ofxFRmKcyXJgk5CKWAPp/m7jqEqT9PUzh+yYIu",
-	"FdaeaUR4nDNy/elDi5kHPrTOyacPEO790ArIBxcQxR9izpLoQ+s/Pn++Dj6IBfgLruGX14abzXhGRyNz",
-	"qqcubsPFPNO5Z4ocqCycIhXsue6U8revDztk2O2S6xlNzNFj0bUHe2CDul6Gm5F65x/gJ/PpABwXGBGS",
-	"wk4HstwCMl5q8PVQnSO+/fD+Rfs0IJR8/8OrDyIvAzC/uWFLKDIXRC94aBRQQTJxI8DQT8mMK8OzEYHl",
-	"mxfgK0aNNNIf2cvGZhcp15oJZCauSCTDDDoGk2G/T665AL+TWydKhgVLEoIE+CDGmc5zqtBDDs1Z2R0Y",
-	"dAC/OQc/Va7w9k4RwBXljeHUD2L7KgjYg6O82WhI03RpvnJ9mSRycf1BoGfOzP+MXOdwxflOSYkVjikL",
-	"jRVFtWazuVbn2G8UnEfOc/ZB2MI/d9Su3zGdLtuXhtevifvQ97YzC1c2AAXxJZozhNnVDyKmPFGdD0bA",
-	"JTxkAjt4oXBuGbUx5Uw7bYlrIylbKD2MLIEqKtugvtXt9Dpdl8lP57x13hp0up0B5KzqKQi1J1j/9k/z",
-	"7wlCqKK45VK8jFrnrT8z/Z19BGT6XAqF8rDf7dq0Xu0yxHEHzbtPPrrMQdxgEJk2KbslwRxD6b/pbrA9",
-	"b0Gg1lzTqTSKrKFpNu+YUYd//3vTkPnsn4AgQZPFdmLb8g3vZmid//Jr0FJO42y9MgfNKNXmoSfgQl1L",
-	"1Xf4xH2JWtjOc9viFgkctLSt8DX3voBG7BDvKvX6zWt9u82FtcO+Vzc78Hr+Fr1yH2A3gRzkAMcm8gYO",
-	"uB3/cI+dPeoOHoCQPuFKFLUs7Cjhtwp+AGJ8b3XsJTloalx8eGE9I0SZy3Bh81zthnYemLnN7nDD3d6E",
-	"rGi1WQdFK2fbpNk2Y4Y0LmgWbY7Fbe+J9Wq0izwp9QTzyajA7mGG/qtH5hKeucS3X/pJVlaAfmsTWrff",
-	"8qKuoEUxWG1+M5+mVAEO7YxDIMm6z1v/+K139/Pp7feDm1dH83dd/dP4ZPa0//G7s+jFUP35mD4/zf7a",
-	"ly+74vXftmcCu6ArpjOrNhbaqk4z9nlFQPR2W6SzLlpH417cDQesfUr7UXvITuL22fg4bPeiIT1h/fgs",
-	"PO063fi8pGnnePytk3DI+vSs1z6KBuP2MD5lbdoLj9tnrDvuRyfxkPYGO6/dJbQ3yHjnBsPMkwtM6uSY",
-	"rQ/wOV9T6l9hrieaZYWlVsavBzVK3KCJDUkPOffmp8Il8rXt/a0a745XXOlL9/iP7un73iPFZ3/51Mrz",
-	"O61zikYuSt3qd/vH7V6v3e2973bP4f/+UdI64IFI0fZtr/X51+15YWVFNewAXlZiv1V1Cf/ObFA2CH/5",
-	"9XOJL9wqnAnRgAOVOxUOIeBYL/iiqEqc+wi90k6d4E71W3vvU95G9AuIri3YsD943z1rYMP7L66OBy8j",
-	"SPx4VNx2GUXGesNJO5YruCx34xUxIqCsKvFfoyR68sn+6/MTTBfPWzzQlM6YBnycX+qXVTzyJKfprwWn",
-	"1x3vkiBdQFpLQrU56MWKuD1YXOWr5soHe7No9weQUt+U9X5IMqF5AoFuPhHGMrXQJsSC4pdP4jt4rfYw",
-	"lth8WNc4S2PnkEfFN1dazi0vgFxqZqE6RskirttFU5zmy8o8aJvqBDsyzQtAl7VISls+/SadwMPVzLxk",
-	"SXC2ebTNsBH4/CCdyAmebTUlbob9LWOQaGgtdBwOPdyFzNlYtLNxZVfcKMdbPPiD4ehtHnyKYZwtnoSE",
-	"UDi291MxHKv8UiRQl+oZOhZXEtM2bSVba8BOox49GbfPwmHcHo77rE2Po277KO6Fp6w/PqFnw/wNp7wW",
-	"HuMpVVMzCj0ZRwPWHxx36SDqnzFGh4PjOIzHJ2w4DE8GR1GvdxIO+1Ev7J0Ojob97vh4fHY27EfRMO6N",
-	"sZvUeat31u90O/1OzzBAsdlb84x9xTmcy9UcpYZcxRXXLV1xu+rziv3WOu+Zbc6J7ryWFrqzTO+tVPwK",
-	"vf08b+yX1jr3sjMCl5JnN+Ms7ofD8Qnr0UF0FB93T3vjfjiIhsz8cNI77Z8N6HB8FB5HJ+w0PuvSyt+L",
-	"zTjtHPU6vW63c1LZjrOwz07GvWF7EJ/S9jA67rXHR6zbPqHDsBedxX02OF3ZDn8ZDXvRe98bng/cXgBt",
-	"++ZklCKjrd96rP+j7s7/dnN1t+hO/jKYfSdOheLR05fHLz++XLz++LN+/f65fv3x+x9ev788fv3M/O9b",
-	"+pIvOL0yz/zl5vv+y6N/vP/b3UvR3UGB8URtne4CyW5GuuNZfGTXEVh7ZgVEp5QnZQV/0xX0BFNuwhya",
-	"oPY++tE8tAQyvU8xX/R+Qm2cyhsmgEuOTgA/jIY6zxNy6T0trhX0WircOFCTB4E6+zHl0m3Pj0522/Af",
-	"/ZU3WNEpU1ny2Kykd8yMlGnXxs1sfTilXGASE50xm05r9h8pDUmuNaxQwPg++ZT/+2X0+QlLqcpStru+",
-	"+rQYZY3OeqlIHj6bMfc117TMa3c0lYSqG0y7KSpKiGZ0dm4DQyHjc00mhkNqGtzTKEqZUlAFy1OHqolh",
-	"tbyc3X7fgkJ2yKUfTqRLpCnUuBV1sx1yqW7QLjWkt/1jMYYTScFsuELlveWxDgUDK3kfgH63fw7xqpwE",
-	"5ge7qA4ZdodIE0FePkOLBILHXpqxv1qIVZmRoFEZhNNFmGQ2576qloMJ+txu9MqJ7m/Du/DulQUQf1SH",
-	"5Dm4I31eki6tYMymNIkxr7tgqZrDISPWlnHb1vCuC0s8lRF7Ez+1D95bOoJ7ovVXxuYWDNYGY4GHQjkD",
-	"4yKUQuk0Qyhv84cCYwLy0rJxwtV0Nw9UrwcOqG3laHnZDTLUGYe5A4q6o7eUGXHeiq/hk9x8r0KzTBkT",
-	"ywJ2N1ayWHLPgJUCKHozxZp4qcF3XyYeGCVApEgG7tOQZuSCn0uZpcRokyClZvSG5RLGmPDritDJgTHe",
-	"jVwyRh2WjS1keoNFinVBhFUefwhf2h48BxO4LAi4lROtu58Tba3f7F/nnF7a5T42Dx3iSOiak3iwmkrm",
-	"S24oV2prdrdBbMNz781jDyS0X6L7p/Aeuh4C3393VRIcirwk4VRKxSz8BSOzpUt5IwezpW2NEGI7L9dR",
-	"OyCIthiQj3JMPIDOgGDKvuU9l8rvdKL6hKfDYnzQGlOZTWyXIkydQn6FGn/4bTafy1Qjagd0YpixjlkI",
-	"xchSlNKFA+IA0hKqCRVLgLi+MAssBhNEaTl3NV7YcBYPRDqXCjw95ncjqImuorytngd4eFdJku/+hrtr",
-	"IQGwzrbDyN2nXzeKhhcUktlN0IF7UG1VxLQcMfNPhmq+el4KAnCzGHwTcnFeGs52CYHaJ+gELSJSoMi4",
-	"jxDNkkRhNnuhhqEOFtnSEajVmNGI2cpmRtOEszR3qaKrGRHR8VxJ64EUjBy8/aH6TWhMj/AO+RfhRQAy",
-	"U5ouzasufZ8Mu2fW5nAfzMWxq+jrELAW61Tot/hsVYrseS0+qAD5Pc91ZzWE1M3PY3+v8/gl42N/aDrv",
-	"Lhzvvxl1wvGtOyaPTGOw8yIUgHQqgZmqsNxoAUL82UfHbYzWeK1Ba8I1ZdqBlws/bklxCBUIpUxX5bo/",
-	"SKvSXxDD/fZB1Dbto0HRc18K8ILIUmTGetXqAi/uxVLcJd8f++JqpfIjDJNUEJZ/qVavbOvbBoCbhMW6",
-	"dX7cC1pRxnK9HE5Sf/i+5+nl7E4zoXyHoc1TBsBsEpsjvmQ0hcir69DsElyM+CmdXajQM5Ptx0N6HJ6y",
-	"dnfci9rDeEDbp+ERa5/Qs3EvGsRHrNtvBbZpbUthld3I1icZUoaM365YL+WpW0QHXALkIz4ej7x3nKCm",
-	"aq1XHk8N+sMeoQ/BTc1MFQBMHJcGRElzYI1uTyPA0Lc++0a51ORPfQE6jGM+0KfGS5IwDTntULEBFZIs",
-	"YRBVOieJBGQCmw6mSMImNPEmYvW+NS5Iz++4qhq9khO/F/M91KL9jnH9ydiL/yALc1s1ZD0H+SR5VHz6",
-	"Sk4ILXFnSYMGhqICnU8Lutzx5nzyyf7rZfR5nTle5ZjV++APSt43gpWJu/aE7xRveecoi2mDa2n/BK/7",
-	"3YM6/kca05CglEMrkrIZFxFLVW45XYCdBalFTuGocTLCX/5lWeCdMwLAOC0xgzGBcw1u/5P1hOVV9vaA",
-	"rfozIOaEz1Wq5iK5EImkkVVOPGseH8eLAPbQQxs1U8d403kR5yqK8jmW2K9uNgICeJtlgQJ2znTCgV5g",
-	"plCTFrl+M8sYBY+KaZ7ZTUF9fwUoocxHCGCppAgKo4HwryZrPM34S4ibb5fgAjJKzUKSmRR6qtARNV4a",
-	"oxmwkM2fxmwpbW0Fale5juNKJo1wyp+iGurnSsLqcI0P6Dlozw+k6+AyWud9LwfiIayKffSe5/n+bR9f",
-	"+YPKZtzD1ePkOCUoKhIs8P1GKc0FZi9yKeocCHUZvG6TLbyrUc/PXf6xQMseGLic4BOgfzXX4wGcK2fx",
-	"AxreCLkAz5aDET4B0EvDOWgmcjG5AMdUsnSPUBJn0AKKnED5fD4IF5PDvFSpAMVFIJUDwSYUG0ub0zOn",
-	"CptFaJdmESbSZiYY28d8kZsfUxIxAT0ubcayXViF6EUtqA/eZo0rwG4z9iBcsJCzgWXCOYTmlCpy7Zm3",
-	"1zVGC1f6ZbFxzf6cR+f9KDk+IGGmdd56m9AQ8pCVkYkYHQpIv9s/xvYaM5ZCt7gJ5SJ39nj+j0HeFqnw",
-	"IZlxj6NeeMb6tD0cn8TtIRvQ9ll4FLX78Snr0ZPxIBx2W9aVEGUs90D0293TUvy0cGZeCvL6KiQRV4ql",
-	"XonaqhujD5FRbxC7dKPWtmhIIzbjoefdcGO0gtZiKiGqzsEtqJeGtb+XqZ5iX7Udym4Mk+Tc0Zg69ofw",
-	"SHiCqnA9HmzhcvgJU7MUysKxjJYBFlpaLcRhKsUWXMv8AJlVcjanAvGRqVjCJY6l8+UcL0B39b3wFNOt",
-	"zHgF8xLDvAHkXIEMMZw+lwkPl3k1g/m4A2J0sF/+V6i2qLAXJaQBo7uij8QoCS5ha40m8EpOVoXHfbSB",
-	"e53jtWeLSEFs31D1jYU8IVxoCcEPbFGpms/WpoO0xzH6ni2+TDHUA8nCk68qC7ffr99VYO6xz3XS8hUc",
-	"s85j9Ig5YWDkhi8pD7bT+EoGkQt5fxl7yFP0zmHiuItuBR0jH5fnUHI7Z6IIHa0oWagJwpPemFHtG+hH",
-	"kK4zWEUt/kaROBOCJRaRBIBMIrkQ5Hq8vMZkX7R4yHWcytm1Gepay+vDc/Q4IqJJxJVRHLOUFX1dU2b+",
-	"ZGSzIm+fvQAZ//dXV3/39GCpbStWEN2GuYuqPofBBJMfMzLPtEMhgfh/SCI5o7Za2kESlu6M+TyVtzRB",
-	"ixMQJXOyXH132e4fHUO9gFHNMZ/nz8/fk06n88SSypiUHoYJc5cW3GKAzGHBKJ2WfDDsDg475LkZUWk2",
-	"N49Q372GaQzwJ+8a+0bh2j0ghCRB7Kny7fWMhTxiD3yBudIZ5Km8gQv2yQRZY/GlzfY7idXtFf77nGUA",
-	"UKCQaXiWdxU+RXfEL5IxWByWivztl+JuD3UlHT38lXRWmuijuZJ80v5+15LveEHcNiEX5jSJSD26PMmc",
-	"QAEIeiNwrUkPyAkrOv5eN5iVXWs9zEYal1MbrMoN4pnd0VCbSSlEyy61FCy84U7qoUb+9/ZTPIXtq+8u",
-	"jWRFbChAp+LWD+CEbiGKuXVZ5xlkvmbvPrAqB//Myi4AXPGKB6Aoe4W2DvXZFUVfgNXcitY8ij00fvyp",
-	"oUXEjv4BM5Yvm1qwH3BNFis/rC+1HXNBYQmreID+J25F1DF6xN0swVdVW8YxD1mOcKbmADs6ZUzPkg78",
-	"t2ZSC5nejAGXf/+Z1R5cqNTE5t8R7NmnVpWN6vnXu72LngRTdgc4xOWL3h6HchX0A5TMFotfWeojdCWg",
-	"5odxLRfEqpc5gb/LVR/DfQMRHjBSMxoSYuY8DAyShVFtKTr7T/vrjkwn0MRJRHJRQIEdd4en3e4O15Kb",
-	"3pfMgvQ7IuQZQr1jowD0juy1jAXTtBedsWHY7oM6EQ5o+5QdR+1e3B2f0ZNwwI76rT0WV3dyX2L3mIsC",
-	"/AcyfUGhX9DlI7t1cba5wwsNIetZq7leoZfhNsgPr8yDXwH54b8WmAIwdy8+Ds9onxldOUJd+TQ8itvd",
-	"qD8+Yye0Fw6P60EMtgIdcB0OWipzqXmACkYnMN3Wa/lPniT0yVGnWwIM2wq9YQd/tc9Ra1PpbMvVHLjz",
-	"ETqv4Ri5UnfBFmtL3Y2MHsu7tl/lvqbs4aepBKsbVBcQQnYAiCjF0pjOuWy6gFYTMr1R4GdGVwAUCRcd",
-	"et3rPE/nhXvS1iSvKJ9YZ/8aX7rP5fRFwffs/N7DN7a6m2qgfX60rT6+bgkNEpxQMkllNs+3qwxA5xqC",
-	"cF3wVbMRdGkLMPvdro19QIzDnCwWES4C4jC+MfYppD6vIuF9o7CsNOYC+ZCn5aLTA8QzCYjDID8kU5Yi",
-	"DwaW/yjxwMSLRsGzwMInRBgacSWLB36BaUiThIwzRHhyRaJ+aamlEOBqR+yw1o56ze5VVFduQQBQuIXB",
-	"6zcIcbuVt+XA1msZWxnAtTEze8dvzQlBiDR8rSrNe933vdPzYf+8e/IPwDG9y7GwGurOdslQtZ3yKlWf",
-	"ZyUFzBaZ2KnnXZha1vEC6eoehDaCu5y2u8N2r1/u9HPeuqIztIfSaGS7lLTQTTPSKRUKemyM5jTVgqVq",
-	"yuetoPVRjkdeiWHrvPUcfDLK8y8g8kQqE5YjOV/JTE/JT0zpCxJnRurZ6hWvqVLrKU01IMAjzM15638O",
-	"h+TkpNslZ91urz8oehCdt5QZcLRAdyTWPxqj2VwFrgO0ZnRGErT2cPJ4KVAetX5dbcvUtMk5Nm3xvN+2",
-	"q1np3wV1aQX/xwpRJxYqvL4iGwBhFIvxZEqW0KbY9VyvqZX1j0N1IR9lZ041S/5TTFXHXSB2NVtiGtn9",
-	"/Iskb81Ie4AtFY0UWq8YixR5z2gImR7fSTXnmiYKvIrv08ylhfpNErC7+8aW666PequZUq5+P1Pm4xYg",
-	"HFz3RlLmiCWVYv7Dov2CBwCL1vqWNyqrU8t+ltkj1L/wIjNKInbQsCEWnq60s/VuyydFl6L6DCjoeMSh",
-	"x2Kle0daA/0CvRwtYGFKKF6lzo0IebYHLvLjY8HIhTAPK3BEfGgtZfahdXhurstwWvqqTV1wQBWBDcbg",
-	"g2jtdchf2VIxaITIhYVdhL4Qa9OLXi8vnSXw2HOK3Jb5wHNFP7RbzhYIglZTYuTuLwjyFK55OMQvZCYi",
-	"pBee500ga+sAGMz4S5k9ptIl3N+8amRd0RJS2Fg0j+yc/1RpeOYd+tX252UrzD/0vrrVFC9wtZjcVZxX",
-	"SuwDK1xsaqALopsTin3Kbb8/V0MOOmle4JnNR1qOzHQPUVKhkluM4k+9Q97Losq8VEEakNVS8wJKu073",
-	"XdoC2vu3KkAIgtGDli2bObuB11QLB60pVxq6zP+ylcrcH5QiiBtV5l+NTqht78gvMH7QKjjARkl3rYC+",
-	"Qo2wPs5gbj187NGdYJaypqNrg5iFmVspjAaHfFbnH7El6lCHwKM8BxeuXCgZrAFIsnl4F2QCucbQVRgg",
-	"09RULiCuaiFKytyL/pJwKhUTq0fsKYCr+WdsT0+JZTpX6ryZoXZiHpzmF8k3KE/8oY7LTqtrRE2x7CTk",
-	"wgPbeFwH5M+Qp576qAtN11wOZyIRpabsa/Duu+3hAl4vK4ABj674fdAtF79D2kalgvx3L1WXcyZ28Xtv",
-	"UUb+3u6lzXy2Kn/KMHfrUWZ7vG/k1Ep5eVkva8ocxPTLPP/Ny3LLo1lNVeIHdjutsnhOKCb0Qe63sZVq",
-	"TDeeV4hGRMaAy4nz5lqxJAYolHFRj+jB0jcUJq7cDa/pDXuggqx7lpGXjvm/fhX5awAghOZ1hktWCp5r",
-	"mPbQl58+6GxzjTGqGBbINYd28SFfbRuZvJ0BAOpgF0aEHFvI9CYvZULQVx8HNk+gddke1LWtA61b0Bnk",
-	"UhqN3LAz+NIQYMq2oMb4TlBUPlkViRsBI8VyxhWcODAzJlOpdAESRDW5YWyucrzZ0pE0khB9ntaeoRXX",
-	"BUILTWlkVSdozyiTvPK4UAKNnA/MYoxShqvZiGl7kIcx8JHDh0C5bYKmfb38VwWnvVQ3NvPYgvXC8Uj5",
-	"ZOoykmOZTqTWTJQPyPoKb6wjrO+Q7gPhVlqlgztM52JY3DJhbD7L51DIfeCaftk2vhgkeshO6uSKpbeY",
-	"0E1z4U8OXMrWM67mEmMUhGpNw+mMCX1oO51AijWANGOYKz864Koil0UDT0xKwksozpRDQBl2u+4kXOMj",
-	"101F6yjT/12ovkuhepMdWtEfSryO0fZ2Nm/2Gn9fct6ADxkq0pxrCGEDAdfb2JJcEHOtNDlmX8AHf5jf",
-	"Xx3HqY9g6q4e00eRGnjorkdGvzWKtueBGWAOPKjXw+g4PqW9sD1gR+P2MDyJ2mdxj7b742F4HJ2ybgxB",
-	"GFc5PrhX9GWjq3Z71dtRc43eja0Y21z8cRTsfMa2JbPtU+4y+ev598mn2BLjPhgsL/Ix1lQB/bSe8wsc",
-	"Fu2RH0qjqXCQEQewKBVgcoL7bb7eHN/lsAnDxc30Poo3zHvExQjXaXXl3VgPZ7OT9r1riMTuZctNNMgR",
-	"9SrnvQ9R5lIJyGOVCDvTuTbQkeP8PC7FyzJzwfsHJd2odANxoVm6hSvnZf7cffnJ+6LLUOxHJ+MzNuy1",
-	"j8MBbQ/j06P2uMe67VM6DI+ifnzCemd4DsUG79+Xjso7J41bBETvbBxvzcR2Krt35Gm6UEqiWkL3duyA",
-	"gW3OzW8U0dRYgmMa3mDnZBBp8pZFUKtiQSpimZIFFRrxLzS/5XrpHk/oXO3XX/lL31plF3qT2gWW4bbu",
-	"oecrFqZgC8j7AfNSMRsFKIZ32IHEgpFzjelsaDuUM+3AnWrM0wNXaknF0obYrQ/hEBT4ckgBoZk9Exfs",
-	"D2p76NeFC6RU7E0FJ3fv2wmPEuQgbXWYdmfxp8CrX+TS+reQeTghgxA4KFgeYXdTFxuuiAW5LtjhGG/1",
-	"GnzySaYTC+EYsYRhTuUqgUpHFR1uigHIf1lOWP8caqVQB8g16tLgG5jVOYaMnHY7tGULURDtj01WY6uW",
-	"SqpTpp07c/3e7Op7eGO2rSiVmrEns5g2e1n/zG+Zwt4yuSsVkiEUC1OmL0goRczTGaReoHsUcy0hm85w",
-	"V5YKoheyHUO/w7yqQNYEcsE/9zqmz0Uqk1ltwsSurdv1nGZ6OsrSpHXufjp/8kRLPX9ypdn8v/e7XGj5",
-	"3/vd7xhN9PS8LgnyP2gykSnX09mfrr677H3Iut3+ccQnXKs/HeNPXKmMpX+qGxIfmLOUy+hPgy7+iOT7",
-	"01++vfrp58Gzt8+/e/vXwdu/v63+DB0SzZOt89bGZ7cPRby4LEjcINnws4Ft7ABn87F13qWpJoppaLyb",
-	"zeuY7OD9m/dvS3r8LKZPLMvmbQ4b6gPxqRV23Be6GBNTh2f97uBsp616at78Epd/ygBDcDkycwMF5mbw",
-	"8WjWn//WPrlbDMVpCkbsWdSPj6eqPRj/dhIe3bIdNJjXLy7f2Y88hW/UMNubHGsJHwTJoR4x471vlGir",
-	"ErDKemBc0KRZ3r6znuiDYffssCiIj9g8kUsALbFMoOqmYAyVvA9Y05X5OqaPnZFr7u43cfxH4YM4Dhwn",
-	"uJ5BmFuOuOwem/vs4aIqwBtZc2938Ol5EU+z39DCUl0U3XCguU1TptRb96X7cIFNGCxm3ZotiTHeEikm",
-	"gPc4n6YIlyDYovKcUSCqz23NSW76u+RT1TAUvv7YlEGcFR5iR7PAZctprwuVFGXuKaqDapnnEotvUgY6",
-	"dY7OR3U4PSeKlVA87VgXRMLbNCExZ0lUBPbIAdTplNqP+bVBh2DKhwmjtejeP4CJ9tbO+F6i6CvUQdXW",
-	"LeXVSYkUEWAJbFeZtP1V6sj1JRSBf5fCfWUWuF9B2pZ5muUKs1WN33pOHmeK5jsUXGsM4nl+QHKhqKdQ",
-	"vN0YM35VghgusJOnckFmVCydBV4puctBto2Uy4T5RlMc+b2dwX1PaL6SvdM50bcXDtkxPR23u1Evbg/p",
-	"IGyfsqNx+yQ6i3t0EB6xk67jb7vKlVzM7lnRvf8LhpeDFlK2dd7bwWGH9F4XZ7aU/MNEme18kTHLzd1W",
-	"Od155Z44Ft0qXeIir1ODiiQF4ZAOubTfxk8LWfD9kmnMdZvrZRPnv3YzePzFbQWxfvnUopmeSgu9sWXR",
-	"q63GeT+l4gZaNAMs8VRKqBzNVIf8JLMkgj8l/AbcYqGcwX+NnufDI0V0aQzJIXnGQjYbs/Q/LCLiyCte",
-	"9xH+BvQ07oX9qH3ChuP2kJ6F7XEvOm4fxV3WD0/pyRjKjM39vuYor9bMseVf/vnyo7x7/fH7Xaw8JOVb",
-	"OmHrS94czR+bo7xUk2f5fyUsvK/PtSmsBo5ytOt4xPIszfHSduty9V0p/I064gU5JCnXihg9rEPelDFH",
-	"yu731fDcgUMLrWQFmo8tuKoDc7hiIsqP9wP0OP2ZKTIH4LCAvCQLOCn+KenszH1fEirLFw+9eDA+ik5Y",
-	"+4z2w/aQHcft03E3avfpMDxmp3F37IuHzetcPeioht/7nPe6590+nvMdSVl3iK8eYYVbyjVzsaymU7v5",
-	"tnyCCsen/Y93VuNIfk3TG6cJvjMf2C5URR+bCm7W4XkJLJmpIpvI7cqq1vk93xeJ8ZB0gfkBXJFbrvg4",
-	"yTd3tc8KJvhCngGk2NcFllyt4lakdw+Lx4ZCzuhtpS8COfjQEhJcaczoES4O/qHlb4Bl7k/2X4jeOpep",
-	"bfq9E6+/dmOsuc5+AKjuGkiNDnkH33W+LKgHcJhDWGaQMp2lNl0F3egWWfyg3+0eQtsXIoUDcMjxiobd",
-	"s8M6fzckad//qsobMEVcmT1koY6zZHtpihP5ktmHcEecjvvRMD6m7Z4xxYb0aNw+i07itrkhhvR4fBr1",
-	"4l0njTCZUa02ZzNvcIew3wZ4oC0qhvnUzhfs11jIO7uAx+fzMJxPiyOiCBcANz9POahvlMxpqnnI51QA",
-	"bD1ogiCZPQkgI3sq/HPfnMSYP/63jGXsD9HxyK7qXvbbzzIDj46QGutWFgx+TqR0zWY6zcaYc5fsoqzt",
-	"6j5pEEMOSn+0/dlxrzTU2h7lWOz2IQBX2VLf3WBqBtaZNdreI7WDA6jKvGuNUNv9ApjnkZ39N97UfHu5",
-	"3PBtc++51bP/5BP+475tSHCMNWrAdxwybbGAEQAwrRhz9ia0rFjpOoLFYT4ehK2uHNviIbfIDnnOwWh2",
-	"q3Cao8WdKCjo7PlcjgpbfolTIIAE6xVERND/ImpqjIFrf5BmGFMeMf9gf5syGk6dmV7WngIyl1xo0tvF",
-	"Is633/W72EkJqdGOnznaPKrj8p1rGZbrIrmPRELXmBlXym9Us/HglF2tTW7UDbhfF+RairGkgKTyJ6ZC",
-	"mhgd5BpcPFNGfjMyCiRR/pRC6Og2JJTVO1erqcuN7QjyDzb0JCi+WkKad30IhNQjZUtmbWAOHzW7ljD8",
-	"dfGNml4FjxH2ubKxFtHsNve2hKgnrgVz3uXSttnto1sLcptrDLukOns7Vd7WPOooZKqnI0aVHlERjZYy",
-	"vcEWKPmuaBdXqc2QPvEWuMN96/PiZq/vaivaR2Rec6UrydFjrHtuaIFY107AJ8d9L4iCJXfhFJvmPfKC",
-	"8V0sGNuZVfZigmdMU56oL+N8/YMd1LIAfcCdaTrE/uL32r166xizQDrkpdFF8wU6sAybrY+IM5D3gagR",
-	"KcMua9yBAz5CAxscjtXc+4MN2oBf+1BrRf+Z6RVBcD/0zT8W3/v6wYPxdv9L8Ha1ROXRlag2cCaotebM",
-	"yQVi76r7hSWz2lRki4JRPR8qU3MmIuUX8zl4HVZqX25RPWSCuJMzrHQpkONzIQFZIaMZVzOqw2lA2B3A",
-	"MnuI84e2eZcx2grRgtnRgi3woi6Jmvq0w693Q9ekuPyhLut/HaFVsxON8ut3uLUHX0KyIbc/1jS+1R4X",
-	"EbLi1pfvk1wKrPdmXxaP3ZujvS/+8qnl2tuN1JRCC7nWWXx6HHVPe6enw/AkOj46o/2YUdoNj45o1O0d",
-	"0cE4Hsa9cX/cHZ/2+2HUO4qOw97RuBt3u7QLqItuUMs51V5+LpEvOqPD8KTX7gLuAwItHkftcY+dxH16",
-	"Fg3Do70czLXIoXhMnVPYCGWzQUuXyneZsDvyGnap9GcLg/8do5Ex/rxWiuTP8palgoqQ2TdYtFvpL75S",
-	"yjjuGfpVEpEjRRFbeHvI7mKTG/SFgg0et7bwjfKm2tQe6aEVicbgfnFpzzKFuHmrGUpeS1DXlnkB/WdY",
-	"FADOnMPgLjmCbbsLhfiRuEBbBOPA/Cp08YwYKiIigOWuueCa0wR7NlwHAFDGFbEZ6eSACvImnbwp3l3I",
-	"9CZO5OKcnJCILlUA9T2IiEP68CuLm2fh/6znhmODOH8N0AM6oZqlMPWEx1oRalUtxeuSGtB6yfn1PspM",
-	"aeVbtASptvn4/MeUCjvLhC+aWZZv5Pmnfwv5/bazONejogeoDYvGg/Ex69N2LxxG7SE9Y+3xSdxt99lR",
-	"eBb16PF4cLoXRyAx1zpOHqfXw7Uha3DbbK2I5bHw5jAJZKUWz4FkBbyWFeEcrEfYDiAiX5S/IJAks1H7",
-	"lH1koU1EoUTNpUZspz37s/gq9tNikWsCLnnpT120JW9wX7DYjN69YmJidul4WBs+KcYuipvqBvfqoHb7",
-	"QLXpKqaQEWztdUFSNmdUQ8hWGdueJqUWx7+UwVeMtIMOPK1fzUPzBGqFbRZrzawRwcWfMNdspraFZbmC",
-	"1z8ba/DuJb7Y6+arpGlKl3Ck9TJxLbhbq2u+LAp9/MILrN4isCQOGWlcBYRPhISDEq50e/aLvGoXawZs",
-	"2p1et7vF9lQhZz7KMfHqLt1kN8+V4f42zLTa6m3HOT9879hi4qjFNlEYw/J1Hdbz9/LgpvsF5lP8UaKX",
-	"vrDduxasoWiypi7Sne7RLtBQteWRW+BF7V1BWUBBFQKoydlSrnrZxd2SXwGb45zFLj3COjPvHq4vETnI",
-	"/bqBa7l2j/7sFcChTTrEk0/5v8shljKth91hgY5RWkIkEYEcuhyVhHrg25fYjjXHgpaC1fZuqtUB7u9J",
-	"ShK5MJbDLyWO9QrBRhE1gs1YmKMCUtYeyFvOFmaycQxHS0g9glQWgNI2x6Hc6PTfMuI+MiLwG312Qphr",
-	"td8nbAoTRUoJkOKY9ehZOBi3+/FJ1B6Oj07btMuG7bNoEJ6Me/ER7R8X3VD8aZVMnv6w2WgrJ1bmD0G6",
-	"5lbZr0Y85DzludHXdnvNCR0ULV295q3d1c6tWxS3F6we7dqdqyScfZyEVe3JVomDPyYvmHB9K6GNrUx1",
-	"HkQiUkBTt0dWo1hT9u5g+1elOdfkANIcWbS/9N5CFSqk9r7C/knlHH36feba5LXMkQh9VrFtN1hxzYAs",
-	"J1xflFJME64gNQL7C1h53yGXBT64y1at2h0OfqHe3ffSI9F9PH5MRMr3rPQRGsPKopVrp/RkdwfXmT/f",
-	"L+o9+8I3qs+aa+i3h9zfSOsvKPyLS7Eyiz3394/qC3NyH9BvsOGnVyNdE0BwkZL95NzXRmfI5d+/QRr+",
-	"DdLwrwTS0HBKg6+rSPzh4B2q8uHfKA//Rnl4zCgPX+Ryvh8YxB6yowk7In/wvwSExD57WcR61b3QO2ql",
-	"9yUxGkLC2pkyZp24CbC00IhVl/YxMcagZUzb8PEC+y4p5rJgHZpnc6v4l5Bo4nscf1AWWnBfK896rsJp",
-	"ylUnYaw+j+Op+TN5xUDQYzxfppORof0ufaCThNFJxl7mu/FFZDO7m/OUqXIz4m5vtRnxkJ6wXnjWbx+P",
-	"B5FRDGn7jPXD9lHUG5/GA3oSHnf3SZ/Yl0CXiJ9fJU81AAvJRo/s3OKsjFXkNrmuTzsGDiCHaNOJtem7",
-	"D4C1s3JYpzRFEMs04xocLfZEop5le0yD74bHls8UZF9xcWMUMJd9wPWFzTlXcsakYARbt2FZ8pTlfWu4",
-	"IplwiciYUGYboLJEsWJIo+HVKVylIMNrS5kHOPUeDUrnfgfgjAlXGuf6RVun/R6p4msI8oepgfkimeJX",
-	"TAceAz+2Ng9M12VwljtHbS94/D16aE3haeHQBQ2hUEsCwmNCxRKxDTChdCXhlNA4ZWpaMvK8RFWXiQr1",
-	"MCnJi4DrPMVQPP7Gr+7+eqmh2/NpPl+7gN9RfRiWkh+3Txi8l/qAJP2voD+8s3gGNXUfPofnK9s++dCB",
-	"mmzRIfhSrXRQz98Kci9J7gNXtpuCr+DMaMTOXRZB8U6RiG7jiNU1utz6C0IFeoLqzBwyYZoMu8Mgz08g",
-	"M67AP7lNeoJrwZnDk+yD6OKaUtemnmFqPTQTJRSSz2x1M+EiID///PPP7devyYHlJMISdssEPu8S4cm1",
-	"lteH5WQ0OIXY07QmqStO5ayU1DWnWrPUPPm/fum2z379NPzcPuj+0muf/fq/e7902/1fD/9ba8tkuoS6",
-	"BbnmkCyqWQlwAjx22CGX5g2lSa/fdWsD9MFr8/+va5aGkaGapWn5EAu7t2udqpGMfWl48r7fL3QtSKHl",
-	"DivD9nKFvrxTuTCzHZitu6VJxlrng97nIO+A6z3TPyue6Z99LrWkFXJUNEJ2LwyL54efg5ZLDPAe6HpP",
-	"dCGUVWoT3O2cDY6ODHWAg3w2ExLz51pvi8OOzeN9noZN/QsVGU2XxLxsjALn8Ydf4HU+lQvbY9nSBpHk",
-	"XVfZTgs2CHyChV6ppccdO3fZtUfciMZqgZi/ta0DSt4+e1EgLEET/oBQMqYpCae0gEbCVOtSh+ggF2dA",
-	"LyKFRVaa0wk7LHEuhkZa560xFxQ4fOX0lSZ6K6KOUZHuZgm+qtoyjnnIXPlbR80BonXKmJ4lHfhvdWmC",
-	"/P3V1d+hCGcs5U1QrLBYMM58zDBEjyui5Hv4LQy6+zo0u9NPQnVbmQ58nGuXWoLt3vw5YdNso6ia018h",
-	"Loj8p1c/7jqd2hyX/FZ7bP7boiF59f7zbt0VPrR+QXvHXpCHD/T8up2KkQnBkkb14rtK04g5k/MEPJ1+",
-	"vYKtWF+9N4xwMXcjQQQwK0SU9iJdH2WWCrYkB6Aa5MVih+feBwIPBTYgeSpEUI1fBnBuCrrb9245WwQE",
-	"0iAC237zwp2mqjJ0cO3/eB3kGLz+0rHKg+tDZPgxwxCYaxZpyFUeM1fPrqHXrxTLGVcscmMeTKZSuQQt",
-	"dUiwJaWX1wmSOOKR1TewJjBX0CBGhlIs5pMsZWVlrjof+3aDNgcZpuZA41CqmIY92r6q6W4AkkF1YMRV",
-	"mEhlZmA2KZUJObh2z1wf3kdRPCdd7P9FugHpGb46cdQzd6d55/p/XAc2JAkExFOXSjO3yLn2hDnKSpMj",
-	"JzZDKVz5JVfAPyyCdlD5xueLdKMKdHdPWRKRBUY4tY2KwdhSkJgtQCZQQU7tPDvkGqTiNVFmGTRJ8Ahw",
-	"VUh2S/PNWjGc2t9FJ/63CvyvqgKv0SBrpfw2qiMcERYRqn1RD+LLXQESo0ZmPyiggBbTIzA98sP7p6Bf",
-	"+lICGBsPUklf7nv6ch9TvyaV9tmGQ4pTbnTo7klvGNSMNvBUfm+sIvfuc2VWOzlJcsHZsJZet3tUTMD8",
-	"5M2h1Byrup6jusUcdT1b4qjb3YY4IyfXnNt6ddj/0QpaxVMtNaNJ0mokVmEi4Hh7Wgi+uNvPPlAlA+EP",
-	"ZwVQVOyNBv7orAE46L+7OQAs8eixKnCaTkOsqk9f2waQCsd7+OyChKvVCAehFlsf0ZNl7DS4XNW6TGcs",
-	"Ii9kinWfs1kmuF7CRQQ13KDGTRlN8RWuzwk1PxvlM5WAl5W3FJVJNhOKHCAngoMfbAdbAFTUZP/f//P/",
-	"OneHBfn3PjZmhb0BTxqWdi1EkyWB8hD4JcbDDi0oBoX5mONq+wYYzicHP7x/0T51bc/yVDhKxkttaGXW",
-	"MaPpDZSo/cRFJBeq3esf9c+N0kiujfBSTP9p4f3p2qKdGPU1NsruBVCOQlGLYjMeykQKdeiKKQB2+uDa",
-	"nfHrwwB7+HZCdUug6gKLyEoSCINRqBaiUHHDXZtXrgGx3+woNar7rEPe2RwYrglNU34Lx98qWMdD8pp/",
-	"2yHY+9fQiSv0LAEgCRmbVzG8HXhWgBMpeXmbv5mUhCyxWYcWIgUy1CjxxC3MLUtoUDTqcGF0RtOEQ7sR",
-	"q4gn+C33d5q3hcj1IUN1DExcEGqMeuzpEmV4GYCF64Lsvi3rAFgN09iWs5AhuaCpQO6lmiSM3tqwmyHQ",
-	"LU14dFgKw3sgLkumzzFNB5x1aGDk/R5TuUBTCAYJfENunLAZ/o1qct3pdJ64X16jlQg0AqbI5omkxpDC",
-	"liYW6xn+zmd5MxPswdvv9gD6JcaUTmpRbzScCkMG8zljAAG0nesN3u/jAu3S7To75BLrfOqw78yU3sGI",
-	"a6OBsyzR3HDoE8MA7YhqWlGVsfMqXnF2iuZXh2UdZZ6aCWiO+rjr1lrT8wdGCNyhkinp3CXqDoaEXMkt",
-	"7uAiQvgLfqmo5ZbjjyzUa25qOCko8bwzYuXdh/SD+Isk7xiPgo/SL/oLbEVk4JJ4zaO7X9YPnEeRf9Ms",
-	"0yGFjU/YMOzR9lk8iNpDesra4+PwqN2NeqwfD+hwfBTuFcZcqNZ5r9/16ipRLEHyAh6ASpD1tJTCAUes",
-	"dd7rnWyfjwLM8nJmldtabac4hguqiqOIprftkM5tLhCexv361PxXp/WVMWIw28lO5pFpmCjyCjla6FBa",
-	"kt8yHt603VVTm3kK0fmLavX7Nlrik0/IWPfrsFEkEq8yOY7/jSIvn1WcLdtxIHhi5lRPC0eMm3KrKpVq",
-	"hVqW8ajeD1Ov5l5HXIX/P3tXuty2saxfZYp/JNUFZZKiNrJu1XW83DjxsRUpJ85SLnoIDElEIIbBAKJZ",
-	"rlSdpzkPdp7k1HT3DAYguEqymZi/bBHbLN093TP9fc2T4EPHVPPI12RnmYX5ccggFQqZdXoR6ZoIFgjI",
-	"rWKxnB6zQ5RS486CsNNSrpykAtD7vtC39bMwSo+P2NvYF1A/TjvHVPXDrruWp/ayvMCP+Ux7u6V13kR0",
-	"YHiov4D5XLQoUzWR1YvyutVE6KPFlZgHQYg++JWzJtMxZHGZNi/KS0CYN75fte7SoxUr799tmbMz+wWN",
-	"724WYcFWIei5L3w5FgrjHBOwkGY9nrU1LvnCQ7oX3B8Zbx7L1UHQcKBYnMHerBPUYDspZNbut5yyJvrd",
-	"OsLDqNlznzhQGJh2WSzuTAlEEUUHisHm4jF7qth3N2/f6CAIChFpPz8Nx1imhvbVqHW4A8QOP6C4/y8E",
-	"oJXHHSgtV6bvcxsgxSHQCoVdI1nw5lpzpFuj3fHDQpNKZxakfVXnFaig1UxMoNA5DxP9qV/2F6FgyoXs",
-	"N/2YloJah9IiPXNVr6hqPnbmKEYtNC21ziluKtM7KOwov8WaT3roYgPeopJsLA6EEjn1SKTp4x5F2Tq0",
-	"OaUYaVmfvO1ioEqODmjtzqUvYHQ+TWQ8pPNrMmkHCv2N9S2b9zV4g0vNNxVhXmiqX/PUYuBp5xzGfFTK",
-	"s3C5MywGHoQU6C3rIZ7WsxFXRBLJg9V8jz9S63YfGG/HcWs6uPULMRJvk6l1uRiBurmnlcWIt2xuYNxw",
-	"kvTULcex0xDtIBdbyVZQQ/MTK4erLUzL7GyPddgBL19Kql/GKN6fW5++qb2VUPF+5KRKrgAcbEICUQYn",
-	"PET6/na10nDUFiyAxL1Hu987f3KHOUmPQym/WlCffNL/EFfgI2G1/wlfWAI7jMund1M+U3R4h0cUxEmP",
-	"UDd0CpCewSFjYM9B9gE5GAe4iunOHSimhFKwh0GVdtYpb3Nf9HCuibjyb418LTfq2YjHQ/EoewPlNq9C",
-	"QG9hPVy09GcDD8/Na4XpwGHdtV2Bq0SOZSo8Fgj6F6dIW4lE1EWM6RDopC10oPPNAIOjrydCCSz+suBo",
-	"3aTjk8o4R5lTPoO8SQxv7QEqUYEm2k88Zk9jq62IvIK2YMyDcVCMwF5eZgjA04WpTG4tz+hIZgk7NMe6",
-	"2hLgt1MRs3EYZ6lQR8cMfEJIdk1YLFL9Bg/pEXIgrimuBYeRVeA/uHpFo3StB+khwMSVq+/jI4lbW7FE",
-	"1Tq1V5QwamZMu/88NlPpMU4zJRnIESxYlqIhVMj8qEBSAAt+vBFQT0zSah40c63LwoFLF7GofYWWfHbN",
-	"Li786paSje044dDphi5SzyeEgzZHIAsJkqC3qDKorI7imPwHWgRN5EdjBWvlvCI8IwD2g2mC6VmtUxvP",
-	"oOZcJOMhDMZklHAFKG55K3SPfv2j+fGXi7s3J7evTyfXjfRd/3z8rPX7t5fBy7b6/zP+4iL7viVfNeJ/",
-	"/LAxAPRGpNlk6/rdsMHiyLmPi0YXwmUWxjk9yZeUtRuhzaoe4yJtSmokBY6EOAkg2igrgVixrb5eBe83",
-	"kCqTziZuahKcCekVYKYt9ZjPbJbWOGflMsUJw7h6O+EK21Gu1v3Q1as3cT82YTPYvALh+pFQ5dCsUZ7z",
-	"CwZFc6E7+QYkbaXK0S5/pBYfIBrE7D0rp+6iXjeL+ip3Ri3wZiCVFQ4g859lclvl5QBmkZv4wpbqRNCH",
-	"iIdhLDqkfI67Q55OwRNBNqTpKPRHjOgjFNCmONlghPNhWQy5Sw7GO3/pIEsAiwKavdxJ6tr0M30zhljQ",
-	"0zAeHnVXpKGZL9p8qbexMH4WlPd6dXXXzgcKF6BXV3dn7MlZ+wgmkqtb1mrAKYnK/TpfxoBH0a7sUZf1",
-	"xUzCkTby+plcs1CxduvS7BxfizSZ1Z/CnOEh00JnzvWeHsKXU3xcYDD/C7lxPo/tjHpV8viIvturosdW",
-	"bsou+mtpDkvJU2hdZpJKa6TWcNWcPFSCNfF4VmQ9CmQsijpmiwCfNRhPUzGepJ9Fi3AE7qM65mhOuxHh",
-	"nfbxCKUhPqa9Uj2yZhPKaQkqSub4jb5MEuGnbCQTJVgfwE4zplKOmxHE5U7fqyq/AHv7ctDrh4mOtWvN",
-	"y4uLeqON+KqK2gwjwZOgx/syg3wJngiR9NKExwpyQnoTnqQxlUhYQfqvsskk0isZD2Mo6azM0feNzNIR",
-	"eydU2s3rARwvKvJgqgT8T7vN5gsFQH+VfmGP6vOsV9+Bes94GNS0H2Ic8Z/65/EPrdufLyev29PrRvqr",
-	"fzb+rjn79iJ4eaKeng5fnGdvWvL7dvjjdDsz+CgkNduc42zYesRHVRF1m6vH7MYNCcA7IL5aE65xy5b2",
-	"ZU2difXKC0IObNLikOeRFSJWg+/uJ4LfBgDdWsQgg9idDrgmiZyid8W198OjDI6aPvRnH9ghSrJXBmnk",
-	"OfiIhQWwH6ioBY0byIvH+FBbiBi2r9xOeUTAIgeFn7taR10n9MiDZuKZvqWqQVcLC7wNhUUaHho4toxF",
-	"V/vYxZp8NI7a9Sz8Dn0nIIjBM0IdeDswhW1x6C8gwo+O2QvnWUgGxOaKKPKYkpS/FwcWncKDgGUT8lPD",
-	"hKVShywe0yKTpW6WIMCwCYJchSHHXYP1sOKhBZd3K8iLXBj4aoR3FTB7CSJbr33QxzXA2R/8D4CG0ZEH",
-	"Adst7lpJnDquP6K9llimrC8qAdz4wRL+Wsn1YNffGAV6HLT1O+MIGJSGjlIGeqqLjAtW+1yFcxZCUK2e",
-	"Vi3PCQ56oFWdgkhjnEVfrdaco7xEViEAzEWdHRZ1pgCK1QF06Sds/XxDVurUipaajZ1SFpetSlmVyNWf",
-	"LU0AMTlc9h2FKpSu7+HVzJgXCwLBoNdK+OUScBg2GUq/0Rffr4lx34P0vwKQPtQ9cURRLxs9NGhgfSx4",
-	"vOWgvZuthh5xc+3CgZVfnLpXFoC58xv84g247z0WcapdFPdG5+uNB/v9vemxMgpJLp63qELr1sVxiIrr",
-	"/ePQIvRnLLffVR6FwZ0us3Ur+RLKYHvM8/7tU037H1+HuNyKmVtGL+J9Ebk/gOYUKNyaTm9bzVPQ6AJL",
-	"wVoPrRumlL2JPZnBnsyAJnUHE/kWsn1xpiYcjiyNfzGDQAd91jABD1ZZIsEBT9ClG8o54rMF8cfRXCS7",
-	"Bhnqy3m603kGxJVkZR3LXmPYDtnhicfOoDvNFj1JshnPKMAB7AFPORvJKFBHeUZvgXtVB8g8EV5+2fAr",
-	"uj/NkcWZgYTLOrYDMDU86eXKg3SHMAe608CaYNJF4I/ye9eKIx87gCxQhFWGYHsO2L1vveeA3XPA7jlg",
-	"9xywO88Bi+Ozgv3Vq3AxtnWLvmoC13lu029wNcasJqfHhMvvOM6R2z4sh5yj6uEEiIYFp5RmUGu3kXH9",
-	"ItiFxvoLQZ4PwsL0mL0EjirbcWYPF3D8RsSgNBZByKH7KidzkHTMrW8Pnb3sCkJF8j/wtGPF+cTn455d",
-	"7hjq6dnQNdwzwO5ZX/dO79+f9XUlTWqrWdi7bBaZTcHKV3CkXpx4D825ioa7pw03uPuPxMFKn9lTs+53",
-	"M/fUrPfZziQy1lWe8Nzm5rauuWPJFjG3aF/JWEQncblTcfgOW6y2rBSksMHBEnCVQknIQyQHYOj0MT9L",
-	"Ev0z2RVP/85ZIlJwVYF3ElBhsUD+F8r9RqRYF50cgHxx4P4slYXqYDk4NZEpBjHKoxgiILeF/ZGJTFBh",
-	"WdgatSCv/sx0gGrK5VHA3D2Orz2I+HAogmP2XE7jSPJAkdx6qJQyAfNi2GUWbCdemWn5CY8A7+NHPfZq",
-	"rYcHxIanvOem0+OF5p9ejQalpwfRuaWJR6GFh7h/G8sp5vbXOi3ddqgbGuCb8qmDi3pqezi1tc75n15t",
-	"DnvSn/Ws9EG3UeJqnTZsfsUCmkESlyeU6m/1Z71i1cK8tGSn3fRqthIg9QRrBCIve3/W05KRKbfMZrut",
-	"bzN/Nf9c/0yuKA/3WMMK+05rKO9+obvXQvdFFre7UEx3kXKDrPKBghbOZV5W1R5MhLZRoYzrelSCLBJL",
-	"d5EAFwhjbh9kPk/FUCZAfHgrJjTzsGqM+GQiENqPEJygS6CaJIuEMnSDhNTzbEwdxvh8FI7DtDoOvjbf",
-	"vzHtvq8VhibhMYClHQQyxppXM33UooFQTTg60M3Wsmfc5+KAGSrHkwbu6+QC6gxeJP3bmle7FWJigoiG",
-	"V8OO61bZC70x/1jrnOurzm8hmFIdPNhG66vFJvMsCNNSg2mnvtjiMA7EIIzDVESzTVBv85NRoTlvYwHT",
-	"DrbDtG4H1SifHKMS2iEcyMQn4rxcodbRpyefTF+34PF4ZiZxIUHHO1QXpNTBmw8UKQ7waRs+fCs0lE7d",
-	"uwuBqxx/M8aSHsypO7qA+CMNL/Z+EH4U5BiDhLE0AX596w4oD9V4KEUV8w/tN/7nX/8+KnKSEq9ol7bq",
-	"PqYs4GE0c2YmyWIG6gzn0JWlx61MXhvjsCVAxlHNs8bmKvGIlCAPbKfONrNTZ9vYqU1H73qBMQFF1aoZ",
-	"a2+D1HPHjAnOPIZbpbXyQFF4rlabFEOQsxi6hhwCBDtDPn2tWCYzmmg4s9SX+j+vrkDbgZWED7UjyJ4S",
-	"9Z+FpGNaiy2ygOiYoY4Mc5JEBK0dtpHnH2Sm2WADHkZQMk7HigB0hWct9HRKx2QYYbIwneOHkAk7beCW",
-	"I+AmohCwtPYFaPCapwY4W4LXeQ7+LhG2tACMRLt1SW7pPLqOZXFKECAZBbCBb5JobJ9C5X5XRlD0QWW+",
-	"L5QaZBEA5+uh1hbBE7dXBwr3R/HgBLQGc4TYSE6BURWTfvKWJ0DPsogS6bUchg8CmDXi9n/jTKUiOY6k",
-	"z4Hs06GEgCv1QIxl3dy+/t4gtHQjRO39y543641LHUE3Tdlzg5n74+TnwcWvt29ad68bk+vz9Jf+6fhd",
-	"0//ucvR8jrzCA+a2dcYKkGyN/tngxG+K+hnwFAzORf3SbzfrreBCnPbP+eWg6dIk2XFceyBvyJ5XMdbj",
-	"lk8YdwndDv39wjwXiLCbs2JP7P7AJ7NszRPxySFCK1aTflDXZZbumPGH/ute2AGYyLRudlIWwvBs+l4B",
-	"tQxIOR4HcowxEu4RAOsaroKDiA9VNVnHzUSmz/Czu0/5Wdhu2pr2swAxBle2N+DjMJr1xnBiVY0ohjGs",
-	"dX5zHu9VPfyeNP6MX/gN0RrU2/1mUG+LE16/9E8H9fPgst8UJ/zUz3lF6UPXIgxcOLBNSXeAQ2XqUZdw",
-	"XcFALbtng6DNCsYPmcjEcp5R2KHFedkxPbsu6MmUwxYhsTnl+9JreFm5ej75pMzQ3K/QxU3+mqWF0hLx",
-	"O8obG4UBcfzmURJ4QqTxBSpGQ5diYrf8kVCxVEYBMzV8LEMCHi9wqEX2NKawTdxpB0uE4JdN+azLgL0x",
-	"9oWpHLGowoPt4H1cEXJM4axVjwPSgUMja53aG0neLFTSEsldCJCZLA7saYSpqQH0BRswYtjWP6cZ3shN",
-	"qViMdrN4wU8iCQczJCXU46sVA+1IEVK+REXgc8mdEfss0e7QE21s/hsAAP//",
+	"AHBCZDOWykwdXuQ1eBYBSiZQiyoklEA512c5C3hFkG+U5JaO+cw3bNd/WC4ur65cW0youlEQvKIklPOl",
+	"ERUAVqGn5q5E3zKUX3gi7CDKkOK4L4iRYLm3Urpc50H3pviK14nniGqs9GJqh0BgqZD5W0UC9woElte7",
+	"YVdtbcEOx2/9xfXeL0Au8T3HCsetrqm9JGZV2/XnaYesI0ZeFr2LrrLHO1h3WV+EAMySSjEJ7OGxZ/vC",
+	"JgCXqhwhNx+KEhhSGFZAHIbBIZZGesWJUDaoamoTyf/9P/9fU9UghCqpK3usKfWFigmv2hfXNWbKP79F",
+	"MbVflVytPfUqMZE7sMoSAxNYtYiBOKhBNBYtFrf6ZbZ5JSIUs1aLG11gDivPVwhR+l2pSrP0l0qZZjUu",
+	"6uo0Ya7rC5praV4r3mwFd43JtHWFEXBesKbQqJpJANxdd1YcLliTDlxjvIytJOSJ9RVOWXjT5gJxFJko",
+	"c8toLpW2++7/NLLj11FoL/Wbqpsd3zAKzpZJmlvqhU2KzGtUTxzmjoXzy+vbVlWPHZJ4zKONOfIpm3Gx",
+	"m7d0bTp8rmFY2nlkX8ddl7Ch+xnsSvMkyVmnxldXzU4qPb9uVgAVxEWz+bdz+NOb5U7vbc03n+TYZePX",
+	"M05xsHadgw2j7frayvbUpBpNzc0DNqZUjCymkjgK4w+pORA8SYzOaIYhB12jHfcOcyMZ9C6XzFA2FGU2",
+	"hshdrssXajKiwKzMcuQG2oKbcob3ooyWOYLWenm2ynD12ixqAaNsvr0qm0vtTcmp3tjrJvat859CPIm7",
+	"E8Ad4TV5N83ZNNvnvJSVgm0rp7bJk3Fk3JAp0xDDkZtVhbqsEj+hxFF+XcrIi0wIlryAqdamKqyNFnjH",
+	"30u2hdSu7xSZMzlPUCjYPC+L+yrYqhhwthMa95gdZkGn7iUeiiWUZENlLSmCSAsX7nFuWe7lWR1wTRYy",
+	"SyJQ14kUJGYL2GsqyKldrUV1JrR4D+onG1KeZiziFNLTGvLl8AFHYnD4WbJqKW8QtIhCVie3hC+woPFH",
+	"QKt09Le4O8YgARMW3vWPAD4eGml+jiO55AwIfEnzJwnmCNcBPuD9xjyAqFx5Il5gIbAJ5EHYOakbPp8z",
+	"wOGaMYDNioppQ4aW4RE76XJm+G484vJJa1jEu1ntLmzLH3ZPSrxh3T0FnzvyWzQECxYeEHdAgzL3YCYi",
+	"TVQDo+Cm73GFW6PjsSRRrmh0FIxAu7xmCfWtr7F/tVTPUhrxNoV3ciFIDFuRAwoHxZn1RD3IDsL1BYJ9",
+	"wKkBS8Ic362jvqV76YGu7QLMrT5SLYW5tdwiPeGX5hDlDzL37dSHfLZmTtupEvsk3T5UnuxuukmxFeuU",
+	"kx8YTfS0Ri0xmo1qNjab+b8YW2Z6LO82beUbeOp7Gt4kspLGWCaZvLkgEZukNGL2PnorlZ6A/LFY3GZD",
+	"3rPZXKY0IZFkigipyUEOKVfYSnkWocWV5ikAI8XgUVxQro01BXsL0zu8IJmgt5QnmJld+nr+IZyG78GR",
+	"N8bat5NGT58bZCvJbQhRt20vRSztTVSI7bVugTpMOfMi6jcwEjlQ2XyeLIGNK3H/ZYNUpVjiEsmFkWCp",
+	"oR5FkJRHWY/h7pg51ZqlZhX/60O3ffbr5+GX9kH3Q6999uv/7n3otvu/Hv6XdY54tziUZK2glVOhvqpB",
+	"7v/RapZ0k98eWaIpJB/eCLlIWDTZxy9Yn+uUSLVrjF/OZiwNOU1GE8obUse2C8lbbFcIAxWRcXSryjkT",
+	"F7sF3uOETiZ118UzJjgG2+cy4eESm9zA7aDdJPxrxGyxcFfZ6uK2vEYhmhZlDfX6jYveXtdal3q0LnDL",
+	"LUIUUAUMsVyDAtnBG8BX9ordW7GN3jh34mbMmJ2jikxQcwZs5ZTs0SSV2RyKKWnEZjxs+dxnBIZRAmrP",
+	"6krGgJs7jFYcI/NVu2SQ8YYitQMupnJL3JRiwfiWn9OFB3H1DDXlHziO3iAq9kz9LGqvc3CNgjRIjqUj",
+	"0LKWKhu4jDsmIwdmrMOapLHNqef5zbhO/1i9SleR1hphvDxK/sgWuxLRydZdF1YjR/P+E43Xvd+AAX0s",
+	"Y0Yg981otMWQxAzZYCEXUmP3vfgWZ9kevUY8XS4mAKNrUU92RiupMMrm87uBh2pyjr8J1GC+X9v7lH31",
+	"Y5NffW0yxku77auk2DakN2diXRFRCROeHBgr7NCa1FWIpu0v1D1DjhUTeTbXyyKlseQ0nFJFjFZU1jg6",
+	"a3Pe1u8XkvkKHobE7Yjqh4t15qssLqhiY0pfW8cET6eS71zEg3OosSDf4s1dqf/QktCotrlBCF+/sJE3",
+	"lzUMrCLAloQNQaDMpbN78tOyOd5N717iw7YsyP7U23B83PrWEe5K12bgpwySR88rhwAd3ZCNYFYM+SwX",
+	"JKFzZZ4V0qar0TnsIPZYwDQYzNxzYKFFC0zDZlGWGBJpVS24YayUJn5gFnTLFR8nDPz0hwAOxjVBG6ND",
+	"nnPw2UBTh+rBENIlDyrIL/cXFoC7zIhE8KCDGUDd/Vb4axscs0xMKCp6zQ5ZTJYBnyx6XVygU0g9gmPK",
+	"lLLOYCA9lLjOVYOu6Lav5iLg/p+2FMlWkm6Sx8XQjSx1i/taY1lqm0hbb8zxlDVBWjARqQfOINkmT85f",
+	"jkst3nIW60A49imsy18aNxRVvHzmwlKZAlxaSdw74P5l/oVBNaGIJGq054ktPtw+j7mMtWhr59cX7a3Q",
+	"0lPuHi7EsXKYGk+OncoaHEib/lbvzLK6U05ioyJt7ZKu46uqW5pXjtK24+17q9edczdkcS87omza4f0y",
+	"kHwBUab5i9XOcBFd1psehSCpHQM4BuvHFlxPZaZxZMtT4KiQ6Q3JOa6okFsrmKqVR+VBvlPow8dCD5n3",
+	"XLmW4npFdXx4eVVTI0KX2CzIXdQp5jspckBX5w5prJ/k+DvlZdQdXgAFoeHJLSNLwH+066IC2qjAL11a",
+	"lbRbtoPwrAAVuZ4jRp8oH/TAfjFZwh+59q9tIUcq44CUMrqlIRWhkSsRxzzXGWN5IinCy/klRhELEy7w",
+	"ws9/mQmbMowpq8BS/pPzlI3YbJ7IJWSp2giJPwJk5o7AHB1Bw5pm27TOqwv7Wn8IvwF4dt1NsQHIupjn",
+	"fqKiseRt1bDnIpKLkWKhFFFD7Qsopho8H7dcM2wb5rWgCggXxI5gY5HQK3fQOxocd7tdcjA4PgJv82GH",
+	"PEP/Su54jphjhO8UwdmQg0HXPf6zrZQCnzN2R3PT+E4RRAjEcFTEEqYbILryYhs3pY0dd0tpy43Ve6/k",
+	"hIsGVMVtgVDmD4i5l+lQzko+V5W53nwx5UmWlrPbG8Hs6cSu6eGw7tGYtTO0yHvet8pLXk/s+6PxeRu3",
+	"cw0OhXKkBj/QgUwilh6CP8irrSyShe6NuQdT/9piQep5o4rgdGPM5ljIdgyoiwBq3ObivGiihm0v8qZX",
+	"5vX5HCqZ8262mQDPqdEUoQDfvNchP1vVg0MjHQvNSRw2PhSvuszdYbdX6rhVcT0O+nVBmzVg/xv2xeKm",
+	"rIXpf/3i8qmtydmjjKcy+V3cpjBEw4yeu6qQmhYZem52aZSlDYBWygJZG/0Qnz1/8oT89O6Vqyr66zvc",
+	"uHp0zzBl61KyI4KPIN75oG9r05ZzRC3QEpiuykYXtiK+Ai3SlAGAkwhKa22g1DvLi2YPaySNY9VR6P5e",
+	"WRcTRHExSVg7U8yWSMUQ4LM+04jd8hCK+hOptL+QwGG2g6o2pWqKDL1trtSKe7g01dr1Up6M5d1718Ni",
+	"B4Z9wL4XtTOry/H1kcrW4mjkD9ora9MLP6mai78CqeTPLa+QqthoUH7WWMCYOx8WqdSYeFYpv+dpne9h",
+	"oxbRCI1htLFRiWzNWVyFI7GYHqjdC64Y2CvWh1JJtzOrUiTi0b1C9YYM9/SZVxabg4G5odds5dva7bSV",
+	"bZu6YRE7iCJT7OI4XpKZjJhtxAlt86XGc761G8Tx2MPVCINqQtyaaoNamyVpTpI1xHxoSBT7zXMCNfQI",
+	"BUyss2W1PH1HCdSINvI630EX29/Tb7MS4p9yqJuMuJrxhuLzNVH9ooof93jKI2gHesNc62lzRi0nWtJ1",
+	"yKuNpOt3N5f2r4ngF+T6a8YytjEA25BlUHPW3syZsEl2Rm9Mot2BmTAhgUWNh2rl5sS51C50WQFt2YEX",
+	"HqL+vDFx7U3eBOcd40plu2qg+3VmWXGN+oPUTjOdrEMcraAAbLw3vGzI2gvQ605a16rK5UZs+TWvW+nn",
+	"+0bM7xsqd21S65pS3fAqgO7GNPtvFO2uwCn4G1LaPZ/2lRzYPDPWLnuvSLnPlvXagN/3dks/Q4nXf4/+",
+	"l7Ww/53tN0Ftpk2BwnvfkJBzjLg9f9AQ0da2QnWPci9JvbCwn90xeuzFn+pjWdgHuja++0mOR/OUxSxl",
+	"ImyoGYC+JA3X6l4YyEVccZv6ZF/pzn0kUwTTqE6/vOLyl6o0Xh9Te1MpDFrVu25ZPUlDbBf6NTplztCi",
+	"3qpQCRLyiH0D+i8qpjtrRh3dQrONJk5pvphy1aAmWUqFNIFGNzNGhbInEm5xArc4VhXJ9DtFiu59BEMY",
+	"EcmE88UZxbQNisdKhEmPLFyAw7bGdA8EqbJJIm4atfrw3Kbcb51g0Hg1VpvZaeieDoUUiZ6OgE6WDyfY",
+	"FT2kKct/35wj+TB5X/Z+s+UY+c2WA8CsMEJpc0ucvc2Vl3PjMwyl7GHb3Na4FS4FcaA19d4CKCDK1Bwi",
+	"2hCdxFxlYycnRl5BHllxLdW7FnZqxZfXAmJPPkUiqmlbTSmUCxdd7QCAemJmjly8Y9u9Mqc2KIGlxCv7",
+	"xkoVRO4c4jEGo4E8W8aIJxWbU8hUT0fMqFBURKOlTG/UlKdY1Gb+tGBwDGY8SqiIjOiFh2U8YmKSYE2R",
+	"7ccftJTM7Gj5D/Z9FUptn17QhCk3PkvFiKfM/kneslQxqta0LnnwE1oPzdlw0DYdl3oN8R6Bo10DRuVS",
+	"rZ000uLO/LI5QdL7xCaa/GT9rBWUPK7oOGm6sdYoW1tW+DReeY+iY3UFbz8nxja03AvC3Sd3pQIL/mJk",
+	"HRORQvhEopjyMbTBQb0WsP1haGWpsxM5amIxmfv1zqyP/v4N7I/D186tVGu7KudtBaxLGgJYCT4RNFFQ",
+	"IMK1ueDGmYb7bsk0iVjCbyGgqWVeebtaPhpTntQqcW8srFFApnJBZlQsyZTeMmJeMIOae4dD18PUWo8u",
+	"1drW8eoUCtHMnJScMSkYUVOobkmkvNmy8Rr65kbmVudi4meVbPGyfWufVoDu1SAnUONc6nbzrY3m7nXg",
+	"HNT5PTrIC7bY//UGLPZ8vMrwtetHBWS9OXVfefz7q+Rbq9db0qRGAO13B9fR+/5XseeY2SntwHef5mlD",
+	"xj4P2Shh9BYyiG+ZZilFZxv8ETYopBHTI2groEY0yhI9upVJJjSDl9RcZoqNZDqa01QL+N2YpWbMaBTT",
+	"GU+WIyxdg17F5vVwypN8TyvP/FqLO64BD3PMU13TZ9ViQLSfPUPwUos16nrM9E4BAumWpZghaaSx+Yn0",
+	"ut2t9Oyyd7kikgUjCBEtpEO9CMCChgIN82VMxuVStKGNLYAR5R3ct2hXUi7/93PGacpYOtIpFQo4we2A",
+	"mkLiFU1nZgtw4zLBdfV3ZhpcL82JmaqVwkIJdYWALWT0fDZWHF0/t5jKZSSN2ZWZsQzWGs01vq1K0hH0",
+	"qmB3+qIu+hcY2u5N0n59w4SSj/8b7Gnuy6vqb9iQQc1pyFCn+O+kTQ7IIaSLbJP49Ic2C2tiGhtJWVSG",
+	"DbqbMAqbQg1lEdMUevAPYoN0Rqv+b5wt1mBDbZnpOWdiC0DyJsiZLbSxlQXYOvgRF7EsfWSrhryVdx5y",
+	"YkWmxZYjqLnMs8736TvtvV76elDZgOq6m2hYxy5yvd4xXo5yh9VD03O8HJXdxQ88eAFL9HADV3M6SksI",
+	"yuTyJ7ERstphQ5X3wx7Auo17V0DV3Te2vS5Q2vzpdJ9ehrv1+cyxLnbLpd2ng2dtkuHmPF18zZud31zT",
+	"LXYTDb9ukvXWRQZloMQVpoKsshoPvCLUtj+GhGvCtcvMzoQOyPV/uyYHUKZxYhHxDo32ch1eI9wmYPgp",
+	"acshiZrRJMF3SUgF1mhBJRSLiMx0fTNbaKzb0MsBhjpIZQYRAC3JEQa6HfLaNqjL20Fm+liZuYFj1pNH",
+	"oIxcoOlyCySxaRmZyt+luUz1U4y+7Gk9rxqszV96lyeIuSVFXKVMzVmo48z6GsOUz7ig0G4taBktVCkr",
+	"A9ESosnI3Flgq9HZWk3dfXafMyGkbmpRwRU2qKhmtWEVvFmjeeQa5nW9dxqbn1C3OU/M0nY1KayxnU01",
+	"v2x9YvBDpvPW4fTCHLb9ltubeznQ9yCuS/jb/htI4h0Lw+1LWBj+0EnIUEvFaLTXfV4sv7Rn/ph+PAHJ",
+	"VqZDnuG8kvm8LuX5XdHBZV3SkWus4XwmdEkiSWgC3a4slEXgYF7BvbKEh9CfDH199ZTNFEtumSpajs7Y",
+	"Ye4PJ9CBDju/YO1PU2+TAP3VZvxKx2BIU3dD1Pc/8V5WTJNsXlO21CGXwnaTYoliNS0NBxbikqu82KW+",
+	"gidH8voDdYPxer7UCOmpTCLlM8OYhjcF7q+WwBljV7IVI7q2uSxzuN97dpIxXGshUZ5SzSa2h2sBmgb6",
+	"BDC+cj1Ic30Zk85c6okz1pwaGLQSOeGieApPGO6XsRO40jzEfmbWT1VAzLVydNYVeE3f4qBZBD42t0AQ",
+	"uzzmIdVNCJvFeveJStwwNl8D1S7YwmwllxHhABagAletjjmqSOLvFEn4jGvv+ObING2HTHNYamc3OD4q",
+	"ldd2m/rK+Dg19bWG1Q3EqqiDXE+AlMjDCw+4BgDK86XvOq9qnnVOwrXs+AoI1IjqCk5ABnp4miXYasDQ",
+	"XbmMSCORtIQa6kUOy7kqXPLZjGb0zruvPap6j5QwQdcQ3g1Wzd6JiGC3LG2m6zZD10+iicojjCGX17mW",
+	"8u+y2jTUhosNBRkAOijXdZSJKO8IAbtybsvIjWGyULZiBlZfPEMm8tDce1IsZ1wxclDO6h6zUM6Ysb4m",
+	"U3NTIu8e4vkaeWBNUK8B95gbKirSd330rHwEQxtywEXEYi64ZsnSIoeaq5prwu640qrU5xCXA/1i7Eda",
+	"aBCVtAUzcK0QCj1Zu161qwpnaKfiWH993ZlD/bb4UuYlyM+yBwV71YEBgHljMb9DJNkmBDcf7sT/ai2A",
+	"YZZAk8iFTKP6ZqxrRKmRUpZhShsZ+OxiBWz9qUly6bEVea2w2VqEllkTGQlTBBBtLO/oBKlGoFdwAELK",
+	"UV+Y0qsZa6jircKEdTZ7T3OOCtxJLW9SiW3WHv8re//UlOhmSV0o6Y2w2z1nqYew5mYUOKRyYxETLm6Z",
+	"0HgHyjRi6Q61Rr582lhpBHOtXahUmqUvZ/XNJJyt4cX81G0raN0l6q72KO8Aqrh12tSiQb2wLRZAUz8Y",
+	"J1Tc5IjmttnsYf1xUPVoe+BtZ0XrEtsZhCyZPgwIn6FFFGD4TYU0jdAtkJMG3zc7aJ+1/hF4siGbN5F0",
+	"Vxwy7ElZQxJoOGZku5BGYo2TklLcdFbKFqCdgodTbOjvPlqe8SZ+ekT4qDCr7XMnSqdi4+GygzeT4y1u",
+	"Rl07qSSbiSbfpfmbUSIAy2alL1QqFwCXgApdKRO+nA7oSiTqQ4qrfuqSJ93Nu+5cNtx1cvGdIthvygm7",
+	"mCf2upoyGrH0O2W7IvXqT+iCpqI2Aw36DhkKKDljaEhrCcljqG1RTSCbROUkAsY9J5TMpcLweZTNE2MT",
+	"WaVKAO6EiAjQyU1cxnmGmkMSLWpcDgNig2yY0AFa7IylE1Zbnb7CL4tWQduNXPN4TtHcm9AOx8hx/6Zz",
+	"lA9fR5Ira3E/CKJWHu8pU+57RlMASbthokOucsCMCwTMMERTNGbJspY6ewNAuDCSt5KgGRXiai41dAL8",
+	"5lWt5giotY0HFJ3Nkwq4SI7TT0UkZyN8pCSdRtumZa3UuD1Ede2aDMI9i9wsFe5ZslOpYEXilwbfsZB1",
+	"LXPdD4ygBiLMqyRKmflcg0a0RTsL937ZSSMOLxCcwMmy3OArRDTIxSpy9Cq2w6b9cMtbS8E98QkqaSM1",
+	"GAX4xz0hCgrpsUka+xOpXWgG/3x+5yyHmv5hFogaGrWB37YC90wV+cvVmx/PsesixJHztkTu+RnB/fQw",
+	"azIRWYPSvQJ3+EGYssgYRTSx4OsyM5o7eI+LL0Arf5m6oIIED79SzDWWQvt11TeWpz9u3WKrxjXkTQPd",
+	"3S6y0aohMU5s69v2Eh5HNN21tcrbXg8TJli6cwUrrG5t5k2+mvoHdJqxGmpUl7M+paYiLktLyecYtPKW",
+	"VkjqOkZ/D4Gy+nbGm04zBtm230L81lU2m9F0ufGIutGbZ+1Gur+qsMvd6uKMO6FKPkRHhpdixa2ZcFVf",
+	"65wJQ6CaNuQOZSlv5QjqCFE8srDdNmnAyCBbLQk/7mxqV1i0Srp8inXbW18F92B1bnXOllTlbS9R3LoL",
+	"FoVYyXUHNU0XftuA75SRu2gO8pTYPKnDznpeWF9ya4w0KkheHAZp9rY6DPH9xhlPIuzEa+6VzNb43oPF",
+	"3hsOqKn7xXJfLC5eNPRoKQXE1zv3ikfrquEs4S0zrRTG+bAU2xWs2Eq5pvQwBFjMUq6XV2aKNj0UzKXL",
+	"DEsiYO5g9sKvCwpMtZ63vnyxCbr1uwoxwR/ev39LLt++NNv6OkPM37JreSYF1xIqqdVSaTbDA2m1W/VR",
+	"mMcv0xmLyAuoMIA6uExwvUTH2Cc5dkxIfvzhqvNRfBSXBeijdZ9dv31zhXFIG+dV15hMwLD7JEmZzlIB",
+	"CWU30Mz1o7i+hNwb/k9ginNibcmPWbc7COEx+Ce77hBryioIDKFzfNAlMy4MexIeYYZ/r/9RTGWWwnxp",
+	"kpCDUApoe2rurkOY+vM0heOXLOhSYSmeRsDLOSPXnz+2mHngY+ucfP4I0e+PrYB8dPFh/CHmLIk+tv7H",
+	"ly/XwUexAH/BNfzy2nCzGc/oaGRO9dSFsbiYZzr3TJEDlYVTpII9151SOvv1YYcMu11yPaOJOXosuvZQ",
+	"IGyM20v4M1Lv/CP8ZD4dgOMCA2RS2OlA0l9AxksNvh6qcwC8n96/aJ8GhJIff3r1UeRVEeY3N2wJNfeC",
+	"6AUPjQIqSCZuBBj6KZlxZXg2IrB88wJ8xaiRRvoje9lQ9SLlWjOBzMQViWSYQQNlMuz3yTUX4Hdy60TJ",
+	"sGBJQpAAH8U403mKGQYMoFctuwODDtBI5+CnyhXe3ini2aK8MZz6UWxfFAJ7cJT3Xg1pmi7NV64vk0Qu",
+	"rj8K9MyZ+Z+R6xy9Od8pKbHgM2WhsaKo1mw21+oc26+C88h5zj4KWwfpjtr1O6bTZfvS8Po1cR/60Taq",
+	"4crG4yDcRnOGMLv6UcSUJ6rz0Qi4hIdMYEMzFM4tozamnGmnLXFtJGULpYeRJVBUZvv1t7qdXqfrChvo",
+	"nLfOW4NOtzOAFF49BaH2BMsB/2n+PUFEWRS3XIqXUeu89Wemf7CPgEyfS6FQHva7XZvlrF3CPO6geffJ",
+	"J5dIiRsMItPmqLckmGMo/TfdDbYFMAjUmms6lUaRNTTN5h0z6vDvf28aMp/9ExAkaLLYxnRbvuHdDK3z",
+	"D78GLeU0ztYrc9CMUm0eegIu1LVUfYdP3Jeohe08tx1/kcBBS9uCZ3PvC+hLD+G/UuvjvPS521xnPOx7",
+	"ZcQDrwVy0Tr4AXYTyEEOcGwib+CA2/EP99jZo+7gAQjpE65EUcvCjhJ+5+QHIMaPVsdekoOmPs6HF9Yz",
+	"QpS5DBc27dduaOeBmdvsDjfc7U3IilabhFF0trY9q21vashqg97Z5ljc9p5Yr0a7SBtTTzC9jgpspmbo",
+	"v3pkLuGZS3z7pZ9zZgXo9za/d/stL8osWhRj9+Y382lKFcDyzjgEkqz7vPWP33p3v5ze/ji4eXU0f9fV",
+	"P49PZk/7n344i14M1Z+P6fPT7D/68mVXvP7r9kxgF3TFdGbVxkJb1WnGvqwIiN5ui3TWReto3Iu74YC1",
+	"T2k/ag/ZSdw+Gx+H7V40pCesH5+Fp12nG5+XNO28PUHrJByyPj3rtY+iwbg9jE9Zm/bC4/YZ64770Uk8",
+	"pL3Bzmt3+f0NMt65wTAR5wJzXDkWLwCa0LeU+leY+opmWWGpleH8QY0SN2hiQw5Izr35qXB5jW17f6vG",
+	"u+MVV/rSPf439/R975Hisx8+t/J0V+ucopEL2rf63f5xu9drd3vvu91z+L9/lLQOeCBStH3ba335dXte",
+	"WFlRDTuAl5XYb1Vdwr8zG5QNwg+/finxhVuFMyEaYLFyp8IhBBzrBV8UVYlzH6FX2qkT3Kl+a+99yruq",
+	"fgXRtQUb9gfvu2cNbHj/xdXx4GUEeTCPitsuo8hYbzhpx3IFl+VuvCJGBJRVJf5rlERPPtt/fXmC2fN5",
+	"xwua0hnDTJMP9csqHnmS0/TXgtPrjndJkC4gyyeh2hz0YkXcHiyu8lVz5WPfWfD/A6gwaCoCOCSZ0DyB",
+	"QDefCGOZWqQXYnsElE/iO3it9jCW2HxY10dMYyOVR8U3V1rOLS+AXGpmoTpGySKu20WPoObLyjxoewwF",
+	"OzLNCwDbtcBSWz79Jp3Aw9VExWRJcLZ5tM2wEfj8IJ3ICZ5tNSVuhv0tY5B3aS10HA493IXM2VjDtHFl",
+	"V9wox1s8+JPh6G0efIphnC2ehPxYOLb3UzEcq3wo8slL5R0dC7OJWay2sK81YKdRj56M22fhMG4Px33W",
+	"psdRt30U98JT1h+f0LNh/oZTXguP8ZSqqRmFnoyjAesPjrt0EPXPGKPDwXEcxuMTNhyGJ4OjqNc7CYf9",
+	"qBf2TgdHw353fDw+Oxv2o2gY98bYXOu81Tvrd7qdfqdnGKDY7K15xr7iHM7l4pZSf7LiiuuWrrhd9XnF",
+	"fmud98w250R3XkuLZFqm91YqfoXefto7to9rnXvZGYFLybObcRb3w+H4hPXoIDqKj7unvXE/HERDZn44",
+	"6Z32zwZ0OD4Kj6MTdhqfdWnl78VmnHaOep1et9s5qWzHWdhnJ+PesD2IT2l7GB332uMj1m2f0GHYi87i",
+	"PhucrmyHv4yGvei97w3PB24vgLZ9czJKkdHWbz3W/5vuzv96c3W36E7+Mpj9IE6F4tHTl8cvP71cvP70",
+	"i379/rl+/enHn16/vzx+/cz873v6ki84vTLP/OXmx/7Lo3+8/+vdS9HdQYHxRG2d7gLJbka641l8ZNcR",
+	"WHtmBUSnlCdlBX/TFfQEU27CHKmh9j76m3loCWR6n2K+6P2E2jiVN0wAlxydAJwaDXWeJ+TSe1pcK2g9",
+	"VbhxoEQRAnX2Y8plH58fney24X/zV95gRadMZcljs5LeMTNSpl1XO7P14ZRygUlMdMZsOq3Zf6Q0JLnW",
+	"sEKBavzkc/7vl9GXJyylKkvZ7vrq02KUNTrrpSJ5+GzG3NdcDzev+9NUEqpuMO2mKLAhmtHZuQ0MhYzP",
+	"NZkYDqnp90+jKGVKQVEwTx3IKIbV8up++32Lkdkhl344kS6RplDyV5QRd8ilukG71JDettPFGE4kBbPh",
+	"CpW32seyHAys5G0R+t3+OcSrchKYH+yiOmTYHSJNBHn5DC0SCB57acb+aiFWZUaCvm0QThdhktkShKpa",
+	"Diboc7vRKye6vw3vwrtXFk/9UR2S5+CO9HlJurSCMZvSJMa87oKlag6HjFhbxm1b0rwuLPFURuxN/NQ+",
+	"eG/pCO6J1n8wNrfYuDYYCzwUyhkYF6EUSqcZIpubPxSQG5CXlo0Trqa7eaB6PXBAbStHy8tukKHOOMwd",
+	"UNQdvaXMiPNWfAuf5OZ7FXqHyphYFrC7sZLFknsGrBRA0Zsp1sRLDb77MvHAKAEiRTJwn4Y0Ixf8XMos",
+	"JUabBCk1ozcslzDGhF9Xk08OjPFu5JIx6rCKbiHTG6zZrAsirPL4Q/jS9uA5mMBlQcCtnGjd/Zxoa/1m",
+	"/zrn9NIu97F56BBWQ9ecxIPVVDJfckO5Uluzuw1iG557bx57IKH9Et0/hffQtVT48YerkuBQ5CUJp1Iq",
+	"ZtFAGJktXcobOZgtbaeIELubuQbjAUHwyYB8kmPi4ZUGBFP2Le+5VH6nE9UnPB0W44PWmMpsYps2YeoU",
+	"8itAHsBvs/lcphpBTKAxxYx1zEIoRpailC4cLgmQllBNqFgC4veFWWAxmCBKy7mr8cL+u3gg0rlU4Okx",
+	"vxtBiXgV9G71PMDDu0qSfPc33F0LCfh9tjtI7j79tlE0vKCQzG6CDuuEaqsipuWImX8yVPPV81IQQN/F",
+	"4JuQi/PScLZpCtQ+QWNsEZECVMd9hGiWJAqz2Qs1DHWwyJaOQK3GjEbMFnozmiacpblLFV3NCBCP50pa",
+	"D6Rg5ODtT9VvQp9+RLvIvwgvAq6b0nRpXnXp+2TYPbM2h/tgLo5dRV+HgLVYp0K/xWerUmTPa/FBBcjv",
+	"ea47qyGkbn4e+3udx68ZH/tD03l34Xj/zagTjm/dMXlkGoOdF6GAK1QJzFSF5UYLEOLPPlhwY7TG65Ra",
+	"E64p0w68XPhxS4pDqEAoZboq1wxDWpX+ghjutw+itmkfDYhre2akImRhliIz1qtWF3hxL5biLvn+2BdX",
+	"K5UfYZikAjj9oVq9sq1vG/B+Ehbr1vlxL2hFGcv1cjhJ/eH7nqeXszvNhPIdhjZPGfDDSWyO+JLRFCKv",
+	"rmG1S3Ax4qd0dqFCz0y2Hw/pcXjK2t1xL2oP4wFtn4ZHrH1Cz8a9aBAfsW6/Fdgevi2FVXYjW59kSBky",
+	"frtivZSnbgEucAmQj/h4PPLecYKaqrVeeTw16A97hD4ENzUzVcBzcVwaECXNgTW6PY2gpYD12TfKpSZ/",
+	"6gvQYRzzgT41XpKEachph4oNqJBkCYOo0jlJJCAT2HQwRRI2oYk3Eav3rXFBen7HVdXolZz4ranvoRbt",
+	"d4zrT8Ze/AdZmNuqIes5yCfJo+LTV3JCaIk7Sxo0MBQV6Hxa0OWON+eTz/ZfL6Mv68zxKses3gd/UPK+",
+	"EaxM3LUnfKd4yztHWUwbXEv7J3jd7x7U8T/SmIYEpRxakZTNuIhYqnLL6QLsLEgtcgpHjZMR/vIvywLv",
+	"nBEAxmmJGYwJnGtw+5+sJyyvsrcHbNWfATEnfK5SNRfJhUgkjaxy4lnz+DheBLCHHviqmTrGm86LOFdR",
+	"lM+xxH51sxEQwNssCxSwc6YTDvQCM4WatMj1m1nGKHhUTPPMbgrq+ytACWU+QjxPJUVQGA2EfzNZ42nG",
+	"X0PcfL8EF5BRahaSzKTQU4WOqPHSGM0ADW3+NGZLaWsrULvKdRxXMmmEU/4U1VA/VxJWh2t8QM9Be34g",
+	"XQeX0TrvezkQD2FV7KP3PM/3b/v4yh9UNuMerh4nxylBUZFg+wBslNJcYPYil6LOgVCXwes22aLdGvX8",
+	"3OUfC7TsgYHLCT4B+ldzPR7AuXIWP6DhjZAL8Gw5VOUTwAA1nINmIheTC3BMJUv3CCVxBh2xyAmUz+eD",
+	"cDE5zEuVCoxgBFI5EGxCsc+2OT1zqrB3hnZpFmEibWaCsX3MF7n5MSURE9Dy02Ys24VViF7Ugvrgbda4",
+	"Auw2Yw/CBQs5G1gmnCOKTqki1555e11jtHClXxYb1+zPeXTej5LjAxJmWuettwkNIQ9ZGZmI0aGA9Lv9",
+	"Y+w2MmMpNM+bUC5yZ4/n/xjkXaIKH5IZ9zjqhWesT9vD8UncHrIBbZ+FR1G7H5+yHj0ZD8Jht2VdCVHG",
+	"cg9Ev909LcVPC2fmpSCvr0IScaVY6pWorbox+hAZ9QaxSzdqbYuGNGIzHnreDTdGK2gtphKi6hzcgnpp",
+	"WPtHmeoptpnboezGMEnOHY2pY38Ij4QnqArX48EWLoefMTVLoSwcy2gZYKGl1UIcplJswbXMD5BZJWdz",
+	"KhAumoolXOJYOl/O8QKwW98LTzHdyoxXMC8xzBtAzhXIEMPpc5nwcJlXM5iPOyBGB/vlf4VqC5J7UUIa",
+	"MLor+kiMkuASttZoAq/kZFV43EcbuNc5Xnu2iBTEtlFV31nIE8KFlhD8wI6dqvlsbTpIexyjH9ni6xRD",
+	"PZAsPPmmsnD7/fpdBeYe+1wnLV/BMes8Ro+YEwZGbviS8mA7ja9kELmQ99exhzxF7xwmjrvoVtAx8nF5",
+	"DiW3cyaK0NGKkoWaIDzpjRnVvoF+BOkapVXU4u8UiTMhWGIRSQDIJJILQa7Hy2tM9kWLh1zHqZxdm6Gu",
+	"tbw+PEePIyKaRFwZxTFLWdHmNmXmT0Y2K/L22QuQ8X9/dfV3Tw+W2namBdFtmLuo6nMYTDD5MSPzTDsU",
+	"Eoj/hySSM2qrpR0kYenOmM9TeUsTtDgBUTIny9UPl+3+0THUCxjVHPN5/vz8Pel0Ok8sqYxJ6WGYMHdp",
+	"wS0GyBwWjNJpyQfD7uCwQ56bEZVmc/MI9d1rmMYAf/Kuse8Urt0DQkgSxJ4q317PWMgj9sAXmCudQZ7K",
+	"+9lg21CQNRZf2my/k1jdXuG/z1kGAAUKmYZneVfhUzSL/CoZg8Vhqcjffinu9lBX0tHDX0lnpYk+mivJ",
+	"J+3vdy35jhfEbRNyYU6TiNSjy5PMCRSAoDcC15r0gJywouPvdYNZ2bXWw2ykcTm1warcIJ7ZHQ21mZRC",
+	"tOxSh8XCG+6kHmrkf28/xVPYvvrh0khWxIYCdCpu/QBO6BaimFuXdZ5B5mv27gOrcvDPrOwCwBWveACK",
+	"slfoclGfXVG0SVjNrWjNo9hD48efGjpm7OgfMGP5sqkF+wHXZLHyw/pS2zEXFJawigfof+JWRB2jR9zN",
+	"EnxVtWUc85DlCGdqDrCjU8b0LOnAf2smtZDpzRhw+fefWe3BhUpN7IUe2Z4OVTaq51/v9i56EkzZHeAQ",
+	"ly96exzKVdAPUDJbLH5lqY/QlYCaH8a1XBCrXuYE/i5XfQz3DUR4wEjNaEiImfMwMEgWRrWl6Ox/2l93",
+	"ZDqBnlYikosCCuy4Ozztdne4ltz0vmYWpN8RIc8Q6h0bBaB3ZK9lLJimveiMDcN2H9SJcEDbp+w4avfi",
+	"7viMnoQDdtRv7bG4upP7EpvpXBTgP5DpCwr9gi4f2a2Ls80dXmgIWc9azfUKrR23QX54ZR78BsgP/7nA",
+	"FIC5e/FxeEb7zOjKEerKp+FR3O5G/fEZO6G9cHhcD2KwFeiA63DQUplLzQNUMDqB6bZey3/yJKFPjjrd",
+	"EmDYVugNO/irfY5am0pnO9DmwJ2P0HkNx8iVugu2WFvqbmT0WN61/Sr3NWUPP08lWN2guoAQsgNARCmW",
+	"xnTOZdMFtJqQ6Y0CPzO6AqBIuGhY7F7neTov3JO2JnlF+cQ6+9f40n0up68Kvmfn9x6+sdXdVAPt8zfb",
+	"6uPbltAgwQklk1Rm83y7ygB0riEI1wVfNRtBl7YAs9/t2tgHxDjMyWIR4SIgDuMbY59C6vMqEt53CstK",
+	"Yy6QD3laLjo9QDyTgDgM8kMyZSnyYGD5jxIPTLzomzwLLHxChKERV7J44BeYhjRJyDhDhCdXJOqXlloK",
+	"Aa52xA5r7ajX7F5FdeUWBACFWxi8foMQt1t5Ww7sRJexlQFcGzOzd/zWnBCESMPXqtK8133fOz0f9s+7",
+	"J/8AHNO7HAuroe5slwxV2ziwUvV5VlLAbJGJnXrehallHS+Qru5BaCO4y2m7O2z3+uVOP+etKzpDeyiN",
+	"RrZLSQvdNCOdUqGgx8ZoTlMtWKqmfN4KWp/keOSVGLbOW8/BJ6M8/wIiT6QyYTmS85XM9JT8zJS+IHFm",
+	"pJ6tXvGaKrWe0lQDAjzC3Jy3/vtwSE5Oul1y1u32+oOiB9F5S5kBRwt0R2L9ozGazVXgGmJrRmckQWsP",
+	"J4+XAuVR69fVtkxNm5xj0xbP+227mpX+XVCXVvB/rBB1YqHC6yuyARBGsRhPpmQJXZtdC/qaWln/OFQX",
+	"8kl25lSz5H+Kqeq4C8SuZktMI7uff5HkrRlpD7ClopFC6xVjkSLvGQ0h0+MHqeZc00SBV/F9mrm0UL9J",
+	"Aja739iB3rWVbzVTytXvZ8p83AKEg+veSMocsaRSzH9YtF/wAGDRWt/yRmV1atkvMnuE+hdeZEZJxA4a",
+	"NsTC05Xuvt5t+aToUlSfAQUdjzj0WKx070hroF+gl6MFLEwJxavUuREhz/bARX58LBi5EOZhBY6Ij62l",
+	"zD62Ds/NdRlOS1+1qQsOqCKwwRh8EK29DvkPtlQMGiFyYWEXoS/E2vSi18tLZwk89pwit2U+8FzRD+2W",
+	"swWCoNWUGLn7C4I8hWseDvELmYkI6YXneRPI2joABjP+UmaPqXQJ9zevGllXtIQUNhbNIzvnP1cannmH",
+	"frUbfNkK8w+9r241xQtcLSZ3FeeVEvvAChebGuiC6OaEYtt22+/P1ZCDTpoXeGbzkZYjM91DlFSo5Baj",
+	"+FPvkPeyqDIvVZAGZLXUvIDSrtN9l7aA9v6tChCCYPSgZctmzm7gNdXCQWvKlYam+x+2Upn7g1IEcaPK",
+	"/KvRCbXtHfkVxg9aBQfYKOmuFdBXqBHWxxnMrYePPboTzFLWdHRtELMwcyuF0eCQz+r8I7ZEHeoQeJTn",
+	"4MKVCyWDNQBJNg/vgkwg1xi6CgNkmprKBcRVLURJmXvRXxJOpWJi9Yg9BXA1/4zt6SmxTOdKnTcz1E7M",
+	"g9P8KvkG5Yk/1HHZaXWNqCmWnYRceGAbj+uA/Bny1FMfdaHpmsvhTCSi1JR9Dd59tz1cwOtlBTDg0RW/",
+	"D7rl4ndI26hUkP/upepyzsQufu8tysjf2720mc9W5U8Z5m49ymyP942cWikvL+tlTZmDmH6Z5795WW55",
+	"NKupSvzAbqdVFs8JxYQ+yP02tlKN6cbzCtGIyBhwOXHeXCuWxACFMi7qET1Y+obCxJW74TW9YQ9UkHXP",
+	"MvLSMf/XryJ/DQCE0LzOcMlKwXMN0x768tMHnW2uMUYVwwK55tAuPuSrbSOTtzMAQB3swoiQYwuZ3uSl",
+	"TAj66uPA5gm0LtuDurZ1oHULOoNcSqORG3YGXxoCTNkW1BjfCYrKJ6sicSNgpFjOuIITB2bGZCqVLkCC",
+	"qCY3jM1VjjdbOpJGEqLP09oztOK6QGihKY2s6gTtGWWSVx4XSqCR84FZjFHKcDUbMW0P8jAGPnL4ECi3",
+	"TdC0r5f/quC0l+rGZh5bsF44HimfTF1GcizTidSaifIBWV/hjXWE9R3SfSDcSqt0cIfpXAyLWyaMzWf5",
+	"HAq5D1zTL9vGF4NED9lJnVyx9BYTumku/MmBS9l6xtVcYoyCUK1pOJ0xoQ9tpxNIsQaQZgxz5UcHXFXk",
+	"smjgiUlJeAnFmXIIKMNu152Ea3zkuqloHWX6vwvVdylUb7JDK/pDidcx2t7O5s1e4x9LzhvwIUNFmnMN",
+	"IWwg4HobW5ILYq6VJsfsC/jgT/P7q+M49RFM3dVj+ihSAw/d9cjot0bR9jwwA8yBB/V6GB3Hp7QXtgfs",
+	"aNwehidR+yzu0XZ/PAyPo1PWjSEI4yrHB/eKvmx01W6vejtqrtG7sRVjm4s/joKdz9i2ZLZ9yl0mfz3/",
+	"PvkcW2LcB4PlRT7Gmiqgn9dzfoHDoj3yQ2k0FQ4y4gAWpQJMTnC/zdeb47scNmG4uJneR/GGeY+4GOE6",
+	"ra68G+vhbHbSvncNkdi9bLmJBjmiXuW89yHKXCoBeawSYWc61wY6cpyfx6V4WWYueP+gpBuVbiAuNEu3",
+	"cOW8zJ+7Lz95X3QZiv3oZHzGhr32cTig7WF8etQe91i3fUqH4VHUj09Y7wzPodjg/fvaUXnnpHGLgOid",
+	"jeOtmdhOZfeOPE0XSklUS+jejh0wsM25+Y0imhpLcEzDG+ycDCJN3rIIalUsSEUsU7KgQiP+hea3XC/d",
+	"4wmdq/36K3/tW6vsQm9Su8Ay3NY99HzFwhRsAXk/YF4qZqMAxfAOO5BYMHKuMZ0NbYdyph24U415euBK",
+	"LalY2hC79SEcggJfDikgNLNn4oL9QW0P/bpwgZSKvang5O59O+FRghykrQ7T7iz+FHj1q1xa/xYyDydk",
+	"EAIHBcsj7G7qYsMVsSDXBTsc461eg08+y3RiIRwjljDMqVwlUOmoosNNMQD5L8sJ659DrRTqALlGXRp8",
+	"A7M6x5CR026HtmwhCqL9sclqbNVSSXXKtHNnrt+bXX0Pb8y2FaVSM/ZkFtNmL+uf+S1T2Fsmd6VCMoRi",
+	"Ycr0BQmliHk6g9QLdI9iriVk0xnuylJB9EK2Y+h3mFcVyJpALvjnXsf0uUhlMqtNmNi1dbue00xPR1ma",
+	"tM7dT+dPnmip50+uNJv/136XCy3/a7/7A6OJnp7XJUH+D5pMZMr1dPanqx8uex+zbrd/HPEJ1+pPx/gT",
+	"Vypj6Z/qhsQH5izlMvrToIs/Ivn+9Jfvr37+ZfDs7fMf3v7H4O3f31Z/hg6J5snWeWvjs9uHIl5cFiRu",
+	"kGz42cA2doCz+dg679JUE8U0NN7N5nVMdvD+zfu3JT1+FtMnlmXzNocN9YH41Ao77gtdjImpw7N+d3C2",
+	"01Y9NW9+jcs/ZYAhuByZuYECczP4dDTrz39rn9wthuI0BSP2LOrHx1PVHox/OwmPbtkOGszrF5fv7Eee",
+	"wjdqmO1NjrWED4LkUI+Y8d43SrRVCVhlPTAuaNIsb99ZT/TBsHt2WBTER2yeyCWAllgmUHVTMIZK3ges",
+	"6cp8HdPHzsg1d/ebOP6j8EEcB44TXM8gzC1HXHaPzX32cFEV4I2subc7+PS8iKfZb2hhqS6KbjjQ3KYp",
+	"U+qt+9J9uMAmDBazbs2WxBhviRQTwHucT1OESxBsUXnOKBDV57bmJDf9XfKpahgKX39syiDOCg+xo1ng",
+	"suW014VKijL3FNVBtcxzicU3KQOdOkfnozqcnhPFSiiedqwLIuFtmpCYsyQqAnvkAOp0Su3H/NqgQzDl",
+	"w4TRWnTvn8BEe2tnfC9R9A3qoGrrlvLqpESKCLAEtqtM2v4qdeT6GorAv0vhvjEL3K8gbcs8zXKF2arG",
+	"bz0njzNF8x0KrjUG8Tw/ILlQ1FMo3m6MGb8qQQwX2MlTuSAzKpbOAq+U3OUg20bKZcJ8oymO/N7O4L4n",
+	"NF/J3umc6NsLh+yYno7b3agXt4d0ELZP2dG4fRKdxT06CI/YSdfxt13lSi5m96zo3v8Vw8tBCynbOu/t",
+	"4LBDeq+LM1tK/mGizHa+yJjl5m6rnO68ck8ci26VLnGR16lBRZKCcEiHXNpv46eFLPh+yTTmus31sonz",
+	"X7sZPP7itoJYHz63aKan0kJvbFn0aqtx3k+puIEWzQBLPJUSKkcz1SE/yyyJ4E8JvwG3WChn8F+j5/nw",
+	"SBFdGkNySJ6xkM3GLP0fFhFx5BWv+wh/A3oa98J+1D5hw3F7SM/C9rgXHbeP4i7rh6f0ZAxlxuZ+X3OU",
+	"V2vm2PIv/3z5Sd69/vTjLlYekvItnbD1JW+O5o/NUV6qybP8vxIW3tfn2hRWA0c52nU8YnmW5nhpu3W5",
+	"+q4U/kYd8YIckpRrRYwe1iFvypgjZff7anjuwKGFVrICzccWXNWBOVwxEeXH+wF6nP7CFJkDcFhAXpIF",
+	"nBT/lHR25r6vCZXli4dePBgfRSesfUb7YXvIjuP26bgbtft0GB6z07g79sXD5nWuHnRUw+99znvd824f",
+	"z/mOpKw7xFePsMIt5Zq5WFbTqd18Wz5BhePz/sc7q3Ekv6bpjdME35kPbBeqoo9NBTfr8LwElsxUkU3k",
+	"dmVV6/ye74vEeEi6wPwArsgtV3yc5Ju72mcFE3whzwBS7OsCS65WcSvSu4fFY0MhZ/S20heBHHxsCQmu",
+	"NGb0CBcH/9jyN8Ay92f7L0RvncvUNv3eiddfuzHWXGc/AVR3DaRGh7yD7zpfFtQDOMwhLDNImc5Sm66C",
+	"bnSLLH7Q73YPoe0LkcIBOOR4RcPu2WGdvxuStO9/VeUNmCKuzB6yUMdZsr00xYl8zexDuCNOx/1oGB/T",
+	"ds+YYkN6NG6fRSdx29wQQ3o8Po168a6TRpjMqFabs5k3uEPYbwM80BYVw3xq5wv2WyzknV3A4/N5GM6n",
+	"xRFRhAuAm5+nHNQ3SuY01TzkcyoAth40QZDMngSQkT0V/rlvTmLMH/9rxjL2h+h4ZFd1L/vtF5mBR0dI",
+	"jXUrCwY/J1K6ZjOdZmPMuUt2UdZ2dZ80iCEHpT/a/uy4VxpqbY9yLHb7EICrbKnvbjA1A+vMGm3vkdrB",
+	"AVRl3rVGqO1+AczzyM7+G29qvr1cbvi2uffc6tl/8hn/cd82JDjGGjXgBw6ZtljACACYVow5exNaVqx0",
+	"HcHiMB8PwlZXjm3xkFtkhzznYDS7VTjN0eJOFBR09nwuR4Utv8QpEECC9QoiIuh/ETU1xsC1P0gzjCmP",
+	"mH+wv08ZDafOTC9rTwGZSy406e1iEefb7/pd7KSE1GjHzxxtHtVx+cG1DMt1kdxHIqFrzIwr5Teq2Xhw",
+	"yq7WJjfqBtyvC3ItxVhSQFL5E1MhTYwOcg0unikjvxkZBZIof0ohdHQbEsrqnavV1OXGdgT5Bxt6EhRf",
+	"LSHNuz4EQuqRsiWzNjCHj5pdSxj+uvhGTa+Cxwj7XNlYi2h2m3tbQtQT14I573Jp2+z20a0Fuc01hl1S",
+	"nb2dKm9rHnUUMtXTEaNKj6iIRkuZ3mALlHxXtIur1GZIn3gL3OG+9Xlxs9d3tRXtIzKvudKV5Ogx1j03",
+	"tECsayfgk+O+F0TBkrtwik3zHnnB+C4WjO3MKnsxwTOmKU/U13G+/sEOalmAPuDONB1if/F77V69dYxZ",
+	"IB3y0uii+QIdWIbN1kfEGcj7QNSIlGGXNe7AAR+hgQ0Ox2ru/cEGbcCvfai1ov/M9IoguB/65h+L7339",
+	"4MF4u/81eLtaovLoSlQbOBPUWnPm5AKxd9X9wpJZbSqyRcGong+VqTkTkfKL+Ry8Diu1L7eoHjJB3MkZ",
+	"VroUyPG5kICskNGMqxnV4TQg7A5gmT3E+UPbvMsYbYVowexowRZ4UZdETX3a4be7oWtSXP5Ql/W/jtCq",
+	"2YlG+fU73NqDryHZkNsfaxrfao+LCFlx68v3SS4F1nuzL4vH7s3R3hc/fG659nYjNaXQQq51Fp8eR93T",
+	"3unpMDyJjo/OaD9mlHbDoyMadXtHdDCOh3Fv3B93x6f9fhj1jqLjsHc07sbdLu0C6qIb1HJOtZefS+SL",
+	"zugwPOm1u4D7gECLx1F73GMncZ+eRcPwaC8Hcy1yKB5T5xQ2Qtls0NKl8l0m7I68hl0q/dnC4P/AaGSM",
+	"P6+VIvmzvGWpoCJk9g0W7Vb6i6+UMo57hn6VRORIUcQW3h6yu9jkBn2hYIPHrS18p7ypNrVHemhFojG4",
+	"X1zas0whbt5qhpLXEtS1ZV5A/xkWBYAz5zC4S45g2+5CIX4kLtAWwTgwvwpdPCOGiogIYLlrLrjmNMGe",
+	"DdcBAJRxRWxGOjmggrxJJ2+KdxcyvYkTuTgnJySiSxVAfQ8i4pA+/Mri5ln4P+u54dggzl8D9IBOqGYp",
+	"TD3hsVaEWlVL8bqkBrRecn69jzJTWvkWLUGqbT6+/DGlws4y4atmluUbef7530J+v+0szvWo6AFqw6Lx",
+	"YHzM+rTdC4dRe0jPWHt8EnfbfXYUnkU9ejwenO7FEUjMtY6Tx+n1cG3IGtw2WytieSy8OUwCWanFcyBZ",
+	"Aa9lRTgH6xG2A4jIF+UvCCTJbNQ+ZZ9YaBNRKFFzqRHbac/+LL6K/bRY5JqAS176UxdtyRvcFyw2o3ev",
+	"mJiYXToe1oZPirGL4qa6wb06qN0+UG26iilkBFt7XZCUzRnVELJVxranSanF8Ycy+IqRdtCBp/WreWie",
+	"QK2wzWKtmTUiuPgT5prN1LawLFfw+hdjDd69xBd73XyVNE3pEo60XiauBXdrdc2XRaGPX3iB1VsElsQh",
+	"I42rgPCJkHBQwpVuz36RV+1izYBNu9PrdrfYnirkzCc5Jl7dpZvs5rky3N+GmVZbve0454fvHVtMHLXY",
+	"JgpjWL6uw3r+Xh7cdL/AfIo/SvTSF7Z714I1FE3W1EW60z3aBRqqtjxyC7yovSsoCyioQgA1OVvKVS+7",
+	"uFvyK2BznLPYpUdYZ+bdw/UlIge5XzdwLdfu0Z+9Aji0SYd48jn/dznEUqb1sDss0DFKS4gkIpBDl6OS",
+	"UA98+xLbseZY0FKw2t5NtTrA/T1JSSIXxnL4UOJYrxBsFFEj2IyFOSogZe2BvOVsYSYbx3C0hNQjSGUB",
+	"KG1zHMqNTv8tI+4jIwK/0WcnhLlW+33CpjBRpJQAKY5Zj56Fg3G7H59E7eH46LRNu2zYPosG4cm4Fx/R",
+	"/nHRDcWfVsnk6Q+bjbZyYmX+EKRrbpX9asRDzlOeG31tt9ec0EHR0tVr3tpd7dy6RXF7werRrt25SsLZ",
+	"x0lY1Z5slTj4Y/KCCde3EtrYylTnQSQiBTR1e2Q1ijVl7w62f1Wac00OIM2RRftL7y1UoUJq7yvsn1TO",
+	"0effZ65NXsscidBnFdt2gxXXDMhywvVFKcU04QpSI7C/gJX3HXJZ4IO7bNWq3eHgF+rdfS89Et3H48dE",
+	"pHzPSh+hMawsWrl2Sk92d3Cd+fP9qt6zr3yj+qy5hn57yP2NtP6Kwr+4FCuz2HN//6i+MCf3Af0GG356",
+	"NdI1AQQXKdlPzn1rdIZc/v0bpOHfIA3/SiANDac0+LaKxB8O3qEqH/6N8vBvlIfHjPLwVS7n+4FB7CE7",
+	"mrAj8gf/U0BI7LOXRaxX3Qu9o1Z6XxKjISSsnSlj1ombAEsLjVh1aR8TYwxaxrQNHy+w75JiLgvWoXk2",
+	"t4p/CYkmvsfxJ2WhBfe18qznKpymXHUSxurzOJ6aP5NXDAQ9xvNlOhkZ2u/SBzpJGJ1k7GW+G19FNrO7",
+	"OU+ZKjcj7vZWmxEP6QnrhWf99vF4EBnFkLbPWD9sH0W98Wk8oCfhcXef9Il9CXSJ+PlV8lQDsJBs9MjO",
+	"Lc7KWEVuk+v6tGPgAHKINp1Ym777AFg7K4d1SlMEsUwzrsHRYk8k6lm2xzT4bnhs+UxB9hUXN0YBc9kH",
+	"XF/YnHMlZ0wKRrB1G5YlT1net4YrkgmXiIwJZbYBKksUK4Y0Gl6dwlUKMry2lHmAU+/RoHTudwDOmHCl",
+	"ca5ftXXa75EqvoYgf5gamK+SKX7FdOAx8GNr88B0XQZnuXPU9oLH36OH1hSeFg5d0BAKtSQgPCZULBHb",
+	"ABNKVxJOCY1TpqYlI89LVHWZqFAPk5K8CLjOUwzF42/86u5vlxq6PZ/m87UL+B3Vh2Ep+XH7hMF7qQ9I",
+	"0v8M+sM7i2dQU/fhc3i+su2TDx2oyRYdgi/VSgf1/K0g95LkPnBluyn4Cs6MRuzcZREU7xSJ6DaOWF2j",
+	"y62/IFSgJ6jOzCETpsmwOwzy/AQy4wr8k9ukJ7gWnDk8yT6ILq4pdW3qGabWQzNRQiH5zFY3Ey4C8ssv",
+	"v/zSfv2aHFhOIixht0zg8y4RnlxreX1YTkaDU4g9TWuSuuJUzkpJXXOqNUvNk//rQ7d99uvn4Zf2QfdD",
+	"r3326//ufei2+78e/pfWlsl0CXULcs0hWVSzEuAEeOywQy7NG0qTXr/r1gbog9fm/1/XLA0jQzVL0/Ih",
+	"FnZv1zpVIxn70vDkfb9f6FqQQssdVobt5Qp9eadyYWY7MFt3S5OMtc4HvS9B3gHXe6Z/VjzTP/tSakkr",
+	"5KhohOxeGBbPD78ELZcY4D3Q9Z7oQiir1Ca42zkbHB0Z6gAH+WwmJObPtd4Whx2bx/s8DZv6Fyoymi6J",
+	"edkYBc7jD7/A63wqF7bHsqUNIsm7rrKdFmwQ+AQLvVJLjzt27rJrj7gRjdUCMX9rWweUvH32okBYgib8",
+	"AaFkTFMSTmkBjYSp1qUO0UEuzoBeRAqLrDSnE3ZY4lwMjbTOW2MuKHD4yukrTfRWRB2jIt3NEnxVtWUc",
+	"85C58reOmgNE65QxPUs68N/q0gT5+6urv0MRzljKm6BYYbFgnPmYYYgeV0TJj/BbGHT3dWh2p5+E6rYy",
+	"Hfg41y61BNu9+XPCptlGUTWnv0JcEPlPr/6263Rqc1zyW+2x+W+LhuTV+8+7dVf40PoF7R17QR4+0PPr",
+	"dipGJgRLGtWLHypNI+ZMzhPwdPr1CrZiffXeMMLF3I0EEcCsEFHai3R9klkq2JIcgGqQF4sdnnsfCDwU",
+	"2IDkqRBBNX4ZwLkp6G7fu+VsERBIgwhs+80Ld5qqytDBtf/jdZBj8PpLxyoPrg+R4ccMQ2CuWaQhV3nM",
+	"XD27hl6/UixnXLHIjXkwmUrlErTUIcGWlF5eJ0jiiEdW38CawFxBgxgZSrGYT7KUlZW56nzs2w3aHGSY",
+	"mgONQ6liGvZo+6qmuwFIBtWBEVdhIpWZgdmkVCbk4No9c314H0XxnHSx/xfpBqRn+OrEUc/cnead6/92",
+	"HdiQJBAQT10qzdwi59oT5igrTY6c2AylcOWXXAH/sAjaQeUbny/SjSrQ3T1lSUQWGOHUNioGY0tBYrYA",
+	"mUAFObXz7JBrkIrXRJll0CTBI8BVIdktzTdrxXBqfxed+N8q8L+qCrxGg6yV8tuojnBEWESo9kU9iC93",
+	"BUiMGpn9oIACWkyPwPTIT++fgn7pSwlgbDxIJX257+nLfUz9mlTaZxsOKU650aG7J71hUDPawFP5vbGK",
+	"3LsvlVnt5CTJBWfDWnrd7lExAfOTN4dSc6zqeo7qFnPU9WyJo253G+KMnFxzbuvVYf9bK2gVT7XUjCZJ",
+	"q5FYhYmA4+1pIfjibj/7QJUMhD+cFUBRsTca+KOzBuCg/+7mALDEo8eqwGk6DbGqPn1rG0AqHK9B+cfe",
+	"rPgUyeaJpJ4iVa5vTkpN54A3IU18zEI6A12fa3IA3gPQ22cIaBuAykjTiEWHudvB2RuGjVK5UFgKfUsT",
+	"3tCR7p1dxx8A091R/IPH+OagOQSc8Qkbhj3aPosHUXtIT1l7fBwetbtRj/XjAR2Oj8K93PML1Trv9bte",
+	"vRBuBQTlcGMrwYPTUmgSqN867/VOdigvxH15OUMc+4aDbEnyCEsKq0fRHQA749rMHoh+XDxUdWFz9k7C",
+	"1WoEkVDbuwLRyWXsLKTclLlMZywiL2SKddWzWSa4XoKiBxgJcLqnjKb4CtfnhJqfjXGXSsCjy1v2yiSb",
+	"CUUOUNJDAA1sc1tgV2Ae/N//8/86d6JtouF9bMwKex6eNFLAtehNlgTKr+CXGG8+tKAzFOZjrkPbl8Pc",
+	"LOTgp/cv2qeurWCeakrJeKkNrcw6ZjS9gRLQn7mI5EK1e/2j/rkxysi1UQ4U039aeH+6tmhCxjyMjTF5",
+	"AZSjUDSm2IyHMpFCHbpiJYB1P7h2d+j1YYA9sjuhuiVQ1YRFmqUbHoO9aHbhpe2GuzavXENHDLOj1JjG",
+	"sw55Z3PMuCY0TfktXK/WgDkektf8+w5x8nthpm4PPDkwalDk0kcCz8p2V3ZePupvJiUhS2xWr4UgggxQ",
+	"Sjx1BuaWJTQoGuG4NBVG04RDOx9r6Cb4Lfd3mrddye0NQ3UM/F0QSuZSYc+kKEMRC7eKS2LxfUUO4Ngw",
+	"jW3pDBnIC5oK5F6qScLorQ1rGwKBfDsspbl4IElLps8xDQ6c4WjA51cV3FHUXVGB7ygZJ2yGf6OaXHc6",
+	"nSful9fohQEaAVPk4gVbBlksdfg73pbQLAh7XPe7PYBWijFlmlpUKQ2nAm5rCiVcCB3peu/3+7hAu3S7",
+	"zg65xDq6OmxJMyWU4muj7bMs0dxw6BPDAO2Ialq5+LCzMaqQdormV4dlG2Cemglojrer64bcdGcE7lDJ",
+	"lHTuEnUHQ0Iu8hY6bhGB/4BfKrAS5PgTC/UaTRhOCko874xYefcx/Sj+Isk7xqPgk/SLagNbcRy4JHnz",
+	"6O7K8APnKf1R9ZB9tJAmJaQ4hgvq3fTo2rpANxG3uXZ4Gv9/9q50OY3kyb9KBV8kxTYSIHRBbMT6b493",
+	"POO1NdLseI5w4IIuoIemC3d1CxOOidin2QfbJ9mozKzq6qY5JWxmzCdb9FVHZlaev9yuD9S3vtb3CR9Q",
+	"NiENZs/0PhR5mRzNdKhEso9p0BtVzVGzgf63jhV29hkJ63EdbLJE/Xkix/cfKfbqRcGZuR4FgqdzwpNh",
+	"5ug0Q64UpVKpUEvTwC/3c5aruR/IOPzQMt1ysjPZOWZhfxywVYVEZpVerCSPBfMF5C6ySE5P2TFSqVFn",
+	"gdjpKFdO0g7wfVfo27ppECanJ+xt1BPQn1Erx9RVx567Fgf6pnjAj/lMa7uFc954TEDwWGN4yaFM3XpW",
+	"H8rrduuhj+ZPYu77Aergt86ZTGH+/DFtXpS1WDFvfL/q3KVHS07ef9oxZ3f2Kwrf/WxyhKOy3iI5Fgrt",
+	"HGOwEGftTtoalXyxH4z3hkabx3aQYDQcKRalEPtwjBocJ5nMATiwWB31bm3hodXsuU8cKTRM2ywSD6bF",
+	"qAjDI8XAeX/Knin2w/3bN9oIgkZfWs9PgjG2gSK/NY0OPazs+AOS+7+DAVoaTkRquTVzn3NR5JdAMxRO",
+	"jWjBmxvNiR6NVsePc0MqxASJ+8rigcig5UhnwNAZzhn9qV/2N4E4y4jsD/2YpoJKi9KOPXNVn6hq3nbm",
+	"SEYNFC2V1gUGbegdZHYU32LFJz10vbHjztLGYkMollOPSJo+7pGVrU2bC7KRls3J284GKsXAgdHuXXoQ",
+	"WufTWEYDyg8hkXZE7u2d+xH/XtrgUvFNTc4XiurXuTgERKZgzYeFPCYXm8ZiTACRAnxsNcBsGDbkikBY",
+	"ub8aT/VnGt3+ByLsOm4Nt7h+o1PCRTO9ZBdXeG+uaaUR1jPXNxBuuEl665bjRNAS7X9gggaaRYQdLMQg",
+	"KaIf7iqYCC9f2rSiWAP8+N4V9E2trQSKd0MnFXlFQc8mICvF4p+nKI/ZrhchrtqCA5CwLcn7vfeRccz5",
+	"203LhtWEevZZ/0NYnDvCQvhv+MKSst6oGL2b8pmi4B2GKKjnA5aSolKA8CcO2Al7AbQPlbmRj6eYntyR",
+	"YkooBT4M6mS1Tvuox1bnZ5yIJ//WleXFQT0f8mggduIbKI55FcLAFtLDRSP4YsX5c/taIjpwWffNK3Ab",
+	"y7FMhMd8Qf/iFmkpEYuqiDDdCJW0hQp05gwwOBXVWCiBzZUWhNZNuQuxjBPKnPIZ5CWjeWsDqAS1G2s9",
+	"8ZQ9iyy3YmUjjAVtHrSDIiyc50UEDowuTGU8sji+Q5nG7NiEdbUkwG8nImLjIEoToU5OGeiEkEwes0gk",
+	"+g0ewo9khe6meR0EI8uKa+HqLa3SnV6kpyjWLz19d1+p39gKha3SqryihGyzY1r955HZSo9x2inJgI7g",
+	"wLIQKIFCZFUFlAJYC6cbFcKKSVKOM2iutVnQd+FYFo0vN5Ivztn5g1+NKJnfrhMunR7oIvY8I5wBEwJZ",
+	"CEAGs0WWQWZ1GMfkP9AhaCw/Wis4K+cZ4TkBHDwZJ5iZVVqV8Qx6OoYyGsBiTIYxV4CSIEdCz+j3j/VP",
+	"v10/vDkfvb6Y3NWSd92r8fPGn9/f+C+b6j8v+XfX6Y8N+aoW/ddPGxdY34sknWzdHx8cLA6d9/DQaIO5",
+	"zIIog//5mrR2L7RY1WuchyVKDKVASIgTAaKMshSIHRGr63XIfwOpMsls4qYmQUxInwAzLanHfGaztMYZ",
+	"6p1p/hlE5e6EWxxHsRv+U3eH30T92AQtZPMOn+tbQqVLs0b7269oFM2Z7qQbELUVOrO7+KyafADIE7P3",
+	"LJ26h3rVHOqr1Bm1QJuBVHEIQGY/y3hUpuVAci439oVthYu5wCIaBJFoEfM56g5pOjlNBNHGpsOgN2QE",
+	"z6IAlsjJBqM6OpZGkLvkYChkL+2nMdR6AWcvV5LaNv1M34wmFsw0iAYn7RVpaOaLNl/qbSSMngXt817d",
+	"PjSzhcID6NXtwyU7u2yewEZyNWKNGkRJVKbX9WQE9V5alT1ps66YSQhpI26myTULFGs2bozn+E4k8az6",
+	"DPYMg0wLlTlXe3oKXU7xca5DwN9IjevxyO6oV0aPO9TdXuU1tuJQ9lFfS7KyryyF1kX+KZVGag1VzclD",
+	"pbJBHs3yqGK+jESex2yT7csa40kixpPki3ARrsBjWMeE5rQaETxoHY+qoMSnpFPo91evQ7s6QU3/HL2x",
+	"J+NY9BI2lLESrAvFhDOmEo7OCOqVQN8ra28Cvn3Z73SDWNvalfrN9XW11sT6xZLeJ0PBY7/DuzKFfAke",
+	"CxF3kphHCnJCOhMeJxG1IFnRVEOlk0moTzIeRNAyXZnQ971MkyF7J1TSzvptnC5qomK6cPxbs8nmG3HA",
+	"fJV+YYf6X63XP4Vmz3jgV7QeYhTxX7pX0U+N0a83k9fN6V0t+b13Of6hPvv+2n95rp5dDL67St805I/N",
+	"4OfpdmJwJyBQ28RxNhw91h+WAeGbq6fs3jUJQDsgPGhjrnGLRvh1RZ2x9YoHQlY4qMkhyyPLWawGP6Eb",
+	"Cz7yoTRyEUIT1sa1QDWJ5RS1K661Hx6mEGr60J19YMdIyV6xSCPLwcdacyimBRa1oAympMxjfKAlRATu",
+	"K3dSHgEcyX7u57bmUVcJPfFgmBjTt1BQqGphA8WBsJW8xwbuQEairXXsfE0YraNWPXO/w9ypEMTUC2vl",
+	"NFuYnFsc5guICyen7DvnWUgGxOGKMPSYkpS/F/m2OoX7PksnpKcGMUukNlk8pkkmTdwsQYA5oBL/MowG",
+	"9Bqsh8UQWPCGdgk4mAuzsBpBoQz4YAnigT77YI5rgB986H2AahhteRBwhMU1UBK3juuPaK0lkgnrilKA",
+	"BPxgAd9AyfVgDf5lGGg3aAbvjCJgqjS0ldLXW51HNLHc5zKccxACa3U0a3mOcdABrmrlSBrtLPpqOeec",
+	"ZC3ocgZgRursOM8zuaJzbUAXfsLRzw9kJU+tGKlx7BSyuGzX17JEru5saQKIyeGy78h1eXV1D69i1jzf",
+	"cAsWvVLABygU5oOTofAbffH9mhgSBxCMbwAEA/oKOaSoj40OCjSQPhacoeGgKdQbNb3i5tq1A9twfeFe",
+	"WQCWkN3Qy9+Afu+xiBKtorg3Ol+vPdnv782MlWFIUvG8RR2Qt24+RVB373cDO9KdsUx+l2kUpu50maxb",
+	"iUdSBLPAPO8/Ple0/vFtkMtIzNw2lSHvitD9ATgnB5FYd2bbqF8AR+dQQNZ6aF0zpahNHMBCDmAhtKl7",
+	"mMi3EE2PMzXhELI0+sUMDB3UWYMYNFhlETP6PEaVbiDngAUX2B8nc5bsGmDDL+fhhOcRRleCAbYsOpRB",
+	"E2XH5x67hOnUG/Qk0WY0IwMHag94wtlQhr46yTJ6c9jG2kDmsfCyywa/1P1pDowxBz2ibTsopoYnvYx5",
+	"EE4U9kBPGlATTLoI/FF871p25K4NyBwEX6kJdsBYPujWB4zlA8byAWP5gLG89xjLuD4r0JW9EhVjW7Xo",
+	"mwZInscO/heexpjV5MyY6vJbjnLkjg/bjWdV9RABomXBLaUd1NxtaFy/CLzQ2N/Ez/JBWJCcspeAUWUn",
+	"zmxwAddvSAhKY+EHHKavMjAHSWFufXvg+LJLAEtJ/8Box4r4xJfDdl6uGOrt2VA1PCAsH1CVD0rvPx9V",
+	"eSUMcaOe813W88jBIOVLMIivz72nxjRGwd3RghvU/R1hHNNnDtDHB2/mAfr4Me5MAjtepQnPOTe3Vc0d",
+	"SbYIuUXrSkYiOonLrZLgO7hYbds2SGGDwBJglULL1WMEB2Co9LFeGsf6Z5Irnv6ds1gkoKoC7iRUhUUC",
+	"8V8o9xsrxdqo5EDJFwfsz0LbtRa2W1QTmaARozyyIXxSW9jHVKSCGjeDa9QWeXVnZgLUszGzAubucXTt",
+	"fsgHA+GfshdyGoWS+4ro1kOmlDGIF4Mus8CdeGu25RcMAT5Gj9r1aa2XB8iGJ7zjptPjhfpfXoUWpaMX",
+	"0bmljqHQ3EO8N4rkFHP7K62GHjv05fXxTdnWwUW9tR3c2krr6i+vMld70p11LPXBtJHiKq0mOL8iAcMg",
+	"issSSvW3urNOvito1rq11ax7Fdtpk2aCPTix70F31tGUkSq3jW2zqW8zf9X/Wj8ml6eHR5xhOb/TGsx7",
+	"OOgeddB9lcPtIRDTfYTcIKl8pGCEc5mXZb09Y6FlVCCjql4VPw3FUi8S1AXCmtsHWY8nYiBjAD4ciQnt",
+	"PJwaQz6ZCCztxxIcv01FNXEaCmXgBqlSz7M2dRDh82EwDpJyO/jOfP/ejPvRuPd6SBgGsLCDAMZY8Spm",
+	"jpo0sFQTQgd62Jr2jPqcXzAD5XheQ79ORqDO4oWyN6p4lZEQE2NE1LwKTlyPyl7ojPmnSutKX3V+C0CU",
+	"auPBDlpfzQ+Zp36QFAZMnvr8iIPIF/0gChIRzjapepvfjBLOeRsJ2HaQHWZ0e8hG2eYYltAKYV/GPQLO",
+	"yxhqHX46+2zmugWOx3OziQsBOt4huyCkDt58pIhxAE/b4OFboqF06s5DAFjl+JsRlvRgBt3Rhoo/4vD8",
+	"7PvBJ0GKMVAYS2LA17fqgPKQjQdSlCH/kL/x//7nf0/ymKSEK9omV92nhPk8CGfOzsRpxICdIQ5d2trf",
+	"0uSdEQ5bFsg4rHlZ25wldggJ8sRy6nIzOXW5jZzadPXuFggTYFTNmpHWNog990yY4M6juVU4K48Umedq",
+	"tUgxADmLS9cQQ4DKzhBPXzOWyYwmGM406Un9n1e3wO2ASsIHWhFkzwj6z5akY1qLbbKA1TEDbRlmIIlY",
+	"tHbcRJx/oJl6jfV5EEJLRm0rQqErPGtLT6cUJkMLkwXJHD6EjNlFDV2OUDcRBlBLa1+AAq9+YQpnC+V1",
+	"nlN/FwvbWgBWotm4IbV0vrqOpVFCJUAy9MGBb5Jo7JwC5X5XhtD0QaW9nlCqn4ZQOF8NNLcIHruzOlLo",
+	"H8XACXAN5gixoZwCoiom/WQjjwGeZREk0ms5CJ6kYNaQ23+MU5WI+DSUPQ5gnw4kBFyp+mIsq+b29X2D",
+	"MNKNKmo3rCjDsJvKQ/bVbrQFXb8gC9rUzH08/7V//fvoTePhdW1yd5X81r0Yv6v3frgZvpgDr/AAuW2d",
+	"tYJKtlr3sn/eq4vqJeAU9K9E9abXrFcb/rW46F7xm37dhUmy67j2Qt6TPC9DrEeXTxC1qbod5vuVcS6w",
+	"wm5Oip1Z/8Bnc2zNA/HJAZZWrAb9oKnLNNkz4Q/z17OwCzCRSdV4UhaW4dn0vVzVMlTK8ciXY7SR0EcA",
+	"qGt4CvZDPlDlYB33E5k8x8/uP+Rnzt20NexnrsQYVNlOn4+DcNYZQ8SqvKIY1rDS+sN5vFP28Hvi+Et+",
+	"3auJRr/a7Nb9alOc8+pN76JfvfJvunVxzi96Ga4ofehOBL5bDmxT0p3CoSL0qAu4rmChlt2zgdFmCeOn",
+	"VKRiOc4oeGhxX/aMz+5yfDLl4CIkNKfML72GlpWx59lnZZbmcY0u7rPXLG2UFos/kd7YMPAJ4zezkkAT",
+	"Io7PQTEauBRju2WPBIolMvSZ6eFjERIwvMChF9mziMw28aAVLBGAXjblszYD9MaoJ0zniEUdHuwEH6OK",
+	"kGIKsVa9DggHDoOstCpvJGmz0ElLxA8BlMykkW+jEaanBsAXbICIYUf/gnZ4IzWl5DDaz+YFv4g46M8Q",
+	"lFCvr2YMlCP5kvIlLAKfix8M2aexVofOtLD5/wAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
