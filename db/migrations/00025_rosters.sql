@@ -56,7 +56,6 @@ CREATE TABLE roster_rows (
     PRIMARY KEY (import_id, row),
     FOREIGN KEY (import_id, org_id) REFERENCES roster_imports (id, org_id) ON DELETE CASCADE
 );
-CREATE INDEX roster_rows_email_idx ON roster_rows (email) WHERE email <> '';
 CREATE INDEX roster_rows_staged_at_idx ON roster_rows (staged_at);
 COMMENT ON TABLE roster_rows IS 'The people of an uploaded roster, staged and checked until the import is decided.';
 COMMENT ON COLUMN roster_rows.import_id IS 'class=operational; category=invitation; subject=external:roster_person; seen_by=org,operator';
