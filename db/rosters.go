@@ -139,9 +139,10 @@ func (tx *Tx) RosterStage(ctx context.Context, up RosterUpload, read RosterRead)
 	return rosterImportOf(row), false, nil
 }
 
-// RosterImportGet is one import. ENOTFOUND when there is none the actor
-// may see.
-func (tx *Tx) RosterImportGet(ctx context.Context, id string) (RosterImport, error) {
+// RosterImportGet is one of an organisation's imports. ENOTFOUND when
+// the organisation has none with that ID the actor may see (another
+// organisation's is not there, as a missing one).
+func (tx *Tx) RosterImportGet(ctx context.Context, orgID, id string) (RosterImport, error) {
 	if err := tx.authorize(sim.PermQuickRegister); err != nil {
 		return RosterImport{}, err
 	}
@@ -156,14 +157,17 @@ func (tx *Tx) RosterImportGet(ctx context.Context, id string) (RosterImport, err
 		}
 		return RosterImport{}, fmt.Errorf("roster import: %w", err)
 	}
+	if row.OrgID.String() != orgID {
+		return RosterImport{}, sim.ErrNotFound
+	}
 	return rosterImportOf(row), nil
 }
 
 // RosterDiscard decides an import: nothing of it is imported, and its
 // staged rows (the people's details) go now. ECONFLICT when it was
 // decided already; ENOTFOUND when there is none the actor may see.
-func (tx *Tx) RosterDiscard(ctx context.Context, id string, now time.Time) (RosterImport, error) {
-	imp, err := tx.RosterImportGet(ctx, id)
+func (tx *Tx) RosterDiscard(ctx context.Context, orgID, id string, now time.Time) (RosterImport, error) {
+	imp, err := tx.RosterImportGet(ctx, orgID, id)
 	if err != nil {
 		return RosterImport{}, err
 	}
@@ -178,8 +182,8 @@ func (tx *Tx) RosterDiscard(ctx context.Context, id string, now time.Time) (Rost
 	if _, err := tx.q.RosterRowsDelete(ctx, tx.tx, rid); err != nil {
 		return RosterImport{}, fmt.Errorf("discard the roster's rows: %w", interpretError(err))
 	}
-	orgID := uuid.MustParse(imp.OrgID)
-	if err := tx.audit(ctx, sim.AuditRosterDiscarded, sim.ObjectRosterImport, rid, &orgID, now); err != nil {
+	oid := uuid.MustParse(imp.OrgID)
+	if err := tx.audit(ctx, sim.AuditRosterDiscarded, sim.ObjectRosterImport, rid, &oid, now); err != nil {
 		return RosterImport{}, err
 	}
 	return rosterImportOf(row), nil
@@ -227,8 +231,8 @@ func (tx *Tx) RosterImports(ctx context.Context, orgID string, after *RosterCurs
 // RosterProblems is a page of the problems of an import's rows, in the
 // file's order, after the row numbered after (0 for the first page), at
 // most limit rows' problems.
-func (tx *Tx) RosterProblems(ctx context.Context, id string, after, limit int) ([]sim.RosterProblem, int, error) {
-	if _, err := tx.RosterImportGet(ctx, id); err != nil {
+func (tx *Tx) RosterProblems(ctx context.Context, orgID, id string, after, limit int) ([]sim.RosterProblem, int, error) {
+	if _, err := tx.RosterImportGet(ctx, orgID, id); err != nil {
 		return nil, 0, err
 	}
 	rows, err := tx.q.RosterProblems(ctx, tx.tx, dbgen.RosterProblemsParams{ImportID: uuid.MustParse(id), AfterRow: int32(after), MaxRows: pageSize(limit)})

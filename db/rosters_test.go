@@ -88,7 +88,7 @@ func TestRosterStageChecksEveryRow(t *testing.T) {
 	var problems []sim.RosterProblem
 	require.NoError(t, b.in(t, adminA.actor, func(tx *db.Tx) error {
 		var err error
-		problems, _, err = tx.RosterProblems(ctx, imp.ID, 0, 100)
+		problems, _, err = tx.RosterProblems(ctx, orgA.ID, imp.ID, 0, 100)
 		return err
 	}))
 	require.Equal(t, []sim.RosterProblem{
@@ -102,7 +102,7 @@ func TestRosterStageChecksEveryRow(t *testing.T) {
 
 	// Paged: a row's problems stay together.
 	require.NoError(t, b.in(t, adminA.actor, func(tx *db.Tx) error {
-		page, last, err := tx.RosterProblems(ctx, imp.ID, 5, 2)
+		page, last, err := tx.RosterProblems(ctx, orgA.ID, imp.ID, 5, 2)
 		require.Equal(t, 7, last)
 		require.Equal(t, problems[1:3], page)
 		return err
@@ -158,7 +158,7 @@ func TestRosterStageChecksEveryRow(t *testing.T) {
 		var out db.RosterImport
 		err := b.in(t, actor, func(tx *db.Tx) error {
 			var err error
-			out, err = tx.RosterDiscard(ctx, id, b.now)
+			out, err = tx.RosterDiscard(ctx, orgA.ID, id, b.now)
 			return err
 		})
 		return out, err
@@ -188,8 +188,10 @@ func TestRosterStageChecksEveryRow(t *testing.T) {
 	_, _, err = stage(b.op, orgA.ID, sha(5), rosterOf(person(2, "y@example.org")))
 	require.NoError(t, err)
 	require.NoError(t, b.in(t, adminB.actor, func(tx *db.Tx) error {
-		_, err := tx.RosterImportGet(ctx, imp.ID)
-		require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err), "another organisation's import is not there")
+		for _, org := range []string{orgA.ID, orgB.ID} {
+			_, err := tx.RosterImportGet(ctx, org, imp.ID)
+			require.Equal(t, sim.ENOTFOUND, sim.ErrorCode(err), "another organisation's import is not there, nor under its own")
+		}
 		var seen int
 		require.NoError(t, tx.QueryRow(ctx, "SELECT count(*) FROM roster_rows WHERE import_id = $1", imp.ID).Scan(&seen))
 		require.Zero(t, seen)

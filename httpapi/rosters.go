@@ -154,15 +154,8 @@ func (s *server) GetRosterProblems(ctx context.Context, req api.GetRosterProblem
 	var problems []sim.RosterProblem
 	last := after
 	err = s.inTx(ctx, func(tx *db.Tx) error {
-		imp, err := tx.RosterImportGet(ctx, id)
-		if err != nil {
-			return err
-		}
-		if imp.OrgID != req.OrgId.String() {
-			return sim.ErrNotFound
-		}
 		for {
-			page, end, err := tx.RosterProblems(ctx, id, last, n)
+			page, end, err := tx.RosterProblems(ctx, req.OrgId.String(), id, last, n)
 			if err != nil {
 				return err
 			}
@@ -214,14 +207,7 @@ func (f rosterProblemsFile) VisitGetRosterProblemsResponse(w http.ResponseWriter
 func (s *server) DecideRoster(ctx context.Context, req api.DecideRosterRequestObject) (api.DecideRosterResponseObject, error) {
 	id := req.ImportId.String()
 	imp, err := within(s, ctx, func(tx *db.Tx) (db.RosterImport, error) {
-		imp, err := tx.RosterImportGet(ctx, id)
-		if err != nil {
-			return db.RosterImport{}, err
-		}
-		if imp.OrgID != req.OrgId.String() {
-			return db.RosterImport{}, sim.ErrNotFound
-		}
-		return tx.RosterDiscard(ctx, id, s.cfg.Now())
+		return tx.RosterDiscard(ctx, req.OrgId.String(), id, s.cfg.Now())
 	})
 	if err != nil {
 		return nil, err
